@@ -1,0 +1,271 @@
+//! A validated DAG: its tasks with every setting resolved, in topological order.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::schedule::{DataInterval, Schedule};
+use crate::spec::{DagSpec, Resources, TaskSettings, TaskSpec};
+use crate::trigger::TriggerRule;
+
+/// Queue of tasks that set none.
+pub const DEFAULT_QUEUE: &str = "default";
+/// Pool of tasks that set none (Airflow's `default_pool`).
+pub const DEFAULT_POOL: &str = "default_pool";
+/// Retry delay of tasks that set none: 300 s, as in Airflow.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(300);
+/// Priority weight of tasks that set none.
+pub const DEFAULT_PRIORITY_WEIGHT: i32 = 1;
+
+/// A task of a validated DAG, with the DAG's defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// The task's id.
+    pub id: String,
+    /// Ids of its direct upstream tasks, as declared.
+    pub upstream: Vec<String>,
+    /// Ids of its direct downstream tasks, in the DAG's topological order.
+    pub downstream: Vec<String>,
+    /// When it may run, given its upstream tasks' states.
+    pub trigger_rule: TriggerRule,
+    /// Queue it is sent to.
+    pub queue: String,
+    /// How many times a failed attempt is retried.
+    pub retries: u32,
+    /// Delay before a retry (the base delay with exponential backoff).
+    pub retry_delay: Duration,
+    /// Double the retry delay after each failed attempt.
+    pub retry_exponential_backoff: bool,
+    /// Upper bound of the retry delay with exponential backoff.
+    pub max_retry_delay: Option<Duration>,
+    /// Wall-clock limit of one attempt; none: the host's default.
+    pub execution_timeout: Option<Duration>,
+    /// Pool whose slots it occupies while it runs.
+    pub pool: String,
+    /// Higher weights are queued first when slots are scarce.
+    pub priority_weight: i32,
+    /// What it needs from the machine.
+    pub resources: Resources,
+}
+
+impl Task {
+    fn resolve(spec: &TaskSpec, defaults: &TaskSettings) -> Self {
+        let (s, d) = (&spec.settings, defaults);
+        let millis = Duration::from_millis;
+        Self {
+            id: spec.task_id.clone(),
+            upstream: spec.upstream.clone(),
+            downstream: Vec::new(),
+            trigger_rule: spec.trigger_rule,
+            queue: s
+                .queue
+                .as_ref()
+                .or(d.queue.as_ref())
+                .map_or(DEFAULT_QUEUE, |q| q)
+                .to_owned(),
+            retries: s.retries.or(d.retries).unwrap_or(0),
+            retry_delay: s
+                .retry_delay_ms
+                .or(d.retry_delay_ms)
+                .map_or(DEFAULT_RETRY_DELAY, millis),
+            retry_exponential_backoff: s
+                .retry_exponential_backoff
+                .or(d.retry_exponential_backoff)
+                .unwrap_or(false),
+            max_retry_delay: s.max_retry_delay_ms.or(d.max_retry_delay_ms).map(millis),
+            execution_timeout: s
+                .execution_timeout_ms
+                .or(d.execution_timeout_ms)
+                .map(millis),
+            pool: s
+                .pool
+                .as_ref()
+                .or(d.pool.as_ref())
+                .map_or(DEFAULT_POOL, |p| p)
+                .to_owned(),
+            priority_weight: s
+                .priority_weight
+                .or(d.priority_weight)
+                .unwrap_or(DEFAULT_PRIORITY_WEIGHT),
+            resources: s
+                .resources
+                .as_ref()
+                .or(d.resources.as_ref())
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// How many attempts the task may have in all: `retries + 1`.
+    pub const fn max_tries(&self) -> u32 {
+        self.retries.saturating_add(1)
+    }
+}
+
+/// A validated DAG, made by [`DagSpec::validate`].
+#[derive(Debug, Clone)]
+pub struct Dag {
+    spec: DagSpec,
+    /// In topological order.
+    tasks: Vec<Task>,
+    /// Task id to position in `tasks`.
+    index: HashMap<String, usize>,
+    /// Positions of each task's direct upstream tasks.
+    upstream: Vec<Vec<usize>>,
+    schedule: Option<Schedule>,
+    start_date: Option<Timestamp>,
+}
+
+impl Dag {
+    /// Builds the DAG from a checked spec; `order` holds declaration indexes in topological
+    /// order and `upstream` the upstream declaration indexes of each task.
+    pub(crate) fn new(
+        spec: DagSpec,
+        order: &[usize],
+        upstream: &[Vec<usize>],
+        schedule: Option<Schedule>,
+        start_date: Option<Timestamp>,
+    ) -> Self {
+        let mut position = vec![0; spec.tasks.len()];
+        for (p, &i) in order.iter().enumerate() {
+            position[i] = p;
+        }
+        let mut tasks: Vec<Task> = order
+            .iter()
+            .map(|&i| Task::resolve(&spec.tasks[i], &spec.defaults))
+            .collect();
+        let mut upstream_pos = Vec::with_capacity(order.len());
+        for (p, &i) in order.iter().enumerate() {
+            let ups: Vec<usize> = upstream[i].iter().map(|&u| position[u]).collect();
+            for &u in &ups {
+                let id = tasks[p].id.clone();
+                tasks[u].downstream.push(id);
+            }
+            upstream_pos.push(ups);
+        }
+        let index = tasks
+            .iter()
+            .enumerate()
+            .map(|(p, t)| (t.id.clone(), p))
+            .collect();
+        Self {
+            spec,
+            tasks,
+            index,
+            upstream: upstream_pos,
+            schedule,
+            start_date,
+        }
+    }
+
+    /// The DAG's id.
+    pub fn id(&self) -> &str {
+        &self.spec.dag_id
+    }
+
+    /// The spec the DAG was made from.
+    pub const fn spec(&self) -> &DagSpec {
+        &self.spec
+    }
+
+    /// The tasks in topological order (upstream before downstream), ties broken by the
+    /// order in which the spec declares them.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// The task with id `id`.
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.index.get(id).map(|&p| &self.tasks[p])
+    }
+
+    /// Whether task `id` exists and has no downstream tasks.
+    pub fn is_leaf(&self, id: &str) -> bool {
+        self.task(id).is_some_and(|t| t.downstream.is_empty())
+    }
+
+    /// Whether task `ancestor` is upstream of task `of`, directly or not. False when either
+    /// does not exist, and for a task and itself.
+    pub fn is_ancestor(&self, ancestor: &str, of: &str) -> bool {
+        let (Some(&a), Some(&b)) = (self.index.get(ancestor), self.index.get(of)) else {
+            return false;
+        };
+        if a >= b {
+            return false; // Ancestors come first in topological order.
+        }
+        let mut seen = vec![false; self.tasks.len()];
+        let mut queue = VecDeque::from([b]);
+        while let Some(p) = queue.pop_front() {
+            for &u in &self.upstream[p] {
+                if u == a {
+                    return true;
+                }
+                if u > a && !seen[u] {
+                    seen[u] = true;
+                    queue.push_back(u);
+                }
+            }
+        }
+        false
+    }
+
+    /// The parsed schedule; none when runs are only triggered by hand.
+    pub const fn schedule(&self) -> Option<&Schedule> {
+        self.schedule.as_ref()
+    }
+
+    /// The parsed start date.
+    pub const fn start_date(&self) -> Option<Timestamp> {
+        self.start_date
+    }
+
+    /// Most runs active at once; none: the host's default.
+    pub const fn max_active_runs(&self) -> Option<u32> {
+        self.spec.max_active_runs
+    }
+
+    /// Most task instances running at once; none: the host's default.
+    pub const fn max_active_tasks(&self) -> Option<u32> {
+        self.spec.max_active_tasks
+    }
+
+    /// Whether missed intervals since the start date get runs.
+    pub const fn catchup(&self) -> bool {
+        self.spec.catchup
+    }
+
+    /// The interval of the next scheduled run, due or not; see [`Schedule::next_interval`].
+    /// None without a schedule.
+    pub fn next_interval(
+        &self,
+        last: Option<DataInterval>,
+        now: Timestamp,
+    ) -> Option<DataInterval> {
+        self.schedule()?
+            .next_interval(last, self.start_date?, self.catchup(), now)
+    }
+
+    /// The interval of the next scheduled run if it is due at `now`; see
+    /// [`Schedule::next_dagrun_interval`]. None without a schedule.
+    pub fn next_dagrun_interval(
+        &self,
+        last: Option<DataInterval>,
+        now: Timestamp,
+    ) -> Option<DataInterval> {
+        self.schedule()?
+            .next_dagrun_interval(last, self.start_date?, self.catchup(), now)
+    }
+
+    /// The interval a manual run at `logical_date` covers: inferred from the schedule, or the
+    /// empty interval at `logical_date` without one.
+    pub fn manual_interval(&self, logical_date: Timestamp) -> DataInterval {
+        match self.schedule() {
+            Some(s) => s.manual_interval(logical_date),
+            None => DataInterval::exact(logical_date),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

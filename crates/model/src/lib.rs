@@ -1,0 +1,62 @@
+//! Weft's domain model: DAG specs and their validation, schedules and data intervals, task
+//! and run states, trigger rules and retry delays.
+//!
+//! The crate is pure: no I/O and no clock. Whatever depends on the current time takes it as
+//! a [`jiff::Timestamp`].
+//!
+//! ```
+//! use weft_model::{DagSpec, TaskSpec, TaskState, TriggerRule, UpstreamSummary, Readiness, evaluate};
+//!
+//! let spec = DagSpec {
+//!     schedule: Some("@daily".into()),
+//!     start_date: Some("2024-01-01".into()),
+//!     catchup: true,
+//!     tasks: vec![
+//!         TaskSpec::new("extract"),
+//!         TaskSpec::new("load").after(["extract"]),
+//!     ],
+//!     ..DagSpec::new("etl")
+//! };
+//! let dag = spec.validate()?;
+//! assert_eq!(dag.tasks()[0].id, "extract");
+//! assert!(dag.is_ancestor("extract", "load"));
+//!
+//! let now = "2024-01-03T06:00:00Z".parse()?;
+//! let first = dag.next_dagrun_interval(None, now).unwrap();
+//! assert_eq!(first.start.to_string(), "2024-01-01T00:00:00Z");
+//!
+//! let upstream = UpstreamSummary::from_states([TaskState::Success]);
+//! assert_eq!(evaluate(TriggerRule::AllSuccess, &upstream), Readiness::Run);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Layout
+//! - [`spec`]: the DAG spec as data, mirroring the WIT world's records.
+//! - [`validate`]: checking a spec into a [`Dag`], reporting [`problem`]s; [`dag`]: the
+//!   validated DAG and its tasks.
+//! - [`schedule`] and [`cron`]: schedules, their firings and data intervals.
+//! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
+//! - [`units`]: durations and sizes as people write them.
+
+mod civil;
+pub mod cron;
+pub mod dag;
+mod names;
+pub mod problem;
+pub mod retry;
+pub mod schedule;
+pub mod spec;
+pub mod state;
+pub mod trigger;
+pub mod units;
+pub mod validate;
+
+pub use cron::{Cron, CronField, FieldIssue};
+pub use dag::{Dag, Task};
+pub use names::ParseNameError;
+pub use problem::{IdIssue, Scope, SettingIssue, SpecError, SpecProblem};
+pub use schedule::{DataInterval, Schedule, ScheduleError};
+pub use spec::{DagSpec, DirectoryGrant, Resources, TaskSettings, TaskSpec};
+pub use state::{DagRunState, RunType, TaskState, run_state};
+pub use trigger::{Readiness, TriggerRule, UpstreamSummary, evaluate};
+pub use units::{UnitError, format_duration, format_size, parse_duration, parse_size};

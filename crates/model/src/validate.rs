@@ -1,0 +1,329 @@
+//! Checking a [`DagSpec`] and resolving it into a [`Dag`]: every problem is found and reported
+//! at once, each naming what is wrong.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::dag::Dag;
+use crate::problem::{IdIssue, Scope, SettingIssue, SpecError, SpecProblem};
+use crate::schedule::{Schedule, ScheduleError};
+use crate::spec::{DagSpec, TaskSettings};
+
+/// Longest DAG id, task id, queue or pool name, in characters (Airflow's `ID_LEN`).
+pub const MAX_ID_LEN: usize = 250;
+/// Most retries a task may ask for.
+pub const MAX_RETRIES: u32 = 1_000;
+/// Most memory a task may ask for: all a 32-bit WebAssembly memory can address (4 GiB).
+pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
+/// Longest retry delay or execution timeout a task may ask for: 365 days, in milliseconds.
+pub const MAX_DURATION_MS: u64 = 365 * 24 * 3_600 * 1_000;
+
+/// Checks that `id` is a valid DAG id, task id, queue or pool name: 1 to 250 ASCII letters,
+/// digits, `_`, `-` or `.`.
+pub fn check_id(id: &str) -> Result<(), IdIssue> {
+    if id.is_empty() {
+        return Err(IdIssue::Empty);
+    }
+    if let Some(ch) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c)))
+    {
+        return Err(IdIssue::BadChar { ch });
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(IdIssue::TooLong { len: id.len() });
+    }
+    Ok(())
+}
+
+/// Parses a start date: RFC 3339 (`2024-01-01T00:00:00Z`) or a date (`2024-01-01`, midnight
+/// UTC).
+pub fn parse_start_date(text: &str) -> Result<Timestamp, String> {
+    let explain = |e: jiff::Error| {
+        format!(
+            "expected an RFC 3339 time such as 2024-01-01T00:00:00Z or a date such as 2024-01-01 ({e})"
+        )
+    };
+    if text.len() <= 10 {
+        let date: jiff::civil::Date = text.parse().map_err(explain)?;
+        return date
+            .to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(explain);
+    }
+    text.parse().map_err(explain)
+}
+
+impl DagSpec {
+    /// Checks the spec and resolves it into a [`Dag`]; on failure, reports every problem.
+    pub fn validate(self) -> Result<Dag, SpecError> {
+        let mut problems = Vec::new();
+        if let Err(issue) = check_id(&self.dag_id) {
+            problems.push(SpecProblem::InvalidDagId {
+                id: self.dag_id.clone(),
+                issue,
+            });
+        }
+        if self.tasks.is_empty() {
+            problems.push(SpecProblem::NoTasks);
+        }
+        let (schedule, start_date) = self.check_timing(&mut problems);
+        for (field, value) in [
+            ("max_active_runs", self.max_active_runs),
+            ("max_active_tasks", self.max_active_tasks),
+        ] {
+            if value == Some(0) {
+                let issue = SettingIssue::Zero;
+                problems.push(SpecProblem::InvalidSetting {
+                    scope: Scope::Dag,
+                    field,
+                    value: 0,
+                    issue,
+                });
+            }
+        }
+        check_settings(Scope::Defaults, &self.defaults, &mut problems);
+
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(self.tasks.len());
+        let mut reported = HashSet::new();
+        for (i, task) in self.tasks.iter().enumerate() {
+            let id = task.task_id.as_str();
+            if let Err(issue) = check_id(id) {
+                problems.push(SpecProblem::InvalidTaskId {
+                    id: id.to_owned(),
+                    issue,
+                });
+            }
+            if index.contains_key(id) {
+                if reported.insert(id) {
+                    problems.push(SpecProblem::DuplicateTask {
+                        task: id.to_owned(),
+                    });
+                }
+            } else {
+                index.insert(id, i);
+                check_settings(Scope::Task(id.to_owned()), &task.settings, &mut problems);
+            }
+        }
+
+        // Edges by declaration index; repeated task ids keep their first declaration only.
+        let mut upstream: Vec<Vec<usize>> = vec![Vec::new(); self.tasks.len()];
+        let mut in_graph = vec![false; self.tasks.len()];
+        for (i, task) in self.tasks.iter().enumerate() {
+            if index.get(task.task_id.as_str()) != Some(&i) {
+                continue;
+            }
+            in_graph[i] = true;
+            let mut seen = HashSet::new();
+            for up in &task.upstream {
+                let named = |upstream: &String| (task.task_id.clone(), upstream.clone());
+                if !seen.insert(up.as_str()) {
+                    let (task, upstream) = named(up);
+                    problems.push(SpecProblem::DuplicateUpstream { task, upstream });
+                } else if *up == task.task_id {
+                    problems.push(SpecProblem::SelfDependency {
+                        task: task.task_id.clone(),
+                    });
+                } else if let Some(&j) = index.get(up.as_str()) {
+                    upstream[i].push(j);
+                } else {
+                    let (task, upstream) = named(up);
+                    problems.push(SpecProblem::UnknownUpstream { task, upstream });
+                }
+            }
+        }
+
+        let order = match topological_order(&upstream, &in_graph) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let tasks = cycle
+                    .iter()
+                    .map(|&i| self.tasks[i].task_id.clone())
+                    .collect();
+                problems.push(SpecProblem::Cycle { tasks });
+                Vec::new()
+            }
+        };
+        if !problems.is_empty() {
+            return Err(SpecError {
+                dag_id: self.dag_id,
+                problems,
+            });
+        }
+        Ok(Dag::new(self, &order, &upstream, schedule, start_date))
+    }
+
+    fn check_timing(
+        &self,
+        problems: &mut Vec<SpecProblem>,
+    ) -> (Option<Schedule>, Option<Timestamp>) {
+        let start_date = self.start_date.as_deref().and_then(|value| {
+            parse_start_date(value)
+                .map_err(|reason| {
+                    problems.push(SpecProblem::InvalidStartDate {
+                        value: value.to_owned(),
+                        reason,
+                    });
+                })
+                .ok()
+        });
+        let schedule = self.schedule.as_deref().and_then(|text| {
+            let problem = |error| SpecProblem::InvalidSchedule {
+                schedule: text.to_owned(),
+                error,
+            };
+            if self.start_date.is_none() {
+                problems.push(SpecProblem::ScheduleWithoutStartDate {
+                    schedule: text.to_owned(),
+                });
+            }
+            match Schedule::parse(text) {
+                Ok(s) if s.cron().is_some_and(|c| !c.can_fire()) => {
+                    problems.push(problem(ScheduleError::NeverFires(s.as_str().to_owned())));
+                    None
+                }
+                Ok(s) => Some(s),
+                Err(error) => {
+                    problems.push(problem(error));
+                    None
+                }
+            }
+        });
+        (schedule, start_date)
+    }
+}
+
+fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem>) {
+    let mut setting = |field, value: u64, issue| {
+        problems.push(SpecProblem::InvalidSetting {
+            scope: scope.clone(),
+            field,
+            value,
+            issue,
+        });
+    };
+    let limits: [(&'static str, Option<u64>, bool, u64); 5] = [
+        (
+            "retries",
+            s.retries.map(u64::from),
+            false,
+            u64::from(MAX_RETRIES),
+        ),
+        ("retry_delay_ms", s.retry_delay_ms, false, MAX_DURATION_MS),
+        (
+            "max_retry_delay_ms",
+            s.max_retry_delay_ms,
+            true,
+            MAX_DURATION_MS,
+        ),
+        (
+            "execution_timeout_ms",
+            s.execution_timeout_ms,
+            true,
+            MAX_DURATION_MS,
+        ),
+        (
+            "memory_bytes",
+            s.resources.as_ref().and_then(|r| r.memory_bytes),
+            true,
+            MAX_MEMORY_BYTES,
+        ),
+    ];
+    for (field, value, nonzero, max) in limits {
+        match value {
+            Some(0) if nonzero => setting(field, 0, SettingIssue::Zero),
+            Some(v) if v > max => setting(field, v, SettingIssue::TooLarge { max }),
+            _ => {}
+        }
+    }
+    if let Some(name) = &s.queue
+        && let Err(issue) = check_id(name)
+    {
+        problems.push(SpecProblem::InvalidQueue {
+            scope: scope.clone(),
+            name: name.clone(),
+            issue,
+        });
+    }
+    if let Some(name) = &s.pool
+        && let Err(issue) = check_id(name)
+    {
+        problems.push(SpecProblem::InvalidPool {
+            scope: scope.clone(),
+            name: name.clone(),
+            issue,
+        });
+    }
+    for dir in s.resources.iter().flat_map(|r| &r.directories) {
+        if !dir.guest_path.starts_with('/') {
+            let guest_path = dir.guest_path.clone();
+            problems.push(SpecProblem::RelativeDirectory {
+                scope: scope.clone(),
+                guest_path,
+            });
+        }
+    }
+}
+
+/// Kahn's algorithm over the nodes in `in_graph`, taking ready nodes lowest index first.
+/// On a cycle, returns the nodes of one cycle instead, in dependency order, starting with
+/// the lowest index. Iterative, so depth is no concern.
+fn topological_order(upstream: &[Vec<usize>], in_graph: &[bool]) -> Result<Vec<usize>, Vec<usize>> {
+    let n = upstream.len();
+    let mut waiting_on = vec![0usize; n];
+    let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ups) in upstream.iter().enumerate() {
+        waiting_on[i] = ups.len();
+        for &u in ups {
+            downstream[u].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
+        .filter(|&i| in_graph[i] && waiting_on[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &d in &downstream[i] {
+            waiting_on[d] -= 1;
+            if waiting_on[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
+    }
+    if order.len() == in_graph.iter().filter(|&&g| g).count() {
+        return Ok(order);
+    }
+    // Every node still waiting has an upstream that is still waiting: walk upstream from the
+    // first one until a node repeats.
+    let stuck = |i: usize| in_graph[i] && waiting_on[i] > 0;
+    let mut seen_at = vec![usize::MAX; n];
+    let mut path = Vec::new();
+    let mut current = (0..n).find(|&i| stuck(i));
+    while let Some(node) = current {
+        if seen_at[node] != usize::MAX {
+            let mut cycle = path.split_off(seen_at[node]);
+            cycle.reverse();
+            if let Some(min_pos) = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, i)| **i)
+                .map(|(p, _)| p)
+            {
+                cycle.rotate_left(min_pos);
+            }
+            return Err(cycle);
+        }
+        seen_at[node] = path.len();
+        path.push(node);
+        current = upstream[node].iter().copied().find(|&u| stuck(u));
+    }
+    Err(path)
+}
+
+#[cfg(test)]
+mod tests;

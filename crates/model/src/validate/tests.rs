@@ -1,0 +1,303 @@
+use super::*;
+use crate::problem::*;
+use crate::spec::{DirectoryGrant, Resources, TaskSpec};
+
+fn spec(tasks: Vec<TaskSpec>) -> DagSpec {
+    DagSpec {
+        tasks,
+        ..DagSpec::new("hello")
+    }
+}
+
+fn t(id: &str, upstream: &[&str]) -> TaskSpec {
+    TaskSpec::new(id).after(upstream.iter().copied())
+}
+
+fn problems(spec: DagSpec) -> Vec<SpecProblem> {
+    spec.validate()
+        .expect_err("spec should be invalid")
+        .problems
+}
+
+fn messages(spec: DagSpec) -> Vec<String> {
+    problems(spec).iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn the_error_lists_every_problem() {
+    let s = spec(vec![
+        t("a", &["c"]),
+        t("b", &["a"]),
+        t("c", &["b"]),
+        t("t3", &["t9"]),
+    ]);
+    let err = s.validate().unwrap_err();
+    assert_eq!(err.dag_id, "hello");
+    assert_eq!(
+        err.to_string(),
+        "invalid DAG spec for \"hello\": task \"t3\" has unknown upstream \"t9\"; cycle: a -> b -> c -> a"
+    );
+}
+
+#[test]
+fn ids_are_checked() {
+    let long = "x".repeat(251);
+    assert!(check_id(&"x".repeat(250)).is_ok());
+    assert!(check_id("Extract_1.v2-final").is_ok());
+    assert_eq!(check_id(""), Err(IdIssue::Empty));
+    assert_eq!(check_id(&long), Err(IdIssue::TooLong { len: 251 }));
+    assert_eq!(check_id("a b"), Err(IdIssue::BadChar { ch: ' ' }));
+    assert_eq!(check_id("a/b"), Err(IdIssue::BadChar { ch: '/' }));
+    assert_eq!(check_id("café"), Err(IdIssue::BadChar { ch: 'é' }));
+
+    let bad = DagSpec {
+        dag_id: "my dag".into(),
+        ..spec(vec![t("", &[]), t(&long, &[])])
+    };
+    assert_eq!(
+        messages(bad),
+        [
+            "DAG id \"my dag\" contains ' ' (only letters, digits, '_', '-' and '.' are allowed)",
+            "task id \"\" is empty",
+            &format!("task id \"{long}\" is 251 characters long (at most 250)"),
+        ]
+    );
+}
+
+#[test]
+fn graph_problems_are_found() {
+    let s = spec(vec![
+        t("a", &[]),
+        t("b", &["a", "a"]),
+        t("c", &["c"]),
+        t("a", &[]),
+        t("a", &[]),
+    ]);
+    assert_eq!(
+        problems(s),
+        [
+            SpecProblem::DuplicateTask { task: "a".into() },
+            SpecProblem::DuplicateUpstream {
+                task: "b".into(),
+                upstream: "a".into()
+            },
+            SpecProblem::SelfDependency { task: "c".into() },
+        ]
+    );
+    assert_eq!(
+        messages(spec(vec![
+            t("a", &[]),
+            t("a", &[]),
+            t("b", &["a", "a"]),
+            t("c", &["c"])
+        ])),
+        [
+            "task id \"a\" is used by more than one task",
+            "task \"b\" lists upstream \"a\" more than once",
+            "task \"c\" depends on itself",
+        ]
+    );
+    assert_eq!(messages(DagSpec::new("empty")), ["the DAG has no tasks"]);
+}
+
+#[test]
+fn cycles_are_named_in_order() {
+    let cycle = |s: DagSpec| match problems(s).as_slice() {
+        [SpecProblem::Cycle { tasks }] => tasks.clone(),
+        other => panic!("expected one cycle, got {other:?}"),
+    };
+    assert_eq!(
+        cycle(spec(vec![t("a", &["b"]), t("b", &["a"])])),
+        ["a", "b"]
+    );
+    // The cycle does not involve the first task, and is found from a task downstream of it.
+    let s = spec(vec![
+        t("start", &[]),
+        t("tail", &["z"]),
+        t("x", &["start", "z"]),
+        t("y", &["x"]),
+        t("z", &["y"]),
+    ]);
+    assert_eq!(cycle(s), ["x", "y", "z"]);
+    let msg = messages(spec(vec![t("p", &["q"]), t("q", &["p"])]));
+    assert_eq!(msg, ["cycle: p -> q -> p"]);
+}
+
+#[test]
+fn a_cycle_through_ten_thousand_tasks_is_found_without_recursion() {
+    let n = 10_000;
+    // t0 after t9999, and each other task after the one before it.
+    let tasks: Vec<TaskSpec> = (0..n)
+        .map(|i| t(&format!("t{i}"), &[&format!("t{}", (i + n - 1) % n)]))
+        .collect();
+    let tasks_on_cycle = match problems(spec(tasks)).as_slice() {
+        [SpecProblem::Cycle { tasks }] => tasks.clone(),
+        other => panic!("expected one cycle, got {} problems", other.len()),
+    };
+    assert_eq!(tasks_on_cycle.len(), n);
+    assert_eq!(tasks_on_cycle[0], "t0");
+    assert_eq!(tasks_on_cycle[1], "t1");
+    assert_eq!(tasks_on_cycle[n - 1], format!("t{}", n - 1));
+}
+
+#[test]
+fn schedules_and_start_dates_are_checked() {
+    let with = |schedule: Option<&str>, start: Option<&str>| DagSpec {
+        schedule: schedule.map(Into::into),
+        start_date: start.map(Into::into),
+        ..spec(vec![t("a", &[])])
+    };
+    assert_eq!(
+        messages(with(Some("61 * * * *"), Some("2024-01-01"))),
+        ["schedule \"61 * * * *\": minute field \"61\": out of range 0-59"]
+    );
+    assert_eq!(
+        messages(with(Some("0 0 31 2 *"), Some("2024-01-01"))),
+        ["schedule \"0 0 31 2 *\": \"0 0 31 2 *\" never fires: no month has such a day"]
+    );
+    assert_eq!(
+        messages(with(Some("@daily"), None)),
+        ["schedule \"@daily\" needs a start_date"]
+    );
+    for bad in [
+        "yesterday",
+        "2024-02-30",
+        "2024-01-01T00:00:00",
+        "2024-13-01T00:00:00Z",
+    ] {
+        let got = problems(with(None, Some(bad)));
+        assert!(
+            matches!(got.as_slice(), [SpecProblem::InvalidStartDate { value, .. }] if value == bad),
+            "{bad}: {got:?}"
+        );
+        let msg = got[0].to_string();
+        assert!(
+            msg.starts_with(&format!("start_date \"{bad}\": expected an RFC 3339 time")),
+            "{msg}"
+        );
+    }
+    let dag = with(Some("@daily"), Some("2024-01-01")).validate().unwrap();
+    assert_eq!(
+        dag.start_date(),
+        Some("2024-01-01T00:00:00Z".parse().unwrap())
+    );
+    let dag = with(None, Some("2024-01-01T05:00:00+02:00"))
+        .validate()
+        .unwrap();
+    assert_eq!(
+        dag.start_date(),
+        Some("2024-01-01T03:00:00Z".parse().unwrap())
+    );
+    assert!(dag.schedule().is_none());
+}
+
+#[test]
+fn settings_are_checked_where_they_are_set() {
+    let zero_memory = Resources {
+        memory_bytes: Some(0),
+        ..Default::default()
+    };
+    let s = DagSpec {
+        max_active_runs: Some(0),
+        max_active_tasks: Some(0),
+        defaults: TaskSettings {
+            queue: Some("bad queue".into()),
+            execution_timeout_ms: Some(0),
+            max_retry_delay_ms: Some(0),
+            ..Default::default()
+        },
+        ..spec(vec![TaskSpec {
+            settings: TaskSettings {
+                pool: Some(String::new()),
+                retries: Some(MAX_RETRIES + 1),
+                retry_delay_ms: Some(MAX_DURATION_MS + 1),
+                resources: Some(zero_memory),
+                ..Default::default()
+            },
+            ..t("a", &[])
+        }])
+    };
+    assert_eq!(
+        messages(s),
+        [
+            "DAG: max_active_runs must not be 0",
+            "DAG: max_active_tasks must not be 0",
+            "defaults: max_retry_delay_ms must not be 0",
+            "defaults: execution_timeout_ms must not be 0",
+            "defaults: queue name \"bad queue\" contains ' ' (only letters, digits, '_', '-' and '.' are allowed)",
+            "task \"a\": retries is 1001, more than the limit of 1000",
+            "task \"a\": retry_delay_ms is 31536000001, more than the limit of 31536000000",
+            "task \"a\": memory_bytes must not be 0",
+            "task \"a\": pool name \"\" is empty",
+        ]
+    );
+}
+
+#[test]
+fn memory_and_directories_are_checked() {
+    let res = Resources {
+        memory_bytes: Some(MAX_MEMORY_BYTES + 1),
+        egress_allowlist: vec![],
+        directories: vec![
+            DirectoryGrant {
+                guest_path: "/scratch".into(),
+                writable: true,
+            },
+            DirectoryGrant {
+                guest_path: "scratch".into(),
+                writable: false,
+            },
+        ],
+    };
+    let s = DagSpec {
+        defaults: TaskSettings {
+            resources: Some(res),
+            ..Default::default()
+        },
+        ..spec(vec![t("a", &[])])
+    };
+    assert_eq!(
+        problems(s),
+        [
+            SpecProblem::InvalidSetting {
+                scope: Scope::Defaults,
+                field: "memory_bytes",
+                value: MAX_MEMORY_BYTES + 1,
+                issue: SettingIssue::TooLarge {
+                    max: MAX_MEMORY_BYTES
+                },
+            },
+            SpecProblem::RelativeDirectory {
+                scope: Scope::Defaults,
+                guest_path: "scratch".into()
+            },
+        ]
+    );
+    let p = SpecProblem::RelativeDirectory {
+        scope: Scope::Task("x".into()),
+        guest_path: "tmp".into(),
+    };
+    assert_eq!(
+        p.to_string(),
+        "task \"x\": directory guest_path \"tmp\" is not absolute"
+    );
+}
+
+#[test]
+fn limits_themselves_are_allowed() {
+    let s = DagSpec {
+        max_active_runs: Some(1),
+        defaults: TaskSettings {
+            retries: Some(MAX_RETRIES),
+            execution_timeout_ms: Some(MAX_DURATION_MS),
+            retry_delay_ms: Some(0),
+            resources: Some(Resources {
+                memory_bytes: Some(MAX_MEMORY_BYTES),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..spec(vec![t("a", &[])])
+    };
+    assert!(s.validate().is_ok());
+}

@@ -1,0 +1,86 @@
+//! Sandbox costs, printed as figures (not judged): per-task fresh Store + instantiate + run +
+//! drop of a no-op Rust task, and compile and cached-load times of components.
+//!
+//! `cargo bench -p weft-runtime --bench sandbox`; `WEFT_BENCH_ITERATIONS` sets the number of
+//! task runs (default 10,000); `WEFT_BENCH_COMPONENTS` adds components (paths, `:`-separated)
+//! to the compile figures, e.g. the built examples.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use weft_runtime::{Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let iterations: usize = std::env::var("WEFT_BENCH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    println!("weft-runtime sandbox benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    per_task(iterations)?;
+
+    let mut components = vec![PathBuf::from(weft_test_guests_artifacts::NOOP), PathBuf::from(weft_test_guests_artifacts::NORMAL)];
+    if let Ok(extra) = std::env::var("WEFT_BENCH_COMPONENTS") {
+        components.extend(extra.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+    }
+    println!("\n{:<40} {:>10} {:>14} {:>16}", "component", "size", "compile", "cached load");
+    for path in &components {
+        compile_and_cache(path)?;
+    }
+    Ok(())
+}
+
+fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let component = runtime.load(&std::fs::read(weft_test_guests_artifacts::NOOP)?)?;
+    let host = Arc::new(MemoryHost::default());
+    let request = TaskRequest {
+        context: TaskContext::local("noop", "noop", 1, 1),
+        upstream: Vec::new(),
+        worker: WorkerInfo { worker_id: "bench".into(), hostname: "localhost".into(), queue: "default".into() },
+        limits: Limits::default(),
+        host,
+    };
+    // Warm up the pool's slots and the allocator.
+    for _ in 0..iterations.min(500) {
+        runtime.run_task(&component, request.clone());
+    }
+    let mut samples = Vec::with_capacity(iterations);
+    let started = Instant::now();
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let report = runtime.run_task(&component, request.clone());
+        samples.push(t.elapsed());
+        if !matches!(report.outcome, TaskOutcome::Success(_)) {
+            return Err(format!("no-op task did not succeed: {:?}", report.outcome).into());
+        }
+    }
+    let total = started.elapsed();
+    samples.sort();
+    let mean = total / u32::try_from(iterations.max(1))?;
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    println!(
+        "per task (fresh store + instantiate + run + drop), {iterations} runs: mean {}, p50 {}, p99 {}  (goal <= 30 µs)",
+        us(mean),
+        us(pct(0.50)),
+        us(pct(0.99))
+    );
+    Ok(())
+}
+
+fn compile_and_cache(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cache = tempfile::tempdir()?;
+    let config = RuntimeConfig { cache_dir: Some(cache.path().to_owned()), ..RuntimeConfig::default() };
+    // First process: compiles and fills the cache. Second: loads from the cache.
+    let compiled = Runtime::new(config.clone())?.load(&bytes)?.compile_time();
+    let cached = Runtime::new(config)?.load(&bytes)?.compile_time();
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    println!("{name:<40} {:>8} KB {:>14} {:>16}", bytes.len() / 1024, ms(compiled), ms(cached));
+    Ok(())
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}

@@ -1,0 +1,10 @@
+//! Host bindings of the `weft:dag` world, generated from `wit/`.
+
+wasmtime::component::bindgen!({
+    world: "dag",
+    path: "../../wit",
+    // Every import may trap: host calls check the attempt's deadline and limits.
+    imports: { default: trappable },
+});
+
+pub use weft::dag::types;

@@ -1,0 +1,125 @@
+//! What a caller hands the runtime for one task attempt, and what it gets back.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Limits;
+use crate::error::TaskFailure;
+use crate::log::TaskLog;
+
+/// Which run and attempt a task call belongs to (the WIT `task-context`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskContext {
+    /// The DAG's id.
+    pub dag_id: String,
+    /// The task being run.
+    pub task_id: String,
+    /// The DAG run's id.
+    pub run_id: String,
+    /// Logical date of the run (RFC 3339).
+    pub logical_date: String,
+    /// Start of the run's data interval (RFC 3339).
+    pub data_interval_start: String,
+    /// End of the run's data interval (RFC 3339).
+    pub data_interval_end: String,
+    /// Attempt number, from 1.
+    pub try_number: u32,
+    /// Attempts allowed in all (retries + 1).
+    pub max_tries: u32,
+    /// The run's configuration, a JSON document.
+    pub conf: String,
+}
+
+/// Where an attempt runs (the WIT `worker-info`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerInfo {
+    /// Id of the worker process.
+    pub worker_id: String,
+    /// Host name of its machine.
+    pub hostname: String,
+    /// The queue the task came from.
+    pub queue: String,
+}
+
+/// The output of a direct upstream task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamOutput {
+    /// The upstream task's id.
+    pub task_id: String,
+    /// What it returned.
+    pub value: Vec<u8>,
+}
+
+/// A value a task pushed to XCom under a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XcomPush {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: Vec<u8>,
+}
+
+/// Why a [`TaskHost`] call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The call's deadline passed.
+    #[error("deadline passed")]
+    Timeout,
+    /// The service behind the call failed.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// The services a task's host imports reach beyond the sandbox: XCom values of other tasks
+/// and variables. Calls may block; they must give up by `deadline`.
+pub trait TaskHost: Send + Sync + 'static {
+    /// The output (`key` none) or keyed XCom value of task `task_id` in the attempt's run.
+    fn xcom_pull(&self, task_id: &str, key: Option<&str>, deadline: Instant)
+    -> Result<Option<Vec<u8>>, HostError>;
+
+    /// The value of variable `key`, if set.
+    fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError>;
+}
+
+/// One task attempt to run.
+#[derive(Clone)]
+pub struct TaskRequest {
+    /// Run and attempt identity.
+    pub context: TaskContext,
+    /// Outputs of the task's direct upstream tasks.
+    pub upstream: Vec<UpstreamOutput>,
+    /// Where it runs.
+    pub worker: WorkerInfo,
+    /// Limits of this attempt (see [`Limits::for_task`]).
+    pub limits: Limits,
+    /// XCom and variables.
+    pub host: Arc<dyn TaskHost>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    /// The task returned its output.
+    Success(Vec<u8>),
+    /// The task chose to be skipped, with its reason.
+    Skipped(String),
+    /// The attempt failed.
+    Failed(TaskFailure),
+}
+
+/// Everything an attempt produced.
+#[derive(Debug, Clone)]
+pub struct TaskReport {
+    /// How it ended.
+    pub outcome: TaskOutcome,
+    /// Its log.
+    pub log: TaskLog,
+    /// What it pushed to XCom, last value per key.
+    pub xcom: Vec<XcomPush>,
+    /// Wall-clock time from sandbox creation to the end of the call.
+    pub duration: Duration,
+    /// Fuel consumed, when the attempt had a CPU budget.
+    pub fuel_used: Option<u64>,
+}

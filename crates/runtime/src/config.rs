@@ -1,0 +1,91 @@
+//! Settings of the runtime and the limits of one task attempt.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Resource limits of one sandboxed call (a task attempt or a `describe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock limit, host calls included.
+    pub timeout: Duration,
+    /// CPU budget in fuel units (about one per WebAssembly instruction); `None` is unlimited.
+    pub fuel: Option<u64>,
+    /// Most linear memory the guest may have, in bytes.
+    pub memory_bytes: u64,
+    /// Largest output a task may return, in bytes.
+    pub output_bytes: usize,
+    /// Most log bytes kept per attempt (log lines, stdout and stderr together); the rest is dropped.
+    pub log_bytes: usize,
+    /// Largest value a task may push to XCom, in bytes.
+    pub xcom_bytes: usize,
+}
+
+impl Limits {
+    /// Limits for a task attempt unless the DAG or the caller says otherwise.
+    pub const TASK_DEFAULT: Limits = Limits {
+        timeout: Duration::from_secs(60 * 60),
+        fuel: None,
+        memory_bytes: 256 << 20,
+        output_bytes: 4 << 20,
+        log_bytes: 4 << 20,
+        xcom_bytes: 4 << 20,
+    };
+
+    /// Limits for `describe`, which must be quick and small.
+    pub const DESCRIBE: Limits = Limits {
+        timeout: Duration::from_secs(10),
+        fuel: Some(2_000_000_000),
+        memory_bytes: 64 << 20,
+        output_bytes: 4 << 20,
+        log_bytes: 64 << 10,
+        xcom_bytes: 0,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::TASK_DEFAULT
+    }
+}
+
+/// How a [`Runtime`](crate::Runtime) is set up. One runtime serves a whole process.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where compiled components are kept across processes; `None` keeps them in memory only.
+    pub cache_dir: Option<PathBuf>,
+    /// Most task attempts sandboxed at once (sizes the pooling allocator).
+    pub max_concurrent_instances: u32,
+    /// The most memory any task may be granted, whatever it asks for, in bytes.
+    pub max_memory_bytes: u64,
+    /// Where per-attempt scratch directories are made; `None` uses the system's temporary dir.
+    pub scratch_root: Option<PathBuf>,
+    /// Whether tasks may be granted the directories they declare (scratch directories only).
+    pub allow_directories: bool,
+    /// How often the epoch clock behind timeouts ticks.
+    pub epoch_tick: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            cache_dir: None,
+            max_concurrent_instances: 128,
+            max_memory_bytes: 4 << 30,
+            scratch_root: None,
+            allow_directories: true,
+            epoch_tick: Duration::from_millis(1),
+        }
+    }
+}
+
+impl Limits {
+    /// These limits with the task's own settings applied: its execution timeout and the
+    /// memory it asks for.
+    pub fn for_task(self, task: &weft_model::Task) -> Limits {
+        Limits {
+            timeout: task.execution_timeout.unwrap_or(self.timeout),
+            memory_bytes: task.resources.memory_bytes.unwrap_or(self.memory_bytes),
+            ..self
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The host side of the world's imports, one module per interface.
+
+mod log;
+mod runtime;
+mod variables;
+mod xcom;
+
+use crate::bindings::types;
+use crate::sandbox::HostState;
+
+impl types::Host for HostState {}

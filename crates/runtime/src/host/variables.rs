@@ -1,0 +1,22 @@
+//! `weft:dag/variables`: variables of the tenant, through the [`TaskHost`](crate::TaskHost).
+
+use crate::bindings::weft::dag::variables::Host;
+use crate::call::HostError;
+use crate::error::HostTrap;
+use crate::sandbox::HostState;
+
+impl Host for HostState {
+    #[tracing::instrument(level = "debug", skip(self))]
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.check_deadline()?;
+        let deadline = self.deadline;
+        let attempt = self.attempt("variables.get")?;
+        match attempt.host.variable(&key, deadline) {
+            Ok(value) => Ok(value),
+            Err(HostError::Timeout) => Err(wasmtime::Error::new(HostTrap::Deadline)),
+            Err(HostError::Unavailable(why)) => Err(wasmtime::Error::new(HostTrap::Internal(format!(
+                "variables unavailable: {why}"
+            )))),
+        }
+    }
+}

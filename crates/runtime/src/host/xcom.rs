@@ -1,0 +1,78 @@
+//! `weft:dag/xcom`: values passed between the tasks of a run.
+
+use crate::bindings::types::XcomError;
+use crate::bindings::weft::dag::xcom::Host;
+use crate::call::{HostError, XcomPush};
+use crate::sandbox::HostState;
+
+/// Longest XCom key.
+const MAX_KEY_LEN: usize = 250;
+
+/// Whether `key` is a valid XCom key; the reason when it is not.
+fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("key is empty".into());
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(format!("key is {} bytes long; the limit is {MAX_KEY_LEN}", key.len()));
+    }
+    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c))) {
+        return Err(format!("key {key:?} contains {bad:?}; use letters, digits, '_', '-' and '.'"));
+    }
+    Ok(())
+}
+
+impl Host for HostState {
+    #[tracing::instrument(level = "debug", skip(self, value), fields(bytes = value.len()))]
+    fn push(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), XcomError>> {
+        self.check_deadline()?;
+        let limit = self.limits.xcom_bytes;
+        let attempt = self.attempt("xcom.push")?;
+        if let Err(why) = check_key(&key) {
+            return Ok(Err(XcomError::InvalidKey(why)));
+        }
+        if value.len() > limit {
+            return Ok(Err(XcomError::TooLarge(limit as u64)));
+        }
+        attempt.pushes.retain(|p| p.key != key);
+        attempt.pushes.push(XcomPush { key, value });
+        Ok(Ok(()))
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    fn pull(&mut self, task_id: String, key: Option<String>) -> wasmtime::Result<Result<Option<Vec<u8>>, XcomError>> {
+        self.check_deadline()?;
+        let deadline = self.deadline;
+        let attempt = self.attempt("xcom.pull")?;
+        if let Some(key) = &key
+            && let Err(why) = check_key(key)
+        {
+            return Ok(Err(XcomError::InvalidKey(why)));
+        }
+        if !attempt.dag.is_ancestor(&task_id, &attempt.context.task_id) {
+            return Ok(Err(XcomError::NotUpstream(format!(
+                "task {task_id:?} is not upstream of {:?} in DAG {:?}",
+                attempt.context.task_id, attempt.context.dag_id
+            ))));
+        }
+        match attempt.host.xcom_pull(&task_id, key.as_deref(), deadline) {
+            Ok(value) => Ok(Ok(value)),
+            Err(HostError::Timeout) => Err(wasmtime::Error::new(crate::error::HostTrap::Deadline)),
+            Err(HostError::Unavailable(why)) => Ok(Err(XcomError::Unavailable(why))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_key;
+
+    #[test]
+    fn keys_are_checked() {
+        assert!(check_key("return_value").is_ok());
+        assert!(check_key("a.b-c_1").is_ok());
+        assert!(check_key("").is_err());
+        assert!(check_key("has space").is_err());
+        assert!(check_key(&"k".repeat(251)).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! Weft's WebAssembly host: it loads DAG components and runs each task attempt in a fresh
+//! wasmtime sandbox with strict limits.
+//!
+//! One [`Runtime`] serves a process: one engine (pooling allocator, fuel, epoch interruption),
+//! one linker with the `weft:dag` world and a WASI without ambient authority, and a cache of
+//! compiled components on disk keyed by engine compatibility and component digest.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use weft_runtime::{Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskRequest, WorkerInfo};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let runtime = Runtime::new(RuntimeConfig::default())?;
+//! let component = runtime.load(&std::fs::read("hello.wasm")?)?;
+//! let task = component.dag().task("t1").ok_or("no task t1")?;
+//! let report = runtime.run_task(&component, TaskRequest {
+//!     context: TaskContext::local(component.dag().id(), &task.id, 1, task.retries + 1),
+//!     upstream: Vec::new(),
+//!     worker: WorkerInfo { worker_id: "local".into(), hostname: "localhost".into(), queue: task.queue.clone() },
+//!     limits: Limits::default().for_task(task),
+//!     host: Arc::new(MemoryHost::default()),
+//! });
+//! println!("{:?}", report.outcome);
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`config`]: runtime settings and per-call [`Limits`];
+//! - `engine`, `cache`: the engine, the epoch clock, compiled components on disk;
+//! - `runtime`, `run`, `sandbox`: loading, and one sandboxed call with its classification;
+//! - `host`: the world's imports (log, xcom, variables, runtime), one module each;
+//! - [`call`]: request and report types; [`error`]: failure classes; [`log`]: attempt logs.
+
+mod bindings;
+mod cache;
+pub mod call;
+mod component;
+pub mod config;
+mod convert;
+mod digest;
+mod engine;
+pub mod error;
+mod host;
+mod local;
+pub mod log;
+mod run;
+mod runtime;
+mod sandbox;
+
+pub use call::{HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput, WorkerInfo, XcomPush};
+pub use component::{CompileSource, DagComponent};
+pub use config::{Limits, RuntimeConfig};
+pub use digest::{Digest, ParseDigestError};
+pub use error::{ErrorClass, LoadError, TaskFailure};
+pub use local::MemoryHost;
+pub use log::{LogLevel, LogLine, LogSource, TaskLog};
+pub use runtime::{Runtime, RuntimeInitError};
+
+/// The WIT world this runtime hosts, as text (for tools that build components against it).
+pub const WIT: &str = include_str!("../../../wit/dag.wit");

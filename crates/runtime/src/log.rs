@@ -1,0 +1,298 @@
+//! The log of one attempt: lines from the `log` import and the guest's stdout and stderr,
+//! kept within a byte budget.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+
+/// Severity of a log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Finest detail.
+    Trace,
+    /// Detail for debugging.
+    Debug,
+    /// Normal progress.
+    Info,
+    /// Something unexpected that the task survived.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl LogLevel {
+    /// The level's lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+/// Where a log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogSource {
+    /// The `log` import.
+    Task,
+    /// The guest's standard output.
+    Stdout,
+    /// The guest's standard error.
+    Stderr,
+}
+
+/// One line of an attempt's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Time since the attempt started.
+    pub offset: Duration,
+    /// Severity: `info` for stdout, `warn` for stderr.
+    pub level: LogLevel,
+    /// Where the line came from.
+    pub source: LogSource,
+    /// The text, without its line ending.
+    pub message: String,
+}
+
+/// The log of one attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLog {
+    /// The lines kept, in order.
+    pub lines: Vec<LogLine>,
+    /// Bytes dropped because the log reached its limit; 0 when nothing was dropped.
+    pub dropped_bytes: u64,
+}
+
+/// Longest partial line buffered before it is written out as a line of its own.
+const MAX_PARTIAL_LINE: usize = 16 << 10;
+/// How much of the guest's stderr is kept aside, whatever the log limit, to explain a trap.
+const STDERR_TAIL: usize = 4 << 10;
+
+/// The shared buffer an attempt's log is written into.
+#[derive(Debug)]
+struct Sink {
+    started: Instant,
+    limit: usize,
+    used: usize,
+    log: TaskLog,
+    partial_stdout: Vec<u8>,
+    partial_stderr: Vec<u8>,
+    stderr_tail: VecDeque<u8>,
+}
+
+/// A handle on an attempt's log, shared by the host's `log` import and the guest's stdio.
+#[derive(Debug, Clone)]
+pub(crate) struct LogBuffer(Arc<Mutex<Sink>>);
+
+impl LogBuffer {
+    /// An empty log that keeps at most `limit` bytes of text.
+    pub(crate) fn new(limit: usize) -> LogBuffer {
+        LogBuffer(Arc::new(Mutex::new(Sink {
+            started: Instant::now(),
+            limit,
+            used: 0,
+            log: TaskLog::default(),
+            partial_stdout: Vec::new(),
+            partial_stderr: Vec::new(),
+            stderr_tail: VecDeque::new(),
+        })))
+    }
+
+    fn sink(&self) -> MutexGuard<'_, Sink> {
+        // A poisoned lock only means a panic elsewhere mid-write; the log is still usable.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Append a line from the `log` import.
+    pub(crate) fn write(&self, level: LogLevel, message: &str) {
+        self.sink().push(level, LogSource::Task, message);
+    }
+
+    /// A stream for the guest's stdout (`stderr == false`) or stderr.
+    pub(crate) fn stdio(&self, stderr: bool) -> GuestStdio {
+        GuestStdio { buffer: self.clone(), stderr }
+    }
+
+    /// The last few KB the guest wrote to stderr, kept even when the log was full.
+    pub(crate) fn stderr_tail(&self) -> String {
+        let sink = self.sink();
+        let (a, b) = sink.stderr_tail.as_slices();
+        let mut bytes = a.to_vec();
+        bytes.extend_from_slice(b);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Flush partial lines and take the log.
+    pub(crate) fn finish(&self) -> TaskLog {
+        let mut sink = self.sink();
+        sink.flush_partial(false);
+        sink.flush_partial(true);
+        std::mem::take(&mut sink.log)
+    }
+}
+
+impl Sink {
+    fn push(&mut self, level: LogLevel, source: LogSource, message: &str) {
+        let cost = message.len() + 1;
+        if self.used + cost > self.limit {
+            self.log.dropped_bytes += cost as u64;
+            return;
+        }
+        self.used += cost;
+        self.log.lines.push(LogLine {
+            offset: self.started.elapsed(),
+            level,
+            source,
+            message: message.to_owned(),
+        });
+    }
+
+    fn write_stdio(&mut self, stderr: bool, bytes: &[u8]) {
+        if stderr {
+            self.stderr_tail.extend(bytes.iter().copied());
+            let excess = self.stderr_tail.len().saturating_sub(STDERR_TAIL);
+            self.stderr_tail.drain(..excess);
+        }
+        // Once the log is full, stdio is only counted, never buffered.
+        if self.used >= self.limit {
+            self.log.dropped_bytes += bytes.len() as u64;
+            return;
+        }
+        let mut rest = bytes;
+        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
+            self.partial(stderr).extend_from_slice(&rest[..pos]);
+            self.flush_partial(stderr);
+            rest = &rest[pos + 1..];
+        }
+        self.partial(stderr).extend_from_slice(rest);
+        if self.partial(stderr).len() >= MAX_PARTIAL_LINE {
+            self.flush_partial(stderr);
+        }
+    }
+
+    fn partial(&mut self, stderr: bool) -> &mut Vec<u8> {
+        if stderr { &mut self.partial_stderr } else { &mut self.partial_stdout }
+    }
+
+    fn flush_partial(&mut self, stderr: bool) {
+        let line = std::mem::take(self.partial(stderr));
+        if line.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let (level, source) = if stderr {
+            (LogLevel::Warn, LogSource::Stderr)
+        } else {
+            (LogLevel::Info, LogSource::Stdout)
+        };
+        self.push(level, source, text.trim_end_matches('\r'));
+    }
+}
+
+/// The guest's stdout or stderr, written into the attempt's log. Never blocks and never
+/// fails: past the log limit, bytes are counted and dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct GuestStdio {
+    buffer: LogBuffer,
+    stderr: bool,
+}
+
+/// Largest write a guest is invited to make at once.
+const WRITE_BUDGET: usize = 64 << 10;
+
+impl IsTerminal for GuestStdio {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestStdio {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+impl OutputStream for GuestStdio {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        self.buffer.sink().write_stdio(self.stderr, &bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(WRITE_BUDGET)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for GuestStdio {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for GuestStdio {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.buffer.sink().write_stdio(self.stderr, buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_stdio_into_lines_and_keeps_partial_ones() {
+        let log = LogBuffer::new(1 << 20);
+        let mut out = log.stdio(false);
+        OutputStream::write(&mut out, Bytes::from_static(b"one\ntw")).ok();
+        OutputStream::write(&mut out, Bytes::from_static(b"o\nthree")).ok();
+        log.write(LogLevel::Error, "direct");
+        let taken = log.finish();
+        let texts: Vec<_> = taken.lines.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(texts, ["one", "two", "direct", "three"]);
+        assert_eq!(taken.lines[0].source, LogSource::Stdout);
+        assert_eq!(taken.lines[2].level, LogLevel::Error);
+        assert_eq!(taken.dropped_bytes, 0);
+    }
+
+    #[test]
+    fn drops_past_the_limit_and_counts_what_it_dropped() {
+        let log = LogBuffer::new(10);
+        log.write(LogLevel::Info, "12345");
+        log.write(LogLevel::Info, "67890");
+        let mut err = log.stdio(true);
+        OutputStream::write(&mut err, Bytes::from_static(b"panicked at boom\n")).ok();
+        let taken = log.finish();
+        assert_eq!(taken.lines.len(), 1);
+        assert_eq!(taken.dropped_bytes, 6 + 17);
+        assert!(log.stderr_tail().contains("panicked at boom"));
+    }
+}

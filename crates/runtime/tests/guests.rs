@@ -1,0 +1,333 @@
+//! Every test guest against the runtime: each is contained with its exact error class, and
+//! the same runtime (one engine, one instance pool) then runs a normal task fine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use weft_runtime::{
+    DagComponent, ErrorClass, LoadError, Limits, LogLevel, LogSource, MemoryHost, Runtime, RuntimeConfig, TaskContext,
+    TaskFailure, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput, WorkerInfo,
+};
+use weft_test_guests_artifacts as guests;
+
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports)]
+        use self::$name as _;
+    };
+}
+guests::foreach_guest!(assert_test_exists);
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| Runtime::new(RuntimeConfig::default()).expect("runtime"))
+}
+
+fn load(path: &str) -> Arc<DagComponent> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    runtime().load(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn load_err(bytes: &[u8]) -> LoadError {
+    match runtime().load(bytes) {
+        Ok(component) => panic!("loaded {component:?}, expected an error"),
+        Err(e) => e,
+    }
+}
+
+struct Call {
+    conf: Value,
+    limits: Limits,
+    upstream: Vec<UpstreamOutput>,
+    host: MemoryHost,
+}
+
+impl Default for Call {
+    fn default() -> Self {
+        Call { conf: json!({}), limits: Limits::default(), upstream: Vec::new(), host: MemoryHost::default() }
+    }
+}
+
+fn run_with(component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
+    let mut context = TaskContext::local(component.dag().id(), task_id, 1, 1);
+    context.conf = call.conf.to_string();
+    runtime().run_task(
+        component,
+        TaskRequest {
+            context,
+            upstream: call.upstream,
+            worker: WorkerInfo { worker_id: "w-1".into(), hostname: "host-a".into(), queue: "default".into() },
+            limits: call.limits,
+            host: Arc::new(call.host),
+        },
+    )
+}
+
+fn run(component: &DagComponent, task_id: &str) -> TaskReport {
+    run_with(component, task_id, Call::default())
+}
+
+fn failure(report: &TaskReport) -> &TaskFailure {
+    match &report.outcome {
+        TaskOutcome::Failed(f) => f,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+fn output_json(report: &TaskReport) -> Value {
+    match &report.outcome {
+        TaskOutcome::Success(bytes) => serde_json::from_slice(bytes).expect("JSON output"),
+        other => panic!("expected success, got {other:?}"),
+    }
+}
+
+/// The runtime still runs a well-behaved task after whatever the previous test did to it.
+fn still_healthy() {
+    let report = run(&load(guests::NOOP), "noop");
+    assert_eq!(report.outcome, TaskOutcome::Success(Vec::new()));
+}
+
+fn limits(f: impl FnOnce(&mut Limits)) -> Limits {
+    let mut limits = Limits::default();
+    f(&mut limits);
+    limits
+}
+
+#[test]
+fn noop() {
+    let component = load(guests::NOOP);
+    assert_eq!(component.dag().id(), "noop");
+    let report = run(&component, "noop");
+    assert_eq!(report.outcome, TaskOutcome::Success(Vec::new()));
+    assert!(report.log.lines.is_empty());
+}
+
+#[test]
+fn infinite_loop() {
+    let component = load(guests::INFINITE_LOOP);
+    let by_fuel = run_with(&component, "infinite_loop", Call { limits: limits(|l| l.fuel = Some(50_000_000)), ..Call::default() });
+    assert_eq!(failure(&by_fuel), &TaskFailure::CpuBudget { fuel: 50_000_000 });
+    assert_eq!(by_fuel.fuel_used, Some(50_000_000));
+    still_healthy();
+
+    let by_clock = run_with(&component, "infinite_loop", Call { limits: limits(|l| l.timeout = Duration::from_millis(200)), ..Call::default() });
+    assert_eq!(failure(&by_clock).class(), ErrorClass::Timeout);
+    assert!(by_clock.duration < Duration::from_secs(5), "took {:?}", by_clock.duration);
+    still_healthy();
+}
+
+#[test]
+fn slow_host_loop() {
+    let component = load(guests::SLOW_HOST_LOOP);
+    let report = run_with(&component, "slow_host_loop", Call { limits: limits(|l| l.timeout = Duration::from_millis(200)), ..Call::default() });
+    assert_eq!(failure(&report), &TaskFailure::Timeout { limit: Duration::from_millis(200) });
+    still_healthy();
+}
+
+#[test]
+fn memory_bomb() {
+    let component = load(guests::MEMORY_BOMB);
+    let report = run_with(&component, "memory_bomb", Call { limits: limits(|l| l.memory_bytes = 64 << 20), ..Call::default() });
+    assert_eq!(failure(&report), &TaskFailure::MemoryLimit { limit: 64 << 20 });
+    still_healthy();
+}
+
+#[test]
+fn stack_overflow() {
+    let component = load(guests::STACK_OVERFLOW);
+    let report = run(&component, "stack_overflow");
+    let TaskFailure::Trap { message, backtrace } = failure(&report) else { panic!("expected a trap: {report:?}") };
+    assert!(message.contains("call stack exhausted"), "{message}");
+    assert!(backtrace.contains("stack_overflow"), "{backtrace}");
+    still_healthy();
+}
+
+#[test]
+fn panic() {
+    let component = load(guests::PANIC);
+    let report = run(&component, "panic");
+    let TaskFailure::Trap { message, backtrace } = failure(&report) else { panic!("expected a trap: {report:?}") };
+    assert!(message.contains("weft-test-panic: boom"), "{message}");
+    assert!(backtrace.contains("run_task"), "{backtrace}");
+    assert!(report.log.lines.iter().any(|l| l.source == LogSource::Stderr && l.message.contains("boom")));
+    assert!(failure(&report).is_retryable());
+    still_healthy();
+}
+
+#[test]
+fn read_passwd() {
+    let out = output_json(&run(&load(guests::READ_PASSWD), "read_passwd"));
+    assert_eq!(out["ok"], json!(false), "{out}");
+    assert_eq!(out["bytes"], Value::Null, "{out}");
+    assert_eq!(out["list_root"]["ok"], json!(false), "{out}");
+}
+
+#[test]
+fn open_socket() {
+    let out = output_json(&run(&load(guests::OPEN_SOCKET), "open_socket"));
+    assert_eq!(out["tcp_connect"]["ok"], json!(false), "{out}");
+    assert_eq!(out["udp_bind"]["ok"], json!(false), "{out}");
+    assert!(out["tcp_connect"]["error"].as_str().is_some_and(|e| e.contains("PermissionDenied")), "{out}");
+}
+
+#[test]
+fn read_env() {
+    let out = output_json(&run(&load(guests::READ_ENV), "read_env"));
+    assert_eq!(out, json!({ "args": [], "vars": {} }));
+}
+
+#[test]
+fn huge_output() {
+    let component = load(guests::HUGE_OUTPUT);
+    // Memory to hold it, but an output limit below it.
+    let report = run(&component, "huge_output");
+    assert_eq!(failure(&report), &TaskFailure::OutputTooLarge { size: 64 << 20, limit: Limits::default().output_bytes });
+    still_healthy();
+}
+
+#[test]
+fn log_flood() {
+    let component = load(guests::LOG_FLOOD);
+    let report = run_with(&component, "log_flood", Call { limits: limits(|l| l.log_bytes = 256 << 10), ..Call::default() });
+    assert!(matches!(report.outcome, TaskOutcome::Success(_)), "{:?}", report.outcome);
+    let kept: usize = report.log.lines.iter().map(|l| l.message.len() + 1).sum();
+    assert!(kept <= 256 << 10, "kept {kept} bytes");
+    assert!(report.log.dropped_bytes > 100 << 20, "dropped only {}", report.log.dropped_bytes);
+    still_healthy();
+}
+
+#[test]
+fn cycle() {
+    let e = load_err(&std::fs::read(guests::CYCLE).expect("guest"));
+    assert_eq!(e.class(), ErrorClass::InvalidDagSpec);
+    assert!(e.to_string().contains("cycle: a -> b -> c -> a"), "{e}");
+}
+
+#[test]
+fn unknown_upstream() {
+    let e = load_err(&std::fs::read(guests::UNKNOWN_UPSTREAM).expect("guest"));
+    assert_eq!(e.class(), ErrorClass::InvalidDagSpec);
+    assert!(e.to_string().contains("\"t1\" has unknown upstream \"nope\""), "{e}");
+}
+
+#[test]
+fn not_a_dag() {
+    let e = load_err(&std::fs::read(guests::NOT_A_DAG).expect("guest"));
+    assert_eq!(e.class(), ErrorClass::NotADagComponent);
+    assert!(e.to_string().contains("describe"), "{e}");
+    still_healthy();
+}
+
+#[test]
+fn bytes_that_are_not_a_component() {
+    let e = load_err(guests::NOT_WASM);
+    assert_eq!(e.class(), ErrorClass::InvalidComponent);
+    assert!(e.to_string().contains("not a WebAssembly binary"), "{e}");
+    let e = load_err(guests::CORE_MODULE);
+    assert_eq!(e.class(), ErrorClass::InvalidComponent);
+    assert!(e.to_string().contains("core WebAssembly module, not a component"), "{e}");
+    let mut truncated = std::fs::read(guests::NOOP).expect("guest");
+    truncated.truncate(truncated.len() / 2);
+    assert_eq!(load_err(&truncated).class(), ErrorClass::InvalidComponent);
+    still_healthy();
+}
+
+mod normal {
+    use super::*;
+
+    #[test]
+    fn passes_context_and_worker() {
+        let component = load(guests::NORMAL);
+        let out = output_json(&run_with(&component, "echo_context", Call { conf: json!({"x": 1}), ..Call::default() }));
+        assert_eq!(out["context"], out["runtime_context"]);
+        assert_eq!(out["context"]["task_id"], "echo_context");
+        assert_eq!(out["context"]["dag_id"], "normal");
+        assert_eq!(out["context"]["conf"], "{\"x\":1}");
+        assert_eq!(out["worker"], json!({"worker_id": "w-1", "hostname": "host-a", "queue": "default"}));
+    }
+
+    #[test]
+    fn xcom_push_and_pull_are_checked() {
+        let component = load(guests::NORMAL);
+        let host = MemoryHost::default();
+        host.put_xcom("echo_context", None, b"ctx-out".to_vec());
+        let report = run_with(&component, "xcom", Call { conf: json!({"pull": "echo_context"}), host, ..Call::default() });
+        assert_eq!(output_json(&report), json!({"push": {"ok": null}, "pull": {"ok": "ctx-out"}}));
+        assert_eq!(report.xcom.len(), 1);
+        assert_eq!((report.xcom[0].key.as_str(), report.xcom[0].value.as_slice()), ("k", b"xcom-value".as_slice()));
+
+        let not_upstream = output_json(&run_with(&component, "xcom", Call { conf: json!({"pull": "logs"}), ..Call::default() }));
+        assert!(not_upstream["pull"]["error"]["not_upstream"].is_string(), "{not_upstream}");
+        let bad_key = output_json(&run_with(&component, "xcom", Call { conf: json!({"push_key": "no spaces"}), ..Call::default() }));
+        assert!(bad_key["push"]["error"]["invalid_key"].is_string(), "{bad_key}");
+        let too_large = output_json(&run_with(
+            &component,
+            "xcom",
+            Call { limits: limits(|l| l.xcom_bytes = 4), ..Call::default() },
+        ));
+        assert_eq!(too_large["push"]["error"], json!({"too_large": 4}));
+    }
+
+    #[test]
+    fn variables_come_from_the_host() {
+        let component = load(guests::NORMAL);
+        let host = MemoryHost::with_variables(HashMap::from([("region".to_owned(), "eu".to_owned())]));
+        let set = run_with(&component, "variables", Call { conf: json!({"key": "region"}), host, ..Call::default() });
+        assert_eq!(output_json(&set), json!("eu"));
+        let unset = run_with(&component, "variables", Call { conf: json!({"key": "nope"}), ..Call::default() });
+        assert_eq!(output_json(&unset), Value::Null);
+    }
+
+    #[test]
+    fn logs_and_stdio_are_captured() {
+        let report = run(&load(guests::NORMAL), "logs");
+        let lines: Vec<(LogLevel, LogSource, &str)> =
+            report.log.lines.iter().map(|l| (l.level, l.source, l.message.as_str())).collect();
+        assert_eq!(
+            lines,
+            [
+                (LogLevel::Trace, LogSource::Task, "weft-test-log trace"),
+                (LogLevel::Debug, LogSource::Task, "weft-test-log debug"),
+                (LogLevel::Info, LogSource::Task, "weft-test-log info"),
+                (LogLevel::Warn, LogSource::Task, "weft-test-log warn"),
+                (LogLevel::Error, LogSource::Task, "weft-test-log error"),
+                (LogLevel::Info, LogSource::Stdout, "weft-test-stdout"),
+                (LogLevel::Warn, LogSource::Stderr, "weft-test-stderr"),
+            ]
+        );
+    }
+
+    #[test]
+    fn upstream_outputs_are_handed_over() {
+        let upstream = vec![
+            UpstreamOutput { task_id: "echo_context".into(), value: b"a".to_vec() },
+            UpstreamOutput { task_id: "xcom".into(), value: b"b".to_vec() },
+        ];
+        let out = output_json(&run_with(&load(guests::NORMAL), "upstream", Call { upstream, ..Call::default() }));
+        assert_eq!(out, json!([{"task_id": "echo_context", "value": "a"}, {"task_id": "xcom", "value": "b"}]));
+    }
+
+    #[test]
+    fn task_errors_keep_their_kind() {
+        let component = load(guests::NORMAL);
+        let retry = run(&component, "fail_retryable");
+        assert_eq!(failure(&retry), &TaskFailure::Error { retryable: true, message: "weft-test: retryable failure".into() });
+        let permanent = run(&component, "fail_permanent");
+        assert!(!failure(&permanent).is_retryable());
+        assert_eq!(run(&component, "skip").outcome, TaskOutcome::Skipped("weft-test: skipped".into()));
+        let unknown = run(&component, "no_such_task");
+        assert_eq!(failure(&unknown).class(), ErrorClass::TaskError);
+        assert!(failure(&unknown).to_string().contains("has no task \"no_such_task\""));
+    }
+
+    #[test]
+    fn scratch_directory_is_granted_and_fresh() {
+        let component = load(guests::NORMAL);
+        for _ in 0..2 {
+            let report = run(&component, "scratch");
+            assert!(matches!(report.outcome, TaskOutcome::Success(_)), "{:?}", report.outcome);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `wfctl build DIR`: a DAG project into a component, then a check that it is a valid DAG.
+
+mod python;
+mod rust;
+
+use std::path::{Path, PathBuf};
+
+use clap::Args as ClapArgs;
+
+use crate::exit::{CommandResult, Failure};
+use crate::home;
+
+/// Build the DAG project in DIR into a WebAssembly component: a Rust crate (for
+/// wasm32-wasip2, release mode) or a Python project (`app.py`, through componentize-py).
+/// The component is then loaded and its DAG validated. The component's path is the last
+/// line of stdout.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The project directory: holds `Cargo.toml` (Rust) or `app.py` (Python).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where to write the component (default: the build's own output path).
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+}
+
+/// The kinds of project `wfctl build` knows.
+enum Project {
+    Rust,
+    Python,
+}
+
+fn detect(dir: &Path) -> Result<Project, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!("{} is not a directory", dir.display())));
+    }
+    if dir.join("Cargo.toml").is_file() {
+        return Ok(Project::Rust);
+    }
+    if dir.join(python::ENTRY).is_file() {
+        return Ok(Project::Python);
+    }
+    Err(Failure::usage(format!(
+        "{} holds neither Cargo.toml (a Rust DAG crate) nor {} (a Python DAG)",
+        dir.display(),
+        python::ENTRY
+    )))
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    let built = match detect(&args.dir)? {
+        Project::Rust => rust::build(&args.dir)?,
+        Project::Python => python::build(&args.dir)?,
+    };
+    let path = match &args.output {
+        Some(out) => {
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Failure::usage(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            std::fs::copy(&built, out)
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
+            out.clone()
+        }
+        None => built,
+    };
+    let runtime = home::runtime()?;
+    let component = home::load(&runtime, &path)?;
+    eprintln!(
+        "built DAG {} ({} tasks, {} bytes, {})",
+        component.dag().id(),
+        component.dag().tasks().len(),
+        component.size(),
+        component.digest()
+    );
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// Run `command`, naming `tool` and how to install it when it is missing.
+fn spawn(mut command: std::process::Command, tool: &str, install: &str) -> Result<std::process::Output, Failure> {
+    command.stderr(std::process::Stdio::inherit());
+    command.output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Failure::usage(format!("{tool} not found on PATH: {install}")),
+        _ => Failure::usage(format!("cannot run {tool}: {e}")),
+    })
+}

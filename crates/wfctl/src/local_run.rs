@@ -1,0 +1,163 @@
+//! A whole DAG run on this machine, task after task in dependency order, with Airflow's
+//! trigger rules, retries and XCom (what `airflow dags test` does).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use weft_model::{DagRunState, Readiness, TaskState, UpstreamSummary, evaluate};
+use weft_runtime::{
+    DagComponent, MemoryHost, Runtime, TaskContext, TaskFailure, TaskLog, TaskOutcome, TaskRequest, UpstreamOutput,
+    WorkerInfo,
+};
+
+use crate::exit::Failure;
+use crate::inputs::LimitArgs;
+
+/// The worker identity of local runs: this process on this machine.
+pub fn local_worker(queue: &str) -> WorkerInfo {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_owned());
+    WorkerInfo { worker_id: format!("local-{}", std::process::id()), hostname, queue: queue.to_owned() }
+}
+
+/// What happened to one task of a local run.
+#[derive(Debug)]
+pub struct TaskResult {
+    /// The task.
+    pub task_id: String,
+    /// Its final state.
+    pub state: TaskState,
+    /// Attempts made (0 when it never ran).
+    pub tries: u32,
+    /// Time spent in its attempts.
+    pub duration: Duration,
+    /// Its output, when it succeeded.
+    pub output: Option<Vec<u8>>,
+    /// The last attempt's failure, when it failed.
+    pub failure: Option<TaskFailure>,
+    /// Why it was skipped or not run.
+    pub note: Option<String>,
+    /// Logs of its attempts, first to last.
+    pub logs: Vec<TaskLog>,
+}
+
+/// Inputs of a local run.
+pub struct LocalRun<'a> {
+    /// Runs the attempts.
+    pub runtime: &'a Runtime,
+    /// The DAG.
+    pub component: &'a DagComponent,
+    /// The run's conf as a JSON object.
+    pub conf: String,
+    /// Variables and XCom.
+    pub host: Arc<MemoryHost>,
+    /// Limit overrides.
+    pub limits: &'a LimitArgs,
+}
+
+impl LocalRun<'_> {
+    /// Run every task, calling `on_task` as each one reaches its final state. Returns the
+    /// run's final state.
+    pub fn execute(&self, mut on_task: impl FnMut(&TaskResult)) -> Result<DagRunState, Failure> {
+        let dag = self.component.dag();
+        let run_id = format!("manual__{}", TaskContext::local(dag.id(), "", 1, 1).logical_date);
+        let mut states: HashMap<String, TaskState> = HashMap::new();
+        for task in dag.tasks() {
+            let summary = UpstreamSummary::from_states(
+                task.upstream.iter().map(|up| states.get(up).copied().unwrap_or(TaskState::None)),
+            );
+            let mut result = TaskResult {
+                task_id: task.id.clone(),
+                state: TaskState::None,
+                tries: 0,
+                duration: Duration::ZERO,
+                output: None,
+                failure: None,
+                note: None,
+                logs: Vec::new(),
+            };
+            match evaluate(task.trigger_rule, &summary) {
+                Readiness::Run => self.run_task(task, &run_id, &mut result)?,
+                Readiness::Skip => {
+                    result.state = TaskState::Skipped;
+                    result.note = Some(format!("trigger rule {} skips it", task.trigger_rule.as_str()));
+                }
+                Readiness::UpstreamFailed | Readiness::Wait => {
+                    // In dependency order every upstream has finished, so waiting means it never can run.
+                    result.state = TaskState::UpstreamFailed;
+                    result.note = Some(format!("trigger rule {} not met by its upstream tasks", task.trigger_rule.as_str()));
+                }
+            }
+            states.insert(task.id.clone(), result.state);
+            on_task(&result);
+        }
+        let final_state = weft_model::run_state(dag.tasks().iter().map(|t| {
+            (states.get(&t.id).copied().unwrap_or(TaskState::None), dag.is_leaf(&t.id))
+        }));
+        Ok(final_state.unwrap_or(DagRunState::Failed))
+    }
+
+    fn run_task(&self, task: &weft_model::Task, run_id: &str, result: &mut TaskResult) -> Result<(), Failure> {
+        let dag = self.component.dag();
+        let limits = self.limits.for_task(task)?;
+        let upstream: Vec<UpstreamOutput> = task
+            .upstream
+            .iter()
+            .filter_map(|up| self.host.get_xcom(up, None).map(|value| UpstreamOutput { task_id: up.clone(), value }))
+            .collect();
+        let max_tries = task.retries + 1;
+        for try_number in 1..=max_tries {
+            let mut context = TaskContext::local(dag.id(), &task.id, try_number, max_tries);
+            context.run_id = run_id.to_owned();
+            context.conf = self.conf.clone();
+            let started = Instant::now();
+            let report = self.runtime.run_task(
+                self.component,
+                TaskRequest {
+                    context,
+                    upstream: upstream.clone(),
+                    worker: local_worker(&task.queue),
+                    limits,
+                    host: self.host.clone(),
+                },
+            );
+            result.duration += started.elapsed();
+            result.tries = try_number;
+            result.logs.push(report.log);
+            for push in report.xcom {
+                self.host.put_xcom(&task.id, Some(&push.key), push.value);
+            }
+            match report.outcome {
+                TaskOutcome::Success(output) => {
+                    self.host.put_xcom(&task.id, None, output.clone());
+                    result.state = TaskState::Success;
+                    result.output = Some(output);
+                    return Ok(());
+                }
+                TaskOutcome::Skipped(reason) => {
+                    result.state = TaskState::Skipped;
+                    result.note = Some(reason);
+                    return Ok(());
+                }
+                TaskOutcome::Failed(failure) => {
+                    let retry = failure.is_retryable() && try_number < max_tries;
+                    result.failure = Some(failure);
+                    if !retry {
+                        result.state = TaskState::Failed;
+                        return Ok(());
+                    }
+                    // A local test run does not wait out retry delays; it says what it skipped.
+                    result.note = Some(format!(
+                        "retried without its delay of {}",
+                        weft_model::units::format_duration(task.retry_delay_for(try_number))
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! `wfctl`: Weft's command-line tool. The binary only parses flags and dispatches; each
+//! subcommand lives in a module of its own under `commands/`.
+
+mod commands;
+mod exit;
+mod home;
+mod inputs;
+mod local_run;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Weft: workflows whose tasks run as sandboxed WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "wfctl", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a DAG project (a Rust crate, or a Python project) into a component.
+    Build(commands::build::Args),
+    /// Validate a DAG component and print its DAG.
+    Inspect(commands::inspect::Args),
+    /// Run one task of a DAG component in the sandbox.
+    Run(commands::run::Args),
+    /// Run a whole DAG locally, in dependency order, like `airflow dags test`.
+    Test(commands::test::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => commands::build::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Test(args) => commands::test::run(args),
+    };
+    exit::finish(result)
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Weft's build and tests need beyond Rust itself. Safe to run again.
+# Sourced by quickstart.sh and test.sh; not meant to be run on its own.
+set -euo pipefail
+
+weft_setup() {
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+        echo "==> rustup target add wasm32-wasip2"
+        rustup target add wasm32-wasip2
+    fi
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        echo "==> cargo install cargo-nextest"
+        cargo install --locked cargo-nextest
+    fi
+    if ! componentize-py --version 2>/dev/null | grep -q '0\.25\.1'; then
+        echo "==> pip install componentize-py==0.25.1"
+        python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
+    fi
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests and
+# the CLI's end-to-end tests over every example. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+weft_setup
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+cargo fmt --all --manifest-path examples/Cargo.toml -- --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-wasip2 -- -D warnings
+
+echo "==> cargo test (examples' own logic, on the host)"
+cargo test --manifest-path examples/Cargo.toml --workspace
+
+echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
+WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox
+
+echo "==> doc tests"
+cargo test --workspace --doc
+
+echo "==> tests (cargo nextest)"
+cargo nextest run --workspace --no-fail-fast

@@ -1,0 +1,220 @@
+//! Task errors: how a task attempt says it did not succeed, and whether it is worth a retry.
+
+use std::fmt;
+
+use crate::bindings::weft::dag::types as wit;
+
+/// The result type of a task function.
+pub type TaskResult<T> = Result<T, TaskError>;
+
+/// What the host does with a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskErrorKind {
+    /// The attempt failed; it is retried if the task has retries left.
+    Retryable,
+    /// The attempt failed and no retry can mend it: the task fails at once.
+    Permanent,
+    /// The task decided not to run: its state becomes skipped.
+    Skip,
+}
+
+/// Why a task attempt did not succeed.
+///
+/// Any error that implements [`Display`](fmt::Display) converts into a *retryable*
+/// `TaskError`, so `?` works on most results inside a task. Use [`ResultExt`] to choose the kind
+/// or add context, or the constructors to build one directly.
+///
+/// Like `anyhow::Error`, `TaskError` implements neither `std::error::Error` nor `Display`
+/// (either would clash with the blanket conversion); read it with [`TaskError::message`].
+///
+/// ```
+/// use weft_sdk::{TaskError, TaskErrorKind};
+///
+/// fn parse(s: &str) -> Result<u32, TaskError> {
+///     Ok(s.parse::<u32>()?)
+/// }
+/// let err = parse("x").unwrap_err();
+/// assert_eq!(err.kind(), TaskErrorKind::Retryable);
+/// assert_eq!(err.message(), "invalid digit found in string");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    kind: TaskErrorKind,
+    message: String,
+}
+
+impl TaskError {
+    /// A failure worth another attempt, if retries remain (a network error, say).
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self::new(TaskErrorKind::Retryable, message)
+    }
+
+    /// A failure no retry can mend (bad input, say): the task fails at once.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::new(TaskErrorKind::Permanent, message)
+    }
+
+    /// The task decides not to run (Airflow's `AirflowSkipException`); its state is skipped.
+    pub fn skip(message: impl Into<String>) -> Self {
+        Self::new(TaskErrorKind::Skip, message)
+    }
+
+    /// An error of the given kind.
+    pub fn new(kind: TaskErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// What the host does with the failed attempt.
+    pub fn kind(&self) -> TaskErrorKind {
+        self.kind
+    }
+
+    /// The message shown to users.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same message with another kind.
+    pub fn with_kind(self, kind: TaskErrorKind) -> Self {
+        Self { kind, ..self }
+    }
+
+    /// The same kind, with `context` put in front of the message: `"context: message"`.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        Self {
+            message: format!("{context}: {}", self.message),
+            ..self
+        }
+    }
+
+    pub(crate) fn into_wit(self) -> wit::TaskError {
+        match self.kind {
+            TaskErrorKind::Retryable => wit::TaskError::Retryable(self.message),
+            TaskErrorKind::Permanent => wit::TaskError::Permanent(self.message),
+            TaskErrorKind::Skip => wit::TaskError::Skip(self.message),
+        }
+    }
+}
+
+impl<E: fmt::Display> From<E> for TaskError {
+    fn from(error: E) -> Self {
+        Self::retryable(error.to_string())
+    }
+}
+
+/// Choose the kind of a failure, or add context to it, as the error leaves a task.
+///
+/// ```
+/// use weft_sdk::{ResultExt, TaskErrorKind, TaskResult};
+///
+/// fn port(s: &str) -> TaskResult<u16> {
+///     s.parse::<u16>().context("reading the port").permanent()
+/// }
+/// let err = port("http").unwrap_err();
+/// assert_eq!(err.kind(), TaskErrorKind::Permanent);
+/// assert_eq!(err.message(), "reading the port: invalid digit found in string");
+/// ```
+pub trait ResultExt<T> {
+    /// Turn the error into a [permanent](TaskError::permanent) one.
+    fn permanent(self) -> Result<T, TaskError>;
+    /// Turn the error into a [retryable](TaskError::retryable) one.
+    fn retryable(self) -> Result<T, TaskError>;
+    /// Put `context` in front of the error's message. Errors that are not yet a [`TaskError`]
+    /// become retryable ones; a `TaskError` keeps its kind.
+    fn context(self, context: impl fmt::Display) -> Result<T, TaskError>;
+}
+
+impl<T, E: fmt::Display> ResultExt<T> for Result<T, E> {
+    fn permanent(self) -> Result<T, TaskError> {
+        self.map_err(|e| TaskError::permanent(e.to_string()))
+    }
+
+    fn retryable(self) -> Result<T, TaskError> {
+        self.map_err(|e| TaskError::retryable(e.to_string()))
+    }
+
+    fn context(self, context: impl fmt::Display) -> Result<T, TaskError> {
+        self.map_err(|e| TaskError::retryable(format!("{context}: {e}")))
+    }
+}
+
+impl<T> ResultExt<T> for Result<T, TaskError> {
+    fn permanent(self) -> Result<T, TaskError> {
+        self.map_err(|e| e.with_kind(TaskErrorKind::Permanent))
+    }
+
+    fn retryable(self) -> Result<T, TaskError> {
+        self.map_err(|e| e.with_kind(TaskErrorKind::Retryable))
+    }
+
+    fn context(self, context: impl fmt::Display) -> Result<T, TaskError> {
+        self.map_err(|e| e.context(context))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fails_with_question_mark() -> TaskResult<i32> {
+        let n: i32 = "forty-two".parse()?;
+        Ok(n)
+    }
+
+    #[test]
+    fn question_mark_makes_a_retryable_error_from_any_display_error() {
+        let err = fails_with_question_mark().expect_err("an error");
+        assert_eq!(err.kind(), TaskErrorKind::Retryable);
+        assert_eq!(err.message(), "invalid digit found in string");
+    }
+
+    #[test]
+    fn constructors_set_the_kind_and_message() {
+        assert_eq!(TaskError::permanent("p").kind(), TaskErrorKind::Permanent);
+        assert_eq!(TaskError::skip("s").kind(), TaskErrorKind::Skip);
+        assert_eq!(TaskError::retryable("r").message(), "r");
+    }
+
+    #[test]
+    fn result_ext_changes_kind_and_prefixes_context() {
+        let plain: Result<(), &str> = Err("disk full");
+        let err = plain.context("writing report").expect_err("an error");
+        assert_eq!(err.kind(), TaskErrorKind::Retryable);
+        assert_eq!(err.message(), "writing report: disk full");
+
+        let task: TaskResult<()> = Err(TaskError::skip("nothing to do"));
+        let err = task.context("step 2").expect_err("an error");
+        assert_eq!(err.kind(), TaskErrorKind::Skip, "context keeps the kind");
+        assert_eq!(err.message(), "step 2: nothing to do");
+
+        let task: TaskResult<()> = Err(TaskError::retryable("timeout"));
+        assert_eq!(
+            task.permanent().expect_err("an error").kind(),
+            TaskErrorKind::Permanent
+        );
+        let plain: Result<(), String> = Err("bad".into());
+        assert_eq!(
+            plain.permanent().expect_err("an error").kind(),
+            TaskErrorKind::Permanent
+        );
+    }
+
+    #[test]
+    fn converts_to_the_wit_variant_of_the_same_kind() {
+        assert!(matches!(
+            TaskError::retryable("a").into_wit(),
+            wit::TaskError::Retryable(m) if m == "a"
+        ));
+        assert!(matches!(
+            TaskError::permanent("b").into_wit(),
+            wit::TaskError::Permanent(m) if m == "b"
+        ));
+        assert!(matches!(
+            TaskError::skip("c").into_wit(),
+            wit::TaskError::Skip(m) if m == "c"
+        ));
+    }
+}
