@@ -9,18 +9,37 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft_runtime::{Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo};
+use weft_runtime::{
+    Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let iterations: usize = std::env::var("WEFT_BENCH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    println!("weft-runtime sandbox benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let iterations: usize = std::env::var("WEFT_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    println!(
+        "weft-runtime sandbox benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     per_task(iterations)?;
 
-    let mut components = vec![PathBuf::from(weft_test_guests_artifacts::NOOP), PathBuf::from(weft_test_guests_artifacts::NORMAL)];
+    let mut components = vec![
+        PathBuf::from(weft_test_guests_artifacts::NOOP),
+        PathBuf::from(weft_test_guests_artifacts::NORMAL),
+    ];
     if let Ok(extra) = std::env::var("WEFT_BENCH_COMPONENTS") {
-        components.extend(extra.split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+        components.extend(
+            extra
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        );
     }
-    println!("\n{:<40} {:>10} {:>14} {:>16}", "component", "size", "compile", "cached load");
+    println!(
+        "\n{:<40} {:>10} {:>14} {:>16}",
+        "component", "size", "compile", "cached load"
+    );
     for path in &components {
         compile_and_cache(path)?;
     }
@@ -34,7 +53,11 @@ fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
     let request = TaskRequest {
         context: TaskContext::local("noop", "noop", 1, 1),
         upstream: Vec::new(),
-        worker: WorkerInfo { worker_id: "bench".into(), hostname: "localhost".into(), queue: "default".into() },
+        worker: WorkerInfo {
+            worker_id: "bench".into(),
+            hostname: "localhost".into(),
+            queue: "default".into(),
+        },
         limits: Limits::default(),
         host,
     };
@@ -68,12 +91,23 @@ fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
 fn compile_and_cache(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let cache = tempfile::tempdir()?;
-    let config = RuntimeConfig { cache_dir: Some(cache.path().to_owned()), ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeConfig::default()
+    };
     // First process: compiles and fills the cache. Second: loads from the cache.
     let compiled = Runtime::new(config.clone())?.load(&bytes)?.compile_time();
     let cached = Runtime::new(config)?.load(&bytes)?.compile_time();
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    println!("{name:<40} {:>8} KB {:>14} {:>16}", bytes.len() / 1024, ms(compiled), ms(cached));
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    println!(
+        "{name:<40} {:>8} KB {:>14} {:>16}",
+        bytes.len() / 1024,
+        ms(compiled),
+        ms(cached)
+    );
     Ok(())
 }
 

@@ -69,12 +69,16 @@ impl DiskCache {
 
     /// Keep `component`'s compiled form for next time. Failures are logged, not fatal.
     pub(crate) fn store(&self, digest: &Digest, component: &Component) {
-        let result = component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
-            let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
-            tmp.write_all(&bytes).map_err(|e| e.to_string())?;
-            tmp.persist(self.path(digest)).map_err(|e| e.to_string())?;
-            Ok(())
-        });
+        let result = component
+            .serialize()
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                let mut tmp =
+                    tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
+                tmp.write_all(&bytes).map_err(|e| e.to_string())?;
+                tmp.persist(self.path(digest)).map_err(|e| e.to_string())?;
+                Ok(())
+            });
         if let Err(e) = result {
             tracing::warn!(digest = %digest, error = %e, "could not keep compiled component");
         }

@@ -76,8 +76,12 @@ pub enum HostError {
 /// and variables. Calls may block; they must give up by `deadline`.
 pub trait TaskHost: Send + Sync + 'static {
     /// The output (`key` none) or keyed XCom value of task `task_id` in the attempt's run.
-    fn xcom_pull(&self, task_id: &str, key: Option<&str>, deadline: Instant)
-    -> Result<Option<Vec<u8>>, HostError>;
+    fn xcom_pull(
+        &self,
+        task_id: &str,
+        key: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Option<Vec<u8>>, HostError>;
 
     /// The value of variable `key`, if set.
     fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError>;

@@ -46,7 +46,10 @@ fn settings_from_wit(s: wit::TaskSettings) -> model::TaskSettings {
             directories: r
                 .directories
                 .into_iter()
-                .map(|d| model::DirectoryGrant { guest_path: d.guest_path, writable: d.writable })
+                .map(|d| model::DirectoryGrant {
+                    guest_path: d.guest_path,
+                    writable: d.writable,
+                })
                 .collect(),
         }),
     }
@@ -84,9 +87,19 @@ pub(crate) fn context_to_wit(c: &TaskContext) -> wit::TaskContext {
 }
 
 pub(crate) fn worker_to_wit(w: &WorkerInfo) -> wit::WorkerInfo {
-    wit::WorkerInfo { worker_id: w.worker_id.clone(), hostname: w.hostname.clone(), queue: w.queue.clone() }
+    wit::WorkerInfo {
+        worker_id: w.worker_id.clone(),
+        hostname: w.hostname.clone(),
+        queue: w.queue.clone(),
+    }
 }
 
 pub(crate) fn upstream_to_wit(outputs: Vec<UpstreamOutput>) -> Vec<wit::UpstreamOutput> {
-    outputs.into_iter().map(|o| wit::UpstreamOutput { task_id: o.task_id, value: o.value }).collect()
+    outputs
+        .into_iter()
+        .map(|o| wit::UpstreamOutput {
+            task_id: o.task_id,
+            value: o.value,
+        })
+        .collect()
 }

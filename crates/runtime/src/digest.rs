@@ -67,7 +67,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_text() {
-        for bad in ["", "sha256:", "sha256:zz", &"a".repeat(63), &format!("sha256:{}", "g".repeat(64))] {
+        for bad in [
+            "",
+            "sha256:",
+            "sha256:zz",
+            &"a".repeat(63),
+            &format!("sha256:{}", "g".repeat(64)),
+        ] {
             assert!(bad.parse::<Digest>().is_err(), "{bad:?} accepted");
         }
     }

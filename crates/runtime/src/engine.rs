@@ -36,12 +36,14 @@ impl EpochTicker {
     pub(crate) fn start(engine: Engine, tick: Duration) -> std::io::Result<EpochTicker> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        std::thread::Builder::new().name("weft-epoch".into()).spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                engine.increment_epoch();
-            }
-        })?;
+        std::thread::Builder::new()
+            .name("weft-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    engine.increment_epoch();
+                }
+            })?;
         Ok(EpochTicker { stop })
     }
 }

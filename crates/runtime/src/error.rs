@@ -121,7 +121,13 @@ impl TaskFailure {
     /// Whether another attempt may be made, retries permitting. Only a task's own permanent
     /// error rules that out; like Airflow, every other failure is worth a retry.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, TaskFailure::Error { retryable: false, .. })
+        !matches!(
+            self,
+            TaskFailure::Error {
+                retryable: false,
+                ..
+            }
+        )
     }
 }
 

@@ -47,7 +47,10 @@ mod run;
 mod runtime;
 mod sandbox;
 
-pub use call::{HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput, WorkerInfo, XcomPush};
+pub use call::{
+    HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput,
+    WorkerInfo, XcomPush,
+};
 pub use component::{CompileSource, DagComponent};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};

@@ -7,17 +7,23 @@ use std::time::Instant;
 
 use crate::call::{HostError, TaskContext, TaskHost};
 
+/// A task id and, for keyed values, the key.
+type XcomKey = (String, Option<String>);
+
 /// XCom values and variables kept in memory for one local run.
 #[derive(Debug, Default)]
 pub struct MemoryHost {
-    xcom: RwLock<HashMap<(String, Option<String>), Vec<u8>>>,
+    xcom: RwLock<HashMap<XcomKey, Vec<u8>>>,
     variables: HashMap<String, String>,
 }
 
 impl MemoryHost {
     /// A host with the given variables and no XCom values.
     pub fn with_variables(variables: HashMap<String, String>) -> MemoryHost {
-        MemoryHost { xcom: RwLock::default(), variables }
+        MemoryHost {
+            xcom: RwLock::default(),
+            variables,
+        }
     }
 
     /// Record a value of task `task_id`: its output when `key` is none, else a keyed value.
@@ -39,7 +45,12 @@ impl MemoryHost {
 }
 
 impl TaskHost for MemoryHost {
-    fn xcom_pull(&self, task_id: &str, key: Option<&str>, _deadline: Instant) -> Result<Option<Vec<u8>>, HostError> {
+    fn xcom_pull(
+        &self,
+        task_id: &str,
+        key: Option<&str>,
+        _deadline: Instant,
+    ) -> Result<Option<Vec<u8>>, HostError> {
         Ok(self.get_xcom(task_id, key))
     }
 
@@ -76,7 +87,12 @@ fn now_rfc3339() -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date.
@@ -110,7 +126,10 @@ mod tests {
         host.put_xcom("t1", Some("extra"), b"kv".to_vec());
         let far = Instant::now() + std::time::Duration::from_secs(1);
         assert_eq!(host.xcom_pull("t1", None, far), Ok(Some(b"out".to_vec())));
-        assert_eq!(host.xcom_pull("t1", Some("extra"), far), Ok(Some(b"kv".to_vec())));
+        assert_eq!(
+            host.xcom_pull("t1", Some("extra"), far),
+            Ok(Some(b"kv".to_vec()))
+        );
         assert_eq!(host.xcom_pull("t2", None, far), Ok(None));
         assert_eq!(host.variable("k", far), Ok(Some("v".to_owned())));
         assert_eq!(host.variable("missing", far), Ok(None));

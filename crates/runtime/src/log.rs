@@ -113,7 +113,9 @@ impl LogBuffer {
 
     fn sink(&self) -> MutexGuard<'_, Sink> {
         // A poisoned lock only means a panic elsewhere mid-write; the log is still usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Append a line from the `log` import.
@@ -123,7 +125,10 @@ impl LogBuffer {
 
     /// A stream for the guest's stdout (`stderr == false`) or stderr.
     pub(crate) fn stdio(&self, stderr: bool) -> GuestStdio {
-        GuestStdio { buffer: self.clone(), stderr }
+        GuestStdio {
+            buffer: self.clone(),
+            stderr,
+        }
     }
 
     /// The last few KB the guest wrote to stderr, kept even when the log was full.
@@ -184,7 +189,11 @@ impl Sink {
     }
 
     fn partial(&mut self, stderr: bool) -> &mut Vec<u8> {
-        if stderr { &mut self.partial_stderr } else { &mut self.partial_stdout }
+        if stderr {
+            &mut self.partial_stderr
+        } else {
+            &mut self.partial_stdout
+        }
     }
 
     fn flush_partial(&mut self, stderr: bool) {
@@ -250,7 +259,11 @@ impl Pollable for GuestStdio {
 }
 
 impl tokio::io::AsyncWrite for GuestStdio {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.buffer.sink().write_stdio(self.stderr, buf);
         Poll::Ready(Ok(buf.len()))
     }

@@ -31,34 +31,61 @@ pub(crate) fn call<R>(
             .map_err(|e| classify(&e, store.data(), &limits)),
         Err(failure) => Err(failure),
     };
-    let fuel_used = limits.fuel.map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
-    (result, CallEnd { state: store.into_data(), fuel_used })
+    let fuel_used = limits
+        .fuel
+        .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
+    (
+        result,
+        CallEnd {
+            state: store.into_data(),
+            fuel_used,
+        },
+    )
 }
 
 /// The failure an error from wasmtime stands for.
 pub(crate) fn classify(error: &wasmtime::Error, state: &HostState, limits: &Limits) -> TaskFailure {
     if let Some(host) = error.downcast_ref::<HostTrap>() {
         return match host {
-            HostTrap::Deadline => TaskFailure::Timeout { limit: limits.timeout },
+            HostTrap::Deadline => TaskFailure::Timeout {
+                limit: limits.timeout,
+            },
             HostTrap::Internal(why) => TaskFailure::Internal(why.clone()),
         };
     }
     let trap = error.downcast_ref::<Trap>().copied();
     match trap {
-        Some(Trap::OutOfFuel) => return TaskFailure::CpuBudget { fuel: limits.fuel.unwrap_or(u64::MAX) },
-        Some(Trap::Interrupt) => return TaskFailure::Timeout { limit: limits.timeout },
+        Some(Trap::OutOfFuel) => {
+            return TaskFailure::CpuBudget {
+                fuel: limits.fuel.unwrap_or(u64::MAX),
+            };
+        }
+        Some(Trap::Interrupt) => {
+            return TaskFailure::Timeout {
+                limit: limits.timeout,
+            };
+        }
         _ => {}
     }
     if state.memory_exceeded {
-        return TaskFailure::MemoryLimit { limit: limits.memory_bytes };
+        return TaskFailure::MemoryLimit {
+            limit: limits.memory_bytes,
+        };
     }
-    let backtrace = error.downcast_ref::<WasmBacktrace>().map(|bt| bt.to_string()).unwrap_or_default();
+    let backtrace = error
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| bt.to_string())
+        .unwrap_or_default();
     let what = match trap {
         Some(trap) => trap.to_string(),
         None => error_chain(error),
     };
     let said = guest_last_words(&state.log.stderr_tail());
-    let message = if said.is_empty() { what } else { format!("{said} ({what})") };
+    let message = if said.is_empty() {
+        what
+    } else {
+        format!("{said} ({what})")
+    };
     TaskFailure::Trap { message, backtrace }
 }
 
@@ -85,7 +112,11 @@ fn guest_last_words(stderr_tail: &str) -> String {
 
 /// An error and its causes, outermost first.
 pub(crate) fn error_chain(error: &wasmtime::Error) -> String {
-    error.chain().map(|e| e.to_string()).collect::<Vec<_>>().join(": ")
+    error
+        .chain()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[cfg(test)]
@@ -95,7 +126,10 @@ mod tests {
     #[test]
     fn keeps_the_panic_message_and_drops_the_hint() {
         let tail = "thread '<unnamed>' panicked at src/main.rs:3:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(guest_last_words(tail), "thread '<unnamed>' panicked at src/main.rs:3:5:\nboom");
+        assert_eq!(
+            guest_last_words(tail),
+            "thread '<unnamed>' panicked at src/main.rs:3:5:\nboom"
+        );
     }
 
     #[test]

@@ -44,20 +44,31 @@ impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeInitError> {
         let engine = engine::build(&config).map_err(|e| RuntimeInitError(error_chain(&e)))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeInitError(error_chain(&e)))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| RuntimeInitError(error_chain(&e)))?;
         bindings::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| RuntimeInitError(error_chain(&e)))?;
         let cache = match &config.cache_dir {
-            Some(dir) => Some(
-                DiskCache::open(dir, &engine)
-                    .map_err(|e| RuntimeInitError(format!("cache directory {}: {e}", dir.display())))?,
-            ),
+            Some(dir) => Some(DiskCache::open(dir, &engine).map_err(|e| {
+                RuntimeInitError(format!("cache directory {}: {e}", dir.display()))
+            })?),
             None => None,
         };
-        let scratch_root = config.scratch_root.clone().unwrap_or_else(std::env::temp_dir);
+        let scratch_root = config
+            .scratch_root
+            .clone()
+            .unwrap_or_else(std::env::temp_dir);
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
             .map_err(|e| RuntimeInitError(format!("starting the epoch thread: {e}")))?;
-        Ok(Runtime { engine, linker, cache, loaded: Mutex::new(HashMap::new()), config, scratch_root, _ticker: ticker })
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            loaded: Mutex::new(HashMap::new()),
+            config,
+            scratch_root,
+            _ticker: ticker,
+        })
     }
 
     /// The runtime's settings.
@@ -76,12 +87,18 @@ impl Runtime {
         }
         check_header(bytes)?;
         let started = Instant::now();
-        let cached = self.cache.as_ref().and_then(|cache| cache.load(&self.engine, &digest));
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(&self.engine, &digest));
         let (component, source) = match cached {
             Some(component) => (component, CompileSource::DiskCache),
             None => {
-                let component = Component::new(&self.engine, bytes)
-                    .map_err(|e| LoadError::InvalidComponent { reason: error_chain(&e) })?;
+                let component = Component::new(&self.engine, bytes).map_err(|e| {
+                    LoadError::InvalidComponent {
+                        reason: error_chain(&e),
+                    }
+                })?;
                 if let Some(cache) = &self.cache {
                     cache.store(&digest, &component);
                 }
@@ -89,11 +106,15 @@ impl Runtime {
             }
         };
         let compile_time = started.elapsed();
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::NotADagComponent { reason: error_chain(&e) })?;
-        let pre = DagPre::new(pre).map_err(|e| LoadError::NotADagComponent { reason: error_chain(&e) })?;
+        let pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::NotADagComponent {
+                    reason: error_chain(&e),
+                })?;
+        let pre = DagPre::new(pre).map_err(|e| LoadError::NotADagComponent {
+            reason: error_chain(&e),
+        })?;
         let spec = self.describe(&pre).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
         tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, "component loaded");
@@ -115,12 +136,22 @@ impl Runtime {
 
     /// A component this runtime has already loaded.
     pub fn loaded(&self, digest: &Digest) -> Option<Arc<DagComponent>> {
-        self.loaded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(digest).cloned()
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(digest)
+            .cloned()
     }
 
     fn describe(&self, pre: &DagPre<HostState>) -> Result<DagSpec, TaskFailure> {
         let state = HostState::new(Limits::DESCRIBE, None, &[])?;
-        let (result, _) = run::call(&self.engine, self.config.epoch_tick, pre, state, |dag, store| dag.call_describe(store));
+        let (result, _) = run::call(
+            &self.engine,
+            self.config.epoch_tick,
+            pre,
+            state,
+            |dag, store| dag.call_describe(store),
+        );
         result.map(convert::spec_from_wit)
     }
 
@@ -129,7 +160,13 @@ impl Runtime {
     #[tracing::instrument(level = "debug", skip_all, fields(dag = %request.context.dag_id, task = %request.context.task_id, try_number = request.context.try_number))]
     pub fn run_task(&self, component: &DagComponent, request: TaskRequest) -> TaskReport {
         let started = Instant::now();
-        let TaskRequest { context, upstream, worker, mut limits, host } = request;
+        let TaskRequest {
+            context,
+            upstream,
+            worker,
+            mut limits,
+            host,
+        } = request;
         limits.memory_bytes = limits.memory_bytes.min(self.config.max_memory_bytes);
         let failed = |failure: TaskFailure| TaskReport {
             outcome: TaskOutcome::Failed(failure),
@@ -141,49 +178,90 @@ impl Runtime {
         let Some(task) = component.dag.task(&context.task_id) else {
             return failed(TaskFailure::Error {
                 retryable: false,
-                message: format!("DAG {:?} has no task {:?}", component.dag.id(), context.task_id),
+                message: format!(
+                    "DAG {:?} has no task {:?}",
+                    component.dag.id(),
+                    context.task_id
+                ),
             });
         };
         let directories = &task.resources.directories;
         if !directories.is_empty() && !self.config.allow_directories {
             return failed(TaskFailure::Error {
                 retryable: false,
-                message: format!("task {:?} asks for directories, which this host's policy does not grant", task.id),
+                message: format!(
+                    "task {:?} asks for directories, which this host's policy does not grant",
+                    task.id
+                ),
             });
         }
         let mut scratch = Vec::with_capacity(directories.len());
         for dir in directories {
-            match tempfile::Builder::new().prefix("weft-scratch-").tempdir_in(&self.scratch_root) {
+            match tempfile::Builder::new()
+                .prefix("weft-scratch-")
+                .tempdir_in(&self.scratch_root)
+            {
                 Ok(tmp) => scratch.push(tmp),
-                Err(e) => return failed(TaskFailure::Internal(format!("making a scratch directory for {}: {e}", dir.guest_path))),
+                Err(e) => {
+                    return failed(TaskFailure::Internal(format!(
+                        "making a scratch directory for {}: {e}",
+                        dir.guest_path
+                    )));
+                }
             }
         }
         let grants: Vec<Grant<'_>> = directories
             .iter()
             .zip(&scratch)
-            .map(|(dir, tmp)| Grant { host_path: tmp.path(), guest_path: &dir.guest_path, writable: dir.writable })
+            .map(|(dir, tmp)| Grant {
+                host_path: tmp.path(),
+                guest_path: &dir.guest_path,
+                writable: dir.writable,
+            })
             .collect();
         let wit_context = convert::context_to_wit(&context);
-        let attempt = Attempt { context, worker, host, dag: component.dag.clone(), pushes: Vec::new() };
+        let attempt = Attempt {
+            context,
+            worker,
+            host,
+            dag: component.dag.clone(),
+            pushes: Vec::new(),
+        };
         let state = match HostState::new(limits, Some(attempt), &grants) {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };
         if !task.resources.egress_allowlist.is_empty() {
-            state.log.write(LogLevel::Warn, "egress allowlist ignored: this host grants no network access");
+            state.log.write(
+                LogLevel::Warn,
+                "egress allowlist ignored: this host grants no network access",
+            );
         }
         let wit_upstream = convert::upstream_to_wit(upstream);
-        let (result, end) = run::call(&self.engine, self.config.epoch_tick, &component.pre, state, |dag, store| {
-            dag.call_run_task(store, &wit_context, &wit_upstream)
-        });
+        let (result, end) = run::call(
+            &self.engine,
+            self.config.epoch_tick,
+            &component.pre,
+            state,
+            |dag, store| dag.call_run_task(store, &wit_context, &wit_upstream),
+        );
         let outcome = match result {
             Ok(Ok(output)) if output.len() > limits.output_bytes => {
-                TaskOutcome::Failed(TaskFailure::OutputTooLarge { size: output.len(), limit: limits.output_bytes })
+                TaskOutcome::Failed(TaskFailure::OutputTooLarge {
+                    size: output.len(),
+                    limit: limits.output_bytes,
+                })
             }
             Ok(Ok(output)) => TaskOutcome::Success(output),
             Ok(Err(TaskError::Skip(reason))) => TaskOutcome::Skipped(reason),
-            Ok(Err(TaskError::Retryable(message))) => TaskOutcome::Failed(TaskFailure::Error { retryable: true, message }),
-            Ok(Err(TaskError::Permanent(message))) => TaskOutcome::Failed(TaskFailure::Error { retryable: false, message }),
+            Ok(Err(TaskError::Retryable(message))) => TaskOutcome::Failed(TaskFailure::Error {
+                retryable: true,
+                message,
+            }),
+            Ok(Err(TaskError::Permanent(message))) => TaskOutcome::Failed(TaskFailure::Error {
+                retryable: false,
+                message,
+            }),
             Err(failure) => TaskOutcome::Failed(failure),
         };
         drop(scratch);
@@ -204,7 +282,10 @@ fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
     const CORE_VERSION: [u8; 4] = [1, 0, 0, 0];
     if bytes.len() < 8 || &bytes[..4] != MAGIC {
         return Err(LoadError::InvalidComponent {
-            reason: format!("not a WebAssembly binary ({} bytes without the \\0asm header)", bytes.len()),
+            reason: format!(
+                "not a WebAssembly binary ({} bytes without the \\0asm header)",
+                bytes.len()
+            ),
         });
     }
     if bytes[4..8] == CORE_VERSION {

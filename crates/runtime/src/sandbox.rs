@@ -58,10 +58,15 @@ impl HostState {
             .allow_udp(false)
             .allow_ip_name_lookup(false);
         for grant in grants {
-            let perms = if grant.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
-            wasi.preopened_dir(grant.host_path, grant.guest_path, perms).map_err(|e| {
-                TaskFailure::Internal(format!("granting directory {}: {e}", grant.guest_path))
-            })?;
+            let perms = if grant.writable {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            wasi.preopened_dir(grant.host_path, grant.guest_path, perms)
+                .map_err(|e| {
+                    TaskFailure::Internal(format!("granting directory {}: {e}", grant.guest_path))
+                })?;
         }
         Ok(HostState {
             wasi: wasi.build(),
@@ -86,19 +91,29 @@ impl HostState {
     /// The `run-task` state, or a trap naming the host call made outside a task.
     pub(crate) fn attempt(&mut self, call: &str) -> wasmtime::Result<&mut Attempt> {
         self.attempt.as_mut().ok_or_else(|| {
-            wasmtime::Error::new(HostTrap::Internal(format!("{call} is only available inside run-task")))
+            wasmtime::Error::new(HostTrap::Internal(format!(
+                "{call} is only available inside run-task"
+            )))
         })
     }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl ResourceLimiter for HostState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired as u64 > self.limits.memory_bytes {
             self.memory_exceeded = true;
             return Ok(false);
@@ -106,14 +121,23 @@ impl ResourceLimiter for HostState {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         // Tables hold function references; a million is far beyond any real program.
         Ok(desired <= 1_000_000)
     }
 }
 
 /// Applies the call's CPU budget and wall-clock deadline to a new store.
-pub(crate) fn arm(store: &mut Store<HostState>, limits: &Limits, epoch_tick: std::time::Duration) -> Result<(), TaskFailure> {
+pub(crate) fn arm(
+    store: &mut Store<HostState>,
+    limits: &Limits,
+    epoch_tick: std::time::Duration,
+) -> Result<(), TaskFailure> {
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     store
         .set_fuel(limits.fuel.unwrap_or(u64::MAX))

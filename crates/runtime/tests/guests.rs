@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use weft_runtime::{
-    DagComponent, ErrorClass, LoadError, Limits, LogLevel, LogSource, MemoryHost, Runtime, RuntimeConfig, TaskContext,
-    TaskFailure, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput, WorkerInfo,
+    DagComponent, ErrorClass, Limits, LoadError, LogLevel, LogSource, MemoryHost, Runtime,
+    RuntimeConfig, TaskContext, TaskFailure, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput,
+    WorkerInfo,
 };
 use weft_test_guests_artifacts as guests;
 
@@ -27,7 +28,9 @@ fn runtime() -> &'static Runtime {
 
 fn load(path: &str) -> Arc<DagComponent> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    runtime().load(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+    runtime()
+        .load(&bytes)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn load_err(bytes: &[u8]) -> LoadError {
@@ -46,7 +49,12 @@ struct Call {
 
 impl Default for Call {
     fn default() -> Self {
-        Call { conf: json!({}), limits: Limits::default(), upstream: Vec::new(), host: MemoryHost::default() }
+        Call {
+            conf: json!({}),
+            limits: Limits::default(),
+            upstream: Vec::new(),
+            host: MemoryHost::default(),
+        }
     }
 }
 
@@ -58,7 +66,11 @@ fn run_with(component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
         TaskRequest {
             context,
             upstream: call.upstream,
-            worker: WorkerInfo { worker_id: "w-1".into(), hostname: "host-a".into(), queue: "default".into() },
+            worker: WorkerInfo {
+                worker_id: "w-1".into(),
+                hostname: "host-a".into(),
+                queue: "default".into(),
+            },
             limits: call.limits,
             host: Arc::new(call.host),
         },
@@ -107,30 +119,73 @@ fn noop() {
 #[test]
 fn infinite_loop() {
     let component = load(guests::INFINITE_LOOP);
-    let by_fuel = run_with(&component, "infinite_loop", Call { limits: limits(|l| l.fuel = Some(50_000_000)), ..Call::default() });
-    assert_eq!(failure(&by_fuel), &TaskFailure::CpuBudget { fuel: 50_000_000 });
+    let by_fuel = run_with(
+        &component,
+        "infinite_loop",
+        Call {
+            limits: limits(|l| l.fuel = Some(50_000_000)),
+            ..Call::default()
+        },
+    );
+    assert_eq!(
+        failure(&by_fuel),
+        &TaskFailure::CpuBudget { fuel: 50_000_000 }
+    );
     assert_eq!(by_fuel.fuel_used, Some(50_000_000));
     still_healthy();
 
-    let by_clock = run_with(&component, "infinite_loop", Call { limits: limits(|l| l.timeout = Duration::from_millis(200)), ..Call::default() });
+    let by_clock = run_with(
+        &component,
+        "infinite_loop",
+        Call {
+            limits: limits(|l| l.timeout = Duration::from_millis(200)),
+            ..Call::default()
+        },
+    );
     assert_eq!(failure(&by_clock).class(), ErrorClass::Timeout);
-    assert!(by_clock.duration < Duration::from_secs(5), "took {:?}", by_clock.duration);
+    assert!(
+        by_clock.duration < Duration::from_secs(5),
+        "took {:?}",
+        by_clock.duration
+    );
     still_healthy();
 }
 
 #[test]
 fn slow_host_loop() {
     let component = load(guests::SLOW_HOST_LOOP);
-    let report = run_with(&component, "slow_host_loop", Call { limits: limits(|l| l.timeout = Duration::from_millis(200)), ..Call::default() });
-    assert_eq!(failure(&report), &TaskFailure::Timeout { limit: Duration::from_millis(200) });
+    let report = run_with(
+        &component,
+        "slow_host_loop",
+        Call {
+            limits: limits(|l| l.timeout = Duration::from_millis(200)),
+            ..Call::default()
+        },
+    );
+    assert_eq!(
+        failure(&report),
+        &TaskFailure::Timeout {
+            limit: Duration::from_millis(200)
+        }
+    );
     still_healthy();
 }
 
 #[test]
 fn memory_bomb() {
     let component = load(guests::MEMORY_BOMB);
-    let report = run_with(&component, "memory_bomb", Call { limits: limits(|l| l.memory_bytes = 64 << 20), ..Call::default() });
-    assert_eq!(failure(&report), &TaskFailure::MemoryLimit { limit: 64 << 20 });
+    let report = run_with(
+        &component,
+        "memory_bomb",
+        Call {
+            limits: limits(|l| l.memory_bytes = 64 << 20),
+            ..Call::default()
+        },
+    );
+    assert_eq!(
+        failure(&report),
+        &TaskFailure::MemoryLimit { limit: 64 << 20 }
+    );
     still_healthy();
 }
 
@@ -138,7 +193,9 @@ fn memory_bomb() {
 fn stack_overflow() {
     let component = load(guests::STACK_OVERFLOW);
     let report = run(&component, "stack_overflow");
-    let TaskFailure::Trap { message, backtrace } = failure(&report) else { panic!("expected a trap: {report:?}") };
+    let TaskFailure::Trap { message, backtrace } = failure(&report) else {
+        panic!("expected a trap: {report:?}")
+    };
     assert!(message.contains("call stack exhausted"), "{message}");
     assert!(backtrace.contains("stack_overflow"), "{backtrace}");
     still_healthy();
@@ -148,10 +205,18 @@ fn stack_overflow() {
 fn panic() {
     let component = load(guests::PANIC);
     let report = run(&component, "panic");
-    let TaskFailure::Trap { message, backtrace } = failure(&report) else { panic!("expected a trap: {report:?}") };
+    let TaskFailure::Trap { message, backtrace } = failure(&report) else {
+        panic!("expected a trap: {report:?}")
+    };
     assert!(message.contains("weft-test-panic: boom"), "{message}");
     assert!(backtrace.contains("run_task"), "{backtrace}");
-    assert!(report.log.lines.iter().any(|l| l.source == LogSource::Stderr && l.message.contains("boom")));
+    assert!(
+        report
+            .log
+            .lines
+            .iter()
+            .any(|l| l.source == LogSource::Stderr && l.message.contains("boom"))
+    );
     assert!(failure(&report).is_retryable());
     still_healthy();
 }
@@ -169,7 +234,12 @@ fn open_socket() {
     let out = output_json(&run(&load(guests::OPEN_SOCKET), "open_socket"));
     assert_eq!(out["tcp_connect"]["ok"], json!(false), "{out}");
     assert_eq!(out["udp_bind"]["ok"], json!(false), "{out}");
-    assert!(out["tcp_connect"]["error"].as_str().is_some_and(|e| e.contains("PermissionDenied")), "{out}");
+    assert!(
+        out["tcp_connect"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("PermissionDenied")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -183,18 +253,39 @@ fn huge_output() {
     let component = load(guests::HUGE_OUTPUT);
     // Memory to hold it, but an output limit below it.
     let report = run(&component, "huge_output");
-    assert_eq!(failure(&report), &TaskFailure::OutputTooLarge { size: 64 << 20, limit: Limits::default().output_bytes });
+    assert_eq!(
+        failure(&report),
+        &TaskFailure::OutputTooLarge {
+            size: 64 << 20,
+            limit: Limits::default().output_bytes
+        }
+    );
     still_healthy();
 }
 
 #[test]
 fn log_flood() {
     let component = load(guests::LOG_FLOOD);
-    let report = run_with(&component, "log_flood", Call { limits: limits(|l| l.log_bytes = 256 << 10), ..Call::default() });
-    assert!(matches!(report.outcome, TaskOutcome::Success(_)), "{:?}", report.outcome);
+    let report = run_with(
+        &component,
+        "log_flood",
+        Call {
+            limits: limits(|l| l.log_bytes = 256 << 10),
+            ..Call::default()
+        },
+    );
+    assert!(
+        matches!(report.outcome, TaskOutcome::Success(_)),
+        "{:?}",
+        report.outcome
+    );
     let kept: usize = report.log.lines.iter().map(|l| l.message.len() + 1).sum();
     assert!(kept <= 256 << 10, "kept {kept} bytes");
-    assert!(report.log.dropped_bytes > 100 << 20, "dropped only {}", report.log.dropped_bytes);
+    assert!(
+        report.log.dropped_bytes > 100 << 20,
+        "dropped only {}",
+        report.log.dropped_bytes
+    );
     still_healthy();
 }
 
@@ -209,7 +300,11 @@ fn cycle() {
 fn unknown_upstream() {
     let e = load_err(&std::fs::read(guests::UNKNOWN_UPSTREAM).expect("guest"));
     assert_eq!(e.class(), ErrorClass::InvalidDagSpec);
-    assert!(e.to_string().contains("\"t1\" has unknown upstream \"nope\""), "{e}");
+    assert!(
+        e.to_string()
+            .contains("\"t1\" has unknown upstream \"nope\""),
+        "{e}"
+    );
 }
 
 #[test]
@@ -227,7 +322,11 @@ fn bytes_that_are_not_a_component() {
     assert!(e.to_string().contains("not a WebAssembly binary"), "{e}");
     let e = load_err(guests::CORE_MODULE);
     assert_eq!(e.class(), ErrorClass::InvalidComponent);
-    assert!(e.to_string().contains("core WebAssembly module, not a component"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("core WebAssembly module, not a component"),
+        "{e}"
+    );
     let mut truncated = std::fs::read(guests::NOOP).expect("guest");
     truncated.truncate(truncated.len() / 2);
     assert_eq!(load_err(&truncated).class(), ErrorClass::InvalidComponent);
@@ -240,12 +339,22 @@ mod normal {
     #[test]
     fn passes_context_and_worker() {
         let component = load(guests::NORMAL);
-        let out = output_json(&run_with(&component, "echo_context", Call { conf: json!({"x": 1}), ..Call::default() }));
+        let out = output_json(&run_with(
+            &component,
+            "echo_context",
+            Call {
+                conf: json!({"x": 1}),
+                ..Call::default()
+            },
+        ));
         assert_eq!(out["context"], out["runtime_context"]);
         assert_eq!(out["context"]["task_id"], "echo_context");
         assert_eq!(out["context"]["dag_id"], "normal");
         assert_eq!(out["context"]["conf"], "{\"x\":1}");
-        assert_eq!(out["worker"], json!({"worker_id": "w-1", "hostname": "host-a", "queue": "default"}));
+        assert_eq!(
+            out["worker"],
+            json!({"worker_id": "w-1", "hostname": "host-a", "queue": "default"})
+        );
     }
 
     #[test]
@@ -253,19 +362,56 @@ mod normal {
         let component = load(guests::NORMAL);
         let host = MemoryHost::default();
         host.put_xcom("echo_context", None, b"ctx-out".to_vec());
-        let report = run_with(&component, "xcom", Call { conf: json!({"pull": "echo_context"}), host, ..Call::default() });
-        assert_eq!(output_json(&report), json!({"push": {"ok": null}, "pull": {"ok": "ctx-out"}}));
+        let report = run_with(
+            &component,
+            "xcom",
+            Call {
+                conf: json!({"pull": "echo_context"}),
+                host,
+                ..Call::default()
+            },
+        );
+        assert_eq!(
+            output_json(&report),
+            json!({"push": {"ok": null}, "pull": {"ok": "ctx-out"}})
+        );
         assert_eq!(report.xcom.len(), 1);
-        assert_eq!((report.xcom[0].key.as_str(), report.xcom[0].value.as_slice()), ("k", b"xcom-value".as_slice()));
+        assert_eq!(
+            (report.xcom[0].key.as_str(), report.xcom[0].value.as_slice()),
+            ("k", b"xcom-value".as_slice())
+        );
 
-        let not_upstream = output_json(&run_with(&component, "xcom", Call { conf: json!({"pull": "logs"}), ..Call::default() }));
-        assert!(not_upstream["pull"]["error"]["not_upstream"].is_string(), "{not_upstream}");
-        let bad_key = output_json(&run_with(&component, "xcom", Call { conf: json!({"push_key": "no spaces"}), ..Call::default() }));
-        assert!(bad_key["push"]["error"]["invalid_key"].is_string(), "{bad_key}");
+        let not_upstream = output_json(&run_with(
+            &component,
+            "xcom",
+            Call {
+                conf: json!({"pull": "logs"}),
+                ..Call::default()
+            },
+        ));
+        assert!(
+            not_upstream["pull"]["error"]["not_upstream"].is_string(),
+            "{not_upstream}"
+        );
+        let bad_key = output_json(&run_with(
+            &component,
+            "xcom",
+            Call {
+                conf: json!({"push_key": "no spaces"}),
+                ..Call::default()
+            },
+        ));
+        assert!(
+            bad_key["push"]["error"]["invalid_key"].is_string(),
+            "{bad_key}"
+        );
         let too_large = output_json(&run_with(
             &component,
             "xcom",
-            Call { limits: limits(|l| l.xcom_bytes = 4), ..Call::default() },
+            Call {
+                limits: limits(|l| l.xcom_bytes = 4),
+                ..Call::default()
+            },
         ));
         assert_eq!(too_large["push"]["error"], json!({"too_large": 4}));
     }
@@ -273,18 +419,38 @@ mod normal {
     #[test]
     fn variables_come_from_the_host() {
         let component = load(guests::NORMAL);
-        let host = MemoryHost::with_variables(HashMap::from([("region".to_owned(), "eu".to_owned())]));
-        let set = run_with(&component, "variables", Call { conf: json!({"key": "region"}), host, ..Call::default() });
+        let host =
+            MemoryHost::with_variables(HashMap::from([("region".to_owned(), "eu".to_owned())]));
+        let set = run_with(
+            &component,
+            "variables",
+            Call {
+                conf: json!({"key": "region"}),
+                host,
+                ..Call::default()
+            },
+        );
         assert_eq!(output_json(&set), json!("eu"));
-        let unset = run_with(&component, "variables", Call { conf: json!({"key": "nope"}), ..Call::default() });
+        let unset = run_with(
+            &component,
+            "variables",
+            Call {
+                conf: json!({"key": "nope"}),
+                ..Call::default()
+            },
+        );
         assert_eq!(output_json(&unset), Value::Null);
     }
 
     #[test]
     fn logs_and_stdio_are_captured() {
         let report = run(&load(guests::NORMAL), "logs");
-        let lines: Vec<(LogLevel, LogSource, &str)> =
-            report.log.lines.iter().map(|l| (l.level, l.source, l.message.as_str())).collect();
+        let lines: Vec<(LogLevel, LogSource, &str)> = report
+            .log
+            .lines
+            .iter()
+            .map(|l| (l.level, l.source, l.message.as_str()))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -302,32 +468,94 @@ mod normal {
     #[test]
     fn upstream_outputs_are_handed_over() {
         let upstream = vec![
-            UpstreamOutput { task_id: "echo_context".into(), value: b"a".to_vec() },
-            UpstreamOutput { task_id: "xcom".into(), value: b"b".to_vec() },
+            UpstreamOutput {
+                task_id: "echo_context".into(),
+                value: b"a".to_vec(),
+            },
+            UpstreamOutput {
+                task_id: "xcom".into(),
+                value: b"b".to_vec(),
+            },
         ];
-        let out = output_json(&run_with(&load(guests::NORMAL), "upstream", Call { upstream, ..Call::default() }));
-        assert_eq!(out, json!([{"task_id": "echo_context", "value": "a"}, {"task_id": "xcom", "value": "b"}]));
+        let out = output_json(&run_with(
+            &load(guests::NORMAL),
+            "upstream",
+            Call {
+                upstream,
+                ..Call::default()
+            },
+        ));
+        assert_eq!(
+            out,
+            json!([{"task_id": "echo_context", "value": "a"}, {"task_id": "xcom", "value": "b"}])
+        );
     }
 
     #[test]
     fn task_errors_keep_their_kind() {
         let component = load(guests::NORMAL);
         let retry = run(&component, "fail_retryable");
-        assert_eq!(failure(&retry), &TaskFailure::Error { retryable: true, message: "weft-test: retryable failure".into() });
+        assert_eq!(
+            failure(&retry),
+            &TaskFailure::Error {
+                retryable: true,
+                message: "weft-test: retryable failure".into()
+            }
+        );
         let permanent = run(&component, "fail_permanent");
         assert!(!failure(&permanent).is_retryable());
-        assert_eq!(run(&component, "skip").outcome, TaskOutcome::Skipped("weft-test: skipped".into()));
+        assert_eq!(
+            run(&component, "skip").outcome,
+            TaskOutcome::Skipped("weft-test: skipped".into())
+        );
         let unknown = run(&component, "no_such_task");
         assert_eq!(failure(&unknown).class(), ErrorClass::TaskError);
-        assert!(failure(&unknown).to_string().contains("has no task \"no_such_task\""));
+        assert!(
+            failure(&unknown)
+                .to_string()
+                .contains("has no task \"no_such_task\"")
+        );
     }
 
     #[test]
     fn scratch_directory_is_granted_and_fresh() {
         let component = load(guests::NORMAL);
+        // The guest fails if its file is already there: the second attempt proves freshness.
         for _ in 0..2 {
             let report = run(&component, "scratch");
-            assert!(matches!(report.outcome, TaskOutcome::Success(_)), "{:?}", report.outcome);
+            assert_eq!(
+                report.outcome,
+                TaskOutcome::Success(b"weft-test-scratch".to_vec())
+            );
         }
+    }
+
+    #[test]
+    fn directories_are_refused_when_policy_says_so() {
+        let strict = Runtime::new(RuntimeConfig {
+            allow_directories: false,
+            ..RuntimeConfig::default()
+        })
+        .expect("runtime");
+        let component = strict
+            .load(&std::fs::read(guests::NORMAL).expect("guest"))
+            .expect("load");
+        let report = strict.run_task(
+            &component,
+            TaskRequest {
+                context: TaskContext::local("normal", "scratch", 1, 1),
+                upstream: Vec::new(),
+                worker: WorkerInfo {
+                    worker_id: "w".into(),
+                    hostname: "h".into(),
+                    queue: "default".into(),
+                },
+                limits: Limits::default(),
+                host: Arc::new(MemoryHost::default()),
+            },
+        );
+        let failure = failure(&report);
+        assert!(!failure.is_retryable());
+        assert!(failure.to_string().contains("does not grant"), "{failure}");
     }
 }

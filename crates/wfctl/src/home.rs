@@ -20,13 +20,17 @@ pub fn dir() -> PathBuf {
 
 /// A runtime whose compiled-component cache lives under the home directory.
 pub fn runtime() -> Result<Runtime, Failure> {
-    let config = RuntimeConfig { cache_dir: Some(dir().join("cache").join("components")), ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        cache_dir: Some(dir().join("cache").join("components")),
+        ..RuntimeConfig::default()
+    };
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// Read a component file and load it; errors name the file.
 pub fn load(runtime: &Runtime, path: &std::path::Path) -> Result<Arc<DagComponent>, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     runtime
         .load(&bytes)
         .map_err(|e| Failure::usage(format!("{}: {e} [class: {}]", path.display(), e.class())))

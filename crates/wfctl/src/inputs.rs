@@ -22,11 +22,15 @@ pub struct RunInputs {
 impl RunInputs {
     /// The conf as a compact JSON object (`{}` when none was given).
     pub fn conf_json(&self) -> Result<String, Failure> {
-        let Some(text) = &self.conf else { return Ok("{}".to_owned()) };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| Failure::usage(format!("invalid --conf: not JSON: {e}")))?;
+        let Some(text) = &self.conf else {
+            return Ok("{}".to_owned());
+        };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Failure::usage(format!("invalid --conf: not JSON: {e}")))?;
         if !value.is_object() {
-            return Err(Failure::usage("invalid --conf: must be a JSON object, like {\"key\": \"value\"}"));
+            return Err(Failure::usage(
+                "invalid --conf: must be a JSON object, like {\"key\": \"value\"}",
+            ));
         }
         Ok(value.to_string())
     }
@@ -36,11 +40,13 @@ impl RunInputs {
         self.vars
             .iter()
             .map(|pair| {
-                let (key, value) = pair
-                    .split_once('=')
-                    .ok_or_else(|| Failure::usage(format!("invalid --var {pair:?}: expected KEY=VALUE")))?;
+                let (key, value) = pair.split_once('=').ok_or_else(|| {
+                    Failure::usage(format!("invalid --var {pair:?}: expected KEY=VALUE"))
+                })?;
                 if key.is_empty() {
-                    return Err(Failure::usage(format!("invalid --var {pair:?}: the key is empty")));
+                    return Err(Failure::usage(format!(
+                        "invalid --var {pair:?}: the key is empty"
+                    )));
                 }
                 Ok((key.to_owned(), value.to_owned()))
             })
@@ -73,10 +79,12 @@ impl LimitArgs {
     pub fn for_task(&self, task: &weft_model::Task) -> Result<Limits, Failure> {
         let mut limits = Limits::default().for_task(task);
         if let Some(text) = &self.timeout {
-            limits.timeout = parse_duration(text).map_err(|e| Failure::usage(format!("invalid --timeout: {e}")))?;
+            limits.timeout = parse_duration(text)
+                .map_err(|e| Failure::usage(format!("invalid --timeout: {e}")))?;
         }
         if let Some(text) = &self.memory {
-            limits.memory_bytes = parse_size(text).map_err(|e| Failure::usage(format!("invalid --memory: {e}")))?;
+            limits.memory_bytes =
+                parse_size(text).map_err(|e| Failure::usage(format!("invalid --memory: {e}")))?;
         }
         if let Some(fuel) = self.fuel {
             limits.fuel = Some(fuel);
@@ -93,7 +101,8 @@ impl LimitArgs {
 
 fn size_usize(text: &str, flag: &str) -> Result<usize, Failure> {
     let bytes = parse_size(text).map_err(|e| Failure::usage(format!("invalid {flag}: {e}")))?;
-    usize::try_from(bytes).map_err(|_| Failure::usage(format!("invalid {flag}: {text} is too large")))
+    usize::try_from(bytes)
+        .map_err(|_| Failure::usage(format!("invalid {flag}: {text} is too large")))
 }
 
 /// An XCom value given on the command line: `TASK=JSON` for a task's output, or
@@ -112,7 +121,9 @@ impl std::str::FromStr for XcomArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (target, json) = text.split_once('=').ok_or_else(|| format!("{text:?}: expected TASK=JSON or TASK/KEY=JSON"))?;
+        let (target, json) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{text:?}: expected TASK=JSON or TASK/KEY=JSON"))?;
         let (task_id, key) = match target.split_once('/') {
             Some((task, key)) => (task, Some(key.to_owned())),
             None => (target, None),
@@ -120,8 +131,13 @@ impl std::str::FromStr for XcomArg {
         if task_id.is_empty() || key.as_deref() == Some("") {
             return Err(format!("{text:?}: the task id and key must not be empty"));
         }
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("{text:?}: the value is not JSON: {e}"))?;
-        Ok(XcomArg { task_id: task_id.to_owned(), key, value: value.to_string().into_bytes() })
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| format!("{text:?}: the value is not JSON: {e}"))?;
+        Ok(XcomArg {
+            task_id: task_id.to_owned(),
+            key,
+            value: value.to_string().into_bytes(),
+        })
     }
 }
 
@@ -132,7 +148,14 @@ mod tests {
     #[test]
     fn xcom_args_parse_outputs_and_keyed_values() {
         let out: XcomArg = "t1={\"a\": 1}".parse().expect("valid");
-        assert_eq!(out, XcomArg { task_id: "t1".into(), key: None, value: b"{\"a\":1}".to_vec() });
+        assert_eq!(
+            out,
+            XcomArg {
+                task_id: "t1".into(),
+                key: None,
+                value: b"{\"a\":1}".to_vec()
+            }
+        );
         let keyed: XcomArg = "t3/length=5".parse().expect("valid");
         assert_eq!(keyed.key.as_deref(), Some("length"));
         for bad in ["t1", "=1", "t1/=1", "t1={oops"] {
@@ -142,17 +165,44 @@ mod tests {
 
     #[test]
     fn conf_must_be_a_json_object() {
-        let inputs = |conf: &str| RunInputs { conf: Some(conf.into()), vars: vec![] };
-        assert_eq!(inputs("{\"a\": 1}").conf_json().ok().as_deref(), Some("{\"a\":1}"));
+        let inputs = |conf: &str| RunInputs {
+            conf: Some(conf.into()),
+            vars: vec![],
+        };
+        assert_eq!(
+            inputs("{\"a\": 1}").conf_json().ok().as_deref(),
+            Some("{\"a\":1}")
+        );
         assert!(inputs("[1]").conf_json().is_err());
         assert!(inputs("{").conf_json().is_err());
-        assert_eq!(RunInputs { conf: None, vars: vec![] }.conf_json().ok().as_deref(), Some("{}"));
+        assert_eq!(
+            RunInputs {
+                conf: None,
+                vars: vec![]
+            }
+            .conf_json()
+            .ok()
+            .as_deref(),
+            Some("{}")
+        );
     }
 
     #[test]
     fn vars_need_a_key() {
-        let vars = |v: &str| RunInputs { conf: None, vars: vec![v.into()] }.variables();
-        assert_eq!(vars("a=b=c").ok().and_then(|m| m.get("a").cloned()).as_deref(), Some("b=c"));
+        let vars = |v: &str| {
+            RunInputs {
+                conf: None,
+                vars: vec![v.into()],
+            }
+            .variables()
+        };
+        assert_eq!(
+            vars("a=b=c")
+                .ok()
+                .and_then(|m| m.get("a").cloned())
+                .as_deref(),
+            Some("b=c")
+        );
         assert!(vars("novalue").is_err());
         assert!(vars("=x").is_err());
     }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use weft_model::{DagRunState, Readiness, TaskState, UpstreamSummary, evaluate};
 use weft_runtime::{
-    DagComponent, MemoryHost, Runtime, TaskContext, TaskFailure, TaskLog, TaskOutcome, TaskRequest, UpstreamOutput,
-    WorkerInfo,
+    DagComponent, MemoryHost, Runtime, TaskContext, TaskFailure, TaskLog, TaskOutcome, TaskRequest,
+    UpstreamOutput, WorkerInfo,
 };
 
 use crate::exit::Failure;
@@ -21,7 +21,11 @@ pub fn local_worker(queue: &str) -> WorkerInfo {
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "localhost".to_owned());
-    WorkerInfo { worker_id: format!("local-{}", std::process::id()), hostname, queue: queue.to_owned() }
+    WorkerInfo {
+        worker_id: format!("local-{}", std::process::id()),
+        hostname,
+        queue: queue.to_owned(),
+    }
 }
 
 /// What happened to one task of a local run.
@@ -64,11 +68,16 @@ impl LocalRun<'_> {
     /// run's final state.
     pub fn execute(&self, mut on_task: impl FnMut(&TaskResult)) -> Result<DagRunState, Failure> {
         let dag = self.component.dag();
-        let run_id = format!("manual__{}", TaskContext::local(dag.id(), "", 1, 1).logical_date);
+        let run_id = format!(
+            "manual__{}",
+            TaskContext::local(dag.id(), "", 1, 1).logical_date
+        );
         let mut states: HashMap<String, TaskState> = HashMap::new();
         for task in dag.tasks() {
             let summary = UpstreamSummary::from_states(
-                task.upstream.iter().map(|up| states.get(up).copied().unwrap_or(TaskState::None)),
+                task.upstream
+                    .iter()
+                    .map(|up| states.get(up).copied().unwrap_or(TaskState::None)),
             );
             let mut result = TaskResult {
                 task_id: task.id.clone(),
@@ -84,30 +93,49 @@ impl LocalRun<'_> {
                 Readiness::Run => self.run_task(task, &run_id, &mut result)?,
                 Readiness::Skip => {
                     result.state = TaskState::Skipped;
-                    result.note = Some(format!("trigger rule {} skips it", task.trigger_rule.as_str()));
+                    result.note = Some(format!(
+                        "trigger rule {} skips it",
+                        task.trigger_rule.as_str()
+                    ));
                 }
                 Readiness::UpstreamFailed | Readiness::Wait => {
                     // In dependency order every upstream has finished, so waiting means it never can run.
                     result.state = TaskState::UpstreamFailed;
-                    result.note = Some(format!("trigger rule {} not met by its upstream tasks", task.trigger_rule.as_str()));
+                    result.note = Some(format!(
+                        "trigger rule {} not met by its upstream tasks",
+                        task.trigger_rule.as_str()
+                    ));
                 }
             }
             states.insert(task.id.clone(), result.state);
             on_task(&result);
         }
         let final_state = weft_model::run_state(dag.tasks().iter().map(|t| {
-            (states.get(&t.id).copied().unwrap_or(TaskState::None), dag.is_leaf(&t.id))
+            (
+                states.get(&t.id).copied().unwrap_or(TaskState::None),
+                dag.is_leaf(&t.id),
+            )
         }));
         Ok(final_state.unwrap_or(DagRunState::Failed))
     }
 
-    fn run_task(&self, task: &weft_model::Task, run_id: &str, result: &mut TaskResult) -> Result<(), Failure> {
+    fn run_task(
+        &self,
+        task: &weft_model::Task,
+        run_id: &str,
+        result: &mut TaskResult,
+    ) -> Result<(), Failure> {
         let dag = self.component.dag();
         let limits = self.limits.for_task(task)?;
         let upstream: Vec<UpstreamOutput> = task
             .upstream
             .iter()
-            .filter_map(|up| self.host.get_xcom(up, None).map(|value| UpstreamOutput { task_id: up.clone(), value }))
+            .filter_map(|up| {
+                self.host.get_xcom(up, None).map(|value| UpstreamOutput {
+                    task_id: up.clone(),
+                    value,
+                })
+            })
             .collect();
         let max_tries = task.retries + 1;
         for try_number in 1..=max_tries {

@@ -32,7 +32,11 @@ pub fn print_log(log: &TaskLog, indent: &str) {
         );
     }
     if log.dropped_bytes > 0 {
-        let _ = writeln!(err, "{indent}[log limit reached: {} bytes dropped]", log.dropped_bytes);
+        let _ = writeln!(
+            err,
+            "{indent}[log limit reached: {} bytes dropped]",
+            log.dropped_bytes
+        );
     }
 }
 
@@ -61,7 +65,10 @@ pub fn output_value(bytes: &[u8]) -> serde_json::Value {
 
 /// Print `value` as pretty JSON on stdout.
 pub fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
 }
 
 /// A duration in milliseconds with three decimals.

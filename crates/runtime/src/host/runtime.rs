@@ -8,11 +8,15 @@ use crate::sandbox::HostState;
 impl Host for HostState {
     fn context(&mut self) -> wasmtime::Result<TaskContext> {
         self.check_deadline()?;
-        Ok(convert::context_to_wit(&self.attempt("runtime.context")?.context))
+        Ok(convert::context_to_wit(
+            &self.attempt("runtime.context")?.context,
+        ))
     }
 
     fn worker(&mut self) -> wasmtime::Result<WorkerInfo> {
         self.check_deadline()?;
-        Ok(convert::worker_to_wit(&self.attempt("runtime.worker")?.worker))
+        Ok(convert::worker_to_wit(
+            &self.attempt("runtime.worker")?.worker,
+        ))
     }
 }

@@ -14,9 +14,9 @@ impl Host for HostState {
         match attempt.host.variable(&key, deadline) {
             Ok(value) => Ok(value),
             Err(HostError::Timeout) => Err(wasmtime::Error::new(HostTrap::Deadline)),
-            Err(HostError::Unavailable(why)) => Err(wasmtime::Error::new(HostTrap::Internal(format!(
-                "variables unavailable: {why}"
-            )))),
+            Err(HostError::Unavailable(why)) => Err(wasmtime::Error::new(HostTrap::Internal(
+                format!("variables unavailable: {why}"),
+            ))),
         }
     }
 }

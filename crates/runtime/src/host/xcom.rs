@@ -14,10 +14,18 @@ fn check_key(key: &str) -> Result<(), String> {
         return Err("key is empty".into());
     }
     if key.len() > MAX_KEY_LEN {
-        return Err(format!("key is {} bytes long; the limit is {MAX_KEY_LEN}", key.len()));
+        return Err(format!(
+            "key is {} bytes long; the limit is {MAX_KEY_LEN}",
+            key.len()
+        ));
     }
-    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c))) {
-        return Err(format!("key {key:?} contains {bad:?}; use letters, digits, '_', '-' and '.'"));
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c)))
+    {
+        return Err(format!(
+            "key {key:?} contains {bad:?}; use letters, digits, '_', '-' and '.'"
+        ));
     }
     Ok(())
 }
@@ -40,7 +48,11 @@ impl Host for HostState {
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
-    fn pull(&mut self, task_id: String, key: Option<String>) -> wasmtime::Result<Result<Option<Vec<u8>>, XcomError>> {
+    fn pull(
+        &mut self,
+        task_id: String,
+        key: Option<String>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, XcomError>> {
         self.check_deadline()?;
         let deadline = self.deadline;
         let attempt = self.attempt("xcom.pull")?;

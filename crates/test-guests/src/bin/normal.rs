@@ -163,9 +163,16 @@ fn upstream_task(upstream: &[UpstreamOutput]) -> Vec<u8> {
 }
 
 /// Writes `weft-test-scratch` to `/scratch/probe.txt`, reads it back and returns what it
-/// read; an I/O error fails permanently with `scratch: <error>`.
+/// read; fails permanently when the file already exists (the directory must be fresh) or on
+/// an I/O error (`scratch: <error>`).
 fn scratch() -> Result<Vec<u8>, TaskError> {
     let path = "/scratch/probe.txt";
+    // Each attempt must get a fresh, empty directory: a file left by an earlier one is a leak.
+    if std::fs::metadata(path).is_ok() {
+        return Err(TaskError::Permanent(
+            "scratch: probe.txt left by an earlier attempt".into(),
+        ));
+    }
     std::fs::write(path, b"weft-test-scratch")
         .and_then(|()| std::fs::read(path))
         .map_err(|e| TaskError::Permanent(format!("scratch: {e}")))

@@ -76,23 +76,40 @@ fn print_text(component: &DagComponent) {
     let dag = component.dag();
     let spec = component.spec();
     println!("DAG {}", dag.id());
-    println!("  digest       {} ({} bytes)", component.digest(), component.size());
+    println!(
+        "  digest       {} ({} bytes)",
+        component.digest(),
+        component.size()
+    );
     if !spec.description.is_empty() {
         println!("  description  {}", spec.description);
     }
-    println!("  schedule     {}", spec.schedule.as_deref().unwrap_or("none (triggered by hand)"));
+    println!(
+        "  schedule     {}",
+        spec.schedule
+            .as_deref()
+            .unwrap_or("none (triggered by hand)")
+    );
     if let Some(start) = &spec.start_date {
         println!("  start date   {start}");
     }
     println!("  catchup      {}", spec.catchup);
     let limit = |v: Option<u32>| v.map_or_else(|| "default".to_owned(), |n| n.to_string());
-    println!("  max active   runs {}, tasks {}", limit(spec.max_active_runs), limit(spec.max_active_tasks));
+    println!(
+        "  max active   runs {}, tasks {}",
+        limit(spec.max_active_runs),
+        limit(spec.max_active_tasks)
+    );
     if !spec.tags.is_empty() {
         println!("  tags         {}", spec.tags.join(", "));
     }
     println!("  tasks        {} (in dependency order)", dag.tasks().len());
     for task in dag.tasks() {
-        let upstream = if task.upstream.is_empty() { String::new() } else { format!(" <- {}", task.upstream.join(", ")) };
+        let upstream = if task.upstream.is_empty() {
+            String::new()
+        } else {
+            format!(" <- {}", task.upstream.join(", "))
+        };
         println!(
             "    {}{upstream}\n        trigger {}, queue {}, pool {}, retries {}, priority {}",
             task.id,

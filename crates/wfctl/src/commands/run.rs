@@ -43,14 +43,22 @@ pub fn run(args: Args) -> CommandResult {
     let dag = component.dag();
     let task = dag.task(&args.task_id).ok_or_else(|| {
         let ids: Vec<&str> = dag.tasks().iter().map(|t| t.id.as_str()).collect();
-        Failure::usage(format!("DAG {:?} has no task {:?}; its tasks are: {}", dag.id(), args.task_id, ids.join(", ")))
+        Failure::usage(format!(
+            "DAG {:?} has no task {:?}; its tasks are: {}",
+            dag.id(),
+            args.task_id,
+            ids.join(", ")
+        ))
     })?;
     let host = MemoryHost::with_variables(args.inputs.variables()?);
     let mut upstream = Vec::new();
     for value in &args.xcom {
         host.put_xcom(&value.task_id, value.key.as_deref(), value.value.clone());
         if value.key.is_none() && task.upstream.contains(&value.task_id) {
-            upstream.push(UpstreamOutput { task_id: value.task_id.clone(), value: value.value.clone() });
+            upstream.push(UpstreamOutput {
+                task_id: value.task_id.clone(),
+                value: value.value.clone(),
+            });
         }
     }
     let mut context = TaskContext::local(dag.id(), &task.id, args.try_number, task.retries + 1);
@@ -66,9 +74,14 @@ pub fn run(args: Args) -> CommandResult {
 
     if args.output == Format::Json {
         let (state, detail) = match &report.outcome {
-            TaskOutcome::Success(out) => ("success", json!({ "output": output::output_value(out) })),
+            TaskOutcome::Success(out) => {
+                ("success", json!({ "output": output::output_value(out) }))
+            }
             TaskOutcome::Skipped(reason) => ("skipped", json!({ "reason": reason })),
-            TaskOutcome::Failed(f) => ("failed", json!({ "error_class": f.class().as_str(), "error": f.to_string() })),
+            TaskOutcome::Failed(f) => (
+                "failed",
+                json!({ "error_class": f.class().as_str(), "error": f.to_string() }),
+            ),
         };
         output::print_json(&json!({
             "task_id": task.id, "state": state, "detail": detail,
@@ -95,7 +108,11 @@ pub fn run(args: Args) -> CommandResult {
             Ok(())
         }
         TaskOutcome::Failed(failure) => {
-            eprintln!("task {} failed: {}", task.id, output::failure_text(&failure));
+            eprintln!(
+                "task {} failed: {}",
+                task.id,
+                output::failure_text(&failure)
+            );
             Err(Failure::Failed)
         }
     }

@@ -48,7 +48,11 @@ pub fn run(args: Args) -> CommandResult {
     let dag_id = component.dag().id().to_owned();
     let text = args.output == Format::Text;
     if text {
-        println!("DAG {dag_id} ({}): {} tasks", component.digest(), component.dag().tasks().len());
+        println!(
+            "DAG {dag_id} ({}): {} tasks",
+            component.digest(),
+            component.dag().tasks().len()
+        );
     }
     let started = Instant::now();
     let mut results = Vec::new();
@@ -60,7 +64,11 @@ pub fn run(args: Args) -> CommandResult {
     })?;
     let elapsed = started.elapsed();
     if text {
-        println!("DAG run {dag_id}: {} in {:.3} ms", state.as_str(), output::ms(elapsed));
+        println!(
+            "DAG run {dag_id}: {} in {:.3} ms",
+            state.as_str(),
+            output::ms(elapsed)
+        );
     } else {
         output::print_json(&json!({
             "dag_id": dag_id, "digest": component.digest().to_string(),
@@ -74,15 +82,27 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 fn print_task(result: &TaskResult, quiet: bool) {
-    let tries = if result.tries > 1 { format!(" (try {})", result.tries) } else { String::new() };
-    println!("  {:<28} {:<16} {:>10.3} ms{tries}", result.task_id, result.state.as_str(), output::ms(result.duration));
+    let tries = if result.tries > 1 {
+        format!(" (try {})", result.tries)
+    } else {
+        String::new()
+    };
+    println!(
+        "  {:<28} {:<16} {:>10.3} ms{tries}",
+        result.task_id,
+        result.state.as_str(),
+        output::ms(result.duration)
+    );
     if !quiet {
         for log in &result.logs {
             output::print_log(log, "      ");
         }
     }
     if let Some(failure) = &result.failure {
-        println!("      {}", output::failure_text(failure).replace('\n', "\n      "));
+        println!(
+            "      {}",
+            output::failure_text(failure).replace('\n', "\n      ")
+        );
     }
     if let Some(note) = &result.note {
         println!("      {note}");

@@ -32,7 +32,10 @@ enum Project {
 
 fn detect(dir: &Path) -> Result<Project, Failure> {
     if !dir.is_dir() {
-        return Err(Failure::usage(format!("{} is not a directory", dir.display())));
+        return Err(Failure::usage(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
     }
     if dir.join("Cargo.toml").is_file() {
         return Ok(Project::Rust);
@@ -56,8 +59,9 @@ pub fn run(args: Args) -> CommandResult {
     let path = match &args.output {
         Some(out) => {
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Failure::usage(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    Failure::usage(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
             std::fs::copy(&built, out)
                 .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
@@ -79,10 +83,16 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 /// Run `command`, naming `tool` and how to install it when it is missing.
-fn spawn(mut command: std::process::Command, tool: &str, install: &str) -> Result<std::process::Output, Failure> {
+fn spawn(
+    mut command: std::process::Command,
+    tool: &str,
+    install: &str,
+) -> Result<std::process::Output, Failure> {
     command.stderr(std::process::Stdio::inherit());
     command.output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Failure::usage(format!("{tool} not found on PATH: {install}")),
+        std::io::ErrorKind::NotFound => {
+            Failure::usage(format!("{tool} not found on PATH: {install}"))
+        }
         _ => Failure::usage(format!("cannot run {tool}: {e}")),
     })
 }

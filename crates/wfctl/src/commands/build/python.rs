@@ -13,14 +13,21 @@ const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 
 /// Build the project in `dir`; the path of its component (`DIR/target/<dir name>.wasm`).
 pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
-    let dir = dir.canonicalize().map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
-    let name = dir.file_name().map_or_else(|| "dag".to_owned(), |n| n.to_string_lossy().replace('-', "_"));
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    let name = dir.file_name().map_or_else(
+        || "dag".to_owned(),
+        |n| n.to_string_lossy().replace('-', "_"),
+    );
     let out_dir = dir.join("target");
-    std::fs::create_dir_all(&out_dir).map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
     let out = out_dir.join(format!("{name}.wasm"));
 
     // The WIT world travels inside wfctl, so a project needs no copy of it.
-    let wit = tempfile::tempdir().map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
+    let wit = tempfile::tempdir()
+        .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
     std::fs::write(wit.path().join("dag.wit"), weft_runtime::WIT)
         .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
 
@@ -35,9 +42,16 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
         .current_dir(&dir)
         // Build errors (a SyntaxError, a missing WitWorld) stay readable without a Rust backtrace.
         .env("RUST_BACKTRACE", "0");
-    let result = spawn(command, "componentize-py", &format!("install it with `pip install {COMPONENTIZE_PY}`"))?;
+    let result = spawn(
+        command,
+        "componentize-py",
+        &format!("install it with `pip install {COMPONENTIZE_PY}`"),
+    )?;
     if !result.status.success() {
-        return Err(Failure::usage(format!("componentize-py failed to build {} (see the messages above)", dir.display())));
+        return Err(Failure::usage(format!(
+            "componentize-py failed to build {} (see the messages above)",
+            dir.display()
+        )));
     }
     Ok(out)
 }

@@ -30,22 +30,38 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .args(["build", "--release", "--target", TARGET, "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         // A DAG crate is built for the guest, never with flags meant for the host.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET");
-    let out = spawn(command, "cargo", "install Rust with rustup (https://rustup.rs)")?;
+    let out = spawn(
+        command,
+        "cargo",
+        "install Rust with rustup (https://rustup.rs)",
+    )?;
     if !out.status.success() {
-        return Err(Failure::usage(format!("cargo build of {} failed (see the messages above)", manifest.display())));
+        return Err(Failure::usage(format!(
+            "cargo build of {} failed (see the messages above)",
+            manifest.display()
+        )));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let wasm = stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Message>(line).ok())
-        .filter(|m| m.reason == "compiler-artifact" && m.manifest_path.as_deref() == Some(manifest.as_path()))
+        .filter(|m| {
+            m.reason == "compiler-artifact"
+                && m.manifest_path.as_deref() == Some(manifest.as_path())
+        })
         .flat_map(|m| m.filenames)
         .find(|f| f.extension().is_some_and(|e| e == "wasm"));
     wasm.ok_or_else(|| {
@@ -58,7 +74,10 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
 
 /// Fail early, with the fix, when rustup is there but the target is not.
 fn check_target() -> Result<(), Failure> {
-    let Ok(out) = Command::new("rustup").args(["target", "list", "--installed"]).output() else {
+    let Ok(out) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+    else {
         // No rustup: let cargo report whatever is missing.
         return Ok(());
     };

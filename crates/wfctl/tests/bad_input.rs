@@ -1,0 +1,192 @@
+//! Bad input gets exit code 2 and a message naming what is wrong; failing tasks get exit 1
+//! with their error class.
+
+mod common;
+
+use common::wfctl;
+use weft_test_guests_artifacts as guests;
+
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let run = wfctl(args);
+    assert_eq!(run.code, 2, "{args:?}: {run:?}");
+    assert!(
+        run.stderr.contains(needle),
+        "{args:?}: expected {needle:?} in stderr: {run:?}"
+    );
+}
+
+#[test]
+fn invalid_components_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("text.wasm");
+    std::fs::write(&text, guests::NOT_WASM).expect("write");
+    let core = dir.path().join("core.wasm");
+    std::fs::write(&core, guests::CORE_MODULE).expect("write");
+    for command in ["inspect", "test"] {
+        assert_usage_error(
+            &[command, &text.to_string_lossy()],
+            "not a WebAssembly binary",
+        );
+        assert_usage_error(
+            &[command, &core.to_string_lossy()],
+            "core WebAssembly module, not a component",
+        );
+        assert_usage_error(
+            &[command, guests::NOT_A_DAG],
+            "does not implement the weft:dag@0.1.0 world",
+        );
+        assert_usage_error(&[command, guests::CYCLE], "cycle: a -> b -> c -> a");
+        assert_usage_error(
+            &[command, guests::UNKNOWN_UPSTREAM],
+            "unknown upstream \"nope\"",
+        );
+    }
+    assert_usage_error(
+        &["inspect", "/nonexistent/dag.wasm"],
+        "cannot read /nonexistent/dag.wasm",
+    );
+    assert_usage_error(&["inspect", guests::CYCLE], "[class: invalid_dag_spec]");
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let noop = guests::NOOP;
+    assert_usage_error(
+        &["run", noop, "nope"],
+        "has no task \"nope\"; its tasks are: noop",
+    );
+    assert_usage_error(
+        &["run", noop, "noop", "--conf", "{oops"],
+        "invalid --conf: not JSON",
+    );
+    assert_usage_error(
+        &["run", noop, "noop", "--conf", "[1, 2]"],
+        "must be a JSON object",
+    );
+    assert_usage_error(
+        &["run", noop, "noop", "--timeout", "soon"],
+        "invalid --timeout",
+    );
+    assert_usage_error(
+        &["run", noop, "noop", "--memory", "lots"],
+        "invalid --memory",
+    );
+    assert_usage_error(
+        &["run", noop, "noop", "--var", "novalue"],
+        "expected KEY=VALUE",
+    );
+    assert_usage_error(&["run", noop, "noop", "--xcom", "t1"], "expected TASK=JSON");
+    assert_usage_error(&["test", noop, "--conf", "42"], "must be a JSON object");
+    assert_usage_error(&["run", noop], "TASK_ID");
+}
+
+#[test]
+fn build_refuses_what_it_cannot_build() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    assert_usage_error(
+        &["build", &empty.path().to_string_lossy()],
+        "holds neither Cargo.toml",
+    );
+    assert_usage_error(&["build", "/nonexistent/project"], "is not a directory");
+
+    // A crate that does not compile: cargo's errors, then exit 2 naming the crate.
+    let broken = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        broken.path().join("Cargo.toml"),
+        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2024\"\n[lib]\ncrate-type = [\"cdylib\"]\n[workspace]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(broken.path().join("src")).expect("mkdir");
+    std::fs::write(broken.path().join("src/lib.rs"), "fn oops( {}\n").expect("write");
+    assert_usage_error(
+        &["build", &broken.path().to_string_lossy()],
+        "cargo build of",
+    );
+}
+
+#[test]
+fn failing_tasks_exit_1_with_their_class() {
+    let run = wfctl([
+        "run",
+        guests::INFINITE_LOOP,
+        "infinite_loop",
+        "--timeout",
+        "300ms",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("[timeout] timed out after 300ms"),
+        "{run:?}"
+    );
+
+    let run = wfctl([
+        "run",
+        guests::INFINITE_LOOP,
+        "infinite_loop",
+        "--fuel",
+        "1000000",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("[cpu_budget]"), "{run:?}");
+
+    let run = wfctl([
+        "run",
+        guests::MEMORY_BOMB,
+        "memory_bomb",
+        "--memory",
+        "32MiB",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("[memory_limit]"), "{run:?}");
+
+    let run = wfctl(["run", guests::PANIC, "panic"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("[trap]") && run.stderr.contains("weft-test-panic: boom"),
+        "{run:?}"
+    );
+
+    let run = wfctl([
+        "run",
+        guests::HUGE_OUTPUT,
+        "huge_output",
+        "--max-output",
+        "1MiB",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("[output_too_large]"), "{run:?}");
+
+    let run = wfctl(["run", guests::NORMAL, "skip"]);
+    assert_eq!(run.code, 0, "a skip is not a failure: {run:?}");
+    assert!(
+        run.stderr.contains("skipped: weft-test: skipped"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_failing_dag_run_exits_1_and_follows_trigger_rules() {
+    // `normal` has tasks that fail and skip on purpose; its run fails, the rest still run.
+    let run = wfctl([
+        "test",
+        guests::NORMAL,
+        "--output",
+        "json",
+        "--var",
+        "region=eu",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["state"], "failed");
+    let state = |id: &str| {
+        report["tasks"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["task_id"] == id))
+            .map(|t| t["state"].clone())
+    };
+    assert_eq!(state("fail_permanent"), Some("failed".into()));
+    assert_eq!(state("fail_retryable"), Some("failed".into()));
+    assert_eq!(state("skip"), Some("skipped".into()));
+    assert_eq!(state("upstream"), Some("success".into()));
+    assert_eq!(state("scratch"), Some("success".into()));
+}
