@@ -17,6 +17,12 @@ cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-was
 echo "==> cargo test (examples' own logic, on the host)"
 cargo test --manifest-path examples/Cargo.toml --workspace
 
+echo "==> wfctl build: every example"
+cargo build -p wfctl
+for example in hello mall-customers queues hello-python; do
+    target/debug/wfctl build "examples/$example"
+done
+
 echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
 WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox
 

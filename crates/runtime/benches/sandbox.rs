@@ -2,8 +2,9 @@
 //! drop of a no-op Rust task, and compile and cached-load times of components.
 //!
 //! `cargo bench -p weft-runtime --bench sandbox`; `WEFT_BENCH_ITERATIONS` sets the number of
-//! task runs (default 10,000); `WEFT_BENCH_COMPONENTS` adds components (paths, `:`-separated)
-//! to the compile figures, e.g. the built examples.
+//! task runs (default 10,000). The compile figures cover the test guests and every example
+//! that has been built (`wfctl build examples/NAME`); `WEFT_BENCH_COMPONENTS` adds more
+//! components (paths, `:`-separated, relative to the repository's root).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,16 +25,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     per_task(iterations)?;
 
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut components = vec![
         PathBuf::from(weft_test_guests_artifacts::NOOP),
         PathBuf::from(weft_test_guests_artifacts::NORMAL),
     ];
+    components.extend(EXAMPLES.iter().map(|p| root.join(p)));
     if let Ok(extra) = std::env::var("WEFT_BENCH_COMPONENTS") {
         components.extend(
             extra
                 .split(':')
                 .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
+                .map(|p| root.join(p)),
         );
     }
     println!(
@@ -41,10 +44,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "component", "size", "compile", "cached load"
     );
     for path in &components {
-        compile_and_cache(path)?;
+        if path.is_file() {
+            compile_and_cache(path)?;
+        } else {
+            println!("{:<40} not built", path.display());
+        }
     }
     Ok(())
 }
+
+/// Where `wfctl build examples/NAME` puts each example's component.
+const EXAMPLES: &[&str] = &[
+    "examples/target/wasm32-wasip2/release/hello.wasm",
+    "examples/target/wasm32-wasip2/release/mall_customers.wasm",
+    "examples/target/wasm32-wasip2/release/queues.wasm",
+    "examples/hello-python/target/hello_python.wasm",
+];
 
 fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new(RuntimeConfig::default())?;

@@ -98,6 +98,12 @@ fn print_task(result: &TaskResult, quiet: bool) {
             output::print_log(log, "      ");
         }
     }
+    if let Some(out) = &result.output {
+        println!(
+            "      -> {}",
+            preview(&output::output_value(out).to_string())
+        );
+    }
     if let Some(failure) = &result.failure {
         println!(
             "      {}",
@@ -106,6 +112,15 @@ fn print_task(result: &TaskResult, quiet: bool) {
     }
     if let Some(note) = &result.note {
         println!("      {note}");
+    }
+}
+
+/// At most 200 characters of `text`, cut on a character boundary.
+fn preview(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
