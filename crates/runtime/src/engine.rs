@@ -17,7 +17,11 @@ pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .total_core_instances(instances.saturating_mul(32))
         .total_memories(instances.saturating_mul(4))
         .total_tables(instances.saturating_mul(8))
-        .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX));
+        .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
+        // One component may not take the whole pool (Python components use a dozen modules).
+        .max_core_instances_per_component(128)
+        .max_memories_per_component(16)
+        .max_tables_per_component(64);
 
     let mut wasm = Config::new();
     wasm.consume_fuel(true)

@@ -180,4 +180,7 @@ pub(crate) enum HostTrap {
     /// A host service failed in a way the guest cannot handle.
     #[error("{0}")]
     Internal(String),
+    /// The guest used an import where it is not allowed (XCom during `describe`, say).
+    #[error("{0}")]
+    Misuse(String),
 }

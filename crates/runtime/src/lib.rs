@@ -14,7 +14,7 @@
 //! let component = runtime.load(&std::fs::read("hello.wasm")?)?;
 //! let task = component.dag().task("t1").ok_or("no task t1")?;
 //! let report = runtime.run_task(&component, TaskRequest {
-//!     context: TaskContext::local(component.dag().id(), &task.id, 1, task.retries + 1),
+//!     context: TaskContext::local(component.dag().id(), &task.id, 1, task.max_tries()),
 //!     upstream: Vec::new(),
 //!     worker: WorkerInfo { worker_id: "local".into(), hostname: "localhost".into(), queue: task.queue.clone() },
 //!     limits: Limits::default().for_task(task),

@@ -76,6 +76,8 @@ pub struct TaskLog {
     pub dropped_bytes: u64,
 }
 
+/// What a line costs besides its text (its offset, level, source and allocation).
+const LINE_OVERHEAD: usize = 64;
 /// Longest partial line buffered before it is written out as a line of its own.
 const MAX_PARTIAL_LINE: usize = 16 << 10;
 /// How much of the guest's stderr is kept aside, whatever the log limit, to explain a trap.
@@ -151,7 +153,8 @@ impl LogBuffer {
 
 impl Sink {
     fn push(&mut self, level: LogLevel, source: LogSource, message: &str) {
-        let cost = message.len() + 1;
+        // Every line costs its bookkeeping too, so a flood of empty lines is bounded as well.
+        let cost = message.len() + LINE_OVERHEAD;
         if self.used + cost > self.limit {
             self.log.dropped_bytes += cost as u64;
             return;
@@ -298,14 +301,15 @@ mod tests {
 
     #[test]
     fn drops_past_the_limit_and_counts_what_it_dropped() {
-        let log = LogBuffer::new(10);
+        let log = LogBuffer::new(5 + LINE_OVERHEAD);
         log.write(LogLevel::Info, "12345");
         log.write(LogLevel::Info, "67890");
         let mut err = log.stdio(true);
         OutputStream::write(&mut err, Bytes::from_static(b"panicked at boom\n")).ok();
         let taken = log.finish();
         assert_eq!(taken.lines.len(), 1);
-        assert_eq!(taken.dropped_bytes, 6 + 17);
+        // The second line is dropped whole; stdio past a full log is counted raw.
+        assert_eq!(taken.dropped_bytes, (5 + LINE_OVERHEAD as u64) + 17);
         assert!(log.stderr_tail().contains("panicked at boom"));
     }
 }

@@ -51,6 +51,27 @@ pub(crate) fn classify(error: &wasmtime::Error, state: &HostState, limits: &Limi
                 limit: limits.timeout,
             },
             HostTrap::Internal(why) => TaskFailure::Internal(why.clone()),
+            HostTrap::Misuse(why) => TaskFailure::Trap {
+                message: why.clone(),
+                backtrace: String::new(),
+            },
+        };
+    }
+    if error
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
+        return TaskFailure::Internal(
+            "too many sandboxes at once: the instance pool is full".into(),
+        );
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return TaskFailure::Trap {
+            message: format!(
+                "the guest exited with status {} instead of returning",
+                exit.0
+            ),
+            backtrace: String::new(),
         };
     }
     let trap = error.downcast_ref::<Trap>().copied();
@@ -78,7 +99,8 @@ pub(crate) fn classify(error: &wasmtime::Error, state: &HostState, limits: &Limi
         .unwrap_or_default();
     let what = match trap {
         Some(trap) => trap.to_string(),
-        None => error_chain(error),
+        // The root cause only: the backtrace is reported on its own.
+        None => error.root_cause().to_string(),
     };
     let said = guest_last_words(&state.log.stderr_tail());
     let message = if said.is_empty() {

@@ -42,9 +42,17 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime set up as `config` says.
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeInitError> {
+        if config.epoch_tick < std::time::Duration::from_micros(100) {
+            return Err(RuntimeInitError(format!(
+                "epoch tick {:?} is too short: at least 100µs",
+                config.epoch_tick
+            )));
+        }
         let engine = engine::build(&config).map_err(|e| RuntimeInitError(error_chain(&e)))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| RuntimeInitError(error_chain(&e)))?;
+        crate::host::clocks::add_to_linker(&mut linker)
             .map_err(|e| RuntimeInitError(error_chain(&e)))?;
         bindings::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| RuntimeInitError(error_chain(&e)))?;
@@ -226,6 +234,7 @@ impl Runtime {
             host,
             dag: component.dag.clone(),
             pushes: Vec::new(),
+            pushed_bytes: 0,
         };
         let state = match HostState::new(limits, Some(attempt), &grants) {
             Ok(state) => state,
@@ -265,10 +274,15 @@ impl Runtime {
             Err(failure) => TaskOutcome::Failed(failure),
         };
         drop(scratch);
+        // A failed attempt's pushes are dropped: a retry and downstream tasks never see them.
+        let xcom = match outcome {
+            TaskOutcome::Failed(_) => Vec::new(),
+            _ => end.state.attempt.map(|a| a.pushes).unwrap_or_default(),
+        };
         TaskReport {
             outcome,
             log: end.state.log.finish(),
-            xcom: end.state.attempt.map(|a| a.pushes).unwrap_or_default(),
+            xcom,
             duration: started.elapsed(),
             fuel_used: end.fuel_used,
         }

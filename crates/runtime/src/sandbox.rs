@@ -22,7 +22,26 @@ pub(crate) struct Attempt {
     pub(crate) host: Arc<dyn TaskHost>,
     pub(crate) dag: Arc<Dag>,
     pub(crate) pushes: Vec<XcomPush>,
+    /// Bytes of all pushed values together.
+    pub(crate) pushed_bytes: usize,
 }
+
+/// The guest's monotonic clock: nanoseconds since the sandbox was made.
+#[derive(Clone, Copy)]
+struct SandboxClock(Instant);
+
+impl wasmtime_wasi::HostMonotonicClock for SandboxClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Longest wall-clock limit: beyond it a deadline could overflow the clock.
+const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
 /// The data of one Store: everything the host knows about the call in progress.
 pub(crate) struct HostState {
@@ -32,6 +51,9 @@ pub(crate) struct HostState {
     pub(crate) limits: Limits,
     pub(crate) deadline: Instant,
     pub(crate) memory_exceeded: bool,
+    /// Linear memory of all the guest's memories together, in bytes.
+    memory_total: u64,
+    clock: SandboxClock,
     pub(crate) attempt: Option<Attempt>,
 }
 
@@ -51,8 +73,10 @@ impl HostState {
         grants: &[Grant<'_>],
     ) -> Result<HostState, TaskFailure> {
         let log = LogBuffer::new(limits.log_bytes);
+        let clock = SandboxClock(Instant::now());
         let mut wasi = WasiCtxBuilder::new();
-        wasi.stdout(log.stdio(false))
+        wasi.monotonic_clock(clock)
+            .stdout(log.stdio(false))
             .stderr(log.stdio(true))
             .allow_tcp(false)
             .allow_udp(false)
@@ -73,8 +97,10 @@ impl HostState {
             table: ResourceTable::new(),
             log,
             limits,
-            deadline: Instant::now() + limits.timeout,
+            deadline: clock.0 + limits.timeout.min(MAX_TIMEOUT),
             memory_exceeded: false,
+            memory_total: 0,
+            clock,
             attempt,
         })
     }
@@ -91,10 +117,20 @@ impl HostState {
     /// The `run-task` state, or a trap naming the host call made outside a task.
     pub(crate) fn attempt(&mut self, call: &str) -> wasmtime::Result<&mut Attempt> {
         self.attempt.as_mut().ok_or_else(|| {
-            wasmtime::Error::new(HostTrap::Internal(format!(
-                "{call} is only available inside run-task"
+            wasmtime::Error::new(HostTrap::Misuse(format!(
+                "{call} is only available inside run-task, not in describe"
             )))
         })
+    }
+
+    /// The guest's monotonic clock now, in nanoseconds.
+    pub(crate) fn monotonic_now(&self) -> u64 {
+        wasmtime_wasi::HostMonotonicClock::now(&self.clock)
+    }
+
+    /// The resource table, for host functions defined outside the generated bindings.
+    pub(crate) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 }
 
@@ -110,14 +146,17 @@ impl WasiView for HostState {
 impl ResourceLimiter for HostState {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired as u64 > self.limits.memory_bytes {
+        // The limit holds for all of a component's memories together, not each one.
+        let total = self.memory_total + (desired as u64).saturating_sub(current as u64);
+        if total > self.limits.memory_bytes {
             self.memory_exceeded = true;
             return Ok(false);
         }
+        self.memory_total = total;
         Ok(true)
     }
 
@@ -143,7 +182,7 @@ pub(crate) fn arm(
         .set_fuel(limits.fuel.unwrap_or(u64::MAX))
         .map_err(|e| TaskFailure::Internal(format!("setting fuel: {e}")))?;
     let tick_ns = epoch_tick.as_nanos().max(1);
-    let ticks = limits.timeout.as_nanos().div_ceil(tick_ns);
+    let ticks = limits.timeout.min(MAX_TIMEOUT).as_nanos().div_ceil(tick_ns);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
     store.epoch_deadline_trap();
     Ok(())

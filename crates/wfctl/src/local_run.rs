@@ -68,10 +68,10 @@ impl LocalRun<'_> {
     /// run's final state.
     pub fn execute(&self, mut on_task: impl FnMut(&TaskResult)) -> Result<DagRunState, Failure> {
         let dag = self.component.dag();
-        let run_id = format!(
-            "manual__{}",
-            TaskContext::local(dag.id(), "", 1, 1).logical_date
-        );
+        // One logical date and run id for the whole run; each attempt's context starts from it.
+        let mut run = TaskContext::local(dag.id(), "", 1, 1);
+        run.run_id = format!("manual__{}", run.logical_date);
+        run.conf = self.conf.clone();
         let mut states: HashMap<String, TaskState> = HashMap::new();
         for task in dag.tasks() {
             let summary = UpstreamSummary::from_states(
@@ -90,7 +90,7 @@ impl LocalRun<'_> {
                 logs: Vec::new(),
             };
             match evaluate(task.trigger_rule, &summary) {
-                Readiness::Run => self.run_task(task, &run_id, &mut result)?,
+                Readiness::Run => self.run_task(task, &run, &mut result)?,
                 Readiness::Skip => {
                     result.state = TaskState::Skipped;
                     result.note = Some(format!(
@@ -122,10 +122,9 @@ impl LocalRun<'_> {
     fn run_task(
         &self,
         task: &weft_model::Task,
-        run_id: &str,
+        run: &TaskContext,
         result: &mut TaskResult,
     ) -> Result<(), Failure> {
-        let dag = self.component.dag();
         let limits = self.limits.for_task(task)?;
         let upstream: Vec<UpstreamOutput> = task
             .upstream
@@ -137,11 +136,14 @@ impl LocalRun<'_> {
                 })
             })
             .collect();
-        let max_tries = task.retries + 1;
+        let max_tries = task.max_tries();
         for try_number in 1..=max_tries {
-            let mut context = TaskContext::local(dag.id(), &task.id, try_number, max_tries);
-            context.run_id = run_id.to_owned();
-            context.conf = self.conf.clone();
+            let context = TaskContext {
+                task_id: task.id.clone(),
+                try_number,
+                max_tries,
+                ..run.clone()
+            };
             let started = Instant::now();
             let report = self.runtime.run_task(
                 self.component,

@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -149,70 +148,13 @@ impl Dag {
         self
     }
 
-    fn update_defaults(mut self, f: impl FnOnce(TaskSettings) -> TaskSettings) -> Self {
+    /// Apply `f` to the defaults every task inherits. The per-setting methods
+    /// (`default_queue`, `default_retries`, ...) are defined with the settings themselves, in
+    /// `settings.rs`.
+    pub(crate) fn update_defaults(mut self, f: impl FnOnce(TaskSettings) -> TaskSettings) -> Self {
         let state = self.state.get_mut();
         state.defaults = f(std::mem::take(&mut state.defaults));
         self
-    }
-
-    /// Default for [`TaskSettings::queue`].
-    pub fn default_queue(self, queue: impl Into<String>) -> Self {
-        self.update_defaults(|s| s.queue(queue))
-    }
-
-    /// Default for [`TaskSettings::retries`].
-    pub fn default_retries(self, retries: u32) -> Self {
-        self.update_defaults(|s| s.retries(retries))
-    }
-
-    /// Default for [`TaskSettings::retry_delay`].
-    pub fn default_retry_delay(self, delay: Duration) -> Self {
-        self.update_defaults(|s| s.retry_delay(delay))
-    }
-
-    /// Default for [`TaskSettings::retry_exponential_backoff`].
-    pub fn default_retry_exponential_backoff(self, enabled: bool) -> Self {
-        self.update_defaults(|s| s.retry_exponential_backoff(enabled))
-    }
-
-    /// Default for [`TaskSettings::max_retry_delay`].
-    pub fn default_max_retry_delay(self, delay: Duration) -> Self {
-        self.update_defaults(|s| s.max_retry_delay(delay))
-    }
-
-    /// Default for [`TaskSettings::execution_timeout`].
-    pub fn default_execution_timeout(self, timeout: Duration) -> Self {
-        self.update_defaults(|s| s.execution_timeout(timeout))
-    }
-
-    /// Default for [`TaskSettings::pool`].
-    pub fn default_pool(self, pool: impl Into<String>) -> Self {
-        self.update_defaults(|s| s.pool(pool))
-    }
-
-    /// Default for [`TaskSettings::priority_weight`].
-    pub fn default_priority_weight(self, weight: i32) -> Self {
-        self.update_defaults(|s| s.priority_weight(weight))
-    }
-
-    /// Default for [`TaskSettings::memory_limit`].
-    pub fn default_memory_limit(self, bytes: u64) -> Self {
-        self.update_defaults(|s| s.memory_limit(bytes))
-    }
-
-    /// Default for [`TaskSettings::scratch_dir`].
-    pub fn default_scratch_dir(self, guest_path: impl Into<String>) -> Self {
-        self.update_defaults(|s| s.scratch_dir(guest_path))
-    }
-
-    /// Default for [`TaskSettings::read_only_dir`].
-    pub fn default_read_only_dir(self, guest_path: impl Into<String>) -> Self {
-        self.update_defaults(|s| s.read_only_dir(guest_path))
-    }
-
-    /// Default for [`TaskSettings::allow_egress`].
-    pub fn default_allow_egress(self, host: impl Into<String>) -> Self {
-        self.update_defaults(|s| s.allow_egress(host))
     }
 
     /// Add task `task_id` (letters, digits, `_`, `-` and `.`; unique within the DAG) that runs

@@ -11,9 +11,13 @@ use std::ops::{Shl, Shr};
 
 use crate::task::TaskRef;
 
-/// Record `upstream >> downstream`.
-fn edge(upstream: TaskRef<'_>, downstream: TaskRef<'_>) {
-    downstream.add_upstream(upstream);
+/// Record an edge from each of `upstream` to each of `downstream`.
+fn edges(upstream: &[TaskRef<'_>], downstream: &[TaskRef<'_>]) {
+    for &down in downstream {
+        for &up in upstream {
+            down.add_upstream(up);
+        }
+    }
 }
 
 impl<'a> Shr<TaskRef<'a>> for TaskRef<'a> {
@@ -21,7 +25,7 @@ impl<'a> Shr<TaskRef<'a>> for TaskRef<'a> {
 
     /// `self` runs before `rhs`; evaluates to `rhs`.
     fn shr(self, rhs: TaskRef<'a>) -> TaskRef<'a> {
-        edge(self, rhs);
+        edges(&[self], &[rhs]);
         rhs
     }
 }
@@ -31,9 +35,7 @@ impl<'a, const N: usize> Shr<[TaskRef<'a>; N]> for TaskRef<'a> {
 
     /// `self` runs before each of `rhs`; evaluates to `rhs`.
     fn shr(self, rhs: [TaskRef<'a>; N]) -> [TaskRef<'a>; N] {
-        for downstream in rhs {
-            edge(self, downstream);
-        }
+        edges(&[self], &rhs);
         rhs
     }
 }
@@ -43,9 +45,7 @@ impl<'a, const N: usize> Shr<TaskRef<'a>> for [TaskRef<'a>; N] {
 
     /// Each of `self` runs before `rhs`; evaluates to `rhs`.
     fn shr(self, rhs: TaskRef<'a>) -> TaskRef<'a> {
-        for upstream in self {
-            edge(upstream, rhs);
-        }
+        edges(&self, &[rhs]);
         rhs
     }
 }
@@ -55,9 +55,7 @@ impl<'a> Shr<Vec<TaskRef<'a>>> for TaskRef<'a> {
 
     /// `self` runs before each of `rhs`; evaluates to `rhs`.
     fn shr(self, rhs: Vec<TaskRef<'a>>) -> Vec<TaskRef<'a>> {
-        for &downstream in &rhs {
-            edge(self, downstream);
-        }
+        edges(&[self], &rhs);
         rhs
     }
 }
@@ -67,9 +65,7 @@ impl<'a> Shr<TaskRef<'a>> for Vec<TaskRef<'a>> {
 
     /// Each of `self` runs before `rhs`; evaluates to `rhs`.
     fn shr(self, rhs: TaskRef<'a>) -> TaskRef<'a> {
-        for upstream in self {
-            edge(upstream, rhs);
-        }
+        edges(&self, &[rhs]);
         rhs
     }
 }
@@ -79,7 +75,7 @@ impl<'a> Shl<TaskRef<'a>> for TaskRef<'a> {
 
     /// `rhs` runs before `self`; evaluates to `rhs`.
     fn shl(self, rhs: TaskRef<'a>) -> TaskRef<'a> {
-        edge(rhs, self);
+        edges(&[rhs], &[self]);
         rhs
     }
 }
@@ -89,9 +85,7 @@ impl<'a, const N: usize> Shl<[TaskRef<'a>; N]> for TaskRef<'a> {
 
     /// Each of `rhs` runs before `self`; evaluates to `rhs`.
     fn shl(self, rhs: [TaskRef<'a>; N]) -> [TaskRef<'a>; N] {
-        for upstream in rhs {
-            edge(upstream, self);
-        }
+        edges(&rhs, &[self]);
         rhs
     }
 }
@@ -101,9 +95,7 @@ impl<'a, const N: usize> Shl<TaskRef<'a>> for [TaskRef<'a>; N] {
 
     /// `rhs` runs before each of `self`; evaluates to `rhs`.
     fn shl(self, rhs: TaskRef<'a>) -> TaskRef<'a> {
-        for downstream in self {
-            edge(rhs, downstream);
-        }
+        edges(&[rhs], &self);
         rhs
     }
 }

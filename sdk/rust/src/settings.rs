@@ -1,8 +1,50 @@
-//! Task settings (queue, retries, timeouts, resources) and trigger rules.
+//! Task settings (queue, retries, timeouts, resources) and trigger rules, and the one list of
+//! setting methods behind `TaskSettings`, `TaskRef` and the `default_*` methods of `Dag`.
 
 use std::time::Duration;
 
 use crate::bindings::weft::dag::types as wit;
+use crate::dag::Dag;
+use crate::task::TaskRef;
+
+/// Defines every setting method once for the three types that set it: on [`TaskSettings`]
+/// as written, on [`TaskRef`] for one task's own setting, and on [`Dag`] as the default every
+/// task inherits (`default_*`, named in brackets before the method).
+///
+/// The `TaskRef` and `Dag` methods forward to the `TaskSettings` method of the same setting,
+/// take the same argument, and link to it from their docs.
+macro_rules! setting_methods {
+    ($(
+        $(#[$attr:meta])*
+        [$dag_default:ident]
+        pub fn $name:ident(mut $self:ident, $arg:ident: $ty:ty) -> Self $body:block
+    )*) => {
+        impl TaskSettings {
+            $(
+                $(#[$attr])*
+                pub fn $name(mut $self, $arg: $ty) -> Self $body
+            )*
+        }
+
+        impl TaskRef<'_> {
+            $(
+                #[doc = concat!("See [`TaskSettings::", stringify!($name), "`].")]
+                pub fn $name(self, $arg: $ty) -> Self {
+                    self.update_settings(|s| s.$name($arg))
+                }
+            )*
+        }
+
+        impl Dag {
+            $(
+                #[doc = concat!("Default for [`TaskSettings::", stringify!($name), "`].")]
+                pub fn $dag_default(self, $arg: $ty) -> Self {
+                    self.update_defaults(|s| s.$name($arg))
+                }
+            )*
+        }
+    };
+}
 
 /// Settings of a task, or defaults for every task of a DAG (see [`Dag::defaults`]).
 ///
@@ -42,81 +84,6 @@ impl TaskSettings {
         Self::default()
     }
 
-    /// Name of the queue the task is sent to (the host's default queue is `default`).
-    pub fn queue(mut self, queue: impl Into<String>) -> Self {
-        self.queue = Some(queue.into());
-        self
-    }
-
-    /// How many times a failed attempt is retried.
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = Some(retries);
-        self
-    }
-
-    /// Delay before a retry.
-    pub fn retry_delay(mut self, delay: Duration) -> Self {
-        self.retry_delay_ms = Some(millis(delay));
-        self
-    }
-
-    /// Double the retry delay after each failed attempt.
-    pub fn retry_exponential_backoff(mut self, enabled: bool) -> Self {
-        self.retry_exponential_backoff = Some(enabled);
-        self
-    }
-
-    /// Upper bound of the retry delay with exponential backoff.
-    pub fn max_retry_delay(mut self, delay: Duration) -> Self {
-        self.max_retry_delay_ms = Some(millis(delay));
-        self
-    }
-
-    /// Wall-clock limit of one attempt.
-    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
-        self.execution_timeout_ms = Some(millis(timeout));
-        self
-    }
-
-    /// Pool whose slots the task occupies while it runs.
-    pub fn pool(mut self, pool: impl Into<String>) -> Self {
-        self.pool = Some(pool.into());
-        self
-    }
-
-    /// Higher weights are queued first when slots are scarce.
-    pub fn priority_weight(mut self, weight: i32) -> Self {
-        self.priority_weight = Some(weight);
-        self
-    }
-
-    /// Most linear memory the task may use, in bytes (the host's policy may grant less).
-    pub fn memory_limit(mut self, bytes: u64) -> Self {
-        self.memory_bytes = Some(bytes);
-        self
-    }
-
-    /// Ask for a fresh, empty, writable directory at `guest_path` (`/scratch`, say) for each
-    /// attempt.
-    pub fn scratch_dir(mut self, guest_path: impl Into<String>) -> Self {
-        self.directories.push((guest_path.into(), true));
-        self
-    }
-
-    /// Ask for a read-only directory at `guest_path`. The current host grants only scratch
-    /// directories; it decides what to do with this request.
-    pub fn read_only_dir(mut self, guest_path: impl Into<String>) -> Self {
-        self.directories.push((guest_path.into(), false));
-        self
-    }
-
-    /// Ask to connect to `host` (`name` or `name:port`). Reserved: the current host grants no
-    /// network access whatever is asked.
-    pub fn allow_egress(mut self, host: impl Into<String>) -> Self {
-        self.egress_allowlist.push(host.into());
-        self
-    }
-
     pub(crate) fn to_wit(&self) -> wit::TaskSettings {
         let has_resources = self.memory_bytes.is_some()
             || !self.egress_allowlist.is_empty()
@@ -144,6 +111,96 @@ impl TaskSettings {
             priority_weight: self.priority_weight,
             resources,
         }
+    }
+}
+
+// The setting methods of `TaskSettings`, and their forwarding twins on `TaskRef` and `Dag`.
+setting_methods! {
+    /// Name of the queue the task is sent to (the host's default queue is `default`).
+    [default_queue]
+    pub fn queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = Some(queue.into());
+        self
+    }
+
+    /// How many times a failed attempt is retried.
+    [default_retries]
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Delay before a retry.
+    [default_retry_delay]
+    pub fn retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay_ms = Some(millis(delay));
+        self
+    }
+
+    /// Double the retry delay after each failed attempt.
+    [default_retry_exponential_backoff]
+    pub fn retry_exponential_backoff(mut self, enabled: bool) -> Self {
+        self.retry_exponential_backoff = Some(enabled);
+        self
+    }
+
+    /// Upper bound of the retry delay with exponential backoff.
+    [default_max_retry_delay]
+    pub fn max_retry_delay(mut self, delay: Duration) -> Self {
+        self.max_retry_delay_ms = Some(millis(delay));
+        self
+    }
+
+    /// Wall-clock limit of one attempt.
+    [default_execution_timeout]
+    pub fn execution_timeout(mut self, timeout: Duration) -> Self {
+        self.execution_timeout_ms = Some(millis(timeout));
+        self
+    }
+
+    /// Pool whose slots the task occupies while it runs.
+    [default_pool]
+    pub fn pool(mut self, pool: impl Into<String>) -> Self {
+        self.pool = Some(pool.into());
+        self
+    }
+
+    /// Higher weights are queued first when slots are scarce.
+    [default_priority_weight]
+    pub fn priority_weight(mut self, weight: i32) -> Self {
+        self.priority_weight = Some(weight);
+        self
+    }
+
+    /// Most linear memory the task may use, in bytes (the host's policy may grant less).
+    [default_memory_limit]
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Ask for a fresh, empty, writable directory at `guest_path` (`/scratch`, say) for each
+    /// attempt.
+    [default_scratch_dir]
+    pub fn scratch_dir(mut self, guest_path: impl Into<String>) -> Self {
+        self.directories.push((guest_path.into(), true));
+        self
+    }
+
+    /// Ask for a read-only directory at `guest_path`. The current host grants only scratch
+    /// directories; it decides what to do with this request.
+    [default_read_only_dir]
+    pub fn read_only_dir(mut self, guest_path: impl Into<String>) -> Self {
+        self.directories.push((guest_path.into(), false));
+        self
+    }
+
+    /// Ask to connect to `host` (`name` or `name:port`). Reserved: the current host grants no
+    /// network access whatever is asked.
+    [default_allow_egress]
+    pub fn allow_egress(mut self, host: impl Into<String>) -> Self {
+        self.egress_allowlist.push(host.into());
+        self
     }
 }
 

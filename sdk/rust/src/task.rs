@@ -1,7 +1,6 @@
 //! Handles to a DAG's tasks: per-task settings and trigger rules.
 
 use std::fmt;
-use std::time::Duration;
 
 use crate::dag::Dag;
 use crate::settings::{TaskSettings, TriggerRule};
@@ -60,76 +59,18 @@ impl<'d> TaskRef<'d> {
 
     /// Replace all of the task's own settings.
     pub fn settings(self, settings: TaskSettings) -> Self {
-        self.update(|_| settings)
+        self.update_settings(|_| settings)
     }
 
-    fn update(self, f: impl FnOnce(TaskSettings) -> TaskSettings) -> Self {
+    /// Apply `f` to the task's own settings. The per-setting methods (`queue`, `retries`, ...)
+    /// are defined with the settings themselves, in `settings.rs`.
+    pub(crate) fn update_settings(self, f: impl FnOnce(TaskSettings) -> TaskSettings) -> Self {
         self.dag.with_state(|state| {
             if let Some(task) = state.tasks.get_mut(self.index) {
                 task.settings = f(std::mem::take(&mut task.settings));
             }
         });
         self
-    }
-
-    /// See [`TaskSettings::queue`].
-    pub fn queue(self, queue: impl Into<String>) -> Self {
-        self.update(|s| s.queue(queue))
-    }
-
-    /// See [`TaskSettings::retries`].
-    pub fn retries(self, retries: u32) -> Self {
-        self.update(|s| s.retries(retries))
-    }
-
-    /// See [`TaskSettings::retry_delay`].
-    pub fn retry_delay(self, delay: Duration) -> Self {
-        self.update(|s| s.retry_delay(delay))
-    }
-
-    /// See [`TaskSettings::retry_exponential_backoff`].
-    pub fn retry_exponential_backoff(self, enabled: bool) -> Self {
-        self.update(|s| s.retry_exponential_backoff(enabled))
-    }
-
-    /// See [`TaskSettings::max_retry_delay`].
-    pub fn max_retry_delay(self, delay: Duration) -> Self {
-        self.update(|s| s.max_retry_delay(delay))
-    }
-
-    /// See [`TaskSettings::execution_timeout`].
-    pub fn execution_timeout(self, timeout: Duration) -> Self {
-        self.update(|s| s.execution_timeout(timeout))
-    }
-
-    /// See [`TaskSettings::pool`].
-    pub fn pool(self, pool: impl Into<String>) -> Self {
-        self.update(|s| s.pool(pool))
-    }
-
-    /// See [`TaskSettings::priority_weight`].
-    pub fn priority_weight(self, weight: i32) -> Self {
-        self.update(|s| s.priority_weight(weight))
-    }
-
-    /// See [`TaskSettings::memory_limit`].
-    pub fn memory_limit(self, bytes: u64) -> Self {
-        self.update(|s| s.memory_limit(bytes))
-    }
-
-    /// See [`TaskSettings::scratch_dir`].
-    pub fn scratch_dir(self, guest_path: impl Into<String>) -> Self {
-        self.update(|s| s.scratch_dir(guest_path))
-    }
-
-    /// See [`TaskSettings::read_only_dir`].
-    pub fn read_only_dir(self, guest_path: impl Into<String>) -> Self {
-        self.update(|s| s.read_only_dir(guest_path))
-    }
-
-    /// See [`TaskSettings::allow_egress`].
-    pub fn allow_egress(self, host: impl Into<String>) -> Self {
-        self.update(|s| s.allow_egress(host))
     }
 }
 

@@ -125,34 +125,63 @@ fn edges_chain_fan_out_fan_in_and_deduplicate() {
     assert_eq!(a.id(), "a");
 }
 
+/// Sets every setting of a `TaskSettings` or a `TaskRef`, each to a distinct value.
+macro_rules! set_every_setting {
+    ($target:expr) => {
+        $target
+            .queue("q")
+            .retries(3)
+            .retry_delay(Duration::from_secs(2))
+            .retry_exponential_backoff(true)
+            .max_retry_delay(Duration::from_secs(20))
+            .execution_timeout(Duration::from_millis(250))
+            .pool("p")
+            .priority_weight(-7)
+            .memory_limit(1 << 20)
+            .scratch_dir("/scratch")
+            .read_only_dir("/data")
+            .allow_egress("example.org:443")
+    };
+}
+
 #[test]
-fn every_task_setting_reaches_the_spec() {
+fn task_and_dag_default_setting_methods_forward_to_task_settings() {
+    // Distinct values, so a method that forwarded to the wrong setting would show.
+    let expected = set_every_setting!(TaskSettings::new());
+    let dag = Dag::new("s")
+        .default_queue("q")
+        .default_retries(3)
+        .default_retry_delay(Duration::from_secs(2))
+        .default_retry_exponential_backoff(true)
+        .default_max_retry_delay(Duration::from_secs(20))
+        .default_execution_timeout(Duration::from_millis(250))
+        .default_pool("p")
+        .default_priority_weight(-7)
+        .default_memory_limit(1 << 20)
+        .default_scratch_dir("/scratch")
+        .default_read_only_dir("/data")
+        .default_allow_egress("example.org:443");
+    set_every_setting!(dag.task("t", ok_task));
+    let spec = dag.to_wit();
+    // The generated records have no `PartialEq`; their `Debug` output shows every field.
+    let expected = format!("{:?}", expected.to_wit());
+    assert_eq!(format!("{:?}", spec.defaults), expected);
+    assert_eq!(format!("{:?}", spec.tasks[0].settings), expected);
+}
+
+#[test]
+fn task_settings_replace_and_then_combine_with_setting_methods() {
     let dag = Dag::new("s");
     dag.task("t", ok_task)
-        .queue("q")
-        .pool("p")
-        .retries(3)
-        .retry_delay(Duration::from_secs(2))
-        .retry_exponential_backoff(true)
-        .max_retry_delay(Duration::from_secs(20))
-        .execution_timeout(Duration::from_millis(250))
-        .priority_weight(7)
-        .memory_limit(1 << 20)
-        .scratch_dir("/scratch");
+        .queue("lost")
+        .settings(TaskSettings::new().retries(1))
+        .pool("p");
     let spec = dag.to_wit();
-    let s = &spec.tasks[0].settings;
-    assert_eq!(s.queue.as_deref(), Some("q"));
-    assert_eq!(s.pool.as_deref(), Some("p"));
-    assert_eq!(s.retries, Some(3));
-    assert_eq!(s.retry_delay_ms, Some(2_000));
-    assert_eq!(s.retry_exponential_backoff, Some(true));
-    assert_eq!(s.max_retry_delay_ms, Some(20_000));
-    assert_eq!(s.execution_timeout_ms, Some(250));
-    assert_eq!(s.priority_weight, Some(7));
-    let r = s.resources.as_ref().expect("resources set");
-    assert_eq!(r.memory_bytes, Some(1 << 20));
-    assert_eq!(r.directories[0].guest_path, "/scratch");
-    assert!(r.directories[0].writable);
+    let expected = TaskSettings::new().retries(1).pool("p").to_wit();
+    assert_eq!(
+        format!("{:?}", spec.tasks[0].settings),
+        format!("{expected:?}")
+    );
 }
 
 #[test]

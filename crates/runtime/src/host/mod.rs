@@ -1,5 +1,6 @@
 //! The host side of the world's imports, one module per interface.
 
+pub(crate) mod clocks;
 mod log;
 mod runtime;
 mod variables;

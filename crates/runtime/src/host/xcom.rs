@@ -7,6 +7,8 @@ use crate::sandbox::HostState;
 
 /// Longest XCom key.
 const MAX_KEY_LEN: usize = 250;
+/// Most keys one attempt may push.
+const MAX_KEYS: usize = 1000;
 
 /// Whether `key` is a valid XCom key; the reason when it is not.
 fn check_key(key: &str) -> Result<(), String> {
@@ -39,11 +41,21 @@ impl Host for HostState {
         if let Err(why) = check_key(&key) {
             return Ok(Err(XcomError::InvalidKey(why)));
         }
-        if value.len() > limit {
+        // The limit holds for each value and for all of an attempt's values together.
+        let replaced = attempt.pushes.iter().position(|p| p.key == key);
+        let freed = replaced.map_or(0, |i| attempt.pushes[i].value.len());
+        let total = attempt.pushed_bytes - freed + value.len();
+        if value.len() > limit
+            || total > limit
+            || (replaced.is_none() && attempt.pushes.len() >= MAX_KEYS)
+        {
             return Ok(Err(XcomError::TooLarge(limit as u64)));
         }
-        attempt.pushes.retain(|p| p.key != key);
-        attempt.pushes.push(XcomPush { key, value });
+        attempt.pushed_bytes = total;
+        match replaced {
+            Some(i) => attempt.pushes[i].value = value,
+            None => attempt.pushes.push(XcomPush { key, value }),
+        }
         Ok(Ok(()))
     }
 

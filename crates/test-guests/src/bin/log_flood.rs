@@ -3,8 +3,9 @@
 //! DAG `log_flood`, one task of the same name; `run-task` floods whatever the task id.
 //! Log lines go through the `log` import at level `info`, each exactly 1024 bytes starting
 //! with `weft-test-flood <n>` (n from 0); stdout gets 10,240 lines of 1023 `o` and a newline.
+//! Then it writes 1,000,000 empty log lines, which cost the host bookkeeping if not bytes.
 //! It then succeeds with output `{"log_lines": 100000, "stdout_bytes": 10485760}`. The host
-//! must cap what it keeps at its log limit, end the log with a note that lines were dropped,
+//! must cap what it keeps at its log limit (empty lines included), count what it dropped,
 //! and still report the attempt's success.
 
 use serde_json::json;
@@ -18,6 +19,7 @@ use weft_test_guests::{
 const LOG_LINES: usize = 100_000;
 const LINE_BYTES: usize = 1024;
 const STDOUT_LINES: usize = 10 * 1024;
+const EMPTY_LINES: usize = 1_000_000;
 
 struct LogFlood;
 
@@ -39,6 +41,9 @@ impl Guest for LogFlood {
             let _ = stdout.write_all(stdout_line.as_bytes());
         }
         let _ = stdout.flush();
+        for _ in 0..EMPTY_LINES {
+            log::write(LogLevel::Info, "");
+        }
         Ok(json_bytes(&json!({
             "log_lines": LOG_LINES,
             "stdout_bytes": STDOUT_LINES * LINE_BYTES,

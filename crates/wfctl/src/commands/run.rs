@@ -61,7 +61,7 @@ pub fn run(args: Args) -> CommandResult {
             });
         }
     }
-    let mut context = TaskContext::local(dag.id(), &task.id, args.try_number, task.retries + 1);
+    let mut context = TaskContext::local(dag.id(), &task.id, args.try_number, task.max_tries());
     context.conf = args.inputs.conf_json()?;
     let request = TaskRequest {
         context,

@@ -1,0 +1,56 @@
+//! Weft's task queue: named queues on which the scheduler puts ready task attempts and from
+//! which workers take them.
+//!
+//! The queue is a delivery mechanism, not the source of truth (the metadata store is). It
+//! delivers at least once: a taken message is leased, and a lease that runs out without an
+//! acknowledgement makes the message ready again. Every operation works on batches, so a
+//! networked backend can pipeline them.
+//!
+//! ```
+//! use std::time::Duration;
+//! use weft_queue::{MemoryQueue, Message, Queue};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), weft_queue::QueueError> {
+//! let queue = MemoryQueue::new();
+//! queue
+//!     .push(vec![
+//!         Message::new("default", "later"),
+//!         Message::new("default", "urgent").with_priority(10),
+//!     ])
+//!     .await?;
+//!
+//! let queues = ["default".to_owned()];
+//! let lease = Duration::from_secs(30);
+//! let taken = queue.take(&queues, 10, lease, Duration::from_secs(5)).await?;
+//! assert_eq!(&taken[0].payload[..], b"urgent");
+//! assert_eq!(taken[0].deliveries, 1);
+//!
+//! let ids: Vec<_> = taken.iter().map(|d| d.id.clone()).collect();
+//! let lost = queue.extend(&ids, lease).await?; // heartbeat
+//! assert!(lost.is_empty());
+//! let lost = queue.ack(&ids).await?; // done
+//! assert!(lost.is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//! - [`queue`]: the [`Queue`] trait and the guarantees every backend keeps.
+//! - [`message`]: [`Message`], [`Delivery`], [`DeliveryId`], [`QueueStats`].
+//! - [`error`]: [`QueueError`] and [`BadInput`]; [`validate`]: the request checks backends share.
+//! - [`memory`]: [`MemoryQueue`], the in-process backend.
+//! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
+
+pub mod error;
+pub mod memory;
+pub mod message;
+pub mod queue;
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;
+pub mod validate;
+
+pub use error::{BadInput, QueueError};
+pub use memory::MemoryQueue;
+pub use message::{Delivery, DeliveryId, Message, QueueStats};
+pub use queue::Queue;

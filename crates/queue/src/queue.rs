@@ -1,0 +1,77 @@
+//! The [`Queue`] trait: the contract every backend (in-process, Redis) keeps.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::error::QueueError;
+use crate::message::{Delivery, DeliveryId, Message, QueueStats};
+
+/// Named queues of leased messages: at-least-once delivery with redelivery on lease expiry.
+///
+/// The queue delivers work; it is not the record of it. A message may be delivered more than
+/// once (after a lease expires), so takers check the source of truth before acting on it.
+///
+/// # Guarantees
+/// - Order: a take serves its queues together, highest priority first, then oldest push first,
+///   across all the queues it names.
+/// - Leases: each delivery is leased to its taker for the lease asked for. A lease that runs
+///   out without an [`ack`](Queue::ack) puts the message back where it was (same priority,
+///   same place in line) and it is delivered again with [`Delivery::deliveries`] one higher,
+///   under a new [`DeliveryId`].
+/// - Fencing: once a lease is lost (expired, acknowledged, released), its id can no longer
+///   acknowledge, extend or release anything; such ids are reported back, never an error.
+///   A lease counts as lost from the moment it expires, even before the message is taken again.
+/// - Batches: every operation takes a batch; a pushed batch is checked as a whole, and a bad
+///   one pushes nothing.
+/// - Waiting: a take that finds nothing waits, without polling, until a push, a release or a
+///   lease expiry makes a message ready, or until its `wait` runs out.
+/// - Cancel safety: a `take` future dropped before it completes never loses a message: it
+///   leases nothing, or (for a backend whose request was already sent) whatever it leased is
+///   delivered again at the latest when that lease runs out. The in-process backend leases
+///   nothing.
+/// - Bad input (an empty queue name, `max == 0`, a zero lease) is a
+///   [`QueueError::BadInput`] naming what is wrong; see [`validate`](crate::validate).
+#[async_trait]
+pub trait Queue: Send + Sync + 'static {
+    /// Puts `messages` on their queues (any mix of queues), in order.
+    async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError>;
+
+    /// Takes up to `max` ready messages from `queues`, each leased for `lease`.
+    ///
+    /// Returns as soon as at least one is ready, waiting up to `wait` (`Duration::ZERO`: do
+    /// not wait); returns an empty list if none became ready in time. It never waits to fill
+    /// a batch: whatever is ready is returned at once.
+    async fn take(
+        &self,
+        queues: &[String],
+        max: usize,
+        lease: Duration,
+        wait: Duration,
+    ) -> Result<Vec<Delivery>, QueueError>;
+
+    /// Acknowledges deliveries: their messages are done and removed for good.
+    ///
+    /// Returns the ids whose lease was already lost; their messages are left alone.
+    async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError>;
+
+    /// Extends leases (a heartbeat): each live lease now runs out `lease` from now.
+    ///
+    /// Returns the ids whose lease was already lost: their holder must stop, the message is
+    /// (or will be) someone else's.
+    async fn extend(
+        &self,
+        ids: &[DeliveryId],
+        lease: Duration,
+    ) -> Result<Vec<DeliveryId>, QueueError>;
+
+    /// Hands deliveries back (e.g. on graceful shutdown): their messages are ready again at
+    /// once, in their old place in line, and count one more delivery when next taken.
+    ///
+    /// Returns the ids whose lease was already lost.
+    async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError>;
+
+    /// Counts per queue, sorted by queue name: every queue holding a message, and possibly
+    /// empty queues the backend knows of.
+    async fn stats(&self) -> Result<Vec<QueueStats>, QueueError>;
+}

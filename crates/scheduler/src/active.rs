@@ -1,0 +1,179 @@
+//! One active run in memory: its task instances by graph index, and the event-driven
+//! evaluation of trigger rules. A finished task re-evaluates only its downstream tasks.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use weft_model::{Dag, DagRunState, Readiness, TaskState, UpstreamSummary, evaluate, run_state};
+use weft_store::{DagRun, TaskInstance};
+
+use crate::graph::Graph;
+
+/// What evaluating tasks decided.
+#[derive(Debug, Default, PartialEq)]
+pub struct Evaluation {
+    /// Tasks that may be queued now (their indices).
+    pub ready: Vec<usize>,
+    /// Tasks that reached a final state without running (skipped, upstream_failed).
+    pub decided: Vec<(usize, TaskState)>,
+    /// The earliest time a task waiting to retry becomes ready.
+    pub wake_at: Option<Timestamp>,
+}
+
+/// An active run.
+#[derive(Debug)]
+pub struct ActiveRun {
+    /// The run's row, as last written.
+    pub run: DagRun,
+    /// The DAG it is pinned to.
+    pub dag: Arc<Dag>,
+    /// Its structure by index.
+    pub graph: Arc<Graph>,
+    /// Task instances by graph index.
+    pub tis: Vec<TaskInstance>,
+    /// Tasks decided ready but not yet queued (waiting for capacity or for the DAG to be
+    /// unpaused).
+    pub pending: BTreeSet<usize>,
+    unfinished: usize,
+}
+
+impl ActiveRun {
+    /// Put a run's task instances in graph order. Task instances of tasks the DAG no longer
+    /// has are left out; a task without a task instance is an error naming it.
+    pub fn new(
+        run: DagRun,
+        tis: Vec<TaskInstance>,
+        dag: Arc<Dag>,
+        graph: Arc<Graph>,
+    ) -> Result<ActiveRun, String> {
+        let mut slots: Vec<Option<TaskInstance>> = vec![None; graph.ids.len()];
+        for ti in tis {
+            if let Some(&i) = graph.index.get(&ti.task_id) {
+                slots[i] = Some(ti);
+            }
+        }
+        let tis = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, ti)| {
+                ti.ok_or_else(|| {
+                    format!(
+                        "run {} has no task instance for task {:?}",
+                        run.run_id, graph.ids[i]
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let unfinished = tis.iter().filter(|ti| !ti.state.is_finished()).count();
+        Ok(ActiveRun {
+            run,
+            dag,
+            graph,
+            tis,
+            pending: BTreeSet::new(),
+            unfinished,
+        })
+    }
+
+    /// Set task `i`'s state in memory, keeping the count of unfinished tasks.
+    pub fn set_state(&mut self, i: usize, state: TaskState) {
+        let was = self.tis[i].state.is_finished();
+        let now = state.is_finished();
+        self.tis[i].state = state;
+        match (was, now) {
+            (false, true) => self.unfinished -= 1,
+            (true, false) => self.unfinished += 1,
+            _ => {}
+        }
+        if now {
+            self.pending.remove(&i);
+        }
+    }
+
+    /// Evaluate every task (a run just loaded or created).
+    pub fn evaluate_all(&mut self, now: Timestamp) -> Evaluation {
+        self.evaluate((0..self.tis.len()).collect(), now)
+    }
+
+    /// Evaluate the downstream tasks of task `i` (it just finished).
+    pub fn evaluate_downstream(&mut self, i: usize, now: Timestamp) -> Evaluation {
+        let graph = self.graph.clone();
+        self.evaluate(graph.downstream[i].clone(), now)
+    }
+
+    /// Evaluate `start` and, where a task is decided without running, its downstream tasks
+    /// in turn. Decided states are applied in memory at once so that cascades see them.
+    pub fn evaluate(&mut self, start: Vec<usize>, now: Timestamp) -> Evaluation {
+        let graph = self.graph.clone();
+        let mut out = Evaluation::default();
+        let mut work = start;
+        while let Some(i) = work.pop() {
+            if self.pending.contains(&i) {
+                continue;
+            }
+            match self.tis[i].state {
+                TaskState::None | TaskState::Scheduled => {}
+                TaskState::UpForRetry => {
+                    match self.tis[i].next_retry_at {
+                        Some(at) if at > now => {
+                            out.wake_at = Some(out.wake_at.map_or(at, |w| w.min(at)))
+                        }
+                        _ => {
+                            self.pending.insert(i);
+                            out.ready.push(i);
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            }
+            let summary =
+                UpstreamSummary::from_states(graph.upstream[i].iter().map(|&u| self.tis[u].state));
+            let rule = self.dag.tasks()[i].trigger_rule;
+            let decided = match evaluate(rule, &summary) {
+                Readiness::Wait => continue,
+                Readiness::Run => {
+                    self.pending.insert(i);
+                    out.ready.push(i);
+                    continue;
+                }
+                Readiness::Skip => TaskState::Skipped,
+                Readiness::UpstreamFailed => TaskState::UpstreamFailed,
+            };
+            self.set_state(i, decided);
+            out.decided.push((i, decided));
+            work.extend(graph.downstream[i].iter().copied());
+        }
+        out
+    }
+
+    /// The run's final state, once every task has one.
+    pub fn final_state(&self) -> Option<DagRunState> {
+        if self.unfinished > 0 {
+            return None;
+        }
+        run_state(
+            self.tis
+                .iter()
+                .enumerate()
+                .map(|(i, ti)| (ti.state, self.graph.leaf[i])),
+        )
+    }
+
+    /// Whether the run can make no more progress: tasks remain, none is queued, running,
+    /// waiting to retry or ready. (A trigger rule that can never be met leaves such a run.)
+    pub fn deadlocked(&self) -> bool {
+        self.unfinished > 0
+            && self.pending.is_empty()
+            && !self.tis.iter().any(|ti| {
+                matches!(
+                    ti.state,
+                    TaskState::Queued | TaskState::Running | TaskState::UpForRetry
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests;

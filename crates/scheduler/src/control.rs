@@ -1,0 +1,96 @@
+//! What the API server asks of the scheduler: triggers, backfills, clearing and marking, and
+//! notices that something changed in the store.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use weft_model::TaskState;
+use weft_store::{DagRun, RunPk, StoreError};
+
+/// A manual trigger of a DAG.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TriggerRequest {
+    /// The run's configuration: a JSON object (`{}` when none).
+    pub conf: Option<serde_json::Value>,
+    /// The run's logical date (default: now). A future one is refused unless the scheduler
+    /// allows it (Airflow's `allow_trigger_in_future`).
+    pub logical_date: Option<Timestamp>,
+    /// The run's id (default: `manual__<logical date>`).
+    pub run_id: Option<String>,
+}
+
+/// Why a request to the scheduler was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// No such DAG (or run, or task) for this tenant; the message names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is invalid (bad conf, a logical date in the future, an empty range…).
+    #[error("{0}")]
+    Invalid(String),
+    /// It clashes with what exists (a run id already used).
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Something changed in the store that the scheduler must look at at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// A DAG was deployed, paused or unpaused.
+    DagChanged {
+        /// Owner.
+        tenant: String,
+        /// The DAG.
+        dag_id: String,
+    },
+    /// A run was created or changed outside the scheduler.
+    RunChanged(RunPk),
+}
+
+/// The scheduler as the API server sees it.
+#[async_trait]
+pub trait Control: Send + Sync + 'static {
+    /// Create a manual run of a DAG. A paused DAG's run is created and stays queued until the
+    /// DAG is unpaused, as in Airflow.
+    async fn trigger(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        request: TriggerRequest,
+    ) -> Result<DagRun, ControlError>;
+
+    /// Create backfill runs for every scheduled interval whose logical date lies in
+    /// `[start, end]`, skipping intervals that already have a run. Returns the runs created.
+    async fn backfill(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<DagRun>, ControlError>;
+
+    /// Clear task instances of a run (and their downstream tasks when `downstream`) so they
+    /// run again; the run becomes active again. Returns the number cleared.
+    async fn clear(
+        &self,
+        tenant: &str,
+        run: RunPk,
+        task_ids: &[String],
+        downstream: bool,
+    ) -> Result<usize, ControlError>;
+
+    /// Mark a task instance `success` or `failed` by hand.
+    async fn mark(
+        &self,
+        tenant: &str,
+        run: RunPk,
+        task_id: &str,
+        state: TaskState,
+    ) -> Result<(), ControlError>;
+
+    /// Tell the scheduler that something changed.
+    fn notify(&self, notice: Notice);
+}

@@ -1,0 +1,730 @@
+//! The scheduler's state and its step: apply what workers reported, decide what follows,
+//! and write it all in batches. One [`Scheduler`] owns the active runs of a store.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use weft_model::{Dag, DagRunState, TaskState};
+use weft_queue::{Message, Queue};
+use weft_store::{
+    DagRecord, FinishTask, QueueTask, RunPk, SetRunState, SetTaskState, Store, StoreError,
+    TaskInstance, WriteBatch,
+};
+
+use crate::active::{ActiveRun, Evaluation};
+use crate::capacity::{Capacity, Slot};
+use crate::clock::Clock;
+use crate::config::SchedulerConfig;
+use crate::graph::Graph;
+use crate::message::{Report, TaskMessage};
+use crate::retry;
+
+/// Why a scheduler step failed. Nothing is lost: the store is the truth, and the next step
+/// (or a restart) carries on from it.
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The queue failed.
+    #[error("queue: {0}")]
+    Queue(String),
+}
+
+/// A ready task instance waiting for a slot: highest priority first, then oldest run, then
+/// topological order.
+type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
+
+/// The scheduler's memory of the store: active runs, DAGs, slots and timers.
+pub struct Scheduler {
+    pub(crate) store: Arc<dyn Store>,
+    queue: Arc<dyn Queue>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: SchedulerConfig,
+    pub(crate) graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
+    pub(crate) dags: HashMap<(String, String), DagRecord>,
+    pub(crate) runs: HashMap<RunPk, ActiveRun>,
+    /// Where each task instance of an active run is: its run and graph index.
+    index: HashMap<weft_store::TiPk, (RunPk, usize)>,
+    /// The latest scheduled interval of each scheduled DAG, once looked up.
+    pub(crate) last_scheduled: HashMap<(String, String), Option<weft_model::DataInterval>>,
+    capacity: Capacity,
+    ready: BTreeSet<ReadyKey>,
+    wake_at: Option<Timestamp>,
+    pub(crate) batch: WriteBatch,
+    reload: BTreeSet<RunPk>,
+}
+
+impl Scheduler {
+    /// A scheduler over `store` that sends ready attempts to `queue`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        queue: Arc<dyn Queue>,
+        clock: Arc<dyn Clock>,
+        config: SchedulerConfig,
+    ) -> Scheduler {
+        Scheduler {
+            store,
+            queue,
+            clock,
+            config,
+            graphs: HashMap::new(),
+            dags: HashMap::new(),
+            runs: HashMap::new(),
+            index: HashMap::new(),
+            last_scheduled: HashMap::new(),
+            capacity: Capacity::default(),
+            ready: BTreeSet::new(),
+            wake_at: None,
+            batch: WriteBatch::default(),
+            reload: BTreeSet::new(),
+        }
+    }
+
+    /// Load everything active from the store and reconcile it: attempts that were queued are
+    /// queued again (under a new lease), and with `recover_running_on_start` attempts that
+    /// were running are counted as lost and retried. Then the first step runs.
+    pub async fn start(&mut self) -> Result<(), SchedulerError> {
+        self.load_dags().await?;
+        let now = self.clock.now();
+        for (run, tis) in self.store.active_runs().await? {
+            let Some(active) = self.activate(run, tis).await? else {
+                continue;
+            };
+            let id = self.insert_run(active);
+            self.reconcile(id, now);
+        }
+        self.step(Vec::new()).await
+    }
+
+    /// Load every tenant's DAG records and pools (pause flags, schedules, slots).
+    pub(crate) async fn load_dags(&mut self) -> Result<(), SchedulerError> {
+        let tenants: BTreeSet<String> = self
+            .dags
+            .keys()
+            .map(|(t, _)| t.clone())
+            .chain([weft_store::DEFAULT_TENANT.to_owned()])
+            .collect();
+        for tenant in tenants {
+            for record in self.store.dags(&tenant).await? {
+                self.dags
+                    .insert((record.tenant.clone(), record.dag_id.clone()), record);
+            }
+            for pool in self.store.pools(&tenant).await? {
+                self.capacity
+                    .pool_slots
+                    .insert((tenant.clone(), pool.name), pool.slots);
+            }
+        }
+        Ok(())
+    }
+
+    /// The DAG and graph of a component, validated once per digest.
+    pub(crate) async fn graph(
+        &mut self,
+        tenant: &str,
+        digest: &str,
+    ) -> Result<Option<(Arc<Dag>, Arc<Graph>)>, SchedulerError> {
+        if let Some(found) = self.graphs.get(digest) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(spec) = self.store.spec(tenant, digest).await? else {
+            return Ok(None);
+        };
+        let dag = match spec.validate() {
+            Ok(dag) => Arc::new(dag),
+            Err(e) => {
+                tracing::error!(%digest, error = %e, "stored spec no longer validates");
+                return Ok(None);
+            }
+        };
+        let graph = Arc::new(Graph::of(&dag));
+        self.graphs
+            .insert(digest.to_owned(), (dag.clone(), graph.clone()));
+        Ok(Some((dag, graph)))
+    }
+
+    /// Put a run loaded from the store in memory, counting its in-flight task instances.
+    async fn activate(
+        &mut self,
+        run: weft_store::DagRun,
+        tis: Vec<TaskInstance>,
+    ) -> Result<Option<ActiveRun>, SchedulerError> {
+        let Some((dag, graph)) = self.graph(&run.tenant, &run.digest).await? else {
+            tracing::error!(run = run.id, digest = %run.digest, "run's component is unknown; failing the run");
+            self.batch.set_run.push(SetRunState {
+                run: run.id,
+                state: DagRunState::Failed,
+                at: self.clock.now(),
+            });
+            return Ok(None);
+        };
+        let active = match ActiveRun::new(run, tis, dag, graph) {
+            Ok(active) => active,
+            Err(e) => {
+                tracing::error!(error = %e, "run does not match its DAG");
+                return Ok(None);
+            }
+        };
+        for ti in &active.tis {
+            if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                self.capacity.take(&slot(ti));
+            }
+        }
+        Ok(Some(active))
+    }
+
+    /// After a restart: queue again what was queued, and count running attempts as lost when
+    /// they ran in this process.
+    fn reconcile(&mut self, run: RunPk, now: Timestamp) {
+        let Some(active) = self.runs.get(&run) else {
+            return;
+        };
+        for (i, ti) in active.tis.iter().enumerate() {
+            match ti.state {
+                TaskState::Queued => self.batch.queue.push(QueueTask {
+                    ti: ti.id,
+                    lease: ti.lease,
+                    from: TaskState::Queued,
+                    try_number: ti.try_number,
+                    at: now,
+                }),
+                TaskState::Running if self.config.recover_running_on_start => {
+                    let task = &active.dag.tasks()[i];
+                    self.batch.finish.push(retry::lost_attempt(task, ti, now));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Count attempts whose lease ended (their worker stopped heartbeating) as lost; they are
+    /// retried like any failure.
+    pub async fn expire_leases(&mut self) -> Result<(), SchedulerError> {
+        let now = self.clock.now();
+        for ti in self.store.expired_leases(now, 1000).await? {
+            let Some(&(run, i)) = self.index.get(&ti.id) else {
+                continue;
+            };
+            let Some(active) = self.runs.get(&run) else {
+                continue;
+            };
+            tracing::warn!(ti = ti.id, task = %ti.task_id, worker = ?ti.worker_id, "lease expired; the attempt is lost");
+            self.batch
+                .finish
+                .push(retry::lost_attempt(&active.dag.tasks()[i], &ti, now));
+        }
+        Ok(())
+    }
+
+    /// The earliest time something is due (a retry, a scheduled run); none when nothing is.
+    pub fn wake_at(&self) -> Option<Timestamp> {
+        self.wake_at
+    }
+
+    /// Number of runs in memory.
+    pub fn active_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Apply worker reports and do everything that is due: write results, decide downstream
+    /// tasks, create scheduled runs, start runs, queue ready tasks, finish runs. Writes at
+    /// most two batches.
+    pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+        let now = self.clock.now();
+        // Retry delays end only when the wake time passes: scan for them only then.
+        let due = self.wake_at.is_some_and(|at| at <= now);
+        if due {
+            self.wake_at = None;
+        }
+        for report in reports {
+            self.take_report(report);
+        }
+        // Phase 1: attempt results (fenced), then what follows from those that were applied.
+        let finishes = self.flush_results().await?;
+        for finish in finishes {
+            self.apply_finish(&finish, now);
+        }
+        for run in std::mem::take(&mut self.reload) {
+            self.reload_run(run).await?;
+        }
+        crate::cron::create_due_runs(self, now).await?;
+        if let Some(at) = crate::cron::next_due(self, now) {
+            self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
+        }
+        if due {
+            self.retry_due(now);
+        }
+        // Phase 2: run states, queue ops and decided task states.
+        self.start_runs(now);
+        self.admit(now);
+        self.finish_runs(now);
+        self.flush_decisions(now).await
+    }
+
+    fn take_report(&mut self, report: Report) {
+        match report {
+            Report::Started(start) => self.batch.start.push(start),
+            Report::Heartbeat(beat) => self.batch.heartbeat.push(beat),
+            Report::Finished(result) => {
+                let Some((active, i)) = self
+                    .index
+                    .get(&result.ti)
+                    .and_then(|&(run, i)| Some((self.runs.get(&run)?, i)))
+                else {
+                    // Not an active run: the result is stale.
+                    tracing::debug!(
+                        ti = result.ti,
+                        "result for a task instance that is not active"
+                    );
+                    return;
+                };
+                let task = &active.dag.tasks()[i];
+                let max_tries = active.tis[i].max_tries;
+                self.batch
+                    .finish
+                    .push(retry::finish_for(task, max_tries, *result));
+            }
+        }
+    }
+
+    /// Write starts, heartbeats and finishes; the finishes that were applied.
+    async fn flush_results(&mut self) -> Result<Vec<FinishTask>, SchedulerError> {
+        if self.batch.start.is_empty()
+            && self.batch.heartbeat.is_empty()
+            && self.batch.finish.is_empty()
+            && self.batch.queue.is_empty()
+        {
+            return Ok(Vec::new());
+        }
+        let batch = WriteBatch {
+            queue: std::mem::take(&mut self.batch.queue),
+            start: std::mem::take(&mut self.batch.start),
+            heartbeat: std::mem::take(&mut self.batch.heartbeat),
+            finish: std::mem::take(&mut self.batch.finish),
+            ..WriteBatch::default()
+        };
+        let outcome = self.store.write(batch.clone()).await?;
+        for (start, applied) in batch.start.iter().zip(&outcome.started) {
+            if *applied {
+                self.update_ti(start.ti, |ti| {
+                    ti.state = TaskState::Running;
+                    ti.started_at = Some(start.at);
+                    ti.worker_id = Some(start.worker_id.clone());
+                    ti.hostname = Some(start.hostname.clone());
+                });
+            }
+        }
+        // Re-queued attempts (reconciliation) go back on their queues.
+        let requeued: Vec<QueueTask> = batch
+            .queue
+            .into_iter()
+            .zip(&outcome.queued)
+            .filter(|(_, ok)| **ok)
+            .map(|(q, _)| q)
+            .collect();
+        self.after_queued(&requeued).await?;
+        let mut applied = Vec::new();
+        for (finish, ok) in batch.finish.into_iter().zip(&outcome.finished) {
+            if *ok {
+                applied.push(finish);
+            } else {
+                tracing::info!(
+                    ti = finish.ti,
+                    lease = finish.lease,
+                    "stale attempt result rejected"
+                );
+            }
+        }
+        Ok(applied)
+    }
+
+    fn update_ti(&mut self, ti: weft_store::TiPk, f: impl FnOnce(&mut TaskInstance)) {
+        if let Some(&(run, i)) = self.index.get(&ti)
+            && let Some(active) = self.runs.get_mut(&run)
+        {
+            f(&mut active.tis[i]);
+        }
+    }
+
+    /// Keep a run in memory, indexing its task instances; its id.
+    pub(crate) fn insert_run(&mut self, active: ActiveRun) -> RunPk {
+        let id = active.run.id;
+        for (i, ti) in active.tis.iter().enumerate() {
+            self.index.insert(ti.id, (id, i));
+        }
+        self.runs.insert(id, active);
+        id
+    }
+
+    /// Drop a run from memory with its index entries and ready tasks.
+    fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
+        let active = self.runs.remove(&id)?;
+        for ti in &active.tis {
+            self.index.remove(&ti.id);
+        }
+        self.ready.retain(|(_, _, r, _)| *r != id);
+        Some(active)
+    }
+
+    /// Record an applied finish in memory and decide what follows it.
+    fn apply_finish(&mut self, finish: &FinishTask, now: Timestamp) {
+        let Some(&(run_id, i)) = self.index.get(&finish.ti) else {
+            return;
+        };
+        let Some(active) = self.runs.get_mut(&run_id) else {
+            return;
+        };
+        self.capacity.give(&slot(&active.tis[i]));
+        active.tis[i].next_retry_at = finish.next_retry_at;
+        active.tis[i].ended_at = Some(finish.at);
+        active.set_state(i, finish.state);
+        let evaluation = if finish.state == TaskState::UpForRetry {
+            active.evaluate(vec![i], now)
+        } else {
+            active.evaluate_downstream(i, now)
+        };
+        self.absorb(run_id, evaluation, now);
+    }
+
+    /// Turn an evaluation into decisions: decided states to write, ready tasks to admit, a wake-up.
+    pub(crate) fn absorb(&mut self, run: RunPk, evaluation: Evaluation, now: Timestamp) {
+        let Some(active) = self.runs.get(&run) else {
+            return;
+        };
+        for (i, state) in evaluation.decided {
+            self.batch.set_task.push(SetTaskState {
+                ti: active.tis[i].id,
+                state,
+                at: now,
+                max_tries: None,
+                bump_lease: false,
+            });
+        }
+        for i in evaluation.ready {
+            let ti = &active.tis[i];
+            self.ready.insert((
+                std::cmp::Reverse(ti.priority_weight),
+                active.run.queued_at.as_microsecond(),
+                run,
+                i,
+            ));
+        }
+        if let Some(at) = evaluation.wake_at {
+            self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
+        }
+    }
+
+    fn retry_due(&mut self, now: Timestamp) {
+        let due: Vec<(RunPk, usize)> = self
+            .runs
+            .iter()
+            .flat_map(|(id, r)| {
+                r.tis
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, ti)| ti.state == TaskState::UpForRetry)
+                    .map(move |(i, _)| (*id, i))
+            })
+            .collect();
+        for (run, i) in due {
+            if let Some(active) = self.runs.get_mut(&run) {
+                let evaluation = active.evaluate(vec![i], now);
+                self.absorb(run, evaluation, now);
+            }
+        }
+    }
+
+    /// (Re)load a run from the store and evaluate all of it.
+    pub(crate) async fn reload_run(&mut self, run: RunPk) -> Result<(), SchedulerError> {
+        if let Some(old) = self.remove_run(run) {
+            for ti in &old.tis {
+                if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                    self.capacity.give(&slot(ti));
+                }
+            }
+            self.ready.retain(|(_, _, r, _)| *r != run);
+        }
+        let Some((row, tis)) = self.store.run(run).await? else {
+            return Ok(());
+        };
+        if row.state.is_finished() {
+            return Ok(());
+        }
+        if let Some(active) = self.activate(row, tis).await? {
+            self.insert_run(active);
+            self.evaluate_run(run);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn evaluate_run(&mut self, run: RunPk) {
+        let now = self.clock.now();
+        if let Some(active) = self.runs.get_mut(&run) {
+            let evaluation = active.evaluate_all(now);
+            self.absorb(run, evaluation, now);
+        }
+    }
+
+    fn dag_limit(&self, tenant: &str, dag_id: &str, dag: &Dag, runs: bool) -> u32 {
+        let _ = (tenant, dag_id);
+        if runs {
+            dag.max_active_runs()
+                .unwrap_or(self.config.default_max_active_runs)
+        } else {
+            dag.max_active_tasks()
+                .unwrap_or(self.config.default_max_active_tasks)
+        }
+    }
+
+    pub(crate) fn paused(&self, tenant: &str, dag_id: &str) -> bool {
+        self.dags
+            .get(&(tenant.to_owned(), dag_id.to_owned()))
+            .is_some_and(|d| d.paused)
+    }
+
+    /// Move queued runs to running, oldest first, within each DAG's max_active_runs; a
+    /// paused DAG's runs stay queued.
+    fn start_runs(&mut self, now: Timestamp) {
+        let mut running: HashMap<(String, String), u32> = HashMap::new();
+        for r in self
+            .runs
+            .values()
+            .filter(|r| r.run.state == DagRunState::Running)
+        {
+            *running
+                .entry((r.run.tenant.clone(), r.run.dag_id.clone()))
+                .or_default() += 1;
+        }
+        let mut queued: Vec<(i64, RunPk)> = self
+            .runs
+            .values()
+            .filter(|r| r.run.state == DagRunState::Queued)
+            .map(|r| (r.run.logical_date.as_microsecond(), r.run.id))
+            .collect();
+        queued.sort();
+        for (_, id) in queued {
+            let Some(active) = self.runs.get(&id) else {
+                continue;
+            };
+            let key = (active.run.tenant.clone(), active.run.dag_id.clone());
+            if self.paused(&key.0, &key.1) {
+                continue;
+            }
+            let limit = self.dag_limit(&key.0, &key.1, &active.dag, true);
+            let count = running.entry(key).or_default();
+            if *count >= limit {
+                continue;
+            }
+            *count += 1;
+            self.batch.set_run.push(SetRunState {
+                run: id,
+                state: DagRunState::Running,
+                at: now,
+            });
+            if let Some(active) = self.runs.get_mut(&id) {
+                active.run.state = DagRunState::Running;
+                active.run.started_at.get_or_insert(now);
+            }
+        }
+    }
+
+    /// Queue ready task instances in priority order while slots allow.
+    fn admit(&mut self, now: Timestamp) {
+        let mut skipped = Vec::new();
+        while let Some(key) = self.ready.pop_first() {
+            let (_, _, run, i) = key;
+            let Some(active) = self.runs.get(&run) else {
+                continue;
+            };
+            if !active.pending.contains(&i) {
+                continue;
+            }
+            let ti = &active.tis[i];
+            let paused = self.paused(&active.run.tenant, &active.run.dag_id);
+            let limit = self.dag_limit(&active.run.tenant, &active.run.dag_id, &active.dag, false);
+            if active.run.state != DagRunState::Running
+                || paused
+                || !self
+                    .capacity
+                    .fits(&slot(ti), self.config.parallelism, limit)
+            {
+                skipped.push(key);
+                if self.capacity.total >= self.config.parallelism {
+                    break;
+                }
+                continue;
+            }
+            self.capacity.take(&slot(ti));
+            let try_number = if ti.state == TaskState::Queued {
+                ti.try_number
+            } else {
+                ti.try_number + 1
+            };
+            self.batch.queue.push(QueueTask {
+                ti: ti.id,
+                lease: ti.lease,
+                from: ti.state,
+                try_number,
+                at: now,
+            });
+        }
+        self.ready.extend(skipped);
+    }
+
+    /// Finish runs whose tasks are all done, and fail deadlocked ones.
+    fn finish_runs(&mut self, now: Timestamp) {
+        let mut done = Vec::new();
+        for (id, active) in &self.runs {
+            if active.run.state != DagRunState::Running {
+                continue;
+            }
+            let state = match active.final_state() {
+                Some(state) => state,
+                None if active.deadlocked() => {
+                    tracing::warn!(run = %active.run.run_id, dag = %active.run.dag_id, "no task can make progress; failing the run");
+                    DagRunState::Failed
+                }
+                None => continue,
+            };
+            done.push((*id, state));
+        }
+        for (id, state) in done {
+            self.batch.set_run.push(SetRunState {
+                run: id,
+                state,
+                at: now,
+            });
+            if let Some(active) = self.remove_run(id) {
+                tracing::info!(run = %active.run.run_id, dag = %active.run.dag_id, state = state.as_str(), "run finished");
+            }
+        }
+    }
+
+    /// Write queue ops, decided states and run states; send the queued attempts.
+    async fn flush_decisions(&mut self, now: Timestamp) -> Result<(), SchedulerError> {
+        let _ = now;
+        if self.batch.queue.is_empty()
+            && self.batch.set_task.is_empty()
+            && self.batch.set_run.is_empty()
+        {
+            return Ok(());
+        }
+        let batch = WriteBatch {
+            queue: std::mem::take(&mut self.batch.queue),
+            set_task: std::mem::take(&mut self.batch.set_task),
+            set_run: std::mem::take(&mut self.batch.set_run),
+            ..WriteBatch::default()
+        };
+        let outcome = match self.store.write(batch.clone()).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // Nothing was written: forget what was counted and decide again from the store.
+                for q in &batch.queue {
+                    self.forget_queue(q);
+                }
+                for r in batch.set_run.iter().map(|r| r.run) {
+                    self.reload.insert(r);
+                }
+                return Err(e.into());
+            }
+        };
+        let mut queued = Vec::new();
+        for (q, ok) in batch.queue.into_iter().zip(&outcome.queued) {
+            if *ok {
+                queued.push(q);
+            } else {
+                // Someone else moved it on: read the run again.
+                self.forget_queue(&q);
+                if let Some(run) = self.run_of(q.ti) {
+                    self.reload.insert(run);
+                }
+            }
+        }
+        self.after_queued(&queued).await
+    }
+
+    fn run_of(&self, ti: weft_store::TiPk) -> Option<RunPk> {
+        self.index.get(&ti).map(|&(run, _)| run)
+    }
+
+    fn forget_queue(&mut self, q: &QueueTask) {
+        let Some(&(run, i)) = self.index.get(&q.ti) else {
+            return;
+        };
+        if let Some(active) = self.runs.get(&run) {
+            self.capacity.give(&slot(&active.tis[i]));
+        }
+    }
+
+    /// Record queued attempts in memory and put their messages on the queues.
+    async fn after_queued(&mut self, queued: &[QueueTask]) -> Result<(), SchedulerError> {
+        if queued.is_empty() {
+            return Ok(());
+        }
+        let mut messages = Vec::with_capacity(queued.len());
+        for q in queued {
+            let Some(&(run, i)) = self.index.get(&q.ti) else {
+                continue;
+            };
+            let Some(active) = self.runs.get_mut(&run) else {
+                continue;
+            };
+            active.pending.remove(&i);
+            let ti = &mut active.tis[i];
+            ti.state = TaskState::Queued;
+            ti.lease = q.lease + 1;
+            ti.try_number = q.try_number;
+            ti.queued_at = Some(q.at);
+            let message = TaskMessage {
+                ti: ti.id,
+                lease: ti.lease,
+                run,
+                tenant: active.run.tenant.clone(),
+                dag_id: active.run.dag_id.clone(),
+                run_id: active.run.run_id.clone(),
+                task_id: ti.task_id.clone(),
+                try_number: ti.try_number,
+                max_tries: ti.max_tries,
+                digest: active.run.digest.clone(),
+                queue: ti.queue.clone(),
+                logical_date: active.run.logical_date,
+                data_interval_start: active.run.data_interval_start,
+                data_interval_end: active.run.data_interval_end,
+                conf: active.run.conf.clone(),
+                upstream: active.graph.upstream[i]
+                    .iter()
+                    .map(|&u| active.graph.ids[u].clone())
+                    .collect(),
+            };
+            messages.push(
+                Message::new(ti.queue.clone(), message.encode()).with_priority(ti.priority_weight),
+            );
+        }
+        if let Err(e) = self.queue.push(messages).await {
+            // The store says queued but no message went out: queue them again (new lease)
+            // on the next step, so nothing is left stuck in queued.
+            for q in queued {
+                self.batch.queue.push(QueueTask {
+                    ti: q.ti,
+                    lease: q.lease + 1,
+                    from: TaskState::Queued,
+                    try_number: q.try_number,
+                    at: q.at,
+                });
+            }
+            return Err(SchedulerError::Queue(e.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// The slot a task instance occupies.
+fn slot(ti: &TaskInstance) -> Slot<'_> {
+    Slot {
+        tenant: &ti.tenant,
+        dag_id: &ti.dag_id,
+        pool: &ti.pool,
+    }
+}

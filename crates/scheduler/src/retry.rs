@@ -1,0 +1,94 @@
+//! From an attempt's end to the task instance's next state: Airflow's retry rules.
+
+use jiff::{SignedDuration, Timestamp};
+use weft_model::{Task, TaskState};
+use weft_store::FinishTask;
+
+use crate::message::{AttemptOutcome, AttemptResult};
+
+/// The fenced change that records `result` for `task`: success, skipped, up_for_retry (when
+/// the failure is retryable and tries remain, after the task's retry delay) or failed.
+pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishTask {
+    let duration_ms = result
+        .ended_at
+        .duration_since(result.started_at)
+        .as_millis()
+        .max(0) as i64;
+    let mut finish = FinishTask {
+        ti: result.ti,
+        lease: result.lease,
+        state: TaskState::Success,
+        at: result.ended_at,
+        duration_ms,
+        next_retry_at: None,
+        error_class: None,
+        error: None,
+        worker_id: Some(result.worker_id),
+        hostname: Some(result.hostname),
+        output: None,
+        xcom: result.xcom,
+        log: Some(result.log),
+    };
+    match result.outcome {
+        AttemptOutcome::Success { output } => finish.output = Some(output),
+        AttemptOutcome::Skipped { reason } => {
+            finish.state = TaskState::Skipped;
+            finish.error = Some(reason);
+        }
+        AttemptOutcome::Failed {
+            retryable,
+            class,
+            message,
+        } => {
+            let retry = retryable && result.try_number < max_tries;
+            finish.state = if retry {
+                TaskState::UpForRetry
+            } else {
+                TaskState::Failed
+            };
+            if retry {
+                let delay = SignedDuration::try_from(task.retry_delay_for(result.try_number))
+                    .unwrap_or(SignedDuration::MAX);
+                finish.next_retry_at = Some(
+                    result
+                        .ended_at
+                        .saturating_add(delay)
+                        .unwrap_or(result.ended_at),
+                );
+            }
+            finish.error_class = Some(class);
+            finish.error = Some(message);
+        }
+    }
+    finish
+}
+
+/// The change that records an attempt lost without a result (its worker died, or the
+/// process restarted): a failure of class `lost`, retried like any other.
+pub fn lost_attempt(task: &Task, ti: &weft_store::TaskInstance, at: Timestamp) -> FinishTask {
+    finish_for(
+        task,
+        ti.max_tries,
+        AttemptResult {
+            ti: ti.id,
+            lease: ti.lease,
+            run: ti.run,
+            try_number: ti.try_number,
+            outcome: AttemptOutcome::Failed {
+                retryable: true,
+                class: "lost".into(),
+                message: format!(
+                    "attempt {} was lost: its worker {} stopped reporting",
+                    ti.try_number,
+                    ti.worker_id.as_deref().unwrap_or("(none yet)")
+                ),
+            },
+            xcom: Vec::new(),
+            log: Vec::new(),
+            started_at: ti.started_at.unwrap_or(at),
+            ended_at: at,
+            worker_id: ti.worker_id.clone().unwrap_or_default(),
+            hostname: ti.hostname.clone().unwrap_or_default(),
+        },
+    )
+}

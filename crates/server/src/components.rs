@@ -1,0 +1,57 @@
+//! Components by digest: what workers fetch before running a task. These routes form the
+//! worker API, kept in a router of their own so it can get its own authentication.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_runtime::Digest;
+
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_component))
+}
+
+/// Fetch a component's bytes by digest.
+#[utoipa::path(get, path = "/components/{digest}", tag = "workers",
+    params(("digest" = String, Path, description = "The component's digest: `sha256:<64 hex digits>` (the prefix may be left out)")),
+    responses(
+        (status = 200, description = "The component", body = inline(crate::schemas::ComponentBytes), content_type = "application/wasm"),
+        (status = 400, description = "Not a digest", body = ErrorBody),
+        (status = 404, description = "No component with this digest", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %digest))]
+async fn get_component(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(digest): Path<String>,
+) -> Result<Response, ApiError> {
+    let parsed: Digest = digest
+        .parse()
+        .map_err(|e: weft_runtime::ParseDigestError| ApiError::invalid(e.to_string()))?;
+    let canonical = parsed.to_string();
+    let bytes = state
+        .store
+        .component(&ctx.tenant, &canonical)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no component {canonical}")))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/wasm"),
+    );
+    // A digest names its bytes forever.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{canonical}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok(response)
+}

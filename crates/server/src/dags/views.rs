@@ -1,0 +1,165 @@
+//! The JSON shapes of the DAG routes.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use weft_model::{DagSpec, Task};
+use weft_store::DagRecord;
+
+use crate::schemas;
+
+/// What a deploy did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeployResponse {
+    /// The DAG the component describes.
+    pub dag_id: String,
+    /// The component's digest, `sha256:<hex>`; new runs are pinned to it.
+    pub digest: String,
+    /// Number of tasks in the DAG.
+    pub task_count: usize,
+    /// The DAG did not exist before.
+    pub created_dag: bool,
+    /// The digest is new for this DAG; false when the current version was deployed again.
+    pub new_version: bool,
+}
+
+/// A DAG as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DagSummary {
+    /// Id, unique within the tenant.
+    pub dag_id: String,
+    /// Free text from the spec.
+    pub description: String,
+    /// Paused DAGs get no scheduled runs and their runs' tasks are not queued.
+    pub paused: bool,
+    /// Digest of the current version.
+    pub digest: String,
+    /// Cron expression or preset; null when runs are only triggered.
+    pub schedule: Option<String>,
+    /// Labels from the spec.
+    pub tags: Vec<String>,
+    /// Number of tasks.
+    pub task_count: usize,
+    /// First deploy.
+    pub created_at: Timestamp,
+    /// Last deploy or pause change.
+    pub updated_at: Timestamp,
+}
+
+/// A task of a DAG, with its settings resolved against the DAG's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TaskView {
+    /// Id, unique within the DAG.
+    pub task_id: String,
+    /// Direct upstream tasks.
+    pub upstream: Vec<String>,
+    /// Direct downstream tasks.
+    pub downstream: Vec<String>,
+    /// When the task may run, given its upstream tasks' states.
+    #[schema(schema_with = schemas::trigger_rule)]
+    pub trigger_rule: weft_model::TriggerRule,
+    /// Queue it is sent to.
+    pub queue: String,
+    /// Pool whose slots it occupies.
+    pub pool: String,
+    /// Higher weights are queued first.
+    pub priority_weight: i32,
+    /// Retries after a failed attempt.
+    pub retries: u32,
+    /// Delay before a retry, in milliseconds.
+    pub retry_delay_ms: u64,
+    /// Whether the delay doubles after each failed attempt.
+    pub retry_exponential_backoff: bool,
+    /// Wall-clock limit of one attempt, in milliseconds; null for the host's default.
+    pub execution_timeout_ms: Option<u64>,
+}
+
+/// A DAG with its spec and tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DagDetail {
+    /// The DAG as listed.
+    #[serde(flatten)]
+    pub dag: DagSummary,
+    /// The current version's spec.
+    #[schema(schema_with = schemas::dag_spec)]
+    pub spec: DagSpec,
+    /// The tasks, upstream before downstream.
+    pub tasks: Vec<TaskView>,
+}
+
+/// The DAGs of the tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DagList {
+    /// By id.
+    pub dags: Vec<DagSummary>,
+}
+
+/// One deployed version of a DAG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VersionView {
+    /// The component's digest.
+    pub digest: String,
+    /// Size of the component in bytes.
+    pub size: i64,
+    /// Number of tasks.
+    pub task_count: i64,
+    /// When it was first deployed.
+    pub created_at: Timestamp,
+    /// Whether it is the DAG's current version.
+    pub current: bool,
+}
+
+/// A DAG's versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VersionList {
+    /// The DAG.
+    pub dag_id: String,
+    /// Newest first.
+    pub versions: Vec<VersionView>,
+}
+
+/// A change to a DAG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchDag {
+    /// Pause (true) or unpause (false) the DAG.
+    pub paused: bool,
+}
+
+impl DagSummary {
+    pub(crate) fn of(record: &DagRecord) -> DagSummary {
+        DagSummary {
+            dag_id: record.dag_id.clone(),
+            description: record.spec.description.clone(),
+            paused: record.paused,
+            digest: record.digest.clone(),
+            schedule: record.spec.schedule.clone(),
+            tags: record.spec.tags.clone(),
+            task_count: record.spec.tasks.len(),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+impl TaskView {
+    pub(crate) fn of(task: &Task) -> TaskView {
+        TaskView {
+            task_id: task.id.clone(),
+            upstream: task.upstream.clone(),
+            downstream: task.downstream.clone(),
+            trigger_rule: task.trigger_rule,
+            queue: task.queue.clone(),
+            pool: task.pool.clone(),
+            priority_weight: task.priority_weight,
+            retries: task.retries,
+            retry_delay_ms: millis(task.retry_delay),
+            retry_exponential_backoff: task.retry_exponential_backoff,
+            execution_timeout_ms: task.execution_timeout.map(millis),
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,275 @@
+//! API errors. Each becomes a status and a body `{"error": {"code": ..., "message": ...}}`
+//! whose message tells the user what they did wrong; failures of the server itself are
+//! logged in full and shown only as a generic message.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use weft_runtime::{ErrorClass, LoadError};
+use weft_scheduler::control::ControlError;
+use weft_store::StoreError;
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for machines (`code`) and people (`message`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case name: `invalid_request`, `invalid_json`, `not_found`, `conflict`,
+    /// `unsupported_media_type`, `payload_too_large`, `unavailable`, `internal`, or for a
+    /// refused component the load failure's class (`invalid_component`,
+    /// `not_a_dag_component`, `invalid_dag_spec`, `trap`, `timeout`, ...).
+    pub code: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is wrong (400); `code` names the kind of mistake.
+    #[error("{message}")]
+    BadRequest {
+        /// A stable snake_case name.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The thing asked for does not exist (404); the message names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with what exists (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is of a type the route does not take (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than allowed (413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The metadata store cannot be reached (503); retrying later may succeed.
+    #[error("metadata store unavailable: {0}")]
+    Unavailable(String),
+    /// The server failed on its own account (500); the detail is logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 400 with code `invalid_request`.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            code: "invalid_request",
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The body shown to the user: the error's own words for their mistakes, a generic
+    /// message for the server's.
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            ApiError::Unavailable(_) => {
+                "the metadata store is unavailable; try again later".to_owned()
+            }
+            ApiError::Internal(_) => {
+                "the server failed to handle the request; the details are in its log".to_owned()
+            }
+            other => other.to_string(),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "metadata store unavailable"),
+            other => tracing::debug!(status = status.as_u16(), error = %other, "request refused"),
+        }
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(format!("not found: {what}")),
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Invalid(why) => ApiError::invalid(why),
+            StoreError::Unavailable(why) => ApiError::Unavailable(why),
+            StoreError::Database(why) => ApiError::Internal(format!("database error: {why}")),
+        }
+    }
+}
+
+impl From<ControlError> for ApiError {
+    fn from(e: ControlError) -> ApiError {
+        match e {
+            ControlError::NotFound(what) => ApiError::NotFound(what),
+            ControlError::Invalid(why) => ApiError::invalid(why),
+            ControlError::Conflict(what) => ApiError::Conflict(what),
+            ControlError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> ApiError {
+        match e.class() {
+            ErrorClass::Internal => ApiError::Internal(format!("loading a component: {e}")),
+            class => ApiError::BadRequest {
+                code: class.as_str(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_model::DagSpec;
+    use weft_runtime::TaskFailure;
+
+    use super::*;
+
+    #[test]
+    fn user_mistakes_show_their_message() {
+        let e = ApiError::invalid("limit must be a number");
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(e.body().error.code, "invalid_request");
+        assert_eq!(e.body().error.message, "limit must be a number");
+    }
+
+    #[test]
+    fn server_failures_hide_their_detail() {
+        for e in [
+            ApiError::Internal("secret path /var/lib/weft".into()),
+            ApiError::from(StoreError::Database("secret column".into())),
+            ApiError::from(StoreError::Unavailable("secret host:5432".into())),
+        ] {
+            let body = e.body();
+            assert!(!body.error.message.contains("secret"), "{body:?}");
+            assert!(e.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn store_and_control_errors_map_to_statuses() {
+        let cases: [(ApiError, StatusCode, &str); 7] = [
+            (
+                StoreError::NotFound("dag x".into()).into(),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                StoreError::Conflict("run r".into()).into(),
+                StatusCode::CONFLICT,
+                "conflict",
+            ),
+            (
+                StoreError::Invalid("bad".into()).into(),
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            ),
+            (
+                ControlError::NotFound("no dag".into()).into(),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                ControlError::Invalid("future".into()).into(),
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            ),
+            (
+                ControlError::Conflict("used".into()).into(),
+                StatusCode::CONFLICT,
+                "conflict",
+            ),
+            (
+                ControlError::Store(StoreError::Unavailable("down".into())).into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+        ];
+        for (e, status, code) in cases {
+            assert_eq!((e.status(), e.code()), (status, code), "{e}");
+        }
+    }
+
+    #[test]
+    fn load_errors_use_their_class_as_code() {
+        let bad_cron = DagSpec {
+            schedule: Some("61 * * * *".into()),
+            start_date: Some("2024-01-01".into()),
+            ..DagSpec::new("d")
+        };
+        let spec_error = match bad_cron.validate() {
+            Err(e) => e,
+            Ok(_) => panic!("a minute of 61 was accepted"),
+        };
+        let e = ApiError::from(LoadError::InvalidSpec(spec_error));
+        assert_eq!(
+            (e.status(), e.code()),
+            (StatusCode::BAD_REQUEST, "invalid_dag_spec")
+        );
+        assert!(
+            e.body().error.message.contains("61"),
+            "{}",
+            e.body().error.message
+        );
+
+        let e = ApiError::from(LoadError::Describe(TaskFailure::Trap {
+            message: "panicked".into(),
+            backtrace: String::new(),
+        }));
+        assert_eq!((e.status(), e.code()), (StatusCode::BAD_REQUEST, "trap"));
+
+        let e = ApiError::from(LoadError::Internal("pool exhausted".into()));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,147 @@
+//! Weft's API server: JSON over HTTP under `/api/v1`, built on axum.
+//!
+//! Users deploy DAG components (validated in the sandbox before anything is stored), trigger,
+//! backfill, clear and inspect runs, read task logs and XCom values, and manage variables and
+//! pools. Workers fetch components by digest. `GET /api/v1/openapi.json` describes every route;
+//! the document is generated from the handlers as the router is built, so it cannot drift.
+//!
+//! ```no_run
+//! # async fn demo(state: weft_server::AppState) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! weft_server::serve(listener, state, async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
+//! ```
+//!
+//! # Layout
+//! - [`state`]: the shared [`AppState`] and [`ServerConfig`]; [`context`]: who a request acts for;
+//! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`], [`pools`],
+//!   [`components`] (the worker API), [`health`], and `openapi` (the document);
+//! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
+
+pub mod components;
+pub mod context;
+pub mod dags;
+pub mod error;
+pub mod extract;
+pub mod health;
+mod openapi;
+pub mod pools;
+pub mod runs;
+mod schemas;
+pub mod state;
+pub mod tasks;
+pub mod variables;
+
+use std::future::Future;
+use std::io;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::{Extension, Router};
+use tracing::Instrument;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use context::RequestContext;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use state::{AppState, ServerConfig};
+
+/// Where the API is mounted.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Every route with its OpenAPI description, under [`API_PREFIX`].
+fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
+    let user_api = OpenApiRouter::new()
+        .merge(dags::routes(config))
+        .merge(runs::routes())
+        .merge(tasks::routes())
+        .merge(variables::routes())
+        .merge(pools::routes())
+        .merge(health::routes())
+        .merge(openapi::routes());
+    // The worker API is a router of its own so that it can get its own authentication
+    // (worker tokens) without touching the user API.
+    let worker_api = components::routes();
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest(API_PREFIX, user_api.merge(worker_api))
+}
+
+/// The OpenAPI document of every route [`app`] serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api(&ServerConfig::default()).into_openapi()
+}
+
+/// The API as a router, ready to serve or to call in tests with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let (router, document) = api(&state.config).split_for_parts();
+    let json = document.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot render the OpenAPI document");
+        "{}".to_owned()
+    });
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(openapi::Document(json.into())))
+        .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
+        .layer(middleware::from_fn(context::assign_default_tenant))
+        .layer(middleware::from_fn(trace_request))
+        .with_state(state)
+}
+
+/// Serve the API on `listener` until `shutdown` completes, then finish the requests in
+/// flight and return.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "API server listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!(%address, "API server stopped");
+    Ok(())
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    use axum::response::IntoResponse as _;
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: "method_not_allowed".to_owned(),
+            message: format!("{} does not take {method}", uri.path()),
+        },
+    };
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+/// A span per request, and a line when it has been answered.
+async fn trace_request(request: Request, next: Next) -> Response {
+    let span = tracing::info_span!(
+        "http",
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    async move {
+        let started = Instant::now();
+        let response = next.run(request).await;
+        tracing::debug!(
+            status = response.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request answered"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}

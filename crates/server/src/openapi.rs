@@ -1,0 +1,55 @@
+//! The OpenAPI document of the API, generated from the handlers' annotations as the router
+//! is built, so it lists exactly the routes that are served.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ErrorBody, ErrorDetail};
+use crate::state::AppState;
+
+/// The document's fixed parts: title, description, tags and shared schemas.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Weft API",
+        description = "Deploy DAG components, trigger and inspect runs, manage variables and \
+                       pools. Every error is `{\"error\": {\"code\", \"message\"}}`; times are RFC 3339."
+    ),
+    tags(
+        (name = "dags", description = "DAGs and their component versions"),
+        (name = "runs", description = "DAG runs: trigger, backfill, inspect, clear"),
+        (name = "tasks", description = "Task instances: logs, XCom, marking by hand"),
+        (name = "variables", description = "Variables shared by a tenant's DAGs"),
+        (name = "pools", description = "Pools of task slots"),
+        (name = "workers", description = "What workers fetch"),
+        (name = "health", description = "Health and the API's own description"),
+    ),
+    components(schemas(ErrorBody, ErrorDetail))
+)]
+pub(crate) struct ApiDoc;
+
+/// The document as served, rendered once.
+#[derive(Debug, Clone)]
+pub(crate) struct Document(pub(crate) Arc<str>);
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi_json))
+}
+
+/// This document: the OpenAPI description of every route.
+#[utoipa::path(get, path = "/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+async fn openapi_json(Extension(Document(json)): Extension<Document>) -> Response {
+    let mut response = json.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,122 @@
+//! Pools: slots shared by the tasks that name them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_model::validate::check_id;
+use weft_store::Pool;
+
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_pools))
+        .routes(routes!(put_pool))
+}
+
+/// A pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PoolView {
+    /// Name.
+    pub name: String,
+    /// Task instances that may run in it at once.
+    pub slots: i64,
+    /// Free text.
+    pub description: String,
+}
+
+impl From<Pool> for PoolView {
+    fn from(p: Pool) -> PoolView {
+        PoolView {
+            name: p.name,
+            slots: p.slots,
+            description: p.description,
+        }
+    }
+}
+
+/// The tenant's pools.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PoolList {
+    /// By name; `default_pool` always exists.
+    pub pools: Vec<PoolView>,
+}
+
+/// A pool's new size.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutPool {
+    /// Task instances that may run in it at once; 0 holds every task that names it.
+    #[schema(minimum = 0)]
+    pub slots: i64,
+    /// Free text; when left out, an existing pool keeps its description.
+    pub description: Option<String>,
+}
+
+/// List the pools.
+#[utoipa::path(get, path = "/pools", tag = "pools",
+    responses((status = 200, description = "The tenant's pools, by name", body = PoolList)))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+async fn list_pools(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<PoolList>, ApiError> {
+    let pools = state.store.pools(&ctx.tenant).await?;
+    Ok(Json(PoolList {
+        pools: pools.into_iter().map(PoolView::from).collect(),
+    }))
+}
+
+/// Create or resize a pool.
+#[utoipa::path(put, path = "/pools/{name}", tag = "pools",
+    params(("name" = String, Path, description = "The pool's name")),
+    request_body = PutPool,
+    responses(
+        (status = 200, description = "Resized", body = PoolView),
+        (status = 201, description = "Created", body = PoolView),
+        (status = 400, description = "Bad JSON, a bad name or negative slots", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
+async fn put_pool(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<PutPool>,
+) -> Result<(StatusCode, Json<PoolView>), ApiError> {
+    check_id(&name).map_err(|issue| ApiError::invalid(format!("pool name {name:?} {issue}")))?;
+    if body.slots < 0 {
+        return Err(ApiError::invalid(format!(
+            "slots must be 0 or more, not {}",
+            body.slots
+        )));
+    }
+    let existing = state
+        .store
+        .pools(&ctx.tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.name == name);
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let pool = Pool {
+        description: body
+            .description
+            .or(existing.map(|p| p.description))
+            .unwrap_or_default(),
+        name,
+        slots: body.slots,
+    };
+    state.store.set_pool(&ctx.tenant, pool.clone()).await?;
+    tracing::info!(slots = pool.slots, "pool set");
+    Ok((status, Json(pool.into())))
+}

@@ -1,0 +1,87 @@
+//! What every handler shares: the store, the scheduler's control interface, the WebAssembly
+//! runtime that validates components, the settings, and the clock.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+use weft_runtime::Runtime;
+use weft_scheduler::{Clock, Control, SystemClock};
+use weft_store::Store;
+
+/// Settings of the API server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Largest component accepted by `POST /dags`, in bytes.
+    pub max_component_bytes: usize,
+    /// Largest JSON request body accepted by the other routes, in bytes.
+    pub max_json_bytes: usize,
+    /// Most components validated (compiled and described) at once; the rest wait their turn.
+    pub max_concurrent_deploys: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_component_bytes: 64 << 20,
+            max_json_bytes: 2 << 20,
+            max_concurrent_deploys: 2,
+        }
+    }
+}
+
+/// The state every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The metadata store.
+    pub store: Arc<dyn Store>,
+    /// The scheduler, for triggers, backfills, clearing, marking and change notices.
+    pub control: Arc<dyn Control>,
+    /// Validates deployed components by compiling them and running `describe`.
+    pub runtime: Arc<Runtime>,
+    /// Settings.
+    pub config: ServerConfig,
+    /// The current time, for what the server itself stamps (deploys, pauses, variables).
+    pub clock: Arc<dyn Clock>,
+    pub(crate) deploys: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over these services, with the system clock.
+    pub fn new(
+        store: Arc<dyn Store>,
+        control: Arc<dyn Control>,
+        runtime: Arc<Runtime>,
+        config: ServerConfig,
+    ) -> AppState {
+        let deploys = Arc::new(Semaphore::new(config.max_concurrent_deploys.max(1)));
+        AppState {
+            store,
+            control,
+            runtime,
+            config,
+            clock: Arc::new(SystemClock),
+            deploys,
+        }
+    }
+
+    /// The same state reading the time from `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time by the state's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

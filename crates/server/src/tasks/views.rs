@@ -1,0 +1,162 @@
+//! The JSON shapes of the task instance routes.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use weft_model::TaskState;
+use weft_store::{TaskInstance, Xcom};
+
+use crate::schemas;
+
+/// A task instance: one task of one run, across its attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TaskInstanceView {
+    /// The task.
+    pub task_id: String,
+    /// State.
+    #[schema(schema_with = schemas::task_state)]
+    pub state: TaskState,
+    /// Number of the current (or last) attempt; 0 before the first.
+    pub try_number: u32,
+    /// Attempts allowed in all.
+    pub max_tries: u32,
+    /// Queue it is sent to.
+    pub queue: String,
+    /// Pool whose slots it occupies.
+    pub pool: String,
+    /// Priority weight.
+    pub priority_weight: i32,
+    /// Worker running (or that ran) the last attempt.
+    pub worker_id: Option<String>,
+    /// That worker's host name.
+    pub hostname: Option<String>,
+    /// When the last attempt was queued.
+    pub queued_at: Option<Timestamp>,
+    /// When the last attempt started.
+    pub started_at: Option<Timestamp>,
+    /// When the last attempt ended.
+    pub ended_at: Option<Timestamp>,
+    /// Duration of the last attempt, in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// When an `up_for_retry` task may be queued again.
+    pub next_retry_at: Option<Timestamp>,
+    /// Class of the last failure (`timeout`, `trap`, `task_error`, ...).
+    pub error_class: Option<String>,
+    /// Message of the last failure.
+    pub error: Option<String>,
+}
+
+impl TaskInstanceView {
+    pub(crate) fn of(ti: TaskInstance) -> TaskInstanceView {
+        TaskInstanceView {
+            task_id: ti.task_id,
+            state: ti.state,
+            try_number: ti.try_number,
+            max_tries: ti.max_tries,
+            queue: ti.queue,
+            pool: ti.pool,
+            priority_weight: ti.priority_weight,
+            worker_id: ti.worker_id,
+            hostname: ti.hostname,
+            queued_at: ti.queued_at,
+            started_at: ti.started_at,
+            ended_at: ti.ended_at,
+            duration_ms: ti.duration_ms,
+            next_retry_at: ti.next_retry_at,
+            error_class: ti.error_class,
+            error: ti.error,
+        }
+    }
+}
+
+/// Which attempt's log to show.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// The attempt, from 1; default: the latest.
+    #[serde(rename = "try")]
+    #[param(rename = "try", minimum = 1)]
+    pub try_number: Option<u32>,
+}
+
+/// The log of one attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LogResponse {
+    /// The task.
+    pub task_id: String,
+    /// The attempt.
+    pub try_number: u32,
+    /// The lines in order, each as the worker stored it: an object with `offset`, `level`,
+    /// `source` and `message`; a stored line that is not JSON appears as a string.
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<serde_json::Value>,
+}
+
+/// A hand-made change of a task instance's state.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkBody {
+    /// `success`, `failed` or `skipped`.
+    pub state: String,
+}
+
+/// How an XCom value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum XcomEncoding {
+    /// The stored bytes are a JSON document; `value` is that document.
+    Json,
+    /// The stored bytes are UTF-8 text but not JSON; `value` is the text.
+    Text,
+    /// The stored bytes are neither; `value` is them in standard base64.
+    Base64,
+}
+
+/// One XCom value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct XcomView {
+    /// The task that stored it.
+    pub task_id: String,
+    /// Its key; `return_value` for the task's output.
+    pub key: String,
+    /// How `value` encodes the stored bytes.
+    pub encoding: XcomEncoding,
+    /// The value, as `encoding` says.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+    /// Size of the stored bytes.
+    pub size: usize,
+}
+
+impl XcomView {
+    pub(crate) fn of(xcom: Xcom) -> XcomView {
+        let size = xcom.value.len();
+        let (encoding, value) = match serde_json::from_slice(&xcom.value) {
+            Ok(value) => (XcomEncoding::Json, value),
+            Err(_) => match String::from_utf8(xcom.value) {
+                Ok(text) => (XcomEncoding::Text, serde_json::Value::String(text)),
+                Err(e) => (
+                    XcomEncoding::Base64,
+                    serde_json::Value::String(BASE64.encode(e.as_bytes())),
+                ),
+            },
+        };
+        XcomView {
+            task_id: xcom.task_id,
+            key: xcom.key,
+            encoding,
+            value,
+            size,
+        }
+    }
+}
+
+/// The XCom values of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct XcomList {
+    /// By task and key.
+    pub xcoms: Vec<XcomView>,
+}

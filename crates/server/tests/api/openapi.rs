@@ -1,0 +1,136 @@
+//! The OpenAPI document lists every route, and every route it lists is served.
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::Harness;
+
+/// Every route of the API, as (method, path).
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/dags"),
+    ("get", "/api/v1/dags"),
+    ("get", "/api/v1/dags/{dag_id}"),
+    ("patch", "/api/v1/dags/{dag_id}"),
+    ("get", "/api/v1/dags/{dag_id}/versions"),
+    ("post", "/api/v1/dags/{dag_id}/runs"),
+    ("get", "/api/v1/dags/{dag_id}/runs"),
+    ("post", "/api/v1/dags/{dag_id}/backfill"),
+    ("get", "/api/v1/runs"),
+    ("get", "/api/v1/dags/{dag_id}/runs/{run_id}"),
+    ("post", "/api/v1/dags/{dag_id}/runs/{run_id}/clear"),
+    (
+        "get",
+        "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs",
+    ),
+    (
+        "post",
+        "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/mark",
+    ),
+    ("get", "/api/v1/dags/{dag_id}/runs/{run_id}/xcom"),
+    ("get", "/api/v1/variables"),
+    ("get", "/api/v1/variables/{key}"),
+    ("put", "/api/v1/variables/{key}"),
+    ("delete", "/api/v1/variables/{key}"),
+    ("get", "/api/v1/pools"),
+    ("put", "/api/v1/pools/{name}"),
+    ("get", "/api/v1/components/{digest}"),
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+fn documented(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                out.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_document_lists_exactly_the_routes() {
+    let h = Harness::new().await;
+    let reply = h.get("/api/v1/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.json();
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .expect("openapi version")
+            .starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    assert_eq!(doc["info"]["title"], "Weft API");
+    let mut expected: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(documented(&doc), expected);
+    assert_eq!(
+        doc,
+        serde_json::to_value(weft_server::openapi()).expect("document")
+    );
+}
+
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let h = Harness::new().await;
+    let doc = h.get("/api/v1/openapi.json").await.json();
+    for (method, path) in documented(&doc) {
+        let uri = path.replace(['{', '}'], "");
+        let method: Method = method.to_uppercase().parse().expect("method");
+        let reply = h.send(method.clone(), &uri, None, "").await;
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+        if reply.status == StatusCode::NOT_FOUND {
+            let message = reply.json()["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                !message.starts_with("no route"),
+                "{method} {uri}: {message}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_document_describes_bodies_and_errors() {
+    let doc = serde_json::to_value(weft_server::openapi()).expect("document");
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "ErrorBody",
+        "DeployResponse",
+        "DagDetail",
+        "RunView",
+        "RunDetail",
+        "TaskInstanceView",
+        "XcomView",
+        "TriggerBody",
+    ] {
+        assert!(schemas.get(name).is_some(), "schema {name} missing");
+    }
+    let states = &schemas["RunView"]["properties"]["state"]["enum"];
+    assert_eq!(
+        states,
+        &serde_json::json!(["queued", "running", "success", "failed"])
+    );
+    let deploy = &doc["paths"]["/api/v1/dags"]["post"];
+    assert!(
+        deploy["requestBody"]["content"]
+            .get("application/wasm")
+            .is_some(),
+        "{deploy}"
+    );
+    assert!(deploy["responses"].get("400").is_some(), "{deploy}");
+}

@@ -1,0 +1,223 @@
+//! The test harness: the app over a store and a recording control, called with `oneshot`.
+
+pub mod control;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use jiff::Timestamp;
+use serde_json::Value;
+use tower::ServiceExt as _;
+use weft_runtime::{Digest, Runtime, RuntimeConfig};
+use weft_scheduler::ManualClock;
+use weft_server::{AppState, ServerConfig};
+use weft_store::{DEFAULT_TENANT, SqliteStore, Store};
+
+pub use control::{Call, FakeControl};
+
+/// The time the harness's clocks show.
+pub fn now() -> Timestamp {
+    "2024-06-01T12:00:00Z".parse().expect("timestamp")
+}
+
+fn runtime() -> Arc<Runtime> {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let config = RuntimeConfig {
+                max_concurrent_instances: 8,
+                ..RuntimeConfig::default()
+            };
+            Arc::new(Runtime::new(config).expect("runtime"))
+        })
+        .clone()
+}
+
+/// A guest component's bytes.
+pub fn guest(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} body is not JSON ({e}): {:?}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// Assert an error reply: its status, its code, and a message; returns the message.
+    #[track_caller]
+    pub fn assert_error(&self, status: StatusCode, code: &str) -> String {
+        let body = self.json();
+        assert_eq!(self.status, status, "{body}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        let message = body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_owned();
+        assert!(!message.is_empty(), "{body}");
+        message
+    }
+}
+
+/// The app over a fresh SQLite store in a temporary directory, with a recording control.
+pub struct Harness {
+    pub app: Router,
+    pub state: AppState,
+    pub store: Arc<dyn Store>,
+    pub sqlite: Arc<SqliteStore>,
+    pub control: Arc<FakeControl>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn new() -> Harness {
+        Harness::with_config(ServerConfig::default()).await
+    }
+
+    pub async fn with_config(config: ServerConfig) -> Harness {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let sqlite = Arc::new(
+            SqliteStore::open(dir.path().join("weft.db"))
+                .await
+                .expect("open store"),
+        );
+        let store: Arc<dyn Store> = sqlite.clone();
+        let control = Arc::new(FakeControl::new(store.clone(), now()));
+        let state = AppState::new(store.clone(), control.clone(), runtime(), config)
+            .with_clock(Arc::new(ManualClock::new(now())));
+        Harness {
+            app: weft_server::app(state.clone()),
+            state,
+            store,
+            sqlite,
+            control,
+            _dir: dir,
+        }
+    }
+
+    /// Send a request with a body of the given type.
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(kind) = content_type {
+            request = request.header(header::CONTENT_TYPE, kind);
+        }
+        let request = request.body(body.into()).expect("request");
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Method::GET, uri, None, Body::empty()).await
+    }
+
+    /// Send `body` as JSON.
+    pub async fn json(&self, method: Method, uri: &str, body: Value) -> Reply {
+        self.send(method, uri, Some("application/json"), body.to_string())
+            .await
+    }
+
+    /// Send text that claims to be JSON.
+    pub async fn raw_json(&self, method: Method, uri: &str, body: &'static str) -> Reply {
+        self.send(method, uri, Some("application/json"), body).await
+    }
+
+    /// Deploy a component.
+    pub async fn deploy(&self, bytes: Vec<u8>) -> Reply {
+        self.send(
+            Method::POST,
+            "/api/v1/dags",
+            Some("application/wasm"),
+            bytes,
+        )
+        .await
+    }
+
+    /// Deploy a component that must be accepted.
+    pub async fn deployed(&self, path: &str) -> Value {
+        let reply = self.deploy(guest(path)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+        reply.json()
+    }
+
+    /// Trigger a run that must be created; returns its run id.
+    pub async fn triggered(&self, dag_id: &str, body: Value) -> String {
+        let reply = self
+            .json(Method::POST, &format!("/api/v1/dags/{dag_id}/runs"), body)
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+        reply.json()["run_id"].as_str().expect("run_id").to_owned()
+    }
+
+    /// What the store holds that a deploy could change: every DAG with its versions.
+    pub async fn stored_dags(&self) -> Vec<(weft_store::DagRecord, Vec<weft_store::DagVersion>)> {
+        let mut out = Vec::new();
+        for dag in self.store.dags(DEFAULT_TENANT).await.expect("dags") {
+            let versions = self
+                .store
+                .dag_versions(DEFAULT_TENANT, &dag.dag_id)
+                .await
+                .expect("versions");
+            out.push((dag, versions));
+        }
+        out
+    }
+
+    /// Whether the store holds a component with these bytes.
+    pub async fn has_component(&self, bytes: &[u8]) -> bool {
+        let digest = Digest::of(bytes).to_string();
+        self.store
+            .component(DEFAULT_TENANT, &digest)
+            .await
+            .expect("component")
+            .is_some()
+    }
+
+    /// The calls other than notices.
+    pub fn commands(&self) -> Vec<Call> {
+        self.control
+            .calls()
+            .into_iter()
+            .filter(|c| !matches!(c, Call::Notify(_)))
+            .collect()
+    }
+
+    /// The notices sent.
+    pub fn notices(&self) -> Vec<Call> {
+        self.control
+            .calls()
+            .into_iter()
+            .filter(|c| matches!(c, Call::Notify(_)))
+            .collect()
+    }
+}

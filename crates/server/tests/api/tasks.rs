@@ -1,0 +1,190 @@
+//! Logs, XCom values and marking task instances.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use weft_model::TaskState;
+use weft_store::{DEFAULT_TENANT, FinishTask, QueueTask, StartTask, TaskInstance, WriteBatch};
+use weft_test_guests_artifacts as guests;
+
+use crate::support::{Call, Harness, now};
+
+/// A run `r1` of DAG `normal` whose task `echo_context` ran once and succeeded.
+async fn ran_once() -> (Harness, TaskInstance) {
+    let h = Harness::new().await;
+    h.deployed(guests::NORMAL).await;
+    h.triggered("normal", json!({"run_id": "r1"})).await;
+    let run = h
+        .store
+        .run_by_id(DEFAULT_TENANT, "normal", "r1")
+        .await
+        .expect("run")
+        .expect("run r1");
+    let (_, tis) = h.store.run(run.id).await.expect("run").expect("run r1");
+    let ti = tis
+        .into_iter()
+        .find(|t| t.task_id == "echo_context")
+        .expect("echo_context");
+    let log = b"{\"offset\":{\"secs\":0,\"nanos\":5},\"level\":\"info\",\"source\":\"task\",\"message\":\"hello\"}\nnot json\n";
+    let batch = WriteBatch {
+        queue: vec![QueueTask {
+            ti: ti.id,
+            lease: ti.lease,
+            from: TaskState::None,
+            try_number: 1,
+            at: now(),
+        }],
+        ..WriteBatch::default()
+    };
+    assert_eq!(h.store.write(batch).await.expect("queue").queued, [true]);
+    let lease = ti.lease + 1;
+    let batch = WriteBatch {
+        start: vec![StartTask {
+            ti: ti.id,
+            lease,
+            worker_id: "w1".into(),
+            hostname: "host1".into(),
+            at: now(),
+            lease_expires_at: now(),
+        }],
+        finish: vec![FinishTask {
+            ti: ti.id,
+            lease,
+            state: TaskState::Success,
+            at: now(),
+            duration_ms: 7,
+            next_retry_at: None,
+            error_class: None,
+            error: None,
+            worker_id: Some("w1".into()),
+            hostname: Some("host1".into()),
+            output: Some(br#"{"rows": 3}"#.to_vec()),
+            xcom: vec![
+                ("note".into(), b"plain text".to_vec()),
+                ("blob".into(), vec![0xff, 0x00]),
+            ],
+            log: Some(log.to_vec()),
+        }],
+        ..WriteBatch::default()
+    };
+    let outcome = h.store.write(batch).await.expect("finish");
+    assert_eq!(
+        (outcome.started, outcome.finished),
+        (vec![true], vec![true])
+    );
+    (h, ti)
+}
+
+const LOGS: &str = "/api/v1/dags/normal/runs/r1/tasks/echo_context/logs";
+
+#[tokio::test]
+async fn the_latest_log_is_shown_as_json_lines() {
+    let (h, _) = ran_once().await;
+    for uri in [LOGS.to_owned(), format!("{LOGS}?try=1")] {
+        let reply = h.get(&uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+        assert_eq!(
+            reply.json(),
+            json!({
+                "task_id": "echo_context",
+                "try_number": 1,
+                "lines": [
+                    {"offset": {"secs": 0, "nanos": 5}, "level": "info", "source": "task", "message": "hello"},
+                    "not json",
+                ],
+            })
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_logs_and_bad_tries_are_refused() {
+    let (h, _) = ran_once().await;
+    let message = h
+        .get(&format!("{LOGS}?try=2"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(message.contains("1 attempt"), "{message}");
+    h.get(&format!("{LOGS}?try=0"))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    h.get(&format!("{LOGS}?try=last"))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let message = h
+        .get("/api/v1/dags/normal/runs/r1/tasks/logs/logs")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(message.contains("has not run yet"), "{message}");
+    let message = h
+        .get("/api/v1/dags/normal/runs/r1/tasks/ghost/logs")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(message.contains("ghost"), "{message}");
+    h.get("/api/v1/dags/normal/runs/r2/tasks/echo_context/logs")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn xcom_values_are_shown_by_encoding() {
+    let (h, _) = ran_once().await;
+    let reply = h.get("/api/v1/dags/normal/runs/r1/xcom").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let mut xcoms = reply.json()["xcoms"].as_array().expect("xcoms").clone();
+    xcoms.sort_by_key(|x| x["key"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        xcoms,
+        vec![
+            json!({"task_id": "echo_context", "key": "blob", "encoding": "base64", "value": "/wA=", "size": 2}),
+            json!({"task_id": "echo_context", "key": "note", "encoding": "text", "value": "plain text", "size": 10}),
+            json!({"task_id": "echo_context", "key": "return_value", "encoding": "json", "value": {"rows": 3}, "size": 11}),
+        ]
+    );
+    h.get("/api/v1/dags/normal/runs/r2/xcom")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn marking_goes_through_the_scheduler() {
+    let (h, ti) = ran_once().await;
+    let reply = h
+        .json(
+            Method::POST,
+            "/api/v1/dags/normal/runs/r1/tasks/skip/mark",
+            json!({"state": "failed"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json()["task_id"], "skip");
+    assert_eq!(reply.json()["state"], "failed");
+    assert!(h.commands().contains(&Call::Mark {
+        run: ti.run,
+        task_id: "skip".into(),
+        state: TaskState::Failed
+    }));
+}
+
+#[tokio::test]
+async fn bad_marks_are_refused() {
+    let (h, _) = ran_once().await;
+    let uri = "/api/v1/dags/normal/runs/r1/tasks/skip/mark";
+    for state in ["running", "bogus", "none"] {
+        let message = h
+            .json(Method::POST, uri, json!({"state": state}))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert!(message.contains(state), "{message}");
+    }
+    h.json(Method::POST, uri, json!({}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    h.json(
+        Method::POST,
+        "/api/v1/dags/normal/runs/r1/tasks/ghost/mark",
+        json!({"state": "success"}),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(h.commands().iter().all(|c| !matches!(c, Call::Mark { .. })));
+}

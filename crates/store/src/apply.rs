@@ -1,0 +1,236 @@
+//! Applying a [`WriteBatch`] inside one transaction, the same way on every backend.
+//!
+//! Each kind of change runs as few statements as possible (a set-based UPDATE over all the
+//! batch's rows of that kind; see the backends' [`BatchSql`] implementations). When a batch
+//! holds several changes of one kind for the same task instance, they run in *rounds* —
+//! the first of each task instance's changes in round one, the second in round two, ... — so
+//! the result is exactly that of applying the changes one by one in batch order.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+
+use crate::error::StoreResult;
+use crate::records::{DagRun, NewTaskInstance, RETURN_VALUE};
+use crate::validate;
+use crate::write::{
+    FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask, WriteBatch,
+    WriteOutcome,
+};
+
+/// A task instance a fenced change was applied to, as the UPDATE returned it.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct Applied {
+    /// The task instance.
+    pub(crate) id: i64,
+    /// Its run.
+    pub(crate) run: i64,
+    /// Its task.
+    pub(crate) task_id: String,
+    /// Its try number after the change.
+    pub(crate) try_number: i64,
+}
+
+/// An XCom value to insert or replace.
+#[derive(Debug)]
+pub(crate) struct XcomPut {
+    pub(crate) run: i64,
+    pub(crate) task_id: String,
+    pub(crate) key: String,
+    pub(crate) value: Vec<u8>,
+}
+
+/// An attempt's log to insert or replace.
+#[derive(Debug)]
+pub(crate) struct LogPut {
+    pub(crate) ti: i64,
+    pub(crate) try_number: i64,
+    pub(crate) log: Vec<u8>,
+}
+
+/// The statements a backend runs for batches, on a connection inside a transaction. Each
+/// fenced method gets changes for distinct task instances and returns those it applied.
+#[async_trait]
+pub(crate) trait BatchSql: Send {
+    /// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
+    async fn insert_task_instances(
+        &mut self,
+        run: &DagRun,
+        tasks: &[NewTaskInstance],
+    ) -> Result<Vec<(i64, String)>, sqlx::Error>;
+    /// Fenced: `from` + lease → `queued`, lease + 1.
+    async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error>;
+    /// Fenced: `queued` + lease → `running`.
+    async fn start(&mut self, items: &[&StartTask]) -> Result<Vec<i64>, sqlx::Error>;
+    /// Fenced: `running` + lease → new lease end.
+    async fn heartbeat(&mut self, items: &[&Heartbeat]) -> Result<Vec<i64>, sqlx::Error>;
+    /// Fenced: `queued`/`running` + lease → the attempt's final state.
+    async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error>;
+    /// Unfenced state changes.
+    async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
+    /// A run state change.
+    async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error>;
+    /// Delete every XCom value of these `(run, task_id)`s.
+    async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
+    /// Insert or replace XCom values (distinct keys).
+    async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error>;
+    /// Insert or replace logs (distinct keys).
+    async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error>;
+}
+
+/// For each round, the indices of the changes in it: the n-th change of a task instance goes
+/// to round n.
+pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    for (index, ti) in tis.enumerate() {
+        let n = seen.entry(ti).or_insert(0);
+        if rounds.len() <= *n {
+            rounds.push(Vec::new());
+        }
+        rounds[*n].push(index);
+        *n += 1;
+    }
+    rounds
+}
+
+/// Apply `batch` on `conn` (inside a transaction the caller commits): queue, start,
+/// heartbeat, finish, set_task, set_run, in that order.
+pub(crate) async fn apply<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    batch: WriteBatch,
+) -> StoreResult<WriteOutcome> {
+    validate::batch(&batch)?;
+    let WriteBatch {
+        queue,
+        start,
+        heartbeat,
+        finish,
+        set_task,
+        set_run,
+    } = batch;
+    let mut outcome = WriteOutcome {
+        queued: vec![false; queue.len()],
+        started: vec![false; start.len()],
+        heartbeats: vec![false; heartbeat.len()],
+        finished: vec![false; finish.len()],
+    };
+
+    for round in rounds(queue.iter().map(|q| q.ti)) {
+        let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
+        let applied = conn.queue(&items).await?;
+        let ids: HashSet<i64> = applied.iter().map(|a| a.id).collect();
+        mark(&round, |i| ids.contains(&queue[i].ti), &mut outcome.queued);
+        // A new attempt starts without the values of earlier ones, as in Airflow.
+        let tasks: Vec<(i64, String)> = applied.into_iter().map(|a| (a.run, a.task_id)).collect();
+        if !tasks.is_empty() {
+            conn.delete_xcoms(&tasks).await?;
+        }
+    }
+    for round in rounds(start.iter().map(|s| s.ti)) {
+        let items: Vec<&StartTask> = round.iter().map(|&i| &start[i]).collect();
+        let ids: HashSet<i64> = conn.start(&items).await?.into_iter().collect();
+        mark(&round, |i| ids.contains(&start[i].ti), &mut outcome.started);
+    }
+    for round in rounds(heartbeat.iter().map(|h| h.ti)) {
+        let items: Vec<&Heartbeat> = round.iter().map(|&i| &heartbeat[i]).collect();
+        let ids: HashSet<i64> = conn.heartbeat(&items).await?.into_iter().collect();
+        mark(
+            &round,
+            |i| ids.contains(&heartbeat[i].ti),
+            &mut outcome.heartbeats,
+        );
+    }
+    finish_all(conn, finish, &mut outcome.finished).await?;
+    for round in rounds(set_task.iter().map(|s| s.ti)) {
+        let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
+        conn.set_tasks(&items).await?;
+    }
+    for change in &set_run {
+        conn.set_run(change).await?;
+    }
+    Ok(outcome)
+}
+
+fn mark(round: &[usize], applied: impl Fn(usize) -> bool, flags: &mut [bool]) {
+    for &i in round {
+        flags[i] = applied(i);
+    }
+}
+
+/// The finishes, then — for those applied only — their XCom values and logs.
+async fn finish_all<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    finish: Vec<FinishTask>,
+    flags: &mut [bool],
+) -> StoreResult<()> {
+    let mut applied_at: Vec<Option<Applied>> = (0..finish.len()).map(|_| None).collect();
+    for round in rounds(finish.iter().map(|f| f.ti)) {
+        let items: Vec<&FinishTask> = round.iter().map(|&i| &finish[i]).collect();
+        let mut applied: HashMap<i64, Applied> = conn
+            .finish(&items)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        for &i in &round {
+            applied_at[i] = applied.remove(&finish[i].ti);
+            flags[i] = applied_at[i].is_some();
+        }
+    }
+    let mut xcoms: Vec<XcomPut> = Vec::new();
+    let mut xcom_index: HashMap<(i64, String, String), usize> = HashMap::new();
+    let mut logs = Vec::new();
+    for (done, applied) in finish.into_iter().zip(applied_at) {
+        let Some(applied) = applied else { continue };
+        let values = done
+            .xcom
+            .into_iter()
+            .chain(done.output.map(|output| (RETURN_VALUE.to_owned(), output)));
+        for (key, value) in values {
+            // A later value under the same key replaces an earlier one; the output comes last.
+            let slot = (applied.run, applied.task_id.clone(), key.clone());
+            match xcom_index.get(&slot) {
+                Some(&at) => xcoms[at].value = value,
+                None => {
+                    xcom_index.insert(slot, xcoms.len());
+                    xcoms.push(XcomPut {
+                        run: applied.run,
+                        task_id: applied.task_id.clone(),
+                        key,
+                        value,
+                    });
+                }
+            }
+        }
+        if let Some(log) = done.log {
+            logs.push(LogPut {
+                ti: applied.id,
+                try_number: applied.try_number,
+                log,
+            });
+        }
+    }
+    if !xcoms.is_empty() {
+        conn.put_xcoms(xcoms).await?;
+    }
+    if !logs.is_empty() {
+        conn.put_logs(logs).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounds;
+
+    #[test]
+    fn repeated_task_instances_go_to_later_rounds() {
+        assert_eq!(
+            rounds([1, 2, 1, 3, 1, 2].into_iter()),
+            vec![vec![0, 1, 3], vec![2, 5], vec![4]]
+        );
+        assert_eq!(rounds([5, 6, 7].into_iter()), vec![vec![0, 1, 2]]);
+        assert!(rounds(std::iter::empty()).is_empty());
+    }
+}

@@ -1,0 +1,101 @@
+//! Plain functions the shared `Store` implementation uses to assemble its results.
+
+use std::collections::HashMap;
+
+use crate::error::{StoreError, StoreResult};
+use crate::records::{
+    DEFAULT_POOL, DEFAULT_POOL_SLOTS, DagRun, NewRun, NewTaskInstance, Pool, TaskInstance,
+};
+use crate::rows::{RunRow, TiRow};
+
+/// Runs listed when a filter sets no limit.
+pub(crate) const DEFAULT_RUN_LIMIT: u32 = 100;
+
+/// The error for a run id the DAG already has.
+pub(crate) fn duplicate_run(run: &NewRun) -> StoreError {
+    StoreError::Conflict(format!(
+        "DAG {} already has a run {}",
+        run.dag_id, run.run_id
+    ))
+}
+
+/// The task instances just inserted for `run`, from their `(id, task_id)`s, by id.
+pub(crate) fn new_task_instances(
+    run: &DagRun,
+    tasks: Vec<NewTaskInstance>,
+    ids: Vec<(i64, String)>,
+) -> StoreResult<Vec<TaskInstance>> {
+    let mut ids: HashMap<String, i64> = ids.into_iter().map(|(id, task)| (task, id)).collect();
+    let mut tis = tasks
+        .into_iter()
+        .map(|task| {
+            let id = ids.remove(&task.task_id).ok_or_else(|| {
+                StoreError::Database(format!(
+                    "task instance {} of run {} was not inserted",
+                    task.task_id, run.id
+                ))
+            })?;
+            Ok(TaskInstance {
+                id,
+                run: run.id,
+                tenant: run.tenant.clone(),
+                dag_id: run.dag_id.clone(),
+                run_id: run.run_id.clone(),
+                task_id: task.task_id,
+                state: weft_model::TaskState::None,
+                try_number: 0,
+                max_tries: task.max_tries,
+                queue: task.queue,
+                pool: task.pool,
+                priority_weight: task.priority_weight,
+                lease: 0,
+                lease_expires_at: None,
+                worker_id: None,
+                hostname: None,
+                queued_at: None,
+                started_at: None,
+                ended_at: None,
+                duration_ms: None,
+                next_retry_at: None,
+                error_class: None,
+                error: None,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    tis.sort_by_key(|ti| ti.id);
+    Ok(tis)
+}
+
+/// Runs with their task instances (both ordered by id).
+pub(crate) fn group_runs(
+    runs: Vec<RunRow>,
+    tis: Vec<TiRow>,
+) -> StoreResult<Vec<(DagRun, Vec<TaskInstance>)>> {
+    let mut by_run: HashMap<i64, Vec<TaskInstance>> = HashMap::new();
+    for ti in tis {
+        let ti = ti.into_record()?;
+        by_run.entry(ti.run).or_default().push(ti);
+    }
+    runs.into_iter()
+        .map(|run| {
+            let run = run.into_record()?;
+            let tis = by_run.remove(&run.id).unwrap_or_default();
+            Ok((run, tis))
+        })
+        .collect()
+}
+
+/// The pools of a tenant, with the default pool (at its default size) when the tenant has
+/// not stored it yet.
+pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
+    if !pools.iter().any(|p| p.name == DEFAULT_POOL) {
+        let at = pools.partition_point(|p| p.name.as_str() < DEFAULT_POOL);
+        let default = Pool {
+            name: DEFAULT_POOL.to_owned(),
+            slots: DEFAULT_POOL_SLOTS,
+            description: "Default pool".to_owned(),
+        };
+        pools.insert(at, default);
+    }
+    pools
+}

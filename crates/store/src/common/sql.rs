@@ -1,0 +1,159 @@
+//! SQL both backends run as is: standard SQL with `$n` parameters, which SQLite and
+//! PostgreSQL both accept. Literal values here are never selected as integers (SQLite and
+//! PostgreSQL type them differently); columns are.
+
+macro_rules! ti_select {
+    () => {
+        "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number, \
+         ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, ti.lease_expires_at, ti.worker_id, \
+         ti.hostname, ti.queued_at, ti.started_at, ti.ended_at, ti.duration_ms, ti.next_retry_at, \
+         ti.error_class, ti.error FROM task_instances ti JOIN dag_runs r ON r.id = ti.run"
+    };
+}
+
+macro_rules! run_select {
+    () => {
+        "SELECT id, tenant, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, \
+         conf, digest, state, queued_at, started_at, ended_at FROM dag_runs"
+    };
+}
+
+macro_rules! dag_select {
+    () => {
+        "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, d.created_at, d.updated_at FROM dags d \
+         JOIN components c ON c.tenant = d.tenant AND c.digest = d.digest"
+    };
+}
+
+// --- tenants ---
+
+/// Create a tenant if new: `$1` name.
+pub(crate) const ENSURE_TENANT: &str =
+    "INSERT INTO tenants (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
+/// Give a tenant its default pool if it has none: `$1` tenant, `$2` name, `$3` slots.
+pub(crate) const ENSURE_DEFAULT_POOL: &str = "INSERT INTO pools (tenant, name, slots, description) \
+     VALUES ($1, $2, $3, 'Default pool') ON CONFLICT (tenant, name) DO NOTHING";
+
+// --- components and DAGs ---
+
+/// `$1` tenant, `$2` digest.
+pub(crate) const COMPONENT_SIZE: &str =
+    "SELECT size FROM components WHERE tenant = $1 AND digest = $2";
+/// `$1` tenant, `$2` digest.
+pub(crate) const COMPONENT_BYTES: &str =
+    "SELECT bytes FROM components WHERE tenant = $1 AND digest = $2";
+/// `$1` tenant, `$2` digest.
+pub(crate) const COMPONENT_SPEC: &str =
+    "SELECT spec FROM components WHERE tenant = $1 AND digest = $2";
+/// `$1` tenant, `$2` digest, `$3` bytes, `$4` size, `$5` spec, `$6` task count, `$7` at.
+pub(crate) const INSERT_COMPONENT: &str = "INSERT INTO components \
+     (tenant, digest, bytes, size, spec, task_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (tenant, digest) DO NOTHING";
+/// `$1` tenant, `$2` dag_id: the current digest.
+pub(crate) const DAG_DIGEST: &str = "SELECT digest FROM dags WHERE tenant = $1 AND dag_id = $2";
+/// `$1` tenant, `$2` dag_id, `$3` digest, `$4` at (a new DAG is unpaused); affects no row
+/// when the DAG exists.
+pub(crate) const INSERT_DAG: &str = "INSERT INTO dags (tenant, dag_id, paused, digest, created_at, updated_at) \
+     VALUES ($1, $2, FALSE, $3, $4, $4) ON CONFLICT (tenant, dag_id) DO NOTHING";
+/// `$1` tenant, `$2` dag_id, `$3` digest, `$4` at.
+pub(crate) const UPDATE_DAG: &str =
+    "UPDATE dags SET digest = $3, updated_at = $4 WHERE tenant = $1 AND dag_id = $2";
+/// `$1` tenant, `$2` dag_id, `$3` digest, `$4` at; affects no row when the version exists.
+pub(crate) const INSERT_VERSION: &str = "INSERT INTO dag_versions (tenant, dag_id, digest, created_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, dag_id, digest) DO NOTHING";
+/// `$1` tenant.
+pub(crate) const DAGS: &str = concat!(dag_select!(), " WHERE d.tenant = $1 ORDER BY d.dag_id");
+/// `$1` tenant, `$2` dag_id.
+pub(crate) const DAG: &str = concat!(dag_select!(), " WHERE d.tenant = $1 AND d.dag_id = $2");
+/// `$1` tenant, `$2` dag_id.
+pub(crate) const DAG_VERSIONS: &str = "SELECT v.digest, c.size, c.task_count, v.created_at FROM dag_versions v \
+     JOIN components c ON c.tenant = v.tenant AND c.digest = v.digest \
+     WHERE v.tenant = $1 AND v.dag_id = $2 ORDER BY v.id DESC";
+/// `$1` tenant, `$2` dag_id, `$3` digest: the version's id, if the DAG has that version.
+pub(crate) const VERSION_ID: &str =
+    "SELECT id FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $3";
+/// `$1` tenant, `$2` dag_id, `$3` paused, `$4` at.
+pub(crate) const SET_PAUSED: &str =
+    "UPDATE dags SET paused = $3, updated_at = $4 WHERE tenant = $1 AND dag_id = $2";
+
+// --- runs and task instances ---
+
+/// `$1` tenant, `$2` dag_id, `$3` run_id, `$4` run_type, `$5` logical_date, `$6`/`$7` data
+/// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at.
+pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
+/// `$1` tenant, `$2` dag_id, `$3` run_id: the run's pk.
+pub(crate) const RUN_PK: &str =
+    "SELECT id FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3";
+/// `$1` run pk.
+pub(crate) const RUN: &str = concat!(run_select!(), " WHERE id = $1");
+/// `$1` tenant, `$2` dag_id, `$3` run_id.
+pub(crate) const RUN_BY_ID: &str = concat!(
+    run_select!(),
+    " WHERE tenant = $1 AND dag_id = $2 AND run_id = $3"
+);
+/// `$1` tenant, `$2` dag_id or NULL, `$3` state or NULL, `$4` limit.
+pub(crate) const RUNS: &str = concat!(
+    run_select!(),
+    " WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
+     ORDER BY logical_date DESC, id DESC LIMIT $4"
+);
+/// Every queued or running run.
+pub(crate) const ACTIVE_RUNS: &str = concat!(
+    run_select!(),
+    " WHERE state IN ('queued', 'running') ORDER BY id"
+);
+/// `$1` tenant, `$2` dag_id.
+pub(crate) const LATEST_SCHEDULED_RUN: &str = concat!(
+    run_select!(),
+    " WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
+     ORDER BY logical_date DESC, id DESC LIMIT 1"
+);
+/// `$1` run pk.
+pub(crate) const RUN_TIS: &str = concat!(ti_select!(), " WHERE ti.run = $1 ORDER BY ti.id");
+/// The task instances of every queued or running run.
+pub(crate) const ACTIVE_TIS: &str = concat!(
+    ti_select!(),
+    " WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id"
+);
+/// `$1` now, `$2` limit.
+pub(crate) const EXPIRED_LEASES: &str = concat!(
+    ti_select!(),
+    " WHERE ti.state = 'running' AND ti.lease_expires_at < $1 ORDER BY ti.lease_expires_at, ti.id LIMIT $2"
+);
+/// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is finished.
+pub(crate) const SET_RUN: &str = "UPDATE dag_runs SET state = $2, \
+     started_at = CASE WHEN $4 THEN COALESCE(started_at, $3) ELSE started_at END, \
+     ended_at = CASE WHEN $5 THEN $3 ELSE NULL END WHERE id = $1";
+
+// --- XCom and logs ---
+
+/// `$1` run, `$2` task_id, `$3` key.
+pub(crate) const XCOM: &str = "SELECT value FROM xcom WHERE run = $1 AND task_id = $2 AND key = $3";
+/// `$1` run.
+pub(crate) const RUN_XCOMS: &str =
+    "SELECT task_id, key, value FROM xcom WHERE run = $1 ORDER BY task_id, key";
+/// `$1` ti, `$2` try number.
+pub(crate) const TASK_LOG: &str = "SELECT log FROM task_logs WHERE ti = $1 AND try_number = $2";
+
+// --- variables and pools ---
+
+/// `$1` tenant, `$2` key.
+pub(crate) const VARIABLE: &str =
+    "SELECT key, value, description, updated_at FROM variables WHERE tenant = $1 AND key = $2";
+/// `$1` tenant.
+pub(crate) const VARIABLES: &str =
+    "SELECT key, value, description, updated_at FROM variables WHERE tenant = $1 ORDER BY key";
+/// `$1` tenant, `$2` key, `$3` value, `$4` description, `$5` updated_at.
+pub(crate) const SET_VARIABLE: &str = "INSERT INTO variables (tenant, key, value, description, updated_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value, \
+     description = excluded.description, updated_at = excluded.updated_at";
+/// `$1` tenant, `$2` key.
+pub(crate) const DELETE_VARIABLE: &str = "DELETE FROM variables WHERE tenant = $1 AND key = $2";
+/// `$1` tenant.
+pub(crate) const POOLS: &str =
+    "SELECT name, slots, description FROM pools WHERE tenant = $1 ORDER BY name";
+/// `$1` tenant, `$2` name, `$3` slots, `$4` description.
+pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, description) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (tenant, name) DO UPDATE SET slots = excluded.slots, description = excluded.description";

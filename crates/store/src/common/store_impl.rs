@@ -1,0 +1,302 @@
+//! The [`Store`](crate::Store) implementation both backends share, as a macro over the
+//! backend's store type and connection type. The store type provides:
+//!
+//! - `fn read_pool(&self) -> &sqlx::Pool<DB>`: where single reads run;
+//! - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`;
+//! - `async fn begin_read(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`: a
+//!   transaction that sees one snapshot across several reads;
+//!
+//! and the connection type implements [`BatchSql`](crate::apply::BatchSql).
+
+macro_rules! impl_store {
+    ($store:ty, $conn:ty) => {
+        $crate::common::transactions::impl_transactions!($store, $conn);
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(tenant = %deploy.tenant, dag_id = %deploy.dag_id))]
+            async fn deploy(&self, deploy: $crate::Deploy) -> $crate::StoreResult<$crate::DeployOutcome> {
+                self.deploy_in_transaction(deploy).await
+            }
+
+            async fn component(&self, tenant: &str, digest: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar($crate::common::sql::COMPONENT_BYTES)
+                    .bind(tenant)
+                    .bind(digest)
+                    .fetch_optional(self.read_pool())
+                    .await?)
+            }
+
+            async fn spec(&self, tenant: &str, digest: &str) -> $crate::StoreResult<Option<weft_model::DagSpec>> {
+                let json: Option<String> = sqlx::query_scalar($crate::common::sql::COMPONENT_SPEC)
+                    .bind(tenant)
+                    .bind(digest)
+                    .fetch_optional(self.read_pool())
+                    .await?;
+                let name = $crate::rows::ComponentName(tenant, digest);
+                json.map(|json| $crate::rows::spec(&name, &json)).transpose()
+            }
+
+            async fn dags(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::DagRecord>> {
+                sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAGS)
+                    .bind(tenant)
+                    .fetch_all(self.read_pool())
+                    .await?
+                    .into_iter()
+                    .map($crate::rows::DagRow::into_record)
+                    .collect()
+            }
+
+            async fn dag(&self, tenant: &str, dag_id: &str) -> $crate::StoreResult<Option<$crate::DagRecord>> {
+                sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAG)
+                    .bind(tenant)
+                    .bind(dag_id)
+                    .fetch_optional(self.read_pool())
+                    .await?
+                    .map($crate::rows::DagRow::into_record)
+                    .transpose()
+            }
+
+            async fn dag_versions(&self, tenant: &str, dag_id: &str) -> $crate::StoreResult<Vec<$crate::DagVersion>> {
+                sqlx::query_as::<_, $crate::rows::VersionRow>($crate::common::sql::DAG_VERSIONS)
+                    .bind(tenant)
+                    .bind(dag_id)
+                    .fetch_all(self.read_pool())
+                    .await?
+                    .into_iter()
+                    .map($crate::rows::VersionRow::into_record)
+                    .collect()
+            }
+
+            async fn set_paused(
+                &self,
+                tenant: &str,
+                dag_id: &str,
+                paused: bool,
+                at: jiff::Timestamp,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query($crate::common::sql::SET_PAUSED)
+                    .bind(tenant)
+                    .bind(dag_id)
+                    .bind(paused)
+                    .bind($crate::rows::micros(at))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(dag_id = %run.dag_id, run_id = %run.run_id, tasks = run.tasks.len()))]
+            async fn create_run(
+                &self,
+                run: $crate::NewRun,
+            ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
+                $crate::validate::new_run(&run)?;
+                let mut tx = self.begin_write().await?;
+                Self::check_new_run(&mut tx, &run).await?;
+                let dag_run = Self::insert_run(&mut tx, &run).await?;
+                let ids = $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks).await?;
+                let tis = $crate::common::assemble::new_task_instances(&dag_run, run.tasks, ids)?;
+                tx.commit().await?;
+                Ok((dag_run, tis))
+            }
+
+            async fn run(
+                &self,
+                run: $crate::RunPk,
+            ) -> $crate::StoreResult<Option<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
+                use $crate::common::sql;
+                use $crate::rows::{RunRow, TiRow};
+                let mut tx = self.begin_read().await?;
+                let Some(row) = sqlx::query_as::<_, RunRow>(sql::RUN).bind(run).fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                let tis = sqlx::query_as::<_, TiRow>(sql::RUN_TIS).bind(run).fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                let tis = tis.into_iter().map(TiRow::into_record).collect::<$crate::StoreResult<Vec<_>>>()?;
+                Ok(Some((row.into_record()?, tis)))
+            }
+
+            async fn run_by_id(
+                &self,
+                tenant: &str,
+                dag_id: &str,
+                run_id: &str,
+            ) -> $crate::StoreResult<Option<$crate::DagRun>> {
+                sqlx::query_as::<_, $crate::rows::RunRow>($crate::common::sql::RUN_BY_ID)
+                    .bind(tenant)
+                    .bind(dag_id)
+                    .bind(run_id)
+                    .fetch_optional(self.read_pool())
+                    .await?
+                    .map($crate::rows::RunRow::into_record)
+                    .transpose()
+            }
+
+            async fn runs(&self, tenant: &str, filter: &$crate::RunFilter) -> $crate::StoreResult<Vec<$crate::DagRun>> {
+                let limit = i64::from(filter.limit.unwrap_or($crate::common::assemble::DEFAULT_RUN_LIMIT));
+                sqlx::query_as::<_, $crate::rows::RunRow>($crate::common::sql::RUNS)
+                    .bind(tenant)
+                    .bind(filter.dag_id.as_deref())
+                    .bind(filter.state.map(|s| s.as_str()))
+                    .bind(limit)
+                    .fetch_all(self.read_pool())
+                    .await?
+                    .into_iter()
+                    .map($crate::rows::RunRow::into_record)
+                    .collect()
+            }
+
+            async fn active_runs(&self) -> $crate::StoreResult<Vec<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
+                use $crate::common::sql;
+                use $crate::rows::{RunRow, TiRow};
+                let mut tx = self.begin_read().await?;
+                let runs = sqlx::query_as::<_, RunRow>(sql::ACTIVE_RUNS).fetch_all(&mut *tx).await?;
+                let tis = sqlx::query_as::<_, TiRow>(sql::ACTIVE_TIS).fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                $crate::common::assemble::group_runs(runs, tis)
+            }
+
+            async fn latest_scheduled_run(
+                &self,
+                tenant: &str,
+                dag_id: &str,
+            ) -> $crate::StoreResult<Option<$crate::DagRun>> {
+                sqlx::query_as::<_, $crate::rows::RunRow>($crate::common::sql::LATEST_SCHEDULED_RUN)
+                    .bind(tenant)
+                    .bind(dag_id)
+                    .fetch_optional(self.read_pool())
+                    .await?
+                    .map($crate::rows::RunRow::into_record)
+                    .transpose()
+            }
+
+            async fn expired_leases(
+                &self,
+                now: jiff::Timestamp,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<$crate::TaskInstance>> {
+                sqlx::query_as::<_, $crate::rows::TiRow>($crate::common::sql::EXPIRED_LEASES)
+                    .bind($crate::rows::micros(now))
+                    .bind(i64::from(limit))
+                    .fetch_all(self.read_pool())
+                    .await?
+                    .into_iter()
+                    .map($crate::rows::TiRow::into_record)
+                    .collect()
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(
+                queue = batch.queue.len(), start = batch.start.len(), heartbeat = batch.heartbeat.len(),
+                finish = batch.finish.len(), set_task = batch.set_task.len(), set_run = batch.set_run.len()))]
+            async fn write(&self, batch: $crate::WriteBatch) -> $crate::StoreResult<$crate::WriteOutcome> {
+                $crate::validate::batch(&batch)?;
+                if batch.is_empty() {
+                    return Ok($crate::WriteOutcome::default());
+                }
+                let mut tx = self.begin_write().await?;
+                let outcome = $crate::apply::apply(&mut *tx, batch).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn xcom(&self, run: $crate::RunPk, task_id: &str, key: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar($crate::common::sql::XCOM)
+                    .bind(run)
+                    .bind(task_id)
+                    .bind(key)
+                    .fetch_optional(self.read_pool())
+                    .await?)
+            }
+
+            async fn run_xcoms(&self, run: $crate::RunPk) -> $crate::StoreResult<Vec<$crate::Xcom>> {
+                let rows = sqlx::query_as::<_, $crate::rows::XcomRow>($crate::common::sql::RUN_XCOMS)
+                    .bind(run)
+                    .fetch_all(self.read_pool())
+                    .await?;
+                Ok(rows.into_iter().map($crate::Xcom::from).collect())
+            }
+
+            async fn task_log(&self, ti: $crate::TiPk, try_number: u32) -> $crate::StoreResult<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar($crate::common::sql::TASK_LOG)
+                    .bind(ti)
+                    .bind(i64::from(try_number))
+                    .fetch_optional(self.read_pool())
+                    .await?)
+            }
+
+            async fn variable(&self, tenant: &str, key: &str) -> $crate::StoreResult<Option<$crate::Variable>> {
+                sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLE)
+                    .bind(tenant)
+                    .bind(key)
+                    .fetch_optional(self.read_pool())
+                    .await?
+                    .map($crate::rows::VariableRow::into_record)
+                    .transpose()
+            }
+
+            async fn variables(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Variable>> {
+                sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLES)
+                    .bind(tenant)
+                    .fetch_all(self.read_pool())
+                    .await?
+                    .into_iter()
+                    .map($crate::rows::VariableRow::into_record)
+                    .collect()
+            }
+
+            async fn set_variable(&self, tenant: &str, variable: $crate::Variable) -> $crate::StoreResult<()> {
+                $crate::validate::variable(tenant, &variable)?;
+                let mut tx = self.begin_write().await?;
+                Self::ensure_tenant(&mut tx, tenant).await?;
+                sqlx::query($crate::common::sql::SET_VARIABLE)
+                    .bind(tenant)
+                    .bind(variable.key)
+                    .bind(variable.value)
+                    .bind(variable.description)
+                    .bind($crate::rows::micros(variable.updated_at))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_variable(&self, tenant: &str, key: &str) -> $crate::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query($crate::common::sql::DELETE_VARIABLE)
+                    .bind(tenant)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn pools(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Pool>> {
+                let rows = sqlx::query_as::<_, $crate::rows::PoolRow>($crate::common::sql::POOLS)
+                    .bind(tenant)
+                    .fetch_all(self.read_pool())
+                    .await?;
+                Ok($crate::common::assemble::with_default_pool(rows.into_iter().map($crate::Pool::from).collect()))
+            }
+
+            async fn set_pool(&self, tenant: &str, pool: $crate::Pool) -> $crate::StoreResult<()> {
+                $crate::validate::pool(tenant, &pool)?;
+                let mut tx = self.begin_write().await?;
+                Self::ensure_tenant(&mut tx, tenant).await?;
+                sqlx::query($crate::common::sql::SET_POOL)
+                    .bind(tenant)
+                    .bind(pool.name)
+                    .bind(pool.slots)
+                    .bind(pool.description)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

@@ -1,0 +1,43 @@
+//! Weft's metadata store: DAGs and their component versions, runs, task instances, XCom,
+//! logs, variables and pools, each row owned by a tenant.
+//!
+//! The [`Store`] trait is the whole interface. [`SqliteStore`] is the embedded default (one
+//! file under Weft's home); [`PostgresStore`] serves distributed deployments. Both run the
+//! same migrations' schema and pass the same test suite. Changes made by attempts are fenced
+//! by lease (see [`write`]), so a stale attempt can never overwrite a newer one.
+//!
+//! # Layout
+//! - [`store`]: the trait; [`records`]: the rows; [`write`]: batched, fenced changes;
+//! - `sqlite`, `postgres`: the implementations; [`error`]: errors.
+//! - Inside: `common` holds the SQL both backends run and the `Store` implementation built
+//!   from it; `apply` applies a write batch; `rows` converts rows; `validate` checks requests.
+//!   Each backend adds its pools, transactions and batched statements.
+//!
+//! ```no_run
+//! # async fn demo() -> weft_store::StoreResult<()> {
+//! use weft_store::{SqliteStore, Store, DEFAULT_TENANT};
+//!
+//! let store = SqliteStore::open("/var/lib/weft/weft.db").await?;
+//! for dag in store.dags(DEFAULT_TENANT).await? {
+//!     println!("{} paused={}", dag.dag_id, dag.paused);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod apply;
+mod common;
+pub mod error;
+pub mod postgres;
+pub mod records;
+mod rows;
+pub mod sqlite;
+pub mod store;
+mod validate;
+pub mod write;
+
+pub use error::{StoreError, StoreResult};
+pub use postgres::PostgresStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+pub use store::Store;
+pub use write::*;

@@ -1,0 +1,219 @@
+//! Batched statements on PostgreSQL: each change kind is one statement over `UNNEST`ed
+//! arrays, one array per column, whatever the batch's size.
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, Postgres};
+
+use crate::apply::{Applied, BatchSql, LogPut, XcomPut};
+use crate::common::sql;
+use crate::records::{DagRun, NewTaskInstance};
+use crate::rows::{micros, micros_opt};
+use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+
+const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
+     max_tries, queue, pool, priority_weight, lease) \
+     SELECT $1, $2, $3, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
+     FROM UNNEST($4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[]) \
+     AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING id, task_id";
+
+const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, try_number = v.new_try, \
+     queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
+     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
+     AS v (ti, seen_lease, seen_state, new_try, at) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
+     RETURNING t.id, t.run, t.task_id, t.try_number";
+
+const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
+     started_at = v.at, lease_expires_at = v.expires \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) \
+     AS v (ti, seen_lease, worker, host, at, expires) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'queued' RETURNING t.id";
+
+const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expires \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (ti, seen_lease, expires) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'running' RETURNING t.id";
+
+const FINISH: &str = "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
+     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
+     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
+     $8::text[], $9::text[], $10::text[]) \
+     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+     RETURNING t.id, t.run, t.task_id, t.try_number";
+
+const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
+     max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
+     lease_expires_at = CASE WHEN v.new_state = 'running' THEN t.lease_expires_at END, \
+     queued_at = CASE WHEN v.clearing THEN NULL ELSE t.queued_at END, \
+     started_at = CASE WHEN v.clearing THEN NULL ELSE t.started_at END, \
+     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE t.ended_at END, \
+     duration_ms = CASE WHEN v.clearing THEN NULL ELSE t.duration_ms END, \
+     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE t.next_retry_at END, \
+     worker_id = CASE WHEN v.clearing THEN NULL ELSE t.worker_id END, \
+     hostname = CASE WHEN v.clearing THEN NULL ELSE t.hostname END, \
+     error_class = CASE WHEN v.clearing THEN NULL ELSE t.error_class END, \
+     error = CASE WHEN v.clearing THEN NULL ELSE t.error END \
+     FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
+     AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
+
+const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \
+     WHERE x.run = v.run AND x.task_id = v.task_id";
+const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) \
+     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
+const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) \
+     SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
+
+/// One column of `items`.
+fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
+    items.iter().map(|&item| f(item)).collect()
+}
+
+#[async_trait]
+impl BatchSql for PgConnection {
+    async fn insert_task_instances(
+        &mut self,
+        run: &DagRun,
+        tasks: &[NewTaskInstance],
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let tasks: Vec<&NewTaskInstance> = tasks.iter().collect();
+        sqlx::query_as::<Postgres, (i64, String)>(INSERT_TIS)
+            .bind(run.id)
+            .bind(run.tenant.as_str())
+            .bind(run.dag_id.as_str())
+            .bind(column(&tasks, |t| t.task_id.as_str()))
+            .bind(column(&tasks, |t| i64::from(t.max_tries)))
+            .bind(column(&tasks, |t| t.queue.as_str()))
+            .bind(column(&tasks, |t| t.pool.as_str()))
+            .bind(column(&tasks, |t| i64::from(t.priority_weight)))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
+        sqlx::query_as::<Postgres, Applied>(QUEUE)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.lease))
+            .bind(column(items, |i| i.from.as_str()))
+            .bind(column(items, |i| i64::from(i.try_number)))
+            .bind(column(items, |i| micros(i.at)))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn start(&mut self, items: &[&StartTask]) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar::<Postgres, i64>(START)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.lease))
+            .bind(column(items, |i| i.worker_id.as_str()))
+            .bind(column(items, |i| i.hostname.as_str()))
+            .bind(column(items, |i| micros(i.at)))
+            .bind(column(items, |i| micros(i.lease_expires_at)))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn heartbeat(&mut self, items: &[&Heartbeat]) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar::<Postgres, i64>(HEARTBEAT)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.lease))
+            .bind(column(items, |i| micros(i.lease_expires_at)))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
+        sqlx::query_as::<Postgres, Applied>(FINISH)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.lease))
+            .bind(column(items, |i| i.state.as_str()))
+            .bind(column(items, |i| micros(i.at)))
+            .bind(column(items, |i| i.duration_ms))
+            .bind(column(items, |i| micros_opt(i.next_retry_at)))
+            .bind(column(items, |i| i.error_class.as_deref()))
+            .bind(column(items, |i| i.error.as_deref()))
+            .bind(column(items, |i| i.worker_id.as_deref()))
+            .bind(column(items, |i| i.hostname.as_deref()))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {
+        sqlx::query::<Postgres>(SET_TASKS)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.state.as_str()))
+            .bind(column(items, |i| micros(i.at)))
+            .bind(column(items, |i| i.max_tries.map(i64::from)))
+            .bind(column(items, |i| i64::from(i.bump_lease)))
+            .bind(column(items, |i| i.state == weft_model::TaskState::None))
+            .bind(column(items, |i| i.state.is_finished()))
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
+        sqlx::query(sql::SET_RUN)
+            .bind(item.run)
+            .bind(item.state.as_str())
+            .bind(micros(item.at))
+            .bind(item.state == weft_model::DagRunState::Running)
+            .bind(item.state.is_finished())
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
+        let runs: Vec<i64> = tasks.iter().map(|(run, _)| *run).collect();
+        let task_ids: Vec<&str> = tasks.iter().map(|(_, task)| task.as_str()).collect();
+        sqlx::query(DELETE_XCOMS)
+            .bind(runs)
+            .bind(task_ids)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error> {
+        let mut runs = Vec::with_capacity(rows.len());
+        let mut task_ids = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len());
+        for row in rows {
+            runs.push(row.run);
+            task_ids.push(row.task_id);
+            keys.push(row.key);
+            values.push(row.value);
+        }
+        sqlx::query(PUT_XCOMS)
+            .bind(runs)
+            .bind(task_ids)
+            .bind(keys)
+            .bind(values)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error> {
+        let mut tis = Vec::with_capacity(rows.len());
+        let mut tries = Vec::with_capacity(rows.len());
+        let mut logs = Vec::with_capacity(rows.len());
+        for row in rows {
+            tis.push(row.ti);
+            tries.push(row.try_number);
+            logs.push(row.log);
+        }
+        sqlx::query(PUT_LOGS)
+            .bind(tis)
+            .bind(tries)
+            .bind(logs)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+}

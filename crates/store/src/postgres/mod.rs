@@ -1,0 +1,77 @@
+//! The PostgreSQL store, for distributed deployments: one connection pool shared by every
+//! scheduler, worker and API process's operations. Changes are fenced by conditional
+//! UPDATEs, which PostgreSQL re-checks against the newest row version when two transactions
+//! race, so concurrent writers keep the fencing rules without explicit locks.
+
+mod batch;
+
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, Transaction};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The schema, embedded at compile time and applied by [`PostgresStore::connect`].
+static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connections in the pool unless [`PostgresStore::connect_with`] says otherwise.
+pub const DEFAULT_CONNECTIONS: u32 = 10;
+/// How long an operation waits for a free connection before failing as `Unavailable`.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Weft's metadata store in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connect to the database at `url` (`postgres://user@host:port/db`) with
+    /// [`DEFAULT_CONNECTIONS`] connections and bring its schema up to date.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, DEFAULT_CONNECTIONS).await
+    }
+
+    /// [`connect`](Self::connect) with a pool of at most `max_connections` connections.
+    pub async fn connect_with(url: &str, max_connections: u32) -> StoreResult<Self> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::Invalid(
+                "a PostgreSQL URL starts with postgres:// or postgresql://".into(),
+            ));
+        }
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Close every connection; later operations fail as `Unavailable`.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn read_pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// A read-only transaction with one snapshot for all its reads.
+    async fn begin_read(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+    }
+}
+
+crate::common::impl_store!(PostgresStore, PgConnection);

@@ -1,0 +1,253 @@
+//! The rows the store keeps, as Rust types. Times are [`Timestamp`]s (stored as microseconds
+//! since the Unix epoch); JSON documents are [`serde_json::Value`]s.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use weft_model::{DagRunState, DagSpec, RunType, TaskState};
+
+/// Primary key of a DAG run row (not Airflow's textual `run_id`).
+pub type RunPk = i64;
+/// Primary key of a task instance row.
+pub type TiPk = i64;
+
+/// The tenant every row belongs to until multi-tenancy arrives.
+pub const DEFAULT_TENANT: &str = "default";
+/// The pool a task uses unless it names another, and its slots.
+pub const DEFAULT_POOL: &str = "default_pool";
+/// Slots of [`DEFAULT_POOL`] when the store is created.
+pub const DEFAULT_POOL_SLOTS: i64 = 128;
+
+/// A DAG component to store, with the DAG it describes (validated by the caller).
+#[derive(Debug, Clone)]
+pub struct Deploy {
+    /// Owner.
+    pub tenant: String,
+    /// `sha256:<hex>` of `bytes`.
+    pub digest: String,
+    /// The component.
+    pub bytes: Vec<u8>,
+    /// The DAG's id (from `spec`).
+    pub dag_id: String,
+    /// The spec `describe` returned.
+    pub spec: DagSpec,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What a deploy changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployOutcome {
+    /// The DAG did not exist before.
+    pub created_dag: bool,
+    /// The digest is new for this DAG (a new version); false when redeploying the current one.
+    pub new_version: bool,
+}
+
+/// A DAG as the store knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DagRecord {
+    /// Owner.
+    pub tenant: String,
+    /// Id.
+    pub dag_id: String,
+    /// Paused DAGs get no scheduled runs, and their runs' tasks are not queued.
+    pub paused: bool,
+    /// Digest of the current version: new runs are pinned to it.
+    pub digest: String,
+    /// The current version's spec.
+    pub spec: DagSpec,
+    /// First deploy.
+    pub created_at: Timestamp,
+    /// Last deploy or pause change.
+    pub updated_at: Timestamp,
+}
+
+/// One deployed version of a DAG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DagVersion {
+    /// The component's digest.
+    pub digest: String,
+    /// Size of the component in bytes.
+    pub size: i64,
+    /// Number of tasks in its spec.
+    pub task_count: i64,
+    /// When it was first deployed.
+    pub created_at: Timestamp,
+}
+
+/// A task instance to create with its run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewTaskInstance {
+    /// The task.
+    pub task_id: String,
+    /// Attempts allowed (retries + 1).
+    pub max_tries: u32,
+    /// Queue it is sent to.
+    pub queue: String,
+    /// Pool it occupies.
+    pub pool: String,
+    /// Priority weight.
+    pub priority_weight: i32,
+}
+
+/// A DAG run to create, with all its task instances (in state `none`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Owner.
+    pub tenant: String,
+    /// The DAG.
+    pub dag_id: String,
+    /// Airflow-style textual id, unique within the DAG (`manual__2024-01-01T00:00:00+00:00`).
+    pub run_id: String,
+    /// How it came to be.
+    pub run_type: RunType,
+    /// Its logical date.
+    pub logical_date: Timestamp,
+    /// Start of its data interval.
+    pub data_interval_start: Timestamp,
+    /// End of its data interval.
+    pub data_interval_end: Timestamp,
+    /// Its configuration (a JSON object).
+    pub conf: serde_json::Value,
+    /// The component digest the run is pinned to.
+    pub digest: String,
+    /// Initial state (normally queued).
+    pub state: DagRunState,
+    /// When it was created.
+    pub queued_at: Timestamp,
+    /// Its task instances.
+    pub tasks: Vec<NewTaskInstance>,
+}
+
+/// A DAG run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DagRun {
+    /// Primary key.
+    pub id: RunPk,
+    /// Owner.
+    pub tenant: String,
+    /// The DAG.
+    pub dag_id: String,
+    /// Textual id, unique within the DAG.
+    pub run_id: String,
+    /// How it came to be.
+    pub run_type: RunType,
+    /// Logical date.
+    pub logical_date: Timestamp,
+    /// Start of the data interval.
+    pub data_interval_start: Timestamp,
+    /// End of the data interval.
+    pub data_interval_end: Timestamp,
+    /// Configuration.
+    pub conf: serde_json::Value,
+    /// Pinned component digest.
+    pub digest: String,
+    /// State.
+    pub state: DagRunState,
+    /// Created.
+    pub queued_at: Timestamp,
+    /// First task started (or run moved to running).
+    pub started_at: Option<Timestamp>,
+    /// Finished.
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A task instance: one task of one run, across its attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskInstance {
+    /// Primary key.
+    pub id: TiPk,
+    /// The run's primary key.
+    pub run: RunPk,
+    /// Owner.
+    pub tenant: String,
+    /// The DAG.
+    pub dag_id: String,
+    /// The run's textual id.
+    pub run_id: String,
+    /// The task.
+    pub task_id: String,
+    /// State.
+    pub state: TaskState,
+    /// Number of the current (or last) attempt; 0 before the first.
+    pub try_number: u32,
+    /// Attempts allowed.
+    pub max_tries: u32,
+    /// Queue.
+    pub queue: String,
+    /// Pool.
+    pub pool: String,
+    /// Priority weight.
+    pub priority_weight: i32,
+    /// Fencing token: bumped every time an attempt is queued; a result must carry the current one.
+    pub lease: i64,
+    /// When the running attempt's lease ends unless the worker heartbeats.
+    pub lease_expires_at: Option<Timestamp>,
+    /// Worker running (or that ran) the attempt.
+    pub worker_id: Option<String>,
+    /// Its host name.
+    pub hostname: Option<String>,
+    /// Queued.
+    pub queued_at: Option<Timestamp>,
+    /// Started.
+    pub started_at: Option<Timestamp>,
+    /// Ended.
+    pub ended_at: Option<Timestamp>,
+    /// Duration of the last attempt in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// When an `up_for_retry` task may be queued again.
+    pub next_retry_at: Option<Timestamp>,
+    /// Class of the last failure (`timeout`, `trap`, ...).
+    pub error_class: Option<String>,
+    /// Message of the last failure.
+    pub error: Option<String>,
+}
+
+/// A pool: slots shared by the tasks that name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pool {
+    /// Name.
+    pub name: String,
+    /// Slots.
+    pub slots: i64,
+    /// Free text.
+    pub description: String,
+}
+
+/// A variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variable {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+    /// Free text.
+    pub description: String,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// An XCom value of a task instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Xcom {
+    /// The task.
+    pub task_id: String,
+    /// The key; [`RETURN_VALUE`] for the task's output.
+    pub key: String,
+    /// The value.
+    pub value: Vec<u8>,
+}
+
+/// The XCom key under which a task's output is kept (as in Airflow).
+pub const RETURN_VALUE: &str = "return_value";
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunFilter {
+    /// Only this DAG's runs.
+    pub dag_id: Option<String>,
+    /// Only runs in this state.
+    pub state: Option<DagRunState>,
+    /// At most this many, newest first (default 100).
+    pub limit: Option<u32>,
+}

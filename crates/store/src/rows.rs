@@ -1,0 +1,278 @@
+//! Rows as the database returns them, and their conversion into [records](crate::records).
+//! A row whose content cannot be converted (a state name Weft does not know, a time out of
+//! range, a spec that is not JSON) becomes a [`StoreError::Database`] naming the row.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use weft_model::DagSpec;
+
+use crate::error::{StoreError, StoreResult};
+use crate::records::{DagRecord, DagRun, DagVersion, Pool, TaskInstance, Variable, Xcom};
+
+/// Microseconds since the Unix epoch, as stored.
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// Optional microseconds, as stored.
+pub(crate) fn micros_opt(t: Option<Timestamp>) -> Option<i64> {
+    t.map(micros)
+}
+
+/// A stored time back as a timestamp.
+fn time(row: &dyn Display, column: &str, us: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_microsecond(us).map_err(|e| corrupt(row, column, e))
+}
+
+fn time_opt(row: &dyn Display, column: &str, us: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    us.map(|us| time(row, column, us)).transpose()
+}
+
+fn parse<T: FromStr<Err: Display>>(row: &dyn Display, column: &str, text: &str) -> StoreResult<T> {
+    text.parse().map_err(|e| corrupt(row, column, e))
+}
+
+fn int<T: TryFrom<i64>>(row: &dyn Display, column: &str, value: i64) -> StoreResult<T> {
+    T::try_from(value).map_err(|_| corrupt(row, column, format!("{value} is out of range")))
+}
+
+fn corrupt(row: &dyn Display, column: &str, error: impl Display) -> StoreError {
+    StoreError::Database(format!("{row}: bad {column}: {error}"))
+}
+
+/// A stored spec back as a [`DagSpec`].
+pub(crate) fn spec(row: &dyn Display, json: &str) -> StoreResult<DagSpec> {
+    serde_json::from_str(json).map_err(|e| corrupt(row, "spec", e))
+}
+
+/// A component's row names: `component <digest> of tenant <tenant>`.
+pub(crate) struct ComponentName<'a>(pub &'a str, pub &'a str);
+
+impl Display for ComponentName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "component {} of tenant {}", self.1, self.0)
+    }
+}
+
+/// A `task_instances` row joined with its run's `run_id`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TiRow {
+    id: i64,
+    run: i64,
+    tenant: String,
+    dag_id: String,
+    run_id: String,
+    task_id: String,
+    state: String,
+    try_number: i64,
+    max_tries: i64,
+    queue: String,
+    pool: String,
+    priority_weight: i64,
+    lease: i64,
+    lease_expires_at: Option<i64>,
+    worker_id: Option<String>,
+    hostname: Option<String>,
+    queued_at: Option<i64>,
+    started_at: Option<i64>,
+    ended_at: Option<i64>,
+    duration_ms: Option<i64>,
+    next_retry_at: Option<i64>,
+    error_class: Option<String>,
+    error: Option<String>,
+}
+
+impl TiRow {
+    /// The record, or a `Database` error naming the task instance.
+    pub(crate) fn into_record(self) -> StoreResult<TaskInstance> {
+        let row = format!(
+            "task instance {} ({}.{} of run {})",
+            self.id, self.dag_id, self.task_id, self.run
+        );
+        let row: &dyn Display = &row;
+        Ok(TaskInstance {
+            id: self.id,
+            run: self.run,
+            state: parse(row, "state", &self.state)?,
+            try_number: int(row, "try_number", self.try_number)?,
+            max_tries: int(row, "max_tries", self.max_tries)?,
+            priority_weight: int(row, "priority_weight", self.priority_weight)?,
+            lease: self.lease,
+            lease_expires_at: time_opt(row, "lease_expires_at", self.lease_expires_at)?,
+            queued_at: time_opt(row, "queued_at", self.queued_at)?,
+            started_at: time_opt(row, "started_at", self.started_at)?,
+            ended_at: time_opt(row, "ended_at", self.ended_at)?,
+            duration_ms: self.duration_ms,
+            next_retry_at: time_opt(row, "next_retry_at", self.next_retry_at)?,
+            tenant: self.tenant,
+            dag_id: self.dag_id,
+            run_id: self.run_id,
+            task_id: self.task_id,
+            queue: self.queue,
+            pool: self.pool,
+            worker_id: self.worker_id,
+            hostname: self.hostname,
+            error_class: self.error_class,
+            error: self.error,
+        })
+    }
+}
+
+/// A `dag_runs` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RunRow {
+    id: i64,
+    tenant: String,
+    dag_id: String,
+    run_id: String,
+    run_type: String,
+    logical_date: i64,
+    data_interval_start: i64,
+    data_interval_end: i64,
+    conf: String,
+    digest: String,
+    state: String,
+    queued_at: i64,
+    started_at: Option<i64>,
+    ended_at: Option<i64>,
+}
+
+impl RunRow {
+    /// The record, or a `Database` error naming the run.
+    pub(crate) fn into_record(self) -> StoreResult<DagRun> {
+        let row = format!(
+            "DAG run {} ({} of DAG {})",
+            self.id, self.run_id, self.dag_id
+        );
+        let row: &dyn Display = &row;
+        Ok(DagRun {
+            id: self.id,
+            run_type: parse(row, "run_type", &self.run_type)?,
+            logical_date: time(row, "logical_date", self.logical_date)?,
+            data_interval_start: time(row, "data_interval_start", self.data_interval_start)?,
+            data_interval_end: time(row, "data_interval_end", self.data_interval_end)?,
+            conf: serde_json::from_str(&self.conf).map_err(|e| corrupt(row, "conf", e))?,
+            state: parse(row, "state", &self.state)?,
+            queued_at: time(row, "queued_at", self.queued_at)?,
+            started_at: time_opt(row, "started_at", self.started_at)?,
+            ended_at: time_opt(row, "ended_at", self.ended_at)?,
+            tenant: self.tenant,
+            dag_id: self.dag_id,
+            run_id: self.run_id,
+            digest: self.digest,
+        })
+    }
+}
+
+/// A `dags` row joined with its current component's spec.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DagRow {
+    tenant: String,
+    dag_id: String,
+    paused: bool,
+    digest: String,
+    spec: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl DagRow {
+    /// The record, or a `Database` error naming the DAG.
+    pub(crate) fn into_record(self) -> StoreResult<DagRecord> {
+        let row = format!("DAG {} of tenant {}", self.dag_id, self.tenant);
+        let row: &dyn Display = &row;
+        Ok(DagRecord {
+            paused: self.paused,
+            spec: spec(row, &self.spec)?,
+            created_at: time(row, "created_at", self.created_at)?,
+            updated_at: time(row, "updated_at", self.updated_at)?,
+            tenant: self.tenant,
+            dag_id: self.dag_id,
+            digest: self.digest,
+        })
+    }
+}
+
+/// A `dag_versions` row joined with its component's size and task count.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    digest: String,
+    size: i64,
+    task_count: i64,
+    created_at: i64,
+}
+
+impl VersionRow {
+    /// The record, or a `Database` error naming the version.
+    pub(crate) fn into_record(self) -> StoreResult<DagVersion> {
+        let row = format!("DAG version {}", self.digest);
+        let created_at = time(&row, "created_at", self.created_at)?;
+        Ok(DagVersion {
+            digest: self.digest,
+            size: self.size,
+            task_count: self.task_count,
+            created_at,
+        })
+    }
+}
+
+/// A `variables` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct VariableRow {
+    key: String,
+    value: String,
+    description: String,
+    updated_at: i64,
+}
+
+impl VariableRow {
+    /// The record, or a `Database` error naming the variable.
+    pub(crate) fn into_record(self) -> StoreResult<Variable> {
+        let row = format!("variable {}", self.key);
+        let updated_at = time(&row, "updated_at", self.updated_at)?;
+        Ok(Variable {
+            key: self.key,
+            value: self.value,
+            description: self.description,
+            updated_at,
+        })
+    }
+}
+
+/// A `pools` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PoolRow {
+    name: String,
+    slots: i64,
+    description: String,
+}
+
+impl From<PoolRow> for Pool {
+    fn from(row: PoolRow) -> Self {
+        Pool {
+            name: row.name,
+            slots: row.slots,
+            description: row.description,
+        }
+    }
+}
+
+/// An `xcom` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct XcomRow {
+    task_id: String,
+    key: String,
+    value: Vec<u8>,
+}
+
+impl From<XcomRow> for Xcom {
+    fn from(row: XcomRow) -> Self {
+        Xcom {
+            task_id: row.task_id,
+            key: row.key,
+            value: row.value,
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Batched statements on SQLite: each change kind is one `UPDATE ... FROM` over a
+//! multi-row `VALUES` list (split so no statement binds more than [`MAX_PARAMS`] values),
+//! so a batch of a thousand changes is a handful of statements, not a thousand.
+
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
+
+use crate::apply::{Applied, BatchSql, LogPut, XcomPut};
+use crate::common::sql;
+use crate::records::{DagRun, NewTaskInstance};
+use crate::rows::{micros, micros_opt};
+use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+
+/// Bound values per statement (SQLite allows 32,766).
+const MAX_PARAMS: usize = 32_000;
+
+/// `template` with `{values}` replaced by `rows` copies of `row`.
+fn statement(template: &str, row: &str, rows: usize) -> AssertSqlSafe<String> {
+    let mut values = String::with_capacity(rows * (row.len() + 2));
+    for i in 0..rows {
+        if i > 0 {
+            values.push_str(", ");
+        }
+        values.push_str(row);
+    }
+    AssertSqlSafe(template.replacen("{values}", &values, 1))
+}
+
+/// Rows per statement for rows of `params` bound values.
+const fn rows_per_statement(params: usize) -> usize {
+    MAX_PARAMS / params
+}
+
+const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
+     max_tries, queue, pool, priority_weight, lease) VALUES {values} RETURNING id, task_id";
+const TI_ROW: &str = "(?, ?, ?, ?, 'none', 0, ?, ?, ?, ?, 0)";
+
+const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
+     UPDATE task_instances SET state = 'queued', lease = task_instances.lease + 1, try_number = v.new_try, \
+     queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
+     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
+     FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
+     AND task_instances.state = v.seen_state RETURNING id, run, task_id, try_number";
+
+const START: &str = "WITH v (ti, seen_lease, worker, host, at, expires) AS (VALUES {values}) \
+     UPDATE task_instances SET state = 'running', worker_id = v.worker, hostname = v.host, started_at = v.at, \
+     lease_expires_at = v.expires \
+     FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
+     AND task_instances.state = 'queued' RETURNING id";
+
+const HEARTBEAT: &str = "WITH v (ti, seen_lease, expires) AS (VALUES {values}) \
+     UPDATE task_instances SET lease_expires_at = v.expires \
+     FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
+     AND task_instances.state = 'running' RETURNING id";
+
+const FINISH: &str = "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
+     worker, host) AS (VALUES {values}) \
+     UPDATE task_instances SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
+     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
+     worker_id = COALESCE(v.worker, task_instances.worker_id), hostname = COALESCE(v.host, task_instances.hostname), \
+     lease_expires_at = NULL \
+     FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
+     AND task_instances.state IN ('queued', 'running') RETURNING id, run, task_id, try_number";
+
+const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finishing) AS (VALUES {values}) \
+     UPDATE task_instances SET state = v.new_state, \
+     max_tries = COALESCE(v.tries, task_instances.max_tries), lease = task_instances.lease + v.bump, \
+     lease_expires_at = CASE WHEN v.new_state = 'running' THEN task_instances.lease_expires_at END, \
+     queued_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.queued_at END, \
+     started_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.started_at END, \
+     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE task_instances.ended_at END, \
+     duration_ms = CASE WHEN v.clearing THEN NULL ELSE task_instances.duration_ms END, \
+     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.next_retry_at END, \
+     worker_id = CASE WHEN v.clearing THEN NULL ELSE task_instances.worker_id END, \
+     hostname = CASE WHEN v.clearing THEN NULL ELSE task_instances.hostname END, \
+     error_class = CASE WHEN v.clearing THEN NULL ELSE task_instances.error_class END, \
+     error = CASE WHEN v.clearing THEN NULL ELSE task_instances.error END \
+     FROM v WHERE task_instances.id = v.ti";
+
+const DELETE_XCOMS: &str = "DELETE FROM xcom WHERE (run, task_id) IN (VALUES {values})";
+const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) VALUES {values} \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
+const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) VALUES {values} \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
+
+#[async_trait]
+impl BatchSql for SqliteConnection {
+    async fn insert_task_instances(
+        &mut self,
+        run: &DagRun,
+        tasks: &[NewTaskInstance],
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let mut ids = Vec::with_capacity(tasks.len());
+        for chunk in tasks.chunks(rows_per_statement(8)) {
+            let mut query =
+                sqlx::query_as::<Sqlite, (i64, String)>(statement(INSERT_TIS, TI_ROW, chunk.len()));
+            for task in chunk {
+                query = query
+                    .bind(run.id)
+                    .bind(run.tenant.as_str())
+                    .bind(run.dag_id.as_str())
+                    .bind(task.task_id.as_str())
+                    .bind(i64::from(task.max_tries))
+                    .bind(task.queue.as_str())
+                    .bind(task.pool.as_str())
+                    .bind(i64::from(task.priority_weight));
+            }
+            ids.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(ids)
+    }
+
+    async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
+        let mut applied = Vec::new();
+        for chunk in items.chunks(rows_per_statement(5)) {
+            let mut query =
+                sqlx::query_as::<Sqlite, Applied>(statement(QUEUE, "(?, ?, ?, ?, ?)", chunk.len()));
+            for item in chunk {
+                query = query
+                    .bind(item.ti)
+                    .bind(item.lease)
+                    .bind(item.from.as_str())
+                    .bind(i64::from(item.try_number))
+                    .bind(micros(item.at));
+            }
+            applied.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(applied)
+    }
+
+    async fn start(&mut self, items: &[&StartTask]) -> Result<Vec<i64>, sqlx::Error> {
+        let mut applied = Vec::new();
+        for chunk in items.chunks(rows_per_statement(6)) {
+            let mut query = sqlx::query_scalar::<Sqlite, i64>(statement(
+                START,
+                "(?, ?, ?, ?, ?, ?)",
+                chunk.len(),
+            ));
+            for item in chunk {
+                query = query
+                    .bind(item.ti)
+                    .bind(item.lease)
+                    .bind(item.worker_id.as_str())
+                    .bind(item.hostname.as_str())
+                    .bind(micros(item.at))
+                    .bind(micros(item.lease_expires_at));
+            }
+            applied.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(applied)
+    }
+
+    async fn heartbeat(&mut self, items: &[&Heartbeat]) -> Result<Vec<i64>, sqlx::Error> {
+        let mut applied = Vec::new();
+        for chunk in items.chunks(rows_per_statement(3)) {
+            let mut query =
+                sqlx::query_scalar::<Sqlite, i64>(statement(HEARTBEAT, "(?, ?, ?)", chunk.len()));
+            for item in chunk {
+                query = query
+                    .bind(item.ti)
+                    .bind(item.lease)
+                    .bind(micros(item.lease_expires_at));
+            }
+            applied.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(applied)
+    }
+
+    async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
+        let mut applied = Vec::new();
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        for chunk in items.chunks(rows_per_statement(10)) {
+            let mut query = sqlx::query_as::<Sqlite, Applied>(statement(FINISH, row, chunk.len()));
+            for item in chunk {
+                query = query
+                    .bind(item.ti)
+                    .bind(item.lease)
+                    .bind(item.state.as_str())
+                    .bind(micros(item.at))
+                    .bind(item.duration_ms)
+                    .bind(micros_opt(item.next_retry_at))
+                    .bind(item.error_class.as_deref())
+                    .bind(item.error.as_deref())
+                    .bind(item.worker_id.as_deref())
+                    .bind(item.hostname.as_deref());
+            }
+            applied.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(applied)
+    }
+
+    async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {
+        for chunk in items.chunks(rows_per_statement(7)) {
+            let mut query =
+                sqlx::query::<Sqlite>(statement(SET_TASKS, "(?, ?, ?, ?, ?, ?, ?)", chunk.len()));
+            for item in chunk {
+                query = query
+                    .bind(item.ti)
+                    .bind(item.state.as_str())
+                    .bind(micros(item.at))
+                    .bind(item.max_tries.map(i64::from))
+                    .bind(i64::from(item.bump_lease))
+                    .bind(item.state == weft_model::TaskState::None)
+                    .bind(item.state.is_finished());
+            }
+            query.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
+        sqlx::query(sql::SET_RUN)
+            .bind(item.run)
+            .bind(item.state.as_str())
+            .bind(micros(item.at))
+            .bind(item.state == weft_model::DagRunState::Running)
+            .bind(item.state.is_finished())
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
+        for chunk in tasks.chunks(rows_per_statement(2)) {
+            let mut query = sqlx::query::<Sqlite>(statement(DELETE_XCOMS, "(?, ?)", chunk.len()));
+            for (run, task_id) in chunk {
+                query = query.bind(*run).bind(task_id.as_str());
+            }
+            query.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error> {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<XcomPut> = rows.by_ref().take(rows_per_statement(4)).collect();
+            let mut query =
+                sqlx::query::<Sqlite>(statement(PUT_XCOMS, "(?, ?, ?, ?)", chunk.len()));
+            for row in chunk {
+                query = query
+                    .bind(row.run)
+                    .bind(row.task_id)
+                    .bind(row.key)
+                    .bind(row.value);
+            }
+            query.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error> {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<LogPut> = rows.by_ref().take(rows_per_statement(3)).collect();
+            let mut query = sqlx::query::<Sqlite>(statement(PUT_LOGS, "(?, ?, ?)", chunk.len()));
+            for row in chunk {
+                query = query.bind(row.ti).bind(row.try_number).bind(row.log);
+            }
+            query.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! The SQLite store: one database file, in WAL mode, written through a single connection
+//! (SQLite allows one writer at a time; queuing writes in the pool is cheaper than retrying
+//! on `SQLITE_BUSY`) and read through a small pool of read-only connections, which WAL lets
+//! run while the writer commits.
+
+mod batch;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The schema, embedded at compile time and applied by [`SqliteStore::open`].
+static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// How long a statement waits for a lock held by another process before failing as
+/// [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Read-only connections.
+const READERS: u32 = 4;
+
+/// Weft's metadata store in a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Open the store at `path`, creating the file (and its parent directories) if needed,
+    /// and bring its schema up to date.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Database(format!("creating directory {}: {e}", parent.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .pragma("cache_size", "-65536");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(
+                options
+                    .clone()
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal),
+            )
+            .await
+            .map_err(|e| opening(&path, e))?;
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(|e| opening(&path, e))?;
+        Ok(Self {
+            writer,
+            reader,
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Close every connection; later operations fail as `Unavailable`.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    fn read_pool(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// A write transaction that takes SQLite's write lock at once, so it never fails to
+    /// upgrade a read lock half-way.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// A read transaction: one snapshot for all its reads.
+    async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.reader.begin().await
+    }
+}
+
+fn opening(path: &Path, error: sqlx::Error) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Database(m) => StoreError::Database(format!("opening {}: {m}", path.display())),
+        StoreError::Unavailable(m) => {
+            StoreError::Unavailable(format!("opening {}: {m}", path.display()))
+        }
+        other => other,
+    }
+}
+
+crate::common::impl_store!(SqliteStore, SqliteConnection);

@@ -1,0 +1,112 @@
+//! The [`Store`] trait: everything Weft keeps, behind one interface with a SQLite and a
+//! PostgreSQL implementation.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use weft_model::DagSpec;
+
+use crate::error::StoreResult;
+use crate::records::{
+    DagRecord, DagRun, DagVersion, Deploy, DeployOutcome, NewRun, Pool, RunFilter, RunPk,
+    TaskInstance, TiPk, Variable, Xcom,
+};
+use crate::write::{WriteBatch, WriteOutcome};
+
+/// Weft's metadata store. Every operation is one transaction; every row belongs to a tenant.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- components and DAGs ---
+
+    /// Store a component and make it the DAG's current version (creating the DAG, unpaused,
+    /// if new). Storing the same digest again changes nothing but `updated_at`.
+    async fn deploy(&self, deploy: Deploy) -> StoreResult<DeployOutcome>;
+
+    /// A component's bytes, by digest, if this tenant deployed it.
+    async fn component(&self, tenant: &str, digest: &str) -> StoreResult<Option<Vec<u8>>>;
+
+    /// The spec a component describes, by digest.
+    async fn spec(&self, tenant: &str, digest: &str) -> StoreResult<Option<DagSpec>>;
+
+    /// The tenant's DAGs, by id.
+    async fn dags(&self, tenant: &str) -> StoreResult<Vec<DagRecord>>;
+
+    /// One DAG.
+    async fn dag(&self, tenant: &str, dag_id: &str) -> StoreResult<Option<DagRecord>>;
+
+    /// A DAG's versions, newest first.
+    async fn dag_versions(&self, tenant: &str, dag_id: &str) -> StoreResult<Vec<DagVersion>>;
+
+    /// Pause or unpause a DAG; false when there is no such DAG.
+    async fn set_paused(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        paused: bool,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+
+    // --- runs and task instances ---
+
+    /// Create a run and its task instances. [`StoreError::Conflict`](crate::StoreError::Conflict)
+    /// when the DAG already has a run with this `run_id`; `NotFound` when the DAG is unknown.
+    async fn create_run(&self, run: NewRun) -> StoreResult<(DagRun, Vec<TaskInstance>)>;
+
+    /// A run by primary key, with its task instances.
+    async fn run(&self, run: RunPk) -> StoreResult<Option<(DagRun, Vec<TaskInstance>)>>;
+
+    /// A run by DAG and textual run id.
+    async fn run_by_id(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        run_id: &str,
+    ) -> StoreResult<Option<DagRun>>;
+
+    /// Runs, newest logical date first.
+    async fn runs(&self, tenant: &str, filter: &RunFilter) -> StoreResult<Vec<DagRun>>;
+
+    /// Every queued or running run of every tenant, with its task instances: what a
+    /// scheduler loads when it starts.
+    async fn active_runs(&self) -> StoreResult<Vec<(DagRun, Vec<TaskInstance>)>>;
+
+    /// The latest scheduled or backfill run of a DAG by logical date, if any.
+    async fn latest_scheduled_run(&self, tenant: &str, dag_id: &str)
+    -> StoreResult<Option<DagRun>>;
+
+    /// Task instances whose running attempt's lease ended before `now`, at most `limit`.
+    async fn expired_leases(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TaskInstance>>;
+
+    /// Apply a batch of changes in one transaction; see [`WriteBatch`].
+    async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome>;
+
+    // --- XCom and logs ---
+
+    /// An XCom value of task `task_id` in run `run`.
+    async fn xcom(&self, run: RunPk, task_id: &str, key: &str) -> StoreResult<Option<Vec<u8>>>;
+
+    /// All XCom values of a run.
+    async fn run_xcoms(&self, run: RunPk) -> StoreResult<Vec<Xcom>>;
+
+    /// The log of one attempt (JSON lines), if stored.
+    async fn task_log(&self, ti: TiPk, try_number: u32) -> StoreResult<Option<Vec<u8>>>;
+
+    // --- variables and pools ---
+
+    /// A variable.
+    async fn variable(&self, tenant: &str, key: &str) -> StoreResult<Option<Variable>>;
+
+    /// All variables, by key.
+    async fn variables(&self, tenant: &str) -> StoreResult<Vec<Variable>>;
+
+    /// Create or replace a variable.
+    async fn set_variable(&self, tenant: &str, variable: Variable) -> StoreResult<()>;
+
+    /// Delete a variable; false when it did not exist.
+    async fn delete_variable(&self, tenant: &str, key: &str) -> StoreResult<bool>;
+
+    /// All pools, by name (`default_pool` always exists).
+    async fn pools(&self, tenant: &str) -> StoreResult<Vec<Pool>>;
+
+    /// Create or resize a pool.
+    async fn set_pool(&self, tenant: &str, pool: Pool) -> StoreResult<()>;
+}

@@ -1,0 +1,159 @@
+//! A batch of state changes written in one transaction. The scheduler and the result path
+//! gather many changes and write them together, so throughput is not one commit per event.
+//!
+//! Changes to a task instance that an attempt makes (start, heartbeat, finish) are fenced:
+//! they carry the lease the attempt was queued with and are applied only if it is still the
+//! task instance's current lease, so a late result from a stale attempt is rejected.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use weft_model::{DagRunState, TaskState};
+
+use crate::records::{RunPk, TiPk};
+
+/// Queue an attempt: the task instance must be in `from` with lease `lease`; it moves to
+/// `queued` with lease `lease + 1`, and `try_number` becomes `try_number`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueTask {
+    /// The task instance.
+    pub ti: TiPk,
+    /// Its lease as the scheduler last saw it.
+    pub lease: i64,
+    /// The state the scheduler saw (`none`, `scheduled` or `up_for_retry`).
+    pub from: TaskState,
+    /// The attempt's number.
+    pub try_number: u32,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A worker started an attempt: `queued` with lease `lease` → `running`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartTask {
+    /// The task instance.
+    pub ti: TiPk,
+    /// The attempt's lease.
+    pub lease: i64,
+    /// The worker.
+    pub worker_id: String,
+    /// Its host name.
+    pub hostname: String,
+    /// When.
+    pub at: Timestamp,
+    /// Until when the attempt is leased unless heartbeats extend it.
+    pub lease_expires_at: Timestamp,
+}
+
+/// A worker is still running an attempt: extend its lease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// The task instance.
+    pub ti: TiPk,
+    /// The attempt's lease.
+    pub lease: i64,
+    /// New end of the lease.
+    pub lease_expires_at: Timestamp,
+}
+
+/// An attempt ended: `queued` or `running` with lease `lease` → `state`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinishTask {
+    /// The task instance.
+    pub ti: TiPk,
+    /// The attempt's lease.
+    pub lease: i64,
+    /// `success`, `failed`, `skipped` or `up_for_retry`.
+    pub state: TaskState,
+    /// When.
+    pub at: Timestamp,
+    /// How long the attempt ran, in milliseconds.
+    pub duration_ms: i64,
+    /// For `up_for_retry`: when it may be queued again.
+    pub next_retry_at: Option<Timestamp>,
+    /// Failure class, when it failed.
+    pub error_class: Option<String>,
+    /// Failure message, when it failed (or why it was skipped).
+    pub error: Option<String>,
+    /// Worker and host that ran it (also set when it never reported a start).
+    pub worker_id: Option<String>,
+    /// Host name.
+    pub hostname: Option<String>,
+    /// The output, stored as XCom `return_value` (success only).
+    pub output: Option<Vec<u8>>,
+    /// Keyed XCom values it pushed.
+    pub xcom: Vec<(String, Vec<u8>)>,
+    /// The attempt's log (JSON lines), kept under its try number.
+    pub log: Option<Vec<u8>>,
+}
+
+/// Set a task instance's state without fencing: the scheduler's own decisions (skipped,
+/// upstream_failed, removed), clearing (`none`), and marking by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetTaskState {
+    /// The task instance.
+    pub ti: TiPk,
+    /// New state.
+    pub state: TaskState,
+    /// When.
+    pub at: Timestamp,
+    /// When clearing: attempts now allowed in all (Airflow adds the retries again).
+    pub max_tries: Option<u32>,
+    /// Bump the lease, fencing off any attempt in flight (clearing, marking by hand).
+    pub bump_lease: bool,
+}
+
+/// Change a run's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetRunState {
+    /// The run.
+    pub run: RunPk,
+    /// New state.
+    pub state: DagRunState,
+    /// When: sets `started_at` on the first move to running, `ended_at` on a final state
+    /// (and clears it when the run is active again).
+    pub at: Timestamp,
+}
+
+/// Changes written together, in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WriteBatch {
+    /// Attempts to queue.
+    pub queue: Vec<QueueTask>,
+    /// Attempts started.
+    pub start: Vec<StartTask>,
+    /// Leases extended.
+    pub heartbeat: Vec<Heartbeat>,
+    /// Attempts ended.
+    pub finish: Vec<FinishTask>,
+    /// Unfenced task state changes.
+    pub set_task: Vec<SetTaskState>,
+    /// Run state changes.
+    pub set_run: Vec<SetRunState>,
+}
+
+impl WriteBatch {
+    /// Whether the batch holds no change.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+            && self.start.is_empty()
+            && self.heartbeat.is_empty()
+            && self.finish.is_empty()
+            && self.set_task.is_empty()
+            && self.set_run.is_empty()
+    }
+}
+
+/// Which fenced changes of a batch were applied. Each vector is parallel to the batch's: a
+/// `false` means the task instance had moved on (another lease, another state), and nothing
+/// of that change was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOutcome {
+    /// For `queue`.
+    pub queued: Vec<bool>,
+    /// For `start`.
+    pub started: Vec<bool>,
+    /// For `heartbeat`.
+    pub heartbeats: Vec<bool>,
+    /// For `finish`.
+    pub finished: Vec<bool>,
+}

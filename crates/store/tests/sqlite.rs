@@ -1,0 +1,161 @@
+//! The store suite on SQLite (a temp file per test), and what only SQLite has: reopening
+//! the file.
+
+// The suite's helpers are plain functions, not #[test]s: a panic is how they report a failure.
+#![allow(clippy::unwrap_used)]
+
+mod suite;
+
+use std::ops::Deref;
+
+use tempfile::TempDir;
+use weft_model::TaskState;
+use weft_store::{
+    DEFAULT_TENANT, RETURN_VALUE, SqliteStore, Store, StoreError, Variable, WriteBatch,
+};
+
+/// A store in a fresh temp dir, kept as long as the store.
+struct Fresh {
+    store: SqliteStore,
+    _dir: TempDir,
+}
+
+impl Deref for Fresh {
+    type Target = dyn Store;
+    fn deref(&self) -> &Self::Target {
+        &self.store
+    }
+}
+
+async fn fresh() -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("weft.db")).await.unwrap();
+    Fresh { store, _dir: dir }
+}
+
+all_tests!(crate::fresh);
+
+#[tokio::test]
+async fn open_creates_the_file_and_its_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/weft.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(path.is_file());
+    assert_eq!(store.path(), path);
+    // Opening an existing store again applies no migration twice.
+    store.close().await;
+    SqliteStore::open(&path).await.unwrap();
+}
+
+#[tokio::test]
+async fn open_fails_cleanly_where_no_file_can_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let err = SqliteStore::open(blocker.join("weft.db"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("file"), "{err}");
+    let not_sqlite = dir.path().join("garbage.db");
+    std::fs::write(&not_sqlite, vec![b'x'; 8192]).unwrap();
+    let err = SqliteStore::open(&not_sqlite).await.unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)), "{err}");
+}
+
+#[tokio::test]
+async fn reopening_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weft.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let (run, tis) = suite::run_of(&store, "etl", &["a", "b"]).await;
+    let batch = WriteBatch {
+        queue: tis.iter().map(suite::queue).collect(),
+        ..WriteBatch::default()
+    };
+    store.write(batch).await.unwrap();
+    let done = suite::finish(tis[0].id, 1, TaskState::Success);
+    store
+        .write(WriteBatch {
+            finish: vec![done],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    let var = Variable {
+        key: "k".into(),
+        value: "v".into(),
+        description: String::new(),
+        updated_at: suite::ts(0),
+    };
+    store
+        .set_variable(DEFAULT_TENANT, var.clone())
+        .await
+        .unwrap();
+    let before = store.run(run.id).await.unwrap().unwrap();
+    store.close().await;
+    drop(store);
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.run(run.id).await.unwrap().unwrap(), before);
+    assert_eq!(store.dags(DEFAULT_TENANT).await.unwrap().len(), 1);
+    assert_eq!(
+        store.variable(DEFAULT_TENANT, "k").await.unwrap(),
+        Some(var)
+    );
+    assert!(
+        store
+            .xcom(run.id, "a", RETURN_VALUE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.task_log(tis[0].id, 1).await.unwrap().is_some());
+    assert_eq!(store.active_runs().await.unwrap().len(), 1);
+    // Fencing carries on across the restart: a result under the old lease is rejected, the
+    // current attempt's is accepted.
+    let stale = suite::finish(tis[1].id, 0, TaskState::Success);
+    let current = suite::finish(tis[1].id, 1, TaskState::Success);
+    let outcome = store
+        .write(WriteBatch {
+            finish: vec![stale, current],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.finished, [false, true]);
+    // New rows get new ids.
+    let digest = store
+        .dag(DEFAULT_TENANT, "etl")
+        .await
+        .unwrap()
+        .unwrap()
+        .digest;
+    let (second, _) = store
+        .create_run(suite::new_run(DEFAULT_TENANT, "etl", "r2", &digest, &["a"]))
+        .await
+        .unwrap();
+    assert!(second.id > run.id);
+}
+
+#[tokio::test]
+async fn bad_rows_are_database_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weft.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let (run, tis) = suite::run_of(&store, "etl", &["a"]).await;
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE task_instances SET state = 'exploded' WHERE id = $1")
+        .bind(tis[0].id)
+        .execute(&raw)
+        .await
+        .unwrap();
+    suite::runs::check_bad_task_state(&store, run.id, tis[0].id).await;
+    sqlx::query("UPDATE dag_runs SET run_type = 'cron', conf = 'not json' WHERE id = $1")
+        .bind(run.id)
+        .execute(&raw)
+        .await
+        .unwrap();
+    suite::runs::check_bad_run(&store, run.id).await;
+}

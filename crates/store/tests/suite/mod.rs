@@ -1,0 +1,199 @@
+//! The store test suite, written once over `&dyn Store` and run against every backend by
+//! `tests/sqlite.rs` and `tests/postgres.rs` through [`all_tests!`].
+
+#![allow(dead_code)]
+
+pub mod deploy;
+pub mod fencing;
+pub mod runs;
+pub mod scale;
+pub mod variables_pools;
+pub mod write;
+pub mod xcom_logs;
+
+use jiff::Timestamp;
+use sha2::{Digest as _, Sha256};
+use weft_model::{DagRunState, DagSpec, RunType, TaskSpec, TaskState};
+use weft_store::{
+    DEFAULT_POOL, DEFAULT_TENANT, DagRun, Deploy, FinishTask, NewRun, NewTaskInstance, QueueTask,
+    StartTask, Store, TaskInstance, WriteBatch, WriteOutcome,
+};
+
+/// One `#[tokio::test]` per suite function, each on a fresh store from `$fresh` (an async fn
+/// returning something that derefs to `dyn Store`).
+#[macro_export]
+macro_rules! all_tests {
+    ($fresh:path) => {
+        $crate::all_tests!(@tests $fresh;
+            deploy: [
+                deploy_creates_dag_then_versions, redeploying_an_older_version_switches_back,
+                deploy_rejects_bad_input, set_paused_pauses_known_dags_only, tenants_are_isolated,
+                unknown_things_are_none,
+            ],
+            runs: [
+                create_run_makes_task_instances, duplicate_run_is_conflict, unknown_dag_or_version_is_not_found,
+                bad_runs_are_invalid, runs_are_listed_newest_first, latest_scheduled_run_ignores_manual_runs,
+                active_runs_span_tenants, run_states_set_started_and_ended, expired_leases_are_found,
+            ],
+            write: [
+                an_attempt_moves_through_queue_start_heartbeat_finish, failures_finish_straight_from_queued,
+                invalid_batches_write_nothing, one_batch_applies_kinds_in_order, heartbeat_needs_running,
+                set_task_marks_without_fencing, empty_batch_is_a_no_op,
+            ],
+            fencing: [
+                queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,
+                double_finish_is_rejected, clearing_bumps_the_lease_and_rejects_in_flight_results,
+                concurrent_finishes_apply_once,
+            ],
+            xcom_logs: [
+                xcoms_are_kept_per_task_and_key, the_output_wins_over_a_pushed_return_value, logs_are_kept_per_try,
+                a_new_attempt_starts_without_old_xcoms,
+            ],
+            variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
+            scale: [ten_thousand_tasks],
+        );
+    };
+    (@tests $fresh:path; $($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
+        $(
+            mod $module {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let store = $fresh().await;
+                        $crate::suite::$module::$name(&*store).await;
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+/// A time `seconds` after a fixed instant.
+pub fn ts(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_700_000_000 + seconds).unwrap()
+}
+
+/// Component bytes labelled `label`, and their digest.
+pub fn component(label: &str) -> (Vec<u8>, String) {
+    let bytes = format!("\0asm weft test component {label}").into_bytes();
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+    (bytes, digest)
+}
+
+/// A spec of independent tasks.
+pub fn spec(dag_id: &str, tasks: &[&str]) -> DagSpec {
+    DagSpec {
+        tasks: tasks.iter().map(|t| TaskSpec::new(*t)).collect(),
+        ..DagSpec::new(dag_id)
+    }
+}
+
+/// A deploy of `dag_id` with a component labelled `label`.
+pub fn deploy_of(tenant: &str, dag_id: &str, tasks: &[&str], label: &str, at: Timestamp) -> Deploy {
+    let (bytes, digest) = component(&format!("{tenant}/{dag_id}/{label}"));
+    Deploy {
+        tenant: tenant.into(),
+        digest,
+        bytes,
+        dag_id: dag_id.into(),
+        spec: spec(dag_id, tasks),
+        at,
+    }
+}
+
+/// Deploy `dag_id` (version `v1`); its digest.
+pub async fn deployed(store: &dyn Store, tenant: &str, dag_id: &str, tasks: &[&str]) -> String {
+    let deploy = deploy_of(tenant, dag_id, tasks, "v1", ts(0));
+    let digest = deploy.digest.clone();
+    store.deploy(deploy).await.unwrap();
+    digest
+}
+
+/// A manual run of `tasks` at logical date `ts(day * 86400)`.
+pub fn new_run(tenant: &str, dag_id: &str, run_id: &str, digest: &str, tasks: &[&str]) -> NewRun {
+    NewRun {
+        tenant: tenant.into(),
+        dag_id: dag_id.into(),
+        run_id: run_id.into(),
+        run_type: RunType::Manual,
+        logical_date: ts(0),
+        data_interval_start: ts(0),
+        data_interval_end: ts(0),
+        conf: serde_json::json!({"k": 1}),
+        digest: digest.into(),
+        state: DagRunState::Queued,
+        queued_at: ts(1),
+        tasks: tasks
+            .iter()
+            .map(|t| NewTaskInstance {
+                task_id: (*t).into(),
+                max_tries: 2,
+                queue: "default".into(),
+                pool: DEFAULT_POOL.into(),
+                priority_weight: 1,
+            })
+            .collect(),
+    }
+}
+
+/// Deploy DAG `dag` with `tasks` in the default tenant and create run `r1` of it.
+pub async fn run_of(store: &dyn Store, dag: &str, tasks: &[&str]) -> (DagRun, Vec<TaskInstance>) {
+    let digest = deployed(store, DEFAULT_TENANT, dag, tasks).await;
+    store
+        .create_run(new_run(DEFAULT_TENANT, dag, "r1", &digest, tasks))
+        .await
+        .unwrap()
+}
+
+/// The task instance `id` as stored now.
+pub async fn reload(store: &dyn Store, run: i64, id: i64) -> TaskInstance {
+    let (_, tis) = store.run(run).await.unwrap().unwrap();
+    tis.into_iter().find(|ti| ti.id == id).unwrap()
+}
+
+/// Queue the next attempt of `ti` as the scheduler saw it.
+pub fn queue(ti: &TaskInstance) -> QueueTask {
+    QueueTask {
+        ti: ti.id,
+        lease: ti.lease,
+        from: ti.state,
+        try_number: ti.try_number + 1,
+        at: ts(10),
+    }
+}
+
+/// A start under `lease`.
+pub fn start(ti: i64, lease: i64) -> StartTask {
+    StartTask {
+        ti,
+        lease,
+        worker_id: "worker-1".into(),
+        hostname: "host-1".into(),
+        at: ts(20),
+        lease_expires_at: ts(80),
+    }
+}
+
+/// A finish under `lease` in `state`, with an output, one pushed XCom and a log.
+pub fn finish(ti: i64, lease: i64, state: TaskState) -> FinishTask {
+    FinishTask {
+        ti,
+        lease,
+        state,
+        at: ts(30),
+        duration_ms: 10_000,
+        next_retry_at: None,
+        error_class: None,
+        error: None,
+        worker_id: None,
+        hostname: None,
+        output: Some(format!("out-{ti}-{lease}").into_bytes()),
+        xcom: vec![("pushed".into(), format!("pushed-{ti}-{lease}").into_bytes())],
+        log: Some(format!("{{\"msg\":\"log {ti} {lease}\"}}\n").into_bytes()),
+    }
+}
+
+/// Write a batch of one kind of change.
+pub async fn write(store: &dyn Store, batch: WriteBatch) -> WriteOutcome {
+    store.write(batch).await.unwrap()
+}

@@ -1,0 +1,455 @@
+//! Creating and listing runs; run states; lease expiry.
+
+use weft_model::{DagRunState, RunType, TaskState};
+use weft_store::{
+    DEFAULT_TENANT, Heartbeat, RunFilter, SetRunState, Store, StoreError, WriteBatch,
+};
+
+use super::{deployed, new_run, queue, run_of, start, ts, write};
+
+pub async fn create_run_makes_task_instances(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a", "b"]).await;
+    let mut request = new_run(DEFAULT_TENANT, "etl", "manual__1", &digest, &["a", "b"]);
+    request.tasks[1].queue = "gpu".into();
+    request.tasks[1].pool = "big".into();
+    request.tasks[1].priority_weight = -3;
+    request.tasks[1].max_tries = 5;
+    let (run, tis) = store.create_run(request).await.unwrap();
+
+    assert_eq!(
+        (
+            run.dag_id.as_str(),
+            run.run_id.as_str(),
+            run.digest.as_str()
+        ),
+        ("etl", "manual__1", digest.as_str())
+    );
+    assert_eq!(
+        (run.state, run.run_type, run.queued_at),
+        (DagRunState::Queued, RunType::Manual, ts(1))
+    );
+    assert_eq!((run.started_at, run.ended_at), (None, None));
+    assert_eq!(run.conf, serde_json::json!({"k": 1}));
+    assert_eq!(tis.len(), 2);
+    for ti in &tis {
+        assert_eq!(
+            (ti.run, ti.state, ti.try_number, ti.lease),
+            (run.id, TaskState::None, 0, 0)
+        );
+        assert_eq!(
+            (ti.tenant.as_str(), ti.dag_id.as_str(), ti.run_id.as_str()),
+            (DEFAULT_TENANT, "etl", "manual__1")
+        );
+        assert!(ti.queued_at.is_none() && ti.worker_id.is_none() && ti.lease_expires_at.is_none());
+    }
+    let b = tis.iter().find(|ti| ti.task_id == "b").unwrap();
+    assert_eq!(
+        (
+            b.queue.as_str(),
+            b.pool.as_str(),
+            b.priority_weight,
+            b.max_tries
+        ),
+        ("gpu", "big", -3, 5)
+    );
+
+    let (stored, stored_tis) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(stored, run);
+    assert_eq!(stored_tis, tis, "what create_run returns is what is stored");
+    assert_eq!(
+        store
+            .run_by_id(DEFAULT_TENANT, "etl", "manual__1")
+            .await
+            .unwrap(),
+        Some(run.clone())
+    );
+
+    // A run created running starts at once.
+    let mut running = new_run(DEFAULT_TENANT, "etl", "manual__2", &digest, &["a"]);
+    running.state = DagRunState::Running;
+    let (run, _) = store.create_run(running).await.unwrap();
+    assert_eq!(run.started_at, Some(ts(1)));
+    assert_eq!(
+        store.run(run.id).await.unwrap().unwrap().0.started_at,
+        Some(ts(1))
+    );
+}
+
+pub async fn duplicate_run_is_conflict(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let (first, _) = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "r1", &digest, &["a"]))
+        .await
+        .unwrap();
+    let err = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "r1", &digest, &["a"]))
+        .await
+        .unwrap_err();
+    match &err {
+        StoreError::Conflict(message) => assert!(
+            message.contains("etl") && message.contains("r1"),
+            "{message}"
+        ),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert!(!err.is_retriable());
+    let runs = store
+        .runs(DEFAULT_TENANT, &RunFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        store.run(first.id).await.unwrap().unwrap().1.len(),
+        1,
+        "no task instance was added"
+    );
+}
+
+pub async fn unknown_dag_or_version_is_not_found(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let err = store
+        .create_run(new_run(DEFAULT_TENANT, "nope", "r1", &digest, &["a"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound(m) if m.contains("nope")),
+        "{err}"
+    );
+    let err = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "r1", "sha256:feed", &["a"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound(m) if m.contains("sha256:feed")),
+        "{err}"
+    );
+    assert!(
+        store
+            .runs(DEFAULT_TENANT, &RunFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn bad_runs_are_invalid(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let cases = [
+        (
+            "empty run id",
+            new_run(DEFAULT_TENANT, "etl", "", &digest, &["a"]),
+        ),
+        (
+            "empty dag id",
+            new_run(DEFAULT_TENANT, "", "r1", &digest, &["a"]),
+        ),
+        (
+            "empty task id",
+            new_run(DEFAULT_TENANT, "etl", "r1", &digest, &[""]),
+        ),
+        (
+            "duplicate task",
+            new_run(DEFAULT_TENANT, "etl", "r1", &digest, &["a", "a"]),
+        ),
+        ("conf not an object", {
+            let mut run = new_run(DEFAULT_TENANT, "etl", "r1", &digest, &["a"]);
+            run.conf = serde_json::json!([1, 2]);
+            run
+        }),
+        ("empty queue", {
+            let mut run = new_run(DEFAULT_TENANT, "etl", "r1", &digest, &["a"]);
+            run.tasks[0].queue = String::new();
+            run
+        }),
+    ];
+    for (what, run) in cases {
+        let err = store.create_run(run).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{what}: {err}");
+    }
+    assert!(
+        store
+            .runs(DEFAULT_TENANT, &RunFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn runs_are_listed_newest_first(store: &dyn Store) {
+    let etl = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let other = deployed(store, DEFAULT_TENANT, "other", &["a"]).await;
+    for (dag, digest, run_id, day, state) in [
+        ("etl", &etl, "r1", 1, DagRunState::Success),
+        ("etl", &etl, "r3", 3, DagRunState::Running),
+        ("etl", &etl, "r2", 2, DagRunState::Queued),
+        ("other", &other, "o1", 4, DagRunState::Queued),
+    ] {
+        let mut run = new_run(DEFAULT_TENANT, dag, run_id, digest, &["a"]);
+        run.logical_date = ts(day * 86_400);
+        run.state = state;
+        store.create_run(run).await.unwrap();
+    }
+    let ids =
+        |runs: Vec<weft_store::DagRun>| runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .runs(DEFAULT_TENANT, &RunFilter::default())
+            .await
+            .unwrap()),
+        ["o1", "r3", "r2", "r1"]
+    );
+    let etl_only = RunFilter {
+        dag_id: Some("etl".into()),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.runs(DEFAULT_TENANT, &etl_only).await.unwrap()),
+        ["r3", "r2", "r1"]
+    );
+    let queued = RunFilter {
+        state: Some(DagRunState::Queued),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.runs(DEFAULT_TENANT, &queued).await.unwrap()),
+        ["o1", "r2"]
+    );
+    let both = RunFilter {
+        dag_id: Some("etl".into()),
+        state: Some(DagRunState::Queued),
+        limit: None,
+    };
+    assert_eq!(
+        ids(store.runs(DEFAULT_TENANT, &both).await.unwrap()),
+        ["r2"]
+    );
+    let two = RunFilter {
+        limit: Some(2),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        ids(store.runs(DEFAULT_TENANT, &two).await.unwrap()),
+        ["o1", "r3"]
+    );
+    let none = RunFilter {
+        limit: Some(0),
+        ..RunFilter::default()
+    };
+    assert!(store.runs(DEFAULT_TENANT, &none).await.unwrap().is_empty());
+}
+
+pub async fn latest_scheduled_run_ignores_manual_runs(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    for (run_id, run_type, day) in [
+        ("s1", RunType::Scheduled, 1),
+        ("b2", RunType::Backfill, 2),
+        ("s0", RunType::Scheduled, 0),
+        ("m9", RunType::Manual, 9),
+    ] {
+        let mut run = new_run(DEFAULT_TENANT, "etl", run_id, &digest, &["a"]);
+        run.run_type = run_type;
+        run.logical_date = ts(day * 86_400);
+        store.create_run(run).await.unwrap();
+    }
+    let latest = store
+        .latest_scheduled_run(DEFAULT_TENANT, "etl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (latest.run_id.as_str(), latest.run_type),
+        ("b2", RunType::Backfill)
+    );
+    assert!(
+        store
+            .latest_scheduled_run(DEFAULT_TENANT, "other")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn active_runs_span_tenants(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a", "b"]).await;
+    let acme = deployed(store, "acme", "etl", &["x"]).await;
+    let mut done = new_run(DEFAULT_TENANT, "etl", "done", &digest, &["a", "b"]);
+    done.state = DagRunState::Success;
+    store.create_run(done).await.unwrap();
+    let (queued, _) = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "q", &digest, &["a", "b"]))
+        .await
+        .unwrap();
+    let mut running = new_run("acme", "etl", "r", &acme, &["x"]);
+    running.state = DagRunState::Running;
+    let (running, _) = store.create_run(running).await.unwrap();
+
+    let active = store.active_runs().await.unwrap();
+    let summary: Vec<(&str, &str, usize)> = active
+        .iter()
+        .map(|(run, tis)| (run.tenant.as_str(), run.run_id.as_str(), tis.len()))
+        .collect();
+    assert_eq!(summary, [(DEFAULT_TENANT, "q", 2), ("acme", "r", 1)]);
+    assert!(active[0].1.iter().all(|ti| ti.run == queued.id));
+    assert_eq!(active[1].1[0].run, running.id);
+
+    let finish = SetRunState {
+        run: queued.id,
+        state: DagRunState::Failed,
+        at: ts(5),
+    };
+    write(
+        store,
+        WriteBatch {
+            set_run: vec![finish],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(store.active_runs().await.unwrap().len(), 1);
+}
+
+pub async fn run_states_set_started_and_ended(store: &dyn Store) {
+    let (run, _) = run_of(store, "etl", &["a"]).await;
+    let set = |state, at| WriteBatch {
+        set_run: vec![SetRunState {
+            run: run.id,
+            state,
+            at,
+        }],
+        ..WriteBatch::default()
+    };
+    write(store, set(DagRunState::Running, ts(10))).await;
+    let now = stored(store, run.id).await;
+    assert_eq!(
+        (now.state, now.started_at, now.ended_at),
+        (DagRunState::Running, Some(ts(10)), None)
+    );
+    write(store, set(DagRunState::Running, ts(20))).await;
+    assert_eq!(
+        stored(store, run.id).await.started_at,
+        Some(ts(10)),
+        "started_at is set once"
+    );
+    write(store, set(DagRunState::Success, ts(30))).await;
+    let now = stored(store, run.id).await;
+    assert_eq!(
+        (now.state, now.started_at, now.ended_at),
+        (DagRunState::Success, Some(ts(10)), Some(ts(30)))
+    );
+    write(store, set(DagRunState::Queued, ts(40))).await;
+    let now = stored(store, run.id).await;
+    assert_eq!(
+        (now.state, now.started_at, now.ended_at),
+        (DagRunState::Queued, Some(ts(10)), None)
+    );
+    write(store, set(DagRunState::Failed, ts(50))).await;
+    assert_eq!(stored(store, run.id).await.ended_at, Some(ts(50)));
+}
+
+pub async fn expired_leases_are_found(store: &dyn Store) {
+    let (_, tis) = run_of(store, "etl", &["a", "b", "c"]).await;
+    let queued = write(
+        store,
+        WriteBatch {
+            queue: tis.iter().map(queue).collect(),
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(queued.queued, [true, true, true]);
+    // a and b start (lease until ts(80)); c stays queued and never expires.
+    let starts = vec![start(tis[0].id, 1), start(tis[1].id, 1)];
+    write(
+        store,
+        WriteBatch {
+            start: starts,
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+
+    assert!(store.expired_leases(ts(79), 10).await.unwrap().is_empty());
+    let expired = store.expired_leases(ts(81), 10).await.unwrap();
+    let ids: Vec<i64> = expired.iter().map(|ti| ti.id).collect();
+    assert_eq!(ids, [tis[0].id, tis[1].id]);
+    assert!(
+        expired
+            .iter()
+            .all(|ti| ti.state == TaskState::Running && ti.lease_expires_at == Some(ts(80)))
+    );
+    assert_eq!(store.expired_leases(ts(81), 1).await.unwrap().len(), 1);
+
+    // A heartbeat extends a's lease.
+    let beat = Heartbeat {
+        ti: tis[0].id,
+        lease: 1,
+        lease_expires_at: ts(200),
+    };
+    write(
+        store,
+        WriteBatch {
+            heartbeat: vec![beat],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let ids: Vec<i64> = store
+        .expired_leases(ts(81), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|ti| ti.id)
+        .collect();
+    assert_eq!(ids, [tis[1].id]);
+    assert_eq!(store.expired_leases(ts(201), 10).await.unwrap().len(), 2);
+}
+
+async fn stored(store: &dyn Store, run: i64) -> weft_store::DagRun {
+    store.run(run).await.unwrap().unwrap().0
+}
+
+/// After a backend wrote an unknown state into task instance `ti` of `run`: reads that
+/// touch it fail as `Database` errors naming it, and reads that do not still work.
+pub async fn check_bad_task_state(store: &dyn Store, run: i64, ti: i64) {
+    let err = store.run(run).await.unwrap_err();
+    match &err {
+        StoreError::Database(message) => {
+            assert!(
+                message.contains(&format!("task instance {ti}")) && message.contains("exploded"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a database error, got {other}"),
+    }
+    assert!(!err.is_retriable());
+    assert!(matches!(
+        store.active_runs().await.unwrap_err(),
+        StoreError::Database(_)
+    ));
+    assert!(
+        store
+            .run_by_id(DEFAULT_TENANT, "etl", "r1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// After a backend wrote an unknown run type and bad conf into `run`: reading it fails as a
+/// `Database` error naming it.
+pub async fn check_bad_run(store: &dyn Store, run: i64) {
+    let err = store
+        .run_by_id(DEFAULT_TENANT, "etl", "r1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Database(m) if m.contains(&format!("DAG run {run}"))),
+        "{err}"
+    );
+    assert!(
+        store
+            .runs(DEFAULT_TENANT, &RunFilter::default())
+            .await
+            .is_err()
+    );
+}

@@ -1,0 +1,376 @@
+//! Batched writes and the fencing rules.
+
+use weft_model::TaskState;
+use weft_store::{
+    FinishTask, Heartbeat, QueueTask, RETURN_VALUE, SetTaskState, Store, StoreError, WriteBatch,
+    WriteOutcome,
+};
+
+use super::{finish, queue, reload, run_of, start, ts, write};
+
+pub fn queue_batch(items: Vec<QueueTask>) -> WriteBatch {
+    WriteBatch {
+        queue: items,
+        ..WriteBatch::default()
+    }
+}
+
+pub fn finish_batch(items: Vec<FinishTask>) -> WriteBatch {
+    WriteBatch {
+        finish: items,
+        ..WriteBatch::default()
+    }
+}
+
+pub async fn an_attempt_moves_through_queue_start_heartbeat_finish(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let ti = &tis[0];
+
+    let outcome = write(store, queue_batch(vec![queue(ti)])).await;
+    assert_eq!(
+        outcome,
+        WriteOutcome {
+            queued: vec![true],
+            ..WriteOutcome::default()
+        }
+    );
+    let now = reload(store, run.id, ti.id).await;
+    assert_eq!(
+        (now.state, now.lease, now.try_number, now.queued_at),
+        (TaskState::Queued, 1, 1, Some(ts(10)))
+    );
+
+    let outcome = write(
+        store,
+        WriteBatch {
+            start: vec![start(ti.id, 1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.started, [true]);
+    let now = reload(store, run.id, ti.id).await;
+    assert_eq!(
+        (now.state, now.started_at, now.lease_expires_at),
+        (TaskState::Running, Some(ts(20)), Some(ts(80)))
+    );
+    assert_eq!(
+        (now.worker_id.as_deref(), now.hostname.as_deref()),
+        (Some("worker-1"), Some("host-1"))
+    );
+
+    let beat = Heartbeat {
+        ti: ti.id,
+        lease: 1,
+        lease_expires_at: ts(140),
+    };
+    let outcome = write(
+        store,
+        WriteBatch {
+            heartbeat: vec![beat],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.heartbeats, [true]);
+    assert_eq!(
+        reload(store, run.id, ti.id).await.lease_expires_at,
+        Some(ts(140))
+    );
+
+    let outcome = write(
+        store,
+        finish_batch(vec![finish(ti.id, 1, TaskState::Success)]),
+    )
+    .await;
+    assert_eq!(outcome.finished, [true]);
+    let now = reload(store, run.id, ti.id).await;
+    assert_eq!(
+        (now.state, now.ended_at, now.duration_ms),
+        (TaskState::Success, Some(ts(30)), Some(10_000))
+    );
+    assert_eq!((now.lease, now.lease_expires_at), (1, None));
+    assert_eq!(
+        now.worker_id.as_deref(),
+        Some("worker-1"),
+        "a finish without worker keeps the starter's"
+    );
+    assert_eq!(
+        store.xcom(run.id, "a", RETURN_VALUE).await.unwrap(),
+        Some(format!("out-{}-1", ti.id).into_bytes())
+    );
+    assert_eq!(
+        store.xcom(run.id, "a", "pushed").await.unwrap(),
+        Some(format!("pushed-{}-1", ti.id).into_bytes())
+    );
+    assert!(store.task_log(ti.id, 1).await.unwrap().is_some());
+}
+
+pub async fn failures_finish_straight_from_queued(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b"]).await;
+    write(store, queue_batch(tis.iter().map(queue).collect())).await;
+    let mut retry = finish(tis[0].id, 1, TaskState::UpForRetry);
+    retry.next_retry_at = Some(ts(300));
+    retry.error_class = Some("trap".into());
+    retry.error = Some("unreachable executed".into());
+    retry.worker_id = Some("worker-9".into());
+    retry.hostname = Some("host-9".into());
+    retry.output = None;
+    let mut failed = finish(tis[1].id, 1, TaskState::Failed);
+    failed.error_class = Some("timeout".into());
+    let outcome = write(store, finish_batch(vec![retry, failed])).await;
+    assert_eq!(outcome.finished, [true, true]);
+
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.next_retry_at, a.error_class.as_deref()),
+        (TaskState::UpForRetry, Some(ts(300)), Some("trap"))
+    );
+    assert_eq!(
+        (
+            a.error.as_deref(),
+            a.worker_id.as_deref(),
+            a.hostname.as_deref()
+        ),
+        (
+            Some("unreachable executed"),
+            Some("worker-9"),
+            Some("host-9")
+        )
+    );
+    assert_eq!((a.started_at, a.ended_at), (None, Some(ts(30))));
+    assert!(
+        store
+            .xcom(run.id, "a", RETURN_VALUE)
+            .await
+            .unwrap()
+            .is_none(),
+        "no output was given"
+    );
+    assert!(store.task_log(a.id, 1).await.unwrap().is_some());
+    let b = reload(store, run.id, tis[1].id).await;
+    assert_eq!(
+        (b.state, b.error_class.as_deref()),
+        (TaskState::Failed, Some("timeout"))
+    );
+}
+
+pub async fn invalid_batches_write_nothing(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let ti = &tis[0];
+    for (what, bad) in [
+        (
+            "running is not a final state",
+            FinishTask {
+                state: TaskState::Running,
+                ..finish(ti.id, 1, TaskState::Success)
+            },
+        ),
+        (
+            "negative duration",
+            FinishTask {
+                duration_ms: -1,
+                ..finish(ti.id, 1, TaskState::Success)
+            },
+        ),
+        (
+            "empty XCom key",
+            FinishTask {
+                xcom: vec![(String::new(), vec![1])],
+                ..finish(ti.id, 1, TaskState::Success)
+            },
+        ),
+    ] {
+        let batch = WriteBatch {
+            queue: vec![queue(ti)],
+            finish: vec![bad],
+            ..WriteBatch::default()
+        };
+        let err = store.write(batch).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{what}: {err}");
+    }
+    let now = reload(store, run.id, ti.id).await;
+    assert_eq!(
+        (now.state, now.lease),
+        (TaskState::None, 0),
+        "the valid queue in the batch was not applied either"
+    );
+}
+
+pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let ti = &tis[0];
+    // queue (lease 0 → 1), then start, heartbeat and finish under lease 1, in one transaction.
+    let batch = WriteBatch {
+        queue: vec![queue(ti)],
+        start: vec![start(ti.id, 1)],
+        heartbeat: vec![Heartbeat {
+            ti: ti.id,
+            lease: 1,
+            lease_expires_at: ts(100),
+        }],
+        finish: vec![finish(ti.id, 1, TaskState::Success)],
+        set_task: vec![],
+        set_run: vec![weft_store::SetRunState {
+            run: run.id,
+            state: weft_model::DagRunState::Success,
+            at: ts(40),
+        }],
+    };
+    let outcome = write(store, batch).await;
+    assert_eq!(
+        outcome,
+        WriteOutcome {
+            queued: vec![true],
+            started: vec![true],
+            heartbeats: vec![true],
+            finished: vec![true]
+        }
+    );
+    let (stored_run, tis) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(
+        (tis[0].state, tis[0].try_number, tis[0].started_at),
+        (TaskState::Success, 1, Some(ts(20)))
+    );
+    assert_eq!(stored_run.state, weft_model::DagRunState::Success);
+}
+
+pub async fn heartbeat_needs_running(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let ti = &tis[0];
+    write(store, queue_batch(vec![queue(ti)])).await;
+    let beat = Heartbeat {
+        ti: ti.id,
+        lease: 1,
+        lease_expires_at: ts(500),
+    };
+    assert_eq!(
+        write(
+            store,
+            WriteBatch {
+                heartbeat: vec![beat.clone()],
+                ..WriteBatch::default()
+            }
+        )
+        .await
+        .heartbeats,
+        [false]
+    );
+    assert_eq!(reload(store, run.id, ti.id).await.lease_expires_at, None);
+    // Starting twice: the second start is rejected (already running).
+    let outcome = write(
+        store,
+        WriteBatch {
+            start: vec![start(ti.id, 1), start(ti.id, 1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.started, [true, false]);
+    // Heartbeats may repeat.
+    let outcome = write(
+        store,
+        WriteBatch {
+            heartbeat: vec![beat.clone(), beat],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.heartbeats, [true, true]);
+    // An unknown task instance is simply not applied.
+    let ghost = Heartbeat {
+        ti: 987_654,
+        lease: 1,
+        lease_expires_at: ts(500),
+    };
+    assert_eq!(
+        write(
+            store,
+            WriteBatch {
+                heartbeat: vec![ghost],
+                ..WriteBatch::default()
+            }
+        )
+        .await
+        .heartbeats,
+        [false]
+    );
+}
+
+pub async fn set_task_marks_without_fencing(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b"]).await;
+    let skip = SetTaskState {
+        ti: tis[0].id,
+        state: TaskState::Skipped,
+        at: ts(5),
+        max_tries: None,
+        bump_lease: false,
+    };
+    let upstream = SetTaskState {
+        ti: tis[1].id,
+        state: TaskState::UpstreamFailed,
+        at: ts(6),
+        max_tries: None,
+        bump_lease: true,
+    };
+    let ghost = SetTaskState {
+        ti: 987_654,
+        state: TaskState::Skipped,
+        at: ts(6),
+        max_tries: None,
+        bump_lease: false,
+    };
+    write(
+        store,
+        WriteBatch {
+            set_task: vec![skip, upstream, ghost],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.lease, a.ended_at, a.max_tries),
+        (TaskState::Skipped, 0, Some(ts(5)), 2)
+    );
+    let b = reload(store, run.id, tis[1].id).await;
+    assert_eq!(
+        (b.state, b.lease, b.ended_at),
+        (TaskState::UpstreamFailed, 1, Some(ts(6)))
+    );
+    // Marked twice in one batch: the last mark wins.
+    let first = SetTaskState {
+        ti: tis[0].id,
+        state: TaskState::Success,
+        at: ts(7),
+        max_tries: None,
+        bump_lease: true,
+    };
+    let second = SetTaskState {
+        ti: tis[0].id,
+        state: TaskState::Failed,
+        at: ts(8),
+        max_tries: None,
+        bump_lease: true,
+    };
+    write(
+        store,
+        WriteBatch {
+            set_task: vec![first, second],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.lease, a.ended_at),
+        (TaskState::Failed, 2, Some(ts(8)))
+    );
+}
+
+pub async fn empty_batch_is_a_no_op(store: &dyn Store) {
+    assert_eq!(
+        store.write(WriteBatch::default()).await.unwrap(),
+        WriteOutcome::default()
+    );
+}

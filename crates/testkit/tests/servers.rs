@@ -1,0 +1,158 @@
+//! The servers really start, answer, and stop: when dropped, and when the process that
+//! started them ends without dropping them.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use weft_testkit::{PostgresServer, RedisServer, TestkitError, port_open, unique_name};
+
+/// Set in the child process of `servers_stop_when_their_process_exits`.
+const CHILD_ENV: &str = "WEFT_TESTKIT_CHILD";
+
+fn wait_closed(port: u16) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        if !port_open(port) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn postgres_starts_creates_databases_and_stops_on_drop() {
+    let server = PostgresServer::start().unwrap();
+    let port = server.port().unwrap();
+    assert!(port_open(port));
+    assert!(server.url().ends_with(&format!(":{port}/postgres")));
+    let a = server.fresh_database();
+    let b = server.fresh_database();
+    assert_ne!(a, b);
+    let name = a.rsplit('/').next().unwrap();
+    let found = server
+        .psql(&format!(
+            "SELECT datname FROM pg_database WHERE datname = '{name}'"
+        ))
+        .unwrap();
+    assert_eq!(found.trim(), name);
+    let err = server.psql("SELECT * FROM no_such_table").unwrap_err();
+    assert!(err.to_string().contains("no_such_table"), "{err}");
+    drop(server);
+    assert!(
+        wait_closed(port),
+        "PostgreSQL still listening on {port} after drop"
+    );
+}
+
+#[test]
+fn redis_starts_answers_and_stops_on_drop() {
+    let server = RedisServer::start().unwrap();
+    let port = server.port().unwrap();
+    assert_eq!(server.url(), format!("redis://127.0.0.1:{port}/"));
+    assert_eq!(server.cli(&["ping"]).unwrap().trim(), "PONG");
+    server.cli(&["set", "k", "v"]).unwrap();
+    assert_eq!(server.cli(&["get", "k"]).unwrap().trim(), "v");
+    drop(server);
+    assert!(
+        wait_closed(port),
+        "Redis still listening on {port} after drop"
+    );
+}
+
+#[test]
+fn servers_stop_when_their_process_exits() {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .args([
+            "--exact",
+            "child_leaves_servers_running",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_ENV, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ports = Vec::new();
+    let mut output = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        // libtest may print "test <name> ... " on the same line first.
+        if let Some((_, port)) = line.split_once("PORT=") {
+            ports.push(port.parse::<u16>().unwrap());
+        }
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let mut errors = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut errors).unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        ports.len(),
+        2,
+        "the child reports a Redis and a PostgreSQL port:\n{output}\n{errors}"
+    );
+    for port in ports {
+        assert!(
+            wait_closed(port),
+            "server on {port} outlived the process that started it"
+        );
+    }
+}
+
+/// Run by `servers_stop_when_their_process_exits` in a child process: start servers held
+/// in statics-like leaked values and exit without dropping them.
+#[test]
+#[ignore = "run as a child process by servers_stop_when_their_process_exits"]
+fn child_leaves_servers_running() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    let redis: &'static RedisServer = Box::leak(Box::new(RedisServer::start().unwrap()));
+    let postgres: &'static PostgresServer = Box::leak(Box::new(PostgresServer::start().unwrap()));
+    for port in [redis.port().unwrap(), postgres.port().unwrap()] {
+        assert!(port_open(port));
+        println!("PORT={port}");
+    }
+    std::process::exit(0);
+}
+
+#[test]
+fn shared_servers_are_started_once() {
+    let first = weft_testkit::redis();
+    let second = weft_testkit::redis();
+    assert!(std::ptr::eq(first, second));
+    assert!(first.url().starts_with("redis://"));
+    let pg = weft_testkit::postgres();
+    assert!(std::ptr::eq(pg, weft_testkit::postgres()));
+    assert!(pg.fresh_database().starts_with("postgres"));
+}
+
+#[test]
+fn external_servers_need_their_scheme() {
+    let err = RedisServer::external("http://127.0.0.1:1/").unwrap_err();
+    assert!(matches!(err, TestkitError::BadUrl { .. }), "{err}");
+    assert!(err.to_string().contains("redis://"), "{err}");
+    let err = PostgresServer::external("mysql://x").unwrap_err();
+    assert!(err.to_string().contains("WEFT_TEST_POSTGRES_URL"), "{err}");
+    let redis = RedisServer::external("redis://127.0.0.1:1/").unwrap();
+    assert_eq!(redis.port(), None);
+    assert!(
+        redis.cli(&["ping"]).is_err(),
+        "redis-cli is not run against external servers"
+    );
+}
+
+#[test]
+fn unique_names_differ() {
+    let a = unique_name("Weft");
+    let b = unique_name("Weft");
+    assert_ne!(a, b);
+    assert!(a.starts_with("weft_"));
+    assert_eq!(a, a.to_lowercase());
+}

@@ -1,0 +1,290 @@
+//! One delivery, start to end: report the start, keep the lease alive, fetch and check the
+//! component, run the attempt in the sandbox, report the result, then ack the delivery.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use weft_queue::{Delivery, Queue};
+use weft_runtime::{
+    Digest, Runtime, TaskContext, TaskLog, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
+};
+use weft_scheduler::{AttemptOutcome, AttemptResult, Report, TaskMessage};
+use weft_store::{Heartbeat, StartTask};
+
+use crate::config::WorkerConfig;
+use crate::host::PlaneHost;
+use crate::plane::ControlPlane;
+
+/// How an attempt ended: its outcome, XCom pushes and log (JSON lines).
+type Ended = (AttemptOutcome, Vec<(String, Vec<u8>)>, Vec<u8>);
+
+/// What every attempt of a worker shares.
+pub(crate) struct Shared {
+    pub(crate) config: WorkerConfig,
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) queue: Arc<dyn Queue>,
+    pub(crate) plane: Arc<dyn ControlPlane>,
+}
+
+fn later(at: Timestamp, by: Duration) -> Timestamp {
+    at.saturating_add(SignedDuration::try_from(by).unwrap_or(SignedDuration::MAX))
+        .unwrap_or(at)
+}
+
+/// Run one delivery to its end. Never panics on what it is given.
+#[tracing::instrument(level = "debug", skip_all, fields(delivery = %delivery.id.as_str()))]
+pub(crate) async fn run_delivery(shared: Arc<Shared>, delivery: Delivery) {
+    let message = match TaskMessage::decode(&delivery.payload) {
+        Ok(message) => message,
+        Err(e) => {
+            tracing::error!(error = %e, queue = %delivery.queue, "undecodable task message dropped");
+            let _ = shared.queue.ack(std::slice::from_ref(&delivery.id)).await;
+            return;
+        }
+    };
+    let config = &shared.config;
+    let started_at = Timestamp::now();
+    let start = StartTask {
+        ti: message.ti,
+        lease: message.lease,
+        worker_id: config.worker_id.clone(),
+        hostname: config.hostname.clone(),
+        at: started_at,
+        lease_expires_at: later(started_at, config.lease),
+    };
+    if let Err(e) = shared.plane.report(vec![Report::Started(start)]).await {
+        tracing::warn!(error = %e, "could not report the start; running anyway");
+    }
+    let heartbeat = tokio::spawn(heartbeats(
+        shared.clone(),
+        delivery.id.clone(),
+        message.ti,
+        message.lease,
+    ));
+    let (outcome, xcom, log) = execute(&shared, &message).await;
+    heartbeat.abort();
+    let result = AttemptResult {
+        ti: message.ti,
+        lease: message.lease,
+        run: message.run,
+        try_number: message.try_number,
+        outcome,
+        xcom,
+        log,
+        started_at,
+        ended_at: Timestamp::now(),
+        worker_id: config.worker_id.clone(),
+        hostname: config.hostname.clone(),
+    };
+    match shared
+        .plane
+        .report(vec![Report::Finished(Box::new(result))])
+        .await
+    {
+        Ok(()) => {
+            let _ = shared.queue.ack(std::slice::from_ref(&delivery.id)).await;
+        }
+        Err(e) => {
+            // The result did not get through: hand the delivery back so the attempt runs again.
+            tracing::error!(error = %e, ti = message.ti, "could not report the result; releasing the delivery");
+            let _ = shared
+                .queue
+                .release(std::slice::from_ref(&delivery.id))
+                .await;
+        }
+    }
+}
+
+/// Extend the delivery's and the attempt's leases while the attempt runs.
+async fn heartbeats(
+    shared: Arc<Shared>,
+    id: weft_queue::DeliveryId,
+    ti: weft_store::TiPk,
+    lease: i64,
+) {
+    let every = shared.config.lease / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        let lost = shared
+            .queue
+            .extend(std::slice::from_ref(&id), shared.config.lease)
+            .await;
+        if matches!(&lost, Ok(ids) if !ids.is_empty()) {
+            tracing::warn!(ti, "delivery lease lost while running");
+        }
+        let beat = Heartbeat {
+            ti,
+            lease,
+            lease_expires_at: later(Timestamp::now(), shared.config.lease),
+        };
+        let _ = shared.plane.report(vec![Report::Heartbeat(beat)]).await;
+    }
+}
+
+fn failed(retryable: bool, class: &str, message: impl Into<String>) -> Ended {
+    (
+        AttemptOutcome::Failed {
+            retryable,
+            class: class.to_owned(),
+            message: message.into(),
+        },
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+/// Fetch what the attempt needs and run it; its outcome, XCom pushes and log (JSON lines).
+async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
+    let component = match component(shared, message).await {
+        Ok(component) => component,
+        Err(outcome) => return outcome,
+    };
+    let Some(task) = component.dag().task(&message.task_id) else {
+        return failed(
+            false,
+            "task_error",
+            format!("DAG {:?} has no task {:?}", message.dag_id, message.task_id),
+        );
+    };
+    let mut upstream = Vec::with_capacity(message.upstream.len());
+    for id in &message.upstream {
+        match shared
+            .plane
+            .xcom(message.run, id, weft_store::RETURN_VALUE)
+            .await
+        {
+            Ok(Some(value)) => upstream.push(UpstreamOutput {
+                task_id: id.clone(),
+                value,
+            }),
+            Ok(None) => {}
+            Err(e) => return failed(true, "internal", format!("reading the output of {id}: {e}")),
+        }
+    }
+    let request = TaskRequest {
+        context: TaskContext {
+            dag_id: message.dag_id.clone(),
+            task_id: message.task_id.clone(),
+            run_id: message.run_id.clone(),
+            logical_date: message.logical_date.to_string(),
+            data_interval_start: message.data_interval_start.to_string(),
+            data_interval_end: message.data_interval_end.to_string(),
+            try_number: message.try_number,
+            max_tries: message.max_tries,
+            conf: message.conf.to_string(),
+        },
+        upstream,
+        worker: WorkerInfo {
+            worker_id: shared.config.worker_id.clone(),
+            hostname: shared.config.hostname.clone(),
+            queue: message.queue.clone(),
+        },
+        limits: shared.config.limits.for_task(task),
+        host: Arc::new(PlaneHost {
+            plane: shared.plane.clone(),
+            tenant: message.tenant.clone(),
+            run: message.run,
+            handle: tokio::runtime::Handle::current(),
+        }),
+    };
+    let runtime = shared.runtime.clone();
+    let report =
+        match tokio::task::spawn_blocking(move || runtime.run_task(&component, request)).await {
+            Ok(report) => report,
+            Err(e) => {
+                return failed(
+                    true,
+                    "internal",
+                    format!("the attempt's thread failed: {e}"),
+                );
+            }
+        };
+    let outcome = match report.outcome {
+        TaskOutcome::Success(output) => AttemptOutcome::Success { output },
+        TaskOutcome::Skipped(reason) => AttemptOutcome::Skipped { reason },
+        TaskOutcome::Failed(failure) => {
+            let mut text = failure.to_string();
+            if let weft_runtime::TaskFailure::Trap { backtrace, .. } = &failure
+                && !backtrace.is_empty()
+            {
+                text = format!("{text}\n{backtrace}");
+            }
+            AttemptOutcome::Failed {
+                retryable: failure.is_retryable(),
+                class: failure.class().as_str().to_owned(),
+                message: text,
+            }
+        }
+    };
+    (
+        outcome,
+        report.xcom.into_iter().map(|p| (p.key, p.value)).collect(),
+        encode_log(&report.log),
+    )
+}
+
+/// The component of the message: already loaded, or fetched, checked against its digest and
+/// loaded (compiled once per machine thanks to the runtime's cache).
+async fn component(
+    shared: &Arc<Shared>,
+    message: &TaskMessage,
+) -> Result<Arc<weft_runtime::DagComponent>, Ended> {
+    let digest: Digest = message
+        .digest
+        .parse()
+        .map_err(|e: weft_runtime::ParseDigestError| {
+            failed(false, "invalid_component", e.to_string())
+        })?;
+    if let Some(component) = shared.runtime.loaded(&digest) {
+        return Ok(component);
+    }
+    let bytes = shared
+        .plane
+        .component(&message.tenant, &message.digest)
+        .await
+        .map_err(|e| {
+            failed(
+                true,
+                "internal",
+                format!("fetching component {}: {e}", message.digest),
+            )
+        })?;
+    if Digest::of(&bytes) != digest {
+        return Err(failed(
+            false,
+            "invalid_component",
+            format!(
+                "the bytes received for component {} do not match its digest; refused",
+                message.digest
+            ),
+        ));
+    }
+    let runtime = shared.runtime.clone();
+    match tokio::task::spawn_blocking(move || runtime.load(&bytes)).await {
+        Ok(Ok(component)) => Ok(component),
+        Ok(Err(e)) => Err(failed(false, e.class().as_str(), e.to_string())),
+        Err(e) => Err(failed(
+            true,
+            "internal",
+            format!("loading the component failed: {e}"),
+        )),
+    }
+}
+
+/// A log as JSON lines, with a last line saying how much was dropped, if anything was.
+pub fn encode_log(log: &TaskLog) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in &log.lines {
+        if let Ok(json) = serde_json::to_vec(line) {
+            out.extend_from_slice(&json);
+            out.push(b'\n');
+        }
+    }
+    if log.dropped_bytes > 0 {
+        let note = serde_json::json!({ "dropped_bytes": log.dropped_bytes });
+        out.extend_from_slice(note.to_string().as_bytes());
+        out.push(b'\n');
+    }
+    out
+}

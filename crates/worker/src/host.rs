@@ -1,0 +1,52 @@
+//! The [`TaskHost`] of an attempt on a worker: XCom pulls and variables through the
+//! control plane, each bounded by the attempt's deadline.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use weft_runtime::{HostError, TaskHost};
+use weft_store::RunPk;
+
+use crate::plane::{ControlPlane, PlaneError};
+
+/// XCom and variables of one attempt.
+pub(crate) struct PlaneHost {
+    pub(crate) plane: Arc<dyn ControlPlane>,
+    pub(crate) tenant: String,
+    pub(crate) run: RunPk,
+    pub(crate) handle: tokio::runtime::Handle,
+}
+
+impl PlaneHost {
+    /// Run `call` on the tokio runtime from the attempt's blocking thread, giving up at `deadline`.
+    fn block_on<T>(
+        &self,
+        deadline: Instant,
+        call: impl std::future::Future<Output = Result<T, PlaneError>>,
+    ) -> Result<T, HostError> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        self.handle.block_on(async move {
+            match tokio::time::timeout_at(deadline, call).await {
+                Err(_) => Err(HostError::Timeout),
+                Ok(Err(e)) => Err(HostError::Unavailable(e.to_string())),
+                Ok(Ok(value)) => Ok(value),
+            }
+        })
+    }
+}
+
+impl TaskHost for PlaneHost {
+    fn xcom_pull(
+        &self,
+        task_id: &str,
+        key: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Option<Vec<u8>>, HostError> {
+        let key = key.unwrap_or(weft_store::RETURN_VALUE);
+        self.block_on(deadline, self.plane.xcom(self.run, task_id, key))
+    }
+
+    fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError> {
+        self.block_on(deadline, self.plane.variable(&self.tenant, key))
+    }
+}

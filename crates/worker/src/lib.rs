@@ -1,0 +1,18 @@
+//! Weft's worker: it takes task attempts off named queues up to a concurrency limit, fetches
+//! each component by digest (checking the bytes against it), runs the attempt in a fresh
+//! sandbox, keeps its lease alive with heartbeats, and reports the result. A result whose
+//! lease is no longer current is rejected by the store, so a stale attempt never wins.
+//!
+//! The worker reaches the rest of Weft only through a [`ControlPlane`]: in standalone mode the
+//! store and scheduler of the same process ([`LocalPlane`]); on other machines, the API server.
+
+mod attempt;
+mod config;
+mod host;
+mod plane;
+mod worker;
+
+pub use attempt::encode_log;
+pub use config::WorkerConfig;
+pub use plane::{ControlPlane, LocalPlane, PlaneError};
+pub use worker::Worker;

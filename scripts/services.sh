@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Real PostgreSQL and Redis servers for a whole test run. Sourced by scripts/test.sh; not
+# meant to be run on its own.
+#
+#   source scripts/services.sh
+#   weft_services_start      # installs what is missing, starts both, exports the URLs
+#   cargo test ...           # weft-testkit uses WEFT_TEST_POSTGRES_URL / WEFT_TEST_REDIS_URL
+#
+# Both servers listen on free loopback ports and keep their files in one temp dir. They are
+# stopped, and the dir removed, when the sourcing shell exits — also on failure or Ctrl-C
+# (weft_services_start sets EXIT, INT and TERM traps; a caller with its own EXIT trap should
+# call weft_services_stop from it). PostgreSQL runs with fsync off: it is a test server.
+
+weft_services_start() {
+    _weft_services_install
+    local dir
+    dir="$(mktemp -d "${TMPDIR:-/tmp}/weft-services.XXXXXX")"
+    WEFT_SERVICES_DIR="$dir"
+    trap weft_services_stop EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    _weft_postgres_start "$dir"
+    _weft_redis_start "$dir"
+    export WEFT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${_WEFT_PG_PORT}/postgres"
+    export WEFT_TEST_REDIS_URL="redis://127.0.0.1:${_WEFT_REDIS_PORT}/"
+    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT} (files in $dir)"
+}
+
+# Stop both servers and remove their files. Safe to call more than once.
+weft_services_stop() {
+    local dir="${WEFT_SERVICES_DIR:-}"
+    [ -n "$dir" ] || return 0
+    if [ -n "${_WEFT_REDIS_PORT:-}" ]; then
+        redis-cli -p "$_WEFT_REDIS_PORT" shutdown nosave >/dev/null 2>&1 ||
+            { [ -f "$dir/redis/redis.pid" ] && kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null; } || true
+    fi
+    if [ -d "$dir/pg/data" ] && [ -n "${_WEFT_PG_BIN:-}" ]; then
+        _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    unset WEFT_SERVICES_DIR WEFT_TEST_POSTGRES_URL WEFT_TEST_REDIS_URL _WEFT_PG_PORT _WEFT_REDIS_PORT
+}
+
+# The directory holding initdb and pg_ctl: PATH first, then the newest /usr/lib/postgresql/*/bin.
+_weft_pg_bindir() {
+    local initdb
+    if initdb="$(command -v initdb 2>/dev/null)"; then
+        dirname "$(readlink -f "$initdb")"
+        return 0
+    fi
+    local dir
+    dir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] || return 1
+    echo "$dir"
+}
+
+_weft_services_install() {
+    local missing=()
+    _weft_pg_bindir >/dev/null || missing+=(postgresql)
+    command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    echo "==> apt-get install -y ${missing[*]}"
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# Run a PostgreSQL tool; as the postgres user when we are root (initdb refuses root).
+_weft_as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# A loopback port nobody answers on right now.
+_weft_free_port() {
+    local port
+    for _ in $(seq 1 100); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "no free loopback port found" >&2
+    return 1
+}
+
+_weft_postgres_start() {
+    local dir="$1" port attempt
+    _WEFT_PG_BIN="$(_weft_pg_bindir)"
+    mkdir -p "$dir/pg"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres:postgres "$dir" "$dir/pg"
+    fi
+    _weft_as_postgres "$_WEFT_PG_BIN/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C \
+        --no-sync >"$dir/initdb.log" 2>&1 || {
+        cat "$dir/initdb.log" >&2
+        return 1
+    }
+    for attempt in 1 2 3; do
+        port="$(_weft_free_port)"
+        if _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/pg.log" -w -t 60 \
+            -o "-p $port -c listen_addresses=127.0.0.1 -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+            start >/dev/null; then
+            _WEFT_PG_PORT="$port"
+            return 0
+        fi
+        echo "PostgreSQL did not start on port $port (attempt $attempt)" >&2
+    done
+    tail -n 20 "$dir/pg/pg.log" >&2 || true
+    return 1
+}
+
+_weft_redis_start() {
+    local dir="$1" port attempt
+    mkdir -p "$dir/redis"
+    for attempt in 1 2 3; do
+        port="$(_weft_free_port)"
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+            --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
+        for _ in $(seq 1 100); do
+            if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
+                _WEFT_REDIS_PORT="$port"
+                return 0
+            fi
+            sleep 0.05
+        done
+        echo "Redis did not start on port $port (attempt $attempt)" >&2
+        if [ -f "$dir/redis/redis.pid" ]; then
+            kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+        fi
+    done
+    tail -n 20 "$dir/redis/redis.log" >&2 || true
+    return 1
+}
