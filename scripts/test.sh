@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests and
-# the CLI's end-to-end tests over every example. Installs what it needs first.
+# The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests, the
+# store suite on SQLite and PostgreSQL, the embedded stack's end-to-end tests and the CLI's
+# tests over every example. Installs what it needs first (wasm target, componentize-py,
+# PostgreSQL and Redis) and starts its own database servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+source scripts/services.sh
 weft_setup
+# Real PostgreSQL and Redis servers on free loopback ports, stopped when this script exits.
+weft_services_start
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

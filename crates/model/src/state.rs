@@ -79,7 +79,12 @@ impl RunType {
     /// Airflow's run id for a run of this type at `logical_date`,
     /// e.g. `scheduled__2024-01-01T00:00:00+00:00`.
     pub fn run_id(self, logical_date: Timestamp) -> String {
-        let t = logical_date.strftime("%Y-%m-%dT%H:%M:%S%:z");
+        // Microseconds appear when there are any, as in Airflow's isoformat().
+        let t = if logical_date.subsec_microsecond() == 0 {
+            logical_date.strftime("%Y-%m-%dT%H:%M:%S%:z")
+        } else {
+            logical_date.strftime("%Y-%m-%dT%H:%M:%S%.6f%:z")
+        };
         format!("{}__{t}", self.as_str())
     }
 }
@@ -231,6 +236,11 @@ mod tests {
         assert_eq!(
             RunType::Backfill.run_id(t),
             "backfill__2024-01-02T03:04:05+00:00"
+        );
+        let precise: Timestamp = "2024-01-02T03:04:05.000123Z".parse().unwrap();
+        assert_eq!(
+            RunType::Manual.run_id(precise),
+            "manual__2024-01-02T03:04:05.000123+00:00"
         );
     }
 }

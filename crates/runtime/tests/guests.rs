@@ -192,6 +192,21 @@ fn flow() {
 }
 
 #[test]
+fn slow_chain() {
+    let component = load(guests::SLOW_CHAIN);
+    let report = run_with(
+        &component,
+        "slow",
+        Call {
+            conf: json!({"sleep_ms": 20}),
+            ..Call::default()
+        },
+    );
+    assert_eq!(output_json(&report), json!({"try": 1}));
+    assert!(report.duration >= Duration::from_millis(20));
+}
+
+#[test]
 fn sleep() {
     let component = load(guests::SLEEP);
     let report = run_with(

@@ -6,7 +6,7 @@ use weft_model::{DataInterval, RunType};
 use weft_store::{DagRecord, StoreError};
 
 use crate::core::{Scheduler, SchedulerError};
-use crate::runs::new_run;
+use crate::runs::{RunSpec, new_run};
 
 /// Most scheduled runs created for one DAG in one step (catchup creates the rest next step).
 const MAX_RUNS_PER_STEP: usize = 16;
@@ -38,10 +38,7 @@ pub(crate) async fn create_due_runs(
             let run = new_run(
                 &record,
                 &dag,
-                RunType::Scheduled,
-                None,
-                interval,
-                serde_json::json!({}),
+                RunSpec::for_interval(RunType::Scheduled, interval),
                 now,
             );
             match s.store.create_run(run).await {

@@ -5,17 +5,43 @@ use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, DataInterval, RunType};
 use weft_store::{DagRecord, NewRun, NewTaskInstance};
 
-/// A new run of `dag` (the validated spec of `record`'s current version) covering `interval`.
-pub fn new_run(
-    record: &DagRecord,
-    dag: &Dag,
-    run_type: RunType,
-    run_id: Option<String>,
-    interval: DataInterval,
-    conf: serde_json::Value,
-    now: Timestamp,
-) -> NewRun {
-    let logical_date = interval.logical_date();
+/// What a new run is: its kind, id, dates and conf.
+pub struct RunSpec {
+    /// How it comes to be.
+    pub run_type: RunType,
+    /// Its id; default `<type>__<logical date>`.
+    pub run_id: Option<String>,
+    /// Its logical date: the interval's start for scheduled and backfill runs, the requested
+    /// date (or now) for manual ones.
+    pub logical_date: Timestamp,
+    /// The data interval it covers.
+    pub interval: DataInterval,
+    /// Its configuration.
+    pub conf: serde_json::Value,
+}
+
+impl RunSpec {
+    /// A scheduled or backfill run of `interval`.
+    pub fn for_interval(run_type: RunType, interval: DataInterval) -> RunSpec {
+        RunSpec {
+            run_type,
+            run_id: None,
+            logical_date: interval.logical_date(),
+            interval,
+            conf: serde_json::json!({}),
+        }
+    }
+}
+
+/// A new run of `dag` (the validated spec of `record`'s current version).
+pub fn new_run(record: &DagRecord, dag: &Dag, spec: RunSpec, now: Timestamp) -> NewRun {
+    let RunSpec {
+        run_type,
+        run_id,
+        logical_date,
+        interval,
+        conf,
+    } = spec;
     NewRun {
         tenant: record.tenant.clone(),
         dag_id: record.dag_id.clone(),

@@ -20,7 +20,7 @@ use crate::config::SchedulerConfig;
 use crate::control::{Control, ControlError, Notice, TriggerRequest};
 use crate::core::{Scheduler, SchedulerError};
 use crate::message::Report;
-use crate::runs::{backfill_intervals, check_conf, new_run};
+use crate::runs::{RunSpec, backfill_intervals, check_conf, new_run};
 
 /// What the loop is fed.
 enum Input {
@@ -233,15 +233,14 @@ impl Control for SchedulerHandle {
         if let Some(id) = &request.run_id {
             check_run_id(id)?;
         }
-        let run = new_run(
-            &record,
-            &dag,
-            RunType::Manual,
-            request.run_id,
-            dag.manual_interval(logical_date),
+        let spec = RunSpec {
+            run_type: RunType::Manual,
+            run_id: request.run_id,
+            logical_date,
+            interval: dag.manual_interval(logical_date),
             conf,
-            now,
-        );
+        };
+        let run = new_run(&record, &dag, spec, now);
         let (row, _) = self.store.create_run(run).await.map_err(store_error)?;
         self.notify(Notice::RunChanged(row.id));
         Ok(row)
@@ -261,10 +260,7 @@ impl Control for SchedulerHandle {
             let run = new_run(
                 &record,
                 &dag,
-                RunType::Backfill,
-                None,
-                interval,
-                serde_json::json!({}),
+                RunSpec::for_interval(RunType::Backfill, interval),
                 now,
             );
             match self.store.create_run(run).await {

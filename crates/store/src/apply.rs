@@ -12,7 +12,6 @@ use async_trait::async_trait;
 
 use crate::error::StoreResult;
 use crate::records::{DagRun, NewTaskInstance, RETURN_VALUE};
-use crate::validate;
 use crate::write::{
     FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask, WriteBatch,
     WriteOutcome,
@@ -95,12 +94,12 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
 }
 
 /// Apply `batch` on `conn` (inside a transaction the caller commits): queue, start,
-/// heartbeat, finish, set_task, set_run, in that order.
+/// heartbeat, finish, set_task, set_run, in that order. The caller has checked the batch
+/// with [`validate::batch`](crate::validate::batch).
 pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,
     batch: WriteBatch,
 ) -> StoreResult<WriteOutcome> {
-    validate::batch(&batch)?;
     let WriteBatch {
         queue,
         start,

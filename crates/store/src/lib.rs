@@ -4,10 +4,10 @@
 //! The [`Store`] trait is the whole interface. [`SqliteStore`] is the embedded default (one
 //! file under Weft's home); [`PostgresStore`] serves distributed deployments. Both run the
 //! same migrations' schema and pass the same test suite. Changes made by attempts are fenced
-//! by lease (see [`write`]), so a stale attempt can never overwrite a newer one.
+//! by lease (see [`write`](mod@write)), so a stale attempt can never overwrite a newer one.
 //!
 //! # Layout
-//! - [`store`]: the trait; [`records`]: the rows; [`write`]: batched, fenced changes;
+//! - [`store`]: the trait; [`records`]: the rows; [`write`](mod@write): batched, fenced changes;
 //! - `sqlite`, `postgres`: the implementations; [`error`]: errors.
 //! - Inside: `common` holds the SQL both backends run and the `Store` implementation built
 //!   from it; `apply` applies a write batch; `rows` converts rows; `validate` checks requests.

@@ -2,7 +2,7 @@
 //!
 //! [`PostgresServer::start`] runs `initdb` and `pg_ctl` in a temp dir (as the `postgres`
 //! user when the tests run as root) and [`RedisServer::start`] runs `redis-server`, each on a
-//! free loopback port. [`postgres`] and [`redis`] give one shared server per test process;
+//! free loopback port. [`postgres()`] and [`redis()`] give one shared server per test process;
 //! when `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` are set (scripts/services.sh does
 //! that for a whole test run) those servers are used and nothing is started.
 //!

@@ -1,6 +1,7 @@
 //! `wfctl`: Weft's command-line tool. The binary only parses flags and dispatches; each
 //! subcommand lives in a module of its own under `commands/`.
 
+mod client;
 mod commands;
 mod exit;
 mod home;
@@ -30,6 +31,18 @@ enum Command {
     Run(commands::run::Args),
     /// Run a whole DAG locally, in dependency order, like `airflow dags test`.
     Test(commands::test::Args),
+    /// Run Weft on this machine: API server, scheduler and worker in one process.
+    Standalone(commands::standalone::Args),
+    /// Deploy a DAG component to a Weft server.
+    Deploy(commands::deploy::Args),
+    /// List, show, pause, unpause, trigger and backfill DAGs on a Weft server.
+    Dags(commands::dags::Args),
+    /// List and show DAG runs on a Weft server.
+    Runs(commands::runs::Args),
+    /// Read task logs and clear tasks on a Weft server.
+    Tasks(commands::tasks::Args),
+    /// Get, set, list and delete variables on a Weft server.
+    Variables(commands::variables::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +59,12 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Test(args) => commands::test::run(args),
+        Command::Standalone(args) => commands::standalone::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
+        Command::Dags(args) => commands::dags::run(args),
+        Command::Runs(args) => commands::runs::run(args),
+        Command::Tasks(args) => commands::tasks::run(args),
+        Command::Variables(args) => commands::variables::run(args),
     };
     exit::finish(result)
 }

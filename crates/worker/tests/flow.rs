@@ -288,3 +288,30 @@ async fn bad_triggers_are_refused_and_store_nothing() {
         .expect("runs");
     assert!(runs.is_empty(), "nothing stored: {runs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_runs_keep_their_own_logical_dates() {
+    let stack = stack().await;
+    let dag_id = stack.deploy(guests::FLOW).await;
+    let first = stack.trigger(&dag_id, json!({})).await;
+    let second = stack.trigger(&dag_id, json!({})).await;
+    assert_ne!(
+        first.run_id, second.run_id,
+        "two triggers in a row are two runs"
+    );
+    let at: jiff::Timestamp = "2024-03-01T12:30:00Z".parse().expect("timestamp");
+    let request = TriggerRequest {
+        logical_date: Some(at),
+        ..TriggerRequest::default()
+    };
+    let dated = stack
+        .handle
+        .trigger(DEFAULT_TENANT, &dag_id, request)
+        .await
+        .expect("trigger");
+    assert_eq!(dated.logical_date, at);
+    assert_eq!(dated.run_id, "manual__2024-03-01T12:30:00+00:00");
+    for run in [first.id, second.id, dated.id] {
+        assert_eq!(stack.finished(run).await.0.state, DagRunState::Success);
+    }
+}

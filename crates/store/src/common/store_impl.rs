@@ -19,6 +19,7 @@ macro_rules! impl_store {
                 self.deploy_in_transaction(deploy).await
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn component(&self, tenant: &str, digest: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
                 Ok(sqlx::query_scalar($crate::common::sql::COMPONENT_BYTES)
                     .bind(tenant)
@@ -27,6 +28,7 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn spec(&self, tenant: &str, digest: &str) -> $crate::StoreResult<Option<weft_model::DagSpec>> {
                 let json: Option<String> = sqlx::query_scalar($crate::common::sql::COMPONENT_SPEC)
                     .bind(tenant)
@@ -37,6 +39,7 @@ macro_rules! impl_store {
                 json.map(|json| $crate::rows::spec(&name, &json)).transpose()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn dags(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::DagRecord>> {
                 sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAGS)
                     .bind(tenant)
@@ -47,6 +50,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn dag(&self, tenant: &str, dag_id: &str) -> $crate::StoreResult<Option<$crate::DagRecord>> {
                 sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAG)
                     .bind(tenant)
@@ -57,6 +61,7 @@ macro_rules! impl_store {
                     .transpose()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn dag_versions(&self, tenant: &str, dag_id: &str) -> $crate::StoreResult<Vec<$crate::DagVersion>> {
                 sqlx::query_as::<_, $crate::rows::VersionRow>($crate::common::sql::DAG_VERSIONS)
                     .bind(tenant)
@@ -68,6 +73,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn set_paused(
                 &self,
                 tenant: &str,
@@ -102,6 +108,7 @@ macro_rules! impl_store {
                 Ok((dag_run, tis))
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn run(
                 &self,
                 run: $crate::RunPk,
@@ -118,6 +125,7 @@ macro_rules! impl_store {
                 Ok(Some((row.into_record()?, tis)))
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn run_by_id(
                 &self,
                 tenant: &str,
@@ -134,6 +142,7 @@ macro_rules! impl_store {
                     .transpose()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn runs(&self, tenant: &str, filter: &$crate::RunFilter) -> $crate::StoreResult<Vec<$crate::DagRun>> {
                 let limit = i64::from(filter.limit.unwrap_or($crate::common::assemble::DEFAULT_RUN_LIMIT));
                 sqlx::query_as::<_, $crate::rows::RunRow>($crate::common::sql::RUNS)
@@ -148,6 +157,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn active_runs(&self) -> $crate::StoreResult<Vec<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
                 use $crate::common::sql;
                 use $crate::rows::{RunRow, TiRow};
@@ -158,6 +168,7 @@ macro_rules! impl_store {
                 $crate::common::assemble::group_runs(runs, tis)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn latest_scheduled_run(
                 &self,
                 tenant: &str,
@@ -172,6 +183,7 @@ macro_rules! impl_store {
                     .transpose()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn expired_leases(
                 &self,
                 now: jiff::Timestamp,
@@ -201,6 +213,7 @@ macro_rules! impl_store {
                 Ok(outcome)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn xcom(&self, run: $crate::RunPk, task_id: &str, key: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
                 Ok(sqlx::query_scalar($crate::common::sql::XCOM)
                     .bind(run)
@@ -210,6 +223,7 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn run_xcoms(&self, run: $crate::RunPk) -> $crate::StoreResult<Vec<$crate::Xcom>> {
                 let rows = sqlx::query_as::<_, $crate::rows::XcomRow>($crate::common::sql::RUN_XCOMS)
                     .bind(run)
@@ -218,6 +232,7 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map($crate::Xcom::from).collect())
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn task_log(&self, ti: $crate::TiPk, try_number: u32) -> $crate::StoreResult<Option<Vec<u8>>> {
                 Ok(sqlx::query_scalar($crate::common::sql::TASK_LOG)
                     .bind(ti)
@@ -226,6 +241,7 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn variable(&self, tenant: &str, key: &str) -> $crate::StoreResult<Option<$crate::Variable>> {
                 sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLE)
                     .bind(tenant)
@@ -236,6 +252,7 @@ macro_rules! impl_store {
                     .transpose()
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn variables(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Variable>> {
                 sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLES)
                     .bind(tenant)
@@ -246,6 +263,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(level = "debug", skip(self, variable), fields(key = %variable.key))]
             async fn set_variable(&self, tenant: &str, variable: $crate::Variable) -> $crate::StoreResult<()> {
                 $crate::validate::variable(tenant, &variable)?;
                 let mut tx = self.begin_write().await?;
@@ -262,6 +280,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn delete_variable(&self, tenant: &str, key: &str) -> $crate::StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query($crate::common::sql::DELETE_VARIABLE)
@@ -273,6 +292,7 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn pools(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Pool>> {
                 let rows = sqlx::query_as::<_, $crate::rows::PoolRow>($crate::common::sql::POOLS)
                     .bind(tenant)
@@ -281,6 +301,7 @@ macro_rules! impl_store {
                 Ok($crate::common::assemble::with_default_pool(rows.into_iter().map($crate::Pool::from).collect()))
             }
 
+            #[tracing::instrument(level = "debug", skip(self))]
             async fn set_pool(&self, tenant: &str, pool: $crate::Pool) -> $crate::StoreResult<()> {
                 $crate::validate::pool(tenant, &pool)?;
                 let mut tx = self.begin_write().await?;

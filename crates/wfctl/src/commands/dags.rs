@@ -1,0 +1,232 @@
+//! `wfctl dags ...`: list, show, pause, unpause, trigger and backfill DAGs on a server.
+
+use clap::{Args as ClapArgs, Subcommand};
+use serde_json::{Value, json};
+
+use crate::client::{Client, ServerArgs, segment};
+use crate::commands::runs;
+use crate::exit::{CommandResult, Failure};
+use crate::output::{self, Format};
+
+/// Manage the DAGs deployed on a Weft server.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: DagsCommand,
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Output format: `json` prints the server's JSON.
+    #[arg(long, value_enum, default_value_t, global = true)]
+    output: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum DagsCommand {
+    /// List the DAGs.
+    List,
+    /// Show a DAG: its settings and tasks.
+    Show {
+        /// The DAG's id.
+        dag: String,
+    },
+    /// Pause a DAG: no scheduled runs, and its runs' tasks are not queued.
+    Pause {
+        /// The DAG's id.
+        dag: String,
+    },
+    /// Unpause a DAG.
+    Unpause {
+        /// The DAG's id.
+        dag: String,
+    },
+    /// Trigger a run of a DAG.
+    Trigger(TriggerArgs),
+    /// Create the runs of a DAG's schedule between two logical dates (both included).
+    Backfill {
+        /// The DAG's id.
+        dag: String,
+        /// First logical date, RFC 3339 (like 2024-01-01T00:00:00Z).
+        #[arg(long)]
+        start: String,
+        /// Last logical date, RFC 3339.
+        #[arg(long)]
+        end: String,
+    },
+}
+
+/// What to trigger.
+#[derive(Debug, ClapArgs)]
+struct TriggerArgs {
+    /// The DAG's id.
+    dag: String,
+    /// The run's configuration: a JSON object.
+    #[arg(long, value_name = "JSON")]
+    conf: Option<String>,
+    /// The run's logical date, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    logical_date: Option<String>,
+    /// The run's id (default: `manual__<logical date>`).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// Wait for the run to finish, showing each task's state as it changes; exit 1 if the
+    /// run fails.
+    #[arg(long)]
+    wait: bool,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    let client = Client::from_args(&args.server);
+    let format = args.output;
+    match args.command {
+        DagsCommand::List => {
+            let list = client.get("/dags")?;
+            show(format, &list, print_list);
+        }
+        DagsCommand::Show { dag } => {
+            let detail = client.get(&format!("/dags/{}", segment(&dag)))?;
+            show(format, &detail, print_detail);
+        }
+        DagsCommand::Pause { dag } => set_paused(&client, format, &dag, true)?,
+        DagsCommand::Unpause { dag } => set_paused(&client, format, &dag, false)?,
+        DagsCommand::Trigger(trigger_args) => return trigger(&client, format, trigger_args),
+        DagsCommand::Backfill { dag, start, end } => {
+            let body = json!({ "start": start, "end": end });
+            let list = client.post(&format!("/dags/{}/backfill", segment(&dag)), &body)?;
+            show(format, &list, |list| {
+                let count = list["runs"].as_array().map_or(0, Vec::len);
+                println!("created {count} run(s)");
+                runs::print_run_list(list);
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Print `value` as JSON, or as text with `text`.
+fn show(format: Format, value: &Value, text: impl FnOnce(&Value)) {
+    match format {
+        Format::Json => output::print_json(value),
+        Format::Text => text(value),
+    }
+}
+
+fn set_paused(client: &Client, format: Format, dag: &str, paused: bool) -> CommandResult {
+    let summary = client.patch(
+        &format!("/dags/{}", segment(dag)),
+        &json!({ "paused": paused }),
+    )?;
+    show(format, &summary, |s| {
+        let word = if paused { "paused" } else { "unpaused" };
+        println!("DAG {} {word}", s["dag_id"].as_str().unwrap_or(dag));
+    });
+    Ok(())
+}
+
+/// `--conf` as a JSON object, or the usage failure naming what is wrong.
+pub fn parse_conf(text: &str) -> Result<Value, Failure> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Failure::usage(format!("invalid --conf: not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Failure::usage(format!(
+            "invalid --conf: must be a JSON object, not {value}"
+        )));
+    }
+    Ok(value)
+}
+
+fn trigger(client: &Client, format: Format, args: TriggerArgs) -> CommandResult {
+    let mut body = serde_json::Map::new();
+    if let Some(conf) = &args.conf {
+        body.insert("conf".into(), parse_conf(conf)?);
+    }
+    if let Some(date) = args.logical_date {
+        body.insert("logical_date".into(), Value::String(date));
+    }
+    if let Some(id) = args.run_id {
+        body.insert("run_id".into(), Value::String(id));
+    }
+    let path = format!("/dags/{}/runs", segment(&args.dag));
+    let run = client.post(&path, &Value::Object(body))?;
+    let run_id = run["run_id"].as_str().unwrap_or_default().to_owned();
+    if !args.wait {
+        show(format, &run, |r| {
+            println!(
+                "triggered run {run_id} of DAG {} ({})",
+                args.dag,
+                r["state"].as_str().unwrap_or("?")
+            );
+        });
+        return Ok(());
+    }
+    if format == Format::Text {
+        println!("triggered run {run_id} of DAG {}", args.dag);
+    }
+    runs::wait(client, format, &args.dag, &run_id)
+}
+
+fn print_list(list: &Value) {
+    let dags = list["dags"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if dags.is_empty() {
+        println!("no DAGs deployed (deploy one with wfctl deploy DAG.wasm)");
+        return;
+    }
+    let width = dags
+        .iter()
+        .filter_map(|d| d["dag_id"].as_str())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    for dag in dags {
+        let paused = if dag["paused"].as_bool() == Some(true) {
+            "paused"
+        } else {
+            "active"
+        };
+        println!(
+            "{:<width$}  {paused:<6}  {:>3} task(s)  schedule {}",
+            dag["dag_id"].as_str().unwrap_or("?"),
+            dag["task_count"],
+            dag["schedule"].as_str().unwrap_or("none"),
+        );
+    }
+}
+
+fn print_detail(dag: &Value) {
+    println!("DAG {}", dag["dag_id"].as_str().unwrap_or("?"));
+    println!("  digest       {}", dag["digest"].as_str().unwrap_or("?"));
+    if let Some(text) = dag["description"].as_str().filter(|t| !t.is_empty()) {
+        println!("  description  {text}");
+    }
+    println!(
+        "  paused       {}",
+        dag["paused"].as_bool().unwrap_or(false)
+    );
+    println!(
+        "  schedule     {}",
+        dag["schedule"]
+            .as_str()
+            .unwrap_or("none (triggered by hand)")
+    );
+    let tasks = dag["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    println!("  tasks        {} (in dependency order)", tasks.len());
+    for task in tasks {
+        let upstream: Vec<&str> = task["upstream"]
+            .as_array()
+            .map(|u| u.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let arrow = if upstream.is_empty() {
+            String::new()
+        } else {
+            format!(" <- {}", upstream.join(", "))
+        };
+        println!(
+            "    {}{arrow}\n        trigger {}, queue {}, pool {}, retries {}",
+            task["task_id"].as_str().unwrap_or("?"),
+            task["trigger_rule"].as_str().unwrap_or("?"),
+            task["queue"].as_str().unwrap_or("?"),
+            task["pool"].as_str().unwrap_or("?"),
+            task["retries"],
+        );
+    }
+}

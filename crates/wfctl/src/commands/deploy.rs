@@ -1,0 +1,54 @@
+//! `wfctl deploy DAG.wasm`: send a DAG component to the API server.
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use serde_json::Value;
+
+use crate::client::{Client, ServerArgs};
+use crate::exit::{CommandResult, Failure};
+use crate::output::{self, Format};
+
+/// Deploy a DAG component to a Weft server. The server validates it in the sandbox and makes
+/// it the DAG's current version; new runs use it. A refused component changes nothing and
+/// exits 2 with the server's reason (its class first, like `invalid_component`).
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The DAG component (.wasm).
+    component: PathBuf,
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    output: Format,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    let bytes = std::fs::read(&args.component)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.component.display())))?;
+    let client = Client::from_args(&args.server);
+    let deployed = client.upload("/dags", &bytes)?;
+    match args.output {
+        Format::Json => output::print_json(&deployed),
+        Format::Text => print_text(&deployed),
+    }
+    Ok(())
+}
+
+fn print_text(deployed: &Value) {
+    let what = match (
+        deployed["created_dag"].as_bool(),
+        deployed["new_version"].as_bool(),
+    ) {
+        (Some(true), _) => "new DAG",
+        (_, Some(true)) => "new version",
+        _ => "unchanged: this version was already current",
+    };
+    println!(
+        "deployed DAG {} ({what})",
+        deployed["dag_id"].as_str().unwrap_or("?")
+    );
+    println!("  digest  {}", deployed["digest"].as_str().unwrap_or("?"));
+    println!("  tasks   {}", deployed["task_count"]);
+}

@@ -1,0 +1,204 @@
+//! `wfctl runs ...`: list and show DAG runs on a server; waiting for a run to finish.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Subcommand};
+use serde_json::Value;
+
+use crate::client::{Client, ServerArgs, query_value, segment};
+use crate::exit::{CommandResult, Failure};
+use crate::output::{self, Format};
+
+/// How often `--wait` asks the server about the run.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Inspect the DAG runs on a Weft server.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: RunsCommand,
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Output format: `json` prints the server's JSON.
+    #[arg(long, value_enum, default_value_t, global = true)]
+    output: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum RunsCommand {
+    /// List runs, newest logical date first.
+    List {
+        /// Only this DAG's runs.
+        #[arg(long)]
+        dag: Option<String>,
+        /// Only runs in this state (queued, running, success, failed).
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many runs (default 100, at most 1000).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show a run and the state of each of its tasks.
+    Show {
+        /// The DAG's id.
+        dag: String,
+        /// The run's id.
+        run_id: String,
+    },
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    let client = Client::from_args(&args.server);
+    match args.command {
+        RunsCommand::List { dag, state, limit } => {
+            let mut query = Vec::new();
+            if let Some(dag) = dag {
+                query.push(format!("dag_id={}", query_value(&dag)));
+            }
+            if let Some(state) = state {
+                query.push(format!("state={}", query_value(&state)));
+            }
+            if let Some(limit) = limit {
+                query.push(format!("limit={limit}"));
+            }
+            let path = if query.is_empty() {
+                "/runs".to_owned()
+            } else {
+                format!("/runs?{}", query.join("&"))
+            };
+            let list = client.get(&path)?;
+            match args.output {
+                Format::Json => output::print_json(&list),
+                Format::Text => print_run_list(&list),
+            }
+        }
+        RunsCommand::Show { dag, run_id } => {
+            let detail = client.get(&run_path(&dag, &run_id))?;
+            match args.output {
+                Format::Json => output::print_json(&detail),
+                Format::Text => print_detail(&detail),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_path(dag: &str, run_id: &str) -> String {
+    format!("/dags/{}/runs/{}", segment(dag), segment(run_id))
+}
+
+/// Print a list of runs (`{"runs": [...]}`), one line each.
+pub fn print_run_list(list: &Value) {
+    let runs = list["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if runs.is_empty() {
+        println!("no runs");
+    }
+    for run in runs {
+        println!(
+            "{}  {}  {:<8}  logical date {}",
+            text(&run["dag_id"]),
+            text(&run["run_id"]),
+            text(&run["state"]),
+            text(&run["logical_date"]),
+        );
+    }
+}
+
+fn print_detail(detail: &Value) {
+    println!(
+        "run {} of DAG {}: {}",
+        text(&detail["run_id"]),
+        text(&detail["dag_id"]),
+        text(&detail["state"])
+    );
+    println!("  logical date  {}", text(&detail["logical_date"]));
+    println!("  digest        {}", text(&detail["digest"]));
+    if let Some(ms) = run_duration_ms(detail) {
+        println!("  duration      {ms} ms");
+    }
+    let tasks = detail["task_instances"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let width = task_width(tasks);
+    for ti in tasks {
+        println!("{}", task_line(ti, width));
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("-")
+}
+
+fn task_width(tasks: &[Value]) -> usize {
+    tasks
+        .iter()
+        .map(|t| text(&t["task_id"]).len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// `  task  state  [12 ms]  [class: error]` for one task instance.
+fn task_line(ti: &Value, width: usize) -> String {
+    let mut line = format!("  {:<width$}  {}", text(&ti["task_id"]), text(&ti["state"]));
+    if let Some(ms) = ti["duration_ms"].as_i64() {
+        line.push_str(&format!("  {ms} ms"));
+    }
+    if let Some(error) = ti["error"].as_str() {
+        let class = ti["error_class"].as_str().unwrap_or("error");
+        line.push_str(&format!("  [{class}] {error}"));
+    }
+    line
+}
+
+/// Milliseconds between a run's start and end, when it has both.
+fn run_duration_ms(run: &Value) -> Option<i64> {
+    let start: jiff::Timestamp = run["started_at"].as_str()?.parse().ok()?;
+    let end: jiff::Timestamp = run["ended_at"].as_str()?.parse().ok()?;
+    Some(end.duration_since(start).as_millis() as i64)
+}
+
+/// Poll the run until it ends, printing each task's state change as it is seen; exit 1 when
+/// it fails.
+pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> CommandResult {
+    let path = run_path(dag, run_id);
+    let mut seen: HashMap<String, String> = HashMap::new();
+    loop {
+        let detail = client.get(&path)?;
+        let tasks = detail["task_instances"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if format == Format::Text {
+            let width = task_width(tasks);
+            for ti in tasks {
+                let id = text(&ti["task_id"]).to_owned();
+                let state = text(&ti["state"]).to_owned();
+                if state != "none" && seen.get(&id) != Some(&state) {
+                    println!("{}", task_line(ti, width));
+                    seen.insert(id, state);
+                }
+            }
+        }
+        let state = text(&detail["state"]);
+        if state == "success" || state == "failed" {
+            let succeeded = state == "success";
+            match format {
+                Format::Json => output::print_json(&detail),
+                Format::Text => {
+                    let took = run_duration_ms(&detail)
+                        .map_or_else(String::new, |ms| format!(" in {ms} ms"));
+                    println!("run {run_id}: {state}{took}");
+                }
+            }
+            return if succeeded {
+                Ok(())
+            } else {
+                Err(Failure::Failed)
+            };
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}

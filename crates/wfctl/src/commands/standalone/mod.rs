@@ -1,0 +1,155 @@
+//! `wfctl standalone`: the API server, the scheduler and a worker in one process, on SQLite
+//! and the in-process queue (the embedded default).
+
+mod funnel;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args as ClapArgs;
+use weft_queue::MemoryQueue;
+use weft_runtime::{Runtime, RuntimeConfig};
+use weft_scheduler::{SchedulerConfig, SystemClock};
+use weft_server::{AppState, ServerConfig};
+use weft_store::{SqliteStore, Store};
+use weft_worker::{LocalPlane, Worker, WorkerConfig};
+
+use crate::exit::{CommandResult, Failure};
+use crate::home;
+use funnel::Funnel;
+
+/// Run Weft on this machine: API server, scheduler and worker in one process, with the
+/// metadata in SQLite under the home directory. Prints the server's URL; stops gracefully on
+/// Ctrl-C or SIGTERM. Runs left unfinished by a crash carry on at the next start.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Port of the API server.
+    #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Address to listen on (loopback by default: the API has no authentication yet).
+    #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Weft's home directory (database, compiled components); default `$WEFT_HOME` or `~/.weft`.
+    #[arg(long)]
+    home: Option<PathBuf>,
+    /// Task attempts run at once (default: the number of cores).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Most task instances queued or running at once (Airflow's `parallelism`).
+    #[arg(long, default_value_t = 32)]
+    parallelism: usize,
+    /// Allow manual runs with a logical date in the future.
+    #[arg(long)]
+    allow_trigger_in_future: bool,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> CommandResult {
+    let home = args.home.clone().unwrap_or_else(home::dir);
+    std::fs::create_dir_all(&home)
+        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", home.display())))?;
+    let db = home.join("weft.db");
+    let sqlite = Arc::new(
+        SqliteStore::open(&db)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot open {}: {e}", db.display())))?,
+    );
+    let store: Arc<dyn Store> = sqlite.clone();
+    let wasm = Arc::new(
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(home.join("cache").join("components")),
+            ..RuntimeConfig::default()
+        })
+        .map_err(|e| Failure::usage(e.to_string()))?,
+    );
+    let queue = Arc::new(Funnel::new(MemoryQueue::new()));
+    let config = SchedulerConfig {
+        parallelism: args.parallelism,
+        allow_trigger_in_future: args.allow_trigger_in_future,
+        // The worker lives in this process: whatever was running when it stopped is lost.
+        recover_running_on_start: true,
+        ..SchedulerConfig::default()
+    };
+    let (handle, service) =
+        weft_scheduler::scheduler(store.clone(), queue.clone(), Arc::new(SystemClock), config);
+    let hostname = crate::local_run::local_worker("").hostname;
+    let mut worker_config = WorkerConfig::new(
+        format!("standalone-{}", std::process::id()),
+        hostname,
+        Funnel::<MemoryQueue>::queues(),
+    );
+    if let Some(n) = args.concurrency {
+        worker_config.concurrency = n.max(1);
+    }
+    let plane = Arc::new(LocalPlane::new(store.clone(), handle.clone()));
+    let worker = Worker::new(worker_config, wasm.clone(), queue, plane);
+
+    let address = SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot listen on {address}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(handle),
+        wasm,
+        ServerConfig::default(),
+    );
+
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = |stop: &Arc<tokio::sync::Notify>| {
+        let stop = stop.clone();
+        async move { stop.notified().await }
+    };
+    let scheduler_task = tokio::spawn(service.run(stopped(&stop)));
+    let worker_task = tokio::spawn(worker.run(stopped(&stop)));
+    let server_task = tokio::spawn(weft_server::serve(listener, state, stopped(&stop)));
+    println!(
+        "Weft standalone: http://{local}  (home {}, API under /api/v1)",
+        home.display()
+    );
+
+    wait_for_signal().await;
+    eprintln!("shutting down: letting running tasks finish");
+    stop.notify_waiters();
+    let _ = server_task.await;
+    let _ = worker_task.await;
+    let _ = scheduler_task.await;
+    sqlite.close().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
