@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use weft_testkit::{PostgresServer, RedisServer, TestkitError, port_open, unique_name};
 
 /// Set in the child process of `servers_stop_when_their_process_exits`.
-const CHILD_ENV: &str = "WEFT_TESTKIT_CHILD";
 
 fn wait_closed(port: u16) -> bool {
     let start = Instant::now();
@@ -63,17 +62,7 @@ fn redis_starts_answers_and_stops_on_drop() {
 
 #[test]
 fn servers_stop_when_their_process_exits() {
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .args([
-            "--exact",
-            "child_leaves_servers_running",
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_ENV, "1")
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leave_servers_running"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -103,23 +92,6 @@ fn servers_stop_when_their_process_exits() {
             "server on {port} outlived the process that started it"
         );
     }
-}
-
-/// Run by `servers_stop_when_their_process_exits` in a child process: start servers held
-/// in statics-like leaked values and exit without dropping them.
-#[test]
-#[ignore = "run as a child process by servers_stop_when_their_process_exits"]
-fn child_leaves_servers_running() {
-    if std::env::var_os(CHILD_ENV).is_none() {
-        return;
-    }
-    let redis: &'static RedisServer = Box::leak(Box::new(RedisServer::start().unwrap()));
-    let postgres: &'static PostgresServer = Box::leak(Box::new(PostgresServer::start().unwrap()));
-    for port in [redis.port().unwrap(), postgres.port().unwrap()] {
-        assert!(port_open(port));
-        println!("PORT={port}");
-    }
-    std::process::exit(0);
 }
 
 #[test]
