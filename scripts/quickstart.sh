@@ -40,6 +40,9 @@ $wfctl dags list
 echo "==> wfctl dags trigger hello --conf '{\"name\": \"Weft\"}' --wait"
 $wfctl dags trigger hello --conf '{"name": "Weft"}' --wait
 
+echo "==> wfctl dags trigger mall_customers --wait"
+$wfctl dags trigger mall_customers --wait
+
 echo "==> wfctl dags trigger queues --wait"
 $wfctl dags trigger queues --wait
 

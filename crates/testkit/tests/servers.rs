@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 
 use weft_testkit::{PostgresServer, RedisServer, TestkitError, port_open, unique_name};
 
-/// Set in the child process of `servers_stop_when_their_process_exits`.
-
 fn wait_closed(port: u16) -> bool {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(15) {
