@@ -260,7 +260,7 @@ impl Scheduler {
         self.start_runs(now);
         self.admit(now);
         self.finish_runs(now);
-        self.flush_decisions(now).await
+        self.flush_decisions().await
     }
 
     fn take_report(&mut self, report: Report) {
@@ -467,8 +467,7 @@ impl Scheduler {
         }
     }
 
-    fn dag_limit(&self, tenant: &str, dag_id: &str, dag: &Dag, runs: bool) -> u32 {
-        let _ = (tenant, dag_id);
+    fn dag_limit(&self, dag: &Dag, runs: bool) -> u32 {
         if runs {
             dag.max_active_runs()
                 .unwrap_or(self.config.default_max_active_runs)
@@ -512,7 +511,7 @@ impl Scheduler {
             if self.paused(&key.0, &key.1) {
                 continue;
             }
-            let limit = self.dag_limit(&key.0, &key.1, &active.dag, true);
+            let limit = self.dag_limit(&active.dag, true);
             let count = running.entry(key).or_default();
             if *count >= limit {
                 continue;
@@ -543,7 +542,7 @@ impl Scheduler {
             }
             let ti = &active.tis[i];
             let paused = self.paused(&active.run.tenant, &active.run.dag_id);
-            let limit = self.dag_limit(&active.run.tenant, &active.run.dag_id, &active.dag, false);
+            let limit = self.dag_limit(&active.dag, false);
             if active.run.state != DagRunState::Running
                 || paused
                 || !self
@@ -603,8 +602,7 @@ impl Scheduler {
     }
 
     /// Write queue ops, decided states and run states; send the queued attempts.
-    async fn flush_decisions(&mut self, now: Timestamp) -> Result<(), SchedulerError> {
-        let _ = now;
+    async fn flush_decisions(&mut self) -> Result<(), SchedulerError> {
         if self.batch.queue.is_empty()
             && self.batch.set_task.is_empty()
             && self.batch.set_run.is_empty()
