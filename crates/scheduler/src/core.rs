@@ -94,6 +94,8 @@ impl Scheduler {
             };
             let id = self.insert_run(active);
             self.reconcile(id, now);
+            // Tasks whose upstream is done (or that never started) become ready again.
+            self.evaluate_run(id);
         }
         self.step(Vec::new()).await
     }
@@ -256,7 +258,9 @@ impl Scheduler {
         if due {
             self.retry_due(now);
         }
-        // Phase 2: run states, queue ops and decided task states.
+        // Phase 2: run states, queue ops and decided task states. Finished runs go first so
+        // that runs waiting on max_active_runs start in this same step.
+        self.finish_runs(now);
         self.start_runs(now);
         self.admit(now);
         self.finish_runs(now);

@@ -1,0 +1,215 @@
+//! A scheduler test bench: a real SQLite store, the in-process queue and a manual clock; the
+//! test plays the worker, taking messages and reporting results by hand.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sha2::{Digest as _, Sha256};
+use weft_model::{DagSpec, TaskState};
+use weft_queue::{MemoryQueue, Queue};
+use weft_scheduler::{
+    AttemptOutcome, AttemptResult, ManualClock, Report, Scheduler, SchedulerConfig,
+    SchedulerHandle, TaskMessage, scheduler,
+};
+use weft_store::{
+    DEFAULT_TENANT, DagRun, Deploy, RunFilter, RunPk, SqliteStore, StartTask, Store, TaskInstance,
+};
+
+/// One day.
+pub const DAY: Duration = Duration::from_secs(86_400);
+
+/// A timestamp from RFC 3339 text.
+pub fn ts(text: &str) -> Timestamp {
+    text.parse().expect("timestamp")
+}
+
+/// Store, queue, clock and a control handle (its loop never runs: it is used only to write
+/// runs); schedulers are made with [`Bench::scheduler`] and stepped by the test.
+pub struct Bench {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<MemoryQueue>,
+    pub clock: Arc<ManualClock>,
+    pub handle: SchedulerHandle,
+    pub config: SchedulerConfig,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("weft.db"))
+            .await
+            .expect("store"),
+    );
+    let queue = Arc::new(MemoryQueue::new());
+    let clock = Arc::new(ManualClock::new(ts(now)));
+    let (handle, _service) = scheduler(store.clone(), queue.clone(), clock.clone(), config.clone());
+    Bench {
+        store,
+        queue,
+        clock,
+        handle,
+        config,
+        _dir: dir,
+    }
+}
+
+impl Bench {
+    /// A scheduler over the bench's store, queue and clock (not started).
+    pub fn scheduler(&self) -> Scheduler {
+        Scheduler::new(
+            self.store.clone(),
+            self.queue.clone(),
+            self.clock.clone(),
+            self.config.clone(),
+        )
+    }
+
+    /// Deploy `spec` under a component whose bytes are its id; the digest.
+    pub async fn deploy(&self, spec: DagSpec) -> String {
+        let bytes = format!("component of {}", spec.dag_id).into_bytes();
+        let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+        self.store
+            .deploy(Deploy {
+                tenant: DEFAULT_TENANT.into(),
+                digest: digest.clone(),
+                bytes,
+                dag_id: spec.dag_id.clone(),
+                spec,
+                at: self.clock.now_ts(),
+            })
+            .await
+            .expect("deploy");
+        digest
+    }
+
+    /// Every message ready on the `default` queue, acknowledged, in the order taken.
+    pub async fn take(&self) -> Vec<TaskMessage> {
+        let deliveries = self
+            .queue
+            .take(
+                &["default".to_owned()],
+                1000,
+                Duration::from_secs(600),
+                Duration::ZERO,
+            )
+            .await
+            .expect("take");
+        let ids: Vec<_> = deliveries.iter().map(|d| d.id.clone()).collect();
+        self.queue.ack(&ids).await.expect("ack");
+        deliveries
+            .iter()
+            .map(|d| TaskMessage::decode(&d.payload).expect("message"))
+            .collect()
+    }
+
+    /// Every run of `dag_id`, oldest logical date first.
+    pub async fn runs(&self, dag_id: &str) -> Vec<DagRun> {
+        let mut runs = self
+            .store
+            .runs(
+                DEFAULT_TENANT,
+                &RunFilter {
+                    dag_id: Some(dag_id.into()),
+                    ..RunFilter::default()
+                },
+            )
+            .await
+            .expect("runs");
+        runs.sort_by_key(|r| r.logical_date);
+        runs
+    }
+
+    /// A run and its task instances.
+    pub async fn run(&self, run: RunPk) -> (DagRun, Vec<TaskInstance>) {
+        self.store.run(run).await.expect("run").expect("run exists")
+    }
+
+    /// One task instance of a run.
+    pub async fn ti(&self, run: RunPk, task_id: &str) -> TaskInstance {
+        let (_, tis) = self.run(run).await;
+        tis.into_iter()
+            .find(|t| t.task_id == task_id)
+            .expect("task instance")
+    }
+
+    /// The state of every task instance of a run, by task id.
+    pub async fn states(&self, run: RunPk) -> Vec<(String, TaskState)> {
+        let (_, mut tis) = self.run(run).await;
+        tis.sort_by(|a, b| a.task_id.cmp(&b.task_id));
+        tis.into_iter().map(|t| (t.task_id, t.state)).collect()
+    }
+
+    /// The worker's start report for `message`, at the clock's now.
+    pub fn started(&self, message: &TaskMessage) -> Report {
+        let at = self.clock.now_ts();
+        Report::Started(StartTask {
+            ti: message.ti,
+            lease: message.lease,
+            worker_id: "w-1".into(),
+            hostname: "host-a".into(),
+            at,
+            lease_expires_at: at
+                .saturating_add(jiff::SignedDuration::from_secs(300))
+                .expect("ts"),
+        })
+    }
+
+    /// The worker's result for `message`, ended at the clock's now.
+    pub fn finished(&self, message: &TaskMessage, outcome: AttemptOutcome) -> Report {
+        Report::Finished(Box::new(AttemptResult {
+            ti: message.ti,
+            lease: message.lease,
+            run: message.run,
+            try_number: message.try_number,
+            outcome,
+            xcom: Vec::new(),
+            log: Vec::new(),
+            started_at: self.clock.now_ts(),
+            ended_at: self.clock.now_ts(),
+            worker_id: "w-1".into(),
+            hostname: "host-a".into(),
+        }))
+    }
+
+    /// Start and succeed `message` in one go.
+    pub fn succeed(&self, message: &TaskMessage) -> Vec<Report> {
+        vec![self.started(message), self.finished(message, success())]
+    }
+}
+
+/// A successful outcome with a small output.
+pub fn success() -> AttemptOutcome {
+    AttemptOutcome::Success {
+        output: b"null".to_vec(),
+    }
+}
+
+/// A failed outcome.
+pub fn failure(retryable: bool) -> AttemptOutcome {
+    AttemptOutcome::Failed {
+        retryable,
+        class: "task_error".into(),
+        message: "boom".into(),
+    }
+}
+
+/// Read the manual clock.
+pub trait Now {
+    /// The clock's current time.
+    fn now_ts(&self) -> Timestamp;
+}
+
+impl Now for ManualClock {
+    fn now_ts(&self) -> Timestamp {
+        weft_scheduler::Clock::now(self)
+    }
+}
+
+/// Task ids of messages, in order.
+pub fn task_ids(messages: &[TaskMessage]) -> Vec<&str> {
+    messages.iter().map(|m| m.task_id.as_str()).collect()
+}
