@@ -514,8 +514,8 @@ mod normal {
 
     #[test]
     fn a_failed_attempt_keeps_no_xcom() {
-        // `xcom` fails permanently on bad conf JSON after... it pushes first only on success paths;
-        // use a limit that makes the output too large after a successful push.
+        // `xcom` pushes a value, then returns an output larger than this limit allows: the
+        // attempt fails after a successful push, and that push must not survive it.
         let component = load(guests::NORMAL);
         let report = run_with(
             &component,
