@@ -217,6 +217,7 @@ class WitWorld(wit_world.WitWorld):
             catchup=False,
             max_active_runs=None,
             max_active_tasks=None,
+            dagrun_timeout_ms=None,
             tags=["example", "python"],
             defaults=inherit(),
             tasks=[

@@ -230,6 +230,11 @@ impl Dag {
         self.spec.max_active_tasks
     }
 
+    /// Longest a run may last from its start before it is failed; none: no limit.
+    pub fn dagrun_timeout(&self) -> Option<Duration> {
+        self.spec.dagrun_timeout_ms.map(Duration::from_millis)
+    }
+
     /// Whether missed intervals since the start date get runs.
     pub const fn catchup(&self) -> bool {
         self.spec.catchup

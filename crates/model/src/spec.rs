@@ -32,6 +32,10 @@ pub struct DagSpec {
     /// Most task instances of this DAG running at once; none: the host's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_active_tasks: Option<u32>,
+    /// Longest a run may last from its start, in milliseconds (Airflow's `dagrun_timeout`);
+    /// none: no limit. Specs stored before this field existed read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dagrun_timeout_ms: Option<u64>,
     /// Labels shown to users and usable as filters.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -166,6 +170,7 @@ mod tests {
         assert_eq!(spec.dag_id, "hello");
         assert_eq!(spec.description, "");
         assert_eq!(spec.schedule, None);
+        assert_eq!(spec.dagrun_timeout_ms, None);
         assert!(!spec.catchup);
         assert_eq!(spec.defaults, TaskSettings::default());
         assert_eq!(spec.tasks, vec![TaskSpec::new("a")]);
@@ -177,7 +182,7 @@ mod tests {
         let json = r#"{
             "dag_id": "etl", "description": "nightly", "schedule": "@daily",
             "start_date": "2024-01-01", "catchup": true, "max_active_runs": 2,
-            "max_active_tasks": 8, "tags": ["team-a"],
+            "max_active_tasks": 8, "dagrun_timeout_ms": 3600000, "tags": ["team-a"],
             "defaults": {"retries": 3, "retry_delay_ms": 1000, "queue": "io"},
             "tasks": [
                 {"task_id": "extract"},
@@ -190,6 +195,7 @@ mod tests {
         }"#;
         let spec: DagSpec = serde_json::from_str(json).unwrap();
         assert_eq!(spec.defaults.retries, Some(3));
+        assert_eq!(spec.dagrun_timeout_ms, Some(3_600_000));
         let load = &spec.tasks[1];
         assert_eq!(load.trigger_rule, TriggerRule::NoneFailed);
         assert_eq!(load.settings.priority_weight, Some(-2));

@@ -18,7 +18,8 @@ pub const MAX_ID_LEN: usize = 250;
 pub const MAX_RETRIES: u32 = 1_000;
 /// Most memory a task may ask for: all a 32-bit WebAssembly memory can address (4 GiB).
 pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
-/// Longest retry delay or execution timeout a task may ask for: 365 days, in milliseconds.
+/// Longest retry delay, execution timeout or DAG run timeout one may ask for: 365 days, in
+/// milliseconds.
 pub const MAX_DURATION_MS: u64 = 365 * 24 * 3_600 * 1_000;
 
 /// Checks that `id` is a valid DAG id, task id, queue or pool name: 1 to 250 ASCII letters,
@@ -71,19 +72,32 @@ impl DagSpec {
             problems.push(SpecProblem::NoTasks);
         }
         let (schedule, start_date) = self.check_timing(&mut problems);
-        for (field, value) in [
-            ("max_active_runs", self.max_active_runs),
-            ("max_active_tasks", self.max_active_tasks),
-        ] {
-            if value == Some(0) {
-                let issue = SettingIssue::Zero;
-                problems.push(SpecProblem::InvalidSetting {
-                    scope: Scope::Dag,
-                    field,
-                    value: 0,
-                    issue,
-                });
-            }
+        // DAG-level settings: none may be 0; the run timeout is bounded like task durations.
+        let dag_settings: [(&'static str, Option<u64>, u64); 3] = [
+            (
+                "max_active_runs",
+                self.max_active_runs.map(u64::from),
+                u64::MAX,
+            ),
+            (
+                "max_active_tasks",
+                self.max_active_tasks.map(u64::from),
+                u64::MAX,
+            ),
+            ("dagrun_timeout_ms", self.dagrun_timeout_ms, MAX_DURATION_MS),
+        ];
+        for (field, value, max) in dag_settings {
+            let (value, issue) = match value {
+                Some(0) => (0, SettingIssue::Zero),
+                Some(v) if v > max => (v, SettingIssue::TooLarge { max }),
+                _ => continue,
+            };
+            problems.push(SpecProblem::InvalidSetting {
+                scope: Scope::Dag,
+                field,
+                value,
+                issue,
+            });
         }
         check_settings(Scope::Defaults, &self.defaults, &mut problems);
 

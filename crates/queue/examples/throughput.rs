@@ -1,13 +1,15 @@
-//! Throughput of the in-process queue: 10,000 messages pushed in one batch, taken in batches
-//! of 256 and acknowledged batch by batch; then one message at a time (push, take, ack).
+//! Throughput of a queue backend: 10,000 messages pushed in one batch, taken in batches of
+//! 256 and acknowledged batch by batch; then one message at a time (push, take, ack).
 //! Each measure is the best of a few rounds, as other work on the machine adds noise.
 //!
-//! `cargo run -p weft-queue --release --example throughput`
+//! In-process: `cargo run -p weft-queue --release --example throughput`
+//! Redis: `cargo run -p weft-queue --release --example throughput -- redis://127.0.0.1:6379/`
+//! (on a namespace of its own, `throughput-<pid>`; only a few empty bookkeeping keys remain).
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use weft_queue::{MemoryQueue, Message, Queue, QueueError};
+use weft_queue::{MemoryQueue, Message, Queue, QueueError, RedisQueue};
 
 const MESSAGES: usize = 10_000;
 const BATCH: usize = 256;
@@ -30,13 +32,24 @@ impl Times {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), QueueError> {
-    let queue = MemoryQueue::new();
+    let queue: Box<dyn Queue> = match std::env::args().nth(1) {
+        Some(url) => {
+            let namespace = format!("throughput-{}", std::process::id());
+            println!("Redis at {url}, namespace {namespace}");
+            Box::new(RedisQueue::connect(&url, &namespace).await?)
+        }
+        None => {
+            println!("in-process");
+            Box::new(MemoryQueue::new())
+        }
+    };
+    let queue = &*queue;
     let queues = vec!["default".to_owned()];
     let payload = Bytes::from_static(&[0u8; 64]);
 
     let mut best: Option<Times> = None;
     for _ in 0..ROUNDS {
-        let times = batched(&queue, &queues, &payload).await?;
+        let times = batched(queue, &queues, &payload).await?;
         if best.is_none_or(|b| times.total() < b.total()) {
             best = Some(times);
         }
@@ -75,7 +88,7 @@ async fn main() -> Result<(), QueueError> {
 
 /// One round: push `MESSAGES` in one batch, take and acknowledge them `BATCH` at a time.
 async fn batched(
-    queue: &MemoryQueue,
+    queue: &dyn Queue,
     queues: &[String],
     payload: &Bytes,
 ) -> Result<Times, QueueError> {

@@ -78,6 +78,17 @@ pub enum BadInput {
         /// The longest lease allowed.
         max: std::time::Duration,
     },
+    /// A backend's URL cannot be used (its password, if any, is left out of `url`).
+    #[error("queue backend URL {url:?} is invalid: {reason}")]
+    BadUrl {
+        /// The URL, with any password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A backend was given an empty namespace.
+    #[error("queue namespace is empty; it must name the deployment (e.g. \"weft\")")]
+    EmptyNamespace,
 }
 
 #[cfg(test)]

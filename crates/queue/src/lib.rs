@@ -1,10 +1,13 @@
 //! Weft's task queue: named queues on which the scheduler puts ready task attempts and from
-//! which workers take them.
+//! which workers take them, in process ([`MemoryQueue`], for `wfctl standalone`) or in a
+//! Redis server shared by machines ([`RedisQueue`]).
 //!
 //! The queue is a delivery mechanism, not the source of truth (the metadata store is). It
 //! delivers at least once: a taken message is leased, and a lease that runs out without an
 //! acknowledgement makes the message ready again. Every operation works on batches, so a
-//! networked backend can pipeline them.
+//! networked backend serves a whole batch in one round trip. A message may carry a key (the
+//! task instance), so that pushing a new attempt replaces any stale one; and a backend's
+//! [generation](Queue::generation) tells its users when it lost its contents.
 //!
 //! ```
 //! use std::time::Duration;
@@ -40,16 +43,20 @@
 //! - [`message`]: [`Message`], [`Delivery`], [`DeliveryId`], [`QueueStats`].
 //! - [`error`]: [`QueueError`] and [`BadInput`]; [`validate`]: the request checks backends share.
 //! - [`memory`]: [`MemoryQueue`], the in-process backend.
+//! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`).
 //! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
 
 pub mod error;
 pub mod memory;
 pub mod message;
 pub mod queue;
+mod random;
+pub mod redis;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 pub mod validate;
 
+pub use self::redis::RedisQueue;
 pub use error::{BadInput, QueueError};
 pub use memory::MemoryQueue;
 pub use message::{Delivery, DeliveryId, Message, QueueStats};

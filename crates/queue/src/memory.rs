@@ -25,21 +25,33 @@ use tracing::instrument;
 use crate::error::QueueError;
 use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 use crate::queue::Queue;
+use crate::random::random_id;
 use crate::validate;
 use state::State;
 
 /// Named queues held in this process's memory; lost when the process ends.
 ///
-/// Leases are timed with [`tokio::time::Instant`], so tests can run it on paused time.
-#[derive(Debug, Default)]
+/// Leases are timed with [`tokio::time::Instant`], so tests can run it on paused time. Its
+/// [generation](Queue::generation) is a random id fixed when it is created.
+#[derive(Debug)]
 pub struct MemoryQueue {
     state: Mutex<State>,
+    generation: String,
+}
+
+impl Default for MemoryQueue {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryQueue {
     /// An empty queue set.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            state: Mutex::default(),
+            generation: random_id(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -145,6 +157,10 @@ impl Queue for MemoryQueue {
         let mut state = self.lock();
         state.reclaim(Instant::now());
         Ok(state.stats())
+    }
+
+    async fn generation(&self) -> Result<String, QueueError> {
+        Ok(self.generation.clone())
     }
 }
 

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Messages with a higher `priority` are delivered first; messages of equal priority are
 /// delivered in the order they were pushed.
+///
+/// A message with a [`key`](Message::key) replaces the message already holding that key, on
+/// whichever queue it is, waiting or leased (see [`Queue::push`](crate::Queue::push)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The queue's name; must not be empty.
@@ -18,6 +21,9 @@ pub struct Message {
     pub priority: i32,
     /// The bytes to deliver (opaque to the queue).
     pub payload: Bytes,
+    /// What the message stands for (e.g. a task instance): at most one message per key is on
+    /// the queues at a time. `None` by default.
+    pub key: Option<String>,
 }
 
 impl Message {
@@ -27,6 +33,7 @@ impl Message {
             queue: queue.into(),
             priority: 0,
             payload: payload.into(),
+            key: None,
         }
     }
 
@@ -34,6 +41,13 @@ impl Message {
     #[must_use]
     pub fn with_priority(mut self, priority: i32) -> Self {
         self.priority = priority;
+        self
+    }
+
+    /// The same message with `key`: pushing it removes any message holding the same key.
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
         self
     }
 }
@@ -116,7 +130,10 @@ mod tests {
     fn message_defaults_to_priority_zero() {
         let m = Message::new("default", &b"x"[..]);
         assert_eq!(m.priority, 0);
-        assert_eq!(m.with_priority(-3).priority, -3);
+        assert_eq!(m.key, None);
+        let m = m.with_priority(-3).with_key("run-1/extract");
+        assert_eq!(m.priority, -3);
+        assert_eq!(m.key.as_deref(), Some("run-1/extract"));
     }
 
     #[test]

@@ -22,6 +22,13 @@ use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 /// - Fencing: once a lease is lost (expired, acknowledged, released), its id can no longer
 ///   acknowledge, extend or release anything; such ids are reported back, never an error.
 ///   A lease counts as lost from the moment it expires, even before the message is taken again.
+/// - Keys: pushing a message with a [`key`](Message::key) first removes the message holding
+///   that key, from whichever queue, waiting or leased; the removed message's lease is lost.
+///   Within one pushed batch the last message with a key wins. A key is freed when its
+///   message is acknowledged.
+/// - Generation: [`generation`](Queue::generation) stays the same while the backend keeps its
+///   contents and changes when they were lost (e.g. a Redis server restarted without
+///   persistence), so that the source of truth knows when to put its work back.
 /// - Batches: every operation takes a batch; a pushed batch is checked as a whole, and a bad
 ///   one pushes nothing.
 /// - Waiting: a take that finds nothing waits, without polling, until a push, a release or a
@@ -35,6 +42,9 @@ use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 #[async_trait]
 pub trait Queue: Send + Sync + 'static {
     /// Puts `messages` on their queues (any mix of queues), in order.
+    ///
+    /// A message with a key first removes the message already holding that key (waiting or
+    /// leased, on any queue); of several messages of the batch with one key, the last stays.
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError>;
 
     /// Takes up to `max` ready messages from `queues`, each leased for `lease`.
@@ -74,4 +84,9 @@ pub trait Queue: Send + Sync + 'static {
     /// Counts per queue, sorted by queue name: every queue holding a message, and possibly
     /// empty queues the backend knows of.
     async fn stats(&self) -> Result<Vec<QueueStats>, QueueError>;
+
+    /// An opaque id of the backend's contents: the same while it keeps them, different once
+    /// they were lost (a restart without persistence, a flush). Whoever pushed work compares
+    /// it over time and pushes again what it had queued when it changes.
+    async fn generation(&self) -> Result<String, QueueError>;
 }

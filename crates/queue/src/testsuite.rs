@@ -17,6 +17,7 @@
 //! A backend timed by a server (Redis) runs the suite with [`RealClock`] and a short lease.
 
 mod input;
+mod keys;
 mod leases;
 mod order;
 mod waiting;
@@ -29,6 +30,10 @@ use crate::message::{Delivery, DeliveryId, Message};
 use crate::queue::Queue;
 
 pub use input::{bad_input_is_rejected, stats_count_ready_and_leased};
+pub use keys::{
+    generation_is_stable, keyed_batch_last_wins, keyed_push_replaces_a_leased_message,
+    keyed_push_replaces_a_waiting_message,
+};
 pub use leases::{
     expired_lease_is_lost_at_once, extend_keeps_the_lease, lease_expiry_redelivers,
     release_makes_ready_at_once, stale_ids_cannot_touch_a_redelivery,
@@ -112,6 +117,10 @@ pub async fn run_all(queue: &dyn Queue, clock: &dyn SuiteClock) {
     cancelled_take_loses_nothing(queue, clock).await;
     stats_count_ready_and_leased(queue, clock).await;
     bad_input_is_rejected(queue, clock).await;
+    keyed_push_replaces_a_waiting_message(queue, clock).await;
+    keyed_push_replaces_a_leased_message(queue, clock).await;
+    keyed_batch_last_wins(queue, clock).await;
+    generation_is_stable(queue, clock).await;
 }
 
 /// A message of `priority` on `queue`.

@@ -15,6 +15,7 @@ pub(crate) fn spec_from_wit(spec: wit::DagSpec) -> model::DagSpec {
         catchup: spec.catchup,
         max_active_runs: spec.max_active_runs,
         max_active_tasks: spec.max_active_tasks,
+        dagrun_timeout_ms: spec.dagrun_timeout_ms,
         tags: spec.tags,
         defaults: settings_from_wit(spec.defaults),
         tasks: spec

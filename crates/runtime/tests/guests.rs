@@ -676,3 +676,73 @@ mod normal {
         assert!(failure.to_string().contains("does not grant"), "{failure}");
     }
 }
+
+/// A benchmark DAG: `tasks` no-op tasks `t0`, `t1`, … with limits that never bind and no
+/// retries; every task runs to an empty output and an unknown task is refused.
+fn assert_bench_dag(path: &str, dag_id: &str, tasks: usize) -> Arc<DagComponent> {
+    let component = load(path);
+    let dag = component.dag();
+    assert_eq!(dag.id(), dag_id);
+    assert_eq!(dag.tasks().len(), tasks);
+    assert!(dag.max_active_tasks().is_some_and(|n| n >= 10_000));
+    assert!(dag.max_active_runs().is_some_and(|n| n >= 100));
+    assert!(dag.tasks().iter().all(|t| t.retries == 0));
+    for id in [0, tasks / 2, tasks - 1].map(|i| format!("t{i}")) {
+        assert!(dag.task(&id).is_some(), "{dag_id} has no task {id}");
+        assert_eq!(
+            run(&component, &id).outcome,
+            TaskOutcome::Success(Vec::new())
+        );
+    }
+    let outside = format!("t{tasks}");
+    assert!(dag.task(&outside).is_none());
+    let report = run(&component, &outside);
+    assert!(!failure(&report).is_retryable());
+    component
+}
+
+#[test]
+fn bench_chain40() {
+    let component = assert_bench_dag(guests::BENCH_CHAIN40, "bench_chain40", 40);
+    let dag = component.dag();
+    for i in 1..40 {
+        let upstream = &dag.task(&format!("t{i}")).expect("task").upstream;
+        assert_eq!(upstream, &vec![format!("t{}", i - 1)]);
+    }
+    assert!(dag.task("t0").expect("task").upstream.is_empty());
+}
+
+/// Every task of a fan DAG stands alone.
+fn assert_independent(component: &DagComponent) {
+    assert!(
+        component
+            .dag()
+            .tasks()
+            .iter()
+            .all(|t| t.upstream.is_empty())
+    );
+}
+
+#[test]
+fn bench_fan100() {
+    assert_independent(&assert_bench_dag(guests::BENCH_FAN100, "bench_fan100", 100));
+}
+
+#[test]
+fn bench_fan500() {
+    assert_independent(&assert_bench_dag(guests::BENCH_FAN500, "bench_fan500", 500));
+}
+
+#[test]
+fn bench_fan10000() {
+    assert_independent(&assert_bench_dag(
+        guests::BENCH_FAN10000,
+        "bench_fan10000",
+        10_000,
+    ));
+}
+
+#[test]
+fn bench_single() {
+    assert_bench_dag(guests::BENCH_SINGLE, "bench_single", 1);
+}

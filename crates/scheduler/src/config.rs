@@ -16,8 +16,15 @@ pub struct SchedulerConfig {
     /// Treat attempts found running at start as lost (true when the workers ran in the same
     /// process, as in standalone mode; distributed schedulers wait for the leases to expire).
     pub recover_running_on_start: bool,
-    /// How often expired leases are looked for.
+    /// How often expired leases are looked for (and the queue asked whether it lost its
+    /// contents).
     pub lease_check_interval: Duration,
+    /// How often the store is read again for runs and DAG changes the scheduler was not told
+    /// about (notices from other processes can be lost).
+    pub resync_interval: Duration,
+    /// The leadership this scheduler writes under, when several schedulers share a store:
+    /// every batch is fenced by it (see [`Election`](crate::Election)).
+    pub leader: Option<weft_store::LeaderFence>,
 }
 
 impl Default for SchedulerConfig {
@@ -29,6 +36,8 @@ impl Default for SchedulerConfig {
             allow_trigger_in_future: false,
             recover_running_on_start: false,
             lease_check_interval: Duration::from_secs(5),
+            resync_interval: Duration::from_secs(15),
+            leader: None,
         }
     }
 }

@@ -31,6 +31,10 @@ pub enum ControlError {
     /// It clashes with what exists (a run id already used).
     #[error("{0}")]
     Conflict(String),
+    /// The scheduler cannot take the request now (it stopped, or none is leading); the same
+    /// request may succeed later.
+    #[error("{0}")]
+    Unavailable(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

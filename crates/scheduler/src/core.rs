@@ -39,7 +39,7 @@ type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
 /// The scheduler's memory of the store: active runs, DAGs, slots and timers.
 pub struct Scheduler {
     pub(crate) store: Arc<dyn Store>,
-    queue: Arc<dyn Queue>,
+    pub(crate) queue: Arc<dyn Queue>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: SchedulerConfig,
     pub(crate) graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
@@ -49,11 +49,13 @@ pub struct Scheduler {
     index: HashMap<weft_store::TiPk, (RunPk, usize)>,
     /// The latest scheduled interval of each scheduled DAG, once looked up.
     pub(crate) last_scheduled: HashMap<(String, String), Option<weft_model::DataInterval>>,
-    capacity: Capacity,
+    pub(crate) capacity: Capacity,
     ready: BTreeSet<ReadyKey>,
-    wake_at: Option<Timestamp>,
+    pub(crate) wake_at: Option<Timestamp>,
     pub(crate) batch: WriteBatch,
     reload: BTreeSet<RunPk>,
+    /// The queue's generation when last asked (see `reconcile`).
+    pub(crate) queue_generation: Option<String>,
 }
 
 impl Scheduler {
@@ -79,6 +81,7 @@ impl Scheduler {
             wake_at: None,
             batch: WriteBatch::default(),
             reload: BTreeSet::new(),
+            queue_generation: None,
         }
     }
 
@@ -86,6 +89,8 @@ impl Scheduler {
     /// queued again (under a new lease), and with `recover_running_on_start` attempts that
     /// were running are counted as lost and retried. Then the first step runs.
     pub async fn start(&mut self) -> Result<(), SchedulerError> {
+        // Everything queued is queued again below: whatever the queue held before is moot.
+        self.queue_generation = self.queue.generation().await.ok();
         self.load_dags().await?;
         let now = self.clock.now();
         for (run, tis) in self.store.active_runs().await? {
@@ -220,7 +225,8 @@ impl Scheduler {
         Ok(())
     }
 
-    /// The earliest time something is due (a retry, a scheduled run); none when nothing is.
+    /// The earliest time something is due (a retry, a scheduled run, a run timeout); none
+    /// when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
         self.wake_at
     }
@@ -259,9 +265,11 @@ impl Scheduler {
             self.retry_due(now);
         }
         // Phase 2: run states, queue ops and decided task states. Finished runs go first so
-        // that runs waiting on max_active_runs start in this same step.
+        // that runs waiting on max_active_runs start in this same step; timed-out runs fail
+        // before anything of theirs is queued.
         self.finish_runs(now);
         self.start_runs(now);
+        crate::timeout::fail_timed_out_runs(self, now);
         self.admit(now);
         self.finish_runs(now);
         self.flush_decisions().await
@@ -307,6 +315,7 @@ impl Scheduler {
             start: std::mem::take(&mut self.batch.start),
             heartbeat: std::mem::take(&mut self.batch.heartbeat),
             finish: std::mem::take(&mut self.batch.finish),
+            leader: self.config.leader.clone(),
             ..WriteBatch::default()
         };
         let outcome = self.store.write(batch.clone()).await?;
@@ -363,7 +372,7 @@ impl Scheduler {
     }
 
     /// Drop a run from memory with its index entries and ready tasks.
-    fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
+    pub(crate) fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
         let active = self.runs.remove(&id)?;
         for ti in &active.tis {
             self.index.remove(&ti.id);
@@ -617,6 +626,7 @@ impl Scheduler {
             queue: std::mem::take(&mut self.batch.queue),
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
+            leader: self.config.leader.clone(),
             ..WriteBatch::default()
         };
         let outcome = match self.store.write(batch.clone()).await {
@@ -701,7 +711,10 @@ impl Scheduler {
                     .collect(),
             };
             messages.push(
-                Message::new(ti.queue.clone(), message.encode()).with_priority(ti.priority_weight),
+                // Keyed by task instance: a new attempt's message replaces any stale one.
+                Message::new(ti.queue.clone(), message.encode())
+                    .with_priority(ti.priority_weight)
+                    .with_key(format!("ti:{}", ti.id)),
             );
         }
         if let Err(e) = self.queue.push(messages).await {
@@ -723,7 +736,7 @@ impl Scheduler {
 }
 
 /// The slot a task instance occupies.
-fn slot(ti: &TaskInstance) -> Slot<'_> {
+pub(crate) fn slot(ti: &TaskInstance) -> Slot<'_> {
     Slot {
         tenant: &ti.tenant,
         dag_id: &ti.dag_id,

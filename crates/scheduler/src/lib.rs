@@ -12,6 +12,9 @@
 //! - `core`: the in-memory state and the step; `active`: one run's trigger-rule evaluation;
 //! - `cron`, [`runs`]: scheduled, manual and backfill runs; `commands`: clear and mark;
 //! - [`retry`]: attempt results to states; [`message`]: queue messages and worker reports;
+//! - [`leader`]: several schedulers, one leading at a time ([`Election`]);
+//! - [`requests`]: manual and backfill runs as the API asks for them; `reconcile`: resync
+//!   with the store and re-queueing after the queue lost its contents;
 //! - `capacity`, `graph`, [`clock`], [`config`], [`control`].
 
 mod active;
@@ -23,14 +26,20 @@ pub mod control;
 mod core;
 mod cron;
 mod graph;
+pub mod leader;
 pub mod message;
+mod reconcile;
+pub mod requests;
 pub mod retry;
 pub mod runs;
 pub mod service;
+mod timeout;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::SchedulerConfig;
 pub use control::{Control, ControlError, Notice, TriggerRequest};
 pub use core::{Scheduler, SchedulerError};
+pub use leader::{Election, Term};
 pub use message::{AttemptOutcome, AttemptResult, Report, TaskMessage};
+pub use requests::RunRequests;
 pub use service::{SchedulerHandle, SchedulerService, scheduler};

@@ -11,20 +11,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
-use weft_model::{RunType, TaskState};
+use weft_model::TaskState;
 use weft_queue::Queue;
-use weft_store::{DagRun, RunPk, Store, StoreError};
+use weft_store::{DagRun, RunPk, Store};
 
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::control::{Control, ControlError, Notice, TriggerRequest};
 use crate::core::{Scheduler, SchedulerError};
 use crate::message::Report;
-use crate::runs::{RunSpec, backfill_intervals, check_conf, new_run};
+use crate::requests::RunRequests;
 
 /// What the loop is fed.
 enum Input {
-    Report(Report),
+    /// Worker reports; the sender, if any, hears once they are written (dropped if the step
+    /// that took them failed).
+    Reports(Vec<Report>, Option<oneshot::Sender<()>>),
     Notice(Notice),
     Clear {
         tenant: String,
@@ -42,14 +44,25 @@ enum Input {
     },
 }
 
+/// Which timers went off before a step.
+#[derive(Default)]
+struct Timers {
+    leases: bool,
+    resync: bool,
+}
+
+fn timer(every: Duration) -> tokio::time::Interval {
+    let mut timer = tokio::time::interval(every.max(Duration::from_millis(10)));
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    timer
+}
+
 /// A cheap, cloneable handle on a running scheduler: the API server's [`Control`], and where
 /// in-process workers send their [`Report`]s.
 #[derive(Clone)]
 pub struct SchedulerHandle {
     tx: mpsc::UnboundedSender<Input>,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    allow_trigger_in_future: bool,
+    requests: RunRequests,
 }
 
 /// The scheduler's loop; run it with [`SchedulerService::run`].
@@ -68,9 +81,7 @@ pub fn scheduler(
     let (tx, rx) = mpsc::unbounded_channel();
     let handle = SchedulerHandle {
         tx,
-        store: store.clone(),
-        clock: clock.clone(),
-        allow_trigger_in_future: config.allow_trigger_in_future,
+        requests: RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future),
     };
     (
         handle,
@@ -84,7 +95,16 @@ pub fn scheduler(
 impl SchedulerHandle {
     /// Hand a worker's report to the scheduler.
     pub fn report(&self, report: Report) {
-        let _ = self.tx.send(Input::Report(report));
+        let _ = self.tx.send(Input::Reports(vec![report], None));
+    }
+
+    /// Hand a batch of reports to the scheduler; the answer resolves once they are written
+    /// to the store, and fails if the scheduler stopped or the step that took them failed
+    /// (the reports may then be handed in again: results are fenced, so twice is harmless).
+    pub fn report_batch(&self, reports: Vec<Report>) -> oneshot::Receiver<()> {
+        let (done, answer) = oneshot::channel();
+        let _ = self.tx.send(Input::Reports(reports, Some(done)));
+        answer
     }
 }
 
@@ -106,13 +126,15 @@ impl SchedulerService {
                 }
             }
         }
-        let lease_every = self.scheduler.config.lease_check_interval;
-        let mut lease_check = tokio::time::interval(lease_every);
-        lease_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut lease_check = timer(self.scheduler.config.lease_check_interval);
+        let mut resync = timer(self.scheduler.config.resync_interval);
+        // The first tick of an interval is at once: skip it, start() has just looked.
+        lease_check.tick().await;
+        resync.tick().await;
         loop {
             let sleep = self.until_wake();
             let mut inputs = Vec::new();
-            let mut check_leases = false;
+            let mut timers = Timers::default();
             tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
@@ -121,12 +143,13 @@ impl SchedulerService {
                     None => break,
                 },
                 _ = tokio::time::sleep(sleep) => {}
-                _ = lease_check.tick() => check_leases = true,
+                _ = lease_check.tick() => timers.leases = true,
+                _ = resync.tick() => timers.resync = true,
             }
             while let Ok(more) = self.rx.try_recv() {
                 inputs.push(more);
             }
-            if let Err(e) = self.handle(inputs, check_leases).await {
+            if let Err(e) = self.handle(inputs, timers).await {
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -142,15 +165,15 @@ impl SchedulerService {
         Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO)
     }
 
-    async fn handle(
-        &mut self,
-        inputs: Vec<Input>,
-        check_leases: bool,
-    ) -> Result<(), SchedulerError> {
+    async fn handle(&mut self, inputs: Vec<Input>, timers: Timers) -> Result<(), SchedulerError> {
         let mut reports = Vec::new();
+        let mut written = Vec::new();
         for input in inputs {
             match input {
-                Input::Report(report) => reports.push(report),
+                Input::Reports(batch, done) => {
+                    reports.extend(batch);
+                    written.extend(done);
+                }
                 Input::Notice(Notice::DagChanged { .. }) => self.scheduler.load_dags().await?,
                 Input::Notice(Notice::RunChanged(run)) => self.scheduler.reload_run(run).await?,
                 Input::Clear {
@@ -177,39 +200,18 @@ impl SchedulerService {
                 }
             }
         }
-        if check_leases {
+        if timers.leases {
             self.scheduler.expire_leases().await?;
+            self.scheduler.check_queue().await?;
         }
-        self.scheduler.step(reports).await
-    }
-}
-
-fn store_error(e: StoreError) -> ControlError {
-    match e {
-        StoreError::NotFound(m) => ControlError::NotFound(m),
-        StoreError::Conflict(m) => ControlError::Conflict(m),
-        StoreError::Invalid(m) => ControlError::Invalid(m),
-        other => ControlError::Store(other),
-    }
-}
-
-impl SchedulerHandle {
-    async fn dag(
-        &self,
-        tenant: &str,
-        dag_id: &str,
-    ) -> Result<(weft_store::DagRecord, weft_model::Dag), ControlError> {
-        let record = self
-            .store
-            .dag(tenant, dag_id)
-            .await?
-            .ok_or_else(|| ControlError::NotFound(format!("DAG {dag_id:?} not found")))?;
-        let dag = record
-            .spec
-            .clone()
-            .validate()
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
-        Ok((record, dag))
+        if timers.resync {
+            self.scheduler.resync().await?;
+        }
+        self.scheduler.step(reports).await?;
+        for done in written {
+            let _ = done.send(());
+        }
+        Ok(())
     }
 }
 
@@ -221,27 +223,7 @@ impl Control for SchedulerHandle {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let (record, dag) = self.dag(tenant, dag_id).await?;
-        let conf = check_conf(request.conf).map_err(ControlError::Invalid)?;
-        let now = self.clock.now();
-        let logical_date = request.logical_date.unwrap_or(now);
-        if logical_date > now && !self.allow_trigger_in_future {
-            return Err(ControlError::Invalid(format!(
-                "logical date {logical_date} is in the future; the scheduler does not allow that (allow_trigger_in_future)"
-            )));
-        }
-        if let Some(id) = &request.run_id {
-            check_run_id(id)?;
-        }
-        let spec = RunSpec {
-            run_type: RunType::Manual,
-            run_id: request.run_id,
-            logical_date,
-            interval: dag.manual_interval(logical_date),
-            conf,
-        };
-        let run = new_run(&record, &dag, spec, now);
-        let (row, _) = self.store.create_run(run).await.map_err(store_error)?;
+        let row = self.requests.trigger(tenant, dag_id, request).await?;
         self.notify(Notice::RunChanged(row.id));
         Ok(row)
     }
@@ -253,25 +235,9 @@ impl Control for SchedulerHandle {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let (record, dag) = self.dag(tenant, dag_id).await?;
-        let now = self.clock.now();
-        let mut created = Vec::new();
-        for interval in backfill_intervals(&dag, start, end).map_err(ControlError::Invalid)? {
-            let run = new_run(
-                &record,
-                &dag,
-                RunSpec::for_interval(RunType::Backfill, interval),
-                now,
-            );
-            match self.store.create_run(run).await {
-                Ok((row, _)) => {
-                    self.notify(Notice::RunChanged(row.id));
-                    created.push(row);
-                }
-                // A run for this interval exists already: backfill leaves it be.
-                Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(store_error(e)),
-            }
+        let created = self.requests.backfill(tenant, dag_id, start, end).await?;
+        for row in &created {
+            self.notify(Notice::RunChanged(row.id));
         }
         Ok(created)
     }
@@ -291,12 +257,8 @@ impl Control for SchedulerHandle {
             downstream,
             reply,
         };
-        self.tx
-            .send(input)
-            .map_err(|_| ControlError::Invalid("the scheduler has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| ControlError::Invalid("the scheduler has stopped".into()))?
+        self.tx.send(input).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     async fn mark(
@@ -314,12 +276,8 @@ impl Control for SchedulerHandle {
             state,
             reply,
         };
-        self.tx
-            .send(input)
-            .map_err(|_| ControlError::Invalid("the scheduler has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| ControlError::Invalid("the scheduler has stopped".into()))?
+        self.tx.send(input).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     fn notify(&self, notice: Notice) {
@@ -327,12 +285,6 @@ impl Control for SchedulerHandle {
     }
 }
 
-/// A run id a user chose: 1 to 250 characters, no control characters.
-fn check_run_id(id: &str) -> Result<(), ControlError> {
-    if id.is_empty() || id.len() > 250 || id.chars().any(char::is_control) {
-        return Err(ControlError::Invalid(format!(
-            "run id {id:?} must be 1 to 250 characters without control characters"
-        )));
-    }
-    Ok(())
+fn stopped() -> ControlError {
+    ControlError::Unavailable("the scheduler has stopped".into())
 }

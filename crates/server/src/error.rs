@@ -20,9 +20,9 @@ pub struct ErrorBody {
 /// What went wrong, for machines (`code`) and people (`message`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable snake_case name: `invalid_request`, `invalid_json`, `not_found`, `conflict`,
-    /// `unsupported_media_type`, `payload_too_large`, `unavailable`, `internal`, or for a
-    /// refused component the load failure's class (`invalid_component`,
+    /// A stable snake_case name: `invalid_request`, `invalid_json`, `unauthorized`,
+    /// `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`, `unavailable`,
+    /// `internal`, or for a refused component the load failure's class (`invalid_component`,
     /// `not_a_dag_component`, `invalid_dag_spec`, `trap`, `timeout`, ...).
     pub code: String,
     /// What is wrong, in words.
@@ -40,6 +40,10 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+    /// The request carries no token, or one this route does not accept (401); answered with
+    /// `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
     /// The thing asked for does not exist (404); the message names it.
     #[error("{0}")]
     NotFound(String),
@@ -55,6 +59,10 @@ pub enum ApiError {
     /// The metadata store cannot be reached (503); retrying later may succeed.
     #[error("metadata store unavailable: {0}")]
     Unavailable(String),
+    /// The scheduler cannot take the request now (503): it stopped, or none is leading. The
+    /// same request may succeed later.
+    #[error("the scheduler cannot take the request now: {0}")]
+    SchedulerUnavailable(String),
     /// The server failed on its own account (500); the detail is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,11 +81,14 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,11 +97,12 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. } => code,
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -122,6 +134,9 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "metadata store unavailable"),
+            ApiError::SchedulerUnavailable(detail) => {
+                tracing::warn!(%detail, "scheduler unavailable")
+            }
             other => tracing::debug!(status = status.as_u16(), error = %other, "request refused"),
         }
         let mut response = (status, axum::Json(self.body())).into_response();
@@ -129,6 +144,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -152,6 +172,7 @@ impl From<ControlError> for ApiError {
             ControlError::NotFound(what) => ApiError::NotFound(what),
             ControlError::Invalid(why) => ApiError::invalid(why),
             ControlError::Conflict(what) => ApiError::Conflict(what),
+            ControlError::Unavailable(why) => ApiError::SchedulerUnavailable(why),
             ControlError::Store(e) => e.into(),
         }
     }
@@ -199,7 +220,7 @@ mod tests {
 
     #[test]
     fn store_and_control_errors_map_to_statuses() {
-        let cases: [(ApiError, StatusCode, &str); 7] = [
+        let cases: [(ApiError, StatusCode, &str); 8] = [
             (
                 StoreError::NotFound("dag x".into()).into(),
                 StatusCode::NOT_FOUND,
@@ -232,6 +253,11 @@ mod tests {
             ),
             (
                 ControlError::Store(StoreError::Unavailable("down".into())).into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+            (
+                ControlError::Unavailable("no scheduler leads".into()).into(),
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
             ),

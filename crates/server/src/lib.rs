@@ -1,9 +1,12 @@
 //! Weft's API server: JSON over HTTP under `/api/v1`, built on axum.
 //!
 //! Users deploy DAG components (validated in the sandbox before anything is stored), trigger,
-//! backfill, clear and inspect runs, read task logs and XCom values, and manage variables and
-//! pools. Workers fetch components by digest. `GET /api/v1/openapi.json` describes every route;
-//! the document is generated from the handlers as the router is built, so it cannot drift.
+//! backfill, clear and inspect runs, read task logs and XCom values, manage variables and
+//! pools, and watch workers. Workers on any machine use the worker API (`/api/v1/worker/`):
+//! components by digest, XCom values, variables, registration and heartbeats. With tokens
+//! configured ([`AuthConfig`]), writes need an API token and the worker API a worker token.
+//! `GET /api/v1/openapi.json` describes every route; the document is generated from the
+//! handlers as the router is built, so it cannot drift.
 //!
 //! ```no_run
 //! # async fn demo(state: weft_server::AppState) -> std::io::Result<()> {
@@ -17,11 +20,13 @@
 //!
 //! # Layout
 //! - [`state`]: the shared [`AppState`] and [`ServerConfig`]; [`context`]: who a request acts for;
+//!   [`auth`]: bearer tokens;
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`], [`pools`],
-//!   [`components`] (the worker API), [`health`], and `openapi` (the document);
+//!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
+//! - [`worker_api`]: the routes workers call;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
 
-pub mod components;
+pub mod auth;
 pub mod context;
 pub mod dags;
 pub mod error;
@@ -34,6 +39,8 @@ mod schemas;
 pub mod state;
 pub mod tasks;
 pub mod variables;
+pub mod worker_api;
+pub mod workers;
 
 use std::future::Future;
 use std::io;
@@ -48,6 +55,7 @@ use tracing::Instrument;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use auth::AuthConfig;
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use state::{AppState, ServerConfig};
@@ -57,19 +65,31 @@ pub const API_PREFIX: &str = "/api/v1";
 
 /// Every route with its OpenAPI description, under [`API_PREFIX`].
 fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
+    let api_tokens = auth::Tokens::new(&config.auth, auth::Audience::Api);
+    let worker_tokens = auth::Tokens::new(&config.auth, auth::Audience::Worker);
+    // Route layers: only requests that match a route are checked, so an unknown path is
+    // still a 404, whatever its token.
     let user_api = OpenApiRouter::new()
         .merge(dags::routes(config))
         .merge(runs::routes())
         .merge(tasks::routes())
         .merge(variables::routes())
         .merge(pools::routes())
+        .merge(workers::routes())
         .merge(health::routes())
-        .merge(openapi::routes());
-    // The worker API is a router of its own so that it can get its own authentication
-    // (worker tokens) without touching the user API.
-    let worker_api = components::routes();
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest(API_PREFIX, user_api.merge(worker_api))
+        .merge(openapi::routes())
+        .route_layer(middleware::from_fn_with_state(api_tokens, auth::api_writes));
+    let worker_api = worker_api::routes().route_layer(middleware::from_fn_with_state(
+        worker_tokens,
+        auth::worker_routes,
+    ));
+    let mut router = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest(API_PREFIX, user_api.merge(worker_api));
+    auth::document(
+        router.get_openapi_mut(),
+        &format!("{API_PREFIX}{}", worker_api::WORKER_PREFIX),
+    );
+    router
 }
 
 /// The OpenAPI document of every route [`app`] serves.

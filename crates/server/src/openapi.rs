@@ -19,7 +19,9 @@ use crate::state::AppState;
     info(
         title = "Weft API",
         description = "Deploy DAG components, trigger and inspect runs, manage variables and \
-                       pools. Every error is `{\"error\": {\"code\", \"message\"}}`; times are RFC 3339."
+                       pools, watch workers. Every error is `{\"error\": {\"code\", \"message\"}}`; \
+                       times are RFC 3339. When the server has tokens, writes need \
+                       `Authorization: Bearer <api token>` and the worker API a worker token."
     ),
     tags(
         (name = "dags", description = "DAGs and their component versions"),
@@ -27,7 +29,10 @@ use crate::state::AppState;
         (name = "tasks", description = "Task instances: logs, XCom, marking by hand"),
         (name = "variables", description = "Variables shared by a tenant's DAGs"),
         (name = "pools", description = "Pools of task slots"),
-        (name = "workers", description = "What workers fetch"),
+        (name = "workers", description = "Worker monitoring: queues, load, last heartbeat"),
+        (name = "worker-api", description = "What workers call: components, XCom values, \
+                                              variables, heartbeats (a worker token when the \
+                                              server requires one)"),
         (name = "health", description = "Health and the API's own description"),
     ),
     components(schemas(ErrorBody, ErrorDetail))

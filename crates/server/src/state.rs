@@ -2,12 +2,15 @@
 //! runtime that validates components, the settings, and the clock.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use weft_runtime::Runtime;
 use weft_scheduler::{Clock, Control, SystemClock};
 use weft_store::Store;
+
+use crate::auth::AuthConfig;
 
 /// Settings of the API server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +21,10 @@ pub struct ServerConfig {
     pub max_json_bytes: usize,
     /// Most components validated (compiled and described) at once; the rest wait their turn.
     pub max_concurrent_deploys: usize,
+    /// Bearer tokens for writes and for the worker API; none by default (no authentication).
+    pub auth: AuthConfig,
+    /// A worker that has not heartbeated for this long is shown as dead.
+    pub worker_dead_after: Duration,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +33,8 @@ impl Default for ServerConfig {
             max_component_bytes: 64 << 20,
             max_json_bytes: 2 << 20,
             max_concurrent_deploys: 2,
+            auth: AuthConfig::default(),
+            worker_dead_after: Duration::from_secs(30),
         }
     }
 }

@@ -10,11 +10,11 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::records::{DagRun, NewTaskInstance, RETURN_VALUE};
 use crate::write::{
-    FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask, WriteBatch,
-    WriteOutcome,
+    FinishTask, Heartbeat, LeaderFence, QueueTask, SetRunState, SetTaskState, StartTask,
+    WriteBatch, WriteOutcome,
 };
 
 /// A task instance a fenced change was applied to, as the UPDATE returned it.
@@ -51,6 +51,9 @@ pub(crate) struct LogPut {
 /// fenced method gets changes for distinct task instances and returns those it applied.
 #[async_trait]
 pub(crate) trait BatchSql: Send {
+    /// The holder and epoch of lease `name`, locked until the transaction ends so that no
+    /// one can take the lease over before the transaction commits.
+    async fn leader(&mut self, name: &str) -> Result<Option<(String, i64)>, sqlx::Error>;
     /// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
     async fn insert_task_instances(
         &mut self,
@@ -93,14 +96,18 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
     rounds
 }
 
-/// Apply `batch` on `conn` (inside a transaction the caller commits): queue, start,
-/// heartbeat, finish, set_task, set_run, in that order. The caller has checked the batch
-/// with [`validate::batch`](crate::validate::batch).
+/// Apply `batch` on `conn` (inside a transaction the caller commits): check its fence, then
+/// queue, start, heartbeat, finish, set_task, set_run, in that order. The caller has
+/// checked the batch with [`validate::batch`](crate::validate::batch).
 pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,
     batch: WriteBatch,
 ) -> StoreResult<WriteOutcome> {
+    if let Some(fence) = &batch.leader {
+        check_fence(conn, fence).await?;
+    }
     let WriteBatch {
+        leader: _,
         queue,
         start,
         heartbeat,
@@ -149,6 +156,27 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         conn.set_run(change).await?;
     }
     Ok(outcome)
+}
+
+/// [`StoreError::Conflict`] unless `fence.holder` still holds lease `fence.name` at
+/// `fence.epoch`.
+async fn check_fence<C: BatchSql + ?Sized>(conn: &mut C, fence: &LeaderFence) -> StoreResult<()> {
+    let LeaderFence {
+        name,
+        holder,
+        epoch,
+    } = fence;
+    match conn.leader(name).await? {
+        Some((now_holder, now_epoch)) if now_holder == *holder && now_epoch == *epoch => Ok(()),
+        Some((now_holder, now_epoch)) => Err(StoreError::Conflict(format!(
+            "{holder} is no longer the leader of {name} (it wrote under epoch {epoch}; \
+             {now_holder} holds it at epoch {now_epoch}); nothing was written"
+        ))),
+        None => Err(StoreError::Conflict(format!(
+            "{holder} is no longer the leader of {name} (it wrote under epoch {epoch}; \
+             nobody has led {name}); nothing was written"
+        ))),
+    }
 }
 
 fn mark(round: &[usize], applied: impl Fn(usize) -> bool, flags: &mut [bool]) {

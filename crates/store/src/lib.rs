@@ -1,16 +1,21 @@
 //! Weft's metadata store: DAGs and their component versions, runs, task instances, XCom,
-//! logs, variables and pools, each row owned by a tenant.
+//! logs, variables and pools, each row owned by a tenant; and what coordinates Weft's
+//! processes: the worker registry and named leadership leases.
 //!
 //! The [`Store`] trait is the whole interface. [`SqliteStore`] is the embedded default (one
 //! file under Weft's home); [`PostgresStore`] serves distributed deployments. Both run the
 //! same migrations' schema and pass the same test suite. Changes made by attempts are fenced
-//! by lease (see [`write`](mod@write)), so a stale attempt can never overwrite a newer one.
+//! by lease (see [`write`](mod@write)), so a stale attempt can never overwrite a newer one;
+//! a scheduler's batches are fenced by its leadership epoch ([`Store::try_lead`],
+//! [`LeaderFence`]), so a deposed leader can never overwrite its successor.
 //!
 //! # Layout
 //! - [`store`]: the trait; [`records`]: the rows; [`write`](mod@write): batched, fenced changes;
 //! - `sqlite`, `postgres`: the implementations; [`error`]: errors.
 //! - Inside: `common` holds the SQL both backends run and the `Store` implementation built
-//!   from it; `apply` applies a write batch; `rows` converts rows; `validate` checks requests.
+//!   from it (with its transactions, and the worker registry and leases in
+//!   `common::coordination`); `apply` applies a write batch; `rows` converts rows;
+//!   `validate` checks requests.
 //!   Each backend adds its pools, transactions and batched statements.
 //!
 //! ```no_run

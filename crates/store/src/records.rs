@@ -251,3 +251,29 @@ pub struct RunFilter {
     /// At most this many, newest first (default 100).
     pub limit: Option<u32>,
 }
+
+/// A worker process as it last registered or heartbeated with the API server. Workers are
+/// shared by every tenant (each task runs in its own sandbox), so a worker has no tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRecord {
+    /// Unique id of the worker process.
+    pub worker_id: String,
+    /// Host name of its machine.
+    pub hostname: String,
+    /// Queues it takes tasks from.
+    pub queues: Vec<String>,
+    /// Most attempts it runs at once.
+    pub concurrency: u32,
+    /// Attempts it was running at its last heartbeat.
+    pub running: u32,
+    /// Its machine's architecture (`x86_64`, `aarch64`, ...).
+    pub arch: String,
+    /// Weft version it runs.
+    pub version: String,
+    /// When the process started.
+    pub started_at: Timestamp,
+    /// Its last heartbeat, by the clock of whoever recorded it (the API server).
+    pub last_heartbeat: Timestamp,
+    /// When it stopped, if it said so on its way out.
+    pub stopped_at: Option<Timestamp>,
+}

@@ -9,7 +9,9 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use crate::error::{StoreError, StoreResult};
-use crate::records::{DagRecord, DagRun, DagVersion, Pool, TaskInstance, Variable, Xcom};
+use crate::records::{
+    DagRecord, DagRun, DagVersion, Pool, TaskInstance, Variable, WorkerRecord, Xcom,
+};
 
 /// Microseconds since the Unix epoch, as stored.
 pub(crate) fn micros(t: Timestamp) -> i64 {
@@ -274,5 +276,40 @@ impl From<XcomRow> for Xcom {
             key: row.key,
             value: row.value,
         }
+    }
+}
+
+/// A `workers` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct WorkerRow {
+    worker_id: String,
+    hostname: String,
+    queues: String,
+    concurrency: i64,
+    running: i64,
+    arch: String,
+    version: String,
+    started_at: i64,
+    last_heartbeat: i64,
+    stopped_at: Option<i64>,
+}
+
+impl WorkerRow {
+    /// The record, or a `Database` error naming the worker.
+    pub(crate) fn into_record(self) -> StoreResult<WorkerRecord> {
+        let row = format!("worker {}", self.worker_id);
+        let row: &dyn Display = &row;
+        Ok(WorkerRecord {
+            queues: serde_json::from_str(&self.queues).map_err(|e| corrupt(row, "queues", e))?,
+            concurrency: int(row, "concurrency", self.concurrency)?,
+            running: int(row, "running", self.running)?,
+            started_at: time(row, "started_at", self.started_at)?,
+            last_heartbeat: time(row, "last_heartbeat", self.last_heartbeat)?,
+            stopped_at: time_opt(row, "stopped_at", self.stopped_at)?,
+            worker_id: self.worker_id,
+            hostname: self.hostname,
+            arch: self.arch,
+            version: self.version,
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! The [`Store`] trait: everything Weft keeps, behind one interface with a SQLite and a
 //! PostgreSQL implementation.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use jiff::Timestamp;
 use weft_model::DagSpec;
@@ -8,7 +10,7 @@ use weft_model::DagSpec;
 use crate::error::StoreResult;
 use crate::records::{
     DagRecord, DagRun, DagVersion, Deploy, DeployOutcome, NewRun, Pool, RunFilter, RunPk,
-    TaskInstance, TiPk, Variable, Xcom,
+    TaskInstance, TiPk, Variable, WorkerRecord, Xcom,
 };
 use crate::write::{WriteBatch, WriteOutcome};
 
@@ -109,4 +111,33 @@ pub trait Store: Send + Sync + 'static {
 
     /// Create or resize a pool.
     async fn set_pool(&self, tenant: &str, pool: Pool) -> StoreResult<()>;
+
+    // --- workers ---
+
+    /// Record a worker's registration or heartbeat: insert it, or replace every field of the
+    /// worker with the same `worker_id`.
+    async fn record_worker(&self, worker: WorkerRecord) -> StoreResult<()>;
+
+    /// Every worker recorded, by id, stopped and silent ones included.
+    async fn workers(&self) -> StoreResult<Vec<WorkerRecord>>;
+
+    // --- leadership ---
+
+    /// Try to lead `name` (a scheduler, say) as `holder` until `now + ttl`. Succeeds when
+    /// nobody holds it, when the holder's lease has expired (`expires_at <= now`), or when
+    /// `holder` holds it already (a renewal); then returns `Some(epoch)`. The epoch grows by
+    /// one each time the holder changes and stays the same on renewal, so a leader's writes
+    /// can be fenced by it (see [`LeaderFence`](crate::LeaderFence)). `None` while another
+    /// holder's lease runs. Race-free: of two callers at once, at most one gets the lease.
+    async fn try_lead(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Give up `name` if `holder` holds it, so another may take over at once (with the next
+    /// epoch). Does nothing when `holder` does not hold it.
+    async fn resign(&self, name: &str, holder: &str) -> StoreResult<()>;
 }

@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256};
 use weft_model::TaskState;
 
 use crate::error::{StoreError, StoreResult};
-use crate::records::{Deploy, NewRun, Pool, Variable};
+use crate::records::{Deploy, NewRun, Pool, Variable, WorkerRecord};
 use crate::write::WriteBatch;
 
 /// Longest name (tenant, DAG, run, task, queue, pool, variable key) the store accepts.
@@ -88,8 +88,12 @@ pub(crate) fn new_run(run: &NewRun) -> StoreResult<()> {
     Ok(())
 }
 
-/// A write batch: finishes end in a final or retry state with a non-negative duration.
+/// A write batch: a well-named fence, and finishes that end in a final or retry state with
+/// a non-negative duration.
 pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
+    if let Some(fence) = &batch.leader {
+        lease(&fence.name, &fence.holder)?;
+    }
     for finish in &batch.finish {
         if !matches!(
             finish.state,
@@ -130,4 +134,27 @@ pub(crate) fn pool(tenant: &str, pool: &Pool) -> StoreResult<()> {
         )));
     }
     Ok(())
+}
+
+/// A worker: its id, host name and queues are names; at least one queue.
+pub(crate) fn worker(worker: &WorkerRecord) -> StoreResult<()> {
+    name("worker_id", &worker.worker_id)?;
+    name("hostname", &worker.hostname)?;
+    if worker.queues.is_empty() {
+        return Err(invalid(format!(
+            "worker {} takes tasks from no queue",
+            worker.worker_id
+        )));
+    }
+    for queue in &worker.queues {
+        name("queue", queue)?;
+    }
+    name("arch", &worker.arch)?;
+    name("version", &worker.version)
+}
+
+/// A lease's name and holder.
+pub(crate) fn lease(lease: &str, holder: &str) -> StoreResult<()> {
+    name("lease name", lease)?;
+    name("lease holder", holder)
 }

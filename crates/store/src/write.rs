@@ -114,9 +114,27 @@ pub struct SetRunState {
     pub at: Timestamp,
 }
 
+/// The leadership a batch is written under: the batch is applied only if `holder` still
+/// holds lease `name` at `epoch` (see [`Store::try_lead`](crate::Store::try_lead)), so a
+/// scheduler that lost its leadership can never write over its successor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderFence {
+    /// The lease's name.
+    pub name: String,
+    /// Who the writer is.
+    pub holder: String,
+    /// The epoch `try_lead` returned to it.
+    pub epoch: i64,
+}
+
 /// Changes written together, in one transaction.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
+    /// When set, the whole batch is written only if this leadership is still current;
+    /// otherwise nothing is written and the write fails with
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict).
+    #[serde(default)]
+    pub leader: Option<LeaderFence>,
     /// Attempts to queue.
     pub queue: Vec<QueueTask>,
     /// Attempts started.
@@ -132,7 +150,7 @@ pub struct WriteBatch {
 }
 
 impl WriteBatch {
-    /// Whether the batch holds no change.
+    /// Whether the batch holds no change (whatever its fence).
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
             && self.start.is_empty()

@@ -69,6 +69,7 @@ pub fn simple_spec(dag_id: &str, tasks: Vec<TaskSpec>) -> DagSpec {
         catchup: false,
         max_active_runs: None,
         max_active_tasks: None,
+        dagrun_timeout_ms: None,
         tags: vec!["weft-test".to_owned()],
         defaults: no_settings(),
         tasks,

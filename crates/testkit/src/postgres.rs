@@ -143,6 +143,17 @@ impl PostgresServer {
         process::run(command, &format!("psql -c {sql:?}"))
     }
 
+    /// Run `sql` with `psql` on the database at `url` (one of [`fresh_database`](Self::fresh_database)'s,
+    /// say); its output.
+    pub fn psql_on(&self, url: &str, sql: &str) -> TestkitResult<String> {
+        let mut command = Command::new(&self.psql);
+        command
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(url);
+        command.arg("-c").arg(sql);
+        process::run(command, &format!("psql -c {sql:?}"))
+    }
+
     /// Stop a server this process started (dropping does the same); nothing for an external one.
     pub fn stop(&mut self) {
         if let Some(mut watchdog) = self.watchdog.take() {

@@ -1,7 +1,7 @@
 //! A real Redis server for tests on a free loopback port, with no persistence, or a server
 //! named by `WEFT_TEST_REDIS_URL`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ pub struct RedisServer {
     url: String,
     port: Option<u16>,
     cli: Option<PathBuf>,
+    /// `redis-server` and the server's directory, for a server this process started.
+    launch: Option<(PathBuf, PathBuf)>,
     watchdog: Option<Watchdog>,
 }
 
@@ -60,6 +62,7 @@ impl RedisServer {
             url: url.to_owned(),
             port: None,
             cli: None,
+            launch: None,
             watchdog: None,
         })
     }
@@ -97,6 +100,58 @@ impl RedisServer {
         process::run(command, &format!("redis-cli {}", args.join(" ")))
     }
 
+    /// Stop a server this process started and start it again on the same port and URL, with
+    /// no data (it never persists any): what a restart without persistence does to clients.
+    pub fn restart(&mut self) -> TestkitResult<()> {
+        self.shut_down()?;
+        self.start_again()
+    }
+
+    /// Stop the server process of a server this process started, keeping its port, directory
+    /// and watchdog, so that [`start_again`](Self::start_again) can bring it back.
+    pub fn shut_down(&mut self) -> TestkitResult<()> {
+        let port = self.started_port("shut down")?;
+        // The server closes the connection as it stops; whether redis-cli calls that an
+        // error varies, so the port tells.
+        let _ = self.cli(&["shutdown", "nosave"]);
+        if process::wait_until(Duration::from_secs(10), || !process::port_open(port)) {
+            Ok(())
+        } else {
+            Err(TestkitError::Failed {
+                what: format!("redis-cli -p {port} shutdown nosave"),
+                status: "server still listening after 10 s".to_owned(),
+                output: String::new(),
+            })
+        }
+    }
+
+    /// Start again, on its old port, a server stopped by [`shut_down`](Self::shut_down).
+    pub fn start_again(&mut self) -> TestkitResult<()> {
+        let port = self.started_port("start again")?;
+        let (Some((server, dir)), Some(cli)) = (&self.launch, &self.cli) else {
+            return Err(self.not_started("start again"));
+        };
+        launch(server, cli, dir, port)
+    }
+
+    fn started_port(&self, what: &'static str) -> TestkitResult<u16> {
+        match (self.port, &self.watchdog) {
+            (Some(port), Some(_)) => Ok(port),
+            _ => Err(self.not_started(what)),
+        }
+    }
+
+    fn not_started(&self, what: &'static str) -> TestkitError {
+        TestkitError::BadUrl {
+            variable: REDIS_URL_ENV,
+            url: self.url.clone(),
+            reason: match what {
+                "shut down" => "only a running server the testkit started can be shut down",
+                _ => "only a server the testkit started can be started again",
+            },
+        }
+    }
+
     /// Stop a server this process started (dropping does the same); nothing for an external one.
     pub fn stop(&mut self) {
         if let Some(mut watchdog) = self.watchdog.take() {
@@ -111,7 +166,7 @@ impl Drop for RedisServer {
     }
 }
 
-fn start_once(server: &std::path::Path, cli: &std::path::Path) -> TestkitResult<RedisServer> {
+fn start_once(server: &Path, cli: &Path) -> TestkitResult<RedisServer> {
     let dir = process::make_dir("weft-redis-")?;
     let port = process::free_port()?;
     let port_text = port.to_string();
@@ -122,8 +177,20 @@ fn start_once(server: &std::path::Path, cli: &std::path::Path) -> TestkitResult<
         url: format!("redis://127.0.0.1:{port}/"),
         port: Some(port),
         cli: Some(cli.to_owned()),
+        launch: Some((server.to_owned(), dir.clone())),
         watchdog: Some(watchdog),
     };
+    if let Err(e) = launch(server, cli, &dir, port) {
+        started.stop();
+        return Err(e);
+    }
+    Ok(started)
+}
+
+/// Runs `redis-server` on `port` in `dir` and waits until it answers.
+fn launch(server: &Path, cli: &Path, dir: &Path, port: u16) -> TestkitResult<()> {
+    let port_text = port.to_string();
+    let dir_text = dir.to_string_lossy().into_owned();
     let mut command = Command::new(server);
     command.args([
         "--port",
@@ -139,18 +206,18 @@ fn start_once(server: &std::path::Path, cli: &std::path::Path) -> TestkitResult<
     command.arg("--pidfile").arg(dir.join("redis.pid"));
     command.arg("--logfile").arg(dir.join("redis.log"));
     process::run(command, "redis-server")?;
-    let ready = process::wait_until(Duration::from_secs(10), || {
-        started.cli(&["ping"]).is_ok_and(|out| out.trim() == "PONG")
-    });
-    if !ready {
-        let log = process::log_tail(&dir.join("redis.log"));
-        started.stop();
-        return Err(TestkitError::NotReady {
-            server: "Redis",
-            port,
-            seconds: 10,
-            log,
-        });
+    let ping = || {
+        let mut command = Command::new(cli);
+        command.args(["-p", &port_text, "ping"]);
+        process::run(command, "redis-cli ping").is_ok_and(|out| out.trim() == "PONG")
+    };
+    if process::wait_until(Duration::from_secs(10), ping) {
+        return Ok(());
     }
-    Ok(started)
+    Err(TestkitError::NotReady {
+        server: "Redis",
+        port,
+        seconds: 10,
+        log: process::log_tail(&dir.join("redis.log")),
+    })
 }

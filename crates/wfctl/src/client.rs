@@ -30,6 +30,9 @@ pub struct ServerArgs {
         global = true
     )]
     pub server: String,
+    /// API token for writes, when the server requires one.
+    #[arg(long, env = "WEFT_API_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
 }
 
 /// A client of one Weft API server.
@@ -37,6 +40,7 @@ pub struct ServerArgs {
 pub struct Client {
     agent: ureq::Agent,
     base: String,
+    token: Option<String>,
 }
 
 impl Client {
@@ -50,12 +54,28 @@ impl Client {
         Client {
             agent: config.into(),
             base: base.trim_end_matches('/').to_owned(),
+            token: None,
+        }
+    }
+
+    /// The same client, sending `token` as its bearer token.
+    #[must_use]
+    pub fn with_token(mut self, token: Option<String>) -> Client {
+        self.token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// `request` with the bearer token, if the client has one.
+    fn auth<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(token) => request.header("Authorization", format!("Bearer {token}")),
+            None => request,
         }
     }
 
     /// A client of the server named by `args`.
     pub fn from_args(args: &ServerArgs) -> Client {
-        Client::new(&args.server)
+        Client::new(&args.server).with_token(args.token.clone())
     }
 
     fn url(&self, path: &str) -> String {
@@ -64,14 +84,13 @@ impl Client {
 
     /// `GET path` (under `/api/v1`), its JSON body.
     pub fn get(&self, path: &str) -> Result<Value, Failure> {
-        self.finish(self.agent.get(self.url(path)).call())
+        self.finish(self.auth(self.agent.get(self.url(path))).call())
     }
 
     /// `POST path` with a JSON body.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let request = self
-            .agent
-            .post(self.url(path))
+            .auth(self.agent.post(self.url(path)))
             .header("Content-Type", "application/json");
         self.finish(request.send(body.to_string()))
     }
@@ -79,8 +98,7 @@ impl Client {
     /// `PATCH path` with a JSON body.
     pub fn patch(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let request = self
-            .agent
-            .patch(self.url(path))
+            .auth(self.agent.patch(self.url(path)))
             .header("Content-Type", "application/json");
         self.finish(request.send(body.to_string()))
     }
@@ -88,22 +106,20 @@ impl Client {
     /// `PUT path` with a JSON body.
     pub fn put(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let request = self
-            .agent
-            .put(self.url(path))
+            .auth(self.agent.put(self.url(path)))
             .header("Content-Type", "application/json");
         self.finish(request.send(body.to_string()))
     }
 
     /// `DELETE path`; the body, or `null` when there is none.
     pub fn delete(&self, path: &str) -> Result<Value, Failure> {
-        self.finish(self.agent.delete(self.url(path)).call())
+        self.finish(self.auth(self.agent.delete(self.url(path))).call())
     }
 
     /// `POST path` with `bytes` as an `application/wasm` body.
     pub fn upload(&self, path: &str, bytes: &[u8]) -> Result<Value, Failure> {
         let request = self
-            .agent
-            .post(self.url(path))
+            .auth(self.agent.post(self.url(path)))
             .header("Content-Type", "application/wasm");
         self.finish(request.send(bytes))
     }

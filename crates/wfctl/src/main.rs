@@ -3,11 +3,13 @@
 
 mod client;
 mod commands;
+mod config;
 mod exit;
 mod home;
 mod inputs;
 mod local_run;
 mod output;
+mod services;
 
 use std::process::ExitCode;
 
@@ -43,6 +45,14 @@ enum Command {
     Tasks(commands::tasks::Args),
     /// Get, set, list and delete variables on a Weft server.
     Variables(commands::variables::Args),
+    /// Run the API server of a distributed installation (PostgreSQL and Redis).
+    Server(commands::server::Args),
+    /// Run a scheduler of a distributed installation; several may run for high availability.
+    Scheduler(commands::scheduler::Args),
+    /// Run a worker: take tasks from Redis queues and run them in the sandbox.
+    Worker(commands::worker::Args),
+    /// List the workers a server knows, with their queues, load and last heartbeat.
+    Workers(commands::workers::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,7 +63,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    // Flags beat `WEFT_*` variables, which beat the config file (`config` module).
+    let cli: Cli = match config::parse() {
+        Ok(cli) => cli,
+        Err(e) => return exit::finish(Err(e.into())),
+    };
     let result = match cli.command {
         Command::Build(args) => commands::build::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
@@ -65,6 +79,10 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Tasks(args) => commands::tasks::run(args),
         Command::Variables(args) => commands::variables::run(args),
+        Command::Server(args) => commands::server::run(args),
+        Command::Scheduler(args) => commands::scheduler::run(args),
+        Command::Worker(args) => commands::worker::run(args),
+        Command::Workers(args) => commands::workers::run(args),
     };
     exit::finish(result)
 }

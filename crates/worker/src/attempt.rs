@@ -25,6 +25,25 @@ pub(crate) struct Shared {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) queue: Arc<dyn Queue>,
     pub(crate) plane: Arc<dyn ControlPlane>,
+    /// Deliveries being run, so they can be handed back when the grace period ends.
+    pub(crate) in_flight: std::sync::Mutex<std::collections::HashSet<weft_queue::DeliveryId>>,
+}
+
+impl Shared {
+    /// How many attempts are running.
+    pub(crate) fn running(&self) -> usize {
+        self.in_flight.lock().map_or(0, |set| set.len())
+    }
+
+    fn track(&self, id: &weft_queue::DeliveryId, running: bool) {
+        if let Ok(mut set) = self.in_flight.lock() {
+            if running {
+                set.insert(id.clone());
+            } else {
+                set.remove(id);
+            }
+        }
+    }
 }
 
 fn later(at: Timestamp, by: Duration) -> Timestamp {
@@ -35,6 +54,12 @@ fn later(at: Timestamp, by: Duration) -> Timestamp {
 /// Run one delivery to its end. Never panics on what it is given.
 #[tracing::instrument(level = "debug", skip_all, fields(delivery = %delivery.id.as_str()))]
 pub(crate) async fn run_delivery(shared: Arc<Shared>, delivery: Delivery) {
+    shared.track(&delivery.id, true);
+    run_tracked(&shared, &delivery).await;
+    shared.track(&delivery.id, false);
+}
+
+async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     let message = match TaskMessage::decode(&delivery.payload) {
         Ok(message) => message,
         Err(e) => {
@@ -62,7 +87,7 @@ pub(crate) async fn run_delivery(shared: Arc<Shared>, delivery: Delivery) {
         message.ti,
         message.lease,
     ));
-    let (outcome, xcom, log) = execute(&shared, &message).await;
+    let (outcome, xcom, log) = execute(shared, &message).await;
     heartbeat.abort();
     let result = AttemptResult {
         ti: message.ti,
@@ -108,7 +133,7 @@ async fn heartbeats(
         tokio::time::sleep(every).await;
         let lost = shared
             .queue
-            .extend(std::slice::from_ref(&id), shared.config.lease)
+            .extend(std::slice::from_ref(&id), shared.config.delivery_lease())
             .await;
         if matches!(&lost, Ok(ids) if !ids.is_empty()) {
             tracing::warn!(ti, "delivery lease lost while running");

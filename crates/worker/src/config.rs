@@ -25,6 +25,14 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// The lease asked of the queue for a delivery: twice the attempt's lease, so that when a
+    /// worker dies the scheduler sees the attempt's lease run out, and queues the next
+    /// attempt (whose message replaces the old one), before the queue would deliver the old
+    /// message again.
+    pub fn delivery_lease(&self) -> Duration {
+        self.lease.saturating_mul(2)
+    }
+
     /// A worker on `queues` with the given id and host name, and default settings.
     pub fn new(
         worker_id: impl Into<String>,

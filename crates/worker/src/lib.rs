@@ -4,15 +4,21 @@
 //! lease is no longer current is rejected by the store, so a stale attempt never wins.
 //!
 //! The worker reaches the rest of Weft only through a [`ControlPlane`]: in standalone mode the
-//! store and scheduler of the same process ([`LocalPlane`]); on other machines, the API server.
+//! store and scheduler of the same process ([`LocalPlane`]); on other machines, the API server
+//! and the bus ([`RemotePlane`]), with [`registry`] heartbeats so the worker shows in
+//! `wfctl workers list`.
 
+pub mod api;
 mod attempt;
 mod config;
 mod host;
 mod plane;
+pub mod registry;
+mod remote;
 mod worker;
 
 pub use attempt::encode_log;
 pub use config::WorkerConfig;
 pub use plane::{ControlPlane, LocalPlane, PlaneError};
-pub use worker::Worker;
+pub use remote::RemotePlane;
+pub use worker::{Worker, WorkerStatus};

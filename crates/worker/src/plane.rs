@@ -15,6 +15,9 @@ pub enum PlaneError {
     /// The service could not be reached or failed; worth retrying.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The service refused the worker's credentials (401/403): retrying will not help.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// The worker's view of the control plane.

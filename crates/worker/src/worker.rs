@@ -17,6 +17,24 @@ use crate::plane::ControlPlane;
 /// How long one `take` waits for work before looking at shutdown again.
 const TAKE_WAIT: Duration = Duration::from_secs(5);
 
+/// How busy a worker is, readable while it runs.
+#[derive(Clone)]
+pub struct WorkerStatus {
+    shared: Arc<Shared>,
+}
+
+impl WorkerStatus {
+    /// Attempts running now.
+    pub fn running(&self) -> usize {
+        self.shared.running()
+    }
+
+    /// The worker's settings.
+    pub fn config(&self) -> &WorkerConfig {
+        &self.shared.config
+    }
+}
+
 /// A worker: runs attempts from its queues in the sandbox.
 pub struct Worker {
     shared: Arc<Shared>,
@@ -36,7 +54,15 @@ impl Worker {
                 runtime,
                 queue,
                 plane,
+                in_flight: std::sync::Mutex::new(std::collections::HashSet::new()),
             }),
+        }
+    }
+
+    /// A view of the worker's load that stays valid while it runs (for heartbeats).
+    pub fn status(&self) -> WorkerStatus {
+        WorkerStatus {
+            shared: self.shared.clone(),
         }
     }
 
@@ -60,7 +86,7 @@ impl Worker {
             let taken = tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
-                taken = self.shared.queue.take(&config.queues, free, config.lease, TAKE_WAIT) => taken,
+                taken = self.shared.queue.take(&config.queues, free, config.delivery_lease(), TAKE_WAIT) => taken,
             };
             let deliveries = match taken {
                 Ok(deliveries) => deliveries,
@@ -104,10 +130,20 @@ impl Worker {
         })
         .await;
         if drained.is_err() {
+            let ids: Vec<_> = self
+                .shared
+                .in_flight
+                .lock()
+                .map(|set| set.iter().cloned().collect())
+                .unwrap_or_default();
             tracing::warn!(
-                left = running.len(),
-                "grace period over; the remaining attempts' leases will expire"
+                left = ids.len(),
+                "grace period over; handing the remaining attempts back to the queue"
             );
+            running.abort_all();
+            if let Err(e) = self.shared.queue.release(&ids).await {
+                tracing::warn!(error = %e, "could not hand attempts back; their leases will expire");
+            }
         }
     }
 }

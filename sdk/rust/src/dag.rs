@@ -2,13 +2,14 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::bindings::weft::dag::types as wit;
 use crate::context::Context;
 use crate::error::TaskError;
-use crate::settings::{TaskSettings, TriggerRule};
+use crate::settings::{TaskSettings, TriggerRule, millis};
 use crate::task::TaskRef;
 
 /// A task's code, with its output already encoded as JSON.
@@ -32,6 +33,7 @@ pub(crate) struct DagState {
     catchup: bool,
     max_active_runs: Option<u32>,
     max_active_tasks: Option<u32>,
+    dagrun_timeout_ms: Option<u64>,
     tags: Vec<String>,
     defaults: TaskSettings,
     pub(crate) tasks: Vec<TaskEntry>,
@@ -84,6 +86,7 @@ impl Dag {
                 catchup: false,
                 max_active_runs: None,
                 max_active_tasks: None,
+                dagrun_timeout_ms: None,
                 tags: Vec::new(),
                 defaults: TaskSettings::new(),
                 tasks: Vec::new(),
@@ -126,6 +129,14 @@ impl Dag {
     /// Most task instances of this DAG running at once.
     pub fn max_active_tasks(mut self, tasks: u32) -> Self {
         self.state.get_mut().max_active_tasks = Some(tasks);
+        self
+    }
+
+    /// Longest a run may last from its start (Airflow's `dagrun_timeout`): past it the run
+    /// fails, its running and queued tasks fail and the tasks not yet started are skipped.
+    /// Sent in whole milliseconds (saturating).
+    pub fn dagrun_timeout(mut self, timeout: Duration) -> Self {
+        self.state.get_mut().dagrun_timeout_ms = Some(millis(timeout));
         self
     }
 
@@ -224,6 +235,7 @@ impl Dag {
             catchup: state.catchup,
             max_active_runs: state.max_active_runs,
             max_active_tasks: state.max_active_tasks,
+            dagrun_timeout_ms: state.dagrun_timeout_ms,
             tags: state.tags.clone(),
             defaults: state.defaults.to_wit(),
             tasks: state

@@ -205,7 +205,7 @@ setting_methods! {
 }
 
 /// Whole milliseconds of `duration`, saturating at `u64::MAX`.
-fn millis(duration: Duration) -> u64 {
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 

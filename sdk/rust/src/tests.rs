@@ -20,6 +20,7 @@ fn diamond() -> Dag {
         .catchup(true)
         .max_active_runs(2)
         .max_active_tasks(8)
+        .dagrun_timeout(Duration::from_secs(3600))
         .tags(["a", "b"])
         .default_retries(1)
         .default_queue("q");
@@ -61,6 +62,7 @@ fn describe_reports_every_dag_field() {
     assert!(spec.catchup);
     assert_eq!(spec.max_active_runs, Some(2));
     assert_eq!(spec.max_active_tasks, Some(8));
+    assert_eq!(spec.dagrun_timeout_ms, Some(3_600_000));
     assert_eq!(spec.tags, ["a", "b"]);
     assert_eq!(spec.defaults.retries, Some(1));
     assert_eq!(spec.defaults.queue.as_deref(), Some("q"));
@@ -94,6 +96,7 @@ fn a_new_dag_has_no_schedule_and_no_catchup() {
     assert_eq!(spec.schedule, None);
     assert_eq!(spec.start_date, None);
     assert!(!spec.catchup);
+    assert_eq!(spec.dagrun_timeout_ms, None);
     assert!(spec.tasks.is_empty());
     assert_eq!(spec.description, "");
 }

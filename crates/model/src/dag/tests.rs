@@ -175,6 +175,7 @@ fn dag_accessors() {
         catchup: true,
         max_active_runs: Some(3),
         max_active_tasks: Some(16),
+        dagrun_timeout_ms: Some(90_000),
         tasks: vec![t("a", &[])],
         ..DagSpec::new("etl")
     };
@@ -187,6 +188,7 @@ fn dag_accessors() {
         (d.max_active_runs(), d.max_active_tasks(), d.catchup()),
         (Some(3), Some(16), true)
     );
+    assert_eq!(d.dagrun_timeout(), Some(Duration::from_secs(90)));
     let first = DataInterval {
         start: ts("2024-01-01T00:00:00Z"),
         end: ts("2024-01-02T00:00:00Z"),

@@ -284,9 +284,47 @@ fn memory_and_directories_are_checked() {
 }
 
 #[test]
+fn dagrun_timeout_must_be_positive_and_bounded() {
+    let with = |ms| DagSpec {
+        dagrun_timeout_ms: Some(ms),
+        ..spec(vec![t("a", &[])])
+    };
+    assert_eq!(messages(with(0)), ["DAG: dagrun_timeout_ms must not be 0"]);
+    assert_eq!(
+        problems(with(0)),
+        [SpecProblem::InvalidSetting {
+            scope: Scope::Dag,
+            field: "dagrun_timeout_ms",
+            value: 0,
+            issue: SettingIssue::Zero,
+        }]
+    );
+    assert_eq!(
+        messages(with(MAX_DURATION_MS + 1)),
+        ["DAG: dagrun_timeout_ms is 31536000001, more than the limit of 31536000000"]
+    );
+    let dag = with(1).validate().unwrap();
+    assert_eq!(
+        dag.dagrun_timeout(),
+        Some(std::time::Duration::from_millis(1))
+    );
+    let dag = spec(vec![t("a", &[])]).validate().unwrap();
+    assert_eq!(dag.dagrun_timeout(), None);
+}
+
+#[test]
+fn specs_stored_without_a_dagrun_timeout_still_parse() {
+    let stored = r#"{"dag_id":"old","max_active_runs":1,"tasks":[{"task_id":"a"}]}"#;
+    let spec: DagSpec = serde_json::from_str(stored).unwrap();
+    assert_eq!(spec.dagrun_timeout_ms, None);
+    assert!(spec.validate().is_ok());
+}
+
+#[test]
 fn limits_themselves_are_allowed() {
     let s = DagSpec {
         max_active_runs: Some(1),
+        dagrun_timeout_ms: Some(MAX_DURATION_MS),
         defaults: TaskSettings {
             retries: Some(MAX_RETRIES),
             execution_timeout_ms: Some(MAX_DURATION_MS),

@@ -1,13 +1,16 @@
 //! The in-process queue's state and its synchronous operations, run under one lock.
 //!
-//! Each queue keeps its ready messages in a heap ordered by (priority, push sequence); a
+//! Each queue keeps its ready messages in an ordered map by (priority, push sequence); a
 //! message keeps its sequence number for life, so a redelivered message goes back to its old
 //! place in line. Leases live in a map by sequence number, with their expiry times in an
 //! ordered set, so the next expiry is always at hand and expired leases are reclaimed at the
-//! start of every operation.
+//! start of every operation. Keys map to the message holding them, wherever it is.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,51 +30,32 @@ pub(super) struct State {
     leases: HashMap<u64, Lease>,
     /// (expiry, sequence number) of every live lease.
     expiries: BTreeSet<(Instant, u64)>,
+    /// The message holding each key (ready or leased).
+    keys: HashMap<String, Place>,
     next_seq: u64,
 }
 
 #[derive(Debug)]
 struct QueueState {
     name: String,
-    ready: BinaryHeap<Ready>,
+    /// Ready messages, first served first.
+    ready: BTreeMap<Rank, Ready>,
     leased: u64,
     /// Woken when a message becomes ready on this queue.
     notify: Arc<Notify>,
 }
 
+/// Lesser is served first: higher priority, then older.
+type Rank = (Reverse<i32>, u64);
+
 /// A message waiting to be taken.
 #[derive(Debug)]
 struct Ready {
-    priority: i32,
-    seq: u64,
     /// Deliveries so far.
     deliveries: u32,
     payload: Bytes,
+    key: Option<String>,
 }
-
-impl Ready {
-    /// Greater is served first: higher priority, then older.
-    fn rank(&self) -> (i32, Reverse<u64>) {
-        (self.priority, Reverse(self.seq))
-    }
-}
-
-impl Ord for Ready {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.rank().cmp(&other.rank())
-    }
-}
-impl PartialOrd for Ready {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Ready {
-    fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq
-    }
-}
-impl Eq for Ready {}
 
 /// A delivered message and its lease.
 #[derive(Debug)]
@@ -80,7 +64,16 @@ struct Lease {
     priority: i32,
     deliveries: u32,
     payload: Bytes,
+    key: Option<String>,
     expires: Instant,
+}
+
+/// Where the message holding a key is: enough to find it whether ready or leased.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    seq: u64,
+    queue: usize,
+    priority: i32,
 }
 
 impl State {
@@ -92,7 +85,7 @@ impl State {
         let index = self.queues.len();
         self.queues.push(QueueState {
             name: name.to_owned(),
-            ready: BinaryHeap::new(),
+            ready: BTreeMap::new(),
             leased: 0,
             notify: Arc::new(Notify::new()),
         });
@@ -105,7 +98,8 @@ impl State {
         Arc::clone(&self.queues[index].notify)
     }
 
-    /// Puts checked messages on their queues and wakes their waiters.
+    /// Puts checked messages on their queues, replacing the holders of their keys, and wakes
+    /// their waiters.
     pub(super) fn push(&mut self, messages: Vec<Message>) {
         let mut last: Option<(String, usize)> = None;
         let mut touched = Vec::new();
@@ -121,12 +115,24 @@ impl State {
             };
             let seq = self.next_seq;
             self.next_seq += 1;
-            self.queues[index].ready.push(Ready {
-                priority: m.priority,
-                seq,
-                deliveries: 0,
-                payload: m.payload,
-            });
+            if let Some(key) = &m.key {
+                let place = Place {
+                    seq,
+                    queue: index,
+                    priority: m.priority,
+                };
+                if let Some(old) = self.keys.insert(key.clone(), place) {
+                    self.remove(old);
+                }
+            }
+            self.queues[index].ready.insert(
+                (Reverse(m.priority), seq),
+                Ready {
+                    deliveries: 0,
+                    payload: m.payload,
+                    key: m.key,
+                },
+            );
         }
         touched.sort_unstable();
         touched.dedup();
@@ -172,30 +178,31 @@ impl State {
         while out.len() < max {
             let best = indexes
                 .iter()
-                .filter_map(|&i| self.queues[i].ready.peek().map(|r| (r.rank(), i)))
-                .max();
+                .filter_map(|&i| self.queues[i].ready.first_key_value().map(|(r, _)| (*r, i)))
+                .min();
             let Some((_, index)) = best else { break };
             let queue = &mut self.queues[index];
-            let Some(ready) = queue.ready.pop() else {
+            let Some(((Reverse(priority), seq), ready)) = queue.ready.pop_first() else {
                 break;
             };
             queue.leased += 1;
             let deliveries = ready.deliveries.saturating_add(1);
             out.push(Delivery {
-                id: delivery_id(ready.seq, deliveries),
+                id: delivery_id(seq, deliveries),
                 queue: queue.name.clone(),
-                priority: ready.priority,
+                priority,
                 payload: ready.payload.clone(),
                 deliveries,
             });
-            self.expiries.insert((expires, ready.seq));
+            self.expiries.insert((expires, seq));
             self.leases.insert(
-                ready.seq,
+                seq,
                 Lease {
                     queue: index,
-                    priority: ready.priority,
+                    priority,
                     deliveries,
                     payload: ready.payload,
+                    key: ready.key,
                     expires,
                 },
             );
@@ -205,8 +212,13 @@ impl State {
 
     /// Removes the messages of live leases for good; returns the ids of lost leases.
     pub(super) fn ack(&mut self, ids: &[DeliveryId]) -> Vec<DeliveryId> {
-        self.settle(ids, |state, _seq, lease| {
+        self.settle(ids, |state, seq, lease| {
             state.queues[lease.queue].leased -= 1;
+            if let Some(key) = &lease.key
+                && state.keys.get(key).is_some_and(|held| held.seq == seq)
+            {
+                state.keys.remove(key);
+            }
         })
     }
 
@@ -275,16 +287,30 @@ impl State {
         lost
     }
 
+    /// Removes the message at `place` (replaced by a message with its key), ready or leased;
+    /// a lease on it is lost.
+    fn remove(&mut self, place: Place) {
+        if let Some(lease) = self.leases.remove(&place.seq) {
+            self.expiries.remove(&(lease.expires, place.seq));
+            self.queues[lease.queue].leased -= 1;
+        } else {
+            let rank = (Reverse(place.priority), place.seq);
+            self.queues[place.queue].ready.remove(&rank);
+        }
+    }
+
     /// Puts a message whose lease ended (already out of `leases`) back in line.
     fn requeue(&mut self, seq: u64, lease: Lease) {
         let queue = &mut self.queues[lease.queue];
         queue.leased -= 1;
-        queue.ready.push(Ready {
-            priority: lease.priority,
-            seq,
-            deliveries: lease.deliveries,
-            payload: lease.payload,
-        });
+        queue.ready.insert(
+            (Reverse(lease.priority), seq),
+            Ready {
+                deliveries: lease.deliveries,
+                payload: lease.payload,
+                key: lease.key,
+            },
+        );
         queue.notify.notify_waiters();
     }
 
@@ -310,55 +336,4 @@ fn delivery_id(seq: u64, deliveries: u32) -> DeliveryId {
 fn parse_delivery_id(id: &DeliveryId) -> Option<(u64, u32)> {
     let (seq, deliveries) = id.as_str().split_once('.')?;
     Some((seq.parse().ok()?, deliveries.parse().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LEASE: Duration = Duration::from_secs(30);
-
-    fn payloads(ds: &[Delivery]) -> Vec<&[u8]> {
-        ds.iter().map(|d| &d.payload[..]).collect()
-    }
-
-    #[test]
-    fn delivery_ids_round_trip_and_reject_other_text() {
-        assert_eq!(parse_delivery_id(&delivery_id(42, 3)), Some((42, 3)));
-        for bad in ["", "42", "42.", ".3", "x.3", "42.x", "-1.1", "1.2.3"] {
-            assert_eq!(parse_delivery_id(&DeliveryId::new(bad)), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn redelivery_keeps_its_place_and_counts_deliveries() {
-        let now = Instant::now();
-        let mut s = State::default();
-        s.push(vec![Message::new("q", "a"), Message::new("q", "b")]);
-        let q = s.queue_index("q");
-        let first = s.take(&[q], 1, now, LEASE);
-        assert_eq!(payloads(&first), [b"a"]);
-        s.reclaim(now + LEASE);
-        let again = s.take(&[q], 2, now + LEASE, LEASE);
-        assert_eq!(payloads(&again), [b"a", b"b"]);
-        assert_eq!(again[0].deliveries, 2);
-        assert_eq!(again[1].deliveries, 1);
-        assert_ne!(again[0].id, first[0].id);
-    }
-
-    #[test]
-    fn settled_leases_leave_no_expiry_behind() {
-        let now = Instant::now();
-        let mut s = State::default();
-        s.push(vec![Message::new("q", "a"), Message::new("q", "b")]);
-        let q = s.queue_index("q");
-        let ds = s.take(&[q], 2, now, LEASE);
-        assert_eq!(s.next_expiry(), Some(now + LEASE));
-        assert!(s.extend(&[ds[0].id.clone()], now, LEASE * 2).is_empty());
-        assert!(s.ack(&[ds[1].id.clone()]).is_empty());
-        assert_eq!(s.next_expiry(), Some(now + LEASE * 2));
-        assert!(s.release(&[ds[0].id.clone()]).is_empty());
-        assert_eq!(s.next_expiry(), None);
-        assert!(s.leases.is_empty() && s.expiries.is_empty());
-    }
 }

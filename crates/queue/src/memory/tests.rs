@@ -44,11 +44,22 @@ suite!(
     cancelled_take_loses_nothing,
     stats_count_ready_and_leased,
     bad_input_is_rejected,
+    keyed_push_replaces_a_waiting_message,
+    keyed_push_replaces_a_leased_message,
+    keyed_batch_last_wins,
+    generation_is_stable,
 );
 
 #[tokio::test(start_paused = true)]
 async fn whole_suite_on_one_queue() {
     testsuite::run_all(&MemoryQueue::new(), &PausedClock::default()).await;
+}
+
+#[tokio::test]
+async fn each_queue_has_its_own_generation() {
+    let (a, b) = (MemoryQueue::new(), MemoryQueue::default());
+    let (ga, gb) = (a.generation().await, b.generation().await);
+    assert_ne!(ga.expect("generation"), gb.expect("generation"));
 }
 
 fn queues(name: &str) -> Vec<String> {

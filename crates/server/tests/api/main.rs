@@ -1,11 +1,16 @@
-//! The API end to end, without sockets: the app is called with `oneshot` over an in-memory
-//! store, a recording scheduler control and a real WebAssembly runtime loading the test guests.
+//! The API end to end, mostly without sockets: the app is called with `oneshot` over a
+//! SQLite store in a temporary directory, a recording scheduler control and a real
+//! WebAssembly runtime loading the test guests. `serve` and the worker's `ApiClient` are
+//! tested on real loopback sockets.
 
 mod support;
 
+mod auth;
 mod deploy;
 mod openapi;
 mod resources;
 mod runs;
 mod serve;
 mod tasks;
+mod worker_client;
+mod workers;

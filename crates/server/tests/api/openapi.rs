@@ -33,7 +33,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/variables/{key}"),
     ("get", "/api/v1/pools"),
     ("put", "/api/v1/pools/{name}"),
-    ("get", "/api/v1/components/{digest}"),
+    ("get", "/api/v1/workers"),
+    ("get", "/api/v1/worker/components/{digest}"),
+    (
+        "get",
+        "/api/v1/worker/runs/{run_pk}/tasks/{task_id}/xcom/{key}",
+    ),
+    ("get", "/api/v1/worker/variables/{key}"),
+    ("put", "/api/v1/worker/workers/{worker_id}"),
     ("get", "/api/v1/health"),
     ("get", "/api/v1/openapi.json"),
 ];
@@ -117,6 +124,10 @@ async fn the_document_describes_bodies_and_errors() {
         "TaskInstanceView",
         "XcomView",
         "TriggerBody",
+        "WorkerList",
+        "WorkerView",
+        "WorkerBeat",
+        "WorkerVariable",
     ] {
         assert!(schemas.get(name).is_some(), "schema {name} missing");
     }
@@ -133,4 +144,34 @@ async fn the_document_describes_bodies_and_errors() {
         "{deploy}"
     );
     assert!(deploy["responses"].get("400").is_some(), "{deploy}");
+}
+
+#[tokio::test]
+async fn the_document_says_which_token_each_route_needs() {
+    let doc = serde_json::to_value(weft_server::openapi()).expect("document");
+    let schemes = &doc["components"]["securitySchemes"];
+    for name in ["api_token", "worker_token"] {
+        assert_eq!(schemes[name]["type"], "http", "{schemes}");
+        assert_eq!(schemes[name]["scheme"], "bearer", "{schemes}");
+    }
+    let security = |method: &str, path: &str| doc["paths"][path][method]["security"].clone();
+    assert_eq!(
+        security("get", "/api/v1/worker/components/{digest}"),
+        serde_json::json!([{"worker_token": []}])
+    );
+    assert_eq!(
+        security("put", "/api/v1/worker/workers/{worker_id}"),
+        serde_json::json!([{"worker_token": []}])
+    );
+    assert_eq!(
+        security("post", "/api/v1/dags"),
+        serde_json::json!([{"api_token": []}])
+    );
+    assert_eq!(
+        security("delete", "/api/v1/variables/{key}"),
+        serde_json::json!([{"api_token": []}])
+    );
+    // Reads of the user API are open.
+    assert_eq!(security("get", "/api/v1/dags"), Value::Null);
+    assert_eq!(security("get", "/api/v1/workers"), Value::Null);
 }

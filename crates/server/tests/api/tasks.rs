@@ -3,14 +3,21 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use weft_model::TaskState;
+use weft_server::ServerConfig;
 use weft_store::{DEFAULT_TENANT, FinishTask, QueueTask, StartTask, TaskInstance, WriteBatch};
 use weft_test_guests_artifacts as guests;
 
 use crate::support::{Call, Harness, now};
 
-/// A run `r1` of DAG `normal` whose task `echo_context` ran once and succeeded.
+/// A run `r1` of DAG `normal` whose task `echo_context` ran once and succeeded, with
+/// output `{"rows": 3}` and XCom values `note` (`plain text`) and `blob` (`ff 00`).
 async fn ran_once() -> (Harness, TaskInstance) {
-    let h = Harness::new().await;
+    ran_once_with(ServerConfig::default()).await
+}
+
+/// [`ran_once`] on a server with `config`.
+pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
+    let h = Harness::with_config(config).await;
     h.deployed(guests::NORMAL).await;
     h.triggered("normal", json!({"run_id": "r1"})).await;
     let run = h

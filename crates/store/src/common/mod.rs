@@ -3,8 +3,10 @@
 //! (pools and transactions, batched statements) each backend provides itself.
 
 pub(crate) mod assemble;
+mod coordination;
 pub(crate) mod sql;
 mod store_impl;
 pub(crate) mod transactions;
 
+pub(crate) use coordination::impl_coordination;
 pub(crate) use store_impl::impl_store;

@@ -157,3 +157,29 @@ pub(crate) const POOLS: &str =
 /// `$1` tenant, `$2` name, `$3` slots, `$4` description.
 pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, description) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (tenant, name) DO UPDATE SET slots = excluded.slots, description = excluded.description";
+
+// --- workers and leadership ---
+
+/// `$1` worker_id, `$2` hostname, `$3` queues (a JSON array), `$4` concurrency, `$5` running,
+/// `$6` arch, `$7` version, `$8` started_at, `$9` last_heartbeat, `$10` stopped_at.
+pub(crate) const RECORD_WORKER: &str = "INSERT INTO workers (worker_id, hostname, queues, concurrency, \
+     running, arch, version, started_at, last_heartbeat, stopped_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (worker_id) DO UPDATE SET \
+     hostname = excluded.hostname, queues = excluded.queues, concurrency = excluded.concurrency, \
+     running = excluded.running, arch = excluded.arch, version = excluded.version, \
+     started_at = excluded.started_at, last_heartbeat = excluded.last_heartbeat, \
+     stopped_at = excluded.stopped_at";
+/// Every worker.
+pub(crate) const WORKERS: &str = "SELECT worker_id, hostname, queues, concurrency, running, arch, version, \
+     started_at, last_heartbeat, stopped_at FROM workers ORDER BY worker_id";
+/// `$1` name, `$2` holder, `$3` now, `$4` new end of the lease: the epoch when `$2` holds the
+/// lease afterwards, no row otherwise. One statement: PostgreSQL locks the conflicting row and
+/// evaluates the `WHERE` on its newest version, so of two racing callers only one can win.
+pub(crate) const TRY_LEAD: &str = "INSERT INTO leaders (name, holder, epoch, expires_at) VALUES ($1, $2, 1, $4) \
+     ON CONFLICT (name) DO UPDATE SET \
+     epoch = CASE WHEN leaders.holder = excluded.holder THEN leaders.epoch ELSE leaders.epoch + 1 END, \
+     holder = excluded.holder, expires_at = excluded.expires_at \
+     WHERE leaders.holder = excluded.holder OR leaders.expires_at <= $3 RETURNING epoch";
+/// `$1` name, `$2` holder, `$3` a time before any `now`: ends the holder's lease at once.
+pub(crate) const RESIGN: &str =
+    "UPDATE leaders SET expires_at = $3 WHERE name = $1 AND holder = $2";

@@ -11,6 +11,7 @@
 macro_rules! impl_store {
     ($store:ty, $conn:ty) => {
         $crate::common::transactions::impl_transactions!($store, $conn);
+        $crate::common::impl_coordination!($store);
 
         #[async_trait::async_trait]
         impl $crate::Store for $store {
@@ -98,14 +99,7 @@ macro_rules! impl_store {
                 &self,
                 run: $crate::NewRun,
             ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
-                $crate::validate::new_run(&run)?;
-                let mut tx = self.begin_write().await?;
-                Self::check_new_run(&mut tx, &run).await?;
-                let dag_run = Self::insert_run(&mut tx, &run).await?;
-                let ids = $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks).await?;
-                let tis = $crate::common::assemble::new_task_instances(&dag_run, run.tasks, ids)?;
-                tx.commit().await?;
-                Ok((dag_run, tis))
+                self.create_run_in_transaction(run).await
             }
 
             #[tracing::instrument(level = "debug", skip(self))]
@@ -203,14 +197,7 @@ macro_rules! impl_store {
                 queue = batch.queue.len(), start = batch.start.len(), heartbeat = batch.heartbeat.len(),
                 finish = batch.finish.len(), set_task = batch.set_task.len(), set_run = batch.set_run.len()))]
             async fn write(&self, batch: $crate::WriteBatch) -> $crate::StoreResult<$crate::WriteOutcome> {
-                $crate::validate::batch(&batch)?;
-                if batch.is_empty() {
-                    return Ok($crate::WriteOutcome::default());
-                }
-                let mut tx = self.begin_write().await?;
-                let outcome = $crate::apply::apply(&mut *tx, batch).await?;
-                tx.commit().await?;
-                Ok(outcome)
+                self.write_in_transaction(batch).await
             }
 
             #[tracing::instrument(level = "debug", skip(self))]
@@ -315,6 +302,32 @@ macro_rules! impl_store {
                     .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(worker_id = %worker.worker_id))]
+            async fn record_worker(&self, worker: $crate::WorkerRecord) -> $crate::StoreResult<()> {
+                self.upsert_worker(worker).await
+            }
+
+            #[tracing::instrument(level = "debug", skip(self))]
+            async fn workers(&self) -> $crate::StoreResult<Vec<$crate::WorkerRecord>> {
+                self.worker_records().await
+            }
+
+            #[tracing::instrument(level = "debug", skip(self))]
+            async fn try_lead(
+                &self,
+                name: &str,
+                holder: &str,
+                now: jiff::Timestamp,
+                ttl: std::time::Duration,
+            ) -> $crate::StoreResult<Option<i64>> {
+                self.take_lease(name, holder, now, ttl).await
+            }
+
+            #[tracing::instrument(level = "debug", skip(self))]
+            async fn resign(&self, name: &str, holder: &str) -> $crate::StoreResult<()> {
+                self.end_lease(name, holder).await
             }
         }
     };

@@ -1,6 +1,7 @@
 //! The multi-statement transactions of the shared [`Store`](crate::Store) implementation
-//! (deploying, creating a run, making sure a tenant exists), as inherent methods generated
-//! for each backend's store type by [`impl_transactions!`].
+//! (deploying, creating a run and its task instances, writing a batch, making sure a
+//! tenant exists), as inherent methods generated for each backend's store type by
+//! [`impl_transactions!`].
 
 macro_rules! impl_transactions {
     ($store:ty, $conn:ty) => {
@@ -111,6 +112,39 @@ macro_rules! impl_transactions {
                     started_at,
                     ended_at,
                 })
+            }
+
+            /// [`Store::write`](crate::Store::write), in one write transaction. A fenced
+            /// batch is checked against its leadership even when it holds no change.
+            async fn write_in_transaction(
+                &self,
+                batch: $crate::WriteBatch,
+            ) -> $crate::StoreResult<$crate::WriteOutcome> {
+                $crate::validate::batch(&batch)?;
+                if batch.is_empty() && batch.leader.is_none() {
+                    return Ok($crate::WriteOutcome::default());
+                }
+                let mut tx = self.begin_write().await?;
+                let outcome = $crate::apply::apply(&mut *tx, batch).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            /// [`Store::create_run`](crate::Store::create_run), in one write transaction.
+            async fn create_run_in_transaction(
+                &self,
+                run: $crate::NewRun,
+            ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
+                $crate::validate::new_run(&run)?;
+                let mut tx = self.begin_write().await?;
+                Self::check_new_run(&mut tx, &run).await?;
+                let dag_run = Self::insert_run(&mut tx, &run).await?;
+                let ids =
+                    $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks)
+                        .await?;
+                let tis = $crate::common::assemble::new_task_instances(&dag_run, run.tasks, ids)?;
+                tx.commit().await?;
+                Ok((dag_run, tis))
             }
 
             /// [`Store::deploy`](crate::Store::deploy), in one write transaction.

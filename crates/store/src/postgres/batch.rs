@@ -72,8 +72,18 @@ fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().map(|&item| f(item)).collect()
 }
 
+/// The lease row, share-locked: a `try_lead` taking it over waits until the batch commits.
+const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1 FOR SHARE";
+
 #[async_trait]
 impl BatchSql for PgConnection {
+    async fn leader(&mut self, name: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
+        sqlx::query_as::<Postgres, (String, i64)>(LEADER)
+            .bind(name)
+            .fetch_optional(&mut *self)
+            .await
+    }
+
     async fn insert_task_instances(
         &mut self,
         run: &DagRun,

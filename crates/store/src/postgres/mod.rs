@@ -1,7 +1,9 @@
 //! The PostgreSQL store, for distributed deployments: one connection pool shared by every
 //! scheduler, worker and API process's operations. Changes are fenced by conditional
 //! UPDATEs, which PostgreSQL re-checks against the newest row version when two transactions
-//! race, so concurrent writers keep the fencing rules without explicit locks.
+//! race, so concurrent writers keep the fencing rules without explicit locks. Leadership is
+//! one upsert (`INSERT ... ON CONFLICT DO UPDATE ... WHERE`), atomic under races; a leader's
+//! fenced batch share-locks its lease row, so no takeover commits in the middle of it.
 
 mod batch;
 

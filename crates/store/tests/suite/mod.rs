@@ -5,9 +5,11 @@
 
 pub mod deploy;
 pub mod fencing;
+pub mod leadership;
 pub mod runs;
 pub mod scale;
 pub mod variables_pools;
+pub mod workers;
 pub mod write;
 pub mod xcom_logs;
 
@@ -50,6 +52,12 @@ macro_rules! all_tests {
                 a_new_attempt_starts_without_old_xcoms,
             ],
             variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
+            workers: [workers_are_recorded_and_replaced_by_id, bad_workers_are_invalid_and_not_recorded],
+            leadership: [
+                renewal_keeps_the_epoch_and_others_wait, expiry_hands_over_with_the_next_epoch,
+                resign_lets_another_take_over_at_once, racing_holders_get_one_lease,
+                a_deposed_leaders_batch_writes_nothing, fences_of_unknown_or_bad_leases_are_refused,
+            ],
             scale: [ten_thousand_tasks],
         );
     };

@@ -202,6 +202,7 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
     let ti = &tis[0];
     // queue (lease 0 → 1), then start, heartbeat and finish under lease 1, in one transaction.
     let batch = WriteBatch {
+        leader: None,
         queue: vec![queue(ti)],
         start: vec![start(ti.id, 1)],
         heartbeat: vec![Heartbeat {

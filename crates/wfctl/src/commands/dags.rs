@@ -1,4 +1,5 @@
-//! `wfctl dags ...`: list, show, pause, unpause, trigger and backfill DAGs on a server.
+//! `wfctl dags ...`: list, show, pause, unpause, trigger and backfill DAGs on a server, and
+//! list a DAG's versions.
 
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::{Value, json};
@@ -26,6 +27,11 @@ enum DagsCommand {
     List,
     /// Show a DAG: its settings and tasks.
     Show {
+        /// The DAG's id.
+        dag: String,
+    },
+    /// List the components deployed as a DAG, newest first, marking the current one.
+    Versions {
         /// The DAG's id.
         dag: String,
     },
@@ -86,6 +92,10 @@ pub fn run(args: Args) -> CommandResult {
         DagsCommand::Show { dag } => {
             let detail = client.get(&format!("/dags/{}", segment(&dag)))?;
             show(format, &detail, print_detail);
+        }
+        DagsCommand::Versions { dag } => {
+            let list = client.get(&format!("/dags/{}/versions", segment(&dag)))?;
+            show(format, &list, print_versions);
         }
         DagsCommand::Pause { dag } => set_paused(&client, format, &dag, true)?,
         DagsCommand::Unpause { dag } => set_paused(&client, format, &dag, false)?,
@@ -192,6 +202,34 @@ fn print_list(list: &Value) {
     }
 }
 
+/// One line per version: `*` for the current one, digest, tasks, size and deploy time.
+fn print_versions(list: &Value) {
+    println!(
+        "versions of DAG {}, newest first",
+        list["dag_id"].as_str().unwrap_or("?")
+    );
+    for version in list["versions"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        println!("{}", version_line(version));
+    }
+}
+
+fn version_line(version: &Value) -> String {
+    let mark = if version["current"] == true { '*' } else { ' ' };
+    let size = version["size"]
+        .as_u64()
+        .map_or_else(|| "?".to_owned(), weft_model::format_size);
+    format!(
+        "{mark} {}  {} task(s)  {size}  deployed {}",
+        version["digest"].as_str().unwrap_or("?"),
+        version["task_count"],
+        version["created_at"].as_str().unwrap_or("?"),
+    )
+}
+
 fn print_detail(dag: &Value) {
     println!("DAG {}", dag["dag_id"].as_str().unwrap_or("?"));
     println!("  digest       {}", dag["digest"].as_str().unwrap_or("?"));
@@ -228,5 +266,29 @@ fn print_detail(dag: &Value) {
             task["pool"].as_str().unwrap_or("?"),
             task["retries"],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_lines_mark_the_current_one() {
+        let current = json!({
+            "digest": "sha256:ab", "size": 2048, "task_count": 4,
+            "created_at": "2024-01-01T00:00:00Z", "current": true
+        });
+        assert_eq!(
+            version_line(&current),
+            format!(
+                "* sha256:ab  4 task(s)  {}  deployed 2024-01-01T00:00:00Z",
+                weft_model::format_size(2048)
+            )
+        );
+        let old = json!({"digest": "sha256:cd", "size": 1, "task_count": 1,
+            "created_at": "2023-12-31T00:00:00Z", "current": false});
+        assert!(version_line(&old).starts_with("  sha256:cd  1 task(s)"));
+        assert!(version_line(&json!({})).starts_with("  ?  null task(s)  ?"));
     }
 }

@@ -67,6 +67,7 @@ pub fn dag_json(component: &DagComponent) -> serde_json::Value {
         "catchup": spec.catchup,
         "max_active_runs": spec.max_active_runs,
         "max_active_tasks": spec.max_active_tasks,
+        "dagrun_timeout_ms": spec.dagrun_timeout_ms,
         "tags": spec.tags,
         "tasks": dag.tasks().iter().map(task_json).collect::<Vec<_>>(),
     })
@@ -100,6 +101,10 @@ fn print_text(component: &DagComponent) {
         limit(spec.max_active_runs),
         limit(spec.max_active_tasks)
     );
+    if let Some(ms) = spec.dagrun_timeout_ms {
+        let timeout = weft_model::format_duration(std::time::Duration::from_millis(ms));
+        println!("  run timeout  {timeout}");
+    }
     if !spec.tags.is_empty() {
         println!("  tags         {}", spec.tags.join(", "));
     }

@@ -1,16 +1,17 @@
-//! `wfctl tasks ...`: read a task's log and clear tasks so they run again.
+//! `wfctl tasks ...`: read a task's log and XCom values, clear tasks so they run again, and
+//! mark them by hand.
 
 use std::io::Write as _;
 
-use clap::{Args as ClapArgs, Subcommand};
+use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use weft_runtime::{LogLine, LogSource};
 
 use crate::client::{Client, ServerArgs, segment};
-use crate::exit::CommandResult;
+use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
-/// Inspect and clear the task instances of runs on a Weft server.
+/// Inspect, clear and mark the task instances of runs on a Weft server.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     #[command(subcommand)]
@@ -49,6 +50,53 @@ enum TasksCommand {
         #[arg(long)]
         downstream: bool,
     },
+    /// Set a task's state by hand. An attempt in flight is fenced off (its result will be
+    /// refused) and the task's downstream tasks are decided again.
+    Mark {
+        /// The DAG's id.
+        dag: String,
+        /// The run's id.
+        run_id: String,
+        /// The task's id.
+        task: String,
+        /// The state to set.
+        #[arg(long, value_enum)]
+        state: MarkState,
+    },
+    /// Show the XCom values a task stored in a run: its output (key `return_value`) and the
+    /// values it pushed.
+    Xcom {
+        /// The DAG's id.
+        dag: String,
+        /// The run's id.
+        run_id: String,
+        /// The task's id.
+        task: String,
+        /// Print only the value under this key, as it is (JSON, text, or base64 for bytes).
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+/// A state a task can be given by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MarkState {
+    /// It succeeded: its downstream tasks may run.
+    Success,
+    /// It failed: its downstream tasks become upstream_failed (under the default rule).
+    Failed,
+    /// It was skipped.
+    Skipped,
+}
+
+impl MarkState {
+    fn as_str(self) -> &'static str {
+        match self {
+            MarkState::Success => "success",
+            MarkState::Failed => "failed",
+            MarkState::Skipped => "skipped",
+        }
+    }
 }
 
 /// Run the subcommand.
@@ -90,8 +138,101 @@ pub fn run(args: Args) -> CommandResult {
                 Format::Text => println!("cleared {} task instance(s)", cleared["cleared"]),
             }
         }
+        TasksCommand::Mark {
+            dag,
+            run_id,
+            task,
+            state,
+        } => {
+            let path = format!(
+                "/dags/{}/runs/{}/tasks/{}/mark",
+                segment(&dag),
+                segment(&run_id),
+                segment(&task)
+            );
+            let ti = client.post(&path, &json!({ "state": state.as_str() }))?;
+            match args.output {
+                Format::Json => output::print_json(&ti),
+                Format::Text => println!(
+                    "task {task} of run {run_id} is now {}",
+                    ti["state"].as_str().unwrap_or("?")
+                ),
+            }
+        }
+        TasksCommand::Xcom {
+            dag,
+            run_id,
+            task,
+            key,
+        } => return xcom(&client, args.output, &dag, &run_id, &task, key.as_deref()),
     }
     Ok(())
+}
+
+/// Print the XCom values of one task of a run, or the one under `key`.
+fn xcom(
+    client: &Client,
+    format: Format,
+    dag: &str,
+    run_id: &str,
+    task: &str,
+    key: Option<&str>,
+) -> CommandResult {
+    let run_path = format!("/dags/{}/runs/{}", segment(dag), segment(run_id));
+    let run = client.get(&run_path)?;
+    let tis = run["task_instances"].as_array().map(Vec::as_slice);
+    if !tis.unwrap_or(&[]).iter().any(|ti| ti["task_id"] == task) {
+        return Err(Failure::usage(format!(
+            "run {run_id:?} of DAG {dag:?} has no task {task:?}"
+        )));
+    }
+    let all = client.get(&format!("{run_path}/xcom"))?;
+    let values: Vec<&Value> = all["xcoms"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|x| x["task_id"] == task)
+        .collect();
+    let Some(key) = key else {
+        match format {
+            Format::Json => output::print_json(&json!({ "xcoms": values })),
+            Format::Text if values.is_empty() => {
+                println!("task {task} of run {run_id} stored no XCom value")
+            }
+            Format::Text => values.iter().for_each(|x| println!("{}", xcom_line(x))),
+        }
+        return Ok(());
+    };
+    let value = values.iter().find(|x| x["key"] == key).ok_or_else(|| {
+        Failure::usage(format!(
+            "task {task:?} of run {run_id:?} has no XCom value under key {key:?}"
+        ))
+    })?;
+    match format {
+        Format::Json => output::print_json(value),
+        Format::Text => println!("{}", bare_value(value)),
+    }
+    Ok(())
+}
+
+/// One XCom value on a line: key, encoding, size and value.
+fn xcom_line(xcom: &Value) -> String {
+    format!(
+        "{} ({}, {} bytes): {}",
+        xcom["key"].as_str().unwrap_or("?"),
+        xcom["encoding"].as_str().unwrap_or("?"),
+        xcom["size"],
+        bare_value(xcom)
+    )
+}
+
+/// An XCom value as it is: JSON as JSON, text and base64 as their text.
+fn bare_value(xcom: &Value) -> String {
+    match &xcom["value"] {
+        Value::String(text) if xcom["encoding"] != "json" => text.clone(),
+        value => value.to_string(),
+    }
 }
 
 /// The log's lines on stdout, formatted like a local run's log.
@@ -146,5 +287,35 @@ mod tests {
         assert_eq!(format_line(&line), "[+    1.500ms] WARN  stderr careful");
         assert_eq!(format_line(&json!("raw text")), "raw text");
         assert_eq!(format_line(&json!({"odd": 1})), r#"{"odd":1}"#);
+    }
+
+    #[test]
+    fn xcom_values_are_shown_as_they_are() {
+        let json_value = json!({"key": "rows", "encoding": "json", "size": 3, "value": "abc"});
+        assert_eq!(
+            bare_value(&json_value),
+            r#""abc""#,
+            "a JSON string keeps its quotes"
+        );
+        let text = json!({"key": "note", "encoding": "text", "size": 5, "value": "plain"});
+        assert_eq!(bare_value(&text), "plain");
+        assert_eq!(xcom_line(&text), "note (text, 5 bytes): plain");
+        let bytes = json!({"key": "b", "encoding": "base64", "size": 1, "value": "/w=="});
+        assert_eq!(bare_value(&bytes), "/w==");
+        let number = json!({"key": "n", "encoding": "json", "size": 1, "value": 3});
+        assert_eq!(bare_value(&number), "3");
+    }
+
+    #[test]
+    fn mark_states_are_the_api_names() {
+        let names: Vec<&str> = MarkState::value_variants()
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(names, ["success", "failed", "skipped"]);
+        for state in MarkState::value_variants() {
+            let parsed = MarkState::from_str(state.as_str(), false);
+            assert_eq!(parsed, Ok(*state));
+        }
     }
 }

@@ -79,6 +79,8 @@ impl Reply {
 pub struct Harness {
     pub app: Router,
     pub state: AppState,
+    /// The clock the server stamps with; starts at [`now`].
+    pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
     pub sqlite: Arc<SqliteStore>,
     pub control: Arc<FakeControl>,
@@ -99,11 +101,13 @@ impl Harness {
         );
         let store: Arc<dyn Store> = sqlite.clone();
         let control = Arc::new(FakeControl::new(store.clone(), now()));
+        let clock = Arc::new(ManualClock::new(now()));
         let state = AppState::new(store.clone(), control.clone(), runtime(), config)
-            .with_clock(Arc::new(ManualClock::new(now())));
+            .with_clock(clock.clone());
         Harness {
             app: weft_server::app(state.clone()),
             state,
+            clock,
             store,
             sqlite,
             control,
@@ -119,9 +123,24 @@ impl Harness {
         content_type: Option<&str>,
         body: impl Into<Body>,
     ) -> Reply {
+        self.send_as(None, method, uri, content_type, body).await
+    }
+
+    /// [`send`](Self::send) with `Authorization: <authorization>` when given.
+    pub async fn send_as(
+        &self,
+        authorization: Option<&str>,
+        method: Method,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
         if let Some(kind) = content_type {
             request = request.header(header::CONTENT_TYPE, kind);
+        }
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
         }
         let request = request.body(body.into()).expect("request");
         let response = self.app.clone().oneshot(request).await.expect("infallible");

@@ -71,4 +71,8 @@ impl<Q: Queue> Queue for Funnel<Q> {
     async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
         self.inner.stats().await
     }
+
+    async fn generation(&self) -> Result<String, QueueError> {
+        self.inner.generation().await
+    }
 }

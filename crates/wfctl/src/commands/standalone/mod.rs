@@ -46,11 +46,7 @@ pub struct Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(serve(args))
+    crate::services::block_on(serve(args))
 }
 
 async fn serve(args: Args) -> CommandResult {
@@ -120,7 +116,7 @@ async fn serve(args: Args) -> CommandResult {
         home.display()
     );
 
-    wait_for_signal().await;
+    crate::services::signal().await;
     eprintln!("shutting down: letting running tasks finish");
     stop.notify_waiters();
     let _ = server_task.await;
@@ -128,28 +124,4 @@ async fn serve(args: Args) -> CommandResult {
     let _ = scheduler_task.await;
     sqlite.close().await;
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -1,5 +1,5 @@
-//! Components by digest: what workers fetch before running a task. These routes form the
-//! worker API, kept in a router of their own so it can get its own authentication.
+//! Components by digest: what a worker fetches before running a task (and then checks
+//! against the digest itself).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -17,11 +17,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Fetch a component's bytes by digest.
-#[utoipa::path(get, path = "/components/{digest}", tag = "workers",
+#[utoipa::path(get, path = "/worker/components/{digest}", tag = "worker-api",
     params(("digest" = String, Path, description = "The component's digest: `sha256:<64 hex digits>` (the prefix may be left out)")),
     responses(
         (status = 200, description = "The component", body = inline(crate::schemas::ComponentBytes), content_type = "application/wasm"),
         (status = 400, description = "Not a digest", body = ErrorBody),
+        (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
         (status = 404, description = "No component with this digest", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %digest))]

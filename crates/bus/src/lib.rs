@@ -1,0 +1,37 @@
+//! Weft's message bus between processes, on Redis streams.
+//!
+//! In the distributed mode the scheduler, the API servers and the workers are separate
+//! processes on separate machines. Workers hold no database credentials: what they report
+//! (attempt starts, heartbeats, results with XCom and logs) goes to the bus, and the leading
+//! scheduler writes it to the store in batches. API servers create runs in the store
+//! themselves and tell the scheduler through the bus; clearing and marking, which change
+//! what the scheduler holds in memory, are commands the scheduler answers.
+//!
+//! - [`ReportSender`]: a worker's side. Reports that pile up while one batch is on its way
+//!   go out together in the next, in one round trip.
+//! - [`serve`]: the leading scheduler's side. Reports are read through a consumer group and
+//!   acknowledged only once the scheduler has written them, so a scheduler that dies with
+//!   reports in hand leaves them to the next leader (results are fenced, so a report handled
+//!   twice is harmless).
+//! - [`BusControl`]: an API server's [`Control`](weft_scheduler::Control) over the bus.
+//!
+//! A bus that cannot be reached makes calls fail with [`BusError::Unavailable`] (never hang);
+//! the store stays the truth, and the scheduler's own timers (lease expiry, resync) recover
+//! from whatever the bus lost.
+//!
+//! # Layout
+//! - [`connection`]: the [`Bus`] (keys, connections); [`error`]: [`BusError`];
+//! - [`reports`], [`control`], [`serve`]: the three roles above; [`wire`]: what is sent.
+
+pub mod connection;
+pub mod control;
+pub mod error;
+pub mod reports;
+pub mod serve;
+pub mod wire;
+
+pub use connection::Bus;
+pub use control::BusControl;
+pub use error::BusError;
+pub use reports::ReportSender;
+pub use serve::{ServeConfig, serve};

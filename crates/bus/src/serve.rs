@@ -1,0 +1,332 @@
+//! The leading scheduler's side of the bus: [`serve`] feeds reports, notices and commands
+//! into a [`SchedulerHandle`] until told to stop.
+
+use std::future::Future;
+use std::time::Duration;
+
+use redis::Value;
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use weft_scheduler::{Control, Report, SchedulerHandle};
+
+use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX, REPORTS};
+use crate::error::BusError;
+use crate::wire::{Command, ControlMessage, Reply};
+
+/// How long a blocking read waits before looking at shutdown again.
+const BLOCK: Duration = Duration::from_secs(1);
+/// Most entries read at once.
+const READ_COUNT: usize = 256;
+/// How long replies to commands are kept for their caller.
+pub(crate) const REPLY_TTL_SECS: i64 = 60;
+
+/// How reports are taken from the bus.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// This scheduler's name in the consumer group (unique per process).
+    pub consumer: String,
+    /// Reports read by a scheduler and not written after this long are taken over (from a
+    /// scheduler that died, or from a step of this one that failed).
+    pub claim_after: Duration,
+}
+
+/// Feed the bus to `handle` until `shutdown` resolves: reports through the consumer group
+/// (acknowledged and deleted once written), notices, and commands (answered).
+pub async fn serve(
+    bus: Bus,
+    handle: SchedulerHandle,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    tokio::select! {
+        _ = &mut shutdown => {}
+        _ = reports_loop(&bus, &handle, &config) => {}
+        _ = control_loop(&bus, &handle) => {}
+    }
+}
+
+async fn pause_after(e: &BusError) {
+    tracing::warn!(error = %e, "bus read failed; trying again");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig) {
+    let key = bus.key(REPORTS);
+    // Claim at once on taking the lead: reports a dead leader read but never wrote come
+    // first, before their attempts' leases can run out.
+    let mut last_claim: Option<tokio::time::Instant> = None;
+    loop {
+        let mut conn = match bus.blocking(BLOCK).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                pause_after(&e).await;
+                continue;
+            }
+        };
+        if let Err(e) = ensure_group(bus, &key).await {
+            pause_after(&e).await;
+            continue;
+        }
+        loop {
+            let due = last_claim.is_none_or(|at| at.elapsed() >= config.claim_after / 2);
+            let entries = if due {
+                last_claim = Some(tokio::time::Instant::now());
+                claim(bus, &key, config).await
+            } else {
+                read_group(&mut conn, bus, &key, &config.consumer).await
+            };
+            match entries {
+                Ok(entries) => feed(bus, handle, &key, entries),
+                Err(e) => {
+                    pause_after(&e).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Create the consumer group (and the stream) if they are missing, e.g. after Redis lost
+/// its data. A new group starts at the beginning so nothing already sent is skipped.
+async fn ensure_group(bus: &Bus, key: &str) -> Result<(), BusError> {
+    let mut conn = bus.commands();
+    let created: Result<Value, _> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(key)
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(&mut conn)
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if e.to_string().contains("BUSYGROUP") => Ok(()),
+        Err(e) => Err(bus.unavailable(&e)),
+    }
+}
+
+async fn read_group(
+    conn: &mut redis::aio::MultiplexedConnection,
+    bus: &Bus,
+    key: &str,
+    consumer: &str,
+) -> Result<Vec<StreamId>, BusError> {
+    let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(GROUP)
+        .arg(consumer)
+        .arg("COUNT")
+        .arg(READ_COUNT)
+        .arg("BLOCK")
+        .arg(BLOCK.as_millis() as u64)
+        .arg("STREAMS")
+        .arg(key)
+        .arg(">")
+        .query_async(conn)
+        .await;
+    match reply {
+        Ok(reply) => Ok(reply
+            .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
+            .unwrap_or_default()),
+        Err(e) if e.to_string().contains("NOGROUP") => {
+            ensure_group(bus, key).await?;
+            Ok(Vec::new())
+        }
+        Err(e) => Err(bus.unavailable(&e)),
+    }
+}
+
+/// Take over reports that were read but not written for `claim_after`.
+async fn claim(bus: &Bus, key: &str, config: &ServeConfig) -> Result<Vec<StreamId>, BusError> {
+    let mut conn = bus.commands();
+    let reply: Result<StreamAutoClaimReply, _> = redis::cmd("XAUTOCLAIM")
+        .arg(key)
+        .arg(GROUP)
+        .arg(&config.consumer)
+        .arg(config.claim_after.as_millis() as u64)
+        .arg("0-0")
+        .arg("COUNT")
+        .arg(READ_COUNT)
+        .query_async(&mut conn)
+        .await;
+    match reply {
+        Ok(reply) => {
+            if !reply.claimed.is_empty() {
+                tracing::info!(
+                    entries = reply.claimed.len(),
+                    "took over reports nobody wrote"
+                );
+            }
+            Ok(reply.claimed)
+        }
+        Err(e) if e.to_string().contains("NOGROUP") => {
+            ensure_group(bus, key).await?;
+            Ok(Vec::new())
+        }
+        Err(e) => Err(bus.unavailable(&e)),
+    }
+}
+
+/// Hand the reports of `entries` to the scheduler; acknowledge and delete the entries once
+/// they are written. Entries that cannot be read are dropped with a log line.
+fn feed(bus: &Bus, handle: &SchedulerHandle, key: &str, entries: Vec<StreamId>) {
+    if entries.is_empty() {
+        return;
+    }
+    let mut reports: Vec<Report> = Vec::new();
+    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    for entry in entries {
+        match decode_reports(&entry) {
+            Ok(batch) => reports.extend(batch),
+            Err(e) => {
+                tracing::error!(id = %entry.id, error = %e, "unreadable report entry dropped")
+            }
+        }
+    }
+    let written = handle.report_batch(reports);
+    let bus = bus.clone();
+    let key = key.to_owned();
+    tokio::spawn(async move {
+        if written.await.is_err() {
+            // Not written: the entries stay pending and are claimed again later.
+            return;
+        }
+        let mut conn = bus.commands();
+        let mut pipe = redis::pipe();
+        pipe.cmd("XACK").arg(&key).arg(GROUP).arg(&ids).ignore();
+        pipe.cmd("XDEL").arg(&key).arg(&ids).ignore();
+        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            tracing::warn!(error = %e, "acknowledging written reports failed; they may be read again (harmless)");
+        }
+    });
+}
+
+fn field_bytes<'a>(entry: &'a StreamId, field: &str) -> Result<&'a [u8], BusError> {
+    match entry.map.get(field) {
+        Some(Value::BulkString(bytes)) => Ok(bytes),
+        Some(other) => Err(BusError::Malformed(format!(
+            "entry {} field {field:?} is not a string: {other:?}",
+            entry.id
+        ))),
+        None => Err(BusError::Malformed(format!(
+            "entry {} has no field {field:?}",
+            entry.id
+        ))),
+    }
+}
+
+fn decode_reports(entry: &StreamId) -> Result<Vec<Report>, BusError> {
+    serde_json::from_slice(field_bytes(entry, "r")?)
+        .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
+}
+
+async fn control_loop(bus: &Bus, handle: &SchedulerHandle) {
+    let key = bus.key(CONTROL);
+    loop {
+        let mut conn = match bus.blocking(BLOCK).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                pause_after(&e).await;
+                continue;
+            }
+        };
+        // Start after whatever is there now: the scheduler has just read the store.
+        let mut last = match last_id(bus, &key).await {
+            Ok(last) => last,
+            Err(e) => {
+                pause_after(&e).await;
+                continue;
+            }
+        };
+        loop {
+            let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREAD")
+                .arg("COUNT")
+                .arg(READ_COUNT)
+                .arg("BLOCK")
+                .arg(BLOCK.as_millis() as u64)
+                .arg("STREAMS")
+                .arg(&key)
+                .arg(&last)
+                .query_async(&mut conn)
+                .await;
+            let entries: Vec<StreamId> = match reply {
+                Ok(reply) => reply
+                    .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
+                    .unwrap_or_default(),
+                Err(e) => {
+                    pause_after(&bus.unavailable(&e)).await;
+                    break;
+                }
+            };
+            for entry in entries {
+                last = entry.id.clone();
+                match field_bytes(&entry, "m").and_then(|bytes| {
+                    serde_json::from_slice::<ControlMessage>(bytes)
+                        .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
+                }) {
+                    Ok(ControlMessage::Notice { notice }) => handle.notify(notice),
+                    Ok(ControlMessage::Command { reply_to, command })
+                        if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
+                    {
+                        tokio::spawn(answer(bus.clone(), handle.clone(), reply_to, command));
+                    }
+                    Ok(ControlMessage::Command { reply_to, .. }) => {
+                        tracing::error!(%reply_to, "command with a reply key outside the bus dropped");
+                    }
+                    Err(e) => tracing::error!(error = %e, "unreadable control entry dropped"),
+                }
+            }
+        }
+    }
+}
+
+async fn last_id(bus: &Bus, key: &str) -> Result<String, BusError> {
+    let mut conn = bus.commands();
+    let newest: Vec<StreamId> = redis::cmd("XREVRANGE")
+        .arg(key)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async::<redis::streams::StreamRangeReply>(&mut conn)
+        .await
+        .map_err(|e| bus.unavailable(&e))?
+        .ids;
+    Ok(newest
+        .first()
+        .map_or_else(|| "0-0".to_owned(), |e| e.id.clone()))
+}
+
+async fn answer(bus: Bus, handle: SchedulerHandle, reply_to: String, command: Command) {
+    let reply = match command {
+        Command::Clear {
+            tenant,
+            run,
+            task_ids,
+            downstream,
+        } => match handle.clear(&tenant, run, &task_ids, downstream).await {
+            Ok(count) => Reply::Cleared { count },
+            Err(e) => Reply::error(&e),
+        },
+        Command::Mark {
+            tenant,
+            run,
+            task_id,
+            state,
+        } => match handle.mark(&tenant, run, &task_id, state).await {
+            Ok(()) => Reply::Marked,
+            Err(e) => Reply::error(&e),
+        },
+    };
+    let json = serde_json::to_vec(&reply).unwrap_or_default();
+    let mut conn = bus.commands();
+    let mut pipe = redis::pipe();
+    pipe.cmd("LPUSH").arg(&reply_to).arg(json).ignore();
+    pipe.cmd("EXPIRE")
+        .arg(&reply_to)
+        .arg(REPLY_TTL_SECS)
+        .ignore();
+    if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        tracing::warn!(error = %e, "could not answer a command");
+    }
+}

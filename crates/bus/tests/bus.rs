@@ -1,0 +1,272 @@
+//! The bus on a real Redis server, with a real scheduler (SQLite store, in-process queue)
+//! serving it: reports sent by a worker's [`ReportSender`] are written, commands of an API
+//! server's [`BusControl`] are answered, and a bus with no scheduler reports so in time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use weft_bus::{Bus, BusControl, ReportSender, ServeConfig};
+use weft_model::{DagSpec, TaskSpec, TaskState};
+use weft_queue::{MemoryQueue, Queue};
+use weft_scheduler::{
+    AttemptOutcome, AttemptResult, Control, ControlError, Report, SchedulerConfig, SystemClock,
+    TaskMessage, TriggerRequest,
+};
+use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, StartTask, Store};
+
+struct Bench {
+    store: Arc<dyn Store>,
+    queue: Arc<MemoryQueue>,
+    bus: Bus,
+    control: BusControl,
+    stop: Arc<tokio::sync::Notify>,
+    _dir: tempfile::TempDir,
+}
+
+async fn bench(serve: bool) -> Bench {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("weft.db"))
+            .await
+            .expect("store"),
+    );
+    let queue = Arc::new(MemoryQueue::new());
+    let namespace = weft_testkit::unique_name("bus");
+    let bus = Bus::connect(weft_testkit::redis().url(), &namespace)
+        .await
+        .expect("bus");
+    let clock = Arc::new(SystemClock);
+    let stop = Arc::new(tokio::sync::Notify::new());
+    if serve {
+        let (handle, service) = weft_scheduler::scheduler(
+            store.clone(),
+            queue.clone(),
+            clock.clone(),
+            SchedulerConfig::default(),
+        );
+        let stopped = {
+            let stop = stop.clone();
+            move || {
+                let stop = stop.clone();
+                async move { stop.notified().await }
+            }
+        };
+        tokio::spawn(service.run(stopped()));
+        tokio::spawn(weft_bus::serve(
+            bus.clone(),
+            handle,
+            ServeConfig {
+                consumer: "scheduler-test".into(),
+                claim_after: Duration::from_secs(2),
+            },
+            stopped(),
+        ));
+    }
+    let control = BusControl::new(
+        bus.clone(),
+        store.clone(),
+        clock,
+        false,
+        Duration::from_secs(2),
+    );
+    Bench {
+        store,
+        queue,
+        bus,
+        control,
+        stop,
+        _dir: dir,
+    }
+}
+
+async fn deploy(store: &Arc<dyn Store>) {
+    let mut spec = DagSpec::new("pair");
+    spec.tasks = vec![TaskSpec::new("a"), TaskSpec::new("b").after(["a"])];
+    let bytes = b"component of pair".to_vec();
+    store
+        .deploy(Deploy {
+            tenant: DEFAULT_TENANT.into(),
+            digest: digest_of(&bytes),
+            bytes,
+            dag_id: "pair".into(),
+            spec,
+            at: Timestamp::now(),
+        })
+        .await
+        .expect("deploy");
+}
+
+fn digest_of(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+async fn take_one(queue: &MemoryQueue) -> TaskMessage {
+    let taken = queue
+        .take(
+            &["default".to_owned()],
+            1,
+            Duration::from_secs(60),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("take");
+    let delivery = taken.into_iter().next().expect("a task was queued");
+    queue
+        .ack(std::slice::from_ref(&delivery.id))
+        .await
+        .expect("ack");
+    TaskMessage::decode(&delivery.payload).expect("message")
+}
+
+fn reports(message: &TaskMessage) -> Vec<Report> {
+    let now = Timestamp::now();
+    vec![
+        Report::Started(StartTask {
+            ti: message.ti,
+            lease: message.lease,
+            worker_id: "w-1".into(),
+            hostname: "host-1".into(),
+            at: now,
+            lease_expires_at: now + jiff::SignedDuration::from_secs(60),
+        }),
+        Report::Finished(Box::new(AttemptResult {
+            ti: message.ti,
+            lease: message.lease,
+            run: message.run,
+            try_number: message.try_number,
+            outcome: AttemptOutcome::Success {
+                output: b"\"ok\"".to_vec(),
+            },
+            xcom: Vec::new(),
+            log: Vec::new(),
+            started_at: now,
+            ended_at: now,
+            worker_id: "w-1".into(),
+            hostname: "host-1".into(),
+        })),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
+    let b = bench(true).await;
+    deploy(&b.store).await;
+    let run = b
+        .control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let sender = ReportSender::new(b.bus.clone());
+    for task in ["a", "b"] {
+        let message = take_one(&b.queue).await;
+        assert_eq!(message.task_id, task);
+        sender.send(reports(&message)).await.expect("sent");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (row, tis) = b.store.run(run.id).await.expect("run").expect("exists");
+        if row.state.is_finished() {
+            assert_eq!(row.state.as_str(), "success");
+            assert!(tis.iter().all(|t| t.state == TaskState::Success));
+            assert!(tis.iter().all(|t| t.hostname.as_deref() == Some("host-1")));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "run never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Written reports are acknowledged and deleted from the stream.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let url = weft_testkit::redis().url().to_owned();
+        let client = redis::Client::open(url).expect("client");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("conn");
+        let key = format!("{}:bus:reports", bus_namespace(&b.bus));
+        let len: u64 = redis::cmd("XLEN")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .expect("xlen");
+        if len == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{len} entries left");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    b.stop.notify_waiters();
+}
+
+fn bus_namespace(bus: &Bus) -> String {
+    bus.namespace().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_answered_across_the_bus() {
+    let b = bench(true).await;
+    deploy(&b.store).await;
+    let run = b
+        .control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let message = take_one(&b.queue).await;
+    assert_eq!(message.task_id, "a");
+    // Mark `a` failed by hand through the bus: the scheduler answers and `b` follows.
+    b.control
+        .mark(DEFAULT_TENANT, run.id, "a", TaskState::Failed)
+        .await
+        .expect("marked");
+    let (_, tis) = b.store.run(run.id).await.expect("run").expect("exists");
+    let a = tis.iter().find(|t| t.task_id == "a").expect("a");
+    assert_eq!(a.state, TaskState::Failed);
+    // Errors keep their kind across the bus.
+    let missing = b
+        .control
+        .clear(DEFAULT_TENANT, 999_999, &["a".into()], false)
+        .await;
+    assert!(
+        matches!(missing, Err(ControlError::NotFound(_))),
+        "{missing:?}"
+    );
+    b.stop.notify_waiters();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_nobody_answers_is_unavailable_in_time() {
+    let b = bench(false).await;
+    let started = std::time::Instant::now();
+    let answer = b
+        .control
+        .mark(DEFAULT_TENANT, 1, "a", TaskState::Success)
+        .await;
+    match answer {
+        Err(ControlError::Unavailable(message)) => {
+            assert!(message.contains("no scheduler answered"), "{message}")
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn bad_urls_and_unreachable_servers_are_named() {
+    let bad = Bus::connect("http://nope", "weft").await;
+    assert!(
+        matches!(bad, Err(weft_bus::BusError::BadUrl { .. })),
+        "{bad:?}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let down = Bus::connect(&format!("redis://user:secret@127.0.0.1:{port}"), "weft").await;
+    let message = down.expect_err("nothing listens there").to_string();
+    assert!(message.contains(&port.to_string()), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+    let empty = Bus::connect(weft_testkit::redis().url(), "").await;
+    assert!(empty.is_err());
+}

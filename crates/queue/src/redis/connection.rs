@@ -1,0 +1,237 @@
+//! Connections to the server: one shared, self-reconnecting multiplexed connection for the
+//! scripts, and a pool of connections of their own for blocking waits. Every request has a
+//! bounded time, and Redis errors become [`QueueError`]s naming the (password-free) URL.
+
+use std::future::Future;
+use std::io;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ServerErrorKind, Value};
+
+use crate::error::{BadInput, QueueError};
+
+/// How long one attempt to open a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the server may take to answer a script (a push of a large batch included).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The hard bound on any one operation, reconnection attempts included.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+/// How much longer than its block time a blocking wait may take to answer.
+const BLOCK_SLACK: Duration = Duration::from_secs(5);
+/// Idle blocking connections kept for later waits.
+const MAX_IDLE: usize = 16;
+
+/// The connections of one [`RedisQueue`](super::RedisQueue) and its clones.
+pub(super) struct Connections {
+    client: redis::Client,
+    shared: ConnectionManager,
+    /// The URL without its password, for messages.
+    url: String,
+    /// Connections for blocking commands, idle between waits.
+    idle: Mutex<Vec<MultiplexedConnection>>,
+}
+
+impl Connections {
+    /// Connects to `url`.
+    pub(super) async fn open(url: &str) -> Result<Connections, QueueError> {
+        let shown = redact(url);
+        let client = redis::Client::open(url).map_err(|e| BadInput::BadUrl {
+            url: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let connecting = ConnectionManager::new_with_config(client.clone(), config);
+        let shared = bounded(connecting, OPERATION_TIMEOUT)
+            .await
+            .map_err(|e| classify(&format!("connecting to {shown}"), e))?;
+        Ok(Connections {
+            client,
+            shared,
+            url: shown,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The server's URL, without its password.
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The shared connection, to send a request on.
+    pub(super) fn shared(&self) -> ConnectionManager {
+        self.shared.clone()
+    }
+
+    /// Runs `request` (operation `operation`) within the time bound.
+    pub(super) async fn run<T>(
+        &self,
+        operation: &str,
+        request: impl Future<Output = RedisResult<T>>,
+    ) -> Result<T, QueueError> {
+        bounded(request, OPERATION_TIMEOUT)
+            .await
+            .map_err(|e| classify(&format!("{operation} on {}", self.url), e))
+    }
+
+    /// Blocks until one of `streams` has an entry after the matching id of `after`, or
+    /// `block` passes.
+    pub(super) async fn wait_for_signal(
+        &self,
+        streams: &[String],
+        after: &[String],
+        block: Duration,
+    ) -> Result<(), QueueError> {
+        let millis = u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut xread = redis::cmd("XREAD");
+        xread
+            .arg("BLOCK")
+            .arg(millis)
+            .arg("STREAMS")
+            .arg(streams)
+            .arg(after);
+        let limit = block + BLOCK_SLACK;
+        let pooled = self.lock_idle().pop();
+        let reused = pooled.is_some();
+        let result = match pooled {
+            Some(connection) => blocking(connection, &xread, limit).await,
+            None => self.blocking_then(&xread, limit).await,
+        };
+        let result = match result {
+            // An idle connection may have died with a server restart: try a new one once.
+            // (The wait changes nothing on the server, so it is safe to repeat.)
+            Err(e) if reused && is_retriable(&e) => self.blocking_then(&xread, limit).await,
+            other => other,
+        };
+        match result {
+            Ok(connection) => {
+                let mut idle = self.lock_idle();
+                if idle.len() < MAX_IDLE {
+                    idle.push(connection);
+                }
+                Ok(())
+            }
+            Err(e) => Err(classify(&format!("waiting on {}", self.url), e)),
+        }
+    }
+
+    /// Opens a new connection for blocking commands and runs `command` on it.
+    async fn blocking_then(
+        &self,
+        command: &redis::Cmd,
+        limit: Duration,
+    ) -> RedisResult<MultiplexedConnection> {
+        // No response timeout of the client's own: each blocking command has its own bound.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(None);
+        let connecting = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config);
+        let connection = bounded(connecting, CONNECT_TIMEOUT + BLOCK_SLACK).await?;
+        blocking(connection, command, limit).await
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<MultiplexedConnection>> {
+        // The list is valid whatever a panicking holder did.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Runs a blocking `command` on `connection` within `limit`; the connection, if it is fit to
+/// be used again.
+async fn blocking(
+    mut connection: MultiplexedConnection,
+    command: &redis::Cmd,
+    limit: Duration,
+) -> RedisResult<MultiplexedConnection> {
+    bounded(command.query_async::<Value>(&mut connection), limit).await?;
+    Ok(connection)
+}
+
+/// `request`, failing with a timed-out I/O error after `limit`.
+async fn bounded<T>(
+    request: impl Future<Output = RedisResult<T>>,
+    limit: Duration,
+) -> RedisResult<T> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(result) => result,
+        Err(_) => Err(RedisError::from(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("no answer within {limit:?}"),
+        ))),
+    }
+}
+
+/// Whether the same request may succeed later: the server is unreachable, restarting,
+/// loading, busy or out of memory.
+pub(super) fn is_retriable(e: &RedisError) -> bool {
+    e.is_io_error()
+        || matches!(
+            e.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::BusyLoading
+                    | ServerErrorKind::TryAgain
+                    | ServerErrorKind::MasterDown
+                    | ServerErrorKind::ClusterDown
+                    | ServerErrorKind::ReadOnly
+            )
+        )
+        || matches!(e.code(), Some("BUSY" | "OOM"))
+}
+
+/// The queue error for Redis error `e` while doing `what`.
+pub(super) fn classify(what: &str, e: RedisError) -> QueueError {
+    let retriable = is_retriable(&e);
+    let message = what.to_owned();
+    let source = Some(Box::new(e) as crate::error::BoxError);
+    if retriable {
+        QueueError::Unavailable { message, source }
+    } else {
+        QueueError::Backend { message, source }
+    }
+}
+
+/// `url` with its password (in the user info, or a `pass`/`password` query parameter)
+/// replaced by `***`.
+pub(super) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("***@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let (query, fragment) = match query.split_once('#') {
+                Some((q, f)) => (q, Some(f)),
+                None => (query, None),
+            };
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if matches!(name, "pass" | "password") => {
+                        format!("{name}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+            format!("{path}?{}{fragment}", pairs.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}

@@ -1,0 +1,2 @@
+-- generation: the namespace's generation, created when missing.
+return generation()

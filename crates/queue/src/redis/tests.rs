@@ -1,0 +1,164 @@
+//! Unit checks of the Redis backend's pure parts: URL redaction, error classes, replies,
+//! lease rounding. (The backend against a real server: `tests/redis.rs`.)
+
+use std::io;
+use std::time::Duration;
+
+use redis::{RedisError, Value};
+
+use super::connection::{classify, is_retriable, redact};
+use super::millis;
+use super::reply::{self, TakeReply};
+use crate::error::QueueError;
+use crate::message::DeliveryId;
+
+fn bulk(text: &str) -> Value {
+    Value::BulkString(text.as_bytes().to_vec())
+}
+
+#[test]
+fn redact_hides_passwords_and_keeps_the_rest() {
+    let cases = [
+        ("redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/"),
+        ("redis://u:s3cret@host:1/2", "redis://u:***@host:1/2"),
+        ("redis://:s3cret@host", "redis://:***@host"),
+        (
+            "rediss://token@host/0?protocol=resp3",
+            "rediss://***@host/0?protocol=resp3",
+        ),
+        (
+            "redis+unix:///run/redis.sock?db=1&pass=s3cret#x",
+            "redis+unix:///run/redis.sock?db=1&pass=***#x",
+        ),
+        ("not a url", "not a url"),
+    ];
+    for (url, shown) in cases {
+        assert_eq!(redact(url), shown, "{url}");
+        assert!(!redact(url).contains("s3cret"), "{url}");
+    }
+}
+
+#[test]
+fn unreachable_servers_are_retriable_and_script_errors_are_not() {
+    let refused = RedisError::from(io::Error::from(io::ErrorKind::ConnectionRefused));
+    assert!(is_retriable(&refused));
+    let err = classify("push on redis://h/", refused);
+    assert!(matches!(err, QueueError::Unavailable { .. }), "{err:?}");
+    assert!(err.to_string().contains("push on redis://h/"), "{err}");
+
+    let wrong = RedisError::from((redis::ErrorKind::UnexpectedReturnType, "bad"));
+    assert!(!is_retriable(&wrong));
+    assert!(matches!(
+        classify("take", wrong),
+        QueueError::Backend { .. }
+    ));
+}
+
+#[test]
+fn take_replies_give_deliveries_or_what_to_wait_on() {
+    let taken = Value::Array(vec![
+        Value::Int(1),
+        bulk("q"),
+        bulk("-7"),
+        Value::BulkString(vec![0, 255]),
+        Value::Int(2),
+        bulk("3.2@ab"),
+    ]);
+    let TakeReply::Taken(ds) = reply::take(taken, 1).expect("taken") else {
+        panic!("expected deliveries");
+    };
+    assert_eq!(ds.len(), 1);
+    assert_eq!((ds[0].queue.as_str(), ds[0].priority), ("q", -7));
+    assert_eq!((&ds[0].payload[..], ds[0].deliveries), (&[0u8, 255][..], 2));
+    assert_eq!(ds[0].id.as_str(), "3.2@ab");
+
+    let empty = Value::Array(vec![
+        Value::Int(0),
+        Value::Int(250),
+        bulk("0-0"),
+        bulk("5-1"),
+    ]);
+    match reply::take(empty, 2).expect("empty") {
+        TakeReply::Empty {
+            next_expiry,
+            signals,
+        } => {
+            assert_eq!(next_expiry, Some(Duration::from_millis(250)));
+            assert_eq!(signals, ["0-0", "5-1"]);
+        }
+        other => panic!("expected nothing taken, got {other:?}"),
+    }
+    let no_lease = Value::Array(vec![Value::Int(0), Value::Int(-1), bulk("0-0")]);
+    assert!(matches!(
+        reply::take(no_lease, 1),
+        Ok(TakeReply::Empty {
+            next_expiry: None,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn malformed_replies_are_errors_not_panics() {
+    let bad = [
+        Value::Nil,
+        Value::Array(vec![]),
+        Value::Array(vec![Value::Int(7)]),
+        Value::Array(vec![Value::Int(1), bulk("q")]),
+        Value::Array(vec![
+            Value::Int(1),
+            bulk("q"),
+            bulk("high"),
+            bulk("b"),
+            Value::Int(1),
+            bulk("id"),
+        ]),
+        Value::Array(vec![Value::Int(0), Value::Int(-1)]),
+    ];
+    for value in bad {
+        let shown = format!("{value:?}");
+        let err = reply::take(value, 1).expect_err(&shown).into_error("take");
+        assert!(matches!(err, QueueError::Backend { .. }), "{shown}");
+        assert!(err.to_string().contains("unexpected reply"), "{err}");
+    }
+}
+
+#[test]
+fn lost_replies_name_the_ids_by_position() {
+    let ids = [
+        DeliveryId::new("a"),
+        DeliveryId::new("b"),
+        DeliveryId::new("c"),
+    ];
+    let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), &ids);
+    assert_eq!(lost.expect("lost"), [ids[0].clone(), ids[2].clone()]);
+    for position in [0, 4, -1] {
+        let reply = Value::Array(vec![Value::Int(position)]);
+        assert!(reply::lost(reply, &ids).is_err(), "{position}");
+    }
+}
+
+#[test]
+fn stats_replies_are_sorted_by_queue() {
+    let reply = Value::Array(vec![
+        bulk("b"),
+        Value::Int(1),
+        Value::Int(0),
+        bulk("a"),
+        Value::Int(0),
+        Value::Int(2),
+    ]);
+    let stats = reply::stats(reply).expect("stats");
+    let names: Vec<&str> = stats.iter().map(|s| s.queue.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!((stats[0].ready, stats[0].leased), (0, 2));
+    let negative = Value::Array(vec![bulk("a"), Value::Int(-1), Value::Int(0)]);
+    assert!(reply::stats(negative).is_err());
+}
+
+#[test]
+fn leases_round_up_to_whole_milliseconds() {
+    assert_eq!(millis(Duration::from_micros(1)), 1);
+    assert_eq!(millis(Duration::from_millis(1500)), 1500);
+    assert_eq!(millis(Duration::from_micros(1500)), 2);
+}

@@ -1,0 +1,420 @@
+//! [`RedisQueue`] against real Redis servers: the conformance suite on the shared test
+//! server (a namespace per test), and, on servers of their own, what only a networked
+//! backend meets: flushes, restarts, bad URLs, unreachable servers, several clients.
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use weft_queue::testsuite::{self, RealClock};
+use weft_queue::{BadInput, Message, Queue, QueueError, QueueStats, RedisQueue};
+use weft_testkit::RedisServer;
+
+/// Short enough to wait out a few times, long enough for any one operation on a busy machine.
+const LEASE: Duration = Duration::from_secs(1);
+
+/// A queue on a namespace of its own of the shared test server.
+async fn fresh() -> RedisQueue {
+    let namespace = weft_testkit::unique_name("queue");
+    RedisQueue::connect(weft_testkit::redis().url(), &namespace)
+        .await
+        .expect("connect to the shared test server")
+}
+
+fn own_server() -> RedisServer {
+    RedisServer::start().expect("start a Redis server")
+}
+
+fn names(queues: &[&str]) -> Vec<String> {
+    queues.iter().map(|&q| q.to_owned()).collect()
+}
+
+async fn counts(queue: &dyn Queue, name: &str) -> (u64, u64) {
+    let s = QueueStats::find(&queue.stats().await.expect("stats"), name);
+    (s.ready, s.leased)
+}
+
+#[tokio::test]
+async fn conformance_suite() {
+    testsuite::run_all(&fresh().await, &RealClock { lease: LEASE }).await;
+}
+
+#[tokio::test]
+async fn namespaces_are_apart_and_keys_stay_under_theirs() {
+    let server = own_server();
+    let a = RedisQueue::connect(server.url(), "team-a")
+        .await
+        .expect("a");
+    let b = RedisQueue::connect(server.url(), "team-b")
+        .await
+        .expect("b");
+    a.push(vec![Message::new("q", "for a").with_key("k")])
+        .await
+        .expect("push");
+    b.push(vec![Message::new("q", "for b").with_key("k")])
+        .await
+        .expect("push");
+    let got = a.take(&names(&["q"]), 10, LEASE, Duration::ZERO).await;
+    let got = got.expect("take");
+    assert_eq!(got.len(), 1, "a's key does not replace b's message");
+    assert_eq!(&got[0].payload[..], b"for a");
+    assert_eq!(counts(&b, "q").await, (1, 0));
+    assert_ne!(a.generation().await.ok(), b.generation().await.ok());
+
+    let keys = server.cli(&["--scan"]).expect("scan");
+    let keys: Vec<&str> = keys.lines().filter(|k| !k.is_empty()).collect();
+    assert!(!keys.is_empty());
+    for key in keys {
+        assert!(
+            key.starts_with("team-a:q:") || key.starts_with("team-b:q:"),
+            "key {key:?} outside its namespace"
+        );
+    }
+}
+
+#[tokio::test]
+async fn odd_queue_names_and_binary_payloads_round_trip() {
+    let queue = fresh().await;
+    let odd = ["a", "a:b", "with space", "ünïcode", "ready:a", "*"];
+    let big = vec![0xA5u8; 1 << 20];
+    let mut batch: Vec<Message> = odd
+        .iter()
+        .map(|q| Message::new(*q, q.as_bytes().to_vec()))
+        .collect();
+    batch.push(Message::new("bin", vec![0u8, 255, 0, 10, 13]));
+    batch.push(Message::new("bin", big.clone()));
+    queue.push(batch).await.expect("push");
+    for q in odd {
+        let got = queue.take(&names(&[q]), 10, LEASE, Duration::ZERO).await;
+        let got = got.expect("take");
+        assert_eq!(got.len(), 1, "queue {q:?}");
+        assert_eq!(
+            (got[0].queue.as_str(), &got[0].payload[..]),
+            (q, q.as_bytes())
+        );
+    }
+    let bin = queue
+        .take(&names(&["bin"]), usize::MAX, LEASE, Duration::ZERO)
+        .await;
+    let bin = bin.expect("take");
+    assert_eq!(&bin[0].payload[..], &[0u8, 255, 0, 10, 13]);
+    assert_eq!(bin[1].payload.len(), big.len());
+    assert!(bin[1].payload.iter().all(|&b| b == 0xA5));
+}
+
+#[tokio::test]
+async fn a_push_from_another_client_wakes_a_waiting_take() {
+    let namespace = weft_testkit::unique_name("queue");
+    let url = weft_testkit::redis().url();
+    let worker = RedisQueue::connect(url, &namespace).await.expect("connect");
+    let scheduler = RedisQueue::connect(url, &namespace).await.expect("connect");
+    let start = Instant::now();
+    let pusher = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        scheduler.push(vec![Message::new("q", "m")]).await
+    });
+    let got = worker
+        .take(&names(&["q"]), 1, LEASE, Duration::from_secs(20))
+        .await
+        .expect("take");
+    let waited = start.elapsed();
+    pusher.await.expect("join").expect("push");
+    assert_eq!(got.len(), 1);
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+        "woken after {waited:?}"
+    );
+}
+
+/// A waiting take blocks on the server; it does not poll it.
+#[tokio::test]
+async fn a_waiting_take_does_not_poll() {
+    let server = own_server();
+    let queue = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let calls = || -> u64 {
+        let info = server.cli(&["info", "commandstats"]).expect("info");
+        info.lines()
+            .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_xread:"))
+            .filter_map(|l| {
+                l.split_once("calls=")?
+                    .1
+                    .split(',')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum()
+    };
+    let before = calls();
+    let got = queue
+        .take(&names(&["q"]), 1, LEASE, Duration::from_secs(2))
+        .await
+        .expect("take");
+    assert!(got.is_empty());
+    let during = calls() - before;
+    assert!(
+        (2..=6).contains(&during),
+        "a 2 s wait made {during} script and XREAD calls"
+    );
+}
+
+/// Several clients taking and acknowledging while two push: each message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_deliver_each_message_once() {
+    const PER_PRODUCER: usize = 1_000;
+    let queue = fresh().await;
+    let mut producers = Vec::new();
+    for p in 0..2 {
+        let queue = queue.clone();
+        producers.push(tokio::spawn(async move {
+            for chunk in (0..PER_PRODUCER).collect::<Vec<_>>().chunks(50) {
+                let batch = chunk
+                    .iter()
+                    .map(|i| Message::new("q", format!("{p}-{i}")))
+                    .collect();
+                queue.push(batch).await.expect("push");
+            }
+        }));
+    }
+    let acked = Arc::new(AtomicUsize::new(0));
+    let mut consumers = Vec::new();
+    for _ in 0..4 {
+        let queue = queue.clone();
+        let acked = Arc::clone(&acked);
+        consumers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while acked.load(Ordering::SeqCst) < 2 * PER_PRODUCER {
+                let batch = queue
+                    .take(&names(&["q"]), 32, Duration::from_secs(30), LEASE)
+                    .await
+                    .expect("take");
+                let ids: Vec<_> = batch.iter().map(|d| d.id.clone()).collect();
+                assert!(queue.ack(&ids).await.expect("ack").is_empty());
+                acked.fetch_add(ids.len(), Ordering::SeqCst);
+                got.extend(batch.into_iter().map(|d| d.payload));
+            }
+            got
+        }));
+    }
+    for producer in producers {
+        producer.await.expect("producer");
+    }
+    let mut all = HashSet::new();
+    for consumer in consumers {
+        for payload in consumer.await.expect("consumer") {
+            assert!(all.insert(payload), "delivered twice");
+        }
+    }
+    assert_eq!(all.len(), 2 * PER_PRODUCER);
+    assert_eq!(counts(&queue, "q").await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_flush_changes_the_generation_and_fences_old_ids() {
+    let server = own_server();
+    let queue = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let before = queue.generation().await.expect("generation");
+    queue
+        .push(vec![Message::new("q", "old")])
+        .await
+        .expect("push");
+    let old = queue
+        .take(&names(&["q"]), 1, LEASE * 20, Duration::ZERO)
+        .await;
+    let old = old.expect("take");
+
+    server.cli(&["flushall"]).expect("flushall");
+    let after = queue.generation().await.expect("generation");
+    assert_ne!(after, before, "the contents were lost");
+    assert_eq!(queue.generation().await.expect("generation"), after);
+
+    // The same message number and delivery count come round again; the old id must not
+    // touch the new delivery.
+    queue
+        .push(vec![Message::new("q", "new")])
+        .await
+        .expect("push");
+    let new = queue
+        .take(&names(&["q"]), 1, LEASE * 20, Duration::ZERO)
+        .await;
+    let new = new.expect("take");
+    assert_eq!(&new[0].payload[..], b"new");
+    let stale = vec![old[0].id.clone()];
+    assert_eq!(queue.ack(&stale).await.expect("ack"), stale);
+    assert_eq!(queue.extend(&stale, LEASE).await.expect("extend"), stale);
+    assert_eq!(queue.release(&stale).await.expect("release"), stale);
+    assert_eq!(counts(&queue, "q").await, (0, 1));
+    assert!(
+        queue
+            .ack(&[new[0].id.clone()])
+            .await
+            .expect("ack")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_queue_recovers_after_its_server_restarts() {
+    let mut server = own_server();
+    let queue = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let before = queue.generation().await.expect("generation");
+    queue
+        .push(vec![Message::new("q", "a")])
+        .await
+        .expect("push");
+    // A waiting connection exists before the restart, to be found dead after it.
+    let empty = queue.take(&names(&["idle"]), 1, LEASE, LEASE / 5).await;
+    assert!(empty.expect("take").is_empty());
+
+    server.shut_down().expect("shut down");
+    let start = Instant::now();
+    let err = queue
+        .push(vec![Message::new("q", "b")])
+        .await
+        .expect_err("push with the server down");
+    assert!(err.is_retriable(), "{err:?}");
+    assert!(matches!(err, QueueError::Unavailable { .. }), "{err:?}");
+    let err = queue.take(&names(&["q"]), 1, LEASE, LEASE).await;
+    assert!(err.expect_err("take with the server down").is_retriable());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "failing took {:?}",
+        start.elapsed()
+    );
+
+    server.start_again().expect("start again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let after = loop {
+        match queue.generation().await {
+            Ok(generation) => break generation,
+            Err(e) if Instant::now() < deadline => {
+                assert!(e.is_retriable(), "{e:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("the queue did not recover: {e:?}"),
+        }
+    };
+    assert_ne!(
+        after, before,
+        "a restart without persistence lost the contents"
+    );
+
+    queue
+        .push(vec![Message::new("q", "c")])
+        .await
+        .expect("push");
+    let got = queue
+        .take(&names(&["q"]), 10, LEASE, Duration::from_secs(5))
+        .await;
+    let got = got.expect("take after the restart");
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].payload[..], b"c");
+    // Waiting works again too (on a new blocking connection).
+    let waited = queue.take(&names(&["idle"]), 1, LEASE, LEASE / 5).await;
+    assert!(waited.expect("waiting take after the restart").is_empty());
+}
+
+#[tokio::test]
+async fn bad_urls_and_namespaces_are_rejected_by_name() {
+    let cases = [
+        "http://127.0.0.1:6379/",
+        "redis://user:s3cret@127.0.0.1:notaport/",
+        "",
+    ];
+    for url in cases {
+        let start = Instant::now();
+        let err = RedisQueue::connect(url, "weft").await.expect_err(url);
+        assert!(start.elapsed() < Duration::from_secs(1), "{url}");
+        let QueueError::BadInput(BadInput::BadUrl { url: shown, .. }) = &err else {
+            panic!("{url:?}: expected a bad URL, got {err:?}");
+        };
+        assert!(!shown.contains("s3cret") && !err.to_string().contains("s3cret"));
+        assert!(!err.is_retriable());
+    }
+    let url = weft_testkit::redis().url();
+    let err = RedisQueue::connect(url, "")
+        .await
+        .expect_err("no namespace");
+    assert!(matches!(
+        err,
+        QueueError::BadInput(BadInput::EmptyNamespace)
+    ));
+    assert!(err.to_string().contains("namespace"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable_quickly() {
+    let port = {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        listener.local_addr().expect("address").port()
+    };
+    let url = format!("redis://:s3cret@127.0.0.1:{port}/");
+    let start = Instant::now();
+    let err = RedisQueue::connect(&url, "weft")
+        .await
+        .expect_err("nothing listens there");
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(matches!(err, QueueError::Unavailable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+/// Prints the hot-path figure: 10,000 messages pushed in one batch, taken 256 at a time and
+/// acknowledged batch by batch; then 1,000 one at a time. (No timing assertion.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throughput() {
+    const MESSAGES: usize = 10_000;
+    let queue = fresh().await;
+    let qs = names(&["default"]);
+    let batch: Vec<Message> = (0..MESSAGES)
+        .map(|i| Message::new("default", vec![0u8; 64]).with_priority((i % 3) as i32))
+        .collect();
+    let start = Instant::now();
+    queue.push(batch).await.expect("push");
+    let pushed = start.elapsed();
+    let mut taken = 0;
+    loop {
+        let got = queue
+            .take(&qs, 256, Duration::from_secs(30), Duration::ZERO)
+            .await;
+        let got = got.expect("take");
+        if got.is_empty() {
+            break;
+        }
+        taken += got.len();
+        let ids: Vec<_> = got.into_iter().map(|d| d.id).collect();
+        assert!(queue.ack(&ids).await.expect("ack").is_empty());
+    }
+    let total = start.elapsed();
+    assert_eq!(taken, MESSAGES);
+    println!(
+        "redis: {MESSAGES} messages push (one batch, {pushed:.2?}) + take (256 at a time) + ack \
+         = {total:.2?} ({:.0} messages/s)",
+        MESSAGES as f64 / total.as_secs_f64()
+    );
+
+    let start = Instant::now();
+    for _ in 0..1_000 {
+        queue
+            .push(vec![Message::new("default", "x")])
+            .await
+            .expect("push");
+        let got = queue
+            .take(&qs, 1, Duration::from_secs(30), Duration::ZERO)
+            .await;
+        let ids: Vec<_> = got.expect("take").into_iter().map(|d| d.id).collect();
+        assert!(queue.ack(&ids).await.expect("ack").is_empty());
+    }
+    let each = start.elapsed() / 1_000;
+    println!("redis: one at a time, push + take + ack = {each:.2?} per message");
+}

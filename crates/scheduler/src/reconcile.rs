@@ -1,0 +1,79 @@
+//! Catching up with what happened behind the scheduler's back: runs and DAG changes it was
+//! not told about (a notice lost on the way), and a queue that lost its messages (a Redis
+//! server restarted without persistence). Both run on timers; the store stays the truth.
+
+use weft_model::{DagRunState, TaskState};
+use weft_store::{QueueTask, RunFilter};
+
+use crate::core::{Scheduler, SchedulerError};
+
+/// Most active runs looked at per state and tenant in one resync.
+const RESYNC_LIMIT: u32 = 100_000;
+
+impl Scheduler {
+    /// Load DAG records again, and every queued or running run the scheduler does not hold.
+    pub(crate) async fn resync(&mut self) -> Result<(), SchedulerError> {
+        self.load_dags().await?;
+        let tenants: std::collections::BTreeSet<String> =
+            self.dags.keys().map(|(t, _)| t.clone()).collect();
+        let mut missing = Vec::new();
+        for tenant in tenants {
+            for state in [DagRunState::Queued, DagRunState::Running] {
+                let filter = RunFilter {
+                    dag_id: None,
+                    state: Some(state),
+                    limit: Some(RESYNC_LIMIT),
+                };
+                for run in self.store.runs(&tenant, &filter).await? {
+                    if !self.runs.contains_key(&run.id) {
+                        missing.push(run.id);
+                    }
+                }
+            }
+        }
+        for run in missing {
+            tracing::info!(run, "found an active run the scheduler was not told about");
+            self.reload_run(run).await?;
+        }
+        Ok(())
+    }
+
+    /// Ask the queue whether it still holds what it was given; if it lost its contents, put
+    /// every queued attempt on it again (each under a new lease). A queue that cannot be
+    /// reached is left for the next check.
+    pub(crate) async fn check_queue(&mut self) -> Result<(), SchedulerError> {
+        let generation = match self.queue.generation().await {
+            Ok(generation) => generation,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot ask the queue for its generation");
+                return Ok(());
+            }
+        };
+        let lost = self
+            .queue_generation
+            .as_ref()
+            .is_some_and(|seen| *seen != generation);
+        if lost {
+            let now = self.clock.now();
+            let mut requeued = 0usize;
+            for active in self.runs.values() {
+                for ti in active.tis.iter().filter(|ti| ti.state == TaskState::Queued) {
+                    self.batch.queue.push(QueueTask {
+                        ti: ti.id,
+                        lease: ti.lease,
+                        from: TaskState::Queued,
+                        try_number: ti.try_number,
+                        at: now,
+                    });
+                    requeued += 1;
+                }
+            }
+            tracing::warn!(
+                requeued,
+                "the queue lost its contents; queued attempts are queued again"
+            );
+        }
+        self.queue_generation = Some(generation);
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! DAG run timeouts (Airflow's `dagrun_timeout`). A running run whose DAG sets a timeout is
+//! failed once that much time has passed since it started: its queued, running and
+//! waiting-to-retry task instances fail, the ones that have not started are skipped, and the
+//! run fails.
+//!
+//! Every task instance of a timed-out run has its lease bumped, so whatever an attempt in
+//! flight reports later (start, heartbeat, result) is rejected by the store.
+//!
+//! Timeouts are a timer, not a poll: each step folds the earliest deadline of the running
+//! runs into the scheduler's wake-up time.
+
+use jiff::{SignedDuration, Timestamp};
+use weft_model::{DagRunState, TaskState};
+use weft_store::{RunPk, SetRunState, SetTaskState};
+
+use crate::active::ActiveRun;
+use crate::core::{Scheduler, slot};
+
+/// Fail every running run whose deadline is at or before `now`, and wake the scheduler at the
+/// earliest deadline still ahead.
+pub(crate) fn fail_timed_out_runs(s: &mut Scheduler, now: Timestamp) {
+    let mut due = Vec::new();
+    let mut next: Option<Timestamp> = None;
+    for (id, active) in &s.runs {
+        match deadline(active) {
+            Some(at) if at <= now => due.push(*id),
+            Some(at) => next = Some(next.map_or(at, |n| n.min(at))),
+            None => {}
+        }
+    }
+    for id in due {
+        fail_run(s, id, now);
+    }
+    if let Some(at) = next {
+        s.wake_at = Some(s.wake_at.map_or(at, |w| w.min(at)));
+    }
+}
+
+/// When a running run times out: its start plus its DAG's run timeout. None when the run is
+/// not running, its DAG sets no timeout, or the deadline lies past the end of time.
+fn deadline(active: &ActiveRun) -> Option<Timestamp> {
+    if active.run.state != DagRunState::Running {
+        return None;
+    }
+    let timeout = SignedDuration::try_from(active.dag.dagrun_timeout()?).ok()?;
+    active.run.started_at?.checked_add(timeout).ok()
+}
+
+/// The state a task instance of a timed-out run ends in; none when it has finished already.
+fn timed_out_state(state: TaskState) -> Option<TaskState> {
+    match state {
+        TaskState::None | TaskState::Scheduled => Some(TaskState::Skipped),
+        // An attempt in flight is cut off; one waiting to retry loses its retry.
+        TaskState::Queued | TaskState::Running | TaskState::UpForRetry => Some(TaskState::Failed),
+        TaskState::Success
+        | TaskState::Failed
+        | TaskState::UpstreamFailed
+        | TaskState::Skipped
+        | TaskState::Removed => None,
+    }
+}
+
+/// Drop run `id` from memory, freeing its slots, and write its unfinished task instances'
+/// final states (fencing their attempts) and the run's failure.
+fn fail_run(s: &mut Scheduler, id: RunPk, now: Timestamp) {
+    let Some(active) = s.remove_run(id) else {
+        return;
+    };
+    let started = active.run.started_at.map(|t| t.to_string());
+    tracing::warn!(
+        run = %active.run.run_id,
+        dag = %active.run.dag_id,
+        started = started.as_deref().unwrap_or("?"),
+        "run exceeded its dagrun_timeout; failing it"
+    );
+    for ti in &active.tis {
+        let Some(state) = timed_out_state(ti.state) else {
+            continue;
+        };
+        if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+            s.capacity.give(&slot(ti));
+        }
+        s.batch.set_task.push(SetTaskState {
+            ti: ti.id,
+            state,
+            at: now,
+            max_tries: None,
+            bump_lease: true,
+        });
+    }
+    s.batch.set_run.push(SetRunState {
+        run: id,
+        state: DagRunState::Failed,
+        at: now,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfinished_states_end_as_airflow_ends_them() {
+        assert_eq!(timed_out_state(TaskState::None), Some(TaskState::Skipped));
+        assert_eq!(
+            timed_out_state(TaskState::Scheduled),
+            Some(TaskState::Skipped)
+        );
+        for state in [TaskState::Queued, TaskState::Running, TaskState::UpForRetry] {
+            assert_eq!(timed_out_state(state), Some(TaskState::Failed), "{state:?}");
+        }
+        for state in [
+            TaskState::Success,
+            TaskState::Failed,
+            TaskState::UpstreamFailed,
+            TaskState::Skipped,
+            TaskState::Removed,
+        ] {
+            assert_eq!(timed_out_state(state), None, "{state:?}");
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Bearer tokens: writes of the user API need an API token, the worker API a worker token,
+//! reads stay open, and with no tokens configured nothing is checked.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
+use serde_json::json;
+use weft_server::{AuthConfig, ServerConfig};
+use weft_store::DEFAULT_TENANT;
+use weft_test_guests_artifacts as guests;
+
+use crate::support::{Harness, Reply, guest};
+
+const API: &str = "api-secret-1";
+const WORKER: &str = "worker-secret-1";
+
+fn config(api: &[&str], worker: &[&str]) -> ServerConfig {
+    ServerConfig {
+        auth: AuthConfig {
+            api_tokens: api.iter().map(|t| (*t).to_owned()).collect(),
+            worker_tokens: worker.iter().map(|t| (*t).to_owned()).collect(),
+        },
+        ..ServerConfig::default()
+    }
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// Assert a 401 with the error body and `WWW-Authenticate: Bearer`; its message.
+#[track_caller]
+fn assert_unauthorized(reply: &Reply, words: &str) {
+    let message = reply.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+    assert!(message.contains(words), "{message}");
+}
+
+async fn put_variable(h: &Harness, authorization: Option<&str>, key: &str) -> Reply {
+    let body = json!({"value": "v"}).to_string();
+    let uri = format!("/api/v1/variables/{key}");
+    h.send_as(
+        authorization,
+        Method::PUT,
+        &uri,
+        Some("application/json"),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn without_tokens_nothing_is_checked() {
+    let h = Harness::new().await;
+    assert_eq!(
+        put_variable(&h, None, "k").await.status,
+        StatusCode::CREATED
+    );
+    // Any header at all is ignored.
+    let reply = put_variable(&h, Some("Bearer whatever"), "k").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = h.get("/api/v1/worker/variables/k").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+}
+
+#[tokio::test]
+async fn writes_need_an_api_token_and_reads_stay_open() {
+    let h = Harness::with_config(config(&[API, "api-secret-2"], &[WORKER])).await;
+    assert_unauthorized(&put_variable(&h, None, "k").await, "missing bearer token");
+    assert_unauthorized(
+        &put_variable(&h, Some("Basic dXNlcjpwYXNz"), "k").await,
+        "missing bearer token",
+    );
+    assert_unauthorized(
+        &put_variable(&h, Some(&bearer("wrong")), "k").await,
+        "token not accepted for api routes",
+    );
+    // A worker token is not an API token.
+    assert_unauthorized(
+        &put_variable(&h, Some(&bearer(WORKER)), "k").await,
+        "token not accepted for api routes",
+    );
+    assert!(
+        h.store
+            .variables(DEFAULT_TENANT)
+            .await
+            .expect("variables")
+            .is_empty()
+    );
+
+    // Every configured token is accepted; the scheme's case does not matter.
+    let reply = put_variable(&h, Some(&bearer(API)), "k").await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+    let reply = put_variable(&h, Some("bearer api-secret-2"), "k2").await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+
+    // Reads need nothing.
+    for uri in [
+        "/api/v1/variables",
+        "/api/v1/variables/k",
+        "/api/v1/dags",
+        "/api/v1/workers",
+    ] {
+        assert_eq!(h.get(uri).await.status, StatusCode::OK, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_write_is_checked_before_it_does_anything() {
+    let h = Harness::with_config(config(&[API], &[])).await;
+    let deploy = h
+        .send(
+            Method::POST,
+            "/api/v1/dags",
+            Some("application/wasm"),
+            guest(guests::NOOP),
+        )
+        .await;
+    assert_unauthorized(&deploy, "missing bearer token");
+    assert!(!h.has_component(&guest(guests::NOOP)).await);
+    assert!(h.commands().is_empty(), "{:?}", h.commands());
+
+    let cases = [
+        (Method::PATCH, "/api/v1/dags/noop", json!({"paused": true})),
+        (Method::POST, "/api/v1/dags/noop/runs", json!({})),
+        (Method::PUT, "/api/v1/pools/p", json!({"slots": 1})),
+        (Method::DELETE, "/api/v1/variables/k", json!({})),
+    ];
+    for (method, uri, body) in cases {
+        let reply = h.json(method.clone(), uri, body).await;
+        assert_unauthorized(&reply, "missing bearer token");
+    }
+    assert!(h.commands().is_empty(), "{:?}", h.commands());
+
+    // With the token the same deploy goes through.
+    let reply = h
+        .send_as(
+            Some(&bearer(API)),
+            Method::POST,
+            "/api/v1/dags",
+            Some("application/wasm"),
+            guest(guests::NOOP),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+}
+
+#[tokio::test]
+async fn worker_routes_need_a_worker_token() {
+    let h = Harness::with_config(config(&[API], &[WORKER])).await;
+    let digest = {
+        let reply = h
+            .send_as(
+                Some(&bearer(API)),
+                Method::POST,
+                "/api/v1/dags",
+                Some("application/wasm"),
+                guest(guests::NOOP),
+            )
+            .await;
+        reply.json()["digest"].as_str().expect("digest").to_owned()
+    };
+    let component = format!("/api/v1/worker/components/{digest}");
+    let beat = json!({
+        "hostname": "h", "queues": ["default"], "concurrency": 1, "running": 0,
+        "arch": "x86_64", "version": "0.1.0", "started_at": "2024-06-01T11:00:00Z",
+    })
+    .to_string();
+    for (method, uri) in [
+        (Method::GET, component.as_str()),
+        (Method::GET, "/api/v1/worker/variables/k"),
+        (
+            Method::GET,
+            "/api/v1/worker/runs/1/tasks/t/xcom/return_value",
+        ),
+        (Method::PUT, "/api/v1/worker/workers/w1"),
+    ] {
+        let h = &h;
+        let beat = &beat;
+        let send = |authorization: Option<String>| {
+            let method = method.clone();
+            async move {
+                h.send_as(
+                    authorization.as_deref(),
+                    method,
+                    uri,
+                    Some("application/json"),
+                    Body::from(beat.clone()),
+                )
+                .await
+            }
+        };
+        assert_unauthorized(&send(None).await, "missing bearer token for worker routes");
+        // An API token is not a worker token, even for reads.
+        assert_unauthorized(
+            &send(Some(bearer(API))).await,
+            "token not accepted for worker routes",
+        );
+        assert_unauthorized(
+            &send(Some(bearer("worker-secret-2"))).await,
+            "token not accepted for worker routes",
+        );
+        let reply = send(Some(bearer(WORKER))).await;
+        assert_ne!(reply.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+    }
+    assert_eq!(h.store.workers().await.expect("workers").len(), 1);
+    let reply = h
+        .send_as(Some(&bearer(WORKER)), Method::GET, &component, None, "")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body.as_ref(), guest(guests::NOOP).as_slice());
+}
+
+#[tokio::test]
+async fn each_check_is_off_until_its_tokens_are_set() {
+    // Worker tokens only: user writes are open.
+    let h = Harness::with_config(config(&[], &[WORKER])).await;
+    assert_eq!(
+        put_variable(&h, None, "k").await.status,
+        StatusCode::CREATED
+    );
+    assert_unauthorized(
+        &h.get("/api/v1/worker/variables/k").await,
+        "missing bearer token",
+    );
+    // API tokens only: the worker API is open.
+    let h = Harness::with_config(config(&[API], &[])).await;
+    assert_unauthorized(&put_variable(&h, None, "k").await, "missing bearer token");
+    assert_eq!(
+        h.get("/api/v1/worker/variables/k").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_are_not_found_whatever_the_token() {
+    let h = Harness::with_config(config(&[API], &[WORKER])).await;
+    for (method, uri) in [
+        (Method::POST, "/api/v1/nothing"),
+        (Method::GET, "/api/v1/worker/nothing"),
+    ] {
+        let reply = h.send(method, uri, None, "").await;
+        reply.assert_error(StatusCode::NOT_FOUND, "not_found");
+    }
+}
+
+/// A log sink shared with the test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_are_never_logged_or_shown() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::with_config(config(&[API], &[WORKER])).await;
+    put_variable(&h, Some(&bearer(API)), "k").await;
+    put_variable(&h, Some(&bearer("guessed-secret")), "k").await;
+    h.send_as(
+        Some(&bearer(WORKER)),
+        Method::GET,
+        "/api/v1/worker/variables/k",
+        None,
+        "",
+    )
+    .await;
+    h.send_as(
+        Some(&bearer(API)),
+        Method::GET,
+        "/api/v1/worker/variables/k",
+        None,
+        "",
+    )
+    .await;
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().expect("log lock")).into_owned();
+    assert!(
+        logs.contains("/api/v1/worker/variables/k"),
+        "nothing was logged: {logs}"
+    );
+    for secret in [API, WORKER, "guessed-secret"] {
+        assert!(!logs.contains(secret), "{secret} logged: {logs}");
+    }
+    let shown = format!("{:?} {:?}", h.state.config, h.state);
+    for secret in [API, WORKER] {
+        assert!(!shown.contains(secret), "{secret} shown: {shown}");
+    }
+}

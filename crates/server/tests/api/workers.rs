@@ -1,0 +1,258 @@
+//! The worker API (heartbeats, XCom values, variables) and worker monitoring.
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode, header};
+use serde_json::{Value, json};
+use weft_server::ServerConfig;
+use weft_store::WorkerRecord;
+
+use crate::support::{Harness, now};
+use crate::tasks::ran_once_with;
+
+fn beat() -> Value {
+    json!({
+        "hostname": "vm2",
+        "queues": ["vm2_queue", "default"],
+        "concurrency": 4,
+        "running": 1,
+        "arch": "x86_64",
+        "version": "0.1.0",
+        "started_at": "2024-06-01T11:00:00Z",
+    })
+}
+
+async fn heartbeat(h: &Harness, worker_id: &str, body: Value) -> crate::support::Reply {
+    h.json(
+        Method::PUT,
+        &format!("/api/v1/worker/workers/{worker_id}"),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn heartbeats_register_workers_stamped_by_the_server() {
+    let h = Harness::new().await;
+    assert_eq!(
+        h.get("/api/v1/workers").await.json(),
+        json!({"workers": []})
+    );
+
+    let reply = heartbeat(&h, "w-vm2", beat()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let expected = json!({
+        "worker_id": "w-vm2",
+        "hostname": "vm2",
+        "queues": ["vm2_queue", "default"],
+        "concurrency": 4,
+        "running": 1,
+        "arch": "x86_64",
+        "version": "0.1.0",
+        "started_at": "2024-06-01T11:00:00Z",
+        "last_heartbeat": "2024-06-01T12:00:00Z",
+        "stopped_at": null,
+        "status": "alive",
+        "seconds_since_heartbeat": 0.0,
+    });
+    assert_eq!(reply.json(), expected);
+    assert_eq!(
+        h.get("/api/v1/workers").await.json(),
+        json!({"workers": [expected]})
+    );
+
+    // A later heartbeat replaces the worker's row; another worker gets its own.
+    h.clock.advance(Duration::from_secs(5));
+    let mut busier = beat();
+    busier["running"] = json!(4);
+    assert_eq!(heartbeat(&h, "w-vm2", busier).await.status, StatusCode::OK);
+    let mut other = beat();
+    other["hostname"] = json!("vm3");
+    other["queues"] = json!(["vm3_queue"]);
+    assert_eq!(heartbeat(&h, "w-vm3", other).await.status, StatusCode::OK);
+    let workers = h.store.workers().await.expect("workers");
+    let summary: Vec<(&str, &str, u32)> = workers
+        .iter()
+        .map(|w| (w.worker_id.as_str(), w.hostname.as_str(), w.running))
+        .collect();
+    assert_eq!(summary, [("w-vm2", "vm2", 4), ("w-vm3", "vm3", 1)]);
+    assert_eq!(
+        workers[0].last_heartbeat,
+        now().checked_add(Duration::from_secs(5)).expect("time")
+    );
+}
+
+/// Each worker's id, status and seconds since its heartbeat, as monitoring shows them.
+async fn statuses(h: &Harness) -> Vec<(String, String, f64)> {
+    let list = h.get("/api/v1/workers").await.json();
+    list["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .map(|w| {
+            (
+                w["worker_id"].as_str().unwrap_or_default().to_owned(),
+                w["status"].as_str().unwrap_or_default().to_owned(),
+                w["seconds_since_heartbeat"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn silent_workers_are_dead_and_stopped_ones_say_so() {
+    let h = Harness::with_config(ServerConfig {
+        worker_dead_after: Duration::from_secs(20),
+        ..ServerConfig::default()
+    })
+    .await;
+    assert_eq!(
+        heartbeat(&h, "w-quiet", beat()).await.status,
+        StatusCode::OK
+    );
+    let mut stopping = beat();
+    stopping["stopped_at"] = json!("2024-06-01T12:00:00Z");
+    stopping["running"] = json!(0);
+    assert_eq!(
+        heartbeat(&h, "w-stopped", stopping).await.status,
+        StatusCode::OK
+    );
+
+    h.clock.advance(Duration::from_millis(19_500));
+    assert_eq!(
+        statuses(&h).await,
+        [
+            ("w-quiet".to_owned(), "alive".to_owned(), 19.5),
+            ("w-stopped".to_owned(), "stopped".to_owned(), 19.5),
+        ]
+    );
+    h.clock.advance(Duration::from_millis(500));
+    assert_eq!(
+        statuses(&h).await,
+        [
+            ("w-quiet".to_owned(), "dead".to_owned(), 20.0),
+            ("w-stopped".to_owned(), "stopped".to_owned(), 20.0),
+        ]
+    );
+    // A heartbeat brings it back.
+    assert_eq!(
+        heartbeat(&h, "w-quiet", beat()).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(statuses(&h).await[0].1, "alive");
+}
+
+#[tokio::test]
+async fn bad_heartbeats_name_the_field_and_store_nothing() {
+    let h = Harness::new().await;
+    let with = |field: &str, value: Value| {
+        let mut body = beat();
+        body[field] = value;
+        body
+    };
+    let without = |field: &str| {
+        let mut body = beat();
+        body.as_object_mut().expect("object").remove(field);
+        body
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (without("hostname"), "missing field `hostname`"),
+        (without("started_at"), "missing field `started_at`"),
+        (with("concurrency", json!("two")), "field `concurrency`"),
+        (
+            with("concurrency", json!(0)),
+            "field `concurrency`: must be at least 1",
+        ),
+        (with("running", json!(-1)), "field `running`"),
+        (with("queues", json!([])), "field `queues`: lists no queue"),
+        (
+            with("queues", json!(["ok", "not ok"])),
+            "field `queues`: \"not ok\"",
+        ),
+        (with("queues", json!("default")), "field `queues`"),
+        (
+            with("hostname", json!("")),
+            "field `hostname` must be 1 to 250 bytes",
+        ),
+        (with("arch", json!("x86 64")), "field `arch`"),
+        (with("started_at", json!("yesterday")), "field `started_at`"),
+        (with("stopped_at", json!(12)), "field `stopped_at`"),
+        (
+            with("last_heartbeat", json!("2024-01-01T00:00:00Z")),
+            "unknown field `last_heartbeat`",
+        ),
+        (json!(["not", "an", "object"]), "JSON object"),
+        (json!({}), "missing field `hostname`"),
+    ];
+    for (body, words) in cases {
+        let message = heartbeat(&h, "w1", body.clone())
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    let message = heartbeat(&h, "w%20one", beat())
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(message.contains("worker id"), "{message}");
+    h.raw_json(Method::PUT, "/api/v1/worker/workers/w1", "{not json")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    assert_eq!(
+        h.store.workers().await.expect("workers"),
+        Vec::<WorkerRecord>::new()
+    );
+}
+
+#[tokio::test]
+async fn workers_read_xcom_values_by_run_key() {
+    let (h, ti) = ran_once_with(ServerConfig::default()).await;
+    let base = format!("/api/v1/worker/runs/{}/tasks/echo_context/xcom", ti.run);
+    let reply = h.get(&format!("{base}/return_value")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        "application/octet-stream"
+    );
+    assert_eq!(reply.body.as_ref(), br#"{"rows": 3}"#);
+    let reply = h.get(&format!("{base}/blob")).await;
+    assert_eq!(reply.body.as_ref(), [0xff, 0x00]);
+
+    let message = h
+        .get(&format!("{base}/missing"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(message.contains("missing"), "{message}");
+    h.get(&format!(
+        "/api/v1/worker/runs/{}/tasks/other/xcom/return_value",
+        ti.run
+    ))
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
+    let message = h
+        .get("/api/v1/worker/runs/r1/tasks/echo_context/xcom/return_value")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(message.contains("run_pk"), "{message}");
+}
+
+#[tokio::test]
+async fn workers_read_variables() {
+    let h = Harness::new().await;
+    h.json(
+        Method::PUT,
+        "/api/v1/variables/db_url",
+        json!({"value": "postgres://x", "description": "not for workers"}),
+    )
+    .await;
+    let reply = h.get("/api/v1/worker/variables/db_url").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json(),
+        json!({"key": "db_url", "value": "postgres://x"})
+    );
+    let message = h
+        .get("/api/v1/worker/variables/nope")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(message.contains("nope"), "{message}");
+}

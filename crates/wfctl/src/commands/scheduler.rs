@@ -1,0 +1,101 @@
+//! `wfctl scheduler`: a scheduler process of the distributed mode, on PostgreSQL and Redis.
+//! Run several for high availability: one leads, the others stand by and take over when its
+//! lease runs out.
+
+use std::sync::Arc;
+
+use clap::Args as ClapArgs;
+use weft_bus::serve::ServeConfig;
+use weft_scheduler::{Clock, Election, SchedulerConfig, SystemClock};
+
+use crate::exit::CommandResult;
+use crate::services::{self, Shutdown};
+
+/// Run a scheduler: turn schedules and triggers into runs, queue ready tasks on Redis, and
+/// write what workers report. Stops gracefully on Ctrl-C or SIGTERM.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The metadata store: `postgres://USER@HOST:PORT/DB` (or `sqlite:PATH` for one machine).
+    #[arg(long, env = "WEFT_DATABASE_URL")]
+    database: String,
+    /// The Redis server for queues and the bus: `redis://HOST:PORT`.
+    #[arg(long, env = "WEFT_REDIS_URL")]
+    redis: String,
+    /// Prefix of every Redis key, so several Weft installations can share one Redis.
+    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
+    namespace: String,
+    /// This scheduler's id (default: host name and process id).
+    #[arg(long, env = "WEFT_SCHEDULER_ID")]
+    id: Option<String>,
+    /// Seconds a leader's lease lasts: a standby takes over this long after a leader dies.
+    #[arg(long, env = "WEFT_LEADER_TTL", default_value_t = 10.0)]
+    leader_ttl: f64,
+    /// Seconds between looks for attempts whose worker stopped heartbeating.
+    #[arg(long, env = "WEFT_LEASE_CHECK_INTERVAL", default_value_t = 2.0)]
+    lease_check_interval: f64,
+    /// Most task instances queued or running at once (Airflow's `parallelism`).
+    #[arg(long, env = "WEFT_PARALLELISM", default_value_t = 32)]
+    parallelism: usize,
+    /// Allow manual runs with a logical date in the future.
+    #[arg(long, env = "WEFT_ALLOW_TRIGGER_IN_FUTURE")]
+    allow_trigger_in_future: bool,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    services::block_on(main(args))
+}
+
+async fn main(args: Args) -> CommandResult {
+    let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
+    let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
+    let store = services::open_store(&args.database).await?;
+    let queue = services::redis_queue(&args.redis, &args.namespace).await?;
+    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let id = args
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", services::hostname(), std::process::id()));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let election = Election::new(store.clone(), clock.clone(), id.clone(), ttl);
+    let shutdown = Shutdown::default();
+    let signal = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            services::signal().await;
+            shutdown.trigger();
+        })
+    };
+    println!("Weft scheduler {id}: standing by for the lead");
+    election
+        .run(shutdown.wait(), |term| {
+            let config = SchedulerConfig {
+                parallelism: args.parallelism,
+                allow_trigger_in_future: args.allow_trigger_in_future,
+                // Workers run elsewhere: a running attempt is lost only when its lease ends.
+                recover_running_on_start: false,
+                lease_check_interval: lease_check,
+                leader: Some(term.fence.clone()),
+                ..SchedulerConfig::default()
+            };
+            let (handle, service) =
+                weft_scheduler::scheduler(store.clone(), queue.clone(), clock.clone(), config);
+            let serve = weft_bus::serve(
+                bus.clone(),
+                handle,
+                ServeConfig {
+                    consumer: id.clone(),
+                    claim_after: ttl,
+                },
+                term.lost(),
+            );
+            let lost = term.lost();
+            async move {
+                tokio::join!(service.run(lost), serve);
+            }
+        })
+        .await;
+    signal.abort();
+    eprintln!("scheduler {id} stopped");
+    Ok(())
+}

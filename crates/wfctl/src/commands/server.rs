@@ -1,0 +1,117 @@
+//! `wfctl server`: the API server of the distributed mode, on PostgreSQL and Redis.
+//! Run as many as you like behind a load balancer: they share nothing but the store and Redis.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args as ClapArgs;
+use weft_bus::BusControl;
+use weft_runtime::{Runtime, RuntimeConfig};
+use weft_scheduler::SystemClock;
+use weft_server::{AppState, AuthConfig, ServerConfig};
+
+use crate::exit::{CommandResult, Failure};
+use crate::home;
+use crate::services::{self, Shutdown};
+
+/// Run the API server: deploys, triggers, runs, logs, variables, and the worker API
+/// (components by digest, XCom, variables, worker heartbeats). Stops gracefully on Ctrl-C or
+/// SIGTERM.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The metadata store: `postgres://USER@HOST:PORT/DB` (or `sqlite:PATH` for one machine).
+    #[arg(long, env = "WEFT_DATABASE_URL")]
+    database: String,
+    /// The Redis server of the bus to the scheduler: `redis://HOST:PORT`.
+    #[arg(long, env = "WEFT_REDIS_URL")]
+    redis: String,
+    /// Prefix of every Redis key (the same for every process of one installation).
+    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
+    namespace: String,
+    /// Address to listen on.
+    #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Port to listen on.
+    #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Tokens that may write through the API, comma-separated (none: writes are open).
+    #[arg(
+        long,
+        env = "WEFT_API_TOKENS",
+        default_value = "",
+        hide_env_values = true
+    )]
+    api_tokens: String,
+    /// Tokens workers present, comma-separated (none: the worker API is open).
+    #[arg(
+        long,
+        env = "WEFT_WORKER_TOKENS",
+        default_value = "",
+        hide_env_values = true
+    )]
+    worker_tokens: String,
+    /// Weft's home directory (compiled components); default `$WEFT_HOME` or `~/.weft`.
+    #[arg(long)]
+    home: Option<PathBuf>,
+    /// Seconds a clear or mark waits for the scheduler's answer.
+    #[arg(long, default_value_t = 10.0)]
+    command_timeout: f64,
+    /// Allow manual runs with a logical date in the future.
+    #[arg(long, env = "WEFT_ALLOW_TRIGGER_IN_FUTURE")]
+    allow_trigger_in_future: bool,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    services::block_on(main(args))
+}
+
+async fn main(args: Args) -> CommandResult {
+    let timeout = services::seconds(args.command_timeout, "--command-timeout")?;
+    let auth = AuthConfig {
+        api_tokens: services::list(&args.api_tokens),
+        worker_tokens: services::list(&args.worker_tokens),
+    };
+    if !args.bind.is_loopback() && (auth.api_tokens.is_empty() || auth.worker_tokens.is_empty()) {
+        tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port may write");
+    }
+    let store = services::open_store(&args.database).await?;
+    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let home = args.home.clone().unwrap_or_else(home::dir);
+    let wasm = Arc::new(
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(home.join("cache").join("components")),
+            ..RuntimeConfig::default()
+        })
+        .map_err(|e| Failure::usage(e.to_string()))?,
+    );
+    let control = BusControl::new(
+        bus,
+        store.clone(),
+        Arc::new(SystemClock),
+        args.allow_trigger_in_future,
+        timeout,
+    );
+    let config = ServerConfig {
+        auth,
+        worker_dead_after: Duration::from_secs(30),
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, Arc::new(control), wasm, config);
+    let address = SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot listen on {address}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    println!("Weft server: http://{local}  (API under /api/v1)");
+    let shutdown = Shutdown::default();
+    let server = tokio::spawn(weft_server::serve(listener, state, shutdown.wait()));
+    services::signal().await;
+    shutdown.trigger();
+    let _ = server.await;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! `wfctl worker`: a worker of the distributed mode. It needs only a Redis URL, the API
+//! server's URL and a worker token: no database credentials, no DAG folder, no Python.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args as ClapArgs;
+use jiff::Timestamp;
+use weft_bus::ReportSender;
+use weft_runtime::{Runtime, RuntimeConfig};
+use weft_worker::api::ApiClient;
+use weft_worker::{PlaneError, RemotePlane, Worker, WorkerConfig, registry};
+
+use crate::exit::{CommandResult, Failure};
+use crate::home;
+use crate::services::{self, Shutdown};
+
+/// How often a worker tells the API server it is alive.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Run a worker: take tasks from the named queues and run each in a fresh sandbox. On
+/// SIGTERM or Ctrl-C it stops taking tasks, lets running ones finish within the grace
+/// period, and hands the rest back.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Queues to take tasks from, comma-separated.
+    #[arg(long, short, env = "WEFT_QUEUES", default_value = "default")]
+    queues: String,
+    /// Task attempts run at once (default: the number of cores).
+    #[arg(long, short, env = "WEFT_CONCURRENCY")]
+    concurrency: Option<usize>,
+    /// The Redis server with the queues: `redis://HOST:PORT`.
+    #[arg(long, env = "WEFT_REDIS_URL")]
+    redis: String,
+    /// Prefix of every Redis key (the same for every process of one installation).
+    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
+    namespace: String,
+    /// The API server: `http://HOST:PORT`.
+    #[arg(long, env = "WEFT_SERVER")]
+    server: String,
+    /// The worker token the API server expects.
+    #[arg(long, env = "WEFT_WORKER_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// This worker's id (default: host name and process id).
+    #[arg(long, env = "WEFT_WORKER_ID")]
+    id: Option<String>,
+    /// Seconds an attempt's lease lasts without a heartbeat: when a worker dies, its tasks run
+    /// elsewhere after about this long.
+    #[arg(long, env = "WEFT_TASK_LEASE", default_value_t = 30.0)]
+    lease: f64,
+    /// Seconds running tasks get to finish after SIGTERM before they are handed back.
+    #[arg(long, env = "WEFT_GRACE", default_value_t = 30.0)]
+    grace: f64,
+    /// Weft's home directory (compiled components are kept there); default `$WEFT_HOME` or `~/.weft`.
+    #[arg(long)]
+    home: Option<PathBuf>,
+}
+
+/// Run the subcommand.
+pub fn run(args: Args) -> CommandResult {
+    services::block_on(main(args))
+}
+
+async fn main(args: Args) -> CommandResult {
+    let queues = services::list(&args.queues);
+    if queues.is_empty() {
+        return Err(Failure::usage("--queues names no queue"));
+    }
+    let hostname = services::hostname();
+    let id = args
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{hostname}-{}", std::process::id()));
+    let mut config = WorkerConfig::new(id.clone(), hostname, queues);
+    if let Some(n) = args.concurrency {
+        config.concurrency = n.max(1);
+    }
+    config.lease = services::seconds(args.lease, "--lease")?;
+    config.grace = services::seconds(args.grace, "--grace")?;
+
+    let api = ApiClient::new(&args.server, args.token.clone())
+        .map_err(|e| Failure::usage(format!("--server: {e}")))?;
+    let queue = services::redis_queue(&args.redis, &args.namespace).await?;
+    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let home = args.home.clone().unwrap_or_else(home::dir);
+    let wasm = Arc::new(
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(home.join("cache").join("components")),
+            ..RuntimeConfig::default()
+        })
+        .map_err(|e| Failure::usage(e.to_string()))?,
+    );
+    let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));
+    let worker = Worker::new(config.clone(), wasm, queue, plane);
+    let status = worker.status();
+    let started_at = Timestamp::now();
+    match registry::register(&api, &status, started_at).await {
+        Ok(()) => {}
+        Err(PlaneError::Refused(why)) => {
+            return Err(Failure::usage(format!(
+                "the API server at {} refused this worker: {why}",
+                args.server
+            )));
+        }
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot register with the API server at {}: {e}",
+                args.server
+            )));
+        }
+    }
+    println!(
+        "Weft worker {id} on {}: queues {}, concurrency {}",
+        config.hostname,
+        config.queues.join(","),
+        config.concurrency
+    );
+    let shutdown = Shutdown::default();
+    // Heartbeats go on while running tasks finish, and record the stop after them.
+    let finished = Shutdown::default();
+    let beats = tokio::spawn(registry::heartbeats(
+        api,
+        status,
+        started_at,
+        HEARTBEAT_EVERY,
+        finished.wait(),
+    ));
+    let running = tokio::spawn(worker.run(shutdown.wait()));
+    services::signal().await;
+    eprintln!("worker {id} stopping: letting running tasks finish");
+    shutdown.trigger();
+    let _ = running.await;
+    finished.trigger();
+    let _ = beats.await;
+    Ok(())
+}

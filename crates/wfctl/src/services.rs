@@ -1,0 +1,133 @@
+//! What the long-running commands (`standalone`, `server`, `scheduler`, `worker`) share:
+//! the async runtime, the metadata store, the Redis queue and bus, and shutdown signals.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_bus::Bus;
+use weft_queue::RedisQueue;
+use weft_store::{PostgresStore, SqliteStore, Store};
+
+use crate::exit::{CommandResult, Failure};
+
+/// Run `main` on a multi-threaded tokio runtime.
+pub fn block_on<F: std::future::Future<Output = CommandResult>>(main: F) -> CommandResult {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?
+        .block_on(main)
+}
+
+/// The metadata store at `database`: a `postgres://` URL, or `sqlite:PATH`.
+pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
+    if let Some(path) = database.strip_prefix("sqlite:") {
+        let store = SqliteStore::open(std::path::Path::new(path))
+            .await
+            .map_err(|e| Failure::usage(format!("cannot open the SQLite database {path}: {e}")))?;
+        return Ok(Arc::new(store));
+    }
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        let store = PostgresStore::connect(database).await.map_err(|e| {
+            Failure::usage(format!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                weft_bus::error::redact(database)
+            ))
+        })?;
+        return Ok(Arc::new(store));
+    }
+    Err(Failure::usage(format!(
+        "--database {:?} is neither a postgres:// URL nor sqlite:PATH",
+        weft_bus::error::redact(database)
+    )))
+}
+
+/// The Redis queue at `url`, keys under `namespace`.
+pub async fn redis_queue(url: &str, namespace: &str) -> Result<Arc<RedisQueue>, Failure> {
+    RedisQueue::connect(url, namespace)
+        .await
+        .map(Arc::new)
+        .map_err(|e| Failure::usage(format!("cannot use the Redis queue: {e}")))
+}
+
+/// The bus at `url`, keys under `namespace`.
+pub async fn bus(url: &str, namespace: &str) -> Result<Bus, Failure> {
+    Bus::connect(url, namespace)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot use the Redis bus: {e}")))
+}
+
+/// Split a comma-separated list, dropping empty items.
+pub fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A duration given in seconds on the command line (fractions allowed).
+pub fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Failure::usage(format!("{flag} must be a positive number of seconds")))
+}
+
+/// This machine's host name (`WEFT_HOSTNAME` wins, for tests that fake several machines).
+pub fn hostname() -> String {
+    std::env::var("WEFT_HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| crate::local_run::local_worker("").hostname)
+}
+
+/// A shutdown signal every task of a process can wait on.
+#[derive(Clone, Default)]
+pub struct Shutdown(Arc<tokio::sync::Notify>, Arc<std::sync::atomic::AtomicBool>);
+
+impl Shutdown {
+    /// Resolves once [`Shutdown::trigger`] was called (also if it was called before).
+    pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let this = self.clone();
+        async move {
+            loop {
+                let notified = this.0.notified();
+                if this.1.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                notified.await;
+            }
+        }
+    }
+
+    /// Tell every waiter to stop.
+    pub fn trigger(&self) {
+        self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0.notify_waiters();
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,385 @@
+//! The worker's client of the API server's worker API (`/api/v1/worker/`): components by
+//! digest, upstream XCom values, variables, and the worker's own registration and
+//! heartbeats. It is what a worker on another machine has instead of database credentials.
+//!
+//! Calls are blocking HTTP (ureq) run on tokio's blocking pool, over one agent so that
+//! connections are reused. Answers become [`PlaneError`]s that name the path and status:
+//! 401 and 403 are [`PlaneError::Refused`] (the server does not accept the worker token),
+//! 404 is [`PlaneError::NotFound`] (or `None` for XCom values and variables), anything else
+//! is [`PlaneError::Unavailable`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use ureq::http::{HeaderValue, Uri};
+use weft_store::{DEFAULT_TENANT, RunPk, WorkerRecord};
+
+use crate::plane::PlaneError;
+
+/// Where the worker API is mounted on the server.
+const WORKER_API: &str = "/api/v1/worker";
+/// How long connecting to the server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole call may take, the largest component's body included.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest response body read, in bytes.
+const MAX_BODY_BYTES: u64 = 256 << 20;
+
+/// Why an [`ApiClient`] cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiClientError {
+    /// The server's URL is not one the client can call.
+    #[error("bad API server URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The worker token cannot be sent (it is never shown).
+    #[error("bad worker token: {0}")]
+    BadToken(String),
+}
+
+/// A client of one API server's worker API. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct ApiClient {
+    agent: ureq::Agent,
+    base: Arc<str>,
+    authorization: Option<HeaderValue>,
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base", &self.base)
+            .field("token", &self.authorization.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// A response: its status and body.
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl ApiClient {
+    /// A client of the server at `base_url` (`http://host:port`, optionally with a path
+    /// prefix), sending `token` as `Authorization: Bearer <token>` when given.
+    pub fn new(base_url: &str, token: Option<String>) -> Result<ApiClient, ApiClientError> {
+        let base = check_url(base_url)?;
+        let authorization = token.map(|t| bearer(&t)).transpose()?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(CALL_TIMEOUT))
+            .build();
+        Ok(ApiClient {
+            agent: config.into(),
+            base: base.into(),
+            authorization,
+        })
+    }
+
+    /// The server's base URL, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// A component's bytes, by digest (`sha256:<hex>`). The caller checks them against it.
+    pub async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
+        default_tenant(tenant, || format!("component {digest}"))?;
+        let path = format!("/components/{}", segment(digest));
+        let reply = self.call("GET", path.clone(), None).await?;
+        match reply.status {
+            200 => Ok(reply.body),
+            404 => Err(PlaneError::NotFound(format!(
+                "component {digest} ({})",
+                failure("GET", &path, &reply)
+            ))),
+            _ => Err(error("GET", &path, &reply)),
+        }
+    }
+
+    /// The XCom value `key` of task `task_id` in run `run`, if there is one.
+    pub async fn xcom(
+        &self,
+        run: RunPk,
+        task_id: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, PlaneError> {
+        let path = format!(
+            "/runs/{run}/tasks/{}/xcom/{}",
+            segment(task_id),
+            segment(key)
+        );
+        let reply = self.call("GET", path.clone(), None).await?;
+        match reply.status {
+            200 => Ok(Some(reply.body)),
+            404 => Ok(None),
+            _ => Err(error("GET", &path, &reply)),
+        }
+    }
+
+    /// The value of variable `key`, if there is one.
+    pub async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
+        default_tenant(tenant, || format!("variable {key:?}"))?;
+        let path = format!("/variables/{}", segment(key));
+        let reply = self.call("GET", path.clone(), None).await?;
+        match reply.status {
+            200 => {
+                let body: Value = serde_json::from_slice(&reply.body).map_err(|e| {
+                    PlaneError::Unavailable(format!("GET {WORKER_API}{path}: not JSON: {e}"))
+                })?;
+                match body["value"].as_str() {
+                    Some(value) => Ok(Some(value.to_owned())),
+                    None => Err(PlaneError::Unavailable(format!(
+                        "GET {WORKER_API}{path}: the answer has no string `value`"
+                    ))),
+                }
+            }
+            404 => Ok(None),
+            _ => Err(error("GET", &path, &reply)),
+        }
+    }
+
+    /// Register the worker, or heartbeat: the server records everything in `worker` but
+    /// `last_heartbeat`, which it stamps with its own clock.
+    pub async fn heartbeat(&self, worker: &WorkerRecord) -> Result<(), PlaneError> {
+        let path = format!("/workers/{}", segment(&worker.worker_id));
+        let body = json!({
+            "hostname": worker.hostname,
+            "queues": worker.queues,
+            "concurrency": worker.concurrency,
+            "running": worker.running,
+            "arch": worker.arch,
+            "version": worker.version,
+            "started_at": worker.started_at,
+            "stopped_at": worker.stopped_at,
+        });
+        let reply = self
+            .call("PUT", path.clone(), Some(body.to_string()))
+            .await?;
+        match reply.status {
+            200..=299 => Ok(()),
+            _ => Err(error("PUT", &path, &reply)),
+        }
+    }
+
+    /// `method path` (under the worker API) with an optional JSON body, on the blocking pool.
+    async fn call(
+        &self,
+        method: &'static str,
+        path: String,
+        body: Option<String>,
+    ) -> Result<Reply, PlaneError> {
+        let client = self.clone();
+        let what = format!("{method} {WORKER_API}{path}");
+        tokio::task::spawn_blocking(move || client.call_blocking(method, &path, body))
+            .await
+            .map_err(|e| PlaneError::Unavailable(format!("{what}: the call failed: {e}")))?
+    }
+
+    fn call_blocking(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Reply, PlaneError> {
+        let url = format!("{}{WORKER_API}{path}", self.base);
+        let sent = match body {
+            None => {
+                let mut request = self.agent.get(&url);
+                if let Some(value) = &self.authorization {
+                    request = request.header("Authorization", value.clone());
+                }
+                request.call()
+            }
+            Some(body) => {
+                let mut request = self
+                    .agent
+                    .put(&url)
+                    .header("Content-Type", "application/json");
+                if let Some(value) = &self.authorization {
+                    request = request.header("Authorization", value.clone());
+                }
+                request.send(body)
+            }
+        };
+        let unreachable = |e: ureq::Error| {
+            PlaneError::Unavailable(format!(
+                "{method} {WORKER_API}{path}: cannot reach the API server at {}: {e}",
+                self.base
+            ))
+        };
+        let mut response = sent.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(unreachable)?;
+        Ok(Reply { status, body })
+    }
+}
+
+/// The worker routes act for the default tenant only; asking for another's is refused here
+/// rather than answered with the default tenant's data.
+fn default_tenant(tenant: &str, what: impl Fn() -> String) -> Result<(), PlaneError> {
+    if tenant == DEFAULT_TENANT {
+        return Ok(());
+    }
+    Err(PlaneError::NotFound(format!(
+        "{} of tenant {tenant}: the API server's worker routes serve only tenant {DEFAULT_TENANT}",
+        what()
+    )))
+}
+
+/// `<method> <path>: <status> <code>: <message>`, from the server's error body when it
+/// sent one.
+fn failure(method: &str, path: &str, reply: &Reply) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(&reply.body).ok();
+    let detail = parsed.as_ref().map(|v| &v["error"]);
+    let reason = match detail.and_then(|d| d["message"].as_str()) {
+        Some(message) => {
+            let code = detail.and_then(|d| d["code"].as_str()).unwrap_or("error");
+            format!("{code}: {message}")
+        }
+        None => {
+            let text = String::from_utf8_lossy(&reply.body);
+            let text = text.trim();
+            if text.is_empty() {
+                "no reason given".to_owned()
+            } else {
+                text.chars().take(200).collect()
+            }
+        }
+    };
+    format!("{method} {WORKER_API}{path}: {} {reason}", reply.status)
+}
+
+/// The error of a reply that is not the answer hoped for.
+fn error(method: &str, path: &str, reply: &Reply) -> PlaneError {
+    let message = failure(method, path, reply);
+    match reply.status {
+        401 | 403 => PlaneError::Refused(format!(
+            "the API server refused the worker token ({message})"
+        )),
+        404 => PlaneError::NotFound(message),
+        _ => PlaneError::Unavailable(message),
+    }
+}
+
+/// The base URL without a trailing `/`, if it is `http://host[:port][/prefix]`.
+fn check_url(url: &str) -> Result<String, ApiClientError> {
+    let bad = |reason: &str| ApiClientError::BadUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let uri: Uri = url
+        .parse()
+        .map_err(|e: ureq::http::uri::InvalidUri| bad(&e.to_string()))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(bad(
+                "https is not supported by this build; reach the server over http \
+                 (a TLS-terminating proxy in front of it is fine)",
+            ));
+        }
+        Some(other) => return Err(bad(&format!("scheme {other} is not http"))),
+        None => return Err(bad("it has no scheme; write http://host:port")),
+    }
+    match uri.authority() {
+        Some(authority) if !authority.host().is_empty() => {}
+        _ => return Err(bad("it names no host")),
+    }
+    if uri.query().is_some() {
+        return Err(bad("it has a query string"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The `Authorization` header carrying `token`: visible ASCII only, as bearer tokens are.
+fn bearer(token: &str) -> Result<HeaderValue, ApiClientError> {
+    if token.is_empty() {
+        return Err(ApiClientError::BadToken("it is empty".into()));
+    }
+    let unsendable = || {
+        ApiClientError::BadToken(
+            "it holds characters other than visible ASCII (spaces, control characters or \
+             non-ASCII letters)"
+                .into(),
+        )
+    };
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(unsendable());
+    }
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| unsendable())?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// `text` encoded for one path segment.
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:@+".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_become_plane_errors() {
+        let reply = |status, body: &str| Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+        };
+        let body =
+            r#"{"error":{"code":"unauthorized","message":"token not accepted for worker routes"}}"#;
+        match error("GET", "/variables/k", &reply(401, body)) {
+            PlaneError::Refused(m) => {
+                assert!(m.contains("refused the worker token"), "{m}");
+                assert!(
+                    m.contains("GET /api/v1/worker/variables/k: 401 unauthorized"),
+                    "{m}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            error("GET", "/x", &reply(403, "")),
+            PlaneError::Refused(_)
+        ));
+        assert!(matches!(
+            error("GET", "/x", &reply(404, "")),
+            PlaneError::NotFound(_)
+        ));
+        match error("PUT", "/workers/w", &reply(502, "bad gateway")) {
+            PlaneError::Unavailable(m) => {
+                assert_eq!(m, "PUT /api/v1/worker/workers/w: 502 bad gateway");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(segment("sha256:ab12"), "sha256:ab12");
+        assert_eq!(segment("a b/c?d"), "a%20b%2Fc%3Fd");
+        assert_eq!(segment("t.x-y_z"), "t.x-y_z");
+    }
+}

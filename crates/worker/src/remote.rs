@@ -1,0 +1,50 @@
+//! The control plane of a worker on another machine: the API server for components, XCom
+//! values and variables (over HTTP, with the worker token), and the bus for reports.
+
+use async_trait::async_trait;
+use weft_bus::ReportSender;
+use weft_scheduler::Report;
+use weft_store::RunPk;
+
+use crate::api::ApiClient;
+use crate::plane::{ControlPlane, PlaneError};
+
+/// A remote worker's [`ControlPlane`].
+pub struct RemotePlane {
+    api: ApiClient,
+    reports: ReportSender,
+}
+
+impl RemotePlane {
+    /// The plane over the API server `api`, sending reports with `reports`.
+    pub fn new(api: ApiClient, reports: ReportSender) -> RemotePlane {
+        RemotePlane { api, reports }
+    }
+}
+
+#[async_trait]
+impl ControlPlane for RemotePlane {
+    async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
+        self.api.component(tenant, digest).await
+    }
+
+    async fn xcom(
+        &self,
+        run: RunPk,
+        task_id: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, PlaneError> {
+        self.api.xcom(run, task_id, key).await
+    }
+
+    async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
+        self.api.variable(tenant, key).await
+    }
+
+    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+        self.reports
+            .send(reports)
+            .await
+            .map_err(|e| PlaneError::Unavailable(e.to_string()))
+    }
+}

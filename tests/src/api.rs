@@ -1,0 +1,157 @@
+//! [`Api`]: the tests' HTTP client of the API server, with the waits they need.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::process::wait_for;
+
+/// A client of one API server.
+#[derive(Clone)]
+pub struct Api {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    /// A client of the server at `base`, without a token.
+    pub fn new(base: &str) -> Api {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build();
+        Api {
+            agent: config.into(),
+            base: format!("{}/api/v1", base.trim_end_matches('/')),
+            token: None,
+        }
+    }
+
+    /// The same client with a bearer token.
+    #[must_use]
+    pub fn with_token(mut self, token: &str) -> Api {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    fn auth<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(token) => request.header("Authorization", format!("Bearer {token}")),
+            None => request,
+        }
+    }
+
+    /// `GET path`: status and body bytes.
+    pub fn get_raw(&self, path: &str) -> (u16, Vec<u8>) {
+        let mut response = self
+            .auth(self.agent.get(format!("{}{path}", self.base)))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(256 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// `GET path`, which must succeed: its JSON.
+    pub fn get(&self, path: &str) -> Value {
+        let (status, body) = self.get_raw(path);
+        assert!(
+            (200..300).contains(&status),
+            "GET {path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON: {e}"))
+    }
+
+    /// `POST path` with a JSON body: status and JSON answer.
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let mut response = self
+            .auth(self.agent.post(format!("{}{path}", self.base)))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Whether `GET /health` answers 200.
+    pub fn healthy(&self) -> bool {
+        self.agent
+            .get(format!("{}/health", self.base))
+            .call()
+            .is_ok_and(|r| r.status().as_u16() == 200)
+    }
+
+    /// Deploy a component file; the server's answer.
+    pub fn deploy(&self, path: &std::path::Path) -> Value {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut response = self
+            .auth(self.agent.post(format!("{}/dags", self.base)))
+            .header("Content-Type", "application/wasm")
+            .send(&bytes[..])
+            .unwrap_or_else(|e| panic!("deploy {}: {e}", path.display()));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        assert!(
+            (200..300).contains(&status),
+            "deploy {}: {status} {text}",
+            path.display()
+        );
+        serde_json::from_str(&text).expect("deploy answers JSON")
+    }
+
+    /// Trigger a run of `dag` with `conf` (and `run_id` if given); the new run's id.
+    pub fn trigger(&self, dag: &str, conf: Value, run_id: Option<&str>) -> String {
+        let mut body = json!({ "conf": conf });
+        if let Some(id) = run_id {
+            body["run_id"] = json!(id);
+        }
+        let (status, answer) = self.post(&format!("/dags/{dag}/runs"), &body);
+        assert!(
+            (200..300).contains(&status),
+            "trigger {dag}: {status} {answer}"
+        );
+        answer["run_id"].as_str().expect("run_id").to_owned()
+    }
+
+    /// A run with its task instances.
+    pub fn run(&self, dag: &str, run_id: &str) -> Value {
+        self.get(&format!("/dags/{dag}/runs/{}", encode(run_id)))
+    }
+
+    /// Wait up to `wait` for the run to finish; the finished run.
+    pub fn wait_run(&self, dag: &str, run_id: &str, wait: Duration) -> Value {
+        wait_for(&format!("run {run_id} of {dag} to finish"), wait, || {
+            let run = self.run(dag, run_id);
+            matches!(run["state"].as_str(), Some("success" | "failed")).then_some(run)
+        })
+    }
+
+    /// The task instance `task_id` of a run (as returned by [`Api::run`]).
+    pub fn task<'a>(run: &'a Value, task_id: &str) -> &'a Value {
+        run["task_instances"]
+            .as_array()
+            .and_then(|tis| tis.iter().find(|ti| ti["task_id"] == task_id))
+            .unwrap_or_else(|| panic!("run has no task {task_id}: {run}"))
+    }
+}
+
+/// A path segment, percent-encoded.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

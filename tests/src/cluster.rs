@@ -1,0 +1,209 @@
+//! A [`Cluster`]: the processes of a distributed Weft installation, started one by one by a
+//! test, on a fresh PostgreSQL database and a Redis namespace of its own.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::api::Api;
+use crate::process::{Proc, free_port, wait_for, wfctl};
+
+/// The API token of every test cluster.
+pub const API_TOKEN: &str = "e2e-api-token";
+/// The worker token of every test cluster.
+pub const WORKER_TOKEN: &str = "e2e-worker-token";
+
+/// One worker to start.
+#[derive(Debug, Clone)]
+pub struct WorkerSpec {
+    /// Worker id.
+    pub id: String,
+    /// The host name it reports (each worker stands for a machine of its own).
+    pub hostname: String,
+    /// Queues it serves.
+    pub queues: Vec<String>,
+    /// Attempts at once.
+    pub concurrency: usize,
+    /// Seconds an attempt's lease lasts without a heartbeat.
+    pub lease_secs: f64,
+    /// The token it presents.
+    pub token: String,
+}
+
+impl WorkerSpec {
+    /// A worker `id` on host `hostname` serving `queues`, concurrency 2, a 3 s lease.
+    pub fn new(id: &str, hostname: &str, queues: &[&str]) -> WorkerSpec {
+        WorkerSpec {
+            id: id.to_owned(),
+            hostname: hostname.to_owned(),
+            queues: queues.iter().map(|q| (*q).to_owned()).collect(),
+            concurrency: 2,
+            lease_secs: 3.0,
+            token: WORKER_TOKEN.to_owned(),
+        }
+    }
+}
+
+/// The settings and working directory of one test installation.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    /// The PostgreSQL URL of its own database.
+    pub database: String,
+    /// The Redis server's URL.
+    pub redis: String,
+    /// Its Redis key namespace.
+    pub namespace: String,
+    server_url: Option<String>,
+}
+
+impl Cluster {
+    /// A cluster on a fresh database of the shared PostgreSQL server and `redis`.
+    pub fn new(redis: &str) -> Cluster {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Cluster {
+            dir,
+            database: weft_testkit::postgres().fresh_database(),
+            redis: redis.to_owned(),
+            namespace: weft_testkit::unique_name("e2e"),
+            server_url: None,
+        }
+    }
+
+    /// A cluster on the shared Redis server.
+    pub fn on_shared_redis() -> Cluster {
+        Cluster::new(weft_testkit::redis().url())
+    }
+
+    fn command(&self, name: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(wfctl());
+        command
+            .args(args)
+            .env("WEFT_HOME", self.dir.path().join(name))
+            .env("WEFT_LOG", "info,weft=debug")
+            .env_remove("WEFT_SERVER")
+            .env_remove("WEFT_CONFIG");
+        command
+    }
+
+    fn log(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.log"))
+    }
+
+    /// Start `wfctl server` on a free port and wait until it answers.
+    pub fn server(&mut self) -> Proc {
+        let port = free_port().to_string();
+        let command = self.command(
+            "server",
+            &[
+                "server",
+                "--database",
+                &self.database,
+                "--redis",
+                &self.redis,
+                "--namespace",
+                &self.namespace,
+                "--port",
+                &port,
+                "--api-tokens",
+                API_TOKEN,
+                "--worker-tokens",
+                WORKER_TOKEN,
+                "--command-timeout",
+                "5",
+            ],
+        );
+        let mut proc = Proc::spawn("server", command, &self.log("server"));
+        let url = format!("http://127.0.0.1:{port}");
+        let api = Api::new(&url);
+        wait_for("the server to answer", Duration::from_secs(30), || {
+            assert!(proc.is_running(), "server exited:\n{}", proc.output());
+            api.healthy().then_some(())
+        });
+        self.server_url = Some(url);
+        proc
+    }
+
+    /// The server's URL (after [`Cluster::server`]).
+    pub fn url(&self) -> String {
+        self.server_url.clone().expect("the server was started")
+    }
+
+    /// A client of the server, with the API token.
+    pub fn api(&self) -> Api {
+        Api::new(&self.url()).with_token(API_TOKEN)
+    }
+
+    /// Start `wfctl scheduler` with id `id`: a 2 s leadership lease, leases checked twice a second.
+    pub fn scheduler(&self, id: &str) -> Proc {
+        let command = self.command(
+            id,
+            &[
+                "scheduler",
+                "--database",
+                &self.database,
+                "--redis",
+                &self.redis,
+                "--namespace",
+                &self.namespace,
+                "--id",
+                id,
+                "--leader-ttl",
+                "2",
+                "--lease-check-interval",
+                "0.5",
+                "--parallelism",
+                "64",
+            ],
+        );
+        Proc::spawn(id, command, &self.log(id))
+    }
+
+    /// Start `wfctl worker` as `spec` says; its home (component cache) is its own.
+    pub fn worker(&self, spec: &WorkerSpec) -> Proc {
+        let queues = spec.queues.join(",");
+        let concurrency = spec.concurrency.to_string();
+        let lease = spec.lease_secs.to_string();
+        let mut command = self.command(
+            &spec.id,
+            &[
+                "worker",
+                "--queues",
+                &queues,
+                "--concurrency",
+                &concurrency,
+                "--redis",
+                &self.redis,
+                "--namespace",
+                &self.namespace,
+                "--server",
+                &self.url(),
+                "--token",
+                &spec.token,
+                "--id",
+                &spec.id,
+                "--lease",
+                &lease,
+                "--grace",
+                "2",
+            ],
+        );
+        command.env("WEFT_HOSTNAME", &spec.hostname);
+        Proc::spawn(&spec.id, command, &self.log(&spec.id))
+    }
+
+    /// Run `wfctl` with `args` against the server (with the API token); its exit code and output.
+    pub fn wfctl(&self, args: &[&str]) -> (i32, String) {
+        let output = self
+            .command("cli", args)
+            .env("WEFT_SERVER", self.url())
+            .env("WEFT_API_TOKEN", API_TOKEN)
+            .output()
+            .expect("wfctl runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code().unwrap_or(-1), text)
+    }
+}

@@ -1,0 +1,34 @@
+//! Harness of Weft's end-to-end tests: a [`Cluster`] of real `wfctl server`, `wfctl scheduler`
+//! and `wfctl worker` processes on a fresh PostgreSQL database and a Redis namespace of their
+//! own, and an [`Api`] client to drive it the way users do.
+//!
+//! The PostgreSQL and Redis servers come from `weft-testkit` (those `scripts/test.sh` starts,
+//! or servers started for the test process). Every process is killed when its [`Proc`] is
+//! dropped, so a failing test leaves nothing running.
+//!
+//! # Layout
+//! - [`process`]: [`Proc`], the `wfctl` binary, free ports; [`cluster`]: [`Cluster`];
+//!   [`api`]: [`Api`], the HTTP client with the waits the tests need.
+
+pub mod api;
+pub mod cluster;
+pub mod process;
+
+pub use api::Api;
+pub use cluster::{Cluster, WorkerSpec};
+pub use process::Proc;
+
+/// Path of a built example component (`scripts/test.sh` builds them before the tests).
+pub fn example(name: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root
+        .join("examples/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the examples first (`wfctl build examples/{}` or scripts/test.sh)",
+        path.display(),
+        name.replace('_', "-")
+    );
+    path
+}

@@ -1,0 +1,143 @@
+//! Child processes of a test: started with their output in a log file, killed on drop.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `wfctl` binary under test: `WEFT_WFCTL`, else the workspace's debug build (built here
+/// first if it is missing).
+pub fn wfctl() -> PathBuf {
+    if let Some(path) = std::env::var_os("WEFT_WFCTL") {
+        return PathBuf::from(path);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let path = target.join("debug").join("wfctl");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "wfctl"])
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cargo build -p wfctl failed");
+    }
+    path
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running child process; killed (SIGKILL) when dropped unless it already ended.
+pub struct Proc {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Proc {
+    /// Start `command` as `name`, its stdout and stderr appended to `log`.
+    pub fn spawn(name: &str, mut command: Command, log: &Path) -> Proc {
+        let out = File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("log file opens");
+        let err = out.try_clone().expect("log file clones");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err));
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Proc {
+            name: name.to_owned(),
+            child,
+            log: log.to_owned(),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kill it at once (SIGKILL), as a crash would.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Ask it to stop (SIGTERM) and wait up to `wait` for it to exit; its exit code.
+    pub fn terminate(&mut self, wait: Duration) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Wait up to `wait` for it to exit by itself; its exit code.
+    pub fn wait_exit(&mut self, wait: Duration) -> Option<i32> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// What it printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Its name in the test.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.is_running() {
+            self.kill9();
+        }
+    }
+}
+
+/// Wait until `check` returns `Some`, up to `wait`, looking every 50 ms; panics with `what`
+/// when the time is up.
+pub fn wait_for<T>(what: &str, wait: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + wait;
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {wait:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

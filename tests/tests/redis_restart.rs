@@ -1,0 +1,42 @@
+//! redis-server restarted without persistence in the middle of a run: the queues, the bus
+//! and everything on them are gone, and the run still completes, each task once.
+
+use std::time::Duration;
+
+use serde_json::json;
+use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_testkit::RedisServer;
+
+#[test]
+fn a_run_completes_across_a_redis_restart() {
+    let mut redis = RedisServer::start().expect("a Redis server of this test's own");
+    let mut cluster = Cluster::new(redis.url());
+    let _server = cluster.server();
+    let _scheduler = cluster.scheduler("scheduler-1");
+    let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
+    let api = cluster.api();
+    api.deploy(std::path::Path::new(weft_test_guests_artifacts::SLOW_CHAIN));
+    let run_id = api.trigger("slow_chain", json!({ "sleep_ms": 2000 }), None);
+    wait_for("slow to start", Duration::from_secs(60), || {
+        let run = api.run("slow_chain", &run_id);
+        (Api::task(&run, "slow")["state"] == "running").then_some(())
+    });
+
+    redis.restart().expect("redis restarts");
+    assert_eq!(
+        redis.cli(&["DBSIZE"]).expect("redis answers").trim(),
+        "0",
+        "the restarted server starts empty"
+    );
+
+    let run = api.wait_run("slow_chain", &run_id, Duration::from_secs(120));
+    assert_eq!(run["state"], "success", "{run}");
+    for task in ["first", "slow", "last"] {
+        let ti = Api::task(&run, task);
+        assert_eq!(ti["state"], "success", "{ti}");
+    }
+    // A second run after the restart goes through as usual.
+    let again = api.trigger("slow_chain", json!({ "sleep_ms": 10 }), None);
+    let run = api.wait_run("slow_chain", &again, Duration::from_secs(60));
+    assert_eq!(run["state"], "success", "{run}");
+}

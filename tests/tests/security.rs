@@ -1,0 +1,81 @@
+//! Tokens and digests: a worker with a wrong token is refused, writes need the API token,
+//! and a component whose bytes do not match its digest is refused by the worker.
+
+use std::time::Duration;
+
+use serde_json::json;
+use weft_e2e::{Api, Cluster, WorkerSpec, example};
+
+#[test]
+fn a_worker_with_a_wrong_token_is_refused() {
+    let mut cluster = Cluster::on_shared_redis();
+    let _server = cluster.server();
+    let mut spec = WorkerSpec::new("intruder", "host-x", &["default"]);
+    spec.token = "not-the-token".into();
+    let mut worker = cluster.worker(&spec);
+    let code = worker.wait_exit(Duration::from_secs(30));
+    let output = worker.output();
+    assert_eq!(code, Some(2), "{output}");
+    assert!(output.contains("refused"), "{output}");
+    assert!(
+        !output.contains("not-the-token"),
+        "tokens are never printed: {output}"
+    );
+
+    // The worker API itself refuses it, and refuses no token at all.
+    let digest = "sha256:".to_owned() + &"0".repeat(64);
+    let path = format!("/worker/components/{digest}");
+    let (status, _) = Api::new(&cluster.url())
+        .with_token("not-the-token")
+        .get_raw(&path);
+    assert_eq!(status, 401);
+    let (status, _) = Api::new(&cluster.url()).get_raw(&path);
+    assert_eq!(status, 401);
+    // The API token is not a worker token.
+    let (status, _) = cluster.api().get_raw(&path);
+    assert_eq!(status, 401);
+    // Writes need the API token; reads do not.
+    let (status, body) = Api::new(&cluster.url()).post("/dags/queues/runs", &json!({}));
+    assert_eq!(status, 401, "{body}");
+    let (status, _) = Api::new(&cluster.url()).get_raw("/dags");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_component_that_does_not_match_its_digest_is_refused() {
+    let mut cluster = Cluster::on_shared_redis();
+    let _server = cluster.server();
+    let _scheduler = cluster.scheduler("scheduler-1");
+    let _worker = cluster.worker(&WorkerSpec::new(
+        "worker-1",
+        "host-1",
+        &["default", "vm2_queue", "vm3_queue"],
+    ));
+    let api = cluster.api();
+    let deployed = api.deploy(&example("queues"));
+    let digest = deployed["digest"].as_str().expect("digest").to_owned();
+
+    // Tamper with the stored bytes behind the server's back.
+    let sql = format!(
+        "UPDATE components SET bytes = overlay(bytes placing '\\x00'::bytea from 100 for 1) WHERE digest = '{digest}'"
+    );
+    weft_testkit::postgres()
+        .psql_on(&cluster.database, &sql)
+        .expect("tampering works");
+
+    let run_id = api.trigger("queues", json!({}), None);
+    let run = api.wait_run("queues", &run_id, Duration::from_secs(60));
+    assert_eq!(run["state"], "failed", "{run}");
+    for task in ["on_vm2", "on_vm3"] {
+        let ti = Api::task(&run, task);
+        assert_eq!(ti["state"], "failed", "{ti}");
+        assert_eq!(ti["error_class"], "invalid_component", "{ti}");
+        assert!(
+            ti["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("do not match its digest"),
+            "{ti}"
+        );
+    }
+}
