@@ -4,8 +4,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::process::wait_for;
-
 /// A client of one API server.
 #[derive(Clone)]
 pub struct Api {
@@ -128,10 +126,18 @@ impl Api {
 
     /// Wait up to `wait` for the run to finish; the finished run.
     pub fn wait_run(&self, dag: &str, run_id: &str, wait: Duration) -> Value {
-        wait_for(&format!("run {run_id} of {dag} to finish"), wait, || {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
             let run = self.run(dag, run_id);
-            matches!(run["state"].as_str(), Some("success" | "failed")).then_some(run)
-        })
+            if matches!(run["state"].as_str(), Some("success" | "failed")) {
+                return run;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out after {wait:?} waiting for run {run_id} of {dag} to finish: {run}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The task instance `task_id` of a run (as returned by [`Api::run`]).

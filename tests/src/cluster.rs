@@ -46,7 +46,9 @@ impl WorkerSpec {
 
 /// The settings and working directory of one test installation.
 pub struct Cluster {
-    dir: tempfile::TempDir,
+    dir: PathBuf,
+    /// Removes `dir` when the cluster is dropped, unless `WEFT_E2E_KEEP` is set.
+    _cleanup: Option<tempfile::TempDir>,
     /// The PostgreSQL URL of its own database.
     pub database: String,
     /// The Redis server's URL.
@@ -59,9 +61,20 @@ pub struct Cluster {
 impl Cluster {
     /// A cluster on a fresh database of the shared PostgreSQL server and `redis`.
     pub fn new(redis: &str) -> Cluster {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let temp = tempfile::Builder::new()
+            .prefix("weft-e2e-")
+            .tempdir()
+            .expect("temp dir");
+        let (dir, cleanup) = if std::env::var_os("WEFT_E2E_KEEP").is_some() {
+            let dir = temp.keep();
+            eprintln!("keeping the cluster's logs in {}", dir.display());
+            (dir, None)
+        } else {
+            (temp.path().to_owned(), Some(temp))
+        };
         Cluster {
             dir,
+            _cleanup: cleanup,
             database: weft_testkit::postgres().fresh_database(),
             redis: redis.to_owned(),
             namespace: weft_testkit::unique_name("e2e"),
@@ -78,7 +91,7 @@ impl Cluster {
         let mut command = Command::new(wfctl());
         command
             .args(args)
-            .env("WEFT_HOME", self.dir.path().join(name))
+            .env("WEFT_HOME", self.dir.as_path().join(name))
             .env("WEFT_LOG", "info,weft=debug")
             .env_remove("WEFT_SERVER")
             .env_remove("WEFT_CONFIG");
@@ -86,7 +99,7 @@ impl Cluster {
     }
 
     fn log(&self, name: &str) -> PathBuf {
-        self.dir.path().join(format!("{name}.log"))
+        self.dir.as_path().join(format!("{name}.log"))
     }
 
     /// Start `wfctl server` on a free port and wait until it answers.

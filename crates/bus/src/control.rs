@@ -103,9 +103,10 @@ impl Control for BusControl {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let row = self.requests.trigger(tenant, dag_id, request).await?;
-        self.notify(Notice::RunChanged(row.id));
-        Ok(row)
+        let notify = |notice| self.notify(notice);
+        self.requests
+            .trigger(tenant, dag_id, request, &notify)
+            .await
     }
 
     async fn backfill(
@@ -115,11 +116,10 @@ impl Control for BusControl {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = self.requests.backfill(tenant, dag_id, start, end).await?;
-        for row in &created {
-            self.notify(Notice::RunChanged(row.id));
-        }
-        Ok(created)
+        let notify = |notice| self.notify(notice);
+        self.requests
+            .backfill(tenant, dag_id, start, end, &notify)
+            .await
     }
 
     async fn clear(

@@ -70,8 +70,15 @@ async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig)
         loop {
             let due = last_claim.is_none_or(|at| at.elapsed() >= config.claim_after / 2);
             let entries = if due {
+                // The first claim of a term takes every pending report: whoever read them
+                // before lost the lead, and is fenced off the store.
+                let min_idle = if last_claim.is_none() {
+                    Duration::ZERO
+                } else {
+                    config.claim_after
+                };
                 last_claim = Some(tokio::time::Instant::now());
-                claim(bus, &key, config).await
+                claim(bus, &key, config, min_idle).await
             } else {
                 read_group(&mut conn, bus, &key, &config.consumer).await
             };
@@ -137,13 +144,18 @@ async fn read_group(
 }
 
 /// Take over reports that were read but not written for `claim_after`.
-async fn claim(bus: &Bus, key: &str, config: &ServeConfig) -> Result<Vec<StreamId>, BusError> {
+async fn claim(
+    bus: &Bus,
+    key: &str,
+    config: &ServeConfig,
+    min_idle: Duration,
+) -> Result<Vec<StreamId>, BusError> {
     let mut conn = bus.commands();
     let reply: Result<StreamAutoClaimReply, _> = redis::cmd("XAUTOCLAIM")
         .arg(key)
         .arg(GROUP)
         .arg(&config.consumer)
-        .arg(config.claim_after.as_millis() as u64)
+        .arg(min_idle.as_millis() as u64)
         .arg("0-0")
         .arg("COUNT")
         .arg(READ_COUNT)

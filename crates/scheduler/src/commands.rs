@@ -69,6 +69,7 @@ impl Scheduler {
                 at: now,
             });
         }
+        batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
         self.reload_run(run)
             .await
@@ -113,6 +114,7 @@ impl Scheduler {
                 at: now,
             });
         }
+        batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
         self.reload_run(run)
             .await

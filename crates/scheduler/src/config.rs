@@ -19,6 +19,11 @@ pub struct SchedulerConfig {
     /// How often expired leases are looked for (and the queue asked whether it lost its
     /// contents).
     pub lease_check_interval: Duration,
+    /// How long after starting the scheduler waits before its first look for expired leases.
+    /// A scheduler taking over from another gives the reports its predecessor left unwritten
+    /// (results, heartbeats) time to arrive first, so that attempts which finished are not
+    /// counted as lost.
+    pub first_lease_check_after: Duration,
     /// How often the store is read again for runs and DAG changes the scheduler was not told
     /// about (notices from other processes can be lost).
     pub resync_interval: Duration,
@@ -36,6 +41,7 @@ impl Default for SchedulerConfig {
             allow_trigger_in_future: false,
             recover_running_on_start: false,
             lease_check_interval: Duration::from_secs(5),
+            first_lease_check_after: Duration::from_secs(5),
             resync_interval: Duration::from_secs(15),
             leader: None,
         }

@@ -10,7 +10,7 @@ use weft_model::RunType;
 use weft_store::{DagRun, Store, StoreError};
 
 use crate::clock::Clock;
-use crate::control::{ControlError, TriggerRequest};
+use crate::control::{ControlError, Notice, TriggerRequest};
 use crate::runs::{RunSpec, backfill_intervals, check_conf, new_run};
 
 /// Creates manual and backfill runs in the store.
@@ -53,12 +53,14 @@ impl RunRequests {
         Ok((record, dag))
     }
 
-    /// Create a manual run (see [`Control::trigger`](crate::Control::trigger)).
+    /// Create a manual run (see [`Control::trigger`](crate::Control::trigger)) and pass its
+    /// [`Notice`] to `notify`.
     pub async fn trigger(
         &self,
         tenant: &str,
         dag_id: &str,
         request: TriggerRequest,
+        notify: &(dyn Fn(Notice) + Send + Sync),
     ) -> Result<DagRun, ControlError> {
         let (record, dag) = self.dag(tenant, dag_id).await?;
         let conf = check_conf(request.conf).map_err(ControlError::Invalid)?;
@@ -81,16 +83,19 @@ impl RunRequests {
         };
         let run = new_run(&record, &dag, spec, now);
         let (row, _) = self.store.create_run(run).await.map_err(store_error)?;
+        notify(Notice::RunChanged(row.id));
         Ok(row)
     }
 
-    /// Create backfill runs (see [`Control::backfill`](crate::Control::backfill)).
+    /// Create backfill runs (see [`Control::backfill`](crate::Control::backfill)) and pass a
+    /// [`Notice`] for each to `notify`.
     pub async fn backfill(
         &self,
         tenant: &str,
         dag_id: &str,
         start: Timestamp,
         end: Timestamp,
+        notify: &(dyn Fn(Notice) + Send + Sync),
     ) -> Result<Vec<DagRun>, ControlError> {
         let (record, dag) = self.dag(tenant, dag_id).await?;
         let now = self.clock.now();
@@ -103,7 +108,10 @@ impl RunRequests {
                 now,
             );
             match self.store.create_run(run).await {
-                Ok((row, _)) => created.push(row),
+                Ok((row, _)) => {
+                    notify(Notice::RunChanged(row.id));
+                    created.push(row);
+                }
                 // A run for this interval exists already: backfill leaves it be.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(store_error(e)),

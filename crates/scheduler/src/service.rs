@@ -51,8 +51,10 @@ struct Timers {
     resync: bool,
 }
 
-fn timer(every: Duration) -> tokio::time::Interval {
-    let mut timer = tokio::time::interval(every.max(Duration::from_millis(10)));
+/// A timer that first goes off after `first`, then every `every`.
+fn timer(first: Duration, every: Duration) -> tokio::time::Interval {
+    let start = tokio::time::Instant::now() + first;
+    let mut timer = tokio::time::interval_at(start, every.max(Duration::from_millis(10)));
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     timer
 }
@@ -126,11 +128,9 @@ impl SchedulerService {
                 }
             }
         }
-        let mut lease_check = timer(self.scheduler.config.lease_check_interval);
-        let mut resync = timer(self.scheduler.config.resync_interval);
-        // The first tick of an interval is at once: skip it, start() has just looked.
-        lease_check.tick().await;
-        resync.tick().await;
+        let config = &self.scheduler.config;
+        let mut lease_check = timer(config.first_lease_check_after, config.lease_check_interval);
+        let mut resync = timer(config.resync_interval, config.resync_interval);
         loop {
             let sleep = self.until_wake();
             let mut inputs = Vec::new();
@@ -223,9 +223,10 @@ impl Control for SchedulerHandle {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let row = self.requests.trigger(tenant, dag_id, request).await?;
-        self.notify(Notice::RunChanged(row.id));
-        Ok(row)
+        let notify = |notice| self.notify(notice);
+        self.requests
+            .trigger(tenant, dag_id, request, &notify)
+            .await
     }
 
     async fn backfill(
@@ -235,11 +236,10 @@ impl Control for SchedulerHandle {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = self.requests.backfill(tenant, dag_id, start, end).await?;
-        for row in &created {
-            self.notify(Notice::RunChanged(row.id));
-        }
-        Ok(created)
+        let notify = |notice| self.notify(notice);
+        self.requests
+            .backfill(tenant, dag_id, start, end, &notify)
+            .await
     }
 
     async fn clear(

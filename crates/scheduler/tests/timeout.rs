@@ -336,3 +336,37 @@ fn finish(message: &TaskMessage, at: Timestamp) -> FinishTask {
         log: None,
     }
 }
+
+#[tokio::test]
+async fn a_cleared_timed_out_run_gets_a_new_deadline_from_its_new_start() {
+    let b = bench(T0, SchedulerConfig::default()).await;
+    b.deploy(timed("again", 60_000, vec![TaskSpec::new("a")]))
+        .await;
+    let run = b
+        .handle
+        .trigger(DEFAULT_TENANT, "again", TriggerRequest::default())
+        .await
+        .unwrap();
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let _ = b.take().await;
+    b.clock.advance(Duration::from_secs(61));
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(b.run(run.id).await.0.state, DagRunState::Failed);
+
+    // Cleared an hour later, as in Airflow the run starts afresh, with a fresh deadline.
+    b.clock.advance(Duration::from_secs(3600));
+    let cleared = s
+        .clear(DEFAULT_TENANT, run.id, &["a".to_owned()], false)
+        .await
+        .unwrap();
+    assert_eq!(cleared, 1);
+    s.step(Vec::new()).await.unwrap();
+    let (row, _) = b.run(run.id).await;
+    assert_eq!(row.state, DagRunState::Running);
+    assert_eq!(row.started_at, Some(at(3661)));
+    assert_eq!(s.wake_at(), Some(at(3721)));
+    let m = b.take().await.remove(0);
+    s.step(b.succeed(&m)).await.unwrap();
+    assert_eq!(b.run(run.id).await.0.state, DagRunState::Success);
+}

@@ -20,8 +20,13 @@ pub fn dir() -> PathBuf {
 
 /// A runtime whose compiled-component cache lives under the home directory.
 pub fn runtime() -> Result<Runtime, Failure> {
+    runtime_in(&dir())
+}
+
+/// A runtime whose compiled-component cache lives under `home`.
+pub fn runtime_in(home: &std::path::Path) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
-        cache_dir: Some(dir().join("cache").join("components")),
+        cache_dir: Some(home.join("cache").join("components")),
         ..RuntimeConfig::default()
     };
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))

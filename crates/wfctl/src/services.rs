@@ -10,6 +10,18 @@ use weft_store::{PostgresStore, SqliteStore, Store};
 
 use crate::exit::{CommandResult, Failure};
 
+/// The Redis server of an installation, and its key prefix.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedisArgs {
+    /// The Redis server for queues and the bus: `redis://HOST:PORT`.
+    #[arg(long, env = "WEFT_REDIS_URL")]
+    pub redis: String,
+    /// Prefix of every Redis key (the same for every process of one installation), so several
+    /// installations can share one Redis.
+    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
+    pub namespace: String,
+}
+
 /// Run `main` on a multi-threaded tokio runtime.
 pub fn block_on<F: std::future::Future<Output = CommandResult>>(main: F) -> CommandResult {
     tokio::runtime::Builder::new_multi_thread()

@@ -124,7 +124,8 @@ pub(crate) const EXPIRED_LEASES: &str = concat!(
 );
 /// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is finished.
 pub(crate) const SET_RUN: &str = "UPDATE dag_runs SET state = $2, \
-     started_at = CASE WHEN $4 THEN COALESCE(started_at, $3) ELSE started_at END, \
+     started_at = CASE WHEN $4 THEN COALESCE(started_at, $3) WHEN $2 = 'queued' THEN NULL \
+     ELSE started_at END, \
      ended_at = CASE WHEN $5 THEN $3 ELSE NULL END WHERE id = $1";
 
 // --- XCom and logs ---

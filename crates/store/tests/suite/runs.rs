@@ -336,12 +336,16 @@ pub async fn run_states_set_started_and_ended(store: &dyn Store) {
         (now.state, now.started_at, now.ended_at),
         (DagRunState::Success, Some(ts(10)), Some(ts(30)))
     );
+    // Queued again (cleared): the run starts afresh, as in Airflow, so a DAG run timeout
+    // counts from its new start.
     write(store, set(DagRunState::Queued, ts(40))).await;
     let now = stored(store, run.id).await;
     assert_eq!(
         (now.state, now.started_at, now.ended_at),
-        (DagRunState::Queued, Some(ts(10)), None)
+        (DagRunState::Queued, None, None)
     );
+    write(store, set(DagRunState::Running, ts(45))).await;
+    assert_eq!(stored(store, run.id).await.started_at, Some(ts(45)));
     write(store, set(DagRunState::Failed, ts(50))).await;
     assert_eq!(stored(store, run.id).await.ended_at, Some(ts(50)));
 }

@@ -9,7 +9,7 @@ use weft_bus::serve::ServeConfig;
 use weft_scheduler::{Clock, Election, SchedulerConfig, SystemClock};
 
 use crate::exit::CommandResult;
-use crate::services::{self, Shutdown};
+use crate::services::{self, RedisArgs, Shutdown};
 
 /// Run a scheduler: turn schedules and triggers into runs, queue ready tasks on Redis, and
 /// write what workers report. Stops gracefully on Ctrl-C or SIGTERM.
@@ -18,12 +18,8 @@ pub struct Args {
     /// The metadata store: `postgres://USER@HOST:PORT/DB` (or `sqlite:PATH` for one machine).
     #[arg(long, env = "WEFT_DATABASE_URL")]
     database: String,
-    /// The Redis server for queues and the bus: `redis://HOST:PORT`.
-    #[arg(long, env = "WEFT_REDIS_URL")]
-    redis: String,
-    /// Prefix of every Redis key, so several Weft installations can share one Redis.
-    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
-    namespace: String,
+    #[command(flatten)]
+    redis: RedisArgs,
     /// This scheduler's id (default: host name and process id).
     #[arg(long, env = "WEFT_SCHEDULER_ID")]
     id: Option<String>,
@@ -50,8 +46,8 @@ async fn main(args: Args) -> CommandResult {
     let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
     let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
     let store = services::open_store(&args.database).await?;
-    let queue = services::redis_queue(&args.redis, &args.namespace).await?;
-    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let id = args
         .id
         .clone()
@@ -75,6 +71,8 @@ async fn main(args: Args) -> CommandResult {
                 // Workers run elsewhere: a running attempt is lost only when its lease ends.
                 recover_running_on_start: false,
                 lease_check_interval: lease_check,
+                // Reports the previous leader left unwritten come first (see bus::serve).
+                first_lease_check_after: ttl,
                 leader: Some(term.fence.clone()),
                 ..SchedulerConfig::default()
             };

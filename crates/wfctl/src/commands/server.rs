@@ -8,13 +8,12 @@ use std::time::Duration;
 
 use clap::Args as ClapArgs;
 use weft_bus::BusControl;
-use weft_runtime::{Runtime, RuntimeConfig};
 use weft_scheduler::SystemClock;
 use weft_server::{AppState, AuthConfig, ServerConfig};
 
 use crate::exit::{CommandResult, Failure};
 use crate::home;
-use crate::services::{self, Shutdown};
+use crate::services::{self, RedisArgs, Shutdown};
 
 /// Run the API server: deploys, triggers, runs, logs, variables, and the worker API
 /// (components by digest, XCom, variables, worker heartbeats). Stops gracefully on Ctrl-C or
@@ -24,12 +23,8 @@ pub struct Args {
     /// The metadata store: `postgres://USER@HOST:PORT/DB` (or `sqlite:PATH` for one machine).
     #[arg(long, env = "WEFT_DATABASE_URL")]
     database: String,
-    /// The Redis server of the bus to the scheduler: `redis://HOST:PORT`.
-    #[arg(long, env = "WEFT_REDIS_URL")]
-    redis: String,
-    /// Prefix of every Redis key (the same for every process of one installation).
-    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
-    namespace: String,
+    #[command(flatten)]
+    redis: RedisArgs,
     /// Address to listen on.
     #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
@@ -78,15 +73,9 @@ async fn main(args: Args) -> CommandResult {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port may write");
     }
     let store = services::open_store(&args.database).await?;
-    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(
-        Runtime::new(RuntimeConfig {
-            cache_dir: Some(home.join("cache").join("components")),
-            ..RuntimeConfig::default()
-        })
-        .map_err(|e| Failure::usage(e.to_string()))?,
-    );
+    let wasm = Arc::new(home::runtime_in(&home)?);
     let control = BusControl::new(
         bus,
         store.clone(),

@@ -8,13 +8,12 @@ use std::time::Duration;
 use clap::Args as ClapArgs;
 use jiff::Timestamp;
 use weft_bus::ReportSender;
-use weft_runtime::{Runtime, RuntimeConfig};
 use weft_worker::api::ApiClient;
 use weft_worker::{PlaneError, RemotePlane, Worker, WorkerConfig, registry};
 
 use crate::exit::{CommandResult, Failure};
 use crate::home;
-use crate::services::{self, Shutdown};
+use crate::services::{self, RedisArgs, Shutdown};
 
 /// How often a worker tells the API server it is alive.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
@@ -30,12 +29,8 @@ pub struct Args {
     /// Task attempts run at once (default: the number of cores).
     #[arg(long, short, env = "WEFT_CONCURRENCY")]
     concurrency: Option<usize>,
-    /// The Redis server with the queues: `redis://HOST:PORT`.
-    #[arg(long, env = "WEFT_REDIS_URL")]
-    redis: String,
-    /// Prefix of every Redis key (the same for every process of one installation).
-    #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
-    namespace: String,
+    #[command(flatten)]
+    redis: RedisArgs,
     /// The API server: `http://HOST:PORT`.
     #[arg(long, env = "WEFT_SERVER")]
     server: String,
@@ -81,16 +76,10 @@ async fn main(args: Args) -> CommandResult {
 
     let api = ApiClient::new(&args.server, args.token.clone())
         .map_err(|e| Failure::usage(format!("--server: {e}")))?;
-    let queue = services::redis_queue(&args.redis, &args.namespace).await?;
-    let bus = services::bus(&args.redis, &args.namespace).await?;
+    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(
-        Runtime::new(RuntimeConfig {
-            cache_dir: Some(home.join("cache").join("components")),
-            ..RuntimeConfig::default()
-        })
-        .map_err(|e| Failure::usage(e.to_string()))?,
-    );
+    let wasm = Arc::new(home::runtime_in(&home)?);
     let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));
     let worker = Worker::new(config.clone(), wasm, queue, plane);
     let status = worker.status();

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use clap::Args as ClapArgs;
 use weft_queue::MemoryQueue;
-use weft_runtime::{Runtime, RuntimeConfig};
 use weft_scheduler::{SchedulerConfig, SystemClock};
 use weft_server::{AppState, ServerConfig};
 use weft_store::{SqliteStore, Store};
@@ -60,13 +59,7 @@ async fn serve(args: Args) -> CommandResult {
             .map_err(|e| Failure::usage(format!("cannot open {}: {e}", db.display())))?,
     );
     let store: Arc<dyn Store> = sqlite.clone();
-    let wasm = Arc::new(
-        Runtime::new(RuntimeConfig {
-            cache_dir: Some(home.join("cache").join("components")),
-            ..RuntimeConfig::default()
-        })
-        .map_err(|e| Failure::usage(e.to_string()))?,
-    );
+    let wasm = Arc::new(home::runtime_in(&home)?);
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
         parallelism: args.parallelism,
