@@ -35,6 +35,8 @@ pub struct ActiveRun {
     /// Tasks decided ready but not yet queued (waiting for capacity or for the DAG to be
     /// unpaused).
     pub pending: BTreeSet<usize>,
+    /// Outputs of the tasks seen to finish, passed on in downstream messages.
+    pub outputs: crate::outputs::Outputs,
     unfinished: usize,
 }
 
@@ -72,6 +74,7 @@ impl ActiveRun {
             graph,
             tis,
             pending: BTreeSet::new(),
+            outputs: crate::outputs::Outputs::default(),
             unfinished,
         })
     }

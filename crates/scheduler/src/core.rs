@@ -393,6 +393,9 @@ impl Scheduler {
         active.tis[i].next_retry_at = finish.next_retry_at;
         active.tis[i].ended_at = Some(finish.at);
         active.set_state(i, finish.state);
+        active
+            .outputs
+            .record(i, finish.state, finish.output.as_deref());
         let evaluation = if finish.state == TaskState::UpForRetry {
             active.evaluate(vec![i], now)
         } else {
@@ -684,6 +687,7 @@ impl Scheduler {
                 continue;
             };
             active.pending.remove(&i);
+            let upstream_outputs = crate::outputs::Outputs::of(active, &active.graph.upstream[i]);
             let ti = &mut active.tis[i];
             ti.state = TaskState::Queued;
             ti.lease = q.lease + 1;
@@ -709,6 +713,7 @@ impl Scheduler {
                     .iter()
                     .map(|&u| active.graph.ids[u].clone())
                     .collect(),
+                upstream_outputs,
             };
             messages.push(
                 // Keyed by task instance: a new attempt's message replaces any stale one.

@@ -28,6 +28,7 @@ mod cron;
 mod graph;
 pub mod leader;
 pub mod message;
+mod outputs;
 mod reconcile;
 pub mod requests;
 pub mod retry;

@@ -41,6 +41,10 @@ pub struct TaskMessage {
     pub conf: serde_json::Value,
     /// Direct upstream tasks whose outputs the task receives.
     pub upstream: Vec<String>,
+    /// When set, the outputs of every upstream task that has one, `(task id, output)`: the
+    /// worker fetches none. When not set, the worker fetches each upstream task's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_outputs: Option<Vec<(String, Vec<u8>)>>,
 }
 
 impl TaskMessage {

@@ -172,21 +172,20 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             format!("DAG {:?} has no task {:?}", message.dag_id, message.task_id),
         );
     };
-    let mut upstream = Vec::with_capacity(message.upstream.len());
-    for id in &message.upstream {
-        match shared
-            .plane
-            .xcom(message.run, id, weft_store::RETURN_VALUE)
-            .await
-        {
-            Ok(Some(value)) => upstream.push(UpstreamOutput {
-                task_id: id.clone(),
-                value,
-            }),
-            Ok(None) => {}
-            Err(e) => return failed(true, "internal", format!("reading the output of {id}: {e}")),
-        }
-    }
+    let upstream = match &message.upstream_outputs {
+        // The scheduler sent every upstream output along.
+        Some(outputs) => outputs
+            .iter()
+            .map(|(task_id, value)| UpstreamOutput {
+                task_id: task_id.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        None => match fetch_upstream(shared, message).await {
+            Ok(upstream) => upstream,
+            Err(ended) => return ended,
+        },
+    };
     let request = TaskRequest {
         context: TaskContext {
             dag_id: message.dag_id.clone(),
@@ -247,6 +246,32 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
         report.xcom.into_iter().map(|p| (p.key, p.value)).collect(),
         encode_log(&report.log),
     )
+}
+
+/// Each upstream task's output, fetched from the control plane.
+async fn fetch_upstream(
+    shared: &Arc<Shared>,
+    message: &TaskMessage,
+) -> Result<Vec<UpstreamOutput>, Ended> {
+    let mut upstream = Vec::with_capacity(message.upstream.len());
+    for id in &message.upstream {
+        match shared
+            .plane
+            .xcom(message.run, id, weft_store::RETURN_VALUE)
+            .await
+        {
+            Ok(Some(value)) => upstream.push(UpstreamOutput {
+                task_id: id.clone(),
+                value,
+            }),
+            Ok(None) => {}
+            Err(e) => {
+                let why = format!("reading the output of {id}: {e}");
+                return Err(failed(true, "internal", why));
+            }
+        }
+    }
+    Ok(upstream)
 }
 
 /// The component of the message: already loaded, or fetched, checked against its digest and
