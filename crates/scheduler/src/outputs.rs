@@ -31,13 +31,16 @@ impl Outputs {
     /// Remember how task `i` finished: `output` is its output if it succeeded.
     pub(crate) fn record(&mut self, i: usize, state: TaskState, output: Option<&[u8]>) {
         match (state, output) {
-            (TaskState::Success, Some(bytes)) => {
-                if bytes.len() <= MAX_INLINE_OUTPUT && self.bytes + bytes.len() <= MAX_RUN_OUTPUTS {
-                    self.bytes += bytes.len();
-                    self.known.insert(i, Some(Arc::from(bytes)));
-                } else {
-                    self.known.remove(&i);
-                }
+            (TaskState::Success, Some(bytes))
+                if bytes.len() <= MAX_INLINE_OUTPUT
+                    && self.bytes + bytes.len() <= MAX_RUN_OUTPUTS =>
+            {
+                self.bytes += bytes.len();
+                self.known.insert(i, Some(Arc::from(bytes)));
+            }
+            // Too large to carry: the worker fetches it.
+            (TaskState::Success, Some(_)) => {
+                self.known.remove(&i);
             }
             (state, _) if state.is_finished() => {
                 self.known.insert(i, None);
@@ -58,9 +61,8 @@ impl Outputs {
                 // Skipped, failed, upstream_failed, removed: no output to pass on.
                 continue;
             }
-            match run.outputs.known.get(&u)? {
-                Some(bytes) => found.push((ti.task_id.clone(), bytes.to_vec())),
-                None => {}
+            if let Some(bytes) = run.outputs.known.get(&u)? {
+                found.push((ti.task_id.clone(), bytes.to_vec()));
             }
         }
         Some(found)
