@@ -1,5 +1,6 @@
 //! Throughput of a queue backend: 10,000 messages pushed in one batch, taken in batches of
-//! 256 and acknowledged batch by batch; then one message at a time (push, take, ack).
+//! 256 and acknowledged batch by batch; then one message at a time (push, take, ack); then
+//! the wake-up latency of a take that waits, from a push to the take's return.
 //! Each measure is the best of a few rounds, as other work on the machine adds noise.
 //!
 //! In-process: `cargo run -p weft-queue --release --example throughput`
@@ -30,7 +31,7 @@ impl Times {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), QueueError> {
     let queue: Box<dyn Queue> = match std::env::args().nth(1) {
         Some(url) => {
@@ -82,6 +83,43 @@ async fn main() -> Result<(), QueueError> {
         "one at a time: {MESSAGES} x (push + take + ack) = {best_single:.2?} \
          ({:.2} µs per message; best of {ROUNDS})",
         best_single.as_secs_f64() * 1e6 / MESSAGES as f64
+    );
+    wake_latency(queue, &queues, &payload).await
+}
+
+/// Push to a queue a take is waiting on, `SAMPLES` times: the time from the push to the
+/// take's return, p50 and p99.
+async fn wake_latency(
+    queue: &dyn Queue,
+    queues: &[String],
+    payload: &Bytes,
+) -> Result<(), QueueError> {
+    const SAMPLES: usize = 300;
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let waiting = queue.take(queues, 1, LEASE, Duration::from_secs(5));
+        let push = async {
+            // Let the take start waiting first.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let start = Instant::now();
+            queue
+                .push(vec![Message::new("default", payload.clone())])
+                .await
+                .map(|()| start)
+        };
+        let (taken, pushed) = tokio::join!(waiting, push);
+        let taken = taken?;
+        let latency = pushed?.elapsed();
+        let ids: Vec<_> = taken.into_iter().map(|d| d.id).collect();
+        assert_eq!(ids.len(), 1, "the waiting take got the message");
+        queue.ack(&ids).await?;
+        samples.push(latency);
+    }
+    samples.sort_unstable();
+    println!(
+        "wake-up, push to a waiting take's return: p50 {:.2?}, p99 {:.2?} ({SAMPLES} samples)",
+        samples[SAMPLES / 2],
+        samples[SAMPLES * 99 / 100]
     );
     Ok(())
 }
