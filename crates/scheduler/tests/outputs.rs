@@ -43,11 +43,19 @@ async fn a_downstream_message_carries_the_outputs_its_scheduler_saw() {
     let mut ids = task_ids(&first);
     ids.sort_unstable();
     assert_eq!(ids, ["a", "b"]);
-    assert_eq!(first[0].upstream_outputs, Some(Vec::new()), "no upstream: nothing to fetch");
+    assert_eq!(
+        first[0].upstream_outputs,
+        Some(Vec::new()),
+        "no upstream: nothing to fetch"
+    );
     let mut reports = Vec::new();
     for m in &first {
         reports.push(b.started(m));
-        let bytes = if m.task_id == "a" { &b"\"from a\""[..] } else { &b"\"from b\""[..] };
+        let bytes = if m.task_id == "a" {
+            &b"\"from a\""[..]
+        } else {
+            &b"\"from b\""[..]
+        };
         reports.push(b.finished(m, output(bytes)));
     }
     s.step(reports).await.unwrap();
@@ -78,9 +86,13 @@ async fn a_restarted_scheduler_lets_the_worker_fetch_outputs_it_did_not_see() {
     // `a` finishes under this scheduler; `b` only starts.
     let a = first.iter().find(|m| m.task_id == "a").unwrap();
     let bm = first.iter().find(|m| m.task_id == "b").unwrap();
-    s.step(vec![b.started(a), b.finished(a, output(b"1")), b.started(bm)])
-        .await
-        .unwrap();
+    s.step(vec![
+        b.started(a),
+        b.finished(a, output(b"1")),
+        b.started(bm),
+    ])
+    .await
+    .unwrap();
     drop(s);
     // A new scheduler loads the run; `b` finishes under it.
     let mut again = b.scheduler();
@@ -91,5 +103,8 @@ async fn a_restarted_scheduler_lets_the_worker_fetch_outputs_it_did_not_see() {
         .unwrap();
     let c = b.take().await.remove(0);
     assert_eq!(c.task_id, "c");
-    assert_eq!(c.upstream_outputs, None, "`a` finished before the restart: unknown");
+    assert_eq!(
+        c.upstream_outputs, None,
+        "`a` finished before the restart: unknown"
+    );
 }
