@@ -16,6 +16,9 @@ use crate::config::WorkerConfig;
 use crate::host::PlaneHost;
 use crate::plane::ControlPlane;
 
+/// How long an attempt runs before its start is reported on its own (see `run_tracked`).
+const START_REPORT_DELAY: Duration = Duration::from_millis(50);
+
 /// How an attempt ended: its outcome, XCom pushes and log (JSON lines).
 type Ended = (AttemptOutcome, Vec<(String, Vec<u8>)>, Vec<u8>);
 
@@ -78,9 +81,18 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         at: started_at,
         lease_expires_at: later(started_at, config.lease),
     };
-    if let Err(e) = shared.plane.report(vec![Report::Started(start)]).await {
-        tracing::warn!(error = %e, "could not report the start; running anyway");
-    }
+    // The start is reported after a short delay: a task that ends sooner reports its start
+    // and its end together, in one report the scheduler writes in one step.
+    let announce = {
+        let shared = shared.clone();
+        let start = Report::Started(start.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(START_REPORT_DELAY).await;
+            if let Err(e) = shared.plane.report(vec![start]).await {
+                tracing::warn!(error = %e, "could not report the start; running anyway");
+            }
+        })
+    };
     let heartbeat = tokio::spawn(heartbeats(
         shared.clone(),
         delivery.id.clone(),
@@ -89,6 +101,12 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     ));
     let (outcome, xcom, log) = execute(shared, &message).await;
     heartbeat.abort();
+    let mut reports = Vec::with_capacity(2);
+    if !announce.is_finished() {
+        // Not announced yet (or on its way: a start reported twice is fenced off the second time).
+        announce.abort();
+        reports.push(Report::Started(start));
+    }
     let result = AttemptResult {
         ti: message.ti,
         lease: message.lease,
@@ -102,11 +120,8 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         worker_id: config.worker_id.clone(),
         hostname: config.hostname.clone(),
     };
-    match shared
-        .plane
-        .report(vec![Report::Finished(Box::new(result))])
-        .await
-    {
+    reports.push(Report::Finished(Box::new(result)));
+    match shared.plane.report(reports).await {
         Ok(()) => {
             let _ = shared.queue.ack(std::slice::from_ref(&delivery.id)).await;
         }

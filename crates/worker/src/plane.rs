@@ -87,9 +87,8 @@ impl ControlPlane for LocalPlane {
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
-        for report in reports {
-            self.scheduler.report(report);
-        }
+        // One input: the scheduler takes these reports in the same step.
+        drop(self.scheduler.report_batch(reports));
         Ok(())
     }
 }
