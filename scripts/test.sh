@@ -30,6 +30,7 @@ done
 
 echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
 WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox
+cargo run -p weft-bench -- --quick --out target/bench-quick
 
 echo "==> doc tests"
 cargo test --workspace --doc

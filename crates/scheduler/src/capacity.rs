@@ -3,27 +3,25 @@
 
 use std::collections::HashMap;
 
-/// A DAG, by tenant and id.
-pub type DagKey = (String, String);
-/// A pool, by tenant and name.
-pub type PoolKey = (String, String);
+/// Counts by tenant, then by name (a DAG or a pool): looked up by `&str` without allocating.
+pub type Counts<T> = HashMap<String, HashMap<String, T>>;
 
-/// Counts of task instances in flight (queued or running).
+/// Slots taken, and pool sizes.
 #[derive(Debug, Default)]
 pub struct Capacity {
-    /// In flight across everything.
+    /// Task instances queued or running, over all DAGs.
     pub total: usize,
-    /// In flight per DAG.
-    pub per_dag: HashMap<DagKey, usize>,
-    /// In flight per pool.
-    pub per_pool: HashMap<PoolKey, usize>,
-    /// Slots of each known pool.
-    pub pool_slots: HashMap<PoolKey, i64>,
+    /// By tenant and DAG.
+    pub per_dag: Counts<usize>,
+    /// By tenant and pool.
+    pub per_pool: Counts<usize>,
+    /// Each pool's slots, by tenant and pool.
+    pub pool_slots: Counts<i64>,
 }
 
-/// Where a task instance would count.
+/// The slot a task instance occupies.
 pub struct Slot<'a> {
-    /// Tenant.
+    /// Owner.
     pub tenant: &'a str,
     /// DAG.
     pub dag_id: &'a str,
@@ -31,49 +29,60 @@ pub struct Slot<'a> {
     pub pool: &'a str,
 }
 
+fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
+    counts
+        .get(tenant)
+        .and_then(|names| names.get(name))
+        .copied()
+        .unwrap_or_default()
+}
+
+fn entry<'a, T: Default>(counts: &'a mut Counts<T>, tenant: &str, name: &str) -> &'a mut T {
+    counts
+        .entry(tenant.to_owned())
+        .or_default()
+        .entry(name.to_owned())
+        .or_default()
+}
+
 impl Capacity {
-    /// Whether one more task instance fits under `parallelism`, the DAG's `max_active_tasks`
-    /// and its pool's slots (an unknown pool has none).
+    /// Whether a task instance in `slot` may be queued under these limits.
     pub fn fits(&self, slot: &Slot<'_>, parallelism: usize, max_active_tasks: u32) -> bool {
-        let dag = self
-            .per_dag
-            .get(&(slot.tenant.to_owned(), slot.dag_id.to_owned()))
-            .copied()
-            .unwrap_or(0);
-        let pool_key = (slot.tenant.to_owned(), slot.pool.to_owned());
-        let in_pool = self.per_pool.get(&pool_key).copied().unwrap_or(0) as i64;
-        let pool_slots = self.pool_slots.get(&pool_key).copied().unwrap_or(0);
+        let dag = get(&self.per_dag, slot.tenant, slot.dag_id);
+        let in_pool = get(&self.per_pool, slot.tenant, slot.pool) as i64;
+        let pool_slots = get(&self.pool_slots, slot.tenant, slot.pool);
         self.total < parallelism && dag < max_active_tasks as usize && in_pool < pool_slots
     }
 
-    /// Count one more in flight.
+    /// Count a task instance in `slot` as taking its slots.
     pub fn take(&mut self, slot: &Slot<'_>) {
         self.total += 1;
-        *self
-            .per_dag
-            .entry((slot.tenant.to_owned(), slot.dag_id.to_owned()))
-            .or_default() += 1;
-        *self
-            .per_pool
-            .entry((slot.tenant.to_owned(), slot.pool.to_owned()))
-            .or_default() += 1;
+        *entry(&mut self.per_dag, slot.tenant, slot.dag_id) += 1;
+        *entry(&mut self.per_pool, slot.tenant, slot.pool) += 1;
     }
 
-    /// Count one fewer in flight.
+    /// Give a task instance's slots back.
     pub fn give(&mut self, slot: &Slot<'_>) {
         self.total = self.total.saturating_sub(1);
         if let Some(n) = self
             .per_dag
-            .get_mut(&(slot.tenant.to_owned(), slot.dag_id.to_owned()))
+            .get_mut(slot.tenant)
+            .and_then(|dags| dags.get_mut(slot.dag_id))
         {
             *n = n.saturating_sub(1);
         }
         if let Some(n) = self
             .per_pool
-            .get_mut(&(slot.tenant.to_owned(), slot.pool.to_owned()))
+            .get_mut(slot.tenant)
+            .and_then(|pools| pools.get_mut(slot.pool))
         {
             *n = n.saturating_sub(1);
         }
+    }
+
+    /// Set a pool's size.
+    pub fn set_pool(&mut self, tenant: &str, pool: &str, slots: i64) {
+        *entry(&mut self.pool_slots, tenant, pool) = slots;
     }
 }
 
@@ -84,7 +93,7 @@ mod tests {
     #[test]
     fn every_limit_counts() {
         let mut c = Capacity::default();
-        c.pool_slots.insert(("t".into(), "p".into()), 2);
+        c.set_pool("t", "p", 2);
         let slot = Slot {
             tenant: "t",
             dag_id: "d",

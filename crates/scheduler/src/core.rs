@@ -119,9 +119,7 @@ impl Scheduler {
                     .insert((record.tenant.clone(), record.dag_id.clone()), record);
             }
             for pool in self.store.pools(&tenant).await? {
-                self.capacity
-                    .pool_slots
-                    .insert((tenant.clone(), pool.name), pool.slots);
+                self.capacity.set_pool(&tenant, &pool.name, pool.slots);
             }
         }
         Ok(())

@@ -1,0 +1,133 @@
+//! The benchmark DAGs: test guests of `weft-test-guests`, built by
+//! `weft-test-guests-artifacts`.
+
+/// One benchmark DAG component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchDag {
+    /// Its DAG id.
+    pub dag_id: &'static str,
+    /// Path of its component.
+    pub path: &'static str,
+    /// Number of tasks.
+    pub tasks: usize,
+}
+
+/// 40 no-op tasks in a chain.
+pub const CHAIN40: BenchDag = BenchDag {
+    dag_id: "bench_chain40",
+    path: weft_test_guests_artifacts::BENCH_CHAIN40,
+    tasks: 40,
+};
+
+/// 100 independent no-op tasks.
+pub const FAN100: BenchDag = BenchDag {
+    dag_id: "bench_fan100",
+    path: weft_test_guests_artifacts::BENCH_FAN100,
+    tasks: 100,
+};
+
+/// 500 independent no-op tasks (the big fan of quick mode).
+pub const FAN500: BenchDag = BenchDag {
+    dag_id: "bench_fan500",
+    path: weft_test_guests_artifacts::BENCH_FAN500,
+    tasks: 500,
+};
+
+/// 10,000 independent no-op tasks.
+pub const FAN10000: BenchDag = BenchDag {
+    dag_id: "bench_fan10000",
+    path: weft_test_guests_artifacts::BENCH_FAN10000,
+    tasks: 10_000,
+};
+
+/// One no-op task.
+pub const SINGLE: BenchDag = BenchDag {
+    dag_id: "bench_single",
+    path: weft_test_guests_artifacts::BENCH_SINGLE,
+    tasks: 1,
+};
+
+/// How much of each scenario a benchmark run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Sizes {
+    /// chain40 runs (median taken).
+    pub chain_runs: usize,
+    /// Runs of the 100-task fan alone (median taken).
+    pub fan100_runs: usize,
+    /// The big fan, run alone.
+    #[serde(serialize_with = "dag_id")]
+    pub big_fan: BenchDag,
+    /// Runs of the big fan (median taken).
+    pub big_fan_runs: usize,
+    /// Runs of the 100-task fan triggered at once.
+    pub many_runs: usize,
+    /// Single-task round trips.
+    pub round_trips: usize,
+    /// Single-task runs before measuring.
+    pub warmup_runs: usize,
+    /// Tasks of the in-process sandbox benchmark.
+    pub sandbox_tasks: usize,
+    /// Tasks Celery runs for its throughput figure.
+    pub celery_tasks: usize,
+}
+
+fn dag_id<S: serde::Serializer>(dag: &BenchDag, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(dag.dag_id)
+}
+
+impl Sizes {
+    /// The full benchmark.
+    pub const FULL: Sizes = Sizes {
+        chain_runs: 10,
+        fan100_runs: 5,
+        big_fan: FAN10000,
+        big_fan_runs: 3,
+        many_runs: 100,
+        round_trips: 300,
+        warmup_runs: 20,
+        sandbox_tasks: 10_000,
+        celery_tasks: 5_000,
+    };
+
+    /// The tiny configuration the test suite runs.
+    pub const QUICK: Sizes = Sizes {
+        chain_runs: 2,
+        fan100_runs: 2,
+        big_fan: FAN500,
+        big_fan_runs: 1,
+        many_runs: 10,
+        round_trips: 20,
+        warmup_runs: 3,
+        sandbox_tasks: 200,
+        celery_tasks: 500,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_component_is_built() {
+        for dag in [CHAIN40, FAN100, FAN500, FAN10000, SINGLE] {
+            assert!(
+                std::path::Path::new(dag.path).is_file(),
+                "{} is missing",
+                dag.path
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_meet_the_minimums_of_the_brief() {
+        let full = Sizes::FULL;
+        assert!(full.chain_runs >= 5);
+        assert_eq!(full.big_fan.tasks, 10_000);
+        assert_eq!(full.many_runs * FAN100.tasks, 10_000);
+        assert!(full.round_trips >= 300);
+        let quick = Sizes::QUICK;
+        assert_eq!(quick.big_fan.tasks, 500);
+        assert_eq!(quick.many_runs, 10);
+        assert_eq!(quick.round_trips, 20);
+    }
+}

@@ -1,0 +1,125 @@
+//! [`BenchError`]: what can stop a benchmark scenario, naming what was being done.
+
+use std::path::PathBuf;
+
+/// Why a scenario (or the start of an installation) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// An HTTP request could not be made or its answer not read.
+    #[error("{method} {url}: {source}")]
+    Http {
+        /// `GET` or `POST`.
+        method: &'static str,
+        /// The URL asked.
+        url: String,
+        /// What went wrong.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// The API server answered with an error status.
+    #[error("{method} {url} answered {status}: {body}")]
+    Status {
+        /// `GET` or `POST`.
+        method: &'static str,
+        /// The URL asked.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The answer's body (the server's error message).
+        body: String,
+    },
+    /// An answer did not have the shape expected.
+    #[error("{what}: unexpected answer: {reason}")]
+    BadAnswer {
+        /// What was asked.
+        what: String,
+        /// What is wrong with the answer.
+        reason: String,
+    },
+    /// Something did not happen in time.
+    #[error("timed out after {seconds:.0} s waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long we waited.
+        seconds: f64,
+    },
+    /// A run ended in a state other than success.
+    #[error("run {run_id} of DAG {dag_id} ended {state}, not success")]
+    RunFailed {
+        /// The DAG.
+        dag_id: String,
+        /// The run.
+        run_id: String,
+        /// Its final state.
+        state: String,
+    },
+    /// A process of the installation is not running any more.
+    #[error("{name} (pid {pid}) exited ({status}); the end of its log {}:\n{tail}", log.display())]
+    Exited {
+        /// Its role (`standalone`, `worker`, ...).
+        name: String,
+        /// Its process id.
+        pid: u32,
+        /// How it ended.
+        status: String,
+        /// Its log file.
+        log: PathBuf,
+        /// The last lines of that log.
+        tail: String,
+    },
+    /// A program could not be started.
+    #[error("cannot start {name} ({}): {source}", program.display())]
+    Spawn {
+        /// Its role.
+        name: String,
+        /// The program.
+        program: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command ran but failed.
+    #[error("{what} failed ({status}): {output}")]
+    Command {
+        /// The command.
+        what: String,
+        /// Its exit status.
+        status: String,
+        /// What it printed.
+        output: String,
+    },
+    /// A file or directory could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `/proc` did not say what we needed about a process.
+    #[error("/proc/{pid}: {reason}")]
+    Proc {
+        /// The process.
+        pid: u32,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The in-process sandbox benchmark failed.
+    #[error("sandbox: {0}")]
+    Sandbox(String),
+    /// PostgreSQL or Redis could not be started or used.
+    #[error(transparent)]
+    Services(#[from] weft_testkit::TestkitError),
+}
+
+impl BenchError {
+    /// An [`BenchError::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> BenchError {
+        BenchError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The figures a benchmark run produces, as written to `bench.json`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::BenchError;
+use crate::stats::Summary;
+
+/// A scenario's result: its figures, or why there are none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome<T> {
+    /// It ran; its figures.
+    Measured(T),
+    /// It ran and failed: the error.
+    Failed(String),
+    /// It was not run: why.
+    NotRun(String),
+}
+
+impl<T> Outcome<T> {
+    /// `Measured` for `Ok`, `Failed` with the error's text for `Err`.
+    pub fn of(result: Result<T, BenchError>) -> Outcome<T> {
+        match result {
+            Ok(figures) => Outcome::Measured(figures),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The figures, if it was measured.
+    pub fn measured(&self) -> Option<&T> {
+        match self {
+            Outcome::Measured(figures) => Some(figures),
+            Outcome::Failed(_) | Outcome::NotRun(_) => None,
+        }
+    }
+
+    /// Whether it ran and failed.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Outcome::Failed(_))
+    }
+}
+
+/// Times of runs of one DAG, each from the trigger to the poll that saw it succeed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunTimes {
+    /// Tasks in the DAG.
+    pub tasks: usize,
+    /// Each run's time, in ms, in the order they ran.
+    pub runs_ms: Vec<f64>,
+    /// Their summary, in ms.
+    pub summary: Summary,
+}
+
+/// chain40: a chain of tasks run one after another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chain {
+    /// Trigger-to-success times.
+    pub times: RunTimes,
+    /// The median time divided by the number of tasks, in ms.
+    pub per_hop_ms: f64,
+    /// Where a hop's time goes, from the store's timestamps.
+    pub breakdown: Option<HopBreakdown>,
+}
+
+/// Where the time of a chain's runs goes, from the timestamps the store records: medians
+/// over every task (or hop, or run) of every measured run, in ms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HopBreakdown {
+    /// Run created → its first task queued.
+    pub run_to_first_queued_ms: f64,
+    /// Upstream task ended → the next task queued (scheduling).
+    pub upstream_end_to_queued_ms: f64,
+    /// Task queued → its attempt started (queue delivery and worker pick-up).
+    pub queued_to_started_ms: f64,
+    /// Attempt started → ended (sandbox, task, report).
+    pub started_to_ended_ms: f64,
+    /// Last task ended → run marked finished.
+    pub last_end_to_run_end_ms: f64,
+}
+
+/// Tasks per second over runs of a fan of independent tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Runs triggered at once in one sample.
+    pub runs: usize,
+    /// Tasks in each run.
+    pub tasks_per_run: usize,
+    /// Each sample's time, first trigger to the last success seen, in s.
+    pub samples_s: Vec<f64>,
+    /// The median sample, in s.
+    pub median_s: f64,
+    /// Tasks of one sample divided by the median time.
+    pub tasks_per_s: f64,
+}
+
+/// Single-task runs, one after another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundTrip {
+    /// Trigger-to-success times, in ms.
+    pub ms: Summary,
+    /// The trigger request alone (until the server answers), in ms.
+    pub trigger_ms: Summary,
+    /// The run's own time by the store's clock (created → ended), in ms.
+    pub in_store_ms: Option<Summary>,
+}
+
+/// A never-seen component from `wfctl deploy` to its first task finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdDeploy {
+    /// Size of the component, in KiB.
+    pub size_kib: f64,
+    /// `wfctl deploy` alone (upload, validation in the server's sandbox), in ms.
+    pub deploy_ms: f64,
+    /// Start of `wfctl deploy` → the first run's success seen, in ms.
+    pub to_first_task_ms: f64,
+}
+
+/// CPU and memory of one process of an installation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Its role: `standalone`, `server`, `scheduler`, `worker`.
+    pub role: String,
+    /// Peak resident memory over its life, in MiB.
+    pub peak_rss_mib: f64,
+    /// CPU seconds it spent on the measured tasks.
+    pub cpu_s: f64,
+    /// Tasks run while it was measured.
+    pub tasks: usize,
+    /// `cpu_s` scaled to 10,000 tasks.
+    pub cpu_s_per_10k_tasks: f64,
+}
+
+/// Every figure of one installation mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeResults {
+    /// chain40.
+    pub chain40: Outcome<Chain>,
+    /// One run of the 100-task fan, alone (against Airflow's fan100).
+    pub fan100: Outcome<RunTimes>,
+    /// The big fan (10,000 tasks; 500 in quick mode) in one run.
+    pub fan_one_run: Outcome<Throughput>,
+    /// Many runs of the 100-task fan at once.
+    pub fan_many_runs: Outcome<Throughput>,
+    /// Single-task round trips.
+    pub round_trip: Outcome<RoundTrip>,
+    /// A never-seen component to its first task.
+    pub cold_deploy: Outcome<ColdDeploy>,
+    /// CPU and memory per process over the fan-out scenarios.
+    pub resources: Outcome<Vec<Usage>>,
+}
+
+impl ModeResults {
+    /// Every scenario failed with `reason` (the installation did not start, say).
+    pub fn all_failed(reason: &str) -> ModeResults {
+        ModeResults {
+            chain40: Outcome::Failed(reason.to_owned()),
+            fan100: Outcome::Failed(reason.to_owned()),
+            fan_one_run: Outcome::Failed(reason.to_owned()),
+            fan_many_runs: Outcome::Failed(reason.to_owned()),
+            round_trip: Outcome::Failed(reason.to_owned()),
+            cold_deploy: Outcome::Failed(reason.to_owned()),
+            resources: Outcome::Failed(reason.to_owned()),
+        }
+    }
+
+    /// Whether any scenario failed.
+    pub fn has_failures(&self) -> bool {
+        self.chain40.is_failed()
+            || self.fan100.is_failed()
+            || self.fan_one_run.is_failed()
+            || self.fan_many_runs.is_failed()
+            || self.round_trip.is_failed()
+            || self.cold_deploy.is_failed()
+            || self.resources.is_failed()
+    }
+}
+
+/// The in-process sandbox figures (no services).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxFigures {
+    /// Per task: fresh store, instantiate, run, drop; in µs.
+    pub per_task_us: Summary,
+    /// The component measured.
+    pub component: String,
+    /// Its size, in KiB.
+    pub size_kib: f64,
+    /// Compiling it with Cranelift, in ms.
+    pub compile_ms: f64,
+    /// Loading its compiled code from the disk cache in a new runtime, in ms.
+    pub cached_load_ms: f64,
+}

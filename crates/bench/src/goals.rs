@@ -1,0 +1,121 @@
+//! The goals of issue 5, each a bound on one figure, and how a figure is judged against one.
+
+use serde::{Deserialize, Serialize};
+
+/// Which way a goal bounds its figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The figure must not exceed the limit (a time).
+    AtMost,
+    /// The figure must reach the limit (a rate).
+    AtLeast,
+}
+
+/// A goal: a limit on a figure, in `unit`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    /// Which way it bounds.
+    pub bound: Bound,
+    /// The limit.
+    pub limit: f64,
+    /// The unit of limit and figure (`ms`, `tasks/s`, `µs`).
+    pub unit: &'static str,
+}
+
+impl Goal {
+    /// Whether `figure` meets the goal.
+    pub fn met(&self, figure: f64) -> bool {
+        match self.bound {
+            Bound::AtMost => figure <= self.limit,
+            Bound::AtLeast => figure >= self.limit,
+        }
+    }
+
+    /// The goal as text: `≤ 20 ms`, `≥ 10,000 tasks/s`.
+    pub fn label(&self) -> String {
+        let sign = match self.bound {
+            Bound::AtMost => "≤",
+            Bound::AtLeast => "≥",
+        };
+        format!(
+            "{sign} {} {}",
+            crate::format::compact(self.limit),
+            self.unit
+        )
+    }
+
+    /// The goal and whether `figure` meets it: `≤ 20 ms: met`, `≤ 20 ms: MISSED`.
+    pub fn verdict(&self, figure: f64) -> String {
+        let word = if self.met(figure) { "met" } else { "MISSED" };
+        format!("{}: {word}", self.label())
+    }
+}
+
+const fn at_most(limit: f64, unit: &'static str) -> Goal {
+    Goal {
+        bound: Bound::AtMost,
+        limit,
+        unit,
+    }
+}
+
+const fn at_least(limit: f64, unit: &'static str) -> Goal {
+    Goal {
+        bound: Bound::AtLeast,
+        limit,
+        unit,
+    }
+}
+
+/// The goals of one installation mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModeGoals {
+    /// chain40, trigger to success (median).
+    pub chain40_ms: Goal,
+    /// No-op tasks per second, trigger to the last success.
+    pub tasks_per_s: Goal,
+    /// One-task run, trigger to success, p50.
+    pub round_trip_p50_ms: Goal,
+}
+
+/// Goals of the embedded mode (`wfctl standalone`).
+pub const EMBEDDED: ModeGoals = ModeGoals {
+    chain40_ms: at_most(20.0, "ms"),
+    tasks_per_s: at_least(10_000.0, "tasks/s"),
+    round_trip_p50_ms: at_most(0.5, "ms"),
+};
+
+/// Goals of the distributed mode (server, scheduler, one worker).
+pub const DISTRIBUTED: ModeGoals = ModeGoals {
+    chain40_ms: at_most(40.0, "ms"),
+    tasks_per_s: at_least(5_000.0, "tasks/s"),
+    round_trip_p50_ms: at_most(1.0, "ms"),
+};
+
+/// Per-task sandbox cost of a no-op Rust component (fresh store, instantiate, run, drop).
+pub const SANDBOX_PER_TASK_US: Goal = at_most(30.0, "µs");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_must_stay_under_and_rates_reach() {
+        assert!(EMBEDDED.chain40_ms.met(20.0));
+        assert!(!EMBEDDED.chain40_ms.met(20.1));
+        assert!(DISTRIBUTED.tasks_per_s.met(5_000.0));
+        assert!(!DISTRIBUTED.tasks_per_s.met(4_999.0));
+    }
+
+    #[test]
+    fn verdicts_name_the_goal() {
+        assert_eq!(EMBEDDED.chain40_ms.verdict(12.0), "≤ 20 ms: met");
+        assert_eq!(
+            EMBEDDED.tasks_per_s.verdict(900.0),
+            "≥ 10,000 tasks/s: MISSED"
+        );
+        assert_eq!(EMBEDDED.round_trip_p50_ms.label(), "≤ 0.5 ms");
+        assert_eq!(SANDBOX_PER_TASK_US.label(), "≤ 30 µs");
+    }
+}

@@ -1,0 +1,294 @@
+//! [`Installation`]: Weft started as a user starts it, from the `wfctl` binary — embedded
+//! (`wfctl standalone`) or distributed (`wfctl server`, `wfctl scheduler` and one
+//! `wfctl worker` on PostgreSQL and Redis) — and reached only through its HTTP API.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::Api;
+use crate::error::BenchError;
+use crate::goals::{self, ModeGoals};
+use crate::process::{Service, free_port};
+
+/// The API token of a distributed benchmark installation.
+const API_TOKEN: &str = "bench-api-token";
+/// Its worker token.
+const WORKER_TOKEN: &str = "bench-worker-token";
+/// How long processes get to start answering.
+const START_WAIT: Duration = Duration::from_secs(60);
+
+/// How Weft is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// `wfctl standalone`: API, scheduler and worker in one process, SQLite, in-process queue.
+    Embedded,
+    /// `wfctl server`, `wfctl scheduler` and one `wfctl worker`, on PostgreSQL and Redis.
+    Distributed,
+}
+
+impl Mode {
+    /// `embedded` or `distributed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Embedded => "embedded",
+            Mode::Distributed => "distributed",
+        }
+    }
+
+    /// The goals of this mode.
+    pub fn goals(self) -> ModeGoals {
+        match self {
+            Mode::Embedded => goals::EMBEDDED,
+            Mode::Distributed => goals::DISTRIBUTED,
+        }
+    }
+}
+
+/// What every installation is started with.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// The `wfctl` binary.
+    pub wfctl: PathBuf,
+    /// A directory for homes and logs (one sub-directory per mode is made).
+    pub dir: PathBuf,
+    /// The scheduler's `--parallelism`.
+    pub parallelism: usize,
+    /// Task attempts a worker runs at once.
+    pub concurrency: usize,
+}
+
+/// Where a distributed installation keeps its state.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    /// A fresh PostgreSQL database.
+    pub database_url: String,
+    /// The Redis server.
+    pub redis_url: String,
+    /// A Redis key namespace of its own.
+    pub namespace: String,
+}
+
+/// A running installation.
+pub struct Installation {
+    /// Which mode.
+    pub mode: Mode,
+    /// A client of its API server.
+    pub api: Api,
+    url: String,
+    token: Option<&'static str>,
+    services: Vec<Service>,
+    dir: PathBuf,
+    wfctl: PathBuf,
+}
+
+impl Installation {
+    /// Start `wfctl standalone` with a fresh home and wait until it answers.
+    pub fn embedded(options: &InstallOptions) -> Result<Installation, BenchError> {
+        let mut installation = Installation::new(Mode::Embedded, options, None)?;
+        let port = free_port()?.to_string();
+        let home = installation.dir.join("standalone-home");
+        let parallelism = options.parallelism.to_string();
+        let concurrency = options.concurrency.to_string();
+        let home_text = home.to_string_lossy().into_owned();
+        let args = [
+            "standalone",
+            "--port",
+            &port,
+            "--home",
+            &home_text,
+            "--parallelism",
+            &parallelism,
+            "--concurrency",
+            &concurrency,
+        ];
+        installation.url = format!("http://127.0.0.1:{port}");
+        installation.api = Api::new(&installation.url, None);
+        installation.start("standalone", &args)?;
+        installation.wait_healthy()?;
+        Ok(installation)
+    }
+
+    /// Start `wfctl server`, `wfctl scheduler` and one `wfctl worker` on `backends`, each
+    /// with a fresh home, and wait until the server answers and the worker is alive.
+    pub fn distributed(
+        options: &InstallOptions,
+        backends: &Backends,
+    ) -> Result<Installation, BenchError> {
+        let mut installation = Installation::new(Mode::Distributed, options, Some(API_TOKEN))?;
+        let port = free_port()?.to_string();
+        installation.url = format!("http://127.0.0.1:{port}");
+        installation.api = Api::new(&installation.url, Some(API_TOKEN));
+        let shared = [
+            "--redis",
+            &backends.redis_url,
+            "--namespace",
+            &backends.namespace,
+        ];
+        let mut server = vec!["server", "--database", &backends.database_url];
+        server.extend(shared);
+        server.extend([
+            "--port",
+            &port,
+            "--api-tokens",
+            API_TOKEN,
+            "--worker-tokens",
+            WORKER_TOKEN,
+        ]);
+        installation.start("server", &server)?;
+        installation.wait_healthy()?;
+
+        let parallelism = options.parallelism.to_string();
+        let mut scheduler = vec!["scheduler", "--database", &backends.database_url];
+        scheduler.extend(shared);
+        scheduler.extend([
+            "--id",
+            "bench-scheduler",
+            "--lease-check-interval",
+            "0.5",
+            "--parallelism",
+            &parallelism,
+        ]);
+        installation.start("scheduler", &scheduler)?;
+
+        let concurrency = options.concurrency.to_string();
+        let url = installation.url.clone();
+        let mut worker = vec!["worker", "--queues", "default"];
+        worker.extend(shared);
+        worker.extend([
+            "--concurrency",
+            &concurrency,
+            "--server",
+            &url,
+            "--token",
+            WORKER_TOKEN,
+            "--id",
+            "bench-worker",
+            "--grace",
+            "2",
+        ]);
+        installation.start("worker", &worker)?;
+        installation.wait_for_worker()?;
+        Ok(installation)
+    }
+
+    fn new(
+        mode: Mode,
+        options: &InstallOptions,
+        token: Option<&'static str>,
+    ) -> Result<Installation, BenchError> {
+        let dir = options.dir.join(mode.name());
+        std::fs::create_dir_all(&dir).map_err(|e| BenchError::io(&dir, e))?;
+        Ok(Installation {
+            mode,
+            api: Api::new("http://127.0.0.1:0", None),
+            url: String::new(),
+            token,
+            services: Vec::new(),
+            dir,
+            wfctl: options.wfctl.clone(),
+        })
+    }
+
+    /// A `wfctl` command with a home of its own under this installation's directory and no
+    /// `WEFT_*` variable of the caller's environment.
+    fn command(&self, home: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.wfctl);
+        command.args(args);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("WEFT_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("WEFT_HOME", self.dir.join(home))
+            .env("WEFT_LOG", "warn");
+        command
+    }
+
+    fn start(&mut self, name: &str, args: &[&str]) -> Result<(), BenchError> {
+        let command = self.command(&format!("{name}-home"), args);
+        let log = self.dir.join(format!("{name}.log"));
+        self.services.push(Service::spawn(name, command, &log)?);
+        Ok(())
+    }
+
+    /// `wfctl ARGS` as a client of this installation (server URL and API token set).
+    pub fn client_command(&self, args: &[&str]) -> Command {
+        let mut command = self.command("cli-home", args);
+        command.env("WEFT_SERVER", &self.url);
+        if let Some(token) = self.token {
+            command.env("WEFT_API_TOKEN", token);
+        }
+        command
+    }
+
+    /// This installation's directory (homes and logs).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// An error naming the first of its processes that is not running any more.
+    pub fn check_alive(&mut self) -> Result<(), BenchError> {
+        self.services
+            .iter_mut()
+            .try_for_each(Service::check_running)
+    }
+
+    /// Each process's role and pid.
+    pub fn processes(&self) -> Vec<(String, u32)> {
+        self.services
+            .iter()
+            .map(|s| (s.name().to_owned(), s.pid()))
+            .collect()
+    }
+
+    /// Stop every process (SIGTERM, then SIGKILL after a grace period), workers first.
+    pub fn stop(&mut self) {
+        while let Some(mut service) = self.services.pop() {
+            service.stop(Duration::from_secs(10));
+        }
+    }
+
+    fn wait_healthy(&mut self) -> Result<(), BenchError> {
+        let api = self.api.clone();
+        self.wait_until("the API server to answer", || Ok(api.healthy()))
+    }
+
+    fn wait_for_worker(&mut self) -> Result<(), BenchError> {
+        let api = self.api.clone();
+        self.wait_until("the worker to register", || {
+            Ok(api.alive_workers().unwrap_or(0) > 0)
+        })
+    }
+
+    fn wait_until(
+        &mut self,
+        what: &str,
+        mut ready: impl FnMut() -> Result<bool, BenchError>,
+    ) -> Result<(), BenchError> {
+        let started = Instant::now();
+        loop {
+            self.check_alive()?;
+            if ready()? {
+                return Ok(());
+            }
+            if started.elapsed() > START_WAIT {
+                return Err(BenchError::Timeout {
+                    what: what.to_owned(),
+                    seconds: START_WAIT.as_secs_f64(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Installation {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,60 @@
+//! Weft's benchmark suite: real installations, measured from the outside like a user sees
+//! them, side by side with Celery and Airflow on the same machine.
+//!
+//! [`suite::run`] measures the in-process sandbox, then `wfctl standalone` (embedded), then
+//! `wfctl server` + `scheduler` + one `worker` on PostgreSQL and Redis it starts
+//! (distributed), each driven through the HTTP API: chain40, fan-outs, round trips, a new
+//! component's first task, and the processes' CPU and memory. With `--peers` it runs the
+//! peer scripts too. The [`report::BenchReport`] it returns is printed as tables
+//! ([`tables`]) and written as `BENCHMARKS.md` ([`markdown`]) and `bench.json`.
+//!
+//! ```no_run
+//! let options = weft_bench::suite::Options {
+//!     quick: true,
+//!     peers: false,
+//!     wfctl: "target/debug/wfctl".into(),
+//!     peers_dir: "../shared/peers".into(),
+//!     work_dir: std::env::temp_dir(),
+//! };
+//! let report = weft_bench::suite::run(&options);
+//! println!("{}", weft_bench::tables::results(&report).text());
+//! ```
+//!
+//! # Layout
+//! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
+//!   [`sandbox`]: the in-process figures; [`peers`]: Celery and Airflow;
+//! - [`install`]: starting Weft in either mode; [`process`]: child processes;
+//!   [`client`]: the HTTP API; [`wait`]: polling runs;
+//! - [`figures`], [`report`]: what is measured; [`stats`], [`breakdown`], [`procfs`]:
+//!   computing it; [`goals`]: the goals it is judged by;
+//! - [`table`], [`tables`], [`markdown`], [`format`]: presenting it;
+//! - [`dags`]: the benchmark DAG components and sizes; [`machine`]: machine and versions;
+//!   [`nonce`]: never-seen components; [`error`]: errors.
+
+pub mod breakdown;
+pub mod client;
+pub mod dags;
+pub mod error;
+pub mod figures;
+pub mod format;
+pub mod goals;
+pub mod install;
+pub mod machine;
+pub mod markdown;
+pub mod nonce;
+pub mod peers;
+pub mod process;
+pub mod procfs;
+pub mod report;
+#[cfg(test)]
+mod sample;
+pub mod sandbox;
+pub mod scenarios;
+pub mod stats;
+pub mod suite;
+pub mod table;
+pub mod tables;
+pub mod wait;
+
+pub use error::BenchError;
+pub use report::BenchReport;

@@ -1,0 +1,109 @@
+//! `weft-bench`: run Weft's benchmark suite and write `BENCHMARKS.md` and `bench.json`.
+//! `scripts/bench.sh` builds it (and `wfctl`) in release mode and runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use weft_bench::{markdown, suite, tables};
+
+/// Measure Weft (embedded and distributed, on PostgreSQL and Redis it starts) and, with
+/// `--peers`, Celery and Airflow on the same machine; print the table and write
+/// BENCHMARKS.md and bench.json.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The tiny configuration the test suite runs (on its services when
+    /// WEFT_TEST_POSTGRES_URL / WEFT_TEST_REDIS_URL are set); writes under target/bench-quick.
+    #[arg(long)]
+    quick: bool,
+    /// Run the peers' scripts too (Celery, Airflow).
+    #[arg(long)]
+    peers: bool,
+    /// Directory for BENCHMARKS.md and bench.json (default: `.`, or `target/bench-quick`
+    /// with --quick).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The wfctl binary to measure (default: the one next to this program).
+    #[arg(long)]
+    wfctl: Option<PathBuf>,
+    /// Directory of the peer scripts.
+    #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
+    peers_dir: PathBuf,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("weft-bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let wfctl = match args.wfctl {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .context("finding this program's directory")?
+            .with_file_name("wfctl"),
+    };
+    if !wfctl.is_file() {
+        bail!(
+            "no wfctl at {}: build it first (cargo build -p wfctl, or --release), or pass --wfctl",
+            wfctl.display()
+        );
+    }
+    let out = args.out.unwrap_or_else(|| {
+        if args.quick {
+            PathBuf::from("target/bench-quick")
+        } else {
+            PathBuf::from(".")
+        }
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let work = tempfile::Builder::new()
+        .prefix("weft-bench-")
+        .tempdir()
+        .context("creating a temp dir for homes and logs")?;
+    let options = suite::Options {
+        quick: args.quick,
+        peers: args.peers,
+        wfctl: absolute(&wfctl)?,
+        peers_dir: args.peers_dir,
+        work_dir: work.path().to_owned(),
+    };
+    let report = suite::run(&options);
+
+    println!();
+    println!("{}", tables::results(&report).text());
+    println!("{}", tables::sandbox(&report).text());
+    println!("{}", tables::peers(&report).text());
+    let markdown_path = out.join("BENCHMARKS.md");
+    let json_path = out.join("bench.json");
+    std::fs::write(&markdown_path, markdown::document(&report))
+        .with_context(|| format!("writing {}", markdown_path.display()))?;
+    std::fs::write(&json_path, report.to_json() + "\n")
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    println!(
+        "wrote {} and {}",
+        markdown_path.display(),
+        json_path.display()
+    );
+
+    if report.has_failures() {
+        let kept = work.keep();
+        eprintln!(
+            "weft-bench: a scenario failed (see the table); logs kept in {}",
+            kept.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("resolving {}", path.display()))
+}

@@ -1,0 +1,353 @@
+//! `BENCHMARKS.md`: machine, versions, date, the tables with each goal beside its figure,
+//! how the figures were taken, and notes on every goal missed.
+
+use std::fmt::Write as _;
+
+use crate::figures::{ModeResults, Outcome};
+use crate::format;
+use crate::goals::{self, Goal};
+use crate::install::Mode;
+use crate::report::BenchReport;
+use crate::tables;
+use crate::wait::POLL_INTERVAL;
+
+/// The whole document.
+pub fn document(report: &BenchReport) -> String {
+    let mut md = String::new();
+    let m = &report.machine;
+    let v = &report.versions;
+    let _ = writeln!(md, "# Weft benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Written by `scripts/bench.sh` (the `weft-bench` tool) on {}. Every figure below comes \
+         from one run on one machine: Weft and its peers side by side, with real services.",
+        report.date
+    );
+    if report.quick {
+        let _ = writeln!(
+            md,
+            "\n**Quick configuration** (the test suite's tiny run, debug build): the figures \
+             only show that the benchmark works; they say nothing about Weft's speed."
+        );
+    }
+    let _ = writeln!(md, "\n## Machine and versions\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let rows = [
+        ("CPU", format!("{} ({} cores)", m.cpu_model, m.cores)),
+        ("Memory", format!("{:.1} GiB", m.memory_gib)),
+        ("Kernel", m.kernel.clone()),
+        (
+            "Load average at the start (1, 5, 15 min)",
+            m.load_average.clone(),
+        ),
+        ("Weft", v.weft.clone()),
+        ("rustc", v.rustc.clone()),
+        ("Redis", v.redis.clone()),
+        ("PostgreSQL", v.postgres.clone()),
+        ("Celery", v.celery.clone()),
+        ("Airflow", v.airflow.clone()),
+    ];
+    for (k, val) in rows {
+        let _ = writeln!(md, "| {k} | {} |", val.replace('|', "\\|"));
+    }
+    let _ = writeln!(md, "\n## Weft\n");
+    md.push_str(&tables::results(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::sandbox(report).markdown());
+    let _ = writeln!(md, "\n## Side by side with the peers\n");
+    md.push_str(&tables::peers(report).markdown());
+    let _ = writeln!(md, "\n## Where a chain40 hop's time goes\n");
+    let _ = writeln!(
+        md,
+        "Medians over every task of the measured chain40 runs, from the timestamps the \
+         metadata store records (no extra instrumentation).\n"
+    );
+    md.push_str(&tables::breakdown(report).markdown());
+    let _ = writeln!(md, "\n## How the figures were taken\n");
+    for line in method(report) {
+        let _ = writeln!(md, "- {line}");
+    }
+    let _ = writeln!(md, "\n## Notes\n");
+    let notes = notes(report);
+    if notes.is_empty() {
+        let _ = writeln!(md, "- Every goal was met.");
+    }
+    for line in notes {
+        let _ = writeln!(md, "- {line}");
+    }
+    md
+}
+
+/// How the figures were taken, one sentence each.
+pub fn method(report: &BenchReport) -> Vec<String> {
+    let s = &report.settings;
+    vec![
+        format!(
+            "Embedded: one `wfctl standalone` process (`{}`) with a fresh `--home` (SQLite, \
+             in-process queue), `--concurrency {}`, `--parallelism {}`.",
+            s.wfctl, s.worker_concurrency, s.parallelism
+        ),
+        format!(
+            "Distributed: `wfctl server`, `wfctl scheduler --parallelism {}` and one \
+             `wfctl worker --concurrency {}`, each a process with a fresh home, on a fresh \
+             PostgreSQL database and a Redis namespace of their own; PostgreSQL and Redis \
+             run on this machine on loopback ports.",
+            s.parallelism, s.worker_concurrency
+        ),
+        format!(
+            "Both are driven through the HTTP API exactly like a user: deploy, trigger, then \
+             poll the run every {} ms (`GET /api/v1/runs?dag_id=DAG&limit=1`; for many runs \
+             at once, the DAG's `running` and `queued` runs) until it succeeds. A figure runs \
+             from just before the trigger request to the poll that saw success, so it \
+             includes up to one poll interval and the HTTP round trips.",
+            POLL_INTERVAL.as_secs_f64() * 1e3
+        ),
+        "Bench DAGs are test guests of `crates/test-guests` (`bench_*`): no-op Rust tasks \
+         returning empty output, no retries, `max_active_tasks` and `max_active_runs` high \
+         enough never to bind. Each is deployed and run once (and `bench_single` a few \
+         times) before anything is measured; the big fan's first run pays the worker's \
+         compile of its component."
+            .to_owned(),
+        "Medians are stated everywhere (the median of an even number of samples is the mean \
+         of the middle two); p99 is the nearest-rank 99th percentile. Throughput is the tasks \
+         of one sample divided by the median sample's time, first trigger to the last \
+         success seen."
+            .to_owned(),
+        "Resources: peak RSS is `VmHWM` of `/proc/PID/status` at the end; CPU is \
+         `utime + stime` of `/proc/PID/stat` over the fan-out scenarios, scaled to 10,000 tasks."
+            .to_owned(),
+        "The new-component figure deploys a copy of the `noop` guest with a unique custom \
+         section (a new digest, so neither the server nor the worker has compiled it) with \
+         `wfctl deploy`, then triggers it: from the start of `wfctl deploy` to the run's \
+         success. The worker's home is fresh for this benchmark run."
+            .to_owned(),
+        "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
+         `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
+         services are stopped, on the same machine. Airflow's times are its own records of \
+         each run (start to end), which leave out trigger and polling: the comparison \
+         favours Airflow."
+            .to_owned(),
+    ]
+}
+
+/// Goals missed, scenarios failed and what the figures point at.
+pub fn notes(report: &BenchReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    for mode in [Mode::Embedded, Mode::Distributed] {
+        mode_notes(mode, report.mode(mode), report.machine.cores, &mut notes);
+    }
+    if let Some(s) = report.sandbox.measured() {
+        judge(
+            &mut notes,
+            "sandbox per task (mean)",
+            s.per_task_us.mean,
+            goals::SANDBOX_PER_TASK_US,
+            "µs",
+        );
+    }
+    failures(&mut notes, "sandbox", &report.sandbox);
+    notes
+}
+
+fn judge(notes: &mut Vec<String>, what: &str, figure: f64, goal: Goal, unit: &str) {
+    if !goal.met(figure) {
+        let factor = match goal.bound {
+            goals::Bound::AtMost => figure / goal.limit,
+            goals::Bound::AtLeast => goal.limit / figure.max(f64::MIN_POSITIVE),
+        };
+        notes.push(format!(
+            "Goal missed: {what} is {} {unit}, goal {} ({} off).",
+            format::number(figure),
+            goal.label(),
+            format::ratio(factor)
+        ));
+    }
+}
+
+fn failures<T>(notes: &mut Vec<String>, what: &str, outcome: &Outcome<T>) {
+    if let Outcome::Failed(e) = outcome {
+        notes.push(format!("{what} failed: {}", e.replace('\n', " ")));
+    }
+}
+
+fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>) {
+    let name = mode.name();
+    let g = mode.goals();
+    if let Some(c) = m.chain40.measured() {
+        judge(
+            notes,
+            &format!("{name} chain40"),
+            c.times.summary.median,
+            g.chain40_ms,
+            "ms",
+        );
+        if !g.chain40_ms.met(c.times.summary.median)
+            && let Some(b) = &c.breakdown
+        {
+            let steps = [
+                ("scheduling the next task", b.upstream_end_to_queued_ms),
+                ("queue delivery and pick-up", b.queued_to_started_ms),
+                (
+                    "running the attempt and reporting it",
+                    b.started_to_ended_ms,
+                ),
+            ];
+            let (step, ms) = steps
+                .into_iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or(("", 0.0));
+            let hop = b.upstream_end_to_queued_ms + b.queued_to_started_ms + b.started_to_ended_ms;
+            notes.push(format!(
+                "In {name} chain40 a hop's median steps add up to {}, the largest being \
+                 {step} ({}); the goal needs hops of {}.",
+                format::ms(hop),
+                format::ms(ms),
+                format::ms(g.chain40_ms.limit / c.times.tasks as f64)
+            ));
+        }
+    }
+    for (what, outcome) in [
+        ("one big run", &m.fan_one_run),
+        ("many runs", &m.fan_many_runs),
+    ] {
+        if let Some(t) = outcome.measured() {
+            judge(
+                notes,
+                &format!("{name} fan-out ({what})"),
+                t.tasks_per_s,
+                g.tasks_per_s,
+                "tasks/s",
+            );
+        }
+    }
+    if let Some(r) = m.round_trip.measured() {
+        judge(
+            notes,
+            &format!("{name} round trip p50"),
+            r.ms.median,
+            g.round_trip_p50_ms,
+            "ms",
+        );
+        if !g.round_trip_p50_ms.met(r.ms.median)
+            && let Some(store) = r.in_store_ms
+        {
+            notes.push(format!(
+                "Of the {name} round trip (p50 {}), the trigger request alone takes {}, and the \
+                 run, from its creation during that request to its end, {} by the store's \
+                 clock (p50s); the rest is the client seeing it: up to one poll interval and \
+                 a poll request.",
+                format::ms(r.ms.median),
+                format::ms(r.trigger_ms.median),
+                format::ms(store.median)
+            ));
+        }
+    }
+    if let Some(usage) = m.resources.measured()
+        && let Some(top) = usage
+            .iter()
+            .max_by(|a, b| a.cpu_s_per_10k_tasks.total_cmp(&b.cpu_s_per_10k_tasks))
+    {
+        let total: f64 = usage.iter().map(|u| u.cpu_s_per_10k_tasks).sum();
+        let bound = if total > 0.0 {
+            format!(
+                "; on {cores} cores that alone caps throughput near {}",
+                format::rate(cores as f64 * 10_000.0 / total)
+            )
+        } else {
+            String::new()
+        };
+        notes.push(format!(
+            "{name}: 10,000 tasks cost {} of CPU in all, most of it in the {} process \
+             ({}){bound}.",
+            format::secs(total),
+            top.role,
+            format::secs(top.cpu_s_per_10k_tasks)
+        ));
+    }
+    failures(notes, &format!("{name} chain40"), &m.chain40);
+    failures(notes, &format!("{name} fan100"), &m.fan100);
+    failures(
+        notes,
+        &format!("{name} fan-out (one big run)"),
+        &m.fan_one_run,
+    );
+    failures(
+        notes,
+        &format!("{name} fan-out (many runs)"),
+        &m.fan_many_runs,
+    );
+    failures(notes, &format!("{name} round trip"), &m.round_trip);
+    failures(notes, &format!("{name} new component"), &m.cold_deploy);
+    failures(notes, &format!("{name} resources"), &m.resources);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample;
+
+    #[test]
+    fn the_document_has_machine_versions_tables_and_notes() {
+        let md = document(&sample::report());
+        for part in [
+            "Test CPU @ 2.2GHz (2 cores)",
+            "| Redis | 7.0.15 |",
+            "2026-11-21T14:00:00Z",
+            "| chain40: trigger → success, median of 10 | 14 ms | ≤ 20 ms: met |",
+            "≥ 10,000 tasks/s: MISSED",
+            "failed: cannot start: no PostgreSQL",
+            "not run: celery_bench.sh not found",
+            "Airflow: the run did not succeed",
+            "Airflow 15 s",
+            "every 1 ms",
+        ] {
+            assert!(md.contains(part), "{part:?} missing from:\n{md}");
+        }
+        assert!(!md.contains("Quick configuration"));
+    }
+
+    #[test]
+    fn notes_name_every_missed_goal_and_failure() {
+        let notes = notes(&sample::report());
+        let all = notes.join("\n");
+        assert!(all.contains("Goal missed: embedded fan-out (one big run) is 5,000 tasks/s, goal ≥ 10,000 tasks/s (2× off)."), "{all}");
+        assert!(
+            all.contains("Goal missed: sandbox per task (mean) is 35 µs"),
+            "{all}"
+        );
+        assert!(
+            all.contains("embedded fan-out (many runs) failed: timed out"),
+            "{all}"
+        );
+        assert!(
+            all.contains("distributed chain40 failed: cannot start"),
+            "{all}"
+        );
+        assert!(all.contains("caps throughput near 10,000 tasks/s"), "{all}");
+        assert!(
+            !all.contains("embedded chain40 is"),
+            "chain40 met its goal: {all}"
+        );
+    }
+
+    #[test]
+    fn quick_runs_say_their_figures_mean_nothing() {
+        let mut report = sample::report();
+        report.quick = true;
+        assert!(document(&report).contains("Quick configuration"));
+    }
+
+    #[test]
+    fn a_missed_chain_goal_points_at_the_largest_step() {
+        let mut report = sample::report();
+        if let Outcome::Measured(c) = &mut report.embedded.chain40 {
+            c.times.summary.median = 30.0;
+        }
+        let all = notes(&report).join("\n");
+        assert!(
+            all.contains("the largest being running the attempt and reporting it (0.15 ms)"),
+            "{all}"
+        );
+        assert!(all.contains("the goal needs hops of 0.50 ms"), "{all}");
+    }
+}

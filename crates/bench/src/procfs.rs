@@ -1,0 +1,140 @@
+//! What `/proc` says about a process: CPU time (`utime` + `stime` of `/proc/PID/stat`) and
+//! peak resident memory (`VmHWM` of `/proc/PID/status`).
+
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::BenchError;
+
+/// CPU time and peak memory of one process at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcSample {
+    /// User plus system CPU time so far, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Peak resident set size so far (`VmHWM`), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Read `/proc/PID/stat` and `/proc/PID/status` of process `pid`.
+pub fn sample(pid: u32) -> Result<ProcSample, BenchError> {
+    let read = |file: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/{file}")).map_err(|e| BenchError::Proc {
+            pid,
+            reason: format!("reading {file}: {e}"),
+        })
+    };
+    let cpu_ticks = cpu_ticks(&read("stat")?).map_err(|reason| BenchError::Proc { pid, reason })?;
+    let peak_rss_kib =
+        peak_rss_kib(&read("status")?).map_err(|reason| BenchError::Proc { pid, reason })?;
+    Ok(ProcSample {
+        cpu_ticks,
+        peak_rss_kib,
+    })
+}
+
+/// `utime + stime` from the text of `/proc/PID/stat`, in clock ticks.
+///
+/// The command name (field 2) is in parentheses and may hold spaces and parentheses itself,
+/// so fields are counted from the last `)`: `utime` and `stime` are fields 14 and 15.
+pub fn cpu_ticks(stat: &str) -> Result<u64, String> {
+    let rest = stat
+        .rfind(')')
+        .map(|i| &stat[i + 1..])
+        .ok_or("stat has no `(command)` field")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the command: state (3), ppid (4), ... utime (14) and stime (15).
+    let field = |index: usize, name: &str| {
+        fields
+            .get(index)
+            .ok_or_else(|| format!("stat has no {name} field"))?
+            .parse::<u64>()
+            .map_err(|e| format!("stat field {name} {:?}: {e}", fields[index]))
+    };
+    Ok(field(11, "utime")? + field(12, "stime")?)
+}
+
+/// `VmHWM` from the text of `/proc/PID/status`, in KiB.
+pub fn peak_rss_kib(status: &str) -> Result<u64, String> {
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .ok_or("status has no VmHWM line")?;
+    let mut words = line.split_whitespace();
+    let value = words.next().ok_or("VmHWM has no value")?;
+    match words.next() {
+        Some("kB") => {}
+        other => return Err(format!("VmHWM unit is {other:?}, expected kB")),
+    }
+    value
+        .parse()
+        .map_err(|e| format!("VmHWM value {value:?}: {e}"))
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`); 100, Linux's value, when it cannot be asked.
+pub fn clock_ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STAT: &str = "4242 (wfctl worker) S 1 4242 4242 0 -1 4194560 1234 0 0 0 \
+                        250 75 0 0 20 0 9 0 123456 1000000 2000 18446744073709551615";
+
+    #[test]
+    fn cpu_time_is_user_plus_system() {
+        assert_eq!(cpu_ticks(STAT), Ok(325));
+    }
+
+    #[test]
+    fn command_names_with_parentheses_and_spaces_are_skipped() {
+        let stat = STAT.replace("(wfctl worker)", "(a) b (c))");
+        assert_eq!(cpu_ticks(&stat), Ok(325));
+    }
+
+    #[test]
+    fn malformed_stat_is_refused() {
+        assert!(cpu_ticks("4242 wfctl S 1").is_err());
+        assert!(
+            cpu_ticks("4242 (wfctl) S 1 2 3")
+                .expect_err("refused")
+                .contains("utime")
+        );
+        let bad = STAT.replace(" 250 ", " x ");
+        assert!(cpu_ticks(&bad).expect_err("refused").contains("utime"));
+    }
+
+    #[test]
+    fn peak_rss_comes_from_vm_hwm() {
+        let status = "Name:\twfctl\nVmPeak:\t  900000 kB\nVmHWM:\t   51234 kB\nVmRSS:\t 40000 kB\n";
+        assert_eq!(peak_rss_kib(status), Ok(51_234));
+    }
+
+    #[test]
+    fn status_without_vm_hwm_is_refused() {
+        assert!(peak_rss_kib("Name:\tkthreadd\n").is_err());
+        assert!(
+            peak_rss_kib("VmHWM:\t 12 MB\n")
+                .expect_err("refused")
+                .contains("unit")
+        );
+        assert!(peak_rss_kib("VmHWM:\t lots kB\n").is_err());
+    }
+
+    #[test]
+    fn this_process_can_be_sampled() {
+        let s = sample(std::process::id()).expect("own /proc entry");
+        assert!(s.peak_rss_kib > 0);
+        assert!(clock_ticks_per_second() > 0);
+        assert!(sample(u32::MAX).is_err());
+    }
+}

@@ -1,0 +1,114 @@
+//! A made-up [`BenchReport`] for the rendering tests: every kind of outcome appears.
+
+use crate::dags::Sizes;
+use crate::figures::{
+    Chain, ColdDeploy, HopBreakdown, ModeResults, Outcome, RoundTrip, RunTimes, SandboxFigures,
+    Throughput, Usage,
+};
+use crate::machine::{Machine, Versions};
+use crate::peers::{AirflowFigures, Peers};
+use crate::report::{BenchReport, Settings};
+use crate::stats::Summary;
+
+fn summary(samples: &[f64]) -> Summary {
+    Summary::of(samples).expect("samples")
+}
+
+/// Embedded figures that meet every goal but the fan-out's.
+pub fn embedded() -> ModeResults {
+    ModeResults {
+        chain40: Outcome::Measured(Chain {
+            times: RunTimes {
+                tasks: 40,
+                runs_ms: vec![12.0, 14.0, 16.0],
+                summary: summary(&[12.0, 14.0, 16.0]),
+            },
+            per_hop_ms: 0.35,
+            breakdown: Some(HopBreakdown {
+                run_to_first_queued_ms: 0.2,
+                upstream_end_to_queued_ms: 0.1,
+                queued_to_started_ms: 0.05,
+                started_to_ended_ms: 0.15,
+                last_end_to_run_end_ms: 0.1,
+            }),
+        }),
+        fan100: Outcome::Measured(RunTimes {
+            tasks: 100,
+            runs_ms: vec![30.0],
+            summary: summary(&[30.0]),
+        }),
+        fan_one_run: Outcome::Measured(Throughput {
+            runs: 1,
+            tasks_per_run: 10_000,
+            samples_s: vec![2.0],
+            median_s: 2.0,
+            tasks_per_s: 5_000.0,
+        }),
+        fan_many_runs: Outcome::Failed("timed out after 260 s waiting for 100 runs".into()),
+        round_trip: Outcome::Measured(RoundTrip {
+            ms: summary(&[0.3, 0.6, 0.9]),
+            trigger_ms: summary(&[0.1, 0.2, 0.3]),
+            in_store_ms: Some(summary(&[0.2, 0.3, 0.4])),
+        }),
+        cold_deploy: Outcome::Measured(ColdDeploy {
+            size_kib: 50.0,
+            deploy_ms: 120.0,
+            to_first_task_ms: 130.0,
+        }),
+        resources: Outcome::Measured(vec![Usage {
+            role: "standalone".into(),
+            peak_rss_mib: 80.0,
+            cpu_s: 4.0,
+            tasks: 20_000,
+            cpu_s_per_10k_tasks: 2.0,
+        }]),
+    }
+}
+
+/// The whole report: distributed could not start, Celery did not run, Airflow's chain
+/// failed.
+pub fn report() -> BenchReport {
+    BenchReport {
+        date: "2026-11-21T14:00:00Z".into(),
+        quick: false,
+        machine: Machine {
+            cpu_model: "Test CPU @ 2.2GHz".into(),
+            cores: 2,
+            memory_gib: 24.0,
+            kernel: "6.1.0".into(),
+            load_average: "0.10 0.20 0.30".into(),
+        },
+        versions: Versions {
+            weft: "0.1.0 (abc1234)".into(),
+            rustc: "rustc 1.95.0".into(),
+            redis: "7.0.15".into(),
+            postgres: "15.8".into(),
+            celery: "not run: celery_bench.sh not found".into(),
+            airflow: "3.3.2".into(),
+        },
+        settings: Settings {
+            sizes: Sizes::FULL,
+            poll_interval_ms: 1.0,
+            worker_concurrency: 2,
+            parallelism: 20_000,
+            wfctl: "/repo/target/release/wfctl".into(),
+        },
+        sandbox: Outcome::Measured(SandboxFigures {
+            per_task_us: summary(&[25.0, 35.0, 45.0]),
+            component: "noop.wasm".into(),
+            size_kib: 52.0,
+            compile_ms: 110.0,
+            cached_load_ms: 0.9,
+        }),
+        embedded: embedded(),
+        distributed: ModeResults::all_failed("cannot start: no PostgreSQL"),
+        peers: Peers {
+            celery: Outcome::NotRun("celery_bench.sh not found".into()),
+            airflow: Outcome::Measured(AirflowFigures {
+                version: "3.3.2".into(),
+                chain40_s: None,
+                fan100_s: Some(15.0),
+            }),
+        },
+    }
+}

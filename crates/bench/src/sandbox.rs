@@ -1,0 +1,119 @@
+//! The in-process sandbox figures, with no services: per-task cost of a fresh store,
+//! instantiation, call and teardown of a no-op Rust task, and the compile and cached-load
+//! times of a new component (the approach of `weft-runtime`'s `sandbox` bench).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use weft_runtime::{
+    Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo,
+};
+
+use crate::error::BenchError;
+use crate::figures::SandboxFigures;
+use crate::nonce;
+use crate::stats::Summary;
+
+/// Measure `iterations` no-op tasks (after a warm-up) and the compile and cached load of a
+/// never-seen copy of the `noop` guest.
+pub fn measure(iterations: usize) -> Result<SandboxFigures, BenchError> {
+    let path = weft_test_guests_artifacts::NOOP;
+    let bytes = std::fs::read(path).map_err(|e| BenchError::io(path, e))?;
+    let per_task_us = per_task(&bytes, iterations)?;
+    let fresh = nonce::with_custom_section(&bytes, "weft-bench-nonce", unique().as_bytes());
+    let (compile, cached) = compile_and_cached_load(&fresh)?;
+    Ok(SandboxFigures {
+        per_task_us,
+        component: Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned()),
+        size_kib: bytes.len() as f64 / 1024.0,
+        compile_ms: ms(compile),
+        cached_load_ms: ms(cached),
+    })
+}
+
+fn per_task(bytes: &[u8], iterations: usize) -> Result<Summary, BenchError> {
+    let runtime = Runtime::new(RuntimeConfig::default()).map_err(sandbox)?;
+    let component = runtime.load(bytes).map_err(sandbox)?;
+    let request = TaskRequest {
+        context: TaskContext::local("noop", "noop", 1, 1),
+        upstream: Vec::new(),
+        worker: WorkerInfo {
+            worker_id: "bench".into(),
+            hostname: "localhost".into(),
+            queue: "default".into(),
+        },
+        limits: Limits::default(),
+        host: Arc::new(MemoryHost::default()),
+    };
+    // Warm up the instance pool's slots and the allocator.
+    for _ in 0..iterations.min(500) {
+        runtime.run_task(&component, request.clone());
+    }
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        let report = runtime.run_task(&component, request.clone());
+        samples.push(started.elapsed().as_secs_f64() * 1e6);
+        if report.outcome != TaskOutcome::Success(Vec::new()) {
+            return Err(BenchError::Sandbox(format!(
+                "the no-op task did not succeed: {:?}",
+                report.outcome
+            )));
+        }
+    }
+    Summary::of(&samples).ok_or_else(|| BenchError::Sandbox("no task was run".to_owned()))
+}
+
+/// Compile `bytes` in a runtime with an empty cache, then load it in a second runtime that
+/// finds it in that cache.
+fn compile_and_cached_load(bytes: &[u8]) -> Result<(Duration, Duration), BenchError> {
+    let cache = tempfile::tempdir().map_err(|e| BenchError::io("a temp dir", e))?;
+    let config = RuntimeConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..RuntimeConfig::default()
+    };
+    let first = Runtime::new(config.clone()).map_err(sandbox)?;
+    let compiled = first.load(bytes).map_err(sandbox)?;
+    let second = Runtime::new(config).map_err(sandbox)?;
+    let cached = second.load(bytes).map_err(sandbox)?;
+    if cached.compile_source() != weft_runtime::CompileSource::DiskCache {
+        return Err(BenchError::Sandbox(
+            "the second load did not come from the disk cache".to_owned(),
+        ));
+    }
+    Ok((compiled.compile_time(), cached.compile_time()))
+}
+
+fn sandbox(e: impl std::fmt::Display) -> BenchError {
+    BenchError::Sandbox(e.to_string())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// A text no earlier benchmark used: the time and this process's id.
+pub fn unique() -> String {
+    format!(
+        "{}-{}",
+        jiff::Timestamp::now().as_nanosecond(),
+        std::process::id()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_few_tasks_give_every_figure() {
+        let figures = measure(20).expect("sandbox figures");
+        assert_eq!(figures.per_task_us.count, 20);
+        assert!(figures.per_task_us.median > 0.0);
+        assert!(figures.compile_ms > figures.cached_load_ms);
+        assert_eq!(figures.component, "noop.wasm");
+    }
+}

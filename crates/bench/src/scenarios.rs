@@ -1,0 +1,334 @@
+//! The scenarios, run against one [`Installation`] through its API: warm-up, a never-seen
+//! component's first task, round trips, chain40, fan100, the big fan, many fans at once,
+//! and the processes' CPU and memory over the fan-outs.
+
+use std::time::{Duration, Instant};
+
+use crate::breakdown;
+use crate::dags::{self, BenchDag, Sizes};
+use crate::error::BenchError;
+use crate::figures::{
+    Chain, ColdDeploy, ModeResults, Outcome, RoundTrip, RunTimes, Throughput, Usage,
+};
+use crate::install::Installation;
+use crate::nonce;
+use crate::procfs::{self, ProcSample};
+use crate::stats::{Summary, median};
+use crate::wait::Waiter;
+
+/// Every scenario on `installation`; a failed scenario is recorded and the next one runs.
+pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
+    let mode = installation.mode.name();
+    let mut waiter = Waiter::new(installation);
+    let big = sizes.big_fan;
+    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes) {
+        return ModeResults::all_failed(&format!("deploy and warm-up: {e}"));
+    }
+    let cold_deploy = step(mode, "deploy of a new component", || {
+        cold_deploy(&mut waiter)
+    });
+    let round_trip = step(mode, "round trip", || {
+        round_trip(&mut waiter, sizes.round_trips)
+    });
+    let chain40 = step(mode, "chain40", || chain(&mut waiter, sizes.chain_runs));
+    let fan100 = step(mode, "fan100 alone", || {
+        run_times(&mut waiter, dags::FAN100, sizes.fan100_runs)
+    });
+    let processes = waiter.installation().processes();
+    let before = sample_all(&processes);
+    let fan_one_run = step(mode, big.dag_id, || {
+        throughput(&mut waiter, big, 1, sizes.big_fan_runs)
+    });
+    let fan_many_runs = step(mode, "many fan100 runs at once", || {
+        throughput(&mut waiter, dags::FAN100, sizes.many_runs, 1)
+    });
+    let tasks = big.tasks * sizes.big_fan_runs + dags::FAN100.tasks * sizes.many_runs;
+    let resources = Outcome::of(before.and_then(|before| {
+        let after = sample_all(&processes)?;
+        Ok(usage(
+            &processes,
+            &before,
+            &after,
+            tasks,
+            procfs::clock_ticks_per_second(),
+        ))
+    }));
+    ModeResults {
+        chain40,
+        fan100,
+        fan_one_run,
+        fan_many_runs,
+        round_trip,
+        cold_deploy,
+        resources,
+    }
+}
+
+/// Run one scenario, saying so on stderr, and keep its outcome.
+fn step<T>(mode: &str, name: &str, f: impl FnOnce() -> Result<T, BenchError>) -> Outcome<T> {
+    eprintln!("==> {mode}: {name}");
+    let started = Instant::now();
+    let outcome = Outcome::of(f());
+    match &outcome {
+        Outcome::Failed(e) => eprintln!("    failed: {e}"),
+        _ => eprintln!("    done in {:.1} s", started.elapsed().as_secs_f64()),
+    }
+    outcome
+}
+
+/// How long to wait for a run of `tasks` tasks: a minute, plus 20 ms a task.
+fn run_timeout(tasks: usize) -> Duration {
+    Duration::from_secs(60) + Duration::from_millis(20) * u32::try_from(tasks).unwrap_or(u32::MAX)
+}
+
+fn read(path: &str) -> Result<Vec<u8>, BenchError> {
+    std::fs::read(path).map_err(|e| BenchError::io(path, e))
+}
+
+/// Deploy every benchmark DAG, then run each small one so that the worker has compiled it
+/// (the big fan's first measured run pays its compile, in distributed mode).
+fn deploy_and_warm_up(waiter: &mut Waiter<'_>, sizes: &Sizes) -> Result<(), BenchError> {
+    eprintln!(
+        "==> {}: deploy and warm up",
+        waiter.installation().mode.name()
+    );
+    for dag in [dags::SINGLE, dags::CHAIN40, dags::FAN100, sizes.big_fan] {
+        let deployed = waiter.api().deploy(&read(dag.path)?)?;
+        if deployed.dag_id != dag.dag_id {
+            return Err(BenchError::BadAnswer {
+                what: format!("deploy of {}", dag.path),
+                reason: format!("it describes DAG {}, not {}", deployed.dag_id, dag.dag_id),
+            });
+        }
+    }
+    for _ in 0..sizes.warmup_runs {
+        waiter.trigger_and_wait(dags::SINGLE.dag_id, run_timeout(1))?;
+    }
+    for dag in [dags::CHAIN40, dags::FAN100] {
+        waiter.trigger_and_wait(dag.dag_id, run_timeout(dag.tasks))?;
+    }
+    Ok(())
+}
+
+/// `wfctl deploy` of a copy of the `noop` guest no one has seen (a nonce section makes its
+/// digest new), then a run of it: neither the server nor the worker has its compiled code.
+fn cold_deploy(waiter: &mut Waiter<'_>) -> Result<ColdDeploy, BenchError> {
+    let original = read(weft_test_guests_artifacts::NOOP)?;
+    let nonce = crate::sandbox::unique();
+    let wasm = nonce::with_custom_section(&original, "weft-bench-nonce", nonce.as_bytes());
+    let path = waiter
+        .installation()
+        .dir()
+        .join(format!("noop-{nonce}.wasm"));
+    std::fs::write(&path, &wasm).map_err(|e| BenchError::io(&path, e))?;
+    let path_text = path.to_string_lossy().into_owned();
+    let mut deploy = waiter
+        .installation()
+        .client_command(&["deploy", &path_text, "--output", "json"]);
+    let started = Instant::now();
+    let output = deploy.output().map_err(|e| BenchError::Spawn {
+        name: "wfctl deploy".to_owned(),
+        program: std::path::PathBuf::from(deploy.get_program()),
+        source: e,
+    })?;
+    let deploy_ms = started.elapsed().as_secs_f64() * 1e3;
+    if !output.status.success() {
+        return Err(BenchError::Command {
+            what: format!("wfctl deploy {path_text}"),
+            status: output.status.to_string(),
+            output: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    let run_id = waiter.api().trigger("noop")?;
+    waiter.wait_newest("noop", &run_id, run_timeout(1))?;
+    Ok(ColdDeploy {
+        size_kib: wasm.len() as f64 / 1024.0,
+        deploy_ms,
+        to_first_task_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+fn round_trip(waiter: &mut Waiter<'_>, runs: usize) -> Result<RoundTrip, BenchError> {
+    let dag = dags::SINGLE;
+    let mut total = Vec::with_capacity(runs);
+    let mut trigger = Vec::with_capacity(runs);
+    let mut in_store = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let timed = waiter.trigger_and_wait(dag.dag_id, run_timeout(dag.tasks))?;
+        total.push(timed.total.as_secs_f64() * 1e3);
+        trigger.push(timed.trigger.as_secs_f64() * 1e3);
+        in_store.extend(timed.in_store_ms());
+    }
+    let none = || BenchError::BadAnswer {
+        what: dag.dag_id.to_owned(),
+        reason: "no run was measured".to_owned(),
+    };
+    Ok(RoundTrip {
+        ms: Summary::of(&total).ok_or_else(none)?,
+        trigger_ms: Summary::of(&trigger).ok_or_else(none)?,
+        in_store_ms: Summary::of(&in_store),
+    })
+}
+
+/// `runs` runs of `dag`, one after another: each from the trigger to the success seen.
+fn run_times(waiter: &mut Waiter<'_>, dag: BenchDag, runs: usize) -> Result<RunTimes, BenchError> {
+    let mut runs_ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let timed = waiter.trigger_and_wait(dag.dag_id, run_timeout(dag.tasks))?;
+        runs_ms.push(timed.total.as_secs_f64() * 1e3);
+    }
+    let summary = Summary::of(&runs_ms).ok_or_else(|| BenchError::BadAnswer {
+        what: dag.dag_id.to_owned(),
+        reason: "no run was measured".to_owned(),
+    })?;
+    Ok(RunTimes {
+        tasks: dag.tasks,
+        runs_ms,
+        summary,
+    })
+}
+
+/// chain40 runs, then (outside the timed part) their task timestamps for the breakdown.
+fn chain(waiter: &mut Waiter<'_>, runs: usize) -> Result<Chain, BenchError> {
+    let dag = dags::CHAIN40;
+    let mut runs_ms = Vec::with_capacity(runs);
+    let mut run_ids = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let timed = waiter.trigger_and_wait(dag.dag_id, run_timeout(dag.tasks))?;
+        runs_ms.push(timed.total.as_secs_f64() * 1e3);
+        run_ids.push(timed.run.run_id);
+    }
+    let details = run_ids
+        .iter()
+        .map(|id| waiter.api().run(dag.dag_id, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let summary = Summary::of(&runs_ms).ok_or_else(|| BenchError::BadAnswer {
+        what: dag.dag_id.to_owned(),
+        reason: "no run was measured".to_owned(),
+    })?;
+    Ok(Chain {
+        per_hop_ms: summary.median / dag.tasks as f64,
+        breakdown: breakdown::of_chain(&details),
+        times: RunTimes {
+            tasks: dag.tasks,
+            runs_ms,
+            summary,
+        },
+    })
+}
+
+/// `samples` times: trigger `runs` runs of `dag` at once and wait for all to succeed.
+fn throughput(
+    waiter: &mut Waiter<'_>,
+    dag: BenchDag,
+    runs: usize,
+    samples: usize,
+) -> Result<Throughput, BenchError> {
+    let tasks = dag.tasks * runs;
+    let mut samples_s = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let started = Instant::now();
+        let mut run_ids = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            run_ids.push(waiter.api().trigger(dag.dag_id)?);
+        }
+        if let [only] = run_ids.as_slice() {
+            waiter.wait_newest(dag.dag_id, only, run_timeout(tasks))?;
+        } else {
+            waiter.wait_all(dag.dag_id, &run_ids, run_timeout(tasks))?;
+        }
+        samples_s.push(started.elapsed().as_secs_f64());
+    }
+    let median_s = median(&samples_s).ok_or_else(|| BenchError::BadAnswer {
+        what: dag.dag_id.to_owned(),
+        reason: "no sample was taken".to_owned(),
+    })?;
+    Ok(Throughput {
+        runs,
+        tasks_per_run: dag.tasks,
+        samples_s,
+        median_s,
+        tasks_per_s: tasks as f64 / median_s,
+    })
+}
+
+fn sample_all(processes: &[(String, u32)]) -> Result<Vec<ProcSample>, BenchError> {
+    processes
+        .iter()
+        .map(|(_, pid)| procfs::sample(*pid))
+        .collect()
+}
+
+/// Each process's CPU between `before` and `after`, scaled to 10,000 tasks, and its peak
+/// memory at `after`.
+pub fn usage(
+    processes: &[(String, u32)],
+    before: &[ProcSample],
+    after: &[ProcSample],
+    tasks: usize,
+    ticks_per_s: u64,
+) -> Vec<Usage> {
+    processes
+        .iter()
+        .zip(before.iter().zip(after))
+        .map(|((role, _), (b, a))| {
+            let cpu_s = a.cpu_ticks.saturating_sub(b.cpu_ticks) as f64 / ticks_per_s.max(1) as f64;
+            Usage {
+                role: role.clone(),
+                peak_rss_mib: a.peak_rss_kib as f64 / 1024.0,
+                cpu_s,
+                tasks,
+                cpu_s_per_10k_tasks: if tasks == 0 {
+                    0.0
+                } else {
+                    cpu_s * 10_000.0 / tasks as f64
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_is_scaled_to_ten_thousand_tasks() {
+        let processes = vec![("scheduler".to_owned(), 1), ("worker".to_owned(), 2)];
+        let before = [
+            ProcSample {
+                cpu_ticks: 100,
+                peak_rss_kib: 1024,
+            },
+            ProcSample {
+                cpu_ticks: 0,
+                peak_rss_kib: 1024,
+            },
+        ];
+        let after = [
+            ProcSample {
+                cpu_ticks: 300,
+                peak_rss_kib: 20 * 1024,
+            },
+            ProcSample {
+                cpu_ticks: 1000,
+                peak_rss_kib: 50 * 1024,
+            },
+        ];
+        let u = usage(&processes, &before, &after, 20_000, 100);
+        assert_eq!(u.len(), 2);
+        assert_eq!(u[0].role, "scheduler");
+        assert_eq!(u[0].cpu_s, 2.0);
+        assert_eq!(u[0].cpu_s_per_10k_tasks, 1.0);
+        assert_eq!(u[0].peak_rss_mib, 20.0);
+        assert_eq!(u[1].cpu_s_per_10k_tasks, 5.0);
+        let none = usage(&processes, &before, &after, 0, 100);
+        assert_eq!(none[0].cpu_s_per_10k_tasks, 0.0);
+    }
+
+    #[test]
+    fn big_runs_get_more_time() {
+        assert_eq!(run_timeout(1), Duration::from_millis(60_020));
+        assert_eq!(run_timeout(10_000), Duration::from_secs(260));
+    }
+}

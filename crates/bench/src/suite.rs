@@ -1,0 +1,170 @@
+//! [`run`]: the whole benchmark — the in-process sandbox, PostgreSQL and Redis started,
+//! both installation modes measured and stopped, the peers — into one [`BenchReport`].
+
+use std::path::{Path, PathBuf};
+
+use weft_testkit::{PostgresServer, RedisServer};
+
+use crate::dags::Sizes;
+use crate::error::BenchError;
+use crate::figures::{ModeResults, Outcome};
+use crate::install::{Backends, InstallOptions, Installation};
+use crate::machine::{self, Machine, Versions};
+use crate::peers::{self, Peers};
+use crate::report::{BenchReport, Settings};
+use crate::wait::POLL_INTERVAL;
+use crate::{sandbox, scenarios};
+
+/// Task attempts the worker runs at once, in both modes.
+pub const WORKER_CONCURRENCY: usize = 2;
+/// The scheduler's `--parallelism`: more than any scenario has tasks at once.
+pub const PARALLELISM: usize = 20_000;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The tiny configuration, on the test suite's services when they are set.
+    pub quick: bool,
+    /// Run the peers too.
+    pub peers: bool,
+    /// The `wfctl` binary to measure.
+    pub wfctl: PathBuf,
+    /// Where the peer scripts are.
+    pub peers_dir: PathBuf,
+    /// Where homes and logs go.
+    pub work_dir: PathBuf,
+}
+
+/// Run everything. Scenario failures are recorded in the report, not returned.
+pub fn run(options: &Options) -> BenchReport {
+    let sizes = if options.quick {
+        Sizes::QUICK
+    } else {
+        Sizes::FULL
+    };
+    let machine = Machine::detect();
+    eprintln!("==> sandbox (in-process): {} tasks", sizes.sandbox_tasks);
+    let sandbox = Outcome::of(sandbox::measure(sizes.sandbox_tasks));
+
+    let install = InstallOptions {
+        wfctl: options.wfctl.clone(),
+        dir: options.work_dir.clone(),
+        parallelism: PARALLELISM,
+        concurrency: WORKER_CONCURRENCY,
+    };
+    eprintln!("==> embedded: starting wfctl standalone");
+    let embedded = measure(Installation::embedded(&install), &sizes);
+
+    eprintln!("==> distributed: starting PostgreSQL and Redis");
+    let mut versions = Versions {
+        weft: machine::weft_version(),
+        rustc: machine::first_line("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
+        ..Versions::default()
+    };
+    let distributed = match services(options.quick) {
+        Ok((postgres, redis)) => {
+            versions.postgres = postgres
+                .psql("SHOW server_version")
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_else(|e| format!("unknown ({e})"));
+            versions.redis = redis_version();
+            let started = postgres
+                .try_fresh_database()
+                .map_err(BenchError::from)
+                .and_then(|database_url| {
+                    let backends = Backends {
+                        database_url,
+                        redis_url: redis.url().to_owned(),
+                        namespace: weft_testkit::unique_name("bench"),
+                    };
+                    eprintln!("==> distributed: starting wfctl server, scheduler and worker");
+                    Installation::distributed(&install, &backends)
+                });
+            measure(started, &sizes)
+            // The servers stop here, when `postgres` and `redis` are dropped.
+        }
+        Err(e) => ModeResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
+    };
+
+    let peers = if options.peers {
+        run_peers(&options.peers_dir, &options.work_dir, &sizes)
+    } else {
+        Peers::not_run("--peers not given")
+    };
+    versions.celery = peer_version(&peers.celery, |c| &c.version);
+    versions.airflow = peer_version(&peers.airflow, |a| &a.version);
+
+    BenchReport {
+        date: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()),
+        quick: options.quick,
+        machine,
+        versions,
+        settings: Settings {
+            sizes,
+            poll_interval_ms: POLL_INTERVAL.as_secs_f64() * 1e3,
+            worker_concurrency: WORKER_CONCURRENCY,
+            parallelism: PARALLELISM,
+            wfctl: options.wfctl.display().to_string(),
+        },
+        sandbox,
+        embedded,
+        distributed,
+        peers,
+    }
+}
+
+/// Every scenario on a started installation, which is stopped afterwards.
+fn measure(started: Result<Installation, BenchError>, sizes: &Sizes) -> ModeResults {
+    match started {
+        Ok(mut installation) => {
+            let results = scenarios::run_all(&mut installation, sizes);
+            eprintln!("==> {}: stopping", installation.mode.name());
+            installation.stop();
+            results
+        }
+        Err(e) => {
+            eprintln!("    cannot start: {e}");
+            ModeResults::all_failed(&format!("cannot start: {e}"))
+        }
+    }
+}
+
+/// PostgreSQL and Redis: new servers on free loopback ports, or in quick mode the test
+/// suite's servers when `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` name them.
+fn services(quick: bool) -> Result<(PostgresServer, RedisServer), BenchError> {
+    if quick {
+        Ok((
+            PostgresServer::from_env_or_start()?,
+            RedisServer::from_env_or_start()?,
+        ))
+    } else {
+        Ok((PostgresServer::start()?, RedisServer::start()?))
+    }
+}
+
+fn redis_version() -> String {
+    machine::first_line("redis-server", &["--version"])
+        .and_then(|l| machine::redis_version(&l))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn run_peers(dir: &Path, work: &Path, sizes: &Sizes) -> Peers {
+    eprintln!(
+        "==> peers: Celery ({}, {} tasks)",
+        dir.display(),
+        sizes.celery_tasks
+    );
+    let celery = peers::celery(dir, work, sizes.celery_tasks);
+    eprintln!("==> peers: Airflow (its first install takes minutes)");
+    let airflow = peers::airflow(dir, work);
+    Peers { celery, airflow }
+}
+
+fn peer_version<T>(outcome: &Outcome<T>, version: impl Fn(&T) -> &String) -> String {
+    match outcome {
+        Outcome::Measured(f) => version(f).clone(),
+        other => crate::tables::problem(other),
+    }
+}

@@ -1,0 +1,383 @@
+//! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure, the
+//! sandbox, the peers side by side, and where a chain40 hop's time goes.
+
+use crate::figures::{HopBreakdown, ModeResults, Outcome, Usage};
+use crate::format;
+use crate::goals::{self, Goal};
+use crate::install::Mode;
+use crate::report::BenchReport;
+use crate::table::Table;
+
+const MODES: [Mode; 2] = [Mode::Embedded, Mode::Distributed];
+
+/// Picks the value of a figure that its goal judges.
+type Judge<'a, T> = &'a dyn Fn(&T) -> f64;
+
+/// A step of a chain40 hop: its name and its median in a breakdown.
+type Step = (&'static str, fn(&HopBreakdown) -> f64);
+
+/// A figure cell and its goal cell for an outcome: `show` renders the figures, `judge`
+/// picks the value a goal judges.
+fn cells<T>(
+    outcome: &Outcome<T>,
+    show: impl Fn(&T) -> String,
+    goal: Option<(Goal, Judge<'_, T>)>,
+) -> [String; 2] {
+    match (outcome, goal) {
+        (Outcome::Measured(f), Some((goal, judge))) => [show(f), goal.verdict(judge(f))],
+        (Outcome::Measured(f), None) => [show(f), "—".to_owned()],
+        (other, goal) => [
+            problem(other),
+            goal.map_or_else(|| "—".to_owned(), |(g, _)| g.label()),
+        ],
+    }
+}
+
+/// `failed: …` or `not run: …`, first line only, shortened for a table cell.
+pub fn problem<T>(outcome: &Outcome<T>) -> String {
+    let (word, text) = match outcome {
+        Outcome::Measured(_) => return String::new(),
+        Outcome::Failed(e) => ("failed", e),
+        Outcome::NotRun(why) => ("not run", why),
+    };
+    let first = text.lines().next().unwrap_or_default();
+    let short: String = first.chars().take(90).collect();
+    let ellipsis = if short.len() < text.len() { "…" } else { "" };
+    format!("{word}: {short}{ellipsis}")
+}
+
+/// One row per figure; columns: scenario, then figure and goal for each mode.
+pub fn results(report: &BenchReport) -> Table {
+    let mut table = Table::new(&["Scenario", "Embedded", "Goal", "Distributed", "Goal"]);
+    let sizes = &report.settings.sizes;
+    let row = |table: &mut Table, name: String, f: &dyn Fn(&ModeResults, Mode) -> [String; 2]| {
+        let mut row = vec![name];
+        for mode in MODES {
+            row.extend(f(report.mode(mode), mode));
+        }
+        table.push(row);
+    };
+    row(
+        &mut table,
+        format!("chain40: trigger → success, median of {}", sizes.chain_runs),
+        &|m, mode| {
+            cells(
+                &m.chain40,
+                |c| format::ms(c.times.summary.median),
+                Some((mode.goals().chain40_ms, &|c| c.times.summary.median)),
+            )
+        },
+    );
+    row(
+        &mut table,
+        "chain40: per hop (median / 40)".to_owned(),
+        &|m, _| cells(&m.chain40, |c| format::ms(c.per_hop_ms), None),
+    );
+    row(
+        &mut table,
+        format!(
+            "fan-out: {} tasks in one run (median of {})",
+            format::number(sizes.big_fan.tasks as f64),
+            sizes.big_fan_runs
+        ),
+        &|m, mode| {
+            cells(
+                &m.fan_one_run,
+                |t| {
+                    format!(
+                        "{} ({})",
+                        format::rate(t.tasks_per_s),
+                        format::secs(t.median_s)
+                    )
+                },
+                Some((mode.goals().tasks_per_s, &|t| t.tasks_per_s)),
+            )
+        },
+    );
+    row(
+        &mut table,
+        format!("fan-out: {} runs of 100 tasks at once", sizes.many_runs),
+        &|m, mode| {
+            cells(
+                &m.fan_many_runs,
+                |t| {
+                    format!(
+                        "{} ({})",
+                        format::rate(t.tasks_per_s),
+                        format::secs(t.median_s)
+                    )
+                },
+                Some((mode.goals().tasks_per_s, &|t| t.tasks_per_s)),
+            )
+        },
+    );
+    row(
+        &mut table,
+        format!(
+            "fan100 alone: trigger → success, median of {}",
+            sizes.fan100_runs
+        ),
+        &|m, _| cells(&m.fan100, |t| format::ms(t.summary.median), None),
+    );
+    row(
+        &mut table,
+        format!("round trip p50 ({} runs)", sizes.round_trips),
+        &|m, mode| {
+            cells(
+                &m.round_trip,
+                |r| format::ms(r.ms.median),
+                Some((mode.goals().round_trip_p50_ms, &|r| r.ms.median)),
+            )
+        },
+    );
+    row(
+        &mut table,
+        format!("round trip p99 ({} runs)", sizes.round_trips),
+        &|m, _| cells(&m.round_trip, |r| format::ms(r.ms.p99), None),
+    );
+    row(
+        &mut table,
+        "round trip: the trigger request alone (p50)".to_owned(),
+        &|m, _| cells(&m.round_trip, |r| format::ms(r.trigger_ms.median), None),
+    );
+    row(
+        &mut table,
+        "round trip: run created → ended, store's clock (p50)".to_owned(),
+        &|m, _| {
+            cells(
+                &m.round_trip,
+                |r| {
+                    r.in_store_ms
+                        .map_or_else(|| "—".to_owned(), |s| format::ms(s.median))
+                },
+                None,
+            )
+        },
+    );
+    row(
+        &mut table,
+        "new component: wfctl deploy → first task done".to_owned(),
+        &|m, _| {
+            cells(
+                &m.cold_deploy,
+                |c| {
+                    format!(
+                        "{} (deploy {})",
+                        format::ms(c.to_first_task_ms),
+                        format::ms(c.deploy_ms)
+                    )
+                },
+                None,
+            )
+        },
+    );
+    row(&mut table, "peak RSS".to_owned(), &|m, _| {
+        cells(
+            &m.resources,
+            |u| per_process(u, |p| format!("{:.0} MiB", p.peak_rss_mib)),
+            None,
+        )
+    });
+    row(
+        &mut table,
+        "CPU per 10,000 tasks (fan-outs)".to_owned(),
+        &|m, _| {
+            cells(
+                &m.resources,
+                |u| per_process(u, |p| format::secs(p.cpu_s_per_10k_tasks)),
+                None,
+            )
+        },
+    );
+    table
+}
+
+fn per_process(usage: &[Usage], show: impl Fn(&Usage) -> String) -> String {
+    usage
+        .iter()
+        .map(|u| format!("{} {}", u.role, show(u)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The in-process sandbox figures.
+pub fn sandbox(report: &BenchReport) -> Table {
+    let mut table = Table::new(&["Sandbox (in-process, no services)", "Figure", "Goal"]);
+    let goal = goals::SANDBOX_PER_TASK_US;
+    match &report.sandbox {
+        Outcome::Measured(s) => {
+            let us = |v: f64| format!("{} µs", format::number(v));
+            table.push(vec![
+                format!(
+                    "per task, mean of {} ({})",
+                    format::number(s.per_task_us.count as f64),
+                    s.component
+                ),
+                us(s.per_task_us.mean),
+                goal.verdict(s.per_task_us.mean),
+            ]);
+            table.push(vec![
+                "per task, p50 / p99".to_owned(),
+                format!("{} / {}", us(s.per_task_us.median), us(s.per_task_us.p99)),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                format!("compile a new component ({:.0} KiB)", s.size_kib),
+                format::ms(s.compile_ms),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                "load it from the disk cache".to_owned(),
+                format::ms(s.cached_load_ms),
+                "—".to_owned(),
+            ]);
+        }
+        other => table.push(vec!["per task".to_owned(), problem(other), goal.label()]),
+    }
+    table
+}
+
+/// `peer / weft` for times (or `weft / peer` for rates) as `N× faster` / `N× slower`.
+fn versus(weft: Option<f64>, peer: Option<f64>, rate: bool) -> String {
+    let (Some(w), Some(p)) = (weft, peer) else {
+        return "—".to_owned();
+    };
+    if w <= 0.0 || p <= 0.0 {
+        return "—".to_owned();
+    }
+    let r = if rate { w / p } else { p / w };
+    if r >= 1.0 {
+        format!("{} faster", format::ratio(r))
+    } else {
+        format!("{} slower", format::ratio(1.0 / r))
+    }
+}
+
+/// Weft beside Celery (throughput, round trip) and Airflow (chain40, fan100).
+pub fn peers(report: &BenchReport) -> Table {
+    let mut table = Table::new(&[
+        "Comparison",
+        "Weft embedded",
+        "Weft distributed",
+        "Peer",
+        "Weft vs peer (embedded / distributed)",
+    ]);
+    let celery = report.peers.celery.measured();
+    let airflow = report.peers.airflow.measured();
+    let celery_cell = |f: &dyn Fn(&crate::peers::CeleryFigures) -> String| {
+        celery.map_or_else(
+            || problem(&report.peers.celery),
+            |c| format!("Celery {}", f(c)),
+        )
+    };
+    let airflow_cell = |value: Option<f64>| match (airflow, value) {
+        (Some(_), Some(s)) => format!("Airflow {}", format::secs(s)),
+        (Some(_), None) => "Airflow: the run did not succeed".to_owned(),
+        (None, _) => problem(&report.peers.airflow),
+    };
+    let weft = |f: &dyn Fn(&ModeResults) -> Option<f64>| MODES.map(|m| f(report.mode(m)));
+    let mut add = |name: &str,
+                   w: [Option<f64>; 2],
+                   show: &dyn Fn(f64) -> String,
+                   peer: String,
+                   p: Option<f64>,
+                   rate: bool| {
+        let shown = w.map(|v| v.map_or_else(|| "—".to_owned(), show));
+        let [e, d] = shown;
+        table.push(vec![
+            name.to_owned(),
+            e,
+            d,
+            peer,
+            format!("{} / {}", versus(w[0], p, rate), versus(w[1], p, rate)),
+        ]);
+    };
+    let throughput = weft(&|m| m.fan_one_run.measured().map(|t| t.tasks_per_s));
+    add(
+        "throughput, no-op tasks (Weft: the big fan)",
+        throughput,
+        &format::rate,
+        celery_cell(&|c| format::rate(c.throughput_tasks_per_s)),
+        celery.map(|c| c.throughput_tasks_per_s),
+        true,
+    );
+    let p50 = weft(&|m| m.round_trip.measured().map(|r| r.ms.median));
+    add(
+        "round trip p50",
+        p50,
+        &format::ms,
+        celery_cell(&|c| format::ms(c.roundtrip_p50_ms)),
+        celery.map(|c| c.roundtrip_p50_ms),
+        false,
+    );
+    let p99 = weft(&|m| m.round_trip.measured().map(|r| r.ms.p99));
+    add(
+        "round trip p99",
+        p99,
+        &format::ms,
+        celery_cell(&|c| format::ms(c.roundtrip_p99_ms)),
+        celery.map(|c| c.roundtrip_p99_ms),
+        false,
+    );
+    let chain = weft(&|m| m.chain40.measured().map(|c| c.times.summary.median));
+    let a_chain = airflow.and_then(|a| a.chain40_s);
+    add(
+        "chain40, one run",
+        chain,
+        &format::ms,
+        airflow_cell(a_chain),
+        a_chain.map(|s| s * 1e3),
+        false,
+    );
+    let fan = weft(&|m| m.fan100.measured().map(|t| t.summary.median));
+    let a_fan = airflow.and_then(|a| a.fan100_s);
+    add(
+        "fan100, one run",
+        fan,
+        &format::ms,
+        airflow_cell(a_fan),
+        a_fan.map(|s| s * 1e3),
+        false,
+    );
+    table
+}
+
+/// Where a chain40 hop's time goes, from the store's timestamps, per mode.
+pub fn breakdown(report: &BenchReport) -> Table {
+    let mut table = Table::new(&["chain40 step (median)", "Embedded", "Distributed"]);
+    let steps: [Step; 5] = [
+        ("run created → first task queued", |b| {
+            b.run_to_first_queued_ms
+        }),
+        ("upstream ended → next task queued (scheduling)", |b| {
+            b.upstream_end_to_queued_ms
+        }),
+        ("queued → attempt started (delivery, pick-up)", |b| {
+            b.queued_to_started_ms
+        }),
+        ("attempt started → ended (sandbox, task, report)", |b| {
+            b.started_to_ended_ms
+        }),
+        ("last task ended → run finished", |b| {
+            b.last_end_to_run_end_ms
+        }),
+    ];
+    for (name, get) in steps {
+        let mut row = vec![name.to_owned()];
+        for mode in MODES {
+            let cell = match &report.mode(mode).chain40 {
+                Outcome::Measured(c) => c
+                    .breakdown
+                    .as_ref()
+                    .map_or_else(|| "no timestamps".to_owned(), |b| format::ms(get(b))),
+                other => problem(other),
+            };
+            row.push(cell);
+        }
+        table.push(row);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,75 @@
+//! Tests of the report's tables, on a made-up report.
+
+use super::*;
+use crate::sample;
+
+#[test]
+fn ratios_say_which_way() {
+    assert_eq!(versus(Some(10.0), Some(1000.0), false), "100× faster");
+    assert_eq!(versus(Some(2.0), Some(1.0), false), "2× slower");
+    assert_eq!(versus(Some(5000.0), Some(500.0), true), "10× faster");
+    assert_eq!(versus(None, Some(1.0), true), "—");
+    assert_eq!(versus(Some(1.0), Some(0.0), true), "—");
+}
+
+#[test]
+fn problems_are_short_and_say_what_happened() {
+    let long = Outcome::<()>::Failed(format!("{}\nsecond line", "x".repeat(200)));
+    let text = problem(&long);
+    assert!(text.starts_with("failed: xxx"));
+    assert!(text.ends_with('…'));
+    assert!(!text.contains("second"));
+    assert_eq!(
+        problem(&Outcome::<()>::NotRun("--peers not given".into())),
+        "not run: --peers not given"
+    );
+}
+
+#[test]
+fn results_put_each_goal_beside_its_figure() {
+    let table = results(&sample::report());
+    assert_eq!(table.header.len(), 5);
+    let chain = &table.rows[0];
+    assert_eq!(chain[1], "14 ms");
+    assert_eq!(chain[2], "≤ 20 ms: met");
+    assert!(chain[3].starts_with("failed: cannot start"));
+    assert_eq!(chain[4], "≤ 40 ms");
+    let many = table
+        .rows
+        .iter()
+        .find(|r| r[0].contains("runs of 100"))
+        .expect("row");
+    assert!(many[1].starts_with("failed: timed out"));
+    let rss = table.rows.iter().find(|r| r[0] == "peak RSS").expect("row");
+    assert_eq!(rss[1], "standalone 80 MiB");
+}
+
+#[test]
+fn peers_show_ratios_and_why_a_peer_is_missing() {
+    let table = peers(&sample::report());
+    let fan = table
+        .rows
+        .iter()
+        .find(|r| r[0].starts_with("fan100"))
+        .expect("row");
+    assert_eq!(fan[1], "30 ms");
+    assert_eq!(fan[3], "Airflow 15 s");
+    assert_eq!(fan[4], "500× faster / —");
+    let tput = &table.rows[0];
+    assert_eq!(tput[3], "not run: celery_bench.sh not found");
+}
+
+#[test]
+fn sandbox_is_judged_on_its_mean() {
+    let table = sandbox(&sample::report());
+    assert_eq!(table.rows[0][1], "35 µs");
+    assert_eq!(table.rows[0][2], "≤ 30 µs: MISSED");
+}
+
+#[test]
+fn breakdown_has_every_step_for_each_mode() {
+    let table = breakdown(&sample::report());
+    assert_eq!(table.rows.len(), 5);
+    assert_eq!(table.rows[2][1], "0.050 ms");
+    assert!(table.rows[2][2].starts_with("failed"));
+}
