@@ -8,11 +8,13 @@
 //!
 //! # Layout
 //! - [`process`]: [`Proc`], the `wfctl` binary, free ports; [`cluster`]: [`Cluster`];
-//!   [`api`]: [`Api`], the HTTP client with the waits the tests need.
+//!   [`api`]: [`Api`], the HTTP client with the waits the tests need; [`scenario`]: shared
+//!   set-ups.
 
 pub mod api;
 pub mod cluster;
 pub mod process;
+pub mod scenario;
 
 pub use api::Api;
 pub use cluster::{Cluster, WorkerSpec};

@@ -3,39 +3,17 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_e2e::Api;
+use weft_e2e::scenario::SlowOnTwoWorkers;
 
 #[test]
 fn a_killed_workers_task_finishes_on_the_other_worker_as_try_2() {
-    let mut cluster = Cluster::on_shared_redis();
-    let _server = cluster.server();
-    let _scheduler = cluster.scheduler("scheduler-1");
-    let mut a = WorkerSpec::new("worker-a", "host-a", &["default"]);
-    a.concurrency = 1;
-    let mut b = WorkerSpec::new("worker-b", "host-b", &["default"]);
-    b.concurrency = 1;
-    let mut workers = [cluster.worker(&a), cluster.worker(&b)];
-    let api = cluster.api();
-    api.deploy(std::path::Path::new(weft_test_guests_artifacts::SLOW_CHAIN));
-    let run_id = api.trigger("slow_chain", json!({ "sleep_ms": 4000 }), None);
+    let mut s = SlowOnTwoWorkers::start(4000);
+    let survivor = s.other_worker();
+    s.workers[s.runner].kill9();
+    let (api, run_id) = (&s.api, &s.run_id);
 
-    // Wait until `slow` runs, and see where.
-    let runner = wait_for("slow to start", Duration::from_secs(60), || {
-        let run = api.run("slow_chain", &run_id);
-        let ti = Api::task(&run, "slow");
-        (ti["state"] == "running")
-            .then(|| ti["worker_id"].as_str().map(str::to_owned))
-            .flatten()
-    });
-    let (victim, survivor) = if runner == "worker-a" {
-        (0, "worker-b")
-    } else {
-        (1, "worker-a")
-    };
-    workers[victim].kill9();
-
-    let run = api.wait_run("slow_chain", &run_id, Duration::from_secs(90));
+    let run = api.wait_run("slow_chain", run_id, Duration::from_secs(90));
     assert_eq!(run["state"], "success", "{run}");
     let slow = Api::task(&run, "slow");
     assert_eq!(slow["state"], "success", "{slow}");
