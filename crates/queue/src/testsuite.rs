@@ -16,6 +16,7 @@
 //!
 //! A backend timed by a server (Redis) runs the suite with [`RealClock`] and a short lease.
 
+mod concurrency;
 mod input;
 mod keys;
 mod leases;
@@ -29,6 +30,7 @@ use async_trait::async_trait;
 use crate::message::{Delivery, DeliveryId, Message};
 use crate::queue::Queue;
 
+pub use concurrency::concurrent_clients_deliver_each_message_once;
 pub use input::{bad_input_is_rejected, stats_count_ready_and_leased};
 pub use keys::{
     generation_is_stable, keyed_batch_last_wins, keyed_push_replaces_a_leased_message,

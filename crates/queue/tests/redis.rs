@@ -2,10 +2,8 @@
 //! server (a namespace per test), and, on servers of their own, what only a networked
 //! backend meets: flushes, restarts, bad URLs, unreachable servers, several clients.
 
-use std::collections::HashSet;
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_queue::testsuite::{self, RealClock};
@@ -165,52 +163,8 @@ async fn a_waiting_take_does_not_poll() {
 /// Several clients taking and acknowledging while two push: each message once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_deliver_each_message_once() {
-    const PER_PRODUCER: usize = 1_000;
     let queue = fresh().await;
-    let mut producers = Vec::new();
-    for p in 0..2 {
-        let queue = queue.clone();
-        producers.push(tokio::spawn(async move {
-            for chunk in (0..PER_PRODUCER).collect::<Vec<_>>().chunks(50) {
-                let batch = chunk
-                    .iter()
-                    .map(|i| Message::new("q", format!("{p}-{i}")))
-                    .collect();
-                queue.push(batch).await.expect("push");
-            }
-        }));
-    }
-    let acked = Arc::new(AtomicUsize::new(0));
-    let mut consumers = Vec::new();
-    for _ in 0..4 {
-        let queue = queue.clone();
-        let acked = Arc::clone(&acked);
-        consumers.push(tokio::spawn(async move {
-            let mut got = Vec::new();
-            while acked.load(Ordering::SeqCst) < 2 * PER_PRODUCER {
-                let batch = queue
-                    .take(&names(&["q"]), 32, Duration::from_secs(30), LEASE)
-                    .await
-                    .expect("take");
-                let ids: Vec<_> = batch.iter().map(|d| d.id.clone()).collect();
-                assert!(queue.ack(&ids).await.expect("ack").is_empty());
-                acked.fetch_add(ids.len(), Ordering::SeqCst);
-                got.extend(batch.into_iter().map(|d| d.payload));
-            }
-            got
-        }));
-    }
-    for producer in producers {
-        producer.await.expect("producer");
-    }
-    let mut all = HashSet::new();
-    for consumer in consumers {
-        for payload in consumer.await.expect("consumer") {
-            assert!(all.insert(payload), "delivered twice");
-        }
-    }
-    assert_eq!(all.len(), 2 * PER_PRODUCER);
-    assert_eq!(counts(&queue, "q").await, (0, 0));
+    testsuite::concurrent_clients_deliver_each_message_once(Arc::new(queue), 1_000).await;
 }
 
 #[tokio::test]

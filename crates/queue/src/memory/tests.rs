@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -134,52 +133,9 @@ async fn a_push_wakes_every_waiter_that_can_use_it_and_no_message_goes_twice() {
 /// Producers and consumers on several threads: every message is delivered exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_producers_and_consumers_deliver_each_message_once() {
-    const PER_PRODUCER: usize = 2_000;
-    let queue = Arc::new(MemoryQueue::new());
-    let mut producers = Vec::new();
-    for p in 0..2 {
-        let queue = Arc::clone(&queue);
-        producers.push(tokio::spawn(async move {
-            for chunk in (0..PER_PRODUCER).collect::<Vec<_>>().chunks(100) {
-                let batch = chunk
-                    .iter()
-                    .map(|i| Message::new("q", format!("{p}-{i}")))
-                    .collect();
-                queue.push(batch).await.expect("push");
-            }
-        }));
-    }
-    let acked = Arc::new(AtomicUsize::new(0));
-    let mut consumers = Vec::new();
-    for _ in 0..4 {
-        let queue = Arc::clone(&queue);
-        let acked = Arc::clone(&acked);
-        consumers.push(tokio::spawn(async move {
-            let mut got = Vec::new();
-            while acked.load(Ordering::SeqCst) < 2 * PER_PRODUCER {
-                let batch = queue
-                    .take(&queues("q"), 64, LEASE, Duration::from_millis(20))
-                    .await
-                    .expect("take");
-                let ids: Vec<_> = batch.iter().map(|d| d.id.clone()).collect();
-                assert!(queue.ack(&ids).await.expect("ack").is_empty());
-                acked.fetch_add(ids.len(), Ordering::SeqCst);
-                got.extend(batch.into_iter().map(|d| d.payload));
-            }
-            got
-        }));
-    }
-    for producer in producers {
-        producer.await.expect("producer");
-    }
-    let mut all = HashSet::new();
-    for consumer in consumers {
-        for payload in consumer.await.expect("consumer") {
-            assert!(all.insert(payload), "delivered twice");
-        }
-    }
-    assert_eq!(all.len(), 2 * PER_PRODUCER);
-    let stats = queue.stats().await.expect("stats");
-    assert_eq!(stats.len(), 1);
-    assert_eq!((stats[0].ready, stats[0].leased), (0, 0));
+    crate::testsuite::concurrent_clients_deliver_each_message_once(
+        Arc::new(MemoryQueue::new()),
+        2_000,
+    )
+    .await;
 }
