@@ -546,6 +546,7 @@ impl Scheduler {
     /// Queue ready task instances in priority order while slots allow.
     fn admit(&mut self, now: Timestamp) {
         let mut skipped = Vec::new();
+        let mut waiting = Vec::new();
         while let Some(key) = self.ready.pop_first() {
             let (_, _, run, i) = key;
             let Some(active) = self.runs.get(&run) else {
@@ -564,6 +565,9 @@ impl Scheduler {
                     .fits(&slot(ti), self.config.parallelism, limit)
             {
                 skipped.push(key);
+                if ti.state == TaskState::None {
+                    waiting.push((run, i));
+                }
                 if self.capacity.total >= self.config.parallelism {
                     break;
                 }
@@ -584,6 +588,25 @@ impl Scheduler {
             });
         }
         self.ready.extend(skipped);
+        self.mark_scheduled(waiting, now);
+    }
+
+    /// Ready tasks that wait for a slot (or for their DAG to be unpaused) are `scheduled`,
+    /// as in Airflow: their dependencies are met, and they go as soon as they may.
+    fn mark_scheduled(&mut self, waiting: Vec<(RunPk, usize)>, now: Timestamp) {
+        for (run, i) in waiting {
+            let Some(active) = self.runs.get_mut(&run) else {
+                continue;
+            };
+            active.tis[i].state = TaskState::Scheduled;
+            self.batch.set_task.push(SetTaskState {
+                ti: active.tis[i].id,
+                state: TaskState::Scheduled,
+                at: now,
+                max_tries: None,
+                bump_lease: false,
+            });
+        }
     }
 
     /// Finish runs whose tasks are all done, and fail deadlocked ones.

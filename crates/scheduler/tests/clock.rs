@@ -315,6 +315,14 @@ async fn a_one_slot_pool_runs_one_at_a_time() {
     b.deploy(five("five", Some("single"))).await;
     let (run, mut s, taken) = five_ready(&b, "five").await;
     assert_eq!(task_ids(&taken), ["t5"]);
+    // The others are ready and wait for the slot: `scheduled`, as in Airflow.
+    let states = b.states(run).await;
+    let waiting: Vec<_> = states
+        .iter()
+        .filter(|(id, _)| id != "t5")
+        .map(|(_, state)| *state)
+        .collect();
+    assert_eq!(waiting, [TaskState::Scheduled; 4], "{states:?}");
     let mut order = vec!["t5".to_owned()];
     let mut current = taken;
     for _ in 0..4 {
