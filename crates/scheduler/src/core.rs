@@ -558,14 +558,15 @@ impl Scheduler {
             let ti = &active.tis[i];
             let paused = self.paused(&active.run.tenant, &active.run.dag_id);
             let limit = self.dag_limit(&active.dag, false);
-            if active.run.state != DagRunState::Running
-                || paused
+            let may_run = active.run.state == DagRunState::Running && !paused;
+            if !may_run
                 || !self
                     .capacity
                     .fits(&slot(ti), self.config.parallelism, limit)
             {
                 skipped.push(key);
-                if ti.state == TaskState::None {
+                // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
+                if may_run && ti.state == TaskState::None {
                     waiting.push((run, i));
                 }
                 if self.capacity.total >= self.config.parallelism {
@@ -591,8 +592,8 @@ impl Scheduler {
         self.mark_scheduled(waiting, now);
     }
 
-    /// Ready tasks that wait for a slot (or for their DAG to be unpaused) are `scheduled`,
-    /// as in Airflow: their dependencies are met, and they go as soon as they may.
+    /// Ready tasks of running runs that wait for a slot are `scheduled`, as in Airflow: their
+    /// dependencies are met, and they go as soon as a slot frees.
     fn mark_scheduled(&mut self, waiting: Vec<(RunPk, usize)>, now: Timestamp) {
         for (run, i) in waiting {
             let Some(active) = self.runs.get_mut(&run) else {
