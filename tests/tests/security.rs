@@ -57,7 +57,7 @@ fn a_component_that_does_not_match_its_digest_is_refused() {
 
     // Tamper with the stored bytes behind the server's back.
     let sql = format!(
-        "UPDATE components SET bytes = overlay(bytes placing '\\x00'::bytea from 100 for 1) WHERE digest = '{digest}'"
+        "UPDATE component_bytes SET bytes = overlay(bytes placing '\\x00'::bytea from 100 for 1) WHERE digest = '{digest}'"
     );
     weft_testkit::postgres()
         .psql_on(&cluster.database, &sql)

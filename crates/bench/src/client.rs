@@ -166,6 +166,22 @@ impl Api {
         self.get(&format!("/dags/{}/runs/{}", encode(dag_id), encode(run_id)))
     }
 
+    /// A run once it has ended, or as it is after `wait` (the server holds the answer).
+    pub fn wait_run(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        wait: Duration,
+    ) -> Result<RunInfo, BenchError> {
+        let detail: RunDetail = self.get(&format!(
+            "/dags/{}/runs/{}?wait_ms={}",
+            encode(dag_id),
+            encode(run_id),
+            wait.as_millis()
+        ))?;
+        Ok(detail.run)
+    }
+
     /// How many workers the server counts as alive.
     pub fn alive_workers(&self) -> Result<usize, BenchError> {
         let list: WorkerList = self.get("/workers")?;

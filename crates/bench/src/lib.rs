@@ -12,6 +12,7 @@
 //! let options = weft_bench::suite::Options {
 //!     quick: true,
 //!     peers: false,
+//!     modes: weft_bench::suite::Modes::Both,
 //!     wfctl: "target/debug/wfctl".into(),
 //!     peers_dir: "../shared/peers".into(),
 //!     work_dir: std::env::temp_dir(),
@@ -24,7 +25,7 @@
 //! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
 //!   [`sandbox`]: the in-process figures; [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
-//!   [`client`]: the HTTP API; [`wait`]: polling runs;
+//!   [`client`]: the HTTP API; [`wait`]: waiting for runs to end;
 //! - [`figures`], [`report`]: what is measured; [`stats`], [`breakdown`], [`procfs`]:
 //!   computing it; [`goals`]: the goals it is judged by;
 //! - [`table`], [`tables`], [`markdown`], [`format`]: presenting it;

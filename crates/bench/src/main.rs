@@ -28,6 +28,9 @@ struct Args {
     /// The wfctl binary to measure (default: the one next to this program).
     #[arg(long)]
     wfctl: Option<PathBuf>,
+    /// Which installation modes to measure: both (the default), or one of them.
+    #[arg(long, value_enum, default_value_t = suite::Modes::Both)]
+    mode: suite::Modes,
     /// Directory of the peer scripts.
     #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
     peers_dir: PathBuf,
@@ -71,6 +74,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = suite::Options {
         quick: args.quick,
         peers: args.peers,
+        modes: args.mode,
         wfctl: absolute(&wfctl)?,
         peers_dir: args.peers_dir,
         work_dir: work.path().to_owned(),

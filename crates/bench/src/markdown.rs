@@ -9,7 +9,7 @@ use crate::goals::{self, Goal};
 use crate::install::Mode;
 use crate::report::BenchReport;
 use crate::tables;
-use crate::wait::POLL_INTERVAL;
+use crate::wait::WAIT_SLICE;
 
 /// The whole document.
 pub fn document(report: &BenchReport) -> String {
@@ -96,11 +96,12 @@ pub fn method(report: &BenchReport) -> Vec<String> {
         ),
         format!(
             "Both are driven through the HTTP API exactly like a user: deploy, trigger, then \
-             poll the run every {} ms (`GET /api/v1/runs?dag_id=DAG&limit=1`; for many runs \
-             at once, the DAG's `running` and `queued` runs) until it succeeds. A figure runs \
-             from just before the trigger request to the poll that saw success, so it \
-             includes up to one poll interval and the HTTP round trips.",
-            POLL_INTERVAL.as_secs_f64() * 1e3
+             wait for the run to end with `GET /api/v1/dags/DAG/runs/RUN?wait_ms=N` (the \
+             server holds the answer until the scheduler announces the end; at most {} ms per \
+             request; for many runs at once, one list of the DAG's runs, then a wait on any \
+             still going). A figure runs from just before the trigger request to the answer \
+             that showed success, so it includes the HTTP round trips.",
+            WAIT_SLICE.as_secs_f64() * 1e3
         ),
         "Bench DAGs are test guests of `crates/test-guests` (`bench_*`): no-op Rust tasks \
          returning empty output, no retries, `max_active_tasks` and `max_active_runs` high \
@@ -124,7 +125,7 @@ pub fn method(report: &BenchReport) -> Vec<String> {
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
          services are stopped, on the same machine. Airflow's times are its own records of \
-         each run (start to end), which leave out trigger and polling: the comparison \
+         each run (start to end), which leave out the trigger and the client's wait: the comparison \
          favours Airflow."
             .to_owned(),
     ]
@@ -234,8 +235,8 @@ fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>
             notes.push(format!(
                 "Of the {name} round trip (p50 {}), the trigger request alone takes {}, and the \
                  run, from its creation during that request to its end, {} by the store's \
-                 clock (p50s); the rest is the client seeing it: up to one poll interval and \
-                 a poll request.",
+                 clock (p50s); the rest is the client seeing it: the scheduler's announcement of \
+                 the end and the waiting request's answer.",
                 format::ms(r.ms.median),
                 format::ms(r.trigger_ms.median),
                 format::ms(store.median)

@@ -13,8 +13,8 @@ use crate::peers::Peers;
 pub struct Settings {
     /// How much of each scenario ran.
     pub sizes: Sizes,
-    /// Pause between two polls of a run, in ms.
-    pub poll_interval_ms: f64,
+    /// Longest one request waiting for a run to end is held, in ms.
+    pub wait_slice_ms: f64,
     /// Task attempts the worker (and standalone) ran at once.
     pub worker_concurrency: usize,
     /// The scheduler's `--parallelism`.

@@ -88,7 +88,7 @@ pub fn report() -> BenchReport {
         },
         settings: Settings {
             sizes: Sizes::FULL,
-            poll_interval_ms: 1.0,
+            wait_slice_ms: 5000.0,
             worker_concurrency: 2,
             parallelism: 20_000,
             wfctl: "/repo/target/release/wfctl".into(),

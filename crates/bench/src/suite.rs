@@ -12,13 +12,34 @@ use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
-use crate::wait::POLL_INTERVAL;
+use crate::wait::WAIT_SLICE;
 use crate::{sandbox, scenarios};
 
 /// Task attempts the worker runs at once, in both modes.
 pub const WORKER_CONCURRENCY: usize = 2;
 /// The scheduler's `--parallelism`: more than any scenario has tasks at once.
 pub const PARALLELISM: usize = 20_000;
+
+/// Which installation modes a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Modes {
+    /// Embedded and distributed.
+    Both,
+    /// `wfctl standalone` only.
+    Embedded,
+    /// Server, scheduler and worker on PostgreSQL and Redis only.
+    Distributed,
+}
+
+impl Modes {
+    fn embedded(self) -> bool {
+        self != Modes::Distributed
+    }
+
+    fn distributed(self) -> bool {
+        self != Modes::Embedded
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -27,6 +48,8 @@ pub struct Options {
     pub quick: bool,
     /// Run the peers too.
     pub peers: bool,
+    /// The installation modes to measure.
+    pub modes: Modes,
     /// The `wfctl` binary to measure.
     pub wfctl: PathBuf,
     /// Where the peer scripts are.
@@ -52,8 +75,12 @@ pub fn run(options: &Options) -> BenchReport {
         parallelism: PARALLELISM,
         concurrency: WORKER_CONCURRENCY,
     };
-    eprintln!("==> embedded: starting wfctl standalone");
-    let embedded = measure(Installation::embedded(&install), &sizes);
+    let embedded = if options.modes.embedded() {
+        eprintln!("==> embedded: starting wfctl standalone");
+        measure(Installation::embedded(&install), &sizes)
+    } else {
+        ModeResults::not_run("--mode distributed")
+    };
 
     eprintln!("==> distributed: starting PostgreSQL and Redis");
     let mut versions = Versions {
@@ -61,29 +88,33 @@ pub fn run(options: &Options) -> BenchReport {
         rustc: machine::first_line("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
         ..Versions::default()
     };
-    let distributed = match services(options.quick) {
-        Ok((postgres, redis)) => {
-            versions.postgres = postgres
-                .psql("SHOW server_version")
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_else(|e| format!("unknown ({e})"));
-            versions.redis = redis_version();
-            let started = postgres
-                .try_fresh_database()
-                .map_err(BenchError::from)
-                .and_then(|database_url| {
-                    let backends = Backends {
-                        database_url,
-                        redis_url: redis.url().to_owned(),
-                        namespace: weft_testkit::unique_name("bench"),
-                    };
-                    eprintln!("==> distributed: starting wfctl server, scheduler and worker");
-                    Installation::distributed(&install, &backends)
-                });
-            measure(started, &sizes)
-            // The servers stop here, when `postgres` and `redis` are dropped.
+    let distributed = if !options.modes.distributed() {
+        ModeResults::not_run("--mode embedded")
+    } else {
+        match services(options.quick) {
+            Ok((postgres, redis)) => {
+                versions.postgres = postgres
+                    .psql("SHOW server_version")
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_else(|e| format!("unknown ({e})"));
+                versions.redis = redis_version();
+                let started = postgres
+                    .try_fresh_database()
+                    .map_err(BenchError::from)
+                    .and_then(|database_url| {
+                        let backends = Backends {
+                            database_url,
+                            redis_url: redis.url().to_owned(),
+                            namespace: weft_testkit::unique_name("bench"),
+                        };
+                        eprintln!("==> distributed: starting wfctl server, scheduler and worker");
+                        Installation::distributed(&install, &backends)
+                    });
+                measure(started, &sizes)
+                // The servers stop here, when `postgres` and `redis` are dropped.
+            }
+            Err(e) => ModeResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
         }
-        Err(e) => ModeResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
     };
 
     let peers = if options.peers {
@@ -103,7 +134,7 @@ pub fn run(options: &Options) -> BenchReport {
         versions,
         settings: Settings {
             sizes,
-            poll_interval_ms: POLL_INTERVAL.as_secs_f64() * 1e3,
+            wait_slice_ms: WAIT_SLICE.as_secs_f64() * 1e3,
             worker_concurrency: WORKER_CONCURRENCY,
             parallelism: PARALLELISM,
             wfctl: options.wfctl.display().to_string(),

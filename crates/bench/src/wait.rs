@@ -1,5 +1,6 @@
-//! Waiting for runs to finish the way a user's client would: asking the API server again
-//! every [`POLL_INTERVAL`] and noting the moment the answer says the run is over.
+//! Waiting for runs to finish the way a user's client would: asking the API server to hold
+//! the answer until the run has ended (`GET …/runs/{run_id}?wait_ms=N`, at most
+//! [`WAIT_SLICE`] per request) and noting the moment the answer comes.
 
 use std::time::{Duration, Instant};
 
@@ -7,19 +8,18 @@ use crate::client::{Api, RunInfo};
 use crate::error::BenchError;
 use crate::install::Installation;
 
-/// Pause between two polls of the API server.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(1);
-/// How often, while polling, the installation's processes are checked.
-const ALIVE_CHECK: Duration = Duration::from_millis(250);
+/// Longest one waiting request is held; between two, the installation's processes are
+/// checked.
+pub const WAIT_SLICE: Duration = Duration::from_secs(5);
 
 /// One run, triggered and seen to succeed.
 #[derive(Debug, Clone)]
 pub struct TimedRun {
-    /// From just before the trigger request to the poll that saw success.
+    /// From just before the trigger request to the answer that showed success.
     pub total: Duration,
     /// The trigger request alone, until its answer.
     pub trigger: Duration,
-    /// The run as that poll saw it.
+    /// The run as that answer showed it.
     pub run: RunInfo,
 }
 
@@ -71,83 +71,77 @@ impl<'a> Waiter<'a> {
         })
     }
 
-    /// Wait for run `run_id`, the newest run of `dag_id`, to succeed. Polls the newest run
-    /// only (`GET /runs?dag_id=DAG&limit=1`), a small answer whatever the run's size.
+    /// Wait for run `run_id` of `dag_id` to succeed.
     pub fn wait_newest(
         &mut self,
         dag_id: &str,
         run_id: &str,
         timeout: Duration,
     ) -> Result<RunInfo, BenchError> {
-        let what = format!("run {run_id} of DAG {dag_id} to finish");
-        let api = self.api.clone();
-        self.poll(&what, timeout, || {
-            let runs = api.runs(dag_id, None, 1)?;
-            Ok(match runs.first() {
-                Some(run) if run.run_id == run_id && run.is_finished() => Some(run.clone()),
-                _ => None,
-            })
-        })
-        .and_then(|run| succeeded(dag_id, &run).map(|()| run))
+        let started = Instant::now();
+        let run = self.wait_one(dag_id, run_id, started, timeout)?;
+        succeeded(dag_id, &run)?;
+        Ok(run)
     }
 
-    /// Wait until `dag_id` has no queued or running run, then check that each of `run_ids`
-    /// succeeded. Polls `GET /runs?dag_id=DAG&state=running&limit=1` (and `queued`),
-    /// small answers whatever the number of runs.
+    /// Wait until each of `run_ids` of `dag_id` has ended, and check that each succeeded.
+    /// Reads the DAG's newest runs in one request; while one of them has not ended, waits
+    /// on it, then reads them again.
     pub fn wait_all(
         &mut self,
         dag_id: &str,
         run_ids: &[String],
         timeout: Duration,
     ) -> Result<(), BenchError> {
-        let what = format!("{} runs of DAG {dag_id} to finish", run_ids.len());
-        let api = self.api.clone();
-        self.poll(&what, timeout, || {
-            let busy = !api.runs(dag_id, Some("running"), 1)?.is_empty()
-                || !api.runs(dag_id, Some("queued"), 1)?.is_empty();
-            Ok((!busy).then_some(()))
-        })?;
+        let started = Instant::now();
         let limit = u32::try_from(run_ids.len().clamp(1, 1000)).unwrap_or(1000);
-        let runs = self.api.runs(dag_id, None, limit)?;
-        for run_id in run_ids {
-            let run =
-                runs.iter()
-                    .find(|r| &r.run_id == run_id)
-                    .ok_or_else(|| BenchError::BadAnswer {
+        loop {
+            let runs = self.api.runs(dag_id, None, limit)?;
+            let mut pending = None;
+            for run_id in run_ids {
+                let run = runs.iter().find(|r| &r.run_id == run_id).ok_or_else(|| {
+                    BenchError::BadAnswer {
                         what: format!("the newest {limit} runs of DAG {dag_id}"),
                         reason: format!("run {run_id} is not among them"),
-                    })?;
-            succeeded(dag_id, run)?;
+                    }
+                })?;
+                if !run.is_finished() {
+                    pending = Some(run_id);
+                    break;
+                }
+                succeeded(dag_id, run)?;
+            }
+            match pending {
+                None => return Ok(()),
+                Some(run_id) => {
+                    self.wait_one(dag_id, run_id, started, timeout)?;
+                }
+            }
         }
-        Ok(())
     }
 
-    /// Call `check` every [`POLL_INTERVAL`] until it gives a value, checking every
-    /// [`ALIVE_CHECK`] that the installation still runs.
-    fn poll<T>(
+    /// Wait for `run_id` to end, one [`WAIT_SLICE`] per request, checking between two that
+    /// the installation still runs; an error once `timeout` has passed since `started`.
+    fn wait_one(
         &mut self,
-        what: &str,
+        dag_id: &str,
+        run_id: &str,
+        started: Instant,
         timeout: Duration,
-        mut check: impl FnMut() -> Result<Option<T>, BenchError>,
-    ) -> Result<T, BenchError> {
-        let started = Instant::now();
-        let mut alive_checked = started;
+    ) -> Result<RunInfo, BenchError> {
         loop {
-            if let Some(value) = check()? {
-                return Ok(value);
+            let left = timeout.saturating_sub(started.elapsed());
+            let run = self.api.wait_run(dag_id, run_id, left.min(WAIT_SLICE))?;
+            if run.is_finished() {
+                return Ok(run);
             }
-            let now = Instant::now();
-            if now.duration_since(alive_checked) >= ALIVE_CHECK {
-                self.installation.check_alive()?;
-                alive_checked = now;
-            }
-            if now.duration_since(started) > timeout {
+            self.installation.check_alive()?;
+            if started.elapsed() >= timeout {
                 return Err(BenchError::Timeout {
-                    what: what.to_owned(),
+                    what: format!("run {run_id} of DAG {dag_id} to finish"),
                     seconds: timeout.as_secs_f64(),
                 });
             }
-            std::thread::sleep(POLL_INTERVAL);
         }
     }
 }

@@ -112,6 +112,8 @@ fn unavailable(url: &str, e: &RedisError) -> BusError {
 pub(crate) const REPORTS: &str = "reports";
 /// The control stream (notices and commands).
 pub(crate) const CONTROL: &str = "control";
+/// The stream of runs that ended.
+pub(crate) const ENDED: &str = "ended";
 /// The consumer group of schedulers on the reports stream.
 pub(crate) const GROUP: &str = "schedulers";
 /// Lists that carry answers to commands: `{namespace}:bus:reply:<id>`.

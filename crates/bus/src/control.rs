@@ -27,6 +27,7 @@ pub struct BusControl {
     timeout: Duration,
     caller: String,
     calls: AtomicU64,
+    ended: crate::ended::Ended,
 }
 
 impl BusControl {
@@ -45,6 +46,7 @@ impl BusControl {
             Timestamp::now().as_nanosecond()
         );
         BusControl {
+            ended: crate::ended::Ended::new(bus.clone()),
             bus,
             requests: RunRequests::new(store, clock, allow_trigger_in_future),
             timeout,
@@ -103,9 +105,9 @@ impl Control for BusControl {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let notify = |notice| self.notify(notice);
+        let created = |run: &DagRun, _| self.notify(Notice::RunChanged(run.id));
         self.requests
-            .trigger(tenant, dag_id, request, &notify)
+            .trigger(tenant, dag_id, request, &created)
             .await
     }
 
@@ -116,9 +118,9 @@ impl Control for BusControl {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let notify = |notice| self.notify(notice);
+        let created = |run: &DagRun, _| self.notify(Notice::RunChanged(run.id));
         self.requests
-            .backfill(tenant, dag_id, start, end, &notify)
+            .backfill(tenant, dag_id, start, end, &created)
             .await
     }
 
@@ -169,6 +171,10 @@ impl Control for BusControl {
                 tracing::warn!(error = %e, "could not tell the scheduler about a change; its resync will find it");
             }
         });
+    }
+
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        Some(self.ended.subscribe())
     }
 }
 

@@ -14,6 +14,8 @@
 //!   reports in hand leaves them to the next leader (results are fenced, so a report handled
 //!   twice is harmless).
 //! - [`BusControl`]: an API server's [`Control`](weft_scheduler::Control) over the bus.
+//! - Ended runs: the leading scheduler announces each run that ends, so that an API server
+//!   answers requests waiting for it at once.
 //!
 //! A bus that cannot be reached makes calls fail with [`BusError::Unavailable`] (never hang);
 //! the store stays the truth, and the scheduler's own timers (lease expiry, resync) recover
@@ -21,11 +23,14 @@
 //!
 //! # Layout
 //! - [`connection`]: the [`Bus`] (keys, connections); [`error`]: [`BusError`];
-//! - [`reports`], [`control`], [`serve`]: the three roles above; [`wire`]: what is sent.
+//! - [`reports`], [`control`], [`serve`]: the three roles above; `ended`: ended runs;
+//!   `follow`: reading a stream from its end; [`wire`]: what is sent.
 
 pub mod connection;
 pub mod control;
+mod ended;
 pub mod error;
+mod follow;
 pub mod reports;
 pub mod serve;
 pub mod wire;

@@ -10,12 +10,9 @@ use weft_scheduler::{Control, Report, SchedulerHandle};
 
 use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX, REPORTS};
 use crate::error::BusError;
+use crate::follow::{BLOCK, READ_COUNT, field_bytes, pause_after};
 use crate::wire::{Command, ControlMessage, Reply};
 
-/// How long a blocking read waits before looking at shutdown again.
-const BLOCK: Duration = Duration::from_secs(1);
-/// Most entries read at once.
-const READ_COUNT: usize = 256;
 /// How long replies to commands are kept for their caller.
 pub(crate) const REPLY_TTL_SECS: i64 = 60;
 
@@ -42,12 +39,8 @@ pub async fn serve(
         _ = &mut shutdown => {}
         _ = reports_loop(&bus, &handle, &config) => {}
         _ = control_loop(&bus, &handle) => {}
+        _ = crate::ended::publish_loop(&bus, &handle) => {}
     }
-}
-
-async fn pause_after(e: &BusError) {
-    tracing::warn!(error = %e, "bus read failed; trying again");
-    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig) {
@@ -213,100 +206,31 @@ fn feed(bus: &Bus, handle: &SchedulerHandle, key: &str, entries: Vec<StreamId>) 
     });
 }
 
-fn field_bytes<'a>(entry: &'a StreamId, field: &str) -> Result<&'a [u8], BusError> {
-    match entry.map.get(field) {
-        Some(Value::BulkString(bytes)) => Ok(bytes),
-        Some(other) => Err(BusError::Malformed(format!(
-            "entry {} field {field:?} is not a string: {other:?}",
-            entry.id
-        ))),
-        None => Err(BusError::Malformed(format!(
-            "entry {} has no field {field:?}",
-            entry.id
-        ))),
-    }
-}
-
 fn decode_reports(entry: &StreamId) -> Result<Vec<Report>, BusError> {
     serde_json::from_slice(field_bytes(entry, "r")?)
         .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
 }
 
 async fn control_loop(bus: &Bus, handle: &SchedulerHandle) {
-    let key = bus.key(CONTROL);
-    loop {
-        let mut conn = match bus.blocking(BLOCK).await {
-            Ok(conn) => conn,
-            Err(e) => {
-                pause_after(&e).await;
-                continue;
+    // Start after whatever is there now: the scheduler has just read the store.
+    crate::follow::follow(bus, &bus.key(CONTROL), |entry| {
+        match field_bytes(&entry, "m").and_then(|bytes| {
+            serde_json::from_slice::<ControlMessage>(bytes)
+                .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
+        }) {
+            Ok(ControlMessage::Notice { notice }) => handle.notify(notice),
+            Ok(ControlMessage::Command { reply_to, command })
+                if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
+            {
+                tokio::spawn(answer(bus.clone(), handle.clone(), reply_to, command));
             }
-        };
-        // Start after whatever is there now: the scheduler has just read the store.
-        let mut last = match last_id(bus, &key).await {
-            Ok(last) => last,
-            Err(e) => {
-                pause_after(&e).await;
-                continue;
+            Ok(ControlMessage::Command { reply_to, .. }) => {
+                tracing::error!(%reply_to, "command with a reply key outside the bus dropped");
             }
-        };
-        loop {
-            let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREAD")
-                .arg("COUNT")
-                .arg(READ_COUNT)
-                .arg("BLOCK")
-                .arg(BLOCK.as_millis() as u64)
-                .arg("STREAMS")
-                .arg(&key)
-                .arg(&last)
-                .query_async(&mut conn)
-                .await;
-            let entries: Vec<StreamId> = match reply {
-                Ok(reply) => reply
-                    .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
-                    .unwrap_or_default(),
-                Err(e) => {
-                    pause_after(&bus.unavailable(&e)).await;
-                    break;
-                }
-            };
-            for entry in entries {
-                last = entry.id.clone();
-                match field_bytes(&entry, "m").and_then(|bytes| {
-                    serde_json::from_slice::<ControlMessage>(bytes)
-                        .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
-                }) {
-                    Ok(ControlMessage::Notice { notice }) => handle.notify(notice),
-                    Ok(ControlMessage::Command { reply_to, command })
-                        if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
-                    {
-                        tokio::spawn(answer(bus.clone(), handle.clone(), reply_to, command));
-                    }
-                    Ok(ControlMessage::Command { reply_to, .. }) => {
-                        tracing::error!(%reply_to, "command with a reply key outside the bus dropped");
-                    }
-                    Err(e) => tracing::error!(error = %e, "unreadable control entry dropped"),
-                }
-            }
+            Err(e) => tracing::error!(error = %e, "unreadable control entry dropped"),
         }
-    }
-}
-
-async fn last_id(bus: &Bus, key: &str) -> Result<String, BusError> {
-    let mut conn = bus.commands();
-    let newest: Vec<StreamId> = redis::cmd("XREVRANGE")
-        .arg(key)
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(1)
-        .query_async::<redis::streams::StreamRangeReply>(&mut conn)
-        .await
-        .map_err(|e| bus.unavailable(&e))?
-        .ids;
-    Ok(newest
-        .first()
-        .map_or_else(|| "0-0".to_owned(), |e| e.id.clone()))
+    })
+    .await;
 }
 
 async fn answer(bus: Bus, handle: SchedulerHandle, reply_to: String, command: Command) {

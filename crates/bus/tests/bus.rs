@@ -152,6 +152,11 @@ fn reports(message: &TaskMessage) -> Vec<Report> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
     let b = bench(true).await;
+    // An API server hears of the run's end through the bus.
+    let mut ended = b
+        .control
+        .subscribe_ended()
+        .expect("the bus announces ended runs");
     deploy(&b.store).await;
     let run = b
         .control
@@ -176,6 +181,11 @@ async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
         assert!(tokio::time::Instant::now() < deadline, "run never finished");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let heard = tokio::time::timeout(Duration::from_secs(5), ended.recv())
+        .await
+        .expect("the end was announced in time")
+        .expect("announcement");
+    assert_eq!(heard, run.id);
     // Written reports are acknowledged and deleted from the stream.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {

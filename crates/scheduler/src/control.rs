@@ -97,4 +97,11 @@ pub trait Control: Send + Sync + 'static {
 
     /// Tell the scheduler that something changed.
     fn notify(&self, notice: Notice);
+
+    /// Hear of every run that ends (succeeds or fails) from now on, as soon as the store
+    /// says so; what waits for runs to end listens here instead of polling the store. `None`
+    /// when this control cannot tell.
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        None
+    }
 }

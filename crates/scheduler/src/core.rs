@@ -30,6 +30,10 @@ pub enum SchedulerError {
     /// The queue failed.
     #[error("queue: {0}")]
     Queue(String),
+    /// The store refused an attempt result memory had taken (the two disagreed): nothing of
+    /// the step was written, and its runs are read again.
+    #[error("the store refused an attempt result the scheduler took; its runs are read again")]
+    OutOfStep,
 }
 
 /// A ready task instance waiting for a slot: highest priority first, then oldest run, then
@@ -56,7 +60,13 @@ pub struct Scheduler {
     reload: BTreeSet<RunPk>,
     /// The queue's generation when last asked (see `reconcile`).
     pub(crate) queue_generation: Option<String>,
+    /// Runs that ended (succeeded or failed), as soon as that is written.
+    pub(crate) ended: tokio::sync::broadcast::Sender<RunPk>,
 }
+
+/// Ended runs kept for a subscriber that lags behind; one that lags more hears
+/// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged) and reads the store.
+const ENDED_BACKLOG: usize = 4096;
 
 impl Scheduler {
     /// A scheduler over `store` that sends ready attempts to `queue`.
@@ -82,7 +92,13 @@ impl Scheduler {
             batch: WriteBatch::default(),
             reload: BTreeSet::new(),
             queue_generation: None,
+            ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
         }
+    }
+
+    /// Hear of every run that ends (succeeds or fails) from now on, once the store says so.
+    pub fn subscribe_ended(&self) -> tokio::sync::broadcast::Receiver<RunPk> {
+        self.ended.subscribe()
     }
 
     /// Load everything active from the store and reconcile it: attempts that were queued are
@@ -234,9 +250,14 @@ impl Scheduler {
         self.runs.len()
     }
 
-    /// Apply worker reports and do everything that is due: write results, decide downstream
-    /// tasks, create scheduled runs, start runs, queue ready tasks, finish runs. Writes at
-    /// most two batches.
+    /// Apply worker reports and do everything that is due: decide downstream tasks, create
+    /// scheduled runs, start runs, queue ready tasks, finish runs; then write the results and
+    /// the decisions in one batch.
+    ///
+    /// Results are decided on before they are written: memory mirrors the store, so a result
+    /// memory takes (right lease, attempt still going) is one the store takes too. The store
+    /// checks again, and should it refuse one, nothing of the step is written and the runs it
+    /// touched are read again from the store.
     pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
         let now = self.clock.now();
         // Retry delays end only when the wake time passes: scan for them only then.
@@ -244,17 +265,18 @@ impl Scheduler {
         if due {
             self.wake_at = None;
         }
-        for report in reports {
-            self.take_report(report);
-        }
-        // Phase 1: attempt results (fenced), then what follows from those that were applied.
-        let finishes = self.flush_results().await?;
-        for finish in finishes {
-            self.apply_finish(&finish, now);
-        }
+        // Runs to read again first: their results below must apply to what the store holds.
         for run in std::mem::take(&mut self.reload) {
             self.reload_run(run).await?;
         }
+        for report in reports {
+            self.take_report(report);
+        }
+        let finishes = self.screen_finishes();
+        for finish in &finishes {
+            self.apply_finish(finish, now);
+        }
+        self.batch.finish = finishes;
         crate::cron::create_due_runs(self, now).await?;
         if let Some(at) = crate::cron::next_due(self, now) {
             self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
@@ -270,7 +292,7 @@ impl Scheduler {
         crate::timeout::fail_timed_out_runs(self, now);
         self.admit(now);
         self.finish_runs(now);
-        self.flush_decisions().await
+        self.flush().await
     }
 
     fn take_report(&mut self, report: Report) {
@@ -299,47 +321,22 @@ impl Scheduler {
         }
     }
 
-    /// Write starts, heartbeats and finishes; the finishes that were applied.
-    async fn flush_results(&mut self) -> Result<Vec<FinishTask>, SchedulerError> {
-        if self.batch.start.is_empty()
-            && self.batch.heartbeat.is_empty()
-            && self.batch.finish.is_empty()
-            && self.batch.queue.is_empty()
-        {
-            return Ok(Vec::new());
-        }
-        let batch = WriteBatch {
-            queue: std::mem::take(&mut self.batch.queue),
-            start: std::mem::take(&mut self.batch.start),
-            heartbeat: std::mem::take(&mut self.batch.heartbeat),
-            finish: std::mem::take(&mut self.batch.finish),
-            leader: self.config.leader.clone(),
-            ..WriteBatch::default()
-        };
-        let outcome = self.store.write(batch.clone()).await?;
-        for (start, applied) in batch.start.iter().zip(&outcome.started) {
-            if *applied {
-                self.update_ti(start.ti, |ti| {
-                    ti.state = TaskState::Running;
-                    ti.started_at = Some(start.at);
-                    ti.worker_id = Some(start.worker_id.clone());
-                    ti.hostname = Some(start.hostname.clone());
-                });
-            }
-        }
-        // Re-queued attempts (reconciliation) go back on their queues.
-        let requeued: Vec<QueueTask> = batch
-            .queue
-            .into_iter()
-            .zip(&outcome.queued)
-            .filter(|(_, ok)| **ok)
-            .map(|(q, _)| q)
-            .collect();
-        self.after_queued(&requeued).await?;
-        let mut applied = Vec::new();
-        for (finish, ok) in batch.finish.into_iter().zip(&outcome.finished) {
-            if *ok {
-                applied.push(finish);
+    /// The finishes the store will take: the attempt is still going under the lease the
+    /// result names, and no earlier finish of this step ended it. The rest are stale.
+    fn screen_finishes(&mut self) -> Vec<FinishTask> {
+        let mut ended = std::collections::HashSet::new();
+        let mut taken = Vec::new();
+        for finish in std::mem::take(&mut self.batch.finish) {
+            let current = self
+                .index
+                .get(&finish.ti)
+                .and_then(|&(run, i)| self.runs.get(&run)?.tis.get(i));
+            let live = current.is_some_and(|ti| {
+                ti.lease == finish.lease
+                    && matches!(ti.state, TaskState::Queued | TaskState::Running)
+            });
+            if live && ended.insert(finish.ti) {
+                taken.push(finish);
             } else {
                 tracing::info!(
                     ti = finish.ti,
@@ -348,7 +345,7 @@ impl Scheduler {
                 );
             }
         }
-        Ok(applied)
+        taken
     }
 
     fn update_ti(&mut self, ti: weft_store::TiPk, f: impl FnOnce(&mut TaskInstance)) {
@@ -452,17 +449,21 @@ impl Scheduler {
 
     /// (Re)load a run from the store and evaluate all of it.
     pub(crate) async fn reload_run(&mut self, run: RunPk) -> Result<(), SchedulerError> {
-        if let Some(old) = self.remove_run(run) {
-            for ti in &old.tis {
-                if matches!(ti.state, TaskState::Queued | TaskState::Running) {
-                    self.capacity.give(&slot(ti));
-                }
-            }
-            self.ready.retain(|(_, _, r, _)| *r != run);
-        }
+        self.forget_run(run);
         let Some((row, tis)) = self.store.run(run).await? else {
             return Ok(());
         };
+        self.load_run(row, tis).await
+    }
+
+    /// Take a run as the store holds it (just written, or just read) and evaluate all of it.
+    pub(crate) async fn load_run(
+        &mut self,
+        row: weft_store::DagRun,
+        tis: Vec<TaskInstance>,
+    ) -> Result<(), SchedulerError> {
+        let run = row.id;
+        self.forget_run(run);
         if row.state.is_finished() {
             return Ok(());
         }
@@ -471,6 +472,17 @@ impl Scheduler {
             self.evaluate_run(run);
         }
         Ok(())
+    }
+
+    /// Drop a run from memory, giving back the slots its task instances held.
+    fn forget_run(&mut self, run: RunPk) {
+        if let Some(old) = self.remove_run(run) {
+            for ti in &old.tis {
+                if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                    self.capacity.give(&slot(ti));
+                }
+            }
+        }
     }
 
     pub(crate) fn evaluate_run(&mut self, run: RunPk) {
@@ -639,34 +651,49 @@ impl Scheduler {
         }
     }
 
-    /// Write queue ops, decided states and run states; send the queued attempts.
-    async fn flush_decisions(&mut self) -> Result<(), SchedulerError> {
-        if self.batch.queue.is_empty()
-            && self.batch.set_task.is_empty()
-            && self.batch.set_run.is_empty()
-        {
-            return Ok(());
-        }
+    /// Write the step: starts, heartbeats and results, then queue ops, decided states and
+    /// run states, in one batch; then send the queued attempts.
+    async fn flush(&mut self) -> Result<(), SchedulerError> {
         let batch = WriteBatch {
+            start: std::mem::take(&mut self.batch.start),
+            heartbeat: std::mem::take(&mut self.batch.heartbeat),
+            finish: std::mem::take(&mut self.batch.finish),
             queue: std::mem::take(&mut self.batch.queue),
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
             leader: self.config.leader.clone(),
-            ..WriteBatch::default()
+            all_finishes: true,
         };
+        if batch.is_empty() {
+            return Ok(());
+        }
         let outcome = match self.store.write(batch.clone()).await {
-            Ok(outcome) => outcome,
+            Ok(outcome) if !outcome.refused => outcome,
+            Ok(_) => {
+                self.undo(&batch);
+                return Err(SchedulerError::OutOfStep);
+            }
             Err(e) => {
-                // Nothing was written: forget what was counted and decide again from the store.
-                for q in &batch.queue {
-                    self.forget_queue(q);
-                }
-                for r in batch.set_run.iter().map(|r| r.run) {
-                    self.reload.insert(r);
-                }
+                self.undo(&batch);
                 return Err(e.into());
             }
         };
+        for (start, applied) in batch.start.iter().zip(&outcome.started) {
+            if *applied {
+                self.update_ti(start.ti, |ti| {
+                    if ti.state == TaskState::Queued {
+                        ti.state = TaskState::Running;
+                    }
+                    ti.started_at = Some(start.at);
+                    ti.worker_id = Some(start.worker_id.clone());
+                    ti.hostname = Some(start.hostname.clone());
+                });
+            }
+        }
+        for ended in batch.set_run.iter().filter(|r| r.state.is_finished()) {
+            // No subscriber is fine: nobody is waiting.
+            let _ = self.ended.send(ended.run);
+        }
         let mut queued = Vec::new();
         for (q, ok) in batch.queue.into_iter().zip(&outcome.queued) {
             if *ok {
@@ -682,15 +709,38 @@ impl Scheduler {
         self.after_queued(&queued).await
     }
 
+    /// Nothing of `batch` was written: give back the slots its queue ops took and read every
+    /// run it touched again from the store at the start of the next step, which is due now.
+    fn undo(&mut self, batch: &WriteBatch) {
+        for q in &batch.queue {
+            self.forget_queue(q);
+        }
+        let tis = batch
+            .start
+            .iter()
+            .map(|s| s.ti)
+            .chain(batch.finish.iter().map(|f| f.ti))
+            .chain(batch.queue.iter().map(|q| q.ti))
+            .chain(batch.set_task.iter().map(|t| t.ti));
+        let runs: Vec<RunPk> = tis.filter_map(|ti| self.run_of(ti)).collect();
+        self.reload.extend(runs);
+        self.reload.extend(batch.set_run.iter().map(|r| r.run));
+        self.wake_at = Some(self.clock.now());
+    }
+
     fn run_of(&self, ti: weft_store::TiPk) -> Option<RunPk> {
         self.index.get(&ti).map(|&(run, _)| run)
     }
 
+    /// Give back the slot a queue op that was not written took. A re-queue of an attempt
+    /// already queued took none: its slot stays taken until the run is read again.
     fn forget_queue(&mut self, q: &QueueTask) {
         let Some(&(run, i)) = self.index.get(&q.ti) else {
             return;
         };
-        if let Some(active) = self.runs.get(&run) {
+        if let Some(active) = self.runs.get(&run)
+            && active.tis[i].state != TaskState::Queued
+        {
             self.capacity.give(&slot(&active.tis[i]));
         }
     }

@@ -3,15 +3,19 @@
 //! [`SchedulerHandle`](crate::SchedulerHandle) and by API servers that reach the scheduler
 //! over a network.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use weft_model::RunType;
-use weft_store::{DagRun, Store, StoreError};
+use weft_model::{Dag, RunType};
+use weft_store::{DagRun, Store, StoreError, TaskInstance};
 
 use crate::clock::Clock;
-use crate::control::{ControlError, Notice, TriggerRequest};
+use crate::control::{ControlError, TriggerRequest};
 use crate::runs::{RunSpec, backfill_intervals, check_conf, new_run};
+
+/// What is told of each run created, with its task instances as written.
+pub type Created<'a> = &'a (dyn Fn(&DagRun, Vec<TaskInstance>) + Send + Sync);
 
 /// Creates manual and backfill runs in the store.
 #[derive(Clone)]
@@ -19,7 +23,12 @@ pub struct RunRequests {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     allow_trigger_in_future: bool,
+    /// Validated DAGs by digest: a digest names its spec for good, so each is parsed once.
+    validated: Arc<Mutex<HashMap<String, Arc<Dag>>>>,
 }
+
+/// Most validated DAGs kept; past that the cache starts afresh.
+const VALIDATED_KEPT: usize = 256;
 
 impl RunRequests {
     /// Requests over `store`, dated by `clock`; future logical dates only if allowed.
@@ -32,6 +41,7 @@ impl RunRequests {
             store,
             clock,
             allow_trigger_in_future,
+            validated: Arc::default(),
         }
     }
 
@@ -39,28 +49,49 @@ impl RunRequests {
         &self,
         tenant: &str,
         dag_id: &str,
-    ) -> Result<(weft_store::DagRecord, weft_model::Dag), ControlError> {
+    ) -> Result<(weft_store::DagRecord, Arc<Dag>), ControlError> {
         let record = self
             .store
             .dag(tenant, dag_id)
             .await?
-            .ok_or_else(|| ControlError::NotFound(format!("DAG {dag_id:?} not found")))?;
-        let dag = record
-            .spec
-            .clone()
-            .validate()
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+            .ok_or_else(|| ControlError::NotFound(format!("no DAG {dag_id:?}")))?;
+        let known = self.lock().get(&record.digest).cloned();
+        let dag = match known {
+            Some(dag) => dag,
+            None => {
+                let dag = Arc::new(
+                    record
+                        .spec
+                        .clone()
+                        .validate()
+                        .map_err(|e| ControlError::Invalid(e.to_string()))?,
+                );
+                let mut validated = self.lock();
+                if validated.len() >= VALIDATED_KEPT {
+                    validated.clear();
+                }
+                validated.insert(record.digest.clone(), dag.clone());
+                dag
+            }
+        };
         Ok((record, dag))
     }
 
-    /// Create a manual run (see [`Control::trigger`](crate::Control::trigger)) and pass its
-    /// [`Notice`] to `notify`.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Dag>>> {
+        // A panic elsewhere cannot leave the map half-written: every change is one call.
+        self.validated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Create a manual run (see [`Control::trigger`](crate::Control::trigger)) and hand it,
+    /// as written, to `created` (which tells the scheduler).
     pub async fn trigger(
         &self,
         tenant: &str,
         dag_id: &str,
         request: TriggerRequest,
-        notify: &(dyn Fn(Notice) + Send + Sync),
+        created: Created<'_>,
     ) -> Result<DagRun, ControlError> {
         let (record, dag) = self.dag(tenant, dag_id).await?;
         let conf = check_conf(request.conf).map_err(ControlError::Invalid)?;
@@ -82,24 +113,24 @@ impl RunRequests {
             conf,
         };
         let run = new_run(&record, &dag, spec, now);
-        let (row, _) = self.store.create_run(run).await.map_err(store_error)?;
-        notify(Notice::RunChanged(row.id));
+        let (row, tis) = self.store.create_run(run).await.map_err(store_error)?;
+        created(&row, tis);
         Ok(row)
     }
 
-    /// Create backfill runs (see [`Control::backfill`](crate::Control::backfill)) and pass a
-    /// [`Notice`] for each to `notify`.
+    /// Create backfill runs (see [`Control::backfill`](crate::Control::backfill)) and hand
+    /// each to `created`.
     pub async fn backfill(
         &self,
         tenant: &str,
         dag_id: &str,
         start: Timestamp,
         end: Timestamp,
-        notify: &(dyn Fn(Notice) + Send + Sync),
+        created: Created<'_>,
     ) -> Result<Vec<DagRun>, ControlError> {
         let (record, dag) = self.dag(tenant, dag_id).await?;
         let now = self.clock.now();
-        let mut created = Vec::new();
+        let mut runs = Vec::new();
         for interval in backfill_intervals(&dag, start, end).map_err(ControlError::Invalid)? {
             let run = new_run(
                 &record,
@@ -108,16 +139,16 @@ impl RunRequests {
                 now,
             );
             match self.store.create_run(run).await {
-                Ok((row, _)) => {
-                    notify(Notice::RunChanged(row.id));
-                    created.push(row);
+                Ok((row, tis)) => {
+                    created(&row, tis);
+                    runs.push(row);
                 }
                 // A run for this interval exists already: backfill leaves it be.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(store_error(e)),
             }
         }
-        Ok(created)
+        Ok(runs)
     }
 }
 

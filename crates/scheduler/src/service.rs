@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 use weft_model::TaskState;
 use weft_queue::Queue;
-use weft_store::{DagRun, RunPk, Store};
+use weft_store::{DagRun, RunPk, Store, TaskInstance};
 
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
@@ -28,6 +28,8 @@ enum Input {
     /// that took them failed).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
     Notice(Notice),
+    /// A run just created in this process, as written: no need to read it back.
+    Created(Box<DagRun>, Vec<TaskInstance>),
     Clear {
         tenant: String,
         run: RunPk,
@@ -65,6 +67,7 @@ fn timer(first: Duration, every: Duration) -> tokio::time::Interval {
 pub struct SchedulerHandle {
     tx: mpsc::UnboundedSender<Input>,
     requests: RunRequests,
+    ended: tokio::sync::broadcast::Sender<RunPk>,
 }
 
 /// The scheduler's loop; run it with [`SchedulerService::run`].
@@ -81,17 +84,14 @@ pub fn scheduler(
     config: SchedulerConfig,
 ) -> (SchedulerHandle, SchedulerService) {
     let (tx, rx) = mpsc::unbounded_channel();
+    let requests = RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future);
+    let scheduler = Scheduler::new(store, queue, clock, config);
     let handle = SchedulerHandle {
         tx,
-        requests: RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future),
+        requests,
+        ended: scheduler.ended.clone(),
     };
-    (
-        handle,
-        SchedulerService {
-            scheduler: Scheduler::new(store, queue, clock, config),
-            rx,
-        },
-    )
+    (handle, SchedulerService { scheduler, rx })
 }
 
 impl SchedulerHandle {
@@ -107,6 +107,10 @@ impl SchedulerHandle {
         let (done, answer) = oneshot::channel();
         let _ = self.tx.send(Input::Reports(reports, Some(done)));
         answer
+    }
+
+    fn created(&self, run: &DagRun, tis: Vec<TaskInstance>) {
+        let _ = self.tx.send(Input::Created(Box::new(run.clone()), tis));
     }
 }
 
@@ -176,6 +180,7 @@ impl SchedulerService {
                 }
                 Input::Notice(Notice::DagChanged { .. }) => self.scheduler.load_dags().await?,
                 Input::Notice(Notice::RunChanged(run)) => self.scheduler.reload_run(run).await?,
+                Input::Created(run, tis) => self.scheduler.load_run(*run, tis).await?,
                 Input::Clear {
                     tenant,
                     run,
@@ -223,9 +228,9 @@ impl Control for SchedulerHandle {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let notify = |notice| self.notify(notice);
+        let created = |run: &DagRun, tis| self.created(run, tis);
         self.requests
-            .trigger(tenant, dag_id, request, &notify)
+            .trigger(tenant, dag_id, request, &created)
             .await
     }
 
@@ -236,9 +241,9 @@ impl Control for SchedulerHandle {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let notify = |notice| self.notify(notice);
+        let created = |run: &DagRun, tis| self.created(run, tis);
         self.requests
-            .backfill(tenant, dag_id, start, end, &notify)
+            .backfill(tenant, dag_id, start, end, &created)
             .await
     }
 
@@ -282,6 +287,10 @@ impl Control for SchedulerHandle {
 
     fn notify(&self, notice: Notice) {
         let _ = self.tx.send(Input::Notice(notice));
+    }
+
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        Some(self.ended.subscribe())
     }
 }
 

@@ -20,7 +20,9 @@ use crate::state::AppState;
 use crate::tasks::TaskInstanceView;
 
 mod views;
+mod wait;
 pub use views::*;
+pub use wait::MAX_WAIT_MS;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -155,7 +157,6 @@ async fn trigger(
         .as_deref()
         .map(|text| timestamp("logical_date", text))
         .transpose()?;
-    find_dag(&state, &ctx, &dag_id).await?;
     let request = TriggerRequest {
         conf,
         logical_date,
@@ -219,9 +220,11 @@ async fn backfill(
     params(
         ("dag_id" = String, Path, description = "The DAG's id"),
         ("run_id" = String, Path, description = "The run's id"),
+        RunQuery,
     ),
     responses(
-        (status = 200, description = "The run", body = RunDetail),
+        (status = 200, description = "The run (once ended, with `wait_ms`, or when the wait is over)", body = RunDetail),
+        (status = 400, description = "A bad query parameter", body = ErrorBody),
         (status = 404, description = "No such DAG or run", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id, %run_id))]
@@ -229,8 +232,13 @@ async fn get_run(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path((dag_id, run_id)): Path<(String, String)>,
+    QueryParams(query): QueryParams<RunQuery>,
 ) -> Result<Json<RunDetail>, ApiError> {
-    let (run, tis) = find_run(&state, &ctx, &dag_id, &run_id).await?;
+    let wait = wait::duration(query.wait_ms)?;
+    let (run, tis) = match wait {
+        Some(wait) => wait::until_ended(&state, &ctx, &dag_id, &run_id, wait).await?,
+        None => find_run(&state, &ctx, &dag_id, &run_id).await?,
+    };
     Ok(Json(RunDetail {
         run: RunView::of(run),
         task_instances: tis.into_iter().map(TaskInstanceView::of).collect(),

@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub auth: AuthConfig,
     /// A worker that has not heartbeated for this long is shown as dead.
     pub worker_dead_after: Duration,
+    /// While a request waits for a run to end, the store is read again this often whatever
+    /// the scheduler announces (an announcement may be lost; the store is the truth).
+    pub run_wait_recheck: Duration,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +38,7 @@ impl Default for ServerConfig {
             max_concurrent_deploys: 2,
             auth: AuthConfig::default(),
             worker_dead_after: Duration::from_secs(30),
+            run_wait_recheck: Duration::from_secs(1),
         }
     }
 }

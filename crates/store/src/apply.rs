@@ -97,8 +97,10 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
 }
 
 /// Apply `batch` on `conn` (inside a transaction the caller commits): check its fence, then
-/// queue, start, heartbeat, finish, set_task, set_run, in that order. The caller has
-/// checked the batch with [`validate::batch`](crate::validate::batch).
+/// start, heartbeat, finish, queue, set_task, set_run, in that order (an attempt that ends
+/// with a retry due at once is queued again in the same batch). The caller has checked the
+/// batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
+/// committing when the outcome is [`refused`](WriteOutcome::refused).
 pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,
     batch: WriteBatch,
@@ -114,25 +116,16 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         finish,
         set_task,
         set_run,
+        all_finishes,
     } = batch;
     let mut outcome = WriteOutcome {
         queued: vec![false; queue.len()],
         started: vec![false; start.len()],
         heartbeats: vec![false; heartbeat.len()],
         finished: vec![false; finish.len()],
+        refused: false,
     };
 
-    for round in rounds(queue.iter().map(|q| q.ti)) {
-        let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
-        let applied = conn.queue(&items).await?;
-        let ids: HashSet<i64> = applied.iter().map(|a| a.id).collect();
-        mark(&round, |i| ids.contains(&queue[i].ti), &mut outcome.queued);
-        // A new attempt starts without the values of earlier ones, as in Airflow.
-        let tasks: Vec<(i64, String)> = applied.into_iter().map(|a| (a.run, a.task_id)).collect();
-        if !tasks.is_empty() {
-            conn.delete_xcoms(&tasks).await?;
-        }
-    }
     for round in rounds(start.iter().map(|s| s.ti)) {
         let items: Vec<&StartTask> = round.iter().map(|&i| &start[i]).collect();
         let ids: HashSet<i64> = conn.start(&items).await?.into_iter().collect();
@@ -148,6 +141,26 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         );
     }
     finish_all(conn, finish, &mut outcome.finished).await?;
+    if all_finishes && outcome.finished.contains(&false) {
+        outcome.refused = true;
+        return Ok(outcome);
+    }
+    for round in rounds(queue.iter().map(|q| q.ti)) {
+        let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
+        let applied = conn.queue(&items).await?;
+        let ids: HashSet<i64> = applied.iter().map(|a| a.id).collect();
+        mark(&round, |i| ids.contains(&queue[i].ti), &mut outcome.queued);
+        // A new attempt starts without the values of earlier ones, as in Airflow. A first
+        // attempt has none to remove.
+        let tasks: Vec<(i64, String)> = applied
+            .into_iter()
+            .filter(|a| a.try_number > 1)
+            .map(|a| (a.run, a.task_id))
+            .collect();
+        if !tasks.is_empty() {
+            conn.delete_xcoms(&tasks).await?;
+        }
+    }
     for round in rounds(set_task.iter().map(|s| s.ti)) {
         let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
         conn.set_tasks(&items).await?;

@@ -127,7 +127,8 @@ pub struct LeaderFence {
     pub epoch: i64,
 }
 
-/// Changes written together, in one transaction.
+/// Changes written together, in one transaction, applied in this order: starts, heartbeats,
+/// finishes, queue ops, task states, run states.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
     /// When set, the whole batch is written only if this leadership is still current;
@@ -147,6 +148,12 @@ pub struct WriteBatch {
     pub set_task: Vec<SetTaskState>,
     /// Run state changes.
     pub set_run: Vec<SetRunState>,
+    /// Write the batch only if every one of `finish` applies: when one is refused (its task
+    /// instance moved on), nothing is written and the outcome says
+    /// [`refused`](WriteOutcome::refused). For a writer that decided the rest of the batch
+    /// from those results.
+    #[serde(default)]
+    pub all_finishes: bool,
 }
 
 impl WriteBatch {
@@ -174,4 +181,8 @@ pub struct WriteOutcome {
     pub heartbeats: Vec<bool>,
     /// For `finish`.
     pub finished: Vec<bool>,
+    /// With [`WriteBatch::all_finishes`]: a finish was refused, so nothing was written (the
+    /// vectors say what would have applied).
+    #[serde(default)]
+    pub refused: bool,
 }

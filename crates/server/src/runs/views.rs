@@ -103,6 +103,16 @@ pub struct DagRunsQuery {
     pub limit: Option<u32>,
 }
 
+/// How to show one run.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    /// Hold the answer until the run has ended (succeeded or failed), or for this many
+    /// milliseconds at most (up to 60000); the run is shown as it is then.
+    pub wait_ms: Option<u64>,
+}
+
 /// A manual trigger. Every field may be left out, and so may the whole body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

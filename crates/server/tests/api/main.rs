@@ -12,5 +12,6 @@ mod resources;
 mod runs;
 mod serve;
 mod tasks;
+mod wait;
 mod worker_client;
 mod workers;

@@ -64,8 +64,9 @@ async fn trigger_of_an_unknown_dag_is_404() {
         .json(Method::POST, "/api/v1/dags/nope/runs", json!({}))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
-    assert!(message.contains("nope"), "{message}");
-    assert!(h.commands().is_empty());
+    assert!(message.contains("no DAG \"nope\""), "{message}");
+    let runs = h.get("/api/v1/runs").await.json();
+    assert_eq!(runs["runs"], json!([]), "nothing is stored");
 }
 
 #[tokio::test]

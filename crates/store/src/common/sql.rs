@@ -41,14 +41,17 @@ pub(crate) const COMPONENT_SIZE: &str =
     "SELECT size FROM components WHERE tenant = $1 AND digest = $2";
 /// `$1` tenant, `$2` digest.
 pub(crate) const COMPONENT_BYTES: &str =
-    "SELECT bytes FROM components WHERE tenant = $1 AND digest = $2";
+    "SELECT bytes FROM component_bytes WHERE tenant = $1 AND digest = $2";
 /// `$1` tenant, `$2` digest.
 pub(crate) const COMPONENT_SPEC: &str =
     "SELECT spec FROM components WHERE tenant = $1 AND digest = $2";
-/// `$1` tenant, `$2` digest, `$3` bytes, `$4` size, `$5` spec, `$6` task count, `$7` at.
+/// `$1` tenant, `$2` digest, `$3` size, `$4` spec, `$5` task count, `$6` at.
 pub(crate) const INSERT_COMPONENT: &str = "INSERT INTO components \
-     (tenant, digest, bytes, size, spec, task_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     (tenant, digest, size, spec, task_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (tenant, digest) DO NOTHING";
+/// `$1` tenant, `$2` digest, `$3` bytes.
+pub(crate) const INSERT_COMPONENT_BYTES: &str = "INSERT INTO component_bytes \
+     (tenant, digest, bytes) VALUES ($1, $2, $3) ON CONFLICT (tenant, digest) DO NOTHING";
 /// `$1` tenant, `$2` dag_id: the current digest.
 pub(crate) const DAG_DIGEST: &str = "SELECT digest FROM dags WHERE tenant = $1 AND dag_id = $2";
 /// `$1` tenant, `$2` dag_id, `$3` digest, `$4` at (a new DAG is unpaused); affects no row

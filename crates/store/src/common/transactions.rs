@@ -126,7 +126,11 @@ macro_rules! impl_transactions {
                 }
                 let mut tx = self.begin_write().await?;
                 let outcome = $crate::apply::apply(&mut *tx, batch).await?;
-                tx.commit().await?;
+                if outcome.refused {
+                    tx.rollback().await?;
+                } else {
+                    tx.commit().await?;
+                }
                 Ok(outcome)
             }
 
@@ -179,11 +183,16 @@ macro_rules! impl_transactions {
                     sqlx::query(sql::INSERT_COMPONENT)
                         .bind(&tenant)
                         .bind(&digest)
-                        .bind(bytes)
                         .bind(size)
                         .bind(spec_json)
                         .bind(task_count)
                         .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(sql::INSERT_COMPONENT_BYTES)
+                        .bind(&tenant)
+                        .bind(&digest)
+                        .bind(bytes)
                         .execute(&mut *tx)
                         .await?;
                 }

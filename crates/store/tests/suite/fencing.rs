@@ -98,7 +98,8 @@ pub async fn stale_lease_is_rejected_and_writes_nothing(store: &dyn Store) {
             started: vec![false],
             heartbeats: vec![false],
             finished: vec![false],
-            queued: vec![]
+            queued: vec![],
+            refused: false,
         }
     );
     let after = reload(store, run.id, ti.id).await;

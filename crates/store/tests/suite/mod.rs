@@ -39,7 +39,8 @@ macro_rules! all_tests {
             ],
             write: [
                 an_attempt_moves_through_queue_start_heartbeat_finish, failures_finish_straight_from_queued,
-                invalid_batches_write_nothing, one_batch_applies_kinds_in_order, heartbeat_needs_running,
+                invalid_batches_write_nothing, one_batch_applies_kinds_in_order,
+                a_refused_finish_writes_nothing_of_an_all_finishes_batch, heartbeat_needs_running,
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
             ],
             fencing: [

@@ -200,23 +200,33 @@ pub async fn invalid_batches_write_nothing(store: &dyn Store) {
 pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
     let (run, tis) = run_of(store, "etl", &["a"]).await;
     let ti = &tis[0];
-    // queue (lease 0 → 1), then start, heartbeat and finish under lease 1, in one transaction.
+    write(store, queue_batch(vec![queue(ti)])).await;
+    // Attempt 1 starts, beats and ends up for retry, and attempt 2 is queued, in one
+    // transaction: starts, heartbeats and finishes go before queue ops.
+    let retry = QueueTask {
+        ti: ti.id,
+        lease: 1,
+        from: TaskState::UpForRetry,
+        try_number: 2,
+        at: ts(35),
+    };
     let batch = WriteBatch {
         leader: None,
-        queue: vec![queue(ti)],
+        queue: vec![retry],
         start: vec![start(ti.id, 1)],
         heartbeat: vec![Heartbeat {
             ti: ti.id,
             lease: 1,
             lease_expires_at: ts(100),
         }],
-        finish: vec![finish(ti.id, 1, TaskState::Success)],
+        finish: vec![finish(ti.id, 1, TaskState::UpForRetry)],
         set_task: vec![],
         set_run: vec![weft_store::SetRunState {
             run: run.id,
-            state: weft_model::DagRunState::Success,
+            state: weft_model::DagRunState::Running,
             at: ts(40),
         }],
+        all_finishes: true,
     };
     let outcome = write(store, batch).await;
     assert_eq!(
@@ -225,15 +235,67 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
             queued: vec![true],
             started: vec![true],
             heartbeats: vec![true],
-            finished: vec![true]
+            finished: vec![true],
+            refused: false,
         }
     );
     let (stored_run, tis) = store.run(run.id).await.unwrap().unwrap();
     assert_eq!(
-        (tis[0].state, tis[0].try_number, tis[0].started_at),
-        (TaskState::Success, 1, Some(ts(20)))
+        (tis[0].state, tis[0].try_number, tis[0].lease),
+        (TaskState::Queued, 2, 2)
     );
-    assert_eq!(stored_run.state, weft_model::DagRunState::Success);
+    assert_eq!(stored_run.state, weft_model::DagRunState::Running);
+    // The new attempt starts without the values of the first.
+    assert_eq!(store.xcom(run.id, "a", "pushed").await.unwrap(), None);
+}
+
+pub async fn a_refused_finish_writes_nothing_of_an_all_finishes_batch(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b"]).await;
+    write(store, queue_batch(vec![queue(&tis[0]), queue(&tis[1])])).await;
+    let batch = WriteBatch {
+        // b's result names a lease it never had.
+        finish: vec![
+            finish(tis[0].id, 1, TaskState::Success),
+            finish(tis[1].id, 7, TaskState::Success),
+        ],
+        set_run: vec![weft_store::SetRunState {
+            run: run.id,
+            state: weft_model::DagRunState::Success,
+            at: ts(40),
+        }],
+        all_finishes: true,
+        ..WriteBatch::default()
+    };
+    let outcome = write(store, batch.clone()).await;
+    assert!(outcome.refused, "{outcome:?}");
+    assert_eq!(outcome.finished, [true, false]);
+    let (stored_run, stored) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored_run.state,
+        weft_model::DagRunState::Queued,
+        "run untouched"
+    );
+    assert!(
+        stored.iter().all(|t| t.state == TaskState::Queued),
+        "no result written: {stored:?}"
+    );
+    assert_eq!(store.xcom(run.id, "a", "pushed").await.unwrap(), None);
+    // Without the flag the good result is written on its own.
+    let outcome = write(
+        store,
+        WriteBatch {
+            all_finishes: false,
+            set_run: vec![],
+            ..batch
+        },
+    )
+    .await;
+    assert!(!outcome.refused);
+    assert_eq!(outcome.finished, [true, false]);
+    assert_eq!(
+        reload(store, run.id, tis[0].id).await.state,
+        TaskState::Success
+    );
 }
 
 pub async fn heartbeat_needs_running(store: &dyn Store) {

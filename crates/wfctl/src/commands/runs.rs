@@ -10,8 +10,9 @@ use crate::client::{Client, ServerArgs, query_value, segment};
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
-/// How often `--wait` asks the server about the run.
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// How long each of `--wait`'s requests asks the server to hold its answer until the run
+/// ends; task progress is printed between two.
+const WAIT_SLICE: Duration = Duration::from_millis(250);
 
 /// Inspect the DAG runs on a Weft server.
 #[derive(Debug, ClapArgs)]
@@ -160,10 +161,14 @@ fn run_duration_ms(run: &Value) -> Option<i64> {
     Some(end.duration_since(start).as_millis() as i64)
 }
 
-/// Poll the run until it ends, printing each task's state change as it is seen; exit 1 when
-/// it fails.
+/// Wait for the run to end (the server answers at once when it does), printing each task's
+/// state change as it is seen; exit 1 when it fails.
 pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> CommandResult {
-    let path = run_path(dag, run_id);
+    let path = format!(
+        "{}?wait_ms={}",
+        run_path(dag, run_id),
+        WAIT_SLICE.as_millis()
+    );
     let mut seen: HashMap<String, String> = HashMap::new();
     loop {
         let detail = client.get(&path)?;
@@ -199,6 +204,5 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
                 Err(Failure::Failed)
             };
         }
-        std::thread::sleep(POLL_INTERVAL);
     }
 }

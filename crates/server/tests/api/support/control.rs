@@ -41,6 +41,8 @@ pub struct FakeControl {
     now: Timestamp,
     calls: Mutex<Vec<Call>>,
     refuse: Mutex<Option<ControlError>>,
+    ended: tokio::sync::broadcast::Sender<RunPk>,
+    announces: std::sync::atomic::AtomicBool,
 }
 
 impl FakeControl {
@@ -50,7 +52,20 @@ impl FakeControl {
             now,
             calls: Mutex::new(Vec::new()),
             refuse: Mutex::new(None),
+            ended: tokio::sync::broadcast::channel(16).0,
+            announces: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Announce that `run` ended, as the scheduler does once it wrote so.
+    pub fn announce_ended(&self, run: RunPk) {
+        let _ = self.ended.send(run);
+    }
+
+    /// From now on, say that ended runs cannot be announced.
+    pub fn stop_announcing(&self) {
+        self.announces
+            .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Every call so far.
@@ -87,7 +102,7 @@ impl FakeControl {
             .store
             .dag(tenant, dag_id)
             .await?
-            .ok_or_else(|| ControlError::NotFound(format!("DAG {dag_id:?} not found")))?;
+            .ok_or_else(|| ControlError::NotFound(format!("no DAG {dag_id:?}")))?;
         let dag = record
             .spec
             .clone()
@@ -225,5 +240,11 @@ impl Control for FakeControl {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Call::Notify(notice));
+    }
+
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        self.announces
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| self.ended.subscribe())
     }
 }

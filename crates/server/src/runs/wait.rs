@@ -1,0 +1,82 @@
+//! Waiting for a run to end (`GET …/runs/{run_id}?wait_ms=N`): the request is held until
+//! the scheduler says the run ended, instead of the client polling.
+
+use std::time::Duration;
+
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::Instant;
+use weft_store::{DagRun, RunPk, TaskInstance};
+
+use super::find_run;
+use crate::context::RequestContext;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Longest a request may wait, in milliseconds.
+pub const MAX_WAIT_MS: u64 = 60_000;
+/// How often the store is read when the scheduler cannot announce ended runs at all.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The wait a request asked for; a 400 naming the parameter when it is out of range.
+pub(super) fn duration(wait_ms: Option<u64>) -> Result<Option<Duration>, ApiError> {
+    match wait_ms {
+        None => Ok(None),
+        Some(ms) if ms <= MAX_WAIT_MS => Ok(Some(Duration::from_millis(ms))),
+        Some(ms) => Err(ApiError::invalid(format!(
+            "wait_ms {ms} is out of range (0 to {MAX_WAIT_MS})"
+        ))),
+    }
+}
+
+/// The run once it has ended, or as it is after `wait`.
+pub(super) async fn until_ended(
+    state: &AppState,
+    ctx: &RequestContext,
+    dag_id: &str,
+    run_id: &str,
+    wait: Duration,
+) -> Result<(DagRun, Vec<TaskInstance>), ApiError> {
+    let deadline = Instant::now() + wait;
+    // Listen before reading, so an end between the read and the wait is heard.
+    let mut ended = state.control.subscribe_ended();
+    let mut found = find_run(state, ctx, dag_id, run_id).await?;
+    loop {
+        if found.0.state.is_finished() || Instant::now() >= deadline {
+            return Ok(found);
+        }
+        let pk = found.0.id;
+        let recheck = if ended.is_some() {
+            state.config.run_wait_recheck
+        } else {
+            POLL
+        };
+        heard_or_timed_out(&mut ended, pk, deadline.min(Instant::now() + recheck)).await;
+        found = match state.store.run(pk).await? {
+            Some(found) => found,
+            // Deleted while waiting (its DAG was): as it would be without a wait.
+            None => find_run(state, ctx, dag_id, run_id).await?,
+        };
+    }
+}
+
+/// Wait until `run` is announced as ended, announcements were lost, or `until`.
+async fn heard_or_timed_out(
+    ended: &mut Option<broadcast::Receiver<RunPk>>,
+    run: RunPk,
+    until: Instant,
+) {
+    let sleep = tokio::time::sleep_until(until);
+    tokio::pin!(sleep);
+    while let Some(receiver) = ended.as_mut() {
+        tokio::select! {
+            () = &mut sleep => return,
+            heard = receiver.recv() => match heard {
+                Ok(pk) if pk == run => return,
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => return,
+                Err(RecvError::Closed) => *ended = None,
+            },
+        }
+    }
+    sleep.await;
+}
