@@ -11,6 +11,9 @@ use crate::report::BenchReport;
 use crate::tables;
 use crate::wait::WAIT_SLICE;
 
+/// What the profiles show about the missed goals: written by hand, copied in as it is.
+const ANALYSIS: &str = include_str!("../ANALYSIS.md");
+
 /// The whole document.
 pub fn document(report: &BenchReport) -> String {
     let mut md = String::new();
@@ -63,6 +66,8 @@ pub fn document(report: &BenchReport) -> String {
          metadata store records (no extra instrumentation).\n"
     );
     md.push_str(&tables::breakdown(report).markdown());
+    let _ = writeln!(md);
+    md.push_str(ANALYSIS);
     let _ = writeln!(md, "\n## How the figures were taken\n");
     for line in method(report) {
         let _ = writeln!(md, "- {line}");
@@ -300,7 +305,8 @@ mod tests {
             "not run: celery_bench.sh not found",
             "Airflow: the run did not succeed",
             "Airflow 15 s",
-            "every 1 ms",
+            "at most 5000 ms per request",
+            "## What stands in the way of the missed goals",
         ] {
             assert!(md.contains(part), "{part:?} missing from:\n{md}");
         }

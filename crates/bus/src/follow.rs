@@ -20,13 +20,7 @@ pub(crate) const READ_COUNT: usize = 256;
 /// (the store is the truth, and the readers have their own timers).
 pub(crate) async fn follow(bus: &Bus, key: &str, mut each: impl FnMut(StreamId)) {
     loop {
-        let mut conn = match bus.blocking(BLOCK).await {
-            Ok(conn) => conn,
-            Err(e) => {
-                pause_after(&e).await;
-                continue;
-            }
-        };
+        let mut conn = connect(bus).await;
         let mut last = match last_id(bus, key).await {
             Ok(last) => last,
             Err(e) => {
@@ -59,6 +53,16 @@ pub(crate) async fn follow(bus: &Bus, key: &str, mut each: impl FnMut(StreamId))
                 last.clone_from(&entry.id);
                 each(entry);
             }
+        }
+    }
+}
+
+/// A connection of its own for blocking reads, once one can be made.
+pub(crate) async fn connect(bus: &Bus) -> redis::aio::MultiplexedConnection {
+    loop {
+        match bus.blocking(BLOCK).await {
+            Ok(conn) => return conn,
+            Err(e) => pause_after(&e).await,
         }
     }
 }

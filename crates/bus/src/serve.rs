@@ -10,7 +10,7 @@ use weft_scheduler::{Control, Report, SchedulerHandle};
 
 use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX, REPORTS};
 use crate::error::BusError;
-use crate::follow::{BLOCK, READ_COUNT, field_bytes, pause_after};
+use crate::follow::{BLOCK, READ_COUNT, connect, field_bytes, pause_after};
 use crate::wire::{Command, ControlMessage, Reply};
 
 /// How long replies to commands are kept for their caller.
@@ -49,13 +49,7 @@ async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig)
     // first, before their attempts' leases can run out.
     let mut last_claim: Option<tokio::time::Instant> = None;
     loop {
-        let mut conn = match bus.blocking(BLOCK).await {
-            Ok(conn) => conn,
-            Err(e) => {
-                pause_after(&e).await;
-                continue;
-            }
-        };
+        let mut conn = connect(bus).await;
         if let Err(e) = ensure_group(bus, &key).await {
             pause_after(&e).await;
             continue;
