@@ -9,7 +9,8 @@
 //!
 //! # Layout
 //! - [`service`]: the running loop and its [`SchedulerHandle`] ([`Control`] for the API);
-//! - `core`: the in-memory state and the step; `active`: one run's trigger-rule evaluation;
+//! - `core`: the in-memory state and the step; `flush`: writing a step; `active`: one run's
+//!   trigger-rule evaluation;
 //! - `cron`, [`runs`]: scheduled, manual and backfill runs; `commands`: clear and mark;
 //! - [`retry`]: attempt results to states; [`message`]: queue messages and worker reports;
 //! - [`leader`]: several schedulers, one leading at a time ([`Election`]);
@@ -25,6 +26,7 @@ pub mod config;
 pub mod control;
 mod core;
 mod cron;
+mod flush;
 mod graph;
 pub mod leader;
 pub mod message;
