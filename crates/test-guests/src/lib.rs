@@ -114,3 +114,23 @@ pub fn io_outcome<T>(result: &std::io::Result<T>) -> Value {
 pub fn unknown_task(ctx: &TaskContext) -> TaskError {
     TaskError::Permanent(format!("unknown task `{}`", ctx.task_id))
 }
+
+/// A benchmark fan: `dag_id` with `tasks` independent no-op tasks `t0`…, no retries, and
+/// task and run limits high enough never to bind.
+pub fn bench_fan_spec(dag_id: &str, tasks: usize) -> DagSpec {
+    let specs = (0..tasks).map(|i| task(&format!("t{i}"), &[])).collect();
+    let mut spec = simple_spec(dag_id, specs);
+    spec.description = format!("Benchmark: {tasks} independent no-op tasks");
+    spec.max_active_tasks = Some(100_000);
+    spec.max_active_runs = Some(1_000);
+    spec.defaults.retries = Some(0);
+    spec
+}
+
+/// Run task `t<i>` of a benchmark fan of `tasks`: empty output at once.
+pub fn bench_fan_task(ctx: &TaskContext, tasks: usize) -> Result<Vec<u8>, TaskError> {
+    match ctx.task_id.strip_prefix('t').map(str::parse::<usize>) {
+        Some(Ok(i)) if i < tasks => Ok(Vec::new()),
+        _ => Err(unknown_task(ctx)),
+    }
+}
