@@ -12,6 +12,7 @@ use weft_runtime::{
 use weft_scheduler::{AttemptOutcome, AttemptResult, Report, TaskMessage};
 use weft_store::{Heartbeat, StartTask};
 
+use crate::acks::Acks;
 use crate::config::WorkerConfig;
 use crate::host::PlaneHost;
 use crate::plane::ControlPlane;
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) config: WorkerConfig,
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) queue: Arc<dyn Queue>,
+    /// Acknowledges finished deliveries in batches.
+    pub(crate) acks: Acks,
     pub(crate) plane: Arc<dyn ControlPlane>,
     /// Deliveries being run, so they can be handed back when the grace period ends.
     pub(crate) in_flight: std::sync::Mutex<std::collections::HashSet<weft_queue::DeliveryId>>,
@@ -67,7 +70,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         Ok(message) => message,
         Err(e) => {
             tracing::error!(error = %e, queue = %delivery.queue, "undecodable task message dropped");
-            let _ = shared.queue.ack(std::slice::from_ref(&delivery.id)).await;
+            shared.acks.ack(delivery.id.clone());
             return;
         }
     };
@@ -122,9 +125,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     reports.push(Report::Finished(Box::new(result)));
     match shared.plane.report(reports).await {
-        Ok(()) => {
-            let _ = shared.queue.ack(std::slice::from_ref(&delivery.id)).await;
-        }
+        Ok(()) => shared.acks.ack(delivery.id.clone()),
         Err(e) => {
             // The result did not get through: hand the delivery back so the attempt runs again.
             tracing::error!(error = %e, ti = message.ti, "could not report the result; releasing the delivery");

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use weft_runtime::Limits;
 
+/// Deliveries held beyond the running ones, per slot, unless set otherwise.
+pub const DEFAULT_PREFETCH_PER_SLOT: usize = 4;
+/// How long a prefetched delivery may wait for a slot, unless set otherwise.
+pub const DEFAULT_PREFETCH_HOLD: Duration = Duration::from_secs(2);
+
 /// How a worker runs.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -15,6 +20,14 @@ pub struct WorkerConfig {
     pub queues: Vec<String>,
     /// Most attempts it runs at once.
     pub concurrency: usize,
+    /// Deliveries it may hold beyond those running, so that a slot that frees starts its
+    /// next attempt without a round trip to the queue; `None`:
+    /// [`DEFAULT_PREFETCH_PER_SLOT`] per slot. A delivery held longer than
+    /// [`prefetch_hold`](WorkerConfig::prefetch_hold) goes back to the queue for other
+    /// workers. `Some(0)` takes only what free slots can run at once.
+    pub prefetch: Option<usize>,
+    /// Longest a prefetched delivery waits for a slot before it is handed back.
+    pub prefetch_hold: Duration,
     /// Lease of a delivery and of a running attempt; heartbeats extend it. A worker that
     /// dies loses its attempts once this passes.
     pub lease: Duration,
@@ -33,6 +46,15 @@ impl WorkerConfig {
         self.lease.saturating_mul(2)
     }
 
+    /// Deliveries held beyond the running ones (see [`prefetch`](WorkerConfig::prefetch)).
+    pub fn prefetch(&self) -> usize {
+        self.prefetch.unwrap_or_else(|| {
+            self.concurrency
+                .max(1)
+                .saturating_mul(DEFAULT_PREFETCH_PER_SLOT)
+        })
+    }
+
     /// A worker on `queues` with the given id and host name, and default settings.
     pub fn new(
         worker_id: impl Into<String>,
@@ -44,6 +66,8 @@ impl WorkerConfig {
             hostname: hostname.into(),
             queues,
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            prefetch: None,
+            prefetch_hold: DEFAULT_PREFETCH_HOLD,
             lease: Duration::from_secs(30),
             grace: Duration::from_secs(30),
             limits: Limits::default(),

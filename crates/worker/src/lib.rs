@@ -8,9 +8,11 @@
 //! and the bus ([`RemotePlane`]), with [`registry`] heartbeats so the worker shows in
 //! `wfctl workers list`.
 
+mod acks;
 pub mod api;
 mod attempt;
 mod config;
+mod held;
 mod host;
 mod plane;
 pub mod registry;
@@ -18,7 +20,7 @@ mod remote;
 mod worker;
 
 pub use attempt::encode_log;
-pub use config::WorkerConfig;
+pub use config::{DEFAULT_PREFETCH_HOLD, DEFAULT_PREFETCH_PER_SLOT, WorkerConfig};
 pub use plane::{ControlPlane, LocalPlane, PlaneError};
 pub use remote::RemotePlane;
 pub use worker::{Worker, WorkerStatus};

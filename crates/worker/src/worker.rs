@@ -1,17 +1,21 @@
-//! The worker loop: take deliveries while slots are free, run each in its own task, and on
-//! shutdown stop taking and let running attempts finish within the grace period.
+//! The worker loop: take deliveries for the free slots and a few more, run each in its own
+//! task, and on shutdown stop taking, hand back what is held and let running attempts finish
+//! within the grace period.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
-use weft_queue::Queue;
+use tokio::time::Instant;
+use weft_queue::{Delivery, Queue};
 use weft_runtime::Runtime;
 
+use crate::acks::Acks;
 use crate::attempt::{Shared, run_delivery};
 use crate::config::WorkerConfig;
+use crate::held::Held;
 use crate::plane::ControlPlane;
 
 /// How long one `take` waits for work before looking at shutdown again.
@@ -52,6 +56,7 @@ impl Worker {
             shared: Arc::new(Shared {
                 config,
                 runtime,
+                acks: Acks::new(queue.clone()),
                 queue,
                 plane,
                 in_flight: std::sync::Mutex::new(std::collections::HashSet::new()),
@@ -67,60 +72,77 @@ impl Worker {
     }
 
     /// Run until `shutdown` resolves, then wait up to the grace period for running attempts.
+    ///
+    /// Deliveries are taken for the free slots plus up to `prefetch` more, which wait here
+    /// for a slot (at most `prefetch_hold`, then they go back to the queue). While every
+    /// slot is busy the worker only takes without waiting, and only once a slot has freed
+    /// and half the prefetched deliveries are gone, so that takes are shared by many
+    /// attempts.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let config = &self.shared.config;
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
         let mut running = JoinSet::new();
-        tracing::info!(worker = %config.worker_id, queues = ?config.queues, concurrency = config.concurrency, "worker started");
+        let mut held = Held::default();
+        // Whether a slot freed since the last take without waiting.
+        let mut may_refill = true;
+        let prefetch = config.prefetch();
+        tracing::info!(worker = %config.worker_id, queues = ?config.queues, concurrency = config.concurrency, prefetch, "worker started");
         loop {
-            let first = tokio::select! {
+            while !held.is_empty() {
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                if let Some(delivery) = held.next() {
+                    self.spawn(&mut running, delivery, slot);
+                    may_refill = true;
+                }
+            }
+            while running.try_join_next().is_some() {}
+            let expired = held.expired(Instant::now(), config.prefetch_hold);
+            if !expired.is_empty() {
+                // Left for other workers: not taken again before a slot of ours frees.
+                may_refill = false;
+                self.hand_back(expired).await;
+            }
+
+            let free = slots.available_permits();
+            let room = (free + prefetch).saturating_sub(held.len());
+            if free > 0 {
+                // Nothing is held (the slots took it): wait for work.
+                let taken = tokio::select! {
+                    biased;
+                    _ = &mut shutdown => break,
+                    taken = self.take(room, TAKE_WAIT) => taken,
+                };
+                held.extend(Instant::now(), taken);
+                continue;
+            }
+            if may_refill && room > 0 && held.len() <= prefetch / 2 {
+                may_refill = false;
+                let taken = self.take(room, Duration::ZERO).await;
+                held.extend(Instant::now(), taken);
+                continue;
+            }
+            // Every slot is busy: wait for one, or for a held delivery's hold to run out.
+            let hold_ends = held.next_expiry(config.prefetch_hold);
+            tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
                 permit = slots.clone().acquire_owned() => match permit {
-                    Ok(permit) => permit,
+                    Ok(slot) => match held.next() {
+                        Some(delivery) => {
+                            self.spawn(&mut running, delivery, slot);
+                            may_refill = true;
+                        }
+                        None => drop(slot),
+                    },
                     Err(_) => break,
                 },
-            };
-            let free = slots.available_permits() + 1;
-            let taken = tokio::select! {
-                biased;
-                _ = &mut shutdown => break,
-                taken = self.shared.queue.take(&config.queues, free, config.delivery_lease(), TAKE_WAIT) => taken,
-            };
-            let deliveries = match taken {
-                Ok(deliveries) => deliveries,
-                Err(e) => {
-                    tracing::error!(error = %e, "taking from the queue failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            };
-            let mut permit = Some(first);
-            for delivery in deliveries {
-                let slot = match permit.take() {
-                    Some(p) => p,
-                    None => match slots.clone().try_acquire_owned() {
-                        Ok(p) => p,
-                        Err(_) => {
-                            // More deliveries than slots (cannot happen: we asked for `free`); hand it back.
-                            let _ = self
-                                .shared
-                                .queue
-                                .release(std::slice::from_ref(&delivery.id))
-                                .await;
-                            continue;
-                        }
-                    },
-                };
-                let shared = self.shared.clone();
-                running.spawn(async move {
-                    run_delivery(shared, delivery).await;
-                    drop(slot);
-                });
+                () = sleep_until_some(hold_ends) => {}
             }
-            while running.try_join_next().is_some() {}
         }
+        self.hand_back(held.drain_ids()).await;
         tracing::info!(
             running = running.len(),
             "worker stopping; letting running attempts finish"
@@ -141,9 +163,53 @@ impl Worker {
                 "grace period over; handing the remaining attempts back to the queue"
             );
             running.abort_all();
-            if let Err(e) = self.shared.queue.release(&ids).await {
-                tracing::warn!(error = %e, "could not hand attempts back; their leases will expire");
+            self.hand_back(ids).await;
+        }
+        self.shared.acks.flush().await;
+    }
+
+    /// Take up to `max` deliveries, waiting up to `wait`; none when the queue fails (after
+    /// a pause, so that a queue that is down is not hammered).
+    async fn take(&self, max: usize, wait: Duration) -> Vec<Delivery> {
+        let config = &self.shared.config;
+        match self
+            .shared
+            .queue
+            .take(&config.queues, max.max(1), config.delivery_lease(), wait)
+            .await
+        {
+            Ok(deliveries) => deliveries,
+            Err(e) => {
+                tracing::error!(error = %e, "taking from the queue failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Vec::new()
             }
         }
+    }
+
+    fn spawn(&self, running: &mut JoinSet<()>, delivery: Delivery, slot: OwnedSemaphorePermit) {
+        let shared = self.shared.clone();
+        running.spawn(async move {
+            run_delivery(shared, delivery).await;
+            drop(slot);
+        });
+    }
+
+    /// Hand deliveries back to the queue, to be taken again at once by any worker.
+    async fn hand_back(&self, ids: Vec<weft_queue::DeliveryId>) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(e) = self.shared.queue.release(&ids).await {
+            tracing::warn!(error = %e, count = ids.len(), "could not hand deliveries back; their leases will expire");
+        }
+    }
+}
+
+/// Sleep until `at`, or forever when there is no `at`.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

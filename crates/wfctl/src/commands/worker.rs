@@ -29,6 +29,11 @@ pub struct Args {
     /// Task attempts run at once (default: the number of cores).
     #[arg(long, short, env = "WEFT_CONCURRENCY")]
     concurrency: Option<usize>,
+    /// Tasks taken ahead beyond the running ones, so a freed slot starts its next task at
+    /// once (default: 4 per slot; 0: take only for free slots). A task held ahead goes back
+    /// to the queue after 2 s without a free slot.
+    #[arg(long, env = "WEFT_PREFETCH")]
+    prefetch: Option<usize>,
     #[command(flatten)]
     redis: RedisArgs,
     /// The API server: `http://HOST:PORT`.
@@ -71,6 +76,7 @@ async fn main(args: Args) -> CommandResult {
     if let Some(n) = args.concurrency {
         config.concurrency = n.max(1);
     }
+    config.prefetch = args.prefetch;
     config.lease = services::seconds(args.lease, "--lease")?;
     config.grace = services::seconds(args.grace, "--grace")?;
 

@@ -1,0 +1,120 @@
+//! Acknowledging deliveries in batches: an attempt hands its delivery id over and goes on;
+//! a background task acknowledges everything waiting in one queue call, and what arrives
+//! while a call is on its way joins the next one. Under load, many attempts share a round
+//! trip; a lone ack goes out at once.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use weft_queue::{DeliveryId, Queue};
+
+/// Most ids acknowledged in one call.
+const MAX_BATCH: usize = 1024;
+
+enum Request {
+    Ack(DeliveryId),
+    /// Answered once every ack sent before it has been through the queue.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Sends acks to the queue in batches. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Acks {
+    tx: mpsc::UnboundedSender<Request>,
+}
+
+impl Acks {
+    /// Acks on `queue`; the background task ends when the last clone is dropped.
+    pub(crate) fn new(queue: Arc<dyn Queue>) -> Acks {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(ack_loop(queue, rx));
+        Acks { tx }
+    }
+
+    /// Acknowledge `id` soon; does not wait. Should the ack fail, the delivery comes back
+    /// when its lease runs out, and its attempt's lease fences it off.
+    pub(crate) fn ack(&self, id: DeliveryId) {
+        let _ = self.tx.send(Request::Ack(id));
+    }
+
+    /// Wait until every ack handed over so far has been sent.
+    pub(crate) async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.tx.send(Request::Flush(done)).is_ok() {
+            let _ = flushed.await;
+        }
+    }
+}
+
+async fn ack_loop(queue: Arc<dyn Queue>, mut rx: mpsc::UnboundedReceiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let mut ids = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(request) = next.take() {
+            match request {
+                Request::Ack(id) => ids.push(id),
+                Request::Flush(done) => flushes.push(done),
+            }
+            if ids.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !ids.is_empty() {
+            match queue.ack(&ids).await {
+                Ok(lost) if !lost.is_empty() => {
+                    tracing::debug!(
+                        lost = lost.len(),
+                        "acks for deliveries whose lease was lost"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, count = ids.len(), "acknowledging deliveries failed; they come back when their leases run out");
+                }
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use weft_queue::{MemoryQueue, Message};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn acks_handed_over_are_sent_by_the_flush() {
+        let queue = Arc::new(MemoryQueue::new());
+        let messages = (0..5)
+            .map(|i| Message::new("q", vec![i]))
+            .collect::<Vec<_>>();
+        queue.push(messages).await.expect("push");
+        let queues = ["q".to_owned()];
+        let lease = Duration::from_secs(60);
+        let taken = queue
+            .take(&queues, 5, lease, Duration::ZERO)
+            .await
+            .expect("take");
+        assert_eq!(taken.len(), 5);
+        let acks = Acks::new(queue.clone());
+        for delivery in &taken {
+            acks.ack(delivery.id.clone());
+        }
+        acks.flush().await;
+        let stats = queue.stats().await.expect("stats");
+        let q = stats.iter().find(|s| s.queue == "q");
+        assert!(
+            q.is_none_or(|s| s.ready == 0 && s.leased == 0),
+            "every delivery is acknowledged: {stats:?}"
+        );
+        // Acknowledged for good: an ack of the same ids again reports them all lost.
+        let ids: Vec<_> = taken.iter().map(|d| d.id.clone()).collect();
+        assert_eq!(queue.ack(&ids).await.expect("ack").len(), 5);
+    }
+}

@@ -1,0 +1,299 @@
+//! Prefetching: a worker takes deliveries beyond its free slots, hands back those that wait
+//! too long for a slot so that another worker runs them, and acknowledges what it ran.
+//! The queue is the real in-process one and tasks run in the real sandbox; only the control
+//! plane is a recorder.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
+use weft_runtime::{Runtime, RuntimeConfig};
+use weft_scheduler::{Report, TaskMessage};
+use weft_store::RunPk;
+use weft_test_guests_artifacts as guests;
+use weft_worker::{ControlPlane, PlaneError, Worker, WorkerConfig};
+
+/// Serves one component and records every report.
+struct Recorder {
+    component: Vec<u8>,
+    reports: Mutex<Vec<Report>>,
+}
+
+#[async_trait]
+impl ControlPlane for Recorder {
+    async fn component(&self, _tenant: &str, _digest: &str) -> Result<Vec<u8>, PlaneError> {
+        Ok(self.component.clone())
+    }
+    async fn xcom(&self, _: RunPk, _: &str, _: &str) -> Result<Option<Vec<u8>>, PlaneError> {
+        Ok(None)
+    }
+    async fn variable(&self, _: &str, _: &str) -> Result<Option<String>, PlaneError> {
+        Ok(None)
+    }
+    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+        self.reports.lock().expect("lock").extend(reports);
+        Ok(())
+    }
+}
+
+impl Recorder {
+    /// `(task instance, worker)` of every result so far.
+    fn finished(&self) -> Vec<(i64, String)> {
+        let reports = self.reports.lock().expect("lock");
+        reports
+            .iter()
+            .filter_map(|r| match r {
+                Report::Finished(result) => Some((result.ti, result.worker_id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The in-process queue, counting the deliveries it hands out.
+#[derive(Default)]
+struct Counting {
+    inner: MemoryQueue,
+    delivered: AtomicUsize,
+}
+
+#[async_trait]
+impl Queue for Counting {
+    async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
+        self.inner.push(messages).await
+    }
+    async fn take(
+        &self,
+        queues: &[String],
+        max: usize,
+        lease: Duration,
+        wait: Duration,
+    ) -> Result<Vec<Delivery>, QueueError> {
+        let taken = self.inner.take(queues, max, lease, wait).await?;
+        self.delivered.fetch_add(taken.len(), Ordering::SeqCst);
+        Ok(taken)
+    }
+    async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
+        self.inner.ack(ids).await
+    }
+    async fn extend(
+        &self,
+        ids: &[DeliveryId],
+        lease: Duration,
+    ) -> Result<Vec<DeliveryId>, QueueError> {
+        self.inner.extend(ids, lease).await
+    }
+    async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
+        self.inner.release(ids).await
+    }
+    async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
+        self.inner.stats().await
+    }
+    async fn generation(&self) -> Result<String, QueueError> {
+        self.inner.generation().await
+    }
+}
+
+/// The `slow` task of `slow_chain` as task instance `ti`, sleeping `sleep_ms`.
+fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
+    let at = jiff::Timestamp::now();
+    let message = TaskMessage {
+        ti,
+        lease: 1,
+        run: ti,
+        tenant: "default".into(),
+        dag_id: "slow_chain".into(),
+        run_id: format!("run-{ti}"),
+        task_id: "slow".into(),
+        try_number: 1,
+        max_tries: 4,
+        digest: digest.into(),
+        queue: "default".into(),
+        logical_date: at,
+        data_interval_start: at,
+        data_interval_end: at,
+        conf: serde_json::json!({ "sleep_ms": sleep_ms }),
+        upstream: vec!["first".into()],
+        upstream_outputs: Some(Vec::new()),
+    };
+    Message::new("default", message.encode())
+}
+
+fn worker(id: &str, concurrency: usize, prefetch: usize) -> WorkerConfig {
+    let mut config = WorkerConfig::new(id, "host", vec!["default".into()]);
+    config.concurrency = concurrency;
+    config.prefetch = Some(prefetch);
+    config.prefetch_hold = Duration::from_millis(300);
+    config.grace = Duration::from_secs(10);
+    config
+}
+
+async fn counts(queue: &Counting) -> (u64, u64) {
+    let stats: Vec<QueueStats> = queue.stats().await.expect("stats");
+    stats
+        .iter()
+        .filter(|s| s.queue == "default")
+        .fold((0, 0), |(r, l), s| (r + s.ready, l + s.leased))
+}
+
+/// Poll `check` every 10 ms until it holds or `within` passes; whether it held.
+async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    check().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_deliveries_go_back_and_another_worker_runs_them() {
+    let bytes = std::fs::read(guests::SLOW_CHAIN).expect("guest");
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
+    let digest = runtime
+        .load(&bytes)
+        .expect("component")
+        .digest()
+        .to_string();
+    let plane = Arc::new(Recorder {
+        component: bytes,
+        reports: Mutex::new(Vec::new()),
+    });
+    let queue = Arc::new(Counting::default());
+    let messages = (1..=3).map(|ti| slow_message(ti, &digest, 1500)).collect();
+    queue.push(messages).await.expect("push");
+
+    // One slot and two ahead: the worker takes all three at once.
+    let stop_a = Arc::new(tokio::sync::Notify::new());
+    let a = Worker::new(
+        worker("a", 1, 2),
+        runtime.clone(),
+        queue.clone(),
+        plane.clone(),
+    );
+    let stop = stop_a.clone();
+    let a = tokio::spawn(async move { a.run(async move { stop.notified().await }).await });
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            counts(&queue).await == (0, 3)
+        })
+        .await,
+        "worker a should hold all three deliveries: {:?}",
+        counts(&queue).await
+    );
+
+    // Its slot stays busy past the hold: the two it held go back, and it does not take them
+    // again while its slot is busy.
+    assert!(
+        eventually(Duration::from_secs(1), || async {
+            counts(&queue).await == (2, 1)
+        })
+        .await,
+        "the two held deliveries should be handed back: {:?}",
+        counts(&queue).await
+    );
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(
+            counts(&queue).await,
+            (2, 1),
+            "worker a must not take back what it handed back while its slot is busy"
+        );
+    }
+    assert!(plane.finished().is_empty(), "nothing has finished yet");
+
+    let stop_b = Arc::new(tokio::sync::Notify::new());
+    let b = Worker::new(
+        worker("b", 2, 0),
+        runtime.clone(),
+        queue.clone(),
+        plane.clone(),
+    );
+    let stop = stop_b.clone();
+    let b = tokio::spawn(async move { b.run(async move { stop.notified().await }).await });
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            plane.finished().len() >= 3
+        })
+        .await,
+        "all three should finish: {:?}",
+        plane.finished()
+    );
+    stop_a.notify_one();
+    stop_b.notify_one();
+    a.await.expect("worker a");
+    b.await.expect("worker b");
+
+    let mut finished = plane.finished();
+    finished.sort();
+    let by = |w: &str| finished.iter().filter(|(_, id)| id == w).count();
+    assert_eq!(finished.len(), 3, "each ran once: {finished:?}");
+    assert_eq!(by("a"), 1, "a ran the one it started: {finished:?}");
+    assert_eq!(by("b"), 2, "b ran the two a handed back: {finished:?}");
+    assert_eq!(
+        finished.iter().map(|(ti, _)| *ti).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    // Every delivery was acknowledged before the workers stopped.
+    assert_eq!(counts(&queue).await, (0, 0));
+    // Three to a, the two it handed back to b: a never took back what it had handed back.
+    assert_eq!(queue.delivered.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_hands_back_what_it_holds_at_once() {
+    let bytes = std::fs::read(guests::SLOW_CHAIN).expect("guest");
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
+    let digest = runtime
+        .load(&bytes)
+        .expect("component")
+        .digest()
+        .to_string();
+    let plane = Arc::new(Recorder {
+        component: bytes,
+        reports: Mutex::new(Vec::new()),
+    });
+    let queue = Arc::new(Counting::default());
+    let messages = (1..=3).map(|ti| slow_message(ti, &digest, 500)).collect();
+    queue.push(messages).await.expect("push");
+
+    let mut config = worker("a", 1, 2);
+    config.prefetch_hold = Duration::from_secs(60);
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let a = Worker::new(config, runtime.clone(), queue.clone(), plane.clone());
+    let stopped = stop.clone();
+    let a = tokio::spawn(async move { a.run(async move { stopped.notified().await }).await });
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            counts(&queue).await == (0, 3)
+        })
+        .await,
+        "worker a should hold all three deliveries: {:?}",
+        counts(&queue).await
+    );
+    stop.notify_one();
+    // The two held ones are back at once; the running one finishes within the grace period.
+    assert!(
+        eventually(Duration::from_millis(400), || async {
+            counts(&queue).await.0 == 2
+        })
+        .await,
+        "held deliveries should be handed back on stop: {:?}",
+        counts(&queue).await
+    );
+    a.await.expect("worker a");
+    assert_eq!(plane.finished().len(), 1, "only the running one ran");
+    assert_eq!(
+        counts(&queue).await,
+        (2, 0),
+        "its delivery was acknowledged"
+    );
+}
