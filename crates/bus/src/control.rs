@@ -14,11 +14,11 @@ use jiff::Timestamp;
 use redis::Value;
 use weft_model::TaskState;
 use weft_scheduler::{Clock, Control, ControlError, Notice, RunRequests, TriggerRequest};
-use weft_store::{DagRun, RunPk, Store};
+use weft_store::{DagRun, RunPk, Store, TaskInstance};
 
 use crate::connection::{Bus, CONTROL, REPLY_PREFIX};
 use crate::error::BusError;
-use crate::wire::{Command, ControlMessage, Reply};
+use crate::wire::{CARRIED_TASKS, Command, ControlMessage, Reply};
 
 /// The scheduler, reached over the bus.
 pub struct BusControl {
@@ -105,7 +105,7 @@ impl Control for BusControl {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let created = |run: &DagRun, _| self.notify(Notice::RunChanged(run.id));
+        let created = |run: &DagRun, tis| self.created(run, tis);
         self.requests
             .trigger(tenant, dag_id, request, &created)
             .await
@@ -118,7 +118,7 @@ impl Control for BusControl {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = |run: &DagRun, _| self.notify(Notice::RunChanged(run.id));
+        let created = |run: &DagRun, tis| self.created(run, tis);
         self.requests
             .backfill(tenant, dag_id, start, end, &created)
             .await
@@ -163,7 +163,32 @@ impl Control for BusControl {
     }
 
     fn notify(&self, notice: Notice) {
-        let message = ControlMessage::Notice { notice };
+        self.send_soon(ControlMessage::Notice { notice });
+    }
+
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        Some(self.ended.subscribe())
+    }
+}
+
+impl BusControl {
+    /// Tell the leading scheduler about a run just created: with its rows when it is small,
+    /// so that the scheduler does not read it back, else by its id.
+    fn created(&self, run: &DagRun, tis: Vec<TaskInstance>) {
+        let message = if tis.len() <= CARRIED_TASKS {
+            ControlMessage::Created {
+                run: Box::new(run.clone()),
+                tis,
+            }
+        } else {
+            ControlMessage::Notice {
+                notice: Notice::RunChanged(run.id),
+            }
+        };
+        self.send_soon(message);
+    }
+
+    fn send_soon(&self, message: ControlMessage) {
         let bus = self.bus.clone();
         // Best effort: a lost notice is found by the scheduler's resync timer.
         tokio::spawn(async move {
@@ -171,10 +196,6 @@ impl Control for BusControl {
                 tracing::warn!(error = %e, "could not tell the scheduler about a change; its resync will find it");
             }
         });
-    }
-
-    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
-        Some(self.ended.subscribe())
     }
 }
 

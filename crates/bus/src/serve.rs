@@ -213,6 +213,7 @@ async fn control_loop(bus: &Bus, handle: &SchedulerHandle) {
                 .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
         }) {
             Ok(ControlMessage::Notice { notice }) => handle.notify(notice),
+            Ok(ControlMessage::Created { run, tis }) => handle.run_created(*run, tis),
             Ok(ControlMessage::Command { reply_to, command })
                 if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
             {

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use weft_model::TaskState;
 use weft_scheduler::{ControlError, Notice};
-use weft_store::RunPk;
+use weft_store::{DagRun, RunPk, TaskInstance};
+
+/// Most task instances a [`ControlMessage::Created`] carries.
+pub const CARRIED_TASKS: usize = 1000;
 
 /// A command an API server sends to the leading scheduler; the answer is a [`Reply`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +44,15 @@ pub enum ControlMessage {
     Notice {
         /// What.
         notice: Notice,
+    },
+    /// A run just created in the store, with its task instances as written, so that the
+    /// scheduler takes it up without reading it back (sent for runs of at most
+    /// [`CARRIED_TASKS`] tasks; larger ones go as a [`Notice::RunChanged`]).
+    Created {
+        /// The run.
+        run: Box<DagRun>,
+        /// Its task instances.
+        tis: Vec<TaskInstance>,
     },
     /// A command, answered on the list `reply_to`.
     Command {

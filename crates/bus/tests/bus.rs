@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use weft_bus::wire::{CARRIED_TASKS, ControlMessage};
 use weft_bus::{Bus, BusControl, ReportSender, ServeConfig};
 use weft_model::{DagSpec, TaskSpec, TaskState};
 use weft_queue::{MemoryQueue, Queue};
 use weft_scheduler::{
-    AttemptOutcome, AttemptResult, Control, ControlError, Report, SchedulerConfig, SystemClock,
-    TaskMessage, TriggerRequest,
+    AttemptOutcome, AttemptResult, Control, ControlError, Notice, Report, SchedulerConfig,
+    SystemClock, TaskMessage, TriggerRequest,
 };
 use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, StartTask, Store};
 
@@ -279,4 +280,101 @@ async fn bad_urls_and_unreachable_servers_are_named() {
     assert!(!message.contains("secret"), "{message}");
     let empty = Bus::connect(weft_testkit::redis().url(), "").await;
     assert!(empty.is_err());
+}
+
+/// The control stream's entries, oldest first.
+async fn control_entries(bus: &Bus) -> Vec<ControlMessage> {
+    let client = redis::Client::open(weft_testkit::redis().url()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connection");
+    let key = format!("{}:bus:control", bus.namespace());
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(&key)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .expect("XRANGE");
+    reply
+        .ids
+        .iter()
+        .map(|entry| {
+            let bytes: Vec<u8> = entry.get("m").expect("field m");
+            serde_json::from_slice(&bytes).expect("control message")
+        })
+        .collect()
+}
+
+/// Wait until the control stream holds `n` entries; them.
+async fn control_entries_n(bus: &Bus, n: usize) -> Vec<ControlMessage> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let entries = control_entries(bus).await;
+        if entries.len() >= n {
+            return entries;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {n} control entries",
+            entries.len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_new_run_travels_with_its_rows_and_a_large_one_by_id() {
+    let b = bench(false).await;
+    deploy(&b.store).await;
+    let run = b
+        .control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let entries = control_entries_n(&b.bus, 1).await;
+    let (stored, stored_tis) = b.store.run(run.id).await.expect("read").expect("run");
+    match &entries[0] {
+        ControlMessage::Created { run: carried, tis } => {
+            assert_eq!(**carried, stored);
+            let mut tis = tis.clone();
+            tis.sort_by_key(|t| t.id);
+            let mut stored_tis = stored_tis.clone();
+            stored_tis.sort_by_key(|t| t.id);
+            assert_eq!(tis, stored_tis, "the rows as written");
+        }
+        other => panic!("expected the created run's rows: {other:?}"),
+    }
+
+    let mut spec = DagSpec::new("wide");
+    spec.tasks = (0..=CARRIED_TASKS)
+        .map(|i| TaskSpec::new(format!("t{i}")))
+        .collect();
+    let bytes = b"component of wide".to_vec();
+    b.store
+        .deploy(Deploy {
+            tenant: DEFAULT_TENANT.into(),
+            digest: digest_of(&bytes),
+            bytes,
+            dag_id: "wide".into(),
+            spec,
+            at: Timestamp::now(),
+        })
+        .await
+        .expect("deploy");
+    let wide = b
+        .control
+        .trigger(DEFAULT_TENANT, "wide", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let entries = control_entries_n(&b.bus, 2).await;
+    assert_eq!(
+        entries[1],
+        ControlMessage::Notice {
+            notice: Notice::RunChanged(wide.id)
+        },
+        "{} tasks go by id",
+        CARRIED_TASKS + 1
+    );
 }

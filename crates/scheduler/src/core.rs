@@ -250,6 +250,11 @@ impl Scheduler {
         self.runs.len()
     }
 
+    /// Whether run `run` is in memory.
+    pub fn holds_run(&self, run: RunPk) -> bool {
+        self.runs.contains_key(&run)
+    }
+
     /// Apply worker reports and do everything that is due: decide downstream tasks, create
     /// scheduled runs, start runs, queue ready tasks, finish runs; then write the results and
     /// the decisions in one batch.
@@ -273,6 +278,15 @@ impl Scheduler {
             self.take_report(report);
         }
         let finishes = self.screen_finishes();
+        // A start reported with its attempt's result is written by the result (which carries
+        // the start time): one change of the task instance instead of two.
+        if !finishes.is_empty() && !self.batch.start.is_empty() {
+            let ended: std::collections::HashSet<(weft_store::TiPk, i64)> =
+                finishes.iter().map(|f| (f.ti, f.lease)).collect();
+            self.batch
+                .start
+                .retain(|start| !ended.contains(&(start.ti, start.lease)));
+        }
         for finish in &finishes {
             self.apply_finish(finish, now);
         }

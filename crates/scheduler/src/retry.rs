@@ -23,6 +23,7 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
         next_retry_at: None,
         error_class: None,
         error: None,
+        started_at: Some(result.started_at),
         worker_id: Some(result.worker_id),
         hostname: Some(result.hostname),
         output: None,
@@ -66,7 +67,7 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
 /// The change that records an attempt lost without a result (its worker died, or the
 /// process restarted): a failure of class `lost`, retried like any other.
 pub fn lost_attempt(task: &Task, ti: &weft_store::TaskInstance, at: Timestamp) -> FinishTask {
-    finish_for(
+    let mut finish = finish_for(
         task,
         ti.max_tries,
         AttemptResult {
@@ -90,5 +91,8 @@ pub fn lost_attempt(task: &Task, ti: &weft_store::TaskInstance, at: Timestamp) -
             worker_id: ti.worker_id.clone().unwrap_or_default(),
             hostname: ti.hostname.clone().unwrap_or_default(),
         },
-    )
+    );
+    // An attempt lost before it started keeps no start time.
+    finish.started_at = ti.started_at;
+    finish
 }

@@ -109,8 +109,11 @@ impl SchedulerHandle {
         answer
     }
 
-    fn created(&self, run: &DagRun, tis: Vec<TaskInstance>) {
-        let _ = self.tx.send(Input::Created(Box::new(run.clone()), tis));
+    /// Hand over a run just created in the store, with its task instances as written: the
+    /// scheduler takes it up without reading it back. Ignored when the scheduler already
+    /// holds the run (it read it from the store, which is at least as new).
+    pub fn run_created(&self, run: DagRun, tis: Vec<TaskInstance>) {
+        let _ = self.tx.send(Input::Created(Box::new(run), tis));
     }
 }
 
@@ -180,7 +183,11 @@ impl SchedulerService {
                 }
                 Input::Notice(Notice::DagChanged { .. }) => self.scheduler.load_dags().await?,
                 Input::Notice(Notice::RunChanged(run)) => self.scheduler.reload_run(run).await?,
-                Input::Created(run, tis) => self.scheduler.load_run(*run, tis).await?,
+                Input::Created(run, tis) => {
+                    if !self.scheduler.holds_run(run.id) {
+                        self.scheduler.load_run(*run, tis).await?;
+                    }
+                }
                 Input::Clear {
                     tenant,
                     run,
@@ -228,7 +235,7 @@ impl Control for SchedulerHandle {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let created = |run: &DagRun, tis| self.created(run, tis);
+        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
         self.requests
             .trigger(tenant, dag_id, request, &created)
             .await
@@ -241,7 +248,7 @@ impl Control for SchedulerHandle {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = |run: &DagRun, tis| self.created(run, tis);
+        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
         self.requests
             .backfill(tenant, dag_id, start, end, &created)
             .await

@@ -329,6 +329,7 @@ fn finish(message: &TaskMessage, at: Timestamp) -> FinishTask {
         next_retry_at: None,
         error_class: None,
         error: None,
+        started_at: None,
         worker_id: Some("w-1".into()),
         hostname: Some("host-a".into()),
         output: Some(b"42".to_vec()),

@@ -37,7 +37,7 @@ const MARKABLE: [TaskState; 3] = [TaskState::Success, TaskState::Failed, TaskSta
     responses(
         (status = 200, description = "The attempt's log lines", body = LogResponse),
         (status = 400, description = "A bad `try`", body = ErrorBody),
-        (status = 404, description = "No such DAG, run, task or attempt, or no log stored", body = ErrorBody),
+        (status = 404, description = "No such DAG, run, task or attempt", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id, %run_id, %task_id))]
 async fn task_log(
@@ -63,15 +63,12 @@ async fn task_log(
         }
         Some(n) => n,
     };
+    // An attempt that logged nothing (or has not ended yet) has no log stored: empty.
     let log = state
         .store
         .task_log(ti.id, try_number)
         .await?
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "no log is stored for attempt {try_number} of task {task_id:?} of run {run_id:?}"
-            ))
-        })?;
+        .unwrap_or_default();
     Ok(Json(LogResponse {
         task_id,
         try_number,

@@ -243,7 +243,8 @@ async fn finish_all<C: BatchSql + ?Sized>(
                 }
             }
         }
-        if let Some(log) = done.log {
+        // An attempt that logged nothing stores no log: reading it gives an empty one.
+        if let Some(log) = done.log.filter(|log| !log.is_empty()) {
             logs.push(LogPut {
                 ti: applied.id,
                 try_number: applied.try_number,

@@ -23,6 +23,11 @@ pub(crate) fn micros_opt(t: Option<Timestamp>) -> Option<i64> {
     t.map(micros)
 }
 
+/// `t` as it reads back once stored: to the microsecond.
+pub(crate) fn as_stored(t: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(micros(t)).unwrap_or(t)
+}
+
 /// A stored time back as a timestamp.
 fn time(row: &dyn Display, column: &str, us: i64) -> StoreResult<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| corrupt(row, column, e))

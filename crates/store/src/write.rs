@@ -74,6 +74,10 @@ pub struct FinishTask {
     pub error_class: Option<String>,
     /// Failure message, when it failed (or why it was skipped).
     pub error: Option<String>,
+    /// When the attempt started, for a result whose start was not written on its own (the
+    /// worker reported both together): the task instance takes it unless a start was
+    /// written before. `None` leaves the start time as it is.
+    pub started_at: Option<Timestamp>,
     /// Worker and host that ran it (also set when it never reported a start).
     pub worker_id: Option<String>,
     /// Host name.

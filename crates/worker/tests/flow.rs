@@ -188,7 +188,11 @@ async fn a_run_goes_through_retries_xcom_and_trigger_rules() {
     );
     let flaky = ti(&tis, "flaky");
     let first = stack.store.task_log(flaky.id, 1).await.expect("log");
-    assert!(first.is_some(), "the failed first try's log is kept");
+    let first =
+        String::from_utf8(first.expect("the failed first try's log is kept")).expect("UTF-8");
+    assert!(first.contains("flaky: failing on purpose"), "{first}");
+    let second = stack.store.task_log(flaky.id, 2).await.expect("log");
+    assert_eq!(second, None, "the second try logged nothing");
     assert_eq!(flaky.worker_id.as_deref(), Some("w-1"));
     assert_eq!(flaky.hostname.as_deref(), Some("host-a"));
 }

@@ -62,6 +62,7 @@ pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
             next_retry_at: None,
             error_class: None,
             error: None,
+            started_at: None,
             worker_id: Some("w1".into()),
             hostname: Some("host1".into()),
             output: Some(br#"{"rows": 3}"#.to_vec()),
@@ -130,6 +131,56 @@ async fn missing_logs_and_bad_tries_are_refused() {
     h.get("/api/v1/dags/normal/runs/r2/tasks/echo_context/logs")
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
+    let (h, echo) = ran_once().await;
+    let (_, tis) = h.store.run(echo.run).await.expect("run").expect("run r1");
+    let ti = tis
+        .into_iter()
+        .find(|t| t.task_id == "logs")
+        .expect("task logs");
+    let queued = WriteBatch {
+        queue: vec![QueueTask {
+            ti: ti.id,
+            lease: ti.lease,
+            from: TaskState::None,
+            try_number: 1,
+            at: now(),
+        }],
+        ..WriteBatch::default()
+    };
+    assert_eq!(h.store.write(queued).await.expect("queue").queued, [true]);
+    let finished = WriteBatch {
+        finish: vec![FinishTask {
+            ti: ti.id,
+            lease: ti.lease + 1,
+            state: TaskState::Success,
+            at: now(),
+            duration_ms: 1,
+            next_retry_at: None,
+            error_class: None,
+            error: None,
+            started_at: Some(now()),
+            worker_id: Some("w1".into()),
+            hostname: Some("host1".into()),
+            output: None,
+            xcom: Vec::new(),
+            log: Some(Vec::new()),
+        }],
+        ..WriteBatch::default()
+    };
+    assert_eq!(
+        h.store.write(finished).await.expect("finish").finished,
+        [true]
+    );
+    let reply = h.get("/api/v1/dags/normal/runs/r1/tasks/logs/logs").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(
+        reply.json(),
+        json!({"task_id": "logs", "try_number": 1, "lines": []})
+    );
 }
 
 #[tokio::test]

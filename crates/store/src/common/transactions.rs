@@ -96,21 +96,23 @@ macro_rules! impl_transactions {
                         }
                         other => other,
                     })?;
+                // As a read would return it: times to the microsecond.
+                use $crate::rows::as_stored;
                 Ok($crate::DagRun {
                     id,
                     tenant: run.tenant.clone(),
                     dag_id: run.dag_id.clone(),
                     run_id: run.run_id.clone(),
                     run_type: run.run_type,
-                    logical_date: run.logical_date,
-                    data_interval_start: run.data_interval_start,
-                    data_interval_end: run.data_interval_end,
+                    logical_date: as_stored(run.logical_date),
+                    data_interval_start: as_stored(run.data_interval_start),
+                    data_interval_end: as_stored(run.data_interval_end),
                     conf: run.conf.clone(),
                     digest: run.digest.clone(),
                     state: run.state,
-                    queued_at: run.queued_at,
-                    started_at,
-                    ended_at,
+                    queued_at: as_stored(run.queued_at),
+                    started_at: started_at.map(as_stored),
+                    ended_at: ended_at.map(as_stored),
                 })
             }
 

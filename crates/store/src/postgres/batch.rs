@@ -36,10 +36,11 @@ const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expire
 
 const FINISH: &str = "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
      next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL \
+     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+     started_at = COALESCE(t.started_at, v.started) \
      FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
-     $8::text[], $9::text[], $10::text[]) \
-     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host) \
+     $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
      RETURNING t.id, t.run, t.task_id, t.try_number";
 
@@ -147,6 +148,7 @@ impl BatchSql for PgConnection {
             .bind(column(items, |i| i.error.as_deref()))
             .bind(column(items, |i| i.worker_id.as_deref()))
             .bind(column(items, |i| i.hostname.as_deref()))
+            .bind(column(items, |i| micros_opt(i.started_at)))
             .fetch_all(&mut *self)
             .await
     }

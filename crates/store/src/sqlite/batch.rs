@@ -54,11 +54,11 @@ const HEARTBEAT: &str = "WITH v (ti, seen_lease, expires) AS (VALUES {values}) \
      AND task_instances.state = 'running' RETURNING id";
 
 const FINISH: &str = "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
-     worker, host) AS (VALUES {values}) \
+     worker, host, started) AS (VALUES {values}) \
      UPDATE task_instances SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
      next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
      worker_id = COALESCE(v.worker, task_instances.worker_id), hostname = COALESCE(v.host, task_instances.hostname), \
-     lease_expires_at = NULL \
+     lease_expires_at = NULL, started_at = COALESCE(task_instances.started_at, v.started) \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state IN ('queued', 'running') RETURNING id, run, task_id, try_number";
 
@@ -178,8 +178,8 @@ impl BatchSql for SqliteConnection {
 
     async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
         let mut applied = Vec::new();
-        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        for chunk in items.chunks(rows_per_statement(10)) {
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        for chunk in items.chunks(rows_per_statement(11)) {
             let mut query = sqlx::query_as::<Sqlite, Applied>(statement(FINISH, row, chunk.len()));
             for item in chunk {
                 query = query
@@ -192,7 +192,8 @@ impl BatchSql for SqliteConnection {
                     .bind(item.error_class.as_deref())
                     .bind(item.error.as_deref())
                     .bind(item.worker_id.as_deref())
-                    .bind(item.hostname.as_deref());
+                    .bind(item.hostname.as_deref())
+                    .bind(micros_opt(item.started_at));
             }
             applied.extend(query.fetch_all(&mut *self).await?);
         }

@@ -33,7 +33,8 @@ macro_rules! all_tests {
                 unknown_things_are_none,
             ],
             runs: [
-                create_run_makes_task_instances, duplicate_run_is_conflict, unknown_dag_or_version_is_not_found,
+                create_run_makes_task_instances, a_created_run_is_returned_as_it_reads_back,
+                duplicate_run_is_conflict, unknown_dag_or_version_is_not_found,
                 bad_runs_are_invalid, runs_are_listed_newest_first, latest_scheduled_run_ignores_manual_runs,
                 active_runs_span_tenants, run_states_set_started_and_ended, expired_leases_are_found,
             ],
@@ -42,6 +43,7 @@ macro_rules! all_tests {
                 invalid_batches_write_nothing, one_batch_applies_kinds_in_order,
                 a_refused_finish_writes_nothing_of_an_all_finishes_batch, heartbeat_needs_running,
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
+                a_result_carries_the_start_it_was_reported_with,
             ],
             fencing: [
                 queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,
@@ -50,7 +52,7 @@ macro_rules! all_tests {
             ],
             xcom_logs: [
                 xcoms_are_kept_per_task_and_key, the_output_wins_over_a_pushed_return_value, logs_are_kept_per_try,
-                a_new_attempt_starts_without_old_xcoms,
+                a_new_attempt_starts_without_old_xcoms, an_empty_log_is_not_stored,
             ],
             variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
             workers: [workers_are_recorded_and_replaced_by_id, bad_workers_are_invalid_and_not_recorded],
@@ -194,6 +196,7 @@ pub fn finish(ti: i64, lease: i64, state: TaskState) -> FinishTask {
         next_retry_at: None,
         error_class: None,
         error: None,
+        started_at: None,
         worker_id: None,
         hostname: None,
         output: Some(format!("out-{ti}-{lease}").into_bytes()),

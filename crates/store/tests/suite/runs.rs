@@ -1,5 +1,6 @@
 //! Creating and listing runs; run states; lease expiry.
 
+use jiff::Timestamp;
 use weft_model::{DagRunState, RunType, TaskState};
 use weft_store::{
     DEFAULT_TENANT, Heartbeat, RunFilter, SetRunState, Store, StoreError, WriteBatch,
@@ -456,4 +457,27 @@ pub async fn check_bad_run(store: &dyn Store, run: i64) {
             .await
             .is_err()
     );
+}
+
+/// What `create_run` returns is what a read returns, times included (stored to the
+/// microsecond), so a scheduler handed the created rows sees what it would read.
+pub async fn a_created_run_is_returned_as_it_reads_back(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a", "b"]).await;
+    let mut request = new_run(DEFAULT_TENANT, "etl", "manual__ns", &digest, &["a", "b"]);
+    let precise = Timestamp::from_nanosecond(1_700_000_000_123_456_789).unwrap();
+    request.logical_date = precise;
+    request.data_interval_start = precise;
+    request.data_interval_end = precise;
+    request.queued_at = precise;
+    request.state = DagRunState::Running;
+    let (run, mut tis) = store.create_run(request).await.unwrap();
+    let (read, mut read_tis) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(run, read);
+    assert_eq!(
+        run.logical_date,
+        Timestamp::from_microsecond(1_700_000_000_123_456).unwrap()
+    );
+    tis.sort_by_key(|t| t.id);
+    read_tis.sort_by_key(|t| t.id);
+    assert_eq!(tis, read_tis);
 }

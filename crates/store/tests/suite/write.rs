@@ -437,3 +437,45 @@ pub async fn empty_batch_is_a_no_op(store: &dyn Store) {
         WriteOutcome::default()
     );
 }
+
+/// A result that carries its start time sets it when no start was written, and leaves the
+/// written one alone otherwise.
+pub async fn a_result_carries_the_start_it_was_reported_with(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b"]).await;
+    write(store, queue_batch(tis.iter().map(queue).collect())).await;
+    let outcome = write(
+        store,
+        WriteBatch {
+            start: vec![start(tis[1].id, 1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.started, [true]);
+
+    let mut a = finish(tis[0].id, 1, TaskState::Success);
+    a.started_at = Some(ts(25));
+    a.worker_id = Some("worker-7".into());
+    let mut b = finish(tis[1].id, 1, TaskState::Success);
+    b.started_at = Some(ts(25));
+    let outcome = write(store, finish_batch(vec![a, b])).await;
+    assert_eq!(outcome.finished, [true, true]);
+
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.started_at, a.ended_at, a.worker_id.as_deref()),
+        (
+            TaskState::Success,
+            Some(ts(25)),
+            Some(ts(30)),
+            Some("worker-7")
+        ),
+        "straight from queued, the result's start is the start"
+    );
+    let b = reload(store, run.id, tis[1].id).await;
+    assert_eq!(
+        (b.state, b.started_at, b.worker_id.as_deref()),
+        (TaskState::Success, Some(ts(20)), Some("worker-1")),
+        "the start written before stays"
+    );
+}

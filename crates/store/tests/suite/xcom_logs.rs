@@ -200,3 +200,26 @@ pub async fn a_new_attempt_starts_without_old_xcoms(store: &dyn Store) {
         "other tasks' values stay"
     );
 }
+
+/// An attempt that logged nothing stores no log row (the API shows an empty log for it).
+pub async fn an_empty_log_is_not_stored(store: &dyn Store) {
+    let (_, tis) = run_of(store, "etl", &["a", "b"]).await;
+    write(
+        store,
+        WriteBatch {
+            queue: tis.iter().map(queue).collect(),
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let mut quiet = finish(tis[0].id, 1, TaskState::Success);
+    quiet.log = Some(Vec::new());
+    let loud = finish(tis[1].id, 1, TaskState::Success);
+    let outcome = write(store, finish_batch(vec![quiet, loud])).await;
+    assert_eq!(outcome.finished, [true, true]);
+    assert_eq!(store.task_log(tis[0].id, 1).await.unwrap(), None);
+    assert_eq!(
+        store.task_log(tis[1].id, 1).await.unwrap(),
+        Some(format!("{{\"msg\":\"log {} 1\"}}\n", tis[1].id).into_bytes())
+    );
+}

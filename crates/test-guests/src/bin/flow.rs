@@ -2,8 +2,9 @@
 //! plus `never` (trigger rule `all_failed` after `start`, so it is skipped).
 //!
 //! - `start` returns `{"conf": <the run's conf>}`.
-//! - `flaky` fails retryably on its first try and succeeds on later ones, returning
-//!   `{"try": <try number>}`; it has 2 retries with a 10 ms delay.
+//! - `flaky` logs `flaky: failing on purpose` (level warn) and fails retryably on its first
+//!   try, and succeeds on later ones, returning `{"try": <try number>}` without logging; it
+//!   has 2 retries with a 10 ms delay.
 //! - `pusher` pushes `"pushed"` under key `extra` and returns `"pusher-out"`.
 //! - `join` returns `{"upstream": [<ids of the upstream outputs it was given>], "extra": <pulled
 //!   keyed value of pusher>}`; with conf `{"fail_join": true}` it fails permanently instead.
@@ -13,8 +14,8 @@
 //! `cleanup` and `never`, both success or skipped, so by Airflow's rule the run succeeds.
 
 use serde_json::{Value, json};
-use weft_test_guests::bindings::weft::dag::types::{TaskContext, TriggerRule};
-use weft_test_guests::bindings::weft::dag::xcom;
+use weft_test_guests::bindings::weft::dag::types::{LogLevel, TaskContext, TriggerRule};
+use weft_test_guests::bindings::weft::dag::{log, xcom};
 use weft_test_guests::{
     DagSpec, Guest, TaskError, UpstreamOutput, conf, json_bytes, simple_spec, task, unknown_task,
 };
@@ -47,6 +48,7 @@ impl Guest for Flow {
         match ctx.task_id.as_str() {
             "start" => Ok(json_bytes(&json!({ "conf": conf(&ctx)? }))),
             "flaky" if ctx.try_number == 1 => {
+                log::write(LogLevel::Warn, "flaky: failing on purpose");
                 Err(TaskError::Retryable("flaky: first try fails".into()))
             }
             "flaky" => Ok(json_bytes(&json!({ "try": ctx.try_number }))),

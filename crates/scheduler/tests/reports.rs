@@ -1,0 +1,68 @@
+//! How a worker's reports land: a start reported together with its result is written by the
+//! result, and a start written earlier is kept.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Now, bench, success};
+use weft_model::{DagSpec, TaskSpec, TaskState};
+use weft_scheduler::{Control, SchedulerConfig, TriggerRequest};
+use weft_store::DEFAULT_TENANT;
+
+const T0: &str = "2024-03-01T00:00:00Z";
+
+fn pair() -> DagSpec {
+    let mut spec = DagSpec::new("pair");
+    spec.tasks = vec![TaskSpec::new("a"), TaskSpec::new("b")];
+    spec
+}
+
+#[tokio::test]
+async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
+    let b = bench(T0, SchedulerConfig::default()).await;
+    b.deploy(pair()).await;
+    let run = b
+        .handle
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .unwrap();
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let mut messages = b.take().await;
+    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    let (a, bm) = (&messages[0], &messages[1]);
+    let started_at = b.clock.now_ts();
+
+    // `b` reports its start on its own first (a long task).
+    s.step(vec![b.started(bm)]).await.unwrap();
+    assert_eq!(b.ti(run.id, "b").await.state, TaskState::Running);
+
+    b.clock.advance(Duration::from_secs(5));
+    let ended_at = b.clock.now_ts();
+    // `a` reports start and end together; `b` its end (its result names a later start).
+    let mut reports = vec![b.started(a), b.finished(a, success())];
+    reports.push(b.finished(bm, success()));
+    s.step(reports).await.unwrap();
+
+    let a = b.ti(run.id, "a").await;
+    assert_eq!(a.state, TaskState::Success);
+    assert_eq!((a.started_at, a.ended_at), (Some(ended_at), Some(ended_at)));
+    assert_eq!(
+        (a.worker_id.as_deref(), a.hostname.as_deref()),
+        (Some("w-1"), Some("host-a"))
+    );
+    let bt = b.ti(run.id, "b").await;
+    assert_eq!(bt.state, TaskState::Success);
+    assert_eq!(
+        (bt.started_at, bt.ended_at),
+        (Some(started_at), Some(ended_at)),
+        "the start written before stays"
+    );
+    assert_eq!(
+        b.run(run.id).await.0.state,
+        weft_model::DagRunState::Success
+    );
+}
