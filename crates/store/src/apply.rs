@@ -47,6 +47,18 @@ pub(crate) struct LogPut {
     pub(crate) log: Vec<u8>,
 }
 
+/// What a finish stores besides the task instance's state, should it apply: its XCom values
+/// (distinct keys, the output last as `return_value`) and its log (never empty).
+#[derive(Debug)]
+pub(crate) struct FinishValues {
+    /// The task instance.
+    pub(crate) ti: i64,
+    /// `(key, value)`.
+    pub(crate) xcom: Vec<(String, Vec<u8>)>,
+    /// The attempt's log.
+    pub(crate) log: Option<Vec<u8>>,
+}
+
 /// The statements a backend runs for batches, on a connection inside a transaction. Each
 /// fenced method gets changes for distinct task instances and returns those it applied.
 #[async_trait]
@@ -68,6 +80,43 @@ pub(crate) trait BatchSql: Send {
     async fn heartbeat(&mut self, items: &[&Heartbeat]) -> Result<Vec<i64>, sqlx::Error>;
     /// Fenced: `queued`/`running` + lease → the attempt's final state.
     async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error>;
+    /// [`finish`](BatchSql::finish), then the values of those applied (`values` holds at
+    /// most one entry per task instance). A backend may do it all in one statement.
+    async fn finish_with_values(
+        &mut self,
+        items: &[&FinishTask],
+        values: Vec<FinishValues>,
+    ) -> Result<Vec<Applied>, sqlx::Error> {
+        let applied = self.finish(items).await?;
+        let by_ti: HashMap<i64, &Applied> = applied.iter().map(|a| (a.id, a)).collect();
+        let mut xcoms = Vec::new();
+        let mut logs = Vec::new();
+        for done in values {
+            let Some(a) = by_ti.get(&done.ti) else {
+                continue;
+            };
+            xcoms.extend(done.xcom.into_iter().map(|(key, value)| XcomPut {
+                run: a.run,
+                task_id: a.task_id.clone(),
+                key,
+                value,
+            }));
+            if let Some(log) = done.log {
+                logs.push(LogPut {
+                    ti: a.id,
+                    try_number: a.try_number,
+                    log,
+                });
+            }
+        }
+        if !xcoms.is_empty() {
+            self.put_xcoms(xcoms).await?;
+        }
+        if !logs.is_empty() {
+            self.put_logs(logs).await?;
+        }
+        Ok(applied)
+    }
     /// Unfenced state changes.
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
     /// A run state change.
@@ -198,67 +247,49 @@ fn mark(round: &[usize], applied: impl Fn(usize) -> bool, flags: &mut [bool]) {
     }
 }
 
-/// The finishes, then — for those applied only — their XCom values and logs.
+/// The finishes, with — for those applied only — their XCom values and logs; in rounds, so
+/// that a later finish of a task instance in the batch replaces what an earlier one stored.
 async fn finish_all<C: BatchSql + ?Sized>(
     conn: &mut C,
     finish: Vec<FinishTask>,
     flags: &mut [bool],
 ) -> StoreResult<()> {
-    let mut applied_at: Vec<Option<Applied>> = (0..finish.len()).map(|_| None).collect();
     for round in rounds(finish.iter().map(|f| f.ti)) {
         let items: Vec<&FinishTask> = round.iter().map(|&i| &finish[i]).collect();
-        let mut applied: HashMap<i64, Applied> = conn
-            .finish(&items)
+        let values = items.iter().map(|done| values_of(done)).collect();
+        let applied: HashSet<i64> = conn
+            .finish_with_values(&items, values)
             .await?
             .into_iter()
-            .map(|a| (a.id, a))
+            .map(|a| a.id)
             .collect();
-        for &i in &round {
-            applied_at[i] = applied.remove(&finish[i].ti);
-            flags[i] = applied_at[i].is_some();
-        }
-    }
-    let mut xcoms: Vec<XcomPut> = Vec::new();
-    let mut xcom_index: HashMap<(i64, String, String), usize> = HashMap::new();
-    let mut logs = Vec::new();
-    for (done, applied) in finish.into_iter().zip(applied_at) {
-        let Some(applied) = applied else { continue };
-        let values = done
-            .xcom
-            .into_iter()
-            .chain(done.output.map(|output| (RETURN_VALUE.to_owned(), output)));
-        for (key, value) in values {
-            // A later value under the same key replaces an earlier one; the output comes last.
-            let slot = (applied.run, applied.task_id.clone(), key.clone());
-            match xcom_index.get(&slot) {
-                Some(&at) => xcoms[at].value = value,
-                None => {
-                    xcom_index.insert(slot, xcoms.len());
-                    xcoms.push(XcomPut {
-                        run: applied.run,
-                        task_id: applied.task_id.clone(),
-                        key,
-                        value,
-                    });
-                }
-            }
-        }
-        // An attempt that logged nothing stores no log: reading it gives an empty one.
-        if let Some(log) = done.log.filter(|log| !log.is_empty()) {
-            logs.push(LogPut {
-                ti: applied.id,
-                try_number: applied.try_number,
-                log,
-            });
-        }
-    }
-    if !xcoms.is_empty() {
-        conn.put_xcoms(xcoms).await?;
-    }
-    if !logs.is_empty() {
-        conn.put_logs(logs).await?;
+        mark(&round, |i| applied.contains(&finish[i].ti), flags);
     }
     Ok(())
+}
+
+/// A finish's XCom values, a later value under a key replacing an earlier one and the output
+/// coming last; and its log unless empty (an attempt that logged nothing stores no log:
+/// reading it gives an empty one).
+fn values_of(done: &FinishTask) -> FinishValues {
+    let mut xcom: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let pushed = done.xcom.iter().map(|(k, v)| (k.as_str(), v));
+    let output = done.output.as_ref().map(|o| (RETURN_VALUE, o));
+    for (key, value) in pushed.chain(output) {
+        match at.get(key) {
+            Some(&i) => xcom[i].1 = value.clone(),
+            None => {
+                at.insert(key, xcom.len());
+                xcom.push((key.to_owned(), value.clone()));
+            }
+        }
+    }
+    FinishValues {
+        ti: done.ti,
+        xcom,
+        log: done.log.clone().filter(|log| !log.is_empty()),
+    }
 }
 
 #[cfg(test)]

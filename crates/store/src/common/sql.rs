@@ -72,9 +72,6 @@ pub(crate) const DAG: &str = concat!(dag_select!(), " WHERE d.tenant = $1 AND d.
 pub(crate) const DAG_VERSIONS: &str = "SELECT v.digest, c.size, c.task_count, v.created_at FROM dag_versions v \
      JOIN components c ON c.tenant = v.tenant AND c.digest = v.digest \
      WHERE v.tenant = $1 AND v.dag_id = $2 ORDER BY v.id DESC";
-/// `$1` tenant, `$2` dag_id, `$3` digest: the version's id, if the DAG has that version.
-pub(crate) const VERSION_ID: &str =
-    "SELECT id FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $3";
 /// `$1` tenant, `$2` dag_id, `$3` paused, `$4` at.
 pub(crate) const SET_PAUSED: &str =
     "UPDATE dags SET paused = $3, updated_at = $4 WHERE tenant = $1 AND dag_id = $2";
@@ -83,12 +80,13 @@ pub(crate) const SET_PAUSED: &str =
 
 /// `$1` tenant, `$2` dag_id, `$3` run_id, `$4` run_type, `$5` logical_date, `$6`/`$7` data
 /// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at.
+/// Inserts only when the DAG has version `$9` (no row otherwise); a run id already used is a
+/// unique violation.
 pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, logical_date, \
      data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
-/// `$1` tenant, `$2` dag_id, `$3` run_id: the run's pk.
-pub(crate) const RUN_PK: &str =
-    "SELECT id FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3";
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+     WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     RETURNING id";
 /// `$1` run pk.
 pub(crate) const RUN: &str = concat!(run_select!(), " WHERE id = $1");
 /// `$1` tenant, `$2` dag_id, `$3` run_id.

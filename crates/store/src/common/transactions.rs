@@ -22,12 +22,11 @@ macro_rules! impl_transactions {
                 Ok(())
             }
 
-            /// The run's DAG must exist with the run's digest as one of its versions, and the
-            /// run id must be new for the DAG.
-            async fn check_new_run(
+            /// Why a run could not be inserted: its DAG or the DAG's version is missing.
+            async fn missing_for_run(
                 conn: &mut $conn,
                 run: &$crate::NewRun,
-            ) -> $crate::StoreResult<()> {
+            ) -> $crate::StoreResult<$crate::StoreError> {
                 use $crate::StoreError;
                 use $crate::common::sql;
                 let current: Option<String> = sqlx::query_scalar(sql::DAG_DIGEST)
@@ -35,37 +34,19 @@ macro_rules! impl_transactions {
                     .bind(&run.dag_id)
                     .fetch_optional(&mut *conn)
                     .await?;
-                if current.is_none() {
-                    return Err(StoreError::NotFound(format!(
-                        "DAG {} of tenant {}",
-                        run.dag_id, run.tenant
-                    )));
-                }
-                let version: Option<i64> = sqlx::query_scalar(sql::VERSION_ID)
-                    .bind(&run.tenant)
-                    .bind(&run.dag_id)
-                    .bind(&run.digest)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                if version.is_none() {
-                    return Err(StoreError::NotFound(format!(
+                Ok(match current {
+                    None => {
+                        StoreError::NotFound(format!("DAG {} of tenant {}", run.dag_id, run.tenant))
+                    }
+                    Some(_) => StoreError::NotFound(format!(
                         "version {} of DAG {}",
                         run.digest, run.dag_id
-                    )));
-                }
-                let existing: Option<i64> = sqlx::query_scalar(sql::RUN_PK)
-                    .bind(&run.tenant)
-                    .bind(&run.dag_id)
-                    .bind(&run.run_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                match existing {
-                    Some(_) => Err($crate::common::assemble::duplicate_run(run)),
-                    None => Ok(()),
-                }
+                    )),
+                })
             }
 
-            /// Insert the run row; the run as stored.
+            /// Insert the run row; the run as stored. The DAG must exist with the run's digest
+            /// as one of its versions, and the run id must be new for the DAG.
             async fn insert_run(
                 conn: &mut $conn,
                 run: &$crate::NewRun,
@@ -74,7 +55,7 @@ macro_rules! impl_transactions {
                 let started_at =
                     (run.state == weft_model::DagRunState::Running).then_some(run.queued_at);
                 let ended_at = run.state.is_finished().then_some(run.queued_at);
-                let id: i64 = sqlx::query_scalar($crate::common::sql::INSERT_RUN)
+                let id: Option<i64> = sqlx::query_scalar($crate::common::sql::INSERT_RUN)
                     .bind(&run.tenant)
                     .bind(&run.dag_id)
                     .bind(&run.run_id)
@@ -88,7 +69,7 @@ macro_rules! impl_transactions {
                     .bind(micros(run.queued_at))
                     .bind($crate::rows::micros_opt(started_at))
                     .bind($crate::rows::micros_opt(ended_at))
-                    .fetch_one(&mut *conn)
+                    .fetch_optional(&mut *conn)
                     .await
                     .map_err(|e| match $crate::StoreError::from(e) {
                         $crate::StoreError::Conflict(_) => {
@@ -96,6 +77,9 @@ macro_rules! impl_transactions {
                         }
                         other => other,
                     })?;
+                let Some(id) = id else {
+                    return Err(Self::missing_for_run(conn, run).await?);
+                };
                 // As a read would return it: times to the microsecond.
                 use $crate::rows::as_stored;
                 Ok($crate::DagRun {
@@ -143,7 +127,6 @@ macro_rules! impl_transactions {
             ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
                 $crate::validate::new_run(&run)?;
                 let mut tx = self.begin_write().await?;
-                Self::check_new_run(&mut tx, &run).await?;
                 let dag_run = Self::insert_run(&mut tx, &run).await?;
                 let ids =
                     $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks)

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
-use crate::apply::{Applied, BatchSql, LogPut, XcomPut};
+use crate::apply::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::sql;
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
@@ -34,15 +34,22 @@ const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expire
      FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (ti, seen_lease, expires) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'running' RETURNING t.id";
 
-const FINISH: &str = "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
-     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-     started_at = COALESCE(t.started_at, v.started) \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
-     $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-     RETURNING t.id, t.run, t.task_id, t.try_number";
+/// The fenced finish UPDATE (`$1`-`$11`), returning the task instances it applied to.
+macro_rules! finish_update {
+    () => {
+        "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
+         next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
+         worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+         started_at = COALESCE(t.started_at, v.started) \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
+         $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+         AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
+         WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+         RETURNING t.id, t.run, t.task_id, t.try_number"
+    };
+}
+
+const FINISH: &str = finish_update!();
 
 const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
      max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
@@ -58,6 +65,21 @@ const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
      error = CASE WHEN v.clearing THEN NULL ELSE t.error END \
      FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
      AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
+
+/// [`FINISH`] with the applied finishes' XCom values (`$12`-`$14`: task instance, key, value)
+/// and logs (`$15`-`$16`: task instance, log) in one statement.
+const FINISH_WITH_VALUES: &str = concat!(
+    "WITH f AS (",
+    finish_update!(),
+    "), x AS (INSERT INTO xcom (run, task_id, key, value) \
+     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
+     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
+     l AS (INSERT INTO task_logs (ti, try_number, log) \
+     SELECT f.id, f.try_number, lv.log FROM f JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log) \
+     SELECT id, run, task_id, try_number FROM f"
+);
 
 const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \
      WHERE x.run = v.run AND x.task_id = v.task_id";
@@ -149,6 +171,45 @@ impl BatchSql for PgConnection {
             .bind(column(items, |i| i.worker_id.as_deref()))
             .bind(column(items, |i| i.hostname.as_deref()))
             .bind(column(items, |i| micros_opt(i.started_at)))
+            .fetch_all(&mut *self)
+            .await
+    }
+
+    async fn finish_with_values(
+        &mut self,
+        items: &[&FinishTask],
+        values: Vec<FinishValues>,
+    ) -> Result<Vec<Applied>, sqlx::Error> {
+        let (mut xcom_tis, mut keys, mut xcoms) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut log_tis, mut logs) = (Vec::new(), Vec::new());
+        for done in values {
+            for (key, value) in done.xcom {
+                xcom_tis.push(done.ti);
+                keys.push(key);
+                xcoms.push(value);
+            }
+            if let Some(log) = done.log {
+                log_tis.push(done.ti);
+                logs.push(log);
+            }
+        }
+        sqlx::query_as::<Postgres, Applied>(FINISH_WITH_VALUES)
+            .bind(column(items, |i| i.ti))
+            .bind(column(items, |i| i.lease))
+            .bind(column(items, |i| i.state.as_str()))
+            .bind(column(items, |i| micros(i.at)))
+            .bind(column(items, |i| i.duration_ms))
+            .bind(column(items, |i| micros_opt(i.next_retry_at)))
+            .bind(column(items, |i| i.error_class.as_deref()))
+            .bind(column(items, |i| i.error.as_deref()))
+            .bind(column(items, |i| i.worker_id.as_deref()))
+            .bind(column(items, |i| i.hostname.as_deref()))
+            .bind(column(items, |i| micros_opt(i.started_at)))
+            .bind(xcom_tis)
+            .bind(keys)
+            .bind(xcoms)
+            .bind(log_tis)
+            .bind(logs)
             .fetch_all(&mut *self)
             .await
     }
