@@ -169,11 +169,33 @@ pub fn celery(peers_dir: &Path, logs: &Path, tasks: usize) -> Outcome<CeleryFigu
     )
 }
 
-/// Run `airflow_bench.sh` from `peers_dir`, on an API port of its own.
-pub fn airflow(peers_dir: &Path, logs: &Path) -> Outcome<AirflowFigures> {
+/// Where the peer scripts keep their installs and state (`PEERS_DIR`, as they read it).
+pub fn peers_state_dir() -> PathBuf {
+    std::env::var_os("PEERS_DIR").map_or_else(|| PathBuf::from("/tmp/wf-peers"), PathBuf::from)
+}
+
+/// Run `airflow_bench.sh` from `peers_dir`, on an API port of its own, keeping its state in
+/// `state` (its `PEERS_DIR`).
+///
+/// Airflow's home is removed first (the installed Airflow is kept): the script reports the
+/// newest finished run of each DAG, and with an old home that could be a run of an earlier
+/// benchmark instead of this one's.
+pub fn airflow(peers_dir: &Path, state: &Path, logs: &Path) -> Outcome<AirflowFigures> {
+    let home = state.join("airflow-home");
+    if let Err(e) = std::fs::remove_dir_all(&home)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Outcome::NotRun(format!(
+            "cannot clear Airflow's earlier runs in {}: {e}",
+            home.display()
+        ));
+    }
     let script = peers_dir.join("airflow_bench.sh");
     let port = free_port().map_or_else(|_| "8089".to_owned(), |p| p.to_string());
-    let env = [("AIRFLOW_PORT", port)];
+    let env = [
+        ("AIRFLOW_PORT", port),
+        ("PEERS_DIR", state.display().to_string()),
+    ];
     outcome(run_script(&script, &[], &env, logs, 45).and_then(|out| parse_line("airflow", &out)))
 }
 
@@ -252,6 +274,8 @@ fn run_script(
 mod tests {
     use super::*;
 
+    const AIRFLOW: &str =
+        r#"{"peer":"airflow","version":"3.3.2","chain40_s":51.7,"fan100_s":17.0}"#;
     const CELERY: &str = r#"{"peer":"celery","version":"5.7.0","n":5000,"concurrency":2,"roundtrip_p50_ms":2.1,"roundtrip_p99_ms":5.9,"throughput_tasks_per_s":472}"#;
 
     #[test]
@@ -309,12 +333,33 @@ mod tests {
             "echo 'pip: no network' >&2; exit 4\n",
         )
         .expect("script");
-        match airflow(dir.path(), dir.path()) {
+        match airflow(dir.path(), dir.path(), dir.path()) {
             Outcome::NotRun(reason) => {
                 assert!(reason.contains("pip: no network"), "{reason}");
                 assert!(reason.contains('4'), "{reason}");
             }
             other => panic!("expected not run, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn airflow_starts_from_a_fresh_home_in_its_state_dir() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = dir.path().join("state");
+        let old_run = state.join("airflow-home").join("airflow.db");
+        std::fs::create_dir_all(old_run.parent().expect("parent")).expect("home");
+        std::fs::write(&old_run, "runs of an earlier benchmark").expect("db");
+        std::fs::write(
+            dir.path().join("airflow_bench.sh"),
+            format!(
+                "test \"$PEERS_DIR\" = '{}' && test ! -e \"$PEERS_DIR/airflow-home\" && echo '{AIRFLOW}'\n",
+                state.display()
+            ),
+        )
+        .expect("script");
+        match airflow(dir.path(), &state, dir.path()) {
+            Outcome::Measured(figures) => assert_eq!(figures.chain40_s, Some(51.7)),
+            other => panic!("expected figures, got {other:?}"),
         }
     }
 

@@ -189,7 +189,7 @@ fn run_peers(dir: &Path, work: &Path, sizes: &Sizes) -> Peers {
     );
     let celery = peers::celery(dir, work, sizes.celery_tasks);
     eprintln!("==> peers: Airflow (its first install takes minutes)");
-    let airflow = peers::airflow(dir, work);
+    let airflow = peers::airflow(dir, &peers::peers_state_dir(), work);
     Peers { celery, airflow }
 }
 
