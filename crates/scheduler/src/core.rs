@@ -1,7 +1,7 @@
 //! The scheduler's state and its step: apply what workers reported, decide what follows,
 //! and write it all in batches. One [`Scheduler`] owns the active runs of a store.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -38,6 +38,11 @@ pub enum SchedulerError {
 
 /// A ready task instance waiting for a slot: highest priority first, then oldest run, then
 /// topological order.
+/// A map with a fast hash, for the per-task lookups of every step (keys are ids, not input
+/// anyone outside chooses).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
 
 /// The scheduler's memory of the store: active runs, DAGs, slots and timers.
@@ -48,9 +53,9 @@ pub struct Scheduler {
     pub(crate) config: SchedulerConfig,
     pub(crate) graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
     pub(crate) dags: HashMap<(String, String), DagRecord>,
-    pub(crate) runs: HashMap<RunPk, ActiveRun>,
+    pub(crate) runs: FastMap<RunPk, ActiveRun>,
     /// Where each task instance of an active run is: its run and graph index.
-    pub(crate) index: HashMap<weft_store::TiPk, (RunPk, usize)>,
+    pub(crate) index: FastMap<weft_store::TiPk, (RunPk, usize)>,
     /// The latest scheduled interval of each scheduled DAG, once looked up.
     pub(crate) last_scheduled: HashMap<(String, String), Option<weft_model::DataInterval>>,
     pub(crate) capacity: Capacity,
@@ -83,8 +88,8 @@ impl Scheduler {
             config,
             graphs: HashMap::new(),
             dags: HashMap::new(),
-            runs: HashMap::new(),
-            index: HashMap::new(),
+            runs: FastMap::default(),
+            index: FastMap::default(),
             last_scheduled: HashMap::new(),
             capacity: Capacity::default(),
             ready: BTreeSet::new(),
@@ -512,15 +517,12 @@ impl Scheduler {
             dag.max_active_runs()
                 .unwrap_or(self.config.default_max_active_runs)
         } else {
-            dag.max_active_tasks()
-                .unwrap_or(self.config.default_max_active_tasks)
+            dag_limit(&self.config, dag)
         }
     }
 
     pub(crate) fn paused(&self, tenant: &str, dag_id: &str) -> bool {
-        self.dags
-            .get(&(tenant.to_owned(), dag_id.to_owned()))
-            .is_some_and(|d| d.paused)
+        paused_in(&self.dags, tenant, dag_id)
     }
 
     /// Move queued runs to running, oldest first, within each DAG's max_active_runs; a
@@ -571,29 +573,41 @@ impl Scheduler {
 
     /// Queue ready task instances in priority order while slots allow.
     fn admit(&mut self, now: Timestamp) {
-        let mut skipped = Vec::new();
+        // Walk the ready tasks in order without taking them out: only the admitted and the
+        // stale leave the set. Slots only fill up during the walk, so a run that may not
+        // run, or a run's pool or DAG found full, stays so for the rest of it.
+        let mut leaving = Vec::new();
         let mut waiting = Vec::new();
-        while let Some(key) = self.ready.pop_first() {
+        let mut may_run: FastMap<RunPk, bool> = FastMap::default();
+        let mut full: FastSet<(RunPk, &str)> = FastSet::default();
+        for &key in &self.ready {
             let (_, _, run, i) = key;
             let Some(active) = self.runs.get(&run) else {
+                leaving.push(key);
                 continue;
             };
             if !active.pending.contains(&i) {
+                leaving.push(key);
                 continue;
             }
             let ti = &active.tis[i];
-            let paused = self.paused(&active.run.tenant, &active.run.dag_id);
-            let limit = self.dag_limit(&active.dag, false);
-            let may_run = active.run.state == DagRunState::Running && !paused;
-            if !may_run
-                || !self
+            let runs = *may_run.entry(run).or_insert_with(|| {
+                active.run.state == DagRunState::Running
+                    && !paused_in(&self.dags, &active.run.tenant, &active.run.dag_id)
+            });
+            let limit = dag_limit(&self.config, &active.dag);
+            let fits = runs
+                && !full.contains(&(run, ti.pool.as_str()))
+                && self
                     .capacity
-                    .fits(&slot(ti), self.config.parallelism, limit)
-            {
-                skipped.push(key);
-                // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
-                if may_run && ti.state == TaskState::None {
-                    waiting.push((run, i));
+                    .fits(&slot(ti), self.config.parallelism, limit);
+            if !fits {
+                if runs {
+                    full.insert((run, ti.pool.as_str()));
+                    // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
+                    if ti.state == TaskState::None {
+                        waiting.push((run, i));
+                    }
                 }
                 if self.capacity.total >= self.config.parallelism {
                     break;
@@ -613,8 +627,11 @@ impl Scheduler {
                 try_number,
                 at: now,
             });
+            leaving.push(key);
         }
-        self.ready.extend(skipped);
+        for key in &leaving {
+            self.ready.remove(key);
+        }
         self.mark_scheduled(waiting, now);
     }
 
@@ -667,6 +684,18 @@ impl Scheduler {
 }
 
 /// The slot a task instance occupies.
+/// A DAG's max_active_tasks.
+fn dag_limit(config: &SchedulerConfig, dag: &Dag) -> u32 {
+    dag.max_active_tasks()
+        .unwrap_or(config.default_max_active_tasks)
+}
+
+/// Whether DAG `dag_id` of `tenant` is paused in `dags`.
+fn paused_in(dags: &HashMap<(String, String), DagRecord>, tenant: &str, dag_id: &str) -> bool {
+    dags.get(&(tenant.to_owned(), dag_id.to_owned()))
+        .is_some_and(|d| d.paused)
+}
+
 pub(crate) fn slot(ti: &TaskInstance) -> Slot<'_> {
     Slot {
         tenant: &ti.tenant,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use tokio::time::Instant;
 use weft_queue::{Delivery, Queue};
 use weft_runtime::{
     Digest, Runtime, TaskContext, TaskLog, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
@@ -85,29 +86,34 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         lease_expires_at: later(started_at, config.lease),
     };
     // The start is reported after a short delay: a task that ends sooner reports its start
-    // and its end together, in one report the scheduler writes in one step.
-    let announce = {
-        let shared = shared.clone();
-        let start = Report::Started(start.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(START_REPORT_DELAY).await;
-            if let Err(e) = shared.plane.report(vec![start]).await {
-                tracing::warn!(error = %e, "could not report the start; running anyway");
+    // and its end together, in one report the scheduler writes in one step. Heartbeats keep
+    // both leases alive while it runs. (Timers in this task, not tasks of their own: most
+    // attempts end before either is due.)
+    let attempt = execute(shared, &message);
+    tokio::pin!(attempt);
+    let every = shared.config.lease / 3;
+    let announce_at = Instant::now() + START_REPORT_DELAY;
+    let mut next_beat = Instant::now() + every;
+    let mut announced = false;
+    let (outcome, xcom, log) = loop {
+        tokio::select! {
+            biased;
+            ended = &mut attempt => break ended,
+            () = tokio::time::sleep_until(announce_at), if !announced => {
+                announced = true;
+                let started = vec![Report::Started(start.clone())];
+                if let Err(e) = shared.plane.report(started).await {
+                    tracing::warn!(error = %e, "could not report the start; running anyway");
+                }
             }
-        })
+            () = tokio::time::sleep_until(next_beat) => {
+                next_beat += every;
+                heartbeat(shared, &delivery.id, message.ti, message.lease).await;
+            }
+        }
     };
-    let heartbeat = tokio::spawn(heartbeats(
-        shared.clone(),
-        delivery.id.clone(),
-        message.ti,
-        message.lease,
-    ));
-    let (outcome, xcom, log) = execute(shared, &message).await;
-    heartbeat.abort();
     let mut reports = Vec::with_capacity(2);
-    if !announce.is_finished() {
-        // Not announced yet (or on its way: a start reported twice is fenced off the second time).
-        announce.abort();
+    if !announced {
         reports.push(Report::Started(start));
     }
     let result = AttemptResult {
@@ -137,30 +143,26 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     }
 }
 
-/// Extend the delivery's and the attempt's leases while the attempt runs.
-async fn heartbeats(
-    shared: Arc<Shared>,
-    id: weft_queue::DeliveryId,
+/// Extend the delivery's and the attempt's leases (one heartbeat).
+async fn heartbeat(
+    shared: &Arc<Shared>,
+    id: &weft_queue::DeliveryId,
     ti: weft_store::TiPk,
     lease: i64,
 ) {
-    let every = shared.config.lease / 3;
-    loop {
-        tokio::time::sleep(every).await;
-        let lost = shared
-            .queue
-            .extend(std::slice::from_ref(&id), shared.config.delivery_lease())
-            .await;
-        if matches!(&lost, Ok(ids) if !ids.is_empty()) {
-            tracing::warn!(ti, "delivery lease lost while running");
-        }
-        let beat = Heartbeat {
-            ti,
-            lease,
-            lease_expires_at: later(Timestamp::now(), shared.config.lease),
-        };
-        let _ = shared.plane.report(vec![Report::Heartbeat(beat)]).await;
+    let lost = shared
+        .queue
+        .extend(std::slice::from_ref(id), shared.config.delivery_lease())
+        .await;
+    if matches!(&lost, Ok(ids) if !ids.is_empty()) {
+        tracing::warn!(ti, "delivery lease lost while running");
     }
+    let beat = Heartbeat {
+        ti,
+        lease,
+        lease_expires_at: later(Timestamp::now(), shared.config.lease),
+    };
+    let _ = shared.plane.report(vec![Report::Heartbeat(beat)]).await;
 }
 
 fn failed(retryable: bool, class: &str, message: impl Into<String>) -> Ended {
