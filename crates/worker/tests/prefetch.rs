@@ -121,6 +121,28 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
     Message::new("default", message.encode())
 }
 
+/// A runtime, a recorder serving `slow_chain` and a queue holding three of its `slow` tasks,
+/// each sleeping `sleep_ms`.
+async fn three_slow_tasks(sleep_ms: u64) -> (Arc<Runtime>, Arc<Recorder>, Arc<Counting>) {
+    let bytes = std::fs::read(guests::SLOW_CHAIN).expect("guest");
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
+    let digest = runtime
+        .load(&bytes)
+        .expect("component")
+        .digest()
+        .to_string();
+    let plane = Arc::new(Recorder {
+        component: bytes,
+        reports: Mutex::new(Vec::new()),
+    });
+    let queue = Arc::new(Counting::default());
+    let messages = (1..=3)
+        .map(|ti| slow_message(ti, &digest, sleep_ms))
+        .collect();
+    queue.push(messages).await.expect("push");
+    (runtime, plane, queue)
+}
+
 fn worker(id: &str, concurrency: usize, prefetch: usize) -> WorkerConfig {
     let mut config = WorkerConfig::new(id, "host", vec!["default".into()]);
     config.concurrency = concurrency;
@@ -156,20 +178,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_deliveries_go_back_and_another_worker_runs_them() {
-    let bytes = std::fs::read(guests::SLOW_CHAIN).expect("guest");
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
-    let digest = runtime
-        .load(&bytes)
-        .expect("component")
-        .digest()
-        .to_string();
-    let plane = Arc::new(Recorder {
-        component: bytes,
-        reports: Mutex::new(Vec::new()),
-    });
-    let queue = Arc::new(Counting::default());
-    let messages = (1..=3).map(|ti| slow_message(ti, &digest, 1500)).collect();
-    queue.push(messages).await.expect("push");
+    let (runtime, plane, queue) = three_slow_tasks(1500).await;
 
     // One slot and two ahead: the worker takes all three at once.
     let stop_a = Arc::new(tokio::sync::Notify::new());
@@ -250,20 +259,7 @@ async fn held_deliveries_go_back_and_another_worker_runs_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_worker_hands_back_what_it_holds_at_once() {
-    let bytes = std::fs::read(guests::SLOW_CHAIN).expect("guest");
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
-    let digest = runtime
-        .load(&bytes)
-        .expect("component")
-        .digest()
-        .to_string();
-    let plane = Arc::new(Recorder {
-        component: bytes,
-        reports: Mutex::new(Vec::new()),
-    });
-    let queue = Arc::new(Counting::default());
-    let messages = (1..=3).map(|ti| slow_message(ti, &digest, 500)).collect();
-    queue.push(messages).await.expect("push");
+    let (runtime, plane, queue) = three_slow_tasks(500).await;
 
     let mut config = worker("a", 1, 2);
     config.prefetch_hold = Duration::from_secs(60);

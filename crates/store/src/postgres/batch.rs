@@ -34,23 +34,6 @@ const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expire
      FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (ti, seen_lease, expires) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'running' RETURNING t.id";
 
-/// The fenced finish UPDATE (`$1`-`$11`), returning the task instances it applied to.
-macro_rules! finish_update {
-    () => {
-        "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
-         next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-         worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-         started_at = COALESCE(t.started_at, v.started) \
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
-         $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-         AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
-         WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-         RETURNING t.id, t.run, t.task_id, t.try_number"
-    };
-}
-
-const FINISH: &str = finish_update!();
-
 const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
      max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
      lease_expires_at = CASE WHEN v.new_state = 'running' THEN t.lease_expires_at END, \
@@ -66,11 +49,19 @@ const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
      FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
      AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
 
-/// [`FINISH`] with the applied finishes' XCom values (`$12`-`$14`: task instance, key, value)
-/// and logs (`$15`-`$16`: task instance, log) in one statement.
+/// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
+/// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement.
 const FINISH_WITH_VALUES: &str = concat!(
     "WITH f AS (",
-    finish_update!(),
+    "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
+     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
+     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+     started_at = COALESCE(t.started_at, v.started) \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
+     $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+     RETURNING t.id, t.run, t.task_id, t.try_number",
     "), x AS (INSERT INTO xcom (run, task_id, key, value) \
      SELECT f.run, f.task_id, xv.key, xv.value FROM f \
      JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
@@ -159,20 +150,7 @@ impl BatchSql for PgConnection {
     }
 
     async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
-        sqlx::query_as::<Postgres, Applied>(FINISH)
-            .bind(column(items, |i| i.ti))
-            .bind(column(items, |i| i.lease))
-            .bind(column(items, |i| i.state.as_str()))
-            .bind(column(items, |i| micros(i.at)))
-            .bind(column(items, |i| i.duration_ms))
-            .bind(column(items, |i| micros_opt(i.next_retry_at)))
-            .bind(column(items, |i| i.error_class.as_deref()))
-            .bind(column(items, |i| i.error.as_deref()))
-            .bind(column(items, |i| i.worker_id.as_deref()))
-            .bind(column(items, |i| i.hostname.as_deref()))
-            .bind(column(items, |i| micros_opt(i.started_at)))
-            .fetch_all(&mut *self)
-            .await
+        self.finish_with_values(items, Vec::new()).await
     }
 
     async fn finish_with_values(
