@@ -6,7 +6,7 @@ use weft_scheduler::{ControlError, Notice};
 use weft_store::{DagRun, RunPk, TaskInstance};
 
 /// Most task instances a [`ControlMessage::Created`] carries.
-pub const CARRIED_TASKS: usize = 1000;
+pub const CARRIED_TASKS: usize = 100;
 
 /// A command an API server sends to the leading scheduler; the answer is a [`Reply`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,8 @@ use crate::config::WorkerConfig;
 use crate::held::Held;
 use crate::plane::ControlPlane;
 
+/// Longest a stopping worker waits for its last acks to reach the queue.
+const ACK_FLUSH_LIMIT: Duration = Duration::from_secs(5);
 /// How long one `take` waits for work before looking at shutdown again.
 const TAKE_WAIT: Duration = Duration::from_secs(5);
 
@@ -107,6 +109,11 @@ impl Worker {
             }
 
             let free = slots.available_permits();
+            if free > 0 && !held.is_empty() {
+                // A slot freed since the top of the loop (say, during the hand-back): start
+                // what is held before taking more.
+                continue;
+            }
             let room = (free + prefetch).saturating_sub(held.len());
             if free > 0 {
                 // Nothing is held (the slots took it): wait for work.
@@ -165,7 +172,14 @@ impl Worker {
             running.abort_all();
             self.hand_back(ids).await;
         }
-        self.shared.acks.flush().await;
+        if tokio::time::timeout(ACK_FLUSH_LIMIT, self.shared.acks.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "acknowledging the last deliveries took too long; they come back when their leases run out"
+            );
+        }
     }
 
     /// Take up to `max` deliveries, waiting up to `wait`; none when the queue fails (after
