@@ -160,6 +160,21 @@ async fn counts(queue: &Counting) -> (u64, u64) {
         .fold((0, 0), |(r, l), s| (r + s.ready, l + s.leased))
 }
 
+/// Start a worker with `config`; what stops it, and its task.
+fn start(
+    config: WorkerConfig,
+    runtime: &Arc<Runtime>,
+    queue: &Arc<Counting>,
+    plane: &Arc<Recorder>,
+) -> (Arc<tokio::sync::Notify>, tokio::task::JoinHandle<()>) {
+    let worker = Worker::new(config, runtime.clone(), queue.clone(), plane.clone());
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
+    let task =
+        tokio::spawn(async move { worker.run(async move { stopped.notified().await }).await });
+    (stop, task)
+}
+
 /// Poll `check` every 10 ms until it holds or `within` passes; whether it held.
 async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where
@@ -181,15 +196,7 @@ async fn held_deliveries_go_back_and_another_worker_runs_them() {
     let (runtime, plane, queue) = three_slow_tasks(1500).await;
 
     // One slot and two ahead: the worker takes all three at once.
-    let stop_a = Arc::new(tokio::sync::Notify::new());
-    let a = Worker::new(
-        worker("a", 1, 2),
-        runtime.clone(),
-        queue.clone(),
-        plane.clone(),
-    );
-    let stop = stop_a.clone();
-    let a = tokio::spawn(async move { a.run(async move { stop.notified().await }).await });
+    let (stop_a, a) = start(worker("a", 1, 2), &runtime, &queue, &plane);
     assert!(
         eventually(Duration::from_secs(2), || async {
             counts(&queue).await == (0, 3)
@@ -219,15 +226,7 @@ async fn held_deliveries_go_back_and_another_worker_runs_them() {
     }
     assert!(plane.finished().is_empty(), "nothing has finished yet");
 
-    let stop_b = Arc::new(tokio::sync::Notify::new());
-    let b = Worker::new(
-        worker("b", 2, 0),
-        runtime.clone(),
-        queue.clone(),
-        plane.clone(),
-    );
-    let stop = stop_b.clone();
-    let b = tokio::spawn(async move { b.run(async move { stop.notified().await }).await });
+    let (stop_b, b) = start(worker("b", 2, 0), &runtime, &queue, &plane);
     assert!(
         eventually(Duration::from_secs(20), || async {
             plane.finished().len() >= 3
@@ -263,10 +262,7 @@ async fn a_stopping_worker_hands_back_what_it_holds_at_once() {
 
     let mut config = worker("a", 1, 2);
     config.prefetch_hold = Duration::from_secs(60);
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let a = Worker::new(config, runtime.clone(), queue.clone(), plane.clone());
-    let stopped = stop.clone();
-    let a = tokio::spawn(async move { a.run(async move { stopped.notified().await }).await });
+    let (stop, a) = start(config, &runtime, &queue, &plane);
     assert!(
         eventually(Duration::from_secs(2), || async {
             counts(&queue).await == (0, 3)

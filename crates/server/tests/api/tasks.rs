@@ -9,6 +9,21 @@ use weft_test_guests_artifacts as guests;
 
 use crate::support::{Call, Harness, now};
 
+/// Queue `ti`'s first attempt (its lease goes up by one).
+async fn queue_first_try(h: &Harness, ti: &TaskInstance) {
+    let batch = WriteBatch {
+        queue: vec![QueueTask {
+            ti: ti.id,
+            lease: ti.lease,
+            from: TaskState::None,
+            try_number: 1,
+            at: now(),
+        }],
+        ..WriteBatch::default()
+    };
+    assert_eq!(h.store.write(batch).await.expect("queue").queued, [true]);
+}
+
 /// A run `r1` of DAG `normal` whose task `echo_context` ran once and succeeded, with
 /// output `{"rows": 3}` and XCom values `note` (`plain text`) and `blob` (`ff 00`).
 async fn ran_once() -> (Harness, TaskInstance) {
@@ -32,17 +47,7 @@ pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
         .find(|t| t.task_id == "echo_context")
         .expect("echo_context");
     let log = b"{\"offset\":{\"secs\":0,\"nanos\":5},\"level\":\"info\",\"source\":\"task\",\"message\":\"hello\"}\nnot json\n";
-    let batch = WriteBatch {
-        queue: vec![QueueTask {
-            ti: ti.id,
-            lease: ti.lease,
-            from: TaskState::None,
-            try_number: 1,
-            at: now(),
-        }],
-        ..WriteBatch::default()
-    };
-    assert_eq!(h.store.write(batch).await.expect("queue").queued, [true]);
+    queue_first_try(&h, &ti).await;
     let lease = ti.lease + 1;
     let batch = WriteBatch {
         start: vec![StartTask {
@@ -141,17 +146,7 @@ async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
         .into_iter()
         .find(|t| t.task_id == "logs")
         .expect("task logs");
-    let queued = WriteBatch {
-        queue: vec![QueueTask {
-            ti: ti.id,
-            lease: ti.lease,
-            from: TaskState::None,
-            try_number: 1,
-            at: now(),
-        }],
-        ..WriteBatch::default()
-    };
-    assert_eq!(h.store.write(queued).await.expect("queue").queued, [true]);
+    queue_first_try(&h, &ti).await;
     let finished = WriteBatch {
         finish: vec![FinishTask {
             ti: ti.id,
