@@ -3,6 +3,7 @@
 use weft_model::TaskState;
 use weft_store::{RETURN_VALUE, Store, WriteBatch, Xcom};
 
+use super::write::queue_batch;
 use super::{finish, queue, reload, run_of, write};
 
 fn finish_batch(items: Vec<weft_store::FinishTask>) -> WriteBatch {
@@ -204,14 +205,7 @@ pub async fn a_new_attempt_starts_without_old_xcoms(store: &dyn Store) {
 /// An attempt that logged nothing stores no log row (the API shows an empty log for it).
 pub async fn an_empty_log_is_not_stored(store: &dyn Store) {
     let (_, tis) = run_of(store, "etl", &["a", "b"]).await;
-    write(
-        store,
-        WriteBatch {
-            queue: tis.iter().map(queue).collect(),
-            ..WriteBatch::default()
-        },
-    )
-    .await;
+    write(store, queue_batch(tis.iter().map(queue).collect())).await;
     let mut quiet = finish(tis[0].id, 1, TaskState::Success);
     quiet.log = Some(Vec::new());
     let loud = finish(tis[1].id, 1, TaskState::Success);
