@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/services.sh
 weft_setup
+# One full build per run: incremental state would only add gigabytes to target/.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Real PostgreSQL and Redis servers on free loopback ports, stopped when this script exits.
 weft_services_start
 
