@@ -262,6 +262,24 @@ fn exit() {
 }
 
 #[test]
+fn memory_residue() {
+    let component = load(guests::MEMORY_RESIDUE);
+    let field = |report: &Value, name: &str| report[name].as_u64().expect(name);
+    let written = output_json(&run(&component, "write"));
+    // The writer's own scan sees its heap, static and stack marks: the scan can find them.
+    assert!(field(&written, "found") >= 200_000, "{written}");
+    for attempt in 1..=3 {
+        let scanned = output_json(&run(&component, "scan"));
+        assert_eq!(field(&scanned, "found"), 0, "attempt {attempt}: {scanned}");
+        assert!(
+            field(&scanned, "pages") < field(&written, "pages"),
+            "attempt {attempt} starts with the grown memory: {scanned} after {written}"
+        );
+    }
+    still_healthy();
+}
+
+#[test]
 fn memory_bomb() {
     let component = load(guests::MEMORY_BOMB);
     let report = run_with(

@@ -575,35 +575,54 @@ impl Scheduler {
     fn admit(&mut self, now: Timestamp) {
         // Walk the ready tasks in order without taking them out: only the admitted and the
         // stale leave the set. Slots only fill up during the walk, so a run that may not
-        // run, or a run's pool or DAG found full, stays so for the rest of it.
+        // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
+        // one run sit together in the order, so what was found of a run is kept while its
+        // tasks go by; a big run held back by a full pool costs a few compares per task.
         let mut leaving = Vec::new();
         let mut waiting = Vec::new();
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
         let mut full: FastSet<(RunPk, &str)> = FastSet::default();
+        let mut current: Option<Walked<'_>> = None;
         for &key in &self.ready {
             let (_, _, run, i) = key;
-            let Some(active) = self.runs.get(&run) else {
+            if current.as_ref().is_none_or(|c| c.run != run) {
+                if let Some(done) = current.take() {
+                    full.extend(done.full.into_iter().map(|pool| (done.run, pool)));
+                }
+                current = self.runs.get(&run).map(|active| Walked {
+                    run,
+                    active,
+                    runs: *may_run.entry(run).or_insert_with(|| {
+                        active.run.state == DagRunState::Running
+                            && !paused_in(&self.dags, &active.run.tenant, &active.run.dag_id)
+                    }),
+                    limit: dag_limit(&self.config, &active.dag),
+                    full: full
+                        .iter()
+                        .filter(|(r, _)| *r == run)
+                        .map(|&(_, pool)| pool)
+                        .collect(),
+                });
+            }
+            let Some(walked) = current.as_mut() else {
                 leaving.push(key);
                 continue;
             };
-            if !active.pending.contains(&i) {
+            if !walked.active.pending.contains(&i) {
                 leaving.push(key);
                 continue;
             }
-            let ti = &active.tis[i];
-            let runs = *may_run.entry(run).or_insert_with(|| {
-                active.run.state == DagRunState::Running
-                    && !paused_in(&self.dags, &active.run.tenant, &active.run.dag_id)
-            });
-            let limit = dag_limit(&self.config, &active.dag);
-            let fits = runs
-                && !full.contains(&(run, ti.pool.as_str()))
+            let ti = &walked.active.tis[i];
+            let fits = walked.runs
+                && !walked.full.contains(&ti.pool.as_str())
                 && self
                     .capacity
-                    .fits(&slot(ti), self.config.parallelism, limit);
+                    .fits(&slot(ti), self.config.parallelism, walked.limit);
             if !fits {
-                if runs {
-                    full.insert((run, ti.pool.as_str()));
+                if walked.runs {
+                    if !walked.full.contains(&ti.pool.as_str()) {
+                        walked.full.push(ti.pool.as_str());
+                    }
                     // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
                     if ti.state == TaskState::None {
                         waiting.push((run, i));
@@ -685,6 +704,18 @@ impl Scheduler {
 
 /// The slot a task instance occupies.
 /// A DAG's max_active_tasks.
+/// What the admit walk found of the run whose ready tasks it is passing.
+struct Walked<'a> {
+    run: RunPk,
+    active: &'a ActiveRun,
+    /// The run is running and its DAG not paused.
+    runs: bool,
+    /// The DAG's `max_active_tasks`.
+    limit: u32,
+    /// Pools found full for this run (or its DAG full) during the walk.
+    full: Vec<&'a str>,
+}
+
 fn dag_limit(config: &SchedulerConfig, dag: &Dag) -> u32 {
     dag.max_active_tasks()
         .unwrap_or(config.default_max_active_tasks)
