@@ -1,15 +1,20 @@
 //! Acknowledging deliveries in batches: an attempt hands its delivery id over and goes on;
-//! a background task acknowledges everything waiting in one queue call, and what arrives
-//! while a call is on its way joins the next one. Under load, many attempts share a round
-//! trip; a lone ack goes out at once.
+//! a background task gathers the acks that arrive within [`LINGER`] of the first and
+//! acknowledges them in one queue call, and what arrives while a call is on its way joins the
+//! next one. Nothing waits on an ack (the attempt's result travels separately), so the
+//! linger costs no latency, and under load one call serves dozens of attempts instead of
+//! one or two. A flush sends at once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use weft_queue::{DeliveryId, Queue};
 
 /// Most ids acknowledged in one call.
 const MAX_BATCH: usize = 1024;
+/// How long the first ack of a batch waits for others to join it; far below any lease.
+const LINGER: Duration = Duration::from_millis(5);
 
 enum Request {
     Ack(DeliveryId),
@@ -50,15 +55,24 @@ async fn ack_loop(queue: Arc<dyn Queue>, mut rx: mpsc::UnboundedReceiver<Request
     while let Some(first) = rx.recv().await {
         let mut ids = Vec::new();
         let mut flushes = Vec::new();
+        let until = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
         while let Some(request) = next.take() {
             match request {
                 Request::Ack(id) => ids.push(id),
                 Request::Flush(done) => flushes.push(done),
             }
-            if ids.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
+            if ids.len() >= MAX_BATCH {
+                break;
             }
+            next = match rx.try_recv() {
+                Ok(request) => Some(request),
+                Err(_) if flushes.is_empty() => tokio::time::timeout_at(until, rx.recv())
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
         }
         if !ids.is_empty() {
             match queue.ack(&ids).await {

@@ -268,3 +268,53 @@ impl BatchSql for PgConnection {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sqlx::Row;
+
+    use super::*;
+    use crate::PostgresStore;
+
+    /// The plan a store connection makes for `statement` when it plans once for any
+    /// parameters (as a prepared statement does after a few runs), on a table of a few rows.
+    async fn generic_plan(store: &PostgresStore, statement: &str, arguments: &str) -> String {
+        let mut conn = store.pool.acquire().await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "SET plan_cache_mode = force_generic_plan; PREPARE planned AS {statement}"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN EXECUTE planned({arguments})"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql("DEALLOCATE planned; RESET plan_cache_mode")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.get::<String, _>(0))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn batch_writes_look_task_instances_up_by_key_on_a_small_table() {
+        let url = tokio::task::spawn_blocking(|| weft_testkit::postgres().fresh_database())
+            .await
+            .unwrap();
+        let store = PostgresStore::connect(&url).await.unwrap();
+        let queue = generic_plan(&store, QUEUE, "'{1}', '{0}', '{none}', '{1}', '{0}'").await;
+        let start = generic_plan(&store, START, "'{1}', '{1}', '{w}', '{h}', '{0}', '{0}'").await;
+        for plan in [queue, start] {
+            assert!(plan.contains("Index Scan"), "{plan}");
+            assert!(!plan.contains("Seq Scan on task_instances"), "{plan}");
+        }
+    }
+}

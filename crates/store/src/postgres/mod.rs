@@ -29,6 +29,16 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// retries like any other unavailable store.)
 const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
+/// Settings of every connection of the store.
+///
+/// Every statement the store runs finds its rows by key, through an index. A prepared
+/// statement's generic plan is made once per connection, though, from the table's size at
+/// that moment: made while `task_instances` is still small, it joins a batch's keys to a
+/// scan of the whole table, and keeps doing so as the table grows into millions of row
+/// versions (until an ANALYZE happens to replace it). Without sequential scans on offer, the
+/// plan is the index lookup at any size. A statement with no index to use still scans.
+const SESSION_SETTINGS: [(&str, &str); 1] = [("enable_seqscan", "off")];
+
 /// Weft's metadata store in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -50,7 +60,8 @@ impl PostgresStore {
             ));
         }
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?
+            .options(SESSION_SETTINGS);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
