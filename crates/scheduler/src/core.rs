@@ -702,8 +702,6 @@ impl Scheduler {
     }
 }
 
-/// The slot a task instance occupies.
-/// A DAG's max_active_tasks.
 /// What the admit walk found of the run whose ready tasks it is passing.
 struct Walked<'a> {
     run: RunPk,
@@ -716,6 +714,7 @@ struct Walked<'a> {
     full: Vec<&'a str>,
 }
 
+/// A DAG's `max_active_tasks`, or the scheduler's default.
 fn dag_limit(config: &SchedulerConfig, dag: &Dag) -> u32 {
     dag.max_active_tasks()
         .unwrap_or(config.default_max_active_tasks)
@@ -727,6 +726,7 @@ fn paused_in(dags: &HashMap<(String, String), DagRecord>, tenant: &str, dag_id: 
         .is_some_and(|d| d.paused)
 }
 
+/// The slot a task instance occupies.
 pub(crate) fn slot(ti: &TaskInstance) -> Slot<'_> {
     Slot {
         tenant: &ti.tenant,
