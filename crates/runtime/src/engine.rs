@@ -4,14 +4,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::config::RuntimeConfig;
 
-/// Bytes of each linear memory slot reset in place rather than returned to the kernel.
-const KEEP_RESIDENT_MEMORY: usize = 1 << 20;
-/// Bytes of each table slot reset in place rather than returned to the kernel.
-const KEEP_RESIDENT_TABLE: usize = 64 << 10;
+/// Regions (memories, tables) of freed instances whose pages go back to the kernel together.
+const DECOMMIT_BATCH: usize = 64;
 
 /// An engine with fuel, epoch interruption and the pooling allocator, sized by `config`.
 pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
@@ -27,16 +25,12 @@ pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .max_core_instances_per_component(128)
         .max_memories_per_component(16)
         .max_tables_per_component(64)
-        // A freed slot is reset by finding the pages the task dirtied (Linux's PAGEMAP_SCAN,
-        // kernel 6.7 and later) and restoring only those with a copy, up to these many bytes,
-        // instead of handing the whole slot back to the kernel with `madvise`: that costs a
-        // TLB shoot-down on every other core per task. Without the ioctl, slots are handed
-        // back whole as before (a blind copy of the lowest bytes would cost more than it saves).
-        .pagemap_scan(Enabled::Auto);
-    if PoolingAllocationConfig::is_pagemap_scan_available() {
-        pool.linear_memory_keep_resident(KEEP_RESIDENT_MEMORY)
-            .table_keep_resident(KEEP_RESIDENT_TABLE);
-    }
+        // A freed instance's pages go back to the kernel (so the next one in its slot starts
+        // from the initial image, whatever the last task left) in batches: one
+        // `process_madvise` call, and on recent kernels one TLB shoot-down on the other cores,
+        // for many instances instead of one each. A slot waiting in a batch is not handed out;
+        // when every slot is waiting, the batch goes at once.
+        .decommit_batch_size(DECOMMIT_BATCH);
 
     let mut wasm = Config::new();
     wasm.consume_fuel(true)

@@ -1,7 +1,7 @@
 //! The scheduler's state and its step: apply what workers reported, decide what follows,
 //! and write it all in batches. One [`Scheduler`] owns the active runs of a store.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -36,13 +36,12 @@ pub enum SchedulerError {
     OutOfStep,
 }
 
-/// A ready task instance waiting for a slot: highest priority first, then oldest run, then
-/// topological order.
 /// A map with a fast hash, for the per-task lookups of every step (keys are ids, not input
 /// anyone outside chooses).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
+/// A ready task instance waiting for a slot: highest priority first, then oldest run, then
+/// topological order.
 type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
 
 /// The scheduler's memory of the store: active runs, DAGs, slots and timers.
@@ -581,13 +580,14 @@ impl Scheduler {
         let mut leaving = Vec::new();
         let mut waiting = Vec::new();
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
-        let mut full: FastSet<(RunPk, &str)> = FastSet::default();
+        // Pools found full, by run, for the runs walked past.
+        let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
         let mut current: Option<Walked<'_>> = None;
         for &key in &self.ready {
             let (_, _, run, i) = key;
             if current.as_ref().is_none_or(|c| c.run != run) {
                 if let Some(done) = current.take() {
-                    full.extend(done.full.into_iter().map(|pool| (done.run, pool)));
+                    full.insert(done.run, done.full);
                 }
                 current = self.runs.get(&run).map(|active| Walked {
                     run,
@@ -597,11 +597,7 @@ impl Scheduler {
                             && !paused_in(&self.dags, &active.run.tenant, &active.run.dag_id)
                     }),
                     limit: dag_limit(&self.config, &active.dag),
-                    full: full
-                        .iter()
-                        .filter(|(r, _)| *r == run)
-                        .map(|&(_, pool)| pool)
-                        .collect(),
+                    full: full.remove(&run).unwrap_or_default(),
                 });
             }
             let Some(walked) = current.as_mut() else {

@@ -278,43 +278,122 @@ mod tests {
     use super::*;
     use crate::PostgresStore;
 
-    /// The plan a store connection makes for `statement` when it plans once for any
-    /// parameters (as a prepared statement does after a few runs), on a table of a few rows.
-    async fn generic_plan(store: &PostgresStore, statement: &str, arguments: &str) -> String {
-        let mut conn = store.pool.acquire().await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "SET plan_cache_mode = force_generic_plan; PREPARE planned AS {statement}"
-        )))
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    async fn run(conn: &mut PgConnection, sql: String) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+
+    /// The plan of prepared statement `name` run with `arguments`, as `conn` would run it.
+    async fn explain(conn: &mut PgConnection, name: &str, arguments: &str) -> String {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "EXPLAIN EXECUTE planned({arguments})"
+            "EXPLAIN EXECUTE {name}({arguments})"
         )))
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        sqlx::raw_sql("DEALLOCATE planned; RESET plan_cache_mode")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
         rows.iter()
             .map(|row| row.get::<String, _>(0))
             .collect::<Vec<_>>()
             .join("\n")
     }
 
+    /// `count` task instances of a run `run`, written past the foreign keys.
+    async fn grow(url: &str, run: i64, count: i64) {
+        let mut conn = <PgConnection as sqlx::Connection>::connect(url)
+            .await
+            .unwrap();
+        run_sql(&mut conn, run, count).await;
+    }
+
+    async fn run_sql(conn: &mut PgConnection, run_id: i64, count: i64) {
+        run(
+            conn,
+            format!(
+                "SET session_replication_role = replica; \
+                 INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
+                 max_tries, queue, pool, priority_weight, lease) \
+                 SELECT {run_id}, 'default', 'big', 't' || n, 'none', 0, 1, 'default', \
+                 'default_pool', 1, 0 FROM generate_series(1, {count}) AS n"
+            ),
+        )
+        .await;
+    }
+
+    /// Whether every read of `task_instances` in `plan` looks rows up by an index condition
+    /// (by key or state), rather than walking the whole table or a whole index.
+    fn keyed(plan: &str) -> bool {
+        let lines: Vec<&str> = plan.lines().collect();
+        lines.iter().enumerate().all(|(i, line)| {
+            !(line.contains("Scan") && line.contains(" on task_instances"))
+                || lines.get(i + 1).is_some_and(|next| {
+                    next.contains("Index Cond") || next.contains("Recheck Cond")
+                })
+        })
+    }
+
+    const QUEUE_ARGS: &str = "'{1}', '{0}', '{none}', '{1}', '{0}'";
+
     #[tokio::test]
-    async fn batch_writes_look_task_instances_up_by_key_on_a_small_table() {
+    async fn a_batch_looks_task_instances_up_by_key_after_the_table_grew() {
         let url = tokio::task::spawn_blocking(|| weft_testkit::postgres().fresh_database())
             .await
             .unwrap();
-        let store = PostgresStore::connect(&url).await.unwrap();
-        let queue = generic_plan(&store, QUEUE, "'{1}', '{0}', '{none}', '{1}', '{0}'").await;
-        let start = generic_plan(&store, START, "'{1}', '{1}', '{w}', '{h}', '{0}', '{0}'").await;
-        for plan in [queue, start] {
-            assert!(plan.contains("Index Scan"), "{plan}");
-            assert!(!plan.contains("Seq Scan on task_instances"), "{plan}");
+        // One connection, so that every transaction below runs on it, as a pooled connection
+        // runs batch after batch.
+        let store = PostgresStore::connect_with(&url, 1).await.unwrap();
+        let statements = [
+            ("queue", QUEUE, QUEUE_ARGS),
+            ("start", START, "'{1}', '{1}', '{w}', '{h}', '{0}', '{0}'"),
+            ("heartbeat", HEARTBEAT, "'{1}', '{1}', '{0}'"),
+            (
+                "set_tasks",
+                SET_TASKS,
+                "'{1}', '{success}', '{0}', '{NULL}', '{0}', '{f}', '{f}'",
+            ),
+            (
+                "finish",
+                FINISH_WITH_VALUES,
+                "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
+                 '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}'",
+            ),
+        ];
+        // Early in an installation's life: a small table, and statistics that say so.
+        grow(&url, 1, 20).await;
+        sqlx::raw_sql("ANALYZE task_instances")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        // Batches run each statement often enough for a prepared statement to settle on
+        // one plan for any arguments, were it allowed to.
+        let mut tx = store.begin_batch().await.unwrap();
+        for (name, statement, arguments) in statements {
+            run(&mut tx, format!("PREPARE {name} AS {statement}")).await;
+            for _ in 0..8 {
+                explain(&mut tx, name, arguments).await;
+            }
         }
+        tx.commit().await.unwrap();
+        // A plan for any arguments made then has no key lookup: the case to stay out of.
+        let mut conn = store.pool.acquire().await.unwrap();
+        run(
+            &mut conn,
+            format!("SET plan_cache_mode = force_generic_plan; PREPARE control AS {QUEUE}"),
+        )
+        .await;
+        let generic = explain(&mut conn, "control", QUEUE_ARGS).await;
+        run(&mut conn, "RESET plan_cache_mode".to_owned()).await;
+        drop(conn);
+        assert!(!keyed(&generic), "{generic}");
+
+        grow(&url, 2, 50_000).await;
+        // The same statements on the same connection, in a later batch, after the table grew.
+        let mut tx = store.begin_batch().await.unwrap();
+        for (name, _, arguments) in statements {
+            let plan = explain(&mut tx, name, arguments).await;
+            assert!(keyed(&plan), "{name}: {plan}");
+        }
+        tx.rollback().await.unwrap();
     }
 }

@@ -29,15 +29,23 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// retries like any other unavailable store.)
 const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
-/// Settings of every connection of the store.
+/// Run on every new connection of the store.
 ///
-/// Every statement the store runs finds its rows by key, through an index. A prepared
-/// statement's generic plan is made once per connection, though, from the table's size at
-/// that moment: made while `task_instances` is still small, it joins a batch's keys to a
-/// scan of the whole table, and keeps doing so as the table grows into millions of row
-/// versions (until an ANALYZE happens to replace it). Without sequential scans on offer, the
-/// plan is the index lookup at any size. A statement with no index to use still scans.
-const SESSION_SETTINGS: [(&str, &str); 1] = [("enable_seqscan", "off")];
+/// The store finds its rows by key, through indexes. A prepared statement's generic plan,
+/// though, is made once per connection (after five runs) from the tables' sizes at that
+/// moment: made while `task_instances` is still small, a lookup by run scans the whole table,
+/// and keeps doing so as the table grows into millions of row versions, until an ANALYZE
+/// happens to replace the plan. Without sequential scans on offer, a statement with a key to
+/// look up uses its index at any size; one with no index to use still scans. Set with `SET`
+/// rather than as a startup option, which connection poolers such as PgBouncer refuse.
+const SESSION_SETUP: &str = "SET enable_seqscan = off";
+
+/// How a batch's write transaction begins. Batch statements join arrays of keys to
+/// `task_instances`; a generic plan made on a small table may take the whole table (or its
+/// whole primary-key index) as the outer side of that join, which grows with the table.
+/// Planned for each batch instead, from the arrays at hand and the table's size now, they
+/// look each key up.
+const BEGIN_BATCH: &str = "BEGIN; SET LOCAL plan_cache_mode = force_custom_plan";
 
 /// Weft's metadata store in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -60,12 +68,17 @@ impl PostgresStore {
             ));
         }
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?
-            .options(SESSION_SETTINGS);
+            .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::raw_sql(SESSION_SETUP).execute(conn).await?;
+                    Ok(())
+                })
+            })
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
                     if meta.idle_for > PING_IF_IDLE_FOR {
@@ -91,6 +104,12 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// A write transaction whose statements are planned for the batch at hand (see
+    /// [`BEGIN_BATCH`]), in the one round trip a plain `BEGIN` takes.
+    async fn begin_batch(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin_with(BEGIN_BATCH).await
     }
 
     /// A read-only transaction with one snapshot for all its reads.

@@ -93,6 +93,11 @@ impl SqliteStore {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// Batches take the same write transaction as every other write.
+    async fn begin_batch(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin_write().await
+    }
+
     /// A read transaction: one snapshot for all its reads.
     async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.reader.begin().await

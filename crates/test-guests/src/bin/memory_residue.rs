@@ -5,8 +5,11 @@
 //!   stack buffer with a 16-byte mark, then scans its own memory and returns
 //!   `{"found": <marks seen>, "pages": <memory size in 64 KiB pages>}`. Its own scan must see
 //!   the marks, which shows the scan works.
-//! - `scan` only scans, and returns the same shape. A later attempt, however the host reuses
-//!   memory between attempts, must find no mark and the memory at its initial size.
+//! - `scan` grows its memory to `conf.pages` pages (when given and larger), so that it reads
+//!   every address the writer could have written, then scans. It returns
+//!   `{"found": <marks seen>, "pages": <memory size before growing>}`. A later attempt, however
+//!   the host reuses memory between attempts, must find no mark and start with its memory at
+//!   the initial size.
 //!
 //! The mark is kept in the data section XOR-ed with a key and only assembled in memory by
 //! `write`, so the component's own bytes never contain it.
@@ -18,7 +21,7 @@
 
 use serde_json::json;
 use weft_test_guests::{
-    DagSpec, Guest, TaskContext, TaskError, UpstreamOutput, json_bytes, simple_spec, task,
+    DagSpec, Guest, TaskContext, TaskError, UpstreamOutput, conf, json_bytes, simple_spec, task,
     unknown_task,
 };
 
@@ -55,12 +58,21 @@ impl Guest for MemoryResidue {
                 let mut stack = [0u8; STACK_BYTES];
                 fill(&mut stack);
                 std::hint::black_box((&heap, &stack));
-                let report = scan();
+                let report = scan(memory_pages());
                 // Left in memory on purpose: the next attempt must not see it.
                 std::mem::forget(heap);
                 Ok(report)
             }
-            "scan" => Ok(scan()),
+            "scan" => {
+                let initial = memory_pages();
+                let wanted = conf(&ctx)?
+                    .get("pages")
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|p| usize::try_from(p).ok())
+                    .unwrap_or(0);
+                grow_to(wanted)?;
+                Ok(scan(initial))
+            }
             _ => Err(unknown_task(&ctx)),
         }
     }
@@ -76,10 +88,9 @@ fn fill(buffer: &mut [u8]) {
 }
 
 /// Count the marks at 16-byte-aligned addresses in the whole linear memory (from address
-/// 16, so as never to read the null address).
-fn scan() -> Vec<u8> {
-    let pages = memory_pages();
-    let end = pages * PAGE;
+/// 16, so as never to read the null address); `pages` is reported as the memory's size.
+fn scan(pages: usize) -> Vec<u8> {
+    let end = memory_pages() * PAGE;
     let mut found = 0u64;
     let mut address = MARK_XORED.len();
     while address + MARK_XORED.len() <= end {
@@ -107,10 +118,28 @@ fn memory_pages() -> usize {
     core::arch::wasm32::memory_size(0)
 }
 
+/// Grow linear memory 0 to at least `pages` pages.
+#[cfg(target_arch = "wasm32")]
+fn grow_to(pages: usize) -> Result<(), TaskError> {
+    let now = memory_pages();
+    if pages > now && core::arch::wasm32::memory_grow(0, pages - now) == usize::MAX {
+        return Err(TaskError::Permanent(format!(
+            "could not grow memory from {now} to {pages} pages"
+        )));
+    }
+    Ok(())
+}
+
 /// Built for the host (as the workspace's lints are), the guest has no linear memory to scan.
 #[cfg(not(target_arch = "wasm32"))]
 fn memory_pages() -> usize {
     0
+}
+
+/// Built for the host, there is no linear memory to grow.
+#[cfg(not(target_arch = "wasm32"))]
+fn grow_to(_pages: usize) -> Result<(), TaskError> {
+    Ok(())
 }
 
 weft_test_guests::export!(MemoryResidue);
