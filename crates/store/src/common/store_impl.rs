@@ -3,8 +3,8 @@
 //!
 //! - `fn read_pool(&self) -> &sqlx::Pool<DB>`: where single reads run;
 //! - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`;
-//! - `async fn begin_batch(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`: the
-//!   write transaction of a [`WriteBatch`](crate::WriteBatch);
+//! - `fn task_instances_created(&self, count: usize)`: told after a run's task instances are
+//!   committed;
 //! - `async fn begin_read(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`: a
 //!   transaction that sees one snapshot across several reads;
 //!

@@ -110,7 +110,7 @@ macro_rules! impl_transactions {
                 if batch.is_empty() && batch.leader.is_none() {
                     return Ok($crate::WriteOutcome::default());
                 }
-                let mut tx = self.begin_batch().await?;
+                let mut tx = self.begin_write().await?;
                 let outcome = $crate::apply::apply(&mut *tx, batch).await?;
                 if outcome.refused {
                     tx.rollback().await?;
@@ -133,6 +133,7 @@ macro_rules! impl_transactions {
                         .await?;
                 let tis = $crate::common::assemble::new_task_instances(&dag_run, run.tasks, ids)?;
                 tx.commit().await?;
+                self.task_instances_created(tis.len());
                 Ok((dag_run, tis))
             }
 

@@ -6,8 +6,10 @@
 //! fenced batch share-locks its lease row, so no takeover commits in the middle of it.
 
 mod batch;
+mod statistics;
 
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -29,28 +31,11 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// retries like any other unavailable store.)
 const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
-/// Run on every new connection of the store.
-///
-/// The store finds its rows by key, through indexes. A prepared statement's generic plan,
-/// though, is made once per connection (after five runs) from the tables' sizes at that
-/// moment: made while `task_instances` is still small, a lookup by run scans the whole table,
-/// and keeps doing so as the table grows into millions of row versions, until an ANALYZE
-/// happens to replace the plan. Without sequential scans on offer, a statement with a key to
-/// look up uses its index at any size; one with no index to use still scans. Set with `SET`
-/// rather than as a startup option, which connection poolers such as PgBouncer refuse.
-const SESSION_SETUP: &str = "SET enable_seqscan = off";
-
-/// How a batch's write transaction begins. Batch statements join arrays of keys to
-/// `task_instances`; a generic plan made on a small table may take the whole table (or its
-/// whole primary-key index) as the outer side of that join, which grows with the table.
-/// Planned for each batch instead, from the arrays at hand and the table's size now, they
-/// look each key up.
-const BEGIN_BATCH: &str = "BEGIN; SET LOCAL plan_cache_mode = force_custom_plan";
-
 /// Weft's metadata store in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    statistics: Arc<statistics::Growth>,
 }
 
 impl PostgresStore {
@@ -73,12 +58,6 @@ impl PostgresStore {
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    sqlx::raw_sql(SESSION_SETUP).execute(conn).await?;
-                    Ok(())
-                })
-            })
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
                     if meta.idle_for > PING_IF_IDLE_FOR {
@@ -90,7 +69,10 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            statistics: Arc::new(statistics::Growth::default()),
+        })
     }
 
     /// Close every connection; later operations fail as `Unavailable`.
@@ -106,10 +88,21 @@ impl PostgresStore {
         self.pool.begin().await
     }
 
-    /// A write transaction whose statements are planned for the batch at hand (see
-    /// [`BEGIN_BATCH`]), in the one round trip a plain `BEGIN` takes.
-    async fn begin_batch(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin_with(BEGIN_BATCH).await
+    /// Count new task instances, and have the table's statistics taken again in the
+    /// background when they pass the next mark (see [`statistics`]).
+    fn task_instances_created(&self, count: usize) {
+        if !self.statistics.count(count) {
+            return;
+        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            match sqlx::raw_sql(statistics::ANALYZE).execute(&pool).await {
+                Ok(_) => tracing::debug!("task_instances statistics taken again"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "taking task_instances statistics again failed; autovacuum will");
+                }
+            }
+        });
     }
 
     /// A read-only transaction with one snapshot for all its reads.

@@ -93,10 +93,8 @@ impl SqliteStore {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// Batches take the same write transaction as every other write.
-    async fn begin_batch(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.begin_write().await
-    }
+    /// SQLite's planner needs no statistics kept fresh for Weft's statements.
+    fn task_instances_created(&self, _count: usize) {}
 
     /// A read transaction: one snapshot for all its reads.
     async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
