@@ -131,4 +131,35 @@ mod tests {
         let ids: Vec<_> = taken.iter().map(|d| d.id.clone()).collect();
         assert_eq!(queue.ack(&ids).await.expect("ack").len(), 5);
     }
+
+    #[tokio::test]
+    async fn a_lone_ack_goes_out_after_the_linger_without_a_flush() {
+        let queue = Arc::new(MemoryQueue::new());
+        queue
+            .push(vec![Message::new("q", vec![1])])
+            .await
+            .expect("push");
+        let queues = ["q".to_owned()];
+        let taken = queue
+            .take(&queues, 1, Duration::from_secs(60), Duration::ZERO)
+            .await
+            .expect("take");
+        let acks = Acks::new(queue.clone());
+        acks.ack(taken[0].id.clone());
+        let leased = || async {
+            let stats = queue.stats().await.expect("stats");
+            stats
+                .iter()
+                .find(|s| s.queue == "q")
+                .map_or(0, |s| s.leased)
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while leased().await > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the ack never went out"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
 }
