@@ -299,17 +299,13 @@ mod tests {
             .join("\n")
     }
 
-    /// `count` task instances of a run `run`, written past the foreign keys.
-    async fn grow(url: &str, run: i64, count: i64) {
+    /// `count` task instances of run `run_id`, written past the foreign keys.
+    async fn grow(url: &str, run_id: i64, count: i64) {
         let mut conn = <PgConnection as sqlx::Connection>::connect(url)
             .await
             .unwrap();
-        run_sql(&mut conn, run, count).await;
-    }
-
-    async fn run_sql(conn: &mut PgConnection, run_id: i64, count: i64) {
         run(
-            conn,
+            &mut conn,
             format!(
                 "SET session_replication_role = replica; \
                  INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
