@@ -63,9 +63,6 @@ pub(crate) struct FinishValues {
 /// fenced method gets changes for distinct task instances and returns those it applied.
 #[async_trait]
 pub(crate) trait BatchSql: Send {
-    /// The holder and epoch of lease `name`, locked until the transaction ends so that no
-    /// one can take the lease over before the transaction commits.
-    async fn leader(&mut self, name: &str) -> Result<Option<(String, i64)>, sqlx::Error>;
     /// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
     async fn insert_task_instances(
         &mut self,
@@ -117,6 +114,19 @@ pub(crate) trait BatchSql: Send {
         }
         Ok(applied)
     }
+    /// [`finish_with_values`](BatchSql::finish_with_values), then [`queue`](BatchSql::queue)
+    /// for other task instances than the finishes': the finishes and the queue ops applied.
+    /// A backend may do it all in one statement.
+    async fn finish_and_queue(
+        &mut self,
+        finish: &[&FinishTask],
+        values: Vec<FinishValues>,
+        queue: &[&QueueTask],
+    ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
+        let finished = self.finish_with_values(finish, values).await?;
+        let queued = self.queue(queue).await?;
+        Ok((finished, queued))
+    }
     /// Unfenced state changes.
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
     /// A run state change.
@@ -145,8 +155,9 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
     rounds
 }
 
-/// Apply `batch` on `conn` (inside a transaction the caller commits): check its fence, then
-/// start, heartbeat, finish, queue, set_task, set_run, in that order (an attempt that ends
+/// Apply `batch` on `conn` (inside a transaction the caller commits, having checked the
+/// batch's fence when it began it): start, heartbeat, finish, queue, set_task, set_run, in
+/// that order (an attempt that ends
 /// with a retry due at once is queued again in the same batch). The caller has checked the
 /// batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
 /// committing when the outcome is [`refused`](WriteOutcome::refused).
@@ -154,9 +165,6 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,
     batch: WriteBatch,
 ) -> StoreResult<WriteOutcome> {
-    if let Some(fence) = &batch.leader {
-        check_fence(conn, fence).await?;
-    }
     let WriteBatch {
         leader: _,
         queue,
@@ -189,25 +197,34 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             &mut outcome.heartbeats,
         );
     }
-    finish_all(conn, finish, &mut outcome.finished).await?;
-    if all_finishes && outcome.finished.contains(&false) {
-        outcome.refused = true;
-        return Ok(outcome);
-    }
-    for round in rounds(queue.iter().map(|q| q.ti)) {
-        let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
-        let applied = conn.queue(&items).await?;
-        let ids: HashSet<i64> = applied.iter().map(|a| a.id).collect();
-        mark(&round, |i| ids.contains(&queue[i].ti), &mut outcome.queued);
-        // A new attempt starts without the values of earlier ones, as in Airflow. A first
-        // attempt has none to remove.
-        let tasks: Vec<(i64, String)> = applied
-            .into_iter()
-            .filter(|a| a.try_number > 1)
-            .map(|a| (a.run, a.task_id))
-            .collect();
-        if !tasks.is_empty() {
-            conn.delete_xcoms(&tasks).await?;
+    if disjoint(&finish, &queue) {
+        // A scheduler's usual step (attempts ended, and other tasks queued after them): on
+        // PostgreSQL, one statement.
+        let finishes: Vec<&FinishTask> = finish.iter().collect();
+        let queues: Vec<&QueueTask> = queue.iter().collect();
+        let values = finishes.iter().map(|done| values_of(done)).collect();
+        let (finished, queued) = conn.finish_and_queue(&finishes, values, &queues).await?;
+        let finished: HashSet<i64> = finished.into_iter().map(|a| a.id).collect();
+        mark_all(|i| finished.contains(&finish[i].ti), &mut outcome.finished);
+        if all_finishes && outcome.finished.contains(&false) {
+            outcome.refused = true;
+            return Ok(outcome);
+        }
+        let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
+        mark_all(|i| ids.contains(&queue[i].ti), &mut outcome.queued);
+        forget_earlier_values(conn, queued).await?;
+    } else {
+        finish_all(conn, finish, &mut outcome.finished).await?;
+        if all_finishes && outcome.finished.contains(&false) {
+            outcome.refused = true;
+            return Ok(outcome);
+        }
+        for round in rounds(queue.iter().map(|q| q.ti)) {
+            let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
+            let applied = conn.queue(&items).await?;
+            let ids: HashSet<i64> = applied.iter().map(|a| a.id).collect();
+            mark(&round, |i| ids.contains(&queue[i].ti), &mut outcome.queued);
+            forget_earlier_values(conn, applied).await?;
         }
     }
     for round in rounds(set_task.iter().map(|s| s.ti)) {
@@ -220,24 +237,58 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     Ok(outcome)
 }
 
-/// [`StoreError::Conflict`] unless `fence.holder` still holds lease `fence.name` at
-/// `fence.epoch`.
-async fn check_fence<C: BatchSql + ?Sized>(conn: &mut C, fence: &LeaderFence) -> StoreResult<()> {
+/// Why a fenced batch was refused: `fence.holder` no longer holds lease `fence.name` at
+/// `fence.epoch`; `now` is who holds it at which epoch, if anyone has.
+pub(crate) fn deposed(fence: &LeaderFence, now: Option<(&str, i64)>) -> StoreError {
     let LeaderFence {
         name,
         holder,
         epoch,
     } = fence;
-    match conn.leader(name).await? {
-        Some((now_holder, now_epoch)) if now_holder == *holder && now_epoch == *epoch => Ok(()),
-        Some((now_holder, now_epoch)) => Err(StoreError::Conflict(format!(
-            "{holder} is no longer the leader of {name} (it wrote under epoch {epoch}; \
-             {now_holder} holds it at epoch {now_epoch}); nothing was written"
-        ))),
-        None => Err(StoreError::Conflict(format!(
-            "{holder} is no longer the leader of {name} (it wrote under epoch {epoch}; \
-             nobody has led {name}); nothing was written"
-        ))),
+    let now = match now {
+        Some((now_holder, now_epoch)) => format!("{now_holder} holds it at epoch {now_epoch}"),
+        None => format!("nobody has led {name}"),
+    };
+    StoreError::Conflict(format!(
+        "{holder} is no longer the leader of {name} (it wrote under epoch {epoch}; {now}); \
+         nothing was written"
+    ))
+}
+
+/// Whether there are finishes and queue ops, each for a different task instance, so that
+/// they can run together in any order.
+fn disjoint(finish: &[FinishTask], queue: &[QueueTask]) -> bool {
+    if finish.is_empty() || queue.is_empty() {
+        return false;
+    }
+    let mut seen = HashSet::with_capacity(finish.len() + queue.len());
+    let tis = finish
+        .iter()
+        .map(|f| f.ti)
+        .chain(queue.iter().map(|q| q.ti));
+    tis.into_iter().all(|ti| seen.insert(ti))
+}
+
+/// A new attempt starts without the values of earlier ones, as in Airflow: delete those of
+/// the tasks `queued` for a second or later try. A first attempt has none to remove.
+async fn forget_earlier_values<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    queued: Vec<Applied>,
+) -> StoreResult<()> {
+    let tasks: Vec<(i64, String)> = queued
+        .into_iter()
+        .filter(|a| a.try_number > 1)
+        .map(|a| (a.run, a.task_id))
+        .collect();
+    if !tasks.is_empty() {
+        conn.delete_xcoms(&tasks).await?;
+    }
+    Ok(())
+}
+
+fn mark_all(applied: impl Fn(usize) -> bool, flags: &mut [bool]) {
+    for (i, flag) in flags.iter_mut().enumerate() {
+        *flag = applied(i);
     }
 }
 

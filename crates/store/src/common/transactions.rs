@@ -110,7 +110,7 @@ macro_rules! impl_transactions {
                 if batch.is_empty() && batch.leader.is_none() {
                     return Ok($crate::WriteOutcome::default());
                 }
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_fenced(batch.leader.as_ref()).await?;
                 let outcome = $crate::apply::apply(&mut *tx, batch).await?;
                 if outcome.refused {
                     tx.rollback().await?;

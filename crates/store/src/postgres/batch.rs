@@ -16,13 +16,22 @@ const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_
      FROM UNNEST($4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[]) \
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING id, task_id";
 
-const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, try_number = v.new_try, \
-     queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
-     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
-     AS v (ti, seen_lease, seen_state, new_try, at) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
-     RETURNING t.id, t.run, t.task_id, t.try_number";
+/// The fenced queue update, its arrays bound at the five parameter numbers given.
+macro_rules! queue_update {
+    ($ti:literal, $lease:literal, $state:literal, $try:literal, $at:literal) => {
+        concat!(
+            "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, try_number = v.new_try, \
+             queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
+             ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
+             FROM UNNEST($", $ti, "::bigint[], $", $lease, "::bigint[], $", $state, "::text[], $", $try,
+            "::bigint[], $", $at, "::bigint[]) AS v (ti, seen_lease, seen_state, new_try, at) \
+             WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
+             RETURNING t.id, t.run, t.task_id, t.try_number"
+        )
+    };
+}
+
+const QUEUE: &str = queue_update!(1, 2, 3, 4, 5);
 
 const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
      started_at = v.at, lease_expires_at = v.expires \
@@ -50,26 +59,46 @@ const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
      AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
 
 /// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
-/// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement.
+/// instance, key, value) and logs (`$15`-`$16`: task instance, log): the common table
+/// expressions `f` (the finishes applied), `x` and `l`.
+macro_rules! finish_with_values {
+    () => {
+        concat!(
+            "WITH f AS (",
+            "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
+             next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
+             worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+             started_at = COALESCE(t.started_at, v.started) \
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
+             $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+             AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
+             WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+             RETURNING t.id, t.run, t.task_id, t.try_number",
+            "), x AS (INSERT INTO xcom (run, task_id, key, value) \
+             SELECT f.run, f.task_id, xv.key, xv.value FROM f \
+             JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
+             ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
+             l AS (INSERT INTO task_logs (ti, try_number, log) \
+             SELECT f.id, f.try_number, lv.log FROM f JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
+             ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log)"
+        )
+    };
+}
+
+/// The finish with its values, in one statement.
 const FINISH_WITH_VALUES: &str = concat!(
-    "WITH f AS (",
-    "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
-     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-     worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-     started_at = COALESCE(t.started_at, v.started) \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
-     $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-     RETURNING t.id, t.run, t.task_id, t.try_number",
-    "), x AS (INSERT INTO xcom (run, task_id, key, value) \
-     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
-     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
-     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-     l AS (INSERT INTO task_logs (ti, try_number, log) \
-     SELECT f.id, f.try_number, lv.log FROM f JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log) \
-     SELECT id, run, task_id, try_number FROM f"
+    finish_with_values!(),
+    " SELECT id, run, task_id, try_number FROM f"
+);
+
+/// The finish with its values, and the queue update (`$17`-`$21`) of other task instances,
+/// in one statement: each row says which of the two it comes from.
+const FINISH_AND_QUEUE: &str = concat!(
+    finish_with_values!(),
+    ", q AS (",
+    queue_update!(17, 18, 19, 20, 21),
+    ") SELECT true AS finished, id, run, task_id, try_number FROM f \
+     UNION ALL SELECT false, id, run, task_id, try_number FROM q"
 );
 
 const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \
@@ -86,18 +115,60 @@ fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().map(|&item| f(item)).collect()
 }
 
-/// The lease row, share-locked: a `try_lead` taking it over waits until the batch commits.
-const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1 FOR SHARE";
+/// A statement's rows of type `O`, with arguments.
+type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
+
+/// Bind the queue update's five arrays, next, to `query`.
+fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&QueueTask]) -> Query<'q, O> {
+    query
+        .bind(column(items, |i| i.ti))
+        .bind(column(items, |i| i.lease))
+        .bind(column(items, |i| i.from.as_str().to_owned()))
+        .bind(column(items, |i| i64::from(i.try_number)))
+        .bind(column(items, |i| micros(i.at)))
+}
+
+/// Bind the finish's sixteen arrays (the finishes, their XCom values and logs), next, to
+/// `query`.
+fn bind_finish<'q, O>(
+    query: Query<'q, O>,
+    items: &[&FinishTask],
+    values: Vec<FinishValues>,
+) -> Query<'q, O> {
+    let (mut xcom_tis, mut keys, mut xcoms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut log_tis, mut logs) = (Vec::new(), Vec::new());
+    for done in values {
+        for (key, value) in done.xcom {
+            xcom_tis.push(done.ti);
+            keys.push(key);
+            xcoms.push(value);
+        }
+        if let Some(log) = done.log {
+            log_tis.push(done.ti);
+            logs.push(log);
+        }
+    }
+    query
+        .bind(column(items, |i| i.ti))
+        .bind(column(items, |i| i.lease))
+        .bind(column(items, |i| i.state.as_str().to_owned()))
+        .bind(column(items, |i| micros(i.at)))
+        .bind(column(items, |i| i.duration_ms))
+        .bind(column(items, |i| micros_opt(i.next_retry_at)))
+        .bind(column(items, |i| i.error_class.clone()))
+        .bind(column(items, |i| i.error.clone()))
+        .bind(column(items, |i| i.worker_id.clone()))
+        .bind(column(items, |i| i.hostname.clone()))
+        .bind(column(items, |i| micros_opt(i.started_at)))
+        .bind(xcom_tis)
+        .bind(keys)
+        .bind(xcoms)
+        .bind(log_tis)
+        .bind(logs)
+}
 
 #[async_trait]
 impl BatchSql for PgConnection {
-    async fn leader(&mut self, name: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
-        sqlx::query_as::<Postgres, (String, i64)>(LEADER)
-            .bind(name)
-            .fetch_optional(&mut *self)
-            .await
-    }
-
     async fn insert_task_instances(
         &mut self,
         run: &DagRun,
@@ -118,12 +189,7 @@ impl BatchSql for PgConnection {
     }
 
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
-        sqlx::query_as::<Postgres, Applied>(QUEUE)
-            .bind(column(items, |i| i.ti))
-            .bind(column(items, |i| i.lease))
-            .bind(column(items, |i| i.from.as_str()))
-            .bind(column(items, |i| i64::from(i.try_number)))
-            .bind(column(items, |i| micros(i.at)))
+        bind_queue(sqlx::query_as(QUEUE), items)
             .fetch_all(&mut *self)
             .await
     }
@@ -158,38 +224,38 @@ impl BatchSql for PgConnection {
         items: &[&FinishTask],
         values: Vec<FinishValues>,
     ) -> Result<Vec<Applied>, sqlx::Error> {
-        let (mut xcom_tis, mut keys, mut xcoms) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut log_tis, mut logs) = (Vec::new(), Vec::new());
-        for done in values {
-            for (key, value) in done.xcom {
-                xcom_tis.push(done.ti);
-                keys.push(key);
-                xcoms.push(value);
-            }
-            if let Some(log) = done.log {
-                log_tis.push(done.ti);
-                logs.push(log);
-            }
-        }
-        sqlx::query_as::<Postgres, Applied>(FINISH_WITH_VALUES)
-            .bind(column(items, |i| i.ti))
-            .bind(column(items, |i| i.lease))
-            .bind(column(items, |i| i.state.as_str()))
-            .bind(column(items, |i| micros(i.at)))
-            .bind(column(items, |i| i.duration_ms))
-            .bind(column(items, |i| micros_opt(i.next_retry_at)))
-            .bind(column(items, |i| i.error_class.as_deref()))
-            .bind(column(items, |i| i.error.as_deref()))
-            .bind(column(items, |i| i.worker_id.as_deref()))
-            .bind(column(items, |i| i.hostname.as_deref()))
-            .bind(column(items, |i| micros_opt(i.started_at)))
-            .bind(xcom_tis)
-            .bind(keys)
-            .bind(xcoms)
-            .bind(log_tis)
-            .bind(logs)
+        bind_finish(sqlx::query_as(FINISH_WITH_VALUES), items, values)
             .fetch_all(&mut *self)
             .await
+    }
+
+    async fn finish_and_queue(
+        &mut self,
+        finish: &[&FinishTask],
+        values: Vec<FinishValues>,
+        queue: &[&QueueTask],
+    ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
+        let rows: Vec<(bool, i64, i64, String, i64)> = bind_queue(
+            bind_finish(sqlx::query_as(FINISH_AND_QUEUE), finish, values),
+            queue,
+        )
+        .fetch_all(&mut *self)
+        .await?;
+        let (mut finished, mut queued) = (Vec::new(), Vec::new());
+        for (was_finish, id, run, task_id, try_number) in rows {
+            let applied = Applied {
+                id,
+                run,
+                task_id,
+                try_number,
+            };
+            if was_finish {
+                finished.push(applied);
+            } else {
+                queued.push(applied);
+            }
+        }
+        Ok((finished, queued))
     }
 
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {

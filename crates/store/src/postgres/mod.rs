@@ -3,9 +3,11 @@
 //! UPDATEs, which PostgreSQL re-checks against the newest row version when two transactions
 //! race, so concurrent writers keep the fencing rules without explicit locks. Leadership is
 //! one upsert (`INSERT ... ON CONFLICT DO UPDATE ... WHERE`), atomic under races; a leader's
-//! fenced batch share-locks its lease row, so no takeover commits in the middle of it.
+//! fenced batch share-locks its lease row, so no takeover commits in the middle of it
+//! (see [`fence`]).
 
 mod batch;
+mod fence;
 mod statistics;
 
 use std::str::FromStr as _;
@@ -86,6 +88,21 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// A write transaction that, given a fence, goes on only while the fence holds, with the
+    /// lease share-locked until it ends; the check travels with the `BEGIN` (see [`fence`]).
+    async fn begin_fenced(
+        &self,
+        fence: Option<&crate::LeaderFence>,
+    ) -> StoreResult<Transaction<'static, Postgres>> {
+        let Some(fence) = fence else {
+            return Ok(self.begin_write().await?);
+        };
+        self.pool
+            .begin_with(sqlx::AssertSqlSafe(fence::begin(fence)))
+            .await
+            .map_err(|e| fence::begin_error(fence, e))
     }
 
     /// Count new task instances, and have the table's statistics taken again in the

@@ -83,18 +83,8 @@ const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) VALUES {val
 const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) VALUES {values} \
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
 
-/// The lease row (the write transaction already holds SQLite's write lock).
-const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1";
-
 #[async_trait]
 impl BatchSql for SqliteConnection {
-    async fn leader(&mut self, name: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
-        sqlx::query_as::<Sqlite, (String, i64)>(LEADER)
-            .bind(name)
-            .fetch_optional(&mut *self)
-            .await
-    }
-
     async fn insert_task_instances(
         &mut self,
         run: &DagRun,

@@ -24,6 +24,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Read-only connections.
 const READERS: u32 = 4;
+/// A lease's holder and epoch.
+const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1";
 
 /// Weft's metadata store in a SQLite file.
 #[derive(Debug, Clone)]
@@ -51,6 +53,7 @@ impl SqliteStore {
             .pragma("cache_size", "-65536");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(
                 options
                     .clone()
@@ -62,6 +65,7 @@ impl SqliteStore {
         MIGRATOR.run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(|e| opening(&path, e))?;
@@ -91,6 +95,31 @@ impl SqliteStore {
     /// upgrade a read lock half-way.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// A write transaction that, given a fence, goes on only while the fence holds. SQLite's
+    /// write lock, taken at once, keeps any takeover out until the transaction ends.
+    async fn begin_fenced(
+        &self,
+        fence: Option<&crate::LeaderFence>,
+    ) -> StoreResult<Transaction<'static, Sqlite>> {
+        let mut tx = self.begin_write().await?;
+        if let Some(fence) = fence {
+            let now: Option<(String, i64)> = sqlx::query_as(LEADER)
+                .bind(&fence.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match now {
+                Some((holder, epoch)) if holder == fence.holder && epoch == fence.epoch => {}
+                now => {
+                    let now = now
+                        .as_ref()
+                        .map(|(holder, epoch)| (holder.as_str(), *epoch));
+                    return Err(crate::apply::deposed(fence, now));
+                }
+            }
+        }
+        Ok(tx)
     }
 
     /// SQLite's planner needs no statistics kept fresh for Weft's statements.

@@ -44,6 +44,7 @@ macro_rules! all_tests {
                 a_refused_finish_writes_nothing_of_an_all_finishes_batch, heartbeat_needs_running,
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
                 a_result_carries_the_start_it_was_reported_with,
+                a_step_finishes_some_tasks_and_queues_others,
             ],
             fencing: [
                 queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,

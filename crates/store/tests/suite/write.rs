@@ -479,3 +479,79 @@ pub async fn a_result_carries_the_start_it_was_reported_with(store: &dyn Store) 
         "the start written before stays"
     );
 }
+
+/// A scheduler's usual step: results of some tasks and queue ops of others, in one batch
+/// (one statement on PostgreSQL). Each change applies or not on its own, a retry's new
+/// attempt starts without the old values, and a refused all-finishes batch writes nothing.
+pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b", "c", "d"]).await;
+    let (a, b, c, d) = (&tis[0], &tis[1], &tis[2], &tis[3]);
+    write(store, queue_batch(vec![queue(a), queue(b), queue(c)])).await;
+    // c's first attempt ends up for retry, leaving a value behind.
+    write(
+        store,
+        finish_batch(vec![finish(c.id, 1, TaskState::UpForRetry)]),
+    )
+    .await;
+    let c_now = reload(store, run.id, c.id).await;
+    assert!(store.xcom(run.id, "c", "pushed").await.unwrap().is_some());
+
+    // b's result and d's queue op name leases they never had.
+    let stale_queue = QueueTask {
+        lease: 5,
+        ..queue(d)
+    };
+    let step = |all_finishes| WriteBatch {
+        finish: vec![
+            finish(a.id, 1, TaskState::Success),
+            finish(b.id, 7, TaskState::Success),
+        ],
+        queue: vec![queue(&c_now), stale_queue.clone()],
+        all_finishes,
+        ..WriteBatch::default()
+    };
+    let refused = write(store, step(true)).await;
+    assert!(refused.refused, "{refused:?}");
+    let (_, stored) = store.run(run.id).await.unwrap().unwrap();
+    let states: Vec<TaskState> = stored.iter().map(|t| t.state).collect();
+    assert_eq!(
+        states,
+        [
+            TaskState::Queued,
+            TaskState::Queued,
+            TaskState::UpForRetry,
+            TaskState::None
+        ],
+        "a refused batch writes nothing"
+    );
+
+    let outcome = write(store, step(false)).await;
+    assert_eq!(
+        (outcome.finished, outcome.queued, outcome.refused),
+        (vec![true, false], vec![true, false], false)
+    );
+    let stored_a = reload(store, run.id, a.id).await;
+    assert_eq!(stored_a.state, TaskState::Success);
+    assert_eq!(
+        store.xcom(run.id, "a", RETURN_VALUE).await.unwrap(),
+        Some(format!("out-{}-1", a.id).into_bytes())
+    );
+    assert!(store.task_log(a.id, 1).await.unwrap().is_some());
+    assert_eq!(
+        reload(store, run.id, b.id).await.state,
+        TaskState::Queued,
+        "b's stale result is not written"
+    );
+    let stored_c = reload(store, run.id, c.id).await;
+    assert_eq!(
+        (stored_c.state, stored_c.try_number, stored_c.lease),
+        (TaskState::Queued, 2, 2)
+    );
+    assert_eq!(
+        store.xcom(run.id, "c", "pushed").await.unwrap(),
+        None,
+        "the new attempt starts without the old one's values"
+    );
+    let stored_d = reload(store, run.id, d.id).await;
+    assert_eq!((stored_d.state, stored_d.lease), (TaskState::None, 0));
+}

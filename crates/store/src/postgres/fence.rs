@@ -1,0 +1,202 @@
+//! A fenced write's check, sent with its `BEGIN` in one message (one round trip for both).
+//!
+//! `SELECT weft_fence(...); BEGIN` runs the check in the implicit transaction of a simple
+//! query, which the `BEGIN` turns into the write's own transaction: the lease row's share
+//! lock is held until the write commits, so no takeover commits in the middle of it. When
+//! the check fails, PostgreSQL rolls the implicit transaction back and the `BEGIN` never
+//! runs, so the connection goes back to the pool idle. A simple query takes no bound
+//! arguments, so the fence's values are written as escaped literals.
+
+use sqlx::postgres::PgDatabaseError;
+
+use crate::apply::deposed;
+use crate::error::StoreError;
+use crate::write::LeaderFence;
+
+/// The SQLSTATE `weft_fence` raises when the fence no longer holds.
+const NOT_LEADER: &str = "WF001";
+
+/// The statement that checks `fence` and begins the write transaction.
+pub(crate) fn begin(fence: &LeaderFence) -> String {
+    format!(
+        "SELECT weft_fence({}, {}, {}); BEGIN",
+        literal(&fence.name),
+        literal(&fence.holder),
+        fence.epoch
+    )
+}
+
+/// `text` as an escape-string literal: the same value whatever the server's
+/// `standard_conforming_strings`. (Names never hold NUL; validation refuses control
+/// characters.)
+fn literal(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 3);
+    quoted.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\\' => quoted.push_str("\\\\"),
+            '\'' => quoted.push_str("''"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// The store error for a failed [`begin`]: a refused fence as
+/// [`StoreError::Conflict`] naming who leads now, anything else as usual.
+pub(crate) fn begin_error(fence: &LeaderFence, error: sqlx::Error) -> StoreError {
+    let refused = match &error {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<PgDatabaseError>()
+            .filter(|pg| pg.code() == NOT_LEADER),
+        _ => None,
+    };
+    let Some(pg) = refused else {
+        return StoreError::from(error);
+    };
+    let holder = pg.message();
+    let epoch = pg.detail().and_then(|d| d.parse::<i64>().ok());
+    match epoch {
+        Some(epoch) if !holder.is_empty() => deposed(fence, Some((holder, epoch))),
+        _ => deposed(fence, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::{PostgresStore, Store, WriteBatch};
+
+    const TTL: Duration = Duration::from_secs(10);
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + seconds).unwrap()
+    }
+
+    fn fence(holder: &str, epoch: i64) -> LeaderFence {
+        LeaderFence {
+            name: "scheduler".into(),
+            holder: holder.into(),
+            epoch,
+        }
+    }
+
+    /// A fenced batch with no change: checked against its leadership all the same.
+    fn probe(holder: &str, epoch: i64) -> WriteBatch {
+        WriteBatch {
+            leader: Some(fence(holder, epoch)),
+            ..WriteBatch::default()
+        }
+    }
+
+    async fn store(connections: u32) -> PostgresStore {
+        let url = tokio::task::spawn_blocking(|| weft_testkit::postgres().fresh_database())
+            .await
+            .unwrap();
+        PostgresStore::connect_with(&url, connections)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refused_fence_leaves_the_connection_idle_for_the_next_write() {
+        // One connection: every write below runs on the one a refusal ran on.
+        let store = store(1).await;
+        let odd = r"o'brien \ the 2nd";
+        assert_eq!(
+            store.try_lead("scheduler", odd, at(0), TTL).await.unwrap(),
+            Some(1)
+        );
+        for _ in 0..3 {
+            store.write(probe(odd, 1)).await.unwrap();
+            let refused = store.write(probe("s2", 1)).await.unwrap_err();
+            assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
+            let message = refused.to_string();
+            assert!(
+                message.contains(&format!("s2 is no longer the leader of scheduler (it wrote under epoch 1; {odd} holds it at epoch 1)")),
+                "{message}"
+            );
+        }
+        // VACUUM refuses to run inside a transaction block: the connection is idle.
+        sqlx::raw_sql("VACUUM leaders")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let nobody = store
+            .write(WriteBatch {
+                leader: Some(LeaderFence {
+                    name: "backfiller".into(),
+                    ..fence(odd, 1)
+                }),
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            nobody.to_string().contains("nobody has led backfiller"),
+            "{nobody}"
+        );
+        // A takeover after the lease ran out; the old leader is refused, the new one writes.
+        assert_eq!(
+            store
+                .try_lead("scheduler", "s2", at(30), TTL)
+                .await
+                .unwrap(),
+            Some(2)
+        );
+        let stale = store.write(probe(odd, 1)).await.unwrap_err();
+        assert!(
+            stale.to_string().contains("s2 holds it at epoch 2"),
+            "{stale}"
+        );
+        store.write(probe("s2", 2)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_takeover_waits_for_the_fenced_transaction_to_end() {
+        let store = store(2).await;
+        assert_eq!(
+            store.try_lead("scheduler", "s1", at(0), TTL).await.unwrap(),
+            Some(1)
+        );
+        let tx = store.begin_fenced(Some(&fence("s1", 1))).await.unwrap();
+        let takeover = tokio::spawn({
+            let store = store.clone();
+            async move { store.try_lead("scheduler", "s2", at(30), TTL).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !takeover.is_finished(),
+            "the lease row is share-locked until the fenced transaction ends"
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(takeover.await.unwrap().unwrap(), Some(2));
+    }
+
+    #[test]
+    fn literals_escape_quotes_and_backslashes() {
+        assert_eq!(literal("s1"), "E's1'");
+        assert_eq!(literal(r"it's a \ path"), r"E'it''s a \\ path'");
+        assert_eq!(literal(""), "E''");
+    }
+
+    #[test]
+    fn the_begin_statement_checks_then_begins() {
+        let fence = LeaderFence {
+            name: "scheduler".into(),
+            holder: "o'brien".into(),
+            epoch: 7,
+        };
+        assert_eq!(
+            begin(&fence),
+            "SELECT weft_fence(E'scheduler', E'o''brien', 7); BEGIN"
+        );
+    }
+}
