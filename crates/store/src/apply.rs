@@ -157,9 +157,8 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
 
 /// Apply `batch` on `conn` (inside a transaction the caller commits, having checked the
 /// batch's fence when it began it): start, heartbeat, finish, queue, set_task, set_run, in
-/// that order (an attempt that ends
-/// with a retry due at once is queued again in the same batch). The caller has checked the
-/// batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
+/// that order (an attempt that ends with a retry due at once is queued again in the same
+/// batch). The caller has checked the batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
 /// committing when the outcome is [`refused`](WriteOutcome::refused).
 pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,
@@ -204,8 +203,11 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         let queues: Vec<&QueueTask> = queue.iter().collect();
         let values = finishes.iter().map(|done| values_of(done)).collect();
         let (finished, queued) = conn.finish_and_queue(&finishes, values, &queues).await?;
-        let finished: HashSet<i64> = finished.into_iter().map(|a| a.id).collect();
-        mark_all(|i| finished.contains(&finish[i].ti), &mut outcome.finished);
+        let finished_ids: HashSet<i64> = finished.into_iter().map(|a| a.id).collect();
+        mark_all(
+            |i| finished_ids.contains(&finish[i].ti),
+            &mut outcome.finished,
+        );
         if all_finishes && outcome.finished.contains(&false) {
             outcome.refused = true;
             return Ok(outcome);
@@ -345,7 +347,53 @@ fn values_of(done: &FinishTask) -> FinishValues {
 
 #[cfg(test)]
 mod tests {
-    use super::rounds;
+    use jiff::Timestamp;
+    use weft_model::TaskState;
+
+    use super::{disjoint, rounds};
+    use crate::write::{FinishTask, QueueTask};
+
+    fn finish(ti: i64) -> FinishTask {
+        FinishTask {
+            ti,
+            lease: 1,
+            state: TaskState::Success,
+            at: Timestamp::UNIX_EPOCH,
+            duration_ms: 0,
+            next_retry_at: None,
+            error_class: None,
+            error: None,
+            started_at: None,
+            worker_id: None,
+            hostname: None,
+            output: None,
+            xcom: vec![],
+            log: None,
+        }
+    }
+
+    fn queue(ti: i64) -> QueueTask {
+        QueueTask {
+            ti,
+            lease: 0,
+            from: TaskState::None,
+            try_number: 1,
+            at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn finishes_and_queue_ops_go_together_only_on_distinct_task_instances() {
+        assert!(disjoint(&[finish(1), finish(2)], &[queue(3), queue(4)]));
+        // A retry queued in the batch that ended its attempt.
+        assert!(!disjoint(&[finish(1)], &[queue(1)]));
+        // Two changes of one kind for one task instance go in rounds.
+        assert!(!disjoint(&[finish(1), finish(1)], &[queue(2)]));
+        assert!(!disjoint(&[finish(1)], &[queue(2), queue(2)]));
+        // Nothing to put together.
+        assert!(!disjoint(&[], &[queue(2)]));
+        assert!(!disjoint(&[finish(1)], &[]));
+    }
 
     #[test]
     fn repeated_task_instances_go_to_later_rounds() {

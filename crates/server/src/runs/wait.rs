@@ -39,23 +39,40 @@ pub(super) async fn until_ended(
     let deadline = Instant::now() + wait;
     // Listen before reading, so an end between the read and the wait is heard.
     let mut ended = state.control.subscribe_ended();
-    let mut found = find_run(state, ctx, dag_id, run_id).await?;
+    // The run alone first: its task instances are read once it has ended.
+    let Some(run) = state.store.run_by_id(&ctx.tenant, dag_id, run_id).await? else {
+        return find_run(state, ctx, dag_id, run_id).await;
+    };
+    let pk = run.id;
+    if run.state.is_finished() || wait.is_zero() {
+        return read_run(state, ctx, dag_id, run_id, pk).await;
+    }
     loop {
-        if found.0.state.is_finished() || Instant::now() >= deadline {
-            return Ok(found);
-        }
-        let pk = found.0.id;
         let recheck = if ended.is_some() {
             state.config.run_wait_recheck
         } else {
             POLL
         };
         heard_or_timed_out(&mut ended, pk, deadline.min(Instant::now() + recheck)).await;
-        found = match state.store.run(pk).await? {
-            Some(found) => found,
-            // Deleted while waiting (its DAG was): as it would be without a wait.
-            None => find_run(state, ctx, dag_id, run_id).await?,
-        };
+        let found = read_run(state, ctx, dag_id, run_id, pk).await?;
+        if found.0.state.is_finished() || Instant::now() >= deadline {
+            return Ok(found);
+        }
+    }
+}
+
+/// Run `pk` (`run_id` of `dag_id`) with its task instances; if it was deleted meanwhile
+/// (its DAG was), the answer a request without a wait gets.
+async fn read_run(
+    state: &AppState,
+    ctx: &RequestContext,
+    dag_id: &str,
+    run_id: &str,
+    pk: RunPk,
+) -> Result<(DagRun, Vec<TaskInstance>), ApiError> {
+    match state.store.run(pk).await? {
+        Some(found) => Ok(found),
+        None => find_run(state, ctx, dag_id, run_id).await,
     }
 }
 

@@ -15,7 +15,8 @@ macro_rules! impl_coordination {
                         worker.worker_id
                     ))
                 })?;
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 sqlx::query($crate::common::sql::RECORD_WORKER)
                     .bind(worker.worker_id)
                     .bind(worker.hostname)
@@ -36,7 +37,7 @@ macro_rules! impl_coordination {
             /// [`Store::workers`](crate::Store::workers).
             async fn worker_records(&self) -> $crate::StoreResult<Vec<$crate::WorkerRecord>> {
                 sqlx::query_as::<_, $crate::rows::WorkerRow>($crate::common::sql::WORKERS)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::WorkerRow::into_record)
@@ -54,7 +55,8 @@ macro_rules! impl_coordination {
                 $crate::validate::lease(name, holder)?;
                 let now = $crate::rows::micros(now);
                 let ttl = i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX);
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 let epoch: Option<i64> = sqlx::query_scalar($crate::common::sql::TRY_LEAD)
                     .bind(name)
                     .bind(holder)
@@ -69,7 +71,8 @@ macro_rules! impl_coordination {
             /// [`Store::resign`](crate::Store::resign).
             async fn end_lease(&self, name: &str, holder: &str) -> $crate::StoreResult<()> {
                 $crate::validate::lease(name, holder)?;
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 sqlx::query($crate::common::sql::RESIGN)
                     .bind(name)
                     .bind(holder)

@@ -1,12 +1,17 @@
 //! The [`Store`](crate::Store) implementation both backends share, as a macro over the
 //! backend's store type and connection type. The store type provides:
 //!
-//! - `fn read_pool(&self) -> &sqlx::Pool<DB>`: where single reads run;
-//! - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`;
+//! - `async fn reader(&self)` and `async fn writer(&self)`: a connection (something that
+//!   dereferences to the connection type) for reads, and one for a write transaction;
+//! - `async fn begin_write(conn) -> Result<sqlx::Transaction<'_, DB>, sqlx::Error>` on a
+//!   writer's connection;
+//! - `async fn begin_fenced(writer, Option<&LeaderFence>) -> StoreResult<Transaction<'_, DB>>`:
+//!   a write transaction that goes on only while the fence holds, failing with
+//!   [`StoreError::Conflict`](crate::StoreError::Conflict) otherwise;
+//! - `async fn begin_read(conn) -> Result<sqlx::Transaction<'_, DB>, sqlx::Error>`: a
+//!   transaction that sees one snapshot across several reads;
 //! - `fn task_instances_created(&self, count: usize)`: told after a run's task instances are
 //!   committed;
-//! - `async fn begin_read(&self) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error>`: a
-//!   transaction that sees one snapshot across several reads;
 //!
 //! and the connection type implements [`BatchSql`](crate::apply::BatchSql).
 
@@ -27,7 +32,7 @@ macro_rules! impl_store {
                 Ok(sqlx::query_scalar($crate::common::sql::COMPONENT_BYTES)
                     .bind(tenant)
                     .bind(digest)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?)
             }
 
@@ -36,7 +41,7 @@ macro_rules! impl_store {
                 let json: Option<String> = sqlx::query_scalar($crate::common::sql::COMPONENT_SPEC)
                     .bind(tenant)
                     .bind(digest)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?;
                 let name = $crate::rows::ComponentName(tenant, digest);
                 json.map(|json| $crate::rows::spec(&name, &json)).transpose()
@@ -46,7 +51,7 @@ macro_rules! impl_store {
             async fn dags(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::DagRecord>> {
                 sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAGS)
                     .bind(tenant)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::DagRow::into_record)
@@ -58,7 +63,7 @@ macro_rules! impl_store {
                 sqlx::query_as::<_, $crate::rows::DagRow>($crate::common::sql::DAG)
                     .bind(tenant)
                     .bind(dag_id)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?
                     .map($crate::rows::DagRow::into_record)
                     .transpose()
@@ -69,7 +74,7 @@ macro_rules! impl_store {
                 sqlx::query_as::<_, $crate::rows::VersionRow>($crate::common::sql::DAG_VERSIONS)
                     .bind(tenant)
                     .bind(dag_id)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::VersionRow::into_record)
@@ -84,7 +89,8 @@ macro_rules! impl_store {
                 paused: bool,
                 at: jiff::Timestamp,
             ) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 let done = sqlx::query($crate::common::sql::SET_PAUSED)
                     .bind(tenant)
                     .bind(dag_id)
@@ -111,7 +117,8 @@ macro_rules! impl_store {
             ) -> $crate::StoreResult<Option<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
                 use $crate::common::sql;
                 use $crate::rows::{RunRow, TiRow};
-                let mut tx = self.begin_read().await?;
+                let mut conn = self.reader().await?;
+                let mut tx = Self::begin_read(&mut conn).await?;
                 let Some(row) = sqlx::query_as::<_, RunRow>(sql::RUN).bind(run).fetch_optional(&mut *tx).await? else {
                     return Ok(None);
                 };
@@ -132,7 +139,7 @@ macro_rules! impl_store {
                     .bind(tenant)
                     .bind(dag_id)
                     .bind(run_id)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?
                     .map($crate::rows::RunRow::into_record)
                     .transpose()
@@ -146,7 +153,7 @@ macro_rules! impl_store {
                     .bind(filter.dag_id.as_deref())
                     .bind(filter.state.map(|s| s.as_str()))
                     .bind(limit)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::RunRow::into_record)
@@ -157,7 +164,8 @@ macro_rules! impl_store {
             async fn active_runs(&self) -> $crate::StoreResult<Vec<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
                 use $crate::common::sql;
                 use $crate::rows::{RunRow, TiRow};
-                let mut tx = self.begin_read().await?;
+                let mut conn = self.reader().await?;
+                let mut tx = Self::begin_read(&mut conn).await?;
                 let runs = sqlx::query_as::<_, RunRow>(sql::ACTIVE_RUNS).fetch_all(&mut *tx).await?;
                 let tis = sqlx::query_as::<_, TiRow>(sql::ACTIVE_TIS).fetch_all(&mut *tx).await?;
                 tx.commit().await?;
@@ -173,7 +181,7 @@ macro_rules! impl_store {
                 sqlx::query_as::<_, $crate::rows::RunRow>($crate::common::sql::LATEST_SCHEDULED_RUN)
                     .bind(tenant)
                     .bind(dag_id)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?
                     .map($crate::rows::RunRow::into_record)
                     .transpose()
@@ -188,7 +196,7 @@ macro_rules! impl_store {
                 sqlx::query_as::<_, $crate::rows::TiRow>($crate::common::sql::EXPIRED_LEASES)
                     .bind($crate::rows::micros(now))
                     .bind(i64::from(limit))
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::TiRow::into_record)
@@ -208,7 +216,7 @@ macro_rules! impl_store {
                     .bind(run)
                     .bind(task_id)
                     .bind(key)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?)
             }
 
@@ -216,7 +224,7 @@ macro_rules! impl_store {
             async fn run_xcoms(&self, run: $crate::RunPk) -> $crate::StoreResult<Vec<$crate::Xcom>> {
                 let rows = sqlx::query_as::<_, $crate::rows::XcomRow>($crate::common::sql::RUN_XCOMS)
                     .bind(run)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?;
                 Ok(rows.into_iter().map($crate::Xcom::from).collect())
             }
@@ -226,7 +234,7 @@ macro_rules! impl_store {
                 Ok(sqlx::query_scalar($crate::common::sql::TASK_LOG)
                     .bind(ti)
                     .bind(i64::from(try_number))
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?)
             }
 
@@ -235,7 +243,7 @@ macro_rules! impl_store {
                 sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLE)
                     .bind(tenant)
                     .bind(key)
-                    .fetch_optional(self.read_pool())
+                    .fetch_optional(&mut *self.reader().await?)
                     .await?
                     .map($crate::rows::VariableRow::into_record)
                     .transpose()
@@ -245,7 +253,7 @@ macro_rules! impl_store {
             async fn variables(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Variable>> {
                 sqlx::query_as::<_, $crate::rows::VariableRow>($crate::common::sql::VARIABLES)
                     .bind(tenant)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
                     .into_iter()
                     .map($crate::rows::VariableRow::into_record)
@@ -255,7 +263,8 @@ macro_rules! impl_store {
             #[tracing::instrument(level = "debug", skip(self, variable), fields(key = %variable.key))]
             async fn set_variable(&self, tenant: &str, variable: $crate::Variable) -> $crate::StoreResult<()> {
                 $crate::validate::variable(tenant, &variable)?;
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 Self::ensure_tenant(&mut tx, tenant).await?;
                 sqlx::query($crate::common::sql::SET_VARIABLE)
                     .bind(tenant)
@@ -271,7 +280,8 @@ macro_rules! impl_store {
 
             #[tracing::instrument(level = "debug", skip(self))]
             async fn delete_variable(&self, tenant: &str, key: &str) -> $crate::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 let done = sqlx::query($crate::common::sql::DELETE_VARIABLE)
                     .bind(tenant)
                     .bind(key)
@@ -285,7 +295,7 @@ macro_rules! impl_store {
             async fn pools(&self, tenant: &str) -> $crate::StoreResult<Vec<$crate::Pool>> {
                 let rows = sqlx::query_as::<_, $crate::rows::PoolRow>($crate::common::sql::POOLS)
                     .bind(tenant)
-                    .fetch_all(self.read_pool())
+                    .fetch_all(&mut *self.reader().await?)
                     .await?;
                 Ok($crate::common::assemble::with_default_pool(rows.into_iter().map($crate::Pool::from).collect()))
             }
@@ -293,7 +303,8 @@ macro_rules! impl_store {
             #[tracing::instrument(level = "debug", skip(self))]
             async fn set_pool(&self, tenant: &str, pool: $crate::Pool) -> $crate::StoreResult<()> {
                 $crate::validate::pool(tenant, &pool)?;
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 Self::ensure_tenant(&mut tx, tenant).await?;
                 sqlx::query($crate::common::sql::SET_POOL)
                     .bind(tenant)

@@ -110,7 +110,8 @@ macro_rules! impl_transactions {
                 if batch.is_empty() && batch.leader.is_none() {
                     return Ok($crate::WriteOutcome::default());
                 }
-                let mut tx = self.begin_fenced(batch.leader.as_ref()).await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_fenced(&mut conn, batch.leader.as_ref()).await?;
                 let outcome = $crate::apply::apply(&mut *tx, batch).await?;
                 if outcome.refused {
                     tx.rollback().await?;
@@ -126,7 +127,8 @@ macro_rules! impl_transactions {
                 run: $crate::NewRun,
             ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
                 $crate::validate::new_run(&run)?;
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 let dag_run = Self::insert_run(&mut tx, &run).await?;
                 let ids =
                     $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks)
@@ -158,7 +160,8 @@ macro_rules! impl_transactions {
                 let task_count = i64::try_from(spec.tasks.len()).unwrap_or(i64::MAX);
                 let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
                 let at = $crate::rows::micros(at);
-                let mut tx = self.begin_write().await?;
+                let mut conn = self.writer().await?;
+                let mut tx = Self::begin_write(&mut conn).await?;
                 Self::ensure_tenant(&mut tx, &tenant).await?;
                 let stored: Option<i64> = sqlx::query_scalar(sql::COMPONENT_SIZE)
                     .bind(&tenant)

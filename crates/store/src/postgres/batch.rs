@@ -119,11 +119,11 @@ fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
 type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
 
 /// Bind the queue update's five arrays, next, to `query`.
-fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&QueueTask]) -> Query<'q, O> {
+fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) -> Query<'q, O> {
     query
         .bind(column(items, |i| i.ti))
         .bind(column(items, |i| i.lease))
-        .bind(column(items, |i| i.from.as_str().to_owned()))
+        .bind(column(items, |i| i.from.as_str()))
         .bind(column(items, |i| i64::from(i.try_number)))
         .bind(column(items, |i| micros(i.at)))
 }
@@ -132,7 +132,7 @@ fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&QueueTask]) -> Query<'q, O> 
 /// `query`.
 fn bind_finish<'q, O>(
     query: Query<'q, O>,
-    items: &[&FinishTask],
+    items: &[&'q FinishTask],
     values: Vec<FinishValues>,
 ) -> Query<'q, O> {
     let (mut xcom_tis, mut keys, mut xcoms) = (Vec::new(), Vec::new(), Vec::new());
@@ -151,14 +151,14 @@ fn bind_finish<'q, O>(
     query
         .bind(column(items, |i| i.ti))
         .bind(column(items, |i| i.lease))
-        .bind(column(items, |i| i.state.as_str().to_owned()))
+        .bind(column(items, |i| i.state.as_str()))
         .bind(column(items, |i| micros(i.at)))
         .bind(column(items, |i| i.duration_ms))
         .bind(column(items, |i| micros_opt(i.next_retry_at)))
-        .bind(column(items, |i| i.error_class.clone()))
-        .bind(column(items, |i| i.error.clone()))
-        .bind(column(items, |i| i.worker_id.clone()))
-        .bind(column(items, |i| i.hostname.clone()))
+        .bind(column(items, |i| i.error_class.as_deref()))
+        .bind(column(items, |i| i.error.as_deref()))
+        .bind(column(items, |i| i.worker_id.as_deref()))
+        .bind(column(items, |i| i.hostname.as_deref()))
         .bind(column(items, |i| micros_opt(i.started_at)))
         .bind(xcom_tis)
         .bind(keys)

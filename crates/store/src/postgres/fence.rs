@@ -4,8 +4,9 @@
 //! query, which the `BEGIN` turns into the write's own transaction: the lease row's share
 //! lock is held until the write commits, so no takeover commits in the middle of it. When
 //! the check fails, PostgreSQL rolls the implicit transaction back and the `BEGIN` never
-//! runs, so the connection goes back to the pool idle. A simple query takes no bound
-//! arguments, so the fence's values are written as escaped literals.
+//! runs, so the connection goes back to the pool idle. (A begin given up half-way closes
+//! its connection; see `Writer`.) A simple query takes no bound arguments, so the fence's
+//! values are written as escaped literals.
 
 use sqlx::postgres::PgDatabaseError;
 
@@ -72,6 +73,8 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
+    use sqlx::PgConnection;
+
     use crate::{PostgresStore, Store, WriteBatch};
 
     const TTL: Duration = Duration::from_secs(10);
@@ -96,19 +99,20 @@ mod tests {
         }
     }
 
-    async fn store(connections: u32) -> PostgresStore {
+    async fn store(connections: u32) -> (String, PostgresStore) {
         let url = tokio::task::spawn_blocking(|| weft_testkit::postgres().fresh_database())
             .await
             .unwrap();
-        PostgresStore::connect_with(&url, connections)
+        let store = PostgresStore::connect_with(&url, connections)
             .await
-            .unwrap()
+            .unwrap();
+        (url, store)
     }
 
     #[tokio::test]
     async fn a_refused_fence_leaves_the_connection_idle_for_the_next_write() {
         // One connection: every write below runs on the one a refusal ran on.
-        let store = store(1).await;
+        let (_, store) = store(1).await;
         let odd = r"o'brien \ the 2nd";
         assert_eq!(
             store.try_lead("scheduler", odd, at(0), TTL).await.unwrap(),
@@ -159,25 +163,80 @@ mod tests {
         store.write(probe("s2", 2)).await.unwrap();
     }
 
+    /// Whether a takeover of the scheduler lease could take its row lock now (within a
+    /// short lock timeout), from a connection of its own.
+    async fn lease_row_free(url: &str) -> bool {
+        let mut other = <PgConnection as sqlx::Connection>::connect(url)
+            .await
+            .unwrap();
+        sqlx::raw_sql("SET lock_timeout = '200ms'")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        match sqlx::query("UPDATE leaders SET epoch = epoch WHERE name = 'scheduler'")
+            .execute(&mut other)
+            .await
+        {
+            Ok(_) => true,
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => false,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     #[tokio::test]
     async fn a_takeover_waits_for_the_fenced_transaction_to_end() {
-        let store = store(2).await;
+        let (url, store) = store(2).await;
         assert_eq!(
             store.try_lead("scheduler", "s1", at(0), TTL).await.unwrap(),
             Some(1)
         );
-        let tx = store.begin_fenced(Some(&fence("s1", 1))).await.unwrap();
-        let takeover = tokio::spawn({
-            let store = store.clone();
-            async move { store.try_lead("scheduler", "s2", at(30), TTL).await }
-        });
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut writer = store.writer().await.unwrap();
+        let tx = PostgresStore::begin_fenced(&mut writer, Some(&fence("s1", 1)))
+            .await
+            .unwrap();
         assert!(
-            !takeover.is_finished(),
+            !lease_row_free(&url).await,
             "the lease row is share-locked until the fenced transaction ends"
         );
         tx.commit().await.unwrap();
-        assert_eq!(takeover.await.unwrap().unwrap(), Some(2));
+        assert!(lease_row_free(&url).await);
+    }
+
+    #[tokio::test]
+    async fn a_fenced_write_given_up_while_it_begins_holds_no_lock_after() {
+        let (url, store) = store(1).await;
+        assert_eq!(
+            store.try_lead("scheduler", "s1", at(0), TTL).await.unwrap(),
+            Some(1)
+        );
+        // Someone holds the lease row, so the fenced begin waits on it...
+        let mut holder = <PgConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN; SELECT 1 FROM leaders WHERE name = 'scheduler' FOR UPDATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        // ...until the caller gives up on it.
+        let given_up =
+            tokio::time::timeout(Duration::from_millis(300), store.write(probe("s1", 1))).await;
+        assert!(given_up.is_err(), "the write should still be waiting");
+        sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+        // The begun transaction did not outlive the write: a takeover gets the row at once,
+        // and the store's next writes behave.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !lease_row_free(&url).await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a transaction of the abandoned write still holds the lease row"
+            );
+        }
+        store.write(probe("s1", 1)).await.unwrap();
+        assert!(matches!(
+            store.write(probe("s2", 1)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        store.write(probe("s1", 1)).await.unwrap();
     }
 
     #[test]

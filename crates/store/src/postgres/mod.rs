@@ -15,8 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{Connection as _, PgConnection, Postgres, Transaction};
 
 use crate::error::{StoreError, StoreResult};
 
@@ -82,27 +83,41 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    fn read_pool(&self) -> &PgPool {
-        &self.pool
+    /// A connection for single reads.
+    async fn reader(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        self.pool.acquire().await
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    /// A connection for a write transaction.
+    async fn writer(&self) -> Result<Writer, sqlx::Error> {
+        Ok(Writer {
+            conn: self.pool.acquire().await?,
+            beginning: false,
+        })
+    }
+
+    async fn begin_write(
+        conn: &mut PgConnection,
+    ) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        conn.begin().await
     }
 
     /// A write transaction that, given a fence, goes on only while the fence holds, with the
     /// lease share-locked until it ends; the check travels with the `BEGIN` (see [`fence`]).
-    async fn begin_fenced(
-        &self,
+    async fn begin_fenced<'c>(
+        writer: &'c mut Writer,
         fence: Option<&crate::LeaderFence>,
-    ) -> StoreResult<Transaction<'static, Postgres>> {
+    ) -> StoreResult<Transaction<'c, Postgres>> {
+        let Writer { conn, beginning } = writer;
         let Some(fence) = fence else {
-            return Ok(self.begin_write().await?);
+            return Ok(conn.begin().await?);
         };
-        self.pool
+        *beginning = true;
+        let begun = conn
             .begin_with(sqlx::AssertSqlSafe(fence::begin(fence)))
-            .await
-            .map_err(|e| fence::begin_error(fence, e))
+            .await;
+        *beginning = false;
+        begun.map_err(|e| fence::begin_error(fence, e))
     }
 
     /// Count new task instances, and have the table's statistics taken again in the
@@ -123,10 +138,41 @@ impl PostgresStore {
     }
 
     /// A read-only transaction with one snapshot for all its reads.
-    async fn begin_read(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    async fn begin_read(conn: &mut PgConnection) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
+    }
+}
+
+/// A pooled connection for one write. Should a fenced begin on it be given up half-way (the
+/// caller dropped), the server may already hold the begun transaction and the lease's
+/// share lock, which sqlx counts as no transaction and would not roll back: the connection
+/// is then closed, which ends both, instead of going back to the pool.
+struct Writer {
+    conn: PoolConnection<Postgres>,
+    /// A fenced begin is under way.
+    beginning: bool,
+}
+
+impl std::ops::Deref for Writer {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if self.beginning {
+            self.conn.close_on_drop();
+        }
     }
 }
 

@@ -4,17 +4,18 @@
 //! run while the writer commits.
 
 mod batch;
+mod held;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection as _, Sqlite, SqliteConnection, Transaction};
 
 use crate::error::{StoreError, StoreResult};
+use held::{Held, HeldConnection};
 
 /// The schema, embedded at compile time and applied by [`SqliteStore::open`].
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -30,8 +31,8 @@ const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1";
 /// Weft's metadata store in a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: Arc<Held>,
+    reader: Arc<Held>,
     path: PathBuf,
 }
 
@@ -70,8 +71,8 @@ impl SqliteStore {
             .await
             .map_err(|e| opening(&path, e))?;
         Ok(Self {
-            writer,
-            reader,
+            writer: Arc::new(Held::new(writer, 1)),
+            reader: Arc::new(Held::new(reader, READERS as usize)),
             path,
         })
     }
@@ -87,23 +88,31 @@ impl SqliteStore {
         self.reader.close().await;
     }
 
-    fn read_pool(&self) -> &SqlitePool {
-        &self.reader
+    /// A read-only connection.
+    async fn reader(&self) -> Result<HeldConnection<'_>, sqlx::Error> {
+        self.reader.get().await
+    }
+
+    /// The one connection that writes.
+    async fn writer(&self) -> Result<HeldConnection<'_>, sqlx::Error> {
+        self.writer.get().await
     }
 
     /// A write transaction that takes SQLite's write lock at once, so it never fails to
     /// upgrade a read lock half-way.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(
+        conn: &mut SqliteConnection,
+    ) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+        conn.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// A write transaction that, given a fence, goes on only while the fence holds. SQLite's
     /// write lock, taken at once, keeps any takeover out until the transaction ends.
-    async fn begin_fenced(
-        &self,
+    async fn begin_fenced<'c>(
+        conn: &'c mut SqliteConnection,
         fence: Option<&crate::LeaderFence>,
-    ) -> StoreResult<Transaction<'static, Sqlite>> {
-        let mut tx = self.begin_write().await?;
+    ) -> StoreResult<Transaction<'c, Sqlite>> {
+        let mut tx = Self::begin_write(conn).await?;
         if let Some(fence) = fence {
             let now: Option<(String, i64)> = sqlx::query_as(LEADER)
                 .bind(&fence.name)
@@ -126,8 +135,10 @@ impl SqliteStore {
     fn task_instances_created(&self, _count: usize) {}
 
     /// A read transaction: one snapshot for all its reads.
-    async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.reader.begin().await
+    async fn begin_read(
+        conn: &mut SqliteConnection,
+    ) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+        conn.begin().await
     }
 }
 
