@@ -159,3 +159,30 @@ async fn bad_rows_are_database_errors() {
         .unwrap();
     suite::runs::check_bad_run(&store, run.id).await;
 }
+
+#[tokio::test]
+async fn a_closed_store_refuses_reads_and_writes_at_once() {
+    let Fresh { store, _dir } = fresh().await;
+    let (run, tis) = suite::run_of(&store, "etl", &["a"]).await;
+    // Every held connection has been used before the close.
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        reads.spawn(async move { store.run(run.id).await });
+    }
+    while let Some(read) = reads.join_next().await {
+        assert!(read.unwrap().unwrap().is_some());
+    }
+    let closing = tokio::time::timeout(std::time::Duration::from_secs(5), store.close());
+    closing.await.expect("close waits for no one");
+    let read = store.run(run.id).await.unwrap_err();
+    assert!(matches!(read, StoreError::Unavailable(_)), "{read}");
+    let write = store
+        .write(WriteBatch {
+            queue: vec![suite::queue(&tis[0])],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(write, StoreError::Unavailable(_)), "{write}");
+}
