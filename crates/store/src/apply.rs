@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 
 use crate::error::{StoreError, StoreResult};
-use crate::records::{DagRun, NewTaskInstance, RETURN_VALUE};
+use crate::records::RETURN_VALUE;
 use crate::write::{
     FinishTask, Heartbeat, LeaderFence, QueueTask, SetRunState, SetTaskState, StartTask,
     WriteBatch, WriteOutcome,
@@ -63,12 +63,6 @@ pub(crate) struct FinishValues {
 /// fenced method gets changes for distinct task instances and returns those it applied.
 #[async_trait]
 pub(crate) trait BatchSql: Send {
-    /// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
-    async fn insert_task_instances(
-        &mut self,
-        run: &DagRun,
-        tasks: &[NewTaskInstance],
-    ) -> Result<Vec<(i64, String)>, sqlx::Error>;
     /// Fenced: `from` + lease → `queued`, lease + 1.
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error>;
     /// Fenced: `queued` + lease → `running`.

@@ -173,6 +173,60 @@ impl RunRow {
     }
 }
 
+/// A row of [`RUN_WITH_TIS`](crate::common::sql::RUN_WITH_TIS): a task instance with its
+/// run's columns.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RunTiRow {
+    #[sqlx(flatten)]
+    ti: TiRow,
+    run_type: String,
+    logical_date: i64,
+    data_interval_start: i64,
+    data_interval_end: i64,
+    /// On the first row only.
+    run_conf: Option<String>,
+    digest: String,
+    run_state: String,
+    run_queued_at: i64,
+    run_started_at: Option<i64>,
+    run_ended_at: Option<i64>,
+}
+
+impl RunTiRow {
+    /// The run and its task instances, from all the rows of one run in order; `None` when
+    /// there are none.
+    pub(crate) fn into_records(
+        rows: Vec<RunTiRow>,
+    ) -> StoreResult<Option<(DagRun, Vec<TaskInstance>)>> {
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Ok(None);
+        };
+        let run = RunRow {
+            id: first.ti.run,
+            tenant: first.ti.tenant.clone(),
+            dag_id: first.ti.dag_id.clone(),
+            run_id: first.ti.run_id.clone(),
+            run_type: first.run_type,
+            logical_date: first.logical_date,
+            data_interval_start: first.data_interval_start,
+            data_interval_end: first.data_interval_end,
+            conf: first.run_conf.unwrap_or_default(),
+            digest: first.digest,
+            state: first.run_state,
+            queued_at: first.run_queued_at,
+            started_at: first.run_started_at,
+            ended_at: first.run_ended_at,
+        }
+        .into_record()?;
+        let tis = std::iter::once(first.ti)
+            .chain(rows.map(|row| row.ti))
+            .map(TiRow::into_record)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Some((run, tis)))
+    }
+}
+
 /// A `dags` row joined with its current component's spec.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct DagRow {

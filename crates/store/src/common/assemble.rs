@@ -2,11 +2,14 @@
 
 use std::collections::HashMap;
 
+use jiff::Timestamp;
+use weft_model::DagRunState;
+
 use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DEFAULT_POOL, DEFAULT_POOL_SLOTS, DagRun, NewRun, NewTaskInstance, Pool, TaskInstance,
 };
-use crate::rows::{RunRow, TiRow};
+use crate::rows::{RunRow, TiRow, as_stored};
 
 /// Runs listed when a filter sets no limit.
 pub(crate) const DEFAULT_RUN_LIMIT: u32 = 100;
@@ -98,4 +101,41 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
         pools.insert(at, default);
     }
     pools
+}
+
+/// When a new run started and ended, as its state says: at its queue time if so.
+pub(crate) fn run_times(run: &NewRun) -> (Option<Timestamp>, Option<Timestamp>) {
+    let started_at = (run.state == DagRunState::Running).then_some(run.queued_at);
+    let ended_at = run.state.is_finished().then_some(run.queued_at);
+    (started_at, ended_at)
+}
+
+/// The new run as stored under `id`, as a read would return it: times to the microsecond.
+pub(crate) fn stored_run(run: &NewRun, id: i64) -> DagRun {
+    let (started_at, ended_at) = run_times(run);
+    DagRun {
+        id,
+        tenant: run.tenant.clone(),
+        dag_id: run.dag_id.clone(),
+        run_id: run.run_id.clone(),
+        run_type: run.run_type,
+        logical_date: as_stored(run.logical_date),
+        data_interval_start: as_stored(run.data_interval_start),
+        data_interval_end: as_stored(run.data_interval_end),
+        conf: run.conf.clone(),
+        digest: run.digest.clone(),
+        state: run.state,
+        queued_at: as_stored(run.queued_at),
+        started_at: started_at.map(as_stored),
+        ended_at: ended_at.map(as_stored),
+    }
+}
+
+/// The store error for a failed run insert: a run id the DAG has already as a conflict
+/// naming it.
+pub(crate) fn run_insert_error(run: &NewRun, error: sqlx::Error) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Conflict(_) => duplicate_run(run),
+        other => other,
+    }
 }

@@ -2,12 +2,22 @@
 //! PostgreSQL both accept. Literal values here are never selected as integers (SQLite and
 //! PostgreSQL type them differently); columns are.
 
-macro_rules! ti_select {
+macro_rules! ti_columns {
     () => {
-        "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number, \
+        "ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number, \
          ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, ti.lease_expires_at, ti.worker_id, \
          ti.hostname, ti.queued_at, ti.started_at, ti.ended_at, ti.duration_ms, ti.next_retry_at, \
-         ti.error_class, ti.error FROM task_instances ti JOIN dag_runs r ON r.id = ti.run"
+         ti.error_class, ti.error"
+    };
+}
+
+macro_rules! ti_select {
+    () => {
+        concat!(
+            "SELECT ",
+            ti_columns!(),
+            " FROM task_instances ti JOIN dag_runs r ON r.id = ti.run"
+        )
     };
 }
 
@@ -17,6 +27,18 @@ macro_rules! run_select {
          conf, digest, state, queued_at, started_at, ended_at FROM dag_runs"
     };
 }
+
+/// A new run (`$1`-`$13`), if its DAG has the run's digest as a version: its id.
+macro_rules! insert_run {
+    () => {
+        "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, logical_date, \
+         data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+         WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+         RETURNING id"
+    };
+}
+pub(crate) use insert_run;
 
 macro_rules! dag_select {
     () => {
@@ -82,11 +104,7 @@ pub(crate) const SET_PAUSED: &str =
 /// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at.
 /// Inserts only when the DAG has version `$9` (no row otherwise); a run id already used is a
 /// unique violation.
-pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at) \
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
-     WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
-     RETURNING id";
+pub(crate) const INSERT_RUN: &str = insert_run!();
 /// `$1` run pk.
 pub(crate) const RUN: &str = concat!(run_select!(), " WHERE id = $1");
 /// `$1` tenant, `$2` dag_id, `$3` run_id.
@@ -111,8 +129,18 @@ pub(crate) const LATEST_SCHEDULED_RUN: &str = concat!(
     " WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
      ORDER BY logical_date DESC, id DESC LIMIT 1"
 );
-/// `$1` run pk.
-pub(crate) const RUN_TIS: &str = concat!(ti_select!(), " WHERE ti.run = $1 ORDER BY ti.id");
+/// `$1` run pk: its task instances, each row with the run's own columns (`conf` on the
+/// first row only, so that a big run does not repeat it): a run and its task instances
+/// from one snapshot in one statement. No rows for a run without task instances.
+pub(crate) const RUN_WITH_TIS: &str = concat!(
+    "SELECT ",
+    ti_columns!(),
+    ", r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+     CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
+     r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
+     r.ended_at AS run_ended_at \
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id"
+);
 /// The task instances of every queued or running run.
 pub(crate) const ACTIVE_TIS: &str = concat!(
     ti_select!(),

@@ -10,6 +10,8 @@
 //!   [`StoreError::Conflict`](crate::StoreError::Conflict) otherwise;
 //! - `async fn begin_read(conn) -> Result<sqlx::Transaction<'_, DB>, sqlx::Error>`: a
 //!   transaction that sees one snapshot across several reads;
+//! - `async fn insert_run_and_tasks(&self, &NewRun) -> StoreResult<(DagRun, Vec<(i64, String)>)>`:
+//!   a new run and its task instances, committed together;
 //! - `fn task_instances_created(&self, count: usize)`: told after a run's task instances are
 //!   committed;
 //!
@@ -116,16 +118,22 @@ macro_rules! impl_store {
                 run: $crate::RunPk,
             ) -> $crate::StoreResult<Option<($crate::DagRun, Vec<$crate::TaskInstance>)>> {
                 use $crate::common::sql;
-                use $crate::rows::{RunRow, TiRow};
-                let mut conn = self.reader().await?;
-                let mut tx = Self::begin_read(&mut conn).await?;
-                let Some(row) = sqlx::query_as::<_, RunRow>(sql::RUN).bind(run).fetch_optional(&mut *tx).await? else {
-                    return Ok(None);
-                };
-                let tis = sqlx::query_as::<_, TiRow>(sql::RUN_TIS).bind(run).fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                let tis = tis.into_iter().map(TiRow::into_record).collect::<$crate::StoreResult<Vec<_>>>()?;
-                Ok(Some((row.into_record()?, tis)))
+                // One statement, so one snapshot, for a run and its task instances.
+                let rows = sqlx::query_as::<_, $crate::rows::RunTiRow>(sql::RUN_WITH_TIS)
+                    .bind(run)
+                    .fetch_all(&mut *self.reader().await?)
+                    .await?;
+                if let Some(found) = $crate::rows::RunTiRow::into_records(rows)? {
+                    return Ok(Some(found));
+                }
+                // No such run, or one without task instances (which are only ever written
+                // with their run).
+                sqlx::query_as::<_, $crate::rows::RunRow>(sql::RUN)
+                    .bind(run)
+                    .fetch_optional(&mut *self.reader().await?)
+                    .await?
+                    .map(|row| Ok((row.into_record()?, Vec::new())))
+                    .transpose()
             }
 
             #[tracing::instrument(level = "debug", skip(self))]

@@ -45,61 +45,6 @@ macro_rules! impl_transactions {
                 })
             }
 
-            /// Insert the run row; the run as stored. The DAG must exist with the run's digest
-            /// as one of its versions, and the run id must be new for the DAG.
-            async fn insert_run(
-                conn: &mut $conn,
-                run: &$crate::NewRun,
-            ) -> $crate::StoreResult<$crate::DagRun> {
-                use $crate::rows::micros;
-                let started_at =
-                    (run.state == weft_model::DagRunState::Running).then_some(run.queued_at);
-                let ended_at = run.state.is_finished().then_some(run.queued_at);
-                let id: Option<i64> = sqlx::query_scalar($crate::common::sql::INSERT_RUN)
-                    .bind(&run.tenant)
-                    .bind(&run.dag_id)
-                    .bind(&run.run_id)
-                    .bind(run.run_type.as_str())
-                    .bind(micros(run.logical_date))
-                    .bind(micros(run.data_interval_start))
-                    .bind(micros(run.data_interval_end))
-                    .bind(run.conf.to_string())
-                    .bind(&run.digest)
-                    .bind(run.state.as_str())
-                    .bind(micros(run.queued_at))
-                    .bind($crate::rows::micros_opt(started_at))
-                    .bind($crate::rows::micros_opt(ended_at))
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(|e| match $crate::StoreError::from(e) {
-                        $crate::StoreError::Conflict(_) => {
-                            $crate::common::assemble::duplicate_run(run)
-                        }
-                        other => other,
-                    })?;
-                let Some(id) = id else {
-                    return Err(Self::missing_for_run(conn, run).await?);
-                };
-                // As a read would return it: times to the microsecond.
-                use $crate::rows::as_stored;
-                Ok($crate::DagRun {
-                    id,
-                    tenant: run.tenant.clone(),
-                    dag_id: run.dag_id.clone(),
-                    run_id: run.run_id.clone(),
-                    run_type: run.run_type,
-                    logical_date: as_stored(run.logical_date),
-                    data_interval_start: as_stored(run.data_interval_start),
-                    data_interval_end: as_stored(run.data_interval_end),
-                    conf: run.conf.clone(),
-                    digest: run.digest.clone(),
-                    state: run.state,
-                    queued_at: as_stored(run.queued_at),
-                    started_at: started_at.map(as_stored),
-                    ended_at: ended_at.map(as_stored),
-                })
-            }
-
             /// [`Store::write`](crate::Store::write), in one write transaction. A fenced
             /// batch is checked against its leadership even when it holds no change.
             async fn write_in_transaction(
@@ -121,20 +66,15 @@ macro_rules! impl_transactions {
                 Ok(outcome)
             }
 
-            /// [`Store::create_run`](crate::Store::create_run), in one write transaction.
+            /// [`Store::create_run`](crate::Store::create_run): the run and its task instances,
+            /// written together (see the backend's `insert_run_and_tasks`).
             async fn create_run_in_transaction(
                 &self,
                 run: $crate::NewRun,
             ) -> $crate::StoreResult<($crate::DagRun, Vec<$crate::TaskInstance>)> {
                 $crate::validate::new_run(&run)?;
-                let mut conn = self.writer().await?;
-                let mut tx = Self::begin_write(&mut conn).await?;
-                let dag_run = Self::insert_run(&mut tx, &run).await?;
-                let ids =
-                    $crate::apply::BatchSql::insert_task_instances(&mut *tx, &dag_run, &run.tasks)
-                        .await?;
+                let (dag_run, ids) = self.insert_run_and_tasks(&run).await?;
                 let tis = $crate::common::assemble::new_task_instances(&dag_run, run.tasks, ids)?;
-                tx.commit().await?;
                 self.task_instances_created(tis.len());
                 Ok((dag_run, tis))
             }

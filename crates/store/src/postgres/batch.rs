@@ -6,15 +6,9 @@ use sqlx::{PgConnection, Postgres};
 
 use crate::apply::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::sql;
-use crate::records::{DagRun, NewTaskInstance};
+use crate::records::{NewRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
-
-const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) \
-     SELECT $1, $2, $3, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
-     FROM UNNEST($4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[]) \
-     AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING id, task_id";
 
 /// The fenced queue update, its arrays bound at the five parameter numbers given.
 macro_rules! queue_update {
@@ -32,6 +26,59 @@ macro_rules! queue_update {
 }
 
 const QUEUE: &str = queue_update!(1, 2, 3, 4, 5);
+
+/// A new run (`$1`-`$13`) and its task instances (`$14`-`$18`), in one statement: a row per
+/// task instance (`run`, `id`, `task_id`), none when the run was not inserted.
+const INSERT_RUN_AND_TASKS: &str = concat!(
+    "WITH r AS (",
+    crate::common::sql::insert_run!(),
+    "), t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
+     max_tries, queue, pool, priority_weight, lease) \
+     SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
+     FROM r, UNNEST($14::text[], $15::bigint[], $16::text[], $17::text[], $18::bigint[]) \
+     AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
+     SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id"
+);
+
+/// Insert `run` and its task instances in one statement (one round trip, committed on its
+/// own): the run's id and the `(id, task_id)` of each task instance, or `None` when the
+/// run's DAG does not have its digest as a version.
+pub(crate) async fn insert_run_and_tasks(
+    conn: &mut PgConnection,
+    run: &NewRun,
+) -> Result<Option<(i64, Vec<(i64, String)>)>, sqlx::Error> {
+    let (started_at, ended_at) = crate::common::assemble::run_times(run);
+    let tasks: Vec<&NewTaskInstance> = run.tasks.iter().collect();
+    let rows: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(INSERT_RUN_AND_TASKS)
+        .bind(&run.tenant)
+        .bind(&run.dag_id)
+        .bind(&run.run_id)
+        .bind(run.run_type.as_str())
+        .bind(micros(run.logical_date))
+        .bind(micros(run.data_interval_start))
+        .bind(micros(run.data_interval_end))
+        .bind(run.conf.to_string())
+        .bind(&run.digest)
+        .bind(run.state.as_str())
+        .bind(micros(run.queued_at))
+        .bind(micros_opt(started_at))
+        .bind(micros_opt(ended_at))
+        .bind(column(&tasks, |t| t.task_id.as_str()))
+        .bind(column(&tasks, |t| i64::from(t.max_tries)))
+        .bind(column(&tasks, |t| t.queue.as_str()))
+        .bind(column(&tasks, |t| t.pool.as_str()))
+        .bind(column(&tasks, |t| i64::from(t.priority_weight)))
+        .fetch_all(&mut *conn)
+        .await?;
+    let Some(&(id, _, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let tis = rows
+        .into_iter()
+        .filter_map(|(_, ti, task_id)| ti.zip(task_id))
+        .collect();
+    Ok(Some((id, tis)))
+}
 
 const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
      started_at = v.at, lease_expires_at = v.expires \
@@ -169,25 +216,6 @@ fn bind_finish<'q, O>(
 
 #[async_trait]
 impl BatchSql for PgConnection {
-    async fn insert_task_instances(
-        &mut self,
-        run: &DagRun,
-        tasks: &[NewTaskInstance],
-    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        let tasks: Vec<&NewTaskInstance> = tasks.iter().collect();
-        sqlx::query_as::<Postgres, (i64, String)>(INSERT_TIS)
-            .bind(run.id)
-            .bind(run.tenant.as_str())
-            .bind(run.dag_id.as_str())
-            .bind(column(&tasks, |t| t.task_id.as_str()))
-            .bind(column(&tasks, |t| i64::from(t.max_tries)))
-            .bind(column(&tasks, |t| t.queue.as_str()))
-            .bind(column(&tasks, |t| t.pool.as_str()))
-            .bind(column(&tasks, |t| i64::from(t.priority_weight)))
-            .fetch_all(&mut *self)
-            .await
-    }
-
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
         bind_queue(sqlx::query_as(QUEUE), items)
             .fetch_all(&mut *self)

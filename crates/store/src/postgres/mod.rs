@@ -120,6 +120,21 @@ impl PostgresStore {
         begun.map_err(|e| fence::begin_error(fence, e))
     }
 
+    /// The run row and its task instances (`(id, task_id)` of each), in one statement.
+    async fn insert_run_and_tasks(
+        &self,
+        run: &crate::NewRun,
+    ) -> StoreResult<(crate::DagRun, Vec<(i64, String)>)> {
+        let mut conn = self.writer().await?;
+        let inserted = batch::insert_run_and_tasks(&mut conn, run)
+            .await
+            .map_err(|e| crate::common::assemble::run_insert_error(run, e))?;
+        match inserted {
+            Some((id, tis)) => Ok((crate::common::assemble::stored_run(run, id), tis)),
+            None => Err(Self::missing_for_run(&mut conn, run).await?),
+        }
+    }
+
     /// Count new task instances, and have the table's statistics taken again in the
     /// background when they pass the next mark (see [`statistics`]).
     fn task_instances_created(&self, count: usize) {

@@ -83,33 +83,34 @@ const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) VALUES {val
 const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) VALUES {values} \
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
 
+/// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
+pub(crate) async fn insert_task_instances(
+    conn: &mut SqliteConnection,
+    run: &DagRun,
+    tasks: &[NewTaskInstance],
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(tasks.len());
+    for chunk in tasks.chunks(rows_per_statement(8)) {
+        let mut query =
+            sqlx::query_as::<Sqlite, (i64, String)>(statement(INSERT_TIS, TI_ROW, chunk.len()));
+        for task in chunk {
+            query = query
+                .bind(run.id)
+                .bind(run.tenant.as_str())
+                .bind(run.dag_id.as_str())
+                .bind(task.task_id.as_str())
+                .bind(i64::from(task.max_tries))
+                .bind(task.queue.as_str())
+                .bind(task.pool.as_str())
+                .bind(i64::from(task.priority_weight));
+        }
+        ids.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(ids)
+}
+
 #[async_trait]
 impl BatchSql for SqliteConnection {
-    async fn insert_task_instances(
-        &mut self,
-        run: &DagRun,
-        tasks: &[NewTaskInstance],
-    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        let mut ids = Vec::with_capacity(tasks.len());
-        for chunk in tasks.chunks(rows_per_statement(8)) {
-            let mut query =
-                sqlx::query_as::<Sqlite, (i64, String)>(statement(INSERT_TIS, TI_ROW, chunk.len()));
-            for task in chunk {
-                query = query
-                    .bind(run.id)
-                    .bind(run.tenant.as_str())
-                    .bind(run.dag_id.as_str())
-                    .bind(task.task_id.as_str())
-                    .bind(i64::from(task.max_tries))
-                    .bind(task.queue.as_str())
-                    .bind(task.pool.as_str())
-                    .bind(i64::from(task.priority_weight));
-            }
-            ids.extend(query.fetch_all(&mut *self).await?);
-        }
-        Ok(ids)
-    }
-
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
         let mut applied = Vec::new();
         for chunk in items.chunks(rows_per_statement(5)) {

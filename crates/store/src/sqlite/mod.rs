@@ -131,6 +131,51 @@ impl SqliteStore {
         Ok(tx)
     }
 
+    /// Insert the run row; the run as stored. The DAG must exist with the run's digest
+    /// as one of its versions, and the run id must be new for the DAG.
+    async fn insert_run(
+        conn: &mut SqliteConnection,
+        run: &crate::NewRun,
+    ) -> crate::StoreResult<crate::DagRun> {
+        use crate::rows::micros;
+        let (started_at, ended_at) = crate::common::assemble::run_times(run);
+        let id: Option<i64> = sqlx::query_scalar(crate::common::sql::INSERT_RUN)
+            .bind(&run.tenant)
+            .bind(&run.dag_id)
+            .bind(&run.run_id)
+            .bind(run.run_type.as_str())
+            .bind(micros(run.logical_date))
+            .bind(micros(run.data_interval_start))
+            .bind(micros(run.data_interval_end))
+            .bind(run.conf.to_string())
+            .bind(&run.digest)
+            .bind(run.state.as_str())
+            .bind(micros(run.queued_at))
+            .bind(crate::rows::micros_opt(started_at))
+            .bind(crate::rows::micros_opt(ended_at))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| crate::common::assemble::run_insert_error(run, e))?;
+        let Some(id) = id else {
+            return Err(Self::missing_for_run(conn, run).await?);
+        };
+        Ok(crate::common::assemble::stored_run(run, id))
+    }
+
+    /// The run row and its task instances (`(id, task_id)` of each), in one write
+    /// transaction.
+    async fn insert_run_and_tasks(
+        &self,
+        run: &crate::NewRun,
+    ) -> StoreResult<(crate::DagRun, Vec<(i64, String)>)> {
+        let mut conn = self.writer().await?;
+        let mut tx = Self::begin_write(&mut conn).await?;
+        let dag_run = Self::insert_run(&mut tx, run).await?;
+        let ids = batch::insert_task_instances(&mut tx, &dag_run, &run.tasks).await?;
+        tx.commit().await?;
+        Ok((dag_run, ids))
+    }
+
     /// SQLite's planner needs no statistics kept fresh for Weft's statements.
     fn task_instances_created(&self, _count: usize) {}
 
