@@ -108,17 +108,30 @@ pub(crate) trait BatchSql: Send {
         }
         Ok(applied)
     }
-    /// [`finish_with_values`](BatchSql::finish_with_values), then [`queue`](BatchSql::queue)
-    /// for other task instances than the finishes': the finishes and the queue ops applied.
-    /// A backend may do it all in one statement.
-    async fn finish_and_queue(
+    /// A scheduler's usual step in one go: [`finish_with_values`](BatchSql::finish_with_values),
+    /// [`queue`](BatchSql::queue) for other task instances than the finishes', and
+    /// [`set_run`](BatchSql::set_run) for distinct runs (any of them may be empty); the
+    /// finishes and the queue ops applied. A backend may do it all in one statement.
+    async fn step(
         &mut self,
         finish: &[&FinishTask],
         values: Vec<FinishValues>,
         queue: &[&QueueTask],
+        set_run: &[SetRunState],
     ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
-        let finished = self.finish_with_values(finish, values).await?;
-        let queued = self.queue(queue).await?;
+        let finished = if finish.is_empty() {
+            Vec::new()
+        } else {
+            self.finish_with_values(finish, values).await?
+        };
+        let queued = if queue.is_empty() {
+            Vec::new()
+        } else {
+            self.queue(queue).await?
+        };
+        for change in set_run {
+            self.set_run(change).await?;
+        }
         Ok((finished, queued))
     }
     /// Unfenced state changes.
@@ -190,13 +203,15 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             &mut outcome.heartbeats,
         );
     }
-    if disjoint(&finish, &queue) {
-        // A scheduler's usual step (attempts ended, and other tasks queued after them): on
-        // PostgreSQL, one statement.
+    let together = one_step(&finish, &queue, &set_run);
+    if together {
+        // A scheduler's usual step (attempts ended, other tasks queued after them, runs
+        // started or ended): on PostgreSQL, one statement. Run states are another table's
+        // rows, so writing them before the task states below changes nothing.
         let finishes: Vec<&FinishTask> = finish.iter().collect();
         let queues: Vec<&QueueTask> = queue.iter().collect();
         let values = finishes.iter().map(|done| values_of(done)).collect();
-        let (finished, queued) = conn.finish_and_queue(&finishes, values, &queues).await?;
+        let (finished, queued) = conn.step(&finishes, values, &queues, &set_run).await?;
         let finished_ids: HashSet<i64> = finished.into_iter().map(|a| a.id).collect();
         mark_all(
             |i| finished_ids.contains(&finish[i].ti),
@@ -227,8 +242,10 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
         conn.set_tasks(&items).await?;
     }
-    for change in &set_run {
-        conn.set_run(change).await?;
+    if !together {
+        for change in &set_run {
+            conn.set_run(change).await?;
+        }
     }
     Ok(outcome)
 }
@@ -251,18 +268,22 @@ pub(crate) fn deposed(fence: &LeaderFence, now: Option<(&str, i64)>) -> StoreErr
     ))
 }
 
-/// Whether there are finishes and queue ops, each for a different task instance, so that
-/// they can run together in any order.
-fn disjoint(finish: &[FinishTask], queue: &[QueueTask]) -> bool {
-    if finish.is_empty() || queue.is_empty() {
+/// Whether the finishes, queue ops and run state changes can go in one [`BatchSql::step`]:
+/// at least two changes of those kinds, each finish and queue op for a different task
+/// instance and each run state change for a different run, so that they can run together
+/// in any order.
+fn one_step(finish: &[FinishTask], queue: &[QueueTask], set_run: &[SetRunState]) -> bool {
+    if finish.len() + queue.len() + set_run.len() < 2 {
         return false;
     }
-    let mut seen = HashSet::with_capacity(finish.len() + queue.len());
-    let tis = finish
+    let mut tis = HashSet::with_capacity(finish.len() + queue.len());
+    let mut runs = HashSet::with_capacity(set_run.len());
+    finish
         .iter()
         .map(|f| f.ti)
-        .chain(queue.iter().map(|q| q.ti));
-    tis.into_iter().all(|ti| seen.insert(ti))
+        .chain(queue.iter().map(|q| q.ti))
+        .all(|ti| tis.insert(ti))
+        && set_run.iter().all(|change| runs.insert(change.run))
 }
 
 /// A new attempt starts without the values of earlier ones, as in Airflow: delete those of
@@ -344,8 +365,10 @@ mod tests {
     use jiff::Timestamp;
     use weft_model::TaskState;
 
-    use super::{disjoint, rounds};
-    use crate::write::{FinishTask, QueueTask};
+    use weft_model::DagRunState;
+
+    use super::{one_step, rounds};
+    use crate::write::{FinishTask, QueueTask, SetRunState};
 
     fn finish(ti: i64) -> FinishTask {
         FinishTask {
@@ -376,17 +399,38 @@ mod tests {
         }
     }
 
+    fn set_run(run: i64) -> SetRunState {
+        SetRunState {
+            run,
+            state: DagRunState::Success,
+            at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
     #[test]
-    fn finishes_and_queue_ops_go_together_only_on_distinct_task_instances() {
-        assert!(disjoint(&[finish(1), finish(2)], &[queue(3), queue(4)]));
+    fn a_step_goes_in_one_go_only_on_distinct_task_instances_and_runs() {
+        assert!(one_step(
+            &[finish(1), finish(2)],
+            &[queue(3), queue(4)],
+            &[]
+        ));
+        assert!(one_step(&[], &[queue(3)], &[set_run(7)]));
+        assert!(one_step(&[finish(1)], &[], &[set_run(7)]));
+        assert!(one_step(
+            &[finish(1)],
+            &[queue(2)],
+            &[set_run(7), set_run(8)]
+        ));
         // A retry queued in the batch that ended its attempt.
-        assert!(!disjoint(&[finish(1)], &[queue(1)]));
-        // Two changes of one kind for one task instance go in rounds.
-        assert!(!disjoint(&[finish(1), finish(1)], &[queue(2)]));
-        assert!(!disjoint(&[finish(1)], &[queue(2), queue(2)]));
-        // Nothing to put together.
-        assert!(!disjoint(&[], &[queue(2)]));
-        assert!(!disjoint(&[finish(1)], &[]));
+        assert!(!one_step(&[finish(1)], &[queue(1)], &[]));
+        // Two changes of one kind for one task instance or run go in order.
+        assert!(!one_step(&[finish(1), finish(1)], &[queue(2)], &[]));
+        assert!(!one_step(&[finish(1)], &[queue(2), queue(2)], &[]));
+        assert!(!one_step(&[finish(1)], &[], &[set_run(7), set_run(7)]));
+        // A single change has nothing to go with.
+        assert!(!one_step(&[], &[queue(2)], &[]));
+        assert!(!one_step(&[finish(1)], &[], &[]));
+        assert!(!one_step(&[], &[], &[set_run(7)]));
     }
 
     #[test]

@@ -138,13 +138,21 @@ const FINISH_WITH_VALUES: &str = concat!(
     " SELECT id, run, task_id, try_number FROM f"
 );
 
-/// The finish with its values, and the queue update (`$17`-`$21`) of other task instances,
-/// in one statement: each row says which of the two it comes from.
-const FINISH_AND_QUEUE: &str = concat!(
+/// A scheduler's step in one statement: the finish with its values, the queue update
+/// (`$17`-`$21`) of other task instances, and the run state changes (`$22`-`$26`: run,
+/// state, at, whether running, whether finished) of distinct runs. Each row returned is a
+/// finish or a queue op applied, and says which.
+const STEP: &str = concat!(
     finish_with_values!(),
     ", q AS (",
     queue_update!(17, 18, 19, 20, 21),
-    ") SELECT true AS finished, id, run, task_id, try_number FROM f \
+    "), s AS (UPDATE dag_runs d SET state = v.state, \
+     started_at = CASE WHEN v.running THEN COALESCE(d.started_at, v.at) WHEN v.state = 'queued' THEN NULL \
+     ELSE d.started_at END, \
+     ended_at = CASE WHEN v.finished THEN v.at ELSE NULL END \
+     FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
+     AS v (run, state, at, running, finished) WHERE d.id = v.run) \
+     SELECT true AS finished, id, run, task_id, try_number FROM f \
      UNION ALL SELECT false, id, run, task_id, try_number FROM q"
 );
 
@@ -257,18 +265,23 @@ impl BatchSql for PgConnection {
             .await
     }
 
-    async fn finish_and_queue(
+    async fn step(
         &mut self,
         finish: &[&FinishTask],
         values: Vec<FinishValues>,
         queue: &[&QueueTask],
+        set_run: &[SetRunState],
     ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
-        let rows: Vec<(bool, i64, i64, String, i64)> = bind_queue(
-            bind_finish(sqlx::query_as(FINISH_AND_QUEUE), finish, values),
-            queue,
-        )
-        .fetch_all(&mut *self)
-        .await?;
+        let runs: Vec<&SetRunState> = set_run.iter().collect();
+        let query = bind_queue(bind_finish(sqlx::query_as(STEP), finish, values), queue)
+            .bind(column(&runs, |r| r.run))
+            .bind(column(&runs, |r| r.state.as_str()))
+            .bind(column(&runs, |r| micros(r.at)))
+            .bind(column(&runs, |r| {
+                r.state == weft_model::DagRunState::Running
+            }))
+            .bind(column(&runs, |r| r.state.is_finished()));
+        let rows: Vec<(bool, i64, i64, String, i64)> = query.fetch_all(&mut *self).await?;
         let (mut finished, mut queued) = (Vec::new(), Vec::new());
         for (was_finish, id, run, task_id, try_number) in rows {
             let applied = Applied {

@@ -480,8 +480,8 @@ pub async fn a_result_carries_the_start_it_was_reported_with(store: &dyn Store) 
     );
 }
 
-/// A scheduler's usual step: results of some tasks and queue ops of others, in one batch
-/// (one statement on PostgreSQL). Each change applies or not on its own, a retry's new
+/// A scheduler's usual step: results of some tasks, queue ops of others and the run's new
+/// state, in one batch (one statement on PostgreSQL). Each change applies or not on its own, a retry's new
 /// attempt starts without the old values, and a refused all-finishes batch writes nothing.
 pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
     let (run, tis) = run_of(store, "etl", &["a", "b", "c", "d"]).await;
@@ -507,12 +507,21 @@ pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
             finish(b.id, 7, TaskState::Success),
         ],
         queue: vec![queue(&c_now), stale_queue.clone()],
+        set_run: vec![weft_store::SetRunState {
+            run: run.id,
+            state: weft_model::DagRunState::Running,
+            at: ts(40),
+        }],
         all_finishes,
         ..WriteBatch::default()
     };
     let refused = write(store, step(true)).await;
     assert!(refused.refused, "{refused:?}");
-    let (_, stored) = store.run(run.id).await.unwrap().unwrap();
+    let (stored_run, stored) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored_run.state, stored_run.started_at),
+        (weft_model::DagRunState::Queued, None)
+    );
     let states: Vec<TaskState> = stored.iter().map(|t| t.state).collect();
     assert_eq!(
         states,
@@ -529,6 +538,11 @@ pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
     assert_eq!(
         (outcome.finished, outcome.queued, outcome.refused),
         (vec![true, false], vec![true, false], false)
+    );
+    let (stored_run, _) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored_run.state, stored_run.started_at, stored_run.ended_at),
+        (weft_model::DagRunState::Running, Some(ts(40)), None)
     );
     let stored_a = reload(store, run.id, a.id).await;
     assert_eq!(stored_a.state, TaskState::Success);
