@@ -76,12 +76,24 @@ pub(crate) async fn find_run(
     dag_id: &str,
     run_id: &str,
 ) -> Result<(DagRun, Vec<TaskInstance>), ApiError> {
-    let missing = || ApiError::NotFound(format!("DAG {dag_id:?} has no run {run_id:?}"));
     let Some(run) = state.store.run_by_id(&ctx.tenant, dag_id, run_id).await? else {
-        find_dag(state, ctx, dag_id).await?;
-        return Err(missing());
+        return Err(no_run(state, ctx, dag_id, run_id).await);
     };
+    let missing = || ApiError::NotFound(format!("DAG {dag_id:?} has no run {run_id:?}"));
     state.store.run(run.id).await?.ok_or_else(missing)
+}
+
+/// The error for a run the store does not have: the DAG's, if that is missing too.
+pub(crate) async fn no_run(
+    state: &AppState,
+    ctx: &RequestContext,
+    dag_id: &str,
+    run_id: &str,
+) -> ApiError {
+    match find_dag(state, ctx, dag_id).await {
+        Ok(_) => ApiError::NotFound(format!("DAG {dag_id:?} has no run {run_id:?}")),
+        Err(e) => e,
+    }
 }
 
 /// List runs of every DAG.

@@ -165,7 +165,9 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
 /// Apply `batch` on `conn` (inside a transaction the caller commits, having checked the
 /// batch's fence when it began it): start, heartbeat, finish, queue, set_task, set_run, in
 /// that order (an attempt that ends with a retry due at once is queued again in the same
-/// batch). The caller has checked the batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
+/// batch), except that a [`step`](BatchSql::step) writes run states with the finishes and
+/// queue ops (another table's rows: the result is the same). The caller has checked the
+/// batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
 /// committing when the outcome is [`refused`](WriteOutcome::refused).
 pub(crate) async fn apply<C: BatchSql + ?Sized>(
     conn: &mut C,

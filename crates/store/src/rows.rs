@@ -211,7 +211,12 @@ impl RunTiRow {
             logical_date: first.logical_date,
             data_interval_start: first.data_interval_start,
             data_interval_end: first.data_interval_end,
-            conf: first.run_conf.unwrap_or_default(),
+            conf: first.run_conf.ok_or_else(|| {
+                StoreError::Database(format!(
+                    "DAG run {}: conf missing from its first row",
+                    first.ti.run
+                ))
+            })?,
             digest: first.digest,
             state: first.run_state,
             queued_at: first.run_queued_at,

@@ -7,7 +7,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 use weft_store::{DagRun, RunPk, TaskInstance};
 
-use super::find_run;
+use super::{find_run, no_run};
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -39,40 +39,34 @@ pub(super) async fn until_ended(
     let deadline = Instant::now() + wait;
     // Listen before reading, so an end between the read and the wait is heard.
     let mut ended = state.control.subscribe_ended();
-    // The run alone first: its task instances are read once it has ended.
-    let Some(run) = state.store.run_by_id(&ctx.tenant, dag_id, run_id).await? else {
-        return find_run(state, ctx, dag_id, run_id).await;
-    };
-    let pk = run.id;
-    if run.state.is_finished() || wait.is_zero() {
-        return read_run(state, ctx, dag_id, run_id, pk).await;
-    }
-    loop {
+    // The run alone while it goes on; its task instances once it has ended.
+    let mut run = current(state, ctx, dag_id, run_id).await?;
+    while !run.state.is_finished() && Instant::now() < deadline {
         let recheck = if ended.is_some() {
             state.config.run_wait_recheck
         } else {
             POLL
         };
-        heard_or_timed_out(&mut ended, pk, deadline.min(Instant::now() + recheck)).await;
-        let found = read_run(state, ctx, dag_id, run_id, pk).await?;
-        if found.0.state.is_finished() || Instant::now() >= deadline {
-            return Ok(found);
-        }
+        heard_or_timed_out(&mut ended, run.id, deadline.min(Instant::now() + recheck)).await;
+        run = current(state, ctx, dag_id, run_id).await?;
+    }
+    match state.store.run(run.id).await? {
+        Some(found) => Ok(found),
+        // Deleted meanwhile (its DAG was): as it would be without a wait.
+        None => find_run(state, ctx, dag_id, run_id).await,
     }
 }
 
-/// Run `pk` (`run_id` of `dag_id`) with its task instances; if it was deleted meanwhile
-/// (its DAG was), the answer a request without a wait gets.
-async fn read_run(
+/// Run `run_id` of `dag_id` as stored now, or the 404 for it.
+async fn current(
     state: &AppState,
     ctx: &RequestContext,
     dag_id: &str,
     run_id: &str,
-    pk: RunPk,
-) -> Result<(DagRun, Vec<TaskInstance>), ApiError> {
-    match state.store.run(pk).await? {
-        Some(found) => Ok(found),
-        None => find_run(state, ctx, dag_id, run_id).await,
+) -> Result<DagRun, ApiError> {
+    match state.store.run_by_id(&ctx.tenant, dag_id, run_id).await? {
+        Some(run) => Ok(run),
+        None => Err(no_run(state, ctx, dag_id, run_id).await),
     }
 }
 

@@ -151,11 +151,39 @@ pub(crate) const EXPIRED_LEASES: &str = concat!(
     ti_select!(),
     " WHERE ti.state = 'running' AND ti.lease_expires_at < $1 ORDER BY ti.lease_expires_at, ti.id LIMIT $2"
 );
+/// The new columns of a run whose state becomes `$state` at `$at`, running when `$running`,
+/// finished when `$finished` (SQL expressions); `$run` names the row.
+macro_rules! set_run_columns {
+    ($run:literal, $state:literal, $at:literal, $running:literal, $finished:literal) => {
+        concat!(
+            "state = ",
+            $state,
+            ", started_at = CASE WHEN ",
+            $running,
+            " THEN COALESCE(",
+            $run,
+            ".started_at, ",
+            $at,
+            ") WHEN ",
+            $state,
+            " = 'queued' THEN NULL ELSE ",
+            $run,
+            ".started_at END, ended_at = CASE WHEN ",
+            $finished,
+            " THEN ",
+            $at,
+            " ELSE NULL END"
+        )
+    };
+}
+pub(crate) use set_run_columns;
+
 /// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is finished.
-pub(crate) const SET_RUN: &str = "UPDATE dag_runs SET state = $2, \
-     started_at = CASE WHEN $4 THEN COALESCE(started_at, $3) WHEN $2 = 'queued' THEN NULL \
-     ELSE started_at END, \
-     ended_at = CASE WHEN $5 THEN $3 ELSE NULL END WHERE id = $1";
+pub(crate) const SET_RUN: &str = concat!(
+    "UPDATE dag_runs SET ",
+    set_run_columns!("dag_runs", "$2", "$3", "$4", "$5"),
+    " WHERE id = $1"
+);
 
 // --- XCom and logs ---
 

@@ -28,7 +28,8 @@ macro_rules! queue_update {
 const QUEUE: &str = queue_update!(1, 2, 3, 4, 5);
 
 /// A new run (`$1`-`$13`) and its task instances (`$14`-`$18`), in one statement: a row per
-/// task instance (`run`, `id`, `task_id`), none when the run was not inserted.
+/// task instance (`run`, `id`, `task_id`); none when the run was not inserted, and one with
+/// no task instance for a run without tasks.
 const INSERT_RUN_AND_TASKS: &str = concat!(
     "WITH r AS (",
     crate::common::sql::insert_run!(),
@@ -146,11 +147,9 @@ const STEP: &str = concat!(
     finish_with_values!(),
     ", q AS (",
     queue_update!(17, 18, 19, 20, 21),
-    "), s AS (UPDATE dag_runs d SET state = v.state, \
-     started_at = CASE WHEN v.running THEN COALESCE(d.started_at, v.at) WHEN v.state = 'queued' THEN NULL \
-     ELSE d.started_at END, \
-     ended_at = CASE WHEN v.finished THEN v.at ELSE NULL END \
-     FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
+    "), s AS (UPDATE dag_runs d SET ",
+    crate::common::sql::set_run_columns!("d", "v.state", "v.at", "v.running", "v.finished"),
+    " FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
      AS v (run, state, at, running, finished) WHERE d.id = v.run) \
      SELECT true AS finished, id, run, task_id, try_number FROM f \
      UNION ALL SELECT false, id, run, task_id, try_number FROM q"
@@ -453,6 +452,13 @@ mod tests {
                 "set_tasks",
                 SET_TASKS,
                 "'{1}', '{success}', '{0}', '{NULL}', '{0}', '{f}', '{f}'",
+            ),
+            (
+                "step",
+                STEP,
+                "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
+                 '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}', '{2}', '{0}', \
+                 '{none}', '{1}', '{0}', '{1}', '{running}', '{0}', '{t}', '{f}'",
             ),
             (
                 "finish",

@@ -5,7 +5,7 @@
 //! lock is held until the write commits, so no takeover commits in the middle of it. When
 //! the check fails, PostgreSQL rolls the implicit transaction back and the `BEGIN` never
 //! runs, so the connection goes back to the pool idle. (A begin given up half-way closes
-//! its connection; see `Writer`.) A simple query takes no bound arguments, so the fence's
+//! its connection; see `Conn`.) A simple query takes no bound arguments, so the fence's
 //! values are written as escaped literals.
 
 use sqlx::postgres::PgDatabaseError;

@@ -83,41 +83,35 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    /// A connection for single reads.
-    async fn reader(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
-        self.pool.acquire().await
-    }
-
-    /// A connection for a write transaction.
-    async fn writer(&self) -> Result<Writer, sqlx::Error> {
-        Ok(Writer {
+    /// A connection for reads.
+    async fn reader(&self) -> Result<Conn, sqlx::Error> {
+        Ok(Conn {
             conn: self.pool.acquire().await?,
             beginning: false,
         })
     }
 
-    async fn begin_write(
-        conn: &mut PgConnection,
-    ) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
-        conn.begin().await
+    /// A connection for a write transaction.
+    async fn writer(&self) -> Result<Conn, sqlx::Error> {
+        self.reader().await
+    }
+
+    async fn begin_write(conn: &mut Conn) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        conn.begin_with("BEGIN".to_owned()).await
     }
 
     /// A write transaction that, given a fence, goes on only while the fence holds, with the
     /// lease share-locked until it ends; the check travels with the `BEGIN` (see [`fence`]).
     async fn begin_fenced<'c>(
-        writer: &'c mut Writer,
+        conn: &'c mut Conn,
         fence: Option<&crate::LeaderFence>,
     ) -> StoreResult<Transaction<'c, Postgres>> {
-        let Writer { conn, beginning } = writer;
         let Some(fence) = fence else {
-            return Ok(conn.begin().await?);
+            return Ok(Self::begin_write(conn).await?);
         };
-        *beginning = true;
-        let begun = conn
-            .begin_with(sqlx::AssertSqlSafe(fence::begin(fence)))
-            .await;
-        *beginning = false;
-        begun.map_err(|e| fence::begin_error(fence, e))
+        conn.begin_with(fence::begin(fence))
+            .await
+            .map_err(|e| fence::begin_error(fence, e))
     }
 
     /// The run row and its task instances (`(id, task_id)` of each), in one statement.
@@ -153,23 +147,37 @@ impl PostgresStore {
     }
 
     /// A read-only transaction with one snapshot for all its reads.
-    async fn begin_read(conn: &mut PgConnection) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
-        conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    async fn begin_read(conn: &mut Conn) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_owned())
             .await
     }
 }
 
-/// A pooled connection for one write. Should a fenced begin on it be given up half-way (the
-/// caller dropped), the server may already hold the begun transaction and the lease's
-/// share lock, which sqlx counts as no transaction and would not roll back: the connection
-/// is then closed, which ends both, instead of going back to the pool.
-struct Writer {
+/// A pooled connection for one operation. Should a begin on it be given up half-way (the
+/// caller dropped), the server may already hold the begun transaction (and, for a fenced
+/// write, the lease's share lock), which sqlx counts as no transaction and would not roll
+/// back: the connection is then closed, which ends both, instead of going back to the pool
+/// where a later operation would run inside that transaction.
+struct Conn {
     conn: PoolConnection<Postgres>,
-    /// A fenced begin is under way.
+    /// A begin is under way.
     beginning: bool,
 }
 
-impl std::ops::Deref for Writer {
+impl Conn {
+    async fn begin_with(
+        &mut self,
+        statement: String,
+    ) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        let Conn { conn, beginning } = self;
+        *beginning = true;
+        let begun = conn.begin_with(sqlx::AssertSqlSafe(statement)).await;
+        *beginning = false;
+        begun
+    }
+}
+
+impl std::ops::Deref for Conn {
     type Target = PgConnection;
 
     fn deref(&self) -> &PgConnection {
@@ -177,13 +185,13 @@ impl std::ops::Deref for Writer {
     }
 }
 
-impl std::ops::DerefMut for Writer {
+impl std::ops::DerefMut for Conn {
     fn deref_mut(&mut self) -> &mut PgConnection {
         &mut self.conn
     }
 }
 
-impl Drop for Writer {
+impl Drop for Conn {
     fn drop(&mut self) {
         if self.beginning {
             self.conn.close_on_drop();

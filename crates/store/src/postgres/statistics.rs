@@ -1,4 +1,5 @@
-//! Fresh planner statistics for `task_instances` while it grows.
+//! Fresh planner statistics for `task_instances` (and `dag_runs`, which batch updates join
+//! too) while they grow.
 //!
 //! sqlx prepares each statement once per connection, and after five runs PostgreSQL plans a
 //! prepared statement once for any arguments, from the table's statistics at that moment.
@@ -13,7 +14,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the store runs when the count passes a mark.
-pub(super) const ANALYZE: &str = "ANALYZE task_instances";
+pub(super) const ANALYZE: &str = "ANALYZE task_instances, dag_runs";
 
 /// The first count of created task instances at which statistics are taken.
 pub(super) const FIRST_MARK: u64 = 1024;

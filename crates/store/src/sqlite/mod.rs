@@ -1,7 +1,7 @@
 //! The SQLite store: one database file, in WAL mode, written through a single connection
-//! (SQLite allows one writer at a time; queuing writes in the pool is cheaper than retrying
-//! on `SQLITE_BUSY`) and read through a small pool of read-only connections, which WAL lets
-//! run while the writer commits.
+//! (SQLite allows one writer at a time; queuing writes for it is cheaper than retrying on
+//! `SQLITE_BUSY`) and read through a few read-only connections, which WAL lets run while the
+//! writer commits. The store keeps these connections (see [`held`]).
 
 mod batch;
 mod held;

@@ -481,3 +481,15 @@ pub async fn a_created_run_is_returned_as_it_reads_back(store: &dyn Store) {
     read_tis.sort_by_key(|t| t.id);
     assert_eq!(tis, read_tis);
 }
+
+pub async fn a_run_without_task_instances_reads_back_as_created(store: &dyn Store) {
+    let digest = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let (run, tis) = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "empty", &digest, &[]))
+        .await
+        .unwrap();
+    assert!(tis.is_empty());
+    let missing = run.id + 1000;
+    assert_eq!(store.run(run.id).await.unwrap(), Some((run, Vec::new())));
+    assert_eq!(store.run(missing).await.unwrap(), None);
+}
