@@ -39,7 +39,8 @@ pub(super) async fn until_ended(
     let deadline = Instant::now() + wait;
     // Listen before reading, so an end between the read and the wait is heard.
     let mut ended = state.control.subscribe_ended();
-    // The run alone while it goes on; its task instances once it has ended.
+    // The run alone while it goes on; with its task instances once it has been announced
+    // as ended, or has ended, or the wait is over.
     let mut run = current(state, ctx, dag_id, run_id).await?;
     while !run.state.is_finished() && Instant::now() < deadline {
         let recheck = if ended.is_some() {
@@ -47,12 +48,31 @@ pub(super) async fn until_ended(
         } else {
             POLL
         };
-        heard_or_timed_out(&mut ended, run.id, deadline.min(Instant::now() + recheck)).await;
-        run = current(state, ctx, dag_id, run_id).await?;
+        let until = deadline.min(Instant::now() + recheck);
+        if !heard_or_timed_out(&mut ended, run.id, until).await {
+            run = current(state, ctx, dag_id, run_id).await?;
+            continue;
+        }
+        let found = read_run(state, ctx, dag_id, run_id, run.id).await?;
+        if found.0.state.is_finished() || Instant::now() >= deadline {
+            return Ok(found);
+        }
+        run = found.0;
     }
-    match state.store.run(run.id).await? {
+    read_run(state, ctx, dag_id, run_id, run.id).await
+}
+
+/// Run `pk` (`run_id` of `dag_id`) with its task instances; if it was deleted meanwhile
+/// (its DAG was), the answer a request without a wait gets.
+async fn read_run(
+    state: &AppState,
+    ctx: &RequestContext,
+    dag_id: &str,
+    run_id: &str,
+    pk: RunPk,
+) -> Result<(DagRun, Vec<TaskInstance>), ApiError> {
+    match state.store.run(pk).await? {
         Some(found) => Ok(found),
-        // Deleted meanwhile (its DAG was): as it would be without a wait.
         None => find_run(state, ctx, dag_id, run_id).await,
     }
 }
@@ -70,24 +90,25 @@ async fn current(
     }
 }
 
-/// Wait until `run` is announced as ended, announcements were lost, or `until`.
+/// Wait until `run` is announced as ended (true), announcements were lost, or `until`.
 async fn heard_or_timed_out(
     ended: &mut Option<broadcast::Receiver<RunPk>>,
     run: RunPk,
     until: Instant,
-) {
+) -> bool {
     let sleep = tokio::time::sleep_until(until);
     tokio::pin!(sleep);
     while let Some(receiver) = ended.as_mut() {
         tokio::select! {
-            () = &mut sleep => return,
+            () = &mut sleep => return false,
             heard = receiver.recv() => match heard {
-                Ok(pk) if pk == run => return,
+                Ok(pk) if pk == run => return true,
                 Ok(_) => {}
-                Err(RecvError::Lagged(_)) => return,
+                Err(RecvError::Lagged(_)) => return false,
                 Err(RecvError::Closed) => *ended = None,
             },
         }
     }
     sleep.await;
+    false
 }
