@@ -103,6 +103,30 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
     pools
 }
 
+/// `query` with a new run's thirteen columns bound next, in the order of
+/// [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
+macro_rules! bind_new_run {
+    ($query:expr, $run:expr) => {{
+        let run: &$crate::NewRun = $run;
+        let (started_at, ended_at) = $crate::common::assemble::run_times(run);
+        $query
+            .bind(&run.tenant)
+            .bind(&run.dag_id)
+            .bind(&run.run_id)
+            .bind(run.run_type.as_str())
+            .bind($crate::rows::micros(run.logical_date))
+            .bind($crate::rows::micros(run.data_interval_start))
+            .bind($crate::rows::micros(run.data_interval_end))
+            .bind(run.conf.to_string())
+            .bind(&run.digest)
+            .bind(run.state.as_str())
+            .bind($crate::rows::micros(run.queued_at))
+            .bind($crate::rows::micros_opt(started_at))
+            .bind($crate::rows::micros_opt(ended_at))
+    }};
+}
+pub(crate) use bind_new_run;
+
 /// When a new run started and ended, as its state says: at its queue time if so.
 pub(crate) fn run_times(run: &NewRun) -> (Option<Timestamp>, Option<Timestamp>) {
     let started_at = (run.state == DagRunState::Running).then_some(run.queued_at);

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
 use crate::apply::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
+use crate::common::assemble::bind_new_run;
 use crate::common::sql;
 use crate::records::{NewRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
@@ -48,22 +49,9 @@ pub(crate) async fn insert_run_and_tasks(
     conn: &mut PgConnection,
     run: &NewRun,
 ) -> Result<Option<(i64, Vec<(i64, String)>)>, sqlx::Error> {
-    let (started_at, ended_at) = crate::common::assemble::run_times(run);
     let tasks: Vec<&NewTaskInstance> = run.tasks.iter().collect();
-    let rows: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(INSERT_RUN_AND_TASKS)
-        .bind(&run.tenant)
-        .bind(&run.dag_id)
-        .bind(&run.run_id)
-        .bind(run.run_type.as_str())
-        .bind(micros(run.logical_date))
-        .bind(micros(run.data_interval_start))
-        .bind(micros(run.data_interval_end))
-        .bind(run.conf.to_string())
-        .bind(&run.digest)
-        .bind(run.state.as_str())
-        .bind(micros(run.queued_at))
-        .bind(micros_opt(started_at))
-        .bind(micros_opt(ended_at))
+    let query = sqlx::query_as(INSERT_RUN_AND_TASKS);
+    let rows: Vec<(i64, Option<i64>, Option<String>)> = bind_new_run!(query, run)
         .bind(column(&tasks, |t| t.task_id.as_str()))
         .bind(column(&tasks, |t| i64::from(t.max_tries)))
         .bind(column(&tasks, |t| t.queue.as_str()))

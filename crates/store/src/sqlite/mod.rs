@@ -137,22 +137,8 @@ impl SqliteStore {
         conn: &mut SqliteConnection,
         run: &crate::NewRun,
     ) -> crate::StoreResult<crate::DagRun> {
-        use crate::rows::micros;
-        let (started_at, ended_at) = crate::common::assemble::run_times(run);
-        let id: Option<i64> = sqlx::query_scalar(crate::common::sql::INSERT_RUN)
-            .bind(&run.tenant)
-            .bind(&run.dag_id)
-            .bind(&run.run_id)
-            .bind(run.run_type.as_str())
-            .bind(micros(run.logical_date))
-            .bind(micros(run.data_interval_start))
-            .bind(micros(run.data_interval_end))
-            .bind(run.conf.to_string())
-            .bind(&run.digest)
-            .bind(run.state.as_str())
-            .bind(micros(run.queued_at))
-            .bind(crate::rows::micros_opt(started_at))
-            .bind(crate::rows::micros_opt(ended_at))
+        let query = sqlx::query_scalar(crate::common::sql::INSERT_RUN);
+        let id: Option<i64> = crate::common::assemble::bind_new_run!(query, run)
             .fetch_optional(&mut *conn)
             .await
             .map_err(|e| crate::common::assemble::run_insert_error(run, e))?;
