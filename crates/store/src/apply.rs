@@ -206,7 +206,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         );
     }
     let together = one_step(&finish, &queue, &set_run);
-    if together {
+    let queued_together = if together {
         // A scheduler's usual step (attempts ended, other tasks queued after them, runs
         // started or ended): on PostgreSQL, one statement. Run states are another table's
         // rows, so writing them before the task states below changes nothing.
@@ -219,19 +219,20 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             |i| finished_ids.contains(&finish[i].ti),
             &mut outcome.finished,
         );
-        if all_finishes && outcome.finished.contains(&false) {
-            outcome.refused = true;
-            return Ok(outcome);
-        }
+        Some(queued)
+    } else {
+        finish_all(conn, finish, &mut outcome.finished).await?;
+        None
+    };
+    if all_finishes && outcome.finished.contains(&false) {
+        outcome.refused = true;
+        return Ok(outcome);
+    }
+    if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
         mark_all(|i| ids.contains(&queue[i].ti), &mut outcome.queued);
         forget_earlier_values(conn, queued).await?;
     } else {
-        finish_all(conn, finish, &mut outcome.finished).await?;
-        if all_finishes && outcome.finished.contains(&false) {
-            outcome.refused = true;
-            return Ok(outcome);
-        }
         for round in rounds(queue.iter().map(|q| q.ti)) {
             let items: Vec<&QueueTask> = round.iter().map(|&i| &queue[i]).collect();
             let applied = conn.queue(&items).await?;
@@ -365,9 +366,7 @@ fn values_of(done: &FinishTask) -> FinishValues {
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
-    use weft_model::TaskState;
-
-    use weft_model::DagRunState;
+    use weft_model::{DagRunState, TaskState};
 
     use super::{one_step, rounds};
     use crate::write::{FinishTask, QueueTask, SetRunState};
