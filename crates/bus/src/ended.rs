@@ -8,11 +8,11 @@
 use std::sync::OnceLock;
 
 use tokio::sync::broadcast;
-use weft_scheduler::{Control, SchedulerHandle};
-use weft_store::RunPk;
+use weft_protocol::RunPk;
 
 use crate::connection::{Bus, ENDED};
 use crate::follow::{field_bytes, follow};
+use crate::inbox::Inbox;
 
 /// Entries the stream keeps (about; Redis trims whole nodes).
 const STREAM_LENGTH: usize = 10_000;
@@ -22,8 +22,8 @@ const BACKLOG: usize = 4096;
 const BATCH: usize = 512;
 
 /// Append every run the scheduler ends to the stream, until the scheduler stops.
-pub(crate) async fn publish_loop(bus: &Bus, handle: &SchedulerHandle) {
-    let Some(mut ended) = handle.subscribe_ended() else {
+pub(crate) async fn publish_loop(bus: &Bus, inbox: &impl Inbox) {
+    let Some(mut ended) = inbox.subscribe_ended() else {
         return std::future::pending().await;
     };
     let key = bus.key(ENDED);

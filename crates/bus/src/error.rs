@@ -22,6 +22,19 @@ pub enum BusError {
     /// Something on the bus could not be read (a malformed entry, an unexpected reply).
     #[error("bus: {0}")]
     Malformed(String),
+    /// An entry is not a message of this protocol version (its sender runs another release,
+    /// or it is not Weft's).
+    #[error("bus entry {entry}: {source}")]
+    Protocol {
+        /// The stream entry's id.
+        entry: String,
+        /// Why it cannot be read.
+        #[source]
+        source: weft_protocol::ProtocolError,
+    },
+    /// A message could not be encoded.
+    #[error("bus: {0}")]
+    Encode(#[source] weft_protocol::ProtocolError),
 }
 
 /// A Redis URL with its password, if any, replaced by `***`.

@@ -13,9 +13,14 @@
 //!   acknowledged only once the scheduler has written them, so a scheduler that dies with
 //!   reports in hand leaves them to the next leader (results are fenced, so a report handled
 //!   twice is harmless).
-//! - [`BusControl`]: an API server's [`Control`](weft_scheduler::Control) over the bus.
+//! - [`ControlClient`]: an API server's side: notices, runs just created, and commands the
+//!   leading scheduler answers.
 //! - Ended runs: the leading scheduler announces each run that ends, so that an API server
 //!   answers requests waiting for it at once.
+//!
+//! The bus knows neither the scheduler nor the store: what it carries is defined in
+//! `weft_protocol` (each entry in its versioned envelope), and the scheduler plugs in as an
+//! [`Inbox`]. A worker links this crate without linking any database driver.
 //!
 //! A bus that cannot be reached makes calls fail with [`BusError::Unavailable`] (never hang);
 //! the store stays the truth, and the scheduler's own timers (lease expiry, resync) recover
@@ -23,20 +28,21 @@
 //!
 //! # Layout
 //! - [`connection`]: the [`Bus`] (keys, connections); [`error`]: [`BusError`];
-//! - [`reports`], [`control`], [`serve`]: the three roles above; `ended`: ended runs;
-//!   `follow`: reading a stream from its end; [`wire`]: what is sent.
+//! - [`reports`], [`control`], [`serve`]: the three roles above, [`inbox`]: what `serve`
+//!   feeds; `ended`: ended runs; `follow`: reading a stream from its end.
 
 pub mod connection;
 pub mod control;
 mod ended;
 pub mod error;
 mod follow;
+pub mod inbox;
 pub mod reports;
 pub mod serve;
-pub mod wire;
 
 pub use connection::Bus;
-pub use control::BusControl;
+pub use control::{CallError, ControlClient};
 pub use error::BusError;
+pub use inbox::{Inbox, Written};
 pub use reports::ReportSender;
 pub use serve::{ServeConfig, serve};

@@ -5,7 +5,7 @@
 //! lone report goes out at once, and under load the round trips are shared.
 
 use tokio::sync::{mpsc, oneshot};
-use weft_scheduler::Report;
+use weft_protocol::{Envelope, Report};
 
 use crate::connection::{Bus, REPORTS};
 use crate::error::BusError;
@@ -54,14 +54,17 @@ async fn send_loop(bus: Bus, mut rx: mpsc::UnboundedReceiver<Pending>) {
             waiting.push(more);
         }
         let mut pipe = redis::pipe();
-        let mut entry: Vec<&Report> = Vec::new();
         let mut entries = 0usize;
-        for report in waiting.iter().flat_map(|(reports, _)| reports) {
-            entry.push(report);
-            if entry.len() == MAX_BATCH {
-                add(&mut pipe, &key, &entry);
-                entry.clear();
-                entries += 1;
+        let mut done = Vec::with_capacity(waiting.len());
+        let mut entry: Vec<Report> = Vec::new();
+        for (reports, answer) in waiting {
+            done.push(answer);
+            for report in reports {
+                entry.push(report);
+                if entry.len() == MAX_BATCH {
+                    add(&mut pipe, &key, &std::mem::take(&mut entry));
+                    entries += 1;
+                }
             }
         }
         if !entry.is_empty() {
@@ -76,18 +79,24 @@ async fn send_loop(bus: Bus, mut rx: mpsc::UnboundedReceiver<Pending>) {
         if let Err(e) = &sent {
             tracing::warn!(error = %e, entries, "sending reports failed");
         }
-        for (_, done) in waiting {
-            let _ = done.send(sent.clone());
+        for answer in done {
+            let _ = answer.send(sent.clone());
         }
     }
 }
 
-fn add(pipe: &mut redis::Pipeline, key: &str, reports: &[&Report]) {
-    let json = serde_json::to_vec(reports).unwrap_or_default();
-    pipe.cmd("XADD")
-        .arg(key)
-        .arg("*")
-        .arg("r")
-        .arg(json)
-        .ignore();
+fn add(pipe: &mut redis::Pipeline, key: &str, reports: &Vec<Report>) {
+    match Envelope::encode(reports) {
+        Ok(json) => {
+            pipe.cmd("XADD")
+                .arg(key)
+                .arg("*")
+                .arg("r")
+                .arg(json)
+                .ignore();
+        }
+        // Reports are ids, times and byte strings: this cannot happen, and if it did the
+        // attempts' leases would run out and they would be retried.
+        Err(e) => tracing::error!(error = %e, reports = reports.len(), "reports not sent"),
+    }
 }

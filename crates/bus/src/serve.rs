@@ -1,17 +1,17 @@
 //! The leading scheduler's side of the bus: [`serve`] feeds reports, notices and commands
-//! into a [`SchedulerHandle`] until told to stop.
+//! into an [`Inbox`] until told to stop.
 
 use std::future::Future;
 use std::time::Duration;
 
 use redis::Value;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
-use weft_scheduler::{Control, Report, SchedulerHandle};
+use weft_protocol::{ControlMessage, Envelope, Reply, Report};
 
 use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX, REPORTS};
 use crate::error::BusError;
 use crate::follow::{BLOCK, READ_COUNT, connect, field_bytes, pause_after};
-use crate::wire::{Command, ControlMessage, Reply};
+use crate::inbox::Inbox;
 
 /// How long replies to commands are kept for their caller.
 pub(crate) const REPLY_TTL_SECS: i64 = 60;
@@ -26,24 +26,24 @@ pub struct ServeConfig {
     pub claim_after: Duration,
 }
 
-/// Feed the bus to `handle` until `shutdown` resolves: reports through the consumer group
+/// Feed the bus to `inbox` until `shutdown` resolves: reports through the consumer group
 /// (acknowledged and deleted once written), notices, and commands (answered).
 pub async fn serve(
     bus: Bus,
-    handle: SchedulerHandle,
+    inbox: impl Inbox,
     config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
     tokio::select! {
         _ = &mut shutdown => {}
-        _ = reports_loop(&bus, &handle, &config) => {}
-        _ = control_loop(&bus, &handle) => {}
-        _ = crate::ended::publish_loop(&bus, &handle) => {}
+        _ = reports_loop(&bus, &inbox, &config) => {}
+        _ = control_loop(&bus, &inbox) => {}
+        _ = crate::ended::publish_loop(&bus, &inbox) => {}
     }
 }
 
-async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig) {
+async fn reports_loop(bus: &Bus, inbox: &impl Inbox, config: &ServeConfig) {
     let key = bus.key(REPORTS);
     // Claim at once on taking the lead: reports a dead leader read but never wrote come
     // first, before their attempts' leases can run out.
@@ -70,7 +70,7 @@ async fn reports_loop(bus: &Bus, handle: &SchedulerHandle, config: &ServeConfig)
                 read_group(&mut conn, bus, &key, &config.consumer).await
             };
             match entries {
-                Ok(entries) => feed(bus, handle, &key, entries),
+                Ok(entries) => feed(bus, inbox, &key, entries),
                 Err(e) => {
                     pause_after(&e).await;
                     break;
@@ -168,7 +168,7 @@ async fn claim(
 
 /// Hand the reports of `entries` to the scheduler; acknowledge and delete the entries once
 /// they are written. Entries that cannot be read are dropped with a log line.
-fn feed(bus: &Bus, handle: &SchedulerHandle, key: &str, entries: Vec<StreamId>) {
+fn feed(bus: &Bus, inbox: &impl Inbox, key: &str, entries: Vec<StreamId>) {
     if entries.is_empty() {
         return;
     }
@@ -182,11 +182,11 @@ fn feed(bus: &Bus, handle: &SchedulerHandle, key: &str, entries: Vec<StreamId>) 
             }
         }
     }
-    let written = handle.report_batch(reports);
+    let written = inbox.reports(reports);
     let bus = bus.clone();
     let key = key.to_owned();
     tokio::spawn(async move {
-        if written.await.is_err() {
+        if !written.await {
             // Not written: the entries stay pending and are claimed again later.
             return;
         }
@@ -201,23 +201,31 @@ fn feed(bus: &Bus, handle: &SchedulerHandle, key: &str, entries: Vec<StreamId>) 
 }
 
 fn decode_reports(entry: &StreamId) -> Result<Vec<Report>, BusError> {
-    serde_json::from_slice(field_bytes(entry, "r")?)
-        .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
+    Envelope::decode(field_bytes(entry, "r")?).map_err(|source| BusError::Protocol {
+        entry: entry.id.clone(),
+        source,
+    })
 }
 
-async fn control_loop(bus: &Bus, handle: &SchedulerHandle) {
+async fn control_loop(bus: &Bus, inbox: &impl Inbox) {
     // Start after whatever is there now: the scheduler has just read the store.
     crate::follow::follow(bus, &bus.key(CONTROL), |entry| {
         match field_bytes(&entry, "m").and_then(|bytes| {
-            serde_json::from_slice::<ControlMessage>(bytes)
-                .map_err(|e| BusError::Malformed(format!("entry {}: {e}", entry.id)))
+            Envelope::decode::<ControlMessage>(bytes).map_err(|source| BusError::Protocol {
+                entry: entry.id.clone(),
+                source,
+            })
         }) {
-            Ok(ControlMessage::Notice { notice }) => handle.notify(notice),
-            Ok(ControlMessage::Created { run, tis }) => handle.run_created(*run, tis),
+            Ok(ControlMessage::Notice { notice }) => inbox.notice(notice),
+            Ok(ControlMessage::Created(created)) => inbox.run_created(*created),
             Ok(ControlMessage::Command { reply_to, command })
                 if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
             {
-                tokio::spawn(answer(bus.clone(), handle.clone(), reply_to, command));
+                let (bus, inbox) = (bus.clone(), inbox.clone());
+                tokio::spawn(async move {
+                    let reply = inbox.command(command).await;
+                    answer(&bus, &reply_to, &reply).await;
+                });
             }
             Ok(ControlMessage::Command { reply_to, .. }) => {
                 tracing::error!(%reply_to, "command with a reply key outside the bus dropped");
@@ -228,33 +236,20 @@ async fn control_loop(bus: &Bus, handle: &SchedulerHandle) {
     .await;
 }
 
-async fn answer(bus: Bus, handle: SchedulerHandle, reply_to: String, command: Command) {
-    let reply = match command {
-        Command::Clear {
-            tenant,
-            run,
-            task_ids,
-            downstream,
-        } => match handle.clear(&tenant, run, &task_ids, downstream).await {
-            Ok(count) => Reply::Cleared { count },
-            Err(e) => Reply::error(&e),
-        },
-        Command::Mark {
-            tenant,
-            run,
-            task_id,
-            state,
-        } => match handle.mark(&tenant, run, &task_id, state).await {
-            Ok(()) => Reply::Marked,
-            Err(e) => Reply::error(&e),
-        },
+/// Push `reply` to the caller's list, kept for a while in case it asks late.
+async fn answer(bus: &Bus, reply_to: &str, reply: &Reply) {
+    let json = match Envelope::encode(reply) {
+        Ok(json) => json,
+        Err(e) => {
+            tracing::error!(error = %e, "could not encode an answer to a command");
+            return;
+        }
     };
-    let json = serde_json::to_vec(&reply).unwrap_or_default();
     let mut conn = bus.commands();
     let mut pipe = redis::pipe();
-    pipe.cmd("LPUSH").arg(&reply_to).arg(json).ignore();
+    pipe.cmd("LPUSH").arg(reply_to).arg(json).ignore();
     pipe.cmd("EXPIRE")
-        .arg(&reply_to)
+        .arg(reply_to)
         .arg(REPLY_TTL_SECS)
         .ignore();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {

@@ -1,80 +1,17 @@
 //! The log of one attempt: lines from the `log` import and the guest's stdout and stderr,
-//! kept within a byte budget.
+//! kept within a byte budget. The log's types and stored form belong to `weft_protocol::log`.
 
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
-
-/// Severity of a log line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogLevel {
-    /// Finest detail.
-    Trace,
-    /// Detail for debugging.
-    Debug,
-    /// Normal progress.
-    Info,
-    /// Something unexpected that the task survived.
-    Warn,
-    /// A failure.
-    Error,
-}
-
-impl LogLevel {
-    /// The level's lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Trace => "trace",
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warn => "warn",
-            LogLevel::Error => "error",
-        }
-    }
-}
-
-/// Where a log line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogSource {
-    /// The `log` import.
-    Task,
-    /// The guest's standard output.
-    Stdout,
-    /// The guest's standard error.
-    Stderr,
-}
-
-/// One line of an attempt's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogLine {
-    /// Time since the attempt started.
-    pub offset: Duration,
-    /// Severity: `info` for stdout, `warn` for stderr.
-    pub level: LogLevel,
-    /// Where the line came from.
-    pub source: LogSource,
-    /// The text, without its line ending.
-    pub message: String,
-}
-
-/// The log of one attempt.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskLog {
-    /// The lines kept, in order.
-    pub lines: Vec<LogLine>,
-    /// Bytes dropped because the log reached its limit; 0 when nothing was dropped.
-    pub dropped_bytes: u64,
-}
+pub use weft_protocol::log::{LogLevel, LogLine, LogSource, TaskLog};
 
 /// What a line costs besides its text (its offset, level, source and allocation).
 const LINE_OVERHEAD: usize = 64;

@@ -1,11 +1,15 @@
 //! What the API server asks of the scheduler: triggers, backfills, clearing and marking, and
-//! notices that something changed in the store.
+//! notices that something changed in the store. Across processes, a refused request travels
+//! as a [`Reply`] whose [`ReplyError`] kind maps back to the same [`ControlError`].
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::TaskState;
+use weft_protocol::{Reply, ReplyError};
 use weft_store::{DagRun, RunPk, StoreError};
+
+pub use weft_protocol::Notice;
 
 /// A manual trigger of a DAG.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,20 +42,6 @@ pub enum ControlError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Something changed in the store that the scheduler must look at at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Notice {
-    /// A DAG was deployed, paused or unpaused.
-    DagChanged {
-        /// Owner.
-        tenant: String,
-        /// The DAG.
-        dag_id: String,
-    },
-    /// A run was created or changed outside the scheduler.
-    RunChanged(RunPk),
 }
 
 /// The scheduler as the API server sees it.
@@ -103,5 +93,56 @@ pub trait Control: Send + Sync + 'static {
     /// when this control cannot tell.
     fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
         None
+    }
+}
+
+impl ControlError {
+    /// The reply that tells another process of this refusal.
+    pub fn to_reply(&self) -> Reply {
+        let kind = match self {
+            ControlError::NotFound(_) => ReplyError::NotFound,
+            ControlError::Invalid(_) => ReplyError::Invalid,
+            ControlError::Conflict(_) => ReplyError::Conflict,
+            ControlError::Unavailable(_) | ControlError::Store(_) => ReplyError::Unavailable,
+        };
+        Reply::Error {
+            kind,
+            message: self.to_string(),
+        }
+    }
+
+    /// The refusal a [`Reply::Error`] stands for, on the caller's side.
+    pub fn from_reply(kind: ReplyError, message: String) -> ControlError {
+        match kind {
+            ReplyError::NotFound => ControlError::NotFound(message),
+            ReplyError::Invalid => ControlError::Invalid(message),
+            ReplyError::Conflict => ControlError::Conflict(message),
+            ReplyError::Unavailable => ControlError::Unavailable(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_cross_processes_with_their_kind() {
+        let e = ControlError::NotFound("run 7 not found".into());
+        let Reply::Error { kind, message } = e.to_reply() else {
+            panic!("not an error reply");
+        };
+        assert!(matches!(
+            ControlError::from_reply(kind, message),
+            ControlError::NotFound(m) if m == "run 7 not found"
+        ));
+        let e = ControlError::Store(StoreError::Unavailable("database down".into()));
+        assert!(matches!(
+            e.to_reply(),
+            Reply::Error {
+                kind: ReplyError::Unavailable,
+                ..
+            }
+        ));
     }
 }

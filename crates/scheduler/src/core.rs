@@ -27,9 +27,12 @@ pub enum SchedulerError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The queue failed.
+    /// The queue failed; its error says whether a retry may help.
     #[error("queue: {0}")]
-    Queue(String),
+    Queue(#[from] weft_queue::QueueError),
+    /// A task message could not be encoded (nothing was put on the queue).
+    #[error("task message: {0}")]
+    Protocol(#[from] weft_protocol::ProtocolError),
     /// The store refused an attempt result memory had taken (the two disagreed): nothing of
     /// the step was written, and its runs are read again.
     #[error("the store refused an attempt result the scheduler took; its runs are read again")]
@@ -315,8 +318,8 @@ impl Scheduler {
 
     fn take_report(&mut self, report: Report) {
         match report {
-            Report::Started(start) => self.batch.start.push(start),
-            Report::Heartbeat(beat) => self.batch.heartbeat.push(beat),
+            Report::Started(start) => self.batch.start.push(start.into()),
+            Report::Heartbeat(beat) => self.batch.heartbeat.push(beat.into()),
             Report::Finished(result) => {
                 let Some((active, i)) = self
                     .index

@@ -112,6 +112,7 @@ impl Scheduler {
             return Ok(());
         }
         let mut messages = Vec::with_capacity(queued.len());
+        let mut encoding = Ok(());
         for q in queued {
             let Some(&(run, i)) = self.index.get(&q.ti) else {
                 continue;
@@ -148,14 +149,28 @@ impl Scheduler {
                     .collect(),
                 upstream_outputs,
             };
-            messages.push(
-                // Keyed by task instance: a new attempt's message replaces any stale one.
-                Message::new(ti.queue.clone(), message.encode())
-                    .with_priority(ti.priority_weight)
-                    .with_key(format!("ti:{}", ti.id)),
-            );
+            match message.encode() {
+                Ok(payload) => messages.push(
+                    // Keyed by task instance: a new attempt's message replaces any stale one.
+                    Message::new(ti.queue.clone(), payload)
+                        .with_priority(ti.priority_weight)
+                        .with_key(format!("ti:{}", ti.id)),
+                ),
+                Err(e) => {
+                    encoding = Err(e);
+                    break;
+                }
+            }
         }
-        if let Err(e) = self.queue.push(messages).await {
+        let pushed = match encoding {
+            Ok(()) => self
+                .queue
+                .push(messages)
+                .await
+                .map_err(SchedulerError::from),
+            Err(e) => Err(SchedulerError::from(e)),
+        };
+        if let Err(e) = pushed {
             // The store says queued but no message went out: queue them again (new lease)
             // on the next step, so nothing is left stuck in queued.
             for q in queued {
@@ -167,7 +182,7 @@ impl Scheduler {
                     at: q.at,
                 });
             }
-            return Err(SchedulerError::Queue(e.to_string()));
+            return Err(e);
         }
         Ok(())
     }

@@ -16,9 +16,11 @@
 //! - [`leader`]: several schedulers, one leading at a time ([`Election`]);
 //! - [`requests`]: manual and backfill runs as the API asks for them; `reconcile`: resync
 //!   with the store and re-queueing after the queue lost its contents;
+//! - `bus_inbox`: the leading scheduler as the bus's `Inbox` (distributed mode);
 //! - `capacity`, `graph`, [`clock`], [`config`], [`control`].
 
 mod active;
+mod bus_inbox;
 mod capacity;
 pub mod clock;
 mod commands;

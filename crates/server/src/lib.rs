@@ -23,10 +23,12 @@
 //!   [`auth`]: bearer tokens;
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`], [`pools`],
 //!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
-//! - [`worker_api`]: the routes workers call;
+//! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
+//!   the bus, for a server in another process than the scheduler;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
 
 pub mod auth;
+pub mod bus_control;
 pub mod context;
 pub mod dags;
 pub mod error;
@@ -56,6 +58,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use auth::AuthConfig;
+pub use bus_control::BusControl;
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use state::{AppState, ServerConfig};

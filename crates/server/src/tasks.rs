@@ -76,15 +76,11 @@ async fn task_log(
     }))
 }
 
-/// JSON lines as JSON values; a line that is not JSON becomes a string.
+/// A stored log's lines as JSON values; a line that is not JSON becomes a string.
 fn log_lines(log: &[u8]) -> Vec<serde_json::Value> {
-    log.split(|&b| b == b'\n')
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|line| {
-            serde_json::from_slice(line).unwrap_or_else(|_| {
-                serde_json::Value::String(String::from_utf8_lossy(line).into_owned())
-            })
-        })
+    weft_protocol::log::parse(log)
+        .iter()
+        .map(weft_protocol::StoredLine::to_value)
         .collect()
 }
 

@@ -38,6 +38,7 @@ mod rows;
 pub mod sqlite;
 pub mod store;
 mod validate;
+pub mod wire;
 pub mod write;
 
 pub use error::{StoreError, StoreResult};

@@ -5,13 +5,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::{DagRunState, DagSpec, RunType, TaskState};
 
-/// Primary key of a DAG run row (not Airflow's textual `run_id`).
-pub type RunPk = i64;
-/// Primary key of a task instance row.
-pub type TiPk = i64;
-
-/// The tenant every row belongs to until multi-tenancy arrives.
-pub const DEFAULT_TENANT: &str = "default";
+/// Primary keys of run and task instance rows (not Airflow's textual `run_id`), the default
+/// tenant, and the XCom key of a task's output: the names messages between processes use.
+pub use weft_protocol::ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};
 /// The pool a task uses unless it names another, and its slots.
 pub const DEFAULT_POOL: &str = "default_pool";
 /// Slots of [`DEFAULT_POOL`] when the store is created.
@@ -237,9 +233,6 @@ pub struct Xcom {
     /// The value.
     pub value: Vec<u8>,
 }
-
-/// The XCom key under which a task's output is kept (as in Airflow).
-pub const RETURN_VALUE: &str = "return_value";
 
 /// Which runs to list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 
 use std::io::Write as _;
 
-use weft_runtime::{LogSource, TaskFailure, TaskLog};
+use weft_protocol::StoredLine;
+use weft_runtime::{TaskFailure, TaskLog};
 
 /// Output format of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -18,25 +19,13 @@ pub enum Format {
 pub fn print_log(log: &TaskLog, indent: &str) {
     let mut err = std::io::stderr().lock();
     for line in &log.lines {
-        let source = match line.source {
-            LogSource::Task => "",
-            LogSource::Stdout => " stdout",
-            LogSource::Stderr => " stderr",
-        };
-        let _ = writeln!(
-            err,
-            "{indent}[+{:>9.3}ms] {:<5}{source} {}",
-            line.offset.as_secs_f64() * 1000.0,
-            line.level.as_str().to_uppercase(),
-            line.message
-        );
+        let _ = writeln!(err, "{indent}{}", line.to_text());
     }
     if log.dropped_bytes > 0 {
-        let _ = writeln!(
-            err,
-            "{indent}[log limit reached: {} bytes dropped]",
-            log.dropped_bytes
-        );
+        let dropped = StoredLine::Dropped {
+            bytes: log.dropped_bytes,
+        };
+        let _ = writeln!(err, "{indent}{}", dropped.to_text());
     }
 }
 

@@ -12,14 +12,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use ureq::http::{HeaderValue, Uri};
-use weft_store::{DEFAULT_TENANT, RunPk, WorkerRecord};
+use weft_protocol::worker_api::{
+    self, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
+};
+use weft_protocol::{DEFAULT_TENANT, PROTOCOL_VERSION, RunPk};
 
-use crate::plane::PlaneError;
-
-/// Where the worker API is mounted on the server.
-const WORKER_API: &str = "/api/v1/worker";
+use crate::plane::{PlaneError, Reason};
 /// How long connecting to the server may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a whole call may take, the largest component's body included.
@@ -93,7 +93,7 @@ impl ApiClient {
     /// A component's bytes, by digest (`sha256:<hex>`). The caller checks them against it.
     pub async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
         default_tenant(tenant, || format!("component {digest}"))?;
-        let path = format!("/components/{}", segment(digest));
+        let path = worker_api::component_path(digest);
         let reply = self.call("GET", path.clone(), None).await?;
         match reply.status {
             200 => Ok(reply.body),
@@ -112,11 +112,7 @@ impl ApiClient {
         task_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError> {
-        let path = format!(
-            "/runs/{run}/tasks/{}/xcom/{}",
-            segment(task_id),
-            segment(key)
-        );
+        let path = worker_api::xcom_path(run, task_id, key);
         let reply = self.call("GET", path.clone(), None).await?;
         match reply.status {
             200 => Ok(Some(reply.body)),
@@ -128,42 +124,28 @@ impl ApiClient {
     /// The value of variable `key`, if there is one.
     pub async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
         default_tenant(tenant, || format!("variable {key:?}"))?;
-        let path = format!("/variables/{}", segment(key));
+        let path = worker_api::variable_path(key);
         let reply = self.call("GET", path.clone(), None).await?;
         match reply.status {
             200 => {
-                let body: Value = serde_json::from_slice(&reply.body).map_err(|e| {
-                    PlaneError::Unavailable(format!("GET {WORKER_API}{path}: not JSON: {e}"))
+                let body: WorkerVariable = serde_json::from_slice(&reply.body).map_err(|e| {
+                    PlaneError::unavailable(format!("GET {WORKER_API}{path}: not a variable"), e)
                 })?;
-                match body["value"].as_str() {
-                    Some(value) => Ok(Some(value.to_owned())),
-                    None => Err(PlaneError::Unavailable(format!(
-                        "GET {WORKER_API}{path}: the answer has no string `value`"
-                    ))),
-                }
+                Ok(Some(body.value))
             }
             404 => Ok(None),
             _ => Err(error("GET", &path, &reply)),
         }
     }
 
-    /// Register the worker, or heartbeat: the server records everything in `worker` but
-    /// `last_heartbeat`, which it stamps with its own clock.
-    pub async fn heartbeat(&self, worker: &WorkerRecord) -> Result<(), PlaneError> {
-        let path = format!("/workers/{}", segment(&worker.worker_id));
-        let body = json!({
-            "hostname": worker.hostname,
-            "queues": worker.queues,
-            "concurrency": worker.concurrency,
-            "running": worker.running,
-            "arch": worker.arch,
-            "version": worker.version,
-            "started_at": worker.started_at,
-            "stopped_at": worker.stopped_at,
-        });
-        let reply = self
-            .call("PUT", path.clone(), Some(body.to_string()))
-            .await?;
+    /// Register worker `worker_id`, or heartbeat: the server records `beat`, stamped with
+    /// its own clock.
+    pub async fn heartbeat(&self, worker_id: &str, beat: &WorkerBeat) -> Result<(), PlaneError> {
+        let path = worker_api::worker_path(worker_id);
+        let body = serde_json::to_string(beat).map_err(|e| {
+            PlaneError::unavailable(format!("PUT {WORKER_API}{path}: encoding the beat"), e)
+        })?;
+        let reply = self.call("PUT", path.clone(), Some(body)).await?;
         match reply.status {
             200..=299 => Ok(()),
             _ => Err(error("PUT", &path, &reply)),
@@ -181,7 +163,7 @@ impl ApiClient {
         let what = format!("{method} {WORKER_API}{path}");
         tokio::task::spawn_blocking(move || client.call_blocking(method, &path, body))
             .await
-            .map_err(|e| PlaneError::Unavailable(format!("{what}: the call failed: {e}")))?
+            .map_err(|e| PlaneError::unavailable(format!("{what}: the call failed"), e))?
     }
 
     fn call_blocking(
@@ -193,7 +175,10 @@ impl ApiClient {
         let url = format!("{}{WORKER_API}{path}", self.base);
         let sent = match body {
             None => {
-                let mut request = self.agent.get(&url);
+                let mut request = self
+                    .agent
+                    .get(&url)
+                    .header(VERSION_HEADER, PROTOCOL_VERSION.to_string());
                 if let Some(value) = &self.authorization {
                     request = request.header("Authorization", value.clone());
                 }
@@ -203,6 +188,7 @@ impl ApiClient {
                 let mut request = self
                     .agent
                     .put(&url)
+                    .header(VERSION_HEADER, PROTOCOL_VERSION.to_string())
                     .header("Content-Type", "application/json");
                 if let Some(value) = &self.authorization {
                     request = request.header("Authorization", value.clone());
@@ -211,10 +197,13 @@ impl ApiClient {
             }
         };
         let unreachable = |e: ureq::Error| {
-            PlaneError::Unavailable(format!(
-                "{method} {WORKER_API}{path}: cannot reach the API server at {}: {e}",
-                self.base
-            ))
+            PlaneError::unavailable(
+                format!(
+                    "{method} {WORKER_API}{path}: cannot reach the API server at {}",
+                    self.base
+                ),
+                e,
+            )
         };
         let mut response = sent.map_err(unreachable)?;
         let status = response.status().as_u16();
@@ -240,9 +229,20 @@ fn default_tenant(tenant: &str, what: impl Fn() -> String) -> Result<(), PlaneEr
     )))
 }
 
+/// The error code of the server's error body, if it sent one.
+fn error_code(reply: &Reply) -> Option<String> {
+    let parsed: Value = serde_json::from_slice(&reply.body).ok()?;
+    parsed["error"]["code"].as_str().map(str::to_owned)
+}
+
 /// `<method> <path>: <status> <code>: <message>`, from the server's error body when it
 /// sent one.
 fn failure(method: &str, path: &str, reply: &Reply) -> String {
+    format!("{method} {WORKER_API}{path}: {}", status_reason(reply))
+}
+
+/// `<status> <code>: <message>`, from the server's error body when it sent one.
+fn status_reason(reply: &Reply) -> String {
     let parsed: Option<Value> = serde_json::from_slice(&reply.body).ok();
     let detail = parsed.as_ref().map(|v| &v["error"]);
     let reason = match detail.and_then(|d| d["message"].as_str()) {
@@ -260,7 +260,7 @@ fn failure(method: &str, path: &str, reply: &Reply) -> String {
             }
         }
     };
-    format!("{method} {WORKER_API}{path}: {} {reason}", reply.status)
+    format!("{} {reason}", reply.status)
 }
 
 /// The error of a reply that is not the answer hoped for.
@@ -271,7 +271,13 @@ fn error(method: &str, path: &str, reply: &Reply) -> PlaneError {
             "the API server refused the worker token ({message})"
         )),
         404 => PlaneError::NotFound(message),
-        _ => PlaneError::Unavailable(message),
+        400 if error_code(reply).as_deref() == Some(worker_api::VERSION_MISMATCH) => {
+            PlaneError::Refused(message)
+        }
+        _ => PlaneError::unavailable(
+            format!("{method} {WORKER_API}{path}"),
+            Reason(status_reason(reply)),
+        ),
     }
 }
 
@@ -325,19 +331,6 @@ fn bearer(token: &str) -> Result<HeaderValue, ApiClientError> {
     Ok(value)
 }
 
-/// `text` encoded for one path segment.
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:@+".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,18 +361,19 @@ mod tests {
             error("GET", "/x", &reply(404, "")),
             PlaneError::NotFound(_)
         ));
-        match error("PUT", "/workers/w", &reply(502, "bad gateway")) {
-            PlaneError::Unavailable(m) => {
-                assert_eq!(m, "PUT /api/v1/worker/workers/w: 502 bad gateway");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(segment("sha256:ab12"), "sha256:ab12");
-        assert_eq!(segment("a b/c?d"), "a%20b%2Fc%3Fd");
-        assert_eq!(segment("t.x-y_z"), "t.x-y_z");
+        let e = error("PUT", "/workers/w", &reply(502, "bad gateway"));
+        assert!(e.is_retriable());
+        assert_eq!(
+            e.to_string(),
+            "unavailable: PUT /api/v1/worker/workers/w: 502 bad gateway"
+        );
+        let body = r#"{"error":{"code":"protocol_version","message":"speaks 1, not 2"}}"#;
+        let e = error("GET", "/x", &reply(400, body));
+        assert!(
+            matches!(&e, PlaneError::Refused(m) if m.contains("speaks 1, not 2")),
+            "{e:?}"
+        );
+        assert!(!e.is_retriable());
+        assert!(error("GET", "/x", &reply(400, "")).is_retriable());
     }
 }

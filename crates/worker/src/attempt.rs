@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
+use weft_protocol::{
+    AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, RETURN_VALUE, Report,
+    TaskMessage, TiPk,
+};
 use weft_queue::{Delivery, Queue};
 use weft_runtime::{
-    Digest, Runtime, TaskContext, TaskLog, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
+    Digest, Runtime, TaskContext, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
 };
-use weft_scheduler::{AttemptOutcome, AttemptResult, Report, TaskMessage};
-use weft_store::{Heartbeat, StartTask};
 
 use crate::acks::Acks;
 use crate::config::WorkerConfig;
@@ -77,7 +79,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     let config = &shared.config;
     let started_at = Timestamp::now();
-    let start = StartTask {
+    let start = AttemptStarted {
         ti: message.ti,
         lease: message.lease,
         worker_id: config.worker_id.clone(),
@@ -144,12 +146,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
 }
 
 /// Extend the delivery's and the attempt's leases (one heartbeat).
-async fn heartbeat(
-    shared: &Arc<Shared>,
-    id: &weft_queue::DeliveryId,
-    ti: weft_store::TiPk,
-    lease: i64,
-) {
+async fn heartbeat(shared: &Arc<Shared>, id: &weft_queue::DeliveryId, ti: TiPk, lease: i64) {
     let lost = shared
         .queue
         .extend(std::slice::from_ref(id), shared.config.delivery_lease())
@@ -157,7 +154,7 @@ async fn heartbeat(
     if matches!(&lost, Ok(ids) if !ids.is_empty()) {
         tracing::warn!(ti, "delivery lease lost while running");
     }
-    let beat = Heartbeat {
+    let beat = AttemptHeartbeat {
         ti,
         lease,
         lease_expires_at: later(Timestamp::now(), shared.config.lease),
@@ -262,7 +259,7 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
     (
         outcome,
         report.xcom.into_iter().map(|p| (p.key, p.value)).collect(),
-        encode_log(&report.log),
+        report.log.encode(),
     )
 }
 
@@ -273,11 +270,7 @@ async fn fetch_upstream(
 ) -> Result<Vec<UpstreamOutput>, Ended> {
     let mut upstream = Vec::with_capacity(message.upstream.len());
     for id in &message.upstream {
-        match shared
-            .plane
-            .xcom(message.run, id, weft_store::RETURN_VALUE)
-            .await
-        {
+        match shared.plane.xcom(message.run, id, RETURN_VALUE).await {
             Ok(Some(value)) => upstream.push(UpstreamOutput {
                 task_id: id.clone(),
                 value,
@@ -338,21 +331,4 @@ async fn component(
             format!("loading the component failed: {e}"),
         )),
     }
-}
-
-/// A log as JSON lines, with a last line saying how much was dropped, if anything was.
-pub fn encode_log(log: &TaskLog) -> Vec<u8> {
-    let mut out = Vec::new();
-    for line in &log.lines {
-        if let Ok(json) = serde_json::to_vec(line) {
-            out.extend_from_slice(&json);
-            out.push(b'\n');
-        }
-    }
-    if log.dropped_bytes > 0 {
-        let note = serde_json::json!({ "dropped_bytes": log.dropped_bytes });
-        out.extend_from_slice(note.to_string().as_bytes());
-        out.push(b'\n');
-    }
-    out
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use weft_protocol::{RETURN_VALUE, RunPk};
 use weft_runtime::{HostError, TaskHost};
-use weft_store::RunPk;
 
 use crate::plane::{ControlPlane, PlaneError};
 
@@ -42,7 +42,7 @@ impl TaskHost for PlaneHost {
         key: Option<&str>,
         deadline: Instant,
     ) -> Result<Option<Vec<u8>>, HostError> {
-        let key = key.unwrap_or(weft_store::RETURN_VALUE);
+        let key = key.unwrap_or(RETURN_VALUE);
         self.block_on(deadline, self.plane.xcom(self.run, task_id, key))
     }
 

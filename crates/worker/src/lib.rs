@@ -3,10 +3,13 @@
 //! sandbox, keeps its lease alive with heartbeats, and reports the result. A result whose
 //! lease is no longer current is rejected by the store, so a stale attempt never wins.
 //!
-//! The worker reaches the rest of Weft only through a [`ControlPlane`]: in standalone mode the
-//! store and scheduler of the same process ([`LocalPlane`]); on other machines, the API server
-//! and the bus ([`RemotePlane`]), with [`registry`] heartbeats so the worker shows in
-//! `wfctl workers list`.
+//! The worker reaches the rest of Weft only through a [`ControlPlane`]: on other machines, the
+//! API server and the bus ([`RemotePlane`]), with [`registry`] heartbeats so the worker shows
+//! in `wfctl workers list`; in standalone mode, the store and scheduler of the same process
+//! (`weft-standalone`'s plane). What it sends and receives is defined in `weft_protocol`.
+//!
+//! The crate depends on the model, the runtime, the queue, the protocol and the bus only: a
+//! worker links no database driver and no scheduler (a test keeps it so).
 
 mod acks;
 pub mod api;
@@ -19,8 +22,7 @@ pub mod registry;
 mod remote;
 mod worker;
 
-pub use attempt::encode_log;
 pub use config::{DEFAULT_PREFETCH_HOLD, DEFAULT_PREFETCH_PER_SLOT, WorkerConfig};
-pub use plane::{ControlPlane, LocalPlane, PlaneError};
+pub use plane::{Cause, ControlPlane, PlaneError, Reason};
 pub use remote::RemotePlane;
 pub use worker::{Worker, WorkerStatus};

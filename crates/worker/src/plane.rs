@@ -1,10 +1,16 @@
 //! What a worker needs from the rest of Weft, behind one trait: components by digest, XCom
-//! values and variables, and a place to send reports. In standalone mode it is the store and
-//! the scheduler in the same process ([`LocalPlane`]); on other machines it is the API server.
+//! values and variables, and a place to send reports. On another machine it is the API
+//! server and the bus ([`RemotePlane`](crate::RemotePlane)); in standalone mode, the store
+//! and the scheduler of the same process (wired where standalone mode is put together, so
+//! that this crate links no database).
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_scheduler::{Report, SchedulerHandle};
-use weft_store::{RunPk, Store};
+use weft_protocol::{Report, RunPk};
+
+/// The error behind a failed call, shared so that a [`PlaneError`] stays cheap to clone.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Why a control-plane call failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -13,12 +19,42 @@ pub enum PlaneError {
     #[error("not found: {0}")]
     NotFound(String),
     /// The service could not be reached or failed; worth retrying.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// The service refused the worker's credentials (401/403): retrying will not help.
+    #[error("unavailable: {what}: {cause}")]
+    Unavailable {
+        /// The call that failed.
+        what: String,
+        /// Why.
+        #[source]
+        cause: Cause,
+    },
+    /// The service refused the worker's credentials (401/403), or speaks another protocol
+    /// version: retrying will not help.
     #[error("refused: {0}")]
     Refused(String),
 }
+
+impl PlaneError {
+    /// The call `what` failed because of `cause`; a retry may help.
+    pub fn unavailable(
+        what: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> PlaneError {
+        PlaneError::Unavailable {
+            what: what.into(),
+            cause: Arc::new(cause),
+        }
+    }
+
+    /// Whether the same call may succeed later.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, PlaneError::Unavailable { .. })
+    }
+}
+
+/// A failure that is only words: an answer of the wrong shape, say.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Reason(pub String);
 
 /// The worker's view of the control plane.
 #[async_trait]
@@ -36,59 +72,4 @@ pub trait ControlPlane: Send + Sync + 'static {
     async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError>;
     /// Send reports (starts, heartbeats, results).
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
-}
-
-/// The control plane of standalone mode: the store and scheduler of this process.
-pub struct LocalPlane {
-    store: std::sync::Arc<dyn Store>,
-    scheduler: SchedulerHandle,
-}
-
-impl LocalPlane {
-    /// The plane over `store`, reporting to `scheduler`.
-    pub fn new(store: std::sync::Arc<dyn Store>, scheduler: SchedulerHandle) -> LocalPlane {
-        LocalPlane { store, scheduler }
-    }
-}
-
-fn unavailable(e: weft_store::StoreError) -> PlaneError {
-    PlaneError::Unavailable(e.to_string())
-}
-
-#[async_trait]
-impl ControlPlane for LocalPlane {
-    async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
-        self.store
-            .component(tenant, digest)
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(|| PlaneError::NotFound(format!("component {digest}")))
-    }
-
-    async fn xcom(
-        &self,
-        run: RunPk,
-        task_id: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError> {
-        self.store
-            .xcom(run, task_id, key)
-            .await
-            .map_err(unavailable)
-    }
-
-    async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
-        Ok(self
-            .store
-            .variable(tenant, key)
-            .await
-            .map_err(unavailable)?
-            .map(|v| v.value))
-    }
-
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
-        // One input: the scheduler takes these reports in the same step.
-        drop(self.scheduler.report_batch(reports));
-        Ok(())
-    }
 }

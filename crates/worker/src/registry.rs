@@ -5,18 +5,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use weft_store::WorkerRecord;
+use weft_protocol::worker_api::WorkerBeat;
 
 use crate::api::ApiClient;
 use crate::plane::PlaneError;
 use crate::worker::WorkerStatus;
 
-/// The record of a worker as it heartbeats now.
-pub fn record(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> WorkerRecord {
+/// What a worker says of itself as it heartbeats now.
+pub fn beat(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> WorkerBeat {
     let config = status.config();
-    let now = Timestamp::now();
-    WorkerRecord {
-        worker_id: config.worker_id.clone(),
+    WorkerBeat {
         hostname: config.hostname.clone(),
         queues: config.queues.clone(),
         concurrency: u32::try_from(config.concurrency).unwrap_or(u32::MAX),
@@ -24,8 +22,7 @@ pub fn record(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> Wo
         arch: std::env::consts::ARCH.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
-        last_heartbeat: now,
-        stopped_at: stopped.then_some(now),
+        stopped_at: stopped.then(Timestamp::now),
     }
 }
 
@@ -35,7 +32,8 @@ pub async fn register(
     status: &WorkerStatus,
     started_at: Timestamp,
 ) -> Result<(), PlaneError> {
-    api.heartbeat(&record(status, started_at, false)).await
+    api.heartbeat(&status.config().worker_id, &beat(status, started_at, false))
+        .await
 }
 
 /// Heartbeat every `every` until `shutdown` resolves, then record the stop.
@@ -52,11 +50,20 @@ pub async fn heartbeats(
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(every) => {}
         }
-        if let Err(e) = api.heartbeat(&record(&status, started_at, false)).await {
+        if let Err(e) = api
+            .heartbeat(
+                &status.config().worker_id,
+                &beat(&status, started_at, false),
+            )
+            .await
+        {
             tracing::warn!(error = %e, "worker heartbeat failed");
         }
     }
-    if let Err(e) = api.heartbeat(&record(&status, started_at, true)).await {
+    if let Err(e) = api
+        .heartbeat(&status.config().worker_id, &beat(&status, started_at, true))
+        .await
+    {
         tracing::warn!(error = %e, "could not record the worker's stop");
     }
 }

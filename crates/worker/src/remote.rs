@@ -3,8 +3,7 @@
 
 use async_trait::async_trait;
 use weft_bus::ReportSender;
-use weft_scheduler::Report;
-use weft_store::RunPk;
+use weft_protocol::{Report, RunPk};
 
 use crate::api::ApiClient;
 use crate::plane::{ControlPlane, PlaneError};
@@ -45,6 +44,6 @@ impl ControlPlane for RemotePlane {
         self.reports
             .send(reports)
             .await
-            .map_err(|e| PlaneError::Unavailable(e.to_string()))
+            .map_err(|e| PlaneError::unavailable("sending reports on the bus", e))
     }
 }

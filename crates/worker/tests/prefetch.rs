@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use weft_protocol::{Report, RunPk, TaskMessage};
 use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
 use weft_runtime::{Runtime, RuntimeConfig};
-use weft_scheduler::{Report, TaskMessage};
-use weft_store::RunPk;
 use weft_test_guests_artifacts as guests;
 use weft_worker::{ControlPlane, PlaneError, Worker, WorkerConfig};
 
@@ -118,7 +117,7 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
         upstream: vec!["first".into()],
         upstream_outputs: Some(Vec::new()),
     };
-    Message::new("default", message.encode())
+    Message::new("default", message.encode().expect("encodes"))
 }
 
 /// A runtime, a recorder serving `slow_chain` and a queue holding three of its `slow` tasks,

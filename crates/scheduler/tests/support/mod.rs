@@ -15,7 +15,7 @@ use weft_scheduler::{
     SchedulerHandle, TaskMessage, scheduler,
 };
 use weft_store::{
-    DEFAULT_TENANT, DagRun, Deploy, RunFilter, RunPk, SqliteStore, StartTask, Store, TaskInstance,
+    DEFAULT_TENANT, DagRun, Deploy, RunFilter, RunPk, SqliteStore, Store, TaskInstance,
 };
 
 /// One day.
@@ -146,7 +146,7 @@ impl Bench {
     /// The worker's start report for `message`, at the clock's now.
     pub fn started(&self, message: &TaskMessage) -> Report {
         let at = self.clock.now_ts();
-        Report::Started(StartTask {
+        Report::Started(weft_protocol::AttemptStarted {
             ti: message.ti,
             lease: message.lease,
             worker_id: "w-1".into(),

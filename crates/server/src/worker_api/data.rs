@@ -4,8 +4,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_store::RunPk;
@@ -21,13 +19,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// A variable's value, as a task reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct WorkerVariable {
-    /// Key.
-    pub key: String,
-    /// Value.
-    pub value: String,
-}
+pub use weft_protocol::worker_api::WorkerVariable;
 
 /// A run's primary key from the path.
 fn run_pk(text: &str) -> Result<RunPk, ApiError> {

@@ -10,8 +10,14 @@ pub mod components;
 pub mod data;
 pub mod registry;
 
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
+use weft_protocol::envelope::check_version;
+use weft_protocol::worker_api::{VERSION_HEADER, VERSION_MISMATCH};
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Where the worker API is mounted, under [`API_PREFIX`](crate::API_PREFIX).
@@ -23,4 +29,25 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(components::routes())
         .merge(data::routes())
         .merge(registry::routes())
+        .route_layer(middleware::from_fn(protocol_version))
+}
+
+/// A worker of another protocol version is told so by name (400, code
+/// [`VERSION_MISMATCH`]) before it is answered in terms it cannot read. A call without the
+/// header (a person with curl) is served.
+async fn protocol_version(request: Request, next: Next) -> Response {
+    if let Some(announced) = request.headers().get(VERSION_HEADER) {
+        let checked = match announced.to_str() {
+            Ok(text) => check_version(text),
+            Err(_) => check_version(""),
+        };
+        if let Err(e) = checked {
+            return ApiError::BadRequest {
+                code: VERSION_MISMATCH,
+                message: e.to_string(),
+            }
+            .into_response();
+        }
+    }
+    next.run(request).await
 }

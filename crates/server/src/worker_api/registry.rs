@@ -5,9 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_model::validate::check_id;
@@ -25,41 +23,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// Longest worker id, host name, architecture or version, in bytes.
 pub const MAX_NAME_BYTES: usize = 250;
 
-/// A worker's registration or heartbeat: everything about it but its id (in the path) and
-/// the time of the heartbeat (the server's clock).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WorkerBeat {
-    /// Host name of its machine.
-    pub hostname: String,
-    /// Queues it takes tasks from (at least one).
-    pub queues: Vec<String>,
-    /// Most attempts it runs at once (at least 1).
-    #[schema(minimum = 1)]
-    pub concurrency: u32,
-    /// Attempts it is running now.
-    pub running: u32,
-    /// Its machine's architecture (`x86_64`, `aarch64`, ...).
-    pub arch: String,
-    /// Weft version it runs.
-    pub version: String,
-    /// When the process started.
-    pub started_at: Timestamp,
-    /// When it stopped, on its last heartbeat before exiting.
-    #[serde(default)]
-    pub stopped_at: Option<Timestamp>,
-}
-
-const FIELDS: &[&str] = &[
-    "hostname",
-    "queues",
-    "concurrency",
-    "running",
-    "arch",
-    "version",
-    "started_at",
-    "stopped_at",
-];
+/// A worker's registration or heartbeat, as the protocol defines it.
+pub use weft_protocol::worker_api::WorkerBeat;
 
 fn invalid_field(name: &str, problem: impl std::fmt::Display) -> ApiError {
     ApiError::invalid(format!("field `{name}`: {problem}"))
@@ -91,68 +56,68 @@ fn check_name(what: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-impl WorkerBeat {
-    /// Read and check a beat from a JSON body, naming the field at fault.
-    pub fn from_json(body: Value) -> Result<WorkerBeat, ApiError> {
-        let Value::Object(mut map) = body else {
-            return Err(ApiError::invalid("request body must be a JSON object"));
-        };
-        if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(ApiError::invalid(format!(
-                "unknown field `{unknown}`; expected {}",
-                FIELDS.join(", ")
-            )));
-        }
-        let beat = WorkerBeat {
-            hostname: field(&mut map, "hostname")?,
-            queues: field(&mut map, "queues")?,
-            concurrency: field(&mut map, "concurrency")?,
-            running: field(&mut map, "running")?,
-            arch: field(&mut map, "arch")?,
-            version: field(&mut map, "version")?,
-            started_at: field(&mut map, "started_at")?,
-            stopped_at: match map.remove("stopped_at") {
-                None => None,
-                Some(value) => {
-                    serde_json::from_value(value).map_err(|e| invalid_field("stopped_at", e))?
-                }
-            },
-        };
-        beat.check()?;
-        Ok(beat)
+/// Read and check a beat from a JSON body, naming the field at fault.
+pub fn beat_from_json(body: Value) -> Result<WorkerBeat, ApiError> {
+    let Value::Object(mut map) = body else {
+        return Err(ApiError::invalid("request body must be a JSON object"));
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !WorkerBeat::FIELDS.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(format!(
+            "unknown field `{unknown}`; expected {}",
+            WorkerBeat::FIELDS.join(", ")
+        )));
     }
+    let beat = WorkerBeat {
+        hostname: field(&mut map, "hostname")?,
+        queues: field(&mut map, "queues")?,
+        concurrency: field(&mut map, "concurrency")?,
+        running: field(&mut map, "running")?,
+        arch: field(&mut map, "arch")?,
+        version: field(&mut map, "version")?,
+        started_at: field(&mut map, "started_at")?,
+        stopped_at: match map.remove("stopped_at") {
+            None => None,
+            Some(value) => {
+                serde_json::from_value(value).map_err(|e| invalid_field("stopped_at", e))?
+            }
+        },
+    };
+    check_beat(&beat)?;
+    Ok(beat)
+}
 
-    fn check(&self) -> Result<(), ApiError> {
-        check_name("field `hostname`", &self.hostname)?;
-        check_name("field `arch`", &self.arch)?;
-        check_name("field `version`", &self.version)?;
-        if self.queues.is_empty() {
-            return Err(invalid_field("queues", "lists no queue"));
-        }
-        for queue in &self.queues {
-            check_id(queue)
-                .map_err(|issue| invalid_field("queues", format!("{queue:?} {issue}")))?;
-        }
-        if self.concurrency == 0 {
-            return Err(invalid_field("concurrency", "must be at least 1"));
-        }
-        Ok(())
+fn check_beat(beat: &WorkerBeat) -> Result<(), ApiError> {
+    check_name("field `hostname`", &beat.hostname)?;
+    check_name("field `arch`", &beat.arch)?;
+    check_name("field `version`", &beat.version)?;
+    if beat.queues.is_empty() {
+        return Err(invalid_field("queues", "lists no queue"));
     }
+    for queue in &beat.queues {
+        check_id(queue).map_err(|issue| invalid_field("queues", format!("{queue:?} {issue}")))?;
+    }
+    if beat.concurrency == 0 {
+        return Err(invalid_field("concurrency", "must be at least 1"));
+    }
+    Ok(())
+}
 
-    /// The record of worker `worker_id` heartbeating at `now`.
-    pub fn into_record(self, worker_id: String, now: Timestamp) -> WorkerRecord {
-        WorkerRecord {
-            worker_id,
-            hostname: self.hostname,
-            queues: self.queues,
-            concurrency: self.concurrency,
-            running: self.running,
-            arch: self.arch,
-            version: self.version,
-            started_at: self.started_at,
-            last_heartbeat: now,
-            stopped_at: self.stopped_at,
-        }
+/// The record of worker `worker_id` heartbeating `beat` at `now`.
+pub fn beat_record(beat: WorkerBeat, worker_id: String, now: Timestamp) -> WorkerRecord {
+    WorkerRecord {
+        worker_id,
+        hostname: beat.hostname,
+        queues: beat.queues,
+        concurrency: beat.concurrency,
+        running: beat.running,
+        arch: beat.arch,
+        version: beat.version,
+        started_at: beat.started_at,
+        last_heartbeat: now,
+        stopped_at: beat.stopped_at,
     }
 }
 
@@ -173,7 +138,7 @@ async fn put_worker(
 ) -> Result<Json<WorkerView>, ApiError> {
     check_name("worker id", &worker_id)?;
     let now = state.now();
-    let record = WorkerBeat::from_json(body)?.into_record(worker_id, now);
+    let record = beat_record(beat_from_json(body)?, worker_id, now);
     state.store.record_worker(record.clone()).await?;
     Ok(Json(WorkerView::new(
         record,

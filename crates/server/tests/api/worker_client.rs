@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::oneshot;
+use weft_protocol::worker_api::WorkerBeat;
 use weft_runtime::Digest;
 use weft_server::{AuthConfig, ServerConfig};
 use weft_store::{DEFAULT_TENANT, RETURN_VALUE, Variable, WorkerRecord};
@@ -84,6 +85,20 @@ fn worker_record() -> WorkerRecord {
     }
 }
 
+/// What the worker of `record` sends when it heartbeats.
+fn beat(record: &WorkerRecord) -> WorkerBeat {
+    WorkerBeat {
+        hostname: record.hostname.clone(),
+        queues: record.queues.clone(),
+        concurrency: record.concurrency,
+        running: record.running,
+        arch: record.arch.clone(),
+        version: record.version.clone(),
+        started_at: record.started_at,
+        stopped_at: record.stopped_at,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_token_fetches_components_values_and_variables() {
     let s = served().await;
@@ -125,8 +140,9 @@ async fn a_good_token_fetches_components_values_and_variables() {
     // Clones share the agent; calls at once all succeed.
     let other = api.clone();
     let record = worker_record();
+    let record_beat = beat(&record);
     let (a, b) = tokio::join!(
-        other.heartbeat(&record),
+        other.heartbeat(&record.worker_id, &record_beat),
         api.variable(DEFAULT_TENANT, "greeting")
     );
     a.expect("heartbeat");
@@ -144,7 +160,9 @@ async fn a_good_token_fetches_components_values_and_variables() {
         running: 0,
         ..worker_record()
     };
-    api.heartbeat(&stopped).await.expect("last heartbeat");
+    api.heartbeat(&stopped.worker_id, &beat(&stopped))
+        .await
+        .expect("last heartbeat");
     assert_eq!(
         s.h.store.workers().await.expect("workers")[0].stopped_at,
         Some(now())
@@ -163,7 +181,7 @@ async fn a_wrong_or_missing_token_is_refused() {
                 .await
                 .map(|_| ()),
             api.variable(DEFAULT_TENANT, "greeting").await.map(|_| ()),
-            api.heartbeat(&worker_record()).await,
+            api.heartbeat("w-1", &beat(&worker_record())).await,
         ];
         for result in results {
             match result {
@@ -199,7 +217,8 @@ async fn a_missing_component_is_not_found() {
     }
     // Not a digest at all: the server's 400 comes back as a failure that names it.
     match api.component(DEFAULT_TENANT, "sha256:xyz").await {
-        Err(PlaneError::Unavailable(message)) => {
+        Err(e @ PlaneError::Unavailable { .. }) => {
+            let message = e.to_string();
             assert!(message.contains("400"), "{message}");
             assert!(message.contains("sha256:<64 hex digits>"), "{message}");
         }
@@ -217,8 +236,8 @@ async fn a_stopped_server_is_unavailable() {
     let mut last = None;
     for _ in 0..50 {
         match api.variable(DEFAULT_TENANT, "greeting").await {
-            Err(PlaneError::Unavailable(message)) => {
-                last = Some(message);
+            Err(e @ PlaneError::Unavailable { .. }) => {
+                last = Some(e.to_string());
                 break;
             }
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -300,7 +319,8 @@ async fn an_unreachable_server_is_unavailable_and_named() {
         .await
         .expect_err("no server");
     match err {
-        PlaneError::Unavailable(m) => {
+        e @ PlaneError::Unavailable { .. } => {
+            let m = e.to_string();
             assert!(
                 m.contains("/api/v1/worker/runs/7/tasks/extract/xcom/return_value"),
                 "{m}"

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args as ClapArgs;
-use weft_bus::BusControl;
 use weft_scheduler::SystemClock;
 use weft_server::{AppState, AuthConfig, ServerConfig};
 
@@ -76,7 +75,7 @@ async fn main(args: Args) -> CommandResult {
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home)?);
-    let control = BusControl::new(
+    let control = weft_server::BusControl::new(
         bus,
         store.clone(),
         Arc::new(SystemClock),

@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use serde_json::{Value, json};
-use weft_runtime::{LogLine, LogSource};
+use weft_protocol::StoredLine;
 
 use crate::client::{Client, ServerArgs, segment};
 use crate::exit::{CommandResult, Failure};
@@ -251,25 +251,7 @@ fn print_log(log: &Value) {
 
 /// One stored log line as text; a line that is not a log record is shown as it is.
 fn format_line(line: &Value) -> String {
-    match serde_json::from_value::<LogLine>(line.clone()) {
-        Ok(line) => {
-            let source = match line.source {
-                LogSource::Task => "",
-                LogSource::Stdout => " stdout",
-                LogSource::Stderr => " stderr",
-            };
-            format!(
-                "[+{:>9.3}ms] {:<5}{source} {}",
-                line.offset.as_secs_f64() * 1000.0,
-                line.level.as_str().to_uppercase(),
-                line.message
-            )
-        }
-        Err(_) => match line.as_str() {
-            Some(text) => text.to_owned(),
-            None => line.to_string(),
-        },
-    }
+    StoredLine::from_value(line.clone()).to_text()
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! `wfctl standalone`: the API server, the scheduler and a worker in one process, on SQLite
 //! and the in-process queue (the embedded default).
 
-mod funnel;
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,12 +9,12 @@ use clap::Args as ClapArgs;
 use weft_queue::MemoryQueue;
 use weft_scheduler::{SchedulerConfig, SystemClock};
 use weft_server::{AppState, ServerConfig};
+use weft_standalone::{Funnel, LocalPlane};
 use weft_store::{SqliteStore, Store};
-use weft_worker::{LocalPlane, Worker, WorkerConfig};
+use weft_worker::{Worker, WorkerConfig};
 
 use crate::exit::{CommandResult, Failure};
 use crate::home;
-use funnel::Funnel;
 
 /// Run Weft on this machine: API server, scheduler and worker in one process, with the
 /// metadata in SQLite under the home directory. Prints the server's URL; stops gracefully on

@@ -6,15 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use weft_bus::wire::{CARRIED_TASKS, ControlMessage};
-use weft_bus::{Bus, BusControl, ReportSender, ServeConfig};
+use weft_bus::{Bus, ReportSender, ServeConfig};
 use weft_model::{DagSpec, TaskSpec, TaskState};
+use weft_protocol::{AttemptStarted, CARRIED_TASKS, ControlMessage, Envelope};
 use weft_queue::{MemoryQueue, Queue};
 use weft_scheduler::{
     AttemptOutcome, AttemptResult, Control, ControlError, Notice, Report, SchedulerConfig,
     SystemClock, TaskMessage, TriggerRequest,
 };
-use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, StartTask, Store};
+use weft_server::BusControl;
+use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, Store};
 
 struct Bench {
     store: Arc<dyn Store>,
@@ -124,7 +125,7 @@ async fn take_one(queue: &MemoryQueue) -> TaskMessage {
 fn reports(message: &TaskMessage) -> Vec<Report> {
     let now = Timestamp::now();
     vec![
-        Report::Started(StartTask {
+        Report::Started(AttemptStarted {
             ti: message.ti,
             lease: message.lease,
             worker_id: "w-1".into(),
@@ -302,7 +303,7 @@ async fn control_entries(bus: &Bus) -> Vec<ControlMessage> {
         .iter()
         .map(|entry| {
             let bytes: Vec<u8> = entry.get("m").expect("field m");
-            serde_json::from_slice(&bytes).expect("control message")
+            Envelope::decode(&bytes).expect("control message")
         })
         .collect()
 }
@@ -336,8 +337,9 @@ async fn a_small_new_run_travels_with_its_rows_and_a_large_one_by_id() {
     let entries = control_entries_n(&b.bus, 1).await;
     let (stored, stored_tis) = b.store.run(run.id).await.expect("read").expect("run");
     match &entries[0] {
-        ControlMessage::Created { run: carried, tis } => {
-            assert_eq!(**carried, stored);
+        ControlMessage::Created(created) => {
+            let (carried, tis) = weft_store::wire::created_rows((**created).clone());
+            assert_eq!(carried, stored);
             let mut tis = tis.clone();
             tis.sort_by_key(|t| t.id);
             let mut stored_tis = stored_tis.clone();

@@ -11,9 +11,10 @@ use weft_runtime::{Runtime, RuntimeConfig};
 use weft_scheduler::{
     Control, Notice, SchedulerConfig, SchedulerHandle, SystemClock, TriggerRequest, scheduler,
 };
+use weft_standalone::LocalPlane;
 use weft_store::{DEFAULT_TENANT, DagRun, Deploy, RunPk, SqliteStore, Store, TaskInstance};
 use weft_test_guests_artifacts as guests;
-use weft_worker::{LocalPlane, Worker, WorkerConfig};
+use weft_worker::{Worker, WorkerConfig};
 
 struct Stack {
     store: Arc<dyn Store>,

@@ -1,0 +1,213 @@
+//! What API servers and the leading scheduler say to each other on the bus: [`Notice`]s
+//! that something changed in the store, runs just created ([`RunCreated`]), and
+//! [`Command`]s the scheduler carries out and answers with a [`Reply`].
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use weft_model::{DagRunState, RunType, TaskState};
+
+use crate::envelope::Message;
+use crate::ids::{RunPk, TiPk};
+
+/// Most task instances a [`ControlMessage::Created`] carries; a larger run is announced as a
+/// [`Notice::RunChanged`] and read from the store.
+pub const CARRIED_TASKS: usize = 100;
+
+/// Something changed in the store that the scheduler must look at at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// A DAG was deployed, paused or unpaused: the scheduler reloads the tenant's DAG.
+    DagChanged {
+        /// The tenant the DAG belongs to.
+        tenant: String,
+        /// The DAG's id.
+        dag_id: String,
+    },
+    /// A run was created or changed outside the scheduler: the scheduler reloads it.
+    RunChanged(RunPk),
+}
+
+/// A command an API server sends to the leading scheduler; the answer is a [`Reply`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command")]
+pub enum Command {
+    /// Clear task instances of a run so they run again.
+    Clear {
+        /// The tenant the run belongs to; a run of another tenant is not found.
+        tenant: String,
+        /// The run.
+        run: RunPk,
+        /// The tasks to clear.
+        task_ids: Vec<String>,
+        /// Whether their downstream tasks are cleared too.
+        downstream: bool,
+    },
+    /// Mark a task instance by hand.
+    Mark {
+        /// The tenant the run belongs to.
+        tenant: String,
+        /// The run.
+        run: RunPk,
+        /// The task.
+        task_id: String,
+        /// `success` or `failed`.
+        state: TaskState,
+    },
+}
+
+/// An entry of the control stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ControlMessage {
+    /// Something changed in the store.
+    Notice {
+        /// What changed.
+        notice: Notice,
+    },
+    /// A run just created in the store, with its task instances as written, so that the
+    /// scheduler takes it up without reading it back (sent for runs of at most
+    /// [`CARRIED_TASKS`] tasks; larger ones go as a [`Notice::RunChanged`]).
+    Created(Box<RunCreated>),
+    /// A command, answered on the list `reply_to`.
+    Command {
+        /// The Redis list the answer is pushed to.
+        reply_to: String,
+        /// What to do.
+        command: Command,
+    },
+}
+
+impl Message for ControlMessage {
+    const NAME: &'static str = "control message";
+}
+
+/// A run as its creator wrote it to the store, with its task instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunCreated {
+    /// The run.
+    pub run: CreatedRun,
+    /// Its task instances, one per task.
+    pub tis: Vec<CreatedTaskInstance>,
+}
+
+/// A run's columns as written when it was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedRun {
+    /// Its primary key.
+    pub id: RunPk,
+    /// The tenant that owns it.
+    pub tenant: String,
+    /// The DAG it is a run of.
+    pub dag_id: String,
+    /// Its textual id, unique within the DAG.
+    pub run_id: String,
+    /// How it came to be (scheduled, manual, backfill).
+    pub run_type: RunType,
+    /// Its logical date.
+    pub logical_date: Timestamp,
+    /// Start of its data interval.
+    pub data_interval_start: Timestamp,
+    /// End of its data interval.
+    pub data_interval_end: Timestamp,
+    /// Its conf, a JSON object.
+    pub conf: serde_json::Value,
+    /// The component digest it is pinned to.
+    pub digest: String,
+    /// Its state (`queued` when created).
+    pub state: DagRunState,
+    /// When it was created.
+    pub queued_at: Timestamp,
+    /// When it started, if it has.
+    pub started_at: Option<Timestamp>,
+    /// When it ended, if it has.
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A task instance's columns as written when its run was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedTaskInstance {
+    /// Its primary key.
+    pub id: TiPk,
+    /// The run's primary key.
+    pub run: RunPk,
+    /// The tenant that owns the run.
+    pub tenant: String,
+    /// The DAG.
+    pub dag_id: String,
+    /// The run's textual id.
+    pub run_id: String,
+    /// The task it is an instance of.
+    pub task_id: String,
+    /// Its state (`none` when created).
+    pub state: TaskState,
+    /// Its current attempt's number; 0 before the first.
+    pub try_number: u32,
+    /// How many attempts it may have.
+    pub max_tries: u32,
+    /// The queue its attempts go to.
+    pub queue: String,
+    /// The pool whose slots it takes.
+    pub pool: String,
+    /// Its priority weight among ready task instances.
+    pub priority_weight: i32,
+    /// Its fencing token.
+    pub lease: i64,
+    /// When a running attempt's lease ends.
+    pub lease_expires_at: Option<Timestamp>,
+    /// The worker running (or that ran) its attempt.
+    pub worker_id: Option<String>,
+    /// That worker's host name.
+    pub hostname: Option<String>,
+    /// When its attempt was queued.
+    pub queued_at: Option<Timestamp>,
+    /// When its attempt started.
+    pub started_at: Option<Timestamp>,
+    /// When its attempt ended.
+    pub ended_at: Option<Timestamp>,
+    /// How long its last attempt ran, in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// When an `up_for_retry` attempt may be queued again.
+    pub next_retry_at: Option<Timestamp>,
+    /// Class of its last failure.
+    pub error_class: Option<String>,
+    /// Message of its last failure.
+    pub error: Option<String>,
+}
+
+/// The answer to a [`Command`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reply")]
+pub enum Reply {
+    /// So many task instances were cleared.
+    Cleared {
+        /// How many.
+        count: usize,
+    },
+    /// The task instance was marked.
+    Marked,
+    /// The command was refused or failed.
+    Error {
+        /// Why, as a kind the caller maps back to its own error.
+        kind: ReplyError,
+        /// What was wrong, for people.
+        message: String,
+    },
+}
+
+impl Message for Reply {
+    const NAME: &'static str = "reply";
+}
+
+/// Why a command was refused, in the terms both sides share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyError {
+    /// No such run or task for the tenant.
+    NotFound,
+    /// The command is invalid (a state that cannot be set by hand, say).
+    Invalid,
+    /// It clashes with what exists.
+    Conflict,
+    /// The scheduler could not carry it out now; the same command may succeed later.
+    Unavailable,
+}

@@ -1,0 +1,14 @@
+//! The keys messages name things by: primary keys of runs and task instances as the
+//! metadata store assigns them, and the names every process agrees on.
+
+/// A DAG run's primary key in the metadata store.
+pub type RunPk = i64;
+
+/// A task instance's primary key in the metadata store.
+pub type TiPk = i64;
+
+/// The tenant every object belongs to until tenants are created.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// The XCom key under which a task's output is kept (Airflow's name).
+pub const RETURN_VALUE: &str = "return_value";

@@ -1,0 +1,53 @@
+//! Every message that crosses a process boundary in Weft, in one place.
+//!
+//! Workers, schedulers, API servers and `wfctl` run on different machines and may run
+//! different builds of Weft for a while (a rolling upgrade). What they say to each other is
+//! defined here and nowhere else, as types with a pinned JSON form (the golden tests in
+//! `tests/golden.rs` fail when a field is renamed), separate from the store's rows: renaming
+//! a database column never changes what travels between machines.
+//!
+//! Every message sent on its own — a task message on a queue, a batch of reports or a
+//! control message on the bus — travels in an [`Envelope`] that carries
+//! [`PROTOCOL_VERSION`]; the worker API carries it in the [`worker_api::VERSION_HEADER`]
+//! header. A receiver that meets another version says so by name ([`ProtocolError::Version`])
+//! instead of failing on whatever field happened to change.
+//!
+//! ```
+//! use weft_protocol::{Envelope, Report, AttemptHeartbeat};
+//!
+//! let beat = Report::Heartbeat(AttemptHeartbeat {
+//!     ti: 7,
+//!     lease: 3,
+//!     lease_expires_at: "2026-01-01T00:00:30Z".parse()?,
+//! });
+//! let bytes = Envelope::encode(&vec![beat.clone()])?;
+//! let back: Vec<Report> = Envelope::decode(&bytes)?;
+//! assert_eq!(back, vec![beat]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The crate depends on the model, serde and jiff only, so that any process can link it.
+//!
+//! # Layout
+//! - [`envelope`]: the version every message carries, [`Envelope`] and [`ProtocolError`];
+//! - [`ids`]: the keys messages name runs and task instances by;
+//! - [`task`]: [`TaskMessage`], one attempt as put on a queue;
+//! - [`report`]: what a worker tells the scheduler ([`Report`]);
+//! - [`control`]: notices, commands and replies between API servers and the scheduler;
+//! - [`worker_api`]: paths and bodies of the API server's worker API;
+//! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
+
+pub mod control;
+pub mod envelope;
+pub mod ids;
+pub mod log;
+pub mod report;
+pub mod task;
+pub mod worker_api;
+
+pub use control::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, ReplyError, RunCreated};
+pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
+pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};
+pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};
+pub use report::{AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Report};
+pub use task::TaskMessage;

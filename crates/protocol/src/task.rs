@@ -1,0 +1,66 @@
+//! [`TaskMessage`]: one attempt as the scheduler puts it on a queue for a worker.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::{Envelope, Message, ProtocolError};
+use crate::ids::{RunPk, TiPk};
+
+/// One attempt to run, as put on a queue. It carries everything a worker needs besides the
+/// component (fetched by digest) and, unless carried here, the upstream outputs (fetched
+/// by run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskMessage {
+    /// The task instance the attempt belongs to.
+    pub ti: TiPk,
+    /// The attempt's lease: its fencing token, which every report about it must carry.
+    pub lease: i64,
+    /// The run the task instance belongs to, for fetching upstream outputs.
+    pub run: RunPk,
+    /// The tenant that owns the run; components and variables are looked up in it.
+    pub tenant: String,
+    /// The DAG's id, shown to the task and in logs.
+    pub dag_id: String,
+    /// The run's textual id (`manual__...`, `scheduled__...`), shown to the task.
+    pub run_id: String,
+    /// The task to run, as the component knows it.
+    pub task_id: String,
+    /// The attempt's number, counting from 1.
+    pub try_number: u32,
+    /// How many attempts the task may have in all, so the task can tell its last one.
+    pub max_tries: u32,
+    /// The sha256 digest of the component the run is pinned to.
+    pub digest: String,
+    /// The queue the attempt was put on.
+    pub queue: String,
+    /// The run's logical date.
+    pub logical_date: Timestamp,
+    /// Start of the run's data interval.
+    pub data_interval_start: Timestamp,
+    /// End of the run's data interval.
+    pub data_interval_end: Timestamp,
+    /// The run's conf, a JSON object.
+    pub conf: serde_json::Value,
+    /// Direct upstream tasks whose outputs the task receives.
+    pub upstream: Vec<String>,
+    /// When set, the outputs of every upstream task that has one, `(task id, output)`: the
+    /// worker fetches none. When not set, the worker fetches each upstream task's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_outputs: Option<Vec<(String, Vec<u8>)>>,
+}
+
+impl Message for TaskMessage {
+    const NAME: &'static str = "task message";
+}
+
+impl TaskMessage {
+    /// The message as queue payload bytes, in its [`Envelope`].
+    pub fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
+        Envelope::encode(self)
+    }
+
+    /// A message from queue payload bytes.
+    pub fn decode(bytes: &[u8]) -> Result<TaskMessage, ProtocolError> {
+        Envelope::decode(bytes)
+    }
+}

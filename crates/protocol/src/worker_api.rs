@@ -1,0 +1,120 @@
+//! The API server's worker API, as both sides know it: where it is mounted, the path of
+//! each call, and the bodies that are JSON.
+//!
+//! A worker sends [`VERSION_HEADER`] with every call; the server refuses another protocol
+//! version with a 400 that names both versions.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RunPk;
+
+/// Where the worker API is mounted on an API server.
+pub const PREFIX: &str = "/api/v1/worker";
+
+/// The header a worker announces its [`PROTOCOL_VERSION`](crate::PROTOCOL_VERSION) in.
+pub const VERSION_HEADER: &str = "weft-protocol";
+
+/// The error code of the server's 400 answer to a worker of another protocol version.
+pub const VERSION_MISMATCH: &str = "protocol_version";
+
+/// One path segment, percent-encoded so that any id or key stays one segment (RFC 3986's
+/// unreserved characters and `:@+` stay as they are).
+pub fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:@+".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `GET`: a component's bytes, by digest (`sha256:<hex>`); the worker checks them against it.
+pub fn component_path(digest: &str) -> String {
+    format!("/components/{}", segment(digest))
+}
+
+/// `GET`: the XCom value `key` of task `task_id` in run `run`, as bytes.
+pub fn xcom_path(run: RunPk, task_id: &str, key: &str) -> String {
+    format!(
+        "/runs/{run}/tasks/{}/xcom/{}",
+        segment(task_id),
+        segment(key)
+    )
+}
+
+/// `GET`: a variable, as a [`WorkerVariable`].
+pub fn variable_path(key: &str) -> String {
+    format!("/variables/{}", segment(key))
+}
+
+/// `PUT`: a worker's registration or heartbeat, as a [`WorkerBeat`].
+pub fn worker_path(worker_id: &str) -> String {
+    format!("/workers/{}", segment(worker_id))
+}
+
+/// A worker's registration or heartbeat: everything about it but its id (in the path) and
+/// the time of the heartbeat (the server stamps it with its own clock).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WorkerBeat {
+    /// Host name of its machine.
+    pub hostname: String,
+    /// Queues it takes tasks from (at least one).
+    pub queues: Vec<String>,
+    /// Most attempts it runs at once (at least 1).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub concurrency: u32,
+    /// Attempts it is running now.
+    pub running: u32,
+    /// Its machine's architecture (`x86_64`, `aarch64`, ...), so that monitoring shows it.
+    pub arch: String,
+    /// The Weft release it runs.
+    pub version: String,
+    /// When the process started.
+    pub started_at: Timestamp,
+    /// When it stopped, on its last heartbeat before exiting.
+    #[serde(default)]
+    pub stopped_at: Option<Timestamp>,
+}
+
+impl WorkerBeat {
+    /// The names of its fields, as the JSON body has them.
+    pub const FIELDS: &'static [&'static str] = &[
+        "hostname",
+        "queues",
+        "concurrency",
+        "running",
+        "arch",
+        "version",
+        "started_at",
+        "stopped_at",
+    ];
+}
+
+/// A variable's value, as a task reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerVariable {
+    /// The variable's key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_keep_each_id_in_one_segment() {
+        assert_eq!(component_path("sha256:ab"), "/components/sha256:ab");
+        assert_eq!(xcom_path(7, "a/b", "k y"), "/runs/7/tasks/a%2Fb/xcom/k%20y");
+        assert_eq!(variable_path("ä"), "/variables/%C3%A4");
+        assert_eq!(worker_path("w-1.x_~"), "/workers/w-1.x_~");
+    }
+}

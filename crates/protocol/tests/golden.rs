@@ -1,0 +1,300 @@
+//! Golden tests: the JSON of every message, pinned in `tests/golden/*.json`.
+//!
+//! Processes of one release talk to each other through these bytes. A change to a message's
+//! JSON fails here; if it is meant, raise `PROTOCOL_VERSION` and write the new golden file
+//! (`WEFT_BLESS=1 cargo test -p weft-protocol --test golden` rewrites the files).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use weft_model::{DagRunState, RunType, TaskState};
+use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
+use weft_protocol::envelope::Message;
+use weft_protocol::worker_api::{WorkerBeat, WorkerVariable};
+use weft_protocol::{
+    AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Command, ControlMessage,
+    Envelope, LogLevel, LogLine, LogSource, Notice, Reply, ReplyError, Report, RunCreated, TaskLog,
+    TaskMessage,
+};
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().expect("a timestamp")
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"))
+}
+
+/// `value`'s JSON is the golden file `name`, and the file reads back as `value`.
+fn pinned<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &str, value: &T) {
+    let mut json = serde_json::to_string_pretty(value).expect("encodes");
+    json.push('\n');
+    let path = golden_path(name);
+    if std::env::var_os("WEFT_BLESS").is_some() {
+        std::fs::write(&path, &json).expect("golden file written");
+    }
+    let golden = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (WEFT_BLESS=1 writes it)", path.display()));
+    assert_eq!(json, golden, "the JSON of {name} changed");
+    let back: T = serde_json::from_str(&golden).expect("the golden file reads back");
+    assert_eq!(&back, value, "{name} does not read back as it was");
+}
+
+/// A message sent on its own also goes through its envelope unchanged.
+fn enveloped<T: Message + PartialEq + std::fmt::Debug>(value: &T) {
+    let bytes = Envelope::encode(value).expect("encodes");
+    assert!(
+        bytes.starts_with(br#"{"v":1,"m":"#),
+        "carries the version first"
+    );
+    let back: T = Envelope::decode(&bytes).expect("decodes");
+    assert_eq!(&back, value);
+}
+
+fn task_message() -> TaskMessage {
+    TaskMessage {
+        ti: 41,
+        lease: 3,
+        run: 7,
+        tenant: "default".into(),
+        dag_id: "etl".into(),
+        run_id: "manual__2026-01-02T03:04:05+00:00".into(),
+        task_id: "load".into(),
+        try_number: 2,
+        max_tries: 3,
+        digest: "sha256:0123abcd".into(),
+        queue: "default".into(),
+        logical_date: at("2026-01-02T03:04:05Z"),
+        data_interval_start: at("2026-01-01T03:04:05Z"),
+        data_interval_end: at("2026-01-02T03:04:05Z"),
+        conf: json!({"name": "Ada"}),
+        upstream: vec!["extract".into()],
+        upstream_outputs: Some(vec![("extract".into(), b"[1,2]".to_vec())]),
+    }
+}
+
+#[test]
+fn task_message_is_pinned() {
+    let message = task_message();
+    pinned("task_message", &message);
+    enveloped(&message);
+    let fetched = TaskMessage {
+        upstream_outputs: None,
+        ..message
+    };
+    pinned("task_message_fetching_upstream", &fetched);
+    let bytes = fetched.encode().expect("encodes");
+    assert_eq!(TaskMessage::decode(&bytes).ok(), Some(fetched));
+}
+
+fn reports() -> Vec<Report> {
+    vec![
+        Report::Started(AttemptStarted {
+            ti: 41,
+            lease: 3,
+            worker_id: "w-1".into(),
+            hostname: "vm2".into(),
+            at: at("2026-01-02T03:04:06Z"),
+            lease_expires_at: at("2026-01-02T03:04:36Z"),
+        }),
+        Report::Heartbeat(AttemptHeartbeat {
+            ti: 41,
+            lease: 3,
+            lease_expires_at: at("2026-01-02T03:05:06Z"),
+        }),
+        Report::Finished(Box::new(AttemptResult {
+            ti: 41,
+            lease: 3,
+            run: 7,
+            try_number: 2,
+            outcome: AttemptOutcome::Success {
+                output: b"{}".to_vec(),
+            },
+            xcom: vec![("rows".into(), b"3".to_vec())],
+            log: b"{}\n".to_vec(),
+            started_at: at("2026-01-02T03:04:06Z"),
+            ended_at: at("2026-01-02T03:04:07Z"),
+            worker_id: "w-1".into(),
+            hostname: "vm2".into(),
+        })),
+    ]
+}
+
+#[test]
+fn reports_are_pinned() {
+    let batch = reports();
+    pinned("report_batch", &batch);
+    enveloped(&batch);
+    let outcomes = vec![
+        AttemptOutcome::Skipped {
+            reason: "nothing new".into(),
+        },
+        AttemptOutcome::Failed {
+            retryable: true,
+            class: "timeout".into(),
+            message: "ran past 1s".into(),
+        },
+    ];
+    pinned("attempt_outcomes", &outcomes);
+}
+
+fn created() -> RunCreated {
+    RunCreated {
+        run: CreatedRun {
+            id: 7,
+            tenant: "default".into(),
+            dag_id: "etl".into(),
+            run_id: "manual__x".into(),
+            run_type: RunType::Manual,
+            logical_date: at("2026-01-02T03:04:05Z"),
+            data_interval_start: at("2026-01-02T03:04:05Z"),
+            data_interval_end: at("2026-01-02T03:04:05Z"),
+            conf: json!({}),
+            digest: "sha256:0123abcd".into(),
+            state: DagRunState::Queued,
+            queued_at: at("2026-01-02T03:04:05Z"),
+            started_at: None,
+            ended_at: None,
+        },
+        tis: vec![CreatedTaskInstance {
+            id: 41,
+            run: 7,
+            tenant: "default".into(),
+            dag_id: "etl".into(),
+            run_id: "manual__x".into(),
+            task_id: "load".into(),
+            state: TaskState::None,
+            try_number: 0,
+            max_tries: 3,
+            queue: "default".into(),
+            pool: "default_pool".into(),
+            priority_weight: 1,
+            lease: 0,
+            lease_expires_at: None,
+            worker_id: None,
+            hostname: None,
+            queued_at: None,
+            started_at: None,
+            ended_at: None,
+            duration_ms: None,
+            next_retry_at: None,
+            error_class: None,
+            error: None,
+        }],
+    }
+}
+
+#[test]
+fn control_messages_are_pinned() {
+    let messages = vec![
+        ControlMessage::Notice {
+            notice: Notice::DagChanged {
+                tenant: "default".into(),
+                dag_id: "etl".into(),
+            },
+        },
+        ControlMessage::Notice {
+            notice: Notice::RunChanged(7),
+        },
+        ControlMessage::Created(Box::new(created())),
+        ControlMessage::Command {
+            reply_to: "weft:reply:1".into(),
+            command: Command::Clear {
+                tenant: "default".into(),
+                run: 7,
+                task_ids: vec!["load".into()],
+                downstream: true,
+            },
+        },
+        ControlMessage::Command {
+            reply_to: "weft:reply:2".into(),
+            command: Command::Mark {
+                tenant: "default".into(),
+                run: 7,
+                task_id: "load".into(),
+                state: TaskState::Success,
+            },
+        },
+    ];
+    pinned("control_messages", &messages);
+    for message in &messages {
+        enveloped(message);
+    }
+}
+
+#[test]
+fn replies_are_pinned() {
+    let replies = vec![
+        Reply::Cleared { count: 2 },
+        Reply::Marked,
+        Reply::Error {
+            kind: ReplyError::NotFound,
+            message: "run 7 not found".into(),
+        },
+        Reply::Error {
+            kind: ReplyError::Unavailable,
+            message: "no scheduler leads".into(),
+        },
+    ];
+    pinned("replies", &replies);
+    for reply in &replies {
+        enveloped(reply);
+    }
+}
+
+#[test]
+fn worker_api_bodies_are_pinned() {
+    pinned(
+        "worker_beat",
+        &WorkerBeat {
+            hostname: "vm2".into(),
+            queues: vec!["default".into(), "vm2_queue".into()],
+            concurrency: 4,
+            running: 1,
+            arch: "aarch64".into(),
+            version: "0.1.0".into(),
+            started_at: at("2026-01-02T03:00:00Z"),
+            stopped_at: Some(at("2026-01-02T04:00:00Z")),
+        },
+    );
+    pinned(
+        "worker_variable",
+        &WorkerVariable {
+            key: "bucket".into(),
+            value: "s3://data".into(),
+        },
+    );
+}
+
+#[test]
+fn the_stored_log_is_pinned() {
+    let log = TaskLog {
+        lines: vec![
+            LogLine {
+                offset: Duration::from_micros(1500),
+                level: LogLevel::Info,
+                source: LogSource::Task,
+                message: "hello".into(),
+            },
+            LogLine {
+                offset: Duration::from_millis(2),
+                level: LogLevel::Warn,
+                source: LogSource::Stderr,
+                message: "careful".into(),
+            },
+        ],
+        dropped_bytes: 10,
+    };
+    let stored = String::from_utf8(log.encode()).expect("UTF-8");
+    let path = golden_path("task_log");
+    if std::env::var_os("WEFT_BLESS").is_some() {
+        std::fs::write(&path, &stored).expect("golden file written");
+    }
+    let golden = std::fs::read_to_string(&path).expect("golden log");
+    assert_eq!(stored, golden, "the stored log format changed");
+}

@@ -1,0 +1,148 @@
+//! [`BusControl`]: the scheduler's [`Control`] for an API server in another process than the
+//! scheduler (distributed mode).
+//!
+//! Triggers and backfills are written to the store here and announced on the bus (the
+//! scheduler also finds them on its resync timer, should the notice be lost). Clearing and
+//! marking, which change what the scheduler holds in memory, are commands the leading
+//! scheduler carries out and answers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use weft_bus::{Bus, ControlClient};
+use weft_model::TaskState;
+use weft_protocol::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, RunPk};
+use weft_scheduler::{Clock, Control, ControlError, RunRequests, TriggerRequest};
+use weft_store::{DagRun, Store, TaskInstance};
+
+/// The scheduler, reached over the bus.
+pub struct BusControl {
+    client: ControlClient,
+    requests: RunRequests,
+}
+
+impl BusControl {
+    /// Control over `bus`, creating runs in `store`; commands wait up to `timeout` for the
+    /// leading scheduler's answer.
+    pub fn new(
+        bus: Bus,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        allow_trigger_in_future: bool,
+        timeout: Duration,
+    ) -> BusControl {
+        BusControl {
+            client: ControlClient::new(bus, timeout),
+            requests: RunRequests::new(store, clock, allow_trigger_in_future),
+        }
+    }
+
+    /// The bus client underneath, to publish control messages directly.
+    pub fn client(&self) -> &ControlClient {
+        &self.client
+    }
+
+    async fn call(&self, command: Command) -> Result<Reply, ControlError> {
+        match self.client.call(command).await {
+            Ok(Reply::Error { kind, message }) => Err(ControlError::from_reply(kind, message)),
+            Ok(reply) => Ok(reply),
+            // The bus failed, or no scheduler answered in time: the same call may succeed later.
+            Err(e) => Err(ControlError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Tell the leading scheduler about a run just created: with its rows when it is small,
+    /// so that the scheduler does not read it back, else by its id.
+    fn created(&self, run: &DagRun, tis: Vec<TaskInstance>) {
+        let message = if tis.len() <= CARRIED_TASKS {
+            ControlMessage::Created(Box::new(weft_store::wire::run_created(run.clone(), tis)))
+        } else {
+            ControlMessage::Notice {
+                notice: Notice::RunChanged(run.id),
+            }
+        };
+        self.client.publish_soon(message);
+    }
+}
+
+fn unexpected(reply: &Reply) -> ControlError {
+    ControlError::Unavailable(format!(
+        "the scheduler gave an unexpected answer: {reply:?}"
+    ))
+}
+
+#[async_trait]
+impl Control for BusControl {
+    async fn trigger(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        request: TriggerRequest,
+    ) -> Result<DagRun, ControlError> {
+        let created = |run: &DagRun, tis| self.created(run, tis);
+        self.requests
+            .trigger(tenant, dag_id, request, &created)
+            .await
+    }
+
+    async fn backfill(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<DagRun>, ControlError> {
+        let created = |run: &DagRun, tis| self.created(run, tis);
+        self.requests
+            .backfill(tenant, dag_id, start, end, &created)
+            .await
+    }
+
+    async fn clear(
+        &self,
+        tenant: &str,
+        run: RunPk,
+        task_ids: &[String],
+        downstream: bool,
+    ) -> Result<usize, ControlError> {
+        let command = Command::Clear {
+            tenant: tenant.to_owned(),
+            run,
+            task_ids: task_ids.to_vec(),
+            downstream,
+        };
+        match self.call(command).await? {
+            Reply::Cleared { count } => Ok(count),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    async fn mark(
+        &self,
+        tenant: &str,
+        run: RunPk,
+        task_id: &str,
+        state: TaskState,
+    ) -> Result<(), ControlError> {
+        let command = Command::Mark {
+            tenant: tenant.to_owned(),
+            run,
+            task_id: task_id.to_owned(),
+            state,
+        };
+        match self.call(command).await? {
+            Reply::Marked => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        self.client.publish_soon(ControlMessage::Notice { notice });
+    }
+
+    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
+        Some(self.client.subscribe_ended())
+    }
+}

@@ -1,0 +1,89 @@
+//! The layering rule, checked on the real dependency graph (`cargo metadata`): a worker
+//! machine holds no database credentials, so the worker links no database driver, no store
+//! and no scheduler; the bus and the protocol it speaks link neither either.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// Packages none of the crates below may link, directly or not.
+const FORBIDDEN: &[&str] = &[
+    "sqlx",
+    "sqlx-core",
+    "sqlx-postgres",
+    "sqlx-sqlite",
+    "libsqlite3-sys",
+    "weft-store",
+    "weft-scheduler",
+    "weft-server",
+    "weft-standalone",
+    "axum",
+];
+
+/// The names of every package a build of `root` alone links: `cargo tree -p ROOT` over
+/// normal and build dependencies (not dev-dependencies, which only its tests link), with
+/// features resolved as for that build.
+fn linked(root: &str) -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let output = Command::new(cargo)
+        .args([
+            "tree",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "-f",
+            "{p}",
+            "-p",
+            root,
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_worker_bus_and_protocol_link_no_database_store_or_scheduler() {
+    for root in ["weft-worker", "weft-bus", "weft-protocol"] {
+        let linked = linked(root);
+        assert!(
+            linked.contains("serde"),
+            "{root}'s graph was not read: {linked:?}"
+        );
+        let found: Vec<&&str> = FORBIDDEN
+            .iter()
+            .filter(|name| linked.contains(**name))
+            .collect();
+        assert!(found.is_empty(), "{root} links {found:?}");
+    }
+}
+
+#[test]
+fn the_protocol_depends_on_the_model_and_serde_only() {
+    let linked = linked("weft-protocol");
+    let weft: Vec<&String> = linked.iter().filter(|n| n.starts_with("weft-")).collect();
+    assert_eq!(weft, ["weft-model"], "the protocol's Weft dependencies");
+    for heavy in ["redis", "tokio", "wasmtime", "ureq", "utoipa"] {
+        assert!(!linked.contains(heavy), "the protocol links {heavy}");
+    }
+}
+
+#[test]
+fn the_check_sees_what_the_server_links() {
+    // The same walk finds the database driver where it belongs: the check can fail.
+    let linked = linked("weft-server");
+    assert!(linked.contains("sqlx-core"), "{linked:?}");
+    assert!(linked.contains("weft-store"));
+}
