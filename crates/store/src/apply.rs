@@ -9,9 +9,14 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
+use weft_model::DagRunState;
 
+use crate::backend::Sql;
+use crate::common::sql;
+use crate::common::statement::statement;
 use crate::error::{StoreError, StoreResult};
 use crate::records::RETURN_VALUE;
+use crate::rows::micros;
 use crate::write::{
     FinishTask, Heartbeat, LeaderFence, QueueTask, SetRunState, SetTaskState, StartTask,
     WriteBatch, WriteOutcome,
@@ -144,6 +149,22 @@ pub(crate) trait BatchSql: Send {
     async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error>;
     /// Insert or replace logs (distinct keys).
     async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error>;
+}
+
+/// [`BatchSql::set_run`] as both backends run it: one [`SET_RUN`](crate::common::sql::SET_RUN).
+pub(crate) async fn set_run<D: Sql>(
+    conn: &mut D::Connection,
+    item: &SetRunState,
+) -> Result<(), sqlx::Error> {
+    statement::<D>(sql::SET_RUN)
+        .bind(item.run)
+        .bind(item.state.as_str())
+        .bind(micros(item.at))
+        .bind(item.state == DagRunState::Running)
+        .bind(item.state.is_finished())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// For each round, the indices of the changes in it: the n-th change of a task instance goes

@@ -30,6 +30,7 @@
 //! ```
 
 mod apply;
+mod backend;
 mod common;
 pub mod error;
 pub mod postgres;

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use crate::apply::{Applied, BatchSql, LogPut, XcomPut};
-use crate::common::sql;
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -211,15 +210,7 @@ impl BatchSql for SqliteConnection {
     }
 
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
-        sqlx::query(sql::SET_RUN)
-            .bind(item.run)
-            .bind(item.state.as_str())
-            .bind(micros(item.at))
-            .bind(item.state == weft_model::DagRunState::Running)
-            .bind(item.state.is_finished())
-            .execute(&mut *self)
-            .await?;
-        Ok(())
+        crate::apply::set_run::<Sqlite>(self, item).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
