@@ -194,3 +194,38 @@ pub(crate) const TRY_LEAD: &str = "INSERT INTO leaders (name, holder, epoch, exp
 /// `$1` name, `$2` holder, `$3` a time before any `now`: ends the holder's lease at once.
 pub(crate) const RESIGN: &str =
     "UPDATE leaders SET expires_at = $3 WHERE name = $1 AND holder = $2";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What every read of runs begins with: the columns of `RunRow`.
+    const RUN_SELECT: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+         data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, \
+         ended_at FROM dag_runs WHERE ";
+
+    /// What every read of task instances begins with: the columns of `TiRow`.
+    const TI_COLUMNS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, \
+         ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
+         ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+         ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error";
+
+    #[test]
+    fn reads_of_one_row_type_select_the_same_columns() {
+        for read in [RUN, RUN_BY_ID, RUNS, ACTIVE_RUNS, LATEST_SCHEDULED_RUN] {
+            assert!(read.starts_with(RUN_SELECT), "{read}");
+        }
+        let ti_select =
+            format!("{TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ");
+        for read in [ACTIVE_TIS, EXPIRED_LEASES] {
+            assert!(read.starts_with(&ti_select), "{read}");
+        }
+        assert!(RUN_WITH_TIS.starts_with(&format!("{TI_COLUMNS}, r.run_type, ")));
+        let dag_select = "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, d.created_at, \
+             d.updated_at FROM dags d JOIN components c ON c.tenant = d.tenant AND c.digest = \
+             d.digest WHERE d.tenant = $1 ";
+        for read in [DAGS, DAG] {
+            assert!(read.starts_with(dag_select), "{read}");
+        }
+    }
+}

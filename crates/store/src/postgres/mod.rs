@@ -8,6 +8,7 @@
 
 mod batch;
 mod fence;
+mod statements;
 mod statistics;
 
 use std::str::FromStr as _;

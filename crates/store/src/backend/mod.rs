@@ -1,18 +1,24 @@
-//! What a backend provides, as a trait the compiler checks: its connections, its kinds of
-//! transaction, the insert of a new run with its task instances, and its batched statements
-//! (the connection type's [`BatchSql`]). Every [`Store`](crate::Store) operation is written
-//! once, as generic code over this trait (`common::store_impl`); [`SqliteStore`](crate::SqliteStore)
-//! and [`PostgresStore`](crate::PostgresStore) implement it.
+//! What a backend provides, as traits the compiler checks: [`Backend`] (its connections, its
+//! kinds of transaction, the insert of a new run with its task instances), [`Sql`] (what its
+//! database binds and reads for the shared statements) and [`BatchSql`] (its connection's
+//! statements for a write batch, in [`batch`]). Every [`Store`](crate::Store) operation is
+//! written once, as generic code over `Backend` (`common::store_impl`);
+//! [`SqliteStore`](crate::SqliteStore) and [`PostgresStore`](crate::PostgresStore) implement
+//! it.
 //!
-//! Everything here is resolved at compile time: the shared code is compiled once per
-//! backend, as if written for it (no boxing, no dynamic dispatch).
+//! `Backend` and `Sql` are resolved at compile time: the shared code is compiled once per
+//! backend, as if written for it, with no boxed future and no dynamic dispatch. (`BatchSql`
+//! keeps `async_trait`'s boxed futures, one per batched statement, as before.)
+
+pub(crate) mod batch;
 
 use std::future::Future;
 use std::ops::DerefMut;
 
 use sqlx::{Database, Postgres, Sqlite, Transaction};
 
-use crate::apply::BatchSql;
+use batch::BatchSql;
+
 use crate::common::statement::{Encodes, Executes, Reads};
 use crate::error::StoreResult;
 use crate::records::{DagRun, NewRun};
