@@ -11,12 +11,16 @@
 //!
 //! # Layout
 //! - [`store`]: the trait; [`records`]: the rows; [`write`](mod@write): batched, fenced changes;
-//! - `sqlite`, `postgres`: the implementations; [`error`]: errors.
-//! - Inside: `common` holds the SQL both backends run and the `Store` implementation built
-//!   from it (with its transactions, and the worker registry and leases in
-//!   `common::coordination`); `apply` applies a write batch; `rows` converts rows;
-//!   `validate` checks requests.
-//!   Each backend adds its pools, transactions and batched statements.
+//!   [`error`]: errors.
+//! - `sqlite`, `postgres`: the two backends, each its connections, transactions and
+//!   batched statements.
+//! - Inside: `backend` is what a backend provides, as traits the compiler checks (`Backend`:
+//!   connections and transactions; `Sql`: what its database binds and reads; `batch::BatchSql`:
+//!   a write batch's statements). `common` holds the SQL both backends run as is
+//!   (`common::sql`), the way generic code runs it (`common::statement`), and the `Store`
+//!   implementation of every `Backend`, written once (`common::store_impl`, with its
+//!   transactions and, in `common::coordination`, the worker registry and leases);
+//!   `apply` applies a write batch; `rows` converts rows; `validate` checks requests.
 //!
 //! ```no_run
 //! # async fn demo() -> weft_store::StoreResult<()> {
@@ -30,6 +34,7 @@
 //! ```
 
 mod apply;
+mod backend;
 mod common;
 pub mod error;
 pub mod postgres;

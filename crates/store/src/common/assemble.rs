@@ -1,15 +1,18 @@
-//! Plain functions the shared `Store` implementation uses to assemble its results.
+//! Plain functions the shared `Store` implementation and the backends use to assemble
+//! results and the arguments of a new run.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 use weft_model::DagRunState;
 
+use super::statement::Statement;
+use crate::backend::Sql;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DEFAULT_POOL, DEFAULT_POOL_SLOTS, DagRun, NewRun, NewTaskInstance, Pool, TaskInstance,
 };
-use crate::rows::{RunRow, TiRow, as_stored};
+use crate::rows::{RunRow, TiRow, as_stored, micros, micros_opt};
 
 /// Runs listed when a filter sets no limit.
 pub(crate) const DEFAULT_RUN_LIMIT: u32 = 100;
@@ -103,29 +106,25 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
     pools
 }
 
-/// `query` with a new run's thirteen columns bound next, in the order of
+/// `statement` with a new run's thirteen columns bound next, in the order of
 /// [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
-macro_rules! bind_new_run {
-    ($query:expr, $run:expr) => {{
-        let run: &$crate::NewRun = $run;
-        let (started_at, ended_at) = $crate::common::assemble::run_times(run);
-        $query
-            .bind(&run.tenant)
-            .bind(&run.dag_id)
-            .bind(&run.run_id)
-            .bind(run.run_type.as_str())
-            .bind($crate::rows::micros(run.logical_date))
-            .bind($crate::rows::micros(run.data_interval_start))
-            .bind($crate::rows::micros(run.data_interval_end))
-            .bind(run.conf.to_string())
-            .bind(&run.digest)
-            .bind(run.state.as_str())
-            .bind($crate::rows::micros(run.queued_at))
-            .bind($crate::rows::micros_opt(started_at))
-            .bind($crate::rows::micros_opt(ended_at))
-    }};
+pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Statement<D> {
+    let (started_at, ended_at) = run_times(run);
+    statement
+        .bind(run.tenant.as_str())
+        .bind(run.dag_id.as_str())
+        .bind(run.run_id.as_str())
+        .bind(run.run_type.as_str())
+        .bind(micros(run.logical_date))
+        .bind(micros(run.data_interval_start))
+        .bind(micros(run.data_interval_end))
+        .bind(run.conf.to_string())
+        .bind(run.digest.as_str())
+        .bind(run.state.as_str())
+        .bind(micros(run.queued_at))
+        .bind(micros_opt(started_at))
+        .bind(micros_opt(ended_at))
 }
-pub(crate) use bind_new_run;
 
 /// When a new run started and ended, as its state says: at its queue time if so.
 pub(crate) fn run_times(run: &NewRun) -> (Option<Timestamp>, Option<Timestamp>) {

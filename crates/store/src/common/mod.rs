@@ -1,12 +1,12 @@
-//! What both backends share: the SQL they run as is ([`sql`]) and the [`Store`](crate::Store)
-//! implementation built from it ([`impl_store!`]), so the two cannot drift apart. What differs
-//! (pools and transactions, batched statements) each backend provides itself.
+//! What both backends share: the SQL they run as is ([`sql`]), the way generic code runs
+//! a statement on either ([`statement`]), and the [`Store`](crate::Store) implementation of
+//! every [`Backend`](crate::backend::Backend) (`store_impl`, with its transactions and the
+//! coordination of processes), so the two cannot drift apart. What differs (pools and
+//! transactions, batched statements) each backend provides through the `Backend` trait.
 
 pub(crate) mod assemble;
 mod coordination;
 pub(crate) mod sql;
+pub(crate) mod statement;
 mod store_impl;
 pub(crate) mod transactions;
-
-pub(crate) use coordination::impl_coordination;
-pub(crate) use store_impl::impl_store;

@@ -1,51 +1,8 @@
 //! SQL both backends run as is: standard SQL with `$n` parameters, which SQLite and
 //! PostgreSQL both accept. Literal values here are never selected as integers (SQLite and
-//! PostgreSQL type them differently); columns are.
-
-macro_rules! ti_columns {
-    () => {
-        "ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number, \
-         ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, ti.lease_expires_at, ti.worker_id, \
-         ti.hostname, ti.queued_at, ti.started_at, ti.ended_at, ti.duration_ms, ti.next_retry_at, \
-         ti.error_class, ti.error"
-    };
-}
-
-macro_rules! ti_select {
-    () => {
-        concat!(
-            "SELECT ",
-            ti_columns!(),
-            " FROM task_instances ti JOIN dag_runs r ON r.id = ti.run"
-        )
-    };
-}
-
-macro_rules! run_select {
-    () => {
-        "SELECT id, tenant, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, \
-         conf, digest, state, queued_at, started_at, ended_at FROM dag_runs"
-    };
-}
-
-/// A new run (`$1`-`$13`), if its DAG has the run's digest as a version: its id.
-macro_rules! insert_run {
-    () => {
-        "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, logical_date, \
-         data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
-         WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
-         RETURNING id"
-    };
-}
-pub(crate) use insert_run;
-
-macro_rules! dag_select {
-    () => {
-        "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, d.created_at, d.updated_at FROM dags d \
-         JOIN components c ON c.tenant = d.tenant AND c.digest = d.digest"
-    };
-}
+//! PostgreSQL type them differently); columns are. Each statement is one whole string, so a
+//! search for its text finds it; statements that repeat a column list (the runs' and task
+//! instances' reads) say so, and a test checks the copies agree.
 
 // --- tenants ---
 
@@ -87,9 +44,15 @@ pub(crate) const UPDATE_DAG: &str =
 pub(crate) const INSERT_VERSION: &str = "INSERT INTO dag_versions (tenant, dag_id, digest, created_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, dag_id, digest) DO NOTHING";
 /// `$1` tenant.
-pub(crate) const DAGS: &str = concat!(dag_select!(), " WHERE d.tenant = $1 ORDER BY d.dag_id");
+pub(crate) const DAGS: &str = "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, \
+     d.created_at, d.updated_at \
+     FROM dags d JOIN components c ON c.tenant = d.tenant AND c.digest = d.digest \
+     WHERE d.tenant = $1 ORDER BY d.dag_id";
 /// `$1` tenant, `$2` dag_id.
-pub(crate) const DAG: &str = concat!(dag_select!(), " WHERE d.tenant = $1 AND d.dag_id = $2");
+pub(crate) const DAG: &str = "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, \
+     d.created_at, d.updated_at \
+     FROM dags d JOIN components c ON c.tenant = d.tenant AND c.digest = d.digest \
+     WHERE d.tenant = $1 AND d.dag_id = $2";
 /// `$1` tenant, `$2` dag_id.
 pub(crate) const DAG_VERSIONS: &str = "SELECT v.digest, c.size, c.task_count, v.created_at FROM dag_versions v \
      JOIN components c ON c.tenant = v.tenant AND c.digest = v.digest \
@@ -103,87 +66,77 @@ pub(crate) const SET_PAUSED: &str =
 /// `$1` tenant, `$2` dag_id, `$3` run_id, `$4` run_type, `$5` logical_date, `$6`/`$7` data
 /// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at.
 /// Inserts only when the DAG has version `$9` (no row otherwise); a run id already used is a
-/// unique violation.
-pub(crate) const INSERT_RUN: &str = insert_run!();
+/// unique violation. PostgreSQL runs it as the first part of its run-and-tasks insert.
+pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
+     logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
+     started_at, ended_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+     WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     RETURNING id";
+
+// The reads of runs select the columns of `RunRow`, in the same order.
+
 /// `$1` run pk.
-pub(crate) const RUN: &str = concat!(run_select!(), " WHERE id = $1");
+pub(crate) const RUN: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
+     FROM dag_runs WHERE id = $1";
 /// `$1` tenant, `$2` dag_id, `$3` run_id.
-pub(crate) const RUN_BY_ID: &str = concat!(
-    run_select!(),
-    " WHERE tenant = $1 AND dag_id = $2 AND run_id = $3"
-);
+pub(crate) const RUN_BY_ID: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
+     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3";
 /// `$1` tenant, `$2` dag_id or NULL, `$3` state or NULL, `$4` limit.
-pub(crate) const RUNS: &str = concat!(
-    run_select!(),
-    " WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
-     ORDER BY logical_date DESC, id DESC LIMIT $4"
-);
+pub(crate) const RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
+     FROM dag_runs WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
+     ORDER BY logical_date DESC, id DESC LIMIT $4";
 /// Every queued or running run.
-pub(crate) const ACTIVE_RUNS: &str = concat!(
-    run_select!(),
-    " WHERE state IN ('queued', 'running') ORDER BY id"
-);
+pub(crate) const ACTIVE_RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
+     FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY id";
 /// `$1` tenant, `$2` dag_id.
-pub(crate) const LATEST_SCHEDULED_RUN: &str = concat!(
-    run_select!(),
-    " WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
-     ORDER BY logical_date DESC, id DESC LIMIT 1"
-);
+pub(crate) const LATEST_SCHEDULED_RUN: &str = "SELECT id, tenant, dag_id, run_id, run_type, \
+     logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
+     started_at, ended_at \
+     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
+     ORDER BY logical_date DESC, id DESC LIMIT 1";
+
+// The reads of task instances select the columns of `TiRow`, in the same order.
+
 /// `$1` run pk: its task instances, each row with the run's own columns (`conf` on the
 /// first row only, so that a big run does not repeat it): a run and its task instances
 /// from one snapshot in one statement. No rows for a run without task instances.
-pub(crate) const RUN_WITH_TIS: &str = concat!(
-    "SELECT ",
-    ti_columns!(),
-    ", r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
+     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+     r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
      CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
      r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
      r.ended_at AS run_ended_at \
-     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id"
-);
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id";
 /// The task instances of every queued or running run.
-pub(crate) const ACTIVE_TIS: &str = concat!(
-    ti_select!(),
-    " WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id"
-);
+pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
+     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error \
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
+     WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
 /// `$1` now, `$2` limit.
-pub(crate) const EXPIRED_LEASES: &str = concat!(
-    ti_select!(),
-    " WHERE ti.state = 'running' AND ti.lease_expires_at < $1 ORDER BY ti.lease_expires_at, ti.id LIMIT $2"
-);
-/// The new columns of a run whose state becomes `$state` at `$at`, running when `$running`,
-/// finished when `$finished` (SQL expressions); `$run` names the row.
-macro_rules! set_run_columns {
-    ($run:literal, $state:literal, $at:literal, $running:literal, $finished:literal) => {
-        concat!(
-            "state = ",
-            $state,
-            ", started_at = CASE WHEN ",
-            $running,
-            " THEN COALESCE(",
-            $run,
-            ".started_at, ",
-            $at,
-            ") WHEN ",
-            $state,
-            " = 'queued' THEN NULL ELSE ",
-            $run,
-            ".started_at END, ended_at = CASE WHEN ",
-            $finished,
-            " THEN ",
-            $at,
-            " ELSE NULL END"
-        )
-    };
-}
-pub(crate) use set_run_columns;
+pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
+     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error \
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
+     WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
+     ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
 
-/// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is finished.
-pub(crate) const SET_RUN: &str = concat!(
-    "UPDATE dag_runs SET ",
-    set_run_columns!("dag_runs", "$2", "$3", "$4", "$5"),
-    " WHERE id = $1"
-);
+/// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is
+/// finished. PostgreSQL's step statement sets the same columns the same way.
+pub(crate) const SET_RUN: &str = "UPDATE dag_runs SET state = $2, \
+     started_at = CASE WHEN $4 THEN COALESCE(dag_runs.started_at, $3) \
+     WHEN $2 = 'queued' THEN NULL ELSE dag_runs.started_at END, \
+     ended_at = CASE WHEN $5 THEN $3 ELSE NULL END \
+     WHERE id = $1";
 
 // --- XCom and logs ---
 
@@ -241,3 +194,38 @@ pub(crate) const TRY_LEAD: &str = "INSERT INTO leaders (name, holder, epoch, exp
 /// `$1` name, `$2` holder, `$3` a time before any `now`: ends the holder's lease at once.
 pub(crate) const RESIGN: &str =
     "UPDATE leaders SET expires_at = $3 WHERE name = $1 AND holder = $2";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What every read of runs begins with: the columns of `RunRow`.
+    const RUN_SELECT: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+         data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, \
+         ended_at FROM dag_runs WHERE ";
+
+    /// What every read of task instances begins with: the columns of `TiRow`.
+    const TI_COLUMNS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, \
+         ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
+         ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+         ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error";
+
+    #[test]
+    fn reads_of_one_row_type_select_the_same_columns() {
+        for read in [RUN, RUN_BY_ID, RUNS, ACTIVE_RUNS, LATEST_SCHEDULED_RUN] {
+            assert!(read.starts_with(RUN_SELECT), "{read}");
+        }
+        let ti_select =
+            format!("{TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ");
+        for read in [ACTIVE_TIS, EXPIRED_LEASES] {
+            assert!(read.starts_with(&ti_select), "{read}");
+        }
+        assert!(RUN_WITH_TIS.starts_with(&format!("{TI_COLUMNS}, r.run_type, ")));
+        let dag_select = "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, d.created_at, \
+             d.updated_at FROM dags d JOIN components c ON c.tenant = d.tenant AND c.digest = \
+             d.digest WHERE d.tenant = $1 ";
+        for read in [DAGS, DAG] {
+            assert!(read.starts_with(dag_select), "{read}");
+        }
+    }
+}

@@ -1,46 +1,23 @@
-//! Batched statements on PostgreSQL: each change kind is one statement over `UNNEST`ed
-//! arrays, one array per column, whatever the batch's size.
+//! Batched changes on PostgreSQL: each change kind is one statement (see [`statements`])
+//! over `UNNEST`ed arrays, one array per column, whatever the batch's size; here they are
+//! bound and run, as the connection's [`BatchSql`], and a new run is inserted with its task
+//! instances.
 
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
-use crate::apply::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
+use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::assemble::bind_new_run;
-use crate::common::sql;
+use crate::common::statement::statement;
 use crate::records::{NewRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
+use statements::{
+    DELETE_XCOMS, FINISH_WITH_VALUES, HEARTBEAT, INSERT_RUN_AND_TASKS, PUT_LOGS, PUT_XCOMS, QUEUE,
+    SET_TASKS, START, STEP,
+};
+
+use super::statements;
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
-
-/// The fenced queue update, its arrays bound at the five parameter numbers given.
-macro_rules! queue_update {
-    ($ti:literal, $lease:literal, $state:literal, $try:literal, $at:literal) => {
-        concat!(
-            "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, try_number = v.new_try, \
-             queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
-             ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
-             FROM UNNEST($", $ti, "::bigint[], $", $lease, "::bigint[], $", $state, "::text[], $", $try,
-            "::bigint[], $", $at, "::bigint[]) AS v (ti, seen_lease, seen_state, new_try, at) \
-             WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
-             RETURNING t.id, t.run, t.task_id, t.try_number"
-        )
-    };
-}
-
-const QUEUE: &str = queue_update!(1, 2, 3, 4, 5);
-
-/// A new run (`$1`-`$13`) and its task instances (`$14`-`$18`), in one statement: a row per
-/// task instance (`run`, `id`, `task_id`); none when the run was not inserted, and one with
-/// no task instance for a run without tasks.
-const INSERT_RUN_AND_TASKS: &str = concat!(
-    "WITH r AS (",
-    crate::common::sql::insert_run!(),
-    "), t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) \
-     SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
-     FROM r, UNNEST($14::text[], $15::bigint[], $16::text[], $17::text[], $18::bigint[]) \
-     AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
-     SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id"
-);
 
 /// Insert `run` and its task instances in one statement (one round trip, committed on its
 /// own): the run's id and the `(id, task_id)` of each task instance, or `None` when the
@@ -50,15 +27,15 @@ pub(crate) async fn insert_run_and_tasks(
     run: &NewRun,
 ) -> Result<Option<(i64, Vec<(i64, String)>)>, sqlx::Error> {
     let tasks: Vec<&NewTaskInstance> = run.tasks.iter().collect();
-    let query = sqlx::query_as(INSERT_RUN_AND_TASKS);
-    let rows: Vec<(i64, Option<i64>, Option<String>)> = bind_new_run!(query, run)
-        .bind(column(&tasks, |t| t.task_id.as_str()))
-        .bind(column(&tasks, |t| i64::from(t.max_tries)))
-        .bind(column(&tasks, |t| t.queue.as_str()))
-        .bind(column(&tasks, |t| t.pool.as_str()))
-        .bind(column(&tasks, |t| i64::from(t.priority_weight)))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(i64, Option<i64>, Option<String>)> =
+        bind_new_run(statement::<Postgres>(INSERT_RUN_AND_TASKS), run)
+            .bind(column(&tasks, |t| t.task_id.as_str()))
+            .bind(column(&tasks, |t| i64::from(t.max_tries)))
+            .bind(column(&tasks, |t| t.queue.as_str()))
+            .bind(column(&tasks, |t| t.pool.as_str()))
+            .bind(column(&tasks, |t| i64::from(t.priority_weight)))
+            .fetch_all(&mut *conn)
+            .await?;
     let Some(&(id, _, _)) = rows.first() else {
         return Ok(None);
     };
@@ -68,89 +45,6 @@ pub(crate) async fn insert_run_and_tasks(
         .collect();
     Ok(Some((id, tis)))
 }
-
-const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
-     started_at = v.at, lease_expires_at = v.expires \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) \
-     AS v (ti, seen_lease, worker, host, at, expires) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'queued' RETURNING t.id";
-
-const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expires \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (ti, seen_lease, expires) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'running' RETURNING t.id";
-
-const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
-     max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
-     lease_expires_at = CASE WHEN v.new_state = 'running' THEN t.lease_expires_at END, \
-     queued_at = CASE WHEN v.clearing THEN NULL ELSE t.queued_at END, \
-     started_at = CASE WHEN v.clearing THEN NULL ELSE t.started_at END, \
-     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE t.ended_at END, \
-     duration_ms = CASE WHEN v.clearing THEN NULL ELSE t.duration_ms END, \
-     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE t.next_retry_at END, \
-     worker_id = CASE WHEN v.clearing THEN NULL ELSE t.worker_id END, \
-     hostname = CASE WHEN v.clearing THEN NULL ELSE t.hostname END, \
-     error_class = CASE WHEN v.clearing THEN NULL ELSE t.error_class END, \
-     error = CASE WHEN v.clearing THEN NULL ELSE t.error END \
-     FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
-     AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
-
-/// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
-/// instance, key, value) and logs (`$15`-`$16`: task instance, log): the common table
-/// expressions `f` (the finishes applied), `x` and `l`.
-macro_rules! finish_with_values {
-    () => {
-        concat!(
-            "WITH f AS (",
-            "UPDATE task_instances t SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
-             next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-             worker_id = COALESCE(v.worker, t.worker_id), hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-             started_at = COALESCE(t.started_at, v.started) \
-             FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], \
-             $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-             AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, started) \
-             WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-             RETURNING t.id, t.run, t.task_id, t.try_number",
-            "), x AS (INSERT INTO xcom (run, task_id, key, value) \
-             SELECT f.run, f.task_id, xv.key, xv.value FROM f \
-             JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
-             ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-             l AS (INSERT INTO task_logs (ti, try_number, log) \
-             SELECT f.id, f.try_number, lv.log FROM f JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-             ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log)"
-        )
-    };
-}
-
-/// The finish with its values, in one statement.
-const FINISH_WITH_VALUES: &str = concat!(
-    finish_with_values!(),
-    " SELECT id, run, task_id, try_number FROM f"
-);
-
-/// A scheduler's step in one statement: the finish with its values, the queue update
-/// (`$17`-`$21`) of other task instances, and the run state changes (`$22`-`$26`: run,
-/// state, at, whether running, whether finished) of distinct runs. Each row returned is a
-/// finish or a queue op applied, and says which.
-const STEP: &str = concat!(
-    finish_with_values!(),
-    ", q AS (",
-    queue_update!(17, 18, 19, 20, 21),
-    "), s AS (UPDATE dag_runs d SET ",
-    crate::common::sql::set_run_columns!("d", "v.state", "v.at", "v.running", "v.finished"),
-    " FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
-     AS v (run, state, at, running, finished) WHERE d.id = v.run) \
-     SELECT true AS finished, id, run, task_id, try_number FROM f \
-     UNION ALL SELECT false, id, run, task_id, try_number FROM q"
-);
-
-const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \
-     WHERE x.run = v.run AND x.task_id = v.task_id";
-const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) \
-     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
-     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
-const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) \
-     SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
 
 /// One column of `items`.
 fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
@@ -301,15 +195,7 @@ impl BatchSql for PgConnection {
     }
 
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
-        sqlx::query(sql::SET_RUN)
-            .bind(item.run)
-            .bind(item.state.as_str())
-            .bind(micros(item.at))
-            .bind(item.state == weft_model::DagRunState::Running)
-            .bind(item.state.is_finished())
-            .execute(&mut *self)
-            .await?;
-        Ok(())
+        crate::backend::batch::set_run::<Postgres>(self, item).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
@@ -371,6 +257,7 @@ mod tests {
 
     use super::*;
     use crate::PostgresStore;
+    use crate::backend::Backend;
 
     async fn run(conn: &mut PgConnection, sql: String) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))

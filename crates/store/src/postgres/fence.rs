@@ -75,6 +75,7 @@ mod tests {
     use super::*;
     use sqlx::PgConnection;
 
+    use crate::backend::Backend;
     use crate::{PostgresStore, Store, WriteBatch};
 
     const TTL: Duration = Duration::from_secs(10);

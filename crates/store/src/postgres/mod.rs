@@ -8,6 +8,7 @@
 
 mod batch;
 mod fence;
+mod statements;
 mod statistics;
 
 use std::str::FromStr as _;
@@ -19,7 +20,12 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, Postgres, Transaction};
 
+use crate::backend::Backend;
+use crate::common::assemble::{run_insert_error, stored_run};
+use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
+use crate::records::{DagRun, NewRun};
+use crate::write::LeaderFence;
 
 /// The schema, embedded at compile time and applied by [`PostgresStore::connect`].
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
@@ -82,6 +88,11 @@ impl PostgresStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+impl Backend for PostgresStore {
+    type Db = Postgres;
+    type Conn<'a> = Conn;
 
     /// A connection for reads.
     async fn reader(&self) -> Result<Conn, sqlx::Error> {
@@ -96,15 +107,17 @@ impl PostgresStore {
         self.reader().await
     }
 
-    async fn begin_write(conn: &mut Conn) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+    async fn begin_write<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> Result<Transaction<'c, Postgres>, sqlx::Error> {
         conn.begin_with("BEGIN".to_owned()).await
     }
 
     /// A write transaction that, given a fence, goes on only while the fence holds, with the
     /// lease share-locked until it ends; the check travels with the `BEGIN` (see [`fence`]).
     async fn begin_fenced<'c>(
-        conn: &'c mut Conn,
-        fence: Option<&crate::LeaderFence>,
+        conn: &'c mut Self::Conn<'_>,
+        fence: Option<&LeaderFence>,
     ) -> StoreResult<Transaction<'c, Postgres>> {
         let Some(fence) = fence else {
             return Ok(Self::begin_write(conn).await?);
@@ -114,18 +127,26 @@ impl PostgresStore {
             .map_err(|e| fence::begin_error(fence, e))
     }
 
+    /// A read-only transaction with one snapshot for all its reads.
+    async fn begin_read<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> Result<Transaction<'c, Postgres>, sqlx::Error> {
+        conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_owned())
+            .await
+    }
+
     /// The run row and its task instances (`(id, task_id)` of each), in one statement.
     async fn insert_run_and_tasks(
         &self,
-        run: &crate::NewRun,
-    ) -> StoreResult<(crate::DagRun, Vec<(i64, String)>)> {
+        run: &NewRun,
+    ) -> StoreResult<(DagRun, Vec<(i64, String)>)> {
         let mut conn = self.writer().await?;
         let inserted = batch::insert_run_and_tasks(&mut conn, run)
             .await
-            .map_err(|e| crate::common::assemble::run_insert_error(run, e))?;
+            .map_err(|e| run_insert_error(run, e))?;
         match inserted {
-            Some((id, tis)) => Ok((crate::common::assemble::stored_run(run, id), tis)),
-            None => Err(Self::missing_for_run(&mut conn, run).await?),
+            Some((id, tis)) => Ok((stored_run(run, id), tis)),
+            None => Err(missing_for_run::<Self>(&mut conn, run).await?),
         }
     }
 
@@ -145,12 +166,6 @@ impl PostgresStore {
             }
         });
     }
-
-    /// A read-only transaction with one snapshot for all its reads.
-    async fn begin_read(conn: &mut Conn) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
-        conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_owned())
-            .await
-    }
 }
 
 /// A pooled connection for one operation. Should a begin on it be given up half-way (the
@@ -158,7 +173,7 @@ impl PostgresStore {
 /// write, the lease's share lock), which sqlx counts as no transaction and would not roll
 /// back: the connection is then closed, which ends both, instead of going back to the pool
 /// where a later operation would run inside that transaction.
-struct Conn {
+pub(crate) struct Conn {
     conn: PoolConnection<Postgres>,
     /// A begin is under way.
     beginning: bool,
@@ -198,5 +213,3 @@ impl Drop for Conn {
         }
     }
 }
-
-crate::common::impl_store!(PostgresStore, PgConnection);

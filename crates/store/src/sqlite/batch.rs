@@ -5,8 +5,7 @@
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
-use crate::apply::{Applied, BatchSql, LogPut, XcomPut};
-use crate::common::sql;
+use crate::backend::batch::{Applied, BatchSql, LogPut, XcomPut};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -14,7 +13,10 @@ use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, 
 /// Bound values per statement (SQLite allows 32,766).
 const MAX_PARAMS: usize = 32_000;
 
-/// `template` with `{values}` replaced by `rows` copies of `row`.
+/// `template` with `{values}` replaced by `rows` copies of `row`. Built at run time: SQLite
+/// has no arrays to bind, so a batch's rows are a `VALUES` list with a row of parameters per
+/// change, as many as the chunk holds. (The templates above are whole statements but for
+/// that list.)
 fn statement(template: &str, row: &str, rows: usize) -> AssertSqlSafe<String> {
     let mut values = String::with_capacity(rows * (row.len() + 2));
     for i in 0..rows {
@@ -211,15 +213,7 @@ impl BatchSql for SqliteConnection {
     }
 
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
-        sqlx::query(sql::SET_RUN)
-            .bind(item.run)
-            .bind(item.state.as_str())
-            .bind(micros(item.at))
-            .bind(item.state == weft_model::DagRunState::Running)
-            .bind(item.state.is_finished())
-            .execute(&mut *self)
-            .await?;
-        Ok(())
+        crate::backend::batch::set_run::<Sqlite>(self, item).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {

@@ -14,7 +14,15 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection as _, Sqlite, SqliteConnection, Transaction};
 
+use crate::apply::deposed;
+use crate::backend::Backend;
+use crate::common::assemble::{bind_new_run, run_insert_error, stored_run};
+use crate::common::sql;
+use crate::common::statement::statement;
+use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
+use crate::records::{DagRun, NewRun};
+use crate::write::LeaderFence;
 use held::{Held, HeldConnection};
 
 /// The schema, embedded at compile time and applied by [`SqliteStore::open`].
@@ -87,6 +95,11 @@ impl SqliteStore {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+impl Backend for SqliteStore {
+    type Db = Sqlite;
+    type Conn<'a> = HeldConnection<'a>;
 
     /// A read-only connection.
     async fn reader(&self) -> Result<HeldConnection<'_>, sqlx::Error> {
@@ -100,17 +113,17 @@ impl SqliteStore {
 
     /// A write transaction that takes SQLite's write lock at once, so it never fails to
     /// upgrade a read lock half-way.
-    async fn begin_write(
-        conn: &mut SqliteConnection,
-    ) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+    async fn begin_write<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> Result<Transaction<'c, Sqlite>, sqlx::Error> {
         conn.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// A write transaction that, given a fence, goes on only while the fence holds. SQLite's
     /// write lock, taken at once, keeps any takeover out until the transaction ends.
     async fn begin_fenced<'c>(
-        conn: &'c mut SqliteConnection,
-        fence: Option<&crate::LeaderFence>,
+        conn: &'c mut Self::Conn<'_>,
+        fence: Option<&LeaderFence>,
     ) -> StoreResult<Transaction<'c, Sqlite>> {
         let mut tx = Self::begin_write(conn).await?;
         if let Some(fence) = fence {
@@ -124,39 +137,29 @@ impl SqliteStore {
                     let now = now
                         .as_ref()
                         .map(|(holder, epoch)| (holder.as_str(), *epoch));
-                    return Err(crate::apply::deposed(fence, now));
+                    return Err(deposed(fence, now));
                 }
             }
         }
         Ok(tx)
     }
 
-    /// Insert the run row; the run as stored. The DAG must exist with the run's digest
-    /// as one of its versions, and the run id must be new for the DAG.
-    async fn insert_run(
-        conn: &mut SqliteConnection,
-        run: &crate::NewRun,
-    ) -> crate::StoreResult<crate::DagRun> {
-        let query = sqlx::query_scalar(crate::common::sql::INSERT_RUN);
-        let id: Option<i64> = crate::common::assemble::bind_new_run!(query, run)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(|e| crate::common::assemble::run_insert_error(run, e))?;
-        let Some(id) = id else {
-            return Err(Self::missing_for_run(conn, run).await?);
-        };
-        Ok(crate::common::assemble::stored_run(run, id))
+    /// A read transaction: one snapshot for all its reads.
+    async fn begin_read<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> Result<Transaction<'c, Sqlite>, sqlx::Error> {
+        conn.begin().await
     }
 
     /// The run row and its task instances (`(id, task_id)` of each), in one write
     /// transaction.
     async fn insert_run_and_tasks(
         &self,
-        run: &crate::NewRun,
-    ) -> StoreResult<(crate::DagRun, Vec<(i64, String)>)> {
+        run: &NewRun,
+    ) -> StoreResult<(DagRun, Vec<(i64, String)>)> {
         let mut conn = self.writer().await?;
         let mut tx = Self::begin_write(&mut conn).await?;
-        let dag_run = Self::insert_run(&mut tx, run).await?;
+        let dag_run = insert_run(&mut tx, run).await?;
         let ids = batch::insert_task_instances(&mut tx, &dag_run, &run.tasks).await?;
         tx.commit().await?;
         Ok((dag_run, ids))
@@ -164,13 +167,19 @@ impl SqliteStore {
 
     /// SQLite's planner needs no statistics kept fresh for Weft's statements.
     fn task_instances_created(&self, _count: usize) {}
+}
 
-    /// A read transaction: one snapshot for all its reads.
-    async fn begin_read(
-        conn: &mut SqliteConnection,
-    ) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
-        conn.begin().await
-    }
+/// Insert the run row; the run as stored. The DAG must exist with the run's digest as one
+/// of its versions, and the run id must be new for the DAG.
+async fn insert_run(conn: &mut SqliteConnection, run: &NewRun) -> StoreResult<DagRun> {
+    let id: Option<i64> = bind_new_run(statement::<Sqlite>(sql::INSERT_RUN), run)
+        .fetch_optional_scalar(&mut *conn)
+        .await
+        .map_err(|e| run_insert_error(run, e))?;
+    let Some(id) = id else {
+        return Err(missing_for_run::<SqliteStore>(conn, run).await?);
+    };
+    Ok(stored_run(run, id))
 }
 
 fn opening(path: &Path, error: sqlx::Error) -> StoreError {
@@ -182,5 +191,3 @@ fn opening(path: &Path, error: sqlx::Error) -> StoreError {
         other => other,
     }
 }
-
-crate::common::impl_store!(SqliteStore, SqliteConnection);

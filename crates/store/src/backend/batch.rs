@@ -1,0 +1,159 @@
+//! The statements a backend runs for a write batch ([`BatchSql`], implemented on its
+//! connection type), with the rows they take and return. [`apply`](crate::apply) decides
+//! which to run, in which order.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use weft_model::DagRunState;
+
+use super::Sql;
+use crate::common::sql;
+use crate::common::statement::statement;
+use crate::rows::micros;
+use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+
+/// A task instance a fenced change was applied to, as the UPDATE returned it.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct Applied {
+    /// The task instance.
+    pub(crate) id: i64,
+    /// Its run.
+    pub(crate) run: i64,
+    /// Its task.
+    pub(crate) task_id: String,
+    /// Its try number after the change.
+    pub(crate) try_number: i64,
+}
+
+/// An XCom value to insert or replace.
+#[derive(Debug)]
+pub(crate) struct XcomPut {
+    pub(crate) run: i64,
+    pub(crate) task_id: String,
+    pub(crate) key: String,
+    pub(crate) value: Vec<u8>,
+}
+
+/// An attempt's log to insert or replace.
+#[derive(Debug)]
+pub(crate) struct LogPut {
+    pub(crate) ti: i64,
+    pub(crate) try_number: i64,
+    pub(crate) log: Vec<u8>,
+}
+
+/// What a finish stores besides the task instance's state, should it apply: its XCom values
+/// (distinct keys, the output last as `return_value`) and its log (never empty).
+#[derive(Debug)]
+pub(crate) struct FinishValues {
+    /// The task instance.
+    pub(crate) ti: i64,
+    /// `(key, value)`.
+    pub(crate) xcom: Vec<(String, Vec<u8>)>,
+    /// The attempt's log.
+    pub(crate) log: Option<Vec<u8>>,
+}
+
+/// The statements a backend runs for batches, on a connection inside a transaction. Each
+/// fenced method gets changes for distinct task instances and returns those it applied.
+#[async_trait]
+pub(crate) trait BatchSql: Send {
+    /// Fenced: `from` + lease → `queued`, lease + 1.
+    async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error>;
+    /// Fenced: `queued` + lease → `running`.
+    async fn start(&mut self, items: &[&StartTask]) -> Result<Vec<i64>, sqlx::Error>;
+    /// Fenced: `running` + lease → new lease end.
+    async fn heartbeat(&mut self, items: &[&Heartbeat]) -> Result<Vec<i64>, sqlx::Error>;
+    /// Fenced: `queued`/`running` + lease → the attempt's final state.
+    async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error>;
+    /// [`finish`](BatchSql::finish), then the values of those applied (`values` holds at
+    /// most one entry per task instance). A backend may do it all in one statement.
+    async fn finish_with_values(
+        &mut self,
+        items: &[&FinishTask],
+        values: Vec<FinishValues>,
+    ) -> Result<Vec<Applied>, sqlx::Error> {
+        let applied = self.finish(items).await?;
+        let by_ti: HashMap<i64, &Applied> = applied.iter().map(|a| (a.id, a)).collect();
+        let mut xcoms = Vec::new();
+        let mut logs = Vec::new();
+        for done in values {
+            let Some(a) = by_ti.get(&done.ti) else {
+                continue;
+            };
+            xcoms.extend(done.xcom.into_iter().map(|(key, value)| XcomPut {
+                run: a.run,
+                task_id: a.task_id.clone(),
+                key,
+                value,
+            }));
+            if let Some(log) = done.log {
+                logs.push(LogPut {
+                    ti: a.id,
+                    try_number: a.try_number,
+                    log,
+                });
+            }
+        }
+        if !xcoms.is_empty() {
+            self.put_xcoms(xcoms).await?;
+        }
+        if !logs.is_empty() {
+            self.put_logs(logs).await?;
+        }
+        Ok(applied)
+    }
+    /// A scheduler's usual step in one go: [`finish_with_values`](BatchSql::finish_with_values),
+    /// [`queue`](BatchSql::queue) for other task instances than the finishes', and
+    /// [`set_run`](BatchSql::set_run) for distinct runs (any of them may be empty); the
+    /// finishes and the queue ops applied. A backend may do it all in one statement.
+    async fn step(
+        &mut self,
+        finish: &[&FinishTask],
+        values: Vec<FinishValues>,
+        queue: &[&QueueTask],
+        set_run: &[SetRunState],
+    ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
+        let finished = if finish.is_empty() {
+            Vec::new()
+        } else {
+            self.finish_with_values(finish, values).await?
+        };
+        let queued = if queue.is_empty() {
+            Vec::new()
+        } else {
+            self.queue(queue).await?
+        };
+        for change in set_run {
+            self.set_run(change).await?;
+        }
+        Ok((finished, queued))
+    }
+    /// Unfenced state changes.
+    async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
+    /// A run state change.
+    async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error>;
+    /// Delete every XCom value of these `(run, task_id)`s.
+    async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
+    /// Insert or replace XCom values (distinct keys).
+    async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error>;
+    /// Insert or replace logs (distinct keys).
+    async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error>;
+}
+
+/// [`BatchSql::set_run`] as both backends run it: one [`SET_RUN`](crate::common::sql::SET_RUN).
+pub(crate) async fn set_run<D: Sql>(
+    conn: &mut D::Connection,
+    item: &SetRunState,
+) -> Result<(), sqlx::Error> {
+    statement::<D>(sql::SET_RUN)
+        .bind(item.run)
+        .bind(item.state.as_str())
+        .bind(micros(item.at))
+        .bind(item.state == DagRunState::Running)
+        .bind(item.state.is_finished())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

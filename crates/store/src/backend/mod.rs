@@ -1,0 +1,112 @@
+//! What a backend provides, as traits the compiler checks: [`Backend`] (its connections, its
+//! kinds of transaction, the insert of a new run with its task instances), [`Sql`] (what its
+//! database binds and reads for the shared statements) and [`BatchSql`] (its connection's
+//! statements for a write batch, in [`batch`]). Every [`Store`](crate::Store) operation is
+//! written once, as generic code over `Backend` (`common::store_impl`);
+//! [`SqliteStore`](crate::SqliteStore) and [`PostgresStore`](crate::PostgresStore) implement
+//! it.
+//!
+//! `Backend` and `Sql` are resolved at compile time: the shared code is compiled once per
+//! backend, as if written for it, with no boxed future and no dynamic dispatch. (`BatchSql`
+//! keeps `async_trait`'s boxed futures, one per batched statement, as before.)
+
+pub(crate) mod batch;
+
+use std::future::Future;
+use std::ops::DerefMut;
+
+use sqlx::{Database, Postgres, Sqlite, Transaction};
+
+use batch::BatchSql;
+
+use crate::common::statement::{Encodes, Executes, Reads};
+use crate::error::StoreResult;
+use crate::records::{DagRun, NewRun};
+use crate::rows::{
+    DagRow, PoolRow, RunRow, RunTiRow, TiRow, VariableRow, VersionRow, WorkerRow, XcomRow,
+};
+use crate::write::LeaderFence;
+
+/// A backend of the store.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// The sqlx database it runs on.
+    type Db: Sql;
+
+    /// A connection held for one operation.
+    type Conn<'a>: DerefMut<Target = Connection<Self>> + Send
+    where
+        Self: 'a;
+
+    /// A connection for reads.
+    fn reader(&self) -> impl Future<Output = Result<Self::Conn<'_>, sqlx::Error>> + Send;
+
+    /// A connection for a write transaction.
+    fn writer(&self) -> impl Future<Output = Result<Self::Conn<'_>, sqlx::Error>> + Send;
+
+    /// A write transaction on a writer's connection.
+    fn begin_write<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> impl Future<Output = Result<Transaction<'c, Self::Db>, sqlx::Error>> + Send;
+
+    /// A write transaction that, given a fence, goes on only while the fence holds, failing
+    /// with [`StoreError::Conflict`](crate::StoreError::Conflict) (see
+    /// [`deposed`](crate::apply::deposed)) otherwise. Nobody can take the fence's lease over
+    /// until the transaction ends.
+    fn begin_fenced<'c>(
+        conn: &'c mut Self::Conn<'_>,
+        fence: Option<&LeaderFence>,
+    ) -> impl Future<Output = StoreResult<Transaction<'c, Self::Db>>> + Send;
+
+    /// A transaction that sees one snapshot across several reads.
+    fn begin_read<'c>(
+        conn: &'c mut Self::Conn<'_>,
+    ) -> impl Future<Output = Result<Transaction<'c, Self::Db>, sqlx::Error>> + Send;
+
+    /// A new run and its task instances, committed together: the run as stored and the
+    /// `(id, task_id)` of each task instance. `NotFound` when the DAG or its version is
+    /// missing (see [`missing_for_run`](crate::common::transactions::missing_for_run)),
+    /// `Conflict` when the run id is taken (see
+    /// [`run_insert_error`](crate::common::assemble::run_insert_error)).
+    fn insert_run_and_tasks(
+        &self,
+        run: &NewRun,
+    ) -> impl Future<Output = StoreResult<(DagRun, Vec<(i64, String)>)>> + Send;
+
+    /// Told after `count` task instances of a new run are committed.
+    fn task_instances_created(&self, count: usize);
+}
+
+/// The connection type of backend `B`.
+pub(crate) type Connection<B> = <<B as Backend>::Db as Database>::Connection;
+
+/// A sqlx database the shared statements run on: its connections run a write's batched
+/// statements ([`BatchSql`]), and it binds every value type and reads every row type the
+/// shared code uses (each checked for SQLite and PostgreSQL by the impls below).
+pub(crate) trait Sql:
+    Database<Connection: BatchSql>
+    + Executes
+    + Encodes<'static, i64>
+    + Encodes<'static, Option<i64>>
+    + Encodes<'static, bool>
+    + Encodes<'static, String>
+    + Encodes<'static, Vec<u8>>
+    + for<'a> Encodes<'a, &'a str>
+    + for<'a> Encodes<'a, Option<&'a str>>
+    + Reads<(i64,)>
+    + Reads<(String,)>
+    + Reads<(Vec<u8>,)>
+    + Reads<DagRow>
+    + Reads<VersionRow>
+    + Reads<RunRow>
+    + Reads<RunTiRow>
+    + Reads<TiRow>
+    + Reads<XcomRow>
+    + Reads<VariableRow>
+    + Reads<PoolRow>
+    + Reads<WorkerRow>
+{
+}
+
+impl Sql for Sqlite {}
+
+impl Sql for Postgres {}

@@ -1,0 +1,176 @@
+//! The PostgreSQL store's own statements: each a whole string over `UNNEST`ed arrays (one
+//! array per column), whatever the batch's size. Some repeat another statement as one of
+//! their parts (a scheduler's step is a finish, a queue update and run state changes in one
+//! statement); a test checks that the copies agree.
+
+/// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
+pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
+     try_number = v.new_try, queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, \
+     hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
+     error_class = NULL, error = NULL \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
+     AS v (ti, seen_lease, seen_state, new_try, at) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
+     RETURNING t.id, t.run, t.task_id, t.try_number";
+
+/// A new run (`$1`-`$13`, the shared [`INSERT_RUN`](crate::common::sql::INSERT_RUN) as its
+/// part `r`) and its task instances (`$14`-`$18`), in one statement: a row per task instance
+/// (`run`, `id`, `task_id`); none when the run was not inserted, and one with no task
+/// instance for a run without tasks.
+pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (tenant, dag_id, run_id, \
+     run_type, logical_date, data_interval_start, data_interval_end, conf, digest, state, \
+     queued_at, started_at, ended_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+     WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     RETURNING id), \
+     t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
+     max_tries, queue, pool, priority_weight, lease) \
+     SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
+     FROM r, UNNEST($14::text[], $15::bigint[], $16::text[], $17::text[], $18::bigint[]) \
+     AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
+     SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id";
+
+/// The fenced start (`$1`-`$6`).
+pub(super) const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
+     started_at = v.at, lease_expires_at = v.expires \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) \
+     AS v (ti, seen_lease, worker, host, at, expires) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'queued' RETURNING t.id";
+
+/// The fenced heartbeat (`$1`-`$3`).
+pub(super) const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at = v.expires \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v (ti, seen_lease, expires) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = 'running' RETURNING t.id";
+
+/// The unfenced state changes (`$1`-`$7`).
+pub(super) const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
+     max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
+     lease_expires_at = CASE WHEN v.new_state = 'running' THEN t.lease_expires_at END, \
+     queued_at = CASE WHEN v.clearing THEN NULL ELSE t.queued_at END, \
+     started_at = CASE WHEN v.clearing THEN NULL ELSE t.started_at END, \
+     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE t.ended_at END, \
+     duration_ms = CASE WHEN v.clearing THEN NULL ELSE t.duration_ms END, \
+     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE t.next_retry_at END, \
+     worker_id = CASE WHEN v.clearing THEN NULL ELSE t.worker_id END, \
+     hostname = CASE WHEN v.clearing THEN NULL ELSE t.hostname END, \
+     error_class = CASE WHEN v.clearing THEN NULL ELSE t.error_class END, \
+     error = CASE WHEN v.clearing THEN NULL ELSE t.error END \
+     FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
+     AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
+
+/// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
+/// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement: the
+/// common table expressions `f` (the finishes applied), `x` and `l`. [`STEP`] begins with
+/// the same three.
+pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
+     ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
+     error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
+     hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+     started_at = COALESCE(t.started_at, v.started) \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
+     $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
+     started) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+     RETURNING t.id, t.run, t.task_id, t.try_number), \
+     x AS (INSERT INTO xcom (run, task_id, key, value) \
+     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
+     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
+     l AS (INSERT INTO task_logs (ti, try_number, log) \
+     SELECT f.id, f.try_number, lv.log FROM f \
+     JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log) \
+     SELECT id, run, task_id, try_number FROM f";
+
+/// A scheduler's step in one statement: the finish with its values (`f`, `x`, `l`, as in
+/// [`FINISH_WITH_VALUES`]), the queue update `q` (`$17`-`$21`, as in [`QUEUE`]) of other task
+/// instances, and the run state changes `s` (`$22`-`$26`: run, state, at, whether running,
+/// whether finished; the columns set as [`SET_RUN`](crate::common::sql::SET_RUN) sets them)
+/// of distinct runs. Each row returned is a finish or a queue op applied, and says which.
+pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
+     ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
+     error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
+     hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
+     started_at = COALESCE(t.started_at, v.started) \
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
+     $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) \
+     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
+     started) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+     RETURNING t.id, t.run, t.task_id, t.try_number), \
+     x AS (INSERT INTO xcom (run, task_id, key, value) \
+     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
+     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
+     l AS (INSERT INTO task_logs (ti, try_number, log) \
+     SELECT f.id, f.try_number, lv.log FROM f \
+     JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log), \
+     q AS (UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
+     try_number = v.new_try, queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, \
+     hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
+     error_class = NULL, error = NULL \
+     FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
+     AS v (ti, seen_lease, seen_state, new_try, at) \
+     WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
+     RETURNING t.id, t.run, t.task_id, t.try_number), \
+     s AS (UPDATE dag_runs d SET state = v.state, \
+     started_at = CASE WHEN v.running THEN COALESCE(d.started_at, v.at) \
+     WHEN v.state = 'queued' THEN NULL ELSE d.started_at END, \
+     ended_at = CASE WHEN v.finished THEN v.at ELSE NULL END \
+     FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
+     AS v (run, state, at, running, finished) WHERE d.id = v.run) \
+     SELECT true AS finished, id, run, task_id, try_number FROM f \
+     UNION ALL SELECT false, id, run, task_id, try_number FROM q";
+
+/// Every XCom value of the `(run, task_id)`s (`$1`-`$2`).
+pub(super) const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \
+     WHERE x.run = v.run AND x.task_id = v.task_id";
+/// XCom values to insert or replace (`$1`-`$4`).
+pub(super) const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) \
+     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
+/// Logs to insert or replace (`$1`-`$3`).
+pub(super) const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) \
+     SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn statements_that_repeat_others_repeat_them_exactly() {
+        use crate::common::sql::{INSERT_RUN, SET_RUN};
+
+        assert!(INSERT_RUN_AND_TASKS.starts_with(&format!("WITH r AS ({INSERT_RUN}), t AS (")));
+        let finish = FINISH_WITH_VALUES
+            .strip_suffix(" SELECT id, run, task_id, try_number FROM f")
+            .unwrap();
+        assert!(STEP.starts_with(&format!("{finish}, q AS (")), "{STEP}");
+        // The queue update with its arrays at $17-$21.
+        let queue = (1..=5).rev().fold(QUEUE.to_owned(), |sql, n| {
+            sql.replace(&format!("${n}::"), &format!("${}::", n + 16))
+        });
+        assert!(
+            STEP.contains(&format!(", q AS ({queue}), s AS (")),
+            "{STEP}"
+        );
+        // The run columns as the shared SET_RUN sets them, from the unnested arrays.
+        let columns = SET_RUN
+            .strip_prefix("UPDATE dag_runs SET ")
+            .and_then(|sql| sql.strip_suffix(" WHERE id = $1"))
+            .unwrap()
+            .replace("dag_runs.", "d.")
+            .replace("$2", "v.state")
+            .replace("$3", "v.at")
+            .replace("$4", "v.running")
+            .replace("$5", "v.finished");
+        assert!(STEP.contains(&format!(
+            "s AS (UPDATE dag_runs d SET {columns} FROM UNNEST("
+        )));
+    }
+}
