@@ -12,7 +12,7 @@ use weft_store::{
     TaskInstance, WriteBatch,
 };
 
-use crate::active::{ActiveRun, Evaluation};
+use crate::active_run::{ActiveRun, Evaluation};
 use crate::capacity::{Capacity, Slot};
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
@@ -295,8 +295,8 @@ impl Scheduler {
             self.apply_finish(finish, now);
         }
         self.batch.finish = finishes;
-        crate::cron::create_due_runs(self, now).await?;
-        if let Some(at) = crate::cron::next_due(self, now) {
+        crate::timers::cron::create_due_runs(self, now).await?;
+        if let Some(at) = crate::timers::cron::next_due(self, now) {
             self.wake_at = Some(self.wake_at.map_or(at, |w| w.min(at)));
         }
         if due {
@@ -307,7 +307,7 @@ impl Scheduler {
         // before anything of theirs is queued.
         self.finish_runs(now);
         self.start_runs(now);
-        crate::timeout::fail_timed_out_runs(self, now);
+        crate::timers::run_timeout::fail_timed_out_runs(self, now);
         self.admit(now);
         self.finish_runs(now);
         self.flush().await

@@ -8,35 +8,35 @@
 //! active runs and carries on; attempts are fenced by lease so none succeeds twice.
 //!
 //! # Layout
-//! - [`service`]: the running loop and its [`SchedulerHandle`] ([`Control`] for the API);
-//! - `core`: the in-memory state and the step; `flush`: writing a step; `active`: one run's
+//! - [`running`]: the running loop and its [`SchedulerHandle`] ([`Control`] for the API);
+//! - `core`: the in-memory state and the step; `flush`: writing a step; `active_run`: one run's
 //!   trigger-rule evaluation;
-//! - `cron`, [`runs`]: scheduled, manual and backfill runs; `commands`: clear and mark;
+//! - `timers` (`cron`, `run_timeout`), [`new_runs`]: scheduled, manual and backfill runs,
+//!   run timeouts; `clear_and_mark`: clearing and marking task instances by hand;
 //! - [`retry`]: attempt results to states; [`message`]: queue messages and worker reports;
 //! - [`leader`]: several schedulers, one leading at a time ([`Election`]);
-//! - [`requests`]: manual and backfill runs as the API asks for them; `reconcile`: resync
+//! - [`run_requests`]: manual and backfill runs as the API asks for them; `resync`: resync
 //!   with the store and re-queueing after the queue lost its contents;
 //! - `capacity`, `graph`, [`clock`], [`config`], [`control`].
 
-mod active;
+mod active_run;
 mod capacity;
+mod clear_and_mark;
 pub mod clock;
-mod commands;
 pub mod config;
 pub mod control;
 mod core;
-mod cron;
 mod flush;
 mod graph;
 pub mod leader;
 pub mod message;
+pub mod new_runs;
 mod outputs;
-mod reconcile;
-pub mod requests;
+mod resync;
 pub mod retry;
-pub mod runs;
-pub mod service;
-mod timeout;
+pub mod run_requests;
+pub mod running;
+mod timers;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::SchedulerConfig;
@@ -44,5 +44,5 @@ pub use control::{Control, ControlError, Notice, TriggerRequest};
 pub use core::{Scheduler, SchedulerError};
 pub use leader::{Election, Term};
 pub use message::{AttemptOutcome, AttemptResult, Report, TaskMessage};
-pub use requests::RunRequests;
-pub use service::{SchedulerHandle, SchedulerService, scheduler};
+pub use run_requests::RunRequests;
+pub use running::{SchedulerHandle, SchedulerService, scheduler};

@@ -20,7 +20,7 @@ use crate::config::SchedulerConfig;
 use crate::control::{Control, ControlError, Notice, TriggerRequest};
 use crate::core::{Scheduler, SchedulerError};
 use crate::message::Report;
-use crate::requests::RunRequests;
+use crate::run_requests::RunRequests;
 
 /// What the loop is fed.
 enum Input {

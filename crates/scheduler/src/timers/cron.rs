@@ -6,7 +6,7 @@ use weft_model::{DataInterval, RunType};
 use weft_store::{DagRecord, StoreError};
 
 use crate::core::{Scheduler, SchedulerError};
-use crate::runs::{RunSpec, new_run};
+use crate::new_runs::{RunSpec, new_run};
 
 /// Most scheduled runs created for one DAG in one step (catchup creates the rest next step).
 const MAX_RUNS_PER_STEP: usize = 16;
@@ -46,7 +46,7 @@ pub(crate) async fn create_due_runs(
                     tracing::info!(dag = %record.dag_id, run = %row.run_id, "scheduled run created");
                     let id = row.id;
                     if let Some((dag, graph)) = s.graph(&row.tenant, &row.digest).await?
-                        && let Ok(active) = crate::active::ActiveRun::new(row, tis, dag, graph)
+                        && let Ok(active) = crate::active_run::ActiveRun::new(row, tis, dag, graph)
                     {
                         s.insert_run(active);
                         s.evaluate_run(id);

@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use weft_model::{DagRunState, TaskState};
 use weft_store::{RunPk, SetRunState, SetTaskState};
 
-use crate::active::ActiveRun;
+use crate::active_run::ActiveRun;
 use crate::core::{Scheduler, slot};
 
 /// Fail every running run whose deadline is at or before `now`, and wake the scheduler at the
