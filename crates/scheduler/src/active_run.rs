@@ -10,7 +10,7 @@ use weft_store::{DagRun, TaskInstance};
 
 use crate::graph::Graph;
 
-/// What evaluating tasks decided.
+/// What evaluating tasks decided, for the scheduler to write and admit.
 #[derive(Debug, Default, PartialEq)]
 pub struct Evaluation {
     /// Tasks that may be queued now (their indices).
@@ -21,14 +21,15 @@ pub struct Evaluation {
     pub wake_at: Option<Timestamp>,
 }
 
-/// An active run.
+/// A run in memory while it is queued or running: what the store holds of it, and what the
+/// scheduler has decided and not yet queued.
 #[derive(Debug)]
 pub struct ActiveRun {
     /// The run's row, as last written.
     pub run: DagRun,
-    /// The DAG it is pinned to.
+    /// The DAG it is pinned to (the one its component digest holds).
     pub dag: Arc<Dag>,
-    /// Its structure by index.
+    /// The DAG's structure by index, for the per-task lookups of evaluation.
     pub graph: Arc<Graph>,
     /// Task instances by graph index.
     pub tis: Vec<TaskInstance>,
@@ -37,6 +38,7 @@ pub struct ActiveRun {
     pub pending: BTreeSet<usize>,
     /// Outputs of the tasks seen to finish, passed on in downstream messages.
     pub outputs: crate::outputs::Outputs,
+    /// How many task instances have no final state yet: the run is done at zero.
     unfinished: usize,
 }
 

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
-    /// Now.
+    /// The current time, which every decision of a step is dated with.
     fn now(&self) -> Timestamp;
 }
 
