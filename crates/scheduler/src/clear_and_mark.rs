@@ -23,8 +23,7 @@ impl Scheduler {
         let (dag, graph) = self
             .dags
             .graph(&*self.store, &row.tenant, &row.digest)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?
+            .await?
             .ok_or_else(|| {
                 ControlError::NotFound(format!(
                     "component {} of run {} is gone",
@@ -73,9 +72,7 @@ impl Scheduler {
         }
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
-        self.reload_run(run)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        self.reload_run(run).await?;
         Ok(chosen.len())
     }
 
@@ -118,9 +115,7 @@ impl Scheduler {
         }
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
-        self.reload_run(run)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        self.reload_run(run).await?;
         // Marking may finish the run or free its downstream tasks: decide at once.
         if let Some(active) = self.runs.get_mut(run)
             && let Some(&i) = active.graph.index.get(task_id)
