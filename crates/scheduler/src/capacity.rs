@@ -31,6 +31,7 @@ pub struct Slot<'a> {
     pub pool: &'a str,
 }
 
+/// The count of `name` under `tenant`; zero when never counted.
 fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
     counts
         .get(tenant)
@@ -39,6 +40,7 @@ fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
         .unwrap_or_default()
 }
 
+/// The count of `name` under `tenant`, to change; made at zero when new.
 fn entry<'a, T: Default>(counts: &'a mut Counts<T>, tenant: &str, name: &str) -> &'a mut T {
     counts
         .entry(tenant.to_owned())

@@ -11,7 +11,7 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
 }
 
-/// The system's clock.
+/// The operating system's clock: what a deployed scheduler runs on.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 

@@ -80,6 +80,7 @@ pub fn check_conf(conf: Option<serde_json::Value>) -> Result<serde_json::Value, 
     }
 }
 
+/// What kind of JSON value `value` is, for an error message.
 fn json_kind(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",

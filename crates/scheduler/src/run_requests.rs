@@ -152,6 +152,8 @@ impl RunRequests {
     }
 }
 
+/// A store refusal as the API's answer: what the user did wrong stays what it was
+/// (not found, conflict, invalid); a failure of the store itself keeps its source.
 fn store_error(e: StoreError) -> ControlError {
     match e {
         StoreError::NotFound(m) => ControlError::NotFound(m),
