@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, Readiness, TaskState, UpstreamSummary, evaluate, run_state};
-use weft_store::{DagRun, TaskInstance};
+use weft_store::{DagRun, FinishTask, QueueTask, StartTask, TaskInstance};
 
 use crate::graph::Graph;
 
@@ -94,6 +94,49 @@ impl ActiveRun {
         if now {
             self.pending.remove(&i);
         }
+    }
+
+    /// The run starts running at `now` (a run that ran before keeps its first start).
+    pub fn start_running(&mut self, now: Timestamp) {
+        self.run.state = DagRunState::Running;
+        self.run.started_at.get_or_insert(now);
+    }
+
+    /// Task `i` is ready but waits for a slot: `scheduled`, as in Airflow.
+    pub fn mark_scheduled(&mut self, i: usize) {
+        self.tis[i].state = TaskState::Scheduled;
+    }
+
+    /// Task `i`'s attempt is queued as `queue` says, written (the store bumped its lease):
+    /// it no longer waits to be queued.
+    pub fn record_queued(&mut self, i: usize, queue: &QueueTask) {
+        self.pending.remove(&i);
+        let ti = &mut self.tis[i];
+        ti.state = TaskState::Queued;
+        ti.lease = queue.lease + 1;
+        ti.try_number = queue.try_number;
+        ti.queued_at = Some(queue.at);
+    }
+
+    /// Task `i`'s attempt started as `start` says, written.
+    pub fn record_start(&mut self, i: usize, start: &StartTask) {
+        let ti = &mut self.tis[i];
+        if ti.state == TaskState::Queued {
+            ti.state = TaskState::Running;
+        }
+        ti.started_at = Some(start.at);
+        ti.worker_id = Some(start.worker_id.clone());
+        ti.hostname = Some(start.hostname.clone());
+    }
+
+    /// Task `i`'s attempt ended as `finish` says: its new state, when it may retry, and its
+    /// output for the downstream tasks' messages.
+    pub fn record_finish(&mut self, i: usize, finish: &FinishTask) {
+        self.tis[i].next_retry_at = finish.next_retry_at;
+        self.tis[i].ended_at = Some(finish.at);
+        self.set_state(i, finish.state);
+        self.outputs
+            .record(i, finish.state, finish.output.as_deref());
     }
 
     /// Evaluate every task (a run just loaded or created).

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use weft_store::{RunPk, TaskInstance, TiPk};
+use weft_store::{RunPk, StartTask, TiPk};
 
 use crate::active_run::ActiveRun;
 
@@ -87,12 +87,13 @@ impl ActiveRuns {
         Some((self.runs.get(&run)?, i))
     }
 
-    /// Change task instance `ti` in memory, if its run is held.
-    pub(crate) fn update_ti(&mut self, ti: TiPk, f: impl FnOnce(&mut TaskInstance)) {
-        if let Some(&(run, i)) = self.index.get(&ti)
+    /// Record in memory that an attempt started as `start` says, written; nothing if its
+    /// run is not held.
+    pub(crate) fn record_start(&mut self, start: &StartTask) {
+        if let Some(&(run, i)) = self.index.get(&start.ti)
             && let Some(active) = self.runs.get_mut(&run)
         {
-            f(&mut active.tis[i]);
+            active.record_start(i, start);
         }
     }
 }

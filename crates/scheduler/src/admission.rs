@@ -185,8 +185,7 @@ impl Scheduler {
             *count += 1;
             self.outbox.set_run(id, DagRunState::Running, now);
             if let Some(active) = self.runs.get_mut(id) {
-                active.run.state = DagRunState::Running;
-                active.run.started_at.get_or_insert(now);
+                active.start_running(now);
             }
         }
     }
@@ -207,7 +206,7 @@ impl Scheduler {
             let Some(active) = self.runs.get_mut(run) else {
                 continue;
             };
-            active.tis[i].state = TaskState::Scheduled;
+            active.mark_scheduled(i);
             self.outbox
                 .set_task(active.tis[i].id, TaskState::Scheduled, now);
         }
@@ -216,7 +215,9 @@ impl Scheduler {
 
 /// What the admission walk found of the run whose ready tasks it is passing.
 struct Walked<'a> {
+    /// The run's key: the walk's ready tasks of one run sit together.
     run: RunPk,
+    /// The run, as memory holds it.
     active: &'a ActiveRun,
     /// The run is running and its DAG not paused.
     runs: bool,

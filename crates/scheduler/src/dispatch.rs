@@ -2,7 +2,6 @@
 //! records it and its message (with the run's details and the upstream outputs the scheduler
 //! knows) goes on the task's queue, keyed by task instance.
 
-use weft_model::TaskState;
 use weft_queue::Message;
 use weft_store::QueueTask;
 
@@ -25,13 +24,10 @@ impl Scheduler {
             let Some(active) = self.runs.get_mut(run) else {
                 continue;
             };
-            active.pending.remove(&i);
+            // Upstream tasks only: what this attempt's queuing changes is not among them.
             let upstream_outputs = Outputs::of(active, &active.graph.upstream[i]);
-            let ti = &mut active.tis[i];
-            ti.state = TaskState::Queued;
-            ti.lease = q.lease + 1;
-            ti.try_number = q.try_number;
-            ti.queued_at = Some(q.at);
+            active.record_queued(i, q);
+            let ti = &active.tis[i];
             let message = TaskMessage {
                 ti: ti.id,
                 lease: ti.lease,

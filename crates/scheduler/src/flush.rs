@@ -28,14 +28,7 @@ impl Scheduler {
         };
         for (start, applied) in batch.start.iter().zip(&outcome.started) {
             if *applied {
-                self.runs.update_ti(start.ti, |ti| {
-                    if ti.state == TaskState::Queued {
-                        ti.state = TaskState::Running;
-                    }
-                    ti.started_at = Some(start.at);
-                    ti.worker_id = Some(start.worker_id.clone());
-                    ti.hostname = Some(start.hostname.clone());
-                });
+                self.runs.record_start(start);
             }
         }
         for ended in batch.set_run.iter().filter(|r| r.state.is_finished()) {

@@ -88,12 +88,7 @@ impl Scheduler {
             return;
         };
         self.admission.release(&active.tis[i]);
-        active.tis[i].next_retry_at = finish.next_retry_at;
-        active.tis[i].ended_at = Some(finish.at);
-        active.set_state(i, finish.state);
-        active
-            .outputs
-            .record(i, finish.state, finish.output.as_deref());
+        active.record_finish(i, finish);
         let evaluation = if finish.state == TaskState::UpForRetry {
             active.evaluate(vec![i], now)
         } else {
