@@ -7,7 +7,7 @@ use weft_bus::{Inbox, Written};
 use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunPk};
 
 use crate::control::Control;
-use crate::service::SchedulerHandle;
+use crate::handle::SchedulerHandle;
 
 #[async_trait]
 impl Inbox for SchedulerHandle {

@@ -9,26 +9,29 @@ pub type Counts<T> = HashMap<String, HashMap<String, T>>;
 /// Slots taken, and pool sizes.
 #[derive(Debug, Default)]
 pub struct Capacity {
-    /// Task instances queued or running, over all DAGs.
-    pub total: usize,
-    /// By tenant and DAG.
-    pub per_dag: Counts<usize>,
-    /// By tenant and pool.
-    pub per_pool: Counts<usize>,
-    /// Each pool's slots, by tenant and pool.
-    pub pool_slots: Counts<i64>,
+    /// Task instances queued or running, over all DAGs: held against `parallelism`.
+    total: usize,
+    /// Task instances queued or running by tenant and DAG: held against each DAG's
+    /// `max_active_tasks`.
+    per_dag: Counts<usize>,
+    /// Task instances queued or running by tenant and pool: held against the pool's slots.
+    per_pool: Counts<usize>,
+    /// Each pool's slots, by tenant and pool (a pool not listed has none).
+    pool_slots: Counts<i64>,
 }
 
-/// The slot a task instance occupies.
+/// The slots a task instance occupies: one of the global count, one of its DAG's and one of
+/// its pool's.
 pub struct Slot<'a> {
-    /// Owner.
+    /// The tenant the DAG and pool belong to (the same names may exist in other tenants).
     pub tenant: &'a str,
-    /// DAG.
+    /// The DAG whose `max_active_tasks` the task instance counts against.
     pub dag_id: &'a str,
-    /// Pool.
+    /// The pool whose slots the task instance counts against.
     pub pool: &'a str,
 }
 
+/// The count of `name` under `tenant`; zero when never counted.
 fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
     counts
         .get(tenant)
@@ -37,6 +40,7 @@ fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
         .unwrap_or_default()
 }
 
+/// The count of `name` under `tenant`, to change; made at zero when new.
 fn entry<'a, T: Default>(counts: &'a mut Counts<T>, tenant: &str, name: &str) -> &'a mut T {
     counts
         .entry(tenant.to_owned())
@@ -46,6 +50,11 @@ fn entry<'a, T: Default>(counts: &'a mut Counts<T>, tenant: &str, name: &str) ->
 }
 
 impl Capacity {
+    /// Task instances queued or running, over all DAGs.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
     /// Whether a task instance in `slot` may be queued under these limits.
     pub fn fits(&self, slot: &Slot<'_>, parallelism: usize, max_active_tasks: u32) -> bool {
         let dag = get(&self.per_dag, slot.tenant, slot.dag_id);
@@ -80,7 +89,7 @@ impl Capacity {
         }
     }
 
-    /// Set a pool's size.
+    /// Set a pool's size (its slots), as the store holds it.
     pub fn set_pool(&mut self, tenant: &str, pool: &str, slots: i64) {
         *entry(&mut self.pool_slots, tenant, pool) = slots;
     }

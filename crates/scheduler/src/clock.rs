@@ -7,11 +7,11 @@ use jiff::{SignedDuration, Timestamp};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
-    /// Now.
+    /// The current time, which every decision of a step is dated with.
     fn now(&self) -> Timestamp;
 }
 
-/// The system's clock.
+/// The operating system's clock: what a deployed scheduler runs on.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// How the scheduler behaves.
+/// Scheduler settings: the limits admission applies, what to do with attempts found running at
+/// start, the intervals of the loop's timers, and the leadership fence.
 #[derive(Debug, Clone)]
 pub struct SchedulerConfig {
     /// Most task instances queued or running at once, across all DAGs (Airflow's `parallelism`).

@@ -2,49 +2,84 @@
 //! instances may run under Airflow's trigger rules and limits, and puts them on queues.
 //!
 //! Scheduling is event-driven: a finished attempt makes its downstream tasks ready in the
-//! same step, not on a later tick. Timers (schedules, retry delays, lease expiry) are a
-//! separate path. Time is injected ([`Clock`]), so the logic is tested by moving a
-//! [`ManualClock`]. The store is the truth: after any restart the scheduler reloads the
-//! active runs and carries on; attempts are fenced by lease so none succeeds twice.
+//! same step, not on a later tick. Timers (schedules, retry delays, lease expiry, run
+//! timeouts) are a separate path. Time is injected ([`Clock`]), so the logic is tested by
+//! moving a [`ManualClock`]. The store is the truth: after any restart the scheduler reloads
+//! the active runs and carries on; attempts are fenced by lease so none succeeds twice.
 //!
 //! # Layout
-//! - [`service`]: the running loop and its [`SchedulerHandle`] ([`Control`] for the API);
-//! - `core`: the in-memory state and the step; `flush`: writing a step; `active`: one run's
-//!   trigger-rule evaluation;
-//! - `cron`, [`runs`]: scheduled, manual and backfill runs; `commands`: clear and mark;
-//! - [`retry`]: attempt results to states; [`message`]: queue messages and worker reports;
-//! - [`leader`]: several schedulers, one leading at a time ([`Election`]);
-//! - [`requests`]: manual and backfill runs as the API asks for them; `reconcile`: resync
-//!   with the store and re-queueing after the queue lost its contents;
-//! - `bus_inbox`: the leading scheduler as the bus's `Inbox` (distributed mode);
-//! - `capacity`, `graph`, [`clock`], [`config`], [`control`].
+//! The running service, and the way in:
+//! - [`running`]: [`SchedulerService`], the loop fed by a channel and woken by timers, and
+//!   [`scheduler()`] that makes it with its handle;
+//! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
+//! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
+//!
+//! The [`Scheduler`] and its step, one module per concern:
+//! - `step`: the [`Scheduler`], its state by owner, and the step that ties them together;
+//! - `startup`: loading everything at start and reconciling queued and running attempts;
+//! - `loading`: reading DAG records, pools and single runs from the store;
+//! - `reports`: worker reports taken in, stale results rejected, downstream tasks decided;
+//! - `admission`: runs started under `max_active_runs`, ready tasks queued under
+//!   `parallelism`, `max_active_tasks` and pools;
+//! - `completion`: finished and deadlocked runs given their final state;
+//! - `timers`: the wake-up time, retry delays, lease expiry, scheduled runs (`cron`) and
+//!   run timeouts (`run_timeout`);
+//! - `flush`: writing a step's batch; `dispatch`: sending queued attempts' messages;
+//! - `resync`: catching up with runs not told of and a queue that lost its contents;
+//! - `clear_and_mark`: clearing and marking task instances by hand;
+//!
+//! The state the step works on:
+//! - `dags`: DAG records and validated graphs by digest; `active_runs`: runs in memory,
+//!   indexed by task instance; `active_run`: one run and its trigger-rule evaluation;
+//! - `outbox`: what a step will write; `capacity`: slot counts; `graph`: a DAG by index;
+//!   `outputs`: upstream outputs carried in task messages;
+//!
+//! Shared pieces:
+//! - [`new_runs`]: building scheduled, manual and backfill runs; [`retry`]: attempt results to
+//!   states; [`control`]: what the API asks (queue messages and worker reports are
+//!   `weft_protocol`'s);
+//! - [`leader`]: several schedulers, one leading at a time ([`Election`]); `bus_inbox`: the
+//!   leading scheduler as the bus's `Inbox` (distributed mode);
+//! - [`clock`], [`config`], and [`SchedulerError`] (`error`).
 
-mod active;
+mod active_run;
+mod active_runs;
+mod admission;
 mod bus_inbox;
 mod capacity;
+mod clear_and_mark;
 pub mod clock;
-mod commands;
+mod completion;
 pub mod config;
 pub mod control;
-mod core;
-mod cron;
+mod dags;
+mod dispatch;
+mod error;
 mod flush;
 mod graph;
+pub mod handle;
 pub mod leader;
-pub mod message;
+mod loading;
+pub mod new_runs;
+mod outbox;
 mod outputs;
-mod reconcile;
-pub mod requests;
+mod reports;
+mod resync;
 pub mod retry;
-pub mod runs;
-pub mod service;
-mod timeout;
+pub mod run_requests;
+pub mod running;
+mod startup;
+mod step;
+mod timers;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::SchedulerConfig;
 pub use control::{Control, ControlError, Notice, TriggerRequest};
-pub use core::{Scheduler, SchedulerError};
+pub use error::SchedulerError;
+pub use handle::SchedulerHandle;
 pub use leader::{Election, Term};
-pub use message::{AttemptOutcome, AttemptResult, Report, TaskMessage};
-pub use requests::RunRequests;
-pub use service::{SchedulerHandle, SchedulerService, scheduler};
+pub use run_requests::RunRequests;
+pub use running::{SchedulerService, scheduler};
+pub use step::Scheduler;
+/// The messages the scheduler takes and sends, as `weft_protocol` defines them.
+pub use weft_protocol::{AttemptOutcome, AttemptResult, Report, TaskMessage};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use weft_model::TaskState;
 
-use crate::active::ActiveRun;
+use crate::active_run::ActiveRun;
 
 /// Largest output carried in a message.
 pub(crate) const MAX_INLINE_OUTPUT: usize = 64 << 10;

@@ -4,7 +4,7 @@ use jiff::{SignedDuration, Timestamp};
 use weft_model::{Task, TaskState};
 use weft_store::FinishTask;
 
-use crate::message::{AttemptOutcome, AttemptResult};
+use weft_protocol::{AttemptOutcome, AttemptResult};
 
 /// The fenced change that records `result` for `task`: success, skipped, up_for_retry (when
 /// the failure is retryable and tries remain, after the task's retry delay) or failed.

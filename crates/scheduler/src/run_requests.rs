@@ -12,7 +12,7 @@ use weft_store::{DagRun, Store, StoreError, TaskInstance};
 
 use crate::clock::Clock;
 use crate::control::{ControlError, TriggerRequest};
-use crate::runs::{RunSpec, backfill_intervals, check_conf, new_run};
+use crate::new_runs::{RunSpec, backfill_intervals, check_conf, new_run};
 
 /// What is told of each run created, with its task instances as written.
 pub type Created<'a> = &'a (dyn Fn(&DagRun, Vec<TaskInstance>) + Send + Sync);
@@ -152,6 +152,8 @@ impl RunRequests {
     }
 }
 
+/// A store refusal as the API's answer: what the user did wrong stays what it was
+/// (not found, conflict, invalid); a failure of the store itself keeps its source.
 fn store_error(e: StoreError) -> ControlError {
     match e {
         StoreError::NotFound(m) => ControlError::NotFound(m),

@@ -3,19 +3,42 @@
 //! server restarted without persistence). Both run on timers; the store stays the truth.
 
 use weft_model::{DagRunState, TaskState};
-use weft_store::{QueueTask, RunFilter};
+use weft_store::RunFilter;
 
-use crate::core::{Scheduler, SchedulerError};
+use crate::error::SchedulerError;
+use crate::step::Scheduler;
 
 /// Most active runs looked at per state and tenant in one resync.
 const RESYNC_LIMIT: u32 = 100_000;
+
+/// The queue's generation as last seen: a queue that comes back with another one lost its
+/// contents (see [`Queue::generation`](weft_queue::Queue::generation)).
+#[derive(Debug, Default)]
+pub(crate) struct QueueWatch {
+    seen: Option<String>,
+}
+
+impl QueueWatch {
+    /// The scheduler starts (and queues every queued attempt again): whatever the queue held
+    /// before, `generation` is the one to compare with.
+    pub(crate) fn start(&mut self, generation: Option<String>) {
+        self.seen = generation;
+    }
+
+    /// Note the queue's `generation` now; whether it differs from the one seen before
+    /// (the queue lost its contents since).
+    fn changed(&mut self, generation: String) -> bool {
+        let lost = self.seen.as_ref().is_some_and(|seen| *seen != generation);
+        self.seen = Some(generation);
+        lost
+    }
+}
 
 impl Scheduler {
     /// Load DAG records again, and every queued or running run the scheduler does not hold.
     pub(crate) async fn resync(&mut self) -> Result<(), SchedulerError> {
         self.load_dags().await?;
-        let tenants: std::collections::BTreeSet<String> =
-            self.dags.keys().map(|(t, _)| t.clone()).collect();
+        let tenants = self.dags.tenants();
         let mut missing = Vec::new();
         for tenant in tenants {
             for state in [DagRunState::Queued, DagRunState::Running] {
@@ -25,7 +48,7 @@ impl Scheduler {
                     limit: Some(RESYNC_LIMIT),
                 };
                 for run in self.store.runs(&tenant, &filter).await? {
-                    if !self.runs.contains_key(&run.id) {
+                    if !self.runs.contains(run.id) {
                         missing.push(run.id);
                     }
                 }
@@ -49,22 +72,12 @@ impl Scheduler {
                 return Ok(());
             }
         };
-        let lost = self
-            .queue_generation
-            .as_ref()
-            .is_some_and(|seen| *seen != generation);
-        if lost {
+        if self.queue_watch.changed(generation) {
             let now = self.clock.now();
             let mut requeued = 0usize;
             for active in self.runs.values() {
                 for ti in active.tis.iter().filter(|ti| ti.state == TaskState::Queued) {
-                    self.batch.queue.push(QueueTask {
-                        ti: ti.id,
-                        lease: ti.lease,
-                        from: TaskState::Queued,
-                        try_number: ti.try_number,
-                        at: now,
-                    });
+                    self.outbox.requeue(ti.id, ti.lease, ti.try_number, now);
                     requeued += 1;
                 }
             }
@@ -73,7 +86,6 @@ impl Scheduler {
                 "the queue lost its contents; queued attempts are queued again"
             );
         }
-        self.queue_generation = Some(generation);
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! The scheduler as a running service: a loop fed by a channel (worker reports, notices,
-//! commands) and woken by its own timers, and the [`SchedulerHandle`] everyone else holds.
+//! The scheduler as a running service: [`SchedulerService`], a loop fed by a channel
+//! (worker reports, notices, clear and mark requests, runs just created) through the
+//! [`SchedulerHandle`] everyone else holds, and woken by its own timers.
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
 //! are batched by themselves under load, and a lone event is handled at once.
@@ -8,8 +9,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 use weft_model::TaskState;
 use weft_queue::Queue;
@@ -17,19 +16,24 @@ use weft_store::{DagRun, RunPk, Store, TaskInstance};
 
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
-use crate::control::{Control, ControlError, Notice, TriggerRequest};
-use crate::core::{Scheduler, SchedulerError};
-use crate::message::Report;
-use crate::requests::RunRequests;
+use crate::control::{ControlError, Notice};
+use crate::error::SchedulerError;
+use crate::handle::SchedulerHandle;
+use crate::run_requests::RunRequests;
+use crate::step::Scheduler;
+use weft_protocol::Report;
 
-/// What the loop is fed.
-enum Input {
+/// What the loop is fed, by [`SchedulerHandle`]s.
+pub(crate) enum Input {
     /// Worker reports; the sender, if any, hears once they are written (dropped if the step
     /// that took them failed).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
+    /// Something changed in the store that the scheduler must read again at once.
     Notice(Notice),
     /// A run just created in this process, as written: no need to read it back.
     Created(Box<DagRun>, Vec<TaskInstance>),
+    /// Clear task instances of a run (see [`Control::clear`](crate::Control::clear)); the
+    /// number cleared goes to `reply`.
     Clear {
         tenant: String,
         run: RunPk,
@@ -37,6 +41,7 @@ enum Input {
         downstream: bool,
         reply: oneshot::Sender<Result<usize, ControlError>>,
     },
+    /// Mark a task instance by hand (see [`Control::mark`](crate::Control::mark)).
     Mark {
         tenant: String,
         run: RunPk,
@@ -46,10 +51,12 @@ enum Input {
     },
 }
 
-/// Which timers went off before a step.
+/// Which of the loop's own timers went off before a step.
 #[derive(Default)]
-struct Timers {
+struct Ticked {
+    /// Look for expired leases and ask the queue whether it lost its contents.
     leases: bool,
+    /// Read the store again for what the scheduler was not told of.
     resync: bool,
 }
 
@@ -61,18 +68,11 @@ fn timer(first: Duration, every: Duration) -> tokio::time::Interval {
     timer
 }
 
-/// A cheap, cloneable handle on a running scheduler: the API server's [`Control`], and where
-/// in-process workers send their [`Report`]s.
-#[derive(Clone)]
-pub struct SchedulerHandle {
-    tx: mpsc::UnboundedSender<Input>,
-    requests: RunRequests,
-    ended: tokio::sync::broadcast::Sender<RunPk>,
-}
-
 /// The scheduler's loop; run it with [`SchedulerService::run`].
 pub struct SchedulerService {
+    /// The state the loop steps.
     scheduler: Scheduler,
+    /// What the handles feed in.
     rx: mpsc::UnboundedReceiver<Input>,
 }
 
@@ -86,35 +86,8 @@ pub fn scheduler(
     let (tx, rx) = mpsc::unbounded_channel();
     let requests = RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future);
     let scheduler = Scheduler::new(store, queue, clock, config);
-    let handle = SchedulerHandle {
-        tx,
-        requests,
-        ended: scheduler.ended.clone(),
-    };
+    let handle = SchedulerHandle::new(tx, requests, scheduler.outbox.ended().clone());
     (handle, SchedulerService { scheduler, rx })
-}
-
-impl SchedulerHandle {
-    /// Hand a worker's report to the scheduler.
-    pub fn report(&self, report: Report) {
-        let _ = self.tx.send(Input::Reports(vec![report], None));
-    }
-
-    /// Hand a batch of reports to the scheduler; the answer resolves once they are written
-    /// to the store, and fails if the scheduler stopped or the step that took them failed
-    /// (the reports may then be handed in again: results are fenced, so twice is harmless).
-    pub fn report_batch(&self, reports: Vec<Report>) -> oneshot::Receiver<()> {
-        let (done, answer) = oneshot::channel();
-        let _ = self.tx.send(Input::Reports(reports, Some(done)));
-        answer
-    }
-
-    /// Hand over a run just created in the store, with its task instances as written: the
-    /// scheduler takes it up without reading it back. Ignored when the scheduler already
-    /// holds the run (it read it from the store, which is at least as new).
-    pub fn run_created(&self, run: DagRun, tis: Vec<TaskInstance>) {
-        let _ = self.tx.send(Input::Created(Box::new(run), tis));
-    }
 }
 
 impl SchedulerService {
@@ -141,7 +114,7 @@ impl SchedulerService {
         loop {
             let sleep = self.until_wake();
             let mut inputs = Vec::new();
-            let mut timers = Timers::default();
+            let mut ticked = Ticked::default();
             tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
@@ -150,13 +123,13 @@ impl SchedulerService {
                     None => break,
                 },
                 _ = tokio::time::sleep(sleep) => {}
-                _ = lease_check.tick() => timers.leases = true,
-                _ = resync.tick() => timers.resync = true,
+                _ = lease_check.tick() => ticked.leases = true,
+                _ = resync.tick() => ticked.resync = true,
             }
             while let Ok(more) = self.rx.try_recv() {
                 inputs.push(more);
             }
-            if let Err(e) = self.handle(inputs, timers).await {
+            if let Err(e) = self.handle(inputs, ticked).await {
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -164,6 +137,7 @@ impl SchedulerService {
         tracing::info!("scheduler stopped");
     }
 
+    /// How long to sleep before the scheduler's wake-up time (an hour when nothing is due).
     fn until_wake(&self) -> Duration {
         let Some(at) = self.scheduler.wake_at() else {
             return Duration::from_secs(3600);
@@ -172,7 +146,8 @@ impl SchedulerService {
         Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO)
     }
 
-    async fn handle(&mut self, inputs: Vec<Input>, timers: Timers) -> Result<(), SchedulerError> {
+    /// Take everything that arrived, run the timers that went off, and step once.
+    async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
         let mut reports = Vec::new();
         let mut written = Vec::new();
         for input in inputs {
@@ -212,11 +187,11 @@ impl SchedulerService {
                 }
             }
         }
-        if timers.leases {
+        if ticked.leases {
             self.scheduler.expire_leases().await?;
             self.scheduler.check_queue().await?;
         }
-        if timers.resync {
+        if ticked.resync {
             self.scheduler.resync().await?;
         }
         self.scheduler.step(reports).await?;
@@ -225,82 +200,4 @@ impl SchedulerService {
         }
         Ok(())
     }
-}
-
-#[async_trait]
-impl Control for SchedulerHandle {
-    async fn trigger(
-        &self,
-        tenant: &str,
-        dag_id: &str,
-        request: TriggerRequest,
-    ) -> Result<DagRun, ControlError> {
-        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
-        self.requests
-            .trigger(tenant, dag_id, request, &created)
-            .await
-    }
-
-    async fn backfill(
-        &self,
-        tenant: &str,
-        dag_id: &str,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Result<Vec<DagRun>, ControlError> {
-        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
-        self.requests
-            .backfill(tenant, dag_id, start, end, &created)
-            .await
-    }
-
-    async fn clear(
-        &self,
-        tenant: &str,
-        run: RunPk,
-        task_ids: &[String],
-        downstream: bool,
-    ) -> Result<usize, ControlError> {
-        let (reply, answer) = oneshot::channel();
-        let input = Input::Clear {
-            tenant: tenant.to_owned(),
-            run,
-            task_ids: task_ids.to_vec(),
-            downstream,
-            reply,
-        };
-        self.tx.send(input).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-
-    async fn mark(
-        &self,
-        tenant: &str,
-        run: RunPk,
-        task_id: &str,
-        state: TaskState,
-    ) -> Result<(), ControlError> {
-        let (reply, answer) = oneshot::channel();
-        let input = Input::Mark {
-            tenant: tenant.to_owned(),
-            run,
-            task_id: task_id.to_owned(),
-            state,
-            reply,
-        };
-        self.tx.send(input).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-
-    fn notify(&self, notice: Notice) {
-        let _ = self.tx.send(Input::Notice(notice));
-    }
-
-    fn subscribe_ended(&self) -> Option<tokio::sync::broadcast::Receiver<RunPk>> {
-        Some(self.ended.subscribe())
-    }
-}
-
-fn stopped() -> ControlError {
-    ControlError::Unavailable("the scheduler has stopped".into())
 }

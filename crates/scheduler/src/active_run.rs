@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, Readiness, TaskState, UpstreamSummary, evaluate, run_state};
-use weft_store::{DagRun, TaskInstance};
+use weft_store::{DagRun, FinishTask, QueueTask, StartTask, TaskInstance};
 
 use crate::graph::Graph;
 
-/// What evaluating tasks decided.
+/// What evaluating tasks decided, for the scheduler to write and admit.
 #[derive(Debug, Default, PartialEq)]
 pub struct Evaluation {
     /// Tasks that may be queued now (their indices).
@@ -21,14 +21,15 @@ pub struct Evaluation {
     pub wake_at: Option<Timestamp>,
 }
 
-/// An active run.
+/// A run in memory while it is queued or running: what the store holds of it, and what the
+/// scheduler has decided and not yet queued.
 #[derive(Debug)]
 pub struct ActiveRun {
     /// The run's row, as last written.
     pub run: DagRun,
-    /// The DAG it is pinned to.
+    /// The DAG it is pinned to (the one its component digest holds).
     pub dag: Arc<Dag>,
-    /// Its structure by index.
+    /// The DAG's structure by index, for the per-task lookups of evaluation.
     pub graph: Arc<Graph>,
     /// Task instances by graph index.
     pub tis: Vec<TaskInstance>,
@@ -37,6 +38,7 @@ pub struct ActiveRun {
     pub pending: BTreeSet<usize>,
     /// Outputs of the tasks seen to finish, passed on in downstream messages.
     pub outputs: crate::outputs::Outputs,
+    /// How many task instances have no final state yet: the run is done at zero.
     unfinished: usize,
 }
 
@@ -92,6 +94,49 @@ impl ActiveRun {
         if now {
             self.pending.remove(&i);
         }
+    }
+
+    /// The run starts running at `now` (a run that ran before keeps its first start).
+    pub fn start_running(&mut self, now: Timestamp) {
+        self.run.state = DagRunState::Running;
+        self.run.started_at.get_or_insert(now);
+    }
+
+    /// Task `i` is ready but waits for a slot: `scheduled`, as in Airflow.
+    pub fn mark_scheduled(&mut self, i: usize) {
+        self.tis[i].state = TaskState::Scheduled;
+    }
+
+    /// Task `i`'s attempt is queued as `queue` says, written (the store bumped its lease):
+    /// it no longer waits to be queued.
+    pub fn record_queued(&mut self, i: usize, queue: &QueueTask) {
+        self.pending.remove(&i);
+        let ti = &mut self.tis[i];
+        ti.state = TaskState::Queued;
+        ti.lease = queue.lease + 1;
+        ti.try_number = queue.try_number;
+        ti.queued_at = Some(queue.at);
+    }
+
+    /// Task `i`'s attempt started as `start` says, written.
+    pub fn record_start(&mut self, i: usize, start: &StartTask) {
+        let ti = &mut self.tis[i];
+        if ti.state == TaskState::Queued {
+            ti.state = TaskState::Running;
+        }
+        ti.started_at = Some(start.at);
+        ti.worker_id = Some(start.worker_id.clone());
+        ti.hostname = Some(start.hostname.clone());
+    }
+
+    /// Task `i`'s attempt ended as `finish` says: its new state, when it may retry, and its
+    /// output for the downstream tasks' messages.
+    pub fn record_finish(&mut self, i: usize, finish: &FinishTask) {
+        self.tis[i].next_retry_at = finish.next_retry_at;
+        self.tis[i].ended_at = Some(finish.at);
+        self.set_state(i, finish.state);
+        self.outputs
+            .record(i, finish.state, finish.output.as_deref());
     }
 
     /// Evaluate every task (a run just loaded or created).

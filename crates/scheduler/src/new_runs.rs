@@ -7,7 +7,7 @@ use weft_store::{DagRecord, NewRun, NewTaskInstance};
 
 /// What a new run is: its kind, id, dates and conf.
 pub struct RunSpec {
-    /// How it comes to be.
+    /// How it comes to be (manual, scheduled, backfill), which also prefixes its default id.
     pub run_type: RunType,
     /// Its id; default `<type>__<logical date>`.
     pub run_id: Option<String>,
@@ -16,7 +16,7 @@ pub struct RunSpec {
     pub logical_date: Timestamp,
     /// The data interval it covers.
     pub interval: DataInterval,
-    /// Its configuration.
+    /// Its configuration (`conf`): a JSON object handed to every task of the run.
     pub conf: serde_json::Value,
 }
 
@@ -80,6 +80,7 @@ pub fn check_conf(conf: Option<serde_json::Value>) -> Result<serde_json::Value, 
     }
 }
 
+/// What kind of JSON value `value` is, for an error message.
 fn json_kind(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",

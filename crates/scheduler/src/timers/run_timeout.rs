@@ -11,28 +11,55 @@
 
 use jiff::{SignedDuration, Timestamp};
 use weft_model::{DagRunState, TaskState};
-use weft_store::{RunPk, SetRunState, SetTaskState};
+use weft_store::RunPk;
 
-use crate::active::ActiveRun;
-use crate::core::{Scheduler, slot};
+use crate::active_run::ActiveRun;
+use crate::step::Scheduler;
 
-/// Fail every running run whose deadline is at or before `now`, and wake the scheduler at the
-/// earliest deadline still ahead.
-pub(crate) fn fail_timed_out_runs(s: &mut Scheduler, now: Timestamp) {
-    let mut due = Vec::new();
-    let mut next: Option<Timestamp> = None;
-    for (id, active) in &s.runs {
-        match deadline(active) {
-            Some(at) if at <= now => due.push(*id),
-            Some(at) => next = Some(next.map_or(at, |n| n.min(at))),
-            None => {}
+impl Scheduler {
+    /// Fail every running run whose deadline is at or before `now`, and wake the scheduler at
+    /// the earliest deadline still ahead.
+    pub(crate) fn fail_timed_out_runs(&mut self, now: Timestamp) {
+        let mut due = Vec::new();
+        let mut next: Option<Timestamp> = None;
+        for (id, active) in self.runs.iter() {
+            match deadline(active) {
+                Some(at) if at <= now => due.push(id),
+                Some(at) => next = Some(next.map_or(at, |n| n.min(at))),
+                None => {}
+            }
+        }
+        for id in due {
+            self.fail_timed_out_run(id, now);
+        }
+        if let Some(at) = next {
+            self.wake.no_later_than(at);
         }
     }
-    for id in due {
-        fail_run(s, id, now);
-    }
-    if let Some(at) = next {
-        s.wake_at = Some(s.wake_at.map_or(at, |w| w.min(at)));
+
+    /// Drop run `id` from memory, freeing its slots, and write its unfinished task instances'
+    /// final states (fencing their attempts) and the run's failure.
+    fn fail_timed_out_run(&mut self, id: RunPk, now: Timestamp) {
+        let Some(active) = self.remove_run(id) else {
+            return;
+        };
+        let started = active.run.started_at.map(|t| t.to_string());
+        tracing::warn!(
+            run = %active.run.run_id,
+            dag = %active.run.dag_id,
+            started = started.as_deref().unwrap_or("?"),
+            "run exceeded its dagrun_timeout; failing it"
+        );
+        for ti in &active.tis {
+            let Some(state) = timed_out_state(ti.state) else {
+                continue;
+            };
+            if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                self.admission.release(ti);
+            }
+            self.outbox.end_task_fenced(ti.id, state, now);
+        }
+        self.outbox.set_run(id, DagRunState::Failed, now);
     }
 }
 
@@ -58,41 +85,6 @@ fn timed_out_state(state: TaskState) -> Option<TaskState> {
         | TaskState::Skipped
         | TaskState::Removed => None,
     }
-}
-
-/// Drop run `id` from memory, freeing its slots, and write its unfinished task instances'
-/// final states (fencing their attempts) and the run's failure.
-fn fail_run(s: &mut Scheduler, id: RunPk, now: Timestamp) {
-    let Some(active) = s.remove_run(id) else {
-        return;
-    };
-    let started = active.run.started_at.map(|t| t.to_string());
-    tracing::warn!(
-        run = %active.run.run_id,
-        dag = %active.run.dag_id,
-        started = started.as_deref().unwrap_or("?"),
-        "run exceeded its dagrun_timeout; failing it"
-    );
-    for ti in &active.tis {
-        let Some(state) = timed_out_state(ti.state) else {
-            continue;
-        };
-        if matches!(ti.state, TaskState::Queued | TaskState::Running) {
-            s.capacity.give(&slot(ti));
-        }
-        s.batch.set_task.push(SetTaskState {
-            ti: ti.id,
-            state,
-            at: now,
-            max_tries: None,
-            bump_lease: true,
-        });
-    }
-    s.batch.set_run.push(SetRunState {
-        run: id,
-        state: DagRunState::Failed,
-        at: now,
-    });
 }
 
 #[cfg(test)]

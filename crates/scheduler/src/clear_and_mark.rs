@@ -1,5 +1,6 @@
-//! Changes made by hand, run inside the scheduler's loop so its memory stays the truth's
-//! mirror: clearing task instances and marking them.
+//! Clearing and marking task instances by hand (the API's clear and mark), done inside the
+//! scheduler's loop so its memory stays the store's mirror: the change is written, then the
+//! run is read again and what follows is decided at once.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,7 @@ use weft_model::{DagRunState, TaskState};
 use weft_store::{RunPk, SetRunState, SetTaskState, WriteBatch};
 
 use crate::control::ControlError;
-use crate::core::Scheduler;
+use crate::step::Scheduler;
 
 impl Scheduler {
     /// Clear task instances (and their downstream tasks when asked) so they run again.
@@ -20,9 +21,9 @@ impl Scheduler {
     ) -> Result<usize, ControlError> {
         let (row, tis) = self.load_for_command(tenant, run).await?;
         let (dag, graph) = self
-            .graph(&row.tenant, &row.digest)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?
+            .dags
+            .graph(&*self.store, &row.tenant, &row.digest)
+            .await?
             .ok_or_else(|| {
                 ControlError::NotFound(format!(
                     "component {} of run {} is gone",
@@ -71,9 +72,7 @@ impl Scheduler {
         }
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
-        self.reload_run(run)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        self.reload_run(run).await?;
         Ok(chosen.len())
     }
 
@@ -116,11 +115,9 @@ impl Scheduler {
         }
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
-        self.reload_run(run)
-            .await
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        self.reload_run(run).await?;
         // Marking may finish the run or free its downstream tasks: decide at once.
-        if let Some(active) = self.runs.get_mut(&run)
+        if let Some(active) = self.runs.get_mut(run)
             && let Some(&i) = active.graph.index.get(task_id)
         {
             let evaluation = active.evaluate_downstream(i, now);
@@ -129,6 +126,7 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Run `run` with its task instances, as the store holds it, if it is `tenant`'s.
     async fn load_for_command(
         &self,
         tenant: &str,

@@ -1,0 +1,249 @@
+//! Admission: which queued runs start, and which ready task instances are queued, under the
+//! limits — global `parallelism`, each DAG's `max_active_runs` and `max_active_tasks`, each
+//! pool's slots — and a paused DAG holding its runs back. [`Admission`] owns the ready task
+//! instances waiting for a slot and the count of slots taken.
+
+use std::collections::{BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use weft_model::{Dag, DagRunState, TaskState};
+use weft_store::{QueueTask, RunPk, TaskInstance};
+
+use crate::active_run::ActiveRun;
+use crate::active_runs::{ActiveRuns, FastMap};
+use crate::capacity::{Capacity, Slot};
+use crate::config::SchedulerConfig;
+use crate::dags::Dags;
+use crate::outbox::Outbox;
+use crate::step::Scheduler;
+
+/// A ready task instance waiting for a slot: highest priority first, then oldest run, then
+/// topological order.
+type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
+
+/// Ready task instances in the order they get slots, and the slots taken.
+#[derive(Default)]
+pub(crate) struct Admission {
+    /// Task instances whose dependencies are met, waiting to be queued, in admission order.
+    ready: BTreeSet<ReadyKey>,
+    /// Slots taken by queued and running task instances, and each pool's size.
+    slots: Capacity,
+}
+
+impl Admission {
+    /// Task `i` of run `run` is ready: queue it when its turn comes and a slot allows.
+    pub(crate) fn make_ready(&mut self, run: RunPk, active: &ActiveRun, i: usize) {
+        self.ready.insert((
+            std::cmp::Reverse(active.tis[i].priority_weight),
+            active.run.queued_at.as_microsecond(),
+            run,
+            i,
+        ));
+    }
+
+    /// Forget the ready task instances of run `run` (it left memory).
+    pub(crate) fn drop_run(&mut self, run: RunPk) {
+        self.ready.retain(|(_, _, r, _)| *r != run);
+    }
+
+    /// Count task instance `ti` (queued or running) as holding its slots.
+    pub(crate) fn hold(&mut self, ti: &TaskInstance) {
+        self.slots.take(&slot(ti));
+    }
+
+    /// Give back the slots task instance `ti` held.
+    pub(crate) fn release(&mut self, ti: &TaskInstance) {
+        self.slots.give(&slot(ti));
+    }
+
+    /// Set the size of pool `pool` of `tenant`.
+    pub(crate) fn set_pool(&mut self, tenant: &str, pool: &str, slots: i64) {
+        self.slots.set_pool(tenant, pool, slots);
+    }
+
+    /// Queue ready task instances in order while slots allow, into `outbox`; the ready task
+    /// instances of running runs left waiting for a slot.
+    fn queue_ready(
+        &mut self,
+        runs: &ActiveRuns,
+        dags: &Dags,
+        config: &SchedulerConfig,
+        outbox: &mut Outbox,
+        now: Timestamp,
+    ) -> Vec<(RunPk, usize)> {
+        // Walk the ready tasks in order without taking them out: only the admitted and the
+        // stale leave the set. Slots only fill up during the walk, so a run that may not
+        // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
+        // one run sit together in the order, so what was found of a run is kept while its
+        // tasks go by; a big run held back by a full pool costs a few compares per task.
+        let mut leaving = Vec::new();
+        let mut waiting = Vec::new();
+        let mut may_run: FastMap<RunPk, bool> = FastMap::default();
+        // Pools found full, by run, for the runs walked past.
+        let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
+        let mut current: Option<Walked<'_>> = None;
+        for &key in &self.ready {
+            let (_, _, run, i) = key;
+            if current.as_ref().is_none_or(|c| c.run != run) {
+                if let Some(done) = current.take() {
+                    full.insert(done.run, done.full);
+                }
+                current = runs.get(run).map(|active| Walked {
+                    run,
+                    active,
+                    runs: *may_run.entry(run).or_insert_with(|| {
+                        active.run.state == DagRunState::Running
+                            && !dags.paused(&active.run.tenant, &active.run.dag_id)
+                    }),
+                    limit: max_active_tasks(config, &active.dag),
+                    full: full.remove(&run).unwrap_or_default(),
+                });
+            }
+            let Some(walked) = current.as_mut() else {
+                leaving.push(key);
+                continue;
+            };
+            if !walked.active.pending.contains(&i) {
+                leaving.push(key);
+                continue;
+            }
+            let ti = &walked.active.tis[i];
+            let fits = walked.runs
+                && !walked.full.contains(&ti.pool.as_str())
+                && self.slots.fits(&slot(ti), config.parallelism, walked.limit);
+            if !fits {
+                if walked.runs {
+                    if !walked.full.contains(&ti.pool.as_str()) {
+                        walked.full.push(ti.pool.as_str());
+                    }
+                    // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
+                    if ti.state == TaskState::None {
+                        waiting.push((run, i));
+                    }
+                }
+                if self.slots.total() >= config.parallelism {
+                    break;
+                }
+                continue;
+            }
+            self.slots.take(&slot(ti));
+            let try_number = if ti.state == TaskState::Queued {
+                ti.try_number
+            } else {
+                ti.try_number + 1
+            };
+            outbox.queue(QueueTask {
+                ti: ti.id,
+                lease: ti.lease,
+                from: ti.state,
+                try_number,
+                at: now,
+            });
+            leaving.push(key);
+        }
+        for key in &leaving {
+            self.ready.remove(key);
+        }
+        waiting
+    }
+}
+
+impl Scheduler {
+    /// Move queued runs to running, oldest first, within each DAG's `max_active_runs`; a
+    /// paused DAG's runs stay queued.
+    pub(crate) fn start_runs(&mut self, now: Timestamp) {
+        let mut running: HashMap<(String, String), u32> = HashMap::new();
+        for r in self
+            .runs
+            .values()
+            .filter(|r| r.run.state == DagRunState::Running)
+        {
+            *running
+                .entry((r.run.tenant.clone(), r.run.dag_id.clone()))
+                .or_default() += 1;
+        }
+        let mut queued: Vec<(i64, RunPk)> = self
+            .runs
+            .values()
+            .filter(|r| r.run.state == DagRunState::Queued)
+            .map(|r| (r.run.logical_date.as_microsecond(), r.run.id))
+            .collect();
+        queued.sort();
+        for (_, id) in queued {
+            let Some(active) = self.runs.get(id) else {
+                continue;
+            };
+            let key = (active.run.tenant.clone(), active.run.dag_id.clone());
+            if self.dags.paused(&key.0, &key.1) {
+                continue;
+            }
+            let limit = max_active_runs(&self.config, &active.dag);
+            let count = running.entry(key).or_default();
+            if *count >= limit {
+                continue;
+            }
+            *count += 1;
+            self.outbox.set_run(id, DagRunState::Running, now);
+            if let Some(active) = self.runs.get_mut(id) {
+                active.start_running(now);
+            }
+        }
+    }
+
+    /// Queue ready task instances in priority order while slots allow; those of running runs
+    /// left waiting for a slot become `scheduled`.
+    pub(crate) fn admit(&mut self, now: Timestamp) {
+        let waiting =
+            self.admission
+                .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
+        self.mark_scheduled(waiting, now);
+    }
+
+    /// Ready tasks of running runs that wait for a slot are `scheduled`, as in Airflow: their
+    /// dependencies are met, and they go as soon as a slot frees.
+    fn mark_scheduled(&mut self, waiting: Vec<(RunPk, usize)>, now: Timestamp) {
+        for (run, i) in waiting {
+            let Some(active) = self.runs.get_mut(run) else {
+                continue;
+            };
+            active.mark_scheduled(i);
+            self.outbox
+                .set_task(active.tis[i].id, TaskState::Scheduled, now);
+        }
+    }
+}
+
+/// What the admission walk found of the run whose ready tasks it is passing.
+struct Walked<'a> {
+    /// The run's key: the walk's ready tasks of one run sit together.
+    run: RunPk,
+    /// The run, as memory holds it.
+    active: &'a ActiveRun,
+    /// The run is running and its DAG not paused.
+    runs: bool,
+    /// The DAG's `max_active_tasks`.
+    limit: u32,
+    /// Pools found full for this run (or its DAG full) during the walk.
+    full: Vec<&'a str>,
+}
+
+/// A DAG's `max_active_tasks`, or the scheduler's default.
+fn max_active_tasks(config: &SchedulerConfig, dag: &Dag) -> u32 {
+    dag.max_active_tasks()
+        .unwrap_or(config.default_max_active_tasks)
+}
+
+/// A DAG's `max_active_runs`, or the scheduler's default.
+fn max_active_runs(config: &SchedulerConfig, dag: &Dag) -> u32 {
+    dag.max_active_runs()
+        .unwrap_or(config.default_max_active_runs)
+}
+
+/// The slots a task instance takes: its tenant's DAG and pool.
+fn slot(ti: &TaskInstance) -> Slot<'_> {
+    Slot {
+        tenant: &ti.tenant,
+        dag_id: &ti.dag_id,
+        pool: &ti.pool,
+    }
+}

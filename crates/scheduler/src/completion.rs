@@ -1,0 +1,35 @@
+//! Run completion: a running run whose task instances have all finished gets its final
+//! state (from its leaves, as in Airflow), and one that can make no more progress fails;
+//! either way it leaves memory.
+
+use jiff::Timestamp;
+use weft_model::DagRunState;
+
+use crate::step::Scheduler;
+
+impl Scheduler {
+    /// Finish runs whose tasks are all done, and fail deadlocked ones.
+    pub(crate) fn complete_runs(&mut self, now: Timestamp) {
+        let mut done = Vec::new();
+        for (id, active) in self.runs.iter() {
+            if active.run.state != DagRunState::Running {
+                continue;
+            }
+            let state = match active.final_state() {
+                Some(state) => state,
+                None if active.deadlocked() => {
+                    tracing::warn!(run = %active.run.run_id, dag = %active.run.dag_id, "no task can make progress; failing the run");
+                    DagRunState::Failed
+                }
+                None => continue,
+            };
+            done.push((id, state));
+        }
+        for (id, state) in done {
+            self.outbox.set_run(id, state, now);
+            if let Some(active) = self.remove_run(id) {
+                tracing::info!(run = %active.run.run_id, dag = %active.run.dag_id, state = state.as_str(), "run finished");
+            }
+        }
+    }
+}

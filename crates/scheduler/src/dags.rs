@@ -1,0 +1,81 @@
+//! The DAGs the scheduler knows ([`Dags`]): each DAG's record (pause flag, schedule, current
+//! component), and the validated DAG and index graph of each component digest, validated
+//! once since a digest names its spec for good.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use weft_model::Dag;
+use weft_store::{DagRecord, Store, StoreError};
+
+use crate::graph::Graph;
+
+/// DAG records by tenant and DAG id, and validated DAGs by component digest.
+#[derive(Default)]
+pub(crate) struct Dags {
+    /// Each deployed DAG's record, by tenant and DAG id, as last read from the store.
+    records: HashMap<(String, String), DagRecord>,
+    /// The validated DAG and its graph, by component digest.
+    graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
+}
+
+impl Dags {
+    /// The tenants that have DAGs.
+    pub(crate) fn tenants(&self) -> BTreeSet<String> {
+        self.records.keys().map(|(t, _)| t.clone()).collect()
+    }
+
+    /// Keep `record` (read from the store) in place of what was known of its DAG.
+    pub(crate) fn insert(&mut self, record: DagRecord) {
+        self.records
+            .insert((record.tenant.clone(), record.dag_id.clone()), record);
+    }
+
+    /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks
+    /// are not queued.
+    pub(crate) fn paused(&self, tenant: &str, dag_id: &str) -> bool {
+        self.records
+            .get(&(tenant.to_owned(), dag_id.to_owned()))
+            .is_some_and(|d| d.paused)
+    }
+
+    /// The DAGs that create scheduled runs: unpaused, with a schedule.
+    pub(crate) fn scheduled(&self) -> impl Iterator<Item = &DagRecord> {
+        self.records
+            .values()
+            .filter(|d| !d.paused && d.spec.schedule.is_some())
+    }
+
+    /// The DAG and graph of component `digest`, if validated already.
+    pub(crate) fn known_graph(&self, digest: &str) -> Option<&(Arc<Dag>, Arc<Graph>)> {
+        self.graphs.get(digest)
+    }
+
+    /// The DAG and graph of a component, read from `store` and validated the first time a
+    /// digest is asked for. None when the store has no spec for it, or the stored spec no
+    /// longer validates (logged).
+    pub(crate) async fn graph(
+        &mut self,
+        store: &dyn Store,
+        tenant: &str,
+        digest: &str,
+    ) -> Result<Option<(Arc<Dag>, Arc<Graph>)>, StoreError> {
+        if let Some(found) = self.graphs.get(digest) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(spec) = store.spec(tenant, digest).await? else {
+            return Ok(None);
+        };
+        let dag = match spec.validate() {
+            Ok(dag) => Arc::new(dag),
+            Err(e) => {
+                tracing::error!(%digest, error = %e, "stored spec no longer validates");
+                return Ok(None);
+            }
+        };
+        let graph = Arc::new(Graph::of(&dag));
+        self.graphs
+            .insert(digest.to_owned(), (dag.clone(), graph.clone()));
+        Ok(Some((dag, graph)))
+    }
+}

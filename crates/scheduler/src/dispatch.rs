@@ -1,0 +1,85 @@
+//! Sending queued attempts to workers: once the store says an attempt is queued, memory
+//! records it and its message (with the run's details and the upstream outputs the scheduler
+//! knows) goes on the task's queue, keyed by task instance.
+
+use weft_queue::Message;
+use weft_store::QueueTask;
+
+use crate::error::SchedulerError;
+use crate::outputs::Outputs;
+use crate::step::Scheduler;
+use weft_protocol::TaskMessage;
+
+impl Scheduler {
+    /// Record queued attempts in memory and put their messages on the queues.
+    pub(crate) async fn dispatch(&mut self, queued: &[QueueTask]) -> Result<(), SchedulerError> {
+        if queued.is_empty() {
+            return Ok(());
+        }
+        let mut messages = Vec::with_capacity(queued.len());
+        let mut encoding = Ok(());
+        for q in queued {
+            let Some((run, i)) = self.runs.locate(q.ti) else {
+                continue;
+            };
+            let Some(active) = self.runs.get_mut(run) else {
+                continue;
+            };
+            // Upstream tasks only: what this attempt's queuing changes is not among them.
+            let upstream_outputs = Outputs::of(active, &active.graph.upstream[i]);
+            active.record_queued(i, q);
+            let ti = &active.tis[i];
+            let message = TaskMessage {
+                ti: ti.id,
+                lease: ti.lease,
+                run,
+                tenant: active.run.tenant.clone(),
+                dag_id: active.run.dag_id.clone(),
+                run_id: active.run.run_id.clone(),
+                task_id: ti.task_id.clone(),
+                try_number: ti.try_number,
+                max_tries: ti.max_tries,
+                digest: active.run.digest.clone(),
+                queue: ti.queue.clone(),
+                logical_date: active.run.logical_date,
+                data_interval_start: active.run.data_interval_start,
+                data_interval_end: active.run.data_interval_end,
+                conf: active.run.conf.clone(),
+                upstream: active.graph.upstream[i]
+                    .iter()
+                    .map(|&u| active.graph.ids[u].clone())
+                    .collect(),
+                upstream_outputs,
+            };
+            match message.encode() {
+                Ok(payload) => messages.push(
+                    // Keyed by task instance: a new attempt's message replaces any stale one.
+                    Message::new(ti.queue.clone(), payload)
+                        .with_priority(ti.priority_weight)
+                        .with_key(format!("ti:{}", ti.id)),
+                ),
+                Err(e) => {
+                    encoding = Err(e);
+                    break;
+                }
+            }
+        }
+        let pushed = match encoding {
+            Ok(()) => self
+                .queue
+                .push(messages)
+                .await
+                .map_err(SchedulerError::from),
+            Err(e) => Err(SchedulerError::from(e)),
+        };
+        if let Err(e) = pushed {
+            // The store says queued but no message went out: queue them again (new lease)
+            // on the next step, so nothing is left stuck in queued.
+            for q in queued {
+                self.outbox.requeue(q.ti, q.lease + 1, q.try_number, q.at);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,105 @@
+//! Reading the store into memory: every tenant's DAG records and pool sizes, and single runs
+//! (one just created, one told of, one to read again). A loaded run counts the slots its
+//! queued and running task instances hold, and is evaluated whole.
+
+use weft_model::{DagRunState, TaskState};
+use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
+
+use crate::active_run::ActiveRun;
+use crate::step::Scheduler;
+
+impl Scheduler {
+    /// Load every tenant's DAG records and pools (pause flags, schedules, slots).
+    pub(crate) async fn load_dags(&mut self) -> Result<(), StoreError> {
+        let mut tenants = self.dags.tenants();
+        tenants.insert(weft_store::DEFAULT_TENANT.to_owned());
+        for tenant in tenants {
+            for record in self.store.dags(&tenant).await? {
+                self.dags.insert(record);
+            }
+            for pool in self.store.pools(&tenant).await? {
+                self.admission.set_pool(&tenant, &pool.name, pool.slots);
+            }
+        }
+        Ok(())
+    }
+
+    /// Put a run loaded from the store in memory, counting its in-flight task instances.
+    /// A run whose component is gone fails; one that does not match its DAG is left out.
+    pub(crate) async fn activate(
+        &mut self,
+        run: DagRun,
+        tis: Vec<TaskInstance>,
+    ) -> Result<Option<ActiveRun>, StoreError> {
+        let Some((dag, graph)) = self
+            .dags
+            .graph(&*self.store, &run.tenant, &run.digest)
+            .await?
+        else {
+            tracing::error!(run = run.id, digest = %run.digest, "run's component is unknown; failing the run");
+            self.outbox
+                .set_run(run.id, DagRunState::Failed, self.clock.now());
+            return Ok(None);
+        };
+        let active = match ActiveRun::new(run, tis, dag, graph) {
+            Ok(active) => active,
+            Err(e) => {
+                tracing::error!(error = %e, "run does not match its DAG");
+                return Ok(None);
+            }
+        };
+        for ti in &active.tis {
+            if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                self.admission.hold(ti);
+            }
+        }
+        Ok(Some(active))
+    }
+
+    /// (Re)load a run from the store and evaluate all of it.
+    pub(crate) async fn reload_run(&mut self, run: RunPk) -> Result<(), StoreError> {
+        self.forget_run(run);
+        let Some((row, tis)) = self.store.run(run).await? else {
+            return Ok(());
+        };
+        self.load_run(row, tis).await
+    }
+
+    /// Take a run as the store holds it (just written, or just read) and evaluate all of it.
+    pub(crate) async fn load_run(
+        &mut self,
+        row: DagRun,
+        tis: Vec<TaskInstance>,
+    ) -> Result<(), StoreError> {
+        let run = row.id;
+        self.forget_run(run);
+        if row.state.is_finished() {
+            return Ok(());
+        }
+        if let Some(active) = self.activate(row, tis).await? {
+            self.insert_run(active);
+            self.evaluate_run(run);
+        }
+        Ok(())
+    }
+
+    /// Drop a run from memory, giving back the slots its task instances held.
+    fn forget_run(&mut self, run: RunPk) {
+        if let Some(old) = self.remove_run(run) {
+            for ti in &old.tis {
+                if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                    self.admission.release(ti);
+                }
+            }
+        }
+    }
+
+    /// Evaluate every task of run `run` (just loaded or created) and take the decisions.
+    pub(crate) fn evaluate_run(&mut self, run: RunPk) {
+        let now = self.clock.now();
+        if let Some(active) = self.runs.get_mut(run) {
+            let evaluation = active.evaluate_all(now);
+            self.absorb(run, evaluation, now);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Taking worker reports into a step: starts and heartbeats pass through to the batch;
+//! results become the task instance's next state (Airflow's retry rules), are screened
+//! against memory (stale attempts are rejected here, as the store would), and make their
+//! downstream tasks ready in the same step.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use weft_model::TaskState;
+use weft_store::FinishTask;
+
+use crate::retry;
+use crate::step::Scheduler;
+use weft_protocol::Report;
+
+impl Scheduler {
+    /// Take `reports` into the step and apply the results memory accepts, with what follows
+    /// them (downstream tasks decided or made ready, retries timed).
+    pub(crate) fn take_reports(&mut self, reports: Vec<Report>, now: Timestamp) {
+        for report in reports {
+            self.take_report(report);
+        }
+        let finishes = self.screen_finishes();
+        // A start reported with its attempt's result is written by the result (which carries
+        // the start time): one change of the task instance instead of two.
+        self.outbox.drop_starts_ended_by(&finishes);
+        for finish in &finishes {
+            self.apply_finish(finish, now);
+        }
+        self.outbox.put_finishes(finishes);
+    }
+
+    /// Put one report in the outbox; a result becomes the change that records it.
+    fn take_report(&mut self, report: Report) {
+        match report {
+            Report::Started(start) => self.outbox.start(start.into()),
+            Report::Heartbeat(beat) => self.outbox.heartbeat(beat.into()),
+            Report::Finished(result) => {
+                let Some((active, i)) = self.runs.task(result.ti) else {
+                    // Not an active run: the result is stale.
+                    tracing::debug!(
+                        ti = result.ti,
+                        "result for a task instance that is not active"
+                    );
+                    return;
+                };
+                let task = &active.dag.tasks()[i];
+                let max_tries = active.tis[i].max_tries;
+                self.outbox
+                    .finish(retry::finish_for(task, max_tries, *result));
+            }
+        }
+    }
+
+    /// The finishes the store will take: the attempt is still going under the lease the
+    /// result names, and no earlier finish of this step ended it. The rest are stale.
+    fn screen_finishes(&mut self) -> Vec<FinishTask> {
+        let mut ended = HashSet::new();
+        let mut taken = Vec::new();
+        for finish in self.outbox.take_finishes() {
+            let current = self
+                .runs
+                .task(finish.ti)
+                .and_then(|(active, i)| active.tis.get(i));
+            let live = current.is_some_and(|ti| {
+                ti.lease == finish.lease
+                    && matches!(ti.state, TaskState::Queued | TaskState::Running)
+            });
+            if live && ended.insert(finish.ti) {
+                taken.push(finish);
+            } else {
+                tracing::info!(
+                    ti = finish.ti,
+                    lease = finish.lease,
+                    "stale attempt result rejected"
+                );
+            }
+        }
+        taken
+    }
+
+    /// Record an applied finish in memory and decide what follows it.
+    fn apply_finish(&mut self, finish: &FinishTask, now: Timestamp) {
+        let Some((run_id, i)) = self.runs.locate(finish.ti) else {
+            return;
+        };
+        let Some(active) = self.runs.get_mut(run_id) else {
+            return;
+        };
+        self.admission.release(&active.tis[i]);
+        active.record_finish(i, finish);
+        let evaluation = if finish.state == TaskState::UpForRetry {
+            active.evaluate(vec![i], now)
+        } else {
+            active.evaluate_downstream(i, now)
+        };
+        self.absorb(run_id, evaluation, now);
+    }
+}

@@ -1,0 +1,163 @@
+//! The [`Scheduler`]: its memory of the store, held by concern, and the step that ties the
+//! concerns together — take worker reports, run what is due, start runs, admit ready tasks,
+//! complete runs, then write it all in one batch.
+//!
+//! Each part of the memory has one owner, changed through its own methods: the DAGs
+//! ([`Dags`]), the active runs ([`ActiveRuns`]), the ready tasks and slots ([`Admission`]),
+//! what the step will write ([`Outbox`]), the wake-up time ([`Wake`]), the scheduled
+//! intervals ([`Schedules`]) and the queue's generation ([`QueueWatch`]).
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use weft_queue::Queue;
+use weft_store::{RunPk, Store};
+
+use crate::active_run::{ActiveRun, Evaluation};
+use crate::active_runs::ActiveRuns;
+use crate::admission::Admission;
+use crate::clock::Clock;
+use crate::config::SchedulerConfig;
+use crate::dags::Dags;
+use crate::error::SchedulerError;
+use crate::outbox::Outbox;
+use crate::resync::QueueWatch;
+use crate::timers::{Schedules, Wake};
+use weft_protocol::Report;
+
+/// The scheduler's memory of the store (active runs, DAGs, slots, timers) and the step that
+/// moves it on. One `Scheduler` owns the active runs of a store.
+pub struct Scheduler {
+    /// The metadata store: the truth memory mirrors, and where every step is written.
+    pub(crate) store: Arc<dyn Store>,
+    /// Where queued attempts' messages go for workers to take.
+    pub(crate) queue: Arc<dyn Queue>,
+    /// The time every decision is dated with (injected, so tests move it by hand).
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Limits and timer intervals.
+    pub(crate) config: SchedulerConfig,
+    /// Deployed DAGs' records, and validated DAGs by component digest.
+    pub(crate) dags: Dags,
+    /// The active runs in memory, indexed by task instance.
+    pub(crate) runs: ActiveRuns,
+    /// Ready task instances waiting for a slot, and the slots taken.
+    pub(crate) admission: Admission,
+    /// What the current step will write, and the runs to read again.
+    pub(crate) outbox: Outbox,
+    /// When the next step is due without any report (a retry, a scheduled run, a timeout).
+    pub(crate) wake: Wake,
+    /// The latest scheduled interval of each scheduled DAG, once looked up.
+    pub(crate) schedules: Schedules,
+    /// The queue's generation when last asked, to notice a queue that lost its contents.
+    pub(crate) queue_watch: QueueWatch,
+}
+
+impl Scheduler {
+    /// A scheduler over `store` that sends ready attempts to `queue`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        queue: Arc<dyn Queue>,
+        clock: Arc<dyn Clock>,
+        config: SchedulerConfig,
+    ) -> Scheduler {
+        Scheduler {
+            store,
+            queue,
+            clock,
+            config,
+            dags: Dags::default(),
+            runs: ActiveRuns::default(),
+            admission: Admission::default(),
+            outbox: Outbox::default(),
+            wake: Wake::default(),
+            schedules: Schedules::default(),
+            queue_watch: QueueWatch::default(),
+        }
+    }
+
+    /// Hear of every run that ends (succeeds or fails) from now on, once the store says so.
+    pub fn subscribe_ended(&self) -> tokio::sync::broadcast::Receiver<RunPk> {
+        self.outbox.ended().subscribe()
+    }
+
+    /// The earliest time something is due (a retry, a scheduled run, a run timeout); none
+    /// when nothing is.
+    pub fn wake_at(&self) -> Option<Timestamp> {
+        self.wake.at()
+    }
+
+    /// Number of runs in memory.
+    pub fn active_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Whether run `run` is in memory.
+    pub fn holds_run(&self, run: RunPk) -> bool {
+        self.runs.contains(run)
+    }
+
+    /// Apply worker reports and do everything that is due: decide downstream tasks, create
+    /// scheduled runs, start runs, queue ready tasks, finish runs; then write the results and
+    /// the decisions in one batch.
+    ///
+    /// Results are decided on before they are written: memory mirrors the store, so a result
+    /// memory takes (right lease, attempt still going) is one the store takes too. The store
+    /// checks again, and should it refuse one, nothing of the step is written and the runs it
+    /// touched are read again from the store.
+    pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+        let now = self.clock.now();
+        // Retry delays end only when the wake time passes: scan for them only then.
+        let due = self.wake.take_if_due(now);
+        // Runs to read again first: their results below must apply to what the store holds.
+        for run in self.outbox.take_reloads() {
+            self.reload_run(run).await?;
+        }
+        self.take_reports(reports, now);
+        self.create_due_runs(now).await?;
+        if let Some(at) = self.schedules.next_due(&self.dags, now) {
+            self.wake.no_later_than(at);
+        }
+        if due {
+            self.retry_due(now);
+        }
+        // Phase 2: run states, queue ops and decided task states. Finished runs go first so
+        // that runs waiting on max_active_runs start in this same step; timed-out runs fail
+        // before anything of theirs is queued.
+        self.complete_runs(now);
+        self.start_runs(now);
+        self.fail_timed_out_runs(now);
+        self.admit(now);
+        self.complete_runs(now);
+        self.flush().await
+    }
+
+    /// Turn an evaluation of run `run` into decisions: decided states to write, ready tasks
+    /// to admit, a wake-up for the earliest retry.
+    pub(crate) fn absorb(&mut self, run: RunPk, evaluation: Evaluation, now: Timestamp) {
+        let Some(active) = self.runs.get(run) else {
+            return;
+        };
+        for (i, state) in evaluation.decided {
+            self.outbox.set_task(active.tis[i].id, state, now);
+        }
+        for i in evaluation.ready {
+            self.admission.make_ready(run, active, i);
+        }
+        if let Some(at) = evaluation.wake_at {
+            self.wake.no_later_than(at);
+        }
+    }
+
+    /// Keep a run in memory; its key.
+    pub(crate) fn insert_run(&mut self, active: ActiveRun) -> RunPk {
+        self.runs.insert(active)
+    }
+
+    /// Drop a run from memory with its ready tasks (the slots its task instances hold are
+    /// the caller's to give back).
+    pub(crate) fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
+        let active = self.runs.remove(id)?;
+        self.admission.drop_run(id);
+        Some(active)
+    }
+}
