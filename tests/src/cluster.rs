@@ -55,6 +55,8 @@ pub struct Cluster {
     pub redis: String,
     /// Its Redis key namespace.
     pub namespace: String,
+    /// The server's port, chosen by [`Cluster::plan_server`] or [`Cluster::server`].
+    server_port: Option<u16>,
     server_url: Option<String>,
 }
 
@@ -78,6 +80,7 @@ impl Cluster {
             database: weft_testkit::postgres().fresh_database(),
             redis: redis.to_owned(),
             namespace: weft_testkit::unique_name("e2e"),
+            server_port: None,
             server_url: None,
         }
     }
@@ -102,9 +105,18 @@ impl Cluster {
         self.dir.as_path().join(format!("{name}.log"))
     }
 
-    /// Start `wfctl server` on a free port and wait until it answers.
+    /// Choose the server's port and URL before it starts, so that workers started first know
+    /// where it will be; the URL.
+    pub fn plan_server(&mut self) -> String {
+        let port = *self.server_port.get_or_insert_with(free_port);
+        let url = format!("http://127.0.0.1:{port}");
+        self.server_url = Some(url.clone());
+        url
+    }
+
+    /// Start `wfctl server` (on the planned port, else a free one) and wait until it answers.
     pub fn server(&mut self) -> Proc {
-        let port = free_port().to_string();
+        let port = self.server_port.get_or_insert_with(free_port).to_string();
         let command = self.command(
             "server",
             &[
@@ -136,7 +148,7 @@ impl Cluster {
         proc
     }
 
-    /// The server's URL (after [`Cluster::server`]).
+    /// The server's URL (after [`Cluster::server`] or [`Cluster::plan_server`]).
     pub fn url(&self) -> String {
         self.server_url.clone().expect("the server was started")
     }

@@ -10,6 +10,7 @@ mod inputs;
 mod local_run;
 mod output;
 mod services;
+mod waiting;
 
 use std::process::ExitCode;
 
@@ -58,8 +59,9 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
+            // What a starting process waits for, and when it comes, is shown by default.
             tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "warn,wfctl::waiting=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -1,6 +1,6 @@
 //! `wfctl scheduler`: a scheduler process of the distributed mode, on PostgreSQL and Redis.
 //! Run several for high availability: one leads, the others stand by and take over when its
-//! lease runs out.
+//! lease runs out. At start it waits for PostgreSQL (and its schema) and for Redis.
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! `wfctl server`: the API server of the distributed mode, on PostgreSQL and Redis.
 //! Run as many as you like behind a load balancer: they share nothing but the store and Redis.
+//! At start it waits for PostgreSQL (and its schema) and for Redis before it listens.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! `wfctl worker`: a worker of the distributed mode. It needs only a Redis URL, the API
-//! server's URL and a worker token: no database credentials, no DAG folder, no Python.
+//! server's URL and a worker token: no database credentials, no DAG folder, no Python. At
+//! start it waits for Redis and then for the API server to accept its registration.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use weft_worker::{PlaneError, RemotePlane, Worker, WorkerConfig, registry};
 use crate::exit::{CommandResult, Failure};
 use crate::home;
 use crate::services::{self, RedisArgs, Shutdown};
+use crate::waiting::{self, GaveUp, Peer};
 
 /// How often a worker tells the API server it is alive.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
@@ -90,20 +92,19 @@ async fn main(args: Args) -> CommandResult {
     let worker = Worker::new(config.clone(), wasm, queue, plane);
     let status = worker.status();
     let started_at = Timestamp::now();
-    match registry::register(&api, &status, started_at).await {
+    // The API server may come up after this worker: wait for it, but not for a server that
+    // refuses the token, which no retry fixes.
+    let server = Peer::new("the API server", &args.server);
+    let registering = || registry::register(&api, &status, started_at);
+    match waiting::wait_for(&server, registering).await {
         Ok(()) => {}
-        Err(PlaneError::Refused(why)) => {
-            return Err(Failure::usage(format!(
-                "the API server at {} refused this worker: {why}",
-                args.server
-            )));
+        Err(GaveUp {
+            peer,
+            source: PlaneError::Refused(why),
+        }) => {
+            return Err(Failure::usage(format!("{peer} refused this worker: {why}")));
         }
-        Err(e) => {
-            return Err(Failure::usage(format!(
-                "cannot register with the API server at {}: {e}",
-                args.server
-            )));
-        }
+        Err(e) => return Err(Failure::usage(waiting::chain(&e))),
     }
     println!(
         "Weft worker {id} on {}: queues {}, concurrency {}",
