@@ -62,7 +62,7 @@ impl Transient for PlaneError {
     /// The API server cannot be reached or failed; not a refused worker token (401, 403)
     /// nor a URL where no worker API answers (404).
     fn is_transient(&self) -> bool {
-        matches!(self, PlaneError::Unavailable(_))
+        self.is_retriable()
     }
 }
 
