@@ -8,6 +8,8 @@ mod exit;
 mod home;
 mod inputs;
 mod local_run;
+#[cfg(feature = "control-plane")]
+mod metadata;
 mod output;
 mod services;
 mod waiting;
@@ -35,6 +37,7 @@ enum Command {
     /// Run a whole DAG locally, in dependency order, like `airflow dags test`.
     Test(commands::test::Args),
     /// Run Weft on this machine: API server, scheduler and worker in one process.
+    #[cfg(feature = "control-plane")]
     Standalone(commands::standalone::Args),
     /// Deploy a DAG component to a Weft server.
     Deploy(commands::deploy::Args),
@@ -47,8 +50,10 @@ enum Command {
     /// Get, set, list and delete variables on a Weft server.
     Variables(commands::variables::Args),
     /// Run the API server of a distributed installation (PostgreSQL and Redis).
+    #[cfg(feature = "control-plane")]
     Server(commands::server::Args),
     /// Run a scheduler of a distributed installation; several may run for high availability.
+    #[cfg(feature = "control-plane")]
     Scheduler(commands::scheduler::Args),
     /// Run a worker: take tasks from Redis queues and run them in the sandbox.
     Worker(commands::worker::Args),
@@ -75,13 +80,16 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Test(args) => commands::test::run(args),
+        #[cfg(feature = "control-plane")]
         Command::Standalone(args) => commands::standalone::run(args),
         Command::Deploy(args) => commands::deploy::run(args),
         Command::Dags(args) => commands::dags::run(args),
         Command::Runs(args) => commands::runs::run(args),
         Command::Tasks(args) => commands::tasks::run(args),
         Command::Variables(args) => commands::variables::run(args),
+        #[cfg(feature = "control-plane")]
         Command::Server(args) => commands::server::run(args),
+        #[cfg(feature = "control-plane")]
         Command::Scheduler(args) => commands::scheduler::run(args),
         Command::Worker(args) => commands::worker::run(args),
         Command::Workers(args) => commands::workers::run(args),

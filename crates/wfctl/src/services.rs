@@ -1,13 +1,13 @@
 //! What the long-running commands (`standalone`, `server`, `scheduler`, `worker`) share:
-//! the async runtime, the metadata store, the Redis queue and bus (each waited for at start
-//! until it answers, see [`waiting`]), and shutdown signals.
+//! the async runtime, the Redis queue and bus (each waited for at start until it answers, see
+//! [`waiting`]), and shutdown signals. The metadata store, which a worker never opens, is in
+//! [`metadata`](crate::metadata).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use weft_bus::Bus;
 use weft_queue::RedisQueue;
-use weft_store::{PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::exit::{CommandResult, Failure};
 use crate::waiting::{self, Peer};
@@ -32,84 +32,6 @@ pub fn block_on<F: std::future::Future<Output = CommandResult>>(main: F) -> Comm
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?
         .block_on(main)
 }
-
-/// The metadata store at `database`: a `postgres://` URL, waited for until the server answers
-/// and the schema is up to date (see [`waiting`]), or `sqlite:PATH`.
-pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
-    if let Some(path) = database.strip_prefix("sqlite:") {
-        let store = SqliteStore::open(std::path::Path::new(path))
-            .await
-            .map_err(|e| Failure::usage(format!("cannot open the SQLite database {path}: {e}")))?;
-        return Ok(Arc::new(store));
-    }
-    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        let peer = Peer::new("PostgreSQL", database);
-        let store = waiting::wait_for(&peer, || async move {
-            if let Some((host, port)) = tcp_address(database) {
-                reachable(&host, port).await?;
-            }
-            PostgresStore::connect(database).await
-        })
-        .await
-        .map_err(|e| Failure::usage(waiting::chain(&e)))?;
-        return Ok(Arc::new(store));
-    }
-    Err(Failure::usage(format!(
-        "--database {:?} is neither a postgres:// URL nor sqlite:PATH",
-        waiting::address(database)
-    )))
-}
-
-/// Where the server of a PostgreSQL URL listens, when the URL names one TCP host: its host and
-/// port (5432 unless given). `None` for a Unix socket, several hosts or a `host=` parameter.
-fn tcp_address(url: &str) -> Option<(String, u16)> {
-    let (_, rest) = url.split_once("://")?;
-    if rest
-        .split_once('?')
-        .is_some_and(|(_, query)| query.contains("host="))
-    {
-        return None;
-    }
-    let authority = rest.split(['/', '?']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.is_empty() || host_port.contains(',') || host_port.starts_with('%') {
-        return None;
-    }
-    let (host, port) = match host_port.strip_prefix('[') {
-        Some(v6) => {
-            let (host, after) = v6.split_once(']')?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        },
-    };
-    let port = match port {
-        Some(port) => port.parse().ok()?,
-        None => 5432,
-    };
-    Some((host.to_owned(), port))
-}
-
-/// Whether a TCP connection to `host:port` opens within a few seconds. The pool of
-/// [`PostgresStore::connect`] keeps trying a refused connection for its whole acquire
-/// timeout and then says only that it timed out; this says why, at once.
-async fn reachable(host: &str, port: u16) -> Result<(), StoreError> {
-    let connecting = tokio::net::TcpStream::connect((host, port));
-    match tokio::time::timeout(PROBE_TIMEOUT, connecting).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(StoreError::Unavailable(format!(
-            "cannot reach {host}:{port}: {e}"
-        ))),
-        Err(_) => Err(StoreError::Unavailable(format!(
-            "cannot reach {host}:{port}: no answer within {PROBE_TIMEOUT:?}"
-        ))),
-    }
-}
-
-/// How long [`reachable`] waits for a TCP connection.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The Redis queue at `url`, keys under `namespace`, waited for until Redis answers.
 pub async fn redis_queue(url: &str, namespace: &str) -> Result<Arc<RedisQueue>, Failure> {
@@ -204,11 +126,11 @@ pub async fn signal() {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{Failure, open_store, redis_queue, tcp_address};
+pub(crate) mod tests {
+    use super::{Failure, redis_queue};
 
     /// The message of a usage failure.
-    fn message<T>(result: Result<T, Failure>) -> String {
+    pub(crate) fn message<T>(result: Result<T, Failure>) -> String {
         match result {
             Err(Failure::Usage(message)) => message,
             Err(Failure::Failed) => panic!("a usage failure was expected"),
@@ -217,39 +139,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn malformed_urls_are_not_waited_for() {
-        let text = message(open_store("postgres://weft:secret@db:port/weft").await);
-        assert!(
-            text.starts_with("cannot use PostgreSQL at postgres://weft:***@db:port/weft: "),
-            "{text}"
-        );
-        assert!(!text.contains("secret"), "{text}");
+    async fn a_malformed_redis_url_is_not_waited_for() {
         let text = message(redis_queue("redis://:secret@127.0.0.1:port", "weft").await);
         assert!(
             text.starts_with("cannot use Redis at redis://:***@"),
             "{text}"
         );
         assert!(!text.contains("secret"), "{text}");
-    }
-
-    #[test]
-    fn postgres_urls_name_their_tcp_host() {
-        let at = |host: &str, port| Some((host.to_owned(), port));
-        assert_eq!(
-            tcp_address("postgres://weft:pw@db.example:6543/weft"),
-            at("db.example", 6543)
-        );
-        assert_eq!(tcp_address("postgresql://db/weft"), at("db", 5432));
-        assert_eq!(
-            tcp_address("postgres://u@[::1]:5433/weft?sslmode=disable"),
-            at("::1", 5433)
-        );
-        assert_eq!(tcp_address("postgres://u@[::1]/weft"), at("::1", 5432));
-        // Unix sockets, several hosts and host parameters are left to the driver.
-        assert_eq!(tcp_address("postgres:///weft"), None);
-        assert_eq!(tcp_address("postgres://%2Fvar%2Frun/weft"), None);
-        assert_eq!(tcp_address("postgres://a:5432,b:5432/weft"), None);
-        assert_eq!(tcp_address("postgres://u@db/weft?host=/tmp"), None);
-        assert_eq!(tcp_address("postgres://db:port/weft"), None);
     }
 }

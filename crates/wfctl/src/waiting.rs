@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use weft_bus::BusError;
 use weft_queue::QueueError;
+#[cfg(feature = "control-plane")]
 use weft_store::StoreError;
 use weft_worker::PlaneError;
 
@@ -36,6 +37,7 @@ pub trait Transient: Error + Send + Sync + 'static {
     fn is_transient(&self) -> bool;
 }
 
+#[cfg(feature = "control-plane")]
 impl Transient for StoreError {
     /// The database cannot be reached or is busy; not a bad URL, a refused password or a
     /// failed migration.

@@ -24,6 +24,11 @@ const FORBIDDEN: &[&str] = &[
 /// normal and build dependencies (not dev-dependencies, which only its tests link), with
 /// features resolved as for that build.
 fn linked(root: &str) -> BTreeSet<String> {
+    linked_with(root, &[])
+}
+
+/// [`linked`], with more arguments for `cargo tree` (`--no-default-features`, say).
+fn linked_with(root: &str, more: &[&str]) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
     let output = Command::new(cargo)
@@ -68,6 +73,20 @@ fn the_worker_bus_and_protocol_link_no_database_store_or_scheduler() {
             .collect();
         assert!(found.is_empty(), "{root} links {found:?}");
     }
+}
+
+#[test]
+fn the_worker_build_of_wfctl_links_no_database() {
+    let linked = linked_with("wfctl", &["--no-default-features"]);
+    assert!(linked.contains("weft-worker"), "{linked:?}");
+    let found: Vec<&&str> = FORBIDDEN
+        .iter()
+        .filter(|name| linked.contains(**name))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "wfctl --no-default-features links {found:?}"
+    );
 }
 
 #[test]

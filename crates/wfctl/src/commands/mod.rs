@@ -6,8 +6,11 @@ pub mod deploy;
 pub mod inspect;
 pub mod run;
 pub mod runs;
+#[cfg(feature = "control-plane")]
 pub mod scheduler;
+#[cfg(feature = "control-plane")]
 pub mod server;
+#[cfg(feature = "control-plane")]
 pub mod standalone;
 pub mod tasks;
 pub mod test;

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> CommandResult {
 async fn main(args: Args) -> CommandResult {
     let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
     let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
-    let store = services::open_store(&args.database).await?;
+    let store = crate::metadata::open_store(&args.database).await?;
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let id = args

@@ -72,7 +72,7 @@ async fn main(args: Args) -> CommandResult {
     if !args.bind.is_loopback() && (auth.api_tokens.is_empty() || auth.worker_tokens.is_empty()) {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port may write");
     }
-    let store = services::open_store(&args.database).await?;
+    let store = crate::metadata::open_store(&args.database).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home)?);
