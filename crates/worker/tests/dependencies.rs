@@ -43,6 +43,7 @@ fn linked_with(root: &str, more: &[&str]) -> BTreeSet<String> {
             "-p",
             root,
         ])
+        .args(more)
         .arg("--manifest-path")
         .arg(&manifest)
         .output()
