@@ -162,6 +162,12 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(why) => ApiError::invalid(why),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Database(why) => ApiError::Internal(format!("database error: {why}")),
+            e @ StoreError::Driver {
+                retriable: true, ..
+            } => ApiError::Unavailable(e.to_string()),
+            e @ (StoreError::Driver { .. } | StoreError::Migrate(_)) => {
+                ApiError::Internal(e.to_string())
+            }
         }
     }
 }

@@ -16,15 +16,54 @@ pub enum StoreError {
     /// The database could not be reached or was busy; retrying later may succeed.
     #[error("database unavailable: {0}")]
     Unavailable(String),
-    /// The database answered in an unexpected way (a corrupt row, a failed migration).
+    /// The database answered in an unexpected way (a corrupt row, say).
     #[error("database error: {0}")]
     Database(String),
+    /// The database driver failed: the database could not be reached, was busy, or answered
+    /// with an error. The driver's error is kept as the source.
+    #[error(
+        "database {}: {context}{source}",
+        if *retriable { "unavailable" } else { "error" }
+    )]
+    Driver {
+        /// Whether the same operation may succeed later (unreachable, busy, exhausted).
+        retriable: bool,
+        /// What was being done, with its trailing `: ` (empty when the operation says it).
+        context: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("migrating the schema: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
     /// Whether retrying the same operation later may succeed.
     pub fn is_retriable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Driver { retriable: true, .. }
+        )
+    }
+
+    /// The same error, saying it happened while doing `what`.
+    pub fn context(self, what: impl std::fmt::Display) -> StoreError {
+        match self {
+            StoreError::Driver {
+                retriable,
+                context,
+                source,
+            } => StoreError::Driver {
+                retriable,
+                context: format!("{what}: {context}"),
+                source,
+            },
+            StoreError::Database(m) => StoreError::Database(format!("{what}: {m}")),
+            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{what}: {m}")),
+            other => other,
+        }
     }
 }
 
@@ -41,23 +80,29 @@ impl From<sqlx::Error> for StoreError {
             E::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
                 StoreError::Conflict(db.message().to_owned())
             }
-            E::Database(db) if is_transient(db.as_ref()) => {
-                StoreError::Unavailable(error.to_string())
-            }
+            E::Database(db) if is_transient(db.as_ref()) => driver(true, error),
             E::Io(_)
             | E::Tls(_)
             | E::PoolTimedOut
             | E::PoolClosed
             | E::WorkerCrashed
-            | E::BeginFailed => StoreError::Unavailable(error.to_string()),
-            _ => StoreError::Database(error.to_string()),
+            | E::BeginFailed => driver(true, error),
+            _ => driver(false, error),
         }
+    }
+}
+
+fn driver(retriable: bool, source: sqlx::Error) -> StoreError {
+    StoreError::Driver {
+        retriable,
+        context: String::new(),
+        source,
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(error: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Database(format!("migrating the schema: {error}"))
+        StoreError::Migrate(error)
     }
 }
 

@@ -59,7 +59,12 @@ async fn open_fails_cleanly_where_no_file_can_be() {
     let not_sqlite = dir.path().join("garbage.db");
     std::fs::write(&not_sqlite, vec![b'x'; 8192]).unwrap();
     let err = SqliteStore::open(&not_sqlite).await.unwrap_err();
-    assert!(matches!(err, StoreError::Database(_)), "{err}");
+    assert!(
+        matches!(err, StoreError::Driver { retriable: false, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("database error: opening "), "{err}");
+    assert!(std::error::Error::source(&err).is_some(), "the driver's error is kept");
 }
 
 #[tokio::test]
@@ -176,7 +181,7 @@ async fn a_closed_store_refuses_reads_and_writes_at_once() {
     let closing = tokio::time::timeout(std::time::Duration::from_secs(5), store.close());
     closing.await.expect("close waits for no one");
     let read = store.run(run.id).await.unwrap_err();
-    assert!(matches!(read, StoreError::Unavailable(_)), "{read}");
+    assert!(read.is_retriable(), "{read}");
     let write = store
         .write(WriteBatch {
             queue: vec![suite::queue(&tis[0])],
@@ -184,5 +189,5 @@ async fn a_closed_store_refuses_reads_and_writes_at_once() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(write, StoreError::Unavailable(_)), "{write}");
+    assert!(write.is_retriable(), "{write}");
 }

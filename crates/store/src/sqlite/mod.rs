@@ -183,11 +183,5 @@ async fn insert_run(conn: &mut SqliteConnection, run: &NewRun) -> StoreResult<Da
 }
 
 fn opening(path: &Path, error: sqlx::Error) -> StoreError {
-    match StoreError::from(error) {
-        StoreError::Database(m) => StoreError::Database(format!("opening {}: {m}", path.display())),
-        StoreError::Unavailable(m) => {
-            StoreError::Unavailable(format!("opening {}: {m}", path.display()))
-        }
-        other => other,
-    }
+    StoreError::from(error).context(format_args!("opening {}", path.display()))
 }
