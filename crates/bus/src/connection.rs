@@ -104,7 +104,7 @@ impl Bus {
 fn unavailable(url: &str, e: &RedisError) -> BusError {
     BusError::Unavailable {
         url: url.to_owned(),
-        message: e.to_string(),
+        source: e.clone(),
     }
 }
 

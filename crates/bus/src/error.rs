@@ -12,12 +12,13 @@ pub enum BusError {
         reason: String,
     },
     /// Redis cannot be reached or did not answer in time; the same call may succeed later.
-    #[error("bus unavailable (Redis at {url}): {message}")]
+    #[error("bus unavailable (Redis at {url}): {source}")]
     Unavailable {
         /// The server, with any password hidden.
         url: String,
-        /// What failed.
-        message: String,
+        /// What Redis (or the connection to it) said.
+        #[source]
+        source: redis::RedisError,
     },
     /// Something on the bus could not be read (a malformed entry, an unexpected reply).
     #[error("bus: {0}")]
