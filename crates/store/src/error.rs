@@ -44,7 +44,11 @@ impl StoreError {
     pub fn is_retriable(&self) -> bool {
         matches!(
             self,
-            StoreError::Unavailable(_) | StoreError::Driver { retriable: true, .. }
+            StoreError::Unavailable(_)
+                | StoreError::Driver {
+                    retriable: true,
+                    ..
+                }
         )
     }
 

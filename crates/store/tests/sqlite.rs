@@ -60,11 +60,23 @@ async fn open_fails_cleanly_where_no_file_can_be() {
     std::fs::write(&not_sqlite, vec![b'x'; 8192]).unwrap();
     let err = SqliteStore::open(&not_sqlite).await.unwrap_err();
     assert!(
-        matches!(err, StoreError::Driver { retriable: false, .. }),
+        matches!(
+            err,
+            StoreError::Driver {
+                retriable: false,
+                ..
+            }
+        ),
         "{err:?}"
     );
-    assert!(err.to_string().starts_with("database error: opening "), "{err}");
-    assert!(std::error::Error::source(&err).is_some(), "the driver's error is kept");
+    assert!(
+        err.to_string().starts_with("database error: opening "),
+        "{err}"
+    );
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the driver's error is kept"
+    );
 }
 
 #[tokio::test]
