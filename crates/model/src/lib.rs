@@ -37,10 +37,12 @@
 //! - [`schedule`] and [`cron`]: schedules, their firings and data intervals.
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
+//! - [`egress`]: rules saying where a task may send HTTP requests.
 
 mod civil;
 pub mod cron;
 pub mod dag;
+pub mod egress;
 mod names;
 pub mod problem;
 pub mod retry;

@@ -185,6 +185,28 @@ pub enum SpecProblem {
         /// What is wrong with it.
         issue: SettingIssue,
     },
+    /// An egress rule cannot be parsed.
+    #[error("{scope}: egress rule {rule:?}: {issue}")]
+    InvalidEgressRule {
+        /// Where it was declared.
+        scope: Scope,
+        /// The rule as written.
+        rule: String,
+        /// What is wrong with it.
+        issue: String,
+    },
+    /// A declared connection id or secret name is not a valid name.
+    #[error("{scope}: {what} name {name:?} {issue}")]
+    InvalidAccessName {
+        /// Where it was declared.
+        scope: Scope,
+        /// `connection` or `secret`.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        issue: IdIssue,
+    },
     /// A directory's guest path does not start with `/`.
     #[error("{scope}: directory guest_path \"{guest_path}\" is not absolute")]
     RelativeDirectory {

@@ -97,17 +97,23 @@ pub struct TaskSettings {
     pub resources: Option<Resources>,
 }
 
-/// What a task needs from the machine that runs it (WIT `resources`).
+/// What a task needs from outside its sandbox (WIT `resources`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Resources {
     /// Most linear memory the task may use, in bytes; none: the host's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<u64>,
-    /// Hosts (`name` or `name:port`) the task may connect to (reserved).
+    /// Where the task may send HTTP requests, as [egress rules](crate::egress::EgressRule).
     pub egress_allowlist: Vec<String>,
     /// Directories the task asks to be granted.
     pub directories: Vec<DirectoryGrant>,
+    /// Ids of the connections the task may read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<String>,
+    /// Names of the secrets the task may read or send.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
 }
 
 /// A directory a task asks for inside its sandbox (WIT `directory-grant`).

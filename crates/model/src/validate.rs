@@ -271,6 +271,31 @@ fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem
             issue,
         });
     }
+    for text in s.resources.iter().flat_map(|r| &r.egress_allowlist) {
+        if let Err(e) = text.parse::<crate::egress::EgressRule>() {
+            problems.push(SpecProblem::InvalidEgressRule {
+                scope: scope.clone(),
+                rule: e.rule,
+                issue: e.issue,
+            });
+        }
+    }
+    for (what, names) in s
+        .resources
+        .iter()
+        .flat_map(|r| [("connection", &r.connections), ("secret", &r.secrets)])
+    {
+        for name in names {
+            if let Err(issue) = check_id(name) {
+                problems.push(SpecProblem::InvalidAccessName {
+                    scope: scope.clone(),
+                    what,
+                    name: name.clone(),
+                    issue,
+                });
+            }
+        }
+    }
     for dir in s.resources.iter().flat_map(|r| &r.directories) {
         if !dir.guest_path.starts_with('/') {
             let guest_path = dir.guest_path.clone();

@@ -35,8 +35,10 @@
 //! - [`report`]: what a worker tells the scheduler ([`Report`]);
 //! - [`control`]: notices, commands and replies between API servers and the scheduler;
 //! - [`worker_api`]: paths and bodies of the API server's worker API;
+//! - [`access`]: connections and secrets as an attempt receives them;
 //! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
 
+pub mod access;
 pub mod control;
 pub mod envelope;
 pub mod ids;
@@ -45,6 +47,7 @@ pub mod report;
 pub mod task;
 pub mod worker_api;
 
+pub use access::{AttemptRef, Connection, SecretValue};
 pub use control::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, ReplyError, RunCreated};
 pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
 pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};

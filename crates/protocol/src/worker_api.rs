@@ -51,6 +51,28 @@ pub fn variable_path(key: &str) -> String {
     format!("/variables/{}", segment(key))
 }
 
+/// `GET`: connection `conn_id` for the running attempt `attempt`, as a
+/// [`Connection`](crate::Connection); 403 when its task does not declare it.
+pub fn connection_path(attempt: crate::AttemptRef, conn_id: &str) -> String {
+    format!(
+        "/attempts/{}/{}/connections/{}",
+        attempt.ti,
+        attempt.lease,
+        segment(conn_id)
+    )
+}
+
+/// `GET`: secret `name` for the running attempt `attempt`, as a
+/// [`SecretValue`](crate::SecretValue); 403 when its task does not declare it.
+pub fn secret_path(attempt: crate::AttemptRef, name: &str) -> String {
+    format!(
+        "/attempts/{}/{}/secrets/{}",
+        attempt.ti,
+        attempt.lease,
+        segment(name)
+    )
+}
+
 /// `PUT`: a worker's registration or heartbeat, as a [`WorkerBeat`].
 pub fn worker_path(worker_id: &str) -> String {
     format!("/workers/{}", segment(worker_id))

@@ -2,7 +2,7 @@
 
 wasmtime::component::bindgen!({
     world: "dag",
-    path: "../../wit",
+    path: "../../wit/v0.1",
     // Every import may trap: host calls check the attempt's deadline and limits.
     imports: { default: trappable },
 });

@@ -72,8 +72,9 @@ pub enum HostError {
     Unavailable(String),
 }
 
-/// The services a task's host imports reach beyond the sandbox: XCom values of other tasks
-/// and variables. Calls may block; they must give up by `deadline`.
+/// The services a task's host imports reach beyond the sandbox: XCom values of other tasks,
+/// variables, and the connections and secrets the task declares. Calls may block; they must
+/// give up by `deadline`. The runtime checks declarations before it asks.
 pub trait TaskHost: Send + Sync + 'static {
     /// The output (`key` none) or keyed XCom value of task `task_id` in the attempt's run.
     fn xcom_pull(
@@ -85,6 +86,16 @@ pub trait TaskHost: Send + Sync + 'static {
 
     /// The value of variable `key`, if set.
     fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError>;
+
+    /// Connection `conn_id`, if it exists.
+    fn connection(
+        &self,
+        conn_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<weft_protocol::Connection>, HostError>;
+
+    /// The value of secret `name`, if it exists.
+    fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError>;
 }
 
 /// One task attempt to run.

@@ -43,7 +43,8 @@ fn settings_from_wit(s: wit::TaskSettings) -> model::TaskSettings {
         priority_weight: s.priority_weight,
         resources: s.resources.map(|r| model::Resources {
             memory_bytes: r.memory_bytes,
-            egress_allowlist: r.egress_allowlist,
+            // weft:dag@0.1.0 reserved this list and its world has no network to use it on.
+            egress_allowlist: Vec::new(),
             directories: r
                 .directories
                 .into_iter()
@@ -52,6 +53,8 @@ fn settings_from_wit(s: wit::TaskSettings) -> model::TaskSettings {
                     writable: d.writable,
                 })
                 .collect(),
+            connections: Vec::new(),
+            secrets: Vec::new(),
         }),
     }
 }

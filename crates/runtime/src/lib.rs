@@ -60,4 +60,4 @@ pub use log::{LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
 
 /// The WIT world this runtime hosts, as text (for tools that build components against it).
-pub const WIT: &str = include_str!("../../../wit/dag.wit");
+pub const WIT: &str = include_str!("../../../wit/v0.1/dag.wit");

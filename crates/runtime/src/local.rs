@@ -1,29 +1,59 @@
 //! An in-process [`TaskHost`] for running DAGs on one machine without a store
-//! (`wfctl run` and `wfctl test`): XCom values and variables held in memory.
+//! (`wfctl run` and `wfctl test`): XCom values, variables, connections and secrets held in
+//! memory.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Instant;
+
+use weft_protocol::Connection;
 
 use crate::call::{HostError, TaskContext, TaskHost};
 
 /// A task id and, for keyed values, the key.
 type XcomKey = (String, Option<String>);
 
-/// XCom values and variables kept in memory for one local run.
-#[derive(Debug, Default)]
+/// XCom values, variables, connections and secrets kept in memory for one local run.
+#[derive(Default)]
 pub struct MemoryHost {
     xcom: RwLock<HashMap<XcomKey, Vec<u8>>>,
     variables: HashMap<String, String>,
+    connections: HashMap<String, Connection>,
+    secrets: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for MemoryHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryHost")
+            .field("variables", &self.variables.len())
+            .field("connections", &self.connections.keys())
+            .field("secrets", &self.secrets.keys())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MemoryHost {
     /// A host with the given variables and no XCom values.
     pub fn with_variables(variables: HashMap<String, String>) -> MemoryHost {
         MemoryHost {
-            xcom: RwLock::default(),
             variables,
+            ..MemoryHost::default()
         }
+    }
+
+    /// The same host, with these connections (by id) and secrets (by name).
+    #[must_use]
+    pub fn with_access(
+        mut self,
+        connections: impl IntoIterator<Item = Connection>,
+        secrets: impl IntoIterator<Item = (String, String)>,
+    ) -> MemoryHost {
+        self.connections = connections
+            .into_iter()
+            .map(|c| (c.conn_id.clone(), c))
+            .collect();
+        self.secrets = secrets.into_iter().collect();
+        self
     }
 
     /// Record a value of task `task_id`: its output when `key` is none, else a keyed value.
@@ -56,6 +86,18 @@ impl TaskHost for MemoryHost {
 
     fn variable(&self, key: &str, _deadline: Instant) -> Result<Option<String>, HostError> {
         Ok(self.variables.get(key).cloned())
+    }
+
+    fn connection(
+        &self,
+        conn_id: &str,
+        _deadline: Instant,
+    ) -> Result<Option<Connection>, HostError> {
+        Ok(self.connections.get(conn_id).cloned())
+    }
+
+    fn secret(&self, name: &str, _deadline: Instant) -> Result<Option<String>, HostError> {
+        Ok(self.secrets.get(name).cloned())
     }
 }
 

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 pub mod bindings {
     wit_bindgen::generate!({
         world: "dag",
-        path: "../../wit/dag.wit",
+        path: "../../wit/v0.1/dag.wit",
         pub_export_macro: true,
         default_bindings_module: "weft_test_guests::bindings",
     });

@@ -224,6 +224,10 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             plane: shared.plane.clone(),
             tenant: message.tenant.clone(),
             run: message.run,
+            attempt: weft_protocol::AttemptRef {
+                ti: message.ti,
+                lease: message.lease,
+            },
             handle: tokio::runtime::Handle::current(),
         }),
     };

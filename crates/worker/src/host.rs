@@ -1,10 +1,11 @@
-//! The [`TaskHost`] of an attempt on a worker: XCom pulls and variables through the
+//! The [`TaskHost`] of an attempt on a worker: XCom pulls, variables, connections and
+//! secrets through the
 //! control plane, each bounded by the attempt's deadline.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use weft_protocol::{RETURN_VALUE, RunPk};
+use weft_protocol::{AttemptRef, Connection, RETURN_VALUE, RunPk};
 use weft_runtime::{HostError, TaskHost};
 
 use crate::plane::{ControlPlane, PlaneError};
@@ -14,6 +15,7 @@ pub(crate) struct PlaneHost {
     pub(crate) plane: Arc<dyn ControlPlane>,
     pub(crate) tenant: String,
     pub(crate) run: RunPk,
+    pub(crate) attempt: AttemptRef,
     pub(crate) handle: tokio::runtime::Handle,
 }
 
@@ -48,5 +50,20 @@ impl TaskHost for PlaneHost {
 
     fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError> {
         self.block_on(deadline, self.plane.variable(&self.tenant, key))
+    }
+
+    fn connection(
+        &self,
+        conn_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<Connection>, HostError> {
+        self.block_on(
+            deadline,
+            self.plane.connection(&self.tenant, self.attempt, conn_id),
+        )
+    }
+
+    fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError> {
+        self.block_on(deadline, self.plane.secret(&self.tenant, self.attempt, name))
     }
 }

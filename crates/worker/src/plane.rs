@@ -1,5 +1,5 @@
 //! What a worker needs from the rest of Weft, behind one trait: components by digest, XCom
-//! values and variables, and a place to send reports. On another machine it is the API
+//! values, variables, connections and secrets, and a place to send reports. On another machine it is the API
 //! server and the bus ([`RemotePlane`](crate::RemotePlane)); in standalone mode, the store
 //! and the scheduler of the same process (wired where standalone mode is put together, so
 //! that this crate links no database).
@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_protocol::{Report, RunPk};
+use weft_protocol::{AttemptRef, Connection, Report, RunPk};
 
 /// The error behind a failed call, shared so that a [`PlaneError`] stays cheap to clone.
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
@@ -70,6 +70,22 @@ pub trait ControlPlane: Send + Sync + 'static {
     ) -> Result<Option<Vec<u8>>, PlaneError>;
     /// A variable.
     async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError>;
+    /// Connection `conn_id` for the running attempt `attempt`, if it exists; refused when
+    /// the attempt's task does not declare it.
+    async fn connection(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        conn_id: &str,
+    ) -> Result<Option<Connection>, PlaneError>;
+    /// The value of secret `name` for the running attempt `attempt`, if it exists; refused
+    /// when the attempt's task does not declare it.
+    async fn secret(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        name: &str,
+    ) -> Result<Option<String>, PlaneError>;
     /// Send reports (starts, heartbeats, results).
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
 }

@@ -7,7 +7,7 @@
 
 wit_bindgen::generate!({
     world: "dag",
-    path: "../../wit",
+    path: "../../wit/v0.1",
     pub_export_macro: true,
     default_bindings_module: "weft_sdk::bindings",
 });

@@ -248,6 +248,7 @@ fn memory_and_directories_are_checked() {
                 writable: false,
             },
         ],
+        ..Default::default()
     };
     let s = DagSpec {
         defaults: TaskSettings {
@@ -338,4 +339,29 @@ fn limits_themselves_are_allowed() {
         ..spec(vec![t("a", &[])])
     };
     assert!(s.validate().is_ok());
+}
+
+#[test]
+fn egress_rules_and_access_names_are_checked() {
+    let res = Resources {
+        egress_allowlist: vec!["https://api.example.com".into(), "ftp://x.org".into()],
+        connections: vec!["s3_data".into(), "bad id".into()],
+        secrets: vec!["".into()],
+        ..Default::default()
+    };
+    let s = DagSpec {
+        defaults: TaskSettings {
+            resources: Some(res),
+            ..Default::default()
+        },
+        ..spec(vec![t("a", &[])])
+    };
+    assert_eq!(
+        messages(s),
+        [
+            "defaults: egress rule \"ftp://x.org\": scheme \"ftp\" is not http or https",
+            "defaults: connection name \"bad id\" contains ' ' (only letters, digits, '_', '-' and '.' are allowed)",
+            "defaults: secret name \"\" is empty",
+        ]
+    );
 }
