@@ -1,7 +1,6 @@
 //! Weft's metadata store: DAGs and their component versions, runs, task instances, XCom,
 //! logs, variables, pools, connections and secrets (sealed), each row owned by a tenant; and
-//! what coordinates Weft's
-//! processes: the worker registry and named leadership leases.
+//! what coordinates Weft's processes: the worker registry and named leadership leases.
 //!
 //! The [`Store`] trait is the whole interface. [`SqliteStore`] is the embedded default (one
 //! file under Weft's home); [`PostgresStore`] serves distributed deployments. Both run the
@@ -14,7 +13,8 @@
 //! - [`store`]: the trait; [`records`]: the rows; [`write`](mod@write): batched, fenced changes;
 //!   [`error`]: errors.
 //! - [`sealed`]: connections and secrets as stored, sealed; [`credentials`]: sealing and
-//!   opening them with a keyring, the key check at start, and key rotation.
+//!   opening them with a keyring, the key check at start, and key rotation; [`grants`]:
+//!   which attempt may read which of them.
 //! - `sqlite`, `postgres`: the two backends, each its connections, transactions and
 //!   batched statements.
 //! - Inside: `backend` is what a backend provides, as traits the compiler checks (`Backend`:
@@ -41,6 +41,7 @@ mod backend;
 mod common;
 pub mod credentials;
 pub mod error;
+pub mod grants;
 pub mod postgres;
 pub mod records;
 mod rows;

@@ -19,7 +19,7 @@ macro_rules! credentials_tests {
                 connections_and_secrets_round_trip, the_store_refuses_plaintext,
                 a_value_moved_to_another_row_does_not_open, the_wrong_key_fails_the_check,
                 rotation_leaves_every_value_readable_with_the_new_key_alone,
-                attempts_are_read_with_their_runs_digest,
+                attempts_are_read_with_their_runs_digest, grants_follow_declarations_and_leases,
             );
         }
     };
@@ -404,4 +404,102 @@ pub async fn attempts_are_read_with_their_runs_digest(store: Arc<dyn Store>) {
     assert_eq!(attempt.lease, tis[1].lease);
     assert_eq!(attempt.state, tis[1].state);
     assert!(store.attempt(tis[1].id + 1000).await.unwrap().is_none());
+}
+
+pub async fn grants_follow_declarations_and_leases(store: Arc<dyn Store>) {
+    use weft_model::Resources;
+    use weft_protocol::AttemptRef;
+    use weft_store::grants::{Refusal, Requested, check};
+    use weft_store::{Deploy, WriteBatch};
+
+    let mut spec = super::spec("etl", &["a", "b"]);
+    spec.tasks[0].settings.resources = Some(Resources {
+        connections: vec!["warehouse".into()],
+        secrets: vec!["api_token".into()],
+        ..Resources::default()
+    });
+    let (bytes, digest) = super::component("grants");
+    store
+        .deploy(Deploy {
+            tenant: DEFAULT_TENANT.into(),
+            digest: digest.clone(),
+            bytes,
+            dag_id: "etl".into(),
+            spec,
+            at: ts(0),
+        })
+        .await
+        .unwrap();
+    let (_, tis) = store
+        .create_run(super::new_run(
+            DEFAULT_TENANT,
+            "etl",
+            "r1",
+            &digest,
+            &["a", "b"],
+        ))
+        .await
+        .unwrap();
+    let (a, b) = (&tis[0], &tis[1]);
+    let attempt = |ti: i64, lease| AttemptRef { ti, lease };
+    let ask = |at: AttemptRef, what| {
+        let store = store.clone();
+        async move { check(&*store, DEFAULT_TENANT, at, what).await.unwrap() }
+    };
+
+    // Queued, not yet running: refused.
+    super::write(
+        &*store,
+        super::write::queue_batch(vec![super::queue(a), super::queue(b)]),
+    )
+    .await;
+    let refusal = ask(attempt(a.id, 1), Requested::Connection("warehouse"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refusal, Refusal::StaleAttempt { .. }), "{refusal}");
+    super::write(
+        &*store,
+        WriteBatch {
+            start: vec![super::start(a.id, 1), super::start(b.id, 1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+
+    ask(attempt(a.id, 1), Requested::Connection("warehouse"))
+        .await
+        .unwrap();
+    ask(attempt(a.id, 1), Requested::Secret("api_token"))
+        .await
+        .unwrap();
+    let refusal = ask(attempt(a.id, 1), Requested::Secret("warehouse"))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.code(), "not_declared");
+    assert!(
+        refusal.to_string().contains("resources.secrets"),
+        "{refusal}"
+    );
+    let refusal = ask(attempt(b.id, 1), Requested::Connection("warehouse"))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.code(), "not_declared", "{refusal}");
+    let refusal = ask(attempt(a.id, 0), Requested::Connection("warehouse"))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.code(), "stale_attempt", "{refusal}");
+    let refusal = ask(attempt(a.id + 100, 1), Requested::Connection("warehouse"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refusal, Refusal::NoSuchTask { .. }), "{refusal}");
+    let other = check(
+        &*store,
+        "other",
+        attempt(a.id, 1),
+        Requested::Connection("warehouse"),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert!(matches!(other, Refusal::NoSuchTask { .. }), "{other}");
 }
