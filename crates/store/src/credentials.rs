@@ -192,6 +192,11 @@ impl Credentials {
         }
     }
 
+    /// The id of the key that seals, if a key is configured.
+    pub fn current_key_id(&self) -> Option<weft_vault::KeyId> {
+        self.keyring.as_deref().map(Keyring::current_id)
+    }
+
     /// The keyring, or why there is none.
     fn keyring(&self, reason: &str) -> Result<&Keyring, CredentialsError> {
         self.keyring
