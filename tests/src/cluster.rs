@@ -58,6 +58,8 @@ pub struct Cluster {
     /// The server's port, chosen by [`Cluster::plan_server`] or [`Cluster::server`].
     server_port: Option<u16>,
     server_url: Option<String>,
+    /// Environment variables of the server (`WEFT_SECRET_KEY`, say).
+    pub server_env: Vec<(String, String)>,
 }
 
 impl Cluster {
@@ -82,6 +84,7 @@ impl Cluster {
             namespace: weft_testkit::unique_name("e2e"),
             server_port: None,
             server_url: None,
+            server_env: Vec::new(),
         }
     }
 
@@ -97,7 +100,10 @@ impl Cluster {
             .env("WEFT_HOME", self.dir.as_path().join(name))
             .env("WEFT_LOG", "info,weft=debug")
             .env_remove("WEFT_SERVER")
-            .env_remove("WEFT_CONFIG");
+            .env_remove("WEFT_CONFIG")
+            .env_remove("WEFT_SECRET_KEY")
+            .env_remove("WEFT_SECRET_KEY_FILE")
+            .env_remove("WEFT_SECRET_KEY_PREVIOUS");
         command
     }
 
@@ -116,8 +122,21 @@ impl Cluster {
 
     /// Start `wfctl server` (on the planned port, else a free one) and wait until it answers.
     pub fn server(&mut self) -> Proc {
+        let mut proc = self.spawn_server();
+        let url = self.url();
+        let api = Api::new(&url);
+        wait_for("the server to answer", Duration::from_secs(30), || {
+            assert!(proc.is_running(), "server exited:\n{}", proc.output());
+            api.healthy().then_some(())
+        });
+        proc
+    }
+
+    /// Start `wfctl server` (on the planned port, else a free one), with
+    /// [`server_env`](Self::server_env), without waiting for it.
+    pub fn spawn_server(&mut self) -> Proc {
         let port = self.server_port.get_or_insert_with(free_port).to_string();
-        let command = self.command(
+        let mut command = self.command(
             "server",
             &[
                 "server",
@@ -137,14 +156,9 @@ impl Cluster {
                 "5",
             ],
         );
-        let mut proc = Proc::spawn("server", command, &self.log("server"));
-        let url = format!("http://127.0.0.1:{port}");
-        let api = Api::new(&url);
-        wait_for("the server to answer", Duration::from_secs(30), || {
-            assert!(proc.is_running(), "server exited:\n{}", proc.output());
-            api.healthy().then_some(())
-        });
-        self.server_url = Some(url);
+        command.envs(self.server_env.iter().map(|(k, v)| (k, v)));
+        let proc = Proc::spawn("server", command, &self.log("server"));
+        self.server_url = Some(format!("http://127.0.0.1:{port}"));
         proc
     }
 

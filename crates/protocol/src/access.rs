@@ -9,6 +9,7 @@ use crate::ids::TiPk;
 
 /// A connection to an outside system (Airflow's connection), with its password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
     /// The connection's id.
@@ -32,6 +33,7 @@ pub struct Connection {
     pub password: Option<String>,
     /// Further settings, a JSON object.
     #[serde(default = "empty_object")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub extra: serde_json::Value,
 }
 
@@ -56,6 +58,7 @@ impl std::fmt::Debug for Connection {
 
 /// A secret's value, as the worker API returns it to the attempt that declared it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecretValue {
     /// The secret's name.

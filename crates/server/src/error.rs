@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use weft_runtime::{ErrorClass, LoadError};
 use weft_scheduler::control::ControlError;
-use weft_store::StoreError;
+use weft_store::{CredentialsError, StoreError};
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -21,7 +21,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable snake_case name: `invalid_request`, `invalid_json`, `unauthorized`,
-    /// `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`, `unavailable`,
+    /// `not_declared` and `stale_attempt` (403), `no_secret_key` (503), `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`, `unavailable`,
     /// `internal`, or for a refused component the load failure's class (`invalid_component`,
     /// `not_a_dag_component`, `invalid_dag_spec`, `trap`, `timeout`, ...).
     pub code: String,
@@ -44,6 +44,22 @@ pub enum ApiError {
     /// `WWW-Authenticate: Bearer`.
     #[error("{0}")]
     Unauthorized(String),
+    /// The request is understood and refused (403); `code` names why.
+    #[error("{message}")]
+    Forbidden {
+        /// A stable snake_case name.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The server is not set up for the request (503, no retry soon): no secret key, say.
+    #[error("{message}")]
+    NotConfigured {
+        /// A stable snake_case name.
+        code: &'static str,
+        /// What is missing and how to set it.
+        message: String,
+    },
     /// The thing asked for does not exist (404); the message names it.
     #[error("{0}")]
     NotFound(String),
@@ -82,6 +98,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -96,7 +114,9 @@ impl ApiError {
     /// The stable code of the error.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Forbidden { code, .. }
+            | ApiError::NotConfigured { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -140,7 +160,9 @@ impl IntoResponse for ApiError {
             other => tracing::debug!(status = status.as_u16(), error = %other, "request refused"),
         }
         let mut response = (status, axum::Json(self.body())).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE
+            && !matches!(self, ApiError::NotConfigured { .. })
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -165,9 +187,25 @@ impl From<StoreError> for ApiError {
             e @ StoreError::Driver {
                 retriable: true, ..
             } => ApiError::Unavailable(e.to_string()),
-            e @ (StoreError::Driver { .. } | StoreError::Migrate(_)) => {
-                ApiError::Internal(e.to_string())
-            }
+            e @ (StoreError::Driver { .. }
+            | StoreError::Migrate(_)
+            | StoreError::Sealing { .. }) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<CredentialsError> for ApiError {
+    /// A missing key is the operator's to fix (503, code `no_secret_key`); a key or value
+    /// that does not open is the server's failure, logged in full (its message holds key
+    /// ids and names, never a value).
+    fn from(e: CredentialsError) -> ApiError {
+        match e {
+            CredentialsError::Store(e) => e.into(),
+            e @ CredentialsError::NoKey { .. } => ApiError::NotConfigured {
+                code: "no_secret_key",
+                message: e.to_string(),
+            },
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Weft's API server: JSON over HTTP under `/api/v1`, built on axum.
 //!
 //! Users deploy DAG components (validated in the sandbox before anything is stored), trigger,
-//! backfill, clear and inspect runs, read task logs and XCom values, manage variables and
-//! pools, and watch workers. Workers on any machine use the worker API (`/api/v1/worker/`):
-//! components by digest, XCom values, variables, registration and heartbeats. With tokens
+//! backfill, clear and inspect runs, read task logs and XCom values, manage variables, pools,
+//! connections and secrets (never shown once stored), and watch workers. Workers on any
+//! machine use the worker API (`/api/v1/worker/`): components by digest, XCom values,
+//! variables, the connections and secrets an attempt declares, registration and heartbeats. With tokens
 //! configured ([`AuthConfig`]), writes need an API token and the worker API a worker token.
 //! `GET /api/v1/openapi.json` describes every route; the document is generated from the
 //! handlers as the router is built, so it cannot drift.
@@ -21,7 +22,8 @@
 //! # Layout
 //! - [`state`]: the shared [`AppState`] and [`ServerConfig`]; [`context`]: who a request acts for;
 //!   [`auth`]: bearer tokens;
-//! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`], [`pools`],
+//! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`],
+//!   [`connections`], [`secrets`] (and key rotation), [`pools`],
 //!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
 //! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
 //!   the bus, for a server in another process than the scheduler;
@@ -29,6 +31,7 @@
 
 pub mod auth;
 pub mod bus_control;
+pub mod connections;
 pub mod context;
 pub mod dags;
 pub mod error;
@@ -38,6 +41,7 @@ mod openapi;
 pub mod pools;
 pub mod runs;
 mod schemas;
+pub mod secrets;
 pub mod state;
 pub mod tasks;
 pub mod variables;
@@ -77,6 +81,8 @@ fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .merge(runs::routes())
         .merge(tasks::routes())
         .merge(variables::routes())
+        .merge(connections::routes())
+        .merge(secrets::routes())
         .merge(pools::routes())
         .merge(workers::routes())
         .merge(health::routes())

@@ -18,8 +18,8 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "Weft API",
-        description = "Deploy DAG components, trigger and inspect runs, manage variables and \
-                       pools, watch workers. Every error is `{\"error\": {\"code\", \"message\"}}`; \
+        description = "Deploy DAG components, trigger and inspect runs, manage variables, \
+                       pools, connections and secrets, watch workers. Every error is `{\"error\": {\"code\", \"message\"}}`; \
                        times are RFC 3339. When the server has tokens, writes need \
                        `Authorization: Bearer <api token>` and the worker API a worker token."
     ),
@@ -28,11 +28,16 @@ use crate::state::AppState;
         (name = "runs", description = "DAG runs: trigger, backfill, inspect, clear"),
         (name = "tasks", description = "Task instances: logs, XCom, marking by hand"),
         (name = "variables", description = "Variables shared by a tenant's DAGs"),
+        (name = "connections", description = "Connections to outside systems; passwords and \
+                                               extra values are stored sealed and never shown"),
+        (name = "secrets", description = "Secrets tasks read; stored sealed, values never \
+                                           shown; key rotation"),
         (name = "pools", description = "Pools of task slots"),
         (name = "workers", description = "Worker monitoring: queues, load, last heartbeat"),
         (name = "worker-api", description = "What workers call: components, XCom values, \
-                                              variables, heartbeats (a worker token when the \
-                                              server requires one)"),
+                                              variables, an attempt's connections and secrets, \
+                                              heartbeats (a worker token when the server \
+                                              requires one)"),
         (name = "health", description = "Health and the API's own description"),
     ),
     components(schemas(ErrorBody, ErrorDetail))

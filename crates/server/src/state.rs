@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the scheduler's control interface, the WebAssembly
-//! runtime that validates components, the settings, and the clock.
+//! runtime that validates components, the settings, the clock, and the keys that seal
+//! connections and secrets.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use weft_runtime::Runtime;
 use weft_scheduler::{Clock, Control, SystemClock};
-use weft_store::Store;
+use weft_store::{Credentials, Store};
 
 use crate::auth::AuthConfig;
 
@@ -56,6 +57,9 @@ pub struct AppState {
     pub config: ServerConfig,
     /// The current time, for what the server itself stamps (deploys, pauses, variables).
     pub clock: Arc<dyn Clock>,
+    /// Connections and secrets, sealed in the store with the server's keys (none by
+    /// default: nothing can be stored until [`with_credentials`](Self::with_credentials)).
+    pub credentials: Credentials,
     pub(crate) deploys: Arc<Semaphore>,
 }
 
@@ -69,6 +73,7 @@ impl AppState {
     ) -> AppState {
         let deploys = Arc::new(Semaphore::new(config.max_concurrent_deploys.max(1)));
         AppState {
+            credentials: Credentials::new(store.clone(), None),
             store,
             control,
             runtime,
@@ -82,6 +87,15 @@ impl AppState {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AppState {
         self.clock = clock;
+        self
+    }
+
+    /// The same state sealing and opening connections and secrets with `credentials` (over
+    /// the same store), whose keys the caller has checked
+    /// ([`Credentials::check_keys`]).
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> AppState {
+        self.credentials = credentials;
         self
     }
 

@@ -1,24 +1,57 @@
 //! [`LocalPlane`]: the control plane of a worker that shares its process with the store and
-//! the scheduler.
+//! the scheduler. Connections and secrets are opened here, in process, after the same check
+//! the API server's worker routes make (see [`weft_store::grants`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_protocol::{Report, RunPk};
+use weft_protocol::{AttemptRef, Connection, Report, RunPk};
 use weft_scheduler::SchedulerHandle;
-use weft_store::{Store, StoreError};
+use weft_store::grants::{self, Requested};
+use weft_store::{Credentials, CredentialsError, Store, StoreError};
 use weft_worker::{ControlPlane, PlaneError};
 
 /// The control plane of standalone mode: the store and scheduler of this process.
 pub struct LocalPlane {
     store: Arc<dyn Store>,
     scheduler: SchedulerHandle,
+    credentials: Credentials,
 }
 
 impl LocalPlane {
-    /// The plane over `store`, reporting to `scheduler`.
-    pub fn new(store: Arc<dyn Store>, scheduler: SchedulerHandle) -> LocalPlane {
-        LocalPlane { store, scheduler }
+    /// The plane over `store`, reporting to `scheduler`, opening connections and secrets
+    /// with `credentials`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        scheduler: SchedulerHandle,
+        credentials: Credentials,
+    ) -> LocalPlane {
+        LocalPlane {
+            store,
+            scheduler,
+            credentials,
+        }
+    }
+
+    /// Refused unless `attempt` may read `requested`.
+    async fn grant(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        requested: Requested<'_>,
+    ) -> Result<(), PlaneError> {
+        grants::check(&*self.store, tenant, attempt, requested)
+            .await
+            .map_err(unavailable("checking the attempt's declarations"))?
+            .map_err(|refusal| PlaneError::Refused(format!("{}: {refusal}", refusal.code())))
+    }
+}
+
+/// A failed open: the store's failures may pass; a key or a value that does not open will not.
+fn opening(what: &str) -> impl FnOnce(CredentialsError) -> PlaneError + '_ {
+    move |e| match e {
+        CredentialsError::Store(e) => PlaneError::unavailable(what, e),
+        other => PlaneError::Refused(format!("{what}: {other}")),
     }
 }
 
@@ -56,6 +89,35 @@ impl ControlPlane for LocalPlane {
             .await
             .map_err(unavailable("reading a variable"))?
             .map(|v| v.value))
+    }
+
+    async fn connection(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        conn_id: &str,
+    ) -> Result<Option<Connection>, PlaneError> {
+        self.grant(tenant, attempt, Requested::Connection(conn_id))
+            .await?;
+        Ok(self
+            .credentials
+            .connection(tenant, conn_id)
+            .await
+            .map_err(opening("reading a connection"))?
+            .map(|stored| stored.connection))
+    }
+
+    async fn secret(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        name: &str,
+    ) -> Result<Option<String>, PlaneError> {
+        self.grant(tenant, attempt, Requested::Secret(name)).await?;
+        self.credentials
+            .secret_value(tenant, name)
+            .await
+            .map_err(opening("reading a secret"))
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

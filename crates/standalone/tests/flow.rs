@@ -38,7 +38,8 @@ async fn stack() -> Stack {
     };
     let (handle, service) = scheduler(store.clone(), queue.clone(), Arc::new(SystemClock), config);
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
-    let plane = Arc::new(LocalPlane::new(store.clone(), handle.clone()));
+    let credentials = weft_store::Credentials::new(store.clone(), None);
+    let plane = Arc::new(LocalPlane::new(store.clone(), handle.clone(), credentials));
     let worker = Worker::new(
         WorkerConfig::new("w-1", "host-a", vec!["default".into()]),
         runtime.clone(),

@@ -34,6 +34,16 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A stored sealed value could not be sealed again (see
+    /// [`Store::reseal`](crate::Store::reseal)); nothing was changed.
+    #[error("resealing {what}: {source}")]
+    Sealing {
+        /// The value.
+        what: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The schema could not be brought up to date.
     #[error("migrating the schema: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),

@@ -1,6 +1,6 @@
 //! Weft's metadata store: DAGs and their component versions, runs, task instances, XCom,
-//! logs, variables and pools, each row owned by a tenant; and what coordinates Weft's
-//! processes: the worker registry and named leadership leases.
+//! logs, variables, pools, connections and secrets (sealed), each row owned by a tenant; and
+//! what coordinates Weft's processes: the worker registry and named leadership leases.
 //!
 //! The [`Store`] trait is the whole interface. [`SqliteStore`] is the embedded default (one
 //! file under Weft's home); [`PostgresStore`] serves distributed deployments. Both run the
@@ -12,6 +12,9 @@
 //! # Layout
 //! - [`store`]: the trait; [`records`]: the rows; [`write`](mod@write): batched, fenced changes;
 //!   [`error`]: errors.
+//! - [`sealed`]: connections and secrets as stored, sealed; [`credentials`]: sealing and
+//!   opening them with a keyring, the key check at start, and key rotation; [`grants`]:
+//!   which attempt may read which of them.
 //! - `sqlite`, `postgres`: the two backends, each its connections, transactions and
 //!   batched statements.
 //! - Inside: `backend` is what a backend provides, as traits the compiler checks (`Backend`:
@@ -36,19 +39,28 @@
 mod apply;
 mod backend;
 mod common;
+pub mod credentials;
 pub mod error;
+pub mod grants;
 pub mod postgres;
 pub mod records;
 mod rows;
+pub mod sealed;
 pub mod sqlite;
 pub mod store;
 mod validate;
 pub mod wire;
 pub mod write;
 
+pub use credentials::{
+    ConnectionInfo, Credentials, CredentialsError, KeyCheck, SecretInfo, StoredConnection,
+};
 pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use records::*;
+pub use sealed::{
+    AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedField, SealedSecret,
+};
 pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use write::*;

@@ -29,23 +29,31 @@ pub(crate) fn as_stored(t: Timestamp) -> Timestamp {
 }
 
 /// A stored time back as a timestamp.
-fn time(row: &dyn Display, column: &str, us: i64) -> StoreResult<Timestamp> {
+pub(crate) fn time(row: &dyn Display, column: &str, us: i64) -> StoreResult<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| corrupt(row, column, e))
 }
 
-fn time_opt(row: &dyn Display, column: &str, us: Option<i64>) -> StoreResult<Option<Timestamp>> {
+pub(crate) fn time_opt(
+    row: &dyn Display,
+    column: &str,
+    us: Option<i64>,
+) -> StoreResult<Option<Timestamp>> {
     us.map(|us| time(row, column, us)).transpose()
 }
 
-fn parse<T: FromStr<Err: Display>>(row: &dyn Display, column: &str, text: &str) -> StoreResult<T> {
+pub(crate) fn parse<T: FromStr<Err: Display>>(
+    row: &dyn Display,
+    column: &str,
+    text: &str,
+) -> StoreResult<T> {
     text.parse().map_err(|e| corrupt(row, column, e))
 }
 
-fn int<T: TryFrom<i64>>(row: &dyn Display, column: &str, value: i64) -> StoreResult<T> {
+pub(crate) fn int<T: TryFrom<i64>>(row: &dyn Display, column: &str, value: i64) -> StoreResult<T> {
     T::try_from(value).map_err(|_| corrupt(row, column, format!("{value} is out of range")))
 }
 
-fn corrupt(row: &dyn Display, column: &str, error: impl Display) -> StoreError {
+pub(crate) fn corrupt(row: &dyn Display, column: &str, error: impl Display) -> StoreError {
     StoreError::Database(format!("{row}: bad {column}: {error}"))
 }
 

@@ -12,6 +12,9 @@ use crate::records::{
     DagRecord, DagRun, DagVersion, Deploy, DeployOutcome, NewRun, Pool, RunFilter, RunPk,
     TaskInstance, TiPk, Variable, WorkerRecord, Xcom,
 };
+use crate::sealed::{
+    AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedSecret,
+};
 use crate::write::{WriteBatch, WriteOutcome};
 
 /// Weft's metadata store. Every operation is one transaction; every row belongs to a tenant.
@@ -111,6 +114,56 @@ pub trait Store: Send + Sync + 'static {
 
     /// Create or resize a pool.
     async fn set_pool(&self, tenant: &str, pool: Pool) -> StoreResult<()>;
+
+    // --- connections and secrets (sealed; see `sealed` and `credentials`) ---
+
+    /// A connection, sealed.
+    async fn connection(
+        &self,
+        tenant: &str,
+        conn_id: &str,
+    ) -> StoreResult<Option<SealedConnection>>;
+
+    /// All connections, by id, sealed.
+    async fn connections(&self, tenant: &str) -> StoreResult<Vec<SealedConnection>>;
+
+    /// Create or replace a connection (an existing one keeps its `created_at`).
+    /// [`StoreError::Invalid`](crate::StoreError::Invalid) when a value is not sealed with
+    /// the key its `key_id` names.
+    async fn put_connection(&self, tenant: &str, connection: SealedConnection) -> StoreResult<()>;
+
+    /// Delete a connection; false when it did not exist.
+    async fn delete_connection(&self, tenant: &str, conn_id: &str) -> StoreResult<bool>;
+
+    /// A secret, sealed.
+    async fn secret(&self, tenant: &str, name: &str) -> StoreResult<Option<SealedSecret>>;
+
+    /// All secrets, by name, sealed.
+    async fn secrets(&self, tenant: &str) -> StoreResult<Vec<SealedSecret>>;
+
+    /// Create or replace a secret (an existing one keeps its `created_at`).
+    async fn put_secret(&self, tenant: &str, secret: SealedSecret) -> StoreResult<()>;
+
+    /// Delete a secret; false when it did not exist.
+    async fn delete_secret(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+
+    /// The key markers recorded, by key id.
+    async fn key_markers(&self) -> StoreResult<Vec<KeyMarker>>;
+
+    /// Record a key marker, unless one is recorded for its key already.
+    async fn add_key_marker(&self, marker: KeyMarker) -> StoreResult<()>;
+
+    /// Ids of the keys stored connections and secrets are sealed with, of every tenant.
+    async fn sealing_key_ids(&self) -> StoreResult<Vec<String>>;
+
+    /// Seal every stored value of every tenant again with `reseal` (which returns `None`
+    /// for a value to keep as it is) under the key of `marker`, record `marker`, and drop
+    /// the markers of keys no value needs any more. A value `reseal` fails on stops it with
+    /// nothing changed ([`StoreError::Sealing`](crate::StoreError::Sealing)).
+    async fn reseal(&self, reseal: &Resealer, marker: KeyMarker) -> StoreResult<ResealOutcome>;
+
+    /// Task instance `ti`'s current attempt and its run's digest, if it exists.
+    async fn attempt(&self, ti: TiPk) -> StoreResult<Option<AttemptInfo>>;
 
     // --- workers ---
 

@@ -8,6 +8,7 @@ use weft_model::TaskState;
 
 use crate::error::{StoreError, StoreResult};
 use crate::records::{Deploy, NewRun, Pool, Variable, WorkerRecord};
+use crate::sealed::{KeyMarker, SealedConnection, SealedSecret};
 use crate::write::WriteBatch;
 
 /// Longest name (tenant, DAG, run, task, queue, pool, variable key) the store accepts.
@@ -157,4 +158,58 @@ pub(crate) fn worker(worker: &WorkerRecord) -> StoreResult<()> {
 pub(crate) fn lease(lease: &str, holder: &str) -> StoreResult<()> {
     name("lease name", lease)?;
     name("lease holder", holder)
+}
+
+/// Whether `bytes` are a value sealed with key `key_id`: the guard that keeps plaintext out
+/// of the database.
+fn sealed(what: &dyn std::fmt::Display, bytes: &[u8], key_id: &str) -> StoreResult<()> {
+    match weft_vault::sealed_key_id(bytes) {
+        Some(id) if id.to_string() == key_id => Ok(()),
+        Some(id) => Err(invalid(format!(
+            "{what} is sealed with key {id}, not key {key_id} as its row says"
+        ))),
+        None => Err(invalid(format!(
+            "{what} is not a sealed value; the store keeps no plaintext"
+        ))),
+    }
+}
+
+/// A key id: 16 hex digits.
+fn key_id(what: &dyn std::fmt::Display, id: &str) -> StoreResult<()> {
+    if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{what}: key id {id:?} is not 16 hex digits"
+        )))
+    }
+}
+
+/// A sealed connection: names, and its password and extra sealed with its key.
+pub(crate) fn connection(tenant: &str, c: &SealedConnection) -> StoreResult<()> {
+    name("tenant", tenant)?;
+    name("connection id", &c.conn_id)?;
+    name("connection type", &c.conn_type)?;
+    let what = format!("connection {}", c.conn_id);
+    key_id(&what, &c.key_id)?;
+    if let Some(password) = &c.password {
+        sealed(&format_args!("the password of {what}"), password, &c.key_id)?;
+    }
+    sealed(&format_args!("the extra of {what}"), &c.extra, &c.key_id)
+}
+
+/// A sealed secret: its name, and its value sealed with its key.
+pub(crate) fn secret(tenant: &str, s: &SealedSecret) -> StoreResult<()> {
+    name("tenant", tenant)?;
+    name("secret name", &s.name)?;
+    let what = format!("secret {}", s.name);
+    key_id(&what, &s.key_id)?;
+    sealed(&format_args!("the value of {what}"), &s.value, &s.key_id)
+}
+
+/// A key marker: sealed with the key it names.
+pub(crate) fn key_marker(m: &KeyMarker) -> StoreResult<()> {
+    let what = format!("the marker of key {}", m.key_id);
+    key_id(&what, &m.key_id)?;
+    sealed(&what, &m.marker, &m.key_id)
 }

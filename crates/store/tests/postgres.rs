@@ -35,6 +35,14 @@ async fn fresh() -> Fresh {
 }
 
 all_tests!(crate::fresh);
+credentials_tests!(crate::fresh);
+
+impl Fresh {
+    /// The same store, shared.
+    fn shared(&self) -> std::sync::Arc<dyn Store> {
+        std::sync::Arc::new(self.store.clone())
+    }
+}
 
 #[tokio::test]
 async fn connecting_twice_migrates_once() {
@@ -90,4 +98,57 @@ async fn bad_rows_are_database_errors() {
         .await
         .unwrap();
     suite::runs::check_bad_run(&store, run.id).await;
+}
+
+/// `pg_dump` on PATH, or from PostgreSQL's versioned directories.
+fn pg_dump() -> std::path::PathBuf {
+    let mut candidates = vec![std::path::PathBuf::from("pg_dump")];
+    if let Ok(dirs) = std::fs::read_dir("/usr/lib/postgresql") {
+        candidates.extend(dirs.flatten().map(|d| d.path().join("bin/pg_dump")));
+    }
+    candidates
+        .into_iter()
+        .find(|p| {
+            std::process::Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("pg_dump is needed for this test")
+}
+
+#[tokio::test]
+async fn a_dump_of_the_database_holds_no_plaintext_credential() {
+    let url = fresh_url().await;
+    let store: std::sync::Arc<dyn Store> =
+        std::sync::Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let key = weft_vault::SecretKey::generate();
+    let credentials =
+        weft_store::Credentials::new(store.clone(), Some(weft_vault::Keyring::new(key, vec![])));
+    credentials.check_keys(suite::ts(0)).await.unwrap();
+    suite::credentials::store_both(&credentials).await;
+    let dump = std::process::Command::new(pg_dump())
+        .args(["--no-owner", "--format=plain", &url])
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let bytes = dump.stdout;
+    assert!(
+        bytes.windows(11).any(|w| w == b"db.internal"),
+        "the dump holds the rows"
+    );
+    for needle in [
+        suite::credentials::PASSWORD,
+        suite::credentials::SECRET,
+        suite::credentials::EXTRA_TOKEN,
+    ] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} found in pg_dump's output"
+        );
+    }
 }

@@ -34,6 +34,14 @@ async fn fresh() -> Fresh {
 }
 
 all_tests!(crate::fresh);
+credentials_tests!(crate::fresh);
+
+impl Fresh {
+    /// The same store, shared.
+    fn shared(&self) -> std::sync::Arc<dyn Store> {
+        std::sync::Arc::new(self.store.clone())
+    }
+}
 
 #[tokio::test]
 async fn open_creates_the_file_and_its_directories() {
@@ -202,4 +210,35 @@ async fn a_closed_store_refuses_reads_and_writes_at_once() {
         .await
         .unwrap_err();
     assert!(write.is_retriable(), "{write}");
+}
+
+#[tokio::test]
+async fn the_database_file_holds_no_plaintext_credential() {
+    let fresh = fresh().await;
+    let store = fresh.shared();
+    let key = weft_vault::SecretKey::generate();
+    let credentials =
+        weft_store::Credentials::new(store.clone(), Some(weft_vault::Keyring::new(key, vec![])));
+    credentials.check_keys(suite::ts(0)).await.unwrap();
+    suite::credentials::store_both(&credentials).await;
+    drop(credentials);
+    drop(store);
+    fresh.store.close().await;
+    let mut host_seen = false;
+    for entry in std::fs::read_dir(fresh._dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        host_seen |= bytes.windows(11).any(|w| w == b"db.internal");
+        for needle in [
+            suite::credentials::PASSWORD,
+            suite::credentials::SECRET,
+            suite::credentials::EXTRA_TOKEN,
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in the database files"
+            );
+        }
+    }
+    // The connection's other fields are there to be found: the scan does see the data.
+    assert!(host_seen, "the scan did not see the stored rows");
 }

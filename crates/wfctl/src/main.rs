@@ -1,6 +1,7 @@
 //! `wfctl`: Weft's command-line tool. The binary only parses flags and dispatches; each
 //! subcommand lives in a module of its own under `commands/`.
 
+mod access_env;
 mod client;
 mod commands;
 mod config;
@@ -50,6 +51,10 @@ enum Command {
     Tasks(commands::tasks::Args),
     /// Get, set, list and delete variables on a Weft server.
     Variables(commands::variables::Args),
+    /// Add, show, list, delete and import connections on a Weft server.
+    Connections(commands::connections::Args),
+    /// Set, list and delete secrets on a Weft server; rotate the key that seals them.
+    Secrets(commands::secrets::Args),
     /// Run the API server of a distributed installation (PostgreSQL and Redis).
     #[cfg(feature = "control-plane")]
     Server(commands::server::Args),
@@ -88,6 +93,8 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Tasks(args) => commands::tasks::run(args),
         Command::Variables(args) => commands::variables::run(args),
+        Command::Connections(args) => commands::connections::run(args),
+        Command::Secrets(args) => commands::secrets::run(args),
         #[cfg(feature = "control-plane")]
         Command::Server(args) => commands::server::run(args),
         #[cfg(feature = "control-plane")]

@@ -1,11 +1,13 @@
 //! The metadata store of the commands that hold one (`server`, `scheduler`): opened from
-//! `--database`, and waited for at start until it answers. Built only with the
+//! `--database`, and waited for at start until it answers; and the keys that seal its
+//! connections and secrets, checked against it at start (`credentials_*`). Built only with the
 //! `control-plane` feature: a worker's build links no database driver.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft_store::{PostgresStore, SqliteStore, Store, StoreError};
+use weft_store::{Credentials, PostgresStore, SqliteStore, Store, StoreError};
+use weft_vault::KeySettings;
 
 use crate::exit::Failure;
 use crate::waiting::{self, Peer};
@@ -35,6 +37,44 @@ pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
         "--database {:?} is neither a postgres:// URL nor sqlite:PATH",
         waiting::address(database)
     )))
+}
+
+/// Connections and secrets of a distributed server: sealed with the key of
+/// `WEFT_SECRET_KEY` or `WEFT_SECRET_KEY_FILE`, checked at start. Without a key the server
+/// starts only while nothing sealed is stored (and refuses to store any), so that a key left
+/// out of one server's settings stops that server at once rather than failing tasks later.
+pub async fn credentials_server(store: &Arc<dyn Store>) -> Result<Credentials, Failure> {
+    let keyring = KeySettings::from_env()
+        .keyring()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if keyring.is_none() {
+        tracing::warn!(
+            "no WEFT_SECRET_KEY configured: connections and secrets cannot be stored on this server"
+        );
+    }
+    checked(Credentials::new(store.clone(), keyring)).await
+}
+
+/// Connections and secrets of standalone mode: sealed with the configured key, else with
+/// the key in `<home>/secret.key`, generated on first start.
+pub async fn credentials_standalone(
+    store: &Arc<dyn Store>,
+    home: &std::path::Path,
+) -> Result<Credentials, Failure> {
+    let keyring = KeySettings::from_env()
+        .keyring_or_generate(home)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    checked(Credentials::new(store.clone(), Some(keyring))).await
+}
+
+/// `credentials` once their keys are checked against the store.
+async fn checked(credentials: Credentials) -> Result<Credentials, Failure> {
+    let check = credentials
+        .check_keys(jiff::Timestamp::now())
+        .await
+        .map_err(|e| Failure::usage(format!("checking the secret key: {e}")))?;
+    tracing::info!(current = ?check.current, in_use = ?check.in_use, "secret key checked");
+    Ok(credentials)
 }
 
 /// Where the server of a PostgreSQL URL listens, when the URL names one TCP host: its host and

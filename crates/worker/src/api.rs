@@ -1,11 +1,12 @@
 //! The worker's client of the API server's worker API (`/api/v1/worker/`): components by
-//! digest, upstream XCom values, variables, and the worker's own registration and
-//! heartbeats. It is what a worker on another machine has instead of database credentials.
+//! digest, upstream XCom values, variables, an attempt's connections and secrets, and the
+//! worker's own registration and heartbeats. It is what a worker on another machine has instead of database credentials.
 //!
 //! Calls are blocking HTTP (ureq) run on tokio's blocking pool, over one agent so that
 //! connections are reused. Answers become [`PlaneError`]s that name the path and status:
 //! 401 and 403 are [`PlaneError::Refused`] (the server does not accept the worker token),
-//! 404 is [`PlaneError::NotFound`] (or `None` for XCom values and variables), anything else
+//! 404 is [`PlaneError::NotFound`] (or `None` for XCom values, variables, connections and
+//! secrets), anything else
 //! is [`PlaneError::Unavailable`].
 
 use std::fmt;
@@ -17,7 +18,7 @@ use ureq::http::{HeaderValue, Uri};
 use weft_protocol::worker_api::{
     self, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
 };
-use weft_protocol::{DEFAULT_TENANT, PROTOCOL_VERSION, RunPk};
+use weft_protocol::{AttemptRef, Connection, DEFAULT_TENANT, PROTOCOL_VERSION, RunPk, SecretValue};
 
 use crate::plane::{PlaneError, Reason};
 /// How long connecting to the server may take.
@@ -138,6 +139,55 @@ impl ApiClient {
         }
     }
 
+    /// Connection `conn_id` for the running attempt `attempt`, if it exists. A refusal (403:
+    /// the task does not declare it, or the attempt no longer holds its lease) is
+    /// [`PlaneError::Refused`] with the server's reason.
+    pub async fn connection(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        conn_id: &str,
+    ) -> Result<Option<Connection>, PlaneError> {
+        default_tenant(tenant, || format!("connection {conn_id:?}"))?;
+        let path = worker_api::connection_path(attempt, conn_id);
+        let Some(body) = self.access(&path).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice::<Connection>(&body)
+            .map(Some)
+            .map_err(|e| not_the_body(&path, e))
+    }
+
+    /// The value of secret `name` for the running attempt `attempt`, if it exists; refused
+    /// as [`connection`](Self::connection) is.
+    pub async fn secret(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        name: &str,
+    ) -> Result<Option<String>, PlaneError> {
+        default_tenant(tenant, || format!("secret {name:?}"))?;
+        let path = worker_api::secret_path(attempt, name);
+        let Some(body) = self.access(&path).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice::<SecretValue>(&body)
+            .map(|secret| Some(secret.value))
+            .map_err(|e| not_the_body(&path, e))
+    }
+
+    /// A connection or secret at `path`: 200 its body, 404 none, 403 refused (with the
+    /// server's reason, which never holds a value).
+    async fn access(&self, path: &str) -> Result<Option<Vec<u8>>, PlaneError> {
+        let reply = self.call("GET", path.to_owned(), None).await?;
+        match reply.status {
+            200 => Ok(Some(reply.body)),
+            404 => Ok(None),
+            403 => Err(PlaneError::Refused(failure("GET", path, &reply))),
+            _ => Err(error("GET", path, &reply)),
+        }
+    }
+
     /// Register worker `worker_id`, or heartbeat: the server records `beat`, stamped with
     /// its own clock.
     pub async fn heartbeat(&self, worker_id: &str, beat: &WorkerBeat) -> Result<(), PlaneError> {
@@ -215,6 +265,12 @@ impl ApiClient {
             .map_err(unreachable)?;
         Ok(Reply { status, body })
     }
+}
+
+/// A body of the wrong shape; serde_json's message names a position, never the body (which
+/// holds a password or secret).
+fn not_the_body(path: &str, e: serde_json::Error) -> PlaneError {
+    PlaneError::unavailable(format!("GET {WORKER_API}{path}: not the expected body"), e)
 }
 
 /// The worker routes act for the default tenant only; asking for another's is refused here

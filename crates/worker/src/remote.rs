@@ -1,9 +1,9 @@
 //! The control plane of a worker on another machine: the API server for components, XCom
-//! values and variables (over HTTP, with the worker token), and the bus for reports.
+//! values, variables, connections and secrets (over HTTP, with the worker token), and the bus for reports.
 
 use async_trait::async_trait;
 use weft_bus::ReportSender;
-use weft_protocol::{Report, RunPk};
+use weft_protocol::{AttemptRef, Connection, Report, RunPk};
 
 use crate::api::ApiClient;
 use crate::plane::{ControlPlane, PlaneError};
@@ -38,6 +38,24 @@ impl ControlPlane for RemotePlane {
 
     async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
         self.api.variable(tenant, key).await
+    }
+
+    async fn connection(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        conn_id: &str,
+    ) -> Result<Option<Connection>, PlaneError> {
+        self.api.connection(tenant, attempt, conn_id).await
+    }
+
+    async fn secret(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        name: &str,
+    ) -> Result<Option<String>, PlaneError> {
+        self.api.secret(tenant, attempt, name).await
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

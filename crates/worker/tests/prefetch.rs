@@ -31,6 +31,22 @@ impl ControlPlane for Recorder {
     async fn variable(&self, _: &str, _: &str) -> Result<Option<String>, PlaneError> {
         Ok(None)
     }
+    async fn connection(
+        &self,
+        _: &str,
+        _: weft_protocol::AttemptRef,
+        _: &str,
+    ) -> Result<Option<weft_protocol::Connection>, PlaneError> {
+        Ok(None)
+    }
+    async fn secret(
+        &self,
+        _: &str,
+        _: weft_protocol::AttemptRef,
+        _: &str,
+    ) -> Result<Option<String>, PlaneError> {
+        Ok(None)
+    }
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports.lock().expect("lock").extend(reports);
         Ok(())

@@ -1,11 +1,13 @@
 //! The worker API, under `/api/v1/worker/`: what a worker on another machine needs from Weft
-//! with no database credentials — components by digest, upstream XCom values, variables —
+//! with no database credentials — components by digest, upstream XCom values, variables,
+//! the connections and secrets its running attempts declare —
 //! and where it registers and heartbeats. It is a router of its own so that it gets its own
 //! authentication: with worker tokens configured, every route needs one (see
 //! [`auth`](crate::auth)). Routes act for the default tenant, like the rest of the API.
 //!
 //! Task results do not come this way: they travel through the queue backend to the scheduler.
 
+pub mod access;
 pub mod components;
 pub mod data;
 pub mod registry;
@@ -26,6 +28,7 @@ pub const WORKER_PREFIX: &str = "/worker/";
 /// Every route of the worker API.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(access::routes())
         .merge(components::routes())
         .merge(data::routes())
         .merge(registry::routes())

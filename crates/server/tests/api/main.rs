@@ -5,7 +5,9 @@
 
 mod support;
 
+mod access;
 mod auth;
+mod connections;
 mod deploy;
 mod openapi;
 mod resources;

@@ -19,6 +19,9 @@ use sqlx::{Database, Postgres, Sqlite, Transaction};
 
 use batch::BatchSql;
 
+use crate::common::sealed::{
+    AttemptRow, ConnectionRow, MarkerRow, SealedConnectionRow, SealedSecretRow, SecretRow,
+};
 use crate::common::statement::{Encodes, Executes, Reads};
 use crate::error::StoreResult;
 use crate::records::{DagRun, NewRun};
@@ -90,6 +93,8 @@ pub(crate) trait Sql:
     + Encodes<'static, bool>
     + Encodes<'static, String>
     + Encodes<'static, Vec<u8>>
+    + Encodes<'static, Option<Vec<u8>>>
+    + Encodes<'static, Option<String>>
     + for<'a> Encodes<'a, &'a str>
     + for<'a> Encodes<'a, Option<&'a str>>
     + Reads<(i64,)>
@@ -104,6 +109,12 @@ pub(crate) trait Sql:
     + Reads<VariableRow>
     + Reads<PoolRow>
     + Reads<WorkerRow>
+    + Reads<ConnectionRow>
+    + Reads<SecretRow>
+    + Reads<MarkerRow>
+    + Reads<SealedConnectionRow>
+    + Reads<SealedSecretRow>
+    + Reads<AttemptRow>
 {
 }
 

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use super::statement::statement;
-use super::{assemble, coordination, sql, transactions};
+use super::{assemble, coordination, sealed, sql, transactions};
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::records::{
@@ -19,6 +19,9 @@ use crate::records::{
 };
 use crate::rows::{
     self, ComponentName, DagRow, PoolRow, RunRow, RunTiRow, TiRow, VariableRow, VersionRow, XcomRow,
+};
+use crate::sealed::{
+    AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedSecret,
 };
 use crate::store::Store;
 use crate::validate;
@@ -290,6 +293,75 @@ impl<B: Backend> Store for B {
             .await?;
         tx.commit().await?;
         Ok(deleted > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn connection(
+        &self,
+        tenant: &str,
+        conn_id: &str,
+    ) -> StoreResult<Option<SealedConnection>> {
+        sealed::connection(self, tenant, conn_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn connections(&self, tenant: &str) -> StoreResult<Vec<SealedConnection>> {
+        sealed::connections(self, tenant).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, connection), fields(conn_id = %connection.conn_id))]
+    async fn put_connection(&self, tenant: &str, connection: SealedConnection) -> StoreResult<()> {
+        sealed::put_connection(self, tenant, connection).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn delete_connection(&self, tenant: &str, conn_id: &str) -> StoreResult<bool> {
+        sealed::delete(self, true, tenant, conn_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn secret(&self, tenant: &str, name: &str) -> StoreResult<Option<SealedSecret>> {
+        sealed::secret(self, tenant, name).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn secrets(&self, tenant: &str) -> StoreResult<Vec<SealedSecret>> {
+        sealed::secrets(self, tenant).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, secret), fields(name = %secret.name))]
+    async fn put_secret(&self, tenant: &str, secret: SealedSecret) -> StoreResult<()> {
+        sealed::put_secret(self, tenant, secret).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn delete_secret(&self, tenant: &str, name: &str) -> StoreResult<bool> {
+        sealed::delete(self, false, tenant, name).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn key_markers(&self) -> StoreResult<Vec<KeyMarker>> {
+        sealed::key_markers(self).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(key_id = %marker.key_id))]
+    async fn add_key_marker(&self, marker: KeyMarker) -> StoreResult<()> {
+        sealed::add_key_marker(self, marker).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn sealing_key_ids(&self) -> StoreResult<Vec<String>> {
+        sealed::sealing_key_ids(self).await
+    }
+
+    #[tracing::instrument(level = "info", skip_all, fields(key_id = %marker.key_id))]
+    async fn reseal(&self, reseal: &Resealer, marker: KeyMarker) -> StoreResult<ResealOutcome> {
+        sealed::reseal(self, reseal, marker).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn attempt(&self, ti: TiPk) -> StoreResult<Option<AttemptInfo>> {
+        sealed::attempt(self, ti).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod credentials;
 pub mod deploy;
 pub mod fencing;
 pub mod leadership;

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its clap `Args` and a `run` function.
 
 pub mod build;
+pub mod connections;
 pub mod dags;
 pub mod deploy;
 pub mod inspect;
@@ -8,6 +9,7 @@ pub mod run;
 pub mod runs;
 #[cfg(feature = "control-plane")]
 pub mod scheduler;
+pub mod secrets;
 #[cfg(feature = "control-plane")]
 pub mod server;
 #[cfg(feature = "control-plane")]

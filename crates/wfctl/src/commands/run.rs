@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::Args as ClapArgs;
 use serde_json::json;
-use weft_runtime::{MemoryHost, TaskContext, TaskOutcome, TaskRequest, UpstreamOutput};
+use weft_runtime::{TaskContext, TaskOutcome, TaskRequest, UpstreamOutput};
 
 use crate::exit::{CommandResult, Failure};
 use crate::inputs::{LimitArgs, RunInputs, XcomArg};
@@ -14,7 +14,9 @@ use crate::output::{self, Format};
 use crate::{home, local_run};
 
 /// Run one task of a DAG component in the sandbox: its output goes to stdout, its log to
-/// stderr. Exits 0 on success (or skip), 1 when the task fails, 2 on bad input.
+/// stderr. Exits 0 on success (or skip), 1 when the task fails, 2 on bad input. The task reads
+/// connections from `WEFT_CONN_<ID>` / `AIRFLOW_CONN_<ID>` (URI or JSON form) and secrets from
+/// `WEFT_SECRET_<NAME>` environment variables.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The DAG component (.wasm).
@@ -50,7 +52,7 @@ pub fn run(args: Args) -> CommandResult {
             ids.join(", ")
         ))
     })?;
-    let host = MemoryHost::with_variables(args.inputs.variables()?);
+    let host = crate::access_env::memory_host(args.inputs.variables()?)?;
     let mut upstream = Vec::new();
     for value in &args.xcom {
         host.put_xcom(&value.task_id, value.key.as_deref(), value.value.clone());

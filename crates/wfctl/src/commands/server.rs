@@ -15,9 +15,13 @@ use crate::exit::{CommandResult, Failure};
 use crate::home;
 use crate::services::{self, RedisArgs, Shutdown};
 
-/// Run the API server: deploys, triggers, runs, logs, variables, and the worker API
-/// (components by digest, XCom, variables, worker heartbeats). Stops gracefully on Ctrl-C or
-/// SIGTERM.
+/// Run the API server: deploys, triggers, runs, logs, variables, connections and secrets,
+/// and the worker API (components by digest, XCom, variables, an attempt's connections and
+/// secrets, worker heartbeats). Stops gracefully on Ctrl-C or SIGTERM. Connections and
+/// secrets are sealed with `WEFT_SECRET_KEY` (base64 of 32 bytes) or `WEFT_SECRET_KEY_FILE`,
+/// the same on every server; `WEFT_SECRET_KEY_PREVIOUS` holds old keys during a rotation. It
+/// refuses to start when the database holds values sealed with another key, or with no key
+/// configured.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The metadata store: `postgres://USER@HOST:PORT/DB` (or `sqlite:PATH` for one machine).
@@ -75,6 +79,7 @@ async fn main(args: Args) -> CommandResult {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port may write");
     }
     let store = crate::metadata::open_store(&args.database).await?;
+    let credentials = crate::metadata::credentials_server(&store).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
@@ -90,7 +95,7 @@ async fn main(args: Args) -> CommandResult {
         worker_dead_after: Duration::from_secs(30),
         ..ServerConfig::default()
     };
-    let state = AppState::new(store, Arc::new(control), wasm, config);
+    let state = AppState::new(store, Arc::new(control), wasm, config).with_credentials(credentials);
     let address = SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -17,7 +17,9 @@ use crate::exit::{CommandResult, Failure};
 use crate::home;
 
 /// Run Weft on this machine: API server, scheduler and worker in one process, with the
-/// metadata in SQLite under the home directory. Prints the server's URL; stops gracefully on
+/// metadata in SQLite under the home directory. Connections and secrets are sealed with
+/// `WEFT_SECRET_KEY` (or `WEFT_SECRET_KEY_FILE`), else with a key generated on first start
+/// in `<home>/secret.key` (keep it: without it they cannot be read). Prints the server's URL; stops gracefully on
 /// Ctrl-C or SIGTERM. Runs left unfinished by a crash carry on at the next start.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
@@ -59,6 +61,7 @@ async fn serve(args: Args) -> CommandResult {
             .map_err(|e| Failure::usage(format!("cannot open {}: {e}", db.display())))?,
     );
     let store: Arc<dyn Store> = sqlite.clone();
+    let credentials = crate::metadata::credentials_standalone(&store, &home).await?;
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
@@ -79,7 +82,11 @@ async fn serve(args: Args) -> CommandResult {
     if let Some(n) = args.concurrency {
         worker_config.concurrency = n.max(1);
     }
-    let plane = Arc::new(LocalPlane::new(store.clone(), handle.clone()));
+    let plane = Arc::new(LocalPlane::new(
+        store.clone(),
+        handle.clone(),
+        credentials.clone(),
+    ));
     let worker = Worker::new(worker_config, wasm.clone(), queue, plane);
 
     let address = SocketAddr::new(args.bind, args.port);
@@ -94,7 +101,8 @@ async fn serve(args: Args) -> CommandResult {
         Arc::new(handle),
         wasm,
         ServerConfig::default(),
-    );
+    )
+    .with_credentials(credentials);
 
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = |stop: &Arc<tokio::sync::Notify>| {

@@ -7,7 +7,6 @@ use std::time::Instant;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use weft_model::DagRunState;
-use weft_runtime::MemoryHost;
 
 use crate::exit::{CommandResult, Failure};
 use crate::home;
@@ -17,7 +16,9 @@ use crate::output::{self, Format};
 
 /// Run every task of a DAG in dependency order, honouring trigger rules, retries and XCom.
 /// Prints each task's state and duration; task logs go to stderr. Exits 0 when the run
-/// succeeds, 1 when it fails.
+/// succeeds, 1 when it fails. Tasks read connections from `WEFT_CONN_<ID>` /
+/// `AIRFLOW_CONN_<ID>` (URI or JSON form) and secrets from `WEFT_SECRET_<NAME>` environment
+/// variables.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The DAG component (.wasm).
@@ -42,7 +43,7 @@ pub fn run(args: Args) -> CommandResult {
         runtime: &runtime,
         component: &component,
         conf: args.inputs.conf_json()?,
-        host: Arc::new(MemoryHost::with_variables(args.inputs.variables()?)),
+        host: Arc::new(crate::access_env::memory_host(args.inputs.variables()?)?),
         limits: &args.limits,
     };
     let dag_id = component.dag().id().to_owned();

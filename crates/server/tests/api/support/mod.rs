@@ -115,6 +115,15 @@ impl Harness {
         }
     }
 
+    /// The same harness sealing connections and secrets with `keyring` (keys checked).
+    pub async fn with_keyring(mut self, keyring: weft_vault::Keyring) -> Harness {
+        let credentials = weft_store::Credentials::new(self.store.clone(), Some(keyring));
+        credentials.check_keys(now()).await.expect("key check");
+        self.state = self.state.clone().with_credentials(credentials);
+        self.app = weft_server::app(self.state.clone());
+        self
+    }
+
     /// Send a request with a body of the given type.
     pub async fn send(
         &self,

@@ -1,0 +1,288 @@
+//! Connections: how tasks reach outside systems (Airflow's connections). Stored sealed;
+//! reads never return a password or the values of `extra` (which may hold tokens), only
+//! `has_password` and `extra_keys`. Tasks read the plaintext through the worker API, and only
+//! the connections their task declares.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_protocol::Connection;
+use weft_store::ConnectionInfo;
+
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_connections))
+        .routes(routes!(get_connection, put_connection, delete_connection))
+}
+
+/// Longest connection id or secret name, in bytes.
+pub const MAX_NAME_BYTES: usize = 250;
+
+/// A connection as the API shows it: never its password nor its extra's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "conn_id": "warehouse", "conn_type": "postgres", "host": "db.internal", "port": 5432,
+    "schema": "analytics", "login": "etl", "has_password": true, "extra_keys": ["sslmode"],
+    "description": "the analytics warehouse", "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z"
+}))]
+pub struct ConnectionView {
+    /// The connection's id, as tasks declare it.
+    pub conn_id: String,
+    /// What it connects to: `postgres`, `aws`, `http`, ...
+    pub conn_type: String,
+    /// Host name or address.
+    pub host: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// Database, bucket or path, as the type means it.
+    pub schema: Option<String>,
+    /// User name or access key.
+    pub login: Option<String>,
+    /// Whether a password is stored (it is never shown).
+    pub has_password: bool,
+    /// The keys of `extra` (their values may be tokens, and are never shown).
+    pub extra_keys: Vec<String>,
+    /// Free text.
+    pub description: String,
+    /// First stored.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl From<ConnectionInfo> for ConnectionView {
+    fn from(c: ConnectionInfo) -> ConnectionView {
+        ConnectionView {
+            conn_id: c.conn_id,
+            conn_type: c.conn_type,
+            host: c.host,
+            port: c.port,
+            schema: c.schema,
+            login: c.login,
+            has_password: c.has_password,
+            extra_keys: c.extra_keys,
+            description: c.description,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// The tenant's connections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionList {
+    /// By id.
+    pub connections: Vec<ConnectionView>,
+}
+
+/// A connection to store, replacing any of the same id as a whole: either its fields, or
+/// `uri` in Airflow's form (`postgres://user:p%40ss@host:5432/db?sslmode=require`).
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "conn_type": "postgres", "host": "db.internal", "port": 5432, "schema": "analytics",
+    "login": "etl", "password": "<password>", "extra": {"sslmode": "require"}
+}))]
+pub struct PutConnection {
+    /// Airflow's URI form of the whole connection; then leave the other fields out.
+    pub uri: Option<String>,
+    /// What it connects to (needed without `uri`).
+    pub conn_type: Option<String>,
+    /// Host name or address.
+    pub host: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// Database, bucket or path.
+    pub schema: Option<String>,
+    /// User name or access key.
+    pub login: Option<String>,
+    /// Password or secret key; stored sealed, never shown again.
+    #[schema(write_only)]
+    pub password: Option<String>,
+    /// Further settings, a JSON object; stored sealed, only its keys shown again.
+    #[schema(value_type = Option<Object>, write_only)]
+    pub extra: Option<serde_json::Value>,
+    /// Free text; when left out, an existing connection keeps its description.
+    pub description: Option<String>,
+}
+
+impl std::fmt::Debug for PutConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PutConnection")
+            .field("conn_type", &self.conn_type)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connection id or secret name: 1 to [`MAX_NAME_BYTES`] bytes, no whitespace or control
+/// characters.
+pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
+    if name.is_empty() || name.len() > MAX_NAME_BYTES {
+        return Err(ApiError::invalid(format!(
+            "{what} must be 1 to {MAX_NAME_BYTES} bytes, not {}",
+            name.len()
+        )));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::invalid(format!(
+            "{what} {name:?} contains {c:?}; whitespace and control characters are not allowed"
+        )));
+    }
+    Ok(())
+}
+
+impl PutConnection {
+    /// The connection `conn_id` this body describes.
+    fn into_connection(self, conn_id: &str) -> Result<Connection, ApiError> {
+        if let Some(uri) = self.uri {
+            let fields = [
+                self.conn_type.is_some(),
+                self.host.is_some(),
+                self.port.is_some(),
+                self.schema.is_some(),
+                self.login.is_some(),
+                self.password.is_some(),
+                self.extra.is_some(),
+            ];
+            if fields.iter().any(|set| *set) {
+                return Err(ApiError::invalid(
+                    "give either uri or the connection's fields, not both",
+                ));
+            }
+            return weft_vault::connection_from_uri(conn_id, &uri)
+                .map_err(|e| ApiError::invalid(e.to_string()));
+        }
+        let conn_type = self
+            .conn_type
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::invalid("conn_type is missing (or give uri)"))?;
+        let extra = match self.extra {
+            None | Some(serde_json::Value::Null) => serde_json::json!({}),
+            Some(extra @ serde_json::Value::Object(_)) => extra,
+            Some(_) => return Err(ApiError::invalid("extra must be a JSON object")),
+        };
+        Ok(Connection {
+            conn_id: conn_id.to_owned(),
+            conn_type,
+            host: self.host,
+            port: self.port,
+            schema: self.schema,
+            login: self.login,
+            password: self.password,
+            extra,
+        })
+    }
+}
+
+/// List the connections (without passwords or extra values).
+#[utoipa::path(get, path = "/connections", tag = "connections",
+    responses((status = 200, description = "The tenant's connections, by id", body = ConnectionList)))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+async fn list_connections(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<ConnectionList>, ApiError> {
+    let connections = state.credentials.connection_infos(&ctx.tenant).await?;
+    Ok(Json(ConnectionList {
+        connections: connections.into_iter().map(ConnectionView::from).collect(),
+    }))
+}
+
+/// Show a connection (without its password or extra values).
+#[utoipa::path(get, path = "/connections/{conn_id}", tag = "connections",
+    params(("conn_id" = String, Path, description = "The connection's id")),
+    responses(
+        (status = 200, description = "The connection", body = ConnectionView),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %conn_id))]
+async fn get_connection(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(conn_id): Path<String>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    state
+        .credentials
+        .connection_info(&ctx.tenant, &conn_id)
+        .await?
+        .map(|c| Json(c.into()))
+        .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))
+}
+
+/// Create or replace a connection.
+#[utoipa::path(put, path = "/connections/{conn_id}", tag = "connections",
+    params(("conn_id" = String, Path, description = "The connection's id")),
+    request_body = PutConnection,
+    responses(
+        (status = 200, description = "Replaced", body = ConnectionView),
+        (status = 201, description = "Created", body = ConnectionView),
+        (status = 400, description = "Bad JSON, a bad id, or a bad URI", body = ErrorBody),
+        (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
+        (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %conn_id))]
+async fn put_connection(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(conn_id): Path<String>,
+    JsonBody(body): JsonBody<PutConnection>,
+) -> Result<(StatusCode, Json<ConnectionView>), ApiError> {
+    check_name("connection id", &conn_id)?;
+    let description = body.description.clone();
+    let connection = body.into_connection(&conn_id)?;
+    let created = state
+        .credentials
+        .put_connection(&ctx.tenant, connection, description, state.now())
+        .await?;
+    let view = state
+        .credentials
+        .connection_info(&ctx.tenant, &conn_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Conflict(format!("connection {conn_id:?} was deleted meanwhile"))
+        })?;
+    tracing::info!(created, "connection stored");
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view.into())))
+}
+
+/// Delete a connection.
+#[utoipa::path(delete, path = "/connections/{conn_id}", tag = "connections",
+    params(("conn_id" = String, Path, description = "The connection's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %conn_id))]
+async fn delete_connection(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(conn_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .credentials
+        .delete_connection(&ctx.tenant, &conn_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no connection {conn_id:?}")))
+    }
+}

@@ -1,0 +1,220 @@
+//! Secrets: named values tasks read or send (API tokens, keys). Stored sealed; the API shows
+//! their names and descriptions, never their values, which tasks read through the worker API
+//! when their task declares them. Also key rotation: `POST /secret-key/rotate` seals every
+//! connection and secret again with the server's current key.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_store::SecretInfo;
+
+use crate::connections::check_name;
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_secrets))
+        .routes(routes!(get_secret, put_secret, delete_secret))
+        .routes(routes!(rotate_key))
+}
+
+/// A secret as the API shows it: never its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "slack_token", "description": "posts to #data", "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z"
+}))]
+pub struct SecretView {
+    /// The secret's name, as tasks declare it.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// First stored.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl From<SecretInfo> for SecretView {
+    fn from(s: SecretInfo) -> SecretView {
+        SecretView {
+            name: s.name,
+            description: s.description,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The tenant's secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SecretList {
+    /// By name.
+    pub secrets: Vec<SecretView>,
+}
+
+/// A secret's new value.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"value": "<value>", "description": "posts to #data"}))]
+pub struct PutSecret {
+    /// The value; stored sealed, never shown again.
+    #[schema(write_only)]
+    pub value: String,
+    /// Free text; when left out, an existing secret keeps its description.
+    pub description: Option<String>,
+}
+
+impl std::fmt::Debug for PutSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PutSecret")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a key rotation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Rotation {
+    /// Id of the key everything is sealed with now.
+    pub key_id: String,
+    /// Values sealed again.
+    pub resealed: u64,
+    /// Values changed by another writer meanwhile (sealed with the current key by it).
+    pub skipped: u64,
+    /// Ids of the keys stored values need now: once only `key_id` is left, the previous
+    /// keys (`WEFT_SECRET_KEY_PREVIOUS`) can be dropped.
+    pub key_ids: Vec<String>,
+}
+
+/// List the secrets (names and descriptions, never values).
+#[utoipa::path(get, path = "/secrets", tag = "secrets",
+    responses((status = 200, description = "The tenant's secrets, by name", body = SecretList)))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+async fn list_secrets(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<SecretList>, ApiError> {
+    let secrets = state.credentials.secret_infos(&ctx.tenant).await?;
+    Ok(Json(SecretList {
+        secrets: secrets.into_iter().map(SecretView::from).collect(),
+    }))
+}
+
+/// Show a secret's metadata (never its value).
+#[utoipa::path(get, path = "/secrets/{name}", tag = "secrets",
+    params(("name" = String, Path, description = "The secret's name")),
+    responses(
+        (status = 200, description = "The secret, without its value", body = SecretView),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
+async fn get_secret(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(name): Path<String>,
+) -> Result<Json<SecretView>, ApiError> {
+    state
+        .credentials
+        .secret_info(&ctx.tenant, &name)
+        .await?
+        .map(|s| Json(s.into()))
+        .ok_or_else(|| ApiError::NotFound(format!("no secret {name:?}")))
+}
+
+/// Create or replace a secret.
+#[utoipa::path(put, path = "/secrets/{name}", tag = "secrets",
+    params(("name" = String, Path, description = "The secret's name")),
+    request_body = PutSecret,
+    responses(
+        (status = 200, description = "Replaced", body = SecretView),
+        (status = 201, description = "Created", body = SecretView),
+        (status = 400, description = "Bad JSON or a bad name", body = ErrorBody),
+        (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
+        (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
+async fn put_secret(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<PutSecret>,
+) -> Result<(StatusCode, Json<SecretView>), ApiError> {
+    check_name("secret name", &name)?;
+    let created = state
+        .credentials
+        .put_secret(
+            &ctx.tenant,
+            &name,
+            &body.value,
+            body.description,
+            state.now(),
+        )
+        .await?;
+    let view = state
+        .credentials
+        .secret_info(&ctx.tenant, &name)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("secret {name:?} was deleted meanwhile")))?;
+    tracing::info!(created, "secret stored");
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view.into())))
+}
+
+/// Delete a secret.
+#[utoipa::path(delete, path = "/secrets/{name}", tag = "secrets",
+    params(("name" = String, Path, description = "The secret's name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
+async fn delete_secret(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state.credentials.delete_secret(&ctx.tenant, &name).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no secret {name:?}")))
+    }
+}
+
+/// Seal every connection and secret (of every tenant) again with the server's current key
+/// (`WEFT_SECRET_KEY`); afterwards the previous keys (`WEFT_SECRET_KEY_PREVIOUS`) can be
+/// dropped.
+#[utoipa::path(post, path = "/secret-key/rotate", tag = "secrets",
+    responses(
+        (status = 200, description = "Everything is sealed with the current key", body = Rotation),
+        (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
+        (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn rotate_key(State(state): State<AppState>) -> Result<Json<Rotation>, ApiError> {
+    let outcome = state.credentials.rotate(state.now()).await?;
+    let key_id = state
+        .credentials
+        .current_key_id()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    Ok(Json(Rotation {
+        key_id,
+        resealed: outcome.resealed,
+        skipped: outcome.skipped,
+        key_ids: outcome.key_ids,
+    }))
+}

@@ -1,0 +1,119 @@
+//! An attempt's connections and secrets, in plaintext: only to the attempt that holds the
+//! task instance's lease and is running, and only what its task declares in its resources
+//! (checked by [`weft_store::grants`] against the spec its run is pinned to). 403 with code
+//! `not_declared` or `stale_attempt` otherwise; 404 when the name is declared but not stored.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_protocol::{AttemptRef, Connection, SecretValue};
+use weft_store::grants::{self, Requested};
+
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_connection))
+        .routes(routes!(get_secret))
+}
+
+/// The attempt from the path.
+fn attempt(ti: &str, lease: &str) -> Result<AttemptRef, ApiError> {
+    let number = |what: &str, text: &str| {
+        text.parse::<i64>()
+            .map_err(|_| ApiError::invalid(format!("{what} must be a whole number, not {text:?}")))
+    };
+    Ok(AttemptRef {
+        ti: number("ti", ti)?,
+        lease: number("lease", lease)?,
+    })
+}
+
+/// 403 unless `attempt` may read `requested`.
+async fn grant(
+    state: &AppState,
+    tenant: &str,
+    attempt: AttemptRef,
+    requested: Requested<'_>,
+) -> Result<(), ApiError> {
+    grants::check(&*state.store, tenant, attempt, requested)
+        .await?
+        .map_err(|refusal| {
+            tracing::warn!(ti = attempt.ti, lease = attempt.lease, %requested, %refusal, "access refused");
+            ApiError::Forbidden {
+                code: refusal.code(),
+                message: refusal.to_string(),
+            }
+        })
+}
+
+/// Fetch a connection, with its password, for a running attempt whose task declares it.
+#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/connections/{conn_id}", tag = "worker-api",
+    params(
+        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
+        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("conn_id" = String, Path, description = "The connection's id"),
+    ),
+    responses(
+        (status = 200, description = "The connection, with its password", body = Connection),
+        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
+        (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
+        (status = 403, description = "The task does not declare it (not_declared), or the attempt is not the running one (stale_attempt)", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %conn_id))]
+async fn get_connection(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path((ti, lease, conn_id)): Path<(String, String, String)>,
+) -> Result<Json<Connection>, ApiError> {
+    let attempt = attempt(&ti, &lease)?;
+    grant(
+        &state,
+        &ctx.tenant,
+        attempt,
+        Requested::Connection(&conn_id),
+    )
+    .await?;
+    let stored = state
+        .credentials
+        .connection(&ctx.tenant, &conn_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))?;
+    tracing::debug!("connection handed to its attempt");
+    Ok(Json(stored.connection))
+}
+
+/// Fetch a secret's value for a running attempt whose task declares it.
+#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/secrets/{name}", tag = "worker-api",
+    params(
+        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
+        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("name" = String, Path, description = "The secret's name"),
+    ),
+    responses(
+        (status = 200, description = "The secret's value", body = SecretValue),
+        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
+        (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
+        (status = 403, description = "The task does not declare it (not_declared), or the attempt is not the running one (stale_attempt)", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %name))]
+async fn get_secret(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path((ti, lease, name)): Path<(String, String, String)>,
+) -> Result<Json<SecretValue>, ApiError> {
+    let attempt = attempt(&ti, &lease)?;
+    grant(&state, &ctx.tenant, attempt, Requested::Secret(&name)).await?;
+    let value = state
+        .credentials
+        .secret_value(&ctx.tenant, &name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no secret {name:?}")))?;
+    tracing::debug!("secret handed to its attempt");
+    Ok(Json(SecretValue { name, value }))
+}

@@ -1,0 +1,200 @@
+//! Connections and secrets through standalone mode's control plane: a real SQLite store with
+//! sealed values, the attempt's lease and its task's declarations checked as the API server
+//! checks them.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+use weft_model::{DagSpec, Resources, TaskSpec, TaskState};
+use weft_protocol::{AttemptRef, Connection};
+use weft_queue::MemoryQueue;
+use weft_scheduler::{SchedulerConfig, SystemClock, scheduler};
+use weft_standalone::LocalPlane;
+use weft_store::{
+    Credentials, DEFAULT_TENANT, Deploy, NewRun, NewTaskInstance, QueueTask, SqliteStore,
+    StartTask, Store, WriteBatch,
+};
+use weft_vault::{Keyring, SecretKey};
+use weft_worker::{ControlPlane, PlaneError};
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+/// A running attempt of task `reader` (declaring `warehouse` and `api_token`) and one of
+/// task `other` (declaring nothing), on a store holding both.
+async fn setup(dir: &std::path::Path) -> (LocalPlane, AttemptRef, AttemptRef) {
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(dir.join("weft.db")).await.expect("store"));
+    let keyring = Keyring::new(SecretKey::generate(), Vec::new());
+    let credentials = Credentials::new(store.clone(), Some(keyring));
+    credentials.check_keys(now()).await.expect("key check");
+    credentials
+        .put_connection(
+            DEFAULT_TENANT,
+            Connection {
+                conn_id: "warehouse".into(),
+                conn_type: "postgres".into(),
+                host: Some("db".into()),
+                port: Some(5432),
+                schema: None,
+                login: Some("etl".into()),
+                password: Some("pw".into()),
+                extra: json!({"sslmode": "require"}),
+            },
+            None,
+            now(),
+        )
+        .await
+        .expect("connection");
+    credentials
+        .put_secret(DEFAULT_TENANT, "api_token", "t0k3n", None, now())
+        .await
+        .expect("secret");
+
+    let mut reader = TaskSpec::new("reader");
+    reader.settings.resources = Some(Resources {
+        connections: vec!["warehouse".into(), "missing".into()],
+        secrets: vec!["api_token".into()],
+        ..Resources::default()
+    });
+    let spec = DagSpec {
+        tasks: vec![reader, TaskSpec::new("other")],
+        ..DagSpec::new("access")
+    };
+    let bytes = b"\0asm standalone access test".to_vec();
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+    store
+        .deploy(Deploy {
+            tenant: DEFAULT_TENANT.into(),
+            digest: digest.clone(),
+            bytes,
+            dag_id: "access".into(),
+            spec,
+            at: now(),
+        })
+        .await
+        .expect("deploy");
+    let (_, tis) = store
+        .create_run(NewRun {
+            tenant: DEFAULT_TENANT.into(),
+            dag_id: "access".into(),
+            run_id: "r1".into(),
+            run_type: weft_model::RunType::Manual,
+            logical_date: now(),
+            data_interval_start: now(),
+            data_interval_end: now(),
+            conf: json!({}),
+            digest,
+            state: weft_model::DagRunState::Running,
+            queued_at: now(),
+            tasks: ["reader", "other"]
+                .iter()
+                .map(|t| NewTaskInstance {
+                    task_id: (*t).into(),
+                    max_tries: 1,
+                    queue: "default".into(),
+                    pool: weft_store::DEFAULT_POOL.into(),
+                    priority_weight: 1,
+                })
+                .collect(),
+        })
+        .await
+        .expect("run");
+    let batch = WriteBatch {
+        queue: tis
+            .iter()
+            .map(|ti| QueueTask {
+                ti: ti.id,
+                lease: ti.lease,
+                from: ti.state,
+                try_number: 1,
+                at: now(),
+            })
+            .collect(),
+        ..WriteBatch::default()
+    };
+    store.write(batch).await.expect("queue");
+    let batch = WriteBatch {
+        start: tis
+            .iter()
+            .map(|ti| StartTask {
+                ti: ti.id,
+                lease: ti.lease + 1,
+                worker_id: "w".into(),
+                hostname: "h".into(),
+                at: now(),
+                lease_expires_at: now() + jiff::SignedDuration::from_secs(60),
+            })
+            .collect(),
+        ..WriteBatch::default()
+    };
+    store.write(batch).await.expect("start");
+    let (handle, _service) = scheduler(
+        store.clone(),
+        Arc::new(MemoryQueue::new()),
+        Arc::new(SystemClock),
+        SchedulerConfig::default(),
+    );
+    let attempt = |i: usize| AttemptRef {
+        ti: tis[i].id,
+        lease: tis[i].lease + 1,
+    };
+    let (reader, other) = (attempt(0), attempt(1));
+    let states = store.run(tis[0].run).await.expect("run").expect("exists").1;
+    assert!(states.iter().all(|t| t.state == TaskState::Running));
+    (LocalPlane::new(store, handle, credentials), reader, other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declaring_running_attempt_reads_plaintext() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plane, reader, _) = setup(dir.path()).await;
+    let connection = plane
+        .connection(DEFAULT_TENANT, reader, "warehouse")
+        .await
+        .expect("connection")
+        .expect("exists");
+    assert_eq!(connection.password.as_deref(), Some("pw"));
+    assert_eq!(connection.extra, json!({"sslmode": "require"}));
+    let secret = plane.secret(DEFAULT_TENANT, reader, "api_token").await;
+    assert_eq!(secret.expect("secret").as_deref(), Some("t0k3n"));
+    // Declared but not stored: none.
+    let missing = plane.connection(DEFAULT_TENANT, reader, "missing").await;
+    assert!(missing.expect("no error").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undeclared_names_and_stale_attempts_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plane, reader, other) = setup(dir.path()).await;
+    for result in [
+        plane
+            .connection(DEFAULT_TENANT, other, "warehouse")
+            .await
+            .map(|_| ()),
+        plane
+            .secret(DEFAULT_TENANT, other, "api_token")
+            .await
+            .map(|_| ()),
+        plane
+            .secret(DEFAULT_TENANT, reader, "warehouse")
+            .await
+            .map(|_| ()),
+    ] {
+        match result {
+            Err(PlaneError::Refused(m)) => assert!(m.starts_with("not_declared:"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let stale = AttemptRef {
+        lease: reader.lease - 1,
+        ..reader
+    };
+    match plane.connection(DEFAULT_TENANT, stale, "warehouse").await {
+        Err(PlaneError::Refused(m)) => assert!(m.starts_with("stale_attempt:"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

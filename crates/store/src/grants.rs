@@ -1,0 +1,129 @@
+//! Which attempt may read which connection or secret: the attempt must be the task
+//! instance's current one (its lease), running, and its task must declare the name in its
+//! `resources` (in the spec of the component its run is pinned to). The API server's worker
+//! routes and standalone mode's worker ask the same question here.
+
+use weft_model::TaskState;
+use weft_protocol::AttemptRef;
+
+use crate::error::StoreResult;
+use crate::store::Store;
+
+/// What an attempt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested<'a> {
+    /// A connection, by id.
+    Connection(&'a str),
+    /// A secret, by name.
+    Secret(&'a str),
+}
+
+impl std::fmt::Display for Requested<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Requested::Connection(id) => write!(f, "connection {id:?}"),
+            Requested::Secret(name) => write!(f, "secret {name:?}"),
+        }
+    }
+}
+
+/// Why an attempt may not read what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No such task instance (of this tenant).
+    #[error("task instance {ti} does not exist")]
+    NoSuchTask {
+        /// The task instance.
+        ti: i64,
+    },
+    /// The attempt is not the task instance's current running one.
+    #[error(
+        "attempt {lease} of task instance {ti} is not the running attempt (lease now {current}, \
+         state {state}): a stale attempt reads no connection or secret"
+    )]
+    StaleAttempt {
+        /// The task instance.
+        ti: i64,
+        /// The lease the attempt holds.
+        lease: i64,
+        /// The task instance's lease now.
+        current: i64,
+        /// Its state now.
+        state: TaskState,
+    },
+    /// The task does not declare the name.
+    #[error(
+        "task {task_id} does not declare {requested} in its resources; add it to the task's \
+         {field} to let it read it"
+    )]
+    NotDeclared {
+        /// The task.
+        task_id: String,
+        /// What it asked for.
+        requested: String,
+        /// The resources field that would declare it.
+        field: &'static str,
+    },
+}
+
+impl Refusal {
+    /// The error code the API answers with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::NoSuchTask { .. } | Refusal::StaleAttempt { .. } => "stale_attempt",
+            Refusal::NotDeclared { .. } => "not_declared",
+        }
+    }
+}
+
+/// Whether `attempt` of `tenant` may read `requested`: `Ok(Err(refusal))` when not.
+pub async fn check(
+    store: &dyn Store,
+    tenant: &str,
+    attempt: AttemptRef,
+    requested: Requested<'_>,
+) -> StoreResult<Result<(), Refusal>> {
+    let ti = attempt.ti;
+    let info = match store.attempt(ti).await? {
+        Some(info) if info.tenant == tenant => info,
+        _ => return Ok(Err(Refusal::NoSuchTask { ti })),
+    };
+    if info.lease != attempt.lease || info.state != TaskState::Running {
+        return Ok(Err(Refusal::StaleAttempt {
+            ti,
+            lease: attempt.lease,
+            current: info.lease,
+            state: info.state,
+        }));
+    }
+    let spec = store.spec(tenant, &info.digest).await?.ok_or_else(|| {
+        crate::StoreError::Database(format!(
+            "component {} of task instance {ti}'s run is not stored",
+            info.digest
+        ))
+    })?;
+    let dag = spec.validate().map_err(|e| {
+        crate::StoreError::Database(format!(
+            "the stored spec of component {} no longer validates: {e}",
+            info.digest
+        ))
+    })?;
+    let declared = dag.task(&info.task_id).is_some_and(|task| {
+        let resources = &task.resources;
+        match requested {
+            Requested::Connection(id) => resources.connections.iter().any(|c| c == id),
+            Requested::Secret(name) => resources.secrets.iter().any(|s| s == name),
+        }
+    });
+    if declared {
+        return Ok(Ok(()));
+    }
+    Ok(Err(Refusal::NotDeclared {
+        task_id: info.task_id,
+        requested: requested.to_string(),
+        field: match requested {
+            Requested::Connection(_) => "resources.connections",
+            Requested::Secret(_) => "resources.secrets",
+        },
+    }))
+}
