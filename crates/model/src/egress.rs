@@ -181,9 +181,9 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), String> {
         };
     }
     match authority.rsplit_once(':') {
-        Some((host, _)) if host.contains(':') => Err(
-            "an IPv6 address must be written in brackets, e.g. [::1] or [::1]:8080".to_owned(),
-        ),
+        Some((host, _)) if host.contains(':') => {
+            Err("an IPv6 address must be written in brackets, e.g. [::1] or [::1]:8080".to_owned())
+        }
         Some((host, port)) => Ok((host, Some(parse_port(port)?))),
         None => Ok((authority, None)),
     }
@@ -211,7 +211,10 @@ fn check_name(name: &str) -> Result<(), String> {
         return Err("has no host".into());
     }
     if name.len() > MAX_HOST_LEN {
-        return Err(format!("host is {} characters, more than {MAX_HOST_LEN}", name.len()));
+        return Err(format!(
+            "host is {} characters, more than {MAX_HOST_LEN}",
+            name.len()
+        ));
     }
     for label in name.split('.') {
         let valid = !label.is_empty()
@@ -227,7 +230,9 @@ fn check_name(name: &str) -> Result<(), String> {
             } else {
                 ""
             };
-            return Err(format!("host {name:?} has an invalid label {label:?}{hint}"));
+            return Err(format!(
+                "host {name:?} has an invalid label {label:?}{hint}"
+            ));
         }
     }
     Ok(())
@@ -258,8 +263,7 @@ impl EgressRule {
 
     /// Whether `request` is one this rule allows.
     pub fn matches(&self, request: &EgressRequest<'_>) -> bool {
-        let method_ok =
-            self.methods.is_empty() || self.methods.iter().any(|m| m == request.method);
+        let method_ok = self.methods.is_empty() || self.methods.iter().any(|m| m == request.method);
         method_ok
             && self.endpoints().contains(&(request.scheme, request.port))
             && self.host_matches(request.host)
@@ -275,9 +279,7 @@ impl EgressRule {
             HostPattern::Name(name) => wider.host_matches(name),
             HostPattern::Ip(ip) => wider.host_matches(&ip.to_string()),
             HostPattern::Subdomains(domain) => match &wider.host {
-                HostPattern::Subdomains(wide) => {
-                    domain == wide || wider.host_matches(domain)
-                }
+                HostPattern::Subdomains(wide) => domain == wide || wider.host_matches(domain),
                 _ => false,
             },
         };
@@ -350,7 +352,10 @@ mod tests {
         ] {
             assert_eq!(rule(text).to_string(), text);
         }
-        assert_eq!(rule("get,Post HTTPS://Example.COM").to_string(), "GET,POST https://example.com");
+        assert_eq!(
+            rule("get,Post HTTPS://Example.COM").to_string(),
+            "GET,POST https://example.com"
+        );
     }
 
     #[test]
@@ -436,7 +441,8 @@ mod tests {
 
     #[test]
     fn not_covered_names_the_rules_outside() {
-        let asked = parse_rules(&["a.example.com", "b.other.org", "https://c.example.com"]).unwrap();
+        let asked =
+            parse_rules(&["a.example.com", "b.other.org", "https://c.example.com"]).unwrap();
         let allowed = parse_rules(&["*.example.com"]).unwrap();
         let outside: Vec<String> = not_covered(&asked, &allowed)
             .iter()

@@ -64,6 +64,9 @@ impl TaskHost for PlaneHost {
     }
 
     fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError> {
-        self.block_on(deadline, self.plane.secret(&self.tenant, self.attempt, name))
+        self.block_on(
+            deadline,
+            self.plane.secret(&self.tenant, self.attempt, name),
+        )
     }
 }
