@@ -58,6 +58,8 @@ pub struct Cluster {
     /// The server's port, chosen by [`Cluster::plan_server`] or [`Cluster::server`].
     server_port: Option<u16>,
     server_url: Option<String>,
+    /// Environment variables of every process started from now on.
+    env: Vec<(String, String)>,
 }
 
 impl Cluster {
@@ -82,6 +84,7 @@ impl Cluster {
             namespace: weft_testkit::unique_name("e2e"),
             server_port: None,
             server_url: None,
+            env: Vec::new(),
         }
     }
 
@@ -97,8 +100,15 @@ impl Cluster {
             .env("WEFT_HOME", self.dir.as_path().join(name))
             .env("WEFT_LOG", "info,weft=debug")
             .env_remove("WEFT_SERVER")
-            .env_remove("WEFT_CONFIG");
+            .env_remove("WEFT_CONFIG")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
+    }
+
+    /// Set environment variable `key` for every process started from now on (an operator
+    /// setting, say).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     fn log(&self, name: &str) -> PathBuf {
