@@ -2,7 +2,7 @@
 //!
 //! A rule is written `[METHODS ][SCHEME://]HOST[:PORT]`, as in the WIT world's
 //! `resources.egress-allowlist`: `api.example.com`, `https://*.example.com`,
-//! `GET,HEAD http://10.0.0.5:8080`, `[::1]:9000`. The DAG declares rules per task and the
+//! `GET,HEAD http://10.0.0.5:8080`, `[::1]:9000`, `http://127.0.0.1:*` (any port). The DAG declares rules per task and the
 //! operator allows a set for the installation; a request goes out only when it matches both.
 //!
 //! ```
@@ -70,8 +70,19 @@ pub struct EgressRule {
     pub scheme: Option<Scheme>,
     /// Which hosts.
     pub host: HostPattern,
-    /// The port; none allows the scheme's own.
-    pub port: Option<u16>,
+    /// The port.
+    pub port: Port,
+}
+
+/// The port part of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Port {
+    /// None written: the scheme's own (80 for http, 443 for https).
+    Default,
+    /// This port.
+    Exact(u16),
+    /// `:*`, any port.
+    Any,
 }
 
 /// What a rule is checked against: one outgoing request.
@@ -161,21 +172,25 @@ fn parse_methods(text: &str) -> Result<Vec<String>, String> {
     Ok(methods)
 }
 
-fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), String> {
+fn split_host_port(authority: &str) -> Result<(&str, Port), String> {
     let parse_port = |port: &str| {
+        if port == "*" {
+            return Ok(Port::Any);
+        }
         port.parse::<u16>()
             .ok()
             .filter(|p| *p != 0)
-            .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535"))
+            .map(Port::Exact)
+            .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535, or *"))
     };
     if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')
             .ok_or_else(|| "an IPv6 address opened with [ is not closed with ]".to_owned())?;
         return match after {
-            "" => Ok((host, None)),
+            "" => Ok((host, Port::Default)),
             _ => match after.strip_prefix(':') {
-                Some(port) => Ok((host, Some(parse_port(port)?))),
+                Some(port) => Ok((host, parse_port(port)?)),
                 None => Err(format!("unexpected {after:?} after the IPv6 address")),
             },
         };
@@ -184,8 +199,8 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), String> {
         Some((host, _)) if host.contains(':') => {
             Err("an IPv6 address must be written in brackets, e.g. [::1] or [::1]:8080".to_owned())
         }
-        Some((host, port)) => Ok((host, Some(parse_port(port)?))),
-        None => Ok((authority, None)),
+        Some((host, port)) => Ok((host, parse_port(port)?)),
+        None => Ok((authority, Port::Default)),
     }
 }
 
@@ -239,16 +254,30 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 impl EgressRule {
-    /// The (scheme, port) pairs the rule allows.
-    fn endpoints(&self) -> Vec<(Scheme, u16)> {
-        let schemes: &[Scheme] = match &self.scheme {
+    fn schemes(&self) -> &[Scheme] {
+        match &self.scheme {
             Some(scheme) => std::slice::from_ref(scheme),
             None => &[Scheme::Http, Scheme::Https],
-        };
-        schemes
-            .iter()
-            .map(|s| (*s, self.port.unwrap_or(s.default_port())))
-            .collect()
+        }
+    }
+
+    /// Whether the rule allows `port` with `scheme`.
+    fn allows_endpoint(&self, scheme: Scheme, port: u16) -> bool {
+        self.schemes().contains(&scheme)
+            && match self.port {
+                Port::Default => port == scheme.default_port(),
+                Port::Exact(p) => port == p,
+                Port::Any => true,
+            }
+    }
+
+    /// Whether every (scheme, port) this rule allows, `wider` allows too.
+    fn endpoints_within(&self, wider: &EgressRule) -> bool {
+        self.schemes().iter().all(|&scheme| match self.port {
+            Port::Default => wider.allows_endpoint(scheme, scheme.default_port()),
+            Port::Exact(p) => wider.allows_endpoint(scheme, p),
+            Port::Any => wider.schemes().contains(&scheme) && wider.port == Port::Any,
+        })
     }
 
     fn host_matches(&self, host: &str) -> bool {
@@ -265,7 +294,7 @@ impl EgressRule {
     pub fn matches(&self, request: &EgressRequest<'_>) -> bool {
         let method_ok = self.methods.is_empty() || self.methods.iter().any(|m| m == request.method);
         method_ok
-            && self.endpoints().contains(&(request.scheme, request.port))
+            && self.allows_endpoint(request.scheme, request.port)
             && self.host_matches(request.host)
     }
 
@@ -273,8 +302,7 @@ impl EgressRule {
     pub fn covered_by(&self, wider: &EgressRule) -> bool {
         let methods_ok = wider.methods.is_empty()
             || (!self.methods.is_empty() && self.methods.iter().all(|m| wider.methods.contains(m)));
-        let endpoints = wider.endpoints();
-        let endpoints_ok = self.endpoints().iter().all(|e| endpoints.contains(e));
+        let endpoints_ok = self.endpoints_within(wider);
         let host_ok = match &self.host {
             HostPattern::Name(name) => wider.host_matches(name),
             HostPattern::Ip(ip) => wider.host_matches(&ip.to_string()),
@@ -301,8 +329,10 @@ impl fmt::Display for EgressRule {
             HostPattern::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]")?,
             HostPattern::Ip(IpAddr::V4(ip)) => write!(f, "{ip}")?,
         }
-        if let Some(port) = self.port {
-            write!(f, ":{port}")?;
+        match self.port {
+            Port::Default => {}
+            Port::Exact(port) => write!(f, ":{port}")?,
+            Port::Any => f.write_str(":*")?,
         }
         Ok(())
     }
@@ -349,6 +379,7 @@ mod tests {
             "GET,HEAD https://*.example.com:8443",
             "[::1]:8080",
             "https://[2001:db8::1]",
+            "http://127.0.0.1:*",
         ] {
             assert_eq!(rule(text).to_string(), text);
         }
@@ -366,6 +397,7 @@ mod tests {
             ("https://example.com/path", "path"),
             ("user@example.com", "user"),
             ("example.com:0", "port \"0\""),
+            ("example.com:x", "or *"),
             ("example.com:99999", "port \"99999\""),
             ("::1", "brackets"),
             ("[::1", "not closed"),
@@ -399,6 +431,10 @@ mod tests {
         assert!(port.matches(&req("GET", Scheme::Http, "example.com", 8080)));
         assert!(port.matches(&req("GET", Scheme::Https, "example.com", 8080)));
         assert!(!port.matches(&req("GET", Scheme::Http, "example.com", 80)));
+
+        let any_port = rule("http://127.0.0.1:*");
+        assert!(any_port.matches(&req("GET", Scheme::Http, "127.0.0.1", 41234)));
+        assert!(!any_port.matches(&req("GET", Scheme::Https, "127.0.0.1", 41234)));
     }
 
     #[test]
@@ -437,6 +473,12 @@ mod tests {
         let https_only = rule("https://example.com");
         assert!(!rule("example.com").covered_by(&https_only));
         assert!(rule("https://example.com:443").covered_by(&https_only));
+
+        let any_port = rule("example.com:*");
+        assert!(rule("example.com").covered_by(&any_port));
+        assert!(rule("https://example.com:8443").covered_by(&any_port));
+        assert!(!any_port.covered_by(&rule("example.com:8443")));
+        assert!(!any_port.covered_by(&rule("example.com")));
     }
 
     #[test]

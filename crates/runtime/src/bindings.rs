@@ -1,10 +1,32 @@
-//! Host bindings of the `weft:dag` world, generated from `wit/`.
+//! Host bindings of the `weft:dag` worlds, generated from `wit/`: the current version and
+//! every earlier one whose components must keep running.
 
-wasmtime::component::bindgen!({
-    world: "dag",
-    path: "../../wit/v0.1",
-    // Every import may trap: host calls check the attempt's deadline and limits.
-    imports: { default: trappable },
-});
+/// `weft:dag@0.2.0` (`wit/dag.wit`): the current world, with outgoing HTTP, connections and
+/// secrets.
+pub(crate) mod v0_2 {
+    wasmtime::component::bindgen!({
+        world: "dag",
+        path: "../../wit",
+        // Every import may trap: host calls check the attempt's deadline and limits.
+        imports: { default: trappable },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+        require_store_data_send: true,
+    });
 
-pub use weft::dag::types;
+    pub(crate) use weft::dag::types;
+}
+
+/// `weft:dag@0.1.0` (`wit/v0.1/dag.wit`): no network, no connections or secrets.
+pub(crate) mod v0_1 {
+    wasmtime::component::bindgen!({
+        world: "dag",
+        path: "../../wit/v0.1",
+        imports: { default: trappable },
+    });
+
+    pub(crate) use weft::dag::types;
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use weft_model::{Dag, DagSpec};
 
-use crate::bindings::DagPre;
+use crate::bindings::{v0_1, v0_2};
 use crate::digest::Digest;
 use crate::sandbox::HostState;
 
@@ -18,11 +18,29 @@ pub enum CompileSource {
     DiskCache,
 }
 
+/// A component linked against the world version it was built for.
+pub(crate) enum Pre {
+    /// `weft:dag@0.2.0`.
+    V0_2(v0_2::DagPre<HostState>),
+    /// `weft:dag@0.1.0`.
+    V0_1(v0_1::DagPre<HostState>),
+}
+
+impl Pre {
+    /// The world version, as `0.2.0`.
+    pub(crate) fn version(&self) -> &'static str {
+        match self {
+            Pre::V0_2(_) => "0.2.0",
+            Pre::V0_1(_) => "0.1.0",
+        }
+    }
+}
+
 /// A component ready to run tasks: its code is compiled and linked once, and each task
 /// attempt gets a fresh instance.
 pub struct DagComponent {
     pub(crate) digest: Digest,
-    pub(crate) pre: DagPre<HostState>,
+    pub(crate) pre: Pre,
     pub(crate) spec: DagSpec,
     pub(crate) dag: Arc<Dag>,
     pub(crate) size: usize,
@@ -54,6 +72,11 @@ impl DagComponent {
     /// How long compiling (or loading the compiled code) took.
     pub fn compile_time(&self) -> Duration {
         self.compile_time
+    }
+
+    /// The version of the `weft:dag` world it was built against, as `0.2.0`.
+    pub fn world_version(&self) -> &'static str {
+        self.pre.version()
     }
 
     /// Where the compiled code came from.

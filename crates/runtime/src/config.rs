@@ -63,6 +63,8 @@ pub struct RuntimeConfig {
     pub allow_directories: bool,
     /// How often the epoch clock behind timeouts ticks.
     pub epoch_tick: Duration,
+    /// Where tasks may send HTTP requests, and the limits on it. Allows nothing by default.
+    pub egress: crate::egress::EgressPolicy,
 }
 
 impl Default for RuntimeConfig {
@@ -74,6 +76,7 @@ impl Default for RuntimeConfig {
             scratch_root: None,
             allow_directories: true,
             epoch_tick: Duration::from_millis(1),
+            egress: crate::egress::EgressPolicy::default(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum ErrorClass {
     NotADagComponent,
     /// The DAG the component describes is not valid.
     InvalidDagSpec,
+    /// The egress policy refused a request and the attempt failed.
+    EgressDenied,
     /// The host failed on its own account (I/O, exhausted instance pool).
     Internal,
 }
@@ -43,6 +45,7 @@ impl ErrorClass {
             ErrorClass::InvalidComponent => "invalid_component",
             ErrorClass::NotADagComponent => "not_a_dag_component",
             ErrorClass::InvalidDagSpec => "invalid_dag_spec",
+            ErrorClass::EgressDenied => "egress_denied",
             ErrorClass::Internal => "internal",
         }
     }
@@ -99,6 +102,15 @@ pub enum TaskFailure {
         /// The limit.
         limit: usize,
     },
+    /// The egress policy refused a request of the attempt, which then failed. No retry is
+    /// made: the policy would refuse it again.
+    #[error("egress denied: {denial} (the attempt then failed: {failure})")]
+    EgressDenied {
+        /// The first refusal, as the attempt's log records it.
+        denial: String,
+        /// How the attempt failed after it.
+        failure: Box<TaskFailure>,
+    },
     /// The host failed on its own account.
     #[error("host error: {0}")]
     Internal(String),
@@ -114,6 +126,7 @@ impl TaskFailure {
             TaskFailure::MemoryLimit { .. } => ErrorClass::MemoryLimit,
             TaskFailure::Trap { .. } => ErrorClass::Trap,
             TaskFailure::OutputTooLarge { .. } => ErrorClass::OutputTooLarge,
+            TaskFailure::EgressDenied { .. } => ErrorClass::EgressDenied,
             TaskFailure::Internal(_) => ErrorClass::Internal,
         }
     }
@@ -126,7 +139,7 @@ impl TaskFailure {
             TaskFailure::Error {
                 retryable: false,
                 ..
-            }
+            } | TaskFailure::EgressDenied { .. }
         )
     }
 }
@@ -141,7 +154,7 @@ pub enum LoadError {
         reason: String,
     },
     /// The component does not implement the `weft:dag` world.
-    #[error("component does not implement the weft:dag@0.1.0 world: {reason}")]
+    #[error("component does not implement a weft:dag world (0.2.0 or 0.1.0): {reason}")]
     NotADagComponent {
         /// What is missing or mismatched.
         reason: String,

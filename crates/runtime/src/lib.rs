@@ -28,7 +28,8 @@
 //! - [`config`]: runtime settings and per-call [`Limits`];
 //! - `engine`, `cache`: the engine, the epoch clock, compiled components on disk;
 //! - `runtime`, `run`, `sandbox`: loading, and one sandboxed call with its classification;
-//! - `host`: the world's imports (log, xcom, variables, runtime), one module each;
+//! - `host`: the world's imports (log, xcom, variables, runtime, connections and secrets);
+//! - [`egress`]: outgoing HTTP under the egress policy; `bindings`: each world version;
 //! - [`call`]: request and report types; [`error`]: failure classes; [`log`]: attempt logs.
 
 mod bindings;
@@ -38,6 +39,7 @@ mod component;
 pub mod config;
 mod convert;
 mod digest;
+pub mod egress;
 mod engine;
 pub mod error;
 mod host;
@@ -54,10 +56,33 @@ pub use call::{
 pub use component::{CompileSource, DagComponent};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};
+pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};
 pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
 pub use log::{LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
 
-/// The WIT world this runtime hosts, as text (for tools that build components against it).
-pub const WIT: &str = include_str!("../../../wit/v0.1/dag.wit");
+/// The WIT files of the world this runtime hosts, as (path under `wit/`, text), for tools
+/// that build components against it.
+pub const WIT_FILES: &[(&str, &str)] = &[
+    ("dag.wit", include_str!("../../../wit/dag.wit")),
+    ("deps/cli.wit", include_str!("../../../wit/deps/cli.wit")),
+    (
+        "deps/clocks.wit",
+        include_str!("../../../wit/deps/clocks.wit"),
+    ),
+    (
+        "deps/filesystem.wit",
+        include_str!("../../../wit/deps/filesystem.wit"),
+    ),
+    ("deps/http.wit", include_str!("../../../wit/deps/http.wit")),
+    ("deps/io.wit", include_str!("../../../wit/deps/io.wit")),
+    (
+        "deps/random.wit",
+        include_str!("../../../wit/deps/random.wit"),
+    ),
+    (
+        "deps/sockets.wit",
+        include_str!("../../../wit/deps/sockets.wit"),
+    ),
+];

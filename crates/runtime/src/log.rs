@@ -19,6 +19,8 @@ const LINE_OVERHEAD: usize = 64;
 const MAX_PARTIAL_LINE: usize = 16 << 10;
 /// How much of the guest's stderr is kept aside, whatever the log limit, to explain a trap.
 const STDERR_TAIL: usize = 4 << 10;
+/// Shortest secret value masked in logs.
+pub(crate) const MIN_MASKED_LEN: usize = 4;
 
 /// The shared buffer an attempt's log is written into.
 #[derive(Debug)]
@@ -30,6 +32,8 @@ struct Sink {
     partial_stdout: Vec<u8>,
     partial_stderr: Vec<u8>,
     stderr_tail: VecDeque<u8>,
+    /// Secret values to replace with `***` in every line stored from now on.
+    masked: Vec<String>,
 }
 
 /// A handle on an attempt's log, shared by the host's `log` import and the guest's stdio.
@@ -47,6 +51,7 @@ impl LogBuffer {
             partial_stdout: Vec::new(),
             partial_stderr: Vec::new(),
             stderr_tail: VecDeque::new(),
+            masked: Vec::new(),
         })))
     }
 
@@ -63,6 +68,26 @@ impl LogBuffer {
     }
 
     /// A stream for the guest's stdout (`stderr == false`) or stderr.
+    /// Masks `value` as `***` in every line stored from now on (Airflow's secrets masker).
+    /// Values shorter than [`MIN_MASKED_LEN`] are left alone: masking every `a` or `1` would
+    /// destroy the log and hide nothing.
+    pub(crate) fn mask(&self, value: &str) {
+        if value.len() < MIN_MASKED_LEN {
+            return;
+        }
+        let mut sink = self.sink();
+        if !sink.masked.iter().any(|m| m == value) {
+            sink.masked.push(value.to_owned());
+            // Longest first, so that a value containing another is masked whole.
+            sink.masked.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        }
+    }
+
+    /// `text` with every masked value replaced by `***`.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.sink().redact(text).into_owned()
+    }
+
     pub(crate) fn stdio(&self, stderr: bool) -> GuestStdio {
         GuestStdio {
             buffer: self.clone(),
@@ -76,7 +101,7 @@ impl LogBuffer {
         let (a, b) = sink.stderr_tail.as_slices();
         let mut bytes = a.to_vec();
         bytes.extend_from_slice(b);
-        String::from_utf8_lossy(&bytes).into_owned()
+        sink.redact(&String::from_utf8_lossy(&bytes)).into_owned()
     }
 
     /// Flush partial lines and take the log.
@@ -89,7 +114,19 @@ impl LogBuffer {
 }
 
 impl Sink {
+    fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut text = std::borrow::Cow::Borrowed(text);
+        for value in &self.masked {
+            if text.contains(value.as_str()) {
+                text = std::borrow::Cow::Owned(text.replace(value.as_str(), "***"));
+            }
+        }
+        text
+    }
+
     fn push(&mut self, level: LogLevel, source: LogSource, message: &str) {
+        let message = self.redact(message).into_owned();
+        let message = message.as_str();
         // Every line costs its bookkeeping too, so a flood of empty lines is bounded as well.
         let cost = message.len() + LINE_OVERHEAD;
         if self.used + cost > self.limit {

@@ -3,7 +3,6 @@
 
 use wasmtime::{Store, Trap, WasmBacktrace};
 
-use crate::bindings::{Dag as DagBindings, DagPre};
 use crate::config::Limits;
 use crate::error::{HostTrap, TaskFailure};
 use crate::sandbox::{self, HostState};
@@ -14,21 +13,17 @@ pub(crate) struct CallEnd {
     pub(crate) fuel_used: Option<u64>,
 }
 
-/// Run `f` against a fresh instance of `pre` in a fresh store holding `state`.
+/// Run `f` (which instantiates the component and calls it) in a fresh store holding `state`.
 pub(crate) fn call<R>(
     engine: &wasmtime::Engine,
     epoch_tick: std::time::Duration,
-    pre: &DagPre<HostState>,
     state: HostState,
-    f: impl FnOnce(&DagBindings, &mut Store<HostState>) -> wasmtime::Result<R>,
+    f: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<R>,
 ) -> (Result<R, TaskFailure>, CallEnd) {
     let limits = state.limits;
     let mut store = Store::new(engine, state);
     let result = match sandbox::arm(&mut store, &limits, epoch_tick) {
-        Ok(()) => pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(&instance, &mut store))
-            .map_err(|e| classify(&e, store.data(), &limits)),
+        Ok(()) => f(&mut store).map_err(|e| classify(&e, store.data(), &limits)),
         Err(failure) => Err(failure),
     };
     let fuel_used = limits

@@ -9,18 +9,20 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, HasSelf, Linker};
 use weft_model::DagSpec;
 
-use crate::bindings::{self, DagPre, types::TaskError};
+use crate::bindings::{v0_1, v0_2};
 use crate::cache::DiskCache;
-use crate::call::{TaskOutcome, TaskReport, TaskRequest};
-use crate::component::{CompileSource, DagComponent};
+use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
+use crate::component::{CompileSource, DagComponent, Pre};
 use crate::config::{Limits, RuntimeConfig};
+use crate::convert::{self, Returned};
 use crate::digest::Digest;
+use crate::egress::substitute::SecretSource;
+use crate::egress::{AttemptEgress, Egress, Usage};
 use crate::engine::{self, EpochTicker};
 use crate::error::{LoadError, TaskFailure};
-use crate::log::LogLevel;
+use crate::log::{LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
-use crate::sandbox::{Attempt, Grant, HostState};
-use crate::{convert, log::TaskLog};
+use crate::sandbox::{self, Attempt, Grant, HostState};
 
 /// Why a [`Runtime`] could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,7 @@ pub struct Runtime {
     loaded: Mutex<HashMap<Digest, Arc<DagComponent>>>,
     config: RuntimeConfig,
     scratch_root: PathBuf,
+    egress: Arc<Egress>,
     _ticker: EpochTicker,
 }
 
@@ -49,13 +52,9 @@ impl Runtime {
             )));
         }
         let engine = engine::build(&config).map_err(|e| RuntimeInitError(error_chain(&e)))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .map_err(|e| RuntimeInitError(error_chain(&e)))?;
-        crate::host::clocks::add_to_linker(&mut linker)
-            .map_err(|e| RuntimeInitError(error_chain(&e)))?;
-        bindings::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| RuntimeInitError(error_chain(&e)))?;
+        let linker = link(&engine).map_err(|e| RuntimeInitError(error_chain(&e)))?;
+        let egress = Egress::new(config.egress.clone())
+            .map_err(|e| RuntimeInitError(format!("egress policy: {e}")))?;
         let cache = match &config.cache_dir {
             Some(dir) => Some(DiskCache::open(dir, &engine).map_err(|e| {
                 RuntimeInitError(format!("cache directory {}: {e}", dir.display()))
@@ -75,6 +74,7 @@ impl Runtime {
             loaded: Mutex::new(HashMap::new()),
             config,
             scratch_root,
+            egress: Arc::new(egress),
             _ticker: ticker,
         })
     }
@@ -120,9 +120,17 @@ impl Runtime {
                 .map_err(|e| LoadError::NotADagComponent {
                     reason: error_chain(&e),
                 })?;
-        let pre = DagPre::new(pre).map_err(|e| LoadError::NotADagComponent {
-            reason: error_chain(&e),
-        })?;
+        let pre = match v0_2::DagPre::new(pre.clone()) {
+            Ok(current) => Pre::V0_2(current),
+            Err(current) => match v0_1::DagPre::new(pre) {
+                Ok(earlier) => Pre::V0_1(earlier),
+                Err(_) => {
+                    return Err(LoadError::NotADagComponent {
+                        reason: error_chain(&current),
+                    });
+                }
+            },
+        };
         let spec = self.describe(&pre).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
         tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, "component loaded");
@@ -151,16 +159,43 @@ impl Runtime {
             .cloned()
     }
 
-    fn describe(&self, pre: &DagPre<HostState>) -> Result<DagSpec, TaskFailure> {
-        let state = HostState::new(Limits::DESCRIBE, None, &[])?;
-        let (result, _) = run::call(
-            &self.engine,
-            self.config.epoch_tick,
-            pre,
-            state,
-            |dag, store| dag.call_describe(store),
-        );
-        result.map(convert::spec_from_wit)
+    /// An egress for one call: the task's rules (none in `describe`), fresh counters.
+    fn attempt_egress(
+        &self,
+        rules: &[String],
+        log: &LogBuffer,
+        secrets: SecretSource,
+        deadline: Instant,
+    ) -> AttemptEgress {
+        AttemptEgress {
+            egress: self.egress.clone(),
+            // Rules were checked when the DAG was validated; none can fail here.
+            task_rules: rules.iter().filter_map(|r| r.parse().ok()).collect(),
+            usage: Arc::new(Usage::new(self.config.egress.limits, log.clone())),
+            secrets,
+            deadline,
+        }
+    }
+
+    fn describe(&self, pre: &Pre) -> Result<DagSpec, TaskFailure> {
+        let limits = Limits::DESCRIBE;
+        let log = LogBuffer::new(limits.log_bytes);
+        let deadline = sandbox::deadline(&limits);
+        let secrets = SecretSource::new(None, Vec::new(), log.clone());
+        let egress = self.attempt_egress(&[], &log, secrets, deadline);
+        let state = HostState::new(limits, None, &[], log, egress)?;
+        let tick = self.config.epoch_tick;
+        let (result, _) = match pre {
+            Pre::V0_2(pre) => run::call(&self.engine, tick, state, |store| {
+                let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
+                Ok(convert::v0_2::spec_from_wit(spec))
+            }),
+            Pre::V0_1(pre) => run::call(&self.engine, tick, state, |store| {
+                let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
+                Ok(convert::v0_1::spec_from_wit(spec))
+            }),
+        };
+        result
     }
 
     /// Run one task attempt in a fresh sandbox. Never panics on anything the guest does:
@@ -227,51 +262,83 @@ impl Runtime {
                 writable: dir.writable,
             })
             .collect();
-        let wit_context = convert::context_to_wit(&context);
+        let log = LogBuffer::new(limits.log_bytes);
+        let deadline = sandbox::deadline(&limits);
+        let secrets = SecretSource::new(
+            Some(host.clone() as Arc<dyn TaskHost>),
+            task.resources.secrets.clone(),
+            log.clone(),
+        );
+        let egress = self.attempt_egress(
+            &task.resources.egress_allowlist,
+            &log,
+            secrets.clone(),
+            deadline,
+        );
+        let usage = egress.usage.clone();
         let attempt = Attempt {
-            context,
+            context: context.clone(),
             worker,
             host,
             dag: component.dag.clone(),
+            secrets,
             pushes: Vec::new(),
             pushed_bytes: 0,
         };
-        let state = match HostState::new(limits, Some(attempt), &grants) {
+        let state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };
-        if !task.resources.egress_allowlist.is_empty() {
-            state.log.write(
-                LogLevel::Warn,
-                "egress allowlist ignored: this host grants no network access",
-            );
-        }
-        let wit_upstream = convert::upstream_to_wit(upstream);
-        let (result, end) = run::call(
-            &self.engine,
-            self.config.epoch_tick,
-            &component.pre,
-            state,
-            |dag, store| dag.call_run_task(store, &wit_context, &wit_upstream),
-        );
+        let tick = self.config.epoch_tick;
+        let (result, end) = match &component.pre {
+            Pre::V0_2(pre) => {
+                let wit_context = convert::v0_2::context_to_wit(&context);
+                let wit_upstream = convert::v0_2::upstream_to_wit(upstream);
+                run::call(&self.engine, tick, state, |store| {
+                    let instance = pre.instantiate(&mut *store)?;
+                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
+                    Ok(convert::v0_2::returned(result))
+                })
+            }
+            Pre::V0_1(pre) => {
+                let wit_context = convert::v0_1::context_to_wit(&context);
+                let wit_upstream = convert::v0_1::upstream_to_wit(upstream);
+                run::call(&self.engine, tick, state, |store| {
+                    let instance = pre.instantiate(&mut *store)?;
+                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
+                    Ok(convert::v0_1::returned(result))
+                })
+            }
+        };
+        // What the task says is stored and shown: secret values are masked in it too.
+        let redact = |text: String| log.redact(&text);
         let outcome = match result {
-            Ok(Ok(output)) if output.len() > limits.output_bytes => {
+            Ok(Returned::Output(output)) if output.len() > limits.output_bytes => {
                 TaskOutcome::Failed(TaskFailure::OutputTooLarge {
                     size: output.len(),
                     limit: limits.output_bytes,
                 })
             }
-            Ok(Ok(output)) => TaskOutcome::Success(output),
-            Ok(Err(TaskError::Skip(reason))) => TaskOutcome::Skipped(reason),
-            Ok(Err(TaskError::Retryable(message))) => TaskOutcome::Failed(TaskFailure::Error {
+            Ok(Returned::Output(output)) => TaskOutcome::Success(output),
+            Ok(Returned::Skip(reason)) => TaskOutcome::Skipped(redact(reason)),
+            Ok(Returned::Retryable(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: true,
-                message,
+                message: redact(message),
             }),
-            Ok(Err(TaskError::Permanent(message))) => TaskOutcome::Failed(TaskFailure::Error {
+            Ok(Returned::Permanent(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: false,
-                message,
+                message: redact(message),
             }),
             Err(failure) => TaskOutcome::Failed(failure),
+        };
+        let outcome = match outcome {
+            TaskOutcome::Failed(failure) if usage.was_denied() => {
+                TaskOutcome::Failed(TaskFailure::EgressDenied {
+                    denial: usage.first_denial().unwrap_or_default(),
+                    failure: Box::new(failure),
+                })
+            }
+            other => other,
         };
         drop(scratch);
         // A failed attempt's pushes are dropped: a retry and downstream tasks never see them.
@@ -287,6 +354,27 @@ impl Runtime {
             fuel_used: end.fuel_used,
         }
     }
+}
+
+/// The linker of every world version: WASI without ambient authority, outgoing HTTP under
+/// the egress policy, the deadline-bounded clocks, and Weft's own interfaces.
+fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+    crate::host::clocks::add_to_linker(&mut linker)?;
+    {
+        use v0_2::weft::dag::{connections, log, runtime, secrets, types, variables, xcom};
+        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        xcom::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        runtime::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        connections::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        secrets::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    }
+    v0_1::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    Ok(linker)
 }
 
 /// Reject bytes that are not a component before handing them to the compiler, with a

@@ -8,10 +8,13 @@ use std::time::Instant;
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_model::Dag;
 
 use crate::call::{TaskContext, TaskHost, WorkerInfo, XcomPush};
 use crate::config::Limits;
+use crate::egress::AttemptEgress;
+use crate::egress::substitute::SecretSource;
 use crate::error::{HostTrap, TaskFailure};
 use crate::log::LogBuffer;
 
@@ -21,6 +24,8 @@ pub(crate) struct Attempt {
     pub(crate) worker: WorkerInfo,
     pub(crate) host: Arc<dyn TaskHost>,
     pub(crate) dag: Arc<Dag>,
+    /// The task's secrets, fetched on first use and masked in its log.
+    pub(crate) secrets: SecretSource,
     pub(crate) pushes: Vec<XcomPush>,
     /// Bytes of all pushed values together.
     pub(crate) pushed_bytes: usize,
@@ -43,9 +48,17 @@ impl wasmtime_wasi::HostMonotonicClock for SandboxClock {
 /// Longest wall-clock limit: beyond it a deadline could overflow the clock.
 const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
+/// When a call that starts now with `limits` must end.
+pub(crate) fn deadline(limits: &Limits) -> Instant {
+    Instant::now() + limits.timeout.min(MAX_TIMEOUT)
+}
+
 /// The data of one Store: everything the host knows about the call in progress.
 pub(crate) struct HostState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    /// The egress policy of this call; `describe` gets one that allows nothing.
+    pub(crate) egress: AttemptEgress,
     table: ResourceTable,
     pub(crate) log: LogBuffer,
     pub(crate) limits: Limits,
@@ -65,14 +78,15 @@ pub(crate) struct Grant<'a> {
 }
 
 impl HostState {
-    /// A fresh state: empty environment and arguments, no stdin, stdout and stderr into the
-    /// log, no network, and only the directories in `grants`.
+    /// A fresh state: empty environment and arguments, no stdin, stdout and stderr into
+    /// `log`, no sockets (HTTP only, through `egress`), and only the directories in `grants`.
     pub(crate) fn new(
         limits: Limits,
         attempt: Option<Attempt>,
         grants: &[Grant<'_>],
+        log: LogBuffer,
+        egress: AttemptEgress,
     ) -> Result<HostState, TaskFailure> {
-        let log = LogBuffer::new(limits.log_bytes);
         let clock = SandboxClock(Instant::now());
         let mut wasi = WasiCtxBuilder::new();
         wasi.monotonic_clock(clock)
@@ -94,6 +108,8 @@ impl HostState {
         }
         Ok(HostState {
             wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            egress,
             table: ResourceTable::new(),
             log,
             limits,
@@ -139,6 +155,16 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.egress,
         }
     }
 }

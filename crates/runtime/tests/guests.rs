@@ -789,3 +789,25 @@ fn bench_fan10000() {
 fn bench_single() {
     assert_bench_dag(guests::BENCH_SINGLE, "bench_single", 1);
 }
+
+/// The default policy allows no egress at all, whatever the task declares (the policy itself
+/// is tested in `tests/egress.rs`).
+#[test]
+fn egress_probe() {
+    let component = load(guests::EGRESS_PROBE);
+    assert_eq!(component.world_version(), "0.2.0");
+    let conf = json!({"requests": [{"method": "GET", "url": "http://127.0.0.1:9/"}], "fail_on_error": true});
+    let report = run_with(
+        &component,
+        "probe",
+        Call {
+            conf,
+            ..Call::default()
+        },
+    );
+    let TaskOutcome::Failed(failure) = &report.outcome else {
+        panic!("expected a failure, got {:?}", report.outcome)
+    };
+    assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
+    assert_eq!(load(guests::NOOP).world_version(), "0.1.0");
+}

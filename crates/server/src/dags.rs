@@ -70,6 +70,17 @@ async fn deploy(
     .await
     .map_err(|e| ApiError::Internal(format!("validating a component: {e}")))?;
     let component = loaded?;
+    let outside = state.runtime.config().egress.outside(component.dag());
+    if !outside.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "egress_not_allowed",
+            message: format!(
+                "DAG {:?} asks for egress this installation does not allow (see --egress-allow): {}",
+                component.dag().id(),
+                outside.join("; ")
+            ),
+        });
+    }
     let dag_id = component.dag().id().to_owned();
     let digest = component.digest().to_string();
     let outcome = state

@@ -16,7 +16,8 @@
 
 use serde_json::{Value, json};
 
-/// Raw bindings of world `weft:dag/dag` from `wit/dag.wit`.
+/// Raw bindings of world `weft:dag/dag@0.1.0` from `wit/v0.1/dag.wit`: the guests built on
+/// them show that components of that version keep running.
 #[allow(missing_docs, unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({

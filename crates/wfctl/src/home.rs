@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use weft_runtime::{DagComponent, Runtime, RuntimeConfig};
+use weft_runtime::{DagComponent, EgressPolicy, Runtime, RuntimeConfig};
 
 use crate::exit::Failure;
 
@@ -18,15 +18,16 @@ pub fn dir() -> PathBuf {
     }
 }
 
-/// A runtime whose compiled-component cache lives under the home directory.
+/// A runtime whose compiled-component cache lives under the home directory, with no egress.
 pub fn runtime() -> Result<Runtime, Failure> {
-    runtime_in(&dir())
+    runtime_in(&dir(), EgressPolicy::default())
 }
 
-/// A runtime whose compiled-component cache lives under `home`.
-pub fn runtime_in(home: &std::path::Path) -> Result<Runtime, Failure> {
+/// A runtime whose compiled-component cache lives under `home`, under `egress`.
+pub fn runtime_in(home: &std::path::Path, egress: EgressPolicy) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
         cache_dir: Some(home.join("cache").join("components")),
+        egress,
         ..RuntimeConfig::default()
     };
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))

@@ -4,6 +4,7 @@
 mod client;
 mod commands;
 mod config;
+mod egress;
 mod exit;
 mod home;
 mod inputs;

@@ -1,22 +1,32 @@
 //! `weft:dag/log`: task log lines into the attempt's log.
 
-use crate::bindings::types::LogLevel as WitLevel;
-use crate::bindings::weft::dag::log::Host;
 use crate::log::LogLevel;
 use crate::sandbox::HostState;
 
-impl Host for HostState {
-    #[tracing::instrument(level = "trace", skip_all)]
-    fn write(&mut self, level: WitLevel, message: String) -> wasmtime::Result<()> {
-        self.check_deadline()?;
-        let level = match level {
-            WitLevel::Trace => LogLevel::Trace,
-            WitLevel::Debug => LogLevel::Debug,
-            WitLevel::Info => LogLevel::Info,
-            WitLevel::Warn => LogLevel::Warn,
-            WitLevel::Error => LogLevel::Error,
-        };
-        self.log.write(level, &message);
-        Ok(())
-    }
+macro_rules! log_host {
+    ($v:ident) => {
+        impl crate::bindings::$v::weft::dag::log::Host for HostState {
+            #[tracing::instrument(level = "trace", skip_all)]
+            fn write(
+                &mut self,
+                level: crate::bindings::$v::types::LogLevel,
+                message: String,
+            ) -> wasmtime::Result<()> {
+                use crate::bindings::$v::types::LogLevel as W;
+                self.check_deadline()?;
+                let level = match level {
+                    W::Trace => LogLevel::Trace,
+                    W::Debug => LogLevel::Debug,
+                    W::Info => LogLevel::Info,
+                    W::Warn => LogLevel::Warn,
+                    W::Error => LogLevel::Error,
+                };
+                self.log.write(level, &message);
+                Ok(())
+            }
+        }
+    };
 }
+
+log_host!(v0_1);
+log_host!(v0_2);

@@ -1,12 +1,13 @@
 //! The host side of the world's imports, one module per interface.
 
+mod access;
 pub(crate) mod clocks;
 mod log;
 mod runtime;
 mod variables;
 mod xcom;
 
-use crate::bindings::types;
 use crate::sandbox::HostState;
 
-impl types::Host for HostState {}
+impl crate::bindings::v0_1::types::Host for HostState {}
+impl crate::bindings::v0_2::types::Host for HostState {}

@@ -1,13 +1,11 @@
 //! `weft:dag/variables`: variables of the tenant, through the [`TaskHost`](crate::TaskHost).
 
-use crate::bindings::weft::dag::variables::Host;
 use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
 
-impl Host for HostState {
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+impl HostState {
+    fn variable(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         self.check_deadline()?;
         let deadline = self.deadline;
         let attempt = self.attempt("variables.get")?;
@@ -20,3 +18,17 @@ impl Host for HostState {
         }
     }
 }
+
+macro_rules! variables_host {
+    ($v:ident) => {
+        impl crate::bindings::$v::weft::dag::variables::Host for HostState {
+            #[tracing::instrument(level = "debug", skip(self))]
+            fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+                self.variable(key)
+            }
+        }
+    };
+}
+
+variables_host!(v0_1);
+variables_host!(v0_2);

@@ -1,7 +1,5 @@
 //! `weft:dag/xcom`: values passed between the tasks of a run.
 
-use crate::bindings::types::XcomError;
-use crate::bindings::weft::dag::xcom::Host;
 use crate::call::{HostError, XcomPush};
 use crate::sandbox::HostState;
 
@@ -32,9 +30,20 @@ fn check_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-impl Host for HostState {
-    #[tracing::instrument(level = "debug", skip(self, value), fields(bytes = value.len()))]
-    fn push(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), XcomError>> {
+/// Why an XCom call failed, whatever the world version (WIT `xcom-error`).
+enum XcomError {
+    NotUpstream(String),
+    InvalidKey(String),
+    TooLarge(u64),
+    Unavailable(String),
+}
+
+impl HostState {
+    fn xcom_push(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), XcomError>> {
         self.check_deadline()?;
         let limit = self.limits.xcom_bytes;
         let attempt = self.attempt("xcom.push")?;
@@ -59,8 +68,7 @@ impl Host for HostState {
         Ok(Ok(()))
     }
 
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn pull(
+    fn xcom_pull(
         &mut self,
         task_id: String,
         key: Option<String>,
@@ -86,6 +94,43 @@ impl Host for HostState {
         }
     }
 }
+
+macro_rules! xcom_host {
+    ($v:ident) => {
+        impl crate::bindings::$v::weft::dag::xcom::Host for HostState {
+            #[tracing::instrument(level = "debug", skip(self, value), fields(bytes = value.len()))]
+            fn push(
+                &mut self,
+                key: String,
+                value: Vec<u8>,
+            ) -> wasmtime::Result<Result<(), crate::bindings::$v::types::XcomError>> {
+                Ok(self.xcom_push(key, value)?.map_err(|e| xcom_host!(@error $v, e)))
+            }
+
+            #[tracing::instrument(level = "debug", skip(self))]
+            fn pull(
+                &mut self,
+                task_id: String,
+                key: Option<String>,
+            ) -> wasmtime::Result<Result<Option<Vec<u8>>, crate::bindings::$v::types::XcomError>>
+            {
+                Ok(self.xcom_pull(task_id, key)?.map_err(|e| xcom_host!(@error $v, e)))
+            }
+        }
+    };
+    (@error $v:ident, $e:expr) => {{
+        use crate::bindings::$v::types::XcomError as W;
+        match $e {
+            XcomError::NotUpstream(why) => W::NotUpstream(why),
+            XcomError::InvalidKey(why) => W::InvalidKey(why),
+            XcomError::TooLarge(limit) => W::TooLarge(limit),
+            XcomError::Unavailable(why) => W::Unavailable(why),
+        }
+    }};
+}
+
+xcom_host!(v0_1);
+xcom_host!(v0_2);
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,8 @@ pub struct Args {
     /// Weft's home directory (compiled components); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
+    #[command(flatten)]
+    egress: crate::egress::EgressArgs,
     /// Seconds a clear or mark waits for the scheduler's answer.
     #[arg(long, default_value_t = 10.0)]
     command_timeout: f64,
@@ -75,7 +77,7 @@ async fn main(args: Args) -> CommandResult {
     let store = crate::metadata::open_store(&args.database).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(home::runtime_in(&home)?);
+    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let control = weft_server::BusControl::new(
         bus,
         store.clone(),

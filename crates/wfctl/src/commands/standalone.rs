@@ -30,6 +30,8 @@ pub struct Args {
     /// Weft's home directory (database, compiled components); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
+    #[command(flatten)]
+    egress: crate::egress::EgressArgs,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long)]
     concurrency: Option<usize>,
@@ -57,7 +59,7 @@ async fn serve(args: Args) -> CommandResult {
             .map_err(|e| Failure::usage(format!("cannot open {}: {e}", db.display())))?,
     );
     let store: Arc<dyn Store> = sqlite.clone();
-    let wasm = Arc::new(home::runtime_in(&home)?);
+    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
         parallelism: args.parallelism,

@@ -57,6 +57,8 @@ pub struct Args {
     /// Weft's home directory (compiled components are kept there); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
+    #[command(flatten)]
+    egress: crate::egress::EgressArgs,
 }
 
 /// Run the subcommand.
@@ -87,7 +89,7 @@ async fn main(args: Args) -> CommandResult {
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(home::runtime_in(&home)?);
+    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));
     let worker = Worker::new(config.clone(), wasm, queue, plane);
     let status = worker.status();

@@ -28,8 +28,15 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     // The WIT world travels inside wfctl, so a project needs no copy of it.
     let wit = tempfile::tempdir()
         .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
-    std::fs::write(wit.path().join("dag.wit"), weft_runtime::WIT)
-        .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
+    for (path, text) in weft_runtime::WIT_FILES {
+        let file = wit.path().join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
+        }
+        std::fs::write(&file, text)
+            .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
+    }
 
     let mut command = Command::new("componentize-py");
     command

@@ -1,0 +1,137 @@
+//! Request and response bodies that count their bytes against the attempt's limits and
+//! stop a response that stalls or outlives the attempt.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use wasmtime_wasi_http::{Error, WasiBody};
+
+use super::usage::Usage;
+
+/// A request body that fails once the attempt has sent more than its limit.
+pub(crate) struct CountedRequest {
+    pub(crate) inner: WasiBody,
+    pub(crate) usage: Arc<Usage>,
+}
+
+impl Body for CountedRequest {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        if let Some(Ok(frame)) = &frame
+            && let Some(data) = frame.data_ref()
+        {
+            let limit = self.usage.limits.max_sent_bytes;
+            let sent = self
+                .usage
+                .sent
+                .fetch_add(data.len() as u64, Ordering::Relaxed)
+                + data.len() as u64;
+            if sent > limit {
+                self.usage.note(format!(
+                    "egress limit: the attempt sent more than {limit} request-body bytes"
+                ));
+                return Poll::Ready(Some(Err(Error::HttpRequestBodySize(Some(limit)))));
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A response body that fails once the attempt has received more than its limit, when no
+/// byte arrives for `between`, or at the attempt's deadline.
+pub(crate) struct CountedResponse {
+    pub(crate) inner: hyper::body::Incoming,
+    pub(crate) usage: Arc<Usage>,
+    pub(crate) between: Duration,
+    pub(crate) deadline: tokio::time::Instant,
+    pub(crate) stall: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CountedResponse {
+    pub(crate) fn new(
+        inner: hyper::body::Incoming,
+        usage: Arc<Usage>,
+        between: Duration,
+        deadline: tokio::time::Instant,
+    ) -> CountedResponse {
+        let first = (tokio::time::Instant::now() + between).min(deadline);
+        CountedResponse {
+            inner,
+            usage,
+            between,
+            deadline,
+            stall: Box::pin(tokio::time::sleep_until(first)),
+        }
+    }
+}
+
+impl Body for CountedResponse {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::Hyper(e)))),
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let limit = this.usage.limits.max_received_bytes;
+                    let received = this
+                        .usage
+                        .received
+                        .fetch_add(data.len() as u64, Ordering::Relaxed)
+                        + data.len() as u64;
+                    if received > limit {
+                        this.usage.note(format!(
+                            "egress limit: the attempt received more than {limit} response-body bytes"
+                        ));
+                        return Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(limit)))));
+                    }
+                }
+                let next = (tokio::time::Instant::now() + this.between).min(this.deadline);
+                this.stall.as_mut().reset(next);
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => {
+                ready!(this.stall.as_mut().poll(cx));
+                this.usage.note(format!(
+                    "egress limit: a response body stalled for {:?} or ran past the attempt's deadline",
+                    this.between
+                ));
+                Poll::Ready(Some(Err(Error::ConnectionReadTimeout)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,144 @@
+//! The operator's egress policy: which hosts and address ranges tasks may reach, the CA
+//! certificates trusted besides the public roots, and per-attempt limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use rustls::pki_types::CertificateDer;
+use weft_model::egress::EgressRule;
+
+/// Limits on one attempt's outgoing HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EgressLimits {
+    /// Most requests one attempt may send.
+    pub max_requests: u32,
+    /// Most request-body bytes one attempt may send, all requests together.
+    pub max_sent_bytes: u64,
+    /// Most response-body bytes one attempt may receive, all responses together.
+    pub max_received_bytes: u64,
+    /// Longest wait for a connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Longest wait from sending a request to the first byte of its response.
+    pub first_byte_timeout: Duration,
+    /// Longest pause between two chunks of a response body.
+    pub between_bytes_timeout: Duration,
+}
+
+impl Default for EgressLimits {
+    fn default() -> Self {
+        EgressLimits {
+            max_requests: 10_000,
+            max_sent_bytes: 1 << 30,
+            max_received_bytes: 1 << 30,
+            connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(60),
+            between_bytes_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The installation's egress policy. The default allows nothing: a task reaches a host
+/// only when both its DAG and this policy allow it.
+#[derive(Debug, Clone, Default)]
+pub struct EgressPolicy {
+    /// Rules the operator allows; a request must match one of these and one of the task's.
+    pub allow: Vec<EgressRule>,
+    /// Address ranges that may be reached although they are loopback, private, link-local
+    /// or otherwise not public (e.g. `10.0.0.0/8` for services inside the network).
+    pub allow_nets: Vec<IpNet>,
+    /// CA certificates trusted for HTTPS besides the public web roots.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Per-attempt limits.
+    pub limits: EgressLimits,
+}
+
+/// Why an egress policy could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EgressPolicyError {
+    /// A CA file could not be read.
+    #[error("cannot read CA certificates from {path}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// The reading or parsing error.
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    /// A CA file held no certificate.
+    #[error("{path} holds no PEM certificate")]
+    NoCertificate {
+        /// The file.
+        path: String,
+    },
+    /// A CA certificate was refused by the TLS library.
+    #[error("CA certificate {index} of the configured roots is not usable")]
+    BadRoot {
+        /// Its position among the extra roots.
+        index: usize,
+        /// The TLS library's reason.
+        #[source]
+        source: rustls::Error,
+    },
+}
+
+impl EgressPolicy {
+    /// The egress rules of `dag`'s tasks that this policy does not cover, as
+    /// `task "ID": RULE`: a deploy asking for them is refused, so that a task never fails
+    /// at run time on what the operator could have said at deploy time.
+    pub fn outside(&self, dag: &weft_model::Dag) -> Vec<String> {
+        let mut outside = Vec::new();
+        for task in dag.tasks() {
+            let asked: Vec<EgressRule> = task
+                .resources
+                .egress_allowlist
+                .iter()
+                .filter_map(|r| r.parse().ok())
+                .collect();
+            for rule in weft_model::egress::not_covered(&asked, &self.allow) {
+                outside.push(format!("task {:?}: {rule}", task.id));
+            }
+        }
+        outside
+    }
+
+    /// Reads the PEM certificates of `path` as extra trusted roots.
+    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<(), EgressPolicyError> {
+        use rustls::pki_types::pem::PemObject;
+        let shown = path.display().to_string();
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|source| EgressPolicyError::CaFile {
+                path: shown.clone(),
+                source,
+            })?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| EgressPolicyError::CaFile {
+                path: shown.clone(),
+                source,
+            })?;
+        if certs.is_empty() {
+            return Err(EgressPolicyError::NoCertificate { path: shown });
+        }
+        self.extra_roots.extend(certs);
+        Ok(())
+    }
+
+    /// The TLS client settings of this policy: the public web roots plus the extra ones.
+    pub(crate) fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, EgressPolicyError> {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for (index, cert) in self.extra_roots.iter().enumerate() {
+            roots
+                .add(cert.clone())
+                .map_err(|source| EgressPolicyError::BadRoot { index, source })?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|source| EgressPolicyError::BadRoot { index: 0, source })?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+}

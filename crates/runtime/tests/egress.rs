@@ -1,0 +1,359 @@
+//! Outgoing HTTP under the egress policy, against real HTTP and HTTPS servers on loopback:
+//! what is allowed goes through; every way around the policy is refused with `egress_denied`;
+//! limits cut off big and slow responses; secrets are put into requests by the host and
+//! masked in logs.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::http_server::{self, TOKEN};
+use weft_protocol::Connection;
+use weft_runtime::{
+    DagComponent, EgressLimits, EgressPolicy, ErrorClass, Limits, MemoryHost, Runtime,
+    RuntimeConfig, TaskContext, TaskOutcome, TaskReport, TaskRequest, WorkerInfo,
+};
+use weft_test_guests_artifacts as guests;
+
+fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
+    EgressPolicy {
+        allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
+        allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+        ..EgressPolicy::default()
+    }
+}
+
+fn runtime(egress: EgressPolicy) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        max_concurrent_instances: 4,
+        egress,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+/// Loopback is allowed explicitly: the test servers live there.
+fn loopback_runtime() -> Runtime {
+    runtime(policy(
+        &["127.0.0.1:*", "localhost:*"],
+        &["127.0.0.0/8", "::1/128"],
+    ))
+}
+
+fn probe(runtime: &Runtime) -> Arc<DagComponent> {
+    let bytes = std::fs::read(guests::EGRESS_PROBE).expect("guest");
+    runtime.load(&bytes).expect("load")
+}
+
+fn host() -> MemoryHost {
+    MemoryHost::default().with_access(
+        [Connection {
+            conn_id: "db".into(),
+            conn_type: "postgres".into(),
+            host: Some("db.internal".into()),
+            port: Some(5432),
+            schema: None,
+            login: Some("app".into()),
+            password: Some("db-password-123".into()),
+            extra: json!({}),
+        }],
+        [("token".to_owned(), TOKEN.to_owned())],
+    )
+}
+
+fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
+    let component = probe(runtime);
+    let mut context = TaskContext::local("egress_probe", task, 1, 1);
+    context.conf = conf.to_string();
+    runtime.run_task(
+        &component,
+        TaskRequest {
+            context,
+            upstream: Vec::new(),
+            worker: WorkerInfo {
+                worker_id: "w".into(),
+                hostname: "h".into(),
+                queue: "default".into(),
+            },
+            limits: Limits {
+                timeout: Duration::from_secs(20),
+                ..Limits::default()
+            },
+            host: Arc::new(host()),
+        },
+    )
+}
+
+fn output(report: &TaskReport) -> Value {
+    match &report.outcome {
+        TaskOutcome::Success(bytes) => serde_json::from_slice(bytes).expect("json output"),
+        other => panic!("expected success, got {other:?}; log: {:?}", report.log),
+    }
+}
+
+fn one_request(method: &str, url: &str) -> Value {
+    json!({"requests": [{"method": method, "url": url}]})
+}
+
+fn first(report: &TaskReport) -> Value {
+    output(report)["responses"][0].clone()
+}
+
+fn log_text(report: &TaskReport) -> String {
+    report
+        .log
+        .lines
+        .iter()
+        .map(|l| l.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_denied_and_class(runtime: &Runtime, task: &str, request: Value, expect_log: &str) {
+    let mut conf = request.clone();
+    let seen = first(&run(runtime, task, conf.clone()));
+    assert!(
+        seen["error"].as_str().is_some_and(
+            |e| e.contains("HttpRequestDenied") || e.contains("DestinationIpProhibited")
+        ),
+        "{request}: expected a denial, got {seen}"
+    );
+    conf["fail_on_error"] = json!(true);
+    let report = run(runtime, task, conf);
+    let TaskOutcome::Failed(failure) = &report.outcome else {
+        panic!("{request}: expected a failure, got {:?}", report.outcome)
+    };
+    assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
+    assert!(!failure.is_retryable());
+    let log = log_text(&report);
+    assert!(
+        log.contains("egress denied") && log.contains(expect_log),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_allowed_request_goes_through() {
+    let addr = http_server::start_http();
+    let rt = loopback_runtime();
+    let seen = first(&run(
+        &rt,
+        "probe",
+        one_request("GET", &format!("http://{addr}/ok")),
+    ));
+    assert_eq!(seen["status"], 200, "{seen}");
+    assert_eq!(seen["body"], "hello");
+    let upload = json!({"requests": [{"method": "POST", "url": format!("http://{addr}/upload"),
+        "body": "y".repeat(100_000)}]});
+    let seen = first(&run(&rt, "probe", upload));
+    assert_eq!(seen["body"], "100000", "{seen}");
+}
+
+#[test]
+fn hosts_ports_methods_and_schemes_off_the_list_are_refused() {
+    let addr = http_server::start_http();
+    let port = addr.port();
+    let rt = loopback_runtime();
+    // The task allows GET,POST on http://127.0.0.1:* only (and GET on localhost).
+    assert_denied_and_class(
+        &rt,
+        "probe",
+        one_request("DELETE", &format!("http://127.0.0.1:{port}/ok")),
+        "not in the task's egress allowlist",
+    );
+    assert_denied_and_class(
+        &rt,
+        "probe",
+        one_request("GET", &format!("https://127.0.0.1:{port}/ok")),
+        "not in the task's egress allowlist",
+    );
+    assert_denied_and_class(
+        &rt,
+        "probe",
+        one_request("GET", &format!("http://127.0.0.2:{port}/ok")),
+        "not in the task's egress allowlist",
+    );
+    // A task that declares nothing reaches nothing.
+    assert_denied_and_class(
+        &rt,
+        "bare",
+        one_request("GET", &format!("http://127.0.0.1:{port}/ok")),
+        "not in the task's egress allowlist (empty)",
+    );
+    // The operator's list narrows the task's: only this port.
+    let narrow = runtime(policy(&["127.0.0.1:1"], &["127.0.0.0/8"]));
+    assert_denied_and_class(
+        &narrow,
+        "probe",
+        one_request("GET", &format!("http://127.0.0.1:{port}/ok")),
+        "not allowed by this host's egress policy",
+    );
+}
+
+#[test]
+fn a_redirect_to_a_denied_host_is_refused() {
+    let addr = http_server::start_http();
+    let rt = loopback_runtime();
+    let to = "http://169.254.169.254/latest/meta-data/";
+    let conf = json!({"requests": [{"method": "GET", "follow": true,
+        "url": format!("http://{addr}/redirect?to={to}")}]});
+    let seen = first(&run(&rt, "probe", conf));
+    assert!(
+        seen["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HttpRequestDenied")),
+        "{seen}"
+    );
+    // An allowed hop is followed.
+    let conf = json!({"requests": [{"method": "GET", "follow": true,
+        "url": format!("http://{addr}/redirect?to=http://{addr}/ok")}]});
+    assert_eq!(first(&run(&rt, "probe", conf))["body"], "hello");
+}
+
+#[test]
+fn a_name_resolving_to_a_refused_address_is_refused() {
+    let addr = http_server::start_http();
+    // Both lists allow the name, but loopback addresses are not allowed.
+    let rt = runtime(policy(&["localhost:*"], &[]));
+    assert_denied_and_class(
+        &rt,
+        "probe",
+        one_request("GET", &format!("http://localhost:{}/ok", addr.port())),
+        "resolves only to refused addresses",
+    );
+}
+
+#[test]
+fn big_and_slow_responses_are_cut_off() {
+    let addr = http_server::start_http();
+    let mut egress = policy(&["127.0.0.1:*"], &["127.0.0.0/8"]);
+    egress.limits = EgressLimits {
+        max_received_bytes: 10_000,
+        first_byte_timeout: Duration::from_millis(300),
+        ..EgressLimits::default()
+    };
+    let rt = runtime(egress);
+    let seen = first(&run(
+        &rt,
+        "probe",
+        one_request("GET", &format!("http://{addr}/big")),
+    ));
+    assert!(
+        seen["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HttpResponseBodySize")),
+        "{seen}"
+    );
+    let started = std::time::Instant::now();
+    let seen = first(&run(
+        &rt,
+        "probe",
+        one_request("GET", &format!("http://{addr}/slow")),
+    ));
+    assert!(
+        seen["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Timeout")),
+        "{seen}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the slow server was not cut off"
+    );
+
+    let mut egress = policy(&["127.0.0.1:*"], &["127.0.0.0/8"]);
+    egress.limits.max_requests = 2;
+    let rt = runtime(egress);
+    let url = format!("http://{addr}/ok");
+    let conf = json!({"requests": [{"url": url}, {"url": url}, {"url": url}]});
+    let responses = output(&run(&rt, "probe", conf))["responses"].clone();
+    assert_eq!(responses[1]["status"], 200);
+    assert!(responses[2]["error"].is_string(), "{responses}");
+}
+
+#[test]
+fn https_works_with_the_configured_ca_and_fails_without() {
+    let (addr, ca_pem) = http_server::start_https();
+    let url = format!("https://localhost:{}/ok", addr.port());
+    let without = loopback_runtime();
+    let seen = first(&run(&without, "probe", one_request("GET", &url)));
+    assert!(
+        seen["error"].as_str().is_some_and(|e| e.contains("Tls")),
+        "{seen}"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).expect("write CA");
+    let mut egress = policy(&["127.0.0.1:*", "localhost:*"], &["127.0.0.0/8", "::1/128"]);
+    egress.trust_pem_file(&ca).expect("CA file");
+    let with = runtime(egress);
+    let seen = first(&run(&with, "probe", one_request("GET", &url)));
+    assert_eq!(seen["status"], 200, "{seen}");
+    assert_eq!(seen["body"], "hello");
+}
+
+#[test]
+fn secrets_are_put_in_by_the_host_and_masked_in_the_log() {
+    let addr = http_server::start_http();
+    let rt = loopback_runtime();
+    let conf = json!({
+        "requests": [
+            {"url": format!("http://{addr}/token"), "headers": [["x-token", "{{secret:token}}"]]},
+            {"url": format!("http://{addr}/token?token={{{{secret:token}}}}")},
+            {"url": format!("http://{addr}/token"), "headers": [["x-token", "{{secret:other}}"]]},
+        ],
+        "print_secret": "token",
+        "connection": "db",
+    });
+    let report = run(&rt, "probe", conf);
+    let out = output(&report);
+    assert_eq!(out["responses"][0]["body"], "match", "{out}");
+    assert_eq!(out["responses"][1]["body"], "match", "{out}");
+    assert!(
+        out["responses"][2]["error"].is_string(),
+        "an undeclared secret must be refused: {out}"
+    );
+    assert_eq!(out["secret"], "ok");
+    assert_eq!(out["connection"]["login"], "app");
+    let log = log_text(&report);
+    assert!(
+        !log.contains(TOKEN),
+        "the secret leaked into the log: {log}"
+    );
+    assert!(
+        log.contains("the secret is ***") && log.contains("logged secret: ***"),
+        "{log}"
+    );
+}
+
+#[test]
+fn undeclared_connections_and_secrets_are_refused() {
+    let rt = loopback_runtime();
+    let out = output(&run(
+        &rt,
+        "bare",
+        json!({"print_secret": "token", "connection": "db"}),
+    ));
+    assert!(
+        out["secret"]
+            .as_str()
+            .is_some_and(|e| e.contains("NotDeclared")),
+        "{out}"
+    );
+    assert!(
+        out["connection"]
+            .as_str()
+            .is_some_and(|e| e.contains("NotDeclared")),
+        "{out}"
+    );
+    let out = output(&run(&rt, "probe", json!({"connection": "nope"})));
+    assert!(
+        out["connection"]
+            .as_str()
+            .is_some_and(|e| e.contains("NotDeclared")),
+        "{out}"
+    );
+}

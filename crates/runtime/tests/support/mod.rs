@@ -1,0 +1,3 @@
+//! Shared pieces of the runtime's integration tests.
+
+pub mod http_server;
