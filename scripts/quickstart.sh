@@ -20,8 +20,11 @@ done
 home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WEFT_SERVER="http://127.0.0.1:$port"
-echo "==> wfctl standalone --port $port --home $home"
-$wfctl standalone --port "$port" --home "$home" > "$home/standalone.log" 2>&1 &
+echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT http://127.0.0.1:9000'"
+# mall_customers asks to reach a local S3 endpoint (GET,PUT http://127.0.0.1:9000); a deploy
+# asking for egress the operator does not allow is refused.
+$wfctl standalone --port "$port" --home "$home" \
+    --egress-allow 'GET,PUT http://127.0.0.1:9000' > "$home/standalone.log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$home"' EXIT
 for _ in $(seq 1 100); do

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Real PostgreSQL and Redis servers for a whole test run. Sourced by scripts/test.sh; not
+# Real PostgreSQL, Redis and S3-compatible (s3s-fs) servers for a whole test run. Sourced by scripts/test.sh; not
 # meant to be run on its own.
 #
 #   source scripts/services.sh
-#   weft_services_start      # installs what is missing, starts both, exports the URLs
-#   cargo test ...           # weft-testkit uses WEFT_TEST_POSTGRES_URL / WEFT_TEST_REDIS_URL
+#   weft_services_start      # installs what is missing, starts them, exports the URLs
+#   cargo test ...           # weft-testkit uses WEFT_TEST_POSTGRES_URL / WEFT_TEST_REDIS_URL,
+#                            # the S3 tests WEFT_TEST_S3_URL / _ACCESS_KEY / _SECRET_KEY
 #
-# Both servers listen on free loopback ports and keep their files in one temp dir. They are
+# The servers listen on free loopback ports and keep their files in one temp dir. They are
 # stopped, and the dir removed, when the sourcing shell exits — also on failure or Ctrl-C
 # (weft_services_start sets EXIT, INT and TERM traps; a caller with its own EXIT trap should
 # call weft_services_stop from it). PostgreSQL runs with fsync off: it is a test server.
@@ -22,9 +23,13 @@ weft_services_start() {
 
     _weft_postgres_start "$dir"
     _weft_redis_start "$dir"
+    _weft_s3_start "$dir"
     export WEFT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${_WEFT_PG_PORT}/postgres"
     export WEFT_TEST_REDIS_URL="redis://127.0.0.1:${_WEFT_REDIS_PORT}/"
-    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT} (files in $dir)"
+    export WEFT_TEST_S3_URL="http://127.0.0.1:${_WEFT_S3_PORT}"
+    export WEFT_TEST_S3_ACCESS_KEY="$_WEFT_S3_ACCESS_KEY"
+    export WEFT_TEST_S3_SECRET_KEY="$_WEFT_S3_SECRET_KEY"
+    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT}, S3 (s3s-fs) on 127.0.0.1:${_WEFT_S3_PORT} (files in $dir)"
 }
 
 # Stop both servers and remove their files. Safe to call more than once.
@@ -35,11 +40,16 @@ weft_services_stop() {
         redis-cli -p "$_WEFT_REDIS_PORT" shutdown nosave >/dev/null 2>&1 ||
             { [ -f "$dir/redis/redis.pid" ] && kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null; } || true
     fi
+    if [ -n "${_WEFT_S3_PID:-}" ]; then
+        kill "$_WEFT_S3_PID" 2>/dev/null || true
+        wait "$_WEFT_S3_PID" 2>/dev/null || true
+    fi
     if [ -d "$dir/pg/data" ] && [ -n "${_WEFT_PG_BIN:-}" ]; then
         _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     rm -rf "$dir"
     unset WEFT_SERVICES_DIR WEFT_TEST_POSTGRES_URL WEFT_TEST_REDIS_URL _WEFT_PG_PORT _WEFT_REDIS_PORT
+    unset WEFT_TEST_S3_URL WEFT_TEST_S3_ACCESS_KEY WEFT_TEST_S3_SECRET_KEY _WEFT_S3_PORT _WEFT_S3_PID
 }
 
 # The directory holding initdb and pg_ctl: PATH first, then the newest /usr/lib/postgresql/*/bin.
@@ -60,6 +70,10 @@ _weft_services_install() {
     _weft_pg_bindir >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
+    if ! command -v s3s-fs >/dev/null 2>&1; then
+        echo "==> cargo install s3s-fs --version 0.14.1 --features binary --locked"
+        cargo install s3s-fs --version 0.14.1 --features binary --locked
+    fi
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "==> apt-get install -y ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then
@@ -138,5 +152,34 @@ _weft_redis_start() {
         fi
     done
     tail -n 20 "$dir/redis/redis.log" >&2 || true
+    return 1
+}
+
+# s3s-fs, an S3-compatible server that checks SigV4 signatures, keeping buckets as directories
+# under $dir/s3 (a bucket is a directory there; the tests create theirs). Credentials are made
+# up per run.
+_weft_s3_start() {
+    local dir="$1" port attempt
+    mkdir -p "$dir/s3/data"
+    _WEFT_S3_ACCESS_KEY="WEFTTEST$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
+    _WEFT_S3_SECRET_KEY="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
+    for attempt in 1 2 3; do
+        port="$(_weft_free_port)"
+        s3s-fs --host 127.0.0.1 --port "$port" --access-key "$_WEFT_S3_ACCESS_KEY" \
+            --secret-key "$_WEFT_S3_SECRET_KEY" "$dir/s3/data" >"$dir/s3/s3s-fs.log" 2>&1 &
+        _WEFT_S3_PID=$!
+        for _ in $(seq 1 100); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                _WEFT_S3_PORT="$port"
+                return 0
+            fi
+            kill -0 "$_WEFT_S3_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        echo "s3s-fs did not start on port $port (attempt $attempt)" >&2
+        kill "$_WEFT_S3_PID" 2>/dev/null || true
+        unset _WEFT_S3_PID
+    done
+    tail -n 20 "$dir/s3/s3s-fs.log" >&2 || true
     return 1
 }

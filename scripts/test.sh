@@ -2,7 +2,7 @@
 # The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests, the
 # store suite on SQLite and PostgreSQL, the embedded stack's end-to-end tests and the CLI's
 # tests over every example. Installs what it needs first (wasm target, componentize-py,
-# PostgreSQL and Redis) and starts its own database servers.
+# PostgreSQL, Redis and s3s-fs) and starts its own servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -10,7 +10,7 @@ source scripts/services.sh
 weft_setup
 # One full build per run: incremental state would only add gigabytes to target/.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-# Real PostgreSQL and Redis servers on free loopback ports, stopped when this script exits.
+# Real PostgreSQL, Redis and S3 (s3s-fs) servers on free loopback ports, stopped when this script exits.
 weft_services_start
 
 echo "==> cargo fmt --check"
@@ -26,6 +26,8 @@ cargo test --manifest-path examples/Cargo.toml --workspace
 
 echo "==> wfctl build: every example"
 cargo build -p wfctl
+# mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
+export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
 for example in hello mall-customers queues hello-python; do
     target/debug/wfctl build "examples/$example"
 done

@@ -79,6 +79,18 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// `PUT path` with a JSON body: status and JSON answer.
+    pub fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let mut response = self
+            .auth(self.agent.put(format!("{}{path}", self.base)))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("PUT {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// Whether `GET /health` answers 200.
     pub fn healthy(&self) -> bool {
         self.agent

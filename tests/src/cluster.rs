@@ -60,6 +60,8 @@ pub struct Cluster {
     server_url: Option<String>,
     /// Environment variables of the server (`WEFT_SECRET_KEY`, say).
     pub server_env: Vec<(String, String)>,
+    /// Environment variables of every process started from now on.
+    env: Vec<(String, String)>,
 }
 
 impl Cluster {
@@ -85,6 +87,7 @@ impl Cluster {
             server_port: None,
             server_url: None,
             server_env: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -103,8 +106,15 @@ impl Cluster {
             .env_remove("WEFT_CONFIG")
             .env_remove("WEFT_SECRET_KEY")
             .env_remove("WEFT_SECRET_KEY_FILE")
-            .env_remove("WEFT_SECRET_KEY_PREVIOUS");
+            .env_remove("WEFT_SECRET_KEY_PREVIOUS")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
+    }
+
+    /// Set environment variable `key` for every process started from now on (an operator
+    /// setting, say).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     fn log(&self, name: &str) -> PathBuf {

@@ -9,16 +9,20 @@
 //! # Layout
 //! - [`process`]: [`Proc`], the `wfctl` binary, free ports; [`cluster`]: [`Cluster`];
 //!   [`api`]: [`Api`], the HTTP client with the waits the tests need; [`scenario`]: shared
-//!   set-ups.
+//!   set-ups; [`s3`]: an S3-compatible server and a client of it; [`standalone`]:
+//!   `wfctl standalone` as one process.
 
 pub mod api;
 pub mod cluster;
 pub mod process;
+pub mod s3;
 pub mod scenario;
+pub mod standalone;
 
 pub use api::Api;
 pub use cluster::{Cluster, WorkerSpec};
 pub use process::Proc;
+pub use s3::{S3Client, S3Server};
 
 /// Path of a built example component (`scripts/test.sh` builds them before the tests).
 pub fn example(name: &str) -> std::path::PathBuf {

@@ -13,6 +13,9 @@ pub const COLUMNS: [&str; 5] = [
     "Spending Score (1-100)",
 ];
 
+/// Another name of the second column: Kaggle's original `Mall_Customers.csv` calls it `Genre`.
+pub const GENDER_ALIAS: &str = "Genre";
+
 /// One customer row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
@@ -79,7 +82,8 @@ pub enum CsvError {
 }
 
 /// Parse and validate a Mall Customers CSV. Blank lines are ignored; fields may be quoted
-/// with `"` (a doubled `""` inside stands for one quote).
+/// with `"` (a doubled `""` inside stands for one quote). The second column may be headed
+/// `Genre`, as in Kaggle's original file, instead of `Gender`.
 pub fn parse_csv(text: &str) -> Result<Vec<Customer>, CsvError> {
     let mut lines = text
         .lines()
@@ -90,7 +94,15 @@ pub fn parse_csv(text: &str) -> Result<Vec<Customer>, CsvError> {
     let names = split_fields(header, header_line)?;
     let names: Vec<&str> = names
         .iter()
-        .map(|n| n.trim().trim_start_matches('\u{feff}'))
+        .enumerate()
+        .map(|(i, n)| {
+            let n = n.trim().trim_start_matches('\u{feff}');
+            if i == 1 && n == GENDER_ALIAS {
+                COLUMNS[1]
+            } else {
+                n
+            }
+        })
         .collect();
     if names != COLUMNS {
         return Err(CsvError::Header {
@@ -226,6 +238,17 @@ mod tests {
         assert_eq!(customers[0].gender, "Male");
         assert_eq!(customers[0].annual_income_k, 55);
         assert_eq!(customers[0].spending_score, 60);
+    }
+
+    #[test]
+    fn accepts_the_kaggle_header_with_genre() {
+        let text =
+            "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n1,Male,19,15,39\n";
+        let customers = parse_csv(text).expect("valid");
+        assert_eq!(customers[0].gender, "Male");
+        let err = parse_csv("CustomerID,Age,Genre,Annual Income (k$),Spending Score (1-100)\n")
+            .expect_err("Genre only in the second column");
+        assert!(matches!(err, CsvError::Header { .. }));
     }
 
     #[test]

@@ -3,13 +3,15 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{self, AccessError, Connection};
 use crate::bindings::weft::dag::{runtime, types as wit, variables};
 use crate::error::TaskError;
 
 /// The run and attempt a task belongs to, handed to every task function.
 ///
 /// Reading the run's conf and upstream outputs needs no host call; [`Context::xcom_pull`],
-/// [`Context::xcom_push`], [`Context::variable`] and [`Context::worker`] ask the host.
+/// [`Context::xcom_push`], [`Context::variable`], [`Context::connection`], [`Context::secret`]
+/// and [`Context::worker`] ask the host.
 #[derive(Debug, Clone)]
 pub struct Context {
     info: wit::TaskContext,
@@ -118,6 +120,21 @@ impl Context {
     /// The value of variable `key`, or none when it is not set.
     pub fn variable(&self, key: &str) -> Option<String> {
         variables::get(key)
+    }
+
+    /// Connection `conn_id`, with its password. The task (or the DAG's defaults) must declare
+    /// it with `.connection(conn_id)`; the host refuses any other.
+    ///
+    /// `?` turns an [`AccessError`] into a retryable task error; use
+    /// [`AccessError::into_task_error`] to fail at once when a retry cannot help.
+    pub fn connection(&self, conn_id: &str) -> Result<Connection, AccessError> {
+        access::connection(conn_id)
+    }
+
+    /// The value of secret `name`. The task (or the DAG's defaults) must declare it with
+    /// `.secret(name)`. The host masks the value (`***`) wherever the task logs it.
+    pub fn secret(&self, name: &str) -> Result<String, AccessError> {
+        access::secret(name)
     }
 
     /// The worker and queue that run this attempt.

@@ -64,6 +64,12 @@
 //! `a >> [b, c] >> d`. `b << a` is the same edge. Write edge statements as `let _ = ...;`: the
 //! operators return a value, which Rust's `unused_must_use` lint asks you not to drop silently.
 //!
+//! # Connections, secrets and HTTP
+//! A task reads the connections and secrets it declares (`.connection("id")`,
+//! `.secret("name")`, on the task or as DAG defaults) with [`Context::connection`] and
+//! [`Context::secret`]. It sends HTTP requests with [`http`] to the destinations it declares
+//! with `.allow_egress(rule)` and the operator allows.
+//!
 //! # Logging
 //! [`trace!`], [`debug!`], [`info!`], [`warn!`] and [`error!`] take `format!` arguments and
 //! append a line to the attempt's log.
@@ -71,10 +77,12 @@
 //! # Layout
 //! - `dag`: the [`Dag`] builder; `task`: [`TaskRef`]; `settings`: [`TaskSettings`] and
 //!   [`TriggerRule`]; `edges`: the `>>` and `<<` operators
-//! - `context`: [`Context`] and [`WorkerInfo`]; `xcom`: XCom pulls and pushes
+//! - `context`: [`Context`] and [`WorkerInfo`]; `xcom`: XCom pulls and pushes;
+//!   `access`: [`Connection`], secrets and [`AccessError`]; [`http`]: the HTTP client
 //! - `error`: [`TaskError`] and [`ResultExt`]; [`log`]: the logging macros
 //! - `export`: [`export_dag!`]; `bindings`: the generated WIT bindings (hidden)
 
+mod access;
 #[doc(hidden)]
 pub mod bindings;
 mod context;
@@ -82,6 +90,7 @@ mod dag;
 mod edges;
 mod error;
 mod export;
+pub mod http;
 pub mod log;
 mod settings;
 mod task;
@@ -89,6 +98,7 @@ mod task;
 mod tests;
 mod xcom;
 
+pub use access::{AccessError, Connection};
 pub use context::{Context, WorkerInfo};
 pub use dag::Dag;
 pub use error::{ResultExt, TaskError, TaskErrorKind, TaskResult};
@@ -105,7 +115,7 @@ pub mod prelude {
     pub use serde_json::{Value, json};
 
     pub use crate::{
-        Context, Dag, ResultExt, TaskError, TaskErrorKind, TaskRef, TaskResult, TaskSettings,
-        TriggerRule, WorkerInfo, debug, error, info, trace, warn,
+        AccessError, Connection, Context, Dag, ResultExt, TaskError, TaskErrorKind, TaskRef,
+        TaskResult, TaskSettings, TriggerRule, WorkerInfo, debug, error, info, trace, warn,
     };
 }

@@ -76,6 +76,8 @@ pub struct TaskSettings {
     memory_bytes: Option<u64>,
     egress_allowlist: Vec<String>,
     directories: Vec<(String, bool)>,
+    connections: Vec<String>,
+    secrets: Vec<String>,
 }
 
 impl TaskSettings {
@@ -87,7 +89,9 @@ impl TaskSettings {
     pub(crate) fn to_wit(&self) -> wit::TaskSettings {
         let has_resources = self.memory_bytes.is_some()
             || !self.egress_allowlist.is_empty()
-            || !self.directories.is_empty();
+            || !self.directories.is_empty()
+            || !self.connections.is_empty()
+            || !self.secrets.is_empty();
         let resources = has_resources.then(|| wit::Resources {
             memory_bytes: self.memory_bytes,
             egress_allowlist: self.egress_allowlist.clone(),
@@ -99,6 +103,8 @@ impl TaskSettings {
                     writable: *writable,
                 })
                 .collect(),
+            connections: self.connections.clone(),
+            secrets: self.secrets.clone(),
         });
         wit::TaskSettings {
             queue: self.queue.clone(),
@@ -195,12 +201,38 @@ setting_methods! {
         self
     }
 
-    /// Ask to connect to `host` (`name` or `name:port`). Reserved: the current host grants no
-    /// network access whatever is asked.
+    /// Allow HTTP requests that match `rule`, written `[METHODS ][SCHEME://]HOST[:PORT]`:
+    /// `api.example.com` (http or https on their own ports), `https://*.example.com` (any
+    /// subdomain), `GET,HEAD http://10.0.0.5:8080`. A request goes out only when it matches a
+    /// rule of the task and one of the operator's; the host checks every request, and so every
+    /// redirect hop. Rules are checked at deploy time.
     [default_allow_egress]
-    pub fn allow_egress(mut self, host: impl Into<String>) -> Self {
-        self.egress_allowlist.push(host.into());
+    pub fn allow_egress(mut self, rule: impl Into<String>) -> Self {
+        push_once(&mut self.egress_allowlist, rule.into());
         self
+    }
+
+    /// Declare that the task reads connection `conn_id` with
+    /// [`Context::connection`](crate::Context::connection); undeclared ones are refused.
+    [default_connection]
+    pub fn connection(mut self, conn_id: impl Into<String>) -> Self {
+        push_once(&mut self.connections, conn_id.into());
+        self
+    }
+
+    /// Declare that the task reads secret `name` with
+    /// [`Context::secret`](crate::Context::secret); undeclared ones are refused.
+    [default_secret]
+    pub fn secret(mut self, name: impl Into<String>) -> Self {
+        push_once(&mut self.secrets, name.into());
+        self
+    }
+}
+
+/// Append `item` unless `list` already holds it: declaring twice is declaring once.
+fn push_once(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
     }
 }
 
@@ -282,6 +314,8 @@ mod tests {
             .scratch_dir("/scratch")
             .read_only_dir("/data")
             .allow_egress("example.org:443")
+            .connection("s3")
+            .secret("token")
             .to_wit();
         assert_eq!(wit.queue.as_deref(), Some("q"));
         assert_eq!(wit.retries, Some(4));
@@ -294,6 +328,8 @@ mod tests {
         let resources = wit.resources.expect("resources were asked for");
         assert_eq!(resources.memory_bytes, Some(64 << 20));
         assert_eq!(resources.egress_allowlist, ["example.org:443"]);
+        assert_eq!(resources.connections, ["s3"]);
+        assert_eq!(resources.secrets, ["token"]);
         let dirs: Vec<_> = resources
             .directories
             .iter()
@@ -314,6 +350,25 @@ mod tests {
         let resources = wit.resources.expect("memory limit set");
         assert!(resources.directories.is_empty());
         assert!(resources.egress_allowlist.is_empty());
+        assert!(resources.connections.is_empty() && resources.secrets.is_empty());
+    }
+
+    #[test]
+    fn access_declarations_alone_create_the_resources_record_once_each() {
+        let wit = TaskSettings::new()
+            .connection("s3")
+            .connection("s3")
+            .secret("a")
+            .secret("b")
+            .secret("a")
+            .allow_egress("https://x.org")
+            .allow_egress("https://x.org")
+            .to_wit();
+        let resources = wit.resources.expect("access declared");
+        assert_eq!(resources.memory_bytes, None);
+        assert_eq!(resources.connections, ["s3"]);
+        assert_eq!(resources.secrets, ["a", "b"]);
+        assert_eq!(resources.egress_allowlist, ["https://x.org"]);
     }
 
     #[test]

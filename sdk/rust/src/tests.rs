@@ -144,6 +144,8 @@ macro_rules! set_every_setting {
             .scratch_dir("/scratch")
             .read_only_dir("/data")
             .allow_egress("example.org:443")
+            .connection("warehouse")
+            .secret("api_token")
     };
 }
 
@@ -163,7 +165,9 @@ fn task_and_dag_default_setting_methods_forward_to_task_settings() {
         .default_memory_limit(1 << 20)
         .default_scratch_dir("/scratch")
         .default_read_only_dir("/data")
-        .default_allow_egress("example.org:443");
+        .default_allow_egress("example.org:443")
+        .default_connection("warehouse")
+        .default_secret("api_token");
     set_every_setting!(dag.task("t", ok_task));
     let spec = dag.to_wit();
     // The generated records have no `PartialEq`; their `Debug` output shows every field.

@@ -1,0 +1,201 @@
+//! The `mall_customers` example against a real S3-compatible server (s3s-fs, which checks
+//! SigV4 signatures), in embedded mode (`wfctl standalone`) and distributed mode (server,
+//! scheduler and worker processes): the CSV is uploaded from the host, the DAG downloads it
+//! through the connection `aws_default` with signed requests from inside the sandbox, and
+//! writes back a Parquet file sorted by spending score and the figures per gender as JSON,
+//! which the test downloads and checks.
+//!
+//! Needs the host side of `weft:dag@0.2.0` (wasi:http under the egress policy, connections
+//! through the API): connections are registered with `PUT /api/v1/connections/{id}` and the
+//! operator's egress policy is given in [`OPERATOR_EGRESS_ENV`].
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
+
+mod support;
+
+use support::{INPUT_KEY, ROWS, Row, component, csv, generated_rows, read_parquet};
+
+/// The connection the DAG reads.
+const CONNECTION: &str = "aws_default";
+/// The secret key sealing connections in the distributed server (base64 of 32 bytes).
+const SECRET_KEY: &str = "d2VmdC1lMmUtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+
+/// The operator's egress policy, for processes that run tasks: the rule allowing the S3
+/// server and the loopback range it lives in (not public, so refused unless allowed).
+fn operator_egress_env(s3: &S3Server) -> Vec<(&'static str, String)> {
+    vec![
+        (OPERATOR_EGRESS_ENV[0], format!("GET,PUT {}", s3.url)),
+        (OPERATOR_EGRESS_ENV[1], "127.0.0.0/8".to_owned()),
+    ]
+}
+
+/// Names of the operator's egress settings: allowed rules and allowed address ranges.
+const OPERATOR_EGRESS_ENV: [&str; 2] = ["WEFT_EGRESS_ALLOW", "WEFT_EGRESS_ALLOW_NETS"];
+
+/// Upload the CSV to a fresh bucket; the bucket's client and the rows.
+fn bucket_with_csv(s3: &S3Server, mode: &str) -> (S3Client, Vec<Row>) {
+    let bucket = s3.client(
+        &weft_testkit::unique_name(&format!("mall-{mode}"))
+            .to_lowercase()
+            .replace('_', "-"),
+    );
+    bucket.create_bucket();
+    let rows = generated_rows();
+    bucket.put(INPUT_KEY, csv(&rows).into_bytes());
+    assert_eq!(
+        bucket.get(INPUT_KEY).map(|b| b.len()),
+        Some(csv(&rows).len()),
+        "the CSV is in the bucket"
+    );
+    (bucket, rows)
+}
+
+/// Register connection `aws_default` for `s3`, its default bucket `bucket`.
+fn add_connection(api: &Api, s3: &S3Server, bucket: &str) {
+    let body = json!({
+        "conn_type": "aws",
+        "host": null,
+        "port": null,
+        "schema": bucket,
+        "login": s3.access_key,
+        "password": s3.secret_key,
+        "extra": { "endpoint_url": s3.url, "region_name": "us-east-1" },
+    });
+    let (status, answer) = api.put(&format!("/connections/{CONNECTION}"), &body);
+    assert!(
+        (200..300).contains(&status),
+        "PUT /connections/{CONNECTION}: {status} {answer}"
+    );
+}
+
+/// Deploy, trigger with `{"s3": {...}}`, wait; check the run and the objects it wrote.
+fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode: &str) {
+    let deployed = api.deploy(&component(s3));
+    assert_eq!(deployed["dag_id"], "mall_customers", "{deployed}");
+    let prefix = format!("out/{mode}/");
+    // The bucket comes from the connection's schema; the prefix from the conf.
+    let run_id = api.trigger(
+        "mall_customers",
+        json!({ "s3": { "output_prefix": prefix } }),
+        None,
+    );
+    let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
+    assert_eq!(run["state"], "success", "{run}");
+    for task in [
+        "extract",
+        "sort_by_spending",
+        "aggregate_by_gender",
+        "report",
+        "upload",
+    ] {
+        assert_eq!(Api::task(&run, task)["state"], "success", "{task}: {run}");
+    }
+
+    let parquet = bucket
+        .get(&format!("{prefix}sorted_by_spending.parquet"))
+        .expect("the DAG wrote the Parquet file");
+    let sorted = read_parquet(parquet);
+    assert_eq!(sorted.len(), rows.len(), "every row, once");
+    assert!(
+        sorted.windows(2).all(|w| w[0].score <= w[1].score),
+        "ascending by spending score: {:?}",
+        sorted.iter().map(|r| r.score).collect::<Vec<_>>()
+    );
+    let mut by_id = sorted.clone();
+    by_id.sort_by_key(|r| r.id);
+    assert_eq!(by_id, rows, "the same rows, unchanged");
+
+    let json = bucket
+        .get(&format!("{prefix}by_gender.json"))
+        .expect("the DAG wrote the figures per gender");
+    let stats: Value = serde_json::from_slice(&json).expect("JSON");
+    let stats = stats.as_array().expect("an array");
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    for gender in ["Female", "Male"] {
+        let of: Vec<&Row> = rows.iter().filter(|r| r.gender == gender).collect();
+        let s = stats
+            .iter()
+            .find(|s| s["gender"] == gender)
+            .unwrap_or_else(|| panic!("no {gender} in {stats:?}"));
+        assert_eq!(s["count"], of.len(), "{s}");
+        assert_eq!(
+            s["min_spending_score"],
+            of.iter().map(|r| r.score).min().expect("rows"),
+            "{s}"
+        );
+        assert_eq!(
+            s["max_spending_score"],
+            of.iter().map(|r| r.score).max().expect("rows"),
+            "{s}"
+        );
+        let mean = of.iter().map(|r| f64::from(r.score)).sum::<f64>() / of.len() as f64;
+        let reported = s["mean_spending_score"].as_f64().expect("a number");
+        assert!((reported - mean).abs() < 0.006, "{reported} vs {mean}");
+    }
+}
+
+#[test]
+fn embedded_mode_sorts_s3_csv_into_parquet() {
+    let s3 = S3Server::from_env_or_start();
+    let (bucket, rows) = bucket_with_csv(&s3, "embedded");
+    let dir = tempfile::Builder::new()
+        .prefix("weft-e2e-mall-")
+        .tempdir()
+        .expect("temp dir");
+    let egress = operator_egress_env(&s3);
+    let mut env: Vec<(&str, &str)> = egress.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.push(("WEFT_SECRET_KEY", SECRET_KEY));
+    let (server, api) = standalone::start(dir.path(), &env);
+    add_connection(&api, &s3, bucket.name());
+    run_and_check(&api, &s3, &bucket, &rows, "embedded");
+    drop(server);
+}
+
+#[test]
+fn distributed_mode_sorts_s3_csv_into_parquet() {
+    let s3 = S3Server::from_env_or_start();
+    let (bucket, rows) = bucket_with_csv(&s3, "distributed");
+    let mut cluster = Cluster::on_shared_redis();
+    for (key, value) in operator_egress_env(&s3) {
+        cluster.set_env(key, &value);
+    }
+    cluster.set_env("WEFT_SECRET_KEY", SECRET_KEY);
+    let _server = cluster.server();
+    let _scheduler = cluster.scheduler("scheduler-1");
+    let _worker = cluster.worker(&WorkerSpec::new("worker-s3", "host-s3", &["default"]));
+    let api = cluster.api();
+    add_connection(&api, &s3, bucket.name());
+    run_and_check(&api, &s3, &bucket, &rows, "distributed");
+}
+
+#[test]
+fn the_generated_csv_is_deterministic_and_has_the_kaggle_header() {
+    let rows = generated_rows();
+    assert_eq!(rows, generated_rows());
+    assert_eq!(rows.len(), ROWS as usize);
+    assert!(
+        rows.iter()
+            .all(|r| (1..=100).contains(&r.score) && (18..=70).contains(&r.age))
+    );
+    assert!(rows.iter().any(|r| r.gender == "Male") && rows.iter().any(|r| r.gender == "Female"));
+    let text = csv(&rows[..1]);
+    assert!(text.starts_with("CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n"));
+}
+
+#[test]
+fn the_s3_server_checks_signatures() {
+    let s3 = S3Server::from_env_or_start();
+    let (bucket, rows) = bucket_with_csv(&s3, "signatures");
+    assert_eq!(bucket.get(INPUT_KEY), Some(csv(&rows).into_bytes()));
+    let (status, _) = bucket.get_unsigned(INPUT_KEY);
+    assert_eq!(status, 403, "an unsigned request is refused");
+    let forger = s3.client_as(bucket.name(), &s3.access_key, "not-the-secret-key");
+    let (status, _) = forger.get_raw(INPUT_KEY);
+    assert_eq!(
+        status, 403,
+        "a request signed with the wrong key is refused"
+    );
+}

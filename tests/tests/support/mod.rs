@@ -1,0 +1,133 @@
+//! Shared by the `mall_customers` tests: the generated CSV, reading the Parquet file back,
+//! and the component built with an egress rule for the test's S3 server.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt32Type;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use weft_e2e::S3Server;
+
+/// The object the DAG reads by default.
+pub const INPUT_KEY: &str = "Mall_Customers.csv";
+/// Rows in the generated CSV.
+pub const ROWS: u32 = 200;
+
+/// One customer row, as generated and as read back from Parquet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: u32,
+    pub gender: String,
+    pub age: u32,
+    pub income: u32,
+    pub score: u32,
+}
+
+/// `ROWS` customers from a fixed linear congruential sequence: the same on every run.
+pub fn generated_rows() -> Vec<Row> {
+    let mut state: u64 = 0x5eed_f00d;
+    let mut next = |modulo: u32| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        u32::try_from((state >> 33) % u64::from(modulo)).expect("below modulo")
+    };
+    (1..=ROWS)
+        .map(|id| Row {
+            id,
+            gender: if next(2) == 0 { "Male" } else { "Female" }.to_owned(),
+            age: 18 + next(53),
+            income: 15 + next(123),
+            score: 1 + next(100),
+        })
+        .collect()
+}
+
+/// The rows as Kaggle's `Mall_Customers.csv` writes them (header with `Genre`).
+pub fn csv(rows: &[Row]) -> String {
+    let mut text = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n".to_owned();
+    for r in rows {
+        text.push_str(&format!(
+            "{},{},{},{},{}\n",
+            r.id, r.gender, r.age, r.income, r.score
+        ));
+    }
+    text
+}
+
+/// The rows of a Parquet file written by the DAG.
+pub fn read_parquet(bytes: Vec<u8>) -> Vec<Row> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        .expect("the object is a Parquet file");
+    let names: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CustomerID",
+            "Gender",
+            "Age",
+            "Annual Income (k$)",
+            "Spending Score (1-100)"
+        ]
+    );
+    let mut rows = Vec::new();
+    for batch in builder.build().expect("a reader") {
+        let batch = batch.expect("a record batch");
+        let u32s = |i: usize| batch.column(i).as_primitive::<UInt32Type>().clone();
+        let (ids, ages, incomes, scores) = (u32s(0), u32s(2), u32s(3), u32s(4));
+        let genders = batch.column(1).as_string::<i32>().clone();
+        for i in 0..batch.num_rows() {
+            rows.push(Row {
+                id: ids.value(i),
+                gender: genders.value(i).to_owned(),
+                age: ages.value(i),
+                income: incomes.value(i),
+                score: scores.value(i),
+            });
+        }
+    }
+    rows
+}
+
+/// The `mall_customers` component, with an egress rule for `s3`'s endpoint: the example
+/// `scripts/test.sh` built when it was built for this server, else one built here.
+pub fn component(s3: &S3Server) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let rule = format!("GET,PUT {}", s3.url);
+    if std::env::var("WEFT_MALL_S3_EGRESS").ok().as_deref() == Some(rule.as_str()) {
+        return weft_e2e::example("mall_customers");
+    }
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let target = root.join("target/e2e-mall-customers");
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--release", "--target", "wasm32-wasip2"])
+                .args([
+                    "--manifest-path",
+                    "examples/Cargo.toml",
+                    "-p",
+                    "mall_customers",
+                ])
+                .env("CARGO_TARGET_DIR", &target)
+                .env("WEFT_MALL_S3_EGRESS", &rule)
+                .current_dir(&root)
+                .status()
+                .expect("cargo runs");
+            assert!(
+                status.success(),
+                "building mall_customers for {rule} failed"
+            );
+            target.join("wasm32-wasip2/release/mall_customers.wasm")
+        })
+        .clone()
+}
