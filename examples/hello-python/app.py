@@ -23,7 +23,7 @@ from typing import Any
 import wit_world
 from componentize_py_types import Err
 from wit_world.imports import log, xcom
-from wit_world.imports.types import (
+from wit_world.imports.weft_dag_types import (
     DagSpec,
     LogLevel,
     TaskContext,
