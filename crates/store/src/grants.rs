@@ -1,5 +1,6 @@
 //! Which attempt may read which connection or secret: the attempt must be the task
-//! instance's current one (its lease), running, and its task must declare the name in its
+//! instance's current one (its lease, the fencing token), queued or running (a worker's start
+//! report may still be on its way when the task asks), and its task must declare the name in its
 //! `resources` (in the spec of the component its run is pinned to). The API server's worker
 //! routes and standalone mode's worker ask the same question here.
 
@@ -36,9 +37,9 @@ pub enum Refusal {
         /// The task instance.
         ti: i64,
     },
-    /// The attempt is not the task instance's current running one.
+    /// The attempt is not the task instance's current, unfinished one.
     #[error(
-        "attempt {lease} of task instance {ti} is not the running attempt (lease now {current}, \
+        "attempt {lease} of task instance {ti} is not the current attempt (lease now {current}, \
          state {state}): a stale attempt reads no connection or secret"
     )]
     StaleAttempt {
@@ -88,7 +89,8 @@ pub async fn check(
         Some(info) if info.tenant == tenant => info,
         _ => return Ok(Err(Refusal::NoSuchTask { ti })),
     };
-    if info.lease != attempt.lease || info.state != TaskState::Running {
+    let unfinished = matches!(info.state, TaskState::Queued | TaskState::Running);
+    if info.lease != attempt.lease || !unfinished {
         return Ok(Err(Refusal::StaleAttempt {
             ti,
             lease: attempt.lease,
