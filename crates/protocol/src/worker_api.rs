@@ -51,7 +51,7 @@ pub fn variable_path(key: &str) -> String {
     format!("/variables/{}", segment(key))
 }
 
-/// `GET`: connection `conn_id` for the running attempt `attempt`, as a
+/// `GET`: connection `conn_id` for the current attempt `attempt`, as a
 /// [`Connection`](crate::Connection); 403 when its task does not declare it.
 pub fn connection_path(attempt: crate::AttemptRef, conn_id: &str) -> String {
     format!(
@@ -62,7 +62,7 @@ pub fn connection_path(attempt: crate::AttemptRef, conn_id: &str) -> String {
     )
 }
 
-/// `GET`: secret `name` for the running attempt `attempt`, as a
+/// `GET`: secret `name` for the current attempt `attempt`, as a
 /// [`SecretValue`](crate::SecretValue); 403 when its task does not declare it.
 pub fn secret_path(attempt: crate::AttemptRef, name: &str) -> String {
     format!(

@@ -70,7 +70,7 @@ pub trait ControlPlane: Send + Sync + 'static {
     ) -> Result<Option<Vec<u8>>, PlaneError>;
     /// A variable.
     async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError>;
-    /// Connection `conn_id` for the running attempt `attempt`, if it exists; refused when
+    /// Connection `conn_id` for the current attempt `attempt`, if it exists; refused when
     /// the attempt's task does not declare it.
     async fn connection(
         &self,
@@ -78,7 +78,7 @@ pub trait ControlPlane: Send + Sync + 'static {
         attempt: AttemptRef,
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError>;
-    /// The value of secret `name` for the running attempt `attempt`, if it exists; refused
+    /// The value of secret `name` for the current attempt `attempt`, if it exists; refused
     /// when the attempt's task does not declare it.
     async fn secret(
         &self,

@@ -50,7 +50,7 @@ async fn grant(
         })
 }
 
-/// Fetch a connection, with its password, for a running attempt whose task declares it.
+/// Fetch a connection, with its password, for a current attempt (queued or running) whose task declares it.
 #[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/connections/{conn_id}", tag = "worker-api",
     params(
         ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
@@ -61,7 +61,7 @@ async fn grant(
         (status = 200, description = "The connection, with its password", body = Connection),
         (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The task does not declare it (not_declared), or the attempt is not the running one (stale_attempt)", body = ErrorBody),
+        (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such connection", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %conn_id))]
@@ -87,7 +87,7 @@ async fn get_connection(
     Ok(Json(stored.connection))
 }
 
-/// Fetch a secret's value for a running attempt whose task declares it.
+/// Fetch a secret's value for a current attempt (queued or running) whose task declares it.
 #[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/secrets/{name}", tag = "worker-api",
     params(
         ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
@@ -98,7 +98,7 @@ async fn get_connection(
         (status = 200, description = "The secret's value", body = SecretValue),
         (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The task does not declare it (not_declared), or the attempt is not the running one (stale_attempt)", body = ErrorBody),
+        (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such secret", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %name))]

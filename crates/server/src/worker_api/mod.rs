@@ -1,6 +1,6 @@
 //! The worker API, under `/api/v1/worker/`: what a worker on another machine needs from Weft
 //! with no database credentials — components by digest, upstream XCom values, variables,
-//! the connections and secrets its running attempts declare —
+//! the connections and secrets its current attempts declare —
 //! and where it registers and heartbeats. It is a router of its own so that it gets its own
 //! authentication: with worker tokens configured, every route needs one (see
 //! [`auth`](crate::auth)). Routes act for the default tenant, like the rest of the API.
