@@ -1,8 +1,10 @@
 //! A loaded DAG component: compiled, linked, described and validated.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use weft_model::egress::EgressRule;
 use weft_model::{Dag, DagSpec};
 
 use crate::bindings::{v0_1, v0_2};
@@ -43,9 +45,28 @@ pub struct DagComponent {
     pub(crate) pre: Pre,
     pub(crate) spec: DagSpec,
     pub(crate) dag: Arc<Dag>,
+    /// Each task's egress rules, parsed once (validation has checked them).
+    pub(crate) egress_rules: HashMap<String, Arc<[EgressRule]>>,
     pub(crate) size: usize,
     pub(crate) compile_time: Duration,
     pub(crate) source: CompileSource,
+}
+
+/// Each task's egress rules, parsed.
+pub(crate) fn egress_rules(dag: &Dag) -> HashMap<String, Arc<[EgressRule]>> {
+    dag.tasks()
+        .iter()
+        .filter(|t| !t.resources.egress_allowlist.is_empty())
+        .map(|t| {
+            let rules: Arc<[EgressRule]> = t
+                .resources
+                .egress_allowlist
+                .iter()
+                .filter_map(|r| r.parse().ok())
+                .collect();
+            (t.id.clone(), rules)
+        })
+        .collect()
 }
 
 impl DagComponent {

@@ -8,6 +8,7 @@ use std::time::Instant;
 use wasmtime::Engine;
 use wasmtime::component::{Component, HasSelf, Linker};
 use weft_model::DagSpec;
+use weft_model::egress::EgressRule;
 
 use crate::bindings::{v0_1, v0_2};
 use crate::cache::DiskCache;
@@ -138,6 +139,7 @@ impl Runtime {
             digest,
             pre,
             spec,
+            egress_rules: crate::component::egress_rules(&dag),
             dag: Arc::new(dag),
             size: bytes.len(),
             compile_time,
@@ -162,15 +164,14 @@ impl Runtime {
     /// An egress for one call: the task's rules (none in `describe`), fresh counters.
     fn attempt_egress(
         &self,
-        rules: &[String],
+        task_rules: Arc<[EgressRule]>,
         log: &LogBuffer,
         secrets: SecretSource,
         deadline: Instant,
     ) -> AttemptEgress {
         AttemptEgress {
             egress: self.egress.clone(),
-            // Rules were checked when the DAG was validated; none can fail here.
-            task_rules: rules.iter().filter_map(|r| r.parse().ok()).collect(),
+            task_rules,
             usage: Arc::new(Usage::new(self.config.egress.limits, log.clone())),
             secrets,
             deadline,
@@ -182,7 +183,7 @@ impl Runtime {
         let log = LogBuffer::new(limits.log_bytes);
         let deadline = sandbox::deadline(&limits);
         let secrets = SecretSource::new(None, Vec::new(), log.clone());
-        let egress = self.attempt_egress(&[], &log, secrets, deadline);
+        let egress = self.attempt_egress(Arc::from([]), &log, secrets, deadline);
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
         let (result, _) = match pre {
@@ -269,12 +270,12 @@ impl Runtime {
             task.resources.secrets.clone(),
             log.clone(),
         );
-        let egress = self.attempt_egress(
-            &task.resources.egress_allowlist,
-            &log,
-            secrets.clone(),
-            deadline,
-        );
+        let task_rules = component
+            .egress_rules
+            .get(&task.id)
+            .cloned()
+            .unwrap_or_else(|| Arc::from([]));
+        let egress = self.attempt_egress(task_rules, &log, secrets.clone(), deadline);
         let usage = egress.usage.clone();
         let attempt = Attempt {
             context: context.clone(),
@@ -332,9 +333,9 @@ impl Runtime {
             Err(failure) => TaskOutcome::Failed(failure),
         };
         let outcome = match outcome {
-            TaskOutcome::Failed(failure) if usage.was_denied() => {
+            TaskOutcome::Failed(failure) if let Some(denial) = usage.first_denial() => {
                 TaskOutcome::Failed(TaskFailure::EgressDenied {
-                    denial: usage.first_denial().unwrap_or_default(),
+                    denial,
                     failure: Box::new(failure),
                 })
             }

@@ -87,6 +87,8 @@ impl HostState {
         log: LogBuffer,
         egress: AttemptEgress,
     ) -> Result<HostState, TaskFailure> {
+        // One deadline for the call: its host calls and its requests end at the same instant.
+        let deadline = egress.deadline;
         let clock = SandboxClock(Instant::now());
         let mut wasi = WasiCtxBuilder::new();
         wasi.monotonic_clock(clock)
@@ -113,7 +115,7 @@ impl HostState {
             table: ResourceTable::new(),
             log,
             limits,
-            deadline: clock.0 + limits.timeout.min(MAX_TIMEOUT),
+            deadline,
             memory_exceeded: false,
             memory_total: 0,
             clock,

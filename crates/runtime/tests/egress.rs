@@ -304,6 +304,7 @@ fn secrets_are_put_in_by_the_host_and_masked_in_the_log() {
             {"url": format!("http://{addr}/token"), "headers": [["x-token", "{{secret:token}}"]]},
             {"url": format!("http://{addr}/token?token={{{{secret:token}}}}")},
             {"url": format!("http://{addr}/token"), "headers": [["x-token", "{{secret:other}}"]]},
+            {"url": format!("http://{addr}/token?token=%7B%7Bsecret:token%7D%7D")},
         ],
         "print_secret": "token",
         "connection": "db",

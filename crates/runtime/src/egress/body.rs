@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -31,19 +30,9 @@ impl Body for CountedRequest {
         let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         if let Some(Ok(frame)) = &frame
             && let Some(data) = frame.data_ref()
+            && let Err(e) = self.usage.count_sent(data.len())
         {
-            let limit = self.usage.limits.max_sent_bytes;
-            let sent = self
-                .usage
-                .sent
-                .fetch_add(data.len() as u64, Ordering::Relaxed)
-                + data.len() as u64;
-            if sent > limit {
-                self.usage.note(format!(
-                    "egress limit: the attempt sent more than {limit} request-body bytes"
-                ));
-                return Poll::Ready(Some(Err(Error::HttpRequestBodySize(Some(limit)))));
-            }
+            return Poll::Ready(Some(Err(e)));
         }
         Poll::Ready(frame)
     }
@@ -98,19 +87,10 @@ impl Body for CountedResponse {
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::Hyper(e)))),
             Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    let limit = this.usage.limits.max_received_bytes;
-                    let received = this
-                        .usage
-                        .received
-                        .fetch_add(data.len() as u64, Ordering::Relaxed)
-                        + data.len() as u64;
-                    if received > limit {
-                        this.usage.note(format!(
-                            "egress limit: the attempt received more than {limit} response-body bytes"
-                        ));
-                        return Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(limit)))));
-                    }
+                if let Some(data) = frame.data_ref()
+                    && let Err(e) = this.usage.count_received(data.len())
+                {
+                    return Poll::Ready(Some(Err(e)));
                 }
                 let next = (tokio::time::Instant::now() + this.between).min(this.deadline);
                 this.stall.as_mut().reset(next);

@@ -19,7 +19,7 @@ use super::usage::Usage;
 pub(crate) struct AttemptEgress {
     pub(crate) egress: Arc<Egress>,
     /// The task's own rules (parsed from its DAG's declaration).
-    pub(crate) task_rules: Vec<EgressRule>,
+    pub(crate) task_rules: Arc<[EgressRule]>,
     pub(crate) usage: Arc<Usage>,
     pub(crate) secrets: SecretSource,
     pub(crate) deadline: Instant,
@@ -40,16 +40,18 @@ impl AttemptEgress {
             host,
             port,
         };
-        let target = format!("{method} {}://{host}:{port}", scheme.as_str());
+        let target = || format!("{method} {}://{host}:{port}", scheme.as_str());
         if !self.task_rules.iter().any(|r| r.matches(&request)) {
             return Err(format!(
-                "{target} is not in the task's egress allowlist ({})",
+                "{} is not in the task's egress allowlist ({})",
+                target(),
                 list(&self.task_rules)
             ));
         }
         if !self.egress.policy.allow.iter().any(|r| r.matches(&request)) {
             return Err(format!(
-                "{target} is not allowed by this host's egress policy ({})",
+                "{} is not allowed by this host's egress policy ({})",
+                target(),
                 list(&self.egress.policy.allow)
             ));
         }

@@ -45,6 +45,9 @@ pub(crate) struct SecretSource {
 
 const OPEN: &str = "{{secret:";
 const CLOSE: &str = "}}";
+/// The same markers as a URL encoder writes them in a query (`{` is `%7B`, `}` is `%7D`).
+const ENCODED_OPEN: &str = "%7b%7bsecret:";
+const ENCODED_CLOSE: &str = "%7d%7d";
 
 impl SecretSource {
     pub(crate) fn new(
@@ -87,28 +90,29 @@ impl SecretSource {
         Ok(value)
     }
 
-    /// Puts secret values into `text` in place of each `{{secret:NAME}}`, each value passed
-    /// through `encode` first.
+    /// Puts secret values into `text` in place of each `OPEN NAME CLOSE` (markers matched
+    /// without regard to ASCII case), each value passed through `encode` first.
     fn fill(
         &self,
         text: &str,
+        (open, close): (&str, &str),
         deadline: Instant,
         encode: impl Fn(&str) -> String,
     ) -> Result<String, SecretError> {
+        // ASCII lower-casing keeps byte offsets, so `lower` indexes `text` too.
+        let lower = text.to_ascii_lowercase();
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find(OPEN) {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + OPEN.len()..];
-            let Some(end) = after.find(CLOSE) else {
-                out.push_str(&rest[start..]);
-                return Ok(out);
+        let mut at = 0;
+        while let Some(start) = lower[at..].find(open).map(|i| at + i) {
+            let name_at = start + open.len();
+            let Some(end) = lower[name_at..].find(close).map(|i| name_at + i) else {
+                break;
             };
-            let name = &after[..end];
-            out.push_str(&encode(&self.get(name, deadline)?));
-            rest = &after[end + CLOSE.len()..];
+            out.push_str(&text[at..start]);
+            out.push_str(&encode(&self.get(&text[name_at..end], deadline)?));
+            at = end + close.len();
         }
-        out.push_str(rest);
+        out.push_str(&text[at..]);
         Ok(out)
     }
 
@@ -124,7 +128,7 @@ impl SecretSource {
                 continue;
             }
             let filled = self
-                .fill(text, deadline, str::to_owned)
+                .fill(text, (OPEN, CLOSE), deadline, str::to_owned)
                 .map_err(|e| format!("header: {e}"))?;
             let mut new = HeaderValue::from_str(&filled)
                 .map_err(|_| "a secret put into a header is not a valid header value".to_owned())?;
@@ -132,19 +136,15 @@ impl SecretSource {
             *value = new;
         }
         let uri = request.uri();
-        let query_has_secret = uri
-            .query()
-            .is_some_and(|q| q.contains(OPEN) || q.contains("%7B%7Bsecret:"));
-        if query_has_secret {
-            let query = uri
-                .query()
-                .unwrap_or_default()
-                .replace("%7B%7Bsecret:", OPEN)
-                .replace("%7D%7D", CLOSE);
+        let Some(query) = uri.query() else {
+            return Ok(());
+        };
+        let lower = query.to_ascii_lowercase();
+        if lower.contains(OPEN) || lower.contains(ENCODED_OPEN) {
+            let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect();
             let filled = self
-                .fill(&query, deadline, |v| {
-                    form_urlencoded::byte_serialize(v.as_bytes()).collect()
-                })
+                .fill(query, (OPEN, CLOSE), deadline, encode)
+                .and_then(|q| self.fill(&q, (ENCODED_OPEN, ENCODED_CLOSE), deadline, encode))
                 .map_err(|e| format!("query: {e}"))?;
             let mut parts = uri.clone().into_parts();
             let path = uri.path();

@@ -1,6 +1,8 @@
 //! What one attempt has used of its egress limits, shared by its requests in flight.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use wasmtime_wasi_http::Error;
 
 use super::policy::EgressLimits;
 use crate::log::{LogBuffer, LogLevel};
@@ -11,8 +13,7 @@ pub(crate) struct Usage {
     pub(crate) requests: AtomicU32,
     pub(crate) sent: AtomicU64,
     pub(crate) received: AtomicU64,
-    /// Set when a request was refused by the egress policy (not by a limit).
-    denied: AtomicBool,
+    /// The first request the egress policy refused (not a limit reached), if any.
     first_denial: std::sync::Mutex<Option<String>>,
     log: LogBuffer,
 }
@@ -24,7 +25,6 @@ impl Usage {
             requests: AtomicU32::new(0),
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
-            denied: AtomicBool::new(false),
             first_denial: std::sync::Mutex::new(None),
             log,
         }
@@ -39,7 +39,6 @@ impl Usage {
     /// Records a request the policy refused, in the attempt's log.
     pub(crate) fn deny(&self, message: String) {
         tracing::debug!(%message, "egress denied");
-        self.denied.store(true, Ordering::Relaxed);
         self.first_denial
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -56,8 +55,32 @@ impl Usage {
             .clone()
     }
 
-    /// Whether any request was refused by the policy.
-    pub(crate) fn was_denied(&self) -> bool {
-        self.denied.load(Ordering::Relaxed)
+    /// Counts `bytes` of a request body against the attempt's limit.
+    pub(crate) fn count_sent(&self, bytes: usize) -> Result<(), Error> {
+        let limit = self.limits.max_sent_bytes;
+        if add(&self.sent, bytes) > limit {
+            self.note(format!(
+                "egress limit: the attempt sent more than {limit} request-body bytes"
+            ));
+            return Err(Error::HttpRequestBodySize(Some(limit)));
+        }
+        Ok(())
     }
+
+    /// Counts `bytes` of a response body against the attempt's limit.
+    pub(crate) fn count_received(&self, bytes: usize) -> Result<(), Error> {
+        let limit = self.limits.max_received_bytes;
+        if add(&self.received, bytes) > limit {
+            self.note(format!(
+                "egress limit: the attempt received more than {limit} response-body bytes"
+            ));
+            return Err(Error::HttpResponseBodySize(Some(limit)));
+        }
+        Ok(())
+    }
+}
+
+/// Adds `bytes` to `counter`; returns the new total.
+fn add(counter: &AtomicU64, bytes: usize) -> u64 {
+    counter.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64
 }
