@@ -13,6 +13,7 @@ use crate::bindings::wasi::http::types::{
     Fields, FutureIncomingResponse, HeaderError, IncomingResponse, OutgoingBody, OutgoingRequest,
     RequestOptions, Scheme,
 };
+use crate::bindings::wasi::io::streams::StreamError;
 
 use super::error::HttpError;
 use super::headers::Headers;
@@ -333,11 +334,19 @@ fn exchange(
     let future = outgoing_handler::handle(request, options)
         .map_err(|code| HttpError::from_code(code, method.as_str(), &text))?;
     if let Err(body_error) = send_body(outgoing, body, method, &text) {
-        // The host may have refused or failed the request itself: that says more.
-        return Err(match wait(&future, method, &text) {
-            Err(request_error) => request_error,
-            Ok(_) => body_error,
-        });
+        // The host may have refused or failed the request itself, or the server may have
+        // answered before reading the whole body (a refusal, say): either says more.
+        return match wait(&future, method, &text) {
+            Err(request_error) => Err(request_error),
+            Ok(answer) => {
+                let answer = Response::from_incoming(answer, method.as_str(), &text)?;
+                if answer.is_success() {
+                    Err(body_error)
+                } else {
+                    Ok(answer)
+                }
+            }
+        };
     }
     let response = wait(&future, method, &text)?;
     Response::from_incoming(response, method.as_str(), &text)
@@ -373,7 +382,13 @@ fn send_body(
                 }
             }
         }
-        flush(&stream).map_err(failed)?;
+        match flush(&stream) {
+            // With a `content-length`, the host stops taking the body once it has that many
+            // bytes and closes the stream: everything was written. Had the request failed
+            // instead, the response says so.
+            Ok(()) | Err(StreamError::Closed) => {}
+            Err(e) => return Err(failed(e)),
+        }
         // The stream is a child of the body: it goes before the body is finished.
     }
     OutgoingBody::finish(outgoing, None)
