@@ -55,6 +55,11 @@ fn bucket_with_csv(s3: &S3Server, mode: &str) -> (S3Client, Vec<Row>) {
 
 /// Register connection `aws_default` for `s3`, its default bucket `bucket`.
 fn add_connection(api: &Api, s3: &S3Server, bucket: &str) {
+    put_connection(api, s3, bucket, &s3.url);
+}
+
+/// Register connection `aws_default` with `s3`'s credentials and endpoint `endpoint`.
+fn put_connection(api: &Api, s3: &S3Server, bucket: &str, endpoint: &str) {
     let body = json!({
         "conn_type": "aws",
         "host": null,
@@ -62,7 +67,7 @@ fn add_connection(api: &Api, s3: &S3Server, bucket: &str) {
         "schema": bucket,
         "login": s3.access_key,
         "password": s3.secret_key,
-        "extra": { "endpoint_url": s3.url, "region_name": "us-east-1" },
+        "extra": { "endpoint_url": endpoint, "region_name": "us-east-1" },
     });
     let (status, answer) = api.put(&format!("/connections/{CONNECTION}"), &body);
     assert!(
@@ -137,6 +142,34 @@ fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode
     }
 }
 
+/// Point the connection at the cloud metadata address, which the DAG's egress rules do not
+/// name: the run fails at `extract` with class `egress_denied`, not retried, and the error
+/// names the refused destination.
+fn redirected_connection_is_refused(api: &Api, s3: &S3Server, bucket: &str) {
+    put_connection(api, s3, bucket, "http://169.254.169.254");
+    let run_id = api.trigger("mall_customers", json!({ "s3": {} }), None);
+    let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
+    assert_eq!(run["state"], "failed", "{run}");
+    let extract = Api::task(&run, "extract");
+    assert_eq!(extract["state"], "failed", "{run}");
+    assert_eq!(extract["error_class"], "egress_denied", "{extract}");
+    assert_eq!(
+        extract["try_number"], 1,
+        "a denial is not retried: {extract}"
+    );
+    let error = extract["error"].as_str().expect("an error");
+    assert!(error.contains("169.254.169.254"), "{error}");
+    assert!(
+        !error.contains(&s3.secret_key),
+        "the error does not show the secret key: {error}"
+    );
+    assert_eq!(
+        Api::task(&run, "upload")["state"],
+        "upstream_failed",
+        "{run}"
+    );
+}
+
 #[test]
 fn embedded_mode_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
@@ -151,6 +184,7 @@ fn embedded_mode_sorts_s3_csv_into_parquet() {
     let (server, api) = standalone::start(dir.path(), &env);
     add_connection(&api, &s3, bucket.name());
     run_and_check(&api, &s3, &bucket, &rows, "embedded");
+    redirected_connection_is_refused(&api, &s3, bucket.name());
     drop(server);
 }
 
@@ -169,6 +203,7 @@ fn distributed_mode_sorts_s3_csv_into_parquet() {
     let api = cluster.api();
     add_connection(&api, &s3, bucket.name());
     run_and_check(&api, &s3, &bucket, &rows, "distributed");
+    redirected_connection_is_refused(&api, &s3, bucket.name());
 }
 
 #[test]

@@ -271,3 +271,48 @@ fn build_output_flag_writes_where_asked() {
     );
     assert!(out.is_file());
 }
+
+#[test]
+fn inspect_shows_what_each_task_may_reach() {
+    let mall = example("mall-customers");
+    let text = wfctl(["inspect".as_ref(), mall.as_os_str()]);
+    assert_eq!(text.code, 0, "{text:?}");
+    // The rules the example was built with: `WEFT_MALL_S3_EGRESS`, `;`-separated.
+    let egress = std::env::var("WEFT_MALL_S3_EGRESS")
+        .unwrap_or_else(|_| "GET,PUT http://127.0.0.1:9000".to_owned())
+        .split(';')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let lines: Vec<&str> = text.stdout.lines().map(str::trim).collect();
+    for expected in [
+        format!("egress {egress}"),
+        "connections aws_default".to_owned(),
+    ] {
+        assert!(
+            lines.iter().any(|l| *l == expected),
+            "`{expected}` in the text output: {text:?}"
+        );
+    }
+
+    let json = wfctl([
+        "inspect".as_ref(),
+        mall.as_os_str(),
+        "--output".as_ref(),
+        "json".as_ref(),
+    ])
+    .json();
+    let tasks = json["tasks"].as_array().expect("tasks");
+    let reaching: Vec<&str> = tasks
+        .iter()
+        .filter(|t| t["resources"]["connections"] == json!(["aws_default"]))
+        .map(|t| t["task_id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(reaching, ["extract", "upload"], "{json}");
+    let sort = tasks
+        .iter()
+        .find(|t| t["task_id"] == "sort_by_spending")
+        .expect("sort_by_spending");
+    assert_eq!(sort["resources"]["egress_allowlist"], json!([]), "{sort}");
+}

@@ -124,5 +124,14 @@ fn print_text(component: &DagComponent) {
             task.retries,
             task.priority_weight
         );
+        let resources = &task.resources;
+        let listed = |label: &str, items: &[String]| {
+            if !items.is_empty() {
+                println!("        {label} {}", items.join("; "));
+            }
+        };
+        listed("egress", &resources.egress_allowlist);
+        listed("connections", &resources.connections);
+        listed("secrets", &resources.secrets);
     }
 }
