@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Real PostgreSQL, Redis and S3-compatible (s3s-fs) servers for a whole test run. Sourced by scripts/test.sh; not
-# meant to be run on its own.
+# Real PostgreSQL, Redis and S3-compatible (weft-test-s3: s3s-fs) servers for a whole test run.
+# Sourced by scripts/test.sh; not meant to be run on its own.
 #
 #   source scripts/services.sh
 #   weft_services_start      # installs what is missing, starts them, exports the URLs
@@ -29,7 +29,7 @@ weft_services_start() {
     export WEFT_TEST_S3_URL="http://127.0.0.1:${_WEFT_S3_PORT}"
     export WEFT_TEST_S3_ACCESS_KEY="$_WEFT_S3_ACCESS_KEY"
     export WEFT_TEST_S3_SECRET_KEY="$_WEFT_S3_SECRET_KEY"
-    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT}, S3 (s3s-fs) on 127.0.0.1:${_WEFT_S3_PORT} (files in $dir)"
+    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT}, S3 (weft-test-s3) on 127.0.0.1:${_WEFT_S3_PORT} (files in $dir)"
 }
 
 # Stop both servers and remove their files. Safe to call more than once.
@@ -70,10 +70,6 @@ _weft_services_install() {
     _weft_pg_bindir >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
-    if ! command -v s3s-fs >/dev/null 2>&1; then
-        echo "==> cargo install s3s-fs --version 0.14.1 --features binary --locked"
-        cargo install s3s-fs --version 0.14.1 --features binary --locked
-    fi
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "==> apt-get install -y ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then
@@ -155,31 +151,28 @@ _weft_redis_start() {
     return 1
 }
 
-# s3s-fs, an S3-compatible server that checks SigV4 signatures, keeping buckets as directories
-# under $dir/s3 (a bucket is a directory there; the tests create theirs). Credentials are made
-# up per run.
+# weft-test-s3 (crates/test-s3: s3s-fs, an S3-compatible server that checks SigV4 signatures),
+# keeping buckets as directories under $dir/s3/data (the tests create theirs). It is built with
+# the workspace and takes a free port itself; credentials are made up per run.
 _weft_s3_start() {
-    local dir="$1" port attempt
+    local dir="$1" root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     mkdir -p "$dir/s3/data"
+    echo "==> cargo build -p weft-test-s3 (the tests' S3 server)"
+    (cd "$root" && cargo build --quiet -p weft-test-s3 --bin weft-test-s3) || return 1
     _WEFT_S3_ACCESS_KEY="WEFTTEST$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
     _WEFT_S3_SECRET_KEY="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
-    for attempt in 1 2 3; do
-        port="$(_weft_free_port)"
-        s3s-fs --host 127.0.0.1 --port "$port" --access-key "$_WEFT_S3_ACCESS_KEY" \
-            --secret-key "$_WEFT_S3_SECRET_KEY" "$dir/s3/data" >"$dir/s3/s3s-fs.log" 2>&1 &
-        _WEFT_S3_PID=$!
-        for _ in $(seq 1 100); do
-            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-                _WEFT_S3_PORT="$port"
-                return 0
-            fi
-            kill -0 "$_WEFT_S3_PID" 2>/dev/null || break
-            sleep 0.05
-        done
-        echo "s3s-fs did not start on port $port (attempt $attempt)" >&2
-        kill "$_WEFT_S3_PID" 2>/dev/null || true
-        unset _WEFT_S3_PID
+    "${CARGO_TARGET_DIR:-$root/target}/debug/weft-test-s3" --host 127.0.0.1 --port 0 \
+        --access-key "$_WEFT_S3_ACCESS_KEY" --secret-key "$_WEFT_S3_SECRET_KEY" "$dir/s3/data" \
+        >"$dir/s3/s3.log" 2>&1 &
+    _WEFT_S3_PID=$!
+    for _ in $(seq 1 200); do
+        _WEFT_S3_PORT="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$dir/s3/s3.log")"
+        [ -n "$_WEFT_S3_PORT" ] && return 0
+        kill -0 "$_WEFT_S3_PID" 2>/dev/null || break
+        sleep 0.05
     done
-    tail -n 20 "$dir/s3/s3s-fs.log" >&2 || true
+    echo "the S3 server did not start:" >&2
+    tail -n 20 "$dir/s3/s3.log" >&2 || true
     return 1
 }

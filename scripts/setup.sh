@@ -12,12 +12,6 @@ weft_setup() {
         echo "==> cargo install cargo-nextest"
         cargo install --locked cargo-nextest
     fi
-    # An S3-compatible server for the tests (scripts/services.sh starts it). It checks SigV4
-    # signatures, as S3 does. 0.17 needs Rust 1.96; 0.14.1 is the newest for Rust 1.95.
-    if ! s3s-fs --version 2>/dev/null | grep -q '0\.14\.1'; then
-        echo "==> cargo install s3s-fs --version 0.14.1 --features binary --locked"
-        cargo install s3s-fs --version 0.14.1 --features binary --locked
-    fi
     if ! componentize-py --version 2>/dev/null | grep -q '0\.25\.1'; then
         echo "==> pip install componentize-py==0.25.1"
         python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1

@@ -11,17 +11,26 @@ pub fn wfctl() -> PathBuf {
     if let Some(path) = std::env::var_os("WEFT_WFCTL") {
         return PathBuf::from(path);
     }
+    workspace_binary("wfctl", "wfctl")
+}
+
+/// The workspace's debug build of binary `name` of package `package`, built here first if it
+/// is missing.
+pub fn workspace_binary(package: &str, name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let path = target.join("debug").join("wfctl");
+    let path = target.join("debug").join(name);
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "wfctl"])
+            .args(["build", "-p", package, "--bin", name])
             .current_dir(&root)
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "cargo build -p wfctl failed");
+        assert!(
+            status.success(),
+            "cargo build -p {package} --bin {name} failed"
+        );
     }
     path
 }

@@ -4,14 +4,15 @@
 //!
 //! `scripts/services.sh` starts one server for a whole test run and exports
 //! `WEFT_TEST_S3_URL`, `WEFT_TEST_S3_ACCESS_KEY` and `WEFT_TEST_S3_SECRET_KEY`; without them,
-//! [`S3Server::from_env_or_start`] starts `s3s-fs` itself on a free port, killed on drop.
+//! [`S3Server::from_env_or_start`] starts `weft-test-s3` (s3s-fs in the workspace) itself on a
+//! free port, killed on drop.
 
 use std::process::Command;
 use std::time::Duration;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
-use crate::process::{Proc, free_port, wait_for};
+use crate::process::{Proc, free_port, wait_for, workspace_binary};
 
 /// The server's URL, from `scripts/services.sh`.
 pub const S3_URL_ENV: &str = "WEFT_TEST_S3_URL";
@@ -35,7 +36,7 @@ pub struct S3Server {
 }
 
 impl S3Server {
-    /// The server `scripts/services.sh` started, else a new `s3s-fs` on a free port.
+    /// The server `scripts/services.sh` started, else a new `weft-test-s3` on a free port.
     pub fn from_env_or_start() -> S3Server {
         let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
         if let (Some(url), Some(access_key), Some(secret_key)) = (
@@ -61,16 +62,16 @@ impl S3Server {
             "WEFTE2EACCESSKEY".to_owned(),
             "weft-e2e-secret-key".to_owned(),
         );
-        let mut command = Command::new("s3s-fs");
+        let mut command = Command::new(workspace_binary("weft-test-s3", "weft-test-s3"));
         command
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--access-key", &access_key, "--secret-key", &secret_key])
             .arg(&data);
-        let mut proc = Proc::spawn("s3s-fs", command, &dir.path().join("s3s-fs.log"));
-        wait_for("s3s-fs to listen", Duration::from_secs(20), || {
+        let mut proc = Proc::spawn("weft-test-s3", command, &dir.path().join("s3.log"));
+        wait_for("the S3 server to listen", Duration::from_secs(20), || {
             assert!(
                 proc.is_running(),
-                "s3s-fs exited (install it with `cargo install s3s-fs --version 0.14.1 --features binary --locked`):\n{}",
+                "the S3 server exited:\n{}",
                 proc.output()
             );
             std::net::TcpStream::connect(("127.0.0.1", port)).ok()

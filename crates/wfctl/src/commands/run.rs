@@ -33,6 +33,8 @@ pub struct Args {
     try_number: u32,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    egress: crate::egress::EgressArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     output: Format,
@@ -40,7 +42,7 @@ pub struct Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let runtime = home::runtime()?;
+    let runtime = home::runtime_in(&home::dir(), args.egress.policy()?)?;
     let component = home::load(&runtime, &args.component)?;
     let dag = component.dag();
     let task = dag.task(&args.task_id).ok_or_else(|| {

@@ -27,6 +27,8 @@ pub struct Args {
     inputs: RunInputs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    egress: crate::egress::EgressArgs,
     /// Do not print task logs.
     #[arg(long, short)]
     quiet: bool,
@@ -37,7 +39,7 @@ pub struct Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let runtime = home::runtime()?;
+    let runtime = home::runtime_in(&home::dir(), args.egress.policy()?)?;
     let component = home::load(&runtime, &args.component)?;
     let local = LocalRun {
         runtime: &runtime,
