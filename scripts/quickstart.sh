@@ -1,16 +1,48 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: build wfctl and the example DAGs, start
-# `wfctl standalone` (API server, scheduler and worker in one process, on SQLite), deploy the
-# examples, trigger `hello` and follow it to success, then stop the server. Ends by itself.
+# The main job on the embedded default: build wfctl and the example DAGs, start an
+# S3-compatible server holding Mall_Customers.csv and `wfctl standalone` (API server,
+# scheduler and worker in one process, on SQLite), deploy the examples, run `hello`, then the
+# S3 homework (`mall_customers` reads the CSV from the bucket through the connection
+# `aws_default`, sorts it by spending score and writes Parquet back), then stop everything.
+# Ends by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 weft_setup
 
-echo "==> cargo build --release -p wfctl"
-cargo build --release -p wfctl
+echo "==> cargo build --release -p wfctl -p weft-test-s3"
+cargo build --release -p wfctl -p weft-test-s3
 wfctl=$PWD/target/release/wfctl
 
+pids=()
+trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$home"' EXIT
+
+# The S3 side of the homework: weft-test-s3 (s3s-fs, which checks SigV4 signatures) keeps a
+# bucket as a directory; bucket `weft` gets a Mall_Customers.csv of 200 made-up customers.
+mkdir -p "$home/s3/weft"
+awk 'BEGIN {
+    srand(2024); print "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)"
+    for (i = 1; i <= 200; i++)
+        printf "%d,%s,%d,%d,%d\n", i, (rand() < 0.56 ? "Female" : "Male"), 18 + int(rand() * 53),
+            15 + int(rand() * 123), 1 + int(rand() * 100)
+}' > "$home/s3/weft/Mall_Customers.csv"
+s3_key=AKIAWEFTQUICKSTART
+s3_secret=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+target/release/weft-test-s3 --host 127.0.0.1 --port 0 --access-key "$s3_key" \
+    --secret-key "$s3_secret" "$home/s3" > "$home/s3.log" 2>&1 &
+pids+=($!)
+s3_port=
+for _ in $(seq 1 100); do
+    s3_port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$home/s3.log")
+    [ -n "$s3_port" ] && break
+    sleep 0.1
+done
+[ -n "$s3_port" ] || { echo "the S3 server did not start:" >&2; cat "$home/s3.log" >&2; exit 1; }
+s3_url="http://127.0.0.1:$s3_port"
+echo "==> S3 server on $s3_url, bucket weft holds Mall_Customers.csv"
+
+# mall_customers's S3 tasks may reach only what their egress rules name, fixed at build time.
+export WEFT_MALL_S3_EGRESS="GET,PUT $s3_url"
 components=()
 for example in hello mall-customers queues; do
     echo "==> wfctl build examples/$example"
@@ -20,13 +52,12 @@ done
 home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WEFT_SERVER="http://127.0.0.1:$port"
-echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT http://127.0.0.1:9000'"
-# mall_customers asks to reach a local S3 endpoint (GET,PUT http://127.0.0.1:9000); a deploy
-# asking for egress the operator does not allow is refused.
+# The operator allows the same endpoint, and the loopback range it is in (refused otherwise):
+# a deploy asking for egress the operator does not allow is refused.
+echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT $s3_url' --egress-allow-net 127.0.0.1"
 $wfctl standalone --port "$port" --home "$home" \
-    --egress-allow 'GET,PUT http://127.0.0.1:9000' > "$home/standalone.log" 2>&1 &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$home"' EXIT
+    --egress-allow "GET,PUT $s3_url" --egress-allow-net 127.0.0.1 > "$home/standalone.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 1 100); do
     $wfctl dags list > /dev/null 2>&1 && break
     sleep 0.1
@@ -43,8 +74,15 @@ $wfctl dags list
 echo "==> wfctl dags trigger hello --conf '{\"name\": \"Weft\"}' --wait"
 $wfctl dags trigger hello --conf '{"name": "Weft"}' --wait
 
-echo "==> wfctl dags trigger mall_customers --wait"
-$wfctl dags trigger mall_customers --wait
+echo "==> wfctl connections add aws_default --type aws --login $s3_key --password *** --extra '{\"endpoint_url\": \"$s3_url\", ...}'"
+$wfctl connections add aws_default --type aws --login "$s3_key" --password "$s3_secret" \
+    --extra "{\"endpoint_url\": \"$s3_url\", \"region_name\": \"us-east-1\"}"
+
+echo "==> wfctl dags trigger mall_customers --conf '{\"s3\": {\"bucket\": \"weft\", \"output_prefix\": \"sorted/\"}}' --wait"
+$wfctl dags trigger mall_customers --conf '{"s3": {"bucket": "weft", "output_prefix": "sorted/"}}' --wait
+echo "==> what mall_customers wrote to bucket weft:"
+ls -l "$home/s3/weft/sorted"
+echo "by_gender.json: $(cat "$home/s3/weft/sorted/by_gender.json")"
 
 echo "==> wfctl dags trigger queues --wait"
 $wfctl dags trigger queues --wait

@@ -6,16 +6,13 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
-use weft_model::{DagSpec, Resources, TaskSpec, TaskState};
+use weft_model::TaskState;
 use weft_protocol::{AttemptRef, Connection};
 use weft_queue::MemoryQueue;
 use weft_scheduler::{SchedulerConfig, SystemClock, scheduler};
 use weft_standalone::LocalPlane;
-use weft_store::{
-    Credentials, DEFAULT_TENANT, Deploy, NewRun, NewTaskInstance, QueueTask, SqliteStore,
-    StartTask, Store, WriteBatch,
-};
+use weft_store::testing::running_reader_and_other;
+use weft_store::{Credentials, DEFAULT_TENANT, SqliteStore, Store};
 use weft_vault::{Keyring, SecretKey};
 use weft_worker::{ControlPlane, PlaneError};
 
@@ -54,96 +51,17 @@ async fn setup(dir: &std::path::Path) -> (LocalPlane, AttemptRef, AttemptRef) {
         .await
         .expect("secret");
 
-    let mut reader = TaskSpec::new("reader");
-    reader.settings.resources = Some(Resources {
-        connections: vec!["warehouse".into(), "missing".into()],
-        secrets: vec!["api_token".into()],
-        ..Resources::default()
-    });
-    let spec = DagSpec {
-        tasks: vec![reader, TaskSpec::new("other")],
-        ..DagSpec::new("access")
-    };
-    let bytes = b"\0asm standalone access test".to_vec();
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-    store
-        .deploy(Deploy {
-            tenant: DEFAULT_TENANT.into(),
-            digest: digest.clone(),
-            bytes,
-            dag_id: "access".into(),
-            spec,
-            at: now(),
-        })
-        .await
-        .expect("deploy");
-    let (_, tis) = store
-        .create_run(NewRun {
-            tenant: DEFAULT_TENANT.into(),
-            dag_id: "access".into(),
-            run_id: "r1".into(),
-            run_type: weft_model::RunType::Manual,
-            logical_date: now(),
-            data_interval_start: now(),
-            data_interval_end: now(),
-            conf: json!({}),
-            digest,
-            state: weft_model::DagRunState::Running,
-            queued_at: now(),
-            tasks: ["reader", "other"]
-                .iter()
-                .map(|t| NewTaskInstance {
-                    task_id: (*t).into(),
-                    max_tries: 1,
-                    queue: "default".into(),
-                    pool: weft_store::DEFAULT_POOL.into(),
-                    priority_weight: 1,
-                })
-                .collect(),
-        })
-        .await
-        .expect("run");
-    let batch = WriteBatch {
-        queue: tis
-            .iter()
-            .map(|ti| QueueTask {
-                ti: ti.id,
-                lease: ti.lease,
-                from: ti.state,
-                try_number: 1,
-                at: now(),
-            })
-            .collect(),
-        ..WriteBatch::default()
-    };
-    store.write(batch).await.expect("queue");
-    let batch = WriteBatch {
-        start: tis
-            .iter()
-            .map(|ti| StartTask {
-                ti: ti.id,
-                lease: ti.lease + 1,
-                worker_id: "w".into(),
-                hostname: "h".into(),
-                at: now(),
-                lease_expires_at: now() + jiff::SignedDuration::from_secs(60),
-            })
-            .collect(),
-        ..WriteBatch::default()
-    };
-    store.write(batch).await.expect("start");
+    let (reader, other) =
+        running_reader_and_other(store.as_ref(), jiff::SignedDuration::from_secs(60)).await;
     let (handle, _service) = scheduler(
         store.clone(),
         Arc::new(MemoryQueue::new()),
         Arc::new(SystemClock),
         SchedulerConfig::default(),
     );
-    let attempt = |i: usize| AttemptRef {
-        ti: tis[i].id,
-        lease: tis[i].lease + 1,
-    };
-    let (reader, other) = (attempt(0), attempt(1));
-    let states = store.run(tis[0].run).await.expect("run").expect("exists").1;
+    let active = store.active_runs().await.expect("runs");
+    let states: Vec<_> = active.iter().flat_map(|(_, tis)| tis).collect();
+    assert_eq!(states.len(), 2);
     assert!(states.iter().all(|t| t.state == TaskState::Running));
     (LocalPlane::new(store, handle, credentials), reader, other)
 }

@@ -48,6 +48,8 @@ mod rows;
 pub mod sealed;
 pub mod sqlite;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validate;
 pub mod wire;
 pub mod write;

@@ -6,15 +6,11 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
 use tokio::sync::oneshot;
-use weft_model::{DagSpec, Resources, TaskSpec};
 use weft_protocol::AttemptRef;
 use weft_server::{AuthConfig, ServerConfig};
-use weft_store::{
-    DEFAULT_POOL, DEFAULT_TENANT, Deploy, NewRun, NewTaskInstance, QueueTask, StartTask, Store,
-    WriteBatch,
-};
+use weft_store::DEFAULT_TENANT;
+use weft_store::testing::running_reader_and_other;
 use weft_worker::PlaneError;
 use weft_worker::api::ApiClient;
 
@@ -22,100 +18,6 @@ use crate::connections::{PASSWORD, SECRET, keyed, warehouse};
 use crate::support::{Harness, now};
 
 const WORKER_TOKEN: &str = "worker-token-for-access-tests";
-
-/// Running attempts of `reader` (declaring connection `warehouse` and `missing`, secret
-/// `api_token`) and of `other` (declaring nothing).
-async fn running(store: &Arc<dyn Store>) -> (AttemptRef, AttemptRef) {
-    let mut reader = TaskSpec::new("reader");
-    reader.settings.resources = Some(Resources {
-        connections: vec!["warehouse".into(), "missing".into()],
-        secrets: vec!["api_token".into()],
-        ..Resources::default()
-    });
-    let spec = DagSpec {
-        tasks: vec![reader, TaskSpec::new("other")],
-        ..DagSpec::new("access")
-    };
-    let bytes = b"\0asm access test".to_vec();
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-    store
-        .deploy(Deploy {
-            tenant: DEFAULT_TENANT.into(),
-            digest: digest.clone(),
-            bytes,
-            dag_id: "access".into(),
-            spec,
-            at: now(),
-        })
-        .await
-        .expect("deploy");
-    let (_, tis) = store
-        .create_run(NewRun {
-            tenant: DEFAULT_TENANT.into(),
-            dag_id: "access".into(),
-            run_id: "r1".into(),
-            run_type: weft_model::RunType::Manual,
-            logical_date: now(),
-            data_interval_start: now(),
-            data_interval_end: now(),
-            conf: json!({}),
-            digest,
-            state: weft_model::DagRunState::Running,
-            queued_at: now(),
-            tasks: ["reader", "other"]
-                .iter()
-                .map(|t| NewTaskInstance {
-                    task_id: (*t).into(),
-                    max_tries: 1,
-                    queue: "default".into(),
-                    pool: DEFAULT_POOL.into(),
-                    priority_weight: 1,
-                })
-                .collect(),
-        })
-        .await
-        .expect("run");
-    let queue = tis
-        .iter()
-        .map(|ti| QueueTask {
-            ti: ti.id,
-            lease: ti.lease,
-            from: ti.state,
-            try_number: 1,
-            at: now(),
-        })
-        .collect();
-    store
-        .write(WriteBatch {
-            queue,
-            ..WriteBatch::default()
-        })
-        .await
-        .expect("queue");
-    let start = tis
-        .iter()
-        .map(|ti| StartTask {
-            ti: ti.id,
-            lease: ti.lease + 1,
-            worker_id: "w".into(),
-            hostname: "h".into(),
-            at: now(),
-            lease_expires_at: now() + jiff::SignedDuration::from_secs(600),
-        })
-        .collect();
-    store
-        .write(WriteBatch {
-            start,
-            ..WriteBatch::default()
-        })
-        .await
-        .expect("start");
-    let attempt = |i: usize| AttemptRef {
-        ti: tis[i].id,
-        lease: tis[i].lease + 1,
-    };
-    (attempt(0), attempt(1))
-}
 
 async fn stocked(config: ServerConfig) -> (Harness, AttemptRef, AttemptRef) {
     let h = keyed(config).await;
@@ -137,7 +39,8 @@ async fn stocked(config: ServerConfig) -> (Harness, AttemptRef, AttemptRef) {
         json!({"value": "x"}),
     )
     .await;
-    let (reader, other) = running(&h.store).await;
+    let (reader, other) =
+        running_reader_and_other(h.store.as_ref(), jiff::SignedDuration::from_secs(600)).await;
     (h, reader, other)
 }
 
