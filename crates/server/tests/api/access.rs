@@ -2,8 +2,6 @@
 //! task declares the name; 403 `not_declared` or `stale_attempt` otherwise; and the worker's
 //! [`ApiClient`] mapping those answers, over a real socket.
 
-use std::sync::Arc;
-
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -15,7 +13,7 @@ use weft_worker::PlaneError;
 use weft_worker::api::ApiClient;
 
 use crate::connections::{PASSWORD, SECRET, keyed, warehouse};
-use crate::support::{Harness, now};
+use crate::support::Harness;
 
 const WORKER_TOKEN: &str = "worker-token-for-access-tests";
 
