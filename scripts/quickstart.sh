@@ -14,6 +14,7 @@ echo "==> cargo build --release -p wfctl -p weft-test-s3"
 cargo build --release -p wfctl -p weft-test-s3
 wfctl=$PWD/target/release/wfctl
 
+home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
 pids=()
 trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$home"' EXIT
 
@@ -49,7 +50,6 @@ for example in hello mall-customers queues; do
     components+=("$($wfctl build "examples/$example" | tail -n 1)")
 done
 
-home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WEFT_SERVER="http://127.0.0.1:$port"
 # The operator allows the same endpoint, and the loopback range it is in (refused otherwise):
