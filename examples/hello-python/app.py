@@ -1,6 +1,6 @@
 """The ``hello_python`` DAG: Weft's ``hello`` example, written in Python.
 
-Four tasks, ``t1 >> [t2, t3] >> t4``:
+Five tasks, ``t1 >> [t2, t3] >> t4`` and ``fetch`` on its own:
 
 * ``t1`` greets the name given in the run's configuration (``{"name": "..."}``, default
   ``world``) and returns ``{"greeting": "hello, <name>"}``;
@@ -9,7 +9,17 @@ Four tasks, ``t1 >> [t2, t3] >> t4``:
 * ``t3`` pulls t1's output through XCom, pushes the greeting's length under the key
   ``length`` and returns the greeting reversed, ``{"reversed": "..."}``;
 * ``t4`` pulls the outputs of t2 and t3 and t3's ``length``, and returns them combined,
-  ``{"upper": "...", "reversed": "...", "length": N}``.
+  ``{"upper": "...", "reversed": "...", "length": N}``;
+* ``fetch`` sends ``GET`` to the URL given in the run's configuration (``{"url": "..."}``)
+  through the raw ``wasi:http`` bindings and returns ``{"status": N, "bytes": N, "body":
+  "<the first 200 characters>"}``; with no ``url`` it sends nothing and returns ``{}``.
+
+``fetch`` may only reach what its task spec declares, ``GET http://127.0.0.1:*`` (any port of
+the loopback address, where a test server listens), and what the operator allows
+(``wfctl run ... --egress-allow RULE --egress-allow-net 127.0.0.1``). To reach another host,
+change ``FETCH_EGRESS`` below (rules are ``[METHODS ][SCHEME://]HOST[:PORT|:*]``) and rebuild:
+the rules are part of the component. A request outside them fails the task with the host's
+error code (``HttpRequestDenied``) and the attempt with the class ``egress_denied``.
 
 Every output and every XCom value is JSON, encoded as UTF-8 bytes. The module is built into a
 component of the ``weft:dag`` world (``wit/dag.wit``) by componentize-py, which generates the
@@ -19,13 +29,30 @@ component of the ``weft:dag`` world (``wit/dag.wit``) by componentize-py, which 
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import wit_world
-from componentize_py_types import Err
-from wit_world.imports import log, xcom
+from componentize_py_types import Err, Ok
+from wit_world.imports import log, outgoing_handler, xcom
+from wit_world.imports.streams import InputStream, StreamError_Closed
+from wit_world.imports.wasi_http_types import (
+    ErrorCode,
+    ErrorCode_DestinationIpProhibited,
+    ErrorCode_HttpRequestDenied,
+    ErrorCode_HttpRequestUriInvalid,
+    Fields,
+    IncomingResponse,
+    Method_Get,
+    OutgoingRequest,
+    Scheme,
+    Scheme_Http,
+    Scheme_Https,
+    http_error_code,
+)
 from wit_world.imports.weft_dag_types import (
     DagSpec,
     LogLevel,
+    Resources,
     TaskContext,
     TaskError,
     TaskError_Permanent,
@@ -43,13 +70,17 @@ from wit_world.imports.weft_dag_types import (
 
 DAG_ID = "hello_python"
 
-# Each task's direct upstream tasks: t1 >> [t2, t3] >> t4.
+# Each task's direct upstream tasks: t1 >> [t2, t3] >> t4, and fetch on its own.
 EDGES = {
     "t1": [],
     "t2": ["t1"],
     "t3": ["t1"],
     "t4": ["t2", "t3"],
+    "fetch": [],
 }
+
+# Where `fetch` may send requests: its `resources.egress-allowlist`, fixed at build time.
+FETCH_EGRESS = ["GET http://127.0.0.1:*"]
 
 # XCom key under which t3 pushes the greeting's length.
 LENGTH_KEY = "length"
@@ -61,6 +92,21 @@ XCOM_ERRORS = {
     XcomError_TooLarge: "the value is larger than the limit in bytes",
     XcomError_Unavailable: "the XCom store is unavailable",
 }
+
+# The URL schemes `fetch` knows, as wasi:http names them.
+SCHEMES: dict[str, Scheme] = {"http": Scheme_Http(), "https": Scheme_Https()}
+
+# Host error codes that another attempt would meet again: refusals and malformed URLs.
+HTTP_REFUSALS = (
+    ErrorCode_HttpRequestDenied,
+    ErrorCode_DestinationIpProhibited,
+    ErrorCode_HttpRequestUriInvalid,
+)
+
+# How many bytes `fetch` asks the body stream for at a time, and how many characters of the
+# body its output shows.
+READ_SIZE = 64 * 1024
+BODY_PREVIEW = 200
 
 
 # --- Helpers: errors, logging, JSON and XCom -------------------------------------------------
@@ -134,15 +180,92 @@ def push(key: str, value: Any) -> None:
         raise xcom_failure(error, f"pushing XCom `{key}`") from error
 
 
-def conf_name(ctx: TaskContext) -> str:
-    """The `name` field of the run's configuration, `world` when it is not given."""
+def conf_string(ctx: TaskContext, name: str, default: str | None) -> str | None:
+    """The string field `name` of the run's configuration, `default` when it is not given."""
     conf = decode(ctx.conf.encode("utf-8"), "the run's configuration")
     if not isinstance(conf, dict):
         raise permanent(f"the run's configuration is not a JSON object: {ctx.conf}")
-    name = conf.get("name", "world")
-    if not isinstance(name, str):
-        raise permanent(f"the run's configuration field `name` is not a string: {name!r}")
-    return name
+    value = conf.get(name, default)
+    if value is not None and not isinstance(value, str):
+        raise permanent(f"the run's configuration field `{name}` is not a string: {value!r}")
+    return value
+
+
+# --- Helpers: outgoing HTTP through the raw wasi:http bindings -------------------------------
+
+
+def http_failure(code: ErrorCode, url: str) -> Err[TaskError]:
+    """Turn a wasi:http error code into a task error naming it; a refusal is permanent."""
+    name = type(code).__name__.removeprefix("ErrorCode_")
+    detail = getattr(code, "value", None)
+    message = f"GET {url} failed: {name}" + (f" ({detail})" if detail is not None else "")
+    if isinstance(code, HTTP_REFUSALS):
+        return Err(TaskError_Permanent(message))
+    return Err(TaskError_Retryable(message))
+
+
+def get_request(url: str) -> OutgoingRequest:
+    """A `GET` request for the absolute http(s) URL `url`, with no headers and no body."""
+    parts = urlsplit(url)
+    scheme = SCHEMES.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise permanent(f"`url` is not an absolute http or https URL: {url!r}")
+    target = parts.path or "/"
+    if parts.query:
+        target += f"?{parts.query}"
+    request = OutgoingRequest(Fields())
+    try:
+        request.set_method(Method_Get())
+        request.set_scheme(scheme)
+        request.set_authority(parts.netloc)
+        request.set_path_with_query(target)
+    except Err as error:  # the setters raise Err(None) on a value wasi:http rejects
+        raise permanent(f"`url` is not a valid request target: {url!r}") from error
+    return request
+
+
+def send(request: OutgoingRequest, url: str) -> IncomingResponse:
+    """Send `request` and wait for the response's head; the host's error codes are raised."""
+    try:
+        future = outgoing_handler.handle(request, None)
+    except Err as error:  # refused before it left, e.g. HttpRequestDenied by the egress policy
+        raise http_failure(error.value, url) from error
+    with future:
+        with future.subscribe() as ready:
+            ready.block()
+        outcome = future.get()
+    # Once ready, `get` gives Ok(the response or an error code); Err only to a second call.
+    match outcome:
+        case Ok(Ok(response)):
+            return response
+        case Ok(Err(code)):
+            raise http_failure(code, url)
+        case _:
+            raise permanent(f"GET {url}: no response to take: {outcome!r}")
+
+
+def read_chunk(stream: InputStream, url: str) -> bytes | None:
+    """The next bytes of `stream`, waiting for some; None at its end (the `closed` error)."""
+    try:
+        return stream.blocking_read(READ_SIZE)
+    except Err as error:
+        failure = error.value  # a StreamError
+        if isinstance(failure, StreamError_Closed):
+            return None
+        code = http_error_code(failure.value)
+        if code is not None:
+            raise http_failure(code, url) from error
+        reason = failure.value.to_debug_string()
+        raise Err(TaskError_Retryable(f"GET {url} failed: {reason}")) from error
+
+
+def read_body(response: IncomingResponse, url: str) -> bytes:
+    """Read `response`'s body to its end."""
+    chunks = []
+    with response.consume() as body, body.stream() as stream:
+        while (chunk := read_chunk(stream, url)) is not None:
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # --- Tasks -----------------------------------------------------------------------------------
@@ -150,7 +273,7 @@ def conf_name(ctx: TaskContext) -> str:
 
 def t1(ctx: TaskContext, upstream: list[UpstreamOutput]) -> Any:
     """Greet the name from the run's configuration."""
-    greeting = f"hello, {conf_name(ctx)}"
+    greeting = f"hello, {conf_string(ctx, 'name', 'world')}"
     info(f"t1: {greeting}")
     return {"greeting": greeting}
 
@@ -181,16 +304,41 @@ def t4(ctx: TaskContext, upstream: list[UpstreamOutput]) -> Any:
     return combined
 
 
+def fetch(ctx: TaskContext, upstream: list[UpstreamOutput]) -> Any:
+    """GET the run's `url`, if it gives one, and return the response's status and body."""
+    url = conf_string(ctx, "url", None)
+    if url is None:
+        info("fetch: no `url` in the run's configuration, nothing to fetch")
+        return {}
+    with send(get_request(url), url) as response:
+        status = response.status()
+        body = read_body(response, url)
+    info(f"fetch: GET {url} answered {status} with {len(body)} bytes")
+    text = body.decode("utf-8", errors="replace")
+    return {"status": status, "bytes": len(body), "body": text[:BODY_PREVIEW]}
+
+
 Task = Callable[[TaskContext, list[UpstreamOutput]], Any]
 
-TASKS: dict[str, Task] = {"t1": t1, "t2": t2, "t3": t3, "t4": t4}
+TASKS: dict[str, Task] = {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "fetch": fetch}
+
+# What each task asks of the machine, for those that ask for something.
+RESOURCES = {
+    "fetch": Resources(
+        memory_bytes=None,
+        egress_allowlist=FETCH_EGRESS,
+        directories=[],
+        connections=[],
+        secrets=[],
+    ),
+}
 
 
 # --- The DAG ---------------------------------------------------------------------------------
 
 
-def inherit() -> TaskSettings:
-    """Task settings that override nothing: every field inherits."""
+def inherit(resources: Resources | None = None) -> TaskSettings:
+    """Task settings that override nothing but `resources`, when given: every field inherits."""
     return TaskSettings(
         queue=None,
         retries=None,
@@ -200,7 +348,7 @@ def inherit() -> TaskSettings:
         execution_timeout_ms=None,
         pool=None,
         priority_weight=None,
-        resources=None,
+        resources=resources,
     )
 
 
@@ -208,10 +356,10 @@ class WitWorld(wit_world.WitWorld):
     """The exports of the `dag` world: the DAG's structure and its tasks' code."""
 
     def describe(self) -> DagSpec:
-        """The DAG's structure, built from `EDGES` alone."""
+        """The DAG's structure, built from `EDGES` and `RESOURCES` alone."""
         return DagSpec(
             dag_id=DAG_ID,
-            description="Greets someone in Python: t1 >> [t2, t3] >> t4.",
+            description="Greets someone in Python: t1 >> [t2, t3] >> t4; fetch GETs a URL.",
             schedule="@daily",
             start_date="2024-01-01",
             catchup=False,
@@ -225,7 +373,7 @@ class WitWorld(wit_world.WitWorld):
                     task_id=task_id,
                     upstream=list(upstream),
                     trigger_rule=TriggerRule.ALL_SUCCESS,
-                    settings=inherit(),
+                    settings=inherit(RESOURCES.get(task_id)),
                 )
                 for task_id, upstream in EDGES.items()
             ],

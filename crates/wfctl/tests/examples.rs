@@ -2,6 +2,12 @@
 
 mod common;
 
+use std::ffi::OsStr;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::thread::JoinHandle;
+
 use common::{example, repo, wfctl};
 use serde_json::json;
 
@@ -252,6 +258,119 @@ fn hello_python_builds_and_runs() {
     let t4 = &task(&run, "t4")["output"];
     assert_eq!(t4["upper"], "HELLO, PY", "{t4}");
     assert_eq!(t4["length"], 9, "{t4}");
+    // With no `url` in the configuration, fetch sends nothing and returns `{}`.
+    assert_eq!(task(&run, "fetch")["state"], "success", "{run}");
+    assert_eq!(task(&run, "fetch")["output"], json!({}), "{run}");
+}
+
+/// Body of the test server's one response.
+const GREETING: &str = "hello from the test server";
+
+/// A real HTTP server on a free loopback port that answers one request with `GREETING`;
+/// the thread returns the request line it read.
+fn serve_one_greeting() -> (SocketAddr, JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+        let mut request_line = String::new();
+        reader
+            .read_line(&mut request_line)
+            .expect("read the request line");
+        let mut header = String::new();
+        while reader.read_line(&mut header).expect("read a header") > 2 {
+            header.clear();
+        }
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{GREETING}",
+            GREETING.len()
+        );
+        (&stream)
+            .write_all(response.as_bytes())
+            .expect("write the response");
+        request_line.trim_end().to_owned()
+    });
+    (addr, server)
+}
+
+/// `wfctl run` of hello_python's `fetch` task on `url`, loopback addresses allowed, with the
+/// `operator`'s further flags.
+fn run_fetch(py: &Path, url: &str, operator: &[&str]) -> common::Run {
+    let conf = json!({ "url": url }).to_string();
+    let mut args: Vec<&OsStr> = vec![
+        "run".as_ref(),
+        py.as_os_str(),
+        "fetch".as_ref(),
+        "--conf".as_ref(),
+        conf.as_ref(),
+        "--egress-allow-net".as_ref(),
+        "127.0.0.1".as_ref(),
+        "--output".as_ref(),
+        "json".as_ref(),
+    ];
+    args.extend(operator.iter().map(OsStr::new));
+    wfctl(args)
+}
+
+#[test]
+fn hello_python_fetches_only_what_the_operator_allows() {
+    let py = example("hello-python");
+    let inspect = wfctl([
+        "inspect".as_ref(),
+        py.as_os_str(),
+        "--output".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(inspect.code, 0, "{inspect:?}");
+    assert_eq!(
+        task(&inspect.json(), "fetch")["resources"]["egress_allowlist"],
+        json!(["GET http://127.0.0.1:*"]),
+        "{inspect:?}"
+    );
+
+    let (addr, server) = serve_one_greeting();
+    let url = format!("http://{addr}/greeting");
+    let allowed = run_fetch(
+        &py,
+        &url,
+        &["--egress-allow", &format!("GET http://{addr}")],
+    );
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    let report = allowed.json();
+    assert_eq!(report["state"], "success", "{report}");
+    assert_eq!(
+        report["detail"]["output"],
+        json!({"status": 200, "bytes": GREETING.len(), "body": GREETING}),
+        "{report}"
+    );
+    assert_eq!(
+        server.join().expect("the server thread"),
+        "GET /greeting HTTP/1.1"
+    );
+
+    // Without the operator's rule the request never leaves the sandbox: the task fails with
+    // the host's error code, and the attempt as egress_denied.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let denied = run_fetch(&py, &format!("http://{addr}/greeting"), &[]);
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let report = denied.json();
+    assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
+    assert!(
+        report["detail"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HttpRequestDenied")),
+        "{report}"
+    );
+    // No connection was made: the kernel would have queued one for `accept`.
+    listener.set_nonblocking(true).expect("non-blocking");
+    assert_eq!(
+        listener.accept().map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::WouldBlock),
+        "the server received no connection"
+    );
 }
 
 #[test]

@@ -60,6 +60,10 @@ where
         .current_dir(repo())
         .env("WEFT_HOME", home())
         .env_remove("WEFT_LOG")
+        // The operator's egress policy is what each test passes, never the caller's.
+        .env_remove("WEFT_EGRESS_ALLOW")
+        .env_remove("WEFT_EGRESS_ALLOW_NETS")
+        .env_remove("WEFT_EGRESS_CA_FILE")
         .output()
         .expect("wfctl runs");
     Run {

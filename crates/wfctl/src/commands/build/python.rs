@@ -24,6 +24,14 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
     let out = out_dir.join(format!("{name}.wasm"));
+    // componentize-py writes next to `out`, which is then replaced in one rename: a process
+    // running the previous build meanwhile never reads a half-written component.
+    let partial = tempfile::Builder::new()
+        .prefix(&format!(".{name}-"))
+        .suffix(".wasm")
+        .tempfile_in(&out_dir)
+        .map_err(|e| Failure::usage(format!("cannot write in {}: {e}", out_dir.display())))?
+        .into_temp_path();
 
     // The WIT world travels inside wfctl, so a project needs no copy of it.
     let wit = tempfile::tempdir()
@@ -45,7 +53,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
         .args(["-w", "dag", "componentize", "-p"])
         .arg(&dir)
         .args(["app", "-o"])
-        .arg(&out)
+        .arg(&partial)
         .current_dir(&dir)
         // Build errors (a SyntaxError, a missing WitWorld) stay readable without a Rust backtrace.
         .env("RUST_BACKTRACE", "0");
@@ -60,5 +68,8 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
             dir.display()
         )));
     }
+    partial
+        .persist(&out)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
     Ok(out)
 }
