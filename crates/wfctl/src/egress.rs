@@ -133,7 +133,9 @@ fn size(text: &str, flag: &str) -> Result<u64, Failure> {
 fn duration(text: &str, flag: &str) -> Result<Duration, Failure> {
     match parse_duration(text) {
         Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err(Failure::usage(format!("invalid {flag}: it must be more than 0"))),
+        Ok(_) => Err(Failure::usage(format!(
+            "invalid {flag}: it must be more than 0"
+        ))),
         Err(e) => Err(Failure::usage(format!("invalid {flag}: {e}"))),
     }
 }
