@@ -3,7 +3,8 @@
 //! scheduler and worker processes): the CSV is uploaded from the host, the DAG downloads it
 //! through the connection `aws_default` with signed requests from inside the sandbox, and
 //! writes back a Parquet file sorted by spending score and the figures per gender as JSON,
-//! which the test downloads and checks.
+//! which the test downloads and checks. The rows move through the bucket, and the tasks'
+//! outputs only say where they are.
 //!
 //! Needs the host side of `weft:dag@0.2.0` (wasi:http under the egress policy, connections
 //! through the API): connections are registered with `PUT /api/v1/connections/{id}` and the
@@ -16,7 +17,9 @@ use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
 
 mod support;
 
-use support::{INPUT_KEY, ROWS, Row, component, csv, generated_rows, read_parquet};
+use support::{
+    INPUT_KEY, ROWS, Row, component, csv, generated_rows, read_parquet, sorted_by_spending,
+};
 
 /// The connection the DAG reads.
 const CONNECTION: &str = "aws_default";
@@ -104,14 +107,35 @@ fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode
         .expect("the DAG wrote the Parquet file");
     let sorted = read_parquet(parquet);
     assert_eq!(sorted.len(), rows.len(), "every row, once");
-    assert!(
-        sorted.windows(2).all(|w| w[0].score <= w[1].score),
-        "ascending by spending score: {:?}",
-        sorted.iter().map(|r| r.score).collect::<Vec<_>>()
+    assert_eq!(
+        sorted,
+        sorted_by_spending(rows),
+        "by spending score, then id"
     );
-    let mut by_id = sorted.clone();
-    by_id.sort_by_key(|r| r.id);
-    assert_eq!(by_id, rows, "the same rows, unchanged");
+
+    // The tasks' outputs only say where the data is.
+    let xcom = api.get(&format!(
+        "/dags/mall_customers/runs/{}/xcom",
+        weft_e2e::api::encode(&run_id)
+    ));
+    let outputs = xcom["xcoms"].as_array().expect("XCom values");
+    for output in outputs {
+        assert!(
+            output["size"].as_u64().is_some_and(|n| n < 4096),
+            "{output}"
+        );
+    }
+    let report = outputs
+        .iter()
+        .find(|x| x["task_id"] == "report" && x["key"] == "return_value")
+        .map(|x| &x["value"])
+        .unwrap_or_else(|| panic!("no output of report in {xcom}"));
+    assert_eq!(report["customers"], rows.len(), "{report}");
+    assert_eq!(
+        report["parquet"],
+        format!("s3://{}/{prefix}sorted_by_spending.parquet", bucket.name()),
+        "{report}"
+    );
 
     let json = bucket
         .get(&format!("{prefix}by_gender.json"))

@@ -428,10 +428,28 @@ fn inspect_shows_what_each_task_may_reach() {
         .filter(|t| t["resources"]["connections"] == json!(["aws_default"]))
         .map(|t| t["task_id"].as_str().expect("an id"))
         .collect();
-    assert_eq!(reaching, ["extract", "upload"], "{json}");
-    let sort = tasks
+    // Every task but `report` reads or writes the bucket, with room for a large CSV.
+    assert_eq!(
+        reaching,
+        [
+            "extract",
+            "sort_by_spending",
+            "aggregate_by_gender",
+            "upload"
+        ],
+        "{json}"
+    );
+    for task in tasks.iter().filter(|t| t["task_id"] != "report") {
+        assert_eq!(task["resources"]["memory_bytes"], 1u64 << 30, "{task}");
+    }
+    let report = tasks
         .iter()
-        .find(|t| t["task_id"] == "sort_by_spending")
-        .expect("sort_by_spending");
-    assert_eq!(sort["resources"]["egress_allowlist"], json!([]), "{sort}");
+        .find(|t| t["task_id"] == "report")
+        .expect("report");
+    assert_eq!(
+        report["resources"]["egress_allowlist"],
+        json!([]),
+        "{report}"
+    );
+    assert_eq!(report["resources"]["memory_bytes"], json!(null), "{report}");
 }

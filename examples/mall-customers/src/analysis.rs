@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::customers::Customer;
+use crate::customers::{Customer, Customers};
 
 /// Figures for the customers of one gender.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,45 +31,87 @@ pub fn sort_by_spending(mut customers: Vec<Customer>) -> Vec<Customer> {
     customers
 }
 
+/// A table of customers in the order of [`sort_by_spending`]. Ids are unique, so ties on
+/// the key cannot happen and an unstable sort (in place, no extra memory) is exact.
+pub fn sort_table_by_spending(customers: &mut Customers) {
+    customers.sort_unstable_by_key(|row| (row.spending_score, row.customer_id));
+}
+
 /// Figures per gender, in alphabetical order of gender. Means are rounded to two decimals.
 pub fn aggregate_by_gender(customers: &[Customer]) -> Vec<GenderStats> {
-    #[derive(Default)]
-    struct Sums {
-        count: usize,
-        age: u64,
-        income: u64,
-        score: u64,
-        min_score: Option<u32>,
-        max_score: Option<u32>,
-    }
-    let mut by_gender: BTreeMap<&str, Sums> = BTreeMap::new();
+    let mut tally = GenderTally::default();
     for c in customers {
-        let sums = by_gender.entry(c.gender.as_str()).or_default();
-        sums.count += 1;
-        sums.age += u64::from(c.age);
-        sums.income += u64::from(c.annual_income_k);
-        sums.score += u64::from(c.spending_score);
-        sums.min_score = Some(
-            sums.min_score
-                .map_or(c.spending_score, |m| m.min(c.spending_score)),
-        );
-        sums.max_score = Some(
-            sums.max_score
-                .map_or(c.spending_score, |m| m.max(c.spending_score)),
-        );
+        tally.add(&c.gender, c.age, c.annual_income_k, c.spending_score);
     }
-    by_gender
-        .into_iter()
-        .map(|(gender, s)| GenderStats {
-            gender: gender.to_owned(),
-            count: s.count,
-            mean_age: mean(s.age, s.count),
-            mean_annual_income_k: mean(s.income, s.count),
-            mean_spending_score: mean(s.score, s.count),
-            min_spending_score: s.min_score.unwrap_or_default(),
-            max_spending_score: s.max_score.unwrap_or_default(),
-        })
-        .collect()
+    tally.finish()
+}
+
+/// Sums per gender, fed one customer at a time: rows streamed from a file need not be kept.
+#[derive(Debug, Default)]
+pub struct GenderTally {
+    by_gender: BTreeMap<String, Sums>,
+}
+
+/// Running sums of one gender.
+#[derive(Debug)]
+struct Sums {
+    count: usize,
+    age: u64,
+    income: u64,
+    score: u64,
+    min_score: u32,
+    max_score: u32,
+}
+
+impl Sums {
+    /// No customer yet.
+    const NONE: Sums = Sums {
+        count: 0,
+        age: 0,
+        income: 0,
+        score: 0,
+        min_score: u32::MAX,
+        max_score: 0,
+    };
+
+    fn add(&mut self, age: u32, annual_income_k: u32, spending_score: u32) {
+        self.count += 1;
+        self.age += u64::from(age);
+        self.income += u64::from(annual_income_k);
+        self.score += u64::from(spending_score);
+        self.min_score = self.min_score.min(spending_score);
+        self.max_score = self.max_score.max(spending_score);
+    }
+}
+
+impl GenderTally {
+    /// Count one customer.
+    pub fn add(&mut self, gender: &str, age: u32, annual_income_k: u32, spending_score: u32) {
+        // Look up by `&str` first: a new `String` only for a gender not seen yet.
+        if let Some(sums) = self.by_gender.get_mut(gender) {
+            sums.add(age, annual_income_k, spending_score);
+            return;
+        }
+        let mut sums = Sums::NONE;
+        sums.add(age, annual_income_k, spending_score);
+        self.by_gender.insert(gender.to_owned(), sums);
+    }
+
+    /// Figures per gender, in alphabetical order of gender. Means are rounded to two decimals.
+    pub fn finish(self) -> Vec<GenderStats> {
+        self.by_gender
+            .into_iter()
+            .map(|(gender, s)| GenderStats {
+                gender,
+                count: s.count,
+                mean_age: mean(s.age, s.count),
+                mean_annual_income_k: mean(s.income, s.count),
+                mean_spending_score: mean(s.score, s.count),
+                min_spending_score: s.min_score,
+                max_spending_score: s.max_score,
+            })
+            .collect()
+    }
 }
 
 /// `sum / count`, rounded to two decimals; `count` is never 0 here.
@@ -103,6 +145,24 @@ mod tests {
         ]);
         let order: Vec<_> = sorted.iter().map(|c| c.customer_id).collect();
         assert_eq!(order, [2, 1, 5, 9, 3]);
+    }
+
+    #[test]
+    fn a_table_sorts_in_the_same_order() {
+        let rows = crate::customers::parse_csv(crate::sample::SAMPLE_CSV).expect("valid");
+        let mut table = Customers::read(crate::sample::SAMPLE_CSV.as_bytes(), 0).expect("valid");
+        sort_table_by_spending(&mut table);
+        assert_eq!(table.to_vec(), sort_by_spending(rows));
+    }
+
+    #[test]
+    fn the_tally_fed_row_by_row_gives_the_same_figures() {
+        let rows = crate::customers::parse_csv(crate::sample::SAMPLE_CSV).expect("valid");
+        let mut tally = GenderTally::default();
+        for c in rows.iter().rev() {
+            tally.add(&c.gender, c.age, c.annual_income_k, c.spending_score);
+        }
+        assert_eq!(tally.finish(), aggregate_by_gender(&rows));
     }
 
     #[test]

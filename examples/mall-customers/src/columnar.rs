@@ -1,5 +1,6 @@
-//! The sorted customers as a Parquet file (Snappy-compressed, one row group), with the
-//! CSV's column names. Pure: no host calls.
+//! The sorted customers as a Parquet file (Snappy-compressed), with the CSV's column names.
+//! Written a batch of rows at a time, in row groups of up to [`ROW_GROUP_ROWS`] rows, so that
+//! only the file itself grows with the number of rows. Pure: no host calls.
 
 use std::sync::Arc;
 
@@ -10,7 +11,14 @@ use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
-use crate::customers::{COLUMNS, Customer};
+use crate::csv::COLUMNS;
+use crate::customers::{Customers, Row};
+
+/// Rows per row group: readers can skip or read a group at a time.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// Rows turned into Arrow arrays at once.
+const BATCH_ROWS: usize = 1 << 16;
 
 /// Why the Parquet file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -35,31 +43,49 @@ pub fn schema() -> Schema {
 }
 
 /// `customers`, in their order, as the bytes of a Parquet file.
-pub fn to_parquet(customers: &[Customer]) -> Result<Vec<u8>, ParquetWriteError> {
+pub fn to_parquet(customers: &Customers) -> Result<Vec<u8>, ParquetWriteError> {
+    write(customers, ROW_GROUP_ROWS, BATCH_ROWS)
+}
+
+fn write(
+    customers: &Customers,
+    row_group_rows: usize,
+    batch_rows: usize,
+) -> Result<Vec<u8>, ParquetWriteError> {
     let schema = Arc::new(schema());
-    let column = |f: fn(&Customer) -> u32| -> ArrayRef {
-        Arc::new(UInt32Array::from_iter_values(customers.iter().map(f)))
-    };
-    let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
-        vec![
-            column(|c| c.customer_id),
-            Arc::new(StringArray::from_iter_values(
-                customers.iter().map(|c| c.gender.as_str()),
-            )),
-            column(|c| c.age),
-            column(|c| c.annual_income_k),
-            column(|c| c.spending_score),
-        ],
-    )?;
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        .set_max_row_group_size(row_group_rows)
         .build();
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties))?;
-    writer.write(&batch)?;
+    let mut writer = ArrowWriter::try_new(&mut bytes, Arc::clone(&schema), Some(properties))?;
+    for rows in customers.rows().chunks(batch_rows) {
+        writer.write(&batch(&schema, customers, rows)?)?;
+    }
     writer.close()?;
     Ok(bytes)
+}
+
+/// `rows` of `customers` as one record batch.
+fn batch(
+    schema: &Arc<Schema>,
+    customers: &Customers,
+    rows: &[Row],
+) -> Result<RecordBatch, ArrowError> {
+    let column = |f: fn(&Row) -> u32| -> ArrayRef {
+        Arc::new(UInt32Array::from_iter_values(rows.iter().map(f)))
+    };
+    let genders = StringArray::from_iter_values(rows.iter().map(|r| customers.gender(r)));
+    RecordBatch::try_new(
+        Arc::clone(schema),
+        vec![
+            column(|r| r.customer_id),
+            Arc::new(genders),
+            column(|r| r.age.into()),
+            column(|r| r.annual_income_k),
+            column(|r| r.spending_score.into()),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -77,11 +103,12 @@ mod tests {
 
         use crate::customers::Customer;
 
-        pub(super) fn read_back(bytes: Vec<u8>) -> Vec<Customer> {
-            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-                .expect("a Parquet file")
-                .build()
-                .expect("a reader");
+        /// The rows of the file and its number of row groups.
+        pub(super) fn read_back(bytes: Vec<u8>) -> (Vec<Customer>, usize) {
+            let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+                .expect("a Parquet file");
+            let groups = builder.metadata().num_row_groups();
+            let reader = builder.build().expect("a reader");
             let mut out = Vec::new();
             for batch in reader {
                 let batch = batch.expect("a batch");
@@ -99,23 +126,36 @@ mod tests {
                     });
                 }
             }
-            out
+            (out, groups)
         }
+    }
+
+    fn sorted_sample() -> Customers {
+        let mut customers =
+            Customers::read(crate::sample::SAMPLE_CSV.as_bytes(), 0).expect("valid");
+        crate::analysis::sort_table_by_spending(&mut customers);
+        customers
     }
 
     #[test]
     fn writes_every_row_in_order_and_reads_back_the_same() {
-        let customers = crate::customers::parse_csv(crate::sample::SAMPLE_CSV).expect("valid");
-        let sorted = crate::analysis::sort_by_spending(customers);
+        let sorted = sorted_sample();
         let bytes = to_parquet(&sorted).expect("written");
         assert_eq!(&bytes[..4], b"PAR1");
         assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
-        assert_eq!(read_back(bytes), sorted);
+        assert_eq!(read_back(bytes), (sorted.to_vec(), 1));
+    }
+
+    #[test]
+    fn rows_are_written_batch_by_batch_into_row_groups() {
+        let sorted = sorted_sample();
+        let bytes = write(&sorted, 6, 4).expect("written");
+        assert_eq!(read_back(bytes), (sorted.to_vec(), 4), "20 rows, 6 a group");
     }
 
     #[test]
     fn no_customers_is_an_empty_file_with_the_schema() {
-        let bytes = to_parquet(&[]).expect("written");
-        assert!(read_back(bytes).is_empty());
+        let bytes = to_parquet(&Customers::default()).expect("written");
+        assert!(read_back(bytes).0.is_empty());
     }
 }

@@ -4,17 +4,24 @@
 //! `extract` reads a CSV with the Mall Customers columns
 //! (`CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)`; Kaggle's `Genre` for
 //! `Gender` is accepted too) and validates it: a bad row fails the task for good, naming its
-//! line and column. Where the CSV comes from depends on the run's conf:
-//! - `{"s3": {...}}`: from an S3-compatible bucket, through the connection `aws_default`
-//!   (see [`s3`]); `s3.bucket` (default: the connection's `schema`), `s3.input_key` (default
-//!   `Mall_Customers.csv`) and `s3.output_prefix` (default `mall_customers/<run id>/`);
+//! line and column. `sort_by_spending` orders the customers by spending score (ties by id),
+//! `aggregate_by_gender` computes figures per gender, and `report` sums up. Where the CSV
+//! comes from, and how the data moves, depends on the run's conf:
+//! - `{"s3": {...}}`: through an S3-compatible bucket, by the connection `aws_default` (see
+//!   [`s3`]); `s3.bucket` (default: the connection's `schema`), `s3.input_key` (default
+//!   `Mall_Customers.csv`) and `s3.output_prefix` (default `mall_customers/<run id>/`).
+//!   Files of millions of rows stay in the bucket and only small summaries go through the
+//!   tasks' outputs (see [`s3_mode`]): `extract` hands over the object's name and row count,
+//!   `sort_by_spending` and `aggregate_by_gender` read the object again, the first writing
+//!   `sorted_by_spending.parquet` under the output prefix; `upload` writes `by_gender.json`
+//!   there and `report` names the Parquet file;
 //! - `{"csv": "..."}`: the CSV text itself;
-//! - else the variable `mall_customers_csv`, else a built-in sample.
+//! - else the variable `mall_customers_csv`, else a built-in sample. Without S3 the rows
+//!   themselves go from task to task (a few MiB at most: task outputs are capped at 4 MiB),
+//!   `report` returns them sorted, and `upload` is skipped.
 //!
-//! `sort_by_spending` orders the customers by spending score (ties by id),
-//! `aggregate_by_gender` computes figures per gender, and `report` returns both. In S3 mode
-//! `upload` writes the sorted rows as a Parquet file (`sorted_by_spending.parquet`) and the
-//! figures as JSON (`by_gender.json`) under the output prefix; otherwise it is skipped.
+//! What the tasks hand over is in [`handover`]: a plain array of rows without S3, a small
+//! object in S3 mode.
 //!
 //! # Egress
 //! The tasks that talk to S3 may reach only the endpoints in `WEFT_MALL_S3_EGRESS`, read when
@@ -23,21 +30,31 @@
 //! when a task runs. Build with, say,
 //! `WEFT_MALL_S3_EGRESS="GET,PUT https://s3.eu-west-3.amazonaws.com"` for another endpoint.
 //!
-//! The parsing, sorting, aggregation and Parquet writing live in [`customers`], [`analysis`]
-//! and [`columnar`], which make no host calls and are unit-tested on the host.
+//! # Layout
+//! - [`csv`]: reading and validating the CSV line by line; [`unique_ids`]: repeated ids
+//! - [`customers`]: a row as handed over, and a compact table of many
+//! - [`analysis`]: sorting and aggregating; [`columnar`]: the Parquet file
+//! - [`handover`]: the tasks' outputs; [`conf`]: the run's conf
+//! - [`s3`]: signed S3 requests; [`s3_mode`]: the tasks' work in S3 mode
+//!
+//! All but [`s3`] and [`s3_mode`] make no host calls and are unit-tested on the host.
 
 pub mod analysis;
 pub mod columnar;
+pub mod conf;
+pub mod csv;
 pub mod customers;
+pub mod handover;
 pub mod s3;
+pub mod s3_mode;
 pub mod sample;
+pub mod unique_ids;
 
-use serde::{Deserialize, Serialize};
 use weft_sdk::prelude::*;
 
 use crate::analysis::GenderStats;
-use crate::customers::Customer;
-use crate::s3::S3Bucket;
+use crate::conf::Conf;
+use crate::handover::{Extracted, Report, Sorted, Uploaded};
 
 /// Name of the variable that may hold the CSV.
 pub const CSV_VARIABLE: &str = "mall_customers_csv";
@@ -51,6 +68,12 @@ pub const S3_EGRESS: &str = match option_env!("WEFT_MALL_S3_EGRESS") {
     None => "GET,PUT http://127.0.0.1:9000",
 };
 
+/// Linear memory of the tasks that talk to S3. Sorting keeps 16 bytes a row and builds the
+/// Parquet file in memory, validating keeps 4: a 100 MB CSV (4.4 million rows) takes
+/// `sort_by_spending` to about 140 MiB and `extract` to 65 MiB, so this leaves room for
+/// files several times larger.
+pub const S3_TASK_MEMORY: u64 = 1 << 30;
+
 /// Object read when the conf names none.
 pub const DEFAULT_INPUT_KEY: &str = "Mall_Customers.csv";
 
@@ -59,44 +82,6 @@ pub const PARQUET_NAME: &str = "sorted_by_spending.parquet";
 
 /// Object written with the figures per gender, under the output prefix.
 pub const AGGREGATE_NAME: &str = "by_gender.json";
-
-/// The run conf this DAG understands.
-#[derive(Debug, Default, Deserialize)]
-struct Conf {
-    /// The CSV text itself.
-    csv: Option<String>,
-    /// Read from and write to S3.
-    s3: Option<S3Conf>,
-}
-
-/// Where in S3 the input is and the outputs go.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct S3Conf {
-    /// The bucket; default: the connection's `schema`.
-    bucket: Option<String>,
-    /// The CSV's key; default [`DEFAULT_INPUT_KEY`].
-    input_key: Option<String>,
-    /// Prefix of the outputs' keys; default `mall_customers/<run id>/`.
-    output_prefix: Option<String>,
-}
-
-/// What `report` returns.
-#[derive(Debug, Serialize)]
-struct Report {
-    customers: usize,
-    sorted_by_spending: Vec<Customer>,
-    by_gender: Vec<GenderStats>,
-}
-
-/// What `upload` returns: where the outputs went.
-#[derive(Debug, Serialize)]
-struct Uploaded {
-    parquet: String,
-    parquet_bytes: usize,
-    rows: usize,
-    aggregate: String,
-}
 
 /// The DAG: extract, then sort and aggregate side by side, then report and upload.
 fn dag() -> Dag {
@@ -108,50 +93,35 @@ fn dag() -> Dag {
         .tags(["example", "csv", "s3", "parquet"])
         .default_retries(1)
         .default_execution_timeout(Duration::from_secs(120));
-    let extract = s3_access(dag.task("extract", extract));
-    let sort = dag.task("sort_by_spending", sort_by_spending);
-    let aggregate = dag.task("aggregate_by_gender", aggregate_by_gender);
+    let extract = s3_task(dag.task("extract", extract));
+    let sort = s3_task(dag.task("sort_by_spending", sort_by_spending));
+    let aggregate = s3_task(dag.task("aggregate_by_gender", aggregate_by_gender));
     let report = dag.task("report", report);
-    let upload = s3_access(dag.task("upload", upload));
+    let upload = s3_task(dag.task("upload", upload));
     let _ = extract >> [sort, aggregate] >> report;
     let _ = [sort, aggregate] >> upload;
     dag
 }
 
-/// Declare what a task needs to reach S3: the connection and the endpoint.
-fn s3_access(task: TaskRef<'_>) -> TaskRef<'_> {
+/// Declare what a task needs to work on data in S3: the connection, the endpoint, and
+/// memory for millions of rows.
+fn s3_task(task: TaskRef<'_>) -> TaskRef<'_> {
     S3_EGRESS
         .split(';')
         .map(str::trim)
         .filter(|rule| !rule.is_empty())
         .fold(task.connection(S3_CONNECTION), TaskRef::allow_egress)
+        .memory_limit(S3_TASK_MEMORY)
 }
 
-/// The bucket of the run's S3 conf, through the connection.
-fn bucket(conf: &S3Conf, ctx: &Context) -> TaskResult<S3Bucket> {
-    let connection = ctx
-        .connection(S3_CONNECTION)
-        .map_err(AccessError::into_task_error)?;
-    S3Bucket::from_connection(&connection, conf.bucket.as_deref()).permanent()
-}
-
-fn extract(ctx: &Context) -> TaskResult<Vec<Customer>> {
+fn extract(ctx: &Context) -> TaskResult<Extracted> {
     let conf: Conf = ctx.conf()?;
-    let (source, text) = match (conf.s3, conf.csv) {
-        (Some(s3), _) => {
-            let bucket = bucket(&s3, ctx)?;
-            let key = s3.input_key.as_deref().unwrap_or(DEFAULT_INPUT_KEY);
-            let uri = bucket.s3_uri(key);
-            info!("downloading {uri}");
-            let bytes = bucket
-                .get(key)
-                .map_err(|e| e.into_task_error().context(format!("reading {uri}")))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| TaskError::permanent(format!("{uri} is not UTF-8 text")))?;
-            (uri, text)
-        }
-        (None, Some(text)) => ("the run's conf".to_owned(), text),
-        (None, None) => match ctx.variable(CSV_VARIABLE) {
+    if let Some(s3) = &conf.s3 {
+        return s3_mode::extract(ctx, s3).map(Extracted::Staged);
+    }
+    let (source, text) = match conf.csv {
+        Some(text) => ("the run's conf".to_owned(), text),
+        None => match ctx.variable(CSV_VARIABLE) {
             Some(text) => ("the variable `mall_customers_csv`".to_owned(), text),
             None => (
                 "the built-in sample".to_owned(),
@@ -166,28 +136,37 @@ fn extract(ctx: &Context) -> TaskResult<Vec<Customer>> {
         warn!("{source} holds no customer rows");
     }
     info!("{} customer rows", customers.len());
-    Ok(customers)
+    Ok(Extracted::Rows(customers))
 }
 
-/// The customers `extract` returned.
-fn extracted(ctx: &Context) -> TaskResult<Vec<Customer>> {
+/// What `extract` handed over.
+fn extracted(ctx: &Context) -> TaskResult<Extracted> {
     ctx.upstream("extract")?
         .ok_or_else(|| TaskError::permanent("`extract` handed over no customers"))
 }
 
-fn sort_by_spending(ctx: &Context) -> TaskResult<Vec<Customer>> {
-    let sorted = analysis::sort_by_spending(extracted(ctx)?);
+fn sort_by_spending(ctx: &Context) -> TaskResult<Sorted> {
+    let customers = match extracted(ctx)? {
+        Extracted::Rows(customers) => customers,
+        Extracted::Staged(staged) => {
+            return s3_mode::sort_by_spending(ctx, &staged).map(Sorted::Written);
+        }
+    };
+    let sorted = analysis::sort_by_spending(customers);
     if let (Some(low), Some(high)) = (sorted.first(), sorted.last()) {
         debug!(
             "spending scores from {} (customer {}) to {} (customer {})",
             low.spending_score, low.customer_id, high.spending_score, high.customer_id
         );
     }
-    Ok(sorted)
+    Ok(Sorted::Rows(sorted))
 }
 
 fn aggregate_by_gender(ctx: &Context) -> TaskResult<Vec<GenderStats>> {
-    let stats = analysis::aggregate_by_gender(&extracted(ctx)?);
+    let stats = match extracted(ctx)? {
+        Extracted::Rows(customers) => analysis::aggregate_by_gender(&customers),
+        Extracted::Staged(staged) => s3_mode::aggregate_by_gender(ctx, &staged)?,
+    };
     for s in &stats {
         info!(
             "{}: {} customers, mean spending score {}",
@@ -197,8 +176,8 @@ fn aggregate_by_gender(ctx: &Context) -> TaskResult<Vec<GenderStats>> {
     Ok(stats)
 }
 
-/// The sorted rows and the figures per gender, from the upstream tasks.
-fn results(ctx: &Context) -> TaskResult<(Vec<Customer>, Vec<GenderStats>)> {
+/// The sorted customers and the figures per gender, from the upstream tasks.
+fn results(ctx: &Context) -> TaskResult<(Sorted, Vec<GenderStats>)> {
     let sorted = ctx
         .upstream("sort_by_spending")?
         .ok_or_else(|| TaskError::permanent("`sort_by_spending` handed over nothing"))?;
@@ -210,11 +189,7 @@ fn results(ctx: &Context) -> TaskResult<(Vec<Customer>, Vec<GenderStats>)> {
 
 fn report(ctx: &Context) -> TaskResult<Report> {
     let (sorted, by_gender) = results(ctx)?;
-    Ok(Report {
-        customers: sorted.len(),
-        sorted_by_spending: sorted,
-        by_gender,
-    })
+    Ok(Report::new(sorted, by_gender))
 }
 
 fn upload(ctx: &Context) -> TaskResult<Uploaded> {
@@ -225,55 +200,12 @@ fn upload(ctx: &Context) -> TaskResult<Uploaded> {
         ));
     };
     let (sorted, by_gender) = results(ctx)?;
-    let bucket = bucket(&s3, ctx)?;
-    let prefix = s3
-        .output_prefix
-        .clone()
-        .unwrap_or_else(|| default_prefix(ctx.run_id()));
-
-    let parquet = columnar::to_parquet(&sorted).permanent()?;
-    let parquet_bytes = parquet.len();
-    let parquet_key = format!("{prefix}{PARQUET_NAME}");
-    info!(
-        "uploading {} ({parquet_bytes} bytes)",
-        bucket.s3_uri(&parquet_key)
-    );
-    bucket
-        .put(&parquet_key, parquet, "application/vnd.apache.parquet")
-        .map_err(|e| e.into_task_error().context("uploading the Parquet file"))?;
-
-    let aggregate_key = format!("{prefix}{AGGREGATE_NAME}");
-    let json = serde_json::to_vec_pretty(&by_gender).permanent()?;
-    info!("uploading {}", bucket.s3_uri(&aggregate_key));
-    bucket
-        .put(&aggregate_key, json, "application/json")
-        .map_err(|e| {
-            e.into_task_error()
-                .context("uploading the figures per gender")
-        })?;
-
-    Ok(Uploaded {
-        parquet: bucket.s3_uri(&parquet_key),
-        parquet_bytes,
-        rows: sorted.len(),
-        aggregate: bucket.s3_uri(&aggregate_key),
-    })
-}
-
-/// `mall_customers/<run id>/`, the run id's characters other than letters, digits, `-`, `_`
-/// and `.` replaced by `_` so that the key needs no escaping.
-fn default_prefix(run_id: &str) -> String {
-    let safe: String = run_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("mall_customers/{safe}/")
+    let Sorted::Written(written) = sorted else {
+        return Err(TaskError::permanent(
+            "`sort_by_spending` handed over rows, not the Parquet file it wrote to S3",
+        ));
+    };
+    s3_mode::upload(ctx, &s3, written, &by_gender)
 }
 
 weft_sdk::export_dag!(dag);
@@ -281,24 +213,6 @@ weft_sdk::export_dag!(dag);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_prefix_is_the_run_id_made_safe_for_keys() {
-        assert_eq!(
-            default_prefix("manual__2026-11-21T13:18:18.580630+00:00"),
-            "mall_customers/manual__2026-11-21T13_18_18.580630_00_00/"
-        );
-    }
-
-    #[test]
-    fn the_s3_conf_is_optional_field_by_field_and_strict_about_names() {
-        let conf: Conf = serde_json::from_str(r#"{"s3": {}}"#).expect("valid");
-        let s3 = conf.s3.expect("s3 mode");
-        assert!(s3.bucket.is_none() && s3.input_key.is_none() && s3.output_prefix.is_none());
-        assert!(serde_json::from_str::<Conf>(r#"{"s3": {"bukket": "x"}}"#).is_err());
-        let conf: Conf = serde_json::from_str(r#"{"name": "x"}"#).expect("other keys are fine");
-        assert!(conf.s3.is_none() && conf.csv.is_none());
-    }
 
     #[test]
     fn the_s3_tasks_declare_the_connection_and_the_egress_rules() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
 use weft_sdk::Connection;
-use weft_sdk::http::{self, HttpError};
+use weft_sdk::http::{self, BodyReader, HttpError};
 
 /// How long a signed request stays valid: long enough for a slow upload to start.
 const SIGNATURE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -102,12 +102,18 @@ impl S3Bucket {
             .sign(SIGNATURE_TTL)
     }
 
-    /// The object `key`.
-    pub fn get(&self, key: &str) -> Result<Vec<u8>, HttpError> {
-        http::get(self.get_url(key).as_str())
-            .send()?
-            .error_for_status()?
-            .bytes()
+    /// Start reading object `key` — only in version `etag` when given (`If-Match`; another
+    /// version is refused with status 412).
+    pub fn open(&self, key: &str, etag: Option<&str>) -> Result<Download, HttpError> {
+        let mut request = http::get(self.get_url(key).as_str());
+        if let Some(etag) = etag {
+            request = request.header("if-match", etag);
+        }
+        let response = request.send()?.error_for_status()?;
+        Ok(Download {
+            etag: response.header("etag").map(str::to_owned),
+            body: response.into_reader(),
+        })
     }
 
     /// Store `bytes` as object `key`, with content type `content_type`.
@@ -119,6 +125,15 @@ impl S3Bucket {
             .error_for_status()?;
         Ok(())
     }
+}
+
+/// An object being read.
+#[derive(Debug)]
+pub struct Download {
+    /// The version read, when the server names it.
+    pub etag: Option<String>,
+    /// The object's bytes, as they arrive.
+    pub body: BodyReader,
 }
 
 /// The endpoint of an `aws` connection: `extra.endpoint_url`, else `host` (with its scheme,

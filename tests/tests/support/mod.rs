@@ -29,6 +29,11 @@ pub struct Row {
 
 /// `ROWS` customers from a fixed linear congruential sequence: the same on every run.
 pub fn generated_rows() -> Vec<Row> {
+    generated(ROWS)
+}
+
+/// `count` customers with ids `1..=count`, from the same sequence as [`generated_rows`].
+pub fn generated(count: u32) -> Vec<Row> {
     let mut state: u64 = 0x5eed_f00d;
     let mut next = |modulo: u32| {
         state = state
@@ -36,7 +41,7 @@ pub fn generated_rows() -> Vec<Row> {
             .wrapping_add(1_442_695_040_888_963_407);
         u32::try_from((state >> 33) % u64::from(modulo)).expect("below modulo")
     };
-    (1..=ROWS)
+    (1..=count)
         .map(|id| Row {
             id,
             gender: if next(2) == 0 { "Male" } else { "Female" }.to_owned(),
@@ -49,14 +54,23 @@ pub fn generated_rows() -> Vec<Row> {
 
 /// The rows as Kaggle's `Mall_Customers.csv` writes them (header with `Genre`).
 pub fn csv(rows: &[Row]) -> String {
+    use std::fmt::Write;
     let mut text = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n".to_owned();
     for r in rows {
-        text.push_str(&format!(
-            "{},{},{},{},{}\n",
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{}",
             r.id, r.gender, r.age, r.income, r.score
-        ));
+        );
     }
     text
+}
+
+/// The rows in the order the DAG sorts them: by spending score, then by id.
+pub fn sorted_by_spending(rows: &[Row]) -> Vec<Row> {
+    let mut sorted = rows.to_vec();
+    sorted.sort_by_key(|r| (r.score, r.id));
+    sorted
 }
 
 /// The rows of a Parquet file written by the DAG.
