@@ -3,18 +3,21 @@
 #
 #   scripts/bench.sh [--peers] [--quick] [weft-bench options]
 #
-# Builds wfctl and weft-bench in release mode, then runs weft-bench: it starts its own
-# PostgreSQL and Redis on free loopback ports, measures Weft embedded (`wfctl standalone`) and
-# distributed (`wfctl server`, `scheduler`, one `worker`), stops everything, prints the table
-# and writes BENCHMARKS.md and bench.json here at the repository's root.
+# Builds wfctl, weft-bench and the S3 server weft-test-s3 in release mode, then runs
+# weft-bench: it measures the sandbox and egress in process, Weft embedded (`wfctl
+# standalone`), the S3 homework (the mall_customers example, built by the benchmark for its
+# own weft-test-s3 on a free port; the first build compiles the example's dependencies into
+# target/bench-examples) and distributed (`wfctl server`, `scheduler`, one `worker` on its own
+# PostgreSQL and Redis on free loopback ports), stops everything, prints the tables and writes
+# BENCHMARKS.md and bench.json here at the repository's root.
 #
 #   --peers   also run the peers on this machine (Celery, Airflow: ../shared/peers/*.sh, or
 #             $WEFT_PEERS_DIR) and print Weft's ratios to them. Airflow's first install
 #             takes a few minutes.
-#   --quick   the tiny configuration (seconds, figures meaningless); writes under
+#   --quick   the tiny configuration (seconds once the example is built; figures meaningless); writes under
 #             target/bench-quick instead of the root.
 #
-# `target/release/weft-bench --help` lists the rest (--out, --wfctl).
+# `target/release/weft-bench --help` lists the rest (--out, --wfctl, --s3-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +29,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     rustup target add wasm32-wasip2
 fi
 
-echo "==> cargo build --release -p wfctl -p weft-bench"
-cargo build --release -p wfctl -p weft-bench
+echo "==> cargo build --release -p wfctl -p weft-bench -p weft-test-s3"
+cargo build --release -p wfctl -p weft-bench -p weft-test-s3
 echo "==> weft-bench $*"
-exec target/release/weft-bench "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/weft-bench" "$@"

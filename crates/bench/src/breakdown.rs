@@ -68,6 +68,10 @@ mod tests {
         TaskTimes {
             task_id: id.to_owned(),
             state: "success".to_owned(),
+            try_number: 1,
+            max_tries: 1,
+            error_class: None,
+            error: None,
             queued_at: at(queued),
             started_at: at(started),
             ended_at: at(ended),

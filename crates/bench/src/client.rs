@@ -46,13 +46,25 @@ impl RunInfo {
     }
 }
 
-/// The times the store records for one task instance.
+/// One task instance of a run: its state, the times the store records and its last failure.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TaskTimes {
     /// The task.
     pub task_id: String,
     /// Its state.
     pub state: String,
+    /// Number of its last attempt.
+    #[serde(default)]
+    pub try_number: u32,
+    /// Attempts allowed in all.
+    #[serde(default)]
+    pub max_tries: u32,
+    /// Class of the last failure (`output_too_large`, `trap`, ...).
+    #[serde(default)]
+    pub error_class: Option<String>,
+    /// Message of the last failure.
+    #[serde(default)]
+    pub error: Option<String>,
     /// When its last attempt was queued.
     pub queued_at: Option<Timestamp>,
     /// When that attempt started.
@@ -142,6 +154,37 @@ impl Api {
             .send("{}");
         let run: RunInfo = answer("POST", url, response)?;
         Ok(run.run_id)
+    }
+
+    /// Trigger a run of `dag_id` with `conf` as its configuration; its id.
+    pub fn trigger_conf(
+        &self,
+        dag_id: &str,
+        conf: &serde_json::Value,
+    ) -> Result<String, BenchError> {
+        let url = format!("{}/dags/{}/runs", self.base, encode(dag_id));
+        let body = serde_json::json!({ "conf": conf }).to_string();
+        let response = self
+            .auth(self.agent.post(&url))
+            .header("Content-Type", "application/json")
+            .send(body);
+        let run: RunInfo = answer("POST", url, response)?;
+        Ok(run.run_id)
+    }
+
+    /// Create or replace connection `conn_id` (`body` as `PUT /connections/{conn_id}` takes it).
+    pub fn put_connection(
+        &self,
+        conn_id: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), BenchError> {
+        let url = format!("{}/connections/{}", self.base, encode(conn_id));
+        let response = self
+            .auth(self.agent.put(&url))
+            .header("Content-Type", "application/json")
+            .send(body.to_string());
+        let _: serde_json::Value = answer("PUT", url, response)?;
+        Ok(())
     }
 
     /// The newest `limit` runs of `dag_id` (newest logical date first), only those in

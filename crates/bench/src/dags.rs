@@ -47,6 +47,24 @@ pub const SINGLE: BenchDag = BenchDag {
     tasks: 1,
 };
 
+/// The `mall_customers` example's crate (the S3 homework), built by the S3 scenario.
+pub const MALL_CUSTOMERS_DIR: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mall-customers");
+
+/// A CSV the S3 homework runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct S3Csv {
+    /// Its size, in bytes (whole rows, at most this).
+    pub bytes: u64,
+    /// Runs measured.
+    pub runs: usize,
+    /// Whether it is meant to exceed the example's limits: `extract` holds the whole file
+    /// and its rows in the task's memory (256 MiB by default) and hands every row to the
+    /// next tasks as its output, which may not be larger than 4 MiB (as JSON, about 4.2
+    /// times the CSV).
+    pub beyond_limits: bool,
+}
+
 /// How much of each scenario a benchmark run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Sizes {
@@ -69,6 +87,12 @@ pub struct Sizes {
     pub sandbox_tasks: usize,
     /// Tasks Celery runs for its throughput figure.
     pub celery_tasks: usize,
+    /// GETs per task, and per round from the host, of the egress figures.
+    pub egress_requests: usize,
+    /// Runs of each egress measurement (medians taken).
+    pub egress_rounds: usize,
+    /// The CSVs of the S3 homework, in the order they run.
+    pub s3_csvs: &'static [S3Csv],
 }
 
 fn dag_id<S: serde::Serializer>(dag: &BenchDag, s: S) -> Result<S::Ok, S::Error> {
@@ -87,6 +111,25 @@ impl Sizes {
         warmup_runs: 20,
         sandbox_tasks: 10_000,
         celery_tasks: 5_000,
+        egress_requests: 200,
+        egress_rounds: 15,
+        s3_csvs: &[
+            S3Csv {
+                bytes: 900_000,
+                runs: 5,
+                beyond_limits: false,
+            },
+            S3Csv {
+                bytes: 1_000_000,
+                runs: 5,
+                beyond_limits: false,
+            },
+            S3Csv {
+                bytes: 100_000_000,
+                runs: 1,
+                beyond_limits: true,
+            },
+        ],
     };
 
     /// The tiny configuration the test suite runs.
@@ -100,6 +143,20 @@ impl Sizes {
         warmup_runs: 3,
         sandbox_tasks: 200,
         celery_tasks: 500,
+        egress_requests: 10,
+        egress_rounds: 3,
+        s3_csvs: &[
+            S3Csv {
+                bytes: 100_000,
+                runs: 1,
+                beyond_limits: false,
+            },
+            S3Csv {
+                bytes: 8_000_000,
+                runs: 1,
+                beyond_limits: true,
+            },
+        ],
     };
 }
 
@@ -129,5 +186,23 @@ mod tests {
         assert_eq!(quick.big_fan.tasks, 500);
         assert_eq!(quick.many_runs, 10);
         assert_eq!(quick.round_trips, 20);
+        assert_eq!(full.egress_requests, 200);
+        assert_eq!(quick.egress_requests, 10);
+        assert!(
+            full.s3_csvs
+                .iter()
+                .any(|c| c.bytes == 1_000_000 && !c.beyond_limits)
+        );
+        assert!(
+            full.s3_csvs
+                .iter()
+                .any(|c| c.bytes == 100_000_000 && c.beyond_limits)
+        );
+    }
+
+    #[test]
+    fn the_s3_example_is_there() {
+        let dir = std::path::Path::new(MALL_CUSTOMERS_DIR);
+        assert!(dir.join("Cargo.toml").is_file(), "{}", dir.display());
     }
 }

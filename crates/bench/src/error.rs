@@ -8,7 +8,7 @@ pub enum BenchError {
     /// An HTTP request could not be made or its answer not read.
     #[error("{method} {url}: {source}")]
     Http {
-        /// `GET` or `POST`.
+        /// `GET`, `POST` or `PUT`.
         method: &'static str,
         /// The URL asked.
         url: String,
@@ -19,7 +19,7 @@ pub enum BenchError {
     /// The API server answered with an error status.
     #[error("{method} {url} answered {status}: {body}")]
     Status {
-        /// `GET` or `POST`.
+        /// `GET`, `POST` or `PUT`.
         method: &'static str,
         /// The URL asked.
         url: String,
@@ -109,9 +109,40 @@ pub enum BenchError {
     /// The in-process sandbox benchmark failed.
     #[error("sandbox: {0}")]
     Sandbox(String),
+    /// The in-process egress benchmark failed.
+    #[error("egress: {0}")]
+    Egress(String),
+    /// A task of a run failed (the run may still be waiting to retry it).
+    #[error(transparent)]
+    TaskFailed(Box<FailedTask>),
     /// PostgreSQL or Redis could not be started or used.
     #[error(transparent)]
     Services(#[from] weft_testkit::TestkitError),
+}
+
+/// A task that failed, as its run shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "task {task_id} is {state} after try {try_number} of {max_tries} ({class}): {error} \
+     (run {run_id} of DAG {dag_id})"
+)]
+pub struct FailedTask {
+    /// The DAG.
+    pub dag_id: String,
+    /// The run.
+    pub run_id: String,
+    /// The task.
+    pub task_id: String,
+    /// Its state: `failed` or `up_for_retry`.
+    pub state: String,
+    /// The attempt that failed.
+    pub try_number: u32,
+    /// Attempts allowed in all.
+    pub max_tries: u32,
+    /// The class of the failure (`output_too_large`, `trap`, `task_error`, ...).
+    pub class: String,
+    /// Its message.
+    pub error: String,
 }
 
 impl BenchError {

@@ -205,3 +205,47 @@ pub struct SandboxFigures {
     /// Loading its compiled code from the disk cache in a new runtime, in ms.
     pub cached_load_ms: f64,
 }
+
+/// What an outgoing HTTP request costs a task (`wasi:http` under the egress policy) beyond
+/// what the same request costs the host, measured in process against a loopback server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EgressFigures {
+    /// GETs in each measured task, and in each round from the host.
+    pub requests: usize,
+    /// Body bytes of each answer.
+    pub response_bytes: usize,
+    /// The task sending `requests` GETs, each run, in ms.
+    pub task_with_requests_ms: Summary,
+    /// The same task sending none, each run, in ms.
+    pub task_without_requests_ms: Summary,
+    /// `requests` GETs from the host, each round, in ms.
+    pub host_rounds_ms: Summary,
+    /// Per request in a task: (median with − median without) / `requests`, in µs.
+    pub task_per_request_us: f64,
+    /// Per request from the host: the median round / `requests`, in µs.
+    pub host_per_request_us: f64,
+    /// What a task's request costs beyond the host's: task − host, in µs.
+    pub overhead_per_request_us: f64,
+}
+
+/// The S3 homework (`mall_customers` on `wfctl standalone`, reading from `weft-test-s3`)
+/// on one CSV.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S3Case {
+    /// The CSV's size, in bytes.
+    pub csv_bytes: u64,
+    /// Its customer rows (0 when it could not be written).
+    pub rows: usize,
+    /// Whether the CSV is meant to exceed the example's limits: its failure is then a
+    /// finding about the example, not a failure of the benchmark.
+    pub beyond_limits: bool,
+    /// Trigger-to-success times, or why there are none.
+    pub times: Outcome<RunTimes>,
+}
+
+impl S3Case {
+    /// Whether it failed although it was meant to succeed.
+    pub fn is_failed(&self) -> bool {
+        !self.beyond_limits && self.times.is_failed()
+    }
+}

@@ -66,6 +66,17 @@ pub fn rate(value: f64) -> String {
     format!("{} tasks/s", number(value))
 }
 
+/// A size in bytes, in decimal units: `512 B`, `900 KB`, `1 MB`, `4.24 MB`.
+pub fn bytes(value: f64) -> String {
+    if value >= 1e6 {
+        format!("{} MB", compact(value / 1e6))
+    } else if value >= 1e3 {
+        format!("{} KB", compact(value / 1e3))
+    } else {
+        format!("{} B", compact(value))
+    }
+}
+
 /// A ratio, `12×`, `1.5×`, `0.42×`.
 pub fn ratio(value: f64) -> String {
     format!("{}×", number(value))
@@ -99,5 +110,10 @@ mod tests {
         assert_eq!(secs(51.7), "51.7 s");
         assert_eq!(rate(5_000.0), "5,000 tasks/s");
         assert_eq!(ratio(12.0), "12×");
+        assert_eq!(bytes(900_000.0), "900 KB");
+        assert_eq!(bytes(1_000_000.0), "1 MB");
+        assert_eq!(bytes(100_000_000.0), "100 MB");
+        assert_eq!(bytes(4_237_429.0), "4.24 MB");
+        assert_eq!(bytes(512.0), "512 B");
     }
 }

@@ -96,6 +96,9 @@ pub const DISTRIBUTED: ModeGoals = ModeGoals {
 /// Per-task sandbox cost of a no-op Rust component (fresh store, instantiate, run, drop).
 pub const SANDBOX_PER_TASK_US: Goal = at_most(30.0, "µs");
 
+/// What an outgoing HTTP request costs a task beyond the same request from the host.
+pub const EGRESS_OVERHEAD_US: Goal = at_most(100.0, "µs");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +120,7 @@ mod tests {
         );
         assert_eq!(EMBEDDED.round_trip_p50_ms.label(), "≤ 0.5 ms");
         assert_eq!(SANDBOX_PER_TASK_US.label(), "≤ 30 µs");
+        assert_eq!(EGRESS_OVERHEAD_US.verdict(62.5), "≤ 100 µs: met");
+        assert_eq!(EGRESS_OVERHEAD_US.verdict(140.0), "≤ 100 µs: MISSED");
     }
 }

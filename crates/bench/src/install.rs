@@ -72,6 +72,15 @@ pub struct Backends {
     pub namespace: String,
 }
 
+/// What an embedded installation is started with besides the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// More flags for `wfctl standalone` (`--egress-allow RULE`, say).
+    pub args: Vec<String>,
+    /// More environment variables (`WEFT_SECRET_KEY`, say).
+    pub env: Vec<(String, String)>,
+}
+
 /// A running installation.
 pub struct Installation {
     /// Which mode.
@@ -88,13 +97,21 @@ pub struct Installation {
 impl Installation {
     /// Start `wfctl standalone` with a fresh home and wait until it answers.
     pub fn embedded(options: &InstallOptions) -> Result<Installation, BenchError> {
+        Installation::embedded_with(options, &Extras::default())
+    }
+
+    /// Start `wfctl standalone` with a fresh home and `extras`, and wait until it answers.
+    pub fn embedded_with(
+        options: &InstallOptions,
+        extras: &Extras,
+    ) -> Result<Installation, BenchError> {
         let mut installation = Installation::new(Mode::Embedded, options, None)?;
         let port = free_port()?.to_string();
         let home = installation.dir.join("standalone-home");
         let parallelism = options.parallelism.to_string();
         let concurrency = options.concurrency.to_string();
         let home_text = home.to_string_lossy().into_owned();
-        let args = [
+        let mut args = vec![
             "standalone",
             "--port",
             &port,
@@ -105,9 +122,10 @@ impl Installation {
             "--concurrency",
             &concurrency,
         ];
+        args.extend(extras.args.iter().map(String::as_str));
         installation.url = format!("http://127.0.0.1:{port}");
         installation.api = Api::new(&installation.url, None);
-        installation.start("standalone", &args)?;
+        installation.start_with("standalone", &args, &extras.env)?;
         installation.wait_healthy()?;
         Ok(installation)
     }
@@ -196,21 +214,21 @@ impl Installation {
     /// A `wfctl` command with a home of its own under this installation's directory and no
     /// `WEFT_*` variable of the caller's environment.
     fn command(&self, home: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.wfctl);
-        command.args(args);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("WEFT_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .env("WEFT_HOME", self.dir.join(home))
-            .env("WEFT_LOG", "warn");
-        command
+        wfctl_command(&self.wfctl, &self.dir.join(home), args)
     }
 
     fn start(&mut self, name: &str, args: &[&str]) -> Result<(), BenchError> {
-        let command = self.command(&format!("{name}-home"), args);
+        self.start_with(name, args, &[])
+    }
+
+    fn start_with(
+        &mut self,
+        name: &str,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Result<(), BenchError> {
+        let mut command = self.command(&format!("{name}-home"), args);
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         let log = self.dir.join(format!("{name}.log"));
         self.services.push(Service::spawn(name, command, &log)?);
         Ok(())
@@ -285,6 +303,19 @@ impl Installation {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// `wfctl ARGS` with home `home` and no `WEFT_*` variable of the caller's environment.
+pub fn wfctl_command(wfctl: &Path, home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(wfctl);
+    command.args(args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("WEFT_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("WEFT_HOME", home).env("WEFT_LOG", "warn");
+    command
 }
 
 impl Drop for Installation {

@@ -1,11 +1,12 @@
 //! Weft's benchmark suite: real installations, measured from the outside like a user sees
 //! them, side by side with Celery and Airflow on the same machine.
 //!
-//! [`suite::run`] measures the in-process sandbox, then `wfctl standalone` (embedded), then
-//! `wfctl server` + `scheduler` + one `worker` on PostgreSQL and Redis it starts
-//! (distributed), each driven through the HTTP API: chain40, fan-outs, round trips, a new
-//! component's first task, and the processes' CPU and memory. With `--peers` it runs the
-//! peer scripts too. The [`report::BenchReport`] it returns is printed as tables
+//! [`suite::run`] measures the in-process sandbox and egress (a task's outgoing HTTP request
+//! against the host's), then `wfctl standalone` (embedded), then the S3 homework
+//! (`mall_customers` reading from `weft-test-s3`), then `wfctl server` + `scheduler` + one
+//! `worker` on PostgreSQL and Redis it starts (distributed), each driven through the HTTP
+//! API: chain40, fan-outs, round trips, a new component's first task, and the processes'
+//! CPU and memory. With `--peers` it runs the peer scripts too. The [`report::BenchReport`] it returns is printed as tables
 //! ([`tables`]) and written as `BENCHMARKS.md` ([`markdown`]) and `bench.json`.
 //!
 //! ```no_run
@@ -15,6 +16,7 @@
 //!     modes: weft_bench::suite::Modes::Both,
 //!     wfctl: "target/debug/wfctl".into(),
 //!     peers_dir: "../shared/peers".into(),
+//!     s3_server: "target/debug/weft-test-s3".into(),
 //!     work_dir: std::env::temp_dir(),
 //! };
 //! let report = weft_bench::suite::run(&options);
@@ -23,30 +25,36 @@
 //!
 //! # Layout
 //! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
-//!   [`sandbox`]: the in-process figures; [`peers`]: Celery and Airflow;
+//!   [`sandbox`], [`egress`]: the in-process figures; [`s3`]: the S3 homework;
+//!   [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
 //!   [`client`]: the HTTP API; [`wait`]: waiting for runs to end;
 //! - [`figures`], [`report`]: what is measured; [`stats`], [`breakdown`], [`procfs`]:
 //!   computing it; [`goals`]: the goals it is judged by;
 //! - [`table`], [`tables`], [`markdown`], [`format`]: presenting it;
 //! - [`dags`]: the benchmark DAG components and sizes; [`machine`]: machine and versions;
-//!   [`nonce`]: never-seen components; [`error`]: errors.
+//!   [`nonce`]: never-seen components; [`mall_csv`]: the S3 homework's CSV;
+//!   [`http_server`]: the egress figures' loopback server; [`error`]: errors.
 
 pub mod breakdown;
 pub mod client;
 pub mod dags;
+pub mod egress;
 pub mod error;
 pub mod figures;
 pub mod format;
 pub mod goals;
+pub mod http_server;
 pub mod install;
 pub mod machine;
+pub mod mall_csv;
 pub mod markdown;
 pub mod nonce;
 pub mod peers;
 pub mod process;
 pub mod procfs;
 pub mod report;
+pub mod s3;
 #[cfg(test)]
 mod sample;
 pub mod sandbox;

@@ -8,9 +8,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use weft_bench::{markdown, suite, tables};
 
-/// Measure Weft (embedded and distributed, on PostgreSQL and Redis it starts) and, with
-/// `--peers`, Celery and Airflow on the same machine; print the table and write
-/// BENCHMARKS.md and bench.json.
+/// Measure Weft (in process, embedded, the S3 homework on an S3 server it starts, and
+/// distributed on PostgreSQL and Redis it starts) and, with `--peers`, Celery and Airflow on
+/// the same machine; print the tables and write BENCHMARKS.md and bench.json.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -28,6 +28,9 @@ struct Args {
     /// The wfctl binary to measure (default: the one next to this program).
     #[arg(long)]
     wfctl: Option<PathBuf>,
+    /// The S3 server of the S3 homework (default: the `weft-test-s3` next to this program).
+    #[arg(long)]
+    s3_server: Option<PathBuf>,
     /// Which installation modes to measure: both (the default), or one of them.
     #[arg(long, value_enum, default_value_t = suite::Modes::Both)]
     mode: suite::Modes,
@@ -59,6 +62,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             wfctl.display()
         );
     }
+    let s3_server = match args.s3_server {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .context("finding this program's directory")?
+            .with_file_name("weft-test-s3"),
+    };
     let out = args.out.unwrap_or_else(|| {
         if args.quick {
             PathBuf::from("target/bench-quick")
@@ -77,6 +86,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         modes: args.mode,
         wfctl: absolute(&wfctl)?,
         peers_dir: args.peers_dir,
+        s3_server: absolute(&s3_server)?,
         work_dir: work.path().to_owned(),
     };
     let report = suite::run(&options);
@@ -84,6 +94,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!();
     println!("{}", tables::results(&report).text());
     println!("{}", tables::sandbox(&report).text());
+    println!("{}", tables::egress(&report).text());
+    println!("{}", tables::s3(&report).text());
     println!("{}", tables::peers(&report).text());
     let markdown_path = out.join("BENCHMARKS.md");
     let json_path = out.join("bench.json");

@@ -57,6 +57,17 @@ pub fn document(report: &BenchReport) -> String {
     md.push_str(&tables::results(report).markdown());
     md.push('\n');
     md.push_str(&tables::sandbox(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::egress(report).markdown());
+    let _ = writeln!(md, "\n## The S3 homework\n");
+    let _ = writeln!(
+        md,
+        "The `mall_customers` example (`examples/mall-customers`) on `wfctl standalone`: \
+         `extract` downloads a generated Mall Customers CSV from `weft-test-s3` with signed \
+         requests from inside the sandbox, the rows are sorted and aggregated, and `upload` \
+         writes Parquet and JSON back.\n"
+    );
+    md.push_str(&tables::s3(report).markdown());
     let _ = writeln!(md, "\n## Side by side with the peers\n");
     md.push_str(&tables::peers(report).markdown());
     let _ = writeln!(md, "\n## Where a chain40 hop's time goes\n");
@@ -127,6 +138,25 @@ pub fn method(report: &BenchReport) -> Vec<String> {
          `wfctl deploy`, then triggers it: from the start of `wfctl deploy` to the run's \
          success. The worker's home is fresh for this benchmark run."
             .to_owned(),
+        "Egress, in process: the `egress_probe` guest's task `probe` sends GETs through \
+         `wasi:http` to a small HTTP/1.1 server in the benchmark's process on a loopback port \
+         (a fixed body of a few dozen bytes with its `Content-Length`), under a policy \
+         allowing `GET http://127.0.0.1:*` and the range 127.0.0.0/8. A task's cost per \
+         request is (median run with K GETs − median run with none) / K; the host's is the \
+         median of rounds of K GETs sent as the runtime sends them (a new TCP connection \
+         each, hyper's HTTP/1.1 client on a multi-threaded tokio runtime, the whole body \
+         read) / K. The overhead is the difference."
+            .to_owned(),
+        "The S3 homework: `weft-test-s3` (s3s-fs, checking SigV4 signatures) on a free \
+         loopback port with the CSVs written as files of its bucket's directory; the example \
+         built for that endpoint (`wfctl build examples/mall-customers` with \
+         `WEFT_MALL_S3_EGRESS`); a fresh `wfctl standalone` started with `--egress-allow` for \
+         it and `--egress-allow-net 127.0.0.1`, the connection `aws_default` registered \
+         through the API. Each CSV gets one unmeasured run, then its measured runs, each from \
+         the trigger (conf `{\"s3\": {\"input_key\": …, \"output_prefix\": …}}`) to the \
+         answer that showed success. A run whose task fails ends the measurement at once, \
+         even when the task would be retried; the failure's class and message are recorded."
+            .to_owned(),
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
          services are stopped, on the same machine. Airflow's times are its own records of \
@@ -152,7 +182,43 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
         );
     }
     failures(&mut notes, "sandbox", &report.sandbox);
+    if let Some(e) = report.egress.measured() {
+        judge(
+            &mut notes,
+            "egress overhead per request",
+            e.overhead_per_request_us,
+            goals::EGRESS_OVERHEAD_US,
+            "µs",
+        );
+    }
+    failures(&mut notes, "egress", &report.egress);
+    s3_notes(report, &mut notes);
     notes
+}
+
+/// What the S3 homework's failures say, and whether a CSV meant to exceed the example's
+/// limits did.
+fn s3_notes(report: &BenchReport, notes: &mut Vec<String>) {
+    for case in &report.s3 {
+        let what = format!(
+            "S3 homework with the {} CSV ({} rows)",
+            format::bytes(case.csv_bytes as f64),
+            format::number(case.rows as f64)
+        );
+        match (&case.times, case.beyond_limits) {
+            (Outcome::Failed(e), false) => {
+                notes.push(format!("{what} failed: {}", e.replace('\n', " ")));
+            }
+            (Outcome::Failed(e), true) => notes.push(format!(
+                "{what}, meant to exceed the example's limits, failed as expected: {}",
+                e.replace('\n', " ")
+            )),
+            (Outcome::Measured(_), true) => notes.push(format!(
+                "{what} succeeded although it was meant to exceed the example's limits."
+            )),
+            _ => {}
+        }
+    }
 }
 
 fn judge(notes: &mut Vec<String>, what: &str, figure: f64, goal: Goal, unit: &str) {
@@ -307,6 +373,10 @@ mod tests {
             "Airflow 15 s",
             "at most 5000 ms per request",
             "## What stands in the way of the missed goals",
+            "| overhead per request (task − host) | 110 µs | ≤ 100 µs: MISSED |",
+            "## The S3 homework",
+            "| 900 KB CSV (42,850 rows) | 850 ms | 3: 800 ms – 900 ms |",
+            "`WEFT_MALL_S3_EGRESS`",
         ] {
             assert!(md.contains(part), "{part:?} missing from:\n{md}");
         }
@@ -331,6 +401,28 @@ mod tests {
             "{all}"
         );
         assert!(all.contains("caps throughput near 10,000 tasks/s"), "{all}");
+        assert!(
+            all.contains("Goal missed: egress overhead per request is 110 µs, goal ≤ 100 µs"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "S3 homework with the 1 MB CSV (47,610 rows) failed: task extract is up_for_retry \
+                 after try 1 of 2 (output_too_large): output of 4237429 bytes"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "S3 homework with the 100 MB CSV (4,761,000 rows), meant to exceed the example's \
+                 limits, failed as expected: task extract"
+            ),
+            "{all}"
+        );
+        assert!(
+            !all.contains("900 KB"),
+            "the measured CSV has no note: {all}"
+        );
         assert!(
             !all.contains("embedded chain40 is"),
             "chain40 met its goal: {all}"

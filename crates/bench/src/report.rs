@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::dags::Sizes;
-use crate::figures::{ModeResults, Outcome, SandboxFigures};
+use crate::figures::{EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures};
 use crate::install::Mode;
 use crate::machine::{Machine, Versions};
 use crate::peers::Peers;
@@ -38,6 +38,10 @@ pub struct BenchReport {
     pub settings: Settings,
     /// The in-process sandbox figures.
     pub sandbox: Outcome<SandboxFigures>,
+    /// The in-process egress figures: a task's outgoing HTTP request against the host's.
+    pub egress: Outcome<EgressFigures>,
+    /// The S3 homework (`mall_customers` on `wfctl standalone`), one case per CSV.
+    pub s3: Vec<S3Case>,
     /// `wfctl standalone`.
     pub embedded: ModeResults,
     /// Server, scheduler and one worker on PostgreSQL and Redis.
@@ -55,13 +59,50 @@ impl BenchReport {
         }
     }
 
-    /// Whether a Weft scenario failed (peers not running is not a failure).
+    /// Whether a Weft scenario failed (peers not running is not a failure, nor a CSV meant
+    /// to exceed the S3 example's limits failing).
     pub fn has_failures(&self) -> bool {
-        self.sandbox.is_failed() || self.embedded.has_failures() || self.distributed.has_failures()
+        self.sandbox.is_failed()
+            || self.egress.is_failed()
+            || self.s3.iter().any(S3Case::is_failed)
+            || self.embedded.has_failures()
+            || self.distributed.has_failures()
     }
 
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::figures::Outcome;
+    use crate::sample;
+
+    #[test]
+    fn bench_json_holds_the_egress_and_s3_figures() {
+        let json: serde_json::Value =
+            serde_json::from_str(&sample::report().to_json()).expect("JSON");
+        assert_eq!(json["egress"]["measured"]["overhead_per_request_us"], 110.0);
+        assert_eq!(json["s3"][0]["csv_bytes"], 900_000);
+        assert_eq!(
+            json["s3"][0]["times"]["measured"]["summary"]["median"],
+            850.0
+        );
+        assert_eq!(json["s3"][2]["beyond_limits"], true);
+        assert_eq!(json["settings"]["sizes"]["s3_csvs"][1]["bytes"], 1_000_000);
+    }
+
+    #[test]
+    fn a_csv_beyond_the_limits_failing_is_not_a_failure_of_the_run() {
+        let mut report = sample::report();
+        report.distributed = report.embedded.clone();
+        report.embedded.fan_many_runs = Outcome::NotRun("not in this test".into());
+        report.distributed.fan_many_runs = Outcome::NotRun("not in this test".into());
+        report.s3.remove(1);
+        assert!(!report.has_failures(), "only the 100 MB CSV failed");
+        report.s3 = sample::s3();
+        assert!(report.has_failures(), "the 1 MB CSV failed");
     }
 }

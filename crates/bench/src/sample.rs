@@ -2,8 +2,8 @@
 
 use crate::dags::Sizes;
 use crate::figures::{
-    Chain, ColdDeploy, HopBreakdown, ModeResults, Outcome, RoundTrip, RunTimes, SandboxFigures,
-    Throughput, Usage,
+    Chain, ColdDeploy, EgressFigures, HopBreakdown, ModeResults, Outcome, RoundTrip, RunTimes,
+    S3Case, SandboxFigures, Throughput, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -65,6 +65,58 @@ pub fn embedded() -> ModeResults {
     }
 }
 
+/// Egress figures that miss the goal: 140 µs a request in a task, 30 µs from the host.
+pub fn egress() -> EgressFigures {
+    EgressFigures {
+        requests: 200,
+        response_bytes: 33,
+        task_with_requests_ms: summary(&[29.0, 30.0, 31.0]),
+        task_without_requests_ms: summary(&[1.9, 2.0, 2.1]),
+        host_rounds_ms: summary(&[5.0, 6.0, 7.0]),
+        task_per_request_us: 140.0,
+        host_per_request_us: 30.0,
+        overhead_per_request_us: 110.0,
+    }
+}
+
+/// The S3 homework: the smallest CSV measured, 1 MB over the output limit, 100 MB failing
+/// as expected.
+pub fn s3() -> Vec<S3Case> {
+    vec![
+        S3Case {
+            csv_bytes: 900_000,
+            rows: 42_850,
+            beyond_limits: false,
+            times: Outcome::Measured(RunTimes {
+                tasks: 5,
+                runs_ms: vec![800.0, 850.0, 900.0],
+                summary: summary(&[800.0, 850.0, 900.0]),
+            }),
+        },
+        S3Case {
+            csv_bytes: 1_000_000,
+            rows: 47_610,
+            beyond_limits: false,
+            times: Outcome::Failed(
+                "task extract is up_for_retry after try 1 of 2 (output_too_large): output of \
+                 4237429 bytes is larger than the limit of 4194304 bytes (run r1 of DAG \
+                 mall_customers)"
+                    .into(),
+            ),
+        },
+        S3Case {
+            csv_bytes: 100_000_000,
+            rows: 4_761_000,
+            beyond_limits: true,
+            times: Outcome::Failed(
+                "task extract is up_for_retry after try 1 of 2 (trap): out of memory (run r2 of \
+                 DAG mall_customers)"
+                    .into(),
+            ),
+        },
+    ]
+}
+
 /// The whole report: distributed could not start, Celery did not run, Airflow's chain
 /// failed.
 pub fn report() -> BenchReport {
@@ -100,6 +152,8 @@ pub fn report() -> BenchReport {
             compile_ms: 110.0,
             cached_load_ms: 0.9,
         }),
+        egress: Outcome::Measured(egress()),
+        s3: s3(),
         embedded: embedded(),
         distributed: ModeResults::all_failed("cannot start: no PostgreSQL"),
         peers: Peers {

@@ -1,5 +1,6 @@
-//! [`run`]: the whole benchmark — the in-process sandbox, PostgreSQL and Redis started,
-//! both installation modes measured and stopped, the peers — into one [`BenchReport`].
+//! [`run`]: the whole benchmark — the in-process sandbox and egress figures, the embedded
+//! mode, the S3 homework, PostgreSQL and Redis started, the distributed mode, the peers —
+//! into one [`BenchReport`].
 
 use std::path::{Path, PathBuf};
 
@@ -7,13 +8,14 @@ use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::dags::Sizes;
 use crate::error::BenchError;
-use crate::figures::{ModeResults, Outcome};
+use crate::figures::{ModeResults, Outcome, S3Case};
 use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
+use crate::s3::{self, S3Options};
 use crate::wait::WAIT_SLICE;
-use crate::{sandbox, scenarios};
+use crate::{egress, sandbox, scenarios};
 
 /// Task attempts the worker runs at once, in both modes.
 pub const WORKER_CONCURRENCY: usize = 2;
@@ -54,6 +56,8 @@ pub struct Options {
     pub wfctl: PathBuf,
     /// Where the peer scripts are.
     pub peers_dir: PathBuf,
+    /// The `weft-test-s3` binary (the S3 homework's server).
+    pub s3_server: PathBuf,
     /// Where homes and logs go.
     pub work_dir: PathBuf,
 }
@@ -68,6 +72,11 @@ pub fn run(options: &Options) -> BenchReport {
     let machine = Machine::detect();
     eprintln!("==> sandbox (in-process): {} tasks", sizes.sandbox_tasks);
     let sandbox = Outcome::of(sandbox::measure(sizes.sandbox_tasks));
+    eprintln!(
+        "==> egress (in-process): {} runs of {} requests, task and host",
+        sizes.egress_rounds, sizes.egress_requests
+    );
+    let egress = Outcome::of(egress::measure(sizes.egress_requests, sizes.egress_rounds));
 
     let install = InstallOptions {
         wfctl: options.wfctl.clone(),
@@ -80,6 +89,23 @@ pub fn run(options: &Options) -> BenchReport {
         measure(Installation::embedded(&install), &sizes)
     } else {
         ModeResults::not_run("--mode distributed")
+    };
+    let s3 = if !options.modes.embedded() {
+        s3_not_run(&sizes, "--mode distributed")
+    } else if !options.s3_server.is_file() {
+        let reason = format!(
+            "no weft-test-s3 at {}: build it (cargo build --release -p weft-test-s3) or pass \
+             --s3-server",
+            options.s3_server.display()
+        );
+        s3_not_run(&sizes, &reason)
+    } else {
+        let s3_options = S3Options {
+            install: install.clone(),
+            s3_server: options.s3_server.clone(),
+            examples_target: s3::examples_target(),
+        };
+        s3::measure(&s3_options, sizes.s3_csvs)
     };
 
     eprintln!("==> distributed: starting PostgreSQL and Redis");
@@ -140,10 +166,26 @@ pub fn run(options: &Options) -> BenchReport {
             wfctl: options.wfctl.display().to_string(),
         },
         sandbox,
+        egress,
+        s3,
         embedded,
         distributed,
         peers,
     }
+}
+
+/// Every CSV of the S3 homework, not run for `reason`.
+fn s3_not_run(sizes: &Sizes, reason: &str) -> Vec<S3Case> {
+    sizes
+        .s3_csvs
+        .iter()
+        .map(|csv| S3Case {
+            csv_bytes: csv.bytes,
+            rows: 0,
+            beyond_limits: csv.beyond_limits,
+            times: Outcome::NotRun(reason.to_owned()),
+        })
+        .collect()
 }
 
 /// Every scenario on a started installation, which is stopped afterwards.

@@ -1,5 +1,6 @@
 //! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure, the
-//! sandbox, the peers side by side, and where a chain40 hop's time goes.
+//! sandbox, egress, the S3 homework, the peers side by side, and where a chain40 hop's time
+//! goes.
 
 use crate::figures::{HopBreakdown, ModeResults, Outcome, Usage};
 use crate::format;
@@ -233,6 +234,91 @@ pub fn sandbox(report: &BenchReport) -> Table {
             ]);
         }
         other => table.push(vec!["per task".to_owned(), problem(other), goal.label()]),
+    }
+    table
+}
+
+/// The in-process egress figures: a task's outgoing HTTP request against the host's.
+pub fn egress(report: &BenchReport) -> Table {
+    let mut table = Table::new(&[
+        "Egress (in-process, loopback HTTP server)",
+        "Figure",
+        "Goal",
+    ]);
+    let goal = goals::EGRESS_OVERHEAD_US;
+    match &report.egress {
+        Outcome::Measured(e) => {
+            let us = |v: f64| format!("{} µs", format::number(v));
+            let k = e.requests;
+            table.push(vec![
+                format!(
+                    "per request in a task: (task with {k} GETs − with none) / {k}, medians of {}",
+                    e.task_with_requests_ms.count
+                ),
+                us(e.task_per_request_us),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                format!(
+                    "per request from the host (hyper, a new connection each), median of {} \
+                     rounds",
+                    e.host_rounds_ms.count
+                ),
+                us(e.host_per_request_us),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                "overhead per request (task − host)".to_owned(),
+                us(e.overhead_per_request_us),
+                goal.verdict(e.overhead_per_request_us),
+            ]);
+            table.push(vec![
+                format!("task with {k} GETs / with none (median)"),
+                format!(
+                    "{} / {}",
+                    format::ms(e.task_with_requests_ms.median),
+                    format::ms(e.task_without_requests_ms.median)
+                ),
+                "—".to_owned(),
+            ]);
+        }
+        other => table.push(vec![
+            "overhead per request (task − host)".to_owned(),
+            problem(other),
+            goal.label(),
+        ]),
+    }
+    table
+}
+
+/// The S3 homework, one row per CSV: the median run and the range of the runs.
+pub fn s3(report: &BenchReport) -> Table {
+    let mut table = Table::new(&[
+        "S3 homework: mall_customers on wfctl standalone, weft-test-s3",
+        "Trigger → success (median)",
+        "Runs",
+    ]);
+    for case in &report.s3 {
+        let mut name = format!("{} CSV", format::bytes(case.csv_bytes as f64));
+        if case.rows > 0 {
+            name.push_str(&format!(" ({} rows)", format::number(case.rows as f64)));
+        }
+        if case.beyond_limits {
+            name.push_str(", beyond the example's limits");
+        }
+        let (figure, runs) = match &case.times {
+            Outcome::Measured(t) => (
+                format::ms(t.summary.median),
+                format!(
+                    "{}: {} – {}",
+                    t.summary.count,
+                    format::ms(t.summary.min),
+                    format::ms(t.summary.max)
+                ),
+            ),
+            other => (problem(other), "—".to_owned()),
+        };
+        table.push(vec![name, figure, runs]);
     }
     table
 }

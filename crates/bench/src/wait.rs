@@ -4,13 +4,17 @@
 
 use std::time::{Duration, Instant};
 
-use crate::client::{Api, RunInfo};
-use crate::error::BenchError;
+use crate::client::{Api, RunInfo, TaskTimes};
+use crate::error::{BenchError, FailedTask};
 use crate::install::Installation;
 
 /// Longest one waiting request is held; between two, the installation's processes are
 /// checked.
 pub const WAIT_SLICE: Duration = Duration::from_secs(5);
+
+/// Longest one waiting request is held when the run's tasks are checked for failures
+/// between two requests.
+pub const TASK_CHECK_SLICE: Duration = Duration::from_secs(1);
 
 /// One run, triggered and seen to succeed.
 #[derive(Debug, Clone)]
@@ -69,6 +73,48 @@ impl<'a> Waiter<'a> {
             trigger,
             run,
         })
+    }
+
+    /// Trigger a run of `dag_id` with `conf` and wait up to `timeout` for it to succeed.
+    /// A task that fails ends the wait at once, also when the run would retry it: the error
+    /// names the task, its attempt, and the class and message of its failure.
+    pub fn trigger_conf_and_wait(
+        &mut self,
+        dag_id: &str,
+        conf: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<TimedRun, BenchError> {
+        let started = Instant::now();
+        let run_id = self.api.trigger_conf(dag_id, conf)?;
+        let trigger = started.elapsed();
+        loop {
+            let left = timeout.saturating_sub(started.elapsed());
+            let run = self
+                .api
+                .wait_run(dag_id, &run_id, left.min(TASK_CHECK_SLICE))?;
+            let total = started.elapsed();
+            if run.state == "success" {
+                return Ok(TimedRun {
+                    total,
+                    trigger,
+                    run,
+                });
+            }
+            let detail = self.api.run(dag_id, &run_id)?;
+            if let Some(task) = first_failed(&detail.task_instances) {
+                return Err(task_failed(dag_id, &run_id, task));
+            }
+            if run.is_finished() {
+                succeeded(dag_id, &run)?;
+            }
+            self.installation.check_alive()?;
+            if started.elapsed() >= timeout {
+                return Err(BenchError::Timeout {
+                    what: format!("run {run_id} of DAG {dag_id} to finish"),
+                    seconds: timeout.as_secs_f64(),
+                });
+            }
+        }
     }
 
     /// Wait for run `run_id` of `dag_id` to succeed.
@@ -146,6 +192,33 @@ impl<'a> Waiter<'a> {
     }
 }
 
+/// The first task that failed or waits to be retried after a failure.
+fn first_failed(tasks: &[TaskTimes]) -> Option<&TaskTimes> {
+    tasks
+        .iter()
+        .find(|t| matches!(t.state.as_str(), "failed" | "up_for_retry"))
+}
+
+/// The error of a failed task, as the run shows it.
+fn task_failed(dag_id: &str, run_id: &str, task: &TaskTimes) -> BenchError {
+    BenchError::TaskFailed(Box::new(FailedTask {
+        dag_id: dag_id.to_owned(),
+        run_id: run_id.to_owned(),
+        task_id: task.task_id.clone(),
+        state: task.state.clone(),
+        try_number: task.try_number,
+        max_tries: task.max_tries,
+        class: task
+            .error_class
+            .clone()
+            .unwrap_or_else(|| "no class".to_owned()),
+        error: task
+            .error
+            .clone()
+            .unwrap_or_else(|| "no message".to_owned()),
+    }))
+}
+
 /// An error unless `run` succeeded.
 fn succeeded(dag_id: &str, run: &RunInfo) -> Result<(), BenchError> {
     if run.state == "success" {
@@ -156,5 +229,42 @@ fn succeeded(dag_id: &str, run: &RunInfo) -> Result<(), BenchError> {
             run_id: run.run_id.clone(),
             state: run.state.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(task_id: &str, state: &str) -> TaskTimes {
+        TaskTimes {
+            task_id: task_id.to_owned(),
+            state: state.to_owned(),
+            try_number: 1,
+            max_tries: 2,
+            error_class: Some("output_too_large".to_owned()),
+            error: Some("output of 5 bytes is larger than the limit of 4 bytes".to_owned()),
+            queued_at: None,
+            started_at: None,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_task_waiting_for_its_retry_counts_as_failed() {
+        let tasks = [
+            task("extract", "success"),
+            task("sort", "up_for_retry"),
+            task("report", "failed"),
+        ];
+        let failed = first_failed(&tasks).expect("a failed task");
+        assert_eq!(failed.task_id, "sort");
+        let text = task_failed("d", "r", failed).to_string();
+        assert_eq!(
+            text,
+            "task sort is up_for_retry after try 1 of 2 (output_too_large): output of 5 \
+             bytes is larger than the limit of 4 bytes (run r of DAG d)"
+        );
+        assert!(first_failed(&[task("extract", "running")]).is_none());
     }
 }

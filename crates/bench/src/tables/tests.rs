@@ -73,3 +73,42 @@ fn breakdown_has_every_step_for_each_mode() {
     assert_eq!(table.rows[2][1], "0.050 ms");
     assert!(table.rows[2][2].starts_with("failed"));
 }
+
+#[test]
+fn egress_is_judged_on_the_overhead() {
+    let table = egress(&sample::report());
+    assert_eq!(table.rows.len(), 4);
+    assert!(table.rows[0][0].contains("(task with 200 GETs − with none) / 200"));
+    assert_eq!(table.rows[0][1], "140 µs");
+    assert_eq!(table.rows[1][1], "30 µs");
+    assert_eq!(table.rows[2][1], "110 µs");
+    assert_eq!(table.rows[2][2], "≤ 100 µs: MISSED");
+    assert_eq!(table.rows[3][1], "30 ms / 2 ms");
+    let mut report = sample::report();
+    report.egress = Outcome::Failed("egress: the probe task did not succeed".into());
+    let table = egress(&report);
+    assert_eq!(table.rows.len(), 1);
+    assert!(table.rows[0][1].starts_with("failed: egress: the probe"));
+    assert_eq!(table.rows[0][2], "≤ 100 µs");
+}
+
+#[test]
+fn s3_has_a_row_per_csv_and_says_why_one_failed() {
+    let table = s3(&sample::report());
+    assert_eq!(table.rows.len(), 3);
+    assert_eq!(table.rows[0][0], "900 KB CSV (42,850 rows)");
+    assert_eq!(table.rows[0][1], "850 ms");
+    assert_eq!(table.rows[0][2], "3: 800 ms – 900 ms");
+    assert!(
+        table.rows[1][1].starts_with(
+            "failed: task extract is up_for_retry after try 1 of 2 (output_too_large)"
+        ),
+        "{}",
+        table.rows[1][1]
+    );
+    assert_eq!(table.rows[1][2], "—");
+    assert_eq!(
+        table.rows[2][0],
+        "100 MB CSV (4,761,000 rows), beyond the example's limits"
+    );
+}
