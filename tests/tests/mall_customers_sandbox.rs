@@ -257,24 +257,6 @@ fn a_csv_larger_than_a_task_output_moves_through_the_bucket() {
     assert_eq!(count, rows.len() as u64, "{figures}");
 }
 
-/// A CSV of some 100 MB (4.4 million rows), to time the DAG in S3 mode and see the memory
-/// each task needs (printed).
-#[test]
-#[ignore = "takes minutes; run it by hand to time a 100 MB CSV"]
-fn a_100_mb_csv_moves_through_the_bucket() {
-    let rows = generated(4_400_000);
-    println!("CSV: {} bytes", csv(&rows).len());
-    let s3 = S3Server::from_env_or_start();
-    let run = run_dag(&s3, &format!("sandbox-100mb-{}", std::process::id()), &rows);
-    assert_eq!(run.outputs["report"]["customers"], rows.len());
-    let expected = sorted_by_spending(&rows);
-    assert!(
-        run.parquet == expected,
-        "every row, in order: first difference at row {:?}",
-        run.parquet.iter().zip(&expected).position(|(a, b)| a != b)
-    );
-}
-
 #[test]
 fn a_request_outside_the_operator_policy_is_denied_and_fails_for_good() {
     let s3 = S3Server::from_env_or_start();

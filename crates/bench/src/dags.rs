@@ -58,11 +58,6 @@ pub struct S3Csv {
     pub bytes: u64,
     /// Runs measured.
     pub runs: usize,
-    /// Whether it is meant to exceed the example's limits: `extract` holds the whole file
-    /// and its rows in the task's memory (256 MiB by default) and hands every row to the
-    /// next tasks as its output, which may not be larger than 4 MiB (as JSON, about 4.2
-    /// times the CSV).
-    pub beyond_limits: bool,
 }
 
 /// How much of each scenario a benchmark run does.
@@ -115,19 +110,12 @@ impl Sizes {
         egress_rounds: 15,
         s3_csvs: &[
             S3Csv {
-                bytes: 900_000,
-                runs: 5,
-                beyond_limits: false,
-            },
-            S3Csv {
                 bytes: 1_000_000,
                 runs: 5,
-                beyond_limits: false,
             },
             S3Csv {
                 bytes: 100_000_000,
                 runs: 1,
-                beyond_limits: true,
             },
         ],
     };
@@ -149,12 +137,10 @@ impl Sizes {
             S3Csv {
                 bytes: 100_000,
                 runs: 1,
-                beyond_limits: false,
             },
             S3Csv {
                 bytes: 8_000_000,
                 runs: 1,
-                beyond_limits: true,
             },
         ],
     };
@@ -188,16 +174,8 @@ mod tests {
         assert_eq!(quick.round_trips, 20);
         assert_eq!(full.egress_requests, 200);
         assert_eq!(quick.egress_requests, 10);
-        assert!(
-            full.s3_csvs
-                .iter()
-                .any(|c| c.bytes == 1_000_000 && !c.beyond_limits)
-        );
-        assert!(
-            full.s3_csvs
-                .iter()
-                .any(|c| c.bytes == 100_000_000 && c.beyond_limits)
-        );
+        let full_csvs: Vec<u64> = full.s3_csvs.iter().map(|c| c.bytes).collect();
+        assert_eq!(full_csvs, [1_000_000, 100_000_000]);
     }
 
     #[test]

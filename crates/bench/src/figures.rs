@@ -236,16 +236,13 @@ pub struct S3Case {
     pub csv_bytes: u64,
     /// Its customer rows (0 when it could not be written).
     pub rows: usize,
-    /// Whether the CSV is meant to exceed the example's limits: its failure is then a
-    /// finding about the example, not a failure of the benchmark.
-    pub beyond_limits: bool,
     /// Trigger-to-success times, or why there are none.
     pub times: Outcome<RunTimes>,
 }
 
 impl S3Case {
-    /// Whether it failed although it was meant to succeed.
+    /// Whether it failed.
     pub fn is_failed(&self) -> bool {
-        !self.beyond_limits && self.times.is_failed()
+        self.times.is_failed()
     }
 }

@@ -104,7 +104,6 @@ fn run(options: &S3Options, dir: &Path, data: &Path, csvs: &[S3Csv]) -> Vec<S3Ca
         cases.push(S3Case {
             csv_bytes: csv.bytes,
             rows,
-            beyond_limits: csv.beyond_limits,
             times,
         });
     }
@@ -119,7 +118,6 @@ fn failed_all(csvs: &[S3Csv], rows: &[usize], reason: &str) -> Vec<S3Case> {
         .map(|(i, csv)| S3Case {
             csv_bytes: csv.bytes,
             rows: rows.get(i).copied().unwrap_or(0),
-            beyond_limits: csv.beyond_limits,
             times: Outcome::Failed(reason.to_owned()),
         })
         .collect()
@@ -222,10 +220,8 @@ impl Setup {
     fn case(&mut self, csv: &S3Csv) -> Result<RunTimes, BenchError> {
         let mut waiter = Waiter::new(&mut self.installation);
         let timeout = run_timeout(csv.bytes);
-        if !csv.beyond_limits {
-            let prefix = format!("bench/{}/warm-up/", csv.bytes);
-            waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
-        }
+        let prefix = format!("bench/{}/warm-up/", csv.bytes);
+        waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
         let mut runs_ms = Vec::with_capacity(csv.runs);
         for run in 0..csv.runs {
             let prefix = format!("bench/{}/{run}/", csv.bytes);
@@ -362,7 +358,6 @@ mod tests {
         let csvs = [S3Csv {
             bytes: 2_000,
             runs: 1,
-            beyond_limits: false,
         }];
         let rows = write_csvs(&dir.path().join(BUCKET), &csvs).expect("written");
         let text = std::fs::read_to_string(dir.path().join(BUCKET).join(input_key(2_000)))
@@ -373,24 +368,12 @@ mod tests {
 
     #[test]
     fn a_setup_failure_fails_every_csv_and_keeps_their_rows() {
-        let csvs = [
-            S3Csv {
-                bytes: 1,
-                runs: 1,
-                beyond_limits: false,
-            },
-            S3Csv {
-                bytes: 2,
-                runs: 1,
-                beyond_limits: true,
-            },
-        ];
+        let csvs = [S3Csv { bytes: 1, runs: 1 }, S3Csv { bytes: 2, runs: 1 }];
         let cases = failed_all(&csvs, &[7], "setup: no S3 server");
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].rows, 7);
         assert_eq!(cases[1].rows, 0);
-        assert!(cases[0].is_failed());
-        assert!(!cases[1].is_failed(), "beyond the limits: a finding");
+        assert!(cases.iter().all(S3Case::is_failed));
         assert_eq!(
             cases[1].times,
             Outcome::Failed("setup: no S3 server".into())

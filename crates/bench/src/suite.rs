@@ -182,7 +182,6 @@ fn s3_not_run(sizes: &Sizes, reason: &str) -> Vec<S3Case> {
         .map(|csv| S3Case {
             csv_bytes: csv.bytes,
             rows: 0,
-            beyond_limits: csv.beyond_limits,
             times: Outcome::NotRun(reason.to_owned()),
         })
         .collect()

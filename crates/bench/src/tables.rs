@@ -303,9 +303,6 @@ pub fn s3(report: &BenchReport) -> Table {
         if case.rows > 0 {
             name.push_str(&format!(" ({} rows)", format::number(case.rows as f64)));
         }
-        if case.beyond_limits {
-            name.push_str(", beyond the example's limits");
-        }
         let (figure, runs) = match &case.times {
             Outcome::Measured(t) => (
                 format::ms(t.summary.median),
