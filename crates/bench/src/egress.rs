@@ -17,8 +17,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use weft_runtime::{
-    DagComponent, EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext,
-    TaskOutcome, TaskRequest, WorkerInfo,
+    DagComponent, EgressPolicy, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest,
 };
 
 use crate::error::BenchError;
@@ -138,17 +137,7 @@ impl Probe<'_> {
         let get = json!({"method": "GET", "url": self.url});
         let mut context = TaskContext::local("egress_probe", "probe", 1, 1);
         context.conf = json!({ "requests": vec![get; requests] }).to_string();
-        let request = TaskRequest {
-            context,
-            upstream: Vec::new(),
-            worker: WorkerInfo {
-                worker_id: "bench".into(),
-                hostname: "localhost".into(),
-                queue: "default".into(),
-            },
-            limits: Limits::default(),
-            host: Arc::new(MemoryHost::default()),
-        };
+        let request = TaskRequest::local(context);
         let started = Instant::now();
         let report = self.runtime.run_task(self.component, request);
         let ms = started.elapsed().as_secs_f64() * 1e3;

@@ -3,12 +3,9 @@
 //! times of a new component (the approach of `weft-runtime`'s `sandbox` bench).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft_runtime::{
-    Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo,
-};
+use weft_runtime::{Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest};
 
 use crate::error::BenchError;
 use crate::figures::SandboxFigures;
@@ -37,17 +34,7 @@ pub fn measure(iterations: usize) -> Result<SandboxFigures, BenchError> {
 fn per_task(bytes: &[u8], iterations: usize) -> Result<Summary, BenchError> {
     let runtime = Runtime::new(RuntimeConfig::default()).map_err(sandbox)?;
     let component = runtime.load(bytes).map_err(sandbox)?;
-    let request = TaskRequest {
-        context: TaskContext::local("noop", "noop", 1, 1),
-        upstream: Vec::new(),
-        worker: WorkerInfo {
-            worker_id: "bench".into(),
-            hostname: "localhost".into(),
-            queue: "default".into(),
-        },
-        limits: Limits::default(),
-        host: Arc::new(MemoryHost::default()),
-    };
+    let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
     // Warm up the instance pool's slots and the allocator.
     for _ in 0..iterations.min(500) {
         runtime.run_task(&component, request.clone());

@@ -44,6 +44,7 @@ pub mod envelope;
 pub mod ids;
 pub mod log;
 pub mod report;
+pub mod shown;
 pub mod task;
 pub mod worker_api;
 
@@ -53,4 +54,5 @@ pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
 pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};
 pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};
 pub use report::{AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Report};
+pub use shown::{ConnectionInfo, SecretInfo};
 pub use task::TaskMessage;

@@ -7,12 +7,9 @@
 //! components (paths, `:`-separated, relative to the repository's root).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft_runtime::{
-    Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest, WorkerInfo,
-};
+use weft_runtime::{Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let iterations: usize = std::env::var("WEFT_BENCH_ITERATIONS")
@@ -64,18 +61,7 @@ const EXAMPLES: &[&str] = &[
 fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new(RuntimeConfig::default())?;
     let component = runtime.load(&std::fs::read(weft_test_guests_artifacts::NOOP)?)?;
-    let host = Arc::new(MemoryHost::default());
-    let request = TaskRequest {
-        context: TaskContext::local("noop", "noop", 1, 1),
-        upstream: Vec::new(),
-        worker: WorkerInfo {
-            worker_id: "bench".into(),
-            hostname: "localhost".into(),
-            queue: "default".into(),
-        },
-        limits: Limits::default(),
-        host,
-    };
+    let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
     // Warm up the pool's slots and the allocator.
     for _ in 0..iterations.min(500) {
         runtime.run_task(&component, request.clone());

@@ -3,12 +3,13 @@
 //! memory.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use weft_protocol::Connection;
 
-use crate::call::{HostError, TaskContext, TaskHost};
+use crate::call::{HostError, TaskContext, TaskHost, TaskRequest, WorkerInfo};
+use crate::config::Limits;
 
 /// A task id and, for keyed values, the key.
 type XcomKey = (String, Option<String>);
@@ -116,6 +117,25 @@ impl TaskContext {
             try_number,
             max_tries,
             conf: "{}".to_owned(),
+        }
+    }
+}
+
+impl TaskRequest {
+    /// An attempt of `context` on this machine: no upstream outputs, worker `local` on
+    /// `localhost` serving `default`, the default limits and an empty [`MemoryHost`].
+    /// Change any field to suit.
+    pub fn local(context: TaskContext) -> TaskRequest {
+        TaskRequest {
+            context,
+            upstream: Vec::new(),
+            worker: WorkerInfo {
+                worker_id: "local".to_owned(),
+                hostname: "localhost".to_owned(),
+                queue: "default".to_owned(),
+            },
+            limits: Limits::default(),
+            host: Arc::new(MemoryHost::default()),
         }
     }
 }

@@ -6,13 +6,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use weft_protocol::Connection;
-use weft_store::ConnectionInfo;
+use weft_protocol::{Connection, ConnectionInfo};
 
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
@@ -28,62 +26,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// Longest connection id or secret name, in bytes.
 pub const MAX_NAME_BYTES: usize = 250;
 
-/// A connection as the API shows it: never its password nor its extra's values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "conn_id": "warehouse", "conn_type": "postgres", "host": "db.internal", "port": 5432,
-    "schema": "analytics", "login": "etl", "has_password": true, "extra_keys": ["sslmode"],
-    "description": "the analytics warehouse", "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z"
-}))]
-pub struct ConnectionView {
-    /// The connection's id, as tasks declare it.
-    pub conn_id: String,
-    /// What it connects to: `postgres`, `aws`, `http`, ...
-    pub conn_type: String,
-    /// Host name or address.
-    pub host: Option<String>,
-    /// Port.
-    pub port: Option<u16>,
-    /// Database, bucket or path, as the type means it.
-    pub schema: Option<String>,
-    /// User name or access key.
-    pub login: Option<String>,
-    /// Whether a password is stored (it is never shown).
-    pub has_password: bool,
-    /// The keys of `extra` (their values may be tokens, and are never shown).
-    pub extra_keys: Vec<String>,
-    /// Free text.
-    pub description: String,
-    /// First stored.
-    pub created_at: Timestamp,
-    /// Last changed.
-    pub updated_at: Timestamp,
-}
-
-impl From<ConnectionInfo> for ConnectionView {
-    fn from(c: ConnectionInfo) -> ConnectionView {
-        ConnectionView {
-            conn_id: c.conn_id,
-            conn_type: c.conn_type,
-            host: c.host,
-            port: c.port,
-            schema: c.schema,
-            login: c.login,
-            has_password: c.has_password,
-            extra_keys: c.extra_keys,
-            description: c.description,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
 /// The tenant's connections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConnectionList {
     /// By id.
-    pub connections: Vec<ConnectionView>,
+    pub connections: Vec<ConnectionInfo>,
 }
 
 /// A connection to store, replacing any of the same id as a whole: either its fields, or
@@ -195,16 +142,14 @@ async fn list_connections(
     ctx: RequestContext,
 ) -> Result<Json<ConnectionList>, ApiError> {
     let connections = state.credentials.connection_infos(&ctx.tenant).await?;
-    Ok(Json(ConnectionList {
-        connections: connections.into_iter().map(ConnectionView::from).collect(),
-    }))
+    Ok(Json(ConnectionList { connections }))
 }
 
 /// Show a connection (without its password or extra values).
 #[utoipa::path(get, path = "/connections/{conn_id}", tag = "connections",
     params(("conn_id" = String, Path, description = "The connection's id")),
     responses(
-        (status = 200, description = "The connection", body = ConnectionView),
+        (status = 200, description = "The connection", body = ConnectionInfo),
         (status = 404, description = "No such connection", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %conn_id))]
@@ -212,12 +157,12 @@ async fn get_connection(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(conn_id): Path<String>,
-) -> Result<Json<ConnectionView>, ApiError> {
+) -> Result<Json<ConnectionInfo>, ApiError> {
     state
         .credentials
         .connection_info(&ctx.tenant, &conn_id)
         .await?
-        .map(|c| Json(c.into()))
+        .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))
 }
 
@@ -226,8 +171,8 @@ async fn get_connection(
     params(("conn_id" = String, Path, description = "The connection's id")),
     request_body = PutConnection,
     responses(
-        (status = 200, description = "Replaced", body = ConnectionView),
-        (status = 201, description = "Created", body = ConnectionView),
+        (status = 200, description = "Replaced", body = ConnectionInfo),
+        (status = 201, description = "Created", body = ConnectionInfo),
         (status = 400, description = "Bad JSON, a bad id, or a bad URI", body = ErrorBody),
         (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
         (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
@@ -238,7 +183,7 @@ async fn put_connection(
     ctx: RequestContext,
     Path(conn_id): Path<String>,
     JsonBody(body): JsonBody<PutConnection>,
-) -> Result<(StatusCode, Json<ConnectionView>), ApiError> {
+) -> Result<(StatusCode, Json<ConnectionInfo>), ApiError> {
     check_name("connection id", &conn_id)?;
     let description = body.description.clone();
     let connection = body.into_connection(&conn_id)?;
@@ -259,7 +204,7 @@ async fn put_connection(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(view.into())))
+    Ok((status, Json(view)))
 }
 
 /// Delete a connection.

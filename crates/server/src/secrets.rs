@@ -6,12 +6,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use weft_store::SecretInfo;
+use weft_protocol::SecretInfo;
 
 use crate::connections::check_name;
 use crate::context::RequestContext;
@@ -26,39 +25,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rotate_key))
 }
 
-/// A secret as the API shows it: never its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "name": "slack_token", "description": "posts to #data", "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z"
-}))]
-pub struct SecretView {
-    /// The secret's name, as tasks declare it.
-    pub name: String,
-    /// Free text.
-    pub description: String,
-    /// First stored.
-    pub created_at: Timestamp,
-    /// Last changed.
-    pub updated_at: Timestamp,
-}
-
-impl From<SecretInfo> for SecretView {
-    fn from(s: SecretInfo) -> SecretView {
-        SecretView {
-            name: s.name,
-            description: s.description,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
 /// The tenant's secrets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SecretList {
     /// By name.
-    pub secrets: Vec<SecretView>,
+    pub secrets: Vec<SecretInfo>,
 }
 
 /// A secret's new value.
@@ -104,16 +75,14 @@ async fn list_secrets(
     ctx: RequestContext,
 ) -> Result<Json<SecretList>, ApiError> {
     let secrets = state.credentials.secret_infos(&ctx.tenant).await?;
-    Ok(Json(SecretList {
-        secrets: secrets.into_iter().map(SecretView::from).collect(),
-    }))
+    Ok(Json(SecretList { secrets }))
 }
 
 /// Show a secret's metadata (never its value).
 #[utoipa::path(get, path = "/secrets/{name}", tag = "secrets",
     params(("name" = String, Path, description = "The secret's name")),
     responses(
-        (status = 200, description = "The secret, without its value", body = SecretView),
+        (status = 200, description = "The secret, without its value", body = SecretInfo),
         (status = 404, description = "No such secret", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
@@ -121,12 +90,12 @@ async fn get_secret(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(name): Path<String>,
-) -> Result<Json<SecretView>, ApiError> {
+) -> Result<Json<SecretInfo>, ApiError> {
     state
         .credentials
         .secret_info(&ctx.tenant, &name)
         .await?
-        .map(|s| Json(s.into()))
+        .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no secret {name:?}")))
 }
 
@@ -135,8 +104,8 @@ async fn get_secret(
     params(("name" = String, Path, description = "The secret's name")),
     request_body = PutSecret,
     responses(
-        (status = 200, description = "Replaced", body = SecretView),
-        (status = 201, description = "Created", body = SecretView),
+        (status = 200, description = "Replaced", body = SecretInfo),
+        (status = 201, description = "Created", body = SecretInfo),
         (status = 400, description = "Bad JSON or a bad name", body = ErrorBody),
         (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
         (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
@@ -147,7 +116,7 @@ async fn put_secret(
     ctx: RequestContext,
     Path(name): Path<String>,
     JsonBody(body): JsonBody<PutSecret>,
-) -> Result<(StatusCode, Json<SecretView>), ApiError> {
+) -> Result<(StatusCode, Json<SecretInfo>), ApiError> {
     check_name("secret name", &name)?;
     let created = state
         .credentials
@@ -170,7 +139,7 @@ async fn put_secret(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(view.into())))
+    Ok((status, Json(view)))
 }
 
 /// Delete a secret.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
-use weft_protocol::Connection;
+use weft_protocol::{Connection, ConnectionInfo, SecretInfo};
 use weft_vault::{Binding, Keyring, VaultError};
 
 use crate::error::StoreError;
@@ -94,46 +94,6 @@ impl std::fmt::Debug for StoredConnection {
             .field("conn_type", &self.connection.conn_type)
             .finish_non_exhaustive()
     }
-}
-
-/// A connection as it may be shown: everything but its password and extra's values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    /// The connection's id.
-    pub conn_id: String,
-    /// Its type.
-    pub conn_type: String,
-    /// Host.
-    pub host: Option<String>,
-    /// Port.
-    pub port: Option<u16>,
-    /// Schema.
-    pub schema: Option<String>,
-    /// Login.
-    pub login: Option<String>,
-    /// Whether it has a password.
-    pub has_password: bool,
-    /// The keys of its extra (their values may be tokens, and are not shown).
-    pub extra_keys: Vec<String>,
-    /// Free text.
-    pub description: String,
-    /// First stored.
-    pub created_at: Timestamp,
-    /// Last changed.
-    pub updated_at: Timestamp,
-}
-
-/// A secret as it may be shown: everything but its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretInfo {
-    /// The secret's name.
-    pub name: String,
-    /// Free text.
-    pub description: String,
-    /// First stored.
-    pub created_at: Timestamp,
-    /// Last changed.
-    pub updated_at: Timestamp,
 }
 
 impl From<SealedSecret> for SecretInfo {

@@ -54,9 +54,7 @@ mod validate;
 pub mod wire;
 pub mod write;
 
-pub use credentials::{
-    ConnectionInfo, Credentials, CredentialsError, KeyCheck, SecretInfo, StoredConnection,
-};
+pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
 pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use records::*;

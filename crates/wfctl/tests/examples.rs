@@ -11,6 +11,14 @@ use std::thread::JoinHandle;
 use common::{example, repo, wfctl};
 use serde_json::json;
 
+/// `wfctl COMMAND PATH ARGS... --output json`.
+fn wfctl_json(command: &str, path: &Path, args: &[&str]) -> common::Run {
+    let mut all: Vec<&OsStr> = vec![command.as_ref(), path.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    all.extend(["--output", "json"].map(OsStr::new));
+    wfctl(all)
+}
+
 fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     run["tasks"]
         .as_array()
@@ -21,12 +29,7 @@ fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 #[test]
 fn hello_builds_inspects_and_runs() {
     let hello = example("hello");
-    let inspect = wfctl([
-        "inspect".as_ref(),
-        hello.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let inspect = wfctl_json("inspect", &hello, &[]);
     assert_eq!(inspect.code, 0, "{inspect:?}");
     let dag = inspect.json();
     assert_eq!(dag["dag_id"], "hello");
@@ -42,14 +45,7 @@ fn hello_builds_inspects_and_runs() {
     assert_eq!(task(&dag, "t1")["downstream"], json!(["t2", "t3"]));
     assert_eq!(task(&dag, "t2")["retries"], 2);
 
-    let test = wfctl([
-        "test".as_ref(),
-        hello.as_os_str(),
-        "--conf".as_ref(),
-        r#"{"name": "Ada"}"#.as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let test = wfctl_json("test", &hello, &["--conf", r#"{"name": "Ada"}"#]);
     assert_eq!(test.code, 0, "{test:?}");
     let run = test.json();
     assert_eq!(run["state"], "success");
@@ -118,15 +114,7 @@ fn run_executes_one_task_with_given_xcom() {
         "{alone:?}"
     );
 
-    let keyed = wfctl([
-        "run".as_ref(),
-        hello.as_os_str(),
-        "t4".as_ref(),
-        "--xcom".as_ref(),
-        "t3/letters=7".as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let keyed = wfctl_json("run", &hello, &["t4", "--xcom", "t3/letters=7"]);
     assert_eq!(keyed.code, 0, "{keyed:?}");
     assert_eq!(keyed.json()["detail"]["output"]["letters"], 7);
 }
@@ -134,12 +122,7 @@ fn run_executes_one_task_with_given_xcom() {
 #[test]
 fn mall_customers_sorts_and_aggregates() {
     let mall = example("mall-customers");
-    let test = wfctl([
-        "test".as_ref(),
-        mall.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let test = wfctl_json("test", &mall, &[]);
     assert_eq!(test.code, 0, "{test:?}");
     let run = test.json();
     let report = &task(&run, "report")["output"];
@@ -154,14 +137,7 @@ fn mall_customers_sorts_and_aggregates() {
 
     let csv = "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)\n1,Male,19,15,39\n2,Female,21,15,81\n3,Female,20,16,6\n";
     let conf = json!({ "csv": csv }).to_string();
-    let small = wfctl([
-        "test".as_ref(),
-        mall.as_os_str(),
-        "--conf".as_ref(),
-        conf.as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let small = wfctl_json("test", &mall, &["--conf", &conf]);
     assert_eq!(small.code, 0, "{small:?}");
     assert_eq!(
         find_scores(&task(&small.json(), "report")["output"]),
@@ -169,14 +145,7 @@ fn mall_customers_sorts_and_aggregates() {
     );
 
     let bad = json!({ "csv": "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)\n1,Male,old,15,39\n" }).to_string();
-    let failed = wfctl([
-        "test".as_ref(),
-        mall.as_os_str(),
-        "--conf".as_ref(),
-        bad.as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let failed = wfctl_json("test", &mall, &["--conf", &bad]);
     assert_eq!(failed.code, 1, "{failed:?}");
     let run = failed.json();
     assert_eq!(run["state"], "failed");
@@ -208,12 +177,7 @@ fn find_scores(report: &serde_json::Value) -> Vec<i64> {
 #[test]
 fn queues_report_their_queue_and_worker() {
     let queues = example("queues");
-    let test = wfctl([
-        "test".as_ref(),
-        queues.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let test = wfctl_json("test", &queues, &[]);
     assert_eq!(test.code, 0, "{test:?}");
     let run = test.json();
     for (id, queue) in [("on_vm2", "vm2_queue"), ("on_vm3", "vm3_queue")] {
@@ -236,22 +200,10 @@ fn queues_report_their_queue_and_worker() {
 #[test]
 fn hello_python_builds_and_runs() {
     let py = example("hello-python");
-    let inspect = wfctl([
-        "inspect".as_ref(),
-        py.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let inspect = wfctl_json("inspect", &py, &[]);
     assert_eq!(inspect.code, 0, "{inspect:?}");
     assert_eq!(inspect.json()["dag_id"], "hello_python");
-    let test = wfctl([
-        "test".as_ref(),
-        py.as_os_str(),
-        "--conf".as_ref(),
-        r#"{"name": "py"}"#.as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let test = wfctl_json("test", &py, &["--conf", r#"{"name": "py"}"#]);
     assert_eq!(test.code, 0, "{test:?}");
     let run = test.json();
     assert_eq!(run["state"], "success");
@@ -298,30 +250,15 @@ fn serve_one_greeting() -> (SocketAddr, JoinHandle<String>) {
 /// `operator`'s further flags.
 fn run_fetch(py: &Path, url: &str, operator: &[&str]) -> common::Run {
     let conf = json!({ "url": url }).to_string();
-    let mut args: Vec<&OsStr> = vec![
-        "run".as_ref(),
-        py.as_os_str(),
-        "fetch".as_ref(),
-        "--conf".as_ref(),
-        conf.as_ref(),
-        "--egress-allow-net".as_ref(),
-        "127.0.0.1".as_ref(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ];
-    args.extend(operator.iter().map(OsStr::new));
-    wfctl(args)
+    let mut args = vec!["fetch", "--conf", &conf, "--egress-allow-net", "127.0.0.1"];
+    args.extend(operator);
+    wfctl_json("run", py, &args)
 }
 
 #[test]
 fn hello_python_fetches_only_what_the_operator_allows() {
     let py = example("hello-python");
-    let inspect = wfctl([
-        "inspect".as_ref(),
-        py.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ]);
+    let inspect = wfctl_json("inspect", &py, &[]);
     assert_eq!(inspect.code, 0, "{inspect:?}");
     assert_eq!(
         task(&inspect.json(), "fetch")["resources"]["egress_allowlist"],
@@ -415,13 +352,7 @@ fn inspect_shows_what_each_task_may_reach() {
         );
     }
 
-    let json = wfctl([
-        "inspect".as_ref(),
-        mall.as_os_str(),
-        "--output".as_ref(),
-        "json".as_ref(),
-    ])
-    .json();
+    let json = wfctl_json("inspect", &mall, &[]).json();
     let tasks = json["tasks"].as_array().expect("tasks");
     let reaching: Vec<&str> = tasks
         .iter()

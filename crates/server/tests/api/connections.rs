@@ -291,11 +291,11 @@ async fn the_openapi_document_shows_no_credential_in_reads() {
     let text = document.to_string();
     assert!(!text.contains(PASSWORD) && !text.contains(SECRET));
     let schemas = &document["components"]["schemas"];
-    let view = &schemas["ConnectionView"]["properties"];
+    let view = &schemas["ConnectionInfo"]["properties"];
     assert!(view.get("password").is_none(), "{view}");
     assert!(view.get("extra").is_none(), "{view}");
     assert!(view.get("has_password").is_some(), "{view}");
-    assert!(schemas["SecretView"]["properties"].get("value").is_none());
+    assert!(schemas["SecretInfo"]["properties"].get("value").is_none());
     // Examples carry placeholders, never something that looks like a real value.
     assert_eq!(
         schemas["PutConnection"]["example"]["password"],
