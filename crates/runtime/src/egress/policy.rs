@@ -8,11 +8,13 @@ use ipnet::IpNet;
 use rustls::pki_types::CertificateDer;
 use weft_model::egress::EgressRule;
 
-/// Limits on one attempt's outgoing HTTP.
+/// Limits on one attempt's outgoing HTTP and TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EgressLimits {
     /// Most requests one attempt may send.
     pub max_requests: u32,
+    /// Most raw TCP connections one attempt may open (`tcp://` rules).
+    pub max_tcp_connections: u32,
     /// Most request-body bytes one attempt may send, all requests together.
     pub max_sent_bytes: u64,
     /// Most response-body bytes one attempt may receive, all responses together.
@@ -29,6 +31,7 @@ impl Default for EgressLimits {
     fn default() -> Self {
         EgressLimits {
             max_requests: 10_000,
+            max_tcp_connections: 100,
             max_sent_bytes: 1 << 30,
             max_received_bytes: 1 << 30,
             connect_timeout: Duration::from_secs(10),
