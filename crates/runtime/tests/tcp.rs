@@ -36,6 +36,19 @@ fn echo_server() -> SocketAddr {
     addr
 }
 
+/// A server on `127.0.0.1:0` that accepts connections and never writes nor closes them.
+fn silent_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
 fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
     EgressPolicy {
         allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
@@ -61,6 +74,10 @@ fn probe(runtime: &Runtime) -> Arc<DagComponent> {
 }
 
 fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
+    run_for(runtime, task, conf, Duration::from_secs(20))
+}
+
+fn run_for(runtime: &Runtime, task: &str, conf: Value, timeout: Duration) -> TaskReport {
     let component = probe(runtime);
     let mut context = TaskContext::local("tcp_probe", task, 1, 1);
     context.conf = conf.to_string();
@@ -75,7 +92,7 @@ fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
                 queue: "default".into(),
             },
             limits: Limits {
-                timeout: Duration::from_secs(20),
+                timeout,
                 ..Limits::default()
             },
             host: Arc::new(MemoryHost::default()),
@@ -262,4 +279,26 @@ fn connections_are_capped_per_attempt() {
     // Each attempt counts afresh.
     let report = run(&rt, "probe", connect(&addrs[..2]));
     assert_eq!(output(&report)["connections"][1]["ok"], json!(true));
+}
+
+#[test]
+fn a_silent_peer_cannot_hold_the_attempt_past_its_deadline() {
+    let server = silent_server();
+    let rt = runtime(policy(&["tcp://127.0.0.1:*"], LOOPBACK));
+    let started = std::time::Instant::now();
+    let report = run_for(
+        &rt,
+        "probe",
+        connect(&[server.to_string()]),
+        Duration::from_secs(2),
+    );
+    let TaskOutcome::Failed(failure) = &report.outcome else {
+        panic!("expected a timeout, got {:?}", report.outcome)
+    };
+    assert_eq!(failure.class(), ErrorClass::Timeout, "{failure}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
