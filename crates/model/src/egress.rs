@@ -142,9 +142,7 @@ impl FromStr for EgressRule {
                     "https" => Scheme::Https,
                     "tcp" => Scheme::Tcp,
                     other => {
-                        return Err(fail(format!(
-                            "scheme {other:?} is not http, https or tcp"
-                        )));
+                        return Err(fail(format!("scheme {other:?} is not http, https or tcp")));
                     }
                 };
                 (Some(scheme), rest)

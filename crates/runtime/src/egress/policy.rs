@@ -145,3 +145,63 @@ impl EgressPolicy {
         Ok(Arc::new(config))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use weft_model::{DagSpec, Resources, TaskSettings, TaskSpec};
+
+    use super::*;
+
+    fn rules(texts: &[&str]) -> Vec<EgressRule> {
+        texts
+            .iter()
+            .map(|r| r.parse().expect("test rule"))
+            .collect()
+    }
+
+    fn dag(egress: &[&str]) -> weft_model::Dag {
+        let resources = Resources {
+            egress_allowlist: egress.iter().map(|r| (*r).to_owned()).collect(),
+            ..Resources::default()
+        };
+        let task = TaskSpec {
+            settings: TaskSettings {
+                resources: Some(resources),
+                ..TaskSettings::default()
+            },
+            ..TaskSpec::new("load")
+        };
+        DagSpec {
+            tasks: vec![task],
+            ..DagSpec::new("etl")
+        }
+        .validate()
+        .expect("valid spec")
+    }
+
+    #[test]
+    fn a_deploy_asking_for_tcp_needs_a_tcp_rule_of_the_operator() {
+        let dag = dag(&["tcp://db.internal:5432", "https://api.example.com"]);
+        let http_only = EgressPolicy {
+            allow: rules(&["db.internal:*", "https://api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert_eq!(
+            http_only.outside(&dag),
+            ["task \"load\": tcp://db.internal:5432"]
+        );
+        let other_port = EgressPolicy {
+            allow: rules(&["tcp://db.internal:5433", "api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert_eq!(
+            other_port.outside(&dag),
+            ["task \"load\": tcp://db.internal:5432"]
+        );
+        let with_tcp = EgressPolicy {
+            allow: rules(&["tcp://*.internal:*", "api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert!(with_tcp.outside(&dag).is_empty());
+    }
+}

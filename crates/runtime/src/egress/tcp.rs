@@ -1,12 +1,13 @@
 //! Raw TCP for tasks (`wasi:sockets`) under the egress policy: the check wasmtime-wasi runs on
 //! every socket address a guest uses.
 //!
-//! Only outgoing TCP connections are ever allowed, and only to an address that matches a
-//! `tcp://` rule of the task and one of the operator, and that is public or in a range the
-//! operator allows (the same address checks as HTTP). The check sees an address, not the
-//! name the guest resolved: a rule naming a host matches the addresses that name resolves
-//! to now; a `tcp://*.domain:PORT` rule matches no address (no name to compare), so such
-//! a task rule must be written by name or address. Listening, accepting and UDP are refused.
+//! Only outgoing TCP connections are ever allowed, and only to an address that is public or
+//! in a range the operator allows (the same address checks as HTTP), that a `tcp://` rule of
+//! the task admits, and whose host, as that task rule names it, a `tcp://` rule of the
+//! operator allows. The check sees an address, not the name the guest resolved: a task rule
+//! naming a host admits the addresses that name resolves to now; a task rule
+//! `tcp://*.domain:PORT` admits no address (no name to compare), so a task names its hosts
+//! or addresses (the operator may use wildcards). Listening, accepting and UDP are refused.
 //! A refusal is written `tcp denied: ...` in the attempt's log and counts like a refused
 //! request; connections beyond [`EgressLimits::max_tcp_connections`] are refused too.
 //!
@@ -105,26 +106,20 @@ impl TcpPolicy {
 
     async fn connect(&self, addr: SocketAddr) -> Result<(), Refusal> {
         let ip = addr.ip().to_canonical();
+        let port = addr.port();
         address::check(ip, &self.egress.allow_nets).map_err(Refusal::Denied)?;
         let resolve_by = (Instant::now() + self.usage.limits.connect_timeout).min(self.deadline);
-        if !any_admits(&self.task_rules, ip, addr.port(), resolve_by).await {
+        let hosts = admitted_as(&self.task_rules, ip, port, resolve_by).await;
+        if hosts.is_empty() {
             return Err(Refusal::Denied(format!(
                 "not in the task's tcp:// egress rules ({})",
-                list(&self.task_rules)
+                list(self.task_rules.iter())
             )));
         }
-        let operator: Vec<EgressRule> = self
-            .egress
-            .policy
-            .allow
-            .iter()
-            .filter(|r| is_tcp(r))
-            .cloned()
-            .collect();
-        if !any_admits(&operator, ip, addr.port(), resolve_by).await {
+        if !operator_allows(&self.egress.policy.allow, &hosts, port) {
             return Err(Refusal::Denied(format!(
                 "not allowed by this host's tcp:// egress rules ({})",
-                list(&operator)
+                list(self.egress.policy.allow.iter().filter(|r| is_tcp(r)))
             )));
         }
         let count = self.usage.tcp_connections.fetch_add(1, Ordering::Relaxed) + 1;
@@ -145,23 +140,45 @@ enum Refusal {
     Limit(String),
 }
 
-/// Whether one of `rules` admits a connection to `ip` port `port`.
-async fn any_admits(rules: &[EgressRule], ip: IpAddr, port: u16, resolve_by: Instant) -> bool {
+/// The hosts (names or addresses, as written in `rules`) under which `rules` admit a
+/// connection to `ip` port `port`; empty when none does.
+async fn admitted_as(
+    rules: &[EgressRule],
+    ip: IpAddr,
+    port: u16,
+    resolve_by: Instant,
+) -> Vec<String> {
+    let mut hosts = Vec::new();
     for rule in rules {
-        if admits(rule, ip, port, resolve_by).await {
-            return true;
+        if let Some(host) = admits(rule, ip, port, resolve_by).await {
+            hosts.push(host);
         }
     }
-    false
+    hosts
 }
 
-/// Whether `rule` admits a connection to `ip` port `port`: by address, or by a name that
-/// resolves to `ip`.
-async fn admits(rule: &EgressRule, ip: IpAddr, port: u16, resolve_by: Instant) -> bool {
+/// Whether a `tcp://` rule of the operator allows one of `hosts` (as the task's rules admitted
+/// the connection) at `port`. Matching names, not addresses, lets `tcp://*.domain:PORT`
+/// operator rules cover the task's rules as they do at deploy.
+fn operator_allows(operator: &[EgressRule], hosts: &[String], port: u16) -> bool {
+    hosts.iter().any(|host| {
+        let request = EgressRequest {
+            method: "",
+            scheme: Scheme::Tcp,
+            host,
+            port,
+        };
+        operator.iter().any(|r| r.matches(&request))
+    })
+}
+
+/// The host under which `rule` admits a connection to `ip` port `port`: its address, or its
+/// name when that resolves to `ip`.
+async fn admits(rule: &EgressRule, ip: IpAddr, port: u16, resolve_by: Instant) -> Option<String> {
     let host = match &rule.host {
-        HostPattern::Ip(rule_ip) if rule_ip.to_canonical() == ip => rule_ip.to_string(),
+        HostPattern::Ip(rule_ip) if rule_ip.to_canonical() == ip => ip.to_string(),
         HostPattern::Name(name) => name.clone(),
-        HostPattern::Ip(_) | HostPattern::Subdomains(_) => return false,
+        HostPattern::Ip(_) | HostPattern::Subdomains(_) => return None,
     };
     let request = EgressRequest {
         method: "",
@@ -170,12 +187,14 @@ async fn admits(rule: &EgressRule, ip: IpAddr, port: u16, resolve_by: Instant) -
         port,
     };
     if !rule.matches(&request) {
-        return false;
+        return None;
     }
-    match &rule.host {
-        HostPattern::Name(name) => resolves_to(name, port, ip, resolve_by).await,
-        _ => true,
+    if let HostPattern::Name(name) = &rule.host
+        && !resolves_to(name, port, ip, resolve_by).await
+    {
+        return None;
     }
+    Some(host)
 }
 
 /// Whether `name` resolves to `ip` now; a failed or late lookup is a no.
@@ -191,15 +210,12 @@ async fn resolves_to(name: &str, port: u16, ip: IpAddr, by: Instant) -> bool {
     }
 }
 
-fn list(rules: &[EgressRule]) -> String {
-    if rules.is_empty() {
+fn list<'a>(rules: impl Iterator<Item = &'a EgressRule>) -> String {
+    let shown: Vec<String> = rules.map(ToString::to_string).collect();
+    if shown.is_empty() {
         return "none".into();
     }
-    rules
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    shown.join(", ")
 }
 
 #[cfg(test)]
@@ -221,24 +237,49 @@ mod tests {
     #[tokio::test]
     async fn address_rules_match_their_address_and_port() {
         let r = rule("tcp://10.0.0.5:5432");
-        assert!(admits(&r, ip("10.0.0.5"), 5432, soon()).await);
-        assert!(admits(&r, ip("::ffff:10.0.0.5").to_canonical(), 5432, soon()).await);
-        assert!(!admits(&r, ip("10.0.0.5"), 5433, soon()).await);
-        assert!(!admits(&r, ip("10.0.0.6"), 5432, soon()).await);
-        assert!(admits(&rule("tcp://[::1]:*"), ip("::1"), 1, soon()).await);
+        let admitted = admits(&r, ip("10.0.0.5"), 5432, soon()).await;
+        assert_eq!(admitted.as_deref(), Some("10.0.0.5"));
+        let mapped = ip("::ffff:10.0.0.5").to_canonical();
+        assert!(admits(&r, mapped, 5432, soon()).await.is_some());
+        assert!(admits(&r, ip("10.0.0.5"), 5433, soon()).await.is_none());
+        assert!(admits(&r, ip("10.0.0.6"), 5432, soon()).await.is_none());
+        assert!(
+            admits(&rule("tcp://[::1]:*"), ip("::1"), 1, soon())
+                .await
+                .is_some()
+        );
     }
 
     #[tokio::test]
     async fn http_and_wildcard_rules_admit_no_connection() {
-        assert!(!admits(&rule("10.0.0.5:*"), ip("10.0.0.5"), 5432, soon()).await);
-        assert!(!admits(&rule("tcp://*.internal:*"), ip("10.0.0.5"), 5432, soon()).await);
+        let http = rule("10.0.0.5:*");
+        assert!(admits(&http, ip("10.0.0.5"), 5432, soon()).await.is_none());
+        let wildcard = rule("tcp://*.internal:*");
+        assert!(
+            admits(&wildcard, ip("10.0.0.5"), 5432, soon())
+                .await
+                .is_none()
+        );
     }
 
     #[tokio::test]
     async fn name_rules_match_what_the_name_resolves_to() {
         let r = rule("tcp://localhost:7000");
-        assert!(admits(&r, ip("127.0.0.1"), 7000, soon()).await);
-        assert!(!admits(&r, ip("127.0.0.1"), 7001, soon()).await);
-        assert!(!admits(&r, ip("10.0.0.1"), 7000, soon()).await);
+        let admitted = admits(&r, ip("127.0.0.1"), 7000, soon()).await;
+        assert_eq!(admitted.as_deref(), Some("localhost"));
+        assert!(admits(&r, ip("127.0.0.1"), 7001, soon()).await.is_none());
+        assert!(admits(&r, ip("10.0.0.1"), 7000, soon()).await.is_none());
+    }
+
+    #[test]
+    fn operator_rules_match_the_hosts_the_task_rules_named() {
+        let operator = vec![rule("tcp://*.internal:*"), rule("db.example.com:*")];
+        assert!(operator_allows(&operator, &["db.internal".into()], 5432));
+        assert!(!operator_allows(&operator, &["10.0.0.5".into()], 5432));
+        assert!(!operator_allows(
+            &operator,
+            &["db.example.com".into()],
+            5432
+        ));
     }
 }
