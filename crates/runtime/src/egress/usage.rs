@@ -52,7 +52,7 @@ impl Usage {
     }
 
     fn refuse(&self, what: &'static str, message: String) {
-        tracing::debug!(%message, what);
+        tracing::debug!(%message, "{what}");
         self.first_denial
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
