@@ -48,7 +48,7 @@ impl Scheme {
         }
     }
 
-    /// `http` or `https`.
+    /// `http`, `https` or `tcp`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
