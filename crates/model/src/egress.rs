@@ -1,9 +1,13 @@
-//! Egress rules: where a task may send HTTP requests.
+//! Egress rules: where a task may send HTTP requests and open TCP connections.
 //!
 //! A rule is written `[METHODS ][SCHEME://]HOST[:PORT]`, as in the WIT world's
 //! `resources.egress-allowlist`: `api.example.com`, `https://*.example.com`,
-//! `GET,HEAD http://10.0.0.5:8080`, `[::1]:9000`, `http://127.0.0.1:*` (any port). The DAG declares rules per task and the
-//! operator allows a set for the installation; a request goes out only when it matches both.
+//! `GET,HEAD http://10.0.0.5:8080`, `[::1]:9000`, `http://127.0.0.1:*` (any port). A rule
+//! without a scheme allows HTTP and HTTPS. `tcp://HOST:PORT` (or `tcp://HOST:*`) allows raw
+//! TCP connections, and the connections of SQL clients the host runs for the task; it takes no
+//! methods, needs a port, and is never implied by an HTTP rule. The DAG declares rules per task
+//! and the operator allows a set for the installation; a request or connection goes out only
+//! when it matches both.
 //!
 //! ```
 //! use weft_model::egress::{EgressRule, EgressRequest, Scheme};
@@ -30,22 +34,26 @@ pub enum Scheme {
     Http,
     /// HTTP over TLS.
     Https,
+    /// A raw TCP connection (the task's own client, or a SQL client in the host).
+    Tcp,
 }
 
 impl Scheme {
-    /// The scheme's own port: 80 or 443.
-    pub fn default_port(self) -> u16 {
+    /// The scheme's own port: 80 or 443; none for TCP.
+    pub fn default_port(self) -> Option<u16> {
         match self {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
+            Scheme::Http => Some(80),
+            Scheme::Https => Some(443),
+            Scheme::Tcp => None,
         }
     }
 
-    /// `http` or `https`.
+    /// `http`, `https` or `tcp`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
             Scheme::Https => "https",
+            Scheme::Tcp => "tcp",
         }
     }
 }
@@ -77,7 +85,7 @@ pub struct EgressRule {
 /// The port part of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Port {
-    /// None written: the scheme's own (80 for http, 443 for https).
+    /// None written: the scheme's own (80 for http, 443 for https; tcp rules need one).
     Default,
     /// This port.
     Exact(u16),
@@ -85,10 +93,10 @@ pub enum Port {
     Any,
 }
 
-/// What a rule is checked against: one outgoing request.
+/// What a rule is checked against: one outgoing request, or one TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EgressRequest<'a> {
-    /// The method, upper case as sent.
+    /// The method, upper case as sent (empty for a TCP connection).
     pub method: &'a str,
     /// The scheme.
     pub scheme: Scheme,
@@ -132,7 +140,10 @@ impl FromStr for EgressRule {
                 let scheme = match scheme.to_ascii_lowercase().as_str() {
                     "http" => Scheme::Http,
                     "https" => Scheme::Https,
-                    other => return Err(fail(format!("scheme {other:?} is not http or https"))),
+                    "tcp" => Scheme::Tcp,
+                    other => {
+                        return Err(fail(format!("scheme {other:?} is not http, https or tcp")));
+                    }
                 };
                 (Some(scheme), rest)
             }
@@ -146,6 +157,18 @@ impl FromStr for EgressRule {
         }
         let (host, port) = split_host_port(authority).map_err(fail)?;
         let host = parse_host(host).map_err(fail)?;
+        if scheme == Some(Scheme::Tcp) {
+            if !methods.is_empty() {
+                return Err(fail(
+                    "a tcp rule takes no methods: write tcp://HOST:PORT alone".into(),
+                ));
+            }
+            if port == Port::Default {
+                return Err(fail(
+                    "a tcp rule needs a port: tcp://HOST:PORT, or tcp://HOST:* for any".into(),
+                ));
+            }
+        }
         Ok(EgressRule {
             methods,
             scheme,
@@ -265,7 +288,7 @@ impl EgressRule {
     fn allows_endpoint(&self, scheme: Scheme, port: u16) -> bool {
         self.schemes().contains(&scheme)
             && match self.port {
-                Port::Default => port == scheme.default_port(),
+                Port::Default => Some(port) == scheme.default_port(),
                 Port::Exact(p) => port == p,
                 Port::Any => true,
             }
@@ -274,7 +297,9 @@ impl EgressRule {
     /// Whether every (scheme, port) this rule allows, `wider` allows too.
     fn endpoints_within(&self, wider: &EgressRule) -> bool {
         self.schemes().iter().all(|&scheme| match self.port {
-            Port::Default => wider.allows_endpoint(scheme, scheme.default_port()),
+            Port::Default => scheme
+                .default_port()
+                .is_some_and(|port| wider.allows_endpoint(scheme, port)),
             Port::Exact(p) => wider.allows_endpoint(scheme, p),
             Port::Any => wider.schemes().contains(&scheme) && wider.port == Port::Any,
         })
@@ -380,6 +405,8 @@ mod tests {
             "[::1]:8080",
             "https://[2001:db8::1]",
             "http://127.0.0.1:*",
+            "tcp://db.internal:5432",
+            "tcp://[::1]:*",
         ] {
             assert_eq!(rule(text).to_string(), text);
         }
@@ -405,6 +432,8 @@ mod tests {
             ("foo.*.com", "wildcard"),
             ("G3T example.com", "method \"G3T\""),
             ("https://", "no host"),
+            ("tcp://db.internal", "needs a port"),
+            ("GET tcp://db.internal:5432", "no methods"),
         ];
         for (text, expected) in cases {
             let err = text.parse::<EgressRule>().unwrap_err().to_string();
@@ -479,6 +508,25 @@ mod tests {
         assert!(rule("https://example.com:8443").covered_by(&any_port));
         assert!(!any_port.covered_by(&rule("example.com:8443")));
         assert!(!any_port.covered_by(&rule("example.com")));
+    }
+
+    #[test]
+    fn tcp_rules_and_http_rules_never_stand_for_each_other() {
+        let db = rule("tcp://db.internal:5432");
+        assert!(db.matches(&req("", Scheme::Tcp, "db.internal", 5432)));
+        assert!(!db.matches(&req("", Scheme::Tcp, "db.internal", 5433)));
+        assert!(!db.matches(&req("", Scheme::Tcp, "other.internal", 5432)));
+        assert!(!db.matches(&req("GET", Scheme::Http, "db.internal", 5432)));
+
+        let http = rule("db.internal:*");
+        assert!(!http.matches(&req("", Scheme::Tcp, "db.internal", 5432)));
+        assert!(!db.covered_by(&http), "an HTTP rule does not open raw TCP");
+        assert!(!http.covered_by(&db));
+
+        let any_port = rule("tcp://*.internal:*");
+        assert!(db.covered_by(&any_port));
+        assert!(!any_port.covered_by(&db));
+        assert!(!rule("db.internal:5432").covered_by(&any_port));
     }
 
     #[test]

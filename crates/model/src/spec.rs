@@ -104,7 +104,8 @@ pub struct Resources {
     /// Most linear memory the task may use, in bytes; none: the host's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<u64>,
-    /// Where the task may send HTTP requests, as [egress rules](crate::egress::EgressRule).
+    /// Where the task may send HTTP requests and open TCP connections, as
+    /// [egress rules](crate::egress::EgressRule).
     pub egress_allowlist: Vec<String>,
     /// Directories the task asks to be granted.
     pub directories: Vec<DirectoryGrant>,

@@ -358,12 +358,14 @@ impl Runtime {
 }
 
 /// The linker of every world version: WASI without ambient authority, outgoing HTTP under
-/// the egress policy, the deadline-bounded clocks, and Weft's own interfaces.
+/// the egress policy, the deadline-bounded clocks and `wasi:io` waits, and Weft's own
+/// interfaces.
 fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
+    crate::host::waits::add_to_linker(&mut linker)?;
     {
         use v0_2::weft::dag::{connections, log, runtime, secrets, types, variables, xcom};
         types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;

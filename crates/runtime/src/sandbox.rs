@@ -79,7 +79,9 @@ pub(crate) struct Grant<'a> {
 
 impl HostState {
     /// A fresh state: empty environment and arguments, no stdin, stdout and stderr into
-    /// `log`, no sockets (HTTP only, through `egress`), and only the directories in `grants`.
+    /// `log`, HTTP through `egress`, outgoing TCP connections (and name lookup) only when the
+    /// task has `tcp://` rules and only where `egress` allows, no UDP, and only the
+    /// directories in `grants`.
     pub(crate) fn new(
         limits: Limits,
         attempt: Option<Attempt>,
@@ -90,13 +92,17 @@ impl HostState {
         // One deadline for the call: its host calls and its requests end at the same instant.
         let deadline = egress.deadline;
         let clock = SandboxClock(Instant::now());
+        let tcp = egress.wants_tcp();
         let mut wasi = WasiCtxBuilder::new();
         wasi.monotonic_clock(clock)
             .stdout(log.stdio(false))
             .stderr(log.stdio(true))
-            .allow_tcp(false)
+            .allow_tcp(tcp)
             .allow_udp(false)
-            .allow_ip_name_lookup(false);
+            .allow_ip_name_lookup(tcp);
+        if tcp {
+            wasi.socket_addr_check(egress.socket_check());
+        }
         for grant in grants {
             let perms = if grant.writable {
                 FsPerms::ReadWrite

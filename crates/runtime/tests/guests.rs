@@ -811,3 +811,23 @@ fn egress_probe() {
     assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
     assert_eq!(load(guests::NOOP).world_version(), "0.1.0");
 }
+
+/// The default policy allows no raw TCP, whatever the task declares (the policy itself is
+/// tested in `tests/tcp.rs`).
+#[test]
+fn tcp_probe() {
+    let component = load(guests::TCP_PROBE);
+    let conf = json!({"connect": ["127.0.0.1:9"], "fail_on_error": true});
+    let report = run_with(
+        &component,
+        "probe",
+        Call {
+            conf,
+            ..Call::default()
+        },
+    );
+    let TaskOutcome::Failed(failure) = &report.outcome else {
+        panic!("expected a failure, got {:?}", report.outcome)
+    };
+    assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
+}

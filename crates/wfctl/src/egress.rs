@@ -9,12 +9,13 @@ use weft_runtime::EgressPolicy;
 
 use crate::exit::Failure;
 
-/// Where tasks may send HTTP requests. Nothing is allowed unless listed here; a task also
-/// needs the host in its own DAG's egress allowlist.
+/// Where tasks may send HTTP requests and open raw TCP connections. Nothing is allowed unless
+/// listed here; a task also needs the host in its own DAG's egress allowlist.
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct EgressArgs {
     /// A host tasks may reach: `[METHODS ][SCHEME://]HOST[:PORT]`, e.g. `*.example.com`,
-    /// `GET https://api.example.com`, `http://10.0.0.5:*`. Repeat the flag for more; in
+    /// `GET https://api.example.com`, `http://10.0.0.5:*`, `tcp://db.internal:5432` (raw
+    /// TCP, never implied by an HTTP rule). Repeat the flag for more; in
     /// the environment, separate rules with `;`. A deploy whose DAG asks for more is refused.
     #[arg(
         long = "egress-allow",
@@ -46,6 +47,13 @@ pub struct EgressArgs {
         env = "WEFT_EGRESS_MAX_REQUESTS"
     )]
     max_requests: Option<u32>,
+    /// Most raw TCP connections one attempt may open (default 100).
+    #[arg(
+        long = "egress-max-tcp-connections",
+        value_name = "N",
+        env = "WEFT_EGRESS_MAX_TCP_CONNECTIONS"
+    )]
+    max_tcp_connections: Option<u32>,
     /// Most request-body bytes one attempt may send, e.g. `100MiB` (default 1GiB).
     #[arg(
         long = "egress-max-sent",
@@ -102,6 +110,9 @@ impl EgressArgs {
         let limits = &mut policy.limits;
         if let Some(n) = self.max_requests {
             limits.max_requests = n;
+        }
+        if let Some(n) = self.max_tcp_connections {
+            limits.max_tcp_connections = n;
         }
         if let Some(text) = &self.max_sent {
             limits.max_sent_bytes = size(text, "--egress-max-sent")?;
@@ -172,6 +183,8 @@ mod tests {
         let set = policy(&[
             "--egress-max-requests",
             "3",
+            "--egress-max-tcp-connections",
+            "4",
             "--egress-max-sent",
             "1MiB",
             "--egress-max-received",
@@ -184,6 +197,7 @@ mod tests {
         .expect("valid")
         .limits;
         assert_eq!(set.max_requests, 3);
+        assert_eq!(set.max_tcp_connections, 4);
         assert_eq!(set.max_sent_bytes, 1 << 20);
         assert_eq!(set.max_received_bytes, 2 << 30);
         assert_eq!(set.connect_timeout, Duration::from_secs(2));

@@ -359,7 +359,7 @@ fn egress_rules_and_access_names_are_checked() {
     assert_eq!(
         messages(s),
         [
-            "defaults: egress rule \"ftp://x.org\": scheme \"ftp\" is not http or https",
+            "defaults: egress rule \"ftp://x.org\": scheme \"ftp\" is not http, https or tcp",
             "defaults: connection name \"bad id\" contains ' ' (only letters, digits, '_', '-' and '.' are allowed)",
             "defaults: secret name \"\" is empty",
         ]

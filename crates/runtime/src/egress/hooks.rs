@@ -89,7 +89,10 @@ impl AttemptEgress {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        let port = authority.port_u16().unwrap_or(scheme.default_port());
+        let port = authority
+            .port_u16()
+            .or(scheme.default_port())
+            .unwrap_or_default();
         let method = request.method().as_str().to_owned();
         if let Err(why) = self.check(&method, scheme, &host, port) {
             self.usage.deny(why);

@@ -1,15 +1,18 @@
-//! Outgoing HTTP for tasks (`wasi:http/outgoing-handler`) under the egress policy.
+//! Outgoing HTTP for tasks (`wasi:http/outgoing-handler`), and raw TCP connections
+//! (`wasi:sockets`), under the egress policy.
 //!
 //! A request goes out only when it matches one of the task's declared rules and one of the
 //! operator's ([`EgressPolicy`]), and only to addresses that are public or in a range the
 //! operator allows; each redirect is a request of its own, checked the same way. Limits on
 //! requests, bytes and time hold per attempt. A refused request fails with the `wasi:http`
 //! error code `HTTP-request-denied` (or `destination-IP-prohibited`), is recorded in the
-//! attempt's log, and makes a failing attempt's class `egress_denied`.
+//! attempt's log, and makes a failing attempt's class `egress_denied`. A TCP connection goes
+//! out only to an address that matches a `tcp://` rule of both, with the same address checks.
 //!
 //! # Layout
 //! - [`policy`]: the operator's policy and limits;
 //! - `hooks`: the checks on each request; `send`: resolving, connecting and sending;
+//! - `tcp`: the check on each socket address a task uses (connect only);
 //! - `address`: which addresses are public; `body`: byte-counting bodies; `usage`: counters;
 //! - `substitute`: secrets fetched on use, and `{{secret:NAME}}` in requests.
 
@@ -19,6 +22,7 @@ mod hooks;
 pub mod policy;
 mod send;
 pub(crate) mod substitute;
+mod tcp;
 mod usage;
 
 use std::sync::Arc;

@@ -8,11 +8,13 @@ use ipnet::IpNet;
 use rustls::pki_types::CertificateDer;
 use weft_model::egress::EgressRule;
 
-/// Limits on one attempt's outgoing HTTP.
+/// Limits on one attempt's outgoing HTTP and TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EgressLimits {
     /// Most requests one attempt may send.
     pub max_requests: u32,
+    /// Most raw TCP connections one attempt may open (`tcp://` rules).
+    pub max_tcp_connections: u32,
     /// Most request-body bytes one attempt may send, all requests together.
     pub max_sent_bytes: u64,
     /// Most response-body bytes one attempt may receive, all responses together.
@@ -29,6 +31,7 @@ impl Default for EgressLimits {
     fn default() -> Self {
         EgressLimits {
             max_requests: 10_000,
+            max_tcp_connections: 100,
             max_sent_bytes: 1 << 30,
             max_received_bytes: 1 << 30,
             connect_timeout: Duration::from_secs(10),
@@ -140,5 +143,65 @@ impl EgressPolicy {
             .with_root_certificates(roots)
             .with_no_client_auth();
         Ok(Arc::new(config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_model::{DagSpec, Resources, TaskSettings, TaskSpec};
+
+    use super::*;
+
+    fn rules(texts: &[&str]) -> Vec<EgressRule> {
+        texts
+            .iter()
+            .map(|r| r.parse().expect("test rule"))
+            .collect()
+    }
+
+    fn dag(egress: &[&str]) -> weft_model::Dag {
+        let resources = Resources {
+            egress_allowlist: egress.iter().map(|r| (*r).to_owned()).collect(),
+            ..Resources::default()
+        };
+        let task = TaskSpec {
+            settings: TaskSettings {
+                resources: Some(resources),
+                ..TaskSettings::default()
+            },
+            ..TaskSpec::new("load")
+        };
+        DagSpec {
+            tasks: vec![task],
+            ..DagSpec::new("etl")
+        }
+        .validate()
+        .expect("valid spec")
+    }
+
+    #[test]
+    fn a_deploy_asking_for_tcp_needs_a_tcp_rule_of_the_operator() {
+        let dag = dag(&["tcp://db.internal:5432", "https://api.example.com"]);
+        let http_only = EgressPolicy {
+            allow: rules(&["db.internal:*", "https://api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert_eq!(
+            http_only.outside(&dag),
+            ["task \"load\": tcp://db.internal:5432"]
+        );
+        let other_port = EgressPolicy {
+            allow: rules(&["tcp://db.internal:5433", "api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert_eq!(
+            other_port.outside(&dag),
+            ["task \"load\": tcp://db.internal:5432"]
+        );
+        let with_tcp = EgressPolicy {
+            allow: rules(&["tcp://*.internal:*", "api.example.com"]),
+            ..EgressPolicy::default()
+        };
+        assert!(with_tcp.outside(&dag).is_empty());
     }
 }

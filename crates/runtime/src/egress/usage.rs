@@ -1,4 +1,5 @@
-//! What one attempt has used of its egress limits, shared by its requests in flight.
+//! What one attempt has used of its egress limits, shared by its requests and connections in
+//! flight.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -7,10 +8,12 @@ use wasmtime_wasi_http::Error;
 use super::policy::EgressLimits;
 use crate::log::{LogBuffer, LogLevel};
 
-/// Counters of one attempt's outgoing HTTP, and its log for refusals.
+/// Counters of one attempt's outgoing HTTP and TCP, and its log for refusals.
 pub(crate) struct Usage {
     pub(crate) limits: EgressLimits,
     pub(crate) requests: AtomicU32,
+    /// TCP connections the policy let the task start.
+    pub(crate) tcp_connections: AtomicU32,
     pub(crate) sent: AtomicU64,
     pub(crate) received: AtomicU64,
     /// The first request the egress policy refused (not a limit reached), if any.
@@ -23,6 +26,7 @@ impl Usage {
         Usage {
             limits,
             requests: AtomicU32::new(0),
+            tcp_connections: AtomicU32::new(0),
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
             first_denial: std::sync::Mutex::new(None),
@@ -38,13 +42,23 @@ impl Usage {
 
     /// Records a request the policy refused, in the attempt's log.
     pub(crate) fn deny(&self, message: String) {
-        tracing::debug!(%message, "egress denied");
+        self.refuse("egress denied", message);
+    }
+
+    /// Records a socket use the policy refused (a TCP connection, a listener, UDP), in the
+    /// attempt's log; it counts like a refused request.
+    pub(crate) fn deny_tcp(&self, message: String) {
+        self.refuse("tcp denied", message);
+    }
+
+    fn refuse(&self, what: &'static str, message: String) {
+        tracing::debug!(%message, "{what}");
         self.first_denial
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get_or_insert_with(|| message.clone());
         self.log
-            .write(LogLevel::Error, &format!("egress denied: {message}"));
+            .write(LogLevel::Error, &format!("{what}: {message}"));
     }
 
     /// The first refusal's reason.

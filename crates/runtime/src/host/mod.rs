@@ -5,6 +5,7 @@ pub(crate) mod clocks;
 mod log;
 mod runtime;
 mod variables;
+pub(crate) mod waits;
 mod xcom;
 
 use crate::sandbox::HostState;

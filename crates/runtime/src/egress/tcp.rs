@@ -1,0 +1,285 @@
+//! Raw TCP for tasks (`wasi:sockets`) under the egress policy: the check wasmtime-wasi runs on
+//! every socket address a guest uses.
+//!
+//! Only outgoing TCP connections are ever allowed, and only to an address that is public or
+//! in a range the operator allows (the same address checks as HTTP), that a `tcp://` rule of
+//! the task admits, and whose host, as that task rule names it, a `tcp://` rule of the
+//! operator allows. The check sees an address, not the name the guest resolved: a task rule
+//! naming a host admits the addresses that name resolves to now; a task rule
+//! `tcp://*.domain:PORT` admits no address (no name to compare), so a task names its hosts
+//! or addresses (the operator may use wildcards). Listening, accepting and UDP are refused.
+//! A refusal is written `tcp denied: ...` in the attempt's log and counts like a refused
+//! request; connections beyond [`EgressLimits::max_tcp_connections`] are refused too.
+//!
+//! [`EgressLimits::max_tcp_connections`]: super::EgressLimits::max_tcp_connections
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use wasmtime_wasi::sockets::SocketAddrUse;
+use weft_model::egress::{EgressRequest, EgressRule, HostPattern, Scheme};
+
+use super::Egress;
+use super::address;
+use super::hooks::AttemptEgress;
+use super::usage::Usage;
+
+/// The check given to `WasiCtxBuilder::socket_addr_check`.
+pub(crate) type SocketCheck = Box<
+    dyn Fn(SocketAddr, SocketAddrUse) -> Pin<Box<dyn Future<Output = bool> + Send + Sync>>
+        + Send
+        + Sync,
+>;
+
+/// What the check of one attempt needs, shared by its sockets.
+struct TcpPolicy {
+    egress: Arc<Egress>,
+    task_rules: Vec<EgressRule>,
+    usage: Arc<Usage>,
+    deadline: Instant,
+}
+
+impl AttemptEgress {
+    /// Whether the task declares a `tcp://` rule: sockets and name lookup are granted only then.
+    pub(crate) fn wants_tcp(&self) -> bool {
+        self.task_rules.iter().any(is_tcp)
+    }
+
+    /// The socket address check of this attempt.
+    pub(crate) fn socket_check(&self) -> SocketCheck {
+        let policy = Arc::new(TcpPolicy {
+            egress: self.egress.clone(),
+            task_rules: self
+                .task_rules
+                .iter()
+                .filter(|r| is_tcp(r))
+                .cloned()
+                .collect(),
+            usage: self.usage.clone(),
+            deadline: self.deadline,
+        });
+        Box::new(move |addr, usage| {
+            let policy = policy.clone();
+            Box::pin(async move { policy.allows(addr, usage).await })
+        })
+    }
+}
+
+fn is_tcp(rule: &EgressRule) -> bool {
+    rule.scheme == Some(Scheme::Tcp)
+}
+
+impl TcpPolicy {
+    async fn allows(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
+        match usage {
+            SocketAddrUse::TcpConnect => match self.connect(addr).await {
+                Ok(()) => true,
+                Err(Refusal::Denied(why)) => {
+                    self.usage.deny_tcp(format!("{addr}: {why}"));
+                    false
+                }
+                Err(Refusal::Limit(why)) => {
+                    self.usage.note(format!("egress limit: {why}"));
+                    false
+                }
+            },
+            // Before a connect, wasmtime-wasi checks the implicit bind to the unspecified
+            // address and port 0. Such a bind lets nothing in as long as listening is refused.
+            SocketAddrUse::TcpBind if addr.ip().is_unspecified() && addr.port() == 0 => true,
+            SocketAddrUse::TcpBind | SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => {
+                self.usage.deny_tcp(format!(
+                    "{addr}: tasks may not bind or listen, only connect out"
+                ));
+                false
+            }
+            SocketAddrUse::UdpBind | SocketAddrUse::UdpSend | SocketAddrUse::UdpReceive => {
+                self.usage
+                    .deny_tcp(format!("{addr}: UDP is not allowed, only TCP connections"));
+                false
+            }
+        }
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> Result<(), Refusal> {
+        let ip = addr.ip().to_canonical();
+        let port = addr.port();
+        address::check(ip, &self.egress.allow_nets).map_err(Refusal::Denied)?;
+        let resolve_by = (Instant::now() + self.usage.limits.connect_timeout).min(self.deadline);
+        let hosts = admitted_as(&self.task_rules, ip, port, resolve_by).await;
+        if hosts.is_empty() {
+            return Err(Refusal::Denied(format!(
+                "not in the task's tcp:// egress rules ({})",
+                list(self.task_rules.iter())
+            )));
+        }
+        if !operator_allows(&self.egress.policy.allow, &hosts, port) {
+            return Err(Refusal::Denied(format!(
+                "not allowed by this host's tcp:// egress rules ({})",
+                list(self.egress.policy.allow.iter().filter(|r| is_tcp(r)))
+            )));
+        }
+        let count = self.usage.tcp_connections.fetch_add(1, Ordering::Relaxed) + 1;
+        let max = self.usage.limits.max_tcp_connections;
+        if count > max {
+            return Err(Refusal::Limit(format!(
+                "the attempt may open at most {max} TCP connections"
+            )));
+        }
+        Ok(())
+    }
+}
+
+enum Refusal {
+    /// The policy refuses the address.
+    Denied(String),
+    /// The attempt has used up a limit.
+    Limit(String),
+}
+
+/// The hosts (names or addresses, as written in `rules`) under which `rules` admit a
+/// connection to `ip` port `port`; empty when none does.
+async fn admitted_as(
+    rules: &[EgressRule],
+    ip: IpAddr,
+    port: u16,
+    resolve_by: Instant,
+) -> Vec<String> {
+    let mut hosts = Vec::new();
+    for rule in rules {
+        if let Some(host) = admits(rule, ip, port, resolve_by).await {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
+/// Whether a `tcp://` rule of the operator allows one of `hosts` (as the task's rules admitted
+/// the connection) at `port`. Matching names, not addresses, lets `tcp://*.domain:PORT`
+/// operator rules cover the task's rules as they do at deploy.
+fn operator_allows(operator: &[EgressRule], hosts: &[String], port: u16) -> bool {
+    hosts.iter().any(|host| {
+        let request = EgressRequest {
+            method: "",
+            scheme: Scheme::Tcp,
+            host,
+            port,
+        };
+        operator.iter().any(|r| r.matches(&request))
+    })
+}
+
+/// The host under which `rule` admits a connection to `ip` port `port`: its address, or its
+/// name when that resolves to `ip`.
+async fn admits(rule: &EgressRule, ip: IpAddr, port: u16, resolve_by: Instant) -> Option<String> {
+    let host = match &rule.host {
+        HostPattern::Ip(rule_ip) if rule_ip.to_canonical() == ip => ip.to_string(),
+        HostPattern::Name(name) => name.clone(),
+        HostPattern::Ip(_) | HostPattern::Subdomains(_) => return None,
+    };
+    let request = EgressRequest {
+        method: "",
+        scheme: Scheme::Tcp,
+        host: &host,
+        port,
+    };
+    if !rule.matches(&request) {
+        return None;
+    }
+    if let HostPattern::Name(name) = &rule.host
+        && !resolves_to(name, port, ip, resolve_by).await
+    {
+        return None;
+    }
+    Some(host)
+}
+
+/// Whether `name` resolves to `ip` now; a failed or late lookup is a no.
+async fn resolves_to(name: &str, port: u16, ip: IpAddr, by: Instant) -> bool {
+    let lookup = tokio::net::lookup_host((name, port));
+    match tokio::time::timeout_at(tokio::time::Instant::from_std(by), lookup).await {
+        Ok(Ok(mut addrs)) => addrs.any(|a| a.ip().to_canonical() == ip),
+        Ok(Err(error)) => {
+            tracing::debug!(%error, name, "tcp rule: lookup failed");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+fn list<'a>(rules: impl Iterator<Item = &'a EgressRule>) -> String {
+    let shown: Vec<String> = rules.map(ToString::to_string).collect();
+    if shown.is_empty() {
+        return "none".into();
+    }
+    shown.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> EgressRule {
+        text.parse().expect("test rule")
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("test address")
+    }
+
+    fn soon() -> Instant {
+        Instant::now() + std::time::Duration::from_secs(5)
+    }
+
+    #[tokio::test]
+    async fn address_rules_match_their_address_and_port() {
+        let r = rule("tcp://10.0.0.5:5432");
+        let admitted = admits(&r, ip("10.0.0.5"), 5432, soon()).await;
+        assert_eq!(admitted.as_deref(), Some("10.0.0.5"));
+        let mapped = ip("::ffff:10.0.0.5").to_canonical();
+        assert!(admits(&r, mapped, 5432, soon()).await.is_some());
+        assert!(admits(&r, ip("10.0.0.5"), 5433, soon()).await.is_none());
+        assert!(admits(&r, ip("10.0.0.6"), 5432, soon()).await.is_none());
+        assert!(
+            admits(&rule("tcp://[::1]:*"), ip("::1"), 1, soon())
+                .await
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn http_and_wildcard_rules_admit_no_connection() {
+        let http = rule("10.0.0.5:*");
+        assert!(admits(&http, ip("10.0.0.5"), 5432, soon()).await.is_none());
+        let wildcard = rule("tcp://*.internal:*");
+        assert!(
+            admits(&wildcard, ip("10.0.0.5"), 5432, soon())
+                .await
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn name_rules_match_what_the_name_resolves_to() {
+        let r = rule("tcp://localhost:7000");
+        let admitted = admits(&r, ip("127.0.0.1"), 7000, soon()).await;
+        assert_eq!(admitted.as_deref(), Some("localhost"));
+        assert!(admits(&r, ip("127.0.0.1"), 7001, soon()).await.is_none());
+        assert!(admits(&r, ip("10.0.0.1"), 7000, soon()).await.is_none());
+    }
+
+    #[test]
+    fn operator_rules_match_the_hosts_the_task_rules_named() {
+        let operator = vec![rule("tcp://*.internal:*"), rule("db.example.com:*")];
+        assert!(operator_allows(&operator, &["db.internal".into()], 5432));
+        assert!(!operator_allows(&operator, &["10.0.0.5".into()], 5432));
+        assert!(!operator_allows(
+            &operator,
+            &["db.example.com".into()],
+            5432
+        ));
+    }
+}

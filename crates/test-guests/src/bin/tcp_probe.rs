@@ -1,0 +1,142 @@
+//! Task `probe` opens the raw TCP connections its run's conf lists (`std::net`, through
+//! `wasi:sockets`), sends a line on each and reads the echo; it may also try UDP and a listener.
+//! World `weft:dag@0.2.0`.
+//!
+//! DAG `tcp_probe`:
+//! - `probe`: egress `tcp://127.0.0.1:*`, `tcp://localhost:*`;
+//! - `narrow`: egress `tcp://127.0.0.1:9` only;
+//! - `http_only`: egress `http://127.0.0.1:*` (an HTTP rule, which opens no raw TCP);
+//! - `bare`: declares nothing.
+//!
+//! Every task runs the same code. Conf: `{"connect": ["127.0.0.1:7000", "localhost:7000"],
+//! "udp": true, "listen": true, "fail_on_error": true}`. Output: `{"connections": [{"addr":
+//! "...", "ok": true, "echo": "..."} | {"addr": "...", "ok": false, "error": "<kind>: ..."}],
+//! "udp": {"ok", "error"} | null, "listen": {"ok", "error"} | null}`. Connections stay open
+//! until the task returns. With `fail_on_error`, the first connection error fails the task
+//! (retryable) instead.
+
+// The export glue generated below is unsafe by nature (it is the component's ABI).
+#![allow(unsafe_code)]
+
+/// Raw bindings of world `weft:dag/dag@0.2.0` from `wit/`, generated here: a crate may hold
+/// the export glue of one world only, and the library holds 0.1.0's.
+#[allow(missing_docs, unsafe_code, clippy::all)]
+mod bindings_v2 {
+    wit_bindgen::generate!({
+        world: "dag",
+        path: "../../wit",
+        generate_all,
+    });
+}
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+
+use bindings_v2::Guest;
+use bindings_v2::weft::dag::types::{
+    DagSpec, Resources, TaskContext, TaskError, TaskSettings, TaskSpec, TriggerRule, UpstreamOutput,
+};
+use serde_json::{Value, json};
+use weft_test_guests::io_outcome;
+
+struct Probe;
+
+fn settings(resources: Option<Resources>) -> TaskSettings {
+    TaskSettings {
+        queue: None,
+        retries: None,
+        retry_delay_ms: None,
+        retry_exponential_backoff: None,
+        max_retry_delay_ms: None,
+        execution_timeout_ms: None,
+        pool: None,
+        priority_weight: None,
+        resources,
+    }
+}
+
+fn task(id: &str, egress: &[&str]) -> TaskSpec {
+    let resources = (!egress.is_empty()).then(|| Resources {
+        memory_bytes: None,
+        egress_allowlist: egress.iter().map(|r| (*r).to_owned()).collect(),
+        directories: Vec::new(),
+        connections: Vec::new(),
+        secrets: Vec::new(),
+    });
+    TaskSpec {
+        task_id: id.into(),
+        upstream: Vec::new(),
+        trigger_rule: TriggerRule::AllSuccess,
+        settings: settings(resources),
+    }
+}
+
+impl Guest for Probe {
+    fn describe() -> DagSpec {
+        DagSpec {
+            dag_id: "tcp_probe".into(),
+            description: String::new(),
+            schedule: None,
+            start_date: None,
+            catchup: false,
+            max_active_runs: None,
+            max_active_tasks: None,
+            dagrun_timeout_ms: None,
+            tags: Vec::new(),
+            defaults: settings(None),
+            tasks: vec![
+                task("probe", &["tcp://127.0.0.1:*", "tcp://localhost:*"]),
+                task("narrow", &["tcp://127.0.0.1:9"]),
+                task("http_only", &["http://127.0.0.1:*"]),
+                task("bare", &[]),
+            ],
+        }
+    }
+
+    fn run_task(ctx: TaskContext, _upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {
+        let conf: Value = serde_json::from_str(&ctx.conf).unwrap_or(Value::Null);
+        let mut open = Vec::new();
+        let mut connections = Vec::new();
+        for addr in conf["connect"].as_array().cloned().unwrap_or_default() {
+            let addr = addr.as_str().unwrap_or_default().to_owned();
+            match echo(&addr) {
+                Ok((stream, echoed)) => {
+                    open.push(stream);
+                    connections.push(json!({"addr": addr, "ok": true, "echo": echoed}));
+                }
+                Err(e) => {
+                    let error = format!("{:?}: {e}", e.kind());
+                    if conf["fail_on_error"].as_bool() == Some(true) {
+                        return Err(TaskError::Retryable(format!(
+                            "connecting to {addr}: {error}"
+                        )));
+                    }
+                    connections.push(json!({"addr": addr, "ok": false, "error": error}));
+                }
+            }
+        }
+        let udp = (conf["udp"].as_bool() == Some(true)).then(|| {
+            let socket = UdpSocket::bind("0.0.0.0:0")
+                .and_then(|s| s.send_to(b"ping", "127.0.0.1:9").map(|_| s));
+            io_outcome(&socket)
+        });
+        let listen = (conf["listen"].as_bool() == Some(true))
+            .then(|| io_outcome(&TcpListener::bind("127.0.0.1:0")));
+        drop(open);
+        let output = json!({"connections": connections, "udp": udp, "listen": listen});
+        Ok(serde_json::to_vec(&output).unwrap_or_default())
+    }
+}
+
+/// Connects to `addr`, sends a line and reads one line back.
+fn echo(addr: &str) -> std::io::Result<(TcpStream, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.write_all(format!("hello {addr}\n").as_bytes())?;
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line)?;
+    Ok((stream, line.trim_end().to_owned()))
+}
+
+bindings_v2::export!(Probe with_types_in bindings_v2);
+
+fn main() {}
