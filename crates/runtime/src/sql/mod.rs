@@ -37,6 +37,12 @@ pub(crate) use stream::RowStream;
 
 use crate::bindings::v0_2::weft::dag::sql::{DatabaseError, SqlError};
 
+/// Whether connections of `conn_type` are opened by the host only (`connections.get`
+/// returns them without their password).
+pub(crate) fn host_held(conn_type: &str) -> bool {
+    pools::Dialect::of(conn_type).is_some()
+}
+
 /// What the `sql` host calls of one attempt share.
 #[derive(Clone)]
 pub(crate) struct SqlAttempt {
