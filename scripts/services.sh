@@ -222,7 +222,7 @@ _weft_mariadb_start() {
         "$(command -v mariadbd || echo /usr/sbin/mariadbd)" --no-defaults "${user[@]}" --datadir="$data" \
             --bind-address=127.0.0.1 --port="$port" --socket="$sock" --pid-file="$dir/mariadb/mariadb.pid" \
             --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=64M \
-            --log-error="$dir/mariadb/mariadb.log" &
+            --log-error="$dir/mariadb/mariadb.log" >"$dir/mariadb/stdout.log" 2>&1 &
         _WEFT_MARIADB_PID=$!
         for _ in $(seq 1 300); do
             if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then

@@ -75,7 +75,7 @@ pub(crate) async fn fetch_all(
     usage: &SqlUsage,
 ) -> Result<RowSet, SqlError> {
     let query = build(statement, params)?;
-    let mut rows = conn.fetch(query);
+    let mut rows = (&mut **conn).fetch(query);
     let mut set = RowSet {
         columns: Vec::new(),
         rows: Vec::new(),
@@ -98,7 +98,7 @@ pub(crate) async fn execute(
     params: &[SqlValue],
 ) -> Result<u64, SqlError> {
     let query = build(statement, params)?;
-    let done = conn
+    let done = (&mut **conn)
         .execute(query)
         .await
         .map_err(|e| database_error(e, "execute"))?;
@@ -110,7 +110,8 @@ pub(crate) async fn control(
     conn: &mut PoolConnection<MySql>,
     statement: &'static str,
 ) -> Result<(), SqlError> {
-    conn.execute(statement)
+    (&mut **conn)
+        .execute(statement)
         .await
         .map_err(|e| database_error(e, statement))?;
     Ok(())
@@ -118,7 +119,7 @@ pub(crate) async fn control(
 
 /// The connection id of `conn`, for `KILL QUERY`.
 pub(crate) async fn backend_id(conn: &mut PoolConnection<MySql>) -> Result<i64, sqlx::Error> {
-    let row = conn.fetch_one("SELECT CONNECTION_ID()").await?;
+    let row = (&mut **conn).fetch_one("SELECT CONNECTION_ID()").await?;
     let id: u64 = row.try_get_unchecked(0)?;
     i64::try_from(id).map_err(|e| sqlx::Error::Decode(e.into()))
 }
@@ -139,7 +140,7 @@ pub(crate) async fn stream(
         }
     };
     {
-        let mut rows = conn.fetch(query);
+        let mut rows = (&mut *conn).fetch(query);
         let mut first = true;
         loop {
             let msg = match rows.next().await {

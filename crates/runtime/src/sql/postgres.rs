@@ -93,7 +93,7 @@ pub(crate) async fn fetch_all(
     usage: &SqlUsage,
 ) -> Result<RowSet, SqlError> {
     let query = build(statement, params)?;
-    let mut rows = conn.fetch(query);
+    let mut rows = (&mut **conn).fetch(query);
     let mut set = RowSet {
         columns: Vec::new(),
         rows: Vec::new(),
@@ -116,7 +116,7 @@ pub(crate) async fn execute(
     params: &[SqlValue],
 ) -> Result<u64, SqlError> {
     let query = build(statement, params)?;
-    let done = conn
+    let done = (&mut **conn)
         .execute(query)
         .await
         .map_err(|e| database_error(e, "execute"))?;
@@ -128,7 +128,8 @@ pub(crate) async fn control(
     conn: &mut PoolConnection<Postgres>,
     statement: &'static str,
 ) -> Result<(), SqlError> {
-    conn.execute(statement)
+    (&mut **conn)
+        .execute(statement)
         .await
         .map_err(|e| database_error(e, statement))?;
     Ok(())
@@ -136,7 +137,7 @@ pub(crate) async fn control(
 
 /// The server process of `conn`, for cancelling its statements.
 pub(crate) async fn backend_id(conn: &mut PoolConnection<Postgres>) -> Result<i64, sqlx::Error> {
-    let row = conn.fetch_one("SELECT pg_backend_pid()").await?;
+    let row = (&mut **conn).fetch_one("SELECT pg_backend_pid()").await?;
     Ok(i64::from(row.try_get::<i32, _>(0)?))
 }
 
@@ -156,7 +157,7 @@ pub(crate) async fn stream(
         }
     };
     {
-        let mut rows = conn.fetch(query);
+        let mut rows = (&mut *conn).fetch(query);
         let mut first = true;
         loop {
             let msg = match rows.next().await {

@@ -77,7 +77,7 @@ pub(crate) async fn open(
         session.conn_id, session.endpoint
     );
     let limit = stream.usage.limits.statement_timeout;
-    let first = async { Ok(rx.recv().await) };
+    let first = async { Ok::<_, SqlError>(rx.recv().await) };
     let bounded = cancel::bounded(first, by, &session.canceller, &what, limit).await;
     stream.rx = rx;
     let first = match bounded.result {

@@ -301,20 +301,18 @@ fn mysql_time(raw: &[u8]) -> Conversion<String> {
 /// them to the column's type): times in UTC, without `T` and zone.
 pub(crate) fn mysql_text(value: &SqlValue) -> Conversion<Option<String>> {
     Ok(match value {
-        SqlValue::Timestamp(s) => Some(
-            parse_timestamp(s)?
+        SqlValue::Timestamp(s) => {
+            let utc = parse_timestamp(s)?
                 .to_zoned(jiff::tz::TimeZone::UTC)
-                .datetime()
-                .strftime("%Y-%m-%d %H:%M:%S%.6f")
-                .to_string(),
-        ),
-        SqlValue::Datetime(s) => Some(
-            parse_datetime(s)?
-                .strftime("%Y-%m-%d %H:%M:%S%.6f")
-                .to_string(),
-        ),
+                .datetime();
+            Some(format!("{} {}", utc.date(), utc.time()))
+        }
+        SqlValue::Datetime(s) => {
+            let dt = parse_datetime(s)?;
+            Some(format!("{} {}", dt.date(), dt.time()))
+        }
         SqlValue::Date(s) => Some(parse_date(s)?.to_string()),
-        SqlValue::Time(s) => Some(parse_time(s)?.strftime("%H:%M:%S%.6f").to_string()),
+        SqlValue::Time(s) => Some(parse_time(s)?.to_string()),
         SqlValue::Uuid(s) => Some(format_uuid(&parse_uuid(s)?)?),
         SqlValue::Decimal(s) => {
             numeric::encode(s)?;
