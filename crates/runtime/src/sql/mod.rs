@@ -32,8 +32,8 @@ use std::sync::Arc;
 pub use limits::SqlLimits;
 pub(crate) use limits::SqlUsage;
 pub(crate) use pools::Pools;
-pub(crate) use session::Session;
-pub(crate) use stream::RowStream;
+pub use session::Session;
+pub use stream::RowStream;
 
 use crate::bindings::v0_2::weft::dag::sql::{DatabaseError, SqlError};
 

@@ -90,7 +90,7 @@ pub(crate) enum Slot {
 }
 
 /// A session resource.
-pub(crate) struct Session {
+pub struct Session {
     pub(crate) conn_id: String,
     /// `host:port` as the connection names it, for messages.
     pub(crate) endpoint: String,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 
-use super::cancel::{self, Canceller};
+use super::cancel;
 use super::session::{Conn, Held, Session, Slot};
 use super::{SqlUsage, mysql, postgres, values};
 use crate::bindings::v0_2::weft::dag::sql::{Column, Row, SqlError, SqlValue};
@@ -26,7 +26,7 @@ pub(crate) enum Msg {
 }
 
 /// A row stream resource.
-pub(crate) struct RowStream {
+pub struct RowStream {
     pub(crate) columns: Vec<Column>,
     rx: mpsc::Receiver<Msg>,
     task: Option<AbortOnDropJoinHandle<Held>>,
