@@ -278,11 +278,15 @@ fn types_round_trip(s: &Server) {
     assert_eq!(rows.len(), 2, "{out}");
     let mut expected = values.as_array().expect("values").clone();
     if !s.is_pg() {
-        // MySQL has no UUID type and MariaDB's JSON is text: both come back as text.
+        // MySQL has no UUID type: it comes back as text. MariaDB's JSON is LONGTEXT with a
+        // binary collation, which the driver reports as a BLOB: it comes back as bytes.
         expected[11] = json!({"text": "67e55044-10b1-426f-9247-bb680e5fe0c8"});
         let json_back = rows[0][12].clone();
+        let text = "{\"a\": 1}";
         assert!(
-            json_back == json!({"text": "{\"a\": 1}"}) || json_back == json!({"json": "{\"a\": 1}"}),
+            json_back == json!({"text": text})
+                || json_back == json!({"json": text})
+                || json_back == json!({"bytes": text.as_bytes()}),
             "{json_back}"
         );
         expected[12] = json_back;
@@ -403,7 +407,7 @@ fn streams(s: &Server) {
     ));
     let results = oks(&out);
     assert_eq!(results[0]["rows"], 100_000, "{out}");
-    assert!(results[0]["batches"].as_u64().expect("batches") >= 20, "{out}");
+    assert_eq!(results[0]["batches"], 20, "{out}");
     assert_eq!(results[0]["first"], json!([{"int": 1}, {"text": "row 1"}]), "{out}");
     assert_eq!(results[0]["last"], json!([{"int": 100000}, {"text": "row 100000"}]), "{out}");
     assert_eq!(results[0]["columns"][0][0], "n", "{out}");

@@ -229,7 +229,7 @@ impl sql::HostRowStream for HostState {
         self.check_deadline()?;
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let stream = self.table().get_mut(&res)?;
-        match in_tokio(tokio::time::timeout_at(deadline, stream.next(max))) {
+        match in_tokio(async { tokio::time::timeout_at(deadline, stream.next(max)).await }) {
             Ok(result) => Ok(result),
             Err(_) => Err(wasmtime::Error::new(HostTrap::Deadline)),
         }

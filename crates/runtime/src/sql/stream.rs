@@ -104,22 +104,15 @@ pub(crate) async fn open(
 }
 
 impl RowStream {
-    /// Up to `max` next rows.
+    /// The next `max` rows, fewer only at the end.
     pub(crate) async fn next(&mut self, max: u32) -> Result<Vec<Row>, SqlError> {
         if self.failed {
             return Err(SqlError::State("the row stream failed earlier".into()));
         }
         let mut rows = Vec::new();
         while rows.len() < max as usize {
-            let msg = if rows.is_empty() {
-                self.rx.recv().await
-            } else {
-                match self.rx.try_recv() {
-                    Ok(msg) => Some(msg),
-                    Err(mpsc::error::TryRecvError::Empty) => break,
-                    Err(mpsc::error::TryRecvError::Disconnected) => None,
-                }
-            };
+            // A full batch unless the rows end first: fewer calls for the guest.
+            let msg = self.rx.recv().await;
             match msg {
                 Some(Msg::Row(values)) => {
                     if let Err(e) = self.usage.count_row(values.iter().map(values::size).sum()) {
