@@ -59,11 +59,11 @@ pub use component::{CompileSource, DagComponent};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};
 pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};
-pub use sql::SqlLimits;
 pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
 pub use log::{LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
+pub use sql::SqlLimits;
 
 /// The WIT files of the world this runtime hosts, as (path under `wit/`, text), for tools
 /// that build components against it.

@@ -294,8 +294,7 @@ impl Runtime {
             pushes: Vec::new(),
             pushed_bytes: 0,
         };
-        let mut state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress)
-        {
+        let mut state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };

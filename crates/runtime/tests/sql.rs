@@ -88,21 +88,35 @@ impl Server {
         rt.block_on(async {
             let mut out = Vec::new();
             if self.is_pg() {
-                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
                 for s in statements {
                     let rows = c.fetch_all(sqlx::AssertSqlSafe(*s)).await.expect(s);
                     out = rows
                         .iter()
-                        .map(|r| r.try_get::<Option<String>, _>(0).ok().flatten().unwrap_or_default())
+                        .map(|r| {
+                            r.try_get::<Option<String>, _>(0)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default()
+                        })
                         .collect();
                 }
             } else {
-                let mut c = sqlx::MySqlConnection::connect(&self.url).await.expect("connect");
+                let mut c = sqlx::MySqlConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
                 for s in statements {
                     let rows = c.fetch_all(sqlx::AssertSqlSafe(*s)).await.expect(s);
                     out = rows
                         .iter()
-                        .map(|r| r.try_get::<Option<String>, _>(0).ok().flatten().unwrap_or_default())
+                        .map(|r| {
+                            r.try_get::<Option<String>, _>(0)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default()
+                        })
                         .collect();
                 }
             }
@@ -246,12 +260,18 @@ fn types_round_trip(s: &Server) {
     let t = table("types");
     let (create, insert) = if s.is_pg() {
         (
-            format!("CREATE TABLE {t} (c_bool bool, c_int int8, c_int4 int4, c_float float8, c_text text, c_bytes bytea, c_dec numeric(20,5), c_ts timestamptz, c_dt timestamp, c_date date, c_time time, c_uuid uuid, c_json jsonb)"),
-            format!("INSERT INTO {t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
+            format!(
+                "CREATE TABLE {t} (c_bool bool, c_int int8, c_int4 int4, c_float float8, c_text text, c_bytes bytea, c_dec numeric(20,5), c_ts timestamptz, c_dt timestamp, c_date date, c_time time, c_uuid uuid, c_json jsonb)"
+            ),
+            format!(
+                "INSERT INTO {t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ),
         )
     } else {
         (
-            format!("CREATE TABLE {t} (c_bool boolean, c_int bigint, c_int4 int, c_float double, c_text varchar(100), c_bytes varbinary(100), c_dec decimal(20,5), c_ts timestamp(6) NULL, c_dt datetime(6), c_date date, c_time time(6), c_uuid char(36), c_json json)"),
+            format!(
+                "CREATE TABLE {t} (c_bool boolean, c_int bigint, c_int4 int, c_float double, c_text varchar(100), c_bytes varbinary(100), c_dec decimal(20,5), c_ts timestamp(6) NULL, c_dt datetime(6), c_date date, c_time time(6), c_uuid char(36), c_json json)"
+            ),
             format!("INSERT INTO {t} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         )
     };
@@ -320,7 +340,13 @@ fn rows_affected_and_transactions(s: &Server) {
     let rt = runtime();
     let t = table("tx");
     s.direct(&[&format!("CREATE TABLE {t} (id int PRIMARY KEY, v int)")]);
-    let p = |i: usize| if s.is_pg() { format!("${i}") } else { "?".into() };
+    let p = |i: usize| {
+        if s.is_pg() {
+            format!("${i}")
+        } else {
+            "?".into()
+        }
+    };
     let insert = format!("INSERT INTO {t} VALUES ({}, {})", p(1), p(2));
     let out = output(&run(
         &rt,
@@ -345,7 +371,10 @@ fn rows_affected_and_transactions(s: &Server) {
     assert_eq!(results[0]["ok"], 1, "{out}");
     assert_eq!(results[2]["ok"], 2, "rows affected: {out}");
     assert_eq!(results[4]["error"]["kind"], "state", "begin twice: {out}");
-    assert_eq!(results[7]["error"]["kind"], "state", "commit without a transaction: {out}");
+    assert_eq!(
+        results[7]["error"]["kind"], "state",
+        "commit without a transaction: {out}"
+    );
     for i in [3, 5, 6, 8, 9, 10, 11, 12] {
         assert!(results[i].get("ok").is_some(), "step {i}: {out}");
     }
@@ -408,8 +437,16 @@ fn streams(s: &Server) {
     let results = oks(&out);
     assert_eq!(results[0]["rows"], 100_000, "{out}");
     assert_eq!(results[0]["batches"], 20, "{out}");
-    assert_eq!(results[0]["first"], json!([{"int": 1}, {"text": "row 1"}]), "{out}");
-    assert_eq!(results[0]["last"], json!([{"int": 100000}, {"text": "row 100000"}]), "{out}");
+    assert_eq!(
+        results[0]["first"],
+        json!([{"int": 1}, {"text": "row 1"}]),
+        "{out}"
+    );
+    assert_eq!(
+        results[0]["last"],
+        json!([{"int": 100000}, {"text": "row 100000"}]),
+        "{out}"
+    );
     assert_eq!(results[0]["columns"][0][0], "n", "{out}");
     assert_eq!(results[1]["rows"], 300, "{out}");
 }
@@ -446,15 +483,30 @@ fn timeouts_cancel_on_the_server(s: &Server) {
         ]}),
     );
     let out = output(&report);
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(out["results"][0]["error"]["kind"], "timeout", "{out}");
-    assert!(out["results"][1].get("ok").is_some(), "the session goes on: {out}");
+    assert!(
+        out["results"][1].get("ok").is_some(),
+        "the session goes on: {out}"
+    );
     let running = if s.is_pg() {
-        format!("SELECT query FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%{marker}%' AND query NOT LIKE '%pg_stat_activity%'")
+        format!(
+            "SELECT query FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%{marker}%' AND query NOT LIKE '%pg_stat_activity%'"
+        )
     } else {
-        format!("SELECT info FROM information_schema.processlist WHERE info LIKE '%{marker}%' AND info NOT LIKE '%processlist%'")
+        format!(
+            "SELECT info FROM information_schema.processlist WHERE info LIKE '%{marker}%' AND info NOT LIKE '%processlist%'"
+        )
     };
-    assert_eq!(s.direct(&[&running]), Vec::<String>::new(), "still running on the server");
+    assert_eq!(
+        s.direct(&[&running]),
+        Vec::<String>::new(),
+        "still running on the server"
+    );
 }
 
 #[test]
@@ -476,7 +528,13 @@ fn undeclared_missing_and_unsupported_connections_are_refused() {
     assert_eq!(out["open"]["error"]["kind"], "not-found", "{out}");
     let out = output(&run(&rt, json!({"conn": "files"})));
     assert_eq!(out["open"]["error"]["kind"], "unsupported", "{out}");
-    assert!(out["open"]["error"]["message"].as_str().expect("message").contains("\"s3\""), "{out}");
+    assert!(
+        out["open"]["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("\"s3\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -489,8 +547,15 @@ fn connections_outside_the_egress_policy_are_denied() {
         let out = output(&report);
         assert_eq!(out["open"]["error"]["kind"], "denied", "{out}");
         let message = out["open"]["error"]["message"].as_str().expect("message");
-        assert!(message.contains(&format!("tcp://{}:{}", s.host, s.port)), "{message}");
-        assert!(log_text(&report).contains("sql denied:"), "{:?}", report.log);
+        assert!(
+            message.contains(&format!("tcp://{}:{}", s.host, s.port)),
+            "{message}"
+        );
+        assert!(
+            log_text(&report).contains("sql denied:"),
+            "{:?}",
+            report.log
+        );
     }
     // A rule, but the name resolves to loopback, which the policy does not open.
     let rt = runtime_with(policy(&[&pg], &[]));
@@ -498,7 +563,10 @@ fn connections_outside_the_egress_policy_are_denied() {
     let out = output(&report);
     assert_eq!(out["open"]["error"]["kind"], "denied", "{out}");
     assert!(
-        out["open"]["error"]["message"].as_str().expect("message").contains("loopback"),
+        out["open"]["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("loopback"),
         "{out}"
     );
     let report = run(&rt, json!({"conn": "pg"}));
@@ -530,10 +598,22 @@ fn caps(s: &Server) {
     let out = output(&report);
     let results = out["results"].as_array().expect("results");
     assert_eq!(results[0]["error"]["kind"], "limit", "{out}");
-    assert!(results[0]["error"]["message"].as_str().expect("m").contains("10 rows"), "{out}");
+    assert!(
+        results[0]["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("10 rows"),
+        "{out}"
+    );
     assert!(results[1].get("ok").is_some(), "{out}");
     assert_eq!(results[3]["error"]["kind"], "limit", "{out}");
-    assert!(results[3]["error"]["message"].as_str().expect("m").contains("3 statements"), "{out}");
+    assert!(
+        results[3]["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("3 statements"),
+        "{out}"
+    );
     assert!(log_text(&report).contains("sql limit:"), "{:?}", report.log);
 }
 
@@ -562,7 +642,9 @@ fn database_errors_carry_their_sqlstate() {
 }
 
 fn mask(secret: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mask: Vec<u8> = (0..secret.len()).map(|i| 0x5a ^ (i as u8).wrapping_mul(31)).collect();
+    let mask: Vec<u8> = (0..secret.len())
+        .map(|i| 0x5a ^ (i as u8).wrapping_mul(31))
+        .collect();
     let masked = secret.iter().zip(&mask).map(|(a, b)| a ^ b).collect();
     (masked, mask)
 }
@@ -580,7 +662,10 @@ fn the_password_stays_out_of_the_guest_and_the_log() {
         );
         let out = output(&report);
         oks(&out);
-        assert_eq!(out["found"], false, "the password is in guest memory: {out}");
+        assert_eq!(
+            out["found"], false,
+            "the password is in guest memory: {out}"
+        );
         assert_eq!(out["connection"]["has_password"], false, "{out}");
         assert_eq!(out["connection"]["login"], s.login.as_str(), "{out}");
         let log = log_text(&report);
@@ -593,7 +678,10 @@ fn the_password_stays_out_of_the_guest_and_the_log() {
             json!({"conn": s.id(), "steps": [step("query", &format!("SELECT '{marker}'"), json!([]))],
                 "scan": {"masked": masked, "mask": mask_bytes}}),
         ));
-        assert_eq!(out["found"], true, "the scan must see the guest's memory: {out}");
+        assert_eq!(
+            out["found"], true,
+            "the scan must see the guest's memory: {out}"
+        );
     }
     // Other connection types keep their password.
     let out = output(&run(&rt, json!({"get": "files"})));
@@ -610,12 +698,19 @@ fn pools_are_reused_and_never_shared_across_passwords() {
             "SELECT CONNECTION_ID()"
         };
         let before = rt.sql_pool_count();
-        let first = output(&run(&rt, json!({"conn": s.id(), "steps": [step("query", who, json!([]))]})));
+        let first = output(&run(
+            &rt,
+            json!({"conn": s.id(), "steps": [step("query", who, json!([]))]}),
+        ));
         // The connection goes back to its pool in the background.
         std::thread::sleep(Duration::from_millis(500));
-        let second = output(&run(&rt, json!({"conn": s.id(), "steps": [step("query", who, json!([]))]})));
+        let second = output(&run(
+            &rt,
+            json!({"conn": s.id(), "steps": [step("query", who, json!([]))]}),
+        ));
         assert_eq!(
-            oks(&first)[0]["rows"][0], oks(&second)[0]["rows"][0],
+            oks(&first)[0]["rows"][0],
+            oks(&second)[0]["rows"][0],
             "the second attempt reuses the first's connection"
         );
         assert_eq!(rt.sql_pool_count(), before + 1);
@@ -627,7 +722,12 @@ fn pools_are_reused_and_never_shared_across_passwords() {
         // The right password under the wrong id also gets a pool of its own.
         let mut renamed = s.connection(wrong);
         renamed.conn_id = wrong.into();
-        let out = output(&run_on(&rt, host([renamed]), "probe", json!({"conn": wrong})));
+        let out = output(&run_on(
+            &rt,
+            host([renamed]),
+            "probe",
+            json!({"conn": wrong}),
+        ));
         assert_eq!(out["open"], json!({"ok": true}), "{out}");
         assert_eq!(rt.sql_pool_count(), before + 3);
     }

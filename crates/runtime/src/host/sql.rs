@@ -6,9 +6,7 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 use wasmtime_wasi::runtime::in_tokio;
 
-use crate::bindings::v0_2::weft::dag::sql::{
-    self, Column, Row, RowSet, SqlError, SqlValue,
-};
+use crate::bindings::v0_2::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
 use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
@@ -37,7 +35,11 @@ impl HostState {
         &mut self,
         res: &Resource<Session>,
         call: &str,
-        run: impl AsyncFnOnce(&Session, &mut crate::sql::session::Held, &Call<'_>) -> crate::sql::cancel::Bounded<T>,
+        run: impl AsyncFnOnce(
+            &Session,
+            &mut crate::sql::session::Held,
+            &Call<'_>,
+        ) -> crate::sql::cancel::Bounded<T>,
     ) -> wasmtime::Result<Result<T, SqlError>> {
         let usage = self.sql_usage(call)?;
         let by = self.statement_by(&usage);

@@ -69,7 +69,8 @@ impl SqlUsage {
 
     fn limit(&self, message: String) -> SqlError {
         tracing::debug!(%message, "sql limit");
-        self.log.write(LogLevel::Warn, &format!("sql limit: {message}"));
+        self.log
+            .write(LogLevel::Warn, &format!("sql limit: {message}"));
         SqlError::Limit(message)
     }
 

@@ -17,8 +17,8 @@
 //! - `stream`: row streams fed by a task of their own; `cancel`: timeouts on the server;
 //! - `postgres`, `mysql`: binding parameters and reading rows; `values`: typed values.
 
-pub mod limits;
 pub(crate) mod cancel;
+pub mod limits;
 mod mysql;
 pub(crate) mod open;
 mod pools;

@@ -8,13 +8,16 @@ use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _, ValueRef as _};
 use tokio::sync::mpsc;
 
+use super::SqlUsage;
 use super::database_error;
 use super::stream::Msg;
 use super::values;
-use super::SqlUsage;
 use crate::bindings::v0_2::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
 
-fn build(statement: &str, params: &[SqlValue]) -> Result<Query<'static, MySql, MySqlArguments>, SqlError> {
+fn build(
+    statement: &str,
+    params: &[SqlValue],
+) -> Result<Query<'static, MySql, MySqlArguments>, SqlError> {
     let mut query = sqlx::query(AssertSqlSafe(statement.to_owned()));
     for (i, value) in params.iter().enumerate() {
         let text = values::mysql_text(value)
@@ -52,9 +55,7 @@ pub(crate) fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
     for (i, column) in row.columns().iter().enumerate() {
         let unsupported =
             |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
-        let raw = row
-            .try_get_raw(i)
-            .map_err(|e| unsupported(e.to_string()))?;
+        let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
         if raw.is_null() {
             out.push(SqlValue::Null);
             continue;

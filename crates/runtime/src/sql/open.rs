@@ -68,10 +68,9 @@ impl OpenRequest<'_> {
             .get(dialect, conn, address, limits)
             .map_err(|e| SqlError::Unsupported(e.to_string()))?;
         let connect_error = |e: sqlx::Error| match database_error(e, "") {
-            SqlError::Database(db) => SqlError::Connect(format!(
-                "connection {id:?} ({endpoint}): {}",
-                db.message
-            )),
+            SqlError::Database(db) => {
+                SqlError::Connect(format!("connection {id:?} ({endpoint}): {}", db.message))
+            }
             other => SqlError::Connect(format!("connection {id:?} ({endpoint}): {other:?}")),
         };
         let timed_out = || {
@@ -119,8 +118,12 @@ impl OpenRequest<'_> {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
             Err(_) => timeout_at(by, tokio::net::lookup_host((host, port)))
                 .await
-                .map_err(|_| SqlError::Connect(format!("connection {id:?}: resolving {host} timed out")))?
-                .map_err(|e| SqlError::Connect(format!("connection {id:?}: resolving {host}: {e}")))?
+                .map_err(|_| {
+                    SqlError::Connect(format!("connection {id:?}: resolving {host} timed out"))
+                })?
+                .map_err(|e| {
+                    SqlError::Connect(format!("connection {id:?}: resolving {host}: {e}"))
+                })?
                 .collect(),
         };
         let mut refused = Vec::new();

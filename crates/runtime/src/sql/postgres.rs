@@ -2,16 +2,18 @@
 
 use futures_util::StreamExt;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgTypeKind};
 use sqlx::postgres::types::Oid;
+use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgRow, PgTypeInfo, PgTypeKind};
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as _, ValueRef as _};
+use sqlx::{
+    AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as _, ValueRef as _,
+};
 use tokio::sync::mpsc;
 
+use super::SqlUsage;
 use super::database_error;
 use super::stream::Msg;
 use super::values;
-use super::SqlUsage;
 use crate::bindings::v0_2::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
 
 /// One parameter: its bytes (none for NULL) and the type they are in.
@@ -45,7 +47,10 @@ impl sqlx::Encode<'_, Postgres> for Param {
     }
 }
 
-fn build(statement: &str, params: &[SqlValue]) -> Result<Query<'static, Postgres, PgArguments>, SqlError> {
+fn build(
+    statement: &str,
+    params: &[SqlValue],
+) -> Result<Query<'static, Postgres, PgArguments>, SqlError> {
     // Not kept prepared: the same text may come with parameters of other types next time.
     let mut query = sqlx::query(AssertSqlSafe(statement.to_owned())).persistent(false);
     for (i, value) in params.iter().enumerate() {
@@ -71,9 +76,7 @@ pub(crate) fn decode(row: &PgRow) -> Result<Vec<SqlValue>, SqlError> {
     for (i, column) in row.columns().iter().enumerate() {
         let unsupported =
             |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
-        let raw = row
-            .try_get_raw(i)
-            .map_err(|e| unsupported(e.to_string()))?;
+        let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
         if raw.is_null() {
             out.push(SqlValue::Null);
             continue;

@@ -58,10 +58,10 @@ pub(crate) struct Held {
 impl Held {
     /// Rolls back and releases the connection now (inside a host call).
     pub(crate) async fn release(mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.dirty {
-                conn.release().await;
-            }
+        if let Some(conn) = self.conn.take()
+            && self.dirty
+        {
+            conn.release().await;
         }
     }
 }
@@ -233,7 +233,14 @@ impl Session {
         let Some(conn) = held.conn.as_mut() else {
             return gone();
         };
-        cancel::bounded(conn.control(statement), call.by, &self.canceller, &what, limit).await
+        cancel::bounded(
+            conn.control(statement),
+            call.by,
+            &self.canceller,
+            &what,
+            limit,
+        )
+        .await
     }
 }
 

@@ -98,7 +98,9 @@ pub(crate) async fn open(
         }
         Some(Msg::Row(_)) | None => {
             stream.finish(false).await;
-            Err(SqlError::State("the row stream ended before its columns".into()))
+            Err(SqlError::State(
+                "the row stream ended before its columns".into(),
+            ))
         }
     }
 }

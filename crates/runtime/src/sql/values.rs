@@ -105,7 +105,9 @@ pub(crate) fn pg_encode(value: &SqlValue) -> Conversion<(u32, Option<Vec<u8>>)> 
         }
         SqlValue::Datetime(s) => {
             let dt = parse_datetime(s)?;
-            let micros = dt.duration_since(pg_date_epoch().at(0, 0, 0, 0)).as_micros() as i64;
+            let micros = dt
+                .duration_since(pg_date_epoch().at(0, 0, 0, 0))
+                .as_micros() as i64;
             (1114, Some(micros.to_be_bytes().to_vec()))
         }
         SqlValue::Date(s) => {
@@ -268,8 +270,13 @@ fn mysql_datetime(raw: &[u8]) -> Conversion<DateTime> {
         0
     };
     let date = Date::new(year, at(2) as i8, at(3) as i8).map_err(|e| e.to_string())?;
-    let time = Time::new(at(4) as i8, at(5) as i8, at(6) as i8, (micros * 1000) as i32)
-        .map_err(|e| e.to_string())?;
+    let time = Time::new(
+        at(4) as i8,
+        at(5) as i8,
+        at(6) as i8,
+        (micros * 1000) as i32,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(date.to_datetime(time))
 }
 
@@ -292,8 +299,13 @@ fn mysql_time(raw: &[u8]) -> Conversion<String> {
     if negative || hours >= 24 {
         return Err("a MySQL TIME outside 00:00:00-23:59:59 is a duration; cast it to text".into());
     }
-    let time = Time::new(hours as i8, at(6) as i8, at(7) as i8, (micros * 1000) as i32)
-        .map_err(|e| e.to_string())?;
+    let time = Time::new(
+        hours as i8,
+        at(6) as i8,
+        at(7) as i8,
+        (micros * 1000) as i32,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(time.to_string())
 }
 
@@ -346,7 +358,9 @@ mod numeric {
             0xF000 => return Ok("-Infinity".into()),
             _ => {}
         }
-        let digits: Vec<u16> = (0..ndigits).map(|i| word(4 + i)).collect::<Result<_, _>>()?;
+        let digits: Vec<u16> = (0..ndigits)
+            .map(|i| word(4 + i))
+            .collect::<Result<_, _>>()?;
         let digit = |i: i64| -> u16 {
             usize::try_from(i)
                 .ok()
@@ -420,7 +434,11 @@ mod numeric {
         if all.is_empty() {
             weight = 0;
         }
-        let sign = if negative && !all.is_empty() { NEG } else { POS };
+        let sign = if negative && !all.is_empty() {
+            NEG
+        } else {
+            POS
+        };
         let mut out = Vec::with_capacity(8 + all.len() * 2);
         out.extend((all.len() as u16).to_be_bytes());
         out.extend((weight as i16).to_be_bytes());
@@ -436,7 +454,16 @@ mod numeric {
     mod tests {
         #[test]
         fn numerics_round_trip() {
-            for text in ["0", "1", "-1", "12345.678", "0.0001", "-0.5", "100000000", "3.14159265358979323846"] {
+            for text in [
+                "0",
+                "1",
+                "-1",
+                "12345.678",
+                "0.0001",
+                "-0.5",
+                "100000000",
+                "3.14159265358979323846",
+            ] {
                 let raw = super::encode(text).expect("encodes");
                 assert_eq!(super::decode(&raw).expect("decodes"), text);
             }

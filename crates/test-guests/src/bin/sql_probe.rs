@@ -34,11 +34,11 @@ mod bindings_v2 {
 }
 
 use bindings_v2::Guest;
+use bindings_v2::weft::dag::connections;
 use bindings_v2::weft::dag::sql::{self, Session, SqlError, SqlValue};
 use bindings_v2::weft::dag::types::{
     DagSpec, Resources, TaskContext, TaskError, TaskSettings, TaskSpec, TriggerRule, UpstreamOutput,
 };
-use bindings_v2::weft::dag::connections;
 use serde_json::{Value, json};
 
 struct Probe;
@@ -72,10 +72,12 @@ impl Guest for Probe {
             memory_bytes: None,
             egress_allowlist: Vec::new(),
             directories: Vec::new(),
-            connections: ["pg", "pg_wrong", "my", "my_wrong", "local", "missing", "files"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            connections: [
+                "pg", "pg_wrong", "my", "my_wrong", "local", "missing", "files",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             secrets: Vec::new(),
         };
         DagSpec {
@@ -132,13 +134,15 @@ impl Guest for Probe {
                 };
                 if op == "hold" {
                     let params: Vec<SqlValue> = Vec::new();
-                    results.push(match s.query_stream(step["sql"].as_str().unwrap_or_default(), &params) {
-                        Ok(stream) => {
-                            held_stream = Some(stream);
-                            json!({"ok": true})
-                        }
-                        Err(e) => json!({"error": error_json(&e)}),
-                    });
+                    results.push(
+                        match s.query_stream(step["sql"].as_str().unwrap_or_default(), &params) {
+                            Ok(stream) => {
+                                held_stream = Some(stream);
+                                json!({"ok": true})
+                            }
+                            Err(e) => json!({"error": error_json(&e)}),
+                        },
+                    );
                     continue;
                 }
                 if op == "release" {
@@ -198,7 +202,8 @@ fn run_step(s: &Session, op: &str, step: &Value) -> Result<Value, SqlError> {
                 .iter()
                 .map(|c| json!([c.name, c.type_name]))
                 .collect();
-            let (mut count, mut batches, mut first, mut last) = (0u64, 0u64, Value::Null, Value::Null);
+            let (mut count, mut batches, mut first, mut last) =
+                (0u64, 0u64, Value::Null, Value::Null);
             loop {
                 let rows = stream.next(batch)?;
                 if rows.is_empty() {
