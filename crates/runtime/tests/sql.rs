@@ -493,6 +493,11 @@ fn timeouts_cancel_on_the_server(s: &Server) {
         out["results"][1].get("ok").is_some(),
         "the session goes on: {out}"
     );
+    let log = log_text(&report);
+    assert!(
+        log.contains("sql timeout:") && log.contains("1s timeout"),
+        "{log}"
+    );
     let running = if s.is_pg() {
         format!(
             "SELECT query FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%{marker}%' AND query NOT LIKE '%pg_stat_activity%'"

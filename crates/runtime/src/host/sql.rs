@@ -55,6 +55,9 @@ impl HostState {
         let call = Call { usage: &usage, by };
         let bounded = in_tokio(run(session, &mut held, &call));
         session.put(held, bounded.broken);
+        if let Err(SqlError::Timeout(message)) = &bounded.result {
+            usage.note_timeout(message);
+        }
         Ok(bounded.result)
     }
 }
@@ -143,11 +146,17 @@ impl sql::HostSession for HostState {
             session.put(held, false);
             return Ok(Err(e));
         }
+        let timeouts = usage.clone();
         match in_tokio(crate::sql::stream::open(
             session, held, usage, by, statement, params,
         )) {
             Ok(stream) => Ok(Ok(self.table().push(stream)?)),
-            Err(e) => Ok(Err(e)),
+            Err(e) => {
+                if let SqlError::Timeout(message) = &e {
+                    timeouts.note_timeout(message);
+                }
+                Ok(Err(e))
+            }
         }
     }
 

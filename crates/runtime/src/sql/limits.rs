@@ -67,6 +67,13 @@ impl SqlUsage {
             .write(LogLevel::Error, &format!("sql denied: {message}"));
     }
 
+    /// Records a statement cancelled at its timeout in the attempt's log.
+    pub(crate) fn note_timeout(&self, message: &str) {
+        tracing::debug!(%message, "sql timeout");
+        self.log
+            .write(LogLevel::Warn, &format!("sql timeout: {message}"));
+    }
+
     fn limit(&self, message: String) -> SqlError {
         tracing::debug!(%message, "sql limit");
         self.log
