@@ -298,15 +298,13 @@ fn types_round_trip(s: &Server) {
     assert_eq!(rows.len(), 2, "{out}");
     let mut expected = values.as_array().expect("values").clone();
     if !s.is_pg() {
-        // MySQL has no UUID type: it comes back as text. MariaDB's JSON is LONGTEXT with a
-        // binary collation, which the driver reports as a BLOB: it comes back as bytes.
+        // MySQL has no UUID type and MariaDB's JSON is LONGTEXT (with a binary collation,
+        // still text): both come back as text.
         expected[11] = json!({"text": "67e55044-10b1-426f-9247-bb680e5fe0c8"});
         let json_back = rows[0][12].clone();
         let text = "{\"a\": 1}";
         assert!(
-            json_back == json!({"text": text})
-                || json_back == json!({"json": text})
-                || json_back == json!({"bytes": text.as_bytes()}),
+            json_back == json!({"text": text}) || json_back == json!({"json": text}),
             "{json_back}"
         );
         expected[12] = json_back;

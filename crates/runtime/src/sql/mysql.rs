@@ -45,9 +45,31 @@ pub(crate) fn columns(row: &MySqlRow) -> Vec<Column> {
         .iter()
         .map(|c| Column {
             name: c.name().to_owned(),
-            type_name: c.type_info().name().to_owned(),
+            type_name: type_name(c.type_info()).to_owned(),
         })
         .collect()
+}
+
+/// The column's type name, with text of a binary collation (`utf8mb4_bin`, MariaDB's `JSON`)
+/// named as text: the driver names every column with the BINARY flag a binary type, while
+/// only the `binary` character set (collation 63) holds bytes. The driver shows the collation
+/// only in its `Debug` form.
+fn type_name(info: &sqlx::mysql::MySqlTypeInfo) -> &str {
+    let name = info.name();
+    let text = match name {
+        "BINARY" => "CHAR",
+        "VARBINARY" => "VARCHAR",
+        "TINYBLOB" => "TINYTEXT",
+        "BLOB" => "TEXT",
+        "MEDIUMBLOB" => "MEDIUMTEXT",
+        "LONGBLOB" => "LONGTEXT",
+        _ => return name,
+    };
+    if format!("{info:?}").contains("collation: Collation(63)") {
+        name
+    } else {
+        text
+    }
 }
 
 pub(crate) fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
@@ -64,7 +86,7 @@ pub(crate) fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
         let bytes: &[u8] = row
             .try_get_unchecked(i)
             .map_err(|e| unsupported(e.to_string()))?;
-        out.push(values::mysql_decode(column.type_info().name(), bytes).map_err(unsupported)?);
+        out.push(values::mysql_decode(type_name(column.type_info()), bytes).map_err(unsupported)?);
     }
     Ok(out)
 }
