@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Real PostgreSQL, Redis and S3-compatible (weft-test-s3: s3s-fs) servers for a whole test run.
+# Real PostgreSQL, MariaDB, Redis and S3-compatible (weft-test-s3: s3s-fs) servers for a whole
+# test run.
 # Sourced by scripts/test.sh; not meant to be run on its own.
 #
 #   source scripts/services.sh
 #   weft_services_start      # installs what is missing, starts them, exports the URLs
 #   cargo test ...           # weft-testkit uses WEFT_TEST_POSTGRES_URL / WEFT_TEST_REDIS_URL,
-#                            # the S3 tests WEFT_TEST_S3_URL / _ACCESS_KEY / _SECRET_KEY
+#                            # the S3 tests WEFT_TEST_S3_URL / _ACCESS_KEY / _SECRET_KEY, the
+#                            # SQL tests WEFT_TEST_POSTGRES_SQL_URL (a role that logs in with a
+#                            # password) and WEFT_TEST_MYSQL_URL (MariaDB, user with a password)
 #
 # The servers listen on free loopback ports and keep their files in one temp dir. They are
 # stopped, and the dir removed, when the sourcing shell exits — also on failure or Ctrl-C
 # (weft_services_start sets EXIT, INT and TERM traps; a caller with its own EXIT trap should
 # call weft_services_stop from it). PostgreSQL runs with fsync off: it is a test server.
+# Each server is started and waited for on its own (PostgreSQL: pg_ctl -w until it accepts
+# connections; MariaDB: until `mariadb-admin ping` answers on its socket; Redis: PING; S3: its
+# "listening on" line), so none depends on another having started first.
 
 weft_services_start() {
     _weft_services_install
@@ -24,12 +30,15 @@ weft_services_start() {
     _weft_postgres_start "$dir"
     _weft_redis_start "$dir"
     _weft_s3_start "$dir"
+    _weft_mariadb_start "$dir"
     export WEFT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${_WEFT_PG_PORT}/postgres"
     export WEFT_TEST_REDIS_URL="redis://127.0.0.1:${_WEFT_REDIS_PORT}/"
     export WEFT_TEST_S3_URL="http://127.0.0.1:${_WEFT_S3_PORT}"
     export WEFT_TEST_S3_ACCESS_KEY="$_WEFT_S3_ACCESS_KEY"
     export WEFT_TEST_S3_SECRET_KEY="$_WEFT_S3_SECRET_KEY"
-    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT}, S3 (weft-test-s3) on 127.0.0.1:${_WEFT_S3_PORT} (files in $dir)"
+    export WEFT_TEST_POSTGRES_SQL_URL="postgres://weft_sql:${_WEFT_PG_SQL_PASSWORD}@127.0.0.1:${_WEFT_PG_PORT}/weft_sql"
+    export WEFT_TEST_MYSQL_URL="mysql://weft_sql:${_WEFT_MARIADB_PASSWORD}@127.0.0.1:${_WEFT_MARIADB_PORT}/weft_sql"
+    echo "==> services: PostgreSQL on 127.0.0.1:${_WEFT_PG_PORT}, MariaDB on 127.0.0.1:${_WEFT_MARIADB_PORT}, Redis on 127.0.0.1:${_WEFT_REDIS_PORT}, S3 (weft-test-s3) on 127.0.0.1:${_WEFT_S3_PORT} (files in $dir)"
 }
 
 # Stop both servers and remove their files. Safe to call more than once.
@@ -44,12 +53,18 @@ weft_services_stop() {
         kill "$_WEFT_S3_PID" 2>/dev/null || true
         wait "$_WEFT_S3_PID" 2>/dev/null || true
     fi
+    if [ -n "${_WEFT_MARIADB_PID:-}" ]; then
+        kill "$_WEFT_MARIADB_PID" 2>/dev/null || true
+        wait "$_WEFT_MARIADB_PID" 2>/dev/null || true
+    fi
     if [ -d "$dir/pg/data" ] && [ -n "${_WEFT_PG_BIN:-}" ]; then
         _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     rm -rf "$dir"
     unset WEFT_SERVICES_DIR WEFT_TEST_POSTGRES_URL WEFT_TEST_REDIS_URL _WEFT_PG_PORT _WEFT_REDIS_PORT
     unset WEFT_TEST_S3_URL WEFT_TEST_S3_ACCESS_KEY WEFT_TEST_S3_SECRET_KEY _WEFT_S3_PORT _WEFT_S3_PID
+    unset WEFT_TEST_POSTGRES_SQL_URL WEFT_TEST_MYSQL_URL _WEFT_PG_SQL_PASSWORD
+    unset _WEFT_MARIADB_PORT _WEFT_MARIADB_PID _WEFT_MARIADB_PASSWORD
 }
 
 # The directory holding initdb and pg_ctl: PATH first, then the newest /usr/lib/postgresql/*/bin.
@@ -70,6 +85,7 @@ _weft_services_install() {
     _weft_pg_bindir >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
+    command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "==> apt-get install -y ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then
@@ -114,12 +130,19 @@ _weft_postgres_start() {
         cat "$dir/initdb.log" >&2
         return 1
     }
+    # Role weft_sql must log in with its password over TCP (the first matching line wins), so
+    # the SQL tests exercise password handling; the postgres role stays trusted.
+    _weft_as_postgres sed -i '1i host all weft_sql 127.0.0.1/32 scram-sha-256' "$dir/pg/data/pg_hba.conf"
+    _WEFT_PG_SQL_PASSWORD="pg$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
     for attempt in 1 2 3; do
         port="$(_weft_free_port)"
         if _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/pg.log" -w -t 60 \
             -o "-p $port -c listen_addresses=127.0.0.1 -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
             start >/dev/null; then
             _WEFT_PG_PORT="$port"
+            _weft_as_postgres psql -q -h "$dir/pg" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+                -c "CREATE ROLE weft_sql LOGIN PASSWORD '$_WEFT_PG_SQL_PASSWORD'" \
+                -c "CREATE DATABASE weft_sql OWNER weft_sql" >/dev/null || return 1
             return 0
         fi
         echo "PostgreSQL did not start on port $port (attempt $attempt)" >&2
@@ -174,5 +197,53 @@ _weft_s3_start() {
     done
     echo "the S3 server did not start:" >&2
     tail -n 20 "$dir/s3/s3.log" >&2 || true
+    return 1
+}
+
+# MariaDB in $dir/mariadb, on a free loopback port, with database weft_sql and user weft_sql
+# that logs in with a password (grant tables on). Waited for with `mariadb-admin ping`.
+_weft_mariadb_start() {
+    local dir="$1" port attempt user=()
+    local data="$dir/mariadb/data" sock="$dir/mariadb/mariadb.sock"
+    mkdir -p "$dir/mariadb"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown mysql:mysql "$dir/mariadb" 2>/dev/null || chmod 777 "$dir/mariadb"
+        user=(--user=mysql)
+        chmod o+x "$dir"
+    fi
+    mariadb-install-db --no-defaults "${user[@]}" --datadir="$data" --auth-root-authentication-method=socket \
+        --skip-test-db >"$dir/mariadb/install.log" 2>&1 || {
+        cat "$dir/mariadb/install.log" >&2
+        return 1
+    }
+    _WEFT_MARIADB_PASSWORD="my$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    for attempt in 1 2 3; do
+        port="$(_weft_free_port)"
+        "$(command -v mariadbd || echo /usr/sbin/mariadbd)" --no-defaults "${user[@]}" --datadir="$data" \
+            --bind-address=127.0.0.1 --port="$port" --socket="$sock" --pid-file="$dir/mariadb/mariadb.pid" \
+            --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=64M \
+            --log-error="$dir/mariadb/mariadb.log" >"$dir/mariadb/stdout.log" 2>&1 &
+        _WEFT_MARIADB_PID=$!
+        for _ in $(seq 1 300); do
+            if mariadb-admin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
+                _WEFT_MARIADB_PORT="$port"
+                mariadb --no-defaults --socket="$sock" -uroot -e "
+                    CREATE DATABASE weft_sql;
+                    CREATE USER 'weft_sql'@'127.0.0.1' IDENTIFIED BY '$_WEFT_MARIADB_PASSWORD';
+                    CREATE USER 'weft_sql'@'localhost' IDENTIFIED BY '$_WEFT_MARIADB_PASSWORD';
+                    GRANT ALL ON weft_sql.* TO 'weft_sql'@'127.0.0.1';
+                    GRANT ALL ON weft_sql.* TO 'weft_sql'@'localhost';
+                    GRANT PROCESS ON *.* TO 'weft_sql'@'127.0.0.1';" || return 1
+                return 0
+            fi
+            kill -0 "$_WEFT_MARIADB_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        echo "MariaDB did not start on port $port (attempt $attempt)" >&2
+        kill "$_WEFT_MARIADB_PID" 2>/dev/null || true
+        wait "$_WEFT_MARIADB_PID" 2>/dev/null || true
+        unset _WEFT_MARIADB_PID
+    done
+    tail -n 20 "$dir/mariadb/mariadb.log" >&2 || true
     return 1
 }

@@ -1,8 +1,8 @@
 //! Host bindings of the `weft:dag` worlds, generated from `wit/`: the current version and
 //! every earlier one whose components must keep running.
 
-/// `weft:dag@0.2.0` (`wit/dag.wit`): the current world, with outgoing HTTP, connections and
-/// secrets.
+/// `weft:dag@0.2.0` (`wit/dag.wit`): the current world, with outgoing HTTP, connections,
+/// secrets and SQL.
 pub(crate) mod v0_2 {
     wasmtime::component::bindgen!({
         world: "dag",
@@ -13,6 +13,8 @@ pub(crate) mod v0_2 {
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
             "wasi:io": wasmtime_wasi::p2::bindings::io,
             "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+            "weft:dag/sql.session": crate::sql::Session,
+            "weft:dag/sql.row-stream": crate::sql::RowStream,
         },
         require_store_data_send: true,
     });

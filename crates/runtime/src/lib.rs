@@ -28,8 +28,9 @@
 //! - [`config`]: runtime settings and per-call [`Limits`];
 //! - `engine`, `cache`: the engine, the epoch clock, compiled components on disk;
 //! - `runtime`, `run`, `sandbox`: loading, and one sandboxed call with its classification;
-//! - `host`: the world's imports (log, xcom, variables, runtime, connections and secrets);
+//! - `host`: the world's imports (log, xcom, variables, runtime, connections, secrets, sql);
 //! - [`egress`]: outgoing HTTP under the egress policy; `bindings`: each world version;
+//! - [`sql`]: SQL sessions on declared connections, through host-held pools;
 //! - [`call`]: request and report types; [`error`]: failure classes; [`log`]: attempt logs.
 
 mod bindings;
@@ -48,6 +49,7 @@ pub mod log;
 mod run;
 mod runtime;
 mod sandbox;
+pub mod sql;
 
 pub use call::{
     HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput,
@@ -61,6 +63,7 @@ pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
 pub use log::{LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
+pub use sql::SqlLimits;
 
 /// The WIT files of the world this runtime hosts, as (path under `wit/`, text), for tools
 /// that build components against it.

@@ -40,6 +40,8 @@ pub struct Runtime {
     config: RuntimeConfig,
     scratch_root: PathBuf,
     egress: Arc<Egress>,
+    /// SQL connection pools, shared by the attempts that open the same connection.
+    sql_pools: Arc<crate::sql::Pools>,
     _ticker: EpochTicker,
 }
 
@@ -76,6 +78,7 @@ impl Runtime {
             config,
             scratch_root,
             egress: Arc::new(egress),
+            sql_pools: Arc::new(crate::sql::Pools::default()),
             _ticker: ticker,
         })
     }
@@ -83,6 +86,11 @@ impl Runtime {
     /// The runtime's settings.
     pub fn config(&self) -> &RuntimeConfig {
         &self.config
+    }
+
+    /// How many SQL connection pools the runtime keeps: one per connection content.
+    pub fn sql_pool_count(&self) -> usize {
+        self.sql_pools.len()
     }
 
     /// Load a component: check it is one, compile it (or take it from the cache), link it
@@ -286,10 +294,17 @@ impl Runtime {
             pushes: Vec::new(),
             pushed_bytes: 0,
         };
-        let state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
+        let mut state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };
+        state.sql = Some(crate::sql::SqlAttempt {
+            pools: self.sql_pools.clone(),
+            usage: Arc::new(crate::sql::SqlUsage::new(
+                self.config.egress.sql,
+                log.clone(),
+            )),
+        });
         let tick = self.config.epoch_tick;
         let (result, end) = match &component.pre {
             Pre::V0_2(pre) => {
@@ -367,7 +382,7 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
     {
-        use v0_2::weft::dag::{connections, log, runtime, secrets, types, variables, xcom};
+        use v0_2::weft::dag::{connections, log, runtime, secrets, sql, types, variables, xcom};
         types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
         log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
         xcom::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
@@ -375,6 +390,7 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
         runtime::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
         connections::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
         secrets::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        sql::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     }
     v0_1::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)

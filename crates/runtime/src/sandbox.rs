@@ -68,6 +68,8 @@ pub(crate) struct HostState {
     memory_total: u64,
     clock: SandboxClock,
     pub(crate) attempt: Option<Attempt>,
+    /// SQL pools and counters; absent during `describe`.
+    pub(crate) sql: Option<crate::sql::SqlAttempt>,
 }
 
 /// A directory granted to the guest for the length of one call.
@@ -126,6 +128,7 @@ impl HostState {
             memory_total: 0,
             clock,
             attempt,
+            sql: None,
         })
     }
 

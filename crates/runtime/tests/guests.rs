@@ -831,3 +831,24 @@ fn tcp_probe() {
     };
     assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
 }
+
+/// Without a declaration the session is refused; the SQL itself is tested against real
+/// servers in `tests/sql.rs`.
+#[test]
+fn sql_probe() {
+    let component = load(guests::SQL_PROBE);
+    assert_eq!(component.world_version(), "0.2.0");
+    let report = run_with(
+        &component,
+        "bare",
+        Call {
+            conf: json!({"conn": "pg"}),
+            ..Call::default()
+        },
+    );
+    let TaskOutcome::Success(bytes) = &report.outcome else {
+        panic!("expected success, got {:?}", report.outcome)
+    };
+    let out: Value = serde_json::from_slice(bytes).expect("json");
+    assert_eq!(out["open"]["error"]["kind"], "not-declared", "{out}");
+}

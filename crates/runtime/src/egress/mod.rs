@@ -16,7 +16,7 @@
 //! - `address`: which addresses are public; `body`: byte-counting bodies; `usage`: counters;
 //! - `substitute`: secrets fetched on use, and `{{secret:NAME}}` in requests.
 
-mod address;
+pub(crate) mod address;
 mod body;
 mod hooks;
 pub mod policy;

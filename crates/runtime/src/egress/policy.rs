@@ -54,6 +54,8 @@ pub struct EgressPolicy {
     pub extra_roots: Vec<CertificateDer<'static>>,
     /// Per-attempt limits.
     pub limits: EgressLimits,
+    /// Per-attempt limits on SQL through the host (`sql`), and its pools.
+    pub sql: crate::sql::SqlLimits,
 }
 
 /// Why an egress policy could not be set up.

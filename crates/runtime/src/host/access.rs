@@ -1,5 +1,6 @@
 //! `weft:dag/connections` and `weft:dag/secrets`: what the task declares, fetched through
-//! the [`TaskHost`](crate::TaskHost) and masked in the attempt's log from then on.
+//! the [`TaskHost`](crate::TaskHost) and masked in the attempt's log from then on. The
+//! password of a SQL connection (see [`crate::sql`]) stays in the host.
 
 use crate::bindings::v0_2::types::{AccessError, Connection};
 use crate::bindings::v0_2::weft::dag::{connections, secrets};
@@ -37,6 +38,13 @@ impl connections::Host for HostState {
         if let Some(password) = &c.password {
             self.log.mask(password);
         }
+        // SQL connections are host-held: tasks reach them through `sql`, which logs in for
+        // them, so their password never enters the guest.
+        let password = if crate::sql::host_held(&c.conn_type) {
+            None
+        } else {
+            c.password
+        };
         Ok(Ok(Connection {
             conn_id: c.conn_id,
             conn_type: c.conn_type,
@@ -44,7 +52,7 @@ impl connections::Host for HostState {
             port: c.port,
             schema: c.schema,
             login: c.login,
-            password: c.password,
+            password,
             extra: c.extra.to_string(),
         }))
     }

@@ -4,6 +4,7 @@ mod access;
 pub(crate) mod clocks;
 mod log;
 mod runtime;
+mod sql;
 mod variables;
 pub(crate) mod waits;
 mod xcom;

@@ -1,0 +1,84 @@
+//! Statement timeouts: a statement still running at its deadline is cancelled on the
+//! server from a second connection (PostgreSQL `pg_cancel_backend`, MySQL and MariaDB
+//! `KILL QUERY`), and the call fails with `timeout`.
+
+use std::time::Duration;
+
+use sqlx::mysql::MySqlConnection;
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, Executor as _};
+use tokio::time::{Instant, sleep_until, timeout};
+
+use super::pools::DbPool;
+use crate::bindings::v0_2::weft::dag::sql::SqlError;
+
+/// How long a cancelled statement gets to return before its connection is given up.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Cancels the statements of one server session.
+pub(crate) struct Canceller {
+    pub(crate) pool: DbPool,
+    /// The server's id of the session: PostgreSQL's backend pid, MySQL's connection id.
+    pub(crate) backend_id: i64,
+}
+
+impl Canceller {
+    async fn cancel(&self) -> Result<(), sqlx::Error> {
+        match &self.pool {
+            DbPool::Postgres(pool) => {
+                let mut conn: PgConnection = pool.connect_options().connect().await?;
+                sqlx::query("SELECT pg_cancel_backend($1)")
+                    .bind(self.backend_id as i32)
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            }
+            DbPool::MySql(pool) => {
+                let mut conn: MySqlConnection = pool.connect_options().connect().await?;
+                conn.execute(AssertSqlSafe(format!("KILL QUERY {}", self.backend_id)))
+                    .await?;
+                conn.close().await
+            }
+        }
+    }
+}
+
+/// How a statement bounded by [`bounded`] ended.
+pub(crate) struct Bounded<T> {
+    pub(crate) result: Result<T, SqlError>,
+    /// The statement did not return even after its cancellation: its connection is in an
+    /// unknown state and must be closed.
+    pub(crate) broken: bool,
+}
+
+/// Runs `statement` until `by`; past it, cancels it on the server and fails with
+/// `timeout` naming `what` and `limit`.
+pub(crate) async fn bounded<T>(
+    statement: impl Future<Output = Result<T, SqlError>>,
+    by: Instant,
+    canceller: &Canceller,
+    what: &str,
+    limit: Duration,
+) -> Bounded<T> {
+    let mut statement = std::pin::pin!(statement);
+    tokio::select! {
+        result = &mut statement => return Bounded { result, broken: false },
+        () = sleep_until(by) => {}
+    }
+    let message = format!("{what} ran past its {limit:?} timeout and was cancelled on the server");
+    if let Err(e) = canceller.cancel().await {
+        tracing::warn!(error = %e, "cancelling a statement");
+    }
+    match timeout(GRACE, &mut statement).await {
+        Ok(Ok(_)) | Ok(Err(_)) => Bounded {
+            result: Err(SqlError::Timeout(message)),
+            broken: false,
+        },
+        Err(_) => Bounded {
+            result: Err(SqlError::Timeout(format!(
+                "{message}; it did not stop within {GRACE:?}, so its connection was closed"
+            ))),
+            broken: true,
+        },
+    }
+}

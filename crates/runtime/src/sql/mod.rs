@@ -1,0 +1,70 @@
+//! SQL through the host (`weft:dag/sql`): sessions on the PostgreSQL and MySQL/MariaDB
+//! connections a task declares, opened with credentials the task never sees.
+//!
+//! A session holds one pooled connection of its own from open to drop, so a transaction
+//! stays on one connection; whatever it leaves uncommitted is rolled back before the
+//! connection goes back to its pool. The connection's `tcp://HOST:PORT` must be allowed by
+//! the operator's egress policy and every address it resolves to must pass the HTTP address
+//! checks; the pool connects to the checked address. Each attempt has caps on statements,
+//! rows and bytes returned ([`SqlLimits`]), and each statement a timeout, cut short by the
+//! attempt's deadline, past which it is cancelled on the server from a second connection.
+//!
+//! # Layout
+//! - [`limits`]: the operator's [`SqlLimits`] and an attempt's counters;
+//! - `open`: declaration, type, egress and address checks, and the session's connection;
+//! - `pools`: pools kept by the runtime, one per connection content;
+//! - `session`: the session resource, its held connection and statements;
+//! - `stream`: row streams fed by a task of their own; `cancel`: timeouts on the server;
+//! - `postgres`, `mysql`: binding parameters and reading rows; `values`: typed values.
+
+pub(crate) mod cancel;
+pub mod limits;
+mod mysql;
+pub(crate) mod open;
+mod pools;
+mod postgres;
+pub(crate) mod session;
+pub(crate) mod stream;
+mod values;
+
+use std::sync::Arc;
+
+pub use limits::SqlLimits;
+pub(crate) use limits::SqlUsage;
+pub(crate) use pools::Pools;
+pub use session::Session;
+pub use stream::RowStream;
+
+use crate::bindings::v0_2::weft::dag::sql::{DatabaseError, SqlError};
+
+/// Whether connections of `conn_type` are opened by the host only (`connections.get`
+/// returns them without their password).
+pub(crate) fn host_held(conn_type: &str) -> bool {
+    pools::Dialect::of(conn_type).is_some()
+}
+
+/// What the `sql` host calls of one attempt share.
+#[derive(Clone)]
+pub(crate) struct SqlAttempt {
+    pub(crate) pools: Arc<Pools>,
+    pub(crate) usage: Arc<SqlUsage>,
+}
+
+/// A statement's failure, mapped to the guest's error: a database error keeps its SQLSTATE.
+pub(crate) fn database_error(e: sqlx::Error, what: &str) -> SqlError {
+    match e {
+        sqlx::Error::Database(db) => SqlError::Database(DatabaseError {
+            code: db.code().map(|c| c.into_owned()),
+            message: db.message().to_owned(),
+        }),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => SqlError::Connect(format!("{what}: {e}")),
+        other => SqlError::Database(DatabaseError {
+            code: None,
+            message: format!("{what}: {other}"),
+        }),
+    }
+}

@@ -1,0 +1,150 @@
+//! Opening a session: the connection's type, the operator's `tcp://HOST:PORT` rule, the
+//! addresses its host resolves to, and a connection of its own from the pool.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use tokio::time::{Instant, timeout_at};
+use weft_model::egress::{EgressRequest, Scheme};
+use weft_protocol::Connection;
+
+use super::cancel::Canceller;
+use super::pools::{DbPool, Dialect, Pools};
+use super::session::{Conn, Held, Session, Slot};
+use super::{SqlUsage, database_error, mysql, postgres};
+use crate::bindings::v0_2::weft::dag::sql::SqlError;
+use crate::egress::{Egress, address};
+
+/// Everything opening a session needs.
+pub(crate) struct OpenRequest<'a> {
+    pub(crate) conn: &'a Connection,
+    pub(crate) egress: &'a Egress,
+    pub(crate) pools: &'a Pools,
+    pub(crate) usage: &'a SqlUsage,
+    /// The attempt's deadline.
+    pub(crate) deadline: Instant,
+}
+
+impl OpenRequest<'_> {
+    /// A session on the connection, or why not. Refusals are written to the attempt's log.
+    pub(crate) async fn open(&self) -> Result<Session, SqlError> {
+        let conn = self.conn;
+        let id = &conn.conn_id;
+        let Some(dialect) = Dialect::of(&conn.conn_type) else {
+            return Err(SqlError::Unsupported(format!(
+                "connection {id:?} is of type {:?}; sql opens postgres, postgresql, mysql and mariadb connections",
+                conn.conn_type
+            )));
+        };
+        let Some(host) = conn.host.as_deref().filter(|h| !h.is_empty()) else {
+            return Err(SqlError::Unsupported(format!(
+                "connection {id:?} has no host"
+            )));
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let port = conn.port.unwrap_or(dialect.default_port());
+        let endpoint = format!("{host}:{port}");
+        let request = EgressRequest {
+            method: "",
+            scheme: Scheme::Tcp,
+            host: &host,
+            port,
+        };
+        if !self.egress.policy.allow.iter().any(|r| r.matches(&request)) {
+            let message = format!(
+                "connection {id:?}: tcp://{endpoint} is not allowed by this host's egress policy (the operator must allow tcp://{endpoint})"
+            );
+            self.usage.deny(&message);
+            return Err(SqlError::Denied(message));
+        }
+        let limits = &self.usage.limits;
+        let connect_by = (Instant::now() + limits.connect_timeout).min(self.deadline);
+        let address = self.resolve(&host, port, connect_by).await?;
+        let pool = self
+            .pools
+            .get(dialect, conn, address, limits)
+            .map_err(|e| SqlError::Unsupported(e.to_string()))?;
+        let connect_error = |e: sqlx::Error| match database_error(e, "") {
+            SqlError::Database(db) => {
+                SqlError::Connect(format!("connection {id:?} ({endpoint}): {}", db.message))
+            }
+            other => SqlError::Connect(format!("connection {id:?} ({endpoint}): {other:?}")),
+        };
+        let timed_out = || {
+            SqlError::Connect(format!(
+                "connection {id:?} ({endpoint}): no connection within {:?}",
+                limits.connect_timeout
+            ))
+        };
+        let (conn, backend_id) = timeout_at(connect_by, async {
+            match &pool {
+                DbPool::Postgres(p) => {
+                    let mut c = p.acquire().await?;
+                    let backend = postgres::backend_id(&mut c).await?;
+                    Ok((Conn::Postgres(c), backend))
+                }
+                DbPool::MySql(p) => {
+                    let mut c = p.acquire().await?;
+                    let backend = mysql::backend_id(&mut c).await?;
+                    Ok((Conn::MySql(c), backend))
+                }
+            }
+        })
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(connect_error)?;
+        let held = Held {
+            conn: Some(conn),
+            dirty: false,
+            runtime: tokio::runtime::Handle::current(),
+        };
+        Ok(Session {
+            conn_id: id.clone(),
+            endpoint,
+            slot: Arc::new(Mutex::new(Slot::Ready(held))),
+            canceller: Arc::new(Canceller { pool, backend_id }),
+            in_transaction: false,
+        })
+    }
+
+    /// The first address of `host` that passes the egress address checks: every address
+    /// it resolves to is checked, and the pool connects to a checked one.
+    async fn resolve(&self, host: &str, port: u16, by: Instant) -> Result<SocketAddr, SqlError> {
+        let id = &self.conn.conn_id;
+        let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => timeout_at(by, tokio::net::lookup_host((host, port)))
+                .await
+                .map_err(|_| {
+                    SqlError::Connect(format!("connection {id:?}: resolving {host} timed out"))
+                })?
+                .map_err(|e| {
+                    SqlError::Connect(format!("connection {id:?}: resolving {host}: {e}"))
+                })?
+                .collect(),
+        };
+        let mut refused = Vec::new();
+        for address in &addresses {
+            match address::check(address.ip(), &self.egress.allow_nets) {
+                Ok(()) => return Ok(*address),
+                Err(why) => refused.push(why),
+            }
+        }
+        let message = if refused.is_empty() {
+            format!("connection {id:?}: {host} resolves to no address")
+        } else {
+            format!(
+                "connection {id:?}: {host}:{port} resolves only to refused addresses: {}",
+                refused.join("; ")
+            )
+        };
+        if refused.is_empty() {
+            return Err(SqlError::Connect(message));
+        }
+        self.usage.deny(&message);
+        Err(SqlError::Denied(message))
+    }
+}

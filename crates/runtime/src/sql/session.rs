@@ -1,0 +1,252 @@
+//! The `session` resource: one pooled connection held from open to drop, its transaction
+//! state, and the statements run on it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{MySql, Postgres};
+
+use super::cancel::{self, Canceller};
+use super::{SqlUsage, mysql, postgres};
+use crate::bindings::v0_2::weft::dag::sql::{RowSet, SqlError, SqlValue};
+
+/// How long releasing a connection may take to roll back before it is closed instead.
+const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A pooled connection of either database.
+pub(crate) enum Conn {
+    Postgres(PoolConnection<Postgres>),
+    MySql(PoolConnection<MySql>),
+}
+
+impl Conn {
+    async fn control(&mut self, statement: &'static str) -> Result<(), SqlError> {
+        match self {
+            Conn::Postgres(c) => postgres::control(c, statement).await,
+            Conn::MySql(c) => mysql::control(c, statement).await,
+        }
+    }
+
+    fn close_on_drop(&mut self) {
+        match self {
+            Conn::Postgres(c) => c.close_on_drop(),
+            Conn::MySql(c) => c.close_on_drop(),
+        }
+    }
+
+    /// Rolls back whatever the session left open, then lets the connection go back to its
+    /// pool; a connection that cannot roll back is closed instead.
+    async fn release(mut self) {
+        match tokio::time::timeout(ROLLBACK_TIMEOUT, self.control("ROLLBACK")).await {
+            Ok(Ok(())) => {}
+            _ => self.close_on_drop(),
+        }
+    }
+}
+
+/// The connection a session holds. Dropped with statements run on it, it is rolled back
+/// before it goes back to the pool (in a task of its own when dropped outside a host call,
+/// as when the attempt ends).
+pub(crate) struct Held {
+    pub(crate) conn: Option<Conn>,
+    /// Statements ran on it since it was taken from the pool.
+    pub(crate) dirty: bool,
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+impl Held {
+    /// Rolls back and releases the connection now (inside a host call).
+    pub(crate) async fn release(mut self) {
+        if let Some(conn) = self.conn.take()
+            && self.dirty
+        {
+            conn.release().await;
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let _entered = self.runtime.enter();
+        if self.dirty {
+            self.runtime.spawn(conn.release());
+        } else {
+            drop(conn);
+        }
+    }
+}
+
+/// Where a session's connection is.
+pub(crate) enum Slot {
+    Ready(Held),
+    /// A row stream holds it.
+    Streaming,
+    /// It was lost (closed after a cancelled statement did not stop); says why.
+    Gone(String),
+}
+
+/// A session resource.
+pub struct Session {
+    pub(crate) conn_id: String,
+    /// `host:port` as the connection names it, for messages.
+    pub(crate) endpoint: String,
+    pub(crate) slot: Arc<Mutex<Slot>>,
+    pub(crate) canceller: Arc<Canceller>,
+    pub(crate) in_transaction: bool,
+}
+
+/// What a statement call needs besides its session.
+pub(crate) struct Call<'a> {
+    pub(crate) usage: &'a SqlUsage,
+    /// When the statement must end: its timeout, cut short by the attempt's deadline.
+    pub(crate) by: tokio::time::Instant,
+}
+
+impl Session {
+    /// Takes the connection for one call, or says why the session cannot run one now.
+    pub(crate) fn take(&self) -> Result<Held, SqlError> {
+        let mut slot = self
+            .slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match std::mem::replace(&mut *slot, Slot::Streaming) {
+            Slot::Ready(held) => Ok(held),
+            Slot::Streaming => Err(SqlError::State(format!(
+                "a row stream is open on the session of connection {:?}: read it to the end or drop it first",
+                self.conn_id
+            ))),
+            Slot::Gone(why) => {
+                *slot = Slot::Gone(why.clone());
+                Err(SqlError::State(why))
+            }
+        }
+    }
+
+    /// Gives the connection back after a call; a broken one is closed and the session ends.
+    pub(crate) fn put(&self, mut held: Held, broken: bool) {
+        let next = if broken {
+            if let Some(conn) = held.conn.as_mut() {
+                conn.close_on_drop();
+            }
+            held.dirty = false;
+            drop(held);
+            Slot::Gone(format!(
+                "the session of connection {:?} lost its connection after a statement timed out; open a new one",
+                self.conn_id
+            ))
+        } else {
+            Slot::Ready(held)
+        };
+        *self
+            .slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
+    }
+
+    /// Ends the session now: rolls back what it left open and releases its connection.
+    pub(crate) fn close(self) {
+        let taken = std::mem::replace(
+            &mut *self
+                .slot
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Slot::Gone("the session is closed".into()),
+        );
+        if let Slot::Ready(held) = taken {
+            wasmtime_wasi::runtime::in_tokio(held.release());
+        }
+    }
+
+    fn what(&self) -> String {
+        format!(
+            "a statement on connection {:?} ({})",
+            self.conn_id, self.endpoint
+        )
+    }
+
+    /// Runs `statement` and returns all its rows.
+    pub(crate) async fn query(
+        &self,
+        held: &mut Held,
+        call: &Call<'_>,
+        statement: &str,
+        params: &[SqlValue],
+    ) -> cancel::Bounded<RowSet> {
+        held.dirty = true;
+        let what = self.what();
+        let limit = call.usage.limits.statement_timeout;
+        let Some(conn) = held.conn.as_mut() else {
+            return gone();
+        };
+        match conn {
+            Conn::Postgres(c) => {
+                let run = postgres::fetch_all(c, statement, params, call.usage);
+                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
+            }
+            Conn::MySql(c) => {
+                let run = mysql::fetch_all(c, statement, params, call.usage);
+                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
+            }
+        }
+    }
+
+    /// Runs `statement`; the number of rows it affected.
+    pub(crate) async fn execute(
+        &self,
+        held: &mut Held,
+        call: &Call<'_>,
+        statement: &str,
+        params: &[SqlValue],
+    ) -> cancel::Bounded<u64> {
+        held.dirty = true;
+        let what = self.what();
+        let limit = call.usage.limits.statement_timeout;
+        let Some(conn) = held.conn.as_mut() else {
+            return gone();
+        };
+        match conn {
+            Conn::Postgres(c) => {
+                let run = postgres::execute(c, statement, params);
+                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
+            }
+            Conn::MySql(c) => {
+                let run = mysql::execute(c, statement, params);
+                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
+            }
+        }
+    }
+
+    /// Runs `BEGIN`, `COMMIT` or `ROLLBACK`.
+    pub(crate) async fn control(
+        &self,
+        held: &mut Held,
+        call: &Call<'_>,
+        statement: &'static str,
+    ) -> cancel::Bounded<()> {
+        held.dirty = true;
+        let what = self.what();
+        let limit = call.usage.limits.statement_timeout;
+        let Some(conn) = held.conn.as_mut() else {
+            return gone();
+        };
+        cancel::bounded(
+            conn.control(statement),
+            call.by,
+            &self.canceller,
+            &what,
+            limit,
+        )
+        .await
+    }
+}
+
+fn gone<T>() -> cancel::Bounded<T> {
+    cancel::Bounded {
+        result: Err(SqlError::State("the session has no connection".into())),
+        broken: false,
+    }
+}
