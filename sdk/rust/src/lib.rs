@@ -72,7 +72,8 @@
 //!
 //! # SQL
 //! [`Context::sql`] opens a [`sql::Session`] on a declared `postgres`, `mysql` or `mariadb`
-//! connection; the host connects, and rows decode into the task's own structs with serde.
+//! connection; the host connects, and rows decode into the task's own structs with serde. `?`
+//! on a [`sql::SqlError`] keeps whether a retry can help.
 //!
 //! # Logging
 //! [`trace!`], [`debug!`], [`info!`], [`warn!`] and [`error!`] take `format!` arguments and

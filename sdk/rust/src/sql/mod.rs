@@ -65,7 +65,7 @@
 //! [`TaskError`](crate::TaskError) by [`SqlError::is_retryable`].
 //!
 //! # Layout
-//! - `session`: [`Session`], [`Transaction`], [`RowIter`]
+//! - `session`: [`Session`], [`Transaction`]; `stream`: [`RowIter`]
 //! - `value`: [`SqlValue`] and [`SqlParam`]; `row`: [`Column`], [`Row`], [`RowSet`]
 //! - `de`: the serde deserializers over rows and values; `error`: [`SqlError`]
 //! - `tests`: host tests of conversions, decoding and error mapping
@@ -74,11 +74,13 @@ mod de;
 mod error;
 mod row;
 mod session;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod value;
 
 pub use error::SqlError;
 pub use row::{Column, ColumnIndex, Row, RowSet};
-pub use session::{DEFAULT_BATCH_SIZE, RowIter, Session, Transaction};
+pub use session::{Session, Transaction};
+pub use stream::{DEFAULT_BATCH_SIZE, RowIter};
 pub use value::{SqlParam, SqlValue};

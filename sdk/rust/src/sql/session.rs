@@ -1,19 +1,14 @@
-//! [`Session`] on a declared connection, its [`Transaction`] guard and [`RowIter`], the rows
-//! of a query read a batch at a time.
+//! [`Session`] on a declared connection and its [`Transaction`] guard.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
 use super::error::SqlError;
-use super::row::{Column, Row, RowSet, columns_from_wit};
+use super::row::{Row, RowSet, columns_from_wit};
+use super::stream::RowIter;
 use super::value::{SqlParam, wit_params};
 use crate::bindings::weft::dag::sql as wit;
-
-/// Rows [`RowIter`] asks the host for at once, unless [`RowIter::batch_size`] says otherwise.
-pub const DEFAULT_BATCH_SIZE: u32 = 1000;
 
 /// A session on one declared connection, from [`Context::sql`](crate::Context::sql).
 ///
@@ -81,7 +76,7 @@ impl Session {
     }
 
     /// Run `statement` with `params` and read its rows a batch at a time
-    /// ([`DEFAULT_BATCH_SIZE`] unless [`RowIter::batch_size`] says otherwise), each decoded
+    /// ([`DEFAULT_BATCH_SIZE`](super::DEFAULT_BATCH_SIZE) unless [`RowIter::batch_size`] says otherwise), each decoded
     /// into `T` as [`Session::query`] does. For results too large to hold at once. The session
     /// runs nothing else until the iterator is dropped.
     pub fn stream<T: DeserializeOwned>(
@@ -111,17 +106,13 @@ impl Session {
             .inner
             .query_stream(statement, &wit_params(params))
             .map_err(|e| self.error(e))?;
-        Ok(RowIter {
-            columns: columns_from_wit(stream.columns()),
-            stream,
-            conn_id: &self.conn_id,
-            buffered: Vec::new().into_iter(),
-            batch: DEFAULT_BATCH_SIZE,
-            read: 0,
-            done: false,
+        let columns = columns_from_wit(stream.columns());
+        Ok(RowIter::new(
+            Box::new(stream),
+            &self.conn_id,
+            columns,
             decode,
-            _session: PhantomData,
-        })
+        ))
     }
 
     /// Begin a transaction. Statements run through the returned guard until it is committed
@@ -234,88 +225,3 @@ impl Drop for Transaction<'_> {
         }
     }
 }
-
-/// The rows of a query read a batch at a time, from [`Session::stream`]: an iterator of
-/// `Result<T, SqlError>`. It ends after the last row, or after the first error.
-///
-/// ```no_run
-/// # #[derive(serde::Deserialize)] struct Event { id: i64 }
-/// # fn run(session: &mut weft_sdk::sql::Session) -> Result<(), weft_sdk::sql::SqlError> {
-/// let mut total = 0;
-/// for event in session.stream::<Event>("select id from events", &[])?.batch_size(5000) {
-///     total += event?.id;
-/// }
-/// # let _ = total;
-/// # Ok(())
-/// # }
-/// ```
-pub struct RowIter<'s, T> {
-    stream: wit::RowStream,
-    conn_id: &'s str,
-    columns: Arc<[Column]>,
-    buffered: std::vec::IntoIter<wit::Row>,
-    batch: u32,
-    read: usize,
-    done: bool,
-    decode: fn(Row, usize) -> Result<T, SqlError>,
-    /// The session runs nothing else while its rows are read.
-    _session: PhantomData<&'s mut Session>,
-}
-
-impl<T> fmt::Debug for RowIter<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RowIter")
-            .field("conn_id", &self.conn_id)
-            .field("columns", &self.columns)
-            .field("batch", &self.batch)
-            .field("read", &self.read)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> RowIter<'_, T> {
-    /// Ask the host for up to `rows` rows at once (at least 1); the default is
-    /// [`DEFAULT_BATCH_SIZE`].
-    pub fn batch_size(mut self, rows: u32) -> Self {
-        self.batch = rows.max(1);
-        self
-    }
-
-    /// The columns.
-    pub fn columns(&self) -> &[Column] {
-        &self.columns
-    }
-}
-
-impl<T> Iterator for RowIter<'_, T> {
-    type Item = Result<T, SqlError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(values) = self.buffered.next() {
-                let index = self.read;
-                self.read += 1;
-                let item = (self.decode)(Row::from_wit(&self.columns, values), index);
-                if item.is_err() {
-                    self.done = true;
-                    self.buffered = Vec::new().into_iter();
-                }
-                return Some(item);
-            }
-            if self.done {
-                return None;
-            }
-            match self.stream.next(self.batch) {
-                Ok(rows) if rows.is_empty() => self.done = true,
-                Ok(rows) => self.buffered = rows.into_iter(),
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(SqlError::from_wit(e, self.conn_id)));
-                }
-            }
-        }
-    }
-}
-
-impl<T> std::iter::FusedIterator for RowIter<'_, T> {}
