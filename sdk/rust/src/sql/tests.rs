@@ -71,6 +71,10 @@ fn text_bytes_json_and_options_map_to_their_variants() {
     assert_eq!("ada".to_sql(), SqlValue::Text("ada".into()));
     assert_eq!(String::from("ada").to_sql(), SqlValue::Text("ada".into()));
     assert_eq!('x'.to_sql(), SqlValue::Text("x".into()));
+    assert_eq!(
+        std::borrow::Cow::Borrowed("c").to_sql(),
+        SqlValue::Text("c".into())
+    );
     assert_eq!(b"\x00\x01"[..].to_sql(), SqlValue::Bytes(vec![0, 1]));
     assert_eq!(b"ab".to_sql(), SqlValue::Bytes(b"ab".to_vec()));
     assert_eq!(vec![9_u8].to_sql(), SqlValue::Bytes(vec![9]));

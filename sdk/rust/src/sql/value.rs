@@ -153,9 +153,9 @@ impl fmt::Display for SqlValue {
 
 /// A Rust value that can be sent as a statement parameter.
 ///
-/// Implemented for `bool`, the integer types, `f32` and `f64`, `char`, `str` and `String`,
-/// `[u8]`, `[u8; N]` and `Vec<u8>`, `Option<T>` (`None` is NULL), [`serde_json::Value`]
-/// (JSON), [`SqlValue`] itself, and references to any of these. Integers past `i64`'s range
+/// Implemented for `bool`, the integer types, `f32` and `f64`, `char`, `str`, `String`,
+/// `Cow<str>`, `[u8]`, `[u8; N]` and `Vec<u8>`, `Option<T>` (`None` is NULL),
+/// [`serde_json::Value`] (JSON), [`SqlValue`] itself, and references to any of these. Integers past `i64`'s range
 /// are sent as [`SqlValue::Decimal`]; NaN and the infinities are sent as they are, and the
 /// host answers `unsupported` when the database has no such float. Dates, times and UUIDs
 /// have no Rust type here: send them as [`SqlValue::Date`], [`SqlValue::Timestamp`],
@@ -248,6 +248,12 @@ impl SqlParam for str {
 impl SqlParam for String {
     fn to_sql(&self) -> SqlValue {
         SqlValue::Text(self.clone())
+    }
+}
+
+impl SqlParam for std::borrow::Cow<'_, str> {
+    fn to_sql(&self) -> SqlValue {
+        SqlValue::Text(self.clone().into_owned())
     }
 }
 
