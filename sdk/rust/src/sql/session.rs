@@ -6,9 +6,63 @@ use serde::de::DeserializeOwned;
 
 use super::error::SqlError;
 use super::row::{Row, RowSet, columns_from_wit};
-use super::stream::RowIter;
+use super::stream::{BatchSource, RowIter};
 use super::value::{SqlParam, wit_params};
 use crate::bindings::weft::dag::sql as wit;
+
+/// The calls a session makes to the host: `sql.session`'s methods, or a test's fake.
+pub(crate) trait SessionCalls {
+    fn query(
+        &self,
+        statement: &str,
+        params: &[wit::SqlValue],
+    ) -> Result<wit::RowSet, wit::SqlError>;
+    /// The stream's columns and its batches.
+    fn query_stream(
+        &self,
+        statement: &str,
+        params: &[wit::SqlValue],
+    ) -> Result<(Vec<wit::Column>, Box<dyn BatchSource>), wit::SqlError>;
+    fn execute(&self, statement: &str, params: &[wit::SqlValue]) -> Result<u64, wit::SqlError>;
+    fn begin(&self) -> Result<(), wit::SqlError>;
+    fn commit(&self) -> Result<(), wit::SqlError>;
+    fn rollback(&self) -> Result<(), wit::SqlError>;
+}
+
+impl SessionCalls for wit::Session {
+    fn query(
+        &self,
+        statement: &str,
+        params: &[wit::SqlValue],
+    ) -> Result<wit::RowSet, wit::SqlError> {
+        wit::Session::query(self, statement, params)
+    }
+
+    fn query_stream(
+        &self,
+        statement: &str,
+        params: &[wit::SqlValue],
+    ) -> Result<(Vec<wit::Column>, Box<dyn BatchSource>), wit::SqlError> {
+        let stream = wit::Session::query_stream(self, statement, params)?;
+        Ok((stream.columns(), Box::new(stream)))
+    }
+
+    fn execute(&self, statement: &str, params: &[wit::SqlValue]) -> Result<u64, wit::SqlError> {
+        wit::Session::execute(self, statement, params)
+    }
+
+    fn begin(&self) -> Result<(), wit::SqlError> {
+        wit::Session::begin(self)
+    }
+
+    fn commit(&self) -> Result<(), wit::SqlError> {
+        wit::Session::commit(self)
+    }
+
+    fn rollback(&self) -> Result<(), wit::SqlError> {
+        wit::Session::rollback(self)
+    }
+}
 
 /// A session on one declared connection, from [`Context::sql`](crate::Context::sql).
 ///
@@ -16,7 +70,7 @@ use crate::bindings::weft::dag::sql as wit;
 /// transaction still open then is rolled back.
 pub struct Session {
     conn_id: String,
-    inner: wit::Session,
+    inner: Box<dyn SessionCalls>,
 }
 
 impl fmt::Debug for Session {
@@ -31,10 +85,15 @@ impl Session {
     /// Open a session on the declared connection `conn_id`.
     pub(crate) fn open(conn_id: &str) -> Result<Self, SqlError> {
         let inner = wit::open(conn_id).map_err(|e| SqlError::from_wit(e, conn_id))?;
-        Ok(Self {
+        Ok(Self::with_calls(conn_id, Box::new(inner)))
+    }
+
+    /// A session on `conn_id` whose calls go to `inner`.
+    pub(crate) fn with_calls(conn_id: &str, inner: Box<dyn SessionCalls>) -> Self {
+        Self {
             conn_id: conn_id.to_owned(),
             inner,
-        })
+        }
     }
 
     /// The id of the connection the session is on.
@@ -102,15 +161,14 @@ impl Session {
         params: &[&dyn SqlParam],
         decode: fn(Row, usize) -> Result<T, SqlError>,
     ) -> Result<RowIter<'_, T>, SqlError> {
-        let stream = self
+        let (columns, source) = self
             .inner
             .query_stream(statement, &wit_params(params))
             .map_err(|e| self.error(e))?;
-        let columns = columns_from_wit(stream.columns());
         Ok(RowIter::new(
-            Box::new(stream),
+            source,
             &self.conn_id,
-            columns,
+            columns_from_wit(columns),
             decode,
         ))
     }
@@ -223,5 +281,188 @@ impl Drop for Transaction<'_> {
             // Nothing to report to: the host rolls back at the attempt's end if this fails.
             let _ = self.session.inner.rollback();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Records each call as a line and answers with rows of ids, or with `error` when set.
+    #[derive(Default)]
+    struct Fake {
+        calls: Rc<RefCell<Vec<String>>>,
+        error: Option<wit::SqlError>,
+    }
+
+    impl Fake {
+        fn record(&self, call: String) -> Result<(), wit::SqlError> {
+            self.calls.borrow_mut().push(call);
+            self.error.clone().map_or(Ok(()), Err)
+        }
+    }
+
+    fn id_column() -> Vec<wit::Column> {
+        vec![wit::Column {
+            name: "id".into(),
+            type_name: "INT8".into(),
+        }]
+    }
+
+    struct OneBatch(Option<Vec<wit::Row>>);
+
+    impl BatchSource for OneBatch {
+        fn next_batch(&mut self, _max: u32) -> Result<Vec<wit::Row>, wit::SqlError> {
+            Ok(self.0.take().unwrap_or_default())
+        }
+    }
+
+    impl SessionCalls for Fake {
+        fn query(
+            &self,
+            statement: &str,
+            params: &[wit::SqlValue],
+        ) -> Result<wit::RowSet, wit::SqlError> {
+            self.record(format!("query {statement} {params:?}"))?;
+            Ok(wit::RowSet {
+                columns: id_column(),
+                rows: vec![vec![wit::SqlValue::Int(1)], vec![wit::SqlValue::Int(2)]],
+            })
+        }
+
+        fn query_stream(
+            &self,
+            statement: &str,
+            params: &[wit::SqlValue],
+        ) -> Result<(Vec<wit::Column>, Box<dyn BatchSource>), wit::SqlError> {
+            self.record(format!("stream {statement} {params:?}"))?;
+            let rows = vec![vec![wit::SqlValue::Int(7)], vec![wit::SqlValue::Int(8)]];
+            Ok((id_column(), Box::new(OneBatch(Some(rows)))))
+        }
+
+        fn execute(&self, statement: &str, params: &[wit::SqlValue]) -> Result<u64, wit::SqlError> {
+            self.record(format!("execute {statement} {params:?}"))?;
+            Ok(3)
+        }
+
+        fn begin(&self) -> Result<(), wit::SqlError> {
+            self.record("begin".into())
+        }
+
+        fn commit(&self) -> Result<(), wit::SqlError> {
+            self.record("commit".into())
+        }
+
+        fn rollback(&self) -> Result<(), wit::SqlError> {
+            self.record("rollback".into())
+        }
+    }
+
+    fn session(error: Option<wit::SqlError>) -> (Session, Rc<RefCell<Vec<String>>>) {
+        let fake = Fake {
+            error,
+            ..Fake::default()
+        };
+        let calls = Rc::clone(&fake.calls);
+        (Session::with_calls("warehouse", Box::new(fake)), calls)
+    }
+
+    #[test]
+    fn statements_send_their_parameters_and_decode_the_rows() {
+        let (mut db, calls) = session(None);
+        let ids: Vec<i64> = db
+            .query("select id from t where n = $1", &[&5_u8])
+            .expect("rows");
+        assert_eq!(ids, [1, 2]);
+        let set = db.query_rows("select id from t", &[]).expect("rows");
+        assert_eq!(set.rows()[1].get::<i64>("id").expect("id"), 2);
+        assert_eq!(
+            db.execute("delete from t where name = $1", &[&None::<&str>])
+                .expect("count"),
+            3
+        );
+        let streamed: Vec<i64> = db
+            .stream("select id from t", &[])
+            .expect("a stream")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(streamed, [7, 8]);
+        assert_eq!(
+            *calls.borrow(),
+            [
+                "query select id from t where n = $1 [SqlValue::Int(5)]",
+                "query select id from t []",
+                "execute delete from t where name = $1 [SqlValue::Null]",
+                "stream select id from t []",
+            ]
+        );
+        assert_eq!(format!("{db:?}"), r#"Session { conn_id: "warehouse", .. }"#);
+    }
+
+    #[test]
+    fn host_errors_name_the_connection() {
+        let (db, _) = session(Some(wit::SqlError::Timeout(String::new())));
+        let err = db
+            .execute("select pg_sleep(60)", &[])
+            .expect_err("timed out");
+        assert_eq!(
+            err,
+            SqlError::Timeout(
+                "connection `warehouse`: the statement timed out and was cancelled".into()
+            )
+        );
+        assert!(err.is_retryable());
+    }
+
+    #[test]
+    fn a_transaction_dropped_uncommitted_rolls_back() {
+        let (mut db, calls) = session(None);
+        {
+            let tx = db.begin().expect("begun");
+            tx.execute("insert into t values (1)", &[])
+                .expect("inserted");
+        }
+        assert_eq!(
+            *calls.borrow(),
+            ["begin", "execute insert into t values (1) []", "rollback"]
+        );
+    }
+
+    #[test]
+    fn a_committed_or_rolled_back_transaction_is_not_rolled_back_again() {
+        let (mut db, calls) = session(None);
+        let mut tx = db.begin().expect("begun");
+        let ids: Vec<i64> = tx
+            .stream("select id from t", &[])
+            .expect("a stream")
+            .map(|r| r.expect("a row"))
+            .collect();
+        assert_eq!(ids, [7, 8]);
+        tx.commit().expect("committed");
+        db.begin().expect("begun").rollback().expect("rolled back");
+        assert_eq!(
+            *calls.borrow(),
+            [
+                "begin",
+                "stream select id from t []",
+                "commit",
+                "begin",
+                "rollback"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transaction_that_failed_to_begin_has_nothing_to_roll_back() {
+        let (mut db, calls) = session(Some(wit::SqlError::State("already begun".into())));
+        let err = db.begin().expect_err("refused");
+        assert_eq!(
+            err.message(),
+            "connection `warehouse`: not allowed in the session's state: already begun"
+        );
+        assert_eq!(*calls.borrow(), ["begin"]);
     }
 }
