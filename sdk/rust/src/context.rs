@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::access::{self, AccessError, Connection};
 use crate::bindings::weft::dag::{runtime, types as wit, variables};
 use crate::error::TaskError;
+use crate::sql::{Session, SqlError};
 
 /// The run and attempt a task belongs to, handed to every task function.
 ///
 /// Reading the run's conf and upstream outputs needs no host call; [`Context::xcom_pull`],
-/// [`Context::xcom_push`], [`Context::variable`], [`Context::connection`], [`Context::secret`]
-/// and [`Context::worker`] ask the host.
+/// [`Context::xcom_push`], [`Context::variable`], [`Context::connection`], [`Context::secret`],
+/// [`Context::sql`] and [`Context::worker`] ask the host.
 #[derive(Debug, Clone)]
 pub struct Context {
     info: wit::TaskContext,
@@ -135,6 +136,17 @@ impl Context {
     /// `.secret(name)`. The host masks the value (`***`) wherever the task logs it.
     pub fn secret(&self, name: &str) -> Result<String, AccessError> {
         access::secret(name)
+    }
+
+    /// A session on the SQL database of connection `conn_id` (`postgres`, `mysql` or
+    /// `mariadb`). The task (or the DAG's defaults) must declare it with
+    /// `.connection(conn_id)`; the host connects with its credentials, which the task never
+    /// sees. See [`sql`](crate::sql).
+    ///
+    /// `?` turns a [`SqlError`] into a task error of the right kind: retryable when the
+    /// database could not be reached, permanent when the connection is not declared, say.
+    pub fn sql(&self, conn_id: &str) -> Result<Session, SqlError> {
+        Session::open(conn_id)
     }
 
     /// The worker and queue that run this attempt.

@@ -70,6 +70,11 @@
 //! [`Context::secret`]. It sends HTTP requests with [`http`] to the destinations it declares
 //! with `.allow_egress(rule)` and the operator allows.
 //!
+//! # SQL
+//! [`Context::sql`] opens a [`sql::Session`] on a declared `postgres`, `mysql` or `mariadb`
+//! connection; the host connects, and rows decode into the task's own structs with serde. `?`
+//! on a [`sql::SqlError`] keeps whether a retry can help.
+//!
 //! # Logging
 //! [`trace!`], [`debug!`], [`info!`], [`warn!`] and [`error!`] take `format!` arguments and
 //! append a line to the attempt's log.
@@ -78,7 +83,8 @@
 //! - `dag`: the [`Dag`] builder; `task`: [`TaskRef`]; `settings`: [`TaskSettings`] and
 //!   [`TriggerRule`]; `edges`: the `>>` and `<<` operators
 //! - `context`: [`Context`] and [`WorkerInfo`]; `xcom`: XCom pulls and pushes;
-//!   `access`: [`Connection`], secrets and [`AccessError`]; [`http`]: the HTTP client
+//!   `access`: [`Connection`], secrets and [`AccessError`]; [`http`]: the HTTP client;
+//!   [`sql`]: SQL sessions, parameters and rows
 //! - `error`: [`TaskError`] and [`ResultExt`]; [`log`]: the logging macros
 //! - `export`: [`export_dag!`]; `bindings`: the generated WIT bindings (hidden)
 
@@ -93,6 +99,7 @@ mod export;
 pub mod http;
 pub mod log;
 mod settings;
+pub mod sql;
 mod task;
 #[cfg(test)]
 mod tests;
