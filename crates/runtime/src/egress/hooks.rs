@@ -3,7 +3,6 @@
 //! put into headers and query by the host.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use http::uri::Scheme as UriScheme;
@@ -63,9 +62,8 @@ impl AttemptEgress {
         mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
     ) -> Result<Outgoing, Error> {
-        let count = self.usage.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let max = self.usage.limits.max_requests;
-        if count > max {
+        if !super::usage::count_up_to(&self.usage.requests, max) {
             self.usage.note(format!(
                 "egress limit: the attempt may send at most {max} requests"
             ));

@@ -17,7 +17,6 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use wasmtime_wasi::sockets::SocketAddrUse;
@@ -122,9 +121,8 @@ impl TcpPolicy {
                 list(self.egress.policy.allow.iter().filter(|r| is_tcp(r)))
             )));
         }
-        let count = self.usage.tcp_connections.fetch_add(1, Ordering::Relaxed) + 1;
         let max = self.usage.limits.max_tcp_connections;
-        if count > max {
+        if !super::usage::count_up_to(&self.usage.tcp_connections, max) {
             return Err(Refusal::Limit(format!(
                 "the attempt may open at most {max} TCP connections"
             )));

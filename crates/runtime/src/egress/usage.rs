@@ -94,7 +94,41 @@ impl Usage {
     }
 }
 
-/// Adds `bytes` to `counter`; returns the new total.
+/// Adds `bytes` to `counter`, saturating; returns the new total.
 fn add(counter: &AtomicU64, bytes: usize) -> u64 {
-    counter.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64
+    let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+    let before = counter
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            Some(n.saturating_add(bytes))
+        })
+        .unwrap_or_else(|n| n);
+    before.saturating_add(bytes)
+}
+
+/// Counts one more against `counter` unless it has reached `max`; whether it was counted.
+/// The counter never passes `max`, so it cannot wrap however often the guest retries.
+pub(crate) fn count_up_to(counter: &AtomicU32, max: u32) -> bool {
+    counter
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            n.checked_add(1).filter(|m| *m <= max)
+        })
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_saturate() {
+        let c = AtomicU32::new(u32::MAX - 1);
+        assert!(!count_up_to(&c, u32::MAX - 1));
+        assert_eq!(c.load(Ordering::Relaxed), u32::MAX - 1);
+        assert!(count_up_to(&c, u32::MAX));
+        assert!(!count_up_to(&c, u32::MAX));
+        assert_eq!(c.load(Ordering::Relaxed), u32::MAX);
+        let b = AtomicU64::new(u64::MAX - 1);
+        assert_eq!(add(&b, 10), u64::MAX);
+        assert_eq!(add(&b, usize::MAX), u64::MAX);
+    }
 }

@@ -84,7 +84,13 @@ impl SqlUsage {
     /// Counts one statement against the cap.
     pub(crate) fn count_statement(&self) -> Result<(), SqlError> {
         let limit = self.limits.max_statements;
-        if self.statements.fetch_add(1, Ordering::Relaxed) >= limit {
+        // Counted only below the cap, so the counter never passes it (nor wraps).
+        let counted = self
+            .statements
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                n.checked_add(1).filter(|m| *m <= limit)
+            });
+        if counted.is_err() {
             return Err(self.limit(format!(
                 "the attempt may run at most {limit} statements (max_statements)"
             )));
@@ -95,17 +101,60 @@ impl SqlUsage {
     /// Counts one row of `bytes` against the caps.
     pub(crate) fn count_row(&self, bytes: u64) -> Result<(), SqlError> {
         let max_rows = self.limits.max_rows;
-        if self.rows.fetch_add(1, Ordering::Relaxed) >= max_rows {
+        let counted = self
+            .rows
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                n.checked_add(1).filter(|m| *m <= max_rows)
+            });
+        if counted.is_err() {
             return Err(self.limit(format!(
                 "the attempt may receive at most {max_rows} rows (max_rows)"
             )));
         }
         let max_bytes = self.limits.max_bytes;
-        if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > max_bytes {
+        let counted = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                n.checked_add(bytes).filter(|total| *total <= max_bytes)
+            });
+        if counted.is_err() {
             return Err(self.limit(format!(
                 "the attempt may receive at most {max_bytes} bytes of values (max_bytes)"
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(limits: SqlLimits) -> SqlUsage {
+        SqlUsage::new(limits, LogBuffer::new(1 << 16))
+    }
+
+    #[test]
+    fn counters_stop_at_their_caps() {
+        let u = usage(SqlLimits {
+            max_statements: u32::MAX - 1,
+            max_rows: u64::MAX - 1,
+            max_bytes: u64::MAX - 1,
+            ..SqlLimits::default()
+        });
+        u.statements.store(u32::MAX - 2, Ordering::Relaxed);
+        assert!(u.count_statement().is_ok());
+        for _ in 0..3 {
+            assert!(u.count_statement().is_err());
+        }
+        assert_eq!(u.statements.load(Ordering::Relaxed), u32::MAX - 1);
+        u.rows.store(u64::MAX - 2, Ordering::Relaxed);
+        u.bytes.store(u64::MAX - 10, Ordering::Relaxed);
+        assert!(u.count_row(u64::MAX).is_err());
+        assert_eq!(u.bytes.load(Ordering::Relaxed), u64::MAX - 10);
+        for _ in 0..3 {
+            assert!(u.count_row(0).is_err());
+        }
+        assert_eq!(u.rows.load(Ordering::Relaxed), u64::MAX - 1);
     }
 }

@@ -100,7 +100,10 @@ pub(crate) fn pg_encode(value: &SqlValue) -> Conversion<(u32, Option<Vec<u8>>)> 
         SqlValue::Bytes(b) => (17, Some(b.clone())),
         SqlValue::Decimal(s) => (1700, Some(numeric::encode(s)?)),
         SqlValue::Timestamp(s) => {
-            let micros = parse_timestamp(s)?.as_microsecond() - PG_EPOCH_MICROS;
+            let micros = parse_timestamp(s)?
+                .as_microsecond()
+                .checked_sub(PG_EPOCH_MICROS)
+                .ok_or_else(|| format!("{s:?} is out of PostgreSQL's timestamp range"))?;
             (1184, Some(micros.to_be_bytes().to_vec()))
         }
         SqlValue::Datetime(s) => {
@@ -125,6 +128,31 @@ pub(crate) fn pg_encode(value: &SqlValue) -> Conversion<(u32, Option<Vec<u8>>)> 
             (3802, Some(b))
         }
     })
+}
+
+/// PostgreSQL's `infinity` / `-infinity`: no sql-value counterpart.
+fn infinite(positive: bool) -> String {
+    let sign = if positive { "" } else { "-" };
+    format!(
+        "{sign}infinity has no sql-value counterpart; test for it in the statement (isfinite) or cast it to text"
+    )
+}
+
+/// Fails on the microsecond values PostgreSQL uses for `infinity` and `-infinity`.
+fn infinite_micros(micros: i64) -> Conversion<()> {
+    if micros == i64::MAX || micros == i64::MIN {
+        return Err(infinite(micros > 0));
+    }
+    Ok(())
+}
+
+/// MySQL's microseconds of a second as nanoseconds, if in range.
+fn mysql_nanos(micros: u32) -> Conversion<i32> {
+    micros
+        .checked_mul(1000)
+        .and_then(|n| i32::try_from(n).ok())
+        .filter(|n| *n < 1_000_000_000)
+        .ok_or_else(|| format!("{micros} microseconds is not a fraction of a second"))
 }
 
 fn be<const N: usize>(bytes: &[u8]) -> Conversion<[u8; N]> {
@@ -154,12 +182,17 @@ pub(crate) fn pg_decode(type_name: &str, is_enum: bool, raw: &[u8]) -> Conversio
         "BYTEA" => SqlValue::Bytes(raw.to_vec()),
         "NUMERIC" => SqlValue::Decimal(numeric::decode(raw)?),
         "TIMESTAMPTZ" => {
-            let micros = i64::from_be_bytes(be(raw)?) + PG_EPOCH_MICROS;
+            let micros = i64::from_be_bytes(be(raw)?);
+            infinite_micros(micros)?;
+            let micros = micros
+                .checked_add(PG_EPOCH_MICROS)
+                .ok_or_else(|| format!("timestamp {micros} µs past 2000-01-01 is out of range"))?;
             let ts = Timestamp::from_microsecond(micros).map_err(|e| e.to_string())?;
             SqlValue::Timestamp(ts.to_string())
         }
         "TIMESTAMP" => {
             let micros = i64::from_be_bytes(be(raw)?);
+            infinite_micros(micros)?;
             let dt = pg_date_epoch()
                 .at(0, 0, 0, 0)
                 .checked_add(SignedDuration::from_micros(micros))
@@ -168,8 +201,15 @@ pub(crate) fn pg_decode(type_name: &str, is_enum: bool, raw: &[u8]) -> Conversio
         }
         "DATE" => {
             let days = i32::from_be_bytes(be(raw)?);
+            if days == i32::MAX || days == i32::MIN {
+                return Err(infinite(days > 0));
+            }
             let date = pg_date_epoch()
-                .checked_add(jiff::Span::new().days(i64::from(days)))
+                .checked_add(
+                    jiff::Span::new()
+                        .try_days(i64::from(days))
+                        .map_err(|e| e.to_string())?,
+                )
                 .map_err(|e| e.to_string())?;
             SqlValue::Date(date.to_string())
         }
@@ -270,13 +310,8 @@ fn mysql_datetime(raw: &[u8]) -> Conversion<DateTime> {
         0
     };
     let date = Date::new(year, at(2) as i8, at(3) as i8).map_err(|e| e.to_string())?;
-    let time = Time::new(
-        at(4) as i8,
-        at(5) as i8,
-        at(6) as i8,
-        (micros * 1000) as i32,
-    )
-    .map_err(|e| e.to_string())?;
+    let time = Time::new(at(4) as i8, at(5) as i8, at(6) as i8, mysql_nanos(micros)?)
+        .map_err(|e| e.to_string())?;
     Ok(date.to_datetime(time))
 }
 
@@ -290,7 +325,7 @@ fn mysql_time(raw: &[u8]) -> Conversion<String> {
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let negative = at(0) != 0;
     let days = u32::from_le_bytes([at(1), at(2), at(3), at(4)]);
-    let hours = days * 24 + u32::from(at(5));
+    let hours = u64::from(days) * 24 + u64::from(at(5));
     let micros = if len >= 12 {
         u32::from_le_bytes([b[8], b[9], b[10], b[11]])
     } else {
@@ -299,13 +334,8 @@ fn mysql_time(raw: &[u8]) -> Conversion<String> {
     if negative || hours >= 24 {
         return Err("a MySQL TIME outside 00:00:00-23:59:59 is a duration; cast it to text".into());
     }
-    let time = Time::new(
-        hours as i8,
-        at(6) as i8,
-        at(7) as i8,
-        (micros * 1000) as i32,
-    )
-    .map_err(|e| e.to_string())?;
+    let time = Time::new(hours as i8, at(6) as i8, at(7) as i8, mysql_nanos(micros)?)
+        .map_err(|e| e.to_string())?;
     Ok(time.to_string())
 }
 
@@ -440,8 +470,12 @@ mod numeric {
             POS
         };
         let mut out = Vec::with_capacity(8 + all.len() * 2);
-        out.extend((all.len() as u16).to_be_bytes());
-        out.extend((weight as i16).to_be_bytes());
+        let ndigits = u16::try_from(all.len())
+            .map_err(|_| format!("{text:?} has too many digits for a PostgreSQL numeric"))?;
+        let weight = i16::try_from(weight)
+            .map_err(|_| format!("{text:?} is out of a PostgreSQL numeric's range"))?;
+        out.extend(ndigits.to_be_bytes());
+        out.extend(weight.to_be_bytes());
         out.extend(sign.to_be_bytes());
         out.extend(dscale.to_be_bytes());
         for d in all {
@@ -468,5 +502,60 @@ mod numeric {
                 assert_eq!(super::decode(&raw).expect("decodes"), text);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infinite_and_extreme_pg_times_fail_without_panicking() {
+        for name in ["TIMESTAMPTZ", "TIMESTAMP"] {
+            for micros in [i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1] {
+                let err = pg_decode(name, false, &micros.to_be_bytes()).expect_err("out of range");
+                assert!(!err.is_empty());
+            }
+        }
+        let err = pg_decode("TIMESTAMPTZ", false, &i64::MAX.to_be_bytes()).expect_err("infinity");
+        assert!(err.contains("infinity"), "{err}");
+        let err = pg_decode("DATE", false, &i32::MIN.to_be_bytes()).expect_err("-infinity");
+        assert!(err.contains("-infinity"), "{err}");
+        let err = pg_decode("DATE", false, &(i32::MAX - 1).to_be_bytes()).expect_err("far");
+        assert!(!err.is_empty());
+    }
+
+    #[test]
+    fn extreme_mysql_times_fail_without_panicking() {
+        // TIME: u32::MAX days, and microseconds past a second.
+        let mut raw = vec![12u8, 0];
+        raw.extend(u32::MAX.to_le_bytes());
+        raw.extend([1, 2, 3]);
+        raw.extend(u32::MAX.to_le_bytes());
+        assert!(mysql_decode("TIME", &raw).is_err());
+        let mut raw = vec![12u8, 0, 0, 0, 0, 0, 1, 2, 3];
+        raw.extend(u32::MAX.to_le_bytes());
+        assert!(mysql_decode("TIME", &raw).is_err());
+        // DATETIME with microseconds past a second.
+        let mut raw = vec![11u8, 0xE8, 0x07, 1, 1, 0, 0, 0];
+        raw.extend(5_000_000u32.to_le_bytes());
+        assert!(mysql_decode("DATETIME", &raw).is_err());
+        let mut raw = vec![11u8, 0xE8, 0x07, 1, 1, 0, 0, 0];
+        raw.extend(999_999u32.to_le_bytes());
+        let value = mysql_decode("DATETIME", &raw).expect("decodes");
+        assert!(
+            matches!(&value, SqlValue::Datetime(s) if s == "2024-01-01T00:00:00.999999"),
+            "{value:?}"
+        );
+    }
+
+    #[test]
+    fn numerics_out_of_range_fail_without_wrapping() {
+        let huge = format!("1{}", "0".repeat(200_000));
+        assert!(pg_encode(&SqlValue::Decimal(huge)).is_err());
+        let tiny = format!("0.{}1", "0".repeat(200_000));
+        assert!(pg_encode(&SqlValue::Decimal(tiny)).is_err());
+        let many = "1".repeat(300_000);
+        assert!(pg_encode(&SqlValue::Decimal(many)).is_err());
     }
 }
