@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, Executor as _};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::pools::DbPool;
 use crate::bindings::v0_2::weft::dag::sql::SqlError;
@@ -20,6 +20,11 @@ pub(crate) struct Canceller {
     pub(crate) pool: DbPool,
     /// The server's id of the session: PostgreSQL's backend pid, MySQL's connection id.
     pub(crate) backend_id: i64,
+    /// Longest wait for the cancelling connection.
+    pub(crate) connect_timeout: Duration,
+    /// The attempt's deadline: neither cancelling nor waiting for the cancelled statement
+    /// runs past it.
+    pub(crate) deadline: Instant,
 }
 
 impl Canceller {
@@ -66,17 +71,29 @@ pub(crate) async fn bounded<T>(
         () = sleep_until(by) => {}
     }
     let message = format!("{what} ran past its {limit:?} timeout and was cancelled on the server");
-    if let Err(e) = canceller.cancel().await {
-        tracing::warn!(error = %e, "cancelling a statement");
+    // Cancelling, and waiting for the statement to stop, both end by the attempt's deadline.
+    let cancel_by = (Instant::now() + canceller.connect_timeout).min(canceller.deadline);
+    match timeout_at(cancel_by, canceller.cancel()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "cancelling a statement"),
+        Err(_) => {
+            return Bounded {
+                result: Err(SqlError::Timeout(format!(
+                    "{what} ran past its {limit:?} timeout; cancelling it on the server did not finish in time, so its connection was closed"
+                ))),
+                broken: true,
+            };
+        }
     }
-    match timeout(GRACE, &mut statement).await {
+    let grace_by = (Instant::now() + GRACE).min(canceller.deadline);
+    match timeout_at(grace_by, &mut statement).await {
         Ok(Ok(_)) | Ok(Err(_)) => Bounded {
             result: Err(SqlError::Timeout(message)),
             broken: false,
         },
         Err(_) => Bounded {
             result: Err(SqlError::Timeout(format!(
-                "{message}; it did not stop within {GRACE:?}, so its connection was closed"
+                "{message}; it did not stop in time (within {GRACE:?} or by the attempt's deadline), so its connection was closed"
             ))),
             broken: true,
         },

@@ -105,7 +105,12 @@ impl OpenRequest<'_> {
             conn_id: id.clone(),
             endpoint,
             slot: Arc::new(Mutex::new(Slot::Ready(held))),
-            canceller: Arc::new(Canceller { pool, backend_id }),
+            canceller: Arc::new(Canceller {
+                pool,
+                backend_id,
+                connect_timeout: limits.connect_timeout,
+                deadline: self.deadline,
+            }),
             in_transaction: false,
         })
     }
