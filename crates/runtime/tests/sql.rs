@@ -711,11 +711,20 @@ fn pools_are_reused_and_never_shared_across_passwords() {
             &rt,
             json!({"conn": s.id(), "steps": [step("query", who, json!([]))]}),
         ));
-        assert_eq!(
-            oks(&first)[0]["rows"][0],
-            oks(&second)[0]["rows"][0],
-            "the second attempt reuses the first's connection"
-        );
+        if s.is_pg() {
+            assert_eq!(
+                oks(&first)[0]["rows"][0],
+                oks(&second)[0]["rows"][0],
+                "the second attempt reuses the first's connection"
+            );
+        } else {
+            // A MySQL session that ran statements cannot be reset: its connection is closed.
+            assert_ne!(
+                oks(&first)[0]["rows"][0],
+                oks(&second)[0]["rows"][0],
+                "a used MariaDB connection is not reused"
+            );
+        }
         assert_eq!(rt.sql_pool_count(), before + 1);
         // Same server and login, another password: a pool of its own, and no login.
         let wrong = if s.is_pg() { "pg_wrong" } else { "my_wrong" };
@@ -753,4 +762,79 @@ fn a_session_runs_nothing_else_while_a_stream_is_open() {
     assert_eq!(results[1]["error"]["kind"], "state", "{out}");
     assert_eq!(results[2]["error"]["kind"], "state", "{out}");
     assert_eq!(results[4]["ok"]["rows"], json!([[{"int": 1}]]), "{out}");
+}
+
+fn session_state_does_not_leak(s: &Server) {
+    let mut policy = policy(&[&pg(), &my()], &["127.0.0.0/8"]);
+    // One connection, so that the second attempt gets the first's if it is kept.
+    policy.sql = SqlLimits {
+        pool_size: 1,
+        ..SqlLimits::default()
+    };
+    let rt = runtime_with(policy);
+    let first = if s.is_pg() {
+        json!({"conn": s.id(), "steps": [
+            step("query", "SELECT pg_backend_pid()", json!([])),
+            step("execute", "SELECT pg_advisory_lock(42)", json!([])),
+            step("execute", "SET application_name = 'leak'", json!([])),
+            step("begin", "", json!([])),
+            step("execute", "SET LOCAL statement_timeout = 1234", json!([])),
+            step("execute", "CREATE TEMPORARY TABLE weft_leak (n int)", json!([])),
+            // Left mid-stream, in the open transaction.
+            {"op": "hold", "sql": "SELECT g FROM generate_series(1, 100000) AS g"},
+            {"op": "forget"},
+        ]})
+    } else {
+        json!({"conn": s.id(), "steps": [
+            step("query", "SELECT CONNECTION_ID()", json!([])),
+            step("execute", "SET @leak = 1", json!([])),
+            step("query", "SELECT GET_LOCK('weft_leak', 0)", json!([])),
+            step("execute", "CREATE TEMPORARY TABLE weft_leak (n int)", json!([])),
+            step("begin", "", json!([])),
+            {"op": "hold", "sql": "SELECT seq FROM seq_1_to_100000"},
+            {"op": "forget"},
+        ]})
+    };
+    let out = output(&run(&rt, first));
+    let results = out["results"].as_array().expect("results");
+    for (i, r) in results.iter().enumerate() {
+        assert!(r.get("error").is_none(), "step {i}: {out}");
+    }
+    // The connection goes back to its pool (or is closed) in the background.
+    std::thread::sleep(Duration::from_millis(500));
+    let second = if s.is_pg() {
+        json!({"conn": s.id(), "steps": [
+            step("query", "SELECT current_setting('application_name'), current_setting('statement_timeout'), (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND objid = 42), (SELECT count(*)::int FROM pg_class WHERE relname = 'weft_leak' AND relpersistence = 't')", json!([])),
+        ]})
+    } else {
+        json!({"conn": s.id(), "steps": [
+            step("query", "SELECT CAST(@leak AS CHAR), CAST(IS_USED_LOCK('weft_leak') AS CHAR), @@in_transaction", json!([])),
+            step("execute", "CREATE TEMPORARY TABLE weft_leak (n int)", json!([])),
+        ]})
+    };
+    let out = output(&run(&rt, second));
+    let results = oks(&out);
+    if s.is_pg() {
+        assert_eq!(
+            results[0]["rows"],
+            json!([[{"text": "weft"}, {"text": "0"}, {"int": 0}, {"int": 0}]]),
+            "{out}"
+        );
+    } else {
+        assert_eq!(
+            results[0]["rows"],
+            json!([[{"null": null}, {"null": null}, {"int": 0}]]),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn session_state_never_reaches_the_next_attempt_on_postgres() {
+    session_state_does_not_leak(&pg());
+}
+
+#[test]
+fn session_state_never_reaches_the_next_attempt_on_mariadb() {
+    session_state_does_not_leak(&my());
 }

@@ -3,7 +3,9 @@
 //!
 //! A session holds one pooled connection of its own from open to drop, so a transaction
 //! stays on one connection; whatever it leaves uncommitted is rolled back before the
-//! connection goes back to its pool. The connection's `tcp://HOST:PORT` must be allowed by
+//! connection goes back to its pool, and no session state crosses attempts: a PostgreSQL
+//! connection is reset (`ROLLBACK`, `DISCARD ALL`) on release, a MySQL/MariaDB one that ran
+//! statements is closed, as is any connection a row stream was cut off on. The connection's `tcp://HOST:PORT` must be allowed by
 //! the operator's egress policy and every address it resolves to must pass the HTTP address
 //! checks; the pool connects to the checked address. Each attempt has caps on statements,
 //! rows and bytes returned ([`SqlLimits`]), and each statement a timeout, cut short by the

@@ -148,22 +148,22 @@ pub(crate) async fn backend_id(conn: &mut PoolConnection<MySql>) -> Result<i64, 
 }
 
 /// Feeds the rows of `statement` into `tx` until they end, the receiver goes away or a
-/// row fails; returns the connection.
+/// row fails.
 pub(crate) async fn stream(
-    mut conn: PoolConnection<MySql>,
+    conn: &mut PoolConnection<MySql>,
     statement: String,
     params: Vec<SqlValue>,
     tx: mpsc::Sender<Msg>,
-) -> PoolConnection<MySql> {
+) {
     let query = match build(&statement, &params) {
         Ok(query) => query,
         Err(e) => {
             let _ = tx.send(Msg::Error(e)).await;
-            return conn;
+            return;
         }
     };
     {
-        let mut rows = (&mut *conn).fetch(query);
+        let mut rows = (&mut **conn).fetch(query);
         let mut first = true;
         loop {
             let msg = match rows.next().await {
@@ -193,5 +193,4 @@ pub(crate) async fn stream(
             }
         }
     }
-    conn
 }

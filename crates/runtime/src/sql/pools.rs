@@ -7,13 +7,50 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
+use futures_util::FutureExt as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
-use sqlx::{MySqlPool, PgPool};
+use sqlx::{Connection as _, Executor as _, MySqlPool, PgPool};
 use weft_protocol::Connection;
 
 use super::SqlLimits;
+
+/// How long resetting a released connection may take before it is closed instead.
+const RESET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// PostgreSQL: whatever a session left (an open or failed transaction, settings, advisory
+/// locks, temporary tables, prepared statements, cursors, `LISTEN`) is reset before a
+/// connection goes back to its pool; a connection that cannot be reset in time is closed.
+/// The driver's own prepared statements go first, since `DISCARD ALL` drops them on the
+/// server.
+async fn reset_postgres(conn: &mut sqlx::PgConnection) -> bool {
+    let reset = async {
+        conn.execute("ROLLBACK").await?;
+        conn.clear_cached_statements().await?;
+        conn.execute("DISCARD ALL").await?;
+        Ok::<_, sqlx::Error>(())
+    };
+    match tokio::time::timeout(RESET_TIMEOUT, reset).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "resetting a released PostgreSQL connection; closing it");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+/// MySQL and MariaDB: a released connection is rolled back. Sessions that ran statements
+/// are closed before they get here (see `session::Conn::release`): the driver cannot reset
+/// a session (no `COM_RESET_CONNECTION`), and user variables, named locks, `LOCK TABLES`,
+/// temporary tables and session settings would otherwise reach the next attempt.
+async fn reset_mysql(conn: &mut sqlx::MySqlConnection) -> bool {
+    matches!(
+        tokio::time::timeout(RESET_TIMEOUT, conn.execute("ROLLBACK")).await,
+        Ok(Ok(_))
+    )
+}
 
 /// Which database a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,6 +203,7 @@ fn build(
                     .max_connections(limits.pool_size)
                     .idle_timeout(limits.pool_idle_timeout)
                     .acquire_timeout(limits.connect_timeout)
+                    .after_release(|conn, _| async move { Ok(reset_postgres(conn).await) }.boxed())
                     .connect_lazy_with(options),
             )
         }
@@ -192,6 +230,7 @@ fn build(
                     .max_connections(limits.pool_size)
                     .idle_timeout(limits.pool_idle_timeout)
                     .acquire_timeout(limits.connect_timeout)
+                    .after_release(|conn, _| async move { Ok(reset_mysql(conn).await) }.boxed())
                     .connect_lazy_with(options),
             )
         }

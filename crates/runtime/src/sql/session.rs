@@ -28,7 +28,7 @@ impl Conn {
         }
     }
 
-    fn close_on_drop(&mut self) {
+    pub(crate) fn close_on_drop(&mut self) {
         match self {
             Conn::Postgres(c) => c.close_on_drop(),
             Conn::MySql(c) => c.close_on_drop(),
@@ -36,8 +36,14 @@ impl Conn {
     }
 
     /// Rolls back whatever the session left open, then lets the connection go back to its
-    /// pool; a connection that cannot roll back is closed instead.
+    /// pool (which resets a PostgreSQL session); a connection that cannot roll back is
+    /// closed instead. A MySQL or MariaDB connection that ran statements is always closed:
+    /// its session state (variables, named locks, temporary tables) cannot be reset.
     async fn release(mut self) {
+        if let Conn::MySql(c) = &mut self {
+            c.close_on_drop();
+            return;
+        }
         match tokio::time::timeout(ROLLBACK_TIMEOUT, self.control("ROLLBACK")).await {
             Ok(Ok(())) => {}
             _ => self.close_on_drop(),

@@ -25,6 +25,19 @@ pub(crate) enum Msg {
     Error(SqlError),
 }
 
+/// The connection of a stream's task: if the task is aborted before it hands the
+/// connection back (the stream dropped unfinished, or not stopping in time), the connection
+/// is closed rather than returned to its pool mid-statement or mid-transaction.
+struct CloseUnlessReturned(Option<Conn>);
+
+impl Drop for CloseUnlessReturned {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
 /// A row stream resource.
 pub struct RowStream {
     pub(crate) columns: Vec<Column>,
@@ -54,12 +67,14 @@ pub(crate) async fn open(
     let runtime = held.runtime.clone();
     drop(held);
     let task = wasmtime_wasi::runtime::spawn(async move {
-        let conn = match conn {
-            Conn::Postgres(c) => Conn::Postgres(postgres::stream(c, statement, params, tx).await),
-            Conn::MySql(c) => Conn::MySql(mysql::stream(c, statement, params, tx).await),
-        };
+        let mut guard = CloseUnlessReturned(Some(conn));
+        match guard.0.as_mut() {
+            Some(Conn::Postgres(c)) => postgres::stream(c, statement, params, tx).await,
+            Some(Conn::MySql(c)) => mysql::stream(c, statement, params, tx).await,
+            None => {}
+        }
         Held {
-            conn: Some(conn),
+            conn: guard.0.take(),
             dirty: true,
             runtime,
         }
