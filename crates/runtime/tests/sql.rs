@@ -426,15 +426,27 @@ fn streams(s: &Server) {
     let out = output(&run(
         &rt,
         json!({"conn": s.id(), "steps": [
+            // Batches are at most the host's read-ahead (1024 rows).
             {"op": "stream", "sql": all, "batch": 5000},
-            // A stream dropped early gives the session back.
+            // A stream dropped while its statement runs: cancelled, the connection closed.
             {"op": "stream", "sql": all, "batch": 100, "stop_after": 300},
+            step("query", "SELECT 1", json!([])),
+            {"op": "open"},
+            step("query", "SELECT 1", json!([])),
+            // A stream whose statement has ended (all its rows read ahead) gives the
+            // session back.
+            {"op": "stream", "sql": "SELECT 1 UNION ALL SELECT 2", "batch": 1, "stop_after": 1},
             step("query", "SELECT 1", json!([])),
         ]}),
     ));
+    let all_results = out["results"].as_array().expect("results").clone();
+    assert_eq!(all_results[2]["error"]["kind"], "state", "{out}");
+    let mut out = out;
+    out["results"].as_array_mut().expect("results").remove(2);
     let results = oks(&out);
     assert_eq!(results[0]["rows"], 100_000, "{out}");
-    assert_eq!(results[0]["batches"], 20, "{out}");
+    assert_eq!(results[0]["batches"], 98, "{out}");
+    assert_eq!(results[5]["rows"], json!([[{"int": 1}]]), "{out}");
     assert_eq!(
         results[0]["first"],
         json!([{"int": 1}, {"text": "row 1"}]),
@@ -509,6 +521,43 @@ fn timeouts_cancel_on_the_server(s: &Server) {
         s.direct(&[&running]),
         Vec::<String>::new(),
         "still running on the server"
+    );
+    // A stream whose next rows do not come within the timeout: cancelled on the server.
+    let slow = if s.is_pg() {
+        format!(
+            "SELECT g, repeat('x', 100000), pg_sleep(CASE WHEN g > 1 THEN 30 ELSE 0 END)::text, '{marker}' FROM generate_series(1, 3) AS g"
+        )
+    } else {
+        format!(
+            "SELECT seq, REPEAT('x', 100000), SLEEP(IF(seq > 1, 30, 0)), '{marker}' FROM seq_1_to_3"
+        )
+    };
+    // (The first row is large enough that the server sends it before sleeping.)
+    let started = Instant::now();
+    let out = output(&run(
+        &rt,
+        json!({"conn": s.id(), "steps": [
+            {"op": "stream", "sql": slow, "batch": 10},
+            step("query", "SELECT 1", json!([])),
+        ]}),
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out["results"][0]["error"]["kind"], "timeout", "{out}");
+    // Cut off while reading rows, the session has lost its connection; cancelled before
+    // its first row, it goes on. Never does the cancel reach the next statement.
+    assert!(
+        out["results"][1].get("ok").is_some() || out["results"][1]["error"]["kind"] == "state",
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        s.direct(&[&running]),
+        Vec::<String>::new(),
+        "the stream's statement still running on the server"
     );
 }
 

@@ -248,7 +248,7 @@ impl sql::HostRowStream for HostState {
 
     fn drop(&mut self, res: Resource<RowStream>) -> wasmtime::Result<()> {
         let mut stream = self.table().delete(res)?;
-        in_tokio(stream.finish(false));
+        in_tokio(stream.finish(crate::sql::stream::End::Cut));
         Ok(())
     }
 }

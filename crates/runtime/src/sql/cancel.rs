@@ -48,6 +48,20 @@ impl Canceller {
     }
 }
 
+/// Cancels the session's running statement on the server, by the attempt's deadline;
+/// whether the cancel was sent.
+pub(crate) async fn cancel_now(canceller: &Canceller) -> bool {
+    let cancel_by = (Instant::now() + canceller.connect_timeout).min(canceller.deadline);
+    match timeout_at(cancel_by, canceller.cancel()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cancelling a statement");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
 /// How a statement bounded by [`bounded`] ended.
 pub(crate) struct Bounded<T> {
     pub(crate) result: Result<T, SqlError>,

@@ -8,13 +8,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 
-use super::cancel;
+use super::cancel::{self, Canceller};
 use super::session::{Conn, Held, Session, Slot};
 use super::{SqlUsage, mysql, postgres, values};
 use crate::bindings::v0_2::weft::dag::sql::{Column, Row, SqlError, SqlValue};
 
 /// Rows read ahead of the guest, at most.
 const READ_AHEAD: usize = 1024;
+/// How long a stream cut short may take to end by itself (its remaining rows read and
+/// discarded, at most one more read-ahead of them) before its statement is cancelled.
+const DRAIN_TIME: Duration = Duration::from_millis(100);
 /// How long dropping a stream waits for its task to hand the connection back.
 const RETURN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -46,7 +49,24 @@ pub struct RowStream {
     /// The session's slot, where the connection goes back.
     slot: Arc<Mutex<Slot>>,
     usage: Arc<SqlUsage>,
+    canceller: Arc<Canceller>,
+    /// Names the statement in messages.
+    what: String,
     failed: bool,
+}
+
+/// How a stream stops.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// Its task stops by itself (the rows ended, or it sent an error): the connection goes
+    /// back to the session.
+    Ended,
+    /// Its statement did not stop after a cancel: the connection is closed.
+    Broken,
+    /// Cut short (dropped before its end, a cap reached, a read timed out): unless its
+    /// rows end right away (see [`DRAIN_TIME`]), the statement is cancelled on the server
+    /// and its connection closed, since it is mid-result and perhaps mid-transaction.
+    Cut,
 }
 
 /// Starts streaming `statement` on `held`, and waits (until `by`) for its columns or its
@@ -85,12 +105,14 @@ pub(crate) async fn open(
         task: Some(task),
         slot: session.slot.clone(),
         usage,
+        canceller: session.canceller.clone(),
+        what: format!(
+            "a statement on connection {:?} ({})",
+            session.conn_id, session.endpoint
+        ),
         failed: false,
     };
-    let what = format!(
-        "a statement on connection {:?} ({})",
-        session.conn_id, session.endpoint
-    );
+    let what = stream.what.clone();
     let limit = stream.usage.limits.statement_timeout;
     let first = async { Ok::<_, SqlError>(rx.recv().await) };
     let bounded = cancel::bounded(first, by, &session.canceller, &what, limit).await;
@@ -98,7 +120,14 @@ pub(crate) async fn open(
     let first = match bounded.result {
         Ok(first) => first,
         Err(e) => {
-            stream.finish(bounded.broken).await;
+            // Cancelled: unless its rows (its error) end right away, the connection is
+            // mid-result and is closed.
+            let end = if bounded.broken {
+                End::Broken
+            } else {
+                End::Cut
+            };
+            stream.finish(end).await;
             return Err(e);
         }
     };
@@ -108,11 +137,11 @@ pub(crate) async fn open(
             Ok(stream)
         }
         Some(Msg::Error(e)) => {
-            stream.finish(false).await;
+            stream.finish(End::Ended).await;
             Err(e)
         }
         Some(Msg::Row(_)) | None => {
-            stream.finish(false).await;
+            stream.finish(End::Ended).await;
             Err(SqlError::State(
                 "the row stream ended before its columns".into(),
             ))
@@ -121,32 +150,46 @@ pub(crate) async fn open(
 }
 
 impl RowStream {
-    /// The next `max` rows, fewer only at the end.
+    /// The next `max` rows (at most the read-ahead), fewer only at the end. Waiting for
+    /// them is bounded by the statement timeout and the attempt's deadline; past it the
+    /// statement is cancelled on the server and the session's connection closed.
     pub(crate) async fn next(&mut self, max: u32) -> Result<Vec<Row>, SqlError> {
         if self.failed {
             return Err(SqlError::State("the row stream failed earlier".into()));
         }
+        let max = usize::try_from(max).unwrap_or(usize::MAX).min(READ_AHEAD);
+        let limit = self.usage.limits.statement_timeout;
+        let by = (tokio::time::Instant::now() + limit).min(self.canceller.deadline);
         let mut rows = Vec::new();
-        while rows.len() < max as usize {
+        while rows.len() < max {
             // A full batch unless the rows end first: fewer calls for the guest.
-            let msg = self.rx.recv().await;
+            let Ok(msg) = tokio::time::timeout_at(by, self.rx.recv()).await else {
+                self.failed = true;
+                self.finish(End::Cut).await;
+                let message = format!(
+                    "{} gave no rows within its {limit:?} timeout and was cancelled on the server; the session's connection was closed",
+                    self.what
+                );
+                self.usage.note_timeout(&message);
+                return Err(SqlError::Timeout(message));
+            };
             match msg {
                 Some(Msg::Row(values)) => {
                     if let Err(e) = self.usage.count_row(values.iter().map(values::size).sum()) {
                         self.failed = true;
-                        self.finish(false).await;
+                        self.finish(End::Cut).await;
                         return Err(e);
                     }
                     rows.push(values);
                 }
                 Some(Msg::Error(e)) => {
                     self.failed = true;
-                    self.finish(false).await;
+                    self.finish(End::Ended).await;
                     return Err(e);
                 }
                 Some(Msg::Columns(_)) => {}
                 None => {
-                    self.finish(false).await;
+                    self.finish(End::Ended).await;
                     break;
                 }
             }
@@ -154,14 +197,44 @@ impl RowStream {
         Ok(rows)
     }
 
-    /// Stops reading and hands the connection back to the session (closed if `broken` or
-    /// if the task does not return it in time).
-    pub(crate) async fn finish(&mut self, broken: bool) {
+    /// Whether the statement's rows end within [`DRAIN_TIME`] and one more read-ahead;
+    /// they are discarded.
+    async fn ends_soon(&mut self) -> bool {
+        let by = (tokio::time::Instant::now() + DRAIN_TIME).min(self.canceller.deadline);
+        for _ in 0..=2 * READ_AHEAD {
+            match tokio::time::timeout_at(by, self.rx.recv()).await {
+                Ok(None) => return true,
+                Ok(Some(_)) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Stops reading and hands the connection back to the session; closed if the statement
+    /// is `Broken`, still running when `Cut` (after a cancel on the server), or if the task
+    /// does not return it in time.
+    pub(crate) async fn finish(&mut self, end: End) {
+        let cut = end == End::Cut && self.task.is_some() && !self.ends_soon().await;
         self.rx.close();
         while self.rx.try_recv().is_ok() {}
         let Some(task) = self.task.take() else {
             return;
         };
+        if cut {
+            cancel::cancel_now(&self.canceller).await;
+            // Aborted, the task closes the connection (see `CloseUnlessReturned`).
+            drop(task);
+            *self
+                .slot
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Slot::Gone(format!(
+                "the session lost its connection: a row stream was stopped before its end, so {} was cancelled on the server and the connection closed; open a new session",
+                self.what
+            ));
+            return;
+        }
+        let broken = end == End::Broken;
         let next = match tokio::time::timeout(RETURN_TIMEOUT, task).await {
             Ok(mut held) if !broken => {
                 held.dirty = true;
