@@ -887,3 +887,26 @@ fn session_state_never_reaches_the_next_attempt_on_postgres() {
 fn session_state_never_reaches_the_next_attempt_on_mariadb() {
     session_state_does_not_leak(&my());
 }
+
+#[test]
+fn rows_of_nulls_count_against_the_bytes_cap() {
+    let mut policy = policy(&[&pg(), &my()], &["127.0.0.0/8"]);
+    policy.sql = SqlLimits {
+        max_bytes: 64 * 1024,
+        ..SqlLimits::default()
+    };
+    let rt = runtime_with(policy);
+    let nulls = "SELECT NULL::int AS a, NULL::int AS b, NULL::int AS c, NULL::int AS d FROM generate_series(1, 10000)";
+    let out = output(&run(
+        &rt,
+        json!({"conn": "pg", "steps": [step("query", nulls, json!([]))]}),
+    ));
+    assert_eq!(out["results"][0]["error"]["kind"], "limit", "{out}");
+    assert!(
+        out["results"][0]["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("max_bytes"),
+        "{out}"
+    );
+}

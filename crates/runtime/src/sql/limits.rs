@@ -13,7 +13,8 @@ pub struct SqlLimits {
     pub max_statements: u32,
     /// Most rows one attempt may receive, all statements together.
     pub max_rows: u64,
-    /// Most bytes of values one attempt may receive (the sum of the values' sizes).
+    /// Most bytes of values one attempt may receive: the values' payloads plus a fixed
+    /// cost per value and per row (what the host holds for them).
     pub max_bytes: u64,
     /// Longest a statement may run before it is cancelled on the server; the attempt's
     /// deadline shortens it.

@@ -107,7 +107,7 @@ pub(crate) async fn fetch_all(
             set.columns = columns(&row);
         }
         let values = decode(&row)?;
-        usage.count_row(values.iter().map(values::size).sum())?;
+        usage.count_row(values::row_size(&values))?;
         set.rows.push(values);
     }
     Ok(set)

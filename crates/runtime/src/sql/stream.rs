@@ -175,7 +175,7 @@ impl RowStream {
             };
             match msg {
                 Some(Msg::Row(values)) => {
-                    if let Err(e) = self.usage.count_row(values.iter().map(values::size).sum()) {
+                    if let Err(e) = self.usage.count_row(values::row_size(&values)) {
                         self.failed = true;
                         self.finish(End::Cut).await;
                         return Err(e);

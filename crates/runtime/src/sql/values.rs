@@ -12,8 +12,24 @@ const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// A value that could not be converted, with what was wrong.
 pub(crate) type Conversion<T> = Result<T, String>;
 
-/// Bytes this value counts for against the attempt's bytes-returned cap.
-pub(crate) fn size(value: &SqlValue) -> u64 {
+/// Bytes each value counts for besides its payload: what the host holds for it, so that
+/// rows of many NULLs (or empty strings) cannot fill host memory within the caps.
+const VALUE_COST: u64 = std::mem::size_of::<SqlValue>() as u64;
+/// Bytes each row counts for besides its values.
+const ROW_COST: u64 = std::mem::size_of::<Vec<SqlValue>>() as u64;
+
+/// Bytes a row counts for against the attempt's bytes-returned cap: a fixed cost per row
+/// and per value, plus the values' payloads.
+pub(crate) fn row_size(values: &[SqlValue]) -> u64 {
+    values
+        .iter()
+        .map(size)
+        .fold(ROW_COST, |total, n| total.saturating_add(n))
+}
+
+/// Bytes this value counts for against the attempt's bytes-returned cap: a fixed cost plus
+/// its payload.
+fn size(value: &SqlValue) -> u64 {
     let n = match value {
         SqlValue::Null => 0,
         SqlValue::Boolean(_) => 1,
@@ -28,7 +44,7 @@ pub(crate) fn size(value: &SqlValue) -> u64 {
         | SqlValue::Uuid(s)
         | SqlValue::Json(s) => s.len(),
     };
-    n as u64
+    VALUE_COST.saturating_add(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 fn pg_date_epoch() -> Date {
@@ -508,6 +524,17 @@ mod numeric {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_values_and_rows_count_against_the_bytes_cap() {
+        assert!(row_size(&[]) >= 16);
+        let nulls = vec![SqlValue::Null; 1000];
+        assert!(row_size(&nulls) >= 16 * 1000 + 16, "{}", row_size(&nulls));
+        assert_eq!(
+            row_size(&[SqlValue::Text("abc".into())]),
+            row_size(&[SqlValue::Null]) + 3
+        );
+    }
 
     #[test]
     fn infinite_and_extreme_pg_times_fail_without_panicking() {
