@@ -910,3 +910,33 @@ fn rows_of_nulls_count_against_the_bytes_cap() {
         "{out}"
     );
 }
+
+#[test]
+fn commit_of_a_failed_transaction_fails_on_postgres() {
+    let rt = runtime();
+    let out = output(&run(
+        &rt,
+        json!({"conn": "pg", "steps": [
+            step("begin", "", json!([])),
+            step("query", "SELECT 1/0", json!([])),
+            step("commit", "", json!([])),
+            step("query", "SELECT 1", json!([])),
+            step("begin", "", json!([])),
+            step("commit", "", json!([])),
+        ]}),
+    ));
+    let results = out["results"].as_array().expect("results");
+    assert_eq!(results[1]["error"]["kind"], "database", "{out}");
+    assert_eq!(results[2]["error"]["kind"], "database", "{out}");
+    assert_eq!(results[2]["error"]["code"], "25P02", "{out}");
+    assert!(
+        results[2]["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("rolled back"),
+        "{out}"
+    );
+    for i in [3, 4, 5] {
+        assert!(results[i].get("ok").is_some(), "step {i}: {out}");
+    }
+}

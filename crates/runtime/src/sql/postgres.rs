@@ -14,7 +14,7 @@ use super::SqlUsage;
 use super::database_error;
 use super::stream::Msg;
 use super::values;
-use crate::bindings::v0_2::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
+use crate::bindings::v0_2::weft::dag::sql::{Column, DatabaseError, RowSet, SqlError, SqlValue};
 
 /// One parameter: its bytes (none for NULL) and the type they are in.
 struct Param {
@@ -126,11 +126,32 @@ pub(crate) async fn execute(
     Ok(done.rows_affected())
 }
 
-/// A control statement (`BEGIN`, `COMMIT`, `ROLLBACK`) in the simple protocol.
+/// SQLSTATE of a statement in a transaction that an earlier error aborted.
+const IN_FAILED_TRANSACTION: &str = "25P02";
+
+/// A control statement (`BEGIN`, `COMMIT`, `ROLLBACK`) in the simple protocol. `COMMIT` of
+/// a transaction an error aborted fails (PostgreSQL would answer it with `ROLLBACK`): the
+/// transaction is rolled back and the call says so.
 pub(crate) async fn control(
     conn: &mut PoolConnection<Postgres>,
     statement: &'static str,
 ) -> Result<(), SqlError> {
+    if statement == "COMMIT"
+        && let Err(e) = (&mut **conn).execute("SELECT 1").await
+    {
+        let failed = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some(IN_FAILED_TRANSACTION));
+        if !failed {
+            return Err(database_error(e, statement));
+        }
+        (&mut **conn)
+            .execute("ROLLBACK")
+            .await
+            .map_err(|e| database_error(e, "ROLLBACK"))?;
+        return Err(SqlError::Database(DatabaseError {
+            code: Some(IN_FAILED_TRANSACTION.to_owned()),
+            message: "COMMIT did not commit: a statement in the transaction failed, so the transaction was rolled back".to_owned(),
+        }));
+    }
     (&mut **conn)
         .execute(statement)
         .await
