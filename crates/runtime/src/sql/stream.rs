@@ -1,6 +1,9 @@
 //! The `row-stream` resource: a task of its own runs the query on the session's connection
-//! and feeds rows into a bounded channel; the guest reads them a batch at a time. The
-//! connection goes back to the session when the rows end or the stream is dropped.
+//! and feeds rows into a bounded channel; the guest reads them a batch at a time (at most
+//! the read-ahead per batch, each wait bounded by the statement timeout). The connection
+//! goes back to the session when the rows end; a stream dropped or cut off while its
+//! statement still runs cancels it on the server and closes the connection (the session
+//! then has none), so no connection is reused mid-result or mid-transaction.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
