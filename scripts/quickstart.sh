@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: build wfctl and the example DAGs, start an
-# S3-compatible server holding Mall_Customers.csv and `wfctl standalone` (API server,
-# scheduler and worker in one process, on SQLite), deploy the examples, run `hello`, then the
-# S3 homework (`mall_customers` reads the CSV from the bucket through the connection
-# `aws_default`, sorts it by spending score and writes Parquet back), then stop everything.
+# S3-compatible server holding Mall_Customers.csv, a PostgreSQL server (installed when missing)
+# and `wfctl standalone` (API server, scheduler and worker in one process, on SQLite), deploy
+# the examples, run `hello`, then the homework (`mall_customers` reads the CSV from the bucket
+# through the connection `aws_default`, sorts it by spending score and writes Parquet back,
+# loads the sorted rows into the table `mall_customers_sorted` through the connection
+# `postgres_default` and reads the top ten spenders back by SQL), then stop everything.
 # Ends by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+source scripts/services.sh
 weft_setup
 
 echo "==> cargo build --release -p wfctl -p weft-test-s3"
@@ -15,8 +18,15 @@ cargo build --release -p wfctl -p weft-test-s3
 wfctl=$PWD/target/release/wfctl
 
 home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart-pg.XXXXXX")
 pids=()
-trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$home"' EXIT
+trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait 2>/dev/null; weft_postgres_stop "$pg_dir"; rm -rf "$home" "$pg_dir"' EXIT
+
+# The SQL side: PostgreSQL with a role `weft_sql` that logs in with a password.
+weft_postgres_start "$pg_dir"
+pg_port=$_WEFT_PG_PORT
+pg_password=$_WEFT_PG_SQL_PASSWORD
+echo "==> PostgreSQL on 127.0.0.1:$pg_port, database weft_sql"
 
 # The S3 side of the homework: weft-test-s3 (s3s-fs, which checks SigV4 signatures) keeps a
 # bucket as a directory; bucket `weft` gets a Mall_Customers.csv of 200 made-up customers.
@@ -52,11 +62,11 @@ done
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WEFT_SERVER="http://127.0.0.1:$port"
-# The operator allows the same endpoint, and the loopback range it is in (refused otherwise):
-# a deploy asking for egress the operator does not allow is refused.
-echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT $s3_url' --egress-allow-net 127.0.0.1"
-$wfctl standalone --port "$port" --home "$home" \
-    --egress-allow "GET,PUT $s3_url" --egress-allow-net 127.0.0.1 > "$home/standalone.log" 2>&1 &
+# The operator allows the same endpoint and the database's port, and the loopback range they
+# are in (refused otherwise): a deploy asking for egress the operator does not allow is refused.
+echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT $s3_url' --egress-allow 'tcp://127.0.0.1:$pg_port' --egress-allow-net 127.0.0.1"
+$wfctl standalone --port "$port" --home "$home" --egress-allow "GET,PUT $s3_url" \
+    --egress-allow "tcp://127.0.0.1:$pg_port" --egress-allow-net 127.0.0.1 > "$home/standalone.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
     $wfctl dags list > /dev/null 2>&1 && break
@@ -78,11 +88,18 @@ echo "==> wfctl connections add aws_default --type aws --login $s3_key --passwor
 $wfctl connections add aws_default --type aws --login "$s3_key" --password "$s3_secret" \
     --extra "{\"endpoint_url\": \"$s3_url\", \"region_name\": \"us-east-1\"}"
 
-echo "==> wfctl dags trigger mall_customers --conf '{\"s3\": {\"bucket\": \"weft\", \"output_prefix\": \"sorted/\"}}' --wait"
-$wfctl dags trigger mall_customers --conf '{"s3": {"bucket": "weft", "output_prefix": "sorted/"}}' --wait
+echo "==> wfctl connections add postgres_default --type postgres --host 127.0.0.1 --port $pg_port --schema weft_sql --login weft_sql --password ***"
+$wfctl connections add postgres_default --type postgres --host 127.0.0.1 --port "$pg_port" \
+    --schema weft_sql --login weft_sql --password "$pg_password"
+
+conf='{"s3": {"bucket": "weft", "output_prefix": "sorted/"}, "sql": {}}'
+echo "==> wfctl dags trigger mall_customers --conf '$conf' --run-id homework --wait"
+$wfctl dags trigger mall_customers --conf "$conf" --run-id homework --wait
 echo "==> what mall_customers wrote to bucket weft:"
 ls -l "$home/s3/weft/sorted"
 echo "by_gender.json: $(cat "$home/s3/weft/sorted/by_gender.json")"
+echo "==> the top ten spenders, read back from table mall_customers_sorted by top_spenders:"
+$wfctl tasks xcom mall_customers homework top_spenders --key return_value
 
 echo "==> wfctl dags trigger queues --wait"
 $wfctl dags trigger queues --wait

@@ -80,12 +80,35 @@ _weft_pg_bindir() {
     echo "$dir"
 }
 
+# PostgreSQL alone, for scripts/quickstart.sh: installed when missing, started in DIR on a free
+# loopback port with role and database weft_sql (password login over TCP). Sets
+# _WEFT_PG_PORT and _WEFT_PG_SQL_PASSWORD; weft_postgres_stop DIR stops it.
+weft_postgres_start() {
+    local missing=()
+    _weft_pg_bindir >/dev/null || missing+=(postgresql)
+    command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+    _weft_apt_install "${missing[@]}"
+    mkdir -p "$1"
+    _weft_postgres_start "$1"
+}
+
+weft_postgres_stop() {
+    [ -d "$1/pg/data" ] && [ -n "${_WEFT_PG_BIN:-}" ] || return 0
+    _weft_as_postgres "$_WEFT_PG_BIN/pg_ctl" -D "$1/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
 _weft_services_install() {
     local missing=()
     _weft_pg_bindir >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
     command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+    _weft_apt_install "${missing[@]}"
+}
+
+# apt-get install the packages named, if any (as root, else through sudo).
+_weft_apt_install() {
+    local missing=("$@")
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "==> apt-get install -y ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then

@@ -4,7 +4,10 @@
 //! through the connection `aws_default` with signed requests from inside the sandbox, and
 //! writes back a Parquet file sorted by spending score and the figures per gender as JSON,
 //! which the test downloads and checks. The rows move through the bucket, and the tasks'
-//! outputs only say where they are.
+//! outputs only say where they are. The SQL step runs too: `sort_by_spending` loads the sorted
+//! rows into a table of the test's PostgreSQL through the connection `postgres_default` (a
+//! role that logs in with a password, which the host holds), and `top_spenders` reads the top
+//! ten back; the test checks the table with `psql` and that the password shows nowhere.
 //!
 //! Needs the host side of `weft:dag@0.2.0` (wasi:http under the egress policy, connections
 //! through the API): connections are registered with `PUT /api/v1/connections/{id}` and the
@@ -23,16 +26,91 @@ use support::{
 
 /// The connection the DAG reads.
 const CONNECTION: &str = "aws_default";
+/// The connection to the database the DAG loads the sorted rows into.
+const SQL_CONNECTION: &str = "postgres_default";
+/// The PostgreSQL role and database for the SQL step, from `scripts/services.sh`:
+/// `postgres://weft_sql:PASSWORD@127.0.0.1:PORT/weft_sql`.
+const SQL_URL_ENV: &str = "WEFT_TEST_POSTGRES_SQL_URL";
 /// The secret key sealing connections in the distributed server (base64 of 32 bytes).
 const SECRET_KEY: &str = "d2VmdC1lMmUtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
 
-/// The operator's egress policy, for processes that run tasks: the rule allowing the S3
-/// server and the loopback range it lives in (not public, so refused unless allowed).
-fn operator_egress_env(s3: &S3Server) -> Vec<(&'static str, String)> {
+/// The operator's egress policy, for processes that run tasks: the rules allowing the S3
+/// server and the database's port, and the loopback range they live in (not public, so
+/// refused unless allowed).
+fn operator_egress_env(s3: &S3Server, db: &Database) -> Vec<(&'static str, String)> {
     vec![
-        (OPERATOR_EGRESS_ENV[0], format!("GET,PUT {}", s3.url)),
+        (
+            OPERATOR_EGRESS_ENV[0],
+            format!("GET,PUT {};tcp://{}:{}", s3.url, db.host, db.port),
+        ),
         (OPERATOR_EGRESS_ENV[1], "127.0.0.0/8".to_owned()),
     ]
+}
+
+/// The test's PostgreSQL database for the SQL step, as [`SQL_URL_ENV`] gives it.
+struct Database {
+    url: String,
+    host: String,
+    port: u16,
+    login: String,
+    password: String,
+    name: String,
+}
+
+impl Database {
+    fn from_env() -> Database {
+        let url = std::env::var(SQL_URL_ENV).unwrap_or_else(|_| {
+            panic!("{SQL_URL_ENV} is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
+        });
+        let parse = || -> Option<Database> {
+            let rest = url.strip_prefix("postgres://")?;
+            let (credentials, rest) = rest.split_once('@')?;
+            let (login, password) = credentials.split_once(':')?;
+            let (address, name) = rest.split_once('/')?;
+            let (host, port) = address.rsplit_once(':')?;
+            Some(Database {
+                url: url.clone(),
+                host: host.to_owned(),
+                port: port.parse().ok()?,
+                login: login.to_owned(),
+                password: password.to_owned(),
+                name: name.to_owned(),
+            })
+        };
+        parse().unwrap_or_else(|| {
+            panic!("{SQL_URL_ENV} is not postgres://LOGIN:PASSWORD@HOST:PORT/DB")
+        })
+    }
+
+    /// `sql`'s output, run with `psql` as the test's role.
+    fn psql(&self, sql: &str) -> String {
+        weft_testkit::postgres()
+            .psql_on(&self.url, sql)
+            .unwrap_or_else(|e| panic!("psql {sql:?}: {e}"))
+    }
+}
+
+/// Register connection `postgres_default` to `db`, password included.
+fn add_sql_connection(api: &Api, db: &Database) {
+    let body = json!({
+        "conn_type": "postgres",
+        "host": db.host,
+        "port": db.port,
+        "schema": db.name,
+        "login": db.login,
+        "password": db.password,
+        "extra": {},
+    });
+    let (status, answer) = api.put(&format!("/connections/{SQL_CONNECTION}"), &body);
+    assert!(
+        (200..300).contains(&status),
+        "PUT /connections/{SQL_CONNECTION}: {status} {answer}"
+    );
+    let read = api.get(&format!("/connections/{SQL_CONNECTION}"));
+    assert!(
+        !read.to_string().contains(&db.password),
+        "the API does not show the password: {read}"
+    );
 }
 
 /// Names of the operator's egress settings: allowed rules and allowed address ranges.
@@ -79,15 +157,34 @@ fn put_connection(api: &Api, s3: &S3Server, bucket: &str, endpoint: &str) {
     );
 }
 
-/// Deploy, trigger with `{"s3": {...}}`, wait; check the run and the objects it wrote.
-fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode: &str) {
+/// Deploy, trigger with `{"s3": {...}, "sql": {...}}`, wait; check the run, the objects it
+/// wrote and the table it loaded.
+fn run_and_check(
+    api: &Api,
+    s3: &S3Server,
+    bucket: &S3Client,
+    rows: &[Row],
+    db: &Database,
+    mode: &str,
+) {
     let deployed = api.deploy(&component(s3));
     assert_eq!(deployed["dag_id"], "mall_customers", "{deployed}");
     let prefix = format!("out/{mode}/");
+    // Each mode its own table: the default name in one, named by the conf in the other.
+    let table = if mode == "embedded" {
+        "mall_customers_sorted".to_owned()
+    } else {
+        format!("mall_customers_sorted_{mode}")
+    };
+    let sql_conf = if mode == "embedded" {
+        json!({})
+    } else {
+        json!({ "table": table })
+    };
     // The bucket comes from the connection's schema; the prefix from the conf.
     let run_id = api.trigger(
         "mall_customers",
-        json!({ "s3": { "output_prefix": prefix } }),
+        json!({ "s3": { "output_prefix": prefix }, "sql": sql_conf }),
         None,
     );
     let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
@@ -98,6 +195,7 @@ fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode
         "aggregate_by_gender",
         "report",
         "upload",
+        "top_spenders",
     ] {
         assert_eq!(Api::task(&run, task)["state"], "success", "{task}: {run}");
     }
@@ -119,6 +217,7 @@ fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode
         weft_e2e::api::encode(&run_id)
     ));
     let outputs = xcom["xcoms"].as_array().expect("XCom values");
+    check_sql_step(api, outputs, rows, db, &table, &run_id);
     for output in outputs {
         assert!(
             output["size"].as_u64().is_some_and(|n| n < 4096),
@@ -166,6 +265,65 @@ fn run_and_check(api: &Api, s3: &S3Server, bucket: &S3Client, rows: &[Row], mode
     }
 }
 
+/// The table holds every row of the run in sorted order, `top_spenders` returned the ten
+/// highest spending scores (ties by id), and no log of the SQL tasks shows the password.
+fn check_sql_step(
+    api: &Api,
+    outputs: &[Value],
+    rows: &[Row],
+    db: &Database,
+    table: &str,
+    run_id: &str,
+) {
+    let run = run_id.replace('\'', "''");
+    let loaded = db.psql(&format!(
+        "SELECT customer_id FROM {table} WHERE run_id = '{run}' ORDER BY sorted_position"
+    ));
+    let expected: Vec<String> = sorted_by_spending(rows)
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(
+        loaded.lines().collect::<Vec<_>>(),
+        expected,
+        "{table} holds the run's rows in sorted order"
+    );
+
+    let mut top: Vec<&Row> = rows.iter().collect();
+    top.sort_by_key(|r| (std::cmp::Reverse(r.score), r.id));
+    let top: Vec<Value> = top
+        .iter()
+        .take(10)
+        .map(|r| {
+            json!({"customer_id": r.id, "gender": r.gender, "age": r.age,
+                   "annual_income_k": r.income, "spending_score": r.score})
+        })
+        .collect();
+    let spenders = outputs
+        .iter()
+        .find(|x| x["task_id"] == "top_spenders" && x["key"] == "return_value")
+        .map(|x| &x["value"])
+        .unwrap_or_else(|| panic!("no output of top_spenders in {outputs:?}"));
+    assert_eq!(
+        spenders,
+        &json!({ "table": table, "customers": rows.len(), "top": top }),
+        "the top ten, read back by SQL"
+    );
+
+    for task in ["sort_by_spending", "top_spenders"] {
+        let log = api.get(&format!(
+            "/dags/mall_customers/runs/{}/tasks/{task}/logs",
+            weft_e2e::api::encode(run_id)
+        ));
+        let text = log.to_string();
+        assert!(text.contains(table), "{task}'s log names the table: {text}");
+        assert!(
+            !text.contains(&db.password),
+            "{task}'s log does not show the password: {text}"
+        );
+    }
+}
+
 /// Point the connection at the cloud metadata address, which the DAG's egress rules do not
 /// name: the run fails at `extract` with class `egress_denied`, not retried, and the error
 /// names the refused destination.
@@ -198,16 +356,18 @@ fn redirected_connection_is_refused(api: &Api, s3: &S3Server, bucket: &str) {
 fn embedded_mode_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
     let (bucket, rows) = bucket_with_csv(&s3, "embedded");
+    let db = Database::from_env();
     let dir = tempfile::Builder::new()
         .prefix("weft-e2e-mall-")
         .tempdir()
         .expect("temp dir");
-    let egress = operator_egress_env(&s3);
+    let egress = operator_egress_env(&s3, &db);
     let mut env: Vec<(&str, &str)> = egress.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.push(("WEFT_SECRET_KEY", SECRET_KEY));
     let (server, api) = standalone::start(dir.path(), &env);
     add_connection(&api, &s3, bucket.name());
-    run_and_check(&api, &s3, &bucket, &rows, "embedded");
+    add_sql_connection(&api, &db);
+    run_and_check(&api, &s3, &bucket, &rows, &db, "embedded");
     redirected_connection_is_refused(&api, &s3, bucket.name());
     drop(server);
 }
@@ -216,8 +376,9 @@ fn embedded_mode_sorts_s3_csv_into_parquet() {
 fn distributed_mode_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
     let (bucket, rows) = bucket_with_csv(&s3, "distributed");
+    let db = Database::from_env();
     let mut cluster = Cluster::on_shared_redis();
-    for (key, value) in operator_egress_env(&s3) {
+    for (key, value) in operator_egress_env(&s3, &db) {
         cluster.set_env(key, &value);
     }
     cluster.set_env("WEFT_SECRET_KEY", SECRET_KEY);
@@ -226,7 +387,8 @@ fn distributed_mode_sorts_s3_csv_into_parquet() {
     let _worker = cluster.worker(&WorkerSpec::new("worker-s3", "host-s3", &["default"]));
     let api = cluster.api();
     add_connection(&api, &s3, bucket.name());
-    run_and_check(&api, &s3, &bucket, &rows, "distributed");
+    add_sql_connection(&api, &db);
+    run_and_check(&api, &s3, &bucket, &rows, &db, "distributed");
     redirected_connection_is_refused(&api, &s3, bucket.name());
 }
 

@@ -83,6 +83,9 @@ pub struct EgressArgs {
         env = "WEFT_EGRESS_READ_TIMEOUT"
     )]
     read_timeout: Option<String>,
+    /// The caps on tasks' SQL.
+    #[command(flatten)]
+    sql: crate::sql_limits::SqlLimitArgs,
 }
 
 impl EgressArgs {
@@ -128,6 +131,7 @@ impl EgressArgs {
             limits.first_byte_timeout = timeout;
             limits.between_bytes_timeout = timeout;
         }
+        self.sql.apply(&mut policy.sql)?;
         if let Some(path) = &self.ca_file {
             policy
                 .trust_pem_file(path)
@@ -137,11 +141,11 @@ impl EgressArgs {
     }
 }
 
-fn size(text: &str, flag: &str) -> Result<u64, Failure> {
+pub(crate) fn size(text: &str, flag: &str) -> Result<u64, Failure> {
     parse_size(text).map_err(|e| Failure::usage(format!("invalid {flag}: {e}")))
 }
 
-fn duration(text: &str, flag: &str) -> Result<Duration, Failure> {
+pub(crate) fn duration(text: &str, flag: &str) -> Result<Duration, Failure> {
     match parse_duration(text) {
         Ok(d) if !d.is_zero() => Ok(d),
         Ok(_) => Err(Failure::usage(format!(

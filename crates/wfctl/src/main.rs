@@ -14,6 +14,7 @@ mod local_run;
 mod metadata;
 mod output;
 mod services;
+mod sql_limits;
 mod waiting;
 
 use std::process::ExitCode;
@@ -103,4 +104,19 @@ fn main() -> ExitCode {
         Command::Workers(args) => commands::workers::run(args),
     };
     exit::finish(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command's flags are well formed: unique names, valid defaults and groups (clap
+    /// checks these only when a command is built, which a flag added to a shared set of flags
+    /// could otherwise break for commands no test runs).
+    #[test]
+    fn every_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -354,23 +354,35 @@ fn inspect_shows_what_each_task_may_reach() {
 
     let json = wfctl_json("inspect", &mall, &[]).json();
     let tasks = json["tasks"].as_array().expect("tasks");
-    let reaching: Vec<&str> = tasks
-        .iter()
-        .filter(|t| t["resources"]["connections"] == json!(["aws_default"]))
-        .map(|t| t["task_id"].as_str().expect("an id"))
-        .collect();
-    // Every task but `report` reads or writes the bucket, with room for a large CSV.
+    let declaring = |conn: &str| -> Vec<&str> {
+        tasks
+            .iter()
+            .filter(|t| {
+                t["resources"]["connections"]
+                    .as_array()
+                    .is_some_and(|c| c.contains(&json!(conn)))
+            })
+            .map(|t| t["task_id"].as_str().expect("an id"))
+            .collect()
+    };
+    // Every task but `report` and `top_spenders` reads or writes the bucket, with room for a
+    // large CSV; the SQL step's two tasks open the database.
+    let s3_tasks = [
+        "extract",
+        "sort_by_spending",
+        "aggregate_by_gender",
+        "upload",
+    ];
+    assert_eq!(declaring("aws_default"), s3_tasks, "{json}");
     assert_eq!(
-        reaching,
-        [
-            "extract",
-            "sort_by_spending",
-            "aggregate_by_gender",
-            "upload"
-        ],
+        declaring("postgres_default"),
+        ["sort_by_spending", "top_spenders"],
         "{json}"
     );
-    for task in tasks.iter().filter(|t| t["task_id"] != "report") {
+    for task in tasks
+        .iter()
+        .filter(|t| s3_tasks.contains(&t["task_id"].as_str().unwrap_or_default()))
+    {
         assert_eq!(task["resources"]["memory_bytes"], 1u64 << 30, "{task}");
     }
     let report = tasks

@@ -9,6 +9,17 @@ pub struct Conf {
     pub csv: Option<String>,
     /// Read from and write to S3.
     pub s3: Option<S3Conf>,
+    /// Also load the sorted rows into a SQL table, and read the top spenders back.
+    pub sql: Option<SqlConf>,
+}
+
+/// Where in the database the sorted rows go.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlConf {
+    /// The table; default [`DEFAULT_TABLE`](crate::warehouse::DEFAULT_TABLE). A plain
+    /// lower-case name (letters, digits, `_`), optionally with its schema: `reports.sorted`.
+    pub table: Option<String>,
 }
 
 /// Where in S3 the input is and the outputs go.
@@ -73,6 +84,9 @@ mod tests {
         assert!(s3.bucket.is_none() && s3.input_key.is_none() && s3.output_prefix.is_none());
         assert!(serde_json::from_str::<Conf>(r#"{"s3": {"bukket": "x"}}"#).is_err());
         let conf: Conf = serde_json::from_str(r#"{"name": "x"}"#).expect("other keys are fine");
-        assert!(conf.s3.is_none() && conf.csv.is_none());
+        assert!(conf.s3.is_none() && conf.csv.is_none() && conf.sql.is_none());
+        let conf: Conf = serde_json::from_str(r#"{"sql": {}}"#).expect("sql mode");
+        assert!(conf.sql.is_some_and(|sql| sql.table.is_none()));
+        assert!(serde_json::from_str::<Conf>(r#"{"sql": {"tabel": "x"}}"#).is_err());
     }
 }

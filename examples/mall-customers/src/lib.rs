@@ -1,5 +1,6 @@
 //! Weft example DAG `mall_customers`:
-//! `extract >> [sort_by_spending, aggregate_by_gender] >> [report, upload]`.
+//! `extract >> [sort_by_spending, aggregate_by_gender] >> [report, upload]`, and
+//! `sort_by_spending >> top_spenders`.
 //!
 //! `extract` reads a CSV with the Mall Customers columns
 //! (`CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)`; Kaggle's `Genre` for
@@ -20,6 +21,11 @@
 //!   themselves go from task to task (a few MiB at most: task outputs are capped at 4 MiB),
 //!   `report` returns them sorted, and `upload` is skipped.
 //!
+//! With `{"sql": {}}` in the conf as well (either way above), `sort_by_spending` also loads
+//! the sorted rows into the PostgreSQL table `mall_customers_sorted` (or `sql.table`) through
+//! the connection `postgres_default`, and `top_spenders` reads the run's ten highest spending
+//! scores back by SQL (see [`warehouse`]); without it, `top_spenders` is skipped.
+//!
 //! What the tasks hand over is in [`handover`]: a plain array of rows without S3, a small
 //! object in S3 mode.
 //!
@@ -36,8 +42,10 @@
 //! - [`analysis`]: sorting and aggregating; [`columnar`]: the Parquet file
 //! - [`handover`]: the tasks' outputs; [`conf`]: the run's conf
 //! - [`s3`]: signed S3 requests; [`s3_mode`]: the tasks' work in S3 mode
+//! - [`warehouse`]: the SQL step, loading the sorted rows and reading the top spenders
 //!
-//! All but [`s3`] and [`s3_mode`] make no host calls and are unit-tested on the host.
+//! All but [`s3`], [`s3_mode`] and [`warehouse`]'s loading and reading make no host calls
+//! and are unit-tested on the host.
 
 pub mod analysis;
 pub mod columnar;
@@ -49,12 +57,14 @@ pub mod s3;
 pub mod s3_mode;
 pub mod sample;
 pub mod unique_ids;
+pub mod warehouse;
 
 use weft_sdk::prelude::*;
 
 use crate::analysis::GenderStats;
 use crate::conf::Conf;
 use crate::handover::{Extracted, Report, Sorted, Uploaded};
+use crate::warehouse::{SQL_CONNECTION, SortedRow, Table, TopSpenders};
 
 /// Name of the variable that may hold the CSV.
 pub const CSV_VARIABLE: &str = "mall_customers_csv";
@@ -83,23 +93,29 @@ pub const PARQUET_NAME: &str = "sorted_by_spending.parquet";
 /// Object written with the figures per gender, under the output prefix.
 pub const AGGREGATE_NAME: &str = "by_gender.json";
 
-/// The DAG: extract, then sort and aggregate side by side, then report and upload.
+/// The DAG: extract, then sort and aggregate side by side, then report and upload; and the
+/// top spenders read back from the table the sort step loaded.
 fn dag() -> Dag {
     let dag = Dag::new("mall_customers")
         .description(
             "Sorts mall customers by spending score and aggregates them by gender; \
-             with {\"s3\": {...}} in the conf, reads the CSV from S3 and writes Parquet and JSON back",
+             with {\"s3\": {...}} in the conf, reads the CSV from S3 and writes Parquet and JSON back; \
+             with {\"sql\": {}}, loads the sorted rows into PostgreSQL and reads the top spenders back",
         )
-        .tags(["example", "csv", "s3", "parquet"])
+        .tags(["example", "csv", "s3", "parquet", "sql"])
         .default_retries(1)
         .default_execution_timeout(Duration::from_secs(120));
     let extract = s3_task(dag.task("extract", extract));
-    let sort = s3_task(dag.task("sort_by_spending", sort_by_spending));
+    let sort = s3_task(dag.task("sort_by_spending", sort_by_spending)).connection(SQL_CONNECTION);
     let aggregate = s3_task(dag.task("aggregate_by_gender", aggregate_by_gender));
     let report = dag.task("report", report);
     let upload = s3_task(dag.task("upload", upload));
     let _ = extract >> [sort, aggregate] >> report;
     let _ = [sort, aggregate] >> upload;
+    let top = dag
+        .task("top_spenders", top_spenders)
+        .connection(SQL_CONNECTION);
+    let _ = sort >> top;
     dag
 }
 
@@ -159,6 +175,9 @@ fn sort_by_spending(ctx: &Context) -> TaskResult<Sorted> {
             low.spending_score, low.customer_id, high.spending_score, high.customer_id
         );
     }
+    if let Some(table) = sql_table(ctx)? {
+        warehouse::load(ctx, &table, sorted.iter().map(SortedRow::from))?;
+    }
     Ok(Sorted::Rows(sorted))
 }
 
@@ -185,6 +204,23 @@ fn results(ctx: &Context) -> TaskResult<(Sorted, Vec<GenderStats>)> {
         .upstream("aggregate_by_gender")?
         .ok_or_else(|| TaskError::permanent("`aggregate_by_gender` handed over nothing"))?;
     Ok((sorted, by_gender))
+}
+
+/// The table the sorted rows go to, when the run's conf asks for the SQL step.
+fn sql_table(ctx: &Context) -> TaskResult<Option<Table>> {
+    let conf: Conf = ctx.conf()?;
+    conf.sql
+        .map(|sql| Table::of(&sql).map_err(TaskError::permanent))
+        .transpose()
+}
+
+fn top_spenders(ctx: &Context) -> TaskResult<TopSpenders> {
+    let Some(table) = sql_table(ctx)? else {
+        return Err(TaskError::skip(
+            "no `sql` in the run's conf: no table was loaded",
+        ));
+    };
+    warehouse::top_spenders(ctx, &table)
 }
 
 fn report(ctx: &Context) -> TaskResult<Report> {
@@ -224,8 +260,13 @@ mod tests {
                 "sort_by_spending",
                 "aggregate_by_gender",
                 "report",
-                "upload"
+                "upload",
+                "top_spenders"
             ]
+        );
+        assert_eq!(
+            dag.upstream_of("top_spenders"),
+            Some(vec!["sort_by_spending".to_owned()])
         );
         assert_eq!(
             dag.upstream_of("upload"),
