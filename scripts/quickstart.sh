@@ -99,7 +99,7 @@ echo "==> what mall_customers wrote to bucket weft:"
 ls -l "$home/s3/weft/sorted"
 echo "by_gender.json: $(cat "$home/s3/weft/sorted/by_gender.json")"
 echo "==> the top ten spenders, read back from table mall_customers_sorted by top_spenders:"
-$wfctl tasks xcom mall_customers homework top_spenders --key return_value
+$wfctl tasks xcom mall_customers homework top_spenders --key return_value | python3 -m json.tool
 
 echo "==> wfctl dags trigger queues --wait"
 $wfctl dags trigger queues --wait

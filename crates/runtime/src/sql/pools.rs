@@ -1,10 +1,19 @@
 //! Connection pools kept by the runtime and shared by the attempts that open the same
 //! connection. A pool is keyed by the connection's id, a digest of its whole content
 //! (password included, held only in memory) and the checked address it connects to, so
-//! attempts with different credentials never share a connection.
+//! attempts with different credentials never share a connection. Pools left without a
+//! connection (their idle ones closed after the idle timeout) are dropped when another pool
+//! is made, so connections whose content changed do not pile up.
+//!
+//! A pool connects to the address the egress checks passed, not to the name: the name is
+//! not resolved again. The one exception is TLS that verifies the server's name (PostgreSQL
+//! `sslmode=verify-full`, MySQL `ssl-mode=verify_identity`), where the certificate must be
+//! checked against the name: the driver then connects by name. Whatever address the name
+//! resolves to then, the handshake succeeds only with a server holding a trusted certificate
+//! for that name, which is what the address checks guard against.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
 use futures_util::FutureExt as _;
@@ -124,6 +133,7 @@ impl Pools {
         if let Some(pool) = pools.get(&key) {
             return Ok(pool.clone());
         }
+        pools.retain(|_, pool| pool.connections() > 0);
         let pool = build(dialect, conn, address, limits)?;
         pools.insert(key, pool.clone());
         Ok(pool)
@@ -157,6 +167,31 @@ fn digest(conn: &Connection) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+impl DbPool {
+    /// Connections open, in use or idle.
+    fn connections(&self) -> u32 {
+        match self {
+            DbPool::Postgres(p) => p.size(),
+            DbPool::MySql(p) => p.size(),
+        }
+    }
+}
+
+/// The host a pool connects to: the checked address, or the connection's host name when the
+/// TLS mode verifies the server's name (see the module's docs).
+fn connect_host(dialect: Dialect, mode: Option<&str>, name: &str, ip: IpAddr) -> String {
+    let verifies_name = match dialect {
+        Dialect::Postgres => mode == Some("verify-full"),
+        Dialect::MySql => matches!(mode, Some("verify_identity" | "verify-identity")),
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    if verifies_name && name.parse::<IpAddr>().is_err() && !name.is_empty() {
+        name.to_owned()
+    } else {
+        ip.to_string()
+    }
+}
+
 /// The TLS mode the connection's extra asks for (`sslmode` or `ssl-mode` / `ssl_mode`).
 fn ssl_mode(conn: &Connection) -> Option<String> {
     ["sslmode", "ssl-mode", "ssl_mode"]
@@ -171,8 +206,13 @@ fn build(
     address: SocketAddr,
     limits: &SqlLimits,
 ) -> Result<DbPool, BadSettings> {
-    let ip = address.ip().to_string();
     let mode = ssl_mode(conn);
+    let host = connect_host(
+        dialect,
+        mode.as_deref(),
+        conn.host.as_deref().unwrap_or_default(),
+        address.ip(),
+    );
     let bad_mode = |m: &str| {
         BadSettings(format!(
             "connection {:?}: sslmode {m:?} is not one this host knows",
@@ -182,7 +222,7 @@ fn build(
     Ok(match dialect {
         Dialect::Postgres => {
             let mut options = PgConnectOptions::new_without_pgpass()
-                .host(&ip)
+                .host(&host)
                 .port(address.port())
                 .application_name("weft");
             if let Some(login) = &conn.login {
@@ -209,7 +249,7 @@ fn build(
         }
         Dialect::MySql => {
             let mut options = MySqlConnectOptions::new()
-                .host(&ip)
+                .host(&host)
                 .port(address.port())
                 .timezone(Some("+00:00".to_owned()));
             if let Some(login) = &conn.login {
@@ -235,4 +275,82 @@ fn build(
             )
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pools_connect_to_the_checked_address_unless_tls_verifies_the_name() {
+        let ip: IpAddr = "203.0.113.7".parse().expect("an address");
+        let host = |dialect, mode| connect_host(dialect, mode, "db.example.com", ip);
+        for (dialect, mode) in [
+            (Dialect::Postgres, None),
+            (Dialect::Postgres, Some("require")),
+            (Dialect::Postgres, Some("verify-ca")),
+            (Dialect::MySql, None),
+            (Dialect::MySql, Some("required")),
+            (Dialect::MySql, Some("verify_ca")),
+        ] {
+            assert_eq!(host(dialect, mode), "203.0.113.7", "{mode:?}");
+        }
+        assert_eq!(
+            host(Dialect::Postgres, Some("verify-full")),
+            "db.example.com"
+        );
+        assert_eq!(
+            host(Dialect::MySql, Some("verify_identity")),
+            "db.example.com"
+        );
+        assert_eq!(
+            host(Dialect::MySql, Some("verify-identity")),
+            "db.example.com"
+        );
+        // A host given as an address is that address, whatever the mode.
+        assert_eq!(
+            connect_host(Dialect::Postgres, Some("verify-full"), "[2001:db8::1]", ip),
+            "203.0.113.7"
+        );
+    }
+
+    fn connection(id: &str, password: &str) -> Connection {
+        Connection {
+            conn_id: id.to_owned(),
+            conn_type: "postgres".to_owned(),
+            host: Some("127.0.0.1".to_owned()),
+            port: Some(5432),
+            schema: None,
+            login: Some("weft".to_owned()),
+            password: Some(password.to_owned()),
+            extra: serde_json::json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pool_is_shared_by_equal_connections_and_dropped_once_it_holds_none() {
+        let pools = Pools::default();
+        let address: SocketAddr = "127.0.0.1:5432".parse().expect("an address");
+        let limits = SqlLimits::default();
+        let get = |conn: &Connection| {
+            pools
+                .get(Dialect::Postgres, conn, address, &limits)
+                .expect("valid settings")
+        };
+        let DbPool::Postgres(first) = get(&connection("db", "one")) else {
+            panic!("a PostgreSQL pool");
+        };
+        let DbPool::Postgres(again) = get(&connection("db", "one")) else {
+            panic!("a PostgreSQL pool");
+        };
+        assert_eq!(pools.len(), 1);
+        first.close().await;
+        assert!(again.is_closed(), "the same connection gets the same pool");
+        // The password changed: a pool of its own, and the old one, which never connected,
+        // is dropped.
+        let _rotated = get(&connection("db", "two"));
+        assert_eq!(pools.len(), 1);
+        let _other = get(&connection("other", "two"));
+        assert_eq!(pools.len(), 1, "pools without connections do not pile up");
+    }
 }
