@@ -88,9 +88,10 @@ echo "==> wfctl connections add aws_default --type aws --login $s3_key --passwor
 $wfctl connections add aws_default --type aws --login "$s3_key" --password "$s3_secret" \
     --extra "{\"endpoint_url\": \"$s3_url\", \"region_name\": \"us-east-1\"}"
 
-echo "==> wfctl connections add postgres_default --type postgres --host 127.0.0.1 --port $pg_port --schema weft_sql --login weft_sql --password ***"
-$wfctl connections add postgres_default --type postgres --host 127.0.0.1 --port "$pg_port" \
-    --schema weft_sql --login weft_sql --password "$pg_password"
+# From the environment, so that the password is in no process's arguments.
+echo "==> WEFT_CONN_POSTGRES_DEFAULT=postgres://weft_sql:***@127.0.0.1:$pg_port/weft_sql wfctl connections import-env"
+WEFT_CONN_POSTGRES_DEFAULT="postgres://weft_sql:$pg_password@127.0.0.1:$pg_port/weft_sql" \
+    $wfctl connections import-env
 
 conf='{"s3": {"bucket": "weft", "output_prefix": "sorted/"}, "sql": {}}'
 echo "==> wfctl dags trigger mall_customers --conf '$conf' --run-id homework --wait"

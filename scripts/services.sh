@@ -87,7 +87,7 @@ weft_postgres_start() {
     local missing=()
     _weft_pg_bindir >/dev/null || missing+=(postgresql)
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-    _weft_apt_install "${missing[@]}"
+    _weft_apt_install ${missing[@]+"${missing[@]}"}
     mkdir -p "$1"
     _weft_postgres_start "$1"
 }
@@ -103,7 +103,7 @@ _weft_services_install() {
     command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
     command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
-    _weft_apt_install "${missing[@]}"
+    _weft_apt_install ${missing[@]+"${missing[@]}"}
 }
 
 # apt-get install the packages named, if any (as root, else through sudo).
@@ -163,9 +163,11 @@ _weft_postgres_start() {
             -o "-p $port -c listen_addresses=127.0.0.1 -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
             start >/dev/null; then
             _WEFT_PG_PORT="$port"
-            _weft_as_postgres psql -q -h "$dir/pg" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-                -c "CREATE ROLE weft_sql LOGIN PASSWORD '$_WEFT_PG_SQL_PASSWORD'" \
-                -c "CREATE DATABASE weft_sql OWNER weft_sql" >/dev/null || return 1
+            # On standard input, so that the password is in no process's arguments.
+            printf "CREATE ROLE weft_sql LOGIN PASSWORD '%s';\nCREATE DATABASE weft_sql OWNER weft_sql;\n" \
+                "$_WEFT_PG_SQL_PASSWORD" |
+                _weft_as_postgres psql -q -h "$dir/pg" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+                    >/dev/null || return 1
             return 0
         fi
         echo "PostgreSQL did not start on port $port (attempt $attempt)" >&2

@@ -181,11 +181,24 @@ fn run_and_check(
     } else {
         json!({ "table": table })
     };
+    // In one mode the DAG creates the table; in the other it exists already and holds rows
+    // of the run left by an earlier attempt, which the load replaces.
+    let run_id = weft_testkit::unique_name(&format!("e2e-{mode}"));
+    if mode != "embedded" {
+        db.psql(&format!(
+            "CREATE TABLE {table} (run_id text NOT NULL, sorted_position bigint NOT NULL, \
+             customer_id bigint NOT NULL, gender text NOT NULL, age integer NOT NULL, \
+             annual_income_k bigint NOT NULL, spending_score integer NOT NULL, \
+             PRIMARY KEY (run_id, sorted_position)); \
+             INSERT INTO {table} VALUES ('{run_id}', 1, 999999, 'Stale', 1, 1, 1), \
+             ('{run_id}', 999999, 999998, 'Stale', 1, 1, 1)"
+        ));
+    }
     // The bucket comes from the connection's schema; the prefix from the conf.
     let run_id = api.trigger(
         "mall_customers",
         json!({ "s3": { "output_prefix": prefix }, "sql": sql_conf }),
-        None,
+        Some(&run_id),
     );
     let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
     assert_eq!(run["state"], "success", "{run}");
@@ -218,6 +231,18 @@ fn run_and_check(
     ));
     let outputs = xcom["xcoms"].as_array().expect("XCom values");
     check_sql_step(api, outputs, rows, db, &table, &run_id);
+    if mode != "embedded" {
+        let log = api
+            .get(&format!(
+                "/dags/mall_customers/runs/{}/tasks/sort_by_spending/logs",
+                weft_e2e::api::encode(&run_id)
+            ))
+            .to_string();
+        assert!(
+            log.contains("replacing the 2 rows an earlier attempt loaded"),
+            "{log}"
+        );
+    }
     for output in outputs {
         assert!(
             output["size"].as_u64().is_some_and(|n| n < 4096),

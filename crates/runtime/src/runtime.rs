@@ -298,12 +298,13 @@ impl Runtime {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };
+        let sql_usage = Arc::new(crate::sql::SqlUsage::new(
+            self.config.egress.sql,
+            log.clone(),
+        ));
         state.sql = Some(crate::sql::SqlAttempt {
             pools: self.sql_pools.clone(),
-            usage: Arc::new(crate::sql::SqlUsage::new(
-                self.config.egress.sql,
-                log.clone(),
-            )),
+            usage: sql_usage.clone(),
         });
         let tick = self.config.epoch_tick;
         let (result, end) = match &component.pre {
@@ -348,7 +349,9 @@ impl Runtime {
             Err(failure) => TaskOutcome::Failed(failure),
         };
         let outcome = match outcome {
-            TaskOutcome::Failed(failure) if let Some(denial) = usage.first_denial() => {
+            TaskOutcome::Failed(failure)
+                if let Some(denial) = usage.first_denial().or_else(|| sql_usage.first_denial()) =>
+            {
                 TaskOutcome::Failed(TaskFailure::EgressDenied {
                     denial,
                     failure: Box::new(failure),

@@ -24,9 +24,10 @@ pub const SQL_CONNECTION: &str = "postgres_default";
 /// The table the sorted rows go to when the conf names none.
 pub const DEFAULT_TABLE: &str = "mall_customers_sorted";
 
-/// Rows per `INSERT`: six parameters each plus the run id, far below PostgreSQL's 65,535, and
-/// few statements for millions of rows (the host caps statements per attempt).
-pub const INSERT_BATCH: usize = 1000;
+/// Rows per `INSERT`: six parameters each plus the run id, 60,001 in all, below PostgreSQL's
+/// 65,535; 4.4 million rows take 440 statements (the host caps an attempt's statements, by
+/// default at 10,000).
+pub const INSERT_BATCH: usize = 10_000;
 
 /// How many spenders `top_spenders` reads back.
 pub const TOP: usize = 10;
@@ -34,10 +35,19 @@ pub const TOP: usize = 10;
 /// Parameters of one row in an `INSERT`, the run id aside.
 const ROW_PARAMS: usize = 6;
 
+/// SQLSTATEs of a `CREATE TABLE IF NOT EXISTS` that lost a race with another session creating
+/// the same table (PostgreSQL checks for the table before it takes the lock): the table exists.
+const CREATED_BY_ANOTHER: [&str; 2] = ["23505", "42P07"];
+
 /// A table name safe to splice into a statement: one or two (`schema.table`) lower-case
-/// identifiers of letters, digits and `_`, not starting with a digit, each at most 63 bytes.
+/// identifiers of letters, digits and `_`, not starting with a digit, each at most 63 bytes,
+/// and not in PostgreSQL's own schemas (`pg_*`, `information_schema`). Each part is quoted
+/// in statements, so names that are keywords (`order`, `user`) work too.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table(String);
+pub struct Table {
+    name: String,
+    quoted: String,
+}
 
 impl Table {
     /// The table `conf` names, else [`DEFAULT_TABLE`].
@@ -56,19 +66,37 @@ impl Table {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         };
-        if parts.len() <= 2 && parts.iter().all(plain) {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(format!(
+        if !(parts.len() <= 2 && parts.iter().all(plain)) {
+            return Err(format!(
                 "sql.table {name:?} is not a table name: use lower-case letters, digits and `_` \
                  (not first), at most 63 of them, optionally after a schema and `.`"
-            ))
+            ));
         }
+        if parts.len() == 2 && (parts[0].starts_with("pg_") || parts[0] == "information_schema") {
+            return Err(format!(
+                "sql.table {name:?} is in one of PostgreSQL's own schemas: name another"
+            ));
+        }
+        let quoted: Vec<String> = parts.iter().map(|part| format!("\"{part}\"")).collect();
+        Ok(Self {
+            name: name.to_owned(),
+            quoted: quoted.join("."),
+        })
     }
 
-    /// The name, as spliced into statements.
+    /// The name, as the conf gave it.
     pub fn name(&self) -> &str {
-        &self.0
+        &self.name
+    }
+
+    /// The key of the advisory lock the attempts loading run `run_id` into this table take
+    /// turns on: 64 bits of FNV-1a over the table's name and the run id.
+    pub fn lock_key(&self, run_id: &str) -> i64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.name.bytes().chain([0]).chain(run_id.bytes()) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        i64::from_ne_bytes(hash.to_ne_bytes())
     }
 
     /// Create the table unless it exists.
@@ -83,13 +111,13 @@ impl Table {
              annual_income_k bigint NOT NULL, \
              spending_score integer NOT NULL, \
              PRIMARY KEY (run_id, sorted_position))",
-            self.0
+            self.quoted
         )
     }
 
     /// Remove a run's rows (`$1`: the run id).
     pub fn delete_statement(&self) -> String {
-        format!("DELETE FROM {} WHERE run_id = $1", self.0)
+        format!("DELETE FROM {} WHERE run_id = $1", self.quoted)
     }
 
     /// Insert `rows` rows of one run: `$1` is the run id, then six parameters a row.
@@ -97,7 +125,7 @@ impl Table {
         let mut statement = format!(
             "INSERT INTO {} (run_id, sorted_position, customer_id, gender, age, \
              annual_income_k, spending_score) VALUES ",
-            self.0
+            self.quoted
         );
         for row in 0..rows {
             let first = 2 + row * ROW_PARAMS;
@@ -115,7 +143,7 @@ impl Table {
 
     /// How many rows a run has (`$1`: the run id).
     pub fn count_statement(&self) -> String {
-        format!("SELECT count(*) FROM {} WHERE run_id = $1", self.0)
+        format!("SELECT count(*) FROM {} WHERE run_id = $1", self.quoted)
     }
 
     /// A run's [`TOP`] highest spending scores, ties by customer id (`$1`: the run id).
@@ -123,7 +151,7 @@ impl Table {
         format!(
             "SELECT customer_id, gender, age, annual_income_k, spending_score FROM {} \
              WHERE run_id = $1 ORDER BY spending_score DESC, customer_id LIMIT {TOP}",
-            self.0
+            self.quoted
         )
     }
 }
@@ -187,9 +215,27 @@ pub(crate) fn load<'a>(
     let run_id = ctx.run_id();
     let on = |what: &str| format!("{what} {} through `{SQL_CONNECTION}`", table.name());
     let mut db = ctx.sql(SQL_CONNECTION)?;
-    db.execute(&table.create_statement(), &[])
-        .map_err(|e| e.into_task_error().context(on("creating")))?;
+    match db.execute(&table.create_statement(), &[]) {
+        Err(e)
+            if !e
+                .code()
+                .is_some_and(|code| CREATED_BY_ANOTHER.contains(&code)) =>
+        {
+            return Err(e.into_task_error().context(on("creating")));
+        }
+        _ => {}
+    }
     let tx = db.begin()?;
+    // Two attempts of one run (a worker thought lost still running, say) take turns: the
+    // second waits until the first commits or rolls back, then replaces what it loaded.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&table.lock_key(run_id)],
+    )
+    .map_err(|e| {
+        e.into_task_error()
+            .context(on("waiting for another attempt loading"))
+    })?;
     let replaced = tx
         .execute(&table.delete_statement(), &[&run_id])
         .map_err(|e| {
@@ -284,15 +330,37 @@ mod tests {
             let err = Table::parse(bad).expect_err(bad);
             assert!(err.contains(&format!("{bad:?}")), "{err}");
         }
+        for theirs in ["pg_catalog.t", "pg_temp.t", "information_schema.t"] {
+            let err = Table::parse(theirs).expect_err(theirs);
+            assert!(err.contains("PostgreSQL's own schemas"), "{err}");
+        }
         let default = Table::of(&SqlConf::default()).expect("the default is valid");
         assert_eq!(default.name(), DEFAULT_TABLE);
+        let keyword = Table::parse("reports.order").expect("a keyword, quoted");
+        assert_eq!(
+            keyword.delete_statement(),
+            "DELETE FROM \"reports\".\"order\" WHERE run_id = $1"
+        );
+    }
+
+    #[test]
+    fn attempts_of_one_run_share_a_lock_and_other_runs_do_not() {
+        let t = table();
+        assert_eq!(t.lock_key("run-1"), t.lock_key("run-1"));
+        assert_ne!(t.lock_key("run-1"), t.lock_key("run-2"));
+        let other = Table::parse("other").expect("valid");
+        assert_ne!(t.lock_key("run-1"), other.lock_key("run-1"));
+        // The name and the run id are kept apart: `ab` + `c` is not `a` + `bc`.
+        let ab = Table::parse("ab").expect("valid");
+        let a = Table::parse("a").expect("valid");
+        assert_ne!(ab.lock_key("c"), a.lock_key("bc"));
     }
 
     #[test]
     fn an_insert_names_the_run_once_and_six_parameters_a_row() {
         assert_eq!(
             table().insert_statement(2),
-            "INSERT INTO mall_customers_sorted (run_id, sorted_position, customer_id, gender, \
+            "INSERT INTO \"mall_customers_sorted\" (run_id, sorted_position, customer_id, gender, \
              age, annual_income_k, spending_score) VALUES ($1, $2, $3, $4, $5, $6, $7), \
              ($1, $8, $9, $10, $11, $12, $13)"
         );
@@ -328,7 +396,7 @@ mod tests {
         let t = table();
         assert!(
             t.create_statement()
-                .starts_with("CREATE TABLE IF NOT EXISTS mall_customers_sorted (")
+                .starts_with("CREATE TABLE IF NOT EXISTS \"mall_customers_sorted\" (")
         );
         assert!(
             t.create_statement()
@@ -336,12 +404,12 @@ mod tests {
         );
         assert_eq!(
             t.delete_statement(),
-            "DELETE FROM mall_customers_sorted WHERE run_id = $1"
+            "DELETE FROM \"mall_customers_sorted\" WHERE run_id = $1"
         );
         assert_eq!(
             t.top_statement(),
             "SELECT customer_id, gender, age, annual_income_k, spending_score FROM \
-             mall_customers_sorted WHERE run_id = $1 ORDER BY spending_score DESC, customer_id \
+             \"mall_customers_sorted\" WHERE run_id = $1 ORDER BY spending_score DESC, customer_id \
              LIMIT 10"
         );
     }

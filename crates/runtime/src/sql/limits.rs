@@ -47,6 +47,7 @@ pub(crate) struct SqlUsage {
     statements: AtomicU32,
     rows: AtomicU64,
     bytes: AtomicU64,
+    first_denial: std::sync::Mutex<Option<String>>,
     pub(crate) log: LogBuffer,
 }
 
@@ -57,6 +58,7 @@ impl SqlUsage {
             statements: AtomicU32::new(0),
             rows: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            first_denial: std::sync::Mutex::new(None),
             log,
         }
     }
@@ -64,8 +66,21 @@ impl SqlUsage {
     /// Records a refusal by the egress policy in the attempt's log.
     pub(crate) fn deny(&self, message: &str) {
         tracing::debug!(%message, "sql denied");
+        self.first_denial
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get_or_insert_with(|| message.to_owned());
         self.log
             .write(LogLevel::Error, &format!("sql denied: {message}"));
+    }
+
+    /// The first refusal's reason: a task that fails after one is classed `egress_denied`,
+    /// as for HTTP.
+    pub(crate) fn first_denial(&self) -> Option<String> {
+        self.first_denial
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Records a statement cancelled at its timeout in the attempt's log.

@@ -9,7 +9,7 @@ use weft_model::egress::{EgressRequest, Scheme};
 use weft_protocol::Connection;
 
 use super::cancel::Canceller;
-use super::pools::{DbPool, Dialect, Pools};
+use super::pools::{self, DbPool, Dialect, Pools};
 use super::session::{Conn, Held, Session, Slot};
 use super::{SqlUsage, database_error, mysql, postgres};
 use crate::bindings::v0_2::weft::dag::sql::SqlError;
@@ -62,7 +62,8 @@ impl OpenRequest<'_> {
         }
         let limits = &self.usage.limits;
         let connect_by = (Instant::now() + limits.connect_timeout).min(self.deadline);
-        let address = self.resolve(&host, port, connect_by).await?;
+        let every_address = pools::connects_by_name(dialect, conn);
+        let address = self.resolve(&host, port, connect_by, every_address).await?;
         let pool = self
             .pools
             .get(dialect, conn, address, limits)
@@ -116,8 +117,15 @@ impl OpenRequest<'_> {
     }
 
     /// The first address of `host` that passes the egress address checks: every address
-    /// it resolves to is checked, and the pool connects to a checked one.
-    async fn resolve(&self, host: &str, port: u16, by: Instant) -> Result<SocketAddr, SqlError> {
+    /// it resolves to is checked, and the pool connects to a checked one. With
+    /// `every_address` (a pool that connects by name, see [`pools`]), all of them must pass.
+    async fn resolve(
+        &self,
+        host: &str,
+        port: u16,
+        by: Instant,
+        every_address: bool,
+    ) -> Result<SocketAddr, SqlError> {
         let id = &self.conn.conn_id;
         let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
@@ -132,11 +140,26 @@ impl OpenRequest<'_> {
                 .collect(),
         };
         let mut refused = Vec::new();
+        let mut passed = None;
         for address in &addresses {
             match address::check(address.ip(), &self.egress.allow_nets) {
-                Ok(()) => return Ok(*address),
+                Ok(()) => {
+                    passed.get_or_insert(*address);
+                }
                 Err(why) => refused.push(why),
             }
+        }
+        match passed {
+            Some(address) if refused.is_empty() || !every_address => return Ok(address),
+            Some(_) => {
+                let message = format!(
+                    "connection {id:?}: its TLS mode verifies the server's name, so the host connects by name and every address {host} resolves to must be allowed; refused: {}",
+                    refused.join("; ")
+                );
+                self.usage.deny(&message);
+                return Err(SqlError::Denied(message));
+            }
+            None => {}
         }
         let message = if refused.is_empty() {
             format!("connection {id:?}: {host} resolves to no address")

@@ -2,15 +2,20 @@
 //! connection. A pool is keyed by the connection's id, a digest of its whole content
 //! (password included, held only in memory) and the checked address it connects to, so
 //! attempts with different credentials never share a connection. Pools left without a
-//! connection (their idle ones closed after the idle timeout) are dropped when another pool
-//! is made, so connections whose content changed do not pile up.
+//! connection (their idle ones closed after the idle timeout) and not asked for during the
+//! idle timeout are dropped when another pool is made, so pools of connections whose content
+//! changed do not pile up.
 //!
 //! A pool connects to the address the egress checks passed, not to the name: the name is
 //! not resolved again. The one exception is TLS that verifies the server's name (PostgreSQL
 //! `sslmode=verify-full`, MySQL `ssl-mode=verify_identity`), where the certificate must be
-//! checked against the name: the driver then connects by name. Whatever address the name
-//! resolves to then, the handshake succeeds only with a server holding a trusted certificate
-//! for that name, which is what the address checks guard against.
+//! checked against the name, and the driver can only check the name it connects to: such a
+//! pool connects by name. Opening a session then requires every address the name resolves
+//! to to pass the checks, not just one (`open`). The driver resolves the name again for each
+//! new connection, so a name whose records change to a refused address between the check
+//! and the connect (DNS rebinding) could still reach it; there the TLS handshake fails
+//! unless the server holds a trusted certificate for the name, so no credentials or
+//! statements are sent, but the connection attempt itself is made.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -103,7 +108,13 @@ struct PoolKey {
 /// The runtime's pools.
 #[derive(Default)]
 pub(crate) struct Pools {
-    pools: Mutex<HashMap<PoolKey, DbPool>>,
+    pools: Mutex<HashMap<PoolKey, Kept>>,
+}
+
+/// A pool and when an attempt last asked for it.
+struct Kept {
+    pool: DbPool,
+    used: std::time::Instant,
 }
 
 /// Why a connection's settings are not usable.
@@ -121,6 +132,20 @@ impl Pools {
         address: SocketAddr,
         limits: &SqlLimits,
     ) -> Result<DbPool, BadSettings> {
+        self.get_at(dialect, conn, address, limits, std::time::Instant::now())
+    }
+
+    /// [`Pools::get`] at `now`. A pool is dropped when another is made once it holds no
+    /// connection and nobody asked for it for the idle timeout: an attempt that just got it
+    /// and has yet to connect keeps it.
+    fn get_at(
+        &self,
+        dialect: Dialect,
+        conn: &Connection,
+        address: SocketAddr,
+        limits: &SqlLimits,
+        now: std::time::Instant,
+    ) -> Result<DbPool, BadSettings> {
         let key = PoolKey {
             conn_id: conn.conn_id.clone(),
             content: digest(conn),
@@ -130,12 +155,22 @@ impl Pools {
             .pools
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(pool) = pools.get(&key) {
-            return Ok(pool.clone());
+        if let Some(kept) = pools.get_mut(&key) {
+            kept.used = now;
+            return Ok(kept.pool.clone());
         }
-        pools.retain(|_, pool| pool.connections() > 0);
+        pools.retain(|_, kept| {
+            kept.pool.connections() > 0
+                || now.saturating_duration_since(kept.used) < limits.pool_idle_timeout
+        });
         let pool = build(dialect, conn, address, limits)?;
-        pools.insert(key, pool.clone());
+        pools.insert(
+            key,
+            Kept {
+                pool: pool.clone(),
+                used: now,
+            },
+        );
         Ok(pool)
     }
 
@@ -177,15 +212,29 @@ impl DbPool {
     }
 }
 
-/// The host a pool connects to: the checked address, or the connection's host name when the
-/// TLS mode verifies the server's name (see the module's docs).
-fn connect_host(dialect: Dialect, mode: Option<&str>, name: &str, ip: IpAddr) -> String {
+/// Whether pools of `conn` connect by its host name rather than by a checked address: when
+/// its TLS mode verifies the server's name and the host is a name (see the module's docs).
+pub(crate) fn connects_by_name(dialect: Dialect, conn: &Connection) -> bool {
+    by_name(
+        dialect,
+        ssl_mode(conn).as_deref(),
+        conn.host.as_deref().unwrap_or_default(),
+    )
+}
+
+fn by_name(dialect: Dialect, mode: Option<&str>, name: &str) -> bool {
     let verifies_name = match dialect {
         Dialect::Postgres => mode == Some("verify-full"),
         Dialect::MySql => matches!(mode, Some("verify_identity" | "verify-identity")),
     };
     let name = name.trim_start_matches('[').trim_end_matches(']');
-    if verifies_name && name.parse::<IpAddr>().is_err() && !name.is_empty() {
+    verifies_name && !name.is_empty() && name.parse::<IpAddr>().is_err()
+}
+
+/// The host a pool connects to: the checked address, or the connection's host name when the
+/// TLS mode verifies the server's name.
+fn connect_host(dialect: Dialect, mode: Option<&str>, name: &str, ip: IpAddr) -> String {
+    if by_name(dialect, mode, name) {
         name.to_owned()
     } else {
         ip.to_string()
@@ -224,7 +273,11 @@ fn build(
             let mut options = PgConnectOptions::new_without_pgpass()
                 .host(&host)
                 .port(address.port())
-                .application_name("weft");
+                .application_name("weft")
+                // The server's notices reach no task, and the reset's `ROLLBACK` outside a
+                // transaction would log a warning on every release. Set at startup, this
+                // is the session's default, which `DISCARD ALL` keeps.
+                .options([("client_min_messages", "error")]);
             if let Some(login) = &conn.login {
                 options = options.username(login);
             }
@@ -332,11 +385,13 @@ mod tests {
         let pools = Pools::default();
         let address: SocketAddr = "127.0.0.1:5432".parse().expect("an address");
         let limits = SqlLimits::default();
-        let get = |conn: &Connection| {
+        let start = std::time::Instant::now();
+        let get_at = |conn: &Connection, now| {
             pools
-                .get(Dialect::Postgres, conn, address, &limits)
+                .get_at(Dialect::Postgres, conn, address, &limits, now)
                 .expect("valid settings")
         };
+        let get = |conn: &Connection| get_at(conn, start);
         let DbPool::Postgres(first) = get(&connection("db", "one")) else {
             panic!("a PostgreSQL pool");
         };
@@ -346,11 +401,16 @@ mod tests {
         assert_eq!(pools.len(), 1);
         first.close().await;
         assert!(again.is_closed(), "the same connection gets the same pool");
-        // The password changed: a pool of its own, and the old one, which never connected,
-        // is dropped.
+        // The password changed: a pool of its own. The old one, without connections, is kept
+        // for the idle timeout after it was last asked for, then dropped.
         let _rotated = get(&connection("db", "two"));
-        assert_eq!(pools.len(), 1);
-        let _other = get(&connection("other", "two"));
-        assert_eq!(pools.len(), 1, "pools without connections do not pile up");
+        assert_eq!(pools.len(), 2, "a pool just handed out is kept");
+        let later = start + limits.pool_idle_timeout;
+        let _other = get_at(&connection("other", "two"), later);
+        assert_eq!(
+            pools.len(),
+            1,
+            "pools unused and without connections do not pile up"
+        );
     }
 }
