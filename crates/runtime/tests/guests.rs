@@ -833,7 +833,7 @@ fn tcp_probe() {
 }
 
 /// Without a declaration the session is refused; the SQL itself is tested against real
-/// servers in `tests/sql.rs`.
+/// servers in `tests/sql/`.
 #[test]
 fn sql_probe() {
     let component = load(guests::SQL_PROBE);
