@@ -4,9 +4,9 @@
 use sqlx::mysql::{MySqlArguments, MySqlQueryResult, MySqlRow};
 use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _, ValueRef as _};
+use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _};
 
-use super::statements::Driver;
+use super::statements::{self, Driver};
 use super::values;
 use crate::bindings::v0_2::weft::dag::sql::{Column, SqlError, SqlValue};
 
@@ -38,34 +38,15 @@ impl Driver for MySql {
     }
 
     fn columns(row: &MySqlRow) -> Vec<Column> {
-        row.columns()
-            .iter()
-            .map(|c| Column {
-                name: c.name().to_owned(),
-                type_name: type_name(c.type_info()).to_owned(),
-            })
-            .collect()
+        statements::columns(row, |c| type_name(c.type_info()))
     }
 
     fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
-        let mut out = Vec::with_capacity(row.len());
-        for (i, column) in row.columns().iter().enumerate() {
-            let unsupported =
-                |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
-            let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
-            if raw.is_null() {
-                out.push(SqlValue::Null);
-                continue;
-            }
+        statements::decode(row, |i, column, _| {
             // The raw bytes of the binary protocol, read by the column's type below.
-            let bytes: &[u8] = row
-                .try_get_unchecked(i)
-                .map_err(|e| unsupported(e.to_string()))?;
-            out.push(
-                values::mysql_decode(type_name(column.type_info()), bytes).map_err(unsupported)?,
-            );
-        }
-        Ok(out)
+            let bytes: &[u8] = row.try_get_unchecked(i).map_err(|e| e.to_string())?;
+            values::mysql_decode(type_name(column.type_info()), bytes)
+        })
     }
 
     fn rows_affected(done: &MySqlQueryResult) -> u64 {

@@ -4,9 +4,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgQueryResult, PgRow, PgTypeInfo, PgTypeKind};
 use sqlx::query::Query;
-use sqlx::{
-    AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as _, ValueRef as _,
-};
+use sqlx::{AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as _};
 
 use super::database_error;
 use super::statements::{self, Driver};
@@ -60,31 +58,16 @@ impl Driver for Postgres {
     }
 
     fn columns(row: &PgRow) -> Vec<Column> {
-        row.columns()
-            .iter()
-            .map(|c| Column {
-                name: c.name().to_owned(),
-                type_name: c.type_info().name().to_owned(),
-            })
-            .collect()
+        statements::columns(row, |c| c.type_info().name())
     }
 
     fn decode(row: &PgRow) -> Result<Vec<SqlValue>, SqlError> {
-        let mut out = Vec::with_capacity(row.len());
-        for (i, column) in row.columns().iter().enumerate() {
-            let unsupported =
-                |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
-            let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
-            if raw.is_null() {
-                out.push(SqlValue::Null);
-                continue;
-            }
+        statements::decode(row, |_, column, raw| {
             let info = column.type_info();
             let is_enum = matches!(info.kind(), PgTypeKind::Enum(_));
-            let bytes = raw.as_bytes().map_err(|e| unsupported(e.to_string()))?;
-            out.push(values::pg_decode(info.name(), is_enum, bytes).map_err(unsupported)?);
-        }
-        Ok(out)
+            let bytes = raw.as_bytes().map_err(|e| e.to_string())?;
+            values::pg_decode(info.name(), is_enum, bytes)
+        })
     }
 
     fn rows_affected(done: &PgQueryResult) -> u64 {

@@ -5,7 +5,7 @@
 use futures_util::StreamExt;
 use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
-use sqlx::{Database, Executor, IntoArguments};
+use sqlx::{Column as _, ColumnIndex, Database, Executor, IntoArguments, Row, ValueRef as _};
 use tokio::sync::mpsc;
 
 use super::SqlUsage;
@@ -31,6 +31,46 @@ pub(crate) trait Driver: Database {
 
     /// The rows a statement affected.
     fn rows_affected(done: &Self::QueryResult) -> u64;
+}
+
+/// The columns of `row`, by name and the type name `type_name` gives.
+pub(crate) fn columns<R: Row>(
+    row: &R,
+    type_name: impl Fn(&<R::Database as Database>::Column) -> &str,
+) -> Vec<Column> {
+    row.columns()
+        .iter()
+        .map(|c| Column {
+            name: c.name().to_owned(),
+            type_name: type_name(c).to_owned(),
+        })
+        .collect()
+}
+
+/// The values of `row`: NULL, or what `value` reads from column `i` (and its raw value).
+pub(crate) fn decode<R: Row>(
+    row: &R,
+    value: impl Fn(
+        usize,
+        &<R::Database as Database>::Column,
+        <R::Database as Database>::ValueRef<'_>,
+    ) -> Result<SqlValue, String>,
+) -> Result<Vec<SqlValue>, SqlError>
+where
+    usize: ColumnIndex<R>,
+{
+    let mut out = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let unsupported =
+            |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
+        let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
+        if raw.is_null() {
+            out.push(SqlValue::Null);
+            continue;
+        }
+        out.push(value(i, column, raw).map_err(unsupported)?);
+    }
+    Ok(out)
 }
 
 /// Runs `statement` and returns all its rows, each counted against the attempt's caps.
