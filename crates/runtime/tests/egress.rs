@@ -5,33 +5,19 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::http_server::{self, TOKEN};
+use support::task::{self, Task, log_text, output, policy};
 use weft_protocol::Connection;
 use weft_runtime::{
-    DagComponent, EgressLimits, EgressPolicy, ErrorClass, Limits, MemoryHost, Runtime,
-    RuntimeConfig, TaskContext, TaskOutcome, TaskReport, TaskRequest, WorkerInfo,
+    EgressLimits, EgressPolicy, ErrorClass, MemoryHost, Runtime, TaskOutcome, TaskReport,
 };
 use weft_test_guests_artifacts as guests;
 
-fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
-    EgressPolicy {
-        allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
-        allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
-        ..EgressPolicy::default()
-    }
-}
-
 fn runtime(egress: EgressPolicy) -> Runtime {
-    Runtime::new(RuntimeConfig {
-        max_concurrent_instances: 4,
-        egress,
-        ..RuntimeConfig::default()
-    })
-    .expect("runtime")
+    task::runtime(4, egress)
 }
 
 /// Loopback is allowed explicitly: the test servers live there.
@@ -40,11 +26,6 @@ fn loopback_runtime() -> Runtime {
         &["127.0.0.1:*", "localhost:*"],
         &["127.0.0.0/8", "::1/128"],
     ))
-}
-
-fn probe(runtime: &Runtime) -> Arc<DagComponent> {
-    let bytes = std::fs::read(guests::EGRESS_PROBE).expect("guest");
-    runtime.load(&bytes).expect("load")
 }
 
 fn host() -> MemoryHost {
@@ -64,33 +45,15 @@ fn host() -> MemoryHost {
 }
 
 fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
-    let component = probe(runtime);
-    let mut context = TaskContext::local("egress_probe", task, 1, 1);
-    context.conf = conf.to_string();
-    runtime.run_task(
-        &component,
-        TaskRequest {
-            context,
-            upstream: Vec::new(),
-            worker: WorkerInfo {
-                worker_id: "w".into(),
-                hostname: "h".into(),
-                queue: "default".into(),
-            },
-            limits: Limits {
-                timeout: Duration::from_secs(20),
-                ..Limits::default()
-            },
-            host: Arc::new(host()),
-        },
-    )
-}
-
-fn output(report: &TaskReport) -> Value {
-    match &report.outcome {
-        TaskOutcome::Success(bytes) => serde_json::from_slice(bytes).expect("json output"),
-        other => panic!("expected success, got {other:?}; log: {:?}", report.log),
+    Task {
+        guest: guests::EGRESS_PROBE,
+        dag_id: "egress_probe",
+        task_id: task,
+        conf,
+        host: host(),
+        timeout: Duration::from_secs(20),
     }
+    .run(runtime)
 }
 
 fn one_request(method: &str, url: &str) -> Value {
@@ -99,16 +62,6 @@ fn one_request(method: &str, url: &str) -> Value {
 
 fn first(report: &TaskReport) -> Value {
     output(report)["responses"][0].clone()
-}
-
-fn log_text(report: &TaskReport) -> String {
-    report
-        .log
-        .lines
-        .iter()
-        .map(|l| l.message.clone())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn assert_denied_and_class(runtime: &Runtime, task: &str, request: Value, expect_log: &str) {

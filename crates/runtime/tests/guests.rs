@@ -58,6 +58,24 @@ impl Default for Call {
     }
 }
 
+impl Call {
+    /// A call with `conf`, and defaults otherwise.
+    fn with_conf(conf: Value) -> Call {
+        Call {
+            conf,
+            ..Call::default()
+        }
+    }
+
+    /// A call under `limits`, and defaults otherwise.
+    fn with_limits(limits: Limits) -> Call {
+        Call {
+            limits,
+            ..Call::default()
+        }
+    }
+}
+
 fn run_with(component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
     run_on(runtime(), component, task_id, call)
 }
@@ -126,10 +144,7 @@ fn infinite_loop() {
     let by_fuel = run_with(
         &component,
         "infinite_loop",
-        Call {
-            limits: limits(|l| l.fuel = Some(50_000_000)),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.fuel = Some(50_000_000))),
     );
     assert_eq!(
         failure(&by_fuel),
@@ -141,10 +156,7 @@ fn infinite_loop() {
     let by_clock = run_with(
         &component,
         "infinite_loop",
-        Call {
-            limits: limits(|l| l.timeout = Duration::from_millis(200)),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.timeout = Duration::from_millis(200))),
     );
     assert_eq!(failure(&by_clock).class(), ErrorClass::Timeout);
     assert!(
@@ -161,10 +173,7 @@ fn slow_host_loop() {
     let report = run_with(
         &component,
         "slow_host_loop",
-        Call {
-            limits: limits(|l| l.timeout = Duration::from_millis(200)),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.timeout = Duration::from_millis(200))),
     );
     assert_eq!(
         failure(&report),
@@ -198,14 +207,7 @@ fn flow() {
 #[test]
 fn slow_chain() {
     let component = load(guests::SLOW_CHAIN);
-    let report = run_with(
-        &component,
-        "slow",
-        Call {
-            conf: json!({"sleep_ms": 20}),
-            ..Call::default()
-        },
-    );
+    let report = run_with(&component, "slow", Call::with_conf(json!({"sleep_ms": 20})));
     assert_eq!(output_json(&report), json!({"try": 1}));
     assert!(report.duration >= Duration::from_millis(20));
 }
@@ -216,10 +218,7 @@ fn sleep() {
     let report = run_with(
         &component,
         "sleep",
-        Call {
-            limits: limits(|l| l.timeout = Duration::from_millis(300)),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.timeout = Duration::from_millis(300))),
     );
     assert_eq!(
         failure(&report),
@@ -241,10 +240,7 @@ fn xcom_flood() {
     let report = run_with(
         &component,
         "xcom_flood",
-        Call {
-            limits: limits(|l| l.xcom_bytes = 4 << 20),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.xcom_bytes = 4 << 20)),
     );
     let out = output_json(&report);
     assert_eq!(
@@ -310,10 +306,7 @@ fn memory_bomb() {
     let report = run_with(
         &component,
         "memory_bomb",
-        Call {
-            limits: limits(|l| l.memory_bytes = 64 << 20),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.memory_bytes = 64 << 20)),
     );
     assert_eq!(
         failure(&report),
@@ -402,10 +395,7 @@ fn log_flood() {
     let report = run_with(
         &component,
         "log_flood",
-        Call {
-            limits: limits(|l| l.log_bytes = 256 << 10),
-            ..Call::default()
-        },
+        Call::with_limits(limits(|l| l.log_bytes = 256 << 10)),
     );
     assert!(
         matches!(report.outcome, TaskOutcome::Success(_)),
@@ -481,10 +471,7 @@ mod normal {
         let out = output_json(&run_with(
             &component,
             "echo_context",
-            Call {
-                conf: json!({"x": 1}),
-                ..Call::default()
-            },
+            Call::with_conf(json!({"x": 1})),
         ));
         assert_eq!(out["context"], out["runtime_context"]);
         assert_eq!(out["context"]["task_id"], "echo_context");
@@ -523,10 +510,7 @@ mod normal {
         let not_upstream = output_json(&run_with(
             &component,
             "xcom",
-            Call {
-                conf: json!({"pull": "logs"}),
-                ..Call::default()
-            },
+            Call::with_conf(json!({"pull": "logs"})),
         ));
         assert!(
             not_upstream["pull"]["error"]["not_upstream"].is_string(),
@@ -535,10 +519,7 @@ mod normal {
         let bad_key = output_json(&run_with(
             &component,
             "xcom",
-            Call {
-                conf: json!({"push_key": "no spaces"}),
-                ..Call::default()
-            },
+            Call::with_conf(json!({"push_key": "no spaces"})),
         ));
         assert!(
             bad_key["push"]["error"]["invalid_key"].is_string(),
@@ -547,10 +528,7 @@ mod normal {
         let too_large = output_json(&run_with(
             &component,
             "xcom",
-            Call {
-                limits: limits(|l| l.xcom_bytes = 4),
-                ..Call::default()
-            },
+            Call::with_limits(limits(|l| l.xcom_bytes = 4)),
         ));
         assert_eq!(too_large["push"]["error"], json!({"too_large": 4}));
     }
@@ -563,10 +541,7 @@ mod normal {
         let report = run_with(
             &component,
             "xcom",
-            Call {
-                limits: limits(|l| l.output_bytes = 4),
-                ..Call::default()
-            },
+            Call::with_limits(limits(|l| l.output_bytes = 4)),
         );
         assert_eq!(failure(&report).class(), ErrorClass::OutputTooLarge);
         assert!(
@@ -594,10 +569,7 @@ mod normal {
         let unset = run_with(
             &component,
             "variables",
-            Call {
-                conf: json!({"key": "nope"}),
-                ..Call::default()
-            },
+            Call::with_conf(json!({"key": "nope"})),
         );
         assert_eq!(output_json(&unset), Value::Null);
     }
@@ -833,19 +805,12 @@ fn tcp_probe() {
 }
 
 /// Without a declaration the session is refused; the SQL itself is tested against real
-/// servers in `tests/sql.rs`.
+/// servers in `tests/sql/`.
 #[test]
 fn sql_probe() {
     let component = load(guests::SQL_PROBE);
     assert_eq!(component.world_version(), "0.2.0");
-    let report = run_with(
-        &component,
-        "bare",
-        Call {
-            conf: json!({"conn": "pg"}),
-            ..Call::default()
-        },
-    );
+    let report = run_with(&component, "bare", Call::with_conf(json!({"conn": "pg"})));
     let TaskOutcome::Success(bytes) = &report.outcome else {
         panic!("expected success, got {:?}", report.outcome)
     };

@@ -5,15 +5,15 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use weft_runtime::{
-    DagComponent, EgressPolicy, ErrorClass, Limits, MemoryHost, Runtime, RuntimeConfig,
-    TaskContext, TaskOutcome, TaskReport, TaskRequest, WorkerInfo,
-};
+use task::{Task, log_text, output, policy};
+use weft_runtime::{EgressPolicy, ErrorClass, MemoryHost, Runtime, TaskOutcome, TaskReport};
 use weft_test_guests_artifacts as guests;
+
+#[path = "support/task.rs"]
+mod task;
 
 /// A server on `127.0.0.1:0` that sends back every line it reads, one thread per client.
 fn echo_server() -> SocketAddr {
@@ -49,28 +49,10 @@ fn silent_server() -> SocketAddr {
     addr
 }
 
-fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
-    EgressPolicy {
-        allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
-        allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
-        ..EgressPolicy::default()
-    }
-}
-
 const LOOPBACK: &[&str] = &["127.0.0.0/8", "::1/128"];
 
 fn runtime(egress: EgressPolicy) -> Runtime {
-    Runtime::new(RuntimeConfig {
-        max_concurrent_instances: 2,
-        egress,
-        ..RuntimeConfig::default()
-    })
-    .expect("runtime")
-}
-
-fn probe(runtime: &Runtime) -> Arc<DagComponent> {
-    let bytes = std::fs::read(guests::TCP_PROBE).expect("guest");
-    runtime.load(&bytes).expect("load")
+    task::runtime(2, egress)
 }
 
 fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
@@ -78,43 +60,15 @@ fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
 }
 
 fn run_for(runtime: &Runtime, task: &str, conf: Value, timeout: Duration) -> TaskReport {
-    let component = probe(runtime);
-    let mut context = TaskContext::local("tcp_probe", task, 1, 1);
-    context.conf = conf.to_string();
-    runtime.run_task(
-        &component,
-        TaskRequest {
-            context,
-            upstream: Vec::new(),
-            worker: WorkerInfo {
-                worker_id: "w".into(),
-                hostname: "h".into(),
-                queue: "default".into(),
-            },
-            limits: Limits {
-                timeout,
-                ..Limits::default()
-            },
-            host: Arc::new(MemoryHost::default()),
-        },
-    )
-}
-
-fn output(report: &TaskReport) -> Value {
-    match &report.outcome {
-        TaskOutcome::Success(bytes) => serde_json::from_slice(bytes).expect("json output"),
-        other => panic!("expected success, got {other:?}; log: {:?}", report.log),
+    Task {
+        guest: guests::TCP_PROBE,
+        dag_id: "tcp_probe",
+        task_id: task,
+        conf,
+        host: MemoryHost::default(),
+        timeout,
     }
-}
-
-fn log_text(report: &TaskReport) -> String {
-    report
-        .log
-        .lines
-        .iter()
-        .map(|l| l.message.clone())
-        .collect::<Vec<_>>()
-        .join("\n")
+    .run(runtime)
 }
 
 fn connect(addrs: &[String]) -> Value {

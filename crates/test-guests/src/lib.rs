@@ -11,6 +11,9 @@
 //! - [`conf`], [`conf_str`]: read the run's configuration.
 //! - [`json_bytes`], [`io_outcome`]: encode what a task saw as JSON output.
 //!
+//! - `src/v2.rs`, outside the library: world 0.2.0's raw bindings and `dag-spec` helpers,
+//!   included by each guest of that world with `#[path = "../v2.rs"] mod v2;`.
+//!
 //! A guest exports the world with `weft_test_guests::export!(MyGuest);`. The bindings'
 //! exports are only linked into the bins that call it.
 

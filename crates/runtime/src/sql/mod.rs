@@ -17,7 +17,9 @@
 //! - `pools`: pools kept by the runtime, one per connection content;
 //! - `session`: the session resource, its held connection and statements;
 //! - `stream`: row streams fed by a task of their own; `cancel`: timeouts on the server;
-//! - `postgres`, `mysql`: binding parameters and reading rows; `values`: typed values.
+//! - `statements`: the query, execute and row-stream loops both databases share, over a
+//!   `Driver` trait; `postgres`, `mysql`: its implementations, binding parameters and
+//!   reading rows, and what else differs (aborted commits, backend ids); `values`: typed values.
 
 pub(crate) mod cancel;
 pub mod limits;
@@ -26,6 +28,7 @@ pub(crate) mod open;
 mod pools;
 mod postgres;
 pub(crate) mod session;
+mod statements;
 pub(crate) mod stream;
 mod values;
 

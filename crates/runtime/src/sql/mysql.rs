@@ -1,53 +1,57 @@
 //! MySQL and MariaDB: parameters bound by kind (times, decimals and UUIDs as text the server
 //! converts), rows of the binary protocol read by type name.
 
-use futures_util::StreamExt;
-use sqlx::mysql::{MySqlArguments, MySqlRow};
+use sqlx::mysql::{MySqlArguments, MySqlQueryResult, MySqlRow};
 use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _, ValueRef as _};
-use tokio::sync::mpsc;
+use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _};
 
-use super::SqlUsage;
-use super::database_error;
-use super::stream::Msg;
+use super::statements::{self, Driver};
 use super::values;
-use crate::bindings::v0_2::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
+use crate::bindings::v0_2::weft::dag::sql::{Column, SqlError, SqlValue};
 
-fn build(
-    statement: &str,
-    params: &[SqlValue],
-) -> Result<Query<'static, MySql, MySqlArguments>, SqlError> {
-    let mut query = sqlx::query(AssertSqlSafe(statement.to_owned()));
-    for (i, value) in params.iter().enumerate() {
-        let text = values::mysql_text(value)
-            .map_err(|why| SqlError::Unsupported(format!("parameter {}: {why}", i + 1)))?;
-        query = match (value, text) {
-            (_, Some(text)) => query.bind(text),
-            (SqlValue::Null, None) => query.bind(None::<String>),
-            (SqlValue::Boolean(b), None) => query.bind(*b),
-            (SqlValue::Int(n), None) => query.bind(*n),
-            (SqlValue::Float(f), None) => query.bind(*f),
-            (SqlValue::Bytes(b), None) => query.bind(b.clone()),
-            (_, None) => {
-                return Err(SqlError::Unsupported(format!(
-                    "parameter {}: no MySQL counterpart",
-                    i + 1
-                )));
-            }
-        };
+impl Driver for MySql {
+    fn build(
+        statement: &str,
+        params: &[SqlValue],
+    ) -> Result<Query<'static, MySql, MySqlArguments>, SqlError> {
+        let mut query = sqlx::query(AssertSqlSafe(statement.to_owned()));
+        for (i, value) in params.iter().enumerate() {
+            let text = values::mysql_text(value)
+                .map_err(|why| SqlError::Unsupported(format!("parameter {}: {why}", i + 1)))?;
+            query = match (value, text) {
+                (_, Some(text)) => query.bind(text),
+                (SqlValue::Null, None) => query.bind(None::<String>),
+                (SqlValue::Boolean(b), None) => query.bind(*b),
+                (SqlValue::Int(n), None) => query.bind(*n),
+                (SqlValue::Float(f), None) => query.bind(*f),
+                (SqlValue::Bytes(b), None) => query.bind(b.clone()),
+                (_, None) => {
+                    return Err(SqlError::Unsupported(format!(
+                        "parameter {}: no MySQL counterpart",
+                        i + 1
+                    )));
+                }
+            };
+        }
+        Ok(query)
     }
-    Ok(query)
-}
 
-pub(crate) fn columns(row: &MySqlRow) -> Vec<Column> {
-    row.columns()
-        .iter()
-        .map(|c| Column {
-            name: c.name().to_owned(),
-            type_name: type_name(c.type_info()).to_owned(),
+    fn columns(row: &MySqlRow) -> Vec<Column> {
+        statements::columns(row, |c| type_name(c.type_info()))
+    }
+
+    fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
+        statements::decode(row, |i, column, _| {
+            // The raw bytes of the binary protocol, read by the column's type below.
+            let bytes: &[u8] = row.try_get_unchecked(i).map_err(|e| e.to_string())?;
+            values::mysql_decode(type_name(column.type_info()), bytes)
         })
-        .collect()
+    }
+
+    fn rows_affected(done: &MySqlQueryResult) -> u64 {
+        done.rows_affected()
+    }
 }
 
 /// The column's type name, with text of a binary collation (`utf8mb4_bin`, MariaDB's `JSON`)
@@ -72,125 +76,9 @@ fn type_name(info: &sqlx::mysql::MySqlTypeInfo) -> &str {
     }
 }
 
-pub(crate) fn decode(row: &MySqlRow) -> Result<Vec<SqlValue>, SqlError> {
-    let mut out = Vec::with_capacity(row.len());
-    for (i, column) in row.columns().iter().enumerate() {
-        let unsupported =
-            |why: String| SqlError::Unsupported(format!("column {:?}: {why}", column.name()));
-        let raw = row.try_get_raw(i).map_err(|e| unsupported(e.to_string()))?;
-        if raw.is_null() {
-            out.push(SqlValue::Null);
-            continue;
-        }
-        // The raw bytes of the binary protocol, read by the column's type below.
-        let bytes: &[u8] = row
-            .try_get_unchecked(i)
-            .map_err(|e| unsupported(e.to_string()))?;
-        out.push(values::mysql_decode(type_name(column.type_info()), bytes).map_err(unsupported)?);
-    }
-    Ok(out)
-}
-
-pub(crate) async fn fetch_all(
-    conn: &mut PoolConnection<MySql>,
-    statement: &str,
-    params: &[SqlValue],
-    usage: &SqlUsage,
-) -> Result<RowSet, SqlError> {
-    let query = build(statement, params)?;
-    let mut rows = (&mut **conn).fetch(query);
-    let mut set = RowSet {
-        columns: Vec::new(),
-        rows: Vec::new(),
-    };
-    while let Some(row) = rows.next().await {
-        let row = row.map_err(|e| database_error(e, "query"))?;
-        if set.rows.is_empty() {
-            set.columns = columns(&row);
-        }
-        let values = decode(&row)?;
-        usage.count_row(values::row_size(&values))?;
-        set.rows.push(values);
-    }
-    Ok(set)
-}
-
-pub(crate) async fn execute(
-    conn: &mut PoolConnection<MySql>,
-    statement: &str,
-    params: &[SqlValue],
-) -> Result<u64, SqlError> {
-    let query = build(statement, params)?;
-    let done = (&mut **conn)
-        .execute(query)
-        .await
-        .map_err(|e| database_error(e, "execute"))?;
-    Ok(done.rows_affected())
-}
-
-/// A control statement (`BEGIN`, `COMMIT`, `ROLLBACK`) in the simple protocol.
-pub(crate) async fn control(
-    conn: &mut PoolConnection<MySql>,
-    statement: &'static str,
-) -> Result<(), SqlError> {
-    (&mut **conn)
-        .execute(statement)
-        .await
-        .map_err(|e| database_error(e, statement))?;
-    Ok(())
-}
-
 /// The connection id of `conn`, for `KILL QUERY`.
 pub(crate) async fn backend_id(conn: &mut PoolConnection<MySql>) -> Result<i64, sqlx::Error> {
     let row = (&mut **conn).fetch_one("SELECT CONNECTION_ID()").await?;
     let id: u64 = row.try_get_unchecked(0)?;
     i64::try_from(id).map_err(|e| sqlx::Error::Decode(e.into()))
-}
-
-/// Feeds the rows of `statement` into `tx` until they end, the receiver goes away or a
-/// row fails.
-pub(crate) async fn stream(
-    conn: &mut PoolConnection<MySql>,
-    statement: String,
-    params: Vec<SqlValue>,
-    tx: mpsc::Sender<Msg>,
-) {
-    let query = match build(&statement, &params) {
-        Ok(query) => query,
-        Err(e) => {
-            let _ = tx.send(Msg::Error(e)).await;
-            return;
-        }
-    };
-    {
-        let mut rows = (&mut **conn).fetch(query);
-        let mut first = true;
-        loop {
-            let msg = match rows.next().await {
-                None => {
-                    if first {
-                        let _ = tx.send(Msg::Columns(Vec::new())).await;
-                    }
-                    break;
-                }
-                Some(Err(e)) => Msg::Error(database_error(e, "query")),
-                Some(Ok(row)) => {
-                    if first {
-                        first = false;
-                        if tx.send(Msg::Columns(columns(&row))).await.is_err() {
-                            break;
-                        }
-                    }
-                    match decode(&row) {
-                        Ok(values) => Msg::Row(values),
-                        Err(e) => Msg::Error(e),
-                    }
-                }
-            };
-            let stop = matches!(msg, Msg::Error(_));
-            if tx.send(msg).await.is_err() || stop {
-                break;
-            }
-        }
-    }
 }

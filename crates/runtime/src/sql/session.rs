@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{MySql, Postgres};
+use tokio::sync::mpsc;
 
 use super::cancel::{self, Canceller};
-use super::{SqlUsage, mysql, postgres};
+use super::stream::Msg;
+use super::{SqlUsage, postgres, statements};
 use crate::bindings::v0_2::weft::dag::sql::{RowSet, SqlError, SqlValue};
 
 /// How long releasing a connection may take to roll back before it is closed instead.
@@ -24,7 +26,39 @@ impl Conn {
     async fn control(&mut self, statement: &'static str) -> Result<(), SqlError> {
         match self {
             Conn::Postgres(c) => postgres::control(c, statement).await,
-            Conn::MySql(c) => mysql::control(c, statement).await,
+            Conn::MySql(c) => statements::simple(c, statement).await,
+        }
+    }
+
+    async fn fetch_all(
+        &mut self,
+        statement: &str,
+        params: &[SqlValue],
+        usage: &SqlUsage,
+    ) -> Result<RowSet, SqlError> {
+        match self {
+            Conn::Postgres(c) => statements::fetch_all(c, statement, params, usage).await,
+            Conn::MySql(c) => statements::fetch_all(c, statement, params, usage).await,
+        }
+    }
+
+    async fn execute(&mut self, statement: &str, params: &[SqlValue]) -> Result<u64, SqlError> {
+        match self {
+            Conn::Postgres(c) => statements::execute(c, statement, params).await,
+            Conn::MySql(c) => statements::execute(c, statement, params).await,
+        }
+    }
+
+    /// Feeds the rows of `statement` into `tx` (see [`statements::stream`]).
+    pub(crate) async fn stream(
+        &mut self,
+        statement: String,
+        params: Vec<SqlValue>,
+        tx: mpsc::Sender<Msg>,
+    ) {
+        match self {
+            Conn::Postgres(c) => statements::stream(c, statement, params, tx).await,
+            Conn::MySql(c) => statements::stream(c, statement, params, tx).await,
         }
     }
 
@@ -62,6 +96,12 @@ pub(crate) struct Held {
 }
 
 impl Held {
+    /// The connection, marked as having run statements, to run one on.
+    fn for_statement(&mut self) -> Option<&mut Conn> {
+        self.dirty = true;
+        self.conn.as_mut()
+    }
+
     /// Rolls back and releases the connection now (inside a host call).
     pub(crate) async fn release(mut self) {
         if let Some(conn) = self.conn.take()
@@ -167,11 +207,23 @@ impl Session {
         }
     }
 
-    fn what(&self) -> String {
+    /// Names a statement on the session in messages.
+    pub(crate) fn what(&self) -> String {
         format!(
             "a statement on connection {:?} ({})",
             self.conn_id, self.endpoint
         )
+    }
+
+    /// Runs `statement` on the held connection, bounded by the statement timeout and the
+    /// attempt's deadline (see [`cancel::bounded`]).
+    async fn bounded<T>(
+        &self,
+        call: &Call<'_>,
+        statement: impl Future<Output = Result<T, SqlError>>,
+    ) -> cancel::Bounded<T> {
+        let limit = call.usage.limits.statement_timeout;
+        cancel::bounded(statement, call.by, &self.canceller, &self.what(), limit).await
     }
 
     /// Runs `statement` and returns all its rows.
@@ -182,22 +234,11 @@ impl Session {
         statement: &str,
         params: &[SqlValue],
     ) -> cancel::Bounded<RowSet> {
-        held.dirty = true;
-        let what = self.what();
-        let limit = call.usage.limits.statement_timeout;
-        let Some(conn) = held.conn.as_mut() else {
+        let Some(conn) = held.for_statement() else {
             return gone();
         };
-        match conn {
-            Conn::Postgres(c) => {
-                let run = postgres::fetch_all(c, statement, params, call.usage);
-                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
-            }
-            Conn::MySql(c) => {
-                let run = mysql::fetch_all(c, statement, params, call.usage);
-                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
-            }
-        }
+        self.bounded(call, conn.fetch_all(statement, params, call.usage))
+            .await
     }
 
     /// Runs `statement`; the number of rows it affected.
@@ -208,22 +249,10 @@ impl Session {
         statement: &str,
         params: &[SqlValue],
     ) -> cancel::Bounded<u64> {
-        held.dirty = true;
-        let what = self.what();
-        let limit = call.usage.limits.statement_timeout;
-        let Some(conn) = held.conn.as_mut() else {
+        let Some(conn) = held.for_statement() else {
             return gone();
         };
-        match conn {
-            Conn::Postgres(c) => {
-                let run = postgres::execute(c, statement, params);
-                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
-            }
-            Conn::MySql(c) => {
-                let run = mysql::execute(c, statement, params);
-                cancel::bounded(run, call.by, &self.canceller, &what, limit).await
-            }
-        }
+        self.bounded(call, conn.execute(statement, params)).await
     }
 
     /// Runs `BEGIN`, `COMMIT` or `ROLLBACK`.
@@ -233,20 +262,10 @@ impl Session {
         call: &Call<'_>,
         statement: &'static str,
     ) -> cancel::Bounded<()> {
-        held.dirty = true;
-        let what = self.what();
-        let limit = call.usage.limits.statement_timeout;
-        let Some(conn) = held.conn.as_mut() else {
+        let Some(conn) = held.for_statement() else {
             return gone();
         };
-        cancel::bounded(
-            conn.control(statement),
-            call.by,
-            &self.canceller,
-            &what,
-            limit,
-        )
-        .await
+        self.bounded(call, conn.control(statement)).await
     }
 }
 

@@ -13,7 +13,7 @@ use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 
 use super::cancel::{self, Canceller};
 use super::session::{Conn, Held, Session, Slot};
-use super::{SqlUsage, mysql, postgres, values};
+use super::{SqlUsage, values};
 use crate::bindings::v0_2::weft::dag::sql::{Column, Row, SqlError, SqlValue};
 
 /// Rows read ahead of the guest, at most.
@@ -91,10 +91,8 @@ pub(crate) async fn open(
     drop(held);
     let task = wasmtime_wasi::runtime::spawn(async move {
         let mut guard = CloseUnlessReturned(Some(conn));
-        match guard.0.as_mut() {
-            Some(Conn::Postgres(c)) => postgres::stream(c, statement, params, tx).await,
-            Some(Conn::MySql(c)) => mysql::stream(c, statement, params, tx).await,
-            None => {}
+        if let Some(conn) = guard.0.as_mut() {
+            conn.stream(statement, params, tx).await;
         }
         Held {
             conn: guard.0.take(),
@@ -109,10 +107,7 @@ pub(crate) async fn open(
         slot: session.slot.clone(),
         usage,
         canceller: session.canceller.clone(),
-        what: format!(
-            "a statement on connection {:?} ({})",
-            session.conn_id, session.endpoint
-        ),
+        what: session.what(),
         failed: false,
     };
     let what = stream.what.clone();
@@ -244,10 +239,8 @@ impl RowStream {
                 Slot::Ready(held)
             }
             Ok(mut held) => {
-                if let Some(Conn::Postgres(c)) = held.conn.as_mut() {
-                    c.close_on_drop();
-                } else if let Some(Conn::MySql(c)) = held.conn.as_mut() {
-                    c.close_on_drop();
+                if let Some(conn) = held.conn.as_mut() {
+                    conn.close_on_drop();
                 }
                 held.dirty = false;
                 Slot::Gone("the session lost its connection after a statement timed out".into())

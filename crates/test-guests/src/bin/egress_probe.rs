@@ -14,82 +14,40 @@
 //! "secret": "ok" | "<error>", "connection": {..} | "<error>"}`. With `fail_on_error`, the
 //! first request error fails the task (retryable) instead.
 
-// The export glue generated below is unsafe by nature (it is the component's ABI).
+// The export glue generated in `v2` is unsafe by nature (it is the component's ABI).
 #![allow(unsafe_code)]
 
-/// Raw bindings of world `weft:dag/dag@0.2.0` from `wit/`, generated here: a crate may hold
-/// the export glue of one world only, and the library holds 0.1.0's.
-#[allow(missing_docs, unsafe_code, clippy::all)]
-mod bindings_v2 {
-    wit_bindgen::generate!({
-        world: "dag",
-        path: "../../wit",
-        generate_all,
-    });
-}
+/// The bindings of world 0.2.0 and the `dag-spec` helpers the probes share.
+#[path = "../v2.rs"]
+mod v2;
 
 use bindings_v2::Guest;
 use bindings_v2::wasi::http::outgoing_handler;
 use bindings_v2::wasi::http::types::{
     ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme,
 };
-use bindings_v2::weft::dag::types::{
-    DagSpec, Resources, TaskContext, TaskError, TaskSettings, TaskSpec, TriggerRule, UpstreamOutput,
-};
+use bindings_v2::weft::dag::types::{DagSpec, TaskContext, TaskError, UpstreamOutput};
 use bindings_v2::weft::dag::{connections, log, secrets};
 use serde_json::{Value, json};
+use v2::bindings as bindings_v2;
 
 struct Probe;
 
-fn settings(resources: Option<Resources>) -> TaskSettings {
-    TaskSettings {
-        queue: None,
-        retries: None,
-        retry_delay_ms: None,
-        retry_exponential_backoff: None,
-        max_retry_delay_ms: None,
-        execution_timeout_ms: None,
-        pool: None,
-        priority_weight: None,
-        resources,
-    }
-}
-
-fn task(id: &str, resources: Option<Resources>) -> TaskSpec {
-    TaskSpec {
-        task_id: id.into(),
-        upstream: Vec::new(),
-        trigger_rule: TriggerRule::AllSuccess,
-        settings: settings(resources),
-    }
-}
-
 impl Guest for Probe {
     fn describe() -> DagSpec {
-        let probe = Resources {
-            memory_bytes: None,
-            egress_allowlist: vec![
-                "GET,POST http://127.0.0.1:*".into(),
-                "GET https://localhost:*".into(),
-                "GET http://localhost:*".into(),
+        let probe = v2::resources(
+            &[
+                "GET,POST http://127.0.0.1:*",
+                "GET https://localhost:*",
+                "GET http://localhost:*",
             ],
-            directories: Vec::new(),
-            connections: vec!["db".into()],
-            secrets: vec!["token".into()],
-        };
-        DagSpec {
-            dag_id: "egress_probe".into(),
-            description: String::new(),
-            schedule: None,
-            start_date: None,
-            catchup: false,
-            max_active_runs: None,
-            max_active_tasks: None,
-            dagrun_timeout_ms: None,
-            tags: Vec::new(),
-            defaults: settings(None),
-            tasks: vec![task("probe", Some(probe)), task("bare", None)],
-        }
+            &["db"],
+            &["token"],
+        );
+        v2::spec(
+            "egress_probe",
+            vec![v2::task("probe", Some(probe)), v2::task("bare", None)],
+        )
     }
 
     fn run_task(ctx: TaskContext, _upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {

@@ -15,82 +15,43 @@
 //! until the task returns. With `fail_on_error`, the first connection error fails the task
 //! (retryable) instead.
 
-// The export glue generated below is unsafe by nature (it is the component's ABI).
+// The export glue generated in `v2` is unsafe by nature (it is the component's ABI).
 #![allow(unsafe_code)]
 
-/// Raw bindings of world `weft:dag/dag@0.2.0` from `wit/`, generated here: a crate may hold
-/// the export glue of one world only, and the library holds 0.1.0's.
-#[allow(missing_docs, unsafe_code, clippy::all)]
-mod bindings_v2 {
-    wit_bindgen::generate!({
-        world: "dag",
-        path: "../../wit",
-        generate_all,
-    });
-}
+/// The bindings of world 0.2.0 and the `dag-spec` helpers the probes share.
+#[path = "../v2.rs"]
+mod v2;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 
 use bindings_v2::Guest;
-use bindings_v2::weft::dag::types::{
-    DagSpec, Resources, TaskContext, TaskError, TaskSettings, TaskSpec, TriggerRule, UpstreamOutput,
-};
+use bindings_v2::weft::dag::types::{DagSpec, TaskContext, TaskError, TaskSpec, UpstreamOutput};
 use serde_json::{Value, json};
+use v2::bindings as bindings_v2;
 use weft_test_guests::io_outcome;
 
 struct Probe;
 
-fn settings(resources: Option<Resources>) -> TaskSettings {
-    TaskSettings {
-        queue: None,
-        retries: None,
-        retry_delay_ms: None,
-        retry_exponential_backoff: None,
-        max_retry_delay_ms: None,
-        execution_timeout_ms: None,
-        pool: None,
-        priority_weight: None,
-        resources,
-    }
-}
-
+/// A task whose only resources are the `egress` rules.
 fn task(id: &str, egress: &[&str]) -> TaskSpec {
-    let resources = (!egress.is_empty()).then(|| Resources {
-        memory_bytes: None,
-        egress_allowlist: egress.iter().map(|r| (*r).to_owned()).collect(),
-        directories: Vec::new(),
-        connections: Vec::new(),
-        secrets: Vec::new(),
-    });
-    TaskSpec {
-        task_id: id.into(),
-        upstream: Vec::new(),
-        trigger_rule: TriggerRule::AllSuccess,
-        settings: settings(resources),
-    }
+    v2::task(
+        id,
+        (!egress.is_empty()).then(|| v2::resources(egress, &[], &[])),
+    )
 }
 
 impl Guest for Probe {
     fn describe() -> DagSpec {
-        DagSpec {
-            dag_id: "tcp_probe".into(),
-            description: String::new(),
-            schedule: None,
-            start_date: None,
-            catchup: false,
-            max_active_runs: None,
-            max_active_tasks: None,
-            dagrun_timeout_ms: None,
-            tags: Vec::new(),
-            defaults: settings(None),
-            tasks: vec![
+        v2::spec(
+            "tcp_probe",
+            vec![
                 task("probe", &["tcp://127.0.0.1:*", "tcp://localhost:*"]),
                 task("narrow", &["tcp://127.0.0.1:9"]),
                 task("http_only", &["http://127.0.0.1:*"]),
                 task("bare", &[]),
             ],
-        }
+        )
     }
 
     fn run_task(ctx: TaskContext, _upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {

@@ -87,6 +87,16 @@ impl<'a> RowDeserializer<'a> {
     }
 }
 
+/// Deserializer methods that hand their visitor to `self.$to(visitor)`, their other
+/// arguments unused: `delegate!(to: method(arg: Type), ...)`.
+macro_rules! delegate {
+    ($to:ident: $($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'a>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, DeError> {
+            self.$to(visitor)
+        }
+    )*};
+}
+
 /// Forwards scalar methods of the row deserializer to its single value.
 macro_rules! forward_single {
     ($($method:ident),*) => {$(
@@ -100,9 +110,17 @@ macro_rules! forward_single {
 impl<'a> de::Deserializer<'a> for RowDeserializer<'a> {
     type Error = DeError;
 
-    fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.map(visitor)
-    }
+    delegate!(map:
+        deserialize_any(),
+        deserialize_map(),
+        deserialize_struct(_name: &'static str, _fields: &'static [&'static str]),
+    );
+
+    delegate!(seq:
+        deserialize_seq(),
+        deserialize_tuple(_len: usize),
+        deserialize_tuple_struct(_name: &'static str, _len: usize),
+    );
 
     forward_single!(
         deserialize_bool,
@@ -138,13 +156,7 @@ impl<'a> de::Deserializer<'a> for RowDeserializer<'a> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_unit(visitor)
-    }
+    delegate!(deserialize_unit: deserialize_unit_struct(_name: &'static str));
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
         self,
@@ -152,40 +164,6 @@ impl<'a> de::Deserializer<'a> for RowDeserializer<'a> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.seq(visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'a>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        self.seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        self.seq(visitor)
-    }
-
-    fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.map(visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        self.map(visitor)
     }
 
     fn deserialize_enum<V: Visitor<'a>>(
@@ -324,18 +302,17 @@ impl<'a> ValueDeserializer<'a> {
     }
 }
 
-macro_rules! integers {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-            self.integer(visitor)
-        }
-    )*};
-}
-
-macro_rules! floats {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-            self.float(visitor)
+/// Deserializer methods of a value that read a JSON value's document with the same method,
+/// and anything else as it is: `json_or_any!(method(arg: Type), ...)`.
+macro_rules! json_or_any {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'a>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, DeError> {
+            match self.value {
+                SqlValue::Json(text) => {
+                    json(text, |de| de::Deserializer::$method(de, $($arg,)* visitor))
+                }
+                _ => self.deserialize_any(visitor),
+            }
         }
     )*};
 }
@@ -366,20 +343,22 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
         }
     }
 
-    integers!(
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128
+    delegate!(integer:
+        deserialize_i8(),
+        deserialize_i16(),
+        deserialize_i32(),
+        deserialize_i64(),
+        deserialize_i128(),
+        deserialize_u8(),
+        deserialize_u16(),
+        deserialize_u32(),
+        deserialize_u64(),
+        deserialize_u128(),
     );
-
-    floats!(deserialize_f32, deserialize_f64);
+    delegate!(float: deserialize_f32(), deserialize_f64());
+    delegate!(deserialize_str: deserialize_char(), deserialize_string(), deserialize_identifier());
+    delegate!(deserialize_bytes: deserialize_byte_buf());
+    delegate!(deserialize_any: deserialize_unit(), deserialize_unit_struct(_name: &'static str));
 
     fn deserialize_bool<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.value {
@@ -387,10 +366,6 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
             SqlValue::Int(1) => visitor.visit_bool(true),
             _ => self.deserialize_any(visitor),
         }
-    }
-
-    fn deserialize_char<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -403,10 +378,6 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
         }
     }
 
-    fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(visitor)
-    }
-
     fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.value {
             SqlValue::Bytes(bytes) => visitor.visit_borrowed_bytes(bytes),
@@ -415,27 +386,11 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
         }
     }
 
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_bytes(visitor)
-    }
-
     fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.value {
             SqlValue::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
-    }
-
-    fn deserialize_unit<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_any(visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
@@ -446,60 +401,13 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.value {
-            SqlValue::Json(text) => json(text, |de| de::Deserializer::deserialize_seq(de, visitor)),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_tuple<V: Visitor<'a>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        match self.value {
-            SqlValue::Json(text) => json(text, |de| {
-                de::Deserializer::deserialize_tuple(de, len, visitor)
-            }),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'a>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        match self.value {
-            SqlValue::Json(text) => json(text, |de| {
-                de::Deserializer::deserialize_tuple_struct(de, name, len, visitor)
-            }),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.value {
-            SqlValue::Json(text) => json(text, |de| de::Deserializer::deserialize_map(de, visitor)),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'a>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        match self.value {
-            SqlValue::Json(text) => json(text, |de| {
-                de::Deserializer::deserialize_struct(de, name, fields, visitor)
-            }),
-            _ => self.deserialize_any(visitor),
-        }
-    }
+    json_or_any!(
+        deserialize_seq(),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+    );
 
     fn deserialize_enum<V: Visitor<'a>>(
         self,
@@ -516,10 +424,6 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
             }
             _ => self.deserialize_any(visitor),
         }
-    }
-
-    fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {

@@ -1,0 +1,90 @@
+//! One task of a test guest run on a runtime under an egress policy, and what its report
+//! says: the setup the egress, TCP and SQL tests share.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use weft_runtime::{
+    EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskReport,
+    TaskRequest, WorkerInfo,
+};
+
+/// A policy of the operator's `allow` rules, with `nets` opened to the address checks.
+pub fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
+    EgressPolicy {
+        allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
+        allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+        ..EgressPolicy::default()
+    }
+}
+
+/// A runtime under `egress`, running at most `instances` tasks at once.
+pub fn runtime(instances: u32, egress: EgressPolicy) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        max_concurrent_instances: instances,
+        egress,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+/// One task of a guest.
+pub struct Task<'a> {
+    /// The guest's component file (a path constant of `weft-test-guests-artifacts`).
+    pub guest: &'a str,
+    pub dag_id: &'a str,
+    pub task_id: &'a str,
+    /// The task's conf, as the guest reads it.
+    pub conf: Value,
+    /// The host's connections and secrets.
+    pub host: MemoryHost,
+    /// The attempt's timeout.
+    pub timeout: Duration,
+}
+
+impl Task<'_> {
+    /// Loads the guest and runs the task once.
+    pub fn run(self, runtime: &Runtime) -> TaskReport {
+        let bytes = std::fs::read(self.guest).expect("guest");
+        let component = runtime.load(&bytes).expect("load");
+        let mut context = TaskContext::local(self.dag_id, self.task_id, 1, 1);
+        context.conf = self.conf.to_string();
+        runtime.run_task(
+            &component,
+            TaskRequest {
+                context,
+                upstream: Vec::new(),
+                worker: WorkerInfo {
+                    worker_id: "w".into(),
+                    hostname: "h".into(),
+                    queue: "default".into(),
+                },
+                limits: Limits {
+                    timeout: self.timeout,
+                    ..Limits::default()
+                },
+                host: Arc::new(self.host),
+            },
+        )
+    }
+}
+
+/// The task's JSON output; panics, with the log, unless it succeeded.
+pub fn output(report: &TaskReport) -> Value {
+    match &report.outcome {
+        TaskOutcome::Success(bytes) => serde_json::from_slice(bytes).expect("json output"),
+        other => panic!("expected success, got {other:?}; log: {:?}", report.log),
+    }
+}
+
+/// The messages of the attempt's log, one a line.
+pub fn log_text(report: &TaskReport) -> String {
+    report
+        .log
+        .lines
+        .iter()
+        .map(|l| l.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
