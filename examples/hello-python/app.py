@@ -316,7 +316,7 @@ def read_body(response: IncomingResponse, url: str) -> bytes:
     return b"".join(chunks)
 
 
-# --- Helpers: SQL through weft:dag/sql ---------------------------------------------------------
+# --- Helpers: SQL through weft:dag/sql -----------------------------------------------------------
 
 
 def sql_failure(error: SqlError, action: str) -> Err[TaskError]:
