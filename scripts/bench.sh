@@ -4,7 +4,9 @@
 #   scripts/bench.sh [--peers] [--quick] [weft-bench options]
 #
 # Builds wfctl, weft-bench and the S3 server weft-test-s3 in release mode, then runs
-# weft-bench: it measures the sandbox and egress in process, Weft embedded (`wfctl
+# weft-bench: it measures the sandbox, egress and SQL in process (SQL on its own PostgreSQL
+# on a free loopback port: a task's one-row query against the host's, and 1,000,000 rows
+# streamed into a task), Weft embedded (`wfctl
 # standalone`), the S3 homework (the mall_customers example, built by the benchmark for its
 # own weft-test-s3 on a free port; the first build compiles the example's dependencies into
 # target/bench-examples) and distributed (`wfctl server`, `scheduler`, one `worker` on its own

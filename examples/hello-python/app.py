@@ -1,6 +1,6 @@
 """The ``hello_python`` DAG: Weft's ``hello`` example, written in Python.
 
-Five tasks, ``t1 >> [t2, t3] >> t4`` and ``fetch`` on its own:
+Six tasks, ``t1 >> [t2, t3] >> t4``, and ``fetch`` and ``query`` on their own:
 
 * ``t1`` greets the name given in the run's configuration (``{"name": "..."}``, default
   ``world``) and returns ``{"greeting": "hello, <name>"}``;
@@ -12,7 +12,11 @@ Five tasks, ``t1 >> [t2, t3] >> t4`` and ``fetch`` on its own:
   ``{"upper": "...", "reversed": "...", "length": N}``;
 * ``fetch`` sends ``GET`` to the URL given in the run's configuration (``{"url": "..."}``)
   through the raw ``wasi:http`` bindings and returns ``{"status": N, "bytes": N, "body":
-  "<the first 200 characters>"}``; with no ``url`` it sends nothing and returns ``{}``.
+  "<the first 200 characters>"}``; with no ``url`` it sends nothing and returns ``{}``;
+* ``query`` opens the connection ``postgres_default`` through ``weft:dag/sql`` and runs one
+  parameterised query with the integer given in the run's configuration (``{"number": N}``),
+  returning ``{"rows": [{"answer": N + 1, "database": "<the database's name>"}]}``; with no
+  ``number`` it opens nothing and returns ``{}``.
 
 ``fetch`` may only reach what its task spec declares, ``GET http://127.0.0.1:*`` (any port of
 the loopback address, where a test server listens), and what the operator allows
@@ -20,6 +24,10 @@ the loopback address, where a test server listens), and what the operator allows
 change ``FETCH_EGRESS`` below (rules are ``[METHODS ][SCHEME://]HOST[:PORT|:*]``) and rebuild:
 the rules are part of the component. A request outside them fails the task with the host's
 error code (``HttpRequestDenied``) and the attempt with the class ``egress_denied``.
+
+``query`` declares the connection ``postgres_default`` and nothing else: the host opens it (the
+task never sees its password) when the operator allows its ``tcp://HOST:PORT``
+(``--egress-allow tcp://127.0.0.1:5432``, and ``--egress-allow-net 127.0.0.1`` for loopback).
 
 Every output and every XCom value is JSON, encoded as UTF-8 bytes. The module is built into a
 component of the ``weft:dag`` world (``wit/dag.wit``) by componentize-py, which generates the
@@ -33,7 +41,17 @@ from urllib.parse import urlsplit
 
 import wit_world
 from componentize_py_types import Err, Ok
-from wit_world.imports import log, outgoing_handler, xcom
+from wit_world.imports import log, outgoing_handler, sql, xcom
+from wit_world.imports.sql import (
+    SqlError,
+    SqlError_Connect,
+    SqlError_Database,
+    SqlError_Timeout,
+    SqlValue,
+    SqlValue_Bytes,
+    SqlValue_Int,
+    SqlValue_Null,
+)
 from wit_world.imports.streams import InputStream, StreamError_Closed
 from wit_world.imports.wasi_http_types import (
     ErrorCode,
@@ -77,10 +95,19 @@ EDGES = {
     "t3": ["t1"],
     "t4": ["t2", "t3"],
     "fetch": [],
+    "query": [],
 }
 
 # Where `fetch` may send requests: its `resources.egress-allowlist`, fixed at build time.
 FETCH_EGRESS = ["GET http://127.0.0.1:*"]
+
+# The connection `query` opens: its `resources.connections`, fixed at build time. The operator
+# gives its host, port, database, login and password (`AIRFLOW_CONN_POSTGRES_DEFAULT` for
+# `wfctl run`).
+QUERY_CONNECTION = "postgres_default"
+
+# The one query `query` runs: `$1` is the run's `number`, sent as a typed integer parameter.
+QUERY = "SELECT $1::int + 1 AS answer, current_database() AS database"
 
 # XCom key under which t3 pushes the greeting's length.
 LENGTH_KEY = "length"
@@ -102,6 +129,14 @@ HTTP_REFUSALS = (
     ErrorCode_DestinationIpProhibited,
     ErrorCode_HttpRequestUriInvalid,
 )
+
+# SQL errors that another attempt may not meet: the database could not be reached or the
+# statement ran out of time. Every other case (the connection is not declared, does not exist
+# or is refused by the operator's policy, a cap is reached, the database refuses the statement)
+# would come again. Of the database's own errors, SQLSTATE classes 08 (connection exception)
+# and 40 (transaction rollback: serialization failure, deadlock) are worth a retry.
+SQL_TRANSIENT = (SqlError_Connect, SqlError_Timeout)
+SQLSTATE_TRANSIENT = ("08", "40")
 
 # How many bytes `fetch` asks the body stream for at a time, and how many characters of the
 # body its output shows.
@@ -180,14 +215,27 @@ def push(key: str, value: Any) -> None:
         raise xcom_failure(error, f"pushing XCom `{key}`") from error
 
 
-def conf_string(ctx: TaskContext, name: str, default: str | None) -> str | None:
-    """The string field `name` of the run's configuration, `default` when it is not given."""
+def run_conf(ctx: TaskContext) -> dict[str, Any]:
+    """The run's configuration, a JSON object."""
     conf = decode(ctx.conf.encode("utf-8"), "the run's configuration")
     if not isinstance(conf, dict):
         raise permanent(f"the run's configuration is not a JSON object: {ctx.conf}")
-    value = conf.get(name, default)
+    return conf
+
+
+def conf_string(ctx: TaskContext, name: str, default: str | None) -> str | None:
+    """The string field `name` of the run's configuration, `default` when it is not given."""
+    value = run_conf(ctx).get(name, default)
     if value is not None and not isinstance(value, str):
         raise permanent(f"the run's configuration field `{name}` is not a string: {value!r}")
+    return value
+
+
+def conf_int(ctx: TaskContext, name: str) -> int | None:
+    """The integer field `name` of the run's configuration, None when it is not given."""
+    value = run_conf(ctx).get(name)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise permanent(f"the run's configuration field `{name}` is not an integer: {value!r}")
     return value
 
 
@@ -268,6 +316,36 @@ def read_body(response: IncomingResponse, url: str) -> bytes:
     return b"".join(chunks)
 
 
+# --- Helpers: SQL through weft:dag/sql -----------------------------------------------------------
+
+
+def sql_failure(error: SqlError, action: str) -> Err[TaskError]:
+    """Turn a SQL error into a task error naming its case; a refusal is permanent."""
+    name = type(error).__name__.removeprefix("SqlError_")
+    transient = isinstance(error, SQL_TRANSIENT)
+    if isinstance(error, SqlError_Database):
+        code = error.value.code or ""
+        transient = code.startswith(SQLSTATE_TRANSIENT)
+        message = f"{action} failed: {name} [{code or '?'}]: {error.value.message}"
+    else:
+        message = f"{action} failed: {name}: {error.value}"
+    if transient:
+        return Err(TaskError_Retryable(message))
+    return Err(TaskError_Permanent(message))
+
+
+def to_json(value: SqlValue) -> Any:
+    """A column's value as JSON: NULL as null, numbers and booleans as such, bytes as a list
+    of numbers, and the rest (decimals, times, UUIDs, JSON documents) as their text."""
+    match value:
+        case SqlValue_Null():
+            return None
+        case SqlValue_Bytes(data):
+            return list(data)
+        case _:
+            return value.value
+
+
 # --- Tasks -----------------------------------------------------------------------------------
 
 
@@ -318,9 +396,27 @@ def fetch(ctx: TaskContext, upstream: list[UpstreamOutput]) -> Any:
     return {"status": status, "bytes": len(body), "body": text[:BODY_PREVIEW]}
 
 
+def query(ctx: TaskContext, upstream: list[UpstreamOutput]) -> Any:
+    """Run `QUERY` on `postgres_default` with the run's `number`, if it gives one, and return
+    its rows."""
+    number = conf_int(ctx, "number")
+    if number is None:
+        info("query: no `number` in the run's configuration, nothing to query")
+        return {}
+    try:
+        with sql.open(QUERY_CONNECTION) as session:
+            result = session.query(QUERY, [SqlValue_Int(number)])
+    except Err as error:
+        raise sql_failure(error.value, f"query on `{QUERY_CONNECTION}`") from error
+    names = [column.name for column in result.columns]
+    rows = [dict(zip(names, map(to_json, row))) for row in result.rows]
+    info(f"query: {len(rows)} row(s) from `{QUERY_CONNECTION}`")
+    return {"rows": rows}
+
+
 Task = Callable[[TaskContext, list[UpstreamOutput]], Any]
 
-TASKS: dict[str, Task] = {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "fetch": fetch}
+TASKS: dict[str, Task] = {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "fetch": fetch, "query": query}
 
 # What each task asks of the machine, for those that ask for something.
 RESOURCES = {
@@ -329,6 +425,13 @@ RESOURCES = {
         egress_allowlist=FETCH_EGRESS,
         directories=[],
         connections=[],
+        secrets=[],
+    ),
+    "query": Resources(
+        memory_bytes=None,
+        egress_allowlist=[],
+        directories=[],
+        connections=[QUERY_CONNECTION],
         secrets=[],
     ),
 }
@@ -359,7 +462,10 @@ class WitWorld(wit_world.WitWorld):
         """The DAG's structure, built from `EDGES` and `RESOURCES` alone."""
         return DagSpec(
             dag_id=DAG_ID,
-            description="Greets someone in Python: t1 >> [t2, t3] >> t4; fetch GETs a URL.",
+            description=(
+                "Greets someone in Python: t1 >> [t2, t3] >> t4; "
+                "fetch GETs a URL; query asks PostgreSQL."
+            ),
             schedule="@daily",
             start_date="2024-01-01",
             catchup=False,

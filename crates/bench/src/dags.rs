@@ -86,6 +86,14 @@ pub struct Sizes {
     pub egress_requests: usize,
     /// Runs of each egress measurement (medians taken).
     pub egress_rounds: usize,
+    /// One-row queries per task, and per round from the host, of the SQL figures.
+    pub sql_queries: usize,
+    /// Runs of each SQL query measurement (medians taken).
+    pub sql_rounds: usize,
+    /// Rows of the table the SQL stream figures read.
+    pub sql_stream_rows: u64,
+    /// Reads of the whole table by a task, and by the host (medians taken).
+    pub sql_stream_rounds: usize,
     /// The CSVs of the S3 homework, in the order they run.
     pub s3_csvs: &'static [S3Csv],
 }
@@ -108,6 +116,10 @@ impl Sizes {
         celery_tasks: 5_000,
         egress_requests: 200,
         egress_rounds: 15,
+        sql_queries: 200,
+        sql_rounds: 15,
+        sql_stream_rows: 1_000_000,
+        sql_stream_rounds: 5,
         s3_csvs: &[
             S3Csv {
                 bytes: 1_000_000,
@@ -133,6 +145,10 @@ impl Sizes {
         celery_tasks: 500,
         egress_requests: 10,
         egress_rounds: 3,
+        sql_queries: 10,
+        sql_rounds: 3,
+        sql_stream_rows: 10_000,
+        sql_stream_rounds: 2,
         s3_csvs: &[
             S3Csv {
                 bytes: 100_000,

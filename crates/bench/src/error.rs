@@ -112,6 +112,18 @@ pub enum BenchError {
     /// The in-process egress benchmark failed.
     #[error("egress: {0}")]
     Egress(String),
+    /// The in-process SQL benchmark failed.
+    #[error("sql: {0}")]
+    Sql(String),
+    /// The host's own SQL client failed in the SQL benchmark.
+    #[error("sql: the host's {what}")]
+    HostSql {
+        /// What it was doing.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A task of a run failed (the run may still be waiting to retry it).
     #[error(transparent)]
     TaskFailed(Box<FailedTask>),

@@ -228,6 +228,40 @@ pub struct EgressFigures {
     pub overhead_per_request_us: f64,
 }
 
+/// What a SQL query costs a task (`weft:dag/sql` under the egress policy) beyond what the
+/// same query costs the host, and how fast rows stream into a task, measured in process
+/// against a PostgreSQL server on loopback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqlFigures {
+    /// One-row queries in each measured task, and in each round from the host.
+    pub queries: usize,
+    /// The task running `queries` queries, each run, in ms.
+    pub task_with_queries_ms: Summary,
+    /// The same task opening its session and running none, each run, in ms.
+    pub task_without_queries_ms: Summary,
+    /// `queries` queries from the host on one connection, each round, in ms.
+    pub host_rounds_ms: Summary,
+    /// Per query in a task: (median with − median without) / `queries`, in µs.
+    pub task_per_query_us: f64,
+    /// Per query from the host: the median round / `queries`, in µs.
+    pub host_per_query_us: f64,
+    /// What a task's query costs beyond the host's: task − host, in µs.
+    pub overhead_per_query_us: f64,
+    /// Rows of the table streamed.
+    pub stream_rows: u64,
+    /// Rows a task asks for at a time (`row-stream.next`).
+    pub stream_batch: u32,
+    /// The task reading the whole table, each run, in ms.
+    pub task_stream_ms: Summary,
+    /// The host reading the whole table, each run, in ms.
+    pub host_stream_ms: Summary,
+    /// Rows per second into a task: `stream_rows` / (median stream run − median run
+    /// without queries).
+    pub task_rows_per_s: f64,
+    /// Rows per second into the host: `stream_rows` / the median read.
+    pub host_rows_per_s: f64,
+}
+
 /// The S3 homework (`mall_customers` on `wfctl standalone`, reading from `weft-test-s3`)
 /// on one CSV.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

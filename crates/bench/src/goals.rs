@@ -99,6 +99,9 @@ pub const SANDBOX_PER_TASK_US: Goal = at_most(30.0, "µs");
 /// What an outgoing HTTP request costs a task beyond the same request from the host.
 pub const EGRESS_OVERHEAD_US: Goal = at_most(100.0, "µs");
 
+/// What a one-row SQL query costs a task beyond the same query from the host.
+pub const SQL_OVERHEAD_US: Goal = at_most(50.0, "µs");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +125,6 @@ mod tests {
         assert_eq!(SANDBOX_PER_TASK_US.label(), "≤ 30 µs");
         assert_eq!(EGRESS_OVERHEAD_US.verdict(62.5), "≤ 100 µs: met");
         assert_eq!(EGRESS_OVERHEAD_US.verdict(140.0), "≤ 100 µs: MISSED");
+        assert_eq!(SQL_OVERHEAD_US.verdict(49.0), "≤ 50 µs: met");
     }
 }

@@ -1,8 +1,9 @@
 //! Weft's benchmark suite: real installations, measured from the outside like a user sees
 //! them, side by side with Celery and Airflow on the same machine.
 //!
-//! [`suite::run`] measures the in-process sandbox and egress (a task's outgoing HTTP request
-//! against the host's), then `wfctl standalone` (embedded), then the S3 homework
+//! [`suite::run`] measures the in-process sandbox, egress (a task's outgoing HTTP request
+//! against the host's) and SQL (a task's query against the host's, rows streamed into a
+//! task), then `wfctl standalone` (embedded), then the S3 homework
 //! (`mall_customers` reading from `weft-test-s3`), then `wfctl server` + `scheduler` + one
 //! `worker` on PostgreSQL and Redis it starts (distributed), each driven through the HTTP
 //! API: chain40, fan-outs, round trips, a new component's first task, and the processes'
@@ -25,7 +26,7 @@
 //!
 //! # Layout
 //! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
-//!   [`sandbox`], [`egress`]: the in-process figures; [`s3`]: the S3 homework;
+//!   [`sandbox`], [`egress`], [`sql`]: the in-process figures; [`s3`]: the S3 homework;
 //!   [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
 //!   [`client`]: the HTTP API; [`wait`]: waiting for runs to end;
@@ -59,6 +60,7 @@ pub mod s3;
 mod sample;
 pub mod sandbox;
 pub mod scenarios;
+pub mod sql;
 pub mod stats;
 pub mod suite;
 pub mod table;

@@ -59,6 +59,8 @@ pub fn document(report: &BenchReport) -> String {
     md.push_str(&tables::sandbox(report).markdown());
     md.push('\n');
     md.push_str(&tables::egress(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::sql(report).markdown());
     let _ = writeln!(md, "\n## The S3 homework\n");
     let _ = writeln!(
         md,
@@ -147,6 +149,17 @@ pub fn method(report: &BenchReport) -> Vec<String> {
          each, hyper's HTTP/1.1 client on a multi-threaded tokio runtime, the whole body \
          read) / K. The overhead is the difference."
             .to_owned(),
+        "SQL, in process: a PostgreSQL server on a loopback port (the test suite's in the \
+         quick configuration), the connection declared by the `sql_probe` guest's task \
+         `probe` and allowed by a policy of its `tcp://HOST:PORT` and the range 127.0.0.0/8. \
+         A task's cost per query is (median run opening a session and running \
+         `SELECT $1::int` K times − median run opening it and running none) / K; the host's \
+         is the median of rounds of K of the same query through sqlx on one connection / K. \
+         The overhead is the difference. Streaming: a table of N rows `(id bigint, name text, \
+         score int)` made with `generate_series`, read whole by the task through \
+         `query-stream` in batches (rows/s = N / (median read − median run with no query)) \
+         and by the host through sqlx's `fetch`, every value decoded (N / median read)."
+            .to_owned(),
         "The S3 homework: `weft-test-s3` (s3s-fs, checking SigV4 signatures) on a free \
          loopback port with the CSVs written as files of its bucket's directory; the example \
          built for that endpoint (`wfctl build examples/mall-customers` with \
@@ -192,6 +205,16 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
         );
     }
     failures(&mut notes, "egress", &report.egress);
+    if let Some(s) = report.sql.measured() {
+        judge(
+            &mut notes,
+            "SQL overhead per query",
+            s.overhead_per_query_us,
+            goals::SQL_OVERHEAD_US,
+            "µs",
+        );
+    }
+    failures(&mut notes, "sql", &report.sql);
     s3_notes(report, &mut notes);
     notes
 }
@@ -363,6 +386,8 @@ mod tests {
             "at most 5000 ms per request",
             "## What stands in the way of the missed goals",
             "| overhead per request (task − host) | 110 µs | ≤ 100 µs: MISSED |",
+            "| overhead per query (task − host) | 20 µs | ≤ 50 µs: met |",
+            "| 1,000,000 rows streamed into a task (1000 a batch), median of 3 | 500,000 rows/s | — |",
             "## The S3 homework",
             "| 1 MB CSV (47,610 rows) | 850 ms | 3: 800 ms – 900 ms |",
             "`WEFT_MALL_S3_EGRESS`",
@@ -401,6 +426,7 @@ mod tests {
             ),
             "{all}"
         );
+        assert!(!all.contains("SQL overhead"), "the goal is met: {all}");
         assert!(
             !all.contains("1 MB CSV"),
             "the measured CSV has no note: {all}"

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::dags::Sizes;
-use crate::figures::{EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures};
+use crate::figures::{EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, SqlFigures};
 use crate::install::Mode;
 use crate::machine::{Machine, Versions};
 use crate::peers::Peers;
@@ -40,6 +40,9 @@ pub struct BenchReport {
     pub sandbox: Outcome<SandboxFigures>,
     /// The in-process egress figures: a task's outgoing HTTP request against the host's.
     pub egress: Outcome<EgressFigures>,
+    /// The in-process SQL figures: a task's one-row query against the host's, and rows
+    /// streamed into a task.
+    pub sql: Outcome<SqlFigures>,
     /// The S3 homework (`mall_customers` on `wfctl standalone`), one case per CSV.
     pub s3: Vec<S3Case>,
     /// `wfctl standalone`.
@@ -64,6 +67,7 @@ impl BenchReport {
     pub fn has_failures(&self) -> bool {
         self.sandbox.is_failed()
             || self.egress.is_failed()
+            || self.sql.is_failed()
             || self.s3.iter().any(S3Case::is_failed)
             || self.embedded.has_failures()
             || self.distributed.has_failures()
@@ -81,10 +85,11 @@ mod tests {
     use crate::sample;
 
     #[test]
-    fn bench_json_holds_the_egress_and_s3_figures() {
+    fn bench_json_holds_the_in_process_and_s3_figures() {
         let json: serde_json::Value =
             serde_json::from_str(&sample::report().to_json()).expect("JSON");
         assert_eq!(json["egress"]["measured"]["overhead_per_request_us"], 110.0);
+        assert_eq!(json["sql"]["measured"]["task_rows_per_s"], 500_000.0);
         assert_eq!(json["s3"][0]["csv_bytes"], 1_000_000);
         assert_eq!(
             json["s3"][0]["times"]["measured"]["summary"]["median"],

@@ -3,7 +3,7 @@
 use crate::dags::Sizes;
 use crate::figures::{
     Chain, ColdDeploy, EgressFigures, HopBreakdown, ModeResults, Outcome, RoundTrip, RunTimes,
-    S3Case, SandboxFigures, Throughput, Usage,
+    S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -62,6 +62,25 @@ pub fn embedded() -> ModeResults {
             tasks: 20_000,
             cpu_s_per_10k_tasks: 2.0,
         }]),
+    }
+}
+
+/// SQL figures that meet the goal: 60 µs a query in a task, 40 µs from the host.
+pub fn sql() -> SqlFigures {
+    SqlFigures {
+        queries: 200,
+        task_with_queries_ms: summary(&[13.0, 14.0, 15.0]),
+        task_without_queries_ms: summary(&[1.9, 2.0, 2.1]),
+        host_rounds_ms: summary(&[7.0, 8.0, 9.0]),
+        task_per_query_us: 60.0,
+        host_per_query_us: 40.0,
+        overhead_per_query_us: 20.0,
+        stream_rows: 1_000_000,
+        stream_batch: 1_000,
+        task_stream_ms: summary(&[1_900.0, 2_002.0, 2_100.0]),
+        host_stream_ms: summary(&[400.0, 500.0, 600.0]),
+        task_rows_per_s: 500_000.0,
+        host_rows_per_s: 2_000_000.0,
     }
 }
 
@@ -139,6 +158,7 @@ pub fn report() -> BenchReport {
             cached_load_ms: 0.9,
         }),
         egress: Outcome::Measured(egress()),
+        sql: Outcome::Measured(sql()),
         s3: s3(),
         embedded: embedded(),
         distributed: ModeResults::all_failed("cannot start: no PostgreSQL"),

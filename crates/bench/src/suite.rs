@@ -1,4 +1,4 @@
-//! [`run`]: the whole benchmark — the in-process sandbox and egress figures, the embedded
+//! [`run`]: the whole benchmark — the in-process sandbox, egress and SQL figures, the embedded
 //! mode, the S3 homework, PostgreSQL and Redis started, the distributed mode, the peers —
 //! into one [`BenchReport`].
 
@@ -15,7 +15,7 @@ use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
 use crate::s3::{self, S3Options};
 use crate::wait::WAIT_SLICE;
-use crate::{egress, sandbox, scenarios};
+use crate::{egress, sandbox, scenarios, sql};
 
 /// Task attempts the worker runs at once, in both modes.
 pub const WORKER_CONCURRENCY: usize = 2;
@@ -77,6 +77,12 @@ pub fn run(options: &Options) -> BenchReport {
         sizes.egress_rounds, sizes.egress_requests
     );
     let egress = Outcome::of(egress::measure(sizes.egress_requests, sizes.egress_rounds));
+    eprintln!(
+        "==> sql (in-process, PostgreSQL): {} runs of {} queries, {} reads of {} rows; task \
+         and host",
+        sizes.sql_rounds, sizes.sql_queries, sizes.sql_stream_rounds, sizes.sql_stream_rows
+    );
+    let sql = Outcome::of(sql::measure(&sizes, options.quick));
 
     let install = InstallOptions {
         wfctl: options.wfctl.clone(),
@@ -167,6 +173,7 @@ pub fn run(options: &Options) -> BenchReport {
         },
         sandbox,
         egress,
+        sql,
         s3,
         embedded,
         distributed,

@@ -1,5 +1,5 @@
 //! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure, the
-//! sandbox, egress, the S3 homework, the peers side by side, and where a chain40 hop's time
+//! sandbox, egress, SQL, the S3 homework, the peers side by side, and where a chain40 hop's time
 //! goes.
 
 use crate::figures::{HopBreakdown, ModeResults, Outcome, Usage};
@@ -284,6 +284,66 @@ pub fn egress(report: &BenchReport) -> Table {
         }
         other => table.push(vec![
             "overhead per request (task − host)".to_owned(),
+            problem(other),
+            goal.label(),
+        ]),
+    }
+    table
+}
+
+/// The in-process SQL figures: a task's one-row query against the host's, and rows streamed
+/// into a task.
+pub fn sql(report: &BenchReport) -> Table {
+    let mut table = Table::new(&["SQL (in-process, loopback PostgreSQL)", "Figure", "Goal"]);
+    let goal = goals::SQL_OVERHEAD_US;
+    match &report.sql {
+        Outcome::Measured(s) => {
+            let us = |v: f64| format!("{} µs", format::number(v));
+            let rows = |v: f64| format!("{} rows/s", format::number(v));
+            let k = s.queries;
+            table.push(vec![
+                format!(
+                    "per query in a task: (task with {k} queries − with none) / {k}, medians \
+                     of {}",
+                    s.task_with_queries_ms.count
+                ),
+                us(s.task_per_query_us),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                format!(
+                    "per query from the host (sqlx, one connection), median of {} rounds",
+                    s.host_rounds_ms.count
+                ),
+                us(s.host_per_query_us),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                "overhead per query (task − host)".to_owned(),
+                us(s.overhead_per_query_us),
+                goal.verdict(s.overhead_per_query_us),
+            ]);
+            table.push(vec![
+                format!(
+                    "{} rows streamed into a task ({} a batch), median of {}",
+                    format::number(s.stream_rows as f64),
+                    s.stream_batch,
+                    s.task_stream_ms.count
+                ),
+                rows(s.task_rows_per_s),
+                "—".to_owned(),
+            ]);
+            table.push(vec![
+                format!(
+                    "the same rows read by the host (sqlx fetch), median of {}",
+                    s.host_stream_ms.count
+                ),
+                rows(s.host_rows_per_s),
+                "—".to_owned(),
+            ]);
+        }
+        other => table.push(vec![
+            "overhead per query (task − host)".to_owned(),
             problem(other),
             goal.label(),
         ]),

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::thread::JoinHandle;
 
-use common::{example, repo, wfctl};
+use common::{example, repo, wfctl, wfctl_env};
 use serde_json::json;
 
 /// `wfctl COMMAND PATH ARGS... --output json`.
@@ -217,6 +217,9 @@ fn hello_python_builds_and_runs() {
     // With no `url` in the configuration, fetch sends nothing and returns `{}`.
     assert_eq!(task(&run, "fetch")["state"], "success", "{run}");
     assert_eq!(task(&run, "fetch")["output"], json!({}), "{run}");
+    // With no `number`, query opens no connection and returns `{}`.
+    assert_eq!(task(&run, "query")["state"], "success", "{run}");
+    assert_eq!(task(&run, "query")["output"], json!({}), "{run}");
 }
 
 /// Body of the test server's one response.
@@ -312,6 +315,83 @@ fn hello_python_fetches_only_what_the_operator_allows() {
         Err(std::io::ErrorKind::WouldBlock),
         "the server received no connection"
     );
+}
+
+/// The PostgreSQL role of scripts/services.sh that logs in with a password:
+/// `WEFT_TEST_POSTGRES_SQL_URL`, its `host:port` and its password.
+fn postgres_sql() -> (String, String, String) {
+    let url = std::env::var("WEFT_TEST_POSTGRES_SQL_URL").unwrap_or_else(|_| {
+        panic!(
+            "WEFT_TEST_POSTGRES_SQL_URL is not set: run `source scripts/services.sh; weft_services_start` first"
+        )
+    });
+    let rest = url.split_once("://").expect("the URL has a scheme").1;
+    let (auth, rest) = rest.split_once('@').expect("the URL has user:password@");
+    let password = auth.split_once(':').expect("the URL has a password").1;
+    let endpoint = rest.split_once('/').expect("the URL has a database").0;
+    (url.clone(), endpoint.to_owned(), password.to_owned())
+}
+
+/// `wfctl run` of hello_python's `query` task with `postgres_default` at `url`, loopback
+/// addresses allowed, with the `operator`'s further flags.
+fn run_query(py: &Path, url: &str, operator: &[&str]) -> common::Run {
+    let mut args = vec!["run".as_ref(), py.as_os_str()];
+    args.extend(
+        [
+            "query",
+            "--conf",
+            r#"{"number": 41}"#,
+            "--egress-allow-net",
+            "127.0.0.1",
+        ]
+        .iter()
+        .chain(operator)
+        .chain(&["--output", "json"])
+        .map(OsStr::new),
+    );
+    wfctl_env(args, [("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
+}
+
+#[test]
+fn hello_python_queries_postgres_through_the_host() {
+    let py = example("hello-python");
+    let inspect = wfctl_json("inspect", &py, &[]);
+    assert_eq!(inspect.code, 0, "{inspect:?}");
+    assert_eq!(
+        task(&inspect.json(), "query")["resources"]["connections"],
+        json!(["postgres_default"]),
+        "{inspect:?}"
+    );
+
+    let (url, endpoint, password) = postgres_sql();
+    let rule = format!("tcp://{endpoint}");
+    let allowed = run_query(&py, &url, &["--egress-allow", &rule]);
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    let report = allowed.json();
+    assert_eq!(report["state"], "success", "{report}");
+    assert_eq!(
+        report["detail"]["output"],
+        json!({"rows": [{"answer": 42, "database": "weft_sql"}]}),
+        "{report}"
+    );
+
+    // Without the operator's tcp rule the host never connects: the task fails permanently,
+    // naming the denial and the rule it lacks.
+    let denied = run_query(&py, &url, &[]);
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let report = denied.json();
+    assert_eq!(report["state"], "failed", "{report}");
+    let error = report["detail"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("Denied") && error.contains(&rule),
+        "the error names the denial and the rule: {report}"
+    );
+    for run in [&allowed, &denied] {
+        assert!(
+            !run.stdout.contains(&password) && !run.stderr.contains(&password),
+            "the password never shows: {run:?}"
+        );
+    }
 }
 
 #[test]

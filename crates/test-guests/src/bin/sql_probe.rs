@@ -12,7 +12,8 @@
 //! "get": "pg", "scan": {"masked": [..], "mask": [..]}}`. `open` opens a new session on
 //! `conn` (the first step runs on one opened at the start); `forget` leaks the session, so
 //! that the attempt's end must clean it up; `stream` reads in batches of `batch` rows;
-//! `hold` opens a stream and keeps it open until `release`.
+//! `hold` opens a stream and keeps it open until `release`; `"repeat": N` runs a step N
+//! times and reports the last outcome (or the first error).
 //! Values are `{"KIND": value}` with the kinds of `sql-value` (`{"null": null}`, bytes as
 //! a list of numbers).
 //! Output: `{"open": {..}, "results": [{"ok": ..} | {"error": {"kind", "message", "code"}}],
@@ -105,7 +106,14 @@ impl Guest for Probe {
                     results.push(json!({"ok": true}));
                     continue;
                 }
-                let outcome = run_step(s, op, &step);
+                // `repeat` runs the step that many times; the last outcome is reported.
+                let mut outcome = run_step(s, op, &step);
+                for _ in 1..step["repeat"].as_u64().unwrap_or(1) {
+                    if outcome.is_err() {
+                        break;
+                    }
+                    outcome = run_step(s, op, &step);
+                }
                 results.push(match outcome {
                     Ok(value) => json!({"ok": value}),
                     Err(e) => json!({"error": error_json(&e)}),

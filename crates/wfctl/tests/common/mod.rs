@@ -55,6 +55,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    wfctl_env(args, [] as [(&str, &str); 0])
+}
+
+/// Run `wfctl` with `args` from the repository's root, with the variables `env` set.
+pub fn wfctl_env<I, S, E, K, V>(args: I, env: E) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+    E: IntoIterator<Item = (K, V)>,
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let out: Output = Command::new(env!("CARGO_BIN_EXE_wfctl"))
         .args(args)
         .current_dir(repo())
@@ -64,6 +76,7 @@ where
         .env_remove("WEFT_EGRESS_ALLOW")
         .env_remove("WEFT_EGRESS_ALLOW_NETS")
         .env_remove("WEFT_EGRESS_CA_FILE")
+        .envs(env)
         .output()
         .expect("wfctl runs");
     Run {
