@@ -376,11 +376,13 @@ fn hello_python_queries_postgres_through_the_host() {
     );
 
     // Without the operator's tcp rule the host never connects: the task fails permanently,
-    // naming the denial and the rule it lacks.
+    // naming the denial and the rule it lacks, and the attempt is classed as a denial, as
+    // for HTTP.
     let denied = run_query(&py, &url, &[]);
     assert_eq!(denied.code, 1, "{denied:?}");
     let report = denied.json();
     assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
     let error = report["detail"]["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("Denied") && error.contains(&rule),
