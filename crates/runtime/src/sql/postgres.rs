@@ -47,12 +47,18 @@ impl Driver for Postgres {
         statement: &str,
         params: &[SqlValue],
     ) -> Result<Query<'static, Postgres, PgArguments>, SqlError> {
-        // Not kept prepared: the same text may come with parameters of other types next time.
-        let mut query = sqlx::query(AssertSqlSafe(statement.to_owned())).persistent(false);
+        let mut encoded = Vec::with_capacity(params.len());
         for (i, value) in params.iter().enumerate() {
             let (oid, bytes) = values::pg_encode(value)
                 .map_err(|why| SqlError::Unsupported(format!("parameter ${}: {why}", i + 1)))?;
-            query = query.bind(Param { oid, bytes });
+            encoded.push(Param { oid, bytes });
+        }
+        // Kept prepared on the connection (one round trip a statement instead of two), under
+        // a text that names its parameters' types: PostgreSQL fixes them when it prepares, so
+        // the same statement with parameters of other types must be prepared anew.
+        let mut query = sqlx::query(AssertSqlSafe(prepared_text(statement, &encoded)));
+        for param in encoded {
+            query = query.bind(param);
         }
         Ok(query)
     }
@@ -108,4 +114,39 @@ pub(crate) async fn control(
 pub(crate) async fn backend_id(conn: &mut PoolConnection<Postgres>) -> Result<i64, sqlx::Error> {
     let row = (&mut **conn).fetch_one("SELECT pg_backend_pid()").await?;
     Ok(i64::from(row.try_get::<i32, _>(0)?))
+}
+
+/// The text a statement is prepared under: the statement, then, when it has parameters, a
+/// comment naming their type OIDs on a line of its own (after the statement, so that the
+/// positions in PostgreSQL's error messages stay right; the line break ends a trailing `--`
+/// comment).
+fn prepared_text(statement: &str, params: &[Param]) -> String {
+    if params.is_empty() {
+        return statement.to_owned();
+    }
+    let oids: Vec<String> = params.iter().map(|p| p.oid.to_string()).collect();
+    format!(
+        "{statement}\n/* weft: parameter types {} */",
+        oids.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_prepared_per_parameter_types() {
+        let param = |oid| Param { oid, bytes: None };
+        assert_eq!(prepared_text("select 1", &[]), "select 1");
+        let ints = prepared_text("select $1, $2 -- two", &[param(20), param(20)]);
+        assert_eq!(
+            ints,
+            "select $1, $2 -- two\n/* weft: parameter types 20,20 */"
+        );
+        assert_ne!(
+            ints,
+            prepared_text("select $1, $2 -- two", &[param(20), param(25)])
+        );
+    }
 }

@@ -9,6 +9,11 @@ fn every_type_round_trips() {
 }
 
 #[test]
+fn repeated_statements_take_each_runs_types() {
+    statements::repeated_statements_take_each_runs_types(&my());
+}
+
+#[test]
 fn execute_counts_rows_and_open_transactions_roll_back() {
     statements::rows_affected_and_transactions(&my());
 }

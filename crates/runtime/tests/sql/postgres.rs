@@ -14,6 +14,11 @@ fn every_type_round_trips() {
 }
 
 #[test]
+fn repeated_statements_take_each_runs_types() {
+    statements::repeated_statements_take_each_runs_types(&pg());
+}
+
+#[test]
 fn execute_counts_rows_and_open_transactions_roll_back() {
     statements::rows_affected_and_transactions(&pg());
 }

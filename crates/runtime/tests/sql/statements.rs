@@ -79,6 +79,44 @@ pub fn types_round_trip(s: &Server) {
     }
 }
 
+/// One statement run again and again, then with a parameter of another type, then as first:
+/// each run binds its own value with its own type (statements are kept prepared per
+/// parameter types).
+pub fn repeated_statements_take_each_runs_types(s: &Server) {
+    let rt = runtime();
+    let query = if s.is_pg() {
+        "SELECT $1 AS v"
+    } else {
+        "SELECT ? AS v"
+    };
+    let ask = |value: serde_json::Value| step("query", query, json!([value]));
+    let out = output(&run(
+        &rt,
+        json!({"conn": s.id(), "steps": [
+            ask(json!({"int": 7})),
+            ask(json!({"int": 8})),
+            ask(json!({"text": "x"})),
+            ask(json!({"int": 9})),
+            ask(json!({"text": "y"})),
+        ]}),
+    ));
+    let values: Vec<serde_json::Value> = oks(&out)
+        .iter()
+        .map(|result| result["rows"][0][0].clone())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            json!({"int": 7}),
+            json!({"int": 8}),
+            json!({"text": "x"}),
+            json!({"int": 9}),
+            json!({"text": "y"}),
+        ],
+        "{out}"
+    );
+}
+
 /// `execute` counts rows; transactions commit and roll back, and one left open is rolled
 /// back when the attempt ends.
 pub fn rows_affected_and_transactions(s: &Server) {
