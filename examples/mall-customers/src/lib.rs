@@ -208,10 +208,7 @@ fn results(ctx: &Context) -> TaskResult<(Sorted, Vec<GenderStats>)> {
 
 /// The table the sorted rows go to, when the run's conf asks for the SQL step.
 fn sql_table(ctx: &Context) -> TaskResult<Option<Table>> {
-    let conf: Conf = ctx.conf()?;
-    conf.sql
-        .map(|sql| Table::of(&sql).map_err(TaskError::permanent))
-        .transpose()
+    warehouse::table(&ctx.conf::<Conf>()?)
 }
 
 fn top_spenders(ctx: &Context) -> TaskResult<TopSpenders> {

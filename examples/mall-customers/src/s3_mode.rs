@@ -19,7 +19,7 @@ use crate::csv::{CsvReader, ReadError};
 use crate::customers::Customers;
 use crate::handover::{ParquetWritten, StagedCsv, Uploaded};
 use crate::s3::S3Bucket;
-use crate::warehouse::{self, SortedRow, Table};
+use crate::warehouse::{self, SortedRow};
 use crate::{AGGREGATE_NAME, DEFAULT_INPUT_KEY, PARQUET_NAME, S3_CONNECTION};
 
 /// Bytes read from a response body at a time.
@@ -56,10 +56,12 @@ pub(crate) fn extract(ctx: &Context, s3: &S3Conf) -> TaskResult<StagedCsv> {
 
 pub(crate) fn sort_by_spending(ctx: &Context, staged: &StagedCsv) -> TaskResult<ParquetWritten> {
     let conf: Conf = ctx.conf()?;
-    let prefix = conf.s3.as_ref().map_or_else(
-        || S3Conf::default().output_prefix(ctx.run_id()),
-        |s3| s3.output_prefix(ctx.run_id()),
-    );
+    let no_s3 = S3Conf::default();
+    let prefix = conf
+        .s3
+        .as_ref()
+        .unwrap_or(&no_s3)
+        .output_prefix(ctx.run_id());
     let (bucket, uri, input) = open_staged(ctx, staged)?;
     let mut customers = Customers::read(input, staged.rows).map_err(|e| read_error(e, &uri))?;
     same_rows(customers.len(), staged, &uri)?;
@@ -69,8 +71,7 @@ pub(crate) fn sort_by_spending(ctx: &Context, staged: &StagedCsv) -> TaskResult<
     let highest_spending_score = score(customers.rows().last());
     let parquet = columnar::to_parquet(&customers).permanent()?;
     let rows = customers.len();
-    if let Some(sql) = &conf.sql {
-        let table = Table::of(sql).map_err(TaskError::permanent)?;
+    if let Some(table) = warehouse::table(&conf)? {
         let sorted = customers.rows().iter().map(|row| SortedRow {
             customer_id: row.customer_id,
             gender: customers.gender(row),

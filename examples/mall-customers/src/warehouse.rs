@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use weft_sdk::prelude::*;
 use weft_sdk::sql::{SqlParam, SqlValue};
 
-use crate::conf::SqlConf;
+use crate::conf::{Conf, SqlConf};
 use crate::customers::Customer;
 
 /// The connection to the database (conn type `postgres`).
@@ -38,6 +38,15 @@ const ROW_PARAMS: usize = 6;
 /// SQLSTATEs of a `CREATE TABLE IF NOT EXISTS` that lost a race with another session creating
 /// the same table (PostgreSQL checks for the table before it takes the lock): the table exists.
 const CREATED_BY_ANOTHER: [&str; 2] = ["23505", "42P07"];
+
+/// The table the sorted rows go to, when `conf` asks for the SQL step; a name that is not
+/// a table name fails the task for good.
+pub fn table(conf: &Conf) -> TaskResult<Option<Table>> {
+    conf.sql
+        .as_ref()
+        .map(|sql| Table::of(sql).map_err(TaskError::permanent))
+        .transpose()
+}
 
 /// A table name safe to splice into a statement: one or two (`schema.table`) lower-case
 /// identifiers of letters, digits and `_`, not starting with a digit, each at most 63 bytes,
