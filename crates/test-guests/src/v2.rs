@@ -3,12 +3,12 @@
 //! crate may hold the export glue of one world only, and the library holds 0.1.0's), and a
 //! `dag-spec` of tasks with their resources.
 
-/// Raw bindings of world `weft:dag/dag@0.2.0` from `wit/`.
+/// Raw bindings of world `weft:dag/dag@0.2.0` from `wit/v0.2/`.
 #[allow(missing_docs, unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "dag",
-        path: "../../wit",
+        path: "../../wit/v0.2",
         generate_all,
     });
 }
