@@ -6,6 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::schedule::{DataInterval, Schedule};
+use crate::orchestration::{Expand, SensorSettings, TaskKind, TaskNotifications};
 use crate::spec::{DagSpec, Resources, TaskSettings, TaskSpec};
 use crate::trigger::TriggerRule;
 
@@ -47,6 +48,16 @@ pub struct Task {
     pub priority_weight: i32,
     /// What it needs from the machine.
     pub resources: Resources,
+    /// Whether it runs code, picks a branch or only waits.
+    pub kind: TaskKind,
+    /// What it is mapped over, if it is mapped.
+    pub expand: Option<Expand>,
+    /// How it pokes and waits as a sensor (defaults when it sets none).
+    pub sensor: SensorSettings,
+    /// Most instances of it running at once across the DAG's runs; none: no limit of its own.
+    pub max_active_tis: Option<u32>,
+    /// Who is told when its attempts end.
+    pub notifications: TaskNotifications,
 }
 
 impl Task {
@@ -92,6 +103,16 @@ impl Task {
                 .resources
                 .as_ref()
                 .or(d.resources.as_ref())
+                .cloned()
+                .unwrap_or_default(),
+            kind: spec.kind.clone(),
+            expand: spec.expand.clone(),
+            sensor: s.sensor.or(d.sensor).unwrap_or_default(),
+            max_active_tis: s.max_active_tis.or(d.max_active_tis),
+            notifications: s
+                .notifications
+                .as_ref()
+                .or(d.notifications.as_ref())
                 .cloned()
                 .unwrap_or_default(),
         }

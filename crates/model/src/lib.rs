@@ -44,6 +44,7 @@ pub mod cron;
 pub mod dag;
 pub mod egress;
 mod names;
+pub mod orchestration;
 pub mod problem;
 pub mod retry;
 pub mod schedule;
@@ -56,7 +57,11 @@ pub mod validate;
 pub use cron::{Cron, CronField, FieldIssue};
 pub use dag::{Dag, Task};
 pub use names::ParseNameError;
-pub use problem::{IdIssue, Scope, SettingIssue, SpecError, SpecProblem};
+pub use orchestration::{
+    EmailNotifier, Expand, ExternalWait, Notifier, RunNotifications, RunSelector, SensorSettings,
+    TaskKind, TaskNotifications, WaitCondition, WaitVerdict, branch_choice,
+};
+pub use problem::{IdIssue, OrchestrationIssue, Scope, SettingIssue, SpecError, SpecProblem};
 pub use schedule::{DataInterval, Schedule, ScheduleError};
 pub use spec::{DagSpec, DirectoryGrant, Resources, TaskSettings, TaskSpec};
 pub use state::{DagRunState, RunType, TaskState, run_state};

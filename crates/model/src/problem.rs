@@ -207,6 +207,20 @@ pub enum SpecProblem {
         /// What is wrong with it.
         issue: IdIssue,
     },
+    /// A branch, wait, mapping, sensor or notification setting of a task is wrong.
+    #[error("task \"{task}\": {issue}")]
+    InvalidOrchestration {
+        /// The task.
+        task: String,
+        /// What is wrong.
+        issue: OrchestrationIssue,
+    },
+    /// A DAG-level notifier is wrong.
+    #[error("DAG notifications: {issue}")]
+    InvalidRunNotifier {
+        /// What is wrong.
+        issue: OrchestrationIssue,
+    },
     /// A directory's guest path does not start with `/`.
     #[error("{scope}: directory guest_path \"{guest_path}\" is not absolute")]
     RelativeDirectory {
@@ -240,4 +254,70 @@ impl fmt::Display for SettingText<'_> {
             }
         }
     }
+}
+
+/// What is wrong with a task's orchestration settings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrchestrationIssue {
+    /// A branch task with no downstream task to pick.
+    #[error("a branch task needs downstream tasks to pick from")]
+    BranchWithoutDownstream,
+    /// A mapped task that expands over a task that is not its direct upstream.
+    #[error("expands over \"{upstream}\", which is not one of its direct upstream tasks")]
+    ExpandNotUpstream {
+        /// The task named.
+        upstream: String,
+    },
+    /// A literal item that is not JSON.
+    #[error("expand item {index} is not JSON: {reason}")]
+    ExpandItemNotJson {
+        /// Its place in the list.
+        index: usize,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// A wait that would be mapped or a branch that would be mapped.
+    #[error("a {kind} task cannot be mapped")]
+    MappedKind {
+        /// `wait` or `branch`.
+        kind: &'static str,
+    },
+    /// A wait's time is not RFC 3339.
+    #[error("wait until {value:?}: {reason}")]
+    BadUntil {
+        /// The text.
+        value: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// An external wait names a DAG or task id that cannot exist.
+    #[error("external wait: {what} id {id:?} {issue}")]
+    BadExternalId {
+        /// `DAG` or `task`.
+        what: &'static str,
+        /// The id.
+        id: String,
+        /// What is wrong with it.
+        issue: IdIssue,
+    },
+    /// A state both allowed and failed, or one a run or task never ends in.
+    #[error("external wait: state {state} {problem}")]
+    BadWaitState {
+        /// The state.
+        state: crate::state::TaskState,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A notifier with a bad connection id or recipient.
+    #[error("notifier: {problem}")]
+    BadNotifier {
+        /// What is wrong.
+        problem: String,
+    },
+    /// Something this version of Weft does not run yet.
+    #[error("{feature} is not supported by this version of Weft")]
+    Unsupported {
+        /// What.
+        feature: &'static str,
+    },
 }

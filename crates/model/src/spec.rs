@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::orchestration::{Expand, RunNotifications, SensorSettings, TaskKind, TaskNotifications};
 use crate::trigger::TriggerRule;
 
 /// A DAG's structure, as `describe` returns it (WIT `dag-spec`).
@@ -45,6 +46,9 @@ pub struct DagSpec {
     /// The tasks, in any order.
     #[serde(default)]
     pub tasks: Vec<TaskSpec>,
+    /// Who is told when a run ends.
+    #[serde(default, skip_serializing_if = "RunNotifications::is_empty")]
+    pub notifications: RunNotifications,
 }
 
 /// One task of a DAG (WIT `task-spec`).
@@ -62,6 +66,12 @@ pub struct TaskSpec {
     /// Settings that override the DAG's defaults for this task.
     #[serde(default)]
     pub settings: TaskSettings,
+    /// Whether the task runs code, picks a branch or only waits.
+    #[serde(default, skip_serializing_if = "TaskKind::is_code")]
+    pub kind: TaskKind,
+    /// When set, the task runs once per item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }
 
 /// Task settings; a field left as none inherits (WIT `task-settings`).
@@ -95,6 +105,15 @@ pub struct TaskSettings {
     /// What the task needs from the machine; replaces the defaults' as a whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
+    /// How the task pokes and waits as a sensor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<SensorSettings>,
+    /// Most instances of this task running at once across the DAG's runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_active_tis: Option<u32>,
+    /// Who is told when the task's attempts end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<TaskNotifications>,
 }
 
 /// What a task needs from outside its sandbox (WIT `resources`).

@@ -29,6 +29,11 @@ named_enum! {
         Skipped => "skipped",
         /// The task no longer exists in the DAG.
         Removed => "removed",
+        /// A sensor poked and was not satisfied: it gave its slot back and pokes again at its
+        /// reschedule time.
+        UpForReschedule => "up_for_reschedule",
+        /// Waiting, without a slot, for an event the scheduler watches (a time, another run).
+        Deferred => "deferred",
     }
 }
 

@@ -15,6 +15,7 @@
 //! | `none_failed_min_one_success` | all succeeded or skipped | all skipped | any failed/upstream_failed (early) |
 //! | `none_skipped` | all finished, none skipped | any skipped (early) | never |
 //! | `always` | at once, whatever the upstream states | never | never |
+//! | `all_skipped` | all skipped | any succeeded or failed (early) | never |
 //!
 //! "Early" means without waiting for the other upstream tasks to finish. Upstream tasks in
 //! state `removed` count as finished but as neither success, failure nor skip: a rule that
@@ -49,6 +50,8 @@ named_enum! {
         NoneSkipped => "none_skipped",
         /// Run at once, whatever the upstream states.
         Always => "always",
+        /// Every upstream was skipped.
+        AllSkipped => "all_skipped",
     }
 }
 
@@ -152,6 +155,8 @@ pub fn evaluate(rule: TriggerRule, up: &UpstreamSummary) -> Readiness {
         R::NoneFailedMinOneSuccess => ready(up.success + up.skipped >= up.total),
         R::NoneSkipped if up.skipped > 0 => Skip,
         R::NoneSkipped => ready(all_done),
+        R::AllSkipped if up.success + failures > 0 => Skip,
+        R::AllSkipped => ready(up.skipped >= up.total),
     }
 }
 

@@ -12,6 +12,8 @@ use crate::problem::{IdIssue, Scope, SettingIssue, SpecError, SpecProblem};
 use crate::schedule::{Schedule, ScheduleError};
 use crate::spec::{DagSpec, TaskSettings};
 
+mod orchestration;
+
 /// Longest DAG id, task id, queue or pool name, in characters (Airflow's `ID_LEN`).
 pub const MAX_ID_LEN: usize = 250;
 /// Most retries a task may ask for.
@@ -161,6 +163,9 @@ impl DagSpec {
                 Vec::new()
             }
         };
+        if problems.is_empty() {
+            orchestration::check(&self, &index, &upstream, &mut problems);
+        }
         if !problems.is_empty() {
             return Err(SpecError {
                 dag_id: self.dag_id,
@@ -219,7 +224,32 @@ fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem
             issue,
         });
     };
-    let limits: [(&'static str, Option<u64>, bool, u64); 5] = [
+    let sensor = s.sensor.as_ref();
+    let limits: [(&'static str, Option<u64>, bool, u64); 9] = [
+        (
+            "sensor.poke_interval_ms",
+            sensor.map(|x| x.poke_interval_ms),
+            true,
+            MAX_DURATION_MS,
+        ),
+        (
+            "sensor.timeout_ms",
+            sensor.and_then(|x| x.timeout_ms),
+            true,
+            MAX_DURATION_MS,
+        ),
+        (
+            "sensor.max_poke_interval_ms",
+            sensor.and_then(|x| x.max_poke_interval_ms),
+            true,
+            MAX_DURATION_MS,
+        ),
+        (
+            "max_active_tis",
+            s.max_active_tis.map(u64::from),
+            true,
+            u64::MAX,
+        ),
         (
             "retries",
             s.retries.map(u64::from),

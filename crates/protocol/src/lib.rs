@@ -46,6 +46,7 @@ pub mod log;
 pub mod report;
 pub mod shown;
 pub mod task;
+pub mod trigger;
 pub mod worker_api;
 
 pub use access::{AttemptRef, Connection, SecretValue};
@@ -56,3 +57,4 @@ pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};
 pub use report::{AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Report};
 pub use shown::{ConnectionInfo, SecretInfo};
 pub use task::TaskMessage;
+pub use trigger::{TriggerAnswer, TriggerRefusal, TriggerRun, TriggeredRun, triggered_run_id};

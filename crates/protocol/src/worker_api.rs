@@ -62,6 +62,13 @@ pub fn connection_path(attempt: crate::AttemptRef, conn_id: &str) -> String {
     )
 }
 
+/// `POST` a [`TriggerRun`](crate::TriggerRun): a run of another DAG for the current attempt
+/// `attempt`, answered with a [`TriggerAnswer`](crate::TriggerAnswer); 403 when the attempt
+/// no longer holds its lease.
+pub fn dag_runs_path(attempt: crate::AttemptRef) -> String {
+    format!("/attempts/{}/{}/dag-runs", attempt.ti, attempt.lease)
+}
+
 /// `GET`: secret `name` for the current attempt `attempt`, as a
 /// [`SecretValue`](crate::SecretValue); 403 when its task does not declare it.
 pub fn secret_path(attempt: crate::AttemptRef, name: &str) -> String {

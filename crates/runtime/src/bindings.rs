@@ -1,12 +1,32 @@
 //! Host bindings of the `weft:dag` worlds, generated from `wit/`: the current version and
 //! every earlier one whose components must keep running.
 
-/// `weft:dag@0.2.0` (`wit/dag.wit`): the current world, with outgoing HTTP, connections,
-/// secrets and SQL.
-pub(crate) mod v0_2 {
+/// `weft:dag@0.3.0` (`wit/dag.wit`): the current world, whose DAGs orchestrate: triggers
+/// of other DAGs, sensors, waits, branches, mapping and notifications.
+pub(crate) mod v0_3 {
     wasmtime::component::bindgen!({
         world: "dag",
         path: "../../wit",
+        // Every import may trap: host calls check the attempt's deadline and limits.
+        imports: { default: trappable },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+            "weft:dag/sql.session": crate::sql::Session,
+            "weft:dag/sql.row-stream": crate::sql::RowStream,
+        },
+        require_store_data_send: true,
+    });
+
+    pub(crate) use weft::dag::types;
+}
+
+/// `weft:dag@0.2.0` (`wit/v0.2/dag.wit`): outgoing HTTP, connections, secrets and SQL.
+pub(crate) mod v0_2 {
+    wasmtime::component::bindgen!({
+        world: "dag",
+        path: "../../wit/v0.2",
         // Every import may trap: host calls check the attempt's deadline and limits.
         imports: { default: trappable },
         with: {

@@ -96,6 +96,14 @@ pub trait TaskHost: Send + Sync + 'static {
 
     /// The value of secret `name`, if it exists.
     fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError>;
+
+    /// Create a run of another DAG of the attempt's tenant (`dag-runs.trigger`); the inner
+    /// error says why it was refused.
+    fn trigger_run(
+        &self,
+        request: weft_protocol::TriggerRun,
+        deadline: Instant,
+    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError>;
 }
 
 /// One task attempt to run.

@@ -100,6 +100,19 @@ impl TaskHost for MemoryHost {
     fn secret(&self, name: &str, _deadline: Instant) -> Result<Option<String>, HostError> {
         Ok(self.secrets.get(name).cloned())
     }
+
+    fn trigger_run(
+        &self,
+        request: weft_protocol::TriggerRun,
+        _deadline: Instant,
+    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError>
+    {
+        Err(HostError::Unavailable(format!(
+            "triggering DAG {:?} needs a scheduler: a local run has none (run the DAGs under \
+             `wfctl standalone`)",
+            request.dag_id
+        )))
+    }
 }
 
 impl TaskContext {

@@ -10,7 +10,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
-use crate::bindings::{v0_1, v0_2};
+use crate::bindings::{v0_1, v0_2, v0_3};
 use crate::cache::DiskCache;
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
 use crate::component::{CompileSource, DagComponent, Pre};
@@ -129,15 +129,18 @@ impl Runtime {
                 .map_err(|e| LoadError::NotADagComponent {
                     reason: error_chain(&e),
                 })?;
-        let pre = match v0_2::DagPre::new(pre.clone()) {
-            Ok(current) => Pre::V0_2(current),
-            Err(current) => match v0_1::DagPre::new(pre) {
-                Ok(earlier) => Pre::V0_1(earlier),
-                Err(_) => {
-                    return Err(LoadError::NotADagComponent {
-                        reason: error_chain(&current),
-                    });
-                }
+        let pre = match v0_3::DagPre::new(pre.clone()) {
+            Ok(current) => Pre::V0_3(current),
+            Err(current) => match v0_2::DagPre::new(pre.clone()) {
+                Ok(earlier) => Pre::V0_2(earlier),
+                Err(_) => match v0_1::DagPre::new(pre) {
+                    Ok(earlier) => Pre::V0_1(earlier),
+                    Err(_) => {
+                        return Err(LoadError::NotADagComponent {
+                            reason: error_chain(&current),
+                        });
+                    }
+                },
             },
         };
         let spec = self.describe(&pre).map_err(LoadError::Describe)?;
@@ -195,6 +198,10 @@ impl Runtime {
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
         let (result, _) = match pre {
+            Pre::V0_3(pre) => run::call(&self.engine, tick, state, |store| {
+                let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
+                Ok(convert::v0_3::spec_from_wit(spec))
+            }),
             Pre::V0_2(pre) => run::call(&self.engine, tick, state, |store| {
                 let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
                 Ok(convert::v0_2::spec_from_wit(spec))
@@ -293,6 +300,7 @@ impl Runtime {
             secrets,
             pushes: Vec::new(),
             pushed_bytes: 0,
+            trigger_calls: 0,
         };
         let mut state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
             Ok(state) => state,
@@ -308,6 +316,15 @@ impl Runtime {
         });
         let tick = self.config.epoch_tick;
         let (result, end) = match &component.pre {
+            Pre::V0_3(pre) => {
+                let wit_context = convert::v0_3::context_to_wit(&context);
+                let wit_upstream = convert::v0_3::upstream_to_wit(upstream);
+                run::call(&self.engine, tick, state, |store| {
+                    let instance = pre.instantiate(&mut *store)?;
+                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
+                    Ok(convert::v0_3::returned(result))
+                })
+            }
             Pre::V0_2(pre) => {
                 let wit_context = convert::v0_2::context_to_wit(&context);
                 let wit_upstream = convert::v0_2::upstream_to_wit(upstream);
@@ -345,6 +362,12 @@ impl Runtime {
             Ok(Returned::Permanent(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: false,
                 message: redact(message),
+            }),
+            Ok(Returned::Unsupported(answer)) => TaskOutcome::Failed(TaskFailure::Error {
+                retryable: false,
+                message: format!(
+                    "the task answered `{answer}`, which this version of Weft does not act on yet"
+                ),
             }),
             Err(failure) => TaskOutcome::Failed(failure),
         };
@@ -384,6 +407,20 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
+    {
+        use v0_3::weft::dag::{
+            connections, dag_runs, log, runtime, secrets, sql, types, variables, xcom,
+        };
+        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        xcom::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        runtime::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        connections::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        secrets::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        sql::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        dag_runs::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    }
     {
         use v0_2::weft::dag::{connections, log, runtime, secrets, sql, types, variables, xcom};
         types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;

@@ -29,6 +29,8 @@ pub(crate) struct Attempt {
     pub(crate) pushes: Vec<XcomPush>,
     /// Bytes of all pushed values together.
     pub(crate) pushed_bytes: usize,
+    /// How many `dag-runs.trigger` calls the attempt has made.
+    pub(crate) trigger_calls: u32,
 }
 
 /// The guest's monotonic clock: nanoseconds since the sandbox was made.

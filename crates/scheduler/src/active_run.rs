@@ -150,6 +150,36 @@ impl ActiveRun {
         self.evaluate(graph.downstream[i].clone(), now)
     }
 
+    /// Branch task `i` succeeded and picked `followed` among its direct downstream tasks:
+    /// the others that have not started are skipped (as Airflow's branch operators skip
+    /// them), and every downstream task is evaluated.
+    pub fn branch_finished(&mut self, i: usize, followed: &[String], now: Timestamp) -> Evaluation {
+        let graph = self.graph.clone();
+        let mut skipped = Vec::new();
+        for &d in &graph.downstream[i] {
+            let untouched = matches!(self.tis[d].state, TaskState::None | TaskState::Scheduled)
+                && !self.pending.contains(&d);
+            if untouched && !followed.contains(&graph.ids[d]) {
+                self.set_state(d, TaskState::Skipped);
+                skipped.push(d);
+            }
+        }
+        let mut work: Vec<usize> = graph.downstream[i]
+            .iter()
+            .copied()
+            .filter(|d| !skipped.contains(d))
+            .collect();
+        for &d in &skipped {
+            work.extend(graph.downstream[d].iter().copied());
+        }
+        let mut out = self.evaluate(work, now);
+        let mut decided: Vec<(usize, TaskState)> =
+            skipped.into_iter().map(|d| (d, TaskState::Skipped)).collect();
+        decided.append(&mut out.decided);
+        out.decided = decided;
+        out
+    }
+
     /// Evaluate `start` and, where a task is decided without running, its downstream tasks
     /// in turn. Decided states are applied in memory at once so that cascades see them.
     pub fn evaluate(&mut self, start: Vec<usize>, now: Timestamp) -> Evaluation {

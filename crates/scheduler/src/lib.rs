@@ -13,6 +13,7 @@
 //!   [`scheduler()`] that makes it with its handle;
 //! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
 //! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
+//! - [`task_trigger`]: runs a task triggers, checked against its attempt's lease;
 //!
 //! The [`Scheduler`] and its step, one module per concern:
 //! - `step`: the [`Scheduler`], its state by owner, and the step that ties them together;
@@ -70,6 +71,7 @@ pub mod run_requests;
 pub mod running;
 mod startup;
 mod step;
+pub mod task_trigger;
 mod timers;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -81,5 +83,6 @@ pub use leader::{Election, Term};
 pub use run_requests::RunRequests;
 pub use running::{SchedulerService, scheduler};
 pub use step::Scheduler;
+pub use task_trigger::{TriggerFailure, trigger_from_task};
 /// The messages the scheduler takes and sends, as `weft_protocol` defines them.
 pub use weft_protocol::{AttemptOutcome, AttemptResult, Report, TaskMessage};

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use jiff::Timestamp;
-use weft_model::TaskState;
+use weft_model::{TaskKind, TaskState, branch_choice};
 use weft_store::FinishTask;
 
 use crate::retry;
@@ -89,8 +89,17 @@ impl Scheduler {
         };
         self.admission.release(&active.tis[i]);
         active.record_finish(i, finish);
+        let task = &active.dag.tasks()[i];
+        let followed = match (&task.kind, finish.state, finish.output.as_deref()) {
+            (TaskKind::Branch, TaskState::Success, Some(output)) => {
+                branch_choice(&task.id, output, &task.downstream).ok()
+            }
+            _ => None,
+        };
         let evaluation = if finish.state == TaskState::UpForRetry {
             active.evaluate(vec![i], now)
+        } else if let Some(followed) = followed {
+            active.branch_finished(i, &followed, now)
         } else {
             active.evaluate_downstream(i, now)
         };

@@ -1,7 +1,7 @@
 //! From an attempt's end to the task instance's next state: Airflow's retry rules.
 
 use jiff::{SignedDuration, Timestamp};
-use weft_model::{Task, TaskState};
+use weft_model::{Task, TaskKind, TaskState, branch_choice};
 use weft_store::FinishTask;
 
 use weft_protocol::{AttemptOutcome, AttemptResult};
@@ -31,7 +31,17 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
         log: Some(result.log),
     };
     match result.outcome {
-        AttemptOutcome::Success { output } => finish.output = Some(output),
+        AttemptOutcome::Success { output } => {
+            // A branch whose output picks no valid downstream task fails: no retry mends it.
+            if task.kind == TaskKind::Branch
+                && let Err(message) = branch_choice(&task.id, &output, &task.downstream)
+            {
+                finish.state = TaskState::Failed;
+                finish.error_class = Some("branch".into());
+                finish.error = Some(message);
+            }
+            finish.output = Some(output);
+        }
         AttemptOutcome::Skipped { reason } => {
             finish.state = TaskState::Skipped;
             finish.error = Some(reason);

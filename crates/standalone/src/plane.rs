@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk};
-use weft_scheduler::SchedulerHandle;
+use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
+use weft_scheduler::{SchedulerHandle, TriggerFailure, trigger_from_task};
 use weft_store::grants::{self, Requested};
 use weft_store::{Credentials, CredentialsError, Store, StoreError};
 use weft_worker::{ControlPlane, PlaneError};
@@ -118,6 +118,23 @@ impl ControlPlane for LocalPlane {
             .secret_value(tenant, name)
             .await
             .map_err(opening("reading a secret"))
+    }
+
+    async fn trigger_run(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        request: TriggerRun,
+    ) -> Result<TriggerAnswer, PlaneError> {
+        match trigger_from_task(&*self.store, &self.scheduler, tenant, attempt, request).await {
+            Ok(Ok(run)) => Ok(TriggerAnswer::Triggered(run)),
+            Ok(Err(refusal)) => Ok(TriggerAnswer::Refused(refusal)),
+            Err(TriggerFailure::Stale(refusal)) => Err(PlaneError::Refused(format!(
+                "{}: {refusal}",
+                refusal.code()
+            ))),
+            Err(e) => Err(PlaneError::unavailable("triggering a run", e)),
+        }
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

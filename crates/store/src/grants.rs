@@ -77,13 +77,13 @@ impl Refusal {
     }
 }
 
-/// Whether `attempt` of `tenant` may read `requested`: `Ok(Err(refusal))` when not.
-pub async fn check(
+/// What the store holds of `attempt`, when it is the task instance's current attempt (its
+/// lease) of `tenant` and is queued or running; else why not.
+pub async fn current(
     store: &dyn Store,
     tenant: &str,
     attempt: AttemptRef,
-    requested: Requested<'_>,
-) -> StoreResult<Result<(), Refusal>> {
+) -> StoreResult<Result<crate::AttemptInfo, Refusal>> {
     let ti = attempt.ti;
     let info = match store.attempt(ti).await? {
         Some(info) if info.tenant == tenant => info,
@@ -98,6 +98,21 @@ pub async fn check(
             state: info.state,
         }));
     }
+    Ok(Ok(info))
+}
+
+/// Whether `attempt` of `tenant` may read `requested`: `Ok(Err(refusal))` when not.
+pub async fn check(
+    store: &dyn Store,
+    tenant: &str,
+    attempt: AttemptRef,
+    requested: Requested<'_>,
+) -> StoreResult<Result<(), Refusal>> {
+    let ti = attempt.ti;
+    let info = match current(store, tenant, attempt).await? {
+        Ok(info) => info,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let spec = store.spec(tenant, &info.digest).await?.ok_or_else(|| {
         crate::StoreError::Database(format!(
             "component {} of task instance {ti}'s run is not stored",

@@ -140,4 +140,8 @@ pub struct AttemptInfo {
     pub lease_expires_at: Option<Timestamp>,
     /// The component digest its run is pinned to.
     pub digest: String,
+    /// Its run's DAG.
+    pub dag_id: String,
+    /// Its run's id.
+    pub run_id: String,
 }

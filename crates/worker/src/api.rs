@@ -18,7 +18,10 @@ use ureq::http::{HeaderValue, Uri};
 use weft_protocol::worker_api::{
     self, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
 };
-use weft_protocol::{AttemptRef, Connection, DEFAULT_TENANT, PROTOCOL_VERSION, RunPk, SecretValue};
+use weft_protocol::{
+    AttemptRef, Connection, DEFAULT_TENANT, PROTOCOL_VERSION, RunPk, SecretValue, TriggerAnswer,
+    TriggerRun,
+};
 
 use crate::plane::{PlaneError, Reason};
 /// How long connecting to the server may take.
@@ -174,6 +177,28 @@ impl ApiClient {
         serde_json::from_slice::<SecretValue>(&body)
             .map(|secret| Some(secret.value))
             .map_err(|e| not_the_body(&path, e))
+    }
+
+    /// Ask for a run of another DAG for the running attempt `attempt`: the run, or why the
+    /// server refused it.
+    pub async fn trigger_run(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        request: &TriggerRun,
+    ) -> Result<TriggerAnswer, PlaneError> {
+        default_tenant(tenant, || format!("a run of DAG {:?}", request.dag_id))?;
+        let path = worker_api::dag_runs_path(attempt);
+        let body = serde_json::to_string(request).map_err(|e| {
+            PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the request"), e)
+        })?;
+        let reply = self.call("POST", path.clone(), Some(body)).await?;
+        match reply.status {
+            200 => serde_json::from_slice::<TriggerAnswer>(&reply.body)
+                .map_err(|e| not_the_body(&path, e)),
+            403 => Err(PlaneError::Refused(failure("POST", &path, &reply))),
+            _ => Err(error("POST", &path, &reply)),
+        }
     }
 
     /// A connection or secret at `path`: 200 its body, 404 none, 403 refused (with the

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use weft_protocol::{AttemptRef, Connection, RETURN_VALUE, RunPk};
+use weft_protocol::{
+    AttemptRef, Connection, RETURN_VALUE, RunPk, TriggerAnswer, TriggerRefusal, TriggerRun,
+    TriggeredRun,
+};
 use weft_runtime::{HostError, TaskHost};
 
 use crate::plane::{ControlPlane, PlaneError};
@@ -68,5 +71,20 @@ impl TaskHost for PlaneHost {
             deadline,
             self.plane.secret(&self.tenant, self.attempt, name),
         )
+    }
+
+    fn trigger_run(
+        &self,
+        request: TriggerRun,
+        deadline: Instant,
+    ) -> Result<Result<TriggeredRun, TriggerRefusal>, HostError> {
+        let answer = self.block_on(
+            deadline,
+            self.plane.trigger_run(&self.tenant, self.attempt, request),
+        )?;
+        Ok(match answer {
+            TriggerAnswer::Triggered(run) => Ok(run),
+            TriggerAnswer::Refused(refusal) => Err(refusal),
+        })
     }
 }

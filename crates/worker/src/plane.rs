@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk};
+use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
 
 /// The error behind a failed call, shared so that a [`PlaneError`] stays cheap to clone.
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
@@ -86,6 +86,14 @@ pub trait ControlPlane: Send + Sync + 'static {
         attempt: AttemptRef,
         name: &str,
     ) -> Result<Option<String>, PlaneError>;
+    /// Create a run of another DAG for the current attempt `attempt` (`dag-runs.trigger`):
+    /// the run, or why it was refused.
+    async fn trigger_run(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        request: TriggerRun,
+    ) -> Result<TriggerAnswer, PlaneError>;
     /// Send reports (starts, heartbeats, results).
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use weft_bus::ReportSender;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk};
+use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
 
 use crate::api::ApiClient;
 use crate::plane::{ControlPlane, PlaneError};
@@ -56,6 +56,15 @@ impl ControlPlane for RemotePlane {
         name: &str,
     ) -> Result<Option<String>, PlaneError> {
         self.api.secret(tenant, attempt, name).await
+    }
+
+    async fn trigger_run(
+        &self,
+        tenant: &str,
+        attempt: AttemptRef,
+        request: TriggerRun,
+    ) -> Result<TriggerAnswer, PlaneError> {
+        self.api.trigger_run(tenant, attempt, &request).await
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

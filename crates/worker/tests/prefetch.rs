@@ -47,6 +47,14 @@ impl ControlPlane for Recorder {
     ) -> Result<Option<String>, PlaneError> {
         Ok(None)
     }
+    async fn trigger_run(
+        &self,
+        _: &str,
+        _: weft_protocol::AttemptRef,
+        request: weft_protocol::TriggerRun,
+    ) -> Result<weft_protocol::TriggerAnswer, PlaneError> {
+        Err(PlaneError::NotFound(format!("DAG {:?}", request.dag_id)))
+    }
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports.lock().expect("lock").extend(reports);
         Ok(())

@@ -89,6 +89,12 @@ fn every_rule_matches_airflow() {
         (R::Always, "NN", Run),
         (R::Always, "FF", Run),
         (R::Always, "KX", Run),
+        (R::AllSkipped, "KK", Run),
+        (R::AllSkipped, "KN", Wait),
+        (R::AllSkipped, "KS", Skip),
+        (R::AllSkipped, "NF", Skip),
+        (R::AllSkipped, "KU", Skip),
+        (R::AllSkipped, "KR", Wait),
     ];
     let mut failures = Vec::new();
     for &(rule, code, want) in cases {

@@ -1,10 +1,12 @@
 //! The host side of the world's imports, one module per interface.
 
 mod access;
+mod dag_runs;
 pub(crate) mod clocks;
 mod log;
 mod runtime;
 mod sql;
+mod sql_v0_2;
 mod variables;
 pub(crate) mod waits;
 mod xcom;
@@ -13,3 +15,4 @@ use crate::sandbox::HostState;
 
 impl crate::bindings::v0_1::types::Host for HostState {}
 impl crate::bindings::v0_2::types::Host for HostState {}
+impl crate::bindings::v0_3::types::Host for HostState {}

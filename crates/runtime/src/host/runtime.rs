@@ -8,17 +8,7 @@ macro_rules! runtime_host {
             fn context(&mut self) -> wasmtime::Result<crate::bindings::$v::types::TaskContext> {
                 self.check_deadline()?;
                 let c = &self.attempt("runtime.context")?.context;
-                Ok(crate::bindings::$v::types::TaskContext {
-                    dag_id: c.dag_id.clone(),
-                    task_id: c.task_id.clone(),
-                    run_id: c.run_id.clone(),
-                    logical_date: c.logical_date.clone(),
-                    data_interval_start: c.data_interval_start.clone(),
-                    data_interval_end: c.data_interval_end.clone(),
-                    try_number: c.try_number,
-                    max_tries: c.max_tries,
-                    conf: c.conf.clone(),
-                })
+                Ok(crate::convert::$v::context_to_wit(c))
             }
 
             fn worker(&mut self) -> wasmtime::Result<crate::bindings::$v::types::WorkerInfo> {
@@ -36,3 +26,4 @@ macro_rules! runtime_host {
 
 runtime_host!(v0_1);
 runtime_host!(v0_2);
+runtime_host!(v0_3);

@@ -77,8 +77,13 @@ fn deadline(active: &ActiveRun) -> Option<Timestamp> {
 fn timed_out_state(state: TaskState) -> Option<TaskState> {
     match state {
         TaskState::None | TaskState::Scheduled => Some(TaskState::Skipped),
-        // An attempt in flight is cut off; one waiting to retry loses its retry.
-        TaskState::Queued | TaskState::Running | TaskState::UpForRetry => Some(TaskState::Failed),
+        // An attempt in flight is cut off; one waiting to retry loses its retry, a sensor
+        // waiting to poke again or deferred loses its wait.
+        TaskState::Queued
+        | TaskState::Running
+        | TaskState::UpForRetry
+        | TaskState::UpForReschedule
+        | TaskState::Deferred => Some(TaskState::Failed),
         TaskState::Success
         | TaskState::Failed
         | TaskState::UpstreamFailed
@@ -98,7 +103,13 @@ mod tests {
             timed_out_state(TaskState::Scheduled),
             Some(TaskState::Skipped)
         );
-        for state in [TaskState::Queued, TaskState::Running, TaskState::UpForRetry] {
+        for state in [
+            TaskState::Queued,
+            TaskState::Running,
+            TaskState::UpForRetry,
+            TaskState::UpForReschedule,
+            TaskState::Deferred,
+        ] {
             assert_eq!(timed_out_state(state), Some(TaskState::Failed), "{state:?}");
         }
         for state in [

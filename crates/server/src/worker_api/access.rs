@@ -21,7 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The attempt from the path.
-fn attempt(ti: &str, lease: &str) -> Result<AttemptRef, ApiError> {
+pub(crate) fn attempt(ti: &str, lease: &str) -> Result<AttemptRef, ApiError> {
     let number = |what: &str, text: &str| {
         text.parse::<i64>()
             .map_err(|_| ApiError::invalid(format!("{what} must be a whole number, not {text:?}")))

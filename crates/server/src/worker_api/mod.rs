@@ -1,6 +1,6 @@
 //! The worker API, under `/api/v1/worker/`: what a worker on another machine needs from Weft
 //! with no database credentials — components by digest, upstream XCom values, variables,
-//! the connections and secrets its current attempts declare —
+//! the connections and secrets its current attempts declare, runs its tasks trigger —
 //! and where it registers and heartbeats. It is a router of its own so that it gets its own
 //! authentication: with worker tokens configured, every route needs one (see
 //! [`auth`](crate::auth)). Routes act for the default tenant, like the rest of the API.
@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod components;
+pub mod dag_runs;
 pub mod data;
 pub mod registry;
 
@@ -30,6 +31,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(access::routes())
         .merge(components::routes())
+        .merge(dag_runs::routes())
         .merge(data::routes())
         .merge(registry::routes())
         .route_layer(middleware::from_fn(protocol_version))

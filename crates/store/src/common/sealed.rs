@@ -72,7 +72,7 @@ const RESEAL_SECRET: &str = "UPDATE secrets SET value = $1, key_id = $2 \
 
 /// `$1` ti.
 const ATTEMPT: &str = "SELECT ti.tenant, ti.task_id, ti.state, ti.lease, ti.lease_expires_at, \
-     r.digest FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.id = $1";
+     r.digest, r.dag_id, r.run_id FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.id = $1";
 
 /// A `connections` row.
 #[derive(sqlx::FromRow)]
@@ -172,6 +172,8 @@ pub(crate) struct AttemptRow {
     lease: i64,
     lease_expires_at: Option<i64>,
     digest: String,
+    dag_id: String,
+    run_id: String,
 }
 
 pub(crate) async fn connection<B: Backend>(
@@ -470,5 +472,7 @@ pub(crate) async fn attempt<B: Backend>(store: &B, ti: TiPk) -> StoreResult<Opti
         task_id: row.task_id,
         lease: row.lease,
         digest: row.digest,
+        dag_id: row.dag_id,
+        run_id: row.run_id,
     }))
 }
