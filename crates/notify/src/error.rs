@@ -211,7 +211,9 @@ impl DeliveryError {
             | Self::Timeout { .. } => true,
             // A reply code of 5xx is final; a 4xx, a timeout or a broken connection
             // (no reply at all) may pass next time.
-            Self::Smtp { source, .. } => !source.is_permanent() && !source.is_client(),
+            Self::Smtp { source, .. } => {
+                !source.is_permanent() && !source.is_client() && !source.is_tls()
+            }
             _ => false,
         }
     }

@@ -161,3 +161,38 @@ async fn an_unreachable_server_is_retried() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_transient_reply_is_retried() {
+    let server = SmtpServer::start_with(None, &[("WEFT_SMTP_FAIL_FIRST", "1")]);
+    let delivered = send_email(
+        &settings(server.port, None),
+        &["ops@example.com".to_owned()],
+        &sample(),
+        &AllowAll,
+        &fast(3),
+    )
+    .await
+    .expect("sent on the second attempt");
+    assert_eq!((delivered.attempts, delivered.status), (2, 250));
+    assert_eq!(server.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_permanent_reply_is_final() {
+    let server = SmtpServer::start_with(None, &[("WEFT_SMTP_REJECT_DOMAIN", "gone.example")]);
+    let err = send_email(
+        &settings(server.port, None),
+        &["nobody@gone.example".to_owned()],
+        &sample(),
+        &AllowAll,
+        &fast(3),
+    )
+    .await
+    .expect_err("rejected");
+    match &err {
+        DeliveryError::Smtp { source, .. } => assert!(source.is_permanent(), "{source:?}"),
+        other => panic!("expected a final Smtp error, got {other:?}"),
+    }
+    assert!(server.messages().is_empty());
+}

@@ -83,6 +83,12 @@ impl SmtpServer {
     /// Starts the server, requiring `auth` (login, password) when given, and waits until
     /// it listens.
     pub fn start(auth: Option<(&str, &str)>) -> Self {
+        Self::start_with(auth, &[])
+    }
+
+    /// Like [`SmtpServer::start`], with extra environment for the script
+    /// (`WEFT_SMTP_FAIL_FIRST`, `WEFT_SMTP_REJECT_DOMAIN`).
+    pub fn start_with(auth: Option<(&str, &str)>, env: &[(&str, &str)]) -> Self {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp_server.py");
         let maildir = tempfile::tempdir().expect("maildir");
         let port = free_port();
@@ -96,7 +102,8 @@ impl SmtpServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .env_remove("WEFT_SMTP_USER")
-            .env_remove("WEFT_SMTP_PASSWORD");
+            .env_remove("WEFT_SMTP_PASSWORD")
+            .envs(env.iter().copied());
         if let Some((user, password)) = auth {
             command
                 .env("WEFT_SMTP_USER", user)
