@@ -89,6 +89,20 @@ impl SmtpServer {
     /// Like [`SmtpServer::start`], with extra environment for the script
     /// (`WEFT_SMTP_FAIL_FIRST`, `WEFT_SMTP_REJECT_DOMAIN`).
     pub fn start_with(auth: Option<(&str, &str)>, env: &[(&str, &str)]) -> Self {
+        // The port is free when picked but may be taken before Python binds it (tests run
+        // in parallel): a server that exits before listening is started again elsewhere.
+        for _ in 0..3 {
+            if let Some(server) = Self::try_start(auth, env) {
+                return server;
+            }
+        }
+        panic!(
+            "scripts/smtp_server.py exited before listening, three times (see its stderr); is \
+             aiosmtpd installed? scripts/setup.sh installs it"
+        );
+    }
+
+    fn try_start(auth: Option<(&str, &str)>, env: &[(&str, &str)]) -> Option<Self> {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp_server.py");
         let maildir = tempfile::tempdir().expect("maildir");
         let port = free_port();
@@ -103,6 +117,8 @@ impl SmtpServer {
             .stderr(Stdio::inherit())
             .env_remove("WEFT_SMTP_USER")
             .env_remove("WEFT_SMTP_PASSWORD")
+            .env_remove("WEFT_SMTP_FAIL_FIRST")
+            .env_remove("WEFT_SMTP_REJECT_DOMAIN")
             .envs(env.iter().copied());
         if let Some((user, password)) = auth {
             command
@@ -125,19 +141,20 @@ impl SmtpServer {
                 }
             }
         });
-        let mut server = Self {
+        let server = Self {
             child,
             port,
             maildir,
         };
-        if rx.recv_timeout(Duration::from_secs(30)).is_err() {
-            let status = server.child.try_wait().ok().flatten();
-            panic!(
-                "scripts/smtp_server.py did not print \"listening on\" within 30 s (exit: \
-                 {status:?}); is aiosmtpd installed? scripts/setup.sh installs it"
-            );
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(_) => Some(server),
+            // Its stdout closed: it exited (a port taken meanwhile, or no aiosmtpd).
+            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+                "scripts/smtp_server.py did not print \"listening on\" within 30 s; is \
+                 aiosmtpd installed? scripts/setup.sh installs it"
+            ),
         }
-        server
     }
 
     /// The raw messages received so far.
