@@ -98,11 +98,18 @@ mod error;
 mod export;
 pub mod http;
 pub mod log;
+mod mapping;
+mod notify;
+mod orchestration;
+mod sensor;
 mod settings;
 pub mod sql;
 mod task;
 #[cfg(test)]
 mod tests;
+mod trigger;
+mod trigger_rule;
+mod wait;
 mod xcom;
 
 pub use access::{AccessError, Connection};
@@ -111,9 +118,15 @@ pub use dag::Dag;
 pub use error::{ResultExt, TaskError, TaskErrorKind, TaskResult};
 #[doc(hidden)]
 pub use export::__private;
+pub use notify::Notifier;
+pub use orchestration::Branches;
+pub use sensor::SensorSettings;
 pub use serde_json;
-pub use settings::{TaskSettings, TriggerRule};
+pub use settings::TaskSettings;
 pub use task::TaskRef;
+pub use trigger::{TriggerError, TriggerRequest};
+pub use trigger_rule::TriggerRule;
+pub use wait::{EndedState, ExternalWait, Wait};
 
 /// Everything a DAG author usually needs: `use weft_sdk::prelude::*;`.
 pub mod prelude {
@@ -122,7 +135,8 @@ pub mod prelude {
     pub use serde_json::{Value, json};
 
     pub use crate::{
-        AccessError, Connection, Context, Dag, ResultExt, TaskError, TaskErrorKind, TaskRef,
-        TaskResult, TaskSettings, TriggerRule, WorkerInfo, debug, error, info, trace, warn,
+        AccessError, Connection, Context, Dag, EndedState, Notifier, ResultExt, SensorSettings,
+        TaskError, TaskErrorKind, TaskRef, TaskResult, TaskSettings, TriggerError, TriggerRequest,
+        TriggerRule, Wait, WorkerInfo, debug, error, info, trace, warn,
     };
 }

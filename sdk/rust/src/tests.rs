@@ -49,6 +49,9 @@ fn context(task_id: &str) -> wit::TaskContext {
         try_number: 1,
         max_tries: 2,
         conf: "{}".into(),
+        map_index: None,
+        map_item: None,
+        event: None,
     }
 }
 
