@@ -38,7 +38,7 @@ fn diamond() -> Dag {
     dag
 }
 
-fn context(task_id: &str) -> wit::TaskContext {
+pub(crate) fn context(task_id: &str) -> wit::TaskContext {
     wit::TaskContext {
         dag_id: "diamond".into(),
         task_id: task_id.into(),
@@ -261,3 +261,5 @@ fn upstream_outputs_reach_the_task() {
     }];
     assert_eq!(run_task(dag, context("t"), upstream).expect("ok"), b"42");
 }
+
+mod orchestration;
