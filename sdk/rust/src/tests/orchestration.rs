@@ -208,7 +208,11 @@ fn sensor_settings_reach_the_wit_record() {
 #[test]
 fn notifications_and_all_skipped_reach_the_wit_records() {
     let spec = describe(orchestrating);
-    let defaults = spec.defaults.notifications.as_ref().expect("default on_failure");
+    let defaults = spec
+        .defaults
+        .notifications
+        .as_ref()
+        .expect("default on_failure");
     assert!(defaults.on_success.is_empty() && defaults.on_retry.is_empty());
     assert!(matches!(
         &defaults.on_failure[..],
