@@ -263,3 +263,4 @@ fn upstream_outputs_reach_the_task() {
 }
 
 mod orchestration;
+mod suspend;
