@@ -16,4 +16,9 @@ weft_setup() {
         echo "==> pip install componentize-py==0.25.1"
         python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
     fi
+    # The SMTP server weft-notify's email tests run (scripts/smtp_server.py).
+    if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+        echo "==> pip install aiosmtpd==1.4.6"
+        python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+    fi
 }

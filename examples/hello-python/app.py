@@ -71,10 +71,12 @@ from wit_world.imports.weft_dag_types import (
     DagSpec,
     LogLevel,
     Resources,
+    RunNotifications,
     TaskContext,
     TaskError,
     TaskError_Permanent,
     TaskError_Retryable,
+    TaskKind_Code,
     TaskSettings,
     TaskSpec,
     TriggerRule,
@@ -452,6 +454,9 @@ def inherit(resources: Resources | None = None) -> TaskSettings:
         pool=None,
         priority_weight=None,
         resources=resources,
+        sensor=None,
+        max_active_tis=None,
+        notifications=None,
     )
 
 
@@ -474,12 +479,15 @@ class WitWorld(wit_world.WitWorld):
             dagrun_timeout_ms=None,
             tags=["example", "python"],
             defaults=inherit(),
+            notifications=RunNotifications(on_success=[], on_failure=[]),
             tasks=[
                 TaskSpec(
                     task_id=task_id,
                     upstream=list(upstream),
                     trigger_rule=TriggerRule.ALL_SUCCESS,
                     settings=inherit(RESOURCES.get(task_id)),
+                    kind=TaskKind_Code(),
+                    expand=None,
                 )
                 for task_id, upstream in EDGES.items()
             ],

@@ -35,6 +35,11 @@ impl Context {
         Self { info, upstream }
     }
 
+    /// The host's record of the run and attempt.
+    pub(crate) fn info(&self) -> &wit::TaskContext {
+        &self.info
+    }
+
     /// The DAG's id.
     pub fn dag_id(&self) -> &str {
         &self.info.dag_id
@@ -186,6 +191,9 @@ mod tests {
                 try_number: 2,
                 max_tries: 3,
                 conf: conf.into(),
+                map_index: None,
+                map_item: None,
+                event: None,
             },
             upstream
                 .iter()

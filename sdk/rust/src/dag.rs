@@ -9,8 +9,12 @@ use serde::Serialize;
 use crate::bindings::weft::dag::types as wit;
 use crate::context::Context;
 use crate::error::TaskError;
-use crate::settings::{TaskSettings, TriggerRule, millis};
+use crate::mapping::Expand;
+use crate::notify::RunNotifications;
+use crate::orchestration::TaskKind;
+use crate::settings::{TaskSettings, millis};
 use crate::task::TaskRef;
+use crate::trigger_rule::TriggerRule;
 
 /// A task's code, with its output already encoded as JSON.
 pub(crate) type TaskFn = Box<dyn Fn(&Context) -> Result<Vec<u8>, TaskError>>;
@@ -21,6 +25,8 @@ pub(crate) struct TaskEntry {
     pub(crate) upstream: Vec<String>,
     pub(crate) trigger_rule: TriggerRule,
     pub(crate) settings: TaskSettings,
+    pub(crate) kind: TaskKind,
+    pub(crate) expand: Option<Expand>,
     pub(crate) run: TaskFn,
 }
 
@@ -37,6 +43,7 @@ pub(crate) struct DagState {
     tags: Vec<String>,
     defaults: TaskSettings,
     pub(crate) tasks: Vec<TaskEntry>,
+    pub(crate) run_notifications: RunNotifications,
 }
 
 /// A DAG: its fields, its tasks and the edges between them.
@@ -90,6 +97,7 @@ impl Dag {
                 tags: Vec::new(),
                 defaults: TaskSettings::new(),
                 tasks: Vec::new(),
+                run_notifications: RunNotifications::default(),
             }),
         }
     }
@@ -176,23 +184,34 @@ impl Dag {
         F: Fn(&Context) -> Result<T, TaskError> + 'static,
         T: Serialize,
     {
-        let id = task_id.into();
         let run: TaskFn = Box::new(move |ctx| {
             let output = f(ctx)?;
             serde_json::to_vec(&output).map_err(|e| {
                 TaskError::permanent(format!("the task's output cannot be encoded as JSON: {e}"))
             })
         });
+        self.push_task(task_id.into(), TaskKind::Code, run)
+    }
+
+    /// Add a task of `kind` that runs `run`, with no edges and no settings of its own.
+    pub(crate) fn push_task(&self, id: String, kind: TaskKind, run: TaskFn) -> TaskRef<'_> {
         let mut state = self.state.borrow_mut();
         state.tasks.push(TaskEntry {
             id,
             upstream: Vec::new(),
             trigger_rule: TriggerRule::default(),
             settings: TaskSettings::new(),
+            kind,
+            expand: None,
             run,
         });
         let index = state.tasks.len() - 1;
         TaskRef::new(self, index)
+    }
+
+    /// The state, for the by-value builder methods defined next to their concern.
+    pub(crate) fn state_mut(&mut self) -> &mut DagState {
+        self.state.get_mut()
     }
 
     /// The DAG's id.
@@ -246,8 +265,11 @@ impl Dag {
                     upstream: t.upstream.clone(),
                     trigger_rule: t.trigger_rule.to_wit(),
                     settings: t.settings.to_wit(),
+                    kind: t.kind.to_wit(),
+                    expand: t.expand.as_ref().map(Expand::to_wit),
                 })
                 .collect(),
+            notifications: state.run_notifications.to_wit(),
         }
     }
 

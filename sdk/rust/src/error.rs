@@ -1,8 +1,11 @@
 //! Task errors: how a task attempt says it did not succeed, and whether it is worth a retry.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::bindings::weft::dag::types as wit;
+use crate::settings::millis;
+use crate::wait::Wait;
 
 /// The result type of a task function.
 pub type TaskResult<T> = Result<T, TaskError>;
@@ -16,6 +19,11 @@ pub enum TaskErrorKind {
     Permanent,
     /// The task decided not to run: its state becomes skipped.
     Skip,
+    /// Not yet: a sensor gives its worker slot back and pokes again later
+    /// ([`TaskError::reschedule`]). The try number does not grow.
+    Reschedule,
+    /// Wait without running until something happens ([`TaskError::defer`]).
+    Defer,
 }
 
 /// Why a task attempt did not succeed.
@@ -41,6 +49,17 @@ pub enum TaskErrorKind {
 pub struct TaskError {
     kind: TaskErrorKind,
     message: String,
+    /// The delay of a reschedule or the wait of a deferral, boxed to keep `Result`s small.
+    suspend: Option<Box<Suspend>>,
+}
+
+/// What a [`TaskErrorKind::Reschedule`] or [`TaskErrorKind::Defer`] error carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Suspend {
+    /// Poke again after this many milliseconds.
+    RescheduleAfter(u64),
+    /// Wait for this, then resume the task (true) or end it as the event says (false).
+    Defer(Wait, bool),
 }
 
 impl TaskError {
@@ -59,11 +78,71 @@ impl TaskError {
         Self::new(TaskErrorKind::Skip, message)
     }
 
-    /// An error of the given kind.
+    /// Not yet: give the worker slot back and poke again after the task's
+    /// [poke interval](crate::SensorSettings::poke_interval) (Airflow's reschedule mode).
+    pub fn reschedule() -> Self {
+        Self::new(
+            TaskErrorKind::Reschedule,
+            "not yet: poke again after the poke interval",
+        )
+    }
+
+    /// Not yet: give the worker slot back and poke again after `delay` (whole milliseconds,
+    /// saturating).
+    pub fn reschedule_after(delay: Duration) -> Self {
+        Self {
+            suspend: Some(Box::new(Suspend::RescheduleAfter(millis(delay)))),
+            ..Self::new(
+                TaskErrorKind::Reschedule,
+                format!("not yet: poke again in {delay:?}"),
+            )
+        }
+    }
+
+    /// Wait, holding no worker slot, until `wait` holds; then the task ends as the event
+    /// says (success, or failure for a failed state) without running again.
+    pub fn defer(wait: impl Into<Wait>) -> Self {
+        Self::deferred(wait.into(), false)
+    }
+
+    /// Wait, holding no worker slot, until `wait` holds; then run the task again, with
+    /// [`Context::resumed`](crate::Context::resumed) true and
+    /// [`Context::event`](crate::Context::event) saying what happened.
+    pub fn defer_and_resume(wait: impl Into<Wait>) -> Self {
+        Self::deferred(wait.into(), true)
+    }
+
+    fn deferred(wait: Wait, resume: bool) -> Self {
+        Self {
+            suspend: Some(Box::new(Suspend::Defer(wait, resume))),
+            ..Self::new(TaskErrorKind::Defer, "deferred")
+        }
+    }
+
+    /// An error of the given kind. A [`TaskErrorKind::Reschedule`] made here pokes again
+    /// after the poke interval; a [`TaskErrorKind::Defer`] needs a wait, so make it with
+    /// [`TaskError::defer`] (one made here fails the task).
     pub fn new(kind: TaskErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
+            suspend: None,
+        }
+    }
+
+    /// The delay before the next poke of a [`TaskError::reschedule_after`].
+    pub fn reschedule_delay(&self) -> Option<Duration> {
+        match self.suspend.as_deref() {
+            Some(Suspend::RescheduleAfter(ms)) => Some(Duration::from_millis(*ms)),
+            _ => None,
+        }
+    }
+
+    /// The wait of a [deferral](TaskError::defer), and whether the task resumes after it.
+    pub fn deferral(&self) -> Option<(&Wait, bool)> {
+        match self.suspend.as_deref() {
+            Some(Suspend::Defer(wait, resume)) => Some((wait, *resume)),
+            _ => None,
         }
     }
 
@@ -95,6 +174,22 @@ impl TaskError {
             TaskErrorKind::Retryable => wit::TaskError::Retryable(self.message),
             TaskErrorKind::Permanent => wit::TaskError::Permanent(self.message),
             TaskErrorKind::Skip => wit::TaskError::Skip(self.message),
+            TaskErrorKind::Reschedule => {
+                wit::TaskError::Reschedule(match self.suspend.as_deref() {
+                    Some(Suspend::RescheduleAfter(ms)) => Some(*ms),
+                    _ => None,
+                })
+            }
+            TaskErrorKind::Defer => match self.suspend.map(|s| *s) {
+                Some(Suspend::Defer(wait, resume)) => wit::TaskError::Defer(wit::Deferral {
+                    until: wait.to_wit(),
+                    resume,
+                }),
+                _ => wit::TaskError::Permanent(format!(
+                    "a deferral needs a wait (use `TaskError::defer`): {}",
+                    self.message
+                )),
+            },
         }
     }
 }
@@ -156,65 +251,4 @@ impl<T> ResultExt<T> for Result<T, TaskError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fails_with_question_mark() -> TaskResult<i32> {
-        let n: i32 = "forty-two".parse()?;
-        Ok(n)
-    }
-
-    #[test]
-    fn question_mark_makes_a_retryable_error_from_any_display_error() {
-        let err = fails_with_question_mark().expect_err("an error");
-        assert_eq!(err.kind(), TaskErrorKind::Retryable);
-        assert_eq!(err.message(), "invalid digit found in string");
-    }
-
-    #[test]
-    fn constructors_set_the_kind_and_message() {
-        assert_eq!(TaskError::permanent("p").kind(), TaskErrorKind::Permanent);
-        assert_eq!(TaskError::skip("s").kind(), TaskErrorKind::Skip);
-        assert_eq!(TaskError::retryable("r").message(), "r");
-    }
-
-    #[test]
-    fn result_ext_changes_kind_and_prefixes_context() {
-        let plain: Result<(), &str> = Err("disk full");
-        let err = plain.context("writing report").expect_err("an error");
-        assert_eq!(err.kind(), TaskErrorKind::Retryable);
-        assert_eq!(err.message(), "writing report: disk full");
-
-        let task: TaskResult<()> = Err(TaskError::skip("nothing to do"));
-        let err = task.context("step 2").expect_err("an error");
-        assert_eq!(err.kind(), TaskErrorKind::Skip, "context keeps the kind");
-        assert_eq!(err.message(), "step 2: nothing to do");
-
-        let task: TaskResult<()> = Err(TaskError::retryable("timeout"));
-        assert_eq!(
-            task.permanent().expect_err("an error").kind(),
-            TaskErrorKind::Permanent
-        );
-        let plain: Result<(), String> = Err("bad".into());
-        assert_eq!(
-            plain.permanent().expect_err("an error").kind(),
-            TaskErrorKind::Permanent
-        );
-    }
-
-    #[test]
-    fn converts_to_the_wit_variant_of_the_same_kind() {
-        assert!(matches!(
-            TaskError::retryable("a").into_wit(),
-            wit::TaskError::Retryable(m) if m == "a"
-        ));
-        assert!(matches!(
-            TaskError::permanent("b").into_wit(),
-            wit::TaskError::Permanent(m) if m == "b"
-        ));
-        assert!(matches!(
-            TaskError::skip("c").into_wit(),
-            wit::TaskError::Skip(m) if m == "c"
-        ));
-    }
-}
+mod tests;

@@ -1,10 +1,12 @@
-//! Task settings (queue, retries, timeouts, resources) and trigger rules, and the one list of
-//! setting methods behind `TaskSettings`, `TaskRef` and the `default_*` methods of `Dag`.
+//! Task settings (queue, retries, timeouts, resources, sensor, notifications), and the one list
+//! of setting methods behind `TaskSettings`, `TaskRef` and the `default_*` methods of `Dag`.
 
 use std::time::Duration;
 
 use crate::bindings::weft::dag::types as wit;
 use crate::dag::Dag;
+use crate::notify::{Notifier, TaskNotifications};
+use crate::sensor::SensorSettings;
 use crate::task::TaskRef;
 
 /// Defines every setting method once for the three types that set it: on [`TaskSettings`]
@@ -78,6 +80,9 @@ pub struct TaskSettings {
     directories: Vec<(String, bool)>,
     connections: Vec<String>,
     secrets: Vec<String>,
+    sensor: Option<SensorSettings>,
+    max_active_tis: Option<u32>,
+    notifications: TaskNotifications,
 }
 
 impl TaskSettings {
@@ -116,6 +121,9 @@ impl TaskSettings {
             pool: self.pool.clone(),
             priority_weight: self.priority_weight,
             resources,
+            sensor: self.sensor.as_ref().map(SensorSettings::to_wit),
+            max_active_tis: self.max_active_tis,
+            notifications: self.notifications.to_wit(),
         }
     }
 }
@@ -227,6 +235,47 @@ setting_methods! {
         push_once(&mut self.secrets, name.into());
         self
     }
+
+    /// How the task behaves as a sensor: how often it pokes when it
+    /// [reschedules](crate::TaskError::reschedule), how long it may wait (also as a
+    /// [wait](crate::Dag::wait) or when it [defers](crate::TaskError::defer)).
+    [default_sensor]
+    pub fn sensor(mut self, sensor: SensorSettings) -> Self {
+        self.sensor = Some(sensor);
+        self
+    }
+
+    /// Most instances of this task running at once, across all runs of the DAG and all map
+    /// indexes (Airflow's `max_active_tis_per_dag`).
+    [default_max_active_tis]
+    pub fn max_active_tis(mut self, instances: u32) -> Self {
+        self.max_active_tis = Some(instances);
+        self
+    }
+
+    /// Tell `notifier` when an attempt succeeds (Airflow's `on_success_callback`). Each call
+    /// adds one; as a DAG default, every task that sets none of its own inherits the list.
+    [default_on_success]
+    pub fn on_success(mut self, notifier: Notifier) -> Self {
+        self.notifications.on_success.push(notifier);
+        self
+    }
+
+    /// Tell `notifier` when the task fails for good (Airflow's `on_failure_callback`,
+    /// `email_on_failure`). Each call adds one.
+    [default_on_failure]
+    pub fn on_failure(mut self, notifier: Notifier) -> Self {
+        self.notifications.on_failure.push(notifier);
+        self
+    }
+
+    /// Tell `notifier` when an attempt fails and another will follow (Airflow's
+    /// `on_retry_callback`). Each call adds one.
+    [default_on_retry]
+    pub fn on_retry(mut self, notifier: Notifier) -> Self {
+        self.notifications.on_retry.push(notifier);
+        self
+    }
 }
 
 /// Append `item` unless `list` already holds it: declaring twice is declaring once.
@@ -241,157 +290,5 @@ pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// When a task may run, given the final states of its direct upstream tasks (Airflow's trigger
-/// rules, with the same meaning).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum TriggerRule {
-    /// Every upstream succeeded (the default).
-    #[default]
-    AllSuccess,
-    /// Every upstream failed or was upstream-failed.
-    AllFailed,
-    /// Every upstream finished, whatever its state.
-    AllDone,
-    /// At least one upstream succeeded; does not wait for the others.
-    OneSuccess,
-    /// At least one upstream failed; does not wait for the others.
-    OneFailed,
-    /// At least one upstream succeeded or failed; does not wait for the others.
-    OneDone,
-    /// No upstream failed or was upstream-failed (skipped ones are fine).
-    NoneFailed,
-    /// No upstream failed or was upstream-failed, and at least one succeeded.
-    NoneFailedMinOneSuccess,
-    /// No upstream was skipped.
-    NoneSkipped,
-    /// Run regardless of upstream states.
-    Always,
-}
-
-impl TriggerRule {
-    pub(crate) fn to_wit(self) -> wit::TriggerRule {
-        match self {
-            TriggerRule::AllSuccess => wit::TriggerRule::AllSuccess,
-            TriggerRule::AllFailed => wit::TriggerRule::AllFailed,
-            TriggerRule::AllDone => wit::TriggerRule::AllDone,
-            TriggerRule::OneSuccess => wit::TriggerRule::OneSuccess,
-            TriggerRule::OneFailed => wit::TriggerRule::OneFailed,
-            TriggerRule::OneDone => wit::TriggerRule::OneDone,
-            TriggerRule::NoneFailed => wit::TriggerRule::NoneFailed,
-            TriggerRule::NoneFailedMinOneSuccess => wit::TriggerRule::NoneFailedMinOneSuccess,
-            TriggerRule::NoneSkipped => wit::TriggerRule::NoneSkipped,
-            TriggerRule::Always => wit::TriggerRule::Always,
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_settings_inherit_everything() {
-        let wit = TaskSettings::new().to_wit();
-        assert_eq!(wit.queue, None);
-        assert_eq!(wit.retries, None);
-        assert_eq!(wit.retry_delay_ms, None);
-        assert_eq!(wit.pool, None);
-        assert!(wit.resources.is_none(), "no resources asked for");
-    }
-
-    #[test]
-    fn every_setting_reaches_the_wit_record() {
-        let wit = TaskSettings::new()
-            .queue("q")
-            .retries(4)
-            .retry_delay(Duration::from_secs(5))
-            .retry_exponential_backoff(true)
-            .max_retry_delay(Duration::from_secs(60))
-            .execution_timeout(Duration::from_millis(1500))
-            .pool("p")
-            .priority_weight(-3)
-            .memory_limit(64 << 20)
-            .scratch_dir("/scratch")
-            .read_only_dir("/data")
-            .allow_egress("example.org:443")
-            .connection("s3")
-            .secret("token")
-            .to_wit();
-        assert_eq!(wit.queue.as_deref(), Some("q"));
-        assert_eq!(wit.retries, Some(4));
-        assert_eq!(wit.retry_delay_ms, Some(5_000));
-        assert_eq!(wit.retry_exponential_backoff, Some(true));
-        assert_eq!(wit.max_retry_delay_ms, Some(60_000));
-        assert_eq!(wit.execution_timeout_ms, Some(1_500));
-        assert_eq!(wit.pool.as_deref(), Some("p"));
-        assert_eq!(wit.priority_weight, Some(-3));
-        let resources = wit.resources.expect("resources were asked for");
-        assert_eq!(resources.memory_bytes, Some(64 << 20));
-        assert_eq!(resources.egress_allowlist, ["example.org:443"]);
-        assert_eq!(resources.connections, ["s3"]);
-        assert_eq!(resources.secrets, ["token"]);
-        let dirs: Vec<_> = resources
-            .directories
-            .iter()
-            .map(|d| (d.guest_path.as_str(), d.writable))
-            .collect();
-        assert_eq!(dirs, [("/scratch", true), ("/data", false)]);
-    }
-
-    #[test]
-    fn durations_are_whole_milliseconds_and_saturate() {
-        assert_eq!(millis(Duration::from_micros(2_999)), 2);
-        assert_eq!(millis(Duration::MAX), u64::MAX);
-    }
-
-    #[test]
-    fn a_lone_resource_setting_creates_the_resources_record() {
-        let wit = TaskSettings::new().memory_limit(1).to_wit();
-        let resources = wit.resources.expect("memory limit set");
-        assert!(resources.directories.is_empty());
-        assert!(resources.egress_allowlist.is_empty());
-        assert!(resources.connections.is_empty() && resources.secrets.is_empty());
-    }
-
-    #[test]
-    fn access_declarations_alone_create_the_resources_record_once_each() {
-        let wit = TaskSettings::new()
-            .connection("s3")
-            .connection("s3")
-            .secret("a")
-            .secret("b")
-            .secret("a")
-            .allow_egress("https://x.org")
-            .allow_egress("https://x.org")
-            .to_wit();
-        let resources = wit.resources.expect("access declared");
-        assert_eq!(resources.memory_bytes, None);
-        assert_eq!(resources.connections, ["s3"]);
-        assert_eq!(resources.secrets, ["a", "b"]);
-        assert_eq!(resources.egress_allowlist, ["https://x.org"]);
-    }
-
-    #[test]
-    fn trigger_rules_map_one_to_one() {
-        use wit::TriggerRule as W;
-        let pairs = [
-            (TriggerRule::AllSuccess, W::AllSuccess),
-            (TriggerRule::AllFailed, W::AllFailed),
-            (TriggerRule::AllDone, W::AllDone),
-            (TriggerRule::OneSuccess, W::OneSuccess),
-            (TriggerRule::OneFailed, W::OneFailed),
-            (TriggerRule::OneDone, W::OneDone),
-            (TriggerRule::NoneFailed, W::NoneFailed),
-            (
-                TriggerRule::NoneFailedMinOneSuccess,
-                W::NoneFailedMinOneSuccess,
-            ),
-            (TriggerRule::NoneSkipped, W::NoneSkipped),
-            (TriggerRule::Always, W::Always),
-        ];
-        for (ours, theirs) in pairs {
-            assert_eq!(ours.to_wit(), theirs, "{ours:?}");
-        }
-        assert_eq!(TriggerRule::default(), TriggerRule::AllSuccess);
-    }
-}
+mod tests;

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use crate::dag::Dag;
-use crate::settings::{TaskSettings, TriggerRule};
+use crate::dag::{Dag, TaskEntry};
+use crate::settings::TaskSettings;
+use crate::trigger_rule::TriggerRule;
 
 /// A handle to a task of a [`Dag`], returned by [`Dag::task`].
 ///
@@ -52,6 +53,16 @@ impl<'d> TaskRef<'d> {
         self.dag.with_state(|state| {
             if let Some(task) = state.tasks.get_mut(self.index) {
                 task.trigger_rule = rule;
+            }
+        });
+        self
+    }
+
+    /// Apply `f` to the task's entry in the DAG.
+    pub(crate) fn update_entry(self, f: impl FnOnce(&mut TaskEntry)) -> Self {
+        self.dag.with_state(|state| {
+            if let Some(task) = state.tasks.get_mut(self.index) {
+                f(task);
             }
         });
         self

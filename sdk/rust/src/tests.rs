@@ -38,7 +38,7 @@ fn diamond() -> Dag {
     dag
 }
 
-fn context(task_id: &str) -> wit::TaskContext {
+pub(crate) fn context(task_id: &str) -> wit::TaskContext {
     wit::TaskContext {
         dag_id: "diamond".into(),
         task_id: task_id.into(),
@@ -49,6 +49,9 @@ fn context(task_id: &str) -> wit::TaskContext {
         try_number: 1,
         max_tries: 2,
         conf: "{}".into(),
+        map_index: None,
+        map_item: None,
+        event: None,
     }
 }
 
@@ -258,3 +261,6 @@ fn upstream_outputs_reach_the_task() {
     }];
     assert_eq!(run_task(dag, context("t"), upstream).expect("ok"), b"42");
 }
+
+mod orchestration;
+mod suspend;
