@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::schedule::{DataInterval, Schedule};
 use crate::orchestration::{Expand, SensorSettings, TaskKind, TaskNotifications};
+use crate::schedule::{DataInterval, Schedule};
 use crate::spec::{DagSpec, Resources, TaskSettings, TaskSpec};
 use crate::trigger::TriggerRule;
 

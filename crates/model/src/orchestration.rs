@@ -33,7 +33,11 @@ impl TaskKind {
 /// The direct downstream tasks a branch task's output picks: a JSON string (one task id) or
 /// array of strings (none, one or more), each a direct downstream task of `task`. An error
 /// says what is wrong, for the task's failure.
-pub fn branch_choice(task: &str, output: &[u8], downstream: &[String]) -> Result<Vec<String>, String> {
+pub fn branch_choice(
+    task: &str,
+    output: &[u8],
+    downstream: &[String],
+) -> Result<Vec<String>, String> {
     let value: serde_json::Value = serde_json::from_slice(output).map_err(|e| {
         format!("branch task {task:?} must return a task id or a list of them as JSON: {e}")
     })?;
@@ -192,7 +196,9 @@ impl SensorSettings {
         let max = self
             .max_poke_interval_ms
             .map_or(DEFAULT_MAX_POKE_INTERVAL, Duration::from_millis);
-        let factor = 1u32.checked_shl(pokes.saturating_sub(1).min(31)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(pokes.saturating_sub(1).min(31))
+            .unwrap_or(u32::MAX);
         base.saturating_mul(factor).min(max.max(base))
     }
 
@@ -270,7 +276,10 @@ mod tests {
     #[test]
     fn branch_choices_are_downstream_ids() {
         let down = vec!["a".to_owned(), "b".to_owned()];
-        assert_eq!(branch_choice("pick", br#""a""#, &down), Ok(vec!["a".into()]));
+        assert_eq!(
+            branch_choice("pick", br#""a""#, &down),
+            Ok(vec!["a".into()])
+        );
         assert_eq!(
             branch_choice("pick", br#"["b","a"]"#, &down),
             Ok(vec!["b".into(), "a".into()])
@@ -295,7 +304,9 @@ mod tests {
             max_poke_interval_ms: Some(5000),
             ..SensorSettings::default()
         };
-        let delays: Vec<u64> = (1..=5).map(|n| s.delay_after(n).as_millis() as u64).collect();
+        let delays: Vec<u64> = (1..=5)
+            .map(|n| s.delay_after(n).as_millis() as u64)
+            .collect();
         assert_eq!(delays, [1000, 2000, 4000, 5000, 5000]);
         let flat = SensorSettings {
             poke_interval_ms: 1000,

@@ -272,18 +272,20 @@ pub(crate) mod v0_3 {
             wit::WaitCondition::AfterDataIntervalEndMs(ms) => {
                 model::WaitCondition::AfterDataIntervalEndMs(ms)
             }
-            wit::WaitCondition::External(e) => model::WaitCondition::External(model::ExternalWait {
-                dag_id: e.dag_id,
-                run: match e.run {
-                    wit::RunSelector::RunId(id) => model::RunSelector::RunId(id),
-                    wit::RunSelector::LogicalDateOffsetMs(ms) => {
-                        model::RunSelector::LogicalDateOffsetMs(ms)
-                    }
-                },
-                task_id: e.task_id,
-                allowed_states: e.allowed_states.into_iter().map(ended_state).collect(),
-                failed_states: e.failed_states.into_iter().map(ended_state).collect(),
-            }),
+            wit::WaitCondition::External(e) => {
+                model::WaitCondition::External(model::ExternalWait {
+                    dag_id: e.dag_id,
+                    run: match e.run {
+                        wit::RunSelector::RunId(id) => model::RunSelector::RunId(id),
+                        wit::RunSelector::LogicalDateOffsetMs(ms) => {
+                            model::RunSelector::LogicalDateOffsetMs(ms)
+                        }
+                    },
+                    task_id: e.task_id,
+                    allowed_states: e.allowed_states.into_iter().map(ended_state).collect(),
+                    failed_states: e.failed_states.into_iter().map(ended_state).collect(),
+                })
+            }
         }
     }
 

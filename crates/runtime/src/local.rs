@@ -105,8 +105,7 @@ impl TaskHost for MemoryHost {
         &self,
         request: weft_protocol::TriggerRun,
         _deadline: Instant,
-    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError>
-    {
+    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError> {
         Err(HostError::Unavailable(format!(
             "triggering DAG {:?} needs a scheduler: a local run has none (run the DAGs under \
              `wfctl standalone`)",

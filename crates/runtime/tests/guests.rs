@@ -817,3 +817,40 @@ fn sql_probe() {
     let out: Value = serde_json::from_slice(bytes).expect("json");
     assert_eq!(out["open"]["error"]["kind"], "not-declared", "{out}");
 }
+
+/// A world 0.3.0 component: its branch and all-skipped tasks come through `describe`, and a
+/// trigger under a local host (no scheduler) reaches the task as `unavailable`, saying why.
+#[test]
+fn orchestrate() {
+    let component = load(guests::ORCHESTRATE);
+    assert_eq!(component.world_version(), "0.3.0");
+    let dag = component.dag();
+    let pick = dag.task("pick").expect("pick");
+    assert_eq!(pick.kind, weft_model::TaskKind::Branch);
+    let none_ran = dag.task("none_ran").expect("none_ran");
+    assert_eq!(none_ran.trigger_rule, weft_model::TriggerRule::AllSkipped);
+    let report = run_with(
+        &component,
+        "pick",
+        Call {
+            conf: json!({"pick": ["left"]}),
+            ..Call::default()
+        },
+    );
+    assert_eq!(output_json(&report), json!(["left"]));
+    let report = run_with(
+        &component,
+        "trigger",
+        Call {
+            conf: json!({"trigger": [{"dag_id": "child"}]}),
+            ..Call::default()
+        },
+    );
+    let message = failure(&report).to_string();
+    assert!(
+        message.contains("trigger refused: unavailable") && message.contains("needs a scheduler"),
+        "{message}"
+    );
+    assert_eq!(load(guests::TCP_PROBE).world_version(), "0.2.0");
+    still_healthy();
+}

@@ -173,8 +173,10 @@ impl ActiveRun {
             work.extend(graph.downstream[d].iter().copied());
         }
         let mut out = self.evaluate(work, now);
-        let mut decided: Vec<(usize, TaskState)> =
-            skipped.into_iter().map(|d| (d, TaskState::Skipped)).collect();
+        let mut decided: Vec<(usize, TaskState)> = skipped
+            .into_iter()
+            .map(|d| (d, TaskState::Skipped))
+            .collect();
         decided.append(&mut out.decided);
         out.decided = decided;
         out

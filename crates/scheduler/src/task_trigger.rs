@@ -58,7 +58,12 @@ pub async fn trigger_from_task(
     };
     let chosen = request.run_id.is_some();
     let run_id = request.run_id.unwrap_or_else(|| {
-        triggered_run_id(&caller.dag_id, &caller.run_id, &caller.task_id, request.call)
+        triggered_run_id(
+            &caller.dag_id,
+            &caller.run_id,
+            &caller.task_id,
+            request.call,
+        )
     });
     let asked = TriggerRequest {
         conf: request.conf,

@@ -127,13 +127,15 @@ fn check_task_settings(s: &TaskSettings, issue: &mut impl FnMut(OrchestrationIss
 /// states that make sense.
 pub fn check_wait(condition: &WaitCondition) -> Result<(), OrchestrationIssue> {
     match condition {
-        WaitCondition::Until(value) => value
-            .parse::<jiff::Timestamp>()
-            .map(|_| ())
-            .map_err(|e| OrchestrationIssue::BadUntil {
-                value: value.clone(),
-                reason: format!("expected an RFC 3339 time such as 2026-01-01T00:00:00Z ({e})"),
-            }),
+        WaitCondition::Until(value) => {
+            value
+                .parse::<jiff::Timestamp>()
+                .map(|_| ())
+                .map_err(|e| OrchestrationIssue::BadUntil {
+                    value: value.clone(),
+                    reason: format!("expected an RFC 3339 time such as 2026-01-01T00:00:00Z ({e})"),
+                })
+        }
         WaitCondition::AfterDataIntervalEndMs(_) => Ok(()),
         WaitCondition::External(wait) => {
             check_id(&wait.dag_id).map_err(|issue| OrchestrationIssue::BadExternalId {
@@ -222,5 +224,7 @@ fn plausible_address(text: &str) -> bool {
     };
     !local.is_empty()
         && !domain.is_empty()
-        && !text.chars().any(|c| c.is_whitespace() || "<>,;".contains(c))
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || "<>,;".contains(c))
 }

@@ -14,73 +14,83 @@ macro_rules! access_host {
         const _: () = {
             use crate::bindings::$v::types::{AccessError, Connection};
 
-        impl crate::bindings::$v::weft::dag::connections::Host for HostState {
-            #[tracing::instrument(level = "debug", skip(self))]
-            fn get(&mut self, conn_id: String) -> wasmtime::Result<Result<Connection, AccessError>> {
-                self.check_deadline()?;
-                let deadline = self.deadline;
-                let attempt = self.attempt("connections.get")?;
-                let declared = attempt
-                    .dag
-                    .task(&attempt.context.task_id)
-                    .is_some_and(|t| t.resources.connections.contains(&conn_id));
-                if !declared {
-                    return Ok(Err(AccessError::NotDeclared(format!(
-                        "connection {conn_id:?} is not declared for task {:?}",
-                        attempt.context.task_id
-                    ))));
+            impl crate::bindings::$v::weft::dag::connections::Host for HostState {
+                #[tracing::instrument(level = "debug", skip(self))]
+                fn get(
+                    &mut self,
+                    conn_id: String,
+                ) -> wasmtime::Result<Result<Connection, AccessError>> {
+                    self.check_deadline()?;
+                    let deadline = self.deadline;
+                    let attempt = self.attempt("connections.get")?;
+                    let declared = attempt
+                        .dag
+                        .task(&attempt.context.task_id)
+                        .is_some_and(|t| t.resources.connections.contains(&conn_id));
+                    if !declared {
+                        return Ok(Err(AccessError::NotDeclared(format!(
+                            "connection {conn_id:?} is not declared for task {:?}",
+                            attempt.context.task_id
+                        ))));
+                    }
+                    let found = match attempt.host.connection(&conn_id, deadline) {
+                        Ok(found) => found,
+                        Err(HostError::Timeout) => {
+                            return Err(wasmtime::Error::new(HostTrap::Deadline));
+                        }
+                        Err(HostError::Unavailable(why)) => {
+                            return Ok(Err(AccessError::Unavailable(why)));
+                        }
+                    };
+                    let Some(c) = found else {
+                        return Ok(Err(AccessError::NotFound(format!(
+                            "connection {conn_id:?} does not exist"
+                        ))));
+                    };
+                    if let Some(password) = &c.password {
+                        self.log.mask(password);
+                    }
+                    // SQL connections are host-held: tasks reach them through `sql`, which logs in for
+                    // them, so their password never enters the guest.
+                    let password = if crate::sql::host_held(&c.conn_type) {
+                        None
+                    } else {
+                        c.password
+                    };
+                    Ok(Ok(Connection {
+                        conn_id: c.conn_id,
+                        conn_type: c.conn_type,
+                        host: c.host,
+                        port: c.port,
+                        schema: c.schema,
+                        login: c.login,
+                        password,
+                        extra: c.extra.to_string(),
+                    }))
                 }
-                let found = match attempt.host.connection(&conn_id, deadline) {
-                    Ok(found) => found,
-                    Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
-                    Err(HostError::Unavailable(why)) => return Ok(Err(AccessError::Unavailable(why))),
-                };
-                let Some(c) = found else {
-                    return Ok(Err(AccessError::NotFound(format!(
-                        "connection {conn_id:?} does not exist"
-                    ))));
-                };
-                if let Some(password) = &c.password {
-                    self.log.mask(password);
-                }
-                // SQL connections are host-held: tasks reach them through `sql`, which logs in for
-                // them, so their password never enters the guest.
-                let password = if crate::sql::host_held(&c.conn_type) {
-                    None
-                } else {
-                    c.password
-                };
-                Ok(Ok(Connection {
-                    conn_id: c.conn_id,
-                    conn_type: c.conn_type,
-                    host: c.host,
-                    port: c.port,
-                    schema: c.schema,
-                    login: c.login,
-                    password,
-                    extra: c.extra.to_string(),
-                }))
             }
-        }
 
-        impl crate::bindings::$v::weft::dag::secrets::Host for HostState {
-            #[tracing::instrument(level = "debug", skip(self))]
-            fn get(&mut self, name: String) -> wasmtime::Result<Result<String, AccessError>> {
-                self.check_deadline()?;
-                let deadline = self.deadline;
-                let attempt = self.attempt("secrets.get")?;
-                match attempt.secrets.get(&name, deadline) {
-                    Ok(value) => Ok(Ok(value)),
-                    Err(SecretError::Timeout) => Err(wasmtime::Error::new(HostTrap::Deadline)),
-                    Err(e @ SecretError::NotDeclared(_)) => Ok(Err(AccessError::NotDeclared(format!(
-                        "{e} ({:?})",
-                        attempt.context.task_id
-                    )))),
-                    Err(e @ SecretError::NotFound(_)) => Ok(Err(AccessError::NotFound(e.to_string()))),
-                    Err(SecretError::Unavailable(why)) => Ok(Err(AccessError::Unavailable(why))),
+            impl crate::bindings::$v::weft::dag::secrets::Host for HostState {
+                #[tracing::instrument(level = "debug", skip(self))]
+                fn get(&mut self, name: String) -> wasmtime::Result<Result<String, AccessError>> {
+                    self.check_deadline()?;
+                    let deadline = self.deadline;
+                    let attempt = self.attempt("secrets.get")?;
+                    match attempt.secrets.get(&name, deadline) {
+                        Ok(value) => Ok(Ok(value)),
+                        Err(SecretError::Timeout) => Err(wasmtime::Error::new(HostTrap::Deadline)),
+                        Err(e @ SecretError::NotDeclared(_)) => Ok(Err(AccessError::NotDeclared(
+                            format!("{e} ({:?})", attempt.context.task_id),
+                        ))),
+                        Err(e @ SecretError::NotFound(_)) => {
+                            Ok(Err(AccessError::NotFound(e.to_string())))
+                        }
+                        Err(SecretError::Unavailable(why)) => {
+                            Ok(Err(AccessError::Unavailable(why)))
+                        }
+                    }
                 }
             }
-        }
         };
     };
 }

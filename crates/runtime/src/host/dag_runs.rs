@@ -10,11 +10,18 @@ use weft_protocol::{TriggerRefusal, TriggerRun};
 
 impl dag_runs::Host for HostState {
     #[tracing::instrument(level = "debug", skip(self, request), fields(dag = %request.dag_id))]
-    fn trigger(&mut self, request: TriggerRequest) -> wasmtime::Result<Result<String, TriggerError>> {
+    fn trigger(
+        &mut self,
+        request: TriggerRequest,
+    ) -> wasmtime::Result<Result<String, TriggerError>> {
         self.check_deadline()?;
         let deadline = self.deadline;
         let attempt = self.attempt("dag-runs.trigger")?;
-        let conf = match request.conf.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+        let conf = match request
+            .conf
+            .as_deref()
+            .map(serde_json::from_str::<serde_json::Value>)
+        {
             None => None,
             Some(Ok(value @ serde_json::Value::Object(_))) => Some(value),
             Some(Ok(_)) => {
@@ -42,7 +49,11 @@ impl dag_runs::Host for HostState {
         };
         Ok(match answer {
             Ok(run) => {
-                let how = if run.created { "triggered" } else { "found again" };
+                let how = if run.created {
+                    "triggered"
+                } else {
+                    "found again"
+                };
                 self.log.write(
                     crate::log::LogLevel::Info,
                     &format!("run {:?} {how}", run.run_id),

@@ -1,8 +1,8 @@
 //! The host side of the world's imports, one module per interface.
 
 mod access;
-mod dag_runs;
 pub(crate) mod clocks;
+mod dag_runs;
 mod log;
 mod runtime;
 mod sql;

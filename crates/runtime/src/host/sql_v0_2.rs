@@ -90,7 +90,10 @@ fn params_in(params: Vec<old::SqlValue>) -> Vec<new::SqlValue> {
 
 type Answer<T> = wasmtime::Result<Result<T, old::SqlError>>;
 
-fn answer<T, U>(r: wasmtime::Result<Result<T, new::SqlError>>, f: impl FnOnce(T) -> U) -> Answer<U> {
+fn answer<T, U>(
+    r: wasmtime::Result<Result<T, new::SqlError>>,
+    f: impl FnOnce(T) -> U,
+) -> Answer<U> {
     r.map(|inner| inner.map(f).map_err(error_out))
 }
 

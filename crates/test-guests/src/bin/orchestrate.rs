@@ -1,0 +1,153 @@
+//! DAG `orchestrate`, world `weft:dag@0.3.0`: a branch, the joins that follow it, and a task
+//! that triggers runs of other DAGs.
+//!
+//! - `pick` (a branch) returns the run's conf `pick` as is (`["left"]`, `"right"`, `[]`, or
+//!   anything else to test refusals).
+//! - `left` and `right` follow `pick` and return their own ids.
+//! - `join` (`none_failed_min_one_success` after `left` and `right`) returns the ids of the
+//!   upstream outputs it was given.
+//! - `none_ran` (`all_skipped` after `left` and `right`) returns `"none ran"`.
+//! - `trigger` (no upstream) calls `dag-runs.trigger` once per entry of conf `trigger`
+//!   (`[{"dag_id": ..., "conf": {...}, "run_id": ...}]`) and returns the run ids; a refusal
+//!   fails it permanently with `trigger refused: <kind>: <message>`.
+
+// The export glue generated here is unsafe by nature (it is the component's ABI); the
+// world's task-error is as large as WIT makes it.
+#![allow(unsafe_code, clippy::result_large_err)]
+
+#[allow(missing_docs, clippy::all)]
+mod bindings {
+    wit_bindgen::generate!({
+        world: "dag",
+        path: "../../wit",
+        generate_all,
+    });
+}
+
+use bindings::Guest;
+use bindings::weft::dag::dag_runs::{self, TriggerError, TriggerRequest};
+use bindings::weft::dag::types::{
+    DagSpec, RunNotifications, TaskContext, TaskError, TaskKind, TaskSettings, TaskSpec,
+    TriggerRule, UpstreamOutput,
+};
+use serde_json::{Value, json};
+
+struct Orchestrate;
+
+fn settings() -> TaskSettings {
+    TaskSettings {
+        queue: None,
+        retries: None,
+        retry_delay_ms: None,
+        retry_exponential_backoff: None,
+        max_retry_delay_ms: None,
+        execution_timeout_ms: None,
+        pool: None,
+        priority_weight: None,
+        resources: None,
+        sensor: None,
+        max_active_tis: None,
+        notifications: None,
+    }
+}
+
+fn task(id: &str, upstream: &[&str], rule: TriggerRule, kind: TaskKind) -> TaskSpec {
+    TaskSpec {
+        task_id: id.into(),
+        upstream: upstream.iter().map(|s| (*s).to_owned()).collect(),
+        trigger_rule: rule,
+        settings: settings(),
+        kind,
+        expand: None,
+    }
+}
+
+fn conf(ctx: &TaskContext) -> Result<Value, TaskError> {
+    serde_json::from_str(&ctx.conf).map_err(|e| TaskError::Permanent(format!("conf: {e}")))
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn refused(e: TriggerError) -> TaskError {
+    let (kind, message) = match e {
+        TriggerError::NotFound(m) => ("not-found", m),
+        TriggerError::Paused(m) => ("paused", m),
+        TriggerError::Invalid(m) => ("invalid", m),
+        TriggerError::AlreadyExists(m) => ("already-exists", m),
+        TriggerError::Unavailable(m) => ("unavailable", m),
+    };
+    TaskError::Permanent(format!("trigger refused: {kind}: {message}"))
+}
+
+impl Guest for Orchestrate {
+    fn describe() -> DagSpec {
+        let code = || TaskKind::Code;
+        DagSpec {
+            dag_id: "orchestrate".into(),
+            description: "a branch, its joins, and runs of other DAGs".into(),
+            schedule: None,
+            start_date: None,
+            catchup: false,
+            max_active_runs: None,
+            max_active_tasks: None,
+            dagrun_timeout_ms: None,
+            tags: Vec::new(),
+            defaults: settings(),
+            tasks: vec![
+                task("pick", &[], TriggerRule::AllSuccess, TaskKind::Branch),
+                task("left", &["pick"], TriggerRule::AllSuccess, code()),
+                task("right", &["pick"], TriggerRule::AllSuccess, code()),
+                task(
+                    "join",
+                    &["left", "right"],
+                    TriggerRule::NoneFailedMinOneSuccess,
+                    code(),
+                ),
+                task(
+                    "none_ran",
+                    &["left", "right"],
+                    TriggerRule::AllSkipped,
+                    code(),
+                ),
+                task("trigger", &[], TriggerRule::AllSuccess, code()),
+            ],
+            notifications: RunNotifications {
+                on_success: Vec::new(),
+                on_failure: Vec::new(),
+            },
+        }
+    }
+
+    fn run_task(ctx: TaskContext, upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {
+        match ctx.task_id.as_str() {
+            "pick" => Ok(bytes(conf(&ctx)?.get("pick").unwrap_or(&Value::Null))),
+            "left" | "right" => Ok(bytes(&json!(ctx.task_id))),
+            "join" => {
+                let ids: Vec<&str> = upstream.iter().map(|u| u.task_id.as_str()).collect();
+                Ok(bytes(&json!(ids)))
+            }
+            "none_ran" => Ok(bytes(&json!("none ran"))),
+            "trigger" => {
+                let conf = conf(&ctx)?;
+                let mut runs = Vec::new();
+                for asked in conf["trigger"].as_array().into_iter().flatten() {
+                    let request = TriggerRequest {
+                        dag_id: asked["dag_id"].as_str().unwrap_or_default().to_owned(),
+                        conf: asked.get("conf").map(Value::to_string),
+                        logical_date: asked["logical_date"].as_str().map(str::to_owned),
+                        run_id: asked["run_id"].as_str().map(str::to_owned),
+                    };
+                    runs.push(dag_runs::trigger(&request).map_err(refused)?);
+                }
+                Ok(bytes(&json!(runs)))
+            }
+            other => Err(TaskError::Permanent(format!("no task {other}"))),
+        }
+    }
+}
+
+bindings::export!(Orchestrate with_types_in bindings);
+
+fn main() {}
