@@ -45,6 +45,7 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/worker/attempts/{ti}/{lease}/connections/{conn_id}",
     ),
     ("get", "/api/v1/worker/attempts/{ti}/{lease}/secrets/{name}"),
+    ("post", "/api/v1/worker/attempts/{ti}/{lease}/dag-runs"),
     ("get", "/api/v1/connections"),
     ("get", "/api/v1/connections/{conn_id}"),
     ("put", "/api/v1/connections/{conn_id}"),
