@@ -172,6 +172,16 @@ pub struct CreatedTaskInstance {
     pub error_class: Option<String>,
     /// Message of its last failure.
     pub error: Option<String>,
+    /// When its sensor's current try first poked (never for a run just created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor_started_at: Option<Timestamp>,
+    /// How many times its current try rescheduled.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pokes: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The answer to a [`Command`].

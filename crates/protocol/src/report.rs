@@ -66,6 +66,13 @@ pub enum AttemptOutcome {
         /// The task's reason, shown with the task instance.
         reason: String,
     },
+    /// A sensor is not satisfied yet and gives its slot back (Airflow's reschedule mode).
+    Rescheduled {
+        /// When to poke again, in milliseconds from the attempt's end; none means the task's
+        /// poke interval.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay_ms: Option<u64>,
+    },
     /// The attempt failed.
     Failed {
         /// Whether a retry may help (only a task's own permanent error says no).

@@ -185,6 +185,8 @@ fn created() -> RunCreated {
             next_retry_at: None,
             error_class: None,
             error: None,
+            sensor_started_at: None,
+            pokes: 0,
         }],
     }
 }

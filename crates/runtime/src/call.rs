@@ -128,6 +128,9 @@ pub enum TaskOutcome {
     Success(Vec<u8>),
     /// The task chose to be skipped, with its reason.
     Skipped(String),
+    /// A sensor is not satisfied yet: it pokes again after this delay, or after its poke
+    /// interval when none.
+    Rescheduled(Option<Duration>),
     /// The attempt failed.
     Failed(TaskFailure),
 }

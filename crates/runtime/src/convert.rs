@@ -8,7 +8,9 @@ pub(crate) enum Returned {
     Retryable(String),
     Permanent(String),
     Skip(String),
-    /// An answer of a newer world this host does not act on yet (`reschedule`, `defer`).
+    /// A sensor's "not yet": poke again after this many milliseconds, or its poke interval.
+    Reschedule(Option<u64>),
+    /// An answer of a newer world this host does not act on yet (`defer`).
     Unsupported(&'static str),
 }
 
@@ -351,7 +353,7 @@ pub(crate) mod v0_3 {
             Err(wit::TaskError::Retryable(m)) => Returned::Retryable(m),
             Err(wit::TaskError::Permanent(m)) => Returned::Permanent(m),
             Err(wit::TaskError::Skip(m)) => Returned::Skip(m),
-            Err(wit::TaskError::Reschedule(_)) => Returned::Unsupported("reschedule"),
+            Err(wit::TaskError::Reschedule(delay_ms)) => Returned::Reschedule(delay_ms),
             Err(wit::TaskError::Defer(_)) => Returned::Unsupported("defer"),
         }
     }

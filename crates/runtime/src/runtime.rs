@@ -355,6 +355,9 @@ impl Runtime {
             }
             Ok(Returned::Output(output)) => TaskOutcome::Success(output),
             Ok(Returned::Skip(reason)) => TaskOutcome::Skipped(redact(reason)),
+            Ok(Returned::Reschedule(delay_ms)) => {
+                TaskOutcome::Rescheduled(delay_ms.map(std::time::Duration::from_millis))
+            }
             Ok(Returned::Retryable(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: true,
                 message: redact(message),

@@ -17,7 +17,7 @@ pub struct Evaluation {
     pub ready: Vec<usize>,
     /// Tasks that reached a final state without running (skipped, upstream_failed).
     pub decided: Vec<(usize, TaskState)>,
-    /// The earliest time a task waiting to retry becomes ready.
+    /// The earliest time a task waiting to retry or to poke again becomes ready.
     pub wake_at: Option<Timestamp>,
 }
 
@@ -112,6 +112,11 @@ impl ActiveRun {
     pub fn record_queued(&mut self, i: usize, queue: &QueueTask) {
         self.pending.remove(&i);
         let ti = &mut self.tis[i];
+        if queue.try_number != ti.try_number {
+            // A new try pokes afresh (the store resets the same columns).
+            ti.sensor_started_at = None;
+            ti.pokes = 0;
+        }
         ti.state = TaskState::Queued;
         ti.lease = queue.lease + 1;
         ti.try_number = queue.try_number;
@@ -133,6 +138,10 @@ impl ActiveRun {
     /// output for the downstream tasks' messages.
     pub fn record_finish(&mut self, i: usize, finish: &FinishTask) {
         self.tis[i].next_retry_at = finish.next_retry_at;
+        if let Some(poke) = finish.poke {
+            self.tis[i].sensor_started_at = Some(poke.started_at);
+            self.tis[i].pokes = poke.pokes;
+        }
         self.tis[i].ended_at = Some(finish.at);
         self.set_state(i, finish.state);
         self.outputs
@@ -194,7 +203,7 @@ impl ActiveRun {
             }
             match self.tis[i].state {
                 TaskState::None | TaskState::Scheduled => {}
-                TaskState::UpForRetry => {
+                TaskState::UpForRetry | TaskState::UpForReschedule => {
                     match self.tis[i].next_retry_at {
                         Some(at) if at > now => {
                             out.wake_at = Some(out.wake_at.map_or(at, |w| w.min(at)))
@@ -249,7 +258,11 @@ impl ActiveRun {
             && !self.tis.iter().any(|ti| {
                 matches!(
                     ti.state,
-                    TaskState::Queued | TaskState::Running | TaskState::UpForRetry
+                    TaskState::Queued
+                        | TaskState::Running
+                        | TaskState::UpForRetry
+                        | TaskState::UpForReschedule
+                        | TaskState::Deferred
                 )
             })
     }

@@ -127,7 +127,8 @@ impl Admission {
                 continue;
             }
             self.slots.take(&slot(ti));
-            let try_number = if ti.state == TaskState::Queued {
+            // A sensor poking again keeps its try (Airflow's reschedule mode).
+            let try_number = if matches!(ti.state, TaskState::Queued | TaskState::UpForReschedule) {
                 ti.try_number
             } else {
                 ti.try_number + 1

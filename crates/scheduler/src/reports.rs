@@ -45,9 +45,8 @@ impl Scheduler {
                     return;
                 };
                 let task = &active.dag.tasks()[i];
-                let max_tries = active.tis[i].max_tries;
                 self.outbox
-                    .finish(retry::finish_for(task, max_tries, *result));
+                    .finish(retry::finish_for(task, &active.tis[i], *result));
             }
         }
     }
@@ -96,7 +95,10 @@ impl Scheduler {
             }
             _ => None,
         };
-        let evaluation = if finish.state == TaskState::UpForRetry {
+        let evaluation = if matches!(
+            finish.state,
+            TaskState::UpForRetry | TaskState::UpForReschedule
+        ) {
             active.evaluate(vec![i], now)
         } else if let Some(followed) = followed {
             active.branch_finished(i, &followed, now)

@@ -1,14 +1,18 @@
 //! From an attempt's end to the task instance's next state: Airflow's retry rules.
 
+use std::time::Duration;
+
 use jiff::{SignedDuration, Timestamp};
-use weft_model::{Task, TaskKind, TaskState, branch_choice};
-use weft_store::FinishTask;
+use weft_model::{Task, TaskKind, TaskState, branch_choice, format_duration};
+use weft_store::{FinishTask, SensorPoke, TaskInstance};
 
 use weft_protocol::{AttemptOutcome, AttemptResult};
 
-/// The fenced change that records `result` for `task`: success, skipped, up_for_retry (when
-/// the failure is retryable and tries remain, after the task's retry delay) or failed.
-pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishTask {
+/// The fenced change that records `result` for `task`'s instance `ti`: success, skipped,
+/// up_for_retry (when the failure is retryable and tries remain, after the task's retry
+/// delay), up_for_reschedule (a sensor not satisfied yet, within its timeout) or failed.
+pub fn finish_for(task: &Task, ti: &TaskInstance, result: AttemptResult) -> FinishTask {
+    let max_tries = ti.max_tries;
     let duration_ms = result
         .ended_at
         .duration_since(result.started_at)
@@ -29,6 +33,7 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
         output: None,
         xcom: result.xcom,
         log: Some(result.log),
+        poke: None,
     };
     match result.outcome {
         AttemptOutcome::Success { output } => {
@@ -45,6 +50,9 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
         AttemptOutcome::Skipped { reason } => {
             finish.state = TaskState::Skipped;
             finish.error = Some(reason);
+        }
+        AttemptOutcome::Rescheduled { delay_ms } => {
+            reschedule(task, ti, &mut finish, result.started_at, delay_ms);
         }
         AttemptOutcome::Failed {
             retryable,
@@ -74,12 +82,51 @@ pub fn finish_for(task: &Task, max_tries: u32, result: AttemptResult) -> FinishT
     finish
 }
 
+/// A sensor's "not yet": `up_for_reschedule` until its next poke, or, past its timeout
+/// (counted from its try's first poke), failed, or skipped with `soft_fail`.
+fn reschedule(
+    task: &Task,
+    ti: &TaskInstance,
+    finish: &mut FinishTask,
+    poked_at: Timestamp,
+    delay_ms: Option<u64>,
+) {
+    let sensor = &task.sensor;
+    let first = ti.sensor_started_at.unwrap_or(poked_at);
+    let pokes = ti.pokes.saturating_add(1);
+    let waited = finish.at.duration_since(first);
+    if let Some(timeout) = sensor.timeout()
+        && waited >= SignedDuration::try_from(timeout).unwrap_or(SignedDuration::MAX)
+    {
+        finish.state = if sensor.soft_fail {
+            TaskState::Skipped
+        } else {
+            TaskState::Failed
+        };
+        finish.error_class = Some("sensor_timeout".into());
+        finish.error = Some(format!(
+            "sensor timed out: not satisfied after {pokes} pokes over {} (its timeout is {})",
+            format_duration(Duration::try_from(waited).unwrap_or_default()),
+            format_duration(timeout)
+        ));
+        return;
+    }
+    let delay = delay_ms.map_or_else(|| sensor.delay_after(pokes), Duration::from_millis);
+    let delay = SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX);
+    finish.state = TaskState::UpForReschedule;
+    finish.next_retry_at = Some(finish.at.saturating_add(delay).unwrap_or(finish.at));
+    finish.poke = Some(SensorPoke {
+        started_at: first,
+        pokes,
+    });
+}
+
 /// The change that records an attempt lost without a result (its worker died, or the
 /// process restarted): a failure of class `lost`, retried like any other.
 pub fn lost_attempt(task: &Task, ti: &weft_store::TaskInstance, at: Timestamp) -> FinishTask {
     let mut finish = finish_for(
         task,
-        ti.max_tries,
+        ti,
         AttemptResult {
             ti: ti.id,
             lease: ti.lease,

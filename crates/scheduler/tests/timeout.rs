@@ -335,6 +335,7 @@ fn finish(message: &TaskMessage, at: Timestamp) -> FinishTask {
         output: Some(b"42".to_vec()),
         xcom: Vec::new(),
         log: None,
+        poke: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::backend::batch::{Applied, BatchSql, FinishValues};
 use crate::error::{StoreError, StoreResult};
 use crate::records::RETURN_VALUE;
 use crate::write::{
-    FinishTask, Heartbeat, LeaderFence, QueueTask, SetRunState, SetTaskState, StartTask,
+    FinishTask, Heartbeat, LeaderFence, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
     WriteBatch, WriteOutcome,
 };
 
@@ -75,6 +75,12 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             &mut outcome.heartbeats,
         );
     }
+    // Sensors' reschedules, recorded below for the finishes that apply.
+    let pokes: Vec<(usize, i64, SensorPoke)> = finish
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.poke.map(|p| (i, f.ti, p)))
+        .collect();
     let together = one_step(&finish, &queue, &set_run);
     let queued_together = if together {
         // A scheduler's usual step (attempts ended, other tasks queued after them, runs
@@ -97,6 +103,11 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     if all_finishes && outcome.finished.contains(&false) {
         outcome.refused = true;
         return Ok(outcome);
+    }
+    for (i, ti, poke) in &pokes {
+        if outcome.finished[*i] {
+            conn.set_poke(*ti, poke).await?;
+        }
     }
     if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
@@ -257,6 +268,7 @@ mod tests {
             output: None,
             xcom: vec![],
             log: None,
+            poke: None,
         }
     }
 

@@ -197,6 +197,10 @@ pub struct TaskInstance {
     pub error_class: Option<String>,
     /// Message of the last failure.
     pub error: Option<String>,
+    /// When the current try's first poke started, for a sensor that rescheduled.
+    pub sensor_started_at: Option<Timestamp>,
+    /// How many times the current try rescheduled.
+    pub pokes: u32,
 }
 
 /// A pool: slots shared by the tasks that name it.

@@ -97,6 +97,8 @@ pub(crate) struct TiRow {
     next_retry_at: Option<i64>,
     error_class: Option<String>,
     error: Option<String>,
+    sensor_started_at: Option<i64>,
+    pokes: i64,
 }
 
 impl TiRow {
@@ -131,6 +133,8 @@ impl TiRow {
             hostname: self.hostname,
             error_class: self.error_class,
             error: self.error,
+            sensor_started_at: time_opt(row, "sensor_started_at", self.sensor_started_at)?,
+            pokes: int(row, "pokes", self.pokes)?,
         })
     }
 }

@@ -98,10 +98,14 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
     for finish in &batch.finish {
         if !matches!(
             finish.state,
-            TaskState::Success | TaskState::Failed | TaskState::Skipped | TaskState::UpForRetry
+            TaskState::Success
+                | TaskState::Failed
+                | TaskState::Skipped
+                | TaskState::UpForRetry
+                | TaskState::UpForReschedule
         ) {
             return Err(invalid(format!(
-                "task instance {} cannot finish in state {} (success, failed, skipped or up_for_retry)",
+                "task instance {} cannot finish in state {} (success, failed, skipped, up_for_retry or up_for_reschedule)",
                 finish.ti, finish.state
             )));
         }

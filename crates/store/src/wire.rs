@@ -84,6 +84,8 @@ same_fields!(TaskInstance <=> CreatedTaskInstance {
     next_retry_at,
     error_class,
     error,
+    sensor_started_at,
+    pokes,
 });
 
 /// A run just created, with its task instances, as a message.

@@ -55,6 +55,15 @@ pub struct Heartbeat {
     pub lease_expires_at: Timestamp,
 }
 
+/// What a sensor's reschedule records: its try's first poke, and its reschedules so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SensorPoke {
+    /// When the try's first poke started.
+    pub started_at: Timestamp,
+    /// Reschedules of the try, this one included.
+    pub pokes: u32,
+}
+
 /// An attempt ended: `queued` or `running` with lease `lease` → `state`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FinishTask {
@@ -88,6 +97,10 @@ pub struct FinishTask {
     pub xcom: Vec<(String, Vec<u8>)>,
     /// The attempt's log (JSON lines), kept under its try number.
     pub log: Option<Vec<u8>>,
+    /// For a sensor that rescheduled: when its try first poked and how many times it has
+    /// rescheduled now; none leaves what the task instance holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poke: Option<SensorPoke>,
 }
 
 /// Set a task instance's state without fencing: the scheduler's own decisions (skipped,

@@ -173,6 +173,18 @@ impl LocalRun<'_> {
                     result.note = Some(reason);
                     return Ok(());
                 }
+                TaskOutcome::Rescheduled(delay) => {
+                    // A local run does not wait for sensors: it says when this one would poke.
+                    result.state = TaskState::UpForReschedule;
+                    result.note = Some(match delay {
+                        Some(d) => format!(
+                            "not yet: it would poke again in {}",
+                            weft_model::format_duration(d)
+                        ),
+                        None => "not yet: it would poke again after its poke interval".into(),
+                    });
+                    return Ok(());
+                }
                 TaskOutcome::Failed(failure) => {
                     let retry = failure.is_retryable() && try_number < max_tries;
                     result.failure = Some(failure);

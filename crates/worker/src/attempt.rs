@@ -246,6 +246,9 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
     let outcome = match report.outcome {
         TaskOutcome::Success(output) => AttemptOutcome::Success { output },
         TaskOutcome::Skipped(reason) => AttemptOutcome::Skipped { reason },
+        TaskOutcome::Rescheduled(delay) => AttemptOutcome::Rescheduled {
+            delay_ms: delay.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        },
         TaskOutcome::Failed(failure) => {
             let mut text = failure.to_string();
             if let weft_runtime::TaskFailure::Trap { backtrace, .. } = &failure

@@ -65,6 +65,8 @@ fn run_of(tasks: Vec<TaskSpec>) -> ActiveRun {
             next_retry_at: None,
             error_class: None,
             error: None,
+            sensor_started_at: None,
+            pokes: 0,
         })
         .collect();
     ActiveRun::new(run, tis, dag, graph).expect("active run")

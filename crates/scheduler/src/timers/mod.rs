@@ -62,7 +62,7 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Task instances waiting to retry whose delay has ended become ready (ones still
+    /// Task instances waiting to retry or to poke again whose delay has ended become ready (ones still
     /// waiting set the next wake-up).
     pub(crate) fn retry_due(&mut self, now: Timestamp) {
         let due: Vec<(RunPk, usize)> = self
@@ -72,7 +72,9 @@ impl Scheduler {
                 r.tis
                     .iter()
                     .enumerate()
-                    .filter(|(_, ti)| ti.state == TaskState::UpForRetry)
+                    .filter(|(_, ti)| {
+                        matches!(ti.state, TaskState::UpForRetry | TaskState::UpForReschedule)
+                    })
                     .map(move |(i, _)| (id, i))
             })
             .collect();

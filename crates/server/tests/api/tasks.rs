@@ -76,6 +76,7 @@ pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
                 ("blob".into(), vec![0xff, 0x00]),
             ],
             log: Some(log.to_vec()),
+            poke: None,
         }],
         ..WriteBatch::default()
     };
@@ -163,6 +164,7 @@ async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
             output: None,
             xcom: Vec::new(),
             log: Some(Vec::new()),
+            poke: None,
         }],
         ..WriteBatch::default()
     };

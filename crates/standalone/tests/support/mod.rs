@@ -22,7 +22,13 @@ pub struct Stack {
     _dir: tempfile::TempDir,
 }
 
+/// The stack with a worker of as many slots as the machine has cores.
 pub async fn stack() -> Stack {
+    stack_with_slots(std::thread::available_parallelism().map_or(2, |n| n.get())).await
+}
+
+/// The stack with a worker of `slots` slots.
+pub async fn stack_with_slots(slots: usize) -> Stack {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("weft.db"))
@@ -39,7 +45,10 @@ pub async fn stack() -> Stack {
     let credentials = weft_store::Credentials::new(store.clone(), None);
     let plane = Arc::new(LocalPlane::new(store.clone(), handle.clone(), credentials));
     let worker = Worker::new(
-        WorkerConfig::new("w-1", "host-a", vec!["default".into()]),
+        WorkerConfig {
+            concurrency: slots,
+            ..WorkerConfig::new("w-1", "host-a", vec!["default".into()])
+        },
         runtime.clone(),
         queue,
         plane,

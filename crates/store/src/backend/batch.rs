@@ -11,7 +11,9 @@ use super::Sql;
 use crate::common::sql;
 use crate::common::statement::statement;
 use crate::rows::micros;
-use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+use crate::write::{
+    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
+};
 
 /// A task instance a fenced change was applied to, as the UPDATE returned it.
 #[derive(Debug, sqlx::FromRow)]
@@ -134,6 +136,8 @@ pub(crate) trait BatchSql: Send {
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
     /// A run state change.
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error>;
+    /// Record a sensor's reschedule on its task instance.
+    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error>;
     /// Delete every XCom value of these `(run, task_id)`s.
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
     /// Insert or replace XCom values (distinct keys).
@@ -153,6 +157,21 @@ pub(crate) async fn set_run<D: Sql>(
         .bind(micros(item.at))
         .bind(item.state == DagRunState::Running)
         .bind(item.state.is_finished())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Record a sensor's reschedule (`SET_POKE`) on task instance `ti`.
+pub(crate) async fn set_poke<D: Sql>(
+    conn: &mut D::Connection,
+    ti: i64,
+    poke: &SensorPoke,
+) -> Result<(), sqlx::Error> {
+    statement::<D>(sql::SET_POKE)
+        .bind(ti)
+        .bind(micros(poke.started_at))
+        .bind(i64::from(poke.pokes))
         .execute(conn)
         .await?;
     Ok(())

@@ -65,6 +65,8 @@ pub(crate) fn new_task_instances(
                 next_retry_at: None,
                 error_class: None,
                 error: None,
+                sensor_started_at: None,
+                pokes: 0,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

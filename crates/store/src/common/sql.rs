@@ -109,7 +109,7 @@ pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_i
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+     ti.sensor_started_at, ti.pokes, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
      CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
      r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
      r.ended_at AS run_ended_at \
@@ -118,17 +118,23 @@ pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_i
 pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+     ti.sensor_started_at, ti.pokes \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
 /// `$1` now, `$2` limit.
 pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+     ti.sensor_started_at, ti.pokes \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
      ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
+
+/// `$1` task instance, `$2` when its sensor's try first poked, `$3` its reschedules so far.
+pub(crate) const SET_POKE: &str =
+    "UPDATE task_instances SET sensor_started_at = $2, pokes = $3 WHERE id = $1";
 
 /// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is
 /// finished. PostgreSQL's step statement sets the same columns the same way.
@@ -208,7 +214,8 @@ mod tests {
     const TI_COLUMNS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, \
          ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
          ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-         ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error";
+         ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+         ti.sensor_started_at, ti.pokes";
 
     #[test]
     fn reads_of_one_row_type_select_the_same_columns() {

@@ -198,6 +198,10 @@ impl BatchSql for PgConnection {
         crate::backend::batch::set_run::<Postgres>(self, item).await
     }
 
+    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error> {
+        crate::backend::batch::set_poke::<Postgres>(self, ti, poke).await
+    }
+
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
         let runs: Vec<i64> = tasks.iter().map(|(run, _)| *run).collect();
         let task_ids: Vec<&str> = tasks.iter().map(|(_, task)| task.as_str()).collect();

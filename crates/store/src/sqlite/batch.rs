@@ -8,7 +8,9 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 use crate::backend::batch::{Applied, BatchSql, LogPut, XcomPut};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
-use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+use crate::write::{
+    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
+};
 
 /// Bound values per statement (SQLite allows 32,766).
 const MAX_PARAMS: usize = 32_000;
@@ -40,7 +42,10 @@ const TI_ROW: &str = "(?, ?, ?, ?, 'none', 0, ?, ?, ?, ?, 0)";
 const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
      UPDATE task_instances SET state = 'queued', lease = task_instances.lease + 1, try_number = v.new_try, \
      queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
-     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL \
+     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL, \
+     sensor_started_at = CASE WHEN v.new_try = task_instances.try_number \
+     THEN task_instances.sensor_started_at END, \
+     pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state = v.seen_state RETURNING id, run, task_id, try_number";
 
@@ -76,7 +81,9 @@ const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finis
      worker_id = CASE WHEN v.clearing THEN NULL ELSE task_instances.worker_id END, \
      hostname = CASE WHEN v.clearing THEN NULL ELSE task_instances.hostname END, \
      error_class = CASE WHEN v.clearing THEN NULL ELSE task_instances.error_class END, \
-     error = CASE WHEN v.clearing THEN NULL ELSE task_instances.error END \
+     error = CASE WHEN v.clearing THEN NULL ELSE task_instances.error END, \
+     sensor_started_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.sensor_started_at END, \
+     pokes = CASE WHEN v.clearing THEN 0 ELSE task_instances.pokes END \
      FROM v WHERE task_instances.id = v.ti";
 
 const DELETE_XCOMS: &str = "DELETE FROM xcom WHERE (run, task_id) IN (VALUES {values})";
@@ -214,6 +221,10 @@ impl BatchSql for SqliteConnection {
 
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error> {
         crate::backend::batch::set_run::<Sqlite>(self, item).await
+    }
+
+    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error> {
+        crate::backend::batch::set_poke::<Sqlite>(self, ti, poke).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {

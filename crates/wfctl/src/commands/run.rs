@@ -82,6 +82,10 @@ pub fn run(args: Args) -> CommandResult {
                 ("success", json!({ "output": output::output_value(out) }))
             }
             TaskOutcome::Skipped(reason) => ("skipped", json!({ "reason": reason })),
+            TaskOutcome::Rescheduled(delay) => (
+                "up_for_reschedule",
+                json!({ "delay_ms": delay.map(|d| d.as_millis() as u64) }),
+            ),
             TaskOutcome::Failed(f) => (
                 "failed",
                 json!({ "error_class": f.class().as_str(), "error": f.to_string() }),
@@ -109,6 +113,14 @@ pub fn run(args: Args) -> CommandResult {
         }
         TaskOutcome::Skipped(reason) => {
             eprintln!("task {} skipped: {reason}", task.id);
+            Ok(())
+        }
+        TaskOutcome::Rescheduled(delay) => {
+            let when = delay.map_or_else(
+                || "after its poke interval".to_owned(),
+                |d| format!("in {}", weft_model::format_duration(d)),
+            );
+            eprintln!("task {} is not satisfied yet: it would poke again {when}", task.id);
             Ok(())
         }
         TaskOutcome::Failed(failure) => {
