@@ -854,3 +854,32 @@ fn orchestrate() {
     assert_eq!(load(guests::TCP_PROBE).world_version(), "0.2.0");
     still_healthy();
 }
+
+/// A sensor's "not yet" reaches the caller as a reschedule, with the delay it asked for or
+/// none (its poke interval); once satisfied it succeeds.
+#[test]
+fn sensor() {
+    let component = load(guests::SENSOR);
+    assert_eq!(component.world_version(), "0.3.0");
+    let waiting = component.dag().task("wait_for_flag").expect("task");
+    assert_eq!(waiting.sensor.poke_interval_ms, 20);
+    assert_eq!(waiting.sensor.timeout_ms, Some(30_000));
+    assert_eq!(
+        run(&component, "wait_for_flag").outcome,
+        TaskOutcome::Rescheduled(None)
+    );
+    assert_eq!(
+        run(&component, "asks_its_delay").outcome,
+        TaskOutcome::Rescheduled(Some(Duration::from_millis(15)))
+    );
+    let flagged = Call {
+        host: MemoryHost::with_variables(HashMap::from([(
+            "sensor_flag".to_owned(),
+            "up".to_owned(),
+        )])),
+        ..Call::default()
+    };
+    let report = run_with(&component, "wait_for_flag", flagged);
+    assert_eq!(output_json(&report), json!({"flag": "up", "try": 1}));
+    still_healthy();
+}

@@ -197,3 +197,27 @@ async fn refused_triggers_tell_the_task_why() {
     let runs = child_runs(&stack, &child).await;
     assert!(runs.is_empty(), "a refused trigger makes no run: {runs:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_trigger_finds_the_run_its_first_try_made() {
+    let stack = stack().await;
+    let dag = stack.deploy(guests::ORCHESTRATE).await;
+    let child = stack.deploy(guests::FLOW).await;
+    let conf = json!({"pick": [], "fail_first_try": true, "trigger": [{"dag_id": child}]});
+    let run = stack.trigger(&dag, conf).await;
+    let (row, tis) = stack.finished(run.id).await;
+    assert_eq!(row.state, DagRunState::Success, "{tis:#?}");
+    assert_eq!(ti(&tis, "trigger").try_number, 2);
+    let made = format!("triggered__orchestrate__{}__trigger__0", run.run_id);
+    assert_eq!(output(&stack, run.id, "trigger").await, json!([made]));
+    let runs = child_runs(&stack, &child).await;
+    assert_eq!(runs.len(), 1, "one run for both tries: {runs:#?}");
+    let log = stack
+        .store
+        .task_log(ti(&tis, "trigger").id, 2)
+        .await
+        .expect("log")
+        .expect("second try's log");
+    let log = String::from_utf8_lossy(&log);
+    assert!(log.contains("found again"), "{log}");
+}

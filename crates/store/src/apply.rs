@@ -12,8 +12,8 @@ use crate::backend::batch::{Applied, BatchSql, FinishValues};
 use crate::error::{StoreError, StoreResult};
 use crate::records::RETURN_VALUE;
 use crate::write::{
-    FinishTask, Heartbeat, LeaderFence, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
-    WriteBatch, WriteOutcome,
+    FinishTask, Heartbeat, LeaderFence, QueueTask, SensorPoke, SetRunState, SetTaskState,
+    StartTask, WriteBatch, WriteOutcome,
 };
 
 /// For each round, the indices of the changes in it: the n-th change of a task instance goes

@@ -227,7 +227,8 @@ impl ApiClient {
         }
     }
 
-    /// `method path` (under the worker API) with an optional JSON body, on the blocking pool.
+    /// `method path` (under the worker API) with an optional JSON body, on the blocking pool:
+    /// `GET` without a body, `POST` or `PUT` with one.
     async fn call(
         &self,
         method: &'static str,
@@ -260,9 +261,12 @@ impl ApiClient {
                 request.call()
             }
             Some(body) => {
-                let mut request = self
-                    .agent
-                    .put(&url)
+                let request = if method == "POST" {
+                    self.agent.post(&url)
+                } else {
+                    self.agent.put(&url)
+                };
+                let mut request = request
                     .header(VERSION_HEADER, PROTOCOL_VERSION.to_string())
                     .header("Content-Type", "application/json");
                 if let Some(value) = &self.authorization {

@@ -40,12 +40,17 @@ pub struct TaskInstanceView {
     pub ended_at: Option<Timestamp>,
     /// Duration of the last attempt, in milliseconds.
     pub duration_ms: Option<i64>,
-    /// When an `up_for_retry` task may be queued again.
+    /// When an `up_for_retry` task may be queued again, or an `up_for_reschedule` sensor
+    /// pokes again.
     pub next_retry_at: Option<Timestamp>,
-    /// Class of the last failure (`timeout`, `trap`, `task_error`, ...).
+    /// Class of the last failure (`timeout`, `trap`, `task_error`, `sensor_timeout`, ...).
     pub error_class: Option<String>,
     /// Message of the last failure.
     pub error: Option<String>,
+    /// For a sensor: when its current try first poked (its timeout counts from there).
+    pub sensor_started_at: Option<Timestamp>,
+    /// For a sensor: how many times its current try rescheduled.
+    pub pokes: u32,
 }
 
 impl TaskInstanceView {
@@ -67,6 +72,8 @@ impl TaskInstanceView {
             next_retry_at: ti.next_retry_at,
             error_class: ti.error_class,
             error: ti.error,
+            sensor_started_at: ti.sensor_started_at,
+            pokes: ti.pokes,
         }
     }
 }

@@ -17,7 +17,9 @@ use statements::{
 };
 
 use super::statements;
-use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
+use crate::write::{
+    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
+};
 
 /// Insert `run` and its task instances in one statement (one round trip, committed on its
 /// own): the run's id and the `(id, task_id)` of each task instance, or `None` when the

@@ -47,6 +47,7 @@ macro_rules! all_tests {
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
                 a_result_carries_the_start_it_was_reported_with,
                 a_step_finishes_some_tasks_and_queues_others,
+                a_reschedule_records_the_sensors_pokes,
             ],
             fencing: [
                 queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,

@@ -2,8 +2,8 @@
 
 use weft_model::TaskState;
 use weft_store::{
-    FinishTask, Heartbeat, QueueTask, RETURN_VALUE, SetTaskState, Store, StoreError, WriteBatch,
-    WriteOutcome,
+    FinishTask, Heartbeat, QueueTask, RETURN_VALUE, SensorPoke, SetTaskState, Store, StoreError,
+    WriteBatch, WriteOutcome,
 };
 
 use super::{finish, queue, reload, run_of, start, ts, write};
@@ -568,4 +568,84 @@ pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
     );
     let stored_d = reload(store, run.id, d.id).await;
     assert_eq!((stored_d.state, stored_d.lease), (TaskState::None, 0));
+}
+
+/// A sensor's reschedule records its try's first poke and its pokes; a poke queued again in
+/// the same try keeps them, a new try and a clearing start them afresh.
+pub async fn a_reschedule_records_the_sensors_pokes(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    write(store, queue_batch(vec![queue(&tis[0])])).await;
+    let mut poke = finish(tis[0].id, 1, TaskState::UpForReschedule);
+    poke.next_retry_at = Some(ts(40));
+    poke.output = None;
+    poke.poke = Some(SensorPoke {
+        started_at: ts(25),
+        pokes: 1,
+    });
+    assert_eq!(
+        write(store, finish_batch(vec![poke])).await.finished,
+        [true]
+    );
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (
+            a.state,
+            a.next_retry_at,
+            a.sensor_started_at,
+            a.pokes,
+            a.try_number
+        ),
+        (TaskState::UpForReschedule, Some(ts(40)), Some(ts(25)), 1, 1)
+    );
+
+    // The next poke keeps the try, and with it the first poke's time.
+    let again = QueueTask {
+        try_number: a.try_number,
+        ..queue(&a)
+    };
+    write(store, queue_batch(vec![again])).await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.try_number, a.sensor_started_at, a.pokes),
+        (TaskState::Queued, 1, Some(ts(25)), 1)
+    );
+
+    // A new try pokes afresh.
+    let mut failed = finish(a.id, a.lease, TaskState::UpForRetry);
+    failed.output = None;
+    write(store, finish_batch(vec![failed])).await;
+    let a = reload(store, run.id, tis[0].id).await;
+    write(store, queue_batch(vec![queue(&a)])).await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!((a.try_number, a.sensor_started_at, a.pokes), (2, None, 0));
+
+    // Clearing forgets the pokes too.
+    let mut poke = finish(a.id, a.lease, TaskState::UpForReschedule);
+    poke.output = None;
+    poke.poke = Some(SensorPoke {
+        started_at: ts(50),
+        pokes: 3,
+    });
+    write(store, finish_batch(vec![poke])).await;
+    assert_eq!(reload(store, run.id, tis[0].id).await.pokes, 3);
+    let clear = SetTaskState {
+        ti: a.id,
+        state: TaskState::None,
+        at: ts(60),
+        max_tries: None,
+        bump_lease: true,
+    };
+    write(
+        store,
+        WriteBatch {
+            set_task: vec![clear],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.sensor_started_at, a.pokes),
+        (TaskState::None, None, 0)
+    );
 }

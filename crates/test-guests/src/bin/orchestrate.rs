@@ -9,7 +9,8 @@
 //! - `none_ran` (`all_skipped` after `left` and `right`) returns `"none ran"`.
 //! - `trigger` (no upstream) calls `dag-runs.trigger` once per entry of conf `trigger`
 //!   (`[{"dag_id": ..., "conf": {...}, "run_id": ...}]`) and returns the run ids; a refusal
-//!   fails it permanently with `trigger refused: <kind>: <message>`.
+//!   fails it permanently with `trigger refused: <kind>: <message>`. With conf
+//!   `fail_first_try`, its first try fails (retryably) after triggering; it has one retry.
 
 // The export glue generated here is unsafe by nature (it is the component's ABI); the
 // world's task-error is as large as WIT makes it.
@@ -111,7 +112,12 @@ impl Guest for Orchestrate {
                     TriggerRule::AllSkipped,
                     code(),
                 ),
-                task("trigger", &[], TriggerRule::AllSuccess, code()),
+                {
+                    let mut trigger = task("trigger", &[], TriggerRule::AllSuccess, code());
+                    trigger.settings.retries = Some(1);
+                    trigger.settings.retry_delay_ms = Some(10);
+                    trigger
+                },
             ],
             notifications: RunNotifications {
                 on_success: Vec::new(),
@@ -140,6 +146,9 @@ impl Guest for Orchestrate {
                         run_id: asked["run_id"].as_str().map(str::to_owned),
                     };
                     runs.push(dag_runs::trigger(&request).map_err(refused)?);
+                }
+                if conf["fail_first_try"] == json!(true) && ctx.try_number == 1 {
+                    return Err(TaskError::Retryable(format!("failing after {runs:?}")));
                 }
                 Ok(bytes(&json!(runs)))
             }

@@ -83,7 +83,11 @@ impl Guest for Sensor {
             defaults: settings(None),
             tasks: vec![
                 task("wait_for_flag", &[], settings(sensor(20, 30_000, false))),
-                task("asks_its_delay", &[], settings(sensor(60_000, 30_000, false))),
+                task(
+                    "asks_its_delay",
+                    &[],
+                    settings(sensor(60_000, 30_000, false)),
+                ),
                 task("times_out", &[], settings(sensor(10, 150, false))),
                 task("soft", &[], settings(sensor(10, 150, true))),
                 task("after_soft", &["soft"], settings(None)),

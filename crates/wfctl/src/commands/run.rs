@@ -120,7 +120,10 @@ pub fn run(args: Args) -> CommandResult {
                 || "after its poke interval".to_owned(),
                 |d| format!("in {}", weft_model::format_duration(d)),
             );
-            eprintln!("task {} is not satisfied yet: it would poke again {when}", task.id);
+            eprintln!(
+                "task {} is not satisfied yet: it would poke again {when}",
+                task.id
+            );
             Ok(())
         }
         TaskOutcome::Failed(failure) => {
