@@ -36,7 +36,7 @@ fn branches_and_triggered_runs_across_processes() {
     ] {
         assert_eq!(Api::task(&run, task)["state"], state, "{task}: {run}");
     }
-    let child = format!("triggered__orchestrate__{run_id}__trigger__0");
+    let child = weft_protocol::triggered_run_id("orchestrate", &run_id, "trigger", 0);
     let child_run = api.wait_run("flow", &child, WAIT);
     assert_eq!(child_run["state"], "success", "{child_run}");
     assert_eq!(child_run["conf"], json!({"x": 1}), "{child_run}");

@@ -172,12 +172,14 @@ pub struct SensorSettings {
 pub const DEFAULT_POKE_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest delay between pokes with exponential backoff, unless set.
 pub const DEFAULT_MAX_POKE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How long a task that sets no sensor settings may wait (Airflow's default sensor timeout).
+pub const DEFAULT_SENSOR_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Default for SensorSettings {
     fn default() -> Self {
         Self {
             poke_interval_ms: DEFAULT_POKE_INTERVAL.as_millis() as u64,
-            timeout_ms: None,
+            timeout_ms: Some(DEFAULT_SENSOR_TIMEOUT.as_millis() as u64),
             soft_fail: false,
             exponential_backoff: false,
             max_poke_interval_ms: None,

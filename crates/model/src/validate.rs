@@ -163,9 +163,7 @@ impl DagSpec {
                 Vec::new()
             }
         };
-        if problems.is_empty() {
-            orchestration::check(&self, &index, &upstream, &mut problems);
-        }
+        orchestration::check(&self, &index, &upstream, &mut problems);
         if !problems.is_empty() {
             return Err(SpecError {
                 dag_id: self.dag_id,

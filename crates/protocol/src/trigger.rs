@@ -58,13 +58,51 @@ pub enum TriggerRefusal {
     /// A bad conf, logical date or run id.
     #[error("{0}")]
     Invalid(String),
-    /// The run id is taken by a run this task instance did not make.
+    /// The run id given is taken by a run that exists already.
     #[error("{0}")]
     AlreadyExists(String),
 }
 
-/// The run id a trigger call without one gets: the calling task instance's DAG, run, task
-/// and the call's place, so the same call of a retried attempt names the same run.
+/// The run id a trigger call without one gets, from the calling task instance (its DAG, run
+/// and task) and the call's place among its calls: the same call of a retried attempt names
+/// the same run. It reads `triggered__<dag>.<task>.<call>__<hash>`, the readable part cut to
+/// 150 characters, and the hash (SHA-256 of the four parts, each length-prefixed) tells apart
+/// what the readable part may not: a run id stays under 200 characters however long the
+/// caller's ids, and two task instances never share one.
 pub fn triggered_run_id(dag_id: &str, run_id: &str, task_id: &str, call: u32) -> String {
-    format!("triggered__{dag_id}__{run_id}__{task_id}__{call}")
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [dag_id, run_id, task_id, &call.to_string()] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    let digest = hex::encode(hash.finalize());
+    let readable = format!("{dag_id}.{task_id}.{call}");
+    let cut = readable
+        .char_indices()
+        .nth(150)
+        .map_or(readable.as_str(), |(i, _)| &readable[..i]);
+    format!("triggered__{cut}__{}", &digest[..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::triggered_run_id;
+
+    #[test]
+    fn triggered_run_ids_are_short_stable_and_distinct() {
+        let id = triggered_run_id("parent", "manual__1", "kick", 0);
+        assert!(id.starts_with("triggered__parent.kick.0__"), "{id}");
+        assert_eq!(id, triggered_run_id("parent", "manual__1", "kick", 0));
+        assert_ne!(id, triggered_run_id("parent", "manual__1", "kick", 1));
+        assert_ne!(id, triggered_run_id("parent", "manual__2", "kick", 0));
+        // Ids that would read alike are told apart by the hash.
+        assert_ne!(
+            triggered_run_id("a__b", "r", "c", 0),
+            triggered_run_id("a", "b__r", "c", 0)
+        );
+        let long = "x".repeat(250);
+        let id = triggered_run_id(&long, &long, &long, u32::MAX);
+        assert!(id.len() < 200, "{} characters", id.len());
+    }
 }

@@ -113,8 +113,16 @@ fn reschedule(
     }
     let delay = delay_ms.map_or_else(|| sensor.delay_after(pokes), Duration::from_millis);
     let delay = SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX);
+    let mut next = finish.at.saturating_add(delay).unwrap_or(finish.at);
+    // A delay past the timeout pokes at the timeout: one last chance, then the verdict.
+    if let Some(timeout) = sensor.timeout()
+        && let Ok(timeout) = SignedDuration::try_from(timeout)
+        && let Ok(deadline) = first.checked_add(timeout)
+    {
+        next = next.min(deadline);
+    }
     finish.state = TaskState::UpForReschedule;
-    finish.next_retry_at = Some(finish.at.saturating_add(delay).unwrap_or(finish.at));
+    finish.next_retry_at = Some(next);
     finish.poke = Some(SensorPoke {
         started_at: first,
         pokes,

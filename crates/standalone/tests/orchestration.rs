@@ -136,7 +136,7 @@ async fn a_task_triggers_runs_of_other_dags_named_after_its_call() {
     let run = stack.trigger(&dag, conf).await;
     let (row, tis) = stack.finished(run.id).await;
     assert_eq!(row.state, DagRunState::Success, "{tis:#?}");
-    let made = format!("triggered__orchestrate__{}__trigger__0", run.run_id);
+    let made = weft_protocol::triggered_run_id("orchestrate", &run.run_id, "trigger", 0);
     assert_eq!(
         output(&stack, run.id, "trigger").await,
         json!([made, "chosen_run"])
@@ -208,7 +208,7 @@ async fn a_retried_trigger_finds_the_run_its_first_try_made() {
     let (row, tis) = stack.finished(run.id).await;
     assert_eq!(row.state, DagRunState::Success, "{tis:#?}");
     assert_eq!(ti(&tis, "trigger").try_number, 2);
-    let made = format!("triggered__orchestrate__{}__trigger__0", run.run_id);
+    let made = weft_protocol::triggered_run_id("orchestrate", &run.run_id, "trigger", 0);
     assert_eq!(output(&stack, run.id, "trigger").await, json!([made]));
     let runs = child_runs(&stack, &child).await;
     assert_eq!(runs.len(), 1, "one run for both tries: {runs:#?}");

@@ -73,6 +73,8 @@ impl LocalRun<'_> {
         run.run_id = format!("manual__{}", run.logical_date);
         run.conf = self.conf.clone();
         let mut states: HashMap<String, TaskState> = HashMap::new();
+        // Direct downstream tasks a branch did not pick, with the branch's id.
+        let mut not_picked: HashMap<String, String> = HashMap::new();
         for task in dag.tasks() {
             let summary = UpstreamSummary::from_states(
                 task.upstream
@@ -89,8 +91,36 @@ impl LocalRun<'_> {
                 note: None,
                 logs: Vec::new(),
             };
-            match evaluate(task.trigger_rule, &summary) {
-                Readiness::Run => self.run_task(task, &run, &mut result)?,
+            let verdict = match not_picked.get(&task.id) {
+                Some(_) => Readiness::Skip,
+                None => evaluate(task.trigger_rule, &summary),
+            };
+            match verdict {
+                Readiness::Skip if let Some(branch) = not_picked.get(&task.id) => {
+                    result.state = TaskState::Skipped;
+                    result.note = Some(format!("branch {branch} did not pick it"));
+                }
+                Readiness::Run => {
+                    self.run_task(task, &run, &mut result)?;
+                    if task.kind == weft_model::TaskKind::Branch
+                        && result.state == TaskState::Success
+                    {
+                        let output = result.output.as_deref().unwrap_or_default();
+                        match weft_model::branch_choice(&task.id, output, &task.downstream) {
+                            Ok(picked) => {
+                                for down in &task.downstream {
+                                    if !picked.contains(down) {
+                                        not_picked.insert(down.clone(), task.id.clone());
+                                    }
+                                }
+                            }
+                            Err(message) => {
+                                result.state = TaskState::Failed;
+                                result.note = Some(message);
+                            }
+                        }
+                    }
+                }
                 Readiness::Skip => {
                     result.state = TaskState::Skipped;
                     result.note = Some(format!(

@@ -33,7 +33,7 @@ fn invalid_components_are_named() {
         );
         assert_usage_error(
             &[command, guests::NOT_A_DAG],
-            "does not implement a weft:dag world (0.2.0 or 0.1.0)",
+            "does not implement a weft:dag world (0.3.0, 0.2.0 or 0.1.0)",
         );
         assert_usage_error(&[command, guests::CYCLE], "cycle: a -> b -> c -> a");
         assert_usage_error(
@@ -189,4 +189,45 @@ fn a_failing_dag_run_exits_1_and_follows_trigger_rules() {
     assert_eq!(state("skip"), Some("skipped".into()));
     assert_eq!(state("upstream"), Some("success".into()));
     assert_eq!(state("scratch"), Some("success".into()));
+}
+
+/// A local run follows a branch as the scheduler does: what it does not pick is skipped, and
+/// a pick it may not make fails the branch task.
+#[test]
+fn local_runs_follow_branches() {
+    let run = wfctl([
+        "test",
+        guests::ORCHESTRATE,
+        "--conf",
+        r#"{"pick": ["right"]}"#,
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let line = |id: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {run:?}"))
+            .to_owned()
+    };
+    assert!(line("left").contains("skipped"), "{run:?}");
+    assert!(
+        run.stdout.contains("branch pick did not pick it"),
+        "{run:?}"
+    );
+    assert!(line("right").contains("success"), "{run:?}");
+    assert!(line("join").contains("success"), "{run:?}");
+    assert!(line("none_ran").contains("skipped"), "{run:?}");
+
+    let run = wfctl([
+        "test",
+        guests::ORCHESTRATE,
+        "--conf",
+        r#"{"pick": "trigger"}"#,
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("not one of its direct downstream tasks"),
+        "{run:?}"
+    );
 }

@@ -93,7 +93,7 @@ pub enum TriggerError {
     /// The request is malformed: a conf that is not a JSON object, a bad logical date or run
     /// id.
     Invalid(String),
-    /// A run with that run id already exists and was not made by this task instance.
+    /// The run id given is taken by a run that exists already.
     AlreadyExists(String),
     /// The control plane could not be reached in time; a retry may succeed.
     Unavailable(String),

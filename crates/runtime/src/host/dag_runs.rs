@@ -1,6 +1,7 @@
 //! `weft:dag/dag-runs`: runs of other DAGs a task triggers, through the
-//! [`TaskHost`](crate::TaskHost). Each call gets its place among the attempt's calls, so a
-//! call without a run id names the same run in every attempt of the task instance.
+//! [`TaskHost`](crate::TaskHost). Each answered call takes its place among the attempt's
+//! calls, so a call without a run id names the same run in every attempt of the task
+//! instance (and again when retried after `unavailable`).
 
 use crate::bindings::v0_3::weft::dag::dag_runs::{self, TriggerError, TriggerRequest};
 use crate::call::HostError;
@@ -33,8 +34,9 @@ impl dag_runs::Host for HostState {
                 return Ok(Err(TriggerError::Invalid(format!("conf is not JSON: {e}"))));
             }
         };
+        // The call keeps its place until it gets an answer: a call retried after
+        // `unavailable` (the run may have been made) names the same run again.
         let call = attempt.trigger_calls;
-        attempt.trigger_calls = call.saturating_add(1);
         let asked = TriggerRun {
             dag_id: request.dag_id,
             conf,
@@ -47,6 +49,7 @@ impl dag_runs::Host for HostState {
             Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
             Err(HostError::Unavailable(why)) => return Ok(Err(TriggerError::Unavailable(why))),
         };
+        attempt.trigger_calls = call.saturating_add(1);
         Ok(match answer {
             Ok(run) => {
                 let how = if run.created {
