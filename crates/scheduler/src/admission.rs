@@ -1,6 +1,6 @@
 //! Admission: which queued runs start, and which ready task instances are queued, under the
 //! limits — global `parallelism`, each DAG's `max_active_runs` and `max_active_tasks`, each
-//! pool's slots — and a paused DAG holding its runs back. [`Admission`] owns the ready task
+//! pool's slots, each task's `max_active_tis` — and a paused DAG holding its runs back. [`Admission`] owns the ready task
 //! instances waiting for a slot and the count of slots taken.
 
 use std::collections::{BTreeSet, HashMap};
@@ -108,6 +108,15 @@ impl Admission {
                 continue;
             }
             let ti = &walked.active.tis[i];
+            // A task at its own cap (max_active_tis) waits; the run's other tasks may go on.
+            if let Some(cap) = walked.active.dag.tasks()[i].max_active_tis
+                && self.slots.task_count(&slot(ti)) >= cap as usize
+            {
+                if walked.runs && ti.state == TaskState::None {
+                    waiting.push((run, i));
+                }
+                continue;
+            }
             let fits = walked.runs
                 && !walked.full.contains(&ti.pool.as_str())
                 && self.slots.fits(&slot(ti), config.parallelism, walked.limit);
@@ -246,5 +255,6 @@ fn slot(ti: &TaskInstance) -> Slot<'_> {
         tenant: &ti.tenant,
         dag_id: &ti.dag_id,
         pool: &ti.pool,
+        task_id: &ti.task_id,
     }
 }

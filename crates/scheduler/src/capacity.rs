@@ -1,5 +1,5 @@
-//! Slots: global parallelism, each DAG's max_active_tasks and each pool's slots, counted
-//! over the task instances that are queued or running.
+//! Slots: global parallelism, each DAG's max_active_tasks, each pool's slots and each task's
+//! max_active_tis, counted over the task instances that are queued or running.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,9 @@ pub struct Capacity {
     per_pool: Counts<usize>,
     /// Each pool's slots, by tenant and pool (a pool not listed has none).
     pool_slots: Counts<i64>,
+    /// Task instances queued or running by tenant, DAG and task: held against each task's
+    /// `max_active_tis`.
+    per_task: HashMap<String, Counts<usize>>,
 }
 
 /// The slots a task instance occupies: one of the global count, one of its DAG's and one of
@@ -29,6 +32,8 @@ pub struct Slot<'a> {
     pub dag_id: &'a str,
     /// The pool whose slots the task instance counts against.
     pub pool: &'a str,
+    /// The task it is an instance of.
+    pub task_id: &'a str,
 }
 
 /// The count of `name` under `tenant`; zero when never counted.
@@ -64,7 +69,19 @@ impl Capacity {
     }
 
     /// Count a task instance in `slot` as taking its slots.
+    /// How many instances of the slot's task (across the DAG's runs) are queued or running.
+    pub fn task_count(&self, slot: &Slot<'_>) -> usize {
+        self.per_task
+            .get(slot.tenant)
+            .map_or(0, |dags| get(dags, slot.dag_id, slot.task_id))
+    }
+
     pub fn take(&mut self, slot: &Slot<'_>) {
+        *entry(
+            self.per_task.entry(slot.tenant.to_owned()).or_default(),
+            slot.dag_id,
+            slot.task_id,
+        ) += 1;
         self.total += 1;
         *entry(&mut self.per_dag, slot.tenant, slot.dag_id) += 1;
         *entry(&mut self.per_pool, slot.tenant, slot.pool) += 1;
@@ -72,6 +89,14 @@ impl Capacity {
 
     /// Give a task instance's slots back.
     pub fn give(&mut self, slot: &Slot<'_>) {
+        if let Some(n) = self
+            .per_task
+            .get_mut(slot.tenant)
+            .and_then(|dags| dags.get_mut(slot.dag_id))
+            .and_then(|tasks| tasks.get_mut(slot.task_id))
+        {
+            *n = n.saturating_sub(1);
+        }
         self.total = self.total.saturating_sub(1);
         if let Some(n) = self
             .per_dag
@@ -107,12 +132,16 @@ mod tests {
             tenant: "t",
             dag_id: "d",
             pool: "p",
+            task_id: "a",
         };
         assert!(c.fits(&slot, 10, 10));
+        assert_eq!(c.task_count(&slot), 0);
         c.take(&slot);
         c.take(&slot);
         assert!(!c.fits(&slot, 10, 10), "pool full");
+        assert_eq!(c.task_count(&slot), 2);
         c.give(&slot);
+        assert_eq!(c.task_count(&slot), 1);
         assert!(c.fits(&slot, 10, 10));
         assert!(!c.fits(&slot, 1, 10), "parallelism");
         assert!(!c.fits(&slot, 10, 1), "max_active_tasks");
@@ -121,7 +150,8 @@ mod tests {
                 &Slot {
                     tenant: "t",
                     dag_id: "d",
-                    pool: "unknown"
+                    pool: "unknown",
+                    task_id: "a",
                 },
                 10,
                 10

@@ -559,3 +559,39 @@ async fn clearing_a_task_reruns_it_and_its_downstream() {
     assert_eq!(b.run(run.id).await.0.state, DagRunState::Success);
     assert!(b.take().await.is_empty(), "a is not run again");
 }
+
+#[tokio::test]
+async fn max_active_tis_caps_one_task_across_runs() {
+    let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    let mut capped = TaskSpec::new("capped");
+    capped.settings.max_active_tis = Some(1);
+    let free = TaskSpec::new("free");
+    b.deploy(manual("capped", vec![capped, free])).await;
+    for n in 0..3 {
+        let request = TriggerRequest {
+            run_id: Some(format!("r{n}")),
+            ..TriggerRequest::default()
+        };
+        b.handle
+            .trigger(DEFAULT_TENANT, "capped", request)
+            .await
+            .unwrap();
+    }
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let taken = b.take().await;
+    let mut ids = task_ids(&taken);
+    ids.sort();
+    // Every run's `free`, and one `capped` across the three runs.
+    assert_eq!(ids, ["capped", "free", "free", "free"], "{taken:?}");
+    let mut capped_done = 0;
+    let mut current = taken.into_iter().find(|m| m.task_id == "capped");
+    while let Some(message) = current {
+        s.step(b.succeed(&message)).await.unwrap();
+        capped_done += 1;
+        let next = b.take().await;
+        assert!(next.len() <= 1, "one capped task at a time: {next:?}");
+        current = next.into_iter().find(|m| m.task_id == "capped");
+    }
+    assert_eq!(capped_done, 3);
+}

@@ -104,11 +104,6 @@ pub(super) fn check(
 
 /// Check the orchestration parts of one task's (or the defaults') settings.
 fn check_task_settings(s: &TaskSettings, issue: &mut impl FnMut(OrchestrationIssue)) {
-    if s.max_active_tis.is_some() {
-        issue(OrchestrationIssue::Unsupported {
-            feature: "max_active_tis",
-        });
-    }
     if let Some(n) = &s.notifications {
         for notifier in n.on_success.iter().chain(&n.on_failure).chain(&n.on_retry) {
             if let Err(problem) = check_notifier(notifier) {
