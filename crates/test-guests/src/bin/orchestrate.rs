@@ -16,52 +16,19 @@
 // world's task-error is as large as WIT makes it.
 #![allow(unsafe_code, clippy::result_large_err)]
 
-#[allow(missing_docs, clippy::all)]
-mod bindings {
-    wit_bindgen::generate!({
-        world: "dag",
-        path: "../../wit",
-        generate_all,
-    });
-}
+/// The bindings of world 0.3.0 and the `dag-spec` helpers the 0.3.0 guests share.
+#[path = "../v3.rs"]
+mod v3;
 
-use bindings::Guest;
-use bindings::weft::dag::dag_runs::{self, TriggerError, TriggerRequest};
-use bindings::weft::dag::types::{
-    DagSpec, RunNotifications, TaskContext, TaskError, TaskKind, TaskSettings, TaskSpec,
-    TriggerRule, UpstreamOutput,
-};
 use serde_json::{Value, json};
+use v3::bindings::Guest;
+use v3::bindings::weft::dag::dag_runs::{self, TriggerError, TriggerRequest};
+use v3::bindings::weft::dag::types::{
+    DagSpec, TaskContext, TaskError, TaskKind, TriggerRule, UpstreamOutput,
+};
+use v3::{spec, task};
 
 struct Orchestrate;
-
-fn settings() -> TaskSettings {
-    TaskSettings {
-        queue: None,
-        retries: None,
-        retry_delay_ms: None,
-        retry_exponential_backoff: None,
-        max_retry_delay_ms: None,
-        execution_timeout_ms: None,
-        pool: None,
-        priority_weight: None,
-        resources: None,
-        sensor: None,
-        max_active_tis: None,
-        notifications: None,
-    }
-}
-
-fn task(id: &str, upstream: &[&str], rule: TriggerRule, kind: TaskKind) -> TaskSpec {
-    TaskSpec {
-        task_id: id.into(),
-        upstream: upstream.iter().map(|s| (*s).to_owned()).collect(),
-        trigger_rule: rule,
-        settings: settings(),
-        kind,
-        expand: None,
-    }
-}
 
 fn conf(ctx: &TaskContext) -> Result<Value, TaskError> {
     serde_json::from_str(&ctx.conf).map_err(|e| TaskError::Permanent(format!("conf: {e}")))
@@ -85,18 +52,10 @@ fn refused(e: TriggerError) -> TaskError {
 impl Guest for Orchestrate {
     fn describe() -> DagSpec {
         let code = || TaskKind::Code;
-        DagSpec {
-            dag_id: "orchestrate".into(),
-            description: "a branch, its joins, and runs of other DAGs".into(),
-            schedule: None,
-            start_date: None,
-            catchup: false,
-            max_active_runs: None,
-            max_active_tasks: None,
-            dagrun_timeout_ms: None,
-            tags: Vec::new(),
-            defaults: settings(),
-            tasks: vec![
+        spec(
+            "orchestrate",
+            "a branch, its joins, and runs of other DAGs",
+            vec![
                 task("pick", &[], TriggerRule::AllSuccess, TaskKind::Branch),
                 task("left", &["pick"], TriggerRule::AllSuccess, code()),
                 task("right", &["pick"], TriggerRule::AllSuccess, code()),
@@ -119,11 +78,7 @@ impl Guest for Orchestrate {
                     trigger
                 },
             ],
-            notifications: RunNotifications {
-                on_success: Vec::new(),
-                on_failure: Vec::new(),
-            },
-        }
+        )
     }
 
     fn run_task(ctx: TaskContext, upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {
@@ -157,6 +112,6 @@ impl Guest for Orchestrate {
     }
 }
 
-bindings::export!(Orchestrate with_types_in bindings);
+v3::bindings::export!(Orchestrate with_types_in v3::bindings);
 
 fn main() {}

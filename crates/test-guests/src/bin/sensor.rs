@@ -11,41 +11,20 @@
 // world's task-error is as large as WIT makes it.
 #![allow(unsafe_code, clippy::result_large_err)]
 
-#[allow(missing_docs, clippy::all)]
-mod bindings {
-    wit_bindgen::generate!({
-        world: "dag",
-        path: "../../wit",
-        generate_all,
-    });
-}
+/// The bindings of world 0.3.0 and the `dag-spec` helpers the 0.3.0 guests share.
+#[path = "../v3.rs"]
+mod v3;
 
-use bindings::Guest;
-use bindings::weft::dag::types::{
-    DagSpec, RunNotifications, SensorSettings, TaskContext, TaskError, TaskKind, TaskSettings,
-    TaskSpec, TriggerRule, UpstreamOutput,
-};
-use bindings::weft::dag::variables;
 use serde_json::json;
+use v3::bindings::Guest;
+use v3::bindings::weft::dag::types::{
+    DagSpec, SensorSettings, TaskContext, TaskError, TaskKind, TaskSettings, TaskSpec, TriggerRule,
+    UpstreamOutput,
+};
+use v3::bindings::weft::dag::variables;
+use v3::{settings, spec};
 
 struct Sensor;
-
-fn settings(sensor: Option<SensorSettings>) -> TaskSettings {
-    TaskSettings {
-        queue: None,
-        retries: None,
-        retry_delay_ms: None,
-        retry_exponential_backoff: None,
-        max_retry_delay_ms: None,
-        execution_timeout_ms: None,
-        pool: None,
-        priority_weight: None,
-        resources: None,
-        sensor,
-        max_active_tis: None,
-        notifications: None,
-    }
-}
 
 fn sensor(poke_ms: u64, timeout_ms: u64, soft_fail: bool) -> Option<SensorSettings> {
     Some(SensorSettings {
@@ -59,29 +38,17 @@ fn sensor(poke_ms: u64, timeout_ms: u64, soft_fail: bool) -> Option<SensorSettin
 
 fn task(id: &str, upstream: &[&str], settings: TaskSettings) -> TaskSpec {
     TaskSpec {
-        task_id: id.into(),
-        upstream: upstream.iter().map(|s| (*s).to_owned()).collect(),
-        trigger_rule: TriggerRule::AllSuccess,
         settings,
-        kind: TaskKind::Code,
-        expand: None,
+        ..v3::task(id, upstream, TriggerRule::AllSuccess, TaskKind::Code)
     }
 }
 
 impl Guest for Sensor {
     fn describe() -> DagSpec {
-        DagSpec {
-            dag_id: "sensor".into(),
-            description: "sensors that give their slot back between pokes".into(),
-            schedule: None,
-            start_date: None,
-            catchup: false,
-            max_active_runs: None,
-            max_active_tasks: None,
-            dagrun_timeout_ms: None,
-            tags: Vec::new(),
-            defaults: settings(None),
-            tasks: vec![
+        spec(
+            "sensor",
+            "sensors that give their slot back between pokes",
+            vec![
                 task("wait_for_flag", &[], settings(sensor(20, 30_000, false))),
                 task(
                     "asks_its_delay",
@@ -92,11 +59,7 @@ impl Guest for Sensor {
                 task("soft", &[], settings(sensor(10, 150, true))),
                 task("after_soft", &["soft"], settings(None)),
             ],
-            notifications: RunNotifications {
-                on_success: Vec::new(),
-                on_failure: Vec::new(),
-            },
-        }
+        )
     }
 
     fn run_task(ctx: TaskContext, _upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {
@@ -114,6 +77,6 @@ impl Guest for Sensor {
     }
 }
 
-bindings::export!(Sensor with_types_in bindings);
+v3::bindings::export!(Sensor with_types_in v3::bindings);
 
 fn main() {}
