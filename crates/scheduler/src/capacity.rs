@@ -45,13 +45,19 @@ fn get<T: Copy + Default>(counts: &Counts<T>, tenant: &str, name: &str) -> T {
         .unwrap_or_default()
 }
 
-/// The count of `name` under `tenant`, to change; made at zero when new.
+/// The count of `name` under `tenant`, to change; made at zero when new. Keys are copied
+/// only when new: counting a slot taken allocates nothing once its names are known.
 fn entry<'a, T: Default>(counts: &'a mut Counts<T>, tenant: &str, name: &str) -> &'a mut T {
-    counts
-        .entry(tenant.to_owned())
-        .or_default()
-        .entry(name.to_owned())
-        .or_default()
+    if !counts.contains_key(tenant) {
+        counts.insert(tenant.to_owned(), HashMap::new());
+    }
+    let names = counts
+        .get_mut(tenant)
+        .expect("the tenant's counts were just made");
+    if !names.contains_key(name) {
+        names.insert(name.to_owned(), T::default());
+    }
+    names.get_mut(name).expect("the count was just made")
 }
 
 impl Capacity {
@@ -68,7 +74,6 @@ impl Capacity {
         self.total < parallelism && dag < max_active_tasks as usize && in_pool < pool_slots
     }
 
-    /// Count a task instance in `slot` as taking its slots.
     /// How many instances of the slot's task (across the DAG's runs) are queued or running.
     pub fn task_count(&self, slot: &Slot<'_>) -> usize {
         self.per_task
@@ -76,12 +81,14 @@ impl Capacity {
             .map_or(0, |dags| get(dags, slot.dag_id, slot.task_id))
     }
 
+    /// Count a task instance in `slot` as taking its slots.
     pub fn take(&mut self, slot: &Slot<'_>) {
-        *entry(
-            self.per_task.entry(slot.tenant.to_owned()).or_default(),
-            slot.dag_id,
-            slot.task_id,
-        ) += 1;
+        if !self.per_task.contains_key(slot.tenant) {
+            self.per_task.insert(slot.tenant.to_owned(), Counts::new());
+        }
+        if let Some(dags) = self.per_task.get_mut(slot.tenant) {
+            *entry(dags, slot.dag_id, slot.task_id) += 1;
+        }
         self.total += 1;
         *entry(&mut self.per_dag, slot.tenant, slot.dag_id) += 1;
         *entry(&mut self.per_pool, slot.tenant, slot.pool) += 1;
