@@ -136,6 +136,8 @@ pub struct Dag {
     upstream: Vec<Vec<usize>>,
     schedule: Option<Schedule>,
     start_date: Option<Timestamp>,
+    /// Whether a task runs no code but waits (see [`Dag::has_waits`]).
+    has_waits: bool,
 }
 
 impl Dag {
@@ -170,6 +172,9 @@ impl Dag {
             .enumerate()
             .map(|(p, t)| (t.id.clone(), p))
             .collect();
+        let has_waits = tasks
+            .iter()
+            .any(|t| matches!(t.kind, crate::orchestration::TaskKind::Wait(_)));
         Self {
             spec,
             tasks,
@@ -177,7 +182,14 @@ impl Dag {
             upstream: upstream_pos,
             schedule,
             start_date,
+            has_waits,
         }
+    }
+
+    /// Whether any task runs no code but waits (a task of kind `wait`): a scheduler looks
+    /// for them among ready tasks only then.
+    pub const fn has_waits(&self) -> bool {
+        self.has_waits
     }
 
     /// The DAG's id.

@@ -38,10 +38,13 @@
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
+//! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
+//!   deferred task instance's wait, made concrete for its run.
 
 mod civil;
 pub mod cron;
 pub mod dag;
+pub mod deferral;
 pub mod egress;
 mod names;
 pub mod orchestration;
@@ -56,6 +59,7 @@ pub mod validate;
 
 pub use cron::{Cron, CronField, FieldIssue};
 pub use dag::{Dag, Task};
+pub use deferral::{Awaited, AwaitedExternal, AwaitedRun, Deferral, WaitEnd, WaitEvent};
 pub use names::ParseNameError;
 pub use orchestration::{
     EmailNotifier, Expand, ExternalWait, Notifier, RunNotifications, RunSelector, SensorSettings,

@@ -80,6 +80,39 @@ pub enum WaitCondition {
     External(ExternalWait),
 }
 
+impl std::fmt::Display for WaitCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitCondition::Until(at) => write!(f, "the time {at}"),
+            WaitCondition::AfterDataIntervalEndMs(ms) => write!(
+                f,
+                "{} after the end of the run's data interval",
+                crate::units::format_duration(Duration::from_millis(*ms))
+            ),
+            WaitCondition::External(wait) => {
+                if let Some(task) = &wait.task_id {
+                    write!(f, "task {task:?} of ")?;
+                }
+                match &wait.run {
+                    RunSelector::RunId(id) => write!(f, "run {id:?} of DAG {:?}", wait.dag_id),
+                    RunSelector::LogicalDateOffsetMs(0) => write!(
+                        f,
+                        "the run of DAG {:?} with the same logical date",
+                        wait.dag_id
+                    ),
+                    RunSelector::LogicalDateOffsetMs(ms) => write!(
+                        f,
+                        "the run of DAG {:?} whose logical date is {} {}",
+                        wait.dag_id,
+                        crate::units::format_duration(Duration::from_millis(ms.unsigned_abs())),
+                        if *ms < 0 { "earlier" } else { "later" }
+                    ),
+                }
+            }
+        }
+    }
+}
+
 /// A wait on a run of another DAG of the same tenant, or on one of its tasks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

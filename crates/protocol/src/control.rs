@@ -178,6 +178,9 @@ pub struct CreatedTaskInstance {
     /// How many times its current try rescheduled.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pokes: u32,
+    /// What it waits for while deferred (never for a run just created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferral: Option<weft_model::Deferral>,
 }
 
 fn is_zero(n: &u32) -> bool {

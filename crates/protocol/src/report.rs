@@ -73,6 +73,15 @@ pub enum AttemptOutcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         delay_ms: Option<u64>,
     },
+    /// The task waits for an event the scheduler watches, holding no slot (Airflow's
+    /// deferrable operators).
+    Deferred {
+        /// What it waits for.
+        until: weft_model::WaitCondition,
+        /// Run the task again when the event happens (it sees the event); when false, the
+        /// event decides the task's state.
+        resume: bool,
+    },
     /// The attempt failed.
     Failed {
         /// Whether a retry may help (only a task's own permanent error says no).

@@ -47,6 +47,9 @@ pub struct TaskMessage {
     /// worker fetches none. When not set, the worker fetches each upstream task's output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream_outputs: Option<Vec<(String, Vec<u8>)>>,
+    /// For an attempt that resumes after a deferral: what ended the wait, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl Message for TaskMessage {

@@ -75,6 +75,7 @@ fn task_message() -> TaskMessage {
         conf: json!({"name": "Ada"}),
         upstream: vec!["extract".into()],
         upstream_outputs: Some(vec![("extract".into(), b"[1,2]".to_vec())]),
+        event: None,
     }
 }
 
@@ -88,6 +89,11 @@ fn task_message_is_pinned() {
         ..message
     };
     pinned("task_message_fetching_upstream", &fetched);
+    let resuming = TaskMessage {
+        event: Some(r#"{"kind":"time","at":"2026-01-02T04:00:00Z"}"#.into()),
+        ..fetched.clone()
+    };
+    pinned("task_message_resuming", &resuming);
     let bytes = fetched.encode().expect("encodes");
     assert_eq!(TaskMessage::decode(&bytes).ok(), Some(fetched));
 }
@@ -141,6 +147,27 @@ fn reports_are_pinned() {
         },
     ];
     pinned("attempt_outcomes", &outcomes);
+    let waiting = vec![
+        AttemptOutcome::Rescheduled {
+            delay_ms: Some(1500),
+        },
+        AttemptOutcome::Rescheduled { delay_ms: None },
+        AttemptOutcome::Deferred {
+            until: weft_model::WaitCondition::External(weft_model::ExternalWait {
+                dag_id: "mall_sort".into(),
+                run: weft_model::RunSelector::RunId("triggered__1".into()),
+                task_id: None,
+                allowed_states: vec![weft_model::TaskState::Success],
+                failed_states: vec![weft_model::TaskState::Failed],
+            }),
+            resume: true,
+        },
+        AttemptOutcome::Deferred {
+            until: weft_model::WaitCondition::Until("2026-01-02T04:00:00Z".into()),
+            resume: false,
+        },
+    ];
+    pinned("attempt_outcomes_waiting", &waiting);
 }
 
 fn created() -> RunCreated {
@@ -187,6 +214,7 @@ fn created() -> RunCreated {
             error: None,
             sensor_started_at: None,
             pokes: 0,
+            deferral: None,
         }],
     }
 }

@@ -30,6 +30,10 @@ pub struct TaskContext {
     pub max_tries: u32,
     /// The run's configuration, a JSON document.
     pub conf: String,
+    /// For an attempt that resumes after a deferral: what ended the wait, as JSON (worlds
+    /// 0.3.0 and later see it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 /// Where an attempt runs (the WIT `worker-info`).
@@ -131,6 +135,14 @@ pub enum TaskOutcome {
     /// A sensor is not satisfied yet: it pokes again after this delay, or after its poke
     /// interval when none.
     Rescheduled(Option<Duration>),
+    /// The task waits for an event the scheduler watches; it runs again when the event
+    /// happens if `resume`, else the event decides its state.
+    Deferred {
+        /// What it waits for.
+        until: weft_model::WaitCondition,
+        /// Whether it runs again.
+        resume: bool,
+    },
     /// The attempt failed.
     Failed(TaskFailure),
 }

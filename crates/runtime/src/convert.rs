@@ -10,8 +10,11 @@ pub(crate) enum Returned {
     Skip(String),
     /// A sensor's "not yet": poke again after this many milliseconds, or its poke interval.
     Reschedule(Option<u64>),
-    /// An answer of a newer world this host does not act on yet (`defer`).
-    Unsupported(&'static str),
+    /// Wait for an event the scheduler watches; run again when it happens if `resume`.
+    Defer {
+        until: model::WaitCondition,
+        resume: bool,
+    },
 }
 
 macro_rules! conversions {
@@ -329,11 +332,11 @@ pub(crate) mod v0_3 {
             try_number: c.try_number,
             max_tries: c.max_tries,
             conf: c.conf.clone(),
-            // Mapping and resumed deferrals are refused before a task runs (see
-            // `weft_model::validate`), so no attempt has a map index or an event yet.
+            // Mapping is refused before a task runs (see `weft_model::validate`), so no
+            // attempt has a map index yet.
             map_index: None,
             map_item: None,
-            event: None,
+            event: c.event.clone(),
         }
     }
 
@@ -354,7 +357,10 @@ pub(crate) mod v0_3 {
             Err(wit::TaskError::Permanent(m)) => Returned::Permanent(m),
             Err(wit::TaskError::Skip(m)) => Returned::Skip(m),
             Err(wit::TaskError::Reschedule(delay_ms)) => Returned::Reschedule(delay_ms),
-            Err(wit::TaskError::Defer(_)) => Returned::Unsupported("defer"),
+            Err(wit::TaskError::Defer(d)) => Returned::Defer {
+                until: wait_from_wit(d.until),
+                resume: d.resume,
+            },
         }
     }
 }

@@ -129,6 +129,7 @@ impl TaskContext {
             try_number,
             max_tries,
             conf: "{}".to_owned(),
+            event: None,
         }
     }
 }

@@ -366,12 +366,7 @@ impl Runtime {
                 retryable: false,
                 message: redact(message),
             }),
-            Ok(Returned::Unsupported(answer)) => TaskOutcome::Failed(TaskFailure::Error {
-                retryable: false,
-                message: format!(
-                    "the task answered `{answer}`, which this version of Weft does not act on yet"
-                ),
-            }),
+            Ok(Returned::Defer { until, resume }) => TaskOutcome::Deferred { until, resume },
             Err(failure) => TaskOutcome::Failed(failure),
         };
         let outcome = match outcome {

@@ -113,9 +113,10 @@ impl ActiveRun {
         self.pending.remove(&i);
         let ti = &mut self.tis[i];
         if queue.try_number != ti.try_number {
-            // A new try pokes afresh (the store resets the same columns).
+            // A new try pokes and waits afresh (the store resets the same columns).
             ti.sensor_started_at = None;
             ti.pokes = 0;
+            ti.deferral = None;
         }
         ti.state = TaskState::Queued;
         ti.lease = queue.lease + 1;
@@ -141,6 +142,9 @@ impl ActiveRun {
         if let Some(poke) = finish.poke {
             self.tis[i].sensor_started_at = Some(poke.started_at);
             self.tis[i].pokes = poke.pokes;
+        }
+        if let Some(deferral) = &finish.deferral {
+            self.tis[i].deferral = Some(deferral.clone());
         }
         self.tis[i].ended_at = Some(finish.at);
         self.set_state(i, finish.state);
@@ -203,6 +207,13 @@ impl ActiveRun {
             }
             match self.tis[i].state {
                 TaskState::None | TaskState::Scheduled => {}
+                // A wait ends by itself (see `waits`); its time or timeout wakes the scheduler.
+                TaskState::Deferred => {
+                    if let Some(at) = self.tis[i].next_retry_at {
+                        out.wake_at = Some(out.wake_at.map_or(at, |w| w.min(at)));
+                    }
+                    continue;
+                }
                 TaskState::UpForRetry | TaskState::UpForReschedule => {
                     match self.tis[i].next_retry_at {
                         Some(at) if at > now => {

@@ -136,12 +136,16 @@ impl Admission {
                 continue;
             }
             self.slots.take(&slot(ti));
-            // A sensor poking again keeps its try (Airflow's reschedule mode).
-            let try_number = if matches!(ti.state, TaskState::Queued | TaskState::UpForReschedule) {
-                ti.try_number
-            } else {
-                ti.try_number + 1
-            };
+            // A sensor poking again keeps its try (Airflow's reschedule mode), and so does a
+            // task resuming after its deferral.
+            let resumes = ti.state == TaskState::Scheduled
+                && ti.deferral.as_ref().is_some_and(|d| d.event.is_some());
+            let try_number =
+                if resumes || matches!(ti.state, TaskState::Queued | TaskState::UpForReschedule) {
+                    ti.try_number
+                } else {
+                    ti.try_number + 1
+                };
             outbox.queue(QueueTask {
                 ti: ti.id,
                 lease: ti.lease,

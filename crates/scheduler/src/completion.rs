@@ -28,6 +28,7 @@ impl Scheduler {
         for (id, state) in done {
             self.outbox.set_run(id, state, now);
             if let Some(active) = self.remove_run(id) {
+                self.deferrals.run_ended(&active.run, state);
                 tracing::info!(run = %active.run.run_id, dag = %active.run.dag_id, state = state.as_str(), "run finished");
             }
         }

@@ -50,6 +50,7 @@ impl Scheduler {
                     .map(|&u| active.graph.ids[u].clone())
                     .collect(),
                 upstream_outputs,
+                event: ti.deferral.as_ref().and_then(|d| d.event.clone()),
             };
             match message.encode() {
                 Ok(payload) => messages.push(

@@ -26,6 +26,16 @@ impl Scheduler {
                 return Err(e.into());
             }
         };
+        if self.deferrals.written() {
+            self.wake.at_once(self.clock.now());
+        }
+        // A wait started or ended on a task instance someone else moved on: read its run again.
+        let moved = (batch.defer.iter().map(|d| d.ti).zip(&outcome.deferred))
+            .chain(batch.resolve.iter().map(|r| r.ti).zip(&outcome.resolved))
+            .filter(|(_, applied)| !**applied)
+            .filter_map(|(ti, _)| self.runs.run_of(ti))
+            .collect::<Vec<_>>();
+        self.outbox.reload_all(moved);
         for (start, applied) in batch.start.iter().zip(&outcome.started) {
             if *applied {
                 self.runs.record_start(start);
@@ -61,10 +71,13 @@ impl Scheduler {
             .map(|s| s.ti)
             .chain(batch.finish.iter().map(|f| f.ti))
             .chain(batch.queue.iter().map(|q| q.ti))
+            .chain(batch.defer.iter().map(|d| d.ti))
+            .chain(batch.resolve.iter().map(|r| r.ti))
             .chain(batch.set_task.iter().map(|t| t.ti));
         let runs: Vec<RunPk> = tis.filter_map(|ti| self.runs.run_of(ti)).collect();
         self.outbox.reload_all(runs);
         self.outbox.reload_all(batch.set_run.iter().map(|r| r.run));
+        self.deferrals.not_written();
         self.wake.at_once(self.clock.now());
     }
 

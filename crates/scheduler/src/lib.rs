@@ -23,6 +23,8 @@
 //! - `admission`: runs started under `max_active_runs`, ready tasks queued under
 //!   `parallelism`, `max_active_tasks` and pools;
 //! - `completion`: finished and deadlocked runs given their final state;
+//! - `waits`: waits the scheduler resolves by itself (wait tasks, deferred tasks), indexed
+//!   by what they wait for in `deferrals`;
 //! - `timers`: the wake-up time, retry delays, lease expiry, scheduled runs (`cron`) and
 //!   run timeouts (`run_timeout`);
 //! - `flush`: writing a step's batch; `dispatch`: sending queued attempts' messages;
@@ -54,6 +56,7 @@ mod completion;
 pub mod config;
 pub mod control;
 mod dags;
+mod deferrals;
 mod dispatch;
 mod error;
 mod flush;
@@ -73,6 +76,7 @@ mod startup;
 mod step;
 pub mod task_trigger;
 mod timers;
+mod waits;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::SchedulerConfig;

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use tokio::sync::broadcast;
 use weft_model::{DagRunState, TaskState};
 use weft_store::{
-    FinishTask, Heartbeat, LeaderFence, QueueTask, RunPk, SetRunState, SetTaskState, StartTask,
-    TiPk, WriteBatch,
+    DeferTask, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral, RunPk, SetRunState,
+    SetTaskState, StartTask, TiPk, WriteBatch,
 };
 
 /// Ended runs kept for a subscriber that lags behind; one that lags more hears
@@ -97,6 +97,16 @@ impl Outbox {
         });
     }
 
+    /// A task that runs no code starts waiting (fenced like a queue op).
+    pub(crate) fn defer(&mut self, defer: DeferTask) {
+        self.batch.defer.push(defer);
+    }
+
+    /// A deferred task instance's wait ended (fenced by its lease).
+    pub(crate) fn resolve(&mut self, resolve: ResolveDeferral) {
+        self.batch.resolve.push(resolve);
+    }
+
     /// Move a run to `state`.
     pub(crate) fn set_run(&mut self, run: RunPk, state: DagRunState, at: Timestamp) {
         self.batch.set_run.push(SetRunState { run, state, at });
@@ -132,6 +142,8 @@ impl Outbox {
             heartbeat: std::mem::take(&mut self.batch.heartbeat),
             finish: std::mem::take(&mut self.batch.finish),
             queue: std::mem::take(&mut self.batch.queue),
+            defer: std::mem::take(&mut self.batch.defer),
+            resolve: std::mem::take(&mut self.batch.resolve),
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
             leader,

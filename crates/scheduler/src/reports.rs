@@ -45,8 +45,12 @@ impl Scheduler {
                     return;
                 };
                 let task = &active.dag.tasks()[i];
-                self.outbox
-                    .finish(retry::finish_for(task, &active.tis[i], *result));
+                self.outbox.finish(retry::finish_for(
+                    task,
+                    &active.tis[i],
+                    &active.run,
+                    *result,
+                ));
             }
         }
     }
@@ -95,9 +99,11 @@ impl Scheduler {
             }
             _ => None,
         };
+        self.deferrals
+            .task_ended(&active.run, &task.id, finish.state);
         let evaluation = if matches!(
             finish.state,
-            TaskState::UpForRetry | TaskState::UpForReschedule
+            TaskState::UpForRetry | TaskState::UpForReschedule | TaskState::Deferred
         ) {
             active.evaluate(vec![i], now)
         } else if let Some(followed) = followed {
@@ -106,5 +112,8 @@ impl Scheduler {
             active.evaluate_downstream(i, now)
         };
         self.absorb(run_id, evaluation, now);
+        if finish.state == TaskState::Deferred {
+            self.watch_wait(run_id, i);
+        }
     }
 }

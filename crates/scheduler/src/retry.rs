@@ -3,15 +3,21 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use weft_model::{Task, TaskKind, TaskState, branch_choice, format_duration};
-use weft_store::{FinishTask, SensorPoke, TaskInstance};
+use weft_model::{Deferral, Task, TaskKind, TaskState, branch_choice, format_duration};
+use weft_store::{DagRun, FinishTask, SensorPoke, TaskInstance};
 
 use weft_protocol::{AttemptOutcome, AttemptResult};
 
-/// The fenced change that records `result` for `task`'s instance `ti`: success, skipped,
-/// up_for_retry (when the failure is retryable and tries remain, after the task's retry
-/// delay), up_for_reschedule (a sensor not satisfied yet, within its timeout) or failed.
-pub fn finish_for(task: &Task, ti: &TaskInstance, result: AttemptResult) -> FinishTask {
+/// The fenced change that records `result` for `task`'s instance `ti` of `run`: success,
+/// skipped, up_for_retry (when the failure is retryable and tries remain, after the task's
+/// retry delay), up_for_reschedule (a sensor not satisfied yet, within its timeout),
+/// deferred (waiting for an event, within its timeout) or failed.
+pub fn finish_for(
+    task: &Task,
+    ti: &TaskInstance,
+    run: &DagRun,
+    result: AttemptResult,
+) -> FinishTask {
     let max_tries = ti.max_tries;
     let duration_ms = result
         .ended_at
@@ -34,6 +40,7 @@ pub fn finish_for(task: &Task, ti: &TaskInstance, result: AttemptResult) -> Fini
         xcom: result.xcom,
         log: Some(result.log),
         poke: None,
+        deferral: None,
     };
     match result.outcome {
         AttemptOutcome::Success { output } => {
@@ -53,6 +60,26 @@ pub fn finish_for(task: &Task, ti: &TaskInstance, result: AttemptResult) -> Fini
         }
         AttemptOutcome::Rescheduled { delay_ms } => {
             reschedule(task, ti, &mut finish, result.started_at, delay_ms);
+        }
+        AttemptOutcome::Deferred { until, resume } => {
+            match until.resolve(run.logical_date, run.data_interval_end) {
+                Ok(wait) => defer(
+                    task,
+                    ti,
+                    &mut finish,
+                    result.started_at,
+                    Deferral {
+                        wait,
+                        resume,
+                        event: None,
+                    },
+                ),
+                Err(message) => {
+                    finish.state = TaskState::Failed;
+                    finish.error_class = Some("wait".into());
+                    finish.error = Some(message);
+                }
+            }
         }
         AttemptOutcome::Failed {
             retryable,
@@ -129,12 +156,54 @@ fn reschedule(
     });
 }
 
+/// A task's wait for an event: `deferred` until the event, or its timeout (counted from its
+/// try's first poke or deferral); past the timeout already, failed or skipped at once.
+fn defer(
+    task: &Task,
+    ti: &TaskInstance,
+    finish: &mut FinishTask,
+    started_at: Timestamp,
+    deferral: Deferral,
+) {
+    let first = ti.sensor_started_at.unwrap_or(started_at);
+    let deadline = crate::waits::deadline(task, first);
+    if deadline.is_some_and(|d| d <= finish.at) {
+        finish.state = if task.sensor.soft_fail {
+            TaskState::Skipped
+        } else {
+            TaskState::Failed
+        };
+        finish.error_class = Some("sensor_timeout".into());
+        finish.error = Some(format!(
+            "sensor timed out: its timeout ({}) passed before it deferred",
+            task.sensor
+                .timeout()
+                .map(format_duration)
+                .unwrap_or_default()
+        ));
+        return;
+    }
+    finish.state = TaskState::Deferred;
+    finish.next_retry_at = crate::waits::next_look(&deferral, deadline);
+    finish.poke = Some(SensorPoke {
+        started_at: first,
+        pokes: ti.pokes,
+    });
+    finish.deferral = Some(deferral);
+}
+
 /// The change that records an attempt lost without a result (its worker died, or the
 /// process restarted): a failure of class `lost`, retried like any other.
-pub fn lost_attempt(task: &Task, ti: &weft_store::TaskInstance, at: Timestamp) -> FinishTask {
+pub fn lost_attempt(
+    task: &Task,
+    ti: &weft_store::TaskInstance,
+    run: &DagRun,
+    at: Timestamp,
+) -> FinishTask {
     let mut finish = finish_for(
         task,
         ti,
+        run,
         AttemptResult {
             ti: ti.id,
             lease: ti.lease,

@@ -42,7 +42,8 @@ impl Scheduler {
                 TaskState::Queued => self.outbox.requeue(ti.id, ti.lease, ti.try_number, now),
                 TaskState::Running if self.config.recover_running_on_start => {
                     let task = &active.dag.tasks()[i];
-                    self.outbox.finish(retry::lost_attempt(task, ti, now));
+                    self.outbox
+                        .finish(retry::lost_attempt(task, ti, &active.run, now));
                 }
                 _ => {}
             }

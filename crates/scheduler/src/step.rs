@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use weft_model::TaskState;
 use weft_queue::Queue;
 use weft_store::{RunPk, Store};
 
@@ -19,6 +20,7 @@ use crate::admission::Admission;
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::dags::Dags;
+use crate::deferrals::Deferrals;
 use crate::error::SchedulerError;
 use crate::outbox::Outbox;
 use crate::resync::QueueWatch;
@@ -50,6 +52,9 @@ pub struct Scheduler {
     pub(crate) schedules: Schedules,
     /// The queue's generation when last asked, to notice a queue that lost its contents.
     pub(crate) queue_watch: QueueWatch,
+    /// Deferred task instances by the run they wait for, and the run and task ends to
+    /// match against them.
+    pub(crate) deferrals: Deferrals,
 }
 
 impl Scheduler {
@@ -72,6 +77,7 @@ impl Scheduler {
             wake: Wake::default(),
             schedules: Schedules::default(),
             queue_watch: QueueWatch::default(),
+            deferrals: Deferrals::default(),
         }
     }
 
@@ -113,6 +119,7 @@ impl Scheduler {
             self.reload_run(run).await?;
         }
         self.take_reports(reports, now);
+        self.resolve_waits(now).await?;
         self.create_due_runs(now).await?;
         if let Some(at) = self.schedules.next_due(&self.dags, now) {
             self.wake.no_later_than(at);
@@ -139,18 +146,39 @@ impl Scheduler {
         };
         for (i, state) in evaluation.decided {
             self.outbox.set_task(active.tis[i].id, state, now);
-        }
-        for i in evaluation.ready {
-            self.admission.make_ready(run, active, i);
+            self.deferrals
+                .task_ended(&active.run, &active.tis[i].task_id, state);
         }
         if let Some(at) = evaluation.wake_at {
             self.wake.no_later_than(at);
         }
+        let ready = if active.dag.has_waits() {
+            self.start_waits(run, evaluation.ready, now)
+        } else {
+            evaluation.ready
+        };
+        let Some(active) = self.runs.get(run) else {
+            return;
+        };
+        for i in ready {
+            self.admission.make_ready(run, active, i);
+        }
     }
 
-    /// Keep a run in memory; its key.
+    /// Keep a run in memory, watching what its deferred task instances wait for; its key.
     pub(crate) fn insert_run(&mut self, active: ActiveRun) -> RunPk {
-        self.runs.insert(active)
+        let deferred: Vec<usize> = active
+            .tis
+            .iter()
+            .enumerate()
+            .filter(|(_, ti)| ti.state == TaskState::Deferred)
+            .map(|(i, _)| i)
+            .collect();
+        let run = self.runs.insert(active);
+        for i in deferred {
+            self.watch_wait(run, i);
+        }
+        run
     }
 
     /// Drop a run from memory with its ready tasks (the slots its task instances hold are

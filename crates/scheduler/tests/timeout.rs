@@ -336,6 +336,7 @@ fn finish(message: &TaskMessage, at: Timestamp) -> FinishTask {
         xcom: Vec::new(),
         log: None,
         poke: None,
+        deferral: None,
     }
 }
 

@@ -8,12 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::backend::batch::{Applied, BatchSql, FinishValues};
+use crate::backend::batch::{Applied, BatchSql, FinishValues, XcomPut};
 use crate::error::{StoreError, StoreResult};
 use crate::records::RETURN_VALUE;
 use crate::write::{
-    FinishTask, Heartbeat, LeaderFence, QueueTask, SensorPoke, SetRunState, SetTaskState,
-    StartTask, WriteBatch, WriteOutcome,
+    DeferTask, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral, SensorPoke,
+    SetRunState, SetTaskState, StartTask, WriteBatch, WriteOutcome,
 };
 
 /// For each round, the indices of the changes in it: the n-th change of a task instance goes
@@ -49,6 +49,8 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         start,
         heartbeat,
         finish,
+        defer,
+        resolve,
         set_task,
         set_run,
         all_finishes,
@@ -58,6 +60,8 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         started: vec![false; start.len()],
         heartbeats: vec![false; heartbeat.len()],
         finished: vec![false; finish.len()],
+        deferred: vec![false; defer.len()],
+        resolved: vec![false; resolve.len()],
         refused: false,
     };
 
@@ -75,12 +79,19 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             &mut outcome.heartbeats,
         );
     }
-    // Sensors' reschedules, recorded below for the finishes that apply.
+    // Sensors' reschedules and attempts' deferrals, recorded below for the finishes that
+    // apply.
     let pokes: Vec<(usize, i64, SensorPoke)> = finish
         .iter()
         .enumerate()
         .filter_map(|(i, f)| f.poke.map(|p| (i, f.ti, p)))
         .collect();
+    let deferrals: Vec<(usize, i64, String)> = finish
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.deferral.as_ref().map(|d| (i, f.ti, d)))
+        .map(|(i, ti, d)| Ok((i, ti, deferral_json(ti, d)?)))
+        .collect::<StoreResult<_>>()?;
     let together = one_step(&finish, &queue, &set_run);
     let queued_together = if together {
         // A scheduler's usual step (attempts ended, other tasks queued after them, runs
@@ -109,6 +120,11 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             conn.set_poke(*ti, poke).await?;
         }
     }
+    for (i, ti, deferral) in &deferrals {
+        if outcome.finished[*i] {
+            conn.set_deferral(*ti, deferral).await?;
+        }
+    }
     if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
         mark_all(|i| ids.contains(&queue[i].ti), &mut outcome.queued);
@@ -122,6 +138,8 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             forget_earlier_values(conn, applied).await?;
         }
     }
+    defer_all(conn, &defer, &mut outcome.deferred).await?;
+    resolve_all(conn, resolve, &mut outcome.resolved).await?;
     for round in rounds(set_task.iter().map(|s| s.ti)) {
         let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
         conn.set_tasks(&items).await?;
@@ -132,6 +150,66 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         }
     }
     Ok(outcome)
+}
+
+/// Tasks that start waiting without running, each if still as the scheduler saw it; a
+/// wait task's values of an earlier try are forgotten, as a new attempt's are.
+async fn defer_all<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    defer: &[DeferTask],
+    flags: &mut [bool],
+) -> StoreResult<()> {
+    let mut applied = Vec::new();
+    for (item, flag) in defer.iter().zip(flags.iter_mut()) {
+        let json = deferral_json(item.ti, &item.deferral)?;
+        if let Some(a) = conn.defer(item, &json).await? {
+            *flag = true;
+            applied.push(a);
+        }
+    }
+    forget_earlier_values(conn, applied).await
+}
+
+/// Waits that ended, each if its task instance is still deferred under the lease; a wait
+/// that succeeds with an output stores it as `return_value`.
+async fn resolve_all<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    resolve: Vec<ResolveDeferral>,
+    flags: &mut [bool],
+) -> StoreResult<()> {
+    let mut xcoms = Vec::new();
+    for (item, flag) in resolve.into_iter().zip(flags.iter_mut()) {
+        let json = item
+            .deferral
+            .as_ref()
+            .map(|d| deferral_json(item.ti, d))
+            .transpose()?;
+        let Some(a) = conn.resolve(&item, json.as_deref()).await? else {
+            continue;
+        };
+        *flag = true;
+        if let Some(value) = item.output {
+            xcoms.push(XcomPut {
+                run: a.run,
+                task_id: a.task_id,
+                key: RETURN_VALUE.to_owned(),
+                value,
+            });
+        }
+    }
+    if !xcoms.is_empty() {
+        conn.put_xcoms(xcoms).await?;
+    }
+    Ok(())
+}
+
+/// A deferral as the JSON its column holds.
+fn deferral_json(ti: i64, deferral: &weft_model::Deferral) -> StoreResult<String> {
+    serde_json::to_string(deferral).map_err(|e| {
+        StoreError::Invalid(format!(
+            "task instance {ti}: its deferral cannot be stored: {e}"
+        ))
+    })
 }
 
 /// Why a fenced batch was refused: `fence.holder` no longer holds lease `fence.name` at
@@ -269,6 +347,7 @@ mod tests {
             xcom: vec![],
             log: None,
             poke: None,
+            deferral: None,
         }
     }
 

@@ -201,6 +201,10 @@ pub struct TaskInstance {
     pub sensor_started_at: Option<Timestamp>,
     /// How many times the current try rescheduled.
     pub pokes: u32,
+    /// What it waits for while deferred, and once the wait ended, the event its resumed
+    /// attempt sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferral: Option<weft_model::Deferral>,
 }
 
 /// A pool: slots shared by the tasks that name it.

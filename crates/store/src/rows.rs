@@ -99,6 +99,7 @@ pub(crate) struct TiRow {
     error: Option<String>,
     sensor_started_at: Option<i64>,
     pokes: i64,
+    deferral: Option<String>,
 }
 
 impl TiRow {
@@ -135,6 +136,10 @@ impl TiRow {
             error: self.error,
             sensor_started_at: time_opt(row, "sensor_started_at", self.sensor_started_at)?,
             pokes: int(row, "pokes", self.pokes)?,
+            deferral: self
+                .deferral
+                .map(|json| serde_json::from_str(&json).map_err(|e| corrupt(row, "deferral", e)))
+                .transpose()?,
         })
     }
 }

@@ -67,6 +67,14 @@ pub trait Store: Send + Sync + 'static {
         run_id: &str,
     ) -> StoreResult<Option<DagRun>>;
 
+    /// A DAG's run with this logical date (the newest, should there be more than one).
+    async fn run_by_logical_date(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        logical_date: Timestamp,
+    ) -> StoreResult<Option<DagRun>>;
+
     /// Runs, newest logical date first.
     async fn runs(&self, tenant: &str, filter: &RunFilter) -> StoreResult<Vec<DagRun>>;
 

@@ -103,10 +103,17 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
                 | TaskState::Skipped
                 | TaskState::UpForRetry
                 | TaskState::UpForReschedule
+                | TaskState::Deferred
         ) {
             return Err(invalid(format!(
-                "task instance {} cannot finish in state {} (success, failed, skipped, up_for_retry or up_for_reschedule)",
+                "task instance {} cannot finish in state {} (success, failed, skipped, up_for_retry, up_for_reschedule or deferred)",
                 finish.ti, finish.state
+            )));
+        }
+        if (finish.state == TaskState::Deferred) != finish.deferral.is_some() {
+            return Err(invalid(format!(
+                "task instance {}: an attempt that defers names its deferral, and only one that defers does",
+                finish.ti
             )));
         }
         if finish.duration_ms < 0 {
@@ -117,6 +124,31 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         }
         for (key, _) in &finish.xcom {
             name("XCom key", key)?;
+        }
+    }
+    for defer in &batch.defer {
+        if !matches!(defer.from, TaskState::None | TaskState::Scheduled) {
+            return Err(invalid(format!(
+                "task instance {} cannot start waiting from state {} (none or scheduled)",
+                defer.ti, defer.from
+            )));
+        }
+    }
+    for resolve in &batch.resolve {
+        if !matches!(
+            resolve.state,
+            TaskState::Success | TaskState::Failed | TaskState::Skipped | TaskState::Scheduled
+        ) {
+            return Err(invalid(format!(
+                "task instance {}: a wait cannot end in state {} (success, failed, skipped or scheduled)",
+                resolve.ti, resolve.state
+            )));
+        }
+        if resolve.output.is_some() && resolve.state != TaskState::Success {
+            return Err(invalid(format!(
+                "task instance {}: only a wait that succeeds has an output",
+                resolve.ti
+            )));
         }
     }
     Ok(())

@@ -86,6 +86,7 @@ same_fields!(TaskInstance <=> CreatedTaskInstance {
     error,
     sensor_started_at,
     pokes,
+    deferral,
 });
 
 /// A run just created, with its task instances, as a message.

@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use weft_model::{DagRunState, TaskState};
+use weft_model::{DagRunState, Deferral, TaskState};
 
 use crate::records::{RunPk, TiPk};
 
@@ -101,6 +101,53 @@ pub struct FinishTask {
     /// rescheduled now; none leaves what the task instance holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poke: Option<SensorPoke>,
+    /// For an attempt that deferred (`state` is `deferred`): what it waits for. None leaves
+    /// what the task instance holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferral: Option<Deferral>,
+}
+
+/// A task that runs no code starts waiting: `from` with lease `lease` → `deferred`, lease
+/// `lease + 1`, try `try_number`, waiting since `at` (its timeout counts from then).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeferTask {
+    /// The task instance.
+    pub ti: TiPk,
+    /// Its lease as the scheduler last saw it.
+    pub lease: i64,
+    /// The state the scheduler saw (`none` or `scheduled`).
+    pub from: TaskState,
+    /// The try this wait is.
+    pub try_number: u32,
+    /// What it waits for.
+    pub deferral: Deferral,
+    /// When the scheduler looks at it again by itself: its time, or its timeout.
+    pub next_at: Option<Timestamp>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A deferred task instance's wait ended: `deferred` with lease `lease` → `state`. A final
+/// state ends the task (a wait task's outcome, or a deferral that does not resume);
+/// `scheduled` queues it again with the event in its deferral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolveDeferral {
+    /// The task instance.
+    pub ti: TiPk,
+    /// Its lease.
+    pub lease: i64,
+    /// `success`, `failed`, `skipped`, or `scheduled` to run it again.
+    pub state: TaskState,
+    /// When.
+    pub at: Timestamp,
+    /// The output, stored as XCom `return_value` (success only).
+    pub output: Option<Vec<u8>>,
+    /// The deferral with its event, for a task that runs again.
+    pub deferral: Option<Deferral>,
+    /// Failure class, when it failed or timed out.
+    pub error_class: Option<String>,
+    /// Failure message (or why it was skipped).
+    pub error: Option<String>,
 }
 
 /// Set a task instance's state without fencing: the scheduler's own decisions (skipped,
@@ -145,7 +192,7 @@ pub struct LeaderFence {
 }
 
 /// Changes written together, in one transaction, applied in this order: starts, heartbeats,
-/// finishes, queue ops, task states, run states.
+/// finishes, queue ops, deferrals started and ended, task states, run states.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
     /// When set, the whole batch is written only if this leadership is still current;
@@ -161,6 +208,12 @@ pub struct WriteBatch {
     pub heartbeat: Vec<Heartbeat>,
     /// Attempts ended.
     pub finish: Vec<FinishTask>,
+    /// Tasks that start waiting without running (fenced like queue ops).
+    #[serde(default)]
+    pub defer: Vec<DeferTask>,
+    /// Waits that ended (fenced: the task instance is still deferred under the lease).
+    #[serde(default)]
+    pub resolve: Vec<ResolveDeferral>,
     /// Unfenced task state changes.
     pub set_task: Vec<SetTaskState>,
     /// Run state changes.
@@ -180,6 +233,8 @@ impl WriteBatch {
             && self.start.is_empty()
             && self.heartbeat.is_empty()
             && self.finish.is_empty()
+            && self.defer.is_empty()
+            && self.resolve.is_empty()
             && self.set_task.is_empty()
             && self.set_run.is_empty()
     }
@@ -198,6 +253,12 @@ pub struct WriteOutcome {
     pub heartbeats: Vec<bool>,
     /// For `finish`.
     pub finished: Vec<bool>,
+    /// For `defer`.
+    #[serde(default)]
+    pub deferred: Vec<bool>,
+    /// For `resolve`.
+    #[serde(default)]
+    pub resolved: Vec<bool>,
     /// With [`WriteBatch::all_finishes`]: a finish was refused, so nothing was written (the
     /// vectors say what would have applied).
     #[serde(default)]

@@ -100,6 +100,14 @@ impl LocalRun<'_> {
                     result.state = TaskState::Skipped;
                     result.note = Some(format!("branch {branch} did not pick it"));
                 }
+                Readiness::Run if let weft_model::TaskKind::Wait(condition) = &task.kind => {
+                    // A local run does not wait: it says what the scheduler would wait for.
+                    result.state = TaskState::Deferred;
+                    result.note = Some(format!(
+                        "a wait task: a scheduler would wait for {}",
+                        condition
+                    ));
+                }
                 Readiness::Run => {
                     self.run_task(task, &run, &mut result)?;
                     if task.kind == weft_model::TaskKind::Branch
@@ -213,6 +221,15 @@ impl LocalRun<'_> {
                         ),
                         None => "not yet: it would poke again after its poke interval".into(),
                     });
+                    return Ok(());
+                }
+                TaskOutcome::Deferred { until, resume } => {
+                    result.state = TaskState::Deferred;
+                    result.note = Some(format!(
+                        "deferred: a scheduler would wait for {}{}",
+                        until,
+                        if resume { ", then run it again" } else { "" }
+                    ));
                     return Ok(());
                 }
                 TaskOutcome::Failed(failure) => {

@@ -212,6 +212,7 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             try_number: message.try_number,
             max_tries: message.max_tries,
             conf: message.conf.to_string(),
+            event: message.event.clone(),
         },
         upstream,
         worker: WorkerInfo {
@@ -249,6 +250,7 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
         TaskOutcome::Rescheduled(delay) => AttemptOutcome::Rescheduled {
             delay_ms: delay.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         },
+        TaskOutcome::Deferred { until, resume } => AttemptOutcome::Deferred { until, resume },
         TaskOutcome::Failed(failure) => {
             let mut text = failure.to_string();
             if let weft_runtime::TaskFailure::Trap { backtrace, .. } = &failure

@@ -140,6 +140,7 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
         conf: serde_json::json!({ "sleep_ms": sleep_ms }),
         upstream: vec!["first".into()],
         upstream_outputs: Some(Vec::new()),
+        event: None,
     };
     Message::new("default", message.encode().expect("encodes"))
 }

@@ -43,9 +43,6 @@ pub(super) fn check(
                 if let Err(problem) = check_wait(condition) {
                     issue(problem);
                 }
-                issue(OrchestrationIssue::Unsupported {
-                    feature: "a wait task (task-kind wait)",
-                });
             }
         }
         if let Some(expand) = &task.expand {

@@ -67,6 +67,7 @@ fn run_of(tasks: Vec<TaskSpec>) -> ActiveRun {
             error: None,
             sensor_started_at: None,
             pokes: 0,
+            deferral: None,
         })
         .collect();
     ActiveRun::new(run, tis, dag, graph).expect("active run")

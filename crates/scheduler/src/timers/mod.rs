@@ -56,14 +56,18 @@ impl Scheduler {
                 continue;
             };
             tracing::warn!(ti = ti.id, task = %ti.task_id, worker = ?ti.worker_id, "lease expired; the attempt is lost");
-            self.outbox
-                .finish(retry::lost_attempt(&active.dag.tasks()[i], &ti, now));
+            self.outbox.finish(retry::lost_attempt(
+                &active.dag.tasks()[i],
+                &ti,
+                &active.run,
+                now,
+            ));
         }
         Ok(())
     }
 
-    /// Task instances waiting to retry or to poke again whose delay has ended become ready (ones still
-    /// waiting set the next wake-up).
+    /// Task instances waiting to retry or to poke again whose delay has ended become ready,
+    /// and waits whose time or timeout came end (ones still waiting set the next wake-up).
     pub(crate) fn retry_due(&mut self, now: Timestamp) {
         let due: Vec<(RunPk, usize)> = self
             .runs
@@ -73,13 +77,22 @@ impl Scheduler {
                     .iter()
                     .enumerate()
                     .filter(|(_, ti)| {
-                        matches!(ti.state, TaskState::UpForRetry | TaskState::UpForReschedule)
+                        matches!(
+                            ti.state,
+                            TaskState::UpForRetry
+                                | TaskState::UpForReschedule
+                                | TaskState::Deferred
+                        )
                     })
                     .map(move |(i, _)| (id, i))
             })
             .collect();
         for (run, i) in due {
             if let Some(active) = self.runs.get_mut(run) {
+                if active.tis[i].state == TaskState::Deferred {
+                    self.wait_due(run, i, now);
+                    continue;
+                }
                 let evaluation = active.evaluate(vec![i], now);
                 self.absorb(run, evaluation, now);
             }

@@ -58,8 +58,10 @@ impl Scheduler {
                 self.admission.release(ti);
             }
             self.outbox.end_task_fenced(ti.id, state, now);
+            self.deferrals.task_ended(&active.run, &ti.task_id, state);
         }
         self.outbox.set_run(id, DagRunState::Failed, now);
+        self.deferrals.run_ended(&active.run, DagRunState::Failed);
     }
 }
 

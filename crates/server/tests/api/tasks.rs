@@ -77,6 +77,7 @@ pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
             ],
             log: Some(log.to_vec()),
             poke: None,
+            deferral: None,
         }],
         ..WriteBatch::default()
     };
@@ -165,6 +166,7 @@ async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
             xcom: Vec::new(),
             log: Some(Vec::new()),
             poke: None,
+            deferral: None,
         }],
         ..WriteBatch::default()
     };

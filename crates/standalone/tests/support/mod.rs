@@ -100,6 +100,43 @@ impl Stack {
             .expect("trigger")
     }
 
+    /// Trigger a run of `dag_id` with logical date `at`.
+    pub async fn trigger_at(
+        &self,
+        dag_id: &str,
+        conf: serde_json::Value,
+        at: jiff::Timestamp,
+    ) -> DagRun {
+        let request = TriggerRequest {
+            conf: Some(conf),
+            logical_date: Some(at),
+            ..TriggerRequest::default()
+        };
+        self.handle
+            .trigger(DEFAULT_TENANT, dag_id, request)
+            .await
+            .expect("trigger")
+    }
+
+    /// The run's task instances once `done` holds of them (the store is polled: the
+    /// scheduler writes each change as it makes it).
+    pub async fn until(
+        &self,
+        run: RunPk,
+        what: &str,
+        done: impl Fn(&[TaskInstance]) -> bool,
+    ) -> Vec<TaskInstance> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, tis) = self.store.run(run).await.expect("read").expect("run");
+            if done(&tis) {
+                return tis;
+            }
+            assert!(Instant::now() < deadline, "{what}: {tis:#?}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Wait for a run to finish; its row and task instances.
     pub async fn finished(&self, run: RunPk) -> (DagRun, Vec<TaskInstance>) {
         let deadline = Instant::now() + Duration::from_secs(15);

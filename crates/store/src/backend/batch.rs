@@ -12,7 +12,8 @@ use crate::common::sql;
 use crate::common::statement::statement;
 use crate::rows::micros;
 use crate::write::{
-    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
+    DeferTask, FinishTask, Heartbeat, QueueTask, ResolveDeferral, SensorPoke, SetRunState,
+    SetTaskState, StartTask,
 };
 
 /// A task instance a fenced change was applied to, as the UPDATE returned it.
@@ -138,6 +139,20 @@ pub(crate) trait BatchSql: Send {
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error>;
     /// Record a sensor's reschedule on its task instance.
     async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error>;
+    /// Record an attempt's deferral (JSON) on its task instance.
+    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error>;
+    /// Fenced: `none`/`scheduled` + lease → `deferred`, lease + 1.
+    async fn defer(
+        &mut self,
+        item: &DeferTask,
+        deferral: &str,
+    ) -> Result<Option<Applied>, sqlx::Error>;
+    /// Fenced: `deferred` + lease → the wait's outcome.
+    async fn resolve(
+        &mut self,
+        item: &ResolveDeferral,
+        deferral: Option<&str>,
+    ) -> Result<Option<Applied>, sqlx::Error>;
     /// Delete every XCom value of these `(run, task_id)`s.
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
     /// Insert or replace XCom values (distinct keys).
@@ -160,6 +175,57 @@ pub(crate) async fn set_run<D: Sql>(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Record an attempt's deferral (`SET_DEFERRAL`) on task instance `ti`.
+pub(crate) async fn set_deferral<D: Sql>(
+    conn: &mut D::Connection,
+    ti: i64,
+    deferral: &str,
+) -> Result<(), sqlx::Error> {
+    statement::<D>(sql::SET_DEFERRAL)
+        .bind(ti)
+        .bind(deferral)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A task that runs no code starts waiting (`DEFER`), if it is still as the scheduler saw it.
+pub(crate) async fn defer<D: Sql>(
+    conn: &mut D::Connection,
+    item: &DeferTask,
+    deferral: &str,
+) -> Result<Option<Applied>, sqlx::Error> {
+    statement::<D>(sql::DEFER)
+        .bind(item.ti)
+        .bind(item.lease)
+        .bind(item.from.as_str())
+        .bind(i64::from(item.try_number))
+        .bind(micros(item.at))
+        .bind(item.next_at.map(micros))
+        .bind(deferral)
+        .fetch_optional::<Applied>(conn)
+        .await
+}
+
+/// A wait ends (`RESOLVE`), if the task instance is still deferred under the lease.
+pub(crate) async fn resolve<D: Sql>(
+    conn: &mut D::Connection,
+    item: &ResolveDeferral,
+    deferral: Option<&str>,
+) -> Result<Option<Applied>, sqlx::Error> {
+    statement::<D>(sql::RESOLVE)
+        .bind(item.ti)
+        .bind(item.lease)
+        .bind(item.state.as_str())
+        .bind(micros(item.at))
+        .bind(item.error_class.as_deref())
+        .bind(item.error.as_deref())
+        .bind(deferral)
+        .bind(item.state.is_finished())
+        .fetch_optional::<Applied>(conn)
+        .await
 }
 
 /// Record a sensor's reschedule (`SET_POKE`) on task instance `ti`.

@@ -67,6 +67,7 @@ pub(crate) fn new_task_instances(
                 error: None,
                 sensor_started_at: None,
                 pokes: 0,
+                deferral: None,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

@@ -109,7 +109,7 @@ pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_i
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+     ti.sensor_started_at, ti.pokes, ti.deferral, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
      CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
      r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
      r.ended_at AS run_ended_at \
@@ -119,7 +119,7 @@ pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id,
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes \
+     ti.sensor_started_at, ti.pokes, ti.deferral \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
 /// `$1` now, `$2` limit.
@@ -127,7 +127,7 @@ pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes \
+     ti.sensor_started_at, ti.pokes, ti.deferral \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
      ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
@@ -135,6 +135,31 @@ pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag
 /// `$1` task instance, `$2` when its sensor's try first poked, `$3` its reschedules so far.
 pub(crate) const SET_POKE: &str =
     "UPDATE task_instances SET sensor_started_at = $2, pokes = $3 WHERE id = $1";
+
+/// `$1` task instance, `$2` its deferral (JSON).
+pub(crate) const SET_DEFERRAL: &str = "UPDATE task_instances SET deferral = $2 WHERE id = $1";
+
+/// `$1` task instance, `$2` lease seen, `$3` state seen, `$4` try, `$5` at, `$6` when the
+/// scheduler looks again, `$7` the deferral (JSON): a task that runs no code starts waiting.
+pub(crate) const DEFER: &str = "UPDATE task_instances SET state = 'deferred', lease = lease + 1, \
+     try_number = $4, queued_at = NULL, started_at = $5, ended_at = NULL, duration_ms = NULL, \
+     next_retry_at = $6, error_class = NULL, error = NULL, worker_id = NULL, hostname = NULL, \
+     lease_expires_at = NULL, sensor_started_at = $5, pokes = 0, deferral = $7 \
+     WHERE id = $1 AND lease = $2 AND state = $3 RETURNING id, run, task_id, try_number";
+
+/// `$1` task instance, `$2` lease, `$3` new state, `$4` at, `$5` error class, `$6` error,
+/// `$7` deferral (JSON, for a task that runs again), `$8` whether the state is final: a
+/// deferred task instance's wait ended.
+pub(crate) const RESOLVE: &str = "UPDATE task_instances SET state = $3, \
+     ended_at = CASE WHEN $8 THEN $4 END, \
+     duration_ms = CASE WHEN $8 THEN ($4 - COALESCE(started_at, $4)) / 1000 ELSE duration_ms END, \
+     next_retry_at = NULL, error_class = $5, error = $6, deferral = $7 \
+     WHERE id = $1 AND lease = $2 AND state = 'deferred' RETURNING id, run, task_id, try_number";
+
+/// `$1` tenant, `$2` DAG, `$3` logical date: the DAG's newest run with that logical date.
+pub(crate) const RUN_BY_LOGICAL_DATE: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
+     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND logical_date = $3 ORDER BY id DESC LIMIT 1";
 
 /// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is
 /// finished. PostgreSQL's step statement sets the same columns the same way.
@@ -215,11 +240,18 @@ mod tests {
          ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
          ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
          ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-         ti.sensor_started_at, ti.pokes";
+         ti.sensor_started_at, ti.pokes, ti.deferral";
 
     #[test]
     fn reads_of_one_row_type_select_the_same_columns() {
-        for read in [RUN, RUN_BY_ID, RUNS, ACTIVE_RUNS, LATEST_SCHEDULED_RUN] {
+        for read in [
+            RUN,
+            RUN_BY_ID,
+            RUN_BY_LOGICAL_DATE,
+            RUNS,
+            ACTIVE_RUNS,
+            LATEST_SCHEDULED_RUN,
+        ] {
             assert!(read.starts_with(RUN_SELECT), "{read}");
         }
         let ti_select =

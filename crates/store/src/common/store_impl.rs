@@ -151,6 +151,22 @@ impl<B: Backend> Store for B {
             .transpose()
     }
 
+    async fn run_by_logical_date(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        logical_date: Timestamp,
+    ) -> StoreResult<Option<DagRun>> {
+        statement::<B::Db>(sql::RUN_BY_LOGICAL_DATE)
+            .bind(tenant)
+            .bind(dag_id)
+            .bind(crate::rows::micros(logical_date))
+            .fetch_optional::<RunRow>(&mut *self.reader().await?)
+            .await?
+            .map(RunRow::into_record)
+            .transpose()
+    }
+
     #[tracing::instrument(level = "debug", skip(self))]
     async fn runs(&self, tenant: &str, filter: &RunFilter) -> StoreResult<Vec<DagRun>> {
         let limit = i64::from(filter.limit.unwrap_or(assemble::DEFAULT_RUN_LIMIT));

@@ -204,6 +204,26 @@ impl BatchSql for PgConnection {
         crate::backend::batch::set_poke::<Postgres>(self, ti, poke).await
     }
 
+    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error> {
+        crate::backend::batch::set_deferral::<Postgres>(self, ti, deferral).await
+    }
+
+    async fn defer(
+        &mut self,
+        item: &crate::write::DeferTask,
+        deferral: &str,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::defer::<Postgres>(self, item, deferral).await
+    }
+
+    async fn resolve(
+        &mut self,
+        item: &crate::write::ResolveDeferral,
+        deferral: Option<&str>,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::resolve::<Postgres>(self, item, deferral).await
+    }
+
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
         let runs: Vec<i64> = tasks.iter().map(|(run, _)| *run).collect();
         let task_ids: Vec<&str> = tasks.iter().map(|(_, task)| task.as_str()).collect();

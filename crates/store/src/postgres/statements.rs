@@ -9,7 +9,8 @@ pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', le
      hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
      error_class = NULL, error = NULL, \
      sensor_started_at = CASE WHEN v.new_try = t.try_number THEN t.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
+     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END, \
+     deferral = CASE WHEN v.new_try = t.try_number THEN t.deferral END \
      FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
@@ -58,7 +59,8 @@ pub(super) const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_st
      error_class = CASE WHEN v.clearing THEN NULL ELSE t.error_class END, \
      error = CASE WHEN v.clearing THEN NULL ELSE t.error END, \
      sensor_started_at = CASE WHEN v.clearing THEN NULL ELSE t.sensor_started_at END, \
-     pokes = CASE WHEN v.clearing THEN 0 ELSE t.pokes END \
+     pokes = CASE WHEN v.clearing THEN 0 ELSE t.pokes END, \
+     deferral = CASE WHEN v.clearing THEN NULL ELSE t.deferral END \
      FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
      AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
 
@@ -116,7 +118,8 @@ pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.
      hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
      error_class = NULL, error = NULL, \
      sensor_started_at = CASE WHEN v.new_try = t.try_number THEN t.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
+     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END, \
+     deferral = CASE WHEN v.new_try = t.try_number THEN t.deferral END \
      FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \

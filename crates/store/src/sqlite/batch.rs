@@ -45,7 +45,8 @@ const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES
      ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL, \
      sensor_started_at = CASE WHEN v.new_try = task_instances.try_number \
      THEN task_instances.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END \
+     pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END, \
+     deferral = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.deferral END \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state = v.seen_state RETURNING id, run, task_id, try_number";
 
@@ -83,7 +84,8 @@ const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finis
      error_class = CASE WHEN v.clearing THEN NULL ELSE task_instances.error_class END, \
      error = CASE WHEN v.clearing THEN NULL ELSE task_instances.error END, \
      sensor_started_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.sensor_started_at END, \
-     pokes = CASE WHEN v.clearing THEN 0 ELSE task_instances.pokes END \
+     pokes = CASE WHEN v.clearing THEN 0 ELSE task_instances.pokes END, \
+     deferral = CASE WHEN v.clearing THEN NULL ELSE task_instances.deferral END \
      FROM v WHERE task_instances.id = v.ti";
 
 const DELETE_XCOMS: &str = "DELETE FROM xcom WHERE (run, task_id) IN (VALUES {values})";
@@ -225,6 +227,26 @@ impl BatchSql for SqliteConnection {
 
     async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error> {
         crate::backend::batch::set_poke::<Sqlite>(self, ti, poke).await
+    }
+
+    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error> {
+        crate::backend::batch::set_deferral::<Sqlite>(self, ti, deferral).await
+    }
+
+    async fn defer(
+        &mut self,
+        item: &crate::write::DeferTask,
+        deferral: &str,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::defer::<Sqlite>(self, item, deferral).await
+    }
+
+    async fn resolve(
+        &mut self,
+        item: &crate::write::ResolveDeferral,
+        deferral: Option<&str>,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::resolve::<Sqlite>(self, item, deferral).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {

@@ -99,7 +99,7 @@ pub async fn stale_lease_is_rejected_and_writes_nothing(store: &dyn Store) {
             heartbeats: vec![false],
             finished: vec![false],
             queued: vec![],
-            refused: false,
+            ..WriteOutcome::default()
         }
     );
     let after = reload(store, run.id, ti.id).await;

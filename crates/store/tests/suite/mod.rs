@@ -207,6 +207,7 @@ pub fn finish(ti: i64, lease: i64, state: TaskState) -> FinishTask {
         xcom: vec![("pushed".into(), format!("pushed-{ti}-{lease}").into_bytes())],
         log: Some(format!("{{\"msg\":\"log {ti} {lease}\"}}\n").into_bytes()),
         poke: None,
+        deferral: None,
     }
 }
 

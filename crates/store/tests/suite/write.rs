@@ -220,6 +220,8 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
             lease_expires_at: ts(100),
         }],
         finish: vec![finish(ti.id, 1, TaskState::UpForRetry)],
+        defer: vec![],
+        resolve: vec![],
         set_task: vec![],
         set_run: vec![weft_store::SetRunState {
             run: run.id,
@@ -236,7 +238,7 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
             started: vec![true],
             heartbeats: vec![true],
             finished: vec![true],
-            refused: false,
+            ..WriteOutcome::default()
         }
     );
     let (stored_run, tis) = store.run(run.id).await.unwrap().unwrap();

@@ -86,6 +86,9 @@ pub fn run(args: Args) -> CommandResult {
                 "up_for_reschedule",
                 json!({ "delay_ms": delay.map(|d| d.as_millis() as u64) }),
             ),
+            TaskOutcome::Deferred { until, resume } => {
+                ("deferred", json!({ "until": until, "resume": resume }))
+            }
             TaskOutcome::Failed(f) => (
                 "failed",
                 json!({ "error_class": f.class().as_str(), "error": f.to_string() }),
@@ -123,6 +126,15 @@ pub fn run(args: Args) -> CommandResult {
             eprintln!(
                 "task {} is not satisfied yet: it would poke again {when}",
                 task.id
+            );
+            Ok(())
+        }
+        TaskOutcome::Deferred { until, resume } => {
+            eprintln!(
+                "task {} deferred: a scheduler would wait for {}{}",
+                task.id,
+                until,
+                if resume { ", then run it again" } else { "" }
             );
             Ok(())
         }

@@ -1,0 +1,244 @@
+//! The scheduler's index of deferred task instances that wait for another run or task to
+//! end, and the ends it has seen: event-driven, so a thousand waits cost nothing until the
+//! run they wait for ends, and then one lookup.
+//!
+//! A wait is looked up two ways. When it starts (or is loaded after a restart) it is checked
+//! once against the store, since what it waits for may have ended already. After that, every
+//! run and task end the scheduler writes is matched against the index in the step after the
+//! write. Entries are hints: whoever acts on one checks the task instance is still deferred
+//! on that wait.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::Timestamp;
+use weft_model::{AwaitedRun, DagRunState, TaskState};
+use weft_store::{DagRun, TiPk};
+
+/// Task instances by the DAG run they wait for.
+type ByRun = HashMap<AwaitedRun, HashSet<TiPk>>;
+
+/// A run or a task that ended, as waits match it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Ended {
+    /// Its tenant.
+    pub(crate) tenant: String,
+    /// Its DAG.
+    pub(crate) dag_id: String,
+    /// Its run's id.
+    pub(crate) run_id: String,
+    /// Its run's logical date.
+    pub(crate) logical_date: Timestamp,
+    /// The run's end, or one task's.
+    pub(crate) what: EndedWhat,
+}
+
+/// What ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum EndedWhat {
+    /// The whole run, in this state.
+    Run(DagRunState),
+    /// A task, in this state.
+    Task(String, TaskState),
+}
+
+/// External waits by tenant, DAG and run, and the ends not yet matched against them.
+#[derive(Debug, Default)]
+pub(crate) struct Deferrals {
+    /// Tenant → DAG → awaited run → the task instances waiting.
+    watching: HashMap<String, HashMap<String, ByRun>>,
+    /// Waits to check against the store at the next step.
+    unchecked: Vec<TiPk>,
+    /// Ends decided in the current step, announced once written.
+    decided: Vec<Ended>,
+    /// Ends written, to match in the next step.
+    written: Vec<Ended>,
+}
+
+impl Deferrals {
+    /// Task instance `ti` of `tenant` waits for a run of `dag_id`: index it, and check it
+    /// against the store at the next step.
+    pub(crate) fn watch(&mut self, tenant: &str, dag_id: &str, run: &AwaitedRun, ti: TiPk) {
+        self.watching
+            .entry(tenant.to_owned())
+            .or_default()
+            .entry(dag_id.to_owned())
+            .or_default()
+            .entry(run.clone())
+            .or_default()
+            .insert(ti);
+        self.unchecked.push(ti);
+    }
+
+    /// Task instance `ti` no longer waits for that run.
+    pub(crate) fn unwatch(&mut self, tenant: &str, dag_id: &str, run: &AwaitedRun, ti: TiPk) {
+        let Some(dags) = self.watching.get_mut(tenant) else {
+            return;
+        };
+        if let Some(runs) = dags.get_mut(dag_id) {
+            if let Some(tis) = runs.get_mut(run) {
+                tis.remove(&ti);
+                if tis.is_empty() {
+                    runs.remove(run);
+                }
+            }
+            if runs.is_empty() {
+                dags.remove(dag_id);
+            }
+        }
+        if dags.is_empty() {
+            self.watching.remove(tenant);
+        }
+    }
+
+    /// Whether any wait is on a run of `tenant`'s DAG `dag_id`: only then are its ends kept.
+    fn watched(&self, tenant: &str, dag_id: &str) -> bool {
+        self.watching
+            .get(tenant)
+            .is_some_and(|dags| dags.contains_key(dag_id))
+    }
+
+    /// Run `run` ends in `state` (decided this step).
+    pub(crate) fn run_ended(&mut self, run: &DagRun, state: DagRunState) {
+        if state.is_finished() && self.watched(&run.tenant, &run.dag_id) {
+            self.decided.push(ended(run, EndedWhat::Run(state)));
+        }
+    }
+
+    /// Task `task_id` of run `run` ends in `state` (decided this step).
+    pub(crate) fn task_ended(&mut self, run: &DagRun, task_id: &str, state: TaskState) {
+        if state.is_finished() && self.watched(&run.tenant, &run.dag_id) {
+            self.decided
+                .push(ended(run, EndedWhat::Task(task_id.to_owned(), state)));
+        }
+    }
+
+    /// The step's writes went through: its ends are matched at the next step. Whether
+    /// anything waits to be matched or checked (the next step is due at once).
+    pub(crate) fn written(&mut self) -> bool {
+        self.written.append(&mut self.decided);
+        !self.written.is_empty() || !self.unchecked.is_empty()
+    }
+
+    /// Nothing of the step was written: forget its ends (the runs are read again and their
+    /// ends decided again).
+    pub(crate) fn not_written(&mut self) {
+        self.decided.clear();
+    }
+
+    /// The ends written since the last call.
+    pub(crate) fn take_written(&mut self) -> Vec<Ended> {
+        std::mem::take(&mut self.written)
+    }
+
+    /// The waits to check against the store.
+    pub(crate) fn take_unchecked(&mut self) -> Vec<TiPk> {
+        std::mem::take(&mut self.unchecked)
+    }
+
+    /// Check these waits again at the next step (the store could not be asked).
+    pub(crate) fn recheck(&mut self, tis: impl IntoIterator<Item = TiPk>) {
+        self.unchecked.extend(tis);
+    }
+
+    /// The task instances that may wait for what `ended` says ended.
+    pub(crate) fn waiting_for(&self, ended: &Ended) -> Vec<TiPk> {
+        let Some(runs) = self
+            .watching
+            .get(&ended.tenant)
+            .and_then(|dags| dags.get(&ended.dag_id))
+        else {
+            return Vec::new();
+        };
+        let by_id = runs.get(&AwaitedRun::RunId(ended.run_id.clone()));
+        let by_date = runs.get(&AwaitedRun::LogicalDate(ended.logical_date));
+        by_id
+            .into_iter()
+            .chain(by_date)
+            .flat_map(|tis| tis.iter().copied())
+            .collect()
+    }
+}
+
+fn ended(run: &DagRun, what: EndedWhat) -> Ended {
+    Ended {
+        tenant: run.tenant.clone(),
+        dag_id: run.dag_id.clone(),
+        run_id: run.run_id.clone(),
+        logical_date: run.logical_date,
+        what,
+    }
+}
+
+/// Whether `awaited` names the run `ended` is about.
+pub(crate) fn names(awaited: &AwaitedRun, ended: &Ended) -> bool {
+    match awaited {
+        AwaitedRun::RunId(id) => *id == ended.run_id,
+        AwaitedRun::LogicalDate(at) => *at == ended.logical_date,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dag_id: &str, run_id: &str) -> DagRun {
+        DagRun {
+            id: 1,
+            tenant: "t".into(),
+            dag_id: dag_id.into(),
+            run_id: run_id.into(),
+            run_type: weft_model::RunType::Manual,
+            logical_date: "2026-01-01T00:00:00Z".parse().expect("a time"),
+            data_interval_start: "2026-01-01T00:00:00Z".parse().expect("a time"),
+            data_interval_end: "2026-01-01T00:00:00Z".parse().expect("a time"),
+            conf: serde_json::json!({}),
+            digest: "sha256:x".into(),
+            state: DagRunState::Running,
+            queued_at: "2026-01-01T00:00:00Z".parse().expect("a time"),
+            started_at: None,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn ends_of_watched_dags_are_matched_once_written() {
+        let mut d = Deferrals::default();
+        let child = run("child", "r1");
+        d.run_ended(&child, DagRunState::Success);
+        assert!(!d.written(), "nothing watches child yet");
+        d.watch("t", "child", &AwaitedRun::RunId("r1".into()), 7);
+        d.watch(
+            "t",
+            "child",
+            &AwaitedRun::LogicalDate(child.logical_date),
+            8,
+        );
+        assert_eq!(d.take_unchecked(), vec![7, 8]);
+        d.run_ended(&child, DagRunState::Success);
+        d.task_ended(&child, "a", TaskState::Running);
+        d.task_ended(&run("other", "r1"), "a", TaskState::Success);
+        assert!(d.written());
+        let ends = d.take_written();
+        assert_eq!(ends.len(), 1, "{ends:?}");
+        let mut waiting = d.waiting_for(&ends[0]);
+        waiting.sort_unstable();
+        assert_eq!(waiting, vec![7, 8]);
+        assert!(names(&AwaitedRun::RunId("r1".into()), &ends[0]));
+        assert!(!names(&AwaitedRun::RunId("r2".into()), &ends[0]));
+    }
+
+    #[test]
+    fn unwritten_ends_are_forgotten_and_unwatched_waits_pruned() {
+        let mut d = Deferrals::default();
+        let at = AwaitedRun::RunId("r1".into());
+        d.watch("t", "child", &at, 7);
+        d.run_ended(&run("child", "r1"), DagRunState::Failed);
+        d.not_written();
+        d.take_unchecked();
+        assert!(!d.written());
+        d.unwatch("t", "child", &at, 7);
+        assert!(d.watching.is_empty());
+        d.run_ended(&run("child", "r1"), DagRunState::Failed);
+        assert!(d.decided.is_empty());
+    }
+}
