@@ -86,3 +86,74 @@ fn sensors_free_their_slot_between_pokes_across_processes() {
     assert_eq!(Api::task(&run, "soft")["state"], "skipped", "{run}");
     assert_eq!(Api::task(&run, "after_soft")["state"], "skipped", "{run}");
 }
+
+/// Trigger `dag` with `conf` at logical date `at`; the new run's id.
+fn trigger_at(api: &Api, dag: &str, conf: serde_json::Value, at: &str) -> String {
+    let (status, answer) = api.post(
+        &format!("/dags/{dag}/runs"),
+        &json!({"conf": conf, "logical_date": at}),
+    );
+    assert!(
+        (200..300).contains(&status),
+        "trigger {dag}: {status} {answer}"
+    );
+    answer["run_id"].as_str().expect("run_id").to_owned()
+}
+
+#[test]
+fn deferred_waits_survive_a_killed_scheduler_and_hold_no_slot() {
+    let mut cluster = Cluster::on_shared_redis();
+    let _server = cluster.server();
+    let mut scheduler = cluster.scheduler("scheduler-1");
+    let mut one_slot = WorkerSpec::new("worker-1", "host-1", &["default"]);
+    one_slot.concurrency = 1;
+    let _worker = cluster.worker(&one_slot);
+    let api = cluster.api();
+    for guest in [guests::WAITS, guests::WAITS_CHILD, guests::FLOW] {
+        api.deploy(Path::new(guest));
+    }
+    let run_id = api.trigger("waits", json!({}), None);
+    let at = api.run("waits", &run_id)["logical_date"]
+        .as_str()
+        .expect("a logical date")
+        .to_owned();
+    wait_for("the external waits to defer", WAIT, || {
+        let run = api.run("waits", &run_id);
+        ["on_child", "on_child_task"]
+            .iter()
+            .all(|t| Api::task(&run, t)["state"] == "deferred")
+            .then_some(())
+    });
+    // The API says what a deferred task waits for.
+    let run = api.run("waits", &run_id);
+    let waiting = Api::task(&run, "on_child");
+    assert_eq!(
+        waiting["deferral"]["wait"]["external"]["wait"]["dag_id"], "waits_child",
+        "{waiting}"
+    );
+    // The only slot is free while they wait.
+    let other = api.trigger("flow", json!({}), None);
+    assert_eq!(api.wait_run("flow", &other, WAIT)["state"], "success");
+
+    // The scheduler dies with the waits deferred; its successor picks them up.
+    scheduler.kill9();
+    let _successor = cluster.scheduler("scheduler-2");
+    let child = trigger_at(&api, "waits_child", json!({}), &at);
+    assert_eq!(
+        api.wait_run("waits_child", &child, WAIT)["state"],
+        "success"
+    );
+    let run = api.wait_run("waits", &run_id, WAIT);
+    assert_eq!(run["state"], "success", "{run}");
+    for (task, state) in [
+        ("soon", "success"),
+        ("after_soon", "success"),
+        ("resumes", "success"),
+        ("on_child", "success"),
+        ("on_child_task", "success"),
+        ("never", "skipped"),
+    ] {
+        assert_eq!(Api::task(&run, task)["state"], state, "{task}: {run}");
+    }
+    assert_eq!(Api::task(&run, "resumes")["try_number"], 1, "{run}");
+}

@@ -45,6 +45,7 @@ struct Call {
     limits: Limits,
     upstream: Vec<UpstreamOutput>,
     host: MemoryHost,
+    event: Option<String>,
 }
 
 impl Default for Call {
@@ -54,6 +55,7 @@ impl Default for Call {
             limits: Limits::default(),
             upstream: Vec::new(),
             host: MemoryHost::default(),
+            event: None,
         }
     }
 }
@@ -83,6 +85,7 @@ fn run_with(component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
 fn run_on(runtime: &Runtime, component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
     let mut context = TaskContext::local(component.dag().id(), task_id, 1, 1);
     context.conf = call.conf.to_string();
+    context.event = call.event;
     runtime.run_task(
         component,
         TaskRequest {
@@ -882,4 +885,60 @@ fn sensor() {
     let report = run_with(&component, "wait_for_flag", flagged);
     assert_eq!(output_json(&report), json!({"flag": "up", "try": 1}));
     still_healthy();
+}
+
+/// Wait tasks describe what they wait for; a task that defers reaches the caller as a
+/// deferral, and run again with the event it sees it.
+#[test]
+fn waits() {
+    use weft_model::{RunSelector, TaskKind, WaitCondition};
+    let component = load(guests::WAITS);
+    assert_eq!(component.world_version(), "0.3.0");
+    let kind = |id: &str| component.dag().task(id).expect("task").kind.clone();
+    assert_eq!(
+        kind("soon"),
+        TaskKind::Wait(WaitCondition::AfterDataIntervalEndMs(300))
+    );
+    let TaskKind::Wait(WaitCondition::External(child)) = kind("on_child_task") else {
+        panic!("an external wait");
+    };
+    assert_eq!(
+        (child.dag_id.as_str(), child.run, child.task_id.as_deref()),
+        (
+            "waits_child",
+            RunSelector::LogicalDateOffsetMs(0),
+            Some("work")
+        )
+    );
+    assert!(component.dag().has_waits());
+    assert_eq!(
+        run(&component, "resumes").outcome,
+        TaskOutcome::Deferred {
+            until: WaitCondition::AfterDataIntervalEndMs(200),
+            resume: true
+        }
+    );
+    let resumed = Call {
+        event: Some(r#"{"kind":"time","at":"2026-01-01T00:00:00Z"}"#.into()),
+        ..Call::default()
+    };
+    let report = run_with(&component, "resumes", resumed);
+    assert_eq!(
+        output_json(&report),
+        json!({"event": {"kind": "time", "at": "2026-01-01T00:00:00Z"}, "try": 1})
+    );
+    still_healthy();
+}
+
+/// The DAG `waits` waits for: its task succeeds, or fails when the conf asks.
+#[test]
+fn waits_child() {
+    let component = load(guests::WAITS_CHILD);
+    assert_eq!(output_json(&run(&component, "work")), json!("worked"));
+    let failed = run_with(&component, "work", Call::with_conf(json!({"fail": true})));
+    assert!(
+        matches!(failed.outcome, TaskOutcome::Failed(_)),
+        "{:?}",
+        failed.outcome
+    );
 }

@@ -192,7 +192,7 @@ pub struct LeaderFence {
 }
 
 /// Changes written together, in one transaction, applied in this order: starts, heartbeats,
-/// finishes, queue ops, deferrals started and ended, task states, run states.
+/// finishes, waits ended, queue ops, waits started, task states, run states.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
     /// When set, the whole batch is written only if this leadership is still current;

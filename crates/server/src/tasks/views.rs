@@ -51,6 +51,11 @@ pub struct TaskInstanceView {
     pub sensor_started_at: Option<Timestamp>,
     /// For a sensor: how many times its current try rescheduled.
     pub pokes: u32,
+    /// For a deferred task: what it waits for (`wait`: a time, or another DAG's run or task),
+    /// whether it runs again when the wait ends (`resume`), and then the `event` it sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub deferral: Option<weft_model::Deferral>,
 }
 
 impl TaskInstanceView {
@@ -74,6 +79,7 @@ impl TaskInstanceView {
             error: ti.error,
             sensor_started_at: ti.sensor_started_at,
             pokes: ti.pokes,
+            deferral: ti.deferral,
         }
     }
 }

@@ -48,6 +48,8 @@ macro_rules! all_tests {
                 a_result_carries_the_start_it_was_reported_with,
                 a_step_finishes_some_tasks_and_queues_others,
                 a_reschedule_records_the_sensors_pokes,
+                a_wait_starts_and_ends_fenced, a_deferred_attempt_resumes_in_its_try,
+                bad_deferrals_are_refused,
             ],
             fencing: [
                 queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,

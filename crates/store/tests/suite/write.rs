@@ -2,8 +2,8 @@
 
 use weft_model::TaskState;
 use weft_store::{
-    FinishTask, Heartbeat, QueueTask, RETURN_VALUE, SensorPoke, SetTaskState, Store, StoreError,
-    WriteBatch, WriteOutcome,
+    DeferTask, FinishTask, Heartbeat, QueueTask, RETURN_VALUE, ResolveDeferral, SensorPoke,
+    SetTaskState, Store, StoreError, TaskInstance, WriteBatch, WriteOutcome,
 };
 
 use super::{finish, queue, reload, run_of, start, ts, write};
@@ -650,4 +650,225 @@ pub async fn a_reschedule_records_the_sensors_pokes(store: &dyn Store) {
         (a.state, a.sensor_started_at, a.pokes),
         (TaskState::None, None, 0)
     );
+}
+
+fn time_wait(at: i64, resume: bool) -> weft_model::Deferral {
+    weft_model::Deferral {
+        wait: weft_model::Awaited::Until(ts(at)),
+        resume,
+        event: None,
+    }
+}
+
+/// A wait task starts waiting fenced as queuing is; its wait ends fenced by its lease, and a
+/// successful end stores its output. A stale or second end writes nothing.
+pub async fn a_wait_starts_and_ends_fenced(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b"]).await;
+    let defer = |ti: &TaskInstance, lease: i64| DeferTask {
+        ti: ti.id,
+        lease,
+        from: TaskState::None,
+        try_number: 1,
+        deferral: time_wait(90, false),
+        next_at: Some(ts(90)),
+        at: ts(10),
+    };
+    let outcome = write(
+        store,
+        WriteBatch {
+            defer: vec![defer(&tis[0], 0), defer(&tis[1], 7)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.deferred, [true, false], "b's lease is not 7");
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (
+            a.state,
+            a.lease,
+            a.try_number,
+            a.next_retry_at,
+            a.sensor_started_at,
+            a.started_at
+        ),
+        (
+            TaskState::Deferred,
+            1,
+            1,
+            Some(ts(90)),
+            Some(ts(10)),
+            Some(ts(10))
+        )
+    );
+    assert_eq!(a.deferral, Some(time_wait(90, false)));
+    assert_eq!(
+        reload(store, run.id, tis[1].id).await.state,
+        TaskState::None
+    );
+
+    let end = |lease: i64| ResolveDeferral {
+        ti: a.id,
+        lease,
+        state: TaskState::Success,
+        at: ts(95),
+        output: Some(br#"{"kind":"time"}"#.to_vec()),
+        deferral: None,
+        error_class: None,
+        error: None,
+    };
+    let outcome = write(
+        store,
+        WriteBatch {
+            resolve: vec![end(0)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.resolved, [false], "a stale lease");
+    let outcome = write(
+        store,
+        WriteBatch {
+            resolve: vec![end(1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.resolved, [true]);
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!(
+        (a.state, a.ended_at, a.duration_ms, a.next_retry_at),
+        (TaskState::Success, Some(ts(95)), Some(85_000), None)
+    );
+    assert_eq!(
+        store.xcom(run.id, "a", RETURN_VALUE).await.expect("xcom"),
+        Some(br#"{"kind":"time"}"#.to_vec())
+    );
+    let again = write(
+        store,
+        WriteBatch {
+            resolve: vec![end(1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(again.resolved, [false], "a wait ends once");
+}
+
+/// An attempt that defers keeps its deferral; its end with the event schedules it again in
+/// the same try, which keeps the deferral when queued; a new try and a clearing forget it.
+pub async fn a_deferred_attempt_resumes_in_its_try(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    write(store, queue_batch(vec![queue(&tis[0])])).await;
+    let mut deferred = finish(tis[0].id, 1, TaskState::Deferred);
+    deferred.output = None;
+    deferred.next_retry_at = Some(ts(90));
+    deferred.deferral = Some(time_wait(90, true));
+    assert_eq!(
+        write(store, finish_batch(vec![deferred])).await.finished,
+        [true]
+    );
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!((a.state, a.lease), (TaskState::Deferred, 1));
+    assert_eq!(a.deferral, Some(time_wait(90, true)));
+
+    // The wait ends: scheduled again with the event, then queued in the same batch.
+    let mut with_event = time_wait(90, true);
+    with_event.event = Some(r#"{"kind":"time"}"#.into());
+    let outcome = write(
+        store,
+        WriteBatch {
+            resolve: vec![ResolveDeferral {
+                ti: a.id,
+                lease: 1,
+                state: TaskState::Scheduled,
+                at: ts(91),
+                output: None,
+                deferral: Some(with_event.clone()),
+                error_class: None,
+                error: None,
+            }],
+            queue: vec![QueueTask {
+                ti: a.id,
+                lease: 1,
+                from: TaskState::Scheduled,
+                try_number: 1,
+                at: ts(91),
+            }],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!((outcome.resolved, outcome.queued), (vec![true], vec![true]));
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!((a.state, a.try_number, a.lease), (TaskState::Queued, 1, 2));
+    assert_eq!(a.deferral, Some(with_event));
+
+    // A new try forgets it.
+    let mut failed = finish(a.id, a.lease, TaskState::UpForRetry);
+    failed.output = None;
+    write(store, finish_batch(vec![failed])).await;
+    let a = reload(store, run.id, tis[0].id).await;
+    write(store, queue_batch(vec![queue(&a)])).await;
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!((a.try_number, a.deferral), (2, None));
+
+    // Clearing forgets it too.
+    let mut deferred = finish(a.id, a.lease, TaskState::Deferred);
+    deferred.output = None;
+    deferred.deferral = Some(time_wait(99, false));
+    write(store, finish_batch(vec![deferred])).await;
+    assert!(reload(store, run.id, tis[0].id).await.deferral.is_some());
+    write(
+        store,
+        WriteBatch {
+            set_task: vec![SetTaskState {
+                ti: a.id,
+                state: TaskState::None,
+                at: ts(99),
+                max_tries: None,
+                bump_lease: true,
+            }],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(reload(store, run.id, tis[0].id).await.deferral, None);
+}
+
+/// Deferring without a deferral, a deferral on another state, and ends in states a wait
+/// cannot end in are refused, and write nothing.
+pub async fn bad_deferrals_are_refused(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    write(store, queue_batch(vec![queue(&tis[0])])).await;
+    let mut no_deferral = finish(tis[0].id, 1, TaskState::Deferred);
+    no_deferral.output = None;
+    let mut stray = finish(tis[0].id, 1, TaskState::Success);
+    stray.deferral = Some(time_wait(90, false));
+    for bad in [no_deferral, stray] {
+        let err = store
+            .write(finish_batch(vec![bad]))
+            .await
+            .expect_err("refused");
+        assert!(err.to_string().contains("deferral"), "{err}");
+    }
+    let err = store
+        .write(WriteBatch {
+            resolve: vec![ResolveDeferral {
+                ti: tis[0].id,
+                lease: 1,
+                state: TaskState::Running,
+                at: ts(40),
+                output: None,
+                deferral: None,
+                error_class: None,
+                error: None,
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("running"), "{err}");
+    let a = reload(store, run.id, tis[0].id).await;
+    assert_eq!((a.state, a.deferral), (TaskState::Queued, None));
 }
