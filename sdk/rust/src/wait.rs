@@ -187,8 +187,8 @@ impl Context {
     }
 
     /// What happened, after a deferral with resume, decoded from JSON: for an external wait
-    /// `{"dag_id", "run_id", "task_id", "state"}`, for a time `{"at"}`; none when the attempt
-    /// was not resumed. An event that does not fit `T` is a permanent error.
+    /// `{"kind": "external", "dag_id", "run_id", "task_id" (for a task), "state"}`, for a time
+    /// `{"kind": "time", "at"}`; none when the attempt was not resumed. An event that does not fit `T` is a permanent error.
     pub fn event<T: DeserializeOwned>(&self) -> Result<Option<T>, TaskError> {
         self.info()
             .event
