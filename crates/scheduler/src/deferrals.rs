@@ -90,6 +90,14 @@ impl Deferrals {
         }
     }
 
+    /// Task instance `ti` no longer waits for the run `ended` is about, by id or by date.
+    pub(crate) fn forget(&mut self, ended: &Ended, ti: TiPk) {
+        let by_id = AwaitedRun::RunId(ended.run_id.clone());
+        let by_date = AwaitedRun::LogicalDate(ended.logical_date);
+        self.unwatch(&ended.tenant, &ended.dag_id, &by_id, ti);
+        self.unwatch(&ended.tenant, &ended.dag_id, &by_date, ti);
+    }
+
     /// Whether any wait is on a run of `tenant`'s DAG `dag_id`: only then are its ends kept.
     fn watched(&self, tenant: &str, dag_id: &str) -> bool {
         self.watching

@@ -181,6 +181,8 @@ impl Scheduler {
         for ended in self.deferrals.take_written() {
             for ti in self.deferrals.waiting_for(&ended) {
                 let Some((run, i, tenant, external)) = self.external_wait(ti) else {
+                    // No longer waiting (cleared, marked, its run gone): forget the entry.
+                    self.deferrals.forget(&ended, ti);
                     continue;
                 };
                 if tenant != ended.tenant
