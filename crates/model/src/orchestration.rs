@@ -80,6 +80,28 @@ pub enum WaitCondition {
     External(ExternalWait),
 }
 
+/// The most bytes of text a wait may hold (ids, a time): a task's deferral is stored and
+/// shown with its task instance.
+pub const MAX_WAIT_TEXT: usize = 1024;
+
+impl WaitCondition {
+    /// The texts the wait holds: its time, or the DAG, run and task it names.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            WaitCondition::Until(at) => vec![at.as_str()],
+            WaitCondition::AfterDataIntervalEndMs(_) => Vec::new(),
+            WaitCondition::External(wait) => {
+                let mut texts = vec![wait.dag_id.as_str()];
+                if let RunSelector::RunId(id) = &wait.run {
+                    texts.push(id);
+                }
+                texts.extend(wait.task_id.as_deref());
+                texts
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for WaitCondition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

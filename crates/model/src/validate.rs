@@ -14,6 +14,8 @@ use crate::spec::{DagSpec, TaskSettings};
 
 mod orchestration;
 
+pub use orchestration::check_wait;
+
 /// Longest DAG id, task id, queue or pool name, in characters (Airflow's `ID_LEN`).
 pub const MAX_ID_LEN: usize = 250;
 /// Most retries a task may ask for.

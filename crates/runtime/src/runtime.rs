@@ -366,7 +366,28 @@ impl Runtime {
                 retryable: false,
                 message: redact(message),
             }),
-            Ok(Returned::Defer { until, resume }) => TaskOutcome::Deferred { until, resume },
+            Ok(Returned::Defer { until, resume }) => {
+                // A wait is stored and shown as the task gave it: it may hold no secret and
+                // only so much text.
+                let texts = until.texts();
+                let size: usize = texts.iter().map(|t| t.len()).sum();
+                if size > weft_model::orchestration::MAX_WAIT_TEXT {
+                    TaskOutcome::Failed(TaskFailure::Error {
+                        retryable: false,
+                        message: format!(
+                            "the task deferred with a wait of {size} bytes of text, more than {}",
+                            weft_model::orchestration::MAX_WAIT_TEXT
+                        ),
+                    })
+                } else if texts.iter().any(|t| redact((*t).to_owned()) != *t) {
+                    TaskOutcome::Failed(TaskFailure::Error {
+                        retryable: false,
+                        message: "the task deferred with a wait that holds a secret value".into(),
+                    })
+                } else {
+                    TaskOutcome::Deferred { until, resume }
+                }
+            }
             Err(failure) => TaskOutcome::Failed(failure),
         };
         let outcome = match outcome {

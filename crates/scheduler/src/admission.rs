@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use jiff::Timestamp;
-use weft_model::{Dag, DagRunState, TaskState};
+use weft_model::{Dag, DagRunState, TaskKind, TaskState};
 use weft_store::{QueueTask, RunPk, TaskInstance};
 
 use crate::active_run::ActiveRun;
@@ -62,7 +62,8 @@ impl Admission {
     }
 
     /// Queue ready task instances in order while slots allow, into `outbox`; the ready task
-    /// instances of running runs left waiting for a slot.
+    /// instances of running runs left waiting for a slot, and the wait tasks to start (they
+    /// take no slot).
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -70,7 +71,7 @@ impl Admission {
         config: &SchedulerConfig,
         outbox: &mut Outbox,
         now: Timestamp,
-    ) -> Vec<(RunPk, usize)> {
+    ) -> (Vec<TaskAt>, Vec<TaskAt>) {
         // Walk the ready tasks in order without taking them out: only the admitted and the
         // stale leave the set. Slots only fill up during the walk, so a run that may not
         // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
@@ -78,6 +79,7 @@ impl Admission {
         // tasks go by; a big run held back by a full pool costs a few compares per task.
         let mut leaving = Vec::new();
         let mut waiting = Vec::new();
+        let mut waits = Vec::new();
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
         // Pools found full, by run, for the runs walked past.
         let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
@@ -105,6 +107,16 @@ impl Admission {
             };
             if !walked.active.pending.contains(&i) {
                 leaving.push(key);
+                continue;
+            }
+            // A wait task runs no code: it starts waiting once its run may run, without a slot.
+            if walked.active.dag.has_waits()
+                && matches!(walked.active.dag.tasks()[i].kind, TaskKind::Wait(_))
+            {
+                if walked.runs {
+                    waits.push((run, i));
+                    leaving.push(key);
+                }
                 continue;
             }
             let ti = &walked.active.tis[i];
@@ -158,7 +170,7 @@ impl Admission {
         for key in &leaving {
             self.ready.remove(key);
         }
-        waiting
+        (waiting, waits)
     }
 }
 
@@ -207,10 +219,11 @@ impl Scheduler {
     /// Queue ready task instances in priority order while slots allow; those of running runs
     /// left waiting for a slot become `scheduled`.
     pub(crate) fn admit(&mut self, now: Timestamp) {
-        let waiting =
+        let (waiting, waits) =
             self.admission
                 .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
         self.mark_scheduled(waiting, now);
+        self.start_waits(waits, now);
     }
 
     /// Ready tasks of running runs that wait for a slot are `scheduled`, as in Airflow: their
@@ -226,6 +239,9 @@ impl Scheduler {
         }
     }
 }
+
+/// A task of a run in memory: the run, and the task's index in it.
+type TaskAt = (RunPk, usize);
 
 /// What the admission walk found of the run whose ready tasks it is passing.
 struct Walked<'a> {

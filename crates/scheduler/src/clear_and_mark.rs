@@ -117,9 +117,7 @@ impl Scheduler {
         self.store.write(batch).await?;
         // Waits on this task hear of its end.
         self.deferrals.task_ended(&row, task_id, state);
-        if self.deferrals.written() {
-            self.wake.at_once(now);
-        }
+        self.deferrals.written();
         self.reload_run(run).await?;
         // Marking may finish the run or free its downstream tasks: decide at once.
         if let Some(active) = self.runs.get_mut(run)

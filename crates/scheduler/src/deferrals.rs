@@ -14,8 +14,11 @@ use jiff::Timestamp;
 use weft_model::{AwaitedRun, DagRunState, TaskState};
 use weft_store::{DagRun, TiPk};
 
-/// Task instances by the DAG run they wait for.
-type ByRun = HashMap<AwaitedRun, HashSet<TiPk>>;
+/// What a wait is on: a run, and the task of it when the wait is on one (none: the run).
+type Key = (AwaitedRun, Option<String>);
+
+/// Task instances by what they wait for.
+type ByRun = HashMap<Key, HashSet<TiPk>>;
 
 /// A run or a task that ended, as waits match it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +49,10 @@ pub(crate) enum EndedWhat {
 pub(crate) struct Deferrals {
     /// Tenant → DAG → awaited run → the task instances waiting.
     watching: HashMap<String, HashMap<String, ByRun>>,
-    /// Waits to check against the store at the next step.
+    /// Waits started this step: checked against the store once the step is written (what
+    /// they wait for may end in this very step, and only the write shows it).
+    registered: Vec<TiPk>,
+    /// Waits to check against the store now.
     unchecked: Vec<TiPk>,
     /// Ends decided in the current step, announced once written.
     decided: Vec<Ended>,
@@ -55,30 +61,45 @@ pub(crate) struct Deferrals {
 }
 
 impl Deferrals {
-    /// Task instance `ti` of `tenant` waits for a run of `dag_id`: index it, and check it
-    /// against the store at the next step.
-    pub(crate) fn watch(&mut self, tenant: &str, dag_id: &str, run: &AwaitedRun, ti: TiPk) {
+    /// Task instance `ti` of `tenant` waits for `task` (none: the whole run) of a run of
+    /// `dag_id`: index it, and check it against the store once this step is written.
+    pub(crate) fn watch(
+        &mut self,
+        tenant: &str,
+        dag_id: &str,
+        run: &AwaitedRun,
+        task: Option<&str>,
+        ti: TiPk,
+    ) {
         self.watching
             .entry(tenant.to_owned())
             .or_default()
             .entry(dag_id.to_owned())
             .or_default()
-            .entry(run.clone())
+            .entry((run.clone(), task.map(str::to_owned)))
             .or_default()
             .insert(ti);
-        self.unchecked.push(ti);
+        self.registered.push(ti);
     }
 
-    /// Task instance `ti` no longer waits for that run.
-    pub(crate) fn unwatch(&mut self, tenant: &str, dag_id: &str, run: &AwaitedRun, ti: TiPk) {
+    /// Task instance `ti` no longer waits for `task` of that run.
+    pub(crate) fn unwatch(
+        &mut self,
+        tenant: &str,
+        dag_id: &str,
+        run: &AwaitedRun,
+        task: Option<&str>,
+        ti: TiPk,
+    ) {
         let Some(dags) = self.watching.get_mut(tenant) else {
             return;
         };
         if let Some(runs) = dags.get_mut(dag_id) {
-            if let Some(tis) = runs.get_mut(run) {
+            let key = (run.clone(), task.map(str::to_owned));
+            if let Some(tis) = runs.get_mut(&key) {
                 tis.remove(&ti);
                 if tis.is_empty() {
-                    runs.remove(run);
+                    runs.remove(&key);
                 }
             }
             if runs.is_empty() {
@@ -90,12 +111,16 @@ impl Deferrals {
         }
     }
 
-    /// Task instance `ti` no longer waits for the run `ended` is about, by id or by date.
+    /// Task instance `ti` no longer waits for what `ended` is about, by run id or by date.
     pub(crate) fn forget(&mut self, ended: &Ended, ti: TiPk) {
+        let task = match &ended.what {
+            EndedWhat::Run(_) => None,
+            EndedWhat::Task(task, _) => Some(task.as_str()),
+        };
         let by_id = AwaitedRun::RunId(ended.run_id.clone());
         let by_date = AwaitedRun::LogicalDate(ended.logical_date);
-        self.unwatch(&ended.tenant, &ended.dag_id, &by_id, ti);
-        self.unwatch(&ended.tenant, &ended.dag_id, &by_date, ti);
+        self.unwatch(&ended.tenant, &ended.dag_id, &by_id, task, ti);
+        self.unwatch(&ended.tenant, &ended.dag_id, &by_date, task, ti);
     }
 
     /// Whether any wait is on a run of `tenant`'s DAG `dag_id`: only then are its ends kept.
@@ -120,17 +145,24 @@ impl Deferrals {
         }
     }
 
-    /// The step's writes went through: its ends are matched at the next step. Whether
-    /// anything waits to be matched or checked (the next step is due at once).
-    pub(crate) fn written(&mut self) -> bool {
+    /// The step's writes went through: its ends are matched, and the waits it started
+    /// checked against the store, at the next step.
+    pub(crate) fn written(&mut self) {
         self.written.append(&mut self.decided);
-        !self.written.is_empty() || !self.unchecked.is_empty()
+        self.unchecked.append(&mut self.registered);
     }
 
     /// Nothing of the step was written: forget its ends (the runs are read again and their
-    /// ends decided again).
+    /// ends decided again). Its waits are checked all the same (one not written is no
+    /// longer deferred once its run is read again, and is passed over).
     pub(crate) fn not_written(&mut self) {
         self.decided.clear();
+        self.unchecked.append(&mut self.registered);
+    }
+
+    /// Whether ends wait to be matched or waits to be checked: the next step is due now.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.written.is_empty() || !self.unchecked.is_empty()
     }
 
     /// The ends written since the last call.
@@ -157,8 +189,12 @@ impl Deferrals {
         else {
             return Vec::new();
         };
-        let by_id = runs.get(&AwaitedRun::RunId(ended.run_id.clone()));
-        let by_date = runs.get(&AwaitedRun::LogicalDate(ended.logical_date));
+        let task = match &ended.what {
+            EndedWhat::Run(_) => None,
+            EndedWhat::Task(task, _) => Some(task.clone()),
+        };
+        let by_id = runs.get(&(AwaitedRun::RunId(ended.run_id.clone()), task.clone()));
+        let by_date = runs.get(&(AwaitedRun::LogicalDate(ended.logical_date), task));
         by_id
             .into_iter()
             .chain(by_date)
@@ -213,24 +249,40 @@ mod tests {
         let mut d = Deferrals::default();
         let child = run("child", "r1");
         d.run_ended(&child, DagRunState::Success);
-        assert!(!d.written(), "nothing watches child yet");
-        d.watch("t", "child", &AwaitedRun::RunId("r1".into()), 7);
+        d.written();
+        assert!(!d.has_work(), "nothing watches child yet");
+        d.watch("t", "child", &AwaitedRun::RunId("r1".into()), None, 7);
         d.watch(
             "t",
             "child",
             &AwaitedRun::LogicalDate(child.logical_date),
+            None,
             8,
         );
-        assert_eq!(d.take_unchecked(), vec![7, 8]);
+        d.watch("t", "child", &AwaitedRun::RunId("r1".into()), Some("a"), 9);
+        assert!(
+            d.take_unchecked().is_empty(),
+            "checked once the step is written"
+        );
         d.run_ended(&child, DagRunState::Success);
         d.task_ended(&child, "a", TaskState::Running);
         d.task_ended(&run("other", "r1"), "a", TaskState::Success);
-        assert!(d.written());
+        d.written();
+        assert!(d.has_work());
+        assert_eq!(d.take_unchecked(), vec![7, 8, 9]);
         let ends = d.take_written();
         assert_eq!(ends.len(), 1, "{ends:?}");
         let mut waiting = d.waiting_for(&ends[0]);
         waiting.sort_unstable();
-        assert_eq!(waiting, vec![7, 8]);
+        assert_eq!(
+            waiting,
+            vec![7, 8],
+            "a wait on a task is not one on the run"
+        );
+        d.task_ended(&child, "a", TaskState::Success);
+        d.written();
+        let ends = d.take_written();
+        assert_eq!(d.waiting_for(&ends[0]), vec![9]);
         assert!(names(&AwaitedRun::RunId("r1".into()), &ends[0]));
         assert!(!names(&AwaitedRun::RunId("r2".into()), &ends[0]));
     }
@@ -239,12 +291,12 @@ mod tests {
     fn unwritten_ends_are_forgotten_and_unwatched_waits_pruned() {
         let mut d = Deferrals::default();
         let at = AwaitedRun::RunId("r1".into());
-        d.watch("t", "child", &at, 7);
+        d.watch("t", "child", &at, None, 7);
         d.run_ended(&run("child", "r1"), DagRunState::Failed);
         d.not_written();
-        d.take_unchecked();
-        assert!(!d.written());
-        d.unwatch("t", "child", &at, 7);
+        assert_eq!(d.take_unchecked(), vec![7]);
+        assert!(!d.has_work());
+        d.unwatch("t", "child", &at, None, 7);
         assert!(d.watching.is_empty());
         d.run_ended(&run("child", "r1"), DagRunState::Failed);
         assert!(d.decided.is_empty());

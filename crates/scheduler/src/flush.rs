@@ -26,9 +26,7 @@ impl Scheduler {
                 return Err(e.into());
             }
         };
-        if self.deferrals.written() {
-            self.wake.at_once(self.clock.now());
-        }
+        self.deferrals.written();
         // A wait started or ended on a task instance someone else moved on: read its run again.
         let moved = (batch.defer.iter().map(|d| d.ti).zip(&outcome.deferred))
             .chain(batch.resolve.iter().map(|r| r.ti).zip(&outcome.resolved))

@@ -62,7 +62,10 @@ pub fn finish_for(
             reschedule(task, ti, &mut finish, result.started_at, delay_ms);
         }
         AttemptOutcome::Deferred { until, resume } => {
-            match until.resolve(run.logical_date, run.data_interval_end) {
+            let checked = weft_model::validate::check_wait(&until)
+                .map_err(|issue| format!("the task deferred with a bad wait: {issue}"))
+                .and_then(|()| until.resolve(run.logical_date, run.data_interval_end));
+            match checked {
                 Ok(wait) => defer(
                     task,
                     ti,

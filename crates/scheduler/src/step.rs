@@ -89,6 +89,10 @@ impl Scheduler {
     /// The earliest time something is due (a retry, a scheduled run, a run timeout); none
     /// when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
+        // Ends to match or waits to check against the store: the next step is due now.
+        if self.deferrals.has_work() {
+            return Some(self.clock.now());
+        }
         self.wake.at()
     }
 
@@ -149,19 +153,11 @@ impl Scheduler {
             self.deferrals
                 .task_ended(&active.run, &active.tis[i].task_id, state);
         }
+        for i in evaluation.ready {
+            self.admission.make_ready(run, active, i);
+        }
         if let Some(at) = evaluation.wake_at {
             self.wake.no_later_than(at);
-        }
-        let ready = if active.dag.has_waits() {
-            self.start_waits(run, evaluation.ready, now)
-        } else {
-            evaluation.ready
-        };
-        let Some(active) = self.runs.get(run) else {
-            return;
-        };
-        for i in ready {
-            self.admission.make_ready(run, active, i);
         }
     }
 
@@ -186,6 +182,7 @@ impl Scheduler {
     pub(crate) fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
         let active = self.runs.remove(id)?;
         self.admission.drop_run(id);
+        self.unwatch_waits(&active.run, &active.tis);
         Some(active)
     }
 }

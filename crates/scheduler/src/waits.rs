@@ -5,6 +5,7 @@
 //! or, for a task that asked to resume, is queued again with the event.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use weft_model::{
@@ -39,29 +40,35 @@ enum Ending {
     TimedOut,
 }
 
-/// What the store holds of an awaited run: the run, and its task instances when a wait is
-/// on one of its tasks. Looked up once per step and awaited run.
-type Lookup = Option<(DagRun, Option<Vec<TaskInstance>>)>;
+/// What the store holds of an awaited run: its id and state, and its tasks' states when a
+/// wait is on one of them. Looked up once per step and awaited run.
+struct Found {
+    run_id: String,
+    state: weft_model::DagRunState,
+    tasks: HashMap<String, TaskState>,
+}
+
+impl Found {
+    fn of(run: DagRun, tis: Option<Vec<TaskInstance>>) -> Found {
+        Found {
+            run_id: run.run_id,
+            state: run.state,
+            tasks: tis
+                .unwrap_or_default()
+                .into_iter()
+                .map(|ti| (ti.task_id, ti.state))
+                .collect(),
+        }
+    }
+}
 
 impl Scheduler {
-    /// Tasks of `run` that became ready and run no code (wait tasks) start waiting; the
-    /// rest of `ready` is returned, to be queued.
-    pub(crate) fn start_waits(
-        &mut self,
-        run: RunPk,
-        ready: Vec<usize>,
-        now: Timestamp,
-    ) -> Vec<usize> {
-        let Some(active) = self.runs.get(run) else {
-            return ready;
-        };
-        let (waits, code): (Vec<usize>, Vec<usize>) = ready
-            .into_iter()
-            .partition(|&i| matches!(active.dag.tasks()[i].kind, TaskKind::Wait(_)));
-        for i in waits {
+    /// Wait tasks admission found ready in running runs of unpaused DAGs start waiting
+    /// (they take no slot).
+    pub(crate) fn start_waits(&mut self, waits: Vec<(RunPk, usize)>, now: Timestamp) {
+        for (run, i) in waits {
             self.start_wait(run, i, now);
         }
-        code
     }
 
     /// Wait task `i` of `run` starts waiting: its condition made concrete for the run,
@@ -112,8 +119,10 @@ impl Scheduler {
         let ti = &mut active.tis[i];
         ti.lease += 1;
         ti.try_number = defer.try_number;
+        ti.queued_at = None;
         ti.started_at = Some(now);
         ti.ended_at = None;
+        ti.duration_ms = None;
         ti.sensor_started_at = Some(now);
         ti.pokes = 0;
         ti.next_retry_at = next_at;
@@ -145,9 +154,29 @@ impl Scheduler {
                 &active.run.tenant,
                 &external.wait.dag_id,
                 &external.run,
+                external.wait.task_id.as_deref(),
                 ti.id,
             );
-            self.wake.at_once(self.clock.now());
+        }
+    }
+
+    /// Stop watching what the deferred task instances of `run` wait for (the run leaves
+    /// memory; loaded again, it is watched again).
+    pub(crate) fn unwatch_waits(&mut self, run: &DagRun, tis: &[TaskInstance]) {
+        for ti in tis {
+            if let Some(Deferral {
+                wait: Awaited::External(external),
+                ..
+            }) = &ti.deferral
+            {
+                self.deferrals.unwatch(
+                    &run.tenant,
+                    &external.wait.dag_id,
+                    &external.run,
+                    external.wait.task_id.as_deref(),
+                    ti.id,
+                );
+            }
         }
     }
 
@@ -203,7 +232,8 @@ impl Scheduler {
             }
         }
         let unchecked = self.deferrals.take_unchecked();
-        let mut lookups: HashMap<(String, String, AwaitedRun, bool), Lookup> = HashMap::new();
+        let mut lookups: HashMap<(String, String, AwaitedRun, bool), Option<Arc<Found>>> =
+            HashMap::new();
         for (n, &ti) in unchecked.iter().enumerate() {
             let Some((run, i, tenant, external)) = self.external_wait(ti) else {
                 continue;
@@ -219,6 +249,7 @@ impl Scheduler {
                 Some(found) => found.clone(),
                 None => match self.look_up(&key.0, &key.1, &key.2, wants_tasks).await {
                     Ok(found) => {
+                        let found = found.map(Arc::new);
                         lookups.insert(key, found.clone());
                         found
                     }
@@ -228,16 +259,15 @@ impl Scheduler {
                     }
                 },
             };
-            let Some((awaited, tis)) = found else {
+            let Some(found) = found else {
                 continue;
             };
-            let end = match (&external.wait.task_id, tis) {
-                (None, _) => external.on_run_end(&awaited.run_id, awaited.state),
-                (Some(task_id), Some(tis)) => tis
-                    .iter()
-                    .find(|t| &t.task_id == task_id)
-                    .and_then(|t| external.on_task_end(&awaited.run_id, task_id, t.state)),
-                (Some(_), None) => None,
+            let end = match &external.wait.task_id {
+                None => external.on_run_end(&found.run_id, found.state),
+                Some(task_id) => found
+                    .tasks
+                    .get(task_id)
+                    .and_then(|&state| external.on_task_end(&found.run_id, task_id, state)),
             };
             if let Some(end) = end {
                 self.end_wait(run, i, Ending::Event(end), now);
@@ -246,14 +276,14 @@ impl Scheduler {
         Ok(())
     }
 
-    /// The awaited run (and its task instances, when `tasks`) as the store holds it.
+    /// The awaited run (and its tasks' states, when `tasks`) as the store holds it.
     async fn look_up(
         &self,
         tenant: &str,
         dag_id: &str,
         run: &AwaitedRun,
         tasks: bool,
-    ) -> Result<Lookup, StoreError> {
+    ) -> Result<Option<Found>, StoreError> {
         let found = match run {
             AwaitedRun::RunId(id) => self.store.run_by_id(tenant, dag_id, id).await?,
             AwaitedRun::LogicalDate(at) => {
@@ -264,13 +294,13 @@ impl Scheduler {
             return Ok(None);
         };
         if !tasks {
-            return Ok(Some((found, None)));
+            return Ok(Some(Found::of(found, None)));
         }
         Ok(self
             .store
             .run(found.id)
             .await?
-            .map(|(run, tis)| (run, Some(tis))))
+            .map(|(run, tis)| Found::of(run, Some(tis))))
     }
 
     /// Where task instance `ti` is and what it waits for, if it is deferred on another run.
@@ -312,6 +342,7 @@ impl Scheduler {
                 &active.run.tenant,
                 &external.wait.dag_id,
                 &external.run,
+                external.wait.task_id.as_deref(),
                 ti.id,
             );
         }
@@ -330,7 +361,11 @@ impl Scheduler {
             deferral: None,
             error_class: None,
             error: None,
+            next_retry_at: None,
         };
+        // A code task that waited is retried on a timeout while tries remain (the timeout is
+        // its attempt's failure); a wait task is not.
+        let retries_left = !matches!(task.kind, TaskKind::Wait(_)) && ti.try_number < ti.max_tries;
         match ending {
             Ending::Event(WaitEnd::Satisfied(event) | WaitEnd::Failed(event))
                 if deferral.resume =>
@@ -348,7 +383,14 @@ impl Scheduler {
                 resolve.error = Some(failed_wait_message(&event));
             }
             Ending::TimedOut => {
-                resolve.state = give_up;
+                resolve.state = if retries_left {
+                    let delay = SignedDuration::try_from(task.retry_delay_for(ti.try_number))
+                        .unwrap_or(SignedDuration::MAX);
+                    resolve.next_retry_at = Some(now.saturating_add(delay).unwrap_or(now));
+                    TaskState::UpForRetry
+                } else {
+                    give_up
+                };
                 resolve.error_class = Some("sensor_timeout".into());
                 resolve.error = Some(format!(
                     "wait timed out: what it waits for did not happen within {}",
@@ -360,13 +402,21 @@ impl Scheduler {
             }
         }
         let ti = &mut active.tis[i];
-        ti.next_retry_at = None;
+        ti.next_retry_at = resolve.next_retry_at;
         let evaluation = if resolve.state == TaskState::Scheduled {
             ti.deferral = resolve.deferral.clone();
             active.set_state(i, TaskState::Scheduled);
             active.evaluate(vec![i], now)
+        } else if resolve.state == TaskState::UpForRetry {
+            ti.error_class = resolve.error_class.clone();
+            ti.error = resolve.error.clone();
+            active.set_state(i, TaskState::UpForRetry);
+            active.evaluate(vec![i], now)
         } else {
             ti.ended_at = Some(now);
+            ti.duration_ms = ti
+                .started_at
+                .map(|started| now.duration_since(started).as_millis() as i64);
             ti.error_class = resolve.error_class.clone();
             ti.error = resolve.error.clone();
             active.set_state(i, resolve.state);

@@ -92,9 +92,9 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         .filter_map(|(i, f)| f.deferral.as_ref().map(|d| (i, f.ti, d)))
         .map(|(i, ti, d)| Ok((i, ti, deferral_json(ti, d)?)))
         .collect::<StoreResult<_>>()?;
-    // Waits that end go before queue ops (a task resuming is queued in the same batch), so
-    // a batch with any is not one statement.
-    let together = resolve.is_empty() && one_step(&finish, &queue, &set_run);
+    // Waits start and end before queue ops (a task resuming is queued in the same batch,
+    // a wait may end in the batch it starts in), so a batch with any is not one statement.
+    let together = resolve.is_empty() && defer.is_empty() && one_step(&finish, &queue, &set_run);
     let queued_together = if together {
         // A scheduler's usual step (attempts ended, other tasks queued after them, runs
         // started or ended): on PostgreSQL, one statement. Run states are another table's
@@ -127,6 +127,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             conn.set_deferral(*ti, deferral).await?;
         }
     }
+    defer_all(conn, &defer, &mut outcome.deferred).await?;
     resolve_all(conn, resolve, &mut outcome.resolved).await?;
     if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
@@ -141,7 +142,6 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
             forget_earlier_values(conn, applied).await?;
         }
     }
-    defer_all(conn, &defer, &mut outcome.deferred).await?;
     for round in rounds(set_task.iter().map(|s| s.ti)) {
         let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
         conn.set_tasks(&items).await?;

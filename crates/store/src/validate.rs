@@ -137,10 +137,14 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
     for resolve in &batch.resolve {
         if !matches!(
             resolve.state,
-            TaskState::Success | TaskState::Failed | TaskState::Skipped | TaskState::Scheduled
+            TaskState::Success
+                | TaskState::Failed
+                | TaskState::Skipped
+                | TaskState::Scheduled
+                | TaskState::UpForRetry
         ) {
             return Err(invalid(format!(
-                "task instance {}: a wait cannot end in state {} (success, failed, skipped or scheduled)",
+                "task instance {}: a wait cannot end in state {} (success, failed, skipped, up_for_retry or scheduled)",
                 resolve.ti, resolve.state
             )));
         }

@@ -129,14 +129,15 @@ pub struct DeferTask {
 
 /// A deferred task instance's wait ended: `deferred` with lease `lease` → `state`. A final
 /// state ends the task (a wait task's outcome, or a deferral that does not resume);
-/// `scheduled` queues it again with the event in its deferral.
+/// `scheduled` queues it again with the event in its deferral; `up_for_retry` retries a
+/// task whose wait timed out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResolveDeferral {
     /// The task instance.
     pub ti: TiPk,
     /// Its lease.
     pub lease: i64,
-    /// `success`, `failed`, `skipped`, or `scheduled` to run it again.
+    /// `success`, `failed`, `skipped`, `up_for_retry`, or `scheduled` to run it again.
     pub state: TaskState,
     /// When.
     pub at: Timestamp,
@@ -148,6 +149,10 @@ pub struct ResolveDeferral {
     pub error_class: Option<String>,
     /// Failure message (or why it was skipped).
     pub error: Option<String>,
+    /// For `up_for_retry` (a task whose wait timed out with tries left): when it may be
+    /// queued again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_retry_at: Option<Timestamp>,
 }
 
 /// Set a task instance's state without fencing: the scheduler's own decisions (skipped,
@@ -192,7 +197,7 @@ pub struct LeaderFence {
 }
 
 /// Changes written together, in one transaction, applied in this order: starts, heartbeats,
-/// finishes, waits ended, queue ops, waits started, task states, run states.
+/// finishes, waits started, waits ended, queue ops, task states, run states.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
     /// When set, the whole batch is written only if this leadership is still current;

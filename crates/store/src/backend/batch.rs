@@ -224,6 +224,7 @@ pub(crate) async fn resolve<D: Sql>(
         .bind(item.error.as_deref())
         .bind(deferral)
         .bind(item.state.is_finished())
+        .bind(item.next_retry_at.map(micros))
         .fetch_optional::<Applied>(conn)
         .await
 }

@@ -148,12 +148,12 @@ pub(crate) const DEFER: &str = "UPDATE task_instances SET state = 'deferred', le
      WHERE id = $1 AND lease = $2 AND state = $3 RETURNING id, run, task_id, try_number";
 
 /// `$1` task instance, `$2` lease, `$3` new state, `$4` at, `$5` error class, `$6` error,
-/// `$7` deferral (JSON, for a task that runs again), `$8` whether the state is final: a
-/// deferred task instance's wait ended.
+/// `$7` deferral (JSON, for a task that runs again), `$8` whether the state is final, `$9`
+/// when a retry may go: a deferred task instance's wait ended.
 pub(crate) const RESOLVE: &str = "UPDATE task_instances SET state = $3, \
      ended_at = CASE WHEN $8 THEN $4 END, \
      duration_ms = CASE WHEN $8 THEN ($4 - COALESCE(started_at, $4)) / 1000 ELSE duration_ms END, \
-     next_retry_at = NULL, error_class = $5, error = $6, deferral = $7 \
+     next_retry_at = $9, error_class = $5, error = $6, deferral = $7 \
      WHERE id = $1 AND lease = $2 AND state = 'deferred' RETURNING id, run, task_id, try_number";
 
 /// `$1` tenant, `$2` DAG, `$3` logical date: the DAG's newest run with that logical date.

@@ -716,6 +716,7 @@ pub async fn a_wait_starts_and_ends_fenced(store: &dyn Store) {
         deferral: None,
         error_class: None,
         error: None,
+        next_retry_at: None,
     };
     let outcome = write(
         store,
@@ -787,6 +788,7 @@ pub async fn a_deferred_attempt_resumes_in_its_try(store: &dyn Store) {
                 deferral: Some(with_event.clone()),
                 error_class: None,
                 error: None,
+                next_retry_at: None,
             }],
             queue: vec![QueueTask {
                 ti: a.id,
@@ -863,6 +865,7 @@ pub async fn bad_deferrals_are_refused(store: &dyn Store) {
                 deferral: None,
                 error_class: None,
                 error: None,
+                next_retry_at: None,
             }],
             ..WriteBatch::default()
         })
