@@ -140,6 +140,24 @@ impl WaitCondition {
     }
 }
 
+impl std::fmt::Display for Awaited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Awaited::Until(at) => write!(f, "{at}"),
+            Awaited::External(external) => {
+                if let Some(task) = &external.wait.task_id {
+                    write!(f, "task {task} of ")?;
+                }
+                write!(f, "DAG {} ", external.wait.dag_id)?;
+                match &external.run {
+                    AwaitedRun::RunId(id) => write!(f, "run {id}"),
+                    AwaitedRun::LogicalDate(at) => write!(f, "run of logical date {at}"),
+                }
+            }
+        }
+    }
+}
+
 impl Awaited {
     /// When a time wait's time comes; none for an external wait.
     pub fn until(&self) -> Option<Timestamp> {
@@ -242,6 +260,22 @@ mod tests {
             panic!("an external wait");
         };
         assert_eq!(e.run, AwaitedRun::LogicalDate(ts("2025-12-31T23:00:00Z")));
+    }
+
+    #[test]
+    fn waits_say_what_they_wait_for() {
+        assert_eq!(
+            Awaited::Until(ts("2026-01-01T00:00:00Z")).to_string(),
+            "2026-01-01T00:00:00Z"
+        );
+        let wait = Awaited::External(AwaitedExternal {
+            wait: external(Some("sort"), RunSelector::LogicalDateOffsetMs(0)),
+            run: AwaitedRun::LogicalDate(ts("2026-01-01T00:00:00Z")),
+        });
+        assert_eq!(
+            wait.to_string(),
+            "task sort of DAG child run of logical date 2026-01-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -147,6 +147,22 @@ fn task_line(ti: &Value, width: usize) -> String {
     if let Some(ms) = ti["duration_ms"].as_i64() {
         line.push_str(&format!("  {ms} ms"));
     }
+    match text(&ti["state"]) {
+        "deferred" => {
+            if let Ok(deferral) =
+                serde_json::from_value::<weft_model::Deferral>(ti["deferral"].clone())
+            {
+                line.push_str(&format!("  waiting for {}", deferral.wait));
+            }
+        }
+        "up_for_reschedule" => line.push_str(&format!(
+            "  poked {} times, next at {}",
+            ti["pokes"].as_u64().unwrap_or(0),
+            text(&ti["next_retry_at"])
+        )),
+        "up_for_retry" => line.push_str(&format!("  retry at {}", text(&ti["next_retry_at"]))),
+        _ => {}
+    }
     if let Some(error) = ti["error"].as_str() {
         let class = ti["error_class"].as_str().unwrap_or("error");
         line.push_str(&format!("  [{class}] {error}"));
@@ -204,5 +220,32 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
                 Err(Failure::Failed)
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_lines_say_what_waiting_tasks_wait_for() {
+        let deferred = serde_json::json!({
+            "task_id": "wait_sort", "state": "deferred",
+            "deferral": {"wait": {"external": {
+                "wait": {"dag_id": "mall_customers", "run": {"logical_date_offset_ms": 0}},
+                "run": {"logical_date": "2026-01-01T00:00:00Z"}}}}
+        });
+        assert_eq!(
+            task_line(&deferred, 9),
+            "  wait_sort  deferred  waiting for DAG mall_customers run of logical date 2026-01-01T00:00:00Z"
+        );
+        let poking = serde_json::json!({
+            "task_id": "ready", "state": "up_for_reschedule", "pokes": 3,
+            "next_retry_at": "2026-01-01T00:01:00Z"
+        });
+        assert_eq!(
+            task_line(&poking, 5),
+            "  ready  up_for_reschedule  poked 3 times, next at 2026-01-01T00:01:00Z"
+        );
     }
 }
