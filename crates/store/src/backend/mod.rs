@@ -115,6 +115,7 @@ pub(crate) trait Sql:
     + Reads<SealedConnectionRow>
     + Reads<SealedSecretRow>
     + Reads<AttemptRow>
+    + Reads<crate::common::notifications::NotificationRow>
 {
 }
 
