@@ -189,7 +189,7 @@ mod tests {
         assert!(!format!("{hook:?}").contains("s3cret"));
         let err = webhook(&conn("postgres", "db", None, None)).expect_err("not http");
         assert!(
-            matches!(&err, Failure::Final(m) if m.contains("not http")),
+            matches!(&err, Failure::Final(m) if m.contains("not a URL")),
             "{err:?}"
         );
         let err = webhook(&conn("http", "ftp://x/y", None, None)).expect_err("bad scheme");
