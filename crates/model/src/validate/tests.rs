@@ -414,7 +414,13 @@ fn notifiers_are_accepted_and_their_inputs_checked() {
     };
     let found = messages(bad);
     assert_eq!(found.len(), 3, "{found:?}");
-    assert!(found.iter().any(|m| m.contains("at least one recipient")), "{found:?}");
-    assert!(found.iter().any(|m| m.contains("\"not an address\"")), "{found:?}");
+    assert!(
+        found.iter().any(|m| m.contains("at least one recipient")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m.contains("\"not an address\"")),
+        "{found:?}"
+    );
     assert!(found.iter().any(|m| m.contains("\"bad id\"")), "{found:?}");
 }
