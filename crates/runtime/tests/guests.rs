@@ -858,6 +858,42 @@ fn orchestrate() {
     still_healthy();
 }
 
+/// Notifiers set in the guest reach the model: the task's, on success, retry and failure,
+/// and the run's; its task fails retryably on request.
+#[test]
+fn notify() {
+    let component = load(guests::NOTIFY);
+    assert_eq!(component.world_version(), "0.3.0");
+    let dag = component.dag();
+    let work = dag.task("work").expect("work");
+    let hook = weft_model::Notifier::Webhook("notify_hook".into());
+    assert_eq!(work.notifications.on_failure, vec![hook.clone()]);
+    assert_eq!(work.notifications.on_retry, vec![hook.clone()]);
+    assert_eq!(work.notifications.on_success, vec![hook.clone()]);
+    let on_run = &dag.spec().notifications;
+    let email = weft_model::Notifier::Email(weft_model::EmailNotifier {
+        conn_id: "notify_smtp".into(),
+        to: vec!["ops@example.com".into()],
+    });
+    assert_eq!(on_run.on_success, vec![email.clone()]);
+    assert_eq!(on_run.on_failure, vec![email, hook]);
+    assert_eq!(output_json(&run(&component, "work")), json!("done"));
+    let report = run_with(
+        &component,
+        "work",
+        Call {
+            conf: json!({"fail": true}),
+            ..Call::default()
+        },
+    );
+    assert!(
+        failure(&report)
+            .to_string()
+            .contains("work failed on try 1")
+    );
+    still_healthy();
+}
+
 /// A sensor's "not yet" reaches the caller as a reschedule, with the delay it asked for or
 /// none (its poke interval); once satisfied it succeeds.
 #[test]

@@ -5,7 +5,11 @@
 use jiff::Timestamp;
 use weft_model::DagRunState;
 
+use crate::notify;
 use crate::step::Scheduler;
+
+/// Why a deadlocked run failed, as its notifications say.
+const DEADLOCKED: &str = "no task can make progress";
 
 impl Scheduler {
     /// Finish runs whose tasks are all done, and fail deadlocked ones.
@@ -15,18 +19,22 @@ impl Scheduler {
             if active.run.state != DagRunState::Running {
                 continue;
             }
-            let state = match active.final_state() {
-                Some(state) => state,
+            let (state, error) = match active.final_state() {
+                Some(state) => (state, None),
                 None if active.deadlocked() => {
                     tracing::warn!(run = %active.run.run_id, dag = %active.run.dag_id, "no task can make progress; failing the run");
-                    DagRunState::Failed
+                    (DagRunState::Failed, Some(DEADLOCKED))
                 }
                 None => continue,
             };
-            done.push((id, state));
+            done.push((id, state, error));
         }
-        for (id, state) in done {
+        for (id, state, error) in done {
             self.outbox.set_run(id, state, now);
+            if let Some(active) = self.runs.get(id) {
+                let notifications = notify::of_run_end(&active.dag, &active.run, state, now, error);
+                self.outbox.notify(notifications);
+            }
             if let Some(active) = self.remove_run(id) {
                 self.deferrals.run_ended(&active.run, state);
                 tracing::info!(run = %active.run.run_id, dag = %active.run.dag_id, state = state.as_str(), "run finished");

@@ -65,6 +65,7 @@ pub mod handle;
 pub mod leader;
 mod loading;
 pub mod new_runs;
+mod notify;
 mod outbox;
 mod outputs;
 mod reports;

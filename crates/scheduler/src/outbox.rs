@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use tokio::sync::broadcast;
 use weft_model::{DagRunState, TaskState};
 use weft_store::{
-    DeferTask, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral, RunPk, SetRunState,
-    SetTaskState, StartTask, TiPk, WriteBatch,
+    DeferTask, FinishTask, Heartbeat, LeaderFence, NewNotification, QueueTask, ResolveDeferral,
+    RunPk, SetRunState, SetTaskState, StartTask, TiPk, WriteBatch,
 };
 
 /// Ended runs kept for a subscriber that lags behind; one that lags more hears
@@ -112,6 +112,14 @@ impl Outbox {
         self.batch.set_run.push(SetRunState { run, state, at });
     }
 
+    /// Write `notifications` with the step (each following its cause, see
+    /// [`NewNotification::after_finish`]).
+    pub(crate) fn notify(&mut self, notifications: Vec<NewNotification>) {
+        if !notifications.is_empty() {
+            self.batch.notify.extend(notifications);
+        }
+    }
+
     /// The attempt results gathered so far, taken out to be screened.
     pub(crate) fn take_finishes(&mut self) -> Vec<FinishTask> {
         std::mem::take(&mut self.batch.finish)
@@ -146,6 +154,7 @@ impl Outbox {
             resolve: std::mem::take(&mut self.batch.resolve),
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
+            notify: std::mem::take(&mut self.batch.notify),
             leader,
             all_finishes: true,
         }

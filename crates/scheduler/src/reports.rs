@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use weft_model::{TaskKind, TaskState, branch_choice};
 use weft_store::FinishTask;
 
-use crate::retry;
 use crate::step::Scheduler;
+use crate::{notify, retry};
 use weft_protocol::Report;
 
 impl Scheduler {
@@ -91,6 +91,9 @@ impl Scheduler {
             return;
         };
         self.admission.release(&active.tis[i]);
+        let task = &active.dag.tasks()[i];
+        let notifications = notify::of_finish(task, &active.run, active.tis[i].try_number, finish);
+        self.outbox.notify(notifications);
         active.record_finish(i, finish);
         let task = &active.dag.tasks()[i];
         let followed = match (&task.kind, finish.state, finish.output.as_deref()) {

@@ -25,6 +25,8 @@
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`],
 //!   [`connections`], [`secrets`] (and key rotation), [`pools`],
 //!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
+//! - [`notifications`]: delivering run and task notifications ([`notifications::run_delivery`],
+//!   which every server runs) and listing a run's;
 //! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
 //!   the bus, for a server in another process than the scheduler;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
@@ -37,6 +39,7 @@ pub mod dags;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod notifications;
 mod openapi;
 pub mod pools;
 pub mod runs;
@@ -79,6 +82,7 @@ fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
     let user_api = OpenApiRouter::new()
         .merge(dags::routes(config))
         .merge(runs::routes())
+        .merge(notifications::routes())
         .merge(tasks::routes())
         .merge(variables::routes())
         .merge(connections::routes())

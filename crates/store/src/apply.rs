@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::backend::batch::{Applied, BatchSql, FinishValues, XcomPut};
 use crate::error::{StoreError, StoreResult};
+use crate::notifications::NewNotification;
 use crate::records::RETURN_VALUE;
 use crate::write::{
     DeferTask, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral, SensorPoke,
@@ -54,7 +55,15 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         set_task,
         set_run,
         all_finishes,
+        notify,
     } = batch;
+    // The task instances of the finishes, by position, to tell which notifications follow
+    // an applied finish.
+    let finish_tis: Vec<i64> = if notify.is_empty() {
+        Vec::new()
+    } else {
+        finish.iter().map(|f| f.ti).collect()
+    };
     let mut outcome = WriteOutcome {
         queued: vec![false; queue.len()],
         started: vec![false; start.len()],
@@ -149,6 +158,21 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     if !together {
         for change in &set_run {
             conn.set_run(change).await?;
+        }
+    }
+    if !notify.is_empty() {
+        let finished: HashSet<i64> = finish_tis
+            .iter()
+            .zip(&outcome.finished)
+            .filter(|(_, applied)| **applied)
+            .map(|(ti, _)| *ti)
+            .collect();
+        let rows: Vec<&NewNotification> = notify
+            .iter()
+            .filter(|n| n.after_finish.is_none_or(|ti| finished.contains(&ti)))
+            .collect();
+        if !rows.is_empty() {
+            conn.insert_notifications(&rows).await?;
         }
     }
     Ok(outcome)

@@ -42,6 +42,7 @@ mod common;
 pub mod credentials;
 pub mod error;
 pub mod grants;
+pub mod notifications;
 pub mod postgres;
 pub mod records;
 mod rows;
@@ -56,6 +57,10 @@ pub mod write;
 
 pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
 pub use error::{StoreError, StoreResult};
+pub use notifications::{
+    DeliveryOutcome, DeliveryResult, NewNotification, NotificationEvent, NotificationRecord,
+    NotificationState,
+};
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use sealed::{

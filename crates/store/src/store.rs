@@ -173,6 +173,27 @@ pub trait Store: Send + Sync + 'static {
     /// Task instance `ti`'s current attempt and its run's digest, if it exists.
     async fn attempt(&self, ti: TiPk) -> StoreResult<Option<AttemptInfo>>;
 
+    // --- notifications (see `notifications`) ---
+
+    /// Claim up to `limit` due notifications for `holder` until `now + lease`, starting an
+    /// attempt of each (their [`attempts`](crate::NotificationRecord::attempts) count it):
+    /// pending ones whose next attempt is due and that nobody else holds (or whose holder's
+    /// claim has expired). Of two callers at once, at most one gets each notification.
+    async fn claim_notifications(
+        &self,
+        holder: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::NotificationRecord>>;
+
+    /// Record how the attempt a claim started ended; false (and nothing written) when the
+    /// claim is no longer current (it expired and someone else claimed the notification).
+    async fn record_notification(&self, result: &crate::DeliveryResult) -> StoreResult<bool>;
+
+    /// A run's notifications, oldest first.
+    async fn notifications(&self, run: RunPk) -> StoreResult<Vec<crate::NotificationRecord>>;
+
     // --- workers ---
 
     /// Record a worker's registration or heartbeat: insert it, or replace every field of the

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::{DagRunState, Deferral, TaskState};
 
+use crate::notifications::NewNotification;
 use crate::records::{RunPk, TiPk};
 
 /// Queue an attempt: the task instance must be in `from` with lease `lease`; it moves to
@@ -229,6 +230,10 @@ pub struct WriteBatch {
     /// from those results.
     #[serde(default)]
     pub all_finishes: bool,
+    /// Notifications the changes cause, written last; one with
+    /// [`after_finish`](NewNotification::after_finish) only if that finish applies.
+    #[serde(default)]
+    pub notify: Vec<NewNotification>,
 }
 
 impl WriteBatch {
@@ -242,6 +247,7 @@ impl WriteBatch {
             && self.resolve.is_empty()
             && self.set_task.is_empty()
             && self.set_run.is_empty()
+            && self.notify.is_empty()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Test support for Weft's integration tests: real PostgreSQL and Redis servers.
+//! Test support for Weft's integration tests: real PostgreSQL, Redis and SMTP servers, and a
+//! webhook receiver.
 //!
 //! [`PostgresServer::start`] runs `initdb` and `pg_ctl` in a temp dir (as the `postgres`
 //! user when the tests run as root) and [`RedisServer::start`] runs `redis-server`, each on a
@@ -22,11 +23,15 @@
 //! # Layout
 //! - [`postgres`](mod@postgres), [`redis`](mod@redis): the servers; `process`: finding and
 //!   running programs, ports, the watchdog; [`error`]: errors.
+//! - [`smtp`]: a real SMTP server (aiosmtpd) and [`webhook`]: an HTTP receiver, for
+//!   notification tests.
 
 pub mod error;
 pub mod postgres;
 mod process;
 pub mod redis;
+pub mod smtp;
+pub mod webhook;
 
 use std::sync::OnceLock;
 

@@ -12,6 +12,8 @@ mod inputs;
 mod local_run;
 #[cfg(feature = "control-plane")]
 mod metadata;
+#[cfg(feature = "control-plane")]
+mod notify_args;
 mod output;
 mod services;
 mod sql_limits;

@@ -90,13 +90,6 @@ pub(super) fn check(
             problems.push(SpecProblem::InvalidRunNotifier { issue });
         }
     }
-    if !run.is_empty() {
-        problems.push(SpecProblem::InvalidRunNotifier {
-            issue: OrchestrationIssue::Unsupported {
-                feature: "notifications",
-            },
-        });
-    }
 }
 
 /// Check the orchestration parts of one task's (or the defaults') settings.
@@ -106,11 +99,6 @@ fn check_task_settings(s: &TaskSettings, issue: &mut impl FnMut(OrchestrationIss
             if let Err(problem) = check_notifier(notifier) {
                 issue(problem);
             }
-        }
-        if !n.is_empty() {
-            issue(OrchestrationIssue::Unsupported {
-                feature: "notifications",
-            });
         }
     }
 }

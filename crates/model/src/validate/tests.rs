@@ -365,3 +365,62 @@ fn egress_rules_and_access_names_are_checked() {
         ]
     );
 }
+
+#[test]
+fn notifiers_are_accepted_and_their_inputs_checked() {
+    use crate::orchestration::{EmailNotifier, Notifier, RunNotifications, TaskNotifications};
+    let email = |to: &[&str]| {
+        Notifier::Email(EmailNotifier {
+            conn_id: "smtp".into(),
+            to: to.iter().map(|s| (*s).to_owned()).collect(),
+        })
+    };
+    let good = DagSpec {
+        notifications: RunNotifications {
+            on_success: vec![email(&["ops@example.com"])],
+            on_failure: vec![Notifier::Webhook("hook".into())],
+        },
+        ..spec(vec![TaskSpec {
+            settings: TaskSettings {
+                notifications: Some(TaskNotifications {
+                    on_failure: vec![Notifier::Webhook("hook".into())],
+                    on_retry: vec![email(&["oncall@example.org"])],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..t("a", &[])
+        }])
+    };
+    let dag = good.validate().expect("notifiers are supported");
+    assert_eq!(dag.tasks()[0].notifications.on_failure.len(), 1);
+
+    let bad = DagSpec {
+        notifications: RunNotifications {
+            on_success: vec![email(&[])],
+            on_failure: vec![],
+        },
+        ..spec(vec![TaskSpec {
+            settings: TaskSettings {
+                notifications: Some(TaskNotifications {
+                    on_failure: vec![email(&["not an address"])],
+                    on_success: vec![Notifier::Webhook("bad id".into())],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..t("a", &[])
+        }])
+    };
+    let found = messages(bad);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found.iter().any(|m| m.contains("at least one recipient")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m.contains("\"not an address\"")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|m| m.contains("\"bad id\"")), "{found:?}");
+}

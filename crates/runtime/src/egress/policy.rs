@@ -88,6 +88,18 @@ pub enum EgressPolicyError {
 }
 
 impl EgressPolicy {
+    /// Whether traffic may go to `ip`: a public address, or one in a range of
+    /// [`allow_nets`](Self::allow_nets). On refusal, says why. The check tasks' connections
+    /// pass, for what Weft sends itself on a DAG's behalf (notifications).
+    pub fn check_address(&self, ip: std::net::IpAddr) -> Result<(), String> {
+        super::address::check(ip, &self.allow_nets)
+    }
+
+    /// Whether one of the operator's rules allows `request`.
+    pub fn allows(&self, request: &weft_model::egress::EgressRequest<'_>) -> bool {
+        self.allow.iter().any(|rule| rule.matches(request))
+    }
+
     /// The egress rules of `dag`'s tasks that this policy does not cover, as
     /// `task "ID": RULE`: a deploy asking for them is refused, so that a task never fails
     /// at run time on what the operator could have said at deploy time.

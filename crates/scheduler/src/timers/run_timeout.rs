@@ -14,6 +14,7 @@ use weft_model::{DagRunState, TaskState};
 use weft_store::RunPk;
 
 use crate::active_run::ActiveRun;
+use crate::notify;
 use crate::step::Scheduler;
 
 impl Scheduler {
@@ -62,6 +63,14 @@ impl Scheduler {
         }
         self.outbox.set_run(id, DagRunState::Failed, now);
         self.deferrals.run_ended(&active.run, DagRunState::Failed);
+        let notifications = notify::of_run_end(
+            &active.dag,
+            &active.run,
+            DagRunState::Failed,
+            now,
+            Some("the run exceeded its dagrun_timeout"),
+        );
+        self.outbox.notify(notifications);
     }
 }
 

@@ -18,6 +18,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/runs"),
     ("get", "/api/v1/dags/{dag_id}/runs/{run_id}"),
     ("post", "/api/v1/dags/{dag_id}/runs/{run_id}/clear"),
+    ("get", "/api/v1/dags/{dag_id}/runs/{run_id}/notifications"),
     (
         "get",
         "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs",

@@ -17,7 +17,7 @@ use weft_worker::{Worker, WorkerConfig};
 pub struct Stack {
     pub store: Arc<dyn Store>,
     pub handle: SchedulerHandle,
-    runtime: Arc<Runtime>,
+    pub runtime: Arc<Runtime>,
     stop: Arc<tokio::sync::Notify>,
     _dir: tempfile::TempDir,
 }

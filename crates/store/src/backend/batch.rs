@@ -10,6 +10,7 @@ use weft_model::DagRunState;
 use super::Sql;
 use crate::common::sql;
 use crate::common::statement::statement;
+use crate::notifications::NewNotification;
 use crate::rows::micros;
 use crate::write::{
     DeferTask, FinishTask, Heartbeat, QueueTask, ResolveDeferral, SensorPoke, SetRunState,
@@ -159,6 +160,8 @@ pub(crate) trait BatchSql: Send {
     async fn put_xcoms(&mut self, rows: Vec<XcomPut>) -> Result<(), sqlx::Error>;
     /// Insert or replace logs (distinct keys).
     async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error>;
+    /// Insert new notifications.
+    async fn insert_notifications(&mut self, rows: &[&NewNotification]) -> Result<(), sqlx::Error>;
 }
 
 /// [`BatchSql::set_run`] as both backends run it: one [`SET_RUN`](crate::common::sql::SET_RUN).

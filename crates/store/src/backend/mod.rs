@@ -116,6 +116,7 @@ pub(crate) trait Sql:
     + Reads<SealedSecretRow>
     + Reads<AttemptRow>
     + Reads<batch::Applied>
+    + Reads<crate::common::notifications::NotificationRow>
 {
 }
 

@@ -6,6 +6,7 @@
 
 pub(crate) mod assemble;
 mod coordination;
+pub(crate) mod notifications;
 pub(crate) mod sealed;
 pub(crate) mod sql;
 pub(crate) mod statement;

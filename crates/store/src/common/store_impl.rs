@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use super::statement::statement;
-use super::{assemble, coordination, sealed, sql, transactions};
+use super::{assemble, coordination, notifications, sealed, sql, transactions};
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::records::{
@@ -29,6 +29,27 @@ use crate::write::{WriteBatch, WriteOutcome};
 
 #[async_trait]
 impl<B: Backend> Store for B {
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn claim_notifications(
+        &self,
+        holder: &str,
+        now: Timestamp,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::NotificationRecord>> {
+        notifications::claim(self, holder, now, lease, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = result.id))]
+    async fn record_notification(&self, result: &crate::DeliveryResult) -> StoreResult<bool> {
+        notifications::record(self, result).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn notifications(&self, run: RunPk) -> StoreResult<Vec<crate::NotificationRecord>> {
+        notifications::of_run(self, run).await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %deploy.tenant, dag_id = %deploy.dag_id))]
     async fn deploy(&self, deploy: Deploy) -> StoreResult<DeployOutcome> {
         transactions::deploy(self, deploy).await

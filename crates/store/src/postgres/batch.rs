@@ -224,6 +224,13 @@ impl BatchSql for PgConnection {
         crate::backend::batch::resolve::<Postgres>(self, item, deferral).await
     }
 
+    async fn insert_notifications(
+        &mut self,
+        rows: &[&crate::notifications::NewNotification],
+    ) -> Result<(), sqlx::Error> {
+        crate::common::notifications::insert::<Postgres>(self, rows).await
+    }
+
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
         let runs: Vec<i64> = tasks.iter().map(|(run, _)| *run).collect();
         let task_ids: Vec<&str> = tasks.iter().map(|(_, task)| task.as_str()).collect();

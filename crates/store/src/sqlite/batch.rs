@@ -249,6 +249,13 @@ impl BatchSql for SqliteConnection {
         crate::backend::batch::resolve::<Sqlite>(self, item, deferral).await
     }
 
+    async fn insert_notifications(
+        &mut self,
+        rows: &[&crate::notifications::NewNotification],
+    ) -> Result<(), sqlx::Error> {
+        crate::common::notifications::insert::<Sqlite>(self, rows).await
+    }
+
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
         for chunk in tasks.chunks(rows_per_statement(2)) {
             let mut query = sqlx::query::<Sqlite>(statement(DELETE_XCOMS, "(?, ?)", chunk.len()));

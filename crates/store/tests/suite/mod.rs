@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod deploy;
 pub mod fencing;
 pub mod leadership;
+pub mod notifications;
 pub mod runs;
 pub mod scale;
 pub mod variables_pools;
@@ -66,6 +67,11 @@ macro_rules! all_tests {
                 renewal_keeps_the_epoch_and_others_wait, expiry_hands_over_with_the_next_epoch,
                 resign_lets_another_take_over_at_once, racing_holders_get_one_lease,
                 a_deposed_leaders_batch_writes_nothing, fences_of_unknown_or_bad_leases_are_refused,
+            ],
+            notifications: [
+                a_notification_is_written_only_with_its_finish,
+                claims_are_exclusive_and_results_need_the_claim, a_delivered_notification_is_done,
+                racing_servers_claim_each_notification_once,
             ],
             scale: [ten_thousand_tasks],
         );

@@ -229,6 +229,7 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
             at: ts(40),
         }],
         all_finishes: true,
+        notify: vec![],
     };
     let outcome = write(store, batch).await;
     assert_eq!(

@@ -47,6 +47,14 @@ enum RunsCommand {
         /// The run's id.
         run_id: String,
     },
+    /// Show a run's notifications (webhooks and emails of its task and run events) and how
+    /// their delivery went.
+    Notifications {
+        /// The DAG's id.
+        dag: String,
+        /// The run's id.
+        run_id: String,
+    },
 }
 
 /// Run the subcommand.
@@ -80,6 +88,13 @@ pub fn run(args: Args) -> CommandResult {
             match args.output {
                 Format::Json => output::print_json(&detail),
                 Format::Text => print_detail(&detail),
+            }
+        }
+        RunsCommand::Notifications { dag, run_id } => {
+            let list = client.get(&format!("{}/notifications", run_path(&dag, &run_id)))?;
+            match args.output {
+                Format::Json => output::print_json(&list),
+                Format::Text => print_notifications(&list),
             }
         }
     }
@@ -126,6 +141,41 @@ fn print_detail(detail: &Value) {
     let width = task_width(tasks);
     for ti in tasks {
         println!("{}", task_line(ti, width));
+    }
+}
+
+/// Print a run's notifications (`{"notifications": [...]}`), one line each:
+/// `event  [task try N]  kind conn_id [-> to]  state  attempts N  [error]`.
+fn print_notifications(list: &Value) {
+    let all = list["notifications"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    if all.is_empty() {
+        println!("no notifications");
+    }
+    for n in all {
+        let mut line = format!("{:<12}", text(&n["event"]));
+        if let Some(task) = n["task_id"].as_str() {
+            line.push_str(&format!("  {task} try {}", n["try_number"]));
+        }
+        line.push_str(&format!("  {} {}", text(&n["kind"]), text(&n["conn_id"])));
+        let to: Vec<&str> = n["to"]
+            .as_array()
+            .map(|to| to.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !to.is_empty() {
+            line.push_str(&format!(" -> {}", to.join(", ")));
+        }
+        line.push_str(&format!(
+            "  {}  attempts {}",
+            text(&n["state"]),
+            n["attempts"]
+        ));
+        if let Some(error) = n["last_error"].as_str() {
+            line.push_str(&format!("  [{error}]"));
+        }
+        println!("{line}");
     }
 }
 

@@ -16,6 +16,7 @@ use crate::home;
 use crate::services::{self, RedisArgs, Shutdown};
 
 /// Run the API server: deploys, triggers, runs, logs, variables, connections and secrets,
+/// the delivery of run and task notifications (webhooks and emails, under the egress policy),
 /// and the worker API (components by digest, XCom, variables, an attempt's connections and
 /// secrets, worker heartbeats). Stops gracefully on Ctrl-C or SIGTERM. Connections and
 /// secrets are sealed with `WEFT_SECRET_KEY` (base64 of 32 bytes) or `WEFT_SECRET_KEY_FILE`,
@@ -56,6 +57,8 @@ pub struct Args {
     home: Option<PathBuf>,
     #[command(flatten)]
     egress: crate::egress::EgressArgs,
+    #[command(flatten)]
+    notify: crate::notify_args::NotifyArgs,
     /// Seconds a clear or mark waits for the scheduler's answer.
     #[arg(long, default_value_t = 10.0)]
     command_timeout: f64,
@@ -95,7 +98,10 @@ async fn main(args: Args) -> CommandResult {
         worker_dead_after: Duration::from_secs(30),
         ..ServerConfig::default()
     };
-    let state = AppState::new(store, Arc::new(control), wasm, config).with_credentials(credentials);
+    let egress = wasm.config().egress.clone();
+    let notify_config = args.notify.config()?;
+    let state = AppState::new(store.clone(), Arc::new(control), wasm, config)
+        .with_credentials(credentials.clone());
     let address = SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -106,8 +112,16 @@ async fn main(args: Args) -> CommandResult {
     println!("Weft server: http://{local}  (API under /api/v1)");
     let shutdown = Shutdown::default();
     let server = tokio::spawn(weft_server::serve(listener, state, shutdown.wait()));
+    let notify = tokio::spawn(weft_server::notifications::run_delivery(
+        store,
+        credentials,
+        egress,
+        notify_config,
+        shutdown.wait(),
+    ));
     services::signal().await;
     shutdown.trigger();
     let _ = server.await;
+    let _ = notify.await;
     Ok(())
 }

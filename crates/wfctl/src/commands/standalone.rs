@@ -16,7 +16,8 @@ use weft_worker::{Worker, WorkerConfig};
 use crate::exit::{CommandResult, Failure};
 use crate::home;
 
-/// Run Weft on this machine: API server, scheduler and worker in one process, with the
+/// Run Weft on this machine: API server, scheduler and worker in one process (which also
+/// delivers notifications, under the egress policy), with the
 /// metadata in SQLite under the home directory. Connections and secrets are sealed with
 /// `WEFT_SECRET_KEY` (or `WEFT_SECRET_KEY_FILE`), else with a key generated on first start
 /// in `<home>/secret.key` (keep it: without it they cannot be read). Prints the server's URL; stops gracefully on
@@ -34,6 +35,8 @@ pub struct Args {
     home: Option<PathBuf>,
     #[command(flatten)]
     egress: crate::egress::EgressArgs,
+    #[command(flatten)]
+    notify: crate::notify_args::NotifyArgs,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long)]
     concurrency: Option<usize>,
@@ -96,13 +99,15 @@ async fn serve(args: Args) -> CommandResult {
     let local = listener
         .local_addr()
         .map_err(|e| Failure::usage(e.to_string()))?;
+    let egress = wasm.config().egress.clone();
+    let notify_config = args.notify.config()?;
     let state = AppState::new(
         store.clone(),
         Arc::new(handle),
         wasm,
         ServerConfig::default(),
     )
-    .with_credentials(credentials);
+    .with_credentials(credentials.clone());
 
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = |stop: &Arc<tokio::sync::Notify>| {
@@ -112,6 +117,13 @@ async fn serve(args: Args) -> CommandResult {
     let scheduler_task = tokio::spawn(service.run(stopped(&stop)));
     let worker_task = tokio::spawn(worker.run(stopped(&stop)));
     let server_task = tokio::spawn(weft_server::serve(listener, state, stopped(&stop)));
+    let notify_task = tokio::spawn(weft_server::notifications::run_delivery(
+        store.clone(),
+        credentials,
+        egress,
+        notify_config,
+        stopped(&stop),
+    ));
     println!(
         "Weft standalone: http://{local}  (home {}, API under /api/v1)",
         home.display()
@@ -121,6 +133,7 @@ async fn serve(args: Args) -> CommandResult {
     eprintln!("shutting down: letting running tasks finish");
     stop.notify_waiters();
     let _ = server_task.await;
+    let _ = notify_task.await;
     let _ = worker_task.await;
     let _ = scheduler_task.await;
     sqlite.close().await;

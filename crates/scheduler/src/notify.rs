@@ -1,0 +1,122 @@
+//! Notifications of the events a step decides: an attempt's result (success, failure for
+//! good, failure with a retry to follow) for a task with notifiers, and a run's end for a DAG
+//! with run notifiers. They go into the step's batch, so they are written with the state
+//! change that causes them, or not at all; the API servers deliver them.
+//!
+//! The payload is `weft-notify`'s JSON document, version 1 (see its `payload` module). Tasks
+//! and DAGs without notifiers (the common case) cost one check and no allocation.
+
+use jiff::Timestamp;
+use serde_json::json;
+use weft_model::{DagRunState, Notifier, Task, TaskState};
+use weft_store::{DagRun, FinishTask, NewNotification, NotificationEvent};
+
+/// The version of the payload written.
+const PAYLOAD_VERSION: u32 = 1;
+
+/// What a notifier is told about.
+struct Subject<'a> {
+    run: &'a DagRun,
+    event: NotificationEvent,
+    state: &'a str,
+    at: Timestamp,
+    task: Option<(&'a str, u32)>,
+    error: Option<&'a str>,
+    after_finish: Option<i64>,
+}
+
+impl Subject<'_> {
+    /// One notification per notifier.
+    fn notifications<'n>(
+        &'n self,
+        notifiers: &'n [Notifier],
+    ) -> impl Iterator<Item = NewNotification> + 'n {
+        let payload = json!({
+            "version": PAYLOAD_VERSION,
+            "event": self.event.as_str(),
+            "tenant": self.run.tenant,
+            "dag_id": self.run.dag_id,
+            "run_id": self.run.run_id,
+            "task_id": self.task.map(|(id, _)| id),
+            "map_index": null,
+            "try_number": self.task.map(|(_, n)| n),
+            "state": self.state,
+            "logical_date": self.run.logical_date,
+            "at": self.at,
+            "error": self.error,
+        });
+        notifiers.iter().map(move |notifier| NewNotification {
+            tenant: self.run.tenant.clone(),
+            dag_id: self.run.dag_id.clone(),
+            run_id: self.run.run_id.clone(),
+            run: self.run.id,
+            task_id: self.task.map(|(id, _)| id.to_owned()),
+            try_number: self.task.map(|(_, n)| n),
+            event: self.event,
+            notifier: notifier.clone(),
+            payload: payload.clone(),
+            at: self.at,
+            after_finish: self.after_finish,
+        })
+    }
+}
+
+/// The notifications of `finish`, the result of try `try_number` of `task` in `run`: none
+/// unless the task has notifiers for what happened. Each is written only if the finish is.
+pub(crate) fn of_finish(
+    task: &Task,
+    run: &DagRun,
+    try_number: u32,
+    finish: &FinishTask,
+) -> Vec<NewNotification> {
+    let n = &task.notifications;
+    let (event, notifiers) = match finish.state {
+        TaskState::Success => (NotificationEvent::TaskSuccess, &n.on_success),
+        TaskState::Failed => (NotificationEvent::TaskFailure, &n.on_failure),
+        TaskState::UpForRetry => (NotificationEvent::TaskRetry, &n.on_retry),
+        _ => return Vec::new(),
+    };
+    if notifiers.is_empty() {
+        return Vec::new();
+    }
+    let subject = Subject {
+        run,
+        event,
+        state: finish.state.as_str(),
+        at: finish.at,
+        task: Some((&task.id, try_number)),
+        error: finish.error.as_deref(),
+        after_finish: Some(finish.ti),
+    };
+    subject.notifications(notifiers).collect()
+}
+
+/// The notifications of `run` ending in `state` at `at` (with `error` saying why it failed,
+/// if known): none unless its DAG has run notifiers for that.
+pub(crate) fn of_run_end(
+    dag: &weft_model::Dag,
+    run: &DagRun,
+    state: DagRunState,
+    at: Timestamp,
+    error: Option<&str>,
+) -> Vec<NewNotification> {
+    let n = &dag.spec().notifications;
+    let (event, notifiers) = match state {
+        DagRunState::Success => (NotificationEvent::RunSuccess, &n.on_success),
+        DagRunState::Failed => (NotificationEvent::RunFailure, &n.on_failure),
+        _ => return Vec::new(),
+    };
+    if notifiers.is_empty() {
+        return Vec::new();
+    }
+    let subject = Subject {
+        run,
+        event,
+        state: state.as_str(),
+        at,
+        task: None,
+        error,
+        after_finish: None,
+    };
+    subject.notifications(notifiers).collect()
+}

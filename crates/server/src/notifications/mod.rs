@@ -1,0 +1,274 @@
+//! Delivering notifications, and showing them.
+//!
+//! The scheduler writes a notification with the state change that causes it (see
+//! `weft_store::notifications`); every API server runs [`run_delivery`], which claims due
+//! notifications (two servers never hold one at once), opens the notifier's connection,
+//! checks the destination against the installation's egress policy, sends the webhook or
+//! email with `weft-notify`, and records the attempt. A failed attempt is tried again after
+//! a growing delay, up to [`DeliveryConfig::max_attempts`]; one that no retry mends (a
+//! destination the egress policy refuses, a 4xx answer) fails at once. Failures are logged
+//! and shown by `GET /dags/{dag_id}/runs/{run_id}/notifications`; a notification never
+//! changes the task or run it reports on.
+//!
+//! # Layout
+//! - [`policy`]: the egress policy as `weft-notify`'s address policy;
+//! - `deliver`: one attempt of one notification; `views` and the route: the API.
+
+mod deliver;
+pub mod policy;
+mod routes;
+mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::task::JoinSet;
+use weft_notify::DeliveryOptions;
+use weft_runtime::EgressPolicy;
+use weft_store::{
+    Credentials, DeliveryOutcome, DeliveryResult, NotificationRecord, Store, StoreError,
+};
+
+pub(crate) use routes::routes;
+pub use views::{NotificationList, NotificationView};
+
+use deliver::Failure;
+
+/// How notifications are delivered.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// Who claims notifications: unique per process (two servers must not share it).
+    pub holder: String,
+    /// How often the store is asked for due notifications when none were due.
+    pub poll: Duration,
+    /// How long a claim lasts: a server that dies holding one lets it go after this.
+    pub claim_lease: Duration,
+    /// Most notifications claimed (and delivered at once) per round.
+    pub batch: u32,
+    /// Attempts in all before a notification fails.
+    pub max_attempts: u32,
+    /// Delay before the second attempt; each later delay doubles.
+    pub first_retry_delay: Duration,
+    /// Longest delay between two attempts.
+    pub max_retry_delay: Duration,
+    /// Longest time one attempt may take.
+    pub attempt_timeout: Duration,
+    /// Longest wait after the store failed before asking it again.
+    pub max_store_backoff: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            holder: default_holder(),
+            poll: Duration::from_secs(1),
+            claim_lease: Duration::from_secs(60),
+            batch: 32,
+            max_attempts: 5,
+            first_retry_delay: Duration::from_secs(10),
+            max_retry_delay: Duration::from_secs(600),
+            attempt_timeout: Duration::from_secs(10),
+            max_store_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `notify-<host>-<pid>-<start time in ns>`: unique per process.
+fn default_holder() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "notify-{host}-{}-{}",
+        std::process::id(),
+        Timestamp::now().as_nanosecond()
+    )
+}
+
+impl DeliveryConfig {
+    /// The delay after failed attempt number `attempt` (1-based).
+    fn retry_delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1).min(31))
+            .unwrap_or(u32::MAX);
+        self.first_retry_delay
+            .saturating_mul(factor)
+            .min(self.max_retry_delay)
+    }
+}
+
+/// Delivers due notifications until `shutdown` completes: claims them from `store`, opens
+/// their connections with `credentials`, and lets them out only where `egress` allows. A
+/// store that fails is asked again after a growing wait; this never returns before
+/// `shutdown`.
+pub async fn run_delivery(
+    store: Arc<dyn Store>,
+    credentials: Credentials,
+    egress: EgressPolicy,
+    config: DeliveryConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let deliverer = Arc::new(Deliverer {
+        store,
+        credentials,
+        egress,
+        options: DeliveryOptions {
+            attempts: 1,
+            timeout_per_attempt: config.attempt_timeout,
+            extra_ca_pem: None,
+            ..DeliveryOptions::default()
+        },
+        config,
+    });
+    tracing::info!(holder = %deliverer.config.holder, "notification delivery started");
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut store_failures = 0u32;
+    loop {
+        let wait = match deliverer.round().await {
+            Ok(0) => {
+                store_failures = 0;
+                deliverer.config.poll
+            }
+            Ok(_) => {
+                store_failures = 0;
+                Duration::ZERO
+            }
+            Err(e) => {
+                store_failures = store_failures.saturating_add(1);
+                let wait = deliverer
+                    .config
+                    .poll
+                    .saturating_mul(1u32.checked_shl(store_failures.min(10)).unwrap_or(1024))
+                    .min(deliverer.config.max_store_backoff);
+                tracing::warn!(
+                    error = &e as &dyn std::error::Error,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "cannot reach the store to deliver notifications; trying again"
+                );
+                wait
+            }
+        };
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+    tracing::info!("notification delivery stopped");
+}
+
+/// What every delivery shares.
+struct Deliverer {
+    store: Arc<dyn Store>,
+    credentials: Credentials,
+    egress: EgressPolicy,
+    options: DeliveryOptions,
+    config: DeliveryConfig,
+}
+
+impl Deliverer {
+    /// Claim due notifications and deliver them, all at once; how many were claimed.
+    async fn round(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let claimed = self
+            .store
+            .claim_notifications(
+                &self.config.holder,
+                Timestamp::now(),
+                self.config.claim_lease,
+                self.config.batch,
+            )
+            .await?;
+        let count = claimed.len();
+        let mut deliveries = JoinSet::new();
+        for n in claimed {
+            let this = self.clone();
+            deliveries.spawn(async move { this.deliver_and_record(n).await });
+        }
+        let mut first_error = None;
+        while let Some(done) = deliveries.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => tracing::error!(error = %e, "a notification delivery panicked"),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(count),
+        }
+    }
+
+    /// Deliver `n` once and record how it went. A result the store cannot take is lost: the
+    /// claim expires and the notification is delivered again (at least once).
+    async fn deliver_and_record(&self, n: NotificationRecord) -> Result<(), StoreError> {
+        let outcome =
+            match deliver::deliver(&n, &self.credentials, &self.egress, &self.options).await {
+                Ok(()) => {
+                    tracing::info!(
+                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                        attempt = n.attempts, "notification delivered"
+                    );
+                    DeliveryOutcome::Delivered
+                }
+                Err(Failure::Retry(error)) if n.attempts < self.config.max_attempts => {
+                    let delay = self.config.retry_delay(n.attempts);
+                    tracing::warn!(
+                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                        attempt = n.attempts, retry_in_ms = delay.as_millis() as u64, %error,
+                        "notification delivery failed; it will be tried again"
+                    );
+                    let now = Timestamp::now();
+                    let next = SignedDuration::try_from(delay)
+                        .ok()
+                        .and_then(|d| now.checked_add(d).ok())
+                        .unwrap_or(now);
+                    DeliveryOutcome::Retry {
+                        error,
+                        next_attempt_at: next,
+                    }
+                }
+                Err(Failure::Retry(error) | Failure::Final(error)) => {
+                    tracing::error!(
+                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                        attempt = n.attempts, %error, "notification delivery failed for good"
+                    );
+                    DeliveryOutcome::Failed { error }
+                }
+            };
+        let recorded = self
+            .store
+            .record_notification(&DeliveryResult {
+                id: n.id,
+                holder: self.config.holder.clone(),
+                attempt: n.attempts,
+                at: Timestamp::now(),
+                outcome,
+            })
+            .await?;
+        if !recorded {
+            tracing::warn!(
+                id = n.id,
+                "a notification's claim expired before its result was recorded"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_up_to_the_cap() {
+        let config = DeliveryConfig {
+            first_retry_delay: Duration::from_secs(10),
+            max_retry_delay: Duration::from_secs(60),
+            ..DeliveryConfig::default()
+        };
+        let delays: Vec<u64> = (1..=5).map(|n| config.retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [10, 20, 40, 60, 60]);
+        assert_eq!(config.retry_delay(100), Duration::from_secs(60));
+    }
+}
