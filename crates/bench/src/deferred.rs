@@ -9,7 +9,8 @@
 //!    they run;
 //! 3. trigger `bench_single` for the same logical date and wait for both runs: from the
 //!    awaited run's end to the last wait's end, both by the store's clock ("event to all
-//!    resumed"), and check that no wait ran on a worker.
+//!    resumed"; as the client sees it: the awaited run's trigger → the waits' run seen
+//!    succeeded), and check that no wait ran on a worker.
 
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,7 @@ struct Sample {
     worker_running: Option<u32>,
     waits_on_a_worker: usize,
     event_to_all_resumed_ms: f64,
+    trigger_to_all_seen_ms: f64,
 }
 
 /// `sizes.waits_runs` samples of `sizes.waits`, the logical dates an hour back and a second
@@ -85,9 +87,11 @@ fn one(
     let idle_cpu_ms_per_s = cpu_ms_per_s(waiter, idle)?;
     let worker_running = next_heartbeats(waiter, all_deferred_at)?;
 
+    let triggered = Instant::now();
     let awaited = waiter.api().trigger_at(dags::SINGLE.dag_id, logical_date)?;
     let event = waiter.wait_newest(dags::SINGLE.dag_id, &awaited, run_timeout(1))?;
     waiter.wait_newest(dag.dag_id, &run_id, run_timeout(dag.tasks))?;
+    let trigger_to_all_seen_ms = triggered.elapsed().as_secs_f64() * 1e3;
     let ended = waiter.api().run(dag.dag_id, &run_id)?;
     let event_at = event.ended_at.ok_or_else(|| BenchError::BadAnswer {
         what: format!("run {awaited} of {}", dags::SINGLE.dag_id),
@@ -109,6 +113,7 @@ fn one(
             .filter(|t| t.worker_id.is_some())
             .count(),
         event_to_all_resumed_ms: ms_between(event_at, last),
+        trigger_to_all_seen_ms,
     })
 }
 
@@ -253,6 +258,7 @@ fn summarize(
             .and_then(|running| running.into_iter().max()),
         waits_on_a_worker: samples.iter().map(|s| s.waits_on_a_worker).sum(),
         event_to_all_resumed_ms: of(&|s| s.event_to_all_resumed_ms)?,
+        trigger_to_all_seen_ms: of(&|s| s.trigger_to_all_seen_ms)?,
     })
 }
 
@@ -319,6 +325,7 @@ mod tests {
             worker_running: Some(0),
             waits_on_a_worker: 0,
             event_to_all_resumed_ms: event,
+            trigger_to_all_seen_ms: 2.0 * event,
         };
         let roles = ["scheduler".to_owned(), "worker".to_owned()];
         let samples = [sample([0.0, 5.0], 30.0), sample([10.0, 5.0], 50.0)];

@@ -152,6 +152,8 @@ pub struct DeferredWaits {
     pub waits_on_a_worker: usize,
     /// The awaited run's end → the last wait's end, by the store's clock, in ms.
     pub event_to_all_resumed_ms: Summary,
+    /// The awaited run's trigger → the waits' run seen succeeded, by the client, in ms.
+    pub trigger_to_all_seen_ms: Summary,
 }
 
 /// One process's CPU while the waits were deferred.

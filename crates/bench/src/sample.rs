@@ -75,6 +75,7 @@ pub fn embedded() -> ModeResults {
             worker_running_max: Some(0),
             waits_on_a_worker: 0,
             event_to_all_resumed_ms: summary(&[40.0, 45.0, 50.0]),
+            trigger_to_all_seen_ms: summary(&[60.0, 70.0, 80.0]),
         }),
     }
 }

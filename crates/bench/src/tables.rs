@@ -205,7 +205,10 @@ fn deferred_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     let k = sizes.waits_runs;
     row(
         table,
-        format!("{n} waits: trigger → all deferred (store's clock), median of {k}"),
+        format!(
+            "{n} waits: trigger → all deferred (run created → last deferred, store's \
+             clock), median of {k}"
+        ),
         &|m, _| {
             cells(
                 &m.deferred_waits,
@@ -259,11 +262,20 @@ fn deferred_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     );
     row(
         table,
-        format!("one event → all {n} waits ended (store's clock), median of {k}"),
+        format!(
+            "one event → all {n} waits ended, store's clock (client: awaited run's trigger → \
+             waits' run seen succeeded), median of {k}"
+        ),
         &|m, _| {
             cells(
                 &m.deferred_waits,
-                |d| format::ms(d.event_to_all_resumed_ms.median),
+                |d| {
+                    format!(
+                        "{} ({})",
+                        format::ms(d.event_to_all_resumed_ms.median),
+                        format::ms(d.trigger_to_all_seen_ms.median)
+                    )
+                },
                 None,
             )
         },
