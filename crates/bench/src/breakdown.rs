@@ -75,6 +75,8 @@ mod tests {
             queued_at: at(queued),
             started_at: at(started),
             ended_at: at(ended),
+            worker_id: None,
+            sensor_started_at: None,
         }
     }
 

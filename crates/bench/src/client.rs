@@ -71,6 +71,12 @@ pub struct TaskTimes {
     pub started_at: Option<Timestamp>,
     /// When it ended.
     pub ended_at: Option<Timestamp>,
+    /// The worker that ran its last attempt; none for a wait, which runs nowhere.
+    #[serde(default)]
+    pub worker_id: Option<String>,
+    /// For a sensor or a wait: when its current try started waiting.
+    #[serde(default)]
+    pub sensor_started_at: Option<Timestamp>,
 }
 
 /// A run with its task instances.
@@ -96,6 +102,9 @@ struct WorkerList {
 #[derive(Deserialize)]
 struct WorkerStatus {
     status: String,
+    #[serde(default)]
+    running: u32,
+    last_heartbeat: Option<Timestamp>,
 }
 
 impl Api {
@@ -152,6 +161,18 @@ impl Api {
             .auth(self.agent.post(&url))
             .header("Content-Type", "application/json")
             .send("{}");
+        let run: RunInfo = answer("POST", url, response)?;
+        Ok(run.run_id)
+    }
+
+    /// Trigger a run of `dag_id` for `logical_date`, with an empty conf; its id.
+    pub fn trigger_at(&self, dag_id: &str, logical_date: Timestamp) -> Result<String, BenchError> {
+        let url = format!("{}/dags/{}/runs", self.base, encode(dag_id));
+        let body = serde_json::json!({ "conf": {}, "logical_date": logical_date.to_string() });
+        let response = self
+            .auth(self.agent.post(&url))
+            .header("Content-Type", "application/json")
+            .send(body.to_string());
         let run: RunInfo = answer("POST", url, response)?;
         Ok(run.run_id)
     }
@@ -229,6 +250,17 @@ impl Api {
     pub fn alive_workers(&self) -> Result<usize, BenchError> {
         let list: WorkerList = self.get("/workers")?;
         Ok(list.workers.iter().filter(|w| w.status == "alive").count())
+    }
+
+    /// Task attempts the alive workers were running, in all, by heartbeats sent after
+    /// `since`; none while an alive worker's last heartbeat is older.
+    pub fn workers_running_since(&self, since: Timestamp) -> Result<Option<u32>, BenchError> {
+        let list: WorkerList = self.get("/workers")?;
+        let alive = || list.workers.iter().filter(|w| w.status == "alive");
+        if alive().any(|w| w.last_heartbeat.is_none_or(|at| at < since)) {
+            return Ok(None);
+        }
+        Ok(Some(alive().map(|w| w.running).sum()))
     }
 }
 

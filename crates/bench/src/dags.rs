@@ -47,6 +47,20 @@ pub const SINGLE: BenchDag = BenchDag {
     tasks: 1,
 };
 
+/// 100 waits on the run of `bench_single` with the same logical date (quick mode's).
+pub const WAITS100: BenchDag = BenchDag {
+    dag_id: "bench_waits100",
+    path: weft_test_guests_artifacts::BENCH_WAITS100,
+    tasks: 100,
+};
+
+/// 1,000 waits on the run of `bench_single` with the same logical date.
+pub const WAITS1000: BenchDag = BenchDag {
+    dag_id: "bench_waits1000",
+    path: weft_test_guests_artifacts::BENCH_WAITS1000,
+    tasks: 1_000,
+};
+
 /// The `mall_customers` example's crate (the S3 homework), built by the S3 scenario.
 pub const MALL_CUSTOMERS_DIR: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mall-customers");
@@ -74,6 +88,13 @@ pub struct Sizes {
     pub big_fan_runs: usize,
     /// Runs of the 100-task fan triggered at once.
     pub many_runs: usize,
+    /// The DAG of waits deferred at once, all ended by one run of `bench_single`.
+    #[serde(serialize_with = "dag_id")]
+    pub waits: BenchDag,
+    /// Runs of it (medians taken).
+    pub waits_runs: usize,
+    /// How long the processes' CPU is watched while its waits are deferred, in ms.
+    pub waits_idle_ms: u64,
     /// Single-task round trips.
     pub round_trips: usize,
     /// Single-task runs before measuring.
@@ -110,6 +131,9 @@ impl Sizes {
         big_fan: FAN10000,
         big_fan_runs: 3,
         many_runs: 100,
+        waits: WAITS1000,
+        waits_runs: 3,
+        waits_idle_ms: 2_000,
         round_trips: 300,
         warmup_runs: 20,
         sandbox_tasks: 10_000,
@@ -139,6 +163,9 @@ impl Sizes {
         big_fan: FAN500,
         big_fan_runs: 1,
         many_runs: 10,
+        waits: WAITS100,
+        waits_runs: 2,
+        waits_idle_ms: 1_000,
         round_trips: 20,
         warmup_runs: 3,
         sandbox_tasks: 200,
@@ -168,7 +195,9 @@ mod tests {
 
     #[test]
     fn every_component_is_built() {
-        for dag in [CHAIN40, FAN100, FAN500, FAN10000, SINGLE] {
+        for dag in [
+            CHAIN40, FAN100, FAN500, FAN10000, SINGLE, WAITS100, WAITS1000,
+        ] {
             assert!(
                 std::path::Path::new(dag.path).is_file(),
                 "{} is missing",
@@ -183,6 +212,8 @@ mod tests {
         assert!(full.chain_runs >= 5);
         assert_eq!(full.big_fan.tasks, 10_000);
         assert_eq!(full.many_runs * FAN100.tasks, 10_000);
+        assert_eq!(full.waits.tasks, 1_000);
+        assert!(full.waits_idle_ms >= 2_000);
         assert!(full.round_trips >= 300);
         let quick = Sizes::QUICK;
         assert_eq!(quick.big_fan.tasks, 500);

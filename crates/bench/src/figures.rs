@@ -130,6 +130,44 @@ pub struct Usage {
     pub cpu_s_per_10k_tasks: f64,
 }
 
+/// Many wait tasks of one run deferred at once, then all ended by one event: the end of
+/// one run of `bench_single` (see [`crate::deferred`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeferredWaits {
+    /// Wait tasks in each run.
+    pub waits: usize,
+    /// Trigger → every wait seen deferred by the client, each sample, in ms.
+    pub deferred_in_ms: Summary,
+    /// Run created → the last wait deferred, by the store's clock, in ms.
+    pub deferred_in_store_ms: Option<Summary>,
+    /// How long the processes were watched while every wait was deferred, each sample, in s.
+    pub idle_s: f64,
+    /// Each process's CPU while every wait was deferred and nothing else ran, and just
+    /// before, with nothing at all going on.
+    pub idle_cpu: Vec<IdleCpu>,
+    /// Most attempts the workers said they were running in their first heartbeats after
+    /// every wait was deferred; none when no worker sent one in time.
+    pub worker_running_max: Option<u32>,
+    /// Wait tasks that a worker ran, over every sample (0: none held a worker slot).
+    pub waits_on_a_worker: usize,
+    /// The awaited run's end → the last wait's end, by the store's clock, in ms.
+    pub event_to_all_resumed_ms: Summary,
+    /// The awaited run's trigger → the waits' run seen succeeded, by the client, in ms.
+    pub trigger_to_all_seen_ms: Summary,
+}
+
+/// One process's CPU while the waits were deferred.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdleCpu {
+    /// Its role: `standalone`, `server`, `scheduler`, `worker`.
+    pub role: String,
+    /// CPU milliseconds per second while the waits were deferred, each sample.
+    pub ms_per_s: Summary,
+    /// CPU milliseconds per second over as long just before the sample's run was triggered,
+    /// nothing going on, each sample: what the process spends anyway.
+    pub baseline_ms_per_s: Summary,
+}
+
 /// Every figure of one installation mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModeResults {
@@ -147,6 +185,8 @@ pub struct ModeResults {
     pub cold_deploy: Outcome<ColdDeploy>,
     /// CPU and memory per process over the fan-out scenarios.
     pub resources: Outcome<Vec<Usage>>,
+    /// Many waits deferred at once, all ended by one event.
+    pub deferred_waits: Outcome<DeferredWaits>,
 }
 
 impl ModeResults {
@@ -176,6 +216,7 @@ impl ModeResults {
             round_trip: one(failed, reason),
             cold_deploy: one(failed, reason),
             resources: one(failed, reason),
+            deferred_waits: one(failed, reason),
         }
     }
 
@@ -188,6 +229,7 @@ impl ModeResults {
             || self.round_trip.is_failed()
             || self.cold_deploy.is_failed()
             || self.resources.is_failed()
+            || self.deferred_waits.is_failed()
     }
 }
 

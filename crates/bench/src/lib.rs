@@ -6,8 +6,9 @@
 //! task), then `wfctl standalone` (embedded), then the S3 homework
 //! (`mall_customers` reading from `weft-test-s3`), then `wfctl server` + `scheduler` + one
 //! `worker` on PostgreSQL and Redis it starts (distributed), each driven through the HTTP
-//! API: chain40, fan-outs, round trips, a new component's first task, and the processes'
-//! CPU and memory. With `--peers` it runs the peer scripts too. The [`report::BenchReport`] it returns is printed as tables
+//! API: chain40, fan-outs, round trips, a new component's first task, the processes' CPU
+//! and memory, and 1,000 waits deferred at once, all ended by one event. With `--peers` it
+//! runs the peer scripts too. The [`report::BenchReport`] it returns is printed as tables
 //! ([`tables`]) and written as `BENCHMARKS.md` ([`markdown`]) and `bench.json`.
 //!
 //! ```no_run
@@ -26,6 +27,7 @@
 //!
 //! # Layout
 //! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
+//!   [`deferred`]: many waits deferred at once, all ended by one event;
 //!   [`sandbox`], [`egress`], [`sql`]: the in-process figures; [`s3`]: the S3 homework;
 //!   [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
@@ -40,6 +42,7 @@
 pub mod breakdown;
 pub mod client;
 pub mod dags;
+pub mod deferred;
 pub mod egress;
 pub mod error;
 pub mod figures;

@@ -135,6 +135,24 @@ pub fn method(report: &BenchReport) -> Vec<String> {
         "Resources: peak RSS is `VmHWM` of `/proc/PID/status` at the end; CPU is \
          `utime + stime` of `/proc/PID/stat` over the fan-out scenarios, scaled to 10,000 tasks."
             .to_owned(),
+        format!(
+            "Deferred waits: `{dag}` ({n} wait tasks, each waiting for the run of \
+             `bench_single` with the same logical date) is triggered for a logical date of its \
+             own (an hour back, a second apart per sample) and its run read every 20 ms until \
+             every wait is `deferred` (in parentheses: run created → last wait deferred, by \
+             the store's clock). Then each process's CPU (`/proc/PID/stat`) is read over {idle} \
+             ms while they wait and nothing else runs (in parentheses: over as long just before \
+             the trigger), and the workers' running attempts in their first heartbeats after \
+             every wait was deferred (`GET /api/v1/workers`). Then `bench_single` is triggered for the same \
+             logical date: the figure runs from that run's `ended_at` to the latest `ended_at` \
+             of the waits, both written by the scheduler (in parentheses: from just before that \
+             trigger to the answer that showed the waits' run succeeded). Medians of {k} \
+             samples.",
+            dag = s.sizes.waits.dag_id,
+            n = format::number(s.sizes.waits.tasks as f64),
+            idle = s.sizes.waits_idle_ms,
+            k = s.sizes.waits_runs,
+        ),
         "The new-component figure deploys a copy of the `noop` guest with a unique custom \
          section (a new digest, so neither the server nor the worker has compiled it) with \
          `wfctl deploy`, then triggers it: from the start of `wfctl deploy` to the run's \
@@ -363,6 +381,18 @@ fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>
     failures(notes, &format!("{name} round trip"), &m.round_trip);
     failures(notes, &format!("{name} new component"), &m.cold_deploy);
     failures(notes, &format!("{name} resources"), &m.resources);
+    if let Some(d) = m.deferred_waits.measured()
+        && (d.worker_running_max.unwrap_or(0) > 0 || d.waits_on_a_worker > 0)
+    {
+        notes.push(format!(
+            "{name}: while {} waits were deferred the workers ran {} attempts, and {} waits \
+             ran on a worker: a wait should hold no worker slot.",
+            format::number(d.waits as f64),
+            d.worker_running_max.unwrap_or(0),
+            d.waits_on_a_worker
+        ));
+    }
+    failures(notes, &format!("{name} deferred waits"), &m.deferred_waits);
 }
 
 #[cfg(test)]
@@ -391,6 +421,9 @@ mod tests {
             "## The S3 homework",
             "| 1 MB CSV (47,610 rows) | 850 ms | 3: 800 ms – 900 ms |",
             "`WEFT_MALL_S3_EGRESS`",
+            "| 1,000 waits deferred: CPU per second (before the trigger), median of 3 | standalone 5.0 ms/s (before 4.0) |",
+            "waits' run seen succeeded), median of 3 | 45 ms (70 ms) | — |",
+            "Deferred waits: `bench_waits1000` (1,000 wait tasks",
         ] {
             assert!(md.contains(part), "{part:?} missing from:\n{md}");
         }
@@ -414,6 +447,11 @@ mod tests {
             all.contains("distributed chain40 failed: cannot start"),
             "{all}"
         );
+        assert!(
+            all.contains("distributed deferred waits failed: cannot start"),
+            "{all}"
+        );
+        assert!(!all.contains("should hold no worker slot"), "{all}");
         assert!(all.contains("caps throughput near 10,000 tasks/s"), "{all}");
         assert!(
             all.contains("Goal missed: egress overhead per request is 110 µs, goal ≤ 100 µs"),
@@ -434,6 +472,19 @@ mod tests {
         assert!(
             !all.contains("embedded chain40 is"),
             "chain40 met its goal: {all}"
+        );
+    }
+
+    #[test]
+    fn a_wait_on_a_worker_is_noted() {
+        let mut report = sample::report();
+        if let Outcome::Measured(d) = &mut report.embedded.deferred_waits {
+            d.waits_on_a_worker = 3;
+        }
+        let all = notes(&report).join("\n");
+        assert!(
+            all.contains("the workers ran 0 attempts, and 3 waits ran on a worker"),
+            "{all}"
         );
     }
 

@@ -99,6 +99,10 @@ mod tests {
             json["settings"]["sizes"]["s3_csvs"][1]["bytes"],
             100_000_000
         );
+        let waits = &json["embedded"]["deferred_waits"]["measured"];
+        assert_eq!(waits["event_to_all_resumed_ms"]["median"], 45.0);
+        assert_eq!(waits["idle_cpu"][0]["role"], "standalone");
+        assert_eq!(json["settings"]["sizes"]["waits"], "bench_waits1000");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use crate::dags::Sizes;
 use crate::figures::{
-    Chain, ColdDeploy, EgressFigures, HopBreakdown, ModeResults, Outcome, RoundTrip, RunTimes,
-    S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
+    Chain, ColdDeploy, DeferredWaits, EgressFigures, HopBreakdown, IdleCpu, ModeResults, Outcome,
+    RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -62,6 +62,21 @@ pub fn embedded() -> ModeResults {
             tasks: 20_000,
             cpu_s_per_10k_tasks: 2.0,
         }]),
+        deferred_waits: Outcome::Measured(DeferredWaits {
+            waits: 1_000,
+            deferred_in_ms: summary(&[180.0, 200.0, 220.0]),
+            deferred_in_store_ms: Some(summary(&[90.0, 100.0, 110.0])),
+            idle_s: 2.0,
+            idle_cpu: vec![IdleCpu {
+                role: "standalone".into(),
+                ms_per_s: summary(&[0.0, 5.0, 10.0]),
+                baseline_ms_per_s: summary(&[4.0]),
+            }],
+            worker_running_max: Some(0),
+            waits_on_a_worker: 0,
+            event_to_all_resumed_ms: summary(&[40.0, 45.0, 50.0]),
+            trigger_to_all_seen_ms: summary(&[60.0, 70.0, 80.0]),
+        }),
     }
 }
 

@@ -1,10 +1,9 @@
 //! The scenarios, run against one [`Installation`] through its API: warm-up, a never-seen
 //! component's first task, round trips, chain40, fan100, the big fan, many fans at once,
-//! and the processes' CPU and memory over the fan-outs.
+//! the processes' CPU and memory over the fan-outs, and many waits deferred at once.
 
 use std::time::{Duration, Instant};
 
-use crate::breakdown;
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
 use crate::figures::{
@@ -15,6 +14,7 @@ use crate::nonce;
 use crate::procfs::{self, ProcSample};
 use crate::stats::{Summary, median};
 use crate::wait::Waiter;
+use crate::{breakdown, deferred};
 
 /// Every scenario on `installation`; a failed scenario is recorded and the next one runs.
 pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
@@ -53,6 +53,9 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
             procfs::clock_ticks_per_second(),
         ))
     }));
+    let deferred_waits = step(mode, sizes.waits.dag_id, || {
+        deferred::measure(&mut waiter, sizes)
+    });
     ModeResults {
         chain40,
         fan100,
@@ -61,6 +64,7 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
         round_trip,
         cold_deploy,
         resources,
+        deferred_waits,
     }
 }
 
@@ -77,7 +81,7 @@ fn step<T>(mode: &str, name: &str, f: impl FnOnce() -> Result<T, BenchError>) ->
 }
 
 /// How long to wait for a run of `tasks` tasks: a minute, plus 20 ms a task.
-fn run_timeout(tasks: usize) -> Duration {
+pub(crate) fn run_timeout(tasks: usize) -> Duration {
     Duration::from_secs(60) + Duration::from_millis(20) * u32::try_from(tasks).unwrap_or(u32::MAX)
 }
 
@@ -92,7 +96,13 @@ fn deploy_and_warm_up(waiter: &mut Waiter<'_>, sizes: &Sizes) -> Result<(), Benc
         "==> {}: deploy and warm up",
         waiter.installation().mode.name()
     );
-    for dag in [dags::SINGLE, dags::CHAIN40, dags::FAN100, sizes.big_fan] {
+    for dag in [
+        dags::SINGLE,
+        dags::CHAIN40,
+        dags::FAN100,
+        sizes.big_fan,
+        sizes.waits,
+    ] {
         let deployed = waiter.api().deploy(&read(dag.path)?)?;
         if deployed.dag_id != dag.dag_id {
             return Err(BenchError::BadAnswer {
@@ -252,7 +262,7 @@ fn throughput(
     })
 }
 
-fn sample_all(processes: &[(String, u32)]) -> Result<Vec<ProcSample>, BenchError> {
+pub(crate) fn sample_all(processes: &[(String, u32)]) -> Result<Vec<ProcSample>, BenchError> {
     processes
         .iter()
         .map(|(_, pid)| procfs::sample(*pid))

@@ -1,7 +1,8 @@
-//! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure, the
-//! sandbox, egress, SQL, the S3 homework, the peers side by side, and where a chain40 hop's time
-//! goes.
+//! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure (many
+//! waits deferred at once among them), the sandbox, egress, SQL, the S3 homework, the peers
+//! side by side, and where a chain40 hop's time goes.
 
+use crate::dags::Sizes;
 use crate::figures::{HopBreakdown, ModeResults, Outcome, Usage};
 use crate::format;
 use crate::goals::{self, Goal};
@@ -112,6 +113,7 @@ pub fn results(report: &BenchReport) -> Table {
             )
         },
     );
+    deferred_rows(&mut table, sizes, &row);
     row(
         &mut table,
         format!(
@@ -191,6 +193,93 @@ pub fn results(report: &BenchReport) -> Table {
         },
     );
     table
+}
+
+/// Adds a row: its name, and the two cells of each mode.
+type AddRow<'a> = dyn Fn(&mut Table, String, &dyn Fn(&ModeResults, Mode) -> [String; 2]) + 'a;
+
+/// The deferred waits' rows, beside the fan-outs: deferred in, idle CPU, slots, event →
+/// all resumed.
+fn deferred_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
+    let n = format::number(sizes.waits.tasks as f64);
+    let k = sizes.waits_runs;
+    row(
+        table,
+        format!(
+            "{n} waits: trigger → all deferred (run created → last deferred, store's \
+             clock), median of {k}"
+        ),
+        &|m, _| {
+            cells(
+                &m.deferred_waits,
+                |d| {
+                    let store = d
+                        .deferred_in_store_ms
+                        .map_or_else(|| "—".to_owned(), |s| format::ms(s.median));
+                    format!("{} ({store})", format::ms(d.deferred_in_ms.median))
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
+        format!("{n} waits deferred: CPU per second (before the trigger), median of {k}"),
+        &|m, _| {
+            cells(
+                &m.deferred_waits,
+                |d| {
+                    d.idle_cpu
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{} {:.1} ms/s (before {:.1})",
+                                c.role, c.ms_per_s.median, c.baseline_ms_per_s.median
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
+        format!("{n} waits deferred: worker slots held (waits run on a worker)"),
+        &|m, _| {
+            cells(
+                &m.deferred_waits,
+                |d| {
+                    let running = d
+                        .worker_running_max
+                        .map_or_else(|| "no heartbeat".to_owned(), |r| r.to_string());
+                    format!("{running} ({})", d.waits_on_a_worker)
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
+        format!(
+            "one event → all {n} waits ended, store's clock (client: awaited run's trigger → \
+             waits' run seen succeeded), median of {k}"
+        ),
+        &|m, _| {
+            cells(
+                &m.deferred_waits,
+                |d| {
+                    format!(
+                        "{} ({})",
+                        format::ms(d.event_to_all_resumed_ms.median),
+                        format::ms(d.trigger_to_all_seen_ms.median)
+                    )
+                },
+                None,
+            )
+        },
+    );
 }
 
 fn per_process(usage: &[Usage], show: impl Fn(&Usage) -> String) -> String {

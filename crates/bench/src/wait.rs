@@ -58,6 +58,11 @@ impl<'a> Waiter<'a> {
         &self.api
     }
 
+    /// An error if a process of the installation has exited.
+    pub fn check_alive(&mut self) -> Result<(), BenchError> {
+        self.installation.check_alive()
+    }
+
     /// Trigger a run of `dag_id` and wait up to `timeout` for it to succeed.
     pub fn trigger_and_wait(
         &mut self,
@@ -247,6 +252,8 @@ mod tests {
             queued_at: None,
             started_at: None,
             ended_at: None,
+            worker_id: None,
+            sensor_started_at: None,
         }
     }
 

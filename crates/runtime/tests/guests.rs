@@ -765,6 +765,47 @@ fn bench_single() {
     assert_bench_dag(guests::BENCH_SINGLE, "bench_single", 1);
 }
 
+/// A benchmark DAG of deferred waits: `tasks` independent waits `t0`, `t1`, … on the run of
+/// `bench_single` with the same logical date, an hour's timeout, limits that never bind and
+/// no retries; a wait asked to run code is refused for good.
+fn assert_bench_waits(path: &str, dag_id: &str, tasks: usize) {
+    use weft_model::{RunSelector, TaskKind, WaitCondition};
+    let component = load(path);
+    assert_eq!(component.world_version(), "0.3.0");
+    let dag = component.dag();
+    assert_eq!(dag.id(), dag_id);
+    assert_eq!(dag.tasks().len(), tasks);
+    assert!(dag.has_waits());
+    assert!(dag.max_active_tasks().is_some_and(|n| n >= 10_000));
+    assert!(dag.max_active_runs().is_some_and(|n| n >= 100));
+    for task in dag.tasks() {
+        assert!(task.upstream.is_empty(), "{}", task.id);
+        assert_eq!(task.retries, 0, "{}", task.id);
+        assert_eq!(task.sensor.timeout_ms, Some(3_600_000), "{}", task.id);
+        let TaskKind::Wait(WaitCondition::External(wait)) = &task.kind else {
+            panic!("{} is not an external wait: {:?}", task.id, task.kind);
+        };
+        assert_eq!(
+            (wait.dag_id.as_str(), &wait.run, wait.task_id.as_deref()),
+            ("bench_single", &RunSelector::LogicalDateOffsetMs(0), None)
+        );
+        assert!(wait.allowed_states.is_empty() && wait.failed_states.is_empty());
+    }
+    assert!(dag.task(&format!("t{}", tasks - 1)).is_some());
+    assert!(!failure(&run(&component, "t0")).is_retryable());
+    still_healthy();
+}
+
+#[test]
+fn bench_waits100() {
+    assert_bench_waits(guests::BENCH_WAITS100, "bench_waits100", 100);
+}
+
+#[test]
+fn bench_waits1000() {
+    assert_bench_waits(guests::BENCH_WAITS1000, "bench_waits1000", 1000);
+}
+
 /// The default policy allows no egress at all, whatever the task declares (the policy itself
 /// is tested in `tests/egress.rs`).
 #[test]

@@ -40,6 +40,31 @@ fn results_put_each_goal_beside_its_figure() {
         .find(|r| r[0].contains("runs of 100"))
         .expect("row");
     assert!(many[1].starts_with("failed: timed out"));
+    let waits = table
+        .rows
+        .iter()
+        .position(|r| r[0].starts_with("one event → all 1,000 waits ended"))
+        .expect("row");
+    assert_eq!(table.rows[waits][1], "45 ms (70 ms)");
+    assert!(table.rows[waits][3].starts_with("failed: cannot start"));
+    let fan = table
+        .rows
+        .iter()
+        .position(|r| r[0].contains("runs of 100"))
+        .expect("row");
+    assert!(fan < waits, "beside the fan-outs");
+    let deferred = table
+        .rows
+        .iter()
+        .find(|r| r[0].starts_with("1,000 waits: trigger → all deferred"))
+        .expect("row");
+    assert_eq!(deferred[1], "200 ms (100 ms)");
+    let cpu = table
+        .rows
+        .iter()
+        .find(|r| r[0].starts_with("1,000 waits deferred: CPU"))
+        .expect("row");
+    assert_eq!(cpu[1], "standalone 5.0 ms/s (before 4.0)");
     let rss = table.rows.iter().find(|r| r[0] == "peak RSS").expect("row");
     assert_eq!(rss[1], "standalone 80 MiB");
 }
