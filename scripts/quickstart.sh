@@ -5,8 +5,10 @@
 # the examples, run `hello`, then the homework (`mall_customers` reads the CSV from the bucket
 # through the connection `aws_default`, sorts it by spending score and writes Parquet back,
 # loads the sorted rows into the table `mall_customers_sorted` through the connection
-# `postgres_default` and reads the top ten spenders back by SQL), then stop everything.
-# Ends by itself.
+# `postgres_default` and reads the top ten spenders back by SQL), then the homework pair
+# (`mall_pipeline` provisions a cluster from a stand-in cluster API, triggers `mall_customers`
+# and waits for it without holding a worker slot, tears the cluster down and emails the
+# outcome to a local SMTP server), then stop everything. Ends by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -52,21 +54,46 @@ done
 s3_url="http://127.0.0.1:$s3_port"
 echo "==> S3 server on $s3_url, bucket weft holds Mall_Customers.csv"
 
+# The homework pair's outside world: a stand-in cluster API (Python's standard library) and
+# an SMTP server (aiosmtpd) keeping what it receives in a Maildir.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+listening() { # LOG: the port its "listening on HOST:PORT" line names, once there
+    local port=
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's|^listening on 127\.0\.0\.1:\([0-9]*\)$|\1|p' "$1")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "not listening: $1" >&2; cat "$1" >&2; exit 1; }
+    echo "$port"
+}
+python3 scripts/cluster_api.py 127.0.0.1 0 "$home/clusters.log" > "$home/cluster_api.out" 2>&1 &
+pids+=($!)
+cluster_port=$(listening "$home/cluster_api.out")
+python3 scripts/smtp_server.py 127.0.0.1 "$(free_port)" "$home/mail" > "$home/smtp.out" 2>&1 &
+pids+=($!)
+smtp_port=$(listening "$home/smtp.out")
+echo "==> cluster API on 127.0.0.1:$cluster_port, SMTP server on 127.0.0.1:$smtp_port"
+
 # mall_customers's S3 tasks may reach only what their egress rules name, fixed at build time.
 export WEFT_MALL_S3_EGRESS="GET,PUT $s3_url"
 components=()
-for example in hello mall-customers queues; do
+for example in hello mall-customers mall-pipeline queues; do
     echo "==> wfctl build examples/$example"
     components+=("$($wfctl build "examples/$example" | tail -n 1)")
 done
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export WEFT_SERVER="http://127.0.0.1:$port"
-# The operator allows the same endpoint and the database's port, and the loopback range they
-# are in (refused otherwise): a deploy asking for egress the operator does not allow is refused.
-echo "==> wfctl standalone --port $port --home $home --egress-allow 'GET,PUT $s3_url' --egress-allow 'tcp://127.0.0.1:$pg_port' --egress-allow-net 127.0.0.1"
-$wfctl standalone --port "$port" --home "$home" --egress-allow "GET,PUT $s3_url" \
-    --egress-allow "tcp://127.0.0.1:$pg_port" --egress-allow-net 127.0.0.1 > "$home/standalone.log" 2>&1 &
+# The operator allows the same endpoint, the database's port, the cluster API (mall_pipeline
+# asks for any loopback port) and the SMTP server its emails go through, and the loopback
+# range they are in (refused otherwise): a deploy asking for egress the operator does not
+# allow is refused.
+egress=(--egress-allow "GET,PUT $s3_url" --egress-allow "tcp://127.0.0.1:$pg_port"
+    --egress-allow "POST,DELETE http://127.0.0.1:*" --egress-allow "tcp://127.0.0.1:$smtp_port"
+    --egress-allow-net 127.0.0.1)
+echo "==> wfctl standalone --port $port --home $home ${egress[*]}"
+$wfctl standalone --port "$port" --home "$home" "${egress[@]}" > "$home/standalone.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
     $wfctl dags list > /dev/null 2>&1 && break
@@ -101,6 +128,24 @@ ls -l "$home/s3/weft/sorted"
 echo "by_gender.json: $(cat "$home/s3/weft/sorted/by_gender.json")"
 echo "==> the top ten spenders, read back from table mall_customers_sorted by top_spenders:"
 $wfctl tasks xcom mall_customers homework top_spenders --key return_value | python3 -m json.tool
+
+echo "==> the homework pair: connections cluster_api and smtp_default"
+$wfctl connections add cluster_api --type http --host 127.0.0.1 --port "$cluster_port" --schema http
+$wfctl connections add smtp_default --type smtp --host 127.0.0.1 --port "$smtp_port" \
+    --extra '{"from": "Weft <weft@example.com>", "tls": "none"}'
+conf='{"sort_conf": {"s3": {"bucket": "weft", "output_prefix": "pair/"}}}'
+echo "==> wfctl dags trigger mall_pipeline --conf '$conf' --run-id pair --wait"
+$wfctl dags trigger mall_pipeline --conf "$conf" --run-id pair --wait
+echo "==> what the cluster API was asked:"
+cat "$home/clusters.log"
+echo "==> wfctl runs notifications mall_pipeline pair"
+for _ in $(seq 1 100); do
+    ls "$home/mail/new" 2>/dev/null | grep -q . && break
+    sleep 0.1
+done
+$wfctl runs notifications mall_pipeline pair
+echo "==> the email, as the SMTP server received it:"
+grep -h -E '^(From|To|Subject):' "$home"/mail/new/* || { echo "no email arrived" >&2; exit 1; }
 
 echo "==> wfctl dags trigger queues --wait"
 $wfctl dags trigger queues --wait
