@@ -4,32 +4,11 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 use support::{Stack, stack_with_slots, ti};
 use weft_model::{DagRunState, TaskState};
-use weft_store::{DEFAULT_TENANT, RunPk, TaskInstance, Variable};
+use weft_store::{DEFAULT_TENANT, Variable};
 use weft_test_guests_artifacts as guests;
-
-/// The run's task instances once `done` holds of them (the store is polled: the scheduler
-/// writes each change as it makes it).
-async fn until(
-    stack: &Stack,
-    run: RunPk,
-    what: &str,
-    done: impl Fn(&[TaskInstance]) -> bool,
-) -> Vec<TaskInstance> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, tis) = stack.store.run(run).await.expect("read").expect("run");
-        if done(&tis) {
-            return tis;
-        }
-        assert!(Instant::now() < deadline, "{what}: {tis:#?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
 
 async fn set_flag(stack: &Stack, value: &str) {
     stack
@@ -55,10 +34,11 @@ async fn a_waiting_sensor_holds_no_slot_and_keeps_its_try() {
     let flow = stack.deploy(guests::FLOW).await;
     let run = stack.trigger(&sensors, json!({})).await;
 
-    let tis = until(&stack, run.id, "sensors rescheduled", |tis| {
-        ti(tis, "wait_for_flag").pokes >= 2 && ti(tis, "asks_its_delay").pokes >= 1
-    })
-    .await;
+    let tis = stack
+        .until(run.id, "sensors rescheduled", |tis| {
+            ti(tis, "wait_for_flag").pokes >= 2 && ti(tis, "asks_its_delay").pokes >= 1
+        })
+        .await;
     let waiting = ti(&tis, "wait_for_flag");
     assert!(
         matches!(
@@ -99,10 +79,11 @@ async fn a_sensor_past_its_timeout_fails_or_is_skipped_with_soft_fail() {
     let stack = stack_with_slots(2).await;
     let sensors = stack.deploy(guests::SENSOR).await;
     let run = stack.trigger(&sensors, json!({})).await;
-    let tis = until(&stack, run.id, "timeouts", |tis| {
-        ti(tis, "times_out").state.is_finished() && ti(tis, "after_soft").state.is_finished()
-    })
-    .await;
+    let tis = stack
+        .until(run.id, "timeouts", |tis| {
+            ti(tis, "times_out").state.is_finished() && ti(tis, "after_soft").state.is_finished()
+        })
+        .await;
     let failed = ti(&tis, "times_out");
     assert_eq!(failed.state, TaskState::Failed, "{failed:#?}");
     assert_eq!(failed.error_class.as_deref(), Some("sensor_timeout"));
