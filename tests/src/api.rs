@@ -156,8 +156,25 @@ impl Api {
     pub fn task<'a>(run: &'a Value, task_id: &str) -> &'a Value {
         run["task_instances"]
             .as_array()
-            .and_then(|tis| tis.iter().find(|ti| ti["task_id"] == task_id))
+            .and_then(|tis| {
+                tis.iter()
+                    .find(|ti| ti["task_id"] == task_id && ti["map_index"].is_null())
+            })
             .unwrap_or_else(|| panic!("run has no task {task_id}: {run}"))
+    }
+
+    /// The instances of mapped task `task_id` in a run's JSON, in map index order.
+    pub fn instances<'a>(run: &'a Value, task_id: &str) -> Vec<&'a Value> {
+        let mut found: Vec<&Value> = run["task_instances"]
+            .as_array()
+            .map(|tis| {
+                tis.iter()
+                    .filter(|ti| ti["task_id"] == task_id && !ti["map_index"].is_null())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_by_key(|ti| ti["map_index"].as_u64());
+        found
     }
 }
 

@@ -40,6 +40,20 @@ pub const FAN10000: BenchDag = BenchDag {
     tasks: 10_000,
 };
 
+/// One task mapped over 10,000 items: `list`, then 10,000 no-op instances.
+pub const MAP10000: BenchDag = BenchDag {
+    dag_id: "bench_map10000",
+    path: weft_test_guests_artifacts::BENCH_MAP10000,
+    tasks: 10_001,
+};
+
+/// One task mapped over 500 items (the mapped task of quick mode).
+pub const MAP500: BenchDag = BenchDag {
+    dag_id: "bench_map500",
+    path: weft_test_guests_artifacts::BENCH_MAP500,
+    tasks: 501,
+};
+
 /// One no-op task.
 pub const SINGLE: BenchDag = BenchDag {
     dag_id: "bench_single",
@@ -86,6 +100,9 @@ pub struct Sizes {
     pub big_fan: BenchDag,
     /// Runs of the big fan (median taken).
     pub big_fan_runs: usize,
+    /// The mapped task's DAG, run as often as the big fan.
+    #[serde(serialize_with = "dag_id")]
+    pub big_map: BenchDag,
     /// Runs of the 100-task fan triggered at once.
     pub many_runs: usize,
     /// The DAG of waits deferred at once, all ended by one run of `bench_single`.
@@ -130,6 +147,7 @@ impl Sizes {
         fan100_runs: 5,
         big_fan: FAN10000,
         big_fan_runs: 3,
+        big_map: MAP10000,
         many_runs: 100,
         waits: WAITS1000,
         waits_runs: 3,
@@ -162,6 +180,7 @@ impl Sizes {
         fan100_runs: 2,
         big_fan: FAN500,
         big_fan_runs: 1,
+        big_map: MAP500,
         many_runs: 10,
         waits: WAITS100,
         waits_runs: 2,
@@ -196,7 +215,7 @@ mod tests {
     #[test]
     fn every_component_is_built() {
         for dag in [
-            CHAIN40, FAN100, FAN500, FAN10000, SINGLE, WAITS100, WAITS1000,
+            CHAIN40, FAN100, FAN500, FAN10000, MAP500, MAP10000, SINGLE, WAITS100, WAITS1000,
         ] {
             assert!(
                 std::path::Path::new(dag.path).is_file(),

@@ -179,6 +179,8 @@ pub struct ModeResults {
     pub fan_one_run: Outcome<Throughput>,
     /// Many runs of the 100-task fan at once.
     pub fan_many_runs: Outcome<Throughput>,
+    /// One task mapped over as many items as the big fan has tasks, in one run.
+    pub map_one_run: Outcome<Throughput>,
     /// Single-task round trips.
     pub round_trip: Outcome<RoundTrip>,
     /// A never-seen component to its first task.
@@ -213,6 +215,7 @@ impl ModeResults {
             fan100: one(failed, reason),
             fan_one_run: one(failed, reason),
             fan_many_runs: one(failed, reason),
+            map_one_run: one(failed, reason),
             round_trip: one(failed, reason),
             cold_deploy: one(failed, reason),
             resources: one(failed, reason),
@@ -226,6 +229,7 @@ impl ModeResults {
             || self.fan100.is_failed()
             || self.fan_one_run.is_failed()
             || self.fan_many_runs.is_failed()
+            || self.map_one_run.is_failed()
             || self.round_trip.is_failed()
             || self.cold_deploy.is_failed()
             || self.resources.is_failed()

@@ -17,6 +17,8 @@ use crate::process::{Service, free_port};
 const API_TOKEN: &str = "bench-api-token";
 /// Its worker token.
 const WORKER_TOKEN: &str = "bench-worker-token";
+/// The scheduler's `--max-map-length`: room for the mapped task of the full benchmark.
+const MAX_MAP_LENGTH: &str = "10000";
 /// How long processes get to start answering.
 const START_WAIT: Duration = Duration::from_secs(60);
 
@@ -121,6 +123,8 @@ impl Installation {
             &parallelism,
             "--concurrency",
             &concurrency,
+            "--max-map-length",
+            MAX_MAP_LENGTH,
         ];
         args.extend(extras.args.iter().map(String::as_str));
         installation.url = format!("http://127.0.0.1:{port}");
@@ -169,6 +173,8 @@ impl Installation {
             "0.5",
             "--parallelism",
             &parallelism,
+            "--max-map-length",
+            MAX_MAP_LENGTH,
         ]);
         installation.start("scheduler", &scheduler)?;
 

@@ -378,6 +378,7 @@ fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>
         &format!("{name} fan-out (many runs)"),
         &m.fan_many_runs,
     );
+    failures(notes, &format!("{name} mapped task"), &m.map_one_run);
     failures(notes, &format!("{name} round trip"), &m.round_trip);
     failures(notes, &format!("{name} new component"), &m.cold_deploy);
     failures(notes, &format!("{name} resources"), &m.resources);

@@ -45,6 +45,13 @@ pub fn embedded() -> ModeResults {
             tasks_per_s: 5_000.0,
         }),
         fan_many_runs: Outcome::Failed("timed out after 260 s waiting for 100 runs".into()),
+        map_one_run: Outcome::Measured(Throughput {
+            runs: 1,
+            tasks_per_run: 10_001,
+            samples_s: vec![2.5],
+            median_s: 2.5,
+            tasks_per_s: 4_000.4,
+        }),
         round_trip: Outcome::Measured(RoundTrip {
             ms: summary(&[0.3, 0.6, 0.9]),
             trigger_ms: summary(&[0.1, 0.2, 0.3]),

@@ -1,6 +1,7 @@
 //! The scenarios, run against one [`Installation`] through its API: warm-up, a never-seen
 //! component's first task, round trips, chain40, fan100, the big fan, many fans at once,
-//! the processes' CPU and memory over the fan-outs, and many waits deferred at once.
+//! the processes' CPU and memory over the fan-outs, a task mapped over as many items as the
+//! big fan has tasks, and many waits deferred at once.
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,9 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
             procfs::clock_ticks_per_second(),
         ))
     }));
+    let map_one_run = step(mode, sizes.big_map.dag_id, || {
+        throughput(&mut waiter, sizes.big_map, 1, sizes.big_fan_runs)
+    });
     let deferred_waits = step(mode, sizes.waits.dag_id, || {
         deferred::measure(&mut waiter, sizes)
     });
@@ -61,6 +65,7 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
         fan100,
         fan_one_run,
         fan_many_runs,
+        map_one_run,
         round_trip,
         cold_deploy,
         resources,
@@ -101,6 +106,7 @@ fn deploy_and_warm_up(waiter: &mut Waiter<'_>, sizes: &Sizes) -> Result<(), Benc
         dags::CHAIN40,
         dags::FAN100,
         sizes.big_fan,
+        sizes.big_map,
         sizes.waits,
     ] {
         let deployed = waiter.api().deploy(&read(dag.path)?)?;

@@ -113,6 +113,27 @@ pub fn results(report: &BenchReport) -> Table {
             )
         },
     );
+    row(
+        &mut table,
+        format!(
+            "mapped task: {} instances in one run (median of {})",
+            format::number((sizes.big_map.tasks - 1) as f64),
+            sizes.big_fan_runs
+        ),
+        &|m, _| {
+            cells(
+                &m.map_one_run,
+                |t| {
+                    format!(
+                        "{} ({})",
+                        format::rate(t.tasks_per_s),
+                        format::secs(t.median_s)
+                    )
+                },
+                None,
+            )
+        },
+    );
     deferred_rows(&mut table, sizes, &row);
     row(
         &mut table,

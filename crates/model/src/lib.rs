@@ -38,6 +38,7 @@
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
+//! - [`mapping`]: mapped tasks' instance ids, items, summed-up state and output.
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
 
@@ -46,6 +47,7 @@ pub mod cron;
 pub mod dag;
 pub mod deferral;
 pub mod egress;
+pub mod mapping;
 mod names;
 pub mod orchestration;
 pub mod problem;

@@ -314,10 +314,4 @@ pub enum OrchestrationIssue {
         /// What is wrong.
         problem: String,
     },
-    /// Something this version of Weft does not run yet.
-    #[error("{feature} is not supported by this version of Weft")]
-    Unsupported {
-        /// What.
-        feature: &'static str,
-    },
 }

@@ -181,6 +181,16 @@ pub struct CreatedTaskInstance {
     /// What it waits for while deferred (never for a run just created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferral: Option<weft_model::Deferral>,
+    /// For a mapped task's own task instance: how many instances it expanded into, once it
+    /// has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_count: Option<u32>,
+    /// For an instance of a mapped task: its map index (from 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
+    /// For an instance of a mapped task: the item it runs over (JSON text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_item: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

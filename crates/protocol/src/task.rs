@@ -50,6 +50,13 @@ pub struct TaskMessage {
     /// For an attempt that resumes after a deferral: what ended the wait, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// For an instance of a mapped task: its map index (from 0). `task_id` is the mapped
+    /// task's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
+    /// For an instance of a mapped task: the item it runs over, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_item: Option<String>,
 }
 
 impl Message for TaskMessage {

@@ -76,6 +76,8 @@ fn task_message() -> TaskMessage {
         upstream: vec!["extract".into()],
         upstream_outputs: Some(vec![("extract".into(), b"[1,2]".to_vec())]),
         event: None,
+        map_index: None,
+        map_item: None,
     }
 }
 
@@ -94,6 +96,12 @@ fn task_message_is_pinned() {
         ..fetched.clone()
     };
     pinned("task_message_resuming", &resuming);
+    let mapped = TaskMessage {
+        map_index: Some(2),
+        map_item: Some(r#"{"key":"customers/2026-01-02.csv"}"#.into()),
+        ..fetched.clone()
+    };
+    pinned("task_message_mapped", &mapped);
     let bytes = fetched.encode().expect("encodes");
     assert_eq!(TaskMessage::decode(&bytes).ok(), Some(fetched));
 }
@@ -215,6 +223,9 @@ fn created() -> RunCreated {
             sensor_started_at: None,
             pokes: 0,
             deferral: None,
+            map_count: None,
+            map_index: None,
+            map_item: None,
         }],
     }
 }

@@ -34,6 +34,13 @@ pub struct TaskContext {
     /// 0.3.0 and later see it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// For an instance of a mapped task: its map index, from 0 (worlds 0.3.0 and later see
+    /// it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
+    /// For an instance of a mapped task: the item it runs over, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_item: Option<String>,
 }
 
 /// Where an attempt runs (the WIT `worker-info`).

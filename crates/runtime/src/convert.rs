@@ -332,10 +332,8 @@ pub(crate) mod v0_3 {
             try_number: c.try_number,
             max_tries: c.max_tries,
             conf: c.conf.clone(),
-            // Mapping is refused before a task runs (see `weft_model::validate`), so no
-            // attempt has a map index yet.
-            map_index: None,
-            map_item: None,
+            map_index: c.map_index,
+            map_item: c.map_item.clone().map(String::into_bytes),
             event: c.event.clone(),
         }
     }

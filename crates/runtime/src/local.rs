@@ -130,6 +130,8 @@ impl TaskContext {
             max_tries,
             conf: "{}".to_owned(),
             event: None,
+            map_index: None,
+            map_item: None,
         }
     }
 }

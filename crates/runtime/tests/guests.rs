@@ -18,7 +18,7 @@ mod orchestration;
 
 // The tests of `orchestration` are named after their guests, as every guest's test is.
 #[allow(unused_imports)]
-use orchestration::{notify, orchestrate, sensor, waits, waits_child};
+use orchestration::{mapping, notify, orchestrate, sensor, waits, waits_child};
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
@@ -53,6 +53,8 @@ struct Call {
     upstream: Vec<UpstreamOutput>,
     host: MemoryHost,
     event: Option<String>,
+    /// The map index and item (JSON) of an instance of a mapped task.
+    map: Option<(u32, String)>,
 }
 
 impl Default for Call {
@@ -63,6 +65,7 @@ impl Default for Call {
             upstream: Vec::new(),
             host: MemoryHost::default(),
             event: None,
+            map: None,
         }
     }
 }
@@ -93,6 +96,10 @@ fn run_on(runtime: &Runtime, component: &DagComponent, task_id: &str, call: Call
     let mut context = TaskContext::local(component.dag().id(), task_id, 1, 1);
     context.conf = call.conf.to_string();
     context.event = call.event;
+    if let Some((index, item)) = call.map {
+        context.map_index = Some(index);
+        context.map_item = Some(item);
+    }
     runtime.run_task(
         component,
         TaskRequest {
@@ -801,6 +808,46 @@ fn assert_bench_waits(path: &str, dag_id: &str, tasks: usize) {
     assert!(dag.task(&format!("t{}", tasks - 1)).is_some());
     assert!(!failure(&run(&component, "t0")).is_retryable());
     still_healthy();
+}
+
+/// A benchmark DAG of a mapped task: `list` returns `[0, …, items-1]`, and `each` is mapped
+/// over it, returning nothing; limits never bind, no retries.
+fn assert_bench_map(path: &str, dag_id: &str, items: usize) {
+    let component = load(path);
+    assert_eq!(component.world_version(), "0.3.0");
+    let dag = component.dag();
+    assert_eq!(dag.id(), dag_id);
+    assert!(dag.max_active_tasks().is_some_and(|n| n >= 10_000));
+    let each = dag.task("each").expect("each");
+    assert_eq!(
+        each.expand,
+        Some(weft_model::Expand::Upstream("list".into()))
+    );
+    assert_eq!(each.retries, 0);
+    let list = output_json(&run(&component, "list"));
+    let list = list.as_array().expect("an array");
+    assert_eq!(list.len(), items);
+    assert_eq!(list[items - 1], json!(items - 1));
+    let report = run_with(
+        &component,
+        "each",
+        Call {
+            map: Some((0, "0".into())),
+            ..Call::default()
+        },
+    );
+    assert!(matches!(report.outcome, TaskOutcome::Success(ref b) if b.is_empty()));
+    still_healthy();
+}
+
+#[test]
+fn bench_map500() {
+    assert_bench_map(guests::BENCH_MAP500, "bench_map500", 500);
+}
+
+#[test]
+fn bench_map10000() {
+    assert_bench_map(guests::BENCH_MAP10000, "bench_map10000", 10_000);
 }
 
 #[test]

@@ -1,11 +1,20 @@
-//! One active run in memory: its task instances by graph index, and the event-driven
-//! evaluation of trigger rules. A finished task re-evaluates only its downstream tasks.
+//! One active run in memory: its task instances by slot, and the event-driven evaluation
+//! of trigger rules. A finished task re-evaluates only its downstream tasks.
+//!
+//! A task's slot is its graph index; the instances of mapped tasks take the slots after the
+//! graph's, in the order they expanded. An instance runs as soon as its mapped task
+//! expands (the mapped task's upstream tasks allowed it); the mapped task ends when the
+//! last of them does, and only then are its downstream tasks judged, counting the state of
+//! every instance, as Airflow counts mapped upstream tasks.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use weft_model::{Dag, DagRunState, Readiness, TaskState, UpstreamSummary, evaluate, run_state};
+use weft_model::mapping::{mapped_state, split_instance_id};
+use weft_model::{
+    Dag, DagRunState, Readiness, Task, TaskState, UpstreamSummary, evaluate, run_state,
+};
 use weft_store::{DagRun, FinishTask, QueueTask, StartTask, TaskInstance};
 
 use crate::graph::Graph;
@@ -13,8 +22,12 @@ use crate::graph::Graph;
 /// What evaluating tasks decided, for the scheduler to write and admit.
 #[derive(Debug, Default, PartialEq)]
 pub struct Evaluation {
-    /// Tasks that may be queued now (their indices).
+    /// Tasks that may be queued now (their slots).
     pub ready: Vec<usize>,
+    /// Mapped tasks that may expand now (their graph indices).
+    pub expand: Vec<usize>,
+    /// Mapped tasks whose instances all ended, with the state they end in.
+    pub ended_mapped: Vec<(usize, TaskState)>,
     /// Tasks that reached a final state without running (skipped, upstream_failed).
     pub decided: Vec<(usize, TaskState)>,
     /// The earliest time a task waiting to retry or to poke again becomes ready.
@@ -31,8 +44,16 @@ pub struct ActiveRun {
     pub dag: Arc<Dag>,
     /// The DAG's structure by index, for the per-task lookups of evaluation.
     pub graph: Arc<Graph>,
-    /// Task instances by graph index.
+    /// Task instances by slot: the graph's tasks, then mapped tasks' instances.
     pub tis: Vec<TaskInstance>,
+    /// The graph index of the mapped task each instance slot belongs to (by slot, less the
+    /// graph's size).
+    instance_of: Vec<usize>,
+    /// Each mapped task's instance slots in map index order, by graph index (empty for a
+    /// task that is not mapped or has not expanded).
+    instances: Vec<Vec<usize>>,
+    /// How many of each mapped task's instances have no final state, by graph index.
+    instances_left: Vec<usize>,
     /// Tasks decided ready but not yet queued (waiting for capacity or for the DAG to be
     /// unpaused).
     pub pending: BTreeSet<usize>,
@@ -43,8 +64,8 @@ pub struct ActiveRun {
 }
 
 impl ActiveRun {
-    /// Put a run's task instances in graph order. Task instances of tasks the DAG no longer
-    /// has are left out; a task without a task instance is an error naming it.
+    /// Put a run's task instances in slots. Task instances of tasks the DAG no longer has are
+    /// left out; a task without a task instance is an error naming it.
     pub fn new(
         run: DagRun,
         tis: Vec<TaskInstance>,
@@ -52,11 +73,22 @@ impl ActiveRun {
         graph: Arc<Graph>,
     ) -> Result<ActiveRun, String> {
         let mut slots: Vec<Option<TaskInstance>> = vec![None; graph.ids.len()];
+        let mut mapped: Vec<(usize, u32, TaskInstance)> = Vec::new();
         for ti in tis {
-            if let Some(&i) = graph.index.get(&ti.task_id) {
-                slots[i] = Some(ti);
+            match ti.map_index {
+                None => {
+                    if let Some(&i) = graph.index.get(&ti.task_id) {
+                        slots[i] = Some(ti);
+                    }
+                }
+                Some(k) => {
+                    if let Some(&i) = graph.index.get(split_instance_id(&ti.task_id).0) {
+                        mapped.push((i, k, ti));
+                    }
+                }
             }
         }
+        mapped.sort_by_key(|(i, k, _)| (*i, *k));
         let tis = slots
             .into_iter()
             .enumerate()
@@ -69,26 +101,103 @@ impl ActiveRun {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let unfinished = tis.iter().filter(|ti| !ti.state.is_finished()).count();
-        Ok(ActiveRun {
+        let tasks = tis.len();
+        let mut active = ActiveRun {
             run,
             dag,
             graph,
             tis,
+            instance_of: Vec::new(),
+            instances: vec![Vec::new(); tasks],
+            instances_left: vec![0; tasks],
             pending: BTreeSet::new(),
             outputs: crate::outputs::Outputs::default(),
-            unfinished,
-        })
+            unfinished: 0,
+        };
+        active.unfinished = active
+            .tis
+            .iter()
+            .filter(|ti| !ti.state.is_finished())
+            .count();
+        let mut mapped = mapped.into_iter().peekable();
+        while let Some((i, _, first)) = mapped.next() {
+            let mut group = vec![first];
+            while let Some((_, _, ti)) = mapped.next_if(|(j, _, _)| *j == i) {
+                group.push(ti);
+            }
+            active.add_instances(i, group);
+        }
+        Ok(active)
     }
 
-    /// Set task `i`'s state in memory, keeping the count of unfinished tasks.
+    /// The graph index of the task slot `slot` runs: its own, or its mapped task's.
+    pub fn task_of(&self, slot: usize) -> usize {
+        let tasks = self.graph.ids.len();
+        if slot < tasks {
+            slot
+        } else {
+            self.instance_of[slot - tasks]
+        }
+    }
+
+    /// The task slot `slot` runs.
+    pub fn task(&self, slot: usize) -> &Task {
+        &self.dag.tasks()[self.task_of(slot)]
+    }
+
+    /// Whether slot `slot` holds an instance of a mapped task.
+    pub fn is_instance(&self, slot: usize) -> bool {
+        slot >= self.graph.ids.len()
+    }
+
+    /// Mapped task `i` expanded into `tis` (in map index order): they take the next slots,
+    /// returned.
+    pub fn add_instances(&mut self, i: usize, tis: Vec<TaskInstance>) -> std::ops::Range<usize> {
+        let start = self.tis.len();
+        for ti in tis {
+            if !ti.state.is_finished() {
+                self.unfinished += 1;
+                self.instances_left[i] += 1;
+            }
+            self.instances[i].push(self.tis.len());
+            self.instance_of.push(i);
+            self.tis.push(ti);
+        }
+        start..self.tis.len()
+    }
+
+    /// The states task `u` counts with as an upstream task: those of its instances once a
+    /// mapped task that expanded has ended, else its own.
+    fn upstream_states(&self, u: usize) -> impl Iterator<Item = TaskState> + '_ {
+        let instances: &[usize] = if self.tis[u].state.is_finished() {
+            &self.instances[u]
+        } else {
+            &[]
+        };
+        let own = instances.is_empty().then_some(self.tis[u].state);
+        own.into_iter()
+            .chain(instances.iter().map(|&s| self.tis[s].state))
+    }
+
+    /// Set slot `i`'s state in memory, keeping the counts of unfinished tasks and instances.
     pub fn set_state(&mut self, i: usize, state: TaskState) {
         let was = self.tis[i].state.is_finished();
         let now = state.is_finished();
         self.tis[i].state = state;
+        let mapped = self.is_instance(i).then(|| self.task_of(i));
         match (was, now) {
-            (false, true) => self.unfinished -= 1,
-            (true, false) => self.unfinished += 1,
+            (false, true) => {
+                self.unfinished -= 1;
+                if let Some(p) = mapped {
+                    self.instances_left[p] -= 1;
+                }
+            }
+            (true, false) => {
+                self.unfinished += 1;
+                if let Some(p) = mapped {
+                    self.instances_left[p] += 1;
+                }
+            }
             _ => {}
         }
         if now {
@@ -157,8 +266,13 @@ impl ActiveRun {
         self.evaluate((0..self.tis.len()).collect(), now)
     }
 
-    /// Evaluate the downstream tasks of task `i` (it just finished).
+    /// Evaluate the downstream tasks of slot `i` (it just finished); for a mapped task's
+    /// instance, the mapped task, which ends with its last instance.
     pub fn evaluate_downstream(&mut self, i: usize, now: Timestamp) -> Evaluation {
+        if self.is_instance(i) {
+            let p = self.task_of(i);
+            return self.evaluate(vec![p], now);
+        }
         let graph = self.graph.clone();
         self.evaluate(graph.downstream[i].clone(), now)
     }
@@ -226,16 +340,42 @@ impl ActiveRun {
                     }
                     continue;
                 }
+                // A mapped task that expanded ends with its last instance.
+                TaskState::Running
+                    if !self.is_instance(i)
+                        && self.tis[i].map_count.is_some()
+                        && self.instances_left[i] == 0 =>
+                {
+                    let state = mapped_state(self.instances[i].iter().map(|&s| self.tis[s].state));
+                    self.set_state(i, state);
+                    out.ended_mapped.push((i, state));
+                    work.extend(graph.downstream[i].iter().copied());
+                    continue;
+                }
                 _ => continue,
             }
-            let summary =
-                UpstreamSummary::from_states(graph.upstream[i].iter().map(|&u| self.tis[u].state));
-            let rule = self.dag.tasks()[i].trigger_rule;
-            let decided = match evaluate(rule, &summary) {
+            if self.is_instance(i) {
+                // Its mapped task expanded: its upstream tasks allowed it.
+                self.pending.insert(i);
+                out.ready.push(i);
+                continue;
+            }
+            let summary = UpstreamSummary::from_states(
+                graph.upstream[i]
+                    .iter()
+                    .flat_map(|&u| self.upstream_states(u)),
+            );
+            let task = &self.dag.tasks()[i];
+            let decided = match evaluate(task.trigger_rule, &summary) {
                 Readiness::Wait => continue,
                 Readiness::Run => {
+                    // A mapped task waits in `pending` until it has expanded.
                     self.pending.insert(i);
-                    out.ready.push(i);
+                    if task.expand.is_some() {
+                        out.expand.push(i);
+                    } else {
+                        out.ready.push(i);
+                    }
                     continue;
                 }
                 Readiness::Skip => TaskState::Skipped,
@@ -257,7 +397,7 @@ impl ActiveRun {
             self.tis
                 .iter()
                 .enumerate()
-                .map(|(i, ti)| (ti.state, self.graph.leaf[i])),
+                .map(|(i, ti)| (ti.state, self.graph.leaf[self.task_of(i)])),
         )
     }
 

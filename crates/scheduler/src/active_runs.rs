@@ -17,7 +17,7 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) struct ActiveRuns {
     /// Each active run by its key.
     runs: FastMap<RunPk, ActiveRun>,
-    /// Where each task instance of an active run is: its run and graph index.
+    /// Where each task instance of an active run is: its run and slot.
     index: FastMap<TiPk, (RunPk, usize)>,
 }
 
@@ -85,6 +85,22 @@ impl ActiveRuns {
     pub(crate) fn task(&self, ti: TiPk) -> Option<(&ActiveRun, usize)> {
         let &(run, i) = self.index.get(&ti)?;
         Some((self.runs.get(&run)?, i))
+    }
+
+    /// Mapped task `i` of run `run` expanded into `tis`: their slots, indexed; none if the
+    /// run is not held.
+    pub(crate) fn add_instances(
+        &mut self,
+        run: RunPk,
+        i: usize,
+        tis: Vec<weft_store::TaskInstance>,
+    ) -> Option<std::ops::Range<usize>> {
+        let active = self.runs.get_mut(&run)?;
+        let slots = active.add_instances(i, tis);
+        for slot in slots.clone() {
+            self.index.insert(active.tis[slot].id, (run, slot));
+        }
+        Some(slots)
     }
 
     /// Record in memory that an attempt started as `start` says, written; nothing if its

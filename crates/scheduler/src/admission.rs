@@ -46,14 +46,19 @@ impl Admission {
         self.ready.retain(|(_, _, r, _)| *r != run);
     }
 
-    /// Count task instance `ti` (queued or running) as holding its slots.
+    /// Count task instance `ti` (queued or running) as holding its slots. A mapped task's
+    /// own task instance holds none: its instances do.
     pub(crate) fn hold(&mut self, ti: &TaskInstance) {
-        self.slots.take(&slot(ti));
+        if ti.map_count.is_none() {
+            self.slots.take(&slot(ti));
+        }
     }
 
     /// Give back the slots task instance `ti` held.
     pub(crate) fn release(&mut self, ti: &TaskInstance) {
-        self.slots.give(&slot(ti));
+        if ti.map_count.is_none() {
+            self.slots.give(&slot(ti));
+        }
     }
 
     /// Set the size of pool `pool` of `tenant`.
@@ -111,7 +116,7 @@ impl Admission {
             }
             // A wait task runs no code: it starts waiting once its run may run, without a slot.
             if walked.active.dag.has_waits()
-                && matches!(walked.active.dag.tasks()[i].kind, TaskKind::Wait(_))
+                && matches!(walked.active.task(i).kind, TaskKind::Wait(_))
             {
                 if walked.runs {
                     waits.push((run, i));
@@ -121,7 +126,7 @@ impl Admission {
             }
             let ti = &walked.active.tis[i];
             // A task at its own cap (max_active_tis) waits; the run's other tasks may go on.
-            if let Some(cap) = walked.active.dag.tasks()[i].max_active_tis
+            if let Some(cap) = walked.active.task(i).max_active_tis
                 && self.slots.task_count(&slot(ti)) >= cap as usize
             {
                 if walked.runs && ti.state == TaskState::None {
@@ -269,12 +274,13 @@ fn max_active_runs(config: &SchedulerConfig, dag: &Dag) -> u32 {
         .unwrap_or(config.default_max_active_runs)
 }
 
-/// The slots a task instance takes: its tenant's DAG and pool.
+/// The slots a task instance takes: its tenant's DAG and pool, and its task's (a mapped
+/// task's instances count under the mapped task, for `max_active_tis`).
 fn slot(ti: &TaskInstance) -> Slot<'_> {
     Slot {
         tenant: &ti.tenant,
         dag_id: &ti.dag_id,
         pool: &ti.pool,
-        task_id: &ti.task_id,
+        task_id: weft_model::mapping::split_instance_id(&ti.task_id).0,
     }
 }

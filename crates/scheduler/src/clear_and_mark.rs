@@ -11,7 +11,9 @@ use crate::control::ControlError;
 use crate::step::Scheduler;
 
 impl Scheduler {
-    /// Clear task instances (and their downstream tasks when asked) so they run again.
+    /// Clear task instances (and their downstream tasks when asked) so they run again. A
+    /// mapped task that is cleared expands again; one instance of it, named `task[k]`, runs
+    /// again on its own, and its mapped task waits for it again.
     pub async fn clear(
         &mut self,
         tenant: &str,
@@ -32,13 +34,37 @@ impl Scheduler {
             })?;
         let mut chosen = BTreeSet::new();
         let mut work = Vec::new();
+        // Instances named on their own, with their mapped task's graph index.
+        let mut instances = Vec::new();
         for id in task_ids {
-            let i = *graph.index.get(id).ok_or_else(|| {
-                ControlError::NotFound(format!("DAG {:?} has no task {id:?}", row.dag_id))
-            })?;
-            work.push(i);
+            if let Some(&i) = graph.index.get(id) {
+                work.push(i);
+                continue;
+            }
+            let (task, index) = weft_model::mapping::split_instance_id(id);
+            let ti = tis.iter().find(|t| &t.task_id == id);
+            match (graph.index.get(task), index, ti) {
+                (Some(&i), Some(_), Some(ti)) => {
+                    instances.push((i, ti));
+                    if downstream {
+                        work.extend(graph.downstream[i].iter().copied());
+                    }
+                }
+                (Some(_), Some(index), None) => {
+                    return Err(ControlError::NotFound(format!(
+                        "run {} has no instance {index} of task {task:?}",
+                        row.run_id
+                    )));
+                }
+                _ => {
+                    return Err(ControlError::NotFound(format!(
+                        "DAG {:?} has no task {id:?}",
+                        row.dag_id
+                    )));
+                }
+            }
         }
-        if work.is_empty() {
+        if work.is_empty() && instances.is_empty() {
             return Err(ControlError::Invalid(
                 "name at least one task to clear".into(),
             ));
@@ -50,6 +76,28 @@ impl Scheduler {
         }
         let now = self.clock.now();
         let mut batch = WriteBatch::default();
+        for (i, ti) in &instances {
+            batch.set_task.push(SetTaskState {
+                ti: ti.id,
+                state: TaskState::None,
+                at: now,
+                max_tries: Some(ti.try_number + dag.tasks()[*i].retries + 1),
+                bump_lease: true,
+            });
+            // Its mapped task waits for it again (unless cleared whole, below).
+            if let Some(parent) = tis.iter().find(|t| t.task_id == graph.ids[*i])
+                && parent.state.is_finished()
+                && !chosen.contains(i)
+            {
+                batch.set_task.push(SetTaskState {
+                    ti: parent.id,
+                    state: TaskState::Running,
+                    at: now,
+                    max_tries: None,
+                    bump_lease: false,
+                });
+            }
+        }
         for i in &chosen {
             let Some(ti) = tis.iter().find(|t| t.task_id == graph.ids[*i]) else {
                 continue;
@@ -73,7 +121,7 @@ impl Scheduler {
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
         self.reload_run(run).await?;
-        Ok(chosen.len())
+        Ok(chosen.len() + instances.len())
     }
 
     /// Mark a task instance `success`, `failed` or `skipped` by hand.

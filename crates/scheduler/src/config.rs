@@ -12,6 +12,9 @@ pub struct SchedulerConfig {
     pub default_max_active_tasks: u32,
     /// `max_active_runs` of a DAG that sets none.
     pub default_max_active_runs: u32,
+    /// Most instances a mapped task may expand into (Airflow's `max_map_length`); a mapped
+    /// task given more items fails, naming both numbers.
+    pub max_map_length: u32,
     /// Allow manual runs with a logical date in the future (Airflow's `allow_trigger_in_future`).
     pub allow_trigger_in_future: bool,
     /// Treat attempts found running at start as lost (true when the workers ran in the same
@@ -39,6 +42,7 @@ impl Default for SchedulerConfig {
             parallelism: 32,
             default_max_active_tasks: 16,
             default_max_active_runs: 16,
+            max_map_length: weft_model::mapping::DEFAULT_MAX_MAP_LENGTH,
             allow_trigger_in_future: false,
             recover_running_on_start: false,
             lease_check_interval: Duration::from_secs(5),

@@ -25,8 +25,10 @@ impl Scheduler {
             let Some(active) = self.runs.get_mut(run) else {
                 continue;
             };
-            // Upstream tasks only: what this attempt's queuing changes is not among them.
-            let upstream_outputs = Outputs::of(active, &active.graph.upstream[i]);
+            // Upstream tasks only: what this attempt's queuing changes is not among them. An
+            // instance of a mapped task runs the mapped task, with its upstream tasks.
+            let task = active.task_of(i);
+            let upstream_outputs = Outputs::of(active, &active.graph.upstream[task]);
             active.record_queued(i, q);
             let ti = &active.tis[i];
             let message = TaskMessage {
@@ -36,7 +38,7 @@ impl Scheduler {
                 tenant: active.run.tenant.clone(),
                 dag_id: active.run.dag_id.clone(),
                 run_id: active.run.run_id.clone(),
-                task_id: ti.task_id.clone(),
+                task_id: active.graph.ids[task].clone(),
                 try_number: ti.try_number,
                 max_tries: ti.max_tries,
                 digest: active.run.digest.clone(),
@@ -45,12 +47,14 @@ impl Scheduler {
                 data_interval_start: active.run.data_interval_start,
                 data_interval_end: active.run.data_interval_end,
                 conf: active.run.conf.clone(),
-                upstream: active.graph.upstream[i]
+                upstream: active.graph.upstream[task]
                     .iter()
                     .map(|&u| active.graph.ids[u].clone())
                     .collect(),
                 upstream_outputs,
                 event: ti.deferral.as_ref().and_then(|d| d.event.clone()),
+                map_index: ti.map_index,
+                map_item: ti.map_item.clone(),
             };
             match message.encode() {
                 Ok(payload) => messages.push(

@@ -27,9 +27,17 @@ impl Scheduler {
             }
         };
         self.deferrals.written();
-        // A wait started or ended on a task instance someone else moved on: read its run again.
+        // A wait started or ended, or a mapped task ended, on a task instance someone else
+        // moved on: read its run again.
         let moved = (batch.defer.iter().map(|d| d.ti).zip(&outcome.deferred))
             .chain(batch.resolve.iter().map(|r| r.ti).zip(&outcome.resolved))
+            .chain(
+                batch
+                    .end_mapped
+                    .iter()
+                    .map(|e| e.ti)
+                    .zip(&outcome.ended_mapped),
+            )
             .filter(|(_, applied)| !**applied)
             .filter_map(|(ti, _)| self.runs.run_of(ti))
             .collect::<Vec<_>>();
@@ -71,6 +79,7 @@ impl Scheduler {
             .chain(batch.queue.iter().map(|q| q.ti))
             .chain(batch.defer.iter().map(|d| d.ti))
             .chain(batch.resolve.iter().map(|r| r.ti))
+            .chain(batch.end_mapped.iter().map(|e| e.ti))
             .chain(batch.set_task.iter().map(|t| t.ti));
         let runs: Vec<RunPk> = tis.filter_map(|ti| self.runs.run_of(ti)).collect();
         self.outbox.reload_all(runs);

@@ -64,6 +64,7 @@ mod graph;
 pub mod handle;
 pub mod leader;
 mod loading;
+mod mapping;
 pub mod new_runs;
 mod notify;
 mod outbox;

@@ -21,6 +21,7 @@ struct Subject<'a> {
     state: &'a str,
     at: Timestamp,
     task: Option<(&'a str, u32)>,
+    map_index: Option<u32>,
     error: Option<&'a str>,
     after_finish: Option<i64>,
 }
@@ -38,7 +39,7 @@ impl Subject<'_> {
             "dag_id": self.run.dag_id,
             "run_id": self.run.run_id,
             "task_id": self.task.map(|(id, _)| id),
-            "map_index": null,
+            "map_index": self.map_index,
             "try_number": self.task.map(|(_, n)| n),
             "state": self.state,
             "logical_date": self.run.logical_date,
@@ -61,12 +62,14 @@ impl Subject<'_> {
     }
 }
 
-/// The notifications of `finish`, the result of try `try_number` of `task` in `run`: none
+/// The notifications of `finish`, the result of try `try_number` of `task` in `run` (of
+/// instance `map_index` of a mapped task): none
 /// unless the task has notifiers for what happened. Each is written only if the finish is.
 pub(crate) fn of_finish(
     task: &Task,
     run: &DagRun,
     try_number: u32,
+    map_index: Option<u32>,
     finish: &FinishTask,
 ) -> Vec<NewNotification> {
     let n = &task.notifications;
@@ -85,6 +88,7 @@ pub(crate) fn of_finish(
         state: finish.state.as_str(),
         at: finish.at,
         task: Some((&task.id, try_number)),
+        map_index,
         error: finish.error.as_deref(),
         after_finish: Some(finish.ti),
     };
@@ -115,6 +119,7 @@ pub(crate) fn of_run_end(
         state: state.as_str(),
         at,
         task: None,
+        map_index: None,
         error,
         after_finish: None,
     };

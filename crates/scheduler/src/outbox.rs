@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use tokio::sync::broadcast;
 use weft_model::{DagRunState, TaskState};
 use weft_store::{
-    DeferTask, FinishTask, Heartbeat, LeaderFence, NewNotification, QueueTask, ResolveDeferral,
-    RunPk, SetRunState, SetTaskState, StartTask, TiPk, WriteBatch,
+    DeferTask, EndMapped, FinishTask, Heartbeat, LeaderFence, NewNotification, QueueTask,
+    ResolveDeferral, RunPk, SetRunState, SetTaskState, StartTask, TiPk, WriteBatch,
 };
 
 /// Ended runs kept for a subscriber that lags behind; one that lags more hears
@@ -107,6 +107,11 @@ impl Outbox {
         self.batch.resolve.push(resolve);
     }
 
+    /// A mapped task whose instances all ended ends (fenced by its lease).
+    pub(crate) fn end_mapped(&mut self, end: EndMapped) {
+        self.batch.end_mapped.push(end);
+    }
+
     /// Move a run to `state`.
     pub(crate) fn set_run(&mut self, run: RunPk, state: DagRunState, at: Timestamp) {
         self.batch.set_run.push(SetRunState { run, state, at });
@@ -152,6 +157,7 @@ impl Outbox {
             queue: std::mem::take(&mut self.batch.queue),
             defer: std::mem::take(&mut self.batch.defer),
             resolve: std::mem::take(&mut self.batch.resolve),
+            end_mapped: std::mem::take(&mut self.batch.end_mapped),
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
             notify: std::mem::take(&mut self.batch.notify),

@@ -51,6 +51,12 @@ impl Outputs {
         }
     }
 
+    /// What is known of slot `i`'s output: `Some(Some(_))` its output, `Some(None)` it
+    /// finished without one, `None` unknown.
+    pub(crate) fn get(&self, i: usize) -> Option<Option<Arc<[u8]>>> {
+        self.known.get(&i).cloned()
+    }
+
     /// The outputs of the upstream tasks `upstream` of a run, if every one is known: the
     /// `(task id, output)` of each that has an output.
     pub(crate) fn of(run: &ActiveRun, upstream: &[usize]) -> Option<Vec<(String, Vec<u8>)>> {

@@ -44,7 +44,7 @@ impl Scheduler {
                     );
                     return;
                 };
-                let task = &active.dag.tasks()[i];
+                let task = active.task(i);
                 self.outbox.finish(retry::finish_for(
                     task,
                     &active.tis[i],
@@ -91,19 +91,25 @@ impl Scheduler {
             return;
         };
         self.admission.release(&active.tis[i]);
-        let task = &active.dag.tasks()[i];
-        let notifications = notify::of_finish(task, &active.run, active.tis[i].try_number, finish);
+        let task = active.task(i);
+        let ti = &active.tis[i];
+        let notifications =
+            notify::of_finish(task, &active.run, ti.try_number, ti.map_index, finish);
         self.outbox.notify(notifications);
         active.record_finish(i, finish);
-        let task = &active.dag.tasks()[i];
+        let task = active.task(i);
         let followed = match (&task.kind, finish.state, finish.output.as_deref()) {
             (TaskKind::Branch, TaskState::Success, Some(output)) => {
                 branch_choice(&task.id, output, &task.downstream).ok()
             }
             _ => None,
         };
-        self.deferrals
-            .task_ended(&active.run, &task.id, finish.state);
+        // An instance of a mapped task is not the task: waits hear of the task when its
+        // last instance ends.
+        if !active.is_instance(i) {
+            self.deferrals
+                .task_ended(&active.run, &task.id, finish.state);
+        }
         let evaluation = if matches!(
             finish.state,
             TaskState::UpForRetry | TaskState::UpForReschedule | TaskState::Deferred

@@ -40,8 +40,11 @@ impl Scheduler {
         for (i, ti) in active.tis.iter().enumerate() {
             match ti.state {
                 TaskState::Queued => self.outbox.requeue(ti.id, ti.lease, ti.try_number, now),
-                TaskState::Running if self.config.recover_running_on_start => {
-                    let task = &active.dag.tasks()[i];
+                // A mapped task's own task instance runs nothing: its instances do.
+                TaskState::Running
+                    if self.config.recover_running_on_start && ti.map_count.is_none() =>
+                {
+                    let task = active.task(i);
                     self.outbox
                         .finish(retry::lost_attempt(task, ti, &active.run, now));
                 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use weft_model::TaskState;
 use weft_queue::Queue;
-use weft_store::{RunPk, Store};
+use weft_store::{EndMapped, RunPk, Store};
 
 use crate::active_run::{ActiveRun, Evaluation};
 use crate::active_runs::ActiveRuns;
@@ -22,6 +22,7 @@ use crate::config::SchedulerConfig;
 use crate::dags::Dags;
 use crate::deferrals::Deferrals;
 use crate::error::SchedulerError;
+use crate::mapping::Expansions;
 use crate::outbox::Outbox;
 use crate::resync::QueueWatch;
 use crate::timers::{Schedules, Wake};
@@ -55,6 +56,8 @@ pub struct Scheduler {
     /// Deferred task instances by the run they wait for, and the run and task ends to
     /// match against them.
     pub(crate) deferrals: Deferrals,
+    /// Mapped tasks decided ready to expand.
+    pub(crate) expansions: Expansions,
 }
 
 impl Scheduler {
@@ -78,6 +81,7 @@ impl Scheduler {
             schedules: Schedules::default(),
             queue_watch: QueueWatch::default(),
             deferrals: Deferrals::default(),
+            expansions: Expansions::default(),
         }
     }
 
@@ -90,7 +94,7 @@ impl Scheduler {
     /// when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
         // Ends to match or waits to check against the store: the next step is due now.
-        if self.deferrals.has_work() {
+        if self.deferrals.has_work() || !self.expansions.is_empty() {
             return Some(self.clock.now());
         }
         self.wake.at()
@@ -137,6 +141,7 @@ impl Scheduler {
         self.complete_runs(now);
         self.start_runs(now);
         self.fail_timed_out_runs(now);
+        self.expand_mapped(now).await?;
         self.admit(now);
         self.complete_runs(now);
         self.flush().await
@@ -152,6 +157,19 @@ impl Scheduler {
             self.outbox.set_task(active.tis[i].id, state, now);
             self.deferrals
                 .task_ended(&active.run, &active.tis[i].task_id, state);
+        }
+        for (i, state) in evaluation.ended_mapped {
+            self.outbox.end_mapped(EndMapped {
+                ti: active.tis[i].id,
+                lease: active.tis[i].lease,
+                state,
+                at: now,
+            });
+            self.deferrals
+                .task_ended(&active.run, &active.tis[i].task_id, state);
+        }
+        for i in evaluation.expand {
+            self.expansions.push(run, i);
         }
         for i in evaluation.ready {
             self.admission.make_ready(run, active, i);

@@ -190,7 +190,7 @@ impl Scheduler {
         let Some(deferral) = &ti.deferral else {
             return;
         };
-        let task = &active.dag.tasks()[i];
+        let task = active.task(i);
         if let Some(end) = deferral.wait.at_time(now) {
             self.end_wait(run, i, Ending::Event(end), now);
         } else if ti
@@ -346,7 +346,7 @@ impl Scheduler {
                 ti.id,
             );
         }
-        let task = &active.dag.tasks()[i];
+        let task = active.task(i);
         let give_up = if task.sensor.soft_fail {
             TaskState::Skipped
         } else {

@@ -291,7 +291,11 @@ async fn clear(
         )));
     }
     let task_ids = if body.task_ids.is_empty() {
-        tis.iter().map(|ti| ti.task_id.clone()).collect()
+        // Every task; a mapped task cleared expands again, with new instances.
+        tis.iter()
+            .filter(|ti| ti.map_index.is_none())
+            .map(|ti| ti.task_id.clone())
+            .collect()
     } else {
         body.task_ids
     };

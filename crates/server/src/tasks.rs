@@ -46,7 +46,16 @@ async fn task_log(
     Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
     QueryParams(query): QueryParams<LogQuery>,
 ) -> Result<Json<LogResponse>, ApiError> {
-    let ti = find_task(&state, &ctx, &dag_id, &run_id, &task_id).await?;
+    let stored_id = match query.map_index {
+        Some(index) => weft_model::mapping::instance_id(&task_id, index),
+        None => task_id.clone(),
+    };
+    let ti = find_task(&state, &ctx, &dag_id, &run_id, &stored_id).await?;
+    if ti.map_count.is_some() {
+        return Err(ApiError::invalid(format!(
+            "task {task_id:?} is mapped: its instances have logs; name one with map_index"
+        )));
+    }
     if ti.try_number == 0 {
         return Err(ApiError::NotFound(format!(
             "task {task_id:?} of run {run_id:?} has not run yet"
@@ -94,7 +103,12 @@ async fn find_task(
     let (_, tis) = find_run(state, ctx, dag_id, run_id).await?;
     tis.into_iter()
         .find(|ti| ti.task_id == task_id)
-        .ok_or_else(|| ApiError::NotFound(format!("run {run_id:?} has no task {task_id:?}")))
+        .ok_or_else(|| match weft_model::mapping::split_instance_id(task_id) {
+            (task, Some(index)) => ApiError::NotFound(format!(
+                "run {run_id:?} has no instance {index} of task {task:?}"
+            )),
+            (_, None) => ApiError::NotFound(format!("run {run_id:?} has no task {task_id:?}")),
+        })
 }
 
 /// Mark a task instance `success`, `failed` or `skipped` by hand.

@@ -13,8 +13,8 @@ use crate::error::{StoreError, StoreResult};
 use crate::notifications::NewNotification;
 use crate::records::RETURN_VALUE;
 use crate::write::{
-    DeferTask, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral, SensorPoke,
-    SetRunState, SetTaskState, StartTask, WriteBatch, WriteOutcome,
+    DeferTask, EndMapped, FinishTask, Heartbeat, LeaderFence, QueueTask, ResolveDeferral,
+    SensorPoke, SetRunState, SetTaskState, StartTask, WriteBatch, WriteOutcome,
 };
 
 /// For each round, the indices of the changes in it: the n-th change of a task instance goes
@@ -52,6 +52,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         finish,
         defer,
         resolve,
+        end_mapped,
         set_task,
         set_run,
         all_finishes,
@@ -71,6 +72,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         finished: vec![false; finish.len()],
         deferred: vec![false; defer.len()],
         resolved: vec![false; resolve.len()],
+        ended_mapped: vec![false; end_mapped.len()],
         refused: false,
     };
 
@@ -103,7 +105,10 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         .collect::<StoreResult<_>>()?;
     // Waits start and end before queue ops (a task resuming is queued in the same batch,
     // a wait may end in the batch it starts in), so a batch with any is not one statement.
-    let together = resolve.is_empty() && defer.is_empty() && one_step(&finish, &queue, &set_run);
+    let together = resolve.is_empty()
+        && defer.is_empty()
+        && end_mapped.is_empty()
+        && one_step(&finish, &queue, &set_run);
     let queued_together = if together {
         // A scheduler's usual step (attempts ended, other tasks queued after them, runs
         // started or ended): on PostgreSQL, one statement. Run states are another table's
@@ -138,6 +143,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     }
     defer_all(conn, &defer, &mut outcome.deferred).await?;
     resolve_all(conn, resolve, &mut outcome.resolved).await?;
+    end_all_mapped(conn, &end_mapped, &mut outcome.ended_mapped).await?;
     if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
         mark_all(|i| ids.contains(&queue[i].ti), &mut outcome.queued);
@@ -154,6 +160,13 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     for round in rounds(set_task.iter().map(|s| s.ti)) {
         let items: Vec<&SetTaskState> = round.iter().map(|&i| &set_task[i]).collect();
         conn.set_tasks(&items).await?;
+    }
+    // A mapped task that is cleared expands again when it runs.
+    for cleared in set_task
+        .iter()
+        .filter(|s| s.state == weft_model::TaskState::None)
+    {
+        conn.unexpand(cleared.ti).await?;
     }
     if !together {
         for change in &set_run {
@@ -220,6 +233,36 @@ async fn resolve_all<C: BatchSql + ?Sized>(
                 task_id: a.task_id,
                 key: RETURN_VALUE.to_owned(),
                 value,
+            });
+        }
+    }
+    if !xcoms.is_empty() {
+        conn.put_xcoms(xcoms).await?;
+    }
+    Ok(())
+}
+
+/// Mapped tasks whose instances all ended, each if still running under the lease its
+/// expansion set; one that succeeds stores its instances' outputs as its own (after the
+/// batch's finishes, which stored the last of them).
+async fn end_all_mapped<C: BatchSql + ?Sized>(
+    conn: &mut C,
+    ends: &[EndMapped],
+    flags: &mut [bool],
+) -> StoreResult<()> {
+    let mut xcoms = Vec::new();
+    for (item, flag) in ends.iter().zip(flags.iter_mut()) {
+        let Some(a) = conn.end_mapped(item).await? else {
+            continue;
+        };
+        *flag = true;
+        if item.state == weft_model::TaskState::Success {
+            let outputs = conn.mapped_outputs(a.run, &a.task_id).await?;
+            xcoms.push(XcomPut {
+                run: a.run,
+                task_id: a.task_id,
+                key: RETURN_VALUE.to_owned(),
+                value: weft_model::mapping::reduce(outputs.iter().map(Option::as_deref)),
             });
         }
     }

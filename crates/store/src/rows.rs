@@ -100,6 +100,9 @@ pub(crate) struct TiRow {
     sensor_started_at: Option<i64>,
     pokes: i64,
     deferral: Option<String>,
+    map_count: Option<i64>,
+    map_index: Option<i64>,
+    map_item: Option<String>,
 }
 
 impl TiRow {
@@ -140,6 +143,15 @@ impl TiRow {
                 .deferral
                 .map(|json| serde_json::from_str(&json).map_err(|e| corrupt(row, "deferral", e)))
                 .transpose()?,
+            map_count: self
+                .map_count
+                .map(|n| int(row, "map_count", n))
+                .transpose()?,
+            map_index: self
+                .map_index
+                .map(|k| int(row, "map_index", k))
+                .transpose()?,
+            map_item: self.map_item,
         })
     }
 }

@@ -15,7 +15,7 @@ use crate::records::{
 use crate::sealed::{
     AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedSecret,
 };
-use crate::write::{WriteBatch, WriteOutcome};
+use crate::write::{ExpandTask, WriteBatch, WriteOutcome};
 
 /// Weft's metadata store. Every operation is one transaction; every row belongs to a tenant.
 #[async_trait]
@@ -91,6 +91,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Apply a batch of changes in one transaction; see [`WriteBatch`].
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome>;
+
+    /// Expand a mapped task, in one transaction; see [`ExpandTask`]. Its new instances'
+    /// task instances in map index order, or `None` when the mapped task's task instance is
+    /// no longer as the scheduler saw it (nothing is written then).
+    async fn expand(&self, expand: ExpandTask) -> StoreResult<Option<Vec<TaskInstance>>>;
 
     // --- XCom and logs ---
 

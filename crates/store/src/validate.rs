@@ -9,7 +9,7 @@ use weft_model::TaskState;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{Deploy, NewRun, Pool, Variable, WorkerRecord};
 use crate::sealed::{KeyMarker, SealedConnection, SealedSecret};
-use crate::write::WriteBatch;
+use crate::write::{EndMapped, ExpandTask, Expansion, WriteBatch};
 
 /// Longest name (tenant, DAG, run, task, queue, pool, variable key) the store accepts.
 pub(crate) const MAX_NAME_LEN: usize = 250;
@@ -89,6 +89,62 @@ pub(crate) fn new_run(run: &NewRun) -> StoreResult<()> {
     Ok(())
 }
 
+/// An expansion: from a state a task waits to run in, a well-named fence, items that are
+/// JSON, and a failure that says why.
+pub(crate) fn expand(expand: &ExpandTask) -> StoreResult<()> {
+    if let Some(fence) = &expand.leader {
+        lease(&fence.name, &fence.holder)?;
+    }
+    if !matches!(expand.from, TaskState::None | TaskState::Scheduled) {
+        return Err(invalid(format!(
+            "task instance {} cannot expand from state {} (none or scheduled)",
+            expand.ti, expand.from
+        )));
+    }
+    match &expand.into {
+        Expansion::Instances(items) => {
+            if u32::try_from(items.len()).is_err() {
+                return Err(invalid(format!(
+                    "task instance {}: {} map items are more than a task can have",
+                    expand.ti,
+                    items.len()
+                )));
+            }
+            for (k, item) in items.iter().enumerate() {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(item) {
+                    return Err(invalid(format!(
+                        "task instance {}: map item {k} is not JSON: {e}",
+                        expand.ti
+                    )));
+                }
+            }
+        }
+        Expansion::Empty => {}
+        Expansion::Failed(error) if error.trim().is_empty() => {
+            return Err(invalid(format!(
+                "task instance {}: a failed expansion says why",
+                expand.ti
+            )));
+        }
+        Expansion::Failed(_) => {}
+    }
+    Ok(())
+}
+
+/// A mapped task ends in a final state its instances can sum up to.
+fn end_mapped(end: &EndMapped) -> StoreResult<()> {
+    if !matches!(
+        end.state,
+        TaskState::Success | TaskState::Failed | TaskState::Skipped
+    ) {
+        return Err(invalid(format!(
+            "mapped task instance {} cannot end in state {} (success, failed or skipped)",
+            end.ti, end.state
+        )));
+    }
+    Ok(())
+}
+
 /// A write batch: a well-named fence, and finishes that end in a final or retry state with
 /// a non-negative duration.
 pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
@@ -125,6 +181,9 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         for (key, _) in &finish.xcom {
             name("XCom key", key)?;
         }
+    }
+    for end in &batch.end_mapped {
+        end_mapped(end)?;
     }
     for defer in &batch.defer {
         if !matches!(defer.from, TaskState::None | TaskState::Scheduled) {

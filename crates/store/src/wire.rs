@@ -87,6 +87,9 @@ same_fields!(TaskInstance <=> CreatedTaskInstance {
     sensor_started_at,
     pokes,
     deferral,
+    map_count,
+    map_index,
+    map_item,
 });
 
 /// A run just created, with its task instances, as a message.

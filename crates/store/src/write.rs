@@ -156,8 +156,60 @@ pub struct ResolveDeferral {
     pub next_retry_at: Option<Timestamp>,
 }
 
+/// A mapped task expands once its upstream tasks let it run: into one task instance per
+/// item, or, with no items or none to be had, into none. Fenced: it applies only if the
+/// mapped task's own task instance is still in state `from` under `lease`, and has not
+/// expanded before. Written on its own (see [`Store::expand`](crate::Store::expand)), since
+/// the scheduler needs the new task instances' ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpandTask {
+    /// The leadership the scheduler writes under, if any.
+    pub leader: Option<LeaderFence>,
+    /// The mapped task's own task instance.
+    pub ti: TiPk,
+    /// Its lease, as the scheduler saw it.
+    pub lease: i64,
+    /// Its state, as the scheduler saw it: none or scheduled.
+    pub from: TaskState,
+    /// When.
+    pub at: Timestamp,
+    /// What it expands into.
+    pub into: Expansion,
+}
+
+/// What a mapped task expands into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expansion {
+    /// One task instance per item (JSON text), in map index order; the mapped task's own
+    /// task instance is `running` until they end.
+    Instances(Vec<String>),
+    /// No items: the mapped task is skipped, as in Airflow.
+    Empty,
+    /// No items to be had (the upstream output is missing, not a JSON array, or longer
+    /// than the scheduler allows): the mapped task fails with this error.
+    Failed(String),
+}
+
+/// A mapped task whose instances have all ended ends too, fenced by the lease its expansion
+/// set: in `state` (see [`weft_model::mapping::mapped_state`]). One that succeeds stores
+/// the instances' outputs, in map index order, as its own output (see
+/// [`weft_model::mapping::reduce`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndMapped {
+    /// The mapped task's own task instance.
+    pub ti: TiPk,
+    /// Its lease, as its expansion left it.
+    pub lease: i64,
+    /// Success, failed or skipped.
+    pub state: TaskState,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// Set a task instance's state without fencing: the scheduler's own decisions (skipped,
-/// upstream_failed, removed), clearing (`none`), and marking by hand.
+/// upstream_failed, removed), clearing (`none`; a mapped task cleared forgets its
+/// expansion and its instances), and marking by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetTaskState {
     /// The task instance.
@@ -220,6 +272,9 @@ pub struct WriteBatch {
     /// Waits that ended (fenced: the task instance is still deferred under the lease).
     #[serde(default)]
     pub resolve: Vec<ResolveDeferral>,
+    /// Mapped tasks whose instances all ended (fenced), after the finishes.
+    #[serde(default)]
+    pub end_mapped: Vec<EndMapped>,
     /// Unfenced task state changes.
     pub set_task: Vec<SetTaskState>,
     /// Run state changes.
@@ -245,6 +300,7 @@ impl WriteBatch {
             && self.finish.is_empty()
             && self.defer.is_empty()
             && self.resolve.is_empty()
+            && self.end_mapped.is_empty()
             && self.set_task.is_empty()
             && self.set_run.is_empty()
             && self.notify.is_empty()
@@ -270,6 +326,9 @@ pub struct WriteOutcome {
     /// For `resolve`.
     #[serde(default)]
     pub resolved: Vec<bool>,
+    /// For `end_mapped`.
+    #[serde(default)]
+    pub ended_mapped: Vec<bool>,
     /// With [`WriteBatch::all_finishes`]: a finish was refused, so nothing was written (the
     /// vectors say what would have applied).
     #[serde(default)]

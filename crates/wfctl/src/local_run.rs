@@ -108,8 +108,11 @@ impl LocalRun<'_> {
                         condition
                     ));
                 }
+                Readiness::Run if task.expand.is_some() => {
+                    self.run_mapped(task, &run, &mut result)?;
+                }
                 Readiness::Run => {
-                    self.run_task(task, &run, &mut result)?;
+                    self.run_task(task, &run, None, &mut result)?;
                     if task.kind == weft_model::TaskKind::Branch
                         && result.state == TaskState::Success
                     {
@@ -157,10 +160,90 @@ impl LocalRun<'_> {
         Ok(final_state.unwrap_or(DagRunState::Failed))
     }
 
+    /// Run mapped task `task`: once per item, in map index order, as the scheduler would;
+    /// its output is the JSON array of the instances' outputs.
+    fn run_mapped(
+        &self,
+        task: &weft_model::Task,
+        run: &TaskContext,
+        result: &mut TaskResult,
+    ) -> Result<(), Failure> {
+        let items = match &task.expand {
+            Some(weft_model::Expand::Items(items)) => Ok(items.clone()),
+            Some(weft_model::Expand::Upstream(up)) => match self.host.get_xcom(up, None) {
+                Some(output) => weft_model::mapping::map_items(&output).map_err(|e| {
+                    let reason = std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), |source| format!("{e}: {source}"));
+                    format!("cannot expand over the output of {up:?}: {reason}")
+                }),
+                None => Err(format!(
+                    "upstream task {up:?} gave no output to expand over"
+                )),
+            },
+            None => Ok(Vec::new()),
+        };
+        let items = match items {
+            Ok(items) if items.len() > weft_model::mapping::DEFAULT_MAX_MAP_LENGTH as usize => {
+                Err(format!(
+                    "{} items to expand over, more than max_map_length ({})",
+                    items.len(),
+                    weft_model::mapping::DEFAULT_MAX_MAP_LENGTH
+                ))
+            }
+            other => other,
+        };
+        let items = match items {
+            Ok(items) => items,
+            Err(why) => {
+                result.state = TaskState::Failed;
+                result.note = Some(why);
+                return Ok(());
+            }
+        };
+        if items.is_empty() {
+            result.state = TaskState::Skipped;
+            result.note = Some("no items to expand over".into());
+            return Ok(());
+        }
+        let mut states = Vec::with_capacity(items.len());
+        let mut outputs = Vec::with_capacity(items.len());
+        for (k, item) in items.iter().enumerate() {
+            let index = u32::try_from(k).unwrap_or(u32::MAX);
+            let mut instance = TaskResult {
+                task_id: weft_model::mapping::instance_id(&task.id, index),
+                state: TaskState::None,
+                tries: 0,
+                duration: Duration::ZERO,
+                output: None,
+                failure: None,
+                note: None,
+                logs: Vec::new(),
+            };
+            self.run_task(task, run, Some((index, item)), &mut instance)?;
+            result.tries = result.tries.max(instance.tries);
+            result.duration += instance.duration;
+            result.logs.append(&mut instance.logs);
+            if instance.failure.is_some() {
+                result.failure = instance.failure;
+                result.note = Some(format!("instance {index} failed"));
+            }
+            states.push(instance.state);
+            outputs.push(instance.output);
+        }
+        result.state = weft_model::mapping::mapped_state(states);
+        if result.state == TaskState::Success {
+            let reduced = weft_model::mapping::reduce(outputs.iter().map(Option::as_deref));
+            self.host.put_xcom(&task.id, None, reduced.clone());
+            result.output = Some(reduced);
+        }
+        Ok(())
+    }
+
     fn run_task(
         &self,
         task: &weft_model::Task,
         run: &TaskContext,
+        map: Option<(u32, &String)>,
         result: &mut TaskResult,
     ) -> Result<(), Failure> {
         let limits = self.limits.for_task(task)?;
@@ -180,6 +263,8 @@ impl LocalRun<'_> {
                 task_id: task.id.clone(),
                 try_number,
                 max_tries,
+                map_index: map.map(|(index, _)| index),
+                map_item: map.map(|(_, item)| item.clone()),
                 ..run.clone()
             };
             let started = Instant::now();

@@ -213,6 +213,8 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             max_tries: message.max_tries,
             conf: message.conf.to_string(),
             event: message.event.clone(),
+            map_index: message.map_index,
+            map_item: message.map_item.clone(),
         },
         upstream,
         worker: WorkerInfo {

@@ -141,6 +141,8 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
         upstream: vec!["first".into()],
         upstream_outputs: Some(Vec::new()),
         event: None,
+        map_index: None,
+        map_item: None,
     };
     Message::new("default", message.encode().expect("encodes"))
 }

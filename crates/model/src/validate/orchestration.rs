@@ -72,9 +72,6 @@ pub(super) fn check(
                     }
                 }
             }
-            issue(OrchestrationIssue::Unsupported {
-                feature: "mapping (expand)",
-            });
         }
         check_task_settings(&task.settings, &mut issue);
     }

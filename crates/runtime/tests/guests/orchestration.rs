@@ -160,3 +160,45 @@ pub fn waits_child() {
         failed.outcome
     );
 }
+
+/// A mapped task's expansion comes through `describe` (over an upstream output, and over
+/// items known when the DAG is built); an instance sees its map index and item, and a task
+/// that is mapped refuses to run without them.
+#[test]
+pub fn mapping() {
+    let component = load(guests::MAPPING);
+    let dag = component.dag();
+    assert_eq!(
+        dag.task("square").expect("square").expand,
+        Some(weft_model::Expand::Upstream("list".into()))
+    );
+    assert_eq!(
+        dag.task("label").expect("label").expand,
+        Some(weft_model::Expand::Items(vec![
+            "\"a\"".into(),
+            "\"b\"".into(),
+            "\"c\"".into()
+        ]))
+    );
+    let report = run_with(
+        &component,
+        "square",
+        Call {
+            map: Some((4, "7".into())),
+            ..Call::default()
+        },
+    );
+    assert_eq!(output_json(&report), json!(49));
+    let report = run_with(
+        &component,
+        "label",
+        Call {
+            map: Some((1, "\"b\"".into())),
+            ..Call::default()
+        },
+    );
+    assert_eq!(output_json(&report), json!("1:b"));
+    let message = failure(&run(&component, "square")).to_string();
+    assert!(message.contains("has no map index or item"), "{message}");
+    still_healthy();
+}

@@ -41,36 +41,44 @@ fn run_of(tasks: Vec<TaskSpec>) -> ActiveRun {
         .ids
         .iter()
         .enumerate()
-        .map(|(i, id)| TaskInstance {
-            id: i as i64 + 10,
-            run: 1,
-            tenant: "default".into(),
-            dag_id: "d".into(),
-            run_id: "manual__1".into(),
-            task_id: id.clone(),
-            state: TaskState::None,
-            try_number: 0,
-            max_tries: 1,
-            queue: "default".into(),
-            pool: "default_pool".into(),
-            priority_weight: 1,
-            lease: 0,
-            lease_expires_at: None,
-            worker_id: None,
-            hostname: None,
-            queued_at: None,
-            started_at: None,
-            ended_at: None,
-            duration_ms: None,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            sensor_started_at: None,
-            pokes: 0,
-            deferral: None,
-        })
+        .map(|(i, id)| ti(i as i64 + 10, id))
         .collect();
     ActiveRun::new(run, tis, dag, graph).expect("active run")
+}
+
+/// Task instance `id` of task `task_id`, never run.
+fn ti(id: i64, task_id: &str) -> TaskInstance {
+    TaskInstance {
+        id,
+        run: 1,
+        tenant: "default".into(),
+        dag_id: "d".into(),
+        run_id: "manual__1".into(),
+        task_id: task_id.to_owned(),
+        state: TaskState::None,
+        try_number: 0,
+        max_tries: 1,
+        queue: "default".into(),
+        pool: "default_pool".into(),
+        priority_weight: 1,
+        lease: 0,
+        lease_expires_at: None,
+        worker_id: None,
+        hostname: None,
+        queued_at: None,
+        started_at: None,
+        ended_at: None,
+        duration_ms: None,
+        next_retry_at: None,
+        error_class: None,
+        error: None,
+        sensor_started_at: None,
+        pokes: 0,
+        deferral: None,
+        map_count: None,
+        map_index: None,
+        map_item: None,
+    }
 }
 
 fn idx(run: &ActiveRun, id: &str) -> usize {
@@ -216,4 +224,92 @@ fn pending_tasks_are_not_decided_twice() {
     let mut run = run_of(vec![TaskSpec::new("a")]);
     assert_eq!(run.evaluate_all(t0()).ready.len(), 1);
     assert!(run.evaluate_all(t0()).ready.is_empty());
+}
+
+/// Mapped task `id` expands into `items` instances, as the scheduler records an expansion:
+/// their slots.
+fn expand(run: &mut ActiveRun, id: &str, items: u32) -> Vec<usize> {
+    let i = idx(run, id);
+    run.pending.remove(&i);
+    run.tis[i].map_count = Some(items);
+    run.set_state(i, TaskState::Running);
+    let instances = (0..items)
+        .map(|k| {
+            let mut instance = ti(100 + i64::from(k), &weft_model::mapping::instance_id(id, k));
+            instance.map_index = Some(k);
+            instance
+        })
+        .collect();
+    run.add_instances(i, instances).collect()
+}
+
+#[test]
+fn a_mapped_task_ends_with_its_last_instance_and_counts_each_downstream() {
+    let mut run = run_of(vec![
+        TaskSpec::new("list"),
+        TaskSpec {
+            expand: Some(weft_model::Expand::Upstream("list".into())),
+            ..TaskSpec::new("sq").after(["list"])
+        },
+        TaskSpec::new("total").after(["sq"]),
+        TaskSpec::new("cleanup")
+            .after(["sq"])
+            .with_rule(TriggerRule::AllDone),
+    ]);
+    run.evaluate_all(t0());
+    let after_list = finish(&mut run, "list", TaskState::Success);
+    assert!(after_list.ready.is_empty(), "a mapped task expands first");
+    assert_eq!(after_list.expand, vec![idx(&run, "sq")]);
+    assert!(!run.deadlocked(), "a task waiting to expand is progress");
+
+    let slots = expand(&mut run, "sq", 3);
+    assert_eq!(run.task_of(slots[2]), idx(&run, "sq"));
+    assert!(run.is_instance(slots[0]) && !run.is_instance(idx(&run, "sq")));
+    let mut ready = run.evaluate(slots.clone(), t0()).ready;
+    ready.sort_unstable();
+    assert_eq!(ready, slots);
+
+    for &slot in &slots[..2] {
+        run.pending.remove(&slot);
+        run.set_state(slot, TaskState::Success);
+        let e = run.evaluate_downstream(slot, t0());
+        assert!(e.ended_mapped.is_empty() && e.ready.is_empty(), "{e:?}");
+    }
+    run.pending.remove(&slots[2]);
+    run.set_state(slots[2], TaskState::Failed);
+    let last = run.evaluate_downstream(slots[2], t0());
+    assert_eq!(
+        last.ended_mapped,
+        vec![(idx(&run, "sq"), TaskState::Failed)]
+    );
+    assert_eq!(names(&run, &last.ready), ["cleanup"]);
+    assert_eq!(
+        last.decided,
+        vec![(idx(&run, "total"), TaskState::UpstreamFailed)]
+    );
+    finish(&mut run, "cleanup", TaskState::Success);
+    assert_eq!(run.final_state(), Some(DagRunState::Failed));
+}
+
+#[test]
+fn a_run_loaded_with_instances_puts_them_after_the_graph_in_map_index_order() {
+    let mut run = run_of(vec![
+        TaskSpec::new("list"),
+        TaskSpec {
+            expand: Some(weft_model::Expand::Upstream("list".into())),
+            ..TaskSpec::new("sq").after(["list"])
+        },
+    ]);
+    run.evaluate_all(t0());
+    finish(&mut run, "list", TaskState::Success);
+    expand(&mut run, "sq", 2);
+    let mut tis = run.tis.clone();
+    tis.reverse();
+    tis[0].state = TaskState::Success;
+    let loaded =
+        ActiveRun::new(run.run.clone(), tis, run.dag.clone(), run.graph.clone()).expect("loaded");
+    let order: Vec<&str> = loaded.tis.iter().map(|t| t.task_id.as_str()).collect();
+    assert_eq!(order, ["list", "sq", "sq[0]", "sq[1]"]);
+    assert_eq!(loaded.tis[3].state, TaskState::Success);
+    assert_eq!(loaded.final_state(), None, "sq[0] has not ended");
 }

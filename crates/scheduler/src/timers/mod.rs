@@ -56,12 +56,8 @@ impl Scheduler {
                 continue;
             };
             tracing::warn!(ti = ti.id, task = %ti.task_id, worker = ?ti.worker_id, "lease expired; the attempt is lost");
-            self.outbox.finish(retry::lost_attempt(
-                &active.dag.tasks()[i],
-                &ti,
-                &active.run,
-                now,
-            ));
+            self.outbox
+                .finish(retry::lost_attempt(active.task(i), &ti, &active.run, now));
         }
         Ok(())
     }

@@ -15,6 +15,13 @@ use crate::schemas;
 pub struct TaskInstanceView {
     /// The task.
     pub task_id: String,
+    /// For an instance of a mapped task: its map index, from 0. The mapped task's own task
+    /// instance, which sums its instances up, has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
+    /// For a mapped task: how many instances it expanded into, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_count: Option<u32>,
     /// State.
     #[schema(schema_with = schemas::task_state)]
     pub state: TaskState,
@@ -60,8 +67,16 @@ pub struct TaskInstanceView {
 
 impl TaskInstanceView {
     pub(crate) fn of(ti: TaskInstance) -> TaskInstanceView {
+        let task_id = match ti.map_index {
+            Some(_) => weft_model::mapping::split_instance_id(&ti.task_id)
+                .0
+                .to_owned(),
+            None => ti.task_id,
+        };
         TaskInstanceView {
-            task_id: ti.task_id,
+            task_id,
+            map_index: ti.map_index,
+            map_count: ti.map_count,
             state: ti.state,
             try_number: ti.try_number,
             max_tries: ti.max_tries,
@@ -93,6 +108,9 @@ pub struct LogQuery {
     #[serde(rename = "try")]
     #[param(rename = "try", minimum = 1)]
     pub try_number: Option<u32>,
+    /// For a mapped task: the instance, by map index.
+    #[param(minimum = 0)]
+    pub map_index: Option<u32>,
 }
 
 /// The log of one attempt.
@@ -133,6 +151,10 @@ pub enum XcomEncoding {
 pub struct XcomView {
     /// The task that stored it.
     pub task_id: String,
+    /// For an instance of a mapped task: its map index. A mapped task's own
+    /// `return_value` holds its instances' outputs, as one JSON array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
     /// Its key; `return_value` for the task's output.
     pub key: String,
     /// How `value` encodes the stored bytes.
@@ -157,8 +179,10 @@ impl XcomView {
                 ),
             },
         };
+        let (task_id, map_index) = weft_model::mapping::split_instance_id(&xcom.task_id);
         XcomView {
-            task_id: xcom.task_id,
+            task_id: task_id.to_owned(),
+            map_index,
             key: xcom.key,
             encoding,
             value,

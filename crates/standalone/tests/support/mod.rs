@@ -29,6 +29,11 @@ pub async fn stack() -> Stack {
 
 /// The stack with a worker of `slots` slots.
 pub async fn stack_with_slots(slots: usize) -> Stack {
+    stack_with(slots, SchedulerConfig::default()).await
+}
+
+/// The stack with a worker of `slots` slots and a scheduler set up as `config` says.
+pub async fn stack_with(slots: usize, config: SchedulerConfig) -> Stack {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("weft.db"))
@@ -38,7 +43,7 @@ pub async fn stack_with_slots(slots: usize) -> Stack {
     let queue = Arc::new(MemoryQueue::new());
     let config = SchedulerConfig {
         recover_running_on_start: true,
-        ..SchedulerConfig::default()
+        ..config
     };
     let (handle, service) = scheduler(store.clone(), queue.clone(), Arc::new(SystemClock), config);
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
@@ -139,7 +144,16 @@ impl Stack {
 
     /// Wait for a run to finish; its row and task instances.
     pub async fn finished(&self, run: RunPk) -> (DagRun, Vec<TaskInstance>) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        self.finished_within(run, Duration::from_secs(15)).await
+    }
+
+    /// Wait up to `limit` for a run to finish; its row and task instances.
+    pub async fn finished_within(
+        &self,
+        run: RunPk,
+        limit: Duration,
+    ) -> (DagRun, Vec<TaskInstance>) {
+        let deadline = Instant::now() + limit;
         loop {
             let (row, tis) = self
                 .store

@@ -13,8 +13,8 @@ use crate::common::statement::statement;
 use crate::notifications::NewNotification;
 use crate::rows::micros;
 use crate::write::{
-    DeferTask, FinishTask, Heartbeat, QueueTask, ResolveDeferral, SensorPoke, SetRunState,
-    SetTaskState, StartTask,
+    DeferTask, EndMapped, FinishTask, Heartbeat, QueueTask, ResolveDeferral, SensorPoke,
+    SetRunState, SetTaskState, StartTask,
 };
 
 /// A task instance a fenced change was applied to, as the UPDATE returned it.
@@ -154,6 +154,25 @@ pub(crate) trait BatchSql: Send {
         item: &ResolveDeferral,
         deferral: Option<&str>,
     ) -> Result<Option<Applied>, sqlx::Error>;
+    /// Insert the instances of mapped task instance `parent` (task `task_id`), one per item
+    /// in map index order, each with the parent's settings, in state none.
+    async fn insert_instances(
+        &mut self,
+        parent: i64,
+        task_id: &str,
+        items: &[String],
+    ) -> Result<(), sqlx::Error>;
+    /// Fenced: a mapped task still `running` under the lease ends.
+    async fn end_mapped(&mut self, item: &EndMapped) -> Result<Option<Applied>, sqlx::Error>;
+    /// The outputs of mapped task `task_id`'s instances in run `run`, in map index order.
+    async fn mapped_outputs(
+        &mut self,
+        run: i64,
+        task_id: &str,
+    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error>;
+    /// Task instance `ti`, cleared, forgets its expansion if it is a mapped task's: its
+    /// instances and their values go.
+    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error>;
     /// Delete every XCom value of these `(run, task_id)`s.
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
     /// Insert or replace XCom values (distinct keys).
@@ -230,6 +249,60 @@ pub(crate) async fn resolve<D: Sql>(
         .bind(item.next_retry_at.map(micros))
         .fetch_optional::<Applied>(conn)
         .await
+}
+
+/// A mapped task ends (`END_MAPPED`), if still running under the lease.
+pub(crate) async fn end_mapped<D: Sql>(
+    conn: &mut D::Connection,
+    item: &EndMapped,
+) -> Result<Option<Applied>, sqlx::Error> {
+    statement::<D>(sql::END_MAPPED)
+        .bind(item.ti)
+        .bind(item.lease)
+        .bind(item.state.as_str())
+        .bind(micros(item.at))
+        .fetch_optional::<Applied>(conn)
+        .await
+}
+
+/// A cleared mapped task forgets its expansion (`UNEXPAND`), its instances
+/// (`DELETE_INSTANCES`, their logs with them) and its and their XCom values.
+pub(crate) async fn unexpand<D: Sql>(conn: &mut D::Connection, ti: i64) -> Result<(), sqlx::Error> {
+    let Some(parent) = statement::<D>(sql::UNEXPAND)
+        .bind(ti)
+        .fetch_optional::<Applied>(&mut *conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let prefix = format!("{}[", parent.task_id);
+    statement::<D>(sql::DELETE_MAPPED_XCOMS)
+        .bind(parent.run)
+        .bind(parent.task_id.as_str())
+        .bind(prefix.as_str())
+        .execute(&mut *conn)
+        .await?;
+    statement::<D>(sql::DELETE_INSTANCES)
+        .bind(parent.run)
+        .bind(prefix.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The outputs of a mapped task's instances (`MAPPED_OUTPUTS`), in map index order.
+pub(crate) async fn mapped_outputs<D: Sql>(
+    conn: &mut D::Connection,
+    run: i64,
+    task_id: &str,
+) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error> {
+    let prefix = format!("{task_id}[");
+    let rows: Vec<(Option<Vec<u8>>,)> = statement::<D>(sql::MAPPED_OUTPUTS)
+        .bind(run)
+        .bind(prefix.as_str())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(value,)| value).collect())
 }
 
 /// Record a sensor's reschedule (`SET_POKE`) on task instance `ti`.

@@ -100,6 +100,7 @@ pub(crate) trait Sql:
     + Reads<(i64,)>
     + Reads<(String,)>
     + Reads<(Vec<u8>,)>
+    + Reads<(Option<Vec<u8>>,)>
     + Reads<DagRow>
     + Reads<VersionRow>
     + Reads<RunRow>

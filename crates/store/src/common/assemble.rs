@@ -68,6 +68,9 @@ pub(crate) fn new_task_instances(
                 sensor_started_at: None,
                 pokes: 0,
                 deferral: None,
+                map_count: None,
+                map_index: None,
+                map_item: None,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

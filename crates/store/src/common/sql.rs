@@ -109,7 +109,7 @@ pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_i
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
      CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
      r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
      r.ended_at AS run_ended_at \
@@ -119,7 +119,7 @@ pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id,
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral \
+     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
 /// `$1` now, `$2` limit.
@@ -127,7 +127,7 @@ pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral \
+     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
      ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
@@ -160,6 +160,52 @@ pub(crate) const RESOLVE: &str = "UPDATE task_instances SET state = $3, \
 pub(crate) const RUN_BY_LOGICAL_DATE: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
      data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
      FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND logical_date = $3 ORDER BY id DESC LIMIT 1";
+
+/// `$1` task instance, `$2` lease, `$3` state seen, `$4` new state, `$5` map count (none
+/// when the expansion failed), `$6` at, `$7` whether the new state is final, `$8` error
+/// class, `$9` error: a mapped task expands, once.
+pub(crate) const EXPAND: &str = "UPDATE task_instances SET state = $4, lease = lease + 1, \
+     map_count = $5, started_at = $6, ended_at = CASE WHEN $7 THEN $6 END, \
+     duration_ms = CASE WHEN $7 THEN 0 END, error_class = $8, error = $9 \
+     WHERE id = $1 AND lease = $2 AND state = $3 AND map_count IS NULL \
+     RETURNING id, run, task_id, try_number";
+
+/// `$1` run, `$2` the mapped task's id followed by `[`: its instances' task instances, in
+/// map index order.
+pub(crate) const MAPPED_INSTANCES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
+     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
+     WHERE ti.run = $1 AND ti.map_index IS NOT NULL AND substr(ti.task_id, 1, length($2)) = $2 \
+     ORDER BY ti.map_index";
+
+/// `$1` task instance: a mapped task that is cleared forgets its expansion (it expands
+/// again when it runs).
+pub(crate) const UNEXPAND: &str = "UPDATE task_instances SET map_count = NULL \
+     WHERE id = $1 AND map_count IS NOT NULL RETURNING id, run, task_id, try_number";
+/// `$1` run, `$2` a mapped task's id followed by `[`: its instances go, with their logs.
+pub(crate) const DELETE_INSTANCES: &str = "DELETE FROM task_instances \
+     WHERE run = $1 AND map_index IS NOT NULL AND substr(task_id, 1, length($2)) = $2";
+/// `$1` run, `$2` a mapped task's id, `$3` its id followed by `[`: its XCom values and its
+/// instances' go.
+pub(crate) const DELETE_MAPPED_XCOMS: &str = "DELETE FROM xcom \
+     WHERE run = $1 AND (task_id = $2 OR substr(task_id, 1, length($3)) = $3)";
+
+/// `$1` task instance, `$2` lease, `$3` final state, `$4` at: a mapped task whose instances
+/// all ended ends.
+pub(crate) const END_MAPPED: &str = "UPDATE task_instances SET state = $3, ended_at = $4, \
+     duration_ms = ($4 - COALESCE(started_at, $4)) / 1000 \
+     WHERE id = $1 AND lease = $2 AND state = 'running' AND map_count IS NOT NULL \
+     RETURNING id, run, task_id, try_number";
+
+/// `$1` run, `$2` the mapped task's id followed by `[`: each instance's output (none for
+/// one without), in map index order.
+pub(crate) const MAPPED_OUTPUTS: &str = "SELECT x.value FROM task_instances ti \
+     LEFT JOIN xcom x ON x.run = ti.run AND x.task_id = ti.task_id AND x.key = 'return_value' \
+     WHERE ti.run = $1 AND ti.map_index IS NOT NULL AND substr(ti.task_id, 1, length($2)) = $2 \
+     ORDER BY ti.map_index";
 
 /// `$1` run pk, `$2` state, `$3` at, `$4` whether the run is running, `$5` whether it is
 /// finished. PostgreSQL's step statement sets the same columns the same way.
@@ -240,7 +286,7 @@ mod tests {
          ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
          ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
          ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-         ti.sensor_started_at, ti.pokes, ti.deferral";
+         ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item";
 
     #[test]
     fn reads_of_one_row_type_select_the_same_columns() {
@@ -256,7 +302,7 @@ mod tests {
         }
         let ti_select =
             format!("{TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ");
-        for read in [ACTIVE_TIS, EXPIRED_LEASES] {
+        for read in [ACTIVE_TIS, EXPIRED_LEASES, MAPPED_INSTANCES] {
             assert!(read.starts_with(&ti_select), "{read}");
         }
         assert!(RUN_WITH_TIS.starts_with(&format!("{TI_COLUMNS}, r.run_type, ")));

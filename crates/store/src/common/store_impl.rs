@@ -25,7 +25,7 @@ use crate::sealed::{
 };
 use crate::store::Store;
 use crate::validate;
-use crate::write::{WriteBatch, WriteOutcome};
+use crate::write::{ExpandTask, WriteBatch, WriteOutcome};
 
 #[async_trait]
 impl<B: Backend> Store for B {
@@ -249,6 +249,11 @@ impl<B: Backend> Store for B {
         finish = batch.finish.len(), set_task = batch.set_task.len(), set_run = batch.set_run.len()))]
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome> {
         transactions::write(self, batch).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ti = expand.ti))]
+    async fn expand(&self, expand: ExpandTask) -> StoreResult<Option<Vec<TaskInstance>>> {
+        transactions::expand(self, expand).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -5,14 +5,16 @@
 use super::statement::statement;
 use super::{assemble, sql};
 use crate::apply;
+use crate::backend::batch::{Applied, BatchSql};
 use crate::backend::{Backend, Connection};
 use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DEFAULT_POOL, DEFAULT_POOL_SLOTS, DagRun, Deploy, DeployOutcome, NewRun, TaskInstance,
 };
 use crate::rows;
+use crate::rows::TiRow;
 use crate::validate;
-use crate::write::{WriteBatch, WriteOutcome};
+use crate::write::{ExpandTask, Expansion, WriteBatch, WriteOutcome};
 
 /// Make sure `tenant` exists and has its default pool.
 pub(crate) async fn ensure_tenant<B: Backend>(
@@ -64,6 +66,69 @@ pub(crate) async fn write<B: Backend>(store: &B, batch: WriteBatch) -> StoreResu
         tx.commit().await?;
     }
     Ok(outcome)
+}
+
+/// [`Store::expand`](crate::Store::expand), in one fenced write transaction: the mapped
+/// task's own task instance first (which tells whether it still may expand), then its
+/// instances' task instances, read back as stored.
+pub(crate) async fn expand<B: Backend>(
+    store: &B,
+    expand: ExpandTask,
+) -> StoreResult<Option<Vec<TaskInstance>>> {
+    validate::expand(&expand)?;
+    let ExpandTask {
+        leader,
+        ti,
+        lease,
+        from,
+        at,
+        into,
+    } = expand;
+    let (state, count, error) = match &into {
+        Expansion::Instances(items) => (
+            weft_model::TaskState::Running,
+            Some(i64::try_from(items.len()).unwrap_or(i64::MAX)),
+            None,
+        ),
+        Expansion::Empty => (weft_model::TaskState::Skipped, Some(0), None),
+        Expansion::Failed(error) => (weft_model::TaskState::Failed, None, Some(error.as_str())),
+    };
+    let mut conn = store.writer().await?;
+    let mut tx = B::begin_fenced(&mut conn, leader.as_ref()).await?;
+    let parent: Option<Applied> = statement::<B::Db>(sql::EXPAND)
+        .bind(ti)
+        .bind(lease)
+        .bind(from.as_str())
+        .bind(state.as_str())
+        .bind(count)
+        .bind(rows::micros(at))
+        .bind(state.is_finished())
+        .bind(error.map(|_| "mapping"))
+        .bind(error)
+        .fetch_optional(&mut tx)
+        .await?;
+    let Some(parent) = parent else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let Expansion::Instances(items) = into else {
+        tx.commit().await?;
+        return Ok(Some(Vec::new()));
+    };
+    tx.insert_instances(parent.id, &parent.task_id, &items)
+        .await?;
+    let prefix = format!("{}[", parent.task_id);
+    let tis = statement::<B::Db>(sql::MAPPED_INSTANCES)
+        .bind(parent.run)
+        .bind(prefix.as_str())
+        .fetch_all::<TiRow>(&mut tx)
+        .await?
+        .into_iter()
+        .map(TiRow::into_record)
+        .collect::<StoreResult<Vec<_>>>()?;
+    tx.commit().await?;
+    store.task_instances_created(tis.len());
+    Ok(Some(tis))
 }
 
 /// [`Store::create_run`](crate::Store::create_run): the run and its task instances, written

@@ -48,6 +48,29 @@ pub(crate) async fn insert_run_and_tasks(
     Ok(Some((id, tis)))
 }
 
+/// Insert a mapped task's instances (see [`BatchSql::insert_instances`]) in one statement.
+async fn insert_instances(
+    conn: &mut PgConnection,
+    parent: i64,
+    task_id: &str,
+    items: &[String],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = (0..items.len())
+        .map(|k| weft_model::mapping::instance_id(task_id, u32::try_from(k).unwrap_or(u32::MAX)))
+        .collect();
+    let indexes: Vec<i64> = (0..items.len())
+        .map(|k| i64::try_from(k).unwrap_or(i64::MAX))
+        .collect();
+    sqlx::query(statements::INSERT_INSTANCES)
+        .bind(parent)
+        .bind(ids)
+        .bind(indexes)
+        .bind(items)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// One column of `items`.
 fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().map(|&item| f(item)).collect()
@@ -222,6 +245,34 @@ impl BatchSql for PgConnection {
         deferral: Option<&str>,
     ) -> Result<Option<Applied>, sqlx::Error> {
         crate::backend::batch::resolve::<Postgres>(self, item, deferral).await
+    }
+
+    async fn insert_instances(
+        &mut self,
+        parent: i64,
+        task_id: &str,
+        items: &[String],
+    ) -> Result<(), sqlx::Error> {
+        insert_instances(self, parent, task_id, items).await
+    }
+
+    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error> {
+        crate::backend::batch::unexpand::<Postgres>(self, ti).await
+    }
+
+    async fn end_mapped(
+        &mut self,
+        item: &crate::write::EndMapped,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::end_mapped::<Postgres>(self, item).await
+    }
+
+    async fn mapped_outputs(
+        &mut self,
+        run: i64,
+        task_id: &str,
+    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error> {
+        crate::backend::batch::mapped_outputs::<Postgres>(self, run, task_id).await
     }
 
     async fn insert_notifications(

@@ -33,6 +33,15 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
      SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id";
 
+/// A mapped task's instances (`$1` the mapped task's task instance, `$2`-`$4` each
+/// instance's task id, map index and item), with the mapped task's settings.
+pub(super) const INSERT_INSTANCES: &str = "INSERT INTO task_instances (run, tenant, dag_id, \
+     task_id, state, try_number, max_tries, queue, pool, priority_weight, lease, map_index, \
+     map_item) SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, \
+     p.pool, p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, \
+     UNNEST($2::text[], $3::bigint[], $4::text[]) AS v (task_id, map_index, map_item) \
+     WHERE p.id = $1";
+
 /// The fenced start (`$1`-`$6`).
 pub(super) const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
      started_at = v.at, lease_expires_at = v.expires \

@@ -120,6 +120,38 @@ pub(crate) async fn insert_task_instances(
     Ok(ids)
 }
 
+const INSERT_INSTANCES: &str = "WITH v (task_id, map_index, map_item) AS (VALUES {values}) \
+     INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, max_tries, \
+     queue, pool, priority_weight, lease, map_index, map_item) \
+     SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, p.pool, \
+     p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, v WHERE p.id = ?";
+
+/// Insert a mapped task's instances (see [`BatchSql::insert_instances`]), a chunk of rows
+/// per statement.
+async fn insert_instances(
+    conn: &mut SqliteConnection,
+    parent: i64,
+    task_id: &str,
+    items: &[String],
+) -> Result<(), sqlx::Error> {
+    let chunk_rows = rows_per_statement(3) - 1;
+    for (c, chunk) in items.chunks(chunk_rows).enumerate() {
+        let mut query = sqlx::query(statement(INSERT_INSTANCES, "(?, ?, ?)", chunk.len()));
+        for (k, item) in chunk.iter().enumerate() {
+            let index = i64::try_from(c * chunk_rows + k).unwrap_or(i64::MAX);
+            query = query
+                .bind(weft_model::mapping::instance_id(
+                    task_id,
+                    u32::try_from(index).unwrap_or(u32::MAX),
+                ))
+                .bind(index)
+                .bind(item.as_str());
+        }
+        query.bind(parent).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl BatchSql for SqliteConnection {
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
@@ -247,6 +279,34 @@ impl BatchSql for SqliteConnection {
         deferral: Option<&str>,
     ) -> Result<Option<Applied>, sqlx::Error> {
         crate::backend::batch::resolve::<Sqlite>(self, item, deferral).await
+    }
+
+    async fn insert_instances(
+        &mut self,
+        parent: i64,
+        task_id: &str,
+        items: &[String],
+    ) -> Result<(), sqlx::Error> {
+        insert_instances(self, parent, task_id, items).await
+    }
+
+    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error> {
+        crate::backend::batch::unexpand::<Sqlite>(self, ti).await
+    }
+
+    async fn end_mapped(
+        &mut self,
+        item: &crate::write::EndMapped,
+    ) -> Result<Option<Applied>, sqlx::Error> {
+        crate::backend::batch::end_mapped::<Sqlite>(self, item).await
+    }
+
+    async fn mapped_outputs(
+        &mut self,
+        run: i64,
+        task_id: &str,
+    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error> {
+        crate::backend::batch::mapped_outputs::<Sqlite>(self, run, task_id).await
     }
 
     async fn insert_notifications(

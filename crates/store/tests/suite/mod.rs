@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod deploy;
 pub mod fencing;
 pub mod leadership;
+pub mod mapping;
 pub mod notifications;
 pub mod runs;
 pub mod scale;
@@ -72,6 +73,12 @@ macro_rules! all_tests {
                 a_notification_is_written_only_with_its_finish,
                 claims_are_exclusive_and_results_need_the_claim, a_delivered_notification_is_done,
                 racing_servers_claim_each_notification_once,
+            ],
+            mapping: [
+                an_expansion_writes_its_instances_once,
+                empty_and_failed_expansions_end_the_mapped_task, bad_expansions_are_refused,
+                a_mapped_task_ends_with_its_instances_outputs_in_order,
+                clearing_a_mapped_task_forgets_its_expansion,
             ],
             scale: [ten_thousand_tasks],
         );

@@ -222,6 +222,7 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
         finish: vec![finish(ti.id, 1, TaskState::UpForRetry)],
         defer: vec![],
         resolve: vec![],
+        end_mapped: vec![],
         set_task: vec![],
         set_run: vec![weft_store::SetRunState {
             run: run.id,

@@ -184,18 +184,25 @@ fn text(value: &Value) -> &str {
 }
 
 fn task_width(tasks: &[Value]) -> usize {
-    tasks
-        .iter()
-        .map(|t| text(&t["task_id"]).len())
-        .max()
-        .unwrap_or(0)
+    tasks.iter().map(|t| task_label(t).len()).max().unwrap_or(0)
+}
+
+/// A task instance as people name it: `task`, or `task[k]` for instance `k` of a mapped task.
+fn task_label(ti: &Value) -> String {
+    match ti["map_index"].as_u64() {
+        Some(k) => format!("{}[{k}]", text(&ti["task_id"])),
+        None => text(&ti["task_id"]).to_owned(),
+    }
 }
 
 /// `  task  state  [12 ms]  [class: error]` for one task instance.
 fn task_line(ti: &Value, width: usize) -> String {
-    let mut line = format!("  {:<width$}  {}", text(&ti["task_id"]), text(&ti["state"]));
+    let mut line = format!("  {:<width$}  {}", task_label(ti), text(&ti["state"]));
     if let Some(ms) = ti["duration_ms"].as_i64() {
         line.push_str(&format!("  {ms} ms"));
+    }
+    if let Some(n) = ti["map_count"].as_u64() {
+        line.push_str(&format!("  mapped over {n} items"));
     }
     match text(&ti["state"]) {
         "deferred" => {
@@ -245,7 +252,7 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
         if format == Format::Text {
             let width = task_width(tasks);
             for ti in tasks {
-                let id = text(&ti["task_id"]).to_owned();
+                let id = task_label(ti);
                 let state = text(&ti["state"]).to_owned();
                 if state != "none" && seen.get(&id) != Some(&state) {
                     println!("{}", task_line(ti, width));
@@ -276,6 +283,21 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_lines_name_mapped_instances_by_map_index() {
+        let parent = serde_json::json!({
+            "task_id": "square", "state": "running", "map_count": 3
+        });
+        assert_eq!(
+            task_line(&parent, 9),
+            "  square     running  mapped over 3 items"
+        );
+        let instance = serde_json::json!({
+            "task_id": "square", "map_index": 2, "state": "success", "duration_ms": 4
+        });
+        assert_eq!(task_line(&instance, 9), "  square[2]  success  4 ms");
+    }
 
     #[test]
     fn task_lines_say_what_waiting_tasks_wait_for() {

@@ -32,6 +32,9 @@ pub struct Args {
     /// Most task instances queued or running at once (Airflow's `parallelism`).
     #[arg(long, env = "WEFT_PARALLELISM", default_value_t = 32)]
     parallelism: usize,
+    /// Most instances a mapped task may expand into (Airflow's `max_map_length`).
+    #[arg(long, env = "WEFT_MAX_MAP_LENGTH", default_value_t = weft_model::mapping::DEFAULT_MAX_MAP_LENGTH)]
+    max_map_length: u32,
     /// Allow manual runs with a logical date in the future.
     #[arg(long, env = "WEFT_ALLOW_TRIGGER_IN_FUTURE")]
     allow_trigger_in_future: bool,
@@ -67,6 +70,7 @@ async fn main(args: Args) -> CommandResult {
         .run(shutdown.wait(), |term| {
             let config = SchedulerConfig {
                 parallelism: args.parallelism,
+                max_map_length: args.max_map_length,
                 allow_trigger_in_future: args.allow_trigger_in_future,
                 // Workers run elsewhere: a running attempt is lost only when its lease ends.
                 recover_running_on_start: false,

@@ -43,6 +43,9 @@ pub struct Args {
     /// Most task instances queued or running at once (Airflow's `parallelism`).
     #[arg(long, default_value_t = 32)]
     parallelism: usize,
+    /// Most instances a mapped task may expand into (Airflow's `max_map_length`).
+    #[arg(long, default_value_t = weft_model::mapping::DEFAULT_MAX_MAP_LENGTH)]
+    max_map_length: u32,
     /// Allow manual runs with a logical date in the future.
     #[arg(long)]
     allow_trigger_in_future: bool,
@@ -69,6 +72,7 @@ async fn serve(args: Args) -> CommandResult {
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
         parallelism: args.parallelism,
+        max_map_length: args.max_map_length,
         allow_trigger_in_future: args.allow_trigger_in_future,
         // The worker lives in this process: whatever was running when it stopped is lost.
         recover_running_on_start: true,

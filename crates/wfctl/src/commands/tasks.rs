@@ -36,6 +36,9 @@ enum TasksCommand {
         /// The attempt, counted from 1.
         #[arg(long = "try", value_name = "N")]
         try_number: Option<u32>,
+        /// For a mapped task: the instance, by map index.
+        #[arg(long, value_name = "K")]
+        map_index: Option<u32>,
     },
     /// Clear tasks of a run so that they run again.
     Clear {
@@ -108,6 +111,7 @@ pub fn run(args: Args) -> CommandResult {
             run_id,
             task,
             try_number,
+            map_index,
         } => {
             let mut path = format!(
                 "/dags/{}/runs/{}/tasks/{}/logs",
@@ -115,8 +119,16 @@ pub fn run(args: Args) -> CommandResult {
                 segment(&run_id),
                 segment(&task)
             );
-            if let Some(n) = try_number {
-                path.push_str(&format!("?try={n}"));
+            let query: Vec<String> = [
+                try_number.map(|n| format!("try={n}")),
+                map_index.map(|k| format!("map_index={k}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !query.is_empty() {
+                path.push('?');
+                path.push_str(&query.join("&"));
             }
             let log = client.get(&path)?;
             match args.output {
