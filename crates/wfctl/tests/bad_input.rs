@@ -231,3 +231,26 @@ fn local_runs_follow_branches() {
         "{run:?}"
     );
 }
+
+/// `wfctl test` runs a mapped task once per item, as a scheduler would, and shows its
+/// output as the instances' outputs in order; items that are not a JSON array fail it.
+#[test]
+fn local_runs_expand_mapped_tasks() {
+    let run = wfctl(["test", guests::MAPPING, "--conf", r#"{"items": [2, 3]}"#]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("-> [4,9]"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains(r#"-> {"labels":["0:a","1:b","2:c"],"squares":2,"sum":13}"#),
+        "{run:?}"
+    );
+
+    let run = wfctl(["test", guests::MAPPING, "--conf", r#"{"items": "x"}"#]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "cannot expand over the output of \"list\": the output is a JSON string, not an array"
+        ),
+        "{run:?}"
+    );
+}
