@@ -29,15 +29,16 @@ fn output(api: &Api, run_id: &str, task: &str) -> Value {
 #[test]
 fn mapped_instances_survive_a_killed_scheduler_and_show_by_map_index() {
     let mut cluster = Cluster::on_shared_redis();
-    cluster.set_env("WEFT_MAX_MAP_LENGTH", "400");
+    cluster.set_env("WEFT_MAX_MAP_LENGTH", "1000");
     let _server = cluster.server();
     let mut scheduler = cluster.scheduler("scheduler-1");
     let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
     let api = cluster.api();
     api.deploy(Path::new(guests::MAPPING));
 
-    // 300 instances; the scheduler dies once some have run, its successor finishes them.
-    let run_id = api.trigger("mapping", json!({"items": 300}), None);
+    // 1,000 instances of `square`, then 1,000 of `again` over their outputs; the scheduler
+    // dies once some have run, its successor finishes them.
+    let run_id = api.trigger("mapping", json!({"items": 1000}), None);
     wait_for("some instances to succeed", WAIT, || {
         let run = api.run("mapping", &run_id);
         let done = Api::instances(&run, "square")
@@ -51,26 +52,35 @@ fn mapped_instances_survive_a_killed_scheduler_and_show_by_map_index() {
     let run = api.wait_run("mapping", &run_id, WAIT);
     assert_eq!(run["state"], "success", "{run}");
     let square = Api::task(&run, "square");
-    assert_eq!(square["map_count"], 300, "{square}");
+    assert_eq!(square["map_count"], 1000, "{square}");
     let each = Api::instances(&run, "square");
-    assert_eq!(each.len(), 300);
+    assert_eq!(each.len(), 1000);
     for (k, ti) in each.iter().enumerate() {
         assert_eq!(ti["map_index"], k, "{ti}");
         assert_eq!(ti["state"], "success", "{ti}");
     }
     let squares = output(&api, &run_id, "square");
-    assert_eq!(squares.as_array().map(Vec::len), Some(300));
-    assert_eq!(squares[299], json!(299 * 299));
-    let sum: i64 = (0..300i64).map(|n| n * n).sum();
+    assert_eq!(squares.as_array().map(Vec::len), Some(1000));
+    assert_eq!(squares[999], json!(999 * 999));
+    let again = output(&api, &run_id, "again");
+    assert_eq!(again[999], json!(999 * 999 + 1));
+    let sum: i64 = (0..1000i64).map(|n| n * n).sum();
     assert_eq!(output(&api, &run_id, "total")["sum"], sum);
 
+    // One item is one instance.
+    let one = api.trigger("mapping", json!({"items": [5]}), None);
+    let run = api.wait_run("mapping", &one, WAIT);
+    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(Api::instances(&run, "square").len(), 1, "{run}");
+    assert_eq!(output(&api, &one, "again"), json!([26]));
+
     // Over the scheduler's limit: the mapped task fails saying so.
-    let over = api.trigger("mapping", json!({"items": 401}), None);
+    let over = api.trigger("mapping", json!({"items": 1001}), None);
     let run = api.wait_run("mapping", &over, WAIT);
     assert_eq!(run["state"], "failed", "{run}");
     let square = Api::task(&run, "square");
     assert_eq!(
-        square["error"], "401 items to expand over, more than max_map_length (400)",
+        square["error"], "1001 items to expand over, more than max_map_length (1000)",
         "{square}"
     );
 }

@@ -22,10 +22,8 @@ use crate::graph::Graph;
 /// What evaluating tasks decided, for the scheduler to write and admit.
 #[derive(Debug, Default, PartialEq)]
 pub struct Evaluation {
-    /// Tasks that may be queued now (their slots).
+    /// Tasks that may be queued now, or for a mapped task expanded (their slots).
     pub ready: Vec<usize>,
-    /// Mapped tasks that may expand now (their graph indices).
-    pub expand: Vec<usize>,
     /// Mapped tasks whose instances all ended, with the state they end in.
     pub ended_mapped: Vec<(usize, TaskState)>,
     /// Tasks that reached a final state without running (skipped, upstream_failed).
@@ -167,13 +165,14 @@ impl ActiveRun {
     }
 
     /// The states task `u` counts with as an upstream task: those of its instances once a
-    /// mapped task that expanded has ended, else its own.
+    /// mapped task that expanded has ended as they sum up, else its own (a mapped task
+    /// marked by hand counts as marked).
     fn upstream_states(&self, u: usize) -> impl Iterator<Item = TaskState> + '_ {
-        let instances: &[usize] = if self.tis[u].state.is_finished() {
-            &self.instances[u]
-        } else {
-            &[]
-        };
+        let state = self.tis[u].state;
+        let summed_up = state.is_finished()
+            && !self.instances[u].is_empty()
+            && mapped_state(self.instances[u].iter().map(|&s| self.tis[s].state)) == state;
+        let instances: &[usize] = if summed_up { &self.instances[u] } else { &[] };
         let own = instances.is_empty().then_some(self.tis[u].state);
         own.into_iter()
             .chain(instances.iter().map(|&s| self.tis[s].state))
@@ -369,13 +368,9 @@ impl ActiveRun {
             let decided = match evaluate(task.trigger_rule, &summary) {
                 Readiness::Wait => continue,
                 Readiness::Run => {
-                    // A mapped task waits in `pending` until it has expanded.
+                    // A mapped task waits in `pending` until admission has it expanded.
                     self.pending.insert(i);
-                    if task.expand.is_some() {
-                        out.expand.push(i);
-                    } else {
-                        out.ready.push(i);
-                    }
+                    out.ready.push(i);
                     continue;
                 }
                 Readiness::Skip => TaskState::Skipped,

@@ -67,8 +67,8 @@ impl Admission {
     }
 
     /// Queue ready task instances in order while slots allow, into `outbox`; the ready task
-    /// instances of running runs left waiting for a slot, and the wait tasks to start (they
-    /// take no slot).
+    /// instances of running runs left waiting for a slot, and the wait tasks to start and
+    /// the mapped tasks to expand (neither takes a slot).
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -76,7 +76,7 @@ impl Admission {
         config: &SchedulerConfig,
         outbox: &mut Outbox,
         now: Timestamp,
-    ) -> (Vec<TaskAt>, Vec<TaskAt>) {
+    ) -> Admitted {
         // Walk the ready tasks in order without taking them out: only the admitted and the
         // stale leave the set. Slots only fill up during the walk, so a run that may not
         // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
@@ -85,6 +85,7 @@ impl Admission {
         let mut leaving = Vec::new();
         let mut waiting = Vec::new();
         let mut waits = Vec::new();
+        let mut expand = Vec::new();
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
         // Pools found full, by run, for the runs walked past.
         let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
@@ -112,6 +113,15 @@ impl Admission {
             };
             if !walked.active.pending.contains(&i) {
                 leaving.push(key);
+                continue;
+            }
+            // A mapped task expands once its run may run, without a slot; its instances
+            // then take slots as any task does.
+            if !walked.active.is_instance(i) && walked.active.task(i).expand.is_some() {
+                if walked.runs {
+                    expand.push((run, i));
+                    leaving.push(key);
+                }
                 continue;
             }
             // A wait task runs no code: it starts waiting once its run may run, without a slot.
@@ -175,7 +185,11 @@ impl Admission {
         for key in &leaving {
             self.ready.remove(key);
         }
-        (waiting, waits)
+        Admitted {
+            waiting,
+            waits,
+            expand,
+        }
     }
 }
 
@@ -224,11 +238,16 @@ impl Scheduler {
     /// Queue ready task instances in priority order while slots allow; those of running runs
     /// left waiting for a slot become `scheduled`.
     pub(crate) fn admit(&mut self, now: Timestamp) {
-        let (waiting, waits) =
+        let admitted =
             self.admission
                 .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
-        self.mark_scheduled(waiting, now);
-        self.start_waits(waits, now);
+        self.mark_scheduled(admitted.waiting, now);
+        self.start_waits(admitted.waits, now);
+        // Expanded at the start of the next step, once this one is written: what they
+        // expand over is then in the store.
+        for (run, i) in admitted.expand {
+            self.expansions.push(run, i);
+        }
     }
 
     /// Ready tasks of running runs that wait for a slot are `scheduled`, as in Airflow: their
@@ -247,6 +266,16 @@ impl Scheduler {
 
 /// A task of a run in memory: the run, and the task's index in it.
 type TaskAt = (RunPk, usize);
+
+/// What an admission walk leaves besides the queue ops it wrote.
+struct Admitted {
+    /// Ready tasks of running runs left waiting for a slot.
+    waiting: Vec<TaskAt>,
+    /// Wait tasks to start.
+    waits: Vec<TaskAt>,
+    /// Mapped tasks to expand.
+    expand: Vec<TaskAt>,
+}
 
 /// What the admission walk found of the run whose ready tasks it is passing.
 struct Walked<'a> {

@@ -154,6 +154,22 @@ impl Scheduler {
             max_tries: None,
             bump_lease: true,
         });
+        // A mapped task marked by hand marks its unfinished instances too (as Airflow marks
+        // every map index): none of them runs on after it.
+        if ti.map_count.is_some() {
+            let prefix = format!("{task_id}[");
+            for instance in tis.iter().filter(|t| {
+                t.map_index.is_some() && t.task_id.starts_with(&prefix) && !t.state.is_finished()
+            }) {
+                batch.set_task.push(SetTaskState {
+                    ti: instance.id,
+                    state,
+                    at: now,
+                    max_tries: None,
+                    bump_lease: true,
+                });
+            }
+        }
         if row.state.is_finished() {
             batch.set_run.push(SetRunState {
                 run,

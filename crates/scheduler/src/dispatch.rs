@@ -2,9 +2,11 @@
 //! records it and its message (with the run's details and the upstream outputs the scheduler
 //! knows) goes on the task's queue, keyed by task instance.
 
+use weft_model::Expand;
 use weft_queue::Message;
 use weft_store::QueueTask;
 
+use crate::active_run::ActiveRun;
 use crate::error::SchedulerError;
 use crate::outputs::Outputs;
 use crate::step::Scheduler;
@@ -26,9 +28,11 @@ impl Scheduler {
                 continue;
             };
             // Upstream tasks only: what this attempt's queuing changes is not among them. An
-            // instance of a mapped task runs the mapped task, with its upstream tasks.
+            // instance of a mapped task runs the mapped task, with its upstream tasks but the
+            // one it is mapped over: it gets its item, not that whole output.
             let task = active.task_of(i);
-            let upstream_outputs = Outputs::of(active, &active.graph.upstream[task]);
+            let upstream = upstream_of(active, i);
+            let upstream_outputs = Outputs::of(active, &upstream);
             active.record_queued(i, q);
             let ti = &active.tis[i];
             let message = TaskMessage {
@@ -47,7 +51,7 @@ impl Scheduler {
                 data_interval_start: active.run.data_interval_start,
                 data_interval_end: active.run.data_interval_end,
                 conf: active.run.conf.clone(),
-                upstream: active.graph.upstream[task]
+                upstream: upstream
                     .iter()
                     .map(|&u| active.graph.ids[u].clone())
                     .collect(),
@@ -86,5 +90,20 @@ impl Scheduler {
             return Err(e);
         }
         Ok(())
+    }
+}
+
+/// The upstream tasks an attempt of slot `i` gets the outputs of: its task's, but for an
+/// instance of a mapped task not the one it is mapped over.
+fn upstream_of(active: &ActiveRun, i: usize) -> Vec<usize> {
+    let task = active.task_of(i);
+    let all = &active.graph.upstream[task];
+    match &active.dag.tasks()[task].expand {
+        Some(Expand::Upstream(over)) if active.is_instance(i) => all
+            .iter()
+            .copied()
+            .filter(|&u| active.graph.ids[u] != *over)
+            .collect(),
+        _ => all.clone(),
     }
 }

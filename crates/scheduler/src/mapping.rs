@@ -11,6 +11,7 @@ use weft_model::{Expand, TaskState};
 use weft_store::{ExpandTask, Expansion, RETURN_VALUE, RunPk};
 
 use crate::error::SchedulerError;
+use crate::notify;
 use crate::step::Scheduler;
 
 /// Mapped tasks decided ready to expand, in the order they were.
@@ -39,9 +40,9 @@ impl Scheduler {
         let mut due = due.into_iter();
         while let Some((run, i)) = due.next() {
             if let Err(e) = self.expand_one(run, i, now).await {
-                // Expand the rest next step; this one's run is read again first.
+                // Nothing of this one was written: it and the rest expand next step.
+                self.expansions.due.push((run, i));
                 self.expansions.due.extend(due);
-                self.outbox.reload(run);
                 return Err(e);
             }
         }
@@ -119,7 +120,7 @@ impl Scheduler {
         if let Some(why) = &error {
             tracing::warn!(run, task = %parent.task_id, error = %why, "mapped task failed to expand");
             parent.error_class = Some("mapping".to_owned());
-            parent.error = error;
+            parent.error = Some(why.clone());
         }
         let evaluation = if state == TaskState::Running {
             active.set_state(i, state);
@@ -135,6 +136,11 @@ impl Scheduler {
             active.set_state(i, state);
             let task_id = active.tis[i].task_id.clone();
             self.deferrals.task_ended(&active.run, &task_id, state);
+            if let Some(why) = &error {
+                let task = &active.dag.tasks()[i];
+                self.outbox
+                    .notify(notify::of_failed_expansion(task, &active.run, now, why));
+            }
             active.evaluate_downstream(i, now)
         };
         self.absorb(run, evaluation, now);
@@ -160,6 +166,11 @@ impl Scheduler {
             )));
         };
         let state = active.tis[u].state;
+        // Skipped (a trigger rule let the mapped task run anyway): nothing to expand over,
+        // so the mapped task is skipped too.
+        if state == TaskState::Skipped {
+            return Ok(Ok(Vec::new()));
+        }
         if state != TaskState::Success {
             return Ok(Err(format!(
                 "upstream task {upstream:?} ended {state}: it has no output to expand over"

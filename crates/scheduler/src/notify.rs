@@ -95,6 +95,31 @@ pub(crate) fn of_finish(
     subject.notifications(notifiers).collect()
 }
 
+/// The failure notifications of mapped task `task` of `run`, which could not expand at
+/// `at` for the reason `error` (its instances, had it any, notify on their own).
+pub(crate) fn of_failed_expansion(
+    task: &Task,
+    run: &DagRun,
+    at: Timestamp,
+    error: &str,
+) -> Vec<NewNotification> {
+    let notifiers = &task.notifications.on_failure;
+    if notifiers.is_empty() {
+        return Vec::new();
+    }
+    let subject = Subject {
+        run,
+        event: NotificationEvent::TaskFailure,
+        state: TaskState::Failed.as_str(),
+        at,
+        task: Some((&task.id, 0)),
+        map_index: None,
+        error: Some(error),
+        after_finish: None,
+    };
+    subject.notifications(notifiers).collect()
+}
+
 /// The notifications of `run` ending in `state` at `at` (with `error` saying why it failed,
 /// if known): none unless its DAG has run notifiers for that.
 pub(crate) fn of_run_end(

@@ -126,6 +126,8 @@ impl Scheduler {
         for run in self.outbox.take_reloads() {
             self.reload_run(run).await?;
         }
+        // Mapped tasks the last step admitted expand now that it is written.
+        self.expand_mapped(now).await?;
         self.take_reports(reports, now);
         self.resolve_waits(now).await?;
         self.create_due_runs(now).await?;
@@ -141,7 +143,6 @@ impl Scheduler {
         self.complete_runs(now);
         self.start_runs(now);
         self.fail_timed_out_runs(now);
-        self.expand_mapped(now).await?;
         self.admit(now);
         self.complete_runs(now);
         self.flush().await
@@ -168,9 +169,7 @@ impl Scheduler {
             self.deferrals
                 .task_ended(&active.run, &active.tis[i].task_id, state);
         }
-        for i in evaluation.expand {
-            self.expansions.push(run, i);
-        }
+
         for i in evaluation.ready {
             self.admission.make_ready(run, active, i);
         }

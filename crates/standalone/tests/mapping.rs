@@ -66,6 +66,11 @@ async fn a_mapped_task_runs_once_per_item_and_reduces_in_order() {
         json!([9, 1, 16, 1, 25])
     );
     assert_eq!(output(&*stack.store, run.id, "square[3]").await, json!(1));
+    // Mapped over a mapped task: over its instances' outputs, read from the store.
+    assert_eq!(
+        output(&*stack.store, run.id, "again").await,
+        json!([10, 2, 17, 2, 26])
+    );
     assert_eq!(
         output(&*stack.store, run.id, "total").await,
         json!({"sum": 52, "labels": ["0:a", "1:b", "2:c"], "squares": 5})
@@ -93,6 +98,7 @@ async fn no_items_skip_the_mapped_task_and_one_item_is_one_instance() {
     assert!(instances(&tis, "square").is_empty(), "{tis:#?}");
     // all_success downstream of a skipped task is skipped, as in Airflow.
     assert_eq!(ti(&tis, "total").state, TaskState::Skipped);
+    assert_eq!(ti(&tis, "again").state, TaskState::Skipped);
 
     let one = stack.trigger(&dag, json!({"items": [7]})).await;
     let (row, tis) = stack.finished(one.id).await;
@@ -112,6 +118,7 @@ async fn a_thousand_instances_run_and_reduce() {
         .await;
     assert_eq!(row.state, DagRunState::Success);
     assert_eq!(instances(&tis, "square").len(), 1000);
+    assert_eq!(instances(&tis, "again").len(), 1000);
     let squares = output(&*stack.store, run.id, "square").await;
     let squares = squares.as_array().expect("an array");
     assert_eq!(squares.len(), 1000);
@@ -217,7 +224,7 @@ async fn clearing_runs_one_instance_or_the_whole_mapped_task_again() {
         .clear(DEFAULT_TENANT, run.id, &["square[2]".to_owned()], true)
         .await
         .expect("clear");
-    assert_eq!(cleared, 2, "the instance and total");
+    assert_eq!(cleared, 3, "the instance, and again and total after it");
     let (row, tis) = stack.finished(run.id).await;
     assert_eq!(row.state, DagRunState::Failed, "{tis:#?}");
     let each = instances(&tis, "square");

@@ -244,19 +244,23 @@ async fn resolve_all<C: BatchSql + ?Sized>(
 
 /// Mapped tasks whose instances all ended, each if still running under the lease its
 /// expansion set; one that succeeds stores its instances' outputs as its own (after the
-/// batch's finishes, which stored the last of them).
+/// batch's finishes, which stored the last of them), one that does not has none (it may
+/// have had one before an instance was cleared).
 async fn end_all_mapped<C: BatchSql + ?Sized>(
     conn: &mut C,
     ends: &[EndMapped],
     flags: &mut [bool],
 ) -> StoreResult<()> {
     let mut xcoms = Vec::new();
+    let mut without = Vec::new();
     for (item, flag) in ends.iter().zip(flags.iter_mut()) {
         let Some(a) = conn.end_mapped(item).await? else {
             continue;
         };
         *flag = true;
-        if item.state == weft_model::TaskState::Success {
+        if item.state != weft_model::TaskState::Success {
+            without.push((a.run, a.task_id));
+        } else {
             let outputs = conn.mapped_outputs(a.run, &a.task_id).await?;
             xcoms.push(XcomPut {
                 run: a.run,
@@ -265,6 +269,9 @@ async fn end_all_mapped<C: BatchSql + ?Sized>(
                 value: weft_model::mapping::reduce(outputs.iter().map(Option::as_deref)),
             });
         }
+    }
+    if !without.is_empty() {
+        conn.delete_xcoms(&without).await?;
     }
     if !xcoms.is_empty() {
         conn.put_xcoms(xcoms).await?;

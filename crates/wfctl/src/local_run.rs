@@ -230,7 +230,9 @@ impl LocalRun<'_> {
             states.push(instance.state);
             outputs.push(instance.output);
         }
-        result.state = weft_model::mapping::mapped_state(states);
+        // An instance that would wait (a sensor, a deferral) leaves the mapped task waiting.
+        let waiting = states.iter().copied().find(|s| !s.is_finished());
+        result.state = waiting.unwrap_or_else(|| weft_model::mapping::mapped_state(states));
         if result.state == TaskState::Success {
             let reduced = weft_model::mapping::reduce(outputs.iter().map(Option::as_deref));
             self.host.put_xcom(&task.id, None, reduced.clone());
@@ -247,9 +249,20 @@ impl LocalRun<'_> {
         result: &mut TaskResult,
     ) -> Result<(), Failure> {
         let limits = self.limits.for_task(task)?;
+        // An instance of a mapped task gets its item, not the output it is mapped over, and
+        // keeps its values under its own id, as the scheduler does.
+        let over = match (&task.expand, map) {
+            (Some(weft_model::Expand::Upstream(over)), Some(_)) => Some(over.as_str()),
+            _ => None,
+        };
+        let xcom_id = match map {
+            Some((index, _)) => weft_model::mapping::instance_id(&task.id, index),
+            None => task.id.clone(),
+        };
         let upstream: Vec<UpstreamOutput> = task
             .upstream
             .iter()
+            .filter(|up| Some(up.as_str()) != over)
             .filter_map(|up| {
                 self.host.get_xcom(up, None).map(|value| UpstreamOutput {
                     task_id: up.clone(),
@@ -282,11 +295,11 @@ impl LocalRun<'_> {
             result.tries = try_number;
             result.logs.push(report.log);
             for push in report.xcom {
-                self.host.put_xcom(&task.id, Some(&push.key), push.value);
+                self.host.put_xcom(&xcom_id, Some(&push.key), push.value);
             }
             match report.outcome {
                 TaskOutcome::Success(output) => {
-                    self.host.put_xcom(&task.id, None, output.clone());
+                    self.host.put_xcom(&xcom_id, None, output.clone());
                     result.state = TaskState::Success;
                     result.output = Some(output);
                     return Ok(());

@@ -258,8 +258,7 @@ fn a_mapped_task_ends_with_its_last_instance_and_counts_each_downstream() {
     ]);
     run.evaluate_all(t0());
     let after_list = finish(&mut run, "list", TaskState::Success);
-    assert!(after_list.ready.is_empty(), "a mapped task expands first");
-    assert_eq!(after_list.expand, vec![idx(&run, "sq")]);
+    assert_eq!(after_list.ready, vec![idx(&run, "sq")], "to expand");
     assert!(!run.deadlocked(), "a task waiting to expand is progress");
 
     let slots = expand(&mut run, "sq", 3);
@@ -312,4 +311,34 @@ fn a_run_loaded_with_instances_puts_them_after_the_graph_in_map_index_order() {
     assert_eq!(order, ["list", "sq", "sq[0]", "sq[1]"]);
     assert_eq!(loaded.tis[3].state, TaskState::Success);
     assert_eq!(loaded.final_state(), None, "sq[0] has not ended");
+}
+
+#[test]
+fn a_mapped_task_marked_by_hand_counts_as_marked_downstream() {
+    let mut run = run_of(vec![
+        TaskSpec::new("list"),
+        TaskSpec {
+            expand: Some(weft_model::Expand::Upstream("list".into())),
+            ..TaskSpec::new("sq").after(["list"])
+        },
+        TaskSpec::new("total").after(["sq"]),
+    ]);
+    run.evaluate_all(t0());
+    finish(&mut run, "list", TaskState::Success);
+    let slots = expand(&mut run, "sq", 2);
+    run.evaluate(slots.clone(), t0());
+    run.set_state(slots[0], TaskState::Success);
+    run.set_state(slots[1], TaskState::Failed);
+    let ended = run.evaluate_downstream(slots[1], t0());
+    assert_eq!(
+        ended.decided,
+        vec![(idx(&run, "total"), TaskState::UpstreamFailed)]
+    );
+    // Marked success by hand, with `total` cleared: `total` runs.
+    let sq = idx(&run, "sq");
+    run.set_state(sq, TaskState::Success);
+    let total = idx(&run, "total");
+    run.set_state(total, TaskState::None);
+    let again = run.evaluate(vec![total], t0());
+    assert_eq!(again.ready, vec![total]);
 }

@@ -186,6 +186,35 @@ pub async fn a_mapped_task_ends_with_its_instances_outputs_in_order(store: &dyn 
         write(store, end(tis[0].lease + 1)).await.ended_mapped,
         vec![false]
     );
+    // Reopened (an instance cleared), it ends failed: its old output goes.
+    let reopen = WriteBatch {
+        set_task: vec![SetTaskState {
+            ti: tis[0].id,
+            state: TaskState::Running,
+            at: ts(40),
+            max_tries: None,
+            bump_lease: false,
+        }],
+        ..WriteBatch::default()
+    };
+    write(store, reopen).await;
+    let failed = WriteBatch {
+        end_mapped: vec![EndMapped {
+            ti: tis[0].id,
+            lease: tis[0].lease + 1,
+            state: TaskState::Failed,
+            at: ts(50),
+        }],
+        ..WriteBatch::default()
+    };
+    assert_eq!(write(store, failed).await.ended_mapped, vec![true]);
+    assert_eq!(
+        store
+            .xcom(run.id, "each", RETURN_VALUE)
+            .await
+            .expect("xcom"),
+        None
+    );
 }
 
 pub async fn clearing_a_mapped_task_forgets_its_expansion(store: &dyn Store) {

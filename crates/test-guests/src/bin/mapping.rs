@@ -7,7 +7,9 @@
 //!   `fail_index: k` makes instance `k` fail: with `flaky: true` only its first try
 //!   (retryably; the task has one retry), else every try for good.
 //! - `label` is mapped over the items `"a"`, `"b"`, `"c"` and returns `"<map index>:<item>"`.
-//! - `total` runs after both and returns `{"sum": <sum of square's outputs>, "labels":
+//! - `again` is mapped over `square`'s output (the instances' outputs as one array) and
+//!   returns its item plus one.
+//! - `total` runs after `square` and `label` and returns `{"sum": <sum of square's outputs>, "labels":
 //!   <label's outputs>, "squares": <how many>}`: each upstream's output is the JSON array
 //!   of its instances' outputs, in map index order.
 
@@ -64,6 +66,8 @@ impl Guest for Mapping {
         square.expand = Some(Expand::Upstream("list".into()));
         square.settings.retries = Some(1);
         square.settings.retry_delay_ms = Some(10);
+        let mut again = task("again", &["square"], TriggerRule::AllSuccess, code());
+        again.expand = Some(Expand::Upstream("square".into()));
         let mut label = task("label", &[], TriggerRule::AllSuccess, code());
         label.expand = Some(Expand::Items(
             ["a", "b", "c"].iter().map(|s| bytes(&json!(s))).collect(),
@@ -74,6 +78,7 @@ impl Guest for Mapping {
             vec![
                 task("list", &[], TriggerRule::AllSuccess, code()),
                 square,
+                again,
                 label,
                 task(
                     "total",
@@ -112,6 +117,13 @@ impl Guest for Mapping {
                     .as_i64()
                     .ok_or_else(|| TaskError::Permanent(format!("item {index} is not a number")))?;
                 Ok(bytes(&json!(n * n)))
+            }
+            "again" => {
+                let (index, item) = item(&ctx)?;
+                let n = item
+                    .as_i64()
+                    .ok_or_else(|| TaskError::Permanent(format!("item {index} is not a number")))?;
+                Ok(bytes(&json!(n + 1)))
             }
             "label" => {
                 let (index, item) = item(&ctx)?;
