@@ -38,6 +38,7 @@
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
+//! - [`notification`]: the notification of a task or run event, and its delivery state.
 //! - [`mapping`]: mapped tasks' instance ids, items, summed-up state and output.
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
@@ -49,6 +50,7 @@ pub mod deferral;
 pub mod egress;
 pub mod mapping;
 mod names;
+pub mod notification;
 pub mod orchestration;
 pub mod problem;
 pub mod retry;

@@ -9,7 +9,6 @@
 
 pub mod email;
 pub mod error;
-pub mod payload;
 pub mod policy;
 pub mod retry;
 pub mod secret;
@@ -19,9 +18,12 @@ pub mod webhook;
 
 pub use email::send_email;
 pub use error::{DeliveryError, SettingsError};
-pub use payload::{Event, Notification, PAYLOAD_VERSION};
 pub use policy::{AddressPolicy, AllowAll};
 pub use retry::{Delivered, DeliveryOptions};
 pub use secret::Secret;
 pub use smtp_settings::{SmtpSettings, SmtpTls};
 pub use webhook::{Webhook, signature};
+/// The notification delivered: its JSON shape, subject and text body (kept in `weft-model`,
+/// so that the scheduler writes the very record this crate delivers).
+pub use weft_model::notification as payload;
+pub use weft_model::notification::{Notification, NotificationEvent as Event, PAYLOAD_VERSION};

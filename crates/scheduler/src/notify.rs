@@ -3,16 +3,14 @@
 //! with run notifiers. They go into the step's batch, so they are written with the state
 //! change that causes them, or not at all; the API servers deliver them.
 //!
-//! The payload is `weft-notify`'s JSON document, version 1 (see its `payload` module). Tasks
-//! and DAGs without notifiers (the common case) cost one check and no allocation.
+//! The payload is the [`Notification`] record `weft-notify` delivers (JSON, version 1; see
+//! [`weft_model::notification`]). Tasks and DAGs without notifiers (the common case) cost one
+//! check and no allocation.
 
 use jiff::Timestamp;
-use serde_json::json;
+use weft_model::notification::{Notification, PAYLOAD_VERSION};
 use weft_model::{DagRunState, Notifier, Task, TaskState};
 use weft_store::{DagRun, FinishTask, NewNotification, NotificationEvent};
-
-/// The version of the payload written.
-const PAYLOAD_VERSION: u32 = 1;
 
 /// What a notifier is told about.
 struct Subject<'a> {
@@ -32,20 +30,22 @@ impl Subject<'_> {
         &'n self,
         notifiers: &'n [Notifier],
     ) -> impl Iterator<Item = NewNotification> + 'n {
-        let payload = json!({
-            "version": PAYLOAD_VERSION,
-            "event": self.event.as_str(),
-            "tenant": self.run.tenant,
-            "dag_id": self.run.dag_id,
-            "run_id": self.run.run_id,
-            "task_id": self.task.map(|(id, _)| id),
-            "map_index": self.map_index,
-            "try_number": self.task.map(|(_, n)| n),
-            "state": self.state,
-            "logical_date": self.run.logical_date,
-            "at": self.at,
-            "error": self.error,
-        });
+        let record = Notification {
+            version: PAYLOAD_VERSION,
+            event: self.event,
+            tenant: self.run.tenant.clone(),
+            dag_id: self.run.dag_id.clone(),
+            run_id: self.run.run_id.clone(),
+            task_id: self.task.map(|(id, _)| id.to_owned()),
+            map_index: self.map_index,
+            try_number: self.task.map(|(_, n)| n),
+            state: self.state.to_owned(),
+            logical_date: self.run.logical_date,
+            at: self.at,
+            error: self.error.map(str::to_owned),
+        };
+        // A record of strings, numbers and timestamps always serializes.
+        let payload = serde_json::to_value(&record).unwrap_or_default();
         notifiers.iter().map(move |notifier| NewNotification {
             tenant: self.run.tenant.clone(),
             dag_id: self.run.dag_id.clone(),

@@ -7,106 +7,13 @@
 //! run's notifications are [listed](crate::Store::notifications) for the API. The store keeps
 //! no secret here: a notifier names a connection, and the payload is the event's.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::Notifier;
 
 use crate::records::{RunPk, TiPk};
 
-/// What happened, as a notification's `event`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationEvent {
-    /// A task instance succeeded.
-    TaskSuccess,
-    /// A task instance failed for good.
-    TaskFailure,
-    /// A task instance failed and will be tried again.
-    TaskRetry,
-    /// A run succeeded.
-    RunSuccess,
-    /// A run failed.
-    RunFailure,
-}
-
-impl NotificationEvent {
-    /// Its name: `task_success`, `task_failure`, `task_retry`, `run_success`, `run_failure`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TaskSuccess => "task_success",
-            Self::TaskFailure => "task_failure",
-            Self::TaskRetry => "task_retry",
-            Self::RunSuccess => "run_success",
-            Self::RunFailure => "run_failure",
-        }
-    }
-}
-
-impl fmt::Display for NotificationEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for NotificationEvent {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "task_success" => Self::TaskSuccess,
-            "task_failure" => Self::TaskFailure,
-            "task_retry" => Self::TaskRetry,
-            "run_success" => Self::RunSuccess,
-            "run_failure" => Self::RunFailure,
-            other => return Err(format!("unknown notification event {other:?}")),
-        })
-    }
-}
-
-/// Where a notification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationState {
-    /// Not delivered yet; another attempt will be made.
-    Pending,
-    /// Delivered.
-    Delivered,
-    /// Given up: every attempt failed, or one failed in a way no retry mends.
-    Failed,
-}
-
-impl NotificationState {
-    /// Its name: `pending`, `delivered`, `failed`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for NotificationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for NotificationState {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "pending" => Self::Pending,
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            other => return Err(format!("unknown notification state {other:?}")),
-        })
-    }
-}
+pub use weft_model::notification::{NotificationEvent, NotificationState};
 
 /// A notification to write with a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

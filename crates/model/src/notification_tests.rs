@@ -3,7 +3,7 @@ use super::*;
 fn sample() -> Notification {
     let logical_date: Timestamp = "2026-11-22T10:00:00Z".parse().expect("timestamp");
     let mut n = Notification::new(
-        Event::TaskFailure,
+        NotificationEvent::TaskFailure,
         "acme",
         "mall_sort",
         "manual__2026-11-22T10:00:00Z",
@@ -35,7 +35,7 @@ fn json_shape_is_stable() {
 #[test]
 fn run_event_has_null_task_fields_and_round_trips() {
     let mut n = sample();
-    n.event = Event::RunSuccess;
+    n.event = NotificationEvent::RunSuccess;
     n.task_id = None;
     n.map_index = None;
     n.try_number = None;
@@ -58,11 +58,11 @@ fn run_event_has_null_task_fields_and_round_trips() {
 #[test]
 fn event_names_match_serde() {
     for event in [
-        Event::TaskSuccess,
-        Event::TaskFailure,
-        Event::TaskRetry,
-        Event::RunSuccess,
-        Event::RunFailure,
+        NotificationEvent::TaskSuccess,
+        NotificationEvent::TaskFailure,
+        NotificationEvent::TaskRetry,
+        NotificationEvent::RunSuccess,
+        NotificationEvent::RunFailure,
     ] {
         let json = serde_json::to_string(&event).expect("serialize");
         assert_eq!(json, format!("\"{}\"", event.as_str()));
@@ -77,7 +77,7 @@ fn subject_names_event_dag_run_and_task() {
         "[weft] task_failure: mall_sort / manual__2026-11-22T10:00:00Z / sort[3]"
     );
     let mut run = n.clone();
-    run.event = Event::RunFailure;
+    run.event = NotificationEvent::RunFailure;
     run.task_id = None;
     run.run_id = "evil\r\nBcc: x@example.com".into();
     assert_eq!(

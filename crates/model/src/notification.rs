@@ -1,4 +1,6 @@
-//! The notification itself: what happened to which run or task, as one JSON document.
+//! A notification: what happened to which run or task, as one JSON document; and where its
+//! delivery stands. The scheduler writes it, the store keeps it, and `weft-notify` delivers
+//! it.
 //!
 //! Webhooks receive it as the POST body; emails render it with [`Notification::subject`] and
 //! [`Notification::text_body`]. The JSON shape (`version` 1) is stable: fields are only ever
@@ -34,41 +36,36 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::names::named_enum;
+
 /// The version of the JSON shape this crate writes.
 pub const PAYLOAD_VERSION: u32 = 1;
 
-/// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    /// A task instance succeeded.
-    TaskSuccess,
-    /// A task instance failed for good (no tries left).
-    TaskFailure,
-    /// A task instance failed and will be tried again.
-    TaskRetry,
-    /// A DAG run succeeded.
-    RunSuccess,
-    /// A DAG run failed.
-    RunFailure,
-}
-
-impl Event {
-    /// The event's name as it appears in the JSON and the `weft-event` header.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TaskSuccess => "task_success",
-            Self::TaskFailure => "task_failure",
-            Self::TaskRetry => "task_retry",
-            Self::RunSuccess => "run_success",
-            Self::RunFailure => "run_failure",
-        }
+named_enum! {
+    /// What happened, as a notification's `event` (and the `weft-event` header).
+    pub enum NotificationEvent ("notification event") {
+        /// A task instance succeeded.
+        TaskSuccess => "task_success",
+        /// A task instance failed for good (no tries left).
+        TaskFailure => "task_failure",
+        /// A task instance failed and will be tried again.
+        TaskRetry => "task_retry",
+        /// A DAG run succeeded.
+        RunSuccess => "run_success",
+        /// A DAG run failed.
+        RunFailure => "run_failure",
     }
 }
 
-impl std::fmt::Display for Event {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// Where the delivery of a notification stands.
+    pub enum NotificationState ("notification state") {
+        /// Not delivered yet; another attempt will be made.
+        Pending => "pending",
+        /// Delivered.
+        Delivered => "delivered",
+        /// Given up: every attempt failed, or one failed in a way no retry mends.
+        Failed => "failed",
     }
 }
 
@@ -79,7 +76,7 @@ pub struct Notification {
     /// The JSON shape's version: [`PAYLOAD_VERSION`].
     pub version: u32,
     /// What happened.
-    pub event: Event,
+    pub event: NotificationEvent,
     /// The tenant owning the DAG.
     pub tenant: String,
     /// The DAG's id.
@@ -106,7 +103,7 @@ impl Notification {
     /// A notification of the current [`PAYLOAD_VERSION`] about a run, with no task, no
     /// error, and `at` = now. Set the task fields and `error` afterwards as needed.
     pub fn new(
-        event: Event,
+        event: NotificationEvent,
         tenant: impl Into<String>,
         dag_id: impl Into<String>,
         run_id: impl Into<String>,
@@ -174,5 +171,5 @@ impl Notification {
 }
 
 #[cfg(test)]
-#[path = "payload_tests.rs"]
+#[path = "notification_tests.rs"]
 mod tests;
