@@ -26,6 +26,9 @@ type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
 pub(crate) struct Admission {
     /// Task instances whose dependencies are met, waiting to be queued, in admission order.
     ready: BTreeSet<ReadyKey>,
+    /// Ready tasks that take no slot (wait tasks to start, mapped tasks to expand), apart:
+    /// a full scheduler, which stops walking `ready` early, still starts them.
+    slotless: BTreeSet<ReadyKey>,
     /// Slots taken by queued and running task instances, and each pool's size.
     slots: Capacity,
 }
@@ -33,17 +36,56 @@ pub(crate) struct Admission {
 impl Admission {
     /// Task `i` of run `run` is ready: queue it when its turn comes and a slot allows.
     pub(crate) fn make_ready(&mut self, run: RunPk, active: &ActiveRun, i: usize) {
-        self.ready.insert((
+        let key = (
             std::cmp::Reverse(active.tis[i].priority_weight),
             active.run.queued_at.as_microsecond(),
             run,
             i,
-        ));
+        );
+        if slotless(active, i).is_some() {
+            self.slotless.insert(key);
+        } else {
+            self.ready.insert(key);
+        }
     }
 
     /// Forget the ready task instances of run `run` (it left memory).
     pub(crate) fn drop_run(&mut self, run: RunPk) {
         self.ready.retain(|(_, _, r, _)| *r != run);
+        self.slotless.retain(|(_, _, r, _)| *r != run);
+    }
+
+    /// Take the ready wait tasks and mapped tasks of runs that may run now (running, DAG not
+    /// paused), into `waits` and `expand`; the rest stay.
+    fn take_slotless(
+        &mut self,
+        runs: &ActiveRuns,
+        dags: &Dags,
+        waits: &mut Vec<TaskAt>,
+        expand: &mut Vec<TaskAt>,
+    ) {
+        self.slotless.retain(|&(_, _, run, i)| {
+            let Some(active) = runs.get(run) else {
+                return false;
+            };
+            if !active.pending.contains(&i) {
+                return false;
+            }
+            let may_run = active.run.state == DagRunState::Running
+                && !dags.paused(&active.run.tenant, &active.run.dag_id);
+            match slotless(active, i) {
+                Some(_) if !may_run => true,
+                Some(Slotless::Wait) => {
+                    waits.push((run, i));
+                    false
+                }
+                Some(Slotless::Expand) => {
+                    expand.push((run, i));
+                    false
+                }
+                None => false,
+            }
+        });
     }
 
     /// Count task instance `ti` (queued or running) as holding its slots. A mapped task's
@@ -86,6 +128,7 @@ impl Admission {
         let mut waiting = Vec::new();
         let mut waits = Vec::new();
         let mut expand = Vec::new();
+        self.take_slotless(runs, dags, &mut waits, &mut expand);
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
         // Pools found full, by run, for the runs walked past.
         let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
@@ -113,25 +156,6 @@ impl Admission {
             };
             if !walked.active.pending.contains(&i) {
                 leaving.push(key);
-                continue;
-            }
-            // A mapped task expands once its run may run, without a slot; its instances
-            // then take slots as any task does.
-            if !walked.active.is_instance(i) && walked.active.task(i).expand.is_some() {
-                if walked.runs {
-                    expand.push((run, i));
-                    leaving.push(key);
-                }
-                continue;
-            }
-            // A wait task runs no code: it starts waiting once its run may run, without a slot.
-            if walked.active.dag.has_waits()
-                && matches!(walked.active.task(i).kind, TaskKind::Wait(_))
-            {
-                if walked.runs {
-                    waits.push((run, i));
-                    leaving.push(key);
-                }
                 continue;
             }
             let ti = &walked.active.tis[i];
@@ -266,6 +290,30 @@ impl Scheduler {
 
 /// A task of a run in memory: the run, and the task's index in it.
 type TaskAt = (RunPk, usize);
+
+/// A ready task that takes no slot.
+enum Slotless {
+    /// A wait task: it runs no code, and starts waiting once its run may run.
+    Wait,
+    /// A mapped task: it expands once its run may run; its instances then take slots as
+    /// any task does.
+    Expand,
+}
+
+/// Whether slot `i` of `active` is a task that takes no slot, and which.
+fn slotless(active: &ActiveRun, i: usize) -> Option<Slotless> {
+    if active.is_instance(i) {
+        return None;
+    }
+    let task = active.task(i);
+    if task.expand.is_some() {
+        Some(Slotless::Expand)
+    } else if matches!(task.kind, TaskKind::Wait(_)) {
+        Some(Slotless::Wait)
+    } else {
+        None
+    }
+}
 
 /// What an admission walk leaves besides the queue ops it wrote.
 struct Admitted {

@@ -154,6 +154,21 @@ impl Scheduler {
             max_tries: None,
             bump_lease: true,
         });
+        // An instance marked by hand reopens its mapped task if that had ended: it sums its
+        // instances up again (its state and output).
+        if let (task, Some(_)) = weft_model::mapping::split_instance_id(task_id)
+            && let Some(parent) = tis.iter().find(|t| t.task_id == task)
+            && parent.state.is_finished()
+            && parent.map_count.is_some()
+        {
+            batch.set_task.push(SetTaskState {
+                ti: parent.id,
+                state: TaskState::Running,
+                at: now,
+                max_tries: None,
+                bump_lease: false,
+            });
+        }
         // A mapped task marked by hand marks its unfinished instances too (as Airflow marks
         // every map index): none of them runs on after it.
         if ti.map_count.is_some() {

@@ -1,6 +1,7 @@
 //! Waits against the scheduler's step with a manual clock: an awaited task that ends in the
 //! very step its wait starts is not missed; a wait task waits only once its run runs; a task
-//! that resumed after a deferral and then failed retries in a new try, without the event.
+//! that resumed after a deferral and then failed retries in a new try, without the event; a
+//! scheduler with no slot left still starts waits and expands mapped tasks.
 
 mod support;
 
@@ -148,4 +149,41 @@ async fn a_resumed_task_that_fails_retries_in_a_new_try_without_the_event() {
     let ti = b.ti(run.id, "poll").await;
     assert_eq!((ti.state, ti.deferral), (TaskState::Success, None));
     let _ = b.clock.now_ts();
+}
+
+#[tokio::test]
+async fn a_full_scheduler_still_starts_waits_and_expands_mapped_tasks() {
+    // One slot, taken by `busy`; `also_busy` finds none, which ends the walk for tasks that
+    // need one. The wait task and the mapped task come after both in priority order, and
+    // take no slot: they start all the same.
+    let config = SchedulerConfig {
+        parallelism: 1,
+        ..SchedulerConfig::default()
+    };
+    let b = bench("2026-03-01T00:00:00Z", config).await;
+    let mut busy = TaskSpec::new("busy");
+    busy.settings.priority_weight = Some(10);
+    let mut also_busy = TaskSpec::new("also_busy");
+    also_busy.settings.priority_weight = Some(9);
+    let mut wait = TaskSpec::new("waits");
+    wait.kind = TaskKind::Wait(WaitCondition::Until("2026-03-02T00:00:00Z".into()));
+    let mut mapped = TaskSpec::new("mapped");
+    mapped.expand = Some(weft_model::Expand::Items(vec!["1".into(), "2".into()]));
+    b.deploy(spec("full", vec![busy, also_busy, wait, mapped]))
+        .await;
+    let run = trigger(&b, "full", "r1").await;
+    let mut s = b.scheduler();
+    s.start().await.expect("start");
+    s.step(Vec::new()).await.expect("step");
+    let taken = b.take().await;
+    assert_eq!(task_ids(&taken), vec!["busy"], "one slot");
+    assert_eq!(b.ti(run.id, "also_busy").await.state, TaskState::Scheduled);
+    let waits = b.ti(run.id, "waits").await;
+    assert_eq!(waits.state, TaskState::Deferred, "{waits:#?}");
+    let mapped = b.ti(run.id, "mapped").await;
+    assert_eq!(
+        (mapped.state, mapped.map_count),
+        (TaskState::Running, Some(2)),
+        "{mapped:#?}"
+    );
 }

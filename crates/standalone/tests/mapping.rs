@@ -2,8 +2,8 @@
 //! item (and over items known when the DAG is built), a downstream task gets the outputs
 //! of all the instances as one JSON array, no items skip the mapped task, a failed
 //! instance fails it (after its own retries), items that are not a JSON array or more than
-//! `max_map_length` fail it saying why, and clearing runs an instance, or the whole mapped
-//! task, again.
+//! `max_map_length` fail it saying why, clearing runs an instance, or the whole mapped task,
+//! again, and marking an instance reopens its mapped task.
 
 mod support;
 
@@ -243,6 +243,25 @@ async fn clearing_runs_one_instance_or_the_whole_mapped_task_again() {
     assert!(
         each.iter().all(|t| t.try_number == 1),
         "new instances: {each:#?}"
+    );
+
+    // Marking the failed instance a success reopens its mapped task, which sums up again.
+    stack
+        .handle
+        .mark(DEFAULT_TENANT, run.id, "square[2]", TaskState::Success)
+        .await
+        .expect("mark");
+    let tis = stack
+        .until(run.id, "square to sum up again", |tis| {
+            ti(tis, "square").state == TaskState::Success
+        })
+        .await;
+    assert_eq!(ti(&tis, "square[2]").state, TaskState::Success);
+    let squares = output(&*stack.store, run.id, "square").await;
+    assert_eq!(
+        squares,
+        json!([1, 4, null]),
+        "instance 2 has no output of its own"
     );
 
     let unknown = stack
