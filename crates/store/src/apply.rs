@@ -8,7 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::backend::batch::{Applied, BatchSql, FinishValues, XcomPut};
+use crate::backend::Sql;
+use crate::backend::batch::{self, Applied, BatchSql, FinishValues, XcomPut};
 use crate::error::{StoreError, StoreResult};
 use crate::notifications::NewNotification;
 use crate::records::RETURN_VALUE;
@@ -40,8 +41,8 @@ pub(crate) fn rounds(tis: impl Iterator<Item = i64>) -> Vec<Vec<usize>> {
 /// queue ops (another table's rows: the result is the same). The caller has checked the
 /// batch with [`validate::batch`](crate::validate::batch), and rolls back instead of
 /// committing when the outcome is [`refused`](WriteOutcome::refused).
-pub(crate) async fn apply<C: BatchSql + ?Sized>(
-    conn: &mut C,
+pub(crate) async fn apply<D: Sql>(
+    conn: &mut D::Connection,
     batch: WriteBatch,
 ) -> StoreResult<WriteOutcome> {
     let WriteBatch {
@@ -133,17 +134,17 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
     }
     for (i, ti, poke) in &pokes {
         if outcome.finished[*i] {
-            conn.set_poke(*ti, poke).await?;
+            batch::set_poke::<D>(conn, *ti, poke).await?;
         }
     }
     for (i, ti, deferral) in &deferrals {
         if outcome.finished[*i] {
-            conn.set_deferral(*ti, deferral).await?;
+            batch::set_deferral::<D>(conn, *ti, deferral).await?;
         }
     }
-    defer_all(conn, &defer, &mut outcome.deferred).await?;
-    resolve_all(conn, resolve, &mut outcome.resolved).await?;
-    end_all_mapped(conn, &end_mapped, &mut outcome.ended_mapped).await?;
+    defer_all::<D>(conn, &defer, &mut outcome.deferred).await?;
+    resolve_all::<D>(conn, resolve, &mut outcome.resolved).await?;
+    end_all_mapped::<D>(conn, &end_mapped, &mut outcome.ended_mapped).await?;
     if let Some(queued) = queued_together {
         let ids: HashSet<i64> = queued.iter().map(|a| a.id).collect();
         mark_all(|i| ids.contains(&queue[i].ti), &mut outcome.queued);
@@ -166,7 +167,7 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
         .iter()
         .filter(|s| s.state == weft_model::TaskState::None)
     {
-        conn.unexpand(cleared.ti).await?;
+        batch::unexpand::<D>(conn, cleared.ti).await?;
     }
     if !together {
         for change in &set_run {
@@ -193,15 +194,15 @@ pub(crate) async fn apply<C: BatchSql + ?Sized>(
 
 /// Tasks that start waiting without running, each if still as the scheduler saw it; a
 /// wait task's values of an earlier try are forgotten, as a new attempt's are.
-async fn defer_all<C: BatchSql + ?Sized>(
-    conn: &mut C,
+async fn defer_all<D: Sql>(
+    conn: &mut D::Connection,
     defer: &[DeferTask],
     flags: &mut [bool],
 ) -> StoreResult<()> {
     let mut applied = Vec::new();
     for (item, flag) in defer.iter().zip(flags.iter_mut()) {
         let json = deferral_json(item.ti, &item.deferral)?;
-        if let Some(a) = conn.defer(item, &json).await? {
+        if let Some(a) = batch::defer::<D>(conn, item, &json).await? {
             *flag = true;
             applied.push(a);
         }
@@ -211,8 +212,8 @@ async fn defer_all<C: BatchSql + ?Sized>(
 
 /// Waits that ended, each if its task instance is still deferred under the lease; a wait
 /// that succeeds with an output stores it as `return_value`.
-async fn resolve_all<C: BatchSql + ?Sized>(
-    conn: &mut C,
+async fn resolve_all<D: Sql>(
+    conn: &mut D::Connection,
     resolve: Vec<ResolveDeferral>,
     flags: &mut [bool],
 ) -> StoreResult<()> {
@@ -223,7 +224,7 @@ async fn resolve_all<C: BatchSql + ?Sized>(
             .as_ref()
             .map(|d| deferral_json(item.ti, d))
             .transpose()?;
-        let Some(a) = conn.resolve(&item, json.as_deref()).await? else {
+        let Some(a) = batch::resolve::<D>(conn, &item, json.as_deref()).await? else {
             continue;
         };
         *flag = true;
@@ -246,22 +247,22 @@ async fn resolve_all<C: BatchSql + ?Sized>(
 /// expansion set; one that succeeds stores its instances' outputs as its own (after the
 /// batch's finishes, which stored the last of them), one that does not has none (it may
 /// have had one before an instance was cleared).
-async fn end_all_mapped<C: BatchSql + ?Sized>(
-    conn: &mut C,
+async fn end_all_mapped<D: Sql>(
+    conn: &mut D::Connection,
     ends: &[EndMapped],
     flags: &mut [bool],
 ) -> StoreResult<()> {
     let mut xcoms = Vec::new();
     let mut without = Vec::new();
     for (item, flag) in ends.iter().zip(flags.iter_mut()) {
-        let Some(a) = conn.end_mapped(item).await? else {
+        let Some(a) = batch::end_mapped::<D>(conn, item).await? else {
             continue;
         };
         *flag = true;
         if item.state != weft_model::TaskState::Success {
             without.push((a.run, a.task_id));
         } else {
-            let outputs = conn.mapped_outputs(a.run, &a.task_id).await?;
+            let outputs = batch::mapped_outputs::<D>(conn, a.run, &a.task_id).await?;
             xcoms.push(XcomPut {
                 run: a.run,
                 task_id: a.task_id,

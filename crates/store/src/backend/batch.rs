@@ -1,6 +1,10 @@
 //! The statements a backend runs for a write batch ([`BatchSql`], implemented on its
 //! connection type), with the rows they take and return. [`apply`](crate::apply) decides
 //! which to run, in which order.
+//!
+//! A statement that is the same on every backend (one row at a time: pokes, deferrals,
+//! waits, mapped tasks' ends) is a generic function here, which `apply` calls directly; the
+//! trait holds what each backend writes its own way.
 
 use std::collections::HashMap;
 
@@ -138,22 +142,6 @@ pub(crate) trait BatchSql: Send {
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error>;
     /// A run state change.
     async fn set_run(&mut self, item: &SetRunState) -> Result<(), sqlx::Error>;
-    /// Record a sensor's reschedule on its task instance.
-    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error>;
-    /// Record an attempt's deferral (JSON) on its task instance.
-    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error>;
-    /// Fenced: `none`/`scheduled` + lease → `deferred`, lease + 1.
-    async fn defer(
-        &mut self,
-        item: &DeferTask,
-        deferral: &str,
-    ) -> Result<Option<Applied>, sqlx::Error>;
-    /// Fenced: `deferred` + lease → the wait's outcome.
-    async fn resolve(
-        &mut self,
-        item: &ResolveDeferral,
-        deferral: Option<&str>,
-    ) -> Result<Option<Applied>, sqlx::Error>;
     /// Insert the instances of mapped task instance `parent` (task `task_id`), one per item
     /// in map index order, each with the parent's settings, in state none.
     async fn insert_instances(
@@ -162,17 +150,6 @@ pub(crate) trait BatchSql: Send {
         task_id: &str,
         items: &[String],
     ) -> Result<(), sqlx::Error>;
-    /// Fenced: a mapped task still `running` under the lease ends.
-    async fn end_mapped(&mut self, item: &EndMapped) -> Result<Option<Applied>, sqlx::Error>;
-    /// The outputs of mapped task `task_id`'s instances in run `run`, in map index order.
-    async fn mapped_outputs(
-        &mut self,
-        run: i64,
-        task_id: &str,
-    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error>;
-    /// Task instance `ti`, cleared, forgets its expansion if it is a mapped task's: its
-    /// instances and their values go.
-    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error>;
     /// Delete every XCom value of these `(run, task_id)`s.
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error>;
     /// Insert or replace XCom values (distinct keys).

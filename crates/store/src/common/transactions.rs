@@ -59,7 +59,7 @@ pub(crate) async fn write<B: Backend>(store: &B, batch: WriteBatch) -> StoreResu
     }
     let mut conn = store.writer().await?;
     let mut tx = B::begin_fenced(&mut conn, batch.leader.as_ref()).await?;
-    let outcome = apply::apply(&mut *tx, batch).await?;
+    let outcome = apply::apply::<B::Db>(&mut *tx, batch).await?;
     if outcome.refused {
         tx.rollback().await?;
     } else {

@@ -17,9 +17,7 @@ use statements::{
 };
 
 use super::statements;
-use crate::write::{
-    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
-};
+use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
 
 /// Insert `run` and its task instances in one statement (one round trip, committed on its
 /// own): the run's id and the `(id, task_id)` of each task instance, or `None` when the
@@ -223,30 +221,6 @@ impl BatchSql for PgConnection {
         crate::backend::batch::set_run::<Postgres>(self, item).await
     }
 
-    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error> {
-        crate::backend::batch::set_poke::<Postgres>(self, ti, poke).await
-    }
-
-    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error> {
-        crate::backend::batch::set_deferral::<Postgres>(self, ti, deferral).await
-    }
-
-    async fn defer(
-        &mut self,
-        item: &crate::write::DeferTask,
-        deferral: &str,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::defer::<Postgres>(self, item, deferral).await
-    }
-
-    async fn resolve(
-        &mut self,
-        item: &crate::write::ResolveDeferral,
-        deferral: Option<&str>,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::resolve::<Postgres>(self, item, deferral).await
-    }
-
     async fn insert_instances(
         &mut self,
         parent: i64,
@@ -254,25 +228,6 @@ impl BatchSql for PgConnection {
         items: &[String],
     ) -> Result<(), sqlx::Error> {
         insert_instances(self, parent, task_id, items).await
-    }
-
-    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error> {
-        crate::backend::batch::unexpand::<Postgres>(self, ti).await
-    }
-
-    async fn end_mapped(
-        &mut self,
-        item: &crate::write::EndMapped,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::end_mapped::<Postgres>(self, item).await
-    }
-
-    async fn mapped_outputs(
-        &mut self,
-        run: i64,
-        task_id: &str,
-    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error> {
-        crate::backend::batch::mapped_outputs::<Postgres>(self, run, task_id).await
     }
 
     async fn insert_notifications(

@@ -8,9 +8,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 use crate::backend::batch::{Applied, BatchSql, LogPut, XcomPut};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
-use crate::write::{
-    FinishTask, Heartbeat, QueueTask, SensorPoke, SetRunState, SetTaskState, StartTask,
-};
+use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
 
 /// Bound values per statement (SQLite allows 32,766).
 const MAX_PARAMS: usize = 32_000;
@@ -257,30 +255,6 @@ impl BatchSql for SqliteConnection {
         crate::backend::batch::set_run::<Sqlite>(self, item).await
     }
 
-    async fn set_poke(&mut self, ti: i64, poke: &SensorPoke) -> Result<(), sqlx::Error> {
-        crate::backend::batch::set_poke::<Sqlite>(self, ti, poke).await
-    }
-
-    async fn set_deferral(&mut self, ti: i64, deferral: &str) -> Result<(), sqlx::Error> {
-        crate::backend::batch::set_deferral::<Sqlite>(self, ti, deferral).await
-    }
-
-    async fn defer(
-        &mut self,
-        item: &crate::write::DeferTask,
-        deferral: &str,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::defer::<Sqlite>(self, item, deferral).await
-    }
-
-    async fn resolve(
-        &mut self,
-        item: &crate::write::ResolveDeferral,
-        deferral: Option<&str>,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::resolve::<Sqlite>(self, item, deferral).await
-    }
-
     async fn insert_instances(
         &mut self,
         parent: i64,
@@ -288,25 +262,6 @@ impl BatchSql for SqliteConnection {
         items: &[String],
     ) -> Result<(), sqlx::Error> {
         insert_instances(self, parent, task_id, items).await
-    }
-
-    async fn unexpand(&mut self, ti: i64) -> Result<(), sqlx::Error> {
-        crate::backend::batch::unexpand::<Sqlite>(self, ti).await
-    }
-
-    async fn end_mapped(
-        &mut self,
-        item: &crate::write::EndMapped,
-    ) -> Result<Option<Applied>, sqlx::Error> {
-        crate::backend::batch::end_mapped::<Sqlite>(self, item).await
-    }
-
-    async fn mapped_outputs(
-        &mut self,
-        run: i64,
-        task_id: &str,
-    ) -> Result<Vec<Option<Vec<u8>>>, sqlx::Error> {
-        crate::backend::batch::mapped_outputs::<Sqlite>(self, run, task_id).await
     }
 
     async fn insert_notifications(
