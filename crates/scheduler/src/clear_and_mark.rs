@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use jiff::Timestamp;
 use weft_model::{DagRunState, TaskState};
-use weft_store::{RunPk, SetRunState, SetTaskState, WriteBatch};
+use weft_store::{RunPk, SetRunState, SetTaskState, TaskInstance, WriteBatch};
 
 use crate::control::ControlError;
 use crate::step::Scheduler;
@@ -77,39 +78,24 @@ impl Scheduler {
         let now = self.clock.now();
         let mut batch = WriteBatch::default();
         for (i, ti) in &instances {
-            batch.set_task.push(SetTaskState {
-                ti: ti.id,
-                state: TaskState::None,
-                at: now,
-                max_tries: Some(ti.try_number + dag.tasks()[*i].retries + 1),
-                bump_lease: true,
-            });
+            batch
+                .set_task
+                .push(cleared(ti, dag.tasks()[*i].retries, now));
             // Its mapped task waits for it again (unless cleared whole, below).
             if let Some(parent) = tis.iter().find(|t| t.task_id == graph.ids[*i])
                 && parent.state.is_finished()
                 && !chosen.contains(i)
             {
-                batch.set_task.push(SetTaskState {
-                    ti: parent.id,
-                    state: TaskState::Running,
-                    at: now,
-                    max_tries: None,
-                    bump_lease: false,
-                });
+                batch.set_task.push(reopened(parent, now));
             }
         }
         for i in &chosen {
             let Some(ti) = tis.iter().find(|t| t.task_id == graph.ids[*i]) else {
                 continue;
             };
-            batch.set_task.push(SetTaskState {
-                ti: ti.id,
-                state: TaskState::None,
-                at: now,
-                // Airflow gives a cleared task its retries again.
-                max_tries: Some(ti.try_number + dag.tasks()[*i].retries + 1),
-                bump_lease: true,
-            });
+            batch
+                .set_task
+                .push(cleared(ti, dag.tasks()[*i].retries, now));
         }
         if row.state.is_finished() {
             batch.set_run.push(SetRunState {
@@ -161,13 +147,7 @@ impl Scheduler {
             && parent.state.is_finished()
             && parent.map_count.is_some()
         {
-            batch.set_task.push(SetTaskState {
-                ti: parent.id,
-                state: TaskState::Running,
-                at: now,
-                max_tries: None,
-                bump_lease: false,
-            });
+            batch.set_task.push(reopened(parent, now));
         }
         // A mapped task marked by hand marks its unfinished instances too (as Airflow marks
         // every map index): none of them runs on after it.
@@ -218,5 +198,29 @@ impl Scheduler {
             Some((row, tis)) if row.tenant == tenant => Ok((row, tis)),
             _ => Err(ControlError::NotFound(format!("no run {run}"))),
         }
+    }
+}
+
+/// Task instance `ti` cleared at `at`: it runs again, with its `retries` given back, as
+/// Airflow gives a cleared task its retries again.
+fn cleared(ti: &TaskInstance, retries: u32, at: Timestamp) -> SetTaskState {
+    SetTaskState {
+        ti: ti.id,
+        state: TaskState::None,
+        at,
+        max_tries: Some(ti.try_number + retries + 1),
+        bump_lease: true,
+    }
+}
+
+/// A mapped task that had ended, `running` again at `at` under the same lease: it sums
+/// its instances up again when they end.
+fn reopened(parent: &TaskInstance, at: Timestamp) -> SetTaskState {
+    SetTaskState {
+        ti: parent.id,
+        state: TaskState::Running,
+        at,
+        max_tries: None,
+        bump_lease: false,
     }
 }

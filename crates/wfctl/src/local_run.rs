@@ -49,6 +49,22 @@ pub struct TaskResult {
     pub logs: Vec<TaskLog>,
 }
 
+impl TaskResult {
+    /// Task `task_id` before anything happened to it.
+    fn unstarted(task_id: String) -> TaskResult {
+        TaskResult {
+            task_id,
+            state: TaskState::None,
+            tries: 0,
+            duration: Duration::ZERO,
+            output: None,
+            failure: None,
+            note: None,
+            logs: Vec::new(),
+        }
+    }
+}
+
 /// Inputs of a local run.
 pub struct LocalRun<'a> {
     /// Runs the attempts.
@@ -81,16 +97,7 @@ impl LocalRun<'_> {
                     .iter()
                     .map(|up| states.get(up).copied().unwrap_or(TaskState::None)),
             );
-            let mut result = TaskResult {
-                task_id: task.id.clone(),
-                state: TaskState::None,
-                tries: 0,
-                duration: Duration::ZERO,
-                output: None,
-                failure: None,
-                note: None,
-                logs: Vec::new(),
-            };
+            let mut result = TaskResult::unstarted(task.id.clone());
             let verdict = match not_picked.get(&task.id) {
                 Some(_) => Readiness::Skip,
                 None => evaluate(task.trigger_rule, &summary),
@@ -209,16 +216,8 @@ impl LocalRun<'_> {
         let mut outputs = Vec::with_capacity(items.len());
         for (k, item) in items.iter().enumerate() {
             let index = u32::try_from(k).unwrap_or(u32::MAX);
-            let mut instance = TaskResult {
-                task_id: weft_model::mapping::instance_id(&task.id, index),
-                state: TaskState::None,
-                tries: 0,
-                duration: Duration::ZERO,
-                output: None,
-                failure: None,
-                note: None,
-                logs: Vec::new(),
-            };
+            let mut instance =
+                TaskResult::unstarted(weft_model::mapping::instance_id(&task.id, index));
             self.run_task(task, run, Some((index, item)), &mut instance)?;
             result.tries = result.tries.max(instance.tries);
             result.duration += instance.duration;

@@ -226,6 +226,19 @@ fn pending_tasks_are_not_decided_twice() {
     assert!(run.evaluate_all(t0()).ready.is_empty());
 }
 
+/// `list`, then `sq` mapped over its output, then `after`.
+fn mapped_over_list(after: Vec<TaskSpec>) -> Vec<TaskSpec> {
+    let mut tasks = vec![
+        TaskSpec::new("list"),
+        TaskSpec {
+            expand: Some(weft_model::Expand::Upstream("list".into())),
+            ..TaskSpec::new("sq").after(["list"])
+        },
+    ];
+    tasks.extend(after);
+    tasks
+}
+
 /// Mapped task `id` expands into `items` instances, as the scheduler records an expansion:
 /// their slots.
 fn expand(run: &mut ActiveRun, id: &str, items: u32) -> Vec<usize> {
@@ -245,17 +258,12 @@ fn expand(run: &mut ActiveRun, id: &str, items: u32) -> Vec<usize> {
 
 #[test]
 fn a_mapped_task_ends_with_its_last_instance_and_counts_each_downstream() {
-    let mut run = run_of(vec![
-        TaskSpec::new("list"),
-        TaskSpec {
-            expand: Some(weft_model::Expand::Upstream("list".into())),
-            ..TaskSpec::new("sq").after(["list"])
-        },
+    let mut run = run_of(mapped_over_list(vec![
         TaskSpec::new("total").after(["sq"]),
         TaskSpec::new("cleanup")
             .after(["sq"])
             .with_rule(TriggerRule::AllDone),
-    ]);
+    ]));
     run.evaluate_all(t0());
     let after_list = finish(&mut run, "list", TaskState::Success);
     assert_eq!(after_list.ready, vec![idx(&run, "sq")], "to expand");
@@ -292,13 +300,7 @@ fn a_mapped_task_ends_with_its_last_instance_and_counts_each_downstream() {
 
 #[test]
 fn a_run_loaded_with_instances_puts_them_after_the_graph_in_map_index_order() {
-    let mut run = run_of(vec![
-        TaskSpec::new("list"),
-        TaskSpec {
-            expand: Some(weft_model::Expand::Upstream("list".into())),
-            ..TaskSpec::new("sq").after(["list"])
-        },
-    ]);
+    let mut run = run_of(mapped_over_list(vec![]));
     run.evaluate_all(t0());
     finish(&mut run, "list", TaskState::Success);
     expand(&mut run, "sq", 2);
@@ -315,14 +317,7 @@ fn a_run_loaded_with_instances_puts_them_after_the_graph_in_map_index_order() {
 
 #[test]
 fn a_mapped_task_marked_by_hand_counts_as_marked_downstream() {
-    let mut run = run_of(vec![
-        TaskSpec::new("list"),
-        TaskSpec {
-            expand: Some(weft_model::Expand::Upstream("list".into())),
-            ..TaskSpec::new("sq").after(["list"])
-        },
-        TaskSpec::new("total").after(["sq"]),
-    ]);
+    let mut run = run_of(mapped_over_list(vec![TaskSpec::new("total").after(["sq"])]));
     run.evaluate_all(t0());
     finish(&mut run, "list", TaskState::Success);
     let slots = expand(&mut run, "sq", 2);
