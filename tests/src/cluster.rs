@@ -242,17 +242,23 @@ impl Cluster {
 
     /// Run `wfctl` with `args` against the server (with the API token); its exit code and output.
     pub fn wfctl(&self, args: &[&str]) -> (i32, String) {
+        let (code, stdout, stderr) = self.wfctl_as(API_TOKEN, args);
+        (code, format!("{stdout}{stderr}"))
+    }
+
+    /// Run `wfctl` with `args` against the server with API token `token`; its exit code,
+    /// standard output and standard error.
+    pub fn wfctl_as(&self, token: &str, args: &[&str]) -> (i32, String, String) {
         let output = self
             .command("cli", args)
             .env("WEFT_SERVER", self.url())
-            .env("WEFT_API_TOKEN", API_TOKEN)
+            .env("WEFT_API_TOKEN", token)
             .output()
             .expect("wfctl runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.code().unwrap_or(-1), text)
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     }
 }

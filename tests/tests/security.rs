@@ -1,4 +1,4 @@
-//! Tokens and digests: a worker with a wrong token is refused, writes need the API token,
+//! Tokens and digests: a worker with a wrong token is refused, requests need an API token,
 //! and a component whose bytes do not match its digest is refused by the worker.
 
 use std::time::Duration;
@@ -24,7 +24,7 @@ fn a_worker_with_a_wrong_token_is_refused() {
 
     // The worker API itself refuses it, and refuses no token at all.
     let digest = "sha256:".to_owned() + &"0".repeat(64);
-    let path = format!("/worker/components/{digest}");
+    let path = format!("/worker/tenants/default/components/{digest}");
     let (status, _) = Api::new(&cluster.url())
         .with_token("not-the-token")
         .get_raw(&path);
@@ -34,10 +34,14 @@ fn a_worker_with_a_wrong_token_is_refused() {
     // The API token is not a worker token.
     let (status, _) = cluster.api().get_raw(&path);
     assert_eq!(status, 401);
-    // Writes need the API token; reads do not.
+    // Writes and reads need an API token; health does not.
     let (status, body) = Api::new(&cluster.url()).post("/dags/queues/runs", &json!({}));
     assert_eq!(status, 401, "{body}");
     let (status, _) = Api::new(&cluster.url()).get_raw("/dags");
+    assert_eq!(status, 401);
+    let (status, _) = cluster.api().get_raw("/dags");
+    assert_eq!(status, 200);
+    let (status, _) = Api::new(&cluster.url()).get_raw("/health");
     assert_eq!(status, 200);
 }
 

@@ -39,6 +39,7 @@
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
 //! - [`notification`]: the notification of a task or run event, and its delivery state.
+//! - [`tenancy`]: tenants and the roles of their tokens.
 //! - [`mapping`]: mapped tasks' instance ids, items, summed-up state and output.
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
@@ -57,6 +58,7 @@ pub mod retry;
 pub mod schedule;
 pub mod spec;
 pub mod state;
+pub mod tenancy;
 pub mod trigger;
 pub mod units;
 pub mod validate;

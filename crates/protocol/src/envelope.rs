@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the messages defined in this crate. Raise it whenever a message's JSON
 /// changes in a way an older peer cannot read; processes only talk to the same version.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A type sent on its own, in an [`Envelope`].
 pub trait Message: Serialize + DeserializeOwned {
@@ -151,22 +151,29 @@ mod tests {
     #[test]
     fn a_message_comes_back_as_it_went() {
         let bytes = Envelope::encode(&Ping { n: 3 }).expect("encodes");
-        assert_eq!(bytes, br#"{"v":1,"m":{"n":3}}"#);
+        let expected = format!(r#"{{"v":{PROTOCOL_VERSION},"m":{{"n":3}}}}"#);
+        assert_eq!(bytes, expected.as_bytes());
         assert_eq!(Envelope::decode::<Ping>(&bytes).ok(), Some(Ping { n: 3 }));
     }
 
     #[test]
     fn another_version_is_named_whether_or_not_its_body_reads() {
         for bytes in [
-            &br#"{"v":2,"m":{"n":3}}"#[..],
-            br#"{"v":2,"m":{"renamed":3}}"#,
+            &br#"{"v":99,"m":{"n":3}}"#[..],
+            br#"{"v":99,"m":{"renamed":3}}"#,
         ] {
             let e = Envelope::decode::<Ping>(bytes).expect_err("refused");
             assert!(
-                matches!(e, ProtocolError::Version { theirs: 2, ours: 1 }),
+                matches!(
+                    e,
+                    ProtocolError::Version {
+                        theirs: 99,
+                        ours: PROTOCOL_VERSION
+                    }
+                ),
                 "{e:?}"
             );
-            assert!(e.to_string().contains("version 2"), "{e}");
+            assert!(e.to_string().contains("version 99"), "{e}");
         }
     }
 
@@ -177,7 +184,8 @@ mod tests {
             matches!(e, ProtocolError::Unversioned { what: "ping" }),
             "{e:?}"
         );
-        let e = Envelope::decode::<Ping>(br#"{"v":1,"m":{"x":1}}"#).expect_err("refused");
+        let malformed = format!(r#"{{"v":{PROTOCOL_VERSION},"m":{{"x":1}}}}"#);
+        let e = Envelope::decode::<Ping>(malformed.as_bytes()).expect_err("refused");
         assert!(
             matches!(e, ProtocolError::Malformed { what: "ping", .. }),
             "{e:?}"
@@ -188,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_version_header_is_checked() {
-        assert!(check_version("1").is_ok());
+        assert!(check_version(&PROTOCOL_VERSION.to_string()).is_ok());
         assert!(matches!(
             check_version("7"),
             Err(ProtocolError::Version { theirs: 7, .. })

@@ -7,8 +7,8 @@ pub type RunPk = i64;
 /// A task instance's primary key in the metadata store.
 pub type TiPk = i64;
 
-/// The tenant every object belongs to until tenants are created.
-pub const DEFAULT_TENANT: &str = "default";
+/// The tenant that exists in every installation.
+pub use weft_model::tenancy::DEFAULT_TENANT;
 
 /// The XCom key under which a task's output is kept (Airflow's name).
 pub const RETURN_VALUE: &str = "return_value";

@@ -7,8 +7,6 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::RunPk;
-
 /// Where the worker API is mounted on an API server.
 pub const PREFIX: &str = "/api/v1/worker";
 
@@ -32,23 +30,37 @@ pub fn segment(text: &str) -> String {
     out
 }
 
-/// `GET`: a component's bytes, by digest (`sha256:<hex>`); the worker checks them against it.
-pub fn component_path(digest: &str) -> String {
-    format!("/components/{}", segment(digest))
+/// `GET`: a component of `tenant`, by digest (`sha256:<hex>`), as bytes; the worker checks
+/// them against the digest.
+pub fn component_path(tenant: &str, digest: &str) -> String {
+    format!(
+        "/tenants/{}/components/{}",
+        segment(tenant),
+        segment(digest)
+    )
 }
 
-/// `GET`: the XCom value `key` of task `task_id` in run `run`, as bytes.
-pub fn xcom_path(run: RunPk, task_id: &str, key: &str) -> String {
+/// `GET`: the XCom value `key` of task `task_id` in the run of the current attempt
+/// `attempt`, as bytes; 403 when the attempt no longer holds its lease.
+pub fn xcom_path(attempt: crate::AttemptRef, task_id: &str, key: &str) -> String {
     format!(
-        "/runs/{run}/tasks/{}/xcom/{}",
+        "/attempts/{}/{}/xcom/{}/{}",
+        attempt.ti,
+        attempt.lease,
         segment(task_id),
         segment(key)
     )
 }
 
-/// `GET`: a variable, as a [`WorkerVariable`].
-pub fn variable_path(key: &str) -> String {
-    format!("/variables/{}", segment(key))
+/// `GET`: a variable of the tenant of the current attempt `attempt`, as a
+/// [`WorkerVariable`]; 403 when the attempt no longer holds its lease.
+pub fn variable_path(attempt: crate::AttemptRef, key: &str) -> String {
+    format!(
+        "/attempts/{}/{}/variables/{}",
+        attempt.ti,
+        attempt.lease,
+        segment(key)
+    )
 }
 
 /// `GET`: connection `conn_id` for the current attempt `attempt`, as a
@@ -141,9 +153,19 @@ mod tests {
 
     #[test]
     fn paths_keep_each_id_in_one_segment() {
-        assert_eq!(component_path("sha256:ab"), "/components/sha256:ab");
-        assert_eq!(xcom_path(7, "a/b", "k y"), "/runs/7/tasks/a%2Fb/xcom/k%20y");
-        assert_eq!(variable_path("ä"), "/variables/%C3%A4");
+        let attempt = crate::AttemptRef { ti: 7, lease: 2 };
+        assert_eq!(
+            component_path("team-a", "sha256:ab"),
+            "/tenants/team-a/components/sha256:ab"
+        );
+        assert_eq!(
+            xcom_path(attempt, "a/b", "k y"),
+            "/attempts/7/2/xcom/a%2Fb/k%20y"
+        );
+        assert_eq!(
+            variable_path(attempt, "ä"),
+            "/attempts/7/2/variables/%C3%A4"
+        );
         assert_eq!(worker_path("w-1.x_~"), "/workers/w-1.x_~");
     }
 }

@@ -49,7 +49,7 @@ fn pinned<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &
 fn enveloped<T: Message + PartialEq + std::fmt::Debug>(value: &T) {
     let bytes = Envelope::encode(value).expect("encodes");
     assert!(
-        bytes.starts_with(br#"{"v":1,"m":"#),
+        bytes.starts_with(br#"{"v":2,"m":"#),
         "carries the version first"
     );
     let back: T = Envelope::decode(&bytes).expect("decodes");

@@ -1,7 +1,16 @@
-//! Bearer tokens. With API tokens configured, every write of the user API (POST, PUT, PATCH,
-//! DELETE) needs `Authorization: Bearer <api token>` and reads stay open; with worker tokens
-//! configured, every route of the worker API needs a worker token (an API token is not one).
-//! With no tokens configured — the standalone default on 127.0.0.1 — nothing is checked.
+//! Bearer tokens, as configured at start:
+//!
+//! - **administrator tokens** (`api_tokens`): the installation administrator's, who manages
+//!   tenants and acts as `admin` of tenant `default`. Configuring one turns authentication
+//!   on: every route of the user API but `/health` and `/openapi.json` then needs a token
+//!   (an administrator's or a tenant's, see [`context`](crate::context)), unless
+//!   `open_reads` lets reads without one act as a `viewer` of `default`.
+//! - **worker tokens** (`worker_tokens`): every route of the worker API needs one when any is
+//!   configured (an API token is not one).
+//!
+//! With no administrator token configured — the standalone default on 127.0.0.1 — a request
+//! without a token acts as the installation administrator; one with a tenant token still acts
+//! in that token's tenant.
 //!
 //! Tokens are compared by their SHA-256 digests in constant time, against every configured
 //! token without stopping at a match, and are never logged: [`AuthConfig`]'s `Debug` shows
@@ -11,7 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use sha2::{Digest as _, Sha256};
@@ -24,10 +33,15 @@ use crate::error::ApiError;
 /// Which bearer tokens the server accepts. An empty list turns that check off.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthConfig {
-    /// Tokens that may write through the user API. Empty: writes are open.
+    /// The installation administrator's tokens. Empty: a request without a token acts as the
+    /// administrator.
     pub api_tokens: Vec<String>,
     /// Tokens that may call the worker API. Empty: the worker API is open.
     pub worker_tokens: Vec<String>,
+    /// With administrator tokens configured, reads (`GET`) without a token act as a `viewer`
+    /// of tenant `default` instead of being refused: for a demo, never for teams that must
+    /// not see each other.
+    pub open_reads: bool,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -42,14 +56,15 @@ impl fmt::Debug for AuthConfig {
                 "worker_tokens",
                 &format_args!("{}", redacted(self.worker_tokens.len())),
             )
+            .field("open_reads", &self.open_reads)
             .finish()
     }
 }
 
-/// The routes a token is for.
+/// The routes a configured token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// The user API (its writes).
+    /// The user API, as the installation administrator.
     Api,
     /// The worker API.
     Worker,
@@ -65,7 +80,7 @@ impl Audience {
     }
 }
 
-/// The digests of the tokens one audience accepts.
+/// The digests of the configured tokens of one audience.
 #[derive(Clone)]
 pub(crate) struct Tokens {
     audience: Audience,
@@ -85,6 +100,22 @@ impl Tokens {
         }
     }
 
+    /// Whether none is configured.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+
+    /// Whether `token` is one of these.
+    pub(crate) fn accepts(&self, token: &str) -> bool {
+        let presented = digest(token.as_bytes());
+        // Every configured token is compared, whichever matches.
+        let mut accepted = false;
+        for known in self.digests.iter() {
+            accepted |= same(&presented, known);
+        }
+        accepted
+    }
+
     /// Whether the request's bearer token is one of these; always, when there are none.
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         if self.digests.is_empty() {
@@ -96,13 +127,7 @@ impl Tokens {
                 "missing bearer token for {audience} routes"
             )));
         };
-        let presented = digest(token.as_bytes());
-        // Every configured token is compared, whichever matches.
-        let mut accepted = false;
-        for known in self.digests.iter() {
-            accepted |= same(&presented, known);
-        }
-        if accepted {
+        if self.accepts(token) {
             Ok(())
         } else {
             Err(ApiError::Unauthorized(format!(
@@ -118,36 +143,17 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 
 /// Equality of two digests in time that does not depend on where they differ.
 fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let mut difference = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        difference |= x ^ y;
-    }
-    difference == 0
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.ct_eq(b))
 }
 
 /// The token of an `Authorization: Bearer <token>` header; none when the header is missing,
 /// not text, of another scheme, or empty.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-/// Middleware of the user API: writes need an API token.
-pub(crate) async fn api_writes(
-    State(tokens): State<Tokens>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let write = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if write && let Err(e) = tokens.check(request.headers()) {
-        return e.into_response();
-    }
-    next.run(request).await
 }
 
 /// Middleware of the worker API: every request needs a worker token.
@@ -168,8 +174,9 @@ const API_SCHEME: &str = "api_token";
 const WORKER_SCHEME: &str = "worker_token";
 
 /// Describe the tokens in `document`: the two bearer schemes, a worker token on every route
-/// under `worker_prefix`, an API token on every other write.
-pub(crate) fn document(document: &mut OpenApi, worker_prefix: &str) {
+/// under `worker_prefix`, an API token on every other route the [`policy`](crate::policy)
+/// does not leave open, with what it needs said in the operation's description.
+pub(crate) fn document(document: &mut OpenApi, api_prefix: &str, worker_prefix: &str) {
     let components = document.components.get_or_insert_with(Default::default);
     for name in [API_SCHEME, WORKER_SCHEME] {
         components.add_security_scheme(
@@ -177,33 +184,35 @@ pub(crate) fn document(document: &mut OpenApi, worker_prefix: &str) {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
-    let require = |operation: &mut Option<Operation>, scheme: &str| {
-        if let Some(operation) = operation {
-            operation.security = Some(vec![SecurityRequirement::new::<_, [&str; 0], &str>(
-                scheme,
-                [],
-            )]);
-        }
+    let require = |operation: &mut Operation, scheme: &str| {
+        operation.security = Some(vec![SecurityRequirement::new::<_, [&str; 0], &str>(
+            scheme,
+            [],
+        )]);
     };
     for (path, item) in document.paths.paths.iter_mut() {
-        if path.starts_with(worker_prefix) {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ] {
+        let worker = path.starts_with(worker_prefix);
+        let route = path.strip_prefix(api_prefix).unwrap_or(path);
+        for (method, operation) in [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ] {
+            let Some(operation) = operation else { continue };
+            if worker {
                 require(operation, WORKER_SCHEME);
+                continue;
             }
-        } else {
-            for operation in [
-                &mut item.put,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-            ] {
+            let needs = crate::policy::needs(method, route);
+            if let Some(needs) = needs.filter(|n| *n != crate::policy::Needs::Nothing) {
                 require(operation, API_SCHEME);
+                let said = format!("Needs {needs}.");
+                operation.description = Some(match operation.description.take() {
+                    Some(text) if !text.is_empty() => format!("{text}\n\n{said}"),
+                    _ => said,
+                });
             }
         }
     }
@@ -247,6 +256,7 @@ mod tests {
         let config = AuthConfig {
             api_tokens: vec!["api-1".into(), "api-2".into()],
             worker_tokens: vec!["work-1".into()],
+            open_reads: false,
         };
         let api = Tokens::new(&config, Audience::Api);
         let worker = Tokens::new(&config, Audience::Worker);
@@ -280,6 +290,7 @@ mod tests {
         let config = AuthConfig {
             api_tokens: vec!["hunter2".into()],
             worker_tokens: vec!["correct-horse".into(), "battery".into()],
+            open_reads: true,
         };
         let shown = format!("{config:?}");
         assert!(

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use weft_model::tenancy::DEFAULT_TENANT;
 
-use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -31,13 +31,10 @@ pub struct Health {
         (status = 503, description = "The store does not answer", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all)]
-async fn health(
-    State(state): State<AppState>,
-    ctx: RequestContext,
-) -> Result<Json<Health>, ApiError> {
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state
         .store
-        .pools(&ctx.tenant)
+        .pools(DEFAULT_TENANT)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(Json(Health {

@@ -4,8 +4,10 @@
 //! backfill, clear and inspect runs, read task logs and XCom values, manage variables, pools,
 //! connections and secrets (never shown once stored), and watch workers. Workers on any
 //! machine use the worker API (`/api/v1/worker/`): components by digest, XCom values,
-//! variables, the connections and secrets an attempt declares, registration and heartbeats. With tokens
-//! configured ([`AuthConfig`]), writes need an API token and the worker API a worker token.
+//! variables, the connections and secrets an attempt declares, registration and heartbeats.
+//! Every user request acts in one tenant with one role, both given by its token (see
+//! [`context`]); with tokens configured ([`AuthConfig`]) every route but `/health` and
+//! `/openapi.json` needs one, and the worker API a worker token.
 //! `GET /api/v1/openapi.json` describes every route; the document is generated from the
 //! handlers as the router is built, so it cannot drift.
 //!
@@ -20,8 +22,10 @@
 //! ```
 //!
 //! # Layout
-//! - [`state`]: the shared [`AppState`] and [`ServerConfig`]; [`context`]: who a request acts for;
-//!   [`auth`]: bearer tokens;
+//! - [`state`]: the shared [`AppState`] and [`ServerConfig`]; [`context`]: who a request acts
+//!   for (tenant and role, from its token); [`policy`]: what each route needs of it;
+//!   [`auth`]: configured bearer tokens; `token_secrets`: the form of a tenant's tokens;
+//! - [`tenants`] (the installation administrator's) and [`tokens`] (a tenant admin's);
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`],
 //!   [`connections`], [`secrets`] (and key rotation), [`pools`],
 //!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
@@ -41,12 +45,16 @@ pub mod extract;
 pub mod health;
 pub mod notifications;
 mod openapi;
+pub mod policy;
 pub mod pools;
 pub mod runs;
 mod schemas;
 pub mod secrets;
 pub mod state;
 pub mod tasks;
+pub mod tenants;
+mod token_secrets;
+pub mod tokens;
 pub mod variables;
 pub mod worker_api;
 pub mod workers;
@@ -73,13 +81,13 @@ pub use state::{AppState, ServerConfig};
 /// Where the API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
 
-/// Every route with its OpenAPI description, under [`API_PREFIX`].
-fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
-    let api_tokens = auth::Tokens::new(&config.auth, auth::Audience::Api);
+/// Every route with its OpenAPI description, under [`API_PREFIX`]; with `gate`, the user
+/// API's routes check their callers (without, the router only describes them).
+fn api(config: &ServerConfig, gate: Option<context::Gate>) -> OpenApiRouter<AppState> {
     let worker_tokens = auth::Tokens::new(&config.auth, auth::Audience::Worker);
     // Route layers: only requests that match a route are checked, so an unknown path is
     // still a 404, whatever its token.
-    let user_api = OpenApiRouter::new()
+    let mut user_api = OpenApiRouter::new()
         .merge(dags::routes(config))
         .merge(runs::routes())
         .merge(notifications::routes())
@@ -89,9 +97,14 @@ fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .merge(secrets::routes())
         .merge(pools::routes())
         .merge(workers::routes())
+        .merge(tokens::routes())
+        .merge(tenants::routes())
         .merge(health::routes())
-        .merge(openapi::routes())
-        .route_layer(middleware::from_fn_with_state(api_tokens, auth::api_writes));
+        .merge(openapi::routes());
+    if let Some(gate) = gate {
+        user_api =
+            user_api.route_layer(middleware::from_fn_with_state(gate, context::authenticate));
+    }
     let worker_api = worker_api::routes().route_layer(middleware::from_fn_with_state(
         worker_tokens,
         auth::worker_routes,
@@ -100,6 +113,7 @@ fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .nest(API_PREFIX, user_api.merge(worker_api));
     auth::document(
         router.get_openapi_mut(),
+        API_PREFIX,
         &format!("{API_PREFIX}{}", worker_api::WORKER_PREFIX),
     );
     router
@@ -107,12 +121,13 @@ fn api(config: &ServerConfig) -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every route [`app`] serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(&ServerConfig::default()).into_openapi()
+    api(&ServerConfig::default(), None).into_openapi()
 }
 
 /// The API as a router, ready to serve or to call in tests with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
-    let (router, document) = api(&state.config).split_for_parts();
+    let gate = context::Gate::new(&state);
+    let (router, document) = api(&state.config, Some(gate)).split_for_parts();
     let json = document.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot render the OpenAPI document");
         "{}".to_owned()
@@ -122,7 +137,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(openapi::Document(json.into())))
         .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
-        .layer(middleware::from_fn(context::assign_default_tenant))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
 }

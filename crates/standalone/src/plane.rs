@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
+use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
 use weft_scheduler::{SchedulerHandle, TriggerFailure, trigger_from_task};
 use weft_store::grants::{self, Requested};
 use weft_store::{Credentials, CredentialsError, Store, StoreError};
-use weft_worker::{ControlPlane, PlaneError};
+use weft_worker::{Caller, ControlPlane, PlaneError};
 
 /// The control plane of standalone mode: the store and scheduler of this process.
 pub struct LocalPlane {
@@ -33,14 +33,9 @@ impl LocalPlane {
         }
     }
 
-    /// Refused unless `attempt` may read `requested`.
-    async fn grant(
-        &self,
-        tenant: &str,
-        attempt: AttemptRef,
-        requested: Requested<'_>,
-    ) -> Result<(), PlaneError> {
-        grants::check(&*self.store, tenant, attempt, requested)
+    /// Refused unless `caller` may read `requested`.
+    async fn grant(&self, caller: Caller<'_>, requested: Requested<'_>) -> Result<(), PlaneError> {
+        grants::check(&*self.store, caller.tenant, caller.attempt, requested)
             .await
             .map_err(unavailable("checking the attempt's declarations"))?
             .map_err(|refusal| PlaneError::Refused(format!("{}: {refusal}", refusal.code())))
@@ -72,20 +67,20 @@ impl ControlPlane for LocalPlane {
 
     async fn xcom(
         &self,
-        run: RunPk,
+        caller: Caller<'_>,
         task_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError> {
         self.store
-            .xcom(run, task_id, key)
+            .xcom(caller.run, task_id, key)
             .await
             .map_err(unavailable("reading an XCom value"))
     }
 
-    async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
+    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError> {
         Ok(self
             .store
-            .variable(tenant, key)
+            .variable(caller.tenant, key)
             .await
             .map_err(unavailable("reading a variable"))?
             .map(|v| v.value))
@@ -93,40 +88,40 @@ impl ControlPlane for LocalPlane {
 
     async fn connection(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError> {
-        self.grant(tenant, attempt, Requested::Connection(conn_id))
-            .await?;
+        self.grant(caller, Requested::Connection(conn_id)).await?;
         Ok(self
             .credentials
-            .connection(tenant, conn_id)
+            .connection(caller.tenant, conn_id)
             .await
             .map_err(opening("reading a connection"))?
             .map(|stored| stored.connection))
     }
 
-    async fn secret(
-        &self,
-        tenant: &str,
-        attempt: AttemptRef,
-        name: &str,
-    ) -> Result<Option<String>, PlaneError> {
-        self.grant(tenant, attempt, Requested::Secret(name)).await?;
+    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError> {
+        self.grant(caller, Requested::Secret(name)).await?;
         self.credentials
-            .secret_value(tenant, name)
+            .secret_value(caller.tenant, name)
             .await
             .map_err(opening("reading a secret"))
     }
 
     async fn trigger_run(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         request: TriggerRun,
     ) -> Result<TriggerAnswer, PlaneError> {
-        match trigger_from_task(&*self.store, &self.scheduler, tenant, attempt, request).await {
+        let answer = trigger_from_task(
+            &*self.store,
+            &self.scheduler,
+            caller.tenant,
+            caller.attempt,
+            request,
+        )
+        .await;
+        match answer {
             Ok(Ok(run)) => Ok(TriggerAnswer::Triggered(run)),
             Ok(Err(refusal)) => Ok(TriggerAnswer::Refused(refusal)),
             Err(TriggerFailure::Stale(refusal)) => Err(PlaneError::Refused(format!(

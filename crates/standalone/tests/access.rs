@@ -14,7 +14,7 @@ use weft_standalone::LocalPlane;
 use weft_store::testing::running_reader_and_other;
 use weft_store::{Credentials, DEFAULT_TENANT, SqliteStore, Store};
 use weft_vault::{Keyring, SecretKey};
-use weft_worker::{ControlPlane, PlaneError};
+use weft_worker::{Caller, ControlPlane, PlaneError};
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -66,21 +66,30 @@ async fn setup(dir: &std::path::Path) -> (LocalPlane, AttemptRef, AttemptRef) {
     (LocalPlane::new(store, handle, credentials), reader, other)
 }
 
+/// The attempt as the plane's calls name it (connections and secrets do not read its run).
+fn caller(attempt: AttemptRef) -> Caller<'static> {
+    Caller {
+        tenant: DEFAULT_TENANT,
+        run: 0,
+        attempt,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declaring_running_attempt_reads_plaintext() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plane, reader, _) = setup(dir.path()).await;
     let connection = plane
-        .connection(DEFAULT_TENANT, reader, "warehouse")
+        .connection(caller(reader), "warehouse")
         .await
         .expect("connection")
         .expect("exists");
     assert_eq!(connection.password.as_deref(), Some("pw"));
     assert_eq!(connection.extra, json!({"sslmode": "require"}));
-    let secret = plane.secret(DEFAULT_TENANT, reader, "api_token").await;
+    let secret = plane.secret(caller(reader), "api_token").await;
     assert_eq!(secret.expect("secret").as_deref(), Some("t0k3n"));
     // Declared but not stored: none.
-    let missing = plane.connection(DEFAULT_TENANT, reader, "missing").await;
+    let missing = plane.connection(caller(reader), "missing").await;
     assert!(missing.expect("no error").is_none());
 }
 
@@ -90,17 +99,11 @@ async fn undeclared_names_and_stale_attempts_are_refused() {
     let (plane, reader, other) = setup(dir.path()).await;
     for result in [
         plane
-            .connection(DEFAULT_TENANT, other, "warehouse")
+            .connection(caller(other), "warehouse")
             .await
             .map(|_| ()),
-        plane
-            .secret(DEFAULT_TENANT, other, "api_token")
-            .await
-            .map(|_| ()),
-        plane
-            .secret(DEFAULT_TENANT, reader, "warehouse")
-            .await
-            .map(|_| ()),
+        plane.secret(caller(other), "api_token").await.map(|_| ()),
+        plane.secret(caller(reader), "warehouse").await.map(|_| ()),
     ] {
         match result {
             Err(PlaneError::Refused(m)) => assert!(m.starts_with("not_declared:"), "{m}"),
@@ -111,7 +114,7 @@ async fn undeclared_names_and_stale_attempts_are_refused() {
         lease: reader.lease - 1,
         ..reader
     };
-    match plane.connection(DEFAULT_TENANT, stale, "warehouse").await {
+    match plane.connection(caller(stale), "warehouse").await {
         Err(PlaneError::Refused(m)) => assert!(m.starts_with("stale_attempt:"), "{m}"),
         other => panic!("{other:?}"),
     }

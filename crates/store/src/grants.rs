@@ -84,21 +84,39 @@ pub async fn current(
     tenant: &str,
     attempt: AttemptRef,
 ) -> StoreResult<Result<crate::AttemptInfo, Refusal>> {
+    Ok(match store.attempt(attempt.ti).await? {
+        Some(info) if info.tenant == tenant => judge(info, attempt),
+        _ => Err(Refusal::NoSuchTask { ti: attempt.ti }),
+    })
+}
+
+/// [`current`], whichever tenant the attempt belongs to (its [`AttemptInfo`] says which):
+/// for callers that learn the tenant from the attempt.
+///
+/// [`AttemptInfo`]: crate::AttemptInfo
+pub async fn current_of_any(
+    store: &dyn Store,
+    attempt: AttemptRef,
+) -> StoreResult<Result<crate::AttemptInfo, Refusal>> {
+    Ok(match store.attempt(attempt.ti).await? {
+        Some(info) => judge(info, attempt),
+        None => Err(Refusal::NoSuchTask { ti: attempt.ti }),
+    })
+}
+
+/// `info` when it is `attempt`'s, queued or running; else why not.
+fn judge(info: crate::AttemptInfo, attempt: AttemptRef) -> Result<crate::AttemptInfo, Refusal> {
     let ti = attempt.ti;
-    let info = match store.attempt(ti).await? {
-        Some(info) if info.tenant == tenant => info,
-        _ => return Ok(Err(Refusal::NoSuchTask { ti })),
-    };
     let unfinished = matches!(info.state, TaskState::Queued | TaskState::Running);
     if info.lease != attempt.lease || !unfinished {
-        return Ok(Err(Refusal::StaleAttempt {
+        return Err(Refusal::StaleAttempt {
             ti,
             lease: attempt.lease,
             current: info.lease,
             state: info.state,
-        }));
+        });
     }
-    Ok(Ok(info))
+    Ok(info)
 }
 
 /// Whether `attempt` of `tenant` may read `requested`: `Ok(Err(refusal))` when not.
@@ -108,17 +126,28 @@ pub async fn check(
     attempt: AttemptRef,
     requested: Requested<'_>,
 ) -> StoreResult<Result<(), Refusal>> {
-    let ti = attempt.ti;
-    let info = match current(store, tenant, attempt).await? {
-        Ok(info) => info,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    let spec = store.spec(tenant, &info.digest).await?.ok_or_else(|| {
-        crate::StoreError::Database(format!(
-            "component {} of task instance {ti}'s run is not stored",
-            info.digest
-        ))
-    })?;
+    match current(store, tenant, attempt).await? {
+        Ok(info) => declares(store, info, requested).await,
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+
+/// Whether the task of the current attempt `info` (from [`current`] or [`current_of_any`])
+/// declares `requested`: `Ok(Err(refusal))` when not.
+pub async fn declares(
+    store: &dyn Store,
+    info: crate::AttemptInfo,
+    requested: Requested<'_>,
+) -> StoreResult<Result<(), Refusal>> {
+    let spec = store
+        .spec(&info.tenant, &info.digest)
+        .await?
+        .ok_or_else(|| {
+            crate::StoreError::Database(format!(
+                "component {} of run {} of DAG {} is not stored",
+                info.digest, info.run_id, info.dag_id
+            ))
+        })?;
     let dag = spec.validate().map_err(|e| {
         crate::StoreError::Database(format!(
             "the stored spec of component {} no longer validates: {e}",

@@ -49,6 +49,7 @@ mod rows;
 pub mod sealed;
 pub mod sqlite;
 pub mod store;
+pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod validate;
@@ -68,4 +69,5 @@ pub use sealed::{
 };
 pub use sqlite::SqliteStore;
 pub use store::Store;
+pub use tenancy::{ApiToken, Role, Tenant, TenantDeletion};
 pub use write::*;

@@ -406,3 +406,54 @@ impl WorkerRow {
         })
     }
 }
+
+/// A `tenants` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    name: String,
+    description: String,
+    created_at: i64,
+}
+
+impl TenantRow {
+    /// The record, or a `Database` error naming the tenant.
+    pub(crate) fn into_record(self) -> StoreResult<crate::tenancy::Tenant> {
+        let row = format!("tenant {}", self.name);
+        let created_at = time(&row, "created_at", self.created_at)?;
+        Ok(crate::tenancy::Tenant {
+            name: self.name,
+            description: self.description,
+            created_at,
+        })
+    }
+}
+
+/// An `api_tokens` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    token_id: String,
+    tenant: String,
+    name: String,
+    role: String,
+    secret_digest: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TokenRow {
+    /// The record, or a `Database` error naming the token.
+    pub(crate) fn into_record(self) -> StoreResult<crate::tenancy::ApiToken> {
+        let row = format!("API token {}", self.token_id);
+        Ok(crate::tenancy::ApiToken {
+            role: parse(&row, "role", &self.role)?,
+            created_at: time(&row, "created_at", self.created_at)?,
+            expires_at: time_opt(&row, "expires_at", self.expires_at)?,
+            revoked_at: time_opt(&row, "revoked_at", self.revoked_at)?,
+            token_id: self.token_id,
+            tenant: self.tenant,
+            name: self.name,
+            secret_digest: self.secret_digest,
+        })
+    }
+}

@@ -130,6 +130,8 @@ pub struct ResealOutcome {
 pub struct AttemptInfo {
     /// Its tenant.
     pub tenant: String,
+    /// Its run.
+    pub run: crate::RunPk,
     /// Its task.
     pub task_id: String,
     /// The task instance's state.

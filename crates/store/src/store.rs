@@ -199,6 +199,36 @@ pub trait Store: Send + Sync + 'static {
     /// A run's notifications, oldest first.
     async fn notifications(&self, run: RunPk) -> StoreResult<Vec<crate::NotificationRecord>>;
 
+    // --- tenants and tokens ---
+
+    /// Every tenant, by name (`default` included).
+    async fn tenants(&self) -> StoreResult<Vec<crate::Tenant>>;
+
+    /// A tenant, by name.
+    async fn tenant(&self, name: &str) -> StoreResult<Option<crate::Tenant>>;
+
+    /// Create a tenant, with its default pool. `Conflict` when the name is taken, `Invalid`
+    /// when it is not a tenant name.
+    async fn create_tenant(&self, tenant: crate::Tenant) -> StoreResult<()>;
+
+    /// Delete a tenant with its tokens, variables, pools, connections and secrets, in one
+    /// transaction; refused (nothing deleted) while it has DAGs. `Invalid` for `default`.
+    async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion>;
+
+    /// Store a new API token (its digest, never the token). `NotFound` when its tenant does
+    /// not exist, `Conflict` when the id is taken.
+    async fn create_token(&self, token: crate::ApiToken) -> StoreResult<()>;
+
+    /// A token, by id, revoked and expired ones included.
+    async fn token(&self, token_id: &str) -> StoreResult<Option<crate::ApiToken>>;
+
+    /// A tenant's tokens, oldest first, revoked and expired ones included.
+    async fn tokens(&self, tenant: &str) -> StoreResult<Vec<crate::ApiToken>>;
+
+    /// Revoke a tenant's token at `at`; false when the tenant has no such live-or-expired
+    /// token (unknown, another tenant's, or revoked already).
+    async fn revoke_token(&self, tenant: &str, token_id: &str, at: Timestamp) -> StoreResult<bool>;
+
     // --- workers ---
 
     /// Record a worker's registration or heartbeat: insert it, or replace every field of the

@@ -23,6 +23,18 @@ pub async fn running_reader_and_other(
     store: &dyn Store,
     lease_for: SignedDuration,
 ) -> (AttemptRef, AttemptRef) {
+    running_reader_and_other_in(store, DEFAULT_TENANT, lease_for).await
+}
+
+/// [`running_reader_and_other`] in `tenant`.
+///
+/// # Panics
+/// When the store refuses any of it.
+pub async fn running_reader_and_other_in(
+    store: &dyn Store,
+    tenant: &str,
+    lease_for: SignedDuration,
+) -> (AttemptRef, AttemptRef) {
     let mut reader = TaskSpec::new("reader");
     reader.settings.resources = Some(Resources {
         connections: vec!["warehouse".into(), "missing".into()],
@@ -38,7 +50,7 @@ pub async fn running_reader_and_other(
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     store
         .deploy(Deploy {
-            tenant: DEFAULT_TENANT.into(),
+            tenant: tenant.into(),
             digest: digest.clone(),
             bytes,
             dag_id: "access".into(),
@@ -49,7 +61,7 @@ pub async fn running_reader_and_other(
         .expect("deploy");
     let (_, tis) = store
         .create_run(NewRun {
-            tenant: DEFAULT_TENANT.into(),
+            tenant: tenant.into(),
             dag_id: "access".into(),
             run_id: "r1".into(),
             run_type: RunType::Manual,

@@ -223,6 +223,22 @@ pub(crate) fn variable(tenant: &str, variable: &Variable) -> StoreResult<()> {
     name("variable key", &variable.key)
 }
 
+/// An API token: an id, a tenant, a name and a digest, each a name; no expiry before its
+/// creation.
+pub(crate) fn token(token: &crate::tenancy::ApiToken) -> StoreResult<()> {
+    name("token id", &token.token_id)?;
+    name("tenant", &token.tenant)?;
+    name("token name", &token.name)?;
+    name("token digest", &token.secret_digest)?;
+    if token.expires_at.is_some_and(|at| at <= token.created_at) {
+        return Err(invalid(format!(
+            "token {} would expire before it is created",
+            token.name
+        )));
+    }
+    Ok(())
+}
+
 /// A pool: a name and a non-negative number of slots.
 pub(crate) fn pool(tenant: &str, pool: &Pool) -> StoreResult<()> {
     name("tenant", tenant)?;

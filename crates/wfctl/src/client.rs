@@ -30,7 +30,8 @@ pub struct ServerArgs {
         global = true
     )]
     pub server: String,
-    /// API token for writes, when the server requires one.
+    /// API token: an administrator's, or a tenant's (it chooses the tenant the command
+    /// acts in); needed when the server has administrator tokens configured.
     #[arg(long, env = "WEFT_API_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
 }

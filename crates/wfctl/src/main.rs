@@ -2,6 +2,7 @@
 //! subcommand lives in a module of its own under `commands/`.
 
 mod access_env;
+mod auth_args;
 mod client;
 mod commands;
 mod config;
@@ -68,6 +69,12 @@ enum Command {
     Worker(commands::worker::Args),
     /// List the workers a server knows, with their queues, load and last heartbeat.
     Workers(commands::workers::Args),
+    /// Make, list and revoke the API tokens of your tenant (its admins).
+    Tokens(commands::tokens::Args),
+    /// Make, list and delete tenants, and give them tokens (the installation administrator).
+    Tenants(commands::tenants::Args),
+    /// Show the tenant and role of the token in use.
+    Whoami(commands::tokens::WhoamiArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +111,9 @@ fn main() -> ExitCode {
         Command::Scheduler(args) => commands::scheduler::run(args),
         Command::Worker(args) => commands::worker::run(args),
         Command::Workers(args) => commands::workers::run(args),
+        Command::Tokens(args) => commands::tokens::run(args),
+        Command::Tenants(args) => commands::tenants::run(args),
+        Command::Whoami(args) => commands::tokens::whoami(args),
     };
     exit::finish(result)
 }

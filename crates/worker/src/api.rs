@@ -19,8 +19,7 @@ use weft_protocol::worker_api::{
     self, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
 };
 use weft_protocol::{
-    AttemptRef, Connection, DEFAULT_TENANT, PROTOCOL_VERSION, RunPk, SecretValue, TriggerAnswer,
-    TriggerRun,
+    AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
 };
 
 use crate::plane::{PlaneError, Reason};
@@ -96,8 +95,7 @@ impl ApiClient {
 
     /// A component's bytes, by digest (`sha256:<hex>`). The caller checks them against it.
     pub async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
-        default_tenant(tenant, || format!("component {digest}"))?;
-        let path = worker_api::component_path(digest);
+        let path = worker_api::component_path(tenant, digest);
         let reply = self.call("GET", path.clone(), None).await?;
         match reply.status {
             200 => Ok(reply.body),
@@ -109,37 +107,32 @@ impl ApiClient {
         }
     }
 
-    /// The XCom value `key` of task `task_id` in run `run`, if there is one.
+    /// The XCom value `key` of task `task_id` in the run of the current attempt `attempt`,
+    /// if there is one.
     pub async fn xcom(
         &self,
-        run: RunPk,
+        attempt: AttemptRef,
         task_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError> {
-        let path = worker_api::xcom_path(run, task_id, key);
-        let reply = self.call("GET", path.clone(), None).await?;
-        match reply.status {
-            200 => Ok(Some(reply.body)),
-            404 => Ok(None),
-            _ => Err(error("GET", &path, &reply)),
-        }
+        let path = worker_api::xcom_path(attempt, task_id, key);
+        self.access(&path).await
     }
 
-    /// The value of variable `key`, if there is one.
-    pub async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
-        default_tenant(tenant, || format!("variable {key:?}"))?;
-        let path = worker_api::variable_path(key);
-        let reply = self.call("GET", path.clone(), None).await?;
-        match reply.status {
-            200 => {
-                let body: WorkerVariable = serde_json::from_slice(&reply.body).map_err(|e| {
-                    PlaneError::unavailable(format!("GET {WORKER_API}{path}: not a variable"), e)
-                })?;
-                Ok(Some(body.value))
-            }
-            404 => Ok(None),
-            _ => Err(error("GET", &path, &reply)),
-        }
+    /// The value of variable `key` of the current attempt `attempt`'s tenant, if there is
+    /// one.
+    pub async fn variable(
+        &self,
+        attempt: AttemptRef,
+        key: &str,
+    ) -> Result<Option<String>, PlaneError> {
+        let path = worker_api::variable_path(attempt, key);
+        let Some(body) = self.access(&path).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice::<WorkerVariable>(&body)
+            .map(|variable| Some(variable.value))
+            .map_err(|e| not_the_body(&path, e))
     }
 
     /// Connection `conn_id` for the running attempt `attempt`, if it exists. A refusal (403:
@@ -147,11 +140,9 @@ impl ApiClient {
     /// [`PlaneError::Refused`] with the server's reason.
     pub async fn connection(
         &self,
-        tenant: &str,
         attempt: AttemptRef,
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError> {
-        default_tenant(tenant, || format!("connection {conn_id:?}"))?;
         let path = worker_api::connection_path(attempt, conn_id);
         let Some(body) = self.access(&path).await? else {
             return Ok(None);
@@ -165,11 +156,9 @@ impl ApiClient {
     /// as [`connection`](Self::connection) is.
     pub async fn secret(
         &self,
-        tenant: &str,
         attempt: AttemptRef,
         name: &str,
     ) -> Result<Option<String>, PlaneError> {
-        default_tenant(tenant, || format!("secret {name:?}"))?;
         let path = worker_api::secret_path(attempt, name);
         let Some(body) = self.access(&path).await? else {
             return Ok(None);
@@ -183,11 +172,9 @@ impl ApiClient {
     /// server refused it.
     pub async fn trigger_run(
         &self,
-        tenant: &str,
         attempt: AttemptRef,
         request: &TriggerRun,
     ) -> Result<TriggerAnswer, PlaneError> {
-        default_tenant(tenant, || format!("a run of DAG {:?}", request.dag_id))?;
         let path = worker_api::dag_runs_path(attempt);
         let body = serde_json::to_string(request).map_err(|e| {
             PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the request"), e)
@@ -201,8 +188,8 @@ impl ApiClient {
         }
     }
 
-    /// A connection or secret at `path`: 200 its body, 404 none, 403 refused (with the
-    /// server's reason, which never holds a value).
+    /// What an attempt reads at `path` (an XCom value, a connection, a secret): 200 its body,
+    /// 404 none, 403 refused (with the server's reason, which never holds a value).
     async fn access(&self, path: &str) -> Result<Option<Vec<u8>>, PlaneError> {
         let reply = self.call("GET", path.to_owned(), None).await?;
         match reply.status {
@@ -300,18 +287,6 @@ impl ApiClient {
 /// holds a password or secret).
 fn not_the_body(path: &str, e: serde_json::Error) -> PlaneError {
     PlaneError::unavailable(format!("GET {WORKER_API}{path}: not the expected body"), e)
-}
-
-/// The worker routes act for the default tenant only; asking for another's is refused here
-/// rather than answered with the default tenant's data.
-fn default_tenant(tenant: &str, what: impl Fn() -> String) -> Result<(), PlaneError> {
-    if tenant == DEFAULT_TENANT {
-        return Ok(());
-    }
-    Err(PlaneError::NotFound(format!(
-        "{} of tenant {tenant}: the API server's worker routes serve only tenant {DEFAULT_TENANT}",
-        what()
-    )))
 }
 
 /// The error code of the server's error body, if it sent one.

@@ -280,8 +280,16 @@ async fn fetch_upstream(
     message: &TaskMessage,
 ) -> Result<Vec<UpstreamOutput>, Ended> {
     let mut upstream = Vec::with_capacity(message.upstream.len());
+    let caller = crate::plane::Caller {
+        tenant: &message.tenant,
+        run: message.run,
+        attempt: weft_protocol::AttemptRef {
+            ti: message.ti,
+            lease: message.lease,
+        },
+    };
     for id in &message.upstream {
-        match shared.plane.xcom(message.run, id, RETURN_VALUE).await {
+        match shared.plane.xcom(caller, id, RETURN_VALUE).await {
             Ok(Some(value)) => upstream.push(UpstreamOutput {
                 task_id: id.clone(),
                 value,

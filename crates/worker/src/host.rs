@@ -11,7 +11,7 @@ use weft_protocol::{
 };
 use weft_runtime::{HostError, TaskHost};
 
-use crate::plane::{ControlPlane, PlaneError};
+use crate::plane::{Caller, ControlPlane, PlaneError};
 
 /// XCom and variables of one attempt.
 pub(crate) struct PlaneHost {
@@ -23,6 +23,15 @@ pub(crate) struct PlaneHost {
 }
 
 impl PlaneHost {
+    /// The attempt, as the control plane's calls name it.
+    fn caller(&self) -> Caller<'_> {
+        Caller {
+            tenant: &self.tenant,
+            run: self.run,
+            attempt: self.attempt,
+        }
+    }
+
     /// Run `call` on the tokio runtime from the attempt's blocking thread, giving up at `deadline`.
     fn block_on<T>(
         &self,
@@ -48,11 +57,11 @@ impl TaskHost for PlaneHost {
         deadline: Instant,
     ) -> Result<Option<Vec<u8>>, HostError> {
         let key = key.unwrap_or(RETURN_VALUE);
-        self.block_on(deadline, self.plane.xcom(self.run, task_id, key))
+        self.block_on(deadline, self.plane.xcom(self.caller(), task_id, key))
     }
 
     fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError> {
-        self.block_on(deadline, self.plane.variable(&self.tenant, key))
+        self.block_on(deadline, self.plane.variable(self.caller(), key))
     }
 
     fn connection(
@@ -60,17 +69,11 @@ impl TaskHost for PlaneHost {
         conn_id: &str,
         deadline: Instant,
     ) -> Result<Option<Connection>, HostError> {
-        self.block_on(
-            deadline,
-            self.plane.connection(&self.tenant, self.attempt, conn_id),
-        )
+        self.block_on(deadline, self.plane.connection(self.caller(), conn_id))
     }
 
     fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError> {
-        self.block_on(
-            deadline,
-            self.plane.secret(&self.tenant, self.attempt, name),
-        )
+        self.block_on(deadline, self.plane.secret(self.caller(), name))
     }
 
     fn trigger_run(
@@ -78,10 +81,7 @@ impl TaskHost for PlaneHost {
         request: TriggerRun,
         deadline: Instant,
     ) -> Result<Result<TriggeredRun, TriggerRefusal>, HostError> {
-        let answer = self.block_on(
-            deadline,
-            self.plane.trigger_run(&self.tenant, self.attempt, request),
-        )?;
+        let answer = self.block_on(deadline, self.plane.trigger_run(self.caller(), request))?;
         Ok(match answer {
             TriggerAnswer::Triggered(run) => Ok(run),
             TriggerAnswer::Refused(refusal) => Err(refusal),

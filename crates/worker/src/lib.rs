@@ -23,6 +23,6 @@ mod remote;
 mod worker;
 
 pub use config::{DEFAULT_PREFETCH_HOLD, DEFAULT_PREFETCH_PER_SLOT, WorkerConfig};
-pub use plane::{Cause, ControlPlane, PlaneError, Reason};
+pub use plane::{Caller, Cause, ControlPlane, PlaneError, Reason};
 pub use remote::RemotePlane;
 pub use worker::{Worker, WorkerStatus};

@@ -56,42 +56,47 @@ impl PlaneError {
 #[error("{0}")]
 pub struct Reason(pub String);
 
+/// The attempt a call of the control plane is made for: everything it reads belongs to its
+/// tenant and run, and only while it holds its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    /// The tenant its run belongs to.
+    pub tenant: &'a str,
+    /// Its run.
+    pub run: RunPk,
+    /// Its task instance and lease.
+    pub attempt: AttemptRef,
+}
+
 /// The worker's view of the control plane.
 #[async_trait]
 pub trait ControlPlane: Send + Sync + 'static {
-    /// A component's bytes.
+    /// A component of `tenant`, by digest.
     async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError>;
-    /// An XCom value of a task of run `run`.
+    /// An XCom value of task `task_id` in the caller's run.
     async fn xcom(
         &self,
-        run: RunPk,
+        caller: Caller<'_>,
         task_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError>;
-    /// A variable.
-    async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError>;
-    /// Connection `conn_id` for the current attempt `attempt`, if it exists; refused when
-    /// the attempt's task does not declare it.
+    /// A variable of the caller's tenant.
+    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError>;
+    /// Connection `conn_id` for the caller, if it exists; refused when the caller's task
+    /// does not declare it.
     async fn connection(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError>;
-    /// The value of secret `name` for the current attempt `attempt`, if it exists; refused
-    /// when the attempt's task does not declare it.
-    async fn secret(
-        &self,
-        tenant: &str,
-        attempt: AttemptRef,
-        name: &str,
-    ) -> Result<Option<String>, PlaneError>;
-    /// Create a run of another DAG for the current attempt `attempt` (`dag-runs.trigger`):
-    /// the run, or why it was refused.
+    /// The value of secret `name` for the caller, if it exists; refused when the caller's
+    /// task does not declare it.
+    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError>;
+    /// Create a run of another DAG of the caller's tenant (`dag-runs.trigger`): the run, or
+    /// why it was refused.
     async fn trigger_run(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         request: TriggerRun,
     ) -> Result<TriggerAnswer, PlaneError>;
     /// Send reports (starts, heartbeats, results).

@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 use weft_bus::ReportSender;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
+use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
 
 use crate::api::ApiClient;
-use crate::plane::{ControlPlane, PlaneError};
+use crate::plane::{Caller, ControlPlane, PlaneError};
 
 /// A remote worker's [`ControlPlane`].
 pub struct RemotePlane {
@@ -29,42 +29,35 @@ impl ControlPlane for RemotePlane {
 
     async fn xcom(
         &self,
-        run: RunPk,
+        caller: Caller<'_>,
         task_id: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError> {
-        self.api.xcom(run, task_id, key).await
+        self.api.xcom(caller.attempt, task_id, key).await
     }
 
-    async fn variable(&self, tenant: &str, key: &str) -> Result<Option<String>, PlaneError> {
-        self.api.variable(tenant, key).await
+    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError> {
+        self.api.variable(caller.attempt, key).await
     }
 
     async fn connection(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError> {
-        self.api.connection(tenant, attempt, conn_id).await
+        self.api.connection(caller.attempt, conn_id).await
     }
 
-    async fn secret(
-        &self,
-        tenant: &str,
-        attempt: AttemptRef,
-        name: &str,
-    ) -> Result<Option<String>, PlaneError> {
-        self.api.secret(tenant, attempt, name).await
+    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError> {
+        self.api.secret(caller.attempt, name).await
     }
 
     async fn trigger_run(
         &self,
-        tenant: &str,
-        attempt: AttemptRef,
+        caller: Caller<'_>,
         request: TriggerRun,
     ) -> Result<TriggerAnswer, PlaneError> {
-        self.api.trigger_run(tenant, attempt, &request).await
+        self.api.trigger_run(caller.attempt, &request).await
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

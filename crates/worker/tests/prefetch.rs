@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use weft_protocol::{Report, RunPk, TaskMessage};
+use weft_protocol::{Report, TaskMessage};
 use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
 use weft_runtime::{Runtime, RuntimeConfig};
 use weft_test_guests_artifacts as guests;
-use weft_worker::{ControlPlane, PlaneError, Worker, WorkerConfig};
+use weft_worker::{Caller, ControlPlane, PlaneError, Worker, WorkerConfig};
 
 /// Serves one component and records every report.
 struct Recorder {
@@ -25,32 +25,25 @@ impl ControlPlane for Recorder {
     async fn component(&self, _tenant: &str, _digest: &str) -> Result<Vec<u8>, PlaneError> {
         Ok(self.component.clone())
     }
-    async fn xcom(&self, _: RunPk, _: &str, _: &str) -> Result<Option<Vec<u8>>, PlaneError> {
+    async fn xcom(&self, _: Caller<'_>, _: &str, _: &str) -> Result<Option<Vec<u8>>, PlaneError> {
         Ok(None)
     }
-    async fn variable(&self, _: &str, _: &str) -> Result<Option<String>, PlaneError> {
+    async fn variable(&self, _: Caller<'_>, _: &str) -> Result<Option<String>, PlaneError> {
         Ok(None)
     }
     async fn connection(
         &self,
-        _: &str,
-        _: weft_protocol::AttemptRef,
+        _: Caller<'_>,
         _: &str,
     ) -> Result<Option<weft_protocol::Connection>, PlaneError> {
         Ok(None)
     }
-    async fn secret(
-        &self,
-        _: &str,
-        _: weft_protocol::AttemptRef,
-        _: &str,
-    ) -> Result<Option<String>, PlaneError> {
+    async fn secret(&self, _: Caller<'_>, _: &str) -> Result<Option<String>, PlaneError> {
         Ok(None)
     }
     async fn trigger_run(
         &self,
-        _: &str,
-        _: weft_protocol::AttemptRef,
+        _: Caller<'_>,
         request: weft_protocol::TriggerRun,
     ) -> Result<weft_protocol::TriggerAnswer, PlaneError> {
         Err(PlaneError::NotFound(format!("DAG {:?}", request.dag_id)))

@@ -1,16 +1,19 @@
-//! An attempt's connections and secrets, in plaintext: only to the attempt that holds the
-//! task instance's lease and is running, and only what its task declares in its resources
-//! (checked by [`weft_store::grants`] against the spec its run is pinned to). 403 with code
-//! `not_declared` or `stale_attempt` otherwise; 404 when the name is declared but not stored.
+//! What the worker API hands to an attempt is scoped by the attempt: the tenant and run it
+//! reads in are the attempt's own, found from the task instance and lease in the path, and
+//! only while that attempt is current ([`current_attempt`]; 403 `stale_attempt` otherwise).
+//!
+//! This module serves an attempt's connections and secrets, in plaintext: only what its task
+//! declares in its resources (checked by [`weft_store::grants`] against the spec its run is
+//! pinned to; 403 `not_declared` otherwise), 404 when the name is declared but not stored.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_protocol::{AttemptRef, Connection, SecretValue};
-use weft_store::grants::{self, Requested};
+use weft_store::AttemptInfo;
+use weft_store::grants::{self, Refusal, Requested};
 
-use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -32,22 +35,49 @@ pub(crate) fn attempt(ti: &str, lease: &str) -> Result<AttemptRef, ApiError> {
     })
 }
 
-/// 403 unless `attempt` may read `requested`.
+/// What the store holds of the attempt the path names, when it is current (queued or
+/// running, holding its lease); 403 `stale_attempt` when not, 400 when the path's numbers
+/// are not numbers.
+pub(crate) async fn current_attempt(
+    state: &AppState,
+    ti: &str,
+    lease: &str,
+) -> Result<AttemptInfo, ApiError> {
+    let attempt = attempt(ti, lease)?;
+    grants::current_of_any(&*state.store, attempt)
+        .await?
+        .map_err(|refusal| refused(attempt, None, refusal))
+}
+
+/// The 403 of a refused attempt, logged.
+fn refused(attempt: AttemptRef, requested: Option<Requested<'_>>, refusal: Refusal) -> ApiError {
+    match requested {
+        Some(requested) => {
+            tracing::warn!(ti = attempt.ti, lease = attempt.lease, %requested, %refusal, "access refused");
+        }
+        None => tracing::warn!(ti = attempt.ti, lease = attempt.lease, %refusal, "attempt refused"),
+    }
+    ApiError::Forbidden {
+        code: refusal.code(),
+        message: refusal.to_string(),
+    }
+}
+
+/// The tenant of the attempt the path names, when it is current and its task declares
+/// `requested`; 403 otherwise.
 async fn grant(
     state: &AppState,
-    tenant: &str,
-    attempt: AttemptRef,
+    ti: &str,
+    lease: &str,
     requested: Requested<'_>,
-) -> Result<(), ApiError> {
-    grants::check(&*state.store, tenant, attempt, requested)
+) -> Result<String, ApiError> {
+    let attempt = attempt(ti, lease)?;
+    let info = current_attempt(state, ti, lease).await?;
+    let tenant = info.tenant.clone();
+    grants::declares(&*state.store, info, requested)
         .await?
-        .map_err(|refusal| {
-            tracing::warn!(ti = attempt.ti, lease = attempt.lease, %requested, %refusal, "access refused");
-            ApiError::Forbidden {
-                code: refusal.code(),
-                message: refusal.to_string(),
-            }
-        })
+        .map_err(|refusal| refused(attempt, Some(requested), refusal))?;
+    Ok(tenant)
 }
 
 /// Fetch a connection, with its password, for a current attempt (queued or running) whose task declares it.
@@ -64,23 +94,15 @@ async fn grant(
         (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such connection", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %conn_id))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, %conn_id))]
 async fn get_connection(
     State(state): State<AppState>,
-    ctx: RequestContext,
     Path((ti, lease, conn_id)): Path<(String, String, String)>,
 ) -> Result<Json<Connection>, ApiError> {
-    let attempt = attempt(&ti, &lease)?;
-    grant(
-        &state,
-        &ctx.tenant,
-        attempt,
-        Requested::Connection(&conn_id),
-    )
-    .await?;
+    let tenant = grant(&state, &ti, &lease, Requested::Connection(&conn_id)).await?;
     let stored = state
         .credentials
-        .connection(&ctx.tenant, &conn_id)
+        .connection(&tenant, &conn_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))?;
     tracing::debug!("connection handed to its attempt");
@@ -101,17 +123,15 @@ async fn get_connection(
         (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such secret", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, %name))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, %name))]
 async fn get_secret(
     State(state): State<AppState>,
-    ctx: RequestContext,
     Path((ti, lease, name)): Path<(String, String, String)>,
 ) -> Result<Json<SecretValue>, ApiError> {
-    let attempt = attempt(&ti, &lease)?;
-    grant(&state, &ctx.tenant, attempt, Requested::Secret(&name)).await?;
+    let tenant = grant(&state, &ti, &lease, Requested::Secret(&name)).await?;
     let value = state
         .credentials
-        .secret_value(&ctx.tenant, &name)
+        .secret_value(&tenant, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no secret {name:?}")))?;
     tracing::debug!("secret handed to its attempt");

@@ -8,7 +8,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_runtime::Digest;
 
-use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -16,20 +15,22 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_component))
 }
 
-/// Fetch a component's bytes by digest.
-#[utoipa::path(get, path = "/worker/components/{digest}", tag = "worker-api",
-    params(("digest" = String, Path, description = "The component's digest: `sha256:<64 hex digits>` (the prefix may be left out)")),
+/// Fetch a component of a tenant by digest.
+#[utoipa::path(get, path = "/worker/tenants/{tenant}/components/{digest}", tag = "worker-api",
+    params(
+        ("tenant" = String, Path, description = "The tenant that deployed it (as in the task's delivery)"),
+        ("digest" = String, Path, description = "The component's digest: `sha256:<64 hex digits>` (the prefix may be left out)"),
+    ),
     responses(
         (status = 200, description = "The component", body = inline(crate::schemas::ComponentBytes), content_type = "application/wasm"),
         (status = 400, description = "Not a digest", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
         (status = 404, description = "No component with this digest", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %digest))]
+#[tracing::instrument(skip_all, fields(%tenant, %digest))]
 async fn get_component(
     State(state): State<AppState>,
-    ctx: RequestContext,
-    Path(digest): Path<String>,
+    Path((tenant, digest)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let parsed: Digest = digest
         .parse()
@@ -37,7 +38,7 @@ async fn get_component(
     let canonical = parsed.to_string();
     let bytes = state
         .store
-        .component(&ctx.tenant, &canonical)
+        .component(&tenant, &canonical)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no component {canonical}")))?;
     let mut response = bytes.into_response();

@@ -9,10 +9,9 @@ use utoipa_axum::routes;
 use weft_protocol::{TriggerAnswer, TriggerRun};
 use weft_scheduler::{TriggerFailure, trigger_from_task};
 
-use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use crate::worker_api::access::attempt;
+use crate::worker_api::access::{attempt, current_attempt};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(post_dag_run))
@@ -32,22 +31,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 503, description = "The scheduler cannot take the run now", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %ti, %lease, dag = %request.dag_id))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, dag = %request.dag_id))]
 async fn post_dag_run(
     State(state): State<AppState>,
-    ctx: RequestContext,
     Path((ti, lease)): Path<(String, String)>,
     Json(request): Json<TriggerRun>,
 ) -> Result<Json<TriggerAnswer>, ApiError> {
     let attempt = attempt(&ti, &lease)?;
-    let answer = trigger_from_task(
-        &*state.store,
-        &*state.control,
-        &ctx.tenant,
-        attempt,
-        request,
-    )
-    .await;
+    // The run is of the attempt's own tenant, whoever asks.
+    let tenant = current_attempt(&state, &ti, &lease).await?.tenant;
+    let answer = trigger_from_task(&*state.store, &*state.control, &tenant, attempt, request).await;
     match answer {
         Ok(Ok(run)) => Ok(Json(TriggerAnswer::Triggered(run))),
         Ok(Err(refusal)) => Ok(Json(TriggerAnswer::Refused(refusal))),

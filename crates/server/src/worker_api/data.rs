@@ -1,4 +1,5 @@
-//! What a running task reads through its worker: upstream XCom values and variables.
+//! What a running task reads through its worker: XCom values of its run and variables of its
+//! tenant, for the current attempt only (see [`current_attempt`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -6,11 +7,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use weft_store::RunPk;
 
-use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::worker_api::access::current_attempt;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -21,37 +21,37 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// A variable's value, as a task reads it.
 pub use weft_protocol::worker_api::WorkerVariable;
 
-/// A run's primary key from the path.
-fn run_pk(text: &str) -> Result<RunPk, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::invalid(format!(
-            "run_pk must be a run's primary key (a whole number), not {text:?}"
-        ))
-    })
-}
-
-/// Fetch an XCom value of a task of a run.
-#[utoipa::path(get, path = "/worker/runs/{run_pk}/tasks/{task_id}/xcom/{key}", tag = "worker-api",
+/// Fetch an XCom value of a task of the attempt's run.
+#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/xcom/{task_id}/{key}", tag = "worker-api",
     params(
-        ("run_pk" = i64, Path, description = "The run's primary key (as in the task's delivery)"),
-        ("task_id" = String, Path, description = "The task that pushed the value"),
+        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
+        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("task_id" = String, Path, description = "The task that pushed the value, in the attempt's run"),
         ("key" = String, Path, description = "The XCom key (`return_value` for the task's output)"),
     ),
     responses(
         (status = 200, description = "The value's bytes", body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 400, description = "run_pk is not a number", body = ErrorBody),
+        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such value", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(%run, %task_id, %key))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, %task_id, %key))]
 async fn get_xcom(
     State(state): State<AppState>,
-    Path((run, task_id, key)): Path<(String, String, String)>,
+    Path((ti, lease, task_id, key)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let pk = run_pk(&run)?;
-    let value = state.store.xcom(pk, &task_id, &key).await?.ok_or_else(|| {
-        ApiError::NotFound(format!("no XCom {key:?} of task {task_id} in run {pk}"))
-    })?;
+    let info = current_attempt(&state, &ti, &lease).await?;
+    let value = state
+        .store
+        .xcom(info.run, &task_id, &key)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no XCom {key:?} of task {task_id} in run {} of DAG {}",
+                info.run_id, info.dag_id
+            ))
+        })?;
     let mut response = value.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -60,23 +60,29 @@ async fn get_xcom(
     Ok(response)
 }
 
-/// Fetch a variable's value.
-#[utoipa::path(get, path = "/worker/variables/{key}", tag = "worker-api",
-    params(("key" = String, Path, description = "The variable's key")),
+/// Fetch a variable of the attempt's tenant.
+#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/variables/{key}", tag = "worker-api",
+    params(
+        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
+        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("key" = String, Path, description = "The variable's key"),
+    ),
     responses(
         (status = 200, description = "The variable", body = WorkerVariable),
+        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
         (status = 404, description = "No such variable", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %key))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, %key))]
 async fn get_variable(
     State(state): State<AppState>,
-    ctx: RequestContext,
-    Path(key): Path<String>,
+    Path((ti, lease, key)): Path<(String, String, String)>,
 ) -> Result<Json<WorkerVariable>, ApiError> {
+    let info = current_attempt(&state, &ti, &lease).await?;
     let variable = state
         .store
-        .variable(&ctx.tenant, &key)
+        .variable(&info.tenant, &key)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no variable {key:?}")))?;
     Ok(Json(WorkerVariable {

@@ -7,7 +7,6 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use weft_protocol::AttemptRef;
 use weft_server::{AuthConfig, ServerConfig};
-use weft_store::DEFAULT_TENANT;
 use weft_store::testing::running_reader_and_other;
 use weft_worker::PlaneError;
 use weft_worker::api::ApiClient;
@@ -102,6 +101,7 @@ async fn the_worker_token_is_needed() {
         auth: AuthConfig {
             api_tokens: vec![],
             worker_tokens: vec![WORKER_TOKEN.into()],
+            open_reads: false,
         },
         ..ServerConfig::default()
     };
@@ -117,6 +117,7 @@ async fn the_worker_client_maps_403_to_refused_and_404_to_none() {
         auth: AuthConfig {
             api_tokens: vec![],
             worker_tokens: vec![WORKER_TOKEN.into()],
+            open_reads: false,
         },
         ..ServerConfig::default()
     };
@@ -133,18 +134,18 @@ async fn the_worker_client_maps_403_to_refused_and_404_to_none() {
         ApiClient::new(&format!("http://{address}"), Some(WORKER_TOKEN.into())).expect("client");
 
     let connection = client
-        .connection(DEFAULT_TENANT, reader, "warehouse")
+        .connection(reader, "warehouse")
         .await
         .expect("connection")
         .expect("exists");
     assert_eq!(connection.password.as_deref(), Some(PASSWORD));
     assert!(!format!("{connection:?}").contains(PASSWORD));
-    let secret = client.secret(DEFAULT_TENANT, reader, "api_token").await;
+    let secret = client.secret(reader, "api_token").await;
     assert_eq!(secret.expect("secret").as_deref(), Some(SECRET));
-    let missing = client.connection(DEFAULT_TENANT, reader, "missing").await;
+    let missing = client.connection(reader, "missing").await;
     assert!(missing.expect("no error").is_none());
 
-    match client.connection(DEFAULT_TENANT, other, "warehouse").await {
+    match client.connection(other, "warehouse").await {
         Err(PlaneError::Refused(m)) => assert!(m.contains("403 not_declared"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -152,7 +153,7 @@ async fn the_worker_client_maps_403_to_refused_and_404_to_none() {
         lease: reader.lease + 5,
         ..reader
     };
-    match client.secret(DEFAULT_TENANT, stale, "api_token").await {
+    match client.secret(stale, "api_token").await {
         Err(e @ PlaneError::Refused(_)) => {
             assert!(e.to_string().contains("stale_attempt"), "{e}");
             assert!(!e.is_retriable());
@@ -161,11 +162,120 @@ async fn the_worker_client_maps_403_to_refused_and_404_to_none() {
     }
     let unauthorized =
         ApiClient::new(&format!("http://{address}"), Some("wrong".into())).expect("client");
-    match unauthorized
-        .secret(DEFAULT_TENANT, reader, "api_token")
-        .await
-    {
+    match unauthorized.secret(reader, "api_token").await {
         Err(PlaneError::Refused(m)) => assert!(m.contains("refused the worker token"), "{m}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn an_attempt_reads_and_triggers_in_its_own_tenant_only() {
+    // Tenant `default` holds the `stocked` connection, secrets and no variable; team-a holds
+    // the same names with its own values, and a variable.
+    let (h, default_reader, _) = stocked(ServerConfig::default()).await;
+    let created = h
+        .json(Method::POST, "/api/v1/tenants", json!({"name": "team-a"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json());
+    let made = h
+        .json(
+            Method::POST,
+            "/api/v1/tenants/team-a/tokens",
+            json!({"name": "a", "role": "editor"}),
+        )
+        .await
+        .json();
+    let a = format!("Bearer {}", made["token"].as_str().expect("token"));
+    for (uri, body) in [
+        (
+            "/api/v1/connections/warehouse",
+            json!({"uri": "postgres://a:a-password@db.a.internal/a"}),
+        ),
+        ("/api/v1/secrets/api_token", json!({"value": "a-secret"})),
+        (
+            "/api/v1/variables/greeting",
+            json!({"value": "hello from a"}),
+        ),
+    ] {
+        let reply = h
+            .send_as(
+                Some(&a),
+                Method::PUT,
+                uri,
+                Some("application/json"),
+                body.to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{uri}: {}", reply.json());
+    }
+    let (a_reader, _) = weft_store::testing::running_reader_and_other_in(
+        h.store.as_ref(),
+        "team-a",
+        jiff::SignedDuration::from_secs(600),
+    )
+    .await;
+
+    let connection = h.get(&url(a_reader, "connections/warehouse")).await.json();
+    assert_eq!(connection["host"], "db.a.internal");
+    assert_eq!(connection["password"], "a-password");
+    let secret = h.get(&url(a_reader, "secrets/api_token")).await.json();
+    assert_eq!(secret["value"], "a-secret");
+    let variable = h.get(&url(a_reader, "variables/greeting")).await.json();
+    assert_eq!(variable["value"], "hello from a");
+    // The default tenant's attempt sees its own, and no variable of team-a's.
+    let connection = h
+        .get(&url(default_reader, "connections/warehouse"))
+        .await
+        .json();
+    assert_eq!(connection["password"], PASSWORD);
+    let secret = h
+        .get(&url(default_reader, "secrets/api_token"))
+        .await
+        .json();
+    assert_eq!(secret["value"], SECRET);
+    h.get(&url(default_reader, "variables/greeting"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    // A component is fetched from its tenant: team-a's digest is not default's.
+    let a_digest = h
+        .store
+        .dag("team-a", "access")
+        .await
+        .expect("dag")
+        .expect("access of team-a")
+        .digest;
+    let of = |tenant: &str| format!("/api/v1/worker/tenants/{tenant}/components/{a_digest}");
+    assert_eq!(h.get(&of("team-a")).await.status, StatusCode::OK);
+    h.get(&of("team-b"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    // A run a task triggers is of the task's tenant: team-a has no DAG `noop`, default does.
+    h.deployed(weft_test_guests_artifacts::NOOP).await;
+    let trigger = json!({"dag_id": "noop", "call": 0}).to_string();
+    let reply = h
+        .send(
+            Method::POST,
+            &url(a_reader, "dag-runs"),
+            Some("application/json"),
+            trigger.clone(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(
+        reply.json()["refused"]["kind"],
+        "not_found",
+        "{}",
+        reply.json()
+    );
+    let reply = h
+        .send(
+            Method::POST,
+            &url(default_reader, "dag-runs"),
+            Some("application/json"),
+            trigger,
+        )
+        .await;
+    assert!(reply.json().get("triggered").is_some(), "{}", reply.json());
 }

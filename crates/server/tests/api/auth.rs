@@ -1,5 +1,6 @@
-//! Bearer tokens: writes of the user API need an API token, the worker API a worker token,
-//! reads stay open, and with no tokens configured nothing is checked.
+//! Configured bearer tokens: with an administrator token, every route of the user API but
+//! health and the document needs a token; the worker API needs a worker token; with no
+//! tokens configured nothing is checked. (Tenant tokens and roles: `tenancy.rs`.)
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ fn config(api: &[&str], worker: &[&str]) -> ServerConfig {
         auth: AuthConfig {
             api_tokens: api.iter().map(|t| (*t).to_owned()).collect(),
             worker_tokens: worker.iter().map(|t| (*t).to_owned()).collect(),
+            open_reads: false,
         },
         ..ServerConfig::default()
     }
@@ -58,15 +60,17 @@ async fn without_tokens_nothing_is_checked() {
         put_variable(&h, None, "k").await.status,
         StatusCode::CREATED
     );
-    // Any header at all is ignored.
-    let reply = put_variable(&h, Some("Bearer whatever"), "k").await;
+    // A header of another scheme is no token.
+    let reply = put_variable(&h, Some("Basic dXNlcjpwYXNz"), "k").await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = h.get("/api/v1/worker/variables/k").await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let reply = h
+        .get("/api/v1/worker/tenants/default/components/sha256:00")
+        .await;
+    assert_ne!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.json());
 }
 
 #[tokio::test]
-async fn writes_need_an_api_token_and_reads_stay_open() {
+async fn every_request_needs_a_token_but_health_and_the_document() {
     let h = Harness::with_config(config(&[API, "api-secret-2"], &[WORKER])).await;
     assert_unauthorized(&put_variable(&h, None, "k").await, "missing bearer token");
     assert_unauthorized(
@@ -75,12 +79,12 @@ async fn writes_need_an_api_token_and_reads_stay_open() {
     );
     assert_unauthorized(
         &put_variable(&h, Some(&bearer("wrong")), "k").await,
-        "token not accepted for api routes",
+        "token not accepted",
     );
     // A worker token is not an API token.
     assert_unauthorized(
         &put_variable(&h, Some(&bearer(WORKER)), "k").await,
-        "token not accepted for api routes",
+        "token not accepted",
     );
     assert!(
         h.store
@@ -96,13 +100,21 @@ async fn writes_need_an_api_token_and_reads_stay_open() {
     let reply = put_variable(&h, Some("bearer api-secret-2"), "k2").await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
 
-    // Reads need nothing.
+    // Reads need a token too; health and the document do not.
     for uri in [
         "/api/v1/variables",
         "/api/v1/variables/k",
         "/api/v1/dags",
         "/api/v1/workers",
     ] {
+        assert_unauthorized(&h.get(uri).await, "missing bearer token");
+        let reply = h
+            .send_as(Some(&bearer(API)), Method::GET, uri, None, "")
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.headers["weft-tenant"], "default", "{uri}");
+    }
+    for uri in ["/api/v1/health", "/api/v1/openapi.json"] {
         assert_eq!(h.get(uri).await.status, StatusCode::OK, "{uri}");
     }
 }
@@ -162,7 +174,7 @@ async fn worker_routes_need_a_worker_token() {
             .await;
         reply.json()["digest"].as_str().expect("digest").to_owned()
     };
-    let component = format!("/api/v1/worker/components/{digest}");
+    let component = format!("/api/v1/worker/tenants/default/components/{digest}");
     let beat = json!({
         "hostname": "h", "queues": ["default"], "concurrency": 1, "running": 0,
         "arch": "x86_64", "version": "0.1.0", "started_at": "2024-06-01T11:00:00Z",
@@ -170,10 +182,10 @@ async fn worker_routes_need_a_worker_token() {
     .to_string();
     for (method, uri) in [
         (Method::GET, component.as_str()),
-        (Method::GET, "/api/v1/worker/variables/k"),
+        (Method::GET, "/api/v1/worker/attempts/1/1/variables/k"),
         (
             Method::GET,
-            "/api/v1/worker/runs/1/tasks/t/xcom/return_value",
+            "/api/v1/worker/attempts/1/1/xcom/t/return_value",
         ),
         (Method::PUT, "/api/v1/worker/workers/w1"),
     ] {
@@ -222,16 +234,15 @@ async fn each_check_is_off_until_its_tokens_are_set() {
         StatusCode::CREATED
     );
     assert_unauthorized(
-        &h.get("/api/v1/worker/variables/k").await,
+        &h.get("/api/v1/worker/attempts/1/1/variables/k").await,
         "missing bearer token",
     );
-    // API tokens only: the worker API is open.
+    // API tokens only: the worker API is open (no such attempt: refused by the attempt check).
     let h = Harness::with_config(config(&[API], &[])).await;
     assert_unauthorized(&put_variable(&h, None, "k").await, "missing bearer token");
-    assert_eq!(
-        h.get("/api/v1/worker/variables/k").await.status,
-        StatusCode::NOT_FOUND
-    );
+    h.get("/api/v1/worker/attempts/1/1/variables/k")
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
 }
 
 #[tokio::test]
@@ -273,29 +284,28 @@ async fn tokens_are_never_logged_or_shown() {
     let h = Harness::with_config(config(&[API], &[WORKER])).await;
     put_variable(&h, Some(&bearer(API)), "k").await;
     put_variable(&h, Some(&bearer("guessed-secret")), "k").await;
-    h.send_as(
-        Some(&bearer(WORKER)),
-        Method::GET,
-        "/api/v1/worker/variables/k",
-        None,
-        "",
-    )
-    .await;
-    h.send_as(
-        Some(&bearer(API)),
-        Method::GET,
-        "/api/v1/worker/variables/k",
-        None,
-        "",
-    )
-    .await;
+    let made = h
+        .send_as(
+            Some(&bearer(API)),
+            Method::POST,
+            "/api/v1/tokens",
+            Some("application/json"),
+            json!({"name": "t", "role": "editor"}).to_string(),
+        )
+        .await
+        .json();
+    let tenant_token = made["token"].as_str().expect("token").to_owned();
+    put_variable(&h, Some(&bearer(&tenant_token)), "k").await;
+    let worker_uri = "/api/v1/worker/attempts/1/1/variables/k";
+    h.send_as(Some(&bearer(WORKER)), Method::GET, worker_uri, None, "")
+        .await;
+    h.send_as(Some(&bearer(API)), Method::GET, worker_uri, None, "")
+        .await;
 
     let logs = String::from_utf8_lossy(&captured.0.lock().expect("log lock")).into_owned();
-    assert!(
-        logs.contains("/api/v1/worker/variables/k"),
-        "nothing was logged: {logs}"
-    );
-    for secret in [API, WORKER, "guessed-secret"] {
+    assert!(logs.contains(worker_uri), "nothing was logged: {logs}");
+    let secret_part = tenant_token.rsplit_once('_').expect("secret").1;
+    for secret in [API, WORKER, "guessed-secret", &tenant_token, secret_part] {
         assert!(!logs.contains(secret), "{secret} logged: {logs}");
     }
     let shown = format!("{:?} {:?}", h.state.config, h.state);

@@ -182,6 +182,7 @@ async fn writes_need_the_api_token() {
         auth: AuthConfig {
             api_tokens: vec![API_TOKEN.into()],
             worker_tokens: vec![],
+            open_reads: false,
         },
         ..ServerConfig::default()
     };

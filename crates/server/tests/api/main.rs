@@ -14,6 +14,7 @@ mod resources;
 mod runs;
 mod serve;
 mod tasks;
+mod tenancy;
 mod wait;
 mod worker_client;
 mod workers;

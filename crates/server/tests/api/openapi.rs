@@ -35,12 +35,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/pools"),
     ("put", "/api/v1/pools/{name}"),
     ("get", "/api/v1/workers"),
-    ("get", "/api/v1/worker/components/{digest}"),
+    ("get", "/api/v1/worker/tenants/{tenant}/components/{digest}"),
     (
         "get",
-        "/api/v1/worker/runs/{run_pk}/tasks/{task_id}/xcom/{key}",
+        "/api/v1/worker/attempts/{ti}/{lease}/xcom/{task_id}/{key}",
     ),
-    ("get", "/api/v1/worker/variables/{key}"),
+    (
+        "get",
+        "/api/v1/worker/attempts/{ti}/{lease}/variables/{key}",
+    ),
     (
         "get",
         "/api/v1/worker/attempts/{ti}/{lease}/connections/{conn_id}",
@@ -59,6 +62,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/worker/workers/{worker_id}"),
     ("get", "/api/v1/health"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/whoami"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{token_id}"),
+    ("get", "/api/v1/tenants"),
+    ("post", "/api/v1/tenants"),
+    ("delete", "/api/v1/tenants/{name}"),
+    ("post", "/api/v1/tenants/{name}/tokens"),
 ];
 
 fn documented(doc: &Value) -> Vec<(String, String)> {
@@ -172,7 +183,7 @@ async fn the_document_says_which_token_each_route_needs() {
     }
     let security = |method: &str, path: &str| doc["paths"][path][method]["security"].clone();
     assert_eq!(
-        security("get", "/api/v1/worker/components/{digest}"),
+        security("get", "/api/v1/worker/tenants/{tenant}/components/{digest}"),
         serde_json::json!([{"worker_token": []}])
     );
     assert_eq!(
@@ -187,7 +198,23 @@ async fn the_document_says_which_token_each_route_needs() {
         security("delete", "/api/v1/variables/{key}"),
         serde_json::json!([{"api_token": []}])
     );
-    // Reads of the user API are open.
-    assert_eq!(security("get", "/api/v1/dags"), Value::Null);
-    assert_eq!(security("get", "/api/v1/workers"), Value::Null);
+    // Reads need a token too; health and the document do not. Each operation says what
+    // it needs.
+    assert_eq!(
+        security("get", "/api/v1/dags"),
+        serde_json::json!([{"api_token": []}])
+    );
+    assert_eq!(security("get", "/api/v1/health"), Value::Null);
+    assert_eq!(security("get", "/api/v1/openapi.json"), Value::Null);
+    let said = |method: &str, path: &str| {
+        doc["paths"][path][method]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(said("get", "/api/v1/dags").ends_with("Needs a token of role `viewer` or above."));
+    assert!(said("post", "/api/v1/dags").contains("role `editor`"));
+    assert!(said("post", "/api/v1/dags/{dag_id}/runs").contains("role `operator`"));
+    assert!(said("post", "/api/v1/tokens").contains("role `admin`"));
+    assert!(said("post", "/api/v1/tenants").contains("installation administrator"));
 }

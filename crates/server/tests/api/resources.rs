@@ -191,8 +191,8 @@ async fn components_are_served_by_digest() {
         .to_owned();
     let hex = Digest::of(&bytes).hex();
     for uri in [
-        format!("/api/v1/worker/components/{digest}"),
-        format!("/api/v1/worker/components/{hex}"),
+        format!("/api/v1/worker/tenants/default/components/{digest}"),
+        format!("/api/v1/worker/tenants/default/components/{hex}"),
     ] {
         let reply = h.get(&uri).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}");
@@ -205,12 +205,14 @@ async fn components_are_served_by_digest() {
     }
     let other = Digest::of(b"something else");
     let message = h
-        .get(&format!("/api/v1/worker/components/{other}"))
+        .get(&format!(
+            "/api/v1/worker/tenants/default/components/{other}"
+        ))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(message.contains(&other.to_string()), "{message}");
     let message = h
-        .get("/api/v1/worker/components/sha256:xyz")
+        .get("/api/v1/worker/tenants/default/components/sha256:xyz")
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     assert!(message.contains("sha256:<64 hex digits>"), "{message}");

@@ -4,25 +4,10 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use weft_model::TaskState;
 use weft_server::ServerConfig;
-use weft_store::{DEFAULT_TENANT, FinishTask, QueueTask, StartTask, TaskInstance, WriteBatch};
+use weft_store::{DEFAULT_TENANT, FinishTask, TaskInstance, WriteBatch};
 use weft_test_guests_artifacts as guests;
 
 use crate::support::{Call, Harness, now};
-
-/// Queue `ti`'s first attempt (its lease goes up by one).
-async fn queue_first_try(h: &Harness, ti: &TaskInstance) {
-    let batch = WriteBatch {
-        queue: vec![QueueTask {
-            ti: ti.id,
-            lease: ti.lease,
-            from: TaskState::None,
-            try_number: 1,
-            at: now(),
-        }],
-        ..WriteBatch::default()
-    };
-    assert_eq!(h.store.write(batch).await.expect("queue").queued, [true]);
-}
 
 /// A run `r1` of DAG `normal` whose task `echo_context` ran once and succeeded, with
 /// output `{"rows": 3}` and XCom values `note` (`plain text`) and `blob` (`ff 00`).
@@ -35,57 +20,9 @@ pub async fn ran_once_with(config: ServerConfig) -> (Harness, TaskInstance) {
     let h = Harness::with_config(config).await;
     h.deployed(guests::NORMAL).await;
     h.triggered("normal", json!({"run_id": "r1"})).await;
-    let run = h
-        .store
-        .run_by_id(DEFAULT_TENANT, "normal", "r1")
-        .await
-        .expect("run")
-        .expect("run r1");
-    let (_, tis) = h.store.run(run.id).await.expect("run").expect("run r1");
-    let ti = tis
-        .into_iter()
-        .find(|t| t.task_id == "echo_context")
-        .expect("echo_context");
-    let log = b"{\"offset\":{\"secs\":0,\"nanos\":5},\"level\":\"info\",\"source\":\"task\",\"message\":\"hello\"}\nnot json\n";
-    queue_first_try(&h, &ti).await;
-    let lease = ti.lease + 1;
-    let batch = WriteBatch {
-        start: vec![StartTask {
-            ti: ti.id,
-            lease,
-            worker_id: "w1".into(),
-            hostname: "host1".into(),
-            at: now(),
-            lease_expires_at: now(),
-        }],
-        finish: vec![FinishTask {
-            ti: ti.id,
-            lease,
-            state: TaskState::Success,
-            at: now(),
-            duration_ms: 7,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            started_at: None,
-            worker_id: Some("w1".into()),
-            hostname: Some("host1".into()),
-            output: Some(br#"{"rows": 3}"#.to_vec()),
-            xcom: vec![
-                ("note".into(), b"plain text".to_vec()),
-                ("blob".into(), vec![0xff, 0x00]),
-            ],
-            log: Some(log.to_vec()),
-            poke: None,
-            deferral: None,
-        }],
-        ..WriteBatch::default()
-    };
-    let outcome = h.store.write(batch).await.expect("finish");
-    assert_eq!(
-        (outcome.started, outcome.finished),
-        (vec![true], vec![true])
-    );
+    let ti = h
+        .ran_once(DEFAULT_TENANT, "normal", "r1", "echo_context")
+        .await;
     (h, ti)
 }
 
@@ -148,7 +85,7 @@ async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
         .into_iter()
         .find(|t| t.task_id == "logs")
         .expect("task logs");
-    queue_first_try(&h, &ti).await;
+    h.queue_first_try(&ti).await;
     let finished = WriteBatch {
         finish: vec![FinishTask {
             ti: ti.id,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::oneshot;
+use weft_protocol::AttemptRef;
 use weft_protocol::worker_api::WorkerBeat;
 use weft_runtime::Digest;
 use weft_server::{AuthConfig, ServerConfig};
@@ -19,11 +20,13 @@ use crate::tasks::ran_once_with;
 const WORKER_TOKEN: &str = "worker-token-for-tests";
 
 /// A server with a worker token, whose DAG `normal` has a finished task (see
-/// [`ran_once_with`]) and a variable `greeting`, listening on a free loopback port.
+/// [`ran_once_with`]), a queued attempt of its task `logs` in the same run, and a variable
+/// `greeting`, listening on a free loopback port.
 struct Served {
     h: Harness,
     address: SocketAddr,
-    run: i64,
+    /// The queued attempt of `logs`, which reads through the worker API.
+    attempt: AttemptRef,
     digest: String,
     _stop: oneshot::Sender<()>,
 }
@@ -33,10 +36,21 @@ async fn served() -> Served {
         auth: AuthConfig {
             api_tokens: vec![],
             worker_tokens: vec![WORKER_TOKEN.into()],
+            open_reads: false,
         },
         ..ServerConfig::default()
     };
     let (h, ti) = ran_once_with(config).await;
+    let (_, tis) = h.store.run(ti.run).await.expect("run").expect("run r1");
+    let logs = tis
+        .into_iter()
+        .find(|t| t.task_id == "logs")
+        .expect("task logs");
+    h.queue_first_try(&logs).await;
+    let attempt = AttemptRef {
+        ti: logs.id,
+        lease: logs.lease + 1,
+    };
     let variable = Variable {
         key: "greeting".into(),
         value: "hello".into(),
@@ -59,7 +73,7 @@ async fn served() -> Served {
     Served {
         h,
         address,
-        run: ti.run,
+        attempt,
         digest,
         _stop: stop,
     }
@@ -109,29 +123,29 @@ async fn a_good_token_fetches_components_values_and_variables() {
         .expect("component");
     assert_eq!(bytes, guest(guests::NORMAL));
     assert_eq!(
-        api.xcom(s.run, "echo_context", RETURN_VALUE)
+        api.xcom(s.attempt, "echo_context", RETURN_VALUE)
             .await
             .expect("xcom"),
         Some(br#"{"rows": 3}"#.to_vec())
     );
     assert_eq!(
-        api.xcom(s.run, "echo_context", "blob").await.expect("xcom"),
+        api.xcom(s.attempt, "echo_context", "blob")
+            .await
+            .expect("xcom"),
         Some(vec![0xff, 0x00])
     );
     assert_eq!(
-        api.xcom(s.run, "echo_context", "no such key")
+        api.xcom(s.attempt, "echo_context", "no such key")
             .await
             .expect("xcom"),
         None
     );
     assert_eq!(
-        api.variable(DEFAULT_TENANT, "greeting")
-            .await
-            .expect("variable"),
+        api.variable(s.attempt, "greeting").await.expect("variable"),
         Some("hello".to_owned())
     );
     assert_eq!(
-        api.variable(DEFAULT_TENANT, "no/such variable")
+        api.variable(s.attempt, "no/such variable")
             .await
             .expect("variable"),
         None
@@ -143,7 +157,7 @@ async fn a_good_token_fetches_components_values_and_variables() {
     let record_beat = beat(&record);
     let (a, b) = tokio::join!(
         other.heartbeat(&record.worker_id, &record_beat),
-        api.variable(DEFAULT_TENANT, "greeting")
+        api.variable(s.attempt, "greeting")
     );
     a.expect("heartbeat");
     assert_eq!(b.expect("variable").as_deref(), Some("hello"));
@@ -177,10 +191,10 @@ async fn a_wrong_or_missing_token_is_refused() {
         let api = client(s.address, token.filter(|t| !t.is_empty()));
         let results = [
             api.component(DEFAULT_TENANT, &s.digest).await.map(|_| ()),
-            api.xcom(s.run, "echo_context", RETURN_VALUE)
+            api.xcom(s.attempt, "echo_context", RETURN_VALUE)
                 .await
                 .map(|_| ()),
-            api.variable(DEFAULT_TENANT, "greeting").await.map(|_| ()),
+            api.variable(s.attempt, "greeting").await.map(|_| ()),
             api.heartbeat("w-1", &beat(&worker_record())).await,
         ];
         for result in results {
@@ -235,7 +249,7 @@ async fn a_stopped_server_is_unavailable() {
     // Give the server a moment to close its listener.
     let mut last = None;
     for _ in 0..50 {
-        match api.variable(DEFAULT_TENANT, "greeting").await {
+        match api.variable(s.attempt, "greeting").await {
             Err(e @ PlaneError::Unavailable { .. }) => {
                 last = Some(e.to_string());
                 break;
@@ -295,14 +309,52 @@ fn tokens_are_checked_and_never_shown() {
     );
 }
 
-#[tokio::test]
-async fn other_tenants_are_not_asked_for() {
-    let client = ApiClient::new("http://127.0.0.1:9", None).expect("client");
-    let err = client.variable("team-a", "k").await.expect_err("refused");
-    assert!(
-        matches!(&err, PlaneError::NotFound(m) if m.contains("tenant team-a")),
-        "{err}"
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_the_current_attempts_only() {
+    let s = served().await;
+    let api = client(s.address, Some(WORKER_TOKEN));
+    // The finished attempt of echo_context, and the queued one with a lease it no longer
+    // holds, read nothing.
+    let (_, tis) =
+        s.h.store
+            .run(
+                s.h.store
+                    .attempt(s.attempt.ti)
+                    .await
+                    .expect("attempt")
+                    .expect("logs")
+                    .run,
+            )
+            .await
+            .expect("run")
+            .expect("run");
+    let echo = tis
+        .iter()
+        .find(|t| t.task_id == "echo_context")
+        .expect("echo");
+    let finished = AttemptRef {
+        ti: echo.id,
+        lease: echo.lease,
+    };
+    let stale = AttemptRef {
+        lease: s.attempt.lease - 1,
+        ..s.attempt
+    };
+    for attempt in [finished, stale] {
+        for result in [
+            api.variable(attempt, "greeting").await.map(|_| ()),
+            api.xcom(attempt, "echo_context", RETURN_VALUE)
+                .await
+                .map(|_| ()),
+        ] {
+            match result {
+                Err(PlaneError::Refused(message)) => {
+                    assert!(message.contains("stale_attempt"), "{attempt:?}: {message}")
+                }
+                other => panic!("{attempt:?}: {other:?}"),
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -315,14 +367,14 @@ async fn an_unreachable_server_is_unavailable_and_named() {
     let base = format!("http://127.0.0.1:{port}");
     let client = ApiClient::new(&base, None).expect("client");
     let err = client
-        .xcom(7, "extract", "return_value")
+        .xcom(AttemptRef { ti: 7, lease: 2 }, "extract", "return_value")
         .await
         .expect_err("no server");
     match err {
         e @ PlaneError::Unavailable { .. } => {
             let m = e.to_string();
             assert!(
-                m.contains("/api/v1/worker/runs/7/tasks/extract/xcom/return_value"),
+                m.contains("/api/v1/worker/attempts/7/2/xcom/extract/return_value"),
                 "{m}"
             );
             assert!(m.contains(&base), "{m}");

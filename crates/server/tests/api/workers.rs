@@ -203,10 +203,21 @@ async fn bad_heartbeats_name_the_field_and_store_nothing() {
     );
 }
 
+/// The queued attempt of task `logs` in the run of `ti`: what reads through the worker API.
+async fn queued_logs(h: &Harness, ti: &weft_store::TaskInstance) -> String {
+    let (_, tis) = h.store.run(ti.run).await.expect("run").expect("run r1");
+    let logs = tis
+        .into_iter()
+        .find(|t| t.task_id == "logs")
+        .expect("task logs");
+    h.queue_first_try(&logs).await;
+    format!("/api/v1/worker/attempts/{}/{}", logs.id, logs.lease + 1)
+}
+
 #[tokio::test]
-async fn workers_read_xcom_values_by_run_key() {
+async fn workers_read_xcom_values_of_their_attempts_run() {
     let (h, ti) = ran_once_with(ServerConfig::default()).await;
-    let base = format!("/api/v1/worker/runs/{}/tasks/echo_context/xcom", ti.run);
+    let base = format!("{}/xcom/echo_context", queued_logs(&h, &ti).await);
     let reply = h.get(&format!("{base}/return_value")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
@@ -222,36 +233,39 @@ async fn workers_read_xcom_values_by_run_key() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(message.contains("missing"), "{message}");
+    // The finished attempt of echo_context itself reads nothing any more.
     h.get(&format!(
-        "/api/v1/worker/runs/{}/tasks/other/xcom/return_value",
-        ti.run
+        "/api/v1/worker/attempts/{}/{}/xcom/echo_context/return_value",
+        ti.id,
+        ti.lease + 1
     ))
     .await
-    .assert_error(StatusCode::NOT_FOUND, "not_found");
+    .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
     let message = h
-        .get("/api/v1/worker/runs/r1/tasks/echo_context/xcom/return_value")
+        .get("/api/v1/worker/attempts/r1/1/xcom/echo_context/return_value")
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
-    assert!(message.contains("run_pk"), "{message}");
+    assert!(message.contains("ti"), "{message}");
 }
 
 #[tokio::test]
-async fn workers_read_variables() {
-    let h = Harness::new().await;
+async fn workers_read_variables_of_their_attempts_tenant() {
+    let (h, ti) = ran_once_with(ServerConfig::default()).await;
     h.json(
         Method::PUT,
         "/api/v1/variables/db_url",
         json!({"value": "postgres://x", "description": "not for workers"}),
     )
     .await;
-    let reply = h.get("/api/v1/worker/variables/db_url").await;
+    let base = queued_logs(&h, &ti).await;
+    let reply = h.get(&format!("{base}/variables/db_url")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
         reply.json(),
         json!({"key": "db_url", "value": "postgres://x"})
     );
     let message = h
-        .get("/api/v1/worker/variables/nope")
+        .get(&format!("{base}/variables/nope"))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(message.contains("nope"), "{message}");

@@ -26,7 +26,8 @@ use crate::common::statement::{Encodes, Executes, Reads};
 use crate::error::StoreResult;
 use crate::records::{DagRun, NewRun};
 use crate::rows::{
-    DagRow, PoolRow, RunRow, RunTiRow, TiRow, VariableRow, VersionRow, WorkerRow, XcomRow,
+    DagRow, PoolRow, RunRow, RunTiRow, TenantRow, TiRow, TokenRow, VariableRow, VersionRow,
+    WorkerRow, XcomRow,
 };
 use crate::write::LeaderFence;
 
@@ -109,6 +110,8 @@ pub(crate) trait Sql:
     + Reads<XcomRow>
     + Reads<VariableRow>
     + Reads<PoolRow>
+    + Reads<TenantRow>
+    + Reads<TokenRow>
     + Reads<WorkerRow>
     + Reads<ConnectionRow>
     + Reads<SecretRow>

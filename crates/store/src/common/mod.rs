@@ -11,4 +11,5 @@ pub(crate) mod sealed;
 pub(crate) mod sql;
 pub(crate) mod statement;
 mod store_impl;
+mod tenancy;
 pub(crate) mod transactions;

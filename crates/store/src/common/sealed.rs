@@ -71,8 +71,8 @@ const RESEAL_SECRET: &str = "UPDATE secrets SET value = $1, key_id = $2 \
      WHERE tenant = $3 AND name = $4 AND value = $5";
 
 /// `$1` ti.
-const ATTEMPT: &str = "SELECT ti.tenant, ti.task_id, ti.state, ti.lease, ti.lease_expires_at, \
-     r.digest, r.dag_id, r.run_id FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.id = $1";
+const ATTEMPT: &str = "SELECT ti.tenant, ti.run, ti.task_id, ti.state, ti.lease, \
+     ti.lease_expires_at, r.digest, r.dag_id, r.run_id FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.id = $1";
 
 /// A `connections` row.
 #[derive(sqlx::FromRow)]
@@ -167,6 +167,7 @@ pub(crate) struct SealedSecretRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct AttemptRow {
     tenant: String,
+    run: i64,
     task_id: String,
     state: String,
     lease: i64,
@@ -469,6 +470,7 @@ pub(crate) async fn attempt<B: Backend>(store: &B, ti: TiPk) -> StoreResult<Opti
         state: parse(&name, "state", &row.state)?,
         lease_expires_at: time_opt(&name, "lease_expires_at", row.lease_expires_at)?,
         tenant: row.tenant,
+        run: row.run,
         task_id: row.task_id,
         lease: row.lease,
         digest: row.digest,

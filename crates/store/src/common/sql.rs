@@ -225,6 +225,39 @@ pub(crate) const RUN_XCOMS: &str =
 /// `$1` ti, `$2` try number.
 pub(crate) const TASK_LOG: &str = "SELECT log FROM task_logs WHERE ti = $1 AND try_number = $2";
 
+// --- tenants and tokens ---
+
+pub(crate) const TENANTS: &str = "SELECT name, description, created_at FROM tenants ORDER BY name";
+pub(crate) const TENANT: &str = "SELECT name, description, created_at FROM tenants WHERE name = $1";
+/// `$1` name, `$2` description, `$3` created_at; no row when the name is taken.
+pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+/// The first DAGs of tenant `$1`, by id, at most `$2`.
+pub(crate) const TENANT_DAG_IDS: &str =
+    "SELECT dag_id FROM dags WHERE tenant = $1 ORDER BY dag_id LIMIT $2";
+/// What a tenant without DAGs still owns, deleted in this order before the tenant itself.
+pub(crate) const DELETE_TENANT_ROWS: [&str; 7] = [
+    "DELETE FROM api_tokens WHERE tenant = $1",
+    "DELETE FROM variables WHERE tenant = $1",
+    "DELETE FROM pools WHERE tenant = $1",
+    "DELETE FROM connections WHERE tenant = $1",
+    "DELETE FROM secrets WHERE tenant = $1",
+    "DELETE FROM component_bytes WHERE tenant = $1",
+    "DELETE FROM components WHERE tenant = $1",
+];
+pub(crate) const DELETE_TENANT: &str = "DELETE FROM tenants WHERE name = $1";
+pub(crate) const TOKEN: &str = "SELECT token_id, tenant, name, role, secret_digest, created_at, \
+     expires_at, revoked_at FROM api_tokens WHERE token_id = $1";
+pub(crate) const TOKENS: &str = "SELECT token_id, tenant, name, role, secret_digest, created_at, \
+     expires_at, revoked_at FROM api_tokens WHERE tenant = $1 ORDER BY created_at, token_id";
+/// `$1` id, `$2` tenant, `$3` name, `$4` role, `$5` secret digest, `$6` created, `$7` expires.
+pub(crate) const CREATE_TOKEN: &str = "INSERT INTO api_tokens \
+     (token_id, tenant, name, role, secret_digest, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// Revoke token `$2` of tenant `$1` at `$3`, unless it is revoked already.
+pub(crate) const REVOKE_TOKEN: &str = "UPDATE api_tokens SET revoked_at = $3 \
+     WHERE tenant = $1 AND token_id = $2 AND revoked_at IS NULL";
+
 // --- variables and pools ---
 
 /// `$1` tenant, `$2` key.

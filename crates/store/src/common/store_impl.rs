@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use super::statement::statement;
-use super::{assemble, coordination, notifications, sealed, sql, transactions};
+use super::{assemble, coordination, notifications, sealed, sql, tenancy, transactions};
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::records::{
@@ -432,6 +432,46 @@ impl<B: Backend> Store for B {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn tenants(&self) -> StoreResult<Vec<crate::Tenant>> {
+        tenancy::tenants(self).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn tenant(&self, name: &str) -> StoreResult<Option<crate::Tenant>> {
+        tenancy::tenant(self, name).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant.name))]
+    async fn create_tenant(&self, tenant: crate::Tenant) -> StoreResult<()> {
+        tenancy::create_tenant(self, tenant).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion> {
+        tenancy::delete_tenant(self, name).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %token.tenant, token_id = %token.token_id))]
+    async fn create_token(&self, token: crate::ApiToken) -> StoreResult<()> {
+        tenancy::create_token(self, token).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn token(&self, token_id: &str) -> StoreResult<Option<crate::ApiToken>> {
+        tenancy::token(self, token_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn tokens(&self, tenant: &str) -> StoreResult<Vec<crate::ApiToken>> {
+        tenancy::tokens(self, tenant).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn revoke_token(&self, tenant: &str, token_id: &str, at: Timestamp) -> StoreResult<bool> {
+        tenancy::revoke_token(self, tenant, token_id, at).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(worker_id = %worker.worker_id))]

@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod notifications;
 pub mod runs;
 pub mod scale;
+pub mod tenancy;
 pub mod variables_pools;
 pub mod workers;
 pub mod write;
@@ -81,6 +82,11 @@ macro_rules! all_tests {
                 clearing_a_mapped_task_forgets_its_expansion,
             ],
             scale: [ten_thousand_tasks],
+            tenancy: [
+                tenants_are_created_listed_and_refused_twice, a_tenant_with_dags_is_not_deleted,
+                deleting_a_tenant_deletes_what_it_owns_and_nothing_else,
+                tokens_round_trip_and_are_revoked_in_their_tenant_only,
+            ],
         );
     };
     (@tests $fresh:path; $($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {

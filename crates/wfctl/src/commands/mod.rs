@@ -15,7 +15,9 @@ pub mod server;
 #[cfg(feature = "control-plane")]
 pub mod standalone;
 pub mod tasks;
+pub mod tenants;
 pub mod test;
+pub mod tokens;
 pub mod variables;
 pub mod worker;
 pub mod workers;

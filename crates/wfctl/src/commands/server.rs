@@ -36,14 +36,8 @@ pub struct Args {
     /// Port to listen on.
     #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
     port: u16,
-    /// Tokens that may write through the API, comma-separated (none: writes are open).
-    #[arg(
-        long,
-        env = "WEFT_API_TOKENS",
-        default_value = "",
-        hide_env_values = true
-    )]
-    api_tokens: String,
+    #[command(flatten)]
+    admin: crate::auth_args::AdminArgs,
     /// Tokens workers present, comma-separated (none: the worker API is open).
     #[arg(
         long,
@@ -74,12 +68,14 @@ pub fn run(args: Args) -> CommandResult {
 
 async fn main(args: Args) -> CommandResult {
     let timeout = services::seconds(args.command_timeout, "--command-timeout")?;
+    let (api_tokens, open_reads) = args.admin.tokens();
     let auth = AuthConfig {
-        api_tokens: services::list(&args.api_tokens),
+        api_tokens,
         worker_tokens: services::list(&args.worker_tokens),
+        open_reads,
     };
     if !args.bind.is_loopback() && (auth.api_tokens.is_empty() || auth.worker_tokens.is_empty()) {
-        tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port may write");
+        tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port acts as the administrator");
     }
     let store = crate::metadata::open_store(&args.database).await?;
     let credentials = crate::metadata::credentials_server(&store).await?;

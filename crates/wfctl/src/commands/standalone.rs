@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::Args as ClapArgs;
 use weft_queue::MemoryQueue;
 use weft_scheduler::{SchedulerConfig, SystemClock};
-use weft_server::{AppState, ServerConfig};
+use weft_server::{AppState, AuthConfig, ServerConfig};
 use weft_standalone::{Funnel, LocalPlane};
 use weft_store::{SqliteStore, Store};
 use weft_worker::{Worker, WorkerConfig};
@@ -27,9 +27,12 @@ pub struct Args {
     /// Port of the API server.
     #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
     port: u16,
-    /// Address to listen on (loopback by default: the API has no authentication yet).
+    /// Address to listen on (loopback by default: without `--api-tokens`, whoever reaches
+    /// the port acts as the administrator).
     #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
+    #[command(flatten)]
+    admin: crate::auth_args::AdminArgs,
     /// Weft's home directory (database, compiled components); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
@@ -105,13 +108,20 @@ async fn serve(args: Args) -> CommandResult {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let egress = wasm.config().egress.clone();
     let notify_config = args.notify.config()?;
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(handle),
-        wasm,
-        ServerConfig::default(),
-    )
-    .with_credentials(credentials.clone());
+    let (api_tokens, open_reads) = args.admin.tokens();
+    if !args.bind.is_loopback() && api_tokens.is_empty() {
+        tracing::warn!(bind = %args.bind, "listening beyond loopback without --api-tokens: anyone who reaches this port acts as the administrator");
+    }
+    let server_config = ServerConfig {
+        auth: AuthConfig {
+            api_tokens,
+            open_reads,
+            ..AuthConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store.clone(), Arc::new(handle), wasm, server_config)
+        .with_credentials(credentials.clone());
 
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = |stop: &Arc<tokio::sync::Notify>| {

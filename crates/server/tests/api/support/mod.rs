@@ -10,10 +10,13 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use jiff::Timestamp;
 use serde_json::Value;
 use tower::ServiceExt as _;
+use weft_model::TaskState;
 use weft_runtime::{Digest, Runtime, RuntimeConfig};
 use weft_scheduler::ManualClock;
 use weft_server::{AppState, ServerConfig};
-use weft_store::{DEFAULT_TENANT, SqliteStore, Store};
+use weft_store::{
+    DEFAULT_TENANT, FinishTask, QueueTask, SqliteStore, StartTask, Store, TaskInstance, WriteBatch,
+};
 
 pub use control::{Call, FakeControl};
 
@@ -229,6 +232,85 @@ impl Harness {
             .await
             .expect("component")
             .is_some()
+    }
+
+    /// Run the first attempt of task `task_id` of run `run_id` of DAG `dag_id` of `tenant`
+    /// to success through the store, as a worker's reports would: output `{"rows": 3}`,
+    /// XCom values `note` (`plain text`) and `blob` (`ff 00`), and a two-line log.
+    pub async fn ran_once(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+    ) -> TaskInstance {
+        let run = self
+            .store
+            .run_by_id(tenant, dag_id, run_id)
+            .await
+            .expect("run")
+            .unwrap_or_else(|| panic!("run {run_id}"));
+        let (_, tis) = self.store.run(run.id).await.expect("run").expect("the run");
+        let ti = tis
+            .into_iter()
+            .find(|t| t.task_id == task_id)
+            .unwrap_or_else(|| panic!("task {task_id}"));
+        self.queue_first_try(&ti).await;
+        let log = b"{\"offset\":{\"secs\":0,\"nanos\":5},\"level\":\"info\",\"source\":\"task\",\"message\":\"hello\"}\nnot json\n";
+        let lease = ti.lease + 1;
+        let batch = WriteBatch {
+            start: vec![StartTask {
+                ti: ti.id,
+                lease,
+                worker_id: "w1".into(),
+                hostname: "host1".into(),
+                at: now(),
+                lease_expires_at: now(),
+            }],
+            finish: vec![FinishTask {
+                ti: ti.id,
+                lease,
+                state: TaskState::Success,
+                at: now(),
+                duration_ms: 7,
+                next_retry_at: None,
+                error_class: None,
+                error: None,
+                started_at: None,
+                worker_id: Some("w1".into()),
+                hostname: Some("host1".into()),
+                output: Some(br#"{"rows": 3}"#.to_vec()),
+                xcom: vec![
+                    ("note".into(), b"plain text".to_vec()),
+                    ("blob".into(), vec![0xff, 0x00]),
+                ],
+                log: Some(log.to_vec()),
+                poke: None,
+                deferral: None,
+            }],
+            ..WriteBatch::default()
+        };
+        let outcome = self.store.write(batch).await.expect("finish");
+        assert_eq!(
+            (outcome.started, outcome.finished),
+            (vec![true], vec![true])
+        );
+        ti
+    }
+
+    /// Queue `ti`'s first attempt (its lease goes up by one).
+    pub async fn queue_first_try(&self, ti: &TaskInstance) {
+        let batch = WriteBatch {
+            queue: vec![QueueTask {
+                ti: ti.id,
+                lease: ti.lease,
+                from: TaskState::None,
+                try_number: 1,
+                at: now(),
+            }],
+            ..WriteBatch::default()
+        };
+        assert_eq!(self.store.write(batch).await.expect("queue").queued, [true]);
     }
 
     /// The calls other than notices.

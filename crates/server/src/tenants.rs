@@ -1,0 +1,166 @@
+//! Tenants, managed by the installation administrator: made with a default pool, listed,
+//! deleted while they hold no DAG, and given their first tokens (a tenant's `admin` makes the
+//! rest, see [`tokens`](crate::tokens)).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use weft_store::{Tenant, TenantDeletion};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+use crate::tokens::{CreatedToken, NewToken, make_token};
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tenants, post_tenant))
+        .routes(routes!(delete_tenant))
+        .routes(routes!(post_tenant_token))
+}
+
+/// Longest tenant description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantView {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+impl From<Tenant> for TenantView {
+    fn from(t: Tenant) -> TenantView {
+        TenantView {
+            name: t.name,
+            description: t.description,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// Every tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TenantList {
+    /// By name.
+    pub tenants: Vec<TenantView>,
+}
+
+/// A tenant to make.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// List the tenants.
+#[utoipa::path(get, path = "/tenants", tag = "tenants",
+    responses(
+        (status = 200, description = "Every tenant, by name", body = TenantList),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn list_tenants(State(state): State<AppState>) -> Result<Json<TenantList>, ApiError> {
+    let tenants = state.store.tenants().await?;
+    Ok(Json(TenantList {
+        tenants: tenants.into_iter().map(TenantView::from).collect(),
+    }))
+}
+
+/// Make a tenant.
+#[utoipa::path(post, path = "/tenants", tag = "tenants",
+    request_body = NewTenant,
+    responses(
+        (status = 201, description = "Made, with its default pool", body = TenantView),
+        (status = 400, description = "Bad JSON, name or description", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 409, description = "The name is taken", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %body.name))]
+async fn post_tenant(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewTenant>,
+) -> Result<(StatusCode, Json<TenantView>), ApiError> {
+    if body.description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::invalid(format!(
+            "a tenant's description is at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    let tenant = Tenant {
+        name: body.name,
+        description: body.description,
+        created_at: state.now(),
+    };
+    state.store.create_tenant(tenant.clone()).await?;
+    tracing::info!("tenant made");
+    Ok((StatusCode::CREATED, Json(tenant.into())))
+}
+
+/// Delete a tenant that holds no DAG, with its tokens, variables, pools, connections and
+/// secrets.
+#[utoipa::path(delete, path = "/tenants/{name}", tag = "tenants",
+    params(("name" = String, Path, description = "The tenant's name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The tenant is `default`, which every installation keeps", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 404, description = "No such tenant", body = ErrorBody),
+        (status = 409, description = "The tenant still has DAGs", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %name))]
+async fn delete_tenant(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    match state.store.delete_tenant(&name).await? {
+        TenantDeletion::Deleted => {
+            tracing::info!("tenant deleted");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        TenantDeletion::NotFound => Err(ApiError::NotFound(format!("no tenant {name}"))),
+        TenantDeletion::HasDags(dags) => Err(ApiError::Conflict(format!(
+            "tenant {name} still has DAGs ({}{}); nothing was deleted",
+            dags.join(", "),
+            if dags.len() >= weft_store::tenancy::DAGS_NAMED_ON_REFUSAL {
+                ", ..."
+            } else {
+                ""
+            }
+        ))),
+    }
+}
+
+/// Make a token of a tenant: how a new tenant gets its first `admin`.
+#[utoipa::path(post, path = "/tenants/{name}/tokens", tag = "tenants",
+    params(("name" = String, Path, description = "The tenant's name")),
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Made; the answer holds the token, shown this once", body = CreatedToken),
+        (status = 400, description = "Bad JSON, name, role or expiry", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 404, description = "No such tenant", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %name))]
+async fn post_tenant_token(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    if state.store.tenant(&name).await?.is_none() {
+        return Err(ApiError::NotFound(format!("no tenant {name}")));
+    }
+    make_token(&state, &name, body).await
+}

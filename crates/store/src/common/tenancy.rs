@@ -1,0 +1,162 @@
+//! Tenants and API tokens, generic over the [`Backend`] and called by the shared
+//! [`Store`](crate::Store) implementation.
+
+use jiff::Timestamp;
+use weft_model::tenancy::{DEFAULT_TENANT, check_tenant_name};
+
+use super::sql;
+use super::statement::statement;
+use super::transactions;
+use crate::backend::Backend;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{TenantRow, TokenRow, micros, micros_opt};
+use crate::tenancy::{ApiToken, DAGS_NAMED_ON_REFUSAL, Tenant, TenantDeletion};
+use crate::validate;
+
+/// [`Store::tenants`](crate::Store::tenants).
+pub(crate) async fn tenants<B: Backend>(store: &B) -> StoreResult<Vec<Tenant>> {
+    statement::<B::Db>(sql::TENANTS)
+        .fetch_all::<TenantRow>(&mut *store.reader().await?)
+        .await?
+        .into_iter()
+        .map(TenantRow::into_record)
+        .collect()
+}
+
+/// [`Store::tenant`](crate::Store::tenant).
+pub(crate) async fn tenant<B: Backend>(store: &B, name: &str) -> StoreResult<Option<Tenant>> {
+    statement::<B::Db>(sql::TENANT)
+        .bind(name)
+        .fetch_optional::<TenantRow>(&mut *store.reader().await?)
+        .await?
+        .map(TenantRow::into_record)
+        .transpose()
+}
+
+/// [`Store::create_tenant`](crate::Store::create_tenant): the tenant with its default pool.
+pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> StoreResult<()> {
+    check_tenant_name(&tenant.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut conn = store.writer().await?;
+    let mut tx = B::begin_write(&mut conn).await?;
+    let created = statement::<B::Db>(sql::CREATE_TENANT)
+        .bind(tenant.name.as_str())
+        .bind(tenant.description)
+        .bind(micros(tenant.created_at))
+        .execute(&mut tx)
+        .await?;
+    if created == 0 {
+        return Err(StoreError::Conflict(format!(
+            "tenant {} already exists",
+            tenant.name
+        )));
+    }
+    transactions::ensure_tenant::<B>(&mut tx, &tenant.name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`Store::delete_tenant`](crate::Store::delete_tenant): refused while the tenant has DAGs.
+pub(crate) async fn delete_tenant<B: Backend>(
+    store: &B,
+    name: &str,
+) -> StoreResult<TenantDeletion> {
+    if name == DEFAULT_TENANT {
+        return Err(StoreError::Invalid(format!(
+            "tenant {DEFAULT_TENANT} is the installation's own and cannot be deleted"
+        )));
+    }
+    let mut conn = store.writer().await?;
+    let mut tx = B::begin_write(&mut conn).await?;
+    let dags: Vec<(String,)> = statement::<B::Db>(sql::TENANT_DAG_IDS)
+        .bind(name)
+        .bind(i64::try_from(DAGS_NAMED_ON_REFUSAL).unwrap_or(i64::MAX))
+        .fetch_all(&mut tx)
+        .await?;
+    if !dags.is_empty() {
+        return Ok(TenantDeletion::HasDags(
+            dags.into_iter().map(|(id,)| id).collect(),
+        ));
+    }
+    for delete in sql::DELETE_TENANT_ROWS {
+        statement::<B::Db>(delete)
+            .bind(name)
+            .execute(&mut tx)
+            .await?;
+    }
+    let deleted = statement::<B::Db>(sql::DELETE_TENANT)
+        .bind(name)
+        .execute(&mut tx)
+        .await?;
+    if deleted == 0 {
+        // Nothing was there to delete: the rollback on drop changes nothing either.
+        return Ok(TenantDeletion::NotFound);
+    }
+    tx.commit().await?;
+    Ok(TenantDeletion::Deleted)
+}
+
+/// [`Store::create_token`](crate::Store::create_token).
+pub(crate) async fn create_token<B: Backend>(store: &B, token: ApiToken) -> StoreResult<()> {
+    validate::token(&token)?;
+    let mut conn = store.writer().await?;
+    let mut tx = B::begin_write(&mut conn).await?;
+    let exists: Option<TenantRow> = statement::<B::Db>(sql::TENANT)
+        .bind(token.tenant.as_str())
+        .fetch_optional(&mut tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound(format!("tenant {}", token.tenant)));
+    }
+    statement::<B::Db>(sql::CREATE_TOKEN)
+        .bind(token.token_id)
+        .bind(token.tenant)
+        .bind(token.name)
+        .bind(token.role.as_str())
+        .bind(token.secret_digest)
+        .bind(micros(token.created_at))
+        .bind(micros_opt(token.expires_at))
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`Store::token`](crate::Store::token).
+pub(crate) async fn token<B: Backend>(store: &B, token_id: &str) -> StoreResult<Option<ApiToken>> {
+    statement::<B::Db>(sql::TOKEN)
+        .bind(token_id)
+        .fetch_optional::<TokenRow>(&mut *store.reader().await?)
+        .await?
+        .map(TokenRow::into_record)
+        .transpose()
+}
+
+/// [`Store::tokens`](crate::Store::tokens).
+pub(crate) async fn tokens<B: Backend>(store: &B, tenant: &str) -> StoreResult<Vec<ApiToken>> {
+    statement::<B::Db>(sql::TOKENS)
+        .bind(tenant)
+        .fetch_all::<TokenRow>(&mut *store.reader().await?)
+        .await?
+        .into_iter()
+        .map(TokenRow::into_record)
+        .collect()
+}
+
+/// [`Store::revoke_token`](crate::Store::revoke_token).
+pub(crate) async fn revoke_token<B: Backend>(
+    store: &B,
+    tenant: &str,
+    token_id: &str,
+    at: Timestamp,
+) -> StoreResult<bool> {
+    let mut conn = store.writer().await?;
+    let mut tx = B::begin_write(&mut conn).await?;
+    let revoked = statement::<B::Db>(sql::REVOKE_TOKEN)
+        .bind(tenant)
+        .bind(token_id)
+        .bind(micros(at))
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(revoked > 0)
+}

@@ -1,0 +1,200 @@
+//! Tenants and API tokens.
+
+use weft_store::{
+    ApiToken, DEFAULT_POOL, DEFAULT_TENANT, Role, Store, StoreError, Tenant, TenantDeletion,
+    Variable,
+};
+
+use super::{deployed, ts};
+
+fn tenant(name: &str) -> Tenant {
+    Tenant {
+        name: name.into(),
+        description: format!("team {name}"),
+        created_at: ts(1),
+    }
+}
+
+fn token(id: &str, tenant: &str, role: Role) -> ApiToken {
+    ApiToken {
+        token_id: id.into(),
+        tenant: tenant.into(),
+        name: format!("{id} for {role}"),
+        role,
+        secret_digest: format!("digest-of-{id}"),
+        created_at: ts(10),
+        expires_at: None,
+        revoked_at: None,
+    }
+}
+
+pub async fn tenants_are_created_listed_and_refused_twice(store: &dyn Store) {
+    let names = |tenants: Vec<Tenant>| tenants.into_iter().map(|t| t.name).collect::<Vec<_>>();
+    assert_eq!(names(store.tenants().await.unwrap()), [DEFAULT_TENANT]);
+    store.create_tenant(tenant("team-b")).await.unwrap();
+    store.create_tenant(tenant("team-a")).await.unwrap();
+    assert_eq!(
+        names(store.tenants().await.unwrap()),
+        ["default", "team-a", "team-b"]
+    );
+    assert_eq!(
+        store.tenant("team-a").await.unwrap(),
+        Some(tenant("team-a"))
+    );
+    // A new tenant has its default pool.
+    let pools = store.pools("team-a").await.unwrap();
+    assert_eq!(pools.len(), 1);
+    assert_eq!(pools[0].name, DEFAULT_POOL);
+
+    let taken = Tenant {
+        description: "another".into(),
+        ..tenant("team-a")
+    };
+    match store.create_tenant(taken).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("team-a"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.tenant("team-a").await.unwrap(),
+        Some(tenant("team-a")),
+        "a refused create leaves the tenant as it was"
+    );
+    for bad in ["", "Team", "a b", "-a"] {
+        match store.create_tenant(tenant(bad)).await {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("tenant name"), "{bad}: {m}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert_eq!(store.tenants().await.unwrap().len(), 3);
+    assert!(store.tenant("nobody").await.unwrap().is_none());
+}
+
+pub async fn a_tenant_with_dags_is_not_deleted(store: &dyn Store) {
+    store.create_tenant(tenant("team-a")).await.unwrap();
+    deployed(store, "team-a", "etl", &["t"]).await;
+    store
+        .create_token(token("tok1", "team-a", Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delete_tenant("team-a").await.unwrap(),
+        TenantDeletion::HasDags(vec!["etl".into()])
+    );
+    assert!(store.tenant("team-a").await.unwrap().is_some());
+    assert!(store.token("tok1").await.unwrap().is_some());
+    assert_eq!(store.dags("team-a").await.unwrap().len(), 1);
+
+    match store.delete_tenant(DEFAULT_TENANT).await {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("cannot be deleted"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.delete_tenant("nobody").await.unwrap(),
+        TenantDeletion::NotFound
+    );
+}
+
+pub async fn deleting_a_tenant_deletes_what_it_owns_and_nothing_else(store: &dyn Store) {
+    for name in ["team-a", "team-b"] {
+        store.create_tenant(tenant(name)).await.unwrap();
+        store
+            .create_token(token(&format!("{name}-tok"), name, Role::Viewer))
+            .await
+            .unwrap();
+        let var = Variable {
+            key: "k".into(),
+            value: name.into(),
+            description: String::new(),
+            updated_at: ts(2),
+        };
+        store.set_variable(name, var).await.unwrap();
+    }
+    assert_eq!(
+        store.delete_tenant("team-a").await.unwrap(),
+        TenantDeletion::Deleted
+    );
+    assert!(store.tenant("team-a").await.unwrap().is_none());
+    assert!(store.token("team-a-tok").await.unwrap().is_none());
+    assert!(store.variable("team-a", "k").await.unwrap().is_none());
+    assert!(store.tokens("team-a").await.unwrap().is_empty());
+    // The other tenant keeps everything.
+    assert!(store.tenant("team-b").await.unwrap().is_some());
+    assert!(store.token("team-b-tok").await.unwrap().is_some());
+    assert_eq!(
+        store
+            .variable("team-b", "k")
+            .await
+            .unwrap()
+            .map(|v| v.value),
+        Some("team-b".to_owned())
+    );
+    // The name can be used again.
+    store.create_tenant(tenant("team-a")).await.unwrap();
+    assert!(store.variable("team-a", "k").await.unwrap().is_none());
+}
+
+pub async fn tokens_round_trip_and_are_revoked_in_their_tenant_only(store: &dyn Store) {
+    store.create_tenant(tenant("team-a")).await.unwrap();
+    let expiring = ApiToken {
+        expires_at: Some(ts(100)),
+        ..token("t2", "team-a", Role::Operator)
+    };
+    store
+        .create_token(token("t1", "team-a", Role::Editor))
+        .await
+        .unwrap();
+    store.create_token(expiring.clone()).await.unwrap();
+    store
+        .create_token(token("d1", DEFAULT_TENANT, Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(store.token("t2").await.unwrap(), Some(expiring.clone()));
+    assert!(expiring.is_live(ts(99)));
+    assert!(!expiring.is_live(ts(100)));
+    let ids = |tokens: Vec<ApiToken>| tokens.into_iter().map(|t| t.token_id).collect::<Vec<_>>();
+    assert_eq!(ids(store.tokens("team-a").await.unwrap()), ["t1", "t2"]);
+    assert_eq!(ids(store.tokens(DEFAULT_TENANT).await.unwrap()), ["d1"]);
+
+    // Another tenant cannot revoke it; its own can, once.
+    assert!(
+        !store
+            .revoke_token(DEFAULT_TENANT, "t1", ts(20))
+            .await
+            .unwrap()
+    );
+    assert!(store.token("t1").await.unwrap().unwrap().is_live(ts(20)));
+    assert!(store.revoke_token("team-a", "t1", ts(20)).await.unwrap());
+    assert!(!store.revoke_token("team-a", "t1", ts(30)).await.unwrap());
+    let revoked = store.token("t1").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(ts(20)));
+    assert!(!revoked.is_live(ts(21)));
+
+    // A taken id, an unknown tenant and bad fields are refused, and nothing changes.
+    match store
+        .create_token(token("t1", "team-a", Role::Viewer))
+        .await
+    {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    match store
+        .create_token(token("x1", "nobody", Role::Viewer))
+        .await
+    {
+        Err(StoreError::NotFound(m)) => assert!(m.contains("nobody"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let backwards = ApiToken {
+        expires_at: Some(ts(5)),
+        ..token("x2", "team-a", Role::Viewer)
+    };
+    match store.create_token(backwards).await {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("expire"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ids(store.tokens("team-a").await.unwrap()), ["t1", "t2"]);
+    assert_eq!(
+        store.token("t1").await.unwrap().map(|t| t.role),
+        Some(Role::Editor)
+    );
+}
