@@ -147,7 +147,16 @@ fn standalone_takes_tokens_when_given_them() {
         .with_token("not-the-token")
         .post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 401, "{body}");
+    // Its worker runs inside it: the worker API answers no one, not even the administrator.
+    let component = format!(
+        "/worker/tenants/default/components/sha256:{}",
+        "0".repeat(64)
+    );
+    let (status, _) = anonymous.get_raw(&component);
+    assert_eq!(status, 401);
     let admin = anonymous.with_token("standalone-admin-token");
+    let (status, _) = admin.get_raw(&component);
+    assert_eq!(status, 401);
     let (status, body) = admin.post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 201, "{body}");
     assert_eq!(admin.get("/whoami")["installation_admin"], true);

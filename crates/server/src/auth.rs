@@ -61,6 +61,14 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// A random token nobody can guess (32 bytes, hex): for a route that no one is meant to call,
+/// such as the worker API of a process whose worker runs inside it.
+pub fn unguessable_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
 /// The routes a configured token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {

@@ -98,8 +98,13 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
 ];
 
 /// What `method` on `route` (a path template under `/api/v1`, as the router matched it)
-/// needs; `None` for a route the table does not list.
+/// needs; `None` for a route the table does not list. `HEAD` needs what `GET` does.
 pub fn needs(method: &str, route: &str) -> Option<Needs> {
+    let method = if method.eq_ignore_ascii_case("HEAD") {
+        "GET"
+    } else {
+        method
+    };
     POLICY
         .iter()
         .find(|(m, r, _)| m.eq_ignore_ascii_case(method) && *r == route)
@@ -119,6 +124,8 @@ mod tests {
             assert!(seen.insert((method, route)), "{method} {route} twice");
         }
         assert_eq!(needs("get", "/dags"), Some(VIEWER));
+        assert_eq!(needs("HEAD", "/dags"), Some(VIEWER));
+        assert_eq!(needs("HEAD", "/health"), Some(Nothing));
         assert_eq!(needs("DELETE", "/dags"), None);
     }
 

@@ -106,6 +106,12 @@ async fn post_tenant(
     };
     state.store.create_tenant(tenant.clone()).await?;
     tracing::info!("tenant made");
+    if state.config.auth.api_tokens.is_empty() {
+        tracing::warn!(
+            "tenant made on a server without administrator tokens: a request without a token \
+             acts as the administrator and sees every tenant; set --api-tokens to keep tenants apart"
+        );
+    }
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 

@@ -3,8 +3,8 @@
 
 use clap::Args as ClapArgs;
 
-/// The API's authentication.
-#[derive(Debug, Clone, ClapArgs)]
+/// The API's authentication. `Debug` shows how many tokens there are, never a token.
+#[derive(Clone, ClapArgs)]
 pub struct AdminArgs {
     /// The installation administrator's tokens, comma-separated. With one, every request
     /// needs a token (an administrator's, or a tenant's made with `wfctl tokens create`);
@@ -20,6 +20,16 @@ pub struct AdminArgs {
     /// tenants that must not see each other, leave it off).
     #[arg(long, env = "WEFT_OPEN_READS")]
     open_reads: bool,
+}
+
+impl std::fmt::Debug for AdminArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = crate::services::list(&self.api_tokens).len();
+        f.debug_struct("AdminArgs")
+            .field("api_tokens", &format_args!("[{count} redacted]"))
+            .field("open_reads", &self.open_reads)
+            .finish()
+    }
 }
 
 impl AdminArgs {

@@ -3,7 +3,8 @@
 //! the connections and secrets its current attempts declare, runs its tasks trigger —
 //! and where it registers and heartbeats. It is a router of its own so that it gets its own
 //! authentication: with worker tokens configured, every route needs one (see
-//! [`auth`](crate::auth)). Routes act for the default tenant, like the rest of the API.
+//! [`auth`](crate::auth)). Each route acts for the tenant of the attempt it names (or, for components,
+//! the tenant in its path), never for a tenant the request chooses otherwise.
 //!
 //! Task results do not come this way: they travel through the queue backend to the scheduler.
 

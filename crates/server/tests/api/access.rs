@@ -237,7 +237,7 @@ async fn an_attempt_reads_and_triggers_in_its_own_tenant_only() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
 
-    // A component is fetched from its tenant: team-a's digest is not default's.
+    // A component is fetched from the tenant in the path: one that never deployed it has none.
     let a_digest = h
         .store
         .dag("team-a", "access")

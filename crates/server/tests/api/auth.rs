@@ -117,6 +117,19 @@ async fn every_request_needs_a_token_but_health_and_the_document() {
     for uri in ["/api/v1/health", "/api/v1/openapi.json"] {
         assert_eq!(h.get(uri).await.status, StatusCode::OK, "{uri}");
     }
+    // HEAD needs what GET needs.
+    let head = |token: Option<String>| {
+        let h = &h;
+        async move {
+            h.send_as(token.as_deref(), Method::HEAD, "/api/v1/dags", None, "")
+                .await
+                .status
+        }
+    };
+    assert_eq!(head(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(head(Some(bearer(API))).await, StatusCode::OK);
+    let reply = h.send(Method::HEAD, "/api/v1/health", None, "").await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! Tenants and API tokens.
 
 use weft_store::{
-    ApiToken, DEFAULT_POOL, DEFAULT_TENANT, Role, Store, StoreError, Tenant, TenantDeletion,
-    Variable,
+    ApiToken, DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Role, Store, StoreError, Tenant,
+    TenantDeletion, Variable,
 };
 
 use super::{deployed, ts};
@@ -117,6 +117,12 @@ pub async fn deleting_a_tenant_deletes_what_it_owns_and_nothing_else(store: &dyn
     assert!(store.token("team-a-tok").await.unwrap().is_none());
     assert!(store.variable("team-a", "k").await.unwrap().is_none());
     assert!(store.tokens("team-a").await.unwrap().is_empty());
+    // Its pools are gone too (listing an unknown tenant's pools shows the default one only).
+    let pools = store.pools("team-a").await.unwrap();
+    assert_eq!(
+        pools.iter().map(|p| p.slots).collect::<Vec<_>>(),
+        [DEFAULT_POOL_SLOTS]
+    );
     // The other tenant keeps everything.
     assert!(store.tenant("team-b").await.unwrap().is_some());
     assert!(store.token("team-b-tok").await.unwrap().is_some());

@@ -112,11 +112,15 @@ async fn serve(args: Args) -> CommandResult {
     if !args.bind.is_loopback() && api_tokens.is_empty() {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without --api-tokens: anyone who reaches this port acts as the administrator");
     }
+    // The worker runs in this process and never calls the worker API: it is closed with a
+    // token nobody is told.
+    let closed = weft_server::auth::unguessable_token()
+        .map_err(|e| Failure::usage(format!("closing the worker API: {e}")))?;
     let server_config = ServerConfig {
         auth: AuthConfig {
             api_tokens,
+            worker_tokens: vec![closed],
             open_reads,
-            ..AuthConfig::default()
         },
         ..ServerConfig::default()
     };
