@@ -41,16 +41,7 @@ async fn served() -> Served {
         ..ServerConfig::default()
     };
     let (h, ti) = ran_once_with(config).await;
-    let (_, tis) = h.store.run(ti.run).await.expect("run").expect("run r1");
-    let logs = tis
-        .into_iter()
-        .find(|t| t.task_id == "logs")
-        .expect("task logs");
-    h.queue_first_try(&logs).await;
-    let attempt = AttemptRef {
-        ti: logs.id,
-        lease: logs.lease + 1,
-    };
+    let attempt = h.queued_in_run_of(&ti, "logs").await;
     let variable = Variable {
         key: "greeting".into(),
         value: "hello".into(),

@@ -203,15 +203,10 @@ async fn bad_heartbeats_name_the_field_and_store_nothing() {
     );
 }
 
-/// The queued attempt of task `logs` in the run of `ti`: what reads through the worker API.
+/// The worker API's path of the queued attempt of task `logs` in the run of `ti`.
 async fn queued_logs(h: &Harness, ti: &weft_store::TaskInstance) -> String {
-    let (_, tis) = h.store.run(ti.run).await.expect("run").expect("run r1");
-    let logs = tis
-        .into_iter()
-        .find(|t| t.task_id == "logs")
-        .expect("task logs");
-    h.queue_first_try(&logs).await;
-    format!("/api/v1/worker/attempts/{}/{}", logs.id, logs.lease + 1)
+    let attempt = h.queued_in_run_of(ti, "logs").await;
+    format!("/api/v1/worker/attempts/{}/{}", attempt.ti, attempt.lease)
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use tower::ServiceExt as _;
 use weft_model::TaskState;
+use weft_protocol::AttemptRef;
 use weft_runtime::{Digest, Runtime, RuntimeConfig};
 use weft_scheduler::ManualClock;
 use weft_server::{AppState, ServerConfig};
@@ -296,6 +297,21 @@ impl Harness {
             (vec![true], vec![true])
         );
         ti
+    }
+
+    /// Queue the first attempt of task `task_id` in the run of `ti`: an attempt that reads
+    /// through the worker API while the rest of the run stands as it is.
+    pub async fn queued_in_run_of(&self, ti: &TaskInstance, task_id: &str) -> AttemptRef {
+        let (_, tis) = self.store.run(ti.run).await.expect("run").expect("the run");
+        let other = tis
+            .into_iter()
+            .find(|t| t.task_id == task_id)
+            .unwrap_or_else(|| panic!("task {task_id}"));
+        self.queue_first_try(&other).await;
+        AttemptRef {
+            ti: other.id,
+            lease: other.lease + 1,
+        }
     }
 
     /// Queue `ti`'s first attempt (its lease goes up by one).
