@@ -35,15 +35,12 @@ pub(crate) fn attempt(ti: &str, lease: &str) -> Result<AttemptRef, ApiError> {
     })
 }
 
-/// What the store holds of the attempt the path names, when it is current (queued or
-/// running, holding its lease); 403 `stale_attempt` when not, 400 when the path's numbers
-/// are not numbers.
+/// What the store holds of `attempt`, when it is current (queued or running, holding its
+/// lease); 403 `stale_attempt` when not.
 pub(crate) async fn current_attempt(
     state: &AppState,
-    ti: &str,
-    lease: &str,
+    attempt: AttemptRef,
 ) -> Result<AttemptInfo, ApiError> {
-    let attempt = attempt(ti, lease)?;
     grants::current_of_any(&*state.store, attempt)
         .await?
         .map_err(|refusal| refused(attempt, None, refusal))
@@ -72,7 +69,7 @@ async fn grant(
     requested: Requested<'_>,
 ) -> Result<String, ApiError> {
     let attempt = attempt(ti, lease)?;
-    let info = current_attempt(state, ti, lease).await?;
+    let info = current_attempt(state, attempt).await?;
     let tenant = info.tenant.clone();
     grants::declares(&*state.store, info, requested)
         .await?

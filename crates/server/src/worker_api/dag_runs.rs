@@ -39,7 +39,7 @@ async fn post_dag_run(
 ) -> Result<Json<TriggerAnswer>, ApiError> {
     let attempt = attempt(&ti, &lease)?;
     // The run is of the attempt's own tenant, whoever asks.
-    let tenant = current_attempt(&state, &ti, &lease).await?.tenant;
+    let tenant = current_attempt(&state, attempt).await?.tenant;
     let answer = trigger_from_task(&*state.store, &*state.control, &tenant, attempt, request).await;
     match answer {
         Ok(Ok(run)) => Ok(Json(TriggerAnswer::Triggered(run))),

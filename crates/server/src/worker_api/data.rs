@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use crate::worker_api::access::current_attempt;
+use crate::worker_api::access::{attempt, current_attempt};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -41,7 +41,7 @@ async fn get_xcom(
     State(state): State<AppState>,
     Path((ti, lease, task_id, key)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let info = current_attempt(&state, &ti, &lease).await?;
+    let info = current_attempt(&state, attempt(&ti, &lease)?).await?;
     let value = state
         .store
         .xcom(info.run, &task_id, &key)
@@ -79,7 +79,7 @@ async fn get_variable(
     State(state): State<AppState>,
     Path((ti, lease, key)): Path<(String, String, String)>,
 ) -> Result<Json<WorkerVariable>, ApiError> {
-    let info = current_attempt(&state, &ti, &lease).await?;
+    let info = current_attempt(&state, attempt(&ti, &lease)?).await?;
     let variable = state
         .store
         .variable(&info.tenant, &key)
