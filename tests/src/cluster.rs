@@ -58,7 +58,8 @@ pub struct Cluster {
     /// The server's port, chosen by [`Cluster::plan_server`] or [`Cluster::server`].
     server_port: Option<u16>,
     server_url: Option<String>,
-    /// Environment variables of the server (`WEFT_SECRET_KEY`, say).
+    /// Environment variables of the server and the schedulers: the installation's secret key
+    /// (`WEFT_SECRET_KEY`), which both need (it seals credentials and derives attempt keys).
     pub server_env: Vec<(String, String)>,
     /// Environment variables of every process started from now on.
     env: Vec<(String, String)>,
@@ -184,7 +185,7 @@ impl Cluster {
 
     /// Start `wfctl scheduler` with id `id`: a 2 s leadership lease, leases checked twice a second.
     pub fn scheduler(&self, id: &str) -> Proc {
-        let command = self.command(
+        let mut command = self.command(
             id,
             &[
                 "scheduler",
@@ -204,6 +205,7 @@ impl Cluster {
                 "64",
             ],
         );
+        command.envs(self.server_env.iter().map(|(k, v)| (k, v)));
         Proc::spawn(id, command, &self.log(id))
     }
 

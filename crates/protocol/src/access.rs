@@ -84,4 +84,8 @@ pub struct AttemptRef {
     pub ti: TiPk,
     /// The attempt's lease (its fencing token).
     pub lease: i64,
+    /// The attempt's key from its task message, sent in the
+    /// [`ATTEMPT_KEY_HEADER`](crate::worker_api::ATTEMPT_KEY_HEADER), never in a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::AttemptKey>,
 }

@@ -36,9 +36,11 @@
 //! - [`control`]: notices, commands and replies between API servers and the scheduler;
 //! - [`worker_api`]: paths and bodies of the API server's worker API;
 //! - [`access`]: connections and secrets as an attempt receives them;
+//! - [`attempt_key`]: the key that proves a worker was handed an attempt;
 //! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
 
 pub mod access;
+pub mod attempt_key;
 pub mod control;
 pub mod envelope;
 pub mod ids;
@@ -50,6 +52,7 @@ pub mod trigger;
 pub mod worker_api;
 
 pub use access::{AttemptRef, Connection, SecretValue};
+pub use attempt_key::{ATTEMPT_KEY_BYTES, AttemptKey, BadAttemptKey};
 pub use control::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, ReplyError, RunCreated};
 pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
 pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};

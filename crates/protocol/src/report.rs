@@ -31,6 +31,10 @@ pub struct AttemptStarted {
     pub ti: TiPk,
     /// The attempt's lease, as the task message carried it.
     pub lease: i64,
+    /// The attempt's key, as the task message carried it (none when the scheduler that
+    /// queued the attempt has no secret key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::AttemptKey>,
     /// The worker running it, as registered with the API server.
     pub worker_id: String,
     /// The worker's host name, shown with the task instance.
@@ -48,6 +52,10 @@ pub struct AttemptHeartbeat {
     pub ti: TiPk,
     /// The attempt's lease.
     pub lease: i64,
+    /// The attempt's key, as the task message carried it (none when the scheduler that
+    /// queued the attempt has no secret key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::AttemptKey>,
     /// The lease's new end.
     pub lease_expires_at: Timestamp,
 }
@@ -100,6 +108,10 @@ pub struct AttemptResult {
     pub ti: TiPk,
     /// The attempt's lease: a result whose lease is no longer current is refused.
     pub lease: i64,
+    /// The attempt's key, as the task message carried it (none when the scheduler that
+    /// queued the attempt has no secret key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::AttemptKey>,
     /// The run the task instance belongs to.
     pub run: RunPk,
     /// The attempt's number.

@@ -15,6 +15,11 @@ pub struct TaskMessage {
     pub ti: TiPk,
     /// The attempt's lease: its fencing token, which every report about it must carry.
     pub lease: i64,
+    /// The attempt's key, which every report and worker API call about it must carry too:
+    /// only the worker that took this message knows it. None when the scheduler has no
+    /// secret key (then nothing checks it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_key: Option<crate::AttemptKey>,
     /// The run the task instance belongs to, for fetching upstream outputs.
     pub run: RunPk,
     /// The tenant that owns the run; components and variables are looked up in it.
@@ -67,6 +72,16 @@ impl TaskMessage {
     /// The message as queue payload bytes, in its [`Envelope`].
     pub fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
         Envelope::encode(self)
+    }
+
+    /// The attempt the message is about, with its key, as reports and worker API calls name
+    /// it.
+    pub fn attempt(&self) -> crate::AttemptRef {
+        crate::AttemptRef {
+            ti: self.ti,
+            lease: self.lease,
+            key: self.attempt_key,
+        }
     }
 
     /// A message from queue payload bytes.

@@ -13,6 +13,10 @@ pub const PREFIX: &str = "/api/v1/worker";
 /// The header a worker announces its [`PROTOCOL_VERSION`](crate::PROTOCOL_VERSION) in.
 pub const VERSION_HEADER: &str = "weft-protocol";
 
+/// The header a worker sends an attempt's [`AttemptKey`](crate::AttemptKey) in, with every
+/// call about that attempt.
+pub const ATTEMPT_KEY_HEADER: &str = "weft-attempt-key";
+
 /// The error code of the server's 400 answer to a worker of another protocol version.
 pub const VERSION_MISMATCH: &str = "protocol_version";
 
@@ -30,12 +34,14 @@ pub fn segment(text: &str) -> String {
     out
 }
 
-/// `GET`: a component of `tenant`, by digest (`sha256:<hex>`), as bytes; the worker checks
-/// them against the digest.
-pub fn component_path(tenant: &str, digest: &str) -> String {
+/// `GET`: a component of the tenant of the current attempt `attempt`, by digest
+/// (`sha256:<hex>`), as bytes; the worker checks them against the digest. 403 when the
+/// attempt no longer holds its lease.
+pub fn component_path(attempt: crate::AttemptRef, digest: &str) -> String {
     format!(
-        "/tenants/{}/components/{}",
-        segment(tenant),
+        "/attempts/{}/{}/components/{}",
+        attempt.ti,
+        attempt.lease,
         segment(digest)
     )
 }
@@ -153,10 +159,14 @@ mod tests {
 
     #[test]
     fn paths_keep_each_id_in_one_segment() {
-        let attempt = crate::AttemptRef { ti: 7, lease: 2 };
+        let attempt = crate::AttemptRef {
+            ti: 7,
+            lease: 2,
+            key: Some(crate::AttemptKey([9; crate::ATTEMPT_KEY_BYTES])),
+        };
         assert_eq!(
-            component_path("team-a", "sha256:ab"),
-            "/tenants/team-a/components/sha256:ab"
+            component_path(attempt, "sha256:ab"),
+            "/attempts/7/2/components/sha256:ab"
         );
         assert_eq!(
             xcom_path(attempt, "a/b", "k y"),

@@ -15,9 +15,9 @@ use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
 use weft_protocol::envelope::Message;
 use weft_protocol::worker_api::{WorkerBeat, WorkerVariable};
 use weft_protocol::{
-    AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Command, ControlMessage,
+    AttemptHeartbeat, AttemptKey, AttemptOutcome, AttemptResult, AttemptStarted, Command, ControlMessage,
     Envelope, LogLevel, LogLine, LogSource, Notice, Reply, ReplyError, Report, RunCreated, TaskLog,
-    TaskMessage,
+    PROTOCOL_VERSION, TaskMessage,
 };
 
 fn at(text: &str) -> jiff::Timestamp {
@@ -49,17 +49,22 @@ fn pinned<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &
 fn enveloped<T: Message + PartialEq + std::fmt::Debug>(value: &T) {
     let bytes = Envelope::encode(value).expect("encodes");
     assert!(
-        bytes.starts_with(br#"{"v":2,"m":"#),
+        bytes.starts_with(format!(r#"{{"v":{PROTOCOL_VERSION},"m":"#).as_bytes()),
         "carries the version first"
     );
     let back: T = Envelope::decode(&bytes).expect("decodes");
     assert_eq!(&back, value);
 }
 
+fn key() -> AttemptKey {
+    AttemptKey(*b"0123456789abcdef")
+}
+
 fn task_message() -> TaskMessage {
     TaskMessage {
         ti: 41,
         lease: 3,
+        attempt_key: Some(key()),
         run: 7,
         tenant: "default".into(),
         dag_id: "etl".into(),
@@ -111,6 +116,7 @@ fn reports() -> Vec<Report> {
         Report::Started(AttemptStarted {
             ti: 41,
             lease: 3,
+            key: Some(key()),
             worker_id: "w-1".into(),
             hostname: "vm2".into(),
             at: at("2026-01-02T03:04:06Z"),
@@ -119,11 +125,13 @@ fn reports() -> Vec<Report> {
         Report::Heartbeat(AttemptHeartbeat {
             ti: 41,
             lease: 3,
+            key: Some(key()),
             lease_expires_at: at("2026-01-02T03:05:06Z"),
         }),
         Report::Finished(Box::new(AttemptResult {
             ti: 41,
             lease: 3,
+            key: Some(key()),
             run: 7,
             try_number: 2,
             outcome: AttemptOutcome::Success {

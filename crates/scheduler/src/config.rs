@@ -34,6 +34,10 @@ pub struct SchedulerConfig {
     /// The leadership this scheduler writes under, when several schedulers share a store:
     /// every batch is fenced by it (see [`Election`](crate::Election)).
     pub leader: Option<weft_store::LeaderFence>,
+    /// The attempt keys issued with every task message and checked on every report (from the
+    /// installation's secret key, shared with the API servers). None: attempts carry no key
+    /// and reports are taken on their lease alone, as when Redis is a trusted zone.
+    pub attempt_keys: Option<weft_vault::AttemptKeys>,
 }
 
 impl Default for SchedulerConfig {
@@ -49,6 +53,7 @@ impl Default for SchedulerConfig {
             first_lease_check_after: Duration::from_secs(5),
             resync_interval: Duration::from_secs(15),
             leader: None,
+            attempt_keys: None,
         }
     }
 }

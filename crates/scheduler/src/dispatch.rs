@@ -38,6 +38,11 @@ impl Scheduler {
             let message = TaskMessage {
                 ti: ti.id,
                 lease: ti.lease,
+                attempt_key: self
+                    .config
+                    .attempt_keys
+                    .as_ref()
+                    .map(|keys| keys.issue(ti.id, ti.lease)),
                 run,
                 tenant: active.run.tenant.clone(),
                 dag_id: active.run.dag_id.clone(),

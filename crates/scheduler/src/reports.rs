@@ -30,8 +30,36 @@ impl Scheduler {
         self.outbox.put_finishes(finishes);
     }
 
+    /// Whether `report` carries the key of the attempt it names, when attempts have keys. A
+    /// report that does not is refused whole: it was not sent by a worker that was handed the
+    /// attempt (a forgery with a guessed lease, or a worker of another installation).
+    fn authentic(&self, report: &Report) -> bool {
+        let Some(keys) = &self.config.attempt_keys else {
+            return true;
+        };
+        let (ti, lease, key) = match report {
+            Report::Started(s) => (s.ti, s.lease, s.key.as_ref()),
+            Report::Heartbeat(b) => (b.ti, b.lease, b.key.as_ref()),
+            Report::Finished(r) => (r.ti, r.lease, r.key.as_ref()),
+        };
+        let authentic = key.is_some_and(|key| keys.check(ti, lease, key));
+        if !authentic {
+            tracing::warn!(
+                ti,
+                lease,
+                kind = report_kind(report),
+                keyed = key.is_some(),
+                "report refused: it does not carry its attempt's key"
+            );
+        }
+        authentic
+    }
+
     /// Put one report in the outbox; a result becomes the change that records it.
     fn take_report(&mut self, report: Report) {
+        if !self.authentic(&report) {
+            return;
+        }
         match report {
             Report::Started(start) => self.outbox.start(start.into()),
             Report::Heartbeat(beat) => self.outbox.heartbeat(beat.into()),
@@ -124,5 +152,14 @@ impl Scheduler {
         if finish.state == TaskState::Deferred {
             self.watch_wait(run_id, i);
         }
+    }
+}
+
+/// What kind of report `report` is, for logs.
+fn report_kind(report: &Report) -> &'static str {
+    match report {
+        Report::Started(_) => "started",
+        Report::Heartbeat(_) => "heartbeat",
+        Report::Finished(_) => "finished",
     }
 }

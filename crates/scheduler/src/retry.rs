@@ -210,6 +210,7 @@ pub fn lost_attempt(
         AttemptResult {
             ti: ti.id,
             lease: ti.lease,
+            key: None,
             run: ti.run,
             try_number: ti.try_number,
             outcome: AttemptOutcome::Failed {

@@ -60,6 +60,9 @@ pub struct AppState {
     /// Connections and secrets, sealed in the store with the server's keys (none by
     /// default: nothing can be stored until [`with_credentials`](Self::with_credentials)).
     pub credentials: Credentials,
+    /// Checks the attempt key of every worker API call made for an attempt (none: calls are
+    /// taken on the task instance and lease alone).
+    pub attempt_keys: Option<weft_vault::AttemptKeys>,
     pub(crate) deploys: Arc<Semaphore>,
 }
 
@@ -79,6 +82,7 @@ impl AppState {
             runtime,
             config,
             clock: Arc::new(SystemClock),
+            attempt_keys: None,
             deploys,
         }
     }
@@ -96,6 +100,14 @@ impl AppState {
     #[must_use]
     pub fn with_credentials(mut self, credentials: Credentials) -> AppState {
         self.credentials = credentials;
+        self
+    }
+
+    /// The same state demanding, of every worker API call made for an attempt, the key the
+    /// scheduler issued it with `keys` (the same secret key as the schedulers').
+    #[must_use]
+    pub fn with_attempt_keys(mut self, keys: weft_vault::AttemptKeys) -> AppState {
+        self.attempt_keys = Some(keys);
         self
     }
 

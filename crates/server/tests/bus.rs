@@ -41,12 +41,14 @@ async fn bench(serve: bool) -> Bench {
     let clock = Arc::new(SystemClock);
     let stop = Arc::new(tokio::sync::Notify::new());
     if serve {
-        let (handle, service) = weft_scheduler::scheduler(
-            store.clone(),
-            queue.clone(),
-            clock.clone(),
-            SchedulerConfig::default(),
-        );
+        // As in a distributed installation: attempts carry keys and reports must too.
+        let keyring = weft_vault::Keyring::new(weft_vault::SecretKey::generate(), Vec::new());
+        let config = SchedulerConfig {
+            attempt_keys: Some(weft_vault::AttemptKeys::new(&keyring)),
+            ..SchedulerConfig::default()
+        };
+        let (handle, service) =
+            weft_scheduler::scheduler(store.clone(), queue.clone(), clock.clone(), config);
         let stopped = {
             let stop = stop.clone();
             move || {
@@ -128,6 +130,7 @@ fn reports(message: &TaskMessage) -> Vec<Report> {
         Report::Started(AttemptStarted {
             ti: message.ti,
             lease: message.lease,
+            key: message.attempt_key,
             worker_id: "w-1".into(),
             hostname: "host-1".into(),
             at: now,
@@ -136,6 +139,7 @@ fn reports(message: &TaskMessage) -> Vec<Report> {
         Report::Finished(Box::new(AttemptResult {
             ti: message.ti,
             lease: message.lease,
+            key: message.attempt_key,
             run: message.run,
             try_number: message.try_number,
             outcome: AttemptOutcome::Success {
@@ -209,6 +213,92 @@ async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
         assert!(tokio::time::Instant::now() < deadline, "{len} entries left");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    b.stop.notify_waiters();
+}
+
+/// Write `reports` straight to the bus's stream, as anyone holding the Redis URL could.
+async fn forge(bus: &Bus, reports: &Vec<Report>) {
+    let client = redis::Client::open(weft_testkit::redis().url()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("conn");
+    let key = format!("{}:bus:reports", bus_namespace(bus));
+    let _: String = redis::cmd("XADD")
+        .arg(&key)
+        .arg("*")
+        .arg("r")
+        .arg(Envelope::encode(reports).expect("encode"))
+        .query_async(&mut conn)
+        .await
+        .expect("xadd");
+}
+
+/// The task instance `ti` once `done` holds of it.
+async fn ti_when(
+    store: &Arc<dyn Store>,
+    message: &TaskMessage,
+    done: impl Fn(&weft_store::TaskInstance) -> bool,
+) -> weft_store::TaskInstance {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, tis) = store.run(message.run).await.expect("read").expect("run");
+        let row = tis
+            .into_iter()
+            .find(|t| t.id == message.ti)
+            .expect("the task instance");
+        if done(&row) {
+            return row;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{row:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_reports_written_straight_to_redis_are_refused() {
+    let b = bench(true).await;
+    deploy(&b.store).await;
+    b.control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let message = take_one(&b.queue).await;
+    let genuine = reports(&message);
+    let key = message.attempt_key.expect("the scheduler issues keys");
+    // A forger knows the task instance and guesses the lease (here: knows it), but not the
+    // key: without one, with one of another attempt, or with a made-up one, its report that
+    // the attempt succeeded is refused.
+    let mut other_lease = key;
+    other_lease.0[0] ^= 0x55;
+    for forged_key in [None, Some(other_lease), Some(weft_protocol::AttemptKey([0; 16]))] {
+        let mut forged = genuine.clone();
+        for report in &mut forged {
+            match report {
+                Report::Started(s) => {
+                    s.key = forged_key;
+                    s.worker_id = "forger".into();
+                }
+                Report::Finished(r) => {
+                    r.key = forged_key;
+                    r.worker_id = "forger".into();
+                }
+                Report::Heartbeat(h) => h.key = forged_key,
+            }
+        }
+        forge(&b.bus, &forged).await;
+    }
+    // The genuine start, written after the forgeries on the same stream, is taken: so the
+    // forgeries were read and refused before it.
+    let started = vec![genuine[0].clone()];
+    forge(&b.bus, &started).await;
+    let row = ti_when(&b.store, &message, |t| t.state == TaskState::Running).await;
+    assert_eq!(row.worker_id.as_deref(), Some("w-1"));
+    assert_eq!(row.hostname.as_deref(), Some("host-1"));
+    // The genuine result ends it.
+    forge(&b.bus, &genuine).await;
+    let row = ti_when(&b.store, &message, |t| t.state == TaskState::Success).await;
+    assert_eq!(row.worker_id.as_deref(), Some("w-1"));
     b.stop.notify_waiters();
 }
 

@@ -57,9 +57,9 @@ fn unavailable(what: &str) -> impl FnOnce(StoreError) -> PlaneError + '_ {
 
 #[async_trait]
 impl ControlPlane for LocalPlane {
-    async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
+    async fn component(&self, caller: Caller<'_>, digest: &str) -> Result<Vec<u8>, PlaneError> {
         self.store
-            .component(tenant, digest)
+            .component(caller.tenant, digest)
             .await
             .map_err(unavailable("reading a component"))?
             .ok_or_else(|| PlaneError::NotFound(format!("component {digest}")))

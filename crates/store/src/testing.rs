@@ -123,6 +123,7 @@ pub async fn running_reader_and_other_in(
     let attempt = |i: usize| AttemptRef {
         ti: tis[i].id,
         lease: tis[i].lease + 1,
+        key: None,
     };
     // `create_run` returns the instances in the order of `tasks`.
     (attempt(0), attempt(1))

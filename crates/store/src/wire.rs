@@ -10,18 +10,19 @@ use crate::records::{DagRun, TaskInstance};
 use crate::write::{Heartbeat, StartTask};
 
 /// Moves every field of one struct into the other, both ways, so that a field added to
-/// either side and not the other fails to compile.
+/// either side and not the other fails to compile. Fields only the message has (named after
+/// `only`, with the value a row gives them) are dropped on the way to the row.
 macro_rules! same_fields {
-    ($a:ident <=> $b:ident { $($field:ident),* $(,)? }) => {
+    ($a:ident <=> $b:ident { $($field:ident),* $(,)? } $(only $b_only:ident = $default:expr)?) => {
         impl From<$a> for $b {
             fn from(from: $a) -> $b {
                 let $a { $($field),* } = from;
-                $b { $($field),* }
+                $b { $($field,)* $($b_only: $default)? }
             }
         }
         impl From<$b> for $a {
             fn from(from: $b) -> $a {
-                let $b { $($field),* } = from;
+                let $b { $($field,)* $($b_only: _)? } = from;
                 $a { $($field),* }
             }
         }
@@ -35,13 +36,15 @@ same_fields!(StartTask <=> AttemptStarted {
     hostname,
     at,
     lease_expires_at,
-});
+} only key = None);
 
+// The attempt's key is checked by the scheduler before a report becomes a write; the store
+// keeps no key.
 same_fields!(Heartbeat <=> AttemptHeartbeat {
     ti,
     lease,
     lease_expires_at,
-});
+} only key = None);
 
 same_fields!(DagRun <=> CreatedRun {
     id,

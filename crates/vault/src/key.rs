@@ -109,6 +109,11 @@ impl SecretKey {
         self.id
     }
 
+    /// The key's bytes, for deriving keys of other uses from it.
+    pub(crate) fn bytes(&self) -> &[u8; KEY_BYTES] {
+        &self.bytes
+    }
+
     pub(crate) fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(self.bytes.as_slice().into())
     }

@@ -65,6 +65,16 @@ impl Keyring {
             .collect()
     }
 
+    /// The key that seals.
+    pub(crate) fn current(&self) -> &SecretKey {
+        &self.current
+    }
+
+    /// The keys that only open.
+    pub(crate) fn previous(&self) -> &[SecretKey] {
+        &self.previous
+    }
+
     /// The key with id `id`, if held.
     fn key(&self, id: KeyId) -> Option<&SecretKey> {
         std::iter::once(&self.current)

@@ -25,16 +25,19 @@
 //! # Layout
 //! - [`key`]: a key and its id; [`keyring`]: current and previous keys, from settings or a
 //!   key file; [`seal`]: the sealed format and its associated data;
+//! - [`attempt_keys`]: the keys of attempts ([`AttemptKeys`]), derived from the secret key;
 //! - [`airflow`]: Airflow's connection URI and JSON forms, parsed into a
 //!   [`Connection`](weft_protocol::Connection);
 //! - [`error`]: what can go wrong.
 
 pub mod airflow;
+pub mod attempt_keys;
 pub mod error;
 pub mod key;
 pub mod keyring;
 pub mod seal;
 
+pub use attempt_keys::AttemptKeys;
 pub use airflow::{ConnectionFormError, connection_from_json, connection_from_uri};
 pub use error::VaultError;
 pub use key::{KeyId, SecretKey};

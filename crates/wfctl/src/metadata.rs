@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use weft_store::{Credentials, PostgresStore, SqliteStore, Store, StoreError};
-use weft_vault::KeySettings;
+use weft_vault::{AttemptKeys, KeySettings};
 
 use crate::exit::Failure;
 use crate::waiting::{self, Peer};
@@ -43,16 +43,45 @@ pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
 /// `WEFT_SECRET_KEY` or `WEFT_SECRET_KEY_FILE`, checked at start. Without a key the server
 /// starts only while nothing sealed is stored (and refuses to store any), so that a key left
 /// out of one server's settings stops that server at once rather than failing tasks later.
-pub async fn credentials_server(store: &Arc<dyn Store>) -> Result<Credentials, Failure> {
+///
+/// Also the attempt keys the server checks on worker API calls (none without a key).
+pub async fn credentials_server(
+    store: &Arc<dyn Store>,
+) -> Result<(Credentials, Option<AttemptKeys>), Failure> {
     let keyring = KeySettings::from_env()
         .keyring()
         .map_err(|e| Failure::usage(e.to_string()))?;
     if keyring.is_none() {
         tracing::warn!(
-            "no WEFT_SECRET_KEY configured: connections and secrets cannot be stored on this server"
+            "no WEFT_SECRET_KEY configured: connections and secrets cannot be stored on this \
+             server, and worker API calls are taken on their task instance and lease alone"
         );
     }
-    checked(Credentials::new(store.clone(), keyring)).await
+    let keys = keyring.as_ref().map(AttemptKeys::new);
+    let credentials = checked(Credentials::new(store.clone(), keyring)).await?;
+    Ok((credentials, keys))
+}
+
+/// The attempt keys of a distributed scheduler: from the same secret key as the API
+/// servers' (`WEFT_SECRET_KEY` or `WEFT_SECRET_KEY_FILE`), checked against the store at
+/// start, so that a scheduler given another key than the servers stops at once instead of
+/// issuing keys every server refuses. None (with a warning) without a key.
+pub async fn attempt_keys_scheduler(
+    store: &Arc<dyn Store>,
+) -> Result<Option<AttemptKeys>, Failure> {
+    let keyring = KeySettings::from_env()
+        .keyring()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let Some(keyring) = keyring else {
+        tracing::warn!(
+            "no WEFT_SECRET_KEY configured: attempts carry no keys, so whoever can write to \
+             Redis can report on an attempt whose task instance and lease it knows"
+        );
+        return Ok(None);
+    };
+    let keys = AttemptKeys::new(&keyring);
+    checked(Credentials::new(store.clone(), Some(keyring))).await?;
+    Ok(Some(keys))
 }
 
 /// Connections and secrets of standalone mode: sealed with the configured key, else with

@@ -222,6 +222,7 @@ fn tasks_xcom_shows_what_a_task_stored() {
         .report(Report::Finished(Box::new(AttemptResult {
             ti: ti.id,
             lease: ti.lease,
+            key: None,
             run: ti.run,
             try_number: ti.try_number,
             outcome: AttemptOutcome::Success {

@@ -16,10 +16,10 @@ use std::time::Duration;
 use serde_json::Value;
 use ureq::http::{HeaderValue, Uri};
 use weft_protocol::worker_api::{
-    self, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
+    self, ATTEMPT_KEY_HEADER, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
 };
 use weft_protocol::{
-    AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
+    AttemptKey, AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
 };
 
 use crate::plane::{PlaneError, Reason};
@@ -93,10 +93,15 @@ impl ApiClient {
         &self.base
     }
 
-    /// A component's bytes, by digest (`sha256:<hex>`). The caller checks them against it.
-    pub async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
-        let path = worker_api::component_path(tenant, digest);
-        let reply = self.call("GET", path.clone(), None).await?;
+    /// A component's bytes, by digest (`sha256:<hex>`), of the tenant of the current attempt
+    /// `attempt`. The caller checks them against the digest.
+    pub async fn component(
+        &self,
+        attempt: AttemptRef,
+        digest: &str,
+    ) -> Result<Vec<u8>, PlaneError> {
+        let path = worker_api::component_path(attempt, digest);
+        let reply = self.call("GET", path.clone(), None, attempt.key).await?;
         match reply.status {
             200 => Ok(reply.body),
             404 => Err(PlaneError::NotFound(format!(
@@ -116,7 +121,7 @@ impl ApiClient {
         key: &str,
     ) -> Result<Option<Vec<u8>>, PlaneError> {
         let path = worker_api::xcom_path(attempt, task_id, key);
-        self.access(&path).await
+        self.access(attempt, &path).await
     }
 
     /// The value of variable `key` of the current attempt `attempt`'s tenant, if there is
@@ -127,7 +132,7 @@ impl ApiClient {
         key: &str,
     ) -> Result<Option<String>, PlaneError> {
         let path = worker_api::variable_path(attempt, key);
-        let Some(body) = self.access(&path).await? else {
+        let Some(body) = self.access(attempt, &path).await? else {
             return Ok(None);
         };
         serde_json::from_slice::<WorkerVariable>(&body)
@@ -144,7 +149,7 @@ impl ApiClient {
         conn_id: &str,
     ) -> Result<Option<Connection>, PlaneError> {
         let path = worker_api::connection_path(attempt, conn_id);
-        let Some(body) = self.access(&path).await? else {
+        let Some(body) = self.access(attempt, &path).await? else {
             return Ok(None);
         };
         serde_json::from_slice::<Connection>(&body)
@@ -160,7 +165,7 @@ impl ApiClient {
         name: &str,
     ) -> Result<Option<String>, PlaneError> {
         let path = worker_api::secret_path(attempt, name);
-        let Some(body) = self.access(&path).await? else {
+        let Some(body) = self.access(attempt, &path).await? else {
             return Ok(None);
         };
         serde_json::from_slice::<SecretValue>(&body)
@@ -179,7 +184,9 @@ impl ApiClient {
         let body = serde_json::to_string(request).map_err(|e| {
             PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the request"), e)
         })?;
-        let reply = self.call("POST", path.clone(), Some(body)).await?;
+        let reply = self
+            .call("POST", path.clone(), Some(body), attempt.key)
+            .await?;
         match reply.status {
             200 => serde_json::from_slice::<TriggerAnswer>(&reply.body)
                 .map_err(|e| not_the_body(&path, e)),
@@ -190,8 +197,14 @@ impl ApiClient {
 
     /// What an attempt reads at `path` (an XCom value, a connection, a secret): 200 its body,
     /// 404 none, 403 refused (with the server's reason, which never holds a value).
-    async fn access(&self, path: &str) -> Result<Option<Vec<u8>>, PlaneError> {
-        let reply = self.call("GET", path.to_owned(), None).await?;
+    async fn access(
+        &self,
+        attempt: AttemptRef,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, PlaneError> {
+        let reply = self
+            .call("GET", path.to_owned(), None, attempt.key)
+            .await?;
         match reply.status {
             200 => Ok(Some(reply.body)),
             404 => Ok(None),
@@ -207,7 +220,7 @@ impl ApiClient {
         let body = serde_json::to_string(beat).map_err(|e| {
             PlaneError::unavailable(format!("PUT {WORKER_API}{path}: encoding the beat"), e)
         })?;
-        let reply = self.call("PUT", path.clone(), Some(body)).await?;
+        let reply = self.call("PUT", path.clone(), Some(body), None).await?;
         match reply.status {
             200..=299 => Ok(()),
             _ => Err(error("PUT", &path, &reply)),
@@ -215,16 +228,18 @@ impl ApiClient {
     }
 
     /// `method path` (under the worker API) with an optional JSON body, on the blocking pool:
-    /// `GET` without a body, `POST` or `PUT` with one.
+    /// `GET` without a body, `POST` or `PUT` with one; with the attempt key of the attempt
+    /// it is made for, if any.
     async fn call(
         &self,
         method: &'static str,
         path: String,
         body: Option<String>,
+        attempt_key: Option<AttemptKey>,
     ) -> Result<Reply, PlaneError> {
         let client = self.clone();
         let what = format!("{method} {WORKER_API}{path}");
-        tokio::task::spawn_blocking(move || client.call_blocking(method, &path, body))
+        tokio::task::spawn_blocking(move || client.call_blocking(method, &path, body, attempt_key))
             .await
             .map_err(|e| PlaneError::unavailable(format!("{what}: the call failed"), e))?
     }
@@ -234,8 +249,10 @@ impl ApiClient {
         method: &str,
         path: &str,
         body: Option<String>,
+        attempt_key: Option<AttemptKey>,
     ) -> Result<Reply, PlaneError> {
         let url = format!("{}{WORKER_API}{path}", self.base);
+        let attempt_key = attempt_key.map(|key| key.to_hex());
         let sent = match body {
             None => {
                 let mut request = self
@@ -244,6 +261,9 @@ impl ApiClient {
                     .header(VERSION_HEADER, PROTOCOL_VERSION.to_string());
                 if let Some(value) = &self.authorization {
                     request = request.header("Authorization", value.clone());
+                }
+                if let Some(key) = &attempt_key {
+                    request = request.header(ATTEMPT_KEY_HEADER, key);
                 }
                 request.call()
             }
@@ -258,6 +278,9 @@ impl ApiClient {
                     .header("Content-Type", "application/json");
                 if let Some(value) = &self.authorization {
                     request = request.header("Authorization", value.clone());
+                }
+                if let Some(key) = &attempt_key {
+                    request = request.header(ATTEMPT_KEY_HEADER, key);
                 }
                 request.send(body)
             }

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 use weft_protocol::{
     AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, RETURN_VALUE, Report,
-    TaskMessage, TiPk,
+    AttemptRef, TaskMessage,
 };
 use weft_queue::{Delivery, Queue};
 use weft_runtime::{
@@ -18,7 +18,7 @@ use weft_runtime::{
 use crate::acks::Acks;
 use crate::config::WorkerConfig;
 use crate::host::PlaneHost;
-use crate::plane::ControlPlane;
+use crate::plane::{Caller, ControlPlane};
 
 /// How long an attempt runs before its start is reported on its own (see `run_tracked`).
 const START_REPORT_DELAY: Duration = Duration::from_millis(50);
@@ -84,6 +84,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         lease: message.lease,
         worker_id: config.worker_id.clone(),
         hostname: config.hostname.clone(),
+        key: message.attempt_key,
         at: started_at,
         lease_expires_at: later(started_at, config.lease),
     };
@@ -110,7 +111,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
             }
             () = tokio::time::sleep_until(next_beat) => {
                 next_beat += every;
-                heartbeat(shared, &delivery.id, message.ti, message.lease).await;
+                heartbeat(shared, &delivery.id, message.attempt()).await;
             }
         }
     };
@@ -121,6 +122,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     let result = AttemptResult {
         ti: message.ti,
         lease: message.lease,
+        key: message.attempt_key,
         run: message.run,
         try_number: message.try_number,
         outcome,
@@ -146,17 +148,18 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
 }
 
 /// Extend the delivery's and the attempt's leases (one heartbeat).
-async fn heartbeat(shared: &Arc<Shared>, id: &weft_queue::DeliveryId, ti: TiPk, lease: i64) {
+async fn heartbeat(shared: &Arc<Shared>, id: &weft_queue::DeliveryId, attempt: AttemptRef) {
     let lost = shared
         .queue
         .extend(std::slice::from_ref(id), shared.config.delivery_lease())
         .await;
     if matches!(&lost, Ok(ids) if !ids.is_empty()) {
-        tracing::warn!(ti, "delivery lease lost while running");
+        tracing::warn!(ti = attempt.ti, "delivery lease lost while running");
     }
     let beat = AttemptHeartbeat {
-        ti,
-        lease,
+        ti: attempt.ti,
+        lease: attempt.lease,
+        key: attempt.key,
         lease_expires_at: later(Timestamp::now(), shared.config.lease),
     };
     let _ = shared.plane.report(vec![Report::Heartbeat(beat)]).await;
@@ -227,10 +230,7 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             plane: shared.plane.clone(),
             tenant: message.tenant.clone(),
             run: message.run,
-            attempt: weft_protocol::AttemptRef {
-                ti: message.ti,
-                lease: message.lease,
-            },
+            attempt: message.attempt(),
             handle: tokio::runtime::Handle::current(),
         }),
     };
@@ -280,14 +280,7 @@ async fn fetch_upstream(
     message: &TaskMessage,
 ) -> Result<Vec<UpstreamOutput>, Ended> {
     let mut upstream = Vec::with_capacity(message.upstream.len());
-    let caller = crate::plane::Caller {
-        tenant: &message.tenant,
-        run: message.run,
-        attempt: weft_protocol::AttemptRef {
-            ti: message.ti,
-            lease: message.lease,
-        },
-    };
+    let caller = caller(message);
     for id in &message.upstream {
         match shared.plane.xcom(caller, id, RETURN_VALUE).await {
             Ok(Some(value)) => upstream.push(UpstreamOutput {
@@ -302,6 +295,15 @@ async fn fetch_upstream(
         }
     }
     Ok(upstream)
+}
+
+/// The attempt of `message` as it calls the control plane.
+fn caller(message: &TaskMessage) -> Caller<'_> {
+    Caller {
+        tenant: &message.tenant,
+        run: message.run,
+        attempt: message.attempt(),
+    }
 }
 
 /// The component of the message: already loaded, or fetched, checked against its digest and
@@ -321,7 +323,7 @@ async fn component(
     }
     let bytes = shared
         .plane
-        .component(&message.tenant, &message.digest)
+        .component(caller(message), &message.digest)
         .await
         .map_err(|e| {
             failed(

@@ -71,8 +71,8 @@ pub struct Caller<'a> {
 /// The worker's view of the control plane.
 #[async_trait]
 pub trait ControlPlane: Send + Sync + 'static {
-    /// A component of `tenant`, by digest.
-    async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError>;
+    /// A component of the caller's tenant, by digest.
+    async fn component(&self, caller: Caller<'_>, digest: &str) -> Result<Vec<u8>, PlaneError>;
     /// An XCom value of task `task_id` in the caller's run.
     async fn xcom(
         &self,

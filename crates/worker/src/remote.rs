@@ -23,8 +23,8 @@ impl RemotePlane {
 
 #[async_trait]
 impl ControlPlane for RemotePlane {
-    async fn component(&self, tenant: &str, digest: &str) -> Result<Vec<u8>, PlaneError> {
-        self.api.component(tenant, digest).await
+    async fn component(&self, caller: Caller<'_>, digest: &str) -> Result<Vec<u8>, PlaneError> {
+        self.api.component(caller.attempt, digest).await
     }
 
     async fn xcom(

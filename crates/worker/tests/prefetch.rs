@@ -22,7 +22,8 @@ struct Recorder {
 
 #[async_trait]
 impl ControlPlane for Recorder {
-    async fn component(&self, _tenant: &str, _digest: &str) -> Result<Vec<u8>, PlaneError> {
+    async fn component(&self, caller: Caller<'_>, _digest: &str) -> Result<Vec<u8>, PlaneError> {
+        assert_eq!(caller.attempt.key, Some(key_of(caller.attempt.ti)));
         Ok(self.component.clone())
     }
     async fn xcom(&self, _: Caller<'_>, _: &str, _: &str) -> Result<Option<Vec<u8>>, PlaneError> {
@@ -55,9 +56,18 @@ impl ControlPlane for Recorder {
 }
 
 impl Recorder {
-    /// `(task instance, worker)` of every result so far.
+    /// `(task instance, worker)` of every result so far. Every report carries its attempt's
+    /// key, as the message gave it.
     fn finished(&self) -> Vec<(i64, String)> {
         let reports = self.reports.lock().expect("lock");
+        for report in reports.iter() {
+            let (ti, key) = match report {
+                Report::Started(s) => (s.ti, s.key),
+                Report::Heartbeat(h) => (h.ti, h.key),
+                Report::Finished(r) => (r.ti, r.key),
+            };
+            assert_eq!(key, Some(key_of(ti)), "{report:?}");
+        }
         reports
             .iter()
             .filter_map(|r| match r {
@@ -112,12 +122,18 @@ impl Queue for Counting {
     }
 }
 
+/// The attempt key the messages of task instance `ti` carry.
+fn key_of(ti: i64) -> weft_protocol::AttemptKey {
+    weft_protocol::AttemptKey([u8::try_from(ti).unwrap_or(0); 16])
+}
+
 /// The `slow` task of `slow_chain` as task instance `ti`, sleeping `sleep_ms`.
 fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
     let at = jiff::Timestamp::now();
     let message = TaskMessage {
         ti,
         lease: 1,
+        attempt_key: Some(key_of(ti)),
         run: ti,
         tenant: "default".into(),
         dag_id: "slow_chain".into(),

@@ -149,6 +149,7 @@ impl Bench {
         Report::Started(weft_protocol::AttemptStarted {
             ti: message.ti,
             lease: message.lease,
+            key: message.attempt_key,
             worker_id: "w-1".into(),
             hostname: "host-a".into(),
             at,
@@ -163,6 +164,7 @@ impl Bench {
         Report::Finished(Box::new(AttemptResult {
             ti: message.ti,
             lease: message.lease,
+            key: message.attempt_key,
             run: message.run,
             try_number: message.try_number,
             outcome,

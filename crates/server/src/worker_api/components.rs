@@ -1,8 +1,8 @@
 //! Components by digest: what a worker fetches before running a task (and then checks
-//! against the digest itself).
+//! against the digest itself), for an attempt it holds, in the attempt's tenant.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,32 +10,40 @@ use weft_runtime::Digest;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::worker_api::access::{attempt, current_attempt};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_component))
 }
 
-/// Fetch a component of a tenant by digest.
-#[utoipa::path(get, path = "/worker/tenants/{tenant}/components/{digest}", tag = "worker-api",
+/// Fetch a component of the attempt's tenant by digest, for a current attempt (queued or running).
+#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/components/{digest}", tag = "worker-api",
     params(
-        ("tenant" = String, Path, description = "The tenant that deployed it (as in the task's delivery)"),
+        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
+        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
         ("digest" = String, Path, description = "The component's digest: `sha256:<64 hex digits>` (the prefix may be left out)"),
     ),
     responses(
         (status = 200, description = "The component", body = inline(crate::schemas::ComponentBytes), content_type = "application/wasm"),
-        (status = 400, description = "Not a digest", body = ErrorBody),
+        (status = 400, description = "Not a digest, or ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 404, description = "No component with this digest", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
+        (status = 404, description = "No component with this digest in the attempt's tenant", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(%tenant, %digest))]
+#[tracing::instrument(skip_all, fields(%ti, %lease, %digest))]
 async fn get_component(
     State(state): State<AppState>,
-    Path((tenant, digest)): Path<(String, String)>,
+    headers: HeaderMap,
+    Path((ti, lease, digest)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let parsed: Digest = digest
         .parse()
         .map_err(|e: weft_runtime::ParseDigestError| ApiError::invalid(e.to_string()))?;
     let canonical = parsed.to_string();
+    let tenant = current_attempt(&state, attempt(&state, &headers, &ti, &lease)?)
+        .await?
+        .tenant;
     let bytes = state
         .store
         .component(&tenant, &canonical)

@@ -2,6 +2,7 @@
 //! its task instance's lease (403 `stale_attempt` otherwise). A refusal the task should see
 //! (an unknown or paused DAG, a bad conf, a taken run id) is a 200 answer that says so.
 
+use axum::http::HeaderMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,22 +23,24 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     params(
         ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
         ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
     ),
     request_body = TriggerRun,
     responses(
         (status = 200, description = "The run created or found again (`triggered`), or why it was refused (`refused`)", body = Object),
         (status = 400, description = "ti or lease is not a number, or the body is not a trigger request", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
         (status = 503, description = "The scheduler cannot take the run now", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(%ti, %lease, dag = %request.dag_id))]
 async fn post_dag_run(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((ti, lease)): Path<(String, String)>,
     Json(request): Json<TriggerRun>,
 ) -> Result<Json<TriggerAnswer>, ApiError> {
-    let attempt = attempt(&ti, &lease)?;
+    let attempt = attempt(&state, &headers, &ti, &lease)?;
     // The run is of the attempt's own tenant, whoever asks.
     let tenant = current_attempt(&state, attempt).await?.tenant;
     let answer = trigger_from_task(&*state.store, &*state.control, &tenant, attempt, request).await;

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,6 +26,7 @@ pub use weft_protocol::worker_api::WorkerVariable;
     params(
         ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
         ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
         ("task_id" = String, Path, description = "The task that pushed the value, in the attempt's run"),
         ("key" = String, Path, description = "The XCom key (`return_value` for the task's output)"),
     ),
@@ -33,15 +34,16 @@ pub use weft_protocol::worker_api::WorkerVariable;
         (status = 200, description = "The value's bytes", body = Vec<u8>, content_type = "application/octet-stream"),
         (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
         (status = 404, description = "No such value", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(%ti, %lease, %task_id, %key))]
 async fn get_xcom(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((ti, lease, task_id, key)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let info = current_attempt(&state, attempt(&ti, &lease)?).await?;
+    let info = current_attempt(&state, attempt(&state, &headers, &ti, &lease)?).await?;
     let value = state
         .store
         .xcom(info.run, &task_id, &key)
@@ -65,21 +67,23 @@ async fn get_xcom(
     params(
         ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
         ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
+        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
         ("key" = String, Path, description = "The variable's key"),
     ),
     responses(
         (status = 200, description = "The variable", body = WorkerVariable),
         (status = 400, description = "ti or lease is not a number", body = ErrorBody),
         (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The attempt no longer holds its lease (stale_attempt)", body = ErrorBody),
+        (status = 403, description = "The attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
         (status = 404, description = "No such variable", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(%ti, %lease, %key))]
 async fn get_variable(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((ti, lease, key)): Path<(String, String, String)>,
 ) -> Result<Json<WorkerVariable>, ApiError> {
-    let info = current_attempt(&state, attempt(&ti, &lease)?).await?;
+    let info = current_attempt(&state, attempt(&state, &headers, &ti, &lease)?).await?;
     let variable = state
         .store
         .variable(&info.tenant, &key)

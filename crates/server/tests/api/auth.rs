@@ -64,7 +64,7 @@ async fn without_tokens_nothing_is_checked() {
     let reply = put_variable(&h, Some("Basic dXNlcjpwYXNz"), "k").await;
     assert_eq!(reply.status, StatusCode::OK);
     let reply = h
-        .get("/api/v1/worker/tenants/default/components/sha256:00")
+        .get("/api/v1/worker/attempts/1/1/components/sha256:00")
         .await;
     assert_ne!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.json());
 }
@@ -187,7 +187,7 @@ async fn worker_routes_need_a_worker_token() {
             .await;
         reply.json()["digest"].as_str().expect("digest").to_owned()
     };
-    let component = format!("/api/v1/worker/tenants/default/components/{digest}");
+    let component = format!("/api/v1/worker/attempts/1/1/components/{digest}");
     let beat = json!({
         "hostname": "h", "queues": ["default"], "concurrency": 1, "running": 0,
         "arch": "x86_64", "version": "0.1.0", "started_at": "2024-06-01T11:00:00Z",

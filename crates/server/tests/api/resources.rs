@@ -182,17 +182,19 @@ async fn bad_pools_are_refused_and_not_stored() {
 }
 
 #[tokio::test]
-async fn components_are_served_by_digest() {
-    let h = Harness::new().await;
-    let bytes = guest(guests::NOOP);
-    let digest = h.deployed(guests::NOOP).await["digest"]
-        .as_str()
-        .expect("digest")
-        .to_owned();
+async fn components_are_served_by_digest_to_a_current_attempt() {
+    let (h, ti) = crate::tasks::ran_once_with(weft_server::ServerConfig::default()).await;
+    let attempt = h.queued_in_run_of(&ti, "logs").await;
+    let bytes = guest(guests::NORMAL);
+    let digest = Digest::of(&bytes).to_string();
     let hex = Digest::of(&bytes).hex();
+    let components = format!(
+        "/api/v1/worker/attempts/{}/{}/components",
+        attempt.ti, attempt.lease
+    );
     for uri in [
-        format!("/api/v1/worker/tenants/default/components/{digest}"),
-        format!("/api/v1/worker/tenants/default/components/{hex}"),
+        format!("{components}/{digest}"),
+        format!("{components}/{hex}"),
     ] {
         let reply = h.get(&uri).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}");
@@ -205,17 +207,22 @@ async fn components_are_served_by_digest() {
     }
     let other = Digest::of(b"something else");
     let message = h
-        .get(&format!(
-            "/api/v1/worker/tenants/default/components/{other}"
-        ))
+        .get(&format!("{components}/{other}"))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(message.contains(&other.to_string()), "{message}");
     let message = h
-        .get("/api/v1/worker/tenants/default/components/sha256:xyz")
+        .get(&format!("{components}/sha256:xyz"))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     assert!(message.contains("sha256:<64 hex digits>"), "{message}");
+    // The attempt that ran is no longer current: nothing is served for it.
+    h.get(&format!(
+        "/api/v1/worker/attempts/{}/{}/components/{digest}",
+        ti.id, ti.lease
+    ))
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
 }
 
 #[tokio::test]

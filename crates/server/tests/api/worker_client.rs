@@ -41,6 +41,8 @@ async fn served() -> Served {
         ..ServerConfig::default()
     };
     let (h, ti) = ran_once_with(config).await;
+    // Keys checked, as on a server with a secret key: every call below carries its key.
+    let h = h.with_attempt_keys();
     let attempt = h.queued_in_run_of(&ti, "logs").await;
     let variable = Variable {
         key: "greeting".into(),
@@ -109,7 +111,7 @@ async fn a_good_token_fetches_components_values_and_variables() {
     let s = served().await;
     let api = client(s.address, Some(WORKER_TOKEN));
     let bytes = api
-        .component(DEFAULT_TENANT, &s.digest)
+        .component(s.attempt, &s.digest)
         .await
         .expect("component");
     assert_eq!(bytes, guest(guests::NORMAL));
@@ -181,7 +183,7 @@ async fn a_wrong_or_missing_token_is_refused() {
         // An empty token is no token.
         let api = client(s.address, token.filter(|t| !t.is_empty()));
         let results = [
-            api.component(DEFAULT_TENANT, &s.digest).await.map(|_| ()),
+            api.component(s.attempt, &s.digest).await.map(|_| ()),
             api.xcom(s.attempt, "echo_context", RETURN_VALUE)
                 .await
                 .map(|_| ()),
@@ -213,7 +215,7 @@ async fn a_missing_component_is_not_found() {
     let s = served().await;
     let api = client(s.address, Some(WORKER_TOKEN));
     let other = Digest::of(b"never deployed").to_string();
-    match api.component(DEFAULT_TENANT, &other).await {
+    match api.component(s.attempt, &other).await {
         Err(PlaneError::NotFound(message)) => {
             assert!(message.contains(&other), "{message}");
             assert!(message.contains("404"), "{message}");
@@ -221,7 +223,7 @@ async fn a_missing_component_is_not_found() {
         other => panic!("{other:?}"),
     }
     // Not a digest at all: the server's 400 comes back as a failure that names it.
-    match api.component(DEFAULT_TENANT, "sha256:xyz").await {
+    match api.component(s.attempt, "sha256:xyz").await {
         Err(e @ PlaneError::Unavailable { .. }) => {
             let message = e.to_string();
             assert!(message.contains("400"), "{message}");
@@ -323,14 +325,9 @@ async fn reads_are_the_current_attempts_only() {
         .iter()
         .find(|t| t.task_id == "echo_context")
         .expect("echo");
-    let finished = AttemptRef {
-        ti: echo.id,
-        lease: echo.lease,
-    };
-    let stale = AttemptRef {
-        lease: s.attempt.lease - 1,
-        ..s.attempt
-    };
+    // With the right keys: what refuses them is the lease, not the key.
+    let finished = s.h.attempt(echo.id, echo.lease);
+    let stale = s.h.attempt(s.attempt.ti, s.attempt.lease - 1);
     for attempt in [finished, stale] {
         for result in [
             api.variable(attempt, "greeting").await.map(|_| ()),
@@ -358,7 +355,15 @@ async fn an_unreachable_server_is_unavailable_and_named() {
     let base = format!("http://127.0.0.1:{port}");
     let client = ApiClient::new(&base, None).expect("client");
     let err = client
-        .xcom(AttemptRef { ti: 7, lease: 2 }, "extract", "return_value")
+        .xcom(
+            AttemptRef {
+                ti: 7,
+                lease: 2,
+                key: None,
+            },
+            "extract",
+            "return_value",
+        )
         .await
         .expect_err("no server");
     match err {

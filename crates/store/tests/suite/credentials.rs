@@ -441,7 +441,11 @@ pub async fn grants_follow_declarations_and_leases(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let (a, b) = (&tis[0], &tis[1]);
-    let attempt = |ti: i64, lease| AttemptRef { ti, lease };
+    let attempt = |ti: i64, lease| AttemptRef {
+        ti,
+        lease,
+        key: None,
+    };
     let ask = |at: AttemptRef, what| {
         let store = store.clone();
         async move { check(&*store, DEFAULT_TENANT, at, what).await.unwrap() }

@@ -49,6 +49,7 @@ async fn main(args: Args) -> CommandResult {
     let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
     let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
     let store = crate::metadata::open_store(&args.database).await?;
+    let attempt_keys = crate::metadata::attempt_keys_scheduler(&store).await?;
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let id = args
@@ -78,6 +79,7 @@ async fn main(args: Args) -> CommandResult {
                 // Reports the previous leader left unwritten come first (see bus::serve).
                 first_lease_check_after: ttl,
                 leader: Some(term.fence.clone()),
+                attempt_keys: attempt_keys.clone(),
                 ..SchedulerConfig::default()
             };
             let (handle, service) =

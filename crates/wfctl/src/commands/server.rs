@@ -78,7 +78,7 @@ async fn main(args: Args) -> CommandResult {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port acts as the administrator");
     }
     let store = crate::metadata::open_store(&args.database).await?;
-    let credentials = crate::metadata::credentials_server(&store).await?;
+    let (credentials, attempt_keys) = crate::metadata::credentials_server(&store).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
@@ -96,8 +96,11 @@ async fn main(args: Args) -> CommandResult {
     };
     let egress = wasm.config().egress.clone();
     let notify_config = args.notify.config()?;
-    let state = AppState::new(store.clone(), Arc::new(control), wasm, config)
+    let mut state = AppState::new(store.clone(), Arc::new(control), wasm, config)
         .with_credentials(credentials.clone());
+    if let Some(keys) = attempt_keys {
+        state = state.with_attempt_keys(keys);
+    }
     let address = SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -88,6 +88,8 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
     pub sqlite: Arc<SqliteStore>,
     pub control: Arc<FakeControl>,
+    /// The attempt keys the server checks, once [`with_attempt_keys`](Self::with_attempt_keys).
+    pub attempt_keys: Option<weft_vault::AttemptKeys>,
     _dir: tempfile::TempDir,
 }
 
@@ -115,6 +117,7 @@ impl Harness {
             store,
             sqlite,
             control,
+            attempt_keys: None,
             _dir: dir,
         }
     }
@@ -126,6 +129,26 @@ impl Harness {
         self.state = self.state.clone().with_credentials(credentials);
         self.app = weft_server::app(self.state.clone());
         self
+    }
+
+    /// The same harness checking the attempt keys of worker API calls, under a new secret key.
+    pub fn with_attempt_keys(mut self) -> Harness {
+        let keyring = weft_vault::Keyring::new(weft_vault::SecretKey::generate(), Vec::new());
+        let keys = weft_vault::AttemptKeys::new(&keyring);
+        self.state = self.state.clone().with_attempt_keys(keys.clone());
+        self.app = weft_server::app(self.state.clone());
+        self.attempt_keys = Some(keys);
+        self
+    }
+
+    /// The attempt `(ti, lease)` as its worker names it: with the key a scheduler holding
+    /// this harness's secret key would have issued, if the server checks keys.
+    pub fn attempt(&self, ti: weft_protocol::TiPk, lease: i64) -> AttemptRef {
+        AttemptRef {
+            ti,
+            lease,
+            key: self.attempt_keys.as_ref().map(|keys| keys.issue(ti, lease)),
+        }
     }
 
     /// Send a request with a body of the given type.
@@ -308,10 +331,7 @@ impl Harness {
             .find(|t| t.task_id == task_id)
             .unwrap_or_else(|| panic!("task {task_id}"));
         self.queue_first_try(&other).await;
-        AttemptRef {
-            ti: other.id,
-            lease: other.lease + 1,
-        }
+        self.attempt(other.id, other.lease + 1)
     }
 
     /// Queue `ti`'s first attempt (its lease goes up by one).
