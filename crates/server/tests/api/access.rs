@@ -237,22 +237,26 @@ async fn an_attempt_reads_and_triggers_in_its_own_tenant_only() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
 
-    // A component is fetched from the tenant in the path: one that never deployed it has none.
-    let a_digest = h
-        .store
-        .dag("team-a", "access")
-        .await
-        .expect("dag")
-        .expect("access of team-a")
-        .digest;
-    let of = |tenant: &str| format!("/api/v1/worker/tenants/{tenant}/components/{a_digest}");
-    assert_eq!(h.get(&of("team-a")).await.status, StatusCode::OK);
-    h.get(&of("team-b"))
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found");
-
     // A run a task triggers is of the task's tenant: team-a has no DAG `noop`, default does.
     h.deployed(weft_test_guests_artifacts::NOOP).await;
+
+    // A component is fetched from the attempt's tenant: team-a's attempt gets none of the
+    // components only default deployed.
+    let noop = h
+        .store
+        .dag(weft_protocol::DEFAULT_TENANT, "noop")
+        .await
+        .expect("dag")
+        .expect("noop of default")
+        .digest;
+    let component = format!("components/{noop}");
+    assert_eq!(
+        h.get(&url(default_reader, &component)).await.status,
+        StatusCode::OK
+    );
+    h.get(&url(a_reader, &component))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
     let trigger = json!({"dag_id": "noop", "call": 0}).to_string();
     let reply = h
         .send(

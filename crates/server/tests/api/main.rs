@@ -6,6 +6,7 @@
 mod support;
 
 mod access;
+mod attempt_keys;
 mod auth;
 mod connections;
 mod deploy;

@@ -178,7 +178,12 @@ impl Harness {
         if let Some(value) = authorization {
             request = request.header(header::AUTHORIZATION, value);
         }
-        let request = request.body(body.into()).expect("request");
+        self.request(request.body(body.into()).expect("request"))
+            .await
+    }
+
+    /// Send `request` as it is.
+    pub async fn request(&self, request: Request<Body>) -> Reply {
         let response = self.app.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
