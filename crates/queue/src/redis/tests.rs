@@ -10,7 +10,6 @@ use super::connection::{classify, is_retriable, redact};
 use super::millis;
 use super::reply::{self, TakeReply};
 use crate::error::QueueError;
-use crate::message::DeliveryId;
 
 fn bulk(text: &str) -> Value {
     Value::BulkString(text.as_bytes().to_vec())
@@ -125,17 +124,22 @@ fn malformed_replies_are_errors_not_panics() {
 
 #[test]
 fn lost_replies_name_the_ids_by_position() {
-    let ids = [
-        DeliveryId::new("a"),
-        DeliveryId::new("b"),
-        DeliveryId::new("c"),
-    ];
-    let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), &ids);
-    assert_eq!(lost.expect("lost"), [ids[0].clone(), ids[2].clone()]);
+    let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), 3);
+    assert_eq!(lost.expect("lost"), [0, 2]);
     for position in [0, 4, -1] {
         let reply = Value::Array(vec![Value::Int(position)]);
-        assert!(reply::lost(reply, &ids).is_err(), "{position}");
+        assert!(reply::lost(reply, 3).is_err(), "{position}");
     }
+}
+
+#[test]
+fn scopes_replies_give_the_signal_id_then_the_scopes() {
+    let reply = Value::Array(vec![bulk("5-0"), bulk("b"), bulk("a")]);
+    let (seen, scopes) = reply::scopes(reply).expect("scopes");
+    assert_eq!(seen, "5-0");
+    assert_eq!(scopes, ["b", "a"]);
+    assert!(reply::scopes(Value::Array(vec![])).is_err());
+    assert!(reply::scopes(Value::Array(vec![bulk("0-0"), Value::Int(1)])).is_err());
 }
 
 #[test]
