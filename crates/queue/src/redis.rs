@@ -24,9 +24,11 @@
 //! them, so a worker that names its scopes never needs them.
 //!
 //! # Operations
-//! Each operation runs one Lua script (EVALSHA) per scope it concerns, atomic on the server;
-//! the scripts of different scopes of one operation go out together on the multiplexed
-//! connection, so a batch takes about one round trip whatever its scopes. Lease times come
+//! Each operation runs one Lua script (EVALSHA) per scope it concerns, atomic on the server
+//! (a push to scopes also runs `register` on the root). Push, ack, extend, release and stats
+//! send the scripts of their scopes together on the multiplexed connection, so a batch takes
+//! about one round trip whatever its scopes; a take asks its scopes one after another, each
+//! for what the batch still lacks. Lease times come
 //! from the server's clock (`TIME`), never a client's. Every script first puts its prefix's
 //! expired leases back in line, so a lease is lost the moment it expires. A delivery id is
 //! `<seq>.<deliveries>@<generation>`, and `<scope>/<seq>.<deliveries>@<generation>` for a
@@ -35,15 +37,15 @@
 //! the server. [`generation`](Queue::generation) is the root prefix's: one flush loses every
 //! scope with it.
 //!
-//! A take calls the take script of one scope after another, starting with the scope after
-//! the one that led the previous take over several (see [`scope`](crate::scope)), until it
-//! has `max` deliveries or has been to every scope.
+//! A take starts with the scope after the one that led the previous take over several (see
+//! [`scope`](crate::scope)) and goes on to the next scopes until it has `max` deliveries or
+//! has been to every scope.
 //!
 //! # Waiting
 //! A take that finds nothing learns, from the same scripts, the last entry id of each of its
 //! queues' signal streams (`signal:<queue>` under the queue's prefix; pushes, releases and
-//! expiries add an entry) and when the next lease expires; a take of `*/<queue>` also read
-//! the last entry id of `scopes-signal` together with the scopes. It then blocks on `XREAD`
+//! expiries add an entry) and when the next lease expires; a take of `*/<queue>` has also
+//! read the last entry id of `scopes-signal` together with the scopes. It then blocks on `XREAD`
 //! for entries after those ids, until that expiry or its own deadline, on a connection of its
 //! own (blocking commands never go through the shared multiplexed connection). Nothing is
 //! consumed by waiting: every waiter wakes, none can miss a wake-up (a push to a scope new to
