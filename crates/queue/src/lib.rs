@@ -9,7 +9,7 @@
 //! task instance), so that pushing a new attempt replaces any stale one; and a backend's
 //! [generation](Queue::generation) tells its users when it lost its contents.
 //!
-//! A queue named `<scope>/<queue>` belongs to a [scope](scope) (a tenant): its messages, keys
+//! A queue named `<scope>/<queue>` belongs to a [scope] (a tenant): its messages, keys
 //! and leases are kept apart from every other scope's, so that the Redis backend can serve a
 //! worker whose server credentials reach that scope alone. A take of `*/<queue>` covers that
 //! queue of every scope, in turns.

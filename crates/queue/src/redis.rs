@@ -38,7 +38,7 @@
 //! scope with it.
 //!
 //! A take starts with the scope after the one that led the previous take over several (see
-//! [`scope`](crate::scope)) and goes on to the next scopes until it has `max` deliveries or
+//! [`scope`]) and goes on to the next scopes until it has `max` deliveries or
 //! has been to every scope.
 //!
 //! # Waiting
@@ -63,6 +63,7 @@ mod take;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -94,6 +95,10 @@ pub use acl::{WORKER_ACL_COMMANDS, worker_acl_keys};
 ///
 /// A `take` dropped while it waits leases nothing; one dropped after its script was sent
 /// may have leased messages, which are delivered again when that lease runs out.
+///
+/// A push to one scope is atomic; a push to several runs one script per scope, so a
+/// failure of the server midway may leave some scopes' messages pushed and others not.
+/// Pushing the batch again mends that (keyed messages replace their first copies).
 #[derive(Clone)]
 pub struct RedisQueue {
     inner: Arc<Inner>,
@@ -184,18 +189,15 @@ impl Queue for RedisQueue {
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
         validate::check_push(&messages)?;
         // By scope, in order, each message with its queue's name within the scope.
-        let mut by_scope: Vec<(Option<&str>, Vec<(&str, &Message)>)> = Vec::new();
+        let mut by_scope: BTreeMap<Option<&str>, Vec<(&str, &Message)>> = BTreeMap::new();
         for m in &messages {
             let (scope, queue) = scope::split(&m.queue);
-            match by_scope.iter_mut().find(|(s, _)| *s == scope) {
-                Some((_, batch)) => batch.push((queue, m)),
-                None => by_scope.push((scope, vec![(queue, m)])),
-            }
+            by_scope.entry(scope).or_default().push((queue, m));
         }
         let scripts = &self.inner.scripts;
         let mut calls: Vec<Pending<'_, ()>> = Vec::with_capacity(by_scope.len() + 1);
         // Pushes to scopes also (re)register them; the registry never needs to be read first.
-        let new: Vec<&str> = by_scope.iter().filter_map(|(s, _)| *s).collect();
+        let new: Vec<&str> = by_scope.keys().filter_map(|s| *s).collect();
         if !new.is_empty() {
             calls.push(Box::pin(async move {
                 let args = |call: &mut scripts::Call<'_>| {

@@ -19,6 +19,8 @@
 //! the next scopes only when that one runs dry. Within a scope, order is as ever: priority,
 //! then age.
 
+use std::collections::BTreeMap;
+
 use crate::error::NameProblem;
 
 /// Separates a scope from its queue (`a/default`) and from the rest of a delivery id.
@@ -105,8 +107,7 @@ pub(crate) fn group<'a>(
     targets: &[Target<'a>],
     scopes: &'a [String],
 ) -> Vec<(Option<&'a str>, Vec<&'a str>)> {
-    let mut groups: std::collections::BTreeMap<Option<&'a str>, Vec<&'a str>> =
-        std::collections::BTreeMap::new();
+    let mut groups: BTreeMap<Option<&'a str>, Vec<&'a str>> = BTreeMap::new();
     let mut add = |scope: Option<&'a str>, queue: &'a str| {
         let queues = groups.entry(scope).or_default();
         if !queues.contains(&queue) {

@@ -2,6 +2,8 @@
 //! name, one script call per scope (sent together), the lost ids merged back in the caller's
 //! order.
 
+use std::collections::BTreeMap;
+
 use crate::error::QueueError;
 use crate::message::DeliveryId;
 use crate::scope;
@@ -27,21 +29,14 @@ impl RedisQueue {
         lease: Option<u64>,
         ids: &[DeliveryId],
     ) -> Result<Vec<DeliveryId>, QueueError> {
-        let mut by_scope: Vec<(Option<&str>, ScopeIds<'_>)> = Vec::new();
+        let mut by_scope: BTreeMap<Option<&str>, ScopeIds<'_>> = BTreeMap::new();
         let mut lost: Vec<usize> = Vec::new();
         for (position, id) in ids.iter().enumerate() {
             let Some((scope, local)) = scope::split_id(id.as_str()) else {
                 lost.push(position);
                 continue;
             };
-            let i = match by_scope.iter().position(|(s, _)| *s == scope) {
-                Some(i) => i,
-                None => {
-                    by_scope.push((scope, ScopeIds::default()));
-                    by_scope.len() - 1
-                }
-            };
-            let group = &mut by_scope[i].1;
+            let group = by_scope.entry(scope).or_default();
             group.positions.push(position);
             group.local.push(local);
         }
