@@ -141,6 +141,7 @@ impl State {
             })
             .collect()
     }
+
     /// Puts checked messages on their queues, replacing the holders of their keys, and wakes
     /// their waiters.
     pub(super) fn push(&mut self, messages: Vec<Message>) {

@@ -1,12 +1,12 @@
-//! Unit checks of the Redis backend's pure parts: URL redaction, error classes, replies,
-//! lease rounding. (The backend against a real server: `tests/redis.rs`.)
+//! Unit checks of the Redis backend's pure parts: URL redaction, error classes (unavailable,
+//! denied, failed), replies, lease rounding. (The backend against a real server: `tests/redis.rs`.)
 
 use std::io;
 use std::time::Duration;
 
 use redis::{RedisError, Value};
 
-use super::connection::{classify, is_retriable, redact};
+use super::connection::{classify, is_denied, is_retriable, redact};
 use super::millis;
 use super::reply::{self, TakeReply};
 use crate::error::QueueError;
@@ -49,6 +49,44 @@ fn unreachable_servers_are_retriable_and_script_errors_are_not() {
     assert!(!is_retriable(&wrong));
     assert!(matches!(
         classify("take", wrong),
+        QueueError::Backend { .. }
+    ));
+}
+
+#[test]
+fn refused_credentials_and_permissions_are_denied_not_unavailable() {
+    use redis::{ErrorKind, ServerErrorKind};
+    let script_refused = RedisError::from((
+        ErrorKind::Server(ServerErrorKind::ResponseError),
+        "script error",
+        "The user executing the script can't access at least one of the keys mentioned in \
+         the command arguments script: 0123, on @user_script:1."
+            .to_owned(),
+    ));
+    let refused = [
+        RedisError::from((ErrorKind::Server(ServerErrorKind::NoPerm), "no permission")),
+        RedisError::from((ErrorKind::AuthenticationFailed, "wrong password")),
+        script_refused,
+    ];
+    for e in refused {
+        let shown = e.to_string();
+        assert!(is_denied(&e), "{shown}");
+        let err = classify("take on redis://w:***@h/", e);
+        assert!(matches!(err, QueueError::Denied { .. }), "{err:?}");
+        assert!(!err.is_retriable());
+        assert!(
+            err.to_string().contains("take on redis://w:***@h/"),
+            "{err}"
+        );
+    }
+    let other = RedisError::from((
+        ErrorKind::Server(ServerErrorKind::ResponseError),
+        "script error",
+        "user_script:1: attempt to compare nil with number".to_owned(),
+    ));
+    assert!(!is_denied(&other));
+    assert!(matches!(
+        classify("take", other),
         QueueError::Backend { .. }
     ));
 }
