@@ -72,6 +72,9 @@ async fn a_scope_keeps_every_key_under_its_own_prefix() {
     assert!(got[0].id.as_str().starts_with("a/"), "{}", got[0].id);
     let lost = queue.extend(&[got[0].id.clone()], LEASE * 20).await;
     assert!(lost.expect("extend").is_empty());
+    // An id of a scope never pushed to is lost, and leaves no key behind.
+    let unknown = vec![weft_queue::DeliveryId::new("zz/1.1@0123456789abcdef")];
+    assert_eq!(queue.ack(&unknown).await.expect("ack"), unknown);
 
     let keys = all_keys(&server);
     let (a, rest): (Vec<&str>, Vec<&str>) = keys
