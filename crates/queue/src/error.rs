@@ -1,6 +1,6 @@
 //! What can go wrong with a queue operation: [`QueueError`], with bad requests
-//! ([`BadInput`]) kept apart from backend failures, and retriable failures apart from
-//! permanent ones.
+//! ([`BadInput`], [`NameProblem`]) kept apart from backend failures, refused access apart
+//! from other failures, and retriable failures apart from permanent ones.
 
 /// A boxed error from a backend's client library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -18,6 +18,17 @@ pub enum QueueError {
         /// What failed, e.g. "connecting to redis://127.0.0.1:6379".
         message: String,
         /// The client library's error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The backend refused the request: its credentials are wrong, or they do not allow this
+    /// command on these keys (e.g. a Redis ACL user restricted to another scope's keys).
+    /// Retrying will not help; the credentials or the request must change.
+    #[error("queue backend refused access (check its user's permissions): {message}")]
+    Denied {
+        /// What was refused, e.g. "take on redis://worker-a:***@127.0.0.1:6379/".
+        message: String,
+        /// The client library's error, naming the permission that is missing.
         #[source]
         source: Option<BoxError>,
     },
@@ -50,6 +61,17 @@ pub enum BadInput {
         /// The message's position in the batch, from 0.
         index: usize,
     },
+    /// A pushed message names a queue that cannot be (a bad scope, an empty queue after its
+    /// scope, or the any-scope wildcard); nothing of the batch was pushed.
+    #[error("message {index} of the pushed batch names queue {queue:?}: {problem}")]
+    BadMessageQueue {
+        /// The message's position in the batch, from 0.
+        index: usize,
+        /// The name it gave.
+        queue: String,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
     /// `take` was given no queue names.
     #[error("take was given no queue names")]
     NoQueues,
@@ -58,6 +80,17 @@ pub enum BadInput {
     EmptyTakeQueue {
         /// The name's position in the list, from 0.
         index: usize,
+    },
+    /// `take` was given a queue name that cannot be (a bad scope or an empty queue after its
+    /// scope).
+    #[error("queue name {index} of the take ({queue:?}): {problem}")]
+    BadTakeQueue {
+        /// The name's position in the list, from 0.
+        index: usize,
+        /// The name.
+        queue: String,
+        /// What is wrong with it.
+        problem: NameProblem,
     },
     /// `take` was asked for at most zero deliveries.
     #[error("take max is 0; it must ask for at least 1 delivery")]
@@ -86,9 +119,46 @@ pub enum BadInput {
         /// What is wrong with it.
         reason: String,
     },
+    /// A scope given on its own (not in a queue name) cannot be.
+    #[error("scope {scope:?} cannot be: {problem}")]
+    BadScope {
+        /// The scope.
+        scope: String,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
     /// A backend was given an empty namespace.
     #[error("queue namespace is empty; it must name the deployment (e.g. \"weft\")")]
     EmptyNamespace,
+}
+
+/// What is wrong with a scoped queue name (`<scope>/<queue>`; see [`scope`](crate::scope)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameProblem {
+    /// Nothing before the `/`.
+    #[error("its scope (the text before the first '/') is empty")]
+    EmptyScope,
+    /// A scope longer than [`MAX_SCOPE_LEN`](crate::scope::MAX_SCOPE_LEN).
+    #[error("its scope is {len} characters long; at most {max} are allowed", max = crate::scope::MAX_SCOPE_LEN)]
+    ScopeTooLong {
+        /// The scope's length.
+        len: usize,
+    },
+    /// A scope with a character outside `a-z`, `0-9`, `_` and `-`.
+    #[error("its scope {scope:?} has {found:?}; a scope may only hold a-z, 0-9, '_' and '-'")]
+    ScopeCharacter {
+        /// The scope.
+        scope: String,
+        /// The first character not allowed.
+        found: char,
+    },
+    /// Nothing after the `/`.
+    #[error("the queue after its scope is empty")]
+    EmptyQueue,
+    /// The wildcard scope `*` in a push: it only selects queues to take from.
+    #[error("the scope '*' (every scope) can only be taken from; a message needs a real scope")]
+    AnyScopeInPush,
 }
 
 #[cfg(test)]
@@ -126,5 +196,39 @@ mod tests {
             source: None,
         };
         assert!(!broken.is_retriable());
+        let denied = QueueError::Denied {
+            message: "take on redis://w:***@h/".into(),
+            source: None,
+        };
+        assert!(!denied.is_retriable());
+        assert!(denied.to_string().contains("permissions"), "{denied}");
+    }
+
+    #[test]
+    fn name_problems_say_what_to_fix() {
+        let e = BadInput::BadMessageQueue {
+            index: 2,
+            queue: "Team/q".into(),
+            problem: NameProblem::ScopeCharacter {
+                scope: "Team".into(),
+                found: 'T',
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "message 2 of the pushed batch names queue \"Team/q\": its scope \"Team\" has 'T'; \
+             a scope may only hold a-z, 0-9, '_' and '-'"
+        );
+        let e = BadInput::BadTakeQueue {
+            index: 0,
+            queue: "a/".into(),
+            problem: NameProblem::EmptyQueue,
+        };
+        assert_eq!(
+            e.to_string(),
+            "queue name 0 of the take (\"a/\"): the queue after its scope is empty"
+        );
+        let long = NameProblem::ScopeTooLong { len: 64 };
+        assert!(long.to_string().contains("64") && long.to_string().contains("63"));
     }
 }

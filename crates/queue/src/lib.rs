@@ -9,6 +9,11 @@
 //! task instance), so that pushing a new attempt replaces any stale one; and a backend's
 //! [generation](Queue::generation) tells its users when it lost its contents.
 //!
+//! A queue named `<scope>/<queue>` belongs to a [scope] (a tenant): its messages, keys
+//! and leases are kept apart from every other scope's, so that the Redis backend can serve a
+//! worker whose server credentials reach that scope alone. A take of `*/<queue>` covers that
+//! queue of every scope, in turns.
+//!
 //! ```
 //! use std::time::Duration;
 //! use weft_queue::{MemoryQueue, Message, Queue};
@@ -41,9 +46,13 @@
 //! # Layout
 //! - [`queue`]: the [`Queue`] trait and the guarantees every backend keeps.
 //! - [`message`]: [`Message`], [`Delivery`], [`DeliveryId`], [`QueueStats`].
-//! - [`error`]: [`QueueError`] and [`BadInput`]; [`validate`]: the request checks backends share.
+//! - [`scope`]: scoped queue names (`<scope>/<queue>`, `*/<queue>` in a take), a tenant's
+//!   queues kept apart from every other's.
+//! - [`error`]: [`QueueError`], [`BadInput`] and [`NameProblem`]; [`validate`]: the request
+//!   checks backends share.
 //! - [`memory`]: [`MemoryQueue`], the in-process backend.
-//! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`).
+//! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`), and
+//!   [`worker_acl_keys`] for Redis users restricted to some scopes.
 //! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
 
 pub mod error;
@@ -52,12 +61,13 @@ pub mod message;
 pub mod queue;
 mod random;
 pub mod redis;
+pub mod scope;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 pub mod validate;
 
-pub use self::redis::RedisQueue;
-pub use error::{BadInput, QueueError};
+pub use self::redis::{RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys};
+pub use error::{BadInput, NameProblem, QueueError};
 pub use memory::MemoryQueue;
 pub use message::{Delivery, DeliveryId, Message, QueueStats};
 pub use queue::Queue;

@@ -2,8 +2,9 @@
 //!
 //! All state sits behind one mutex that is never held across an `.await`; every operation is
 //! a short critical section. A take that finds nothing waits on its queues' [`Notify`]s (woken
-//! by push, release and reclaimed leases) and on a timer set to the next lease expiry or its
-//! own deadline, whichever comes first: no polling.
+//! by push, release and reclaimed leases; a take of `*/<queue>` also on the one woken by a
+//! push to a new scope) and on a timer set to the next lease expiry or its own deadline,
+//! whichever comes first: no polling.
 //!
 //! [`Notify`]: tokio::sync::Notify
 
@@ -26,6 +27,7 @@ use crate::error::QueueError;
 use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 use crate::queue::Queue;
 use crate::random::random_id;
+use crate::scope::{self, Target};
 use crate::validate;
 use state::State;
 
@@ -80,42 +82,31 @@ impl Queue for MemoryQueue {
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
         validate::check_take(queues, max, lease)?;
+        let targets: Vec<Target<'_>> = queues.iter().map(|q| scope::target(q)).collect();
+        let any_scope = targets.iter().any(|t| matches!(t, Target::AnyScope(_)));
         let deadline = Instant::now().checked_add(wait);
-
-        // Fast path: something is ready, or the caller will not wait.
-        let (indexes, notifies) = {
-            let mut state = self.lock();
-            let mut indexes: Vec<usize> = queues.iter().map(|q| state.queue_index(q)).collect();
-            indexes.sort_unstable();
-            indexes.dedup();
-            let now = Instant::now();
-            state.reclaim(now);
-            let taken = state.take(&indexes, max, now, lease);
-            if !taken.is_empty() || wait.is_zero() {
-                return Ok(taken);
-            }
-            let notifies: Vec<_> = indexes.iter().map(|&i| state.notify(i)).collect();
-            (indexes, notifies)
-        };
-
         loop {
-            // Created before looking, so a push between the look and the wait still wakes us.
-            let mut woken: Vec<Pin<Box<OwnedNotified>>> = notifies
-                .iter()
-                .map(|n| Box::pin(n.clone().notified_owned()))
-                .collect();
-            let next_expiry = {
+            let (mut woken, next_expiry) = {
                 let mut state = self.lock();
                 let now = Instant::now();
                 state.reclaim(now);
-                let taken = state.take(&indexes, max, now, lease);
-                if !taken.is_empty() {
+                // Looked up each time: `*/<queue>` covers the scopes known now.
+                let groups = state.resolve(&targets);
+                let taken = state.take_turns(&groups, max, now, lease);
+                if !taken.is_empty() || deadline.is_some_and(|d| now >= d) {
                     return Ok(taken);
                 }
-                if deadline.is_some_and(|d| now >= d) {
-                    return Ok(taken);
+                // Made under the lock that every push, release and reclaim holds while it
+                // notifies: no wake-up between this look and the wait is missed.
+                let mut woken: Vec<Pin<Box<OwnedNotified>>> = groups
+                    .iter()
+                    .flat_map(|(_, indexes)| indexes)
+                    .map(|&i| Box::pin(state.notify(i).notified_owned()))
+                    .collect();
+                if any_scope {
+                    woken.push(Box::pin(state.scopes_notify().notified_owned()));
                 }
-                state.next_expiry()
+                (woken, state.next_expiry())
             };
             let wake_at = match (deadline, next_expiry) {
                 (Some(d), Some(e)) => Some(d.min(e)),

@@ -13,8 +13,15 @@ use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 /// once (after a lease expires), so takers check the source of truth before acting on it.
 ///
 /// # Guarantees
-/// - Order: a take serves its queues together, highest priority first, then oldest push first,
-///   across all the queues it names.
+/// - Order: a take serves the queues of one scope together, highest priority first, then
+///   oldest push first, across all of them.
+/// - Scopes: queue `<scope>/<queue>` belongs to scope `<scope>` (see [`scope`](crate::scope));
+///   unscoped queues are one more scope of their own. A take over several scopes serves them
+///   in turns: it starts with the scope after the one that led the last such take, and
+///   fills its batch from the following scopes only when that one has no more ready, so a
+///   flooded scope cannot starve another. A take of `*/<queue>` covers `<queue>` of every
+///   scope anything was pushed to, also one that first appears while the take waits;
+///   deliveries name their real queue.
 /// - Leases: each delivery is leased to its taker for the lease asked for. A lease that runs
 ///   out without an [`ack`](Queue::ack) puts the message back where it was (same priority,
 ///   same place in line) and it is delivered again with [`Delivery::deliveries`] one higher,
@@ -23,7 +30,8 @@ use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 ///   acknowledge, extend or release anything; such ids are reported back, never an error.
 ///   A lease counts as lost from the moment it expires, even before the message is taken again.
 /// - Keys: pushing a message with a [`key`](Message::key) first removes the message holding
-///   that key, from whichever queue, waiting or leased; the removed message's lease is lost.
+///   that key, from whichever queue of the same scope, waiting or leased; the removed
+///   message's lease is lost. Scopes do not share keys.
 ///   Within one pushed batch the last message with a key wins. A key is freed when its
 ///   message is acknowledged.
 /// - Generation: [`generation`](Queue::generation) stays the same while the backend keeps its
@@ -37,17 +45,20 @@ use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 ///   leases nothing, or (for a backend whose request was already sent) whatever it leased is
 ///   delivered again at the latest when that lease runs out. The in-process backend leases
 ///   nothing.
-/// - Bad input (an empty queue name, `max == 0`, a zero lease) is a
-///   [`QueueError::BadInput`] naming what is wrong; see [`validate`](crate::validate).
+/// - Bad input (an empty queue name, a bad scope, `*/<queue>` in a push, `max == 0`, a zero
+///   lease) is a [`QueueError::BadInput`] naming what is wrong; see
+///   [`validate`](crate::validate). An id with a bad or unknown scope is lost, not an error.
 #[async_trait]
 pub trait Queue: Send + Sync + 'static {
-    /// Puts `messages` on their queues (any mix of queues), in order.
+    /// Puts `messages` on their queues (any mix of queues and scopes), in order.
     ///
     /// A message with a key first removes the message already holding that key (waiting or
-    /// leased, on any queue); of several messages of the batch with one key, the last stays.
+    /// leased, on any queue of its scope); of several messages of the batch with one key in
+    /// one scope, the last stays.
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError>;
 
-    /// Takes up to `max` ready messages from `queues`, each leased for `lease`.
+    /// Takes up to `max` ready messages from `queues` (`*/<queue>`: that queue of every
+    /// scope), each leased for `lease`.
     ///
     /// Returns as soon as at least one is ready, waiting up to `wait` (`Duration::ZERO`: do
     /// not wait); returns an empty list if none became ready in time. It never waits to fill

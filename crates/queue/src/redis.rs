@@ -3,57 +3,86 @@
 //!
 //! # Data
 //! Every key of a namespace starts with `<namespace>:q:`, so deployments and tests can share
-//! a server. A message is a hash (`m:<seq>`: queue, priority, deliveries, payload, key) named
-//! by its sequence number, zero-padded so that names sort by age. Each queue's ready messages
-//! are a sorted set (`ready:<queue>`) scored by minus the priority: highest priority first,
-//! then oldest, and a released or expired message goes back under its old name, in its old
-//! place. Live leases are one sorted set (`leases`) scored by expiry; `leased` counts them
-//! per queue, `names` lists the queues, `keys` maps message keys to their holders, and
-//! `generation` is a random id created when missing (a new or a flushed server).
+//! a server. The unscoped queues' keys sit right under it; each scope's queues (`<scope>/…`)
+//! have the same set of keys of their own under `<namespace>:q:t:<scope>:`, and no script run
+//! for a scope touches a key outside that prefix. So a Redis ACL user limited to
+//! `~<namespace>:q:t:<scope>:*` serves that scope's queues and cannot reach another's (see
+//! [`worker_acl_keys`]).
+//!
+//! Under one prefix, a message is a hash (`m:<seq>`: queue, priority, deliveries, payload,
+//! key) named by its sequence number (`seq` counts them), zero-padded so that names sort by
+//! age. Each queue's ready messages are a sorted set (`ready:<queue>`, the queue named
+//! without its scope) scored by minus the priority: highest priority first, then oldest, and
+//! a released or expired message goes back under its old name, in its old place. Live leases
+//! are one sorted set (`leases`) scored by expiry; `leased` counts them per queue, `names`
+//! lists the queues, `keys` maps message keys to their holders (so keys are per scope), and
+//! `generation` is a random id created when missing (a new or a flushed server, a new scope).
+//!
+//! The namespace's root also holds the registry of scopes: `scopes`, a set of every scope
+//! pushed to, and `scopes-signal`, a stream that gets an entry when a push makes a new scope.
+//! Only pushes write them and only takes of `*/<queue>` and [`stats`](Queue::stats) read
+//! them, so a worker that names its scopes never needs them.
 //!
 //! # Operations
-//! Each operation is one Lua script (EVALSHA), one round trip for a whole batch, atomic on
-//! the server. Lease times come from the server's clock (`TIME`), never a client's. Every
-//! script first puts expired leases back in line, so a lease is lost the moment it expires.
-//! A delivery id is `<seq>.<deliveries>@<generation>`: a redelivery gets a new id, and ids
-//! from before the contents were lost match nothing.
+//! Each operation runs one Lua script (EVALSHA) per scope it concerns, atomic on the server
+//! (a push to scopes also runs `register` on the root). Push, ack, extend, release and stats
+//! send the scripts of their scopes together on the multiplexed connection, so a batch takes
+//! about one round trip whatever its scopes; a take asks its scopes one after another, each
+//! for what the batch still lacks. Lease times come
+//! from the server's clock (`TIME`), never a client's. Every script first puts its prefix's
+//! expired leases back in line, so a lease is lost the moment it expires. A delivery id is
+//! `<seq>.<deliveries>@<generation>`, and `<scope>/<seq>.<deliveries>@<generation>` for a
+//! scoped queue (that scope's generation): a redelivery gets a new id, ids from before the
+//! contents were lost match nothing, and an id whose scope cannot be is lost without asking
+//! the server. [`generation`](Queue::generation) is the root prefix's: one flush loses every
+//! scope with it.
+//!
+//! A take starts with the scope after the one that led the previous take over several (see
+//! [`scope`]) and goes on to the next scopes until it has `max` deliveries or
+//! has been to every scope.
 //!
 //! # Waiting
-//! A take that finds nothing learns, from the same script, the last entry id of each of its
-//! queues' signal streams (`signal:<queue>`; pushes, releases and expiries add an entry) and
-//! when the next lease expires. It then blocks on `XREAD` for entries after those ids, until
-//! that expiry or its own deadline, on a connection of its own (blocking commands never go
-//! through the shared multiplexed connection). Nothing is consumed by waiting: every waiter
-//! wakes, none can miss a wake-up, and a take dropped while waiting loses nothing.
+//! A take that finds nothing learns, from the same scripts, the last entry id of each of its
+//! queues' signal streams (`signal:<queue>` under the queue's prefix; pushes, releases and
+//! expiries add an entry) and when the next lease expires; a take of `*/<queue>` has also
+//! read the last entry id of `scopes-signal` together with the scopes. It then blocks on `XREAD`
+//! for entries after those ids, until that expiry or its own deadline, on a connection of its
+//! own (blocking commands never go through the shared multiplexed connection). Nothing is
+//! consumed by waiting: every waiter wakes, none can miss a wake-up (a push to a scope new to
+//! a waiting take wakes it through `scopes-signal`), and a take dropped while waiting loses
+//! nothing.
 
+mod acl;
 mod connection;
+mod join;
+mod keys;
 mod reply;
 mod scripts;
+mod settle;
+mod take;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 use tracing::instrument;
 
 use crate::error::{BadInput, QueueError};
 use crate::message::{Delivery, DeliveryId, Message, QueueStats};
 use crate::queue::Queue;
+use crate::scope::{self, Turns};
 use crate::validate;
 use connection::Connections;
-use reply::TakeReply;
+use keys::KeySpace;
 use scripts::Scripts;
 
-/// The longest single blocking wait; a longer `take` wait blocks again after it.
-const MAX_BLOCK: Duration = Duration::from_secs(30);
-/// The most deliveries one take returns.
-const MAX_TAKE: usize = 1 << 30;
-/// Waited past a lease's expiry before looking again, so the server sees it expired.
-const EXPIRY_MARGIN: Duration = Duration::from_millis(2);
+pub use acl::{WORKER_ACL_COMMANDS, worker_acl_keys};
 
 /// Named queues in a Redis server, under a namespace. Cheap to clone: clones share their
 /// connections.
@@ -61,10 +90,15 @@ const EXPIRY_MARGIN: Duration = Duration::from_millis(2);
 /// Connects with [`RedisQueue::connect`]; reconnects by itself after the server restarts.
 /// While the server cannot be reached, operations fail promptly with
 /// [`QueueError::Unavailable`]; no operation waits on the server for more than 15 s (a
-/// take's own wait aside).
+/// take's own wait aside). A request the server's user may not make (its ACL does not reach
+/// the scope) fails with [`QueueError::Denied`].
 ///
 /// A `take` dropped while it waits leases nothing; one dropped after its script was sent
 /// may have leased messages, which are delivered again when that lease runs out.
+///
+/// A push to one scope is atomic; a push to several runs one script per scope, so a
+/// failure of the server midway may leave some scopes' messages pushed and others not.
+/// Pushing the batch again mends that (keyed messages replace their first copies).
 #[derive(Clone)]
 pub struct RedisQueue {
     inner: Arc<Inner>,
@@ -73,86 +107,79 @@ pub struct RedisQueue {
 struct Inner {
     connections: Connections,
     scripts: Scripts,
-    /// `<namespace>:q:`
-    prefix: String,
+    keys: KeySpace,
+    /// Which scope a take over several serves first.
+    turns: Mutex<Turns>,
 }
+
+/// A script call's future, for running several of them at once.
+type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, QueueError>> + Send + 'a>>;
 
 impl fmt::Debug for RedisQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisQueue")
             .field("url", &self.inner.connections.url())
-            .field("prefix", &self.inner.prefix)
+            .field("prefix", &self.inner.keys.root())
             .finish_non_exhaustive()
     }
 }
 
 impl RedisQueue {
     /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`) and uses
-    /// the keys under `<namespace>:q:`.
+    /// the keys under `<namespace>:q:`. It checks the server answers (PING) and writes
+    /// nothing, so a user limited to some scopes' keys can connect.
     ///
     /// A URL that cannot be used or an empty namespace is [`QueueError::BadInput`]; a server
     /// that cannot be reached is [`QueueError::Unavailable`] naming the URL (never its
-    /// password).
+    /// password); credentials the server refuses are [`QueueError::Denied`].
     pub async fn connect(url: &str, namespace: &str) -> Result<RedisQueue, QueueError> {
         if namespace.is_empty() {
             return Err(BadInput::EmptyNamespace.into());
         }
         let connections = Connections::open(url).await?;
-        let queue = RedisQueue {
+        connections.ping().await?;
+        Ok(RedisQueue {
             inner: Arc::new(Inner {
                 connections,
                 scripts: Scripts::new(),
-                prefix: format!("{namespace}:q:"),
+                keys: KeySpace::new(namespace),
+                turns: Mutex::default(),
             }),
-        };
-        queue.generation().await?;
-        Ok(queue)
+        })
     }
 
-    /// Runs one take script: deliveries, or what to wait on.
-    async fn take_once(
-        &self,
-        queues: &[String],
-        max: usize,
-        lease: Duration,
-    ) -> Result<TakeReply, QueueError> {
-        let inner = &*self.inner;
-        let mut call = inner.scripts.take.call(&inner.prefix);
-        call.arg(max).arg(millis(lease));
-        for q in queues {
-            call.arg(q);
-        }
-        let value = inner
-            .connections
-            .run("take", call.invoke(inner.connections.shared()))
-            .await?;
-        reply::take(value, queues.len()).map_err(|e| e.into_error("take"))
-    }
-
-    /// Runs a script over delivery ids, with `args` before them; the ids whose lease was lost.
-    async fn settle(
+    /// Runs `script` on the keys of `scope` (`None`: the unscoped queues), with the
+    /// arguments `args` adds.
+    async fn run(
         &self,
         operation: &'static str,
         script: &scripts::QueueScript,
-        args: &[u64],
-        ids: &[DeliveryId],
-    ) -> Result<Vec<DeliveryId>, QueueError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+        scope: Option<&str>,
+        args: impl FnOnce(&mut scripts::Call<'_>),
+    ) -> Result<redis::Value, QueueError> {
         let inner = &*self.inner;
-        let mut call = script.call(&inner.prefix);
-        for a in args {
-            call.arg(*a);
-        }
-        for id in ids {
-            call.arg(id.as_str());
-        }
-        let value = inner
+        let mut call = script.call(&inner.keys.prefix(scope));
+        args(&mut call);
+        inner
             .connections
             .run(operation, call.invoke(inner.connections.shared()))
+            .await
+    }
+
+    /// The id of the last new-scope signal, then every scope pushed to.
+    async fn scopes(&self, operation: &'static str) -> Result<(String, Vec<String>), QueueError> {
+        let value = self
+            .run(operation, &self.inner.scripts.scopes, None, |_| {})
             .await?;
-        reply::lost(value, ids).map_err(|e| e.into_error(operation))
+        reply::scopes(value).map_err(|e| e.into_error(operation))
+    }
+
+    fn turns(&self) -> MutexGuard<'_, Turns> {
+        // A rotation is valid whatever a panicking holder did.
+        self.inner
+            .turns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -161,27 +188,46 @@ impl Queue for RedisQueue {
     #[instrument(level = "debug", name = "queue.push", skip_all, fields(messages = messages.len()))]
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
         validate::check_push(&messages)?;
-        if messages.is_empty() {
-            return Ok(());
-        }
-        let inner = &*self.inner;
-        let mut call = inner.scripts.push.call(&inner.prefix);
-        call.arg(messages.len());
+        // By scope, in order, each message with its queue's name within the scope.
+        let mut by_scope: BTreeMap<Option<&str>, Vec<(&str, &Message)>> = BTreeMap::new();
         for m in &messages {
-            call.arg(&m.queue).arg(m.priority);
-            match &m.key {
-                Some(key) => call.arg(format!("={key}")),
-                None => call.arg(""),
-            };
-            call.arg(&m.payload[..]);
+            let (scope, queue) = scope::split(&m.queue);
+            by_scope.entry(scope).or_default().push((queue, m));
         }
-        inner
-            .connections
-            .run("push", call.invoke(inner.connections.shared()))
-            .await?;
-        Ok(())
+        let scripts = &self.inner.scripts;
+        let mut calls: Vec<Pending<'_, ()>> = Vec::with_capacity(by_scope.len() + 1);
+        // Pushes to scopes also (re)register them; the registry never needs to be read first.
+        let new: Vec<&str> = by_scope.keys().filter_map(|s| *s).collect();
+        if !new.is_empty() {
+            calls.push(Box::pin(async move {
+                let args = |call: &mut scripts::Call<'_>| {
+                    for scope in new {
+                        call.arg(scope);
+                    }
+                };
+                self.run("push", &scripts.register, None, args)
+                    .await
+                    .map(drop)
+            }));
+        }
+        for (scope, batch) in by_scope {
+            calls.push(Box::pin(async move {
+                let args = |call: &mut scripts::Call<'_>| {
+                    call.arg(batch.len());
+                    for (queue, m) in &batch {
+                        call.arg(*queue).arg(m.priority);
+                        match &m.key {
+                            Some(key) => call.arg(format!("={key}")),
+                            None => call.arg(""),
+                        };
+                        call.arg(&m.payload[..]);
+                    }
+                };
+                self.run("push", &scripts.push, scope, args).await.map(drop)
+            }));
+        }
+        join::try_join_all(calls).await.map(drop)
     }
-
     #[instrument(level = "debug", name = "queue.take", skip_all, fields(?queues, max, ?lease, ?wait))]
     async fn take(
         &self,
@@ -191,48 +237,12 @@ impl Queue for RedisQueue {
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
         validate::check_take(queues, max, lease)?;
-        let mut distinct: Vec<String> = Vec::with_capacity(queues.len());
-        for q in queues {
-            if !distinct.contains(q) {
-                distinct.push(q.clone());
-            }
-        }
-        // Beyond any real batch; keeps the count a plain integer for the script.
-        let max = max.min(MAX_TAKE);
-        let deadline = Instant::now().checked_add(wait);
-        loop {
-            let (next_expiry, signals) = match self.take_once(&distinct, max, lease).await? {
-                TakeReply::Taken(deliveries) => return Ok(deliveries),
-                TakeReply::Empty {
-                    next_expiry,
-                    signals,
-                } => (next_expiry, signals),
-            };
-            let remaining = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => MAX_BLOCK,
-            };
-            if remaining.is_zero() {
-                return Ok(Vec::new());
-            }
-            let mut block = remaining.min(MAX_BLOCK);
-            if let Some(expiry) = next_expiry {
-                block = block.min(expiry + EXPIRY_MARGIN);
-            }
-            let streams: Vec<String> = distinct
-                .iter()
-                .map(|q| format!("{}signal:{q}", self.inner.prefix))
-                .collect();
-            self.inner
-                .connections
-                .wait_for_signal(&streams, &signals, block)
-                .await?;
-        }
+        self.take_in_turns(queues, max, lease, wait).await
     }
 
     #[instrument(level = "debug", name = "queue.ack", skip_all, fields(ids = ids.len()))]
     async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.settle("ack", &self.inner.scripts.ack, &[], ids).await
+        self.settle("ack", &self.inner.scripts.ack, None, ids).await
     }
 
     #[instrument(level = "debug", name = "queue.extend", skip_all, fields(ids = ids.len(), ?lease))]
@@ -242,35 +252,49 @@ impl Queue for RedisQueue {
         lease: Duration,
     ) -> Result<Vec<DeliveryId>, QueueError> {
         validate::check_lease("extend", lease)?;
-        self.settle("extend", &self.inner.scripts.extend, &[millis(lease)], ids)
+        let lease = millis(lease);
+        self.settle("extend", &self.inner.scripts.extend, Some(lease), ids)
             .await
     }
 
     #[instrument(level = "debug", name = "queue.release", skip_all, fields(ids = ids.len()))]
     async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.settle("release", &self.inner.scripts.release, &[], ids)
+        self.settle("release", &self.inner.scripts.release, None, ids)
             .await
     }
 
     #[instrument(level = "debug", name = "queue.stats", skip_all)]
     async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
-        let inner = &*self.inner;
-        let call = inner.scripts.stats.call(&inner.prefix);
-        let value = inner
-            .connections
-            .run("stats", call.invoke(inner.connections.shared()))
-            .await?;
-        reply::stats(value).map_err(|e| e.into_error("stats"))
+        let (_, scopes) = self.scopes("stats").await?;
+        let script = &self.inner.scripts.stats;
+        let calls: Vec<Pending<'_, Vec<QueueStats>>> = std::iter::once(None)
+            .chain(scopes.iter().map(|s| Some(s.as_str())))
+            .map(|scope| -> Pending<'_, Vec<QueueStats>> {
+                Box::pin(async move {
+                    let value = self.run("stats", script, scope, |_| {}).await?;
+                    let mut stats = reply::stats(value).map_err(|e| e.into_error("stats"))?;
+                    if let Some(scope) = scope {
+                        for s in &mut stats {
+                            s.queue = scope::scoped(scope, &s.queue);
+                        }
+                    }
+                    Ok(stats)
+                })
+            })
+            .collect();
+        let mut stats: Vec<QueueStats> = join::try_join_all(calls)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        stats.sort_unstable_by(|a, b| a.queue.cmp(&b.queue));
+        Ok(stats)
     }
 
     #[instrument(level = "debug", name = "queue.generation", skip_all)]
     async fn generation(&self) -> Result<String, QueueError> {
-        let inner = &*self.inner;
-        let call = inner.scripts.generation.call(&inner.prefix);
-        let value = inner
-            .connections
-            .run("generation", call.invoke(inner.connections.shared()))
-            .await?;
+        let script = &self.inner.scripts.generation;
+        let value = self.run("generation", script, None, |_| {}).await?;
         reply::text(value).map_err(|e| e.into_error("generation"))
     }
 }

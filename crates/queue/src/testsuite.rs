@@ -1,8 +1,9 @@
 //! The conformance suite every [`Queue`] backend passes: one `pub async fn` per guarantee,
 //! each taking the queue under test and a [`SuiteClock`] that lets time pass for it.
 //!
-//! Each check uses queue names of its own (`suite-<check>`) and leaves them empty, so the
-//! checks can run one after another on one queue ([`run_all`]) or each on a fresh one.
+//! Each check uses queue names (and scopes) of its own (`suite-<check>`) and leaves them
+//! empty, so the checks can run one after another on one queue ([`run_all`]) or each on a
+//! fresh one.
 //! Checks panic with a message on failure, like any test.
 //!
 //! ```no_run
@@ -21,6 +22,8 @@ mod input;
 mod keys;
 mod leases;
 mod order;
+mod scopes;
+mod turns;
 mod waiting;
 
 use std::time::Duration;
@@ -42,6 +45,10 @@ pub use leases::{
     unknown_ids_are_reported_lost,
 };
 pub use order::{batches_of_many, fifo_within_a_priority, multiple_queues, priority_order};
+pub use scopes::{bad_scopes_are_rejected, scoped_ids_settle_together, scopes_are_apart};
+pub use turns::{
+    any_scope_take_wakes_for_a_new_scope, any_scope_takes_every_scope, scopes_take_turns,
+};
 pub use waiting::{
     cancelled_take_loses_nothing, expiry_wakes_a_waiting_take, push_wakes_a_waiting_take,
     waiting_take_times_out_empty,
@@ -123,6 +130,12 @@ pub async fn run_all(queue: &dyn Queue, clock: &dyn SuiteClock) {
     keyed_push_replaces_a_leased_message(queue, clock).await;
     keyed_batch_last_wins(queue, clock).await;
     generation_is_stable(queue, clock).await;
+    scopes_are_apart(queue, clock).await;
+    scoped_ids_settle_together(queue, clock).await;
+    bad_scopes_are_rejected(queue, clock).await;
+    any_scope_takes_every_scope(queue, clock).await;
+    any_scope_take_wakes_for_a_new_scope(queue, clock).await;
+    scopes_take_turns(queue, clock).await;
 }
 
 /// A message of `priority` on `queue`.

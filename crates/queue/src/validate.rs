@@ -5,26 +5,43 @@ use std::time::Duration;
 
 use crate::error::BadInput;
 use crate::message::Message;
+use crate::scope;
 
 /// The longest lease a take or an extension may ask for. Long-running tasks keep their lease
 /// by extending it (heartbeats), not by taking a long one.
 pub const MAX_LEASE: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Checks a batch to push: every message needs a queue name.
+/// Checks a batch to push: every message needs a queue name, and a scoped name
+/// (`<scope>/<queue>`) a valid scope and a queue after it (see [`scope`]).
 pub fn check_push(messages: &[Message]) -> Result<(), BadInput> {
-    match messages.iter().position(|m| m.queue.is_empty()) {
-        Some(index) => Err(BadInput::EmptyMessageQueue { index }),
-        None => Ok(()),
+    for (index, m) in messages.iter().enumerate() {
+        if m.queue.is_empty() {
+            return Err(BadInput::EmptyMessageQueue { index });
+        }
+        scope::check_name(&m.queue, false).map_err(|problem| BadInput::BadMessageQueue {
+            index,
+            queue: m.queue.clone(),
+            problem,
+        })?;
     }
+    Ok(())
 }
 
-/// Checks a take: at least one queue, no empty name, `max` of at least 1, a valid lease.
+/// Checks a take: at least one queue, no empty or badly scoped name (`*/<queue>` is allowed:
+/// every scope's `<queue>`), `max` of at least 1, a valid lease.
 pub fn check_take(queues: &[String], max: usize, lease: Duration) -> Result<(), BadInput> {
     if queues.is_empty() {
         return Err(BadInput::NoQueues);
     }
-    if let Some(index) = queues.iter().position(String::is_empty) {
-        return Err(BadInput::EmptyTakeQueue { index });
+    for (index, queue) in queues.iter().enumerate() {
+        if queue.is_empty() {
+            return Err(BadInput::EmptyTakeQueue { index });
+        }
+        scope::check_name(queue, true).map_err(|problem| BadInput::BadTakeQueue {
+            index,
+            queue: queue.clone(),
+            problem,
+        })?;
     }
     if max == 0 {
         return Err(BadInput::ZeroMax);
@@ -51,6 +68,7 @@ pub fn check_lease(operation: &'static str, lease: Duration) -> Result<(), BadIn
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::NameProblem;
 
     const LEASE: Duration = Duration::from_secs(30);
 
@@ -67,6 +85,49 @@ mod tests {
         );
         assert_eq!(check_push(&batch[..1]), Ok(()));
         assert_eq!(check_push(&[]), Ok(()));
+    }
+
+    #[test]
+    fn push_names_the_first_message_with_a_bad_scope() {
+        let batch = [
+            Message::new("a/q", "1"),
+            Message::new("*/q", "2"),
+            Message::new("", "3"),
+        ];
+        assert_eq!(
+            check_push(&batch),
+            Err(BadInput::BadMessageQueue {
+                index: 1,
+                queue: "*/q".into(),
+                problem: NameProblem::AnyScopeInPush
+            })
+        );
+        assert_eq!(
+            check_push(&[Message::new("a/", "1")]),
+            Err(BadInput::BadMessageQueue {
+                index: 0,
+                queue: "a/".into(),
+                problem: NameProblem::EmptyQueue
+            })
+        );
+    }
+
+    #[test]
+    fn take_allows_every_scope_and_names_a_bad_one() {
+        let ok = vec!["q".to_owned(), "a/q".to_owned(), "*/q".to_owned()];
+        assert_eq!(check_take(&ok, 1, LEASE), Ok(()));
+        let bad = vec!["a/q".to_owned(), "Ab/q".to_owned()];
+        assert_eq!(
+            check_take(&bad, 1, LEASE),
+            Err(BadInput::BadTakeQueue {
+                index: 1,
+                queue: "Ab/q".into(),
+                problem: NameProblem::ScopeCharacter {
+                    scope: "Ab".into(),
+                    found: 'A'
+                }
+            })
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! message keeps its sequence number for life, so a redelivered message goes back to its old
 //! place in line. Leases live in a map by sequence number, with their expiry times in an
 //! ordered set, so the next expiry is always at hand and expired leases are reclaimed at the
-//! start of every operation. Keys map to the message holding them, wherever it is.
+//! start of every operation. Keys map to the message holding them, wherever it is in its
+//! scope. Scopes are known from the first push to them; a take over `*/<queue>` looks them up
+//! each time it looks for messages, and waits on `scopes_notify` for new ones.
 
 #[cfg(test)]
 mod tests;
@@ -19,6 +21,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::message::{Delivery, DeliveryId, Message, QueueStats};
+use crate::scope::{self, Target, Turns};
 
 /// All queues and leases of one [`MemoryQueue`](super::MemoryQueue).
 #[derive(Debug, Default)]
@@ -30,14 +33,25 @@ pub(super) struct State {
     leases: HashMap<u64, Lease>,
     /// (expiry, sequence number) of every live lease.
     expiries: BTreeSet<(Instant, u64)>,
-    /// The message holding each key (ready or leased).
-    keys: HashMap<String, Place>,
+    /// The message holding each key (ready or leased), by scope and key.
+    keys: HashMap<(Option<String>, String), Place>,
     next_seq: u64,
+    /// Every scope pushed to.
+    scopes: BTreeSet<String>,
+    /// Woken when a push makes a new scope.
+    scopes_notify: Arc<Notify>,
+    /// Which scope serves first in a take over several.
+    turns: Turns,
 }
+
+/// The queues of one take in one scope: the scope (`None`: unscoped) and their indexes.
+pub(super) type Group = (Option<String>, Vec<usize>);
 
 #[derive(Debug)]
 struct QueueState {
     name: String,
+    /// The scope of the name, if it has one.
+    scope: Option<String>,
     /// Ready messages, first served first.
     ready: BTreeMap<Rank, Ready>,
     leased: u64,
@@ -85,6 +99,7 @@ impl State {
         let index = self.queues.len();
         self.queues.push(QueueState {
             name: name.to_owned(),
+            scope: scope::split(name).0.map(str::to_owned),
             ready: BTreeMap::new(),
             leased: 0,
             notify: Arc::new(Notify::new()),
@@ -98,16 +113,52 @@ impl State {
         Arc::clone(&self.queues[index].notify)
     }
 
+    /// The notifier of new scopes.
+    pub(super) fn scopes_notify(&self) -> Arc<Notify> {
+        Arc::clone(&self.scopes_notify)
+    }
+
+    /// The queues that checked take targets cover now, by scope, sorted by scope (created if
+    /// new; `*/<queue>` covers `<queue>` of every scope known).
+    pub(super) fn resolve(&mut self, targets: &[Target<'_>]) -> Vec<Group> {
+        let any_scope = targets.iter().any(|t| matches!(t, Target::AnyScope(_)));
+        let scopes: Vec<String> = if any_scope {
+            self.scopes.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        scope::group(targets, &scopes)
+            .into_iter()
+            .map(|(scope, queues)| {
+                let indexes = queues
+                    .iter()
+                    .map(|q| match scope {
+                        Some(s) => self.queue_index(&scope::scoped(s, q)),
+                        None => self.queue_index(q),
+                    })
+                    .collect();
+                (scope.map(str::to_owned), indexes)
+            })
+            .collect()
+    }
+
     /// Puts checked messages on their queues, replacing the holders of their keys, and wakes
     /// their waiters.
     pub(super) fn push(&mut self, messages: Vec<Message>) {
         let mut last: Option<(String, usize)> = None;
         let mut touched = Vec::new();
+        let mut new_scope = false;
         for m in messages {
             let index = match &last {
                 Some((name, index)) if *name == m.queue => *index,
                 _ => {
                     let index = self.queue_index(&m.queue);
+                    if let Some(scope) = &self.queues[index].scope
+                        && !self.scopes.contains(scope)
+                    {
+                        self.scopes.insert(scope.clone());
+                        new_scope = true;
+                    }
                     touched.push(index);
                     last = Some((m.queue, index));
                     index
@@ -121,7 +172,8 @@ impl State {
                     queue: index,
                     priority: m.priority,
                 };
-                if let Some(old) = self.keys.insert(key.clone(), place) {
+                let held = (self.queues[index].scope.clone(), key.clone());
+                if let Some(old) = self.keys.insert(held, place) {
                     self.remove(old);
                 }
             }
@@ -138,6 +190,9 @@ impl State {
         touched.dedup();
         for index in touched {
             self.queues[index].notify.notify_waiters();
+        }
+        if new_scope {
+            self.scopes_notify.notify_waiters();
         }
     }
 
@@ -165,6 +220,33 @@ impl State {
         self.expiries.first().map(|&(expires, _)| expires)
     }
 
+    /// Leases up to `max` ready messages of the queues of `groups` (sorted by scope, no
+    /// duplicates), serving scopes in turns: best first within a scope.
+    pub(super) fn take_turns(
+        &mut self,
+        groups: &[Group],
+        max: usize,
+        now: Instant,
+        lease: Duration,
+    ) -> Vec<Delivery> {
+        if let [(_, indexes)] = groups {
+            return self.take(indexes, max, now, lease);
+        }
+        let scopes: Vec<Option<&str>> = groups.iter().map(|(s, _)| s.as_deref()).collect();
+        let mut out = Vec::new();
+        for i in self.turns.order(&scopes) {
+            if out.len() >= max {
+                break;
+            }
+            let got = self.take(&groups[i].1, max - out.len(), now, lease);
+            if out.is_empty() && !got.is_empty() {
+                self.turns.led(scopes[i]);
+            }
+            out.extend(got);
+        }
+        out
+    }
+
     /// Leases up to `max` ready messages of the queues at `indexes` (no duplicates), best first.
     pub(super) fn take(
         &mut self,
@@ -188,7 +270,7 @@ impl State {
             queue.leased += 1;
             let deliveries = ready.deliveries.saturating_add(1);
             out.push(Delivery {
-                id: delivery_id(seq, deliveries),
+                id: delivery_id(queue.scope.as_deref(), seq, deliveries),
                 queue: queue.name.clone(),
                 priority,
                 payload: ready.payload.clone(),
@@ -213,11 +295,13 @@ impl State {
     /// Removes the messages of live leases for good; returns the ids of lost leases.
     pub(super) fn ack(&mut self, ids: &[DeliveryId]) -> Vec<DeliveryId> {
         self.settle(ids, |state, seq, lease| {
-            state.queues[lease.queue].leased -= 1;
-            if let Some(key) = &lease.key
-                && state.keys.get(key).is_some_and(|held| held.seq == seq)
-            {
-                state.keys.remove(key);
+            let queue = &mut state.queues[lease.queue];
+            queue.leased -= 1;
+            if let Some(key) = lease.key {
+                let held = (queue.scope.clone(), key);
+                if state.keys.get(&held).is_some_and(|place| place.seq == seq) {
+                    state.keys.remove(&held);
+                }
             }
         })
     }
@@ -316,9 +400,10 @@ impl State {
 
     /// The sequence number of the message whose live lease `id` names.
     fn live_lease(&self, id: &DeliveryId) -> Option<u64> {
-        let (seq, deliveries) = parse_delivery_id(id)?;
+        let (scope, seq, deliveries) = parse_delivery_id(id)?;
         let lease = self.leases.get(&seq)?;
-        (lease.deliveries == deliveries).then_some(seq)
+        let same_scope = self.queues[lease.queue].scope.as_deref() == scope;
+        (lease.deliveries == deliveries && same_scope).then_some(seq)
     }
 }
 
@@ -328,12 +413,15 @@ fn far_after(now: Instant, d: Duration) -> Instant {
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 60 * 60))
 }
 
-/// The id of delivery number `deliveries` of message `seq`: unique per delivery.
-fn delivery_id(seq: u64, deliveries: u32) -> DeliveryId {
-    DeliveryId::new(format!("{seq}.{deliveries}"))
+/// The id of delivery number `deliveries` of message `seq` of `scope`: unique per delivery,
+/// `[<scope>/]<seq>.<deliveries>`.
+fn delivery_id(scope: Option<&str>, seq: u64, deliveries: u32) -> DeliveryId {
+    DeliveryId::new(scope::scoped_id(scope, &format!("{seq}.{deliveries}")))
 }
 
-fn parse_delivery_id(id: &DeliveryId) -> Option<(u64, u32)> {
-    let (seq, deliveries) = id.as_str().split_once('.')?;
-    Some((seq.parse().ok()?, deliveries.parse().ok()?))
+/// The scope, message and delivery count an id names.
+fn parse_delivery_id(id: &DeliveryId) -> Option<(Option<&str>, u64, u32)> {
+    let (scope, rest) = scope::split_id(id.as_str())?;
+    let (seq, deliveries) = rest.split_once('.')?;
+    Some((scope, seq.parse().ok()?, deliveries.parse().ok()?))
 }

@@ -47,6 +47,12 @@ suite!(
     keyed_push_replaces_a_leased_message,
     keyed_batch_last_wins,
     generation_is_stable,
+    scopes_are_apart,
+    scoped_ids_settle_together,
+    bad_scopes_are_rejected,
+    any_scope_takes_every_scope,
+    any_scope_take_wakes_for_a_new_scope,
+    scopes_take_turns,
 );
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,7 @@
 //! Connections to the server: one shared, self-reconnecting multiplexed connection for the
 //! scripts, and a pool of connections of their own for blocking waits. Every request has a
-//! bounded time, and Redis errors become [`QueueError`]s naming the (password-free) URL.
+//! bounded time, and Redis errors become [`QueueError`]s naming the (password-free) URL:
+//! unavailable (retriable), denied (the user's credentials or ACL), or failed.
 
 use std::future::Future;
 use std::io;
@@ -67,6 +68,17 @@ impl Connections {
     /// The shared connection, to send a request on.
     pub(super) fn shared(&self) -> ConnectionManager {
         self.shared.clone()
+    }
+
+    /// Checks that the server answers (and accepts the credentials), writing nothing.
+    pub(super) async fn ping(&self) -> Result<(), QueueError> {
+        let mut connection = self.shared();
+        self.run(
+            "PING",
+            redis::cmd("PING").query_async::<Value>(&mut connection),
+        )
+        .await
+        .map(drop)
     }
 
     /// Runs `request` (operation `operation`) within the time bound.
@@ -186,13 +198,29 @@ pub(super) fn is_retriable(e: &RedisError) -> bool {
         || matches!(e.code(), Some("BUSY" | "OOM"))
 }
 
+/// Whether the server refused the request for its user: wrong credentials, or a command or
+/// key its ACL does not allow (also one run by a script).
+pub(super) fn is_denied(e: &RedisError) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::AuthenticationFailed | ErrorKind::Server(ServerErrorKind::NoPerm)
+    ) || matches!(e.code(), Some("NOPERM" | "WRONGPASS" | "NOAUTH"))
+        // Redis 7.0 reports what a script's user may not do as a plain ERR.
+        || e
+            .detail()
+            .is_some_and(|d| d.starts_with("The user executing the script can't"))
+}
+
 /// The queue error for Redis error `e` while doing `what`.
 pub(super) fn classify(what: &str, e: RedisError) -> QueueError {
     let retriable = is_retriable(&e);
+    let denied = is_denied(&e);
     let message = what.to_owned();
     let source = Some(Box::new(e) as crate::error::BoxError);
     if retriable {
         QueueError::Unavailable { message, source }
+    } else if denied {
+        QueueError::Denied { message, source }
     } else {
         QueueError::Backend { message, source }
     }

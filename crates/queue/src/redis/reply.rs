@@ -98,9 +98,9 @@ pub(super) fn take(value: Value, queues: usize) -> Parsed<TakeReply> {
     }
 }
 
-/// An ack, extend or release script's reply (positions from 1 of the lost ones among `ids`):
-/// the lost ids.
-pub(super) fn lost(value: Value, ids: &[DeliveryId]) -> Parsed<Vec<DeliveryId>> {
+/// An ack, extend or release script's reply (positions from 1 of the lost ones among the
+/// `ids` ids it was given): the positions, from 0, of the lost ids.
+pub(super) fn lost(value: Value, ids: usize) -> Parsed<Vec<usize>> {
     array(value)?
         .into_iter()
         .map(|v| {
@@ -108,11 +108,22 @@ pub(super) fn lost(value: Value, ids: &[DeliveryId]) -> Parsed<Vec<DeliveryId>> 
             usize::try_from(position)
                 .ok()
                 .and_then(|p| p.checked_sub(1))
-                .and_then(|i| ids.get(i))
-                .cloned()
-                .ok_or_else(|| Unexpected(format!("lost position {position} of {}", ids.len())))
+                .filter(|&i| i < ids)
+                .ok_or_else(|| Unexpected(format!("lost position {position} of {ids}")))
         })
         .collect()
+}
+
+/// A scopes script's reply: the id of the last new-scope signal, and the scopes.
+pub(super) fn scopes(value: Value) -> Parsed<(String, Vec<String>)> {
+    let mut items = array(value)?.into_iter();
+    let seen = items
+        .next()
+        .map(text)
+        .transpose()?
+        .ok_or_else(|| Unexpected("no new-scope signal id".into()))?;
+    let scopes = items.map(text).collect::<Parsed<Vec<String>>>()?;
+    Ok((seen, scopes))
 }
 
 /// A stats script's reply (name, ready, leased per queue), sorted by queue name.

@@ -1,6 +1,7 @@
 //! The Lua scripts of the Redis backend (`lua/*.lua`, each after `lua/prelude.lua`) and their
-//! invocation: every call carries the namespace's key prefix and a fresh random generation
-//! (used only if the namespace has none yet).
+//! invocation: every call carries the key prefix of the keys it may touch (the namespace's
+//! unscoped queues, or one scope's) and a fresh random generation (used only if that prefix
+//! has none yet).
 
 use redis::aio::ConnectionManager;
 use redis::{RedisResult, Script, ScriptInvocation, ToRedisArgs, Value};
@@ -18,6 +19,10 @@ pub(super) struct Scripts {
     pub(super) release: QueueScript,
     pub(super) stats: QueueScript,
     pub(super) generation: QueueScript,
+    /// Adds scopes to the namespace's registry (root prefix).
+    pub(super) register: QueueScript,
+    /// Lists the registry's scopes (root prefix).
+    pub(super) scopes: QueueScript,
 }
 
 impl Scripts {
@@ -30,6 +35,8 @@ impl Scripts {
             release: QueueScript::new(include_str!("lua/release.lua")),
             stats: QueueScript::new(include_str!("lua/stats.lua")),
             generation: QueueScript::new(include_str!("lua/generation.lua")),
+            register: QueueScript::new(include_str!("lua/register.lua")),
+            scopes: QueueScript::new(include_str!("lua/scopes.lua")),
         }
     }
 }

@@ -1,16 +1,15 @@
-//! Unit checks of the Redis backend's pure parts: URL redaction, error classes, replies,
-//! lease rounding. (The backend against a real server: `tests/redis.rs`.)
+//! Unit checks of the Redis backend's pure parts: URL redaction, error classes (unavailable,
+//! denied, failed), replies, lease rounding. (The backend against a real server: `tests/redis.rs`.)
 
 use std::io;
 use std::time::Duration;
 
 use redis::{RedisError, Value};
 
-use super::connection::{classify, is_retriable, redact};
+use super::connection::{classify, is_denied, is_retriable, redact};
 use super::millis;
 use super::reply::{self, TakeReply};
 use crate::error::QueueError;
-use crate::message::DeliveryId;
 
 fn bulk(text: &str) -> Value {
     Value::BulkString(text.as_bytes().to_vec())
@@ -50,6 +49,44 @@ fn unreachable_servers_are_retriable_and_script_errors_are_not() {
     assert!(!is_retriable(&wrong));
     assert!(matches!(
         classify("take", wrong),
+        QueueError::Backend { .. }
+    ));
+}
+
+#[test]
+fn refused_credentials_and_permissions_are_denied_not_unavailable() {
+    use redis::{ErrorKind, ServerErrorKind};
+    let script_refused = RedisError::from((
+        ErrorKind::Server(ServerErrorKind::ResponseError),
+        "script error",
+        "The user executing the script can't access at least one of the keys mentioned in \
+         the command arguments script: 0123, on @user_script:1."
+            .to_owned(),
+    ));
+    let refused = [
+        RedisError::from((ErrorKind::Server(ServerErrorKind::NoPerm), "no permission")),
+        RedisError::from((ErrorKind::AuthenticationFailed, "wrong password")),
+        script_refused,
+    ];
+    for e in refused {
+        let shown = e.to_string();
+        assert!(is_denied(&e), "{shown}");
+        let err = classify("take on redis://w:***@h/", e);
+        assert!(matches!(err, QueueError::Denied { .. }), "{err:?}");
+        assert!(!err.is_retriable());
+        assert!(
+            err.to_string().contains("take on redis://w:***@h/"),
+            "{err}"
+        );
+    }
+    let other = RedisError::from((
+        ErrorKind::Server(ServerErrorKind::ResponseError),
+        "script error",
+        "user_script:1: attempt to compare nil with number".to_owned(),
+    ));
+    assert!(!is_denied(&other));
+    assert!(matches!(
+        classify("take", other),
         QueueError::Backend { .. }
     ));
 }
@@ -125,17 +162,22 @@ fn malformed_replies_are_errors_not_panics() {
 
 #[test]
 fn lost_replies_name_the_ids_by_position() {
-    let ids = [
-        DeliveryId::new("a"),
-        DeliveryId::new("b"),
-        DeliveryId::new("c"),
-    ];
-    let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), &ids);
-    assert_eq!(lost.expect("lost"), [ids[0].clone(), ids[2].clone()]);
+    let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), 3);
+    assert_eq!(lost.expect("lost"), [0, 2]);
     for position in [0, 4, -1] {
         let reply = Value::Array(vec![Value::Int(position)]);
-        assert!(reply::lost(reply, &ids).is_err(), "{position}");
+        assert!(reply::lost(reply, 3).is_err(), "{position}");
     }
+}
+
+#[test]
+fn scopes_replies_give_the_signal_id_then_the_scopes() {
+    let reply = Value::Array(vec![bulk("5-0"), bulk("b"), bulk("a")]);
+    let (seen, scopes) = reply::scopes(reply).expect("scopes");
+    assert_eq!(seen, "5-0");
+    assert_eq!(scopes, ["b", "a"]);
+    assert!(reply::scopes(Value::Array(vec![])).is_err());
+    assert!(reply::scopes(Value::Array(vec![bulk("0-0"), Value::Int(1)])).is_err());
 }
 
 #[test]

@@ -100,7 +100,8 @@ pub async fn bad_input_is_rejected(queue: &dyn Queue, clock: &dyn SuiteClock) {
     ack_all(queue, &got).await;
 }
 
-fn assert_bad(err: &QueueError, expected: &BadInput) {
+/// Asserts that `err` is the bad input `expected`, not retriable.
+pub(super) fn assert_bad(err: &QueueError, expected: &BadInput) {
     match err {
         QueueError::BadInput(bad) => assert_eq!(bad, expected, "{err}"),
         other => panic!("expected bad input {expected:?}, got {other:?}"),

@@ -10,10 +10,61 @@ fn payloads(ds: &[Delivery]) -> Vec<&[u8]> {
 
 #[test]
 fn delivery_ids_round_trip_and_reject_other_text() {
-    assert_eq!(parse_delivery_id(&delivery_id(42, 3)), Some((42, 3)));
-    for bad in ["", "42", "42.", ".3", "x.3", "42.x", "-1.1", "1.2.3"] {
+    assert_eq!(
+        parse_delivery_id(&delivery_id(None, 42, 3)),
+        Some((None, 42, 3))
+    );
+    let scoped = delivery_id(Some("a"), 42, 3);
+    assert_eq!(scoped.as_str(), "a/42.3");
+    assert_eq!(parse_delivery_id(&scoped), Some((Some("a"), 42, 3)));
+    for bad in [
+        "", "42", "42.", ".3", "x.3", "42.x", "-1.1", "1.2.3", "/42.3", "A/42.3", "*/42.3",
+    ] {
         assert_eq!(parse_delivery_id(&DeliveryId::new(bad)), None, "{bad:?}");
     }
+}
+
+#[test]
+fn an_id_under_another_scope_is_not_live() {
+    let now = Instant::now();
+    let mut s = State::default();
+    s.push(vec![Message::new("a/q", "m")]);
+    let q = s.queue_index("a/q");
+    let got = s.take(&[q], 1, now, LEASE);
+    assert_eq!(got[0].id.as_str(), "a/0.1");
+    let elsewhere = [DeliveryId::new("b/0.1"), DeliveryId::new("0.1")];
+    assert_eq!(s.ack(&elsewhere), elsewhere);
+    assert!(s.ack(&[got[0].id.clone()]).is_empty());
+}
+
+#[test]
+fn scopes_are_known_from_their_first_push() {
+    let mut s = State::default();
+    s.push(vec![
+        Message::new("q", "unscoped"),
+        Message::new("b/q", "1"),
+    ]);
+    let taken_from = s.queue_index("c/q");
+    assert_eq!(s.queues[taken_from].scope.as_deref(), Some("c"));
+    s.push(vec![Message::new("a/r", "2")]);
+    let known: Vec<&str> = s.scopes.iter().map(String::as_str).collect();
+    assert_eq!(known, ["a", "b"], "a take does not make a scope");
+    let groups = s.resolve(&[Target::AnyScope("q"), Target::One(None, "q")]);
+    let names: Vec<(Option<&str>, Vec<&str>)> = groups
+        .iter()
+        .map(|(scope, indexes)| {
+            let names = indexes.iter().map(|&i| s.queues[i].name.as_str()).collect();
+            (scope.as_deref(), names)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (None, vec!["q"]),
+            (Some("a"), vec!["a/q"]),
+            (Some("b"), vec!["b/q"])
+        ]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 -- ack: ARGV[3..] delivery ids. Removes the messages of live leases for good; returns the
 -- positions (from 1) of the ids whose lease was lost.
-local gen = generation()
+local gen = known_generation()
+if not gen then return all_lost(#ARGV - 2) end
 reclaim(now_ms())
 local lost = {}
 for i = 3, #ARGV do

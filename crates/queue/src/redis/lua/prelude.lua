@@ -1,7 +1,9 @@
 -- Shared by every Weft queue script (prepended to each one).
--- ARGV[1]: the namespace's key prefix ("<namespace>:q:").
--- ARGV[2]: a fresh random generation, used only when the namespace has none (a new or a
---          flushed server).
+-- ARGV[1]: the key prefix of the keys the script may touch: the namespace's unscoped queues
+--          ("<namespace>:q:") or one scope's ("<namespace>:q:t:<scope>:"). A script touches
+--          no key outside it, so a Redis user limited to a scope's keys can run it there.
+-- ARGV[2]: a fresh random generation, used only when the prefix has none (a new or a
+--          flushed server, a new scope).
 -- Times are the server's (TIME), in milliseconds. A message is named by its 16-digit,
 -- zero-padded sequence number (`m`), so that equal priorities sort by age.
 local P = ARGV[1]
@@ -25,6 +27,19 @@ local function generation()
     redis.call('SET', P .. 'generation', g)
   end
   return g
+end
+
+-- The generation if there is one; nil when nothing was ever taken here since the contents
+-- were lost (then no lease is live, and nothing needs to be written).
+local function known_generation()
+  return redis.call('GET', P .. 'generation')
+end
+
+-- The positions 1..n: every id of a call, lost.
+local function all_lost(n)
+  local lost = {}
+  for i = 1, n do lost[i] = i end
+  return lost
 end
 
 -- Wakes the takes waiting on the queues of the set `woken`.

@@ -1,6 +1,7 @@
 -- release: ARGV[3..] delivery ids. The messages of live leases are ready again at once, in
 -- their old place; returns the positions (from 1) of the ids whose lease was lost.
-local gen = generation()
+local gen = known_generation()
+if not gen then return all_lost(#ARGV - 2) end
 reclaim(now_ms())
 local lost = {}
 local woken = {}
