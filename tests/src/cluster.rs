@@ -28,6 +28,10 @@ pub struct WorkerSpec {
     pub lease_secs: f64,
     /// The token it presents.
     pub token: String,
+    /// The tenants it serves (`--tenants`); none: every tenant.
+    pub tenants: Option<String>,
+    /// The Redis URL it uses (a user limited to its tenants, say); none: the cluster's.
+    pub redis: Option<String>,
 }
 
 impl WorkerSpec {
@@ -40,6 +44,8 @@ impl WorkerSpec {
             concurrency: 2,
             lease_secs: 3.0,
             token: WORKER_TOKEN.to_owned(),
+            tenants: None,
+            redis: None,
         }
     }
 }
@@ -214,6 +220,8 @@ impl Cluster {
         let queues = spec.queues.join(",");
         let concurrency = spec.concurrency.to_string();
         let lease = spec.lease_secs.to_string();
+        let tenants = spec.tenants.clone().unwrap_or_else(|| "*".to_owned());
+        let redis = spec.redis.clone().unwrap_or_else(|| self.redis.clone());
         let mut command = self.command(
             &spec.id,
             &[
@@ -222,8 +230,10 @@ impl Cluster {
                 &queues,
                 "--concurrency",
                 &concurrency,
+                "--tenants",
+                &tenants,
                 "--redis",
-                &self.redis,
+                &redis,
                 "--namespace",
                 &self.namespace,
                 "--server",

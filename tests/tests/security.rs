@@ -24,7 +24,7 @@ fn a_worker_with_a_wrong_token_is_refused() {
 
     // The worker API itself refuses it, and refuses no token at all.
     let digest = "sha256:".to_owned() + &"0".repeat(64);
-    let path = format!("/worker/tenants/default/components/{digest}");
+    let path = format!("/worker/attempts/1/1/components/{digest}");
     let (status, _) = Api::new(&cluster.url())
         .with_token("not-the-token")
         .get_raw(&path);

@@ -2,7 +2,9 @@
 //! administrator makes the tenants and their first tokens with `wfctl`, each tenant deploys
 //! the same component, keeps its own variable of the same name, and runs on the shared
 //! scheduler and worker; neither sees the other's DAGs, runs or variables, and a token's role
-//! bounds what it may do.
+//! bounds what it may do. Workers serve named tenants with Redis users limited to them: one
+//! never runs another tenant's task, cannot read its queue, and its forged reports are
+//! refused.
 
 use std::time::Duration;
 
@@ -149,7 +151,7 @@ fn standalone_takes_tokens_when_given_them() {
     assert_eq!(status, 401, "{body}");
     // Its worker runs inside it: the worker API answers no one, not even the administrator.
     let component = format!(
-        "/worker/tenants/default/components/sha256:{}",
+        "/worker/attempts/1/1/components/sha256:{}",
         "0".repeat(64)
     );
     let (status, _) = anonymous.get_raw(&component);
@@ -160,4 +162,146 @@ fn standalone_takes_tokens_when_given_them() {
     let (status, body) = admin.post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 201, "{body}");
     assert_eq!(admin.get("/whoami")["installation_admin"], true);
+}
+
+/// The installation's secret key (base64 of 32 bytes): schedulers issue attempt keys under
+/// it and the server checks them.
+const INSTALLATION_KEY: &str = "S2V5IG9mIHRoZSB0ZW5hbnQgd29ya2VycyB0ZXN0ISE=";
+/// The password of both workers' Redis users.
+const REDIS_PASSWORD: &str = "redis-worker-password";
+
+/// `url` logging in as `user`.
+fn as_user(url: &str, user: &str) -> String {
+    url.replacen("redis://", &format!("redis://{user}:{REDIS_PASSWORD}@"), 1)
+}
+
+/// A report that `ti` (under `lease`) succeeded, as a forger writes it.
+fn forged_success(ti: i64, lease: i64, key: Option<weft_protocol::AttemptKey>) -> Vec<u8> {
+    let now = jiff::Timestamp::now();
+    let report = weft_protocol::Report::Finished(Box::new(weft_protocol::AttemptResult {
+        ti,
+        lease,
+        key,
+        run: 1,
+        try_number: 1,
+        outcome: weft_protocol::AttemptOutcome::Success {
+            output: b"\"forged\"".to_vec(),
+        },
+        xcom: Vec::new(),
+        log: Vec::new(),
+        started_at: now,
+        ended_at: now,
+        worker_id: "forger".into(),
+        hostname: "forger-host".into(),
+    }));
+    weft_protocol::Envelope::encode(&vec![report]).expect("encode")
+}
+
+#[test]
+fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
+    let mut cluster = Cluster::on_shared_redis();
+    cluster.server_env = vec![("WEFT_SECRET_KEY".into(), INSTALLATION_KEY.into())];
+    let _server = cluster.server();
+    let _scheduler = cluster.scheduler("scheduler-1");
+    let a = tenant_with_token(&cluster, "team-a", "admin");
+    let b = tenant_with_token(&cluster, "team-b", "admin");
+    let admin = weft_e2e::cluster::API_TOKEN;
+    let ns = cluster.namespace.clone();
+    let (user_a, user_b) = (format!("{ns}-a"), format!("{ns}-b"));
+    for (user, tenant) in [(&user_a, "team-a"), (&user_b, "team-b")] {
+        let applied = ok(
+            &cluster,
+            admin,
+            &[
+                "redis-acl", "--user", user, "--tenants", tenant, "--namespace", &ns,
+                "--password", REDIS_PASSWORD, "--apply", &cluster.redis,
+            ],
+        );
+        assert!(applied.contains(tenant), "{applied}");
+        assert!(!applied.contains(REDIS_PASSWORD), "{applied}");
+    }
+    let spec = |id: &str, host: &str, tenant: &str, user: &str| WorkerSpec {
+        tenants: Some(tenant.to_owned()),
+        redis: Some(as_user(&cluster.redis, user)),
+        ..WorkerSpec::new(id, host, &["default"])
+    };
+    let worker_b = cluster.worker(&spec("worker-b", "host-b", "team-b", &user_b));
+    for token in [&a, &b] {
+        ok(&cluster, token, &["deploy", guests::NOOP]);
+    }
+    let api_a = Api::new(&cluster.url()).with_token(&a);
+    let api_b = Api::new(&cluster.url()).with_token(&b);
+
+    // A's run is queued first; B's worker runs B's run and leaves A's task where it is.
+    api_a.trigger("noop", json!({}), Some("a1"));
+    api_b.trigger("noop", json!({}), Some("b1"));
+    let run_b = api_b.wait_run("noop", "b1", Duration::from_secs(60));
+    assert_eq!(run_b["state"], "success", "{run_b}");
+    assert_eq!(Api::task(&run_b, "noop")["hostname"], "host-b", "{run_b}");
+    let run_a = api_a.run("noop", "a1");
+    let task_a = Api::task(&run_a, "noop");
+    assert_eq!(task_a["state"], "queued", "{run_a}");
+    assert!(task_a["hostname"].is_null(), "{run_a}");
+
+    // B's Redis user reaches neither A's queue, nor the reports, nor the key space.
+    let client = redis::Client::open(as_user(&cluster.redis, &user_b)).expect("client");
+    let mut conn = client.get_connection().expect("B's user logs in");
+    let a_ready = format!("{ns}:q:t:team-a:ready:default");
+    let reports = format!("{ns}:bus:reports");
+    let refused: Vec<redis::Cmd> = vec![
+        redis::cmd("ZRANGE").arg(&a_ready).arg(0).arg(-1).clone(),
+        redis::cmd("XRANGE").arg(&reports).arg("-").arg("+").clone(),
+        redis::cmd("KEYS").arg("*").clone(),
+        redis::cmd("SCAN").arg(0).clone(),
+        redis::cmd("FLUSHALL").clone(),
+    ];
+    for command in refused {
+        let error = command
+            .query::<redis::Value>(&mut conn)
+            .expect_err("refused to B's user");
+        let text = error.to_string();
+        assert!(
+            text.contains("NOPERM") || text.contains("permission"),
+            "{text}"
+        );
+    }
+    // What it may do: add reports. It claims A's task succeeded, for every task instance
+    // and lease it could guess, without a key and with a made-up one: all refused.
+    for ti in 1..=12 {
+        for lease in 1..=3 {
+            for key in [None, Some(weft_protocol::AttemptKey([7; 16]))] {
+                let _: String = redis::cmd("XADD")
+                    .arg(&reports)
+                    .arg("*")
+                    .arg("r")
+                    .arg(forged_success(ti, lease, key))
+                    .query(&mut conn)
+                    .expect("B's user may add reports");
+            }
+        }
+    }
+
+    // A's own worker comes: the task runs there, once, after every forgery was read.
+    let _worker_a = cluster.worker(&spec("worker-a", "host-a", "team-a", &user_a));
+    let run_a = api_a.wait_run("noop", "a1", Duration::from_secs(60));
+    assert_eq!(run_a["state"], "success", "{run_a}");
+    let task_a = Api::task(&run_a, "noop");
+    assert_eq!(task_a["hostname"], "host-a", "{run_a}");
+    assert_eq!(task_a["worker_id"], "worker-a", "{run_a}");
+    assert_eq!(task_a["try_number"], 1, "{run_a}");
+    let run_b = api_b.run("noop", "b1");
+    assert_eq!(Api::task(&run_b, "noop")["hostname"], "host-b", "{run_b}");
+    // B's worker never ran an attempt of A's.
+    let log_b = worker_b.output();
+    assert!(!log_b.contains("team-a"), "{log_b}");
+
+    let admin_conn = redis::Client::open(cluster.redis.as_str())
+        .and_then(|c| c.get_connection());
+    if let Ok(mut conn) = admin_conn {
+        let _: Result<i64, _> = redis::cmd("ACL")
+            .arg("DELUSER")
+            .arg(&user_a)
+            .arg(&user_b)
+            .query(&mut conn);
+    }
 }

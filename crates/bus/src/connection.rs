@@ -110,6 +110,18 @@ fn unavailable(url: &str, e: &RedisError) -> BusError {
 
 /// The reports stream.
 pub(crate) const REPORTS: &str = "reports";
+
+/// The ACL key patterns and commands a worker's Redis user needs on the bus of
+/// `escaped_namespace` (the namespace with its glob characters escaped): adding entries to
+/// the reports stream, which it may write but not read, and nothing else. A worker reads no
+/// other worker's reports, and what it writes is taken only with the keys of the attempts
+/// it was handed.
+pub fn worker_acl_rules(escaped_namespace: &str) -> Vec<String> {
+    vec![
+        format!("%W~{escaped_namespace}:bus:{REPORTS}"),
+        "+xadd".to_owned(),
+    ]
+}
 /// The control stream (notices and commands).
 pub(crate) const CONTROL: &str = "control";
 /// The stream of runs that ended.

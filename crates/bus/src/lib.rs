@@ -40,7 +40,7 @@ pub mod inbox;
 pub mod reports;
 pub mod serve;
 
-pub use connection::Bus;
+pub use connection::{Bus, worker_acl_rules};
 pub use control::{CallError, ControlClient};
 pub use error::BusError;
 pub use inbox::{Inbox, Written};

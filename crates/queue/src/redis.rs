@@ -82,7 +82,7 @@ use connection::Connections;
 use keys::KeySpace;
 use scripts::Scripts;
 
-pub use acl::{WORKER_ACL_COMMANDS, worker_acl_keys};
+pub use acl::{WORKER_ACL_COMMANDS, glob_escape, worker_acl_keys};
 
 /// Named queues in a Redis server, under a namespace. Cheap to clone: clones share their
 /// connections.

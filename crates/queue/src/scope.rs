@@ -56,6 +56,11 @@ pub fn scoped(scope: &str, queue: &str) -> String {
     format!("{scope}{SEPARATOR}{queue}")
 }
 
+/// The name a take uses for queue `queue` of every scope: `*/<queue>`.
+pub fn every_scope(queue: &str) -> String {
+    scoped(ANY_SCOPE, queue)
+}
+
 /// A queue name's scope (if it has one) and the queue within it: `("a", "q")` for `a/q`,
 /// `(None, "q")` for `q`. The name is not checked.
 pub fn split(name: &str) -> (Option<&str>, &str) {

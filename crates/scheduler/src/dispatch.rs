@@ -3,7 +3,7 @@
 //! knows) goes on the task's queue, keyed by task instance.
 
 use weft_model::Expand;
-use weft_queue::Message;
+use weft_queue::{Message, scope};
 use weft_store::QueueTask;
 
 use crate::active_run::ActiveRun;
@@ -67,8 +67,9 @@ impl Scheduler {
             };
             match message.encode() {
                 Ok(payload) => messages.push(
-                    // Keyed by task instance: a new attempt's message replaces any stale one.
-                    Message::new(ti.queue.clone(), payload)
+                    // On the tenant's own queue (a worker serves named tenants), keyed by task
+                    // instance: a new attempt's message replaces any stale one.
+                    Message::new(scope::scoped(&active.run.tenant, &ti.queue), payload)
                         .with_priority(ti.priority_weight)
                         .with_key(format!("ti:{}", ti.id)),
                 ),

@@ -109,7 +109,7 @@ fn digest_of(bytes: &[u8]) -> String {
 async fn take_one(queue: &MemoryQueue) -> TaskMessage {
     let taken = queue
         .take(
-            &["default".to_owned()],
+            &[weft_queue::scope::scoped(DEFAULT_TENANT, "default")],
             1,
             Duration::from_secs(60),
             Duration::from_secs(10),

@@ -67,6 +67,8 @@ enum Command {
     Scheduler(commands::scheduler::Args),
     /// Run a worker: take tasks from Redis queues and run them in the sandbox.
     Worker(commands::worker::Args),
+    /// Print or make the Redis user of a worker that serves named tenants only.
+    RedisAcl(commands::redis_acl::Args),
     /// List the workers a server knows, with their queues, load and last heartbeat.
     Workers(commands::workers::Args),
     /// Make, list and revoke the API tokens of your tenant (its admins).
@@ -111,6 +113,7 @@ fn main() -> ExitCode {
         Command::Scheduler(args) => commands::scheduler::run(args),
         Command::Worker(args) => commands::worker::run(args),
         Command::Workers(args) => commands::workers::run(args),
+        Command::RedisAcl(args) => commands::redis_acl::run(args),
         Command::Tokens(args) => commands::tokens::run(args),
         Command::Tenants(args) => commands::tenants::run(args),
         Command::Whoami(args) => commands::tokens::whoami(args),

@@ -18,6 +18,10 @@ pub struct WorkerConfig {
     pub hostname: String,
     /// Queues it takes tasks from.
     pub queues: Vec<String>,
+    /// The tenants whose tasks it runs; `None`: every tenant's. Each tenant's queues are its
+    /// own (see [`take_queues`](WorkerConfig::take_queues)), so a worker given a Redis user
+    /// limited to its tenants' keys can touch no other tenant's tasks.
+    pub tenants: Option<Vec<String>>,
     /// Most attempts it runs at once.
     pub concurrency: usize,
     /// Deliveries it may hold beyond those running, so that a slot that frees starts its
@@ -46,6 +50,26 @@ impl WorkerConfig {
         self.lease.saturating_mul(2)
     }
 
+    /// The queue names it takes from: each of its queues in each of its tenants, or in every
+    /// tenant when it serves all of them.
+    pub fn take_queues(&self) -> Vec<String> {
+        match &self.tenants {
+            None => self
+                .queues
+                .iter()
+                .map(|queue| weft_queue::scope::every_scope(queue))
+                .collect(),
+            Some(tenants) => tenants
+                .iter()
+                .flat_map(|tenant| {
+                    self.queues
+                        .iter()
+                        .map(move |queue| weft_queue::scope::scoped(tenant, queue))
+                })
+                .collect(),
+        }
+    }
+
     /// Deliveries held beyond the running ones (see [`prefetch`](WorkerConfig::prefetch)).
     pub fn prefetch(&self) -> usize {
         self.prefetch.unwrap_or_else(|| {
@@ -65,6 +89,7 @@ impl WorkerConfig {
             worker_id: worker_id.into(),
             hostname: hostname.into(),
             queues,
+            tenants: None,
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             prefetch: None,
             prefetch_hold: DEFAULT_PREFETCH_HOLD,

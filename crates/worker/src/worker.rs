@@ -44,6 +44,8 @@ impl WorkerStatus {
 /// A worker: runs attempts from its queues in the sandbox.
 pub struct Worker {
     shared: Arc<Shared>,
+    /// The queue names taken from (see [`WorkerConfig::take_queues`]).
+    take_queues: Vec<String>,
 }
 
 impl Worker {
@@ -55,6 +57,7 @@ impl Worker {
         plane: Arc<dyn ControlPlane>,
     ) -> Worker {
         Worker {
+            take_queues: config.take_queues(),
             shared: Arc::new(Shared {
                 config,
                 runtime,
@@ -189,7 +192,7 @@ impl Worker {
         match self
             .shared
             .queue
-            .take(&config.queues, max.max(1), config.delivery_lease(), wait)
+            .take(&self.take_queues, max.max(1), config.delivery_lease(), wait)
             .await
         {
             Ok(deliveries) => deliveries,

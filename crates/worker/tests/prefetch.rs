@@ -153,7 +153,7 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
         map_index: None,
         map_item: None,
     };
-    Message::new("default", message.encode().expect("encodes"))
+    Message::new("default/default", message.encode().expect("encodes"))
 }
 
 /// A runtime, a recorder serving `slow_chain` and a queue holding three of its `slow` tasks,
@@ -191,7 +191,7 @@ async fn counts(queue: &Counting) -> (u64, u64) {
     let stats: Vec<QueueStats> = queue.stats().await.expect("stats");
     stats
         .iter()
-        .filter(|s| s.queue == "default")
+        .filter(|s| s.queue == "default/default")
         .fold((0, 0), |(r, l), s| (r + s.ready, l + s.leased))
 }
 

@@ -87,8 +87,8 @@ pub fn worker_acl_keys(namespace: &str, scopes: &[String]) -> Result<Vec<String>
         .collect()
 }
 
-/// `text` with Redis glob characters escaped, to match itself only.
-fn glob_escape(text: &str) -> String {
+/// `text` with Redis glob characters escaped, to match itself only in an ACL key pattern.
+pub fn glob_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '*' | '?' | '[' | ']' | '\\') {

@@ -86,12 +86,13 @@ impl Bench {
         digest
     }
 
-    /// Every message ready on the `default` queue, acknowledged, in the order taken.
+    /// Every message ready on the `default` queue of every tenant, acknowledged, in the
+    /// order taken.
     pub async fn take(&self) -> Vec<TaskMessage> {
         let deliveries = self
             .queue
             .take(
-                &["default".to_owned()],
+                &[weft_queue::scope::every_scope("default")],
                 1000,
                 Duration::from_secs(600),
                 Duration::ZERO,

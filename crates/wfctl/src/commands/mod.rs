@@ -9,6 +9,7 @@ pub mod run;
 pub mod runs;
 #[cfg(feature = "control-plane")]
 pub mod scheduler;
+pub mod redis_acl;
 pub mod secrets;
 #[cfg(feature = "control-plane")]
 pub mod server;

@@ -28,6 +28,10 @@ pub struct Args {
     /// Queues to take tasks from, comma-separated.
     #[arg(long, short, env = "WEFT_QUEUES", default_value = "default")]
     queues: String,
+    /// Tenants whose tasks this worker runs, comma-separated, or `*` for every tenant. Give a
+    /// worker of named tenants a Redis user limited to their keys (`wfctl redis-acl`).
+    #[arg(long, env = "WEFT_TENANTS", default_value = "*")]
+    tenants: String,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long, short, env = "WEFT_CONCURRENCY")]
     concurrency: Option<usize>,
@@ -61,6 +65,25 @@ pub struct Args {
     egress: crate::egress::EgressArgs,
 }
 
+/// The tenants of `--tenants`: `None` for `*` (every tenant), else names checked as tenant
+/// names.
+fn tenants(text: &str) -> Result<Option<Vec<String>>, Failure> {
+    if text.trim() == "*" {
+        return Ok(None);
+    }
+    let names = services::list(text);
+    if names.is_empty() {
+        return Err(Failure::usage(
+            "--tenants names no tenant (give `*` for every tenant)",
+        ));
+    }
+    for name in &names {
+        weft_model::tenancy::check_tenant_name(name)
+            .map_err(|e| Failure::usage(format!("--tenants: {e}")))?;
+    }
+    Ok(Some(names))
+}
+
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
     services::block_on(main(args))
@@ -77,6 +100,7 @@ async fn main(args: Args) -> CommandResult {
         .clone()
         .unwrap_or_else(|| format!("{hostname}-{}", std::process::id()));
     let mut config = WorkerConfig::new(id.clone(), hostname, queues);
+    config.tenants = tenants(&args.tenants)?;
     if let Some(n) = args.concurrency {
         config.concurrency = n.max(1);
     }
@@ -109,9 +133,13 @@ async fn main(args: Args) -> CommandResult {
         Err(e) => return Err(Failure::usage(waiting::chain(&e))),
     }
     println!(
-        "Weft worker {id} on {}: queues {}, concurrency {}",
+        "Weft worker {id} on {}: queues {} of {}, concurrency {}",
         config.hostname,
         config.queues.join(","),
+        config
+            .tenants
+            .as_ref()
+            .map_or_else(|| "every tenant".to_owned(), |t| format!("tenants {}", t.join(","))),
         config.concurrency
     );
     let shutdown = Shutdown::default();
