@@ -150,10 +150,7 @@ fn standalone_takes_tokens_when_given_them() {
         .post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 401, "{body}");
     // Its worker runs inside it: the worker API answers no one, not even the administrator.
-    let component = format!(
-        "/worker/attempts/1/1/components/sha256:{}",
-        "0".repeat(64)
-    );
+    let component = format!("/worker/attempts/1/1/components/sha256:{}", "0".repeat(64));
     let (status, _) = anonymous.get_raw(&component);
     assert_eq!(status, 401);
     let admin = anonymous.with_token("standalone-admin-token");
@@ -213,8 +210,17 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
             &cluster,
             admin,
             &[
-                "redis-acl", "--user", user, "--tenants", tenant, "--namespace", &ns,
-                "--password", REDIS_PASSWORD, "--apply", &cluster.redis,
+                "redis-acl",
+                "--user",
+                user,
+                "--tenants",
+                tenant,
+                "--namespace",
+                &ns,
+                "--password",
+                REDIS_PASSWORD,
+                "--apply",
+                &cluster.redis,
             ],
         );
         assert!(applied.contains(tenant), "{applied}");
@@ -295,8 +301,7 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     let log_b = worker_b.output();
     assert!(!log_b.contains("team-a"), "{log_b}");
 
-    let admin_conn = redis::Client::open(cluster.redis.as_str())
-        .and_then(|c| c.get_connection());
+    let admin_conn = redis::Client::open(cluster.redis.as_str()).and_then(|c| c.get_connection());
     if let Ok(mut conn) = admin_conn {
         let _: Result<i64, _> = redis::cmd("ACL")
             .arg("DELUSER")

@@ -15,9 +15,9 @@ use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
 use weft_protocol::envelope::Message;
 use weft_protocol::worker_api::{WorkerBeat, WorkerVariable};
 use weft_protocol::{
-    AttemptHeartbeat, AttemptKey, AttemptOutcome, AttemptResult, AttemptStarted, Command, ControlMessage,
-    Envelope, LogLevel, LogLine, LogSource, Notice, Reply, ReplyError, Report, RunCreated, TaskLog,
-    PROTOCOL_VERSION, TaskMessage,
+    AttemptHeartbeat, AttemptKey, AttemptOutcome, AttemptResult, AttemptStarted, Command,
+    ControlMessage, Envelope, LogLevel, LogLine, LogSource, Notice, PROTOCOL_VERSION, Reply,
+    ReplyError, Report, RunCreated, TaskLog, TaskMessage,
 };
 
 fn at(text: &str) -> jiff::Timestamp {

@@ -271,7 +271,11 @@ async fn forged_reports_written_straight_to_redis_are_refused() {
     // the attempt succeeded is refused.
     let mut other_lease = key;
     other_lease.0[0] ^= 0x55;
-    for forged_key in [None, Some(other_lease), Some(weft_protocol::AttemptKey([0; 16]))] {
+    for forged_key in [
+        None,
+        Some(other_lease),
+        Some(weft_protocol::AttemptKey([0; 16])),
+    ] {
         let mut forged = genuine.clone();
         for report in &mut forged {
             match report {

@@ -100,7 +100,10 @@ mod tests {
         let keys = keys(&secret, &[]);
         let key = keys.issue(7, 3);
         assert!(keys.check(7, 3, &key));
-        assert!(!keys.check(7, 4, &key), "another lease of the same instance");
+        assert!(
+            !keys.check(7, 4, &key),
+            "another lease of the same instance"
+        );
         assert!(!keys.check(8, 3, &key), "another task instance");
         assert_ne!(keys.issue(7, 4), key);
         let mut flipped = key;
@@ -113,7 +116,10 @@ mod tests {
         let old = SecretKey::generate();
         let new = SecretKey::generate();
         let before = keys(&old, &[]).issue(1, 1);
-        assert!(!keys(&new, &[]).check(1, 1, &before), "another installation's key");
+        assert!(
+            !keys(&new, &[]).check(1, 1, &before),
+            "another installation's key"
+        );
         let rotating = keys(&new, std::slice::from_ref(&old));
         assert!(rotating.check(1, 1, &before), "queued before the rotation");
         assert!(rotating.check(1, 1, &rotating.issue(1, 1)));

@@ -37,8 +37,8 @@ pub mod key;
 pub mod keyring;
 pub mod seal;
 
-pub use attempt_keys::AttemptKeys;
 pub use airflow::{ConnectionFormError, connection_from_json, connection_from_uri};
+pub use attempt_keys::AttemptKeys;
 pub use error::VaultError;
 pub use key::{KeyId, SecretKey};
 pub use keyring::{ENV_KEY, ENV_KEY_FILE, ENV_KEY_PREVIOUS, KEY_FILE_NAME, KeySettings, Keyring};

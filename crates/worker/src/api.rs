@@ -197,14 +197,8 @@ impl ApiClient {
 
     /// What an attempt reads at `path` (an XCom value, a connection, a secret): 200 its body,
     /// 404 none, 403 refused (with the server's reason, which never holds a value).
-    async fn access(
-        &self,
-        attempt: AttemptRef,
-        path: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError> {
-        let reply = self
-            .call("GET", path.to_owned(), None, attempt.key)
-            .await?;
+    async fn access(&self, attempt: AttemptRef, path: &str) -> Result<Option<Vec<u8>>, PlaneError> {
+        let reply = self.call("GET", path.to_owned(), None, attempt.key).await?;
         match reply.status {
             200 => Ok(Some(reply.body)),
             404 => Ok(None),

@@ -7,8 +7,8 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 use weft_protocol::{
-    AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, RETURN_VALUE, Report,
-    AttemptRef, TaskMessage,
+    AttemptHeartbeat, AttemptOutcome, AttemptRef, AttemptResult, AttemptStarted, RETURN_VALUE,
+    Report, TaskMessage,
 };
 use weft_queue::{Delivery, Queue};
 use weft_runtime::{

@@ -8,9 +8,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use axum::http::HeaderMap;
 use weft_protocol::worker_api::ATTEMPT_KEY_HEADER;
 use weft_protocol::{AttemptKey, AttemptRef, Connection, SecretValue};
 use weft_store::AttemptInfo;
@@ -55,7 +55,12 @@ pub(crate) fn attempt(
     if let Some(keys) = &state.attempt_keys
         && !key.is_some_and(|key| keys.check(ti, lease, &key))
     {
-        tracing::warn!(ti, lease, keyed = key.is_some(), "attempt refused: its key is missing or wrong");
+        tracing::warn!(
+            ti,
+            lease,
+            keyed = key.is_some(),
+            "attempt refused: its key is missing or wrong"
+        );
         return Err(ApiError::Forbidden {
             code: "attempt_key",
             message: format!(
@@ -132,7 +137,14 @@ async fn get_connection(
     headers: HeaderMap,
     Path((ti, lease, conn_id)): Path<(String, String, String)>,
 ) -> Result<Json<Connection>, ApiError> {
-    let tenant = grant(&state, &headers, &ti, &lease, Requested::Connection(&conn_id)).await?;
+    let tenant = grant(
+        &state,
+        &headers,
+        &ti,
+        &lease,
+        Requested::Connection(&conn_id),
+    )
+    .await?;
     let stored = state
         .credentials
         .connection(&tenant, &conn_id)

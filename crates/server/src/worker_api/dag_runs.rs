@@ -2,9 +2,9 @@
 //! its task instance's lease (403 `stale_attempt` otherwise). A refusal the task should see
 //! (an unknown or paused DAG, a bad conf, a taken run id) is a 200 answer that says so.
 
-use axum::http::HeaderMap;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_protocol::{TriggerAnswer, TriggerRun};

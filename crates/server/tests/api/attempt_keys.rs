@@ -16,7 +16,11 @@ use crate::tasks::ran_once_with;
 fn calls(digest: &str) -> Vec<(Method, String, Option<String>)> {
     vec![
         (Method::GET, format!("components/{digest}"), None),
-        (Method::GET, format!("xcom/echo_context/{RETURN_VALUE}"), None),
+        (
+            Method::GET,
+            format!("xcom/echo_context/{RETURN_VALUE}"),
+            None,
+        ),
         (Method::GET, "variables/greeting".to_owned(), None),
         (Method::GET, "connections/warehouse".to_owned(), None),
         (Method::GET, "secrets/api_token".to_owned(), None),

@@ -35,7 +35,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/pools"),
     ("put", "/api/v1/pools/{name}"),
     ("get", "/api/v1/workers"),
-    ("get", "/api/v1/worker/attempts/{ti}/{lease}/components/{digest}"),
+    (
+        "get",
+        "/api/v1/worker/attempts/{ti}/{lease}/components/{digest}",
+    ),
     (
         "get",
         "/api/v1/worker/attempts/{ti}/{lease}/xcom/{task_id}/{key}",
@@ -183,7 +186,10 @@ async fn the_document_says_which_token_each_route_needs() {
     }
     let security = |method: &str, path: &str| doc["paths"][path][method]["security"].clone();
     assert_eq!(
-        security("get", "/api/v1/worker/attempts/{ti}/{lease}/components/{digest}"),
+        security(
+            "get",
+            "/api/v1/worker/attempts/{ti}/{lease}/components/{digest}"
+        ),
         serde_json::json!([{"worker_token": []}])
     );
     assert_eq!(

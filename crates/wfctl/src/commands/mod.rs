@@ -5,11 +5,11 @@ pub mod connections;
 pub mod dags;
 pub mod deploy;
 pub mod inspect;
+pub mod redis_acl;
 pub mod run;
 pub mod runs;
 #[cfg(feature = "control-plane")]
 pub mod scheduler;
-pub mod redis_acl;
 pub mod secrets;
 #[cfg(feature = "control-plane")]
 pub mod server;

@@ -136,10 +136,10 @@ async fn main(args: Args) -> CommandResult {
         "Weft worker {id} on {}: queues {} of {}, concurrency {}",
         config.hostname,
         config.queues.join(","),
-        config
-            .tenants
-            .as_ref()
-            .map_or_else(|| "every tenant".to_owned(), |t| format!("tenants {}", t.join(","))),
+        config.tenants.as_ref().map_or_else(
+            || "every tenant".to_owned(),
+            |t| format!("tenants {}", t.join(","))
+        ),
         config.concurrency
     );
     let shutdown = Shutdown::default();
