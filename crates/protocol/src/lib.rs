@@ -18,6 +18,7 @@
 //! let beat = Report::Heartbeat(AttemptHeartbeat {
 //!     ti: 7,
 //!     lease: 3,
+//!     key: None,
 //!     lease_expires_at: "2026-01-01T00:00:30Z".parse()?,
 //! });
 //! let bytes = Envelope::encode(&vec![beat.clone()])?;
