@@ -39,18 +39,34 @@ impl fmt::Debug for AttemptKey {
 /// Why text is not an attempt key (the text itself is not repeated: it may be a near miss of
 /// a real key).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("an attempt key is {expected} hex digits; this one has {len} characters or a non-hex digit", expected = ATTEMPT_KEY_BYTES * 2)]
-pub struct BadAttemptKey {
-    /// The length of the text given.
-    pub len: usize,
+pub enum BadAttemptKey {
+    /// Not 32 characters.
+    #[error("an attempt key is {expected} hex digits; this one has {len} characters", expected = ATTEMPT_KEY_BYTES * 2)]
+    Length {
+        /// The length of the text given.
+        len: usize,
+    },
+    /// 32 characters, not all hex digits.
+    #[error("an attempt key is {expected} hex digits; character {position} of this one is not one", expected = ATTEMPT_KEY_BYTES * 2)]
+    NotHex {
+        /// Where the first character that is not a hex digit is, from 1.
+        position: usize,
+    },
 }
 
 impl FromStr for AttemptKey {
     type Err = BadAttemptKey;
 
     fn from_str(text: &str) -> Result<AttemptKey, BadAttemptKey> {
+        if text.len() != ATTEMPT_KEY_BYTES * 2 {
+            return Err(BadAttemptKey::Length { len: text.len() });
+        }
+        if let Some(at) = text.bytes().position(|b| !b.is_ascii_hexdigit()) {
+            return Err(BadAttemptKey::NotHex { position: at + 1 });
+        }
         let mut bytes = [0u8; ATTEMPT_KEY_BYTES];
-        hex::decode_to_slice(text, &mut bytes).map_err(|_| BadAttemptKey { len: text.len() })?;
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|_| BadAttemptKey::NotHex { position: 1 })?;
         Ok(AttemptKey(bytes))
     }
 }
@@ -85,9 +101,18 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_without_repeating_them() {
-        for text in ["", "abc", &"zz".repeat(16), &"ab".repeat(17)] {
+        for (text, expected) in [
+            ("", BadAttemptKey::Length { len: 0 }),
+            ("abc", BadAttemptKey::Length { len: 3 }),
+            (&"ab".repeat(17), BadAttemptKey::Length { len: 34 }),
+            (&"zz".repeat(16), BadAttemptKey::NotHex { position: 1 }),
+            (
+                &format!("{}g", "a".repeat(31)),
+                BadAttemptKey::NotHex { position: 32 },
+            ),
+        ] {
             let error = text.parse::<AttemptKey>().unwrap_err();
-            assert_eq!(error.len, text.len());
+            assert_eq!(error, expected, "{text}");
             let message = error.to_string();
             assert!(message.contains("32 hex digits"), "{message}");
             if !text.is_empty() {

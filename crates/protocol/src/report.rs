@@ -20,6 +20,27 @@ pub enum Report {
     Finished(Box<AttemptResult>),
 }
 
+impl Report {
+    /// The attempt the report is about, with the key it carries.
+    pub fn attempt(&self) -> crate::AttemptRef {
+        let (ti, lease, key) = match self {
+            Report::Started(s) => (s.ti, s.lease, s.key),
+            Report::Heartbeat(h) => (h.ti, h.lease, h.key),
+            Report::Finished(r) => (r.ti, r.lease, r.key),
+        };
+        crate::AttemptRef { ti, lease, key }
+    }
+
+    /// What kind of report it is: `started`, `heartbeat` or `finished` (as in its JSON).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Report::Started(_) => "started",
+            Report::Heartbeat(_) => "heartbeat",
+            Report::Finished(_) => "finished",
+        }
+    }
+}
+
 impl Message for Vec<Report> {
     const NAME: &'static str = "report batch";
 }

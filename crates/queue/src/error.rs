@@ -32,6 +32,18 @@ pub enum QueueError {
         #[source]
         source: Option<BoxError>,
     },
+    /// Part of a pushed batch went out and part did not: a networked backend pushes each
+    /// scope's messages on their own, and one scope's part failed (its keys damaged, say).
+    /// The messages at `failed` (positions in the batch, from 0) were not pushed; every
+    /// other one was, so one scope's trouble holds up no other scope's messages.
+    #[error("{} of the pushed messages were not pushed: {source}", failed.len())]
+    PartlyPushed {
+        /// Positions in the batch of the messages not pushed, ascending.
+        failed: Vec<usize>,
+        /// Why the first failing scope's part failed.
+        #[source]
+        source: Box<QueueError>,
+    },
     /// The backend failed in a way that retrying will not fix (e.g. a protocol or data error).
     #[error("queue backend failed: {message}")]
     Backend {
@@ -46,7 +58,20 @@ pub enum QueueError {
 impl QueueError {
     /// Whether the same request may succeed if tried again later.
     pub fn is_retriable(&self) -> bool {
-        matches!(self, Self::Unavailable { .. })
+        match self {
+            Self::Unavailable { .. } => true,
+            Self::PartlyPushed { source, .. } => source.is_retriable(),
+            _ => false,
+        }
+    }
+
+    /// The positions in a pushed batch of `len` messages that were not pushed, when this is
+    /// the error of that push: those of [`PartlyPushed`](Self::PartlyPushed), else all.
+    pub fn not_pushed(&self, len: usize) -> Vec<usize> {
+        match self {
+            Self::PartlyPushed { failed, .. } => failed.clone(),
+            _ => (0..len).collect(),
+        }
     }
 }
 

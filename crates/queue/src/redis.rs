@@ -54,6 +54,7 @@
 
 mod acl;
 mod connection;
+mod failing;
 mod join;
 mod keys;
 mod reply;
@@ -110,6 +111,8 @@ struct Inner {
     keys: KeySpace,
     /// Which scope a take over several serves first.
     turns: Mutex<Turns>,
+    /// Scopes a take passed over because their part failed, and when that was last said.
+    failing: failing::Failing,
 }
 
 /// A script call's future, for running several of them at once.
@@ -144,6 +147,7 @@ impl RedisQueue {
                 scripts: Scripts::new(),
                 keys: KeySpace::new(namespace),
                 turns: Mutex::default(),
+                failing: failing::Failing::default(),
             }),
         })
     }
@@ -188,33 +192,42 @@ impl Queue for RedisQueue {
     #[instrument(level = "debug", name = "queue.push", skip_all, fields(messages = messages.len()))]
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
         validate::check_push(&messages)?;
-        // By scope, in order, each message with its queue's name within the scope.
-        let mut by_scope: BTreeMap<Option<&str>, Vec<(&str, &Message)>> = BTreeMap::new();
-        for m in &messages {
+        // By scope, in order, each message with its position and its queue's name within the
+        // scope.
+        let mut by_scope: BTreeMap<Option<&str>, Vec<(usize, &str, &Message)>> = BTreeMap::new();
+        for (position, m) in messages.iter().enumerate() {
             let (scope, queue) = scope::split(&m.queue);
-            by_scope.entry(scope).or_default().push((queue, m));
+            by_scope
+                .entry(scope)
+                .or_default()
+                .push((position, queue, m));
         }
         let scripts = &self.inner.scripts;
-        let mut calls: Vec<Pending<'_, ()>> = Vec::with_capacity(by_scope.len() + 1);
         // Pushes to scopes also (re)register them; the registry never needs to be read first.
+        // It is the namespace's own (no worker can write it): if it fails, nothing counts as
+        // pushed.
         let new: Vec<&str> = by_scope.keys().filter_map(|s| *s).collect();
-        if !new.is_empty() {
-            calls.push(Box::pin(async move {
-                let args = |call: &mut scripts::Call<'_>| {
-                    for scope in new {
-                        call.arg(scope);
-                    }
-                };
-                self.run("push", &scripts.register, None, args)
-                    .await
-                    .map(drop)
-            }));
-        }
+        let registering = async move {
+            if new.is_empty() {
+                return Ok(());
+            }
+            let args = |call: &mut scripts::Call<'_>| {
+                for scope in new {
+                    call.arg(scope);
+                }
+            };
+            self.run("push", &scripts.register, None, args)
+                .await
+                .map(drop)
+        };
+        let mut positions: Vec<Vec<usize>> = Vec::with_capacity(by_scope.len());
+        let mut calls: Vec<Pending<'_, ()>> = Vec::with_capacity(by_scope.len());
         for (scope, batch) in by_scope {
+            positions.push(batch.iter().map(|(position, _, _)| *position).collect());
             calls.push(Box::pin(async move {
                 let args = |call: &mut scripts::Call<'_>| {
                     call.arg(batch.len());
-                    for (queue, m) in &batch {
+                    for (_, queue, m) in &batch {
                         call.arg(*queue).arg(m.priority);
                         match &m.key {
                             Some(key) => call.arg(format!("={key}")),
@@ -226,7 +239,28 @@ impl Queue for RedisQueue {
                 self.run("push", &scripts.push, scope, args).await.map(drop)
             }));
         }
-        join::try_join_all(calls).await.map(drop)
+        let (registered, pushed) = tokio::join!(registering, join::join_all(calls));
+        registered?;
+        // Each scope's part stands on its own: one that failed fails only its messages.
+        let mut failed = Vec::new();
+        let mut first_error = None;
+        for (result, positions) in pushed.into_iter().zip(positions) {
+            if let Err(e) = result {
+                failed.extend(positions);
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            None => Ok(()),
+            Some(e) if failed.len() == messages.len() => Err(e),
+            Some(e) => {
+                failed.sort_unstable();
+                Err(QueueError::PartlyPushed {
+                    failed,
+                    source: Box::new(e),
+                })
+            }
+        }
     }
     #[instrument(level = "debug", name = "queue.take", skip_all, fields(?queues, max, ?lease, ?wait))]
     async fn take(

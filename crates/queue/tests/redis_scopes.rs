@@ -256,16 +256,28 @@ async fn a_worker_user_of_one_scope_serves_it_and_nothing_else() {
             .await,
         "take on another scope",
     );
-    assert_denied(
+    // Given its scope and another, it serves its own and passes over the one refused.
+    scheduler
+        .push(vec![Message::new("a/default", "a3")])
+        .await
+        .expect("push");
+    let mixed = worker
+        .take(
+            &names(&["b/default", "a/default"]),
+            2,
+            LEASE * 20,
+            Duration::ZERO,
+        )
+        .await
+        .expect("a take over its scope and a refused one serves its own");
+    assert_eq!(mixed.len(), 1, "{mixed:?}");
+    assert_eq!(&mixed[0].payload[..], b"a3");
+    assert!(
         worker
-            .take(
-                &names(&["a/default", "b/default"]),
-                1,
-                LEASE,
-                Duration::ZERO,
-            )
-            .await,
-        "take on its scope and another",
+            .ack(&[mixed[0].id.clone()])
+            .await
+            .expect("ack")
+            .is_empty()
     );
     assert_denied(
         worker
@@ -314,6 +326,61 @@ async fn a_worker_user_of_one_scope_serves_it_and_nothing_else() {
         from_scripts.contains(&"weft[1]:q:t:b:generation"),
         "no script refusal on b's keys in the ACL log: {log:?}"
     );
+}
+
+#[tokio::test]
+async fn a_damaged_scope_holds_up_no_other_scope() {
+    let server = own_server();
+    let namespace = "weft";
+    let queue = RedisQueue::connect(server.url(), namespace)
+        .await
+        .expect("connect");
+    queue
+        .push(vec![
+            Message::new("a/default", "a1"),
+            Message::new("b/default", "b1"),
+        ])
+        .await
+        .expect("push");
+    // Whoever may write b's keys breaks them: b's scripts fail from now on.
+    server
+        .cli(&["SET", "weft:q:t:b:leases", "not a sorted set"])
+        .expect("damage b");
+    let pushed = queue
+        .push(vec![
+            Message::new("b/default", "b2"),
+            Message::new("a/default", "a2"),
+            Message::new("b/default", "b3"),
+        ])
+        .await;
+    match pushed {
+        Err(QueueError::PartlyPushed { failed, source }) => {
+            assert_eq!(failed, [0, 2], "b's messages are the ones not pushed");
+            assert!(source.to_string().contains("push"), "{source}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A take over every scope serves a's messages, and so does one naming b first.
+    for queues in [names(&["*/default"]), names(&["b/default", "a/default"])] {
+        let got = queue
+            .take(&queues, 10, LEASE * 20, Duration::ZERO)
+            .await
+            .expect("a's part answers");
+        let payloads: Vec<&[u8]> = got.iter().map(|d| &d.payload[..]).collect();
+        assert!(payloads.iter().all(|p| p.starts_with(b"a")), "{payloads:?}");
+        let ids: Vec<_> = got.iter().map(|d| d.id.clone()).collect();
+        assert!(queue.release(&ids).await.expect("release").is_empty());
+    }
+    // Only b's scope is named: the take fails when every scope it asks failed.
+    let only_b = queue
+        .take(&names(&["b/default"]), 1, LEASE, Duration::ZERO)
+        .await;
+    assert!(only_b.is_err(), "{only_b:?}");
+    // Every message of a push to b alone fails as one error, not a partial one.
+    match queue.push(vec![Message::new("b/default", "b4")]).await {
+        Err(QueueError::PartlyPushed { .. }) | Ok(()) => panic!("b is damaged"),
+        Err(e) => assert_eq!(e.not_pushed(1), [0]),
+    }
 }
 
 #[tokio::test]

@@ -19,6 +19,8 @@ impl Scheduler {
             return Ok(());
         }
         let mut messages = Vec::with_capacity(queued.len());
+        // For each message, the queued attempt it carries.
+        let mut carried = Vec::with_capacity(queued.len());
         let mut encoding = Ok(());
         for q in queued {
             let Some((run, i)) = self.runs.locate(q.ti) else {
@@ -66,34 +68,40 @@ impl Scheduler {
                 map_item: ti.map_item.clone(),
             };
             match message.encode() {
-                Ok(payload) => messages.push(
-                    // On the tenant's own queue (a worker serves named tenants), keyed by task
-                    // instance: a new attempt's message replaces any stale one.
-                    Message::new(scope::scoped(&active.run.tenant, &ti.queue), payload)
-                        .with_priority(ti.priority_weight)
-                        .with_key(format!("ti:{}", ti.id)),
-                ),
+                Ok(payload) => {
+                    carried.push(q);
+                    messages.push(
+                        // On the tenant's own queue (a worker serves named tenants), keyed by task
+                        // instance: a new attempt's message replaces any stale one.
+                        Message::new(scope::scoped(&active.run.tenant, &ti.queue), payload)
+                            .with_priority(ti.priority_weight)
+                            .with_key(format!("ti:{}", ti.id)),
+                    );
+                }
                 Err(e) => {
                     encoding = Err(e);
                     break;
                 }
             }
         }
-        let pushed = match encoding {
-            Ok(()) => self
-                .queue
-                .push(messages)
-                .await
-                .map_err(SchedulerError::from),
-            Err(e) => Err(SchedulerError::from(e)),
-        };
-        if let Err(e) = pushed {
-            // The store says queued but no message went out: queue them again (new lease)
-            // on the next step, so nothing is left stuck in queued.
+        if let Err(e) = encoding {
+            // Nothing went out: queue them all again (new lease) on the next step.
             for q in queued {
                 self.outbox.requeue(q.ti, q.lease + 1, q.try_number, q.at);
             }
-            return Err(e);
+            return Err(e.into());
+        }
+        let count = messages.len();
+        if let Err(e) = self.queue.push(messages).await {
+            // The store says queued but these messages did not go out: queue them again (new
+            // lease) on the next step, so nothing is left stuck in queued. Only those: when
+            // one tenant's queues fail, the others' attempts keep the messages they were sent.
+            for i in e.not_pushed(count) {
+                if let Some(q) = carried.get(i) {
+                    self.outbox.requeue(q.ti, q.lease + 1, q.try_number, q.at);
+                }
+            }
+            return Err(e.into());
         }
         Ok(())
     }

@@ -17,8 +17,21 @@ impl Scheduler {
     /// Take `reports` into the step and apply the results memory accepts, with what follows
     /// them (downstream tasks decided or made ready, retries timed).
     pub(crate) fn take_reports(&mut self, reports: Vec<Report>, now: Timestamp) {
+        let mut refused = 0usize;
         for report in reports {
-            self.take_report(report);
+            if self.authentic(&report) {
+                self.take_report(report);
+            } else {
+                refused += 1;
+            }
+        }
+        if refused > 0 {
+            // One line per batch: whoever floods the stream with forgeries floods no log.
+            tracing::warn!(
+                refused,
+                "reports refused: they do not carry their attempts' keys (forged, or sent by a \
+                 worker given another WEFT_SECRET_KEY's attempts)"
+            );
         }
         let finishes = self.screen_finishes();
         // A start reported with its attempt's result is written by the result (which carries
@@ -37,18 +50,16 @@ impl Scheduler {
         let Some(keys) = &self.config.attempt_keys else {
             return true;
         };
-        let (ti, lease, key) = match report {
-            Report::Started(s) => (s.ti, s.lease, s.key.as_ref()),
-            Report::Heartbeat(b) => (b.ti, b.lease, b.key.as_ref()),
-            Report::Finished(r) => (r.ti, r.lease, r.key.as_ref()),
-        };
-        let authentic = key.is_some_and(|key| keys.check(ti, lease, key));
+        let attempt = report.attempt();
+        let authentic = attempt
+            .key
+            .is_some_and(|key| keys.check(attempt.ti, attempt.lease, &key));
         if !authentic {
-            tracing::warn!(
-                ti,
-                lease,
-                kind = report_kind(report),
-                keyed = key.is_some(),
+            tracing::debug!(
+                ti = attempt.ti,
+                lease = attempt.lease,
+                kind = report.kind(),
+                keyed = attempt.key.is_some(),
                 "report refused: it does not carry its attempt's key"
             );
         }
@@ -57,9 +68,6 @@ impl Scheduler {
 
     /// Put one report in the outbox; a result becomes the change that records it.
     fn take_report(&mut self, report: Report) {
-        if !self.authentic(&report) {
-            return;
-        }
         match report {
             Report::Started(start) => self.outbox.start(start.into()),
             Report::Heartbeat(beat) => self.outbox.heartbeat(beat.into()),
@@ -152,14 +160,5 @@ impl Scheduler {
         if finish.state == TaskState::Deferred {
             self.watch_wait(run_id, i);
         }
-    }
-}
-
-/// What kind of report `report` is, for logs.
-fn report_kind(report: &Report) -> &'static str {
-    match report {
-        Report::Started(_) => "started",
-        Report::Heartbeat(_) => "heartbeat",
-        Report::Finished(_) => "finished",
     }
 }

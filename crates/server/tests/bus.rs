@@ -271,12 +271,21 @@ async fn forged_reports_written_straight_to_redis_are_refused() {
     // the attempt succeeded is refused.
     let mut other_lease = key;
     other_lease.0[0] ^= 0x55;
+    // A heartbeat that would keep the attempt a day, forged with the rest.
+    let far = Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    let beat = Report::Heartbeat(weft_protocol::AttemptHeartbeat {
+        ti: message.ti,
+        lease: message.lease,
+        key: None,
+        lease_expires_at: far,
+    });
     for forged_key in [
         None,
         Some(other_lease),
         Some(weft_protocol::AttemptKey([0; 16])),
     ] {
         let mut forged = genuine.clone();
+        forged.insert(1, beat.clone());
         for report in &mut forged {
             match report {
                 Report::Started(s) => {
@@ -299,6 +308,11 @@ async fn forged_reports_written_straight_to_redis_are_refused() {
     let row = ti_when(&b.store, &message, |t| t.state == TaskState::Running).await;
     assert_eq!(row.worker_id.as_deref(), Some("w-1"));
     assert_eq!(row.hostname.as_deref(), Some("host-1"));
+    let expires = row.lease_expires_at.expect("a running attempt's lease");
+    assert!(
+        expires < far,
+        "a forged heartbeat extended the lease to {expires}"
+    );
     // The genuine result ends it.
     forge(&b.bus, &genuine).await;
     let row = ti_when(&b.store, &message, |t| t.state == TaskState::Success).await;

@@ -6,8 +6,10 @@
 //! The key check: every stored value records the id of the key that sealed it, and the
 //! store keeps one marker sealed with each key. A process whose keyring lacks a key that
 //! stored values need, or whose key of that id does not open its marker, stops at start with
-//! [`CredentialsError::WrongKey`] naming the key expected — never later, at task time. A
-//! process with no key at all may start only while nothing sealed is stored.
+//! [`CredentialsError::WrongKey`] naming the key expected — never later, at task time. Nor
+//! may a process start with keys none of which has a marker while others do (another
+//! process of the installation uses another key: its attempt keys and sealed values would
+//! not be understood), nor with no key at all once any key has a marker.
 
 use std::sync::Arc;
 
@@ -50,6 +52,20 @@ pub enum CredentialsError {
     )]
     WrongKey {
         /// The id of the key the stored values need.
+        expected: String,
+        /// The ids of the keys this process holds.
+        held: String,
+    },
+    /// Nothing is sealed yet, but the installation's other processes use another key: this
+    /// process would make attempt keys (and seal values) they cannot check.
+    #[error(
+        "WEFT_SECRET_KEY does not match the database: this installation's servers and \
+         schedulers use key {expected} (it seals connections and secrets and makes the keys of \
+         task attempts), and this process holds {held}. Give every server and scheduler the \
+         same WEFT_SECRET_KEY (during a rotation, the old key in WEFT_SECRET_KEY_PREVIOUS)"
+    )]
+    OtherKey {
+        /// The id of a key the installation uses.
         expected: String,
         /// The ids of the keys this process holds.
         held: String,
@@ -170,18 +186,28 @@ impl Credentials {
     /// opens its marker; record the marker of the current key. See the module's header.
     pub async fn check_keys(&self, now: Timestamp) -> Result<KeyCheck, CredentialsError> {
         let in_use = self.store.sealing_key_ids().await?;
+        let markers = self.store.key_markers().await?;
         let Some(keyring) = self.keyring.as_deref() else {
-            if in_use.is_empty() {
-                return Ok(KeyCheck {
-                    current: None,
-                    in_use,
+            if !in_use.is_empty() {
+                return Err(CredentialsError::NoKey {
+                    reason: format!(
+                        "but the database holds connections or secrets sealed with key {}",
+                        in_use.join(", ")
+                    ),
                 });
             }
-            return Err(CredentialsError::NoKey {
-                reason: format!(
-                    "but the database holds connections or secrets sealed with key {}",
-                    in_use.join(", ")
-                ),
+            if let Some(marker) = markers.first() {
+                return Err(CredentialsError::NoKey {
+                    reason: format!(
+                        "but this installation's servers and schedulers use key {} (task \
+                         attempts carry keys made with it, which this process could not check)",
+                        marker.key_id
+                    ),
+                });
+            }
+            return Ok(KeyCheck {
+                current: None,
+                in_use,
             });
         };
         let held: Vec<String> = keyring.ids().iter().map(ToString::to_string).collect();
@@ -191,7 +217,14 @@ impl Credentials {
                 held: keyring.held(),
             });
         }
-        let markers = self.store.key_markers().await?;
+        if let Some(first) = markers.first()
+            && !markers.iter().any(|m| held.contains(&m.key_id))
+        {
+            return Err(CredentialsError::OtherKey {
+                expected: first.key_id.clone(),
+                held: keyring.held(),
+            });
+        }
         for marker in markers.iter().filter(|m| held.contains(&m.key_id)) {
             keyring
                 .open(&marker_binding(&marker.key_id), &marker.marker)

@@ -48,40 +48,46 @@ pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
 pub async fn credentials_server(
     store: &Arc<dyn Store>,
 ) -> Result<(Credentials, Option<AttemptKeys>), Failure> {
-    let keyring = KeySettings::from_env()
-        .keyring()
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    if keyring.is_none() {
+    let (credentials, keys) = installation_key(store).await?;
+    if keys.is_none() {
         tracing::warn!(
             "no WEFT_SECRET_KEY configured: connections and secrets cannot be stored on this \
              server, and worker API calls are taken on their task instance and lease alone"
         );
     }
-    let keys = keyring.as_ref().map(AttemptKeys::new);
-    let credentials = checked(Credentials::new(store.clone(), keyring)).await?;
     Ok((credentials, keys))
 }
 
 /// The attempt keys of a distributed scheduler: from the same secret key as the API
 /// servers' (`WEFT_SECRET_KEY` or `WEFT_SECRET_KEY_FILE`), checked against the store at
-/// start, so that a scheduler given another key than the servers stops at once instead of
-/// issuing keys every server refuses. None (with a warning) without a key.
+/// start, so that a scheduler given another key than the installation's (or none, once the
+/// installation has one) stops at once instead of issuing attempts every server refuses.
+/// None (with a warning) in an installation without a key.
 pub async fn attempt_keys_scheduler(
     store: &Arc<dyn Store>,
 ) -> Result<Option<AttemptKeys>, Failure> {
+    let (_, keys) = installation_key(store).await?;
+    if keys.is_none() {
+        tracing::warn!(
+            "no WEFT_SECRET_KEY configured: attempts carry no keys, so whoever can add to the \
+             report stream in Redis can report on an attempt whose task instance and lease it knows"
+        );
+    }
+    Ok(keys)
+}
+
+/// The installation's secret key as a distributed process holds it (`WEFT_SECRET_KEY` or
+/// `WEFT_SECRET_KEY_FILE`, previous keys in `WEFT_SECRET_KEY_PREVIOUS`), checked against the
+/// store: the credentials it seals with and the attempt keys made from it.
+async fn installation_key(
+    store: &Arc<dyn Store>,
+) -> Result<(Credentials, Option<AttemptKeys>), Failure> {
     let keyring = KeySettings::from_env()
         .keyring()
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let Some(keyring) = keyring else {
-        tracing::warn!(
-            "no WEFT_SECRET_KEY configured: attempts carry no keys, so whoever can write to \
-             Redis can report on an attempt whose task instance and lease it knows"
-        );
-        return Ok(None);
-    };
-    let keys = AttemptKeys::new(&keyring);
-    checked(Credentials::new(store.clone(), Some(keyring))).await?;
-    Ok(Some(keys))
+    let keys = keyring.as_ref().map(AttemptKeys::new);
+    let credentials = checked(Credentials::new(store.clone(), keyring)).await?;
+    Ok((credentials, keys))
 }
 
 /// Connections and secrets of standalone mode: sealed with the configured key, else with

@@ -59,6 +59,19 @@ pub fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Tenant names given comma-separated to `flag`: at least one, each a valid tenant name.
+pub fn tenant_names(text: &str, flag: &str) -> Result<Vec<String>, Failure> {
+    let names = list(text);
+    if names.is_empty() {
+        return Err(Failure::usage(format!("{flag} names no tenant")));
+    }
+    for name in &names {
+        weft_model::tenancy::check_tenant_name(name)
+            .map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
+    }
+    Ok(names)
+}
+
 /// A duration given in seconds on the command line (fractions allowed).
 pub fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
     Duration::try_from_secs_f64(value)

@@ -61,12 +61,8 @@ impl Recorder {
     fn finished(&self) -> Vec<(i64, String)> {
         let reports = self.reports.lock().expect("lock");
         for report in reports.iter() {
-            let (ti, key) = match report {
-                Report::Started(s) => (s.ti, s.key),
-                Report::Heartbeat(h) => (h.ti, h.key),
-                Report::Finished(r) => (r.ti, r.key),
-            };
-            assert_eq!(key, Some(key_of(ti)), "{report:?}");
+            let attempt = report.attempt();
+            assert_eq!(attempt.key, Some(key_of(attempt.ti)), "{report:?}");
         }
         reports
             .iter()

@@ -69,7 +69,9 @@ impl RedisQueue {
             let (next_expiry, mut streams, mut after) =
                 match self.take_round(&groups, max, lease).await? {
                     Round::Taken(deliveries) => return Ok(deliveries),
-                    Round::Again => continue,
+                    // Dropped entries without a message: look again, within the wait.
+                    Round::Again if deadline.is_none_or(|d| Instant::now() < d) => continue,
+                    Round::Again => return Ok(Vec::new()),
                     Round::Empty {
                         next_expiry,
                         streams,
@@ -110,6 +112,11 @@ impl RedisQueue {
         let order = self.turns().order(&scopes);
         let mut taken = Vec::new();
         let mut again = false;
+        // A scope whose part fails (its keys damaged, its user refused) is passed over, so
+        // that one scope's trouble stops no other scope's tasks; the take fails only when
+        // every scope did.
+        let mut failure = None;
+        let mut answered = false;
         let mut next_expiry: Option<Duration> = None;
         let (mut streams, mut after) = (Vec::new(), Vec::new());
         for i in order {
@@ -117,10 +124,19 @@ impl RedisQueue {
                 break;
             }
             let (scope, queues) = &groups[i];
-            match self
+            let reply = match self
                 .take_once(*scope, queues, max - taken.len(), lease)
-                .await?
+                .await
             {
+                Ok(reply) => reply,
+                Err(e) => {
+                    self.inner.failing.warn(*scope, &e);
+                    failure.get_or_insert(e);
+                    continue;
+                }
+            };
+            answered = true;
+            match reply {
                 TakeReply::Taken(deliveries) if deliveries.is_empty() => again = true,
                 TakeReply::Taken(deliveries) => {
                     if taken.is_empty() && groups.len() > 1 {
@@ -141,6 +157,9 @@ impl RedisQueue {
                     after.extend(signals);
                 }
             }
+        }
+        if let (false, Some(e)) = (answered, failure) {
+            return Err(e);
         }
         Ok(if !taken.is_empty() {
             Round::Taken(taken)

@@ -276,17 +276,37 @@ pub async fn a_value_moved_to_another_row_does_not_open(store: Arc<dyn Store>) {
 pub async fn the_wrong_key_fails_the_check(store: Arc<dyn Store>) {
     let right = SecretKey::generate();
     let wrong = SecretKey::generate();
-    // No values yet: any key, or none, may start.
+    // No key used yet: none, or any key, may start.
     Credentials::new(store.clone(), None)
-        .check_keys(ts(0))
-        .await
-        .unwrap();
-    Credentials::new(store.clone(), Some(keyring(&wrong, &[])))
         .check_keys(ts(0))
         .await
         .unwrap();
     let credentials = Credentials::new(store.clone(), Some(keyring(&right, &[])));
     credentials.check_keys(ts(0)).await.unwrap();
+    // Once one has, nothing sealed yet: another key is refused (its attempt keys would not
+    // be understood), and so is no key at all.
+    let err = Credentials::new(store.clone(), Some(keyring(&wrong, &[])))
+        .check_keys(ts(1))
+        .await
+        .unwrap_err();
+    match &err {
+        CredentialsError::OtherKey { expected, .. } => {
+            assert_eq!(*expected, right.id().to_string())
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("WEFT_SECRET_KEY does not match"),
+        "{message}"
+    );
+    assert!(message.contains(&wrong.id().to_string()), "{message}");
+    let err = Credentials::new(store.clone(), None)
+        .check_keys(ts(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CredentialsError::NoKey { .. }), "{err}");
+    assert!(err.to_string().contains(&right.id().to_string()), "{err}");
     store_both(&credentials).await;
 
     let err = Credentials::new(store.clone(), Some(keyring(&wrong, &[])))

@@ -3,8 +3,14 @@
 //! tenants' queued tasks, and add reports it cannot read back. What it reports is taken only
 //! with the keys of the attempts it was handed (see `weft_protocol::AttemptKey`).
 //!
-//! The password is read from `WEFT_REDIS_ACL_PASSWORD` and given to Redis as its SHA-256
+//! The password is read from `WEFT_REDIS_ACL_PASSWORD` (never a flag, which other users of
+//! the machine could read in the process list) and given to Redis as its SHA-256
 //! (`#<hex>`), so it appears neither in the printed command nor in Redis's own `ACL LIST`.
+//!
+//! What the user still may do is run the queue's Lua on its own tenants' keys (its
+//! operations are scripts): a script that loops blocks the Redis server for every tenant
+//! until an administrator stops it. That is a denial of service, not access to another
+//! tenant's tasks; give untrusted tenants a Redis server of their own where that matters.
 
 use clap::Args as ClapArgs;
 use sha2::{Digest as _, Sha256};
@@ -14,8 +20,8 @@ use crate::services;
 
 /// Print (or apply) the Redis ACL user of a worker serving named tenants. Give the worker a
 /// Redis URL with this user (`redis://USER:PASSWORD@HOST:PORT`) and `--tenants` with the same
-/// names.
-#[derive(Debug, ClapArgs)]
+/// names. The user's password is read from `WEFT_REDIS_ACL_PASSWORD`.
+#[derive(ClapArgs)]
 pub struct Args {
     /// The Redis user name.
     #[arg(long)]
@@ -26,34 +32,45 @@ pub struct Args {
     /// The installation's Redis key prefix (as its processes' `--namespace`).
     #[arg(long, env = "WEFT_REDIS_NAMESPACE", default_value = "weft")]
     namespace: String,
-    /// The user's password.
-    #[arg(long, env = "WEFT_REDIS_ACL_PASSWORD", hide_env_values = true)]
-    password: String,
     /// Make the user on this Redis server (with an account allowed to manage users) instead
     /// of printing the command.
     #[arg(long, value_name = "REDIS_URL")]
     apply: Option<String>,
 }
 
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("user", &self.user)
+            .field("tenants", &self.tenants)
+            .field("namespace", &self.namespace)
+            .field("apply", &self.apply.as_deref().map(weft_bus::error::redact))
+            .finish()
+    }
+}
+
+/// Where the user's password is read from.
+const PASSWORD_ENV: &str = "WEFT_REDIS_ACL_PASSWORD";
+
 impl Args {
-    /// The arguments of `ACL SETUSER` for the worker's user.
-    fn rules(&self) -> Result<Vec<String>, Failure> {
-        let tenants = services::list(&self.tenants);
-        if tenants.is_empty() {
-            return Err(Failure::usage("--tenants names no tenant"));
-        }
-        for name in &tenants {
-            weft_model::tenancy::check_tenant_name(name)
-                .map_err(|e| Failure::usage(format!("--tenants: {e}")))?;
-        }
+    /// The arguments of `ACL SETUSER` for the worker's user with `password`.
+    fn rules(&self, password: &str) -> Result<Vec<String>, Failure> {
+        let tenants = services::tenant_names(&self.tenants, "--tenants")?;
         if self.user.is_empty() || self.user.contains(char::is_whitespace) {
             return Err(Failure::usage(format!(
                 "--user {:?} must be a name without spaces",
                 self.user
             )));
         }
-        if self.password.is_empty() {
-            return Err(Failure::usage("WEFT_REDIS_ACL_PASSWORD is empty"));
+        if self.user == "default" {
+            // `reset` would take from the default user, which the scheduler and servers may
+            // log in as, everything but a worker's rights.
+            return Err(Failure::usage(
+                "--user default is Redis's own user: name the worker's user",
+            ));
+        }
+        if password.is_empty() {
+            return Err(Failure::usage(format!("{PASSWORD_ENV} is empty or unset")));
         }
         let queue_keys = weft_queue::redis::worker_acl_keys(&self.namespace, &tenants)
             .map_err(|e| Failure::usage(e.to_string()))?;
@@ -62,7 +79,7 @@ impl Args {
             self.user.clone(),
             "reset".to_owned(),
             "on".to_owned(),
-            format!("#{}", hex::encode(Sha256::digest(self.password.as_bytes()))),
+            format!("#{}", hex::encode(Sha256::digest(password.as_bytes()))),
         ];
         rules.extend(queue_keys);
         rules.extend(
@@ -77,9 +94,21 @@ impl Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let rules = args.rules()?;
+    let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+    let rules = args.rules(&password)?;
     let Some(url) = &args.apply else {
-        println!("ACL SETUSER {}", rules.join(" "));
+        // Quoted, so that a shell does not read `#...` as a comment (redis-cli unquotes).
+        let shown: Vec<String> = rules
+            .iter()
+            .map(|rule| {
+                if rule.contains(['#', '*', '%', '~', '|']) {
+                    format!("\"{rule}\"")
+                } else {
+                    rule.clone()
+                }
+            })
+            .collect();
+        println!("ACL SETUSER {}", shown.join(" "));
         return Ok(());
     };
     services::block_on(async move {
@@ -108,19 +137,21 @@ pub fn run(args: Args) -> CommandResult {
 mod tests {
     use super::*;
 
-    fn args(tenants: &str, password: &str) -> Args {
+    fn args(user: &str, tenants: &str) -> Args {
         Args {
-            user: "worker-a".into(),
+            user: user.into(),
             tenants: tenants.into(),
             namespace: "weft".into(),
-            password: password.into(),
-            apply: None,
+            apply: Some("redis://admin:admin-pass@127.0.0.1:6379".into()),
         }
     }
 
     #[test]
     fn the_rules_name_the_tenants_keys_and_hide_the_password() {
-        let rules = args("team-a,team-b", "s3cret-pass").rules().expect("rules");
+        let args = args("worker-a", "team-a,team-b");
+        let rules = args.rules("s3cret-pass").expect("rules");
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("admin-pass"), "{shown}");
         let line = rules.join(" ");
         assert!(line.starts_with("worker-a reset on #"), "{line}");
         assert!(!line.contains("s3cret-pass"), "{line}");
@@ -137,14 +168,16 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        for (tenants, password, expected) in [
-            ("", "p", "--tenants names no tenant"),
-            ("Team A", "p", "--tenants"),
-            ("*", "p", "--tenants"),
-            ("team-a", "", "WEFT_REDIS_ACL_PASSWORD is empty"),
+        for (user, tenants, password, expected) in [
+            ("worker-a", "", "p", "--tenants names no tenant"),
+            ("worker-a", "Team A", "p", "--tenants"),
+            ("worker-a", "*", "p", "--tenants"),
+            ("worker-a", "team-a", "", "WEFT_REDIS_ACL_PASSWORD is empty"),
+            ("default", "team-a", "p", "--user default"),
+            ("two words", "team-a", "p", "without spaces"),
         ] {
-            let Err(Failure::Usage(message)) = args(tenants, password).rules() else {
-                panic!("{tenants:?} {password:?} accepted");
+            let Err(Failure::Usage(message)) = args(user, tenants).rules(password) else {
+                panic!("{user:?} {tenants:?} {password:?} accepted");
             };
             assert!(message.contains(expected), "{message}");
         }

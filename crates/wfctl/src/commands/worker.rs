@@ -71,17 +71,7 @@ fn tenants(text: &str) -> Result<Option<Vec<String>>, Failure> {
     if text.trim() == "*" {
         return Ok(None);
     }
-    let names = services::list(text);
-    if names.is_empty() {
-        return Err(Failure::usage(
-            "--tenants names no tenant (give `*` for every tenant)",
-        ));
-    }
-    for name in &names {
-        weft_model::tenancy::check_tenant_name(name)
-            .map_err(|e| Failure::usage(format!("--tenants: {e}")))?;
-    }
-    Ok(Some(names))
+    services::tenant_names(text, "--tenants (or `*` for every tenant)").map(Some)
 }
 
 /// Run the subcommand.
