@@ -300,6 +300,23 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     assert_eq!(task_a["try_number"], 1, "{run_a}");
     let run_b = api_b.run("noop", "b1");
     assert_eq!(Api::task(&run_b, "noop")["hostname"], "host-b", "{run_b}");
+
+    // A scheduler given another secret key (whose attempts no server could check) stops at
+    // start, naming the key the installation uses, never the key itself.
+    let other = "T3RoZXIga2V5IG9mIHRoZSB0ZW5hbnQgd29ya2VycyE=";
+    cluster.server_env = vec![("WEFT_SECRET_KEY".into(), other.into())];
+    let mut stray = cluster.scheduler("scheduler-stray");
+    let code = stray.wait_exit(Duration::from_secs(30));
+    let output = stray.output();
+    assert_eq!(code, Some(2), "{output}");
+    assert!(
+        output.contains("WEFT_SECRET_KEY does not match the database"),
+        "{output}"
+    );
+    assert!(
+        !output.contains(other) && !output.contains(INSTALLATION_KEY),
+        "{output}"
+    );
 }
 
 /// Redis users a test made, deleted when it ends (passed or not): the server is shared.

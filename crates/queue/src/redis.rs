@@ -57,6 +57,7 @@ mod connection;
 mod failing;
 mod join;
 mod keys;
+mod known_scopes;
 mod reply;
 mod scripts;
 mod settle;
@@ -113,6 +114,8 @@ struct Inner {
     turns: Mutex<Turns>,
     /// Scopes a take passed over because their part failed, and when that was last said.
     failing: failing::Failing,
+    /// The scope registry as a `*/<queue>` take last read it.
+    known_scopes: known_scopes::KnownScopes,
 }
 
 /// A script call's future, for running several of them at once.
@@ -148,6 +151,7 @@ impl RedisQueue {
                 keys: KeySpace::new(namespace),
                 turns: Mutex::default(),
                 failing: failing::Failing::default(),
+                known_scopes: known_scopes::KnownScopes::default(),
             }),
         })
     }

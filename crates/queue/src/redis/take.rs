@@ -10,6 +10,7 @@ use crate::error::QueueError;
 use crate::message::{Delivery, DeliveryId};
 use crate::scope::{self, Target};
 
+use super::known_scopes::Read;
 use super::reply::{self, TakeReply};
 use super::scripts::Call;
 use super::{RedisQueue, millis};
@@ -58,10 +59,24 @@ impl RedisQueue {
         let max = max.min(MAX_TAKE);
         let deadline = Instant::now().checked_add(wait);
         loop {
-            // Read again each time: a scope made while the take waited is served once it wakes.
+            // The registry as read within the last second serves a take that finds tasks (a
+            // busy worker's take is one round trip); one that finds none reads it again before
+            // it waits or gives up, so no scope made since is missed.
+            let mut cached = false;
             let (seen, scopes) = if any_scope {
-                let (seen, scopes) = self.scopes("take").await?;
-                (Some(seen), scopes)
+                let read = match self.inner.known_scopes.fresh() {
+                    Some(read) => {
+                        cached = true;
+                        read
+                    }
+                    None => {
+                        let (seen, scopes) = self.scopes("take").await?;
+                        let read = Read { seen, scopes };
+                        self.inner.known_scopes.keep(&read);
+                        read
+                    }
+                };
+                (Some(read.seen), read.scopes)
             } else {
                 (None, Vec::new())
             };
@@ -72,6 +87,10 @@ impl RedisQueue {
                     // Dropped entries without a message: look again, within the wait.
                     Round::Again if deadline.is_none_or(|d| Instant::now() < d) => continue,
                     Round::Again => return Ok(Vec::new()),
+                    Round::Empty { .. } if cached => {
+                        self.inner.known_scopes.forget();
+                        continue;
+                    }
                     Round::Empty {
                         next_expiry,
                         streams,
@@ -97,6 +116,7 @@ impl RedisQueue {
                 .connections
                 .wait_for_signal(&streams, &after, block)
                 .await?;
+            self.inner.known_scopes.forget();
         }
     }
 
