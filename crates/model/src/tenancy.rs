@@ -60,6 +60,20 @@ impl Role {
 /// The tenant that exists in every installation, and that a single-team one uses alone.
 pub const DEFAULT_TENANT: &str = "default";
 
+/// The largest weight a tenant may have in the fair sharing of slots (the smallest is 1).
+pub const MAX_TENANT_WEIGHT: u32 = 1000;
+
+/// Checks a tenant's weight: 1 to [`MAX_TENANT_WEIGHT`].
+pub fn check_tenant_weight(weight: u32) -> Result<(), String> {
+    if (1..=MAX_TENANT_WEIGHT).contains(&weight) {
+        Ok(())
+    } else {
+        Err(format!(
+            "a tenant's weight is 1 to {MAX_TENANT_WEIGHT}, not {weight}"
+        ))
+    }
+}
+
 /// Longest tenant name, in characters.
 pub const MAX_TENANT_NAME_LEN: usize = 63;
 

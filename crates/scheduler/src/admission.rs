@@ -1,9 +1,11 @@
 //! Admission: which queued runs start, and which ready task instances are queued, under the
 //! limits — global `parallelism`, each DAG's `max_active_runs` and `max_active_tasks`, each
 //! pool's slots, each task's `max_active_tis` — and a paused DAG holding its runs back. [`Admission`] owns the ready task
-//! instances waiting for a slot and the count of slots taken.
+//! instances waiting for a slot and the count of slots taken. Tenants share `parallelism`
+//! fairly ([`fair_share`](crate::fair_share)): each is served up to its share before the
+//! slots left over go to whoever has ready tasks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, TaskKind, TaskState};
@@ -14,6 +16,7 @@ use crate::active_runs::{ActiveRuns, FastMap};
 use crate::capacity::{Capacity, Slot};
 use crate::config::SchedulerConfig;
 use crate::dags::Dags;
+use crate::fair_share::{self, Claim};
 use crate::outbox::Outbox;
 use crate::step::Scheduler;
 
@@ -24,8 +27,9 @@ type ReadyKey = (std::cmp::Reverse<i32>, i64, RunPk, usize);
 /// Ready task instances in the order they get slots, and the slots taken.
 #[derive(Default)]
 pub(crate) struct Admission {
-    /// Task instances whose dependencies are met, waiting to be queued, in admission order.
-    ready: BTreeSet<ReadyKey>,
+    /// Task instances whose dependencies are met, waiting to be queued, by tenant, each
+    /// tenant's in admission order.
+    ready: BTreeMap<String, BTreeSet<ReadyKey>>,
     /// Ready tasks that take no slot (wait tasks to start, mapped tasks to expand), apart:
     /// a full scheduler, which stops walking `ready` early, still starts them.
     slotless: BTreeSet<ReadyKey>,
@@ -44,14 +48,20 @@ impl Admission {
         );
         if slotless(active, i).is_some() {
             self.slotless.insert(key);
+        } else if let Some(ready) = self.ready.get_mut(&active.run.tenant) {
+            ready.insert(key);
         } else {
-            self.ready.insert(key);
+            self.ready
+                .insert(active.run.tenant.clone(), BTreeSet::from([key]));
         }
     }
 
     /// Forget the ready task instances of run `run` (it left memory).
     pub(crate) fn drop_run(&mut self, run: RunPk) {
-        self.ready.retain(|(_, _, r, _)| *r != run);
+        for ready in self.ready.values_mut() {
+            ready.retain(|(_, _, r, _)| *r != run);
+        }
+        self.ready.retain(|_, ready| !ready.is_empty());
         self.slotless.retain(|(_, _, r, _)| *r != run);
     }
 
@@ -108,9 +118,10 @@ impl Admission {
         self.slots.set_pool(tenant, pool, slots);
     }
 
-    /// Queue ready task instances in order while slots allow, into `outbox`; the ready task
-    /// instances of running runs left waiting for a slot, and the wait tasks to start and
-    /// the mapped tasks to expand (neither takes a slot).
+    /// Queue ready task instances in order while slots allow, into `outbox`, each tenant up
+    /// to its fair share first, then anyone with slots left over; the ready task instances
+    /// of running runs left waiting for a slot, and the wait tasks to start and the mapped
+    /// tasks to expand (neither takes a slot).
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -119,21 +130,82 @@ impl Admission {
         outbox: &mut Outbox,
         now: Timestamp,
     ) -> Admitted {
+        let mut waiting = Vec::new();
+        let mut waits = Vec::new();
+        let mut expand = Vec::new();
+        self.take_slotless(runs, dags, &mut waits, &mut expand);
+        let claims: BTreeMap<String, Claim> = self
+            .ready
+            .keys()
+            .map(|tenant| {
+                let claim = Claim {
+                    weight: dags.weight(tenant),
+                    held: self.slots.tenant_count(tenant),
+                };
+                (tenant.clone(), claim)
+            })
+            .collect();
+        let due = fair_share::budgets(&claims, config.parallelism);
+        let mut walk = Walk {
+            runs,
+            dags,
+            config,
+            outbox,
+            now,
+        };
+        // Up to each tenant's share (those furthest below it first), marking nothing as
+        // waiting yet; then the slots left over, tenant by tenant in the same order.
+        for (tenant, budget) in &due {
+            if *budget > 0 {
+                self.walk_tenant(tenant, Some(*budget), &mut walk, None);
+            }
+        }
+        for (tenant, _) in &due {
+            self.walk_tenant(tenant, None, &mut walk, Some(&mut waiting));
+        }
+        self.ready.retain(|_, ready| !ready.is_empty());
+        Admitted {
+            waiting,
+            waits,
+            expand,
+        }
+    }
+
+    /// Walk `tenant`'s ready tasks in order, queueing those slots allow (at most `budget`,
+    /// if given), and collecting into `waiting`, if given, those of running runs left
+    /// waiting for a slot.
+    fn walk_tenant(
+        &mut self,
+        tenant: &str,
+        budget: Option<usize>,
+        walk: &mut Walk<'_>,
+        mut waiting: Option<&mut Vec<TaskAt>>,
+    ) {
+        let Walk {
+            runs,
+            dags,
+            config,
+            ref mut outbox,
+            now,
+        } = *walk;
+        let Some(ready) = self.ready.get_mut(tenant) else {
+            return;
+        };
         // Walk the ready tasks in order without taking them out: only the admitted and the
         // stale leave the set. Slots only fill up during the walk, so a run that may not
         // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
         // one run sit together in the order, so what was found of a run is kept while its
         // tasks go by; a big run held back by a full pool costs a few compares per task.
         let mut leaving = Vec::new();
-        let mut waiting = Vec::new();
-        let mut waits = Vec::new();
-        let mut expand = Vec::new();
-        self.take_slotless(runs, dags, &mut waits, &mut expand);
+        let mut admitted = 0usize;
         let mut may_run: FastMap<RunPk, bool> = FastMap::default();
         // Pools found full, by run, for the runs walked past.
         let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
         let mut current: Option<Walked<'_>> = None;
-        for &key in &self.ready {
+        for &key in ready.iter() {
+            if budget.is_some_and(|budget| admitted >= budget) {
+                break;
+            }
             let (_, _, run, i) = key;
             if current.as_ref().is_none_or(|c| c.run != run) {
                 if let Some(done) = current.take() {
@@ -163,7 +235,10 @@ impl Admission {
             if let Some(cap) = walked.active.task(i).max_active_tis
                 && self.slots.task_count(&slot(ti)) >= cap as usize
             {
-                if walked.runs && ti.state == TaskState::None {
+                if walked.runs
+                    && ti.state == TaskState::None
+                    && let Some(waiting) = waiting.as_deref_mut()
+                {
                     waiting.push((run, i));
                 }
                 continue;
@@ -177,7 +252,9 @@ impl Admission {
                         walked.full.push(ti.pool.as_str());
                     }
                     // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
-                    if ti.state == TaskState::None {
+                    if ti.state == TaskState::None
+                        && let Some(waiting) = waiting.as_deref_mut()
+                    {
                         waiting.push((run, i));
                     }
                 }
@@ -204,17 +281,22 @@ impl Admission {
                 try_number,
                 at: now,
             });
+            admitted += 1;
             leaving.push(key);
         }
         for key in &leaving {
-            self.ready.remove(key);
-        }
-        Admitted {
-            waiting,
-            waits,
-            expand,
+            ready.remove(key);
         }
     }
+}
+
+/// What every tenant's walk of one admission shares.
+struct Walk<'a> {
+    runs: &'a ActiveRuns,
+    dags: &'a Dags,
+    config: &'a SchedulerConfig,
+    outbox: &'a mut Outbox,
+    now: Timestamp,
 }
 
 impl Scheduler {

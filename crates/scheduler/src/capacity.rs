@@ -21,6 +21,8 @@ pub struct Capacity {
     /// Task instances queued or running by tenant, DAG and task: held against each task's
     /// `max_active_tis`.
     per_task: HashMap<String, Counts<usize>>,
+    /// Slots held per tenant, for fair shares.
+    per_tenant: HashMap<String, usize>,
 }
 
 /// The slots a task instance occupies: one of the global count, one of its DAG's and one of
@@ -75,6 +77,11 @@ impl Capacity {
     }
 
     /// How many instances of the slot's task (across the DAG's runs) are queued or running.
+    /// Slots held by `tenant`'s task instances.
+    pub fn tenant_count(&self, tenant: &str) -> usize {
+        self.per_tenant.get(tenant).copied().unwrap_or_default()
+    }
+
     pub fn task_count(&self, slot: &Slot<'_>) -> usize {
         self.per_task
             .get(slot.tenant)
@@ -90,6 +97,11 @@ impl Capacity {
             *entry(dags, slot.dag_id, slot.task_id) += 1;
         }
         self.total += 1;
+        if let Some(n) = self.per_tenant.get_mut(slot.tenant) {
+            *n += 1;
+        } else {
+            self.per_tenant.insert(slot.tenant.to_owned(), 1);
+        }
         *entry(&mut self.per_dag, slot.tenant, slot.dag_id) += 1;
         *entry(&mut self.per_pool, slot.tenant, slot.pool) += 1;
     }
@@ -105,6 +117,9 @@ impl Capacity {
             *n = n.saturating_sub(1);
         }
         self.total = self.total.saturating_sub(1);
+        if let Some(n) = self.per_tenant.get_mut(slot.tenant) {
+            *n = n.saturating_sub(1);
+        }
         if let Some(n) = self
             .per_dag
             .get_mut(slot.tenant)

@@ -17,6 +17,8 @@ pub(crate) struct Dags {
     records: HashMap<(String, String), DagRecord>,
     /// The validated DAG and its graph, by component digest.
     graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
+    /// Each tenant's weight in the fair sharing of slots, as last read (1 if not read).
+    weights: HashMap<String, u32>,
 }
 
 impl Dags {
@@ -33,6 +35,16 @@ impl Dags {
 
     /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks
     /// are not queued.
+    /// `tenant`'s weight in the fair sharing of slots.
+    pub(crate) fn weight(&self, tenant: &str) -> u32 {
+        self.weights.get(tenant).copied().unwrap_or(1)
+    }
+
+    /// Keep `weight` as `tenant`'s weight.
+    pub(crate) fn set_weight(&mut self, tenant: &str, weight: u32) {
+        self.weights.insert(tenant.to_owned(), weight.max(1));
+    }
+
     pub(crate) fn paused(&self, tenant: &str, dag_id: &str) -> bool {
         self.records
             .get(&(tenant.to_owned(), dag_id.to_owned()))

@@ -21,7 +21,7 @@
 //! - `loading`: reading DAG records, pools and single runs from the store;
 //! - `reports`: worker reports taken in, stale results rejected, downstream tasks decided;
 //! - `admission`: runs started under `max_active_runs`, ready tasks queued under
-//!   `parallelism`, `max_active_tasks` and pools;
+//!   `parallelism`, `max_active_tasks` and pools, tenants served by `fair_share`;
 //! - `completion`: finished and deadlocked runs given their final state;
 //! - `waits`: waits the scheduler resolves by itself (wait tasks, deferred tasks), indexed
 //!   by what they wait for in `deferrals`;
@@ -59,6 +59,7 @@ mod dags;
 mod deferrals;
 mod dispatch;
 mod error;
+mod fair_share;
 mod flush;
 mod graph;
 pub mod handle;

@@ -93,6 +93,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("GET", "/tenants", InstallationAdmin),
     ("POST", "/tenants", InstallationAdmin),
     ("DELETE", "/tenants/{name}", InstallationAdmin),
+    ("PUT", "/tenants/{name}/weight", InstallationAdmin),
     ("POST", "/tenants/{name}/tokens", InstallationAdmin),
     ("POST", "/secret-key/rotate", InstallationAdmin),
 ];

@@ -1,6 +1,6 @@
 //! Tenants, managed by the installation administrator: made with a default pool, listed,
-//! deleted while they hold no DAG, and given their first tokens (a tenant's `admin` makes the
-//! rest, see [`tokens`](crate::tokens)).
+//! weighed in the scheduler's fair sharing of slots, deleted while they hold no DAG, and given
+//! their first tokens (a tenant's `admin` makes the rest, see [`tokens`](crate::tokens)).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,6 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tenants, post_tenant))
         .routes(routes!(delete_tenant))
+        .routes(routes!(put_tenant_weight))
         .routes(routes!(post_tenant_token))
 }
 
@@ -36,6 +37,8 @@ pub struct TenantView {
     pub description: String,
     /// When it was made.
     pub created_at: Timestamp,
+    /// Its weight in the scheduler's fair sharing of slots among tenants with ready tasks.
+    pub weight: u32,
 }
 
 impl From<Tenant> for TenantView {
@@ -44,6 +47,7 @@ impl From<Tenant> for TenantView {
             name: t.name,
             description: t.description,
             created_at: t.created_at,
+            weight: t.weight,
         }
     }
 }
@@ -64,6 +68,23 @@ pub struct NewTenant {
     /// What it is for.
     #[serde(default)]
     pub description: String,
+    /// Its weight in the scheduler's fair sharing of slots: 1 (the default) to 1000. A
+    /// tenant of weight 3 gets three slots for every one of a tenant of weight 1 while both
+    /// have tasks waiting.
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+}
+
+fn default_weight() -> u32 {
+    1
+}
+
+/// A tenant's new weight.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantWeight {
+    /// 1 to 1000.
+    pub weight: u32,
 }
 
 /// List the tenants.
@@ -103,6 +124,7 @@ async fn post_tenant(
         name: body.name,
         description: body.description,
         created_at: state.now(),
+        weight: body.weight,
     };
     state.store.create_tenant(tenant.clone()).await?;
     tracing::info!("tenant made");
@@ -113,6 +135,35 @@ async fn post_tenant(
         );
     }
     Ok((StatusCode::CREATED, Json(tenant.into())))
+}
+
+/// Set a tenant's weight in the fair sharing of slots. Schedulers use it from their next
+/// reload (a DAG deployed or paused, or within their resync interval, 15 s by default).
+#[utoipa::path(put, path = "/tenants/{name}/weight", tag = "tenants",
+    params(("name" = String, Path, description = "The tenant's name")),
+    request_body = TenantWeight,
+    responses(
+        (status = 200, description = "The tenant, with its new weight", body = TenantView),
+        (status = 400, description = "Bad JSON, or a weight out of range", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 404, description = "No such tenant", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %name, weight = body.weight))]
+async fn put_tenant_weight(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(body): JsonBody<TenantWeight>,
+) -> Result<Json<TenantView>, ApiError> {
+    if !state.store.set_tenant_weight(&name, body.weight).await? {
+        return Err(ApiError::NotFound(format!("no tenant {name}")));
+    }
+    let tenant = state
+        .store
+        .tenant(&name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no tenant {name}")))?;
+    tracing::info!("tenant weight set");
+    Ok(Json(tenant.into()))
 }
 
 /// Delete a tenant that holds no DAG, with its tokens, variables, pools, connections and

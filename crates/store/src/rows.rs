@@ -413,6 +413,7 @@ pub(crate) struct TenantRow {
     name: String,
     description: String,
     created_at: i64,
+    weight: i64,
 }
 
 impl TenantRow {
@@ -420,10 +421,14 @@ impl TenantRow {
     pub(crate) fn into_record(self) -> StoreResult<crate::tenancy::Tenant> {
         let row = format!("tenant {}", self.name);
         let created_at = time(&row, "created_at", self.created_at)?;
+        let weight = u32::try_from(self.weight).map_err(|_| {
+            StoreError::Database(format!("{row}: weight {} is out of range", self.weight))
+        })?;
         Ok(crate::tenancy::Tenant {
             name: self.name,
             description: self.description,
             created_at,
+            weight,
         })
     }
 }

@@ -211,6 +211,10 @@ pub trait Store: Send + Sync + 'static {
     /// when it is not a tenant name.
     async fn create_tenant(&self, tenant: crate::Tenant) -> StoreResult<()>;
 
+    /// Set a tenant's weight in the fair sharing of slots; false when there is no such
+    /// tenant, `Invalid` when the weight is out of range.
+    async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool>;
+
     /// Delete a tenant with its tokens, variables, pools, connections and secrets, in one
     /// transaction; refused (nothing deleted) while it has DAGs. `Invalid` for `default`.
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion>;

@@ -14,6 +14,9 @@ pub struct Tenant {
     pub description: String,
     /// When it was created (the Unix epoch for `default`, which every store starts with).
     pub created_at: Timestamp,
+    /// Its weight in the scheduler's fair sharing of slots among tenants (1 to
+    /// [`MAX_TENANT_WEIGHT`](weft_model::tenancy::MAX_TENANT_WEIGHT)).
+    pub weight: u32,
 }
 
 /// What deleting a tenant did.

@@ -71,6 +71,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/tokens/{token_id}"),
     ("get", "/api/v1/tenants"),
     ("post", "/api/v1/tenants"),
+    ("put", "/api/v1/tenants/{name}/weight"),
     ("delete", "/api/v1/tenants/{name}"),
     ("post", "/api/v1/tenants/{name}/tokens"),
 ];

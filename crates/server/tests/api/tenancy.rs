@@ -650,3 +650,87 @@ async fn without_administrator_tokens_an_anonymous_request_is_the_administrator_
     let reply = call(&h, Some("wrong"), Method::GET, "/api/v1/dags", Body::None).await;
     reply.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+#[tokio::test]
+async fn tenant_weights_are_given_at_creation_changed_by_the_administrator_and_checked() {
+    let world = world(false).await;
+    let h = &world.h;
+    let made = created(
+        &call(
+            h,
+            Some(ADMIN),
+            Method::POST,
+            "/api/v1/tenants",
+            Body::Json(json!({"name": "heavy", "weight": 3})),
+        )
+        .await,
+    );
+    assert_eq!(made["weight"], 3);
+    let set = |uri: &str, body: Value, token: Option<String>| {
+        let uri = uri.to_owned();
+        async move { call(h, token.as_deref(), Method::PUT, &uri, Body::Json(body)).await }
+    };
+    let reply = set(
+        "/api/v1/tenants/heavy/weight",
+        json!({"weight": 7}),
+        Some(ADMIN.to_owned()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json()["weight"], 7);
+    for (body, code, words) in [
+        (json!({"weight": 0}), "invalid_request", "weight"),
+        (json!({"weight": 1001}), "invalid_request", "1000"),
+        (json!({"weight": "x"}), "invalid_json", "u32"),
+        (json!({"weight": 2, "extra": 1}), "invalid_json", "extra"),
+    ] {
+        let reply = set(
+            "/api/v1/tenants/heavy/weight",
+            body.clone(),
+            Some(ADMIN.to_owned()),
+        )
+        .await;
+        let message = reply.assert_error(StatusCode::BAD_REQUEST, code);
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    set(
+        "/api/v1/tenants/nobody/weight",
+        json!({"weight": 2}),
+        Some(ADMIN.to_owned()),
+    )
+    .await
+    .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // A tenant's own admin may not weigh it.
+    set(
+        "/api/v1/tenants/team-a/weight",
+        json!({"weight": 1000}),
+        Some(world.a.of(Role::Admin).to_owned()),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let reply = call(
+        h,
+        Some(ADMIN),
+        Method::POST,
+        "/api/v1/tenants",
+        Body::Json(json!({"name": "zero", "weight": 0})),
+    )
+    .await;
+    reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let list = call(h, Some(ADMIN), Method::GET, "/api/v1/tenants", Body::None)
+        .await
+        .json();
+    let weights: Vec<(String, u64)> = list["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap_or("").to_owned(),
+                t["weight"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(weights.contains(&("heavy".to_owned(), 7)), "{weights:?}");
+    assert!(!weights.iter().any(|(n, _)| n == "zero"), "{weights:?}");
+}

@@ -227,11 +227,15 @@ pub(crate) const TASK_LOG: &str = "SELECT log FROM task_logs WHERE ti = $1 AND t
 
 // --- tenants and tokens ---
 
-pub(crate) const TENANTS: &str = "SELECT name, description, created_at FROM tenants ORDER BY name";
-pub(crate) const TENANT: &str = "SELECT name, description, created_at FROM tenants WHERE name = $1";
-/// `$1` name, `$2` description, `$3` created_at; no row when the name is taken.
-pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at) \
-     VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+pub(crate) const TENANTS: &str =
+    "SELECT name, description, created_at, weight FROM tenants ORDER BY name";
+pub(crate) const TENANT: &str =
+    "SELECT name, description, created_at, weight FROM tenants WHERE name = $1";
+/// `$1` name, `$2` description, `$3` created_at, `$4` weight; no row when the name is taken.
+pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at, weight) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING";
+/// Tenant `$1`'s weight becomes `$2`.
+pub(crate) const SET_TENANT_WEIGHT: &str = "UPDATE tenants SET weight = $2 WHERE name = $1";
 /// The first DAGs of tenant `$1`, by id, at most `$2`.
 pub(crate) const TENANT_DAG_IDS: &str =
     "SELECT dag_id FROM dags WHERE tenant = $1 ORDER BY dag_id LIMIT $2";

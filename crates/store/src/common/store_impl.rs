@@ -450,6 +450,10 @@ impl<B: Backend> Store for B {
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
+    async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool> {
+        tenancy::set_tenant_weight(self, name, weight).await
+    }
+
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion> {
         tenancy::delete_tenant(self, name).await
     }

@@ -2,7 +2,7 @@
 //! [`Store`](crate::Store) implementation.
 
 use jiff::Timestamp;
-use weft_model::tenancy::{DEFAULT_TENANT, check_tenant_name};
+use weft_model::tenancy::{DEFAULT_TENANT, check_tenant_name, check_tenant_weight};
 
 use super::sql;
 use super::statement::statement;
@@ -36,12 +36,14 @@ pub(crate) async fn tenant<B: Backend>(store: &B, name: &str) -> StoreResult<Opt
 /// [`Store::create_tenant`](crate::Store::create_tenant): the tenant with its default pool.
 pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> StoreResult<()> {
     check_tenant_name(&tenant.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    check_tenant_weight(tenant.weight).map_err(StoreError::Invalid)?;
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;
     let created = statement::<B::Db>(sql::CREATE_TENANT)
         .bind(tenant.name.as_str())
         .bind(tenant.description)
         .bind(micros(tenant.created_at))
+        .bind(i64::from(tenant.weight))
         .execute(&mut tx)
         .await?;
     if created == 0 {
@@ -53,6 +55,22 @@ pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> Stor
     transactions::ensure_tenant::<B>(&mut tx, &tenant.name).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// [`Store::set_tenant_weight`](crate::Store::set_tenant_weight).
+pub(crate) async fn set_tenant_weight<B: Backend>(
+    store: &B,
+    name: &str,
+    weight: u32,
+) -> StoreResult<bool> {
+    check_tenant_weight(weight).map_err(StoreError::Invalid)?;
+    let mut conn = store.writer().await?;
+    let changed = statement::<B::Db>(sql::SET_TENANT_WEIGHT)
+        .bind(name)
+        .bind(i64::from(weight))
+        .execute(&mut *conn)
+        .await?;
+    Ok(changed > 0)
 }
 
 /// [`Store::delete_tenant`](crate::Store::delete_tenant): refused while the tenant has DAGs.

@@ -12,6 +12,7 @@ fn tenant(name: &str) -> Tenant {
         name: name.into(),
         description: format!("team {name}"),
         created_at: ts(1),
+        weight: 1,
     }
 }
 
@@ -67,6 +68,36 @@ pub async fn tenants_are_created_listed_and_refused_twice(store: &dyn Store) {
     }
     assert_eq!(store.tenants().await.unwrap().len(), 3);
     assert!(store.tenant("nobody").await.unwrap().is_none());
+
+    // Weights: given at creation, changed later, checked both times.
+    let heavy = Tenant {
+        weight: 5,
+        ..tenant("team-c")
+    };
+    store.create_tenant(heavy.clone()).await.unwrap();
+    assert_eq!(store.tenant("team-c").await.unwrap(), Some(heavy));
+    assert!(store.set_tenant_weight("team-c", 2).await.unwrap());
+    assert_eq!(store.tenant("team-c").await.unwrap().unwrap().weight, 2);
+    assert!(!store.set_tenant_weight("nobody", 2).await.unwrap());
+    for bad in [0, 1001] {
+        match store.set_tenant_weight("team-c", bad).await {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("weight"), "{bad}: {m}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+        let refused = Tenant {
+            weight: bad,
+            ..tenant("team-d")
+        };
+        assert!(matches!(
+            store.create_tenant(refused).await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+    assert_eq!(store.tenant("team-c").await.unwrap().unwrap().weight, 2);
+    assert_eq!(
+        store.tenant(DEFAULT_TENANT).await.unwrap().unwrap().weight,
+        1
+    );
 }
 
 pub async fn a_tenant_with_dags_is_not_deleted(store: &dyn Store) {

@@ -29,6 +29,17 @@ enum TenantsCommand {
         /// What it is for.
         #[arg(long, default_value = "")]
         description: String,
+        /// Its weight in the scheduler's fair sharing of slots (1 to 1000): a tenant of
+        /// weight 3 gets three slots for each one of a tenant of weight 1 while both wait.
+        #[arg(long, default_value_t = 1)]
+        weight: u32,
+    },
+    /// Set a tenant's weight in the scheduler's fair sharing of slots (1 to 1000).
+    Weight {
+        /// The tenant.
+        name: String,
+        /// Its new weight.
+        weight: u32,
     },
     /// List the tenants.
     List,
@@ -52,10 +63,14 @@ pub fn run(args: Args) -> CommandResult {
     let client = Client::from_args(&args.server);
     let json_output = args.output == Format::Json;
     match args.command {
-        TenantsCommand::Create { name, description } => {
+        TenantsCommand::Create {
+            name,
+            description,
+            weight,
+        } => {
             let tenant = client.post(
                 "/tenants",
-                &json!({ "name": name, "description": description }),
+                &json!({ "name": name, "description": description, "weight": weight }),
             )?;
             if json_output {
                 output::print_json(&tenant);
@@ -69,6 +84,17 @@ pub fn run(args: Args) -> CommandResult {
                 output::print_json(&list);
             } else {
                 print_list(&list);
+            }
+        }
+        TenantsCommand::Weight { name, weight } => {
+            let tenant = client.put(
+                &format!("/tenants/{}/weight", segment(&name)),
+                &json!({ "weight": weight }),
+            )?;
+            if json_output {
+                output::print_json(&tenant);
+            } else {
+                println!("tenant {name} has weight {weight}");
             }
         }
         TenantsCommand::Delete { name } => {
@@ -92,9 +118,10 @@ fn print_list(list: &Value) {
     let tenants = list["tenants"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     for t in tenants {
         let name = t["name"].as_str().unwrap_or("?");
+        let weight = t["weight"].as_u64().unwrap_or(1);
         match t["description"].as_str().filter(|d| !d.is_empty()) {
-            Some(description) => println!("{name}  # {description}"),
-            None => println!("{name}"),
+            Some(description) => println!("{name}  weight {weight}  # {description}"),
+            None => println!("{name}  weight {weight}"),
         }
     }
 }
