@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weft_queue::testsuite::{self, RealClock};
-use weft_queue::{BadInput, Message, Queue, QueueError, QueueStats, RedisQueue};
-use weft_testkit::RedisServer;
+use weft_queue::{BadInput, Message, Queue, QueueError, RedisQueue};
 
-/// Short enough to wait out a few times, long enough for any one operation on a busy machine.
-const LEASE: Duration = Duration::from_secs(1);
+mod support;
+
+use support::{LEASE, counts, names, own_server};
 
 /// A queue on a namespace of its own of the shared test server.
 async fn fresh() -> RedisQueue {
@@ -19,19 +19,6 @@ async fn fresh() -> RedisQueue {
     RedisQueue::connect(weft_testkit::redis().url(), &namespace)
         .await
         .expect("connect to the shared test server")
-}
-
-fn own_server() -> RedisServer {
-    RedisServer::start().expect("start a Redis server")
-}
-
-fn names(queues: &[&str]) -> Vec<String> {
-    queues.iter().map(|&q| q.to_owned()).collect()
-}
-
-async fn counts(queue: &dyn Queue, name: &str) -> (u64, u64) {
-    let s = QueueStats::find(&queue.stats().await.expect("stats"), name);
-    (s.ready, s.leased)
 }
 
 #[tokio::test]

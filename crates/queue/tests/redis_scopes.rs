@@ -6,26 +6,12 @@
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use weft_queue::{
-    Message, Queue, QueueError, QueueStats, RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys,
-};
+use weft_queue::{Message, Queue, QueueError, RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys};
 use weft_testkit::RedisServer;
 
-/// Short enough to wait out a few times, long enough for any one operation on a busy machine.
-const LEASE: Duration = Duration::from_secs(1);
+mod support;
 
-fn own_server() -> RedisServer {
-    RedisServer::start().expect("start a Redis server")
-}
-
-fn names(queues: &[&str]) -> Vec<String> {
-    queues.iter().map(|&q| q.to_owned()).collect()
-}
-
-async fn counts(queue: &dyn Queue, name: &str) -> (u64, u64) {
-    let s = QueueStats::find(&queue.stats().await.expect("stats"), name);
-    (s.ready, s.leased)
-}
+use support::{LEASE, counts, names, own_server};
 
 /// Every key on `server`, sorted.
 fn all_keys(server: &RedisServer) -> Vec<String> {

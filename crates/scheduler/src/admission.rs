@@ -35,6 +35,8 @@ pub(crate) struct Admission {
     slotless: BTreeSet<ReadyKey>,
     /// Slots taken by queued and running task instances, and each pool's size.
     slots: Capacity,
+    /// How much each tenant has been served, for fair turns ([`fair_share`]).
+    passes: HashMap<String, u64>,
 }
 
 impl Admission {
@@ -61,7 +63,6 @@ impl Admission {
         for ready in self.ready.values_mut() {
             ready.retain(|(_, _, r, _)| *r != run);
         }
-        self.ready.retain(|_, ready| !ready.is_empty());
         self.slotless.retain(|(_, _, r, _)| *r != run);
     }
 
@@ -119,9 +120,9 @@ impl Admission {
     }
 
     /// Queue ready task instances in order while slots allow, into `outbox`, each tenant up
-    /// to its fair share first, then anyone with slots left over; the ready task instances
-    /// of running runs left waiting for a slot, and the wait tasks to start and the mapped
-    /// tasks to expand (neither takes a slot).
+    /// to its fair share first, then anyone with slots left over, the least served first;
+    /// the ready task instances of running runs left waiting for a slot, and the wait tasks
+    /// to start and the mapped tasks to expand (neither takes a slot).
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -130,173 +131,202 @@ impl Admission {
         outbox: &mut Outbox,
         now: Timestamp,
     ) -> Admitted {
-        let mut waiting = Vec::new();
         let mut waits = Vec::new();
         let mut expand = Vec::new();
         self.take_slotless(runs, dags, &mut waits, &mut expand);
-        let claims: BTreeMap<String, Claim> = self
-            .ready
-            .keys()
-            .map(|tenant| {
-                let claim = Claim {
-                    weight: dags.weight(tenant),
-                    held: self.slots.tenant_count(tenant),
-                };
-                (tenant.clone(), claim)
-            })
-            .collect();
-        let due = fair_share::budgets(&claims, config.parallelism);
         let mut walk = Walk {
             runs,
             dags,
             config,
             outbox,
             now,
+            may_run: FastMap::default(),
+            full: FastMap::default(),
+            waiting: Vec::new(),
         };
-        // Up to each tenant's share (those furthest below it first), marking nothing as
-        // waiting yet; then the slots left over, tenant by tenant in the same order.
-        for (tenant, budget) in &due {
-            if *budget > 0 {
-                self.walk_tenant(tenant, Some(*budget), &mut walk, None);
+        let slots = &mut self.slots;
+        let passes = &mut self.passes;
+        let mut tenants: Vec<(&String, &mut BTreeSet<ReadyKey>)> = self
+            .ready
+            .iter_mut()
+            .filter(|(_, ready)| !ready.is_empty())
+            .collect();
+        if let [(_, ready)] = tenants.as_mut_slice() {
+            // One tenant: no share to keep, one walk.
+            walk_ready(ready, slots, None, None, &mut walk);
+        } else if !tenants.is_empty() {
+            // A tenant not served before starts level with the least served of the others.
+            let floor = tenants
+                .iter()
+                .filter_map(|(tenant, _)| passes.get(tenant.as_str()).copied())
+                .min()
+                .unwrap_or(0);
+            let mut claims: Vec<Claim> = tenants
+                .iter()
+                .map(|(tenant, _)| Claim {
+                    weight: dags.weight(tenant),
+                    held: slots.tenant_count(tenant),
+                    pass: passes.get(tenant.as_str()).copied().unwrap_or(floor),
+                })
+                .collect();
+            // Up to each tenant's share; where a tenant's walk stopped for its budget, the
+            // slots left over pick it up.
+            let mut stopped: Vec<Option<Option<ReadyKey>>> = vec![Some(None); tenants.len()];
+            for (i, budget) in fair_share::budgets(&claims, config.parallelism) {
+                if budget == 0 {
+                    continue;
+                }
+                let (admitted, stop) =
+                    walk_ready(tenants[i].1, slots, None, Some(budget), &mut walk);
+                claims[i].pass += Claim::advance(claims[i].weight, admitted);
+                // Walked to its end (or to a full scheduler): nothing left for it.
+                stopped[i] = stop.map(Some);
+            }
+            let mut order: Vec<usize> = (0..tenants.len()).collect();
+            order.sort_by_key(|&i| (claims[i].pass, i));
+            for i in order {
+                let Some(from) = stopped[i] else {
+                    continue;
+                };
+                let (admitted, _) = walk_ready(tenants[i].1, slots, from, None, &mut walk);
+                claims[i].pass += Claim::advance(claims[i].weight, admitted);
+            }
+            for ((tenant, _), claim) in tenants.iter().zip(&claims) {
+                match passes.get_mut(tenant.as_str()) {
+                    Some(pass) => *pass = claim.pass,
+                    None => {
+                        passes.insert((*tenant).clone(), claim.pass);
+                    }
+                }
             }
         }
-        for (tenant, _) in &due {
-            self.walk_tenant(tenant, None, &mut walk, Some(&mut waiting));
-        }
-        self.ready.retain(|_, ready| !ready.is_empty());
         Admitted {
-            waiting,
+            waiting: walk.waiting,
             waits,
             expand,
         }
     }
-
-    /// Walk `tenant`'s ready tasks in order, queueing those slots allow (at most `budget`,
-    /// if given), and collecting into `waiting`, if given, those of running runs left
-    /// waiting for a slot.
-    fn walk_tenant(
-        &mut self,
-        tenant: &str,
-        budget: Option<usize>,
-        walk: &mut Walk<'_>,
-        mut waiting: Option<&mut Vec<TaskAt>>,
-    ) {
-        let Walk {
-            runs,
-            dags,
-            config,
-            ref mut outbox,
-            now,
-        } = *walk;
-        let Some(ready) = self.ready.get_mut(tenant) else {
-            return;
-        };
-        // Walk the ready tasks in order without taking them out: only the admitted and the
-        // stale leave the set. Slots only fill up during the walk, so a run that may not
-        // run, or a run's pool or DAG found full, stays so for the rest of it. Ready tasks of
-        // one run sit together in the order, so what was found of a run is kept while its
-        // tasks go by; a big run held back by a full pool costs a few compares per task.
-        let mut leaving = Vec::new();
-        let mut admitted = 0usize;
-        let mut may_run: FastMap<RunPk, bool> = FastMap::default();
-        // Pools found full, by run, for the runs walked past.
-        let mut full: FastMap<RunPk, Vec<&str>> = FastMap::default();
-        let mut current: Option<Walked<'_>> = None;
-        for &key in ready.iter() {
-            if budget.is_some_and(|budget| admitted >= budget) {
-                break;
-            }
-            let (_, _, run, i) = key;
-            if current.as_ref().is_none_or(|c| c.run != run) {
-                if let Some(done) = current.take() {
-                    full.insert(done.run, done.full);
-                }
-                current = runs.get(run).map(|active| Walked {
-                    run,
-                    active,
-                    runs: *may_run.entry(run).or_insert_with(|| {
-                        active.run.state == DagRunState::Running
-                            && !dags.paused(&active.run.tenant, &active.run.dag_id)
-                    }),
-                    limit: max_active_tasks(config, &active.dag),
-                    full: full.remove(&run).unwrap_or_default(),
-                });
-            }
-            let Some(walked) = current.as_mut() else {
-                leaving.push(key);
-                continue;
-            };
-            if !walked.active.pending.contains(&i) {
-                leaving.push(key);
-                continue;
-            }
-            let ti = &walked.active.tis[i];
-            // A task at its own cap (max_active_tis) waits; the run's other tasks may go on.
-            if let Some(cap) = walked.active.task(i).max_active_tis
-                && self.slots.task_count(&slot(ti)) >= cap as usize
-            {
-                if walked.runs
-                    && ti.state == TaskState::None
-                    && let Some(waiting) = waiting.as_deref_mut()
-                {
-                    waiting.push((run, i));
-                }
-                continue;
-            }
-            let fits = walked.runs
-                && !walked.full.contains(&ti.pool.as_str())
-                && self.slots.fits(&slot(ti), config.parallelism, walked.limit);
-            if !fits {
-                if walked.runs {
-                    if !walked.full.contains(&ti.pool.as_str()) {
-                        walked.full.push(ti.pool.as_str());
-                    }
-                    // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
-                    if ti.state == TaskState::None
-                        && let Some(waiting) = waiting.as_deref_mut()
-                    {
-                        waiting.push((run, i));
-                    }
-                }
-                if self.slots.total() >= config.parallelism {
-                    break;
-                }
-                continue;
-            }
-            self.slots.take(&slot(ti));
-            // A sensor poking again keeps its try (Airflow's reschedule mode), and so does a
-            // task resuming after its deferral.
-            let resumes = ti.state == TaskState::Scheduled
-                && ti.deferral.as_ref().is_some_and(|d| d.event.is_some());
-            let try_number =
-                if resumes || matches!(ti.state, TaskState::Queued | TaskState::UpForReschedule) {
-                    ti.try_number
-                } else {
-                    ti.try_number + 1
-                };
-            outbox.queue(QueueTask {
-                ti: ti.id,
-                lease: ti.lease,
-                from: ti.state,
-                try_number,
-                at: now,
-            });
-            admitted += 1;
-            leaving.push(key);
-        }
-        for key in &leaving {
-            ready.remove(key);
-        }
-    }
 }
 
-/// What every tenant's walk of one admission shares.
-struct Walk<'a> {
-    runs: &'a ActiveRuns,
-    dags: &'a Dags,
-    config: &'a SchedulerConfig,
-    outbox: &'a mut Outbox,
-    now: Timestamp,
+/// Walk `ready` in order from `from` (the start if none), queueing those tasks slots allow
+/// (at most `budget`, if given) and noting those of running runs left waiting for a slot:
+/// how many it queued, and the first task it did not look at when it stopped for its budget.
+fn walk_ready<'a>(
+    ready: &mut BTreeSet<ReadyKey>,
+    slots: &mut Capacity,
+    from: Option<ReadyKey>,
+    budget: Option<usize>,
+    walk: &mut Walk<'a>,
+) -> (usize, Option<ReadyKey>) {
+    let Walk {
+        runs,
+        dags,
+        config,
+        ref mut outbox,
+        now,
+        ref mut may_run,
+        ref mut full,
+        ref mut waiting,
+    } = *walk;
+    // Walk the ready tasks in order without taking them out: only the admitted and the stale
+    // leave the set. Slots only fill up during an admission, so a run that may not run, or a
+    // run's pool or DAG found full, stays so for the rest of it (`may_run` and `full` serve
+    // every walk of one admission). Ready tasks of one run sit together in the order, so what
+    // was found of a run is kept while its tasks go by; a big run held back by a full pool
+    // costs a few compares per task.
+    let mut leaving = Vec::new();
+    let mut admitted = 0usize;
+    let mut stop = None;
+    let mut current: Option<Walked<'a>> = None;
+    let keys = match from {
+        Some(from) => ready.range(from..),
+        None => ready.range(..),
+    };
+    for &key in keys {
+        if budget.is_some_and(|budget| admitted >= budget) {
+            stop = Some(key);
+            break;
+        }
+        let (_, _, run, i) = key;
+        if current.as_ref().is_none_or(|c| c.run != run) {
+            if let Some(done) = current.take() {
+                full.insert(done.run, done.full);
+            }
+            current = runs.get(run).map(|active| Walked {
+                run,
+                active,
+                runs: *may_run.entry(run).or_insert_with(|| {
+                    active.run.state == DagRunState::Running
+                        && !dags.paused(&active.run.tenant, &active.run.dag_id)
+                }),
+                limit: max_active_tasks(config, &active.dag),
+                full: full.remove(&run).unwrap_or_default(),
+            });
+        }
+        let Some(walked) = current.as_mut() else {
+            leaving.push(key);
+            continue;
+        };
+        if !walked.active.pending.contains(&i) {
+            leaving.push(key);
+            continue;
+        }
+        let ti = &walked.active.tis[i];
+        // A task at its own cap (max_active_tis) waits; the run's other tasks may go on.
+        if let Some(cap) = walked.active.task(i).max_active_tis
+            && slots.task_count(&slot(ti)) >= cap as usize
+        {
+            if walked.runs && ti.state == TaskState::None {
+                waiting.push((run, i));
+            }
+            continue;
+        }
+        let fits = walked.runs
+            && !walked.full.contains(&ti.pool.as_str())
+            && slots.fits(&slot(ti), config.parallelism, walked.limit);
+        if !fits {
+            if walked.runs {
+                if !walked.full.contains(&ti.pool.as_str()) {
+                    walked.full.push(ti.pool.as_str());
+                }
+                // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
+                if ti.state == TaskState::None {
+                    waiting.push((run, i));
+                }
+            }
+            if slots.total() >= config.parallelism {
+                break;
+            }
+            continue;
+        }
+        slots.take(&slot(ti));
+        // A sensor poking again keeps its try (Airflow's reschedule mode), and so does a task
+        // resuming after its deferral.
+        let resumes = ti.state == TaskState::Scheduled
+            && ti.deferral.as_ref().is_some_and(|d| d.event.is_some());
+        let try_number =
+            if resumes || matches!(ti.state, TaskState::Queued | TaskState::UpForReschedule) {
+                ti.try_number
+            } else {
+                ti.try_number + 1
+            };
+        outbox.queue(QueueTask {
+            ti: ti.id,
+            lease: ti.lease,
+            from: ti.state,
+            try_number,
+            at: now,
+        });
+        admitted += 1;
+        leaving.push(key);
+    }
+    if let Some(done) = current.take() {
+        full.insert(done.run, done.full);
+    }
+    for key in &leaving {
+        ready.remove(key);
+    }
+    (admitted, stop)
 }
 
 impl Scheduler {
@@ -395,6 +425,21 @@ fn slotless(active: &ActiveRun, i: usize) -> Option<Slotless> {
     } else {
         None
     }
+}
+
+/// What every walk of one admission shares.
+struct Walk<'a> {
+    runs: &'a ActiveRuns,
+    dags: &'a Dags,
+    config: &'a SchedulerConfig,
+    outbox: &'a mut Outbox,
+    now: Timestamp,
+    /// Whether each run walked past may run (running, its DAG not paused).
+    may_run: FastMap<RunPk, bool>,
+    /// Pools found full, by run, for the runs walked past.
+    full: FastMap<RunPk, Vec<&'a str>>,
+    /// Ready tasks of running runs left waiting for a slot.
+    waiting: Vec<TaskAt>,
 }
 
 /// What an admission walk leaves besides the queue ops it wrote.

@@ -76,12 +76,12 @@ impl Capacity {
         self.total < parallelism && dag < max_active_tasks as usize && in_pool < pool_slots
     }
 
-    /// How many instances of the slot's task (across the DAG's runs) are queued or running.
     /// Slots held by `tenant`'s task instances.
     pub fn tenant_count(&self, tenant: &str) -> usize {
         self.per_tenant.get(tenant).copied().unwrap_or_default()
     }
 
+    /// How many instances of the slot's task (across the DAG's runs) are queued or running.
     pub fn task_count(&self, slot: &Slot<'_>) -> usize {
         self.per_task
             .get(slot.tenant)

@@ -33,8 +33,6 @@ impl Dags {
             .insert((record.tenant.clone(), record.dag_id.clone()), record);
     }
 
-    /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks
-    /// are not queued.
     /// `tenant`'s weight in the fair sharing of slots.
     pub(crate) fn weight(&self, tenant: &str) -> u32 {
         self.weights.get(tenant).copied().unwrap_or(1)
@@ -45,6 +43,8 @@ impl Dags {
         self.weights.insert(tenant.to_owned(), weight.max(1));
     }
 
+    /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks
+    /// are not queued.
     pub(crate) fn paused(&self, tenant: &str, dag_id: &str) -> bool {
         self.records
             .get(&(tenant.to_owned(), dag_id.to_owned()))

@@ -134,3 +134,34 @@ async fn weights_divide_the_slots_between_busy_tenants() {
     let light = taken.iter().filter(|m| m.tenant == "light").count();
     assert_eq!((heavy, light), (6, 2), "{:?}", task_ids(&taken));
 }
+
+#[tokio::test]
+async fn with_one_slot_tenants_take_turns() {
+    let config = SchedulerConfig {
+        parallelism: 1,
+        ..SchedulerConfig::default()
+    };
+    let b = bench(T0, config).await;
+    let tasks = ["t0", "t1", "t2", "t3"];
+    // `zeta` sorts last and triggers last: neither may keep it from its turns.
+    for tenant in ["alpha", "zeta"] {
+        tenant_with_dag(&b, tenant, 1, "work", &tasks).await;
+        b.handle
+            .trigger(tenant, "work", TriggerRequest::default())
+            .await
+            .unwrap();
+    }
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let mut served = Vec::new();
+    let mut current = b.take().await;
+    for _ in 0..6 {
+        assert_eq!(current.len(), 1, "{:?}", task_ids(&current));
+        served.push(current[0].tenant.clone());
+        s.step(b.succeed(&current[0])).await.unwrap();
+        current = b.take().await;
+    }
+    for pair in served.windows(2) {
+        assert_ne!(pair[0], pair[1], "turns alternate: {served:?}");
+    }
+}

@@ -72,6 +72,7 @@ pub struct NewTenant {
     /// tenant of weight 3 gets three slots for every one of a tenant of weight 1 while both
     /// have tasks waiting.
     #[serde(default = "default_weight")]
+    #[schema(minimum = 1, maximum = 1000, default = 1)]
     pub weight: u32,
 }
 
@@ -84,6 +85,7 @@ fn default_weight() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct TenantWeight {
     /// 1 to 1000.
+    #[schema(minimum = 1, maximum = 1000)]
     pub weight: u32,
 }
 
@@ -106,7 +108,7 @@ async fn list_tenants(State(state): State<AppState>) -> Result<Json<TenantList>,
     request_body = NewTenant,
     responses(
         (status = 201, description = "Made, with its default pool", body = TenantView),
-        (status = 400, description = "Bad JSON, name or description", body = ErrorBody),
+        (status = 400, description = "Bad JSON, name, description or weight", body = ErrorBody),
         (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
         (status = 409, description = "The name is taken", body = ErrorBody),
     ))]

@@ -62,7 +62,9 @@ pub enum CredentialsError {
         "WEFT_SECRET_KEY does not match the database: this installation's servers and \
          schedulers use key {expected} (it seals connections and secrets and makes the keys of \
          task attempts), and this process holds {held}. Give every server and scheduler the \
-         same WEFT_SECRET_KEY (during a rotation, the old key in WEFT_SECRET_KEY_PREVIOUS)"
+         same WEFT_SECRET_KEY (during a rotation, the old key in WEFT_SECRET_KEY_PREVIOUS). If \
+         key {expected} is lost and nothing was ever sealed with it, forget it in the database: \
+         DELETE FROM sealing_keys WHERE key_id = '{expected}'"
     )]
     OtherKey {
         /// The id of a key the installation uses.

@@ -454,6 +454,7 @@ impl<B: Backend> Store for B {
         tenancy::set_tenant_weight(self, name, weight).await
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion> {
         tenancy::delete_tenant(self, name).await
     }

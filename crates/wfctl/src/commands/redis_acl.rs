@@ -97,17 +97,14 @@ pub fn run(args: Args) -> CommandResult {
     let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
     let rules = args.rules(&password)?;
     let Some(url) = &args.apply else {
-        // Quoted, so that a shell does not read `#...` as a comment (redis-cli unquotes).
-        let shown: Vec<String> = rules
-            .iter()
-            .map(|rule| {
-                if rule.contains(['#', '*', '%', '~', '|']) {
-                    format!("\"{rule}\"")
-                } else {
-                    rule.clone()
-                }
-            })
-            .collect();
+        // Single-quoted, so that neither a shell nor redis-cli reads `#...` as a comment, `$`
+        // as a variable or `\*` (an escaped glob character) as anything but itself.
+        if rules.iter().any(|rule| rule.contains('\'')) {
+            return Err(Failure::usage(
+                "the namespace holds a quote, which cannot be printed safely: use --apply",
+            ));
+        }
+        let shown: Vec<String> = rules.iter().map(|rule| format!("'{rule}'")).collect();
         println!("ACL SETUSER {}", shown.join(" "));
         return Ok(());
     };

@@ -31,7 +31,7 @@ enum TenantsCommand {
         description: String,
         /// Its weight in the scheduler's fair sharing of slots (1 to 1000): a tenant of
         /// weight 3 gets three slots for each one of a tenant of weight 1 while both wait.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         weight: u32,
     },
     /// Set a tenant's weight in the scheduler's fair sharing of slots (1 to 1000).
@@ -39,6 +39,7 @@ enum TenantsCommand {
         /// The tenant.
         name: String,
         /// Its new weight.
+        #[arg(value_parser = clap::value_parser!(u32).range(1..=1000))]
         weight: u32,
     },
     /// List the tenants.
