@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use weft_queue::{Delivery, Queue};
+use weft_queue::{Delivery, Queue, QueueError};
 use weft_runtime::Runtime;
 
 use crate::acks::Acks;
@@ -22,6 +22,9 @@ use crate::plane::ControlPlane;
 const ACK_FLUSH_LIMIT: Duration = Duration::from_secs(5);
 /// How long one `take` waits for work before looking at shutdown again.
 const TAKE_WAIT: Duration = Duration::from_secs(5);
+/// The pause after the queue refused this worker's credentials: no retry fixes them, but an
+/// operator may (a Redis user's rules change without restarting the worker).
+const REFUSED_PAUSE: Duration = Duration::from_secs(5);
 
 /// How busy a worker is, readable while it runs.
 #[derive(Clone)]
@@ -186,7 +189,8 @@ impl Worker {
     }
 
     /// Take up to `max` deliveries, waiting up to `wait`; none when the queue fails (after
-    /// a pause, so that a queue that is down is not hammered).
+    /// a pause, so that a queue that is down is not hammered; a longer one when the queue
+    /// refused this worker's credentials, which only the operator can fix).
     async fn take(&self, max: usize, wait: Duration) -> Vec<Delivery> {
         let config = &self.shared.config;
         match self
@@ -196,6 +200,17 @@ impl Worker {
             .await
         {
             Ok(deliveries) => deliveries,
+            Err(e @ QueueError::Denied { .. }) => {
+                tracing::error!(
+                    error = %e,
+                    queues = ?self.take_queues,
+                    "the queue refused this worker's Redis user: serve only the tenants it may \
+                     reach (--tenants, see wfctl redis-acl); trying again in {} s",
+                    REFUSED_PAUSE.as_secs()
+                );
+                tokio::time::sleep(REFUSED_PAUSE).await;
+                Vec::new()
+            }
             Err(e) => {
                 tracing::error!(error = %e, "taking from the queue failed; retrying");
                 tokio::time::sleep(Duration::from_millis(200)).await;
