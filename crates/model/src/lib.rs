@@ -54,6 +54,7 @@ mod names;
 pub mod notification;
 pub mod orchestration;
 pub mod problem;
+pub mod quotas;
 pub mod retry;
 pub mod schedule;
 pub mod spec;

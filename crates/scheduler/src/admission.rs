@@ -3,7 +3,8 @@
 //! pool's slots, each task's `max_active_tis` — and a paused DAG holding its runs back. [`Admission`] owns the ready task
 //! instances waiting for a slot and the count of slots taken. Tenants share `parallelism`
 //! fairly ([`fair_share`](crate::fair_share)): each is served up to its share before the
-//! slots left over go to whoever has ready tasks.
+//! slots left over go to whoever has ready tasks; none past its own quotas of running tasks
+//! and active runs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -151,9 +152,22 @@ impl Admission {
             .iter_mut()
             .filter(|(_, ready)| !ready.is_empty())
             .collect();
+        // What each tenant may still have queued or running, under its `max_running_tasks`.
+        let mut room: Vec<Option<usize>> = tenants
+            .iter()
+            .map(|(tenant, _)| {
+                dags.quotas(tenant).max_running_tasks.map(|max| {
+                    usize::try_from(max)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(slots.tenant_count(tenant))
+                })
+            })
+            .collect();
         if let [(_, ready)] = tenants.as_mut_slice() {
             // One tenant: no share to keep, one walk.
-            walk_ready(ready, slots, None, None, &mut walk);
+            if room[0] != Some(0) {
+                walk_ready(ready, slots, None, room[0], &mut walk);
+            }
         } else if !tenants.is_empty() {
             // A tenant not served before starts level with the least served of the others.
             let floor = tenants
@@ -173,12 +187,16 @@ impl Admission {
             // slots left over pick it up.
             let mut stopped: Vec<Option<Option<ReadyKey>>> = vec![Some(None); tenants.len()];
             for (i, budget) in fair_share::budgets(&claims, config.parallelism) {
+                let budget = room[i].map_or(budget, |room| budget.min(room));
                 if budget == 0 {
                     continue;
                 }
                 let (admitted, stop) =
                     walk_ready(tenants[i].1, slots, None, Some(budget), &mut walk);
                 claims[i].pass += Claim::advance(claims[i].weight, admitted);
+                if let Some(room) = &mut room[i] {
+                    *room -= admitted;
+                }
                 // Walked to its end (or to a full scheduler): nothing left for it.
                 stopped[i] = stop.map(Some);
             }
@@ -188,7 +206,11 @@ impl Admission {
                 let Some(from) = stopped[i] else {
                     continue;
                 };
-                let (admitted, _) = walk_ready(tenants[i].1, slots, from, None, &mut walk);
+                // At its own quota: it waits for its own tasks to end.
+                if room[i] == Some(0) {
+                    continue;
+                }
+                let (admitted, _) = walk_ready(tenants[i].1, slots, from, room[i], &mut walk);
                 claims[i].pass += Claim::advance(claims[i].weight, admitted);
             }
             for ((tenant, _), claim) in tenants.iter().zip(&claims) {
@@ -330,10 +352,11 @@ fn walk_ready<'a>(
 }
 
 impl Scheduler {
-    /// Move queued runs to running, oldest first, within each DAG's `max_active_runs`; a
-    /// paused DAG's runs stay queued.
+    /// Move queued runs to running, oldest first, within each DAG's `max_active_runs` and
+    /// each tenant's; a paused DAG's runs stay queued.
     pub(crate) fn start_runs(&mut self, now: Timestamp) {
         let mut running: HashMap<(String, String), u32> = HashMap::new();
+        let mut tenant_running: HashMap<String, u32> = HashMap::new();
         for r in self
             .runs
             .values()
@@ -342,6 +365,7 @@ impl Scheduler {
             *running
                 .entry((r.run.tenant.clone(), r.run.dag_id.clone()))
                 .or_default() += 1;
+            *tenant_running.entry(r.run.tenant.clone()).or_default() += 1;
         }
         let mut queued: Vec<(i64, RunPk)> = self
             .runs
@@ -358,12 +382,22 @@ impl Scheduler {
             if self.dags.paused(&key.0, &key.1) {
                 continue;
             }
+            let tenant_count = tenant_running.entry(key.0.clone()).or_default();
+            if self
+                .dags
+                .quotas(&key.0)
+                .max_active_runs
+                .is_some_and(|max| *tenant_count >= max)
+            {
+                continue;
+            }
             let limit = max_active_runs(&self.config, &active.dag);
             let count = running.entry(key).or_default();
             if *count >= limit {
                 continue;
             }
             *count += 1;
+            *tenant_count += 1;
             self.outbox.set_run(id, DagRunState::Running, now);
             if let Some(active) = self.runs.get_mut(id) {
                 active.start_running(now);

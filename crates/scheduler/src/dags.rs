@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use weft_model::Dag;
-use weft_store::{DagRecord, Store, StoreError};
+use weft_store::{DagRecord, Quotas, Store, StoreError, Tenant};
 
 use crate::graph::Graph;
 
@@ -17,8 +17,9 @@ pub(crate) struct Dags {
     records: HashMap<(String, String), DagRecord>,
     /// The validated DAG and its graph, by component digest.
     graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
-    /// Each tenant's weight in the fair sharing of slots, as last read (1 if not read).
-    weights: HashMap<String, u32>,
+    /// Each tenant's weight in the fair sharing of slots and its quotas, as last read (1 and
+    /// none if not read).
+    tenants: HashMap<String, (u32, Quotas)>,
 }
 
 impl Dags {
@@ -35,12 +36,20 @@ impl Dags {
 
     /// `tenant`'s weight in the fair sharing of slots.
     pub(crate) fn weight(&self, tenant: &str) -> u32 {
-        self.weights.get(tenant).copied().unwrap_or(1)
+        self.tenants.get(tenant).map_or(1, |(weight, _)| *weight)
     }
 
-    /// Keep `weight` as `tenant`'s weight.
-    pub(crate) fn set_weight(&mut self, tenant: &str, weight: u32) {
-        self.weights.insert(tenant.to_owned(), weight.max(1));
+    /// `tenant`'s quotas.
+    pub(crate) fn quotas(&self, tenant: &str) -> Quotas {
+        self.tenants
+            .get(tenant)
+            .map_or(Quotas::NONE, |(_, quotas)| *quotas)
+    }
+
+    /// Keep `tenant`'s weight and quotas (read from the store).
+    pub(crate) fn set_tenant(&mut self, tenant: &Tenant) {
+        self.tenants
+            .insert(tenant.name.clone(), (tenant.weight.max(1), tenant.quotas));
     }
 
     /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks

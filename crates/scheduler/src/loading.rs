@@ -9,13 +9,13 @@ use crate::active_run::ActiveRun;
 use crate::step::Scheduler;
 
 impl Scheduler {
-    /// Load every tenant's weight, DAG records and pools (pause flags, schedules, slots): the
+    /// Load every tenant's weight and quotas, DAG records and pools (pause flags, schedules, slots): the
     /// tenants the store holds, and any the scheduler knew DAGs of.
     pub(crate) async fn load_dags(&mut self) -> Result<(), StoreError> {
         let mut tenants = self.dags.tenants();
         tenants.insert(weft_store::DEFAULT_TENANT.to_owned());
         for tenant in self.store.tenants().await? {
-            self.dags.set_weight(&tenant.name, tenant.weight);
+            self.dags.set_tenant(&tenant);
             tenants.insert(tenant.name);
         }
         for tenant in tenants {

@@ -145,6 +145,15 @@ impl RunRequests {
                 }
                 // A run for this interval exists already: backfill leaves it be.
                 Err(StoreError::Conflict(_)) => {}
+                Err(StoreError::Quota(mut e)) if !runs.is_empty() => {
+                    e.detail = format!(
+                        "{}; the {} runs of this backfill made before it stay, and a backfill \
+                         over the same range skips them",
+                        e.detail,
+                        runs.len()
+                    );
+                    return Err(ControlError::Store(StoreError::Quota(e)));
+                }
                 Err(e) => return Err(store_error(e)),
             }
         }

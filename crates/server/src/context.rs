@@ -8,7 +8,9 @@
 //! (`wft_<id>_<secret>`, see [`token_secrets`](crate::token_secrets)): found by its id,
 //! accepted when its secret's digest matches and it is neither revoked nor expired. Another
 //! tenant's objects are simply not found (404): a handler only ever looks in its context's
-//! tenant. A role too small for the route is a 403 that names the role needed.
+//! tenant. A role too small for the route is a 403 that names the role needed, and a request
+//! past its tenant's rate a 429 ([`rate_limits`](crate::rate_limits)) that says when to come
+//! back.
 
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -176,6 +178,15 @@ pub(crate) async fn authenticate(
         Ok(context) => context,
         Err(e) => return e.into_response(),
     };
+    if !context.installation_admin
+        && let Err(e) = gate
+            .state
+            .rate_limits
+            .admit(&*gate.state.store, &context.tenant)
+            .await
+    {
+        return e.into_response();
+    }
     let tenant = HeaderValue::from_str(&context.tenant).ok();
     request.extensions_mut().insert(context);
     let mut response = next.run(request).await;

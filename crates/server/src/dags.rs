@@ -7,6 +7,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
+use weft_model::quotas::{Quota, QuotaExceeded};
 use weft_scheduler::control::Notice;
 use weft_store::{DagRecord, DagVersion, Deploy};
 
@@ -38,7 +39,8 @@ pub(crate) fn routes(config: &ServerConfig) -> OpenApiRouter<AppState> {
     responses(
         (status = 201, description = "Stored and current", body = DeployResponse),
         (status = 400, description = "Not a valid DAG component; `code` is the failure's class", body = ErrorBody),
-        (status = 413, description = "Larger than the server accepts", body = ErrorBody),
+        (status = 409, description = "A new component past the tenant's `max_components` (`quota_exceeded`)", body = ErrorBody),
+        (status = 413, description = "Larger than the server accepts, or than the tenant's `max_component_bytes` (`quota_exceeded`)", body = ErrorBody),
         (status = 415, description = "Not sent as application/wasm or application/octet-stream", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
@@ -57,6 +59,25 @@ async fn deploy(
         )));
     }
     let bytes = Vec::from(body.map_err(body_error)?);
+    // Refused before it costs a compile; the store checks again, with the count, when it
+    // stores a new component.
+    let quotas = state
+        .store
+        .tenant(&ctx.tenant)
+        .await?
+        .map(|t| t.quotas)
+        .unwrap_or_default();
+    if let Some(limit) = quotas
+        .max_component_bytes
+        .filter(|&limit| u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit)
+    {
+        return Err(ApiError::Quota(QuotaExceeded {
+            tenant: ctx.tenant,
+            quota: Quota::MaxComponentBytes,
+            limit,
+            detail: format!("the component is {} bytes; nothing was stored", bytes.len()),
+        }));
+    }
     let _permit = state
         .deploys
         .acquire()

@@ -6,9 +6,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use weft_model::quotas::{Quota, QuotaExceeded};
 use weft_runtime::{ErrorClass, LoadError};
 use weft_scheduler::control::ControlError;
 use weft_store::{CredentialsError, StoreError};
+
+/// Seconds a client refused for its tenant's waiting task instances is asked to wait.
+const QUOTA_RETRY_AFTER_SECS: u64 = 5;
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -21,7 +25,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable snake_case name: `invalid_request`, `invalid_json`, `unauthorized`,
-    /// `not_declared` and `stale_attempt` (403), `no_secret_key` (503), `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`, `unavailable`,
+    /// `not_declared` and `stale_attempt` (403), `no_secret_key` (503), `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`,
+    /// `quota_exceeded` (413, 409 or 429), `rate_limited` (429), `unavailable`,
     /// `internal`, or for a refused component the load failure's class (`invalid_component`,
     /// `not_a_dag_component`, `invalid_dag_spec`, `trap`, `timeout`, ...).
     pub code: String,
@@ -72,6 +77,19 @@ pub enum ApiError {
     /// The body is larger than allowed (413).
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The request would take the tenant past one of its quotas, and nothing of it was
+    /// stored: 413 for a component's size, 409 for the number of components (waiting does
+    /// not help), 429 with `Retry-After` for waiting task instances (runs going on do).
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
+    /// The tenant's rate of API requests is spent (429); `Retry-After` says when to come back.
+    #[error("{message}")]
+    RateLimited {
+        /// Which rate, and how to get more.
+        message: String,
+        /// Seconds until a request is let through again.
+        retry_after_secs: u64,
+    },
     /// The metadata store cannot be reached (503); retrying later may succeed.
     #[error("metadata store unavailable: {0}")]
     Unavailable(String),
@@ -104,6 +122,12 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Quota(e) => match e.quota {
+                Quota::MaxComponentBytes => StatusCode::PAYLOAD_TOO_LARGE,
+                Quota::MaxComponents => StatusCode::CONFLICT,
+                _ => StatusCode::TOO_MANY_REQUESTS,
+            },
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -122,6 +146,8 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::Quota(_) => "quota_exceeded",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -167,6 +193,20 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        let retry_after = match &self {
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            ApiError::Quota(_) if status == StatusCode::TOO_MANY_REQUESTS => {
+                Some(QUOTA_RETRY_AFTER_SECS)
+            }
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -184,6 +224,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(why) => ApiError::invalid(why),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Database(why) => ApiError::Internal(format!("database error: {why}")),
+            StoreError::Quota(e) => ApiError::Quota(e),
             e @ StoreError::Driver {
                 retriable: true, ..
             } => ApiError::Unavailable(e.to_string()),

@@ -47,6 +47,7 @@ pub mod notifications;
 mod openapi;
 pub mod policy;
 pub mod pools;
+pub mod rate_limits;
 pub mod runs;
 mod schemas;
 pub mod secrets;

@@ -21,7 +21,9 @@ use crate::state::AppState;
         description = "Deploy DAG components, trigger and inspect runs, manage variables, \
                        pools, connections and secrets, watch workers. Every error is `{\"error\": {\"code\", \"message\"}}`; \
                        times are RFC 3339. When the server has tokens, writes need \
-                       `Authorization: Bearer <api token>` and the worker API a worker token."
+                       `Authorization: Bearer <api token>` and the worker API a worker token. \
+                       A tenant's request past its tenant's API rate is answered 429 \
+                       (`rate_limited`) with `Retry-After` in seconds."
     ),
     tags(
         (name = "dags", description = "DAGs and their component versions"),

@@ -94,6 +94,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("POST", "/tenants", InstallationAdmin),
     ("DELETE", "/tenants/{name}", InstallationAdmin),
     ("PUT", "/tenants/{name}/weight", InstallationAdmin),
+    ("PUT", "/tenants/{name}/quotas", InstallationAdmin),
     ("POST", "/tenants/{name}/tokens", InstallationAdmin),
     ("POST", "/secret-key/rotate", InstallationAdmin),
 ];

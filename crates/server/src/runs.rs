@@ -147,6 +147,7 @@ async fn list_dag_runs(
         (status = 400, description = "Bad JSON, conf not an object, a bad or future logical date", body = ErrorBody),
         (status = 404, description = "No such DAG", body = ErrorBody),
         (status = 409, description = "The run id is taken", body = ErrorBody),
+        (status = 429, description = "The run would take the tenant past its `max_queued_tasks` (`quota_exceeded`); nothing was stored", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id))]
 async fn trigger(
@@ -198,6 +199,7 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         (status = 201, description = "The runs created (intervals that had a run are skipped)", body = RunList),
         (status = 400, description = "Bad dates, an empty range, or a DAG without a schedule", body = ErrorBody),
         (status = 404, description = "No such DAG", body = ErrorBody),
+        (status = 429, description = "A run would take the tenant past its `max_queued_tasks` (`quota_exceeded`); the runs made before it stay, and a new backfill skips them", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id))]
 async fn backfill(

@@ -64,6 +64,8 @@ pub struct AppState {
     /// taken on the task instance and lease alone).
     pub attempt_keys: Option<weft_vault::AttemptKeys>,
     pub(crate) deploys: Arc<Semaphore>,
+    /// Each tenant's rate of user API requests on this server.
+    pub(crate) rate_limits: Arc<crate::rate_limits::RateLimits>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             attempt_keys: None,
             deploys,
+            rate_limits: Arc::default(),
         }
     }
 

@@ -1,5 +1,5 @@
 //! Tenants, managed by the installation administrator: made with a default pool, listed,
-//! weighed in the scheduler's fair sharing of slots, deleted while they hold no DAG, and given
+//! weighed in the scheduler's fair sharing of slots, given quotas, deleted while they hold no DAG, and given
 //! their first tokens (a tenant's `admin` makes the rest, see [`tokens`](crate::tokens)).
 
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use weft_store::{Tenant, TenantDeletion};
+use weft_store::{Quotas, Tenant, TenantDeletion};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
@@ -22,6 +22,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tenants, post_tenant))
         .routes(routes!(delete_tenant))
         .routes(routes!(put_tenant_weight))
+        .routes(routes!(put_tenant_quotas))
         .routes(routes!(post_tenant_token))
 }
 
@@ -39,6 +40,8 @@ pub struct TenantView {
     pub created_at: Timestamp,
     /// Its weight in the scheduler's fair sharing of slots among tenants with ready tasks.
     pub weight: u32,
+    /// Its quotas (a limit left out is none).
+    pub quotas: Quotas,
 }
 
 impl From<Tenant> for TenantView {
@@ -48,6 +51,7 @@ impl From<Tenant> for TenantView {
             description: t.description,
             created_at: t.created_at,
             weight: t.weight,
+            quotas: t.quotas,
         }
     }
 }
@@ -74,6 +78,9 @@ pub struct NewTenant {
     #[serde(default = "default_weight")]
     #[schema(minimum = 1, maximum = 1000, default = 1)]
     pub weight: u32,
+    /// Its quotas; none by default.
+    #[serde(default)]
+    pub quotas: Quotas,
 }
 
 fn default_weight() -> u32 {
@@ -127,6 +134,7 @@ async fn post_tenant(
         description: body.description,
         created_at: state.now(),
         weight: body.weight,
+        quotas: body.quotas,
     };
     state.store.create_tenant(tenant.clone()).await?;
     tracing::info!("tenant made");
@@ -156,15 +164,43 @@ async fn put_tenant_weight(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<TenantWeight>,
 ) -> Result<Json<TenantView>, ApiError> {
-    if !state.store.set_tenant_weight(&name, body.weight).await? {
-        return Err(ApiError::NotFound(format!("no tenant {name}")));
+    let found = state.store.set_tenant_weight(&name, body.weight).await?;
+    tracing::info!(found, "tenant weight set");
+    changed(&state, &name, found).await
+}
+
+/// Set a tenant's quotas, all at once (a limit left out is none). Schedulers keep the running
+/// tasks and active runs limits from their next reload (a DAG deployed or paused, or within
+/// their resync interval, 15 s by default), API servers the rate within 5 s (this one at
+/// once); triggers and deploys are checked against the new limits at once.
+#[utoipa::path(put, path = "/tenants/{name}/quotas", tag = "tenants",
+    params(("name" = String, Path, description = "The tenant's name")),
+    request_body = Quotas,
+    responses(
+        (status = 200, description = "The tenant, with its new quotas", body = TenantView),
+        (status = 400, description = "Bad JSON, an unknown quota, or a limit below 1", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 404, description = "No such tenant", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %name))]
+async fn put_tenant_quotas(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(quotas): JsonBody<Quotas>,
+) -> Result<Json<TenantView>, ApiError> {
+    let found = state.store.set_tenant_quotas(&name, &quotas).await?;
+    state.rate_limits.forget(&name);
+    tracing::info!(?quotas, found, "tenant quotas set");
+    changed(&state, &name, found).await
+}
+
+/// Tenant `name` as it is after a change, or a 404 when there was no such tenant to change.
+async fn changed(state: &AppState, name: &str, found: bool) -> Result<Json<TenantView>, ApiError> {
+    let missing = || ApiError::NotFound(format!("no tenant {name}"));
+    if !found {
+        return Err(missing());
     }
-    let tenant = state
-        .store
-        .tenant(&name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no tenant {name}")))?;
-    tracing::info!("tenant weight set");
+    let tenant = state.store.tenant(name).await?.ok_or_else(missing)?;
     Ok(Json(tenant.into()))
 }
 

@@ -44,6 +44,9 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The request would take a tenant past one of its quotas; nothing of it was stored.
+    #[error(transparent)]
+    Quota(#[from] weft_model::quotas::QuotaExceeded),
     /// The schema could not be brought up to date.
     #[error("migrating the schema: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),

@@ -414,6 +414,13 @@ pub(crate) struct TenantRow {
     description: String,
     created_at: i64,
     weight: i64,
+    max_running_tasks: Option<i64>,
+    max_active_runs: Option<i64>,
+    max_queued_tasks: Option<i64>,
+    max_component_bytes: Option<i64>,
+    max_components: Option<i64>,
+    api_requests_per_second: Option<i64>,
+    api_burst: Option<i64>,
 }
 
 impl TenantRow {
@@ -424,11 +431,42 @@ impl TenantRow {
         let weight = u32::try_from(self.weight).map_err(|_| {
             StoreError::Database(format!("{row}: weight {} is out of range", self.weight))
         })?;
+        let limit = |quota: &str, value: Option<i64>| {
+            value
+                .map(|v| {
+                    u32::try_from(v).map_err(|_| {
+                        StoreError::Database(format!("{row}: quota {quota} {v} is out of range"))
+                    })
+                })
+                .transpose()
+        };
+        let quotas = crate::tenancy::Quotas {
+            max_running_tasks: limit("max_running_tasks", self.max_running_tasks)?,
+            max_active_runs: limit("max_active_runs", self.max_active_runs)?,
+            max_queued_tasks: limit("max_queued_tasks", self.max_queued_tasks)?,
+            max_component_bytes: self
+                .max_component_bytes
+                .map(|v| {
+                    u64::try_from(v).map_err(|_| {
+                        StoreError::Database(format!(
+                            "{row}: quota max_component_bytes {v} is out of range"
+                        ))
+                    })
+                })
+                .transpose()?,
+            max_components: limit("max_components", self.max_components)?,
+            api_requests_per_second: limit(
+                "api_requests_per_second",
+                self.api_requests_per_second,
+            )?,
+            api_burst: limit("api_burst", self.api_burst)?,
+        };
         Ok(crate::tenancy::Tenant {
             name: self.name,
             description: self.description,
             created_at,
             weight,
+            quotas,
         })
     }
 }

@@ -215,6 +215,9 @@ pub trait Store: Send + Sync + 'static {
     /// tenant, `Invalid` when the weight is out of range.
     async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool>;
 
+    /// Set tenant `name`'s quotas (checked first); whether it exists.
+    async fn set_tenant_quotas(&self, name: &str, quotas: &crate::Quotas) -> StoreResult<bool>;
+
     /// Delete a tenant with its tokens, variables, pools, connections and secrets, in one
     /// transaction; refused (nothing deleted) while it has DAGs. `Invalid` for `default`.
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion>;

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+pub use weft_model::quotas::Quotas;
 pub use weft_model::tenancy::Role;
 
 /// A tenant.
@@ -17,6 +18,8 @@ pub struct Tenant {
     /// Its weight in the scheduler's fair sharing of slots among tenants (1 to
     /// [`MAX_TENANT_WEIGHT`](weft_model::tenancy::MAX_TENANT_WEIGHT)).
     pub weight: u32,
+    /// Its quotas.
+    pub quotas: Quotas,
 }
 
 /// What deleting a tenant did.

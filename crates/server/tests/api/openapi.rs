@@ -72,6 +72,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/tenants"),
     ("post", "/api/v1/tenants"),
     ("put", "/api/v1/tenants/{name}/weight"),
+    ("put", "/api/v1/tenants/{name}/quotas"),
     ("delete", "/api/v1/tenants/{name}"),
     ("post", "/api/v1/tenants/{name}/tokens"),
 ];

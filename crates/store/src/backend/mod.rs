@@ -102,6 +102,8 @@ pub(crate) trait Sql:
     + Reads<(String,)>
     + Reads<(Vec<u8>,)>
     + Reads<(Option<Vec<u8>>,)>
+    + Reads<(Option<i64>, i64)>
+    + Reads<(Option<i64>, Option<i64>, i64)>
     + Reads<DagRow>
     + Reads<VersionRow>
     + Reads<RunRow>

@@ -112,8 +112,8 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
     pools
 }
 
-/// `statement` with a new run's thirteen columns bound next, in the order of
-/// [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
+/// `statement` with a new run's thirteen columns bound next, and the task instances it adds
+/// to its tenant's waiting ones, in the order of [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
 pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Statement<D> {
     let (started_at, ended_at) = run_times(run);
     statement
@@ -130,6 +130,18 @@ pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Sta
         .bind(micros(run.queued_at))
         .bind(micros_opt(started_at))
         .bind(micros_opt(ended_at))
+        .bind(queued_task_count(run))
+}
+
+/// The task instances `run` adds to its tenant's waiting ones under `max_queued_tasks`: all
+/// of them, but for a run the scheduler makes from the DAG's schedule, which is not refused
+/// (`max_active_runs` holds such runs back).
+pub(crate) fn queued_task_count(run: &NewRun) -> i64 {
+    if run.run_type == weft_model::RunType::Scheduled {
+        0
+    } else {
+        i64::try_from(run.tasks.len()).unwrap_or(i64::MAX)
+    }
 }
 
 /// When a new run started and ended, as its state says: at its queue time if so.

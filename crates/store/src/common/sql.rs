@@ -64,14 +64,20 @@ pub(crate) const SET_PAUSED: &str =
 // --- runs and task instances ---
 
 /// `$1` tenant, `$2` dag_id, `$3` run_id, `$4` run_type, `$5` logical_date, `$6`/`$7` data
-/// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at.
-/// Inserts only when the DAG has version `$9` (no row otherwise); a run id already used is a
-/// unique violation. PostgreSQL runs it as the first part of its run-and-tasks insert.
+/// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at,
+/// `$14` the task instances it adds to the tenant's waiting ones under `max_queued_tasks` (0:
+/// not counted). Inserts only when the DAG has version `$9` and the run keeps the tenant within
+/// its `max_queued_tasks` ([`TENANT_BACKLOG`] counts the same; no row otherwise); a run id
+/// already used is a unique violation. PostgreSQL runs it as the first part of its run-and-tasks insert.
 pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
      logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
      started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
      WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
+     AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
+     FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
+     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'))) \
      RETURNING id";
 
 // The reads of runs select the columns of `RunRow`, in the same order.
@@ -227,15 +233,38 @@ pub(crate) const TASK_LOG: &str = "SELECT log FROM task_logs WHERE ti = $1 AND t
 
 // --- tenants and tokens ---
 
-pub(crate) const TENANTS: &str =
-    "SELECT name, description, created_at, weight FROM tenants ORDER BY name";
-pub(crate) const TENANT: &str =
-    "SELECT name, description, created_at, weight FROM tenants WHERE name = $1";
-/// `$1` name, `$2` description, `$3` created_at, `$4` weight; no row when the name is taken.
-pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at, weight) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING";
+// The reads of tenants select the columns of `TenantRow`, in the same order.
+
+pub(crate) const TENANTS: &str = "SELECT name, description, created_at, weight, max_running_tasks, max_active_runs, \
+     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst \
+     FROM tenants ORDER BY name";
+pub(crate) const TENANT: &str = "SELECT name, description, created_at, weight, max_running_tasks, max_active_runs, \
+     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst \
+     FROM tenants WHERE name = $1";
+/// `$1` name, `$2` description, `$3` created_at, `$4` weight, `$5`-`$11` quotas (as
+/// [`SET_TENANT_QUOTAS`]'s `$2`-`$8`); no row when the name is taken.
+pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at, weight, max_running_tasks, max_active_runs, \
+     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING";
 /// Tenant `$1`'s weight becomes `$2`.
 pub(crate) const SET_TENANT_WEIGHT: &str = "UPDATE tenants SET weight = $2 WHERE name = $1";
+/// Tenant `$1`'s quotas become `$2`-`$8` (max running tasks, max active runs, max queued tasks,
+/// max component bytes, max components, API requests a second, API burst; NULL: no limit).
+pub(crate) const SET_TENANT_QUOTAS: &str = "UPDATE tenants SET max_running_tasks = $2, \
+     max_active_runs = $3, max_queued_tasks = $4, max_component_bytes = $5, max_components = $6, \
+     api_requests_per_second = $7, api_burst = $8 WHERE name = $1";
+/// Tenant `$1`'s `max_queued_tasks` and the task instances it has waiting (not yet started,
+/// in queued and running runs, as [`INSERT_RUN`] counts them); no row for no tenant.
+pub(crate) const TENANT_BACKLOG: &str = "SELECT max_queued_tasks, (SELECT count(*) FROM \
+     task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
+     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule')) \
+     FROM tenants WHERE name = $1";
+/// Locks tenant `$1`'s row to the end of the transaction (PostgreSQL; SQLite's writer is one
+/// already), changing nothing.
+pub(crate) const LOCK_TENANT: &str = "UPDATE tenants SET weight = weight WHERE name = $1";
+/// Tenant `$1`'s component quotas and the components it stores; no row for no tenant.
+pub(crate) const TENANT_COMPONENTS: &str = "SELECT max_component_bytes, max_components, \
+     (SELECT count(*) FROM components WHERE tenant = $1) FROM tenants WHERE name = $1";
 /// The first DAGs of tenant `$1`, by id, at most `$2`.
 pub(crate) const TENANT_DAG_IDS: &str =
     "SELECT dag_id FROM dags WHERE tenant = $1 ORDER BY dag_id LIMIT $2";

@@ -450,6 +450,11 @@ impl<B: Backend> Store for B {
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
+    async fn set_tenant_quotas(&self, name: &str, quotas: &crate::Quotas) -> StoreResult<bool> {
+        tenancy::set_tenant_quotas(self, name, quotas).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool> {
         tenancy::set_tenant_weight(self, name, weight).await
     }

@@ -5,12 +5,13 @@ use jiff::Timestamp;
 use weft_model::tenancy::{DEFAULT_TENANT, check_tenant_name, check_tenant_weight};
 
 use super::sql;
-use super::statement::statement;
+use super::statement::{Statement, statement};
 use super::transactions;
 use crate::backend::Backend;
+use crate::backend::Sql;
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{TenantRow, TokenRow, micros, micros_opt};
-use crate::tenancy::{ApiToken, DAGS_NAMED_ON_REFUSAL, Tenant, TenantDeletion};
+use crate::tenancy::{ApiToken, DAGS_NAMED_ON_REFUSAL, Quotas, Tenant, TenantDeletion};
 use crate::validate;
 
 /// [`Store::tenants`](crate::Store::tenants).
@@ -37,15 +38,19 @@ pub(crate) async fn tenant<B: Backend>(store: &B, name: &str) -> StoreResult<Opt
 pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> StoreResult<()> {
     check_tenant_name(&tenant.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
     check_tenant_weight(tenant.weight).map_err(StoreError::Invalid)?;
+    tenant.quotas.check().map_err(StoreError::Invalid)?;
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;
-    let created = statement::<B::Db>(sql::CREATE_TENANT)
-        .bind(tenant.name.as_str())
-        .bind(tenant.description)
-        .bind(micros(tenant.created_at))
-        .bind(i64::from(tenant.weight))
-        .execute(&mut tx)
-        .await?;
+    let created = bind_quotas(
+        statement::<B::Db>(sql::CREATE_TENANT)
+            .bind(tenant.name.as_str())
+            .bind(tenant.description)
+            .bind(micros(tenant.created_at))
+            .bind(i64::from(tenant.weight)),
+        &tenant.quotas,
+    )
+    .execute(&mut tx)
+    .await?;
     if created == 0 {
         return Err(StoreError::Conflict(format!(
             "tenant {} already exists",
@@ -71,6 +76,41 @@ pub(crate) async fn set_tenant_weight<B: Backend>(
         .execute(&mut *conn)
         .await?;
     Ok(changed > 0)
+}
+
+/// [`Store::set_tenant_quotas`](crate::Store::set_tenant_quotas).
+pub(crate) async fn set_tenant_quotas<B: Backend>(
+    store: &B,
+    name: &str,
+    quotas: &Quotas,
+) -> StoreResult<bool> {
+    quotas.check().map_err(StoreError::Invalid)?;
+    let mut conn = store.writer().await?;
+    let changed = bind_quotas(
+        statement::<B::Db>(sql::SET_TENANT_QUOTAS).bind(name),
+        quotas,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(changed > 0)
+}
+
+/// `statement` with the seven quotas bound next, in the order of
+/// [`SET_TENANT_QUOTAS`](sql::SET_TENANT_QUOTAS).
+fn bind_quotas<D: Sql>(statement: Statement<D>, quotas: &Quotas) -> Statement<D> {
+    let count = |v: Option<u32>| v.map(i64::from);
+    statement
+        .bind(count(quotas.max_running_tasks))
+        .bind(count(quotas.max_active_runs))
+        .bind(count(quotas.max_queued_tasks))
+        .bind(
+            quotas
+                .max_component_bytes
+                .map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+        )
+        .bind(count(quotas.max_components))
+        .bind(count(quotas.api_requests_per_second))
+        .bind(count(quotas.api_burst))
 }
 
 /// [`Store::delete_tenant`](crate::Store::delete_tenant): refused while the tenant has DAGs.

@@ -15,6 +15,7 @@ use crate::rows;
 use crate::rows::TiRow;
 use crate::validate;
 use crate::write::{ExpandTask, Expansion, WriteBatch, WriteOutcome};
+use weft_model::quotas::{Quota, QuotaExceeded};
 
 /// Make sure `tenant` exists and has its default pool.
 pub(crate) async fn ensure_tenant<B: Backend>(
@@ -34,11 +35,33 @@ pub(crate) async fn ensure_tenant<B: Backend>(
     Ok(())
 }
 
-/// Why a run could not be inserted: its DAG or the DAG's version is missing.
+/// Why a run could not be inserted: it would take its tenant past `max_queued_tasks`, or its
+/// DAG or the DAG's version is missing.
 pub(crate) async fn missing_for_run<B: Backend>(
     conn: &mut Connection<B>,
     run: &NewRun,
 ) -> StoreResult<StoreError> {
+    let adds = assemble::queued_task_count(run);
+    if adds > 0 {
+        let backlog: Option<(Option<i64>, i64)> = statement::<B::Db>(sql::TENANT_BACKLOG)
+            .bind(run.tenant.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some((Some(limit), waiting)) = backlog
+            && limit < adds.saturating_add(waiting)
+        {
+            return Ok(StoreError::Quota(QuotaExceeded {
+                tenant: run.tenant.clone(),
+                quota: Quota::MaxQueuedTasks,
+                limit: u64::try_from(limit).unwrap_or_default(),
+                detail: format!(
+                    "a run of DAG {} adds {adds} task instances to the {waiting} waiting; \
+                     the run was not made; try again once runs have gone on",
+                    run.dag_id
+                ),
+            }));
+        }
+    }
     let current: Option<String> = statement::<B::Db>(sql::DAG_DIGEST)
         .bind(run.tenant.as_str())
         .bind(run.dag_id.as_str())
@@ -131,6 +154,54 @@ pub(crate) async fn expand<B: Backend>(
     Ok(Some(tis))
 }
 
+/// Refuse a new component of `size` bytes that would take `tenant` past its
+/// `max_component_bytes` or `max_components`. The tenant's row stays locked to the end of the
+/// transaction, so that two deploys racing cannot both take the last place.
+async fn check_component_quotas<B: Backend>(
+    conn: &mut Connection<B>,
+    tenant: &str,
+    size: i64,
+) -> StoreResult<()> {
+    statement::<B::Db>(sql::LOCK_TENANT)
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    let quotas: Option<(Option<i64>, Option<i64>, i64)> =
+        statement::<B::Db>(sql::TENANT_COMPONENTS)
+            .bind(tenant)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((max_bytes, max_components, stored)) = quotas else {
+        return Ok(());
+    };
+    let refused = |quota, limit: i64, detail| {
+        Err(StoreError::Quota(QuotaExceeded {
+            tenant: tenant.to_owned(),
+            quota,
+            limit: u64::try_from(limit).unwrap_or_default(),
+            detail,
+        }))
+    };
+    if let Some(limit) = max_bytes.filter(|&limit| size > limit) {
+        return refused(
+            Quota::MaxComponentBytes,
+            limit,
+            format!("the component is {size} bytes; nothing was stored"),
+        );
+    }
+    if let Some(limit) = max_components.filter(|&limit| stored >= limit) {
+        return refused(
+            Quota::MaxComponents,
+            limit,
+            format!(
+                "it stores {stored} components and this one is new; nothing was stored \
+                 (deploy a version already stored, or ask for a larger quota)"
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// [`Store::create_run`](crate::Store::create_run): the run and its task instances, written
 /// together (see [`Backend::insert_run_and_tasks`]).
 pub(crate) async fn create_run<B: Backend>(
@@ -170,6 +241,7 @@ pub(crate) async fn deploy<B: Backend>(store: &B, deploy: Deploy) -> StoreResult
         .fetch_optional_scalar(&mut tx)
         .await?;
     if stored.is_none() {
+        check_component_quotas::<B>(&mut tx, tenant, size).await?;
         statement::<B::Db>(sql::INSERT_COMPONENT)
             .bind(tenant)
             .bind(digest)

@@ -86,6 +86,7 @@ macro_rules! all_tests {
                 tenants_are_created_listed_and_refused_twice, a_tenant_with_dags_is_not_deleted,
                 deleting_a_tenant_deletes_what_it_owns_and_nothing_else,
                 tokens_round_trip_and_are_revoked_in_their_tenant_only,
+                quotas_refuse_runs_and_components_past_them,
             ],
         );
     };

@@ -1,11 +1,14 @@
 //! Tenants and API tokens.
 
 use weft_store::{
-    ApiToken, DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Role, Store, StoreError, Tenant,
-    TenantDeletion, Variable,
+    ApiToken, DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Quotas, Role, RunFilter, Store,
+    StoreError, Tenant, TenantDeletion, Variable,
 };
 
-use super::{deployed, ts};
+use weft_model::RunType;
+use weft_model::quotas::Quota;
+
+use super::{deploy_of, deployed, new_run, ts};
 
 fn tenant(name: &str) -> Tenant {
     Tenant {
@@ -13,6 +16,7 @@ fn tenant(name: &str) -> Tenant {
         description: format!("team {name}"),
         created_at: ts(1),
         weight: 1,
+        quotas: Quotas::NONE,
     }
 }
 
@@ -234,4 +238,139 @@ pub async fn tokens_round_trip_and_are_revoked_in_their_tenant_only(store: &dyn 
         store.token("t1").await.unwrap().map(|t| t.role),
         Some(Role::Editor)
     );
+}
+
+/// The quota a refusal names, or a panic saying what came instead.
+fn refused_by<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (Quota, u64, String) {
+    match result {
+        Err(StoreError::Quota(e)) => (e.quota, e.limit, e.to_string()),
+        other => panic!("expected a quota refusal, got {other:?}"),
+    }
+}
+
+pub async fn quotas_refuse_runs_and_components_past_them(store: &dyn Store) {
+    let quotas = Quotas {
+        max_queued_tasks: Some(5),
+        max_components: Some(2),
+        ..Quotas::NONE
+    };
+    store
+        .create_tenant(Tenant {
+            quotas,
+            ..tenant("team-q")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tenant("team-q").await.unwrap().unwrap().quotas,
+        quotas
+    );
+    let tasks = ["a", "b", "c"];
+    let digest = deployed(store, "team-q", "etl", &tasks).await;
+
+    // Waiting task instances: 3 of 5 taken, a second run of 3 is refused and nothing of it
+    // is stored; a run the schedule makes is not counted against it.
+    store
+        .create_run(new_run("team-q", "etl", "r1", &digest, &tasks))
+        .await
+        .unwrap();
+    let (quota, limit, message) = refused_by(
+        store
+            .create_run(new_run("team-q", "etl", "r2", &digest, &tasks))
+            .await,
+    );
+    assert_eq!((quota, limit), (Quota::MaxQueuedTasks, 5));
+    assert!(
+        message.contains("adds 3 task instances to the 3 waiting"),
+        "{message}"
+    );
+    let run_ids =
+        |runs: Vec<weft_store::DagRun>| runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>();
+    assert_eq!(
+        run_ids(store.runs("team-q", &RunFilter::default()).await.unwrap()),
+        ["r1"]
+    );
+    let scheduled = weft_store::NewRun {
+        run_type: RunType::Scheduled,
+        logical_date: ts(86_400),
+        ..new_run("team-q", "etl", "s1", &digest, &tasks)
+    };
+    store.create_run(scheduled).await.unwrap();
+    // The same DAG in a tenant without the quota is not held back by it.
+    let open = deployed(store, DEFAULT_TENANT, "etl", &tasks).await;
+    for id in ["d1", "d2", "d3"] {
+        store
+            .create_run(new_run(DEFAULT_TENANT, "etl", id, &open, &tasks))
+            .await
+            .unwrap();
+    }
+    // A larger quota lets the run through.
+    let larger = Quotas {
+        max_queued_tasks: Some(9),
+        ..quotas
+    };
+    assert!(store.set_tenant_quotas("team-q", &larger).await.unwrap());
+    store
+        .create_run(new_run("team-q", "etl", "r2", &digest, &tasks))
+        .await
+        .unwrap();
+
+    // Components: the second is stored, a third is refused, one already stored deploys again.
+    let at = ts(5);
+    store
+        .deploy(deploy_of("team-q", "etl", &tasks, "v2", at))
+        .await
+        .unwrap();
+    let (quota, limit, message) = refused_by(
+        store
+            .deploy(deploy_of("team-q", "etl", &tasks, "v3", at))
+            .await,
+    );
+    assert_eq!((quota, limit), (Quota::MaxComponents, 2));
+    assert!(message.contains("stores 2 components"), "{message}");
+    assert_eq!(store.dag_versions("team-q", "etl").await.unwrap().len(), 2);
+    store
+        .deploy(deploy_of("team-q", "etl", &tasks, "v1", at))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dag("team-q", "etl").await.unwrap().unwrap().digest,
+        digest
+    );
+
+    // Size: a component larger than the quota is refused before the count is looked at.
+    let small = Quotas {
+        max_component_bytes: Some(10),
+        max_components: None,
+        ..larger
+    };
+    assert!(store.set_tenant_quotas("team-q", &small).await.unwrap());
+    let (quota, limit, _) = refused_by(
+        store
+            .deploy(deploy_of("team-q", "etl", &tasks, "v4", at))
+            .await,
+    );
+    assert_eq!((quota, limit), (Quota::MaxComponentBytes, 10));
+
+    // Bad quotas are refused and change nothing; an unknown tenant is said so.
+    let bad = Quotas {
+        max_running_tasks: Some(0),
+        ..Quotas::NONE
+    };
+    match store.set_tenant_quotas("team-q", &bad).await {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("max_running_tasks"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store
+            .create_tenant(Tenant {
+                quotas: bad,
+                ..tenant("team-r")
+            })
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(store.tenant("team-r").await.unwrap().is_none());
+    assert_eq!(store.tenant("team-q").await.unwrap().unwrap().quotas, small);
+    assert!(!store.set_tenant_quotas("nobody", &small).await.unwrap());
 }

@@ -1,7 +1,8 @@
 //! `wfctl tenants ...`: the installation administrator's tenants.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use weft_model::quotas::Quota;
 
 use crate::client::{Client, ServerArgs, segment};
 use crate::commands::tokens::{NewTokenArgs, print_created};
@@ -33,6 +34,15 @@ enum TenantsCommand {
         /// weight 3 gets three slots for each one of a tenant of weight 1 while both wait.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         weight: u32,
+        #[command(flatten)]
+        quotas: QuotaArgs,
+    },
+    /// Set some of a tenant's quotas (each limit given, a number or `none`; the others stay).
+    Quotas {
+        /// The tenant.
+        name: String,
+        #[command(flatten)]
+        quotas: QuotaArgs,
     },
     /// Set a tenant's weight in the scheduler's fair sharing of slots (1 to 1000).
     Weight {
@@ -68,10 +78,14 @@ pub fn run(args: Args) -> CommandResult {
             name,
             description,
             weight,
+            quotas,
         } => {
+            let mut limits = Map::new();
+            quotas.apply(&mut limits);
             let tenant = client.post(
                 "/tenants",
-                &json!({ "name": name, "description": description, "weight": weight }),
+                &json!({ "name": name, "description": description, "weight": weight,
+                         "quotas": limits }),
             )?;
             if json_output {
                 output::print_json(&tenant);
@@ -98,6 +112,24 @@ pub fn run(args: Args) -> CommandResult {
                 println!("tenant {name} has weight {weight}");
             }
         }
+        TenantsCommand::Quotas { name, quotas } => {
+            let list = client.get("/tenants")?;
+            let current = list["tenants"]
+                .as_array()
+                .and_then(|all| all.iter().find(|t| t["name"] == name.as_str()))
+                .ok_or_else(|| crate::exit::Failure::usage(format!("no tenant {name}")))?;
+            let mut limits = current["quotas"].as_object().cloned().unwrap_or_default();
+            quotas.apply(&mut limits);
+            let tenant = client.put(
+                &format!("/tenants/{}/quotas", segment(&name)),
+                &Value::Object(limits),
+            )?;
+            if json_output {
+                output::print_json(&tenant);
+            } else {
+                println!("tenant {name}: {}", quota_words(&tenant["quotas"]));
+            }
+        }
         TenantsCommand::Delete { name } => {
             client.delete(&format!("/tenants/{}", segment(&name)))?;
             if json_output {
@@ -120,9 +152,141 @@ fn print_list(list: &Value) {
     for t in tenants {
         let name = t["name"].as_str().unwrap_or("?");
         let weight = t["weight"].as_u64().unwrap_or(1);
+        let quotas = quota_words(&t["quotas"]);
         match t["description"].as_str().filter(|d| !d.is_empty()) {
-            Some(description) => println!("{name}  weight {weight}  # {description}"),
-            None => println!("{name}  weight {weight}"),
+            Some(description) => println!("{name}  weight {weight}  {quotas}  # {description}"),
+            None => println!("{name}  weight {weight}  {quotas}"),
         }
+    }
+}
+
+/// A tenant's quotas in words: `name=limit` for each one set, or `no quotas`.
+fn quota_words(quotas: &Value) -> String {
+    let set: Vec<String> = Quota::ALL
+        .iter()
+        .map(|q| q.as_str())
+        .chain(["api_burst"])
+        .filter_map(|name| Some(format!("{name}={}", quotas.get(name)?.as_u64()?)))
+        .collect();
+    if set.is_empty() {
+        "no quotas".to_owned()
+    } else {
+        set.join(" ")
+    }
+}
+
+/// A tenant's quotas as flags: each given one is a number, or `none` for no limit.
+#[derive(Debug, ClapArgs)]
+struct QuotaArgs {
+    /// Task instances queued or running at once; ready tasks beyond it wait.
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_running_tasks: Option<Limit>,
+    /// Runs running at once across the tenant's DAGs; runs beyond it stay queued.
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_active_runs: Option<Limit>,
+    /// Task instances waiting to run; a trigger past it is refused (429).
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_queued_tasks: Option<Limit>,
+    /// Bytes of one component; a larger deploy is refused (413).
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_component_bytes: Option<Limit>,
+    /// Components stored; a deploy of a new one past it is refused (409).
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_components: Option<Limit>,
+    /// User API requests a second on each API server; past it, 429 with `Retry-After`.
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    api_requests_per_second: Option<Limit>,
+    /// API requests at once before the rate applies (the rate, if not set).
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    api_burst: Option<Limit>,
+}
+
+impl QuotaArgs {
+    /// Set each quota given in `limits` (a JSON object of the API's `quotas`), removing
+    /// those given as `none`.
+    fn apply(&self, limits: &mut Map<String, Value>) {
+        let given = [
+            ("max_running_tasks", self.max_running_tasks),
+            ("max_active_runs", self.max_active_runs),
+            ("max_queued_tasks", self.max_queued_tasks),
+            ("max_component_bytes", self.max_component_bytes),
+            ("max_components", self.max_components),
+            ("api_requests_per_second", self.api_requests_per_second),
+            ("api_burst", self.api_burst),
+        ];
+        for (name, value) in given {
+            match value.map(|Limit(n)| n) {
+                Some(Some(n)) => {
+                    limits.insert(name.to_owned(), n.into());
+                }
+                Some(None) => {
+                    limits.remove(name);
+                }
+                None => {}
+            }
+        }
+        limits.retain(|_, v| !v.is_null());
+    }
+}
+
+/// A limit on the command line: a whole number, or `none` (no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limit(Option<u64>);
+
+/// Parse a [`Limit`].
+fn limit(s: &str) -> Result<Limit, String> {
+    if s == "none" {
+        return Ok(Limit(None));
+    }
+    s.parse()
+        .map(|n| Limit(Some(n)))
+        .map_err(|_| format!("{s:?} is neither a whole number nor `none`"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        quotas: QuotaArgs,
+    }
+
+    #[test]
+    fn quota_flags_set_clear_and_leave_limits() {
+        let flags =
+            Flags::try_parse_from(["wfctl", "--max-running-tasks", "10", "--api-burst", "none"])
+                .unwrap();
+        let mut limits = json!({"api_burst": 5, "max_components": 3, "max_active_runs": null});
+        let limits = limits.as_object_mut().unwrap();
+        flags.quotas.apply(limits);
+        assert_eq!(
+            Value::Object(limits.clone()),
+            json!({"max_running_tasks": 10, "max_components": 3})
+        );
+        assert_eq!(
+            quota_words(&Value::Object(limits.clone())),
+            "max_running_tasks=10 max_components=3"
+        );
+        assert_eq!(quota_words(&json!({})), "no quotas");
+    }
+
+    #[test]
+    fn a_limit_is_a_whole_number_or_none() {
+        assert_eq!(limit("none"), Ok(Limit(None)));
+        assert_eq!(limit("7"), Ok(Limit(Some(7))));
+        for bad in ["-1", "1.5", "lots", ""] {
+            let error = limit(bad).unwrap_err();
+            assert!(
+                error.contains("neither a whole number nor `none`"),
+                "{bad}: {error}"
+            );
+        }
+        let error = Flags::try_parse_from(["wfctl", "--max-queued-tasks", "many"]).unwrap_err();
+        assert!(error.to_string().contains("--max-queued-tasks"), "{error}");
     }
 }
