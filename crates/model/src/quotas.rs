@@ -58,8 +58,8 @@ pub struct Quotas {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_component_bytes: Option<u64>,
-    /// Components (DAG versions' code) stored at once; a deploy of a new one beyond it is
-    /// refused.
+    /// Components (DAG versions' code) stored; a deploy of a new one beyond it is refused.
+    /// A tenant's components are kept while it exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_components: Option<u32>,

@@ -42,11 +42,12 @@ impl RateLimits {
             Some(limiter) => limiter,
             None => {
                 // Read outside the lock; two requests reading at once set the same thing.
+                let asked_at = Instant::now();
                 let quotas = store
                     .tenant(tenant)
                     .await?
                     .map_or(Quotas::NONE, |t| t.quotas);
-                self.keep(tenant, setting(&quotas))
+                self.keep(tenant, setting(&quotas), asked_at)
             }
         };
         let Some(limiter) = limiter else {
@@ -65,12 +66,10 @@ impl RateLimits {
         })
     }
 
-    /// Read `tenant`'s quota again on its next request (this server just changed it).
-    pub(crate) fn forget(&self, tenant: &str) {
-        self.buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(tenant);
+    /// Use `quotas`, which this server just stored for `tenant`, from now on: a read that
+    /// began before cannot put the old setting back.
+    pub(crate) fn set(&self, tenant: &str, quotas: &Quotas) {
+        self.keep(tenant, setting(quotas), Instant::now());
     }
 
     /// The tenant's bucket (`Some(None)`: no rate) while its setting is fresh.
@@ -81,16 +80,25 @@ impl RateLimits {
         (bucket.read_at.elapsed() < REREAD).then(|| bucket.limiter.clone())
     }
 
-    /// Keep the setting just read for `tenant`: the same bucket if the setting is unchanged
-    /// (what it let through still counts), a new one if it changed.
-    fn keep(&self, tenant: &str, setting: Setting) -> Option<Arc<DefaultDirectRateLimiter>> {
+    /// Keep the setting of `tenant` read from a request sent at `asked_at`: the same bucket if
+    /// the setting is unchanged (what it let through still counts), a new one if it changed.
+    /// A setting older than the one kept (asked for before that one was) changes nothing.
+    fn keep(
+        &self,
+        tenant: &str,
+        setting: Setting,
+        asked_at: Instant,
+    ) -> Option<Arc<DefaultDirectRateLimiter>> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let read_at = Instant::now();
-        if let Some(bucket) = buckets.get_mut(tenant)
-            && bucket.setting == setting
-        {
-            bucket.read_at = read_at;
-            return bucket.limiter.clone();
+        let read_at = asked_at;
+        if let Some(bucket) = buckets.get_mut(tenant) {
+            if asked_at < bucket.read_at {
+                return bucket.limiter.clone();
+            }
+            if bucket.setting == setting {
+                bucket.read_at = read_at;
+                return bucket.limiter.clone();
+            }
         }
         let limiter = setting.map(|(rate, burst)| {
             Arc::new(RateLimiter::direct(
@@ -131,6 +139,7 @@ mod tests {
                     api_burst: Some(3),
                     ..Quotas::NONE
                 }),
+                Instant::now(),
             )
             .unwrap();
         for _ in 0..3 {
@@ -148,9 +157,9 @@ mod tests {
     fn an_unchanged_setting_keeps_its_bucket_and_a_changed_one_starts_afresh() {
         let limits = RateLimits::default();
         let one = Some((NonZeroU32::MIN, NonZeroU32::MIN));
-        let first = limits.keep("team-a", one).unwrap();
+        let first = limits.keep("team-a", one, Instant::now()).unwrap();
         assert!(first.check().is_ok());
-        let again = limits.keep("team-a", one).unwrap();
+        let again = limits.keep("team-a", one, Instant::now()).unwrap();
         assert!(
             Arc::ptr_eq(&first, &again),
             "the same setting keeps its bucket"
@@ -160,11 +169,25 @@ mod tests {
             "what the bucket let through still counts"
         );
         let two = NonZeroU32::new(2);
-        let changed = limits.keep("team-a", two.zip(two)).unwrap();
+        let changed = limits.keep("team-a", two.zip(two), Instant::now()).unwrap();
         assert!(changed.check().is_ok());
-        assert!(limits.keep("team-a", None).is_none(), "no rate: no bucket");
+        assert!(
+            limits.keep("team-a", None, Instant::now()).is_none(),
+            "no rate: no bucket"
+        );
         assert!(matches!(limits.current("team-a"), Some(None)));
         assert!(limits.current("team-b").is_none(), "never read");
+        // A read that began before the quota was set here cannot put the old one back.
+        let asked_before = Instant::now();
+        limits.set(
+            "team-a",
+            &Quotas {
+                api_requests_per_second: Some(5),
+                ..Quotas::NONE
+            },
+        );
+        let kept = limits.keep("team-a", None, asked_before);
+        assert!(kept.is_some(), "the setting made later stays");
     }
 
     #[test]

@@ -189,7 +189,7 @@ async fn put_tenant_quotas(
     JsonBody(quotas): JsonBody<Quotas>,
 ) -> Result<Json<TenantView>, ApiError> {
     let found = state.store.set_tenant_quotas(&name, &quotas).await?;
-    state.rate_limits.forget(&name);
+    state.rate_limits.set(&name, &quotas);
     tracing::info!(?quotas, found, "tenant quotas set");
     changed(&state, &name, found).await
 }

@@ -42,31 +42,37 @@ pub(crate) async fn missing_for_run<B: Backend>(
     run: &NewRun,
 ) -> StoreResult<StoreError> {
     let adds = assemble::queued_task_count(run);
+    let mut quota = None;
     if adds > 0 {
         let backlog: Option<(Option<i64>, i64)> = statement::<B::Db>(sql::TENANT_BACKLOG)
             .bind(run.tenant.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-        if let Some((Some(limit), waiting)) = backlog
-            && limit < adds.saturating_add(waiting)
-        {
-            return Ok(StoreError::Quota(QuotaExceeded {
-                tenant: run.tenant.clone(),
-                quota: Quota::MaxQueuedTasks,
-                limit: u64::try_from(limit).unwrap_or_default(),
-                detail: format!(
-                    "a run of DAG {} adds {adds} task instances to the {waiting} waiting; \
-                     the run was not made; try again once runs have gone on",
-                    run.dag_id
-                ),
-            }));
+        if let Some((Some(limit), waiting)) = backlog {
+            quota = Some((limit, waiting));
         }
     }
     let current: Option<String> = statement::<B::Db>(sql::DAG_DIGEST)
         .bind(run.tenant.as_str())
         .bind(run.dag_id.as_str())
-        .fetch_optional_scalar(conn)
+        .fetch_optional_scalar(&mut *conn)
         .await?;
+    // Past the quota now, or the run's version is the DAG's current one (so the insert was
+    // refused for the quota, and the backlog fell since: runs went on in between).
+    if let Some((limit, waiting)) = quota
+        && (limit < adds.saturating_add(waiting) || current.as_deref() == Some(&run.digest))
+    {
+        return Ok(StoreError::Quota(QuotaExceeded {
+            tenant: run.tenant.clone(),
+            quota: Quota::MaxQueuedTasks,
+            limit: u64::try_from(limit).unwrap_or_default(),
+            detail: format!(
+                "a run of DAG {} adds {adds} task instances to the {waiting} waiting; \
+                     the run was not made; try again once runs have gone on",
+                run.dag_id
+            ),
+        }));
+    }
     Ok(match current {
         None => StoreError::NotFound(format!("DAG {} of tenant {}", run.dag_id, run.tenant)),
         Some(_) => StoreError::NotFound(format!("version {} of DAG {}", run.digest, run.dag_id)),

@@ -225,6 +225,10 @@ impl QuotaArgs {
                 None => {}
             }
         }
+        // A burst is a burst of a rate: no rate, no burst.
+        if self.api_requests_per_second == Some(Limit(None)) && self.api_burst.is_none() {
+            limits.remove("api_burst");
+        }
         limits.retain(|_, v| !v.is_null());
     }
 }
@@ -273,6 +277,12 @@ mod tests {
             "max_running_tasks=10 max_components=3"
         );
         assert_eq!(quota_words(&json!({})), "no quotas");
+        // No rate, no burst: clearing the rate clears its burst, unless a burst is given.
+        let flags = Flags::try_parse_from(["wfctl", "--api-requests-per-second", "none"]).unwrap();
+        let mut limits = json!({"api_requests_per_second": 5, "api_burst": 9});
+        let limits = limits.as_object_mut().unwrap();
+        flags.quotas.apply(limits);
+        assert!(limits.is_empty(), "{limits:?}");
     }
 
     #[test]
