@@ -16,6 +16,7 @@ mod runs;
 mod serve;
 mod tasks;
 mod tenancy;
+mod tenant_limits;
 mod wait;
 mod worker_client;
 mod workers;

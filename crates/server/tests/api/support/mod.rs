@@ -1,6 +1,7 @@
 //! The test harness: the app over a store and a recording control, called with `oneshot`.
 
 pub mod control;
+pub mod tenants;
 
 use std::sync::{Arc, OnceLock};
 
