@@ -129,6 +129,28 @@ impl Api {
         }
     }
 
+    /// The same client, presenting `token` instead.
+    pub fn with_token(&self, token: &str) -> Api {
+        Api {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// `POST path` with a JSON body, the answer parsed.
+    pub fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, BenchError> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .auth(self.agent.post(&url))
+            .header("Content-Type", "application/json")
+            .send(body.to_string());
+        answer("POST", url, response)
+    }
+
     /// Whether `GET /health` answers 200.
     pub fn healthy(&self) -> bool {
         self.agent

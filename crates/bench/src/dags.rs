@@ -114,6 +114,11 @@ pub struct Sizes {
     pub waits_idle_ms: u64,
     /// Single-task round trips.
     pub round_trips: usize,
+    /// Runs of the big fan one tenant triggers at once to flood the scheduler.
+    pub fair_share_flood_runs: usize,
+    /// Single-task runs the other tenant triggers idle, one each 100 ms (as many as fit in
+    /// the flood come after).
+    pub fair_share_probes: usize,
     /// Single-task runs before measuring.
     pub warmup_runs: usize,
     /// Tasks of the in-process sandbox benchmark.
@@ -153,6 +158,8 @@ impl Sizes {
         waits_runs: 3,
         waits_idle_ms: 2_000,
         round_trips: 300,
+        fair_share_flood_runs: 2,
+        fair_share_probes: 50,
         warmup_runs: 20,
         sandbox_tasks: 10_000,
         celery_tasks: 5_000,
@@ -186,6 +193,8 @@ impl Sizes {
         waits_runs: 2,
         waits_idle_ms: 1_000,
         round_trips: 20,
+        fair_share_flood_runs: 2,
+        fair_share_probes: 10,
         warmup_runs: 3,
         sandbox_tasks: 200,
         celery_tasks: 500,

@@ -156,6 +156,36 @@ pub struct DeferredWaits {
     pub trigger_to_all_seen_ms: Summary,
 }
 
+/// One tenant's single-task runs while another tenant's big fans flood the scheduler (see
+/// [`crate::fair_share`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairShare {
+    /// Tasks of the flooding tenant's runs, triggered at once.
+    pub flood_tasks: usize,
+    /// The probing tenant's round trips with nothing else going on, in ms.
+    pub probe_idle_ms: Summary,
+    /// Its round trips while the flood ran, in ms.
+    pub probe_flooded_ms: Summary,
+    /// The flood, first run created → last run ended, by the store's clock, in s.
+    pub flood_s: f64,
+    /// The flood's tasks per second.
+    pub flood_tasks_per_s: f64,
+    /// The big fan's tasks per second with one tenant alone, if measured.
+    pub single_tenant_tasks_per_s: Option<f64>,
+}
+
+impl FairShare {
+    /// The probe's p99 during the flood over its p99 idle.
+    pub fn p99_ratio(&self) -> f64 {
+        self.probe_flooded_ms.p99 / self.probe_idle_ms.p99
+    }
+
+    /// The flood's tasks per second as a percentage of one tenant's alone, if measured.
+    pub fn throughput_percent(&self) -> Option<f64> {
+        Some(100.0 * self.flood_tasks_per_s / self.single_tenant_tasks_per_s?)
+    }
+}
+
 /// One process's CPU while the waits were deferred.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdleCpu {
@@ -189,6 +219,8 @@ pub struct ModeResults {
     pub resources: Outcome<Vec<Usage>>,
     /// Many waits deferred at once, all ended by one event.
     pub deferred_waits: Outcome<DeferredWaits>,
+    /// One tenant's task while another floods the scheduler.
+    pub fair_share: Outcome<FairShare>,
 }
 
 impl ModeResults {
@@ -220,6 +252,7 @@ impl ModeResults {
             cold_deploy: one(failed, reason),
             resources: one(failed, reason),
             deferred_waits: one(failed, reason),
+            fair_share: one(failed, reason),
         }
     }
 
@@ -234,6 +267,7 @@ impl ModeResults {
             || self.cold_deploy.is_failed()
             || self.resources.is_failed()
             || self.deferred_waits.is_failed()
+            || self.fair_share.is_failed()
     }
 }
 

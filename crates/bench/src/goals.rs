@@ -93,6 +93,13 @@ pub const DISTRIBUTED: ModeGoals = ModeGoals {
     round_trip_p50_ms: at_most(1.0, "ms"),
 };
 
+/// A tenant's single-task round trip while another floods the scheduler, p99, over the same
+/// idle.
+pub const FAIR_SHARE_P99_RATIO: Goal = at_most(2.0, "× idle");
+
+/// The flooding tenant's tasks per second, as a percentage of one tenant's alone.
+pub const FAIR_SHARE_THROUGHPUT_PERCENT: Goal = at_least(90.0, "% of alone");
+
 /// Per-task sandbox cost of a no-op Rust component (fresh store, instantiate, run, drop).
 pub const SANDBOX_PER_TASK_US: Goal = at_most(30.0, "µs");
 

@@ -45,6 +45,7 @@ pub mod dags;
 pub mod deferred;
 pub mod egress;
 pub mod error;
+pub mod fair_share;
 pub mod figures;
 pub mod format;
 pub mod goals;

@@ -394,6 +394,7 @@ fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>
         ));
     }
     failures(notes, &format!("{name} deferred waits"), &m.deferred_waits);
+    failures(notes, &format!("{name} fair share"), &m.fair_share);
 }
 
 #[cfg(test)]

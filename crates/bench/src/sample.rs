@@ -2,8 +2,8 @@
 
 use crate::dags::Sizes;
 use crate::figures::{
-    Chain, ColdDeploy, DeferredWaits, EgressFigures, HopBreakdown, IdleCpu, ModeResults, Outcome,
-    RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
+    Chain, ColdDeploy, DeferredWaits, EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults,
+    Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -83,6 +83,14 @@ pub fn embedded() -> ModeResults {
             waits_on_a_worker: 0,
             event_to_all_resumed_ms: summary(&[40.0, 45.0, 50.0]),
             trigger_to_all_seen_ms: summary(&[60.0, 70.0, 80.0]),
+        }),
+        fair_share: Outcome::Measured(FairShare {
+            flood_tasks: 20_000,
+            probe_idle_ms: summary(&[2.0, 2.5, 3.0]),
+            probe_flooded_ms: summary(&[2.5, 3.0, 5.0]),
+            flood_s: 2.2,
+            flood_tasks_per_s: 9_000.0,
+            single_tenant_tasks_per_s: Some(9_500.0),
         }),
     }
 }

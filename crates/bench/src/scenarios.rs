@@ -1,7 +1,8 @@
 //! The scenarios, run against one [`Installation`] through its API: warm-up, a never-seen
 //! component's first task, round trips, chain40, fan100, the big fan, many fans at once,
 //! the processes' CPU and memory over the fan-outs, a task mapped over as many items as the
-//! big fan has tasks, and many waits deferred at once.
+//! big fan has tasks, many waits deferred at once, and one tenant's task while another floods
+//! the scheduler.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use crate::nonce;
 use crate::procfs::{self, ProcSample};
 use crate::stats::{Summary, median};
 use crate::wait::Waiter;
-use crate::{breakdown, deferred};
+use crate::{breakdown, deferred, fair_share};
 
 /// Every scenario on `installation`; a failed scenario is recorded and the next one runs.
 pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
@@ -60,6 +61,10 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     let deferred_waits = step(mode, sizes.waits.dag_id, || {
         deferred::measure(&mut waiter, sizes)
     });
+    let single_tenant = fan_one_run.measured().map(|t| t.tasks_per_s);
+    let fair_share = step(mode, "fair share between two tenants", || {
+        fair_share::measure(&mut waiter, sizes, single_tenant)
+    });
     ModeResults {
         chain40,
         fan100,
@@ -70,6 +75,7 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
         cold_deploy,
         resources,
         deferred_waits,
+        fair_share,
     }
 }
 
@@ -90,7 +96,7 @@ pub(crate) fn run_timeout(tasks: usize) -> Duration {
     Duration::from_secs(60) + Duration::from_millis(20) * u32::try_from(tasks).unwrap_or(u32::MAX)
 }
 
-fn read(path: &str) -> Result<Vec<u8>, BenchError> {
+pub(crate) fn read(path: &str) -> Result<Vec<u8>, BenchError> {
     std::fs::read(path).map_err(|e| BenchError::io(path, e))
 }
 

@@ -135,6 +135,7 @@ pub fn results(report: &BenchReport) -> Table {
         },
     );
     deferred_rows(&mut table, sizes, &row);
+    fair_share_rows(&mut table, sizes, &row);
     row(
         &mut table,
         format!(
@@ -218,6 +219,53 @@ pub fn results(report: &BenchReport) -> Table {
 
 /// Adds a row: its name, and the two cells of each mode.
 type AddRow<'a> = dyn Fn(&mut Table, String, &dyn Fn(&ModeResults, Mode) -> [String; 2]) + 'a;
+
+/// The fair share's rows: the probing tenant's round trips, idle and flooded; the flood's
+/// rate against one tenant's alone.
+fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
+    let n = format::number((sizes.big_fan.tasks * sizes.fair_share_flood_runs) as f64);
+    row(
+        table,
+        format!(
+            "fair share: a tenant's single-task round trip p50 / p99, idle → while another \
+             tenant's {n} tasks flood (p99 ratio)"
+        ),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| {
+                    format!(
+                        "{} / {} → {} / {} ({:.1}×)",
+                        format::ms(f.probe_idle_ms.median),
+                        format::ms(f.probe_idle_ms.p99),
+                        format::ms(f.probe_flooded_ms.median),
+                        format::ms(f.probe_flooded_ms.p99),
+                        f.p99_ratio()
+                    )
+                },
+                Some((goals::FAIR_SHARE_P99_RATIO, &|f| f.p99_ratio())),
+            )
+        },
+    );
+    row(
+        table,
+        format!("fair share: the flooding tenant's {n} tasks (% of one tenant alone)"),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| {
+                    let percent = f
+                        .throughput_percent()
+                        .map_or_else(|| "—".to_owned(), |p| format!("{p:.0}%"));
+                    format!("{} ({percent})", format::rate(f.flood_tasks_per_s))
+                },
+                Some((goals::FAIR_SHARE_THROUGHPUT_PERCENT, &|f| {
+                    f.throughput_percent().unwrap_or(0.0)
+                })),
+            )
+        },
+    );
+}
 
 /// The deferred waits' rows, beside the fan-outs: deferred in, idle CPU, slots, event →
 /// all resumed.

@@ -1,0 +1,170 @@
+//! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
+//! tasks in the full benchmark) while tenant `probe` triggers one single-task run every
+//! [`PERIOD`] and waits for each. `probe`'s round trips with the scheduler idle and during the
+//! flood show how long another tenant's backlog holds a task back; `flood`'s tasks per second
+//! against the single-tenant big fan's show what fair share costs it.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::client::{Api, RunInfo};
+use crate::dags::{self, Sizes};
+use crate::error::BenchError;
+use crate::figures::FairShare;
+use crate::scenarios::{self, run_timeout};
+use crate::stats::Summary;
+use crate::wait::{WAIT_SLICE, Waiter};
+
+/// How often the probing tenant triggers its run.
+pub const PERIOD: Duration = Duration::from_millis(100);
+
+/// The two tenants, made through the administrator's API (the installation's client).
+const FLOOD: &str = "bench-flood";
+const PROBE: &str = "bench-probe";
+
+/// Measure; `single_tenant_tasks_per_s` is the big fan's figure alone, for the ratio.
+pub fn measure(
+    waiter: &mut Waiter<'_>,
+    sizes: &Sizes,
+    single_tenant_tasks_per_s: Option<f64>,
+) -> Result<FairShare, BenchError> {
+    let big = sizes.big_fan;
+    let flood = tenant(waiter.api(), FLOOD)?;
+    let probe = tenant(waiter.api(), PROBE)?;
+    flood.deploy(&scenarios::read(big.path)?)?;
+    probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
+    // The probe's first run warms its tenant's path; not measured.
+    probe_once(&probe)?;
+    let mut idle = Vec::with_capacity(sizes.fair_share_probes);
+    let mut next = Instant::now();
+    for _ in 0..sizes.fair_share_probes {
+        idle.push(probe_once(&probe)?);
+        next = pace(next);
+    }
+    waiter.check_alive()?;
+
+    let runs = sizes.fair_share_flood_runs;
+    let tasks = big.tasks * runs;
+    let started = Instant::now();
+    let mut flood_runs = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        flood_runs.push(flood.trigger(big.dag_id)?);
+    }
+    let mut flooded = Vec::new();
+    let mut next = Instant::now();
+    let deadline = started + run_timeout(tasks);
+    loop {
+        flooded.push(probe_once(&probe)?);
+        next = pace(next);
+        if flooded.len() % 10 == 0 || Instant::now() > deadline {
+            let ended = ended_runs(&flood, big.dag_id, &flood_runs)?;
+            if ended.len() == flood_runs.len() {
+                let store_s = flood_seconds(&ended);
+                return summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s);
+            }
+            if Instant::now() > deadline {
+                return Err(BenchError::BadAnswer {
+                    what: format!("tenant {FLOOD}'s {runs} runs of {}", big.dag_id),
+                    reason: format!("{} of them ended in {:?}", ended.len(), run_timeout(tasks)),
+                });
+            }
+            waiter.check_alive()?;
+        }
+    }
+}
+
+/// A client acting as an editor of tenant `name`, which it makes if it does not exist.
+fn tenant(admin: &Api, name: &str) -> Result<Api, BenchError> {
+    match admin.post_json::<serde_json::Value>("/tenants", &json!({ "name": name })) {
+        Ok(_) | Err(BenchError::Status { status: 409, .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let token: serde_json::Value = admin.post_json(
+        &format!("/tenants/{name}/tokens"),
+        &json!({ "name": "benchmark", "role": "editor" }),
+    )?;
+    let token = token["token"]
+        .as_str()
+        .ok_or_else(|| BenchError::BadAnswer {
+            what: format!("a token of tenant {name}"),
+            reason: "the answer holds no token".to_owned(),
+        })?;
+    Ok(admin.with_token(token))
+}
+
+/// Trigger one single-task run as `probe` and wait for it to succeed: the round trip in ms.
+fn probe_once(probe: &Api) -> Result<f64, BenchError> {
+    let dag = dags::SINGLE;
+    let started = Instant::now();
+    let run_id = probe.trigger(dag.dag_id)?;
+    let deadline = started + run_timeout(dag.tasks);
+    loop {
+        let run = probe.wait_run(dag.dag_id, &run_id, WAIT_SLICE)?;
+        if run.state == "success" {
+            return Ok(started.elapsed().as_secs_f64() * 1e3);
+        }
+        if run.is_finished() || Instant::now() > deadline {
+            return Err(BenchError::BadAnswer {
+                what: format!("tenant {PROBE}'s run {run_id}"),
+                reason: format!("it is {} after {:?}", run.state, started.elapsed()),
+            });
+        }
+    }
+}
+
+/// Sleep until `next` (now if it has passed); the time after that, one period on.
+fn pace(next: Instant) -> Instant {
+    let next = next + PERIOD;
+    thread::sleep(next.saturating_duration_since(Instant::now()));
+    next.max(Instant::now())
+}
+
+/// The flood's runs that have ended, as the run list shows them.
+fn ended_runs(flood: &Api, dag_id: &str, run_ids: &[String]) -> Result<Vec<RunInfo>, BenchError> {
+    let limit = u32::try_from(run_ids.len()).unwrap_or(u32::MAX);
+    let runs = flood.runs(dag_id, None, limit)?;
+    let ended: Vec<RunInfo> = runs
+        .into_iter()
+        .filter(|r| run_ids.contains(&r.run_id) && r.is_finished())
+        .collect();
+    if let Some(failed) = ended.iter().find(|r| r.state != "success") {
+        return Err(BenchError::BadAnswer {
+            what: format!("tenant {FLOOD}'s run {}", failed.run_id),
+            reason: format!("it ended {}", failed.state),
+        });
+    }
+    Ok(ended)
+}
+
+/// From the first flood run's creation to the last one's end, by the store's clock, in s.
+fn flood_seconds(ended: &[RunInfo]) -> Option<f64> {
+    let first = ended.iter().filter_map(|r| r.queued_at).min()?;
+    let last = ended.iter().filter_map(|r| r.ended_at).max()?;
+    Some((last.as_nanosecond() - first.as_nanosecond()) as f64 / 1e9)
+}
+
+fn summarize(
+    idle: &[f64],
+    flooded: &[f64],
+    tasks: usize,
+    flood_s: Option<f64>,
+    single_tenant_tasks_per_s: Option<f64>,
+) -> Result<FairShare, BenchError> {
+    let none = |what: &str| BenchError::BadAnswer {
+        what: format!("fair share: {what}"),
+        reason: "nothing was measured".to_owned(),
+    };
+    let flood_s = flood_s.ok_or_else(|| none("the flood's times"))?;
+    let flood_tasks_per_s = tasks as f64 / flood_s;
+    Ok(FairShare {
+        flood_tasks: tasks,
+        probe_idle_ms: Summary::of(idle).ok_or_else(|| none("the idle probes"))?,
+        probe_flooded_ms: Summary::of(flooded)
+            .ok_or_else(|| none("the probes during the flood"))?,
+        flood_s,
+        flood_tasks_per_s,
+        single_tenant_tasks_per_s,
+    })
+}
