@@ -32,6 +32,8 @@ pub struct WorkerSpec {
     pub tenants: Option<String>,
     /// The Redis URL it uses (a user limited to its tenants, say); none: the cluster's.
     pub redis: Option<String>,
+    /// Environment variables of its own, over the cluster's.
+    pub env: Vec<(String, String)>,
 }
 
 impl WorkerSpec {
@@ -46,6 +48,7 @@ impl WorkerSpec {
             token: WORKER_TOKEN.to_owned(),
             tenants: None,
             redis: None,
+            env: Vec::new(),
         }
     }
 }
@@ -64,6 +67,9 @@ pub struct Cluster {
     /// The server's port, chosen by [`Cluster::plan_server`] or [`Cluster::server`].
     server_port: Option<u16>,
     server_url: Option<String>,
+    /// The server's certificate and key files, and the CA's certificate (PEM), when the
+    /// server speaks HTTPS (see [`Cluster::serve_https`]).
+    https: Option<(PathBuf, PathBuf, String)>,
     /// Environment variables of the server and the schedulers: the installation's secret key
     /// (`WEFT_SECRET_KEY`), which both need (it seals credentials and derives attempt keys).
     pub server_env: Vec<(String, String)>,
@@ -74,6 +80,11 @@ pub struct Cluster {
 impl Cluster {
     /// A cluster on a fresh database of the shared PostgreSQL server and `redis`.
     pub fn new(redis: &str) -> Cluster {
+        Cluster::on(weft_testkit::postgres().fresh_database(), redis)
+    }
+
+    /// A cluster on the PostgreSQL database `database` and `redis`.
+    pub fn on(database: String, redis: &str) -> Cluster {
         let temp = tempfile::Builder::new()
             .prefix("weft-e2e-")
             .tempdir()
@@ -88,11 +99,12 @@ impl Cluster {
         Cluster {
             dir,
             _cleanup: cleanup,
-            database: weft_testkit::postgres().fresh_database(),
+            database,
             redis: redis.to_owned(),
             namespace: weft_testkit::unique_name("e2e"),
             server_port: None,
             server_url: None,
+            https: None,
             server_env: Vec::new(),
             env: Vec::new(),
         }
@@ -128,11 +140,27 @@ impl Cluster {
         self.dir.as_path().join(format!("{name}.log"))
     }
 
+    /// Serve the API over HTTPS with the server certificate and key of `files` (for
+    /// `localhost`), and give every process started from now on `WEFT_CA_FILE` with its CA.
+    pub fn serve_https(&mut self, files: &weft_testkit::tls::TlsFiles) {
+        let ca = std::fs::read_to_string(&files.ca).expect("the CA file");
+        self.https = Some((files.cert.clone(), files.key.clone(), ca));
+        self.set_env("WEFT_CA_FILE", &files.ca.to_string_lossy());
+    }
+
+    /// The server's URL on `port`.
+    fn url_on(&self, port: u16) -> String {
+        match self.https {
+            Some(_) => format!("https://localhost:{port}"),
+            None => format!("http://127.0.0.1:{port}"),
+        }
+    }
+
     /// Choose the server's port and URL before it starts, so that workers started first know
     /// where it will be; the URL.
     pub fn plan_server(&mut self) -> String {
         let port = *self.server_port.get_or_insert_with(free_port);
-        let url = format!("http://127.0.0.1:{port}");
+        let url = self.url_on(port);
         self.server_url = Some(url.clone());
         url
     }
@@ -140,8 +168,7 @@ impl Cluster {
     /// Start `wfctl server` (on the planned port, else a free one) and wait until it answers.
     pub fn server(&mut self) -> Proc {
         let mut proc = self.spawn_server();
-        let url = self.url();
-        let api = Api::new(&url);
+        let api = self.anonymous_api();
         wait_for("the server to answer", Duration::from_secs(30), || {
             assert!(proc.is_running(), "server exited:\n{}", proc.output());
             api.healthy().then_some(())
@@ -152,7 +179,8 @@ impl Cluster {
     /// Start `wfctl server` (on the planned port, else a free one), with
     /// [`server_env`](Self::server_env), without waiting for it.
     pub fn spawn_server(&mut self) -> Proc {
-        let port = self.server_port.get_or_insert_with(free_port).to_string();
+        let port_number = *self.server_port.get_or_insert_with(free_port);
+        let port = port_number.to_string();
         let mut command = self.command(
             "server",
             &[
@@ -174,8 +202,15 @@ impl Cluster {
             ],
         );
         command.envs(self.server_env.iter().map(|(k, v)| (k, v)));
+        if let Some((cert, key, _)) = &self.https {
+            command
+                .arg("--tls-cert")
+                .arg(cert)
+                .arg("--tls-key")
+                .arg(key);
+        }
         let proc = Proc::spawn("server", command, &self.log("server"));
-        self.server_url = Some(format!("http://127.0.0.1:{port}"));
+        self.server_url = Some(self.url_on(port_number));
         proc
     }
 
@@ -186,7 +221,13 @@ impl Cluster {
 
     /// A client of the server, with the API token.
     pub fn api(&self) -> Api {
-        Api::new(&self.url()).with_token(API_TOKEN)
+        self.anonymous_api().with_token(API_TOKEN)
+    }
+
+    /// A client of the server without a token (trusting the test CA over HTTPS).
+    pub fn anonymous_api(&self) -> Api {
+        let ca = self.https.as_ref().map(|(_, _, ca)| ca.as_str());
+        Api::new_trusting(&self.url(), ca)
     }
 
     /// Start `wfctl scheduler` with id `id`: a 2 s leadership lease, leases checked twice a second.
@@ -249,6 +290,7 @@ impl Cluster {
             ],
         );
         command.env("WEFT_HOSTNAME", &spec.hostname);
+        command.envs(spec.env.iter().map(|(k, v)| (k, v)));
         Proc::spawn(&spec.id, command, &self.log(&spec.id))
     }
 

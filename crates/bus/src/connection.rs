@@ -1,6 +1,7 @@
 //! The [`Bus`]: a Redis server, a key namespace, and the connections to reach it.
 
 use std::time::Duration;
+use weft_tls::Trust;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, RedisError};
@@ -34,6 +35,15 @@ impl Bus {
     /// The bus on the Redis server at `url`, under keys `{namespace}:bus:…`. Connects at once,
     /// so a wrong URL or an unreachable server is reported here.
     pub async fn connect(url: &str, namespace: &str) -> Result<Bus, BusError> {
+        Self::connect_trusting(url, namespace, &Trust::default()).await
+    }
+
+    /// [`Bus::connect`], trusting `trust`'s certificates over `rediss://`.
+    pub async fn connect_trusting(
+        url: &str,
+        namespace: &str,
+        trust: &Trust,
+    ) -> Result<Bus, BusError> {
         let shown = redact(url);
         if namespace.is_empty() || namespace.contains(char::is_whitespace) {
             return Err(BusError::BadUrl {
@@ -41,7 +51,7 @@ impl Bus {
                 reason: format!("namespace {namespace:?} must be non-empty without spaces"),
             });
         }
-        let client = Client::open(url).map_err(|e| BusError::BadUrl {
+        let client = trust.redis_client(url).map_err(|e| BusError::BadUrl {
             url: shown.clone(),
             reason: e.to_string(),
         })?;

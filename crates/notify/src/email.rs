@@ -120,8 +120,8 @@ fn tls_mode(
 ) -> Result<Tls, smtp::Error> {
     let parameters = || {
         let mut builder = TlsParameters::builder(host.to_owned());
-        if let Some(pem) = &opts.extra_ca_pem {
-            builder = builder.add_root_certificate(Certificate::from_pem(pem)?);
+        for der in opts.trust.extra_certs() {
+            builder = builder.add_root_certificate(Certificate::from_der(der.to_vec())?);
         }
         builder.build_rustls()
     };

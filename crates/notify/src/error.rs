@@ -56,22 +56,14 @@ pub enum DeliveryError {
         #[source]
         source: std::io::Error,
     },
-    /// The extra CA certificate in the options is not valid PEM.
-    #[error("the extra CA certificate is not valid PEM")]
-    CaCertificate {
-        /// The parsing error.
-        #[source]
-        source: rustls_pki_types::pem::Error,
-    },
-    /// The TLS client could not be configured (a CA certificate rustls refuses, a host that
-    /// is no valid server name).
+    /// The TLS client could not be configured.
     #[error("configuring TLS for {host} failed")]
     TlsConfig {
         /// The destination's host.
         host: String,
-        /// The rustls error.
+        /// Why.
         #[source]
-        source: rustls::Error,
+        source: Box<weft_tls::TlsError>,
     },
     /// The destination's host is not a valid TLS server name.
     #[error("{host} is not a valid TLS server name")]

@@ -16,9 +16,9 @@ pub struct DeliveryOptions {
     pub max_delay: Duration,
     /// The time one attempt may take, from resolving the host to the reply (default 10 s).
     pub timeout_per_attempt: Duration,
-    /// Extra CA certificates (PEM) to trust besides the public web roots, for receivers
-    /// behind a private CA. `None` by default.
-    pub extra_ca_pem: Option<Vec<u8>>,
+    /// What HTTPS and SMTP over TLS trust: the public web roots by default, plus CA files
+    /// for receivers behind a private CA.
+    pub trust: weft_tls::Trust,
 }
 
 impl Default for DeliveryOptions {
@@ -28,7 +28,7 @@ impl Default for DeliveryOptions {
             first_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
             timeout_per_attempt: Duration::from_secs(10),
-            extra_ca_pem: None,
+            trust: weft_tls::Trust::default(),
         }
     }
 }

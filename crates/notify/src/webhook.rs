@@ -126,7 +126,7 @@ impl Webhook {
         let (host, port) = host_and_port(&self.url);
         let tls = match self.url.scheme() {
             "https" => Some((
-                tls::connector(&host, opts.extra_ca_pem.as_deref())?,
+                tls::connector(&host, &opts.trust)?,
                 tls::server_name(&host)?,
             )),
             _ => None,

@@ -1,4 +1,4 @@
-//! HTTPS webhooks against an axum server behind a private CA (made with rcgen).
+//! HTTPS webhooks against an axum server behind a private CA (made at test time).
 
 mod support;
 
@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::post;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use support::{fast, sample};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use url::Url;
 use weft_notify::{AllowAll, DeliveryError, Webhook};
+use weft_testkit::tls::TestCa;
 
 /// Accepts TLS connections for axum, skipping failed handshakes.
 struct TlsListener {
@@ -45,14 +45,8 @@ impl axum::serve::Listener for TlsListener {
 /// Starts an HTTPS receiver for `localhost` signed by a fresh CA; returns its port and the
 /// CA's PEM.
 async fn https_receiver() -> (u16, String) {
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().expect("key");
-    let params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    let cert = params.signed_by(&key, &issuer).expect("certificate");
+    let ca = TestCa::new().expect("CA");
+    let cert = ca.server_cert(&["localhost"]).expect("certificate");
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -60,8 +54,8 @@ async fn https_receiver() -> (u16, String) {
         .expect("versions")
         .with_no_client_auth()
         .with_single_cert(
-            vec![cert.der().clone()],
-            PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            vec![CertificateDer::from(cert.cert_der)],
+            PrivateKeyDer::Pkcs8(cert.key_der.into()),
         )
         .expect("server config");
     let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -72,7 +66,7 @@ async fn https_receiver() -> (u16, String) {
     };
     let app = Router::new().route("/hook", post(|| async { "ok" }));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (port, ca.pem())
+    (port, ca.cert_pem().to_owned())
 }
 
 #[tokio::test]
@@ -81,7 +75,9 @@ async fn delivers_over_https_with_an_extra_ca() {
     let webhook = Webhook::new(Url::parse(&format!("https://localhost:{port}/hook")).expect("url"))
         .expect("webhook");
     let mut opts = fast(2);
-    opts.extra_ca_pem = Some(ca_pem.into_bytes());
+    opts.trust
+        .add_pem(ca_pem.as_bytes(), std::path::Path::new("test CA"))
+        .expect("the test CA");
     let delivered = webhook
         .deliver(&sample(), &AllowAll, &opts)
         .await

@@ -71,6 +71,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+use weft_tls::Trust;
 
 use async_trait::async_trait;
 use tracing::instrument;
@@ -131,7 +132,8 @@ impl fmt::Debug for RedisQueue {
 }
 
 impl RedisQueue {
-    /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`) and uses
+    /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`, or
+    /// `rediss://…` over TLS, trusting the web roots) and uses
     /// the keys under `<namespace>:q:`. It checks the server answers (PING) and writes
     /// nothing, so a user limited to some scopes' keys can connect.
     ///
@@ -139,10 +141,19 @@ impl RedisQueue {
     /// that cannot be reached is [`QueueError::Unavailable`] naming the URL (never its
     /// password); credentials the server refuses are [`QueueError::Denied`].
     pub async fn connect(url: &str, namespace: &str) -> Result<RedisQueue, QueueError> {
+        Self::connect_trusting(url, namespace, &Trust::default()).await
+    }
+
+    /// [`RedisQueue::connect`], trusting `trust`'s certificates over `rediss://`.
+    pub async fn connect_trusting(
+        url: &str,
+        namespace: &str,
+        trust: &Trust,
+    ) -> Result<RedisQueue, QueueError> {
         if namespace.is_empty() {
             return Err(BadInput::EmptyNamespace.into());
         }
-        let connections = Connections::open(url).await?;
+        let connections = Connections::open(url, trust).await?;
         connections.ping().await?;
         Ok(RedisQueue {
             inner: Arc::new(Inner {

@@ -54,6 +54,7 @@ pub mod secrets;
 pub mod state;
 pub mod tasks;
 pub mod tenants;
+pub mod tls_listener;
 mod token_secrets;
 pub mod tokens;
 pub mod variables;
@@ -150,13 +151,42 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(%address, "API server listening");
+    serve_on(listener, address, "HTTP", state, shutdown).await
+}
+
+/// [`serve`] over HTTPS, with the certificate and key of `identity`.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    identity: &weft_tls::ServerIdentity,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let address = listener.local_addr()?;
+    let listener = tls_listener::TlsListener::new(listener, identity.config())?;
+    serve_on(listener, address, "HTTPS", state, shutdown).await
+}
+
+async fn serve_on<L>(
+    listener: L,
+    address: std::net::SocketAddr,
+    protocol: &str,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tracing::info!(%address, protocol, "API server listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!(%address, "API server stopped");
     Ok(())
 }
+
+/// The protocols the HTTPS server offers in the TLS handshake (ALPN).
+pub const ALPN: &[&[u8]] = &[b"http/1.1"];
 
 async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no route {method} {}", uri.path()))

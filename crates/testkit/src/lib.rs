@@ -23,6 +23,7 @@
 //! # Layout
 //! - [`postgres`](mod@postgres), [`redis`](mod@redis): the servers; `process`: finding and
 //!   running programs, ports, the watchdog; [`error`]: errors.
+//! - [`tls`]: a CA made at test time and the server certificates it signs.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) and [`webhook`]: an HTTP receiver, for
 //!   notification tests.
 
@@ -31,6 +32,7 @@ pub mod postgres;
 mod process;
 pub mod redis;
 pub mod smtp;
+pub mod tls;
 pub mod webhook;
 
 use std::sync::OnceLock;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::{TestkitError, TestkitResult};
 use crate::process::{self, Watchdog};
+use crate::tls::TlsFiles;
 
 /// Environment variable naming a running server to use instead of starting one: a URL of a
 /// database on it as a user that may create databases (`postgres://postgres@127.0.0.1:5432/postgres`).
@@ -39,6 +40,17 @@ pub struct PostgresServer {
 impl PostgresServer {
     /// Start a new server in a new temp dir on a free loopback port.
     pub fn start() -> TestkitResult<Self> {
+        Self::start_with(None)
+    }
+
+    /// Start a new server that refuses connections without TLS, with the certificate and
+    /// key of `files`. Its URL asks for `sslmode=verify-full` against a copy of `files.ca`
+    /// (host `localhost`).
+    pub fn start_tls(files: &TlsFiles) -> TestkitResult<Self> {
+        Self::start_with(Some(files))
+    }
+
+    fn start_with(tls: Option<&TlsFiles>) -> TestkitResult<Self> {
         let dirs = process::postgres_bin_dirs();
         let initdb = process::find_program("initdb", &dirs)?;
         let pg_ctl = process::find_program("pg_ctl", &dirs)?;
@@ -77,9 +89,18 @@ impl PostgresServer {
             "--no-sync",
         ]);
         process::run(init, "initdb")?;
-        let port = start_on_free_port(&pg_ctl, &dir, root)?;
+        if let Some(files) = tls {
+            require_tls(&dir, files, root)?;
+        }
+        let port = start_on_free_port(&pg_ctl, &dir, root, tls.is_some())?;
         server.port = Some(port);
-        server.url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        server.url = match tls {
+            Some(_) => format!(
+                "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+                dir.join("ca.pem").display()
+            ),
+            None => format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        };
         Ok(server)
     }
 
@@ -170,16 +191,19 @@ impl Drop for PostgresServer {
 
 /// Start the initialised cluster in `dir` on a free port, trying a few ports in case
 /// another process takes the one we picked first.
-fn start_on_free_port(pg_ctl: &Path, dir: &Path, root: bool) -> TestkitResult<u16> {
+fn start_on_free_port(pg_ctl: &Path, dir: &Path, root: bool, tls: bool) -> TestkitResult<u16> {
     let log = dir.join("pg.log");
     let mut attempt = 1;
     loop {
         let port = process::free_port()?;
-        let options = format!(
+        let mut options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
              -c full_page_writes=off -c max_connections=300",
             dir.display()
         );
+        if tls {
+            options.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
+        }
         let mut start = process::as_postgres(pg_ctl, root);
         start.arg("-D").arg(dir.join("data")).arg("-l").arg(&log);
         start.args(["-o", &options, "-w", "-t", "60", "start"]);
@@ -212,6 +236,36 @@ fn start_on_free_port(pg_ctl: &Path, dir: &Path, root: bool) -> TestkitResult<u1
             Err(other) => return Err(other),
         }
     }
+}
+
+/// Put the certificate and key of `files` in the cluster's data directory (the key readable
+/// by the server's user only, as PostgreSQL demands) and the CA beside it for clients, and
+/// make `pg_hba.conf` refuse TCP connections without TLS.
+fn require_tls(dir: &Path, files: &TlsFiles, root: bool) -> TestkitResult<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let data = dir.join("data");
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_owned();
+        move |source| TestkitError::Io { what, path, source }
+    };
+    for (from, to, mode) in [
+        (&files.cert, data.join("server.crt"), 0o644),
+        (&files.key, data.join("server.key"), 0o600),
+        (&files.ca, dir.join("ca.pem"), 0o644),
+    ] {
+        std::fs::copy(from, &to).map_err(io("copying", from))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode))
+            .map_err(io("setting the mode of", &to))?;
+        if root {
+            let mut chown = Command::new("chown");
+            chown.arg("postgres:postgres").arg(&to);
+            process::run(chown, "giving a TLS file to the postgres user (chown)")?;
+        }
+    }
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).map_err(io("reading", &hba))?;
+    std::fs::write(&hba, format!("hostnossl all all all reject\n{rules}"))
+        .map_err(io("writing", &hba))
 }
 
 /// `url` with its database replaced by `database`.

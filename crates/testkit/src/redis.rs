@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::{TestkitError, TestkitResult};
 use crate::process::{self, Watchdog};
+use crate::tls::TlsFiles;
 
 /// Environment variable naming a running server to use instead of starting one
 /// (`redis://127.0.0.1:6379/`).
@@ -29,6 +30,9 @@ pub struct RedisServer {
     cli: Option<PathBuf>,
     /// `redis-server` and the server's directory, for a server this process started.
     launch: Option<(PathBuf, PathBuf)>,
+    /// Whether the server speaks TLS only (its directory holds `ca.pem`, `server.pem` and
+    /// `server.key`).
+    tls: bool,
     watchdog: Option<Watchdog>,
 }
 
@@ -39,7 +43,25 @@ impl RedisServer {
         let cli = process::find_program("redis-cli", &[])?;
         let mut attempt = 1;
         loop {
-            match start_once(&server, &cli) {
+            match start_once(&server, &cli, None) {
+                Ok(started) => return Ok(started),
+                Err(TestkitError::Failed { .. } | TestkitError::NotReady { .. }) if attempt < 3 => {
+                    attempt += 1
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Start a new server that speaks TLS only, with the certificate and key of `files`
+    /// (copied into its directory): its URL is `rediss://localhost:<port>/`, and a client
+    /// must trust `files.ca`.
+    pub fn start_tls(files: &TlsFiles) -> TestkitResult<Self> {
+        let server = process::find_program("redis-server", &[])?;
+        let cli = process::find_program("redis-cli", &[])?;
+        let mut attempt = 1;
+        loop {
+            match start_once(&server, &cli, Some(files)) {
                 Ok(started) => return Ok(started),
                 Err(TestkitError::Failed { .. } | TestkitError::NotReady { .. }) if attempt < 3 => {
                     attempt += 1
@@ -63,6 +85,7 @@ impl RedisServer {
             port: None,
             cli: None,
             launch: None,
+            tls: false,
             watchdog: None,
         })
     }
@@ -95,8 +118,8 @@ impl RedisServer {
                 reason: "redis-cli is only run against servers the testkit started",
             });
         };
-        let mut command = Command::new(cli);
-        command.args(["-p", &port.to_string()]).args(args);
+        let mut command = cli_command(cli, port, self.launch_dir().filter(|_| self.tls));
+        command.args(args);
         process::run(command, &format!("redis-cli {}", args.join(" ")))
     }
 
@@ -131,7 +154,11 @@ impl RedisServer {
         let (Some((server, dir)), Some(cli)) = (&self.launch, &self.cli) else {
             return Err(self.not_started("start again"));
         };
-        launch(server, cli, dir, port)
+        launch(server, cli, dir, port, self.tls)
+    }
+
+    fn launch_dir(&self) -> Option<&Path> {
+        self.launch.as_ref().map(|(_, dir)| dir.as_path())
     }
 
     fn started_port(&self, what: &'static str) -> TestkitResult<u16> {
@@ -166,49 +193,79 @@ impl Drop for RedisServer {
     }
 }
 
-fn start_once(server: &Path, cli: &Path) -> TestkitResult<RedisServer> {
+fn start_once(server: &Path, cli: &Path, tls: Option<&TlsFiles>) -> TestkitResult<RedisServer> {
     let dir = process::make_dir("weft-redis-")?;
+    if let Some(files) = tls {
+        for (from, to) in [
+            (&files.ca, "ca.pem"),
+            (&files.cert, "server.pem"),
+            (&files.key, "server.key"),
+        ] {
+            std::fs::copy(from, dir.join(to)).map_err(|source| TestkitError::Io {
+                what: "copying into the Redis directory",
+                path: from.clone(),
+                source,
+            })?;
+        }
+    }
     let port = process::free_port()?;
     let port_text = port.to_string();
     let dir_text = dir.to_string_lossy().into_owned();
     let cli_text = cli.to_string_lossy().into_owned();
     let watchdog = Watchdog::spawn(STOP_SCRIPT, &[&dir_text, &port_text, &cli_text])?;
+    let url = match tls {
+        Some(_) => format!("rediss://localhost:{port}/"),
+        None => format!("redis://127.0.0.1:{port}/"),
+    };
     let mut started = RedisServer {
-        url: format!("redis://127.0.0.1:{port}/"),
+        url,
         port: Some(port),
         cli: Some(cli.to_owned()),
         launch: Some((server.to_owned(), dir.clone())),
+        tls: tls.is_some(),
         watchdog: Some(watchdog),
     };
-    if let Err(e) = launch(server, cli, &dir, port) {
+    if let Err(e) = launch(server, cli, &dir, port, tls.is_some()) {
         started.stop();
         return Err(e);
     }
     Ok(started)
 }
 
-/// Runs `redis-server` on `port` in `dir` and waits until it answers.
-fn launch(server: &Path, cli: &Path, dir: &Path, port: u16) -> TestkitResult<()> {
+/// `redis-cli` against `port`, over TLS trusting `dir/ca.pem` when `tls_dir` is given.
+fn cli_command(cli: &Path, port: u16, tls_dir: Option<&Path>) -> Command {
+    let mut command = Command::new(cli);
+    command.args(["-p", &port.to_string()]);
+    if let Some(dir) = tls_dir {
+        command.arg("--tls").arg("--cacert").arg(dir.join("ca.pem"));
+        command.args(["-h", "localhost"]);
+    }
+    command
+}
+
+/// Runs `redis-server` on `port` in `dir` (TLS only, with the files in `dir`, when `tls`)
+/// and waits until it answers.
+fn launch(server: &Path, cli: &Path, dir: &Path, port: u16, tls: bool) -> TestkitResult<()> {
     let port_text = port.to_string();
     let dir_text = dir.to_string_lossy().into_owned();
     let mut command = Command::new(server);
-    command.args([
-        "--port",
-        &port_text,
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]);
+    if tls {
+        command.args(["--port", "0", "--tls-port", &port_text]);
+        command.arg("--tls-cert-file").arg(dir.join("server.pem"));
+        command.arg("--tls-key-file").arg(dir.join("server.key"));
+        command.arg("--tls-ca-cert-file").arg(dir.join("ca.pem"));
+        command.args(["--tls-auth-clients", "no"]);
+    } else {
+        command.args(["--port", &port_text]);
+    }
+    command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
     command.args(["--daemonize", "yes", "--dir", &dir_text]);
     command.arg("--pidfile").arg(dir.join("redis.pid"));
     command.arg("--logfile").arg(dir.join("redis.log"));
     process::run(command, "redis-server")?;
     let ping = || {
-        let mut command = Command::new(cli);
-        command.args(["-p", &port_text, "ping"]);
+        let mut command = cli_command(cli, port, tls.then_some(dir));
+        command.arg("ping");
         process::run(command, "redis-cli ping").is_ok_and(|out| out.trim() == "PONG")
     };
     if process::wait_until(Duration::from_secs(10), ping) {

@@ -126,3 +126,60 @@ fn unique_names_differ() {
     assert!(a.starts_with("weft_"));
     assert_eq!(a, a.to_lowercase());
 }
+
+#[test]
+fn tls_servers_answer_over_tls_only_and_to_clients_trusting_their_ca() {
+    let ca = weft_testkit::tls::TestCa::new().unwrap();
+    let files = ca.server_files(&["localhost", "127.0.0.1"]).unwrap();
+
+    let redis = RedisServer::start_tls(&files).unwrap();
+    let port = redis.port().unwrap();
+    assert_eq!(redis.url(), format!("rediss://localhost:{port}/"));
+    assert_eq!(redis.cli(&["ping"]).unwrap().trim(), "PONG");
+    let plain = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "ping"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        !said.contains("PONG"),
+        "a plain client was answered: {said}"
+    );
+
+    let postgres = PostgresServer::start_tls(&files).unwrap();
+    assert!(
+        postgres.url().contains("sslmode=verify-full"),
+        "{}",
+        postgres.url()
+    );
+    let database = postgres.fresh_database();
+    let one = postgres.psql_on(
+        &database,
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    );
+    assert_eq!(one.unwrap().trim(), "t");
+    let plain = database.replace("sslmode=verify-full", "sslmode=disable");
+    let refused = postgres
+        .psql_on(&plain, "SELECT 1")
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("no encryption"), "{refused}");
+    let stranger = weft_testkit::tls::TestCa::new().unwrap();
+    let other = stranger.server_files(&["localhost"]).unwrap();
+    let untrusted = database.replace(
+        &format!(
+            "sslrootcert={}",
+            postgres.url().rsplit("sslrootcert=").next().unwrap()
+        ),
+        &format!("sslrootcert={}", other.ca.display()),
+    );
+    let refused = postgres
+        .psql_on(&untrusted, "SELECT 1")
+        .unwrap_err()
+        .to_string();
+    // OpenSSL words the failed verification differently by version.
+    assert!(
+        refused.contains("certificate verify failed") || refused.contains("SSL error"),
+        "{refused}"
+    );
+}

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use weft_tls::Trust;
+
 use crate::exit::Failure;
+use crate::trust::TrustArgs;
 
 /// The server used when neither `--server` nor `WEFT_SERVER` names one.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
@@ -34,6 +37,9 @@ pub struct ServerArgs {
     /// acts in); needed when the server has administrator tokens configured.
     #[arg(long, env = "WEFT_API_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// The CA the server's certificate is signed by, over `https://`.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// A client of one Weft API server.
@@ -45,12 +51,14 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client of the server at `base` (like `http://127.0.0.1:8080`).
-    pub fn new(base: &str) -> Client {
+    /// A client of the server at `base` (like `http://127.0.0.1:8080`), trusting `trust`'s
+    /// certificates over `https://`.
+    pub fn new_trusting(base: &str, trust: &Trust) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(Duration::from_secs(300)))
+            .tls_config(trust.ureq_config())
             .build();
         Client {
             agent: config.into(),
@@ -74,9 +82,10 @@ impl Client {
         }
     }
 
-    /// A client of the server named by `args`.
-    pub fn from_args(args: &ServerArgs) -> Client {
-        Client::new(&args.server).with_token(args.token.clone())
+    /// A client of the server named by `args`; a CA file that cannot be used is an error.
+    pub fn from_args(args: &ServerArgs) -> Result<Client, Failure> {
+        let trust = args.trust.trust()?;
+        Ok(Client::new_trusting(&args.server, &trust).with_token(args.token.clone()))
     }
 
     fn url(&self, path: &str) -> String {

@@ -9,6 +9,8 @@ mod config;
 mod egress;
 mod exit;
 mod home;
+#[cfg(feature = "control-plane")]
+mod https_args;
 mod inputs;
 mod local_run;
 #[cfg(feature = "control-plane")]
@@ -18,6 +20,7 @@ mod notify_args;
 mod output;
 mod services;
 mod sql_limits;
+mod trust;
 mod waiting;
 
 use std::process::ExitCode;
@@ -88,6 +91,8 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The Redis client's TLS asks rustls for the process's provider.
+    weft_tls::install_default_provider();
     // Flags beat `WEFT_*` variables, which beat the config file (`config` module).
     let cli: Cli = match config::parse() {
         Ok(cli) => cli,

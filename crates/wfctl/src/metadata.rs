@@ -7,14 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use weft_store::{Credentials, PostgresStore, SqliteStore, Store, StoreError};
+use weft_tls::Trust;
 use weft_vault::{AttemptKeys, KeySettings};
 
 use crate::exit::Failure;
 use crate::waiting::{self, Peer};
 
 /// The metadata store at `database`: a `postgres://` URL, waited for until the server answers
-/// and the schema is up to date (see [`waiting`]), or `sqlite:PATH`.
-pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
+/// and the schema is up to date (see [`waiting`]), trusting `trust`'s CA file when the URL's
+/// `sslmode` verifies the server; or `sqlite:PATH`.
+pub async fn open_store(database: &str, trust: &Trust) -> Result<Arc<dyn Store>, Failure> {
     if let Some(path) = database.strip_prefix("sqlite:") {
         let store = SqliteStore::open(std::path::Path::new(path))
             .await
@@ -27,7 +29,12 @@ pub async fn open_store(database: &str) -> Result<Arc<dyn Store>, Failure> {
             if let Some((host, port)) = tcp_address(database) {
                 reachable(&host, port).await?;
             }
-            PostgresStore::connect(database).await
+            PostgresStore::connect_trusting(
+                database,
+                weft_store::postgres::DEFAULT_CONNECTIONS,
+                trust.extra_pem(),
+            )
+            .await
         })
         .await
         .map_err(|e| Failure::usage(waiting::chain(&e)))?;
@@ -170,7 +177,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_malformed_postgres_url_is_not_waited_for() {
-        let text = message(open_store("postgres://weft:secret@db:port/weft").await);
+        let text = message(
+            open_store(
+                "postgres://weft:secret@db:port/weft",
+                &weft_tls::Trust::default(),
+            )
+            .await,
+        );
         assert!(
             text.starts_with("cannot use PostgreSQL at postgres://weft:***@db:port/weft: "),
             "{text}"

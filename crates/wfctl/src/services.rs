@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use weft_bus::Bus;
 use weft_queue::RedisQueue;
+use weft_tls::Trust;
 
 use crate::exit::{CommandResult, Failure};
 use crate::waiting::{self, Peer};
@@ -33,21 +34,29 @@ pub fn block_on<F: std::future::Future<Output = CommandResult>>(main: F) -> Comm
         .block_on(main)
 }
 
-/// The Redis queue at `url`, keys under `namespace`, waited for until Redis answers.
-pub async fn redis_queue(url: &str, namespace: &str) -> Result<Arc<RedisQueue>, Failure> {
+/// The Redis queue at `url`, keys under `namespace`, waited for until Redis answers; over
+/// `rediss://`, trusting `trust`.
+pub async fn redis_queue(
+    url: &str,
+    namespace: &str,
+    trust: &Trust,
+) -> Result<Arc<RedisQueue>, Failure> {
     waiting::wait_for(&Peer::new("Redis", url), || {
-        RedisQueue::connect(url, namespace)
+        RedisQueue::connect_trusting(url, namespace, trust)
     })
     .await
     .map(Arc::new)
     .map_err(|e| Failure::usage(waiting::chain(&e)))
 }
 
-/// The bus at `url`, keys under `namespace`, waited for until Redis answers.
-pub async fn bus(url: &str, namespace: &str) -> Result<Bus, Failure> {
-    waiting::wait_for(&Peer::new("Redis", url), || Bus::connect(url, namespace))
-        .await
-        .map_err(|e| Failure::usage(waiting::chain(&e)))
+/// The bus at `url`, keys under `namespace`, waited for until Redis answers; over
+/// `rediss://`, trusting `trust`.
+pub async fn bus(url: &str, namespace: &str, trust: &Trust) -> Result<Bus, Failure> {
+    waiting::wait_for(&Peer::new("Redis", url), || {
+        Bus::connect_trusting(url, namespace, trust)
+    })
+    .await
+    .map_err(|e| Failure::usage(waiting::chain(&e)))
 }
 
 /// Split a comma-separated list, dropping empty items.
@@ -153,7 +162,14 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_malformed_redis_url_is_not_waited_for() {
-        let text = message(redis_queue("redis://:secret@127.0.0.1:port", "weft").await);
+        let text = message(
+            redis_queue(
+                "redis://:secret@127.0.0.1:port",
+                "weft",
+                &weft_tls::Trust::default(),
+            )
+            .await,
+        );
         assert!(
             text.starts_with("cannot use Redis at redis://:***@"),
             "{text}"

@@ -21,6 +21,7 @@ use weft_protocol::worker_api::{
 use weft_protocol::{
     AttemptKey, AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
 };
+use weft_tls::Trust;
 
 use crate::plane::{PlaneError, Reason};
 /// How long connecting to the server may take.
@@ -70,9 +71,19 @@ struct Reply {
 }
 
 impl ApiClient {
-    /// A client of the server at `base_url` (`http://host:port`, optionally with a path
-    /// prefix), sending `token` as `Authorization: Bearer <token>` when given.
+    /// A client of the server at `base_url` (`http://host:port` or `https://…`, optionally
+    /// with a path prefix), sending `token` as `Authorization: Bearer <token>` when given.
+    /// Over HTTPS it trusts the web roots.
     pub fn new(base_url: &str, token: Option<String>) -> Result<ApiClient, ApiClientError> {
+        Self::new_trusting(base_url, token, &Trust::default())
+    }
+
+    /// [`ApiClient::new`], trusting `trust`'s certificates over HTTPS.
+    pub fn new_trusting(
+        base_url: &str,
+        token: Option<String>,
+        trust: &Trust,
+    ) -> Result<ApiClient, ApiClientError> {
         let base = check_url(base_url)?;
         let authorization = token.map(|t| bearer(&t)).transpose()?;
         let config = ureq::Agent::config_builder()
@@ -80,6 +91,7 @@ impl ApiClient {
             .max_redirects(0)
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_global(Some(CALL_TIMEOUT))
+            .tls_config(trust.ureq_config())
             .build();
         Ok(ApiClient {
             agent: config.into(),
@@ -358,7 +370,7 @@ fn error(method: &str, path: &str, reply: &Reply) -> PlaneError {
     }
 }
 
-/// The base URL without a trailing `/`, if it is `http://host[:port][/prefix]`.
+/// The base URL without a trailing `/`, if it is `http[s]://host[:port][/prefix]`.
 fn check_url(url: &str) -> Result<String, ApiClientError> {
     let bad = |reason: &str| ApiClientError::BadUrl {
         url: url.to_owned(),
@@ -368,15 +380,9 @@ fn check_url(url: &str) -> Result<String, ApiClientError> {
         .parse()
         .map_err(|e: ureq::http::uri::InvalidUri| bad(&e.to_string()))?;
     match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(bad(
-                "https is not supported by this build; reach the server over http \
-                 (a TLS-terminating proxy in front of it is fine)",
-            ));
-        }
-        Some(other) => return Err(bad(&format!("scheme {other} is not http"))),
-        None => return Err(bad("it has no scheme; write http://host:port")),
+        Some("http" | "https") => {}
+        Some(other) => return Err(bad(&format!("scheme {other} is neither http nor https"))),
+        None => return Err(bad("it has no scheme; write http://host:port or https://…")),
     }
     match uri.authority() {
         Some(authority) if !authority.host().is_empty() => {}

@@ -36,7 +36,7 @@ pub fn fast(attempts: u32) -> DeliveryOptions {
         first_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
         timeout_per_attempt: Duration::from_secs(10),
-        extra_ca_pem: None,
+        trust: weft_tls::Trust::default(),
     }
 }
 

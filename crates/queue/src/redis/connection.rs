@@ -11,6 +11,8 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ServerErrorKind, Value};
 
+use weft_tls::Trust;
+
 use crate::error::{BadInput, QueueError};
 
 /// How long one attempt to open a connection may take.
@@ -35,10 +37,10 @@ pub(super) struct Connections {
 }
 
 impl Connections {
-    /// Connects to `url`.
-    pub(super) async fn open(url: &str) -> Result<Connections, QueueError> {
+    /// Connects to `url`, trusting `trust`'s certificates over `rediss://`.
+    pub(super) async fn open(url: &str, trust: &Trust) -> Result<Connections, QueueError> {
         let shown = redact(url);
-        let client = redis::Client::open(url).map_err(|e| BadInput::BadUrl {
+        let client = trust.redis_client(url).map_err(|e| BadInput::BadUrl {
             url: shown.clone(),
             reason: e.to_string(),
         })?;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
-use rustls::pki_types::CertificateDer;
 use weft_model::egress::EgressRule;
 
 /// Limits on one attempt's outgoing HTTP and TCP.
@@ -50,8 +49,8 @@ pub struct EgressPolicy {
     /// Address ranges that may be reached although they are loopback, private, link-local
     /// or otherwise not public (e.g. `10.0.0.0/8` for services inside the network).
     pub allow_nets: Vec<IpNet>,
-    /// CA certificates trusted for HTTPS besides the public web roots.
-    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// What HTTPS trusts: the public web roots, and the operator's CA files.
+    pub trust: weft_tls::Trust,
     /// Per-attempt limits.
     pub limits: EgressLimits,
     /// Per-attempt limits on SQL through the host (`sql`), and its pools.
@@ -61,30 +60,9 @@ pub struct EgressPolicy {
 /// Why an egress policy could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum EgressPolicyError {
-    /// A CA file could not be read.
-    #[error("cannot read CA certificates from {path}")]
-    CaFile {
-        /// The file.
-        path: String,
-        /// The reading or parsing error.
-        #[source]
-        source: rustls::pki_types::pem::Error,
-    },
-    /// A CA file held no certificate.
-    #[error("{path} holds no PEM certificate")]
-    NoCertificate {
-        /// The file.
-        path: String,
-    },
-    /// A CA certificate was refused by the TLS library.
-    #[error("CA certificate {index} of the configured roots is not usable")]
-    BadRoot {
-        /// Its position among the extra roots.
-        index: usize,
-        /// The TLS library's reason.
-        #[source]
-        source: rustls::Error,
-    },
+    /// A CA file, or the TLS settings built from the trusted roots, cannot be used.
+    #[error(transparent)]
+    Tls(#[from] weft_tls::TlsError),
 }
 
 impl EgressPolicy {
@@ -119,44 +97,14 @@ impl EgressPolicy {
         outside
     }
 
-    /// Reads the PEM certificates of `path` as extra trusted roots.
+    /// Trusts the PEM certificates of `path` for HTTPS too.
     pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<(), EgressPolicyError> {
-        use rustls::pki_types::pem::PemObject;
-        let shown = path.display().to_string();
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|source| EgressPolicyError::CaFile {
-                path: shown.clone(),
-                source,
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| EgressPolicyError::CaFile {
-                path: shown.clone(),
-                source,
-            })?;
-        if certs.is_empty() {
-            return Err(EgressPolicyError::NoCertificate { path: shown });
-        }
-        self.extra_roots.extend(certs);
-        Ok(())
+        Ok(self.trust.add_ca_file(path)?)
     }
 
     /// The TLS client settings of this policy: the public web roots plus the extra ones.
     pub(crate) fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, EgressPolicyError> {
-        let mut roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        for (index, cert) in self.extra_roots.iter().enumerate() {
-            roots
-                .add(cert.clone())
-                .map_err(|source| EgressPolicyError::BadRoot { index, source })?;
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|source| EgressPolicyError::BadRoot { index: 0, source })?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(Arc::new(config))
+        Ok(self.trust.client_config()?)
     }
 }
 

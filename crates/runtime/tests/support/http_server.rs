@@ -91,20 +91,8 @@ pub fn start_http() -> SocketAddr {
 /// An HTTPS server for `localhost` with a certificate signed by a CA made now; returns its
 /// address and the CA certificate in PEM.
 pub fn start_https() -> (SocketAddr, String) {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Weft test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf_params =
-        rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("leaf params");
-    let leaf = leaf_params
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf cert");
+    let ca = weft_testkit::tls::TestCa::new().expect("CA");
+    let leaf = ca.server_cert(&["localhost"]).expect("leaf certificate");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -112,11 +100,11 @@ pub fn start_https() -> (SocketAddr, String) {
     .expect("protocols")
     .with_no_client_auth()
     .with_single_cert(
-        vec![leaf.der().clone()],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        vec![rustls::pki_types::CertificateDer::from(leaf.cert_der)],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(leaf.key_der.into()),
     )
     .expect("server config");
-    (start(Some(Arc::new(config))), ca_cert.pem())
+    (start(Some(Arc::new(config))), ca.cert_pem().to_owned())
 }
 
 fn start(tls: Option<Arc<rustls::ServerConfig>>) -> SocketAddr {

@@ -108,6 +108,7 @@ pub async fn run_delivery(
     config: DeliveryConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) {
+    let trust = egress.trust.clone();
     let deliverer = Arc::new(Deliverer {
         store,
         credentials,
@@ -115,7 +116,9 @@ pub async fn run_delivery(
         options: DeliveryOptions {
             attempts: 1,
             timeout_per_attempt: config.attempt_timeout,
-            extra_ca_pem: None,
+            // Receivers behind the operator's own CA (`--egress-ca-file`) are trusted as
+            // tasks' HTTPS requests trust them.
+            trust,
             ..DeliveryOptions::default()
         },
         config,

@@ -10,6 +10,7 @@ mod attempt_keys;
 mod auth;
 mod connections;
 mod deploy;
+mod https;
 mod openapi;
 mod resources;
 mod runs;

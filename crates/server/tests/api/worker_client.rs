@@ -22,16 +22,21 @@ const WORKER_TOKEN: &str = "worker-token-for-tests";
 /// A server with a worker token, whose DAG `normal` has a finished task (see
 /// [`ran_once_with`]), a queued attempt of its task `logs` in the same run, and a variable
 /// `greeting`, listening on a free loopback port.
-struct Served {
-    h: Harness,
-    address: SocketAddr,
+pub(crate) struct Served {
+    pub(crate) h: Harness,
+    pub(crate) address: SocketAddr,
     /// The queued attempt of `logs`, which reads through the worker API.
-    attempt: AttemptRef,
-    digest: String,
-    _stop: oneshot::Sender<()>,
+    pub(crate) attempt: AttemptRef,
+    pub(crate) digest: String,
+    pub(crate) _stop: oneshot::Sender<()>,
 }
 
 async fn served() -> Served {
+    served_over(None).await
+}
+
+/// [`served`], over HTTPS with `identity` when given.
+pub(crate) async fn served_over(identity: Option<weft_tls::ServerIdentity>) -> Served {
     let config = ServerConfig {
         auth: AuthConfig {
             api_tokens: vec![],
@@ -60,9 +65,16 @@ async fn served() -> Served {
         .expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(weft_server::serve(listener, h.state.clone(), async {
+    let shutdown = async {
         let _ = stopped.await;
-    }));
+    };
+    let state = h.state.clone();
+    match identity {
+        Some(identity) => tokio::spawn(async move {
+            weft_server::serve_tls(listener, &identity, state, shutdown).await
+        }),
+        None => tokio::spawn(weft_server::serve(listener, state, shutdown)),
+    };
     Served {
         h,
         address,
@@ -255,11 +267,12 @@ async fn a_stopped_server_is_unavailable() {
 }
 
 #[test]
-fn urls_must_be_http_with_a_host() {
+fn urls_must_be_http_or_https_with_a_host() {
     for good in [
         "http://127.0.0.1:8080",
         "http://weft.internal:8080/",
         "http://proxy/weft/",
+        "https://weft.internal:8443",
     ] {
         assert!(ApiClient::new(good, None).is_ok(), "{good}");
     }
@@ -267,8 +280,7 @@ fn urls_must_be_http_with_a_host() {
     assert_eq!(client.base_url(), "http://proxy/weft");
     for (bad, words) in [
         ("127.0.0.1:8080", "scheme"),
-        ("ftp://host", "not http"),
-        ("https://host", "https is not supported"),
+        ("ftp://host", "neither http nor https"),
         ("http://", ""),
         ("http://host/?x=1", "query"),
         ("not a url", ""),

@@ -56,13 +56,27 @@ impl PostgresStore {
 
     /// [`connect`](Self::connect) with a pool of at most `max_connections` connections.
     pub async fn connect_with(url: &str, max_connections: u32) -> StoreResult<Self> {
+        Self::connect_trusting(url, max_connections, None).await
+    }
+
+    /// [`connect_with`](Self::connect_with), trusting the PEM certificates `ca_pem` (an
+    /// installation's own CA) besides the web roots when the URL's `sslmode` verifies the
+    /// server (`verify-ca`, `verify-full`); they replace the URL's `sslrootcert`.
+    pub async fn connect_trusting(
+        url: &str,
+        max_connections: u32,
+        ca_pem: Option<&[u8]>,
+    ) -> StoreResult<Self> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(StoreError::Invalid(
                 "a PostgreSQL URL starts with postgres:// or postgresql://".into(),
             ));
         }
-        let options = PgConnectOptions::from_str(url)
+        let mut options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+        if let Some(pem) = ca_pem {
+            options = options.ssl_root_cert_from_pem(pem.to_vec());
+        }
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -109,7 +109,7 @@ impl AddArgs {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         ConnectionsCommand::Add(add) => {

@@ -82,7 +82,7 @@ struct TriggerArgs {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let format = args.output;
     match args.command {
         DagsCommand::List => {

@@ -27,7 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> CommandResult {
     let bytes = std::fs::read(&args.component)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.component.display())))?;
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let deployed = client.upload("/dags", &bytes)?;
     match args.output {
         Format::Json => output::print_json(&deployed),

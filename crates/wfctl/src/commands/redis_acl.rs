@@ -36,6 +36,8 @@ pub struct Args {
     /// of printing the command.
     #[arg(long, value_name = "REDIS_URL")]
     apply: Option<String>,
+    #[command(flatten)]
+    trust: crate::trust::TrustArgs,
 }
 
 impl std::fmt::Debug for Args {
@@ -110,7 +112,10 @@ pub fn run(args: Args) -> CommandResult {
     };
     services::block_on(async move {
         let shown = weft_bus::error::redact(url);
-        let client = redis::Client::open(url.as_str())
+        let client = args
+            .trust
+            .trust()?
+            .redis_client(url.as_str())
             .map_err(|e| Failure::usage(format!("--apply {shown}: {e}")))?;
         let mut conn = client
             .get_multiplexed_async_connection()
@@ -140,6 +145,7 @@ mod tests {
             tenants: tenants.into(),
             namespace: "weft".into(),
             apply: Some("redis://admin:admin-pass@127.0.0.1:6379".into()),
+            trust: crate::trust::TrustArgs::default(),
         }
     }
 

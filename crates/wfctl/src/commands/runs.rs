@@ -59,7 +59,7 @@ enum RunsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     match args.command {
         RunsCommand::List { dag, state, limit } => {
             let mut query = Vec::new();

@@ -20,6 +20,8 @@ pub struct Args {
     database: String,
     #[command(flatten)]
     redis: RedisArgs,
+    #[command(flatten)]
+    trust: crate::trust::TrustArgs,
     /// This scheduler's id (default: host name and process id).
     #[arg(long, env = "WEFT_SCHEDULER_ID")]
     id: Option<String>,
@@ -48,10 +50,11 @@ pub fn run(args: Args) -> CommandResult {
 async fn main(args: Args) -> CommandResult {
     let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
     let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
-    let store = crate::metadata::open_store(&args.database).await?;
+    let trust = args.trust.trust()?;
+    let store = crate::metadata::open_store(&args.database, &trust).await?;
     let attempt_keys = crate::metadata::attempt_keys_scheduler(&store).await?;
-    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
-    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
+    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let id = args
         .id
         .clone()

@@ -55,7 +55,7 @@ enum SecretsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         SecretsCommand::Set {

@@ -37,6 +37,10 @@ pub struct Args {
     #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
     port: u16,
     #[command(flatten)]
+    https: crate::https_args::HttpsArgs,
+    #[command(flatten)]
+    trust: crate::trust::TrustArgs,
+    #[command(flatten)]
     admin: crate::auth_args::AdminArgs,
     /// Tokens workers present, comma-separated (none: the worker API is open).
     #[arg(
@@ -77,9 +81,11 @@ async fn main(args: Args) -> CommandResult {
     if !args.bind.is_loopback() && (auth.api_tokens.is_empty() || auth.worker_tokens.is_empty()) {
         tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port acts as the administrator");
     }
-    let store = crate::metadata::open_store(&args.database).await?;
+    let identity = args.https.identity()?;
+    let trust = args.trust.trust()?;
+    let store = crate::metadata::open_store(&args.database, &trust).await?;
     let (credentials, attempt_keys) = crate::metadata::credentials_server(&store).await?;
-    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let control = weft_server::BusControl::new(
@@ -108,9 +114,9 @@ async fn main(args: Args) -> CommandResult {
     let local = listener
         .local_addr()
         .map_err(|e| Failure::usage(e.to_string()))?;
-    println!("Weft server: http://{local}  (API under /api/v1)");
     let shutdown = Shutdown::default();
-    let server = tokio::spawn(weft_server::serve(listener, state, shutdown.wait()));
+    let (server, scheme) = crate::https_args::spawn_api(listener, identity, state, shutdown.wait());
+    println!("Weft server: {scheme}://{local}  (API under /api/v1)");
     let notify = tokio::spawn(weft_server::notifications::run_delivery(
         store,
         credentials,

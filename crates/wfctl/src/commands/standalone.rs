@@ -33,6 +33,8 @@ pub struct Args {
     bind: std::net::IpAddr,
     #[command(flatten)]
     admin: crate::auth_args::AdminArgs,
+    #[command(flatten)]
+    https: crate::https_args::HttpsArgs,
     /// Weft's home directory (database, compiled components); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
@@ -60,6 +62,7 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 async fn serve(args: Args) -> CommandResult {
+    let identity = args.https.identity()?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     std::fs::create_dir_all(&home)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", home.display())))?;
@@ -134,7 +137,8 @@ async fn serve(args: Args) -> CommandResult {
     };
     let scheduler_task = tokio::spawn(service.run(stopped(&stop)));
     let worker_task = tokio::spawn(worker.run(stopped(&stop)));
-    let server_task = tokio::spawn(weft_server::serve(listener, state, stopped(&stop)));
+    let (server_task, scheme) =
+        crate::https_args::spawn_api(listener, identity, state, stopped(&stop));
     let notify_task = tokio::spawn(weft_server::notifications::run_delivery(
         store.clone(),
         credentials,
@@ -143,7 +147,7 @@ async fn serve(args: Args) -> CommandResult {
         stopped(&stop),
     ));
     println!(
-        "Weft standalone: http://{local}  (home {}, API under /api/v1)",
+        "Weft standalone: {scheme}://{local}  (home {}, API under /api/v1)",
         home.display()
     );
 

@@ -104,7 +104,7 @@ impl MarkState {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     match args.command {
         TasksCommand::Logs {
             dag,

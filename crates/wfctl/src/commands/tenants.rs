@@ -71,7 +71,7 @@ enum TenantsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         TenantsCommand::Create {

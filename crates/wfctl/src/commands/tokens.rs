@@ -60,7 +60,7 @@ enum TokensCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         TokensCommand::Create(new) => {
@@ -143,7 +143,7 @@ pub struct WhoamiArgs {
 
 /// Run `wfctl whoami`.
 pub fn whoami(args: WhoamiArgs) -> CommandResult {
-    let me = Client::from_args(&args.server).get("/whoami")?;
+    let me = Client::from_args(&args.server)?.get("/whoami")?;
     if args.output == Format::Json {
         output::print_json(&me);
         return Ok(());

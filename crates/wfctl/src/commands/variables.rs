@@ -47,7 +47,7 @@ enum VariablesCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         VariablesCommand::Get { key } => {

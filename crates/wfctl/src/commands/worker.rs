@@ -42,7 +42,7 @@ pub struct Args {
     prefetch: Option<usize>,
     #[command(flatten)]
     redis: RedisArgs,
-    /// The API server: `http://HOST:PORT`.
+    /// The API server: `http://HOST:PORT`, or `https://HOST:PORT`.
     #[arg(long, env = "WEFT_SERVER")]
     server: String,
     /// The worker token the API server expects.
@@ -63,6 +63,8 @@ pub struct Args {
     home: Option<PathBuf>,
     #[command(flatten)]
     egress: crate::egress::EgressArgs,
+    #[command(flatten)]
+    trust: crate::trust::TrustArgs,
 }
 
 /// The tenants of `--tenants`: `None` for `*` (every tenant), else names checked as tenant
@@ -98,10 +100,11 @@ async fn main(args: Args) -> CommandResult {
     config.lease = services::seconds(args.lease, "--lease")?;
     config.grace = services::seconds(args.grace, "--grace")?;
 
-    let api = ApiClient::new(&args.server, args.token.clone())
+    let trust = args.trust.trust()?;
+    let api = ApiClient::new_trusting(&args.server, args.token.clone(), &trust)
         .map_err(|e| Failure::usage(format!("--server: {e}")))?;
-    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace).await?;
-    let bus = services::bus(&args.redis.redis, &args.redis.namespace).await?;
+    let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
+    let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));

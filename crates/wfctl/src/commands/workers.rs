@@ -27,7 +27,7 @@ enum WorkersCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server);
+    let client = Client::from_args(&args.server)?;
     match args.command {
         WorkersCommand::List => {
             let list = client.get("/workers")?;
