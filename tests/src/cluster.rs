@@ -232,6 +232,11 @@ impl Cluster {
 
     /// Start `wfctl scheduler` with id `id`: a 2 s leadership lease, leases checked twice a second.
     pub fn scheduler(&self, id: &str) -> Proc {
+        self.scheduler_with(id, &[])
+    }
+
+    /// [`Cluster::scheduler`] with environment variables of its own, over the cluster's.
+    pub fn scheduler_with(&self, id: &str, env: &[(&str, &str)]) -> Proc {
         let mut command = self.command(
             id,
             &[
@@ -253,6 +258,7 @@ impl Cluster {
             ],
         );
         command.envs(self.server_env.iter().map(|(k, v)| (k, v)));
+        command.envs(env.iter().copied());
         Proc::spawn(id, command, &self.log(id))
     }
 

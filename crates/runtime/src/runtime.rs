@@ -70,6 +70,9 @@ impl Runtime {
             .unwrap_or_else(std::env::temp_dir);
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
             .map_err(|e| RuntimeInitError(format!("starting the epoch thread: {e}")))?;
+        let sql_pools = Arc::new(crate::sql::Pools::trusting(
+            egress.policy.trust.extra_pem().map(<[u8]>::to_vec),
+        ));
         Ok(Runtime {
             engine,
             linker,
@@ -78,7 +81,7 @@ impl Runtime {
             config,
             scratch_root,
             egress: Arc::new(egress),
-            sql_pools: Arc::new(crate::sql::Pools::default()),
+            sql_pools,
             _ticker: ticker,
         })
     }

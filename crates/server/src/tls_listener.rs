@@ -1,9 +1,11 @@
 //! HTTPS: a listener that hands axum only connections whose TLS handshake has completed.
 //!
-//! Handshakes run concurrently, each in a task of its own bounded by [`HANDSHAKE_TIMEOUT`],
-//! so a client that opens a connection and never finishes its handshake holds up nobody
-//! else. Failed handshakes (a plain HTTP request, a client that does not trust the
-//! certificate) are logged at debug level and dropped.
+//! Handshakes run concurrently, each in a task of its own bounded by a timeout
+//! ([`HANDSHAKE_TIMEOUT`] by default), so a client that opens a connection and never finishes
+//! its handshake holds up nobody else; at most [`MAX_HANDSHAKES`] run at once, and no more
+//! connections are accepted (the kernel's backlog holds them) while that many do. Failed
+//! handshakes (a plain HTTP request, a client that does not trust the certificate) are
+//! logged at debug level and dropped.
 
 use std::io;
 use std::net::SocketAddr;
@@ -11,18 +13,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-/// The longest a client may take to complete its handshake.
+/// The longest a client may take to complete its handshake, by default.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Handshakes in progress at once, at most.
+pub const MAX_HANDSHAKES: usize = 256;
 /// Connections whose handshake completed, waiting for axum to take them.
-const READY: usize = 256;
-/// How long to wait before accepting again after `accept` failed (out of file
-/// descriptors, say), as axum does.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+const READY: usize = 64;
+/// How long to wait before accepting again after `accept` failed for a reason of this
+/// process (out of file descriptors, say), as axum does.
+const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Accepts TCP connections on a listener and completes their TLS handshakes.
 pub struct TlsListener {
@@ -34,10 +38,23 @@ pub struct TlsListener {
 impl TlsListener {
     /// TLS with `config` on the connections `tcp` accepts.
     pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> io::Result<TlsListener> {
+        Self::with_timeout(tcp, config, HANDSHAKE_TIMEOUT)
+    }
+
+    /// [`TlsListener::new`], giving each handshake `timeout`.
+    pub fn with_timeout(
+        tcp: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        timeout: Duration,
+    ) -> io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (sender, ready) = mpsc::channel(READY);
-        let acceptor = TlsAcceptor::from(config);
-        let accepting = tokio::spawn(accept(tcp, acceptor, sender));
+        let handshake = Handshake {
+            acceptor: TlsAcceptor::from(config),
+            timeout,
+            ready: sender,
+        };
+        let accepting = tokio::spawn(accept(tcp, handshake));
         Ok(TlsListener {
             ready,
             local,
@@ -52,33 +69,63 @@ impl Drop for TlsListener {
     }
 }
 
-async fn accept(
-    tcp: TcpListener,
+/// What each connection's handshake needs.
+#[derive(Clone)]
+struct Handshake {
     acceptor: TlsAcceptor,
+    timeout: Duration,
     ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
+}
+
+async fn accept(tcp: TcpListener, handshake: Handshake) {
+    let slots = Arc::new(Semaphore::new(MAX_HANDSHAKES));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
         let (stream, peer) = match tcp.accept().await {
             Ok(accepted) => accepted,
+            // The client gave up before we took its connection: nothing to say.
+            Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot accept a connection; trying again");
+                tracing::warn!(error = %e, "cannot accept a connection; trying again in 1 s");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
         };
-        let acceptor = acceptor.clone();
-        let ready = ready.clone();
+        let handshake = handshake.clone();
         tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            let accepted =
+                tokio::time::timeout(handshake.timeout, handshake.acceptor.accept(stream)).await;
+            drop(slot);
+            match accepted {
                 Ok(Ok(tls)) => {
-                    // The listener is gone when this fails: nobody serves the connection.
-                    let _ = ready.send((tls, peer)).await;
+                    // Bounded like the handshake: a server too busy to take the connection
+                    // in that time drops it rather than holding it.
+                    if handshake
+                        .ready
+                        .send_timeout((tls, peer), handshake.timeout)
+                        .await
+                        .is_err()
+                    {
+                        tracing::debug!(%peer, "connection dropped: the server did not take it in time");
+                    }
                 }
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake not completed in time"),
             }
         });
     }
+}
+
+/// An error of one connection, not of the listener.
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 impl axum::serve::Listener for TlsListener {

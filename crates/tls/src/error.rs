@@ -36,8 +36,14 @@ pub enum TlsError {
         /// The file.
         path: PathBuf,
     },
-    /// A certificate cannot be used as a trusted root.
-    #[error("certificate {index} of {} cannot be trusted as a CA: {source}", path.display())]
+    /// A private key is encrypted.
+    #[error("the private key in {} is encrypted; give the key unencrypted, readable by this process only", path.display())]
+    EncryptedKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A certificate cannot be parsed into a trusted root.
+    #[error("certificate {index} of {} cannot be used as a trusted root: {source}", path.display())]
     BadRoot {
         /// The file.
         path: PathBuf,

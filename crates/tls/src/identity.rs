@@ -28,6 +28,11 @@ impl ServerIdentity {
             });
         }
         let private = PrivateKeyDer::from_pem_file(key).map_err(|source| match source {
+            rustls_pki_types::pem::Error::NoItemsFound if encrypted(key) => {
+                TlsError::EncryptedKey {
+                    path: key.to_owned(),
+                }
+            }
             rustls_pki_types::pem::Error::NoItemsFound => TlsError::NoPrivateKey {
                 path: key.to_owned(),
             },
@@ -53,6 +58,14 @@ impl ServerIdentity {
     pub fn config(&self) -> Arc<rustls::ServerConfig> {
         self.config.clone()
     }
+}
+
+/// Whether the file `path` holds an encrypted PKCS#8 key.
+fn encrypted(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|text| {
+        text.windows(b"BEGIN ENCRYPTED PRIVATE KEY".len())
+            .any(|w| w == b"BEGIN ENCRYPTED PRIVATE KEY")
+    })
 }
 
 /// A PEM error on `path`: a missing or unreadable file is a read error.
@@ -116,6 +129,19 @@ mod tests {
             .to_string();
         assert!(
             e.contains("holds no private key") && e.contains("ca.pem"),
+            "{e}"
+        );
+        let locked = files.dir().join("locked.key");
+        std::fs::write(
+            &locked,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = ServerIdentity::from_files(&files.cert, &locked, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("is encrypted") && e.contains("locked.key"),
             "{e}"
         );
     }

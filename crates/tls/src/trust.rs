@@ -16,7 +16,7 @@ pub struct Trust {
     files: Vec<PathBuf>,
     /// The extra certificates, DER.
     extra: Vec<CertificateDer<'static>>,
-    /// The extra certificates' files, for clients that take PEM (redis, sqlx).
+    /// The extra certificates as PEM, for clients that take PEM (sqlx).
     extra_pem: Vec<u8>,
     /// The web roots and the extra certificates, each checked as it was added.
     roots: rustls::RootCertStore,
@@ -82,11 +82,15 @@ impl Trust {
                 })?;
         }
         self.roots = roots;
+        // Only the certificates, never anything else the file holds (a key, say), since
+        // some clients show what they were given in their errors.
+        let blocks: Vec<pem::Pem> = certs
+            .iter()
+            .map(|der| pem::Pem::new("CERTIFICATE", der.as_ref()))
+            .collect();
+        self.extra_pem
+            .extend_from_slice(pem::encode_many(&blocks).as_bytes());
         self.extra.extend(certs);
-        self.extra_pem.extend_from_slice(pem);
-        if !self.extra_pem.ends_with(b"\n") {
-            self.extra_pem.push(b'\n');
-        }
         self.files.push(path.to_owned());
         Ok(())
     }
@@ -141,7 +145,15 @@ mod tests {
         let trust = Trust::with_ca_file(&path).unwrap();
         assert_eq!(trust.extra_certs().len(), 1);
         assert_eq!(trust.ca_files(), std::slice::from_ref(&path));
-        assert_eq!(trust.extra_pem(), Some(ca.cert_pem().as_bytes()));
+        let pem = String::from_utf8(trust.extra_pem().unwrap().to_vec()).unwrap();
+        assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 1, "{pem}");
+        assert_eq!(
+            CertificateDer::pem_slice_iter(pem.as_bytes())
+                .next()
+                .unwrap()
+                .unwrap(),
+            trust.extra_certs()[0]
+        );
         assert_eq!(
             trust.roots().len(),
             webpki_roots::TLS_SERVER_ROOTS.len() + 1

@@ -18,6 +18,8 @@ mod metadata;
 #[cfg(feature = "control-plane")]
 mod notify_args;
 mod output;
+#[cfg(feature = "control-plane")]
+mod postgres_tls;
 mod services;
 mod sql_limits;
 mod trust;

@@ -24,17 +24,14 @@ pub async fn open_store(database: &str, trust: &Trust) -> Result<Arc<dyn Store>,
         return Ok(Arc::new(store));
     }
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        let ca = crate::postgres_tls::store_ca(database, trust)?;
         let peer = Peer::new("PostgreSQL", database);
         let store = waiting::wait_for(&peer, || async move {
             if let Some((host, port)) = tcp_address(database) {
                 reachable(&host, port).await?;
             }
-            PostgresStore::connect_trusting(
-                database,
-                weft_store::postgres::DEFAULT_CONNECTIONS,
-                trust.extra_pem(),
-            )
-            .await
+            PostgresStore::connect_trusting(database, weft_store::postgres::DEFAULT_CONNECTIONS, ca)
+                .await
         })
         .await
         .map_err(|e| Failure::usage(waiting::chain(&e)))?;

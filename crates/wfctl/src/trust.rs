@@ -27,6 +27,25 @@ impl TrustArgs {
     /// The certificates to trust: the web roots, and the CA file's when one is given.
     pub fn trust(&self) -> Result<Trust, Failure> {
         Trust::from_optional_file(self.tls_ca_file.as_deref())
-            .map_err(|e| Failure::usage(format!("--ca-file: {e}")))
+            .map_err(|e| Failure::usage(format!("--ca-file (WEFT_CA_FILE): {e}")))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_that_cannot_be_read_is_named_with_its_flag() {
+        assert!(!TrustArgs::default().trust().unwrap().has_ca_file());
+        let args = TrustArgs {
+            tls_ca_file: Some(PathBuf::from("/nonexistent/ca.pem")),
+        };
+        let e = format!("{:?}", args.trust().unwrap_err());
+        assert!(
+            e.contains("--ca-file (WEFT_CA_FILE)") && e.contains("/nonexistent/ca.pem"),
+            "{e:?}"
+        );
     }
 }

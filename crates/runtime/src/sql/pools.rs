@@ -109,6 +109,9 @@ struct PoolKey {
 #[derive(Default)]
 pub(crate) struct Pools {
     pools: Mutex<HashMap<PoolKey, Kept>>,
+    /// The operator's CA certificates (PEM), trusted besides the web roots by connections
+    /// whose TLS mode verifies the server.
+    ca_pem: Option<Vec<u8>>,
 }
 
 /// A pool and when an attempt last asked for it.
@@ -123,6 +126,14 @@ struct Kept {
 pub(crate) struct BadSettings(pub(crate) String);
 
 impl Pools {
+    /// No pools yet; connections that verify their server trust `ca_pem` too.
+    pub(crate) fn trusting(ca_pem: Option<Vec<u8>>) -> Pools {
+        Pools {
+            pools: Mutex::default(),
+            ca_pem,
+        }
+    }
+
     /// The pool of `conn` connecting to `address`, made on first use. Pools connect lazily:
     /// the first acquire logs in.
     pub(crate) fn get(
@@ -163,7 +174,7 @@ impl Pools {
             kept.pool.connections() > 0
                 || now.saturating_duration_since(kept.used) < limits.pool_idle_timeout
         });
-        let pool = build(dialect, conn, address, limits)?;
+        let pool = build(dialect, conn, address, limits, self.ca_pem.as_deref())?;
         pools.insert(
             key,
             Kept {
@@ -254,6 +265,7 @@ fn build(
     conn: &Connection,
     address: SocketAddr,
     limits: &SqlLimits,
+    ca_pem: Option<&[u8]>,
 ) -> Result<DbPool, BadSettings> {
     let mode = ssl_mode(conn);
     let host = connect_host(
@@ -291,6 +303,9 @@ fn build(
                 let mode: PgSslMode = m.parse().map_err(|_| bad_mode(&m))?;
                 options = options.ssl_mode(mode);
             }
+            if let Some(pem) = ca_pem {
+                options = options.ssl_root_cert_from_pem(pem.to_vec());
+            }
             DbPool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(limits.pool_size)
@@ -317,6 +332,9 @@ fn build(
             if let Some(m) = mode {
                 let mode: MySqlSslMode = m.replace('-', "_").parse().map_err(|_| bad_mode(&m))?;
                 options = options.ssl_mode(mode);
+            }
+            if let Some(pem) = ca_pem {
+                options = options.ssl_ca_from_pem(pem.to_vec());
             }
             DbPool::MySql(
                 MySqlPoolOptions::new()
