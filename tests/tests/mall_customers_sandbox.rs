@@ -88,6 +88,7 @@ fn run(
                 queue: "default".into(),
             },
             limits,
+            tenant_egress: None,
             host: host.clone(),
         },
     )

@@ -60,6 +60,7 @@ pub mod schedule;
 pub mod spec;
 pub mod state;
 pub mod tenancy;
+pub mod tenant_sandbox;
 pub mod trigger;
 pub mod units;
 pub mod validate;

@@ -25,6 +25,12 @@ pub enum Notice {
     },
     /// A run was created or changed outside the scheduler: the scheduler reloads it.
     RunChanged(RunPk),
+    /// A tenant's weight, quotas or sandbox policy changed: the scheduler reads its tenants
+    /// again.
+    TenantChanged {
+        /// The tenant.
+        tenant: String,
+    },
 }
 
 /// A command an API server sends to the leading scheduler; the answer is a [`Reply`].

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Envelope, Message, ProtocolError};
 use crate::ids::{RunPk, TiPk};
+use weft_model::tenant_sandbox::AttemptLimits;
 
 /// One attempt to run, as put on a queue. It carries everything a worker needs besides the
 /// component (fetched by digest) and, unless carried here, the upstream outputs (fetched
@@ -62,6 +63,15 @@ pub struct TaskMessage {
     /// For an instance of a mapped task: the item it runs over, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_item: Option<String>,
+    /// The attempt's limits as its tenant's sandbox policy resolves them (the task's own
+    /// settings, else the tenant's defaults, within its ceilings); each one not set leaves
+    /// the worker's own.
+    #[serde(default, skip_serializing_if = "AttemptLimits::is_empty")]
+    pub limits: AttemptLimits,
+    /// The tenant's egress rules: a request or connection of the attempt goes out only when
+    /// one of them allows it too. Not set: the tenant has none of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_egress: Option<Vec<String>>,
 }
 
 impl Message for TaskMessage {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use weft_model::tenant_sandbox::AttemptLimits;
 use weft_model::{DagRunState, RunType, TaskState};
 use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
 use weft_protocol::envelope::Message;
@@ -83,6 +84,8 @@ fn task_message() -> TaskMessage {
         event: None,
         map_index: None,
         map_item: None,
+        limits: AttemptLimits::default(),
+        tenant_egress: None,
     }
 }
 
@@ -107,6 +110,18 @@ fn task_message_is_pinned() {
         ..fetched.clone()
     };
     pinned("task_message_mapped", &mapped);
+    // Raised from 3: a worker that did not know these fields would run the attempt without
+    // its tenant's limits and egress rules.
+    let sandboxed = TaskMessage {
+        limits: AttemptLimits {
+            timeout_ms: Some(60_000),
+            memory_bytes: Some(64 << 20),
+            fuel: Some(1_000_000_000),
+        },
+        tenant_egress: Some(vec!["https://*.example.com".into()]),
+        ..fetched.clone()
+    };
+    pinned("task_message_tenant_sandbox", &sandboxed);
     let bytes = fetched.encode().expect("encodes");
     assert_eq!(TaskMessage::decode(&bytes).ok(), Some(fetched));
 }
@@ -249,6 +264,11 @@ fn control_messages_are_pinned() {
         },
         ControlMessage::Notice {
             notice: Notice::RunChanged(7),
+        },
+        ControlMessage::Notice {
+            notice: Notice::TenantChanged {
+                tenant: "team-a".into(),
+            },
         },
         ControlMessage::Created(Box::new(created())),
         ControlMessage::Command {

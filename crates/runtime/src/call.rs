@@ -128,6 +128,10 @@ pub struct TaskRequest {
     pub worker: WorkerInfo,
     /// Limits of this attempt (see [`Limits::for_task`]).
     pub limits: Limits,
+    /// The egress rules of the task's tenant: a request or connection goes out only when one
+    /// of them allows it too (besides the task's and the operator's). `None`: the tenant has
+    /// none of its own.
+    pub tenant_egress: Option<Arc<[weft_model::egress::EgressRule]>>,
     /// XCom and variables.
     pub host: Arc<dyn TaskHost>,
 }

@@ -18,6 +18,7 @@
 //!     upstream: Vec::new(),
 //!     worker: WorkerInfo { worker_id: "local".into(), hostname: "localhost".into(), queue: task.queue.clone() },
 //!     limits: Limits::default().for_task(task),
+//!     tenant_egress: None,
 //!     host: Arc::new(MemoryHost::default()),
 //! });
 //! println!("{:?}", report.outcome);

@@ -150,6 +150,7 @@ impl TaskRequest {
                 queue: "default".to_owned(),
             },
             limits: Limits::default(),
+            tenant_egress: None,
             host: Arc::new(MemoryHost::default()),
         }
     }

@@ -175,10 +175,12 @@ impl Runtime {
             .cloned()
     }
 
-    /// An egress for one call: the task's rules (none in `describe`), fresh counters.
+    /// An egress for one call: the task's rules (none in `describe`) and its tenant's, fresh
+    /// counters.
     fn attempt_egress(
         &self,
         task_rules: Arc<[EgressRule]>,
+        tenant_rules: Option<Arc<[EgressRule]>>,
         log: &LogBuffer,
         secrets: SecretSource,
         deadline: Instant,
@@ -186,6 +188,7 @@ impl Runtime {
         AttemptEgress {
             egress: self.egress.clone(),
             task_rules,
+            tenant_rules,
             usage: Arc::new(Usage::new(self.config.egress.limits, log.clone())),
             secrets,
             deadline,
@@ -197,7 +200,7 @@ impl Runtime {
         let log = LogBuffer::new(limits.log_bytes);
         let deadline = sandbox::deadline(&limits);
         let secrets = SecretSource::new(None, Vec::new(), log.clone());
-        let egress = self.attempt_egress(Arc::from([]), &log, secrets, deadline);
+        let egress = self.attempt_egress(Arc::from([]), None, &log, secrets, deadline);
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
         let (result, _) = match pre {
@@ -227,6 +230,7 @@ impl Runtime {
             upstream,
             worker,
             mut limits,
+            tenant_egress,
             host,
         } = request;
         limits.memory_bytes = limits.memory_bytes.min(self.config.max_memory_bytes);
@@ -293,7 +297,8 @@ impl Runtime {
             .get(&task.id)
             .cloned()
             .unwrap_or_else(|| Arc::from([]));
-        let egress = self.attempt_egress(task_rules, &log, secrets.clone(), deadline);
+        let egress =
+            self.attempt_egress(task_rules, tenant_egress, &log, secrets.clone(), deadline);
         let usage = egress.usage.clone();
         let attempt = Attempt {
             context: context.clone(),

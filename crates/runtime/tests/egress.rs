@@ -146,6 +146,43 @@ fn hosts_ports_methods_and_schemes_off_the_list_are_refused() {
 }
 
 #[test]
+fn a_tenants_rules_narrow_what_the_task_and_the_operator_allow() {
+    let addr = http_server::start_http();
+    let port = addr.port();
+    let rt = loopback_runtime();
+    let in_tenant = |rules: &[&str], method: &str| {
+        Task {
+            guest: guests::EGRESS_PROBE,
+            dag_id: "egress_probe",
+            task_id: "probe",
+            conf: one_request(method, &format!("http://127.0.0.1:{port}/ok")),
+            host: host(),
+            timeout: Duration::from_secs(20),
+        }
+        .run_in_tenant(&rt, rules)
+    };
+    // Within all three: it goes out.
+    let report = in_tenant(&["GET http://127.0.0.1:*"], "GET");
+    assert_eq!(first(&report)["status"], 200, "{}", log_text(&report));
+    // The task and the operator allow POST; the tenant does not.
+    let report = in_tenant(&["GET http://127.0.0.1:*"], "POST");
+    assert!(first(&report)["error"].is_string(), "{}", log_text(&report));
+    let log = log_text(&report);
+    assert!(
+        log.contains("is not in the tenant's egress rules (GET http://127.0.0.1:*)"),
+        "{log}"
+    );
+    // A tenant allowed nowhere reaches nothing.
+    let report = in_tenant(&[], "GET");
+    assert!(first(&report)["error"].is_string(), "{}", log_text(&report));
+    assert!(
+        log_text(&report).contains("is not in the tenant's egress rules (empty)"),
+        "{}",
+        log_text(&report)
+    );
+}
+
+#[test]
 fn a_redirect_to_a_denied_host_is_refused() {
     let addr = http_server::start_http();
     let rt = loopback_runtime();

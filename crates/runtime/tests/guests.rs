@@ -111,6 +111,7 @@ fn run_on(runtime: &Runtime, component: &DagComponent, task_id: &str, call: Call
                 queue: "default".into(),
             },
             limits: call.limits,
+            tenant_egress: None,
             host: Arc::new(call.host),
         },
     )
@@ -700,6 +701,7 @@ mod normal {
                     queue: "default".into(),
                 },
                 limits: Limits::default(),
+                tenant_egress: None,
                 host: Arc::new(MemoryHost::default()),
             },
         );

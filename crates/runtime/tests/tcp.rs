@@ -124,6 +124,43 @@ fn an_allowed_port_echoes() {
 }
 
 #[test]
+fn a_tenants_tcp_rules_narrow_what_the_task_and_the_operator_allow() {
+    let server = echo_server();
+    let port = server.port();
+    let rt = runtime(policy(
+        &["tcp://127.0.0.1:*", "tcp://localhost:*"],
+        LOOPBACK,
+    ));
+    let in_tenant = |rules: &[&str]| {
+        Task {
+            guest: guests::TCP_PROBE,
+            dag_id: "tcp_probe",
+            task_id: "probe",
+            conf: connect(&[server.to_string()]),
+            host: MemoryHost::default(),
+            timeout: Duration::from_secs(20),
+        }
+        .run_in_tenant(&rt, rules)
+    };
+    let report = in_tenant(&[&format!("tcp://127.0.0.1:{port}")]);
+    assert_eq!(
+        output(&report)["connections"][0]["ok"],
+        json!(true),
+        "{}",
+        log_text(&report)
+    );
+    // The task and the operator allow any port; the tenant only another one.
+    let report = in_tenant(&["tcp://127.0.0.1:1", "http://127.0.0.1:*"]);
+    assert_eq!(output(&report)["connections"][0]["ok"], json!(false));
+    let log = log_text(&report);
+    assert!(
+        log.contains(&format!("tcp denied: {server}"))
+            && log.contains("not in the tenant's tcp:// egress rules (tcp://127.0.0.1:1)"),
+        "{log}"
+    );
+}
+
+#[test]
 fn another_port_of_the_same_host_is_refused() {
     let allowed = echo_server();
     let other = echo_server();

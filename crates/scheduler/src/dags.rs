@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use weft_model::Dag;
-use weft_store::{DagRecord, Quotas, Store, StoreError, Tenant};
+use weft_store::{DagRecord, Quotas, Store, StoreError, Tenant, TenantSandbox};
 
 use crate::graph::Graph;
 
@@ -17,9 +17,16 @@ pub(crate) struct Dags {
     records: HashMap<(String, String), DagRecord>,
     /// The validated DAG and its graph, by component digest.
     graphs: HashMap<String, (Arc<Dag>, Arc<Graph>)>,
-    /// Each tenant's weight in the fair sharing of slots and its quotas, as last read (1 and
-    /// none if not read).
-    tenants: HashMap<String, (u32, Quotas)>,
+    /// Each tenant's weight in the fair sharing of slots, quotas and sandbox policy, as last
+    /// read (1 and none if not read).
+    tenants: HashMap<String, TenantSettings>,
+}
+
+/// What the scheduler keeps of a tenant.
+struct TenantSettings {
+    weight: u32,
+    quotas: Quotas,
+    sandbox: Arc<TenantSandbox>,
 }
 
 impl Dags {
@@ -36,20 +43,29 @@ impl Dags {
 
     /// `tenant`'s weight in the fair sharing of slots.
     pub(crate) fn weight(&self, tenant: &str) -> u32 {
-        self.tenants.get(tenant).map_or(1, |(weight, _)| *weight)
+        self.tenants.get(tenant).map_or(1, |t| t.weight)
     }
 
     /// `tenant`'s quotas.
     pub(crate) fn quotas(&self, tenant: &str) -> Quotas {
-        self.tenants
-            .get(tenant)
-            .map_or(Quotas::NONE, |(_, quotas)| *quotas)
+        self.tenants.get(tenant).map_or(Quotas::NONE, |t| t.quotas)
     }
 
-    /// Keep `tenant`'s weight and quotas (read from the store).
+    /// `tenant`'s sandbox policy (none of its own if not read).
+    pub(crate) fn sandbox(&self, tenant: &str) -> Option<Arc<TenantSandbox>> {
+        self.tenants.get(tenant).map(|t| t.sandbox.clone())
+    }
+
+    /// Keep `tenant`'s weight, quotas and sandbox policy (read from the store).
     pub(crate) fn set_tenant(&mut self, tenant: &Tenant) {
-        self.tenants
-            .insert(tenant.name.clone(), (tenant.weight.max(1), tenant.quotas));
+        self.tenants.insert(
+            tenant.name.clone(),
+            TenantSettings {
+                weight: tenant.weight.max(1),
+                quotas: tenant.quotas,
+                sandbox: Arc::new(tenant.sandbox.clone()),
+            },
+        );
     }
 
     /// Whether DAG `dag_id` of `tenant` is paused: its runs do not start and its ready tasks

@@ -33,6 +33,16 @@ impl Scheduler {
             // instance of a mapped task runs the mapped task, with its upstream tasks but the
             // one it is mapped over: it gets its item, not that whole output.
             let task = active.task_of(i);
+            let (limits, tenant_egress) = match self.dags.sandbox(&active.run.tenant) {
+                Some(sandbox) => {
+                    let spec = &active.dag.tasks()[task];
+                    (
+                        sandbox.resolve(spec.execution_timeout, spec.resources.memory_bytes, None),
+                        sandbox.egress_allow.clone(),
+                    )
+                }
+                None => Default::default(),
+            };
             let upstream = upstream_of(active, i);
             let upstream_outputs = Outputs::of(active, &upstream);
             active.record_queued(i, q);
@@ -66,6 +76,8 @@ impl Scheduler {
                 event: ti.deferral.as_ref().and_then(|d| d.event.clone()),
                 map_index: ti.map_index,
                 map_item: ti.map_item.clone(),
+                limits,
+                tenant_egress,
             };
             match message.encode() {
                 Ok(payload) => {

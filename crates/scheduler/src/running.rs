@@ -156,7 +156,9 @@ impl SchedulerService {
                     reports.extend(batch);
                     written.extend(done);
                 }
-                Input::Notice(Notice::DagChanged { .. }) => self.scheduler.load_dags().await?,
+                Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
+                    self.scheduler.load_dags().await?;
+                }
                 Input::Notice(Notice::RunChanged(run)) => self.scheduler.reload_run(run).await?,
                 Input::Created(run, tis) => {
                     if !self.scheduler.holds_run(run.id) {

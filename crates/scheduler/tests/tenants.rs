@@ -32,6 +32,7 @@ async fn tenant_with_dag(
             created_at: support::ts(T0),
             weight,
             quotas,
+            sandbox: Default::default(),
         })
         .await
         .unwrap();

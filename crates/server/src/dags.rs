@@ -38,7 +38,7 @@ pub(crate) fn routes(config: &ServerConfig) -> OpenApiRouter<AppState> {
         description = "The DAG component (a WebAssembly component built for the weft:dag world)."),
     responses(
         (status = 201, description = "Stored and current", body = DeployResponse),
-        (status = 400, description = "Not a valid DAG component; `code` is the failure's class", body = ErrorBody),
+        (status = 400, description = "Not a valid DAG component (`code` is the failure's class), or one asking for egress the installation does not allow (`egress_not_allowed`) or for more than the tenant's sandbox policy allows (`tenant_sandbox`)", body = ErrorBody),
         (status = 409, description = "A new component past the tenant's `max_components` (`quota_exceeded`)", body = ErrorBody),
         (status = 413, description = "Larger than the server accepts, or than the tenant's `max_component_bytes` (`quota_exceeded`)", body = ErrorBody),
         (status = 415, description = "Not sent as application/wasm or application/octet-stream", body = ErrorBody),
@@ -61,12 +61,8 @@ async fn deploy(
     let bytes = Vec::from(body.map_err(body_error)?);
     // Refused before it costs a compile; the store checks again, with the count, when it
     // stores a new component.
-    let quotas = state
-        .store
-        .tenant(&ctx.tenant)
-        .await?
-        .map(|t| t.quotas)
-        .unwrap_or_default();
+    let tenant = state.store.tenant(&ctx.tenant).await?;
+    let (quotas, sandbox) = tenant.map(|t| (t.quotas, t.sandbox)).unwrap_or_default();
     if let Some(limit) = quotas
         .max_component_bytes
         .filter(|&limit| u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit)
@@ -98,6 +94,18 @@ async fn deploy(
             message: format!(
                 "DAG {:?} asks for egress this installation does not allow (see --egress-allow): {}",
                 component.dag().id(),
+                outside.join("; ")
+            ),
+        });
+    }
+    let outside = sandbox.outside(component.dag());
+    if !outside.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "tenant_sandbox",
+            message: format!(
+                "DAG {:?} asks for more than tenant {} allows (see `wfctl tenants sandbox`): {}",
+                component.dag().id(),
+                ctx.tenant,
                 outside.join("; ")
             ),
         });

@@ -95,6 +95,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("DELETE", "/tenants/{name}", InstallationAdmin),
     ("PUT", "/tenants/{name}/weight", InstallationAdmin),
     ("PUT", "/tenants/{name}/quotas", InstallationAdmin),
+    ("PUT", "/tenants/{name}/sandbox", InstallationAdmin),
     ("POST", "/tenants/{name}/tokens", InstallationAdmin),
     ("POST", "/secret-key/rotate", InstallationAdmin),
 ];

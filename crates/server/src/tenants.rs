@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use weft_store::{Quotas, Tenant, TenantDeletion};
+use weft_store::{Quotas, Tenant, TenantDeletion, TenantSandbox};
+
+use weft_scheduler::control::Notice;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
@@ -23,6 +25,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_tenant))
         .routes(routes!(put_tenant_weight))
         .routes(routes!(put_tenant_quotas))
+        .routes(routes!(put_tenant_sandbox))
         .routes(routes!(post_tenant_token))
 }
 
@@ -42,6 +45,9 @@ pub struct TenantView {
     pub weight: u32,
     /// Its quotas (a limit left out is none).
     pub quotas: Quotas,
+    /// Its egress rules and the defaults and ceilings of its tasks' limits (a setting left
+    /// out is none of the tenant's own).
+    pub sandbox: TenantSandbox,
 }
 
 impl From<Tenant> for TenantView {
@@ -52,6 +58,7 @@ impl From<Tenant> for TenantView {
             created_at: t.created_at,
             weight: t.weight,
             quotas: t.quotas,
+            sandbox: t.sandbox,
         }
     }
 }
@@ -81,6 +88,9 @@ pub struct NewTenant {
     /// Its quotas; none by default.
     #[serde(default)]
     pub quotas: Quotas,
+    /// Its egress rules and its tasks' default and largest limits; none by default.
+    #[serde(default)]
+    pub sandbox: TenantSandbox,
 }
 
 fn default_weight() -> u32 {
@@ -135,6 +145,7 @@ async fn post_tenant(
         created_at: state.now(),
         weight: body.weight,
         quotas: body.quotas,
+        sandbox: body.sandbox,
     };
     state.store.create_tenant(tenant.clone()).await?;
     tracing::info!("tenant made");
@@ -147,8 +158,7 @@ async fn post_tenant(
     Ok((StatusCode::CREATED, Json(tenant.into())))
 }
 
-/// Set a tenant's weight in the fair sharing of slots. Schedulers use it from their next
-/// reload (a DAG deployed or paused, or within their resync interval, 15 s by default).
+/// Set a tenant's weight in the fair sharing of slots. The leading scheduler uses it at once.
 #[utoipa::path(put, path = "/tenants/{name}/weight", tag = "tenants",
     params(("name" = String, Path, description = "The tenant's name")),
     request_body = TenantWeight,
@@ -169,10 +179,9 @@ async fn put_tenant_weight(
     changed(&state, &name, found).await
 }
 
-/// Set a tenant's quotas, all at once (a limit left out is none). Schedulers keep the running
-/// tasks and active runs limits from their next reload (a DAG deployed or paused, or within
-/// their resync interval, 15 s by default), API servers the rate within 5 s (this one at
-/// once); triggers and deploys are checked against the new limits at once.
+/// Set a tenant's quotas, all at once (a limit left out is none). The leading scheduler keeps
+/// the running tasks and active runs limits at once, API servers the rate within 5 s (this
+/// one at once); triggers and deploys are checked against the new limits at once.
 #[utoipa::path(put, path = "/tenants/{name}/quotas", tag = "tenants",
     params(("name" = String, Path, description = "The tenant's name")),
     request_body = Quotas,
@@ -194,12 +203,42 @@ async fn put_tenant_quotas(
     changed(&state, &name, found).await
 }
 
+/// Set a tenant's sandbox policy, all of it at once (a setting left out is none of the
+/// tenant's own): the egress rules its tasks may use within the operator's, and the defaults
+/// and ceilings of its tasks' timeout, memory and fuel. Deploys are checked against it at
+/// once: a DAG whose tasks ask for more is refused. The leading scheduler resolves the limits
+/// and egress of the attempts it queues from then on with it; DAGs deployed before run
+/// under it too, with anything past a ceiling brought down to it (attempts already on a
+/// queue keep what they were given).
+#[utoipa::path(put, path = "/tenants/{name}/sandbox", tag = "tenants",
+    params(("name" = String, Path, description = "The tenant's name")),
+    request_body = TenantSandbox,
+    responses(
+        (status = 200, description = "The tenant, with its new sandbox policy", body = TenantView),
+        (status = 400, description = "Bad JSON, an unknown setting, a limit below 1, a default past its ceiling, or a bad egress rule", body = ErrorBody),
+        (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
+        (status = 404, description = "No such tenant", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %name))]
+async fn put_tenant_sandbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(sandbox): JsonBody<TenantSandbox>,
+) -> Result<Json<TenantView>, ApiError> {
+    let found = state.store.set_tenant_sandbox(&name, &sandbox).await?;
+    tracing::info!(?sandbox, found, "tenant sandbox policy set");
+    changed(&state, &name, found).await
+}
+
 /// Tenant `name` as it is after a change, or a 404 when there was no such tenant to change.
 async fn changed(state: &AppState, name: &str, found: bool) -> Result<Json<TenantView>, ApiError> {
     let missing = || ApiError::NotFound(format!("no tenant {name}"));
     if !found {
         return Err(missing());
     }
+    state.control.notify(Notice::TenantChanged {
+        tenant: name.to_owned(),
+    });
     let tenant = state.store.tenant(name).await?.ok_or_else(missing)?;
     Ok(Json(tenant.into()))
 }

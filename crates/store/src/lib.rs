@@ -69,5 +69,5 @@ pub use sealed::{
 };
 pub use sqlite::SqliteStore;
 pub use store::Store;
-pub use tenancy::{ApiToken, Quotas, Role, Tenant, TenantDeletion};
+pub use tenancy::{ApiToken, Quotas, Role, Tenant, TenantDeletion, TenantSandbox};
 pub use write::*;

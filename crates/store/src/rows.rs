@@ -421,6 +421,7 @@ pub(crate) struct TenantRow {
     max_components: Option<i64>,
     api_requests_per_second: Option<i64>,
     api_burst: Option<i64>,
+    sandbox: Option<String>,
 }
 
 impl TenantRow {
@@ -461,12 +462,21 @@ impl TenantRow {
             )?,
             api_burst: limit("api_burst", self.api_burst)?,
         };
+        let sandbox = match &self.sandbox {
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                StoreError::Database(format!(
+                    "{row}: sandbox policy {json:?} does not parse: {e}"
+                ))
+            })?,
+            None => crate::tenancy::TenantSandbox::default(),
+        };
         Ok(crate::tenancy::Tenant {
             name: self.name,
             description: self.description,
             created_at,
             weight,
             quotas,
+            sandbox,
         })
     }
 }

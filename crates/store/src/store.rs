@@ -218,6 +218,13 @@ pub trait Store: Send + Sync + 'static {
     /// Set tenant `name`'s quotas (checked first); whether it exists.
     async fn set_tenant_quotas(&self, name: &str, quotas: &crate::Quotas) -> StoreResult<bool>;
 
+    /// Set tenant `name`'s sandbox policy (checked first); whether it exists.
+    async fn set_tenant_sandbox(
+        &self,
+        name: &str,
+        sandbox: &crate::TenantSandbox,
+    ) -> StoreResult<bool>;
+
     /// Delete a tenant with its tokens, variables, pools, connections and secrets, in one
     /// transaction; refused (nothing deleted) while it has DAGs. `Invalid` for `default`.
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion>;

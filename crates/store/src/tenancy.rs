@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 pub use weft_model::quotas::Quotas;
 pub use weft_model::tenancy::Role;
+pub use weft_model::tenant_sandbox::TenantSandbox;
 
 /// A tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub struct Tenant {
     pub weight: u32,
     /// Its quotas.
     pub quotas: Quotas,
+    /// Its egress rules and the defaults and ceilings of its tasks' limits.
+    pub sandbox: TenantSandbox,
 }
 
 /// What deleting a tenant did.

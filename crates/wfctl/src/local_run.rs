@@ -287,6 +287,7 @@ impl LocalRun<'_> {
                     upstream: upstream.clone(),
                     worker: local_worker(&task.queue),
                     limits,
+                    tenant_egress: None,
                     host: self.host.clone(),
                 },
             );

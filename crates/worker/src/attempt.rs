@@ -19,6 +19,7 @@ use crate::acks::Acks;
 use crate::config::WorkerConfig;
 use crate::host::PlaneHost;
 use crate::plane::{Caller, ControlPlane};
+use crate::sandbox::AttemptSandbox;
 
 /// How long an attempt runs before its start is reported on its own (see `run_tracked`).
 const START_REPORT_DELAY: Duration = Duration::from_millis(50);
@@ -204,6 +205,10 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             Err(ended) => return ended,
         },
     };
+    let sandbox = match AttemptSandbox::of(shared.config.limits, task, message) {
+        Ok(sandbox) => sandbox,
+        Err(why) => return failed(false, "internal", why),
+    };
     let request = TaskRequest {
         context: TaskContext {
             dag_id: message.dag_id.clone(),
@@ -225,7 +230,8 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             hostname: shared.config.hostname.clone(),
             queue: message.queue.clone(),
         },
-        limits: shared.config.limits.for_task(task),
+        limits: sandbox.limits,
+        tenant_egress: sandbox.egress,
         host: Arc::new(PlaneHost {
             plane: shared.plane.clone(),
             tenant: message.tenant.clone(),

@@ -20,6 +20,7 @@ mod host;
 mod plane;
 pub mod registry;
 mod remote;
+mod sandbox;
 mod worker;
 
 pub use config::{DEFAULT_PREFETCH_HOLD, DEFAULT_PREFETCH_PER_SLOT, WorkerConfig};

@@ -148,6 +148,8 @@ fn slow_message(ti: i64, digest: &str, sleep_ms: u64) -> Message {
         event: None,
         map_index: None,
         map_item: None,
+        limits: Default::default(),
+        tenant_egress: None,
     };
     Message::new("default/default", message.encode().expect("encodes"))
 }

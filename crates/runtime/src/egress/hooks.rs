@@ -19,6 +19,8 @@ pub(crate) struct AttemptEgress {
     pub(crate) egress: Arc<Egress>,
     /// The task's own rules (parsed from its DAG's declaration).
     pub(crate) task_rules: Arc<[EgressRule]>,
+    /// The rules of the task's tenant; `None` when it has none of its own.
+    pub(crate) tenant_rules: Option<Arc<[EgressRule]>>,
     pub(crate) usage: Arc<Usage>,
     pub(crate) secrets: SecretSource,
     pub(crate) deadline: Instant,
@@ -31,7 +33,8 @@ fn refuse(error: Error) -> SendFuture {
 }
 
 impl AttemptEgress {
-    /// Checks the request against both rule sets; on refusal, the reason.
+    /// Checks the request against the task's, the operator's and the tenant's rules; on
+    /// refusal, the reason.
     fn check(&self, method: &str, scheme: Scheme, host: &str, port: u16) -> Result<(), String> {
         let request = EgressRequest {
             method,
@@ -52,6 +55,15 @@ impl AttemptEgress {
                 "{} is not allowed by this host's egress policy ({})",
                 target(),
                 list(&self.egress.policy.allow)
+            ));
+        }
+        if let Some(tenant) = &self.tenant_rules
+            && !tenant.iter().any(|r| r.matches(&request))
+        {
+            return Err(format!(
+                "{} is not in the tenant's egress rules ({})",
+                target(),
+                list(tenant)
             ));
         }
         Ok(())

@@ -38,6 +38,7 @@ pub(crate) type SocketCheck = Box<
 struct TcpPolicy {
     egress: Arc<Egress>,
     task_rules: Vec<EgressRule>,
+    tenant_rules: Option<Arc<[EgressRule]>>,
     usage: Arc<Usage>,
     deadline: Instant,
 }
@@ -58,6 +59,7 @@ impl AttemptEgress {
                 .filter(|r| is_tcp(r))
                 .cloned()
                 .collect(),
+            tenant_rules: self.tenant_rules.clone(),
             usage: self.usage.clone(),
             deadline: self.deadline,
         });
@@ -121,6 +123,14 @@ impl TcpPolicy {
                 list(self.egress.policy.allow.iter().filter(|r| is_tcp(r)))
             )));
         }
+        if let Some(tenant) = &self.tenant_rules
+            && !operator_allows(tenant, &hosts, port)
+        {
+            return Err(Refusal::Denied(format!(
+                "not in the tenant's tcp:// egress rules ({})",
+                list(tenant.iter().filter(|r| is_tcp(r)))
+            )));
+        }
         let max = self.usage.limits.max_tcp_connections;
         if !super::usage::count_up_to(&self.usage.tcp_connections, max) {
             return Err(Refusal::Limit(format!(
@@ -155,7 +165,7 @@ async fn admitted_as(
     hosts
 }
 
-/// Whether a `tcp://` rule of the operator allows one of `hosts` (as the task's rules admitted
+/// Whether a `tcp://` rule of the operator (or of the tenant) allows one of `hosts` (as the task's rules admitted
 /// the connection) at `port`. Matching names, not addresses, lets `tcp://*.domain:PORT`
 /// operator rules cover the task's rules as they do at deploy.
 fn operator_allows(operator: &[EgressRule], hosts: &[String], port: u16) -> bool {

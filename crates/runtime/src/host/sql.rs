@@ -104,6 +104,7 @@ impl sql::Host for HostState {
         let request = OpenRequest {
             conn: &conn,
             egress: &self.egress.egress,
+            tenant_rules: self.egress.tenant_rules.as_deref(),
             pools: &sql.pools,
             usage: &usage,
             deadline: tokio::time::Instant::from_std(deadline),

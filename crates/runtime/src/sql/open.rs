@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use tokio::time::{Instant, timeout_at};
-use weft_model::egress::{EgressRequest, Scheme};
+use weft_model::egress::{EgressRequest, EgressRule, Scheme};
 use weft_protocol::Connection;
 
 use super::cancel::Canceller;
@@ -19,6 +19,8 @@ use crate::egress::{Egress, address};
 pub(crate) struct OpenRequest<'a> {
     pub(crate) conn: &'a Connection,
     pub(crate) egress: &'a Egress,
+    /// The rules of the task's tenant, if it has its own.
+    pub(crate) tenant_rules: Option<&'a [EgressRule]>,
     pub(crate) pools: &'a Pools,
     pub(crate) usage: &'a SqlUsage,
     /// The attempt's deadline.
@@ -57,6 +59,14 @@ impl OpenRequest<'_> {
             let message = format!(
                 "connection {id:?}: tcp://{endpoint} is not allowed by this host's egress policy (the operator must allow tcp://{endpoint})"
             );
+            self.usage.deny(&message);
+            return Err(SqlError::Denied(message));
+        }
+        if let Some(tenant) = self.tenant_rules
+            && !tenant.iter().any(|r| r.matches(&request))
+        {
+            let message =
+                format!("connection {id:?}: tcp://{endpoint} is not in the tenant's egress rules");
             self.usage.deny(&message);
             return Err(SqlError::Denied(message));
         }

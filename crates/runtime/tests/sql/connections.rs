@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::fixture::{host, message, my, pg, policy, run, run_on, runtime, runtime_with};
-use crate::task::{log_text, output};
+use crate::task::{Task, log_text, output};
 
 #[test]
 fn undeclared_missing_and_unsupported_connections_are_refused() {
@@ -46,6 +46,40 @@ fn connections_outside_the_egress_policy_are_denied() {
     assert!(message(&out["open"]["error"]).contains("loopback"), "{out}");
     let report = run(&rt, json!({"conn": "pg"}));
     assert_eq!(output(&report)["open"]["error"]["kind"], "denied");
+}
+
+#[test]
+fn a_tenants_rules_narrow_the_servers_a_session_may_reach() {
+    let pg = pg();
+    let rt = runtime();
+    let in_tenant = |rules: &[&str]| {
+        Task {
+            guest: weft_test_guests_artifacts::SQL_PROBE,
+            dag_id: "sql_probe",
+            task_id: "probe",
+            conf: json!({"conn": "pg"}),
+            host: host([]),
+            timeout: std::time::Duration::from_secs(60),
+        }
+        .run_in_tenant(&rt, rules)
+    };
+    let own = format!("tcp://{}:{}", pg.host, pg.port);
+    let out = output(&in_tenant(&[&own]));
+    assert_eq!(out["open"], json!({"ok": true}), "{out}");
+    // The task declares the connection and the operator allows its server; the tenant does
+    // not.
+    let report = in_tenant(&["tcp://warehouse.example.com:5432"]);
+    let out = output(&report);
+    assert_eq!(out["open"]["error"]["kind"], "denied", "{out}");
+    assert!(
+        message(&out["open"]["error"]).contains("not in the tenant's egress rules"),
+        "{out}"
+    );
+    assert!(
+        log_text(&report).contains("sql denied:"),
+        "{:?}",
+        report.log
+    );
 }
 
 #[test]

@@ -46,6 +46,23 @@ pub struct Task<'a> {
 impl Task<'_> {
     /// Loads the guest and runs the task once.
     pub fn run(self, runtime: &Runtime) -> TaskReport {
+        self.run_under(runtime, None)
+    }
+
+    /// Runs the task once as a task of a tenant whose egress rules are `rules`.
+    pub fn run_in_tenant(self, runtime: &Runtime, rules: &[&str]) -> TaskReport {
+        let rules = rules
+            .iter()
+            .map(|r| r.parse().expect("tenant rule"))
+            .collect();
+        self.run_under(runtime, Some(rules))
+    }
+
+    fn run_under(
+        self,
+        runtime: &Runtime,
+        tenant_egress: Option<Arc<[weft_model::egress::EgressRule]>>,
+    ) -> TaskReport {
         let bytes = std::fs::read(self.guest).expect("guest");
         let component = runtime.load(&bytes).expect("load");
         let mut context = TaskContext::local(self.dag_id, self.task_id, 1, 1);
@@ -64,6 +81,7 @@ impl Task<'_> {
                     timeout: self.timeout,
                     ..Limits::default()
                 },
+                tenant_egress,
                 host: Arc::new(self.host),
             },
         )

@@ -18,6 +18,7 @@ mod serve;
 mod tasks;
 mod tenancy;
 mod tenant_limits;
+mod tenant_sandbox;
 mod wait;
 mod worker_client;
 mod workers;

@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/tenants"),
     ("put", "/api/v1/tenants/{name}/weight"),
     ("put", "/api/v1/tenants/{name}/quotas"),
+    ("put", "/api/v1/tenants/{name}/sandbox"),
     ("delete", "/api/v1/tenants/{name}"),
     ("post", "/api/v1/tenants/{name}/tokens"),
 ];

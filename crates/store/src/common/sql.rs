@@ -236,16 +236,19 @@ pub(crate) const TASK_LOG: &str = "SELECT log FROM task_logs WHERE ti = $1 AND t
 // The reads of tenants select the columns of `TenantRow`, in the same order.
 
 pub(crate) const TENANTS: &str = "SELECT name, description, created_at, weight, max_running_tasks, max_active_runs, \
-     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst \
+     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst, sandbox \
      FROM tenants ORDER BY name";
 pub(crate) const TENANT: &str = "SELECT name, description, created_at, weight, max_running_tasks, max_active_runs, \
-     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst \
+     max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst, sandbox \
      FROM tenants WHERE name = $1";
-/// `$1` name, `$2` description, `$3` created_at, `$4` weight, `$5`-`$11` quotas (as
-/// [`SET_TENANT_QUOTAS`]'s `$2`-`$8`); no row when the name is taken.
-pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at, weight, max_running_tasks, max_active_runs, \
+/// `$1` name, `$2` description, `$3` created_at, `$4` weight, `$5` sandbox policy (JSON,
+/// NULL for none), `$6`-`$12` quotas (as [`SET_TENANT_QUOTAS`]'s `$2`-`$8`); no row when the
+/// name is taken.
+pub(crate) const CREATE_TENANT: &str = "INSERT INTO tenants (name, description, created_at, weight, sandbox, max_running_tasks, max_active_runs, \
      max_queued_tasks, max_component_bytes, max_components, api_requests_per_second, api_burst) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING";
+/// Tenant `$1`'s sandbox policy becomes `$2` (JSON; NULL for none).
+pub(crate) const SET_TENANT_SANDBOX: &str = "UPDATE tenants SET sandbox = $2 WHERE name = $1";
 /// Tenant `$1`'s weight becomes `$2`.
 pub(crate) const SET_TENANT_WEIGHT: &str = "UPDATE tenants SET weight = $2 WHERE name = $1";
 /// Tenant `$1`'s quotas become `$2`-`$8` (max running tasks, max active runs, max queued tasks,

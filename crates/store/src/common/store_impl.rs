@@ -454,6 +454,14 @@ impl<B: Backend> Store for B {
         tenancy::set_tenant_quotas(self, name, quotas).await
     }
 
+    async fn set_tenant_sandbox(
+        &self,
+        name: &str,
+        sandbox: &crate::TenantSandbox,
+    ) -> StoreResult<bool> {
+        tenancy::set_tenant_sandbox(self, name, sandbox).await
+    }
+
     #[tracing::instrument(level = "debug", skip(self))]
     async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool> {
         tenancy::set_tenant_weight(self, name, weight).await

@@ -11,7 +11,9 @@ use crate::backend::Backend;
 use crate::backend::Sql;
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{TenantRow, TokenRow, micros, micros_opt};
-use crate::tenancy::{ApiToken, DAGS_NAMED_ON_REFUSAL, Quotas, Tenant, TenantDeletion};
+use crate::tenancy::{
+    ApiToken, DAGS_NAMED_ON_REFUSAL, Quotas, Tenant, TenantDeletion, TenantSandbox,
+};
 use crate::validate;
 
 /// [`Store::tenants`](crate::Store::tenants).
@@ -39,6 +41,8 @@ pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> Stor
     check_tenant_name(&tenant.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
     check_tenant_weight(tenant.weight).map_err(StoreError::Invalid)?;
     tenant.quotas.check().map_err(StoreError::Invalid)?;
+    tenant.sandbox.check().map_err(StoreError::Invalid)?;
+    let sandbox = sandbox_json(&tenant.sandbox)?;
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;
     let created = bind_quotas(
@@ -46,7 +50,8 @@ pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> Stor
             .bind(tenant.name.as_str())
             .bind(tenant.description)
             .bind(micros(tenant.created_at))
-            .bind(i64::from(tenant.weight)),
+            .bind(i64::from(tenant.weight))
+            .bind(sandbox),
         &tenant.quotas,
     )
     .execute(&mut tx)
@@ -93,6 +98,33 @@ pub(crate) async fn set_tenant_quotas<B: Backend>(
     .execute(&mut *conn)
     .await?;
     Ok(changed > 0)
+}
+
+/// [`Store::set_tenant_sandbox`](crate::Store::set_tenant_sandbox).
+pub(crate) async fn set_tenant_sandbox<B: Backend>(
+    store: &B,
+    name: &str,
+    sandbox: &TenantSandbox,
+) -> StoreResult<bool> {
+    sandbox.check().map_err(StoreError::Invalid)?;
+    let json = sandbox_json(sandbox)?;
+    let mut conn = store.writer().await?;
+    let changed = statement::<B::Db>(sql::SET_TENANT_SANDBOX)
+        .bind(name)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
+    Ok(changed > 0)
+}
+
+/// A sandbox policy as its column holds it: JSON, or NULL when it sets nothing.
+fn sandbox_json(sandbox: &TenantSandbox) -> StoreResult<Option<String>> {
+    if *sandbox == TenantSandbox::default() {
+        return Ok(None);
+    }
+    serde_json::to_string(sandbox)
+        .map(Some)
+        .map_err(|e| StoreError::Invalid(format!("sandbox policy: {e}")))
 }
 
 /// `statement` with the seven quotas bound next, in the order of

@@ -87,6 +87,7 @@ macro_rules! all_tests {
                 deleting_a_tenant_deletes_what_it_owns_and_nothing_else,
                 tokens_round_trip_and_are_revoked_in_their_tenant_only,
                 quotas_refuse_runs_and_components_past_them,
+                tenant_sandbox_policies_round_trip_and_bad_ones_change_nothing,
             ],
         );
     };

@@ -2,7 +2,7 @@
 
 use weft_store::{
     ApiToken, DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Quotas, Role, RunFilter, Store,
-    StoreError, Tenant, TenantDeletion, Variable,
+    StoreError, Tenant, TenantDeletion, TenantSandbox, Variable,
 };
 
 use weft_model::RunType;
@@ -17,6 +17,7 @@ fn tenant(name: &str) -> Tenant {
         created_at: ts(1),
         weight: 1,
         quotas: Quotas::NONE,
+        sandbox: TenantSandbox::default(),
     }
 }
 
@@ -373,4 +374,86 @@ pub async fn quotas_refuse_runs_and_components_past_them(store: &dyn Store) {
     assert!(store.tenant("team-r").await.unwrap().is_none());
     assert_eq!(store.tenant("team-q").await.unwrap().unwrap().quotas, small);
     assert!(!store.set_tenant_quotas("nobody", &small).await.unwrap());
+}
+
+pub async fn tenant_sandbox_policies_round_trip_and_bad_ones_change_nothing(store: &dyn Store) {
+    let sandbox = TenantSandbox {
+        egress_allow: Some(vec![
+            "https://*.example.com".into(),
+            "tcp://db.internal:5432".into(),
+        ]),
+        default_fuel: Some(1_000_000),
+        max_fuel: Some(5_000_000),
+        max_memory_bytes: Some(64 << 20),
+        ..TenantSandbox::default()
+    };
+    store
+        .create_tenant(Tenant {
+            sandbox: sandbox.clone(),
+            ..tenant("team-s")
+        })
+        .await
+        .unwrap();
+    let read = store.tenant("team-s").await.unwrap().unwrap();
+    assert_eq!(read.sandbox, sandbox);
+    assert!(
+        store
+            .tenants()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.name == "team-s" && t.sandbox == sandbox)
+    );
+
+    // Nowhere (an empty list) is not the same as no policy of its own.
+    let nowhere = TenantSandbox {
+        egress_allow: Some(Vec::new()),
+        ..TenantSandbox::default()
+    };
+    assert!(store.set_tenant_sandbox("team-s", &nowhere).await.unwrap());
+    assert_eq!(
+        store.tenant("team-s").await.unwrap().unwrap().sandbox,
+        nowhere
+    );
+
+    // A bad policy is refused and changes nothing.
+    let bad = TenantSandbox {
+        default_fuel: Some(10),
+        max_fuel: Some(5),
+        ..TenantSandbox::default()
+    };
+    match store.set_tenant_sandbox("team-s", &bad).await {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("default_fuel"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let bad_rule = TenantSandbox {
+        egress_allow: Some(vec!["gopher://x".into()]),
+        ..TenantSandbox::default()
+    };
+    assert!(matches!(
+        store.set_tenant_sandbox("team-s", &bad_rule).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        store.tenant("team-s").await.unwrap().unwrap().sandbox,
+        nowhere
+    );
+
+    // Back to none; an unknown tenant is said so.
+    assert!(
+        store
+            .set_tenant_sandbox("team-s", &TenantSandbox::default())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.tenant("team-s").await.unwrap().unwrap().sandbox,
+        TenantSandbox::default()
+    );
+    assert!(
+        !store
+            .set_tenant_sandbox("nobody", &TenantSandbox::default())
+            .await
+            .unwrap()
+    );
 }

@@ -16,6 +16,7 @@ pub mod server;
 #[cfg(feature = "control-plane")]
 pub mod standalone;
 pub mod tasks;
+pub mod tenant_sandbox;
 pub mod tenants;
 pub mod test;
 pub mod tokens;

@@ -72,6 +72,7 @@ pub fn run(args: Args) -> CommandResult {
         upstream,
         worker: local_run::local_worker(&task.queue),
         limits: args.limits.for_task(task)?,
+        tenant_egress: None,
         host: Arc::new(host),
     };
     let report = runtime.run_task(&component, request);

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use weft_model::quotas::Quota;
 
 use crate::client::{Client, ServerArgs, segment};
+use crate::commands::tenant_sandbox::{SandboxArgs, sandbox_words};
 use crate::commands::tokens::{NewTokenArgs, print_created};
 use crate::exit::CommandResult;
 use crate::output::{self, Format};
@@ -36,6 +37,8 @@ enum TenantsCommand {
         weight: u32,
         #[command(flatten)]
         quotas: QuotaArgs,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
     /// Set some of a tenant's quotas (each limit given, a number or `none`; the others stay).
     Quotas {
@@ -43,6 +46,15 @@ enum TenantsCommand {
         name: String,
         #[command(flatten)]
         quotas: QuotaArgs,
+    },
+    /// Set some of a tenant's sandbox policy: its egress rules within the operator's, and the
+    /// defaults and ceilings of its tasks' timeout, memory and fuel (each given, a value or
+    /// `none`; the others stay). With no setting, prints it.
+    Sandbox {
+        /// The tenant.
+        name: String,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
     /// Set a tenant's weight in the scheduler's fair sharing of slots (1 to 1000).
     Weight {
@@ -79,13 +91,16 @@ pub fn run(args: Args) -> CommandResult {
             description,
             weight,
             quotas,
+            sandbox,
         } => {
             let mut limits = Map::new();
             quotas.apply(&mut limits);
+            let mut policy = Map::new();
+            sandbox.apply(&mut policy);
             let tenant = client.post(
                 "/tenants",
                 &json!({ "name": name, "description": description, "weight": weight,
-                         "quotas": limits }),
+                         "quotas": limits, "sandbox": policy }),
             )?;
             if json_output {
                 output::print_json(&tenant);
@@ -112,12 +127,26 @@ pub fn run(args: Args) -> CommandResult {
                 println!("tenant {name} has weight {weight}");
             }
         }
+        TenantsCommand::Sandbox { name, sandbox } => {
+            let current = current(&client, &name)?;
+            let tenant = if sandbox.any() {
+                let mut policy = current["sandbox"].as_object().cloned().unwrap_or_default();
+                sandbox.apply(&mut policy);
+                client.put(
+                    &format!("/tenants/{}/sandbox", segment(&name)),
+                    &Value::Object(policy),
+                )?
+            } else {
+                current
+            };
+            if json_output {
+                output::print_json(&tenant);
+            } else {
+                println!("tenant {name}: {}", sandbox_words(&tenant["sandbox"]));
+            }
+        }
         TenantsCommand::Quotas { name, quotas } => {
-            let list = client.get("/tenants")?;
-            let current = list["tenants"]
-                .as_array()
-                .and_then(|all| all.iter().find(|t| t["name"] == name.as_str()))
-                .ok_or_else(|| crate::exit::Failure::usage(format!("no tenant {name}")))?;
+            let current = current(&client, &name)?;
             let mut limits = current["quotas"].as_object().cloned().unwrap_or_default();
             quotas.apply(&mut limits);
             let tenant = client.put(
@@ -147,15 +176,28 @@ pub fn run(args: Args) -> CommandResult {
     Ok(())
 }
 
+/// Tenant `name` as the server lists it.
+fn current(client: &Client, name: &str) -> Result<Value, crate::exit::Failure> {
+    let mut list = client.get("/tenants")?;
+    list["tenants"]
+        .as_array_mut()
+        .and_then(|all| all.iter_mut().find(|t| t["name"] == name))
+        .map(Value::take)
+        .ok_or_else(|| crate::exit::Failure::usage(format!("no tenant {name}")))
+}
+
 fn print_list(list: &Value) {
     let tenants = list["tenants"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     for t in tenants {
         let name = t["name"].as_str().unwrap_or("?");
         let weight = t["weight"].as_u64().unwrap_or(1);
         let quotas = quota_words(&t["quotas"]);
+        let sandbox = sandbox_words(&t["sandbox"]);
         match t["description"].as_str().filter(|d| !d.is_empty()) {
-            Some(description) => println!("{name}  weight {weight}  {quotas}  # {description}"),
-            None => println!("{name}  weight {weight}  {quotas}"),
+            Some(description) => {
+                println!("{name}  weight {weight}  {quotas}  {sandbox}  # {description}");
+            }
+            None => println!("{name}  weight {weight}  {quotas}  {sandbox}"),
         }
     }
 }

@@ -31,8 +31,23 @@ fn runtime() -> Arc<Runtime> {
     static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
+            // The operator allows what `egress_probe` asks for (HTTP to loopback), not
+            // `tcp_probe`'s raw TCP: deploys are checked against both this and the tenant's
+            // policy.
+            let egress = weft_runtime::EgressPolicy {
+                allow: [
+                    "http://127.0.0.1:*",
+                    "http://localhost:*",
+                    "https://localhost:*",
+                ]
+                .iter()
+                .map(|r| r.parse().expect("operator rule"))
+                .collect(),
+                ..weft_runtime::EgressPolicy::default()
+            };
             let config = RuntimeConfig {
                 max_concurrent_instances: 8,
+                egress,
                 ..RuntimeConfig::default()
             };
             Arc::new(Runtime::new(config).expect("runtime"))

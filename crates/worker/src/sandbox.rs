@@ -1,0 +1,156 @@
+//! The sandbox of one attempt: the worker's limits with the task's own settings, then what
+//! the attempt's tenant policy resolved when it was queued (carried in its message), and the
+//! tenant's egress rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_model::egress::EgressRule;
+use weft_protocol::TaskMessage;
+use weft_runtime::Limits;
+
+/// An attempt's limits and its tenant's egress rules.
+#[derive(Debug)]
+pub(crate) struct AttemptSandbox {
+    pub(crate) limits: Limits,
+    pub(crate) egress: Option<Arc<[EgressRule]>>,
+}
+
+impl AttemptSandbox {
+    /// The sandbox of `message`'s attempt of `task`, starting from the worker's `limits`. A
+    /// tenant rule that does not parse is refused, never dropped: dropping it would let the
+    /// attempt reach less than it should, and a bad rule can only come from a newer peer.
+    pub(crate) fn of(
+        limits: Limits,
+        task: &weft_model::Task,
+        message: &TaskMessage,
+    ) -> Result<AttemptSandbox, String> {
+        let mut limits = limits.for_task(task);
+        let tenant = &message.limits;
+        if let Some(ms) = tenant.timeout_ms {
+            limits.timeout = Duration::from_millis(ms);
+        }
+        if let Some(bytes) = tenant.memory_bytes {
+            limits.memory_bytes = bytes;
+        }
+        if let Some(fuel) = tenant.fuel {
+            limits.fuel = Some(fuel);
+        }
+        let egress = match &message.tenant_egress {
+            Some(rules) => Some(
+                rules
+                    .iter()
+                    .map(|r| {
+                        r.parse::<EgressRule>().map_err(|e| {
+                            format!("tenant {}'s egress rule {r:?}: {e}", message.tenant)
+                        })
+                    })
+                    .collect::<Result<Arc<[EgressRule]>, String>>()?,
+            ),
+            None => None,
+        };
+        Ok(AttemptSandbox { limits, egress })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_model::tenant_sandbox::AttemptLimits;
+    use weft_model::{DagSpec, TaskSettings, TaskSpec};
+
+    use super::*;
+
+    fn task(timeout_ms: Option<u64>) -> weft_model::Dag {
+        DagSpec {
+            tasks: vec![TaskSpec {
+                settings: TaskSettings {
+                    execution_timeout_ms: timeout_ms,
+                    ..TaskSettings::default()
+                },
+                ..TaskSpec::new("t")
+            }],
+            ..DagSpec::new("d")
+        }
+        .validate()
+        .expect("valid test DAG")
+    }
+
+    fn message(limits: AttemptLimits, egress: Option<Vec<String>>) -> TaskMessage {
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        TaskMessage {
+            ti: 1,
+            lease: 1,
+            attempt_key: None,
+            run: 1,
+            tenant: "team-a".into(),
+            dag_id: "d".into(),
+            run_id: "r".into(),
+            task_id: "t".into(),
+            try_number: 1,
+            max_tries: 1,
+            digest: "sha256:00".into(),
+            queue: "default".into(),
+            logical_date: at,
+            data_interval_start: at,
+            data_interval_end: at,
+            conf: serde_json::json!({}),
+            upstream: Vec::new(),
+            upstream_outputs: None,
+            event: None,
+            map_index: None,
+            map_item: None,
+            limits,
+            tenant_egress: egress,
+        }
+    }
+
+    #[test]
+    fn the_tenants_resolved_limits_replace_the_workers_and_the_tasks() {
+        let dag = task(Some(5_000));
+        let t = dag.task("t").expect("task");
+        let own = AttemptSandbox::of(
+            Limits::default(),
+            t,
+            &message(AttemptLimits::default(), None),
+        )
+        .expect("sandbox");
+        assert_eq!(own.limits.timeout, Duration::from_secs(5));
+        assert_eq!(own.limits.fuel, None);
+        assert!(own.egress.is_none());
+        let resolved = AttemptLimits {
+            timeout_ms: Some(1_000),
+            memory_bytes: Some(1 << 20),
+            fuel: Some(42),
+        };
+        let tenant = AttemptSandbox::of(
+            Limits::default(),
+            t,
+            &message(resolved, Some(vec!["https://api.example.com".into()])),
+        )
+        .expect("sandbox");
+        assert_eq!(tenant.limits.timeout, Duration::from_secs(1));
+        assert_eq!(tenant.limits.memory_bytes, 1 << 20);
+        assert_eq!(tenant.limits.fuel, Some(42));
+        assert_eq!(tenant.egress.as_deref().map(<[_]>::len), Some(1));
+        let nowhere =
+            AttemptSandbox::of(Limits::default(), t, &message(resolved, Some(Vec::new())))
+                .expect("sandbox");
+        assert_eq!(nowhere.egress.as_deref().map(<[_]>::len), Some(0));
+    }
+
+    #[test]
+    fn a_bad_tenant_rule_refuses_the_attempt() {
+        let dag = task(None);
+        let t = dag.task("t").expect("task");
+        let error = AttemptSandbox::of(
+            Limits::default(),
+            t,
+            &message(AttemptLimits::default(), Some(vec!["gopher://x".into()])),
+        )
+        .expect_err("refused");
+        assert!(
+            error.contains("team-a") && error.contains("gopher://x"),
+            "{error}"
+        );
+    }
+}
