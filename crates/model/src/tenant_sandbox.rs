@@ -5,8 +5,9 @@
 //! A request of a tenant's task goes out only when the task's own rules, the operator's and
 //! the tenant's all allow it; a deploy asking for more than the tenant allows, or for a
 //! timeout or memory past a ceiling, is refused. The limits of each attempt are resolved
-//! when it is queued: the task's own setting, else the tenant's default, never past the
-//! tenant's ceiling (which a ceiling lowered after a deploy still caps).
+//! when it is queued: the task's own setting, else the tenant's default, else the worker's,
+//! never past the tenant's ceiling (which a ceiling lowered after a deploy still caps). A
+//! ceiling only ever lowers a limit: it is not a default.
 //!
 //! ```
 //! use std::time::Duration;
@@ -22,6 +23,8 @@
 //! assert_eq!(limits.timeout_ms, Some(60_000));
 //! assert_eq!(limits.fuel, Some(1_000_000));
 //! assert_eq!(limits.memory_bytes, None);
+//! // The worker's own timeout (an hour, say) is capped too.
+//! assert_eq!(limits.timeout(Duration::from_secs(3600)), Duration::from_secs(60));
 //! ```
 
 use std::time::Duration;
@@ -71,8 +74,8 @@ pub struct TenantSandbox {
     pub max_fuel: Option<u64>,
 }
 
-/// The limits one attempt of a tenant's task gets, resolved when it is queued; each `None`
-/// leaves the worker's own.
+/// The limits one attempt of a tenant's task gets, resolved when it is queued: each value
+/// (`None` leaves the worker's own) and the ceiling the worker's own is brought down to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttemptLimits {
@@ -85,12 +88,43 @@ pub struct AttemptLimits {
     /// CPU budget, in fuel units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// The tenant's ceiling of the wall-clock limit, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_timeout_ms: Option<u64>,
+    /// The tenant's ceiling of memory, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory_bytes: Option<u64>,
+    /// The tenant's ceiling of the CPU budget, in fuel units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fuel: Option<u64>,
 }
 
 impl AttemptLimits {
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         *self == AttemptLimits::default()
+    }
+
+    /// The attempt's wall-clock limit, given the worker's own.
+    pub fn timeout(&self, worker: Duration) -> Duration {
+        let value = self.timeout_ms.map_or(worker, Duration::from_millis);
+        self.max_timeout_ms
+            .map_or(value, |max| value.min(Duration::from_millis(max)))
+    }
+
+    /// The attempt's memory, given the worker's own, in bytes.
+    pub fn memory_bytes(&self, worker: u64) -> u64 {
+        let value = self.memory_bytes.unwrap_or(worker);
+        self.max_memory_bytes.map_or(value, |max| value.min(max))
+    }
+
+    /// The attempt's CPU budget, given the worker's own (`None`: unlimited).
+    pub fn fuel(&self, worker: Option<u64>) -> Option<u64> {
+        match (self.fuel.or(worker), self.max_fuel) {
+            (Some(value), Some(max)) => Some(value.min(max)),
+            (None, max) => max,
+            (value, None) => value,
+        }
     }
 }
 
@@ -152,7 +186,7 @@ impl TenantSandbox {
 
     /// The limits of an attempt of a task that sets `timeout`, `memory_bytes` and `fuel`
     /// (each `None` when it sets none): its own, else the tenant's default, at most the
-    /// tenant's ceiling.
+    /// tenant's ceiling, which is carried along for the worker's own limits.
     pub fn resolve(
         &self,
         timeout: Option<Duration>,
@@ -167,6 +201,9 @@ impl TenantSandbox {
                 self.max_memory_bytes,
             ),
             fuel: capped(fuel.or(self.default_fuel), self.max_fuel),
+            max_timeout_ms: self.max_timeout_ms,
+            max_memory_bytes: self.max_memory_bytes,
+            max_fuel: self.max_fuel,
         }
     }
 
@@ -212,12 +249,11 @@ impl TenantSandbox {
     }
 }
 
-/// `value` (or the ceiling, when there is one and no value), at most `max`.
+/// `value`, at most `max`.
 fn capped(value: Option<u64>, max: Option<u64>) -> Option<u64> {
     match (value, max) {
         (Some(v), Some(max)) => Some(v.min(max)),
-        (None, Some(max)) => Some(max),
-        (value, None) => value,
+        (value, _) => value,
     }
 }
 
@@ -296,6 +332,11 @@ mod tests {
             default_fuel: Some(7),
             ..TenantSandbox::default()
         };
+        let ceilings = AttemptLimits {
+            max_timeout_ms: Some(5_000),
+            max_memory_bytes: Some(64 << 20),
+            ..AttemptLimits::default()
+        };
         let own = sandbox.resolve(Some(Duration::from_secs(2)), Some(1 << 20), None);
         assert_eq!(
             own,
@@ -303,6 +344,7 @@ mod tests {
                 timeout_ms: Some(2_000),
                 memory_bytes: Some(1 << 20),
                 fuel: Some(7),
+                ..ceilings
             }
         );
         let past = sandbox.resolve(Some(Duration::from_secs(60)), Some(1 << 30), Some(9));
@@ -312,16 +354,33 @@ mod tests {
                 timeout_ms: Some(5_000),
                 memory_bytes: Some(64 << 20),
                 fuel: Some(9),
+                ..ceilings
             }
         );
+        // Nothing set by the task: the tenant's default, else the worker's within the
+        // ceiling. A ceiling never raises the worker's own.
         let none = sandbox.resolve(None, None, None);
         assert_eq!(none.timeout_ms, Some(1_000));
-        assert_eq!(none.memory_bytes, Some(64 << 20));
+        assert_eq!(none.memory_bytes, None);
+        assert_eq!(none.memory_bytes(256 << 20), 64 << 20);
+        assert_eq!(none.memory_bytes(1 << 20), 1 << 20);
+        assert_eq!(
+            none.timeout(Duration::from_secs(3600)),
+            Duration::from_secs(1)
+        );
         assert!(
             TenantSandbox::default()
                 .resolve(None, None, None)
                 .is_empty()
         );
+        let fuel_cap = TenantSandbox {
+            max_fuel: Some(100),
+            ..TenantSandbox::default()
+        }
+        .resolve(None, None, None);
+        assert_eq!(fuel_cap.fuel(None), Some(100), "unlimited is brought down");
+        assert_eq!(fuel_cap.fuel(Some(50)), Some(50));
+        assert_eq!(AttemptLimits::default().fuel(None), None);
     }
 
     #[test]

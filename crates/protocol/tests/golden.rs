@@ -117,6 +117,9 @@ fn task_message_is_pinned() {
             timeout_ms: Some(60_000),
             memory_bytes: Some(64 << 20),
             fuel: Some(1_000_000_000),
+            max_timeout_ms: Some(3_600_000),
+            max_memory_bytes: None,
+            max_fuel: Some(5_000_000_000),
         },
         tenant_egress: Some(vec!["https://*.example.com".into()]),
         ..fetched.clone()

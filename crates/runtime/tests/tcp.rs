@@ -158,6 +158,14 @@ fn a_tenants_tcp_rules_narrow_what_the_task_and_the_operator_allow() {
             && log.contains("not in the tenant's tcp:// egress rules (tcp://127.0.0.1:1)"),
         "{log}"
     );
+    // A tenant without any tcp:// rule grants no sockets (nor name lookups) at all.
+    let report = in_tenant(&["http://127.0.0.1:*"]);
+    assert_eq!(
+        output(&report)["connections"][0]["ok"],
+        json!(false),
+        "{}",
+        log_text(&report)
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use weft_model::Expand;
 use weft_queue::{Message, scope};
-use weft_store::QueueTask;
+use weft_store::{QueueTask, StoreError};
 
 use crate::active_run::ActiveRun;
 use crate::error::SchedulerError;
@@ -17,6 +17,14 @@ impl Scheduler {
     pub(crate) async fn dispatch(&mut self, queued: &[QueueTask]) -> Result<(), SchedulerError> {
         if queued.is_empty() {
             return Ok(());
+        }
+        if let Err(e) = self.load_unknown_tenants(queued).await {
+            // Without its tenant's sandbox policy no attempt goes out: all are queued again
+            // (new lease) on the next step.
+            for q in queued {
+                self.outbox.requeue(q.ti, q.lease + 1, q.try_number, q.at);
+            }
+            return Err(e.into());
         }
         let mut messages = Vec::with_capacity(queued.len());
         // For each message, the queued attempt it carries.
@@ -114,6 +122,28 @@ impl Scheduler {
                 }
             }
             return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+impl Scheduler {
+    /// Read the tenants of `queued` the scheduler has not read yet (made since its last
+    /// reload): an attempt never goes out without its tenant's sandbox policy.
+    async fn load_unknown_tenants(&mut self, queued: &[QueueTask]) -> Result<(), StoreError> {
+        let mut unknown = std::collections::BTreeSet::new();
+        for q in queued {
+            if let Some((run, _)) = self.runs.locate(q.ti)
+                && let Some(active) = self.runs.get(run)
+                && self.dags.sandbox(&active.run.tenant).is_none()
+            {
+                unknown.insert(active.run.tenant.clone());
+            }
+        }
+        for name in unknown {
+            if let Some(tenant) = self.store.tenant(&name).await? {
+                self.dags.set_tenant(&tenant);
+            }
         }
         Ok(())
     }

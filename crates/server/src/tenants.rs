@@ -148,6 +148,9 @@ async fn post_tenant(
         sandbox: body.sandbox,
     };
     state.store.create_tenant(tenant.clone()).await?;
+    state.control.notify(Notice::TenantChanged {
+        tenant: tenant.name.clone(),
+    });
     tracing::info!("tenant made");
     if state.config.auth.api_tokens.is_empty() {
         tracing::warn!(

@@ -463,11 +463,15 @@ impl TenantRow {
             api_burst: limit("api_burst", self.api_burst)?,
         };
         let sandbox = match &self.sandbox {
-            Some(json) => serde_json::from_str(json).map_err(|e| {
-                StoreError::Database(format!(
-                    "{row}: sandbox policy {json:?} does not parse: {e}"
-                ))
-            })?,
+            Some(json) => serde_json::from_str(json).unwrap_or_else(|e| {
+                // One unreadable policy (a newer release's, say) must not stop every tenant
+                // from loading; it allows its tenant nowhere rather than everywhere.
+                tracing::error!(%row, error = %e, "sandbox policy unreadable; its tenant's tasks may reach nowhere");
+                crate::tenancy::TenantSandbox {
+                    egress_allow: Some(Vec::new()),
+                    ..crate::tenancy::TenantSandbox::default()
+                }
+            }),
             None => crate::tenancy::TenantSandbox::default(),
         };
         Ok(crate::tenancy::Tenant {

@@ -3,7 +3,6 @@
 //! tenant's egress rules.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use weft_model::egress::EgressRule;
 use weft_protocol::TaskMessage;
@@ -27,15 +26,9 @@ impl AttemptSandbox {
     ) -> Result<AttemptSandbox, String> {
         let mut limits = limits.for_task(task);
         let tenant = &message.limits;
-        if let Some(ms) = tenant.timeout_ms {
-            limits.timeout = Duration::from_millis(ms);
-        }
-        if let Some(bytes) = tenant.memory_bytes {
-            limits.memory_bytes = bytes;
-        }
-        if let Some(fuel) = tenant.fuel {
-            limits.fuel = Some(fuel);
-        }
+        limits.timeout = tenant.timeout(limits.timeout);
+        limits.memory_bytes = tenant.memory_bytes(limits.memory_bytes);
+        limits.fuel = tenant.fuel(limits.fuel);
         let egress = match &message.tenant_egress {
             Some(rules) => Some(
                 rules
@@ -55,6 +48,8 @@ impl AttemptSandbox {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use weft_model::tenant_sandbox::AttemptLimits;
     use weft_model::{DagSpec, TaskSettings, TaskSpec};
 
@@ -121,6 +116,7 @@ mod tests {
             timeout_ms: Some(1_000),
             memory_bytes: Some(1 << 20),
             fuel: Some(42),
+            ..AttemptLimits::default()
         };
         let tenant = AttemptSandbox::of(
             Limits::default(),
@@ -136,6 +132,18 @@ mod tests {
             AttemptSandbox::of(Limits::default(), t, &message(resolved, Some(Vec::new())))
                 .expect("sandbox");
         assert_eq!(nowhere.egress.as_deref().map(<[_]>::len), Some(0));
+        // Ceilings alone bring the worker's own limits down, never up.
+        let ceilings = AttemptLimits {
+            max_timeout_ms: Some(500),
+            max_memory_bytes: Some(u64::MAX),
+            max_fuel: Some(9),
+            ..AttemptLimits::default()
+        };
+        let capped =
+            AttemptSandbox::of(Limits::default(), t, &message(ceilings, None)).expect("sandbox");
+        assert_eq!(capped.limits.timeout, Duration::from_millis(500));
+        assert_eq!(capped.limits.memory_bytes, Limits::default().memory_bytes);
+        assert_eq!(capped.limits.fuel, Some(9));
     }
 
     #[test]

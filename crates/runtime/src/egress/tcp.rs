@@ -44,9 +44,14 @@ struct TcpPolicy {
 }
 
 impl AttemptEgress {
-    /// Whether the task declares a `tcp://` rule: sockets and name lookup are granted only then.
+    /// Whether the task declares a `tcp://` rule, and its tenant (when it has rules of its
+    /// own) has one too: sockets and name lookup are granted only then.
     pub(crate) fn wants_tcp(&self) -> bool {
         self.task_rules.iter().any(is_tcp)
+            && self
+                .tenant_rules
+                .as_deref()
+                .is_none_or(|rules| rules.iter().any(is_tcp))
     }
 
     /// The socket address check of this attempt.

@@ -4,7 +4,7 @@
 //! counted and shown by the API).
 
 use weft_model::Notifier;
-use weft_model::egress::Scheme;
+use weft_model::egress::{EgressRule, Scheme};
 use weft_notify::{DeliveryError, DeliveryOptions, Notification, Secret, SmtpSettings, Webhook};
 use weft_protocol::Connection;
 use weft_runtime::EgressPolicy;
@@ -26,6 +26,7 @@ pub(crate) async fn deliver(
     n: &NotificationRecord,
     credentials: &Credentials,
     egress: &EgressPolicy,
+    tenant_egress: Option<&[EgressRule]>,
     opts: &DeliveryOptions,
 ) -> Result<(), Failure> {
     let payload: Notification = serde_json::from_value(n.payload.clone())
@@ -42,6 +43,7 @@ pub(crate) async fn deliver(
                 policy: egress,
                 scheme,
                 method: "POST",
+                tenant: tenant_egress,
             };
             webhook
                 .deliver(&payload, &check, opts)
@@ -63,6 +65,7 @@ pub(crate) async fn deliver(
                 policy: egress,
                 scheme: Scheme::Tcp,
                 method: "",
+                tenant: tenant_egress,
             };
             weft_notify::send_email(&settings, &email.to, &payload, &check, opts)
                 .await

@@ -169,6 +169,24 @@ struct Deliverer {
 }
 
 impl Deliverer {
+    /// The egress rules of `tenant`, when it has its own; a policy that cannot be read allows
+    /// nothing (and is logged), never everything.
+    async fn tenant_egress(
+        &self,
+        tenant: &str,
+    ) -> Result<Option<Vec<weft_model::egress::EgressRule>>, StoreError> {
+        let Some(found) = self.store.tenant(tenant).await? else {
+            return Ok(None);
+        };
+        match found.sandbox.egress_rules() {
+            Ok(rules) => Ok(rules),
+            Err(e) => {
+                tracing::error!(%tenant, error = %e, "tenant's egress rules unreadable; its notifications go nowhere");
+                Ok(Some(Vec::new()))
+            }
+        }
+    }
+
     /// Claim due notifications and deliver them, all at once; how many were claimed.
     async fn round(self: &Arc<Self>) -> Result<usize, StoreError> {
         let claimed = self
@@ -205,40 +223,48 @@ impl Deliverer {
     /// Deliver `n` once and record how it went. A result the store cannot take is lost: the
     /// claim expires and the notification is delivered again (at least once).
     async fn deliver_and_record(&self, n: NotificationRecord) -> Result<(), StoreError> {
-        let outcome =
-            match deliver::deliver(&n, &self.credentials, &self.egress, &self.options).await {
-                Ok(()) => {
-                    tracing::info!(
-                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
-                        attempt = n.attempts, "notification delivered"
-                    );
-                    DeliveryOutcome::Delivered
+        let tenant_egress = self.tenant_egress(&n.tenant).await?;
+        let outcome = match deliver::deliver(
+            &n,
+            &self.credentials,
+            &self.egress,
+            tenant_egress.as_deref(),
+            &self.options,
+        )
+        .await
+        {
+            Ok(()) => {
+                tracing::info!(
+                    id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                    attempt = n.attempts, "notification delivered"
+                );
+                DeliveryOutcome::Delivered
+            }
+            Err(Failure::Retry(error)) if n.attempts < self.config.max_attempts => {
+                let delay = self.config.retry_delay(n.attempts);
+                tracing::warn!(
+                    id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                    attempt = n.attempts, retry_in_ms = delay.as_millis() as u64, %error,
+                    "notification delivery failed; it will be tried again"
+                );
+                let now = Timestamp::now();
+                let next = SignedDuration::try_from(delay)
+                    .ok()
+                    .and_then(|d| now.checked_add(d).ok())
+                    .unwrap_or(now);
+                DeliveryOutcome::Retry {
+                    error,
+                    next_attempt_at: next,
                 }
-                Err(Failure::Retry(error)) if n.attempts < self.config.max_attempts => {
-                    let delay = self.config.retry_delay(n.attempts);
-                    tracing::warn!(
-                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
-                        attempt = n.attempts, retry_in_ms = delay.as_millis() as u64, %error,
-                        "notification delivery failed; it will be tried again"
-                    );
-                    let now = Timestamp::now();
-                    let next = SignedDuration::try_from(delay)
-                        .ok()
-                        .and_then(|d| now.checked_add(d).ok())
-                        .unwrap_or(now);
-                    DeliveryOutcome::Retry {
-                        error,
-                        next_attempt_at: next,
-                    }
-                }
-                Err(Failure::Retry(error) | Failure::Final(error)) => {
-                    tracing::error!(
-                        id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
-                        attempt = n.attempts, %error, "notification delivery failed for good"
-                    );
-                    DeliveryOutcome::Failed { error }
-                }
-            };
+            }
+            Err(Failure::Retry(error) | Failure::Final(error)) => {
+                tracing::error!(
+                    id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
+                    attempt = n.attempts, %error, "notification delivery failed for good"
+                );
+                DeliveryOutcome::Failed { error }
+            }
+        };
         let recorded = self
             .store
             .record_notification(&DeliveryResult {

@@ -1,10 +1,11 @@
 //! The egress policy tasks live under, applied to notifications: a destination must be
-//! allowed by one of the operator's rules (`--egress-allow`), and every address it resolves
-//! to must be public or in a range the operator allows (`--egress-allow-net`).
+//! allowed by one of the operator's rules (`--egress-allow`) and, when the DAG's tenant has
+//! rules of its own, by one of those, and every address it resolves to must be public or in
+//! a range the operator allows (`--egress-allow-net`).
 
 use std::net::SocketAddr;
 
-use weft_model::egress::{EgressRequest, Scheme};
+use weft_model::egress::{EgressRequest, EgressRule, Scheme};
 use weft_notify::AddressPolicy;
 use weft_runtime::EgressPolicy;
 
@@ -14,6 +15,8 @@ pub(crate) struct EgressCheck<'a> {
     pub(crate) policy: &'a EgressPolicy,
     pub(crate) scheme: Scheme,
     pub(crate) method: &'a str,
+    /// The rules of the notification's tenant, when it has its own.
+    pub(crate) tenant: Option<&'a [EgressRule]>,
 }
 
 impl AddressPolicy for EgressCheck<'_> {
@@ -33,6 +36,15 @@ impl AddressPolicy for EgressCheck<'_> {
             };
             return Err(format!(
                 "{method}{}://{host}:{} is not allowed by this installation's egress policy",
+                self.scheme.as_str(),
+                addr.port()
+            ));
+        }
+        if let Some(rules) = self.tenant
+            && !rules.iter().any(|r| r.matches(&request))
+        {
+            return Err(format!(
+                "{}://{host}:{} is not in the tenant's egress rules",
                 self.scheme.as_str(),
                 addr.port()
             ));
@@ -67,6 +79,7 @@ mod tests {
             policy: &open,
             scheme: Scheme::Http,
             method: "POST",
+            tenant: None,
         };
         assert!(webhook.check("127.0.0.1", addr("127.0.0.1:8080")).is_ok());
         let err = webhook
@@ -80,6 +93,7 @@ mod tests {
             policy: &no_net,
             scheme: Scheme::Http,
             method: "POST",
+            tenant: None,
         };
         let err = webhook
             .check("127.0.0.1", addr("127.0.0.1:8080"))
@@ -92,6 +106,7 @@ mod tests {
             policy: &http_only,
             scheme: Scheme::Tcp,
             method: "",
+            tenant: None,
         };
         assert!(smtp.check("127.0.0.1", addr("127.0.0.1:25")).is_err());
 
@@ -101,11 +116,34 @@ mod tests {
             policy: &none,
             scheme: Scheme::Https,
             method: "POST",
+            tenant: None,
         };
         assert!(
             webhook
                 .check("hooks.example.com", addr("93.184.215.14:443"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_tenants_rules_narrow_the_operators() {
+        let open = policy(&["http://127.0.0.1:*"], &["127.0.0.0/8"]);
+        let tenant: Vec<EgressRule> = vec!["http://127.0.0.1:9000".parse().expect("rule")];
+        let webhook = EgressCheck {
+            policy: &open,
+            scheme: Scheme::Http,
+            method: "POST",
+            tenant: Some(&tenant),
+        };
+        assert!(webhook.check("127.0.0.1", addr("127.0.0.1:9000")).is_ok());
+        let err = webhook
+            .check("127.0.0.1", addr("127.0.0.1:8080"))
+            .expect_err("outside the tenant's rules");
+        assert!(err.contains("tenant's egress rules"), "{err}");
+        let nowhere = EgressCheck {
+            tenant: Some(&[]),
+            ..webhook
+        };
+        assert!(nowhere.check("127.0.0.1", addr("127.0.0.1:9000")).is_err());
     }
 }

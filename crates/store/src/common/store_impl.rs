@@ -454,6 +454,7 @@ impl<B: Backend> Store for B {
         tenancy::set_tenant_quotas(self, name, quotas).await
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn set_tenant_sandbox(
         &self,
         name: &str,

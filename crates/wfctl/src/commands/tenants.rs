@@ -95,13 +95,14 @@ pub fn run(args: Args) -> CommandResult {
         } => {
             let mut limits = Map::new();
             quotas.apply(&mut limits);
-            let mut policy = Map::new();
-            sandbox.apply(&mut policy);
-            let tenant = client.post(
-                "/tenants",
-                &json!({ "name": name, "description": description, "weight": weight,
-                         "quotas": limits, "sandbox": policy }),
-            )?;
+            let mut body = json!({ "name": name, "description": description, "weight": weight,
+                                   "quotas": limits });
+            if sandbox.any() {
+                let mut policy = Map::new();
+                sandbox.apply(&mut policy);
+                body["sandbox"] = Value::Object(policy);
+            }
+            let tenant = client.post("/tenants", &body)?;
             if json_output {
                 output::print_json(&tenant);
             } else {
