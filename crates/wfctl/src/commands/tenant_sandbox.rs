@@ -8,6 +8,8 @@ use clap::Args as ClapArgs;
 use serde_json::{Map, Value};
 use weft_model::units::{format_duration, format_size, parse_duration, parse_size};
 
+use super::tenants::{Limit, limit};
+
 /// A tenant's sandbox policy as flags; a setting not given stays as it is.
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub(crate) struct SandboxArgs {
@@ -23,27 +25,23 @@ pub(crate) struct SandboxArgs {
     egress_inherit: bool,
     /// Wall-clock limit of an attempt whose task sets none (`30m`, `none`).
     #[arg(long, value_name = "DURATION|none", value_parser = duration)]
-    default_timeout: Option<Setting>,
+    default_timeout: Option<Limit>,
     /// Longest wall-clock limit an attempt may have; a DAG asking for more is refused.
     #[arg(long, value_name = "DURATION|none", value_parser = duration)]
-    max_timeout: Option<Setting>,
+    max_timeout: Option<Limit>,
     /// Linear memory of an attempt whose task asks for none (`256MiB`, `none`).
     #[arg(long, value_name = "SIZE|none", value_parser = size)]
-    default_memory: Option<Setting>,
+    default_memory: Option<Limit>,
     /// Most linear memory an attempt may have; a DAG asking for more is refused.
     #[arg(long, value_name = "SIZE|none", value_parser = size)]
-    max_memory: Option<Setting>,
+    max_memory: Option<Limit>,
     /// CPU budget of an attempt, in fuel units (about one per WebAssembly instruction).
-    #[arg(long, value_name = "N|none", value_parser = count)]
-    default_fuel: Option<Setting>,
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    default_fuel: Option<Limit>,
     /// Largest CPU budget an attempt may have, in fuel units.
-    #[arg(long, value_name = "N|none", value_parser = count)]
-    max_fuel: Option<Setting>,
+    #[arg(long, value_name = "N|none", value_parser = limit)]
+    max_fuel: Option<Limit>,
 }
-
-/// A setting on the command line: a value (in the API's unit), or `none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Setting(Option<u64>);
 
 impl SandboxArgs {
     /// Whether any setting is given.
@@ -54,7 +52,7 @@ impl SandboxArgs {
             || self.settings().iter().any(|(_, s)| s.is_some())
     }
 
-    fn settings(&self) -> [(&'static str, Option<Setting>); 6] {
+    fn settings(&self) -> [(&'static str, Option<Limit>); 6] {
         [
             ("default_timeout_ms", self.default_timeout),
             ("max_timeout_ms", self.max_timeout),
@@ -70,10 +68,10 @@ impl SandboxArgs {
     pub(crate) fn apply(&self, policy: &mut Map<String, Value>) {
         for (name, setting) in self.settings() {
             match setting {
-                Some(Setting(Some(n))) => {
+                Some(Limit(Some(n))) => {
                     policy.insert(name.to_owned(), n.into());
                 }
-                Some(Setting(None)) => {
+                Some(Limit(None)) => {
                     policy.remove(name);
                 }
                 None => {}
@@ -126,34 +124,25 @@ pub(crate) fn sandbox_words(policy: &Value) -> String {
     }
 }
 
-fn duration(s: &str) -> Result<Setting, String> {
+fn duration(s: &str) -> Result<Limit, String> {
     if s == "none" {
-        return Ok(Setting(None));
+        return Ok(Limit(None));
     }
     let d = parse_duration(s).map_err(|e| format!("{e} (or `none`)"))?;
     let ms = u64::try_from(d.as_millis()).map_err(|_| format!("{s:?} is too long"))?;
     if ms == 0 {
         return Err(format!("{s:?} is under a millisecond"));
     }
-    Ok(Setting(Some(ms)))
+    Ok(Limit(Some(ms)))
 }
 
-fn size(s: &str) -> Result<Setting, String> {
+fn size(s: &str) -> Result<Limit, String> {
     if s == "none" {
-        return Ok(Setting(None));
+        return Ok(Limit(None));
     }
     parse_size(s)
-        .map(|n| Setting(Some(n)))
+        .map(|n| Limit(Some(n)))
         .map_err(|e| format!("{e} (or `none`)"))
-}
-
-fn count(s: &str) -> Result<Setting, String> {
-    if s == "none" {
-        return Ok(Setting(None));
-    }
-    s.parse()
-        .map(|n| Setting(Some(n)))
-        .map_err(|_| format!("{s:?} is neither a whole number nor `none`"))
 }
 
 #[cfg(test)]

@@ -276,12 +276,13 @@ impl QuotaArgs {
     }
 }
 
-/// A limit on the command line: a whole number, or `none` (no limit).
+/// A limit on the command line: a whole number (or a duration or size, in the API's unit),
+/// or `none` (no limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Limit(Option<u64>);
+pub(crate) struct Limit(pub(crate) Option<u64>);
 
 /// Parse a [`Limit`].
-fn limit(s: &str) -> Result<Limit, String> {
+pub(crate) fn limit(s: &str) -> Result<Limit, String> {
     if s == "none" {
         return Ok(Limit(None));
     }
