@@ -428,6 +428,7 @@ RESOURCES = {
         directories=[],
         connections=[],
         secrets=[],
+        fuel=None,
     ),
     "query": Resources(
         memory_bytes=None,
@@ -435,6 +436,7 @@ RESOURCES = {
         directories=[],
         connections=[QUERY_CONNECTION],
         secrets=[],
+        fuel=None,
     ),
 }
 

@@ -1,7 +1,8 @@
 //! A tenant's sandbox policy on a distributed installation, set with `wfctl tenants` as the
-//! README says: the tenant's default CPU budget stops a task that spins, and narrowing the
-//! tenant's egress rules after a deploy refuses a request the task and the operator both
-//! allow, while the tenant's requests within its rules still go out.
+//! README says: the tenant's default CPU budget stops a task that spins unless the task sets
+//! a budget of its own, and narrowing the tenant's egress rules after a deploy refuses a
+//! request the task and the operator both allow, while the tenant's requests within its
+//! rules still go out.
 
 use std::time::Duration;
 
@@ -76,6 +77,7 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     .to_owned();
     ok(&cluster, &token, &["deploy", guests::EGRESS_PROBE]);
     ok(&cluster, &token, &["deploy", guests::INFINITE_LOOP]);
+    ok(&cluster, &token, &["deploy", guests::FUEL_BUDGET]);
     let api = Api::new(&cluster.url()).with_token(&token);
 
     // Within the tenant's rules, the request goes out.
@@ -118,4 +120,26 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     let spin = Api::task(&run, "infinite_loop");
     assert_eq!(spin["state"], "failed", "{run}");
     assert_eq!(spin["error_class"], "cpu_budget", "{run}");
+    assert!(
+        spin["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("200000000 fuel"),
+        "the tenant's budget: {run}"
+    );
+
+    // A task's own budget goes before the tenant's default: `spin` stops after its own
+    // 2,000,000 units, and `count` finishes within them.
+    api.trigger("fuel_budget", json!({}), Some("own"));
+    let run = api.wait_run("fuel_budget", "own", Duration::from_secs(60));
+    let spin = Api::task(&run, "spin");
+    assert_eq!(spin["error_class"], "cpu_budget", "{run}");
+    assert!(
+        spin["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("of 2000000 fuel"),
+        "the task's own budget: {run}"
+    );
+    assert_eq!(Api::task(&run, "count")["state"], "success", "{run}");
 }

@@ -134,6 +134,10 @@ pub struct Resources {
     /// Names of the secrets the task may read or send.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<String>,
+    /// CPU budget of one attempt, in fuel units (about one per WebAssembly instruction);
+    /// none: the tenant's default, else the worker's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
 }
 
 /// A directory a task asks for inside its sandbox (WIT `directory-grant`).

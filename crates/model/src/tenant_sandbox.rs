@@ -230,6 +230,14 @@ impl TenantSandbox {
                     task.id
                 ));
             }
+            if let (Some(fuel), Some(max)) = (task.resources.fuel, self.max_fuel)
+                && fuel > max
+            {
+                outside.push(format!(
+                    "task {:?}: fuel {fuel} is past the tenant's max_fuel {max}",
+                    task.id
+                ));
+            }
             if let Some(allowed) = &tenant_rules {
                 let asked: Vec<EgressRule> = task
                     .resources
@@ -381,6 +389,50 @@ mod tests {
         assert_eq!(fuel_cap.fuel(None), Some(100), "unlimited is brought down");
         assert_eq!(fuel_cap.fuel(Some(50)), Some(50));
         assert_eq!(AttemptLimits::default().fuel(None), None);
+    }
+
+    fn dag_with_fuel(fuel: u64) -> crate::Dag {
+        let mut spec = DagSpec::new("d");
+        spec.tasks.push(TaskSpec::new("burn"));
+        spec.tasks[0].settings.resources = Some(Resources {
+            fuel: Some(fuel),
+            ..Resources::default()
+        });
+        spec.validate().expect("valid test DAG")
+    }
+
+    #[test]
+    fn a_task_asking_for_more_fuel_than_the_ceiling_is_named() {
+        let sandbox = TenantSandbox {
+            max_fuel: Some(1_000),
+            ..TenantSandbox::default()
+        };
+        assert!(sandbox.outside(&dag_with_fuel(1_000)).is_empty());
+        assert_eq!(
+            sandbox.outside(&dag_with_fuel(1_001)),
+            ["task \"burn\": fuel 1001 is past the tenant's max_fuel 1000"]
+        );
+        assert!(
+            TenantSandbox::default()
+                .outside(&dag_with_fuel(u64::MAX))
+                .is_empty()
+        );
+        let limits = sandbox.resolve(None, None, Some(5_000));
+        assert_eq!(
+            limits.fuel,
+            Some(1_000),
+            "a task's own budget is capped too"
+        );
+        let limits = TenantSandbox {
+            default_fuel: Some(10),
+            ..TenantSandbox::default()
+        }
+        .resolve(None, None, Some(500));
+        assert_eq!(
+            limits.fuel,
+            Some(500),
+            "a task's own budget beats the default"
+        );
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem
         });
     };
     let sensor = s.sensor.as_ref();
-    let limits: [(&'static str, Option<u64>, bool, u64); 9] = [
+    let limits: [(&'static str, Option<u64>, bool, u64); 10] = [
         (
             "sensor.poke_interval_ms",
             sensor.map(|x| x.poke_interval_ms),
@@ -274,6 +274,12 @@ fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem
             s.resources.as_ref().and_then(|r| r.memory_bytes),
             true,
             MAX_MEMORY_BYTES,
+        ),
+        (
+            "fuel",
+            s.resources.as_ref().and_then(|r| r.fuel),
+            true,
+            u64::MAX,
         ),
     ];
     for (field, value, nonzero, max) in limits {

@@ -82,12 +82,13 @@ impl Default for RuntimeConfig {
 }
 
 impl Limits {
-    /// These limits with the task's own settings applied: its execution timeout and the
-    /// memory it asks for.
+    /// These limits with the task's own settings applied: its execution timeout, and the
+    /// memory and CPU budget it asks for.
     pub fn for_task(self, task: &weft_model::Task) -> Limits {
         Limits {
             timeout: task.execution_timeout.unwrap_or(self.timeout),
             memory_bytes: task.resources.memory_bytes.unwrap_or(self.memory_bytes),
+            fuel: task.resources.fuel.or(self.fuel),
             ..self
         }
     }

@@ -154,7 +154,9 @@ pub enum LoadError {
         reason: String,
     },
     /// The component does not implement the `weft:dag` world.
-    #[error("component does not implement a weft:dag world (0.3.0, 0.2.0 or 0.1.0): {reason}")]
+    #[error(
+        "component does not implement a weft:dag world (0.4.0, 0.3.0, 0.2.0 or 0.1.0): {reason}"
+    )]
     NotADagComponent {
         /// What is missing or mismatched.
         reason: String,

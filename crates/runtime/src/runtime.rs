@@ -10,7 +10,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
-use crate::bindings::{v0_1, v0_2, v0_3};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4};
 use crate::cache::DiskCache;
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
 use crate::component::{CompileSource, DagComponent, Pre};
@@ -24,6 +24,31 @@ use crate::error::{LoadError, TaskFailure};
 use crate::log::{LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
 use crate::sandbox::{self, Attempt, Grant, HostState};
+
+/// `$body` for the world version of component `$pre`, with `$p` its linked component and
+/// `$wit` the module converting between that version's WIT types and Weft's.
+macro_rules! each_world {
+    ($pre:expr, |$p:ident, $wit:ident| $body:expr) => {
+        match $pre {
+            Pre::V0_4($p) => {
+                use convert::v0_4 as $wit;
+                $body
+            }
+            Pre::V0_3($p) => {
+                use convert::v0_3 as $wit;
+                $body
+            }
+            Pre::V0_2($p) => {
+                use convert::v0_2 as $wit;
+                $body
+            }
+            Pre::V0_1($p) => {
+                use convert::v0_1 as $wit;
+                $body
+            }
+        }
+    };
+}
 
 /// Why a [`Runtime`] could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -132,19 +157,23 @@ impl Runtime {
                 .map_err(|e| LoadError::NotADagComponent {
                     reason: error_chain(&e),
                 })?;
-        let pre = match v0_3::DagPre::new(pre.clone()) {
-            Ok(current) => Pre::V0_3(current),
-            Err(current) => match v0_2::DagPre::new(pre.clone()) {
-                Ok(earlier) => Pre::V0_2(earlier),
-                Err(_) => match v0_1::DagPre::new(pre) {
-                    Ok(earlier) => Pre::V0_1(earlier),
-                    Err(_) => {
-                        return Err(LoadError::NotADagComponent {
-                            reason: error_chain(&current),
-                        });
-                    }
-                },
-            },
+        // The current world first: a component that fits none is told why it does not fit
+        // that one.
+        let pre = match v0_4::DagPre::new(pre.clone()) {
+            Ok(current) => Pre::V0_4(current),
+            Err(current) => {
+                if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
+                    Pre::V0_3(earlier)
+                } else if let Ok(earlier) = v0_2::DagPre::new(pre.clone()) {
+                    Pre::V0_2(earlier)
+                } else if let Ok(earlier) = v0_1::DagPre::new(pre) {
+                    Pre::V0_1(earlier)
+                } else {
+                    return Err(LoadError::NotADagComponent {
+                        reason: error_chain(&current),
+                    });
+                }
+            }
         };
         let spec = self.describe(&pre).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
@@ -203,20 +232,15 @@ impl Runtime {
         let egress = self.attempt_egress(Arc::from([]), None, &log, secrets, deadline);
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
-        let (result, _) = match pre {
-            Pre::V0_3(pre) => run::call(&self.engine, tick, state, |store| {
+        let (result, _) = each_world!(pre, |pre, wit| run::call(
+            &self.engine,
+            tick,
+            state,
+            |store| {
                 let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
-                Ok(convert::v0_3::spec_from_wit(spec))
-            }),
-            Pre::V0_2(pre) => run::call(&self.engine, tick, state, |store| {
-                let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
-                Ok(convert::v0_2::spec_from_wit(spec))
-            }),
-            Pre::V0_1(pre) => run::call(&self.engine, tick, state, |store| {
-                let spec = pre.instantiate(&mut *store)?.call_describe(store)?;
-                Ok(convert::v0_1::spec_from_wit(spec))
-            }),
-        };
+                Ok(wit::spec_from_wit(spec))
+            }
+        ));
         result
     }
 
@@ -323,35 +347,15 @@ impl Runtime {
             usage: sql_usage.clone(),
         });
         let tick = self.config.epoch_tick;
-        let (result, end) = match &component.pre {
-            Pre::V0_3(pre) => {
-                let wit_context = convert::v0_3::context_to_wit(&context);
-                let wit_upstream = convert::v0_3::upstream_to_wit(upstream);
-                run::call(&self.engine, tick, state, |store| {
-                    let instance = pre.instantiate(&mut *store)?;
-                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
-                    Ok(convert::v0_3::returned(result))
-                })
-            }
-            Pre::V0_2(pre) => {
-                let wit_context = convert::v0_2::context_to_wit(&context);
-                let wit_upstream = convert::v0_2::upstream_to_wit(upstream);
-                run::call(&self.engine, tick, state, |store| {
-                    let instance = pre.instantiate(&mut *store)?;
-                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
-                    Ok(convert::v0_2::returned(result))
-                })
-            }
-            Pre::V0_1(pre) => {
-                let wit_context = convert::v0_1::context_to_wit(&context);
-                let wit_upstream = convert::v0_1::upstream_to_wit(upstream);
-                run::call(&self.engine, tick, state, |store| {
-                    let instance = pre.instantiate(&mut *store)?;
-                    let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
-                    Ok(convert::v0_1::returned(result))
-                })
-            }
-        };
+        let (result, end) = each_world!(&component.pre, |pre, wit| {
+            let wit_context = wit::context_to_wit(&context);
+            let wit_upstream = wit::upstream_to_wit(upstream);
+            run::call(&self.engine, tick, state, |store| {
+                let instance = pre.instantiate(&mut *store)?;
+                let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
+                Ok(wit::returned(result))
+            })
+        });
         // What the task says is stored and shown: secret values are masked in it too.
         let redact = |text: String| log.redact(&text);
         let outcome = match result {
@@ -425,6 +429,25 @@ impl Runtime {
     }
 }
 
+/// Adds the interfaces of world `$v` (0.2.0 and later) to `$linker`: those every such world
+/// has, and the named ones that later versions add.
+macro_rules! link_world {
+    ($linker:ident, $v:ident $(, $added:ident)*) => {{
+        use $v::weft::dag::{
+            connections, log, runtime, secrets, sql, types, variables, xcom $(, $added)*
+        };
+        types::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        log::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        xcom::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        variables::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        runtime::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        connections::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        secrets::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        sql::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;
+        $($added::add_to_linker::<_, HasSelf<_>>(&mut $linker, |s| s)?;)*
+    }};
+}
+
 /// The linker of every world version: WASI without ambient authority, outgoing HTTP under
 /// the egress policy, the deadline-bounded clocks and `wasi:io` waits, and Weft's own
 /// interfaces.
@@ -434,31 +457,9 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
-    {
-        use v0_3::weft::dag::{
-            connections, dag_runs, log, runtime, secrets, sql, types, variables, xcom,
-        };
-        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        xcom::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        runtime::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        connections::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        secrets::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        sql::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        dag_runs::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    }
-    {
-        use v0_2::weft::dag::{connections, log, runtime, secrets, sql, types, variables, xcom};
-        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        xcom::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        runtime::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        connections::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        secrets::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        sql::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    }
+    link_world!(linker, v0_4, dag_runs);
+    link_world!(linker, v0_3, dag_runs);
+    link_world!(linker, v0_2);
     v0_1::Dag::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)
 }

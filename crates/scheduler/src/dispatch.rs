@@ -45,7 +45,11 @@ impl Scheduler {
                 Some(sandbox) => {
                     let spec = &active.dag.tasks()[task];
                     (
-                        sandbox.resolve(spec.execution_timeout, spec.resources.memory_bytes, None),
+                        sandbox.resolve(
+                            spec.execution_timeout,
+                            spec.resources.memory_bytes,
+                            spec.resources.fuel,
+                        ),
                         sandbox.egress_allow.clone(),
                     )
                 }

@@ -13,8 +13,9 @@
 //!
 //! - `src/v2.rs`, outside the library: world 0.2.0's raw bindings and `dag-spec` helpers,
 //!   included by each guest of that world with `#[path = "../v2.rs"] mod v2;`.
-//! - `src/v3.rs`, likewise for world 0.3.0: its raw bindings and `dag-spec` helpers, included
-//!   with `#[path = "../v3.rs"] mod v3;`.
+//! - `src/v3.rs` and `src/v4.rs`, likewise for worlds 0.3.0 and 0.4.0: their raw bindings and
+//!   the `dag-spec` helpers both share (`src/spec_helpers.rs`), included with
+//!   `#[path = "../v3.rs"] mod v3;` or `#[path = "../v4.rs"] mod v4;`.
 //!
 //! A guest exports the world with `weft_test_guests::export!(MyGuest);`. The bindings'
 //! exports are only linked into the bins that call it.

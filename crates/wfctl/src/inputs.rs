@@ -63,7 +63,7 @@ pub struct LimitArgs {
     /// Memory limit per attempt, e.g. `256MiB` (default: what the task asks for, else 256MiB).
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
-    /// CPU budget per attempt in fuel units, about one per WebAssembly instruction (default: none).
+    /// CPU budget per attempt in fuel units, about one per WebAssembly instruction (default: the task's own, else none).
     #[arg(long, value_name = "UNITS")]
     pub fuel: Option<u64>,
     /// Largest output a task may return, e.g. `4MiB`.

@@ -76,6 +76,7 @@ pub struct TaskSettings {
     pool: Option<String>,
     priority_weight: Option<i32>,
     memory_bytes: Option<u64>,
+    fuel: Option<u64>,
     egress_allowlist: Vec<String>,
     directories: Vec<(String, bool)>,
     connections: Vec<String>,
@@ -93,12 +94,14 @@ impl TaskSettings {
 
     pub(crate) fn to_wit(&self) -> wit::TaskSettings {
         let has_resources = self.memory_bytes.is_some()
+            || self.fuel.is_some()
             || !self.egress_allowlist.is_empty()
             || !self.directories.is_empty()
             || !self.connections.is_empty()
             || !self.secrets.is_empty();
         let resources = has_resources.then(|| wit::Resources {
             memory_bytes: self.memory_bytes,
+            fuel: self.fuel,
             egress_allowlist: self.egress_allowlist.clone(),
             directories: self
                 .directories
@@ -190,6 +193,15 @@ setting_methods! {
     [default_memory_limit]
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// CPU budget of one attempt, in fuel units: about one per WebAssembly instruction the
+    /// task runs. An attempt that uses it up fails without retries. Without it, the tenant's
+    /// default applies, else the worker's; a tenant's ceiling is the most a task may ask for.
+    [default_fuel_limit]
+    pub fn fuel_limit(mut self, fuel: u64) -> Self {
+        self.fuel = Some(fuel);
         self
     }
 

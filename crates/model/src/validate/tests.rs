@@ -195,6 +195,7 @@ fn schedules_and_start_dates_are_checked() {
 fn settings_are_checked_where_they_are_set() {
     let zero_memory = Resources {
         memory_bytes: Some(0),
+        fuel: Some(0),
         ..Default::default()
     };
     let s = DagSpec {
@@ -228,6 +229,7 @@ fn settings_are_checked_where_they_are_set() {
             "task \"a\": retries is 1001, more than the limit of 1000",
             "task \"a\": retry_delay_ms is 31536000001, more than the limit of 31536000000",
             "task \"a\": memory_bytes must not be 0",
+            "task \"a\": fuel must not be 0",
             "task \"a\": pool name \"\" is empty",
         ]
     );

@@ -97,3 +97,4 @@ macro_rules! access_host {
 
 access_host!(v0_2);
 access_host!(v0_3);
+access_host!(v0_4);

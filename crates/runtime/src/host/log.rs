@@ -31,3 +31,4 @@ macro_rules! log_host {
 log_host!(v0_1);
 log_host!(v0_2);
 log_host!(v0_3);
+log_host!(v0_4);

@@ -6,7 +6,7 @@ mod dag_runs;
 mod log;
 mod runtime;
 mod sql;
-mod sql_v0_2;
+mod sql_earlier;
 mod variables;
 pub(crate) mod waits;
 mod xcom;
@@ -16,3 +16,4 @@ use crate::sandbox::HostState;
 impl crate::bindings::v0_1::types::Host for HostState {}
 impl crate::bindings::v0_2::types::Host for HostState {}
 impl crate::bindings::v0_3::types::Host for HostState {}
+impl crate::bindings::v0_4::types::Host for HostState {}

@@ -27,3 +27,4 @@ macro_rules! runtime_host {
 runtime_host!(v0_1);
 runtime_host!(v0_2);
 runtime_host!(v0_3);
+runtime_host!(v0_4);

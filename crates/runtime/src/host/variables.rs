@@ -33,3 +33,4 @@ macro_rules! variables_host {
 variables_host!(v0_1);
 variables_host!(v0_2);
 variables_host!(v0_3);
+variables_host!(v0_4);

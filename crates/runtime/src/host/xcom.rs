@@ -132,6 +132,7 @@ macro_rules! xcom_host {
 xcom_host!(v0_1);
 xcom_host!(v0_2);
 xcom_host!(v0_3);
+xcom_host!(v0_4);
 
 #[cfg(test)]
 mod tests {

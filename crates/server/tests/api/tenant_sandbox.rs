@@ -174,3 +174,50 @@ async fn a_deploy_past_the_tenants_egress_is_refused_and_stores_nothing() {
     let message = reply.assert_error(StatusCode::BAD_REQUEST, "egress_not_allowed");
     assert!(message.contains("tcp://"), "{message}");
 }
+
+#[tokio::test]
+async fn a_deploy_asking_for_more_fuel_than_the_tenants_ceiling_is_refused() {
+    let world = world(false).await;
+    let h = &world.h;
+    let set_max_fuel = |max: u64| async move {
+        let reply = call(
+            h,
+            Some(ADMIN),
+            Method::PUT,
+            "/api/v1/tenants/team-a/sandbox",
+            Body::Json(json!({"max_fuel": max})),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    };
+    let deploy = || async {
+        let bytes = Body::Wasm(guest(guests::FUEL_BUDGET));
+        call(
+            h,
+            Some(world.a.of(Role::Editor)),
+            Method::POST,
+            "/api/v1/dags",
+            bytes,
+        )
+        .await
+    };
+    // Both tasks ask for 2,000,000 fuel units.
+    set_max_fuel(1_999_999).await;
+    let message = deploy()
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "tenant_sandbox");
+    assert!(
+        message.contains(r#"task "spin": fuel 2000000 is past the tenant's max_fuel 1999999"#),
+        "{message}"
+    );
+    assert!(message.contains(r#"task "count""#), "{message}");
+    assert!(
+        h.store
+            .dag("team-a", "fuel_budget")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    set_max_fuel(2_000_000).await;
+    created(&deploy().await);
+}

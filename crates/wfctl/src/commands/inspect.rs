@@ -61,6 +61,7 @@ pub fn dag_json(component: &DagComponent) -> serde_json::Value {
         "digest": component.digest().to_string(),
         "size_bytes": component.size(),
         "dag_id": dag.id(),
+        "world": format!("weft:dag@{}", component.world_version()),
         "description": spec.description,
         "schedule": spec.schedule,
         "start_date": spec.start_date,
@@ -82,6 +83,7 @@ fn print_text(component: &DagComponent) {
         component.digest(),
         component.size()
     );
+    println!("  world        weft:dag@{}", component.world_version());
     if !spec.description.is_empty() {
         println!("  description  {}", spec.description);
     }
@@ -125,6 +127,20 @@ fn print_text(component: &DagComponent) {
             task.priority_weight
         );
         let resources = &task.resources;
+        let own_limits: Vec<String> = [
+            task.execution_timeout
+                .map(|d| format!("timeout {}", weft_model::format_duration(d))),
+            resources
+                .memory_bytes
+                .map(|b| format!("memory {}", weft_model::format_size(b))),
+            resources.fuel.map(|f| format!("fuel {f}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !own_limits.is_empty() {
+            println!("        limits {}", own_limits.join(", "));
+        }
         let listed = |label: &str, items: &[String]| {
             if !items.is_empty() {
                 println!("        {label} {}", items.join("; "));

@@ -24,6 +24,7 @@ fn every_setting_reaches_the_wit_record() {
         .pool("p")
         .priority_weight(-3)
         .memory_limit(64 << 20)
+        .fuel_limit(5_000_000)
         .scratch_dir("/scratch")
         .read_only_dir("/data")
         .allow_egress("example.org:443")
@@ -40,6 +41,7 @@ fn every_setting_reaches_the_wit_record() {
     assert_eq!(wit.priority_weight, Some(-3));
     let resources = wit.resources.expect("resources were asked for");
     assert_eq!(resources.memory_bytes, Some(64 << 20));
+    assert_eq!(resources.fuel, Some(5_000_000));
     assert_eq!(resources.egress_allowlist, ["example.org:443"]);
     assert_eq!(resources.connections, ["s3"]);
     assert_eq!(resources.secrets, ["token"]);
@@ -64,6 +66,10 @@ fn a_lone_resource_setting_creates_the_resources_record() {
     assert!(resources.directories.is_empty());
     assert!(resources.egress_allowlist.is_empty());
     assert!(resources.connections.is_empty() && resources.secrets.is_empty());
+    assert_eq!(resources.fuel, None);
+    let wit = TaskSettings::new().fuel_limit(7).to_wit();
+    let resources = wit.resources.expect("fuel limit set");
+    assert_eq!((resources.fuel, resources.memory_bytes), (Some(7), None));
 }
 
 #[test]

@@ -1,0 +1,60 @@
+//! A task's own limits from the command line: `wfctl inspect` shows them with the world the
+//! component was built for, and `wfctl run` holds the task to its own CPU budget unless
+//! `--fuel` says otherwise.
+
+mod common;
+
+use common::wfctl;
+use weft_test_guests_artifacts as guests;
+
+#[test]
+fn inspect_shows_the_world_and_each_tasks_own_limits() {
+    let text = wfctl(["inspect", guests::FUEL_BUDGET]);
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout.contains("world        weft:dag@0.4.0"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("limits fuel 2000000"),
+        "{}",
+        text.stdout
+    );
+    let json = wfctl(["inspect", guests::FUEL_BUDGET, "--output", "json"]).json();
+    assert_eq!(json["world"], "weft:dag@0.4.0");
+    let fuel: Vec<_> = json["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| (t["task_id"].clone(), t["resources"]["fuel"].clone()))
+        .collect();
+    assert_eq!(
+        fuel,
+        [
+            ("spin".into(), 2_000_000.into()),
+            ("count".into(), 2_000_000.into())
+        ]
+    );
+    let older = wfctl(["inspect", guests::NOOP, "--output", "json"]).json();
+    assert_eq!(older["world"], "weft:dag@0.1.0");
+}
+
+#[test]
+fn run_holds_a_task_to_its_own_cpu_budget_unless_told_otherwise() {
+    let own = wfctl(["run", guests::FUEL_BUDGET, "spin"]);
+    assert_eq!(own.code, 1, "{own:?}");
+    assert!(
+        own.stderr.contains("CPU budget of 2000000 fuel units"),
+        "{own:?}"
+    );
+    let flag = wfctl(["run", guests::FUEL_BUDGET, "spin", "--fuel", "1000"]);
+    assert_eq!(flag.code, 1, "{flag:?}");
+    assert!(
+        flag.stderr.contains("CPU budget of 1000 fuel units"),
+        "{flag:?}"
+    );
+    let count = wfctl(["run", guests::FUEL_BUDGET, "count"]);
+    assert_eq!(count.code, 0, "{count:?}");
+    assert_eq!(count.stdout.trim(), "50005000");
+}
