@@ -60,6 +60,18 @@ pub struct Task {
     pub notifications: TaskNotifications,
 }
 
+/// A task's resources from its own and the DAG's defaults: the task's lists (egress,
+/// directories, connections, secrets) replace the defaults' as a whole when it sets any
+/// resources, while its memory and CPU budget each inherit the defaults' when it sets none.
+fn resolve_resources(own: Option<&Resources>, defaults: Option<&Resources>) -> Resources {
+    let mut resolved = own.or(defaults).cloned().unwrap_or_default();
+    if let Some(d) = defaults {
+        resolved.memory_bytes = resolved.memory_bytes.or(d.memory_bytes);
+        resolved.fuel = resolved.fuel.or(d.fuel);
+    }
+    resolved
+}
+
 impl Task {
     fn resolve(spec: &TaskSpec, defaults: &TaskSettings) -> Self {
         let (s, d) = (&spec.settings, defaults);
@@ -99,12 +111,7 @@ impl Task {
                 .priority_weight
                 .or(d.priority_weight)
                 .unwrap_or(DEFAULT_PRIORITY_WEIGHT),
-            resources: s
-                .resources
-                .as_ref()
-                .or(d.resources.as_ref())
-                .cloned()
-                .unwrap_or_default(),
+            resources: resolve_resources(s.resources.as_ref(), d.resources.as_ref()),
             kind: spec.kind.clone(),
             expand: spec.expand.clone(),
             sensor: s.sensor.or(d.sensor).unwrap_or_default(),

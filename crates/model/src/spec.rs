@@ -102,7 +102,8 @@ pub struct TaskSettings {
     /// Higher weights are queued first when slots are scarce.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_weight: Option<i32>,
-    /// What the task needs from the machine; replaces the defaults' as a whole.
+    /// What the task needs from the machine. Its lists replace the defaults' as a whole; its
+    /// memory and CPU budget each inherit the defaults' when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// How the task pokes and waits as a sensor.

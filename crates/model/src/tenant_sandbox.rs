@@ -4,7 +4,7 @@
 //!
 //! A request of a tenant's task goes out only when the task's own rules, the operator's and
 //! the tenant's all allow it; a deploy asking for more than the tenant allows, or for a
-//! timeout or memory past a ceiling, is refused. The limits of each attempt are resolved
+//! timeout, memory or CPU budget past a ceiling, is refused. The limits of each attempt are resolved
 //! when it is queued: the task's own setting, else the tenant's default, else the worker's,
 //! never past the tenant's ceiling (which a ceiling lowered after a deploy still caps). A
 //! ceiling only ever lowers a limit: it is not a default.

@@ -147,6 +147,51 @@ mod tests {
     }
 
     #[test]
+    fn a_tasks_own_cpu_budget_holds_unless_the_tenant_resolved_another() {
+        let dag = DagSpec {
+            tasks: vec![TaskSpec {
+                settings: TaskSettings {
+                    resources: Some(weft_model::Resources {
+                        fuel: Some(1_000),
+                        ..weft_model::Resources::default()
+                    }),
+                    ..TaskSettings::default()
+                },
+                ..TaskSpec::new("t")
+            }],
+            ..DagSpec::new("d")
+        }
+        .validate()
+        .expect("valid test DAG");
+        let t = dag.task("t").expect("task");
+        let worker = Limits {
+            fuel: Some(1_000_000),
+            ..Limits::default()
+        };
+        let sandbox = |limits| {
+            AttemptSandbox::of(worker, t, &message(limits, None))
+                .expect("sandbox")
+                .limits
+                .fuel
+        };
+        // No tenant policy: the task's own budget, not the worker's.
+        assert_eq!(sandbox(AttemptLimits::default()), Some(1_000));
+        // A tenant's ceiling below it caps it.
+        let ceiling = AttemptLimits {
+            max_fuel: Some(600),
+            ..AttemptLimits::default()
+        };
+        assert_eq!(sandbox(ceiling), Some(600));
+        // What the scheduler resolved for the tenant goes first.
+        let resolved = AttemptLimits {
+            fuel: Some(800),
+            max_fuel: Some(900),
+            ..AttemptLimits::default()
+        };
+        assert_eq!(sandbox(resolved), Some(800));
+    }
+
+    #[test]
     fn a_bad_tenant_rule_refuses_the_attempt() {
         let dag = task(None);
         let t = dag.task("t").expect("task");

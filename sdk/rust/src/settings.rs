@@ -197,8 +197,9 @@ setting_methods! {
     }
 
     /// CPU budget of one attempt, in fuel units: about one per WebAssembly instruction the
-    /// task runs. An attempt that uses it up fails without retries. Without it, the tenant's
-    /// default applies, else the worker's; a tenant's ceiling is the most a task may ask for.
+    /// task runs. An attempt that uses it up fails (class `cpu_budget`) and is retried like
+    /// any other failure, retries permitting. Without it, the DAG's default applies, else the
+    /// tenant's, else the worker's; a tenant's ceiling is the most a task may ask for.
     [default_fuel_limit]
     pub fn fuel_limit(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);

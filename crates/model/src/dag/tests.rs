@@ -55,6 +55,8 @@ fn task_settings_override_dag_defaults() {
         execution_timeout_ms: Some(60_000),
         resources: Some(Resources {
             memory_bytes: Some(1 << 20),
+            fuel: Some(7_000),
+            egress_allowlist: vec!["https://api.example.com".into()],
             ..Default::default()
         }),
         ..Default::default()
@@ -85,6 +87,7 @@ fn task_settings_override_dag_defaults() {
     assert_eq!(a.retry_delay, Duration::from_secs(1));
     assert_eq!(a.execution_timeout, Some(Duration::from_secs(60)));
     assert_eq!(a.resources.memory_bytes, Some(1 << 20));
+    assert_eq!(a.resources.fuel, Some(7_000));
     assert_eq!(
         (b.queue.as_str(), b.pool.as_str(), b.priority_weight),
         ("cpu", "db", -5)
@@ -92,8 +95,50 @@ fn task_settings_override_dag_defaults() {
     assert_eq!(b.retries, 2);
     assert!(b.retry_exponential_backoff);
     assert_eq!(b.max_retry_delay, Some(Duration::from_secs(10)));
-    // Resources are replaced as a whole, not merged.
-    assert_eq!(b.resources, scratch);
+    // The lists of resources are replaced as a whole, not merged; the memory and CPU budget
+    // a task leaves unset are the defaults'.
+    assert_eq!(
+        b.resources,
+        Resources {
+            memory_bytes: Some(1 << 20),
+            fuel: Some(7_000),
+            ..scratch
+        }
+    );
+}
+
+#[test]
+fn a_tasks_own_memory_and_cpu_budget_beat_the_defaults() {
+    let defaults = TaskSettings {
+        resources: Some(Resources {
+            memory_bytes: Some(1 << 20),
+            fuel: Some(7_000),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let own = TaskSettings {
+        resources: Some(Resources {
+            memory_bytes: Some(2 << 20),
+            fuel: Some(9_000),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let spec = DagSpec {
+        defaults,
+        tasks: vec![TaskSpec {
+            settings: own,
+            ..t("a", &[])
+        }],
+        ..DagSpec::new("d")
+    };
+    let d = spec.validate().unwrap();
+    let a = d.task("a").unwrap();
+    assert_eq!(
+        (a.resources.memory_bytes, a.resources.fuel),
+        (Some(2 << 20), Some(9_000))
+    );
 }
 
 #[test]

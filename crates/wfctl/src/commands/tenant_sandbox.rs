@@ -35,10 +35,12 @@ pub(crate) struct SandboxArgs {
     /// Most linear memory an attempt may have; a DAG asking for more is refused.
     #[arg(long, value_name = "SIZE|none", value_parser = size)]
     max_memory: Option<Limit>,
-    /// CPU budget of an attempt, in fuel units (about one per WebAssembly instruction).
+    /// CPU budget of an attempt whose task sets none, in fuel units (about one per
+    /// WebAssembly instruction).
     #[arg(long, value_name = "N|none", value_parser = limit)]
     default_fuel: Option<Limit>,
-    /// Largest CPU budget an attempt may have, in fuel units.
+    /// Largest CPU budget an attempt may have, in fuel units; a DAG asking for more is
+    /// refused.
     #[arg(long, value_name = "N|none", value_parser = limit)]
     max_fuel: Option<Limit>,
 }
