@@ -111,9 +111,24 @@ impl Api {
     /// A client of the server at `url` (`http://127.0.0.1:8080`), with an API token if the
     /// server wants one.
     pub fn new(url: &str, token: Option<&str>) -> Api {
+        Api::trusting(url, token, None)
+    }
+
+    /// [`Api::new`], trusting over HTTPS only the CA certificate `ca` when given, the public
+    /// roots otherwise.
+    pub fn trusting(
+        url: &str,
+        token: Option<&str>,
+        ca: Option<ureq::tls::Certificate<'static>>,
+    ) -> Api {
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(ca) = ca {
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]));
+        }
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
+            .tls_config(tls.build())
             .build();
         Api {
             agent: config.into(),

@@ -271,6 +271,38 @@ impl ModeResults {
     }
 }
 
+/// The latency figures of a distributed installation with TLS on every link (API over
+/// HTTPS, `rediss://`, PostgreSQL `sslmode=verify-full`), to set beside the plain ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsResults {
+    /// Single-task round trips.
+    pub round_trip: Outcome<RoundTrip>,
+    /// chain40.
+    pub chain40: Outcome<Chain>,
+}
+
+impl TlsResults {
+    /// Both scenarios failed with `reason`, or were not run for it.
+    pub fn all(failed: bool, reason: &str) -> TlsResults {
+        fn one<T>(failed: bool, reason: &str) -> Outcome<T> {
+            if failed {
+                Outcome::Failed(reason.to_owned())
+            } else {
+                Outcome::NotRun(reason.to_owned())
+            }
+        }
+        TlsResults {
+            round_trip: one(failed, reason),
+            chain40: one(failed, reason),
+        }
+    }
+
+    /// Whether a scenario failed.
+    pub fn has_failures(&self) -> bool {
+        self.round_trip.is_failed() || self.chain40.is_failed()
+    }
+}
+
 /// The in-process sandbox figures (no services).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SandboxFigures {

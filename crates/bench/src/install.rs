@@ -74,6 +74,19 @@ pub struct Backends {
     pub namespace: String,
 }
 
+/// TLS on every link of a distributed installation: the API server's certificate and key,
+/// and the CA that every process and client trusts (`WEFT_CA_FILE`). The backends' URLs say
+/// TLS themselves (`rediss://`, `sslmode=verify-full`).
+#[derive(Debug, Clone)]
+pub struct LinkTls {
+    /// The API server's certificate, PEM, for `localhost`.
+    pub cert: PathBuf,
+    /// Its private key, PEM.
+    pub key: PathBuf,
+    /// The CA's certificate, PEM.
+    pub ca: PathBuf,
+}
+
 /// What an embedded installation is started with besides the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
@@ -94,6 +107,8 @@ pub struct Installation {
     services: Vec<Service>,
     dir: PathBuf,
     wfctl: PathBuf,
+    /// Variables every process and client command gets (`WEFT_CA_FILE`).
+    env: Vec<(String, String)>,
 }
 
 impl Installation {
@@ -135,15 +150,40 @@ impl Installation {
     }
 
     /// Start `wfctl server`, `wfctl scheduler` and one `wfctl worker` on `backends`, each
-    /// with a fresh home, and wait until the server answers and the worker is alive.
+    /// with a fresh home, and wait until the server answers and the worker is alive; with
+    /// `tls`, the server answers over HTTPS and every process trusts its CA.
     pub fn distributed(
         options: &InstallOptions,
         backends: &Backends,
+        tls: Option<&LinkTls>,
     ) -> Result<Installation, BenchError> {
         let mut installation = Installation::new(Mode::Distributed, options, Some(API_TOKEN))?;
         let port = free_port()?.to_string();
-        installation.url = format!("http://127.0.0.1:{port}");
-        installation.api = Api::new(&installation.url, Some(API_TOKEN));
+        let (cert, key) = match tls {
+            Some(tls) => {
+                let pem = std::fs::read(&tls.ca).map_err(|e| BenchError::io(&tls.ca, e))?;
+                let ca =
+                    ureq::tls::Certificate::from_pem(&pem).map_err(|e| BenchError::BadAnswer {
+                        what: tls.ca.display().to_string(),
+                        reason: format!("not a PEM certificate: {e}"),
+                    })?;
+                installation.url = format!("https://localhost:{port}");
+                installation.api = Api::trusting(&installation.url, Some(API_TOKEN), Some(ca));
+                installation.env.push((
+                    "WEFT_CA_FILE".to_owned(),
+                    tls.ca.to_string_lossy().into_owned(),
+                ));
+                (
+                    tls.cert.to_string_lossy().into_owned(),
+                    tls.key.to_string_lossy().into_owned(),
+                )
+            }
+            None => {
+                installation.url = format!("http://127.0.0.1:{port}");
+                installation.api = Api::new(&installation.url, Some(API_TOKEN));
+                (String::new(), String::new())
+            }
+        };
         let shared = [
             "--redis",
             &backends.redis_url,
@@ -160,6 +200,9 @@ impl Installation {
             "--worker-tokens",
             WORKER_TOKEN,
         ]);
+        if tls.is_some() {
+            server.extend(["--tls-cert", &cert, "--tls-key", &key]);
+        }
         installation.start("server", &server)?;
         installation.wait_healthy()?;
 
@@ -214,13 +257,16 @@ impl Installation {
             services: Vec::new(),
             dir,
             wfctl: options.wfctl.clone(),
+            env: Vec::new(),
         })
     }
 
-    /// A `wfctl` command with a home of its own under this installation's directory and no
-    /// `WEFT_*` variable of the caller's environment.
+    /// A `wfctl` command with a home of its own under this installation's directory, no
+    /// `WEFT_*` variable of the caller's environment, and this installation's variables.
     fn command(&self, home: &str, args: &[&str]) -> Command {
-        wfctl_command(&self.wfctl, &self.dir.join(home), args)
+        let mut command = wfctl_command(&self.wfctl, &self.dir.join(home), args);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
     }
 
     fn start(&mut self, name: &str, args: &[&str]) -> Result<(), BenchError> {

@@ -69,6 +69,7 @@ pub mod stats;
 pub mod suite;
 pub mod table;
 pub mod tables;
+pub mod tls;
 pub mod wait;
 
 pub use error::BenchError;

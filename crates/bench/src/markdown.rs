@@ -61,6 +61,8 @@ pub fn document(report: &BenchReport) -> String {
     md.push_str(&tables::egress(report).markdown());
     md.push('\n');
     md.push_str(&tables::sql(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::tls(report).markdown());
     let _ = writeln!(md, "\n## The S3 homework\n");
     let _ = writeln!(
         md,
@@ -188,6 +190,14 @@ pub fn method(report: &BenchReport) -> Vec<String> {
          answer that showed success. A run whose task fails ends the measurement at once, \
          even when the task would be retried; the failure's class and message are recorded."
             .to_owned(),
+        "TLS on every link: after the plain distributed installation stops, a second one \
+         on a CA made for the run: `wfctl server --tls-cert --tls-key` (HTTPS for the \
+         clients, the worker and `wfctl`), a Redis that speaks TLS only (`rediss://`) and a \
+         PostgreSQL that refuses connections without TLS (`sslmode=verify-full`), every \
+         process trusting the CA through `WEFT_CA_FILE`. The same DAGs, warm-up, round trips \
+         and chain40 runs as the plain installation; the cost is the difference of the \
+         medians (and p99s) of the two."
+            .to_owned(),
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
          services are stopped, on the same machine. Airflow's times are its own records of \
@@ -233,6 +243,8 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
         );
     }
     failures(&mut notes, "sql", &report.sql);
+    failures(&mut notes, "TLS round trip", &report.tls.round_trip);
+    failures(&mut notes, "TLS chain40", &report.tls.chain40);
     s3_notes(report, &mut notes);
     notes
 }

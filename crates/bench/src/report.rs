@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use crate::dags::Sizes;
-use crate::figures::{EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, SqlFigures};
+use crate::figures::{
+    EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, SqlFigures, TlsResults,
+};
 use crate::install::Mode;
 use crate::machine::{Machine, Versions};
 use crate::peers::Peers;
@@ -49,6 +51,8 @@ pub struct BenchReport {
     pub embedded: ModeResults,
     /// Server, scheduler and one worker on PostgreSQL and Redis.
     pub distributed: ModeResults,
+    /// The same with TLS on every link: its latency scenarios.
+    pub tls: TlsResults,
     /// Celery and Airflow.
     pub peers: Peers,
 }
@@ -71,6 +75,7 @@ impl BenchReport {
             || self.s3.iter().any(S3Case::is_failed)
             || self.embedded.has_failures()
             || self.distributed.has_failures()
+            || self.tls.has_failures()
     }
 
     /// The report as pretty JSON.
@@ -112,6 +117,8 @@ mod tests {
         report.embedded.fan_many_runs = Outcome::NotRun("not in this test".into());
         report.distributed.fan_many_runs = Outcome::NotRun("not in this test".into());
         report.s3.remove(1);
+        assert!(report.has_failures(), "the TLS chain40 failed");
+        report.tls.chain40 = Outcome::NotRun("not in this test".into());
         assert!(!report.has_failures(), "the 1 MB CSV was measured");
         report.s3 = sample::s3();
         assert!(report.has_failures(), "the 100 MB CSV failed");

@@ -3,7 +3,8 @@
 use crate::dags::Sizes;
 use crate::figures::{
     Chain, ColdDeploy, DeferredWaits, EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults,
-    Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, Usage,
+    Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, TlsResults,
+    Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -192,6 +193,14 @@ pub fn report() -> BenchReport {
         s3: s3(),
         embedded: embedded(),
         distributed: ModeResults::all_failed("cannot start: no PostgreSQL"),
+        tls: TlsResults {
+            round_trip: Outcome::Measured(RoundTrip {
+                ms: summary(&[0.4, 0.9, 1.5]),
+                trigger_ms: summary(&[0.2, 0.3, 0.4]),
+                in_store_ms: None,
+            }),
+            chain40: Outcome::Failed("chain40: timed out after 60 s".into()),
+        },
         peers: Peers {
             celery: Outcome::NotRun("celery_bench.sh not found".into()),
             airflow: Outcome::Measured(AirflowFigures {

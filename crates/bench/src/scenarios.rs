@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
 use crate::figures::{
-    Chain, ColdDeploy, ModeResults, Outcome, RoundTrip, RunTimes, Throughput, Usage,
+    Chain, ColdDeploy, ModeResults, Outcome, RoundTrip, RunTimes, Throughput, TlsResults, Usage,
 };
 use crate::install::Installation;
 use crate::nonce;
@@ -23,7 +23,15 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     let mode = installation.mode.name();
     let mut waiter = Waiter::new(installation);
     let big = sizes.big_fan;
-    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes) {
+    let all = [
+        dags::SINGLE,
+        dags::CHAIN40,
+        dags::FAN100,
+        sizes.big_fan,
+        sizes.big_map,
+        sizes.waits,
+    ];
+    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes, &all) {
         return ModeResults::all_failed(&format!("deploy and warm-up: {e}"));
     }
     let cold_deploy = step(mode, "deploy of a new component", || {
@@ -79,6 +87,23 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     }
 }
 
+/// The latency scenarios alone (round trips and chain40) on `installation`: what TLS on
+/// every link costs is read from these beside the plain installation's.
+pub fn run_latency(installation: &mut Installation, sizes: &Sizes) -> TlsResults {
+    let mode = "distributed over TLS";
+    let mut waiter = Waiter::new(installation);
+    let used = [dags::SINGLE, dags::CHAIN40, dags::FAN100];
+    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes, &used) {
+        return TlsResults::all(true, &format!("deploy and warm-up: {e}"));
+    }
+    TlsResults {
+        round_trip: step(mode, "round trip", || {
+            round_trip(&mut waiter, sizes.round_trips)
+        }),
+        chain40: step(mode, "chain40", || chain(&mut waiter, sizes.chain_runs)),
+    }
+}
+
 /// Run one scenario, saying so on stderr, and keep its outcome.
 fn step<T>(mode: &str, name: &str, f: impl FnOnce() -> Result<T, BenchError>) -> Outcome<T> {
     eprintln!("==> {mode}: {name}");
@@ -100,21 +125,19 @@ pub(crate) fn read(path: &str) -> Result<Vec<u8>, BenchError> {
     std::fs::read(path).map_err(|e| BenchError::io(path, e))
 }
 
-/// Deploy every benchmark DAG, then run each small one so that the worker has compiled it
-/// (the big fan's first measured run pays its compile, in distributed mode).
-fn deploy_and_warm_up(waiter: &mut Waiter<'_>, sizes: &Sizes) -> Result<(), BenchError> {
+/// Deploy `dags` (which must include SINGLE, CHAIN40 and FAN100), then run each of those
+/// three so that the worker has compiled it (the big fan's first measured run pays its
+/// compile, in distributed mode).
+fn deploy_and_warm_up(
+    waiter: &mut Waiter<'_>,
+    sizes: &Sizes,
+    dags: &[BenchDag],
+) -> Result<(), BenchError> {
     eprintln!(
         "==> {}: deploy and warm up",
         waiter.installation().mode.name()
     );
-    for dag in [
-        dags::SINGLE,
-        dags::CHAIN40,
-        dags::FAN100,
-        sizes.big_fan,
-        sizes.big_map,
-        sizes.waits,
-    ] {
+    for &dag in dags {
         let deployed = waiter.api().deploy(&read(dag.path)?)?;
         if deployed.dag_id != dag.dag_id {
             return Err(BenchError::BadAnswer {

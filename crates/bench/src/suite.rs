@@ -8,14 +8,14 @@ use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::dags::Sizes;
 use crate::error::BenchError;
-use crate::figures::{ModeResults, Outcome, S3Case};
+use crate::figures::{ModeResults, Outcome, S3Case, TlsResults};
 use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
 use crate::s3::{self, S3Options};
 use crate::wait::WAIT_SLICE;
-use crate::{egress, sandbox, scenarios, sql};
+use crate::{egress, sandbox, scenarios, sql, tls};
 
 /// Task attempts the worker runs at once, in both modes.
 pub const WORKER_CONCURRENCY: usize = 2;
@@ -140,13 +140,19 @@ pub fn run(options: &Options) -> BenchReport {
                             namespace: weft_testkit::unique_name("bench"),
                         };
                         eprintln!("==> distributed: starting wfctl server, scheduler and worker");
-                        Installation::distributed(&install, &backends)
+                        Installation::distributed(&install, &backends, None)
                     });
                 measure(started, &sizes)
                 // The servers stop here, when `postgres` and `redis` are dropped.
             }
             Err(e) => ModeResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
         }
+    };
+
+    let tls = if options.modes.distributed() {
+        tls::measure(&install, &sizes)
+    } else {
+        TlsResults::all(false, "--mode embedded")
     };
 
     let peers = if options.peers {
@@ -177,6 +183,7 @@ pub fn run(options: &Options) -> BenchReport {
         s3,
         embedded,
         distributed,
+        tls,
         peers,
     }
 }

@@ -133,3 +133,31 @@ fn s3_has_a_row_per_csv_and_says_why_one_failed() {
     assert_eq!(table.rows[1][2], "—");
     assert_eq!(table.rows[1][0], "100 MB CSV (4,761,000 rows)");
 }
+
+#[test]
+fn tls_costs_are_the_differences_of_the_two_installations() {
+    let mut report = sample::report();
+    // The plain installation did not start: its figures say why, and there is no cost.
+    let table = tls(&report);
+    let p50 = &table.rows[0];
+    assert_eq!(p50[0], "round trip p50 (3 runs)");
+    assert!(p50[1].starts_with("failed: cannot start"), "{p50:?}");
+    assert_eq!(p50[2], "0.90 ms");
+    assert_eq!(p50[3], "—");
+    // Both measured: the cost is TLS − plain, with its share of the plain figure.
+    report.distributed = sample::embedded();
+    let table = tls(&report);
+    assert_eq!(
+        table.rows[0][1..],
+        ["0.60 ms", "0.90 ms", "+0.30 ms (+50%)"]
+    );
+    assert_eq!(table.rows[1][0], "round trip p99 (3 runs)");
+    assert_eq!(table.rows[1][3], "+0.60 ms (+67%)");
+    let chain = &table.rows[2];
+    assert_eq!(chain[1], "14 ms");
+    assert!(
+        chain[2].starts_with("failed: chain40: timed out"),
+        "{chain:?}"
+    );
+    assert_eq!(chain[3], "—");
+}
