@@ -168,10 +168,16 @@ impl Api {
 
     /// Whether `GET /health` answers 200.
     pub fn healthy(&self) -> bool {
-        self.agent
-            .get(format!("{}/health", self.base))
-            .call()
-            .is_ok_and(|r| r.status().as_u16() == 200)
+        self.health().is_ok()
+    }
+
+    /// `GET /health`: answered 200, or why not (no answer, a TLS failure, another status).
+    pub fn health(&self) -> Result<(), String> {
+        match self.agent.get(format!("{}/health", self.base)).call() {
+            Ok(r) if r.status().as_u16() == 200 => Ok(()),
+            Ok(r) => Err(format!("it answered {}", r.status())),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// `GET path`, parsed.

@@ -282,8 +282,17 @@ pub struct TlsResults {
 }
 
 impl TlsResults {
-    /// Both scenarios failed with `reason`, or were not run for it.
-    pub fn all(failed: bool, reason: &str) -> TlsResults {
+    /// Both scenarios failed with `reason` (the installation did not start, say).
+    pub fn all_failed(reason: &str) -> TlsResults {
+        TlsResults::all(true, reason)
+    }
+
+    /// Both scenarios not run, for `reason`.
+    pub fn not_run(reason: &str) -> TlsResults {
+        TlsResults::all(false, reason)
+    }
+
+    fn all(failed: bool, reason: &str) -> TlsResults {
         fn one<T>(failed: bool, reason: &str) -> Outcome<T> {
             if failed {
                 Outcome::Failed(reason.to_owned())

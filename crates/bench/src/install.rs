@@ -159,7 +159,8 @@ impl Installation {
     ) -> Result<Installation, BenchError> {
         let mut installation = Installation::new(Mode::Distributed, options, Some(API_TOKEN))?;
         let port = free_port()?.to_string();
-        let (cert, key) = match tls {
+        let mut server_tls = Vec::new();
+        match tls {
             Some(tls) => {
                 let pem = std::fs::read(&tls.ca).map_err(|e| BenchError::io(&tls.ca, e))?;
                 let ca =
@@ -173,17 +174,18 @@ impl Installation {
                     "WEFT_CA_FILE".to_owned(),
                     tls.ca.to_string_lossy().into_owned(),
                 ));
-                (
+                server_tls = vec![
+                    "--tls-cert".to_owned(),
                     tls.cert.to_string_lossy().into_owned(),
+                    "--tls-key".to_owned(),
                     tls.key.to_string_lossy().into_owned(),
-                )
+                ];
             }
             None => {
                 installation.url = format!("http://127.0.0.1:{port}");
                 installation.api = Api::new(&installation.url, Some(API_TOKEN));
-                (String::new(), String::new())
             }
-        };
+        }
         let shared = [
             "--redis",
             &backends.redis_url,
@@ -200,9 +202,7 @@ impl Installation {
             "--worker-tokens",
             WORKER_TOKEN,
         ]);
-        if tls.is_some() {
-            server.extend(["--tls-cert", &cert, "--tls-key", &key]);
-        }
+        server.extend(server_tls.iter().map(String::as_str));
         installation.start("server", &server)?;
         installation.wait_healthy()?;
 
@@ -325,7 +325,17 @@ impl Installation {
 
     fn wait_healthy(&mut self) -> Result<(), BenchError> {
         let api = self.api.clone();
-        self.wait_until("the API server to answer", || Ok(api.healthy()))
+        let mut last = String::new();
+        let waited = self.wait_until("the API server to answer", || {
+            Ok(api.health().map_err(|why| last = why).is_ok())
+        });
+        waited.map_err(|e| match e {
+            BenchError::Timeout { what, seconds } => BenchError::Timeout {
+                what: format!("{what} (last: {last})"),
+                seconds,
+            },
+            other => other,
+        })
     }
 
     fn wait_for_worker(&mut self) -> Result<(), BenchError> {

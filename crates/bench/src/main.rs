@@ -96,6 +96,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("{}", tables::sandbox(&report).text());
     println!("{}", tables::egress(&report).text());
     println!("{}", tables::sql(&report).text());
+    println!("{}", tables::tls(&report).text());
     println!("{}", tables::s3(&report).text());
     println!("{}", tables::peers(&report).text());
     let markdown_path = out.join("BENCHMARKS.md");

@@ -192,11 +192,12 @@ pub fn method(report: &BenchReport) -> Vec<String> {
             .to_owned(),
         "TLS on every link: after the plain distributed installation stops, a second one \
          on a CA made for the run: `wfctl server --tls-cert --tls-key` (HTTPS for the \
-         clients, the worker and `wfctl`), a Redis that speaks TLS only (`rediss://`) and a \
+         clients and the worker), a Redis that speaks TLS only (`rediss://`) and a \
          PostgreSQL that refuses connections without TLS (`sslmode=verify-full`), every \
-         process trusting the CA through `WEFT_CA_FILE`. The same DAGs, warm-up, round trips \
-         and chain40 runs as the plain installation; the cost is the difference of the \
-         medians (and p99s) of the two."
+         process trusting the CA through `WEFT_CA_FILE`. `bench_single`, `bench_chain40` and \
+         `bench_fan100` are deployed and warmed up as on the plain installation, then the \
+         same round trips and chain40 runs; the cost is the difference of the medians (and \
+         p99s) of the two."
             .to_owned(),
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
@@ -433,6 +434,8 @@ mod tests {
             "| overhead per query (task − host) | 20 µs | ≤ 50 µs: met |",
             "| 1,000,000 rows streamed into a task (1000 a batch), median of 3 | 500,000 rows/s | — |",
             "## The S3 homework",
+            "| round trip p50 (3 runs) | failed: cannot start: no PostgreSQL | 0.90 ms | — |",
+            "TLS on every link: after the plain distributed installation stops",
             "| 1 MB CSV (47,610 rows) | 850 ms | 3: 800 ms – 900 ms |",
             "`WEFT_MALL_S3_EGRESS`",
             "| 1,000 waits deferred: CPU per second (before the trigger), median of 3 | standalone 5.0 ms/s (before 4.0) |",

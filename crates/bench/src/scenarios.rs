@@ -31,7 +31,7 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
         sizes.big_map,
         sizes.waits,
     ];
-    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes, &all) {
+    if let Err(e) = deploy_and_warm_up(&mut waiter, mode, sizes, &all) {
         return ModeResults::all_failed(&format!("deploy and warm-up: {e}"));
     }
     let cold_deploy = step(mode, "deploy of a new component", || {
@@ -93,8 +93,8 @@ pub fn run_latency(installation: &mut Installation, sizes: &Sizes) -> TlsResults
     let mode = "distributed over TLS";
     let mut waiter = Waiter::new(installation);
     let used = [dags::SINGLE, dags::CHAIN40, dags::FAN100];
-    if let Err(e) = deploy_and_warm_up(&mut waiter, sizes, &used) {
-        return TlsResults::all(true, &format!("deploy and warm-up: {e}"));
+    if let Err(e) = deploy_and_warm_up(&mut waiter, mode, sizes, &used) {
+        return TlsResults::all_failed(&format!("deploy and warm-up: {e}"));
     }
     TlsResults {
         round_trip: step(mode, "round trip", || {
@@ -130,13 +130,11 @@ pub(crate) fn read(path: &str) -> Result<Vec<u8>, BenchError> {
 /// compile, in distributed mode).
 fn deploy_and_warm_up(
     waiter: &mut Waiter<'_>,
+    mode: &str,
     sizes: &Sizes,
     dags: &[BenchDag],
 ) -> Result<(), BenchError> {
-    eprintln!(
-        "==> {}: deploy and warm up",
-        waiter.installation().mode.name()
-    );
+    eprintln!("==> {mode}: deploy and warm up");
     for &dag in dags {
         let deployed = waiter.api().deploy(&read(dag.path)?)?;
         if deployed.dag_id != dag.dag_id {

@@ -152,7 +152,7 @@ pub fn run(options: &Options) -> BenchReport {
     let tls = if options.modes.distributed() {
         tls::measure(&install, &sizes)
     } else {
-        TlsResults::all(false, "--mode embedded")
+        TlsResults::not_run("--mode embedded")
     };
 
     let peers = if options.peers {

@@ -19,7 +19,7 @@ pub fn measure(options: &InstallOptions, sizes: &Sizes) -> TlsResults {
         Ok(results) => results,
         Err(e) => {
             eprintln!("    cannot start: {e}");
-            TlsResults::all(true, &format!("cannot start: {e}"))
+            TlsResults::all_failed(&format!("cannot start: {e}"))
         }
     }
 }

@@ -60,16 +60,23 @@ pub struct Task {
     pub notifications: TaskNotifications,
 }
 
-/// A task's resources from its own and the DAG's defaults: the task's lists (egress,
-/// directories, connections, secrets) replace the defaults' as a whole when it sets any
-/// resources, while its memory and CPU budget each inherit the defaults' when it sets none.
+/// A task's resources from its own and the DAG's defaults, field by field: each the task
+/// leaves unset (none, or an empty list) is the defaults'.
 fn resolve_resources(own: Option<&Resources>, defaults: Option<&Resources>) -> Resources {
-    let mut resolved = own.or(defaults).cloned().unwrap_or_default();
-    if let Some(d) = defaults {
-        resolved.memory_bytes = resolved.memory_bytes.or(d.memory_bytes);
-        resolved.fuel = resolved.fuel.or(d.fuel);
+    let (Some(own), Some(d)) = (own, defaults) else {
+        return own.or(defaults).cloned().unwrap_or_default();
+    };
+    fn list<T: Clone>(own: &[T], defaults: &[T]) -> Vec<T> {
+        if own.is_empty() { defaults } else { own }.to_vec()
     }
-    resolved
+    Resources {
+        memory_bytes: own.memory_bytes.or(d.memory_bytes),
+        egress_allowlist: list(&own.egress_allowlist, &d.egress_allowlist),
+        directories: list(&own.directories, &d.directories),
+        connections: list(&own.connections, &d.connections),
+        secrets: list(&own.secrets, &d.secrets),
+        fuel: own.fuel.or(d.fuel),
+    }
 }
 
 impl Task {

@@ -102,8 +102,8 @@ pub struct TaskSettings {
     /// Higher weights are queued first when slots are scarce.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority_weight: Option<i32>,
-    /// What the task needs from the machine. Its lists replace the defaults' as a whole; its
-    /// memory and CPU budget each inherit the defaults' when unset.
+    /// What the task needs from the machine, resolved field by field: each field the task
+    /// leaves unset (none, or an empty list) is the defaults'.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// How the task pokes and waits as a sensor.
@@ -121,7 +121,8 @@ pub struct TaskSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Resources {
-    /// Most linear memory the task may use, in bytes; none: the host's default.
+    /// Most linear memory the task may use, in bytes; none: the DAG's default, else the
+    /// tenant's, else the host's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<u64>,
     /// Where the task may send HTTP requests and open TCP connections, as
@@ -136,7 +137,7 @@ pub struct Resources {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<String>,
     /// CPU budget of one attempt, in fuel units (about one per WebAssembly instruction);
-    /// none: the tenant's default, else the worker's.
+    /// none: the DAG's default, else the tenant's, else the worker's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
 }

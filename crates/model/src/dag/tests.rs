@@ -95,13 +95,15 @@ fn task_settings_override_dag_defaults() {
     assert_eq!(b.retries, 2);
     assert!(b.retry_exponential_backoff);
     assert_eq!(b.max_retry_delay, Some(Duration::from_secs(10)));
-    // The lists of resources are replaced as a whole, not merged; the memory and CPU budget
-    // a task leaves unset are the defaults'.
+    // Resources resolve field by field: what the task sets replaces the defaults' (its
+    // directories), what it leaves unset or empty is the defaults' (memory, CPU budget,
+    // egress).
     assert_eq!(
         b.resources,
         Resources {
             memory_bytes: Some(1 << 20),
             fuel: Some(7_000),
+            egress_allowlist: vec!["https://api.example.com".into()],
             ..scratch
         }
     );
