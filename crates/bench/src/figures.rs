@@ -38,6 +38,15 @@ impl<T> Outcome<T> {
     pub fn is_failed(&self) -> bool {
         matches!(self, Outcome::Failed(_))
     }
+
+    /// No figures, for `reason`: `Failed` if `failed`, else `NotRun`.
+    fn missing(failed: bool, reason: &str) -> Outcome<T> {
+        if failed {
+            Outcome::Failed(reason.to_owned())
+        } else {
+            Outcome::NotRun(reason.to_owned())
+        }
+    }
 }
 
 /// Times of runs of one DAG, each from the trigger to the answer that showed it succeeded.
@@ -235,24 +244,17 @@ impl ModeResults {
     }
 
     fn all(failed: bool, reason: &str) -> ModeResults {
-        fn one<T>(failed: bool, reason: &str) -> Outcome<T> {
-            if failed {
-                Outcome::Failed(reason.to_owned())
-            } else {
-                Outcome::NotRun(reason.to_owned())
-            }
-        }
         ModeResults {
-            chain40: one(failed, reason),
-            fan100: one(failed, reason),
-            fan_one_run: one(failed, reason),
-            fan_many_runs: one(failed, reason),
-            map_one_run: one(failed, reason),
-            round_trip: one(failed, reason),
-            cold_deploy: one(failed, reason),
-            resources: one(failed, reason),
-            deferred_waits: one(failed, reason),
-            fair_share: one(failed, reason),
+            chain40: Outcome::missing(failed, reason),
+            fan100: Outcome::missing(failed, reason),
+            fan_one_run: Outcome::missing(failed, reason),
+            fan_many_runs: Outcome::missing(failed, reason),
+            map_one_run: Outcome::missing(failed, reason),
+            round_trip: Outcome::missing(failed, reason),
+            cold_deploy: Outcome::missing(failed, reason),
+            resources: Outcome::missing(failed, reason),
+            deferred_waits: Outcome::missing(failed, reason),
+            fair_share: Outcome::missing(failed, reason),
         }
     }
 
@@ -293,16 +295,9 @@ impl TlsResults {
     }
 
     fn all(failed: bool, reason: &str) -> TlsResults {
-        fn one<T>(failed: bool, reason: &str) -> Outcome<T> {
-            if failed {
-                Outcome::Failed(reason.to_owned())
-            } else {
-                Outcome::NotRun(reason.to_owned())
-            }
-        }
         TlsResults {
-            round_trip: one(failed, reason),
-            chain40: one(failed, reason),
+            round_trip: Outcome::missing(failed, reason),
+            chain40: Outcome::missing(failed, reason),
         }
     }
 
