@@ -38,6 +38,9 @@ pub(crate) struct Admission {
     slots: Capacity,
     /// How much each tenant has been served, for fair turns ([`fair_share`]).
     passes: HashMap<String, u64>,
+    /// The last admission stopped at the scheduler's `max_tis_per_step` with ready tasks
+    /// it did not look at or mark: the next step is due at once.
+    capped: bool,
 }
 
 impl Admission {
@@ -57,6 +60,11 @@ impl Admission {
             self.ready
                 .insert(active.run.tenant.clone(), BTreeSet::from([key]));
         }
+    }
+
+    /// Whether the last admission left ready tasks unlooked-at for its per-step cap.
+    pub(crate) fn capped(&self) -> bool {
+        self.capped
     }
 
     /// Forget the ready task instances of run `run` (it left memory).
@@ -141,6 +149,9 @@ impl Admission {
             config,
             outbox,
             now,
+            left: config.max_tis_per_step.max(1),
+            marks_left: config.max_tis_per_step.max(1),
+            capped: false,
             may_run: FastMap::default(),
             full: FastMap::default(),
             waiting: Vec::new(),
@@ -222,6 +233,7 @@ impl Admission {
                 }
             }
         }
+        self.capped = walk.capped;
         Admitted {
             waiting: walk.waiting,
             waits,
@@ -231,8 +243,9 @@ impl Admission {
 }
 
 /// Walk `ready` in order from `from` (the start if none), queueing those tasks slots allow
-/// (at most `budget`, if given) and noting those of running runs left waiting for a slot:
-/// how many it queued, and the first task it did not look at when it stopped for its budget.
+/// (at most `budget`, if given, and at most what the step has left) and noting those of
+/// running runs left waiting for a slot (as many as the step may mark): how many it queued,
+/// and the first task it did not look at when it stopped for its budget or the step's cap.
 fn walk_ready<'a>(
     ready: &mut BTreeSet<ReadyKey>,
     slots: &mut Capacity,
@@ -246,6 +259,9 @@ fn walk_ready<'a>(
         config,
         ref mut outbox,
         now,
+        ref mut left,
+        ref mut marks_left,
+        ref mut capped,
         ref mut may_run,
         ref mut full,
         ref mut waiting,
@@ -266,6 +282,11 @@ fn walk_ready<'a>(
     };
     for &key in keys {
         if budget.is_some_and(|budget| admitted >= budget) {
+            stop = Some(key);
+            break;
+        }
+        if *left == 0 {
+            *capped = true;
             stop = Some(key);
             break;
         }
@@ -299,7 +320,7 @@ fn walk_ready<'a>(
             && slots.task_count(&slot(ti)) >= cap as usize
         {
             if walked.runs && ti.state == TaskState::None {
-                waiting.push((run, i));
+                mark(waiting, marks_left, capped, (run, i));
             }
             continue;
         }
@@ -313,7 +334,7 @@ fn walk_ready<'a>(
                 }
                 // Waiting for a slot only: a paused DAG's tasks stay as they are, as in Airflow.
                 if ti.state == TaskState::None {
-                    waiting.push((run, i));
+                    mark(waiting, marks_left, capped, (run, i));
                 }
             }
             if slots.total() >= config.parallelism {
@@ -340,6 +361,7 @@ fn walk_ready<'a>(
             at: now,
         });
         admitted += 1;
+        *left -= 1;
         leaving.push(key);
     }
     if let Some(done) = current.take() {
@@ -349,6 +371,17 @@ fn walk_ready<'a>(
         ready.remove(key);
     }
     (admitted, stop)
+}
+
+/// Note ready task `at` as waiting for a slot, to be marked `scheduled`, if the step may
+/// still mark one; otherwise it stays as it is for the next step, which is then due at once.
+fn mark(waiting: &mut Vec<TaskAt>, marks_left: &mut usize, capped: &mut bool, at: TaskAt) {
+    if *marks_left == 0 {
+        *capped = true;
+    } else {
+        *marks_left -= 1;
+        waiting.push(at);
+    }
 }
 
 impl Scheduler {
@@ -468,6 +501,12 @@ struct Walk<'a> {
     config: &'a SchedulerConfig,
     outbox: &'a mut Outbox,
     now: Timestamp,
+    /// What the step may still queue, under `max_tis_per_step`.
+    left: usize,
+    /// How many more task instances the step may mark `scheduled`, under the same cap.
+    marks_left: usize,
+    /// The step's cap left ready tasks to queue or to mark for the next step.
+    capped: bool,
     /// Whether each run walked past may run (running, its DAG not paused).
     may_run: FastMap<RunPk, bool>,
     /// Pools found full, by run, for the runs walked past.

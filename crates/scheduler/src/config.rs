@@ -12,6 +12,11 @@ pub struct SchedulerConfig {
     pub default_max_active_tasks: u32,
     /// `max_active_runs` of a DAG that sets none.
     pub default_max_active_runs: u32,
+    /// Most task instances one step queues or marks `scheduled` (Airflow's
+    /// `max_tis_per_query` plays this part). A step that reaches it writes what it has and
+    /// the next step follows at once, so the ready tasks of a big run go out in slices, and a
+    /// trigger or report arriving meanwhile waits for one slice rather than for all of them.
+    pub max_tis_per_step: usize,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`); a mapped
     /// task given more items fails, naming both numbers.
     pub max_map_length: u32,
@@ -46,6 +51,7 @@ impl Default for SchedulerConfig {
             parallelism: 32,
             default_max_active_tasks: 16,
             default_max_active_runs: 16,
+            max_tis_per_step: 1000,
             max_map_length: weft_model::mapping::DEFAULT_MAX_MAP_LENGTH,
             allow_trigger_in_future: false,
             recover_running_on_start: false,

@@ -15,6 +15,7 @@ impl Scheduler {
         if batch.is_empty() {
             return Ok(());
         }
+        let began = std::time::Instant::now();
         let outcome = match self.store.write(batch.clone()).await {
             Ok(outcome) if !outcome.refused => outcome,
             Ok(_) => {
@@ -62,7 +63,15 @@ impl Scheduler {
                 }
             }
         }
-        self.dispatch(&queued).await
+        let written = began.elapsed();
+        self.dispatch(&queued).await?;
+        tracing::debug!(
+            queued = queued.len(),
+            write_ms = written.as_secs_f64() * 1e3,
+            dispatch_ms = (began.elapsed() - written).as_secs_f64() * 1e3,
+            "step written"
+        );
+        Ok(())
     }
 
     /// Nothing of `batch` was written: give back the slots its queue ops took and read every

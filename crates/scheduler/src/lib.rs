@@ -29,6 +29,7 @@
 //!   run timeouts (`run_timeout`);
 //! - `flush`: writing a step's batch; `dispatch`: sending queued attempts' messages;
 //! - `resync`: catching up with runs not told of and a queue that lost its contents;
+//! - `run_reads`: runs told of by a notice, read from the store away from the loop;
 //! - `clear_and_mark`: clearing and marking task instances by hand;
 //!
 //! The state the step works on:
@@ -73,6 +74,7 @@ mod outputs;
 mod reports;
 mod resync;
 pub mod retry;
+mod run_reads;
 pub mod run_requests;
 pub mod running;
 mod startup;

@@ -78,6 +78,8 @@ impl Scheduler {
     ) -> Result<(), StoreError> {
         let run = row.id;
         self.forget_run(run);
+        // What the loop loads is newer than any read of the run still in flight.
+        self.reads.forget(run);
         if row.state.is_finished() {
             return Ok(());
         }

@@ -19,6 +19,7 @@ use crate::config::SchedulerConfig;
 use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
 use crate::handle::SchedulerHandle;
+use crate::run_reads::RunRead;
 use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
 use weft_protocol::Report;
@@ -49,6 +50,8 @@ pub(crate) enum Input {
         state: TaskState,
         reply: oneshot::Sender<Result<(), ControlError>>,
     },
+    /// A run read away from the loop ([`run_reads`](crate::run_reads)).
+    Read(Box<RunRead>),
 }
 
 /// Which of the loop's own timers went off before a step.
@@ -74,6 +77,11 @@ pub struct SchedulerService {
     scheduler: Scheduler,
     /// What the handles feed in.
     rx: mpsc::UnboundedReceiver<Input>,
+    /// Where runs read away from the loop arrive, and the sender the reads are given.
+    reads: (
+        mpsc::UnboundedSender<RunRead>,
+        mpsc::UnboundedReceiver<RunRead>,
+    ),
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -87,7 +95,12 @@ pub fn scheduler(
     let requests = RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future);
     let scheduler = Scheduler::new(store, queue, clock, config);
     let handle = SchedulerHandle::new(tx, requests, scheduler.outbox.ended().clone());
-    (handle, SchedulerService { scheduler, rx })
+    let service = SchedulerService {
+        scheduler,
+        rx,
+        reads: mpsc::unbounded_channel(),
+    };
+    (handle, service)
 }
 
 impl SchedulerService {
@@ -122,6 +135,7 @@ impl SchedulerService {
                     Some(input) => inputs.push(input),
                     None => break,
                 },
+                Some(read) = self.reads.1.recv() => inputs.push(Input::Read(Box::new(read))),
                 _ = tokio::time::sleep(sleep) => {}
                 _ = lease_check.tick() => ticked.leases = true,
                 _ = resync.tick() => ticked.resync = true,
@@ -129,12 +143,32 @@ impl SchedulerService {
             while let Ok(more) = self.rx.try_recv() {
                 inputs.push(more);
             }
+            while let Ok(read) = self.reads.1.try_recv() {
+                inputs.push(Input::Read(Box::new(read)));
+            }
             if let Err(e) = self.handle(inputs, ticked).await {
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
         tracing::info!("scheduler stopped");
+    }
+
+    /// Take up a run read away from the loop, if no newer word on it came meanwhile; a read
+    /// that failed is made again in the loop, whose failure the loop handles.
+    async fn take_read(&mut self, read: RunRead) -> Result<(), SchedulerError> {
+        if !self.scheduler.reads.take(&read) {
+            return Ok(());
+        }
+        match read.answer {
+            Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(run = read.run, error = %e, "reading a run failed; reading it again");
+                self.scheduler.reload_run(read.run).await?;
+            }
+        }
+        Ok(())
     }
 
     /// How long to sleep before the scheduler's wake-up time (an hour when nothing is due).
@@ -148,8 +182,10 @@ impl SchedulerService {
 
     /// Take everything that arrived, run the timers that went off, and step once.
     async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
+        let began = std::time::Instant::now();
         let mut reports = Vec::new();
         let mut written = Vec::new();
+        let inputs_taken = inputs.len();
         for input in inputs {
             match input {
                 Input::Reports(batch, done) => {
@@ -159,7 +195,16 @@ impl SchedulerService {
                 Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
                     self.scheduler.load_dags().await?;
                 }
-                Input::Notice(Notice::RunChanged(run)) => self.scheduler.reload_run(run).await?,
+                // A run in memory is read again in turn with its reports; one not yet in
+                // memory (a big run just created elsewhere) is read while the loop goes on.
+                Input::Notice(Notice::RunChanged(run)) if self.scheduler.holds_run(run) => {
+                    self.scheduler.reload_run(run).await?;
+                }
+                Input::Notice(Notice::RunChanged(run)) => {
+                    let store = self.scheduler.store.clone();
+                    self.scheduler.reads.start(run, store, self.reads.0.clone());
+                }
+                Input::Read(read) => self.take_read(*read).await?,
                 Input::Created(run, tis) => {
                     if !self.scheduler.holds_run(run.id) {
                         self.scheduler.load_run(*run, tis).await?;
@@ -196,7 +241,16 @@ impl SchedulerService {
         if ticked.resync {
             self.scheduler.resync().await?;
         }
+        let read = began.elapsed();
+        let report_count = reports.len();
         self.scheduler.step(reports).await?;
+        tracing::debug!(
+            inputs = inputs_taken,
+            reports = report_count,
+            read_ms = read.as_secs_f64() * 1e3,
+            step_ms = (began.elapsed() - read).as_secs_f64() * 1e3,
+            "scheduler step"
+        );
         for done in written {
             let _ = done.send(());
         }

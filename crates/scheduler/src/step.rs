@@ -25,6 +25,7 @@ use crate::error::SchedulerError;
 use crate::mapping::Expansions;
 use crate::outbox::Outbox;
 use crate::resync::QueueWatch;
+use crate::run_reads::RunReads;
 use crate::timers::{Schedules, Wake};
 use weft_protocol::Report;
 
@@ -58,6 +59,8 @@ pub struct Scheduler {
     pub(crate) deferrals: Deferrals,
     /// Mapped tasks decided ready to expand.
     pub(crate) expansions: Expansions,
+    /// Runs being read from the store away from the loop.
+    pub(crate) reads: RunReads,
 }
 
 impl Scheduler {
@@ -82,6 +85,7 @@ impl Scheduler {
             queue_watch: QueueWatch::default(),
             deferrals: Deferrals::default(),
             expansions: Expansions::default(),
+            reads: RunReads::default(),
         }
     }
 
@@ -93,8 +97,9 @@ impl Scheduler {
     /// The earliest time something is due (a retry, a scheduled run, a run timeout); none
     /// when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
-        // Ends to match or waits to check against the store: the next step is due now.
-        if self.deferrals.has_work() || !self.expansions.is_empty() {
+        // Ends to match or waits to check against the store, or ready tasks a step's cap left
+        // for the next: the next step is due now.
+        if self.deferrals.has_work() || !self.expansions.is_empty() || self.admission.capped() {
             return Some(self.clock.now());
         }
         self.wake.at()

@@ -287,6 +287,73 @@ async fn parallelism_caps_queued_tasks_highest_priority_first() {
 }
 
 #[tokio::test]
+async fn a_step_queues_at_most_its_cap_and_the_next_step_is_due_at_once() {
+    let config = SchedulerConfig {
+        max_tis_per_step: 2,
+        ..SchedulerConfig::default()
+    };
+    let b = bench("2024-03-01T00:00:00Z", config).await;
+    b.deploy(five("five", None)).await;
+    let (run, mut s, taken) = five_ready(&b, "five").await;
+    assert_eq!(task_ids(&taken), ["t5", "t4"]);
+    let now = b.clock.now_ts();
+    assert_eq!(s.wake_at(), Some(now), "the rest goes in the next step");
+    // Left for the next step, not waiting for a slot: still as they were.
+    let states = b.states(run).await;
+    assert_eq!(states[0], ("t1".into(), TaskState::None));
+    assert_eq!(states[2], ("t3".into(), TaskState::None));
+
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(task_ids(&b.take().await), ["t3", "t2"]);
+    assert_eq!(s.wake_at(), Some(now));
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(task_ids(&b.take().await), ["t1"]);
+    assert!(
+        s.wake_at().is_none_or(|at| at > now),
+        "nothing left: no step due, {:?}",
+        s.wake_at()
+    );
+}
+
+#[tokio::test]
+async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() {
+    let config = SchedulerConfig {
+        max_tis_per_step: 2,
+        ..SchedulerConfig::default()
+    };
+    let b = bench("2024-03-01T00:00:00Z", config).await;
+    let mut spec = five("five", None);
+    spec.max_active_tasks = Some(1);
+    b.deploy(spec).await;
+    let (run, mut s, taken) = five_ready(&b, "five").await;
+    assert_eq!(task_ids(&taken), ["t5"]);
+    let state = |states: &[(String, TaskState)]| -> Vec<TaskState> {
+        states.iter().map(|(_, state)| *state).collect()
+    };
+    use TaskState::{Queued, Scheduled, Success};
+    assert_eq!(
+        state(&b.states(run).await),
+        [
+            TaskState::None,
+            TaskState::None,
+            Scheduled,
+            Scheduled,
+            Queued
+        ]
+    );
+    assert_eq!(s.wake_at(), Some(b.clock.now_ts()), "two are left to mark");
+
+    // The next step marks the rest, and queues t4 in the slot t5 left.
+    s.step(b.succeed(&taken[0])).await.unwrap();
+    assert_eq!(task_ids(&b.take().await), ["t4"]);
+    assert_eq!(
+        state(&b.states(run).await),
+        [Scheduled, Scheduled, Scheduled, Queued, Success]
+    );
+    assert!(s.wake_at().is_none_or(|at| at > b.clock.now_ts()));
+}
+
+#[tokio::test]
 async fn max_active_tasks_caps_one_dag() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     let mut spec = five("five", None);

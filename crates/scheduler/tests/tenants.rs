@@ -121,6 +121,41 @@ async fn a_tenants_backlog_does_not_hold_back_another_tenants_task() {
 }
 
 #[tokio::test]
+async fn a_backlog_goes_out_in_slices_and_each_slice_serves_the_least_served_tenant_first() {
+    let config = SchedulerConfig {
+        max_tis_per_step: 3,
+        ..SchedulerConfig::default()
+    };
+    let b = bench(T0, config).await;
+    let many: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &many).await;
+    tenant_with_dag(&b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
+    for (tenant, dag) in [("team-a", "flood"), ("team-b", "single")] {
+        b.handle
+            .trigger(tenant, dag, TriggerRequest::default())
+            .await
+            .unwrap();
+    }
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    // Both served as little: A, first by name, fills the first slice.
+    assert_eq!(task_ids(&b.take().await), ["t00", "t01", "t02"]);
+    // B, holding nothing, goes first in the next, with A's next two.
+    s.step(Vec::new()).await.unwrap();
+    let mut queued: Vec<(String, String)> = b
+        .take()
+        .await
+        .into_iter()
+        .map(|m| (m.tenant, m.task_id))
+        .collect();
+    queued.sort_unstable();
+    let expected = [("team-a", "t03"), ("team-a", "t04"), ("team-b", "only")]
+        .map(|(tenant, task)| (tenant.to_owned(), task.to_owned()));
+    assert_eq!(queued, expected);
+}
+
+#[tokio::test]
 async fn weights_divide_the_slots_between_busy_tenants() {
     let config = SchedulerConfig {
         parallelism: 8,

@@ -1,0 +1,118 @@
+//! Runs read from the store away from the scheduler's loop. A run the scheduler does not hold
+//! yet, announced by a notice (a run of more tasks than a notice carries, created by an API
+//! server), is read in a task of its own, so that the loop goes on stepping the other runs
+//! while the store answers; the loop takes the run up when the answer arrives.
+//!
+//! An answer is taken only if it is still the latest word on its run: a later notice of the
+//! same run starts a newer read, and any load of the run in the loop (a resync, a clear, a
+//! run the loop read itself) makes the read in flight stale, so an old answer never
+//! replaces what memory learnt since.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use weft_store::{DagRun, RunPk, Store, StoreError, TaskInstance};
+
+use crate::active_runs::FastMap;
+
+/// A run as the store answered, for the loop to take up.
+pub(crate) struct RunRead {
+    /// The run read.
+    pub run: RunPk,
+    /// Which read of the run this answers.
+    pub generation: u64,
+    /// The run and its task instances, none if the store has no such run.
+    pub answer: Result<Option<(DagRun, Vec<TaskInstance>)>, StoreError>,
+}
+
+/// The reads in flight, each run's latest.
+#[derive(Default)]
+pub(crate) struct RunReads {
+    /// The latest read of each run still awaited.
+    pending: FastMap<RunPk, u64>,
+    /// The number the next read gets.
+    next: u64,
+}
+
+impl RunReads {
+    /// Read run `run` from `store` in a task of its own; the answer goes to `answers`.
+    pub(crate) fn start(
+        &mut self,
+        run: RunPk,
+        store: Arc<dyn Store>,
+        answers: mpsc::UnboundedSender<RunRead>,
+    ) {
+        let generation = self.begin(run);
+        tokio::spawn(async move {
+            let answer = store.run(run).await;
+            // The loop is gone: nobody needs the run.
+            let _ = answers.send(RunRead {
+                run,
+                generation,
+                answer,
+            });
+        });
+    }
+
+    /// A new read of `run` begins: its number, which makes any earlier one stale.
+    fn begin(&mut self, run: RunPk) -> u64 {
+        self.next += 1;
+        self.pending.insert(run, self.next);
+        self.next
+    }
+
+    /// The loop loaded run `run` itself: any read in flight is stale.
+    pub(crate) fn forget(&mut self, run: RunPk) {
+        self.pending.remove(&run);
+    }
+
+    /// Whether `read` is the latest word on its run (it is then no longer awaited).
+    pub(crate) fn take(&mut self, read: &RunRead) -> bool {
+        if self.pending.get(&read.run) == Some(&read.generation) {
+            self.pending.remove(&read.run);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(reads: &mut RunReads, run: RunPk) -> RunRead {
+        RunRead {
+            run,
+            generation: reads.begin(run),
+            answer: Ok(None),
+        }
+    }
+
+    #[test]
+    fn the_latest_read_of_a_run_is_taken_once() {
+        let mut reads = RunReads::default();
+        let answer = read(&mut reads, 7);
+        assert!(reads.take(&answer));
+        assert!(!reads.take(&answer), "taken already");
+    }
+
+    #[test]
+    fn a_newer_read_makes_the_older_stale() {
+        let mut reads = RunReads::default();
+        let older = read(&mut reads, 7);
+        let newer = read(&mut reads, 7);
+        assert!(!reads.take(&older));
+        assert!(reads.take(&newer));
+    }
+
+    #[test]
+    fn a_load_in_the_loop_makes_the_read_in_flight_stale() {
+        let mut reads = RunReads::default();
+        let in_flight = read(&mut reads, 7);
+        let other = read(&mut reads, 8);
+        reads.forget(7);
+        assert!(!reads.take(&in_flight));
+        assert!(reads.take(&other), "other runs' reads are untouched");
+    }
+}

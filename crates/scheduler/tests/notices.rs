@@ -1,0 +1,85 @@
+//! The running scheduler told of a run it does not hold (a run created by an API server, too
+//! big for a notice to carry): it reads the run from the store and queues its tasks.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{bench, task_ids};
+use weft_model::{DagSpec, TaskSpec};
+use weft_queue::Queue as _;
+use weft_scheduler::{Control, Notice, SchedulerConfig, TaskMessage, TriggerRequest};
+use weft_store::DEFAULT_TENANT;
+
+const T0: &str = "2024-03-01T00:00:00Z";
+
+fn pair(dag_id: &str) -> DagSpec {
+    let mut spec = DagSpec::new(dag_id);
+    spec.tasks = vec![TaskSpec::new("a"), TaskSpec::new("b")];
+    spec
+}
+
+/// The messages on the `default` queues, waiting up to 10 s for the first.
+async fn take_waiting(b: &support::Bench) -> Vec<TaskMessage> {
+    let deliveries = b
+        .queue
+        .take(
+            &[weft_queue::scope::every_scope("default")],
+            1000,
+            Duration::from_secs(600),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let ids: Vec<_> = deliveries.iter().map(|d| d.id.clone()).collect();
+    b.queue.ack(&ids).await.unwrap();
+    let mut messages: Vec<TaskMessage> = deliveries
+        .iter()
+        .map(|d| TaskMessage::decode(&d.payload).unwrap())
+        .collect();
+    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    messages
+}
+
+#[tokio::test]
+async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
+    // No resync during the test: only the notice can bring the run in.
+    let config = SchedulerConfig {
+        resync_interval: Duration::from_secs(3600),
+        ..SchedulerConfig::default()
+    };
+    let b = bench(T0, config.clone()).await;
+    b.deploy(pair("first")).await;
+    b.deploy(pair("later")).await;
+    // Written to the store only: the bench's handle tells no running loop.
+    let first = b
+        .handle
+        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
+        .await
+        .unwrap();
+    let (handle, service) =
+        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service.run(async {
+        let _ = stopped.await;
+    }));
+    // The loop has started: it queued what the store held.
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(taken.iter().all(|m| m.run_id == first.run_id));
+
+    let later = b
+        .handle
+        .trigger(DEFAULT_TENANT, "later", TriggerRequest::default())
+        .await
+        .unwrap();
+    handle.notify(Notice::RunChanged(later.id));
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(taken.iter().all(|m| m.run_id == later.run_id), "{taken:?}");
+
+    stop.send(()).unwrap();
+    running.await.unwrap();
+}
