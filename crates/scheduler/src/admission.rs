@@ -62,7 +62,7 @@ impl Admission {
         }
     }
 
-    /// Whether the last admission left ready tasks unlooked-at for its per-step cap.
+    /// Whether the last admission's per-step cap left ready tasks to queue or to mark.
     pub(crate) fn capped(&self) -> bool {
         self.capped
     }
@@ -128,10 +128,11 @@ impl Admission {
         self.slots.set_pool(tenant, pool, slots);
     }
 
-    /// Queue ready task instances in order while slots allow, into `outbox`, each tenant up
-    /// to its fair share first, then anyone with slots left over, the least served first;
-    /// the ready task instances of running runs left waiting for a slot, and the wait tasks
-    /// to start and the mapped tasks to expand (neither takes a slot).
+    /// Queue ready task instances in order while slots and the step's cap allow, into
+    /// `outbox`, each tenant up to its fair share first, then anyone with slots left over,
+    /// the least served first; the ready task instances of running runs left waiting for a
+    /// slot (as many as the step may mark), and the wait tasks to start and the mapped tasks
+    /// to expand (neither takes a slot).
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -149,8 +150,8 @@ impl Admission {
             config,
             outbox,
             now,
-            left: config.max_tis_per_step.max(1),
-            marks_left: config.max_tis_per_step.max(1),
+            left: per_step(config),
+            marks_left: per_step(config),
             capped: false,
             may_run: FastMap::default(),
             full: FastMap::default(),
@@ -439,7 +440,8 @@ impl Scheduler {
     }
 
     /// Queue ready task instances in priority order while slots allow; those of running runs
-    /// left waiting for a slot become `scheduled`.
+    /// left waiting for a slot become `scheduled`; at most `max_tis_per_step` of each, the
+    /// next step following at once when that left some.
     pub(crate) fn admit(&mut self, now: Timestamp) {
         let admitted =
             self.admission
@@ -511,13 +513,13 @@ struct Walk<'a> {
     may_run: FastMap<RunPk, bool>,
     /// Pools found full, by run, for the runs walked past.
     full: FastMap<RunPk, Vec<&'a str>>,
-    /// Ready tasks of running runs left waiting for a slot.
+    /// Ready tasks of running runs left waiting for a slot, to mark (the step's cap of them).
     waiting: Vec<TaskAt>,
 }
 
 /// What an admission walk leaves besides the queue ops it wrote.
 struct Admitted {
-    /// Ready tasks of running runs left waiting for a slot.
+    /// Ready tasks of running runs left waiting for a slot, to mark (the step's cap of them).
     waiting: Vec<TaskAt>,
     /// Wait tasks to start.
     waits: Vec<TaskAt>,
@@ -537,6 +539,13 @@ struct Walked<'a> {
     limit: u32,
     /// Pools found full for this run (or its DAG full) during the walk.
     full: Vec<&'a str>,
+}
+
+/// What one step may queue, and what it may mark: `max_tis_per_step`, at least one.
+fn per_step(config: &SchedulerConfig) -> usize {
+    usize::try_from(config.max_tis_per_step)
+        .unwrap_or(usize::MAX)
+        .max(1)
 }
 
 /// A DAG's `max_active_tasks`, or the scheduler's default.

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+/// [`SchedulerConfig::max_tis_per_step`] unless set otherwise.
+pub const DEFAULT_MAX_TIS_PER_STEP: u32 = 1000;
+
 /// Scheduler settings: the limits admission applies, what to do with attempts found running at
 /// start, the intervals of the loop's timers, and the leadership fence.
 #[derive(Debug, Clone)]
@@ -12,11 +15,13 @@ pub struct SchedulerConfig {
     pub default_max_active_tasks: u32,
     /// `max_active_runs` of a DAG that sets none.
     pub default_max_active_runs: u32,
-    /// Most task instances one step queues or marks `scheduled` (Airflow's
-    /// `max_tis_per_query` plays this part). A step that reaches it writes what it has and
-    /// the next step follows at once, so the ready tasks of a big run go out in slices, and a
-    /// trigger or report arriving meanwhile waits for one slice rather than for all of them.
-    pub max_tis_per_step: usize,
+    /// Most task instances one step queues, and most it marks `scheduled` (waiting for a
+    /// slot), at least one of each (Airflow's `max_tis_per_query` plays this part). A step
+    /// that reaches either writes what it has and the next step follows at once, so the ready
+    /// tasks of a big run go out in slices, and a trigger or report arriving meanwhile waits
+    /// for one slice rather than for all of them. Attempts sent again, wait tasks starting
+    /// and mapped tasks expanding are not counted.
+    pub max_tis_per_step: u32,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`); a mapped
     /// task given more items fails, naming both numbers.
     pub max_map_length: u32,
@@ -51,7 +56,7 @@ impl Default for SchedulerConfig {
             parallelism: 32,
             default_max_active_tasks: 16,
             default_max_active_runs: 16,
-            max_tis_per_step: 1000,
+            max_tis_per_step: DEFAULT_MAX_TIS_PER_STEP,
             max_map_length: weft_model::mapping::DEFAULT_MAX_MAP_LENGTH,
             allow_trigger_in_future: false,
             recover_running_on_start: false,

@@ -1,7 +1,9 @@
 //! Runs read from the store away from the scheduler's loop. A run the scheduler does not hold
 //! yet, announced by a notice (a run of more tasks than a notice carries, created by an API
-//! server), is read in a task of its own, so that the loop goes on stepping the other runs
-//! while the store answers; the loop takes the run up when the answer arrives.
+//! server), is read by a reader task, so that the loop goes on stepping the other runs while
+//! the store answers; the loop takes the run up when the answer arrives. The reader reads one
+//! run at a time, in the order the notices came (a backfill's runs arrive oldest first, as
+//! they would be started), and so holds one store connection at most.
 //!
 //! An answer is taken only if it is still the latest word on its run: a later notice of the
 //! same run starts a newer read, and any load of the run in the loop (a resync, a clear, a
@@ -25,33 +27,36 @@ pub(crate) struct RunRead {
     pub answer: Result<Option<(DagRun, Vec<TaskInstance>)>, StoreError>,
 }
 
-/// The reads in flight, each run's latest.
+/// The reads in flight, each run's latest, and the reader that makes them.
 #[derive(Default)]
 pub(crate) struct RunReads {
     /// The latest read of each run still awaited.
     pending: FastMap<RunPk, u64>,
     /// The number the next read gets.
     next: u64,
+    /// The reader's requests, once it is started (it stops when this is dropped).
+    reader: Option<mpsc::UnboundedSender<(RunPk, u64)>>,
 }
 
 impl RunReads {
-    /// Read run `run` from `store` in a task of its own; the answer goes to `answers`.
+    /// Have run `run` read from `store` by the reader (started on first use), after the
+    /// reads asked before; the answer goes to `answers`.
     pub(crate) fn start(
         &mut self,
         run: RunPk,
-        store: Arc<dyn Store>,
-        answers: mpsc::UnboundedSender<RunRead>,
+        store: &Arc<dyn Store>,
+        answers: &mpsc::UnboundedSender<RunRead>,
     ) {
         let generation = self.begin(run);
-        tokio::spawn(async move {
-            let answer = store.run(run).await;
-            // The loop is gone: nobody needs the run.
-            let _ = answers.send(RunRead {
-                run,
-                generation,
-                answer,
-            });
-        });
+        let reader = self
+            .reader
+            .get_or_insert_with(|| spawn_reader(store.clone(), answers.clone()));
+        if reader.send((run, generation)).is_err() {
+            // The reader stopped (its answers have nowhere to go): start another.
+            let reader = spawn_reader(store.clone(), answers.clone());
+            let _ = reader.send((run, generation));
+            self.reader = Some(reader);
+        }
     }
 
     /// A new read of `run` begins: its number, which makes any earlier one stale.
@@ -75,6 +80,29 @@ impl RunReads {
             false
         }
     }
+}
+
+/// A task reading the runs it is asked for, one at a time and in order, until the requests
+/// or the answers' receiver go away.
+fn spawn_reader(
+    store: Arc<dyn Store>,
+    answers: mpsc::UnboundedSender<RunRead>,
+) -> mpsc::UnboundedSender<(RunPk, u64)> {
+    let (requests, mut asked) = mpsc::unbounded_channel::<(RunPk, u64)>();
+    tokio::spawn(async move {
+        while let Some((run, generation)) = asked.recv().await {
+            let answer = store.run(run).await;
+            let read = RunRead {
+                run,
+                generation,
+                answer,
+            };
+            if answers.send(read).is_err() {
+                break;
+            }
+        }
+    });
+    requests
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! [`SchedulerHandle`] everyone else holds, and woken by its own timers.
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
-//! are batched by themselves under load, and a lone event is handled at once.
+//! are batched by themselves under load, and a lone event is handled at once. A run told of
+//! by a notice that the loop does not hold yet is read away from the loop
+//! ([`run_reads`](crate::run_reads)) and taken up when the store answers.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -29,7 +31,8 @@ pub(crate) enum Input {
     /// Worker reports; the sender, if any, hears once they are written (dropped if the step
     /// that took them failed).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
-    /// Something changed in the store that the scheduler must read again at once.
+    /// Something changed in the store that the scheduler must read again (a run it holds at
+    /// once, in turn with reports; one it does not hold away from the loop).
     Notice(Notice),
     /// A run just created in this process, as written: no need to read it back.
     Created(Box<DagRun>, Vec<TaskInstance>),
@@ -201,8 +204,8 @@ impl SchedulerService {
                     self.scheduler.reload_run(run).await?;
                 }
                 Input::Notice(Notice::RunChanged(run)) => {
-                    let store = self.scheduler.store.clone();
-                    self.scheduler.reads.start(run, store, self.reads.0.clone());
+                    let store = &self.scheduler.store;
+                    self.scheduler.reads.start(run, store, &self.reads.0);
                 }
                 Input::Read(read) => self.take_read(*read).await?,
                 Input::Created(run, tis) => {
@@ -241,14 +244,14 @@ impl SchedulerService {
         if ticked.resync {
             self.scheduler.resync().await?;
         }
-        let read = began.elapsed();
+        let inputs_time = began.elapsed();
         let report_count = reports.len();
         self.scheduler.step(reports).await?;
         tracing::debug!(
             inputs = inputs_taken,
             reports = report_count,
-            read_ms = read.as_secs_f64() * 1e3,
-            step_ms = (began.elapsed() - read).as_secs_f64() * 1e3,
+            inputs_ms = inputs_time.as_secs_f64() * 1e3,
+            step_ms = (began.elapsed() - inputs_time).as_secs_f64() * 1e3,
             "scheduler step"
         );
         for done in written {

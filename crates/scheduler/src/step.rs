@@ -94,8 +94,8 @@ impl Scheduler {
         self.outbox.ended().subscribe()
     }
 
-    /// The earliest time something is due (a retry, a scheduled run, a run timeout); none
-    /// when nothing is.
+    /// The earliest time something is due (a retry, a scheduled run, a run timeout; now when
+    /// the last step left work for the next); none when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
         // Ends to match or waits to check against the store, or ready tasks a step's cap left
         // for the next: the next step is due now.

@@ -322,18 +322,35 @@ async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() 
         ..SchedulerConfig::default()
     };
     let b = bench("2024-03-01T00:00:00Z", config).await;
-    let mut spec = five("five", None);
-    spec.max_active_tasks = Some(1);
+    b.store
+        .set_pool(
+            DEFAULT_TENANT,
+            Pool {
+                name: "single".into(),
+                slots: 1,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    // t1..t5 share a one-slot pool; `free`, last in the order, has a slot of its own.
+    let mut spec = five("five", Some("single"));
+    let mut free = TaskSpec::new("free");
+    free.settings.priority_weight = Some(0);
+    spec.tasks.push(free);
     b.deploy(spec).await;
     let (run, mut s, taken) = five_ready(&b, "five").await;
-    assert_eq!(task_ids(&taken), ["t5"]);
+    // Out of marks after t4 and t3, the walk still queues `free` behind them.
+    assert_eq!(task_ids(&taken), ["t5", "free"]);
     let state = |states: &[(String, TaskState)]| -> Vec<TaskState> {
         states.iter().map(|(_, state)| *state).collect()
     };
     use TaskState::{Queued, Scheduled, Success};
+    // By task id: free, t1, t2, t3, t4, t5.
     assert_eq!(
         state(&b.states(run).await),
         [
+            Queued,
             TaskState::None,
             TaskState::None,
             Scheduled,
@@ -348,7 +365,7 @@ async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() 
     assert_eq!(task_ids(&b.take().await), ["t4"]);
     assert_eq!(
         state(&b.states(run).await),
-        [Scheduled, Scheduled, Scheduled, Queued, Success]
+        [Queued, Scheduled, Scheduled, Scheduled, Queued, Success]
     );
     assert!(s.wake_at().is_none_or(|at| at > b.clock.now_ts()));
 }

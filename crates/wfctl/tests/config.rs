@@ -215,3 +215,17 @@ fn bad_toml_and_bad_values_are_errors_naming_file_line_and_problem() {
         ],
     );
 }
+
+#[test]
+fn a_step_cap_of_zero_is_refused_naming_the_flag() {
+    let home = Home::new();
+    for command in ["standalone", "scheduler"] {
+        home.usage_error(
+            &[],
+            &[command, "--max-tis-per-step", "0"],
+            &["--max-tis-per-step", "'0'"],
+        );
+    }
+    home.config("[scheduler]\nmax-tis-per-step = 0\n");
+    home.usage_error(&[], &["scheduler"], &["`scheduler.max-tis-per-step`", "0"]);
+}

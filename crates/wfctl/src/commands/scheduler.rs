@@ -34,6 +34,11 @@ pub struct Args {
     /// Most task instances queued or running at once (Airflow's `parallelism`).
     #[arg(long, env = "WEFT_PARALLELISM", default_value_t = 32)]
     parallelism: usize,
+    /// Most task instances one scheduling step queues, and most it marks waiting for a slot;
+    /// a big run's ready tasks go out in slices of this many (like Airflow's
+    /// `max_tis_per_query`).
+    #[arg(long, env = "WEFT_MAX_TIS_PER_STEP", default_value_t = weft_scheduler::config::DEFAULT_MAX_TIS_PER_STEP, value_parser = clap::value_parser!(u32).range(1..))]
+    max_tis_per_step: u32,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`).
     #[arg(long, env = "WEFT_MAX_MAP_LENGTH", default_value_t = weft_model::mapping::DEFAULT_MAX_MAP_LENGTH)]
     max_map_length: u32,
@@ -74,6 +79,7 @@ async fn main(args: Args) -> CommandResult {
         .run(shutdown.wait(), |term| {
             let config = SchedulerConfig {
                 parallelism: args.parallelism,
+                max_tis_per_step: args.max_tis_per_step,
                 max_map_length: args.max_map_length,
                 allow_trigger_in_future: args.allow_trigger_in_future,
                 // Workers run elsewhere: a running attempt is lost only when its lease ends.

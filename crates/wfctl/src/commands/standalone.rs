@@ -48,6 +48,11 @@ pub struct Args {
     /// Most task instances queued or running at once (Airflow's `parallelism`).
     #[arg(long, default_value_t = 32)]
     parallelism: usize,
+    /// Most task instances one scheduling step queues, and most it marks waiting for a slot;
+    /// a big run's ready tasks go out in slices of this many (like Airflow's
+    /// `max_tis_per_query`).
+    #[arg(long, default_value_t = weft_scheduler::config::DEFAULT_MAX_TIS_PER_STEP, value_parser = clap::value_parser!(u32).range(1..))]
+    max_tis_per_step: u32,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`).
     #[arg(long, default_value_t = weft_model::mapping::DEFAULT_MAX_MAP_LENGTH)]
     max_map_length: u32,
@@ -78,6 +83,7 @@ async fn serve(args: Args) -> CommandResult {
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
         parallelism: args.parallelism,
+        max_tis_per_step: args.max_tis_per_step,
         max_map_length: args.max_map_length,
         allow_trigger_in_future: args.allow_trigger_in_future,
         // The worker lives in this process: whatever was running when it stopped is lost.
