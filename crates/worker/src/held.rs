@@ -1,6 +1,8 @@
-//! Deliveries taken ahead of free slots, oldest first, each with the moment it was taken.
+//! Deliveries taken ahead of free slots, each with the moment it was taken. A slot that frees
+//! starts the oldest delivery of the scope (tenant) served least lately, so that a tenant's
+//! task taken behind another tenant's backlog does not wait for all of it.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -9,7 +11,12 @@ use weft_queue::{Delivery, DeliveryId};
 /// Prefetched deliveries waiting for a slot.
 #[derive(Default)]
 pub(crate) struct Held {
+    /// Oldest first.
     waiting: VecDeque<(Instant, Delivery)>,
+    /// When each scope last had a delivery started, in starts counted by `starts`.
+    served: HashMap<String, u64>,
+    /// Deliveries started so far.
+    starts: u64,
 }
 
 impl Held {
@@ -26,9 +33,22 @@ impl Held {
         self.waiting.extend(deliveries.into_iter().map(|d| (at, d)));
     }
 
-    /// The oldest delivery.
+    /// The oldest delivery of the scope served least lately (one never served first).
     pub(crate) fn next(&mut self) -> Option<Delivery> {
-        self.waiting.pop_front().map(|(_, d)| d)
+        let (index, _) =
+            self.waiting.iter().enumerate().min_by_key(|(i, (_, d))| {
+                (self.served.get(scope_of(d)).copied().unwrap_or(0), *i)
+            })?;
+        let (_, delivery) = self.waiting.remove(index)?;
+        self.starts += 1;
+        let scope = scope_of(&delivery);
+        match self.served.get_mut(scope) {
+            Some(at) => *at = self.starts,
+            None => {
+                self.served.insert(scope.to_owned(), self.starts);
+            }
+        }
+        Some(delivery)
     }
 
     /// When the oldest delivery's hold runs out.
@@ -56,14 +76,23 @@ impl Held {
     }
 }
 
+/// The scope a delivery's queue belongs to (empty for an unscoped queue).
+fn scope_of(delivery: &Delivery) -> &str {
+    weft_queue::scope::split(&delivery.queue).0.unwrap_or("")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn delivery(id: &str) -> Delivery {
+        in_scope("team", id)
+    }
+
+    fn in_scope(scope: &str, id: &str) -> Delivery {
         Delivery {
             id: DeliveryId::new(id),
-            queue: "q".into(),
+            queue: weft_queue::scope::scoped(scope, "default"),
             priority: 0,
             payload: Default::default(),
             deliveries: 1,
@@ -88,5 +117,45 @@ mod tests {
         assert_eq!(held.next().map(|d| d.id), Some(DeliveryId::new("c")));
         assert!(held.is_empty());
         assert_eq!(held.next_expiry(hold), None);
+    }
+
+    fn order(held: &mut Held) -> Vec<String> {
+        std::iter::from_fn(|| held.next())
+            .map(|d| d.id.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_task_taken_behind_another_tenants_backlog_starts_next() {
+        let mut held = Held::default();
+        let backlog: Vec<Delivery> = (1..=4)
+            .map(|i| in_scope("flood", &format!("f{i}")))
+            .collect();
+        held.extend(Instant::now(), backlog);
+        held.extend(Instant::now(), vec![in_scope("probe", "p1")]);
+        assert_eq!(order(&mut held), ["f1", "p1", "f2", "f3", "f4"]);
+    }
+
+    #[test]
+    fn busy_tenants_take_turns_each_oldest_first() {
+        let mut held = Held::default();
+        let deliveries = [
+            ("a", "a1"),
+            ("a", "a2"),
+            ("b", "b1"),
+            ("b", "b2"),
+            ("a", "a3"),
+        ];
+        held.extend(
+            Instant::now(),
+            deliveries.iter().map(|(s, id)| in_scope(s, id)).collect(),
+        );
+        assert_eq!(order(&mut held), ["a1", "b1", "a2", "b2", "a3"]);
+        // The tenant served least lately goes first, whatever the order taken.
+        held.extend(
+            Instant::now(),
+            vec![in_scope("a", "a4"), in_scope("b", "b3")],
+        );
+        assert_eq!(order(&mut held), ["b3", "a4"]);
     }
 }
