@@ -246,6 +246,21 @@ async fn exponential_backoff_doubles_the_second_delay() {
     assert_eq!(b.take().await[0].try_number, 3);
 }
 
+/// Make pool `name` of the default tenant, of one slot.
+async fn one_slot_pool(b: &support::Bench, name: &str) {
+    b.store
+        .set_pool(
+            DEFAULT_TENANT,
+            Pool {
+                name: name.into(),
+                slots: 1,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// Trigger `dag_id` once and start a scheduler; the run's primary key and the first messages.
 async fn five_ready(
     b: &support::Bench,
@@ -322,17 +337,7 @@ async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() 
         ..SchedulerConfig::default()
     };
     let b = bench("2024-03-01T00:00:00Z", config).await;
-    b.store
-        .set_pool(
-            DEFAULT_TENANT,
-            Pool {
-                name: "single".into(),
-                slots: 1,
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+    one_slot_pool(&b, "single").await;
     // t1..t5 share a one-slot pool; `free`, last in the order, has a slot of its own.
     let mut spec = five("five", Some("single"));
     let mut free = TaskSpec::new("free");
@@ -385,17 +390,7 @@ async fn max_active_tasks_caps_one_dag() {
 #[tokio::test]
 async fn a_one_slot_pool_runs_one_at_a_time() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
-    b.store
-        .set_pool(
-            DEFAULT_TENANT,
-            Pool {
-                name: "single".into(),
-                slots: 1,
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+    one_slot_pool(&b, "single").await;
     b.deploy(five("five", Some("single"))).await;
     let (run, mut s, taken) = five_ready(&b, "five").await;
     assert_eq!(task_ids(&taken), ["t5"]);

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
-use weft_queue::Queue as _;
 use weft_scheduler::{Control, Notice, SchedulerConfig, TaskMessage, TriggerRequest};
 use weft_store::DEFAULT_TENANT;
 
@@ -21,24 +20,9 @@ fn pair(dag_id: &str) -> DagSpec {
     spec
 }
 
-/// The messages on the `default` queues, waiting up to 10 s for the first.
+/// The messages on the `default` queues by task id, waiting up to 10 s for the first.
 async fn take_waiting(b: &support::Bench) -> Vec<TaskMessage> {
-    let deliveries = b
-        .queue
-        .take(
-            &[weft_queue::scope::every_scope("default")],
-            1000,
-            Duration::from_secs(600),
-            Duration::from_secs(10),
-        )
-        .await
-        .unwrap();
-    let ids: Vec<_> = deliveries.iter().map(|d| d.id.clone()).collect();
-    b.queue.ack(&ids).await.unwrap();
-    let mut messages: Vec<TaskMessage> = deliveries
-        .iter()
-        .map(|d| TaskMessage::decode(&d.payload).unwrap())
-        .collect();
+    let mut messages = b.take_within(Duration::from_secs(10)).await;
     messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
     messages
 }

@@ -89,13 +89,18 @@ impl Bench {
     /// Every message ready on the `default` queue of every tenant, acknowledged, in the
     /// order taken.
     pub async fn take(&self) -> Vec<TaskMessage> {
+        self.take_within(Duration::ZERO).await
+    }
+
+    /// As [`take`](Bench::take), waiting up to `wait` for the first message.
+    pub async fn take_within(&self, wait: Duration) -> Vec<TaskMessage> {
         let deliveries = self
             .queue
             .take(
                 &[weft_queue::scope::every_scope("default")],
                 1000,
                 Duration::from_secs(600),
-                Duration::ZERO,
+                wait,
             )
             .await
             .expect("take");
