@@ -52,7 +52,7 @@ impl RunReads {
             .reader
             .get_or_insert_with(|| spawn_reader(store.clone(), answers.clone()));
         if reader.send((run, generation)).is_err() {
-            // The reader stopped (its answers have nowhere to go): start another.
+            // The reader is gone (a read panicked): start another.
             let reader = spawn_reader(store.clone(), answers.clone());
             let _ = reader.send((run, generation));
             self.reader = Some(reader);

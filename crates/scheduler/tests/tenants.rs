@@ -58,6 +58,21 @@ async fn deploy_in(b: &support::Bench, tenant: &str, dag_id: &str, tasks: &[&str
         .unwrap();
 }
 
+/// Tenant `team-a` triggers DAG `flood` of `tasks` independent tasks `t00`..., then tenant
+/// `team-b` DAG `single` of one task `only`.
+async fn flood_and_single(b: &support::Bench, tasks: usize) {
+    let many: Vec<String> = (0..tasks).map(|i| format!("t{i:02}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    tenant_with_dag(b, "team-a", 1, Quotas::NONE, "flood", &many).await;
+    tenant_with_dag(b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
+    for (tenant, dag) in [("team-a", "flood"), ("team-b", "single")] {
+        b.handle
+            .trigger(tenant, dag, TriggerRequest::default())
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_tenant_of_its_own_gets_its_tasks_queued() {
     let b = bench(T0, SchedulerConfig::default()).await;
@@ -80,17 +95,8 @@ async fn a_tenants_backlog_does_not_hold_back_another_tenants_task() {
         ..SchedulerConfig::default()
     };
     let b = bench(T0, config).await;
-    let many: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
-    let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &many).await;
-    tenant_with_dag(&b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
     // A's backlog is older than B's single task: by age alone it would take every slot.
-    for (tenant, dag) in [("team-a", "flood"), ("team-b", "single")] {
-        b.handle
-            .trigger(tenant, dag, TriggerRequest::default())
-            .await
-            .unwrap();
-    }
+    flood_and_single(&b, 40).await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let first = b.take().await;
@@ -127,16 +133,7 @@ async fn a_backlog_goes_out_in_slices_and_each_slice_serves_the_least_served_ten
         ..SchedulerConfig::default()
     };
     let b = bench(T0, config).await;
-    let many: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
-    let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &many).await;
-    tenant_with_dag(&b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
-    for (tenant, dag) in [("team-a", "flood"), ("team-b", "single")] {
-        b.handle
-            .trigger(tenant, dag, TriggerRequest::default())
-            .await
-            .unwrap();
-    }
+    flood_and_single(&b, 12).await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     // Both served as little: A, first by name, fills the first slice.
