@@ -1,4 +1,5 @@
-//! Five-field cron expressions (minute hour day-of-month month day-of-week), evaluated in UTC.
+//! Five-field cron expressions (minute hour day-of-month month day-of-week), read in UTC or in
+//! a time zone.
 //!
 //! Each field is `*` or a comma-separated list of items; an item is a value, a range `a-b`, or
 //! either of those or `*` followed by a step `/n` (`*/15`, `1-30/5`; `5/15` means `5-59/15`).
@@ -8,15 +9,17 @@
 
 use std::fmt;
 
-use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 
-use crate::civil::{Minute, days_in_month};
 use crate::schedule::ScheduleError;
+use crate::wall_clock::{self, WallClock};
 
 /// How many years a search for the next or previous firing looks ahead or back before giving
 /// up. A cron expression that can fire at all fires within this many years (weekday cycles
 /// repeat every 28 years).
-const SEARCH_YEARS: i32 = 28;
+const SEARCH_YEARS: i16 = 28;
 
 /// One of the five fields of a cron expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,109 +172,159 @@ impl Cron {
         if self.dom_restricted && self.dow_restricted {
             return true; // Either day field may match; weekdays occur in every month.
         }
-        (1..=12u32).filter(|&m| has(self.months, m)).any(|m| {
-            let longest = if m == 2 { 29 } else { days_in_month(2001, m) };
-            (1..=longest).any(|d| has(self.days_of_month, d))
+        (1..=12i8).filter(|&m| has(self.months, m as u32)).any(|m| {
+            // 2000 is a leap year: February has its 29th.
+            let longest = Date::new(2000, m, 1).map_or(31, |d| d.days_in_month());
+            (1..=longest).any(|d| has(self.days_of_month, d as u32))
         })
     }
 
-    /// Whether the expression fires at `t` (a whole minute matching every field).
+    /// Whether the expression fires at `t`, read in UTC.
     pub fn matches(&self, t: Timestamp) -> bool {
-        t.subsec_nanosecond() == 0
-            && t.as_second().rem_euclid(60) == 0
-            && self.matches_minute(Minute::containing(t))
+        self.fires_at_in(&TimeZone::UTC, t)
     }
 
-    /// The first firing strictly after `t`; none if there is none in the next 28 years or
-    /// before the end of the range of [`Timestamp`].
+    /// The first firing strictly after `t`, read in UTC; none if there is none in the next
+    /// 28 years or before the end of the range of [`Timestamp`].
     pub fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
-        self.next_from(Minute::containing(t).plus_minutes(1))
+        self.next_after_in(&TimeZone::UTC, t)
     }
 
-    /// The last firing at or before `t`; none if there is none in the previous 28 years.
+    /// The last firing at or before `t`, read in UTC; none if there is none in the previous
+    /// 28 years.
     pub fn prev_at_or_before(&self, t: Timestamp) -> Option<Timestamp> {
-        self.prev_from(Minute::containing(t))
+        self.prev_at_or_before_in(&TimeZone::UTC, t)
     }
 
-    /// The last firing strictly before `t`.
+    /// The last firing strictly before `t`, read in UTC.
     pub fn prev_before(&self, t: Timestamp) -> Option<Timestamp> {
-        let m = Minute::containing(t);
-        let on_boundary = t.subsec_nanosecond() == 0 && t.as_second().rem_euclid(60) == 0;
-        self.prev_from(if on_boundary { m.plus_minutes(-1) } else { m })
+        self.prev_before_in(&TimeZone::UTC, t)
     }
 
-    fn day_matches(&self, m: Minute) -> bool {
-        let dom = has(self.days_of_month, m.day);
-        let dow = has(self.days_of_week, m.weekday());
+    /// Whether the expression, read in `zone`, fires at `t`. A minute that a change of clocks
+    /// skips fires when the gap ends; a minute it repeats fires at its first occurrence only.
+    pub fn fires_at_in(&self, zone: &TimeZone, t: Timestamp) -> bool {
+        wall_clock::fires_at(self, zone, t)
+    }
+
+    /// The first firing strictly after `t`, read in `zone`.
+    pub fn next_after_in(&self, zone: &TimeZone, t: Timestamp) -> Option<Timestamp> {
+        wall_clock::next_after(self, zone, t)
+    }
+
+    /// The last firing at or before `t`, read in `zone`.
+    pub fn prev_at_or_before_in(&self, zone: &TimeZone, t: Timestamp) -> Option<Timestamp> {
+        wall_clock::prev_at_or_before(self, zone, t)
+    }
+
+    /// The last firing strictly before `t`, read in `zone`.
+    pub fn prev_before_in(&self, zone: &TimeZone, t: Timestamp) -> Option<Timestamp> {
+        wall_clock::prev_before(self, zone, t)
+    }
+
+    fn day_matches(&self, date: Date) -> bool {
+        let dom = has(self.days_of_month, date.day() as u32);
+        let dow = has(
+            self.days_of_week,
+            date.weekday().to_sunday_zero_offset() as u32,
+        );
         if self.dom_restricted && self.dow_restricted {
             dom || dow
         } else {
             dom && dow
         }
     }
+}
 
-    fn matches_minute(&self, m: Minute) -> bool {
-        has(self.months, m.month)
-            && self.day_matches(m)
-            && has(self.hours, m.hour)
-            && has(self.minutes, m.minute)
-    }
-
-    /// The first firing at or after minute `c`, skipping whole months, days and hours.
-    fn next_from(&self, mut c: Minute) -> Option<Timestamp> {
-        let last_year = c.year + SEARCH_YEARS;
-        while c.year <= last_year {
-            if !has(self.months, c.month) {
-                c = match lowest_from(self.months, c.month + 1) {
-                    Some(month) => Minute::month_start(c.year, month),
-                    None => Minute::month_start(c.year + 1, lowest_from(self.months, 1)?),
+impl WallClock for Cron {
+    /// Skips whole months, days and hours that cannot match.
+    fn next_minute(&self, mut c: DateTime) -> Option<DateTime> {
+        let last_year = c.year().checked_add(SEARCH_YEARS)?;
+        while c.year() <= last_year {
+            let (month, hour, minute) = (c.month() as u32, c.hour() as u32, c.minute() as u32);
+            if !has(self.months, month) {
+                c = match lowest_from(self.months, month + 1) {
+                    Some(month) => month_start(c.year(), month)?,
+                    None => month_start(c.year().checked_add(1)?, lowest_from(self.months, 1)?)?,
                 };
-            } else if !self.day_matches(c) {
-                c = c.next_day();
-            } else if !has(self.hours, c.hour) {
-                match lowest_from(self.hours, c.hour + 1) {
-                    Some(hour) => (c.hour, c.minute) = (hour, 0),
-                    None => c = c.next_day(),
-                }
-            } else if !has(self.minutes, c.minute) {
-                match lowest_from(self.minutes, c.minute + 1) {
-                    Some(minute) => c.minute = minute,
-                    None => c = c.plus_minutes(i64::from(60 - c.minute)),
-                }
+            } else if !self.day_matches(c.date()) {
+                c = c.date().tomorrow().ok()?.to_datetime(Time::midnight());
+            } else if !has(self.hours, hour) {
+                c = match lowest_from(self.hours, hour + 1) {
+                    Some(hour) => c.date().at(small(hour)?, 0, 0, 0),
+                    None => c.date().tomorrow().ok()?.to_datetime(Time::midnight()),
+                };
+            } else if !has(self.minutes, minute) {
+                c = match lowest_from(self.minutes, minute + 1) {
+                    Some(minute) => c.date().at(c.hour(), small(minute)?, 0, 0),
+                    None => c
+                        .checked_add(SignedDuration::from_mins(i64::from(60 - minute)))
+                        .ok()?,
+                };
             } else {
-                return c.to_timestamp();
+                return Some(c);
             }
         }
         None
     }
 
-    /// The last firing at or before minute `c`, skipping whole months, days and hours.
-    fn prev_from(&self, mut c: Minute) -> Option<Timestamp> {
-        let first_year = c.year - SEARCH_YEARS;
-        while c.year >= first_year {
-            if !has(self.months, c.month) {
-                c = match highest_upto(self.months, c.month.checked_sub(1)) {
-                    Some(month) => Minute::month_end(c.year, month),
-                    None => Minute::month_end(c.year - 1, highest_upto(self.months, Some(12))?),
+    /// Skips whole months, days and hours that cannot match.
+    fn prev_minute(&self, mut c: DateTime) -> Option<DateTime> {
+        let first_year = c.year().checked_sub(SEARCH_YEARS)?;
+        while c.year() >= first_year {
+            let (month, hour, minute) = (c.month() as u32, c.hour() as u32, c.minute() as u32);
+            if !has(self.months, month) {
+                c = match highest_upto(self.months, month.checked_sub(1)) {
+                    Some(month) => month_end(c.year(), month)?,
+                    None => month_end(
+                        c.year().checked_sub(1)?,
+                        highest_upto(self.months, Some(12))?,
+                    )?,
                 };
-            } else if !self.day_matches(c) {
-                c = c.prev_day_end();
-            } else if !has(self.hours, c.hour) {
-                match highest_upto(self.hours, c.hour.checked_sub(1)) {
-                    Some(hour) => (c.hour, c.minute) = (hour, 59),
-                    None => c = c.prev_day_end(),
-                }
-            } else if !has(self.minutes, c.minute) {
-                match highest_upto(self.minutes, c.minute.checked_sub(1)) {
-                    Some(minute) => c.minute = minute,
-                    None => c = c.plus_minutes(-i64::from(c.minute) - 1),
-                }
+            } else if !self.day_matches(c.date()) {
+                c = c.date().yesterday().ok()?.at(23, 59, 0, 0);
+            } else if !has(self.hours, hour) {
+                c = match highest_upto(self.hours, hour.checked_sub(1)) {
+                    Some(hour) => c.date().at(small(hour)?, 59, 0, 0),
+                    None => c.date().yesterday().ok()?.at(23, 59, 0, 0),
+                };
+            } else if !has(self.minutes, minute) {
+                c = match highest_upto(self.minutes, minute.checked_sub(1)) {
+                    Some(minute) => c.date().at(c.hour(), small(minute)?, 0, 0),
+                    None => c
+                        .checked_sub(SignedDuration::from_mins(i64::from(minute) + 1))
+                        .ok()?,
+                };
             } else {
-                return c.to_timestamp();
+                return Some(c);
             }
         }
         None
     }
+}
+
+/// Midnight of the first day of `month` (1-12) in `year`.
+fn month_start(year: i16, month: u32) -> Option<DateTime> {
+    Some(
+        Date::new(year, small(month)?, 1)
+            .ok()?
+            .to_datetime(Time::midnight()),
+    )
+}
+
+/// 23:59 of the last day of `month` (1-12) in `year`.
+fn month_end(year: i16, month: u32) -> Option<DateTime> {
+    Some(
+        Date::new(year, small(month)?, 1)
+            .ok()?
+            .last_of_month()
+            .at(23, 59, 0, 0),
+    )
+}
+
+/// A field value (at most 59) as jiff's civil types take it.
+fn small(value: u32) -> Option<i8> {
+    i8::try_from(value).ok()
 }
 
 const fn has(mask: u64, bit: u32) -> bool {

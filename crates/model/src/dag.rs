@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use crate::orchestration::{Expand, SensorSettings, TaskKind, TaskNotifications};
 use crate::schedule::{DataInterval, Schedule};
@@ -138,6 +139,14 @@ impl Task {
     }
 }
 
+/// When a DAG runs, as validation resolved it.
+pub(crate) struct Timing {
+    /// The schedule, read in `zone` and anchored at `start_date`.
+    pub schedule: Option<Schedule>,
+    pub start_date: Option<Timestamp>,
+    pub zone: TimeZone,
+}
+
 /// A validated DAG, made by [`DagSpec::validate`].
 #[derive(Debug, Clone)]
 pub struct Dag {
@@ -150,6 +159,8 @@ pub struct Dag {
     upstream: Vec<Vec<usize>>,
     schedule: Option<Schedule>,
     start_date: Option<Timestamp>,
+    /// The time zone the schedule is read in and dates are shown in.
+    zone: TimeZone,
     /// Whether a task runs no code but waits (see [`Dag::has_waits`]).
     has_waits: bool,
 }
@@ -161,9 +172,13 @@ impl Dag {
         spec: DagSpec,
         order: &[usize],
         upstream: &[Vec<usize>],
-        schedule: Option<Schedule>,
-        start_date: Option<Timestamp>,
+        timing: Timing,
     ) -> Self {
+        let Timing {
+            schedule,
+            start_date,
+            zone,
+        } = timing;
         let mut position = vec![0; spec.tasks.len()];
         for (p, &i) in order.iter().enumerate() {
             position[i] = p;
@@ -196,6 +211,7 @@ impl Dag {
             upstream: upstream_pos,
             schedule,
             start_date,
+            zone,
             has_waits,
         }
     }
@@ -267,6 +283,18 @@ impl Dag {
         self.start_date
     }
 
+    /// The DAG's time zone, named with its start date (UTC when it names none): its
+    /// schedule is read in it.
+    pub const fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
+    /// Whether the schedule is `@continuous`: a new run as soon as one ends, within
+    /// `max_active_runs`.
+    pub fn is_continuous(&self) -> bool {
+        self.schedule().is_some_and(Schedule::is_continuous)
+    }
+
     /// Most runs active at once; none: the host's default.
     pub const fn max_active_runs(&self) -> Option<u32> {
         self.spec.max_active_runs
@@ -307,6 +335,22 @@ impl Dag {
     ) -> Option<DataInterval> {
         self.schedule()?
             .next_dagrun_interval(last, self.start_date?, self.catchup(), now)
+    }
+
+    /// The intervals of the next `count` scheduled runs after `last`, the first as
+    /// [`next_interval`](Self::next_interval) chooses it; see [`Schedule::upcoming`].
+    pub fn upcoming(
+        &self,
+        last: Option<DataInterval>,
+        now: Timestamp,
+        count: usize,
+    ) -> Vec<DataInterval> {
+        match (self.schedule(), self.start_date) {
+            (Some(schedule), Some(start)) => {
+                schedule.upcoming(last, start, self.catchup(), now, count)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The interval a manual run at `logical_date` covers: inferred from the schedule, or the

@@ -34,7 +34,8 @@
 //! - [`spec`]: the DAG spec as data, mirroring the WIT world's records.
 //! - [`validate`]: checking a spec into a [`Dag`], reporting [`problem`]s; [`dag`]: the
 //!   validated DAG and its tasks.
-//! - [`schedule`] and [`cron`]: schedules, their firings and data intervals.
+//! - [`schedule`] and [`cron`]: schedules, their firings and data intervals, in UTC or in a
+//!   DAG's time zone.
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
@@ -44,7 +45,6 @@
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
 
-mod civil;
 pub mod cron;
 pub mod dag;
 pub mod deferral;
@@ -61,9 +61,11 @@ pub mod spec;
 pub mod state;
 pub mod tenancy;
 pub mod tenant_sandbox;
+pub mod time_zone;
 pub mod trigger;
 pub mod units;
 pub mod validate;
+mod wall_clock;
 
 pub use cron::{Cron, CronField, FieldIssue};
 pub use dag::{Dag, Task};

@@ -7,10 +7,11 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::dag::Dag;
+use crate::dag::{Dag, Timing};
 use crate::problem::{IdIssue, Scope, SettingIssue, SpecError, SpecProblem};
 use crate::schedule::{Schedule, ScheduleError};
 use crate::spec::{DagSpec, TaskSettings};
+use crate::time_zone;
 
 mod orchestration;
 
@@ -44,22 +45,47 @@ pub fn check_id(id: &str) -> Result<(), IdIssue> {
     Ok(())
 }
 
-/// Parses a start date: RFC 3339 (`2024-01-01T00:00:00Z`) or a date (`2024-01-01`, midnight
-/// UTC).
-pub fn parse_start_date(text: &str) -> Result<Timestamp, String> {
+/// Parses a start date and the DAG's time zone: RFC 3339 (`2024-01-01T00:00:00Z`) or a date
+/// (`2024-01-01`, midnight), in UTC; or either followed by a time zone in brackets, as RFC 9557
+/// writes it: `2024-01-01[Europe/Berlin]` (midnight in Berlin), `2024-01-01T09:00[Asia/Seoul]`,
+/// `2024-03-31T09:00:00+02:00[Europe/Berlin]`. The DAG's schedule is read in that zone.
+pub fn parse_start_date(text: &str) -> Result<(Timestamp, TimeZone), String> {
     let explain = |e: jiff::Error| {
         format!(
-            "expected an RFC 3339 time such as 2024-01-01T00:00:00Z or a date such as 2024-01-01 ({e})"
+            "expected an RFC 3339 time such as 2024-01-01T00:00:00Z or a date such as 2024-01-01, optionally followed by a time zone such as [Europe/Berlin] ({e})"
         )
     };
-    if text.len() <= 10 {
-        let date: jiff::civil::Date = text.parse().map_err(explain)?;
-        return date
-            .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .map_err(explain);
-    }
-    text.parse().map_err(explain)
+    let Some((when, zone)) = text.split_once('[') else {
+        if text.len() <= 10 {
+            let date: jiff::civil::Date = text.parse().map_err(explain)?;
+            let start = date.to_zoned(TimeZone::UTC).map_err(explain)?;
+            return Ok((start.timestamp(), TimeZone::UTC));
+        }
+        return Ok((text.parse().map_err(explain)?, TimeZone::UTC));
+    };
+    let name = zone
+        .strip_suffix(']')
+        .ok_or_else(|| format!("the time zone after \"[\" must end with \"]\": {text:?}"))?;
+    let tz = time_zone::find(name).map_err(|e| e.to_string())?;
+    let start = if when.len() <= 10 {
+        let date: jiff::civil::Date = when.parse().map_err(explain)?;
+        date.to_zoned(tz.clone()).map_err(explain)?.timestamp()
+    } else if let Ok(civil) = when.parse::<jiff::civil::DateTime>()
+        && !when.ends_with(['Z', 'z'])
+        && !has_offset(when)
+    {
+        civil.to_zoned(tz.clone()).map_err(explain)?.timestamp()
+    } else {
+        // An offset too: it must be one the zone has at that time.
+        text.parse::<jiff::Zoned>().map_err(explain)?.timestamp()
+    };
+    Ok((start, tz))
+}
+
+/// Whether an RFC 3339 time ends with a numeric offset (`+02:00`, `-0500`).
+fn has_offset(when: &str) -> bool {
+    when.rfind('T')
+        .is_some_and(|t| when[t..].contains(['+', '-']))
 }
 
 impl DagSpec {
@@ -75,7 +101,7 @@ impl DagSpec {
         if self.tasks.is_empty() {
             problems.push(SpecProblem::NoTasks);
         }
-        let (schedule, start_date) = self.check_timing(&mut problems);
+        let timing = self.check_timing(&mut problems);
         // DAG-level settings: none may be 0; the run timeout is bounded like task durations.
         let dag_settings: [(&'static str, Option<u64>, u64); 3] = [
             (
@@ -172,14 +198,11 @@ impl DagSpec {
                 problems,
             });
         }
-        Ok(Dag::new(self, &order, &upstream, schedule, start_date))
+        Ok(Dag::new(self, &order, &upstream, timing))
     }
 
-    fn check_timing(
-        &self,
-        problems: &mut Vec<SpecProblem>,
-    ) -> (Option<Schedule>, Option<Timestamp>) {
-        let start_date = self.start_date.as_deref().and_then(|value| {
+    fn check_timing(&self, problems: &mut Vec<SpecProblem>) -> Timing {
+        let start = self.start_date.as_deref().and_then(|value| {
             parse_start_date(value)
                 .map_err(|reason| {
                     problems.push(SpecProblem::InvalidStartDate {
@@ -200,7 +223,7 @@ impl DagSpec {
                 });
             }
             match Schedule::parse(text) {
-                Ok(s) if s.cron().is_some_and(|c| !c.can_fire()) => {
+                Ok(s) if s.crons().iter().any(|c| !c.can_fire()) => {
                     problems.push(problem(ScheduleError::NeverFires(s.as_str().to_owned())));
                     None
                 }
@@ -211,7 +234,22 @@ impl DagSpec {
                 }
             }
         });
-        (schedule, start_date)
+        let (start_date, zone) = match start {
+            Some((at, zone)) => (Some(at), zone),
+            None => (None, TimeZone::UTC),
+        };
+        let schedule = schedule.map(|s| {
+            let s = s.in_zone(zone.clone());
+            match start_date {
+                Some(at) => s.anchored_at(at),
+                None => s,
+            }
+        });
+        Timing {
+            schedule,
+            start_date,
+            zone,
+        }
     }
 }
 

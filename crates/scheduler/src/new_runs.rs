@@ -106,6 +106,13 @@ pub fn backfill_intervals(
     let schedule = dag
         .schedule()
         .ok_or_else(|| format!("DAG {:?} has no schedule to backfill", dag.id()))?;
+    if schedule.is_continuous() {
+        return Err(format!(
+            "DAG {:?} runs continuously (@continuous): its runs follow each other's ends, not \
+             intervals of time, so there is nothing to backfill; trigger runs instead",
+            dag.id()
+        ));
+    }
     let cron_start = dag.start_date().map_or(start, |s| s.max(start));
     let mut out = Vec::new();
     let mut last: Option<DataInterval> = None;

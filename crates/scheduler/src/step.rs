@@ -136,9 +136,6 @@ impl Scheduler {
         self.take_reports(reports, now);
         self.resolve_waits(now).await?;
         self.create_due_runs(now).await?;
-        if let Some(at) = self.schedules.next_due(&self.dags, now) {
-            self.wake.no_later_than(at);
-        }
         if due {
             self.retry_due(now);
         }
@@ -150,6 +147,10 @@ impl Scheduler {
         self.fail_timed_out_runs(now);
         self.admit(now);
         self.complete_runs(now);
+        // After the runs that ended: a `@continuous` DAG with room is due again at once.
+        if let Some(at) = self.schedules.next_due(&self.dags, &self.runs, now) {
+            self.wake.no_later_than(at);
+        }
         self.flush().await
     }
 

@@ -189,6 +189,60 @@ fn schedules_and_start_dates_are_checked() {
         Some("2024-01-01T03:00:00Z".parse().unwrap())
     );
     assert!(dag.schedule().is_none());
+    assert_eq!(dag.zone(), &jiff::tz::TimeZone::UTC);
+}
+
+#[test]
+fn a_start_date_names_the_dags_time_zone() {
+    let with = |start: &str| DagSpec {
+        schedule: Some("@daily".into()),
+        start_date: Some(start.into()),
+        ..spec(vec![t("a", &[])])
+    };
+    let start = |text: &str| {
+        let dag = with(text)
+            .validate()
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        let zone = dag.zone().iana_name().unwrap_or("").to_owned();
+        (dag.start_date().unwrap().to_string(), zone)
+    };
+    assert_eq!(
+        start("2024-01-01[Europe/Berlin]"),
+        ("2023-12-31T23:00:00Z".into(), "Europe/Berlin".into())
+    );
+    assert_eq!(
+        start("2024-01-01T09:00[asia/seoul]"),
+        ("2024-01-01T00:00:00Z".into(), "Asia/Seoul".into())
+    );
+    assert_eq!(
+        start("2024-03-31T09:00:00+02:00[Europe/Berlin]"),
+        ("2024-03-31T07:00:00Z".into(), "Europe/Berlin".into())
+    );
+    // The schedule is read in the zone: @daily is midnight in Berlin (22:00 UTC in summer);
+    // without catchup the latest complete day runs.
+    let dag = with("2024-07-01[Europe/Berlin]").validate().unwrap();
+    let now = "2024-07-03T00:00:00Z".parse().unwrap();
+    let first = dag.next_dagrun_interval(None, now).unwrap();
+    assert_eq!(first.start.to_string(), "2024-07-01T22:00:00Z");
+    assert_eq!(first.end.to_string(), "2024-07-02T22:00:00Z");
+    for (bad, says) in [
+        (
+            "2024-01-01[Mars/Olympus]",
+            "unknown time zone \"Mars/Olympus\"",
+        ),
+        ("2024-01-01[Europe/Berlin", "must end with \"]\""),
+        (
+            "2024-03-31T09:00:00+05:00[Europe/Berlin]",
+            "expected an RFC 3339 time",
+        ),
+        ("tomorrow[Europe/Berlin]", "expected an RFC 3339 time"),
+    ] {
+        let got = problems(with(bad));
+        assert!(
+            matches!(got.as_slice(), [SpecProblem::InvalidStartDate { value, reason }] if value == bad && reason.contains(says)),
+            "{bad}: {got:?}"
+        );
+    }
 }
 
 #[test]

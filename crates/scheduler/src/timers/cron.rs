@@ -1,13 +1,18 @@
 //! Scheduled runs: for every unpaused DAG with a schedule, the runs whose data intervals have
 //! ended, with Airflow's catchup rules; [`Schedules`] remembers each DAG's latest interval.
+//!
+//! A `@continuous` DAG gets a new run whenever it has fewer runs queued or running than its
+//! `max_active_runs`, which is 1 when it sets none (as Airflow requires of such DAGs): one
+//! run per step, so that each covers the time since the one before.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use weft_model::{DataInterval, RunType};
+use weft_model::{Dag, DagRunState, DataInterval, RunType};
 use weft_store::{DagRecord, StoreError};
 
 use crate::active_run::ActiveRun;
+use crate::active_runs::ActiveRuns;
 use crate::dags::Dags;
 use crate::error::SchedulerError;
 use crate::new_runs::{RunSpec, new_run};
@@ -25,8 +30,14 @@ pub(crate) struct Schedules {
 }
 
 impl Schedules {
-    /// The next time a scheduled run falls due, over all unpaused scheduled DAGs.
-    pub(crate) fn next_due(&self, dags: &Dags, now: Timestamp) -> Option<Timestamp> {
+    /// The next time a scheduled run falls due, over all unpaused scheduled DAGs: now for a
+    /// `@continuous` DAG with room for a run (after a run of it ended), else later or never.
+    pub(crate) fn next_due(
+        &self,
+        dags: &Dags,
+        runs: &ActiveRuns,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
         dags.scheduled()
             .filter_map(|d| {
                 let (dag, _) = dags.known_graph(&d.digest)?;
@@ -35,11 +46,31 @@ impl Schedules {
                     .get(&(d.tenant.clone(), d.dag_id.clone()))
                     .copied()
                     .flatten();
-                dag.next_interval(last, now).map(|iv| iv.run_after())
+                let at = dag.next_interval(last, now)?.run_after();
+                if dag.is_continuous() {
+                    let room = active_of(runs, &d.tenant, &d.dag_id) < continuous_limit(dag);
+                    return room.then_some(at.max(now));
+                }
+                (at > now).then_some(at)
             })
-            .filter(|at| *at > now)
             .min()
     }
+}
+
+/// Most runs of `@continuous` DAG `dag` queued or running at once.
+fn continuous_limit(dag: &Dag) -> usize {
+    dag.max_active_runs().map_or(1, |n| n as usize)
+}
+
+/// Runs of DAG `dag_id` of `tenant` in memory that are queued or running.
+fn active_of(runs: &ActiveRuns, tenant: &str, dag_id: &str) -> usize {
+    runs.values()
+        .filter(|r| {
+            r.run.tenant == tenant
+                && r.run.dag_id == dag_id
+                && matches!(r.run.state, DagRunState::Queued | DagRunState::Running)
+        })
+        .count()
 }
 
 impl Scheduler {
@@ -56,7 +87,13 @@ impl Scheduler {
             };
             let key = (record.tenant.clone(), record.dag_id.clone());
             let mut last = self.last_interval(&key).await?;
-            for _ in 0..MAX_RUNS_PER_STEP {
+            let most = if dag.is_continuous() {
+                let active = active_of(&self.runs, &record.tenant, &record.dag_id);
+                usize::from(active < continuous_limit(&dag))
+            } else {
+                MAX_RUNS_PER_STEP
+            };
+            for _ in 0..most {
                 let Some(interval) = dag.next_dagrun_interval(last, now) else {
                     break;
                 };
