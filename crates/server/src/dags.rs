@@ -7,13 +7,14 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
+use weft_model::DataInterval;
 use weft_model::quotas::{Quota, QuotaExceeded};
 use weft_scheduler::control::Notice;
 use weft_store::{DagRecord, DagVersion, Deploy};
 
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{JsonBody, body_error, content_type};
+use crate::extract::{JsonBody, QueryParams, body_error, content_type};
 use crate::schemas;
 use crate::state::{AppState, ServerConfig};
 
@@ -26,6 +27,74 @@ pub(crate) fn routes(config: &ServerConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(list_dags))
         .routes(routes!(get_dag, patch_dag))
         .routes(routes!(list_versions))
+        .routes(routes!(next_runs))
+}
+
+/// Upcoming runs listed when the query names no count.
+const DEFAULT_NEXT_RUNS: u32 = 10;
+/// Most upcoming runs one request may list.
+const MAX_NEXT_RUNS: u32 = 100;
+
+/// A DAG's next scheduled runs.
+///
+/// The runs the scheduler will create next for the DAG's current version, after its latest
+/// scheduled run and with its catchup rule, each with its data interval, in UTC and in the
+/// DAG's time zone.
+#[utoipa::path(get, path = "/dags/{dag_id}/next-runs", tag = "dags",
+    params(("dag_id" = String, Path, description = "The DAG's id"), NextRunsQuery),
+    responses(
+        (status = 200, description = "Its next runs, in order", body = NextRuns),
+        (status = 400, description = "`count` out of range", body = ErrorBody),
+        (status = 404, description = "No such DAG", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id))]
+async fn next_runs(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(dag_id): Path<String>,
+    QueryParams(query): QueryParams<NextRunsQuery>,
+) -> Result<Json<NextRuns>, ApiError> {
+    let count = query.count.unwrap_or(DEFAULT_NEXT_RUNS);
+    if !(1..=MAX_NEXT_RUNS).contains(&count) {
+        return Err(ApiError::invalid(format!(
+            "count {count} is out of range (1 to {MAX_NEXT_RUNS})"
+        )));
+    }
+    let record = find_dag(&state, &ctx, &dag_id).await?;
+    let dag = record.spec.clone().validate().map_err(|e| {
+        ApiError::Internal(format!(
+            "stored spec of DAG {dag_id:?} no longer validates: {e}"
+        ))
+    })?;
+    let last = state
+        .store
+        .latest_scheduled_run(&ctx.tenant, &dag_id)
+        .await?
+        .map(|r| DataInterval {
+            start: r.data_interval_start,
+            end: r.data_interval_end,
+        });
+    let runs = dag
+        .upcoming(last, state.now(), count as usize)
+        .into_iter()
+        .map(|interval| NextRun {
+            logical_date: interval.logical_date(),
+            logical_date_local: interval
+                .logical_date()
+                .to_zoned(dag.zone().clone())
+                .to_string(),
+            data_interval_start: interval.start,
+            data_interval_end: interval.end,
+        })
+        .collect();
+    Ok(Json(NextRuns {
+        timezone: weft_model::time_zone::name_of(dag.zone()),
+        continuous: dag.is_continuous(),
+        schedule: record.spec.schedule,
+        paused: record.paused,
+        dag_id,
+        runs,
+    }))
 }
 
 /// Deploy a DAG component.

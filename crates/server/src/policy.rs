@@ -51,6 +51,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("GET", "/dags/{dag_id}", VIEWER),
     ("PATCH", "/dags/{dag_id}", OPERATOR),
     ("GET", "/dags/{dag_id}/versions", VIEWER),
+    ("GET", "/dags/{dag_id}/next-runs", VIEWER),
     ("POST", "/dags/{dag_id}/backfill", OPERATOR),
     ("GET", "/dags/{dag_id}/runs", VIEWER),
     ("POST", "/dags/{dag_id}/runs", OPERATOR),

@@ -289,3 +289,89 @@ fn trigger_wait_shows_task_changes_and_the_outcome() {
     assert!(run.stdout.contains("  noop  failed"), "{run:?}");
     assert!(run.stdout.contains("run w1: failed"), "{run:?}");
 }
+
+/// Whether `local` (RFC 9557, in Berlin) is 02:30, or 03:00 on a day whose 02:30 the clocks
+/// skip.
+fn is_berlin_0230(local: &str) -> bool {
+    let Ok(zoned) = local.parse::<jiff::Zoned>() else {
+        return false;
+    };
+    let (h, m) = (zoned.hour(), zoned.minute());
+    if (h, m) == (2, 30) {
+        return true;
+    }
+    let skipped = zoned
+        .date()
+        .at(2, 30, 0, 0)
+        .to_zoned(zoned.time_zone().clone())
+        .is_ok_and(|z| z.hour() != 2);
+    (h, m) == (3, 0) && skipped
+}
+
+#[test]
+fn a_dag_in_a_time_zone_lists_its_next_runs_in_it() {
+    let server = Server::start();
+    server.ok(&["deploy", guests::ZONED_DAILY]);
+    let show = server
+        .ok(&["dags", "show", "zoned_daily", "--output", "json"])
+        .json();
+    assert_eq!(show["timezone"], "Europe/Berlin", "{show}");
+    let text = server.ok(&["dags", "show", "zoned_daily"]);
+    assert!(
+        text.stdout.contains("time zone    Europe/Berlin"),
+        "{text:?}"
+    );
+
+    let next = server
+        .ok(&[
+            "dags",
+            "next",
+            "zoned_daily",
+            "--count",
+            "3",
+            "--output",
+            "json",
+        ])
+        .json();
+    assert_eq!(next["timezone"], "Europe/Berlin", "{next}");
+    assert_eq!(next["continuous"], false, "{next}");
+    let runs = next["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3, "{next}");
+    for pair in runs.windows(2) {
+        assert_eq!(
+            pair[0]["data_interval_end"], pair[1]["data_interval_start"],
+            "one run's interval ends where the next begins: {next}"
+        );
+    }
+    for run in runs {
+        let local = run["logical_date_local"].as_str().expect("local date");
+        assert!(local.ends_with("[Europe/Berlin]"), "{local}");
+        assert!(is_berlin_0230(local), "{local} is not 02:30 in Berlin");
+        assert_eq!(run["logical_date"], run["data_interval_start"], "{run}");
+    }
+    let text = server.ok(&["dags", "next", "zoned_daily", "--count", "2"]);
+    assert!(
+        text.stdout
+            .contains("next runs of DAG zoned_daily (30 2 * * *, in Europe/Berlin)"),
+        "{text:?}"
+    );
+    assert_eq!(
+        text.stdout.lines().filter(|l| l.contains(" CE")).count(),
+        2,
+        "two runs in Berlin time (CET or CEST): {text:?}"
+    );
+
+    server.usage_error(
+        &["dags", "next", "zoned_daily", "--count", "0"],
+        "count 0 is out of range (1 to 100)",
+    );
+    server.usage_error(&["dags", "next", "nope"], "no DAG \"nope\"");
+    let flow = server
+        .ok(&["deploy", guests::FLOW, "--output", "json"])
+        .json();
+    let unscheduled = server.ok(&["dags", "next", flow["dag_id"].as_str().expect("dag_id")]);
+    assert!(
+        unscheduled.stdout.contains("has no schedule"),
+        "{unscheduled:?}"
+    );
+}

@@ -59,3 +59,44 @@ fn run_holds_a_task_to_its_own_cpu_budget_unless_told_otherwise() {
     assert_eq!(count.code, 0, "{count:?}");
     assert_eq!(count.stdout.trim(), "50005000");
 }
+
+#[test]
+fn inspect_shows_the_time_zone_and_the_next_runs() {
+    let text = wfctl(["inspect", guests::ZONED_DAILY]);
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout.contains("time zone    Europe/Berlin"),
+        "{}",
+        text.stdout
+    );
+    let shown: Vec<&str> = text
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" CET ") || l.contains(" CEST "))
+        .collect();
+    assert_eq!(
+        shown.len(),
+        5,
+        "five next runs in Berlin time: {}",
+        text.stdout
+    );
+    assert!(
+        shown[0].trim_start().starts_with("next runs"),
+        "{}",
+        text.stdout
+    );
+    let json = wfctl(["inspect", guests::ZONED_DAILY, "--output", "json"]).json();
+    assert_eq!(json["timezone"], "Europe/Berlin");
+    let runs = json["next_runs"].as_array().expect("next_runs");
+    assert_eq!(runs.len(), 5);
+    for run in runs {
+        let local = run["logical_date_local"].as_str().expect("local");
+        assert!(
+            local.contains("T02:30:00+") || local.contains("T03:00:00+02:00"),
+            "{local}"
+        );
+    }
+    let utc = wfctl(["inspect", guests::NOOP, "--output", "json"]).json();
+    assert_eq!(utc["timezone"], "UTC");
+    assert_eq!(utc["next_runs"], serde_json::json!([]));
+}

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use weft_model::{DagSpec, Task};
 use weft_store::DagRecord;
 
@@ -34,8 +34,12 @@ pub struct DagSummary {
     pub paused: bool,
     /// Digest of the current version.
     pub digest: String,
-    /// Cron expression or preset; null when runs are only triggered.
+    /// The schedule as written (cron expressions, presets, `@every`, `@continuous`); null
+    /// when runs are only triggered.
     pub schedule: Option<String>,
+    /// The IANA time zone the schedule is read in, named with the start date (`UTC` when
+    /// it names none).
+    pub timezone: String,
     /// Labels from the spec.
     pub tags: Vec<String>,
     /// Number of tasks.
@@ -118,6 +122,48 @@ pub struct VersionList {
     pub versions: Vec<VersionView>,
 }
 
+/// One upcoming scheduled run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NextRun {
+    /// Its logical date: the start of its data interval.
+    pub logical_date: Timestamp,
+    /// Its logical date in the DAG's time zone, RFC 9557 (`2024-03-31T03:00:00+02:00[Europe/Berlin]`).
+    pub logical_date_local: String,
+    /// Start of its data interval.
+    pub data_interval_start: Timestamp,
+    /// End of its data interval: the run is created once this time has come.
+    pub data_interval_end: Timestamp,
+}
+
+/// A DAG's next scheduled runs, as the scheduler will create them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NextRuns {
+    /// The DAG.
+    pub dag_id: String,
+    /// The schedule as written; null when runs are only triggered.
+    pub schedule: Option<String>,
+    /// The IANA time zone the schedule is read in.
+    pub timezone: String,
+    /// Whether the DAG is paused: it gets none of these runs until it is unpaused.
+    pub paused: bool,
+    /// Whether the schedule is `@continuous`: a new run as soon as one ends, so none is
+    /// listed.
+    pub continuous: bool,
+    /// In order; empty without a schedule, for `@continuous`, and after the last run of
+    /// `@once`.
+    pub runs: Vec<NextRun>,
+}
+
+/// How many upcoming runs to list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NextRunsQuery {
+    /// At most this many (default 10, at most 100).
+    #[param(minimum = 1, maximum = 100)]
+    pub count: Option<u32>,
+}
+
 /// A change to a DAG.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,12 +180,24 @@ impl DagSummary {
             paused: record.paused,
             digest: record.digest.clone(),
             schedule: record.spec.schedule.clone(),
+            timezone: timezone_of(&record.spec),
             tags: record.spec.tags.clone(),
             task_count: record.spec.tasks.len(),
             created_at: record.created_at,
             updated_at: record.updated_at,
         }
     }
+}
+
+/// The time zone a stored spec's start date names, `UTC` when none.
+fn timezone_of(spec: &DagSpec) -> String {
+    spec.start_date
+        .as_deref()
+        .and_then(|s| weft_model::validate::parse_start_date(s).ok())
+        .map_or_else(
+            || "UTC".to_owned(),
+            |(_, zone)| weft_model::time_zone::name_of(&zone),
+        )
 }
 
 impl TaskView {

@@ -14,6 +14,7 @@ mod https;
 mod openapi;
 mod resources;
 mod runs;
+mod schedules;
 mod serve;
 mod tasks;
 mod tenancy;

@@ -30,6 +30,14 @@ enum DagsCommand {
         /// The DAG's id.
         dag: String,
     },
+    /// List a DAG's next scheduled runs, in its time zone and in UTC.
+    Next {
+        /// The DAG's id.
+        dag: String,
+        /// How many (1 to 100).
+        #[arg(long, default_value_t = 10)]
+        count: u32,
+    },
     /// List the components deployed as a DAG, newest first, marking the current one.
     Versions {
         /// The DAG's id.
@@ -92,6 +100,10 @@ pub fn run(args: Args) -> CommandResult {
         DagsCommand::Show { dag } => {
             let detail = client.get(&format!("/dags/{}", segment(&dag)))?;
             show(format, &detail, print_detail);
+        }
+        DagsCommand::Next { dag, count } => {
+            let next = client.get(&format!("/dags/{}/next-runs?count={count}", segment(&dag)))?;
+            show(format, &next, print_next_runs);
         }
         DagsCommand::Versions { dag } => {
             let list = client.get(&format!("/dags/{}/versions", segment(&dag)))?;
@@ -202,6 +214,43 @@ fn print_list(list: &Value) {
     }
 }
 
+/// The header and one line per upcoming run.
+fn print_next_runs(next: &Value) {
+    let dag = next["dag_id"].as_str().unwrap_or("?");
+    let Some(schedule) = next["schedule"].as_str() else {
+        println!("DAG {dag} has no schedule: its runs are triggered by hand");
+        return;
+    };
+    let zone = next["timezone"].as_str().unwrap_or("UTC");
+    println!("next runs of DAG {dag} ({schedule}, in {zone})");
+    if next["paused"] == true {
+        println!("  paused: none of these runs is created until the DAG is unpaused");
+    }
+    if next["continuous"] == true {
+        println!("  runs continuously: a new run starts as soon as one ends");
+    }
+    let runs = next["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if runs.is_empty() && next["continuous"] != true {
+        println!("  none: the schedule has no further run");
+    }
+    for run in runs {
+        println!("  {}", next_run_line(run));
+    }
+}
+
+/// `local time (UTC)  covers start .. end`, for one upcoming run.
+fn next_run_line(run: &Value) -> String {
+    let local = run["logical_date_local"]
+        .as_str()
+        .and_then(|s| s.parse::<jiff::Zoned>().ok())
+        .map_or_else(|| "?".to_owned(), |z| z.strftime("%F %T %Z").to_string());
+    format!(
+        "{local}  ({})  runs after {}",
+        run["logical_date"].as_str().unwrap_or("?"),
+        run["data_interval_end"].as_str().unwrap_or("?"),
+    )
+}
+
 /// One line per version: `*` for the current one, digest, tasks, size and deploy time.
 fn print_versions(list: &Value) {
     println!(
@@ -245,6 +294,10 @@ fn print_detail(dag: &Value) {
         dag["schedule"]
             .as_str()
             .unwrap_or("none (triggered by hand)")
+    );
+    println!(
+        "  time zone    {}",
+        dag["timezone"].as_str().unwrap_or("UTC")
     );
     let tasks = dag["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     println!("  tasks        {} (in dependency order)", tasks.len());

@@ -65,6 +65,13 @@ pub fn dag_json(component: &DagComponent) -> serde_json::Value {
         "description": spec.description,
         "schedule": spec.schedule,
         "start_date": spec.start_date,
+        "timezone": weft_model::time_zone::name_of(dag.zone()),
+        "next_runs": next_runs(dag).iter().map(|iv| json!({
+            "logical_date": iv.logical_date(),
+            "logical_date_local": iv.logical_date().to_zoned(dag.zone().clone()).to_string(),
+            "data_interval_start": iv.start,
+            "data_interval_end": iv.end,
+        })).collect::<Vec<_>>(),
         "catchup": spec.catchup,
         "max_active_runs": spec.max_active_runs,
         "max_active_tasks": spec.max_active_tasks,
@@ -72,6 +79,14 @@ pub fn dag_json(component: &DagComponent) -> serde_json::Value {
         "tags": spec.tags,
         "tasks": dag.tasks().iter().map(task_json).collect::<Vec<_>>(),
     })
+}
+
+/// How many upcoming runs `inspect` shows.
+const NEXT_RUNS_SHOWN: usize = 5;
+
+/// The DAG's first runs from now on, as a scheduler would create them for a new DAG.
+fn next_runs(dag: &weft_model::Dag) -> Vec<weft_model::DataInterval> {
+    dag.upcoming(None, jiff::Timestamp::now(), NEXT_RUNS_SHOWN)
 }
 
 fn print_text(component: &DagComponent) {
@@ -95,6 +110,22 @@ fn print_text(component: &DagComponent) {
     );
     if let Some(start) = &spec.start_date {
         println!("  start date   {start}");
+    }
+    println!(
+        "  time zone    {}",
+        weft_model::time_zone::name_of(dag.zone())
+    );
+    if dag.is_continuous() {
+        println!("  next runs    continuous: a new run as soon as one ends");
+    }
+    for (n, iv) in next_runs(dag).iter().enumerate() {
+        let label = if n == 0 { "next runs" } else { "" };
+        let local = iv.logical_date().to_zoned(dag.zone().clone());
+        println!(
+            "  {label:<12} {}  ({})",
+            local.strftime("%F %T %Z"),
+            iv.logical_date()
+        );
     }
     println!("  catchup      {}", spec.catchup);
     let limit = |v: Option<u32>| v.map_or_else(|| "default".to_owned(), |n| n.to_string());
