@@ -108,15 +108,20 @@ impl Dag {
         self
     }
 
-    /// A five-field cron expression or a preset (`@once`, `@hourly`, `@daily`, `@weekly`,
-    /// `@monthly`, `@yearly`). Needs a [`start_date`](Self::start_date).
+    /// When the DAG runs: five-field cron expressions or presets (`@hourly`, `@daily`,
+    /// `@weekly`, `@monthly`, `@yearly`), several joined by `;`, read in the DAG's time zone;
+    /// `@every <duration>` (`@every 90m`) for fixed intervals from the start date;
+    /// `@continuous` for a new run as soon as the last ends; or `@once`. Needs a
+    /// [`start_date`](Self::start_date).
     pub fn schedule(mut self, schedule: impl Into<String>) -> Self {
         self.state.get_mut().schedule = Some(schedule.into());
         self
     }
 
     /// First logical date the schedule covers: RFC 3339 (`2024-01-01T00:00:00Z`) or a date
-    /// (`2024-01-01`, midnight UTC).
+    /// (`2024-01-01`, midnight UTC). A time zone in brackets after it (`2024-01-01[Asia/Seoul]`,
+    /// `2024-01-01T09:00[Europe/Berlin]`) is the DAG's: its schedule is read as wall-clock
+    /// time there, across changes of clocks.
     pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
         self.state.get_mut().start_date = Some(start_date.into());
         self
