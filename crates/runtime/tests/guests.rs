@@ -893,3 +893,19 @@ fn sql_probe() {
     let out: Value = serde_json::from_slice(bytes).expect("json");
     assert_eq!(out["open"]["error"]["kind"], "not-declared", "{out}");
 }
+
+#[test]
+fn zoned_daily() {
+    let component = load(guests::ZONED_DAILY);
+    let dag = component.dag();
+    assert_eq!(dag.zone().iana_name(), Some("Europe/Berlin"));
+    assert_eq!(
+        dag.start_date().map(|t| t.to_string()).as_deref(),
+        Some("2023-12-31T23:00:00Z"),
+        "midnight in Berlin"
+    );
+    assert_eq!(
+        run(&component, "t0").outcome,
+        TaskOutcome::Success(Vec::new())
+    );
+}
