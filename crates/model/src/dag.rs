@@ -59,6 +59,8 @@ pub struct Task {
     pub max_active_tis: Option<u32>,
     /// Who is told when its attempts end.
     pub notifications: TaskNotifications,
+    /// Assets (URIs) it updates: each gets an event when it succeeds.
+    pub outlets: Vec<String>,
 }
 
 /// A task's resources from its own and the DAG's defaults, field by field: each the task
@@ -122,6 +124,7 @@ impl Task {
             resources: resolve_resources(s.resources.as_ref(), d.resources.as_ref()),
             kind: spec.kind.clone(),
             expand: spec.expand.clone(),
+            outlets: spec.outlets.clone(),
             sensor: s.sensor.or(d.sensor).unwrap_or_default(),
             max_active_tis: s.max_active_tis.or(d.max_active_tis),
             notifications: s
@@ -144,6 +147,7 @@ pub(crate) struct Timing {
     /// The schedule, read in `zone` and anchored at `start_date`.
     pub schedule: Option<Schedule>,
     pub start_date: Option<Timestamp>,
+    pub end_date: Option<Timestamp>,
     pub zone: TimeZone,
 }
 
@@ -159,6 +163,8 @@ pub struct Dag {
     upstream: Vec<Vec<usize>>,
     schedule: Option<Schedule>,
     start_date: Option<Timestamp>,
+    /// No run starts after it.
+    end_date: Option<Timestamp>,
     /// The time zone the schedule is read in and dates are shown in.
     zone: TimeZone,
     /// Whether a task runs no code but waits (see [`Dag::has_waits`]).
@@ -177,6 +183,7 @@ impl Dag {
         let Timing {
             schedule,
             start_date,
+            end_date,
             zone,
         } = timing;
         let mut position = vec![0; spec.tasks.len()];
@@ -211,6 +218,7 @@ impl Dag {
             upstream: upstream_pos,
             schedule,
             start_date,
+            end_date,
             zone,
             has_waits,
         }
@@ -283,6 +291,21 @@ impl Dag {
         self.start_date
     }
 
+    /// The parsed end date: no run starts after it.
+    pub const fn end_date(&self) -> Option<Timestamp> {
+        self.end_date
+    }
+
+    /// Whether `logical_date` is past the end date.
+    pub fn is_past_end(&self, logical_date: Timestamp) -> bool {
+        self.end_date.is_some_and(|end| logical_date > end)
+    }
+
+    /// The assets (URIs) whose updates start runs; empty when none do.
+    pub fn assets(&self) -> &[String] {
+        &self.spec.assets
+    }
+
     /// The DAG's time zone, named with its start date (UTC when it names none): its
     /// schedule is read in it.
     pub const fn zone(&self) -> &TimeZone {
@@ -324,6 +347,7 @@ impl Dag {
     ) -> Option<DataInterval> {
         self.schedule()?
             .next_interval(last, self.start_date?, self.catchup(), now)
+            .filter(|iv| !self.is_past_end(iv.logical_date()))
     }
 
     /// The interval of the next scheduled run if it is due at `now`; see
@@ -335,6 +359,7 @@ impl Dag {
     ) -> Option<DataInterval> {
         self.schedule()?
             .next_dagrun_interval(last, self.start_date?, self.catchup(), now)
+            .filter(|iv| !self.is_past_end(iv.logical_date()))
     }
 
     /// The intervals of the next `count` scheduled runs after `last`, the first as
@@ -346,9 +371,11 @@ impl Dag {
         count: usize,
     ) -> Vec<DataInterval> {
         match (self.schedule(), self.start_date) {
-            (Some(schedule), Some(start)) => {
-                schedule.upcoming(last, start, self.catchup(), now, count)
-            }
+            (Some(schedule), Some(start)) => schedule
+                .upcoming(last, start, self.catchup(), now, count)
+                .into_iter()
+                .take_while(|iv| !self.is_past_end(iv.logical_date()))
+                .collect(),
             _ => Vec::new(),
         }
     }

@@ -45,6 +45,7 @@
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
 
+pub mod asset;
 pub mod cron;
 pub mod dag;
 pub mod deferral;

@@ -229,6 +229,24 @@ pub enum SpecProblem {
         /// The path given.
         guest_path: String,
     },
+    /// The end date does not parse, or comes before the start date.
+    #[error("end_date \"{value}\": {reason}")]
+    InvalidEndDate {
+        /// The end date given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An asset the DAG waits for (`Scope::Dag`) or a task updates is not a valid URI.
+    #[error("{scope}: asset {uri:?} {issue}")]
+    InvalidAsset {
+        /// Where it was listed.
+        scope: Scope,
+        /// The URI given.
+        uri: String,
+        /// What is wrong with it.
+        issue: crate::asset::AssetIssue,
+    },
 }
 
 struct CyclePath<'a>(&'a [String]);

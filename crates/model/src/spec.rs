@@ -24,9 +24,17 @@ pub struct DagSpec {
     /// First logical date the schedule covers: RFC 3339 or a date (midnight UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
+    /// Last logical date the schedule covers, written as `start_date` is (a date or a time
+    /// without a zone is read in the DAG's zone); none: no end. No run starts after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
     /// Create runs for every missed interval since `start_date`.
     #[serde(default)]
     pub catchup: bool,
+    /// Assets (URIs) whose updates start runs: a run starts once every one of them has been
+    /// updated since the last run they started. With a `schedule` too, runs come from both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
     /// Most runs of this DAG active at once; none: the host's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_active_runs: Option<u32>,
@@ -72,6 +80,9 @@ pub struct TaskSpec {
     /// When set, the task runs once per item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<Expand>,
+    /// Assets (URIs) the task updates: each gets an event when the task succeeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outlets: Vec<String>,
 }
 
 /// Task settings; a field left as none inherits (WIT `task-settings`).

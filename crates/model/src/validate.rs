@@ -50,6 +50,12 @@ pub fn check_id(id: &str) -> Result<(), IdIssue> {
 /// writes it: `2024-01-01[Europe/Berlin]` (midnight in Berlin), `2024-01-01T09:00[Asia/Seoul]`,
 /// `2024-03-31T09:00:00+02:00[Europe/Berlin]`. The DAG's schedule is read in that zone.
 pub fn parse_start_date(text: &str) -> Result<(Timestamp, TimeZone), String> {
+    parse_date_in(text, &TimeZone::UTC)
+}
+
+/// Parses a date written as a start date is, reading a date without a zone in `zone` (an end
+/// date is read in the DAG's zone); the zone it names, or `zone`.
+pub fn parse_date_in(text: &str, zone: &TimeZone) -> Result<(Timestamp, TimeZone), String> {
     let explain = |e: jiff::Error| {
         format!(
             "expected an RFC 3339 time such as 2024-01-01T00:00:00Z or a date such as 2024-01-01, optionally followed by a time zone such as [Europe/Berlin] ({e})"
@@ -58,10 +64,10 @@ pub fn parse_start_date(text: &str) -> Result<(Timestamp, TimeZone), String> {
     let Some((when, zone)) = text.split_once('[') else {
         if text.len() <= 10 {
             let date: jiff::civil::Date = text.parse().map_err(explain)?;
-            let start = date.to_zoned(TimeZone::UTC).map_err(explain)?;
-            return Ok((start.timestamp(), TimeZone::UTC));
+            let start = date.to_zoned(zone.clone()).map_err(explain)?;
+            return Ok((start.timestamp(), zone.clone()));
         }
-        return Ok((text.parse().map_err(explain)?, TimeZone::UTC));
+        return Ok((text.parse().map_err(explain)?, zone.clone()));
     };
     let name = zone
         .strip_suffix(']')
@@ -238,6 +244,38 @@ impl DagSpec {
             Some((at, zone)) => (Some(at), zone),
             None => (None, TimeZone::UTC),
         };
+        let end_date = self.end_date.as_deref().and_then(|value| {
+            let problem = |reason| SpecProblem::InvalidEndDate {
+                value: value.to_owned(),
+                reason,
+            };
+            match parse_date_in(value, &zone) {
+                Ok((end, _)) if start_date.is_some_and(|start| end < start) => {
+                    let start = self.start_date.as_deref().unwrap_or_default();
+                    problems.push(problem(format!("comes before the start_date {start:?}")));
+                    None
+                }
+                Ok((end, _)) => Some(end),
+                Err(reason) => {
+                    problems.push(problem(reason));
+                    None
+                }
+            }
+        });
+        let uris = std::iter::once((Scope::Dag, &self.assets)).chain(
+            self.tasks
+                .iter()
+                .map(|t| (Scope::Task(t.task_id.clone()), &t.outlets)),
+        );
+        for (scope, list) in uris {
+            for (uri, issue) in crate::asset::check_uris(list) {
+                problems.push(SpecProblem::InvalidAsset {
+                    scope: scope.clone(),
+                    uri,
+                    issue,
+                });
+            }
+        }
         let schedule = schedule.map(|s| {
             let s = s.in_zone(zone.clone());
             match start_date {
@@ -248,6 +286,7 @@ impl DagSpec {
         Timing {
             schedule,
             start_date,
+            end_date,
             zone,
         }
     }

@@ -118,7 +118,10 @@ pub fn backfill_intervals(
     let mut last: Option<DataInterval> = None;
     // Backfill walks the schedule with catchup, from the later of the range start and start_date.
     while let Some(interval) = schedule.next_interval(last, cron_start, true, end) {
-        if interval.logical_date() > end || out.len() >= MAX_BACKFILL_RUNS {
+        if interval.logical_date() > end
+            || dag.is_past_end(interval.logical_date())
+            || out.len() >= MAX_BACKFILL_RUNS
+        {
             break;
         }
         if interval.logical_date() >= start {

@@ -58,10 +58,11 @@ pub(crate) async fn apply<D: Sql>(
         set_run,
         all_finishes,
         notify,
+        asset_events,
     } = batch;
-    // The task instances of the finishes, by position, to tell which notifications follow
-    // an applied finish.
-    let finish_tis: Vec<i64> = if notify.is_empty() {
+    // The task instances of the finishes, by position, to tell which notifications and
+    // asset events follow an applied finish.
+    let finish_tis: Vec<i64> = if notify.is_empty() && asset_events.is_empty() {
         Vec::new()
     } else {
         finish.iter().map(|f| f.ti).collect()
@@ -174,20 +175,25 @@ pub(crate) async fn apply<D: Sql>(
             conn.set_run(change).await?;
         }
     }
-    if !notify.is_empty() {
-        let finished: HashSet<i64> = finish_tis
-            .iter()
-            .zip(&outcome.finished)
-            .filter(|(_, applied)| **applied)
-            .map(|(ti, _)| *ti)
-            .collect();
-        let rows: Vec<&NewNotification> = notify
-            .iter()
-            .filter(|n| n.after_finish.is_none_or(|ti| finished.contains(&ti)))
-            .collect();
-        if !rows.is_empty() {
-            conn.insert_notifications(&rows).await?;
-        }
+    let finished: HashSet<i64> = finish_tis
+        .iter()
+        .zip(&outcome.finished)
+        .filter(|(_, applied)| **applied)
+        .map(|(ti, _)| *ti)
+        .collect();
+    let rows: Vec<&NewNotification> = notify
+        .iter()
+        .filter(|n| n.after_finish.is_none_or(|ti| finished.contains(&ti)))
+        .collect();
+    if !rows.is_empty() {
+        conn.insert_notifications(&rows).await?;
+    }
+    let events: Vec<&crate::NewAssetEvent> = asset_events
+        .iter()
+        .filter(|e| e.after_finish.is_none_or(|ti| finished.contains(&ti)))
+        .collect();
+    if !events.is_empty() {
+        crate::common::assets::insert::<D>(conn, &events).await?;
     }
     Ok(outcome)
 }

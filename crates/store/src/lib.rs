@@ -37,6 +37,7 @@
 //! ```
 
 mod apply;
+pub mod assets;
 mod backend;
 mod common;
 pub mod credentials;
@@ -56,6 +57,7 @@ mod validate;
 pub mod wire;
 pub mod write;
 
+pub use assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
 pub use error::{StoreError, StoreResult};
 pub use notifications::{

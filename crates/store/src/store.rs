@@ -56,6 +56,38 @@ pub trait Store: Send + Sync + 'static {
     /// when the DAG already has a run with this `run_id`; `NotFound` when the DAG is unknown.
     async fn create_run(&self, run: NewRun) -> StoreResult<(DagRun, Vec<TaskInstance>)>;
 
+    /// Create a run started by asset events, taking them off its DAG's queue in the same
+    /// transaction: `Conflict` when one of them is no longer queued (another run consumed
+    /// it), or when the run id is taken; nothing is written then.
+    async fn create_asset_run(
+        &self,
+        run: NewRun,
+        consumed: &[i64],
+    ) -> StoreResult<(DagRun, Vec<TaskInstance>)>;
+
+    /// Write an asset event posted through the API, queued for the DAGs scheduled on its
+    /// asset. `Invalid` when the URI is not one or the extra is not a JSON object.
+    async fn post_asset_event(&self, event: crate::NewAssetEvent)
+    -> StoreResult<crate::AssetEvent>;
+
+    /// A tenant's asset events, newest first, of one asset or all, at most `limit`.
+    async fn asset_events(
+        &self,
+        tenant: &str,
+        uri: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::AssetEvent>>;
+
+    /// The asset events queued for DAG `dag_id`, oldest first: those no run of it consumed.
+    async fn queued_asset_events(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+    ) -> StoreResult<Vec<crate::AssetEvent>>;
+
+    /// A tenant's assets that have events, by URI, with their count and latest time.
+    async fn asset_activity(&self, tenant: &str) -> StoreResult<Vec<crate::AssetActivity>>;
+
     /// A run by primary key, with its task instances.
     async fn run(&self, run: RunPk) -> StoreResult<Option<(DagRun, Vec<TaskInstance>)>>;
 

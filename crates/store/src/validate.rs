@@ -151,6 +151,9 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
     if let Some(fence) = &batch.leader {
         lease(&fence.name, &fence.holder)?;
     }
+    for event in &batch.asset_events {
+        crate::common::assets::check(event)?;
+    }
     for finish in &batch.finish {
         if !matches!(
             finish.state,

@@ -289,6 +289,11 @@ pub struct WriteBatch {
     /// [`after_finish`](NewNotification::after_finish) only if that finish applies.
     #[serde(default)]
     pub notify: Vec<NewNotification>,
+    /// Asset events the changes cause, written last and queued for the DAGs scheduled on
+    /// their assets; one with [`after_finish`](crate::NewAssetEvent::after_finish) only if
+    /// that finish applies.
+    #[serde(default)]
+    pub asset_events: Vec<crate::NewAssetEvent>,
 }
 
 impl WriteBatch {
@@ -304,6 +309,7 @@ impl WriteBatch {
             && self.set_task.is_empty()
             && self.set_run.is_empty()
             && self.notify.is_empty()
+            && self.asset_events.is_empty()
     }
 }
 

@@ -480,3 +480,80 @@ fn notifiers_are_accepted_and_their_inputs_checked() {
     );
     assert!(found.iter().any(|m| m.contains("\"bad id\"")), "{found:?}");
 }
+
+#[test]
+fn an_end_date_stops_the_schedule_and_is_read_in_the_dags_zone() {
+    let mut s = spec(vec![t("a", &[])]);
+    s.schedule = Some("@daily".into());
+    s.start_date = Some("2024-01-01[Europe/Berlin]".into());
+    s.end_date = Some("2024-01-03".into());
+    s.catchup = true;
+    let dag = s.clone().validate().unwrap();
+    assert_eq!(
+        dag.end_date().map(|t| t.to_string()).as_deref(),
+        Some("2024-01-02T23:00:00Z"),
+        "midnight in Berlin"
+    );
+    let now = "2024-02-01T00:00:00Z".parse().unwrap();
+    let starts: Vec<String> = dag
+        .upcoming(None, now, 10)
+        .iter()
+        .map(|iv| iv.start.to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2023-12-31T23:00:00Z",
+            "2024-01-01T23:00:00Z",
+            "2024-01-02T23:00:00Z"
+        ],
+        "the last run's logical date is the end date"
+    );
+    let last = dag.upcoming(None, now, 3).last().copied();
+    assert_eq!(dag.next_dagrun_interval(last, now), None);
+
+    s.end_date = Some("2023-12-31".into());
+    let got = problems(s.clone());
+    assert!(
+        matches!(got.as_slice(), [SpecProblem::InvalidEndDate { reason, .. }] if reason.contains("comes before the start_date")),
+        "{got:?}"
+    );
+    s.end_date = Some("soon".into());
+    assert!(matches!(
+        problems(s).as_slice(),
+        [SpecProblem::InvalidEndDate { .. }]
+    ));
+}
+
+#[test]
+fn assets_and_outlets_must_be_uris_listed_once() {
+    let mut producer = t("load", &[]);
+    producer.outlets = vec!["s3://weft/sorted.parquet".into(), "sorted".into()];
+    let mut s = spec(vec![producer]);
+    s.assets = vec![
+        "s3://weft/raw.csv".into(),
+        "s3://weft/raw.csv".into(),
+        "s3://weft/a b".into(),
+    ];
+    let messages: Vec<String> = problems(s).iter().map(ToString::to_string).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert_eq!(
+        messages[0],
+        "DAG: asset \"s3://weft/raw.csv\" is listed more than once"
+    );
+    assert!(
+        messages[1].starts_with("DAG: asset \"s3://weft/a b\" has spaces"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].starts_with("task \"load\": asset \"sorted\" is not a URI with a scheme"),
+        "{messages:?}"
+    );
+
+    // A DAG scheduled on assets alone needs no start date.
+    let mut consumer = spec(vec![t("a", &[])]);
+    consumer.assets = vec!["s3://weft/raw.csv".into()];
+    let dag = consumer.validate().unwrap();
+    assert_eq!(dag.assets(), ["s3://weft/raw.csv"]);
+    assert!(dag.schedule().is_none());
+}

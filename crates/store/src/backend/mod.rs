@@ -71,9 +71,13 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// missing (see [`missing_for_run`](crate::common::transactions::missing_for_run)),
     /// `Conflict` when the run id is taken (see
     /// [`run_insert_error`](crate::common::assemble::run_insert_error)).
+    ///
+    /// With `consume`, the run is started by these asset events, taken off its DAG's queue
+    /// in the same transaction: `Conflict` when one of them is no longer queued.
     fn insert_run_and_tasks(
         &self,
         run: &NewRun,
+        consume: &[i64],
     ) -> impl Future<Output = StoreResult<(DagRun, Vec<(i64, String)>)>> + Send;
 
     /// Told after `count` task instances of a new run are committed.
@@ -123,6 +127,8 @@ pub(crate) trait Sql:
     + Reads<AttemptRow>
     + Reads<batch::Applied>
     + Reads<crate::common::notifications::NotificationRow>
+    + Reads<crate::common::assets::EventRow>
+    + Reads<crate::common::assets::ActivityRow>
 {
 }
 

@@ -5,6 +5,7 @@
 //! transactions, batched statements) each backend provides through the `Backend` trait.
 
 pub(crate) mod assemble;
+pub(crate) mod assets;
 mod coordination;
 pub(crate) mod notifications;
 pub(crate) mod sealed;

@@ -272,7 +272,10 @@ pub(crate) const TENANT_COMPONENTS: &str = "SELECT max_component_bytes, max_comp
 pub(crate) const TENANT_DAG_IDS: &str =
     "SELECT dag_id FROM dags WHERE tenant = $1 ORDER BY dag_id LIMIT $2";
 /// What a tenant without DAGs still owns, deleted in this order before the tenant itself.
-pub(crate) const DELETE_TENANT_ROWS: [&str; 7] = [
+pub(crate) const DELETE_TENANT_ROWS: [&str; 10] = [
+    "DELETE FROM asset_queue WHERE tenant = $1",
+    "DELETE FROM asset_consumers WHERE tenant = $1",
+    "DELETE FROM asset_events WHERE tenant = $1",
     "DELETE FROM api_tokens WHERE tenant = $1",
     "DELETE FROM variables WHERE tenant = $1",
     "DELETE FROM pools WHERE tenant = $1",

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use super::statement::statement;
-use super::{assemble, coordination, notifications, sealed, sql, tenancy, transactions};
+use super::{assemble, assets, coordination, notifications, sealed, sql, tenancy, transactions};
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::records::{
@@ -133,6 +133,47 @@ impl<B: Backend> Store for B {
     #[tracing::instrument(level = "debug", skip_all, fields(dag_id = %run.dag_id, run_id = %run.run_id, tasks = run.tasks.len()))]
     async fn create_run(&self, run: NewRun) -> StoreResult<(DagRun, Vec<TaskInstance>)> {
         transactions::create_run(self, run).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(dag_id = %run.dag_id, run_id = %run.run_id))]
+    async fn create_asset_run(
+        &self,
+        run: NewRun,
+        consumed: &[i64],
+    ) -> StoreResult<(DagRun, Vec<TaskInstance>)> {
+        transactions::create_asset_run(self, run, consumed).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %event.tenant, uri = %event.uri))]
+    async fn post_asset_event(
+        &self,
+        event: crate::NewAssetEvent,
+    ) -> StoreResult<crate::AssetEvent> {
+        assets::post(self, event).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn asset_events(
+        &self,
+        tenant: &str,
+        uri: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::AssetEvent>> {
+        assets::events(self, tenant, uri, limit).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn queued_asset_events(
+        &self,
+        tenant: &str,
+        dag_id: &str,
+    ) -> StoreResult<Vec<crate::AssetEvent>> {
+        assets::queued(self, tenant, dag_id).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn asset_activity(&self, tenant: &str) -> StoreResult<Vec<crate::AssetActivity>> {
+        assets::activity(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

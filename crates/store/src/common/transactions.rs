@@ -215,7 +215,27 @@ pub(crate) async fn create_run<B: Backend>(
     run: NewRun,
 ) -> StoreResult<(DagRun, Vec<TaskInstance>)> {
     validate::new_run(&run)?;
-    let (dag_run, ids) = store.insert_run_and_tasks(&run).await?;
+    let (dag_run, ids) = store.insert_run_and_tasks(&run, &[]).await?;
+    let tis = assemble::new_task_instances(&dag_run, run.tasks, ids)?;
+    store.task_instances_created(tis.len());
+    Ok((dag_run, tis))
+}
+
+/// [`Store::create_asset_run`](crate::Store::create_asset_run): the run, its task instances
+/// and the consumption of the asset events that start it, written together.
+pub(crate) async fn create_asset_run<B: Backend>(
+    store: &B,
+    run: NewRun,
+    consumed: &[i64],
+) -> StoreResult<(DagRun, Vec<TaskInstance>)> {
+    validate::new_run(&run)?;
+    if consumed.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "run {:?} of DAG {:?} names no asset event it consumes",
+            run.run_id, run.dag_id
+        )));
+    }
+    let (dag_run, ids) = store.insert_run_and_tasks(&run, consumed).await?;
     let tis = assemble::new_task_instances(&dag_run, run.tasks, ids)?;
     store.task_instances_created(tis.len());
     Ok((dag_run, tis))
@@ -234,6 +254,7 @@ pub(crate) async fn deploy<B: Backend>(store: &B, deploy: Deploy) -> StoreResult
     } = deploy;
     let spec_json = serde_json::to_string(&spec)
         .map_err(|e| StoreError::Invalid(format!("spec of DAG {dag_id}: {e}")))?;
+    let assets = spec.assets.clone();
     let task_count = i64::try_from(spec.tasks.len()).unwrap_or(i64::MAX);
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let at = rows::micros(at);
@@ -290,6 +311,8 @@ pub(crate) async fn deploy<B: Backend>(store: &B, deploy: Deploy) -> StoreResult
         .execute(&mut tx)
         .await?
         == 1;
+    // The deployed version is the DAG's current one: it waits for the assets it names.
+    super::assets::set_consumer::<B::Db>(&mut tx, tenant, dag_id, &assets).await?;
     tx.commit().await?;
     Ok(DeployOutcome {
         created_dag,

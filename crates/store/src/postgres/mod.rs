@@ -22,6 +22,7 @@ use sqlx::{Connection as _, PgConnection, Postgres, Transaction};
 
 use crate::backend::Backend;
 use crate::common::assemble::{run_insert_error, stored_run};
+use crate::common::assets;
 use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{DagRun, NewRun};
@@ -149,18 +150,36 @@ impl Backend for PostgresStore {
             .await
     }
 
-    /// The run row and its task instances (`(id, task_id)` of each), in one statement.
+    /// The run row and its task instances (`(id, task_id)` of each), in one statement; in a
+    /// transaction with the asset events it consumes, if any.
     async fn insert_run_and_tasks(
         &self,
         run: &NewRun,
+        consume: &[i64],
     ) -> StoreResult<(DagRun, Vec<(i64, String)>)> {
         let mut conn = self.writer().await?;
-        let inserted = batch::insert_run_and_tasks(&mut conn, run)
+        if consume.is_empty() {
+            let inserted = batch::insert_run_and_tasks(&mut conn, run)
+                .await
+                .map_err(|e| run_insert_error(run, e))?;
+            return match inserted {
+                Some((id, tis)) => Ok((stored_run(run, id), tis)),
+                None => Err(missing_for_run::<Self>(&mut conn, run).await?),
+            };
+        }
+        let mut tx = Self::begin_write(&mut conn).await?;
+        if !assets::consume::<Postgres>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
+            return Err(assets::already_consumed(run));
+        }
+        let inserted = batch::insert_run_and_tasks(&mut tx, run)
             .await
             .map_err(|e| run_insert_error(run, e))?;
         match inserted {
-            Some((id, tis)) => Ok((stored_run(run, id), tis)),
-            None => Err(missing_for_run::<Self>(&mut conn, run).await?),
+            Some((id, tis)) => {
+                tx.commit().await?;
+                Ok((stored_run(run, id), tis))
+            }
+            None => Err(missing_for_run::<Self>(&mut tx, run).await?),
         }
     }
 

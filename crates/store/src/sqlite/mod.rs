@@ -17,6 +17,7 @@ use sqlx::{Connection as _, Sqlite, SqliteConnection, Transaction};
 use crate::apply::deposed;
 use crate::backend::Backend;
 use crate::common::assemble::{bind_new_run, run_insert_error, stored_run};
+use crate::common::assets;
 use crate::common::sql;
 use crate::common::statement::statement;
 use crate::common::transactions::missing_for_run;
@@ -156,9 +157,13 @@ impl Backend for SqliteStore {
     async fn insert_run_and_tasks(
         &self,
         run: &NewRun,
+        consume: &[i64],
     ) -> StoreResult<(DagRun, Vec<(i64, String)>)> {
         let mut conn = self.writer().await?;
         let mut tx = Self::begin_write(&mut conn).await?;
+        if !assets::consume::<Sqlite>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
+            return Err(assets::already_consumed(run));
+        }
         let dag_run = insert_run(&mut tx, run).await?;
         let ids = batch::insert_task_instances(&mut tx, &dag_run, &run.tasks).await?;
         tx.commit().await?;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod assets;
 pub mod credentials;
 pub mod deploy;
 pub mod fencing;
@@ -82,6 +83,11 @@ macro_rules! all_tests {
                 clearing_a_mapped_task_forgets_its_expansion,
             ],
             scale: [ten_thousand_tasks],
+            assets: [
+                an_event_is_written_only_with_its_finish_and_queued_for_consumers,
+                a_consuming_run_takes_its_events_once, a_new_version_waits_for_its_own_assets,
+                events_are_listed_and_bad_ones_refused,
+            ],
             tenancy: [
                 tenants_are_created_listed_and_refused_twice, a_tenant_with_dags_is_not_deleted,
                 deleting_a_tenant_deletes_what_it_owns_and_nothing_else,

@@ -231,6 +231,7 @@ pub async fn one_batch_applies_kinds_in_order(store: &dyn Store) {
         }],
         all_finishes: true,
         notify: vec![],
+        asset_events: vec![],
     };
     let outcome = write(store, batch).await;
     assert_eq!(
