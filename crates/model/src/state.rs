@@ -77,6 +77,8 @@ named_enum! {
         Scheduled => "scheduled",
         /// Created by a backfill over a range of logical dates.
         Backfill => "backfill",
+        /// Created by the scheduler when the assets a DAG waits for were all updated.
+        AssetTriggered => "asset_triggered",
     }
 }
 

@@ -31,6 +31,13 @@ pub enum Notice {
         /// The tenant.
         tenant: String,
     },
+    /// An asset event was posted: the scheduler looks at the DAGs scheduled on the asset.
+    AssetUpdated {
+        /// The tenant owning the asset.
+        tenant: String,
+        /// The asset.
+        uri: String,
+    },
 }
 
 /// A command an API server sends to the leading scheduler; the answer is a [`Reply`].

@@ -24,10 +24,15 @@ macro_rules! networked_world {
     };
 }
 
-/// `weft:dag@0.4.0` (`wit/dag.wit`): the current world, whose tasks may set their own CPU
-/// budget.
-pub(crate) mod v0_4 {
+/// `weft:dag@0.5.0` (`wit/dag.wit`): the current world: tasks name the assets they update,
+/// DAGs the assets that start their runs, and a schedule may end.
+pub(crate) mod v0_5 {
     networked_world!("../../wit");
+}
+
+/// `weft:dag@0.4.0` (`wit/v0.4/dag.wit`): tasks may set their own CPU budget.
+pub(crate) mod v0_4 {
+    networked_world!("../../wit/v0.4");
 }
 
 /// `weft:dag@0.3.0` (`wit/v0.3/dag.wit`): DAGs that orchestrate: triggers of other DAGs,

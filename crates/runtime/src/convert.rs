@@ -49,9 +49,12 @@ macro_rules! conversions {
                             settings: settings_from_wit(t.settings),
                             kind: model::TaskKind::Code,
                             expand: None,
+                            outlets: Vec::new(),
                         })
                         .collect(),
                     notifications: model::RunNotifications::default(),
+                    end_date: None,
+                    assets: Vec::new(),
                 }
             }
 
@@ -168,7 +171,7 @@ fn resources_v0_1(r: crate::bindings::v0_1::types::Resources) -> model::Resource
 /// records, the context's map index and event, and the sensor's answers (`reschedule`,
 /// `defer`). `$resources` converts the version's `resources`.
 macro_rules! orchestrating_conversions {
-    ($v:ident, $resources:path) => {
+    ($v:ident, $resources:path, $timing:path, $outlets:path) => {
         pub(crate) mod $v {
             use weft_model as model;
 
@@ -177,13 +180,16 @@ macro_rules! orchestrating_conversions {
             use crate::call::{TaskContext, UpstreamOutput};
 
             /// The DAG spec a component described, as Weft's model type.
-            pub(crate) fn spec_from_wit(spec: wit::DagSpec) -> model::DagSpec {
+            pub(crate) fn spec_from_wit(mut spec: wit::DagSpec) -> model::DagSpec {
+                let (end_date, assets) = $timing(&mut spec);
                 model::DagSpec {
                     dag_id: spec.dag_id,
                     description: spec.description,
                     schedule: spec.schedule,
                     start_date: spec.start_date,
+                    end_date,
                     catchup: spec.catchup,
+                    assets,
                     max_active_runs: spec.max_active_runs,
                     max_active_tasks: spec.max_active_tasks,
                     dagrun_timeout_ms: spec.dagrun_timeout_ms,
@@ -192,7 +198,8 @@ macro_rules! orchestrating_conversions {
                     tasks: spec
                         .tasks
                         .into_iter()
-                        .map(|t| model::TaskSpec {
+                        .map(|mut t| model::TaskSpec {
+                            outlets: $outlets(&mut t),
                             task_id: t.task_id,
                             upstream: t.upstream,
                             trigger_rule: trigger_rule_from_wit(t.trigger_rule),
@@ -370,8 +377,55 @@ macro_rules! orchestrating_conversions {
     };
 }
 
-orchestrating_conversions!(v0_4, super::resources_v0_4);
-orchestrating_conversions!(v0_3, super::resources_v0_3);
+orchestrating_conversions!(
+    v0_5,
+    super::resources_v0_5,
+    super::timing_v0_5,
+    super::outlets_v0_5
+);
+orchestrating_conversions!(
+    v0_4,
+    super::resources_v0_4,
+    super::no_timing,
+    super::no_outlets
+);
+orchestrating_conversions!(
+    v0_3,
+    super::resources_v0_3,
+    super::no_timing,
+    super::no_outlets
+);
+
+/// A 0.5.0 spec's end date and assets, taken out of it.
+fn timing_v0_5(spec: &mut crate::bindings::v0_5::types::DagSpec) -> (Option<String>, Vec<String>) {
+    (spec.end_date.take(), std::mem::take(&mut spec.assets))
+}
+
+/// A 0.5.0 task's outlets, taken out of it.
+fn outlets_v0_5(task: &mut crate::bindings::v0_5::types::TaskSpec) -> Vec<String> {
+    std::mem::take(&mut task.outlets)
+}
+
+/// Worlds before 0.5.0 have no end date and no assets.
+fn no_timing<T>(_spec: &mut T) -> (Option<String>, Vec<String>) {
+    (None, Vec::new())
+}
+
+/// Worlds before 0.5.0 have no outlets.
+fn no_outlets<T>(_task: &mut T) -> Vec<String> {
+    Vec::new()
+}
+
+fn resources_v0_5(r: crate::bindings::v0_5::types::Resources) -> model::Resources {
+    model::Resources {
+        memory_bytes: r.memory_bytes,
+        egress_allowlist: r.egress_allowlist,
+        directories: v0_5::directories(r.directories),
+        connections: r.connections,
+        secrets: r.secrets,
+        fuel: r.fuel,
+    }
+}
 
 fn resources_v0_4(r: crate::bindings::v0_4::types::Resources) -> model::Resources {
     model::Resources {

@@ -10,7 +10,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
-use crate::bindings::{v0_1, v0_2, v0_3, v0_4};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5};
 use crate::cache::DiskCache;
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
 use crate::component::{CompileSource, DagComponent, Pre};
@@ -30,6 +30,10 @@ use crate::sandbox::{self, Attempt, Grant, HostState};
 macro_rules! each_world {
     ($pre:expr, |$p:ident, $wit:ident| $body:expr) => {
         match $pre {
+            Pre::V0_5($p) => {
+                use convert::v0_5 as $wit;
+                $body
+            }
             Pre::V0_4($p) => {
                 use convert::v0_4 as $wit;
                 $body
@@ -159,10 +163,12 @@ impl Runtime {
                 })?;
         // The current world first: a component that fits none is told why it does not fit
         // that one.
-        let pre = match v0_4::DagPre::new(pre.clone()) {
-            Ok(current) => Pre::V0_4(current),
+        let pre = match v0_5::DagPre::new(pre.clone()) {
+            Ok(current) => Pre::V0_5(current),
             Err(current) => {
-                if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
+                if let Ok(earlier) = v0_4::DagPre::new(pre.clone()) {
+                    Pre::V0_4(earlier)
+                } else if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
                     Pre::V0_3(earlier)
                 } else if let Ok(earlier) = v0_2::DagPre::new(pre.clone()) {
                     Pre::V0_2(earlier)
@@ -457,6 +463,7 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
+    link_world!(linker, v0_5, dag_runs);
     link_world!(linker, v0_4, dag_runs);
     link_world!(linker, v0_3, dag_runs);
     link_world!(linker, v0_2);

@@ -76,6 +76,16 @@ impl Dags {
             .is_some_and(|d| d.paused)
     }
 
+    /// Every deployed DAG's record, as last read.
+    pub(crate) fn records(&self) -> impl Iterator<Item = &DagRecord> {
+        self.records.values()
+    }
+
+    /// The record of DAG `dag_id` of `tenant`, as last read.
+    pub(crate) fn record(&self, tenant: &str, dag_id: &str) -> Option<&DagRecord> {
+        self.records.get(&(tenant.to_owned(), dag_id.to_owned()))
+    }
+
     /// The DAGs that create scheduled runs: unpaused, with a schedule.
     pub(crate) fn scheduled(&self) -> impl Iterator<Item = &DagRecord> {
         self.records

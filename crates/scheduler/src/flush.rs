@@ -28,6 +28,14 @@ impl Scheduler {
             }
         };
         self.deferrals.written();
+        if !batch.asset_events.is_empty() {
+            self.assets_updated(
+                batch
+                    .asset_events
+                    .iter()
+                    .map(|e| (e.tenant.as_str(), e.uri.as_str())),
+            );
+        }
         // A wait started or ended, or a mapped task ended, on a task instance someone else
         // moved on: read its run again.
         let moved = (batch.defer.iter().map(|d| d.ti).zip(&outcome.deferred))

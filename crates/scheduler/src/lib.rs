@@ -49,6 +49,7 @@
 mod active_run;
 mod active_runs;
 mod admission;
+mod asset_runs;
 mod bus_inbox;
 mod capacity;
 mod clear_and_mark;

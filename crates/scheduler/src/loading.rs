@@ -26,6 +26,8 @@ impl Scheduler {
                 self.admission.set_pool(&tenant, &pool.name, pool.slots);
             }
         }
+        // A DAG deployed or unpaused may find its asset events already queued.
+        self.watch_all_asset_dags();
         Ok(())
     }
 

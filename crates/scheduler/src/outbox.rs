@@ -119,6 +119,11 @@ impl Outbox {
 
     /// Write `notifications` with the step (each following its cause, see
     /// [`NewNotification::after_finish`]).
+    /// Write asset events with the batch (each only with the finish it follows).
+    pub(crate) fn asset_events(&mut self, events: Vec<weft_store::NewAssetEvent>) {
+        self.batch.asset_events.extend(events);
+    }
+
     pub(crate) fn notify(&mut self, notifications: Vec<NewNotification>) {
         if !notifications.is_empty() {
             self.batch.notify.extend(notifications);
@@ -161,6 +166,7 @@ impl Outbox {
             set_task: std::mem::take(&mut self.batch.set_task),
             set_run: std::mem::take(&mut self.batch.set_run),
             notify: std::mem::take(&mut self.batch.notify),
+            asset_events: std::mem::take(&mut self.batch.asset_events),
             leader,
             all_finishes: true,
         }

@@ -132,6 +132,10 @@ impl Scheduler {
         let notifications =
             notify::of_finish(task, &active.run, ti.try_number, ti.map_index, finish);
         self.outbox.notify(notifications);
+        if finish.state == TaskState::Success && !task.outlets.is_empty() {
+            let events = Scheduler::outlet_events(active, i, finish.ti, now);
+            self.outbox.asset_events(events);
+        }
         active.record_finish(i, finish);
         let task = active.task(i);
         let followed = match (&task.kind, finish.state, finish.output.as_deref()) {

@@ -198,6 +198,10 @@ impl SchedulerService {
                 Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
                     self.scheduler.load_dags().await?;
                 }
+                Input::Notice(Notice::AssetUpdated { tenant, uri }) => {
+                    self.scheduler
+                        .assets_updated([(tenant.as_str(), uri.as_str())]);
+                }
                 // A run in memory is read again in turn with its reports; one not yet in
                 // memory (a big run just created elsewhere) is read while the loop goes on.
                 Input::Notice(Notice::RunChanged(run)) if self.scheduler.holds_run(run) => {

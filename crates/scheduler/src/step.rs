@@ -17,6 +17,7 @@ use weft_store::{EndMapped, RunPk, Store};
 use crate::active_run::{ActiveRun, Evaluation};
 use crate::active_runs::ActiveRuns;
 use crate::admission::Admission;
+use crate::asset_runs::AssetWatch;
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::dags::Dags;
@@ -61,6 +62,8 @@ pub struct Scheduler {
     pub(crate) expansions: Expansions,
     /// Runs being read from the store away from the loop.
     pub(crate) reads: RunReads,
+    /// DAGs scheduled on assets to look at for a complete set of events.
+    pub(crate) assets: AssetWatch,
 }
 
 impl Scheduler {
@@ -86,6 +89,7 @@ impl Scheduler {
             deferrals: Deferrals::default(),
             expansions: Expansions::default(),
             reads: RunReads::default(),
+            assets: AssetWatch::default(),
         }
     }
 
@@ -99,7 +103,11 @@ impl Scheduler {
     pub fn wake_at(&self) -> Option<Timestamp> {
         // Ends to match or waits to check against the store, or ready tasks a step's cap left
         // for the next: the next step is due now.
-        if self.deferrals.has_work() || !self.expansions.is_empty() || self.admission.capped() {
+        if self.deferrals.has_work()
+            || !self.expansions.is_empty()
+            || self.admission.capped()
+            || self.assets.has_work()
+        {
             return Some(self.clock.now());
         }
         self.wake.at()
@@ -136,6 +144,7 @@ impl Scheduler {
         self.take_reports(reports, now);
         self.resolve_waits(now).await?;
         self.create_due_runs(now).await?;
+        self.create_asset_runs(now).await?;
         if due {
             self.retry_due(now);
         }

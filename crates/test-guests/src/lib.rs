@@ -13,6 +13,7 @@
 //!
 //! - `src/v2.rs`, outside the library: world 0.2.0's raw bindings and `dag-spec` helpers,
 //!   included by each guest of that world with `#[path = "../v2.rs"] mod v2;`.
+//! - `src/v5.rs`, likewise for world 0.5.0 (assets): its raw bindings and helpers.
 //! - `src/v3.rs` and `src/v4.rs`, likewise for worlds 0.3.0 and 0.4.0: their raw bindings and
 //!   the `dag-spec` helpers both share (`src/spec_helpers.rs`), included with
 //!   `#[path = "../v3.rs"] mod v3;` or `#[path = "../v4.rs"] mod v4;`.

@@ -27,6 +27,7 @@ pub(crate) struct TaskEntry {
     pub(crate) settings: TaskSettings,
     pub(crate) kind: TaskKind,
     pub(crate) expand: Option<Expand>,
+    pub(crate) outlets: Vec<String>,
     pub(crate) run: TaskFn,
 }
 
@@ -36,6 +37,8 @@ pub(crate) struct DagState {
     description: String,
     schedule: Option<String>,
     start_date: Option<String>,
+    pub(crate) end_date: Option<String>,
+    pub(crate) assets: Vec<String>,
     catchup: bool,
     max_active_runs: Option<u32>,
     max_active_tasks: Option<u32>,
@@ -90,6 +93,8 @@ impl Dag {
                 description: String::new(),
                 schedule: None,
                 start_date: None,
+                end_date: None,
+                assets: Vec::new(),
                 catchup: false,
                 max_active_runs: None,
                 max_active_tasks: None,
@@ -208,6 +213,7 @@ impl Dag {
             settings: TaskSettings::new(),
             kind,
             expand: None,
+            outlets: Vec::new(),
             run,
         });
         let index = state.tasks.len() - 1;
@@ -272,9 +278,12 @@ impl Dag {
                     settings: t.settings.to_wit(),
                     kind: t.kind.to_wit(),
                     expand: t.expand.as_ref().map(Expand::to_wit),
+                    outlets: t.outlets.clone(),
                 })
                 .collect(),
             notifications: state.run_notifications.to_wit(),
+            end_date: state.end_date.clone(),
+            assets: state.assets.clone(),
         }
     }
 

@@ -202,6 +202,7 @@
 //! - `export`: [`export_dag!`]; `bindings`: the generated WIT bindings (hidden)
 
 mod access;
+mod assets;
 #[doc(hidden)]
 pub mod bindings;
 mod context;
@@ -226,6 +227,7 @@ mod wait;
 mod xcom;
 
 pub use access::{AccessError, Connection};
+pub use assets::{AssetEvent, AssetSource};
 pub use context::{Context, WorkerInfo};
 pub use dag::Dag;
 pub use error::{ResultExt, TaskError, TaskErrorKind, TaskResult};

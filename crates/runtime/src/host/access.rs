@@ -98,3 +98,4 @@ macro_rules! access_host {
 access_host!(v0_2);
 access_host!(v0_3);
 access_host!(v0_4);
+access_host!(v0_5);

@@ -32,3 +32,4 @@ log_host!(v0_1);
 log_host!(v0_2);
 log_host!(v0_3);
 log_host!(v0_4);
+log_host!(v0_5);

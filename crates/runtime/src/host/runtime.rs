@@ -28,3 +28,4 @@ runtime_host!(v0_1);
 runtime_host!(v0_2);
 runtime_host!(v0_3);
 runtime_host!(v0_4);
+runtime_host!(v0_5);

@@ -34,3 +34,4 @@ variables_host!(v0_1);
 variables_host!(v0_2);
 variables_host!(v0_3);
 variables_host!(v0_4);
+variables_host!(v0_5);

@@ -133,6 +133,7 @@ xcom_host!(v0_1);
 xcom_host!(v0_2);
 xcom_host!(v0_3);
 xcom_host!(v0_4);
+xcom_host!(v0_5);
 
 #[cfg(test)]
 mod tests {
