@@ -35,6 +35,7 @@
 //!   the bus, for a server in another process than the scheduler;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
 
+pub mod assets;
 pub mod auth;
 pub mod bus_control;
 pub mod connections;
@@ -91,6 +92,7 @@ fn api(config: &ServerConfig, gate: Option<context::Gate>) -> OpenApiRouter<AppS
     // still a 404, whatever its token.
     let mut user_api = OpenApiRouter::new()
         .merge(dags::routes(config))
+        .merge(assets::routes())
         .merge(runs::routes())
         .merge(notifications::routes())
         .merge(tasks::routes())

@@ -27,6 +27,7 @@ use crate::state::AppState;
     ),
     tags(
         (name = "dags", description = "DAGs and their component versions"),
+        (name = "assets", description = "Assets tasks update and DAGs wait for, and their events"),
         (name = "runs", description = "DAG runs: trigger, backfill, inspect, clear"),
         (name = "tasks", description = "Task instances: logs, XCom, marking by hand"),
         (name = "variables", description = "Variables shared by a tenant's DAGs"),

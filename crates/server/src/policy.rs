@@ -52,6 +52,10 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("PATCH", "/dags/{dag_id}", OPERATOR),
     ("GET", "/dags/{dag_id}/versions", VIEWER),
     ("GET", "/dags/{dag_id}/next-runs", VIEWER),
+    // Assets.
+    ("GET", "/assets", VIEWER),
+    ("GET", "/assets/events", VIEWER),
+    ("POST", "/assets/events", OPERATOR),
     ("POST", "/dags/{dag_id}/backfill", OPERATOR),
     ("GET", "/dags/{dag_id}/runs", VIEWER),
     ("POST", "/dags/{dag_id}/runs", OPERATOR),

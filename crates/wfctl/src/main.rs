@@ -60,6 +60,8 @@ enum Command {
     Tasks(commands::tasks::Args),
     /// Get, set, list and delete variables on a Weft server.
     Variables(commands::variables::Args),
+    /// List assets and their events, and post events, on a Weft server.
+    Assets(commands::assets::Args),
     /// Add, show, list, delete and import connections on a Weft server.
     Connections(commands::connections::Args),
     /// Set, list and delete secrets on a Weft server; rotate the key that seals them.
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(args),
         Command::Tasks(args) => commands::tasks::run(args),
         Command::Variables(args) => commands::variables::run(args),
+        Command::Assets(args) => commands::assets::run(args),
         Command::Connections(args) => commands::connections::run(args),
         Command::Secrets(args) => commands::secrets::run(args),
         #[cfg(feature = "control-plane")]

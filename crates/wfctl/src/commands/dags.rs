@@ -145,13 +145,13 @@ fn set_paused(client: &Client, format: Format, dag: &str, paused: bool) -> Comma
     Ok(())
 }
 
-/// `--conf` as a JSON object, or the usage failure naming what is wrong.
-pub fn parse_conf(text: &str) -> Result<Value, Failure> {
+/// The value of flag `--{flag}` as a JSON object, or the usage failure naming what is wrong.
+pub fn parse_object(flag: &str, text: &str) -> Result<Value, Failure> {
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| Failure::usage(format!("invalid --conf: not JSON: {e}")))?;
+        .map_err(|e| Failure::usage(format!("invalid --{flag}: not JSON: {e}")))?;
     if !value.is_object() {
         return Err(Failure::usage(format!(
-            "invalid --conf: must be a JSON object, not {value}"
+            "invalid --{flag}: must be a JSON object, not {value}"
         )));
     }
     Ok(value)
@@ -160,7 +160,7 @@ pub fn parse_conf(text: &str) -> Result<Value, Failure> {
 fn trigger(client: &Client, format: Format, args: TriggerArgs) -> CommandResult {
     let mut body = serde_json::Map::new();
     if let Some(conf) = &args.conf {
-        body.insert("conf".into(), parse_conf(conf)?);
+        body.insert("conf".into(), parse_object("conf", conf)?);
     }
     if let Some(date) = args.logical_date {
         body.insert("logical_date".into(), Value::String(date));

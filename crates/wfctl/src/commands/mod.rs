@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its clap `Args` and a `run` function.
 
+pub mod assets;
 pub mod build;
 pub mod connections;
 pub mod dags;

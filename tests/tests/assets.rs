@@ -1,0 +1,147 @@
+//! Data-aware scheduling, distributed (PostgreSQL, Redis, and the server, scheduler and
+//! worker as processes): a DAG waiting for two assets runs once both are updated, by a
+//! producing DAG's task or by an event posted through the API; a scheduler killed between
+//! the event and the run it causes leaves its successor to create the run, once; the API and
+//! the CLI list assets and events.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_test_guests_artifacts as guests;
+
+const WAIT: Duration = Duration::from_secs(120);
+const RAW: &str = "s3://weft/raw.csv";
+const SORTED: &str = "s3://weft/sorted.parquet";
+
+/// The runs of DAG `asset_report`.
+fn report_runs(api: &Api) -> Vec<Value> {
+    api.get("/runs?dag_id=asset_report&limit=100")["runs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The output of run `run_id`'s `report` task.
+fn report_output(api: &Api, run_id: &str) -> Value {
+    let xcoms = api.get(&format!("/dags/asset_report/runs/{run_id}/xcom"));
+    xcoms["xcoms"]
+        .as_array()
+        .and_then(|all| all.iter().find(|x| x["key"] == "return_value"))
+        .map(|x| x["value"].clone())
+        .unwrap_or_else(|| panic!("no output of report: {xcoms}"))
+}
+
+#[test]
+fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
+    let mut cluster = Cluster::on_shared_redis();
+    let _server = cluster.server();
+    let mut scheduler = cluster.scheduler("scheduler-1");
+    let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
+    let api = cluster.api();
+    for guest in [
+        guests::ASSET_RAW,
+        guests::ASSET_SORTED,
+        guests::ASSET_REPORT,
+    ] {
+        api.deploy(Path::new(guest));
+    }
+
+    // raw is updated by its producer's task; sorted not yet: no report.
+    let raw = api.trigger("asset_raw", json!({}), Some("raw-1"));
+    assert_eq!(api.wait_run("asset_raw", &raw, WAIT)["state"], "success");
+    let events = api.get(&format!(
+        "/assets/events?uri={}",
+        weft_e2e::api::encode(RAW)
+    ));
+    assert_eq!(events["events"][0]["source"]["run_id"], "raw-1", "{events}");
+    assert!(report_runs(&api).is_empty());
+
+    // The scheduler dies; sorted is announced through the API while none runs.
+    scheduler.kill9();
+    let (status, posted) = api.post(
+        "/assets/events",
+        &json!({"uri": SORTED, "extra": {"rows": 200}}),
+    );
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["source"], Value::Null);
+
+    // Its successor finds the events queued and starts the report, which reads them.
+    let mut successor = cluster.scheduler("scheduler-2");
+    let run_id = wait_for("the asset-triggered run", WAIT, || {
+        report_runs(&api)
+            .first()
+            .and_then(|r| r["run_id"].as_str().map(str::to_owned))
+    });
+    assert!(run_id.starts_with("asset_triggered__"), "{run_id}");
+    let run = api.wait_run("asset_report", &run_id, WAIT);
+    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run["run_type"], "asset_triggered", "{run}");
+    assert_eq!(
+        report_output(&api, &run_id),
+        json!([[RAW, {}], [SORTED, {"rows": 200}]])
+    );
+
+    // Killed again and replaced: the events are consumed, so no second run.
+    successor.kill9();
+    let _third = cluster.scheduler("scheduler-3");
+    let again = api.trigger("asset_raw", json!({}), Some("raw-2"));
+    assert_eq!(api.wait_run("asset_raw", &again, WAIT)["state"], "success");
+    assert_eq!(report_runs(&api).len(), 1, "raw alone starts nothing");
+
+    // sorted by its producer's task: a second report, with raw-2's and sort's events.
+    let sorted = api.trigger("asset_sorted", json!({}), Some("sorted-1"));
+    assert_eq!(
+        api.wait_run("asset_sorted", &sorted, WAIT)["state"],
+        "success"
+    );
+    let second = wait_for("a second asset-triggered run", WAIT, || {
+        report_runs(&api)
+            .iter()
+            .find(|r| r["run_id"] != run_id.as_str())
+            .and_then(|r| r["run_id"].as_str().map(str::to_owned))
+    });
+    assert_eq!(
+        api.wait_run("asset_report", &second, WAIT)["state"],
+        "success"
+    );
+    assert_eq!(
+        report_output(&api, &second),
+        json!([[RAW, {}], [SORTED, {}]])
+    );
+    assert_eq!(report_runs(&api).len(), 2);
+
+    // The API and the CLI list the assets with their producers and consumers.
+    let assets = api.get("/assets");
+    let raw_asset = assets["assets"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["uri"] == RAW))
+        .cloned()
+        .unwrap_or_else(|| panic!("{assets}"));
+    assert_eq!(
+        raw_asset["producers"],
+        json!([{"dag_id": "asset_raw", "task_id": "extract"}])
+    );
+    assert_eq!(raw_asset["consumers"], json!(["asset_report"]));
+    assert_eq!(raw_asset["events"], 2);
+    let (code, text) = cluster.wfctl(&["assets", "list"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("updated by  asset_sorted.sort"), "{text}");
+    assert!(text.contains("starts      asset_report"), "{text}");
+    let (code, text) = cluster.wfctl(&["assets", "post", "s3://weft/other", "--extra", "[1]"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("invalid --extra: must be a JSON object"),
+        "{text}"
+    );
+    let (code, text) = cluster.wfctl(&["assets", "post", "not a uri"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("is not a URI") || text.contains("spaces"),
+        "{text}"
+    );
+    let (code, text) = cluster.wfctl(&["assets", "events", "--uri", SORTED]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(text.lines().count(), 2, "two events of sorted: {text}");
+}
