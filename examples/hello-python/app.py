@@ -482,6 +482,8 @@ class WitWorld(wit_world.WitWorld):
             tags=["example", "python"],
             defaults=inherit(),
             notifications=RunNotifications(on_success=[], on_failure=[]),
+            end_date=None,
+            assets=[],
             tasks=[
                 TaskSpec(
                     task_id=task_id,
@@ -490,6 +492,7 @@ class WitWorld(wit_world.WitWorld):
                     settings=inherit(RESOURCES.get(task_id)),
                     kind=TaskKind_Code(),
                     expand=None,
+                    outlets=[],
                 )
                 for task_id, upstream in EDGES.items()
             ],

@@ -264,5 +264,6 @@ fn upstream_outputs_reach_the_task() {
     assert_eq!(run_task(dag, context("t"), upstream).expect("ok"), b"42");
 }
 
+mod assets;
 mod orchestration;
 mod suspend;
