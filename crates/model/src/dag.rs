@@ -163,7 +163,7 @@ pub struct Dag {
     upstream: Vec<Vec<usize>>,
     schedule: Option<Schedule>,
     start_date: Option<Timestamp>,
-    /// No run starts after it.
+    /// No run's logical date is after it (nor a continuous run's start).
     end_date: Option<Timestamp>,
     /// The time zone the schedule is read in and dates are shown in.
     zone: TimeZone,
@@ -301,6 +301,16 @@ impl Dag {
         self.end_date.is_some_and(|end| logical_date > end)
     }
 
+    /// Whether the end date comes before scheduled interval `iv`: its logical date is past
+    /// it, or, for a continuous run, its start (now, the interval's end) is.
+    fn ends_before(&self, iv: &DataInterval) -> bool {
+        if self.is_continuous() {
+            self.is_past_end(iv.end)
+        } else {
+            self.is_past_end(iv.logical_date())
+        }
+    }
+
     /// The assets (URIs) whose updates start runs; empty when none do.
     pub fn assets(&self) -> &[String] {
         &self.spec.assets
@@ -347,7 +357,7 @@ impl Dag {
     ) -> Option<DataInterval> {
         self.schedule()?
             .next_interval(last, self.start_date?, self.catchup(), now)
-            .filter(|iv| !self.is_past_end(iv.logical_date()))
+            .filter(|iv| !self.ends_before(iv))
     }
 
     /// The interval of the next scheduled run if it is due at `now`; see
@@ -359,7 +369,7 @@ impl Dag {
     ) -> Option<DataInterval> {
         self.schedule()?
             .next_dagrun_interval(last, self.start_date?, self.catchup(), now)
-            .filter(|iv| !self.is_past_end(iv.logical_date()))
+            .filter(|iv| !self.ends_before(iv))
     }
 
     /// The intervals of the next `count` scheduled runs after `last`, the first as
@@ -374,7 +384,7 @@ impl Dag {
             (Some(schedule), Some(start)) => schedule
                 .upcoming(last, start, self.catchup(), now, count)
                 .into_iter()
-                .take_while(|iv| !self.is_past_end(iv.logical_date()))
+                .take_while(|iv| !self.ends_before(iv))
                 .collect(),
             _ => Vec::new(),
         }

@@ -68,6 +68,9 @@ pub enum ScheduleError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An empty part between `;`s.
+    #[error("a schedule joined by \";\" has an empty part")]
+    EmptyPart,
     /// A schedule that cannot be joined with others by `;`.
     #[error(
         "\"{0}\" cannot be joined with other schedules by \";\" (only cron expressions and presets such as @daily can)"
@@ -150,6 +153,9 @@ impl Schedule {
             kind
         } else {
             let mut crons = Vec::with_capacity(parts.len());
+            if parts.iter().any(|p| p.is_empty()) {
+                return Err(ScheduleError::EmptyPart);
+            }
             for part in parts {
                 if lone_kind(part)?.is_some() {
                     return Err(ScheduleError::NotJoinable(part.to_owned()));

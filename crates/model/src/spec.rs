@@ -24,8 +24,9 @@ pub struct DagSpec {
     /// First logical date the schedule covers: RFC 3339 or a date (midnight UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    /// Last logical date the schedule covers, written as `start_date` is (a date or a time
-    /// without a zone is read in the DAG's zone); none: no end. No run starts after it.
+    /// Last logical date the schedule covers, written as `start_date` is (a date without a
+    /// zone is midnight in the DAG's zone); none: no end. No run's logical date is after it,
+    /// and a `@continuous` DAG starts no run after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Create runs for every missed interval since `start_date`.

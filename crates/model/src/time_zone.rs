@@ -25,6 +25,13 @@ pub fn find(name: &str) -> Result<TimeZone, UnknownTimeZone> {
     })
 }
 
+/// A time with an offset and a zone, RFC 9557 (`2024-03-31T09:00:00+02:00[Europe/Berlin]`),
+/// its zone read from the built-in database: an offset the zone does not have then is an
+/// error.
+pub fn parse_zoned(text: &str) -> Result<jiff::Zoned, jiff::Error> {
+    jiff::fmt::temporal::DateTimeParser::new().parse_zoned_with(&DATABASE, text)
+}
+
 /// The name shown for `zone`: its IANA name, or its offset for a zone that has none.
 pub fn name_of(zone: &TimeZone) -> String {
     match zone.iana_name() {

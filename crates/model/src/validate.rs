@@ -61,29 +61,35 @@ pub fn parse_date_in(text: &str, zone: &TimeZone) -> Result<(Timestamp, TimeZone
             "expected an RFC 3339 time such as 2024-01-01T00:00:00Z or a date such as 2024-01-01, optionally followed by a time zone such as [Europe/Berlin] ({e})"
         )
     };
-    let Some((when, zone)) = text.split_once('[') else {
+    // A wall-clock time becomes an instant as a schedule's firing does: a time the zone
+    // skips is when the gap ends, a time it repeats is its first occurrence.
+    let place = |civil: jiff::civil::DateTime, zone: &TimeZone| {
+        crate::wall_clock::instant(zone, civil)
+            .ok_or_else(|| format!("{text:?} is outside the range of supported times"))
+    };
+    let Some((when, zone_text)) = text.split_once('[') else {
         if text.len() <= 10 {
             let date: jiff::civil::Date = text.parse().map_err(explain)?;
-            let start = date.to_zoned(zone.clone()).map_err(explain)?;
-            return Ok((start.timestamp(), zone.clone()));
+            return Ok((place(date.into(), zone)?, zone.clone()));
         }
         return Ok((text.parse().map_err(explain)?, zone.clone()));
     };
+    let zone = zone_text;
     let name = zone
         .strip_suffix(']')
         .ok_or_else(|| format!("the time zone after \"[\" must end with \"]\": {text:?}"))?;
     let tz = time_zone::find(name).map_err(|e| e.to_string())?;
     let start = if when.len() <= 10 {
         let date: jiff::civil::Date = when.parse().map_err(explain)?;
-        date.to_zoned(tz.clone()).map_err(explain)?.timestamp()
+        place(date.into(), &tz)?
     } else if let Ok(civil) = when.parse::<jiff::civil::DateTime>()
         && !when.ends_with(['Z', 'z'])
         && !has_offset(when)
     {
-        civil.to_zoned(tz.clone()).map_err(explain)?.timestamp()
+        place(civil, &tz)?
     } else {
         // An offset too: it must be one the zone has at that time.
-        text.parse::<jiff::Zoned>().map_err(explain)?.timestamp()
+        time_zone::parse_zoned(text).map_err(explain)?.timestamp()
     };
     Ok((start, tz))
 }

@@ -131,10 +131,15 @@ impl Scheduler {
                 continue;
             }
             let consumed: Vec<i64> = events.iter().map(|e| e.id).collect();
+            // More may wait than one run takes: look again in the next step.
+            let more = events.len() >= weft_store::assets::MAX_EVENTS_PER_RUN as usize;
             let run = new_run(&record, &dag, run_spec(&events), now);
             match self.store.create_asset_run(run, &consumed).await {
                 Ok((row, tis)) => {
                     tracing::info!(dag = %dag_id, run = %row.run_id, events = consumed.len(), "asset-triggered run created");
+                    if more {
+                        self.assets.due.insert((tenant.clone(), dag_id.clone()));
+                    }
                     let id = row.id;
                     if let Ok(active) = ActiveRun::new(row, tis, dag, graph) {
                         self.insert_run(active);
@@ -144,6 +149,11 @@ impl Scheduler {
                 // Another scheduler consumed the events first: its run stands.
                 Err(StoreError::Conflict(why)) => {
                     tracing::info!(dag = %dag_id, %why, "asset events already consumed");
+                }
+                // This DAG's run cannot be made now (its tenant's quota, a DAG just deleted):
+                // its events stay queued for a later look, and the other DAGs go on.
+                Err(e @ (StoreError::Quota(_) | StoreError::NotFound(_))) => {
+                    tracing::warn!(dag = %dag_id, error = %e, "asset-triggered run not created; its events wait");
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -433,6 +433,10 @@ impl Scheduler {
             state = resolve.state.as_str(),
             "wait ended"
         );
+        if resolve.state == TaskState::Success && !active.task(i).outlets.is_empty() {
+            let events = Scheduler::outlet_events(active, i, resolve.ti, now);
+            self.outbox.asset_events(events);
+        }
         self.outbox.resolve(resolve);
         self.absorb(run, evaluation, now);
     }

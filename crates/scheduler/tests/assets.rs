@@ -166,3 +166,29 @@ async fn queued_events_start_one_run_whichever_scheduler_finds_them() {
     third.start().await.unwrap();
     assert_eq!(b.runs("report").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_dag_on_a_schedule_and_assets_runs_for_both() {
+    let b = bench("2024-06-03T00:00:00Z", SchedulerConfig::default()).await;
+    let mut spec = report();
+    spec.assets = vec![RAW.into()];
+    spec.schedule = Some("@daily".into());
+    spec.start_date = Some("2024-06-02".into());
+    b.deploy(spec).await;
+    b.store
+        .post_asset_event(NewAssetEvent {
+            tenant: DEFAULT_TENANT.into(),
+            uri: RAW.into(),
+            extra: serde_json::json!({}),
+            source: None,
+            at: b.clock.now_ts(),
+            after_finish: None,
+        })
+        .await
+        .unwrap();
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let mut kinds: Vec<RunType> = b.runs("report").await.iter().map(|r| r.run_type).collect();
+    kinds.sort_by_key(|k| k.as_str());
+    assert_eq!(kinds, [RunType::AssetTriggered, RunType::Scheduled]);
+}

@@ -235,3 +235,32 @@ async fn a_backfill_in_new_york_spans_the_change_of_clocks() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_end_date_stops_the_schedule() {
+    let b = bench("2024-01-10T00:00:00Z", SchedulerConfig::default()).await;
+    let mut spec = scheduled("ending", "@daily", "2024-01-01", true);
+    spec.end_date = Some("2024-01-03".into());
+    b.deploy(spec).await;
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let starts: Vec<String> = b
+        .runs("ending")
+        .await
+        .iter()
+        .map(|r| r.logical_date.to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+            "2024-01-03T00:00:00Z"
+        ],
+        "the last run's logical date is the end date"
+    );
+    assert_eq!(s.wake_at(), None, "nothing more is due, ever");
+    b.clock.advance(Duration::from_secs(30 * 86_400));
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(b.runs("ending").await.len(), 3);
+}

@@ -90,6 +90,7 @@ async fn next_runs(
     Ok(Json(NextRuns {
         timezone: weft_model::time_zone::name_of(dag.zone()),
         continuous: dag.is_continuous(),
+        assets: dag.assets().to_vec(),
         schedule: record.spec.schedule,
         paused: record.paused,
         dag_id,

@@ -67,6 +67,11 @@ pub(crate) async fn apply<D: Sql>(
     } else {
         finish.iter().map(|f| f.ti).collect()
     };
+    let resolve_tis: Vec<i64> = if asset_events.is_empty() {
+        Vec::new()
+    } else {
+        resolve.iter().map(|r| r.ti).collect()
+    };
     let mut outcome = WriteOutcome {
         queued: vec![false; queue.len()],
         started: vec![false; start.len()],
@@ -188,9 +193,17 @@ pub(crate) async fn apply<D: Sql>(
     if !rows.is_empty() {
         conn.insert_notifications(&rows).await?;
     }
+    // A task's success ends its attempt (a finish) or its wait (a resolve).
+    let ended: HashSet<i64> = resolve_tis
+        .iter()
+        .zip(&outcome.resolved)
+        .filter(|(_, applied)| **applied)
+        .map(|(ti, _)| *ti)
+        .chain(finished.iter().copied())
+        .collect();
     let events: Vec<&crate::NewAssetEvent> = asset_events
         .iter()
-        .filter(|e| e.after_finish.is_none_or(|ti| finished.contains(&ti)))
+        .filter(|e| e.after_finish.is_none_or(|ti| ended.contains(&ti)))
         .collect();
     if !events.is_empty() {
         crate::common::assets::insert::<D>(conn, &events).await?;

@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::records::TiPk;
 
+/// Most events one run consumes: a DAG with more waiting gets them in later runs.
+pub const MAX_EVENTS_PER_RUN: u32 = 100;
+
+/// Largest `extra` of an event, in bytes of JSON.
+pub const MAX_EXTRA_BYTES: usize = 64 * 1024;
+
 /// The task instance whose success updated an asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetSource {
@@ -39,7 +45,8 @@ pub struct NewAssetEvent {
     pub source: Option<AssetSource>,
     /// When it happened.
     pub at: Timestamp,
-    /// In a write batch: written only if the batch's finish of this task instance applies.
+    /// In a write batch: written only if the batch's finish or end of wait of this task
+    /// instance applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_finish: Option<TiPk>,
 }

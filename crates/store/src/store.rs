@@ -78,7 +78,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<crate::AssetEvent>>;
 
-    /// The asset events queued for DAG `dag_id`, oldest first: those no run of it consumed.
+    /// The asset events queued for DAG `dag_id`, oldest first: those no run of it consumed,
+    /// at most [`MAX_EVENTS_PER_RUN`](crate::assets::MAX_EVENTS_PER_RUN).
     async fn queued_asset_events(
         &self,
         tenant: &str,

@@ -49,8 +49,9 @@ impl Dag {
         self
     }
 
-    /// Last logical date the schedule covers, written as the start date is (a date or a
-    /// time without a zone is read in the DAG's zone). No run starts after it.
+    /// Last logical date the schedule covers, written as the start date is (a date without a
+    /// zone is midnight in the DAG's zone). No run's logical date is after it, and a
+    /// `@continuous` DAG starts no run after it.
     pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
         self.state_mut().end_date = Some(end_date.into());
         self

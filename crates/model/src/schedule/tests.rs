@@ -397,7 +397,10 @@ fn schedules_that_stand_alone_or_are_malformed_are_explained() {
         err("0 9 * * *; 61 * * * *"),
         "minute field \"61\": out of range 0-59"
     );
-    assert_eq!(err("0 9 * * *;"), "schedule is empty");
+    assert_eq!(
+        err("0 9 * * *;"),
+        "a schedule joined by \";\" has an empty part"
+    );
 }
 
 #[test]

@@ -557,3 +557,42 @@ fn assets_and_outlets_must_be_uris_listed_once() {
     assert_eq!(dag.assets(), ["s3://weft/raw.csv"]);
     assert!(dag.schedule().is_none());
 }
+
+#[test]
+fn a_start_date_in_a_skipped_hour_is_placed_as_the_schedule_fires() {
+    let mut s = spec(vec![t("a", &[])]);
+    s.schedule = Some("30 2 * * *".into());
+    // 02:30 does not exist in New York on 10 March 2024: the start and the day's firing are
+    // both at 03:00, when the gap ends, so that day runs.
+    s.start_date = Some("2024-03-10T02:30[America/New_York]".into());
+    s.catchup = true;
+    let dag = s.validate().unwrap();
+    assert_eq!(
+        dag.start_date().map(|t| t.to_string()).as_deref(),
+        Some("2024-03-10T07:00:00Z")
+    );
+    let now = "2024-03-12T00:00:00Z".parse().unwrap();
+    let first = dag.next_dagrun_interval(None, now).unwrap();
+    assert_eq!(first.start.to_string(), "2024-03-10T07:00:00Z");
+}
+
+#[test]
+fn a_continuous_dag_starts_no_run_after_its_end_date() {
+    let mut s = spec(vec![t("a", &[])]);
+    s.schedule = Some("@continuous".into());
+    s.start_date = Some("2024-01-01".into());
+    s.end_date = Some("2024-01-01T12:00:00Z".into());
+    let dag = s.validate().unwrap();
+    let last = Some(crate::schedule::DataInterval {
+        start: "2024-01-01T11:00:00Z".parse().unwrap(),
+        end: "2024-01-01T11:59:00Z".parse().unwrap(),
+    });
+    assert!(
+        dag.next_dagrun_interval(last, "2024-01-01T11:59:30Z".parse().unwrap())
+            .is_some()
+    );
+    assert_eq!(
+        dag.next_dagrun_interval(last, "2024-01-01T15:00:00Z".parse().unwrap()),
+        None
+    );
+}

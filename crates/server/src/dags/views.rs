@@ -149,6 +149,8 @@ pub struct NextRuns {
     /// Whether the schedule is `@continuous`: a new run as soon as one ends, so none is
     /// listed.
     pub continuous: bool,
+    /// The assets whose updates start runs too (none listed here: they follow the data).
+    pub assets: Vec<String>,
     /// In order; empty without a schedule, for `@continuous`, and after the last run of
     /// `@once`.
     pub runs: Vec<NextRun>,

@@ -22,9 +22,12 @@ macro_rules! columns {
 const INSERT: &str = "INSERT INTO asset_events (tenant, uri, extra, source_dag_id, \
      source_run_id, source_task_id, source_map_index, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-/// `$1` tenant, `$2` uri, `$3` event: queue it for every DAG scheduled on the asset.
+/// `$1` tenant, `$2` uri, `$3` event: queue it for every unpaused DAG scheduled on the
+/// asset (a paused DAG misses the updates made while it is paused, as in Airflow).
 const QUEUE: &str = "INSERT INTO asset_queue (tenant, dag_id, uri, event) \
-     SELECT tenant, dag_id, uri, $3 FROM asset_consumers WHERE tenant = $1 AND uri = $2";
+     SELECT c.tenant, c.dag_id, c.uri, $3 FROM asset_consumers c \
+     JOIN dags d ON d.tenant = c.tenant AND d.dag_id = c.dag_id \
+     WHERE c.tenant = $1 AND c.uri = $2 AND NOT d.paused";
 /// `$1` tenant, `$2` limit: newest first.
 const EVENTS: &str = concat!(
     "SELECT ",
@@ -37,12 +40,12 @@ const EVENTS_OF: &str = concat!(
     columns!(),
     " FROM asset_events e WHERE e.tenant = $1 AND e.uri = $2 ORDER BY e.id DESC LIMIT $3"
 );
-/// `$1` tenant, `$2` dag_id: the events queued for it, oldest first.
+/// `$1` tenant, `$2` dag_id, `$3` limit: the events queued for it, oldest first.
 const QUEUED: &str = concat!(
     "SELECT ",
     columns!(),
     " FROM asset_queue q JOIN asset_events e ON e.id = q.event \
-     WHERE q.tenant = $1 AND q.dag_id = $2 ORDER BY e.id"
+     WHERE q.tenant = $1 AND q.dag_id = $2 ORDER BY e.id LIMIT $3"
 );
 /// `$1` tenant.
 const ACTIVITY: &str = "SELECT uri, count(*) AS events, max(created_at) AS last_event_at \
@@ -145,7 +148,8 @@ pub(crate) async fn insert<D: Sql>(
     Ok(())
 }
 
-/// Checks an event before it is written: a valid URI and an object as its extra.
+/// Checks an event before it is written: a valid URI, and an object of at most
+/// [`MAX_EXTRA_BYTES`](crate::assets::MAX_EXTRA_BYTES) as its extra.
 pub(crate) fn check(event: &NewAssetEvent) -> StoreResult<()> {
     weft_model::asset::check_uri(&event.uri)
         .map_err(|issue| StoreError::Invalid(format!("asset {:?} {issue}", event.uri)))?;
@@ -153,6 +157,13 @@ pub(crate) fn check(event: &NewAssetEvent) -> StoreResult<()> {
         return Err(StoreError::Invalid(format!(
             "the extra of an asset event must be a JSON object, not {}",
             event.extra
+        )));
+    }
+    let size = event.extra.to_string().len();
+    if size > crate::assets::MAX_EXTRA_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "the extra of an asset event is {size} bytes of JSON (at most {})",
+            crate::assets::MAX_EXTRA_BYTES
         )));
     }
     Ok(())
@@ -204,6 +215,7 @@ pub(crate) async fn queued<B: Backend>(
     statement::<B::Db>(QUEUED)
         .bind(tenant)
         .bind(dag_id)
+        .bind(i64::from(crate::assets::MAX_EVENTS_PER_RUN))
         .fetch_all::<EventRow>(&mut *store.reader().await?)
         .await?
         .into_iter()

@@ -33,6 +33,17 @@ async fn consumer(store: &dyn Store, dag_id: &str, assets: &[&str], label: &str)
     digest
 }
 
+/// The ids of the events queued for DAG `dag_id`, oldest first.
+async fn queued_ids(store: &dyn Store, dag_id: &str) -> Vec<i64> {
+    store
+        .queued_asset_events(DEFAULT_TENANT, dag_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect()
+}
+
 fn posted(uri: &str, extra: serde_json::Value, at: i64) -> NewAssetEvent {
     NewAssetEvent {
         tenant: DEFAULT_TENANT.into(),
@@ -121,13 +132,7 @@ pub async fn a_consuming_run_takes_its_events_once(store: &dyn Store) {
         .await
         .unwrap();
     assert!(early.id < raw.id && raw.id < sorted.id, "ids grow");
-    let queued: Vec<i64> = store
-        .queued_asset_events(DEFAULT_TENANT, "report")
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    let queued = queued_ids(store, "report").await;
     assert_eq!(queued, [raw.id, sorted.id]);
 
     let run = new_run(
@@ -186,13 +191,7 @@ pub async fn a_consuming_run_takes_its_events_once(store: &dyn Store) {
         matches!(duplicate, Err(StoreError::Conflict(_))),
         "{duplicate:?}"
     );
-    let left: Vec<i64> = store
-        .queued_asset_events(DEFAULT_TENANT, "report")
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    let left = queued_ids(store, "report").await;
     assert_eq!(left, [later.id]);
 }
 
@@ -207,13 +206,7 @@ pub async fn a_new_version_waits_for_its_own_assets(store: &dyn Store) {
         .await
         .unwrap();
     consumer(store, "report", &[SORTED], "v2").await;
-    let queued: Vec<i64> = store
-        .queued_asset_events(DEFAULT_TENANT, "report")
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    let queued = queued_ids(store, "report").await;
     assert_eq!(
         queued,
         [sorted.id],
@@ -288,5 +281,112 @@ pub async fn events_are_listed_and_bad_ones_refused(store: &dyn Store) {
             .unwrap()
             .len(),
         3
+    );
+}
+
+pub async fn an_event_follows_a_wait_that_ends_in_success(store: &dyn Store) {
+    consumer(store, "report", &[SORTED], "v1").await;
+    let (run, tis) = run_of(store, "etl", &["wait"]).await;
+    let ti = &tis[0];
+    write(
+        store,
+        WriteBatch {
+            defer: vec![weft_store::DeferTask {
+                ti: ti.id,
+                lease: 0,
+                from: TaskState::None,
+                try_number: 1,
+                deferral: super::write::time_wait(90, false),
+                next_at: Some(ts(90)),
+                at: ts(10),
+            }],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let event = NewAssetEvent {
+        tenant: DEFAULT_TENANT.into(),
+        uri: SORTED.into(),
+        extra: serde_json::json!({}),
+        source: Some(AssetSource {
+            dag_id: run.dag_id.clone(),
+            run_id: run.run_id.clone(),
+            task_id: "wait".into(),
+            map_index: None,
+        }),
+        at: ts(95),
+        after_finish: Some(ti.id),
+    };
+    let end = |lease: i64| weft_store::ResolveDeferral {
+        ti: ti.id,
+        lease,
+        state: TaskState::Success,
+        at: ts(95),
+        output: None,
+        deferral: None,
+        error_class: None,
+        error: None,
+        next_retry_at: None,
+    };
+    // An end of wait under a stale lease is refused, and so is its event.
+    let outcome = write(
+        store,
+        WriteBatch {
+            resolve: vec![end(9)],
+            asset_events: vec![event.clone()],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.resolved, [false]);
+    assert!(
+        store
+            .asset_events(DEFAULT_TENANT, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let outcome = write(
+        store,
+        WriteBatch {
+            resolve: vec![end(1)],
+            asset_events: vec![event],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(outcome.resolved, [true]);
+    assert_eq!(queued_ids(store, "report").await.len(), 1);
+}
+
+pub async fn a_paused_dag_misses_the_updates_made_while_it_is_paused(store: &dyn Store) {
+    consumer(store, "report", &[RAW], "v1").await;
+    assert!(
+        store
+            .set_paused(DEFAULT_TENANT, "report", true, ts(1))
+            .await
+            .unwrap()
+    );
+    store
+        .post_asset_event(posted(RAW, serde_json::json!({}), 2))
+        .await
+        .unwrap();
+    assert!(queued_ids(store, "report").await.is_empty());
+    assert!(
+        store
+            .set_paused(DEFAULT_TENANT, "report", false, ts(3))
+            .await
+            .unwrap()
+    );
+    store
+        .post_asset_event(posted(RAW, serde_json::json!({}), 4))
+        .await
+        .unwrap();
+    assert_eq!(queued_ids(store, "report").await.len(), 1);
+    let big = serde_json::json!({"blob": "x".repeat(weft_store::assets::MAX_EXTRA_BYTES)});
+    let refused = store.post_asset_event(posted(RAW, big, 5)).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("bytes of JSON")),
+        "{refused:?}"
     );
 }

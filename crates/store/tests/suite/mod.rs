@@ -87,6 +87,8 @@ macro_rules! all_tests {
                 an_event_is_written_only_with_its_finish_and_queued_for_consumers,
                 a_consuming_run_takes_its_events_once, a_new_version_waits_for_its_own_assets,
                 events_are_listed_and_bad_ones_refused,
+                an_event_follows_a_wait_that_ends_in_success,
+                a_paused_dag_misses_the_updates_made_while_it_is_paused,
             ],
             tenancy: [
                 tenants_are_created_listed_and_refused_twice, a_tenant_with_dags_is_not_deleted,

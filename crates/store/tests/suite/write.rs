@@ -655,7 +655,7 @@ pub async fn a_reschedule_records_the_sensors_pokes(store: &dyn Store) {
     );
 }
 
-fn time_wait(at: i64, resume: bool) -> weft_model::Deferral {
+pub fn time_wait(at: i64, resume: bool) -> weft_model::Deferral {
     weft_model::Deferral {
         wait: weft_model::Awaited::Until(ts(at)),
         resume,

@@ -10,30 +10,11 @@
 #[path = "../v5.rs"]
 mod v5;
 
-use v5::bindings::Guest;
-use v5::bindings::weft::dag::types::{DagSpec, TaskContext, TaskError, UpstreamOutput};
-use v5::{spec, task};
+/// The guest of a DAG of one task updating one asset.
+#[macro_use]
+#[path = "../asset_producer.rs"]
+mod asset_producer;
 
-struct Producer;
-
-impl Guest for Producer {
-    fn describe() -> DagSpec {
-        spec(
-            "asset_raw",
-            "Updates s3://weft/raw.csv",
-            &[],
-            vec![task("extract", &[], &["s3://weft/raw.csv"])],
-        )
-    }
-
-    fn run_task(ctx: TaskContext, _upstream: Vec<UpstreamOutput>) -> Result<Vec<u8>, TaskError> {
-        match ctx.task_id.as_str() {
-            "extract" => Ok(Vec::new()),
-            other => Err(TaskError::Permanent(format!("no task {other:?}"))),
-        }
-    }
-}
-
-v5::bindings::export!(Producer with_types_in v5::bindings);
+asset_producer!("asset_raw", "extract", "s3://weft/raw.csv");
 
 fn main() {}

@@ -217,8 +217,20 @@ fn print_list(list: &Value) {
 /// The header and one line per upcoming run.
 fn print_next_runs(next: &Value) {
     let dag = next["dag_id"].as_str().unwrap_or("?");
+    let assets: Vec<&str> = next["assets"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !assets.is_empty() {
+        println!(
+            "DAG {dag} runs each time all of these assets have been updated: {}",
+            assets.join(", ")
+        );
+    }
     let Some(schedule) = next["schedule"].as_str() else {
-        println!("DAG {dag} has no schedule: its runs are triggered by hand");
+        if assets.is_empty() {
+            println!("DAG {dag} has no schedule: its runs are triggered by hand");
+        }
         return;
     };
     let zone = next["timezone"].as_str().unwrap_or("UTC");
@@ -233,17 +245,23 @@ fn print_next_runs(next: &Value) {
     if runs.is_empty() && next["continuous"] != true {
         println!("  none: the schedule has no further run");
     }
+    // The zone from the database built into wfctl, as the server and scheduler read it.
+    let tz = weft_model::time_zone::find(zone).ok();
     for run in runs {
-        println!("  {}", next_run_line(run));
+        println!("  {}", next_run_line(run, tz.as_ref()));
     }
 }
 
-/// `local time (UTC)  covers start .. end`, for one upcoming run.
-fn next_run_line(run: &Value) -> String {
-    let local = run["logical_date_local"]
+/// `local time (UTC)  runs after end`, for one upcoming run, local in `tz`.
+fn next_run_line(run: &Value, tz: Option<&jiff::tz::TimeZone>) -> String {
+    let local = run["logical_date"]
         .as_str()
-        .and_then(|s| s.parse::<jiff::Zoned>().ok())
-        .map_or_else(|| "?".to_owned(), |z| z.strftime("%F %T %Z").to_string());
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .zip(tz)
+        .map_or_else(
+            || "?".to_owned(),
+            |(t, tz)| t.to_zoned(tz.clone()).strftime("%F %T %Z").to_string(),
+        );
     format!(
         "{local}  ({})  runs after {}",
         run["logical_date"].as_str().unwrap_or("?"),
