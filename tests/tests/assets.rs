@@ -80,7 +80,7 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     assert_eq!(run["run_type"], "asset_triggered", "{run}");
     assert_eq!(
         report_output(&api, &run_id),
-        json!([[RAW, {}], [SORTED, {"rows": 200}]])
+        json!([[RAW, {"run_id": "raw-1"}], [SORTED, {"rows": 200}]])
     );
 
     // Killed again and replaced: the events are consumed, so no second run.
@@ -108,7 +108,7 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     );
     assert_eq!(
         report_output(&api, &second),
-        json!([[RAW, {}], [SORTED, {}]])
+        json!([[RAW, {"run_id": "raw-2"}], [SORTED, {"run_id": "sorted-1"}]])
     );
     assert_eq!(report_runs(&api).len(), 2);
 

@@ -216,6 +216,26 @@ fn run_and_check(
     let parquet = bucket
         .get(&format!("{prefix}sorted_by_spending.parquet"))
         .expect("the DAG wrote the Parquet file");
+    // `upload` announced the sorted customers: its event says where they are.
+    let events = api.get(&format!(
+        "/assets/events?uri={}&limit=1000",
+        weft_e2e::api::encode("weft-example://mall_customers/sorted_by_spending")
+    ));
+    let event = events["events"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|e| e["source"]["run_id"] == run_id.as_str())
+        })
+        .unwrap_or_else(|| panic!("no event of run {run_id}: {events}"));
+    assert_eq!(event["source"]["task_id"], "upload", "{event}");
+    assert_eq!(event["extra"]["rows"], rows.len(), "{event}");
+    assert!(
+        event["extra"]["parquet"]
+            .as_str()
+            .is_some_and(|uri| uri.ends_with(&format!("{prefix}sorted_by_spending.parquet"))),
+        "{event}"
+    );
     let sorted = read_parquet(parquet);
     assert_eq!(sorted.len(), rows.len(), "every row, once");
     assert_eq!(

@@ -183,6 +183,7 @@ fn forged_success(ti: i64, lease: i64, key: Option<weft_protocol::AttemptKey>) -
         try_number: 1,
         outcome: weft_protocol::AttemptOutcome::Success {
             output: b"\"forged\"".to_vec(),
+            asset_extras: Vec::new(),
         },
         xcom: Vec::new(),
         log: Vec::new(),

@@ -89,6 +89,9 @@ pub enum AttemptOutcome {
     Success {
         /// The output, as the task encoded it (JSON for the SDKs).
         output: Vec<u8>,
+        /// Data the task attached to its outlets' events, by asset (JSON objects).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        asset_extras: Vec<(String, serde_json::Value)>,
     },
     /// The task chose to be skipped (Airflow's `AirflowSkipException`).
     Skipped {

@@ -154,6 +154,7 @@ fn reports() -> Vec<Report> {
             try_number: 2,
             outcome: AttemptOutcome::Success {
                 output: b"{}".to_vec(),
+                asset_extras: Vec::new(),
             },
             xcom: vec![("rows".into(), b"3".to_vec())],
             log: b"{}\n".to_vec(),

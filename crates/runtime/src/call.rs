@@ -167,6 +167,8 @@ pub struct TaskReport {
     pub log: TaskLog,
     /// What it pushed to XCom, last value per key.
     pub xcom: Vec<XcomPush>,
+    /// Data it attached to its outlets' events, by asset (a success's only).
+    pub asset_extras: Vec<(String, serde_json::Value)>,
     /// Wall-clock time from sandbox creation to the end of the call.
     pub duration: Duration,
     /// Fuel consumed, when the attempt had a CPU budget.

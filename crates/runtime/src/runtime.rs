@@ -268,6 +268,7 @@ impl Runtime {
             outcome: TaskOutcome::Failed(failure),
             log: TaskLog::default(),
             xcom: Vec::new(),
+            asset_extras: Vec::new(),
             duration: started.elapsed(),
             fuel_used: None,
         };
@@ -339,6 +340,7 @@ impl Runtime {
             pushes: Vec::new(),
             pushed_bytes: 0,
             trigger_calls: 0,
+            asset_extras: Vec::new(),
         };
         let mut state = match HostState::new(limits, Some(attempt), &grants, log.clone(), egress) {
             Ok(state) => state,
@@ -420,15 +422,18 @@ impl Runtime {
             other => other,
         };
         drop(scratch);
-        // A failed attempt's pushes are dropped: a retry and downstream tasks never see them.
-        let xcom = match outcome {
-            TaskOutcome::Failed(_) => Vec::new(),
-            _ => end.state.attempt.map(|a| a.pushes).unwrap_or_default(),
+        // A failed attempt's pushes are dropped: a retry and downstream tasks never see them;
+        // only a success gives its outlets events.
+        let (xcom, asset_extras) = match (&outcome, end.state.attempt) {
+            (TaskOutcome::Failed(_), _) | (_, None) => (Vec::new(), Vec::new()),
+            (TaskOutcome::Success(_), Some(a)) => (a.pushes, a.asset_extras),
+            (_, Some(a)) => (a.pushes, Vec::new()),
         };
         TaskReport {
             outcome,
             log: end.state.log.finish(),
             xcom,
+            asset_extras,
             duration: started.elapsed(),
             fuel_used: end.fuel_used,
         }
@@ -463,7 +468,7 @@ fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
-    link_world!(linker, v0_5, dag_runs);
+    link_world!(linker, v0_5, dag_runs, assets);
     link_world!(linker, v0_4, dag_runs);
     link_world!(linker, v0_3, dag_runs);
     link_world!(linker, v0_2);

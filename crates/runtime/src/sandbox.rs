@@ -31,6 +31,8 @@ pub(crate) struct Attempt {
     pub(crate) pushed_bytes: usize,
     /// How many `dag-runs.trigger` calls the attempt has made.
     pub(crate) trigger_calls: u32,
+    /// Data attached to the events of the task's outlets, by asset.
+    pub(crate) asset_extras: Vec<(String, serde_json::Value)>,
 }
 
 /// The guest's monotonic clock: nanoseconds since the sandbox was made.

@@ -10,12 +10,12 @@
 //! [`AssetWatch`] holds the DAGs to look at: those an event was just written for, and every
 //! DAG scheduled on assets after a start, a resync or a deploy.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use weft_model::{DataInterval, RunType};
-use weft_store::{AssetEvent, DagRecord, NewAssetEvent, StoreError};
+use weft_store::{AssetEvent, DagRecord, NewAssetEvent, StoreError, TiPk};
 
 use crate::active_run::ActiveRun;
 use crate::dags::Dags;
@@ -23,16 +23,36 @@ use crate::error::SchedulerError;
 use crate::new_runs::{RunSpec, new_run};
 use crate::step::Scheduler;
 
-/// The DAGs to look at for a complete set of queued asset events.
+/// The DAGs to look at for a complete set of queued asset events, and the data the
+/// attempts of this step's results attached to their outlets' events.
 #[derive(Debug, Default)]
 pub(crate) struct AssetWatch {
     due: BTreeSet<(String, String)>,
+    /// By attempt (task instance and lease), for the step that takes its result.
+    extras: HashMap<(TiPk, i64), Vec<(String, Value)>>,
 }
 
 impl AssetWatch {
     /// Whether some DAG is to be looked at.
     pub(crate) fn has_work(&self) -> bool {
         !self.due.is_empty()
+    }
+
+    /// Keep the data a successful attempt attached to its outlets' events.
+    pub(crate) fn keep_extras(&mut self, ti: TiPk, lease: i64, extras: Vec<(String, Value)>) {
+        if !extras.is_empty() {
+            self.extras.insert((ti, lease), extras);
+        }
+    }
+
+    /// The data attempt `(ti, lease)` attached to its outlets' events.
+    pub(crate) fn take_extras(&mut self, ti: TiPk, lease: i64) -> Vec<(String, Value)> {
+        self.extras.remove(&(ti, lease)).unwrap_or_default()
+    }
+
+    /// Forget what results this step did not take attached.
+    pub(crate) fn forget_extras(&mut self) {
+        self.extras.clear();
     }
 }
 
@@ -76,12 +96,14 @@ impl Scheduler {
         self.assets.due.extend(due);
     }
 
-    /// The events of the successful task instance `ti`'s outlets, to write with its finish.
+    /// The events of the successful task instance `ti`'s outlets, to write with its finish,
+    /// each with the data the attempt attached to it (`extras`, by asset; `{}` without).
     pub(crate) fn outlet_events(
         active: &ActiveRun,
         i: usize,
-        ti: weft_store::TiPk,
+        ti: TiPk,
         at: Timestamp,
+        mut extras: Vec<(String, Value)>,
     ) -> Vec<NewAssetEvent> {
         let task = active.task(i);
         task.outlets
@@ -89,7 +111,10 @@ impl Scheduler {
             .map(|uri| NewAssetEvent {
                 tenant: active.run.tenant.clone(),
                 uri: uri.clone(),
-                extra: json!({}),
+                extra: extras
+                    .iter()
+                    .position(|(u, _)| u == uri)
+                    .map_or_else(|| json!({}), |k| extras.swap_remove(k).1),
                 source: Some(weft_store::AssetSource {
                     dag_id: active.run.dag_id.clone(),
                     run_id: active.run.run_id.clone(),

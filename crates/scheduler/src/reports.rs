@@ -11,7 +11,7 @@ use weft_store::FinishTask;
 
 use crate::step::Scheduler;
 use crate::{notify, retry};
-use weft_protocol::Report;
+use weft_protocol::{AttemptOutcome, Report};
 
 impl Scheduler {
     /// Take `reports` into the step and apply the results memory accepts, with what follows
@@ -40,6 +40,7 @@ impl Scheduler {
         for finish in &finishes {
             self.apply_finish(finish, now);
         }
+        self.assets.forget_extras();
         self.outbox.put_finishes(finishes);
     }
 
@@ -71,7 +72,7 @@ impl Scheduler {
         match report {
             Report::Started(start) => self.outbox.start(start.into()),
             Report::Heartbeat(beat) => self.outbox.heartbeat(beat.into()),
-            Report::Finished(result) => {
+            Report::Finished(mut result) => {
                 let Some((active, i)) = self.runs.task(result.ti) else {
                     // Not an active run: the result is stale.
                     tracing::debug!(
@@ -80,6 +81,10 @@ impl Scheduler {
                     );
                     return;
                 };
+                if let AttemptOutcome::Success { asset_extras, .. } = &mut result.outcome {
+                    let extras = std::mem::take(asset_extras);
+                    self.assets.keep_extras(result.ti, result.lease, extras);
+                }
                 let task = active.task(i);
                 self.outbox.finish(retry::finish_for(
                     task,
@@ -133,7 +138,8 @@ impl Scheduler {
             notify::of_finish(task, &active.run, ti.try_number, ti.map_index, finish);
         self.outbox.notify(notifications);
         if finish.state == TaskState::Success && !task.outlets.is_empty() {
-            let events = Scheduler::outlet_events(active, i, finish.ti, now);
+            let extras = self.assets.take_extras(finish.ti, finish.lease);
+            let events = Scheduler::outlet_events(active, i, finish.ti, now, extras);
             self.outbox.asset_events(events);
         }
         active.record_finish(i, finish);

@@ -43,7 +43,7 @@ pub fn finish_for(
         deferral: None,
     };
     match result.outcome {
-        AttemptOutcome::Success { output } => {
+        AttemptOutcome::Success { output, .. } => {
             // A branch whose output picks no valid downstream task fails: no retry mends it.
             if task.kind == TaskKind::Branch
                 && let Err(message) = branch_choice(&task.id, &output, &task.downstream)

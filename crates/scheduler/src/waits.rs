@@ -434,7 +434,7 @@ impl Scheduler {
             "wait ended"
         );
         if resolve.state == TaskState::Success && !active.task(i).outlets.is_empty() {
-            let events = Scheduler::outlet_events(active, i, resolve.ti, now);
+            let events = Scheduler::outlet_events(active, i, resolve.ti, now, Vec::new());
             self.outbox.asset_events(events);
         }
         self.outbox.resolve(resolve);

@@ -100,8 +100,15 @@ async fn a_dag_on_two_assets_runs_once_both_are_updated_each_time() {
     s.step(Vec::new()).await.unwrap();
     assert!(b.runs("report").await.is_empty());
 
-    // sorted succeeds: both are new, and the consumer is looked at in the next step.
-    s.step(b.succeed(&sorted2)).await.unwrap();
+    // sorted succeeds, attaching data to its event: both are new, and the consumer is looked
+    // at in the next step.
+    let with_extra = weft_protocol::AttemptOutcome::Success {
+        output: b"null".to_vec(),
+        asset_extras: vec![(SORTED.to_owned(), serde_json::json!({"rows": 7}))],
+    };
+    s.step(vec![b.started(&sorted2), b.finished(&sorted2, with_extra)])
+        .await
+        .unwrap();
     assert_eq!(s.wake_at(), Some(b.clock.now_ts()), "due at once");
     s.step(Vec::new()).await.unwrap();
     let runs = b.runs("report").await;
@@ -111,6 +118,10 @@ async fn a_dag_on_two_assets_runs_once_both_are_updated_each_time() {
     assert_eq!(
         runs[0].conf["triggering_asset_events"][1]["source"]["run_id"],
         sorted2.run_id.as_str()
+    );
+    assert_eq!(
+        runs[0].conf["triggering_asset_events"][1]["extra"],
+        serde_json::json!({"rows": 7})
     );
     assert_eq!(task_ids(&b.take().await), ["report"]);
 

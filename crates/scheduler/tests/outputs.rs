@@ -26,6 +26,7 @@ fn diamond() -> DagSpec {
 fn output(bytes: &[u8]) -> AttemptOutcome {
     AttemptOutcome::Success {
         output: bytes.to_vec(),
+        asset_extras: Vec::new(),
     }
 }
 

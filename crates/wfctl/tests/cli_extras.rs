@@ -227,6 +227,7 @@ fn tasks_xcom_shows_what_a_task_stored() {
             try_number: ti.try_number,
             outcome: AttemptOutcome::Success {
                 output: br#"{"rows": 3}"#.to_vec(),
+                asset_extras: Vec::new(),
             },
             xcom: vec![
                 ("note".into(), b"plain words".to_vec()),

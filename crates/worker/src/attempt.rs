@@ -253,7 +253,10 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
             }
         };
     let outcome = match report.outcome {
-        TaskOutcome::Success(output) => AttemptOutcome::Success { output },
+        TaskOutcome::Success(output) => AttemptOutcome::Success {
+            output,
+            asset_extras: report.asset_extras,
+        },
         TaskOutcome::Skipped(reason) => AttemptOutcome::Skipped { reason },
         TaskOutcome::Rescheduled(delay) => AttemptOutcome::Rescheduled {
             delay_ms: delay.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),

@@ -93,6 +93,10 @@ pub const PARQUET_NAME: &str = "sorted_by_spending.parquet";
 /// Object written with the figures per gender, under the output prefix.
 pub const AGGREGATE_NAME: &str = "by_gender.json";
 
+/// The asset `upload` updates: the customers sorted by spending score, wherever the run's
+/// conf put them (the event's extra says where, and how many rows).
+pub const SORTED_ASSET: &str = "weft-example://mall_customers/sorted_by_spending";
+
 /// The DAG: extract, then sort and aggregate side by side, then report and upload; and the
 /// top spenders read back from the table the sort step loaded.
 fn dag() -> Dag {
@@ -109,7 +113,8 @@ fn dag() -> Dag {
     let sort = s3_task(dag.task("sort_by_spending", sort_by_spending)).connection(SQL_CONNECTION);
     let aggregate = s3_task(dag.task("aggregate_by_gender", aggregate_by_gender));
     let report = dag.task("report", report);
-    let upload = s3_task(dag.task("upload", upload));
+    // Its success announces the sorted customers to DAGs waiting for them.
+    let upload = s3_task(dag.task("upload", upload)).outlets([SORTED_ASSET]);
     let _ = extract >> [sort, aggregate] >> report;
     let _ = [sort, aggregate] >> upload;
     let top = dag

@@ -133,6 +133,8 @@ pub(crate) fn upload(
         e.into_task_error()
             .context("uploading the figures per gender")
     })?;
+    let where_ = serde_json::json!({"parquet": written.uri, "rows": written.rows});
+    ctx.set_asset_extra(crate::SORTED_ASSET, &where_)?;
     Ok(Uploaded {
         parquet: written.uri,
         parquet_bytes: written.bytes,

@@ -81,4 +81,20 @@ impl Context {
             .and_then(|events| serde_json::from_value(events).ok())
             .unwrap_or_default()
     }
+
+    /// Attach `extra` (serialized as a JSON object, at most 64 KiB) to the event asset `uri`
+    /// gets when this attempt succeeds; `uri` must be one of the task's outlets. The runs the
+    /// event starts read it in [`AssetEvent::extra`]. Calling again replaces it.
+    pub fn set_asset_extra<T: serde::Serialize>(
+        &self,
+        uri: &str,
+        extra: &T,
+    ) -> Result<(), crate::TaskError> {
+        let text = serde_json::to_string(extra).map_err(|e| {
+            crate::TaskError::permanent(format!("the extra of asset {uri:?} is not JSON: {e}"))
+        })?;
+        crate::bindings::weft::dag::assets::set_extra(uri, &text).map_err(|why| {
+            crate::TaskError::permanent(format!("extra of asset {uri:?} refused: {why}"))
+        })
+    }
 }

@@ -1,6 +1,7 @@
 //! The host side of the world's imports, one module per interface.
 
 mod access;
+mod assets;
 pub(crate) mod clocks;
 mod dag_runs;
 mod log;

@@ -193,6 +193,7 @@ impl Bench {
 pub fn success() -> AttemptOutcome {
     AttemptOutcome::Success {
         output: b"null".to_vec(),
+        asset_extras: Vec::new(),
     }
 }
 
