@@ -22,6 +22,15 @@ fn scheduled(dag_id: &str, schedule: &str, start: &str, catchup: bool) -> DagSpe
     spec
 }
 
+/// The logical dates of DAG `dag_id`'s runs, in UTC.
+async fn logical_dates(b: &support::Bench, dag_id: &str) -> Vec<String> {
+    b.runs(dag_id)
+        .await
+        .iter()
+        .map(|r| r.logical_date.to_string())
+        .collect()
+}
+
 fn intervals(runs: &[weft_store::DagRun]) -> Vec<(String, String)> {
     runs.iter()
         .map(|r| {
@@ -152,12 +161,7 @@ async fn a_daily_0230_in_berlin_runs_once_each_day_across_both_changes_of_clocks
     .await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
-    let starts: Vec<String> = b
-        .runs("berlin")
-        .await
-        .iter()
-        .map(|r| r.logical_date.to_string())
-        .collect();
+    let starts = logical_dates(&b, "berlin").await;
     assert_eq!(
         starts,
         [
@@ -244,12 +248,7 @@ async fn an_end_date_stops_the_schedule() {
     b.deploy(spec).await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
-    let starts: Vec<String> = b
-        .runs("ending")
-        .await
-        .iter()
-        .map(|r| r.logical_date.to_string())
-        .collect();
+    let starts = logical_dates(&b, "ending").await;
     assert_eq!(
         starts,
         [
