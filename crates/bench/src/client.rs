@@ -181,7 +181,7 @@ impl Api {
     }
 
     /// `GET path`, parsed.
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BenchError> {
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BenchError> {
         let url = format!("{}{path}", self.base);
         let response = self.auth(self.agent.get(&url)).call();
         answer("GET", url, response)

@@ -165,6 +165,19 @@ pub struct DeferredWaits {
     pub trigger_to_all_seen_ms: Summary,
 }
 
+/// Runs started by data: an update of an asset by a producer's task, to the run of the DAG
+/// waiting for it (see [`crate::asset_hop`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetHop {
+    /// Updates measured, one run each.
+    pub rounds: usize,
+    /// The event written (with the producer's success) → the run it starts created, by the
+    /// store's clock, in ms.
+    pub event_to_run_created_ms: Summary,
+    /// The event written → that run's end (its one task run), by the store's clock, in ms.
+    pub event_to_run_ended_ms: Summary,
+}
+
 /// One tenant's single-task runs while another tenant's big fans flood the scheduler (see
 /// [`crate::fair_share`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +243,8 @@ pub struct ModeResults {
     pub deferred_waits: Outcome<DeferredWaits>,
     /// One tenant's task while another floods the scheduler.
     pub fair_share: Outcome<FairShare>,
+    /// An asset's update to the run it starts.
+    pub asset_hop: Outcome<AssetHop>,
 }
 
 impl ModeResults {
@@ -255,6 +270,7 @@ impl ModeResults {
             resources: Outcome::missing(failed, reason),
             deferred_waits: Outcome::missing(failed, reason),
             fair_share: Outcome::missing(failed, reason),
+            asset_hop: Outcome::missing(failed, reason),
         }
     }
 
@@ -270,6 +286,7 @@ impl ModeResults {
             || self.resources.is_failed()
             || self.deferred_waits.is_failed()
             || self.fair_share.is_failed()
+            || self.asset_hop.is_failed()
     }
 }
 

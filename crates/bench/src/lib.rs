@@ -39,6 +39,7 @@
 //!   [`nonce`]: never-seen components; [`mall_csv`]: the S3 homework's CSV;
 //!   [`http_server`]: the egress figures' loopback server; [`error`]: errors.
 
+pub mod asset_hop;
 pub mod breakdown;
 pub mod client;
 pub mod dags;

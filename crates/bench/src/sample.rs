@@ -2,9 +2,9 @@
 
 use crate::dags::Sizes;
 use crate::figures::{
-    Chain, ColdDeploy, DeferredWaits, EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults,
-    Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput, TlsResults,
-    Usage,
+    AssetHop, Chain, ColdDeploy, DeferredWaits, EgressFigures, FairShare, HopBreakdown, IdleCpu,
+    ModeResults, Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput,
+    TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -92,6 +92,11 @@ pub fn embedded() -> ModeResults {
             flood_s: 2.2,
             flood_tasks_per_s: 9_000.0,
             single_tenant_tasks_per_s: Some(9_500.0),
+        }),
+        asset_hop: Outcome::Measured(AssetHop {
+            rounds: 10,
+            event_to_run_created_ms: summary(&[2.0, 3.0, 4.0]),
+            event_to_run_ended_ms: summary(&[5.0, 6.0, 7.0]),
         }),
     }
 }

@@ -73,7 +73,11 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     let fair_share = step(mode, "fair share between two tenants", || {
         fair_share::measure(&mut waiter, sizes, single_tenant)
     });
+    let asset_hop = step(mode, "asset update → the run it starts", || {
+        crate::asset_hop::measure(&mut waiter, sizes.chain_runs)
+    });
     ModeResults {
+        asset_hop,
         chain40,
         fan100,
         fan_one_run,

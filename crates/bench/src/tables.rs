@@ -143,6 +143,27 @@ pub fn results(report: &BenchReport) -> Table {
     row(
         &mut table,
         format!(
+            "asset updated by a task → the run it starts created (→ that run's end), store's \
+             clock, median of {}",
+            sizes.chain_runs
+        ),
+        &|m, _| {
+            cells(
+                &m.asset_hop,
+                |a| {
+                    format!(
+                        "{} ({})",
+                        format::ms(a.event_to_run_created_ms.median),
+                        format::ms(a.event_to_run_ended_ms.median)
+                    )
+                },
+                None,
+            )
+        },
+    );
+    row(
+        &mut table,
+        format!(
             "fan100 alone: trigger → success, median of {}",
             sizes.fan100_runs
         ),

@@ -1,0 +1,102 @@
+//! Runs started by data: a producer's task updates an asset, and the run of the DAG waiting
+//! for it is created and runs. Each round posts `s3://weft/sorted.parquet` through the API
+//! (the consumer's other asset), runs `asset_raw`, and waits for the `asset_report` run its
+//! success starts; the hop is timed by the store's clocks.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::BenchError;
+use crate::figures::AssetHop;
+use crate::scenarios::{read, run_timeout};
+use crate::stats::Summary;
+use crate::wait::Waiter;
+
+const SORTED: &str = "s3://weft/sorted.parquet";
+const RAW: &str = "s3://weft/raw.csv";
+
+#[derive(Deserialize)]
+struct Events {
+    events: Vec<Event>,
+}
+
+#[derive(Deserialize)]
+struct Event {
+    created_at: Timestamp,
+}
+
+/// `rounds` asset-triggered runs, each after one update by a producer's task.
+pub fn measure(waiter: &mut Waiter<'_>, rounds: usize) -> Result<AssetHop, BenchError> {
+    for path in [
+        weft_test_guests_artifacts::ASSET_RAW,
+        weft_test_guests_artifacts::ASSET_REPORT,
+    ] {
+        waiter.api().deploy(&read(path)?)?;
+    }
+    let (mut created, mut ended) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let api = waiter.api().clone();
+        let before: HashSet<String> = api
+            .runs("asset_report", None, 1000)?
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect();
+        api.post_json::<serde_json::Value>("/assets/events", &json!({ "uri": SORTED }))?;
+        waiter.trigger_and_wait("asset_raw", run_timeout(1))?;
+        let event: Events = api.get(&format!(
+            "/assets/events?uri={}&limit=1",
+            crate::client::encode(RAW)
+        ))?;
+        let written =
+            event
+                .events
+                .first()
+                .map(|e| e.created_at)
+                .ok_or_else(|| BenchError::BadAnswer {
+                    what: "the events of the raw asset".into(),
+                    reason: "none: the producer's success gave no event".into(),
+                })?;
+        let run_id = new_run(waiter, &before, run_timeout(1))?;
+        let run = waiter.wait_newest("asset_report", &run_id, run_timeout(1))?;
+        let ms = |to: Option<Timestamp>| to.map(|t| t.duration_since(written).as_secs_f64() * 1e3);
+        created.extend(ms(run.queued_at));
+        ended.extend(ms(run.ended_at));
+    }
+    let none = || BenchError::BadAnswer {
+        what: "the asset-triggered runs".into(),
+        reason: "no run showed its times".into(),
+    };
+    Ok(AssetHop {
+        rounds,
+        event_to_run_created_ms: Summary::of(&created).ok_or_else(none)?,
+        event_to_run_ended_ms: Summary::of(&ended).ok_or_else(none)?,
+    })
+}
+
+/// The id of the `asset_report` run not among `before`, once the scheduler has made it.
+fn new_run(
+    waiter: &mut Waiter<'_>,
+    before: &HashSet<String>,
+    timeout: Duration,
+) -> Result<String, BenchError> {
+    let started = Instant::now();
+    loop {
+        let runs = waiter.api().runs("asset_report", None, 10)?;
+        if let Some(run) = runs.into_iter().find(|r| !before.contains(&r.run_id)) {
+            return Ok(run.run_id);
+        }
+        waiter.check_alive()?;
+        if started.elapsed() >= timeout {
+            return Err(BenchError::Timeout {
+                what: "the run an asset update starts".into(),
+                seconds: timeout.as_secs_f64(),
+            });
+        }
+        // The run is made by the scheduler's next step: ask again shortly.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
