@@ -114,7 +114,9 @@ impl Scheduler {
                 extra: extras
                     .iter()
                     .position(|(u, _)| u == uri)
-                    .map_or_else(|| json!({}), |k| extras.swap_remove(k).1),
+                    .map(|k| extras.swap_remove(k).1)
+                    .filter(storable)
+                    .unwrap_or_else(|| json!({})),
                 source: Some(weft_store::AssetSource {
                     dag_id: active.run.dag_id.clone(),
                     run_id: active.run.run_id.clone(),
@@ -136,17 +138,24 @@ impl Scheduler {
             if record.paused || record.spec.assets.is_empty() {
                 continue;
             }
-            let Some((dag, graph)) = self
-                .dags
-                .graph(&*self.store, &tenant, &record.digest)
-                .await?
-            else {
-                continue;
+            let (dag, graph) = match self.dags.graph(&*self.store, &tenant, &record.digest).await {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(dag = %dag_id, error = %e, "DAG not looked at for asset events; the next resync does");
+                    continue;
+                }
             };
             if dag.is_past_end(now) {
                 continue;
             }
-            let events = self.store.queued_asset_events(&tenant, &dag_id).await?;
+            let events = match self.store.queued_asset_events(&tenant, &dag_id).await {
+                Ok(events) => events,
+                Err(e) => {
+                    tracing::warn!(dag = %dag_id, error = %e, "queued asset events not read; the next resync does");
+                    continue;
+                }
+            };
             let updated: HashSet<&str> = events.iter().map(|e| e.uri.as_str()).collect();
             if !dag
                 .assets()
@@ -175,16 +184,29 @@ impl Scheduler {
                 Err(StoreError::Conflict(why)) => {
                     tracing::info!(dag = %dag_id, %why, "asset events already consumed");
                 }
-                // This DAG's run cannot be made now (its tenant's quota, a DAG just deleted):
-                // its events stay queued for a later look, and the other DAGs go on.
-                Err(e @ (StoreError::Quota(_) | StoreError::NotFound(_))) => {
+                // This DAG's run cannot be made now (its tenant's quota, a DAG just deleted,
+                // the store out of reach): its events stay queued for a later look, and the
+                // other DAGs go on.
+                Err(e) => {
                     tracing::warn!(dag = %dag_id, error = %e, "asset-triggered run not created; its events wait");
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         Ok(())
     }
+}
+
+/// Whether a worker's extra is one the store takes: an object of at most
+/// [`MAX_EXTRA_BYTES`](weft_store::assets::MAX_EXTRA_BYTES). Another is replaced by `{}`, so
+/// that no worker can make a step's batch fail.
+fn storable(extra: &Value) -> bool {
+    let fits = extra.is_object() && extra.to_string().len() <= weft_store::assets::MAX_EXTRA_BYTES;
+    if !fits {
+        tracing::warn!(
+            "an attempt's asset extra is not a JSON object of at most 16 KiB; its event gets {{}}"
+        );
+    }
+    fits
 }
 
 /// The run `events` start: its logical date is the latest event's time and its data interval

@@ -79,7 +79,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<crate::AssetEvent>>;
 
     /// The asset events queued for DAG `dag_id`, oldest first: those no run of it consumed,
-    /// at most [`MAX_EVENTS_PER_RUN`](crate::assets::MAX_EVENTS_PER_RUN).
+    /// the oldest [`MAX_EVENTS_PER_RUN`](crate::assets::MAX_EVENTS_PER_RUN), and past them the
+    /// oldest of each other asset with events queued.
     async fn queued_asset_events(
         &self,
         tenant: &str,

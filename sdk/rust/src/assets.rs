@@ -82,7 +82,7 @@ impl Context {
             .unwrap_or_default()
     }
 
-    /// Attach `extra` (serialized as a JSON object, at most 64 KiB) to the event asset `uri`
+    /// Attach `extra` (serialized as a JSON object, at most 16 KiB) to the event asset `uri`
     /// gets when this attempt succeeds; `uri` must be one of the task's outlets. The runs the
     /// event starts read it in [`AssetEvent::extra`]. Calling again replaces it.
     pub fn set_asset_extra<T: serde::Serialize>(

@@ -3,28 +3,27 @@
 
 use crate::sandbox::HostState;
 
-/// Largest extra, in bytes of JSON (the store's limit on an event's extra).
-const MAX_EXTRA_BYTES: usize = 64 * 1024;
+/// Largest extra, in bytes of JSON as stored (the store's limit on an event's extra).
+const MAX_EXTRA_BYTES: usize = 16 * 1024;
+/// Most bytes of extras one attempt keeps, over all its outlets.
+const MAX_ATTEMPT_BYTES: usize = 256 * 1024;
 
 impl crate::bindings::v0_5::weft::dag::assets::Host for HostState {
-    #[tracing::instrument(level = "debug", skip(self, extra))]
+    #[tracing::instrument(level = "debug", skip_all)]
     fn set_extra(&mut self, uri: String, extra: String) -> wasmtime::Result<Result<(), String>> {
         self.check_deadline()?;
         let attempt = self.attempt("assets.set-extra")?;
         let task_id = attempt.context.task_id.clone();
-        let outlets = attempt
+        // Checked before anything is made of them: a guest may pass strings as large as its
+        // memory.
+        let is_outlet = attempt
             .dag
             .task(&task_id)
-            .map(|t| t.outlets.clone())
-            .unwrap_or_default();
-        if !outlets.contains(&uri) {
+            .is_some_and(|t| t.outlets.contains(&uri));
+        if !is_outlet {
+            let shown: String = uri.chars().take(200).collect();
             return Ok(Err(format!(
-                "task {task_id:?} does not update asset {uri:?} (its outlets: {})",
-                if outlets.is_empty() {
-                    "none".to_owned()
-                } else {
-                    outlets.join(", ")
-                }
+                "task {task_id:?} does not update asset {shown:?}: it is not one of its outlets"
             )));
         }
         if extra.len() > MAX_EXTRA_BYTES {
@@ -35,11 +34,28 @@ impl crate::bindings::v0_5::weft::dag::assets::Host for HostState {
         }
         let value = match serde_json::from_str::<serde_json::Value>(&extra) {
             Ok(value @ serde_json::Value::Object(_)) => value,
-            Ok(other) => {
-                return Ok(Err(format!("the extra must be a JSON object, not {other}")));
-            }
+            Ok(_) => return Ok(Err("the extra must be a JSON object".into())),
             Err(e) => return Ok(Err(format!("the extra is not JSON: {e}"))),
         };
+        // The store counts the JSON as it writes it, which may be longer than what was sent.
+        let size = value.to_string().len();
+        if size > MAX_EXTRA_BYTES {
+            return Ok(Err(format!(
+                "the extra is {size} bytes of JSON as stored (at most {MAX_EXTRA_BYTES})"
+            )));
+        }
+        let kept: usize = attempt
+            .asset_extras
+            .iter()
+            .filter(|(u, _)| *u != uri)
+            .map(|(_, v)| v.to_string().len())
+            .sum();
+        if kept + size > MAX_ATTEMPT_BYTES {
+            return Ok(Err(format!(
+                "the attempt's extras would be {} bytes of JSON (at most {MAX_ATTEMPT_BYTES})",
+                kept + size
+            )));
+        }
         match attempt.asset_extras.iter_mut().find(|(u, _)| *u == uri) {
             Some((_, old)) => *old = value,
             None => attempt.asset_extras.push((uri, value)),

@@ -93,7 +93,6 @@ impl Scheduler {
             } else {
                 MAX_RUNS_PER_STEP
             };
-            let mut reread = false;
             for _ in 0..most {
                 let Some(interval) = dag.next_dagrun_interval(last, now) else {
                     break;
@@ -121,23 +120,13 @@ impl Scheduler {
                             self.evaluate_run(id);
                         }
                     }
-                    // A continuous run's interval ends now, which another scheduler's does
-                    // not: read what it made before going on.
-                    Err(StoreError::Conflict(_)) if dag.is_continuous() => {
-                        reread = true;
-                        break;
-                    }
                     // Another scheduler created it first: fine, move on.
                     Err(StoreError::Conflict(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
                 last = Some(interval);
             }
-            if reread {
-                self.schedules.last.remove(&key);
-            } else {
-                self.schedules.last.insert(key, last);
-            }
+            self.schedules.last.insert(key, last);
         }
         Ok(())
     }

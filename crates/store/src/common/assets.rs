@@ -47,6 +47,16 @@ const QUEUED: &str = concat!(
     " FROM asset_queue q JOIN asset_events e ON e.id = q.event \
      WHERE q.tenant = $1 AND q.dag_id = $2 ORDER BY e.id LIMIT $3"
 );
+/// `$1` tenant, `$2` dag_id: the assets with queued events for it.
+const QUEUED_ASSETS: &str =
+    "SELECT DISTINCT uri FROM asset_queue WHERE tenant = $1 AND dag_id = $2 ORDER BY uri";
+/// `$1` tenant, `$2` dag_id, `$3` uri: the oldest event of that asset queued for it.
+const OLDEST_QUEUED_OF: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM asset_queue q JOIN asset_events e ON e.id = q.event \
+     WHERE q.tenant = $1 AND q.dag_id = $2 AND q.uri = $3 ORDER BY e.id LIMIT 1"
+);
 /// `$1` tenant.
 const ACTIVITY: &str = "SELECT uri, count(*) AS events, max(created_at) AS last_event_at \
      FROM asset_events WHERE tenant = $1 GROUP BY uri ORDER BY uri";
@@ -212,15 +222,34 @@ pub(crate) async fn queued<B: Backend>(
     tenant: &str,
     dag_id: &str,
 ) -> StoreResult<Vec<AssetEvent>> {
-    statement::<B::Db>(QUEUED)
+    let mut conn = store.reader().await?;
+    let mut rows: Vec<EventRow> = statement::<B::Db>(QUEUED)
         .bind(tenant)
         .bind(dag_id)
         .bind(i64::from(crate::assets::MAX_EVENTS_PER_RUN))
-        .fetch_all::<EventRow>(&mut *store.reader().await?)
-        .await?
-        .into_iter()
-        .map(EventRow::into_event)
-        .collect()
+        .fetch_all(&mut *conn)
+        .await?;
+    // Past the limit, the oldest events may all be of one asset: add the oldest of each
+    // other queued asset, so that a DAG waiting for several is seen due.
+    if rows.len() >= crate::assets::MAX_EVENTS_PER_RUN as usize {
+        let seen: std::collections::HashSet<String> = rows.iter().map(|r| r.uri.clone()).collect();
+        let queued: Vec<(String,)> = statement::<B::Db>(QUEUED_ASSETS)
+            .bind(tenant)
+            .bind(dag_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        for (uri,) in queued.into_iter().filter(|(u,)| !seen.contains(u)) {
+            let oldest: Vec<EventRow> = statement::<B::Db>(OLDEST_QUEUED_OF)
+                .bind(tenant)
+                .bind(dag_id)
+                .bind(uri)
+                .fetch_all(&mut *conn)
+                .await?;
+            rows.extend(oldest);
+        }
+        rows.sort_by_key(|r| r.id);
+    }
+    rows.into_iter().map(EventRow::into_event).collect()
 }
 
 /// [`Store::asset_activity`](crate::Store::asset_activity).

@@ -390,3 +390,39 @@ pub async fn a_paused_dag_misses_the_updates_made_while_it_is_paused(store: &dyn
         "{refused:?}"
     );
 }
+
+pub async fn a_dag_past_the_limit_still_sees_each_asset(store: &dyn Store) {
+    let digest = consumer(store, "report", &[RAW, SORTED], "v1").await;
+    let limit = weft_store::assets::MAX_EVENTS_PER_RUN as i64;
+    for at in 0..=limit {
+        store
+            .post_asset_event(posted(RAW, serde_json::json!({}), at))
+            .await
+            .unwrap();
+    }
+    let sorted = store
+        .post_asset_event(posted(SORTED, serde_json::json!({}), limit + 1))
+        .await
+        .unwrap();
+    let queued = store
+        .queued_asset_events(DEFAULT_TENANT, "report")
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.len() as i64,
+        limit + 1,
+        "the oldest {limit} and sorted's"
+    );
+    assert_eq!(queued.last().map(|e| e.id), Some(sorted.id));
+    let ids: Vec<i64> = queued.iter().map(|e| e.id).collect();
+    let run = new_run(
+        DEFAULT_TENANT,
+        "report",
+        "asset_triggered__1",
+        &digest,
+        &["t"],
+    );
+    store.create_asset_run(run, &ids).await.unwrap();
+    // The raw event past the limit waits for the next run.
+    assert_eq!(queued_ids(store, "report").await.len(), 1);
+}

@@ -89,6 +89,7 @@ macro_rules! all_tests {
                 events_are_listed_and_bad_ones_refused,
                 an_event_follows_a_wait_that_ends_in_success,
                 a_paused_dag_misses_the_updates_made_while_it_is_paused,
+                a_dag_past_the_limit_still_sees_each_asset,
             ],
             tenancy: [
                 tenants_are_created_listed_and_refused_twice, a_tenant_with_dags_is_not_deleted,
