@@ -60,6 +60,14 @@ pub fn print_json(value: &serde_json::Value) {
     );
 }
 
+/// Print `value` as JSON, or as text with `text`, as `format` says.
+pub fn show(format: Format, value: &serde_json::Value, text: impl FnOnce(&serde_json::Value)) {
+    match format {
+        Format::Json => print_json(value),
+        Format::Text => text(value),
+    }
+}
+
 /// A duration in milliseconds with three decimals.
 pub fn ms(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0

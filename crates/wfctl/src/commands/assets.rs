@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::client::{Client, ServerArgs, query_value};
 use crate::commands::dags::parse_object;
 use crate::exit::CommandResult;
-use crate::output::{self, Format};
+use crate::output::{Format, show};
 
 /// Assets on a Weft server: list them with their producers and consumers, list their events,
 /// and post an event for data updated outside Weft.
@@ -84,14 +84,6 @@ pub fn run(args: Args) -> CommandResult {
     };
     show(args.output, &value, print_events);
     Ok(())
-}
-
-/// Print `value` as JSON, or as text with `text`.
-fn show(format: Format, value: &Value, text: impl FnOnce(&Value)) {
-    match format {
-        Format::Json => output::print_json(value),
-        Format::Text => text(value),
-    }
 }
 
 fn list<'v>(value: &'v Value, field: &str) -> &'v [Value] {

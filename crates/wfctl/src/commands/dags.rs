@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::client::{Client, ServerArgs, segment};
 use crate::commands::runs;
 use crate::exit::{CommandResult, Failure};
-use crate::output::{self, Format};
+use crate::output::{Format, show};
 
 /// Manage the DAGs deployed on a Weft server.
 #[derive(Debug, ClapArgs)]
@@ -123,14 +123,6 @@ pub fn run(args: Args) -> CommandResult {
         }
     }
     Ok(())
-}
-
-/// Print `value` as JSON, or as text with `text`.
-fn show(format: Format, value: &Value, text: impl FnOnce(&Value)) {
-    match format {
-        Format::Json => output::print_json(value),
-        Format::Text => text(value),
-    }
 }
 
 fn set_paused(client: &Client, format: Format, dag: &str, paused: bool) -> CommandResult {
