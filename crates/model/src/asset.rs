@@ -9,6 +9,27 @@
 /// Longest asset URI, in bytes.
 pub const MAX_URI_LEN: usize = 1000;
 
+/// Largest `extra` of an asset event, in bytes of JSON as stored: a run's conf holds up to
+/// 100 of them, and it goes with each of its task messages.
+pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
+
+/// Checks the `extra` of an asset event: a JSON object of at most [`MAX_EXTRA_BYTES`] as
+/// stored (which may be longer than as sent: `1e15` is written `1000000000000000.0`).
+pub fn check_extra(extra: &serde_json::Value) -> Result<(), String> {
+    if !extra.is_object() {
+        return Err(format!(
+            "the extra of an asset event must be a JSON object, not {extra}"
+        ));
+    }
+    let size = extra.to_string().len();
+    if size > MAX_EXTRA_BYTES {
+        return Err(format!(
+            "the extra of an asset event is {size} bytes of JSON (at most {MAX_EXTRA_BYTES})"
+        ));
+    }
+    Ok(())
+}
+
 /// What is wrong with an asset URI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssetIssue {
@@ -64,6 +85,18 @@ pub fn check_uris(uris: &[String]) -> Vec<(String, AssetIssue)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extras_are_objects_measured_as_stored() {
+        assert_eq!(check_extra(&serde_json::json!({"rows": 200})), Ok(()));
+        assert!(check_extra(&serde_json::json!([1])).is_err_and(|e| e.contains("JSON object")));
+        // Sent as `1e15` (4 bytes), each number is stored as `1000000000000000.0` (18): a list
+        // under the limit as sent is over it as stored.
+        let sent = format!("{{\"a\":[{}]}}", vec!["1e15"; 1000].join(","));
+        assert!(sent.len() < MAX_EXTRA_BYTES);
+        let value: serde_json::Value = serde_json::from_str(&sent).unwrap();
+        assert!(check_extra(&value).is_err_and(|e| e.contains("bytes of JSON")));
+    }
 
     #[test]
     fn uris_are_checked() {

@@ -200,13 +200,13 @@ impl Scheduler {
 /// [`MAX_EXTRA_BYTES`](weft_store::assets::MAX_EXTRA_BYTES). Another is replaced by `{}`, so
 /// that no worker can make a step's batch fail.
 fn storable(extra: &Value) -> bool {
-    let fits = extra.is_object() && extra.to_string().len() <= weft_store::assets::MAX_EXTRA_BYTES;
-    if !fits {
-        tracing::warn!(
-            "an attempt's asset extra is not a JSON object of at most 16 KiB; its event gets {{}}"
-        );
+    match weft_model::asset::check_extra(extra) {
+        Ok(()) => true,
+        Err(why) => {
+            tracing::warn!(%why, "an attempt's asset extra is refused; its event gets {{}}");
+            false
+        }
     }
-    fits
 }
 
 /// The run `events` start: its logical date is the latest event's time and its data interval

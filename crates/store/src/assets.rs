@@ -15,9 +15,7 @@ use crate::records::TiPk;
 /// Most events one run consumes: a DAG with more waiting gets them in later runs.
 pub const MAX_EVENTS_PER_RUN: u32 = 100;
 
-/// Largest `extra` of an event, in bytes of JSON: a run's conf holds at most
-/// [`MAX_EVENTS_PER_RUN`] of them, and it goes with each of its task messages.
-pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
+pub use weft_model::asset::MAX_EXTRA_BYTES;
 
 /// The task instance whose success updated an asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

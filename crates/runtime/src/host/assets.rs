@@ -1,10 +1,10 @@
 //! `weft:dag/assets` (0.5.0): data a task attaches to the events its outlets get when it
 //! succeeds.
 
+use weft_model::asset::{MAX_EXTRA_BYTES, check_extra};
+
 use crate::sandbox::HostState;
 
-/// Largest extra, in bytes of JSON as stored (the store's limit on an event's extra).
-const MAX_EXTRA_BYTES: usize = 16 * 1024;
 /// Most bytes of extras one attempt keeps, over all its outlets.
 const MAX_ATTEMPT_BYTES: usize = 256 * 1024;
 
@@ -33,17 +33,14 @@ impl crate::bindings::v0_5::weft::dag::assets::Host for HostState {
             )));
         }
         let value = match serde_json::from_str::<serde_json::Value>(&extra) {
-            Ok(value @ serde_json::Value::Object(_)) => value,
-            Ok(_) => return Ok(Err("the extra must be a JSON object".into())),
+            Ok(value) => value,
             Err(e) => return Ok(Err(format!("the extra is not JSON: {e}"))),
         };
-        // The store counts the JSON as it writes it, which may be longer than what was sent.
-        let size = value.to_string().len();
-        if size > MAX_EXTRA_BYTES {
-            return Ok(Err(format!(
-                "the extra is {size} bytes of JSON as stored (at most {MAX_EXTRA_BYTES})"
-            )));
+        // Measured as the store will write it, which may be longer than what was sent.
+        if let Err(why) = check_extra(&value) {
+            return Ok(Err(why));
         }
+        let size = value.to_string().len();
         let kept: usize = attempt
             .asset_extras
             .iter()

@@ -163,20 +163,7 @@ pub(crate) async fn insert<D: Sql>(
 pub(crate) fn check(event: &NewAssetEvent) -> StoreResult<()> {
     weft_model::asset::check_uri(&event.uri)
         .map_err(|issue| StoreError::Invalid(format!("asset {:?} {issue}", event.uri)))?;
-    if !event.extra.is_object() {
-        return Err(StoreError::Invalid(format!(
-            "the extra of an asset event must be a JSON object, not {}",
-            event.extra
-        )));
-    }
-    let size = event.extra.to_string().len();
-    if size > crate::assets::MAX_EXTRA_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "the extra of an asset event is {size} bytes of JSON (at most {})",
-            crate::assets::MAX_EXTRA_BYTES
-        )));
-    }
-    Ok(())
+    weft_model::asset::check_extra(&event.extra).map_err(StoreError::Invalid)
 }
 
 /// [`Store::post_asset_event`](crate::Store::post_asset_event).
