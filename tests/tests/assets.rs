@@ -138,7 +138,7 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     let (code, text) = cluster.wfctl(&["assets", "post", "not a uri"]);
     assert_eq!(code, 2, "{text}");
     assert!(
-        text.contains("is not a URI") || text.contains("spaces"),
+        text.contains("asset \"not a uri\" has spaces or control characters"),
         "{text}"
     );
     let (code, text) = cluster.wfctl(&["assets", "events", "--uri", SORTED]);
