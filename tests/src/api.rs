@@ -68,6 +68,43 @@ impl Api {
         (status, body)
     }
 
+    /// `GET path` as server-sent events, read on a thread of their own: each event's type
+    /// and data, as it arrives, until the stream ends (then the channel closes).
+    pub fn events(&self, path: &str) -> std::sync::mpsc::Receiver<(String, String)> {
+        use std::io::BufRead as _;
+        let response = self
+            .auth(self.agent.get(format!("{}{path}", self.base)))
+            .config()
+            .timeout_global(None)
+            .build()
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        let (send, receive) = std::sync::mpsc::channel();
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        std::thread::spawn(move || {
+            let (mut event, mut data) = (String::new(), Vec::new());
+            for line in reader.lines() {
+                let Ok(line) = line else { return };
+                if line.is_empty() {
+                    if !data.is_empty()
+                        && send
+                            .send((std::mem::take(&mut event), data.join("\n")))
+                            .is_err()
+                    {
+                        return;
+                    }
+                    data.clear();
+                } else if let Some(value) = line.strip_prefix("event:") {
+                    event = value.trim().to_owned();
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push(value.trim_start().to_owned());
+                }
+            }
+        });
+        receive
+    }
+
     /// `GET path`, which must succeed: its JSON.
     pub fn get(&self, path: &str) -> Value {
         let (status, body) = self.get_raw(path);

@@ -143,6 +143,28 @@ impl WorkerBeat {
     ];
 }
 
+/// `POST`: lines of the log of the current attempt `attempt`, sent while it runs, as
+/// [`LiveLogLines`]; 204 when stored, 403 when the attempt no longer holds its lease, 413
+/// when its stored log has reached [`MAX_LIVE_LOG_BYTES`]. The log sent with the attempt's
+/// result replaces these lines.
+pub fn log_path(attempt: crate::AttemptRef) -> String {
+    format!("/attempts/{}/{}/logs", attempt.ti, attempt.lease)
+}
+
+/// Most bytes of log the server stores for an attempt from the lines it sends while it
+/// runs (twice the default log limit of an attempt).
+pub const MAX_LIVE_LOG_BYTES: u64 = 8 << 20;
+
+/// Lines of a running attempt's log, in the order it wrote them, after those it sent before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveLogLines {
+    /// The lines: each an object with `offset` (`secs`, `nanos` since the attempt
+    /// started), `level`, `source` and `message`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub lines: Vec<crate::log::LogLine>,
+}
+
 /// A variable's value, as a task reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -62,7 +62,7 @@ pub use digest::{Digest, ParseDigestError};
 pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};
 pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
-pub use log::{LogLevel, LogLine, LogSource, TaskLog};
+pub use log::{LiveLog, LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
 pub use sql::SqlLimits;
 

@@ -22,6 +22,38 @@ const STDERR_TAIL: usize = 4 << 10;
 /// Shortest secret value masked in logs.
 pub(crate) const MIN_MASKED_LEN: usize = 4;
 
+/// A running attempt's log lines as they are written, for a caller that sends them on while
+/// the attempt runs. Each whole line comes once, in order, already masked; a partial line
+/// comes once it ends. The attempt's final log ([`TaskReport::log`](crate::TaskReport))
+/// still holds every line.
+#[derive(Debug, Clone, Default)]
+pub struct LiveLog(Arc<Mutex<Option<LogBuffer>>>);
+
+impl LiveLog {
+    /// A live log, to hand to [`Runtime::run_task_live`](crate::Runtime::run_task_live).
+    pub fn new() -> LiveLog {
+        LiveLog::default()
+    }
+
+    /// Watch `buffer` from now on.
+    pub(crate) fn attach(&self, buffer: &LogBuffer) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(buffer.clone());
+    }
+
+    /// The lines written since the last call (none before the attempt starts).
+    pub fn take_new_lines(&self) -> Vec<LogLine> {
+        let buffer = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        buffer.map(|b| b.take_new_lines()).unwrap_or_default()
+    }
+}
+
 /// The shared buffer an attempt's log is written into.
 #[derive(Debug)]
 struct Sink {
@@ -34,6 +66,8 @@ struct Sink {
     stderr_tail: VecDeque<u8>,
     /// Secret values to replace with `***` in every line stored from now on.
     masked: Vec<String>,
+    /// How many of the log's lines a [`LiveLog`] has taken.
+    taken_live: usize,
 }
 
 /// A handle on an attempt's log, shared by the host's `log` import and the guest's stdio.
@@ -52,6 +86,7 @@ impl LogBuffer {
             partial_stderr: Vec::new(),
             stderr_tail: VecDeque::new(),
             masked: Vec::new(),
+            taken_live: 0,
         })))
     }
 
@@ -102,6 +137,15 @@ impl LogBuffer {
         let mut bytes = a.to_vec();
         bytes.extend_from_slice(b);
         sink.redact(&String::from_utf8_lossy(&bytes)).into_owned()
+    }
+
+    /// The whole lines written since the last call, in order (masked, as stored).
+    fn take_new_lines(&self) -> Vec<LogLine> {
+        let mut sink = self.sink();
+        let from = sink.taken_live.min(sink.log.lines.len());
+        let lines = sink.log.lines[from..].to_vec();
+        sink.taken_live = sink.log.lines.len();
+        lines
     }
 
     /// Flush partial lines and take the log.
@@ -271,6 +315,44 @@ mod tests {
         assert_eq!(taken.lines[0].source, LogSource::Stdout);
         assert_eq!(taken.lines[2].level, LogLevel::Error);
         assert_eq!(taken.dropped_bytes, 0);
+    }
+
+    #[test]
+    fn a_live_log_takes_each_whole_line_once_in_order() {
+        let live = LiveLog::new();
+        assert!(
+            live.take_new_lines().is_empty(),
+            "nothing before the attempt"
+        );
+        let log = LogBuffer::new(1 << 20);
+        live.attach(&log);
+        log.mask("hunter2");
+        log.write(LogLevel::Info, "first");
+        let mut out = log.stdio(false);
+        OutputStream::write(
+            &mut out,
+            Bytes::from_static(
+                b"second hunter2
+thi",
+            ),
+        )
+        .ok();
+        let texts =
+            |lines: Vec<LogLine>| -> Vec<String> { lines.into_iter().map(|l| l.message).collect() };
+        assert_eq!(texts(live.take_new_lines()), ["first", "second ***"]);
+        assert!(live.take_new_lines().is_empty(), "each line once");
+        OutputStream::write(
+            &mut out,
+            Bytes::from_static(
+                b"rd
+",
+            ),
+        )
+        .ok();
+        assert_eq!(texts(live.take_new_lines()), ["third"]);
+        let all = log.finish();
+        assert_eq!(all.lines.len(), 3, "the final log keeps every line");
+        assert!(live.take_new_lines().is_empty());
     }
 
     #[test]

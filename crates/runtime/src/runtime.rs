@@ -21,7 +21,7 @@ use crate::egress::substitute::SecretSource;
 use crate::egress::{AttemptEgress, Egress, Usage};
 use crate::engine::{self, EpochTicker};
 use crate::error::{LoadError, TaskFailure};
-use crate::log::{LogBuffer, TaskLog};
+use crate::log::{LiveLog, LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
 use crate::sandbox::{self, Attempt, Grant, HostState};
 
@@ -254,6 +254,17 @@ impl Runtime {
     /// every failure is in the report's outcome.
     #[tracing::instrument(level = "debug", skip_all, fields(dag = %request.context.dag_id, task = %request.context.task_id, try_number = request.context.try_number))]
     pub fn run_task(&self, component: &DagComponent, request: TaskRequest) -> TaskReport {
+        self.run_task_live(component, request, None)
+    }
+
+    /// [`run_task`](Self::run_task), with the log's lines handed to `live` as they are
+    /// written.
+    pub fn run_task_live(
+        &self,
+        component: &DagComponent,
+        request: TaskRequest,
+        live: Option<&LiveLog>,
+    ) -> TaskReport {
         let started = Instant::now();
         let TaskRequest {
             context,
@@ -317,6 +328,9 @@ impl Runtime {
             })
             .collect();
         let log = LogBuffer::new(limits.log_bytes);
+        if let Some(live) = live {
+            live.attach(&log);
+        }
         let deadline = sandbox::deadline(&limits);
         let secrets = SecretSource::new(
             Some(host.clone() as Arc<dyn TaskHost>),

@@ -104,26 +104,27 @@ fn run_with(component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
 fn run_on(runtime: &Runtime, component: &DagComponent, task_id: &str, call: Call) -> TaskReport {
     let mut context = TaskContext::local(component.dag().id(), task_id, 1, 1);
     context.conf = call.conf.to_string();
-    context.event = call.event;
-    if let Some((index, item)) = call.map {
+    context.event = call.event.clone();
+    if let Some((index, item)) = call.map.clone() {
         context.map_index = Some(index);
         context.map_item = Some(item);
     }
-    runtime.run_task(
-        component,
-        TaskRequest {
-            context,
-            upstream: call.upstream,
-            worker: WorkerInfo {
-                worker_id: "w-1".into(),
-                hostname: "host-a".into(),
-                queue: "default".into(),
-            },
-            limits: call.limits,
-            tenant_egress: None,
-            host: Arc::new(call.host),
+    runtime.run_task(component, request(context, call))
+}
+
+fn request(context: TaskContext, call: Call) -> TaskRequest {
+    TaskRequest {
+        context,
+        upstream: call.upstream,
+        worker: WorkerInfo {
+            worker_id: "w-1".into(),
+            hostname: "host-a".into(),
+            queue: "default".into(),
         },
-    )
+        limits: call.limits,
+        tenant_egress: None,
+        host: Arc::new(call.host),
+    }
 }
 
 fn run(component: &DagComponent, task_id: &str) -> TaskReport {
@@ -208,6 +209,44 @@ fn slow_chain() {
     let report = run_with(&component, "slow", Call::with_conf(json!({"sleep_ms": 20})));
     assert_eq!(output_json(&report), json!({"try": 1}));
     assert!(report.duration >= Duration::from_millis(20));
+}
+
+#[test]
+fn ui_flow() {
+    let component = load(guests::UI_FLOW);
+    for task in ["extract", "audit", "report"] {
+        let report = run(&component, task);
+        assert_eq!(output_json(&report), json!(task));
+        assert_eq!(report.log.lines[0].message, format!("{task} done"));
+    }
+    // A live log hands out each line while the task still runs, and the final log holds
+    // them all in the same order.
+    let live = weft_runtime::LiveLog::new();
+    let report = std::thread::scope(|scope| {
+        let running = scope.spawn(|| {
+            let mut context = TaskContext::local("ui_flow", "transform", 1, 1);
+            context.conf = json!({"ticks": 6, "tick_ms": 50}).to_string();
+            runtime().run_task_live(&component, request(context, Call::default()), Some(&live))
+        });
+        let mut taken = Vec::new();
+        while !running.is_finished() {
+            taken.extend(live.take_new_lines().into_iter().map(|l| l.message));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let report = running.join().expect("the task's thread");
+        assert!(
+            taken.len() >= 2,
+            "lines were taken while the task ran: {taken:?}"
+        );
+        let all: Vec<String> = report.log.lines.iter().map(|l| l.message.clone()).collect();
+        assert!(
+            all.starts_with(&taken),
+            "each line once, in order, as the final log has them: {taken:?} of {all:?}"
+        );
+        report
+    });
+    assert_eq!(output_json(&report), json!({"ticks": 6}));
+    assert_eq!(report.log.lines.len(), 6);
 }
 
 #[test]

@@ -28,11 +28,12 @@
 //! - [`tenants`] (the installation administrator's) and [`tokens`] (a tenant admin's);
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`],
 //!   [`connections`], [`secrets`] (and key rotation), [`pools`],
-//!   [`workers`] (monitoring), [`health`], and `openapi` (the document);
+//!   [`workers`] and [`queues`] (monitoring), [`health`], and `openapi` (the document);
 //! - [`notifications`]: delivering run and task notifications ([`notifications::run_delivery`],
 //!   which every server runs) and listing a run's;
 //! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
 //!   the bus, for a server in another process than the scheduler;
+//! - [`ui`]: the web UI, embedded in the binary and served under `/ui`;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
 
 pub mod assets;
@@ -48,6 +49,7 @@ pub mod notifications;
 mod openapi;
 pub mod policy;
 pub mod pools;
+pub mod queues;
 pub mod rate_limits;
 pub mod runs;
 mod schemas;
@@ -58,6 +60,7 @@ pub mod tenants;
 pub mod tls_listener;
 mod token_secrets;
 pub mod tokens;
+pub mod ui;
 pub mod variables;
 pub mod worker_api;
 pub mod workers;
@@ -101,6 +104,7 @@ fn api(config: &ServerConfig, gate: Option<context::Gate>) -> OpenApiRouter<AppS
         .merge(secrets::routes())
         .merge(pools::routes())
         .merge(workers::routes())
+        .merge(queues::routes())
         .merge(tokens::routes())
         .merge(tenants::routes())
         .merge(health::routes())
@@ -137,6 +141,7 @@ pub fn app(state: AppState) -> Router {
         "{}".to_owned()
     });
     router
+        .merge(ui::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(openapi::Document(json.into())))
@@ -180,7 +185,14 @@ where
     L::Addr: std::fmt::Debug,
 {
     tracing::info!(%address, protocol, "API server listening");
-    axum::serve(listener, app(state))
+    // Log streams end when shutdown begins; the server then waits for the other requests.
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = closing.send(true);
+    };
+    let app = app(state).layer(Extension(tasks::Closing(closed)));
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!(%address, "API server stopped");

@@ -52,6 +52,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("PATCH", "/dags/{dag_id}", OPERATOR),
     ("GET", "/dags/{dag_id}/versions", VIEWER),
     ("GET", "/dags/{dag_id}/next-runs", VIEWER),
+    ("GET", "/dags/{dag_id}/grid", VIEWER),
     // Assets.
     ("GET", "/assets", VIEWER),
     ("GET", "/assets/events", VIEWER),
@@ -66,6 +67,11 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     (
         "GET",
         "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs",
+        VIEWER,
+    ),
+    (
+        "GET",
+        "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs/stream",
         VIEWER,
     ),
     (
@@ -90,6 +96,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("GET", "/pools", VIEWER),
     ("PUT", "/pools/{name}", EDITOR),
     ("GET", "/workers", VIEWER),
+    ("GET", "/queues", VIEWER),
     // A tenant's tokens.
     ("GET", "/tokens", ADMIN),
     ("POST", "/tokens", ADMIN),

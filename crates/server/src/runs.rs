@@ -19,8 +19,10 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
 use crate::tasks::TaskInstanceView;
 
+mod grid;
 mod views;
 mod wait;
+pub use grid::{DEFAULT_GRID_RUNS, Grid, GridQuery, MAX_GRID_RUNS};
 pub use views::*;
 pub use wait::MAX_WAIT_MS;
 
@@ -31,6 +33,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(backfill))
         .routes(routes!(get_run))
         .routes(routes!(clear))
+        .routes(routes!(grid::grid))
 }
 
 /// Runs listed when the query names no limit.

@@ -13,12 +13,15 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::runs::find_run;
 use crate::state::AppState;
 
+mod stream;
 mod views;
+pub use stream::Closing;
 pub use views::*;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(task_log))
+        .routes(routes!(stream::stream_log))
         .routes(routes!(mark))
         .routes(routes!(run_xcom))
 }
@@ -46,11 +49,34 @@ async fn task_log(
     Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
     QueryParams(query): QueryParams<LogQuery>,
 ) -> Result<Json<LogResponse>, ApiError> {
+    let (ti, try_number) = log_target(&state, &ctx, &dag_id, &run_id, &task_id, &query).await?;
+    // An attempt that logged nothing (or has not ended yet) has no log stored: empty.
+    let log = state
+        .store
+        .task_log(ti.id, try_number)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(LogResponse {
+        task_id,
+        try_number,
+        lines: log_lines(&log),
+    }))
+}
+
+/// The task instance and try whose log `query` asks for.
+async fn log_target(
+    state: &AppState,
+    ctx: &RequestContext,
+    dag_id: &str,
+    run_id: &str,
+    task_id: &str,
+    query: &LogQuery,
+) -> Result<(TaskInstance, u32), ApiError> {
     let stored_id = match query.map_index {
-        Some(index) => weft_model::mapping::instance_id(&task_id, index),
-        None => task_id.clone(),
+        Some(index) => weft_model::mapping::instance_id(task_id, index),
+        None => task_id.to_owned(),
     };
-    let ti = find_task(&state, &ctx, &dag_id, &run_id, &stored_id).await?;
+    let ti = find_task(state, ctx, dag_id, run_id, &stored_id).await?;
     if ti.map_count.is_some() {
         return Err(ApiError::invalid(format!(
             "task {task_id:?} is mapped: its instances have logs; name one with map_index"
@@ -72,17 +98,7 @@ async fn task_log(
         }
         Some(n) => n,
     };
-    // An attempt that logged nothing (or has not ended yet) has no log stored: empty.
-    let log = state
-        .store
-        .task_log(ti.id, try_number)
-        .await?
-        .unwrap_or_default();
-    Ok(Json(LogResponse {
-        task_id,
-        try_number,
-        lines: log_lines(&log),
-    }))
+    Ok((ti, try_number))
 }
 
 /// A stored log's lines as JSON values; a line that is not JSON becomes a string.

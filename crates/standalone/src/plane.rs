@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
 use weft_scheduler::{SchedulerHandle, TriggerFailure, trigger_from_task};
 use weft_store::grants::{self, Requested};
-use weft_store::{Credentials, CredentialsError, Store, StoreError};
+use weft_store::{Credentials, CredentialsError, LogAppend, Store, StoreError};
 use weft_worker::{Caller, ControlPlane, PlaneError};
 
 /// The control plane of standalone mode: the store and scheduler of this process.
@@ -129,6 +129,35 @@ impl ControlPlane for LocalPlane {
                 refusal.code()
             ))),
             Err(e) => Err(PlaneError::unavailable("triggering a run", e)),
+        }
+    }
+
+    async fn append_log(
+        &self,
+        caller: Caller<'_>,
+        lines: Vec<weft_protocol::log::LogLine>,
+    ) -> Result<(), PlaneError> {
+        let encoded = weft_protocol::log::TaskLog {
+            lines,
+            dropped_bytes: 0,
+        }
+        .encode();
+        let appended = self
+            .store
+            .append_task_log(
+                caller.attempt.ti,
+                caller.attempt.lease,
+                encoded,
+                weft_protocol::worker_api::MAX_LIVE_LOG_BYTES,
+            )
+            .await
+            .map_err(unavailable("adding to the attempt's log"))?;
+        match appended {
+            LogAppend::Appended => Ok(()),
+            LogAppend::Stale => Err(PlaneError::Refused(
+                "the attempt no longer holds its lease".into(),
+            )),
+            LogAppend::Full => Err(PlaneError::Refused("the attempt's log is full".into())),
         }
     }
 

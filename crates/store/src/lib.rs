@@ -43,6 +43,7 @@ mod common;
 pub mod credentials;
 pub mod error;
 pub mod grants;
+pub mod monitoring;
 pub mod notifications;
 pub mod postgres;
 pub mod records;
@@ -60,6 +61,7 @@ pub mod write;
 pub use assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
 pub use error::{StoreError, StoreResult};
+pub use monitoring::{LogAppend, QueueDepth};
 pub use notifications::{
     DeliveryOutcome, DeliveryResult, NewNotification, NotificationEvent, NotificationRecord,
     NotificationState,

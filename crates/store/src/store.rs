@@ -142,6 +142,21 @@ pub trait Store: Send + Sync + 'static {
     /// The log of one attempt (JSON lines), if stored.
     async fn task_log(&self, ti: TiPk, try_number: u32) -> StoreResult<Option<Vec<u8>>>;
 
+    /// Add `lines` (JSON lines, as a worker sends them while its attempt runs) to the stored
+    /// log of the current try of `ti`, while attempt `lease` is current (queued or running
+    /// with that lease) and the stored log stays within `max_bytes`. The log sent with the
+    /// attempt's result later replaces it whole.
+    async fn append_task_log(
+        &self,
+        ti: TiPk,
+        lease: i64,
+        lines: Vec<u8>,
+        max_bytes: u64,
+    ) -> StoreResult<crate::LogAppend>;
+
+    /// Per queue of `tenant`, its task instances queued and running, and the oldest queued.
+    async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>>;
+
     // --- variables and pools ---
 
     /// A variable.

@@ -97,6 +97,53 @@ impl Client {
         self.finish(self.auth(self.agent.get(self.url(path))).call())
     }
 
+    /// `GET path` as server-sent events, each handed to `on_event` until the stream ends
+    /// (`Ok(true)`), the connection drops (`Ok(false)`), or `on_event` says to stop
+    /// (returns false; `Ok(true)`). `last_event_id` asks the server to go on after that
+    /// event.
+    pub fn events(
+        &self,
+        path: &str,
+        last_event_id: Option<&str>,
+        mut on_event: impl FnMut(crate::sse::ServerEvent) -> bool,
+    ) -> Result<bool, Failure> {
+        use std::io::BufRead as _;
+        let mut request = self
+            .auth(self.agent.get(self.url(path)))
+            .header("Accept", "text/event-stream")
+            .config()
+            .timeout_global(None)
+            .timeout_recv_body(None)
+            .build();
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let mut response = request.call().map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_RESPONSE_BYTES)
+                .read_to_string()
+                .unwrap_or_default();
+            return Err(Failure::Usage(api_error(status.as_u16(), &text)));
+        }
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        let mut events = crate::sse::EventReader::default();
+        for line in reader.lines() {
+            let Ok(line) = line else {
+                return Ok(false);
+            };
+            if let Some(event) = events.line(&line)
+                && !on_event(event)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// `POST path` with a JSON body.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let request = self

@@ -22,6 +22,7 @@ mod output;
 mod postgres_tls;
 mod services;
 mod sql_limits;
+mod sse;
 mod trust;
 mod waiting;
 

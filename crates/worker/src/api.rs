@@ -16,7 +16,8 @@ use std::time::Duration;
 use serde_json::Value;
 use ureq::http::{HeaderValue, Uri};
 use weft_protocol::worker_api::{
-    self, ATTEMPT_KEY_HEADER, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat, WorkerVariable,
+    self, ATTEMPT_KEY_HEADER, LiveLogLines, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat,
+    WorkerVariable,
 };
 use weft_protocol::{
     AttemptKey, AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
@@ -203,6 +204,28 @@ impl ApiClient {
             200 => serde_json::from_slice::<TriggerAnswer>(&reply.body)
                 .map_err(|e| not_the_body(&path, e)),
             403 => Err(PlaneError::Refused(failure("POST", &path, &reply))),
+            _ => Err(error("POST", &path, &reply)),
+        }
+    }
+
+    /// Add `lines` to the stored log of the running attempt `attempt`: 204 stored; 403 (the
+    /// attempt no longer holds its lease) and 413 (its stored log is full) are
+    /// [`PlaneError::Refused`].
+    pub async fn append_log(
+        &self,
+        attempt: AttemptRef,
+        lines: Vec<weft_protocol::log::LogLine>,
+    ) -> Result<(), PlaneError> {
+        let path = worker_api::log_path(attempt);
+        let body = serde_json::to_string(&LiveLogLines { lines }).map_err(|e| {
+            PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the lines"), e)
+        })?;
+        let reply = self
+            .call("POST", path.clone(), Some(body), attempt.key)
+            .await?;
+        match reply.status {
+            200..=299 => Ok(()),
+            403 | 413 => Err(PlaneError::Refused(failure("POST", &path, &reply))),
             _ => Err(error("POST", &path, &reply)),
         }
     }

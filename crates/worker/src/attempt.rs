@@ -12,12 +12,13 @@ use weft_protocol::{
 };
 use weft_queue::{Delivery, Queue};
 use weft_runtime::{
-    Digest, Runtime, TaskContext, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
+    Digest, LiveLog, Runtime, TaskContext, TaskOutcome, TaskRequest, UpstreamOutput, WorkerInfo,
 };
 
 use crate::acks::Acks;
 use crate::config::WorkerConfig;
 use crate::host::PlaneHost;
+use crate::live_log::LiveLogSender;
 use crate::plane::{Caller, ControlPlane};
 use crate::sandbox::AttemptSandbox;
 
@@ -93,7 +94,15 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     // and its end together, in one report the scheduler writes in one step. Heartbeats keep
     // both leases alive while it runs. (Timers in this task, not tasks of their own: most
     // attempts end before either is due.)
-    let attempt = execute(shared, &message);
+    let live = weft_runtime::LiveLog::new();
+    let live_sender = LiveLogSender::start(
+        shared.plane.clone(),
+        message.tenant.clone(),
+        message.run,
+        message.attempt(),
+        live.clone(),
+    );
+    let attempt = execute(shared, &message, &live);
     tokio::pin!(attempt);
     let every = shared.config.lease / 3;
     let announce_at = Instant::now() + START_REPORT_DELAY;
@@ -116,6 +125,8 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
             }
         }
     };
+    // The live log's last lines are stored before the result that replaces them is sent.
+    live_sender.stop().await;
     let mut reports = Vec::with_capacity(2);
     if !announced {
         reports.push(Report::Started(start));
@@ -179,7 +190,7 @@ fn failed(retryable: bool, class: &str, message: impl Into<String>) -> Ended {
 }
 
 /// Fetch what the attempt needs and run it; its outcome, XCom pushes and log (JSON lines).
-async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
+async fn execute(shared: &Arc<Shared>, message: &TaskMessage, live: &LiveLog) -> Ended {
     let component = match component(shared, message).await {
         Ok(component) => component,
         Err(outcome) => return outcome,
@@ -241,17 +252,21 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage) -> Ended {
         }),
     };
     let runtime = shared.runtime.clone();
-    let report =
-        match tokio::task::spawn_blocking(move || runtime.run_task(&component, request)).await {
-            Ok(report) => report,
-            Err(e) => {
-                return failed(
-                    true,
-                    "internal",
-                    format!("the attempt's thread failed: {e}"),
-                );
-            }
-        };
+    let live = live.clone();
+    let report = match tokio::task::spawn_blocking(move || {
+        runtime.run_task_live(&component, request, Some(&live))
+    })
+    .await
+    {
+        Ok(report) => report,
+        Err(e) => {
+            return failed(
+                true,
+                "internal",
+                format!("the attempt's thread failed: {e}"),
+            );
+        }
+    };
     let outcome = match report.outcome {
         TaskOutcome::Success(output) => AttemptOutcome::Success {
             output,

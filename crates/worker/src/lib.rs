@@ -17,6 +17,7 @@ mod attempt;
 mod config;
 mod held;
 mod host;
+mod live_log;
 mod plane;
 pub mod registry;
 mod remote;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use weft_protocol::log::LogLine;
 use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
 
 /// The error behind a failed call, shared so that a [`PlaneError`] stays cheap to clone.
@@ -99,6 +100,11 @@ pub trait ControlPlane: Send + Sync + 'static {
         caller: Caller<'_>,
         request: TriggerRun,
     ) -> Result<TriggerAnswer, PlaneError>;
+    /// Add `lines` to the stored log of the caller's attempt while it runs, so that people
+    /// see them before it ends. [`PlaneError::Refused`] when the attempt no longer holds
+    /// its lease or its stored log is full: nothing more need be sent. The log sent with the
+    /// result replaces these lines.
+    async fn append_log(&self, caller: Caller<'_>, lines: Vec<LogLine>) -> Result<(), PlaneError>;
     /// Send reports (starts, heartbeats, results).
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
 }

@@ -60,6 +60,14 @@ impl ControlPlane for RemotePlane {
         self.api.trigger_run(caller.attempt, &request).await
     }
 
+    async fn append_log(
+        &self,
+        caller: Caller<'_>,
+        lines: Vec<weft_protocol::log::LogLine>,
+    ) -> Result<(), PlaneError> {
+        self.api.append_log(caller.attempt, lines).await
+    }
+
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports
             .send(reports)

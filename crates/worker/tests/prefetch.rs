@@ -49,6 +49,13 @@ impl ControlPlane for Recorder {
     ) -> Result<weft_protocol::TriggerAnswer, PlaneError> {
         Err(PlaneError::NotFound(format!("DAG {:?}", request.dag_id)))
     }
+    async fn append_log(
+        &self,
+        _: Caller<'_>,
+        _: Vec<weft_protocol::log::LogLine>,
+    ) -> Result<(), PlaneError> {
+        Err(PlaneError::Refused("this plane keeps no live logs".into()))
+    }
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports.lock().expect("lock").extend(reports);
         Ok(())

@@ -12,6 +12,7 @@ pub mod access;
 pub mod components;
 pub mod dag_runs;
 pub mod data;
+pub mod logs;
 pub mod registry;
 
 use axum::extract::Request;
@@ -34,6 +35,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(components::routes())
         .merge(dag_runs::routes())
         .merge(data::routes())
+        .merge(logs::routes())
         .merge(registry::routes())
         .route_layer(middleware::from_fn(protocol_version))
 }

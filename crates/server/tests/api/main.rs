@@ -11,6 +11,7 @@ mod auth;
 mod connections;
 mod deploy;
 mod https;
+mod monitoring;
 mod openapi;
 mod resources;
 mod runs;

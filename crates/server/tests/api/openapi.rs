@@ -67,6 +67,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/whoami"),
     ("get", "/api/v1/dags/{dag_id}/next-runs"),
+    ("get", "/api/v1/dags/{dag_id}/grid"),
+    ("get", "/api/v1/queues"),
+    (
+        "get",
+        "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs/stream",
+    ),
+    ("post", "/api/v1/worker/attempts/{ti}/{lease}/logs"),
     ("get", "/api/v1/assets"),
     ("get", "/api/v1/assets/events"),
     ("post", "/api/v1/assets/events"),

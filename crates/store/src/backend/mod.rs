@@ -129,9 +129,35 @@ pub(crate) trait Sql:
     + Reads<crate::common::notifications::NotificationRow>
     + Reads<crate::common::assets::EventRow>
     + Reads<crate::common::assets::ActivityRow>
+    + Reads<crate::common::monitoring::QueueRow>
 {
+    /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes: add the lines to the stored log of
+    /// the attempt's try while it holds its lease and the log stays within the
+    /// limit (one row affected), else nothing. The backends differ only in how they join
+    /// two byte strings.
+    const APPEND_LOG: &'static str;
 }
 
-impl Sql for Sqlite {}
+/// [`Sql::APPEND_LOG`] with `{log}` the expression joining the stored and the new bytes.
+macro_rules! append_log {
+    ($log:literal) => {
+        concat!(
+            "INSERT INTO task_logs (ti, try_number, log) \
+             SELECT id, try_number, $3 FROM task_instances \
+             WHERE id = $1 AND lease = $2 \
+             AND state IN ('queued', 'running') AND length($3) <= $4 \
+             ON CONFLICT (ti, try_number) DO UPDATE SET log = ",
+            $log,
+            " WHERE length(task_logs.log) + length(excluded.log) <= $4"
+        )
+    };
+}
 
-impl Sql for Postgres {}
+impl Sql for Sqlite {
+    // `||` makes text of two blobs in SQLite; the cast keeps the column a blob.
+    const APPEND_LOG: &'static str = append_log!("CAST(task_logs.log || excluded.log AS BLOB)");
+}
+
+impl Sql for Postgres {
+    const APPEND_LOG: &'static str = append_log!("task_logs.log || excluded.log");
+}

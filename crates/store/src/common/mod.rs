@@ -7,6 +7,7 @@
 pub(crate) mod assemble;
 pub(crate) mod assets;
 mod coordination;
+pub(crate) mod monitoring;
 pub(crate) mod notifications;
 pub(crate) mod sealed;
 pub(crate) mod sql;

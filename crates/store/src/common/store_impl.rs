@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use weft_model::DagSpec;
 
 use super::statement::statement;
-use super::{assemble, assets, coordination, notifications, sealed, sql, tenancy, transactions};
+use super::{
+    assemble, assets, coordination, monitoring, notifications, sealed, sql, tenancy, transactions,
+};
 use crate::backend::Backend;
 use crate::error::StoreResult;
 use crate::records::{
@@ -323,6 +325,22 @@ impl<B: Backend> Store for B {
             .bind(i64::from(try_number))
             .fetch_optional_scalar(&mut *self.reader().await?)
             .await?)
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, lines), fields(bytes = lines.len()))]
+    async fn append_task_log(
+        &self,
+        ti: TiPk,
+        lease: i64,
+        lines: Vec<u8>,
+        max_bytes: u64,
+    ) -> StoreResult<crate::LogAppend> {
+        monitoring::append_task_log(self, ti, lease, lines, max_bytes).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>> {
+        monitoring::queue_depths(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod fencing;
 pub mod leadership;
 pub mod mapping;
+pub mod monitoring;
 pub mod notifications;
 pub mod runs;
 pub mod scale;
@@ -63,6 +64,10 @@ macro_rules! all_tests {
             xcom_logs: [
                 xcoms_are_kept_per_task_and_key, the_output_wins_over_a_pushed_return_value, logs_are_kept_per_try,
                 a_new_attempt_starts_without_old_xcoms, an_empty_log_is_not_stored,
+            ],
+            monitoring: [
+                live_log_lines_are_appended_while_the_attempt_holds_its_lease,
+                queue_depths_count_queued_and_running_per_queue,
             ],
             variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
             workers: [workers_are_recorded_and_replaced_by_id, bad_workers_are_invalid_and_not_recorded],

@@ -39,6 +39,10 @@ enum TasksCommand {
         /// For a mapped task: the instance, by map index.
         #[arg(long, value_name = "K")]
         map_index: Option<u32>,
+        /// Keep printing lines as the attempt writes them, until it ends (the lines come
+        /// about every half second).
+        #[arg(long, short = 'f')]
+        follow: bool,
     },
     /// Clear tasks of a run so that they run again.
     Clear {
@@ -112,12 +116,14 @@ pub fn run(args: Args) -> CommandResult {
             task,
             try_number,
             map_index,
+            follow,
         } => {
             let mut path = format!(
-                "/dags/{}/runs/{}/tasks/{}/logs",
+                "/dags/{}/runs/{}/tasks/{}/logs{}",
                 segment(&dag),
                 segment(&run_id),
-                segment(&task)
+                segment(&task),
+                if follow { "/stream" } else { "" }
             );
             let query: Vec<String> = [
                 try_number.map(|n| format!("try={n}")),
@@ -129,6 +135,9 @@ pub fn run(args: Args) -> CommandResult {
             if !query.is_empty() {
                 path.push('?');
                 path.push_str(&query.join("&"));
+            }
+            if follow {
+                return follow_log(&client, args.output, &path);
             }
             let log = client.get(&path)?;
             match args.output {
@@ -258,6 +267,71 @@ fn print_log(log: &Value) {
     );
     for line in log["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let _ = writeln!(out, "{}", format_line(line));
+    }
+}
+
+/// How many times in a row `--follow` reconnects to a server that does not answer.
+const FOLLOW_RECONNECTS: u32 = 60;
+
+/// Print an attempt's log lines as they come, until it ends; reconnect (going on after the
+/// last line printed) when the connection drops.
+fn follow_log(client: &Client, format: Format, path: &str) -> CommandResult {
+    let mut last_line: Option<String> = None;
+    let mut failures = 0;
+    let mut out = std::io::stdout();
+    loop {
+        let mut ended: Option<Value> = None;
+        let resume = last_line.clone();
+        let streamed = client.events(path, resume.as_deref(), |event| {
+            match event.event.as_str() {
+                "line" => {
+                    let line: Value = serde_json::from_str(&event.data)
+                        .unwrap_or_else(|_| Value::String(event.data.clone()));
+                    let shown = match format {
+                        Format::Json => line.to_string(),
+                        Format::Text => format_line(&line),
+                    };
+                    let _ = writeln!(out, "{shown}");
+                    let _ = out.flush();
+                    last_line = event.id;
+                    true
+                }
+                "end" | "error" => {
+                    let mut data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+                    data["event"] = Value::String(event.event);
+                    ended = Some(data);
+                    false
+                }
+                _ => true,
+            }
+        });
+        match (streamed, ended) {
+            (Ok(_), Some(end)) if end["event"] == "end" => {
+                eprintln!(
+                    "-- the attempt has ended; the task is {}",
+                    end["state"].as_str().unwrap_or("gone")
+                );
+                return Ok(());
+            }
+            (Ok(_), Some(error)) => {
+                return Err(Failure::usage(format!(
+                    "the server stopped the log stream: {}",
+                    error["message"].as_str().unwrap_or("no reason given")
+                )));
+            }
+            (Ok(_), None) => failures = 0,
+            (Err(e), _) if last_line.is_none() && failures == 0 => return Err(e),
+            (Err(e), _) => {
+                failures += 1;
+                if failures > FOLLOW_RECONNECTS {
+                    return Err(e);
+                }
+                if let Failure::Usage(why) = &e {
+                    eprintln!("-- {why}; trying again in a second");
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
     }
 }
 

@@ -1,0 +1,192 @@
+//! A task's log as it is written: server-sent events that carry each line of an attempt's
+//! stored log once, in order, while the attempt runs, and end when it has ended and every
+//! line was sent.
+//!
+//! A running attempt's worker stores its lines every half second or so (see the worker API's
+//! `logs` route); when it ends, the log sent with its result replaces them, and holds them
+//! all as their first lines, so a line's number is the same in both. The stream reads the
+//! attempt's state, then its log, every [`POLL`]; a log read after the attempt was seen to
+//! end is final. Each line is an event `line` with the line's number as its id, so a client
+//! that reconnects with `Last-Event-ID` goes on after the last line it saw.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde_json::json;
+use tokio::sync::watch;
+use weft_model::TaskState;
+use weft_store::{StoreError, TiPk};
+
+use crate::context::RequestContext;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::QueryParams;
+use crate::state::AppState;
+use crate::tasks::{LogQuery, log_target};
+
+/// How often a followed attempt's state and log are read.
+const POLL: Duration = Duration::from_millis(250);
+/// How often a quiet stream sends a comment, so that proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Set when the server begins to shut down: open streams end, so that it can.
+#[derive(Debug, Clone)]
+pub struct Closing(pub watch::Receiver<bool>);
+
+/// Follow the log of one attempt of a task instance as it is written.
+#[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs/stream", tag = "tasks",
+    params(
+        ("dag_id" = String, Path, description = "The DAG's id"),
+        ("run_id" = String, Path, description = "The run's id"),
+        ("task_id" = String, Path, description = "The task's id"),
+        LogQuery,
+        ("Last-Event-ID" = Option<u64>, Header, description = "Go on after this line (the id of the last `line` event seen)"),
+    ),
+    responses(
+        (status = 200, description = "Server-sent events: `line` (data: the line as the logs route shows it; id: its number from 0) for each line, then `end` (data: `{\"state\": ...}`, the task instance's state) once the attempt has ended and every line was sent", content_type = "text/event-stream", body = String),
+        (status = 400, description = "A bad `try` or `Last-Event-ID`", body = ErrorBody),
+        (status = 404, description = "No such DAG, run, task or attempt", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id, %run_id, %task_id))]
+pub(super) async fn stream_log(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    closing: Option<Extension<Closing>>,
+    headers: HeaderMap,
+    Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
+    QueryParams(query): QueryParams<LogQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let next_line = match headers.get("last-event-id") {
+        None => 0,
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<usize>().ok())
+            .map(|last| last.saturating_add(1))
+            .ok_or_else(|| ApiError::invalid("Last-Event-ID must be a line number"))?,
+    };
+    let (ti, try_number) = log_target(&state, &ctx, &dag_id, &run_id, &task_id, &query).await?;
+    let running =
+        ti.try_number == try_number && matches!(ti.state, TaskState::Queued | TaskState::Running);
+    let follow = Follow {
+        state,
+        ti: ti.id,
+        try_number,
+        lease: running.then_some(ti.lease),
+        next_line,
+        pending: VecDeque::new(),
+        polled: false,
+        done: false,
+        closing: closing.map(|Extension(Closing(closing))| closing),
+    };
+    let events = futures_util::stream::unfold(follow, Follow::next_event);
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
+
+/// Where a stream stands.
+struct Follow {
+    state: AppState,
+    ti: TiPk,
+    try_number: u32,
+    /// The lease of the followed attempt while it runs; `None` once it has ended.
+    lease: Option<i64>,
+    /// The number of the next line to send.
+    next_line: usize,
+    pending: VecDeque<Event>,
+    polled: bool,
+    done: bool,
+    closing: Option<watch::Receiver<bool>>,
+}
+
+impl Follow {
+    async fn next_event(mut self) -> Option<(Result<Event, Infallible>, Follow)> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.done {
+                return None;
+            }
+            if self.polled && !self.wait().await {
+                return None;
+            }
+            self.polled = true;
+            if let Err(e) = self.poll().await {
+                tracing::warn!(ti = self.ti, error = %e, "log stream ended: the store failed");
+                self.pending.push_back(
+                    Event::default()
+                        .event("error")
+                        .data(json!({"message": "the store failed; reconnect"}).to_string()),
+                );
+                self.done = true;
+            }
+        }
+    }
+
+    /// Wait for the next poll: false when the server is shutting down.
+    async fn wait(&mut self) -> bool {
+        let Some(closing) = &mut self.closing else {
+            tokio::time::sleep(POLL).await;
+            return true;
+        };
+        if *closing.borrow() {
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => true,
+            _ = closing.changed() => false,
+        }
+    }
+
+    /// Read the attempt's state, then its log; queue the new lines, and the end.
+    async fn poll(&mut self) -> Result<(), StoreError> {
+        let store = &self.state.store;
+        let mut ended = None;
+        if let Some(lease) = self.lease {
+            let now = store.attempt(self.ti).await?;
+            let still = now.as_ref().is_some_and(|a| {
+                a.lease == lease && matches!(a.state, TaskState::Queued | TaskState::Running)
+            });
+            if !still {
+                self.lease = None;
+                ended = Some(now);
+            }
+        }
+        let log = store
+            .task_log(self.ti, self.try_number)
+            .await?
+            .unwrap_or_default();
+        for (number, line) in weft_protocol::log::parse(&log)
+            .iter()
+            .enumerate()
+            .skip(self.next_line)
+        {
+            self.pending.push_back(
+                Event::default()
+                    .event("line")
+                    .id(number.to_string())
+                    .data(line.to_value().to_string()),
+            );
+            self.next_line = number + 1;
+        }
+        if self.lease.is_none() {
+            let now = match ended {
+                Some(now) => now,
+                None => store.attempt(self.ti).await?,
+            };
+            let end = match now {
+                Some(a) => json!({"state": a.state.to_string()}),
+                None => json!({"state": null}),
+            };
+            self.pending
+                .push_back(Event::default().event("end").data(end.to_string()));
+            self.done = true;
+        }
+        Ok(())
+    }
+}

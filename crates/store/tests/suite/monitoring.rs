@@ -1,0 +1,127 @@
+//! Live log lines and queue depths.
+
+use weft_model::TaskState;
+use weft_store::{DEFAULT_TENANT, LogAppend, Store, WriteBatch};
+
+use super::{finish, queue, reload, run_of, start, ts, write};
+
+const LIMIT: u64 = 1 << 20;
+
+pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let id = tis[0].id;
+    write(
+        store,
+        WriteBatch {
+            queue: vec![queue(&tis[0])],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let lease = reload(store, run.id, id).await.lease;
+    let append = |lines: &'static [u8], lease: i64, max: u64| {
+        store.append_task_log(id, lease, lines.to_vec(), max)
+    };
+    assert_eq!(
+        append(b"{\"n\":1}\n", lease, LIMIT).await.unwrap(),
+        LogAppend::Appended,
+        "a queued attempt may log: its start may not be written yet"
+    );
+    write(
+        store,
+        WriteBatch {
+            start: vec![start(id, lease)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        append(b"{\"n\":2}\n", lease, LIMIT).await.unwrap(),
+        LogAppend::Appended
+    );
+    assert_eq!(
+        store.task_log(id, 1).await.unwrap().as_deref(),
+        Some(&b"{\"n\":1}\n{\"n\":2}\n"[..]),
+        "lines are added in order to the current try's log"
+    );
+    assert_eq!(
+        append(b"{\"n\":3}\n", lease + 1, LIMIT).await.unwrap(),
+        LogAppend::Stale,
+        "a lease the attempt does not hold"
+    );
+    assert_eq!(
+        append(b"{\"n\":3}\n", lease, 20).await.unwrap(),
+        LogAppend::Full,
+        "the stored log would pass its limit"
+    );
+    assert_eq!(
+        store.task_log(id, 1).await.unwrap().as_deref(),
+        Some(&b"{\"n\":1}\n{\"n\":2}\n"[..]),
+        "refused lines store nothing"
+    );
+
+    let mut done = finish(id, lease, TaskState::Success);
+    done.log = Some(b"{\"final\":true}\n".to_vec());
+    write(
+        store,
+        WriteBatch {
+            finish: vec![done],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        store.task_log(id, 1).await.unwrap().as_deref(),
+        Some(&b"{\"final\":true}\n"[..]),
+        "the log sent with the result replaces the live one"
+    );
+    assert_eq!(
+        append(b"{\"late\":true}\n", lease, LIMIT).await.unwrap(),
+        LogAppend::Stale,
+        "an ended attempt logs no more"
+    );
+    assert_eq!(
+        store.task_log(id, 1).await.unwrap().as_deref(),
+        Some(&b"{\"final\":true}\n"[..])
+    );
+    assert_eq!(
+        store
+            .append_task_log(id + 1000, lease, b"x\n".to_vec(), LIMIT)
+            .await
+            .unwrap(),
+        LogAppend::Stale,
+        "an unknown task instance"
+    );
+}
+
+pub async fn queue_depths_count_queued_and_running_per_queue(store: &dyn Store) {
+    assert!(store.queue_depths(DEFAULT_TENANT).await.unwrap().is_empty());
+    let (run, tis) = run_of(store, "etl", &["a", "b", "c"]).await;
+    write(
+        store,
+        WriteBatch {
+            queue: vec![queue(&tis[0]), queue(&tis[1])],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let b = reload(store, run.id, tis[1].id).await;
+    write(
+        store,
+        WriteBatch {
+            start: vec![start(b.id, b.lease)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let depths = store.queue_depths(DEFAULT_TENANT).await.unwrap();
+    assert_eq!(depths.len(), 1, "{depths:?}");
+    let depth = &depths[0];
+    assert_eq!(depth.queue, tis[0].queue);
+    assert_eq!((depth.queued, depth.running), (1, 1), "{depth:?}");
+    assert_eq!(depth.oldest_queued_at, Some(ts(10)));
+    assert!(
+        store.queue_depths("other").await.unwrap().is_empty(),
+        "another tenant's queues are its own"
+    );
+}
