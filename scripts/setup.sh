@@ -22,3 +22,16 @@ weft_setup() {
         python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
     fi
 }
+
+# What only the test suite needs: the web UI's browser tests run Debian's Chromium, driven by
+# playwright-core (never a browser download) from the lock file in tests/ui. Needs
+# services.sh (for its apt-get helper).
+weft_test_setup() {
+    if [ ! -x /usr/bin/chromium ]; then
+        _weft_apt_install chromium
+    fi
+    if [ ! -d tests/ui/node_modules/playwright-core ]; then
+        echo "==> npm ci (tests/ui)"
+        (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}

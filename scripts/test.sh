@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests, the
 # store suite on SQLite and PostgreSQL, the embedded stack's end-to-end tests and the CLI's
-# tests over every example. Installs what it needs first (wasm target, componentize-py,
-# PostgreSQL, Redis), builds the S3 server (crates/test-s3) and starts its own servers.
+# tests over every example and the web UI's flows in headless Chromium. Installs what it needs
+# first (wasm target, componentize-py, PostgreSQL, Redis, Chromium and playwright-core),
+# builds the S3 server (crates/test-s3) and starts its own servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/services.sh
 weft_setup
+weft_test_setup
 # One full build per run: incremental state would only add gigabytes to target/.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.

@@ -145,8 +145,8 @@ impl WorkerBeat {
 
 /// `POST`: lines of the log of the current attempt `attempt`, sent while it runs, as
 /// [`LiveLogLines`]; 204 when stored, 403 when the attempt no longer holds its lease, 413
-/// when its stored log has reached [`MAX_LIVE_LOG_BYTES`]. The log sent with the attempt's
-/// result replaces these lines.
+/// when these lines would take its stored log past [`MAX_LIVE_LOG_BYTES`]. The log sent
+/// with the attempt's result replaces these lines.
 pub fn log_path(attempt: crate::AttemptRef) -> String {
     format!("/attempts/{}/{}/logs", attempt.ti, attempt.lease)
 }

@@ -179,10 +179,18 @@ impl RedisQueue {
         let inner = &*self.inner;
         let mut call = script.call(&inner.keys.prefix(scope));
         args(&mut call);
-        inner
+        let started = std::time::Instant::now();
+        let result = inner
             .connections
             .run(operation, call.invoke(inner.connections.shared()))
-            .await
+            .await;
+        weft_metrics::metrics()
+            .queue_call_seconds
+            .get_or_create(&weft_metrics::Call {
+                call: operation.to_owned(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result
     }
 
     /// The id of the last new-scope signal, then every scope pushed to.

@@ -43,6 +43,17 @@ impl LiveLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(buffer.clone());
     }
 
+    /// The whole log as it stands, partial lines flushed: for an attempt whose thread died
+    /// before it could report (none before the attempt starts).
+    pub fn finish(&self) -> Option<TaskLog> {
+        let buffer = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        buffer.map(|b| b.finish())
+    }
+
     /// The lines written since the last call (none before the attempt starts).
     pub fn take_new_lines(&self) -> Vec<LogLine> {
         let buffer = self
@@ -153,6 +164,8 @@ impl LogBuffer {
         let mut sink = self.sink();
         sink.flush_partial(false);
         sink.flush_partial(true);
+        // A live log takes nothing more: what it would take is not in the final log.
+        sink.taken_live = usize::MAX;
         std::mem::take(&mut sink.log)
     }
 }

@@ -373,7 +373,11 @@ impl Runtime {
             let wit_context = wit::context_to_wit(&context);
             let wit_upstream = wit::upstream_to_wit(upstream);
             run::call(&self.engine, tick, state, |store| {
+                let instantiating = Instant::now();
                 let instance = pre.instantiate(&mut *store)?;
+                weft_metrics::metrics()
+                    .sandbox_instantiate_seconds
+                    .observe(instantiating.elapsed().as_secs_f64());
                 let result = instance.call_run_task(store, &wit_context, &wit_upstream)?;
                 Ok(wit::returned(result))
             })

@@ -132,6 +132,17 @@ impl Scheduler {
     /// checks again, and should it refuse one, nothing of the step is written and the runs it
     /// touched are read again from the store.
     pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+        let started = std::time::Instant::now();
+        let metrics = weft_metrics::metrics();
+        metrics.scheduler_reports.inc_by(reports.len() as u64);
+        let stepped = self.step_at(reports).await;
+        metrics
+            .scheduler_step_seconds
+            .observe(started.elapsed().as_secs_f64());
+        stepped
+    }
+
+    async fn step_at(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
         let now = self.clock.now();
         // Retry delays end only when the wake time passes: scan for them only then.
         let due = self.wake.take_if_due(now);

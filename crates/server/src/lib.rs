@@ -45,6 +45,7 @@ pub mod dags;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod notifications;
 mod openapi;
 pub mod policy;
@@ -108,6 +109,7 @@ fn api(config: &ServerConfig, gate: Option<context::Gate>) -> OpenApiRouter<AppS
         .merge(tokens::routes())
         .merge(tenants::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(openapi::routes());
     if let Some(gate) = gate {
         user_api =

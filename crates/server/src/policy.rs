@@ -44,6 +44,7 @@ const ADMIN: Needs = Needs::Role(Role::Admin);
 pub const POLICY: &[(&str, &str, Needs)] = &[
     ("GET", "/health", Nothing),
     ("GET", "/openapi.json", Nothing),
+    ("GET", "/metrics", InstallationAdmin),
     ("GET", "/whoami", VIEWER),
     // DAGs and their runs.
     ("GET", "/dags", VIEWER),

@@ -30,16 +30,33 @@ pub struct PoolView {
     pub slots: i64,
     /// Free text.
     pub description: String,
+    /// Slots taken: task instances queued or running in it.
+    pub used_slots: u64,
+    /// Task instances ready to run that wait for a slot.
+    pub waiting: u64,
 }
 
-impl From<Pool> for PoolView {
-    fn from(p: Pool) -> PoolView {
-        PoolView {
-            name: p.name,
-            slots: p.slots,
-            description: p.description,
-        }
-    }
+/// `pools` of `tenant` as the API shows them: with the slots taken and the task instances
+/// waiting, as the store holds them now.
+async fn with_usage(
+    state: &AppState,
+    tenant: &str,
+    pools: Vec<Pool>,
+) -> Result<Vec<PoolView>, ApiError> {
+    let usage = state.store.pool_usage(tenant).await?;
+    Ok(pools
+        .into_iter()
+        .map(|pool| {
+            let used = usage.iter().find(|u| u.pool == pool.name);
+            PoolView {
+                used_slots: used.map_or(0, |u| u.used),
+                waiting: used.map_or(0, |u| u.waiting),
+                name: pool.name,
+                slots: pool.slots,
+                description: pool.description,
+            }
+        })
+        .collect())
 }
 
 /// The tenant's pools.
@@ -70,7 +87,7 @@ async fn list_pools(
 ) -> Result<Json<PoolList>, ApiError> {
     let pools = state.store.pools(&ctx.tenant).await?;
     Ok(Json(PoolList {
-        pools: pools.into_iter().map(PoolView::from).collect(),
+        pools: with_usage(&state, &ctx.tenant, pools).await?,
     }))
 }
 
@@ -118,5 +135,9 @@ async fn put_pool(
     };
     state.store.set_pool(&ctx.tenant, pool.clone()).await?;
     tracing::info!(slots = pool.slots, "pool set");
-    Ok((status, Json(pool.into())))
+    let mut shown = with_usage(&state, &ctx.tenant, vec![pool]).await?;
+    let view = shown
+        .pop()
+        .ok_or_else(|| ApiError::Internal("the pool set is missing".into()))?;
+    Ok((status, Json(view)))
 }

@@ -29,7 +29,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// States a task instance may be marked with by hand.
 const MARKABLE: [TaskState; 3] = [TaskState::Success, TaskState::Failed, TaskState::Skipped];
 
-/// Show the log of one attempt of a task instance.
+/// Show the log of one attempt of a task instance (while it runs, the lines so far).
 #[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs", tag = "tasks",
     params(
         ("dag_id" = String, Path, description = "The DAG's id"),
@@ -50,7 +50,8 @@ async fn task_log(
     QueryParams(query): QueryParams<LogQuery>,
 ) -> Result<Json<LogResponse>, ApiError> {
     let (ti, try_number) = log_target(&state, &ctx, &dag_id, &run_id, &task_id, &query).await?;
-    // An attempt that logged nothing (or has not ended yet) has no log stored: empty.
+    // A running attempt's log holds the lines its worker has sent so far; an attempt that
+    // logged nothing has none stored: empty.
     let log = state
         .store
         .task_log(ti.id, try_number)

@@ -42,14 +42,22 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         )
 }
 
-/// The file at `path`; a path with no extension is a page of the UI, answered with
-/// `index.html`; a missing file is a 404.
+/// Endings of the files the UI is made of: a missing one of these is a 404, not a page.
+const FILE_ENDINGS: &[&str] = &[
+    ".js", ".mjs", ".css", ".html", ".svg", ".png", ".ico", ".json", ".map", ".txt", ".woff2",
+];
+
+/// The file at `path`; any other path is a page of the UI (a run id has dots in it), answered
+/// with `index.html`; a missing file is a 404.
 fn page_or_asset(path: &str, headers: &HeaderMap) -> Response {
-    let last = path.rsplit('/').next().unwrap_or_default();
-    if Assets::get(path).is_none() && !last.contains('.') {
-        return asset("index.html", headers);
+    if Assets::get(path).is_some() {
+        return asset(path, headers);
     }
-    asset(path, headers)
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if FILE_ENDINGS.iter().any(|ending| last.ends_with(ending)) {
+        return asset(path, headers);
+    }
+    asset("index.html", headers)
 }
 
 fn asset(path: &str, headers: &HeaderMap) -> Response {
@@ -127,10 +135,15 @@ mod tests {
             .expect("text")
             .to_owned();
 
-        // A page of the UI is the index, so a shared link opens it.
-        let page = get("/ui/dags/etl/grid", None).await;
-        assert_eq!(page.status(), StatusCode::OK);
-        assert_eq!(page.headers()[header::ETAG], etag.as_str());
+        // A page of the UI is the index, so a shared link opens it, run ids with dots too.
+        for uri in [
+            "/ui/dags/etl/grid",
+            "/ui/dags/etl/runs/manual__2026-01-01T00:00:00.5+00:00",
+        ] {
+            let page = get(uri, None).await;
+            assert_eq!(page.status(), StatusCode::OK, "{uri}");
+            assert_eq!(page.headers()[header::ETAG], etag.as_str(), "{uri}");
+        }
 
         assert_eq!(
             get("/ui/", Some(&etag)).await.status(),
@@ -140,8 +153,17 @@ mod tests {
             get("/ui/no-such-file.js", None).await.status(),
             StatusCode::NOT_FOUND
         );
+        // A path out of the UI's folder is a page, never a file from elsewhere.
+        for uri in [
+            "/ui/../Cargo.toml",
+            "/ui/../src/ui.rs",
+            "/ui/%2e%2e/Cargo.toml",
+        ] {
+            let outside = get(uri, None).await;
+            assert_eq!(outside.headers()[header::ETAG], etag.as_str(), "{uri}");
+        }
         assert_eq!(
-            get("/ui/../Cargo.toml", None).await.status(),
+            get("/ui/../style.css.map", None).await.status(),
             StatusCode::NOT_FOUND
         );
     }

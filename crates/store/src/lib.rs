@@ -61,7 +61,7 @@ pub mod write;
 pub use assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
 pub use error::{StoreError, StoreResult};
-pub use monitoring::{LogAppend, QueueDepth};
+pub use monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 pub use notifications::{
     DeliveryOutcome, DeliveryResult, NewNotification, NotificationEvent, NotificationRecord,
     NotificationState,

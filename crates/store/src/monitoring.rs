@@ -16,6 +16,30 @@ pub struct QueueDepth {
     pub oldest_queued_at: Option<Timestamp>,
 }
 
+/// The task instances of one pool that hold or wait for its slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// The pool.
+    pub pool: String,
+    /// Slots taken: task instances queued or running in it.
+    pub used: u64,
+    /// Task instances ready to run that wait for a slot (scheduled).
+    pub waiting: u64,
+}
+
+/// The end of a try's stored log, from a byte on ([`Store::task_log_tail`](crate::Store::task_log_tail)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTail {
+    /// The bytes from the one asked for on (none when the log is shorter).
+    pub bytes: Vec<u8>,
+    /// The whole log's length.
+    pub size: u64,
+    /// The attempt the log is from (none for logs stored before attempts were recorded).
+    pub lease: Option<i64>,
+    /// Whether it is the live log of a running attempt, not the final log its result brought.
+    pub live: bool,
+}
+
 /// What became of lines a running attempt sent for its log
 /// ([`Store::append_task_log`](crate::Store::append_task_log)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -154,8 +154,20 @@ pub trait Store: Send + Sync + 'static {
         max_bytes: u64,
     ) -> StoreResult<crate::LogAppend>;
 
+    /// The log of try `try_number` of `ti` from byte `from` (counted from 0) on, with its
+    /// length and the attempt it is from; `None` when none is stored.
+    async fn task_log_tail(
+        &self,
+        ti: TiPk,
+        try_number: u32,
+        from: u64,
+    ) -> StoreResult<Option<crate::LogTail>>;
+
     /// Per queue of `tenant`, its task instances queued and running, and the oldest queued.
     async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>>;
+
+    /// Per pool of `tenant` with work in it, the slots taken and the task instances waiting.
+    async fn pool_usage(&self, tenant: &str) -> StoreResult<Vec<crate::PoolUsage>>;
 
     // --- variables and pools ---
 

@@ -15,6 +15,7 @@ mod inputs;
 mod local_run;
 #[cfg(feature = "control-plane")]
 mod metadata;
+mod metrics_args;
 #[cfg(feature = "control-plane")]
 mod notify_args;
 mod output;
@@ -88,14 +89,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            // What a starting process waits for, and when it comes, is shown by default.
-            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
-                .unwrap_or_else(|_| "warn,wfctl::waiting=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    {
+        use tracing_subscriber::Layer as _;
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        // What a starting process waits for, and when it comes, is shown by default.
+        let shown = tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
+            .unwrap_or_else(|_| "warn,wfctl::waiting=info".into());
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_filter(shown),
+            )
+            // Store and queue call latencies, for /metrics, whatever the log shows.
+            .with(weft_metrics::spans::layer())
+            .init();
+    }
     // The Redis client's TLS asks rustls for the process's provider.
     weft_tls::install_default_provider();
     // Flags beat `WEFT_*` variables, which beat the config file (`config` module).

@@ -81,6 +81,15 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     let config = &shared.config;
     let started_at = Timestamp::now();
+    let metrics = weft_metrics::metrics();
+    metrics
+        .attempts_started
+        .get_or_create(&weft_metrics::Queue {
+            queue: message.queue.clone(),
+        })
+        .inc();
+    metrics.attempts_running.inc();
+    let running_since = std::time::Instant::now();
     let start = AttemptStarted {
         ti: message.ti,
         lease: message.lease,
@@ -127,6 +136,15 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     // The live log's last lines are stored before the result that replaces them is sent.
     live_sender.stop().await;
+    metrics.attempts_running.dec();
+    let (ended_as, class) = match &outcome {
+        AttemptOutcome::Success { .. } => ("success", ""),
+        AttemptOutcome::Failed { class, .. } => ("failed", class.as_str()),
+        AttemptOutcome::Skipped { .. } => ("skipped", ""),
+        AttemptOutcome::Rescheduled { .. } => ("rescheduled", ""),
+        AttemptOutcome::Deferred { .. } => ("deferred", ""),
+    };
+    metrics.attempt_finished(ended_as, class, running_since.elapsed());
     let mut reports = Vec::with_capacity(2);
     if !announced {
         reports.push(Report::Started(start));
@@ -252,19 +270,22 @@ async fn execute(shared: &Arc<Shared>, message: &TaskMessage, live: &LiveLog) ->
         }),
     };
     let runtime = shared.runtime.clone();
-    let live = live.clone();
+    let thread_live = live.clone();
     let report = match tokio::task::spawn_blocking(move || {
-        runtime.run_task_live(&component, request, Some(&live))
+        runtime.run_task_live(&component, request, Some(&thread_live))
     })
     .await
     {
         Ok(report) => report,
         Err(e) => {
-            return failed(
+            let (outcome, xcom, _) = failed(
                 true,
                 "internal",
                 format!("the attempt's thread failed: {e}"),
             );
+            // What the attempt logged before is kept, not replaced by nothing.
+            let log = live.finish().map(|log| log.encode()).unwrap_or_default();
+            return (outcome, xcom, log);
         }
     };
     let outcome = match report.outcome {

@@ -5,7 +5,9 @@
 //! most [`MAX_REQUEST_BYTES`] of text. Most attempts end before the first send and cost
 //! nothing. The stored lines stay a prefix of the attempt's log: when a send fails, nothing
 //! more is sent (the log sent with the result still holds every line), and the sender is
-//! stopped, its last request answered, before the result is reported.
+//! stopped, its last request answered, before the result is reported. (Should that request
+//! outlast [`STOP_WAIT`], the store refuses it once the result is written: a final log is
+//! never added to.)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +82,10 @@ async fn send_lines(
             _ = ticks.tick() => {}
         }
         for lines in requests(live.take_new_lines()) {
+            // Once the attempt has ended, its result carries these lines.
+            if !matches!(stopped.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
+                return;
+            }
             if let Err(e) = plane.append_log(caller, lines).await {
                 tracing::debug!(
                     ti = attempt.ti,

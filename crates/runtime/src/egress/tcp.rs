@@ -83,7 +83,10 @@ impl TcpPolicy {
     async fn allows(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
         match usage {
             SocketAddrUse::TcpConnect => match self.connect(addr).await {
-                Ok(()) => true,
+                Ok(()) => {
+                    weft_metrics::metrics().egress("tcp", true);
+                    true
+                }
                 Err(Refusal::Denied(why)) => {
                     self.usage.deny_tcp(format!("{addr}: {why}"));
                     false

@@ -42,12 +42,14 @@ impl Usage {
 
     /// Records a request the policy refused, in the attempt's log.
     pub(crate) fn deny(&self, message: String) {
+        weft_metrics::metrics().egress("http", false);
         self.refuse("egress denied", message);
     }
 
     /// Records a socket use the policy refused (a TCP connection, a listener, UDP), in the
     /// attempt's log; it counts like a refused request.
     pub(crate) fn deny_tcp(&self, message: String) {
+        weft_metrics::metrics().egress("tcp", false);
         self.refuse("tcp denied", message);
     }
 

@@ -4,13 +4,17 @@
 //!
 //! A running attempt's worker stores its lines every half second or so (see the worker API's
 //! `logs` route); when it ends, the log sent with its result replaces them, and holds them
-//! all as their first lines, so a line's number is the same in both. The stream reads the
-//! attempt's state, then its log, every [`POLL`]; a log read after the attempt was seen to
-//! end is final. Each line is an event `line` with the line's number as its id, so a client
-//! that reconnects with `Last-Event-ID` goes on after the last line it saw.
+//! all as its first lines, byte for byte, so a line's number and place are the same in
+//! both. The stream reads the attempt's state, then the part of its log it has not read yet,
+//! every [`POLL`]; a log read after the attempt was seen to end is final. A log another
+//! attempt of the same try left (a sensor's earlier poke) is not this attempt's, and is not
+//! sent. Each line is an event `line` with the line's number as its id, so a client that
+//! reconnects with `Last-Event-ID` goes on after the last line it saw. At most
+//! [`MAX_STREAMS`] streams are open at once.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Extension;
@@ -31,8 +35,34 @@ use crate::tasks::{LogQuery, log_target};
 
 /// How often a followed attempt's state and log are read.
 const POLL: Duration = Duration::from_millis(250);
-/// How often a quiet stream sends a comment, so that proxies keep it open.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a quiet stream sends a comment, so that proxies keep it open (and a client
+/// that left is noticed).
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// Most log streams a server keeps open at once.
+pub const MAX_STREAMS: usize = 512;
+
+/// Log streams open now.
+static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`MAX_STREAMS`], held while a stream is open.
+struct StreamSlot;
+
+impl StreamSlot {
+    fn take() -> Option<StreamSlot> {
+        let open = OPEN_STREAMS.fetch_add(1, Ordering::Relaxed);
+        if open >= MAX_STREAMS {
+            OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(StreamSlot)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Set when the server begins to shut down: open streams end, so that it can.
 #[derive(Debug, Clone)]
@@ -48,9 +78,10 @@ pub struct Closing(pub watch::Receiver<bool>);
         ("Last-Event-ID" = Option<u64>, Header, description = "Go on after this line (the id of the last `line` event seen)"),
     ),
     responses(
-        (status = 200, description = "Server-sent events: `line` (data: the line as the logs route shows it; id: its number from 0) for each line, then `end` (data: `{\"state\": ...}`, the task instance's state) once the attempt has ended and every line was sent", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `line` (data: the line as the logs route shows it; id: its number from 0) for each line, then `end` (data: `{\"state\": ...}`, the task instance's state) once the attempt has ended and every line was sent; `error` (data: `{\"message\": ...}`) when the store failed, after which a client reconnects with `Last-Event-ID`", content_type = "text/event-stream", body = String),
         (status = 400, description = "A bad `try` or `Last-Event-ID`", body = ErrorBody),
         (status = 404, description = "No such DAG, run, task or attempt", body = ErrorBody),
+        (status = 503, description = "The server has as many log streams open as it allows", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id, %run_id, %task_id))]
 pub(super) async fn stream_log(
@@ -61,7 +92,7 @@ pub(super) async fn stream_log(
     Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
     QueryParams(query): QueryParams<LogQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let next_line = match headers.get("last-event-id") {
+    let first_sent = match headers.get("last-event-id") {
         None => 0,
         Some(value) => value
             .to_str()
@@ -71,18 +102,29 @@ pub(super) async fn stream_log(
             .ok_or_else(|| ApiError::invalid("Last-Event-ID must be a line number"))?,
     };
     let (ti, try_number) = log_target(&state, &ctx, &dag_id, &run_id, &task_id, &query).await?;
+    let slot = StreamSlot::take().ok_or_else(|| {
+        ApiError::Unavailable(format!(
+            "the server has {MAX_STREAMS} log streams open; read the log without following, \
+             or try again later"
+        ))
+    })?;
     let running =
         ti.try_number == try_number && matches!(ti.state, TaskState::Queued | TaskState::Running);
+    let lease = running.then_some(ti.lease);
     let follow = Follow {
         state,
         ti: ti.id,
         try_number,
-        lease: running.then_some(ti.lease),
-        next_line,
+        lease,
+        attempt: lease,
+        offset: 0,
+        line: 0,
+        first_sent,
         pending: VecDeque::new(),
         polled: false,
         done: false,
         closing: closing.map(|Extension(Closing(closing))| closing),
+        _slot: slot,
     };
     let events = futures_util::stream::unfold(follow, Follow::next_event);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
@@ -95,12 +137,20 @@ struct Follow {
     try_number: u32,
     /// The lease of the followed attempt while it runs; `None` once it has ended.
     lease: Option<i64>,
-    /// The number of the next line to send.
-    next_line: usize,
+    /// The attempt whose log is sent: the one that ran when the stream began, else
+    /// whichever attempt the try's stored log is from.
+    attempt: Option<i64>,
+    /// Bytes of the log read so far: whole lines.
+    offset: u64,
+    /// The number of the next line read.
+    line: usize,
+    /// The first line to send (those before it were sent on an earlier connection).
+    first_sent: usize,
     pending: VecDeque<Event>,
     polled: bool,
     done: bool,
     closing: Option<watch::Receiver<bool>>,
+    _slot: StreamSlot,
 }
 
 impl Follow {
@@ -143,9 +193,21 @@ impl Follow {
         }
     }
 
-    /// Read the attempt's state, then its log; queue the new lines, and the end.
+    /// Whether a log of attempt `lease` is the one this stream sends.
+    fn is_ours(&mut self, lease: Option<i64>) -> bool {
+        match self.attempt {
+            None => {
+                self.attempt = lease;
+                true
+            }
+            Some(followed) => lease == Some(followed),
+        }
+    }
+
+    /// Read the attempt's state, then the log it has not read; queue the new lines, and the
+    /// end.
     async fn poll(&mut self) -> Result<(), StoreError> {
-        let store = &self.state.store;
+        let store = self.state.store.clone();
         let mut ended = None;
         if let Some(lease) = self.lease {
             let now = store.attempt(self.ti).await?;
@@ -157,24 +219,35 @@ impl Follow {
                 ended = Some(now);
             }
         }
-        let log = store
-            .task_log(self.ti, self.try_number)
+        let final_read = self.lease.is_none();
+        if let Some(tail) = store
+            .task_log_tail(self.ti, self.try_number, self.offset)
             .await?
-            .unwrap_or_default();
-        for (number, line) in weft_protocol::log::parse(&log)
-            .iter()
-            .enumerate()
-            .skip(self.next_line)
+            && self.is_ours(tail.lease)
         {
-            self.pending.push_back(
-                Event::default()
-                    .event("line")
-                    .id(number.to_string())
-                    .data(line.to_value().to_string()),
-            );
-            self.next_line = number + 1;
+            // Whole lines only, but from a final log, whose last bytes are its last line.
+            let whole = if final_read {
+                tail.bytes.len()
+            } else {
+                tail.bytes
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |at| at + 1)
+            };
+            for line in weft_protocol::log::parse(&tail.bytes[..whole]) {
+                if self.line >= self.first_sent {
+                    self.pending.push_back(
+                        Event::default()
+                            .event("line")
+                            .id(self.line.to_string())
+                            .data(line.to_value().to_string()),
+                    );
+                }
+                self.line += 1;
+            }
+            self.offset += whole as u64;
         }
-        if self.lease.is_none() {
+        if final_read {
             let now = match ended {
                 Some(now) => now,
                 None => store.attempt(self.ti).await?,

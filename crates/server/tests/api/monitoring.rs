@@ -271,4 +271,12 @@ async fn queues_count_what_waits_and_runs() {
         (Some(1), Some(0))
     );
     assert!(all[0]["oldest_age_seconds"].as_f64().is_some(), "{queues}");
+    let pools = h.get("/api/v1/pools").await.json();
+    let default = &pools["pools"][0];
+    assert_eq!(default["name"], "default_pool");
+    assert_eq!(
+        (default["used_slots"].as_u64(), default["waiting"].as_u64()),
+        (Some(1), Some(0)),
+        "a queued task holds a slot: {pools}"
+    );
 }

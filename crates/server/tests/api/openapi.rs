@@ -69,6 +69,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/dags/{dag_id}/next-runs"),
     ("get", "/api/v1/dags/{dag_id}/grid"),
     ("get", "/api/v1/queues"),
+    ("get", "/api/v1/metrics"),
     (
         "get",
         "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs/stream",

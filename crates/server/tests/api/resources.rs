@@ -119,7 +119,7 @@ async fn pools_are_listed_and_sized() {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
     assert_eq!(
         reply.json(),
-        json!({"name": "db", "slots": 4, "description": "database"})
+        json!({"name": "db", "slots": 4, "description": "database", "used_slots": 0, "waiting": 0})
     );
     let reply = h
         .json(Method::PUT, "/api/v1/pools/db", json!({"slots": 0}))
@@ -127,7 +127,7 @@ async fn pools_are_listed_and_sized() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
         reply.json(),
-        json!({"name": "db", "slots": 0, "description": "database"})
+        json!({"name": "db", "slots": 0, "description": "database", "used_slots": 0, "waiting": 0})
     );
     let names: Vec<_> = h.get("/api/v1/pools").await.json()["pools"]
         .as_array()

@@ -48,6 +48,8 @@ pub(crate) struct XcomPut {
 pub(crate) struct LogPut {
     pub(crate) ti: i64,
     pub(crate) try_number: i64,
+    /// The attempt whose final log it is.
+    pub(crate) lease: i64,
     pub(crate) log: Vec<u8>,
 }
 
@@ -84,6 +86,7 @@ pub(crate) trait BatchSql: Send {
     ) -> Result<Vec<Applied>, sqlx::Error> {
         let applied = self.finish(items).await?;
         let by_ti: HashMap<i64, &Applied> = applied.iter().map(|a| (a.id, a)).collect();
+        let leases: HashMap<i64, i64> = items.iter().map(|f| (f.ti, f.lease)).collect();
         let mut xcoms = Vec::new();
         let mut logs = Vec::new();
         for done in values {
@@ -100,6 +103,7 @@ pub(crate) trait BatchSql: Send {
                 logs.push(LogPut {
                     ti: a.id,
                     try_number: a.try_number,
+                    lease: leases.get(&a.id).copied().unwrap_or_default(),
                     log,
                 });
             }

@@ -130,25 +130,31 @@ pub(crate) trait Sql:
     + Reads<crate::common::assets::EventRow>
     + Reads<crate::common::assets::ActivityRow>
     + Reads<crate::common::monitoring::QueueRow>
+    + Reads<crate::common::monitoring::PoolUsageRow>
+    + Reads<crate::common::monitoring::LogTailRow>
 {
-    /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes: add the lines to the stored log of
-    /// the attempt's try while it holds its lease and the log stays within the
-    /// limit (one row affected), else nothing. The backends differ only in how they join
-    /// two byte strings.
+    /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes: add the lines to the live log of the
+    /// attempt's try while it holds its lease (one row affected), else nothing. A row that
+    /// another attempt of the same try left (a sensor's earlier poke) is replaced; the
+    /// final log of this attempt, once written, is never touched; a live log stays within
+    /// the limit. The backends differ only in how they join two byte strings.
     const APPEND_LOG: &'static str;
 }
 
-/// [`Sql::APPEND_LOG`] with `{log}` the expression joining the stored and the new bytes.
+/// [`Sql::APPEND_LOG`] with `$log` the expression joining the stored and the new bytes.
 macro_rules! append_log {
     ($log:literal) => {
         concat!(
-            "INSERT INTO task_logs (ti, try_number, log) \
-             SELECT id, try_number, $3 FROM task_instances \
+            "INSERT INTO task_logs (ti, try_number, lease, log, live) \
+             SELECT id, try_number, lease, $3, TRUE FROM task_instances \
              WHERE id = $1 AND lease = $2 \
              AND state IN ('queued', 'running') AND length($3) <= $4 \
-             ON CONFLICT (ti, try_number) DO UPDATE SET log = ",
+             ON CONFLICT (ti, try_number) DO UPDATE SET \
+             log = CASE WHEN task_logs.lease = excluded.lease THEN ",
             $log,
-            " WHERE length(task_logs.log) + length(excluded.log) <= $4"
+            " ELSE excluded.log END, lease = excluded.lease, live = TRUE \
+             WHERE task_logs.lease IS NULL OR task_logs.lease <> excluded.lease \
+             OR (task_logs.live AND length(task_logs.log) + length(excluded.log) <= $4)"
         )
     };
 }

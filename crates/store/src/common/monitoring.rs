@@ -3,16 +3,29 @@
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
 use crate::error::StoreResult;
-use crate::monitoring::{LogAppend, QueueDepth};
+use crate::monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 use crate::rows::{int, time_opt};
 
-/// `$1` tenant: per queue, the task instances queued and running, and the oldest queued.
+/// `$1` tenant: per queue, the task instances queued and running, and the oldest queued (a
+/// mapped task's own instance, which only sums its instances up, left out).
 const QUEUE_DEPTHS: &str = "SELECT queue, \
      SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued, \
      SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running, \
      MIN(CASE WHEN state = 'queued' THEN queued_at END) AS oldest_queued_at \
      FROM task_instances WHERE tenant = $1 AND state IN ('queued', 'running') \
-     GROUP BY queue ORDER BY queue";
+     AND map_count IS NULL GROUP BY queue ORDER BY queue";
+
+/// `$1` tenant: per pool, the task instances holding its slots and those waiting for one.
+const POOL_USAGE: &str = "SELECT pool, \
+     SUM(CASE WHEN state IN ('queued', 'running') THEN 1 ELSE 0 END) AS used, \
+     SUM(CASE WHEN state = 'scheduled' THEN 1 ELSE 0 END) AS waiting \
+     FROM task_instances WHERE tenant = $1 AND state IN ('scheduled', 'queued', 'running') \
+     AND map_count IS NULL GROUP BY pool ORDER BY pool";
+
+/// `$1` ti, `$2` try, `$3` first byte (from 0): the log from that byte, and what it is.
+const LOG_TAIL: &str = "SELECT substr(log, CAST($3 AS INTEGER) + 1) AS bytes, \
+     CAST(length(log) AS BIGINT) AS size, lease, live \
+     FROM task_logs WHERE ti = $1 AND try_number = $2";
 
 /// `$1` ti, `$2` lease: whether that attempt is current.
 const ATTEMPT_IS_CURRENT: &str = "SELECT COUNT(*) FROM task_instances \
@@ -37,6 +50,67 @@ impl QueueRow {
             queue: self.queue,
         })
     }
+}
+
+/// A `LOG_TAIL` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LogTailRow {
+    bytes: Vec<u8>,
+    size: i64,
+    lease: Option<i64>,
+    live: bool,
+}
+
+pub(crate) async fn task_log_tail<B: Backend>(
+    backend: &B,
+    ti: i64,
+    try_number: u32,
+    from: u64,
+) -> StoreResult<Option<LogTail>> {
+    let from = i64::try_from(from).unwrap_or(i64::MAX);
+    let row = statement::<B::Db>(LOG_TAIL)
+        .bind(ti)
+        .bind(i64::from(try_number))
+        .bind(from)
+        .fetch_optional::<LogTailRow>(&mut *backend.reader().await?)
+        .await?;
+    row.map(|row| {
+        Ok(LogTail {
+            size: int(&format!("log of {ti}"), "size", row.size)?,
+            bytes: row.bytes,
+            lease: row.lease,
+            live: row.live,
+        })
+    })
+    .transpose()
+}
+
+/// A `POOL_USAGE` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PoolUsageRow {
+    pool: String,
+    used: i64,
+    waiting: i64,
+}
+
+pub(crate) async fn pool_usage<B: Backend>(
+    backend: &B,
+    tenant: &str,
+) -> StoreResult<Vec<PoolUsage>> {
+    statement::<B::Db>(POOL_USAGE)
+        .bind(tenant)
+        .fetch_all::<PoolUsageRow>(&mut *backend.reader().await?)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let at = format!("pool {}", row.pool);
+            Ok(PoolUsage {
+                used: int(&at, "used", row.used)?,
+                waiting: int(&at, "waiting", row.waiting)?,
+                pool: row.pool,
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn queue_depths<B: Backend>(

@@ -339,8 +339,23 @@ impl<B: Backend> Store for B {
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
+    async fn task_log_tail(
+        &self,
+        ti: TiPk,
+        try_number: u32,
+        from: u64,
+    ) -> StoreResult<Option<crate::LogTail>> {
+        monitoring::task_log_tail(self, ti, try_number, from).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>> {
         monitoring::queue_depths(self, tenant).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn pool_usage(&self, tenant: &str) -> StoreResult<Vec<crate::PoolUsage>> {
+        monitoring::pool_usage(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -272,15 +272,18 @@ impl BatchSql for PgConnection {
     async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error> {
         let mut tis = Vec::with_capacity(rows.len());
         let mut tries = Vec::with_capacity(rows.len());
+        let mut leases = Vec::with_capacity(rows.len());
         let mut logs = Vec::with_capacity(rows.len());
         for row in rows {
             tis.push(row.ti);
             tries.push(row.try_number);
+            leases.push(row.lease);
             logs.push(row.log);
         }
         sqlx::query(PUT_LOGS)
             .bind(tis)
             .bind(tries)
+            .bind(leases)
             .bind(logs)
             .execute(&mut *self)
             .await?;

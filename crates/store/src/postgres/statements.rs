@@ -91,15 +91,16 @@ pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t 
      AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
      started) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-     RETURNING t.id, t.run, t.task_id, t.try_number), \
+     RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
      x AS (INSERT INTO xcom (run, task_id, key, value) \
      SELECT f.run, f.task_id, xv.key, xv.value FROM f \
      JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
      ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-     l AS (INSERT INTO task_logs (ti, try_number, log) \
-     SELECT f.id, f.try_number, lv.log FROM f \
+     l AS (INSERT INTO task_logs (ti, try_number, lease, log, live) \
+     SELECT f.id, f.try_number, f.lease, lv.log, FALSE FROM f \
      JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log) \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
+     live = FALSE) \
      SELECT id, run, task_id, try_number FROM f";
 
 /// A scheduler's step in one statement: the finish with its values (`f`, `x`, `l`, as in
@@ -117,15 +118,16 @@ pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.
      AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
      started) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-     RETURNING t.id, t.run, t.task_id, t.try_number), \
+     RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
      x AS (INSERT INTO xcom (run, task_id, key, value) \
      SELECT f.run, f.task_id, xv.key, xv.value FROM f \
      JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
      ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-     l AS (INSERT INTO task_logs (ti, try_number, log) \
-     SELECT f.id, f.try_number, lv.log FROM f \
+     l AS (INSERT INTO task_logs (ti, try_number, lease, log, live) \
+     SELECT f.id, f.try_number, f.lease, lv.log, FALSE FROM f \
      JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log), \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
+     live = FALSE), \
      q AS (UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
      try_number = v.new_try, queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, \
      hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
@@ -153,10 +155,11 @@ pub(super) const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigin
 pub(super) const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) \
      SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[]) \
      ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
-/// Logs to insert or replace (`$1`-`$3`).
-pub(super) const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) \
-     SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
+/// Final logs to insert or replace (`$1`-`$4`: ti, try, lease, log).
+pub(super) const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, lease, log, live) \
+     SELECT *, FALSE FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[]) \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
+     live = FALSE";
 
 #[cfg(test)]
 mod tests {

@@ -89,8 +89,9 @@ const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finis
 const DELETE_XCOMS: &str = "DELETE FROM xcom WHERE (run, task_id) IN (VALUES {values})";
 const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) VALUES {values} \
      ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
-const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, log) VALUES {values} \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log";
+const PUT_LOGS: &str = "INSERT INTO task_logs (ti, try_number, lease, log) VALUES {values} \
+     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
+     live = 0";
 
 /// Insert a run's task instances (state `none`, try 0, lease 0): `(id, task_id)` of each.
 pub(crate) async fn insert_task_instances(
@@ -303,10 +304,14 @@ impl BatchSql for SqliteConnection {
     async fn put_logs(&mut self, rows: Vec<LogPut>) -> Result<(), sqlx::Error> {
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<LogPut> = rows.by_ref().take(rows_per_statement(3)).collect();
-            let mut query = sqlx::query::<Sqlite>(statement(PUT_LOGS, "(?, ?, ?)", chunk.len()));
+            let chunk: Vec<LogPut> = rows.by_ref().take(rows_per_statement(4)).collect();
+            let mut query = sqlx::query::<Sqlite>(statement(PUT_LOGS, "(?, ?, ?, ?)", chunk.len()));
             for row in chunk {
-                query = query.bind(row.ti).bind(row.try_number).bind(row.log);
+                query = query
+                    .bind(row.ti)
+                    .bind(row.try_number)
+                    .bind(row.lease)
+                    .bind(row.log);
             }
             query.execute(&mut *self).await?;
         }

@@ -60,6 +60,24 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
         "refused lines store nothing"
     );
 
+    let tail = store.task_log_tail(id, 1, 8).await.unwrap().unwrap();
+    assert_eq!(
+        (tail.bytes.as_slice(), tail.size, tail.lease, tail.live),
+        (&b"{\"n\":2}\n"[..], 16, Some(lease), true),
+        "the log from a byte on, and whose it is"
+    );
+    assert!(
+        store
+            .task_log_tail(id, 1, 99)
+            .await
+            .unwrap()
+            .unwrap()
+            .bytes
+            .is_empty(),
+        "past the end"
+    );
+    assert!(store.task_log_tail(id, 2, 0).await.unwrap().is_none());
+
     let mut done = finish(id, lease, TaskState::Success);
     done.log = Some(b"{\"final\":true}\n".to_vec());
     write(
@@ -83,6 +101,12 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
     assert_eq!(
         store.task_log(id, 1).await.unwrap().as_deref(),
         Some(&b"{\"final\":true}\n"[..])
+    );
+    let tail = store.task_log_tail(id, 1, 0).await.unwrap().unwrap();
+    assert_eq!(
+        (tail.lease, tail.live),
+        (Some(lease), false),
+        "the final log"
     );
     assert_eq!(
         store
@@ -123,5 +147,78 @@ pub async fn queue_depths_count_queued_and_running_per_queue(store: &dyn Store) 
     assert!(
         store.queue_depths("other").await.unwrap().is_empty(),
         "another tenant's queues are its own"
+    );
+    let pools = store.pool_usage(DEFAULT_TENANT).await.unwrap();
+    assert_eq!(pools.len(), 1, "{pools:?}");
+    assert_eq!(pools[0].pool, tis[0].pool);
+    assert_eq!(
+        (pools[0].used, pools[0].waiting),
+        (2, 0),
+        "queued and running hold slots"
+    );
+    assert!(store.pool_usage("other").await.unwrap().is_empty());
+}
+
+pub async fn a_new_attempt_of_the_same_try_starts_its_live_log_afresh(store: &dyn Store) {
+    // A sensor pokes again in the same try, under a new lease: its lines replace the
+    // earlier poke's log rather than join it.
+    let (run, tis) = run_of(store, "etl", &["a"]).await;
+    let id = tis[0].id;
+    write(
+        store,
+        WriteBatch {
+            queue: vec![queue(&tis[0])],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let first = reload(store, run.id, id).await;
+    assert_eq!(
+        store
+            .append_task_log(id, first.lease, b"{\"poke\":1}\n".to_vec(), LIMIT)
+            .await
+            .unwrap(),
+        LogAppend::Appended
+    );
+    let mut poked = finish(id, first.lease, TaskState::UpForReschedule);
+    poked.log = Some(b"{\"poke\":1}\n{\"end\":1}\n".to_vec());
+    write(
+        store,
+        WriteBatch {
+            finish: vec![poked],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let now = reload(store, run.id, id).await;
+    let mut again = queue(&now);
+    again.try_number = now.try_number;
+    write(
+        store,
+        WriteBatch {
+            queue: vec![again],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let second = reload(store, run.id, id).await;
+    assert_eq!(second.try_number, first.try_number, "the same try");
+    assert_ne!(second.lease, first.lease);
+    assert_eq!(
+        store
+            .append_task_log(id, second.lease, b"{\"poke\":2}\n".to_vec(), LIMIT)
+            .await
+            .unwrap(),
+        LogAppend::Appended
+    );
+    let tail = store
+        .task_log_tail(id, first.try_number, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (tail.bytes.as_slice(), tail.lease),
+        (&b"{\"poke\":2}\n"[..], Some(second.lease)),
+        "the second poke's lines alone"
     );
 }

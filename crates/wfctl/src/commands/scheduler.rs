@@ -21,6 +21,8 @@ pub struct Args {
     #[command(flatten)]
     redis: RedisArgs,
     #[command(flatten)]
+    metrics: crate::metrics_args::MetricsArgs,
+    #[command(flatten)]
     trust: crate::trust::TrustArgs,
     /// This scheduler's id (default: host name and process id).
     #[arg(long, env = "WEFT_SCHEDULER_ID")]
@@ -67,6 +69,7 @@ async fn main(args: Args) -> CommandResult {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let election = Election::new(store.clone(), clock.clone(), id.clone(), ttl);
     let shutdown = Shutdown::default();
+    let metrics = args.metrics.serve(shutdown.wait()).await?;
     let signal = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -109,6 +112,9 @@ async fn main(args: Args) -> CommandResult {
         })
         .await;
     signal.abort();
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     eprintln!("scheduler {id} stopped");
     Ok(())
 }

@@ -119,11 +119,10 @@ pub fn run(args: Args) -> CommandResult {
             follow,
         } => {
             let mut path = format!(
-                "/dags/{}/runs/{}/tasks/{}/logs{}",
+                "/dags/{}/runs/{}/tasks/{}/logs",
                 segment(&dag),
                 segment(&run_id),
-                segment(&task),
-                if follow { "/stream" } else { "" }
+                segment(&task)
             );
             let query: Vec<String> = [
                 try_number.map(|n| format!("try={n}")),
@@ -137,7 +136,14 @@ pub fn run(args: Args) -> CommandResult {
                 path.push_str(&query.join("&"));
             }
             if follow {
-                return follow_log(&client, args.output, &path);
+                let target = LogTarget {
+                    dag: &dag,
+                    run_id: &run_id,
+                    task: &task,
+                    try_number,
+                    map_index,
+                };
+                return follow_log(&client, args.output, &target);
             }
             let log = client.get(&path)?;
             match args.output {
@@ -270,19 +276,36 @@ fn print_log(log: &Value) {
     }
 }
 
-/// How many times in a row `--follow` reconnects to a server that does not answer.
+/// How many times in a row `--follow` reconnects to a server that does not answer, or
+/// drops the stream before any new line.
 const FOLLOW_RECONNECTS: u32 = 60;
 
 /// Print an attempt's log lines as they come, until it ends; reconnect (going on after the
-/// last line printed) when the connection drops.
-fn follow_log(client: &Client, format: Format, path: &str) -> CommandResult {
+/// last line printed) when the connection drops. The attempt is pinned when the stream
+/// begins (`--try`, else the task's current try, waiting for its first if need be), so a
+/// reconnection never goes on in another try's log.
+fn follow_log(client: &Client, format: Format, target: &LogTarget<'_>) -> CommandResult {
+    let try_number = match target.try_number {
+        Some(n) => n,
+        None => first_try(client, target)?,
+    };
+    let mut path = format!(
+        "/dags/{}/runs/{}/tasks/{}/logs/stream?try={try_number}",
+        segment(target.dag),
+        segment(target.run_id),
+        segment(target.task)
+    );
+    if let Some(index) = target.map_index {
+        path.push_str(&format!("&map_index={index}"));
+    }
     let mut last_line: Option<String> = None;
     let mut failures = 0;
     let mut out = std::io::stdout();
     loop {
         let mut ended: Option<Value> = None;
+        let mut printed = false;
         let resume = last_line.clone();
-        let streamed = client.events(path, resume.as_deref(), |event| {
+        let streamed = client.events(&path, resume.as_deref(), |event| {
             match event.event.as_str() {
                 "line" => {
                     let line: Value = serde_json::from_str(&event.data)
@@ -294,42 +317,109 @@ fn follow_log(client: &Client, format: Format, path: &str) -> CommandResult {
                     let _ = writeln!(out, "{shown}");
                     let _ = out.flush();
                     last_line = event.id;
+                    printed = true;
                     true
                 }
-                "end" | "error" => {
-                    let mut data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
-                    data["event"] = Value::String(event.event);
-                    ended = Some(data);
+                "end" => {
+                    ended = Some(serde_json::from_str(&event.data).unwrap_or(Value::Null));
+                    false
+                }
+                "error" => {
+                    let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+                    eprintln!(
+                        "-- the server stopped the stream: {}",
+                        data["message"].as_str().unwrap_or("no reason given")
+                    );
                     false
                 }
                 _ => true,
             }
         });
-        match (streamed, ended) {
-            (Ok(_), Some(end)) if end["event"] == "end" => {
-                eprintln!(
-                    "-- the attempt has ended; the task is {}",
-                    end["state"].as_str().unwrap_or("gone")
-                );
-                return Ok(());
+        if let Some(end) = ended {
+            eprintln!(
+                "-- attempt {try_number} has ended; the task is {}",
+                end["state"].as_str().unwrap_or("gone")
+            );
+            return Ok(());
+        }
+        if printed {
+            failures = 0;
+        }
+        // The first call's refusal (a bad token, no such task) is final; later ones are a
+        // server going away and coming back.
+        if let Err(e) = streamed {
+            if last_line.is_none() && failures == 0 {
+                return Err(e);
             }
-            (Ok(_), Some(error)) => {
-                return Err(Failure::usage(format!(
-                    "the server stopped the log stream: {}",
-                    error["message"].as_str().unwrap_or("no reason given")
-                )));
+            if let Failure::Usage(why) = &e {
+                eprintln!("-- {why}");
             }
-            (Ok(_), None) => failures = 0,
-            (Err(e), _) if last_line.is_none() && failures == 0 => return Err(e),
-            (Err(e), _) => {
-                failures += 1;
-                if failures > FOLLOW_RECONNECTS {
-                    return Err(e);
-                }
-                if let Failure::Usage(why) = &e {
-                    eprintln!("-- {why}; trying again in a second");
-                }
-            }
+        }
+        failures += 1;
+        if failures > FOLLOW_RECONNECTS {
+            return Err(Failure::usage(format!(
+                "gave up following the log after {FOLLOW_RECONNECTS} reconnections in a row"
+            )));
+        }
+        eprintln!("-- reconnecting in a second");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
+/// Which log to follow.
+struct LogTarget<'a> {
+    dag: &'a str,
+    run_id: &'a str,
+    task: &'a str,
+    try_number: Option<u32>,
+    map_index: Option<u32>,
+}
+
+/// The task's current try, once it has one: a task not started yet is waited for (saying
+/// so), unless its run has ended.
+fn first_try(client: &Client, target: &LogTarget<'_>) -> Result<u32, Failure> {
+    let run_path = format!(
+        "/dags/{}/runs/{}",
+        segment(target.dag),
+        segment(target.run_id)
+    );
+    let mut said = false;
+    loop {
+        let run = client.get(&run_path)?;
+        let ti = run["task_instances"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .find(|ti| {
+                ti["task_id"] == target.task
+                    && ti["map_index"].as_u64() == target.map_index.map(u64::from)
+            })
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "run {:?} of DAG {:?} has no task {:?}{}",
+                    target.run_id,
+                    target.dag,
+                    target.task,
+                    target
+                        .map_index
+                        .map_or(String::new(), |k| format!(" with map index {k}"))
+                ))
+            })?;
+        let tries = ti["try_number"].as_u64().unwrap_or(0);
+        if tries > 0 {
+            return u32::try_from(tries)
+                .map_err(|_| Failure::usage(format!("try {tries} is out of range")));
+        }
+        if matches!(run["state"].as_str(), Some("success" | "failed")) {
+            return Err(Failure::usage(format!(
+                "task {:?} never ran: run {:?} has ended",
+                target.task, target.run_id
+            )));
+        }
+        if !said {
+            eprintln!("-- waiting for task {} to start", target.task);
+            said = true;
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
     }

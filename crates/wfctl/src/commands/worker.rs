@@ -65,6 +65,8 @@ pub struct Args {
     egress: crate::egress::EgressArgs,
     #[command(flatten)]
     trust: crate::trust::TrustArgs,
+    #[command(flatten)]
+    metrics: crate::metrics_args::MetricsArgs,
 }
 
 /// The tenants of `--tenants`: `None` for `*` (every tenant), else names checked as tenant
@@ -138,6 +140,7 @@ async fn main(args: Args) -> CommandResult {
     let shutdown = Shutdown::default();
     // Heartbeats go on while running tasks finish, and record the stop after them.
     let finished = Shutdown::default();
+    let metrics = args.metrics.serve(finished.wait()).await?;
     let beats = tokio::spawn(registry::heartbeats(
         api,
         status,
@@ -152,5 +155,8 @@ async fn main(args: Args) -> CommandResult {
     let _ = running.await;
     finished.trigger();
     let _ = beats.await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     Ok(())
 }

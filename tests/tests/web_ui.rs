@@ -1,0 +1,75 @@
+//! The web UI in headless Chromium: `tests/ui/flows.mjs` (Playwright) walks deploy →
+//! trigger with conf → the grid turning green → a running task's log lines arriving before
+//! it ends → clearing a task and watching it rerun → the workers page with two workers and
+//! their queues → a variable made and deleted, against a server, a scheduler and two
+//! workers on real PostgreSQL and Redis. Each page's screenshot is written to
+//! `target/ui-screenshots`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use weft_e2e::cluster::{API_TOKEN, Cluster, WorkerSpec};
+use weft_e2e::process::wait_for;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
+
+#[test]
+fn the_ui_flows_pass_in_chromium() {
+    let root = workspace();
+    let flows = root.join("tests/ui/flows.mjs");
+    assert!(
+        root.join("tests/ui/node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in tests/ui (scripts/test.sh installs it)"
+    );
+    let mut cluster = Cluster::on_shared_redis();
+    let _services = [cluster.server(), cluster.scheduler("scheduler-1")];
+    let _workers = [
+        cluster.worker(&WorkerSpec::new("worker-a", "host-a", &["default"])),
+        cluster.worker(&WorkerSpec::new(
+            "worker-b",
+            "host-b",
+            &["default", "reports"],
+        )),
+    ];
+    let api = cluster.api();
+    api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
+    wait_for("both workers to register", Duration::from_secs(60), || {
+        let workers = api.get("/workers");
+        let alive = workers["workers"].as_array().map_or(0, |all| {
+            all.iter().filter(|w| w["status"] == "alive").count()
+        });
+        (alive >= 2).then_some(())
+    });
+
+    let screenshots = root.join("target/ui-screenshots");
+    let output = Command::new("node")
+        .arg(&flows)
+        .env("WEFT_UI_URL", cluster.url())
+        .env("WEFT_UI_TOKEN", API_TOKEN)
+        .env("WEFT_UI_SCREENSHOTS", &screenshots)
+        .env(
+            "CHROMIUM",
+            std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()),
+        )
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the UI flows failed ({}); screenshots in {}:\n{stdout}\n{stderr}",
+        output.status,
+        screenshots.display()
+    );
+    assert!(
+        stdout.contains(" 0 failed"),
+        "every flow ran and passed:\n{stdout}"
+    );
+}
