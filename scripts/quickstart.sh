@@ -8,8 +8,16 @@
 # `postgres_default` and reads the top ten spenders back by SQL), then the homework pair
 # (`mall_pipeline` provisions a cluster from a stand-in cluster API, triggers `mall_customers`
 # and waits for it without holding a worker slot, tears the cluster down and emails the
-# outcome to a local SMTP server), then stop everything. Ends by itself.
+# outcome to a local SMTP server), then print the web UI's URL and stop everything. Ends by
+# itself; with --serve it keeps serving the UI over these runs until Ctrl-C.
 set -euo pipefail
+serve=false
+for arg in "$@"; do
+    case "$arg" in
+        --serve) serve=true ;;
+        *) echo "usage: scripts/quickstart.sh [--serve]" >&2; exit 2 ;;
+    esac
+done
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/services.sh
@@ -153,4 +161,9 @@ $wfctl dags trigger queues --wait
 echo "==> wfctl runs list --dag hello"
 $wfctl runs list --dag hello
 
-echo "==> done: stopping the server (run 'wfctl standalone' yourself to keep one running)"
+if $serve; then
+    echo "==> the web UI: $WEFT_SERVER/ui/  (serving until Ctrl-C)"
+    wait "${pids[@]}" || true
+    exit 0
+fi
+echo "==> done: stopping the server. The web UI of these runs: $WEFT_SERVER/ui/ (scripts/quickstart.sh --serve keeps it up until Ctrl-C)"

@@ -21,7 +21,7 @@ const DAG = 'ui_flow';
 const TASKS = ['extract', 'transform', 'audit', 'report'];
 const STREAMED = 'transform';
 const CLEARED = 'report';
-const CONF = { ticks: 12, tick_ms: 400 };
+const CONF = { ticks: 20, tick_ms: 400 }; // 8 s: room for the steps that watch it run
 const WAIT = 15_000;
 
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -78,6 +78,45 @@ function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+/** Call the API from the test itself (not through a page). */
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** The numbers N of the "tick N" lines the task view's log shows, in order. */
+function tickNumbers(page) {
+  return page
+    .locator('[data-testid="task-view"] [data-testid="log-line"]')
+    .evaluateAll((ls) => ls.map((l) => /^tick (\d+)$/.exec((l.querySelector('.msg') || l).textContent.trim())).filter(Boolean).map((m) => Number(m[1])));
+}
+
+/** The log shows "tick 1".."tick N" once each, in order. */
+async function assertTicks(page, where) {
+  const ticks = await tickNumbers(page);
+  const want = Array.from({ length: CONF.ticks }, (_, i) => i + 1);
+  assert(
+    JSON.stringify(ticks) === JSON.stringify(want),
+    `${where}: the log shows the tick lines ${JSON.stringify(ticks)}, expected 1..${CONF.ticks} once each, in order`,
+  );
+}
+
+/** Wait for the log status to say the attempt ended with success (its stream's `end`). */
+function waitEndedSuccess(page, what) {
+  return waitUntil(
+    page,
+    what,
+    () => /ended: success/.test(document.querySelector('[data-testid="task-view"] [data-testid="log-status"]')?.textContent || ''),
+    undefined,
+    30_000,
+  );
+}
+
 /** Wait for a condition evaluated in the page, with a clear failure message. */
 async function waitUntil(page, what, fn, arg, timeout = WAIT) {
   try {
@@ -112,6 +151,40 @@ async function step(name, fn) {
   }
 }
 
+/**
+ * Open the log stream at `url` from here, keep its first `count` line events, and answer
+ * the page with those and then an `error` event: a connection the server's store failed on.
+ * Another answer (the attempt not started yet) is passed on as it is.
+ */
+async function cutStream(url, headers, count) {
+  const pass = {};
+  for (const k of ['accept', 'authorization', 'last-event-id']) if (headers[k]) pass[k] = headers[k];
+  const ctrl = new AbortController();
+  const res = await fetch(url, { headers: pass, signal: ctrl.signal });
+  if (res.status !== 200) {
+    return { status: res.status, contentType: res.headers.get('content-type') || 'application/json', body: await res.text() };
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  const kept = [];
+  while (kept.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value.replace(/\r\n?/g, '\n');
+    const blocks = text.split('\n\n');
+    text = blocks.pop(); // not complete yet
+    for (const b of blocks) if (/^event: ?line$/m.test(b) && kept.length < count) kept.push(b);
+  }
+  ctrl.abort();
+  assert(kept.length === count, `the stream closed after ${kept.length} lines`);
+  return {
+    status: 200,
+    contentType: 'text/event-stream',
+    headers: { 'cache-control': 'no-cache' },
+    body: `${kept.join('\n\n')}\n\nevent: error\ndata: {"message":"cut by the test"}\n\n`,
+  };
+}
+
 try {
   const page = await newPage();
   ctx.page = page;
@@ -128,7 +201,7 @@ try {
     await page.locator('[data-testid="trigger-button"]').click();
     const editor = page.locator('[data-testid="conf-editor"]');
     await editor.waitFor();
-    await editor.fill('{"ticks": 12,');
+    await editor.fill(`{"ticks": ${CONF.ticks},`);
     const submit = page.locator('[data-testid="trigger-submit"]');
     assert(await submit.isDisabled(), 'the trigger button is enabled while the conf is invalid JSON');
     const error = (await page.locator('[data-testid="conf-error"]').textContent()).trim();
@@ -167,6 +240,9 @@ try {
       20_000,
     ).then((h) => h.jsonValue());
     assert(seen.state === 'running', `the log lines came after the task ended (state shown: ${seen.state})`);
+    // The state badge is polled every 2 s and can lag: the lines were live only if the
+    // log did not hold them all yet.
+    assert(seen.lines.length < CONF.ticks, `all ${seen.lines.length} lines were there at once: they did not stream`);
     assert(/tick 1\b/.test(seen.lines[0]) && /tick 2\b/.test(seen.lines[1]), `unexpected first lines: ${JSON.stringify(seen.lines.slice(0, 2))}`);
     await shot(page, '03-task-streaming');
   });
@@ -182,10 +258,61 @@ try {
       { run: ctx.run, count: TASKS.length },
       60_000,
     );
-    // The log followed to the end, and the stream ended.
-    const lines = await page.locator('[data-testid="task-view"] [data-testid="log-line"]').count();
-    assert(lines >= CONF.ticks, `the log shows ${lines} lines, expected at least ${CONF.ticks}`);
+    // The log followed to the end, the stream ended with the attempt's state, and no line
+    // came twice.
+    await waitEndedSuccess(page, `the log status of ${STREAMED} to say it ended with success`);
+    await assertTicks(page, 'after the stream ended');
     await shot(page, '04-grid-green');
+  });
+
+  await step(`reloading ${STREAMED}'s task page shows each log line once`, async () => {
+    await page.goto(`${BASE}/ui/dags/${DAG}/runs/${encodeURIComponent(ctx.run)}/tasks/${STREAMED}`);
+    await page.locator(`[data-testid="task-view"][data-task="${STREAMED}"] [data-testid="ti-state"][data-state="success"]`).waitFor();
+    await waitUntil(page, `${CONF.ticks} tick lines`, (n) => document.querySelectorAll('[data-testid="task-view"] [data-testid="log-line"]').length >= n, CONF.ticks);
+    await page.waitForTimeout(1000); // time for any line shown twice to arrive
+    await assertTicks(page, 'after a reload');
+  });
+
+  await step(`a stream cut mid-run resumes after the last line seen (Last-Event-ID), without repeats`, async () => {
+    // A second run, watched by a page whose first log stream carries CUT lines, then the
+    // store's `error` event (as the server sends when its store fails), and closes.
+    const CUT = 3;
+    const run = (await api('POST', `/dags/${DAG}/runs`, { conf: CONF })).run_id;
+    const p = await newPage();
+    const calls = []; // per stream request: its Last-Event-ID, the task's state then
+    let resumed = null; // the body the server sent the reconnected stream
+    await p.route(/\/logs\/stream(\?|$)/, async (route) => {
+      const request = route.request();
+      const headers = request.headers();
+      const call = { lastEventId: headers['last-event-id'] ?? null };
+      if (!calls.length) {
+        const answer = await cutStream(request.url(), headers, CUT);
+        if (answer.status === 200) calls.push(call); // else the attempt had not started yet
+        await route.fulfill(answer);
+        return;
+      }
+      calls.push(call);
+      const ti = (await api('GET', `/dags/${DAG}/runs/${encodeURIComponent(run)}`)).task_instances.find((t) => t.task_id === STREAMED);
+      call.state = ti && ti.state;
+      const response = await route.fetch({ timeout: 60_000 });
+      resumed = await response.text();
+      await route.fulfill({ response, body: resumed });
+    });
+    try {
+      await p.goto(`${BASE}/ui/dags/${DAG}/runs/${encodeURIComponent(run)}/tasks/${STREAMED}`);
+      await waitEndedSuccess(p, `the log status of ${STREAMED} (run ${run}) to say it ended with success`);
+      assert(calls.length === 2, `the log was streamed by ${calls.length} requests, expected 2: ${JSON.stringify(calls)}`);
+      assert(calls[0].lastEventId === null, `the first stream request sent Last-Event-ID ${calls[0].lastEventId}`);
+      assert(calls[1].lastEventId === String(CUT - 1), `the reconnect sent Last-Event-ID ${calls[1].lastEventId}, expected ${CUT - 1}`);
+      assert(calls[1].state === 'running', `the reconnect came when ${STREAMED} was ${calls[1].state}, not while it ran`);
+      const first = /^id: ?(\d+)$/m.exec(resumed || '');
+      assert(first && Number(first[1]) === CUT, `the resumed stream began at line ${first && first[1]}, expected ${CUT}`);
+      await p.waitForTimeout(500);
+      await assertTicks(p, 'after the reconnect');
+      await shot(p, '05-log-resumed');
+    } finally {
+      await p.context().close();
+    }
   });
 
   await step('graph tab: 4 nodes, all success', async () => {

@@ -22,9 +22,9 @@ fn latency() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 2.5, 17))
 }
 
-/// Task durations from 1 ms to about 4.5 h.
+/// Task durations from 1 ms to about 8 h.
 fn duration() -> Histogram {
-    Histogram::new(exponential_buckets(0.001, 2.6, 17))
+    Histogram::new(exponential_buckets(0.001, 2.6, 19))
 }
 
 /// A store or queue call, by the name of its span.
@@ -53,7 +53,8 @@ pub struct Attempt {
 /// An egress request or connection and what became of it.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Decision {
-    /// `http` or `tcp`.
+    /// `http` (a request, counted allowed once its host's addresses pass) or `socket` (a
+    /// TCP connection; a refused listener or UDP socket counts as a denied one).
     pub kind: String,
     /// `allowed` or `denied`.
     pub decision: String,
@@ -110,9 +111,9 @@ pub struct Metrics {
     pub queue_oldest_seconds: Family<QueueState, Gauge<f64, std::sync::atomic::AtomicU64>>,
     /// A pool's slots.
     pub pool_slots: Family<Pool, Gauge>,
-    /// A pool's slots taken by running task instances.
+    /// A pool's slots taken: its task instances queued or running.
     pub pool_slots_used: Family<Pool, Gauge>,
-    /// Task instances waiting for a pool's slots (queued or scheduled in it).
+    /// Task instances ready to run that wait for one of a pool's slots (scheduled).
     pub pool_slots_waiting: Family<Pool, Gauge>,
     /// Workers alive, as the API server last read them.
     pub workers_alive: Gauge,
@@ -184,7 +185,7 @@ impl Metrics {
         );
         r.register(
             "egress",
-            "Egress requests (http) and connections (tcp) of tasks, allowed or denied",
+            "Tasks' HTTP requests (http) and sockets (socket), allowed or denied",
             m.egress.clone(),
         );
         r.register(
@@ -210,12 +211,12 @@ impl Metrics {
         r.register("pool_slots", "A pool's slots", m.pool_slots.clone());
         r.register(
             "pool_slots_used",
-            "A pool's slots taken by running task instances",
+            "A pool's slots taken: its task instances queued or running",
             m.pool_slots_used.clone(),
         );
         r.register(
             "pool_slots_waiting",
-            "Task instances waiting for a pool's slots",
+            "Task instances ready to run that wait for a slot of the pool",
             m.pool_slots_waiting.clone(),
         );
         r.register(
@@ -248,7 +249,7 @@ impl Metrics {
             .observe(ran.as_secs_f64());
     }
 
-    /// Record an egress request (`kind` `http`) or connection (`tcp`), allowed or not.
+    /// Record an egress request (`kind` `http`) or socket (`socket`), allowed or not.
     pub fn egress(&self, kind: &str, allowed: bool) {
         let labels = Decision {
             kind: kind.to_owned(),

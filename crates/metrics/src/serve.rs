@@ -5,15 +5,24 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::registry::{OPENMETRICS_CONTENT_TYPE, metrics};
+
+/// Most connections served at once; more wait to be accepted.
+const MAX_CONNECTIONS: usize = 32;
+/// How long a client may take to send its request's head.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait after a failed accept (out of file descriptors, say) before the next.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Serve `/metrics` on `listener` until `shutdown` completes.
 pub async fn serve(
@@ -23,13 +32,22 @@ pub async fn serve(
     let address = listener.local_addr()?;
     tracing::info!(%address, "metrics at /metrics");
     tokio::pin!(shutdown);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return Ok(()),
+            },
+        };
         let stream = tokio::select! {
             () = &mut shutdown => return Ok(()),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not accept a metrics connection");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             },
@@ -37,11 +55,14 @@ pub async fn serve(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(answer);
             if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {
                 tracing::debug!(error = %e, "metrics connection ended");
             }
+            drop(slot);
         });
     }
 }

@@ -159,6 +159,10 @@ pub const MAX_LIVE_LOG_BYTES: u64 = 8 << 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveLogLines {
+    /// The number of the first of these lines in the attempt's log (from 0): 0 starts the
+    /// attempt's stored log afresh (a delivery run again under the same lease starts over),
+    /// others add to it.
+    pub first_line: u64,
     /// The lines: each an object with `offset` (`secs`, `nanos` since the attempt
     /// started), `level`, `source` and `message`.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]

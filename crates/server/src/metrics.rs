@@ -26,6 +26,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     ))]
 #[tracing::instrument(skip_all)]
 async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError> {
+    // One scrape at a time sets the store's gauges and encodes them, so that another's
+    // clearing never shows as series missing.
+    static SCRAPING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = SCRAPING.lock().await;
     read_store(&state).await?;
     Ok((
         [(header::CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE)],

@@ -53,14 +53,16 @@ export function sseParser() {
 }
 
 /**
- * Read an event stream until it closes.
+ * Read an event stream until it closes. `onEvent` runs for each event as it arrives; when
+ * it throws, the connection is closed and the error passed on (so a caller that needs the
+ * last id seen on a connection that fails should record it in `onEvent`).
  * @param {string} url
  * @param {{signal?: AbortSignal, lastEventId?: string|null, onEvent: (e: SseEvent) => void}} o
  * @returns {Promise<string|null>} the id of the last event seen (to resume from)
  */
 export async function readStream(url, o) {
   const headers = authHeaders({ Accept: 'text/event-stream' });
-  if (o.lastEventId) headers['Last-Event-ID'] = o.lastEventId;
+  if (o.lastEventId != null && o.lastEventId !== '') headers['Last-Event-ID'] = String(o.lastEventId);
   let res;
   try {
     res = await fetch(url, { headers, signal: o.signal, cache: 'no-store' });
@@ -89,6 +91,9 @@ export async function readStream(url, o) {
         o.onEvent(ev);
       }
     }
+  } catch (e) {
+    reader.cancel().catch(() => {}); // close the connection, not just stop reading it
+    throw e;
   } finally {
     reader.releaseLock();
   }

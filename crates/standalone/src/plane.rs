@@ -135,6 +135,7 @@ impl ControlPlane for LocalPlane {
     async fn append_log(
         &self,
         caller: Caller<'_>,
+        first_line: u64,
         lines: Vec<weft_protocol::log::LogLine>,
     ) -> Result<(), PlaneError> {
         let encoded = weft_protocol::log::TaskLog {
@@ -147,6 +148,7 @@ impl ControlPlane for LocalPlane {
             .append_task_log(
                 caller.attempt.ti,
                 caller.attempt.lease,
+                first_line > 0,
                 encoded,
                 weft_protocol::worker_api::MAX_LIVE_LOG_BYTES,
             )

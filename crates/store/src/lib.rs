@@ -47,6 +47,7 @@ pub mod monitoring;
 pub mod notifications;
 pub mod postgres;
 pub mod records;
+pub mod retention;
 mod rows;
 pub mod sealed;
 pub mod sqlite;
@@ -68,6 +69,7 @@ pub use notifications::{
 };
 pub use postgres::PostgresStore;
 pub use records::*;
+pub use retention::{Clean, Cleaned};
 pub use sealed::{
     AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedField, SealedSecret,
 };

@@ -150,18 +150,25 @@ pub trait Store: Send + Sync + 'static {
         &self,
         ti: TiPk,
         lease: i64,
+        follows: bool,
         lines: Vec<u8>,
         max_bytes: u64,
     ) -> StoreResult<crate::LogAppend>;
 
     /// The log of try `try_number` of `ti` from byte `from` (counted from 0) on, with its
-    /// length and the attempt it is from; `None` when none is stored.
+    /// length and the attempt it is from; `None` when none is stored. With `lease`, the
+    /// bytes come only if the log is that attempt's.
     async fn task_log_tail(
         &self,
         ti: TiPk,
         try_number: u32,
         from: u64,
+        lease: Option<i64>,
     ) -> StoreResult<Option<crate::LogTail>>;
+
+    /// Remove what is old enough to go (see [`Clean`](crate::Clean)), in short
+    /// transactions; with `dry_run`, count it only.
+    async fn clean(&self, request: &crate::Clean) -> StoreResult<crate::Cleaned>;
 
     /// Per queue of `tenant`, its task instances queued and running, and the oldest queued.
     async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>>;

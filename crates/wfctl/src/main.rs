@@ -21,6 +21,8 @@ mod notify_args;
 mod output;
 #[cfg(feature = "control-plane")]
 mod postgres_tls;
+#[cfg(feature = "control-plane")]
+mod retention_args;
 mod services;
 mod sql_limits;
 mod sse;
@@ -74,6 +76,9 @@ enum Command {
     /// Run a scheduler of a distributed installation; several may run for high availability.
     #[cfg(feature = "control-plane")]
     Scheduler(commands::scheduler::Args),
+    /// Look after the metadata store: remove old runs, logs and unused components.
+    #[cfg(feature = "control-plane")]
+    Db(commands::db::Args),
     /// Run a worker: take tasks from Redis queues and run them in the sandbox.
     Worker(commands::worker::Args),
     /// Print or make the Redis user of a worker that serves named tenants only.
@@ -132,6 +137,8 @@ fn main() -> ExitCode {
         Command::Server(args) => commands::server::run(args),
         #[cfg(feature = "control-plane")]
         Command::Scheduler(args) => commands::scheduler::run(args),
+        #[cfg(feature = "control-plane")]
+        Command::Db(args) => commands::db::run(args),
         Command::Worker(args) => commands::worker::run(args),
         Command::Workers(args) => commands::workers::run(args),
         Command::RedisAcl(args) => commands::redis_acl::run(args),

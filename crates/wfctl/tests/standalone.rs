@@ -175,3 +175,30 @@ fn the_api_runs_every_example_kind_of_dag() {
         .expect("logs");
     assert_eq!(logs["try_number"], 1, "{logs}");
 }
+
+#[test]
+fn the_embedded_worker_is_listed_with_the_workers() {
+    let home = tempfile::tempdir().expect("home");
+    let server = Standalone::start(home.path(), free_port());
+    // It is recorded as the process starts, as a remote worker registers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let workers = loop {
+        let workers = server.get("/workers").expect("workers");
+        if workers["workers"].as_array().is_some_and(|all| !all.is_empty()) {
+            break workers;
+        }
+        assert!(std::time::Instant::now() < deadline, "no worker listed: {workers}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let all = workers["workers"].as_array().expect("a list");
+    assert_eq!(all.len(), 1, "{workers}");
+    let worker = &all[0];
+    assert_eq!(worker["status"], "alive", "{worker}");
+    assert!(
+        worker["worker_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("standalone-")),
+        "{worker}"
+    );
+    assert!(worker["concurrency"].as_u64().unwrap_or(0) >= 1, "{worker}");
+}

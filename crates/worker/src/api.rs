@@ -214,10 +214,11 @@ impl ApiClient {
     pub async fn append_log(
         &self,
         attempt: AttemptRef,
+        first_line: u64,
         lines: Vec<weft_protocol::log::LogLine>,
     ) -> Result<(), PlaneError> {
         let path = worker_api::log_path(attempt);
-        let body = serde_json::to_string(&LiveLogLines { lines }).map_err(|e| {
+        let body = serde_json::to_string(&LiveLogLines { first_line, lines }).map_err(|e| {
             PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the lines"), e)
         })?;
         let reply = self

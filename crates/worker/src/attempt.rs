@@ -57,6 +57,22 @@ impl Shared {
     }
 }
 
+/// One attempt counted in `weft_attempts_running` while it lives, however its future ends.
+struct RunningAttempt;
+
+impl RunningAttempt {
+    fn new() -> RunningAttempt {
+        weft_metrics::metrics().attempts_running.inc();
+        RunningAttempt
+    }
+}
+
+impl Drop for RunningAttempt {
+    fn drop(&mut self) {
+        weft_metrics::metrics().attempts_running.dec();
+    }
+}
+
 fn later(at: Timestamp, by: Duration) -> Timestamp {
     at.saturating_add(SignedDuration::try_from(by).unwrap_or(SignedDuration::MAX))
         .unwrap_or(at)
@@ -88,7 +104,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
             queue: message.queue.clone(),
         })
         .inc();
-    metrics.attempts_running.inc();
+    let _running = RunningAttempt::new();
     let running_since = std::time::Instant::now();
     let start = AttemptStarted {
         ti: message.ti,
@@ -136,7 +152,6 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     // The live log's last lines are stored before the result that replaces them is sent.
     live_sender.stop().await;
-    metrics.attempts_running.dec();
     let (ended_as, class) = match &outcome {
         AttemptOutcome::Success { .. } => ("success", ""),
         AttemptOutcome::Failed { class, .. } => ("failed", class.as_str()),

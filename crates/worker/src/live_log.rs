@@ -75,6 +75,8 @@ async fn send_lines(
     let mut ticks =
         tokio::time::interval_at(tokio::time::Instant::now() + LIVE_LOG_EVERY, LIVE_LOG_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Lines stored so far: the number of the next one.
+    let mut sent: u64 = 0;
     loop {
         tokio::select! {
             biased;
@@ -86,7 +88,8 @@ async fn send_lines(
             if !matches!(stopped.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
                 return;
             }
-            if let Err(e) = plane.append_log(caller, lines).await {
+            let count = lines.len() as u64;
+            if let Err(e) = plane.append_log(caller, sent, lines).await {
                 tracing::debug!(
                     ti = attempt.ti,
                     error = %e,
@@ -94,6 +97,7 @@ async fn send_lines(
                 );
                 return;
             }
+            sent += count;
         }
     }
 }

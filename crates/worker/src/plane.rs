@@ -103,8 +103,14 @@ pub trait ControlPlane: Send + Sync + 'static {
     /// Add `lines` to the stored log of the caller's attempt while it runs, so that people
     /// see them before it ends. [`PlaneError::Refused`] when the attempt no longer holds
     /// its lease or its stored log is full: nothing more need be sent. The log sent with the
-    /// result replaces these lines.
-    async fn append_log(&self, caller: Caller<'_>, lines: Vec<LogLine>) -> Result<(), PlaneError>;
+    /// result replaces these lines. `first_line` is the number of the first of them in the
+    /// attempt's log (0 starts the stored log afresh).
+    async fn append_log(
+        &self,
+        caller: Caller<'_>,
+        first_line: u64,
+        lines: Vec<LogLine>,
+    ) -> Result<(), PlaneError>;
     /// Send reports (starts, heartbeats, results).
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
 }

@@ -63,9 +63,10 @@ impl ControlPlane for RemotePlane {
     async fn append_log(
         &self,
         caller: Caller<'_>,
+        first_line: u64,
         lines: Vec<weft_protocol::log::LogLine>,
     ) -> Result<(), PlaneError> {
-        self.api.append_log(caller.attempt, lines).await
+        self.api.append_log(caller.attempt, first_line, lines).await
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {

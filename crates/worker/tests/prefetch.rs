@@ -52,6 +52,7 @@ impl ControlPlane for Recorder {
     async fn append_log(
         &self,
         _: Caller<'_>,
+        _: u64,
         _: Vec<weft_protocol::log::LogLine>,
     ) -> Result<(), PlaneError> {
         Err(PlaneError::Refused("this plane keeps no live logs".into()))

@@ -112,7 +112,6 @@ impl AttemptEgress {
             self.usage.deny(why);
             return Err(Error::HttpRequestDenied);
         }
-        weft_metrics::metrics().egress("http", true);
         let limits = self.usage.limits;
         let guest = options.unwrap_or_default();
         let tighter = |guest: Option<std::time::Duration>, policy| {

@@ -75,6 +75,7 @@ impl Outgoing {
             ));
             return Err(Error::DestinationIpProhibited);
         }
+        weft_metrics::metrics().egress("http", true);
         let tcp = connect(&allowed, connect_by).await?;
         let stream: Box<dyn Stream> = match tls {
             Some(config) => {

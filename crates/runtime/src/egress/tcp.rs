@@ -84,7 +84,7 @@ impl TcpPolicy {
         match usage {
             SocketAddrUse::TcpConnect => match self.connect(addr).await {
                 Ok(()) => {
-                    weft_metrics::metrics().egress("tcp", true);
+                    weft_metrics::metrics().egress("socket", true);
                     true
                 }
                 Err(Refusal::Denied(why)) => {

@@ -49,7 +49,7 @@ impl Usage {
     /// Records a socket use the policy refused (a TCP connection, a listener, UDP), in the
     /// attempt's log; it counts like a refused request.
     pub(crate) fn deny_tcp(&self, message: String) {
-        weft_metrics::metrics().egress("tcp", false);
+        weft_metrics::metrics().egress("socket", false);
         self.refuse("tcp denied", message);
     }
 

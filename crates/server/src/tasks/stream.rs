@@ -10,11 +10,12 @@
 //! attempt of the same try left (a sensor's earlier poke) is not this attempt's, and is not
 //! sent. Each line is an event `line` with the line's number as its id, so a client that
 //! reconnects with `Last-Event-ID` goes on after the last line it saw. At most
-//! [`MAX_STREAMS`] streams are open at once.
+//! [`MAX_STREAMS`] streams are open at once, [`MAX_TENANT_STREAMS`] of one tenant.
 
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Extension;
@@ -40,27 +41,36 @@ const POLL: Duration = Duration::from_millis(250);
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// Most log streams a server keeps open at once.
 pub const MAX_STREAMS: usize = 512;
+/// Most log streams one tenant keeps open at once, so that no tenant takes them all.
+pub const MAX_TENANT_STREAMS: usize = 64;
 
-/// Log streams open now.
-static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+/// Log streams open now, by tenant.
+static OPEN_STREAMS: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
 
-/// One of the [`MAX_STREAMS`], held while a stream is open.
-struct StreamSlot;
+/// One of the [`MAX_STREAMS`] (and of its tenant's [`MAX_TENANT_STREAMS`]), held while a
+/// stream is open.
+struct StreamSlot(String);
 
 impl StreamSlot {
-    fn take() -> Option<StreamSlot> {
-        let open = OPEN_STREAMS.fetch_add(1, Ordering::Relaxed);
-        if open >= MAX_STREAMS {
-            OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
+    fn take(tenant: &str) -> Option<StreamSlot> {
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = open.get_or_insert_with(HashMap::new);
+        let total: usize = open.values().sum();
+        let mine = open.entry(tenant.to_owned()).or_default();
+        if total >= MAX_STREAMS || *mine >= MAX_TENANT_STREAMS {
             return None;
         }
-        Some(StreamSlot)
+        *mine += 1;
+        Some(StreamSlot(tenant.to_owned()))
     }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(mine) = open.as_mut().and_then(|open| open.get_mut(&self.0)) {
+            *mine = mine.saturating_sub(1);
+        }
     }
 }
 
@@ -102,10 +112,10 @@ pub(super) async fn stream_log(
             .ok_or_else(|| ApiError::invalid("Last-Event-ID must be a line number"))?,
     };
     let (ti, try_number) = log_target(&state, &ctx, &dag_id, &run_id, &task_id, &query).await?;
-    let slot = StreamSlot::take().ok_or_else(|| {
+    let slot = StreamSlot::take(&ctx.tenant).ok_or_else(|| {
         ApiError::Unavailable(format!(
-            "the server has {MAX_STREAMS} log streams open; read the log without following, \
-             or try again later"
+            "the server has as many log streams open as it allows ({MAX_TENANT_STREAMS} per \
+             tenant, {MAX_STREAMS} in all); read the log without following, or try again later"
         ))
     })?;
     let running =
@@ -220,21 +230,27 @@ impl Follow {
             }
         }
         let final_read = self.lease.is_none();
+        // The final log is read whole, once: it holds the live log's lines as its first, so
+        // the stream goes on after the lines it has read, by count.
+        let from = if final_read { 0 } else { self.offset };
         if let Some(tail) = store
-            .task_log_tail(self.ti, self.try_number, self.offset)
+            .task_log_tail(self.ti, self.try_number, from, self.attempt)
             .await?
             && self.is_ours(tail.lease)
         {
-            // Whole lines only, but from a final log, whose last bytes are its last line.
-            let whole = if final_read {
-                tail.bytes.len()
+            let (bytes, skip) = if final_read {
+                (&tail.bytes[..], self.line)
             } else {
-                tail.bytes
+                // Whole lines only: the rest comes with the next read.
+                let whole = tail
+                    .bytes
                     .iter()
                     .rposition(|&b| b == b'\n')
-                    .map_or(0, |at| at + 1)
+                    .map_or(0, |at| at + 1);
+                self.offset += whole as u64;
+                (&tail.bytes[..whole], 0)
             };
-            for line in weft_protocol::log::parse(&tail.bytes[..whole]) {
+            for line in weft_protocol::log::parse(bytes).iter().skip(skip) {
                 if self.line >= self.first_sent {
                     self.pending.push_back(
                         Event::default()
@@ -245,7 +261,6 @@ impl Follow {
                 }
                 self.line += 1;
             }
-            self.offset += whole as u64;
         }
         if final_read {
             let now = match ended {

@@ -52,7 +52,13 @@ async fn append_log(
     .encode();
     match state
         .store
-        .append_task_log(attempt.ti, attempt.lease, lines, MAX_LIVE_LOG_BYTES)
+        .append_task_log(
+            attempt.ti,
+            attempt.lease,
+            body.first_line > 0,
+            lines,
+            MAX_LIVE_LOG_BYTES,
+        )
         .await?
     {
         LogAppend::Appended => Ok(StatusCode::NO_CONTENT),

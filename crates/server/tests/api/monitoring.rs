@@ -42,12 +42,17 @@ fn line(message: &str) -> Value {
     json!({"offset": {"secs": 0, "nanos": 1000}, "level": "info", "source": "task", "message": message})
 }
 
-async fn send_lines(h: &Harness, ti: i64, lease: i64, messages: &[&str]) -> StatusCode {
+/// Send `messages` as lines from number `first` on.
+async fn send_lines(h: &Harness, ti: i64, lease: i64, first: u64, messages: &[&str]) -> StatusCode {
     let lines: Vec<Value> = messages.iter().map(|m| line(m)).collect();
     let uri = format!("/api/v1/worker/attempts/{ti}/{lease}/logs");
-    h.json(Method::POST, &uri, json!({ "lines": lines }))
-        .await
-        .status
+    h.json(
+        Method::POST,
+        &uri,
+        json!({ "first_line": first, "lines": lines }),
+    )
+    .await
+    .status
 }
 
 /// Finish the attempt with `log` as its final log.
@@ -164,7 +169,7 @@ impl Events {
 async fn a_running_attempts_lines_are_stored_and_streamed_as_they_come() {
     let (h, ti, lease) = queued().await;
     assert_eq!(
-        send_lines(&h, ti.id, lease, &["one", "two"]).await,
+        send_lines(&h, ti.id, lease, 0, &["one", "two"]).await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(messages(&h.get(LOGS).await.json()), ["one", "two"]);
@@ -172,7 +177,7 @@ async fn a_running_attempts_lines_are_stored_and_streamed_as_they_come() {
     let mut events = Events::open(&h, &format!("{LOGS}/stream"), None).await;
     assert_eq!(events.lines_until("two").await, ["one", "two"]);
     assert_eq!(
-        send_lines(&h, ti.id, lease, &["three"]).await,
+        send_lines(&h, ti.id, lease, 2, &["three"]).await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(events.lines_until("three").await, ["three"]);
@@ -196,28 +201,40 @@ async fn a_running_attempts_lines_are_stored_and_streamed_as_they_come() {
 async fn lines_from_an_attempt_that_is_not_current_are_refused_and_change_nothing() {
     let (h, ti, lease) = queued().await;
     assert_eq!(
-        send_lines(&h, ti.id, lease, &["mine"]).await,
+        send_lines(&h, ti.id, lease, 0, &["mine"]).await,
         StatusCode::NO_CONTENT
     );
     let uri = format!("/api/v1/worker/attempts/{}/{}/logs", ti.id, lease + 1);
-    h.json(Method::POST, &uri, json!({"lines": [line("forged")]}))
-        .await
-        .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
-    let uri = format!("/api/v1/worker/attempts/{}/{lease}/logs", ti.id);
-    h.json(Method::POST, &uri, json!({"lines": "not lines"}))
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
     h.json(
         Method::POST,
         &uri,
-        json!({"lines": [{"message": "no level"}]}),
+        json!({"first_line": 1, "lines": [line("forged")]}),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
+    let uri = format!("/api/v1/worker/attempts/{}/{lease}/logs", ti.id);
+    h.json(
+        Method::POST,
+        &uri,
+        json!({"first_line": 1, "lines": "not lines"}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    h.json(
+        Method::POST,
+        &uri,
+        json!({"first_line": 1, "lines": [{"message": "no level"}]}),
     )
     .await
     .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
     finish(&h, ti.id, lease, &["mine", "final"]).await;
-    h.json(Method::POST, &uri, json!({"lines": [line("late")]}))
-        .await
-        .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
+    h.json(
+        Method::POST,
+        &uri,
+        json!({"first_line": 1, "lines": [line("late")]}),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
     assert_eq!(messages(&h.get(LOGS).await.json()), ["mine", "final"]);
     let request = Request::get(format!("{LOGS}/stream"))
         .header("last-event-id", "x")
@@ -279,4 +296,23 @@ async fn queues_count_what_waits_and_runs() {
         (Some(1), Some(0)),
         "a queued task holds a slot: {pools}"
     );
+}
+
+#[tokio::test]
+async fn a_delivery_run_again_under_the_same_lease_starts_its_log_afresh() {
+    let (h, ti, lease) = queued().await;
+    assert_eq!(
+        send_lines(&h, ti.id, lease, 0, &["a", "b"]).await,
+        StatusCode::NO_CONTENT
+    );
+    // The worker that ran it died before it reported; the delivery runs again.
+    assert_eq!(
+        send_lines(&h, ti.id, lease, 0, &["a2"]).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send_lines(&h, ti.id, lease, 1, &["b2"]).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(messages(&h.get(LOGS).await.json()), ["a2", "b2"]);
 }

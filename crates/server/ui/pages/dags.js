@@ -12,6 +12,8 @@ import { empty, errorBox, loading, toast } from '../widgets.js';
 
 /** Runs shown per DAG. */
 const RECENT = 12;
+/** The recent runs of every DAG are one large answer: fetched at most this often (ms). */
+const RUNS_EVERY = 10000;
 const nextRunCache = new Map(); // dag_id -> {at: ms, value: NextRun|null, schedule}
 
 /** @param {{query: URLSearchParams}} ctx */
@@ -267,21 +269,27 @@ export function mount(ctx) {
     );
   }
 
+  let runsAt = 0; // when the recent runs were last asked for
+
+  /** The recent runs, grouped by DAG: at most every RUNS_EVERY, and only on a visible tab. */
+  async function refreshRuns(signal) {
+    if (document.hidden || Date.now() - runsAt < RUNS_EVERY) return;
+    runsAt = Date.now(); // also after a failure: it is tried again RUNS_EVERY later
+    const runList = await get(`/runs?limit=1000`, { signal });
+    const byDag = new Map();
+    for (const r of runList.runs) {
+      const list = byDag.get(r.dag_id) || [];
+      if (list.length < RECENT) list.push(r);
+      byDag.set(r.dag_id, list);
+    }
+    for (const list of byDag.values()) list.reverse(); // newest last
+    state.runsByDag = byDag;
+  }
+
   async function refresh(signal) {
     try {
-      const [dagList, runList] = await Promise.all([
-        get('/dags', { signal }),
-        get(`/runs?limit=1000`, { signal }),
-      ]);
+      const [dagList] = await Promise.all([get('/dags', { signal }), refreshRuns(signal)]);
       state.dags = dagList.dags;
-      const byDag = new Map();
-      for (const r of runList.runs) {
-        const list = byDag.get(r.dag_id) || [];
-        if (list.length < RECENT) list.push(r);
-        byDag.set(r.dag_id, list);
-      }
-      for (const list of byDag.values()) list.reverse(); // newest last
-      state.runsByDag = byDag;
       state.error = null;
     } catch (e) {
       if (e.name === 'AbortError') throw e;

@@ -67,7 +67,8 @@ export function mount(ctx, shared, opts = {}) {
     const mapped = mapIndex == null ? mappedInstances(run, taskId) : [];
     const isSummary = mapIndex == null && (ti.map_count != null || mapped.length > 0);
     const tryNumber = sel.try && sel.try <= ti.try_number ? sel.try : ti.try_number;
-    const live = tryNumber === ti.try_number && ti.state === 'running';
+    // Queued counts: the stream follows an attempt from the moment it is queued.
+    const live = tryNumber === ti.try_number && (ti.state === 'running' || ti.state === 'queued');
     const dur = ti.duration_ms ?? (ti.state === 'running' ? between(ti.started_at, null) : null);
 
     morph(
@@ -164,7 +165,8 @@ export function mount(ctx, shared, opts = {}) {
       logKey = '';
       logSlot.replaceChildren(h('p', { class: 'muted' }, 'A mapped task: choose an instance above to see its log.'));
     } else {
-      ensureLog(mapIndex).show(tryNumber, live);
+      // queued_at tells one run of a try from the next (a sensor's poke, a resumed deferral).
+      ensureLog(mapIndex).show(tryNumber, live, tryNumber === ti.try_number ? ti.queued_at ?? null : null);
     }
     renderXcom(mapIndex);
   }

@@ -103,6 +103,7 @@ pub(crate) trait Sql:
     + for<'a> Encodes<'a, &'a str>
     + for<'a> Encodes<'a, Option<&'a str>>
     + Reads<(i64,)>
+    + Reads<(Option<i64>,)>
     + Reads<(String,)>
     + Reads<(Vec<u8>,)>
     + Reads<(Option<Vec<u8>>,)>
@@ -133,11 +134,13 @@ pub(crate) trait Sql:
     + Reads<crate::common::monitoring::PoolUsageRow>
     + Reads<crate::common::monitoring::LogTailRow>
 {
-    /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes: add the lines to the live log of the
-    /// attempt's try while it holds its lease (one row affected), else nothing. A row that
-    /// another attempt of the same try left (a sensor's earlier poke) is replaced; the
-    /// final log of this attempt, once written, is never touched; a live log stays within
-    /// the limit. The backends differ only in how they join two byte strings.
+    /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes, `$5` whether they follow lines
+    /// already sent: add the lines to the live log of the attempt's try while it holds its
+    /// lease (one row affected), else nothing. A row that another attempt of the same try
+    /// left (a sensor's earlier poke) is replaced, and so is the row when these are the first
+    /// lines (the same delivery run again); the final log of this attempt, once written, is
+    /// never touched; a live log stays within the limit. The backends differ only in how
+    /// they join two byte strings.
     const APPEND_LOG: &'static str;
 }
 
@@ -150,7 +153,7 @@ macro_rules! append_log {
              WHERE id = $1 AND lease = $2 \
              AND state IN ('queued', 'running') AND length($3) <= $4 \
              ON CONFLICT (ti, try_number) DO UPDATE SET \
-             log = CASE WHEN task_logs.lease = excluded.lease THEN ",
+             log = CASE WHEN task_logs.lease = excluded.lease AND $5 THEN ",
             $log,
             " ELSE excluded.log END, lease = excluded.lease, live = TRUE \
              WHERE task_logs.lease IS NULL OR task_logs.lease <> excluded.lease \

@@ -22,8 +22,10 @@ const POOL_USAGE: &str = "SELECT pool, \
      FROM task_instances WHERE tenant = $1 AND state IN ('scheduled', 'queued', 'running') \
      AND map_count IS NULL GROUP BY pool ORDER BY pool";
 
-/// `$1` ti, `$2` try, `$3` first byte (from 0): the log from that byte, and what it is.
-const LOG_TAIL: &str = "SELECT substr(log, CAST($3 AS INTEGER) + 1) AS bytes, \
+/// `$1` ti, `$2` try, `$3` first byte (from 0), `$4` the attempt (lease) wanted, or null
+/// for any: the log from that byte (none when it is another attempt's), and what it is.
+const LOG_TAIL: &str = "SELECT CASE WHEN $4 IS NULL OR lease = $4 \
+     THEN substr(log, CAST($3 AS INTEGER) + 1) ELSE substr(log, 1, 0) END AS bytes, \
      CAST(length(log) AS BIGINT) AS size, lease, live \
      FROM task_logs WHERE ti = $1 AND try_number = $2";
 
@@ -66,12 +68,14 @@ pub(crate) async fn task_log_tail<B: Backend>(
     ti: i64,
     try_number: u32,
     from: u64,
+    lease: Option<i64>,
 ) -> StoreResult<Option<LogTail>> {
     let from = i64::try_from(from).unwrap_or(i64::MAX);
     let row = statement::<B::Db>(LOG_TAIL)
         .bind(ti)
         .bind(i64::from(try_number))
         .bind(from)
+        .bind(lease)
         .fetch_optional::<LogTailRow>(&mut *backend.reader().await?)
         .await?;
     row.map(|row| {
@@ -130,6 +134,7 @@ pub(crate) async fn append_task_log<B: Backend>(
     backend: &B,
     ti: i64,
     lease: i64,
+    follows: bool,
     lines: Vec<u8>,
     max_bytes: u64,
 ) -> StoreResult<LogAppend> {
@@ -140,6 +145,7 @@ pub(crate) async fn append_task_log<B: Backend>(
         .bind(lease)
         .bind(lines)
         .bind(max_bytes)
+        .bind(follows)
         .execute(&mut *conn)
         .await?;
     if appended > 0 {

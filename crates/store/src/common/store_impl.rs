@@ -11,7 +11,8 @@ use weft_model::DagSpec;
 
 use super::statement::statement;
 use super::{
-    assemble, assets, coordination, monitoring, notifications, sealed, sql, tenancy, transactions,
+    assemble, assets, coordination, monitoring, notifications, retention, sealed, sql, tenancy,
+    transactions,
 };
 use crate::backend::Backend;
 use crate::error::StoreResult;
@@ -332,10 +333,11 @@ impl<B: Backend> Store for B {
         &self,
         ti: TiPk,
         lease: i64,
+        follows: bool,
         lines: Vec<u8>,
         max_bytes: u64,
     ) -> StoreResult<crate::LogAppend> {
-        monitoring::append_task_log(self, ti, lease, lines, max_bytes).await
+        monitoring::append_task_log(self, ti, lease, follows, lines, max_bytes).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -344,8 +346,14 @@ impl<B: Backend> Store for B {
         ti: TiPk,
         try_number: u32,
         from: u64,
+        lease: Option<i64>,
     ) -> StoreResult<Option<crate::LogTail>> {
-        monitoring::task_log_tail(self, ti, try_number, from).await
+        monitoring::task_log_tail(self, ti, try_number, from, lease).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn clean(&self, request: &crate::Clean) -> StoreResult<crate::Cleaned> {
+        retention::clean(self, request).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

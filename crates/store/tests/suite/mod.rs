@@ -11,6 +11,7 @@ pub mod leadership;
 pub mod mapping;
 pub mod monitoring;
 pub mod notifications;
+pub mod retention;
 pub mod runs;
 pub mod scale;
 pub mod tenancy;
@@ -69,6 +70,10 @@ macro_rules! all_tests {
                 live_log_lines_are_appended_while_the_attempt_holds_its_lease,
                 queue_depths_count_queued_and_running_per_queue,
                 a_new_attempt_of_the_same_try_starts_its_live_log_afresh,
+            ],
+            retention: [
+                old_ended_runs_go_in_batches_and_what_the_scheduler_needs_stays,
+                unused_versions_and_components_go_when_asked,
             ],
             variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
             workers: [workers_are_recorded_and_replaced_by_id, bad_workers_are_invalid_and_not_recorded],

@@ -19,13 +19,25 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
     )
     .await;
     let lease = reload(store, run.id, id).await.lease;
+    // Lines that follow others already sent (all but the attempt's first).
     let append = |lines: &'static [u8], lease: i64, max: u64| {
-        store.append_task_log(id, lease, lines.to_vec(), max)
+        store.append_task_log(id, lease, true, lines.to_vec(), max)
     };
     assert_eq!(
-        append(b"{\"n\":1}\n", lease, LIMIT).await.unwrap(),
+        store
+            .append_task_log(id, lease, false, b"{\"n\":0}\n".to_vec(), LIMIT)
+            .await
+            .unwrap(),
+        LogAppend::Appended
+    );
+    assert_eq!(
+        store
+            .append_task_log(id, lease, false, b"{\"n\":1}\n".to_vec(), LIMIT)
+            .await
+            .unwrap(),
         LogAppend::Appended,
-        "a queued attempt may log: its start may not be written yet"
+        "a queued attempt may log: its start may not be written yet; first lines start the \
+         log afresh (the same delivery run again)"
     );
     write(
         store,
@@ -60,7 +72,11 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
         "refused lines store nothing"
     );
 
-    let tail = store.task_log_tail(id, 1, 8).await.unwrap().unwrap();
+    let tail = store
+        .task_log_tail(id, 1, 8, Some(lease))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (tail.bytes.as_slice(), tail.size, tail.lease, tail.live),
         (&b"{\"n\":2}\n"[..], 16, Some(lease), true),
@@ -68,7 +84,7 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
     );
     assert!(
         store
-            .task_log_tail(id, 1, 99)
+            .task_log_tail(id, 1, 99, None)
             .await
             .unwrap()
             .unwrap()
@@ -76,7 +92,7 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
             .is_empty(),
         "past the end"
     );
-    assert!(store.task_log_tail(id, 2, 0).await.unwrap().is_none());
+    assert!(store.task_log_tail(id, 2, 0, None).await.unwrap().is_none());
 
     let mut done = finish(id, lease, TaskState::Success);
     done.log = Some(b"{\"final\":true}\n".to_vec());
@@ -102,7 +118,7 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
         store.task_log(id, 1).await.unwrap().as_deref(),
         Some(&b"{\"final\":true}\n"[..])
     );
-    let tail = store.task_log_tail(id, 1, 0).await.unwrap().unwrap();
+    let tail = store.task_log_tail(id, 1, 0, None).await.unwrap().unwrap();
     assert_eq!(
         (tail.lease, tail.live),
         (Some(lease), false),
@@ -110,7 +126,7 @@ pub async fn live_log_lines_are_appended_while_the_attempt_holds_its_lease(store
     );
     assert_eq!(
         store
-            .append_task_log(id + 1000, lease, b"x\n".to_vec(), LIMIT)
+            .append_task_log(id + 1000, lease, true, b"x\n".to_vec(), LIMIT)
             .await
             .unwrap(),
         LogAppend::Stale,
@@ -175,7 +191,7 @@ pub async fn a_new_attempt_of_the_same_try_starts_its_live_log_afresh(store: &dy
     let first = reload(store, run.id, id).await;
     assert_eq!(
         store
-            .append_task_log(id, first.lease, b"{\"poke\":1}\n".to_vec(), LIMIT)
+            .append_task_log(id, first.lease, false, b"{\"poke\":1}\n".to_vec(), LIMIT)
             .await
             .unwrap(),
         LogAppend::Appended
@@ -206,19 +222,28 @@ pub async fn a_new_attempt_of_the_same_try_starts_its_live_log_afresh(store: &dy
     assert_ne!(second.lease, first.lease);
     assert_eq!(
         store
-            .append_task_log(id, second.lease, b"{\"poke\":2}\n".to_vec(), LIMIT)
+            .append_task_log(id, second.lease, true, b"{\"poke\":2}\n".to_vec(), LIMIT)
             .await
             .unwrap(),
         LogAppend::Appended
     );
     let tail = store
-        .task_log_tail(id, first.try_number, 0)
+        .task_log_tail(id, first.try_number, 0, None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
         (tail.bytes.as_slice(), tail.lease),
         (&b"{\"poke\":2}\n"[..], Some(second.lease)),
-        "the second poke's lines alone"
+        "the second poke's lines alone (even sent as following others)"
+    );
+    let theirs = store
+        .task_log_tail(id, first.try_number, 0, Some(first.lease))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        theirs.bytes.is_empty() && theirs.size > 0,
+        "asked for the first poke's log, nothing of the second's comes: {theirs:?}"
     );
 }

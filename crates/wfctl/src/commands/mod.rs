@@ -4,6 +4,8 @@ pub mod assets;
 pub mod build;
 pub mod connections;
 pub mod dags;
+#[cfg(feature = "control-plane")]
+pub mod db;
 pub mod deploy;
 pub mod inspect;
 pub mod redis_acl;

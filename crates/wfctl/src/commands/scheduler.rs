@@ -23,6 +23,8 @@ pub struct Args {
     #[command(flatten)]
     metrics: crate::metrics_args::MetricsArgs,
     #[command(flatten)]
+    retention: crate::retention_args::RetentionArgs,
+    #[command(flatten)]
     trust: crate::trust::TrustArgs,
     /// This scheduler's id (default: host name and process id).
     #[arg(long, env = "WEFT_SCHEDULER_ID")]
@@ -106,8 +108,13 @@ async fn main(args: Args) -> CommandResult {
                 term.lost(),
             );
             let lost = term.lost();
+            // The leader cleans the store, when asked to.
+            let cleaner = {
+                let (retention, store, lost) = (args.retention.clone(), store.clone(), term.lost());
+                async move { retention.run(store, lost).await }
+            };
             async move {
-                tokio::join!(service.run(lost), serve);
+                tokio::join!(service.run(lost), serve, cleaner);
             }
         })
         .await;

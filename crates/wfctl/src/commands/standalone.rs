@@ -42,6 +42,8 @@ pub struct Args {
     egress: crate::egress::EgressArgs,
     #[command(flatten)]
     notify: crate::notify_args::NotifyArgs,
+    #[command(flatten)]
+    retention: crate::retention_args::RetentionArgs,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long)]
     concurrency: Option<usize>,
@@ -142,7 +144,17 @@ async fn serve(args: Args) -> CommandResult {
         async move { stop.notified().await }
     };
     let scheduler_task = tokio::spawn(service.run(stopped(&stop)));
+    let registration_task = tokio::spawn(record_worker(
+        store.clone(),
+        worker.status(),
+        jiff::Timestamp::now(),
+        stopped(&stop),
+    ));
     let worker_task = tokio::spawn(worker.run(stopped(&stop)));
+    let cleaner_task = {
+        let (retention, store, stop) = (args.retention.clone(), store.clone(), stopped(&stop));
+        tokio::spawn(async move { retention.run(store, stop).await })
+    };
     let (server_task, scheme) =
         crate::https_args::spawn_api(listener, identity, state, stopped(&stop));
     let notify_task = tokio::spawn(weft_server::notifications::run_delivery(
@@ -163,7 +175,42 @@ async fn serve(args: Args) -> CommandResult {
     let _ = server_task.await;
     let _ = notify_task.await;
     let _ = worker_task.await;
+    let _ = registration_task.await;
+    let _ = cleaner_task.await;
     let _ = scheduler_task.await;
     sqlite.close().await;
     Ok(())
+}
+
+/// How often the embedded worker's record is renewed.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The embedded worker as the workers page shows it: recorded at start and every few seconds
+/// as a remote worker heartbeats, and its stop recorded when `stop` comes.
+async fn record_worker(
+    store: Arc<dyn Store>,
+    status: weft_worker::WorkerStatus,
+    started_at: jiff::Timestamp,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let record = |stopped: bool| {
+        weft_server::worker_api::registry::beat_record(
+            weft_worker::registry::beat(&status, started_at, stopped),
+            status.config().worker_id.clone(),
+            jiff::Timestamp::now(),
+        )
+    };
+    tokio::pin!(stop);
+    loop {
+        if let Err(e) = store.record_worker(record(false)).await {
+            tracing::warn!(error = %e, "could not record the embedded worker's heartbeat");
+        }
+        tokio::select! {
+            () = &mut stop => break,
+            () = tokio::time::sleep(HEARTBEAT_EVERY) => {}
+        }
+    }
+    if let Err(e) = store.record_worker(record(true)).await {
+        tracing::warn!(error = %e, "could not record the embedded worker's stop");
+    }
 }
