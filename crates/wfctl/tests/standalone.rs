@@ -184,10 +184,16 @@ fn the_embedded_worker_is_listed_with_the_workers() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let workers = loop {
         let workers = server.get("/workers").expect("workers");
-        if workers["workers"].as_array().is_some_and(|all| !all.is_empty()) {
+        if workers["workers"]
+            .as_array()
+            .is_some_and(|all| !all.is_empty())
+        {
             break workers;
         }
-        assert!(std::time::Instant::now() < deadline, "no worker listed: {workers}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no worker listed: {workers}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let all = workers["workers"].as_array().expect("a list");
