@@ -8,11 +8,10 @@ use axum::http::{Method, Request, StatusCode};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use weft_model::TaskState;
 use weft_store::{DEFAULT_TENANT, FinishTask, TaskInstance, WriteBatch};
 use weft_test_guests_artifacts as guests;
 
-use crate::support::{Harness, now};
+use crate::support::{Harness, succeeded};
 
 const LOGS: &str = "/api/v1/dags/normal/runs/r1/tasks/echo_context/logs";
 
@@ -64,22 +63,8 @@ async fn finish(h: &Harness, ti: i64, lease: i64, messages: &[&str]) {
     }
     let batch = WriteBatch {
         finish: vec![FinishTask {
-            ti,
-            lease,
-            state: TaskState::Success,
-            at: now(),
-            duration_ms: 7,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            started_at: None,
-            worker_id: None,
-            hostname: None,
-            output: Some(b"{}".to_vec()),
-            xcom: Vec::new(),
             log: Some(log),
-            poke: None,
-            deferral: None,
+            ..succeeded(ti, lease)
         }],
         ..WriteBatch::default()
     };

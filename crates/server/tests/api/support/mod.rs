@@ -60,6 +60,28 @@ pub fn guest(path: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// The result of attempt `lease` of `ti`: success, output `{}`, nothing else.
+pub fn succeeded(ti: i64, lease: i64) -> FinishTask {
+    FinishTask {
+        ti,
+        lease,
+        state: TaskState::Success,
+        at: now(),
+        duration_ms: 7,
+        next_retry_at: None,
+        error_class: None,
+        error: None,
+        started_at: None,
+        worker_id: None,
+        hostname: None,
+        output: Some(b"{}".to_vec()),
+        xcom: Vec::new(),
+        log: None,
+        poke: None,
+        deferral: None,
+    }
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Reply {
@@ -313,15 +335,6 @@ impl Harness {
                 lease_expires_at: now(),
             }],
             finish: vec![FinishTask {
-                ti: ti.id,
-                lease,
-                state: TaskState::Success,
-                at: now(),
-                duration_ms: 7,
-                next_retry_at: None,
-                error_class: None,
-                error: None,
-                started_at: None,
                 worker_id: Some("w1".into()),
                 hostname: Some("host1".into()),
                 output: Some(br#"{"rows": 3}"#.to_vec()),
@@ -330,8 +343,7 @@ impl Harness {
                     ("blob".into(), vec![0xff, 0x00]),
                 ],
                 log: Some(log.to_vec()),
-                poke: None,
-                deferral: None,
+                ..succeeded(ti.id, lease)
             }],
             ..WriteBatch::default()
         };
