@@ -56,9 +56,7 @@ where
         let Some(opened) = span.extensions().get::<Opened>().map(|o| o.0) else {
             return;
         };
-        let labels = Call {
-            call: span.name().to_owned(),
-        };
+        let labels = Call { call: span.name() };
         metrics()
             .store_call_seconds
             .get_or_create(&labels)

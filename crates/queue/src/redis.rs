@@ -186,9 +186,7 @@ impl RedisQueue {
             .await;
         weft_metrics::metrics()
             .queue_call_seconds
-            .get_or_create(&weft_metrics::Call {
-                call: operation.to_owned(),
-            })
+            .get_or_create(&weft_metrics::Call { call: operation })
             .observe(started.elapsed().as_secs_f64());
         result
     }
