@@ -24,8 +24,9 @@ weft_setup() {
 }
 
 # What only the test suite needs: the web UI's browser tests run Debian's Chromium, driven by
-# playwright-core (never a browser download) from the lock file in tests/ui. Needs
-# services.sh (for its apt-get helper).
+# playwright-core (never a browser download) from the lock file in tests/ui; the API contract
+# test runs Schemathesis, pinned in tests/contract/requirements.txt. Needs services.sh (for
+# its apt-get helper).
 weft_test_setup() {
     if [ ! -x /usr/bin/chromium ]; then
         _weft_apt_install chromium
@@ -33,5 +34,15 @@ weft_test_setup() {
     if [ ! -d tests/ui/node_modules/playwright-core ]; then
         echo "==> npm ci (tests/ui)"
         (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    # Schemathesis, pinned with its dependencies, for the API contract test.
+    local venv=target/schemathesis-venv
+    if ! cmp -s tests/contract/requirements.txt "$venv/requirements.txt"; then
+        echo "==> pip install schemathesis (target/schemathesis-venv)"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check \
+            -r tests/contract/requirements.txt
+        cp tests/contract/requirements.txt "$venv/requirements.txt"
     fi
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests, the
 # store suite on SQLite and PostgreSQL, the embedded stack's end-to-end tests and the CLI's
-# tests over every example and the web UI's flows in headless Chromium. Installs what it needs
-# first (wasm target, componentize-py, PostgreSQL, Redis, Chromium and playwright-core),
-# builds the S3 server (crates/test-s3) and starts its own servers.
+# tests over every example, the web UI's flows in headless Chromium and the API's contract
+# under Schemathesis. Installs what it needs first (wasm target, componentize-py, PostgreSQL,
+# Redis, Chromium and playwright-core, Schemathesis), builds the S3 server (crates/test-s3)
+# and starts its own servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

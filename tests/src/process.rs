@@ -14,10 +14,18 @@ pub fn wfctl() -> PathBuf {
     workspace_binary("wfctl", "wfctl")
 }
 
+/// The root of the workspace.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
+
 /// The workspace's debug build of binary `name` of package `package`, built here first if it
 /// is missing.
 pub fn workspace_binary(package: &str, name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = workspace();
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let path = target.join("debug").join(name);

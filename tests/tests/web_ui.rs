@@ -5,19 +5,12 @@
 //! workers on real PostgreSQL and Redis. Each page's screenshot is written to
 //! `target/ui-screenshots`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use weft_e2e::cluster::{API_TOKEN, Cluster, WorkerSpec};
-use weft_e2e::process::wait_for;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
+use weft_e2e::process::{wait_for, workspace};
 
 #[test]
 fn the_ui_flows_pass_in_chromium() {

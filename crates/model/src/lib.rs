@@ -50,6 +50,7 @@ pub mod cron;
 pub mod dag;
 pub mod deferral;
 pub mod egress;
+pub mod integral;
 pub mod mapping;
 mod names;
 pub mod notification;

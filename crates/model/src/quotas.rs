@@ -41,35 +41,63 @@ named_enum! {
 pub struct Quotas {
     /// Task instances queued or running at once; ready tasks beyond it wait for a slot of
     /// the tenant's own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_running_tasks: Option<u32>,
     /// Runs running at once, across the tenant's DAGs; runs beyond it stay queued.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_active_runs: Option<u32>,
     /// Task instances waiting to run (not yet started, in queued or running runs); a trigger
     /// that would take the tenant past it is refused. Runs the scheduler makes from a DAG's
     /// schedule are not refused: `max_active_runs` holds them back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_queued_tasks: Option<u32>,
     /// Size of one component, in bytes; a larger deploy is refused before it is compiled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_component_bytes: Option<u64>,
     /// Components (DAG versions' code) stored; a deploy of a new one beyond it is refused.
     /// A tenant's components are kept while it exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_components: Option<u32>,
     /// User API requests a second, on each API server, with `api_burst` at once (the rate if
     /// not set); a request beyond it is answered 429 with `Retry-After`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub api_requests_per_second: Option<u32>,
     /// Requests that may come at once before the rate applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub api_burst: Option<u32>,
 }

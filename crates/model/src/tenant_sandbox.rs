@@ -48,28 +48,52 @@ pub struct TenantSandbox {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress_allow: Option<Vec<String>>,
     /// Wall-clock limit of an attempt whose task sets none, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub default_timeout_ms: Option<u64>,
     /// Longest wall-clock limit an attempt may have, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_timeout_ms: Option<u64>,
     /// Linear memory of an attempt whose task asks for none, in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub default_memory_bytes: Option<u64>,
     /// Most linear memory an attempt may have, in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_memory_bytes: Option<u64>,
     /// CPU budget of an attempt whose task sets none, in fuel units (about one per
     /// WebAssembly instruction).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub default_fuel: Option<u64>,
     /// Largest CPU budget an attempt may have, in fuel units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::integral::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub max_fuel: Option<u64>,
 }

@@ -23,6 +23,20 @@ pub enum UnitError {
     },
 }
 
+/// Why a well-formed duration or size is refused: it does not fit.
+const TOO_LARGE: &str = "it is too large";
+
+impl UnitError {
+    /// Whether the text is well formed but its value does not fit.
+    pub fn is_too_large(&self) -> bool {
+        match self {
+            UnitError::Duration { reason, .. } | UnitError::Size { reason, .. } => {
+                reason == TOO_LARGE
+            }
+        }
+    }
+}
+
 const DURATION_UNITS: &str = "ns, us, ms, s, m, h or d";
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 
@@ -73,13 +87,13 @@ pub fn parse_duration(input: &str) -> Result<Duration, UnitError> {
                 )));
             }
         };
-        let amount = scale(number, unit_nanos).ok_or_else(|| fail("it is too large".into()))?;
+        let amount = scale(number, unit_nanos).ok_or_else(|| fail(TOO_LARGE.into()))?;
         nanos = nanos
             .checked_add(amount)
-            .ok_or_else(|| fail("it is too large".into()))?;
+            .ok_or_else(|| fail(TOO_LARGE.into()))?;
         rest = after.trim_start();
     }
-    let secs = u64::try_from(nanos / NANOS_PER_SEC).map_err(|_| fail("it is too large".into()))?;
+    let secs = u64::try_from(nanos / NANOS_PER_SEC).map_err(|_| fail(TOO_LARGE.into()))?;
     // The remainder is below 1e9, so it fits.
     Ok(Duration::new(secs, (nanos % NANOS_PER_SEC) as u32))
 }
@@ -148,8 +162,8 @@ pub fn parse_size(input: &str) -> Result<u64, UnitError> {
             ))
         })?,
     };
-    let bytes = scale(number, unit).ok_or_else(|| fail("it is too large".into()))?;
-    u64::try_from(bytes).map_err(|_| fail("it is too large".into()))
+    let bytes = scale(number, unit).ok_or_else(|| fail(TOO_LARGE.into()))?;
+    u64::try_from(bytes).map_err(|_| fail(TOO_LARGE.into()))
 }
 
 /// Bytes per unit of a lowercase size suffix other than `b`.

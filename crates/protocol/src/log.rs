@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Severity of a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     /// Finest detail.
@@ -40,6 +41,7 @@ impl LogLevel {
 
 /// Where a log line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LogSource {
     /// The `log` import of the WIT world.
@@ -52,8 +54,11 @@ pub enum LogSource {
 
 /// One line of an attempt's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogLine {
-    /// Time since the attempt started.
+    /// Time since the attempt started: `{"secs": S, "nanos": N}`, N below 1000000000.
+    #[serde(deserialize_with = "offset")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Offset))]
     pub offset: Duration,
     /// Severity: `info` for stdout, `warn` for stderr.
     pub level: LogLevel,
@@ -61,6 +66,37 @@ pub struct LogLine {
     pub source: LogSource,
     /// The text, without its line ending.
     pub message: String,
+}
+
+/// A line's offset as JSON writes it.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+struct Offset {
+    /// Whole seconds.
+    #[serde(deserialize_with = "weft_model::integral::required")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    secs: u64,
+    /// Nanoseconds past them.
+    #[serde(deserialize_with = "weft_model::integral::required")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 999_999_999))]
+    nanos: u32,
+}
+
+/// A line's offset: an object with `secs` and `nanos` (integers, which may be written as
+/// floats with no fraction), `nanos` below one second.
+fn offset<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    use serde::de::Error as _;
+    // Read as a map first: a struct would also be read from an array of its fields.
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    let Offset { secs, nanos } = Offset::deserialize(serde_json::Value::Object(map))
+        .map_err(|e| D::Error::custom(format!("offset: {e}")))?;
+    if nanos >= 1_000_000_000 {
+        return Err(D::Error::custom(format!(
+            "offset `nanos` {nanos} is not below 1000000000"
+        )));
+    }
+    Ok(Duration::new(secs, nanos))
 }
 
 impl LogLine {

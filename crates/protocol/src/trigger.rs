@@ -22,6 +22,7 @@ pub struct TriggerRun {
     pub run_id: Option<String>,
     /// The call's place among the attempt's trigger calls, from 0: with the task instance,
     /// it names the run made when no run id is given, so that a retried attempt finds it.
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub call: u32,
 }
 

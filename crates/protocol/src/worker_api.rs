@@ -110,17 +110,23 @@ pub fn worker_path(worker_id: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct WorkerBeat {
     /// Host name of its machine.
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub hostname: String,
     /// Queues it takes tasks from (at least one).
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_queues))]
     pub queues: Vec<String>,
     /// Most attempts it runs at once (at least 1).
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub concurrency: u32,
     /// Attempts it is running now.
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub running: u32,
     /// Its machine's architecture (`x86_64`, `aarch64`, ...), so that monitoring shows it.
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub arch: String,
     /// The Weft release it runs.
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub version: String,
     /// When the process started.
     pub started_at: Timestamp,
@@ -162,11 +168,59 @@ pub struct LiveLogLines {
     /// The number of the first of these lines in the attempt's log (from 0): 0 starts the
     /// attempt's stored log afresh (a delivery run again under the same lease starts over),
     /// others add to it.
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub first_line: u64,
     /// The lines: each an object with `offset` (`secs`, `nanos` since the attempt
     /// started), `level`, `source` and `message`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    #[serde(deserialize_with = "objects")]
     pub lines: Vec<crate::log::LogLine>,
+}
+
+/// A host name, architecture or version in a heartbeat: 1 to 250 characters, none of them
+/// whitespace or a control character.
+#[cfg(feature = "openapi")]
+fn beat_name() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some("^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$"))
+        .min_length(Some(1))
+        .max_length(Some(250))
+        .build()
+}
+
+/// A heartbeat's queues: at least one, each named as a queue is (1 to 250 ASCII letters,
+/// digits, `_`, `-` or `.`).
+#[cfg(feature = "openapi")]
+fn beat_queues() -> utoipa::openapi::schema::Array {
+    let queue = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some("^[A-Za-z0-9_.-]+$"))
+        .min_length(Some(1))
+        .max_length(Some(250))
+        .build();
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(queue)
+        .min_items(Some(1))
+        .build()
+}
+
+/// A list whose items are JSON objects, each read as a `T` (a struct would otherwise also be
+/// read from an array of its fields).
+fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error as _;
+    let items = Vec::<serde_json::Map<String, serde_json::Value>>::deserialize(deserializer)?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            T::deserialize(serde_json::Value::Object(item))
+                .map_err(|e| D::Error::custom(format!("item {i}: {e}")))
+        })
+        .collect()
 }
 
 /// A variable's value, as a task reads it.

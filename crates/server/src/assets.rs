@@ -113,7 +113,9 @@ pub struct AssetEventsQuery {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostAssetEvent {
-    /// The asset's URI (`s3://bucket/key`, ...).
+    /// The asset's URI (`s3://bucket/key`, ...): absolute, with no spaces or control
+    /// characters (percent-encode them); one that does not parse as a URL is refused (422).
+    #[schema(schema_with = crate::schemas::asset_uri)]
     pub uri: String,
     /// Data for the runs it starts: a JSON object (default `{}`).
     #[schema(value_type = Option<Object>)]

@@ -24,9 +24,6 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use sha2::{Digest as _, Sha256};
-use utoipa::openapi::OpenApi;
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 
 use crate::error::ApiError;
 
@@ -174,56 +171,6 @@ pub(crate) async fn worker_routes(
         return e.into_response();
     }
     next.run(request).await
-}
-
-/// Name of the API token's security scheme in the OpenAPI document.
-const API_SCHEME: &str = "api_token";
-/// Name of the worker token's security scheme in the OpenAPI document.
-const WORKER_SCHEME: &str = "worker_token";
-
-/// Describe the tokens in `document`: the two bearer schemes, a worker token on every route
-/// under `worker_prefix`, an API token on every other route the [`policy`](crate::policy)
-/// does not leave open, with what it needs said in the operation's description.
-pub(crate) fn document(document: &mut OpenApi, api_prefix: &str, worker_prefix: &str) {
-    let components = document.components.get_or_insert_with(Default::default);
-    for name in [API_SCHEME, WORKER_SCHEME] {
-        components.add_security_scheme(
-            name,
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
-    let require = |operation: &mut Operation, scheme: &str| {
-        operation.security = Some(vec![SecurityRequirement::new::<_, [&str; 0], &str>(
-            scheme,
-            [],
-        )]);
-    };
-    for (path, item) in document.paths.paths.iter_mut() {
-        let worker = path.starts_with(worker_prefix);
-        let route = path.strip_prefix(api_prefix).unwrap_or(path);
-        for (method, operation) in [
-            ("GET", &mut item.get),
-            ("PUT", &mut item.put),
-            ("POST", &mut item.post),
-            ("PATCH", &mut item.patch),
-            ("DELETE", &mut item.delete),
-        ] {
-            let Some(operation) = operation else { continue };
-            if worker {
-                require(operation, WORKER_SCHEME);
-                continue;
-            }
-            let needs = crate::policy::needs(method, route);
-            if let Some(needs) = needs.filter(|n| *n != crate::policy::Needs::Nothing) {
-                require(operation, API_SCHEME);
-                let said = format!("Needs {needs}.");
-                operation.description = Some(match operation.description.take() {
-                    Some(text) if !text.is_empty() => format!("{text}\n\n{said}"),
-                    _ => said,
-                });
-            }
-        }
-    }
 }
 
 #[cfg(test)]

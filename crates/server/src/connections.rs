@@ -23,8 +23,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_connection, put_connection, delete_connection))
 }
 
-/// Longest connection id or secret name, in bytes.
-pub const MAX_NAME_BYTES: usize = 250;
+pub use crate::names::MAX_NAME_CHARS;
+pub(crate) use crate::names::check_name;
 
 /// The tenant's connections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -49,6 +49,8 @@ pub struct PutConnection {
     /// Host name or address.
     pub host: Option<String>,
     /// Port.
+    #[serde(default, deserialize_with = "weft_model::integral::optional")]
+    #[schema(minimum = 0, maximum = 65535)]
     pub port: Option<u16>,
     /// Database, bucket or path.
     pub schema: Option<String>,
@@ -73,23 +75,6 @@ impl std::fmt::Debug for PutConnection {
     }
 }
 
-/// A connection id or secret name: 1 to [`MAX_NAME_BYTES`] bytes, no whitespace or control
-/// characters.
-pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
-    if name.is_empty() || name.len() > MAX_NAME_BYTES {
-        return Err(ApiError::invalid(format!(
-            "{what} must be 1 to {MAX_NAME_BYTES} bytes, not {}",
-            name.len()
-        )));
-    }
-    if let Some(c) = name.chars().find(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::invalid(format!(
-            "{what} {name:?} contains {c:?}; whitespace and control characters are not allowed"
-        )));
-    }
-    Ok(())
-}
-
 impl PutConnection {
     /// The connection `conn_id` this body describes.
     fn into_connection(self, conn_id: &str) -> Result<Connection, ApiError> {
@@ -104,17 +89,17 @@ impl PutConnection {
                 self.extra.is_some(),
             ];
             if fields.iter().any(|set| *set) {
-                return Err(ApiError::invalid(
+                return Err(ApiError::unprocessable(
                     "give either uri or the connection's fields, not both",
                 ));
             }
             return weft_vault::connection_from_uri(conn_id, &uri)
-                .map_err(|e| ApiError::invalid(e.to_string()));
+                .map_err(|e| ApiError::unprocessable(e.to_string()));
         }
         let conn_type = self
             .conn_type
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::invalid("conn_type is missing (or give uri)"))?;
+            .ok_or_else(|| ApiError::unprocessable("conn_type is missing (or give uri)"))?;
         let extra = match self.extra {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
             Some(extra @ serde_json::Value::Object(_)) => extra,

@@ -24,7 +24,8 @@ pub struct ErrorBody {
 /// What went wrong, for machines (`code`) and people (`message`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable snake_case name: `invalid_request`, `invalid_json`, `unauthorized`,
+    /// A stable snake_case name: `invalid_request`, `invalid_json`, `unprocessable` (422),
+    /// `unauthorized`,
     /// `not_declared` and `stale_attempt` (403), `no_secret_key` (503), `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`,
     /// `quota_exceeded` (413, 409 or 429), `rate_limited` (429), `unavailable`,
     /// `internal`, or for a refused component the load failure's class (`invalid_component`,
@@ -40,6 +41,16 @@ pub enum ApiError {
     /// The request is wrong (400); `code` names the kind of mistake.
     #[error("{message}")]
     BadRequest {
+        /// A stable snake_case name.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The request matches the API's document but breaks a rule the document states in
+    /// words, which no schema can (422): a backfill that ends before it starts, say. `code`
+    /// names the rule.
+    #[error("{message}")]
+    Unprocessable {
         /// A stable snake_case name.
         code: &'static str,
         /// What is wrong.
@@ -111,10 +122,19 @@ impl ApiError {
         }
     }
 
+    /// A 422 with code `unprocessable`.
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::Unprocessable {
+            code: "unprocessable",
+            message: message.into(),
+        }
+    }
+
     /// The HTTP status of the error.
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -139,6 +159,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { code, .. }
+            | ApiError::Unprocessable { code, .. }
             | ApiError::Forbidden { code, .. }
             | ApiError::NotConfigured { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",
@@ -221,7 +242,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("not found: {what}")),
             StoreError::Conflict(what) => ApiError::Conflict(what),
-            StoreError::Invalid(why) => ApiError::invalid(why),
+            StoreError::Invalid(why) => ApiError::unprocessable(why),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Database(why) => ApiError::Internal(format!("database error: {why}")),
             StoreError::Quota(e) => ApiError::Quota(e),
@@ -255,7 +276,7 @@ impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> ApiError {
         match e {
             ControlError::NotFound(what) => ApiError::NotFound(what),
-            ControlError::Invalid(why) => ApiError::invalid(why),
+            ControlError::Invalid(why) => ApiError::unprocessable(why),
             ControlError::Conflict(what) => ApiError::Conflict(what),
             ControlError::Unavailable(why) => ApiError::SchedulerUnavailable(why),
             ControlError::Store(e) => e.into(),
@@ -318,8 +339,8 @@ mod tests {
             ),
             (
                 StoreError::Invalid("bad".into()).into(),
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
             ),
             (
                 ControlError::NotFound("no dag".into()).into(),
@@ -328,8 +349,8 @@ mod tests {
             ),
             (
                 ControlError::Invalid("future".into()).into(),
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
             ),
             (
                 ControlError::Conflict("used".into()).into(),

@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// A JSON request body. An empty body reads as `{}`, so routes whose fields are all optional
-/// can be called without one. A `Content-Type` other than JSON is refused.
+/// A JSON request body. An empty body reads as `null`, so a route whose body is optional
+/// takes an `Option` and is called without one, and a route that needs one says so. A
+/// `Content-Type` other than JSON is refused.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -33,18 +34,40 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(body_error)?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
+        let empty = bytes.iter().all(u8::is_ascii_whitespace);
+        let text: &[u8] = if empty { b"null" } else { &bytes };
+        // Every body is an object: serde would also read a struct from an array of its
+        // fields in order, which no client means.
+        let first = text.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') && text.trim_ascii() != b"null" {
+            return Err(ApiError::BadRequest {
+                code: "invalid_json",
+                message: "the request body must be a JSON object".to_owned(),
+            });
+        }
         serde_json::from_slice(text)
             .map(JsonBody)
             .map_err(|e| ApiError::BadRequest {
                 code: "invalid_json",
-                message: format!("request body: {e}"),
+                message: if empty {
+                    "this route needs a JSON body".to_owned()
+                } else {
+                    format!("request body: {e}")
+                },
             })
     }
+}
+
+/// A field whose value must be a JSON object, read as a `T` (use with
+/// `#[serde(deserialize_with)]`): a struct field would otherwise also take an array.
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize as _;
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
 }
 
 /// Query-string parameters.

@@ -46,6 +46,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod metrics;
+mod names;
 pub mod notifications;
 mod openapi;
 pub mod policy;
@@ -121,17 +122,28 @@ fn api(config: &ServerConfig, gate: Option<context::Gate>) -> OpenApiRouter<AppS
     ));
     let mut router = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(API_PREFIX, user_api.merge(worker_api));
-    auth::document(
+    openapi::complete(
         router.get_openapi_mut(),
+        config,
         API_PREFIX,
         &format!("{API_PREFIX}{}", worker_api::WORKER_PREFIX),
     );
     router
 }
 
-/// The OpenAPI document of every route [`app`] serves.
+/// The OpenAPI document [`app`] serves when it is configured with `config`: the routes are
+/// the same for every configuration; which of them need a token is not.
+pub fn openapi_for(config: &ServerConfig) -> utoipa::openapi::OpenApi {
+    api(config, None).into_openapi()
+}
+
+/// The OpenAPI document of a server that has administrator and worker tokens, so that every
+/// route but `/health` and `/openapi.json` needs a token.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(&ServerConfig::default(), None).into_openapi()
+    let mut config = ServerConfig::default();
+    config.auth.api_tokens = vec!["administrator".to_owned()];
+    config.auth.worker_tokens = vec!["worker".to_owned()];
+    openapi_for(&config)
 }
 
 /// The API as a router, ready to serve or to call in tests with `tower::ServiceExt::oneshot`.

@@ -1,5 +1,11 @@
 //! The OpenAPI document of the API, generated from the handlers' annotations as the router
-//! is built, so it lists exactly the routes that are served.
+//! is built, so it lists exactly the routes that are served, then completed for the server's
+//! configuration: which tokens it takes ([`security`]), the exact form of parameters
+//! ([`parameters`]) and the error answers each kind of operation can give ([`responses`]).
+
+mod parameters;
+mod responses;
+mod security;
 
 use std::sync::Arc;
 
@@ -20,10 +26,17 @@ use crate::state::AppState;
         title = "Weft API",
         description = "Deploy DAG components, trigger and inspect runs, manage variables, \
                        pools, connections and secrets, watch workers. Every error is `{\"error\": {\"code\", \"message\"}}`; \
-                       times are RFC 3339. When the server has tokens, writes need \
-                       `Authorization: Bearer <api token>` and the worker API a worker token. \
-                       A tenant's request past its tenant's API rate is answered 429 \
-                       (`rate_limited`) with `Retry-After` in seconds."
+                       times are RFC 3339. A request that cannot be read (not JSON, a \
+                       missing or unknown field, a value of the wrong type or outside its \
+                       pattern) is answered 400; one that is read but breaks a rule the store \
+                       or the scheduler keeps (a backfill that ends before it starts, a \
+                       duration too long to store, a quota of 0) is answered 422 \
+                       (`unprocessable`). Each operation declares a token where the server \
+                       is configured to take one, required where a request without one is \
+                       refused (401); a token of too small a role is refused (403). A \
+                       tenant's request past its tenant's API rate is answered 429 \
+                       (`rate_limited`) with `Retry-After` in seconds. Integers may be \
+                       written as floats with no fraction (`2.0`)."
     ),
     tags(
         (name = "dags", description = "DAGs and their component versions"),
@@ -46,6 +59,36 @@ use crate::state::AppState;
     components(schemas(ErrorBody, ErrorDetail))
 )]
 pub(crate) struct ApiDoc;
+
+pub(crate) use parameters::{RUN_ID_PATTERN, TENANT_PATTERN, pattern_schema};
+
+/// The operations of `item`, each with its method in capitals.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("GET", &mut item.get),
+        ("PUT", &mut item.put),
+        ("POST", &mut item.post),
+        ("PATCH", &mut item.patch),
+        ("DELETE", &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|o| (method, o)))
+}
+
+/// Complete `document` for a server configured with `config`, whose user routes are under
+/// `api_prefix` and worker routes under `worker_prefix`.
+pub(crate) fn complete(
+    document: &mut utoipa::openapi::OpenApi,
+    config: &crate::ServerConfig,
+    api_prefix: &str,
+    worker_prefix: &str,
+) {
+    security::declare(document, &config.auth, api_prefix, worker_prefix);
+    parameters::tighten(document);
+    responses::complete(document);
+}
 
 /// The document as served, rendered once.
 #[derive(Debug, Clone)]

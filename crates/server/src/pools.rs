@@ -72,6 +72,7 @@ pub struct PoolList {
 pub struct PutPool {
     /// Task instances that may run in it at once; 0 holds every task that names it.
     #[schema(minimum = 0)]
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub slots: i64,
     /// Free text; when left out, an existing pool keeps its description.
     pub description: Option<String>,

@@ -157,8 +157,9 @@ async fn trigger(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(dag_id): Path<String>,
-    JsonBody(body): JsonBody<TriggerBody>,
+    JsonBody(body): JsonBody<Option<TriggerBody>>,
 ) -> Result<(StatusCode, Json<RunView>), ApiError> {
+    let body = body.unwrap_or_default();
     let conf = match body.conf {
         None | Some(serde_json::Value::Object(_)) => body.conf,
         Some(other) => {
@@ -214,7 +215,7 @@ async fn backfill(
     let start = timestamp("start", &body.start)?;
     let end = timestamp("end", &body.end)?;
     if start > end {
-        return Err(ApiError::invalid(format!(
+        return Err(ApiError::unprocessable(format!(
             "start {start} is after end {end}"
         )));
     }
@@ -279,8 +280,9 @@ async fn clear(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path((dag_id, run_id)): Path<(String, String)>,
-    JsonBody(body): JsonBody<ClearBody>,
+    JsonBody(body): JsonBody<Option<ClearBody>>,
 ) -> Result<Json<ClearResponse>, ApiError> {
+    let body = body.unwrap_or_default();
     let (run, tis) = find_run(&state, &ctx, &dag_id, &run_id).await?;
     let known: HashSet<&str> = tis.iter().map(|ti| ti.task_id.as_str()).collect();
     let unknown: Vec<&str> = body
@@ -290,7 +292,7 @@ async fn clear(
         .filter(|id| !known.contains(id))
         .collect();
     if !unknown.is_empty() {
-        return Err(ApiError::invalid(format!(
+        return Err(ApiError::unprocessable(format!(
             "run {run_id:?} has no task {}",
             unknown.join(", ")
         )));

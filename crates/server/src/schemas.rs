@@ -1,9 +1,15 @@
-//! OpenAPI schemas of the model's named enums (states, run types, trigger rules), built from
-//! the enums' own lists of names so the document cannot drift from the code.
+//! OpenAPI schemas the derives cannot state: the model's named enums (states, run types,
+//! trigger rules, roles), built from the enums' own lists of names so the document cannot
+//! drift from the code, and the patterns of names, durations and URIs the server checks.
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
+use weft_model::tenancy::{MAX_TENANT_NAME_LEN, Role};
 use weft_model::{DagRunState, RunType, TaskState, TriggerRule};
+
+use crate::openapi::{TENANT_PATTERN, pattern_schema};
 
 fn names(names: &[&str], description: &str) -> Object {
     ObjectBuilder::new()
@@ -33,6 +39,64 @@ pub(crate) fn trigger_rule() -> Object {
     names(
         TriggerRule::NAMES,
         "When the task may run, given its upstream tasks' states.",
+    )
+}
+
+/// A state a task instance can be marked with by hand.
+pub(crate) fn markable_state() -> Object {
+    let markable: Vec<&str> = crate::tasks::MARKABLE.iter().map(|s| s.as_str()).collect();
+    names(&markable, "The state to mark the task instance with.")
+}
+
+/// A token's role.
+pub(crate) fn role() -> Object {
+    names(Role::NAMES, "A role within a tenant.")
+}
+
+/// A tenant's name.
+pub(crate) fn tenant_name() -> Object {
+    pattern_schema(TENANT_PATTERN, MAX_TENANT_NAME_LEN)
+}
+
+/// `object`, or `null`: for a field that may be left out or sent as `null`.
+fn or_null(mut object: Object) -> Object {
+    if let SchemaType::Type(one) = object.schema_type {
+        object.schema_type = SchemaType::Array(vec![one, Type::Null]);
+    }
+    object
+}
+
+/// A run id a user chooses, or `null` for the default.
+pub(crate) fn run_id() -> Object {
+    or_null(pattern_schema(crate::openapi::RUN_ID_PATTERN, 250))
+}
+
+/// A token's name: not all blank, no control characters.
+pub(crate) fn token_name() -> Object {
+    pattern_schema(
+        "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        crate::tokens::MAX_TOKEN_NAME_CHARS,
+    )
+}
+
+/// A duration as [`parse_duration`](weft_model::parse_duration) reads it, such as `90d` or
+/// `1h 30m`, or `null` for none.
+pub(crate) fn duration() -> Object {
+    or_null(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(
+                "^\\s*(([0-9]+(\\.[0-9]+)?|\\.[0-9]+)\\s*([nNuUmM\u{b5}]?[sS]|[mMhHdD])\\s*)+$",
+            ))
+            .build(),
+    )
+}
+
+/// An asset's URI: a scheme, then no whitespace or control characters.
+pub(crate) fn asset_uri() -> Object {
+    pattern_schema(
+        "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s\\x00-\\x1f\\x7f-\\x9f]*$",
+        weft_model::asset::MAX_URI_LEN,
     )
 }
 

@@ -27,7 +27,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// States a task instance may be marked with by hand.
-const MARKABLE: [TaskState; 3] = [TaskState::Success, TaskState::Failed, TaskState::Skipped];
+pub(crate) const MARKABLE: [TaskState; 3] =
+    [TaskState::Success, TaskState::Failed, TaskState::Skipped];
 
 /// Show the log of one attempt of a task instance (while it runs, the lines so far).
 #[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs", tag = "tasks",
@@ -40,6 +41,7 @@ const MARKABLE: [TaskState; 3] = [TaskState::Success, TaskState::Failed, TaskSta
     responses(
         (status = 200, description = "The attempt's log lines", body = LogResponse),
         (status = 400, description = "A bad `try`", body = ErrorBody),
+        (status = 422, description = "The task is mapped and no `map_index` names an instance", body = ErrorBody),
         (status = 404, description = "No such DAG, run, task or attempt", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %dag_id, %run_id, %task_id))]
@@ -79,7 +81,7 @@ async fn log_target(
     };
     let ti = find_task(state, ctx, dag_id, run_id, &stored_id).await?;
     if ti.map_count.is_some() {
-        return Err(ApiError::invalid(format!(
+        return Err(ApiError::unprocessable(format!(
             "task {task_id:?} is mapped: its instances have logs; name one with map_index"
         )));
     }

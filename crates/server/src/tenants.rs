@@ -75,21 +75,26 @@ pub struct TenantList {
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     /// 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit.
+    #[schema(schema_with = crate::schemas::tenant_name)]
     pub name: String,
-    /// What it is for.
+    /// What it is for: at most 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: String,
     /// Its weight in the scheduler's fair sharing of slots: 1 (the default) to 1000. A
     /// tenant of weight 3 gets three slots for every one of a tenant of weight 1 while both
     /// have tasks waiting.
-    #[serde(default = "default_weight")]
+    #[serde(
+        default = "default_weight",
+        deserialize_with = "weft_model::integral::required"
+    )]
     #[schema(minimum = 1, maximum = 1000, default = 1)]
     pub weight: u32,
     /// Its quotas; none by default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::object")]
     pub quotas: Quotas,
     /// Its egress rules and its tasks' default and largest limits; none by default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::object")]
     pub sandbox: TenantSandbox,
 }
 
@@ -103,6 +108,7 @@ fn default_weight() -> u32 {
 pub struct TenantWeight {
     /// 1 to 1000.
     #[schema(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "weft_model::integral::required")]
     pub weight: u32,
 }
 
@@ -252,7 +258,7 @@ async fn changed(state: &AppState, name: &str, found: bool) -> Result<Json<Tenan
     params(("name" = String, Path, description = "The tenant's name")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "The tenant is `default`, which every installation keeps", body = ErrorBody),
+        (status = 422, description = "The tenant is `default`, which every installation keeps", body = ErrorBody),
         (status = 403, description = "The caller is not the installation administrator", body = ErrorBody),
         (status = 404, description = "No such tenant", body = ErrorBody),
         (status = 409, description = "The tenant still has DAGs", body = ErrorBody),

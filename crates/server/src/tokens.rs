@@ -47,12 +47,17 @@ pub struct WhoAmI {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// What it is for ("ci deploys", "alice").
+    /// What it is for ("ci deploys", "alice"): 1 to 200 characters, not all blank, no
+    /// control characters.
+    #[schema(schema_with = crate::schemas::token_name)]
     pub name: String,
     /// `viewer`, `operator`, `editor` or `admin`.
-    #[schema(example = "operator")]
+    #[schema(schema_with = crate::schemas::role)]
     pub role: String,
-    /// How long it is accepted (`90d`, `12h`); left out, until revoked.
+    /// How long it is accepted (`90d`, `12h`, `1h 30m`; units `ns`, `us`, `ms`, `s`, `m`,
+    /// `h`, `d`); left out, until revoked. A duration of no time, or one that ends past the
+    /// last time Weft can store, is refused (422).
+    #[schema(schema_with = crate::schemas::duration)]
     pub expires_in: Option<String>,
 }
 
@@ -175,7 +180,7 @@ pub(crate) async fn make_token(
     body: NewToken,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME_CHARS {
+    if name.is_empty() || body.name.chars().count() > MAX_TOKEN_NAME_CHARS {
         return Err(ApiError::invalid(format!(
             "token name must be 1 to {MAX_TOKEN_NAME_CHARS} characters"
         )));
@@ -219,14 +224,21 @@ pub(crate) async fn make_token(
 
 /// When a token made at `now` that lasts `text` expires.
 fn expiry(now: Timestamp, text: &str) -> Result<Timestamp, ApiError> {
-    let bad = |why: String| ApiError::invalid(format!("expires_in {text:?}: {why}"));
-    let duration = weft_model::parse_duration(text).map_err(|e| bad(e.to_string()))?;
+    // A text that is no duration is malformed (400); a duration no token can last is not (422).
+    let unusable = |why: String| ApiError::unprocessable(format!("expires_in {text:?}: {why}"));
+    let duration = weft_model::parse_duration(text).map_err(|e| {
+        if e.is_too_large() {
+            unusable(e.to_string())
+        } else {
+            ApiError::invalid(format!("expires_in {text:?}: {e}"))
+        }
+    })?;
     if duration.is_zero() {
-        return Err(bad("a token must last longer than no time".to_owned()));
+        return Err(unusable("a token must last longer than no time".to_owned()));
     }
-    let duration = SignedDuration::try_from(duration).map_err(|e| bad(e.to_string()))?;
+    let duration = SignedDuration::try_from(duration).map_err(|e| unusable(e.to_string()))?;
     now.checked_add(duration)
-        .map_err(|_| bad("that is past the last time Weft can store".to_owned()))
+        .map_err(|_| unusable("that is past the last time Weft can store".to_owned()))
 }
 
 /// Revoke a token of the tenant.
@@ -268,12 +280,20 @@ mod tests {
             expiry(now, "90d").expect("90 days").to_string(),
             "2026-04-01T00:00:00Z"
         );
-        for bad in ["0", "soon", "-1d", "100000000000d"] {
+        // Malformed texts are 400s; durations no token can last are 422s.
+        for (bad, status) in [
+            ("soon", 400),
+            ("-1d", 400),
+            ("0", 422),
+            ("0s", 422),
+            ("100000000000d", 422),
+        ] {
             match expiry(now, bad) {
-                Err(ApiError::BadRequest { message, .. }) => {
-                    assert!(message.contains("expires_in"), "{bad}: {message}")
+                Err(e) => {
+                    assert_eq!(e.status().as_u16(), status, "{bad}: {e}");
+                    assert!(e.to_string().contains("expires_in"), "{bad}: {e}");
                 }
-                other => panic!("{bad}: {other:?}"),
+                Ok(at) => panic!("{bad}: {at}"),
             }
         }
     }

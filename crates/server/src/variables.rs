@@ -22,9 +22,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_variable, put_variable, delete_variable))
 }
 
-/// Longest variable key, in bytes.
-pub const MAX_KEY_BYTES: usize = 250;
-
 /// A variable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct VariableView {
@@ -67,18 +64,7 @@ pub struct PutVariable {
 }
 
 fn check_key(key: &str) -> Result<(), ApiError> {
-    if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(ApiError::invalid(format!(
-            "variable key must be 1 to {MAX_KEY_BYTES} bytes, not {}",
-            key.len()
-        )));
-    }
-    if let Some(c) = key.chars().find(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::invalid(format!(
-            "variable key {key:?} contains {c:?}; whitespace and control characters are not allowed"
-        )));
-    }
-    Ok(())
+    crate::names::check_name("variable key", key)
 }
 
 /// List the variables.

@@ -88,6 +88,7 @@ pub struct RunsQuery {
     #[param(schema_with = schemas::run_state)]
     pub state: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -100,6 +101,7 @@ pub struct DagRunsQuery {
     #[param(schema_with = schemas::run_state)]
     pub state: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -110,6 +112,7 @@ pub struct DagRunsQuery {
 pub struct RunQuery {
     /// Hold the answer until the run has ended (succeeded or failed), or for this many
     /// milliseconds at most (up to 60000); the run is shown as it is then.
+    #[param(maximum = 60000)]
     pub wait_ms: Option<u64>,
 }
 
@@ -123,7 +126,9 @@ pub struct TriggerBody {
     /// The run's logical date, RFC 3339 (default: now).
     #[schema(format = DateTime)]
     pub logical_date: Option<String>,
-    /// The run's id (default: `manual__<logical date>`).
+    /// The run's id (default: `manual__<logical date>`): 1 to 250 characters, no control
+    /// characters.
+    #[schema(schema_with = crate::schemas::run_id)]
     pub run_id: Option<String>,
 }
 

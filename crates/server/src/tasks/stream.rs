@@ -31,6 +31,25 @@ use weft_store::{StoreError, TiPk};
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
+
+/// One server-sent event of a log stream, as the OpenAPI document describes each.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LogStreamEvent {
+    /// `line`, `end` or `error`.
+    #[schema(schema_with = stream_event_names)]
+    pub event: String,
+    /// A line's number, from 0; only on `line` events.
+    pub id: Option<String>,
+    /// The line as the logs route shows it (JSON), `{"state": ...}` or `{"message": ...}`.
+    pub data: String,
+}
+
+fn stream_event_names() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["line", "end", "error"]))
+        .build()
+}
 use crate::state::AppState;
 use crate::tasks::{LogQuery, log_target};
 
@@ -88,8 +107,9 @@ pub struct Closing(pub watch::Receiver<bool>);
         ("Last-Event-ID" = Option<u64>, Header, description = "Go on after this line (the id of the last `line` event seen)"),
     ),
     responses(
-        (status = 200, description = "Server-sent events: `line` (data: the line as the logs route shows it; id: its number from 0) for each line, then `end` (data: `{\"state\": ...}`, the task instance's state) once the attempt has ended and every line was sent; `error` (data: `{\"message\": ...}`) when the store failed, after which a client reconnects with `Last-Event-ID`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `line` (data: the line as the logs route shows it; id: its number from 0) for each line, then `end` (data: `{\"state\": ...}`, the task instance's state) once the attempt has ended and every line was sent; `error` (data: `{\"message\": ...}`) when the store failed, after which a client reconnects with `Last-Event-ID`", content_type = "text/event-stream", body = LogStreamEvent),
         (status = 400, description = "A bad `try` or `Last-Event-ID`", body = ErrorBody),
+        (status = 422, description = "The task is mapped and no `map_index` names an instance", body = ErrorBody),
         (status = 404, description = "No such DAG, run, task or attempt", body = ErrorBody),
         (status = 503, description = "The server has as many log streams open as it allows", body = ErrorBody),
     ))]

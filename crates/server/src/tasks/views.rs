@@ -122,7 +122,6 @@ pub struct LogResponse {
     pub try_number: u32,
     /// The lines in order, each as the worker stored it: an object with `offset`, `level`,
     /// `source` and `message`; a stored line that is not JSON appears as a string.
-    #[schema(value_type = Vec<Object>)]
     pub lines: Vec<serde_json::Value>,
 }
 
@@ -131,6 +130,7 @@ pub struct LogResponse {
 #[serde(deny_unknown_fields)]
 pub struct MarkBody {
     /// `success`, `failed` or `skipped`.
+    #[schema(schema_with = crate::schemas::markable_state)]
     pub state: String,
 }
 
@@ -160,7 +160,6 @@ pub struct XcomView {
     /// How `value` encodes the stored bytes.
     pub encoding: XcomEncoding,
     /// The value, as `encoding` says.
-    #[schema(value_type = Object)]
     pub value: serde_json::Value,
     /// Size of the stored bytes.
     pub size: usize,

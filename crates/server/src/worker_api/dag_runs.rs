@@ -11,6 +11,7 @@ use weft_protocol::{TriggerAnswer, TriggerRun};
 use weft_scheduler::{TriggerFailure, trigger_from_task};
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 use crate::worker_api::access::{attempt, current_attempt};
 
@@ -38,7 +39,7 @@ async fn post_dag_run(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((ti, lease)): Path<(String, String)>,
-    Json(request): Json<TriggerRun>,
+    JsonBody(request): JsonBody<TriggerRun>,
 ) -> Result<Json<TriggerAnswer>, ApiError> {
     let attempt = attempt(&state, &headers, &ti, &lease)?;
     // The run is of the attempt's own tenant, whoever asks.

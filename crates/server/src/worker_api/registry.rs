@@ -20,8 +20,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(put_worker))
 }
 
-/// Longest worker id, host name, architecture or version, in bytes.
-pub const MAX_NAME_BYTES: usize = 250;
+use crate::names::check_name;
 
 /// A worker's registration or heartbeat, as the protocol defines it.
 pub use weft_protocol::worker_api::WorkerBeat;
@@ -39,21 +38,16 @@ fn field<T: DeserializeOwned>(map: &mut Map<String, Value>, name: &str) -> Resul
     serde_json::from_value(value).map_err(|e| invalid_field(name, e))
 }
 
-/// A name-like value (`what` says which): 1 to [`MAX_NAME_BYTES`] bytes, no whitespace or
-/// control characters.
-fn check_name(what: &str, value: &str) -> Result<(), ApiError> {
-    if value.is_empty() || value.len() > MAX_NAME_BYTES {
-        return Err(ApiError::invalid(format!(
-            "{what} must be 1 to {MAX_NAME_BYTES} bytes, not {}",
-            value.len()
-        )));
-    }
-    if let Some(c) = value.chars().find(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::invalid(format!(
-            "{what} {value:?} contains {c:?}; whitespace and control characters are not allowed"
-        )));
-    }
-    Ok(())
+/// Field `name` of `map`, read as an integer the way every integer of the API is
+/// ([`weft_model::integral`]).
+fn integer_field<T: weft_model::integral::Integer>(
+    map: &mut Map<String, Value>,
+    name: &str,
+) -> Result<T, ApiError> {
+    let value = map
+        .remove(name)
+        .ok_or_else(|| ApiError::invalid(format!("missing field `{name}`")))?;
+    weft_model::integral::required(value).map_err(|e: serde_json::Error| invalid_field(name, e))
 }
 
 /// Read and check a beat from a JSON body, naming the field at fault.
@@ -73,8 +67,8 @@ pub fn beat_from_json(body: Value) -> Result<WorkerBeat, ApiError> {
     let beat = WorkerBeat {
         hostname: field(&mut map, "hostname")?,
         queues: field(&mut map, "queues")?,
-        concurrency: field(&mut map, "concurrency")?,
-        running: field(&mut map, "running")?,
+        concurrency: integer_field(&mut map, "concurrency")?,
+        running: integer_field(&mut map, "running")?,
         arch: field(&mut map, "arch")?,
         version: field(&mut map, "version")?,
         started_at: field(&mut map, "started_at")?,

@@ -237,7 +237,7 @@ async fn bad_pause_bodies_are_400_and_change_nothing() {
         ("{\"paused\": \"yes\"}", "invalid type"),
         ("{}", "missing field `paused`"),
         ("{\"pause\": true}", "unknown field `pause`"),
-        ("paused", "expected"),
+        ("paused", "JSON object"),
     ] {
         let reply = h.raw_json(Method::PATCH, "/api/v1/dags/noop", body).await;
         let message = reply.assert_error(StatusCode::BAD_REQUEST, "invalid_json");

@@ -1,7 +1,7 @@
 //! The OpenAPI document lists every route, and every route it lists is served.
 
 use axum::http::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::Harness;
 
@@ -126,8 +126,84 @@ async fn the_document_lists_exactly_the_routes() {
     assert_eq!(documented(&doc), expected);
     assert_eq!(
         doc,
-        serde_json::to_value(weft_server::openapi()).expect("document")
+        serde_json::to_value(weft_server::openapi_for(
+            &weft_server::ServerConfig::default()
+        ))
+        .expect("document")
     );
+}
+
+/// Tokens are declared required only where a request without one is refused: without an
+/// administrator token every user route takes one optionally, and open reads make the
+/// viewer routes optional; either way a token given is checked (401, 403).
+#[tokio::test]
+async fn the_document_requires_a_token_only_where_the_server_does() {
+    let security = |config: &weft_server::ServerConfig, method: &str, path: &str| {
+        let doc = serde_json::to_value(weft_server::openapi_for(config)).expect("document");
+        let operation = &doc["paths"][path][method];
+        let responses = operation["responses"].as_object().expect("responses");
+        if !operation["security"].is_null() {
+            assert!(responses.contains_key("401"), "{method} {path}");
+        }
+        operation["security"].clone()
+    };
+    let required = json!([{"api_token": []}]);
+    let optional = json!([{"api_token": []}, {}]);
+    let open = weft_server::ServerConfig::default();
+    assert_eq!(security(&open, "get", "/api/v1/dags"), optional);
+    assert_eq!(security(&open, "post", "/api/v1/dags"), optional);
+    assert_eq!(
+        security(&open, "put", "/api/v1/worker/workers/{worker_id}"),
+        Value::Null
+    );
+    let mut secured = weft_server::ServerConfig::default();
+    secured.auth.api_tokens = vec!["t".to_owned()];
+    secured.auth.open_reads = true;
+    assert_eq!(security(&secured, "get", "/api/v1/dags"), optional);
+    assert_eq!(security(&secured, "post", "/api/v1/dags"), required);
+    assert_eq!(security(&secured, "get", "/api/v1/tokens"), required);
+    assert_eq!(security(&secured, "get", "/api/v1/health"), Value::Null);
+    secured.auth.open_reads = false;
+    assert_eq!(security(&secured, "get", "/api/v1/dags"), required);
+}
+
+/// Ranges the server checks are in the document, and parameters are never `null`.
+#[tokio::test]
+async fn the_document_states_ranges_and_patterns() {
+    let doc = serde_json::to_value(weft_server::openapi()).expect("document");
+    let parameter = |path: &str, name: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has no parameter {name}"))["schema"]
+            .clone()
+    };
+    let limit = parameter("/api/v1/runs", "limit");
+    assert_eq!(
+        (limit["minimum"].clone(), limit["maximum"].clone()),
+        (json!(1), json!(1000))
+    );
+    assert_eq!(limit["type"], "integer");
+    let wait = parameter("/api/v1/dags/{dag_id}/runs/{run_id}", "wait_ms");
+    assert_eq!(wait["maximum"], 60000);
+    let grid = parameter("/api/v1/dags/{dag_id}/grid", "limit");
+    assert_eq!(grid["maximum"], 100);
+    let dag_id = parameter("/api/v1/dags/{dag_id}", "dag_id");
+    assert_eq!(dag_id["pattern"], "^[A-Za-z0-9_.-]+$");
+    assert_eq!(dag_id["maxLength"], 250);
+    let tenant =
+        doc["paths"]["/api/v1/tenants/{name}"]["delete"]["parameters"][0]["schema"].clone();
+    assert_eq!(tenant["maxLength"], 63);
+    let stream = parameter(
+        "/api/v1/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs/stream",
+        "Last-Event-ID",
+    );
+    assert_eq!(stream["type"], "integer");
+    // Values that may be any JSON are typed as such.
+    let xcom = &doc["components"]["schemas"]["XcomView"]["properties"]["value"];
+    assert!(xcom.get("type").is_none(), "{xcom}");
 }
 
 #[tokio::test]

@@ -121,8 +121,8 @@ async fn scheduler_refusals_map_to_statuses() {
         ),
         (
             ControlError::Invalid("logical date is in the future".into()),
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
         ),
         (
             ControlError::Conflict("run id taken".into()),
@@ -205,8 +205,8 @@ async fn bad_backfills_are_refused_before_the_scheduler_sees_them() {
     let cases = [
         (
             json!({"start": "2024-01-03T00:00:00Z", "end": "2024-01-01T00:00:00Z"}),
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
             "is after end",
         ),
         (
@@ -384,7 +384,7 @@ async fn bad_clears_are_refused() {
             json!({"task_ids": ["xcom", "ghost"]}),
         )
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        .assert_refused("unprocessable");
     assert!(
         message.contains("ghost") && !message.contains("xcom"),
         "{message}"

@@ -38,9 +38,9 @@ async fn tenant_weights_are_given_at_creation_changed_by_the_administrator_and_c
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
     assert_eq!(reply.json()["weight"], 7);
     for (body, code, words) in [
-        (json!({"weight": 0}), "invalid_request", "weight"),
-        (json!({"weight": 1001}), "invalid_request", "1000"),
-        (json!({"weight": "x"}), "invalid_json", "u32"),
+        (json!({"weight": 0}), "unprocessable", "weight"),
+        (json!({"weight": 1001}), "unprocessable", "1000"),
+        (json!({"weight": "x"}), "invalid_json", "an integer"),
         (json!({"weight": 2, "extra": 1}), "invalid_json", "extra"),
     ] {
         let reply = set(
@@ -49,7 +49,7 @@ async fn tenant_weights_are_given_at_creation_changed_by_the_administrator_and_c
             Some(ADMIN.to_owned()),
         )
         .await;
-        let message = reply.assert_error(StatusCode::BAD_REQUEST, code);
+        let message = reply.assert_refused(code);
         assert!(message.contains(words), "{body}: {message}");
     }
     set(
@@ -75,7 +75,7 @@ async fn tenant_weights_are_given_at_creation_changed_by_the_administrator_and_c
         Body::Json(json!({"name": "zero", "weight": 0})),
     )
     .await;
-    reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    reply.assert_refused("unprocessable");
     let list = call(h, Some(ADMIN), Method::GET, "/api/v1/tenants", Body::None)
         .await
         .json();
@@ -107,20 +107,16 @@ async fn tenant_quotas_refuse_with_clear_answers_and_store_nothing() {
     for (body, code, words) in [
         (
             json!({"max_running_tasks": 0}),
-            "invalid_request",
+            "unprocessable",
             "max_running_tasks",
         ),
-        (
-            json!({"api_burst": 3}),
-            "invalid_request",
-            "api_burst needs",
-        ),
+        (json!({"api_burst": 3}), "unprocessable", "api_burst needs"),
         (json!({"max_runs": 3}), "invalid_json", "max_runs"),
         (json!({"max_active_runs": -1}), "invalid_json", "-1"),
     ] {
         let message = put("team-a", body.clone(), ADMIN)
             .await
-            .assert_error(StatusCode::BAD_REQUEST, code);
+            .assert_refused(code);
         assert!(message.contains(words), "{body}: {message}");
     }
     put("nobody", json!({}), ADMIN)

@@ -40,19 +40,15 @@ async fn sandbox_policies_are_checked_stored_and_shown() {
 
     // Bad policies are refused by name, and the stored one stays.
     for (body, code, words) in [
-        (
-            json!({"default_fuel": 0}),
-            "invalid_request",
-            "default_fuel",
-        ),
+        (json!({"default_fuel": 0}), "unprocessable", "default_fuel"),
         (
             json!({"default_timeout_ms": 10, "max_timeout_ms": 5}),
-            "invalid_request",
+            "unprocessable",
             "default_timeout_ms 10 is past max_timeout_ms 5",
         ),
         (
             json!({"egress_allow": ["ftp://files.example.com"]}),
-            "invalid_request",
+            "unprocessable",
             "ftp://files.example.com",
         ),
         (json!({"max_cpu": 3}), "invalid_json", "max_cpu"),
@@ -60,7 +56,7 @@ async fn sandbox_policies_are_checked_stored_and_shown() {
     ] {
         let message = put("team-a", body.clone(), ADMIN)
             .await
-            .assert_error(StatusCode::BAD_REQUEST, code);
+            .assert_refused(code);
         assert!(message.contains(words), "{body}: {message}");
     }
     put("nobody", json!({}), ADMIN)
@@ -102,7 +98,7 @@ async fn sandbox_policies_are_checked_stored_and_shown() {
         Body::Json(json!({"name": "bad-box", "sandbox": {"max_memory_bytes": 0}})),
     )
     .await
-    .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    .assert_refused("unprocessable");
     assert!(h.store.tenant("bad-box").await.expect("read").is_none());
 }
 

@@ -102,6 +102,18 @@ impl Reply {
         })
     }
 
+    /// [`assert_error`](Self::assert_error) with the status that goes with `code`: 422 for
+    /// `unprocessable` (a request that matches the document but breaks a rule), else 400.
+    #[track_caller]
+    pub fn assert_refused(&self, code: &str) -> String {
+        let status = if code == "unprocessable" {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        self.assert_error(status, code)
+    }
+
     /// Assert an error reply: its status, its code, and a message; returns the message.
     #[track_caller]
     pub fn assert_error(&self, status: StatusCode, code: &str) -> String {

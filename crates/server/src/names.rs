@@ -1,0 +1,41 @@
+//! The one rule for the names users and workers choose — variable keys, connection ids,
+//! secret names, worker ids, host names: 1 to [`MAX_NAME_CHARS`] characters, none of them
+//! whitespace or a control character. The OpenAPI document states the same rule as a
+//! pattern (`NAME_PATTERN`).
+
+use crate::error::ApiError;
+
+/// Longest name, in characters.
+pub const MAX_NAME_CHARS: usize = 250;
+
+/// Check `name` (`what` says which name it is, for the error).
+pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(format!(
+            "{what} must be 1 to {MAX_NAME_CHARS} characters, not {chars}"
+        )));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::invalid(format!(
+            "{what} {name:?} contains {c:?}; whitespace and control characters are not allowed"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_counted_in_characters_and_refuse_blanks() {
+        assert!(check_name("key", "a").is_ok());
+        assert!(check_name("key", &"é".repeat(MAX_NAME_CHARS)).is_ok());
+        assert!(check_name("key", &"é".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert!(check_name("key", "").is_err());
+        for bad in ["a b", "a\tb", "a\u{85}b", "a\u{7f}", "a\u{2028}"] {
+            assert!(check_name("key", bad).is_err(), "{bad:?}");
+        }
+    }
+}
