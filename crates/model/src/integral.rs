@@ -162,6 +162,9 @@ mod tests {
                 .count,
             100
         );
+        // Read exactly (serde_json's `float_roundtrip`), not to a neighbouring float.
+        let big = read(r#"{"count": 1, "signed": 2234857314325545.0}"#).expect("big");
+        assert_eq!(big.signed, Some(2_234_857_314_325_545));
     }
 
     #[test]
