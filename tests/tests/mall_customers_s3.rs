@@ -429,7 +429,14 @@ fn distributed_mode_sorts_s3_csv_into_parquet() {
     cluster.set_env("WEFT_SECRET_KEY", SECRET_KEY);
     let _server = cluster.server();
     let _scheduler = cluster.scheduler("scheduler-1");
-    let _worker = cluster.worker(&WorkerSpec::new("worker-s3", "host-s3", &["default"]));
+    // A debug build's Cranelift takes 30 s or more to compile this component on a busy
+    // machine, with every core given to it: the lease is the production default, so that a
+    // heartbeat held up by the compile does not count as a dead worker (this test is not
+    // about leases; the chaos tests are).
+    let _worker = cluster.worker(&WorkerSpec {
+        lease_secs: 30.0,
+        ..WorkerSpec::new("worker-s3", "host-s3", &["default"])
+    });
     let api = cluster.api();
     add_connection(&api, &s3, bucket.name());
     add_sql_connection(&api, &db);

@@ -95,7 +95,7 @@ fn a_failing_task_and_its_run_notify_by_webhook_and_email_across_processes() {
     let mut cluster = cluster();
     let _server = cluster.server();
     let _scheduler = cluster.scheduler("scheduler-1");
-    let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
+    let mut worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
     add_connections(&cluster, &hook_url, &smtp);
     let api = cluster.api();
     api.deploy(Path::new(guests::NOTIFY));
@@ -103,6 +103,27 @@ fn a_failing_task_and_its_run_notify_by_webhook_and_email_across_processes() {
     let run_id = api.trigger("notify", json!({"fail": true}), None);
     let run = api.wait_run("notify", &run_id, WAIT);
     assert_eq!(run["state"], "failed", "{run}");
+
+    // The worker's last heartbeat, as it stops, counts both failed tries among the attempts
+    // it ran.
+    assert_eq!(
+        worker.terminate(Duration::from_secs(20)),
+        Some(0),
+        "{}",
+        worker.output()
+    );
+    let ran: u64 = run["task_instances"]
+        .as_array()
+        .expect("task instances")
+        .iter()
+        .filter(|ti| ti["state"] == "success" || ti["state"] == "failed")
+        .filter_map(|ti| ti["try_number"].as_u64())
+        .sum();
+    let workers = api.get("/workers");
+    let stopped = &workers["workers"][0];
+    assert_eq!(stopped["status"], "stopped", "{workers}");
+    assert_eq!(stopped["failed"], 2, "{workers}");
+    assert_eq!(stopped["finished"], ran, "{workers}");
 
     let all = settled(&cluster, &run_id, 4);
     let summary: Vec<(String, Value, String)> = all

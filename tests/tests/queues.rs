@@ -90,4 +90,15 @@ fn each_task_runs_on_the_worker_of_its_queue() {
                 .map(|_| ())
         },
     );
+    // Its last heartbeat counts the one attempt it ran, which succeeded.
+    let workers = api.get("/workers");
+    let vm3 = workers["workers"]
+        .as_array()
+        .and_then(|ws| ws.iter().find(|w| w["worker_id"] == "worker-vm3"))
+        .expect("worker-vm3");
+    assert_eq!(
+        (&vm3["finished"], &vm3["failed"]),
+        (&json!(1), &json!(0)),
+        "{vm3}"
+    );
 }

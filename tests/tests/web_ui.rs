@@ -21,6 +21,11 @@ fn the_ui_flows_pass_in_chromium() {
         "playwright-core is not installed in tests/ui (scripts/test.sh installs it)"
     );
     let mut cluster = Cluster::on_shared_redis();
+    // Connections are stored sealed: the server needs a secret key.
+    cluster.server_env = vec![(
+        "WEFT_SECRET_KEY".into(),
+        "V0VCVUlXRUJVSVdFQlVJV0VCVUlXRUJVSVdFQlVJV0U=".into(),
+    )];
     let _services = [cluster.server(), cluster.scheduler("scheduler-1")];
     let _workers = [
         cluster.worker(&WorkerSpec::new("worker-a", "host-a", &["default"])),

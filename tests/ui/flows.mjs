@@ -368,6 +368,16 @@ try {
     const queues = await page.locator('[data-testid="worker-row"] [data-testid="worker-queues"]').allTextContents();
     assert(queues.length >= 2 && queues.every((q) => q.trim().length > 0), `a worker row shows no queues: ${JSON.stringify(queues)}`);
     await page.locator('[data-testid="queue-row"][data-queue="default"]').waitFor();
+    // Done and failed, per worker, from their heartbeats: by now the first run's 4 tasks
+    // and the cleared task's second try have finished (heartbeats lag by up to 5 s), and
+    // nothing failed.
+    await waitUntil(
+      page,
+      'the workers to count 5 finished attempts',
+      () => [...document.querySelectorAll('[data-testid="worker-row"] [data-testid="worker-finished"]')].reduce((s, td) => s + Number(td.textContent), 0) >= 5,
+    );
+    const failed = (await page.locator('[data-testid="worker-row"] [data-testid="worker-failed"]').allTextContents()).map(Number);
+    assert(failed.length >= 2 && failed.every((n) => n === 0), `the workers count failed attempts where none failed: ${JSON.stringify(failed)}`);
     await shot(page, '07-workers');
   });
 
@@ -387,6 +397,54 @@ try {
     await page.locator('dialog[open] [data-testid="confirm"]').click();
     await row.waitFor({ state: 'detached' });
     await shot(page, '08-variable-deleted');
+  });
+
+  await step('connections: an edit changes the host and keeps the sealed password and extra', async () => {
+    const id = `ui_flow_conn_${Date.now()}`;
+    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    await page.goto(`${BASE}/ui/admin/connections`);
+    await page.locator('[data-testid="connection-section"] [data-testid="add-button"]').click();
+    await page.locator('[data-testid="connection-conn_id"]').fill(id);
+    await page.locator('[data-testid="connection-conn_type"]').fill('postgres');
+    await page.locator('[data-testid="connection-host"]').fill('db.internal');
+    await page.locator('[data-testid="connection-port"]').fill('5432');
+    await page.locator('[data-testid="connection-password"]').fill(password);
+    await page.locator('[data-testid="connection-extra"]').fill('{"sslmode": "require"}');
+    await page.locator('[data-testid="save"]').click();
+    const row = page.locator(`[data-testid="connection-row"][data-id="${id}"]`);
+    await row.waitFor();
+    await row.locator('[data-testid="edit-button"]').click();
+    await page.locator('[data-testid="connection-kept-note"]').waitFor();
+    await page.locator('[data-testid="connection-host"]').fill('db2.internal');
+    await page.locator('[data-testid="connection-port"]').fill('');
+    await page.locator('[data-testid="save"]').click();
+    await waitUntil(page, 'the row to show the new host', (sel) => document.querySelector(sel)?.textContent.includes('db2.internal'), `[data-testid="connection-row"][data-id="${id}"]`);
+    const stored = await api('GET', `/connections/${encodeURIComponent(id)}`);
+    assert(stored.host === 'db2.internal' && stored.port === null, `the edit did not apply: ${JSON.stringify(stored)}`);
+    assert(stored.has_password === true && JSON.stringify(stored.extra_keys) === '["sslmode"]', `the edit dropped the sealed fields: ${JSON.stringify(stored)}`);
+    assert(!(await page.content()).includes(password), 'the page shows the password');
+    await shot(page, '09-connection-edited');
+    await api('DELETE', `/connections/${encodeURIComponent(id)}`);
+  });
+
+  await step('pools: used and waiting slots shown; a pool is made and deleted, the default pool cannot be', async () => {
+    const name = `ui_flow_pool_${Date.now()}`;
+    await page.goto(`${BASE}/ui/admin/pools`);
+    const defaultRow = page.locator('[data-testid="pool-row"][data-id="default_pool"]');
+    await defaultRow.waitFor();
+    assert(/^\d+$/.test((await defaultRow.locator('[data-testid="pool-used"]').textContent()).trim()), 'the default pool shows no used slots');
+    assert((await defaultRow.locator('[data-testid="delete-button"]').count()) === 0, 'the default pool offers Delete');
+    await page.locator('[data-testid="pool-section"] [data-testid="add-button"]').click();
+    await page.locator('[data-testid="pool-name"]').fill(name);
+    await page.locator('[data-testid="pool-slots"]').fill('3');
+    await page.locator('[data-testid="save"]').click();
+    const row = page.locator(`[data-testid="pool-row"][data-id="${name}"]`);
+    await row.waitFor();
+    assert((await row.locator('[data-testid="pool-used"]').textContent()).trim() === '0', 'a new pool shows slots used');
+    await shot(page, '10-pools');
+    await row.locator('[data-testid="delete-button"]').click();
+    await page.locator('dialog[open] [data-testid="confirm"]').click();
+    await row.waitFor({ state: 'detached' });
   });
 
   if (SHOTS) {

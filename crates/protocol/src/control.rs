@@ -25,8 +25,8 @@ pub enum Notice {
     },
     /// A run was created or changed outside the scheduler: the scheduler reloads it.
     RunChanged(RunPk),
-    /// A tenant's weight, quotas or sandbox policy changed: the scheduler reads its tenants
-    /// again.
+    /// A tenant's weight, quotas, sandbox policy or pools changed: the scheduler reads its
+    /// tenants again.
     TenantChanged {
         /// The tenant.
         tenant: String,

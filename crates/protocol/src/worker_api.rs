@@ -122,6 +122,13 @@ pub struct WorkerBeat {
     /// Attempts it is running now.
     #[serde(deserialize_with = "weft_model::integral::required")]
     pub running: u32,
+    /// Attempts it ran to an end since it started, whatever their outcome, counted once the
+    /// control plane took their result.
+    #[serde(deserialize_with = "weft_model::integral::required")]
+    pub finished: u64,
+    /// Of those, the attempts that failed, whether a retry follows or not.
+    #[serde(deserialize_with = "weft_model::integral::required")]
+    pub failed: u64,
     /// Its machine's architecture (`x86_64`, `aarch64`, ...), so that monitoring shows it.
     #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub arch: String,
@@ -142,6 +149,8 @@ impl WorkerBeat {
         "queues",
         "concurrency",
         "running",
+        "finished",
+        "failed",
         "arch",
         "version",
         "started_at",

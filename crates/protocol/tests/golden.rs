@@ -329,6 +329,8 @@ fn worker_api_bodies_are_pinned() {
             queues: vec!["default".into(), "vm2_queue".into()],
             concurrency: 4,
             running: 1,
+            finished: 1234,
+            failed: 5,
             arch: "aarch64".into(),
             version: "0.1.0".into(),
             started_at: at("2026-01-02T03:00:00Z"),

@@ -123,9 +123,13 @@ impl Admission {
         }
     }
 
-    /// Set the size of pool `pool` of `tenant`.
-    pub(crate) fn set_pool(&mut self, tenant: &str, pool: &str, slots: i64) {
-        self.slots.set_pool(tenant, pool, slots);
+    /// Set every pool of `tenant` with its size: a pool not among them has no slots.
+    pub(crate) fn set_pools<'a>(
+        &mut self,
+        tenant: &str,
+        pools: impl IntoIterator<Item = (&'a str, i64)>,
+    ) {
+        self.slots.set_pools(tenant, pools);
     }
 
     /// Queue ready task instances in order while slots and the step's cap allow, into

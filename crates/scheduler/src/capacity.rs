@@ -136,9 +136,14 @@ impl Capacity {
         }
     }
 
-    /// Set a pool's size (its slots), as the store holds it.
-    pub fn set_pool(&mut self, tenant: &str, pool: &str, slots: i64) {
-        *entry(&mut self.pool_slots, tenant, pool) = slots;
+    /// Set every pool of `tenant` with its size, as the store holds them: a pool not among
+    /// them (deleted) has no slots.
+    pub fn set_pools<'a>(&mut self, tenant: &str, pools: impl IntoIterator<Item = (&'a str, i64)>) {
+        let sizes = pools
+            .into_iter()
+            .map(|(pool, slots)| (pool.to_owned(), slots))
+            .collect();
+        self.pool_slots.insert(tenant.to_owned(), sizes);
     }
 }
 
@@ -149,7 +154,7 @@ mod tests {
     #[test]
     fn every_limit_counts() {
         let mut c = Capacity::default();
-        c.set_pool("t", "p", 2);
+        c.set_pools("t", [("p", 2)]);
         let slot = Slot {
             tenant: "t",
             dag_id: "d",
@@ -180,5 +185,10 @@ mod tests {
             ),
             "no such pool"
         );
+        // Pools set as a whole: one left out is gone.
+        c.set_pools("t", [("q", 1)]);
+        assert!(!c.fits(&slot, 10, 10), "pool p deleted");
+        c.set_pools("t", [("p", 3), ("q", 1)]);
+        assert!(c.fits(&slot, 10, 10), "pool p made again, with room");
     }
 }

@@ -22,9 +22,9 @@ impl Scheduler {
             for record in self.store.dags(&tenant).await? {
                 self.dags.insert(record);
             }
-            for pool in self.store.pools(&tenant).await? {
-                self.admission.set_pool(&tenant, &pool.name, pool.slots);
-            }
+            let pools = self.store.pools(&tenant).await?;
+            self.admission
+                .set_pools(&tenant, pools.iter().map(|p| (p.name.as_str(), p.slots)));
         }
         // A DAG deployed or unpaused may find its asset events already queued.
         self.watch_all_asset_dags();

@@ -20,8 +20,17 @@ use crate::state::AppState;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_connections))
-        .routes(routes!(get_connection, put_connection, delete_connection))
+        .routes(routes!(
+            get_connection,
+            put_connection,
+            patch::patch_connection,
+            delete_connection
+        ))
 }
+
+mod patch;
+
+pub use patch::PatchConnection;
 
 pub use crate::names::MAX_NAME_CHARS;
 pub(crate) use crate::names::check_name;
@@ -151,7 +160,7 @@ async fn get_connection(
         .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))
 }
 
-/// Create or replace a connection.
+/// Create or replace a connection (`PATCH` changes part of one).
 #[utoipa::path(put, path = "/connections/{conn_id}", tag = "connections",
     params(("conn_id" = String, Path, description = "The connection's id")),
     request_body = PutConnection,

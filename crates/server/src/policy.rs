@@ -89,6 +89,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("GET", "/connections", VIEWER),
     ("GET", "/connections/{conn_id}", VIEWER),
     ("PUT", "/connections/{conn_id}", EDITOR),
+    ("PATCH", "/connections/{conn_id}", EDITOR),
     ("DELETE", "/connections/{conn_id}", EDITOR),
     ("GET", "/secrets", VIEWER),
     ("GET", "/secrets/{name}", VIEWER),
@@ -96,6 +97,7 @@ pub const POLICY: &[(&str, &str, Needs)] = &[
     ("DELETE", "/secrets/{name}", EDITOR),
     ("GET", "/pools", VIEWER),
     ("PUT", "/pools/{name}", EDITOR),
+    ("DELETE", "/pools/{name}", EDITOR),
     ("GET", "/workers", VIEWER),
     ("GET", "/queues", VIEWER),
     // A tenant's tokens.

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_model::validate::check_id;
+use weft_scheduler::control::Notice;
 use weft_store::Pool;
 
 use crate::context::RequestContext;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_pools))
-        .routes(routes!(put_pool))
+        .routes(routes!(put_pool, delete_pool))
 }
 
 /// A pool.
@@ -135,10 +136,42 @@ async fn put_pool(
         slots: body.slots,
     };
     state.store.set_pool(&ctx.tenant, pool.clone()).await?;
+    // The scheduler reads the tenant's pools again, so the new size counts at once.
+    state.control.notify(Notice::TenantChanged {
+        tenant: ctx.tenant.clone(),
+    });
     tracing::info!(slots = pool.slots, "pool set");
     let mut shown = with_usage(&state, &ctx.tenant, vec![pool]).await?;
     let view = shown
         .pop()
         .ok_or_else(|| ApiError::Internal("the pool set is missing".into()))?;
     Ok((status, Json(view)))
+}
+
+/// Delete a pool no task instance waits for or runs in. Tasks that still name it wait for
+/// slots until a pool of that name is made again.
+#[utoipa::path(delete, path = "/pools/{name}", tag = "pools",
+    params(("name" = String, Path, description = "The pool's name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A bad name", body = ErrorBody),
+        (status = 404, description = "No such pool", body = ErrorBody),
+        (status = 409, description = "Task instances wait for or hold its slots", body = ErrorBody),
+        (status = 422, description = "The default pool, which cannot be deleted", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
+async fn delete_pool(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    check_id(&name).map_err(|issue| ApiError::invalid(format!("pool name {name:?} {issue}")))?;
+    if !state.store.delete_pool(&ctx.tenant, &name).await? {
+        return Err(ApiError::NotFound(format!("no pool {name:?}")));
+    }
+    state.control.notify(Notice::TenantChanged {
+        tenant: ctx.tenant.clone(),
+    });
+    tracing::info!("pool deleted");
+    Ok(StatusCode::NO_CONTENT)
 }

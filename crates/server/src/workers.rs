@@ -45,6 +45,10 @@ pub struct WorkerView {
     pub concurrency: u32,
     /// Attempts it was running at its last heartbeat.
     pub running: u32,
+    /// Attempts it had run to an end at its last heartbeat, since it started.
+    pub finished: u64,
+    /// Of those, the attempts that failed (whether a retry followed or not).
+    pub failed: u64,
     /// Its machine's architecture.
     pub arch: String,
     /// Weft version it runs.
@@ -82,6 +86,8 @@ impl WorkerView {
             queues: worker.queues,
             concurrency: worker.concurrency,
             running: worker.running,
+            finished: worker.finished,
+            failed: worker.failed,
             arch: worker.arch,
             version: worker.version,
             started_at: worker.started_at,
@@ -131,6 +137,8 @@ mod tests {
             queues: vec!["default".into()],
             concurrency: 2,
             running: 1,
+            finished: 9,
+            failed: 2,
             arch: "x86_64".into(),
             version: "0.1.0".into(),
             started_at: at("2024-01-01T00:00:00Z"),

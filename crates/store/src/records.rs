@@ -277,6 +277,10 @@ pub struct WorkerRecord {
     pub concurrency: u32,
     /// Attempts it was running at its last heartbeat.
     pub running: u32,
+    /// Attempts it had run to an end at its last heartbeat, since it started.
+    pub finished: u64,
+    /// Of those, the attempts that failed.
+    pub failed: u64,
     /// Its machine's architecture (`x86_64`, `aarch64`, ...).
     pub arch: String,
     /// Weft version it runs.

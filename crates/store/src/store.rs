@@ -196,6 +196,11 @@ pub trait Store: Send + Sync + 'static {
     /// Create or resize a pool.
     async fn set_pool(&self, tenant: &str, pool: Pool) -> StoreResult<()>;
 
+    /// Delete a pool; `false` when there is none of that name. `Invalid` for the default
+    /// pool, and `Conflict` while task instances wait for or hold its slots (they would wait
+    /// for ever): nothing is deleted then.
+    async fn delete_pool(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+
     // --- connections and secrets (sealed; see `sealed` and `credentials`) ---
 
     /// A connection, sealed.

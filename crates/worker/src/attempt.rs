@@ -2,6 +2,7 @@
 //! component, run the attempt in the sandbox, report the result, then ack the delivery.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -38,6 +39,31 @@ pub(crate) struct Shared {
     pub(crate) plane: Arc<dyn ControlPlane>,
     /// Deliveries being run, so they can be handed back when the grace period ends.
     pub(crate) in_flight: std::sync::Mutex<std::collections::HashSet<weft_queue::DeliveryId>>,
+    /// Attempts that ended and whose result the control plane took, for heartbeats.
+    pub(crate) ended: EndedCounts,
+}
+
+/// How many attempts a worker ran to an end since it started, and how many of them failed.
+#[derive(Debug, Default)]
+pub(crate) struct EndedCounts {
+    finished: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl EndedCounts {
+    fn count(&self, failed: bool) {
+        self.finished.fetch_add(1, Ordering::Relaxed);
+        if failed {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Attempts finished, and of those failed. The two are read apart, so a beat may count
+    /// an attempt as finished and not yet as failed; never the other way round.
+    pub(crate) fn get(&self) -> (u64, u64) {
+        let failed = self.failed.load(Ordering::Relaxed);
+        (self.finished.load(Ordering::Relaxed).max(failed), failed)
+    }
 }
 
 impl Shared {
@@ -160,6 +186,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         AttemptOutcome::Deferred { .. } => ("deferred", ""),
     };
     metrics.attempt_finished(ended_as, class, running_since.elapsed());
+    let failed = ended_as == "failed";
     let mut reports = Vec::with_capacity(2);
     if !announced {
         reports.push(Report::Started(start));
@@ -180,7 +207,10 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
     };
     reports.push(Report::Finished(Box::new(result)));
     match shared.plane.report(reports).await {
-        Ok(()) => shared.acks.ack(delivery.id.clone()),
+        Ok(()) => {
+            shared.ended.count(failed);
+            shared.acks.ack(delivery.id.clone());
+        }
         Err(e) => {
             // The result did not get through: hand the delivery back so the attempt runs again.
             tracing::error!(error = %e, ti = message.ti, "could not report the result; releasing the delivery");

@@ -14,11 +14,14 @@ use crate::worker::WorkerStatus;
 /// What a worker says of itself as it heartbeats now.
 pub fn beat(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> WorkerBeat {
     let config = status.config();
+    let (finished, failed) = status.ended();
     WorkerBeat {
         hostname: config.hostname.clone(),
         queues: config.queues.clone(),
         concurrency: u32::try_from(config.concurrency).unwrap_or(u32::MAX),
         running: u32::try_from(status.running()).unwrap_or(u32::MAX),
+        finished,
+        failed,
         arch: std::env::consts::ARCH.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,

@@ -38,6 +38,12 @@ impl WorkerStatus {
         self.shared.running()
     }
 
+    /// Attempts it ran to an end since it started (their results taken by the control
+    /// plane), and how many of them failed.
+    pub fn ended(&self) -> (u64, u64) {
+        self.shared.ended.get()
+    }
+
     /// The worker's settings.
     pub fn config(&self) -> &WorkerConfig {
         &self.shared.config
@@ -68,6 +74,7 @@ impl Worker {
                 queue,
                 plane,
                 in_flight: std::sync::Mutex::new(std::collections::HashSet::new()),
+                ended: crate::attempt::EndedCounts::default(),
             }),
         }
     }

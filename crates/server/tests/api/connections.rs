@@ -132,6 +132,85 @@ async fn connections_are_stored_and_shown_without_their_password() {
 }
 
 #[tokio::test]
+async fn a_patch_changes_what_it_names_and_keeps_the_sealed_rest() {
+    let h = keyed(ServerConfig::default()).await;
+    let uri = "/api/v1/connections/warehouse";
+    let patch = json!({"host": "db2.internal", "extra": {"sslmode": null, "timeout": 5}});
+    h.json(Method::PATCH, uri, patch.clone())
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        h.json(Method::PUT, uri, warehouse()).await.status,
+        StatusCode::CREATED
+    );
+
+    let changed = h.json(Method::PATCH, uri, patch).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.json());
+    assert_hidden(&String::from_utf8_lossy(&changed.body));
+    let view = changed.json();
+    assert_eq!(view["host"], "db2.internal");
+    assert_eq!(view["has_password"], true);
+    assert_eq!(view["extra_keys"], json!(["timeout", "token"]));
+    assert_eq!(view["description"], "the warehouse");
+    let stored = h
+        .state
+        .credentials
+        .connection("default", "warehouse")
+        .await
+        .expect("opened")
+        .expect("stored");
+    let c = &stored.connection;
+    assert_eq!(
+        c.password.as_deref(),
+        Some(PASSWORD),
+        "the password is kept"
+    );
+    assert_eq!(c.extra, json!({"timeout": 5, "token": EXTRA_TOKEN}));
+    assert_eq!(
+        (c.port, c.login.as_deref(), c.schema.as_deref()),
+        (Some(5432), Some("etl"), Some("analytics"))
+    );
+
+    // `null` removes a field; a bad patch changes nothing.
+    let removed = h
+        .json(Method::PATCH, uri, json!({"password": null, "port": null}))
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.json());
+    assert_eq!(removed.json()["has_password"], false);
+    assert_eq!(removed.json()["port"], serde_json::Value::Null);
+    let before = h.get(uri).await.json();
+    let message = h
+        .json(
+            Method::PATCH,
+            uri,
+            json!({"conn_type": null, "host": "elsewhere"}),
+        )
+        .await
+        .assert_refused("unprocessable");
+    assert!(message.contains("conn_type cannot be removed"), "{message}");
+    for (bad, code, words) in [
+        (
+            json!({"extra": [1]}),
+            "invalid_request",
+            "extra must be a JSON object",
+        ),
+        (json!({"port": 70000}), "invalid_json", "port"),
+        (
+            json!({"uri": "postgres://h"}),
+            "invalid_json",
+            "unknown field `uri`",
+        ),
+    ] {
+        let message = h
+            .json(Method::PATCH, uri, bad.clone())
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, code);
+        assert!(message.contains(words), "{bad}: {message}");
+    }
+    assert_eq!(h.get(uri).await.json(), before);
+}
+
+#[tokio::test]
 async fn secrets_show_their_names_never_their_values() {
     let h = keyed(ServerConfig::default()).await;
     let put = h

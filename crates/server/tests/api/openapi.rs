@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/variables/{key}"),
     ("get", "/api/v1/pools"),
     ("put", "/api/v1/pools/{name}"),
+    ("delete", "/api/v1/pools/{name}"),
     ("get", "/api/v1/workers"),
     (
         "get",
@@ -56,6 +57,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/connections"),
     ("get", "/api/v1/connections/{conn_id}"),
     ("put", "/api/v1/connections/{conn_id}"),
+    ("patch", "/api/v1/connections/{conn_id}"),
     ("delete", "/api/v1/connections/{conn_id}"),
     ("get", "/api/v1/secrets"),
     ("get", "/api/v1/secrets/{name}"),

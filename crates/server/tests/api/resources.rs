@@ -5,7 +5,10 @@ use serde_json::json;
 use weft_runtime::Digest;
 use weft_test_guests_artifacts as guests;
 
-use crate::support::{Harness, guest};
+use weft_scheduler::Notice;
+use weft_store::DEFAULT_TENANT;
+
+use crate::support::{Call, Harness, guest};
 
 #[tokio::test]
 async fn variables_are_created_read_replaced_and_deleted() {
@@ -136,6 +139,30 @@ async fn pools_are_listed_and_sized() {
         .map(|p| p["name"].clone())
         .collect();
     assert_eq!(names, [json!("db"), json!("default_pool")]);
+    // Each change is told to the scheduler, so the new size counts at once.
+    let tenant_changed = Call::Notify(Notice::TenantChanged {
+        tenant: DEFAULT_TENANT.into(),
+    });
+    assert_eq!(
+        h.notices(),
+        [tenant_changed.clone(), tenant_changed.clone()]
+    );
+
+    // A pool is deleted once; the default pool never.
+    let reply = h.send(Method::DELETE, "/api/v1/pools/db", None, "").await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(h.notices().len(), 3);
+    h.send(Method::DELETE, "/api/v1/pools/db", None, "")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    let message = h
+        .send(Method::DELETE, "/api/v1/pools/default_pool", None, "")
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable");
+    assert!(message.contains("cannot be deleted"), "{message}");
+    let pools = h.get("/api/v1/pools").await.json();
+    assert_eq!(pools["pools"].as_array().map(Vec::len), Some(1), "{pools}");
+    assert_eq!(h.notices().len(), 3, "nothing changed, nothing told");
 }
 
 #[tokio::test]

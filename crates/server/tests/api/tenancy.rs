@@ -75,6 +75,7 @@ fn body(method: &Method, path: &str) -> Body {
         }
         ("PUT", "/variables/{key}") => json(json!({"value": "changed"})),
         ("PUT", "/connections/{conn_id}") => json(json!({"uri": "http://changed.example"})),
+        ("PATCH", "/connections/{conn_id}") => json(json!({"host": "changed.example"})),
         ("PUT", "/secrets/{name}") => json(json!({"value": "changed"})),
         ("PUT", "/pools/{name}") => json(json!({"slots": 9})),
         ("POST", "/tokens") | ("POST", "/tenants/{name}/tokens") => {

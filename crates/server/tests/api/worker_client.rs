@@ -95,6 +95,8 @@ fn worker_record() -> WorkerRecord {
         queues: vec!["vm2_queue".into()],
         concurrency: 2,
         running: 1,
+        finished: 17,
+        failed: 3,
         arch: std::env::consts::ARCH.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         started_at: "2024-06-01T11:00:00Z".parse().expect("time"),
@@ -111,6 +113,8 @@ fn beat(record: &WorkerRecord) -> WorkerBeat {
         queues: record.queues.clone(),
         concurrency: record.concurrency,
         running: record.running,
+        finished: record.finished,
+        failed: record.failed,
         arch: record.arch.clone(),
         version: record.version.clone(),
         started_at: record.started_at,
@@ -177,14 +181,18 @@ async fn a_good_token_fetches_components_values_and_variables() {
     let stopped = WorkerRecord {
         stopped_at: Some(now()),
         running: 0,
+        finished: 18,
         ..worker_record()
     };
     api.heartbeat(&stopped.worker_id, &beat(&stopped))
         .await
         .expect("last heartbeat");
     assert_eq!(
-        s.h.store.workers().await.expect("workers")[0].stopped_at,
-        Some(now())
+        s.h.store.workers().await.expect("workers"),
+        [WorkerRecord {
+            last_heartbeat: now(),
+            ..stopped
+        }]
     );
 }
 

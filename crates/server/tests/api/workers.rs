@@ -16,6 +16,8 @@ fn beat() -> Value {
         "queues": ["vm2_queue", "default"],
         "concurrency": 4,
         "running": 1,
+        "finished": 120,
+        "failed": 7,
         "arch": "x86_64",
         "version": "0.1.0",
         "started_at": "2024-06-01T11:00:00Z",
@@ -47,6 +49,8 @@ async fn heartbeats_register_workers_stamped_by_the_server() {
         "queues": ["vm2_queue", "default"],
         "concurrency": 4,
         "running": 1,
+        "finished": 120,
+        "failed": 7,
         "arch": "x86_64",
         "version": "0.1.0",
         "started_at": "2024-06-01T11:00:00Z",
@@ -65,17 +69,28 @@ async fn heartbeats_register_workers_stamped_by_the_server() {
     h.clock.advance(Duration::from_secs(5));
     let mut busier = beat();
     busier["running"] = json!(4);
+    busier["finished"] = json!(121);
     assert_eq!(heartbeat(&h, "w-vm2", busier).await.status, StatusCode::OK);
     let mut other = beat();
     other["hostname"] = json!("vm3");
     other["queues"] = json!(["vm3_queue"]);
     assert_eq!(heartbeat(&h, "w-vm3", other).await.status, StatusCode::OK);
     let workers = h.store.workers().await.expect("workers");
-    let summary: Vec<(&str, &str, u32)> = workers
+    let summary: Vec<(&str, &str, u32, u64)> = workers
         .iter()
-        .map(|w| (w.worker_id.as_str(), w.hostname.as_str(), w.running))
+        .map(|w| {
+            (
+                w.worker_id.as_str(),
+                w.hostname.as_str(),
+                w.running,
+                w.finished,
+            )
+        })
         .collect();
-    assert_eq!(summary, [("w-vm2", "vm2", 4), ("w-vm3", "vm3", 1)]);
+    assert_eq!(
+        summary,
+        [("w-vm2", "vm2", 4, 121), ("w-vm3", "vm3", 1, 120)]
+    );
     assert_eq!(
         workers[0].last_heartbeat,
         now().checked_add(Duration::from_secs(5)).expect("time")
@@ -164,6 +179,9 @@ async fn bad_heartbeats_name_the_field_and_store_nothing() {
             "field `concurrency`: must be at least 1",
         ),
         (with("running", json!(-1)), "field `running`"),
+        (without("finished"), "missing field `finished`"),
+        (with("failed", json!(-3)), "field `failed`"),
+        (with("finished", json!(1.5)), "field `finished`"),
         (with("queues", json!([])), "field `queues`: lists no queue"),
         (
             with("queues", json!(["ok", "not ok"])),

@@ -68,34 +68,41 @@ const SECTIONS = {
           { name: 'port', label: 'Port', type: 'number' },
           { name: 'schema', label: 'Schema', hint: 'Database, bucket or path, as the type means it.' },
           { name: 'login', label: 'Login' },
-          { name: 'password', label: 'Password', type: 'password', hint: 'Only sent when filled in. Stored sealed and never shown again.' },
-          { name: 'extra', label: 'Extra (JSON object)', type: 'json', placeholder: '{"sslmode": "require"}', hint: 'Stored sealed; only its keys are shown again.' },
+          { name: 'password', label: 'Password', type: 'password', hint: 'Stored sealed and never shown again. When editing, left empty keeps the stored one.' },
+          { name: 'extra', label: 'Extra (JSON object)', type: 'json', placeholder: '{"sslmode": "require"}', hint: 'Stored sealed; only its keys are shown again. When editing, the keys given are added or replaced (null removes one) and the others kept.' },
           { name: 'description', label: 'Description' },
         ],
         formNote: (c) =>
           c && (c.has_password || c.extra_keys.length)
             ? h(
                 'p',
-                { class: 'note' },
-                'Saving replaces the whole connection. Its stored ',
+                { class: 'note', 'data-testid': 'connection-kept-note' },
+                'Its stored ',
                 [c.has_password && 'password', c.extra_keys.length && `extra (${c.extra_keys.join(', ')})`].filter(Boolean).join(' and '),
-                ' cannot be shown: enter them again, or they are removed.',
+                ' cannot be shown, and are kept unless you enter new ones.',
               )
             : null,
         initial: (c) =>
           c ? { conn_id: c.conn_id, conn_type: c.conn_type, host: c.host ?? '', port: c.port ?? '', schema: c.schema ?? '', login: c.login ?? '', description: c.description } : {},
-        toRequest: (v) => {
+        // A new connection is PUT whole; an edit is a merge patch of the fields shown (an
+        // emptied one is removed), which keeps the sealed password and extra not entered.
+        toRequest: (v, item) => {
           const body = { conn_type: v.conn_type.trim() };
-          for (const k of ['host', 'schema', 'login']) if (v[k].trim()) body[k] = v[k].trim();
+          for (const k of ['host', 'schema', 'login']) {
+            if (v[k].trim()) body[k] = v[k].trim();
+            else if (item) body[k] = null;
+          }
           if (v.port.trim()) {
             const port = Number(v.port);
             if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('Port must be a number from 0 to 65535.');
             body.port = port;
+          } else if (item) {
+            body.port = null;
           }
           if (v.password) body.password = v.password;
           if (v.extra.trim()) body.extra = JSON.parse(v.extra);
           body.description = v.description;
-          return { id: v.conn_id.trim(), body };
+          return { id: v.conn_id.trim(), body, method: item ? 'PATCH' : 'PUT' };
         },
         path: (id) => `/connections/${seg(id)}`,
         deletable: true,
@@ -114,6 +121,8 @@ const SECTIONS = {
         columns: [
           ['Pool', (p) => h('code', {}, p.name)],
           ['Slots', (p) => h('span', { class: 'num' }, String(p.slots))],
+          ['Used', (p) => h('span', { class: 'num', 'data-testid': 'pool-used', title: 'Task instances queued or running in it' }, String(p.used_slots))],
+          ['Waiting', (p) => h('span', { class: p.waiting ? 'num warn-text' : 'num', 'data-testid': 'pool-waiting', title: 'Task instances ready to run that wait for a slot' }, String(p.waiting))],
           ['Description', (p) => orMuted(p.description)],
         ],
         fields: [
@@ -128,7 +137,8 @@ const SECTIONS = {
           return { id: v.name.trim(), body: { slots, description: v.description } };
         },
         path: (id) => `/pools/${seg(id)}`,
-        deletable: false,
+        // The default pool stays; the server refuses to delete a pool in use, and says why.
+        deletable: (p) => p.name !== 'default_pool',
       }),
   },
   secrets: {

@@ -53,7 +53,7 @@ export function mount() {
                 h(
                   'table',
                   { class: 'table', 'data-testid': 'workers-table' },
-                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Running', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col' }, c)))),
+                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Running', 'Done', 'Failed', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col' }, c)))),
                   h('tbody', {}, list.map(workerRow)),
                 ),
               ),
@@ -88,6 +88,8 @@ export function mount() {
           h('span', { class: 'small' }, `${w.running}/${w.concurrency}`),
         ),
       ),
+      h('td', { class: 'num', 'data-testid': 'worker-finished', title: 'Attempts run to an end since the worker started' }, String(w.finished ?? 0)),
+      h('td', { class: 'num', 'data-testid': 'worker-failed', title: 'Of those, attempts that failed' }, h('span', { class: w.failed ? 'warn-text' : null }, String(w.failed ?? 0))),
       h('td', { title: w.last_heartbeat }, h('span', { class: w.seconds_since_heartbeat > 30 ? 'warn-text' : null }, `${ageSeconds(w.seconds_since_heartbeat)} ago`)),
       h('td', {}, timeEl(w.started_at), w.stopped_at ? h('div', { class: 'muted small' }, 'stopped ', timeEl(w.stopped_at)) : null),
       h('td', { class: 'mono small' }, w.version),

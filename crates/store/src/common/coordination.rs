@@ -32,6 +32,8 @@ pub(crate) async fn record_worker<B: Backend>(store: &B, worker: WorkerRecord) -
         .bind(micros(worker.started_at))
         .bind(micros(worker.last_heartbeat))
         .bind(micros_opt(worker.stopped_at))
+        .bind(i64::try_from(worker.finished).unwrap_or(i64::MAX))
+        .bind(i64::try_from(worker.failed).unwrap_or(i64::MAX))
         .execute(&mut tx)
         .await?;
     tx.commit().await?;

@@ -15,7 +15,7 @@ use super::{
     transactions,
 };
 use crate::backend::Backend;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DagRecord, DagRun, DagVersion, Deploy, DeployOutcome, NewRun, Pool, RunFilter, RunPk,
     TaskInstance, TiPk, Variable, WorkerRecord, Xcom,
@@ -514,6 +514,36 @@ impl<B: Backend> Store for B {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn delete_pool(&self, tenant: &str, name: &str) -> StoreResult<bool> {
+        if name == crate::records::DEFAULT_POOL {
+            return Err(StoreError::Invalid(format!(
+                "{name} is the pool of every task that names none; it cannot be deleted \
+                 (resize it instead)"
+            )));
+        }
+        let mut conn = self.writer().await?;
+        let mut tx = B::begin_write(&mut conn).await?;
+        let in_use: Option<i64> = statement::<B::Db>(sql::POOL_IN_USE)
+            .bind(tenant)
+            .bind(name)
+            .fetch_optional_scalar(&mut tx)
+            .await?;
+        if let Some(n @ 1..) = in_use {
+            return Err(StoreError::Conflict(format!(
+                "pool {name} has {n} task instances waiting for or holding its slots; \
+                 delete it once they are done"
+            )));
+        }
+        let deleted = statement::<B::Db>(sql::DELETE_POOL)
+            .bind(tenant)
+            .bind(name)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted > 0)
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -75,7 +75,10 @@ macro_rules! all_tests {
                 old_ended_runs_go_in_batches_and_what_the_scheduler_needs_stays,
                 unused_versions_and_components_go_when_asked,
             ],
-            variables_pools: [variables_round_trip, pools_have_a_default_and_can_be_resized],
+            variables_pools: [
+                variables_round_trip, pools_have_a_default_and_can_be_resized,
+                pools_are_deleted_once_no_task_instance_needs_them,
+            ],
             workers: [workers_are_recorded_and_replaced_by_id, bad_workers_are_invalid_and_not_recorded],
             leadership: [
                 renewal_keeps_the_epoch_and_others_wait, expiry_hands_over_with_the_next_epoch,

@@ -1,10 +1,11 @@
 //! Variables and pools.
 
+use weft_model::TaskState;
 use weft_store::{
-    DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Pool, Store, StoreError, Variable,
+    DEFAULT_POOL, DEFAULT_POOL_SLOTS, DEFAULT_TENANT, Pool, Store, StoreError, Variable, WriteBatch,
 };
 
-use super::ts;
+use super::{deployed, finish, new_run, queue, reload, start, ts, write};
 
 fn var(key: &str, value: &str) -> Variable {
     Variable {
@@ -143,4 +144,73 @@ pub async fn pools_have_a_default_and_can_be_resized(store: &dyn Store) {
         .map(|p| p.name)
         .collect();
     assert_eq!(names, ["aaa", DEFAULT_POOL]);
+}
+
+pub async fn pools_are_deleted_once_no_task_instance_needs_them(store: &dyn Store) {
+    let etl = Pool {
+        name: "etl".into(),
+        slots: 2,
+        description: String::new(),
+    };
+    store.set_pool(DEFAULT_TENANT, etl.clone()).await.unwrap();
+    store.set_pool("acme", etl.clone()).await.unwrap();
+    let digest = deployed(store, DEFAULT_TENANT, "load", &["a"]).await;
+    let mut run = new_run(DEFAULT_TENANT, "load", "r1", &digest, &["a"]);
+    run.tasks[0].pool = etl.name.clone();
+    let (run, tis) = store.create_run(run).await.unwrap();
+    let names = |tenant: &'static str| async move {
+        let pools = store.pools(tenant).await.unwrap();
+        pools.into_iter().map(|p| p.name).collect::<Vec<_>>()
+    };
+
+    // The default pool never goes.
+    let err = store
+        .delete_pool(DEFAULT_TENANT, DEFAULT_POOL)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("resize it instead"), "{err}");
+
+    // A task instance queued, then running, in the pool keeps it.
+    write(
+        store,
+        WriteBatch {
+            queue: vec![queue(&tis[0])],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    let queued = reload(store, run.id, tis[0].id).await;
+    let refused = || async {
+        let err = store.delete_pool(DEFAULT_TENANT, "etl").await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert!(err.to_string().contains("1 task instances"), "{err}");
+        assert_eq!(names(DEFAULT_TENANT).await, [DEFAULT_POOL, "etl"]);
+    };
+    refused().await;
+    write(
+        store,
+        WriteBatch {
+            start: vec![start(queued.id, queued.lease)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    refused().await;
+    // Another tenant's pool of the same name is its own, and goes.
+    assert!(store.delete_pool("acme", "etl").await.unwrap());
+    assert_eq!(names("acme").await, [DEFAULT_POOL]);
+
+    // Once the task instance ended, the pool goes; a second delete finds nothing.
+    write(
+        store,
+        WriteBatch {
+            finish: vec![finish(queued.id, queued.lease, TaskState::Success)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert!(store.delete_pool(DEFAULT_TENANT, "etl").await.unwrap());
+    assert_eq!(names(DEFAULT_TENANT).await, [DEFAULT_POOL]);
+    assert!(!store.delete_pool(DEFAULT_TENANT, "etl").await.unwrap());
 }

@@ -12,6 +12,8 @@ pub fn worker(id: &str, queues: &[&str], seen: i64) -> WorkerRecord {
         queues: queues.iter().map(|q| (*q).into()).collect(),
         concurrency: 4,
         running: 0,
+        finished: 0,
+        failed: 0,
         arch: "x86_64".into(),
         version: "0.1.0".into(),
         started_at: ts(0),
@@ -29,8 +31,11 @@ pub async fn workers_are_recorded_and_replaced_by_id(store: &dyn Store) {
     assert_eq!(store.workers().await.unwrap(), [a.clone(), b.clone()]);
 
     // A heartbeat replaces every field of the same worker and leaves the others alone.
+    // Its counts of attempts ended, up to the largest the store holds.
     let beat = WorkerRecord {
         running: 3,
+        finished: i64::MAX as u64,
+        failed: 1_234_567,
         concurrency: 8,
         queues: vec!["default".into()],
         hostname: "moved".into(),

@@ -30,9 +30,10 @@ import { confirmDialog, empty, errorBox, loading, openDialog, toast } from '../.
  * @property {[string, (item: Object) => any][]} columns
  * @property {Field[]} [fields] the form; none: read-only
  * @property {(item: Object|null) => Object} [initial] form values for a record (null: new)
- * @property {(values: Object, item: Object|null) => {id: string, body: Object}} [toRequest]
+ * @property {(values: Object, item: Object|null) => {id: string, body: Object, method?: string}} [toRequest]
+ *   the request that saves the form (PUT unless it names another method)
  * @property {(id: string) => string} [path] API path of one record
- * @property {boolean} [deletable]
+ * @property {boolean|((item: Object) => boolean)} [deletable] whether records (or which) can be deleted
  * @property {(item: Object|null) => Node|null} [formNote]
  * @property {(result: any) => void} [afterSave]
  * @property {string} [emptyText]
@@ -109,7 +110,7 @@ export function resource(spec) {
                               spec.fields
                                 ? h('button', { type: 'button', class: 'btn small', disabled: !allowed, title: allowed ? null : needs(spec.role), 'data-testid': 'edit-button', onClick: () => edit(it) }, 'Edit')
                                 : null,
-                              spec.deletable
+                              (typeof spec.deletable === 'function' ? spec.deletable(it) : spec.deletable)
                                 ? h('button', { type: 'button', class: 'btn small danger', disabled: !allowed, title: allowed ? null : needs(spec.role), 'data-testid': 'delete-button', onClick: (ev) => remove(it, ev.currentTarget) }, 'Delete')
                                 : null,
                             )
@@ -183,7 +184,7 @@ export function resource(spec) {
           }
           save.disabled = true;
           try {
-            const result = await api('PUT', spec.path(req.id), req.body);
+            const result = await api(req.method || 'PUT', spec.path(req.id), req.body);
             d.close();
             toast(`${cap(spec.noun)} ${req.id} ${item ? 'saved' : 'added'}`);
             spec.afterSave?.(result);
