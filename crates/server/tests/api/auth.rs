@@ -190,6 +190,7 @@ async fn worker_routes_need_a_worker_token() {
     let component = format!("/api/v1/worker/attempts/1/1/components/{digest}");
     let beat = json!({
         "hostname": "h", "queues": ["default"], "concurrency": 1, "running": 0,
+        "finished": 0, "failed": 0,
         "arch": "x86_64", "version": "0.1.0", "started_at": "2024-06-01T11:00:00Z",
     })
     .to_string();

@@ -194,7 +194,7 @@ async fn a_patch_changes_what_it_names_and_keeps_the_sealed_rest() {
             "invalid_request",
             "extra must be a JSON object",
         ),
-        (json!({"port": 70000}), "invalid_json", "port"),
+        (json!({"port": 70000}), "invalid_json", "from 0 to 65535"),
         (
             json!({"uri": "postgres://h"}),
             "invalid_json",

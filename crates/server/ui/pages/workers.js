@@ -53,7 +53,7 @@ export function mount() {
                 h(
                   'table',
                   { class: 'table', 'data-testid': 'workers-table' },
-                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Running', 'Done', 'Failed', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col' }, c)))),
+                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Running', 'Done', 'Failed', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col', class: c === 'Done' || c === 'Failed' ? 'num' : null }, c)))),
                   h('tbody', {}, list.map(workerRow)),
                 ),
               ),
