@@ -120,6 +120,7 @@ impl Cluster {
         command
             .args(args)
             .env("WEFT_HOME", self.dir.as_path().join(name))
+            .env("WEFT_CACHE_DIR", crate::process::shared_cache_dir())
             .env("WEFT_LOG", "info,weft=debug")
             .env_remove("WEFT_SERVER")
             .env_remove("WEFT_CONFIG")

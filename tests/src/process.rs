@@ -14,6 +14,15 @@ pub fn wfctl() -> PathBuf {
     workspace_binary("wfctl", "wfctl")
 }
 
+/// The compile cache every process the tests start shares (`WEFT_CACHE_DIR`), so that a
+/// component deployed by many tests is compiled once per run of the suite, as it is once per
+/// machine in an installation.
+pub fn shared_cache_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace().join("target"), PathBuf::from);
+    target.join("e2e-compile-cache")
+}
+
 /// The root of the workspace.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::api::Api;
-use crate::process::{Proc, free_port, wait_for, wfctl};
+use crate::process::{Proc, free_port, shared_cache_dir, wait_for, wfctl};
 
 /// Start `wfctl standalone` on a free port with its home and log in `dir` and the extra
 /// environment `env`; wait until it answers. The process and a client of it (no token:
@@ -17,6 +17,7 @@ pub fn start(dir: &Path, env: &[(&str, &str)]) -> (Proc, Api) {
     command
         .args(["standalone", "--port", &port, "--home"])
         .arg(dir.join("home"))
+        .env("WEFT_CACHE_DIR", shared_cache_dir())
         .env("WEFT_LOG", "info,weft=debug")
         .env_remove("WEFT_SERVER")
         .env_remove("WEFT_CONFIG")

@@ -23,10 +23,20 @@ pub fn runtime() -> Result<Runtime, Failure> {
     runtime_in(&dir(), EgressPolicy::default())
 }
 
-/// A runtime whose compiled-component cache lives under `home`, under `egress`.
+/// Where compiled components are kept: `$WEFT_CACHE_DIR`, else `cache/components` under
+/// `home`. Processes of one machine may share it (entries are keyed by the engine's settings
+/// and the component's digest, and written whole), so that each component compiles once.
+pub fn cache_dir(home: &std::path::Path) -> PathBuf {
+    match std::env::var_os("WEFT_CACHE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => home.join("cache").join("components"),
+    }
+}
+
+/// A runtime whose compiled-component cache is [`cache_dir`] of `home`, under `egress`.
 pub fn runtime_in(home: &std::path::Path, egress: EgressPolicy) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
-        cache_dir: Some(home.join("cache").join("components")),
+        cache_dir: Some(cache_dir(home)),
         egress,
         ..RuntimeConfig::default()
     };
