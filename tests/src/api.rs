@@ -148,11 +148,16 @@ impl Api {
             .is_ok_and(|r| r.status().as_u16() == 200)
     }
 
-    /// Deploy a component file; the server's answer.
+    /// Deploy a component file; the server's answer. The server compiles the component
+    /// before it answers, so the deploy may take as long as `wfctl deploy` allows (300 s):
+    /// a debug build compiles a large component in 30 s, and longer beside other tests.
     pub fn deploy(&self, path: &std::path::Path) -> Value {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut response = self
             .auth(self.agent.post(format!("{}/dags", self.base)))
+            .config()
+            .timeout_global(Some(Duration::from_secs(300)))
+            .build()
             .header("Content-Type", "application/wasm")
             .send(&bytes[..])
             .unwrap_or_else(|e| panic!("deploy {}: {e}", path.display()));
