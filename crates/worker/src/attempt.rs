@@ -186,7 +186,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         AttemptOutcome::Deferred { .. } => ("deferred", ""),
     };
     metrics.attempt_finished(ended_as, class, running_since.elapsed());
-    let failed = ended_as == "failed";
+    let failed = matches!(outcome, AttemptOutcome::Failed { .. });
     let mut reports = Vec::with_capacity(2);
     if !announced {
         reports.push(Report::Started(start));
