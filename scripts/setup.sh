@@ -28,6 +28,11 @@ weft_setup() {
 # test runs Schemathesis, pinned in tests/contract/requirements.txt. Needs services.sh (for
 # its apt-get helper).
 weft_test_setup() {
+    # The Python SDK's unit tests (sdk/python/tests).
+    if ! python3 -m pytest --version 2>/dev/null | grep -q '8\.3\.4'; then
+        echo "==> pip install pytest==8.3.4"
+        python3 -m pip install --quiet --disable-pip-version-check pytest==8.3.4
+    fi
     if [ ! -x /usr/bin/chromium ]; then
         _weft_apt_install chromium
     fi

@@ -27,6 +27,9 @@ cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-was
 echo "==> cargo test (examples' own logic, on the host)"
 cargo test --manifest-path examples/Cargo.toml --workspace
 
+echo "==> Python SDK: unit tests (pytest)"
+(cd sdk/python && PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider)
+
 echo "==> wfctl build: every example"
 cargo build -p wfctl
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).

@@ -43,8 +43,10 @@ pub fn runtime_in(home: &std::path::Path, egress: EgressPolicy) -> Result<Runtim
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// Read a component file and load it; errors name the file.
+/// Read a component file, or build a project directory first, and load it; errors name the
+/// file.
 pub fn load(runtime: &Runtime, path: &std::path::Path) -> Result<Arc<DagComponent>, Failure> {
+    let path = &crate::commands::build::component_at(path)?;
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     runtime

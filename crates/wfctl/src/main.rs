@@ -23,6 +23,7 @@ mod output;
 mod postgres_tls;
 #[cfg(feature = "control-plane")]
 mod retention_args;
+mod sdk_files;
 mod services;
 mod sql_limits;
 mod sse;
@@ -45,6 +46,8 @@ struct Cli {
 enum Command {
     /// Build a DAG project (a Rust crate, or a Python project) into a component.
     Build(commands::build::Args),
+    /// Make a new DAG project (Rust or Python) that builds outside Weft's repository.
+    New(commands::new::Args),
     /// Validate a DAG component and print its DAG.
     Inspect(commands::inspect::Args),
     /// Run one task of a DAG component in the sandbox.
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Build(args) => commands::build::run(args),
+        Command::New(args) => commands::new::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Test(args) => commands::test::run(args),

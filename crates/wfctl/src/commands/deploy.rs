@@ -14,7 +14,7 @@ use crate::output::{self, Format};
 /// exits 2 with the server's reason (its class first, like `invalid_component`).
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The DAG component (.wasm).
+    /// The DAG component (.wasm), or a project directory to build first.
     component: PathBuf,
     #[command(flatten)]
     server: ServerArgs,
@@ -25,8 +25,9 @@ pub struct Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let bytes = std::fs::read(&args.component)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.component.display())))?;
+    let component = crate::commands::build::component_at(&args.component)?;
+    let bytes = std::fs::read(&component)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", component.display())))?;
     let client = Client::from_args(&args.server)?;
     let deployed = client.upload("/dags", &bytes)?;
     match args.output {

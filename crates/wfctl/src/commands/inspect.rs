@@ -16,7 +16,7 @@ use crate::output::{self, Format};
 /// message naming the problem when the component or its DAG is invalid.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The DAG component (.wasm).
+    /// The DAG component (.wasm), or a project directory to build first.
     component: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

@@ -8,6 +8,7 @@ pub mod dags;
 pub mod db;
 pub mod deploy;
 pub mod inspect;
+pub mod new;
 pub mod redis_acl;
 pub mod run;
 pub mod runs;

@@ -19,7 +19,7 @@ use crate::{home, local_run};
 /// `WEFT_SECRET_<NAME>` environment variables.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The DAG component (.wasm).
+    /// The DAG component (.wasm), or a project directory to build first.
     component: PathBuf,
     /// The task to run.
     task_id: String,

@@ -21,7 +21,7 @@ use crate::output::{self, Format};
 /// variables.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The DAG component (.wasm).
+    /// The DAG component (.wasm), or a project directory to build first.
     component: PathBuf,
     #[command(flatten)]
     inputs: RunInputs,

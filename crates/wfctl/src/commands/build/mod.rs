@@ -50,12 +50,28 @@ fn detect(dir: &Path) -> Result<Project, Failure> {
     )))
 }
 
+/// Build the project in `dir`; the path of its component.
+fn build(dir: &Path) -> Result<PathBuf, Failure> {
+    match detect(dir)? {
+        Project::Rust => rust::build(dir),
+        Project::Python => python::build(dir),
+    }
+}
+
+/// The component at `path`: the file itself, or, for a project directory, the component
+/// built from it first (so that `wfctl test .` in a project builds and runs it).
+pub fn component_at(path: &Path) -> Result<PathBuf, Failure> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let built = build(path)?;
+    eprintln!("built {}", built.display());
+    Ok(built)
+}
+
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let built = match detect(&args.dir)? {
-        Project::Rust => rust::build(&args.dir)?,
-        Project::Python => python::build(&args.dir)?,
-    };
+    let built = build(&args.dir)?;
     let path = match &args.output {
         Some(out) => {
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -1,4 +1,16 @@
-//! Python DAGs: `app.py` built with componentize-py against Weft's WIT world.
+//! Python DAGs: `app.py` built with componentize-py against Weft's WIT world, with the
+//! `weft` SDK that travels inside wfctl and the project's pure-Python dependencies.
+//!
+//! # Layout
+//! - `deps`: what the project declares it needs (`requirements.txt`, `pyproject.toml`).
+//! - `site`: those dependencies resolved by pip into a cached site directory.
+//! - `wheels`: the check that a site holds pure-Python wheels only.
+//! - `sdk`: the bundled SDK and the entry module that exports the project's DAG.
+
+mod deps;
+mod sdk;
+mod site;
+mod wheels;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +28,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     let dir = dir
         .canonicalize()
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    sdk::check_no_entry_in(&dir)?;
     let name = dir.file_name().map_or_else(
         || "dag".to_owned(),
         |n| n.to_string_lossy().replace('-', "_"),
@@ -33,11 +46,32 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
         .map_err(|e| Failure::usage(format!("cannot write in {}: {e}", out_dir.display())))?
         .into_temp_path();
 
-    // The WIT world travels inside wfctl, so a project needs no copy of it.
-    let wit = tempfile::tempdir()
+    let site = match deps::Declared::read(&dir)? {
+        Some(declared) => Some(site::resolve(&dir, &declared)?),
+        None => None,
+    };
+    // The WIT world, the SDK and the entry module travel inside wfctl, so a project needs
+    // no copy of them.
+    let staging = tempfile::tempdir()
         .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
+    let wit = write_wit(&staging.path().join("wit"))?;
+    // Imports look in the project first, then in its dependencies, then in the SDK.
+    let mut search = vec![dir.clone()];
+    search.extend(site);
+    search.push(sdk::write_sdk(&staging.path().join("sdk"))?);
+    search.push(sdk::write_entry(&staging.path().join("entry"))?);
+
+    componentize(&dir, &wit, &search, &partial)?;
+    partial
+        .persist(&out)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
+    Ok(out)
+}
+
+/// Write the WIT world into `dir`; `dir`.
+fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
     for (path, text) in weft_runtime::WIT_FILES {
-        let file = wit.path().join(path);
+        let file = dir.join(path);
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
@@ -45,17 +79,26 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
         std::fs::write(&file, text)
             .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
     }
+    Ok(dir.to_owned())
+}
 
+/// Run componentize-py on the entry module, against the WIT world in `wit`, with the
+/// `search` paths in order, writing the component to `out`.
+fn componentize(dir: &Path, wit: &Path, search: &[PathBuf], out: &Path) -> Result<(), Failure> {
     let mut command = Command::new("componentize-py");
     command
         .arg("-d")
-        .arg(wit.path())
-        .args(["-w", "dag", "componentize", "-p"])
-        .arg(&dir)
-        .args(["app", "-o"])
-        .arg(&partial)
-        .current_dir(&dir)
-        // Build errors (a SyntaxError, a missing WitWorld) stay readable without a Rust backtrace.
+        .arg(wit)
+        .args(["-w", "dag", "componentize"]);
+    for path in search {
+        command.arg("-p").arg(path);
+    }
+    command
+        .arg(sdk::ENTRY_MODULE)
+        .arg("-o")
+        .arg(out)
+        .current_dir(dir)
+        // Build errors (a SyntaxError, a missing DAG) stay readable without a Rust backtrace.
         .env("RUST_BACKTRACE", "0");
     let result = spawn(
         command,
@@ -68,8 +111,5 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
             dir.display()
         )));
     }
-    partial
-        .persist(&out)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
-    Ok(out)
+    Ok(())
 }
