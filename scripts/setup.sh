@@ -16,6 +16,20 @@ weft_setup() {
         echo "==> pip install componentize-py==0.25.1"
         python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
     fi
+    # The TypeScript toolchain `wfctl build` runs on a package.json project (esbuild,
+    # componentize-js), pinned by sdk/js/package-lock.json and found in sdk/js/node_modules;
+    # and the SDK compiled (sdk/js/dist), for projects that depend on it by path, as
+    # examples/hello-ts does.
+    if [ ! -e sdk/js/node_modules/.package-lock.json ] ||
+        [ sdk/js/node_modules/.package-lock.json -ot sdk/js/package-lock.json ]; then
+        echo "==> npm ci (sdk/js)"
+        (cd sdk/js && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    if [ ! -e sdk/js/dist/index.js ] || [ -n "$(find sdk/js/src sdk/js/scripts wit/dag.wit \
+        -type f -newer sdk/js/dist/index.js -not -path 'sdk/js/src/wit/*' 2>/dev/null | head -n 1)" ]; then
+        echo "==> npm run build (sdk/js)"
+        (cd sdk/js && npm run --silent build)
+    fi
     # The SMTP server weft-notify's email tests run (scripts/smtp_server.py).
     if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
         echo "==> pip install aiosmtpd==1.4.6"

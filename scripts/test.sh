@@ -2,9 +2,9 @@
 # The whole test suite: formatting, lints, unit tests, the sandbox's hostile-guest tests, the
 # store suite on SQLite and PostgreSQL, the embedded stack's end-to-end tests and the CLI's
 # tests over every example, the web UI's flows in headless Chromium and the API's contract
-# under Schemathesis. Installs what it needs first (wasm target, componentize-py, PostgreSQL,
-# Redis, Chromium and playwright-core, Schemathesis), builds the S3 server (crates/test-s3)
-# and starts its own servers.
+# under Schemathesis. Installs what it needs first (wasm target, componentize-py, the
+# TypeScript toolchain, PostgreSQL, Redis, Chromium and playwright-core, Schemathesis), builds
+# the S3 server (crates/test-s3) and starts its own servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -30,13 +30,18 @@ cargo test --manifest-path examples/Cargo.toml --workspace
 echo "==> Python SDK: unit tests (pytest)"
 (cd sdk/python && PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider)
 
+echo "==> TypeScript SDK: unit tests (node --test)"
+(cd sdk/js && npm test --silent)
+
 echo "==> wfctl build: every example"
 cargo build -p wfctl
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
-for example in hello mall-customers mall-pipeline queues hello-python; do
+for example in hello mall-customers mall-pipeline queues hello-python hello-ts; do
     target/debug/wfctl build "examples/$example"
 done
+# The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
+sdk/js/node_modules/.bin/tsc -p examples/hello-ts
 
 echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
 WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox

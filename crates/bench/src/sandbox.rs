@@ -58,8 +58,10 @@ fn per_task(bytes: &[u8], iterations: usize) -> Result<Summary, BenchError> {
 /// finds it in that cache.
 fn compile_and_cached_load(bytes: &[u8]) -> Result<(Duration, Duration), BenchError> {
     let cache = tempfile::tempdir().map_err(|e| BenchError::io("a temp dir", e))?;
+    // Cranelift's compile: the baseline compiler's is measured by the runtime's own bench.
     let config = RuntimeConfig {
         cache_dir: Some(cache.path().to_owned()),
+        baseline_min_bytes: None,
         ..RuntimeConfig::default()
     };
     let first = Runtime::new(config.clone()).map_err(sandbox)?;

@@ -1,5 +1,7 @@
 //! Sandbox costs, printed as figures (not judged): per-task fresh Store + instantiate + run +
-//! drop of a no-op Rust task, and compile and cached-load times of components.
+//! drop of a no-op Rust task, the same for the greeting task `t1` of the hello example in each
+//! guest language (on optimized and on baseline code), and compile (Cranelift, and Winch for
+//! a fast start) and cached-load times of components.
 //!
 //! `cargo bench -p weft-runtime --bench sandbox`; `WEFT_BENCH_ITERATIONS` sets the number of
 //! task runs (default 10,000). The compile figures cover the test guests and every example
@@ -23,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     per_task(iterations)?;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    per_language(&root, iterations.min(1_000))?;
     let mut components = vec![
         PathBuf::from(weft_test_guests_artifacts::NOOP),
         PathBuf::from(weft_test_guests_artifacts::NORMAL),
@@ -37,8 +40,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!(
-        "\n{:<40} {:>10} {:>14} {:>16}",
-        "component", "size", "compile", "cached load"
+        "\n{:<40} {:>10} {:>16} {:>16} {:>14}",
+        "component", "size", "compile", "baseline (Winch)", "cached load"
     );
     for path in &components {
         if path.is_file() {
@@ -56,35 +59,98 @@ const EXAMPLES: &[&str] = &[
     "examples/target/wasm32-wasip2/release/mall_customers.wasm",
     "examples/target/wasm32-wasip2/release/queues.wasm",
     "examples/hello-python/target/hello_python.wasm",
+    "examples/hello-ts/target/hello_ts.wasm",
 ];
 
-fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = Runtime::new(RuntimeConfig::default())?;
-    let component = runtime.load(&std::fs::read(weft_test_guests_artifacts::NOOP)?)?;
-    let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
+/// The hello example in each guest language, whose task `t1` only greets (and logs a line).
+const HELLOS: &[(&str, &str)] = &[
+    ("Rust", "examples/target/wasm32-wasip2/release/hello.wasm"),
+    ("Python", "examples/hello-python/target/hello_python.wasm"),
+    ("TypeScript", "examples/hello-ts/target/hello_ts.wasm"),
+];
+
+/// Timings of repeated runs: mean, p50 and p99.
+struct Timings {
+    mean: Duration,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// Run `request` on `component` `iterations` times after a warm-up; every run must succeed.
+fn timed_runs(
+    runtime: &Runtime,
+    component: &weft_runtime::DagComponent,
+    request: &TaskRequest,
+    iterations: usize,
+) -> Result<Timings, Box<dyn std::error::Error>> {
     // Warm up the pool's slots and the allocator.
     for _ in 0..iterations.min(500) {
-        runtime.run_task(&component, request.clone());
+        runtime.run_task(component, request.clone());
     }
     let mut samples = Vec::with_capacity(iterations);
     let started = Instant::now();
     for _ in 0..iterations {
         let t = Instant::now();
-        let report = runtime.run_task(&component, request.clone());
+        let report = runtime.run_task(component, request.clone());
         samples.push(t.elapsed());
         if !matches!(report.outcome, TaskOutcome::Success(_)) {
-            return Err(format!("no-op task did not succeed: {:?}", report.outcome).into());
+            return Err(format!("task did not succeed: {:?}", report.outcome).into());
         }
     }
     let total = started.elapsed();
     samples.sort();
-    let mean = total / u32::try_from(iterations.max(1))?;
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    Ok(Timings {
+        mean: total / u32::try_from(iterations.max(1))?,
+        p50: pct(0.50),
+        p99: pct(0.99),
+    })
+}
+
+/// `t1` of each language's hello, on Cranelift's code and on Winch's.
+fn per_language(root: &Path, iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "\nhello's t1 per language (fresh store + instantiate + run + drop), {iterations} runs"
+    );
+    println!(
+        "{:<12} {:<10} {:>12} {:>12} {:>12}",
+        "language", "code", "mean", "p50", "p99"
+    );
+    for (language, path) in HELLOS {
+        let Ok(bytes) = std::fs::read(root.join(path)) else {
+            println!("{language:<12} not built ({path})");
+            continue;
+        };
+        for (code, min) in [("optimized", None), ("baseline", Some(0))] {
+            let runtime = Runtime::new(RuntimeConfig {
+                baseline_min_bytes: min,
+                optimize_baseline: false,
+                ..RuntimeConfig::default()
+            })?;
+            let component = runtime.load(&bytes)?;
+            let request = TaskRequest::local(TaskContext::local(component.dag().id(), "t1", 1, 1));
+            let t = timed_runs(&runtime, &component, &request, iterations)?;
+            println!(
+                "{language:<12} {code:<10} {:>12} {:>12} {:>12}",
+                us(t.mean),
+                us(t.p50),
+                us(t.p99)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let component = runtime.load(&std::fs::read(weft_test_guests_artifacts::NOOP)?)?;
+    let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
+    let t = timed_runs(&runtime, &component, &request, iterations)?;
     println!(
         "per task (fresh store + instantiate + run + drop), {iterations} runs: mean {}, p50 {}, p99 {}  (goal <= 30 µs)",
-        us(mean),
-        us(pct(0.50)),
-        us(pct(0.99))
+        us(t.mean),
+        us(t.p50),
+        us(t.p99)
     );
     Ok(())
 }
@@ -94,19 +160,29 @@ fn compile_and_cache(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let cache = tempfile::tempdir()?;
     let config = RuntimeConfig {
         cache_dir: Some(cache.path().to_owned()),
+        baseline_min_bytes: None,
         ..RuntimeConfig::default()
     };
-    // First process: compiles and fills the cache. Second: loads from the cache.
+    // First process: compiles with Cranelift and fills the cache. Second: loads from the
+    // cache. Third: compiles with Winch, the baseline a large component starts on.
     let compiled = Runtime::new(config.clone())?.load(&bytes)?.compile_time();
     let cached = Runtime::new(config)?.load(&bytes)?.compile_time();
+    let baseline = Runtime::new(RuntimeConfig {
+        baseline_min_bytes: Some(0),
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    })?
+    .load(&bytes)?
+    .compile_time();
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
     println!(
-        "{name:<40} {:>8} KB {:>14} {:>16}",
+        "{name:<40} {:>8} KB {:>16} {:>16} {:>14}",
         bytes.len() / 1024,
         ms(compiled),
+        ms(baseline),
         ms(cached)
     );
     Ok(())

@@ -1,7 +1,7 @@
 //! A loaded DAG component: compiled, linked, described and validated.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use weft_model::egress::EgressRule;
@@ -16,6 +16,9 @@ use crate::sandbox::HostState;
 pub enum CompileSource {
     /// Compiled now, with Cranelift.
     Compiled,
+    /// Compiled now by the baseline compiler (Winch); Cranelift's optimized code replaces it
+    /// once compiled in the background.
+    Baseline,
     /// Loaded from the on-disk cache of precompiled components.
     DiskCache,
 }
@@ -47,11 +50,72 @@ impl Pre {
     }
 }
 
+/// Which compiler's code a component runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Winch's, while Cranelift's is being compiled.
+    Baseline,
+    /// Cranelift's.
+    Optimized,
+}
+
+/// A component's code, linked: what a task attempt instantiates, and the tier whose engine
+/// runs it.
+pub(crate) struct Code {
+    pub(crate) pre: Pre,
+    pub(crate) tier: Tier,
+}
+
+/// The code a component runs now; its baseline code is replaced once, by optimized code.
+pub(crate) struct CodeSlot {
+    code: Mutex<Arc<Code>>,
+    upgraded: Condvar,
+}
+
+impl CodeSlot {
+    pub(crate) fn new(code: Code) -> CodeSlot {
+        CodeSlot {
+            code: Mutex::new(Arc::new(code)),
+            upgraded: Condvar::new(),
+        }
+    }
+
+    /// The code to run now.
+    pub(crate) fn current(&self) -> Arc<Code> {
+        self.code
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Replace the code with `code`; the attempts running keep the code they started with.
+    pub(crate) fn replace(&self, code: Code) {
+        *self
+            .code
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(code);
+        self.upgraded.notify_all();
+    }
+
+    /// Wait up to `timeout` for optimized code; whether it is there.
+    fn wait_optimized(&self, timeout: Duration) -> bool {
+        let code = self
+            .code
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (code, _) = self
+            .upgraded
+            .wait_timeout_while(code, timeout, |code| code.tier == Tier::Baseline)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        code.tier == Tier::Optimized
+    }
+}
+
 /// A component ready to run tasks: its code is compiled and linked once, and each task
 /// attempt gets a fresh instance.
 pub struct DagComponent {
     pub(crate) digest: Digest,
-    pub(crate) pre: Pre,
+    pub(crate) code: CodeSlot,
     pub(crate) spec: DagSpec,
     pub(crate) dag: Arc<Dag>,
     /// Each task's egress rules, parsed once (validation has checked them).
@@ -106,7 +170,18 @@ impl DagComponent {
 
     /// The version of the `weft:dag` world it was built against, as `0.2.0`.
     pub fn world_version(&self) -> &'static str {
-        self.pre.version()
+        self.code.current().pre.version()
+    }
+
+    /// Which compiler's code its tasks run now.
+    pub fn tier(&self) -> Tier {
+        self.code.current().tier
+    }
+
+    /// Wait up to `timeout` for the optimized code of a component loaded with baseline code;
+    /// whether its tasks now run optimized code.
+    pub fn wait_optimized(&self, timeout: Duration) -> bool {
+        self.code.wait_optimized(timeout)
     }
 
     /// Where the compiled code came from.

@@ -65,6 +65,15 @@ pub struct RuntimeConfig {
     pub epoch_tick: Duration,
     /// Where tasks may send HTTP requests, and the limits on it. Allows nothing by default.
     pub egress: crate::egress::EgressPolicy,
+    /// Components at least this large that are not in the cache are compiled first by the
+    /// baseline compiler (Winch), several times faster, and their first tasks run on that
+    /// code while Cranelift compiles the optimized code in the background, which then
+    /// replaces it. `None` compiles every component with Cranelift before it runs. Only on
+    /// x86_64, where Winch generates code; elsewhere every component is compiled by Cranelift.
+    pub baseline_min_bytes: Option<usize>,
+    /// Whether baseline code is replaced by optimized code compiled in the background. Always,
+    /// but to measure or test the baseline code itself.
+    pub optimize_baseline: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -77,6 +86,10 @@ impl Default for RuntimeConfig {
             allow_directories: true,
             epoch_tick: Duration::from_millis(1),
             egress: crate::egress::EgressPolicy::default(),
+            // An interpreter bundled in a component (Python, JavaScript) is megabytes of code
+            // that Cranelift takes seconds to compile; a Rust DAG is a few hundred kilobytes.
+            baseline_min_bytes: Some(4 << 20),
+            optimize_baseline: true,
         }
     }
 }

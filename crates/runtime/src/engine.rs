@@ -11,7 +11,8 @@ use crate::config::RuntimeConfig;
 /// Regions (memories, tables) of freed instances whose pages go back to the kernel together.
 const DECOMMIT_BATCH: usize = 64;
 
-/// An engine with fuel, epoch interruption and the pooling allocator, sized by `config`.
+/// The engine of optimized code: Cranelift, with fuel, epoch interruption and the pooling
+/// allocator, sized by `config`.
 pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
     let instances = config.max_concurrent_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
@@ -36,6 +37,18 @@ pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
     wasm.consume_fuel(true)
         .epoch_interruption(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&wasm)
+}
+
+/// The engine of baseline code: Winch, which compiles several times faster than Cranelift
+/// and gives slower code, with the same fuel and epoch interruption. It allocates instances on
+/// demand: its code serves a component only until Cranelift's is ready.
+pub(crate) fn build_baseline() -> wasmtime::Result<Engine> {
+    let mut wasm = Config::new();
+    wasm.strategy(wasmtime::Strategy::Winch)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::OnDemand);
     Engine::new(&wasm)
 }
 

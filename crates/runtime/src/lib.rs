@@ -51,12 +51,13 @@ mod run;
 mod runtime;
 mod sandbox;
 pub mod sql;
+mod tiers;
 
 pub use call::{
     HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput,
     WorkerInfo, XcomPush,
 };
-pub use component::{CompileSource, DagComponent};
+pub use component::{CompileSource, DagComponent, Tier};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};
 pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};

@@ -6,24 +6,24 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use wasmtime::Engine;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
 use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5};
-use crate::cache::DiskCache;
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
-use crate::component::{CompileSource, DagComponent, Pre};
+use crate::component::{Code, CodeSlot, CompileSource, DagComponent, Pre, Tier};
 use crate::config::{Limits, RuntimeConfig};
 use crate::convert::{self, Returned};
 use crate::digest::Digest;
 use crate::egress::substitute::SecretSource;
 use crate::egress::{AttemptEgress, Egress, Usage};
-use crate::engine::{self, EpochTicker};
+use crate::engine;
 use crate::error::{LoadError, TaskFailure};
 use crate::log::{LiveLog, LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
 use crate::sandbox::{self, Attempt, Grant, HostState};
+use crate::tiers::{self, Compiler};
 
 /// `$body` for the world version of component `$pre`, with `$p` its linked component and
 /// `$wit` the module converting between that version's WIT types and Weft's.
@@ -59,19 +59,17 @@ macro_rules! each_world {
 #[error("cannot set up the WebAssembly runtime: {0}")]
 pub struct RuntimeInitError(String);
 
-/// The WebAssembly host of a process: one engine, one linker, a cache of compiled
-/// components, and a fresh sandbox for every call.
+/// The WebAssembly host of a process: its compilers (Cranelift, and Winch for a fast start
+/// of large components), a cache of compiled components, and a fresh sandbox for every call.
 pub struct Runtime {
-    engine: Engine,
-    linker: Linker<HostState>,
-    cache: Option<DiskCache>,
+    optimized: Arc<Compiler>,
+    baseline: Option<Compiler>,
     loaded: Mutex<HashMap<Digest, Arc<DagComponent>>>,
     config: RuntimeConfig,
     scratch_root: PathBuf,
     egress: Arc<Egress>,
     /// SQL connection pools, shared by the attempts that open the same connection.
     sql_pools: Arc<crate::sql::Pools>,
-    _ticker: EpochTicker,
 }
 
 impl Runtime {
@@ -84,34 +82,25 @@ impl Runtime {
             )));
         }
         let engine = engine::build(&config).map_err(|e| RuntimeInitError(error_chain(&e)))?;
-        let linker = link(&engine).map_err(|e| RuntimeInitError(error_chain(&e)))?;
+        let optimized = Arc::new(Compiler::new(engine, &config, true).map_err(RuntimeInitError)?);
+        let baseline = tiers::baseline(&config).map_err(RuntimeInitError)?;
         let egress = Egress::new(config.egress.clone())
             .map_err(|e| RuntimeInitError(format!("egress policy: {e}")))?;
-        let cache = match &config.cache_dir {
-            Some(dir) => Some(DiskCache::open(dir, &engine).map_err(|e| {
-                RuntimeInitError(format!("cache directory {}: {e}", dir.display()))
-            })?),
-            None => None,
-        };
         let scratch_root = config
             .scratch_root
             .clone()
             .unwrap_or_else(std::env::temp_dir);
-        let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
-            .map_err(|e| RuntimeInitError(format!("starting the epoch thread: {e}")))?;
         let sql_pools = Arc::new(crate::sql::Pools::trusting(
             egress.policy.trust.extra_pem().map(<[u8]>::to_vec),
         ));
         Ok(Runtime {
-            engine,
-            linker,
-            cache,
+            optimized,
+            baseline,
             loaded: Mutex::new(HashMap::new()),
             config,
             scratch_root,
             egress: Arc::new(egress),
             sql_pools,
-            _ticker: ticker,
         })
     }
 
@@ -127,7 +116,9 @@ impl Runtime {
 
     /// Load a component: check it is one, compile it (or take it from the cache), link it
     /// against the `weft:dag` world, run `describe` in the sandbox and validate the DAG.
-    /// A component already loaded by this runtime is returned at once.
+    /// A component already loaded by this runtime is returned at once. A large component not
+    /// in the cache starts on baseline code, replaced by optimized code once compiled in the
+    /// background (see [`RuntimeConfig::baseline_min_bytes`]).
     #[tracing::instrument(level = "debug", skip_all, fields(bytes = bytes.len()))]
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<DagComponent>, LoadError> {
         let digest = Digest::of(bytes);
@@ -136,57 +127,51 @@ impl Runtime {
         }
         check_header(bytes)?;
         let started = Instant::now();
-        let cached = self
+        let optimized = &self.optimized;
+        let cached = optimized
             .cache
             .as_ref()
-            .and_then(|cache| cache.load(&self.engine, &digest));
-        let (component, source) = match cached {
-            Some(component) => (component, CompileSource::DiskCache),
-            None => {
-                let component = Component::new(&self.engine, bytes).map_err(|e| {
-                    LoadError::InvalidComponent {
-                        reason: error_chain(&e),
-                    }
-                })?;
-                if let Some(cache) = &self.cache {
+            .and_then(|cache| cache.load(&optimized.engine, &digest));
+        let baseline = self
+            .baseline
+            .as_ref()
+            .filter(|_| cached.is_none() && tiers::starts_on_baseline(&self.config, bytes.len()));
+        let (code, source) = match (cached, baseline) {
+            (Some(component), _) => (
+                Code {
+                    pre: optimized.link(&component)?,
+                    tier: Tier::Optimized,
+                },
+                CompileSource::DiskCache,
+            ),
+            (None, Some(baseline)) => (
+                Code {
+                    pre: baseline.link(&baseline.compile(bytes)?)?,
+                    tier: Tier::Baseline,
+                },
+                CompileSource::Baseline,
+            ),
+            (None, None) => {
+                let component = optimized.compile(bytes)?;
+                if let Some(cache) = &optimized.cache {
                     cache.store(&digest, &component);
                 }
-                (component, CompileSource::Compiled)
+                (
+                    Code {
+                        pre: optimized.link(&component)?,
+                        tier: Tier::Optimized,
+                    },
+                    CompileSource::Compiled,
+                )
             }
         };
         let compile_time = started.elapsed();
-        let pre =
-            self.linker
-                .instantiate_pre(&component)
-                .map_err(|e| LoadError::NotADagComponent {
-                    reason: error_chain(&e),
-                })?;
-        // The current world first: a component that fits none is told why it does not fit
-        // that one.
-        let pre = match v0_5::DagPre::new(pre.clone()) {
-            Ok(current) => Pre::V0_5(current),
-            Err(current) => {
-                if let Ok(earlier) = v0_4::DagPre::new(pre.clone()) {
-                    Pre::V0_4(earlier)
-                } else if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
-                    Pre::V0_3(earlier)
-                } else if let Ok(earlier) = v0_2::DagPre::new(pre.clone()) {
-                    Pre::V0_2(earlier)
-                } else if let Ok(earlier) = v0_1::DagPre::new(pre) {
-                    Pre::V0_1(earlier)
-                } else {
-                    return Err(LoadError::NotADagComponent {
-                        reason: error_chain(&current),
-                    });
-                }
-            }
-        };
-        let spec = self.describe(&pre).map_err(LoadError::Describe)?;
+        let spec = self.describe(&code).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
         tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, "component loaded");
         let component = Arc::new(DagComponent {
             digest,
-            pre,
+            code: CodeSlot::new(code),
             spec,
             egress_rules: crate::component::egress_rules(&dag),
             dag: Arc::new(dag),
@@ -194,11 +179,22 @@ impl Runtime {
             compile_time,
             source,
         });
+        if source == CompileSource::Baseline && self.config.optimize_baseline {
+            tiers::upgrade_in_background(self.optimized.clone(), component.clone(), bytes.to_vec());
+        }
         self.loaded
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(digest, component.clone());
         Ok(component)
+    }
+
+    /// The engine that runs code of `tier`.
+    fn engine(&self, tier: Tier) -> &Engine {
+        match (tier, &self.baseline) {
+            (Tier::Baseline, Some(baseline)) => &baseline.engine,
+            _ => &self.optimized.engine,
+        }
     }
 
     /// A component this runtime has already loaded.
@@ -230,7 +226,7 @@ impl Runtime {
         }
     }
 
-    fn describe(&self, pre: &Pre) -> Result<DagSpec, TaskFailure> {
+    fn describe(&self, code: &Code) -> Result<DagSpec, TaskFailure> {
         let limits = Limits::DESCRIBE;
         let log = LogBuffer::new(limits.log_bytes);
         let deadline = sandbox::deadline(&limits);
@@ -238,8 +234,9 @@ impl Runtime {
         let egress = self.attempt_egress(Arc::from([]), None, &log, secrets, deadline);
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
-        let (result, _) = each_world!(pre, |pre, wit| run::call(
-            &self.engine,
+        let engine = self.engine(code.tier);
+        let (result, _) = each_world!(&code.pre, |pre, wit| run::call(
+            engine,
             tick,
             state,
             |store| {
@@ -369,10 +366,14 @@ impl Runtime {
             usage: sql_usage.clone(),
         });
         let tick = self.config.epoch_tick;
-        let (result, end) = each_world!(&component.pre, |pre, wit| {
+        // The code current when the attempt starts runs it to its end, even if optimized code
+        // replaces it meanwhile.
+        let code = component.code.current();
+        let engine = self.engine(code.tier);
+        let (result, end) = each_world!(&code.pre, |pre, wit| {
             let wit_context = wit::context_to_wit(&context);
             let wit_upstream = wit::upstream_to_wit(upstream);
-            run::call(&self.engine, tick, state, |store| {
+            run::call(engine, tick, state, |store| {
                 let instantiating = Instant::now();
                 let instance = pre.instantiate(&mut *store)?;
                 weft_metrics::metrics()
@@ -480,7 +481,7 @@ macro_rules! link_world {
 /// The linker of every world version: WASI without ambient authority, outgoing HTTP under
 /// the egress policy, the deadline-bounded clocks and `wasi:io` waits, and Weft's own
 /// interfaces.
-fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;

@@ -18,9 +18,20 @@ pub fn dir() -> PathBuf {
     }
 }
 
-/// A runtime whose compiled-component cache lives under the home directory, with no egress.
+/// A runtime whose compiled-component cache lives under the home directory, with no egress,
+/// for a command that only describes components (`build`, `inspect`).
 pub fn runtime() -> Result<Runtime, Failure> {
-    runtime_in(&dir(), EgressPolicy::default())
+    describing_runtime_in(&dir(), EgressPolicy::default())
+}
+
+/// [`runtime_in`] for a process that describes components and runs no task (the API server,
+/// `build`, `inspect`): a large component is described on baseline code, and no thread
+/// compiles optimized code that nothing here would run.
+pub fn describing_runtime_in(
+    home: &std::path::Path,
+    egress: EgressPolicy,
+) -> Result<Runtime, Failure> {
+    runtime_with(home, egress, false)
 }
 
 /// Where compiled components are kept: `$WEFT_CACHE_DIR`, else `cache/components` under
@@ -35,9 +46,20 @@ pub fn cache_dir(home: &std::path::Path) -> PathBuf {
 
 /// A runtime whose compiled-component cache is [`cache_dir`] of `home`, under `egress`.
 pub fn runtime_in(home: &std::path::Path, egress: EgressPolicy) -> Result<Runtime, Failure> {
+    runtime_with(home, egress, true)
+}
+
+/// A runtime caching under `home`, that moves large components to optimized code when
+/// `optimize`.
+fn runtime_with(
+    home: &std::path::Path,
+    egress: EgressPolicy,
+    optimize: bool,
+) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
         cache_dir: Some(cache_dir(home)),
         egress,
+        optimize_baseline: optimize,
         ..RuntimeConfig::default()
     };
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))

@@ -87,7 +87,7 @@ async fn main(args: Args) -> CommandResult {
     let (credentials, attempt_keys) = crate::metadata::credentials_server(&store).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
+    let wasm = Arc::new(home::describing_runtime_in(&home, args.egress.policy()?)?);
     let control = weft_server::BusControl::new(
         bus,
         store.clone(),

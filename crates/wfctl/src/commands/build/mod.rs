@@ -1,5 +1,6 @@
 //! `wfctl build DIR`: a DAG project into a component, then a check that it is a valid DAG.
 
+mod js;
 mod python;
 mod rust;
 
@@ -11,12 +12,14 @@ use crate::exit::{CommandResult, Failure};
 use crate::home;
 
 /// Build the DAG project in DIR into a WebAssembly component: a Rust crate (for
-/// wasm32-wasip2, release mode) or a Python project (`app.py`, through componentize-py).
+/// wasm32-wasip2, release mode), a Python project (`app.py`, through componentize-py) or a
+/// TypeScript/JavaScript project (`package.json`, through esbuild and componentize-js).
 /// The component is then loaded and its DAG validated. The component's path is the last
 /// line of stdout.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The project directory: holds `Cargo.toml` (Rust) or `app.py` (Python).
+    /// The project directory: holds `Cargo.toml` (Rust), `app.py` (Python) or `package.json`
+    /// (TypeScript or JavaScript).
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Where to write the component (default: the build's own output path).
@@ -28,6 +31,7 @@ pub struct Args {
 enum Project {
     Rust,
     Python,
+    JavaScript,
 }
 
 fn detect(dir: &Path) -> Result<Project, Failure> {
@@ -43,10 +47,15 @@ fn detect(dir: &Path) -> Result<Project, Failure> {
     if dir.join(python::ENTRY).is_file() {
         return Ok(Project::Python);
     }
+    if dir.join(js::MANIFEST).is_file() {
+        return Ok(Project::JavaScript);
+    }
     Err(Failure::usage(format!(
-        "{} holds neither Cargo.toml (a Rust DAG crate) nor {} (a Python DAG)",
+        "{} holds neither Cargo.toml (a Rust DAG crate) nor {} (a Python DAG) nor {} (a \
+         TypeScript or JavaScript DAG)",
         dir.display(),
-        python::ENTRY
+        python::ENTRY,
+        js::MANIFEST
     )))
 }
 
@@ -55,6 +64,7 @@ fn build(dir: &Path) -> Result<PathBuf, Failure> {
     match detect(dir)? {
         Project::Rust => rust::build(dir),
         Project::Python => python::build(dir),
+        Project::JavaScript => js::build(dir),
     }
 }
 
