@@ -11,9 +11,26 @@ use crate::config::RuntimeConfig;
 /// Regions (memories, tables) of freed instances whose pages go back to the kernel together.
 const DECOMMIT_BATCH: usize = 64;
 
+/// Most core instances, memories and tables one component may make: the pool's caps, and the
+/// store limiter's (see `sandbox.rs`), on the code of either compiler.
+pub(crate) const MAX_CORE_INSTANCES_PER_COMPONENT: u32 = 128;
+pub(crate) const MAX_MEMORIES_PER_COMPONENT: u32 = 16;
+pub(crate) const MAX_TABLES_PER_COMPONENT: u32 = 64;
+
 /// The engine of optimized code: Cranelift, with fuel, epoch interruption and the pooling
 /// allocator, sized by `config`.
 pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
+    build_with(config, wasmtime::Strategy::Cranelift)
+}
+
+/// The engine of baseline code: Winch, which compiles several times faster than Cranelift
+/// and gives slower code, with the same fuel, epoch interruption and pool, so that every
+/// limit is the same on both.
+pub(crate) fn build_baseline(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
+    build_with(config, wasmtime::Strategy::Winch)
+}
+
+fn build_with(config: &RuntimeConfig, strategy: wasmtime::Strategy) -> wasmtime::Result<Engine> {
     let instances = config.max_concurrent_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(instances)
@@ -23,9 +40,9 @@ pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .total_tables(instances.saturating_mul(8))
         .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
         // One component may not take the whole pool (Python components use a dozen modules).
-        .max_core_instances_per_component(128)
-        .max_memories_per_component(16)
-        .max_tables_per_component(64)
+        .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_COMPONENT)
+        .max_memories_per_component(MAX_MEMORIES_PER_COMPONENT)
+        .max_tables_per_component(MAX_TABLES_PER_COMPONENT)
         // A freed instance's pages go back to the kernel (so the next one in its slot starts
         // from the initial image, whatever the last task left) in batches: one
         // `process_madvise` call, and on recent kernels one TLB shoot-down on the other cores,
@@ -34,21 +51,10 @@ pub(crate) fn build(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
         .decommit_batch_size(DECOMMIT_BATCH);
 
     let mut wasm = Config::new();
-    wasm.consume_fuel(true)
-        .epoch_interruption(true)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Engine::new(&wasm)
-}
-
-/// The engine of baseline code: Winch, which compiles several times faster than Cranelift
-/// and gives slower code, with the same fuel and epoch interruption. It allocates instances on
-/// demand: its code serves a component only until Cranelift's is ready.
-pub(crate) fn build_baseline() -> wasmtime::Result<Engine> {
-    let mut wasm = Config::new();
-    wasm.strategy(wasmtime::Strategy::Winch)
+    wasm.strategy(strategy)
         .consume_fuel(true)
         .epoch_interruption(true)
-        .allocation_strategy(InstanceAllocationStrategy::OnDemand);
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&wasm)
 }
 

@@ -64,6 +64,8 @@ pub struct RuntimeInitError(String);
 pub struct Runtime {
     optimized: Arc<Compiler>,
     baseline: Option<Compiler>,
+    /// Where components on baseline code go to be optimized, when they are.
+    optimizer: Option<Mutex<std::sync::mpsc::Sender<tiers::Job>>>,
     loaded: Mutex<HashMap<Digest, Arc<DagComponent>>>,
     config: RuntimeConfig,
     scratch_root: PathBuf,
@@ -84,6 +86,12 @@ impl Runtime {
         let engine = engine::build(&config).map_err(|e| RuntimeInitError(error_chain(&e)))?;
         let optimized = Arc::new(Compiler::new(engine, &config, true).map_err(RuntimeInitError)?);
         let baseline = tiers::baseline(&config).map_err(RuntimeInitError)?;
+        let optimizer = match &baseline {
+            Some(_) if config.optimize_baseline => Some(Mutex::new(
+                tiers::optimizer(optimized.clone()).map_err(RuntimeInitError)?,
+            )),
+            _ => None,
+        };
         let egress = Egress::new(config.egress.clone())
             .map_err(|e| RuntimeInitError(format!("egress policy: {e}")))?;
         let scratch_root = config
@@ -96,6 +104,7 @@ impl Runtime {
         Ok(Runtime {
             optimized,
             baseline,
+            optimizer,
             loaded: Mutex::new(HashMap::new()),
             config,
             scratch_root,
@@ -136,31 +145,31 @@ impl Runtime {
             .baseline
             .as_ref()
             .filter(|_| cached.is_none() && tiers::starts_on_baseline(&self.config, bytes.len()));
-        let (code, source) = match (cached, baseline) {
+        // Winch refuses a few proposals Cranelift compiles (tail calls, exceptions): such a
+        // component is compiled by Cranelift, as if it were small.
+        let on_baseline = match (&cached, baseline) {
+            (None, Some(baseline)) => match baseline.compile(bytes).and_then(|c| baseline.link(&c)) {
+                Ok(pre) => Some(pre),
+                Err(e) => {
+                    tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let (code, source) = match (cached, on_baseline) {
             (Some(component), _) => (
-                Code {
-                    pre: optimized.link(&component)?,
-                    tier: Tier::Optimized,
-                },
+                Code { pre: optimized.link(&component)?, tier: Tier::Optimized },
                 CompileSource::DiskCache,
             ),
-            (None, Some(baseline)) => (
-                Code {
-                    pre: baseline.link(&baseline.compile(bytes)?)?,
-                    tier: Tier::Baseline,
-                },
-                CompileSource::Baseline,
-            ),
+            (None, Some(pre)) => (Code { pre, tier: Tier::Baseline }, CompileSource::Baseline),
             (None, None) => {
                 let component = optimized.compile(bytes)?;
                 if let Some(cache) = &optimized.cache {
                     cache.store(&digest, &component);
                 }
                 (
-                    Code {
-                        pre: optimized.link(&component)?,
-                        tier: Tier::Optimized,
-                    },
+                    Code { pre: optimized.link(&component)?, tier: Tier::Optimized },
                     CompileSource::Compiled,
                 )
             }
@@ -179,13 +188,30 @@ impl Runtime {
             compile_time,
             source,
         });
-        if source == CompileSource::Baseline && self.config.optimize_baseline {
-            tiers::upgrade_in_background(self.optimized.clone(), component.clone(), bytes.to_vec());
+        // Two loads of one digest at once: the first to finish is kept, and only it is
+        // optimized.
+        let component = {
+            let mut loaded = self
+                .loaded
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(first) = loaded.get(&digest) {
+                return Ok(first.clone());
+            }
+            loaded.insert(digest, component.clone());
+            component
+        };
+        if source == CompileSource::Baseline
+            && let Some(optimizer) = &self.optimizer
+        {
+            let sent = optimizer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .send((component.clone(), bytes.to_vec()));
+            if sent.is_err() {
+                tracing::warn!(%digest, "the optimizing thread is gone; tasks keep running baseline code");
+            }
         }
-        self.loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(digest, component.clone());
         Ok(component)
     }
 

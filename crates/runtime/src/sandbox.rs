@@ -210,6 +210,19 @@ impl ResourceLimiter for HostState {
         // Tables hold function references; a million is far beyond any real program.
         Ok(desired <= 1_000_000)
     }
+
+    // The pool's caps, for a store of any engine.
+    fn instances(&self) -> usize {
+        crate::engine::MAX_CORE_INSTANCES_PER_COMPONENT as usize
+    }
+
+    fn memories(&self) -> usize {
+        crate::engine::MAX_MEMORIES_PER_COMPONENT as usize
+    }
+
+    fn tables(&self) -> usize {
+        crate::engine::MAX_TABLES_PER_COMPONENT as usize
+    }
 }
 
 /// Applies the call's CPU budget and wall-clock deadline to a new store.

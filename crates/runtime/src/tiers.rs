@@ -7,7 +7,7 @@
 //! at once, while a thread compiles it with Cranelift, stores the result in the cache, and
 //! swaps it in: attempts already running finish on the code they started with.
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
@@ -92,50 +92,65 @@ impl Compiler {
     }
 }
 
-/// The baseline compiler, where Winch generates code and `config` asks for one.
+/// The baseline compiler, where Winch generates code and `config` asks for one. An engine
+/// that cannot be made leaves the runtime without one (every component then compiles with
+/// Cranelift), not without a runtime.
 pub(crate) fn baseline(config: &RuntimeConfig) -> Result<Option<Compiler>, String> {
     if config.baseline_min_bytes.is_none() || !cfg!(target_arch = "x86_64") {
         return Ok(None);
     }
-    let engine = engine::build_baseline().map_err(|e| error_chain(&e))?;
+    let engine = match engine::build_baseline(config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            tracing::warn!(error = %error_chain(&e), "no baseline compiler: every component compiles with Cranelift");
+            return Ok(None);
+        }
+    };
     // Baseline code is never cached: the optimized code is, once compiled.
     Compiler::new(engine, config, false).map(Some)
 }
 
-/// Compile `bytes` with `optimized` on a thread of its own, cache the code, and give it to
-/// `component`, which runs baseline code until then. A failure (which Winch's success makes
-/// unlikely) is logged and leaves the baseline code in place.
-pub(crate) fn upgrade_in_background(
-    optimized: Arc<Compiler>,
-    component: Arc<DagComponent>,
-    bytes: Vec<u8>,
-) {
-    let digest = component.digest;
-    let spawned = std::thread::Builder::new()
+/// What the optimizer is asked: a component on baseline code, and its bytes.
+pub(crate) type Job = (Arc<DagComponent>, Vec<u8>);
+
+/// One thread that compiles the components it is sent with `optimized`, one at a time (each
+/// compile is parallel already), caches the code and gives it to the component. It ends when
+/// the sender is dropped, with the runtime.
+pub(crate) fn optimizer(optimized: Arc<Compiler>) -> Result<mpsc::Sender<Job>, String> {
+    let (sender, jobs) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
         .name("weft-optimize".into())
         .spawn(move || {
-            let started = std::time::Instant::now();
-            let linked = optimized.compile(&bytes).and_then(|compiled| {
-                if let Some(cache) = &optimized.cache {
-                    cache.store(&digest, &compiled);
-                }
-                optimized.link(&compiled)
-            });
-            match linked {
-                Ok(pre) => {
-                    component.code.replace(Code {
-                        pre,
-                        tier: Tier::Optimized,
-                    });
-                    tracing::info!(%digest, compile_time = ?started.elapsed(), "optimized code in place");
-                }
-                Err(e) => {
-                    tracing::warn!(%digest, error = %e, "optimizing failed; tasks keep running baseline code");
-                }
+            for (component, bytes) in jobs {
+                upgrade(&optimized, &component, &bytes);
             }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(%digest, error = %e, "cannot start the optimizing thread; tasks keep running baseline code");
+        })
+        .map_err(|e| format!("starting the optimizing thread: {e}"))?;
+    Ok(sender)
+}
+
+/// Compile `bytes` with `optimized`, cache the code, and give it to `component`. A failure
+/// (which Winch's success makes unlikely) is logged and leaves the baseline code in place.
+fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
+    let digest = component.digest;
+    let started = std::time::Instant::now();
+    let linked = optimized.compile(bytes).and_then(|compiled| {
+        if let Some(cache) = &optimized.cache {
+            cache.store(&digest, &compiled);
+        }
+        optimized.link(&compiled)
+    });
+    match linked {
+        Ok(pre) => {
+            component.code.replace(Code {
+                pre,
+                tier: Tier::Optimized,
+            });
+            tracing::info!(%digest, compile_time = ?started.elapsed(), "optimized code in place");
+        }
+        Err(e) => {
+            tracing::warn!(%digest, error = %e, "optimizing failed; tasks keep running baseline code");
+        }
     }
 }
 

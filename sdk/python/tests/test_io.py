@@ -121,3 +121,15 @@ def test_http_errors_say_whether_a_retry_can_help():
         run_task(d, "bad", host)
     with pytest.raises(HttpError, match="HttpRequestDenied"):
         run_task(d, "get", FakeHost())
+
+
+def test_urls_in_errors_hide_their_query_and_credentials():
+    from weft.http import shown
+
+    assert shown("https://user:pw@api.example.com:8443/v1/x?token=s3cr%2Bt") == "https://api.example.com:8443/v1/x?..."
+    assert shown("http://h/p") == "http://h/p"
+    d = Dag("d")
+    d.task(lambda ctx: ctx.http.get("http://h/p", params={"token": "a+b/"}).raise_for_status(), task_id="get")
+    with pytest.raises(HttpError) as refused:
+        run_task(d, "get", FakeHost(http=lambda _: HttpReply(403, (), b"")))
+    assert "a%2Bb" not in str(refused.value) and "token" not in str(refused.value)

@@ -175,3 +175,36 @@ def test_an_http_connection_gives_its_base_url_as_airflow_does():
     assert Connection("a", "http", "https://api.example.com/").base_url == "https://api.example.com"
     assert Connection("a", "http", "h", 8080).base_url == "http://h:8080"
     assert Connection("a", "http", "h", schema="https").base_url == "https://h"
+
+
+def test_airflow_style_kwargs_are_refused_naming_what_a_task_takes():
+    d = Dag("d")
+
+    @d.task
+    def t(ctx, **context): ...
+
+    with pytest.raises(ValueError, match=r"task t: `\*\*context` is not supported"):
+        d.spec()
+
+
+def test_sys_exit_fails_the_attempt_instead_of_ending_the_interpreter():
+    import sys
+
+    d = Dag("d")
+    d.task(lambda: sys.exit(3), task_id="leave")
+    with pytest.raises(RetryableError, match="SystemExit: 3"):
+        run_task(d, "leave")
+
+
+def test_other_libraries_log_from_info_and_the_task_from_debug():
+    d = Dag("d")
+
+    @d.task
+    def talk(ctx):
+        logging.getLogger("chatty.library").debug("noise")
+        logging.getLogger("chatty.library").info("news")
+        ctx.log.debug("detail")
+
+    host = FakeHost()
+    run_task(d, "talk", host)
+    assert host.logs == [("info", "news"), ("debug", "detail")]

@@ -31,6 +31,7 @@ from . import errors
 from .dag import Dag
 from .errors import PERMANENT, RETRYABLE, TaskError
 from .host import Connection, HttpReply, HttpRequest, SqlValue, TaskContextData, WorkerInfo
+from .http import shown
 from .settings import Email, Notifications, Notifier, Resources, Sensor, TaskSettings
 from .spec import DagSpec, ExpandItems, ExpandUpstream, TaskSpec
 from .waits import AfterDataIntervalEnd, External, Until, Wait
@@ -82,7 +83,7 @@ _HTTP_REFUSALS = (
 def _http_error(code: Any, request: HttpRequest) -> errors.HttpError:
     name = _case(code, "ErrorCode_")
     detail = getattr(code, "value", None)
-    message = f"{request.method} {request.url} failed: {name}" + (
+    message = f"{request.method} {shown(request.url)} failed: {name}" + (
         f" ({detail})" if detail is not None else ""
     )
     kind = PERMANENT if isinstance(code, _HTTP_REFUSALS) else RETRYABLE
@@ -127,8 +128,13 @@ class _Session:
     def __init__(self, conn_id: str, session: Any) -> None:
         self._conn_id = conn_id
         self._session = session
+        self._closed = False
 
     def _call(self, action: str, call: Any) -> Any:
+        if self._closed:
+            raise errors.SqlError(
+                f"{action} on `{self._conn_id}`: the session is closed", kind=PERMANENT, case="State"
+            )
         try:
             return call()
         except Err as error:
@@ -154,7 +160,9 @@ class _Session:
         self._call("rollback", self._session.rollback)
 
     def close(self) -> None:
-        self._session.__exit__(None, None, None)
+        if not self._closed:
+            self._closed = True
+            self._session.__exit__(None, None, None)
 
 
 #: Bytes asked of a body stream at a time, and written to one (wasi:io's most per write).
@@ -212,6 +220,7 @@ class GuestHost:
             options = whttp.RequestOptions()
             options.set_connect_timeout(request.timeout_ms * _NS_PER_MS)
             options.set_first_byte_timeout(request.timeout_ms * _NS_PER_MS)
+            options.set_between_bytes_timeout(request.timeout_ms * _NS_PER_MS)
         try:
             future = outgoing_handler.handle(outgoing, options)
         except Err as error:  # refused before it left, e.g. HttpRequestDenied
@@ -231,7 +240,7 @@ class GuestHost:
                     return HttpReply(status, headers, _read_body(response, request))
             case Ok(Err(code)):
                 raise _http_error(code, request)
-        raise errors.HttpError(f"{request.method} {request.url}: no response", kind=RETRYABLE)
+        raise errors.HttpError(f"{request.method} {shown(request.url)}: no response", kind=RETRYABLE)
 
     def trigger(self, dag_id: str, conf: str | None, logical_date: str | None, run_id: str | None) -> str:
         try:
@@ -278,7 +287,8 @@ def _outgoing(request: HttpRequest) -> Any:
         outgoing.set_path_with_query(target)
     except Err as error:  # a header, method or target wasi:http refuses
         raise errors.HttpError(
-            f"{request.method} {request.url}: not a valid request: {error.value!r}", kind=PERMANENT
+            f"{request.method} {shown(request.url)}: not a valid request: {error.value!r}",
+            kind=PERMANENT,
         ) from error
     return outgoing
 
@@ -291,9 +301,12 @@ def _write_body(body: Any, data: bytes, request: HttpRequest) -> None:
                 stream.blocking_write_and_flush(data[start : start + _WRITE_SIZE])
             except Err as error:
                 raise errors.HttpError(
-                    f"{request.method} {request.url}: sending the body failed", kind=RETRYABLE
+                    f"{request.method} {shown(request.url)}: sending the body failed", kind=RETRYABLE
                 ) from error
-    whttp.OutgoingBody.finish(body, None)
+    try:
+        whttp.OutgoingBody.finish(body, None)
+    except Err as error:  # the body does not match its Content-Length, say
+        raise _http_error(error.value, request) from error
 
 
 def _read_body(response: Any, request: HttpRequest) -> bytes:
@@ -311,7 +324,7 @@ def _read_body(response: Any, request: HttpRequest) -> bytes:
                 if code is not None:
                     raise _http_error(code, request) from error
                 reason = failure.value.to_debug_string()
-                raise errors.HttpError(f"{request.method} {request.url}: {reason}", kind=RETRYABLE) from error
+                raise errors.HttpError(f"{request.method} {shown(request.url)}: {reason}", kind=RETRYABLE) from error
     return b"".join(chunks)
 
 
@@ -505,6 +518,11 @@ def export(module: ModuleType) -> type:
             try:
                 return dag.run_task(host, data, {u.task_id: u.value for u in upstream})
             except TaskError as error:
-                raise Err(task_error(error)) from error
+                try:
+                    wit_error = task_error(error)
+                except Exception as bad:  # a Defer or Reschedule the WIT cannot carry
+                    message = f"the task's {type(error).__name__} cannot be carried out: {type(bad).__name__}: {bad}"
+                    wit_error = wt.TaskError_Permanent(message)
+                raise Err(wit_error) from error
 
     return WitWorld

@@ -283,7 +283,7 @@ class Dag:
                 return encode(task.func(**_arguments(task, ctx)), f"the output of `{task.task_id}`")
             except TaskError:
                 raise
-            except Exception as error:
+            except BaseException as error:  # sys.exit() too: the attempt fails, the host goes on
                 log.error("%s", "".join(traceback.format_exception(error)).rstrip())
                 raise errors.RetryableError(f"{type(error).__name__}: {error}") from error
 
@@ -296,8 +296,15 @@ def _upstream_parameters(task: Task) -> list[str]:
     """The parameters of the task's function that name upstream tasks."""
     if task.func is None:
         return []
-    names = inspect.signature(task.func).parameters
-    return [n for n in names if n not in _SPECIAL]
+    parameters = inspect.signature(task.func).parameters.values()
+    for parameter in parameters:
+        if parameter.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+            raise ValueError(
+                f"task {task.task_id}: `{parameter}` is not supported: a task takes `ctx` (the "
+                "Context, which holds what Airflow passes as **context: run_id, logical_date, "
+                "conf, ...), `item`, and parameters named after its direct upstream tasks"
+            )
+    return [p.name for p in parameters if p.name not in _SPECIAL]
 
 
 def _arguments(task: Task, ctx: Context) -> dict[str, Any]:

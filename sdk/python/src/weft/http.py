@@ -16,6 +16,16 @@ from urllib.parse import urlencode, urlsplit
 from .errors import PERMANENT, RETRYABLE, HttpError, milliseconds
 from .host import Host, HttpReply, HttpRequest
 
+def shown(url: str) -> str:
+    """``url`` as errors show it: without its query and any user or password, where a secret
+    (a token in a parameter, percent-encoded past the host's masking) could be."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}" + ("?..." if parts.query else "")
+
+
 #: Error statuses another attempt may not meet again: the request itself is wrong.
 _PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 410, 411, 413, 414, 415, 422})
 
@@ -50,7 +60,9 @@ class Response:
             return jsonlib.loads(self.content)
         except ValueError as error:
             raise HttpError(
-                f"the response of {self.url} is not JSON: {error}", kind=PERMANENT, status=self.status
+                f"the response of {shown(self.url)} is not JSON: {error}",
+                kind=PERMANENT,
+                status=self.status,
             ) from error
 
     def raise_for_status(self) -> Response:
@@ -59,11 +71,11 @@ class Response:
         (429, 5xx, ...)."""
         if self.status >= 400:
             kind = PERMANENT if self.status in _PERMANENT_STATUSES else RETRYABLE
-            raise HttpError(f"{self.url} answered {self.status}", kind=kind, status=self.status)
+            raise HttpError(f"{shown(self.url)} answered {self.status}", kind=kind, status=self.status)
         return self
 
     def __repr__(self) -> str:
-        return f"<Response [{self.status}] {self.url}>"
+        return f"<Response [{self.status}] {shown(self.url)}>"
 
 
 class Http:
@@ -88,7 +100,7 @@ class Http:
         connection and the first byte."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise HttpError(f"not an absolute http or https URL: {url!r}", kind=PERMANENT)
+            raise HttpError(f"not an absolute http or https URL: {shown(url)!r}", kind=PERMANENT)
         if params:
             url += ("&" if parts.query else "?") + urlencode(params, doseq=True)
         pairs = [(name, str(value).encode("latin-1")) for name, value in (headers or {}).items()]

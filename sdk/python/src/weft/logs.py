@@ -40,14 +40,18 @@ class HostHandler(logging.Handler):
 
 @contextmanager
 def to_host(host: Host) -> Iterator[logging.Logger]:
-    """Send the root logger's records to ``host`` while the block runs; the task's logger."""
+    """Send the root logger's records to ``host`` while the block runs (other libraries' at
+    INFO and above, the task's own from DEBUG); the task's logger."""
     root = logging.getLogger()
     handler = HostHandler(host)
     saved = root.level
+    task_logger = logging.getLogger("weft.task")
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    # Other loggers at INFO, as Airflow's task logs are; the task's own at DEBUG.
+    root.setLevel(logging.INFO)
+    task_logger.setLevel(logging.DEBUG)
     try:
-        yield logging.getLogger("weft.task")
+        yield task_logger
     finally:
         root.removeHandler(handler)
         root.setLevel(saved)

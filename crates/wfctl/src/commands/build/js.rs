@@ -65,7 +65,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     // The WIT world travels inside wfctl, so a project needs no copy of it.
     let staging = tempfile::tempdir()
         .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
-    let wit = write_wit(&staging.path().join("wit"))?;
+    let wit = super::write_wit(&staging.path().join("wit"))?;
     // componentize-js writes next to `out`, which is then replaced in one rename: a process
     // running the previous build meanwhile never reads a half-written component.
     let out = out_dir.join(format!("{name}.wasm"));
@@ -76,10 +76,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
         .map_err(|e| Failure::usage(format!("cannot write in {}: {e}", out_dir.display())))?
         .into_temp_path();
     componentize(&tools, &dir, &bundle, &wit, &partial)?;
-    partial
-        .persist(&out)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
-    Ok(out)
+    super::publish(partial, &out)
 }
 
 /// The entry module for the project's entry at `entry` (a path relative to the project).
@@ -160,14 +157,6 @@ fn componentize(
         )));
     }
     Ok(())
-}
-
-/// Write the WIT world into `dir`; `dir`.
-fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
-    for (path, text) in weft_runtime::WIT_FILES {
-        write(&dir.join(path), text)?;
-    }
-    Ok(dir.to_owned())
 }
 
 /// Write `text` to `file`, making its directory.

@@ -108,6 +108,31 @@ pub fn run(args: Args) -> CommandResult {
     Ok(())
 }
 
+/// Write the WIT world into `dir`, for a tool that builds against it (the world travels inside
+/// wfctl, so a project needs no copy of it); `dir`.
+fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
+    crate::sdk_files::write_all(dir, weft_runtime::WIT_FILES).map_err(|e| {
+        Failure::usage(format!("cannot write the WIT world in {}: {e}", dir.display()))
+    })?;
+    Ok(dir.to_owned())
+}
+
+/// Give the component built at `partial` its name `out` in one rename, so that a process
+/// running the previous build never reads a half-written one; readable by all, as a build's
+/// output is (a temporary file is made readable by its owner only).
+fn publish(partial: tempfile::TempPath, out: &Path) -> Result<PathBuf, Failure> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
+    }
+    partial
+        .persist(out)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
+    Ok(out.to_path_buf())
+}
+
 /// Run `command`, naming `tool` and how to install it when it is missing.
 fn spawn(
     mut command: std::process::Command,

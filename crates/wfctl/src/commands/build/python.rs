@@ -54,7 +54,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     // no copy of them.
     let staging = tempfile::tempdir()
         .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
-    let wit = write_wit(&staging.path().join("wit"))?;
+    let wit = super::write_wit(&staging.path().join("wit"))?;
     // Imports look in the project first, then in its dependencies, then in the SDK.
     let mut search = vec![dir.clone()];
     search.extend(site);
@@ -62,24 +62,7 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     search.push(sdk::write_entry(&staging.path().join("entry"))?);
 
     componentize(&dir, &wit, &search, &partial)?;
-    partial
-        .persist(&out)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", out.display())))?;
-    Ok(out)
-}
-
-/// Write the WIT world into `dir`; `dir`.
-fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
-    for (path, text) in weft_runtime::WIT_FILES {
-        let file = dir.join(path);
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
-        }
-        std::fs::write(&file, text)
-            .map_err(|e| Failure::usage(format!("cannot write the WIT world: {e}")))?;
-    }
-    Ok(dir.to_owned())
+    super::publish(partial, &out)
 }
 
 /// Run componentize-py on the entry module, against the WIT world in `wit`, with the

@@ -46,6 +46,16 @@ pub(super) fn check_no_entry_in(project: &Path) -> Result<(), Failure> {
             own.display()
         )));
     }
+    // The project comes first on the search path: its own `weft` would hide the SDK.
+    for own in [project.join("weft"), project.join("weft.py")] {
+        if own.exists() {
+            return Err(Failure::usage(format!(
+                "{}: a project may not hold a module named `weft`, which would hide the SDK \
+                 `wfctl build` bundles; rename it",
+                own.display()
+            )));
+        }
+    }
     Ok(())
 }
 
