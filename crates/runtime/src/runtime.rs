@@ -148,7 +148,8 @@ impl Runtime {
         // Winch refuses a few proposals Cranelift compiles (tail calls, exceptions): such a
         // component is compiled by Cranelift, as if it were small.
         let on_baseline = match (&cached, baseline) {
-            (None, Some(baseline)) => match baseline.compile(bytes).and_then(|c| baseline.link(&c)) {
+            (None, Some(baseline)) => match baseline.compile(bytes).and_then(|c| baseline.link(&c))
+            {
                 Ok(pre) => Some(pre),
                 Err(e) => {
                     tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
@@ -159,17 +160,29 @@ impl Runtime {
         };
         let (code, source) = match (cached, on_baseline) {
             (Some(component), _) => (
-                Code { pre: optimized.link(&component)?, tier: Tier::Optimized },
+                Code {
+                    pre: optimized.link(&component)?,
+                    tier: Tier::Optimized,
+                },
                 CompileSource::DiskCache,
             ),
-            (None, Some(pre)) => (Code { pre, tier: Tier::Baseline }, CompileSource::Baseline),
+            (None, Some(pre)) => (
+                Code {
+                    pre,
+                    tier: Tier::Baseline,
+                },
+                CompileSource::Baseline,
+            ),
             (None, None) => {
                 let component = optimized.compile(bytes)?;
                 if let Some(cache) = &optimized.cache {
                     cache.store(&digest, &component);
                 }
                 (
-                    Code { pre: optimized.link(&component)?, tier: Tier::Optimized },
+                    Code {
+                        pre: optimized.link(&component)?,
+                        tier: Tier::Optimized,
+                    },
                     CompileSource::Compiled,
                 )
             }

@@ -62,7 +62,11 @@ fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir(&dir).expect("create the project");
     std::fs::write(dir.join("app.py"), APP).expect("write app.py");
     for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("write a project file");
+        let file = dir.join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("create a project directory");
+        }
+        std::fs::write(file, text).expect("write a project file");
     }
     (root, dir)
 }
@@ -166,4 +170,13 @@ fn unfit_dependencies_are_refused() {
         stderr.contains("weft>=0.1") && stderr.contains("bundles"),
         "{stderr}"
     );
+
+    // A module of the project's own named `weft` would hide the SDK.
+    for own in ["weft.py", "weft/__init__.py"] {
+        let stderr = refused(&[(own, "")]);
+        assert!(
+            stderr.contains("may not hold a module named `weft`"),
+            "{own}: {stderr}"
+        );
+    }
 }

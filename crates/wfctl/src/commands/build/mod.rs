@@ -112,7 +112,10 @@ pub fn run(args: Args) -> CommandResult {
 /// wfctl, so a project needs no copy of it); `dir`.
 fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
     crate::sdk_files::write_all(dir, weft_runtime::WIT_FILES).map_err(|e| {
-        Failure::usage(format!("cannot write the WIT world in {}: {e}", dir.display()))
+        Failure::usage(format!(
+            "cannot write the WIT world in {}: {e}",
+            dir.display()
+        ))
     })?;
     Ok(dir.to_owned())
 }
