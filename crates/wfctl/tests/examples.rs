@@ -3,28 +3,13 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
-use std::thread::JoinHandle;
 
-use common::{example, repo, wfctl, wfctl_env};
+use common::{
+    GREETING, example, postgres_sql, repo, serve_one_greeting, task, wfctl, wfctl_env, wfctl_json,
+};
 use serde_json::json;
-
-/// `wfctl COMMAND PATH ARGS... --output json`.
-fn wfctl_json(command: &str, path: &Path, args: &[&str]) -> common::Run {
-    let mut all: Vec<&OsStr> = vec![command.as_ref(), path.as_os_str()];
-    all.extend(args.iter().map(OsStr::new));
-    all.extend(["--output", "json"].map(OsStr::new));
-    wfctl(all)
-}
-
-fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    run["tasks"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["task_id"] == id))
-        .unwrap_or_else(|| panic!("no task {id} in {run}"))
-}
 
 #[test]
 fn hello_builds_inspects_and_runs() {
@@ -222,37 +207,6 @@ fn hello_python_builds_and_runs() {
     assert_eq!(task(&run, "query")["output"], json!({}), "{run}");
 }
 
-/// Body of the test server's one response.
-const GREETING: &str = "hello from the test server";
-
-/// A real HTTP server on a free loopback port that answers one request with `GREETING`;
-/// the thread returns the request line it read.
-fn serve_one_greeting() -> (SocketAddr, JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().expect("a connection");
-        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-        let mut request_line = String::new();
-        reader
-            .read_line(&mut request_line)
-            .expect("read the request line");
-        let mut header = String::new();
-        while reader.read_line(&mut header).expect("read a header") > 2 {
-            header.clear();
-        }
-        let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{GREETING}",
-            GREETING.len()
-        );
-        (&stream)
-            .write_all(response.as_bytes())
-            .expect("write the response");
-        request_line.trim_end().to_owned()
-    });
-    (addr, server)
-}
-
 /// `wfctl run` of hello_python's `fetch` task on `url`, loopback addresses allowed, with the
 /// `operator`'s further flags.
 fn run_fetch(py: &Path, url: &str, operator: &[&str]) -> common::Run {
@@ -315,21 +269,6 @@ fn hello_python_fetches_only_what_the_operator_allows() {
         Err(std::io::ErrorKind::WouldBlock),
         "the server received no connection"
     );
-}
-
-/// The PostgreSQL role of scripts/services.sh that logs in with a password:
-/// `WEFT_TEST_POSTGRES_SQL_URL`, its `host:port` and its password.
-fn postgres_sql() -> (String, String, String) {
-    let url = std::env::var("WEFT_TEST_POSTGRES_SQL_URL").unwrap_or_else(|_| {
-        panic!(
-            "WEFT_TEST_POSTGRES_SQL_URL is not set: run `source scripts/services.sh; weft_services_start` first"
-        )
-    });
-    let rest = url.split_once("://").expect("the URL has a scheme").1;
-    let (auth, rest) = rest.split_once('@').expect("the URL has user:password@");
-    let password = auth.split_once(':').expect("the URL has a password").1;
-    let endpoint = rest.split_once('/').expect("the URL has a database").0;
-    (url.clone(), endpoint.to_owned(), password.to_owned())
 }
 
 /// `wfctl run` of hello_python's `query` task with `postgres_default` at `url`, loopback

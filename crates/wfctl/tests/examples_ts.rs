@@ -12,93 +12,18 @@
 //! `scripts/setup.sh` runs) and, for the SQL test, `source scripts/services.sh;
 //! weft_services_start`.
 
+mod common;
+
 use std::ffi::OsStr;
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::thread::JoinHandle;
 use std::time::SystemTime;
 
+use common::{
+    GREETING, Run, postgres_sql, repo, serve_one_greeting, task, wfctl, wfctl_env, wfctl_json,
+};
 use serde_json::json;
-
-/// The repository's root.
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
-
-/// The compile cache every wfctl these tests start shares.
-fn cache_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| repo().join("target"), PathBuf::from)
-        .join("e2e-compile-cache")
-}
-
-/// A Weft home for this test process.
-fn home() -> &'static Path {
-    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
-    HOME.get_or_init(|| tempfile::tempdir().expect("temporary home"))
-        .path()
-}
-
-/// What a `wfctl` run printed and how it ended.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The stdout as JSON.
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Run `wfctl` with `args` from the repository's root, with the variables `env` set.
-fn wfctl_env<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wfctl"))
-        .args(args)
-        .current_dir(repo())
-        .env("WEFT_HOME", home())
-        .env("WEFT_CACHE_DIR", cache_dir())
-        .env_remove("WEFT_LOG")
-        // The operator's egress policy is what each test passes, never the caller's.
-        .env_remove("WEFT_EGRESS_ALLOW")
-        .env_remove("WEFT_EGRESS_ALLOW_NETS")
-        .env_remove("WEFT_EGRESS_CA_FILE")
-        .envs(env.iter().copied())
-        .output()
-        .expect("wfctl runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// `wfctl COMMAND PATH ARGS... --output json`.
-fn wfctl_json(command: &str, path: &Path, args: &[&str]) -> Run {
-    let mut all: Vec<&OsStr> = vec![command.as_ref(), path.as_os_str()];
-    all.extend(args.iter().map(OsStr::new));
-    all.extend(["--output", "json"].map(OsStr::new));
-    wfctl_env(&all, &[])
-}
 
 /// The newest modification time of `path`, a file or every file under a directory.
 fn newest(path: &Path) -> Option<SystemTime> {
@@ -144,7 +69,7 @@ fn hello_ts() -> PathBuf {
                 let inspect = wfctl_json("inspect", &component, &[]);
                 assert_eq!(inspect.code, 0, "{inspect:?}");
             } else {
-                let run = wfctl_env(&["build", "examples/hello-ts"], &[]);
+                let run = wfctl(["build", "examples/hello-ts"]);
                 assert_eq!(run.code, 0, "wfctl build examples/hello-ts: {run:?}");
                 let path = run.stdout.lines().last().expect("a path on the last line");
                 assert_eq!(Path::new(path), component, "{run:?}");
@@ -153,13 +78,6 @@ fn hello_ts() -> PathBuf {
             component
         })
         .clone()
-}
-
-fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    run["tasks"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["task_id"] == id))
-        .unwrap_or_else(|| panic!("no task {id} in {run}"))
 }
 
 /// The messages of the log lines of a `wfctl run --output json` report at `level`.
@@ -249,37 +167,6 @@ fn hello_ts_tasks_log_and_fail_as_they_throw() {
     );
 }
 
-/// Body of the test server's one response.
-const GREETING: &str = "hello from the test server";
-
-/// A real HTTP server on a free loopback port that answers one request with `GREETING`;
-/// the thread returns the request line it read.
-fn serve_one_greeting() -> (SocketAddr, JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().expect("a connection");
-        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-        let mut request_line = String::new();
-        reader
-            .read_line(&mut request_line)
-            .expect("read the request line");
-        let mut header = String::new();
-        while reader.read_line(&mut header).expect("read a header") > 2 {
-            header.clear();
-        }
-        let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{GREETING}",
-            GREETING.len()
-        );
-        (&stream)
-            .write_all(response.as_bytes())
-            .expect("write the response");
-        request_line.trim_end().to_owned()
-    });
-    (addr, server)
-}
-
 /// `wfctl run` of hello_ts's `fetch` task on `url`, loopback addresses allowed, with the
 /// `operator`'s further flags.
 fn run_fetch(ts: &Path, url: &str, operator: &[&str]) -> Run {
@@ -344,21 +231,6 @@ fn hello_ts_fetches_only_what_the_operator_allows() {
     );
 }
 
-/// The PostgreSQL role of scripts/services.sh that logs in with a password:
-/// `WEFT_TEST_POSTGRES_SQL_URL`, its `host:port` and its password.
-fn postgres_sql() -> (String, String, String) {
-    let url = std::env::var("WEFT_TEST_POSTGRES_SQL_URL").unwrap_or_else(|_| {
-        panic!(
-            "WEFT_TEST_POSTGRES_SQL_URL is not set: run `source scripts/services.sh; weft_services_start` first"
-        )
-    });
-    let rest = url.split_once("://").expect("the URL has a scheme").1;
-    let (auth, rest) = rest.split_once('@').expect("the URL has user:password@");
-    let password = auth.split_once(':').expect("the URL has a password").1;
-    let endpoint = rest.split_once('/').expect("the URL has a database").0;
-    (url.clone(), endpoint.to_owned(), password.to_owned())
-}
-
 /// `wfctl run` of hello_ts's `query` task with `postgres_default` at `url`, loopback
 /// addresses allowed, with the `operator`'s further flags.
 fn run_query(ts: &Path, url: &str, operator: &[&str]) -> Run {
@@ -376,7 +248,7 @@ fn run_query(ts: &Path, url: &str, operator: &[&str]) -> Run {
         .chain(&["--output", "json"])
         .map(OsStr::new),
     );
-    wfctl_env(&args, &[("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
+    wfctl_env(args, [("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
 }
 
 #[test]

@@ -14,7 +14,15 @@ pub fn repo() -> PathBuf {
         .expect("repository root")
 }
 
-/// A Weft home shared by the tests of this binary, so compiled components are cached.
+/// The compile cache every wfctl the tests start shares (as the embedded stack's end-to-end
+/// tests do): a 14-18 MB Python or TypeScript component compiles once per suite run.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| repo().join("target"), PathBuf::from)
+        .join("e2e-compile-cache")
+}
+
+/// A Weft home shared by the tests of this binary.
 fn home() -> &'static Path {
     static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
     HOME.get_or_init(|| tempfile::tempdir().expect("temporary home"))
@@ -71,6 +79,7 @@ where
         .args(args)
         .current_dir(repo())
         .env("WEFT_HOME", home())
+        .env("WEFT_CACHE_DIR", cache_dir())
         .env_remove("WEFT_LOG")
         // The operator's egress policy is what each test passes, never the caller's.
         .env_remove("WEFT_EGRESS_ALLOW")
@@ -101,4 +110,67 @@ pub fn example(name: &'static str) -> PathBuf {
     assert!(path.is_file(), "{} is not a file", path.display());
     built.insert(name, path.clone());
     path
+}
+
+/// `wfctl COMMAND PATH ARGS... --output json`.
+pub fn wfctl_json(command: &str, path: &Path, args: &[&str]) -> Run {
+    let mut all: Vec<&std::ffi::OsStr> = vec![command.as_ref(), path.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    all.extend(["--output", "json"].map(std::ffi::OsStr::new));
+    wfctl(all)
+}
+
+/// Task `id` of a `wfctl test --output json` report or an `inspect` DAG.
+pub fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    run["tasks"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["task_id"] == id))
+        .unwrap_or_else(|| panic!("no task {id} in {run}"))
+}
+
+/// Body of the test server's one response.
+pub const GREETING: &str = "hello from the test server";
+
+/// A real HTTP server on a free loopback port that answers one request with `GREETING`;
+/// the thread returns the request line it read.
+pub fn serve_one_greeting() -> (std::net::SocketAddr, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+        let mut request_line = String::new();
+        reader
+            .read_line(&mut request_line)
+            .expect("read the request line");
+        let mut header = String::new();
+        while reader.read_line(&mut header).expect("read a header") > 2 {
+            header.clear();
+        }
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{GREETING}",
+            GREETING.len()
+        );
+        (&stream)
+            .write_all(response.as_bytes())
+            .expect("write the response");
+        request_line.trim_end().to_owned()
+    });
+    (addr, server)
+}
+
+/// The PostgreSQL role of scripts/services.sh that logs in with a password:
+/// `WEFT_TEST_POSTGRES_SQL_URL`, its `host:port` and its password.
+pub fn postgres_sql() -> (String, String, String) {
+    let url = std::env::var("WEFT_TEST_POSTGRES_SQL_URL").unwrap_or_else(|_| {
+        panic!(
+            "WEFT_TEST_POSTGRES_SQL_URL is not set: run `source scripts/services.sh; weft_services_start` first"
+        )
+    });
+    let rest = url.split_once("://").expect("the URL has a scheme").1;
+    let (auth, rest) = rest.split_once('@').expect("the URL has user:password@");
+    let password = auth.split_once(':').expect("the URL has a password").1;
+    let endpoint = rest.split_once('/').expect("the URL has a database").0;
+    (url.clone(), endpoint.to_owned(), password.to_owned())
 }

@@ -42,40 +42,25 @@ const ENTRY_FILE: &str = "weft-entry.js";
 
 /// Build the project in `dir`; the path of its component (`DIR/target/<dir name>.wasm`).
 pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
-    let manifest = project::Manifest::read(&dir)?;
-    let entry = manifest.entry(&dir)?;
-    project::install(&dir, &manifest)?;
-    let tools = toolchain::Toolchain::find(&dir)?;
+    let target = super::Target::of(dir)?;
+    let (dir, name, out_dir) = (&target.dir, &target.name, &target.out_dir);
+    let manifest = project::Manifest::read(dir)?;
+    let entry = manifest.entry(dir)?;
+    project::install(dir, &manifest)?;
+    let tools = toolchain::Toolchain::find(dir)?;
 
-    let name = dir.file_name().map_or_else(
-        || "dag".to_owned(),
-        |n| n.to_string_lossy().replace('-', "_"),
-    );
-    let out_dir = dir.join("target");
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
     let entry_module = out_dir.join(ENTRY_FILE);
     write(&entry_module, &entry_text(&entry))?;
     let bundle = out_dir.join(format!("{name}.js"));
-    bundle_with_esbuild(&tools, &dir, &entry_module, &bundle)?;
+    bundle_with_esbuild(&tools, dir, &entry_module, &bundle)?;
 
     // The WIT world travels inside wfctl, so a project needs no copy of it.
     let staging = tempfile::tempdir()
         .map_err(|e| Failure::usage(format!("cannot make a temporary directory: {e}")))?;
     let wit = super::write_wit(&staging.path().join("wit"))?;
-    // componentize-js writes next to `out`, which is then replaced in one rename: a process
-    // running the previous build meanwhile never reads a half-written component.
-    let out = out_dir.join(format!("{name}.wasm"));
-    let partial = tempfile::Builder::new()
-        .prefix(&format!(".{name}-"))
-        .suffix(".wasm")
-        .tempfile_in(&out_dir)
-        .map_err(|e| Failure::usage(format!("cannot write in {}: {e}", out_dir.display())))?
-        .into_temp_path();
-    componentize(&tools, &dir, &bundle, &wit, &partial)?;
+    // componentize-js writes beside the component, which then takes its place in one rename.
+    let (out, partial) = (target.component(), target.partial()?);
+    componentize(&tools, dir, &bundle, &wit, &partial)?;
     super::publish(partial, &out)
 }
 

@@ -108,6 +108,51 @@ pub fn run(args: Args) -> CommandResult {
     Ok(())
 }
 
+/// Where the build of an interpreted project (Python, TypeScript) writes.
+struct Target {
+    /// The project's directory, canonical.
+    dir: PathBuf,
+    /// The component's name: the directory's, `-` as `_`.
+    name: String,
+    /// `DIR/target/`, made.
+    out_dir: PathBuf,
+}
+
+impl Target {
+    /// The target of the project in `dir`.
+    fn of(dir: &Path) -> Result<Target, Failure> {
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+        let name = dir.file_name().map_or_else(
+            || "dag".to_owned(),
+            |n| n.to_string_lossy().replace('-', "_"),
+        );
+        let out_dir = dir.join("target");
+        std::fs::create_dir_all(&out_dir)
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
+        Ok(Target { dir, name, out_dir })
+    }
+
+    /// The component's path: `DIR/target/<name>.wasm`.
+    fn component(&self) -> PathBuf {
+        self.out_dir.join(format!("{}.wasm", self.name))
+    }
+
+    /// A temporary file beside the component for a tool to write it into, then
+    /// [`publish`]ed.
+    fn partial(&self) -> Result<tempfile::TempPath, Failure> {
+        Ok(tempfile::Builder::new()
+            .prefix(&format!(".{}-", self.name))
+            .suffix(".wasm")
+            .tempfile_in(&self.out_dir)
+            .map_err(|e| {
+                Failure::usage(format!("cannot write in {}: {e}", self.out_dir.display()))
+            })?
+            .into_temp_path())
+    }
+}
+
 /// Write the WIT world into `dir`, for a tool that builds against it (the world travels inside
 /// wfctl, so a project needs no copy of it); `dir`.
 fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {

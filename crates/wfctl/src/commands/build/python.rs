@@ -25,26 +25,11 @@ const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 
 /// Build the project in `dir`; the path of its component (`DIR/target/<dir name>.wasm`).
 pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    let target = super::Target::of(dir)?;
+    let dir = target.dir.clone();
     sdk::check_no_entry_in(&dir)?;
-    let name = dir.file_name().map_or_else(
-        || "dag".to_owned(),
-        |n| n.to_string_lossy().replace('-', "_"),
-    );
-    let out_dir = dir.join("target");
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", out_dir.display())))?;
-    let out = out_dir.join(format!("{name}.wasm"));
-    // componentize-py writes next to `out`, which is then replaced in one rename: a process
-    // running the previous build meanwhile never reads a half-written component.
-    let partial = tempfile::Builder::new()
-        .prefix(&format!(".{name}-"))
-        .suffix(".wasm")
-        .tempfile_in(&out_dir)
-        .map_err(|e| Failure::usage(format!("cannot write in {}: {e}", out_dir.display())))?
-        .into_temp_path();
+    let out = target.component();
+    let partial = target.partial()?;
 
     let site = match deps::Declared::read(&dir)? {
         Some(declared) => Some(site::resolve(&dir, &declared)?),
