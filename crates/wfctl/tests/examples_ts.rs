@@ -15,14 +15,11 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use common::{
-    GREETING, Run, postgres_sql, repo, serve_one_greeting, task, wfctl, wfctl_env, wfctl_json,
-};
+use common::{Run, postgres_sql, repo, task, wfctl, wfctl_env, wfctl_json};
 use serde_json::json;
 
 /// The newest modification time of `path`, a file or every file under a directory.
@@ -167,68 +164,9 @@ fn hello_ts_tasks_log_and_fail_as_they_throw() {
     );
 }
 
-/// `wfctl run` of hello_ts's `fetch` task on `url`, loopback addresses allowed, with the
-/// `operator`'s further flags.
-fn run_fetch(ts: &Path, url: &str, operator: &[&str]) -> Run {
-    let conf = json!({ "url": url }).to_string();
-    let mut args = vec!["fetch", "--conf", &conf, "--egress-allow-net", "127.0.0.1"];
-    args.extend(operator);
-    wfctl_json("run", ts, &args)
-}
-
 #[test]
 fn hello_ts_fetches_only_what_the_operator_allows() {
-    let ts = hello_ts();
-    let inspect = wfctl_json("inspect", &ts, &[]);
-    assert_eq!(inspect.code, 0, "{inspect:?}");
-    assert_eq!(
-        task(&inspect.json(), "fetch")["resources"]["egress_allowlist"],
-        json!(["GET http://127.0.0.1:*"]),
-        "{inspect:?}"
-    );
-
-    let (addr, server) = serve_one_greeting();
-    let url = format!("http://{addr}/greeting");
-    let allowed = run_fetch(
-        &ts,
-        &url,
-        &["--egress-allow", &format!("GET http://{addr}")],
-    );
-    assert_eq!(allowed.code, 0, "{allowed:?}");
-    let report = allowed.json();
-    assert_eq!(report["state"], "success", "{report}");
-    assert_eq!(
-        report["detail"]["output"],
-        json!({"status": 200, "bytes": GREETING.len(), "body": GREETING}),
-        "{report}"
-    );
-    assert_eq!(
-        server.join().expect("the server thread"),
-        "GET /greeting HTTP/1.1"
-    );
-
-    // Without the operator's rule the request never leaves the sandbox: the task fails with
-    // the host's error code, and the attempt as egress_denied.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let denied = run_fetch(&ts, &format!("http://{addr}/greeting"), &[]);
-    assert_eq!(denied.code, 1, "{denied:?}");
-    let report = denied.json();
-    assert_eq!(report["state"], "failed", "{report}");
-    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
-    assert!(
-        report["detail"]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("HttpRequestDenied")),
-        "{report}"
-    );
-    // No connection was made: the kernel would have queued one for `accept`.
-    listener.set_nonblocking(true).expect("non-blocking");
-    assert_eq!(
-        listener.accept().map(|_| ()).map_err(|e| e.kind()),
-        Err(std::io::ErrorKind::WouldBlock),
-        "the server received no connection"
-    );
+    common::fetches_only_what_the_operator_allows(&hello_ts());
 }
 
 /// `wfctl run` of hello_ts's `query` task with `postgres_default` at `url`, loopback

@@ -16,15 +16,22 @@ use weft_test_guests_artifacts as guests;
 mod assets;
 #[path = "cpu.rs"]
 mod cpu;
+#[path = "hostile.rs"]
+mod hostile;
 #[path = "orchestration.rs"]
 mod orchestration;
 
-// The tests of `assets`, `cpu` and `orchestration` are named after their guests, as every guest's test
-// is.
+// The tests of `assets`, `cpu`, `hostile` and `orchestration` are named after their guests,
+// as every guest's test is.
 #[allow(unused_imports)]
 use assets::{asset_raw, asset_report, asset_sorted};
 #[allow(unused_imports)]
 use cpu::{fuel_budget, infinite_loop};
+#[allow(unused_imports)]
+use hostile::{
+    exit, huge_output, log_flood, memory_bomb, memory_residue, open_socket, panic, read_env,
+    read_passwd, stack_overflow,
+};
 #[allow(unused_imports)]
 use orchestration::{mapping, notify, orchestrate, sensor, waits, waits_child};
 
@@ -305,173 +312,6 @@ fn xcom_flood() {
     );
     let kept: usize = report.xcom.iter().map(|p| p.value.len()).sum();
     assert_eq!(kept, 4 << 20, "all values together stay within the limit");
-}
-
-#[test]
-fn exit() {
-    let report = run(&load(guests::EXIT), "exit");
-    let TaskFailure::Trap { message, .. } = failure(&report) else {
-        panic!("expected a trap: {report:?}")
-    };
-    assert!(message.contains("exited with status 0"), "{message}");
-    still_healthy();
-}
-
-#[test]
-fn memory_residue() {
-    // A runtime of its own with one instance's worth of slots: 4 memories (see engine.rs),
-    // one per attempt of this guest. The attempts below outnumber them twice over, so the
-    // pool runs out, the decommit batch is flushed, and freed slots (the writer's among
-    // them) are handed out again.
-    let runtime = Runtime::new(RuntimeConfig {
-        max_concurrent_instances: 1,
-        ..RuntimeConfig::default()
-    })
-    .expect("runtime");
-    let bytes = std::fs::read(guests::MEMORY_RESIDUE).expect("guest");
-    let component = runtime.load(&bytes).expect("load");
-    let attempt = |task_id: &str, conf: Value| {
-        output_json(&run_on(
-            &runtime,
-            &component,
-            task_id,
-            Call {
-                conf,
-                ..Call::default()
-            },
-        ))
-    };
-    let field = |report: &Value, name: &str| report[name].as_u64().expect(name);
-    let written = attempt("write", json!({}));
-    // The writer's own scan sees its heap, static and stack marks: the scan can find them.
-    assert!(field(&written, "found") >= 200_000, "{written}");
-    for n in 1..=9 {
-        // Each scan first grows to the writer's size, so it reads every page the writer could.
-        let scanned = attempt("scan", json!({ "pages": field(&written, "pages") }));
-        assert_eq!(field(&scanned, "found"), 0, "attempt {n}: {scanned}");
-        assert!(
-            field(&scanned, "pages") < field(&written, "pages"),
-            "attempt {n} starts with the grown memory: {scanned} after {written}"
-        );
-    }
-}
-
-#[test]
-fn memory_bomb() {
-    let component = load(guests::MEMORY_BOMB);
-    let report = run_with(
-        &component,
-        "memory_bomb",
-        Call::with_limits(limits(|l| l.memory_bytes = 64 << 20)),
-    );
-    assert_eq!(
-        failure(&report),
-        &TaskFailure::MemoryLimit { limit: 64 << 20 }
-    );
-    still_healthy();
-}
-
-#[test]
-fn stack_overflow() {
-    let component = load(guests::STACK_OVERFLOW);
-    let report = run(&component, "stack_overflow");
-    let TaskFailure::Trap { message, backtrace } = failure(&report) else {
-        panic!("expected a trap: {report:?}")
-    };
-    assert!(message.contains("call stack exhausted"), "{message}");
-    assert!(backtrace.contains("stack_overflow"), "{backtrace}");
-    still_healthy();
-}
-
-#[test]
-fn panic() {
-    let component = load(guests::PANIC);
-    let report = run(&component, "panic");
-    let TaskFailure::Trap { message, backtrace } = failure(&report) else {
-        panic!("expected a trap: {report:?}")
-    };
-    assert!(message.contains("weft-test-panic: boom"), "{message}");
-    assert!(backtrace.contains("run_task"), "{backtrace}");
-    assert!(
-        report
-            .log
-            .lines
-            .iter()
-            .any(|l| l.source == LogSource::Stderr && l.message.contains("boom"))
-    );
-    assert!(failure(&report).is_retryable());
-    still_healthy();
-}
-
-#[test]
-fn read_passwd() {
-    let out = output_json(&run(&load(guests::READ_PASSWD), "read_passwd"));
-    assert_eq!(out["ok"], json!(false), "{out}");
-    assert_eq!(out["bytes"], Value::Null, "{out}");
-    assert_eq!(out["list_root"]["ok"], json!(false), "{out}");
-}
-
-#[test]
-fn open_socket() {
-    let out = output_json(&run(&load(guests::OPEN_SOCKET), "open_socket"));
-    assert_eq!(out["tcp_connect"]["ok"], json!(false), "{out}");
-    assert_eq!(out["udp_bind"]["ok"], json!(false), "{out}");
-    assert!(
-        out["tcp_connect"]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("PermissionDenied")),
-        "{out}"
-    );
-}
-
-#[test]
-fn read_env() {
-    let out = output_json(&run(&load(guests::READ_ENV), "read_env"));
-    assert_eq!(out, json!({ "args": [], "vars": {} }));
-}
-
-#[test]
-fn huge_output() {
-    let component = load(guests::HUGE_OUTPUT);
-    // Memory to hold it, but an output limit below it.
-    let report = run(&component, "huge_output");
-    assert_eq!(
-        failure(&report),
-        &TaskFailure::OutputTooLarge {
-            size: 64 << 20,
-            limit: Limits::default().output_bytes
-        }
-    );
-    still_healthy();
-}
-
-#[test]
-fn log_flood() {
-    let component = load(guests::LOG_FLOOD);
-    let report = run_with(
-        &component,
-        "log_flood",
-        Call::with_limits(limits(|l| l.log_bytes = 256 << 10)),
-    );
-    assert!(
-        matches!(report.outcome, TaskOutcome::Success(_)),
-        "{:?}",
-        report.outcome
-    );
-    let kept: usize = report.log.lines.iter().map(|l| l.message.len()).sum();
-    assert!(kept <= 256 << 10, "kept {kept} bytes");
-    // Empty lines are charged too: a million of them cannot all be kept.
-    assert!(
-        report.log.lines.len() < 256 << 10 >> 6,
-        "kept {} lines",
-        report.log.lines.len()
-    );
-    assert!(
-        report.log.dropped_bytes > 100 << 20,
-        "dropped only {}",
-        report.log.dropped_bytes
-    );
-    still_healthy();
 }
 
 #[test]

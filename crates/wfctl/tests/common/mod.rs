@@ -174,3 +174,68 @@ pub fn postgres_sql() -> (String, String, String) {
     let endpoint = rest.split_once('/').expect("the URL has a database").0;
     (url.clone(), endpoint.to_owned(), password.to_owned())
 }
+
+/// `wfctl run` of the hello example's `fetch` task (in any language) on `url`, loopback addresses allowed, with the
+/// `operator`'s further flags.
+fn run_fetch(component: &Path, url: &str, operator: &[&str]) -> Run {
+    let conf = serde_json::json!({ "url": url }).to_string();
+    let mut args = vec!["fetch", "--conf", &conf, "--egress-allow-net", "127.0.0.1"];
+    args.extend(operator);
+    wfctl_json("run", component, &args)
+}
+
+/// The hello example's `fetch` (any language) reaches a real server only under the
+/// operator's rule: without it the request never leaves the sandbox, the task fails with
+/// the host's error code and the attempt as `egress_denied`.
+pub fn fetches_only_what_the_operator_allows(component: &Path) {
+    let inspect = wfctl_json("inspect", component, &[]);
+    assert_eq!(inspect.code, 0, "{inspect:?}");
+    assert_eq!(
+        task(&inspect.json(), "fetch")["resources"]["egress_allowlist"],
+        serde_json::json!(["GET http://127.0.0.1:*"]),
+        "{inspect:?}"
+    );
+
+    let (addr, server) = serve_one_greeting();
+    let url = format!("http://{addr}/greeting");
+    let allowed = run_fetch(
+        component,
+        &url,
+        &["--egress-allow", &format!("GET http://{addr}")],
+    );
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    let report = allowed.json();
+    assert_eq!(report["state"], "success", "{report}");
+    assert_eq!(
+        report["detail"]["output"],
+        serde_json::json!({"status": 200, "bytes": GREETING.len(), "body": GREETING}),
+        "{report}"
+    );
+    assert_eq!(
+        server.join().expect("the server thread"),
+        "GET /greeting HTTP/1.1"
+    );
+
+    // Without the operator's rule the request never leaves the sandbox: the task fails with
+    // the host's error code, and the attempt as egress_denied.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let denied = run_fetch(component, &format!("http://{addr}/greeting"), &[]);
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let report = denied.json();
+    assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
+    assert!(
+        report["detail"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HttpRequestDenied")),
+        "{report}"
+    );
+    // No connection was made: the kernel would have queued one for `accept`.
+    listener.set_nonblocking(true).expect("non-blocking");
+    assert_eq!(
+        listener.accept().map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::WouldBlock),
+        "the server received no connection"
+    );
+}
