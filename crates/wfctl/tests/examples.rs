@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::ffi::OsStr;
-use std::path::Path;
-
-use common::{example, postgres_sql, repo, task, wfctl, wfctl_env, wfctl_json};
+use common::{example, repo, task, wfctl, wfctl_json};
 use serde_json::json;
 
 #[test]
@@ -209,68 +206,9 @@ fn hello_python_fetches_only_what_the_operator_allows() {
     common::fetches_only_what_the_operator_allows(&example("hello-python"));
 }
 
-/// `wfctl run` of hello_python's `query` task with `postgres_default` at `url`, loopback
-/// addresses allowed, with the `operator`'s further flags.
-fn run_query(py: &Path, url: &str, operator: &[&str]) -> common::Run {
-    let mut args = vec!["run".as_ref(), py.as_os_str()];
-    args.extend(
-        [
-            "query",
-            "--conf",
-            r#"{"number": 41}"#,
-            "--egress-allow-net",
-            "127.0.0.1",
-        ]
-        .iter()
-        .chain(operator)
-        .chain(&["--output", "json"])
-        .map(OsStr::new),
-    );
-    wfctl_env(args, [("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
-}
-
 #[test]
 fn hello_python_queries_postgres_through_the_host() {
-    let py = example("hello-python");
-    let inspect = wfctl_json("inspect", &py, &[]);
-    assert_eq!(inspect.code, 0, "{inspect:?}");
-    assert_eq!(
-        task(&inspect.json(), "query")["resources"]["connections"],
-        json!(["postgres_default"]),
-        "{inspect:?}"
-    );
-
-    let (url, endpoint, password) = postgres_sql();
-    let rule = format!("tcp://{endpoint}");
-    let allowed = run_query(&py, &url, &["--egress-allow", &rule]);
-    assert_eq!(allowed.code, 0, "{allowed:?}");
-    let report = allowed.json();
-    assert_eq!(report["state"], "success", "{report}");
-    assert_eq!(
-        report["detail"]["output"],
-        json!({"rows": [{"answer": 42, "database": "weft_sql"}]}),
-        "{report}"
-    );
-
-    // Without the operator's tcp rule the host never connects: the task fails permanently,
-    // naming the denial and the rule it lacks, and the attempt is classed as a denial, as
-    // for HTTP.
-    let denied = run_query(&py, &url, &[]);
-    assert_eq!(denied.code, 1, "{denied:?}");
-    let report = denied.json();
-    assert_eq!(report["state"], "failed", "{report}");
-    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
-    let error = report["detail"]["error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("Denied") && error.contains(&rule),
-        "the error names the denial and the rule: {report}"
-    );
-    for run in [&allowed, &denied] {
-        assert!(
-            !run.stdout.contains(&password) && !run.stderr.contains(&password),
-            "the password never shows: {run:?}"
-        );
-    }
+    common::queries_postgres_through_the_host(&example("hello-python"));
 }
 
 #[test]

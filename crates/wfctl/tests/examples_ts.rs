@@ -14,12 +14,11 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use common::{Run, postgres_sql, repo, task, wfctl, wfctl_env, wfctl_json};
+use common::{repo, task, wfctl, wfctl_json};
 use serde_json::json;
 
 /// The newest modification time of `path`, a file or every file under a directory.
@@ -169,66 +168,7 @@ fn hello_ts_fetches_only_what_the_operator_allows() {
     common::fetches_only_what_the_operator_allows(&hello_ts());
 }
 
-/// `wfctl run` of hello_ts's `query` task with `postgres_default` at `url`, loopback
-/// addresses allowed, with the `operator`'s further flags.
-fn run_query(ts: &Path, url: &str, operator: &[&str]) -> Run {
-    let mut args: Vec<&OsStr> = vec!["run".as_ref(), ts.as_os_str()];
-    args.extend(
-        [
-            "query",
-            "--conf",
-            r#"{"number": 41}"#,
-            "--egress-allow-net",
-            "127.0.0.1",
-        ]
-        .iter()
-        .chain(operator)
-        .chain(&["--output", "json"])
-        .map(OsStr::new),
-    );
-    wfctl_env(args, [("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
-}
-
 #[test]
 fn hello_ts_queries_postgres_through_the_host() {
-    let ts = hello_ts();
-    let inspect = wfctl_json("inspect", &ts, &[]);
-    assert_eq!(inspect.code, 0, "{inspect:?}");
-    assert_eq!(
-        task(&inspect.json(), "query")["resources"]["connections"],
-        json!(["postgres_default"]),
-        "{inspect:?}"
-    );
-
-    let (url, endpoint, password) = postgres_sql();
-    let rule = format!("tcp://{endpoint}");
-    let allowed = run_query(&ts, &url, &["--egress-allow", &rule]);
-    assert_eq!(allowed.code, 0, "{allowed:?}");
-    let report = allowed.json();
-    assert_eq!(report["state"], "success", "{report}");
-    assert_eq!(
-        report["detail"]["output"],
-        json!({"rows": [{"answer": 42, "database": "weft_sql"}]}),
-        "{report}"
-    );
-
-    // Without the operator's tcp rule the host never connects: the task fails permanently,
-    // naming the denial and the rule it lacks, and the attempt is classed as a denial, as
-    // for HTTP.
-    let denied = run_query(&ts, &url, &[]);
-    assert_eq!(denied.code, 1, "{denied:?}");
-    let report = denied.json();
-    assert_eq!(report["state"], "failed", "{report}");
-    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
-    let error = report["detail"]["error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("Denied") && error.contains(&rule),
-        "the error names the denial and the rule: {report}"
-    );
-    for run in [&allowed, &denied] {
-        assert!(
-            !run.stdout.contains(&password) && !run.stderr.contains(&password),
-            "the password never shows: {run:?}"
-        );
-    }
+    common::queries_postgres_through_the_host(&hello_ts());
 }

@@ -239,3 +239,67 @@ pub fn fetches_only_what_the_operator_allows(component: &Path) {
         "the server received no connection"
     );
 }
+
+/// `wfctl run` of the hello example's `query` task (in any language) with `postgres_default` at `url`, loopback
+/// addresses allowed, with the `operator`'s further flags.
+fn run_query(component: &Path, url: &str, operator: &[&str]) -> Run {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), component.as_os_str()];
+    args.extend(
+        [
+            "query",
+            "--conf",
+            r#"{"number": 41}"#,
+            "--egress-allow-net",
+            "127.0.0.1",
+        ]
+        .iter()
+        .chain(operator)
+        .chain(&["--output", "json"])
+        .map(std::ffi::OsStr::new),
+    );
+    wfctl_env(args, [("AIRFLOW_CONN_POSTGRES_DEFAULT", url)])
+}
+
+/// The hello example's `query` (any language) runs SQL through the host on the connection
+/// `postgres_default` only under the operator's `tcp://` rule, and never shows its password.
+pub fn queries_postgres_through_the_host(component: &Path) {
+    let inspect = wfctl_json("inspect", component, &[]);
+    assert_eq!(inspect.code, 0, "{inspect:?}");
+    assert_eq!(
+        task(&inspect.json(), "query")["resources"]["connections"],
+        serde_json::json!(["postgres_default"]),
+        "{inspect:?}"
+    );
+
+    let (url, endpoint, password) = postgres_sql();
+    let rule = format!("tcp://{endpoint}");
+    let allowed = run_query(component, &url, &["--egress-allow", &rule]);
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    let report = allowed.json();
+    assert_eq!(report["state"], "success", "{report}");
+    assert_eq!(
+        report["detail"]["output"],
+        serde_json::json!({"rows": [{"answer": 42, "database": "weft_sql"}]}),
+        "{report}"
+    );
+
+    // Without the operator's tcp rule the host never connects: the task fails permanently,
+    // naming the denial and the rule it lacks, and the attempt is classed as a denial, as
+    // for HTTP.
+    let denied = run_query(component, &url, &[]);
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let report = denied.json();
+    assert_eq!(report["state"], "failed", "{report}");
+    assert_eq!(report["detail"]["error_class"], "egress_denied", "{report}");
+    let error = report["detail"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("Denied") && error.contains(&rule),
+        "the error names the denial and the rule: {report}"
+    );
+    for run in [&allowed, &denied] {
+        assert!(
+            !run.stdout.contains(&password) && !run.stderr.contains(&password),
+            "the password never shows: {run:?}"
+        );
+    }
+}
