@@ -146,11 +146,11 @@ impl Runtime {
             .as_ref()
             .filter(|_| cached.is_none() && tiers::starts_on_baseline(&self.config, bytes.len()));
         // Winch refuses a few proposals Cranelift compiles (tail calls, exceptions): such a
-        // component is compiled by Cranelift, as if it were small.
+        // component is compiled by Cranelift, as if it were small. One that compiles but fits
+        // no world is refused at once, without a second compile.
         let on_baseline = match (&cached, baseline) {
-            (None, Some(baseline)) => match baseline.compile(bytes).and_then(|c| baseline.link(&c))
-            {
-                Ok(pre) => Some(pre),
+            (None, Some(baseline)) => match baseline.compile(bytes) {
+                Ok(compiled) => Some(baseline.link(&compiled)?),
                 Err(e) => {
                     tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
                     None

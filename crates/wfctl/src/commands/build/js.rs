@@ -50,7 +50,11 @@ pub(super) fn build(dir: &Path) -> Result<PathBuf, Failure> {
     let tools = toolchain::Toolchain::find(dir)?;
 
     let entry_module = out_dir.join(ENTRY_FILE);
-    write(&entry_module, &entry_text(&entry))?;
+    super::write_files(
+        out_dir,
+        &[(ENTRY_FILE, &entry_text(&entry))],
+        "the entry module",
+    )?;
     let bundle = out_dir.join(format!("{name}.js"));
     bundle_with_esbuild(&tools, dir, &entry_module, &bundle)?;
 
@@ -142,16 +146,6 @@ fn componentize(
         )));
     }
     Ok(())
-}
-
-/// Write `text` to `file`, making its directory.
-fn write(file: &Path, text: &str) -> Result<(), Failure> {
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    std::fs::write(file, text)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))
 }
 
 #[cfg(test)]

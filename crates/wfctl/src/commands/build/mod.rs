@@ -156,12 +156,14 @@ impl Target {
 /// Write the WIT world into `dir`, for a tool that builds against it (the world travels inside
 /// wfctl, so a project needs no copy of it); `dir`.
 fn write_wit(dir: &Path) -> Result<PathBuf, Failure> {
-    crate::sdk_files::write_all(dir, weft_runtime::WIT_FILES).map_err(|e| {
-        Failure::usage(format!(
-            "cannot write the WIT world in {}: {e}",
-            dir.display()
-        ))
-    })?;
+    write_files(dir, weft_runtime::WIT_FILES, "the WIT world")
+}
+
+/// Write `files` (path, text) under `dir`, which a build tool then reads; `dir`. `what`
+/// names them in errors.
+fn write_files(dir: &Path, files: &[(&str, &str)], what: &str) -> Result<PathBuf, Failure> {
+    crate::sdk_files::write_all(dir, files)
+        .map_err(|e| Failure::usage(format!("cannot write {what} in {}: {e}", dir.display())))?;
     Ok(dir.to_owned())
 }
 

@@ -21,20 +21,13 @@ WitWorld = export(app)
 
 /// Write the `weft` package into `dir` (which becomes a search path); `dir`.
 pub(super) fn write_sdk(dir: &Path) -> Result<PathBuf, Failure> {
-    for (path, text) in PYTHON_SDK_FILES {
-        write(&dir.join(path), text, "the weft SDK")?;
-    }
-    Ok(dir.to_owned())
+    super::super::write_files(dir, PYTHON_SDK_FILES, "the weft SDK")
 }
 
 /// Write the entry module into `dir` (which becomes a search path); `dir`.
 pub(super) fn write_entry(dir: &Path) -> Result<PathBuf, Failure> {
-    write(
-        &dir.join(format!("{ENTRY_MODULE}.py")),
-        ENTRY_TEXT,
-        "the entry module",
-    )?;
-    Ok(dir.to_owned())
+    let file = format!("{ENTRY_MODULE}.py");
+    super::super::write_files(dir, &[(&file, ENTRY_TEXT)], "the entry module")
 }
 
 /// Refuse a project whose own module would shadow the entry module.
@@ -57,13 +50,4 @@ pub(super) fn check_no_entry_in(project: &Path) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// Write `text` to `file`, making its directory; `what` names it in errors.
-fn write(file: &Path, text: &str, what: &str) -> Result<(), Failure> {
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::usage(format!("cannot write {what}: {e}")))?;
-    }
-    std::fs::write(file, text).map_err(|e| Failure::usage(format!("cannot write {what}: {e}")))
 }
