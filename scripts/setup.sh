@@ -42,6 +42,16 @@ weft_setup() {
 # test runs Schemathesis, pinned in tests/contract/requirements.txt. Needs services.sh (for
 # its apt-get helper).
 weft_test_setup() {
+    # The aarch64 worker the end-to-end tests run under qemu-user (tests/tests/aarch64_worker.rs):
+    # Rust's aarch64 target, Debian's cross gcc (the linker, and ring's C) and qemu-aarch64.
+    if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+        echo "==> rustup target add aarch64-unknown-linux-gnu"
+        rustup target add aarch64-unknown-linux-gnu
+    fi
+    local cross=()
+    command -v aarch64-linux-gnu-gcc >/dev/null || cross+=(gcc-aarch64-linux-gnu)
+    command -v qemu-aarch64 >/dev/null || cross+=(qemu-user)
+    _weft_apt_install "${cross[@]}"
     # The Python SDK's unit tests (sdk/python/tests).
     if ! python3 -m pytest --version 2>/dev/null | grep -q '8\.3\.4'; then
         echo "==> pip install pytest==8.3.4"

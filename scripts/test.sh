@@ -43,6 +43,9 @@ done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
 sdk/js/node_modules/.bin/tsc -p examples/hello-ts
 
+echo "==> wfctl for aarch64 worker machines (the worker build; the tests run it under qemu-aarch64)"
+cargo build -p wfctl --no-default-features --target aarch64-unknown-linux-gnu
+
 echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
 WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox
 cargo run -p weft-bench -- --quick --out target/bench-quick

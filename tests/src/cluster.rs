@@ -34,6 +34,9 @@ pub struct WorkerSpec {
     pub redis: Option<String>,
     /// Environment variables of its own, over the cluster's.
     pub env: Vec<(String, String)>,
+    /// The command line that starts its `wfctl` (an emulator and a binary for another
+    /// machine, say); empty: the `wfctl` under test.
+    pub launcher: Vec<std::ffi::OsString>,
 }
 
 impl WorkerSpec {
@@ -49,6 +52,7 @@ impl WorkerSpec {
             tenants: None,
             redis: None,
             env: Vec::new(),
+            launcher: Vec::new(),
         }
     }
 }
@@ -116,7 +120,19 @@ impl Cluster {
     }
 
     fn command(&self, name: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(wfctl());
+        self.command_of(&[], name, args)
+    }
+
+    /// [`command`](Self::command) started by `launcher` (see [`WorkerSpec::launcher`]).
+    fn command_of(&self, launcher: &[std::ffi::OsString], name: &str, args: &[&str]) -> Command {
+        let mut command = match launcher.split_first() {
+            Some((program, leading)) => {
+                let mut command = Command::new(program);
+                command.args(leading);
+                command
+            }
+            None => Command::new(wfctl()),
+        };
         command
             .args(args)
             .env("WEFT_HOME", self.dir.as_path().join(name))
@@ -270,7 +286,8 @@ impl Cluster {
         let lease = spec.lease_secs.to_string();
         let tenants = spec.tenants.clone().unwrap_or_else(|| "*".to_owned());
         let redis = spec.redis.clone().unwrap_or_else(|| self.redis.clone());
-        let mut command = self.command(
+        let mut command = self.command_of(
+            &spec.launcher,
             &spec.id,
             &[
                 "worker",

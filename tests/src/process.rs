@@ -52,6 +52,38 @@ pub fn workspace_binary(package: &str, name: &str) -> PathBuf {
     path
 }
 
+/// The target of the workers for other machines that the tests run under `qemu-user`.
+pub const AARCH64_TARGET: &str = "aarch64-unknown-linux-gnu";
+
+/// The command line that starts `wfctl` built for an aarch64 machine, under `qemu-aarch64`
+/// with Debian's aarch64 libraries (`scripts/test.sh` installs both and builds it): the
+/// worker machine's build (`--no-default-features`), built here first if it is missing.
+pub fn aarch64_wfctl() -> Vec<std::ffi::OsString> {
+    let root = workspace();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let path = target.join(AARCH64_TARGET).join("debug").join("wfctl");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "wfctl", "--no-default-features", "--target"])
+            .arg(AARCH64_TARGET)
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo build -p wfctl --no-default-features --target {AARCH64_TARGET} failed \
+             (it needs `rustup target add {AARCH64_TARGET}` and gcc-aarch64-linux-gnu)"
+        );
+    }
+    vec![
+        "qemu-aarch64".into(),
+        "-L".into(),
+        "/usr/aarch64-linux-gnu".into(),
+        path.into_os_string(),
+    ]
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

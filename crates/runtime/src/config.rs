@@ -53,7 +53,9 @@ impl Default for Limits {
 pub struct RuntimeConfig {
     /// Where compiled components are kept across processes; `None` keeps them in memory only.
     pub cache_dir: Option<PathBuf>,
-    /// Most task attempts sandboxed at once (sizes the pooling allocator).
+    /// Most sandboxes at once (task attempts and descriptions of components): sizes the
+    /// pooling allocator; a call beyond it waits for a sandbox to end. Each sandbox reserves
+    /// address space for its memories up front, so a process sizes this to what it runs.
     pub max_concurrent_instances: u32,
     /// The most memory any task may be granted, whatever it asks for, in bytes.
     pub max_memory_bytes: u64,

@@ -50,6 +50,7 @@ pub mod log;
 mod run;
 mod runtime;
 mod sandbox;
+mod slots;
 pub mod sql;
 mod tiers;
 

@@ -72,6 +72,8 @@ pub struct Runtime {
     egress: Arc<Egress>,
     /// SQL connection pools, shared by the attempts that open the same connection.
     sql_pools: Arc<crate::sql::Pools>,
+    /// Sandboxes held at once: as many as the instance pool has room for.
+    slots: crate::slots::Slots,
 }
 
 impl Runtime {
@@ -101,7 +103,9 @@ impl Runtime {
         let sql_pools = Arc::new(crate::sql::Pools::trusting(
             egress.policy.trust.extra_pem().map(<[u8]>::to_vec),
         ));
+        let slots = crate::slots::Slots::new(config.max_concurrent_instances);
         Ok(Runtime {
+            slots,
             optimized,
             baseline,
             optimizer,
@@ -274,6 +278,7 @@ impl Runtime {
         let state = HostState::new(limits, None, &[], log, egress)?;
         let tick = self.config.epoch_tick;
         let engine = self.engine(code.tier);
+        let _slot = self.slots.take();
         let (result, _) = each_world!(&code.pre, |pre, wit| run::call(
             engine,
             tick,
@@ -409,6 +414,7 @@ impl Runtime {
         // replaces it meanwhile.
         let code = component.code.current();
         let engine = self.engine(code.tier);
+        let _slot = self.slots.take();
         let (result, end) = each_world!(&code.pre, |pre, wit| {
             let wit_context = wit::context_to_wit(&context);
             let wit_upstream = wit::upstream_to_wit(upstream);

@@ -32,6 +32,7 @@ impl std::fmt::Debug for AdminArgs {
     }
 }
 
+#[cfg(feature = "control-plane")]
 impl AdminArgs {
     /// The administrator tokens, and whether reads are open.
     pub fn tokens(&self) -> (Vec<String>, bool) {

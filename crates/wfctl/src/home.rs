@@ -18,6 +18,14 @@ pub fn dir() -> PathBuf {
     }
 }
 
+/// Sandboxes at once of a process that describes components (the API server describes each
+/// deploy), beyond those of the tasks it runs. Each reserves address space for its memories,
+/// so a process sizes its pool to what it runs rather than to a large default.
+pub const DESCRIBING_SANDBOXES: u32 = 8;
+
+/// Sandboxes at once of a local run (`wfctl test`, `wfctl run`), which runs one task at a time.
+pub const LOCAL_SANDBOXES: u32 = 2;
+
 /// A runtime whose compiled-component cache lives under the home directory, with no egress,
 /// for a command that only describes components (`build`, `inspect`).
 pub fn runtime() -> Result<Runtime, Failure> {
@@ -31,7 +39,7 @@ pub fn describing_runtime_in(
     home: &std::path::Path,
     egress: EgressPolicy,
 ) -> Result<Runtime, Failure> {
-    runtime_with(home, egress, false)
+    runtime_with(home, egress, false, DESCRIBING_SANDBOXES)
 }
 
 /// Where compiled components are kept: `$WEFT_CACHE_DIR`, else `cache/components` under
@@ -44,22 +52,29 @@ pub fn cache_dir(home: &std::path::Path) -> PathBuf {
     }
 }
 
-/// A runtime whose compiled-component cache is [`cache_dir`] of `home`, under `egress`.
-pub fn runtime_in(home: &std::path::Path, egress: EgressPolicy) -> Result<Runtime, Failure> {
-    runtime_with(home, egress, true)
+/// A runtime whose compiled-component cache is [`cache_dir`] of `home`, under `egress`, that
+/// runs up to `sandboxes` tasks (and descriptions) at once.
+pub fn runtime_in(
+    home: &std::path::Path,
+    egress: EgressPolicy,
+    sandboxes: u32,
+) -> Result<Runtime, Failure> {
+    runtime_with(home, egress, true, sandboxes)
 }
 
 /// A runtime caching under `home`, that moves large components to optimized code when
-/// `optimize`.
+/// `optimize`, with `sandboxes` at once.
 fn runtime_with(
     home: &std::path::Path,
     egress: EgressPolicy,
     optimize: bool,
+    sandboxes: u32,
 ) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
         cache_dir: Some(cache_dir(home)),
         egress,
         optimize_baseline: optimize,
+        max_concurrent_instances: sandboxes,
         ..RuntimeConfig::default()
     };
     Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))

@@ -42,7 +42,7 @@ pub struct Args {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let runtime = home::runtime_in(&home::dir(), args.egress.policy()?)?;
+    let runtime = home::runtime_in(&home::dir(), args.egress.policy()?, home::LOCAL_SANDBOXES)?;
     let component = home::load(&runtime, &args.component)?;
     let dag = component.dag();
     let task = dag.task(&args.task_id).ok_or_else(|| {

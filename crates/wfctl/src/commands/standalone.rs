@@ -81,7 +81,6 @@ async fn serve(args: Args) -> CommandResult {
     );
     let store: Arc<dyn Store> = sqlite.clone();
     let credentials = crate::metadata::credentials_standalone(&store, &home).await?;
-    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
     let queue = Arc::new(Funnel::new(MemoryQueue::new()));
     let config = SchedulerConfig {
         parallelism: args.parallelism,
@@ -103,6 +102,11 @@ async fn serve(args: Args) -> CommandResult {
     if let Some(n) = args.concurrency {
         worker_config.concurrency = n.max(1);
     }
+    // A sandbox per worker slot, and those of the deploys this process describes.
+    let sandboxes = u32::try_from(worker_config.concurrency)
+        .unwrap_or(u32::MAX)
+        .saturating_add(home::DESCRIBING_SANDBOXES);
+    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?, sandboxes)?);
     let plane = Arc::new(LocalPlane::new(
         store.clone(),
         handle.clone(),

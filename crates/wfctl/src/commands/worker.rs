@@ -108,7 +108,9 @@ async fn main(args: Args) -> CommandResult {
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?)?);
+    // A sandbox per slot, and one to spare.
+    let sandboxes = u32::try_from(config.concurrency.saturating_add(1)).unwrap_or(u32::MAX);
+    let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?, sandboxes)?);
     let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));
     let worker = Worker::new(config.clone(), wasm, queue, plane);
     let status = worker.status();

@@ -47,8 +47,8 @@ fn print_workers(list: &Value) {
         return;
     }
     println!(
-        "{:<28} {:<20} {:<8} {:>7} {:>8} {:>8} {:>10}  QUEUES",
-        "WORKER", "HOST", "STATUS", "RUNNING", "DONE", "FAILED", "HEARTBEAT"
+        "{:<28} {:<20} {:<8} {:<8} {:>7} {:>8} {:>8} {:>10}  QUEUES",
+        "WORKER", "HOST", "ARCH", "STATUS", "RUNNING", "DONE", "FAILED", "HEARTBEAT"
     );
     for w in workers {
         let queues: Vec<&str> = w["queues"]
@@ -56,9 +56,10 @@ fn print_workers(list: &Value) {
             .map(|q| q.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         println!(
-            "{:<28} {:<20} {:<8} {:>3}/{:<3} {:>8} {:>8} {:>9}s  {}",
+            "{:<28} {:<20} {:<8} {:<8} {:>3}/{:<3} {:>8} {:>8} {:>9}s  {}",
             text(&w["worker_id"]),
             text(&w["hostname"]),
+            text(&w["arch"]),
             text(&w["status"]),
             w["running"].as_u64().unwrap_or(0),
             w["concurrency"].as_u64().unwrap_or(0),
