@@ -16,6 +16,13 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.
 weft_services_start
 
+echo "==> the TypeScript SDK's WIT types are current (sdk/js/src/wit, written by npm run build)"
+if [ -n "$(git status --porcelain -- sdk/js/src/wit)" ]; then
+    git status --short -- sdk/js/src/wit
+    echo "sdk/js/src/wit is not what the WIT world gives: commit what npm run build wrote" >&2
+    exit 1
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --all --manifest-path examples/Cargo.toml -- --check

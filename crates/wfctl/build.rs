@@ -1,7 +1,8 @@
 //! Embeds the SDKs' sources in wfctl, so that `wfctl build` bundles the Python SDK and
 //! `wfctl new` writes a project that builds outside this repository: generates
 //! `$OUT_DIR/sdk_files.rs` with the files of `sdk/rust` (and a standalone `Cargo.toml` for
-//! it) and of `sdk/python/src/weft`.
+//! it), of `sdk/python/src/weft` and of `sdk/js/src` (the TypeScript sources, with the WIT
+//! world's types kept beside them).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let rust_sdk = repo.join("sdk/rust");
     let python_sdk = repo.join("sdk/python/src");
+    let js_sdk = repo.join("sdk/js");
     for watched in [
+        js_sdk.join("src"),
         rust_sdk.join("src"),
         rust_sdk.join("Cargo.toml"),
         python_sdk.join("weft"),
@@ -36,6 +39,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "PYTHON_SDK_FILES",
         "The Python SDK's package, as (path of a module under a search path, text).",
         &python_files,
+    )?;
+    let js_files = files(&js_sdk, &js_sdk.join("src"), "ts")?;
+    list(
+        &mut code,
+        "JS_SDK_FILES",
+        "The TypeScript SDK's sources, as (path under `sdk/js`, text).",
+        &js_files,
     )?;
     let cargo_toml = standalone_manifest(&repo.join("Cargo.toml"), &rust_sdk.join("Cargo.toml"))?;
     writeln!(

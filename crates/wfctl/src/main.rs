@@ -46,7 +46,7 @@ struct Cli {
 enum Command {
     /// Build a DAG project (a Rust crate, or a Python project) into a component.
     Build(commands::build::Args),
-    /// Make a new DAG project (Rust or Python) that builds outside Weft's repository.
+    /// Make a new DAG project (Python, TypeScript or Rust) that builds outside Weft's repository.
     New(commands::new::Args),
     /// Validate a DAG component and print its DAG.
     Inspect(commands::inspect::Args),

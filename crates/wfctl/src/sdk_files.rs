@@ -38,6 +38,11 @@ mod tests {
             "{python:?}"
         );
         assert!(python.iter().all(|p| p.ends_with(".py")), "{python:?}");
+        let js = paths(JS_SDK_FILES);
+        for file in ["src/index.ts", "src/component.ts", "src/wit/dag.d.ts"] {
+            assert!(js.contains(&file.to_owned()), "{file} is not in {js:?}");
+        }
+        assert!(js.iter().all(|p| p.ends_with(".ts")), "{js:?}");
     }
 
     #[test]

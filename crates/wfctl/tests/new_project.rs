@@ -170,6 +170,41 @@ fn a_python_project_builds_passes_its_tests_and_calls_an_api() {
 }
 
 #[test]
+fn a_typescript_project_builds_type_checks_and_calls_an_api() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = new_project(dir.path(), "my-ts-dag", "ts");
+    for file in [
+        "src/app.ts",
+        "package.json",
+        "tsconfig.json",
+        "README.md",
+        ".gitignore",
+        ".weft/js/src/index.ts",
+        ".weft/js/src/wit/dag.d.ts",
+    ] {
+        assert!(project.join(file).is_file(), "{file} is missing");
+    }
+    allow_loopback(&project.join("src/app.ts"));
+    // `wfctl build` installs the toolchain the project pins (npm), then builds it.
+    let built = wfctl(["build", &project.display().to_string()]);
+    assert_eq!(built.code, 0, "{built:?}");
+    let component = project.join("target/my_ts_dag.wasm");
+    assert!(component.is_file(), "{built:?}");
+    // The DAG and the SDK copy type-check with the project's own tsc.
+    let tsc = Command::new(project.join("node_modules/.bin/tsc"))
+        .args(["--noEmit", "-p", "."])
+        .current_dir(&project)
+        .output()
+        .expect("run the project's tsc");
+    assert!(
+        tsc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tsc.stdout)
+    );
+    runs_and_calls_the_api(&project, &component);
+}
+
+#[test]
 fn a_rust_project_builds_outside_the_repository_and_calls_an_api() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = new_project(dir.path(), "my-rs-dag", "rust");

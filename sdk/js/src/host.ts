@@ -92,6 +92,19 @@ export class Connection {
     }
   }
 
+  /**
+   * The URL of an HTTP API, as Airflow's `HttpHook` makes it: `host` when it holds a scheme
+   * (`https://api.example.com`), else `SCHEMA://HOST[:PORT]` with `schema` defaulting to `http`.
+   */
+  get baseUrl(): string {
+    const host = (this.host ?? "").replace(/\/+$/, "");
+    if (host.includes("://")) {
+      return host;
+    }
+    const port = this.port === undefined ? "" : `:${this.port}`;
+    return `${this.schema || "http"}://${host}${port}`;
+  }
+
   /** The connection with its password hidden. */
   toJSON(): Record<string, unknown> {
     return {

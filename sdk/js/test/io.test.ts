@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { Dag, HttpError, Json, SqlError } from "../src/index.js";
+import { Connection, Dag, HttpError, Json, SqlError } from "../src/index.js";
 import type { HttpReply, HttpRequest, SqlRows, SqlSession, SqlValue } from "../src/host.js";
 import { accessError, caseName, httpError, sqlError, triggerError, xcomError } from "../src/records.js";
 import { fromSql, toSql } from "../src/sql.js";
@@ -198,6 +198,15 @@ describe("SQL", () => {
       ["execute", "UPDATE t SET x = $1", [{ tag: "text", val: "y" }]],
     ]);
     assert.equal(closed, 1);
+  });
+
+  test("a connection's base URL is made as Airflow's HttpHook makes it", () => {
+    const fields = { connId: "api", connType: "http", extra: "" };
+    const url = (more: Partial<ConstructorParameters<typeof Connection>[0]>) => new Connection({ ...fields, ...more }).baseUrl;
+    assert.equal(url({ host: "https://api.example.com/" }), "https://api.example.com");
+    assert.equal(url({ host: "127.0.0.1", port: 8080 }), "http://127.0.0.1:8080");
+    assert.equal(url({ host: "api.example.com", schema: "https" }), "https://api.example.com");
+    assert.equal(url({ host: "https://api.example.com", port: 9 }), "https://api.example.com");
   });
 
   test("the host's SQL errors: connect, timeout and transient SQLSTATEs retry, the rest fail", () => {

@@ -1,4 +1,4 @@
-//! `wfctl new NAME --lang rust|python`: a DAG project that builds, tests and deploys out of the
+//! `wfctl new NAME --lang python|ts|rust`: a DAG project that builds, tests and deploys out of the
 //! box, outside Weft's repository (as `spin new` makes a Spin app).
 
 use std::path::{Path, PathBuf};
@@ -28,6 +28,8 @@ pub struct Args {
 enum Lang {
     Rust,
     Python,
+    /// TypeScript (JavaScript works too).
+    Ts,
 }
 
 /// A template's files, as (path in the project, text with `{{name}}`, `{{dag_id}}` and
@@ -52,6 +54,20 @@ const PYTHON: Template = &[
         ".gitignore",
         include_str!("../../templates/python/gitignore"),
     ),
+];
+
+const TS: Template = &[
+    ("src/app.ts", include_str!("../../templates/ts/src/app.ts")),
+    (
+        "package.json",
+        include_str!("../../templates/ts/package.json"),
+    ),
+    (
+        "tsconfig.json",
+        include_str!("../../templates/ts/tsconfig.json"),
+    ),
+    ("README.md", include_str!("../../templates/ts/README.md")),
+    (".gitignore", include_str!("../../templates/ts/gitignore")),
 ];
 
 const RUST: Template = &[
@@ -84,6 +100,7 @@ pub fn run(args: Args) -> CommandResult {
     let filled = fill(
         match args.lang {
             Lang::Python => PYTHON,
+            Lang::Ts => TS,
             Lang::Rust => RUST,
         },
         &args.name,
@@ -92,6 +109,8 @@ pub fn run(args: Args) -> CommandResult {
     write(&filled, Path::new(""))?;
     match args.lang {
         Lang::Python => write(sdk_files::PYTHON_SDK_FILES, Path::new(".weft/python"))?,
+        // The project's tsconfig.json maps `@weft/sdk` to these sources.
+        Lang::Ts => write(sdk_files::JS_SDK_FILES, Path::new(".weft/js"))?,
         Lang::Rust => {
             write(sdk_files::RUST_SDK_FILES, Path::new(".weft/sdk/rust"))?;
             write(
@@ -159,7 +178,7 @@ mod tests {
 
     #[test]
     fn templates_are_filled_everywhere() {
-        for template in [PYTHON, RUST] {
+        for template in [PYTHON, TS, RUST] {
             for (path, text) in fill(template, "my-dag") {
                 assert!(!text.contains("{{"), "{path} still holds a placeholder");
             }
