@@ -108,8 +108,10 @@ async fn main(args: Args) -> CommandResult {
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    // A sandbox per slot, and one to spare.
-    let sandboxes = u32::try_from(config.concurrency.saturating_add(1)).unwrap_or(u32::MAX);
+    // A sandbox per slot, and room for the descriptions of components it loads.
+    let sandboxes = u32::try_from(config.concurrency)
+        .unwrap_or(u32::MAX)
+        .saturating_add(home::DESCRIBING_SANDBOXES);
     let wasm = Arc::new(home::runtime_in(&home, args.egress.policy()?, sandboxes)?);
     let plane = Arc::new(RemotePlane::new(api.clone(), ReportSender::new(bus)));
     let worker = Worker::new(config.clone(), wasm, queue, plane);
