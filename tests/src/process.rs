@@ -18,9 +18,7 @@ pub fn wfctl() -> PathBuf {
 /// component deployed by many tests is compiled once per run of the suite, as it is once per
 /// machine in an installation.
 pub fn shared_cache_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace().join("target"), PathBuf::from);
-    target.join("e2e-compile-cache")
+    target_dir().join("e2e-compile-cache")
 }
 
 /// The root of the workspace.
@@ -31,25 +29,35 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The workspace's debug build of binary `name` of package `package`, built here first if it
-/// is missing.
-pub fn workspace_binary(package: &str, name: &str) -> PathBuf {
-    let root = workspace();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let path = target.join("debug").join(name);
+/// The workspace's target directory: `CARGO_TARGET_DIR`, else `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
+}
+
+/// `path` under the target directory, first built with `cargo build ARGS` if it is missing;
+/// `hint` says what the build needs when it fails.
+fn built(path: &[&str], args: &[&str], hint: &str) -> PathBuf {
+    let path = path.iter().fold(target_dir(), |dir, part| dir.join(part));
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", package, "--bin", name])
-            .current_dir(&root)
+            .arg("build")
+            .args(args)
+            .current_dir(workspace())
             .status()
             .expect("cargo runs");
         assert!(
             status.success(),
-            "cargo build -p {package} --bin {name} failed"
+            "cargo build {} failed{hint}",
+            args.join(" ")
         );
     }
     path
+}
+
+/// The workspace's debug build of binary `name` of package `package`, built here first if it
+/// is missing.
+pub fn workspace_binary(package: &str, name: &str) -> PathBuf {
+    built(&["debug", name], &["-p", package, "--bin", name], "")
 }
 
 /// The target of the workers for other machines that the tests run under `qemu-user`.
@@ -59,23 +67,17 @@ pub const AARCH64_TARGET: &str = "aarch64-unknown-linux-gnu";
 /// with Debian's aarch64 libraries (`scripts/test.sh` installs both and builds it): the
 /// worker machine's build (`--no-default-features`), built here first if it is missing.
 pub fn aarch64_wfctl() -> Vec<std::ffi::OsString> {
-    let root = workspace();
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let path = target.join(AARCH64_TARGET).join("debug").join("wfctl");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "wfctl", "--no-default-features", "--target"])
-            .arg(AARCH64_TARGET)
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo build -p wfctl --no-default-features --target {AARCH64_TARGET} failed \
-             (it needs `rustup target add {AARCH64_TARGET}` and gcc-aarch64-linux-gnu)"
-        );
-    }
+    let path = built(
+        &[AARCH64_TARGET, "debug", "wfctl"],
+        &[
+            "-p",
+            "wfctl",
+            "--no-default-features",
+            "--target",
+            AARCH64_TARGET,
+        ],
+        " (it needs `rustup target add aarch64-unknown-linux-gnu` and gcc-aarch64-linux-gnu)",
+    );
     vec![
         "qemu-aarch64".into(),
         "-L".into(),
