@@ -44,7 +44,7 @@ echo "==> wfctl build: every example"
 cargo build -p wfctl
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
-for example in hello mall-customers mall-pipeline queues hello-python hello-ts; do
+for example in hello labels mall-customers mall-pipeline queues hello-python hello-ts; do
     target/debug/wfctl build "examples/$example"
 done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.

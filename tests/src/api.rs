@@ -105,9 +105,15 @@ impl Api {
         receive
     }
 
-    /// `GET path`, which must succeed: its JSON.
+    /// `GET path`, which must succeed: its JSON. A 503 ("try again later": the store was
+    /// busy) is tried again for up to 30 s, as a client would.
     pub fn get(&self, path: &str) -> Value {
-        let (status, body) = self.get_raw(path);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let (mut status, mut body) = self.get_raw(path);
+        while status == 503 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            (status, body) = self.get_raw(path);
+        }
         assert!(
             (200..300).contains(&status),
             "GET {path}: {status} {}",

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::orchestration::{Expand, SensorSettings, TaskKind, TaskNotifications};
+use crate::placement::routed_queue;
 use crate::schedule::{DataInterval, Schedule};
 use crate::spec::{DagSpec, Resources, TaskSettings, TaskSpec};
 use crate::trigger::TriggerRule;
@@ -31,7 +32,8 @@ pub struct Task {
     pub downstream: Vec<String>,
     /// When it may run, given its upstream tasks' states.
     pub trigger_rule: TriggerRule,
-    /// Queue it is sent to.
+    /// Queue it is sent to: its queue, routed by the labels and architecture it asks of its
+    /// worker ([`routed_queue`]).
     pub queue: String,
     /// How many times a failed attempt is retried.
     pub retries: u32,
@@ -79,6 +81,8 @@ fn resolve_resources(own: Option<&Resources>, defaults: Option<&Resources>) -> R
         connections: list(&own.connections, &d.connections),
         secrets: list(&own.secrets, &d.secrets),
         fuel: own.fuel.or(d.fuel),
+        worker_labels: list(&own.worker_labels, &d.worker_labels),
+        arch: own.arch.clone().or_else(|| d.arch.clone()),
     }
 }
 
@@ -86,17 +90,18 @@ impl Task {
     fn resolve(spec: &TaskSpec, defaults: &TaskSettings) -> Self {
         let (s, d) = (&spec.settings, defaults);
         let millis = Duration::from_millis;
+        let resources = resolve_resources(s.resources.as_ref(), d.resources.as_ref());
+        let queue = s
+            .queue
+            .as_ref()
+            .or(d.queue.as_ref())
+            .map_or(DEFAULT_QUEUE, |q| q);
         Self {
             id: spec.task_id.clone(),
             upstream: spec.upstream.clone(),
             downstream: Vec::new(),
             trigger_rule: spec.trigger_rule,
-            queue: s
-                .queue
-                .as_ref()
-                .or(d.queue.as_ref())
-                .map_or(DEFAULT_QUEUE, |q| q)
-                .to_owned(),
+            queue: routed_queue(queue, &resources.worker_labels, resources.arch.as_deref()),
             retries: s.retries.or(d.retries).unwrap_or(0),
             retry_delay: s
                 .retry_delay_ms
@@ -121,7 +126,7 @@ impl Task {
                 .priority_weight
                 .or(d.priority_weight)
                 .unwrap_or(DEFAULT_PRIORITY_WEIGHT),
-            resources: resolve_resources(s.resources.as_ref(), d.resources.as_ref()),
+            resources,
             kind: spec.kind.clone(),
             expand: spec.expand.clone(),
             outlets: spec.outlets.clone(),

@@ -39,6 +39,8 @@
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
 //! - [`egress`]: rules saying where a task may send HTTP requests.
+//! - [`placement`]: the labels and architecture a task asks of its worker, and the queues
+//!   that carry such tasks.
 //! - [`notification`]: the notification of a task or run event, and its delivery state.
 //! - [`tenancy`]: tenants and the roles of their tokens.
 //! - [`mapping`]: mapped tasks' instance ids, items, summed-up state and output.
@@ -55,6 +57,7 @@ pub mod mapping;
 mod names;
 pub mod notification;
 pub mod orchestration;
+pub mod placement;
 pub mod problem;
 pub mod quotas;
 pub mod retry;

@@ -163,6 +163,28 @@ pub enum SpecProblem {
         /// What is wrong with it.
         issue: IdIssue,
     },
+    /// The labels a task asks of its worker are not valid.
+    #[error("{scope}: worker labels: {issue}")]
+    InvalidWorkerLabels {
+        /// Where they were set.
+        scope: Scope,
+        /// What is wrong with them.
+        issue: crate::placement::LabelIssue,
+    },
+    /// The architecture a task asks of its worker is not one Weft knows.
+    #[error(
+        "{scope}: arch {arch:?} is not known: write one of {}{}",
+        crate::placement::KNOWN_ARCHES.join(", "),
+        .alias.map(|a| format!(" ({arch:?} is {a:?})")).unwrap_or_default()
+    )]
+    UnknownArch {
+        /// Where it was set.
+        scope: Scope,
+        /// The architecture given (its first 64 characters).
+        arch: String,
+        /// The known name of the same architecture, when it has one (`arm64`: `aarch64`).
+        alias: Option<&'static str>,
+    },
     /// A pool name is not a valid name.
     #[error("{scope}: pool name \"{name}\" {issue}")]
     InvalidPool {

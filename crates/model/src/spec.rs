@@ -152,6 +152,12 @@ pub struct Resources {
     /// none: the DAG's default, else the tenant's, else the worker's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// Labels a worker must have to run the task (`gpu`, `ssd`); see [`placement`](crate::placement).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub worker_labels: Vec<String>,
+    /// The architecture a worker must have to run the task (`aarch64`); none: any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
 }
 
 /// A directory a task asks for inside its sandbox (WIT `directory-grant`).

@@ -298,6 +298,24 @@ impl DagSpec {
     }
 }
 
+/// Checks the labels and architecture a task asks of its worker.
+fn check_placement(scope: &Scope, r: &crate::spec::Resources, problems: &mut Vec<SpecProblem>) {
+    use crate::placement::{MAX_TASK_LABELS, arch_alias, check_labels, is_known_arch};
+    if let Err(issue) = check_labels(&r.worker_labels, MAX_TASK_LABELS) {
+        problems.push(SpecProblem::InvalidWorkerLabels {
+            scope: scope.clone(),
+            issue,
+        });
+    }
+    if let Some(arch) = r.arch.as_ref().filter(|a| !is_known_arch(a)) {
+        problems.push(SpecProblem::UnknownArch {
+            scope: scope.clone(),
+            arch: arch.chars().take(64).collect(),
+            alias: arch_alias(arch),
+        });
+    }
+}
+
 fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem>) {
     let mut setting = |field, value: u64, issue| {
         problems.push(SpecProblem::InvalidSetting {
@@ -389,6 +407,9 @@ fn check_settings(scope: Scope, s: &TaskSettings, problems: &mut Vec<SpecProblem
             name: name.clone(),
             issue,
         });
+    }
+    if let Some(r) = &s.resources {
+        check_placement(&scope, r, problems);
     }
     for text in s.resources.iter().flat_map(|r| &r.egress_allowlist) {
         if let Err(e) = text.parse::<crate::egress::EgressRule>() {

@@ -132,6 +132,11 @@ pub struct WorkerBeat {
     /// Its machine's architecture (`x86_64`, `aarch64`, ...), so that monitoring shows it.
     #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub arch: String,
+    /// Its labels (`gpu`, `ssd`; at most 4), each named as a queue is: besides the tasks that
+    /// ask for nothing, it runs those that ask for some of them. Left out when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_labels))]
+    pub labels: Vec<String>,
     /// The Weft release it runs.
     #[cfg_attr(feature = "openapi", schema(schema_with = beat_name))]
     pub version: String,
@@ -152,6 +157,7 @@ impl WorkerBeat {
         "finished",
         "failed",
         "arch",
+        "labels",
         "version",
         "started_at",
         "stopped_at",
@@ -197,19 +203,33 @@ fn beat_name() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-/// A heartbeat's queues: at least one, each named as a queue is (1 to 250 ASCII letters,
-/// digits, `_`, `-` or `.`).
+/// A name as a queue's is: 1 to 250 ASCII letters, digits, `_`, `-` or `.`.
 #[cfg(feature = "openapi")]
-fn beat_queues() -> utoipa::openapi::schema::Array {
-    let queue = utoipa::openapi::schema::ObjectBuilder::new()
+fn queue_name() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .pattern(Some("^[A-Za-z0-9_.-]+$"))
         .min_length(Some(1))
         .max_length(Some(250))
-        .build();
+        .build()
+}
+
+/// A heartbeat's queues: at least one, each named as a queue is.
+#[cfg(feature = "openapi")]
+fn beat_queues() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(queue)
+        .items(queue_name())
         .min_items(Some(1))
+        .build()
+}
+
+/// A heartbeat's labels: at most [`MAX_WORKER_LABELS`](weft_model::placement::MAX_WORKER_LABELS),
+/// each named as a queue is.
+#[cfg(feature = "openapi")]
+fn beat_labels() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(queue_name())
+        .max_items(Some(weft_model::placement::MAX_WORKER_LABELS))
         .build()
 }
 

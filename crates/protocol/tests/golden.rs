@@ -332,9 +332,26 @@ fn worker_api_bodies_are_pinned() {
             finished: 1234,
             failed: 5,
             arch: "aarch64".into(),
+            labels: Vec::new(),
             version: "0.1.0".into(),
             started_at: at("2026-01-02T03:00:00Z"),
             stopped_at: Some(at("2026-01-02T04:00:00Z")),
+        },
+    );
+    pinned(
+        "worker_beat_labelled",
+        &WorkerBeat {
+            hostname: "gpu1".into(),
+            queues: vec!["default".into()],
+            concurrency: 1,
+            running: 0,
+            finished: 0,
+            failed: 0,
+            arch: "x86_64".into(),
+            labels: vec!["gpu".into(), "ssd".into()],
+            version: "0.1.0".into(),
+            started_at: at("2026-01-02T03:00:00Z"),
+            stopped_at: None,
         },
     );
     pinned(

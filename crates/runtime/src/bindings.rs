@@ -24,10 +24,16 @@ macro_rules! networked_world {
     };
 }
 
-/// `weft:dag@0.5.0` (`wit/dag.wit`): the current world: tasks name the assets they update,
-/// DAGs the assets that start their runs, and a schedule may end.
-pub(crate) mod v0_5 {
+/// `weft:dag@0.6.0` (`wit/dag.wit`): the current world: a task may name the labels and the
+/// architecture a worker needs to run it.
+pub(crate) mod v0_6 {
     networked_world!("../../wit");
+}
+
+/// `weft:dag@0.5.0` (`wit/v0.5/dag.wit`): tasks name the assets they update, DAGs the assets
+/// that start their runs, and a schedule may end.
+pub(crate) mod v0_5 {
+    networked_world!("../../wit/v0.5");
 }
 
 /// `weft:dag@0.4.0` (`wit/v0.4/dag.wit`): tasks may set their own CPU budget.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use weft_model::egress::EgressRule;
 use weft_model::{Dag, DagSpec};
 
-use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5, v0_6};
 use crate::digest::Digest;
 use crate::sandbox::HostState;
 
@@ -25,6 +25,8 @@ pub enum CompileSource {
 
 /// A component linked against the world version it was built for.
 pub(crate) enum Pre {
+    /// `weft:dag@0.6.0`.
+    V0_6(v0_6::DagPre<HostState>),
     /// `weft:dag@0.5.0`.
     V0_5(v0_5::DagPre<HostState>),
     /// `weft:dag@0.4.0`.
@@ -41,6 +43,7 @@ impl Pre {
     /// The world version, as `0.2.0`.
     pub(crate) fn version(&self) -> &'static str {
         match self {
+            Pre::V0_6(_) => "0.6.0",
             Pre::V0_5(_) => "0.5.0",
             Pre::V0_4(_) => "0.4.0",
             Pre::V0_3(_) => "0.3.0",

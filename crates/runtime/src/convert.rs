@@ -152,6 +152,7 @@ fn resources_v0_2(r: crate::bindings::v0_2::types::Resources) -> model::Resource
         connections: r.connections,
         secrets: r.secrets,
         fuel: None,
+        ..model::Resources::default()
     }
 }
 
@@ -164,6 +165,7 @@ fn resources_v0_1(r: crate::bindings::v0_1::types::Resources) -> model::Resource
         connections: Vec::new(),
         secrets: Vec::new(),
         fuel: None,
+        ..model::Resources::default()
     }
 }
 
@@ -378,6 +380,12 @@ macro_rules! orchestrating_conversions {
 }
 
 orchestrating_conversions!(
+    v0_6,
+    super::resources_v0_6,
+    super::timing_v0_6,
+    super::outlets_v0_6
+);
+orchestrating_conversions!(
     v0_5,
     super::resources_v0_5,
     super::timing_v0_5,
@@ -396,15 +404,24 @@ orchestrating_conversions!(
     super::no_outlets
 );
 
-/// A 0.5.0 spec's end date and assets, taken out of it.
-fn timing_v0_5(spec: &mut crate::bindings::v0_5::types::DagSpec) -> (Option<String>, Vec<String>) {
-    (spec.end_date.take(), std::mem::take(&mut spec.assets))
+/// A spec's end date and assets (0.5.0 and later), taken out of it.
+macro_rules! timing_and_outlets {
+    ($timing:ident, $outlets:ident, $v:ident) => {
+        fn $timing(
+            spec: &mut crate::bindings::$v::types::DagSpec,
+        ) -> (Option<String>, Vec<String>) {
+            (spec.end_date.take(), std::mem::take(&mut spec.assets))
+        }
+
+        /// A task's outlets, taken out of it.
+        fn $outlets(task: &mut crate::bindings::$v::types::TaskSpec) -> Vec<String> {
+            std::mem::take(&mut task.outlets)
+        }
+    };
 }
 
-/// A 0.5.0 task's outlets, taken out of it.
-fn outlets_v0_5(task: &mut crate::bindings::v0_5::types::TaskSpec) -> Vec<String> {
-    std::mem::take(&mut task.outlets)
-}
+timing_and_outlets!(timing_v0_6, outlets_v0_6, v0_6);
+timing_and_outlets!(timing_v0_5, outlets_v0_5, v0_5);
 
 /// Worlds before 0.5.0 have no end date and no assets.
 fn no_timing<T>(_spec: &mut T) -> (Option<String>, Vec<String>) {
@@ -416,6 +433,19 @@ fn no_outlets<T>(_task: &mut T) -> Vec<String> {
     Vec::new()
 }
 
+fn resources_v0_6(r: crate::bindings::v0_6::types::Resources) -> model::Resources {
+    model::Resources {
+        memory_bytes: r.memory_bytes,
+        egress_allowlist: r.egress_allowlist,
+        directories: v0_6::directories(r.directories),
+        connections: r.connections,
+        secrets: r.secrets,
+        fuel: r.fuel,
+        worker_labels: r.worker_labels,
+        arch: r.arch,
+    }
+}
+
 fn resources_v0_5(r: crate::bindings::v0_5::types::Resources) -> model::Resources {
     model::Resources {
         memory_bytes: r.memory_bytes,
@@ -424,6 +454,7 @@ fn resources_v0_5(r: crate::bindings::v0_5::types::Resources) -> model::Resource
         connections: r.connections,
         secrets: r.secrets,
         fuel: r.fuel,
+        ..model::Resources::default()
     }
 }
 
@@ -435,6 +466,7 @@ fn resources_v0_4(r: crate::bindings::v0_4::types::Resources) -> model::Resource
         connections: r.connections,
         secrets: r.secrets,
         fuel: r.fuel,
+        ..model::Resources::default()
     }
 }
 
@@ -447,5 +479,6 @@ fn resources_v0_3(r: crate::bindings::v0_3::types::Resources) -> model::Resource
         secrets: r.secrets,
         // weft:dag@0.3.0 has no CPU budget of a task's own.
         fuel: None,
+        ..model::Resources::default()
     }
 }

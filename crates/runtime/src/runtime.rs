@@ -10,7 +10,7 @@ use wasmtime::component::{HasSelf, Linker};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
-use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5, v0_6};
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
 use crate::component::{Code, CodeSlot, CompileSource, DagComponent, Pre, Tier};
 use crate::config::{Limits, RuntimeConfig};
@@ -30,6 +30,10 @@ use crate::tiers::{self, Compiler};
 macro_rules! each_world {
     ($pre:expr, |$p:ident, $wit:ident| $body:expr) => {
         match $pre {
+            Pre::V0_6($p) => {
+                use convert::v0_6 as $wit;
+                $body
+            }
             Pre::V0_5($p) => {
                 use convert::v0_5 as $wit;
                 $body
@@ -532,6 +536,7 @@ pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
+    link_world!(linker, v0_6, dag_runs, assets);
     link_world!(linker, v0_5, dag_runs, assets);
     link_world!(linker, v0_4, dag_runs);
     link_world!(linker, v0_3, dag_runs);

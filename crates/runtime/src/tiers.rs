@@ -12,7 +12,7 @@ use std::sync::{Arc, mpsc};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5};
+use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5, v0_6};
 use crate::cache::DiskCache;
 use crate::component::{Code, DagComponent, Pre, Tier};
 use crate::config::RuntimeConfig;
@@ -71,10 +71,12 @@ impl Compiler {
                 .map_err(|e| LoadError::NotADagComponent {
                     reason: error_chain(&e),
                 })?;
-        match v0_5::DagPre::new(pre.clone()) {
-            Ok(current) => Ok(Pre::V0_5(current)),
+        match v0_6::DagPre::new(pre.clone()) {
+            Ok(current) => Ok(Pre::V0_6(current)),
             Err(current) => {
-                if let Ok(earlier) = v0_4::DagPre::new(pre.clone()) {
+                if let Ok(earlier) = v0_5::DagPre::new(pre.clone()) {
+                    Ok(Pre::V0_5(earlier))
+                } else if let Ok(earlier) = v0_4::DagPre::new(pre.clone()) {
                     Ok(Pre::V0_4(earlier))
                 } else if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
                     Ok(Pre::V0_3(earlier))

@@ -51,6 +51,8 @@ pub struct WorkerView {
     pub failed: u64,
     /// Its machine's architecture.
     pub arch: String,
+    /// Its labels: the tasks that ask for them may run on it.
+    pub labels: Vec<String>,
     /// Weft version it runs.
     pub version: String,
     /// When the process started.
@@ -89,6 +91,7 @@ impl WorkerView {
             finished: worker.finished,
             failed: worker.failed,
             arch: worker.arch,
+            labels: worker.labels,
             version: worker.version,
             started_at: worker.started_at,
             last_heartbeat: worker.last_heartbeat,
@@ -140,6 +143,7 @@ mod tests {
             finished: 9,
             failed: 2,
             arch: "x86_64".into(),
+            labels: vec!["gpu".into()],
             version: "0.1.0".into(),
             started_at: at("2024-01-01T00:00:00Z"),
             last_heartbeat: at(seen),

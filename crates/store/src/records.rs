@@ -283,6 +283,8 @@ pub struct WorkerRecord {
     pub failed: u64,
     /// Its machine's architecture (`x86_64`, `aarch64`, ...).
     pub arch: String,
+    /// Its labels (`gpu`, `ssd`): the tasks that ask for them may run on it.
+    pub labels: Vec<String>,
     /// Weft version it runs.
     pub version: String,
     /// When the process started.

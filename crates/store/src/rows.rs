@@ -383,6 +383,7 @@ pub(crate) struct WorkerRow {
     finished: i64,
     failed: i64,
     arch: String,
+    labels: String,
     version: String,
     started_at: i64,
     last_heartbeat: i64,
@@ -396,6 +397,7 @@ impl WorkerRow {
         let row: &dyn Display = &row;
         Ok(WorkerRecord {
             queues: serde_json::from_str(&self.queues).map_err(|e| corrupt(row, "queues", e))?,
+            labels: serde_json::from_str(&self.labels).map_err(|e| corrupt(row, "labels", e))?,
             concurrency: int(row, "concurrency", self.concurrency)?,
             running: int(row, "running", self.running)?,
             finished: int(row, "finished", self.finished)?,

@@ -269,6 +269,9 @@ pub(crate) fn worker(worker: &WorkerRecord) -> StoreResult<()> {
         name("queue", queue)?;
     }
     name("arch", &worker.arch)?;
+    for label in &worker.labels {
+        name("label", label)?;
+    }
     name("version", &worker.version)
 }
 

@@ -3,12 +3,12 @@
 //! crate may hold the export glue of one world only), and `dag-spec` helpers for DAGs of
 //! assets.
 
-/// Raw bindings of world `weft:dag/dag@0.5.0` from `wit/`.
+/// Raw bindings of world `weft:dag/dag@0.5.0` from `wit/v0.5`.
 #[allow(missing_docs, unsafe_code, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "dag",
-        path: "../../wit",
+        path: "../../wit/v0.5",
         generate_all,
     });
 }

@@ -18,6 +18,9 @@ pub struct WorkerConfig {
     pub hostname: String,
     /// Queues it takes tasks from.
     pub queues: Vec<String>,
+    /// Its labels (`gpu`, `ssd`): besides the tasks that ask for nothing, it takes those that
+    /// ask for some of them, its architecture, or both (see [`weft_model::placement`]).
+    pub labels: Vec<String>,
     /// The tenants whose tasks it runs; `None`: every tenant's. Each tenant's queues are its
     /// own (see [`take_queues`](WorkerConfig::take_queues)), so a worker given a Redis user
     /// limited to its tenants' keys can touch no other tenant's tasks.
@@ -50,19 +53,26 @@ impl WorkerConfig {
         self.lease.saturating_mul(2)
     }
 
-    /// The queue names it takes from: each of its queues in each of its tenants, or in every
-    /// tenant when it serves all of them.
+    /// The queue names it takes from: each of its queues, under each requirement of labels
+    /// and architecture it meets, in each of its tenants, or in every tenant when it serves
+    /// all of them.
     pub fn take_queues(&self) -> Vec<String> {
+        let served: Vec<String> = self
+            .queues
+            .iter()
+            .flat_map(|queue| {
+                weft_model::placement::served_queues(queue, &self.labels, std::env::consts::ARCH)
+            })
+            .collect();
         match &self.tenants {
-            None => self
-                .queues
+            None => served
                 .iter()
                 .map(|queue| weft_queue::scope::every_scope(queue))
                 .collect(),
             Some(tenants) => tenants
                 .iter()
                 .flat_map(|tenant| {
-                    self.queues
+                    served
                         .iter()
                         .map(move |queue| weft_queue::scope::scoped(tenant, queue))
                 })
@@ -89,6 +99,7 @@ impl WorkerConfig {
             worker_id: worker_id.into(),
             hostname: hostname.into(),
             queues,
+            labels: Vec::new(),
             tenants: None,
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             prefetch: None,
@@ -97,5 +108,40 @@ impl WorkerConfig {
             grace: Duration::from_secs(30),
             limits: Limits::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_takes_from_its_queues_under_every_requirement_it_meets() {
+        let arch = std::env::consts::ARCH;
+        let mut config = WorkerConfig::new("w", "h", vec!["default".into(), "etl".into()]);
+        assert_eq!(
+            config.take_queues(),
+            [
+                "*/default".to_owned(),
+                format!("*/default@arch={arch}"),
+                "*/etl".to_owned(),
+                format!("*/etl@arch={arch}"),
+            ]
+        );
+        config.labels = vec!["gpu".into()];
+        config.tenants = Some(vec!["a".into()]);
+        assert_eq!(
+            config.take_queues(),
+            [
+                "a/default".to_owned(),
+                "a/default@gpu".to_owned(),
+                format!("a/default@arch={arch}"),
+                format!("a/default@arch={arch}+gpu"),
+                "a/etl".to_owned(),
+                "a/etl@gpu".to_owned(),
+                format!("a/etl@arch={arch}"),
+                format!("a/etl@arch={arch}+gpu"),
+            ]
+        );
     }
 }

@@ -23,6 +23,7 @@ pub fn beat(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> Work
         finished,
         failed,
         arch: std::env::consts::ARCH.to_owned(),
+        labels: config.labels.clone(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
         stopped_at: stopped.then(Timestamp::now),

@@ -18,19 +18,19 @@
  * @module
  */
 
-import { write } from "weft:dag/log@0.5.0";
-import * as xcom from "weft:dag/xcom@0.5.0";
-import * as variables from "weft:dag/variables@0.5.0";
-import * as runtime from "weft:dag/runtime@0.5.0";
-import * as connections from "weft:dag/connections@0.5.0";
-import * as secrets from "weft:dag/secrets@0.5.0";
-import * as sql from "weft:dag/sql@0.5.0";
-import * as dagRuns from "weft:dag/dag-runs@0.5.0";
-import * as assets from "weft:dag/assets@0.5.0";
+import { write } from "weft:dag/log@0.6.0";
+import * as xcom from "weft:dag/xcom@0.6.0";
+import * as variables from "weft:dag/variables@0.6.0";
+import * as runtime from "weft:dag/runtime@0.6.0";
+import * as connections from "weft:dag/connections@0.6.0";
+import * as secrets from "weft:dag/secrets@0.6.0";
+import * as sql from "weft:dag/sql@0.6.0";
+import * as dagRuns from "weft:dag/dag-runs@0.6.0";
+import * as assets from "weft:dag/assets@0.6.0";
 import { handle } from "wasi:http/outgoing-handler@0.2.12";
 import { Fields, OutgoingBody, OutgoingRequest, RequestOptions, httpErrorCode } from "wasi:http/types@0.2.12";
 import type { IncomingResponse, Method } from "wasi:http/types@0.2.12";
-import type { TaskContext, TaskError as TaskErrorRecord, UpstreamOutput } from "weft:dag/types@0.5.0";
+import type { TaskContext, TaskError as TaskErrorRecord, UpstreamOutput } from "weft:dag/types@0.6.0";
 import type { StreamError } from "wasi:io/streams@0.2.12";
 
 import { findDag } from "./dag.js";

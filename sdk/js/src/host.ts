@@ -3,7 +3,7 @@
  * imports.
  *
  * Inside a component, `component.ts` implements `Host` with the imports componentize-js
- * provides (`weft:dag/xcom@0.5.0`, ...); `testing.ts`'s `FakeHost` implements it in memory
+ * provides (`weft:dag/xcom@0.6.0`, ...); `testing.ts`'s `FakeHost` implements it in memory
  * for unit tests. Every method throws the SDK's own errors (`XComError`, `AccessError`,
  * `SqlError`, `HttpError`, `TriggerError`), never the bindings'.
  *

@@ -13,10 +13,10 @@
  * @module
  */
 
-import type * as wt from "weft:dag/types@0.5.0";
+import type * as wt from "weft:dag/types@0.6.0";
 import type { ErrorCode } from "wasi:http/types@0.2.12";
-import type { SqlError as SqlErrorRecord } from "weft:dag/sql@0.5.0";
-import type { TriggerError as TriggerErrorRecord } from "weft:dag/dag-runs@0.5.0";
+import type { SqlError as SqlErrorRecord } from "weft:dag/sql@0.6.0";
+import type { TriggerError as TriggerErrorRecord } from "weft:dag/dag-runs@0.6.0";
 
 import { AccessError, Defer, HttpError, Reschedule, SqlError, TaskError, TriggerError, XComError } from "./errors.js";
 import type { HttpRequest } from "./host.js";
@@ -82,6 +82,8 @@ export function settingsRecord(s: TaskSettings): wt.TaskSettings {
             connections: [...r.connections],
             secrets: [...r.secrets],
             fuel: r.fuel,
+            workerLabels: [...r.workerLabels],
+            arch: r.arch,
           },
     sensor: s.sensor === undefined ? undefined : sensor(s.sensor),
     maxActiveTis: s.maxActiveTis,

@@ -116,6 +116,12 @@ export interface TaskSettingsOptions {
   secrets?: string | readonly string[];
   /** CPU budget of one attempt, in fuel units (about one per WebAssembly instruction). */
   fuel?: number | bigint;
+  /** Labels a worker must have to run the task (`["gpu"]`: only workers started with
+   * `wfctl worker --labels gpu`); at most 4. */
+  workerLabels?: string | readonly string[];
+  /** The architecture a worker must have to run the task: `x86_64`, `aarch64`, `riscv64`
+   * or `s390x`. */
+  arch?: string;
   /** How the task pokes when it reschedules or waits: `sensor({...})`. */
   sensor?: Sensor;
   /** Most instances of the task running at once, across all runs and map indexes. */
@@ -144,6 +150,8 @@ export const SETTING_KEYS: ReadonlyArray<keyof TaskSettingsOptions> = [
   "connections",
   "secrets",
   "fuel",
+  "workerLabels",
+  "arch",
   "sensor",
   "maxActiveTis",
   "onSuccess",
@@ -159,6 +167,8 @@ export interface Resources {
   connections: string[];
   secrets: string[];
   fuel?: bigint;
+  workerLabels: string[];
+  arch?: string;
 }
 
 /** Who is told of a task's attempts. */
@@ -213,6 +223,8 @@ export function settings(where: string, options: object): TaskSettings {
     connections: get("connections", strings) ?? [],
     secrets: get("secrets", strings) ?? [],
     fuel: get("fuel", (v, w) => u64(v, w)),
+    workerLabels: get("workerLabels", strings) ?? [],
+    arch: get("arch", text),
   };
   if (resources.fuel === 0n) {
     throw new RangeError(`${where}: fuel: a budget of 0 could run nothing`);
@@ -250,6 +262,8 @@ function isEmpty(resources: Resources): boolean {
   return (
     resources.memoryBytes === undefined &&
     resources.fuel === undefined &&
+    resources.arch === undefined &&
+    resources.workerLabels.length === 0 &&
     resources.egress.length === 0 &&
     resources.scratch.length === 0 &&
     resources.connections.length === 0 &&

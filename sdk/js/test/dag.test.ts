@@ -103,6 +103,8 @@ describe("declaring", () => {
       [{ scratch: "relative" }, /task t: scratch: expected an absolute path/],
       [{ fuel: 0 }, /task t: fuel: a budget of 0 could run nothing$/],
       [{ fuel: -1 }, /task t: fuel: must be between 0 and/],
+      [{ workerLabels: ["gpu", 1] }, /task t: workerLabels: expected non-empty strings, got 1$/],
+      [{ arch: 64 }, /task t: arch: expected a non-empty string, got 64$/],
       [{ sensor: { pokeInterval: 5 } }, /task t: sensor: expected sensor\(\{\.\.\.\}\), got an object$/],
       [{ onFailure: "ops@example.com" }, /task t: onFailure: expected webhook\(\.\.\.\) or email\(\.\.\.\)/],
       [{ triggerRule: "all-success" }, /task t: triggerRule: unknown trigger rule "all-success"; one of all_success, /],
@@ -135,6 +137,8 @@ describe("declaring", () => {
         connections: ["postgres_default"],
         secrets: "token",
         fuel: 10n ** 12n,
+        workerLabels: ["gpu", "ssd"],
+        arch: "aarch64",
         sensor: sensor({ pokeInterval: "5m", timeout: 3600, softFail: true }),
         maxActiveTis: 4,
         onSuccess: webhook("hook"),
@@ -159,6 +163,8 @@ describe("declaring", () => {
       connections: ["postgres_default"],
       secrets: ["token"],
       fuel: 1_000_000_000_000n,
+      workerLabels: ["gpu", "ssd"],
+      arch: "aarch64",
     });
     assert.equal(s.sensor?.pokeIntervalMs, 300_000);
     assert.equal(s.notifications?.onRetry.length, 0);
@@ -255,6 +261,8 @@ describe("the DAG as WIT records", () => {
       connections: [],
       secrets: [],
       fuel: 5n,
+      workerLabels: [],
+      arch: undefined,
     });
     assert.deepEqual(s.sensor, { pokeIntervalMs: 60_000n, timeoutMs: undefined, softFail: false, exponentialBackoff: true, maxPokeIntervalMs: undefined });
     assert.deepEqual(s.notifications, { onSuccess: [], onFailure: [], onRetry: [{ tag: "email", val: { connId: "smtp", to: ["a@x", "b@x"] } }] });

@@ -105,6 +105,8 @@ def test_settings_become_the_wit_fields_and_unknown_ones_are_refused():
         on_retry=[webhook("hook")],
         sensor=sensor(timedelta(seconds=30), timeout=600, soft_fail=True),
         max_active_tis=4,
+        worker_labels=["gpu", "ssd"],
+        arch="aarch64",
     )
     def a(): ...
 
@@ -117,6 +119,7 @@ def test_settings_become_the_wit_fields_and_unknown_ones_are_refused():
     assert s.resources.connections == ("aws_default",) and s.resources.secrets == ("token",)
     assert s.resources.memory_bytes == 64 << 20 and s.resources.fuel == 10_000
     assert s.resources.scratch == (("/scratch", True),)
+    assert s.resources.worker_labels == ("gpu", "ssd") and s.resources.arch == "aarch64"
     assert s.priority_weight == -2 and s.pool == "db" and s.max_active_tis == 4
     assert s.notifications.on_failure[0].to == ("ops@example.com",)
     assert s.notifications.on_retry[0].conn_id == "hook"
@@ -134,6 +137,10 @@ def test_settings_become_the_wit_fields_and_unknown_ones_are_refused():
         d.task(lambda: 1, task_id="g", trigger_rule="sometimes")
     with pytest.raises(ValueError, match="scratch: expected an absolute path"):
         d.task(lambda: 1, task_id="h", scratch="relative")
+    with pytest.raises(TypeError, match="task i: arch: expected a string"):
+        d.task(lambda: 1, task_id="i", arch=64)
+    with pytest.raises(TypeError, match="task j: worker_labels: expected strings"):
+        d.task(lambda: 1, task_id="j", worker_labels=["gpu", 1])
 
 
 def test_branch_wait_mapping_and_outlets():

@@ -77,6 +77,8 @@ pub struct TaskSettings {
     priority_weight: Option<i32>,
     memory_bytes: Option<u64>,
     fuel: Option<u64>,
+    worker_labels: Vec<String>,
+    arch: Option<String>,
     egress_allowlist: Vec<String>,
     directories: Vec<(String, bool)>,
     connections: Vec<String>,
@@ -95,6 +97,8 @@ impl TaskSettings {
     pub(crate) fn to_wit(&self) -> wit::TaskSettings {
         let has_resources = self.memory_bytes.is_some()
             || self.fuel.is_some()
+            || !self.worker_labels.is_empty()
+            || self.arch.is_some()
             || !self.egress_allowlist.is_empty()
             || !self.directories.is_empty()
             || !self.connections.is_empty()
@@ -113,6 +117,8 @@ impl TaskSettings {
                 .collect(),
             connections: self.connections.clone(),
             secrets: self.secrets.clone(),
+            worker_labels: self.worker_labels.clone(),
+            arch: self.arch.clone(),
         });
         wit::TaskSettings {
             queue: self.queue.clone(),
@@ -203,6 +209,23 @@ setting_methods! {
     [default_fuel_limit]
     pub fn fuel_limit(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);
+        self
+    }
+
+    /// Run the task only on workers with every one of `labels` (`["gpu", "ssd"]`; at most 4):
+    /// those started with `wfctl worker --labels gpu,ssd`. It waits in its queue until such a
+    /// worker takes it.
+    [default_worker_labels]
+    pub fn worker_labels(mut self, labels: &[&str]) -> Self {
+        self.worker_labels = labels.iter().map(|l| (*l).to_owned()).collect();
+        self
+    }
+
+    /// Run the task only on workers of architecture `arch`, as Rust names it: `x86_64`,
+    /// `aarch64`, `riscv64` or `s390x`.
+    [default_arch]
+    pub fn arch(mut self, arch: impl Into<String>) -> Self {
+        self.arch = Some(arch.into());
         self
     }
 

@@ -596,3 +596,62 @@ fn a_continuous_dag_starts_no_run_after_its_end_date() {
         None
     );
 }
+
+#[test]
+fn worker_labels_and_architectures_are_checked() {
+    let mut gpu = t("gpu", &[]);
+    gpu.settings.resources = Some(Resources {
+        worker_labels: vec!["gpu".into(), "fast disk".into()],
+        ..Default::default()
+    });
+    let mut arm = t("arm", &[]);
+    arm.settings.resources = Some(Resources {
+        arch: Some("arm64".into()),
+        ..Default::default()
+    });
+    let mut many = t("many", &[]);
+    many.settings.resources = Some(Resources {
+        worker_labels: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+        arch: Some("mips".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        messages(spec(vec![gpu, arm, many])),
+        [
+            "task \"gpu\": worker labels: label \"fast disk\" contains ' ' (only letters, digits, '_', '-' and '.' are allowed)",
+            "task \"arm\": arch \"arm64\" is not known: write one of x86_64, aarch64, riscv64, s390x (\"arm64\" is \"aarch64\")",
+            "task \"many\": worker labels: 5 labels (at most 4)",
+            "task \"many\": arch \"mips\" is not known: write one of x86_64, aarch64, riscv64, s390x",
+        ]
+    );
+}
+
+#[test]
+fn a_task_asking_for_labels_goes_to_the_queue_of_its_requirement() {
+    let mut plain = t("plain", &[]);
+    plain.settings.queue = Some("etl".into());
+    let mut gpu = t("gpu", &[]);
+    gpu.settings.resources = Some(Resources {
+        worker_labels: vec!["ssd".into(), "gpu".into()],
+        ..Default::default()
+    });
+    let inherits = t("inherits", &[]);
+    let s = DagSpec {
+        defaults: TaskSettings {
+            resources: Some(Resources {
+                arch: Some("aarch64".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..spec(vec![plain, gpu, inherits])
+    };
+    let dag = s.validate().expect("valid");
+    let queue = |id: &str| dag.task(id).map(|t| t.queue.clone());
+    assert_eq!(queue("plain").as_deref(), Some("etl@arch=aarch64"));
+    assert_eq!(
+        queue("gpu").as_deref(),
+        Some("default@arch=aarch64+gpu+ssd")
+    );
+    assert_eq!(queue("inherits").as_deref(), Some("default@arch=aarch64"));
+}

@@ -99,3 +99,4 @@ access_host!(v0_2);
 access_host!(v0_3);
 access_host!(v0_4);
 access_host!(v0_5);
+access_host!(v0_6);

@@ -107,3 +107,4 @@ macro_rules! dag_runs_host {
 dag_runs_host!(v0_3);
 dag_runs_host!(v0_4);
 dag_runs_host!(v0_5);
+dag_runs_host!(v0_6);

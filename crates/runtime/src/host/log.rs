@@ -33,3 +33,4 @@ log_host!(v0_2);
 log_host!(v0_3);
 log_host!(v0_4);
 log_host!(v0_5);
+log_host!(v0_6);

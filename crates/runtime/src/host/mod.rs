@@ -19,3 +19,4 @@ impl crate::bindings::v0_2::types::Host for HostState {}
 impl crate::bindings::v0_3::types::Host for HostState {}
 impl crate::bindings::v0_4::types::Host for HostState {}
 impl crate::bindings::v0_5::types::Host for HostState {}
+impl crate::bindings::v0_6::types::Host for HostState {}

@@ -29,3 +29,4 @@ runtime_host!(v0_2);
 runtime_host!(v0_3);
 runtime_host!(v0_4);
 runtime_host!(v0_5);
+runtime_host!(v0_6);

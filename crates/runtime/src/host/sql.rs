@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 use wasmtime_wasi::runtime::in_tokio;
 
-use crate::bindings::v0_5::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
 use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;

@@ -1,4 +1,4 @@
-//! `weft:dag/sql` of the worlds before the current one (0.2.0 to 0.4.0): the same interface
+//! `weft:dag/sql` of the worlds before the current one (0.2.0 to 0.5.0): the same interface
 //! as the current one's, served by the current host. Every version's resources are the same
 //! host types; values and errors are converted case by case (the WIT texts are identical, so
 //! the conversions are total).
@@ -9,7 +9,7 @@ macro_rules! earlier_sql_host {
         pub(crate) mod $v {
             use wasmtime::component::Resource;
 
-            use crate::bindings::v0_5::weft::dag::sql as new;
+            use crate::bindings::v0_6::weft::dag::sql as new;
             use crate::bindings::$v::weft::dag::sql as old;
             use crate::sandbox::HostState;
             use crate::sql::{RowStream, Session};
@@ -182,3 +182,4 @@ macro_rules! earlier_sql_host {
 earlier_sql_host!(v0_2);
 earlier_sql_host!(v0_3);
 earlier_sql_host!(v0_4);
+earlier_sql_host!(v0_5);

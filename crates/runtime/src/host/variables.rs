@@ -35,3 +35,4 @@ variables_host!(v0_2);
 variables_host!(v0_3);
 variables_host!(v0_4);
 variables_host!(v0_5);
+variables_host!(v0_6);

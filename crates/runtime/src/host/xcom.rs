@@ -134,6 +134,7 @@ xcom_host!(v0_2);
 xcom_host!(v0_3);
 xcom_host!(v0_4);
 xcom_host!(v0_5);
+xcom_host!(v0_6);
 
 #[cfg(test)]
 mod tests {

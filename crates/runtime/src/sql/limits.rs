@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::bindings::v0_5::weft::dag::sql::SqlError;
+use crate::bindings::v0_6::weft::dag::sql::SqlError;
 use crate::log::{LogBuffer, LogLevel};
 
 /// Limits on one attempt's SQL, and on the pools the runtime keeps.

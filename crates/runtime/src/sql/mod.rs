@@ -40,7 +40,7 @@ pub(crate) use pools::Pools;
 pub use session::Session;
 pub use stream::RowStream;
 
-use crate::bindings::v0_5::weft::dag::sql::{DatabaseError, SqlError};
+use crate::bindings::v0_6::weft::dag::sql::{DatabaseError, SqlError};
 
 /// Whether connections of `conn_type` are opened by the host only (`connections.get`
 /// returns them without their password).

@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _}
 
 use super::statements::{self, Driver};
 use super::values;
-use crate::bindings::v0_5::weft::dag::sql::{Column, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{Column, SqlError, SqlValue};
 
 impl Driver for MySql {
     fn build(

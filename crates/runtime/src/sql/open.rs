@@ -12,7 +12,7 @@ use super::cancel::Canceller;
 use super::pools::{self, DbPool, Dialect, Pools};
 use super::session::{Conn, Held, Session, Slot};
 use super::{SqlUsage, database_error, mysql, postgres};
-use crate::bindings::v0_5::weft::dag::sql::SqlError;
+use crate::bindings::v0_6::weft::dag::sql::SqlError;
 use crate::egress::{Egress, address};
 
 /// Everything opening a session needs.

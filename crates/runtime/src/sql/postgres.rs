@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as
 use super::database_error;
 use super::statements::{self, Driver};
 use super::values;
-use crate::bindings::v0_5::weft::dag::sql::{Column, DatabaseError, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{Column, DatabaseError, SqlError, SqlValue};
 
 /// One parameter: its bytes (none for NULL) and the type they are in.
 struct Param {

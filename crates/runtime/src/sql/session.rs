@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::cancel::{self, Canceller};
 use super::stream::Msg;
 use super::{SqlUsage, postgres, statements};
-use crate::bindings::v0_5::weft::dag::sql::{RowSet, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{RowSet, SqlError, SqlValue};
 
 /// How long releasing a connection may take to roll back before it is closed instead.
 const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);

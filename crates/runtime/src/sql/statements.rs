@@ -12,7 +12,7 @@ use super::SqlUsage;
 use super::database_error;
 use super::stream::Msg;
 use super::values;
-use crate::bindings::v0_5::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
 
 /// What one dialect adds to its sqlx driver: parameters bound and rows read in the guest's
 /// typed values.

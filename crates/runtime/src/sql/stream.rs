@@ -14,7 +14,7 @@ use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
 use super::cancel::{self, Canceller};
 use super::session::{Conn, Held, Session, Slot};
 use super::{SqlUsage, values};
-use crate::bindings::v0_5::weft::dag::sql::{Column, Row, SqlError, SqlValue};
+use crate::bindings::v0_6::weft::dag::sql::{Column, Row, SqlError, SqlValue};
 
 /// Rows read ahead of the guest, at most.
 const READ_AHEAD: usize = 1024;

@@ -72,6 +72,10 @@ pub fn beat_from_json(body: Value) -> Result<WorkerBeat, ApiError> {
         finished: integer_field(&mut map, "finished")?,
         failed: integer_field(&mut map, "failed")?,
         arch: field(&mut map, "arch")?,
+        labels: match map.remove("labels") {
+            None => Vec::new(),
+            Some(value) => serde_json::from_value(value).map_err(|e| invalid_field("labels", e))?,
+        },
         version: field(&mut map, "version")?,
         started_at: field(&mut map, "started_at")?,
         stopped_at: match map.remove("stopped_at") {
@@ -95,6 +99,8 @@ fn check_beat(beat: &WorkerBeat) -> Result<(), ApiError> {
     for queue in &beat.queues {
         check_id(queue).map_err(|issue| invalid_field("queues", format!("{queue:?} {issue}")))?;
     }
+    weft_model::placement::check_labels(&beat.labels, weft_model::placement::MAX_WORKER_LABELS)
+        .map_err(|issue| invalid_field("labels", issue))?;
     if beat.concurrency == 0 {
         return Err(invalid_field("concurrency", "must be at least 1"));
     }
@@ -112,6 +118,7 @@ pub fn beat_record(beat: WorkerBeat, worker_id: String, now: Timestamp) -> Worke
         finished: beat.finished,
         failed: beat.failed,
         arch: beat.arch,
+        labels: beat.labels,
         version: beat.version,
         started_at: beat.started_at,
         last_heartbeat: now,

@@ -98,6 +98,7 @@ fn worker_record() -> WorkerRecord {
         finished: 17,
         failed: 3,
         arch: std::env::consts::ARCH.into(),
+        labels: vec!["gpu".into(), "ssd".into()],
         version: env!("CARGO_PKG_VERSION").into(),
         started_at: "2024-06-01T11:00:00Z".parse().expect("time"),
         // The server stamps its own time instead.
@@ -116,6 +117,7 @@ fn beat(record: &WorkerRecord) -> WorkerBeat {
         finished: record.finished,
         failed: record.failed,
         arch: record.arch.clone(),
+        labels: record.labels.clone(),
         version: record.version.clone(),
         started_at: record.started_at,
         stopped_at: record.stopped_at,

@@ -53,7 +53,7 @@ export function mount() {
                 h(
                   'table',
                   { class: 'table', 'data-testid': 'workers-table' },
-                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Running', 'Done', 'Failed', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col', class: c === 'Done' || c === 'Failed' ? 'num' : null }, c)))),
+                  h('thead', {}, h('tr', {}, ['Status', 'Worker', 'Queues', 'Labels', 'Running', 'Done', 'Failed', 'Heartbeat', 'Started', 'Version', 'Arch'].map((c) => h('th', { scope: 'col', class: c === 'Done' || c === 'Failed' ? 'num' : null }, c)))),
                   h('tbody', {}, list.map(workerRow)),
                 ),
               ),
@@ -78,6 +78,7 @@ export function mount() {
       h('td', {}, h('span', { class: `badge ws-${w.status}` }, w.status)),
       h('td', {}, h('div', { class: 'strong' }, w.hostname), h('div', { class: 'muted small mono' }, w.worker_id)),
       h('td', {}, h('span', { class: 'tags', 'data-testid': 'worker-queues' }, w.queues.map((q) => h('span', { class: 'chip', key: q }, q)))),
+      h('td', {}, (w.labels || []).length ? h('span', { class: 'tags', 'data-testid': 'worker-labels' }, w.labels.map((l) => h('span', { class: 'chip', key: l }, l))) : h('span', { class: 'muted' }, '—')),
       h(
         'td',
         {},
@@ -132,10 +133,19 @@ export function mount() {
     );
   }
 
-  /** Alive workers per queue. */
+  /** Alive workers per queue: a queue of tasks that ask for labels or an architecture
+   * (`default@arch=aarch64+gpu`) counts the workers of its queue that meet all of them. */
   function servedBy() {
     const m = new Map();
-    for (const w of state.workers || []) if (w.status === 'alive') for (const q of w.queues) m.set(q, (m.get(q) || 0) + 1);
+    const alive = (state.workers || []).filter((w) => w.status === 'alive');
+    for (const w of alive) for (const q of w.queues) m.set(q, (m.get(q) || 0) + 1);
+    for (const q of state.queues || []) {
+      const at = q.queue.indexOf('@');
+      if (at < 0) continue;
+      const [queue, needs] = [q.queue.slice(0, at), q.queue.slice(at + 1).split('+')];
+      const meets = (w) => w.queues.includes(queue) && needs.every((n) => n === `arch=${w.arch}` || (w.labels || []).includes(n));
+      m.set(q.queue, alive.filter(meets).length);
+    }
     return m;
   }
 

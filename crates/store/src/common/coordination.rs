@@ -19,6 +19,8 @@ pub(crate) async fn record_worker<B: Backend>(store: &B, worker: WorkerRecord) -
     validate::worker(&worker)?;
     let queues = serde_json::to_string(&worker.queues)
         .map_err(|e| StoreError::Invalid(format!("queues of worker {}: {e}", worker.worker_id)))?;
+    let labels = serde_json::to_string(&worker.labels)
+        .map_err(|e| StoreError::Invalid(format!("labels of worker {}: {e}", worker.worker_id)))?;
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;
     statement::<B::Db>(sql::RECORD_WORKER)
@@ -34,6 +36,7 @@ pub(crate) async fn record_worker<B: Backend>(store: &B, worker: WorkerRecord) -
         .bind(micros_opt(worker.stopped_at))
         .bind(i64::try_from(worker.finished).unwrap_or(i64::MAX))
         .bind(i64::try_from(worker.failed).unwrap_or(i64::MAX))
+        .bind(labels)
         .execute(&mut tx)
         .await?;
     tx.commit().await?;

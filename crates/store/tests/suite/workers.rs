@@ -15,6 +15,7 @@ pub fn worker(id: &str, queues: &[&str], seen: i64) -> WorkerRecord {
         finished: 0,
         failed: 0,
         arch: "x86_64".into(),
+        labels: Vec::new(),
         version: "0.1.0".into(),
         started_at: ts(0),
         last_heartbeat: ts(seen),
@@ -38,6 +39,7 @@ pub async fn workers_are_recorded_and_replaced_by_id(store: &dyn Store) {
         failed: 1_234_567,
         concurrency: 8,
         queues: vec!["default".into()],
+        labels: vec!["gpu".into(), "ssd".into()],
         hostname: "moved".into(),
         last_heartbeat: ts(40),
         ..a.clone()
@@ -85,6 +87,13 @@ pub async fn bad_workers_are_invalid_and_not_recorded(store: &dyn Store) {
                 ..good.clone()
             },
             "hostname",
+        ),
+        (
+            WorkerRecord {
+                labels: vec!["gpu".into(), String::new()],
+                ..good.clone()
+            },
+            "label is empty",
         ),
     ];
     for (bad, words) in cases {

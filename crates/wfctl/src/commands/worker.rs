@@ -32,6 +32,11 @@ pub struct Args {
     /// worker of named tenants a Redis user limited to their keys (`wfctl redis-acl`).
     #[arg(long, env = "WEFT_TENANTS", default_value = "*")]
     tenants: String,
+    /// Labels of this worker, comma-separated (`gpu,ssd`; at most 4). Besides the tasks that
+    /// ask for nothing, it runs those that ask for some of its labels, its architecture, or
+    /// both; a task asking for a label no worker has waits in its queue until one comes.
+    #[arg(long, env = "WEFT_WORKER_LABELS", default_value = "")]
+    labels: String,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long, short, env = "WEFT_CONCURRENCY")]
     concurrency: Option<usize>,
@@ -78,6 +83,17 @@ fn tenants(text: &str) -> Result<Option<Vec<String>>, Failure> {
     services::tenant_names(text, "--tenants (or `*` for every tenant)").map(Some)
 }
 
+/// The labels of `--labels`, checked.
+fn labels(text: &str) -> Result<Vec<String>, Failure> {
+    use weft_model::placement::{MAX_WORKER_LABELS, check_labels};
+    let mut labels = services::list(text);
+    labels.sort();
+    labels.dedup();
+    check_labels(&labels, MAX_WORKER_LABELS)
+        .map_err(|e| Failure::usage(format!("--labels: {e}")))?;
+    Ok(labels)
+}
+
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
     services::block_on(main(args))
@@ -95,6 +111,7 @@ async fn main(args: Args) -> CommandResult {
         .unwrap_or_else(|| format!("{hostname}-{}", std::process::id()));
     let mut config = WorkerConfig::new(id.clone(), hostname, queues);
     config.tenants = tenants(&args.tenants)?;
+    config.labels = labels(&args.labels)?;
     if let Some(n) = args.concurrency {
         config.concurrency = n.max(1);
     }
@@ -132,9 +149,15 @@ async fn main(args: Args) -> CommandResult {
         Err(e) => return Err(Failure::usage(waiting::chain(&e))),
     }
     println!(
-        "Weft worker {id} on {}: queues {} of {}, concurrency {}",
+        "Weft worker {id} on {} ({}): queues {}{} of {}, concurrency {}",
         config.hostname,
+        std::env::consts::ARCH,
         config.queues.join(","),
+        if config.labels.is_empty() {
+            String::new()
+        } else {
+            format!(" with labels {}", config.labels.join(","))
+        },
         config.tenants.as_ref().map_or_else(
             || "every tenant".to_owned(),
             |t| format!("tenants {}", t.join(","))

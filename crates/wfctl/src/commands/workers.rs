@@ -47,16 +47,23 @@ fn print_workers(list: &Value) {
         return;
     }
     println!(
-        "{:<28} {:<20} {:<8} {:<8} {:>7} {:>8} {:>8} {:>10}  QUEUES",
+        "{:<28} {:<20} {:<8} {:<8} {:>7} {:>8} {:>8} {:>10}  QUEUES  LABELS",
         "WORKER", "HOST", "ARCH", "STATUS", "RUNNING", "DONE", "FAILED", "HEARTBEAT"
     );
-    for w in workers {
-        let queues: Vec<&str> = w["queues"]
+    let names = |list: &Value| -> String {
+        let names: Vec<&str> = list
             .as_array()
             .map(|q| q.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
+        if names.is_empty() {
+            "-".to_owned()
+        } else {
+            names.join(",")
+        }
+    };
+    for w in workers {
         println!(
-            "{:<28} {:<20} {:<8} {:<8} {:>3}/{:<3} {:>8} {:>8} {:>9}s  {}",
+            "{:<28} {:<20} {:<8} {:<8} {:>3}/{:<3} {:>8} {:>8} {:>9}s  {}  {}",
             text(&w["worker_id"]),
             text(&w["hostname"]),
             text(&w["arch"]),
@@ -68,7 +75,8 @@ fn print_workers(list: &Value) {
             w["seconds_since_heartbeat"]
                 .as_f64()
                 .map_or_else(|| "?".to_owned(), |s| format!("{s:.0}")),
-            queues.join(","),
+            names(&w["queues"]),
+            names(&w["labels"]),
         );
     }
 }

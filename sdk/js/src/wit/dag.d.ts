@@ -14,27 +14,27 @@
 /// <reference path="./interfaces/weft-dag-types.d.ts" />
 /// <reference path="./interfaces/weft-dag-variables.d.ts" />
 /// <reference path="./interfaces/weft-dag-xcom.d.ts" />
-declare module 'weft:dag/dag@0.5.0' {
-  export type DagSpec = import('weft:dag/types@0.5.0').DagSpec;
-  export type TaskContext = import('weft:dag/types@0.5.0').TaskContext;
-  export type UpstreamOutput = import('weft:dag/types@0.5.0').UpstreamOutput;
-  export type TaskError = import('weft:dag/types@0.5.0').TaskError;
+declare module 'weft:dag/dag@0.6.0' {
+  export type DagSpec = import('weft:dag/types@0.6.0').DagSpec;
+  export type TaskContext = import('weft:dag/types@0.6.0').TaskContext;
+  export type UpstreamOutput = import('weft:dag/types@0.6.0').UpstreamOutput;
+  export type TaskError = import('weft:dag/types@0.6.0').TaskError;
   export type * as WasiClocksMonotonicClock0212 from 'wasi:clocks/monotonic-clock@0.2.12'; // import wasi:clocks/monotonic-clock@0.2.12
   export type * as WasiHttpOutgoingHandler0212 from 'wasi:http/outgoing-handler@0.2.12'; // import wasi:http/outgoing-handler@0.2.12
   export type * as WasiHttpTypes0212 from 'wasi:http/types@0.2.12'; // import wasi:http/types@0.2.12
   export type * as WasiIoError0212 from 'wasi:io/error@0.2.12'; // import wasi:io/error@0.2.12
   export type * as WasiIoPoll0212 from 'wasi:io/poll@0.2.12'; // import wasi:io/poll@0.2.12
   export type * as WasiIoStreams0212 from 'wasi:io/streams@0.2.12'; // import wasi:io/streams@0.2.12
-  export type * as WeftDagAssets050 from 'weft:dag/assets@0.5.0'; // import weft:dag/assets@0.5.0
-  export type * as WeftDagConnections050 from 'weft:dag/connections@0.5.0'; // import weft:dag/connections@0.5.0
-  export type * as WeftDagDagRuns050 from 'weft:dag/dag-runs@0.5.0'; // import weft:dag/dag-runs@0.5.0
-  export type * as WeftDagLog050 from 'weft:dag/log@0.5.0'; // import weft:dag/log@0.5.0
-  export type * as WeftDagRuntime050 from 'weft:dag/runtime@0.5.0'; // import weft:dag/runtime@0.5.0
-  export type * as WeftDagSecrets050 from 'weft:dag/secrets@0.5.0'; // import weft:dag/secrets@0.5.0
-  export type * as WeftDagSql050 from 'weft:dag/sql@0.5.0'; // import weft:dag/sql@0.5.0
-  export type * as WeftDagTypes050 from 'weft:dag/types@0.5.0'; // import weft:dag/types@0.5.0
-  export type * as WeftDagVariables050 from 'weft:dag/variables@0.5.0'; // import weft:dag/variables@0.5.0
-  export type * as WeftDagXcom050 from 'weft:dag/xcom@0.5.0'; // import weft:dag/xcom@0.5.0
+  export type * as WeftDagAssets060 from 'weft:dag/assets@0.6.0'; // import weft:dag/assets@0.6.0
+  export type * as WeftDagConnections060 from 'weft:dag/connections@0.6.0'; // import weft:dag/connections@0.6.0
+  export type * as WeftDagDagRuns060 from 'weft:dag/dag-runs@0.6.0'; // import weft:dag/dag-runs@0.6.0
+  export type * as WeftDagLog060 from 'weft:dag/log@0.6.0'; // import weft:dag/log@0.6.0
+  export type * as WeftDagRuntime060 from 'weft:dag/runtime@0.6.0'; // import weft:dag/runtime@0.6.0
+  export type * as WeftDagSecrets060 from 'weft:dag/secrets@0.6.0'; // import weft:dag/secrets@0.6.0
+  export type * as WeftDagSql060 from 'weft:dag/sql@0.6.0'; // import weft:dag/sql@0.6.0
+  export type * as WeftDagTypes060 from 'weft:dag/types@0.6.0'; // import weft:dag/types@0.6.0
+  export type * as WeftDagVariables060 from 'weft:dag/variables@0.6.0'; // import weft:dag/variables@0.6.0
+  export type * as WeftDagXcom060 from 'weft:dag/xcom@0.6.0'; // import weft:dag/xcom@0.6.0
   /**
   * The DAG's structure. Must not depend on anything but the component's own code: it is
   * called once per component, at deploy time, with no context.

@@ -347,6 +347,8 @@ def _resources(r: Resources | None) -> Any:
         connections=list(r.connections),
         secrets=list(r.secrets),
         fuel=r.fuel,
+        worker_labels=list(r.worker_labels),
+        arch=r.arch,
     )
 
 

@@ -86,6 +86,8 @@ class Resources:
     connections: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     fuel: int | None = None
+    worker_labels: tuple[str, ...] = ()
+    arch: str | None = None
 
     def is_empty(self) -> bool:
         """Whether nothing is asked for: every field inherits."""
@@ -136,6 +138,8 @@ KEYWORDS = frozenset(
         "connections",
         "secrets",
         "fuel",
+        "worker_labels",
+        "arch",
         "sensor",
         "max_active_tis",
         "on_success",
@@ -154,6 +158,13 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
         if not isinstance(item, str):
             raise TypeError(f"{what}: expected strings, got {item!r}")
     return items
+
+
+def _string(value: Any, what: str) -> str:
+    """A string; anything else is refused."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what}: expected a string, got {value!r}")
+    return value
 
 
 def _count(value: Any, what: str, *, signed: bool = False) -> int:
@@ -204,6 +215,8 @@ def settings(where: str, **kwargs: Any) -> TaskSettings:
         connections=get("connections", _strings) or (),
         secrets=get("secrets", _strings) or (),
         fuel=get("fuel", _count),
+        worker_labels=get("worker_labels", _strings) or (),
+        arch=get("arch", _string),
     )
     notifications = Notifications(
         on_success=get("on_success", _notifiers) or (),

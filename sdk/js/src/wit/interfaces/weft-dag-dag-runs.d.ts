@@ -1,4 +1,4 @@
-declare module 'weft:dag/dag-runs@0.5.0' {
+declare module 'weft:dag/dag-runs@0.6.0' {
   /**
    * Create a run of a DAG of the caller's tenant and return its run id. Without a run id
    * in the request, a run an earlier attempt of the same task instance made by the same

@@ -1,4 +1,4 @@
-declare module 'weft:dag/sql@0.5.0' {
+declare module 'weft:dag/sql@0.6.0' {
   /**
    * Open a session on the declared connection `conn-id`.
    */

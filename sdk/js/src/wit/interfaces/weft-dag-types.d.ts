@@ -1,4 +1,4 @@
-declare module 'weft:dag/types@0.5.0' {
+declare module 'weft:dag/types@0.6.0' {
   /**
    * Severity of a task log line.
    * # Variants
@@ -118,6 +118,24 @@ declare module 'weft:dag/types@0.5.0' {
      * @since 0.4.0
      */
     fuel?: bigint,
+    /**
+     * Labels a worker must have to run the task (`gpu`, `ssd`): it goes only to workers
+     * started with every one of them (`wfctl worker --labels gpu,ssd`), on the task's
+     * queue, and waits there until one serves it. Each label is 1 to 250 ASCII letters,
+     * digits, `_`, `-` or `.`; at most 4. Empty means the defaults' labels, else none.
+     * 
+     * @since 0.6.0
+     */
+    workerLabels: Array<string>,
+    /**
+     * The machine architecture a worker must have to run the task, as Rust names it:
+     * `x86_64`, `aarch64`, `riscv64` or `s390x`. None means the defaults', else any.
+     * A component runs the same on every architecture; this is for tasks whose outside
+     * world differs by machine.
+     * 
+     * @since 0.6.0
+     */
+    arch?: string,
   }
   /**
    * How a sensor pokes and how long it may wait (Airflow's `BaseSensorOperator`).

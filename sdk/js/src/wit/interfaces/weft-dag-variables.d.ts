@@ -1,4 +1,4 @@
-declare module 'weft:dag/variables@0.5.0' {
+declare module 'weft:dag/variables@0.6.0' {
   /**
    * The value of variable `key`, or none when it is not set.
    */

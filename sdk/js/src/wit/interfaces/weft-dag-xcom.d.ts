@@ -1,5 +1,5 @@
 /// <reference path="./weft-dag-types.d.ts" />
-declare module 'weft:dag/xcom@0.5.0' {
+declare module 'weft:dag/xcom@0.6.0' {
   /**
    * Store `value` under `key` for the calling task instance, replacing any earlier value.
    * The host bounds each value and all of an attempt's values together (`too-large`); the
@@ -12,5 +12,5 @@ declare module 'weft:dag/xcom@0.5.0' {
    * Returns none when the task has no such value (it was skipped, say).
    */
   export function pull(taskId: string, key: string | undefined): Uint8Array | undefined;
-  export type XcomError = import('weft:dag/types@0.5.0').XcomError;
+  export type XcomError = import('weft:dag/types@0.6.0').XcomError;
 }
