@@ -34,7 +34,7 @@ import type { TaskContext, TaskError as TaskErrorRecord, UpstreamOutput } from "
 import type { StreamError } from "wasi:io/streams@0.2.12";
 
 import { findDag } from "./dag.js";
-import { HttpError, PermanentError, RetryableError, TaskError } from "./errors.js";
+import { HttpError, PermanentError } from "./errors.js";
 import {
   Connection,
   type Host,
@@ -48,7 +48,7 @@ import {
   type WorkerInfo,
 } from "./host.js";
 import { inspect } from "./logs.js";
-import { accessError, dagSpecRecord, httpError, sqlError, taskErrorRecord, triggerError, xcomError } from "./records.js";
+import { accessError, dagSpecRecord, failureRecord, httpError, sqlError, triggerError, xcomError } from "./records.js";
 
 /** The `err` value of a failed import call (a `ComponentError`'s `payload`); anything else is rethrown. */
 function payload<E>(error: unknown): E {
@@ -279,7 +279,12 @@ export class GuestHost implements Host {
       throw httpError(payload(error), request);
     }
     if (body !== undefined && request.body !== undefined) {
-      writeBody(body, request.body, request);
+      try {
+        writeBody(body, request.body, request);
+      } catch (error) {
+        drop(future);
+        throw error;
+      }
     }
     let outcome;
     try {
@@ -350,8 +355,7 @@ export function exportDag(app: Record<string, unknown>, entry = "the entry modul
       try {
         return { tag: "ok", val: await dag.runTask(host, ctx, outputs) };
       } catch (error) {
-        const failure = error instanceof TaskError ? error : new RetryableError(inspect(error));
-        return { tag: "err", val: taskErrorRecord(failure) };
+        return { tag: "err", val: failureRecord(error) };
       }
     },
   };

@@ -18,7 +18,7 @@ import type { ErrorCode } from "wasi:http/types@0.2.12";
 import type { SqlError as SqlErrorRecord } from "weft:dag/sql@0.6.0";
 import type { TriggerError as TriggerErrorRecord } from "weft:dag/dag-runs@0.6.0";
 
-import { AccessError, Defer, HttpError, Reschedule, SqlError, TaskError, TriggerError, XComError } from "./errors.js";
+import { AccessError, Defer, HttpError, Reschedule, RetryableError, SqlError, TaskError, TriggerError, XComError } from "./errors.js";
 import type { HttpRequest } from "./host.js";
 import { inspect } from "./logs.js";
 import { type Notifier, type Sensor, type TaskSettings, Email } from "./settings.js";
@@ -173,6 +173,21 @@ export function taskErrorRecord(error: TaskError): wt.TaskError {
       return { tag: "permanent", val: error.message };
     default:
       return { tag: "retryable", val: error.message };
+  }
+}
+
+/**
+ * What a task that threw `thrown` reports, never throwing itself: a `TaskError` as its
+ * `task-error`, anything else as a retryable failure that describes it, and a `TaskError` that
+ * cannot be expressed in the world (a subclass's delay that is not a whole number, say) as a
+ * permanent failure that says why.
+ */
+export function failureRecord(thrown: unknown): wt.TaskError {
+  const failure = thrown instanceof TaskError ? thrown : new RetryableError(inspect(thrown));
+  try {
+    return taskErrorRecord(failure);
+  } catch (error) {
+    return { tag: "permanent", val: `${failure.message}; the failure cannot be reported: ${inspect(error)}` };
   }
 }
 

@@ -19,7 +19,7 @@ import {
 } from "../src/index.js";
 import { FakeHost, runTask } from "../src/testing.js";
 import { findDag } from "../src/dag.js";
-import { taskErrorRecord } from "../src/records.js";
+import { failureRecord, taskErrorRecord } from "../src/records.js";
 
 /** What `runTask` threw, which must be a `TaskError`. */
 async function failure(run: Promise<unknown>): Promise<TaskError> {
@@ -276,6 +276,21 @@ describe("errors", () => {
         resume: false,
       },
     });
+  });
+
+  test("whatever a task throws is reported, even a failure the world cannot express", () => {
+    assert.deepEqual(failureRecord(new Skip("no")), { tag: "skip", val: "no" });
+    const thrown = failureRecord(new TypeError("x is undefined"));
+    assert.equal(thrown.tag, "retryable");
+    assert.match(String(thrown.val), /^TypeError: x is undefined/);
+    assert.deepEqual(failureRecord("plain text"), { tag: "retryable", val: "plain text" });
+    // A subclass whose delay is not a whole number of milliseconds: BigInt refuses it.
+    class Soon extends Reschedule {
+      override readonly afterMs = 1.5;
+    }
+    const soon = failureRecord(new Soon());
+    assert.equal(soon.tag, "permanent");
+    assert.match(String(soon.val), /^rescheduled; the failure cannot be reported: RangeError: .*1\.5/);
   });
 });
 
