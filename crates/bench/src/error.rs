@@ -45,7 +45,7 @@ pub enum BenchError {
         seconds: f64,
     },
     /// A run ended in a state other than success.
-    #[error("run {run_id} of DAG {dag_id} ended {state}, not success")]
+    #[error("run {run_id} of DAG {dag_id} ended {state}, not success; {tasks}")]
     RunFailed {
         /// The DAG.
         dag_id: String,
@@ -53,6 +53,8 @@ pub enum BenchError {
         run_id: String,
         /// Its final state.
         state: String,
+        /// How its task instances ended (see `wait::ended_tasks`).
+        tasks: String,
     },
     /// A process of the installation is not running any more.
     #[error("{name} (pid {pid}) exited ({status}); the end of its log {}:\n{tail}", log.display())]

@@ -58,6 +58,23 @@ impl<'a> Waiter<'a> {
         &self.api
     }
 
+    /// An error unless `run` succeeded, saying how its task instances ended.
+    fn succeeded(&self, dag_id: &str, run: &RunInfo) -> Result<(), BenchError> {
+        if run.state == "success" {
+            return Ok(());
+        }
+        let tasks = match self.api.run(dag_id, &run.run_id) {
+            Ok(detail) => ended_tasks(&detail.task_instances),
+            Err(e) => format!("its task instances could not be read: {e}"),
+        };
+        Err(BenchError::RunFailed {
+            dag_id: dag_id.to_owned(),
+            run_id: run.run_id.clone(),
+            state: run.state.clone(),
+            tasks,
+        })
+    }
+
     /// An error if a process of the installation has exited.
     pub fn check_alive(&mut self) -> Result<(), BenchError> {
         self.installation.check_alive()
@@ -110,7 +127,7 @@ impl<'a> Waiter<'a> {
                 return Err(task_failed(dag_id, &run_id, task));
             }
             if run.is_finished() {
-                succeeded(dag_id, &run)?;
+                self.succeeded(dag_id, &run)?;
             }
             self.installation.check_alive()?;
             if started.elapsed() >= timeout {
@@ -131,7 +148,7 @@ impl<'a> Waiter<'a> {
     ) -> Result<RunInfo, BenchError> {
         let started = Instant::now();
         let run = self.wait_one(dag_id, run_id, started, timeout)?;
-        succeeded(dag_id, &run)?;
+        self.succeeded(dag_id, &run)?;
         Ok(run)
     }
 
@@ -160,7 +177,7 @@ impl<'a> Waiter<'a> {
                     pending = Some(run_id);
                     break;
                 }
-                succeeded(dag_id, run)?;
+                self.succeeded(dag_id, run)?;
             }
             match pending {
                 None => return Ok(()),
@@ -224,17 +241,50 @@ fn task_failed(dag_id: &str, run_id: &str, task: &TaskTimes) -> BenchError {
     }))
 }
 
-/// An error unless `run` succeeded.
-fn succeeded(dag_id: &str, run: &RunInfo) -> Result<(), BenchError> {
-    if run.state == "success" {
-        Ok(())
-    } else {
-        Err(BenchError::RunFailed {
-            dag_id: dag_id.to_owned(),
-            run_id: run.run_id.clone(),
-            state: run.state.clone(),
-        })
+/// The most task instances [`ended_tasks`] names one by one.
+const NAMED_TASKS: usize = 5;
+
+/// How a run's task instances ended: how many in each state, and the first
+/// [`NAMED_TASKS`] that did not succeed with their try and last failure.
+fn ended_tasks(tasks: &[TaskTimes]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.state.as_str()).or_default() += 1;
     }
+    let counted: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let named: Vec<String> = tasks
+        .iter()
+        .filter(|t| t.state != "success")
+        .take(NAMED_TASKS)
+        .map(|t| {
+            let failure = match (&t.error_class, &t.error) {
+                (None, None) => String::new(),
+                (class, error) => format!(
+                    " ({}: {})",
+                    class.as_deref().unwrap_or("no class"),
+                    error
+                        .as_deref()
+                        .unwrap_or("no message")
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                ),
+            };
+            format!(
+                "{} {} after try {} of {}{failure}",
+                t.task_id, t.state, t.try_number, t.max_tries
+            )
+        })
+        .collect();
+    format!(
+        "task instances: {}{}",
+        counted.join(", "),
+        if named.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", named.join("; "))
+        }
+    )
 }
 
 #[cfg(test)]
@@ -273,5 +323,23 @@ mod tests {
              bytes is larger than the limit of 4 bytes (run r of DAG d)"
         );
         assert!(first_failed(&[task("extract", "running")]).is_none());
+    }
+
+    #[test]
+    fn a_failed_run_says_how_its_task_instances_ended() {
+        let mut lost = task("t_3", "upstream_failed");
+        (lost.error_class, lost.error) = (None, None);
+        let tasks = [
+            task("list", "success"),
+            task("t_1", "success"),
+            task("t_2", "failed"),
+            lost,
+        ];
+        assert_eq!(
+            ended_tasks(&tasks),
+            "task instances: 1 failed, 2 success, 1 upstream_failed; t_2 failed after try 1 \
+             of 2 (output_too_large: output of 5 bytes is larger than the limit of 4 bytes); \
+             t_3 upstream_failed after try 1 of 2"
+        );
     }
 }
