@@ -95,10 +95,11 @@ pub fn routed_queue(queue: &str, labels: &[String], arch: Option<&str>) -> Strin
 /// Every queue name a worker with `labels` on `arch` takes from for its queue `queue`: the
 /// queue itself and the queue under each requirement the worker meets, `queue` first.
 /// `labels` should be checked ([`check_labels`] with [`MAX_WORKER_LABELS`]); more are cut.
-pub fn served_queues(queue: &str, labels: &[String], arch: &str) -> Vec<String> {
+/// Without `arch`, it takes no task that asks for an architecture.
+pub fn served_queues(queue: &str, labels: &[String], arch: Option<&str>) -> Vec<String> {
     let mut tokens = distinct(labels);
     tokens.truncate(MAX_WORKER_LABELS);
-    tokens.push(format!("{ARCH_TOKEN}{arch}"));
+    tokens.extend(arch.map(|arch| format!("{ARCH_TOKEN}{arch}")));
     (0u32..1 << tokens.len())
         .map(|subset| {
             let chosen = tokens
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_worker_serves_exactly_the_requirements_it_meets() {
-        let served = served_queues("default", &strings(&["gpu", "ssd"]), "x86_64");
+        let served = served_queues("default", &strings(&["gpu", "ssd"]), Some("x86_64"));
         assert_eq!(served.len(), 8);
         assert_eq!(served[0], "default");
         let meets = |labels: &[&str], arch: Option<&str>| {
@@ -184,8 +185,9 @@ mod tests {
 
     #[test]
     fn a_worker_without_labels_serves_its_queue_and_its_architecture() {
-        let served = served_queues("default", &[], "aarch64");
+        let served = served_queues("default", &[], Some("aarch64"));
         assert_eq!(served, ["default", "default@arch=aarch64"]);
+        assert_eq!(served_queues("funnel", &[], None), ["funnel"]);
     }
 
     #[test]

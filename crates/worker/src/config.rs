@@ -21,6 +21,9 @@ pub struct WorkerConfig {
     /// Its labels (`gpu`, `ssd`): besides the tasks that ask for nothing, it takes those that
     /// ask for some of them, its architecture, or both (see [`weft_model::placement`]).
     pub labels: Vec<String>,
+    /// The architecture whose tasks it takes when they ask for one: its own, unless it takes
+    /// from a queue that carries every task (`None`: it takes none that asks).
+    pub arch: Option<String>,
     /// The tenants whose tasks it runs; `None`: every tenant's. Each tenant's queues are its
     /// own (see [`take_queues`](WorkerConfig::take_queues)), so a worker given a Redis user
     /// limited to its tenants' keys can touch no other tenant's tasks.
@@ -61,7 +64,7 @@ impl WorkerConfig {
             .queues
             .iter()
             .flat_map(|queue| {
-                weft_model::placement::served_queues(queue, &self.labels, std::env::consts::ARCH)
+                weft_model::placement::served_queues(queue, &self.labels, self.arch.as_deref())
             })
             .collect();
         match &self.tenants {
@@ -100,6 +103,7 @@ impl WorkerConfig {
             hostname: hostname.into(),
             queues,
             labels: Vec::new(),
+            arch: Some(std::env::consts::ARCH.to_owned()),
             tenants: None,
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             prefetch: None,

@@ -102,6 +102,8 @@ async fn serve(args: Args) -> CommandResult {
     if let Some(n) = args.concurrency {
         worker_config.concurrency = n.max(1);
     }
+    // The funnel carries every task, whatever worker it asks for: this machine runs them all.
+    worker_config.arch = None;
     // A sandbox per worker slot, and those of the deploys this process describes.
     let sandboxes = u32::try_from(worker_config.concurrency)
         .unwrap_or(u32::MAX)
