@@ -92,7 +92,8 @@ fn a_task_asking_for_labels_waits_for_a_worker_that_has_them() {
 
 #[test]
 fn a_worker_with_bad_labels_is_refused_with_the_label_named() {
-    let cluster = Cluster::on_shared_redis();
+    let mut cluster = Cluster::on_shared_redis();
+    let _server = cluster.server();
     let mut worker = cluster.worker(&WorkerSpec {
         env: vec![("WEFT_WORKER_LABELS".to_owned(), "gpu,fast disk".to_owned())],
         ..WorkerSpec::new("bad", "bad", &["default"])

@@ -52,6 +52,7 @@ async fn heartbeats_register_workers_stamped_by_the_server() {
         "finished": 120,
         "failed": 7,
         "arch": "x86_64",
+        "labels": [],
         "version": "0.1.0",
         "started_at": "2024-06-01T11:00:00Z",
         "last_heartbeat": "2024-06-01T12:00:00Z",
@@ -74,6 +75,7 @@ async fn heartbeats_register_workers_stamped_by_the_server() {
     let mut other = beat();
     other["hostname"] = json!("vm3");
     other["queues"] = json!(["vm3_queue"]);
+    other["labels"] = json!(["gpu", "ssd"]);
     assert_eq!(heartbeat(&h, "w-vm3", other).await.status, StatusCode::OK);
     let workers = h.store.workers().await.expect("workers");
     let summary: Vec<(&str, &str, u32, u64)> = workers
@@ -91,6 +93,9 @@ async fn heartbeats_register_workers_stamped_by_the_server() {
         summary,
         [("w-vm2", "vm2", 4, 121), ("w-vm3", "vm3", 1, 120)]
     );
+    assert_eq!(workers[1].labels, ["gpu", "ssd"]);
+    let listed = h.get("/api/v1/workers").await.json();
+    assert_eq!(listed["workers"][1]["labels"], json!(["gpu", "ssd"]));
     assert_eq!(
         workers[0].last_heartbeat,
         now().checked_add(Duration::from_secs(5)).expect("time")
@@ -193,6 +198,15 @@ async fn bad_heartbeats_name_the_field_and_store_nothing() {
             "field `hostname` must be 1 to 250 characters",
         ),
         (with("arch", json!("x86 64")), "field `arch`"),
+        (
+            with("labels", json!(["gpu", "fast disk"])),
+            "field `labels`: label \"fast disk\" contains ' '",
+        ),
+        (
+            with("labels", json!(["a", "a", "a", "a", "a"])),
+            "field `labels`: 5 labels (at most 4)",
+        ),
+        (with("labels", json!("gpu")), "field `labels`"),
         (with("started_at", json!("yesterday")), "field `started_at`"),
         (with("stopped_at", json!(12)), "field `stopped_at`"),
         (
