@@ -6,6 +6,11 @@
 
 use weft_sdk::prelude::*;
 
+#[path = "../../shared/worker_report.rs"]
+mod worker_report;
+
+use worker_report::report_worker;
+
 /// The DAG: four independent tasks, each asking more of its worker.
 fn dag() -> Dag {
     let dag = Dag::new("labels")
@@ -17,24 +22,6 @@ fn dag() -> Dag {
         .worker_labels(&["gpu", "ssd"]);
     dag.task("on_aarch64", report_worker).arch("aarch64");
     dag
-}
-
-/// Where this attempt runs.
-fn report_worker(ctx: &Context) -> TaskResult<Value> {
-    let worker = ctx.worker();
-    info!(
-        "task {} runs on worker {} ({}) from queue {}",
-        ctx.task_id(),
-        worker.worker_id,
-        worker.hostname,
-        worker.queue
-    );
-    Ok(json!({
-        "task": ctx.task_id(),
-        "worker_id": worker.worker_id,
-        "hostname": worker.hostname,
-        "queue": worker.queue,
-    }))
 }
 
 weft_sdk::export_dag!(dag);

@@ -4,6 +4,11 @@
 
 use weft_sdk::prelude::*;
 
+#[path = "../../shared/worker_report.rs"]
+mod worker_report;
+
+use worker_report::report_worker;
+
 /// The DAG: two independent tasks on two queues.
 fn dag() -> Dag {
     let dag = Dag::new("queues")
@@ -12,24 +17,6 @@ fn dag() -> Dag {
     dag.task("on_vm2", report_worker).queue("vm2_queue");
     dag.task("on_vm3", report_worker).queue("vm3_queue");
     dag
-}
-
-/// Where this attempt runs.
-fn report_worker(ctx: &Context) -> TaskResult<Value> {
-    let worker = ctx.worker();
-    info!(
-        "task {} runs on worker {} ({}) from queue {}",
-        ctx.task_id(),
-        worker.worker_id,
-        worker.hostname,
-        worker.queue
-    );
-    Ok(json!({
-        "task": ctx.task_id(),
-        "worker_id": worker.worker_id,
-        "hostname": worker.hostname,
-        "queue": worker.queue,
-    }))
 }
 
 weft_sdk::export_dag!(dag);
