@@ -86,22 +86,34 @@ fn resolve_resources(own: Option<&Resources>, defaults: Option<&Resources>) -> R
     }
 }
 
+/// The queue a task with settings `own` over `defaults` goes to, given its resolved
+/// `resources`: its queue, routed by the labels and architecture it asks for.
+fn queue_of(own: &TaskSettings, defaults: &TaskSettings, resources: &Resources) -> String {
+    let queue = own
+        .queue
+        .as_ref()
+        .or(defaults.queue.as_ref())
+        .map_or(DEFAULT_QUEUE, |q| q);
+    routed_queue(queue, &resources.worker_labels, resources.arch.as_deref())
+}
+
+/// [`queue_of`] from the settings alone, for checking a spec before it is resolved.
+pub(crate) fn routed_queue_of(own: &TaskSettings, defaults: &TaskSettings) -> String {
+    let resources = resolve_resources(own.resources.as_ref(), defaults.resources.as_ref());
+    queue_of(own, defaults, &resources)
+}
+
 impl Task {
     fn resolve(spec: &TaskSpec, defaults: &TaskSettings) -> Self {
         let (s, d) = (&spec.settings, defaults);
         let millis = Duration::from_millis;
         let resources = resolve_resources(s.resources.as_ref(), d.resources.as_ref());
-        let queue = s
-            .queue
-            .as_ref()
-            .or(d.queue.as_ref())
-            .map_or(DEFAULT_QUEUE, |q| q);
         Self {
             id: spec.task_id.clone(),
             upstream: spec.upstream.clone(),
             downstream: Vec::new(),
             trigger_rule: spec.trigger_rule,
-            queue: routed_queue(queue, &resources.worker_labels, resources.arch.as_deref()),
+            queue: queue_of(s, d, &resources),
             retries: s.retries.or(d.retries).unwrap_or(0),
             retry_delay: s
                 .retry_delay_ms

@@ -171,6 +171,17 @@ pub enum SpecProblem {
         /// What is wrong with them.
         issue: crate::placement::LabelIssue,
     },
+    /// A task's queue and the labels and architecture it asks for make too long a name.
+    #[error(
+        "task \"{task}\": its queue with the worker labels and arch it asks for is {len} characters long (at most {}): shorten the queue's name or the labels",
+        crate::validate::MAX_ID_LEN
+    )]
+    RoutedQueueTooLong {
+        /// The task.
+        task: String,
+        /// The length of the routed queue name.
+        len: usize,
+    },
     /// The architecture a task asks of its worker is not one Weft knows.
     #[error(
         "{scope}: arch {arch:?} is not known: write one of {}{}",

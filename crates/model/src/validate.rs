@@ -162,6 +162,14 @@ impl DagSpec {
             } else {
                 index.insert(id, i);
                 check_settings(Scope::Task(id.to_owned()), &task.settings, &mut problems);
+                // The queue and requirement together name one queue, which must fit a name.
+                let routed = crate::dag::routed_queue_of(&task.settings, &self.defaults);
+                if routed.len() > MAX_ID_LEN {
+                    problems.push(SpecProblem::RoutedQueueTooLong {
+                        task: id.to_owned(),
+                        len: routed.len(),
+                    });
+                }
             }
         }
 

@@ -655,3 +655,22 @@ fn a_task_asking_for_labels_goes_to_the_queue_of_its_requirement() {
     );
     assert_eq!(queue("inherits").as_deref(), Some("default@arch=aarch64"));
 }
+
+#[test]
+fn a_queue_too_long_with_its_requirement_is_refused_at_deploy() {
+    let mut long = t("long", &[]);
+    long.settings.queue = Some("q".repeat(240));
+    long.settings.resources = Some(Resources {
+        worker_labels: vec!["gpu".into(), "ssd".into(), "nvme".into()],
+        ..Default::default()
+    });
+    // The same queue without labels fits.
+    let mut plain = t("plain", &[]);
+    plain.settings.queue = Some("q".repeat(240));
+    assert_eq!(
+        messages(spec(vec![long, plain])),
+        [
+            "task \"long\": its queue with the worker labels and arch it asks for is 253 characters long (at most 250): shorten the queue's name or the labels"
+        ]
+    );
+}
