@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/services.sh
+# Each step names itself with the time since the start, so a slow run shows where it went.
+step() { printf '==> %s  [%dm%02ds]\n' "$1" $((SECONDS / 60)) $((SECONDS % 60)); }
 weft_setup
 weft_test_setup
 # One full build per run: incremental state would only add gigabytes to target/.
@@ -16,31 +18,31 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.
 weft_services_start
 
-echo "==> the TypeScript SDK's WIT types are current (sdk/js/src/wit, written by npm run build)"
+step "the TypeScript SDK's WIT types are current (sdk/js/src/wit, written by npm run build)"
 if [ -n "$(git status --porcelain -- sdk/js/src/wit)" ]; then
     git status --short -- sdk/js/src/wit
     echo "sdk/js/src/wit is not what the WIT world gives: commit what npm run build wrote" >&2
     exit 1
 fi
 
-echo "==> cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --all --manifest-path examples/Cargo.toml -- --check
 
-echo "==> cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-wasip2 -- -D warnings
 
-echo "==> cargo test (examples' own logic, on the host)"
+step "cargo test (examples' own logic, on the host)"
 cargo test --manifest-path examples/Cargo.toml --workspace
 
-echo "==> Python SDK: unit tests (pytest)"
+step "Python SDK: unit tests (pytest)"
 (cd sdk/python && PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider)
 
-echo "==> TypeScript SDK: unit tests (node --test)"
+step "TypeScript SDK: unit tests (node --test)"
 (cd sdk/js && npm test --silent)
 
-echo "==> wfctl build: every example"
+step "wfctl build: every example"
 cargo build -p wfctl
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
@@ -50,15 +52,18 @@ done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
 sdk/js/node_modules/.bin/tsc -p examples/hello-ts
 
-echo "==> wfctl for aarch64 worker machines (the worker build; the tests run it under qemu-aarch64)"
+step "wfctl for aarch64 worker machines (the worker build; the tests run it under qemu-aarch64)"
 cargo build -p wfctl --no-default-features --target aarch64-unknown-linux-gnu
 
-echo "==> sandbox benchmark, tiny configuration (figures are printed, not judged)"
-WEFT_BENCH_ITERATIONS=200 cargo bench -p weft-runtime --bench sandbox
+step "sandbox benchmark, tiny configuration (figures are printed, not judged)"
+# In the dev profile (dependencies optimized): the figures are not judged here, and a release
+# build would compile every dependency a second time.
+WEFT_BENCH_ITERATIONS=200 cargo bench --profile dev -p weft-runtime --bench sandbox
 cargo run -p weft-bench -- --quick --out target/bench-quick
 
-echo "==> doc tests"
+step "doc tests"
 cargo test --workspace --doc
 
-echo "==> tests (cargo nextest)"
+step "tests (cargo nextest)"
 cargo nextest run --workspace --no-fail-fast
+step "done"
