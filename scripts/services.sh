@@ -200,17 +200,22 @@ _weft_redis_start() {
 }
 
 # weft-test-s3 (crates/test-s3: s3s-fs, an S3-compatible server that checks SigV4 signatures),
-# keeping buckets as directories under $dir/s3/data (the tests create theirs). It is built with
-# the workspace and takes a free port itself; credentials are made up per run.
+# keeping buckets as directories under $dir/s3/data (the tests create theirs). It is built here,
+# unless WEFT_TEST_S3_BIN names one already built (scripts/test.sh builds the whole workspace
+# first); it takes a free port itself, and credentials are made up per run.
 _weft_s3_start() {
     local dir="$1" root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     mkdir -p "$dir/s3/data"
-    echo "==> cargo build -p weft-test-s3 (the tests' S3 server)"
-    (cd "$root" && cargo build --quiet -p weft-test-s3 --bin weft-test-s3) || return 1
+    local bin="${WEFT_TEST_S3_BIN:-}"
+    if [ -z "$bin" ]; then
+        echo "==> cargo build -p weft-test-s3 (the tests' S3 server)"
+        (cd "$root" && cargo build --quiet -p weft-test-s3 --bin weft-test-s3) || return 1
+        bin="${CARGO_TARGET_DIR:-$root/target}/debug/weft-test-s3"
+    fi
     _WEFT_S3_ACCESS_KEY="WEFTTEST$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
     _WEFT_S3_SECRET_KEY="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
-    "${CARGO_TARGET_DIR:-$root/target}/debug/weft-test-s3" --host 127.0.0.1 --port 0 \
+    "$bin" --host 127.0.0.1 --port 0 \
         --access-key "$_WEFT_S3_ACCESS_KEY" --secret-key "$_WEFT_S3_SECRET_KEY" "$dir/s3/data" \
         >"$dir/s3/s3.log" 2>&1 &
     _WEFT_S3_PID=$!

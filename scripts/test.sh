@@ -15,9 +15,6 @@ weft_setup
 weft_test_setup
 # One full build per run: incremental state would only add gigabytes to target/.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-# Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.
-weft_services_start
-
 step "the TypeScript SDK's WIT types are current (sdk/js/src/wit, written by npm run build)"
 if [ -n "$(git status --porcelain -- sdk/js/src/wit)" ]; then
     git status --short -- sdk/js/src/wit
@@ -28,6 +25,15 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --all --manifest-path examples/Cargo.toml -- --check
+
+step "cargo build: the workspace with its tests, benchmarks and binaries"
+# Once, for every step that follows: a step that selected packages (-p) would resolve other
+# features of the shared dependencies and compile them again.
+cargo build --workspace --all-targets
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+export WEFT_TEST_S3_BIN="$target/debug/weft-test-s3"
+# Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.
+weft_services_start
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
@@ -43,11 +49,10 @@ step "TypeScript SDK: unit tests (node --test)"
 (cd sdk/js && npm test --silent)
 
 step "wfctl build: every example"
-cargo build -p wfctl
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
 for example in hello labels mall-customers mall-pipeline queues hello-python hello-ts; do
-    target/debug/wfctl build "examples/$example"
+    "$target/debug/wfctl" build "examples/$example"
 done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
 sdk/js/node_modules/.bin/tsc -p examples/hello-ts
@@ -58,8 +63,8 @@ cargo build -p wfctl --no-default-features --target aarch64-unknown-linux-gnu
 step "sandbox benchmark, tiny configuration (figures are printed, not judged)"
 # In the dev profile (dependencies optimized): the figures are not judged here, and a release
 # build would compile every dependency a second time.
-WEFT_BENCH_ITERATIONS=200 cargo bench --profile dev -p weft-runtime --bench sandbox
-cargo run -p weft-bench -- --quick --out target/bench-quick
+WEFT_BENCH_ITERATIONS=200 cargo bench --profile dev --workspace --bench sandbox
+"$target/debug/weft-bench" --quick --out target/bench-quick
 
 step "doc tests"
 cargo test --workspace --doc
