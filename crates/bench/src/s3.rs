@@ -52,10 +52,15 @@ pub struct S3Options {
     pub examples_target: PathBuf,
 }
 
-/// Cargo's target directory for the example: `bench-examples` under `$CARGO_TARGET_DIR`,
-/// else under the workspace's `target`. Not the examples' own: the component built there
-/// must keep the egress rule the test suite built it with.
+/// Cargo's target directory for the example: `WEFT_BENCH_EXAMPLES_TARGET`, else
+/// `bench-examples` under `$CARGO_TARGET_DIR` or the workspace's `target`. Not the examples'
+/// own by default: the component built there must keep the egress rule the test suite built
+/// it with. The test suite names the examples' own, and builds the examples after the
+/// benchmark, so that their dependencies are compiled once.
 pub fn examples_target() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WEFT_BENCH_EXAMPLES_TARGET") {
+        return PathBuf::from(dir);
+    }
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(
             || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")),
