@@ -51,6 +51,15 @@ weft_test_setup() {
     local cross=()
     command -v aarch64-linux-gnu-gcc >/dev/null || cross+=(gcc-aarch64-linux-gnu)
     command -v qemu-aarch64 >/dev/null || cross+=(qemu-user)
+    # C DAGs (examples/hello-c): clang, its wasm linker, wasi-libc and compiler-rt's builtins
+    # for wasm32; the C SDK's unit tests build with the host's cc.
+    command -v clang >/dev/null || cross+=(clang)
+    command -v wasm-ld >/dev/null || [ -x "$(ls /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | head -n 1)" ] ||
+        cross+=(lld)
+    [ -e /usr/lib/wasm32-wasi/libc.a ] || cross+=(wasi-libc)
+    ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 ||
+        cross+=(libclang-rt-dev-wasm32)
+    command -v make >/dev/null || cross+=(make)
     _weft_apt_install "${cross[@]}"
     # The Python SDK's unit tests (sdk/python/tests).
     if ! python3 -m pytest --version 2>/dev/null | grep -q '8\.3\.4'; then

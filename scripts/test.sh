@@ -48,10 +48,22 @@ step "Python SDK: unit tests (pytest)"
 step "TypeScript SDK: unit tests (node --test)"
 (cd sdk/js && npm test --silent)
 
+step "C SDK: unit tests (weft_json.h, with the address and undefined-behaviour sanitizers)"
+mkdir -p target/c-sdk
+cc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
+    sdk/c/tests/json_test.c -o target/c-sdk/json_test
+target/c-sdk/json_test
+
+step "weft-bench, tiny configuration (figures are printed, not judged)"
+# Its S3 homework builds examples/mall-customers for its own S3 server in the examples' own
+# target directory, before the examples are built for the tests' server below: the
+# dependencies compile once, and only the example itself again.
+WEFT_BENCH_EXAMPLES_TARGET="$PWD/examples/target" "$target/debug/weft-bench" --quick --out target/bench-quick
+
 step "wfctl build: every example"
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
-for example in hello labels mall-customers mall-pipeline queues hello-python hello-ts; do
+for example in hello labels mall-customers mall-pipeline queues hello-python hello-ts hello-c; do
     "$target/debug/wfctl" build "examples/$example"
 done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
@@ -62,9 +74,9 @@ cargo build -p wfctl --no-default-features --target aarch64-unknown-linux-gnu
 
 step "sandbox benchmark, tiny configuration (figures are printed, not judged)"
 # In the dev profile (dependencies optimized): the figures are not judged here, and a release
-# build would compile every dependency a second time.
+# build would compile every dependency a second time. After the examples are built: it
+# measures each language's hello.
 WEFT_BENCH_ITERATIONS=200 cargo bench --profile dev --workspace --bench sandbox
-"$target/debug/weft-bench" --quick --out target/bench-quick
 
 step "doc tests"
 cargo test --workspace --doc

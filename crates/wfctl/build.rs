@@ -1,8 +1,9 @@
 //! Embeds the SDKs' sources in wfctl, so that `wfctl build` bundles the Python SDK and
 //! `wfctl new` writes a project that builds outside this repository: generates
 //! `$OUT_DIR/sdk_files.rs` with the files of `sdk/rust` (and a standalone `Cargo.toml` for
-//! it), of `sdk/python/src/weft` and of `sdk/js/src` (the TypeScript sources, with the WIT
-//! world's types kept beside them).
+//! it), of `sdk/python/src/weft`, of `sdk/js/src` (the TypeScript sources, with the WIT
+//! world's types kept beside them) and of `sdk/c`; and, with the `c-dags` feature, the C
+//! bindings of the WIT world (wit-bindgen's C generator) that `wfctl build` gives C projects.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rust_sdk.join("src"),
         rust_sdk.join("Cargo.toml"),
         python_sdk.join("weft"),
+        repo.join("sdk/c"),
+        repo.join("wit"),
         repo.join("Cargo.toml"),
     ] {
         println!("cargo:rerun-if-changed={}", watched.display());
@@ -52,7 +55,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         code,
         "/// A `Cargo.toml` for the Rust SDK outside this repository's workspace.\npub const RUST_SDK_MANIFEST: &str = {cargo_toml:?};"
     )?;
+    let c_files = files(&repo.join("sdk/c"), &repo.join("sdk/c"), "h")?;
+    list(
+        &mut code,
+        "C_SDK_FILES",
+        "The C SDK's headers (`weft.h`, `weft_json.h`), as (file name, text).",
+        &c_files,
+    )?;
+    #[cfg(feature = "c-dags")]
+    c_bindings(
+        &repo.join("wit"),
+        &PathBuf::from(std::env::var("OUT_DIR")?).join("c"),
+        &mut code,
+    )?;
     std::fs::write(out, code)?;
+    Ok(())
+}
+
+/// The C bindings of world `dag` in `wit` (`dag.h`, `dag.c`, `dag_component_type.o`), written
+/// under `out` and listed in `code` as `C_BINDINGS`.
+#[cfg(feature = "c-dags")]
+fn c_bindings(wit: &Path, out: &Path, code: &mut String) -> Result<(), Box<dyn std::error::Error>> {
+    let mut resolve = wit_bindgen_core::wit_parser::Resolve::default();
+    let (package, _) = resolve.push_path(wit)?;
+    let world = resolve.select_world(&[package], Some("dag"))?;
+    let mut files = wit_bindgen_core::Files::default();
+    wit_bindgen_c::Opts::default()
+        .build()
+        .generate(&mut resolve, world, &mut files)?;
+    std::fs::create_dir_all(out)?;
+    writeln!(
+        code,
+        "/// The C bindings of the WIT world, as (file name, contents).\npub const C_BINDINGS: &[(&str, &[u8])] = &["
+    )?;
+    for (name, contents) in files.iter() {
+        let path = out.join(name);
+        std::fs::write(&path, contents)?;
+        writeln!(
+            code,
+            "    ({name:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        )?;
+    }
+    writeln!(code, "];")?;
     Ok(())
 }
 

@@ -60,6 +60,7 @@ const EXAMPLES: &[&str] = &[
     "examples/target/wasm32-wasip2/release/queues.wasm",
     "examples/hello-python/target/hello_python.wasm",
     "examples/hello-ts/target/hello_ts.wasm",
+    "examples/hello-c/target/hello_c.wasm",
 ];
 
 /// The hello example in each guest language, whose task `t1` only greets (and logs a line).
@@ -67,6 +68,7 @@ const HELLOS: &[(&str, &str)] = &[
     ("Rust", "examples/target/wasm32-wasip2/release/hello.wasm"),
     ("Python", "examples/hello-python/target/hello_python.wasm"),
     ("TypeScript", "examples/hello-ts/target/hello_ts.wasm"),
+    ("C", "examples/hello-c/target/hello_c.wasm"),
 ];
 
 /// Timings of repeated runs: mean, p50 and p99.

@@ -1,5 +1,6 @@
 //! `wfctl build DIR`: a DAG project into a component, then a check that it is a valid DAG.
 
+mod c;
 mod js;
 mod python;
 mod rust;
@@ -12,14 +13,15 @@ use crate::exit::{CommandResult, Failure};
 use crate::home;
 
 /// Build the DAG project in DIR into a WebAssembly component: a Rust crate (for
-/// wasm32-wasip2, release mode), a Python project (`app.py`, through componentize-py) or a
-/// TypeScript/JavaScript project (`package.json`, through esbuild and componentize-js).
+/// wasm32-wasip2, release mode), a Python project (`app.py`, through componentize-py), a
+/// TypeScript/JavaScript project (`package.json`, through esbuild and componentize-js) or a
+/// C project (a `Makefile` that includes `target/weft/weft.mk`, through clang and wasi-libc).
 /// The component is then loaded and its DAG validated. The component's path is the last
 /// line of stdout.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The project directory: holds `Cargo.toml` (Rust), `app.py` (Python) or `package.json`
-    /// (TypeScript or JavaScript).
+    /// The project directory: holds `Cargo.toml` (Rust), `app.py` (Python), `package.json`
+    /// (TypeScript or JavaScript) or a `Makefile` that includes `target/weft/weft.mk` (C).
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Where to write the component (default: the build's own output path).
@@ -32,6 +34,7 @@ enum Project {
     Rust,
     Python,
     JavaScript,
+    C,
 }
 
 fn detect(dir: &Path) -> Result<Project, Failure> {
@@ -50,12 +53,16 @@ fn detect(dir: &Path) -> Result<Project, Failure> {
     if dir.join(js::MANIFEST).is_file() {
         return Ok(Project::JavaScript);
     }
+    if c::is_weft_makefile(dir) {
+        return Ok(Project::C);
+    }
     Err(Failure::usage(format!(
         "{} holds neither Cargo.toml (a Rust DAG crate) nor {} (a Python DAG) nor {} (a \
-         TypeScript or JavaScript DAG)",
+         TypeScript or JavaScript DAG) nor a {} that includes target/weft/weft.mk (a C DAG)",
         dir.display(),
         python::ENTRY,
-        js::MANIFEST
+        js::MANIFEST,
+        c::MAKEFILE
     )))
 }
 
@@ -65,6 +72,7 @@ fn build(dir: &Path) -> Result<PathBuf, Failure> {
         Project::Rust => rust::build(dir),
         Project::Python => python::build(dir),
         Project::JavaScript => js::build(dir),
+        Project::C => c::build(dir),
     }
 }
 
