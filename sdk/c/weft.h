@@ -30,7 +30,8 @@
  * context and upstream outputs are freed after the task function returns.
  *
  * # Layout
- * - Describing the DAG: weft_dag_*, weft_add_task, weft_task_*.
+ * - Describing the DAG: weft_dag_*, weft_add_task, weft_task_* (retries, timeout, trigger
+ *   rule, queue, connections, secrets, egress, worker labels, architecture, memory).
  * - Running tasks: WEFT_TASKS, weft_task, the conf and upstream readers, weft_ok.
  * - Failing: weft_fail (permanent), weft_retry, weft_skip.
  * - Host calls: weft_log and its levels, XCom, variables.
@@ -52,6 +53,14 @@
 
 /* The function that describes the DAG: `WEFT_DESCRIBE(dag) { ... }` fills `dag`. */
 #define WEFT_DESCRIBE(dag) void exports_dag_describe(dag_dag_spec_t *dag)
+
+/* A malloc'd, NUL-terminated copy of `s`, or NULL when memory ran out. */
+static inline char *weft_strdup_(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy != NULL) memcpy(copy, s, n);
+    return copy;
+}
 
 /* A malloc'd copy of `s` as a WIT string. */
 static inline void weft_str_dup_(dag_string_t *to, const char *s) {
@@ -77,21 +86,27 @@ static inline void weft_dag_schedule(dag_dag_spec_t *dag, const char *schedule, 
     weft_option_str_(&dag->start_date, start_date);
 }
 
+/* `list` made the strings of `args` up to NULL, copied (what it held before is freed). */
+static inline void weft_strings_(dag_list_string_t *list, va_list args) {
+    va_list count;
+    size_t n = 0;
+    va_copy(count, args);
+    while (va_arg(count, const char *) != NULL) n++;
+    va_end(count);
+    dag_list_string_free(list);
+    list->len = 0;
+    list->ptr = n ? calloc(n, sizeof(dag_string_t)) : NULL;
+    if (n && list->ptr == NULL) abort();
+    for (size_t i = 0; i < n; i++) weft_str_dup_(&list->ptr[i], va_arg(args, const char *));
+    list->len = n;
+}
+
 /* Its tags: the strings given, then NULL. */
 static inline void weft_dag_tags(dag_dag_spec_t *dag, ...) {
     va_list args;
-    size_t n = 0;
     va_start(args, dag);
-    while (va_arg(args, const char *) != NULL) n++;
+    weft_strings_(&dag->tags, args);
     va_end(args);
-    dag_list_string_free(&dag->tags);
-    dag->tags.len = 0;
-    dag->tags.ptr = n ? calloc(n, sizeof(dag_string_t)) : NULL;
-    if (n && dag->tags.ptr == NULL) abort();
-    va_start(args, dag);
-    for (size_t i = 0; i < n; i++) weft_str_dup_(&dag->tags.ptr[i], va_arg(args, const char *));
-    va_end(args);
-    dag->tags.len = n;
 }
 
 /*
@@ -100,7 +115,6 @@ static inline void weft_dag_tags(dag_dag_spec_t *dag, ...) {
  */
 static inline weft_dag_types_task_spec_t *weft_add_task(dag_dag_spec_t *dag, const char *task_id, ...) {
     va_list args;
-    size_t n = 0;
     weft_dag_types_task_spec_t *grown, *task;
     grown = realloc(dag->tasks.ptr, (dag->tasks.len + 1) * sizeof *grown);
     if (grown == NULL) abort();
@@ -109,16 +123,8 @@ static inline weft_dag_types_task_spec_t *weft_add_task(dag_dag_spec_t *dag, con
     memset(task, 0, sizeof *task);
     weft_str_dup_(&task->task_id, task_id);
     va_start(args, task_id);
-    while (va_arg(args, const char *) != NULL) n++;
+    weft_strings_(&task->upstream, args);
     va_end(args);
-    if (n) {
-        task->upstream.ptr = calloc(n, sizeof(dag_string_t));
-        if (task->upstream.ptr == NULL) abort();
-        va_start(args, task_id);
-        for (size_t i = 0; i < n; i++) weft_str_dup_(&task->upstream.ptr[i], va_arg(args, const char *));
-        va_end(args);
-        task->upstream.len = n;
-    }
     return task;
 }
 
@@ -143,6 +149,58 @@ static inline void weft_task_queue(weft_dag_types_task_spec_t *task, const char 
     weft_option_str_(&task->settings.queue, queue);
 }
 
+/* The task's resources, made present (all empty) the first time. */
+static inline weft_dag_types_resources_t *weft_task_resources_(weft_dag_types_task_spec_t *task) {
+    if (!task->settings.resources.is_some) {
+        memset(&task->settings.resources.val, 0, sizeof task->settings.resources.val);
+        task->settings.resources.is_some = true;
+    }
+    return &task->settings.resources.val;
+}
+
+/* The connections the task reads (through the host: SQL, or weft_dag_connections_get), then
+ * NULL. */
+static inline void weft_task_connections(weft_dag_types_task_spec_t *task, ...) {
+    va_list args;
+    va_start(args, task);
+    weft_strings_(&weft_task_resources_(task)->connections, args);
+    va_end(args);
+}
+
+/* The secrets the task reads, then NULL. */
+static inline void weft_task_secrets(weft_dag_types_task_spec_t *task, ...) {
+    va_list args;
+    va_start(args, task);
+    weft_strings_(&weft_task_resources_(task)->secrets, args);
+    va_end(args);
+}
+
+/* Where the task may send HTTP requests (`[METHODS ][SCHEME://]HOST[:PORT|:*]`), then NULL. */
+static inline void weft_task_egress(weft_dag_types_task_spec_t *task, ...) {
+    va_list args;
+    va_start(args, task);
+    weft_strings_(&weft_task_resources_(task)->egress_allowlist, args);
+    va_end(args);
+}
+
+/* The labels the task's worker must have (`gpu`, `ssd`), then NULL. */
+static inline void weft_task_worker_labels(weft_dag_types_task_spec_t *task, ...) {
+    va_list args;
+    va_start(args, task);
+    weft_strings_(&weft_task_resources_(task)->worker_labels, args);
+    va_end(args);
+}
+
+/* The architecture the task's worker must have (`x86_64`, `aarch64`). */
+static inline void weft_task_arch(weft_dag_types_task_spec_t *task, const char *arch) {
+    weft_option_str_(&weft_task_resources_(task)->arch, arch);
+}
+
+/* The task's linear memory limit, in bytes. */
+static inline void weft_task_memory(weft_dag_types_task_spec_t *task, uint64_t bytes) {
+    weft_task_resources_(task)->memory_bytes = (dag_option_u64_t){true, bytes};
+}
+
 /* ---- running tasks ---------------------------------------------------------------------- */
 
 /* One attempt of a task: what it was given, and where its output or error goes. */
@@ -157,6 +215,8 @@ typedef struct weft_task {
     dag_task_error_t *error;
     /* What the last weft_conf_* or weft_upstream_* lookup found. */
     weft_json_status json_status;
+    /* Whether an error was set (by weft_fail, weft_retry or weft_skip). */
+    bool error_set;
 } weft_task;
 
 /* A task's code: true with weft_ok's output, or false with an error set. */
@@ -177,6 +237,8 @@ static inline bool weft_error_(weft_task *task, uint8_t tag, const char *format,
     va_end(copy);
     if (len >= 0) message = malloc((size_t)len + 1);
     if (message != NULL) vsnprintf(message, (size_t)len + 1, format, args);
+    if (task->error_set) weft_dag_types_task_error_free(task->error);
+    task->error_set = true;
     task->error->tag = tag;
     /* The three string variants share one layout. */
     weft_str_dup_(&task->error->val.permanent, message != NULL ? message : format);
@@ -242,7 +304,7 @@ static inline char *weft_conf_string(weft_task *task, const char *key, const cha
     char *value = NULL;
     task->json_status = weft_json_get_string(task->ctx->conf.ptr, task->ctx->conf.len, key, &value);
     if (task->json_status == WEFT_JSON_ABSENT && fallback != NULL) {
-        value = strdup(fallback);
+        value = weft_strdup_(fallback);
         task->json_status = value != NULL ? WEFT_JSON_OK : WEFT_JSON_NO_MEMORY;
     }
     return task->json_status == WEFT_JSON_OK ? value : NULL;
@@ -286,11 +348,14 @@ static inline char *weft_task_id(const weft_task *task) {
     return id;
 }
 
-/* Run the task `ctx` names from `tasks`; frees what the host handed in. */
+/* Run the task `ctx` names from `tasks`; frees what the host handed in. A task that returns
+ * false without an error, or true without an output, fails for good, saying so. */
 static inline bool weft_dispatch(const weft_task_entry *tasks, size_t count, dag_task_context_t *ctx,
                                  dag_list_upstream_output_t *upstream, dag_list_u8_t *ret, dag_task_error_t *err) {
-    weft_task task = {ctx, upstream, ret, err, WEFT_JSON_OK};
+    weft_task task = {ctx, upstream, ret, err, WEFT_JSON_OK, false};
     bool ok = false, known = false;
+    memset(ret, 0, sizeof *ret);
+    memset(err, 0, sizeof *err);
     for (size_t i = 0; i < count; i++) {
         size_t n = strlen(tasks[i].task_id);
         if (ctx->task_id.len == n && memcmp(ctx->task_id.ptr, tasks[i].task_id, n) == 0) {
@@ -301,6 +366,16 @@ static inline bool weft_dispatch(const weft_task_entry *tasks, size_t count, dag
     }
     if (!known) {
         ok = weft_fail(&task, "this component has no task %.*s", (int)ctx->task_id.len, (const char *)ctx->task_id.ptr);
+    } else if (ok && ret->ptr == NULL) {
+        ok = weft_fail(&task, "task %.*s returned true without an output (end it with weft_ok)",
+                       (int)ctx->task_id.len, (const char *)ctx->task_id.ptr);
+    } else if (!ok && !task.error_set) {
+        ok = weft_fail(&task, "task %.*s returned false without an error (end it with weft_fail, weft_retry or weft_skip)",
+                       (int)ctx->task_id.len, (const char *)ctx->task_id.ptr);
+    }
+    if (!ok && ret->ptr != NULL) {
+        dag_list_u8_free(ret);
+        memset(ret, 0, sizeof *ret);
     }
     dag_task_context_free(ctx);
     dag_list_upstream_output_free(upstream);

@@ -7,22 +7,8 @@
 
 mod common;
 
-use common::{example, repo, task, wfctl, wfctl_json};
+use common::{example, logged, repo, task, wfctl, wfctl_json};
 use serde_json::json;
-
-/// The messages of the log lines of a `wfctl run --output json` report at `level`.
-fn logged(report: &serde_json::Value, level: &str) -> Vec<String> {
-    report["log"]["lines"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .filter(|l| l["level"] == level)
-                .filter_map(|l| l["message"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[test]
 fn hello_c_builds_and_runs() {
@@ -178,6 +164,91 @@ fn a_c_dag_that_breaks_the_rules_is_refused_at_build() {
     let build = wfctl(["build".as_ref(), cyclic.path().as_os_str()]);
     assert_ne!(build.code, 0, "{build:?}");
     assert!(build.stderr.contains("cycl"), "{build:?}");
+}
+
+#[test]
+fn a_c_dag_declares_every_task_setting_the_sdk_offers() {
+    let settings = project_with(
+        "#include \"weft.h\"\n\
+         WEFT_DESCRIBE(dag) {\n\
+             weft_dag_init(dag, \"settings_c\", \"every setting\");\n\
+             weft_dag_tags(dag, \"a\", \"b\", NULL);\n\
+             weft_add_task(dag, \"first\", NULL);\n\
+             weft_dag_types_task_spec_t *t = weft_add_task(dag, \"second\", \"first\", NULL);\n\
+             weft_task_retries(t, 3, 2000);\n\
+             weft_task_timeout(t, 5000);\n\
+             weft_task_trigger_rule(t, WEFT_DAG_TYPES_TRIGGER_RULE_ALL_DONE);\n\
+             weft_task_queue(t, \"q2\");\n\
+             weft_task_connections(t, \"warehouse\", NULL);\n\
+             weft_task_secrets(t, \"token\", NULL);\n\
+             weft_task_egress(t, \"GET https://api.example.com\", NULL);\n\
+             weft_task_worker_labels(t, \"gpu\", \"ssd\", NULL);\n\
+             weft_task_arch(t, \"aarch64\");\n\
+             weft_task_memory(t, 64u << 20);\n\
+         }\n\
+         static bool run(weft_task *t) { weft_json_object o = {0}; return weft_ok(t, &o); }\n\
+         WEFT_TASKS({\"first\", run}, {\"second\", run})\n",
+    );
+    let inspect = wfctl_json("inspect", settings.path(), &[]);
+    assert_eq!(inspect.code, 0, "{inspect:?}");
+    let dag = inspect.json();
+    assert_eq!(dag["tags"], json!(["a", "b"]), "{dag}");
+    assert_eq!(dag["schedule"], serde_json::Value::Null, "{dag}");
+    let first = task(&dag, "first");
+    assert_eq!(first["queue"], "default", "{first}");
+    let second = task(&dag, "second");
+    assert_eq!(second["upstream"], json!(["first"]), "{second}");
+    assert_eq!(second["retries"], 3, "{second}");
+    assert_eq!(second["retry_delay_ms"], 2000, "{second}");
+    assert_eq!(second["execution_timeout_ms"], 5000, "{second}");
+    assert_eq!(second["trigger_rule"], "all_done", "{second}");
+    assert_eq!(second["queue"], "q2@arch=aarch64+gpu+ssd", "{second}");
+    let resources = &second["resources"];
+    assert_eq!(resources["connections"], json!(["warehouse"]), "{second}");
+    assert_eq!(resources["secrets"], json!(["token"]), "{second}");
+    assert_eq!(
+        resources["egress_allowlist"],
+        json!(["GET https://api.example.com"]),
+        "{second}"
+    );
+    assert_eq!(
+        resources["worker_labels"],
+        json!(["gpu", "ssd"]),
+        "{second}"
+    );
+    assert_eq!(resources["arch"], "aarch64", "{second}");
+    assert_eq!(resources["memory_bytes"], 64 << 20, "{second}");
+}
+
+#[test]
+fn a_c_task_that_ends_without_an_output_or_an_error_fails_saying_so() {
+    let careless = project_with(
+        "#include \"weft.h\"\n\
+         WEFT_DESCRIBE(dag) {\n\
+             weft_dag_init(dag, \"careless_c\", NULL);\n\
+             weft_add_task(dag, \"no_output\", NULL);\n\
+             weft_add_task(dag, \"no_error\", NULL);\n\
+         }\n\
+         static bool no_output(weft_task *t) { (void)t; return true; }\n\
+         static bool no_error(weft_task *t) { (void)t; return false; }\n\
+         WEFT_TASKS({\"no_output\", no_output}, {\"no_error\", no_error})\n",
+    );
+    let build = wfctl(["build".as_ref(), careless.path().as_os_str()]);
+    assert_eq!(build.code, 0, "{build:?}");
+    let component = std::path::PathBuf::from(build.stdout.trim());
+    for (task_id, says) in [
+        ("no_output", "returned true without an output"),
+        ("no_error", "returned false without an error"),
+    ] {
+        let run = wfctl_json("run", &component, &[task_id]);
+        assert_eq!(run.code, 1, "{run:?}");
+        let report = run.json();
+        let error = report["detail"]["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("permanent") && error.contains(says),
+            "{task_id}: {report}"
+        );
+    }
 }
 
 #[test]

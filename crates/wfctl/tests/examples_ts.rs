@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use common::{repo, task, wfctl, wfctl_json};
+use common::{logged, repo, task, wfctl, wfctl_json};
 use serde_json::json;
 
 /// The newest modification time of `path`, a file or every file under a directory.
@@ -74,20 +74,6 @@ fn hello_ts() -> PathBuf {
             component
         })
         .clone()
-}
-
-/// The messages of the log lines of a `wfctl run --output json` report at `level`.
-fn logged(report: &serde_json::Value, level: &str) -> Vec<String> {
-    report["log"]["lines"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .filter(|l| l["level"] == level)
-                .filter_map(|l| l["message"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

@@ -120,6 +120,20 @@ pub fn wfctl_json(command: &str, path: &Path, args: &[&str]) -> Run {
     wfctl(all)
 }
 
+/// The messages of the log lines of a `wfctl run --output json` report at `level`.
+pub fn logged(report: &serde_json::Value, level: &str) -> Vec<String> {
+    report["log"]["lines"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter(|l| l["level"] == level)
+                .filter_map(|l| l["message"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Task `id` of a `wfctl test --output json` report or an `inspect` DAG.
 pub fn task<'a>(run: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     run["tasks"]
