@@ -44,7 +44,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a DAG project (a Rust crate, or a Python project) into a component.
+    /// Build a DAG project (Rust, Python, TypeScript or C) into a component.
     Build(commands::build::Args),
     /// Make a new DAG project (Python, TypeScript or Rust) that builds outside Weft's repository.
     New(commands::new::Args),
