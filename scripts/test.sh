@@ -49,10 +49,10 @@ step "TypeScript SDK: unit tests (node --test)"
 (cd sdk/js && npm test --silent)
 
 step "C SDK: unit tests (weft_json.h, with the address and undefined-behaviour sanitizers)"
-mkdir -p target/c-sdk
+mkdir -p "$target/c-sdk"
 cc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
-    sdk/c/tests/json_test.c -o target/c-sdk/json_test
-target/c-sdk/json_test
+    sdk/c/tests/json_test.c -o "$target/c-sdk/json_test"
+"$target/c-sdk/json_test"
 
 step "weft-bench, tiny configuration (figures are printed, not judged)"
 # Its S3 homework builds examples/mall-customers for its own S3 server in the examples' own
