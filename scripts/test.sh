@@ -42,8 +42,9 @@ cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-was
 step "cargo test (examples' own logic, on the host)"
 cargo test --manifest-path examples/Cargo.toml --workspace
 
-step "Python SDK: unit tests (pytest)"
+step "Python SDK and the Python homework's own logic: unit tests (pytest)"
 (cd sdk/python && PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider)
+(cd examples/mall-customers-python && PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider tests)
 
 step "TypeScript SDK: unit tests (node --test)"
 (cd sdk/js && npm test --silent)
@@ -63,7 +64,7 @@ WEFT_BENCH_EXAMPLES_TARGET="$PWD/examples/target" "$target/debug/weft-bench" --q
 step "wfctl build: every example"
 # mall_customers may reach the test run's S3 server (its egress rules are fixed at build time).
 export WEFT_MALL_S3_EGRESS="GET,PUT $WEFT_TEST_S3_URL"
-for example in hello labels mall-customers mall-pipeline queues hello-python hello-ts hello-c; do
+for example in hello labels mall-customers mall-pipeline queues hello-python mall-customers-python hello-ts hello-c; do
     "$target/debug/wfctl" build "examples/$example"
 done
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.

@@ -24,6 +24,23 @@ pub use cluster::{Cluster, WorkerSpec};
 pub use process::Proc;
 pub use s3::{S3Client, S3Server};
 
+/// Path of the component `wfctl build examples/DIR` wrote for a Python, TypeScript or C
+/// example (`scripts/test.sh` builds them before the tests).
+pub fn project_example(dir: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root
+        .join("examples")
+        .join(dir)
+        .join("target")
+        .join(format!("{}.wasm", dir.replace('-', "_")));
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (`wfctl build examples/{dir}` or scripts/test.sh)",
+        path.display()
+    );
+    path
+}
+
 /// Path of a built example component (`scripts/test.sh` builds them before the tests).
 pub fn example(name: &str) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

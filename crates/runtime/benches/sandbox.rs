@@ -59,6 +59,7 @@ const EXAMPLES: &[&str] = &[
     "examples/target/wasm32-wasip2/release/mall_customers.wasm",
     "examples/target/wasm32-wasip2/release/queues.wasm",
     "examples/hello-python/target/hello_python.wasm",
+    "examples/mall-customers-python/target/mall_customers_python.wasm",
     "examples/hello-ts/target/hello_ts.wasm",
     "examples/hello-c/target/hello_c.wasm",
 ];

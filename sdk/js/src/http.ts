@@ -125,6 +125,11 @@ export class Http {
     } else if (options.body !== undefined) {
       body = typeof options.body === "string" ? encoder.encode(options.body) : options.body;
     }
+    // A body of known length is declared, not chunked: some servers (S3 among them) refuse a
+    // request body without a Content-Length.
+    if (body !== undefined && !headers.some(([name]) => name.toLowerCase() === "content-length")) {
+      headers.push(["content-length", String(body.length)]);
+    }
     const reply = this.host.httpSend({
       method: method.toUpperCase(),
       url: target,

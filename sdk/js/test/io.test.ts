@@ -54,6 +54,7 @@ describe("HTTP", () => {
     assert.deepEqual(request.headers, [
       ["authorization", "Bearer {{secret:token}}"],
       ["content-type", "application/json"],
+      ["content-length", "14"],
     ]);
     assert.equal(text(request.body), '{"name":"Ada"}');
     assert.equal(request.timeoutMs, 10_000);

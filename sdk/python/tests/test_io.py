@@ -100,6 +100,24 @@ def test_http_requests_carry_params_json_and_headers():
     assert request.method == "POST" and request.url == "https://api.example.com/v1?x=1&page=2"
     assert request.body == b'{"a":1}' and request.timeout_ms == 5000
     assert ("content-type", b"application/json") in request.headers and ("X-Id", b"7") in request.headers
+    assert ("content-length", b"7") in request.headers
+
+
+def test_http_declares_the_length_of_a_body_unless_given():
+    seen: list[HttpRequest] = []
+
+    def answer(request: HttpRequest) -> HttpReply:
+        seen.append(request)
+        return HttpReply(200, (), b"")
+
+    d = Dag("d")
+    d.task(lambda ctx: ctx.http.put("http://h/k", data="h\u00e9").status, task_id="put")
+    d.task(lambda ctx: ctx.http.put("http://h/k", data=b"", headers={"Content-Length": "0"}).status, task_id="given")
+    d.task(lambda ctx: ctx.http.get("http://h/k").status, task_id="get")
+    for task in ("put", "given", "get"):
+        assert run_task(d, task, FakeHost(http=answer)) == 200
+    lengths = [[value for name, value in r.headers if name.lower() == "content-length"] for r in seen]
+    assert lengths == [[b"3"], [b"0"], []]
 
 
 def test_http_errors_say_whether_a_retry_can_help():

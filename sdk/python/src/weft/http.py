@@ -111,6 +111,10 @@ class Http:
             if not any(name.lower() == "content-type" for name, _ in pairs):
                 pairs.append(("content-type", b"application/json"))
         body = data.encode("utf-8") if isinstance(data, str) else data
+        # A body of known length is declared, not chunked: some servers (S3 among them) refuse
+        # a request body without a Content-Length.
+        if body is not None and not any(name.lower() == "content-length" for name, _ in pairs):
+            pairs.append(("content-length", str(len(body)).encode("ascii")))
         request = HttpRequest(
             method=method.upper(),
             url=url,

@@ -1,0 +1,246 @@
+//! The S3 homework in Python (`examples/mall-customers-python`) against a real S3-compatible
+//! server (s3s-fs, which checks SigV4 signatures): the CSV is uploaded from the host, the DAG
+//! downloads it through the connection `aws_default` with requests signed by its one
+//! pure-Python dependency, and writes back a Parquet file sorted by spending score, which the
+//! test reads with the Rust `parquet` crate, and the figures per gender as JSON. On a
+//! standalone server (with a bad CSV and a connection pointed elsewhere too) and through
+//! `wfctl test`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use weft_e2e::{Api, S3Client, S3Server, standalone};
+
+mod support;
+
+use support::{INPUT_KEY, Row, csv, generated_rows, read_parquet, sorted_by_spending};
+
+const DAG: &str = "mall_customers_python";
+const CONNECTION: &str = "aws_default";
+/// What the DAG's S3 tasks declare they reach (any port of the loopback address): the
+/// operator allows it, or the deploy is refused.
+const DAG_EGRESS: &str = "GET,PUT http://127.0.0.1:*";
+/// The secret key sealing connections in the server (base64 of 32 bytes).
+const SECRET_KEY: &str = "d2VmdC1lMmUtcHl0aG9uLWtleS0zMi1ieXRlcyEhISE=";
+
+fn component() -> std::path::PathBuf {
+    weft_e2e::project_example("mall-customers-python")
+}
+
+/// A fresh bucket holding the generated CSV; its client and the rows.
+fn bucket_with_csv(s3: &S3Server, mode: &str) -> (S3Client, Vec<Row>) {
+    let bucket = s3.client(
+        &weft_testkit::unique_name(&format!("mallpy-{mode}"))
+            .to_lowercase()
+            .replace('_', "-"),
+    );
+    bucket.create_bucket();
+    let rows = generated_rows();
+    bucket.put(INPUT_KEY, csv(&rows).into_bytes());
+    (bucket, rows)
+}
+
+/// The connection `aws_default` as JSON: `s3`'s credentials, endpoint `endpoint`, default
+/// bucket `bucket`.
+fn connection(s3: &S3Server, bucket: &str, endpoint: &str) -> Value {
+    json!({
+        "conn_type": "aws",
+        "schema": bucket,
+        "login": s3.access_key,
+        "password": s3.secret_key,
+        "extra": { "endpoint_url": endpoint, "region_name": "us-east-1" },
+    })
+}
+
+fn put_connection(api: &Api, body: &Value) {
+    let (status, answer) = api.put(&format!("/connections/{CONNECTION}"), body);
+    assert!(
+        (200..300).contains(&status),
+        "PUT /connections/{CONNECTION}: {status} {answer}"
+    );
+}
+
+/// The objects a successful run wrote under `prefix`, checked against `rows`.
+fn check_outputs(bucket: &S3Client, prefix: &str, rows: &[Row]) {
+    let parquet = bucket
+        .get(&format!("{prefix}sorted_by_spending.parquet"))
+        .expect("the DAG wrote the Parquet file");
+    let sorted = read_parquet(parquet);
+    assert_eq!(sorted.len(), rows.len(), "every row, once");
+    assert_eq!(
+        sorted,
+        sorted_by_spending(rows),
+        "by spending score, then id"
+    );
+
+    let json = bucket
+        .get(&format!("{prefix}by_gender.json"))
+        .expect("the DAG wrote the figures per gender");
+    let stats: Value = serde_json::from_slice(&json).expect("JSON");
+    let stats = stats.as_array().expect("an array");
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    for (s, gender) in stats.iter().zip(["Female", "Male"]) {
+        let of: Vec<&Row> = rows.iter().filter(|r| r.gender == gender).collect();
+        assert_eq!(s["gender"], gender, "{s}");
+        assert_eq!(s["count"], of.len(), "{s}");
+        assert_eq!(
+            s["min_spending_score"],
+            of.iter().map(|r| r.score).min().expect("rows"),
+            "{s}"
+        );
+        assert_eq!(
+            s["max_spending_score"],
+            of.iter().map(|r| r.score).max().expect("rows"),
+            "{s}"
+        );
+    }
+}
+
+/// The logs of every task of run `run_id`, joined.
+fn logs(api: &Api, run_id: &str) -> String {
+    [
+        "extract",
+        "sort_by_spending",
+        "aggregate_by_gender",
+        "report",
+    ]
+    .iter()
+    .map(|task| {
+        api.get(&format!(
+            "/dags/{DAG}/runs/{}/tasks/{task}/logs",
+            weft_e2e::api::encode(run_id)
+        ))
+        .to_string()
+    })
+    .collect()
+}
+
+#[test]
+fn standalone_server_sorts_s3_csv_into_parquet() {
+    let s3 = S3Server::from_env_or_start();
+    let (bucket, rows) = bucket_with_csv(&s3, "standalone");
+    let dir = tempfile::Builder::new()
+        .prefix("weft-e2e-mallpy-")
+        .tempdir()
+        .expect("temp dir");
+    let env = [
+        ("WEFT_EGRESS_ALLOW", DAG_EGRESS),
+        ("WEFT_EGRESS_ALLOW_NETS", "127.0.0.0/8"),
+        ("WEFT_SECRET_KEY", SECRET_KEY),
+    ];
+    let (server, api) = standalone::start(dir.path(), &env);
+    put_connection(&api, &connection(&s3, bucket.name(), &s3.url));
+    let deployed = api.deploy(&component());
+    assert_eq!(deployed["dag_id"], DAG, "{deployed}");
+
+    // The homework: every task succeeds, the objects are right, the secret key shows nowhere.
+    let prefix = "out/standalone/";
+    let run_id = api.trigger(DAG, json!({ "s3": { "output_prefix": prefix } }), None);
+    let run = api.wait_run(DAG, &run_id, Duration::from_secs(180));
+    assert_eq!(run["state"], "success", "{run}");
+    check_outputs(&bucket, prefix, &rows);
+    let xcom = api.get(&format!(
+        "/dags/{DAG}/runs/{}/xcom",
+        weft_e2e::api::encode(&run_id)
+    ));
+    let report = xcom["xcoms"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|x| x["task_id"] == "report" && x["key"] == "return_value")
+        })
+        .map(|x| x["value"].clone())
+        .unwrap_or_else(|| panic!("no output of report in {xcom}"));
+    assert_eq!(report["customers"], rows.len(), "{report}");
+    assert_eq!(
+        report["parquet"],
+        format!("s3://{}/{prefix}sorted_by_spending.parquet", bucket.name()),
+        "{report}"
+    );
+    let text = logs(&api, &run_id);
+    assert!(
+        text.contains(&format!("{} valid customers", rows.len())),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&s3.secret_key) && !xcom.to_string().contains(&s3.secret_key),
+        "the secret key shows in no log or output"
+    );
+
+    // A bad row fails `extract` for good, naming its line and column; nothing is written.
+    let mut bad = csv(&rows[..5]);
+    bad.push_str("9999,Female,30,40,0\n");
+    bucket.put("bad.csv", bad.into_bytes());
+    let run_id = api.trigger(
+        DAG,
+        json!({ "s3": { "input_key": "bad.csv", "output_prefix": "out/bad/" } }),
+        None,
+    );
+    let run = api.wait_run(DAG, &run_id, Duration::from_secs(180));
+    assert_eq!(run["state"], "failed", "{run}");
+    let extract = Api::task(&run, "extract");
+    assert_eq!(extract["state"], "failed", "{extract}");
+    assert_eq!(extract["try_number"], 1, "not retried: {extract}");
+    let error = extract["error"].as_str().expect("an error");
+    assert!(
+        error.contains("bad.csv") && error.contains("line 7, column `Spending Score (1-100)`"),
+        "{error}"
+    );
+    assert_eq!(
+        Api::task(&run, "sort_by_spending")["state"],
+        "upstream_failed",
+        "{run}"
+    );
+    assert_eq!(
+        bucket.get("out/bad/sorted_by_spending.parquet"),
+        None,
+        "nothing written"
+    );
+
+    // A connection pointed at the cloud metadata address is refused by the egress policy.
+    put_connection(
+        &api,
+        &connection(&s3, bucket.name(), "http://169.254.169.254"),
+    );
+    let run_id = api.trigger(DAG, json!({}), None);
+    let run = api.wait_run(DAG, &run_id, Duration::from_secs(180));
+    let extract = Api::task(&run, "extract");
+    assert_eq!(extract["state"], "failed", "{run}");
+    assert_eq!(extract["error_class"], "egress_denied", "{extract}");
+    let error = extract["error"].as_str().expect("an error");
+    assert!(error.contains("169.254.169.254"), "{error}");
+    assert!(!error.contains(&s3.secret_key), "{error}");
+    drop(server);
+}
+
+#[test]
+fn wfctl_test_runs_the_homework_locally() {
+    let s3 = S3Server::from_env_or_start();
+    let (bucket, rows) = bucket_with_csv(&s3, "wfctl-test");
+    let prefix = "out/wfctl-test/";
+    let conf = json!({ "s3": { "output_prefix": prefix } }).to_string();
+    let output = Command::new(weft_e2e::process::wfctl())
+        .arg("test")
+        .arg(component())
+        .args(["--conf", &conf, "--output", "json"])
+        .args(["--egress-allow", DAG_EGRESS])
+        .args(["--egress-allow-net", "127.0.0.1"])
+        .env(
+            "AIRFLOW_CONN_AWS_DEFAULT",
+            connection(&s3, bucket.name(), &s3.url).to_string(),
+        )
+        .env("WEFT_CACHE_DIR", weft_e2e::process::shared_cache_dir())
+        .output()
+        .expect("wfctl runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(report["state"], "success", "{report}");
+    check_outputs(&bucket, prefix, &rows);
+    assert!(
+        !stdout.contains(&s3.secret_key) && !stderr.contains(&s3.secret_key),
+        "the secret key is not printed"
+    );
+}
