@@ -7,6 +7,8 @@
 //! task runs (default 10,000). The compile figures cover the test guests and every example
 //! that has been built (`wfctl build examples/NAME`); `WEFT_BENCH_COMPONENTS` adds more
 //! components (paths, `:`-separated, relative to the repository's root).
+//! `WEFT_BENCH_LANGUAGES=Python,TypeScript` prints only those languages' `t1` rows (to
+//! profile one guest's per-task path).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,10 +24,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "weft-runtime sandbox benchmark ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    per_task(iterations)?;
-
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    per_language(&root, iterations.min(1_000))?;
+    // Only some languages' rows, and nothing else: for profiling one guest's per-task path.
+    if let Ok(only) = std::env::var("WEFT_BENCH_LANGUAGES") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        return per_language(&root, iterations.min(1_000), &only);
+    }
+    per_task(iterations)?;
+    per_language(&root, iterations.min(1_000), &[])?;
     let mut components = vec![
         PathBuf::from(weft_test_guests_artifacts::NOOP),
         PathBuf::from(weft_test_guests_artifacts::NORMAL),
@@ -111,7 +117,11 @@ fn timed_runs(
 }
 
 /// `t1` of each language's hello, on Cranelift's code and on Winch's.
-fn per_language(root: &Path, iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
+fn per_language(
+    root: &Path,
+    iterations: usize,
+    only: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nhello's t1 per language (fresh store + instantiate + run + drop), {iterations} runs"
     );
@@ -120,6 +130,9 @@ fn per_language(root: &Path, iterations: usize) -> Result<(), Box<dyn std::error
         "language", "code", "mean", "p50", "p99"
     );
     for (language, path) in HELLOS {
+        if !only.is_empty() && !only.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+            continue;
+        }
         let Ok(bytes) = std::fs::read(root.join(path)) else {
             println!("{language:<12} not built ({path})");
             continue;
