@@ -66,6 +66,11 @@ weft_test_setup() {
         echo "==> pip install pytest==8.3.4"
         python3 -m pip install --quiet --disable-pip-version-check pytest==8.3.4
     fi
+    # The Python homework's unit tests import its one dependency (the build bundles its own).
+    if ! python3 -c 'import aws_request_signer' 2>/dev/null; then
+        echo "==> pip install aws-request-signer==1.2.0"
+        python3 -m pip install --quiet --disable-pip-version-check aws-request-signer==1.2.0
+    fi
     if [ ! -x /usr/bin/chromium ]; then
         _weft_apt_install chromium
     fi

@@ -5,9 +5,9 @@ from an S3-compatible bucket through the connection ``aws_default`` and writing 
 customers sorted by spending score as Parquet, and the figures per gender as JSON:
 
 * ``extract`` downloads the CSV and validates it: a bad row fails the task for good, naming
-  its line and column. It returns where the CSV is and how many rows it has; the rows stay in
-  the bucket;
-* ``sort_by_spending`` reads the CSV again, sorts it by spending score (ties by id) and writes
+  its line and column. It returns where the CSV is, its ETag and how many rows it has; the
+  rows stay in the bucket;
+* ``sort_by_spending`` reads the CSV again (only the version ``extract`` read), sorts it by spending score (ties by id) and writes
   ``sorted_by_spending.parquet`` under the output prefix;
 * ``aggregate_by_gender`` reads it again and writes ``by_gender.json`` there;
 * ``report`` sums up: the number of customers, the Parquet file's name and the figures.
@@ -65,9 +65,11 @@ def s3_conf(ctx: Context) -> dict[str, str]:
     conf = ctx.conf.get("s3", {})
     if not isinstance(conf, dict):
         raise PermanentError(f"the run's conf field `s3` is not an object: {conf!r}")
-    for name in ("bucket", "input_key", "output_prefix"):
-        if name in conf and not isinstance(conf[name], str):
-            raise PermanentError(f"the run's conf field `s3.{name}` is not a string: {conf[name]!r}")
+    for name in ("bucket", "input_key"):
+        if name in conf and (not isinstance(conf[name], str) or not conf[name]):
+            raise PermanentError(f"the run's conf field `s3.{name}` is not a non-empty string: {conf[name]!r}")
+    if "output_prefix" in conf and not isinstance(conf["output_prefix"], str):
+        raise PermanentError(f"the run's conf field `s3.output_prefix` is not a string: {conf['output_prefix']!r}")
     return conf
 
 
@@ -84,15 +86,16 @@ def output_key(ctx: Context, name: str) -> str:
     return prefix + name
 
 
-def read_customers(ctx: Context, bucket: Bucket, key: str) -> list[Customer]:
-    """The validated rows of the CSV `key`."""
-    data = bucket.get(ctx.http, key)
+def read_customers(ctx: Context, bucket: Bucket, key: str, etag: str | None = None) -> tuple[list[Customer], str | None]:
+    """The validated rows of the CSV `key` and its ETag; with `etag`, only while the object is
+    still the one `extract` read (a replaced object fails the task for good)."""
+    data, etag = bucket.get(ctx.http, key, if_match=etag)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PermanentError(f"{bucket.uri(key)} is not UTF-8 text: byte {error.start}") from error
     try:
-        return customers.parse_csv(text)
+        return customers.parse_csv(text), etag
     except CsvError as error:
         raise PermanentError(f"{bucket.uri(key)}: {error}") from error
 
@@ -102,16 +105,17 @@ def extract(ctx: Context) -> dict:
     """Download the CSV and validate every row; say where it is and how many rows it has."""
     bucket = bucket_of(ctx)
     key = s3_conf(ctx).get("input_key", DEFAULT_INPUT_KEY)
-    rows = read_customers(ctx, bucket, key)
+    rows, etag = read_customers(ctx, bucket, key)
     ctx.log.info("extract: %d valid customers in %s", len(rows), bucket.uri(key))
-    return {"bucket": bucket.name, "key": key, "rows": len(rows)}
+    return {"bucket": bucket.name, "key": key, "rows": len(rows), "etag": etag}
 
 
 @dag.task(**S3_TASK)
 def sort_by_spending(ctx: Context, extract: dict) -> dict:
     """Sort the customers by spending score and write them back as Parquet."""
     bucket = bucket_of(ctx)
-    rows = customers.sort_by_spending(read_customers(ctx, bucket, extract["key"]))
+    rows, _ = read_customers(ctx, bucket, extract["key"], extract["etag"])
+    rows = customers.sort_by_spending(rows)
     table = columnar.write_table(
         [
             columnar.Column.uint32(COLUMNS[0], [c.customer_id for c in rows]),
@@ -131,7 +135,8 @@ def sort_by_spending(ctx: Context, extract: dict) -> dict:
 def aggregate_by_gender(ctx: Context, extract: dict) -> dict:
     """Compute the figures per gender and write them as JSON."""
     bucket = bucket_of(ctx)
-    figures = customers.aggregate_by_gender(read_customers(ctx, bucket, extract["key"]))
+    rows, _ = read_customers(ctx, bucket, extract["key"], extract["etag"])
+    figures = customers.aggregate_by_gender(rows)
     key = output_key(ctx, "by_gender.json")
     bucket.put(ctx.http, key, json.dumps(figures, indent=2).encode("utf-8"), "application/json")
     ctx.log.info("aggregate_by_gender: %d genders, written to %s", len(figures), bucket.uri(key))

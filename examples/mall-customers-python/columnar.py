@@ -15,7 +15,9 @@ import struct
 from dataclasses import dataclass
 
 MAGIC = b"PAR1"
-CREATED_BY = "weft mall_customers_python"
+#: In the `<application> version <version>` form readers parse (and otherwise distrust the
+#: statistics of text columns).
+CREATED_BY = "weft mall_customers_python version 0.1.0"
 
 # parquet.thrift's enums.
 _INT32, _BYTE_ARRAY = 1, 6  # Type

@@ -8,7 +8,7 @@ is refused whole, the error naming the line (the header is line 1) and the colum
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 COLUMNS = ("CustomerID", "Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)")
@@ -35,34 +35,42 @@ class Customer:
 
 
 def parse_csv(text: str) -> list[Customer]:
-    """Every row of `text`, validated; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(_non_blank(reader), None)
-        if header is None:
-            raise CsvError(f"the CSV is empty: expected a header line `{','.join(COLUMNS)}`")
-        _check_header(header, reader.line_num)
-        customers: list[Customer] = []
-        first_line: dict[int, int] = {}
-        for fields in _non_blank(reader):
-            line = reader.line_num
-            customer = _parse_row(fields, line)
-            if customer.customer_id in first_line:
-                raise CsvError(
-                    f"line {line}, column `CustomerID`: {customer.customer_id} was already used "
-                    f"on line {first_line[customer.customer_id]}"
-                )
-            first_line[customer.customer_id] = line
-            customers.append(customer)
-    except csv.Error as error:
-        raise CsvError(f"line {reader.line_num}: {error}") from error
+    """Every row of `text`, validated; blank lines are skipped. A field may be quoted with
+    ``"`` (``""`` inside stands for one quote); a quoted field ends on its own line."""
+    lines = _non_blank(text)
+    first = next(lines, None)
+    if first is None:
+        raise CsvError(f"the CSV is empty: expected a header line `{','.join(COLUMNS)}`")
+    _check_header(_fields(*first), first[0])
+    customers: list[Customer] = []
+    first_line: dict[int, int] = {}
+    for line, content in lines:
+        customer = _parse_row(_fields(line, content), line)
+        if customer.customer_id in first_line:
+            raise CsvError(
+                f"line {line}, column `CustomerID`: {customer.customer_id} was already used "
+                f"on line {first_line[customer.customer_id]}"
+            )
+        first_line[customer.customer_id] = line
+        customers.append(customer)
     return customers
 
 
-def _non_blank(reader):
-    for fields in reader:
-        if any(field.strip() for field in fields):
-            yield fields
+def _non_blank(text: str) -> Iterator[tuple[int, str]]:
+    """The lines of `text` that are not blank, numbered from 1, without their line ending."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip():
+            yield number, line
+
+
+def _fields(line: int, content: str) -> list[str]:
+    """The fields of one line."""
+    try:
+        return next(csv.reader([content], strict=True, skipinitialspace=True))
+    except csv.Error as error:
+        reason = "unterminated quoted field" if "end of data" in str(error) else str(error)
+        raise CsvError(f"line {line}: {reason}") from error
 
 
 def _check_header(fields: list[str], line: int) -> None:
@@ -90,7 +98,7 @@ def _parse_row(fields: list[str], line: int) -> Customer:
     customer_id = number(COLUMNS[0], raw_id)
     gender = raw_gender.strip()
     if not gender:
-        raise fail(COLUMNS[1], raw_gender, "is empty")
+        raise CsvError(f"line {line}, column `{COLUMNS[1]}` is empty")
     age = number(COLUMNS[2], raw_age)
     if age > MAX_AGE:
         raise fail(COLUMNS[2], raw_age, "is not a plausible age")

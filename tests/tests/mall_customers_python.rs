@@ -1,5 +1,5 @@
 //! The S3 homework in Python (`examples/mall-customers-python`) against a real S3-compatible
-//! server (s3s-fs, which checks SigV4 signatures): the CSV is uploaded from the host, the DAG
+//! server (`weft-test-s3`: s3s-fs, which checks SigV4 signatures): the CSV is uploaded from the host, the DAG
 //! downloads it through the connection `aws_default` with requests signed by its one
 //! pure-Python dependency, and writes back a Parquet file sorted by spending score, which the
 //! test reads with the Rust `parquet` crate, and the figures per gender as JSON. On a
@@ -9,6 +9,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{ColumnOrder, SortOrder};
+use parquet::file::statistics::Statistics;
 use serde_json::{Value, json};
 use weft_e2e::{Api, S3Client, S3Server, standalone};
 
@@ -61,11 +64,46 @@ fn put_connection(api: &Api, body: &Value) {
     );
 }
 
+/// The Parquet file's statistics: each column's lowest and highest value, which readers trust
+/// for pruning only under the unsigned order of `UINT_32` and text.
+fn check_statistics(parquet: &[u8], rows: &[Row]) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet.to_vec()))
+        .expect("the object is a Parquet file");
+    let meta = builder.metadata();
+    assert_eq!(meta.num_row_groups(), 1);
+    let file = meta.file_metadata();
+    assert_eq!(file.num_rows(), i64::try_from(rows.len()).expect("rows"));
+    let columns: [fn(&Row) -> u32; 4] = [|r| r.id, |r| r.age, |r| r.income, |r| r.score];
+    for (index, value) in [0, 2, 3, 4].into_iter().zip(columns) {
+        assert_eq!(
+            file.column_order(index),
+            ColumnOrder::TYPE_DEFINED_ORDER(SortOrder::UNSIGNED),
+            "column {index}"
+        );
+        let Some(Statistics::Int32(stats)) = meta.row_group(0).column(index).statistics() else {
+            panic!("column {index} has no INT32 statistics");
+        };
+        let values: Vec<i32> = rows
+            .iter()
+            .map(|r| i32::try_from(value(r)).expect("small"))
+            .collect();
+        assert_eq!(stats.min_opt(), values.iter().min(), "column {index}");
+        assert_eq!(stats.max_opt(), values.iter().max(), "column {index}");
+        assert_eq!(stats.null_count_opt(), Some(0), "column {index}");
+    }
+    let Some(Statistics::ByteArray(genders)) = meta.row_group(0).column(1).statistics() else {
+        panic!("the gender column has no BYTE_ARRAY statistics");
+    };
+    assert_eq!(genders.min_opt().map(|v| v.data()), Some(&b"Female"[..]));
+    assert_eq!(genders.max_opt().map(|v| v.data()), Some(&b"Male"[..]));
+}
+
 /// The objects a successful run wrote under `prefix`, checked against `rows`.
 fn check_outputs(bucket: &S3Client, prefix: &str, rows: &[Row]) {
     let parquet = bucket
         .get(&format!("{prefix}sorted_by_spending.parquet"))
         .expect("the DAG wrote the Parquet file");
+    check_statistics(&parquet, rows);
     let sorted = read_parquet(parquet);
     assert_eq!(sorted.len(), rows.len(), "every row, once");
     assert_eq!(
@@ -135,8 +173,15 @@ fn standalone_server_sorts_s3_csv_into_parquet() {
     assert_eq!(deployed["dag_id"], DAG, "{deployed}");
 
     // The homework: every task succeeds, the objects are right, the secret key shows nowhere.
-    let prefix = "out/standalone/";
-    let run_id = api.trigger(DAG, json!({ "s3": { "output_prefix": prefix } }), None);
+    // Keys with characters SigV4 signs percent-encoded (a space, `+`, `:`, UTF-8).
+    let input = "in put/a+b:c/é.csv";
+    bucket.put(input, csv(&rows).into_bytes());
+    let prefix = "out/stand alone+1/";
+    let run_id = api.trigger(
+        DAG,
+        json!({ "s3": { "input_key": input, "output_prefix": prefix } }),
+        None,
+    );
     let run = api.wait_run(DAG, &run_id, Duration::from_secs(180));
     assert_eq!(run["state"], "success", "{run}");
     check_outputs(&bucket, prefix, &rows);

@@ -13,8 +13,18 @@ def csv(*rows: str, header: str = HEADER) -> str:
 
 def test_parses_rows_with_kaggles_header_quotes_and_blank_lines():
     text = "\ufeffCustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\r\n" \
-        '1,Male,19,15,39\r\n\r\n2,"Female",21, 15 ,81\r\n'
-    assert parse_csv(text) == [Customer(1, "Male", 19, 15, 39), Customer(2, "Female", 21, 15, 81)]
+        '1,Male,19,15,39\r\n\r\n2, "Fe""male",21, 15 ,81\r\n  \n3,Male,20,16,1'
+    assert parse_csv(text) == [
+        Customer(1, "Male", 19, 15, 39),
+        Customer(2, 'Fe"male', 21, 15, 81),
+        Customer(3, "Male", 20, 16, 1),
+    ]
+
+
+def test_errors_name_the_line_of_the_file_blank_lines_counted():
+    with pytest.raises(CsvError) as refused:
+        parse_csv(csv("1,Male,19,15,39", "", "", "2,Male,19,15,x"))
+    assert str(refused.value).startswith("line 5, column `Spending Score (1-100)`: `x`")
 
 
 @pytest.mark.parametrize(
@@ -28,14 +38,17 @@ def test_parses_rows_with_kaggles_header_quotes_and_blank_lines():
         (csv("1,Male,19,15,39", "x,Male,19,15,39"), "line 3, column `CustomerID`: `x` is not a whole number"),
         (csv("-1,Male,19,15,39"), "column `CustomerID`: `-1` is not a whole number"),
         (csv("4294967296,Male,19,15,39"), "column `CustomerID`: `4294967296` is not a whole number"),
-        (csv("1, ,19,15,39"), "line 2, column `Gender`: ` ` is empty"),
+        (csv("1, ,19,15,39"), "line 2, column `Gender` is empty"),
         (csv("1,Male,151,15,39"), "column `Age`: `151` is not a plausible age"),
         (csv("1,Male,19,1.5,39"), "column `Annual Income (k$)`: `1.5` is not a whole number"),
         (csv("1,Male,19,15,0"), "column `Spending Score (1-100)`: `0` is not between 1 and 100"),
         (csv("1,Male,19,15,101"), "`101` is not between 1 and 100"),
         (csv("7,Male,19,15,39", "8,Male,19,15,39", "7,Female,20,16,40"),
          "line 4, column `CustomerID`: 7 was already used on line 2"),
-        (csv('1,"Male,19,15,39'), "line"),
+        (csv('1,"Male,19,15,39'), "line 2: unterminated quoted field"),
+        # A quote left open does not swallow the rows after it.
+        (csv('1,"Male', "", "3,Female,20,20,20", '4,x",19,15,39'), "line 2: unterminated quoted field"),
+        (csv('1,"Ma"le,19,15,39'), "line 2: ',' expected after '\"'"),
     ],
 )
 def test_refuses_bad_input_naming_line_and_column(text, message):
