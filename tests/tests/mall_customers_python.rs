@@ -17,7 +17,9 @@ use weft_e2e::{Api, S3Client, S3Server, standalone};
 
 mod support;
 
-use support::{INPUT_KEY, Row, csv, generated_rows, read_parquet, sorted_by_spending};
+use support::{
+    INPUT_KEY, Row, check_gender_figures, csv, generated_rows, read_parquet, sorted_by_spending,
+};
 
 const DAG: &str = "mall_customers_python";
 const CONNECTION: &str = "aws_default";
@@ -115,24 +117,7 @@ fn check_outputs(bucket: &S3Client, prefix: &str, rows: &[Row]) {
     let json = bucket
         .get(&format!("{prefix}by_gender.json"))
         .expect("the DAG wrote the figures per gender");
-    let stats: Value = serde_json::from_slice(&json).expect("JSON");
-    let stats = stats.as_array().expect("an array");
-    assert_eq!(stats.len(), 2, "{stats:?}");
-    for (s, gender) in stats.iter().zip(["Female", "Male"]) {
-        let of: Vec<&Row> = rows.iter().filter(|r| r.gender == gender).collect();
-        assert_eq!(s["gender"], gender, "{s}");
-        assert_eq!(s["count"], of.len(), "{s}");
-        assert_eq!(
-            s["min_spending_score"],
-            of.iter().map(|r| r.score).min().expect("rows"),
-            "{s}"
-        );
-        assert_eq!(
-            s["max_spending_score"],
-            of.iter().map(|r| r.score).max().expect("rows"),
-            "{s}"
-        );
-    }
+    check_gender_figures(&json, rows);
 }
 
 /// The logs of every task of run `run_id`, joined.

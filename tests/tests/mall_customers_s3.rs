@@ -21,7 +21,8 @@ use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
 mod support;
 
 use support::{
-    INPUT_KEY, ROWS, Row, component, csv, generated_rows, read_parquet, sorted_by_spending,
+    INPUT_KEY, ROWS, Row, check_gender_figures, component, csv, generated_rows, read_parquet,
+    sorted_by_spending,
 };
 
 /// The connection the DAG reads.
@@ -284,30 +285,7 @@ fn run_and_check(
     let json = bucket
         .get(&format!("{prefix}by_gender.json"))
         .expect("the DAG wrote the figures per gender");
-    let stats: Value = serde_json::from_slice(&json).expect("JSON");
-    let stats = stats.as_array().expect("an array");
-    assert_eq!(stats.len(), 2, "{stats:?}");
-    for gender in ["Female", "Male"] {
-        let of: Vec<&Row> = rows.iter().filter(|r| r.gender == gender).collect();
-        let s = stats
-            .iter()
-            .find(|s| s["gender"] == gender)
-            .unwrap_or_else(|| panic!("no {gender} in {stats:?}"));
-        assert_eq!(s["count"], of.len(), "{s}");
-        assert_eq!(
-            s["min_spending_score"],
-            of.iter().map(|r| r.score).min().expect("rows"),
-            "{s}"
-        );
-        assert_eq!(
-            s["max_spending_score"],
-            of.iter().map(|r| r.score).max().expect("rows"),
-            "{s}"
-        );
-        let mean = of.iter().map(|r| f64::from(r.score)).sum::<f64>() / of.len() as f64;
-        let reported = s["mean_spending_score"].as_f64().expect("a number");
-        assert!((reported - mean).abs() < 0.006, "{reported} vs {mean}");
-    }
+    check_gender_figures(&json, rows);
 }
 
 /// The table holds every row of the run in sorted order, `top_spenders` returned the ten

@@ -73,6 +73,35 @@ pub fn sorted_by_spending(rows: &[Row]) -> Vec<Row> {
     sorted
 }
 
+/// `by_gender.json` as the DAG wrote it: per gender, the count, the lowest and highest
+/// spending score and their mean (rounded to two decimals).
+pub fn check_gender_figures(json: &[u8], rows: &[Row]) {
+    let stats: serde_json::Value = serde_json::from_slice(json).expect("JSON");
+    let stats = stats.as_array().expect("an array");
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    for gender in ["Female", "Male"] {
+        let of: Vec<&Row> = rows.iter().filter(|r| r.gender == gender).collect();
+        let s = stats
+            .iter()
+            .find(|s| s["gender"] == gender)
+            .unwrap_or_else(|| panic!("no {gender} in {stats:?}"));
+        assert_eq!(s["count"], of.len(), "{s}");
+        assert_eq!(
+            s["min_spending_score"],
+            of.iter().map(|r| r.score).min().expect("rows"),
+            "{s}"
+        );
+        assert_eq!(
+            s["max_spending_score"],
+            of.iter().map(|r| r.score).max().expect("rows"),
+            "{s}"
+        );
+        let mean = of.iter().map(|r| f64::from(r.score)).sum::<f64>() / of.len() as f64;
+        let reported = s["mean_spending_score"].as_f64().expect("a number");
+        assert!((reported - mean).abs() < 0.006, "{reported} vs {mean}");
+    }
+}
+
 /// The rows of a Parquet file written by the DAG.
 pub fn read_parquet(bytes: Vec<u8>) -> Vec<Row> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
