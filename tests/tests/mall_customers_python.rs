@@ -17,9 +17,7 @@ use weft_e2e::{Api, S3Client, S3Server, standalone};
 
 mod support;
 
-use support::{
-    INPUT_KEY, Row, check_gender_figures, csv, generated_rows, read_parquet, sorted_by_spending,
-};
+use support::{Row, bucket_with_csv, check_gender_figures, csv, read_parquet, sorted_by_spending};
 
 const DAG: &str = "mall_customers_python";
 const CONNECTION: &str = "aws_default";
@@ -31,19 +29,6 @@ const SECRET_KEY: &str = "d2VmdC1lMmUtcHl0aG9uLWtleS0zMi1ieXRlcyEhISE=";
 
 fn component() -> std::path::PathBuf {
     weft_e2e::project_example("mall-customers-python")
-}
-
-/// A fresh bucket holding the generated CSV; its client and the rows.
-fn bucket_with_csv(s3: &S3Server, mode: &str) -> (S3Client, Vec<Row>) {
-    let bucket = s3.client(
-        &weft_testkit::unique_name(&format!("mallpy-{mode}"))
-            .to_lowercase()
-            .replace('_', "-"),
-    );
-    bucket.create_bucket();
-    let rows = generated_rows();
-    bucket.put(INPUT_KEY, csv(&rows).into_bytes());
-    (bucket, rows)
 }
 
 /// The connection `aws_default` as JSON: `s3`'s credentials, endpoint `endpoint`, default
@@ -142,7 +127,7 @@ fn logs(api: &Api, run_id: &str) -> String {
 #[test]
 fn standalone_server_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
-    let (bucket, rows) = bucket_with_csv(&s3, "standalone");
+    let (bucket, rows) = bucket_with_csv(&s3, "mallpy-standalone");
     let dir = tempfile::Builder::new()
         .prefix("weft-e2e-mallpy-")
         .tempdir()
@@ -247,7 +232,7 @@ fn standalone_server_sorts_s3_csv_into_parquet() {
 #[test]
 fn wfctl_test_runs_the_homework_locally() {
     let s3 = S3Server::from_env_or_start();
-    let (bucket, rows) = bucket_with_csv(&s3, "wfctl-test");
+    let (bucket, rows) = bucket_with_csv(&s3, "mallpy-wfctl-test");
     let prefix = "out/wfctl-test/";
     let conf = json!({ "s3": { "output_prefix": prefix } }).to_string();
     let output = Command::new(weft_e2e::process::wfctl())

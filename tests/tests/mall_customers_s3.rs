@@ -21,8 +21,8 @@ use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
 mod support;
 
 use support::{
-    INPUT_KEY, ROWS, Row, check_gender_figures, component, csv, generated_rows, read_parquet,
-    sorted_by_spending,
+    INPUT_KEY, ROWS, Row, bucket_with_csv, check_gender_figures, component, csv, generated_rows,
+    read_parquet, sorted_by_spending,
 };
 
 /// The connection the DAG reads.
@@ -116,24 +116,6 @@ fn add_sql_connection(api: &Api, db: &Database) {
 
 /// Names of the operator's egress settings: allowed rules and allowed address ranges.
 const OPERATOR_EGRESS_ENV: [&str; 2] = ["WEFT_EGRESS_ALLOW", "WEFT_EGRESS_ALLOW_NETS"];
-
-/// Upload the CSV to a fresh bucket; the bucket's client and the rows.
-fn bucket_with_csv(s3: &S3Server, mode: &str) -> (S3Client, Vec<Row>) {
-    let bucket = s3.client(
-        &weft_testkit::unique_name(&format!("mall-{mode}"))
-            .to_lowercase()
-            .replace('_', "-"),
-    );
-    bucket.create_bucket();
-    let rows = generated_rows();
-    bucket.put(INPUT_KEY, csv(&rows).into_bytes());
-    assert_eq!(
-        bucket.get(INPUT_KEY).map(|b| b.len()),
-        Some(csv(&rows).len()),
-        "the CSV is in the bucket"
-    );
-    (bucket, rows)
-}
 
 /// Register connection `aws_default` for `s3`, its default bucket `bucket`.
 fn add_connection(api: &Api, s3: &S3Server, bucket: &str) {
@@ -378,7 +360,7 @@ fn redirected_connection_is_refused(api: &Api, s3: &S3Server, bucket: &str) {
 #[test]
 fn embedded_mode_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
-    let (bucket, rows) = bucket_with_csv(&s3, "embedded");
+    let (bucket, rows) = bucket_with_csv(&s3, "mall-embedded");
     let db = Database::from_env();
     let dir = tempfile::Builder::new()
         .prefix("weft-e2e-mall-")
@@ -398,7 +380,7 @@ fn embedded_mode_sorts_s3_csv_into_parquet() {
 #[test]
 fn distributed_mode_sorts_s3_csv_into_parquet() {
     let s3 = S3Server::from_env_or_start();
-    let (bucket, rows) = bucket_with_csv(&s3, "distributed");
+    let (bucket, rows) = bucket_with_csv(&s3, "mall-distributed");
     let db = Database::from_env();
     let mut cluster = Cluster::on_shared_redis();
     for (key, value) in operator_egress_env(&s3, &db) {
@@ -439,7 +421,7 @@ fn the_generated_csv_is_deterministic_and_has_the_kaggle_header() {
 #[test]
 fn the_s3_server_checks_signatures() {
     let s3 = S3Server::from_env_or_start();
-    let (bucket, rows) = bucket_with_csv(&s3, "signatures");
+    let (bucket, rows) = bucket_with_csv(&s3, "mall-signatures");
     assert_eq!(bucket.get(INPUT_KEY), Some(csv(&rows).into_bytes()));
     let (status, _) = bucket.get_unsigned(INPUT_KEY);
     assert_eq!(status, 403, "an unsigned request is refused");

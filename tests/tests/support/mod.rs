@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt32Type;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use weft_e2e::S3Server;
+use weft_e2e::{S3Client, S3Server};
 
 /// The object the DAG reads by default.
 pub const INPUT_KEY: &str = "Mall_Customers.csv";
@@ -64,6 +64,25 @@ pub fn csv(rows: &[Row]) -> String {
         );
     }
     text
+}
+
+/// A fresh bucket named after `name` (made unique), holding the generated CSV as
+/// [`INPUT_KEY`]; the bucket's client and the rows.
+pub fn bucket_with_csv(s3: &S3Server, name: &str) -> (S3Client, Vec<Row>) {
+    let bucket = s3.client(
+        &weft_testkit::unique_name(name)
+            .to_lowercase()
+            .replace('_', "-"),
+    );
+    bucket.create_bucket();
+    let rows = generated_rows();
+    bucket.put(INPUT_KEY, csv(&rows).into_bytes());
+    assert_eq!(
+        bucket.get(INPUT_KEY).map(|b| b.len()),
+        Some(csv(&rows).len()),
+        "the CSV is in the bucket"
+    );
+    (bucket, rows)
 }
 
 /// The rows in the order the DAG sorts them: by spending score, then by id.
