@@ -17,7 +17,7 @@ use weft_e2e::{Api, S3Client, S3Server, standalone};
 
 mod support;
 
-use support::{Row, bucket_with_csv, check_gender_figures, csv, read_parquet, sorted_by_spending};
+use support::{Row, bucket_with_csv, check_gender_figures, check_sorted_parquet, csv};
 
 const DAG: &str = "mall_customers_python";
 const CONNECTION: &str = "aws_default";
@@ -91,13 +91,7 @@ fn check_outputs(bucket: &S3Client, prefix: &str, rows: &[Row]) {
         .get(&format!("{prefix}sorted_by_spending.parquet"))
         .expect("the DAG wrote the Parquet file");
     check_statistics(&parquet, rows);
-    let sorted = read_parquet(parquet);
-    assert_eq!(sorted.len(), rows.len(), "every row, once");
-    assert_eq!(
-        sorted,
-        sorted_by_spending(rows),
-        "by spending score, then id"
-    );
+    check_sorted_parquet(parquet, rows);
 
     let json = bucket
         .get(&format!("{prefix}by_gender.json"))

@@ -21,8 +21,8 @@ use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
 mod support;
 
 use support::{
-    INPUT_KEY, ROWS, Row, bucket_with_csv, check_gender_figures, component, csv, generated_rows,
-    read_parquet, sorted_by_spending,
+    INPUT_KEY, ROWS, Row, bucket_with_csv, check_gender_figures, check_sorted_parquet, component,
+    csv, generated_rows, sorted_by_spending,
 };
 
 /// The connection the DAG reads.
@@ -219,13 +219,7 @@ fn run_and_check(
             .is_some_and(|uri| uri.ends_with(&format!("{prefix}sorted_by_spending.parquet"))),
         "{event}"
     );
-    let sorted = read_parquet(parquet);
-    assert_eq!(sorted.len(), rows.len(), "every row, once");
-    assert_eq!(
-        sorted,
-        sorted_by_spending(rows),
-        "by spending score, then id"
-    );
+    check_sorted_parquet(parquet, rows);
 
     // The tasks' outputs only say where the data is.
     let xcom = api.get(&format!(

@@ -121,6 +121,17 @@ pub fn check_gender_figures(json: &[u8], rows: &[Row]) {
     }
 }
 
+/// The Parquet file the DAG wrote holds every row of `rows` once, by spending score, then id.
+pub fn check_sorted_parquet(parquet: Vec<u8>, rows: &[Row]) {
+    let sorted = read_parquet(parquet);
+    assert_eq!(sorted.len(), rows.len(), "every row, once");
+    assert_eq!(
+        sorted,
+        sorted_by_spending(rows),
+        "by spending score, then id"
+    );
+}
+
 /// The rows of a Parquet file written by the DAG.
 pub fn read_parquet(bytes: Vec<u8>) -> Vec<Row> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
