@@ -7,9 +7,9 @@ customers sorted by spending score as Parquet, and the figures per gender as JSO
 * ``extract`` downloads the CSV and validates it: a bad row fails the task for good, naming
   its line and column. It returns where the CSV is, its ETag and how many rows it has; the
   rows stay in the bucket;
-* ``sort_by_spending`` reads the CSV again (only the version ``extract`` read), sorts it by spending score (ties by id) and writes
-  ``sorted_by_spending.parquet`` under the output prefix;
-* ``aggregate_by_gender`` reads it again and writes ``by_gender.json`` there;
+* ``sort_by_spending`` reads the CSV again (only the version ``extract`` read), sorts it by
+  spending score (ties by id) and writes ``sorted_by_spending.parquet`` under the output prefix;
+* ``aggregate_by_gender`` reads it again (the same version) and writes ``by_gender.json`` there;
 * ``report`` sums up: the number of customers, the Parquet file's name and the figures.
 
 The run's conf may give ``{"s3": {"bucket": ..., "input_key": ..., "output_prefix": ...}}``:
