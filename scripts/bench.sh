@@ -16,6 +16,8 @@
 #   --peers   also run the peers on this machine (Celery, Airflow: ../shared/peers/*.sh, or
 #             $WEFT_PEERS_DIR) and print Weft's ratios to them. Airflow's first install
 #             takes a few minutes.
+#   --latency only the round trips and chain40 (in the modes of --mode), printed as JSON
+#             lines; nothing is written. To compare two builds, run it on each in turn.
 #   --quick   the tiny configuration (seconds once the example is built; figures meaningless); writes under
 #             target/bench-quick instead of the root.
 #

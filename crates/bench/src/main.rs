@@ -34,6 +34,10 @@ struct Args {
     /// Which installation modes to measure: both (the default), or one of them.
     #[arg(long, value_enum, default_value_t = suite::Modes::Both)]
     mode: suite::Modes,
+    /// Only the round trips and chain40, in the modes of --mode: their figures as JSON on
+    /// stdout, nothing written (to set two builds side by side, run it on each in turn).
+    #[arg(long)]
+    latency: bool,
     /// Directory of the peer scripts.
     #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
     peers_dir: PathBuf,
@@ -89,6 +93,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         s3_server: absolute(&s3_server)?,
         work_dir: work.path().to_owned(),
     };
+    if args.latency {
+        for (mode, results) in suite::latency(&options) {
+            let json = serde_json::to_string(&results).context("writing the figures")?;
+            println!("{{\"mode\":\"{mode}\",\"latency\":{json}}}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = suite::run(&options);
 
     println!();

@@ -91,10 +91,10 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     }
 }
 
-/// The latency scenarios alone (round trips and chain40) on `installation`: what TLS on
-/// every link costs is read from these beside the plain installation's.
-pub fn run_latency(installation: &mut Installation, sizes: &Sizes) -> TlsResults {
-    let mode = "distributed over TLS";
+/// The latency scenarios alone (round trips and chain40) on `installation`, called `mode`
+/// in what is printed: what TLS on every link costs is read from these beside the plain
+/// installation's, and `weft-bench --latency` runs only these.
+pub fn run_latency(installation: &mut Installation, mode: &str, sizes: &Sizes) -> TlsResults {
     let mut waiter = Waiter::new(installation);
     let used = [dags::SINGLE, dags::CHAIN40, dags::FAN100];
     if let Err(e) = deploy_and_warm_up(&mut waiter, mode, sizes, &used) {

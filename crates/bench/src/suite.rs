@@ -188,6 +188,54 @@ pub fn run(options: &Options) -> BenchReport {
     }
 }
 
+/// The latency scenarios alone (round trips and chain40), in each mode of `options`: the
+/// quick way to set two builds side by side (`weft-bench --latency`); nothing else runs.
+pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
+    let sizes = Sizes::FULL;
+    let install = InstallOptions {
+        wfctl: options.wfctl.clone(),
+        dir: options.work_dir.clone(),
+        parallelism: PARALLELISM,
+        concurrency: WORKER_CONCURRENCY,
+    };
+    let on = |started: Result<Installation, BenchError>, mode: &'static str| match started {
+        Ok(mut installation) => {
+            let results = scenarios::run_latency(&mut installation, mode, &sizes);
+            installation.stop();
+            (mode, results)
+        }
+        Err(e) => (mode, TlsResults::all_failed(&format!("cannot start: {e}"))),
+    };
+    let mut results = Vec::new();
+    if options.modes.embedded() {
+        eprintln!("==> embedded: starting wfctl standalone");
+        results.push(on(Installation::embedded(&install), "embedded"));
+    }
+    if options.modes.distributed() {
+        eprintln!(
+            "==> distributed: starting PostgreSQL, Redis, wfctl server, scheduler and worker"
+        );
+        let started = services(options.quick).and_then(|(postgres, redis)| {
+            let database_url = postgres.try_fresh_database()?;
+            let backends = Backends {
+                database_url,
+                redis_url: redis.url().to_owned(),
+                namespace: weft_testkit::unique_name("bench"),
+            };
+            let installation = Installation::distributed(&install, &backends, None);
+            Ok((installation, postgres, redis))
+        });
+        results.push(match started {
+            Ok((installation, _postgres, _redis)) => on(installation, "distributed"),
+            Err(e) => (
+                "distributed",
+                TlsResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
+            ),
+        });
+    }
+    results
+}
+
 /// Every CSV of the S3 homework, not run for `reason`.
 fn s3_not_run(sizes: &Sizes, reason: &str) -> Vec<S3Case> {
     sizes

@@ -48,7 +48,7 @@ fn start_and_measure(options: &InstallOptions, sizes: &Sizes) -> Result<TlsResul
     };
     eprintln!("==> distributed over TLS: starting wfctl server (HTTPS), scheduler and worker");
     let mut installation = Installation::distributed(&options, &backends, Some(&tls))?;
-    let results = scenarios::run_latency(&mut installation, sizes);
+    let results = scenarios::run_latency(&mut installation, "distributed over TLS", sizes);
     eprintln!("==> distributed over TLS: stopping");
     installation.stop();
     Ok(results)

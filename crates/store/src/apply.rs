@@ -45,6 +45,7 @@ pub(crate) async fn apply<D: Sql>(
     conn: &mut D::Connection,
     batch: WriteBatch,
 ) -> StoreResult<WriteOutcome> {
+    let mut outcome = empty_outcome(&batch);
     let WriteBatch {
         leader: _,
         queue,
@@ -71,16 +72,6 @@ pub(crate) async fn apply<D: Sql>(
         Vec::new()
     } else {
         resolve.iter().map(|r| r.ti).collect()
-    };
-    let mut outcome = WriteOutcome {
-        queued: vec![false; queue.len()],
-        started: vec![false; start.len()],
-        heartbeats: vec![false; heartbeat.len()],
-        finished: vec![false; finish.len()],
-        deferred: vec![false; defer.len()],
-        resolved: vec![false; resolve.len()],
-        ended_mapped: vec![false; end_mapped.len()],
-        refused: false,
     };
 
     for round in rounds(start.iter().map(|s| s.ti)) {
@@ -326,14 +317,67 @@ pub(crate) fn deposed(fence: &LeaderFence, now: Option<(&str, i64)>) -> StoreErr
     ))
 }
 
+/// An outcome for `batch` with nothing applied.
+pub(crate) fn empty_outcome(batch: &WriteBatch) -> WriteOutcome {
+    WriteOutcome {
+        queued: vec![false; batch.queue.len()],
+        started: vec![false; batch.start.len()],
+        heartbeats: vec![false; batch.heartbeat.len()],
+        finished: vec![false; batch.finish.len()],
+        deferred: vec![false; batch.defer.len()],
+        resolved: vec![false; batch.resolve.len()],
+        ended_mapped: vec![false; batch.end_mapped.len()],
+        refused: false,
+    }
+}
+
+/// Whether `batch` is a scheduler's usual step that a backend may write as one statement
+/// with its checks inside (no transaction around it): only finishes without pokes or
+/// deferrals, first tries queued (a later try's queue op also forgets the earlier try's
+/// values) and run state changes, each for a different task instance or run, as
+/// [`BatchSql::step`] needs.
+pub(crate) fn at_once(batch: &WriteBatch) -> bool {
+    let WriteBatch {
+        leader: _,
+        queue,
+        start,
+        heartbeat,
+        finish,
+        defer,
+        resolve,
+        end_mapped,
+        set_task,
+        set_run,
+        all_finishes: _,
+        notify,
+        asset_events,
+    } = batch;
+    start.is_empty()
+        && heartbeat.is_empty()
+        && defer.is_empty()
+        && resolve.is_empty()
+        && end_mapped.is_empty()
+        && set_task.is_empty()
+        && notify.is_empty()
+        && asset_events.is_empty()
+        && finish
+            .iter()
+            .all(|f| f.poke.is_none() && f.deferral.is_none())
+        && queue.iter().all(|q| q.try_number <= 1)
+        && distinct(finish, queue, set_run)
+}
+
 /// Whether the finishes, queue ops and run state changes can go in one [`BatchSql::step`]:
 /// at least two changes of those kinds, each finish and queue op for a different task
 /// instance and each run state change for a different run, so that they can run together
 /// in any order.
 fn one_step(finish: &[FinishTask], queue: &[QueueTask], set_run: &[SetRunState]) -> bool {
-    if finish.len() + queue.len() + set_run.len() < 2 {
-        return false;
-    }
+    finish.len() + queue.len() + set_run.len() >= 2 && distinct(finish, queue, set_run)
+}
+
+/// Whether each finish and queue op is for a different task instance and each run state
+/// change for a different run.
+fn distinct(finish: &[FinishTask], queue: &[QueueTask], set_run: &[SetRunState]) -> bool {
     let mut tis = HashSet::with_capacity(finish.len() + queue.len());
     let mut runs = HashSet::with_capacity(set_run.len());
     finish
@@ -397,7 +441,7 @@ async fn finish_all<C: BatchSql + ?Sized>(
 /// A finish's XCom values, a later value under a key replacing an earlier one and the output
 /// coming last; and its log unless empty (an attempt that logged nothing stores no log:
 /// reading it gives an empty one).
-fn values_of(done: &FinishTask) -> FinishValues {
+pub(crate) fn values_of(done: &FinishTask) -> FinishValues {
     let mut xcom: Vec<(String, Vec<u8>)> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
     let pushed = done.xcom.iter().map(|(k, v)| (k.as_str(), v));
@@ -423,8 +467,8 @@ mod tests {
     use jiff::Timestamp;
     use weft_model::{DagRunState, TaskState};
 
-    use super::{one_step, rounds};
-    use crate::write::{FinishTask, QueueTask, SetRunState};
+    use super::{at_once, one_step, rounds};
+    use crate::write::{FinishTask, QueueTask, SensorPoke, SetRunState, SetTaskState, WriteBatch};
 
     fn finish(ti: i64) -> FinishTask {
         FinishTask {
@@ -489,6 +533,58 @@ mod tests {
         assert!(!one_step(&[], &[queue(2)], &[]));
         assert!(!one_step(&[finish(1)], &[], &[]));
         assert!(!one_step(&[], &[], &[set_run(7)]));
+    }
+
+    #[test]
+    fn only_a_usual_step_goes_without_a_transaction() {
+        let step = WriteBatch {
+            finish: vec![finish(1)],
+            queue: vec![queue(2)],
+            set_run: vec![set_run(7)],
+            all_finishes: true,
+            ..WriteBatch::default()
+        };
+        assert!(at_once(&step));
+        // A single change, or none (a fence's probe), is a step too.
+        assert!(at_once(&WriteBatch {
+            queue: vec![queue(2)],
+            ..WriteBatch::default()
+        }));
+        assert!(at_once(&WriteBatch::default()));
+        // A retry's queue op also forgets the earlier try's values.
+        let retry = QueueTask {
+            try_number: 2,
+            ..queue(2)
+        };
+        assert!(!at_once(&WriteBatch {
+            queue: vec![retry],
+            ..step.clone()
+        }));
+        // A sensor's reschedule records its poke after the finish.
+        let mut poked = finish(1);
+        poked.poke = Some(SensorPoke {
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+            pokes: 1,
+        });
+        assert!(!at_once(&WriteBatch {
+            finish: vec![poked],
+            ..step.clone()
+        }));
+        // Changes of other kinds, and repeated task instances, go in a transaction.
+        assert!(!at_once(&WriteBatch {
+            set_task: vec![SetTaskState {
+                ti: 3,
+                state: TaskState::Skipped,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                max_tries: None,
+                bump_lease: false,
+            }],
+            ..step.clone()
+        }));
+        assert!(!at_once(&WriteBatch {
+            queue: vec![queue(1)],
+            ..step
+        }));
     }
 
     #[test]

@@ -61,6 +61,15 @@ pub(crate) trait Backend: Send + Sync + 'static {
         fence: Option<&LeaderFence>,
     ) -> impl Future<Output = StoreResult<Transaction<'c, Self::Db>>> + Send;
 
+    /// Write `batch` without a transaction around it, as one statement with its fence and
+    /// its all-or-nothing rule checked inside, when the backend can and the batch is a
+    /// step that fits (see [`at_once`](crate::apply::at_once)); `None` otherwise, for
+    /// the caller to write it in a transaction begun with [`begin_fenced`](Self::begin_fenced).
+    fn write_at_once(
+        conn: &mut Self::Conn<'_>,
+        batch: &crate::write::WriteBatch,
+    ) -> impl Future<Output = StoreResult<Option<crate::write::WriteOutcome>>> + Send;
+
     /// A transaction that sees one snapshot across several reads.
     fn begin_read<'c>(
         conn: &'c mut Self::Conn<'_>,

@@ -87,6 +87,9 @@ pub(crate) async fn write<B: Backend>(store: &B, batch: WriteBatch) -> StoreResu
         return Ok(WriteOutcome::default());
     }
     let mut conn = store.writer().await?;
+    if let Some(outcome) = B::write_at_once(&mut conn, &batch).await? {
+        return Ok(outcome);
+    }
     let mut tx = B::begin_fenced(&mut conn, batch.leader.as_ref()).await?;
     let outcome = apply::apply::<B::Db>(&mut *tx, batch).await?;
     if outcome.refused {

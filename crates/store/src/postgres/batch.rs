@@ -13,10 +13,10 @@ use crate::records::{NewRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use statements::{
     DELETE_XCOMS, FINISH_WITH_VALUES, HEARTBEAT, INSERT_RUN_AND_TASKS, PUT_LOGS, PUT_XCOMS, QUEUE,
-    SET_TASKS, START, STEP,
+    SET_TASKS, START,
 };
 
-use super::statements;
+use super::{statements, step};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
 
 /// Insert `run` and its task instances in one statement (one round trip, committed on its
@@ -70,15 +70,15 @@ async fn insert_instances(
 }
 
 /// One column of `items`.
-fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
+pub(super) fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().map(|&item| f(item)).collect()
 }
 
 /// A statement's rows of type `O`, with arguments.
-type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
+pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
 
 /// Bind the queue update's five arrays, next, to `query`.
-fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) -> Query<'q, O> {
+pub(super) fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) -> Query<'q, O> {
     query
         .bind(column(items, |i| i.ti))
         .bind(column(items, |i| i.lease))
@@ -89,7 +89,7 @@ fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) -> Query<'q, 
 
 /// Bind the finish's sixteen arrays (the finishes, their XCom values and logs), next, to
 /// `query`.
-fn bind_finish<'q, O>(
+pub(super) fn bind_finish<'q, O>(
     query: Query<'q, O>,
     items: &[&'q FinishTask],
     values: Vec<FinishValues>,
@@ -177,30 +177,10 @@ impl BatchSql for PgConnection {
         set_run: &[SetRunState],
     ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
         let runs: Vec<&SetRunState> = set_run.iter().collect();
-        let query = bind_queue(bind_finish(sqlx::query_as(STEP), finish, values), queue)
-            .bind(column(&runs, |r| r.run))
-            .bind(column(&runs, |r| r.state.as_str()))
-            .bind(column(&runs, |r| micros(r.at)))
-            .bind(column(&runs, |r| {
-                r.state == weft_model::DagRunState::Running
-            }))
-            .bind(column(&runs, |r| r.state.is_finished()));
-        let rows: Vec<(bool, i64, i64, String, i64)> = query.fetch_all(&mut *self).await?;
-        let (mut finished, mut queued) = (Vec::new(), Vec::new());
-        for (was_finish, id, run, task_id, try_number) in rows {
-            let applied = Applied {
-                id,
-                run,
-                task_id,
-                try_number,
-            };
-            if was_finish {
-                finished.push(applied);
-            } else {
-                queued.push(applied);
-            }
-        }
-        Ok((finished, queued))
+        let rows = step::query(finish, values, queue, &runs, step::Guard::NONE)
+            .fetch_all(&mut *self)
+            .await?;
+        Ok(step::split(rows))
     }
 
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {
@@ -372,10 +352,11 @@ mod tests {
             ),
             (
                 "step",
-                STEP,
+                statements::STEP,
                 "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
                  '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}', '{2}', '{0}', \
-                 '{none}', '{1}', '{0}', '{1}', '{running}', '{0}', '{t}', '{f}'",
+                 '{none}', '{1}', '{0}', '{1}', '{running}', '{0}', '{t}', '{f}', NULL, NULL, \
+                 NULL, NULL",
             ),
             (
                 "finish",

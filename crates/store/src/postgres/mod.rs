@@ -10,6 +10,7 @@ mod batch;
 mod fence;
 mod statements;
 mod statistics;
+mod step;
 
 use std::str::FromStr as _;
 use std::sync::Arc;
@@ -140,6 +141,14 @@ impl Backend for PostgresStore {
         conn.begin_with(fence::begin(fence))
             .await
             .map_err(|e| fence::begin_error(fence, e))
+    }
+
+    /// A scheduler's usual step as one autocommitted statement (see [`step`]).
+    async fn write_at_once(
+        conn: &mut Self::Conn<'_>,
+        batch: &crate::write::WriteBatch,
+    ) -> StoreResult<Option<crate::write::WriteOutcome>> {
+        step::write_at_once(conn, batch).await
     }
 
     /// A read-only transaction with one snapshot for all its reads.

@@ -108,6 +108,11 @@ pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t 
 /// instances, and the run state changes `s` (`$22`-`$26`: run, state, at, whether running,
 /// whether finished; the columns set as [`SET_RUN`](crate::common::sql::SET_RUN) sets them)
 /// of distinct runs. Each row returned is a finish or a queue op applied, and says which.
+/// Last, the guard (`$27`-`$29`: the leader fence's lease, holder and epoch; `$30`: how many
+/// finishes must apply), which returns no row: it raises, rolling every change back, when
+/// the fence no longer holds or fewer finishes applied (see `weft_step_guard`); NULLs skip
+/// its checks. So a fenced step needs no transaction of its own: autocommitted, it is one
+/// round trip.
 pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
      ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
      error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
@@ -146,7 +151,9 @@ pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.
      FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
      AS v (run, state, at, running, finished) WHERE d.id = v.run) \
      SELECT true AS finished, id, run, task_id, try_number FROM f \
-     UNION ALL SELECT false, id, run, task_id, try_number FROM q";
+     UNION ALL SELECT false, id, run, task_id, try_number FROM q \
+     UNION ALL SELECT true, 0, 0, '', 0 \
+     WHERE weft_step_guard($27, $28, $29, (SELECT array_agg(id) FROM f), $30) < 0";
 
 /// Every XCom value of the `(run, task_id)`s (`$1`-`$2`).
 pub(super) const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \

@@ -145,6 +145,15 @@ impl Backend for SqliteStore {
         Ok(tx)
     }
 
+    /// Never: on SQLite a transaction costs no round trip, and its statements run one by one
+    /// all the same.
+    async fn write_at_once(
+        _conn: &mut Self::Conn<'_>,
+        _batch: &crate::write::WriteBatch,
+    ) -> StoreResult<Option<crate::write::WriteOutcome>> {
+        Ok(None)
+    }
+
     /// A read transaction: one snapshot for all its reads.
     async fn begin_read<'c>(
         conn: &'c mut Self::Conn<'_>,

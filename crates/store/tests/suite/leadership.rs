@@ -152,6 +152,26 @@ pub async fn a_deposed_leaders_batch_writes_nothing(store: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(reload(store, run.id, tis[1].id).await.lease, 0);
+    // So is a batch that is no usual step (a backend writes those in a transaction, a step
+    // perhaps as one statement with its fence inside).
+    let not_a_step = WriteBatch {
+        set_task: vec![weft_store::SetTaskState {
+            ti: tis[0].id,
+            state: TaskState::Failed,
+            at: ts(31),
+            max_tries: None,
+            bump_lease: true,
+        }],
+        ..fenced("s1", 1, 1)
+    };
+    let err = store.write(not_a_step).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let (a, b) = (
+        reload(store, run.id, tis[0].id).await,
+        reload(store, run.id, tis[1].id).await,
+    );
+    assert_eq!((a.state, a.lease), (TaskState::Queued, 1));
+    assert_eq!((b.state, b.lease), (TaskState::None, 0));
 
     // The new leader writes; an unfenced batch is not checked at all.
     let outcome = store.write(fenced("s2", 2, 1)).await.unwrap();
