@@ -81,12 +81,26 @@ impl ControlClient {
     /// Put a control message on the bus in the background; a failure is logged (the
     /// scheduler's resync timer finds what a lost message announced).
     pub fn publish_soon(&self, message: ControlMessage) {
+        drop(self.spawn_publish(message));
+    }
+
+    /// Put a control message on the bus, waiting up to `wait` for it to be there; past that
+    /// it goes on in the background. A failure is logged, as with
+    /// [`publish_soon`](Self::publish_soon). For a message the caller's own answer should
+    /// not overtake: a task spawned and left alone runs only once the caller's task yields.
+    pub async fn publish_within(&self, message: ControlMessage, wait: Duration) {
+        let sending = self.spawn_publish(message);
+        // Past the wait the message goes on alone; it logs its own failure.
+        let _ = tokio::time::timeout(wait, sending).await;
+    }
+
+    fn spawn_publish(&self, message: ControlMessage) -> tokio::task::JoinHandle<()> {
         let bus = self.bus.clone();
         tokio::spawn(async move {
             if let Err(e) = publish(&bus, &message).await {
                 tracing::warn!(error = %e, "could not tell the scheduler about a change; its resync will find it");
             }
-        });
+        })
     }
 
     /// Send `command` to the leading scheduler and wait for its answer.

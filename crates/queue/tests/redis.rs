@@ -147,6 +147,89 @@ async fn a_waiting_take_does_not_poll() {
     );
 }
 
+/// Calls of the queue's scripts so far on `server`.
+fn script_calls(server: &weft_testkit::RedisServer) -> u64 {
+    let info = server.cli(&["info", "commandstats"]).expect("info");
+    info.lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha:"))
+        .filter_map(|l| {
+            l.split_once("calls=")?
+                .1
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+/// A take of a queue in every scope, woken by a push, takes the message with one script
+/// call: the scope registry it read before the wait still serves it.
+#[tokio::test]
+async fn a_take_woken_by_a_push_takes_in_one_call() {
+    let server = own_server();
+    let worker = Arc::new(
+        RedisQueue::connect(server.url(), "weft")
+            .await
+            .expect("connect"),
+    );
+    let scheduler = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let every_scope = names(&["*/q"]);
+    // What one push costs, measured on the second of two messages each taken at once (the
+    // first registers the scope and loads the scripts).
+    let mut push = 0;
+    for payload in ["first", "second"] {
+        let before = script_calls(&server);
+        scheduler
+            .push(vec![Message::new("a/q", payload)])
+            .await
+            .expect("push");
+        push = script_calls(&server) - before;
+        let taken = worker
+            .take(&every_scope, 1, LEASE, Duration::ZERO)
+            .await
+            .expect("take");
+        assert_eq!(taken.len(), 1);
+        worker.ack(&[taken[0].id.clone()]).await.expect("ack");
+    }
+
+    let waiting = tokio::spawn({
+        let worker = worker.clone();
+        let every_scope = every_scope.clone();
+        async move {
+            worker
+                .take(&every_scope, 1, LEASE, Duration::from_secs(20))
+                .await
+        }
+    });
+    // Once the take blocks on the server.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server
+        .cli(&["client", "list"])
+        .expect("client list")
+        .contains("cmd=xread")
+    {
+        assert!(Instant::now() < deadline, "the take never blocked");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let before = script_calls(&server);
+    scheduler
+        .push(vec![Message::new("a/q", "third")])
+        .await
+        .expect("push");
+    let got = waiting.await.expect("join").expect("take");
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].payload[..], b"third");
+    let calls = script_calls(&server) - before;
+    assert_eq!(
+        calls,
+        push + 1,
+        "the push's {push} script calls and the woken take's one"
+    );
+}
+
 /// Several clients taking and acknowledging while two push: each message once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_deliver_each_message_once() {

@@ -9,6 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::streams::StreamReadReply;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ServerErrorKind, Value};
 
 use weft_tls::Trust;
@@ -95,13 +96,13 @@ impl Connections {
     }
 
     /// Blocks until one of `streams` has an entry after the matching id of `after`, or
-    /// `block` passes.
+    /// `block` passes: the streams that had (none when the time ran out).
     pub(super) async fn wait_for_signal(
         &self,
         streams: &[String],
         after: &[String],
         block: Duration,
-    ) -> Result<(), QueueError> {
+    ) -> Result<Vec<String>, QueueError> {
         let millis = u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut xread = redis::cmd("XREAD");
         xread
@@ -124,12 +125,20 @@ impl Connections {
             other => other,
         };
         match result {
-            Ok(connection) => {
+            Ok((connection, reply)) => {
                 let mut idle = self.lock_idle();
                 if idle.len() < MAX_IDLE {
                     idle.push(connection);
                 }
-                Ok(())
+                drop(idle);
+                let reply: Option<StreamReadReply> =
+                    redis::from_redis_value(reply).map_err(|e| QueueError::Backend {
+                        message: format!("waiting on {}: an unreadable XREAD reply", self.url),
+                        source: Some(Box::new(e)),
+                    })?;
+                Ok(reply
+                    .map(|r| r.keys.into_iter().map(|k| k.key).collect())
+                    .unwrap_or_default())
             }
             Err(e) => Err(classify(&format!("waiting on {}", self.url), e)),
         }
@@ -140,7 +149,7 @@ impl Connections {
         &self,
         command: &redis::Cmd,
         limit: Duration,
-    ) -> RedisResult<MultiplexedConnection> {
+    ) -> RedisResult<(MultiplexedConnection, Value)> {
         // No response timeout of the client's own: each blocking command has its own bound.
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
@@ -164,9 +173,9 @@ async fn blocking(
     mut connection: MultiplexedConnection,
     command: &redis::Cmd,
     limit: Duration,
-) -> RedisResult<MultiplexedConnection> {
-    bounded(command.query_async::<Value>(&mut connection), limit).await?;
-    Ok(connection)
+) -> RedisResult<(MultiplexedConnection, Value)> {
+    let reply = bounded(command.query_async::<Value>(&mut connection), limit).await?;
+    Ok((connection, reply))
 }
 
 /// `request`, failing with a timed-out I/O error after `limit`.

@@ -2,9 +2,9 @@
 //! kept busy asks Redis for its tasks in one round trip rather than two.
 //!
 //! The list is read again when it is older than [`FRESH_FOR`], when a take with it found
-//! nothing (before it waits or gives up), and after every wait. So a take never misses a
-//! scope for want of looking: only which scope a busy worker serves next may lag a new one by
-//! up to [`FRESH_FOR`].
+//! nothing (before it waits or gives up), and after a wait that a new scope ended (the wait
+//! watches the registry's signal). So a take never misses a scope for want of looking: only
+//! which scope a busy worker serves next may lag a new one by up to [`FRESH_FOR`].
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -44,7 +44,8 @@ impl KnownScopes {
         *last = Some((Instant::now(), read.clone()));
     }
 
-    /// Forget the last read: something changed while a take waited.
+    /// Forget the last read: a scope was registered while a take waited, or a take with it
+    /// found nothing.
     pub(super) fn forget(&self) {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         *last = None;

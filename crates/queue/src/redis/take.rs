@@ -112,11 +112,18 @@ impl RedisQueue {
             if let Some(expiry) = next_expiry {
                 block = block.min(expiry + EXPIRY_MARGIN);
             }
-            self.inner
+            let woken = self
+                .inner
                 .connections
                 .wait_for_signal(&streams, &after, block)
                 .await?;
-            self.inner.known_scopes.forget();
+            // The registry read before the wait still serves the take after it, unless a new
+            // scope was registered meanwhile (the registry's signal has an entry after the
+            // one that read saw); the take's round trip after a wake-up is then its only one.
+            let scopes_signal = self.inner.keys.scopes_signal();
+            if woken.contains(&scopes_signal) {
+                self.inner.known_scopes.forget();
+            }
         }
     }
 
