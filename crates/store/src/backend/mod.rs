@@ -66,7 +66,7 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// step that fits (see [`at_once`](crate::apply::at_once)); `None` otherwise, for
     /// the caller to write it in a transaction begun with [`begin_fenced`](Self::begin_fenced).
     fn write_at_once(
-        conn: &mut Self::Conn<'_>,
+        &self,
         batch: &crate::write::WriteBatch,
     ) -> impl Future<Output = StoreResult<Option<crate::write::WriteOutcome>>> + Send;
 

@@ -86,10 +86,10 @@ pub(crate) async fn write<B: Backend>(store: &B, batch: WriteBatch) -> StoreResu
     if batch.is_empty() && batch.leader.is_none() {
         return Ok(WriteOutcome::default());
     }
-    let mut conn = store.writer().await?;
-    if let Some(outcome) = B::write_at_once(&mut conn, &batch).await? {
+    if let Some(outcome) = store.write_at_once(&batch).await? {
         return Ok(outcome);
     }
+    let mut conn = store.writer().await?;
     let mut tx = B::begin_fenced(&mut conn, batch.leader.as_ref()).await?;
     let outcome = apply::apply::<B::Db>(&mut *tx, batch).await?;
     if outcome.refused {

@@ -11,6 +11,7 @@ mod fence;
 mod statements;
 mod statistics;
 mod step;
+mod stepper;
 
 use std::str::FromStr as _;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 pub struct PostgresStore {
     pool: PgPool,
     statistics: Arc<statistics::Growth>,
+    /// The connection steps are written on.
+    stepper: Arc<stepper::Stepper>,
 }
 
 impl PostgresStore {
@@ -97,12 +100,14 @@ impl PostgresStore {
         Ok(Self {
             pool,
             statistics: Arc::new(statistics::Growth::default()),
+            stepper: Arc::default(),
         })
     }
 
     /// Close every connection; later operations fail as `Unavailable`.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.stepper.close().await;
     }
 }
 
@@ -145,10 +150,10 @@ impl Backend for PostgresStore {
 
     /// A scheduler's usual step as one autocommitted statement (see [`step`]).
     async fn write_at_once(
-        conn: &mut Self::Conn<'_>,
+        &self,
         batch: &crate::write::WriteBatch,
     ) -> StoreResult<Option<crate::write::WriteOutcome>> {
-        step::write_at_once(conn, batch).await
+        step::write_at_once(self, batch).await
     }
 
     /// A read-only transaction with one snapshot for all its reads.

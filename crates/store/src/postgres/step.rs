@@ -6,12 +6,11 @@
 
 use std::collections::HashSet;
 
-use sqlx::PgConnection;
 use sqlx::postgres::PgDatabaseError;
 
 use super::batch::{Query, bind_finish, bind_queue, column};
-use super::fence;
 use super::statements::STEP;
+use super::{PostgresStore, fence};
 use crate::apply;
 use crate::backend::batch::{Applied, FinishValues};
 use crate::error::StoreResult;
@@ -82,9 +81,10 @@ pub(super) fn split(rows: Vec<Row>) -> (Vec<Applied>, Vec<Applied>) {
 }
 
 /// Write `batch` as one autocommitted statement when it is a step that fits one (see
-/// [`apply::at_once`]); `None` when it does not, for the caller to write in a transaction.
+/// [`apply::at_once`]), on the store's step connection (see [`stepper`](super::stepper));
+/// `None` when it does not fit, for the caller to write it in a transaction.
 pub(super) async fn write_at_once(
-    conn: &mut PgConnection,
+    store: &PostgresStore,
     batch: &WriteBatch,
 ) -> StoreResult<Option<WriteOutcome>> {
     if !apply::at_once(batch) {
@@ -98,11 +98,27 @@ pub(super) async fn write_at_once(
         fence: batch.leader.as_ref(),
         finishes: batch.all_finishes.then_some(finishes.len()),
     };
+    let statement = query(&finishes, values, &queues, &runs, guard);
+    let written = match store.stepper.take(&store.pool).await {
+        Some(held) => {
+            let mut held = held?;
+            let written = statement.fetch_all(held.conn()).await;
+            held.done(&written);
+            written
+        }
+        // Another step holds the step connection.
+        None => statement.fetch_all(&mut *store.pool.acquire().await?).await,
+    };
+    outcome(batch, written).map(Some)
+}
+
+/// What the step's statement applied, or why it wrote nothing.
+fn outcome(
+    batch: &WriteBatch,
+    written: Result<Vec<Row>, sqlx::Error>,
+) -> StoreResult<WriteOutcome> {
     let mut outcome = apply::empty_outcome(batch);
-    let rows = match query(&finishes, values, &queues, &runs, guard)
-        .fetch_all(&mut *conn)
-        .await
-    {
+    let rows = match written {
         Ok(rows) => rows,
         Err(error) => {
             let Some(applied) = refused_finishes(&error) else {
@@ -114,7 +130,7 @@ pub(super) async fn write_at_once(
             // Nothing was written; say which finishes would have applied.
             mark(&mut outcome.finished, &batch.finish, |f| f.ti, &applied);
             outcome.refused = true;
-            return Ok(Some(outcome));
+            return Ok(outcome);
         }
     };
     let (finished, queued) = split(rows);
@@ -122,7 +138,7 @@ pub(super) async fn write_at_once(
     let queued: HashSet<i64> = queued.iter().map(|a| a.id).collect();
     mark(&mut outcome.finished, &batch.finish, |f| f.ti, &finished);
     mark(&mut outcome.queued, &batch.queue, |q| q.ti, &queued);
-    Ok(Some(outcome))
+    Ok(outcome)
 }
 
 /// `flags[i]`: whether the task instance of `items[i]` is in `applied`.

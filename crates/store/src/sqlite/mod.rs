@@ -148,7 +148,7 @@ impl Backend for SqliteStore {
     /// Never: on SQLite a transaction costs no round trip, and its statements run one by one
     /// all the same.
     async fn write_at_once(
-        _conn: &mut Self::Conn<'_>,
+        &self,
         _batch: &crate::write::WriteBatch,
     ) -> StoreResult<Option<crate::write::WriteOutcome>> {
         Ok(None)
