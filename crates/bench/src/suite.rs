@@ -191,7 +191,11 @@ pub fn run(options: &Options) -> BenchReport {
 /// The latency scenarios alone (round trips and chain40), in each mode of `options`: the
 /// quick way to set two builds side by side (`weft-bench --latency`); nothing else runs.
 pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
-    let sizes = Sizes::FULL;
+    let sizes = if options.quick {
+        Sizes::QUICK
+    } else {
+        Sizes::FULL
+    };
     let install = InstallOptions {
         wfctl: options.wfctl.clone(),
         dir: options.work_dir.clone(),

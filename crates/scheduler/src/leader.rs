@@ -89,6 +89,12 @@ impl Election {
                 _ = self.keep(epoch, every) => {
                     tracing::warn!(holder = %self.holder, epoch, "lost the lead; standing by");
                     let _ = tx.send(true);
+                    // The lease ends here, so that leading again starts a new epoch: a write
+                    // of this term still under way in the store then fails the next term's
+                    // fence instead of landing after that term read the store.
+                    if let Err(e) = self.store.resign(SCHEDULER_LEASE, &self.holder).await {
+                        tracing::warn!(error = %e, "could not end the lost lease; it runs out by itself");
+                    }
                 }
                 _ = &mut shutdown => {
                     let _ = tx.send(true);

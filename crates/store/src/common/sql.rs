@@ -343,9 +343,13 @@ pub(crate) const WORKERS: &str = "SELECT worker_id, hostname, queues, concurrenc
 /// `$1` name, `$2` holder, `$3` now, `$4` new end of the lease: the epoch when `$2` holds the
 /// lease afterwards, no row otherwise. One statement: PostgreSQL locks the conflicting row and
 /// evaluates the `WHERE` on its newest version, so of two racing callers only one can win.
+/// Only a renewal of a lease still running keeps its epoch: a holder that takes the lease
+/// again after it ran out (or after it resigned) starts a new term, so that no write of its
+/// old term still under way can pass a fence of the new one.
 pub(crate) const TRY_LEAD: &str = "INSERT INTO leaders (name, holder, epoch, expires_at) VALUES ($1, $2, 1, $4) \
      ON CONFLICT (name) DO UPDATE SET \
-     epoch = CASE WHEN leaders.holder = excluded.holder THEN leaders.epoch ELSE leaders.epoch + 1 END, \
+     epoch = CASE WHEN leaders.holder = excluded.holder AND leaders.expires_at > $3 \
+     THEN leaders.epoch ELSE leaders.epoch + 1 END, \
      holder = excluded.holder, expires_at = excluded.expires_at \
      WHERE leaders.holder = excluded.holder OR leaders.expires_at <= $3 RETURNING epoch";
 /// `$1` name, `$2` holder, `$3` a time before any `now`: ends the holder's lease at once.

@@ -92,10 +92,19 @@ mod tests {
         }
     }
 
-    /// A fenced batch with no change: checked against its leadership all the same.
+    /// A fenced batch that changes nothing (a state set on no task instance): checked
+    /// against its leadership all the same, in a transaction begun with the check (not a
+    /// step, which checks its fence inside its one statement; see `stepper`'s tests).
     fn probe(holder: &str, epoch: i64) -> WriteBatch {
         WriteBatch {
             leader: Some(fence(holder, epoch)),
+            set_task: vec![crate::SetTaskState {
+                ti: 0,
+                state: weft_model::TaskState::Failed,
+                at: at(0),
+                max_tries: None,
+                bump_lease: false,
+            }],
             ..WriteBatch::default()
         }
     }

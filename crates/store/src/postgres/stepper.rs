@@ -4,18 +4,22 @@
 //! woke PostgreSQL and a runtime thread once more for each.
 //!
 //! The connection goes back to its slot only after a statement that ended cleanly (with rows
-//! or with PostgreSQL's own error, which leaves it ready for the next); one given up
-//! half-way, or that failed any other way, is dropped (closing it, so PostgreSQL ends
-//! whatever it was doing), and the next step opens another. One idle for longer than
-//! [`PING_IF_IDLE_FOR`] is pinged first, as the pool's are.
+//! or with the step's own refusals); one given up half-way, or that failed any other way, is
+//! dropped, and the next step opens another. (A statement given up half-way may still be
+//! carried out by PostgreSQL, which has it whole; the leader fence keeps that from mattering:
+//! a scheduler that gave up a step because it lost the lead leads again only under a new
+//! epoch.) One idle for longer than [`PING_IF_IDLE_FOR`] is pinged first, as the pool's are.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgDatabaseError, PgSeverity};
 use sqlx::{Connection as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::PING_IF_IDLE_FOR;
+
+/// How long the ping of an idle step connection may take before another is opened.
+const PING_AT_MOST: Duration = Duration::from_secs(5);
 
 /// The step connection's slot: empty until the first step, or after a failure.
 #[derive(Debug, Default)]
@@ -46,10 +50,14 @@ impl Stepper {
         let mut slot = self.slot.try_lock().ok()?;
         let kept = match slot.take() {
             Some(idle) if idle.since.elapsed() <= PING_IF_IDLE_FOR => Some(idle.conn),
-            Some(mut idle) => match idle.conn.ping().await {
-                Ok(()) => Some(idle.conn),
-                Err(e) => {
+            Some(mut idle) => match tokio::time::timeout(PING_AT_MOST, idle.conn.ping()).await {
+                Ok(Ok(())) => Some(idle.conn),
+                Ok(Err(e)) => {
                     tracing::debug!(error = %e, "the step connection did not answer; opening another");
+                    None
+                }
+                Err(_) => {
+                    tracing::debug!("the step connection did not answer in time; opening another");
                     None
                 }
             },
@@ -95,15 +103,20 @@ impl Held<'_> {
     }
 }
 
-/// Whether a connection is ready for another statement after `result`: not after a failure
-/// of the connection itself, nor after PostgreSQL's `FATAL` errors (a backend terminated by
-/// an administrator, or shutting down, says so before it closes the connection).
+/// Whether the connection is kept after `result`: after rows, or after the step's own
+/// refusals (the fence's, `WF001`, and a finish's, `WF002`), which PostgreSQL answers and goes
+/// on from. After anything else it is closed: a failure of the connection itself, PostgreSQL's
+/// `FATAL` errors (a backend terminated by an administrator, or shutting down, says so before
+/// it closes the connection), and errors that may stick to one server or session (a server
+/// that became read-only), which a new connection may not meet.
 fn ready_after<T>(result: &Result<T, sqlx::Error>) -> bool {
     match result {
         Ok(_) => true,
-        Err(sqlx::Error::Database(db)) => db
-            .try_downcast_ref::<PgDatabaseError>()
-            .is_some_and(|pg| !matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic)),
+        Err(sqlx::Error::Database(db)) => {
+            db.try_downcast_ref::<PgDatabaseError>().is_some_and(|pg| {
+                pg.severity() == PgSeverity::Error && matches!(pg.code(), "WF001" | "WF002")
+            })
+        }
         Err(_) => false,
     }
 }

@@ -64,6 +64,12 @@ pub async fn expiry_hands_over_with_the_next_epoch(store: &dyn Store) {
         store.try_lead(NAME, "a", ts(40), TTL).await.unwrap(),
         Some(3)
     );
+    // a's lease runs out with nobody waiting, and a leads again: a new term, a new epoch,
+    // so that a write of its old term still under way fails the new term's fence.
+    assert_eq!(
+        store.try_lead(NAME, "a", ts(60), TTL).await.unwrap(),
+        Some(4)
+    );
 }
 
 pub async fn resign_lets_another_take_over_at_once(store: &dyn Store) {
@@ -80,6 +86,12 @@ pub async fn resign_lets_another_take_over_at_once(store: &dyn Store) {
         Some(2)
     );
     assert_eq!(store.try_lead(NAME, "a", ts(2), TTL).await.unwrap(), None);
+    // A holder that resigned and leads again starts a new term.
+    store.resign(NAME, "b").await.unwrap();
+    assert_eq!(
+        store.try_lead(NAME, "b", ts(3), TTL).await.unwrap(),
+        Some(3)
+    );
     // Resigning a lease nobody ever held is no error.
     store.resign("never", "a").await.unwrap();
 }
