@@ -81,15 +81,15 @@ pub struct ModeGoals {
 
 /// Goals of the embedded mode (`wfctl standalone`).
 pub const EMBEDDED: ModeGoals = ModeGoals {
-    chain40_ms: at_most(20.0, "ms"),
-    tasks_per_s: at_least(10_000.0, "tasks/s"),
+    chain40_ms: at_most(10.0, "ms"),
+    tasks_per_s: at_least(15_000.0, "tasks/s"),
     round_trip_p50_ms: at_most(0.5, "ms"),
 };
 
 /// Goals of the distributed mode (server, scheduler, one worker).
 pub const DISTRIBUTED: ModeGoals = ModeGoals {
-    chain40_ms: at_most(40.0, "ms"),
-    tasks_per_s: at_least(5_000.0, "tasks/s"),
+    chain40_ms: at_most(30.0, "ms"),
+    tasks_per_s: at_least(8_000.0, "tasks/s"),
     round_trip_p50_ms: at_most(1.0, "ms"),
 };
 
@@ -115,18 +115,18 @@ mod tests {
 
     #[test]
     fn times_must_stay_under_and_rates_reach() {
-        assert!(EMBEDDED.chain40_ms.met(20.0));
-        assert!(!EMBEDDED.chain40_ms.met(20.1));
-        assert!(DISTRIBUTED.tasks_per_s.met(5_000.0));
-        assert!(!DISTRIBUTED.tasks_per_s.met(4_999.0));
+        assert!(EMBEDDED.chain40_ms.met(10.0));
+        assert!(!EMBEDDED.chain40_ms.met(10.1));
+        assert!(DISTRIBUTED.tasks_per_s.met(8_000.0));
+        assert!(!DISTRIBUTED.tasks_per_s.met(7_999.0));
     }
 
     #[test]
     fn verdicts_name_the_goal() {
-        assert_eq!(EMBEDDED.chain40_ms.verdict(12.0), "≤ 20 ms: met");
+        assert_eq!(EMBEDDED.chain40_ms.verdict(9.0), "≤ 10 ms: met");
         assert_eq!(
             EMBEDDED.tasks_per_s.verdict(900.0),
-            "≥ 10,000 tasks/s: MISSED"
+            "≥ 15,000 tasks/s: MISSED"
         );
         assert_eq!(EMBEDDED.round_trip_p50_ms.label(), "≤ 0.5 ms");
         assert_eq!(SANDBOX_PER_TASK_US.label(), "≤ 30 µs");

@@ -422,8 +422,8 @@ mod tests {
             "Test CPU @ 2.2GHz (2 cores)",
             "| Redis | 7.0.15 |",
             "2026-11-21T14:00:00Z",
-            "| chain40: trigger → success, median of 10 | 14 ms | ≤ 20 ms: met |",
-            "≥ 10,000 tasks/s: MISSED",
+            "| chain40: trigger → success, median of 10 | 14 ms | ≤ 10 ms: MISSED |",
+            "≥ 15,000 tasks/s: MISSED",
             "failed: cannot start: no PostgreSQL",
             "not run: celery_bench.sh not found",
             "Airflow: the run did not succeed",
@@ -449,9 +449,14 @@ mod tests {
 
     #[test]
     fn notes_name_every_missed_goal_and_failure() {
-        let notes = notes(&sample::report());
+        let mut report = sample::report();
+        // Within the embedded chain40 goal, so that goal has no note.
+        if let Outcome::Measured(c) = &mut report.embedded.chain40 {
+            c.times.summary.median = 9.0;
+        }
+        let notes = notes(&report);
         let all = notes.join("\n");
-        assert!(all.contains("Goal missed: embedded fan-out (one big run) is 5,000 tasks/s, goal ≥ 10,000 tasks/s (2× off)."), "{all}");
+        assert!(all.contains("Goal missed: embedded fan-out (one big run) is 5,000 tasks/s, goal ≥ 15,000 tasks/s (3× off)."), "{all}");
         assert!(
             all.contains("Goal missed: sandbox per task (mean) is 35 µs"),
             "{all}"
@@ -523,6 +528,6 @@ mod tests {
             all.contains("the largest being running the attempt and reporting it (0.15 ms)"),
             "{all}"
         );
-        assert!(all.contains("the goal needs hops of 0.50 ms"), "{all}");
+        assert!(all.contains("the goal needs hops of 0.25 ms"), "{all}");
     }
 }

@@ -31,9 +31,9 @@ fn results_put_each_goal_beside_its_figure() {
     assert_eq!(table.header.len(), 5);
     let chain = &table.rows[0];
     assert_eq!(chain[1], "14 ms");
-    assert_eq!(chain[2], "≤ 20 ms: met");
+    assert_eq!(chain[2], "≤ 10 ms: MISSED");
     assert!(chain[3].starts_with("failed: cannot start"));
-    assert_eq!(chain[4], "≤ 40 ms");
+    assert_eq!(chain[4], "≤ 30 ms");
     let many = table
         .rows
         .iter()
