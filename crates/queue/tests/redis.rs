@@ -120,20 +120,7 @@ async fn a_waiting_take_does_not_poll() {
     let queue = RedisQueue::connect(server.url(), "weft")
         .await
         .expect("connect");
-    let calls = || -> u64 {
-        let info = server.cli(&["info", "commandstats"]).expect("info");
-        info.lines()
-            .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_xread:"))
-            .filter_map(|l| {
-                l.split_once("calls=")?
-                    .1
-                    .split(',')
-                    .next()?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .sum()
-    };
+    let calls = || command_calls(&server, &["evalsha", "xread"]);
     let before = calls();
     let got = queue
         .take(&names(&["q"]), 1, LEASE, Duration::from_secs(2))
@@ -147,13 +134,15 @@ async fn a_waiting_take_does_not_poll() {
     );
 }
 
-/// Calls of the queue's scripts so far on `server`.
-fn script_calls(server: &weft_testkit::RedisServer) -> u64 {
+/// Calls so far on `server` of the `commands` (lower case, as `INFO commandstats` names them).
+fn command_calls(server: &weft_testkit::RedisServer, commands: &[&str]) -> u64 {
     let info = server.cli(&["info", "commandstats"]).expect("info");
     info.lines()
-        .filter(|l| l.starts_with("cmdstat_evalsha:"))
-        .filter_map(|l| {
-            l.split_once("calls=")?
+        .filter_map(|l| l.strip_prefix("cmdstat_")?.split_once(':'))
+        .filter(|(command, _)| commands.contains(command))
+        .filter_map(|(_, stats)| {
+            stats
+                .split_once("calls=")?
                 .1
                 .split(',')
                 .next()?
@@ -161,6 +150,11 @@ fn script_calls(server: &weft_testkit::RedisServer) -> u64 {
                 .ok()
         })
         .sum()
+}
+
+/// Calls of the queue's scripts so far on `server`.
+fn script_calls(server: &weft_testkit::RedisServer) -> u64 {
+    command_calls(server, &["evalsha"])
 }
 
 /// A take of a queue in every scope, woken by a push, takes the message with one script
