@@ -18,6 +18,8 @@
 #             takes a few minutes.
 #   --latency only the round trips and chain40 (in the modes of --mode), printed as JSON
 #             lines; nothing is written. To compare two builds, run it on each in turn.
+#   --scale-out only the scale-out scenarios (32 workers on one queue; 10,000 runs of a
+#             6-task DAG within a minute), printed as JSON; nothing is written.
 #   --quick   the tiny configuration (seconds once the example is built; figures meaningless); writes under
 #             target/bench-quick instead of the root.
 #

@@ -54,6 +54,14 @@ pub const MAP500: BenchDag = BenchDag {
     tasks: 501,
 };
 
+/// Six no-op tasks, `extract >> [clean, enrich, score, audit] >> load`: the scale-out
+/// scenario starts thousands of its runs within a minute.
+pub const ETL6: BenchDag = BenchDag {
+    dag_id: "bench_etl6",
+    path: weft_test_guests_artifacts::BENCH_ETL6,
+    tasks: 6,
+};
+
 /// One no-op task.
 pub const SINGLE: BenchDag = BenchDag {
     dag_id: "bench_single",
@@ -139,6 +147,16 @@ pub struct Sizes {
     pub sql_stream_rounds: usize,
     /// The CSVs of the S3 homework, in the order they run.
     pub s3_csvs: &'static [S3Csv],
+    /// Worker processes of the scale-out installation (each runs one attempt at a time).
+    pub scale_workers: usize,
+    /// Runs of the big fan on them (median taken).
+    pub scale_fan_runs: usize,
+    /// Runs of `bench_etl6` the scale-out backlog starts.
+    pub scale_runs: usize,
+    /// The time its triggers are spread over, in ms.
+    pub scale_window_ms: u64,
+    /// How often the store is read while its runs go by, in ms.
+    pub scale_tick_ms: u64,
 }
 
 fn dag_id<S: serde::Serializer>(dag: &BenchDag, s: S) -> Result<S::Ok, S::Error> {
@@ -179,6 +197,11 @@ impl Sizes {
                 runs: 1,
             },
         ],
+        scale_workers: 32,
+        scale_fan_runs: 3,
+        scale_runs: 10_000,
+        scale_window_ms: 60_000,
+        scale_tick_ms: 250,
     };
 
     /// The tiny configuration the test suite runs.
@@ -214,6 +237,11 @@ impl Sizes {
                 runs: 1,
             },
         ],
+        scale_workers: 4,
+        scale_fan_runs: 1,
+        scale_runs: 100,
+        scale_window_ms: 2_000,
+        scale_tick_ms: 50,
     };
 }
 
@@ -224,7 +252,7 @@ mod tests {
     #[test]
     fn every_component_is_built() {
         for dag in [
-            CHAIN40, FAN100, FAN500, FAN10000, MAP500, MAP10000, SINGLE, WAITS100, WAITS1000,
+            CHAIN40, ETL6, FAN100, FAN500, FAN10000, MAP500, MAP10000, SINGLE, WAITS100, WAITS1000,
         ] {
             assert!(
                 std::path::Path::new(dag.path).is_file(),
@@ -249,6 +277,9 @@ mod tests {
         assert_eq!(quick.round_trips, 20);
         assert_eq!(full.egress_requests, 200);
         assert_eq!(quick.egress_requests, 10);
+        assert_eq!(full.scale_workers, 32);
+        assert_eq!(full.scale_runs * ETL6.tasks, 60_000);
+        assert_eq!(full.scale_window_ms, 60_000);
         let full_csvs: Vec<u64> = full.s3_csvs.iter().map(|c| c.bytes).collect();
         assert_eq!(full_csvs, [1_000_000, 100_000_000]);
     }

@@ -126,6 +126,15 @@ pub enum BenchError {
         #[source]
         source: sqlx::Error,
     },
+    /// The scale-out scenario's own reads of the metadata store failed.
+    #[error("reading the metadata store: {what}")]
+    StoreRead {
+        /// What it was doing.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A task of a run failed (the run may still be waiting to retry it).
     #[error(transparent)]
     TaskFailed(Box<FailedTask>),

@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::BenchError;
+
+mod scale;
+
 use crate::stats::Summary;
+pub use scale::{Backlog, BacklogSample, ComponentCost, Costs, ScaleFan, ScaleOut};
 
 /// A scenario's result: its figures, or why there are none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +44,7 @@ impl<T> Outcome<T> {
     }
 
     /// No figures, for `reason`: `Failed` if `failed`, else `NotRun`.
-    fn missing(failed: bool, reason: &str) -> Outcome<T> {
+    pub(crate) fn missing(failed: bool, reason: &str) -> Outcome<T> {
         if failed {
             Outcome::Failed(reason.to_owned())
         } else {

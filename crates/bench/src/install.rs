@@ -157,6 +157,17 @@ impl Installation {
         backends: &Backends,
         tls: Option<&LinkTls>,
     ) -> Result<Installation, BenchError> {
+        Installation::distributed_with_workers(options, backends, tls, 1)
+    }
+
+    /// [`Installation::distributed`] with `workers` worker processes on the one queue, each
+    /// running `options.concurrency` attempts at once; waits until all are alive.
+    pub fn distributed_with_workers(
+        options: &InstallOptions,
+        backends: &Backends,
+        tls: Option<&LinkTls>,
+        workers: usize,
+    ) -> Result<Installation, BenchError> {
         let mut installation = Installation::new(Mode::Distributed, options, Some(API_TOKEN))?;
         let port = free_port()?.to_string();
         let mut server_tls = Vec::new();
@@ -223,22 +234,29 @@ impl Installation {
 
         let concurrency = options.concurrency.to_string();
         let url = installation.url.clone();
-        let mut worker = vec!["worker", "--queues", "default"];
-        worker.extend(shared);
-        worker.extend([
-            "--concurrency",
-            &concurrency,
-            "--server",
-            &url,
-            "--token",
-            WORKER_TOKEN,
-            "--id",
-            "bench-worker",
-            "--grace",
-            "2",
-        ]);
-        installation.start("worker", &worker)?;
-        installation.wait_for_worker()?;
+        for index in 1..=workers.max(1) {
+            // One worker keeps the names it always had; many are numbered.
+            let (name, id) = match workers {
+                0 | 1 => ("worker".to_owned(), "bench-worker".to_owned()),
+                _ => (format!("worker-{index}"), format!("bench-worker-{index}")),
+            };
+            let mut worker = vec!["worker", "--queues", "default"];
+            worker.extend(shared);
+            worker.extend([
+                "--concurrency",
+                &concurrency,
+                "--server",
+                &url,
+                "--token",
+                WORKER_TOKEN,
+                "--id",
+                &id,
+                "--grace",
+                "2",
+            ]);
+            installation.start(&name, &worker)?;
+        }
+        installation.wait_for_workers(workers.max(1))?;
         Ok(installation)
     }
 
@@ -338,11 +356,13 @@ impl Installation {
         })
     }
 
-    fn wait_for_worker(&mut self) -> Result<(), BenchError> {
+    fn wait_for_workers(&mut self, workers: usize) -> Result<(), BenchError> {
         let api = self.api.clone();
-        self.wait_until("the worker to register", || {
-            Ok(api.alive_workers().unwrap_or(0) > 0)
-        })
+        let what = match workers {
+            1 => "the worker to register".to_owned(),
+            n => format!("{n} workers to register"),
+        };
+        self.wait_until(&what, || Ok(api.alive_workers().unwrap_or(0) >= workers))
     }
 
     fn wait_until(

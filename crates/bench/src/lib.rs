@@ -64,6 +64,7 @@ pub mod s3;
 #[cfg(test)]
 mod sample;
 pub mod sandbox;
+pub mod scale_out;
 pub mod scenarios;
 pub mod sql;
 pub mod stats;

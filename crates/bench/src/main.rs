@@ -38,6 +38,10 @@ struct Args {
     /// stdout, nothing written (to set two builds side by side, run it on each in turn).
     #[arg(long)]
     latency: bool,
+    /// Only the scale-out scenarios (many workers; many runs within a minute): their figures
+    /// as JSON on stdout, nothing written.
+    #[arg(long, conflicts_with = "latency")]
+    scale_out: bool,
     /// Directory of the peer scripts.
     #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
     peers_dir: PathBuf,
@@ -100,6 +104,16 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if args.scale_out {
+        let results = suite::scale_out(&options);
+        let json = serde_json::to_string(&results).context("writing the figures")?;
+        println!("{{\"scale_out\":{json}}}");
+        return Ok(if results.has_failures() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let report = suite::run(&options);
 
     println!();
@@ -108,6 +122,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("{}", tables::egress(&report).text());
     println!("{}", tables::sql(&report).text());
     println!("{}", tables::tls(&report).text());
+    println!("{}", tables::scale_out(&report).text());
+    println!("{}", tables::scale_out_costs(&report).text());
+    println!("{}", tables::scale_out_projection(&report).text());
     println!("{}", tables::s3(&report).text());
     println!("{}", tables::peers(&report).text());
     let markdown_path = out.join("BENCHMARKS.md");

@@ -63,6 +63,23 @@ pub fn document(report: &BenchReport) -> String {
     md.push_str(&tables::sql(report).markdown());
     md.push('\n');
     md.push_str(&tables::tls(report).markdown());
+    let _ = writeln!(md, "\n## Scale-out\n");
+    let _ = writeln!(
+        md,
+        "A distributed installation of its own: one API server and one scheduler on fresh \
+         PostgreSQL and Redis, {} worker processes on one queue, each running one attempt at a \
+         time. The first table and the CPU columns are measured (`/proc` for Weft's processes \
+         and PostgreSQL's whole process tree, Redis's `INFO`), on this machine's {} cores \
+         shared by every process; the ceilings are projected from those costs: the tasks per \
+         second one core of a component would sustain if it spent the same CPU per task, and \
+         the central components' lowest ceiling bounds one installation.\n",
+        report.scale_out.workers, report.machine.cores
+    );
+    md.push_str(&tables::scale_out(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::scale_out_costs(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::scale_out_projection(report).markdown());
     let _ = writeln!(md, "\n## The S3 homework\n");
     let _ = writeln!(
         md,
@@ -199,6 +216,19 @@ pub fn method(report: &BenchReport) -> Vec<String> {
          same round trips and chain40 runs; the cost is the difference of the medians (and \
          p99s) of the two."
             .to_owned(),
+        "Scale-out: after the TLS installation stops, fresh PostgreSQL and Redis, one \
+         `wfctl server`, one `wfctl scheduler` and N `wfctl worker --concurrency 1` on the \
+         queue `default`. After the warm-up (which runs the big fan and `bench_etl6` once, so \
+         that every worker has compiled them), the big fan runs alone K times; each task's \
+         queue wait is its `started_at − queued_at` as the store records them. Then runs of \
+         `bench_etl6` (`extract >> [clean, enrich, score, audit] >> load`, no-op tasks) are \
+         triggered by four client threads, run i due at i × window / runs after the start, \
+         while the benchmark counts the DAG's runs in PostgreSQL every tick; the drain and \
+         run times come from the runs' `queued_at` and `ended_at`. CPU is read before and \
+         after each load: `utime + stime` of Weft's processes, the same plus the exited \
+         children's of PostgreSQL's postmaster and every process it forked, and Redis's \
+         `used_cpu_sys + used_cpu_user`; Redis's commands are `total_commands_processed`."
+            .to_owned(),
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \
          services are stopped, on the same machine. Airflow's times are its own records of \
@@ -246,6 +276,8 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
     failures(&mut notes, "sql", &report.sql);
     failures(&mut notes, "TLS round trip", &report.tls.round_trip);
     failures(&mut notes, "TLS chain40", &report.tls.chain40);
+    failures(&mut notes, "scale-out fan", &report.scale_out.fan);
+    failures(&mut notes, "scale-out backlog", &report.scale_out.backlog);
     s3_notes(report, &mut notes);
     notes
 }

@@ -1,5 +1,6 @@
-//! What `/proc` says about a process: CPU time (`utime` + `stime` of `/proc/PID/stat`) and
-//! peak resident memory (`VmHWM` of `/proc/PID/status`).
+//! What `/proc` says about a process: CPU time (`utime` + `stime` of `/proc/PID/stat`), that
+//! of a server's whole process tree, and peak resident memory (`VmHWM` of
+//! `/proc/PID/status`).
 
 use std::process::Command;
 
@@ -34,24 +35,79 @@ pub fn sample(pid: u32) -> Result<ProcSample, BenchError> {
 }
 
 /// `utime + stime` from the text of `/proc/PID/stat`, in clock ticks.
+pub fn cpu_ticks(stat: &str) -> Result<u64, String> {
+    let fields = stat_fields(stat)?;
+    Ok(field(&fields, 11, "utime")? + field(&fields, 12, "stime")?)
+}
+
+/// The fields of `/proc/PID/stat` after the command name, from `state` (field 3) on.
 ///
 /// The command name (field 2) is in parentheses and may hold spaces and parentheses itself,
-/// so fields are counted from the last `)`: `utime` and `stime` are fields 14 and 15.
-pub fn cpu_ticks(stat: &str) -> Result<u64, String> {
+/// so fields are counted from the last `)`: `ppid` is field 4, `utime` and `stime` fields
+/// 14 and 15, `cutime` and `cstime` (children waited for) fields 16 and 17.
+fn stat_fields(stat: &str) -> Result<Vec<&str>, String> {
     let rest = stat
         .rfind(')')
         .map(|i| &stat[i + 1..])
         .ok_or("stat has no `(command)` field")?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the command: state (3), ppid (4), ... utime (14) and stime (15).
-    let field = |index: usize, name: &str| {
-        fields
-            .get(index)
-            .ok_or_else(|| format!("stat has no {name} field"))?
-            .parse::<u64>()
-            .map_err(|e| format!("stat field {name} {:?}: {e}", fields[index]))
-    };
-    Ok(field(11, "utime")? + field(12, "stime")?)
+    Ok(rest.split_whitespace().collect())
+}
+
+/// Field `index` of [`stat_fields`], a number.
+fn field(fields: &[&str], index: usize, name: &str) -> Result<u64, String> {
+    let text = fields
+        .get(index)
+        .ok_or_else(|| format!("stat has no {name} field"))?;
+    text.parse::<u64>()
+        .map_err(|e| format!("stat field {name} {text:?}: {e}"))
+}
+
+/// A process's own CPU time and that of the children it has waited for (`utime + stime +
+/// cutime + cstime`), and its parent's pid, from the text of `/proc/PID/stat`.
+pub fn cpu_with_waited_children(stat: &str) -> Result<(u64, u32), String> {
+    let fields = stat_fields(stat)?;
+    let ticks = field(&fields, 11, "utime")?
+        + field(&fields, 12, "stime")?
+        + field(&fields, 13, "cutime")?
+        + field(&fields, 14, "cstime")?;
+    let ppid = u32::try_from(field(&fields, 1, "ppid")?).map_err(|e| format!("ppid: {e}"))?;
+    Ok((ticks, ppid))
+}
+
+/// CPU time of a server that forks a process per connection (PostgreSQL's postmaster, pid
+/// `root`), in clock ticks: its own, its children's that are running, and that of every
+/// child that has exited (which the kernel adds to the parent's `cutime` and `cstime` once
+/// the parent waits for it). Children are found by scanning `/proc` for processes whose
+/// parent is `root`; a child that exits between the scan and its read is skipped (its time
+/// lands in the parent's count at its next read).
+pub fn tree_cpu_ticks(root: u32) -> Result<u64, BenchError> {
+    let read_root =
+        std::fs::read_to_string(format!("/proc/{root}/stat")).map_err(|e| BenchError::Proc {
+            pid: root,
+            reason: format!("reading stat: {e}"),
+        })?;
+    let (mut ticks, _) = cpu_with_waited_children(&read_root)
+        .map_err(|reason| BenchError::Proc { pid: root, reason })?;
+    let entries = std::fs::read_dir("/proc").map_err(|e| BenchError::io("/proc", e))?;
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Ok((child, ppid)) = cpu_with_waited_children(&stat)
+            && ppid == root
+            && pid != root
+        {
+            ticks += child;
+        }
+    }
+    Ok(ticks)
 }
 
 /// `VmHWM` from the text of `/proc/PID/status`, in KiB.
@@ -99,6 +155,23 @@ mod tests {
     fn command_names_with_parentheses_and_spaces_are_skipped() {
         let stat = STAT.replace("(wfctl worker)", "(a) b (c))");
         assert_eq!(cpu_ticks(&stat), Ok(325));
+    }
+
+    #[test]
+    fn waited_children_count_with_the_parent() {
+        let stat = STAT.replace(" 250 75 0 0 ", " 250 75 1000 24 ");
+        assert_eq!(cpu_with_waited_children(&stat), Ok((1349, 1)));
+        assert!(cpu_with_waited_children("4242 (a) S x").is_err());
+    }
+
+    #[test]
+    fn a_process_tree_counts_at_least_its_root() {
+        let own = sample(std::process::id())
+            .expect("own /proc entry")
+            .cpu_ticks;
+        let tree = tree_cpu_ticks(std::process::id()).expect("own tree");
+        assert!(tree >= own, "tree {tree} < own {own}");
+        assert!(tree_cpu_ticks(u32::MAX).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::dags::Sizes;
 use crate::figures::{
-    EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, SqlFigures, TlsResults,
+    EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, ScaleOut, SqlFigures, TlsResults,
 };
 use crate::install::Mode;
 use crate::machine::{Machine, Versions};
@@ -53,6 +53,8 @@ pub struct BenchReport {
     pub distributed: ModeResults,
     /// The same with TLS on every link: its latency scenarios.
     pub tls: TlsResults,
+    /// One scheduler against many worker processes, and thousands of runs within a minute.
+    pub scale_out: ScaleOut,
     /// Celery and Airflow.
     pub peers: Peers,
 }
@@ -76,6 +78,7 @@ impl BenchReport {
             || self.embedded.has_failures()
             || self.distributed.has_failures()
             || self.tls.has_failures()
+            || self.scale_out.has_failures()
     }
 
     /// The report as pretty JSON.

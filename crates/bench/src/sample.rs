@@ -2,9 +2,9 @@
 
 use crate::dags::Sizes;
 use crate::figures::{
-    AssetHop, Chain, ColdDeploy, DeferredWaits, EgressFigures, FairShare, HopBreakdown, IdleCpu,
-    ModeResults, Outcome, RoundTrip, RunTimes, S3Case, SandboxFigures, SqlFigures, Throughput,
-    TlsResults, Usage,
+    AssetHop, Backlog, BacklogSample, Chain, ColdDeploy, ComponentCost, Costs, DeferredWaits,
+    EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults, Outcome, RoundTrip, RunTimes,
+    S3Case, SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput, TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -206,6 +206,7 @@ pub fn report() -> BenchReport {
             }),
             chain40: Outcome::Failed("chain40: timed out after 60 s".into()),
         },
+        scale_out: scale_out(),
         peers: Peers {
             celery: Outcome::NotRun("celery_bench.sh not found".into()),
             airflow: Outcome::Measured(AirflowFigures {
@@ -214,5 +215,83 @@ pub fn report() -> BenchReport {
                 fan100_s: Some(15.0),
             }),
         },
+    }
+}
+
+/// Costs of `tasks` tasks over `wall_s` seconds: (role, CPU seconds) each.
+fn costs(tasks: usize, wall_s: f64, spent: &[(&str, f64)]) -> Costs {
+    Costs {
+        tasks,
+        wall_s,
+        components: spent
+            .iter()
+            .map(|(role, cpu_s)| ComponentCost {
+                role: (*role).to_owned(),
+                cpu_s: *cpu_s,
+                cpu_s_per_10k_tasks: cpu_s * 10_000.0 / tasks as f64,
+                cores_busy: cpu_s / wall_s,
+            })
+            .collect(),
+        redis_commands_per_task: Some(4.5),
+    }
+}
+
+/// Both scale-out scenarios measured: the scheduler is the tightest component.
+pub fn scale_out() -> ScaleOut {
+    ScaleOut {
+        workers: 32,
+        fan: Outcome::Measured(ScaleFan {
+            throughput: Throughput {
+                runs: 1,
+                tasks_per_run: 10_000,
+                samples_s: vec![4.0, 5.0, 6.0],
+                median_s: 5.0,
+                tasks_per_s: 2_000.0,
+            },
+            queue_wait_ms: summary(&[1.0, 20.0, 900.0]),
+            costs: costs(
+                30_000,
+                15.0,
+                &[
+                    ("server", 0.6),
+                    ("scheduler", 6.0),
+                    ("workers", 12.0),
+                    ("PostgreSQL", 4.5),
+                    ("Redis", 1.5),
+                ],
+            ),
+        }),
+        backlog: Outcome::Measured(Backlog {
+            dag_id: "bench_etl6".into(),
+            runs: 10_000,
+            tasks_per_run: 6,
+            window_s: 60.0,
+            triggered_in_s: 60.5,
+            trigger_ms: summary(&[1.0, 2.0, 30.0]),
+            peak_backlog: 800,
+            peak_at_s: 58.0,
+            total_s: 75.0,
+            drain_s: 14.5,
+            run_ms: summary(&[20.0, 400.0, 9_000.0]),
+            tasks_per_s: 800.0,
+            samples: (0..=30)
+                .map(|i| BacklogSample {
+                    at_s: f64::from(i) * 2.5,
+                    created: (i * 400).min(10_000) as usize,
+                    ended: (i * 350).min(10_000) as usize,
+                })
+                .collect(),
+            costs: costs(
+                60_000,
+                75.0,
+                &[
+                    ("server", 9.0),
+                    ("scheduler", 24.0),
+                    ("workers", 30.0),
+                    ("PostgreSQL", 30.0),
+                    ("Redis", 6.0),
+                ],
+            ),
+        }),
     }
 }

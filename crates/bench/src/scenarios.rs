@@ -109,7 +109,11 @@ pub fn run_latency(installation: &mut Installation, mode: &str, sizes: &Sizes) -
 }
 
 /// Run one scenario, saying so on stderr, and keep its outcome.
-fn step<T>(mode: &str, name: &str, f: impl FnOnce() -> Result<T, BenchError>) -> Outcome<T> {
+pub(crate) fn step<T>(
+    mode: &str,
+    name: &str,
+    f: impl FnOnce() -> Result<T, BenchError>,
+) -> Outcome<T> {
     eprintln!("==> {mode}: {name}");
     let started = Instant::now();
     let outcome = Outcome::of(f());
@@ -132,7 +136,7 @@ pub(crate) fn read(path: &str) -> Result<Vec<u8>, BenchError> {
 /// Deploy `dags` (which must include SINGLE, CHAIN40 and FAN100), then run each of those
 /// three so that the worker has compiled it (the big fan's first measured run pays its
 /// compile, in distributed mode).
-fn deploy_and_warm_up(
+pub(crate) fn deploy_and_warm_up(
     waiter: &mut Waiter<'_>,
     mode: &str,
     sizes: &Sizes,

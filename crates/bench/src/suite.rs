@@ -1,6 +1,6 @@
 //! [`run`]: the whole benchmark — the in-process sandbox, egress and SQL figures, the embedded
-//! mode, the S3 homework, PostgreSQL and Redis started, the distributed mode, the peers —
-//! into one [`BenchReport`].
+//! mode, the S3 homework, PostgreSQL and Redis started, the distributed mode, TLS, the
+//! scale-out installation, the peers — into one [`BenchReport`].
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::dags::Sizes;
 use crate::error::BenchError;
-use crate::figures::{ModeResults, Outcome, S3Case, TlsResults};
+use crate::figures::{ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
 use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
@@ -155,6 +155,12 @@ pub fn run(options: &Options) -> BenchReport {
         TlsResults::not_run("--mode embedded")
     };
 
+    let scale_out = if options.modes.distributed() {
+        crate::scale_out::measure(&install, &sizes)
+    } else {
+        ScaleOut::missing(sizes.scale_workers, false, "--mode embedded")
+    };
+
     let peers = if options.peers {
         run_peers(&options.peers_dir, &options.work_dir, &sizes)
     } else {
@@ -184,6 +190,7 @@ pub fn run(options: &Options) -> BenchReport {
         embedded,
         distributed,
         tls,
+        scale_out,
         peers,
     }
 }
@@ -238,6 +245,22 @@ pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
         });
     }
     results
+}
+
+/// The scale-out scenarios alone (`weft-bench --scale-out`); nothing else runs.
+pub fn scale_out(options: &Options) -> ScaleOut {
+    let sizes = if options.quick {
+        Sizes::QUICK
+    } else {
+        Sizes::FULL
+    };
+    let install = InstallOptions {
+        wfctl: options.wfctl.clone(),
+        dir: options.work_dir.clone(),
+        parallelism: PARALLELISM,
+        concurrency: WORKER_CONCURRENCY,
+    };
+    crate::scale_out::measure(&install, &sizes)
 }
 
 /// Every CSV of the S3 homework, not run for `reason`.

@@ -1,9 +1,12 @@
 //! The tables of a [`BenchReport`]: Weft's figures with each goal beside its figure (many
 //! waits deferred at once among them), the sandbox, egress, SQL, the S3 homework, the peers
-//! side by side, where a chain40 hop's time goes, and what TLS on every link costs.
+//! side by side, where a chain40 hop's time goes, what TLS on every link costs, and the
+//! scale-out figures with the ceiling projected from them.
 
+mod scale_out;
 mod tls;
 
+pub use scale_out::{costs as scale_out_costs, projection as scale_out_projection, scale_out};
 pub use tls::tls;
 
 use crate::dags::Sizes;

@@ -654,6 +654,34 @@ fn bench_fan10000() {
     ));
 }
 
+
+#[test]
+fn bench_etl6() {
+    let component = load(guests::BENCH_ETL6);
+    let dag = component.dag();
+    assert_eq!(dag.id(), "bench_etl6");
+    assert_eq!(dag.tasks().len(), 6);
+    assert!(dag.max_active_tasks().is_some_and(|n| n >= 10_000));
+    assert!(dag.max_active_runs().is_some_and(|n| n >= 10_000));
+    assert!(dag.tasks().iter().all(|t| t.retries == 0));
+    let middle = ["clean", "enrich", "score", "audit"];
+    assert!(dag.task("extract").expect("extract").upstream.is_empty());
+    for id in middle {
+        assert_eq!(dag.task(id).expect(id).upstream, vec!["extract".to_owned()]);
+    }
+    let mut load_upstream = dag.task("load").expect("load").upstream.clone();
+    load_upstream.sort_unstable();
+    let mut expected = middle.map(str::to_owned).to_vec();
+    expected.sort_unstable();
+    assert_eq!(load_upstream, expected);
+    for task in dag.tasks() {
+        assert_eq!(
+            run(&component, &task.id).outcome,
+            TaskOutcome::Success(Vec::new())
+        );
+    }
+    assert!(!failure(&run(&component, "transform")).is_retryable());
+}
 #[test]
 fn bench_single() {
     assert_bench_dag(guests::BENCH_SINGLE, "bench_single", 1);
