@@ -187,6 +187,13 @@ impl Api {
         answer("GET", url, response)
     }
 
+    /// The server's metrics, as text (`GET /metrics`).
+    pub fn metrics(&self) -> Result<String, BenchError> {
+        let url = format!("{}/metrics", self.base);
+        let response = self.auth(self.agent.get(&url)).call();
+        answer_text("GET", &url, response)
+    }
+
     /// Deploy a component; the server's answer.
     pub fn deploy(&self, wasm: &[u8]) -> Result<Deployed, BenchError> {
         let url = format!("{}/dags", self.base);
@@ -313,6 +320,20 @@ fn answer<T: DeserializeOwned>(
     url: String,
     response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<T, BenchError> {
+    let body = answer_text(method, &url, response)?;
+    serde_json::from_str(&body).map_err(|e| BenchError::BadAnswer {
+        what: format!("{method} {url}"),
+        reason: e.to_string(),
+    })
+}
+
+/// The body of a 2xx answer, or the error naming the request.
+fn answer_text(
+    method: &'static str,
+    url: &str,
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<String, BenchError> {
+    let url = url.to_owned();
     let mut response = match response {
         Ok(r) => r,
         Err(e) => {
@@ -347,10 +368,7 @@ fn answer<T: DeserializeOwned>(
             body,
         });
     }
-    serde_json::from_str(&body).map_err(|e| BenchError::BadAnswer {
-        what: format!("{method} {url}"),
-        reason: e.to_string(),
-    })
+    Ok(body)
 }
 
 /// `text` percent-encoded for one path segment.

@@ -7,7 +7,7 @@ use crate::error::BenchError;
 mod scale;
 
 use crate::stats::Summary;
-pub use scale::{Backlog, BacklogSample, ComponentCost, Costs, ScaleFan, ScaleOut};
+pub use scale::{Backlog, BacklogSample, ComponentCost, Costs, PerTask, ScaleFan, ScaleOut};
 
 /// A scenario's result: its figures, or why there are none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -409,6 +409,11 @@ pub struct S3Case {
     pub rows: usize,
     /// Trigger-to-success times, or why there are none.
     pub times: Outcome<RunTimes>,
+    /// The run before the measured ones, in ms: for the first CSV, right after the deploy,
+    /// on baseline code while Cranelift compiles the optimized code (the measured runs wait
+    /// for it).
+    #[serde(default)]
+    pub first_run_ms: Option<f64>,
 }
 
 impl S3Case {

@@ -125,6 +125,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("{}", tables::scale_out(&report).text());
     println!("{}", tables::scale_out_costs(&report).text());
     println!("{}", tables::scale_out_projection(&report).text());
+    println!("{}", tables::scale_out_frequent(&report).text());
     println!("{}", tables::s3(&report).text());
     println!("{}", tables::peers(&report).text());
     let markdown_path = out.join("BENCHMARKS.md");

@@ -80,6 +80,8 @@ pub fn document(report: &BenchReport) -> String {
     md.push_str(&tables::scale_out_costs(report).markdown());
     md.push('\n');
     md.push_str(&tables::scale_out_projection(report).markdown());
+    md.push('\n');
+    md.push_str(&tables::scale_out_frequent(report).markdown());
     let _ = writeln!(md, "\n## The S3 homework\n");
     let _ = writeln!(
         md,

@@ -101,7 +101,8 @@ fn run(options: &S3Options, dir: &Path, data: &Path, csvs: &[S3Csv]) -> Vec<S3Ca
             csv.runs
         );
         let started = Instant::now();
-        let times = Outcome::of(setup.case(csv));
+        let mut first_run_ms = None;
+        let times = Outcome::of(setup.case(csv, &mut first_run_ms));
         match &times {
             Outcome::Failed(e) => eprintln!("    failed: {e}"),
             _ => eprintln!("    done in {:.1} s", started.elapsed().as_secs_f64()),
@@ -110,6 +111,7 @@ fn run(options: &S3Options, dir: &Path, data: &Path, csvs: &[S3Csv]) -> Vec<S3Ca
             csv_bytes: csv.bytes,
             rows,
             times,
+            first_run_ms,
         });
     }
     eprintln!("==> s3: stopping");
@@ -124,6 +126,7 @@ fn failed_all(csvs: &[S3Csv], rows: &[usize], reason: &str) -> Vec<S3Case> {
             csv_bytes: csv.bytes,
             rows: rows.get(i).copied().unwrap_or(0),
             times: Outcome::Failed(reason.to_owned()),
+            first_run_ms: None,
         })
         .collect()
 }
@@ -221,12 +224,20 @@ impl Setup {
     }
 
     /// The runs of one CSV, after one unmeasured run (it pays for what a first run pays:
-    /// the worker loading the component, the server's first requests).
-    fn case(&mut self, csv: &S3Csv) -> Result<RunTimes, BenchError> {
+    /// the worker loading the component, the server's first requests), whose time goes to
+    /// `first_run_ms`, and once the component runs optimized code: the example is large
+    /// enough to start on baseline code right after its deploy.
+    fn case(
+        &mut self,
+        csv: &S3Csv,
+        first_run_ms: &mut Option<f64>,
+    ) -> Result<RunTimes, BenchError> {
         let mut waiter = Waiter::new(&mut self.installation);
         let timeout = run_timeout(csv.bytes);
         let prefix = format!("bench/{}/warm-up/", csv.bytes);
-        waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
+        let first = waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
+        *first_run_ms = Some(first.total.as_secs_f64() * 1e3);
+        wait_for_optimized_code(waiter.api())?;
         let mut runs_ms = Vec::with_capacity(csv.runs);
         for run in 0..csv.runs {
             let prefix = format!("bench/{}/{run}/", csv.bytes);
@@ -248,6 +259,43 @@ impl Setup {
         self.installation.stop();
         self.s3.stop(Duration::from_secs(10));
     }
+}
+
+/// How long Cranelift may take on the example before the measurement gives up.
+const OPTIMIZE_WAIT: Duration = Duration::from_secs(300);
+
+/// Wait until the standalone's metrics show no component on baseline code waiting for its
+/// optimized code (`weft_components_optimizing` is 0).
+fn wait_for_optimized_code(api: &crate::client::Api) -> Result<(), BenchError> {
+    let started = Instant::now();
+    loop {
+        let text = api.metrics()?;
+        match optimizing(&text) {
+            Some(0) => return Ok(()),
+            Some(_) => {}
+            None => {
+                return Err(BenchError::BadAnswer {
+                    what: "GET /metrics".to_owned(),
+                    reason: "no weft_components_optimizing gauge".to_owned(),
+                });
+            }
+        }
+        if started.elapsed() > OPTIMIZE_WAIT {
+            return Err(BenchError::Timeout {
+                what: "the example's optimized code".to_owned(),
+                seconds: OPTIMIZE_WAIT.as_secs_f64(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The value of `weft_components_optimizing` in metrics text.
+fn optimizing(metrics: &str) -> Option<u64> {
+    metrics.lines().find_map(|line| {
+        let value = line.strip_prefix("weft_components_optimizing ")?;
+        value.trim().parse::<f64>().ok().map(|v| v.max(0.0) as u64)
+    })
 }
 
 /// `weft-test-s3` on a free port of 127.0.0.1 serving `data`; the port, from its first line.
@@ -328,6 +376,16 @@ fn build_example(options: &S3Options, dir: &Path, rule: &str) -> Result<PathBuf,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_optimizing_gauge_is_read_from_the_metrics() {
+        let text = "# HELP weft_components_optimizing Components …\n\
+                    # TYPE weft_components_optimizing gauge\n\
+                    weft_components_optimizing 2\nweft_workers_alive 1\n";
+        assert_eq!(optimizing(text), Some(2));
+        assert_eq!(optimizing("weft_components_optimizing 0\n"), Some(0));
+        assert_eq!(optimizing("weft_workers_alive 1\n"), None);
+    }
 
     #[test]
     fn the_port_comes_from_the_servers_line() {

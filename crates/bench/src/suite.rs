@@ -272,6 +272,7 @@ fn s3_not_run(sizes: &Sizes, reason: &str) -> Vec<S3Case> {
             csv_bytes: csv.bytes,
             rows: 0,
             times: Outcome::NotRun(reason.to_owned()),
+            first_run_ms: None,
         })
         .collect()
 }

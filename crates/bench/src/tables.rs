@@ -6,7 +6,10 @@
 mod scale_out;
 mod tls;
 
-pub use scale_out::{costs as scale_out_costs, projection as scale_out_projection, scale_out};
+pub use scale_out::{
+    costs as scale_out_costs, frequent as scale_out_frequent, projection as scale_out_projection,
+    scale_out,
+};
 pub use tls::tls;
 
 use crate::dags::Sizes;
@@ -543,6 +546,7 @@ pub fn s3(report: &BenchReport) -> Table {
         "S3 homework: mall_customers on wfctl standalone, weft-test-s3",
         "Trigger → success (median)",
         "Runs",
+        "Unmeasured first run (the first CSV's: baseline code right after the deploy)",
     ]);
     for case in &report.s3 {
         let mut name = format!("{} CSV", format::bytes(case.csv_bytes as f64));
@@ -561,7 +565,8 @@ pub fn s3(report: &BenchReport) -> Table {
             ),
             other => (problem(other), "—".to_owned()),
         };
-        table.push(vec![name, figure, runs]);
+        let first = case.first_run_ms.map_or("—".to_owned(), format::ms);
+        table.push(vec![name, figure, runs, first]);
     }
     table
 }

@@ -99,6 +99,8 @@ pub struct Metrics {
     pub attempts_running: Gauge,
     /// Seconds a task's sandbox took to instantiate.
     pub sandbox_instantiate_seconds: Histogram,
+    /// Components whose tasks run on baseline code while their optimized code compiles.
+    pub components_optimizing: Gauge,
     /// Egress requests and connections of tasks, allowed or denied.
     pub egress: Family<Decision, Counter>,
     /// Seconds a store call took, by call.
@@ -137,6 +139,7 @@ impl Metrics {
             attempt_seconds: Family::new_with_constructor(duration),
             attempts_running: Gauge::default(),
             sandbox_instantiate_seconds: latency(),
+            components_optimizing: Gauge::default(),
             egress: Family::default(),
             store_call_seconds: Family::new_with_constructor(latency),
             queue_call_seconds: Family::new_with_constructor(latency),
@@ -183,6 +186,11 @@ impl Metrics {
             "sandbox_instantiate_seconds",
             "Seconds a task's sandbox took to instantiate",
             m.sandbox_instantiate_seconds.clone(),
+        );
+        r.register(
+            "components_optimizing",
+            "Components whose tasks run on baseline code while their optimized code compiles",
+            m.components_optimizing.clone(),
         );
         r.register(
             "egress",

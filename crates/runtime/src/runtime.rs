@@ -229,9 +229,14 @@ impl Runtime {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .send((component.clone(), bytes.to_vec()));
-            if sent.is_err() {
-                tracing::warn!(%digest, "the optimizing thread is gone; tasks keep running baseline code");
-            }
+            match sent {
+                Ok(()) => {
+                    weft_metrics::metrics().components_optimizing.inc();
+                }
+                Err(_) => {
+                    tracing::warn!(%digest, "the optimizing thread is gone; tasks keep running baseline code");
+                }
+            };
         }
         Ok(component)
     }

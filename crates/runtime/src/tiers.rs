@@ -154,6 +154,7 @@ fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
             tracing::warn!(%digest, error = %e, "optimizing failed; tasks keep running baseline code");
         }
     }
+    weft_metrics::metrics().components_optimizing.dec();
 }
 
 /// Whether a component of `size` bytes, not in the cache, starts on baseline code.

@@ -34,8 +34,16 @@ fn a_component_moves_from_baseline_to_optimized_code_and_the_cache_keeps_the_opt
     let dir = tempfile::tempdir().expect("tempdir");
     let bytes = std::fs::read(guests::NOOP).expect("guest");
     let first = runtime(dir.path(), Some(0));
+    let optimizing = &weft_metrics::metrics().components_optimizing;
+    assert_eq!(optimizing.get(), 0);
     let component = first.load(&bytes).expect("load");
     assert_eq!(component.compile_source(), CompileSource::Baseline);
+    // Cranelift takes tens of milliseconds at least on it: still compiling.
+    assert_eq!(
+        optimizing.get(),
+        1,
+        "the metric counts the component compiling"
+    );
     // The first task runs at once, on whichever code is in place.
     noop_succeeds(&first, &component);
     assert!(
@@ -43,6 +51,15 @@ fn a_component_moves_from_baseline_to_optimized_code_and_the_cache_keeps_the_opt
         "optimized code never came"
     );
     assert_eq!(component.tier(), Tier::Optimized);
+    // The count falls right after the code is swapped in, on the optimizing thread.
+    let swapped = std::time::Instant::now();
+    while optimizing.get() != 0 {
+        assert!(
+            swapped.elapsed() < Duration::from_secs(10),
+            "the metric still counts a component whose optimized code is in place"
+        );
+        std::thread::yield_now();
+    }
     noop_succeeds(&first, &component);
 
     // Another process on the same cache takes the optimized code from it.

@@ -40,17 +40,28 @@ pub struct PostgresServer {
 impl PostgresServer {
     /// Start a new server in a new temp dir on a free loopback port.
     pub fn start() -> TestkitResult<Self> {
-        Self::start_with(None)
+        Self::start_with(None, "")
+    }
+
+    /// [`start`](Self::start) with `pg_stat_statements` loaded, so that a benchmark can count
+    /// the statements each database runs (`CREATE EXTENSION pg_stat_statements` in it first).
+    pub fn start_with_statement_stats() -> TestkitResult<Self> {
+        Self::start_with(
+            None,
+            " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all",
+        )
     }
 
     /// Start a new server that refuses connections without TLS, with the certificate and
     /// key of `files`. Its URL asks for `sslmode=verify-full` against a copy of `files.ca`
     /// (host `localhost`).
     pub fn start_tls(files: &TlsFiles) -> TestkitResult<Self> {
-        Self::start_with(Some(files))
+        Self::start_with(Some(files), "")
     }
 
-    fn start_with(tls: Option<&TlsFiles>) -> TestkitResult<Self> {
+    /// A new server, with TLS when `tls` is given and the server options `settings` (each
+    /// ` -c name=value`) added to the testkit's own.
+    fn start_with(tls: Option<&TlsFiles>, settings: &str) -> TestkitResult<Self> {
         let dirs = process::postgres_bin_dirs();
         let initdb = process::find_program("initdb", &dirs)?;
         let pg_ctl = process::find_program("pg_ctl", &dirs)?;
@@ -92,7 +103,7 @@ impl PostgresServer {
         if let Some(files) = tls {
             require_tls(&dir, files, root)?;
         }
-        let port = start_on_free_port(&pg_ctl, &dir, root, tls.is_some())?;
+        let port = start_on_free_port(&pg_ctl, &dir, root, tls.is_some(), settings)?;
         server.port = Some(port);
         server.url = match tls {
             Some(_) => format!(
@@ -191,7 +202,13 @@ impl Drop for PostgresServer {
 
 /// Start the initialised cluster in `dir` on a free port, trying a few ports in case
 /// another process takes the one we picked first.
-fn start_on_free_port(pg_ctl: &Path, dir: &Path, root: bool, tls: bool) -> TestkitResult<u16> {
+fn start_on_free_port(
+    pg_ctl: &Path,
+    dir: &Path,
+    root: bool,
+    tls: bool,
+    settings: &str,
+) -> TestkitResult<u16> {
     let log = dir.join("pg.log");
     let mut attempt = 1;
     loop {
@@ -204,6 +221,7 @@ fn start_on_free_port(pg_ctl: &Path, dir: &Path, root: bool, tls: bool) -> Testk
         if tls {
             options.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
         }
+        options.push_str(settings);
         let mut start = process::as_postgres(pg_ctl, root);
         start.arg("-D").arg(dir.join("data")).arg("-l").arg(&log);
         start.args(["-o", &options, "-w", "-t", "60", "start"]);

@@ -103,6 +103,22 @@ pub struct Costs {
     pub components: Vec<ComponentCost>,
     /// Commands Redis processed per task (every client's), when Redis could be asked.
     pub redis_commands_per_task: Option<f64>,
+    /// The Redis commands run most, per task, most first.
+    pub redis_top: Vec<PerTask>,
+    /// Statements PostgreSQL ran per task (every client's but the benchmark's own), when
+    /// `pg_stat_statements` could be read.
+    pub postgres_statements_per_task: Option<f64>,
+    /// The statements run most, per task, most first.
+    pub postgres_top: Vec<PerTask>,
+}
+
+/// Something counted, per task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerTask {
+    /// What: a Redis command, or a statement's text (shortened).
+    pub name: String,
+    /// How many per task.
+    pub per_task: f64,
 }
 
 /// One component's CPU over some tasks.

@@ -249,7 +249,7 @@ struct Counts {
 /// The runs of `dag_id` created from `since` (microseconds since the epoch) on.
 async fn counts(store: &mut PgConnection, dag_id: &str, since: i64) -> Result<Counts, sqlx::Error> {
     let (created, ended, failed): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), \
+        "/* weft-bench */ SELECT count(*), \
                 count(*) FILTER (WHERE state IN ('success', 'failed')), \
                 count(*) FILTER (WHERE state = 'failed') \
          FROM dag_runs WHERE dag_id = $1 AND queued_at >= $2",
@@ -284,7 +284,7 @@ async fn run_times(
     since: i64,
 ) -> Result<RunTimes, sqlx::Error> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT queued_at, ended_at FROM dag_runs \
+        "/* weft-bench */ SELECT queued_at, ended_at FROM dag_runs \
          WHERE dag_id = $1 AND queued_at >= $2 AND ended_at IS NOT NULL",
     )
     .bind(dag_id)

@@ -1,12 +1,14 @@
 //! [`Meter`]: what each component of a distributed installation spends, read from the
-//! outside: `/proc` for Weft's processes and PostgreSQL's process tree, `INFO` for Redis.
+//! outside: `/proc` for Weft's processes and PostgreSQL's process tree, `INFO` for Redis's
+//! CPU and commands, `pg_stat_statements` for PostgreSQL's statements.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::error::BenchError;
-use crate::figures::{ComponentCost, Costs};
+use crate::figures::{ComponentCost, Costs, PerTask};
 use crate::procfs;
 
 /// Reads the CPU of an installation's processes, PostgreSQL and Redis.
@@ -15,6 +17,7 @@ pub struct Meter<'a> {
     processes: Vec<(String, u32)>,
     /// PostgreSQL's postmaster, when its pid could be found.
     postmaster: Option<u32>,
+    postgres: &'a PostgresServer,
     redis: &'a RedisServer,
     ticks_per_s: f64,
 }
@@ -29,14 +32,25 @@ pub struct Reading {
     postgres: Option<u64>,
     /// Redis: CPU seconds and commands processed.
     redis: Option<(f64, u64)>,
+    /// Redis's calls of each command.
+    redis_commands: BTreeMap<String, u64>,
+    /// PostgreSQL's calls of each statement, when `pg_stat_statements` answers.
+    statements: Option<BTreeMap<String, u64>>,
 }
+
+/// How many entries the top lists of commands and statements keep.
+const TOP: usize = 8;
+/// Statements are told apart by this many characters of their text.
+const STATEMENT_CHARS: usize = 120;
+/// Marks the benchmark's own statements, which are not counted.
+const OWN: &str = "weft-bench";
 
 impl<'a> Meter<'a> {
     /// A meter of `processes` (an installation's roles and pids), `postgres` and `redis`.
     /// PostgreSQL is left out, with a line on stderr, when its postmaster cannot be found.
     pub fn new(
         processes: Vec<(String, u32)>,
-        postgres: &PostgresServer,
+        postgres: &'a PostgresServer,
         redis: &'a RedisServer,
     ) -> Meter<'a> {
         let postmaster = match postmaster_pid(postgres) {
@@ -49,6 +63,7 @@ impl<'a> Meter<'a> {
         Meter {
             processes,
             postmaster,
+            postgres,
             redis,
             ticks_per_s: procfs::clock_ticks_per_second() as f64,
         }
@@ -65,16 +80,27 @@ impl<'a> Meter<'a> {
             Some(pid) => Some(procfs::tree_cpu_ticks(pid)?),
             None => None,
         };
-        let redis = self
+        let info = self
             .redis
-            .cli(&["INFO"])
+            .cli(&["INFO", "cpu", "stats", "commandstats"])
+            .ok();
+        let redis = info.as_deref().and_then(redis_counters);
+        let redis_commands = info.as_deref().map(redis_command_calls).unwrap_or_default();
+        let statements = self
+            .postgres
+            .psql(&format!(
+                "/* {OWN} */ SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') \
+                 FROM pg_stat_statements WHERE query NOT LIKE '%{OWN}%'"
+            ))
             .ok()
-            .and_then(|info| redis_counters(&info));
+            .map(|text| statement_calls(&text));
         Ok(Reading {
             at: Instant::now(),
             processes,
             postgres,
             redis,
+            redis_commands,
+            statements,
         })
     }
 
@@ -111,9 +137,23 @@ impl<'a> Meter<'a> {
             }
             _ => None,
         };
+        let postgres_statements_per_task = match (&before.statements, &after.statements) {
+            (Some(b), Some(a)) if tasks > 0 => {
+                Some(a.values().sum::<u64>().saturating_sub(b.values().sum()) as f64 / tasks as f64)
+            }
+            _ => None,
+        };
+        let empty = BTreeMap::new();
         Costs {
             tasks,
             wall_s,
+            redis_top: top(&before.redis_commands, &after.redis_commands, tasks),
+            postgres_statements_per_task,
+            postgres_top: top(
+                before.statements.as_ref().unwrap_or(&empty),
+                after.statements.as_ref().unwrap_or(&empty),
+                tasks,
+            ),
             components: spent
                 .into_iter()
                 .map(|(role, cpu_s)| ComponentCost {
@@ -144,6 +184,68 @@ fn postmaster_pid(postgres: &PostgresServer) -> Result<u32, BenchError> {
             what: path.display().to_string(),
             reason: "its first line is not a pid".to_owned(),
         })
+}
+
+/// The [`TOP`] names whose counts grew most from `before` to `after`, per task.
+fn top(
+    before: &BTreeMap<String, u64>,
+    after: &BTreeMap<String, u64>,
+    tasks: usize,
+) -> Vec<PerTask> {
+    let mut grown: Vec<(&String, u64)> = after
+        .iter()
+        .map(|(name, a)| {
+            (
+                name,
+                a.saturating_sub(before.get(name).copied().unwrap_or(0)),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    grown.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+    grown
+        .into_iter()
+        .take(TOP)
+        .map(|(name, n)| PerTask {
+            name: name.clone(),
+            per_task: n as f64 / tasks.max(1) as f64,
+        })
+        .collect()
+}
+
+/// Each command's calls from the text of `INFO commandstats` (`cmdstat_NAME:calls=N,…`).
+pub fn redis_command_calls(info: &str) -> BTreeMap<String, u64> {
+    info.lines()
+        .filter_map(|l| {
+            let (name, rest) = l.trim().strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest
+                .split(',')
+                .find_map(|kv| kv.strip_prefix("calls="))?
+                .parse()
+                .ok()?;
+            Some((name.to_owned(), calls))
+        })
+        .collect()
+}
+
+/// Each statement's calls from `psql -A -t` lines `CALLS|TEXT`; statements whose first
+/// [`STATEMENT_CHARS`] characters agree are counted together.
+pub fn statement_calls(text: &str) -> BTreeMap<String, u64> {
+    let mut calls = BTreeMap::new();
+    for line in text.lines() {
+        let Some((n, statement)) = line.split_once('|') else {
+            continue;
+        };
+        let Ok(n) = n.trim().parse::<u64>() else {
+            continue;
+        };
+        let mut name: String = statement.trim().chars().take(STATEMENT_CHARS).collect();
+        if statement.trim().chars().count() > STATEMENT_CHARS {
+            name.push('…');
+        }
+        *calls.entry(name).or_insert(0) += n;
+    }
+    calls
 }
 
 /// Redis's CPU seconds (`used_cpu_sys + used_cpu_user`) and commands processed
@@ -180,6 +282,8 @@ mod tests {
     #[test]
     fn workers_are_summed_and_scaled_to_ten_thousand_tasks() {
         let redis = RedisServer::external("redis://127.0.0.1:1").expect("a URL is enough");
+        let postgres =
+            PostgresServer::external("postgres://127.0.0.1:1/none").expect("a URL is enough");
         let meter = Meter {
             processes: vec![
                 ("scheduler".to_owned(), 1),
@@ -187,6 +291,7 @@ mod tests {
                 ("worker-2".to_owned(), 3),
             ],
             postmaster: None,
+            postgres: &postgres,
             redis: &redis,
             ticks_per_s: 100.0,
         };
@@ -196,12 +301,23 @@ mod tests {
             processes: vec![100, 0, 50],
             postgres: Some(10),
             redis: Some((1.0, 100)),
+            redis_commands: BTreeMap::from([("evalsha".to_owned(), 100), ("xadd".to_owned(), 7)]),
+            statements: Some(BTreeMap::from([("SELECT 1".to_owned(), 5)])),
         };
         let after = Reading {
             at: at + std::time::Duration::from_secs(2),
             processes: vec![300, 100, 150],
             postgres: Some(210),
             redis: Some((1.5, 2100)),
+            redis_commands: BTreeMap::from([
+                ("evalsha".to_owned(), 40_100),
+                ("xadd".to_owned(), 7),
+                ("xread".to_owned(), 20_000),
+            ]),
+            statements: Some(BTreeMap::from([
+                ("SELECT 1".to_owned(), 5),
+                ("INSERT".to_owned(), 30_000),
+            ])),
         };
         let costs = meter.costs(&before, &after, 20_000);
         assert_eq!(costs.wall_s, 2.0);
@@ -214,5 +330,31 @@ mod tests {
         assert_eq!(costs.of("Redis").expect("Redis").cpu_s, 0.5);
         assert_eq!(costs.redis_commands_per_task, Some(0.1));
         assert!(costs.of("worker-1").is_none());
+        let top: Vec<(&str, f64)> = costs
+            .redis_top
+            .iter()
+            .map(|c| (c.name.as_str(), c.per_task))
+            .collect();
+        // Commands that did not run in between are left out.
+        assert_eq!(top, [("evalsha", 2.0), ("xread", 1.0)]);
+        assert_eq!(costs.postgres_statements_per_task, Some(1.5));
+        assert_eq!(costs.postgres_top[0].name, "INSERT");
+    }
+
+    #[test]
+    fn command_and_statement_counts_are_parsed() {
+        let info = "# Commandstats\r\ncmdstat_evalsha:calls=12,usec=30,usec_per_call=2.5\r\n\
+                    cmdstat_xread:calls=3,usec=1\r\ncmdstat_bad:usec=1\r\n";
+        let calls = redis_command_calls(info);
+        assert_eq!(calls.get("evalsha"), Some(&12));
+        assert_eq!(calls.get("xread"), Some(&3));
+        assert!(!calls.contains_key("bad"));
+        let long = "x".repeat(200);
+        let text = format!("4|SELECT a | b\n2|{long}\n1|{long}y\nnot a row\n");
+        let statements = statement_calls(&text);
+        assert_eq!(statements.get("SELECT a | b"), Some(&4));
+        // The two long ones agree on their first characters.
+        assert_eq!(statements.values().sum::<u64>(), 7);
+        assert_eq!(statements.len(), 2);
     }
 }

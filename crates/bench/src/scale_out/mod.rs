@@ -43,7 +43,9 @@ fn start_and_measure(options: &InstallOptions, sizes: &Sizes) -> Result<ScaleOut
     eprintln!("==> {NAME}: PostgreSQL and Redis of its own");
     // Its own servers, even in the quick configuration: their CPU is measured, and the test
     // suite's shared servers also serve other tests.
-    let postgres = PostgresServer::start()?;
+    let postgres = PostgresServer::start_with_statement_stats()?;
+    // Its view, in the administrative database, counts the statements of every database.
+    postgres.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")?;
     let redis = RedisServer::start()?;
     let backends = Backends {
         database_url: postgres.try_fresh_database()?,

@@ -154,6 +154,44 @@ pub fn costs(report: &BenchReport) -> Table {
         commands(fan),
         commands(runs),
     ]);
+    let statements = |c: Option<&Costs>| {
+        c.and_then(|c| c.postgres_statements_per_task)
+            .map_or("—".to_owned(), |n| format!("{n:.1}"))
+    };
+    table.push(vec![
+        "PostgreSQL statements per task".to_owned(),
+        statements(fan),
+        statements(runs),
+    ]);
+    table
+}
+
+/// The Redis commands and PostgreSQL statements run most per task, on both loads: where a
+/// task's round trips to the central components go.
+pub fn frequent(report: &BenchReport) -> Table {
+    let s = &report.scale_out;
+    let mut table = Table::new(&["Run most (measured)", "Load", "Per task"]);
+    let loads = [
+        ("fan", s.fan.measured().map(|f| &f.costs)),
+        ("6-task runs", s.backlog.measured().map(|b| &b.costs)),
+    ];
+    for (load, costs) in loads {
+        let Some(costs) = costs else { continue };
+        for c in &costs.redis_top {
+            table.push(vec![
+                format!("Redis `{}`", c.name.to_uppercase()),
+                load.to_owned(),
+                format!("{:.2}", c.per_task),
+            ]);
+        }
+        for c in &costs.postgres_top {
+            table.push(vec![
+                format!("PostgreSQL `{}`", c.name),
+                load.to_owned(),
+                format!("{:.2}", c.per_task),
+            ]);
+        }
+    }
     table
 }
 
@@ -238,6 +276,30 @@ mod tests {
         assert_eq!(scheduler[3], "0.32");
         assert_eq!(scheduler[4], format::rate(2_500.0));
         assert!(table.rows.iter().any(|r| r[0] == "Redis commands per task"));
+        let statements = table
+            .rows
+            .iter()
+            .find(|r| r[0] == "PostgreSQL statements per task")
+            .expect("statements row");
+        assert_eq!(statements[2], "1.5");
+    }
+
+    #[test]
+    fn the_most_frequent_commands_and_statements_are_listed_per_load() {
+        let report = sample::report();
+        let table = frequent(&report);
+        assert!(
+            table
+                .rows
+                .iter()
+                .any(|r| r[0] == "Redis `EVALSHA`" && r[1] == "fan" && r[2] == "2.50")
+        );
+        assert!(
+            table
+                .rows
+                .iter()
+                .any(|r| r[0].starts_with("PostgreSQL `WITH") && r[1] == "6-task runs")
+        );
     }
 
     #[test]
