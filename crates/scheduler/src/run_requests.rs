@@ -17,6 +17,9 @@ use crate::new_runs::{RunSpec, backfill_intervals, check_conf, new_run};
 /// What is told of each run created, with its task instances as written.
 pub type Created<'a> = &'a (dyn Fn(&DagRun, Vec<TaskInstance>) + Send + Sync);
 
+/// How many later microseconds a trigger with a defaulted id tries when its id is taken.
+const DEFAULT_ID_ATTEMPTS: u32 = 64;
+
 /// Creates manual and backfill runs in the store.
 #[derive(Clone)]
 pub struct RunRequests {
@@ -105,17 +108,35 @@ impl RunRequests {
         if let Some(id) = &request.run_id {
             check_run_id(id)?;
         }
-        let spec = RunSpec {
-            run_type: RunType::Manual,
-            run_id: request.run_id,
-            logical_date,
-            interval: dag.manual_interval(logical_date),
-            conf,
-        };
-        let run = new_run(&record, &dag, spec, now);
-        let (row, tis) = self.store.create_run(run).await.map_err(store_error)?;
-        created(&row, tis);
-        Ok(row)
+        // With neither an id nor a date given, both come from the clock, and two triggers
+        // of one DAG in the same microsecond (on one API server or several) would ask for the
+        // same id: the later one takes the next free microsecond instead of failing.
+        let defaulted = request.run_id.is_none() && request.logical_date.is_none();
+        let mut logical_date = logical_date;
+        let mut attempts = 0;
+        loop {
+            let spec = RunSpec {
+                run_type: RunType::Manual,
+                run_id: request.run_id.clone(),
+                logical_date,
+                interval: dag.manual_interval(logical_date),
+                conf: conf.clone(),
+            };
+            let run = new_run(&record, &dag, spec, now);
+            match self.store.create_run(run).await {
+                Ok((row, tis)) => {
+                    created(&row, tis);
+                    return Ok(row);
+                }
+                Err(StoreError::Conflict(_)) if defaulted && attempts < DEFAULT_ID_ATTEMPTS => {
+                    attempts += 1;
+                    logical_date = logical_date
+                        .checked_add(jiff::SignedDuration::from_micros(1))
+                        .map_err(|e| ControlError::Invalid(format!("logical date: {e}")))?;
+                }
+                Err(e) => return Err(store_error(e)),
+            }
+        }
     }
 
     /// Create backfill runs (see [`Control::backfill`](crate::Control::backfill)) and hand

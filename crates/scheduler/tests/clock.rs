@@ -674,3 +674,58 @@ async fn max_active_tis_caps_one_task_across_runs() {
     }
     assert_eq!(capped_done, 3);
 }
+
+#[tokio::test]
+async fn triggers_in_the_same_microsecond_get_runs_of_their_own() {
+    let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    b.deploy(retrying(false)).await;
+    // The clock stands still: every trigger asks for the same default id.
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let run = b
+            .handle
+            .trigger(DEFAULT_TENANT, "retrying", TriggerRequest::default())
+            .await
+            .expect("a trigger with nothing given never conflicts");
+        ids.push((run.run_id, run.logical_date));
+    }
+    assert_eq!(
+        ids.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        [
+            "manual__2024-03-01T00:00:00+00:00",
+            "manual__2024-03-01T00:00:00.000001+00:00",
+            "manual__2024-03-01T00:00:00.000002+00:00",
+        ]
+    );
+    assert_eq!(ids[1].1, ts("2024-03-01T00:00:00.000001Z"));
+    assert_eq!(b.runs("retrying").await.len(), 3);
+
+    // A date or an id the caller chose is theirs: taken, it is a conflict.
+    let dated = TriggerRequest {
+        logical_date: Some(ts("2024-03-01T00:00:00Z")),
+        ..TriggerRequest::default()
+    };
+    let refused = b
+        .handle
+        .trigger(DEFAULT_TENANT, "retrying", dated)
+        .await
+        .expect_err("the date's run exists");
+    assert!(
+        matches!(refused, ControlError::Conflict(_)),
+        "{refused:?}"
+    );
+    let named = TriggerRequest {
+        run_id: Some("manual__2024-03-01T00:00:00.000001+00:00".to_owned()),
+        ..TriggerRequest::default()
+    };
+    let refused = b
+        .handle
+        .trigger(DEFAULT_TENANT, "retrying", named)
+        .await
+        .expect_err("the id is taken");
+    assert!(
+        matches!(refused, ControlError::Conflict(_)),
+        "{refused:?}"
+    );
+    assert_eq!(b.runs("retrying").await.len(), 3);
+}
