@@ -189,6 +189,7 @@ async fn a_take_woken_by_a_push_takes_in_one_call() {
         worker.ack(&[taken[0].id.clone()]).await.expect("ack");
     }
 
+    let before_wait = script_calls(&server);
     let waiting = tokio::spawn({
         let worker = worker.clone();
         let every_scope = every_scope.clone();
@@ -208,6 +209,13 @@ async fn a_take_woken_by_a_push_takes_in_one_call() {
         assert!(Instant::now() < deadline, "the take never blocked");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // The take that found nothing waits on the registry it read a moment ago (its signal
+    // ends the wait if a scope is made since): one script, not a second read and take.
+    assert_eq!(
+        script_calls(&server) - before_wait,
+        1,
+        "an empty take that waits runs its take script only"
+    );
     let before = script_calls(&server);
     scheduler
         .push(vec![Message::new("a/q", "third")])

@@ -710,10 +710,7 @@ async fn triggers_in_the_same_microsecond_get_runs_of_their_own() {
         .trigger(DEFAULT_TENANT, "retrying", dated)
         .await
         .expect_err("the date's run exists");
-    assert!(
-        matches!(refused, ControlError::Conflict(_)),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, ControlError::Conflict(_)), "{refused:?}");
     let named = TriggerRequest {
         run_id: Some("manual__2024-03-01T00:00:00.000001+00:00".to_owned()),
         ..TriggerRequest::default()
@@ -723,9 +720,6 @@ async fn triggers_in_the_same_microsecond_get_runs_of_their_own() {
         .trigger(DEFAULT_TENANT, "retrying", named)
         .await
         .expect_err("the id is taken");
-    assert!(
-        matches!(refused, ControlError::Conflict(_)),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, ControlError::Conflict(_)), "{refused:?}");
     assert_eq!(b.runs("retrying").await.len(), 3);
 }

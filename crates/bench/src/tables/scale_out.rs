@@ -14,6 +14,9 @@ const CENTRAL: [&str; 3] = ["scheduler", "PostgreSQL", "Redis"];
 /// Every component, in the order they are shown.
 const ROLES: [&str; 5] = ["server", "scheduler", "workers", "PostgreSQL", "Redis"];
 
+/// Redis commands, and statements, shown per load in the table of what runs most.
+const FREQUENT_SHOWN: usize = 5;
+
 /// Cores the projection gives PostgreSQL in its second row.
 const POSTGRES_CORES: f64 = 8.0;
 
@@ -175,16 +178,24 @@ pub fn frequent(report: &BenchReport) -> Table {
         ("fan", s.fan.measured().map(|f| &f.costs)),
         ("6-task runs", s.backlog.measured().map(|b| &b.costs)),
     ];
+    // The first few of each, and nothing run less than once per hundred tasks.
+    let shown = |list: &'_ [crate::figures::PerTask]| {
+        list.iter()
+            .filter(|c| c.per_task >= 0.01)
+            .take(FREQUENT_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     for (load, costs) in loads {
         let Some(costs) = costs else { continue };
-        for c in &costs.redis_top {
+        for c in &shown(&costs.redis_top) {
             table.push(vec![
                 format!("Redis `{}`", c.name.to_uppercase()),
                 load.to_owned(),
                 format!("{:.2}", c.per_task),
             ]);
         }
-        for c in &costs.postgres_top {
+        for c in &shown(&costs.postgres_top) {
             table.push(vec![
                 format!("PostgreSQL `{}`", c.name),
                 load.to_owned(),

@@ -2,9 +2,10 @@
 //! kept busy asks Redis for its tasks in one round trip rather than two.
 //!
 //! The list is read again when it is older than [`FRESH_FOR`], when a take with it found
-//! nothing (before it waits or gives up), and after a wait that a new scope ended (the wait
-//! watches the registry's signal). So a take never misses a scope for want of looking: only
-//! which scope a busy worker serves next may lag a new one by up to [`FRESH_FOR`].
+//! nothing and gives up, and after a wait that a new scope ended (the wait watches the
+//! registry's signal after the entry the list was read with, so a scope made since the read
+//! ends the wait at once). So a take never misses a scope for want of looking: only which
+//! scope a busy worker serves next may lag a new one by up to [`FRESH_FOR`].
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -45,7 +46,7 @@ impl KnownScopes {
     }
 
     /// Forget the last read: a scope was registered while a take waited, or a take with it
-    /// found nothing.
+    /// found nothing and gives up.
     pub(super) fn forget(&self) {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         *last = None;

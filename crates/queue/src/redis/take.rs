@@ -81,13 +81,20 @@ impl RedisQueue {
                 (None, Vec::new())
             };
             let groups = scope::group(&targets, &scopes);
+            let waits = deadline.is_none_or(|d| Instant::now() < d);
             let (next_expiry, mut streams, mut after) =
                 match self.take_round(&groups, max, lease).await? {
                     Round::Taken(deliveries) => return Ok(deliveries),
                     // Dropped entries without a message: look again, within the wait.
-                    Round::Again if deadline.is_none_or(|d| Instant::now() < d) => continue,
+                    Round::Again if waits => continue,
                     Round::Again => return Ok(Vec::new()),
-                    Round::Empty { .. } if cached => {
+                    // A take that gives up now reads the registry once more first, so that a
+                    // scope made since the kept read is not missed. One that waits needs no
+                    // second read: it waits on the registry's signal after the kept read's
+                    // entry, so a scope made since wakes it at once (and the registry is then
+                    // read again). An idle worker woken with others by a push that another
+                    // takes pays one script, not three.
+                    Round::Empty { .. } if cached && !waits => {
                         self.inner.known_scopes.forget();
                         continue;
                     }
