@@ -220,16 +220,20 @@ pub fn method(report: &BenchReport) -> Vec<String> {
             .to_owned(),
         "Scale-out: after the TLS installation stops, fresh PostgreSQL and Redis, one \
          `wfctl server`, one `wfctl scheduler` and N `wfctl worker --concurrency 1` on the \
-         queue `default`. After the warm-up (which runs the big fan and `bench_etl6` once, so \
-         that every worker has compiled them), the big fan runs alone K times; each task's \
-         queue wait is its `started_at − queued_at` as the store records them. Then runs of \
+         queue `default`. After the warm-up (see the end), the big fan runs alone K times; \
+         each task's queue wait is its `started_at − queued_at` as the store records them. Then runs of \
          `bench_etl6` (`extract >> [clean, enrich, score, audit] >> load`, no-op tasks) are \
          triggered by four client threads, run i due at i × window / runs after the start, \
          while the benchmark counts the DAG's runs in PostgreSQL every tick; the drain and \
          run times come from the runs' `queued_at` and `ended_at`. CPU is read before and \
          after each load: `utime + stime` of Weft's processes, the same plus the exited \
          children's of PostgreSQL's postmaster and every process it forked, and Redis's \
-         `used_cpu_sys + used_cpu_user`; Redis's commands are `total_commands_processed`."
+         `used_cpu_sys + used_cpu_user`; Redis's commands are `total_commands_processed` and \
+         `INFO commandstats` (commands inside scripts counted), PostgreSQL's statements \
+         `pg_stat_statements` (the benchmark's own left out; its reads of the runs, one per \
+         tick, are in PostgreSQL's CPU). The warm-up runs the big fan once and `bench_etl6` \
+         twice per worker at once, so that the workers, each with a compile cache of its own, \
+         have compiled both."
             .to_owned(),
         "Peers: `celery_bench.sh` (Celery with Redis, prefork worker of 2) and \
          `airflow_bench.sh` (`airflow standalone`, LocalExecutor, SQLite) run after Weft's \

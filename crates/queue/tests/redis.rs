@@ -189,6 +189,13 @@ async fn a_take_woken_by_a_push_takes_in_one_call() {
         worker.ack(&[taken[0].id.clone()]).await.expect("ack");
     }
 
+    // A take that gives up at once reads the registry afresh: the waiting take below finds
+    // it kept from a moment ago.
+    let none = worker
+        .take(&every_scope, 1, LEASE, Duration::ZERO)
+        .await
+        .expect("take");
+    assert!(none.is_empty());
     let before_wait = script_calls(&server);
     let waiting = tokio::spawn({
         let worker = worker.clone();

@@ -225,18 +225,18 @@ impl Runtime {
         if source == CompileSource::Baseline
             && let Some(optimizer) = &self.optimizer
         {
+            // Counted before it is sent, so that the optimizing thread's decrement never
+            // comes first.
+            let optimizing = &weft_metrics::metrics().components_optimizing;
+            optimizing.inc();
             let sent = optimizer
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .send((component.clone(), bytes.to_vec()));
-            match sent {
-                Ok(()) => {
-                    weft_metrics::metrics().components_optimizing.inc();
-                }
-                Err(_) => {
-                    tracing::warn!(%digest, "the optimizing thread is gone; tasks keep running baseline code");
-                }
-            };
+            if sent.is_err() {
+                optimizing.dec();
+                tracing::warn!(%digest, "the optimizing thread is gone; tasks keep running baseline code");
+            }
         }
         Ok(component)
     }

@@ -134,6 +134,8 @@ pub(crate) fn optimizer(optimized: Arc<Compiler>) -> Result<mpsc::Sender<Job>, S
 /// Compile `bytes` with `optimized`, cache the code, and give it to `component`. A failure
 /// (which Winch's success makes unlikely) is logged and leaves the baseline code in place.
 fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
+    // The component leaves the count however this ends, a panic of the compiler included.
+    let _counted = Optimizing;
     let digest = component.digest;
     let started = std::time::Instant::now();
     let linked = optimized.compile(bytes).and_then(|compiled| {
@@ -154,7 +156,16 @@ fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
             tracing::warn!(%digest, error = %e, "optimizing failed; tasks keep running baseline code");
         }
     }
-    weft_metrics::metrics().components_optimizing.dec();
+}
+
+/// A component counted in `components_optimizing` while its upgrade runs; dropping it takes
+/// the component out of the count.
+struct Optimizing;
+
+impl Drop for Optimizing {
+    fn drop(&mut self) {
+        weft_metrics::metrics().components_optimizing.dec();
+    }
 }
 
 /// Whether a component of `size` bytes, not in the cache, starts on baseline code.

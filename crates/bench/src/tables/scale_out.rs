@@ -148,24 +148,6 @@ pub fn costs(report: &BenchReport) -> Table {
             .map_or("—".to_owned(), format::rate);
         table.push(vec![role.to_owned(), cpu(fan), cpu(runs), busy, ceiling]);
     }
-    let commands = |c: Option<&Costs>| {
-        c.and_then(|c| c.redis_commands_per_task)
-            .map_or("—".to_owned(), |n| format!("{n:.1}"))
-    };
-    table.push(vec![
-        "Redis commands per task".to_owned(),
-        commands(fan),
-        commands(runs),
-    ]);
-    let statements = |c: Option<&Costs>| {
-        c.and_then(|c| c.postgres_statements_per_task)
-            .map_or("—".to_owned(), |n| format!("{n:.1}"))
-    };
-    table.push(vec![
-        "PostgreSQL statements per task".to_owned(),
-        statements(fan),
-        statements(runs),
-    ]);
     table
 }
 
@@ -188,6 +170,20 @@ pub fn frequent(report: &BenchReport) -> Table {
     };
     for (load, costs) in loads {
         let Some(costs) = costs else { continue };
+        if let Some(n) = costs.redis_commands_per_task {
+            table.push(vec![
+                "Redis: every command".to_owned(),
+                load.to_owned(),
+                format!("{n:.1}"),
+            ]);
+        }
+        if let Some(n) = costs.postgres_statements_per_task {
+            table.push(vec![
+                "PostgreSQL: every statement".to_owned(),
+                load.to_owned(),
+                format!("{n:.1}"),
+            ]);
+        }
         for c in &shown(&costs.redis_top) {
             table.push(vec![
                 format!("Redis `{}`", c.name.to_uppercase()),
@@ -286,19 +282,27 @@ mod tests {
         assert_eq!(scheduler[2], format::secs(4.0));
         assert_eq!(scheduler[3], "0.32");
         assert_eq!(scheduler[4], format::rate(2_500.0));
-        assert!(table.rows.iter().any(|r| r[0] == "Redis commands per task"));
-        let statements = table
-            .rows
-            .iter()
-            .find(|r| r[0] == "PostgreSQL statements per task")
-            .expect("statements row");
-        assert_eq!(statements[2], "1.5");
+        assert_eq!(table.rows.len(), ROLES.len());
     }
 
     #[test]
     fn the_most_frequent_commands_and_statements_are_listed_per_load() {
         let report = sample::report();
         let table = frequent(&report);
+        assert!(
+            table
+                .rows
+                .iter()
+                .any(|r| r[0] == "PostgreSQL: every statement"
+                    && r[1] == "6-task runs"
+                    && r[2] == "1.5")
+        );
+        assert!(
+            table
+                .rows
+                .iter()
+                .any(|r| r[0] == "Redis: every command" && r[2] == "4.5")
+        );
         assert!(
             table
                 .rows

@@ -60,8 +60,9 @@ impl RedisQueue {
         let deadline = Instant::now().checked_add(wait);
         loop {
             // The registry as read within the last second serves a take that finds tasks (a
-            // busy worker's take is one round trip); one that finds none reads it again before
-            // it waits or gives up, so no scope made since is missed.
+            // busy worker's take is one round trip) and one that finds none and waits (the
+            // wait watches the registry's signal after that read); one that finds none and
+            // gives up reads it again first, so no scope made since is missed.
             let mut cached = false;
             let (seen, scopes) = if any_scope {
                 let read = match self.inner.known_scopes.fresh() {
@@ -113,6 +114,12 @@ impl RedisQueue {
                 None => MAX_BLOCK,
             };
             if remaining.is_zero() {
+                // The deadline passed during the round: giving up, so look once more with the
+                // registry read afresh, as a take that never meant to wait does.
+                if cached {
+                    self.inner.known_scopes.forget();
+                    continue;
+                }
                 return Ok(Vec::new());
             }
             let mut block = remaining.min(MAX_BLOCK);
