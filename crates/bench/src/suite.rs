@@ -64,11 +64,7 @@ pub struct Options {
 
 /// Run everything. Scenario failures are recorded in the report, not returned.
 pub fn run(options: &Options) -> BenchReport {
-    let sizes = if options.quick {
-        Sizes::QUICK
-    } else {
-        Sizes::FULL
-    };
+    let sizes = sizes(options);
     let machine = Machine::detect();
     eprintln!("==> sandbox (in-process): {} tasks", sizes.sandbox_tasks);
     let sandbox = Outcome::of(sandbox::measure(sizes.sandbox_tasks));
@@ -84,12 +80,7 @@ pub fn run(options: &Options) -> BenchReport {
     );
     let sql = Outcome::of(sql::measure(&sizes, options.quick));
 
-    let install = InstallOptions {
-        wfctl: options.wfctl.clone(),
-        dir: options.work_dir.clone(),
-        parallelism: PARALLELISM,
-        concurrency: WORKER_CONCURRENCY,
-    };
+    let install = install_options(options);
     let embedded = if options.modes.embedded() {
         eprintln!("==> embedded: starting wfctl standalone");
         measure(Installation::embedded(&install), &sizes)
@@ -198,17 +189,8 @@ pub fn run(options: &Options) -> BenchReport {
 /// The latency scenarios alone (round trips and chain40), in each mode of `options`: the
 /// quick way to set two builds side by side (`weft-bench --latency`); nothing else runs.
 pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
-    let sizes = if options.quick {
-        Sizes::QUICK
-    } else {
-        Sizes::FULL
-    };
-    let install = InstallOptions {
-        wfctl: options.wfctl.clone(),
-        dir: options.work_dir.clone(),
-        parallelism: PARALLELISM,
-        concurrency: WORKER_CONCURRENCY,
-    };
+    let sizes = sizes(options);
+    let install = install_options(options);
     let on = |started: Result<Installation, BenchError>, mode: &'static str| match started {
         Ok(mut installation) => {
             let results = scenarios::run_latency(&mut installation, mode, &sizes);
@@ -249,18 +231,28 @@ pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
 
 /// The scale-out scenarios alone (`weft-bench --scale-out`); nothing else runs.
 pub fn scale_out(options: &Options) -> ScaleOut {
-    let sizes = if options.quick {
+    let sizes = sizes(options);
+    let install = install_options(options);
+    crate::scale_out::measure(&install, &sizes)
+}
+
+/// The sizes `options` asks for: the quick configuration or the full one.
+fn sizes(options: &Options) -> Sizes {
+    if options.quick {
         Sizes::QUICK
     } else {
         Sizes::FULL
-    };
-    let install = InstallOptions {
+    }
+}
+
+/// How every installation of a run is started.
+fn install_options(options: &Options) -> InstallOptions {
+    InstallOptions {
         wfctl: options.wfctl.clone(),
         dir: options.work_dir.clone(),
         parallelism: PARALLELISM,
         concurrency: WORKER_CONCURRENCY,
-    };
-    crate::scale_out::measure(&install, &sizes)
+    }
 }
 
 /// Every CSV of the S3 homework, not run for `reason`.
