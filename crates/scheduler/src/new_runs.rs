@@ -65,6 +65,7 @@ pub fn new_run(record: &DagRecord, dag: &Dag, spec: RunSpec, now: Timestamp) -> 
                 priority_weight: t.priority_weight,
             })
             .collect(),
+        current_only: false,
     }
 }
 

@@ -28,9 +28,17 @@ pub struct RunRequests {
     allow_trigger_in_future: bool,
     /// Validated DAGs by digest: a digest names its spec for good, so each is parsed once.
     validated: Arc<Mutex<HashMap<String, Arc<Dag>>>>,
+    /// Each DAG as last read, by tenant and id: a trigger builds its run from it and inserts
+    /// it only while its digest is still the DAG's current one, so a DAG triggered again
+    /// costs one round trip to the store, not two, and a deploy since (through any API
+    /// server) is never missed: the insert is refused, and the DAG read again.
+    current: Arc<Mutex<HashMap<(String, String), Known>>>,
 }
 
-/// Most validated DAGs kept; past that the cache starts afresh.
+/// A DAG as read, with its current version's validated spec.
+type Known = (Arc<weft_store::DagRecord>, Arc<Dag>);
+
+/// Most validated DAGs (and most DAGs as read) kept; past that the cache starts afresh.
 const VALIDATED_KEPT: usize = 256;
 
 impl RunRequests {
@@ -45,20 +53,37 @@ impl RunRequests {
             clock,
             allow_trigger_in_future,
             validated: Arc::default(),
+            current: Arc::default(),
         }
     }
 
-    async fn dag(
-        &self,
-        tenant: &str,
-        dag_id: &str,
-    ) -> Result<(weft_store::DagRecord, Arc<Dag>), ControlError> {
+    /// DAG `dag_id` of `tenant` as the store has it now, kept for later triggers.
+    async fn dag(&self, tenant: &str, dag_id: &str) -> Result<Known, ControlError> {
         let record = self
             .store
             .dag(tenant, dag_id)
             .await?
             .ok_or_else(|| ControlError::NotFound(format!("no DAG {dag_id:?}")))?;
-        let known = self.lock().get(&record.digest).cloned();
+        let dag = self.validate(&record)?;
+        let known = (Arc::new(record), dag);
+        let mut current = lock(&self.current);
+        if current.len() >= VALIDATED_KEPT {
+            current.clear();
+        }
+        current.insert((tenant.to_owned(), dag_id.to_owned()), known.clone());
+        Ok(known)
+    }
+
+    /// DAG `dag_id` of `tenant` as last read, if it was.
+    fn last_read(&self, tenant: &str, dag_id: &str) -> Option<Known> {
+        lock(&self.current)
+            .get(&(tenant.to_owned(), dag_id.to_owned()))
+            .cloned()
+    }
+
+    /// The validated spec of `record`'s version.
+    fn validate(&self, record: &weft_store::DagRecord) -> Result<Arc<Dag>, ControlError> {
+        let known = lock(&self.validated).get(&record.digest).cloned();
         let dag = match known {
             Some(dag) => dag,
             None => {
@@ -69,7 +94,7 @@ impl RunRequests {
                         .validate()
                         .map_err(|e| ControlError::Invalid(e.to_string()))?,
                 );
-                let mut validated = self.lock();
+                let mut validated = lock(&self.validated);
                 if validated.len() >= VALIDATED_KEPT {
                     validated.clear();
                 }
@@ -77,14 +102,7 @@ impl RunRequests {
                 dag
             }
         };
-        Ok((record, dag))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Dag>>> {
-        // A panic elsewhere cannot leave the map half-written: every change is one call.
-        self.validated
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        Ok(dag)
     }
 
     /// Create a manual run (see [`Control::trigger`](crate::Control::trigger)) and hand it,
@@ -96,7 +114,13 @@ impl RunRequests {
         request: TriggerRequest,
         created: Created<'_>,
     ) -> Result<DagRun, ControlError> {
-        let (record, dag) = self.dag(tenant, dag_id).await?;
+        // The DAG as last read, if it was: its run is inserted only while that version is
+        // still the current one; if it is not (or the insert is refused for any other
+        // reason), the DAG is read afresh and the run built again from it.
+        let (mut known, mut current_only) = match self.last_read(tenant, dag_id) {
+            Some(known) => (known, true),
+            None => (self.dag(tenant, dag_id).await?, false),
+        };
         let conf = check_conf(request.conf).map_err(ControlError::Invalid)?;
         let now = self.clock.now();
         let logical_date = request.logical_date.unwrap_or(now);
@@ -115,6 +139,7 @@ impl RunRequests {
         let mut logical_date = logical_date;
         let mut attempts = 0;
         loop {
+            let (record, dag) = &known;
             let spec = RunSpec {
                 run_type: RunType::Manual,
                 run_id: request.run_id.clone(),
@@ -122,11 +147,16 @@ impl RunRequests {
                 interval: dag.manual_interval(logical_date),
                 conf: conf.clone(),
             };
-            let run = new_run(&record, &dag, spec, now);
+            let mut run = new_run(record, dag, spec, now);
+            run.current_only = current_only;
             match self.store.create_run(run).await {
                 Ok((row, tis)) => {
                     created(&row, tis);
                     return Ok(row);
+                }
+                Err(_) if current_only => {
+                    known = self.dag(tenant, dag_id).await?;
+                    current_only = false;
                 }
                 Err(StoreError::Conflict(_)) if defaulted && attempts < DEFAULT_ID_ATTEMPTS => {
                     attempts += 1;
@@ -180,6 +210,14 @@ impl RunRequests {
         }
         Ok(runs)
     }
+}
+
+/// `mutex`'s contents; a panic elsewhere cannot leave a map half-written (every change is
+/// one call).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A store refusal as the API's answer: what the user did wrong stays what it was

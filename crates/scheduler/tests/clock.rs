@@ -723,3 +723,59 @@ async fn triggers_in_the_same_microsecond_get_runs_of_their_own() {
     assert!(matches!(refused, ControlError::Conflict(_)), "{refused:?}");
     assert_eq!(b.runs("retrying").await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_trigger_after_a_deploy_through_another_server_runs_the_new_version() {
+    let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    let v1 = b.deploy(manual("evolving", vec![TaskSpec::new("a")])).await;
+    let first = b
+        .handle
+        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(first.digest, v1);
+
+    // A second version, deployed straight to the store as another API server would: the
+    // handle read the DAG before it and still holds the first version.
+    let mut spec = manual("evolving", vec![TaskSpec::new("a"), TaskSpec::new("b")]);
+    spec.description = "second version".into();
+    let bytes = b"component of evolving, second version".to_vec();
+    let v2 = format!(
+        "sha256:{}",
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    b.store
+        .deploy(weft_store::Deploy {
+            tenant: DEFAULT_TENANT.into(),
+            digest: v2.clone(),
+            bytes,
+            dag_id: "evolving".into(),
+            spec,
+            at: ts("2024-03-01T00:00:01Z"),
+        })
+        .await
+        .unwrap();
+    b.clock.advance(Duration::from_secs(2));
+    let second = b
+        .handle
+        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        second.digest, v2,
+        "the run is pinned to the current version"
+    );
+    let (_, tis) = b.run(second.id).await;
+    let mut tasks: Vec<&str> = tis.iter().map(|ti| ti.task_id.as_str()).collect();
+    tasks.sort_unstable();
+    assert_eq!(tasks, ["a", "b"], "built from the current spec");
+    // And the DAG as read again serves the next trigger.
+    b.clock.advance(Duration::from_secs(1));
+    let third = b
+        .handle
+        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(third.digest, v2);
+    assert_eq!(b.runs("evolving").await.len(), 3);
+}

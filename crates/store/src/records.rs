@@ -113,6 +113,11 @@ pub struct NewRun {
     pub queued_at: Timestamp,
     /// Its task instances.
     pub tasks: Vec<NewTaskInstance>,
+    /// Insert only while `digest` is the DAG's current version (a trigger built from a DAG
+    /// read earlier, which a deploy may have superseded since); otherwise any stored version
+    /// of the DAG serves (a backfill, a scheduled run).
+    #[serde(default)]
+    pub current_only: bool,
 }
 
 /// A DAG run.

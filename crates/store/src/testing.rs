@@ -82,6 +82,7 @@ pub async fn running_reader_and_other_in(
                     priority_weight: 1,
                 })
                 .collect(),
+            current_only: false,
         })
         .await
         .expect("run");

@@ -112,8 +112,9 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
     pools
 }
 
-/// `statement` with a new run's thirteen columns bound next, and the task instances it adds
-/// to its tenant's waiting ones, in the order of [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
+/// `statement` with a new run's thirteen columns bound next, the task instances it adds to
+/// its tenant's waiting ones and whether only the current version will do, in the order of
+/// [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
 pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Statement<D> {
     let (started_at, ended_at) = run_times(run);
     statement
@@ -131,6 +132,7 @@ pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Sta
         .bind(micros_opt(started_at))
         .bind(micros_opt(ended_at))
         .bind(queued_task_count(run))
+        .bind(i64::from(run.current_only))
 }
 
 /// The task instances `run` adds to its tenant's waiting ones under `max_queued_tasks`: all

@@ -66,14 +66,17 @@ pub(crate) const SET_PAUSED: &str =
 /// `$1` tenant, `$2` dag_id, `$3` run_id, `$4` run_type, `$5` logical_date, `$6`/`$7` data
 /// interval, `$8` conf, `$9` digest, `$10` state, `$11` queued_at, `$12` started_at, `$13` ended_at,
 /// `$14` the task instances it adds to the tenant's waiting ones under `max_queued_tasks` (0:
-/// not counted). Inserts only when the DAG has version `$9` and the run keeps the tenant within
-/// its `max_queued_tasks` ([`TENANT_BACKLOG`] counts the same; no row otherwise); a run id
-/// already used is a unique violation. PostgreSQL runs it as the first part of its run-and-tasks insert.
+/// not counted), `$15` 1 when `$9` must be the DAG's current version (0: any of its versions).
+/// Inserts only when the DAG has version `$9` (as its current one, for `$15` = 1) and the run
+/// keeps the tenant within its `max_queued_tasks` ([`TENANT_BACKLOG`] counts the same; no row
+/// otherwise); a run id already used is a unique violation. PostgreSQL runs it as the first
+/// part of its run-and-tasks insert.
 pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
      logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
      started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
      WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     AND ($15 = 0 OR EXISTS (SELECT 1 FROM dags WHERE tenant = $1 AND dag_id = $2 AND digest = $9)) \
      AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
      AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
      FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \

@@ -75,6 +75,12 @@ pub(crate) async fn missing_for_run<B: Backend>(
     }
     Ok(match current {
         None => StoreError::NotFound(format!("DAG {} of tenant {}", run.dag_id, run.tenant)),
+        Some(current) if run.current_only && current != run.digest => {
+            StoreError::NotFound(format!(
+                "version {} as the current one of DAG {} (it is {current})",
+                run.digest, run.dag_id
+            ))
+        }
         Some(_) => StoreError::NotFound(format!("version {} of DAG {}", run.digest, run.dag_id)),
     })
 }

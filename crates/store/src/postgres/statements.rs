@@ -16,8 +16,8 @@ pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', le
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
      RETURNING t.id, t.run, t.task_id, t.try_number";
 
-/// A new run (`$1`-`$14`, the shared [`INSERT_RUN`](crate::common::sql::INSERT_RUN) as its
-/// part `r`) and its task instances (`$15`-`$19`), in one statement: a row per task instance
+/// A new run (`$1`-`$15`, the shared [`INSERT_RUN`](crate::common::sql::INSERT_RUN) as its
+/// part `r`) and its task instances (`$16`-`$20`), in one statement: a row per task instance
 /// (`run`, `id`, `task_id`); none when the run was not inserted, and one with no task
 /// instance for a run without tasks.
 pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (tenant, dag_id, run_id, \
@@ -25,6 +25,7 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (
      queued_at, started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
      WHERE EXISTS (SELECT 1 FROM dag_versions WHERE tenant = $1 AND dag_id = $2 AND digest = $9) \
+     AND ($15 = 0 OR EXISTS (SELECT 1 FROM dags WHERE tenant = $1 AND dag_id = $2 AND digest = $9)) \
      AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
      AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
      FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
@@ -33,7 +34,7 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (
      t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
      max_tries, queue, pool, priority_weight, lease) \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
-     FROM r, UNNEST($15::text[], $16::bigint[], $17::text[], $18::text[], $19::bigint[]) \
+     FROM r, UNNEST($16::text[], $17::bigint[], $18::text[], $19::text[], $20::bigint[]) \
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
      SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id";
 

@@ -45,6 +45,7 @@ macro_rules! all_tests {
                 bad_runs_are_invalid, runs_are_listed_newest_first, latest_scheduled_run_ignores_manual_runs,
                 active_runs_span_tenants, run_states_set_started_and_ended, expired_leases_are_found,
                 a_run_without_task_instances_reads_back_as_created,
+                a_run_for_the_current_version_only_is_refused_once_superseded,
             ],
             write: [
                 an_attempt_moves_through_queue_start_heartbeat_finish, failures_finish_straight_from_queued,
@@ -194,6 +195,7 @@ pub fn new_run(tenant: &str, dag_id: &str, run_id: &str, digest: &str, tasks: &[
                 priority_weight: 1,
             })
             .collect(),
+        current_only: false,
     }
 }
 

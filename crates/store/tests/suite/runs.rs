@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use weft_model::{DagRunState, RunType, TaskState};
 use weft_store::{
-    DEFAULT_TENANT, Heartbeat, RunFilter, SetRunState, Store, StoreError, WriteBatch,
+    DEFAULT_TENANT, Heartbeat, NewRun, RunFilter, SetRunState, Store, StoreError, WriteBatch,
 };
 
 use super::{deployed, new_run, queue, run_of, start, ts, write};
@@ -130,6 +130,51 @@ pub async fn unknown_dag_or_version_is_not_found(store: &dyn Store) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// A run that asks for the DAG's current version is made only while its digest is that
+/// version; one that does not may be pinned to any stored version.
+pub async fn a_run_for_the_current_version_only_is_refused_once_superseded(store: &dyn Store) {
+    let v1 = deployed(store, DEFAULT_TENANT, "etl", &["a"]).await;
+    let current = |run_id: &str, digest: &str| NewRun {
+        current_only: true,
+        ..new_run(DEFAULT_TENANT, "etl", run_id, digest, &["a"])
+    };
+    store.create_run(current("r1", &v1)).await.unwrap();
+    let v2 = super::deploy_of(DEFAULT_TENANT, "etl", &["a"], "v2", ts(5));
+    let v2_digest = v2.digest.clone();
+    store.deploy(v2).await.unwrap();
+
+    let err = store.create_run(current("r2", &v1)).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound(m) if m.contains(&v1) && m.contains(&v2_digest)),
+        "{err}"
+    );
+    let (run, tis) = store.create_run(current("r2", &v2_digest)).await.unwrap();
+    assert_eq!((run.digest.as_str(), tis.len()), (v2_digest.as_str(), 1));
+    // Not asked for the current one, the older version still serves (a backfill's runs).
+    let (old, _) = store
+        .create_run(new_run(DEFAULT_TENANT, "etl", "r3", &v1, &["a"]))
+        .await
+        .unwrap();
+    assert_eq!(old.digest, v1);
+    let mut runs: Vec<(String, String)> = store
+        .runs(DEFAULT_TENANT, &RunFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.run_id, r.digest))
+        .collect();
+    runs.sort();
+    assert_eq!(
+        runs,
+        [
+            ("r1".to_owned(), v1.clone()),
+            ("r2".to_owned(), v2_digest),
+            ("r3".to_owned(), v1)
+        ],
+        "the refused run left nothing"
     );
 }
 

@@ -135,6 +135,7 @@ impl FakeControl {
                 state: DagRunState::Queued,
                 queued_at: self.now,
                 tasks,
+                current_only: false,
             })
             .await?;
         Ok(run)
