@@ -25,7 +25,8 @@
 //!
 //! # Operations
 //! Each operation runs one Lua script (EVALSHA) per scope it concerns, atomic on the server
-//! (a push to scopes also runs `register` on the root). Push, ack, extend, release and stats
+//! (a push to scopes also runs `register` on the root, unless it registered them within the
+//! last second). Push, ack, extend, release and stats
 //! send the scripts of their scopes together on the multiplexed connection, so a batch takes
 //! about one round trip whatever its scopes; a take asks its scopes one after another, each
 //! for what the batch still lacks. Lease times come
@@ -58,6 +59,7 @@ mod failing;
 mod join;
 mod keys;
 mod known_scopes;
+mod registered_scopes;
 mod reply;
 mod scripts;
 mod settle;
@@ -117,6 +119,8 @@ struct Inner {
     failing: failing::Failing,
     /// The scope registry as a `*/<queue>` take last read it.
     known_scopes: known_scopes::KnownScopes,
+    /// The scopes this queue's pushes registered lately.
+    registered_scopes: registered_scopes::RegisteredScopes,
 }
 
 /// A script call's future, for running several of them at once.
@@ -163,6 +167,7 @@ impl RedisQueue {
                 turns: Mutex::default(),
                 failing: failing::Failing::default(),
                 known_scopes: known_scopes::KnownScopes::default(),
+                registered_scopes: registered_scopes::RegisteredScopes::default(),
             }),
         })
     }
@@ -189,6 +194,21 @@ impl RedisQueue {
             .get_or_create(&weft_metrics::Call { call: operation })
             .observe(started.elapsed().as_secs_f64());
         result
+    }
+
+    /// Adds `scopes` to the registry (nothing to do for none).
+    async fn register(&self, scopes: Vec<&str>) -> Result<(), QueueError> {
+        if scopes.is_empty() {
+            return Ok(());
+        }
+        let args = |call: &mut scripts::Call<'_>| {
+            for scope in scopes {
+                call.arg(scope);
+            }
+        };
+        self.run("push", &self.inner.scripts.register, None, args)
+            .await
+            .map(drop)
     }
 
     /// The id of the last new-scope signal, then every scope pushed to.
@@ -224,25 +244,25 @@ impl Queue for RedisQueue {
                 .push((position, queue, m));
         }
         let scripts = &self.inner.scripts;
-        // Pushes to scopes also (re)register them; the registry never needs to be read first.
+        // Pushes to scopes also register them, so the registry never needs to be read first.
         // It is the namespace's own (no worker can write it): if it fails, nothing counts as
-        // pushed.
-        let new: Vec<&str> = by_scope.keys().filter_map(|s| *s).collect();
-        let registering = async move {
-            if new.is_empty() {
-                return Ok(());
-            }
-            let args = |call: &mut scripts::Call<'_>| {
-                for scope in new {
-                    call.arg(scope);
-                }
-            };
-            self.run("push", &scripts.register, None, args)
-                .await
-                .map(drop)
-        };
+        // pushed. A scope this queue registered within the last second, with the contents it
+        // still has, is not registered again (see `registered_scopes`).
+        let now = tokio::time::Instant::now();
+        let registrations = &self.inner.registered_scopes;
+        let kept: Vec<Option<String>> = by_scope
+            .keys()
+            .map(|s| s.and_then(|s| registrations.fresh(s, now)))
+            .collect();
+        let new: Vec<&str> = by_scope
+            .keys()
+            .zip(&kept)
+            .filter_map(|(s, kept)| s.filter(|_| kept.is_none()))
+            .collect();
+        let scopes: Vec<Option<&str>> = by_scope.keys().copied().collect();
+        let registering = self.register(new);
         let mut positions: Vec<Vec<usize>> = Vec::with_capacity(by_scope.len());
-        let mut calls: Vec<Pending<'_, ()>> = Vec::with_capacity(by_scope.len());
+        let mut calls: Vec<Pending<'_, String>> = Vec::with_capacity(by_scope.len());
         for (scope, batch) in by_scope {
             positions.push(batch.iter().map(|(position, _, _)| *position).collect());
             calls.push(Box::pin(async move {
@@ -257,11 +277,32 @@ impl Queue for RedisQueue {
                         call.arg(&m.payload[..]);
                     }
                 };
-                self.run("push", &scripts.push, scope, args).await.map(drop)
+                let value = self.run("push", &scripts.push, scope, args).await?;
+                reply::text(value).map_err(|e| e.into_error("push"))
             }));
         }
         let (registered, pushed) = tokio::join!(registering, join::join_all(calls));
         registered?;
+        // A scope whose contents changed since it was registered (the server lost them, the
+        // registry with them) is registered again before the push counts as done.
+        let mut again = Vec::new();
+        for ((scope, kept), result) in scopes.iter().zip(&kept).zip(&pushed) {
+            let (Some(scope), Ok(generation)) = (scope, result) else {
+                continue;
+            };
+            match kept {
+                Some(kept) if kept == generation => {}
+                Some(_) => again.push((*scope, generation.clone())),
+                None => registrations.keep(scope, generation.clone(), now),
+            }
+        }
+        if !again.is_empty() {
+            self.register(again.iter().map(|(scope, _)| *scope).collect())
+                .await?;
+            for (scope, generation) in again {
+                registrations.keep(scope, generation, now);
+            }
+        }
         // Each scope's part stands on its own: one that failed fails only its messages.
         let mut failed = Vec::new();
         let mut first_error = None;

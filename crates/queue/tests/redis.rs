@@ -451,3 +451,66 @@ async fn throughput() {
     let each = start.elapsed() / 1_000;
     println!("redis: one at a time, push + take + ack = {each:.2?} per message");
 }
+
+/// A push to a scope it registered a moment ago runs its push script alone; after the server
+/// lost its contents (the registry with them), the next push registers the scope again, so a
+/// take of every scope still finds its message.
+#[tokio::test]
+async fn a_push_registers_its_scope_once_and_again_after_the_server_lost_it() {
+    let server = own_server();
+    let scheduler = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let worker = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    // Loads the scripts.
+    scheduler
+        .push(vec![Message::new("warm/q", "warm")])
+        .await
+        .expect("push");
+    let pushed = |payload: &'static str| {
+        let scheduler = scheduler.clone();
+        async move {
+            scheduler
+                .push(vec![Message::new("a/q", payload)])
+                .await
+                .expect("push");
+        }
+    };
+    let before = script_calls(&server);
+    pushed("first").await;
+    assert_eq!(script_calls(&server) - before, 2, "push and register");
+    let before = script_calls(&server);
+    pushed("second").await;
+    assert_eq!(
+        script_calls(&server) - before,
+        1,
+        "a scope registered a moment ago is not registered again"
+    );
+
+    server.cli(&["flushall"]).expect("flushall");
+    let registry = || {
+        server
+            .cli(&["smembers", "weft:q:scopes"])
+            .expect("smembers")
+    };
+    assert!(
+        !registry().contains('a'),
+        "the registry went with the flush"
+    );
+    let before = script_calls(&server);
+    pushed("third").await;
+    assert_eq!(
+        script_calls(&server) - before,
+        2,
+        "the scope's new generation has it registered again"
+    );
+    assert_eq!(registry().trim(), "a");
+    let taken = worker
+        .take(&names(&["*/q"]), 10, LEASE, Duration::ZERO)
+        .await
+        .expect("take");
+    let payloads: Vec<&[u8]> = taken.iter().map(|d| &d.payload[..]).collect();
+    assert_eq!(payloads, [b"third".as_slice()]);
+}

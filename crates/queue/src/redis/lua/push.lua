@@ -1,7 +1,8 @@
 -- push: ARGV[3] the number of messages, then per message: queue, priority, key ("" for none,
--- "=" .. key otherwise), payload. Returns the number pushed.
+-- "=" .. key otherwise), payload. Returns the prefix's generation (a new one when its
+-- contents were lost, so that the pusher registers the scope again).
 local n = tonumber(ARGV[3])
-generation()
+local gen = generation()
 reclaim(now_ms())
 local last = redis.call('INCRBY', P .. 'seq', n)
 local woken = {}
@@ -25,4 +26,4 @@ for i = 0, n - 1 do
   end
 end
 wake(woken)
-return n
+return gen
