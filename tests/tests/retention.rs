@@ -52,6 +52,7 @@ async fn seed(db: &Path, digest: &str) {
                         priority_weight: 1,
                     })
                     .collect(),
+                current_only: false,
             })
             .await
             .expect("an old run");

@@ -262,7 +262,7 @@ impl Queue for RedisQueue {
         let scopes: Vec<Option<&str>> = by_scope.keys().copied().collect();
         let registering = self.register(new);
         let mut positions: Vec<Vec<usize>> = Vec::with_capacity(by_scope.len());
-        let mut calls: Vec<Pending<'_, String>> = Vec::with_capacity(by_scope.len());
+        let mut calls: Vec<Pending<'_, (String, bool)>> = Vec::with_capacity(by_scope.len());
         for (scope, batch) in by_scope {
             positions.push(batch.iter().map(|(position, _, _)| *position).collect());
             calls.push(Box::pin(async move {
@@ -278,22 +278,23 @@ impl Queue for RedisQueue {
                     }
                 };
                 let value = self.run("push", &scripts.push, scope, args).await?;
-                reply::text(value).map_err(|e| e.into_error("push"))
+                reply::pushed(value).map_err(|e| e.into_error("push"))
             }));
         }
         let (registered, pushed) = tokio::join!(registering, join::join_all(calls));
         registered?;
-        // A scope whose contents changed since it was registered (the server lost them, the
-        // registry with them) is registered again before the push counts as done.
+        // A scope whose contents are new (the server lost them since it was registered, the
+        // registry with them; or lost them while this push ran beside its registration) is
+        // registered again before the push counts as done.
         let mut again = Vec::new();
         for ((scope, kept), result) in scopes.iter().zip(&kept).zip(&pushed) {
-            let (Some(scope), Ok(generation)) = (scope, result) else {
+            let (Some(scope), Ok((generation, made))) = (scope, result) else {
                 continue;
             };
             match kept {
-                Some(kept) if kept == generation => {}
-                Some(_) => again.push((*scope, generation.clone())),
-                None => registrations.keep(scope, generation.clone(), now),
+                Some(kept) if kept == generation && !made => {}
+                None if !made => registrations.keep(scope, generation.clone(), now),
+                _ => again.push((*scope, generation.clone())),
             }
         }
         if !again.is_empty() {

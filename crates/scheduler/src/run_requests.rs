@@ -115,8 +115,8 @@ impl RunRequests {
         created: Created<'_>,
     ) -> Result<DagRun, ControlError> {
         // The DAG as last read, if it was: its run is inserted only while that version is
-        // still the current one; if it is not (or the insert is refused for any other
-        // reason), the DAG is read afresh and the run built again from it.
+        // still the current one; if it is not (or the DAG is gone), the DAG is read afresh
+        // and the run built again from it.
         let (mut known, mut current_only) = match self.last_read(tenant, dag_id) {
             Some(known) => (known, true),
             None => (self.dag(tenant, dag_id).await?, false),
@@ -154,7 +154,11 @@ impl RunRequests {
                     created(&row, tis);
                     return Ok(row);
                 }
-                Err(_) if current_only => {
+                // Refused because the version is no longer the current one (or the DAG is
+                // gone): read it again. Any other answer is the trigger's own (a run id
+                // taken, a quota, the store failing), and is not tried again: an insert
+                // whose answer was lost may have been made.
+                Err(StoreError::NotFound(_)) if current_only => {
                     known = self.dag(tenant, dag_id).await?;
                     current_only = false;
                 }

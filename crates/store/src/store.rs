@@ -53,7 +53,9 @@ pub trait Store: Send + Sync + 'static {
     // --- runs and task instances ---
 
     /// Create a run and its task instances. [`StoreError::Conflict`](crate::StoreError::Conflict)
-    /// when the DAG already has a run with this `run_id`; `NotFound` when the DAG is unknown.
+    /// when the DAG already has a run with this `run_id`; `NotFound` when the DAG or its
+    /// version `run.digest` is unknown, or, with `run.current_only`, that version is no longer
+    /// the DAG's current one; `Quota` past the tenant's `max_queued_tasks`.
     async fn create_run(&self, run: NewRun) -> StoreResult<(DagRun, Vec<TaskInstance>)>;
 
     /// Create a run started by asset events, taking them off its DAG's queue in the same

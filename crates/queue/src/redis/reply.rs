@@ -148,6 +148,15 @@ pub(super) fn stats(value: Value) -> Parsed<Vec<QueueStats>> {
     Ok(stats)
 }
 
+/// A push script's reply: the scope's generation, and whether the push made it.
+pub(super) fn pushed(value: Value) -> Parsed<(String, bool)> {
+    let mut items = array(value)?.into_iter();
+    match (items.next(), items.next(), items.next()) {
+        (Some(generation), Some(made), None) => Ok((text(generation)?, int(made)? == 1)),
+        _ => Err(Unexpected("a push reply of other than two items".into())),
+    }
+}
+
 /// A text reply.
 pub(super) fn text(value: Value) -> Parsed<String> {
     String::from_utf8(bulk(value)?).map_err(|_| Unexpected("text that is not UTF-8".into()))

@@ -161,6 +161,23 @@ fn malformed_replies_are_errors_not_panics() {
 }
 
 #[test]
+fn push_replies_give_the_generation_and_whether_the_push_made_it() {
+    let made = Value::Array(vec![bulk("g1"), Value::Int(1)]);
+    assert_eq!(reply::pushed(made), Ok(("g1".to_owned(), true)));
+    let kept = Value::Array(vec![bulk("g1"), Value::Int(0)]);
+    assert_eq!(reply::pushed(kept), Ok(("g1".to_owned(), false)));
+    for bad in [
+        Value::Int(3),
+        Value::Array(vec![bulk("g1")]),
+        Value::Array(vec![bulk("g1"), Value::Int(0), Value::Int(0)]),
+        Value::Array(vec![Value::Int(0), Value::Int(0)]),
+    ] {
+        let shown = format!("{bad:?}");
+        assert!(reply::pushed(bad).is_err(), "{shown}");
+    }
+}
+
+#[test]
 fn lost_replies_name_the_ids_by_position() {
     let lost = reply::lost(Value::Array(vec![Value::Int(1), Value::Int(3)]), 3);
     assert_eq!(lost.expect("lost"), [0, 2]);

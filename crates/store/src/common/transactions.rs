@@ -36,7 +36,8 @@ pub(crate) async fn ensure_tenant<B: Backend>(
 }
 
 /// Why a run could not be inserted: it would take its tenant past `max_queued_tasks`, or its
-/// DAG or the DAG's version is missing.
+/// DAG or the DAG's version is missing, or (for a run that asks for the current version) that
+/// version is no longer the current one.
 pub(crate) async fn missing_for_run<B: Backend>(
     conn: &mut Connection<B>,
     run: &NewRun,

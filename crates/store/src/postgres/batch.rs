@@ -21,7 +21,8 @@ use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, 
 
 /// Insert `run` and its task instances in one statement (one round trip, committed on its
 /// own): the run's id and the `(id, task_id)` of each task instance, or `None` when the
-/// run's DAG does not have its digest as a version.
+/// run's DAG does not have its digest as a version (as its current one, for a run that asks
+/// for that) or the run would take its tenant past `max_queued_tasks`.
 pub(crate) async fn insert_run_and_tasks(
     conn: &mut PgConnection,
     run: &NewRun,

@@ -184,7 +184,8 @@ impl Backend for SqliteStore {
 }
 
 /// Insert the run row; the run as stored. The DAG must exist with the run's digest as one
-/// of its versions, and the run id must be new for the DAG.
+/// of its versions (as its current one, for a run that asks for that), and the run id must be
+/// new for the DAG.
 async fn insert_run(conn: &mut SqliteConnection, run: &NewRun) -> StoreResult<DagRun> {
     let id: Option<i64> = bind_new_run(statement::<Sqlite>(sql::INSERT_RUN), run)
         .fetch_optional_scalar(&mut *conn)

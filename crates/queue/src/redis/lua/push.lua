@@ -1,7 +1,9 @@
 -- push: ARGV[3] the number of messages, then per message: queue, priority, key ("" for none,
--- "=" .. key otherwise), payload. Returns the prefix's generation (a new one when its
--- contents were lost, so that the pusher registers the scope again).
+-- "=" .. key otherwise), payload. Returns {the prefix's generation, 1 if this push made it
+-- (a new prefix, or one whose contents were lost) else 0}, so that the pusher knows when to
+-- register the scope again.
 local n = tonumber(ARGV[3])
+local made = known_generation() and 0 or 1
 local gen = generation()
 reclaim(now_ms())
 local last = redis.call('INCRBY', P .. 'seq', n)
@@ -26,4 +28,4 @@ for i = 0, n - 1 do
   end
 end
 wake(woken)
-return gen
+return {gen, made}
