@@ -182,4 +182,14 @@ fn tls_servers_answer_over_tls_only_and_to_clients_trusting_their_ca() {
         refused.contains("certificate verify failed") || refused.contains("SSL error"),
         "{refused}"
     );
+
+    // Both stop when dropped, though neither answers a plain client.
+    let postgres_port = postgres.port().unwrap();
+    drop(redis);
+    drop(postgres);
+    assert!(wait_closed(port), "the TLS Redis still listens on {port}");
+    assert!(
+        wait_closed(postgres_port),
+        "the TLS PostgreSQL still listens on {postgres_port}"
+    );
 }
