@@ -250,16 +250,15 @@ impl Queue for RedisQueue {
         // still has, is not registered again (see `registered_scopes`).
         let now = tokio::time::Instant::now();
         let registrations = &self.inner.registered_scopes;
-        let kept: Vec<Option<String>> = by_scope
+        // Each scope pushed to, with the generation it was registered with lately, if it was.
+        let scopes: Vec<(Option<&str>, Option<String>)> = by_scope
             .keys()
-            .map(|s| s.and_then(|s| registrations.fresh(s, now)))
+            .map(|&s| (s, s.and_then(|s| registrations.fresh(s, now))))
             .collect();
-        let new: Vec<&str> = by_scope
-            .keys()
-            .zip(&kept)
+        let new = scopes
+            .iter()
             .filter_map(|(s, kept)| s.filter(|_| kept.is_none()))
             .collect();
-        let scopes: Vec<Option<&str>> = by_scope.keys().copied().collect();
         let registering = self.register(new);
         let mut positions: Vec<Vec<usize>> = Vec::with_capacity(by_scope.len());
         let mut calls: Vec<Pending<'_, (String, bool)>> = Vec::with_capacity(by_scope.len());
@@ -287,7 +286,7 @@ impl Queue for RedisQueue {
         // registry with them; or lost them while this push ran beside its registration) is
         // registered again before the push counts as done.
         let mut again = Vec::new();
-        for ((scope, kept), result) in scopes.iter().zip(&kept).zip(&pushed) {
+        for ((scope, kept), result) in scopes.iter().zip(&pushed) {
             let (Some(scope), Ok((generation, made))) = (scope, result) else {
                 continue;
             };

@@ -66,11 +66,11 @@ impl RunRequests {
             .ok_or_else(|| ControlError::NotFound(format!("no DAG {dag_id:?}")))?;
         let dag = self.validate(&record)?;
         let known = (Arc::new(record), dag);
-        let mut current = lock(&self.current);
-        if current.len() >= VALIDATED_KEPT {
-            current.clear();
-        }
-        current.insert((tenant.to_owned(), dag_id.to_owned()), known.clone());
+        keep(
+            &self.current,
+            (tenant.to_owned(), dag_id.to_owned()),
+            known.clone(),
+        );
         Ok(known)
     }
 
@@ -94,11 +94,7 @@ impl RunRequests {
                         .validate()
                         .map_err(|e| ControlError::Invalid(e.to_string()))?,
                 );
-                let mut validated = lock(&self.validated);
-                if validated.len() >= VALIDATED_KEPT {
-                    validated.clear();
-                }
-                validated.insert(record.digest.clone(), dag.clone());
+                keep(&self.validated, record.digest.clone(), dag.clone());
                 dag
             }
         };
@@ -214,6 +210,15 @@ impl RunRequests {
         }
         Ok(runs)
     }
+}
+
+/// Keeps `value` under `key` in `map`, which starts afresh once it holds [`VALIDATED_KEPT`].
+fn keep<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut map = lock(map);
+    if map.len() >= VALIDATED_KEPT {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 /// `mutex`'s contents; a panic elsewhere cannot leave a map half-written (every change is
