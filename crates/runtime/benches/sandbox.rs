@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{:<40} not built", path.display());
         }
     }
+    second_dag(&root)?;
     Ok(())
 }
 
@@ -168,6 +169,94 @@ fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
         us(t.p50),
         us(t.p99)
     );
+    Ok(())
+}
+
+/// The two Python examples: a second Python DAG loaded where the first's shared libraries
+/// (the interpreter) are compiled already.
+const PYTHON_DAGS: [&str; 2] = [
+    "examples/hello-python/target/hello_python.wasm",
+    "examples/mall-customers-python/target/mall_customers_python.wasm",
+];
+
+/// How long a second Python DAG takes to load (compile, link and `describe`) after a first:
+/// in the same process, in a new process on the same disk cache, and on baseline code.
+fn second_dag(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let [first, second] = PYTHON_DAGS.map(|p| root.join(p));
+    if !first.is_file() || !second.is_file() {
+        println!("\nsecond Python DAG: the Python examples are not built");
+        return Ok(());
+    }
+    let [first, second] = [std::fs::read(&first)?, std::fs::read(&second)?];
+    println!("\na second Python DAG, after a first (load: compile, link and describe)");
+    let timed = |runtime: &Runtime,
+                 bytes: &[u8]|
+     -> Result<(Duration, Duration, usize), Box<dyn std::error::Error>> {
+        let started = Instant::now();
+        let component = runtime.load(bytes)?;
+        Ok((
+            started.elapsed(),
+            component.compile_time(),
+            component.shared_libraries().compiled,
+        ))
+    };
+    let cache = tempfile::tempdir()?;
+    let optimized = RuntimeConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        baseline_min_bytes: None,
+        ..RuntimeConfig::default()
+    };
+    let baseline = RuntimeConfig {
+        baseline_min_bytes: Some(0),
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    };
+    let one = Runtime::new(optimized.clone())?;
+    let cases = [
+        ("first, Cranelift", timed(&one, &first)?),
+        ("second, same process", timed(&one, &second)?),
+        ("second, new process, disk cache", {
+            let fresh = tempfile::tempdir()?;
+            // The libraries on disk, not the second DAG's own code.
+            for entry in std::fs::read_dir(cache.path())? {
+                let dir = entry?.path();
+                let into = fresh.path().join(dir.file_name().unwrap_or_default());
+                std::fs::create_dir_all(&into)?;
+                for file in std::fs::read_dir(&dir)? {
+                    let file = file?.path();
+                    if file
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("library-"))
+                    {
+                        std::fs::copy(&file, into.join(file.file_name().unwrap_or_default()))?;
+                    }
+                }
+            }
+            timed(
+                &Runtime::new(RuntimeConfig {
+                    cache_dir: Some(fresh.path().to_owned()),
+                    ..optimized.clone()
+                })?,
+                &second,
+            )?
+        }),
+    ];
+    let winch = Runtime::new(baseline)?;
+    let winch_cases = [
+        ("first, Winch", timed(&winch, &first)?),
+        ("second, Winch, same process", timed(&winch, &second)?),
+    ];
+    println!(
+        "{:<40} {:>12} {:>12} {:>20}",
+        "case", "load", "compile", "libraries compiled"
+    );
+    for (name, (load, compile, compiled)) in cases.iter().chain(&winch_cases) {
+        println!(
+            "{name:<40} {:>12} {:>12} {compiled:>20}",
+            ms(*load),
+            ms(*compile)
+        );
+    }
     Ok(())
 }
 

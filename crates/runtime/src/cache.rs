@@ -1,13 +1,13 @@
-//! Compiled components on disk, keyed by the engine's compatibility and the component's
-//! digest, so that a component is compiled once per machine.
+//! Compiled components and shared libraries on disk, keyed by the engine's compatibility and
+//! their digests, so that each is compiled once per machine.
 
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
-use wasmtime::Engine;
 use wasmtime::component::Component;
+use wasmtime::{Engine, Module};
 
 use crate::digest::Digest;
 
@@ -15,6 +15,17 @@ use crate::digest::Digest;
 #[derive(Debug, Clone)]
 pub(crate) struct DiskCache {
     dir: PathBuf,
+}
+
+/// What one file of the cache holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry {
+    /// A component compiled whole.
+    Component(Digest),
+    /// The rest of a component whose shared libraries were taken out.
+    Rest(Digest),
+    /// A shared library.
+    Library(Digest),
 }
 
 /// Feeds a std `Hash` into sha256, for a key that is stable across processes.
@@ -42,45 +53,71 @@ impl DiskCache {
         Ok(DiskCache { dir })
     }
 
-    fn path(&self, digest: &Digest) -> PathBuf {
-        self.dir.join(format!("{}.cwasm", digest.hex()))
+    fn path(&self, entry: Entry) -> PathBuf {
+        self.dir.join(match entry {
+            Entry::Component(digest) => format!("{}.cwasm", digest.hex()),
+            Entry::Rest(digest) => format!("{}.rest.cwasm", digest.hex()),
+            Entry::Library(digest) => format!("library-{}.cwasm", digest.hex()),
+        })
     }
 
-    /// The precompiled component for `digest`, if this cache holds a usable one.
-    pub(crate) fn load(&self, engine: &Engine, digest: &Digest) -> Option<Component> {
-        let path = self.path(digest);
+    /// The precompiled component (whole, or its rest) `entry`, if this cache holds a usable
+    /// one.
+    pub(crate) fn load(&self, engine: &Engine, entry: Entry) -> Option<Component> {
+        // SAFETY: files in this directory are written only by `store` below, from
+        // `serialize` of an engine with the same compatibility hash, and are renamed into
+        // place whole. Deserialization checks the engine settings again.
+        #[allow(unsafe_code)]
+        self.read(entry, |path| unsafe {
+            Component::deserialize_file(engine, path)
+        })
+    }
+
+    /// The precompiled library `digest`, if this cache holds a usable one.
+    pub(crate) fn load_library(&self, engine: &Engine, digest: Digest) -> Option<Module> {
+        // SAFETY: as in `load`.
+        #[allow(unsafe_code)]
+        self.read(Entry::Library(digest), |path| unsafe {
+            Module::deserialize_file(engine, path)
+        })
+    }
+
+    /// Whether the cache holds library `digest` (usable or not: `load_library` says).
+    pub(crate) fn has_library(&self, digest: Digest) -> bool {
+        self.path(Entry::Library(digest)).exists()
+    }
+
+    fn read<T>(
+        &self,
+        entry: Entry,
+        deserialize: impl FnOnce(&Path) -> wasmtime::Result<T>,
+    ) -> Option<T> {
+        let path = self.path(entry);
         if !path.exists() {
             return None;
         }
-        // SAFETY: files in this directory are written only by `store` below, from
-        // `Component::serialize` of an engine with the same compatibility hash, and are
-        // renamed into place whole. Deserialization checks the engine settings again.
-        #[allow(unsafe_code)]
-        let loaded = unsafe { Component::deserialize_file(engine, &path) };
-        match loaded {
-            Ok(component) => Some(component),
+        match deserialize(&path) {
+            Ok(code) => Some(code),
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "unusable compiled component; recompiling");
+                tracing::warn!(path = %path.display(), error = %e, "unusable compiled code; recompiling");
                 let _ = std::fs::remove_file(&path);
                 None
             }
         }
     }
 
-    /// Keep `component`'s compiled form for next time. Failures are logged, not fatal.
-    pub(crate) fn store(&self, digest: &Digest, component: &Component) {
-        let result = component
-            .serialize()
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                let mut tmp =
-                    tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
-                tmp.write_all(&bytes).map_err(|e| e.to_string())?;
-                tmp.persist(self.path(digest)).map_err(|e| e.to_string())?;
-                Ok(())
-            });
+    /// Keep the compiled code of `entry`, `serialized`, for next time. Failures are logged,
+    /// not fatal.
+    pub(crate) fn store(&self, entry: Entry, serialized: wasmtime::Result<Vec<u8>>) {
+        let path = self.path(entry);
+        let result = serialized.map_err(|e| e.to_string()).and_then(|bytes| {
+            let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
+            tmp.write_all(&bytes).map_err(|e| e.to_string())?;
+            tmp.persist(&path).map_err(|e| e.to_string())?;
+            Ok(())
+        });
         if let Err(e) = result {
-            tracing::warn!(digest = %digest, error = %e, "could not keep compiled component");
+            tracing::warn!(path = %path.display(), error = %e, "could not keep compiled code");
         }
     }
 }

@@ -126,6 +126,17 @@ pub struct DagComponent {
     pub(crate) size: usize,
     pub(crate) compile_time: Duration,
     pub(crate) source: CompileSource,
+    pub(crate) libraries: SharedLibraries,
+}
+
+/// The shared libraries a component's code imports (see `libraries.rs`), when it was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedLibraries {
+    /// How many its code imports: the libraries taken out of it and compiled on their own.
+    pub imported: usize,
+    /// How many of those were compiled to load it; the others were compiled already, in
+    /// memory or in the disk cache.
+    pub compiled: usize,
 }
 
 /// Each task's egress rules, parsed.
@@ -190,6 +201,11 @@ impl DagComponent {
     /// Where the compiled code came from.
     pub fn compile_source(&self) -> CompileSource {
         self.source
+    }
+
+    /// The shared libraries its code imports, and how many were compiled to load it.
+    pub fn shared_libraries(&self) -> SharedLibraries {
+        self.libraries
     }
 }
 

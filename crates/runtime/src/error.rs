@@ -155,7 +155,7 @@ pub enum LoadError {
     },
     /// The component does not implement the `weft:dag` world.
     #[error(
-        "component does not implement a weft:dag world (0.5.0, 0.4.0, 0.3.0, 0.2.0 or 0.1.0): {reason}"
+        "component does not implement a weft:dag world (0.6.0, 0.5.0, 0.4.0, 0.3.0, 0.2.0 or 0.1.0): {reason}"
     )]
     NotADagComponent {
         /// What is missing or mismatched.

@@ -37,6 +37,7 @@
 mod bindings;
 mod cache;
 pub mod call;
+mod compiler;
 mod component;
 pub mod config;
 mod convert;
@@ -45,6 +46,7 @@ pub mod egress;
 mod engine;
 pub mod error;
 mod host;
+mod libraries;
 mod local;
 pub mod log;
 mod run;
@@ -58,7 +60,7 @@ pub use call::{
     HostError, TaskContext, TaskHost, TaskOutcome, TaskReport, TaskRequest, UpstreamOutput,
     WorkerInfo, XcomPush,
 };
-pub use component::{CompileSource, DagComponent, Tier};
+pub use component::{CompileSource, DagComponent, SharedLibraries, Tier};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};
 pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};

@@ -12,7 +12,8 @@ use weft_model::egress::EgressRule;
 
 use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5, v0_6};
 use crate::call::{TaskHost, TaskOutcome, TaskReport, TaskRequest};
-use crate::component::{Code, CodeSlot, CompileSource, DagComponent, Pre, Tier};
+use crate::compiler::Compiler;
+use crate::component::{Code, CodeSlot, CompileSource, DagComponent, Pre, SharedLibraries, Tier};
 use crate::config::{Limits, RuntimeConfig};
 use crate::convert::{self, Returned};
 use crate::digest::Digest;
@@ -20,10 +21,11 @@ use crate::egress::substitute::SecretSource;
 use crate::egress::{AttemptEgress, Egress, Usage};
 use crate::engine;
 use crate::error::{LoadError, TaskFailure};
+use crate::libraries::Parts;
 use crate::log::{LiveLog, LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
 use crate::sandbox::{self, Attempt, Grant, HostState};
-use crate::tiers::{self, Compiler};
+use crate::tiers;
 
 /// `$body` for the world version of component `$pre`, with `$p` its linked component and
 /// `$wit` the module converting between that version's WIT types and Weft's.
@@ -144,21 +146,20 @@ impl Runtime {
         }
         check_header(bytes)?;
         let started = Instant::now();
+        let parts = Parts::of(bytes);
         let optimized = &self.optimized;
-        let cached = optimized
-            .cache
-            .as_ref()
-            .and_then(|cache| cache.load(&optimized.engine, &digest));
+        let cached = optimized.cached(&parts, &digest);
+        let to_compile = parts.to_compile(|library| optimized.has_library(library));
         let baseline = self
             .baseline
             .as_ref()
-            .filter(|_| cached.is_none() && tiers::starts_on_baseline(&self.config, bytes.len()));
+            .filter(|_| cached.is_none() && tiers::starts_on_baseline(&self.config, to_compile));
         // Winch refuses a few proposals Cranelift compiles (tail calls, exceptions): such a
         // component is compiled by Cranelift, as if it were small. One that compiles but fits
         // no world is refused at once, without a second compile.
         let on_baseline = match (&cached, baseline) {
-            (None, Some(baseline)) => match baseline.compile(bytes) {
-                Ok(compiled) => Some(baseline.link(&compiled)?),
+            (None, Some(baseline)) => match baseline.compile(&parts) {
+                Ok(compiled) => Some((baseline.link(&compiled)?, compiled)),
                 Err(e) => {
                     tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
                     None
@@ -166,39 +167,46 @@ impl Runtime {
             },
             _ => None,
         };
-        let (code, source) = match (cached, on_baseline) {
-            (Some(component), _) => (
+        let (code, source, compiled) = match (cached, on_baseline) {
+            (Some(compiled), _) => (
                 Code {
-                    pre: optimized.link(&component)?,
+                    pre: optimized.link(&compiled)?,
                     tier: Tier::Optimized,
                 },
                 CompileSource::DiskCache,
+                compiled,
             ),
-            (None, Some(pre)) => (
+            (None, Some((pre, compiled))) => (
                 Code {
                     pre,
                     tier: Tier::Baseline,
                 },
                 CompileSource::Baseline,
+                compiled,
             ),
             (None, None) => {
-                let component = optimized.compile(bytes)?;
-                if let Some(cache) = &optimized.cache {
-                    cache.store(&digest, &component);
-                }
+                let compiled = optimized.compile(&parts)?;
+                // Kept once it links: a component refused here leaves no code in the cache.
+                let pre = optimized.link(&compiled)?;
+                optimized.store(&digest, &compiled);
                 (
                     Code {
-                        pre: optimized.link(&component)?,
+                        pre,
                         tier: Tier::Optimized,
                     },
                     CompileSource::Compiled,
+                    compiled,
                 )
             }
+        };
+        let libraries = SharedLibraries {
+            imported: compiled.library_count(),
+            compiled: compiled.libraries_compiled,
         };
         let compile_time = started.elapsed();
         let spec = self.describe(&code).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
-        tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, "component loaded");
+        tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, ?libraries, "component loaded");
         let component = Arc::new(DagComponent {
             digest,
             code: CodeSlot::new(code),
@@ -208,6 +216,7 @@ impl Runtime {
             size: bytes.len(),
             compile_time,
             source,
+            libraries,
         });
         // Two loads of one digest at once: the first to finish is kept, and only it is
         // optimized.

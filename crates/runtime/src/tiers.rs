@@ -6,93 +6,19 @@
 //! the disk cache is compiled by Winch first, so its DAG is described and its first tasks run
 //! at once, while a thread compiles it with Cranelift, stores the result in the cache, and
 //! swaps it in: attempts already running finish on the code they started with.
+//!
+//! What counts as large is what is left to compile: a component's shared libraries that a
+//! compiler has already (`libraries.rs`) do not count, so a second Python DAG, whose
+//! interpreter is compiled, goes to Cranelift at once.
 
 use std::sync::{Arc, mpsc};
 
-use wasmtime::Engine;
-use wasmtime::component::{Component, Linker};
-
-use crate::bindings::{v0_1, v0_2, v0_3, v0_4, v0_5, v0_6};
-use crate::cache::DiskCache;
-use crate::component::{Code, DagComponent, Pre, Tier};
+use crate::compiler::Compiler;
+use crate::component::{Code, DagComponent, Tier};
 use crate::config::RuntimeConfig;
-use crate::engine::{self, EpochTicker};
-use crate::error::LoadError;
+use crate::engine;
+use crate::libraries::Parts;
 use crate::run::error_chain;
-use crate::sandbox::HostState;
-
-/// One compiler: its engine, a linker of the world on it, its disk cache, and the epoch
-/// clock behind its timeouts.
-pub(crate) struct Compiler {
-    pub(crate) engine: Engine,
-    pub(crate) linker: Linker<HostState>,
-    pub(crate) cache: Option<DiskCache>,
-    _ticker: EpochTicker,
-}
-
-impl Compiler {
-    /// A compiler on `engine`, caching under `config.cache_dir` when `cached`.
-    pub(crate) fn new(
-        engine: Engine,
-        config: &RuntimeConfig,
-        cached: bool,
-    ) -> Result<Compiler, String> {
-        let linker = crate::runtime::link(&engine).map_err(|e| error_chain(&e))?;
-        let cache = match (&config.cache_dir, cached) {
-            (Some(dir), true) => Some(
-                DiskCache::open(dir, &engine)
-                    .map_err(|e| format!("cache directory {}: {e}", dir.display()))?,
-            ),
-            _ => None,
-        };
-        let ticker = EpochTicker::start(engine.clone(), config.epoch_tick)
-            .map_err(|e| format!("starting the epoch thread: {e}"))?;
-        Ok(Compiler {
-            engine,
-            linker,
-            cache,
-            _ticker: ticker,
-        })
-    }
-
-    /// Compile `bytes`.
-    pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Component, LoadError> {
-        Component::new(&self.engine, bytes).map_err(|e| LoadError::InvalidComponent {
-            reason: error_chain(&e),
-        })
-    }
-
-    /// Link `component` against the world version it was built for, newest first: a
-    /// component that fits none is told why it does not fit the current one.
-    pub(crate) fn link(&self, component: &Component) -> Result<Pre, LoadError> {
-        let pre =
-            self.linker
-                .instantiate_pre(component)
-                .map_err(|e| LoadError::NotADagComponent {
-                    reason: error_chain(&e),
-                })?;
-        match v0_6::DagPre::new(pre.clone()) {
-            Ok(current) => Ok(Pre::V0_6(current)),
-            Err(current) => {
-                if let Ok(earlier) = v0_5::DagPre::new(pre.clone()) {
-                    Ok(Pre::V0_5(earlier))
-                } else if let Ok(earlier) = v0_4::DagPre::new(pre.clone()) {
-                    Ok(Pre::V0_4(earlier))
-                } else if let Ok(earlier) = v0_3::DagPre::new(pre.clone()) {
-                    Ok(Pre::V0_3(earlier))
-                } else if let Ok(earlier) = v0_2::DagPre::new(pre.clone()) {
-                    Ok(Pre::V0_2(earlier))
-                } else if let Ok(earlier) = v0_1::DagPre::new(pre) {
-                    Ok(Pre::V0_1(earlier))
-                } else {
-                    Err(LoadError::NotADagComponent {
-                        reason: error_chain(&current),
-                    })
-                }
-            }
-        }
-    }
-}
 
 /// The baseline compiler, where Winch generates code and `config` asks for one. An engine
 /// that cannot be made leaves the runtime without one (every component then compiles with
@@ -138,11 +64,10 @@ fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
     let _counted = Optimizing;
     let digest = component.digest;
     let started = std::time::Instant::now();
-    let linked = optimized.compile(bytes).and_then(|compiled| {
-        if let Some(cache) = &optimized.cache {
-            cache.store(&digest, &compiled);
-        }
-        optimized.link(&compiled)
+    let linked = optimized.compile(&Parts::of(bytes)).and_then(|compiled| {
+        let pre = optimized.link(&compiled)?;
+        optimized.store(&digest, &compiled);
+        Ok(pre)
     });
     match linked {
         Ok(pre) => {

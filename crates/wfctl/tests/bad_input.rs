@@ -33,7 +33,7 @@ fn invalid_components_are_named() {
         );
         assert_usage_error(
             &[command, guests::NOT_A_DAG],
-            "does not implement a weft:dag world (0.5.0, 0.4.0, 0.3.0, 0.2.0 or 0.1.0)",
+            "does not implement a weft:dag world (0.6.0, 0.5.0, 0.4.0, 0.3.0, 0.2.0 or 0.1.0)",
         );
         assert_usage_error(&[command, guests::CYCLE], "cycle: a -> b -> c -> a");
         assert_usage_error(
