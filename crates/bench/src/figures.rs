@@ -128,6 +128,15 @@ pub struct ColdDeploy {
     pub to_first_task_ms: f64,
 }
 
+/// Two new Python DAGs, each from `wfctl deploy` to its first task done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonDeploys {
+    /// The first Python DAG the installation sees: the interpreter is compiled too.
+    pub first: ColdDeploy,
+    /// A second: only what is the DAG's own is compiled.
+    pub second: ColdDeploy,
+}
+
 /// CPU and memory of one process of an installation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
@@ -241,6 +250,8 @@ pub struct ModeResults {
     pub round_trip: Outcome<RoundTrip>,
     /// A never-seen component to its first task.
     pub cold_deploy: Outcome<ColdDeploy>,
+    /// New Python DAGs to their first task: the first, then a second.
+    pub python_deploys: Outcome<PythonDeploys>,
     /// CPU and memory per process over the fan-out scenarios.
     pub resources: Outcome<Vec<Usage>>,
     /// Many waits deferred at once, all ended by one event.
@@ -271,6 +282,7 @@ impl ModeResults {
             map_one_run: Outcome::missing(failed, reason),
             round_trip: Outcome::missing(failed, reason),
             cold_deploy: Outcome::missing(failed, reason),
+            python_deploys: Outcome::missing(failed, reason),
             resources: Outcome::missing(failed, reason),
             deferred_waits: Outcome::missing(failed, reason),
             fair_share: Outcome::missing(failed, reason),
@@ -287,6 +299,7 @@ impl ModeResults {
             || self.map_one_run.is_failed()
             || self.round_trip.is_failed()
             || self.cold_deploy.is_failed()
+            || self.python_deploys.is_failed()
             || self.resources.is_failed()
             || self.deferred_waits.is_failed()
             || self.fair_share.is_failed()

@@ -59,6 +59,7 @@ pub mod nonce;
 pub mod peers;
 pub mod process;
 pub mod procfs;
+pub mod python_deploy;
 pub mod report;
 pub mod s3;
 #[cfg(test)]

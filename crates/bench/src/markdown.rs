@@ -432,6 +432,7 @@ fn mode_notes(mode: Mode, m: &ModeResults, cores: usize, notes: &mut Vec<String>
     failures(notes, &format!("{name} mapped task"), &m.map_one_run);
     failures(notes, &format!("{name} round trip"), &m.round_trip);
     failures(notes, &format!("{name} new component"), &m.cold_deploy);
+    failures(notes, &format!("{name} new Python DAGs"), &m.python_deploys);
     failures(notes, &format!("{name} resources"), &m.resources);
     if let Some(d) = m.deferred_waits.measured()
         && (d.worker_running_max.unwrap_or(0) > 0 || d.waits_on_a_worker > 0)

@@ -3,9 +3,9 @@
 use crate::dags::Sizes;
 use crate::figures::{
     AssetHop, Backlog, BacklogSample, Chain, ColdDeploy, ComponentCost, Costs, DeferredWaits,
-    EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults, Outcome, PerTask, RoundTrip,
-    RunTimes, S3Case, SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput, TlsResults,
-    Usage,
+    EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults, Outcome, PerTask, PythonDeploys,
+    RoundTrip, RunTimes, S3Case, SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput,
+    TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -63,6 +63,18 @@ pub fn embedded() -> ModeResults {
             size_kib: 50.0,
             deploy_ms: 120.0,
             to_first_task_ms: 130.0,
+        }),
+        python_deploys: Outcome::Measured(PythonDeploys {
+            first: ColdDeploy {
+                size_kib: 18_000.0,
+                deploy_ms: 1_400.0,
+                to_first_task_ms: 2_900.0,
+            },
+            second: ColdDeploy {
+                size_kib: 18_100.0,
+                deploy_ms: 350.0,
+                to_first_task_ms: 700.0,
+            },
         }),
         resources: Outcome::Measured(vec![Usage {
             role: "standalone".into(),

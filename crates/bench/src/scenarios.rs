@@ -4,6 +4,7 @@
 //! big fan has tasks, many waits deferred at once, and one tenant's task while another floods
 //! the scheduler.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::dags::{self, BenchDag, Sizes};
@@ -76,6 +77,10 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
     let asset_hop = step(mode, "asset update → the run it starts", || {
         crate::asset_hop::measure(&mut waiter, sizes.chain_runs)
     });
+    // Last: the worker compiles the interpreter's optimized code for seconds afterwards.
+    let python_deploys = step(mode, "deploys of new Python DAGs", || {
+        crate::python_deploy::measure(&mut waiter)
+    });
     ModeResults {
         asset_hop,
         chain40,
@@ -85,6 +90,7 @@ pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
         map_one_run,
         round_trip,
         cold_deploy,
+        python_deploys,
         resources,
         deferred_waits,
         fair_share,
@@ -172,6 +178,19 @@ fn cold_deploy(waiter: &mut Waiter<'_>) -> Result<ColdDeploy, BenchError> {
         .dir()
         .join(format!("noop-{nonce}.wasm"));
     std::fs::write(&path, &wasm).map_err(|e| BenchError::io(&path, e))?;
+    deploy_to_first_task(waiter, &path, "noop")
+}
+
+/// `wfctl deploy` of the component at `path`, then a run of its DAG `dag_id`, of one task:
+/// timed from the start of the deploy to the run's success seen.
+pub(crate) fn deploy_to_first_task(
+    waiter: &mut Waiter<'_>,
+    path: &Path,
+    dag_id: &str,
+) -> Result<ColdDeploy, BenchError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| BenchError::io(path, e))?
+        .len();
     let path_text = path.to_string_lossy().into_owned();
     let mut deploy = waiter
         .installation()
@@ -190,10 +209,10 @@ fn cold_deploy(waiter: &mut Waiter<'_>) -> Result<ColdDeploy, BenchError> {
             output: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let run_id = waiter.api().trigger("noop")?;
-    waiter.wait_newest("noop", &run_id, run_timeout(1))?;
+    let run_id = waiter.api().trigger(dag_id)?;
+    waiter.wait_newest(dag_id, &run_id, run_timeout(1))?;
     Ok(ColdDeploy {
-        size_kib: wasm.len() as f64 / 1024.0,
+        size_kib: size as f64 / 1024.0,
         deploy_ms,
         to_first_task_ms: started.elapsed().as_secs_f64() * 1e3,
     })

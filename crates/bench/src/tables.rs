@@ -227,6 +227,34 @@ pub fn results(report: &BenchReport) -> Table {
             )
         },
     );
+    for (which, label) in [
+        (
+            PythonDeploy::First,
+            "first new Python DAG: wfctl deploy → first task done",
+        ),
+        (
+            PythonDeploy::Second,
+            "second new Python DAG: wfctl deploy → first task done",
+        ),
+    ] {
+        row(&mut table, label.to_owned(), &|m, _| {
+            cells(
+                &m.python_deploys,
+                |p| {
+                    let c = match which {
+                        PythonDeploy::First => &p.first,
+                        PythonDeploy::Second => &p.second,
+                    };
+                    format!(
+                        "{} (deploy {})",
+                        format::ms(c.to_first_task_ms),
+                        format::ms(c.deploy_ms)
+                    )
+                },
+                None,
+            )
+        });
+    }
     row(&mut table, "peak RSS".to_owned(), &|m, _| {
         cells(
             &m.resources,
@@ -715,3 +743,10 @@ pub fn breakdown(report: &BenchReport) -> Table {
 
 #[cfg(test)]
 mod tests;
+
+/// Which of the two new Python DAGs a row shows.
+#[derive(Clone, Copy)]
+enum PythonDeploy {
+    First,
+    Second,
+}

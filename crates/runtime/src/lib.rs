@@ -69,6 +69,7 @@ pub use local::MemoryHost;
 pub use log::{LiveLog, LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
 pub use sql::SqlLimits;
+pub use tiers::OPTIMIZER_NICENESS;
 
 /// The WIT files of the world this runtime hosts, as (path under `wit/`, text), for tools
 /// that build components against it.

@@ -41,20 +41,63 @@ pub(crate) fn baseline(config: &RuntimeConfig) -> Result<Option<Compiler>, Strin
 /// What the optimizer is asked: a component on baseline code, and its bytes.
 pub(crate) type Job = (Arc<DagComponent>, Vec<u8>);
 
-/// One thread that compiles the components it is sent with `optimized`, one at a time (each
-/// compile is parallel already), caches the code and gives it to the component. It ends when
-/// the sender is dropped, with the runtime.
+/// One thread that compiles the components it is sent with `optimized`, one at a time, caches
+/// the code and gives it to the component. It ends when the sender is dropped, with the
+/// runtime.
+///
+/// Its compiles run on threads of their own, at a lower priority than the process's other
+/// threads: compiling a Python DAG's interpreter takes seconds of every core, and on wasmtime's
+/// shared pool it would hold up whatever else the process compiles meanwhile (a second DAG on
+/// baseline code waited for the first one's optimized code), and take the cores from the
+/// tasks running.
 pub(crate) fn optimizer(optimized: Arc<Compiler>) -> Result<mpsc::Sender<Job>, String> {
     let (sender, jobs) = mpsc::channel::<Job>();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .thread_name(|i| format!("weft-optimize-{i}"))
+        .start_handler(|_| background_priority())
+        .build()
+        .map_err(|e| format!("starting the optimizing threads: {e}"))?;
     std::thread::Builder::new()
         .name("weft-optimize".into())
         .spawn(move || {
+            background_priority();
             for (component, bytes) in jobs {
-                upgrade(&optimized, &component, &bytes);
+                pool.install(|| upgrade(&optimized, &component, &bytes));
             }
         })
         .map_err(|e| format!("starting the optimizing thread: {e}"))?;
     Ok(sender)
+}
+
+/// How much lower than the thread that starts them the optimizing threads are scheduled, in
+/// steps of nice value: 10 steps down, a busy thread gets about a ninth of the CPU time of one
+/// at the higher priority.
+pub const OPTIMIZER_NICENESS: i32 = 10;
+
+/// Lower the calling thread's scheduling priority by [`OPTIMIZER_NICENESS`] (to 19 at most).
+/// On Linux a thread has its own nice value, which `getpriority` and `setpriority` of "the
+/// process" 0 read and set for the calling thread alone. Elsewhere, and when refused, the
+/// thread keeps its priority.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `getpriority` and `setpriority` take plain integers and touch no memory of
+        // ours. A nice value is from -20 to 19, so -1 is a value as well as the failure: a
+        // failure is seen in `setpriority`'s status.
+        #[allow(unsafe_code)]
+        let status = unsafe {
+            let current = libc::getpriority(libc::PRIO_PROCESS, 0);
+            libc::setpriority(
+                libc::PRIO_PROCESS,
+                0,
+                (current + OPTIMIZER_NICENESS).min(19),
+            )
+        };
+        if status != 0 {
+            tracing::debug!(error = %std::io::Error::last_os_error(), "the optimizing thread keeps its priority");
+        }
+    }
 }
 
 /// Compile `bytes` with `optimized`, cache the code, and give it to `component`. A failure

@@ -105,3 +105,67 @@ fn a_component_kept_on_baseline_code_says_so() {
     noop_succeeds(&runtime, &component);
     assert!(!component.wait_optimized(Duration::ZERO));
 }
+
+/// Each thread of this process whose name starts with `prefix`, with its nice value.
+#[cfg(target_os = "linux")]
+fn threads_named(prefix: &str) -> Vec<(String, i32)> {
+    let mut threads = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .flatten()
+    {
+        let path = task.path();
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(path.join("comm")),
+            std::fs::read_to_string(path.join("stat")),
+        ) else {
+            continue; // the thread ended meanwhile
+        };
+        let name = name.trim().to_owned();
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        // After the name's closing parenthesis: the state, field 3; nice is field 19.
+        let nice = stat
+            .rsplit_once(')')
+            .and_then(|(_, fields)| fields.split_whitespace().nth(16))
+            .and_then(|n| n.parse().ok())
+            .expect("a nice value in stat");
+        threads.push((name, nice));
+    }
+    threads
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn optimized_code_is_compiled_on_threads_of_a_lower_priority() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime(dir.path(), Some(0));
+    let component = runtime
+        .load(&std::fs::read(guests::NOOP).expect("guest"))
+        .expect("load");
+    assert!(component.wait_optimized(Duration::from_secs(300)));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The rest of the process keeps its priority: the tasks run at it.
+    let (_, base) = threads_named("")
+        .into_iter()
+        .find(|(name, _)| !name.starts_with("weft-optimize"))
+        .expect("another thread");
+    let lower = (base + weft_runtime::OPTIMIZER_NICENESS).min(19);
+    assert!(lower > base || base == 19, "{base}");
+    // The pool's threads lower their priority as they start: wait for every one.
+    let started = std::time::Instant::now();
+    loop {
+        let threads = threads_named("weft-optimize");
+        let lowered = threads.iter().filter(|(_, nice)| *nice == lower).count();
+        if threads.len() == cores + 1 && lowered == threads.len() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the optimizing threads, one and a pool of {cores}, at nice {lower}: {threads:?}"
+        );
+        std::thread::yield_now();
+    }
+    noop_succeeds(&runtime, &component);
+}

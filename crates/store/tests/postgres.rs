@@ -100,6 +100,37 @@ async fn bad_rows_are_database_errors() {
     suite::runs::check_bad_run(&store, run.id).await;
 }
 
+#[tokio::test]
+async fn components_are_stored_compressed_with_lz4() {
+    let url = fresh_url().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    // A component large enough to be compressed, and compressible.
+    let label = "weft component ".repeat(4096);
+    let (bytes, digest) = suite::component(&label);
+    let mut deploy = suite::deploy_of(
+        weft_store::DEFAULT_TENANT,
+        "big",
+        &["a"],
+        "v1",
+        suite::ts(0),
+    );
+    (deploy.bytes, deploy.digest) = (bytes.clone(), digest);
+    store.deploy(deploy).await.unwrap();
+    let raw = sqlx::PgPool::connect(&url).await.unwrap();
+    let (method, stored): (Option<String>, i32) = sqlx::query_as(
+        "SELECT pg_column_compression(bytes), pg_column_size(bytes) FROM component_bytes",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(method.as_deref(), Some("lz4"));
+    assert!(
+        (stored as usize) < bytes.len() / 4,
+        "{stored} of {}",
+        bytes.len()
+    );
+}
+
 /// `pg_dump` on PATH, or from PostgreSQL's versioned directories.
 fn pg_dump() -> std::path::PathBuf {
     let mut candidates = vec![std::path::PathBuf::from("pg_dump")];
