@@ -182,6 +182,8 @@ async fn deploy(
     }
     let dag_id = component.dag().id().to_owned();
     let digest = component.digest().to_string();
+    // For the workers, whose first task of the new version fetches it at once.
+    let kept = Bytes::copy_from_slice(&bytes);
     let outcome = state
         .store
         .deploy(Deploy {
@@ -193,6 +195,7 @@ async fn deploy(
             at: state.now(),
         })
         .await?;
+    state.components.put(&ctx.tenant, &digest, kept);
     state.control.notify(Notice::DagChanged {
         tenant: ctx.tenant,
         dag_id: dag_id.clone(),

@@ -39,6 +39,7 @@
 pub mod assets;
 pub mod auth;
 pub mod bus_control;
+mod component_cache;
 pub mod connections;
 pub mod context;
 pub mod dags;

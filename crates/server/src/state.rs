@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub max_json_bytes: usize,
     /// Most components validated (compiled and described) at once; the rest wait their turn.
     pub max_concurrent_deploys: usize,
+    /// Bytes of the components deployed or fetched last that are kept in memory for the
+    /// workers' fetches.
+    pub component_cache_bytes: usize,
     /// Bearer tokens for writes and for the worker API; none by default (no authentication).
     pub auth: AuthConfig,
     /// A worker that has not heartbeated for this long is shown as dead.
@@ -37,6 +40,7 @@ impl Default for ServerConfig {
             max_component_bytes: 64 << 20,
             max_json_bytes: 2 << 20,
             max_concurrent_deploys: 2,
+            component_cache_bytes: 128 << 20,
             auth: AuthConfig::default(),
             worker_dead_after: Duration::from_secs(30),
             run_wait_recheck: Duration::from_secs(1),
@@ -64,6 +68,8 @@ pub struct AppState {
     /// taken on the task instance and lease alone).
     pub attempt_keys: Option<weft_vault::AttemptKeys>,
     pub(crate) deploys: Arc<Semaphore>,
+    /// The components deployed or fetched last, for the workers' fetches.
+    pub(crate) components: Arc<crate::component_cache::ComponentCache>,
     /// Each tenant's rate of user API requests on this server.
     pub(crate) rate_limits: Arc<crate::rate_limits::RateLimits>,
 }
@@ -77,6 +83,9 @@ impl AppState {
         config: ServerConfig,
     ) -> AppState {
         let deploys = Arc::new(Semaphore::new(config.max_concurrent_deploys.max(1)));
+        let components = Arc::new(crate::component_cache::ComponentCache::new(
+            config.component_cache_bytes,
+        ));
         AppState {
             credentials: Credentials::new(store.clone(), None),
             store,
@@ -86,6 +95,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             attempt_keys: None,
             deploys,
+            components,
             rate_limits: Arc::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Components by digest: what a worker fetches before running a task (and then checks
 //! against the digest itself), for an attempt it holds, in the attempt's tenant.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -44,11 +45,20 @@ async fn get_component(
     let tenant = current_attempt(&state, attempt(&state, &headers, &ti, &lease)?)
         .await?
         .tenant;
-    let bytes = state
-        .store
-        .component(&tenant, &canonical)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no component {canonical}")))?;
+    let bytes = match state.components.get(&tenant, &canonical) {
+        Some(bytes) => bytes,
+        None => {
+            let bytes = Bytes::from(
+                state
+                    .store
+                    .component(&tenant, &canonical)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound(format!("no component {canonical}")))?,
+            );
+            state.components.put(&tenant, &canonical, bytes.clone());
+            bytes
+        }
+    };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
