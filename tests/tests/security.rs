@@ -48,7 +48,7 @@ fn a_worker_with_a_wrong_token_is_refused() {
 #[test]
 fn a_component_that_does_not_match_its_digest_is_refused() {
     let mut cluster = Cluster::on_shared_redis();
-    let _server = cluster.server();
+    let server = cluster.server();
     let _scheduler = cluster.scheduler("scheduler-1");
     let _worker = cluster.worker(&WorkerSpec::new(
         "worker-1",
@@ -66,6 +66,10 @@ fn a_component_that_does_not_match_its_digest_is_refused() {
     weft_testkit::postgres()
         .psql_on(&cluster.database, &sql)
         .expect("tampering works");
+    // The server keeps the components it deployed in memory: a new server process reads
+    // the tampered bytes from the store.
+    drop(server);
+    let _server = cluster.server();
 
     let run_id = api.trigger("queues", json!({}), None);
     let run = api.wait_run("queues", &run_id, Duration::from_secs(60));
