@@ -10,8 +10,10 @@
 # standalone`), the S3 homework (the mall_customers example, built by the benchmark for its
 # own weft-test-s3 on a free port; the first build compiles the example's dependencies into
 # target/bench-examples) and distributed (`wfctl server`, `scheduler`, one `worker` on its own
-# PostgreSQL and Redis on free loopback ports), stops everything, prints the tables and writes
-# BENCHMARKS.md and bench.json here at the repository's root.
+# PostgreSQL and Redis on free loopback ports; each mode ends by deploying two new Python DAGs
+# it builds with `wfctl build`, for which componentize-py is installed first), stops
+# everything, prints the tables and writes BENCHMARKS.md and bench.json here at the
+# repository's root.
 #
 #   --peers   also run the peers on this machine (Celery, Airflow: ../shared/peers/*.sh, or
 #             $WEFT_PEERS_DIR) and print Weft's ratios to them. Airflow's first install
@@ -28,8 +30,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # PostgreSQL and Redis binaries (installed with apt-get when missing); nothing is started here.
+source scripts/setup.sh
 source scripts/services.sh
 _weft_services_install
+# The benchmark builds two Python DAGs (crates/bench/src/python_deploy.rs).
+weft_setup_python
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     echo "==> rustup target add wasm32-wasip2"
     rustup target add wasm32-wasip2

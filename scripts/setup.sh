@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Weft's build and tests need beyond Rust itself. Safe to run again.
-# Sourced by quickstart.sh and test.sh; not meant to be run on its own.
+# Sourced by quickstart.sh, test.sh and bench.sh; not meant to be run on its own.
 set -euo pipefail
+
+# componentize-py, which `wfctl build` runs on a Python project (app.py).
+weft_setup_python() {
+    if ! componentize-py --version 2>/dev/null | grep -q '0\.25\.1'; then
+        echo "==> pip install componentize-py==0.25.1"
+        python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
+    fi
+}
 
 weft_setup() {
     if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
@@ -12,10 +20,7 @@ weft_setup() {
         echo "==> cargo install cargo-nextest"
         cargo install --locked cargo-nextest
     fi
-    if ! componentize-py --version 2>/dev/null | grep -q '0\.25\.1'; then
-        echo "==> pip install componentize-py==0.25.1"
-        python3 -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
-    fi
+    weft_setup_python
     # The TypeScript toolchain `wfctl build` runs on a package.json project (esbuild,
     # componentize-js), pinned by sdk/js/package-lock.json and found in sdk/js/node_modules;
     # and the SDK compiled (sdk/js/dist), for projects that depend on it by path, as
