@@ -18,12 +18,13 @@ pub(crate) struct DiskCache {
 }
 
 /// What one file of the cache holds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Entry {
     /// A component compiled whole.
     Component(Digest),
-    /// The rest of a component whose shared libraries were taken out.
-    Rest(Digest),
+    /// The rest of a component whose shared libraries were taken out, with the key of those
+    /// libraries: the rest imports them by position, so a rest is only good for the same.
+    Rest(Digest, String),
     /// A shared library.
     Library(Digest),
 }
@@ -56,7 +57,7 @@ impl DiskCache {
     fn path(&self, entry: Entry) -> PathBuf {
         self.dir.join(match entry {
             Entry::Component(digest) => format!("{}.cwasm", digest.hex()),
-            Entry::Rest(digest) => format!("{}.rest.cwasm", digest.hex()),
+            Entry::Rest(digest, libraries) => format!("{}.rest-{libraries}.cwasm", digest.hex()),
             Entry::Library(digest) => format!("library-{}.cwasm", digest.hex()),
         })
     }

@@ -30,16 +30,21 @@ pub(crate) struct Compiler {
 pub(crate) struct Compiled {
     component: Component,
     libraries: Vec<(String, Module)>,
-    /// Whether the component is the rest of a split one.
-    split: bool,
-    /// How many of the libraries were compiled for it (the others were at hand).
-    pub(crate) libraries_compiled: usize,
+    /// For the rest of a split component, the key of its libraries (see `Parts`).
+    split: Option<String>,
+    /// The libraries compiled for it, by digest, not kept yet (see `Compiler::keep`).
+    fresh: Vec<(Digest, Module)>,
 }
 
 impl Compiled {
     /// How many shared libraries its code imports.
     pub(crate) fn library_count(&self) -> usize {
         self.libraries.len()
+    }
+
+    /// How many of those were compiled for it; the others were at hand.
+    pub(crate) fn libraries_compiled(&self) -> usize {
+        self.fresh.len()
     }
 }
 
@@ -95,7 +100,7 @@ impl Compiler {
     pub(crate) fn cached(&self, parts: &Parts<'_>, digest: &Digest) -> Option<Compiled> {
         let cache = self.cache.as_ref()?;
         let entry = if parts.is_split() {
-            Entry::Rest(*digest)
+            Entry::Rest(*digest, parts.libraries_key())
         } else {
             Entry::Component(*digest)
         };
@@ -108,8 +113,8 @@ impl Compiler {
         Some(Compiled {
             component,
             libraries,
-            split: parts.is_split(),
-            libraries_compiled: 0,
+            split: parts.is_split().then(|| parts.libraries_key()),
+            fresh: Vec::new(),
         })
     }
 
@@ -128,14 +133,16 @@ impl Compiler {
         Ok(Compiled {
             component: self.compile_bytes(parts.whole)?,
             libraries: Vec::new(),
-            split: false,
-            libraries_compiled: 0,
+            split: None,
+            fresh: Vec::new(),
         })
     }
 
     fn compile_split(&self, parts: &Parts<'_>) -> Result<Compiled, LoadError> {
+        // The rest first: a component refused for it costs no library compile.
+        let component = self.compile_bytes(&parts.component)?;
         let mut libraries = Vec::with_capacity(parts.libraries.len());
-        let mut compiled = 0;
+        let mut fresh = Vec::new();
         for library in &parts.libraries {
             let module = match self.library(library) {
                 Some(module) => module,
@@ -149,20 +156,17 @@ impl Compiler {
                             ),
                         }
                     })?;
-                    if let Some(cache) = &self.cache {
-                        cache.store(Entry::Library(library.digest), module.serialize());
-                    }
-                    compiled += 1;
-                    self.libraries.keep(library.digest, module)
+                    fresh.push((library.digest, module.clone()));
+                    module
                 }
             };
             libraries.push((library.import.clone(), module));
         }
         Ok(Compiled {
-            component: self.compile_bytes(&parts.component)?,
+            component,
             libraries,
-            split: true,
-            libraries_compiled: compiled,
+            split: Some(parts.libraries_key()),
+            fresh,
         })
     }
 
@@ -173,14 +177,20 @@ impl Compiler {
         })
     }
 
-    /// Keep `compiled`, the code of component `digest`, in the disk cache (its libraries are
-    /// kept as they are compiled).
-    pub(crate) fn store(&self, digest: &Digest, compiled: &Compiled) {
+    /// Keep `compiled`, the code of component `digest`, once it has linked: the libraries
+    /// compiled for it in memory, and everything in the disk cache. A component refused
+    /// leaves nothing behind.
+    pub(crate) fn keep(&self, digest: &Digest, compiled: &Compiled) {
+        for (digest, module) in &compiled.fresh {
+            let module = self.libraries.keep(*digest, module.clone());
+            if let Some(cache) = &self.cache {
+                cache.store(Entry::Library(*digest), module.serialize());
+            }
+        }
         if let Some(cache) = &self.cache {
-            let entry = if compiled.split {
-                Entry::Rest(*digest)
-            } else {
-                Entry::Component(*digest)
+            let entry = match &compiled.split {
+                Some(key) => Entry::Rest(*digest, key.clone()),
+                None => Entry::Component(*digest),
             };
             cache.store(entry, compiled.component.serialize());
         }

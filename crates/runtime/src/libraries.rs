@@ -74,6 +74,21 @@ impl<'a> Parts<'a> {
         }
     }
 
+    /// What the rest of a split component's compiled code holds to: how the libraries were
+    /// taken out (this scheme's version) and which, in the order of their imports; 16 hex
+    /// digits of a sha256 over them.
+    pub(crate) fn libraries_key(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(split::SCHEME.as_bytes());
+        hasher.update(split::MIN_LIBRARY_CODE.to_le_bytes());
+        for library in &self.libraries {
+            hasher.update(library.import.as_bytes());
+            hasher.update(library.digest.hex().as_bytes());
+        }
+        hex::encode(&hasher.finalize()[..8])
+    }
+
     /// Whether libraries were taken out.
     pub(crate) fn is_split(&self) -> bool {
         !self.libraries.is_empty()

@@ -159,7 +159,11 @@ impl Runtime {
         // no world is refused at once, without a second compile.
         let on_baseline = match (&cached, baseline) {
             (None, Some(baseline)) => match baseline.compile(&parts) {
-                Ok(compiled) => Some((baseline.link(&compiled)?, compiled)),
+                Ok(compiled) => {
+                    let pre = baseline.link(&compiled)?;
+                    baseline.keep(&digest, &compiled);
+                    Some((pre, compiled))
+                }
                 Err(e) => {
                     tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
                     None
@@ -188,7 +192,7 @@ impl Runtime {
                 let compiled = optimized.compile(&parts)?;
                 // Kept once it links: a component refused here leaves no code in the cache.
                 let pre = optimized.link(&compiled)?;
-                optimized.store(&digest, &compiled);
+                optimized.keep(&digest, &compiled);
                 (
                     Code {
                         pre,
@@ -201,7 +205,7 @@ impl Runtime {
         };
         let libraries = SharedLibraries {
             imported: compiled.library_count(),
-            compiled: compiled.libraries_compiled,
+            compiled: compiled.libraries_compiled(),
         };
         let compile_time = started.elapsed();
         let spec = self.describe(&code).map_err(LoadError::Describe)?;

@@ -109,7 +109,7 @@ fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
     let started = std::time::Instant::now();
     let linked = optimized.compile(&Parts::of(bytes)).and_then(|compiled| {
         let pre = optimized.link(&compiled)?;
-        optimized.store(&digest, &compiled);
+        optimized.keep(&digest, &compiled);
         Ok(pre)
     });
     match linked {

@@ -7,9 +7,13 @@ use wasmparser::{Chunk, Encoding, Parser, Payload};
 use super::{Library, module_type};
 use crate::digest::Digest;
 
+/// The version of how libraries are taken out: with [`MIN_LIBRARY_CODE`], part of the key of
+/// a rest's compiled code, so that a rest compiled under other rules is not used.
+pub(crate) const SCHEME: &str = "weft-libraries-1";
+
 /// The least code a shared library has to have to be taken out: below it, what sharing saves
 /// is less than an import costs each instantiation.
-const MIN_LIBRARY_CODE: usize = 16 << 10;
+pub(crate) const MIN_LIBRARY_CODE: usize = 16 << 10;
 
 /// The name of the custom section that marks a core module as a shared library (position
 /// independent code, linked at instantiation), in WebAssembly's dynamic-linking convention.
