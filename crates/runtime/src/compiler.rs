@@ -1,6 +1,7 @@
 //! A compiler of components: an engine, the world's linker on it, its disk cache and the
 //! shared libraries it has compiled.
 
+use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Module};
 
@@ -141,25 +142,26 @@ impl Compiler {
     fn compile_split(&self, parts: &Parts<'_>) -> Result<Compiled, LoadError> {
         // The rest first: a component refused for it costs no library compile.
         let component = self.compile_bytes(&parts.component)?;
+        // The libraries at once: each compile has stretches on one thread (reading the
+        // module, laying out its code) that the others' fill.
+        let compiled = parts
+            .libraries
+            .par_iter()
+            .map(|library| match self.library(library) {
+                Some(module) => Ok((module, false)),
+                None => Module::new(&self.engine, library.bytes)
+                    .map(|module| (module, true))
+                    .map_err(|e| LoadError::InvalidComponent {
+                        reason: format!("shared library {}: {}", library.import, error_chain(&e)),
+                    }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut libraries = Vec::with_capacity(parts.libraries.len());
         let mut fresh = Vec::new();
-        for library in &parts.libraries {
-            let module = match self.library(library) {
-                Some(module) => module,
-                None => {
-                    let module = Module::new(&self.engine, library.bytes).map_err(|e| {
-                        LoadError::InvalidComponent {
-                            reason: format!(
-                                "shared library {}: {}",
-                                library.import,
-                                error_chain(&e)
-                            ),
-                        }
-                    })?;
-                    fresh.push((library.digest, module.clone()));
-                    module
-                }
-            };
+        for (library, (module, compiled_now)) in parts.libraries.iter().zip(compiled) {
+            if compiled_now {
+                fresh.push((library.digest, module.clone()));
+            }
             libraries.push((library.import.clone(), module));
         }
         Ok(Compiled {
