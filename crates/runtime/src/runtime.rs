@@ -210,7 +210,8 @@ impl Runtime {
         let compile_time = started.elapsed();
         let spec = self.describe(&code).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
-        tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, ?libraries, "component loaded");
+        let describe_time = started.elapsed().saturating_sub(compile_time);
+        tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, ?describe_time, ?libraries, "component loaded");
         let component = Arc::new(DagComponent {
             digest,
             code: CodeSlot::new(code),
