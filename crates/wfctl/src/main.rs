@@ -96,12 +96,6 @@ enum Command {
     Whoami(commands::tokens::WhoamiArgs),
 }
 
-/// Every process of Weft allocates through mimalloc. Compiling a component makes millions of
-/// short-lived allocations across the compiling threads, which the system allocator serves a
-/// fifth slower; the scheduler, server and worker hold many small, short-lived objects too.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     {
         use tracing_subscriber::Layer as _;

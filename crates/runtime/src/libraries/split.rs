@@ -1,7 +1,9 @@
 //! Taking a component's shared libraries out of it: each becomes an import of a core module,
 //! and the rest of the component is rewritten around those imports, section by section.
 
-use wasm_encoder::{ComponentImportSection, ComponentTypeRef, CoreTypeSection, RawSection};
+use wasm_encoder::{
+    ComponentImportSection, ComponentSection, ComponentTypeRef, CoreTypeSection, RawSection,
+};
 use wasmparser::{Chunk, Encoding, Parser, Payload};
 
 use super::{Library, module_type};
@@ -102,7 +104,10 @@ fn shape(module: &[u8]) -> Result<ModuleShape, Whole> {
 pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
     let mut parser = Parser::new(0);
     let mut data = component;
-    let mut out = wasm_encoder::Component::new();
+    // Written into a buffer of the whole's size, which the rest does not outgrow (a library
+    // takes out more bytes than its module type puts in): growing it would copy megabytes.
+    let mut out = Vec::with_capacity(component.len());
+    out.extend_from_slice(&wasm_encoder::Component::HEADER);
     let mut libraries = Vec::new();
     let mut rest_code = 0;
     let mut imported = Vec::new();
@@ -139,12 +144,12 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
                         .map_err(|source| Whole::ModuleType { index, source })?;
                     let mut types = CoreTypeSection::new();
                     types.ty().module(&ty);
-                    out.section(&types);
+                    types.append_to_component(&mut out);
                     let import = import_name(index);
                     let mut imports = ComponentImportSection::new();
                     // The core types are the libraries' alone: the `index`th is this one's.
                     imports.import(&import, ComponentTypeRef::Module(index as u32));
-                    out.section(&imports);
+                    imports.append_to_component(&mut out);
                     libraries.push(Library {
                         import,
                         digest: Digest::of(module),
@@ -179,7 +184,7 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
         return Err(Whole::NameTaken(taken.import.clone()));
     }
     Ok(Split {
-        rest: out.finish(),
+        rest: out,
         libraries,
         rest_code,
     })
@@ -187,11 +192,11 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
 
 /// Copy the section `payload` stands for, byte for byte. Its range is within the bytes: the
 /// parser has read it, or (a nested module or component) the caller has checked it.
-fn copy(out: &mut wasm_encoder::Component, component: &[u8], payload: &Payload<'_>) {
+fn copy(out: &mut Vec<u8>, component: &[u8], payload: &Payload<'_>) {
     if let Some((id, range)) = payload.as_section()
         && let Some(data) = component.get(range.start as usize..range.end as usize)
     {
-        out.section(&RawSection { id, data });
+        RawSection { id, data }.append_to_component(out);
     }
 }
 
