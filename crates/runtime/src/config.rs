@@ -76,6 +76,10 @@ pub struct RuntimeConfig {
     /// Whether baseline code is replaced by optimized code compiled in the background. Always,
     /// but to measure or test the baseline code itself.
     pub optimize_baseline: bool,
+    /// How many components stay loaded (compiled, linked, described), the most recently used
+    /// (at least one). A component let go is loaded again when next asked for: its optimized
+    /// code from the compile cache.
+    pub max_loaded_components: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -92,6 +96,9 @@ impl Default for RuntimeConfig {
             // that Cranelift takes seconds to compile; a Rust DAG is a few hundred kilobytes.
             baseline_min_bytes: Some(4 << 20),
             optimize_baseline: true,
+            // Far more DAG versions than a worker runs at once, or a server sees deployed
+            // between two of a DAG's runs; each holds its compiled code.
+            max_loaded_components: 64,
         }
     }
 }

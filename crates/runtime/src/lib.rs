@@ -47,6 +47,7 @@ mod engine;
 pub mod error;
 mod host;
 mod libraries;
+mod loaded;
 mod local;
 pub mod log;
 mod run;

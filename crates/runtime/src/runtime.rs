@@ -1,6 +1,5 @@
 //! [`Runtime`]: loads DAG components and runs task attempts in fresh sandboxes.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -22,6 +21,7 @@ use crate::egress::{AttemptEgress, Egress, Usage};
 use crate::engine;
 use crate::error::{LoadError, TaskFailure};
 use crate::libraries::Parts;
+use crate::loaded::Loaded;
 use crate::log::{LiveLog, LogBuffer, TaskLog};
 use crate::run::{self, error_chain};
 use crate::sandbox::{self, Attempt, Grant, HostState};
@@ -72,7 +72,7 @@ pub struct Runtime {
     baseline: Option<Compiler>,
     /// Where components on baseline code go to be optimized, when they are.
     optimizer: Option<Mutex<std::sync::mpsc::Sender<tiers::Job>>>,
-    loaded: Mutex<HashMap<Digest, Arc<DagComponent>>>,
+    loaded: Loaded<DagComponent>,
     config: RuntimeConfig,
     scratch_root: PathBuf,
     egress: Arc<Egress>,
@@ -115,7 +115,7 @@ impl Runtime {
             optimized,
             baseline,
             optimizer,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Loaded::new(config.max_loaded_components),
             config,
             scratch_root,
             egress: Arc::new(egress),
@@ -225,17 +225,10 @@ impl Runtime {
         });
         // Two loads of one digest at once: the first to finish is kept, and only it is
         // optimized.
-        let component = {
-            let mut loaded = self
-                .loaded
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(first) = loaded.get(&digest) {
-                return Ok(first.clone());
-            }
-            loaded.insert(digest, component.clone());
-            component
-        };
+        let kept = self.loaded.keep(digest, component.clone());
+        if !Arc::ptr_eq(&kept, &component) {
+            return Ok(kept);
+        }
         if source == CompileSource::Baseline
             && let Some(optimizer) = &self.optimizer
         {
@@ -263,13 +256,15 @@ impl Runtime {
         }
     }
 
+    /// How many components this runtime keeps loaded (see
+    /// [`RuntimeConfig::max_loaded_components`]).
+    pub fn loaded_count(&self) -> usize {
+        self.loaded.len()
+    }
+
     /// A component this runtime has already loaded.
     pub fn loaded(&self, digest: &Digest) -> Option<Arc<DagComponent>> {
-        self.loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(digest)
-            .cloned()
+        self.loaded.get(digest)
     }
 
     /// An egress for one call: the task's rules (none in `describe`) and its tenant's, fresh

@@ -169,3 +169,29 @@ fn optimized_code_is_compiled_on_threads_of_a_lower_priority() {
     }
     noop_succeeds(&runtime, &component);
 }
+
+#[test]
+fn a_runtime_keeps_its_room_of_loaded_components_and_loads_one_let_go_from_the_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        baseline_min_bytes: None,
+        max_loaded_components: 1,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let noop = std::fs::read(guests::NOOP).expect("guest");
+    let single = std::fs::read(guests::BENCH_SINGLE).expect("guest");
+    let held = runtime.load(&noop).expect("load noop");
+    assert_eq!(held.compile_source(), CompileSource::Compiled);
+    let other = runtime.load(&single).expect("load bench_single");
+    assert_eq!(runtime.loaded_count(), 1);
+    assert!(runtime.loaded(&held.digest()).is_none(), "noop was let go");
+    assert!(runtime.loaded(&other.digest()).is_some());
+    // Let go, it still runs where it is held, and loads again from the disk cache.
+    noop_succeeds(&runtime, &held);
+    let again = runtime.load(&noop).expect("load noop again");
+    assert_eq!(again.compile_source(), CompileSource::DiskCache);
+    noop_succeeds(&runtime, &again);
+    assert_eq!(runtime.loaded_count(), 1);
+}
