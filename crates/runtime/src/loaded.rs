@@ -67,19 +67,16 @@ impl<T> Loaded<T> {
             return first.clone();
         }
         inner.entries.insert(digest, (thing.clone(), now));
-        while inner.entries.len() > self.max {
-            let oldest = inner
+        // One in, so at most one out.
+        if inner.entries.len() > self.max
+            && let Some(oldest) = inner
                 .entries
                 .iter()
                 .min_by_key(|(_, (_, used))| *used)
-                .map(|(digest, _)| *digest);
-            match oldest {
-                Some(oldest) => {
-                    inner.entries.remove(&oldest);
-                    tracing::debug!(digest = %oldest, "component let go: the least recently used beyond the room");
-                }
-                None => break,
-            }
+                .map(|(digest, _)| *digest)
+        {
+            inner.entries.remove(&oldest);
+            tracing::debug!(digest = %oldest, "component let go: the least recently used beyond the room");
         }
         thing
     }
