@@ -140,33 +140,23 @@ impl Compiler {
     }
 
     fn compile_split(&self, parts: &Parts<'_>) -> Result<Compiled, LoadError> {
-        // The rest and the libraries at once: each compile has stretches on one thread
-        // (reading the module, laying out its code) that the others' fill. A component
-        // refused for its rest costs its libraries' compile too, as a valid one would, and
-        // leaves nothing kept.
-        let (component, compiled) = rayon::join(
-            || self.compile_bytes(&parts.component),
-            || {
-                parts
-                    .libraries
-                    .par_iter()
-                    .map(|library| match self.library(library) {
-                        Some(module) => Ok((module, false)),
-                        None => Module::new(&self.engine, library.bytes)
-                            .map(|module| (module, true))
-                            .map_err(|e| LoadError::InvalidComponent {
-                                reason: format!(
-                                    "shared library {}: {}",
-                                    library.import,
-                                    error_chain(&e)
-                                ),
-                            }),
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            },
-        );
-        let component = component?;
-        let compiled = compiled?;
+        // The rest first: a component refused for it costs no library compile (and is then
+        // compiled whole, libraries included, by `compile`).
+        let component = self.compile_bytes(&parts.component)?;
+        // The libraries at once: each compile has stretches on one thread (reading the
+        // module, laying out its code) that the others' fill.
+        let compiled = parts
+            .libraries
+            .par_iter()
+            .map(|library| match self.library(library) {
+                Some(module) => Ok((module, false)),
+                None => Module::new(&self.engine, library.bytes)
+                    .map(|module| (module, true))
+                    .map_err(|e| LoadError::InvalidComponent {
+                        reason: format!("shared library {}: {}", library.import, error_chain(&e)),
+                    }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut libraries = Vec::with_capacity(parts.libraries.len());
         let mut fresh = Vec::new();
         for (library, (module, compiled_now)) in parts.libraries.iter().zip(compiled) {
