@@ -1,10 +1,13 @@
 //! Tokens and digests: a worker with a wrong token is refused, requests need an API token,
-//! and a component whose bytes do not match its digest is refused by the worker.
+//! and a component whose bytes do not match its digest is refused by the worker. And a
+//! guest's words: a failure's message it chooses cannot stall the scheduler.
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
 use weft_e2e::{Api, Cluster, WorkerSpec, example};
+use weft_test_guests_artifacts as guests;
 
 #[test]
 fn a_worker_with_a_wrong_token_is_refused() {
@@ -86,4 +89,30 @@ fn a_component_that_does_not_match_its_digest_is_refused() {
             "{ti}"
         );
     }
+}
+
+/// What a task says when it fails is its own to choose: one that holds NUL (U+0000), which
+/// PostgreSQL's text cannot keep, is stored with U+FFFD in its place, and neither its run
+/// nor another finishing at the same time is held up by it.
+#[test]
+fn a_task_failing_with_nul_in_its_message_is_stored_and_holds_nobody_up() {
+    let mut cluster = Cluster::on_shared_redis();
+    let _services = [cluster.server(), cluster.scheduler("scheduler-1")];
+    let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
+    let api = cluster.api();
+    api.deploy(Path::new(guests::FLOW));
+
+    let hostile = api.trigger("flow", json!({"fail_join": "bad\u{0}news"}), None);
+    let other = api.trigger("flow", json!({}), None);
+    let wait = Duration::from_secs(120);
+    let run = api.wait_run("flow", &hostile, wait);
+    let join = Api::task(&run, "join");
+    assert_eq!(join["state"], "failed", "{run}");
+    assert_eq!(
+        join["error"], "task failed permanently: bad\u{FFFD}news",
+        "{join}"
+    );
+    assert_eq!(Api::task(&run, "cleanup")["state"], "success", "{run}");
+    assert_eq!(run["state"], "success", "the leaves succeeded: {run}");
+    assert_eq!(api.wait_run("flow", &other, wait)["state"], "success");
 }

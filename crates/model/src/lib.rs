@@ -44,6 +44,7 @@
 //! - [`notification`]: the notification of a task or run event, and its delivery state.
 //! - [`tenancy`]: tenants and the roles of their tokens.
 //! - [`mapping`]: mapped tasks' instance ids, items, summed-up state and output.
+//! - [`message`]: a failure's message or a skip's reason, made fit to store.
 //! - [`orchestration`]: branches, waits, sensors, mapping and notifiers; [`deferral`]: a
 //!   deferred task instance's wait, made concrete for its run.
 
@@ -54,6 +55,7 @@ pub mod deferral;
 pub mod egress;
 pub mod integral;
 pub mod mapping;
+pub mod message;
 mod names;
 pub mod notification;
 pub mod orchestration;

@@ -446,8 +446,9 @@ impl Runtime {
                 Ok(wit::returned(result))
             })
         });
-        // What the task says is stored and shown: secret values are masked in it too.
-        let redact = |text: String| log.redact(&text);
+        // What the task says is stored and shown: secret values are masked in it too, and it
+        // is made fit to store (bounded, no NUL).
+        let said = |text: String| weft_model::message::storable(log.redact(&text));
         let outcome = match result {
             Ok(Returned::Output(output)) if output.len() > limits.output_bytes => {
                 TaskOutcome::Failed(TaskFailure::OutputTooLarge {
@@ -456,17 +457,17 @@ impl Runtime {
                 })
             }
             Ok(Returned::Output(output)) => TaskOutcome::Success(output),
-            Ok(Returned::Skip(reason)) => TaskOutcome::Skipped(redact(reason)),
+            Ok(Returned::Skip(reason)) => TaskOutcome::Skipped(said(reason)),
             Ok(Returned::Reschedule(delay_ms)) => {
                 TaskOutcome::Rescheduled(delay_ms.map(std::time::Duration::from_millis))
             }
             Ok(Returned::Retryable(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: true,
-                message: redact(message),
+                message: said(message),
             }),
             Ok(Returned::Permanent(message)) => TaskOutcome::Failed(TaskFailure::Error {
                 retryable: false,
-                message: redact(message),
+                message: said(message),
             }),
             Ok(Returned::Defer { until, resume }) => {
                 // A wait is stored and shown as the task gave it: it may hold no secret and
@@ -481,7 +482,7 @@ impl Runtime {
                             weft_model::orchestration::MAX_WAIT_TEXT
                         ),
                     })
-                } else if texts.iter().any(|t| redact((*t).to_owned()) != *t) {
+                } else if texts.iter().any(|t| log.redact(t) != *t) {
                     TaskOutcome::Failed(TaskFailure::Error {
                         retryable: false,
                         message: "the task deferred with a wait that holds a secret value".into(),

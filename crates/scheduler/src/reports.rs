@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use jiff::Timestamp;
+use weft_model::message::storable;
 use weft_model::{TaskKind, TaskState, branch_choice};
 use weft_store::FinishTask;
 
@@ -70,7 +71,13 @@ impl Scheduler {
     /// Put one report in the outbox; a result becomes the change that records it.
     fn take_report(&mut self, report: Report) {
         match report {
-            Report::Started(start) => self.outbox.start(start.into()),
+            Report::Started(start) => {
+                let mut start: weft_store::StartTask = start.into();
+                // Stored as text, like a result's words (see `retry::finish_for`).
+                start.worker_id = storable(start.worker_id);
+                start.hostname = storable(start.hostname);
+                self.outbox.start(start);
+            }
             Report::Heartbeat(beat) => self.outbox.heartbeat(beat.into()),
             Report::Finished(mut result) => {
                 let Some((active, i)) = self.runs.task(result.ti) else {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use weft_model::message::storable;
 use weft_model::{Deferral, Task, TaskKind, TaskState, branch_choice, format_duration};
 use weft_store::{DagRun, FinishTask, SensorPoke, TaskInstance};
 
@@ -109,6 +110,12 @@ pub fn finish_for(
             finish.error = Some(message);
         }
     }
+    // The worker's words are stored as text: a hostile one (or a guest through it) must not
+    // make the step's write fail for every result in it.
+    finish.error = finish.error.map(storable);
+    finish.error_class = finish.error_class.map(storable);
+    finish.worker_id = finish.worker_id.map(storable);
+    finish.hostname = finish.hostname.map(storable);
     finish
 }
 

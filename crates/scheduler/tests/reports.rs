@@ -66,3 +66,42 @@ async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
         weft_model::DagRunState::Success
     );
 }
+
+#[tokio::test]
+async fn a_result_whose_words_cannot_be_stored_as_given_lands_with_the_rest_of_its_step() {
+    let b = bench(T0, SchedulerConfig::default()).await;
+    b.deploy(pair()).await;
+    let run = b
+        .handle
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .unwrap();
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let mut messages = b.take().await;
+    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    let (a, bm) = (&messages[0], &messages[1]);
+
+    // `a` fails saying something with NUL in it, past the length kept; `b` succeeds in the
+    // same step. The store refuses NUL in text: the step would fail whole if it got there.
+    let said = format!(
+        "bad\0news {}",
+        "x".repeat(weft_model::message::MAX_MESSAGE_BYTES)
+    );
+    let failed = weft_protocol::AttemptOutcome::Failed {
+        retryable: false,
+        class: "task\0error".into(),
+        message: said,
+    };
+    s.step(vec![b.finished(a, failed), b.finished(bm, success())])
+        .await
+        .unwrap();
+
+    let a = b.ti(run.id, "a").await;
+    assert_eq!(a.state, TaskState::Failed);
+    assert_eq!(a.error_class.as_deref(), Some("task\u{FFFD}error"));
+    let error = a.error.unwrap();
+    assert!(error.starts_with("bad\u{FFFD}news xxx"), "{error:.40}");
+    assert!(error.ends_with("more bytes not kept)"), "{error:.40}");
+    assert_eq!(b.ti(run.id, "b").await.state, TaskState::Success);
+}

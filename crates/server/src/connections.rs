@@ -56,14 +56,17 @@ pub struct PutConnection {
     /// What it connects to (needed without `uri`).
     pub conn_type: Option<String>,
     /// Host name or address.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub host: Option<String>,
     /// Port.
     #[serde(default, deserialize_with = "weft_model::integral::optional")]
     #[schema(minimum = 0, maximum = 65535)]
     pub port: Option<u16>,
     /// Database, bucket or path.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub schema: Option<String>,
     /// User name or access key.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub login: Option<String>,
     /// Password or secret key; stored sealed, never shown again.
     #[schema(write_only)]
@@ -72,6 +75,7 @@ pub struct PutConnection {
     #[schema(value_type = Option<Object>, write_only)]
     pub extra: Option<serde_json::Value>,
     /// Free text; when left out, an existing connection keeps its description.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -167,7 +171,7 @@ async fn get_connection(
     responses(
         (status = 200, description = "Replaced", body = ConnectionInfo),
         (status = 201, description = "Created", body = ConnectionInfo),
-        (status = 400, description = "Bad JSON, a bad id, or a bad URI", body = ErrorBody),
+        (status = 400, description = "Bad JSON, a bad id, a bad URI, or NUL in a text field", body = ErrorBody),
         (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
         (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
     ))]
@@ -181,6 +185,17 @@ async fn put_connection(
     check_name("connection id", &conn_id)?;
     let description = body.description.clone();
     let connection = body.into_connection(&conn_id)?;
+    // The URI form decodes `%00` too: the fields are checked as they will be stored.
+    for (what, text) in [
+        ("the connection's host", &connection.host),
+        ("the connection's schema", &connection.schema),
+        ("the connection's login", &connection.login),
+        ("the connection's description", &description),
+    ] {
+        if let Some(text) = text {
+            crate::names::check_text(what, text)?;
+        }
+    }
     let created = state
         .credentials
         .put_connection(&ctx.tenant, connection, description, state.now())

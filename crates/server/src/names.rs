@@ -1,12 +1,25 @@
 //! The one rule for the names users and workers choose — variable keys, connection ids,
 //! secret names, worker ids, host names: 1 to [`MAX_NAME_CHARS`] characters, none of them
 //! whitespace or a control character. The OpenAPI document states the same rule as a
-//! pattern (`NAME_PATTERN`).
+//! pattern (`NAME_PATTERN`). And the rule for the free text they give (values, descriptions):
+//! anything but NUL.
 
 use crate::error::ApiError;
 
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 250;
+
+/// Check free text a user gives (a value, a description, a host name): anything but NUL
+/// (U+0000), which the store cannot keep; the OpenAPI document states it as the pattern
+/// `^[^\x00]*$`. `what` says which text it is, for the error.
+pub(crate) fn check_text(what: &str, text: &str) -> Result<(), ApiError> {
+    if text.contains('\0') {
+        return Err(ApiError::invalid(format!(
+            "{what} contains a NUL character (U+0000), which cannot be stored"
+        )));
+    }
+    Ok(())
+}
 
 /// Check `name` (`what` says which name it is, for the error).
 pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {

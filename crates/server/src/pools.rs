@@ -76,6 +76,7 @@ pub struct PutPool {
     #[serde(deserialize_with = "weft_model::integral::required")]
     pub slots: i64,
     /// Free text; when left out, an existing pool keeps its description.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -100,7 +101,7 @@ async fn list_pools(
     responses(
         (status = 200, description = "Resized", body = PoolView),
         (status = 201, description = "Created", body = PoolView),
-        (status = 400, description = "Bad JSON, a bad name or negative slots", body = ErrorBody),
+        (status = 400, description = "Bad JSON, a bad name, negative slots, or NUL in the description", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %name))]
 async fn put_pool(
@@ -115,6 +116,9 @@ async fn put_pool(
             "slots must be 0 or more, not {}",
             body.slots
         )));
+    }
+    if let Some(description) = &body.description {
+        crate::names::check_text("the pool's description", description)?;
     }
     let existing = state
         .store

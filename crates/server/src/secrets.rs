@@ -41,6 +41,7 @@ pub struct PutSecret {
     #[schema(write_only)]
     pub value: String,
     /// Free text; when left out, an existing secret keeps its description.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -106,7 +107,7 @@ async fn get_secret(
     responses(
         (status = 200, description = "Replaced", body = SecretInfo),
         (status = 201, description = "Created", body = SecretInfo),
-        (status = 400, description = "Bad JSON or a bad name", body = ErrorBody),
+        (status = 400, description = "Bad JSON, a bad name, or NUL in the description", body = ErrorBody),
         (status = 401, description = "No API token, or not one the server accepts", body = ErrorBody),
         (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
     ))]
@@ -118,6 +119,9 @@ async fn put_secret(
     JsonBody(body): JsonBody<PutSecret>,
 ) -> Result<(StatusCode, Json<SecretInfo>), ApiError> {
     check_name("secret name", &name)?;
+    if let Some(description) = &body.description {
+        crate::names::check_text("the secret's description", description)?;
+    }
     let created = state
         .credentials
         .put_secret(

@@ -77,9 +77,9 @@ pub struct NewTenant {
     /// 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit.
     #[schema(schema_with = crate::schemas::tenant_name)]
     pub name: String,
-    /// What it is for: at most 1000 characters.
+    /// What it is for: at most 1000 characters, none of them NUL.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = "^[^\\x00]*$")]
     pub description: String,
     /// Its weight in the scheduler's fair sharing of slots: 1 (the default) to 1000. A
     /// tenant of weight 3 gets three slots for every one of a tenant of weight 1 while both
@@ -145,6 +145,7 @@ async fn post_tenant(
             "a tenant's description is at most {MAX_DESCRIPTION_CHARS} characters"
         )));
     }
+    crate::names::check_text("the tenant's description", &body.description)?;
     let tenant = Tenant {
         name: body.name,
         description: body.description,

@@ -57,9 +57,11 @@ pub struct VariableList {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutVariable {
-    /// The value.
+    /// The value: any text but NUL (U+0000).
+    #[schema(pattern = "^[^\\x00]*$")]
     pub value: String,
     /// Free text; when left out, an existing variable keeps its description.
+    #[schema(pattern = "^[^\\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -109,7 +111,7 @@ async fn get_variable(
     responses(
         (status = 200, description = "Replaced", body = VariableView),
         (status = 201, description = "Created", body = VariableView),
-        (status = 400, description = "Bad JSON or a bad key", body = ErrorBody),
+        (status = 400, description = "Bad JSON, a bad key, or NUL in the value or description", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %key))]
 async fn put_variable(
@@ -119,6 +121,10 @@ async fn put_variable(
     JsonBody(body): JsonBody<PutVariable>,
 ) -> Result<(StatusCode, Json<VariableView>), ApiError> {
     check_key(&key)?;
+    crate::names::check_text("the variable's value", &body.value)?;
+    if let Some(description) = &body.description {
+        crate::names::check_text("the variable's description", description)?;
+    }
     let existing = state.store.variable(&ctx.tenant, &key).await?;
     let status = if existing.is_some() {
         StatusCode::OK

@@ -154,6 +154,11 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
     for event in &batch.asset_events {
         crate::common::assets::check(event)?;
     }
+    for start in &batch.start {
+        let ti = start.ti.to_string();
+        text("worker id of task instance", &ti, &start.worker_id)?;
+        text("host name of task instance", &ti, &start.hostname)?;
+    }
     for finish in &batch.finish {
         if !matches!(
             finish.state,
@@ -183,6 +188,17 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         }
         for (key, _) in &finish.xcom {
             name("XCom key", key)?;
+        }
+        let ti = finish.ti.to_string();
+        for (what, value) in [
+            ("error of task instance", &finish.error),
+            ("error class of task instance", &finish.error_class),
+            ("worker id of task instance", &finish.worker_id),
+            ("host name of task instance", &finish.hostname),
+        ] {
+            if let Some(value) = value {
+                text(what, &ti, value)?;
+            }
         }
     }
     for end in &batch.end_mapped {
@@ -223,7 +239,24 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
 /// A variable.
 pub(crate) fn variable(tenant: &str, variable: &Variable) -> StoreResult<()> {
     name("tenant", tenant)?;
-    name("variable key", &variable.key)
+    name("variable key", &variable.key)?;
+    text("value of variable", &variable.key, &variable.value)?;
+    text(
+        "description of variable",
+        &variable.key,
+        &variable.description,
+    )
+}
+
+/// Free text (a value, a description): anything but NUL, which PostgreSQL's text cannot hold;
+/// refused the same on SQLite so that both stores keep the same values.
+pub(crate) fn text(what: &str, of: &str, value: &str) -> StoreResult<()> {
+    if value.contains('\0') {
+        return Err(invalid(format!(
+            "the {what} {of:?} contains a NUL character (U+0000), which cannot be stored"
+        )));
+    }
+    Ok(())
 }
 
 /// An API token: an id, a tenant, a name and a digest, each a name; no expiry before its
@@ -246,6 +279,7 @@ pub(crate) fn token(token: &crate::tenancy::ApiToken) -> StoreResult<()> {
 pub(crate) fn pool(tenant: &str, pool: &Pool) -> StoreResult<()> {
     name("tenant", tenant)?;
     name("pool name", &pool.name)?;
+    text("description of pool", &pool.name, &pool.description)?;
     if pool.slots < 0 {
         return Err(invalid(format!(
             "pool {} has negative slots ({})",
@@ -311,6 +345,16 @@ pub(crate) fn connection(tenant: &str, c: &SealedConnection) -> StoreResult<()> 
     name("tenant", tenant)?;
     name("connection id", &c.conn_id)?;
     name("connection type", &c.conn_type)?;
+    for (what, value) in [
+        ("host of connection", &c.host),
+        ("schema of connection", &c.schema),
+        ("login of connection", &c.login),
+    ] {
+        if let Some(value) = value {
+            text(what, &c.conn_id, value)?;
+        }
+    }
+    text("description of connection", &c.conn_id, &c.description)?;
     let what = format!("connection {}", c.conn_id);
     key_id(&what, &c.key_id)?;
     if let Some(password) = &c.password {
@@ -323,6 +367,7 @@ pub(crate) fn connection(tenant: &str, c: &SealedConnection) -> StoreResult<()> 
 pub(crate) fn secret(tenant: &str, s: &SealedSecret) -> StoreResult<()> {
     name("tenant", tenant)?;
     name("secret name", &s.name)?;
+    text("description of secret", &s.name, &s.description)?;
     let what = format!("secret {}", s.name);
     key_id(&what, &s.key_id)?;
     sealed(&format_args!("the value of {what}"), &s.value, &s.key_id)
@@ -333,4 +378,34 @@ pub(crate) fn key_marker(m: &KeyMarker) -> StoreResult<()> {
     let what = format!("the marker of key {}", m.key_id);
     key_id(&what, &m.key_id)?;
     sealed(&what, &m.marker, &m.key_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: &str, description: &str) -> Variable {
+        Variable {
+            key: "k".to_owned(),
+            value: value.to_owned(),
+            description: description.to_owned(),
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_variable_holding_nul_is_refused_saying_where() {
+        let error = variable("t", &with("a\0b", "")).expect_err("NUL in the value");
+        assert!(
+            error.to_string().contains("value of variable \"k\""),
+            "{error}"
+        );
+        let error = variable("t", &with("ok", "d\0")).expect_err("NUL in the description");
+        assert!(
+            error.to_string().contains("description of variable"),
+            "{error}"
+        );
+        // Other control characters are text like any other.
+        variable("t", &with("line\nline\ttab\u{1}", "two\nlines")).expect("kept");
+    }
 }

@@ -387,3 +387,92 @@ async fn the_openapi_document_shows_no_credential_in_reads() {
         assert!(document["paths"].get(path).is_some(), "{path} missing");
     }
 }
+
+/// Free text holding NUL (U+0000), which PostgreSQL's text cannot keep, is refused with the
+/// field named, and what was stored before stays as it was.
+#[tokio::test]
+async fn free_text_holding_nul_is_refused_naming_it_and_nothing_changes() {
+    let h = keyed(ServerConfig::default()).await;
+    let stored = [
+        (
+            "/api/v1/variables/v",
+            json!({"value": "kept", "description": "kept"}),
+        ),
+        (
+            "/api/v1/pools/p",
+            json!({"slots": 2, "description": "kept"}),
+        ),
+        (
+            "/api/v1/secrets/s",
+            json!({"value": "s", "description": "kept"}),
+        ),
+        ("/api/v1/connections/c", {
+            let mut c = warehouse();
+            c["description"] = json!("kept");
+            c
+        }),
+    ];
+    for (uri, body) in &stored {
+        let reply = h.json(Method::PUT, uri, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{uri}: {}", reply.json());
+    }
+    let nul = "a\u{0}b";
+    for (uri, body, words) in [
+        (
+            "/api/v1/variables/v",
+            json!({"value": nul}),
+            "the variable's value",
+        ),
+        (
+            "/api/v1/variables/v",
+            json!({"value": "v", "description": nul}),
+            "the variable's description",
+        ),
+        (
+            "/api/v1/pools/p",
+            json!({"slots": 3, "description": nul}),
+            "the pool's description",
+        ),
+        (
+            "/api/v1/secrets/s",
+            json!({"value": "t", "description": nul}),
+            "the secret's description",
+        ),
+        (
+            "/api/v1/connections/c",
+            json!({"conn_type": "postgres", "host": nul}),
+            "the connection's host",
+        ),
+        (
+            "/api/v1/connections/c",
+            json!({"uri": "postgres://et%00l:pw@db.internal/analytics"}),
+            "the connection's login",
+        ),
+    ] {
+        let message = h
+            .json(Method::PUT, uri, body.clone())
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert!(message.contains(words), "{body}: {message}");
+        assert!(message.contains("NUL"), "{body}: {message}");
+    }
+    for uri in [
+        "/api/v1/variables/v",
+        "/api/v1/secrets/s",
+        "/api/v1/connections/c",
+    ] {
+        let now = h.get(uri).await.json();
+        assert_eq!(now["description"], "kept", "{uri}: {now}");
+    }
+    assert_eq!(h.get("/api/v1/variables/v").await.json()["value"], "kept");
+    assert_eq!(h.get("/api/v1/connections/c").await.json()["login"], "etl");
+    let pools = h.get("/api/v1/pools").await.json();
+    let pool = pools["pools"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == "p"))
+        .unwrap_or_else(|| panic!("pool p: {pools}"));
+    assert_eq!(
+        (&pool["slots"], &pool["description"]),
+        (&json!(2), &json!("kept"))
+    );
+}

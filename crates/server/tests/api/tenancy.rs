@@ -391,6 +391,10 @@ async fn bad_token_and_tenant_requests_are_refused_and_store_nothing() {
             json!({"name": "x", "description": "d".repeat(1_001)}),
             StatusCode::BAD_REQUEST,
         ),
+        (
+            json!({"name": "x", "description": "nul\u{0}here"}),
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
         let reply = call(
             h,

@@ -7,7 +7,8 @@
 //!   has 2 retries with a 10 ms delay.
 //! - `pusher` pushes `"pushed"` under key `extra` and returns `"pusher-out"`.
 //! - `join` returns `{"upstream": [<ids of the upstream outputs it was given>], "extra": <pulled
-//!   keyed value of pusher>}`; with conf `{"fail_join": true}` it fails permanently instead.
+//!   keyed value of pusher>}`; with conf `{"fail_join": true}` it fails permanently instead
+//!   (saying `join told to fail`), and with `{"fail_join": "<message>"}` saying `<message>`.
 //! - `cleanup` (trigger rule `all_done`) returns `"cleaned"`.
 //!
 //! With `fail_join`, `join` fails and `cleanup` still runs (all_done). The leaves are
@@ -58,8 +59,14 @@ impl Guest for Flow {
                 Ok(json_bytes(&json!("pusher-out")))
             }
             "join" => {
-                if conf(&ctx)?.get("fail_join") == Some(&Value::Bool(true)) {
-                    return Err(TaskError::Permanent("join told to fail".into()));
+                match conf(&ctx)?.get("fail_join") {
+                    Some(Value::Bool(true)) => {
+                        return Err(TaskError::Permanent("join told to fail".into()));
+                    }
+                    Some(Value::String(message)) => {
+                        return Err(TaskError::Permanent(message.clone()));
+                    }
+                    _ => {}
                 }
                 let extra = xcom::pull("pusher", Some("extra"))
                     .map_err(|e| TaskError::Permanent(format!("{e:?}")))?;
