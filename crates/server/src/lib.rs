@@ -161,6 +161,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(openapi::Document(json.into())))
         .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
+        .layer(middleware::from_fn(names::refuse_nul_in_url))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
 }

@@ -21,6 +21,32 @@ pub(crate) fn check_text(what: &str, text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Refuse a request whose URL holds an encoded NUL (`%00`) in its path or query, with the
+/// 400 every operation with parameters declares: no name or filter can hold one (the
+/// document's patterns of path and query parameters leave it out), and PostgreSQL cannot
+/// even compare text holding it.
+pub(crate) async fn refuse_nul_in_url(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let uri = request.uri();
+    let part = if uri.path().contains("%00") {
+        Some("path")
+    } else if uri.query().is_some_and(|q| q.contains("%00")) {
+        Some("query")
+    } else {
+        None
+    };
+    match part {
+        Some(part) => ApiError::invalid(format!(
+            "the URL's {part} holds a NUL character (%00), which no name or filter can hold"
+        ))
+        .into_response(),
+        None => next.run(request).await,
+    }
+}
+
 /// Check `name` (`what` says which name it is, for the error).
 pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
     let chars = name.chars().count();

@@ -21,6 +21,8 @@ pub(crate) const RUN_ID_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
 /// A tenant's name ([`check_tenant_name`](weft_model::tenancy::check_tenant_name)).
 pub(crate) const TENANT_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
 /// A component's digest, with or without its `sha256:` prefix.
+/// Text that holds no NUL.
+const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
 const DIGEST_PATTERN: &str = "^(sha256:)?[0-9a-fA-F]{64}$";
 /// An attempt's key, as its task message carried it.
 const ATTEMPT_KEY_PATTERN: &str = "^[0-9a-fA-F]{32}$";
@@ -53,6 +55,16 @@ fn tighten_one(path: &str, parameter: &mut Parameter) {
     };
     if let Some(schema) = schema {
         parameter.schema = Some(RefOr::T(Schema::Object(schema)));
+    } else if matches!(
+        parameter.parameter_in,
+        ParameterIn::Path | ParameterIn::Query
+    ) && let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+        && object.schema_type == SchemaType::Type(Type::String)
+        && object.pattern.is_none()
+        && object.enum_values.is_none()
+    {
+        // Any other text in a URL: anything but NUL (`names::refuse_nul_in_url`).
+        object.pattern = Some(NO_NUL_PATTERN.to_owned());
     }
 }
 

@@ -203,6 +203,11 @@ async fn the_document_states_ranges_and_patterns() {
         "Last-Event-ID",
     );
     assert_eq!(stream["type"], "integer");
+    // Other text in a URL holds anything but NUL, as the server checks.
+    let uri = parameter("/api/v1/assets/events", "uri");
+    assert_eq!(uri["pattern"], "^[^\\x00]*$", "{uri}");
+    let value = &doc["components"]["schemas"]["PutVariable"]["properties"]["value"];
+    assert_eq!(value["pattern"], "^[^\\x00]*$", "{value}");
     // Values that may be any JSON are typed as such.
     let xcom = &doc["components"]["schemas"]["XcomView"]["properties"]["value"];
     assert!(xcom.get("type").is_none(), "{xcom}");

@@ -284,3 +284,29 @@ async fn unknown_routes_and_methods_get_json_errors() {
     let reply = h.send(Method::DELETE, "/api/v1/dags", None, "").await;
     reply.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 }
+
+/// An encoded NUL anywhere in a URL is refused before any handler reads the store, naming
+/// the part of the URL that holds it.
+#[tokio::test]
+async fn a_url_holding_nul_is_refused_with_400() {
+    let h = Harness::new().await;
+    for (uri, part) in [
+        ("/api/v1/variables/a%00b", "path"),
+        ("/api/v1/dags/d%00/runs", "path"),
+        ("/api/v1/assets/events?uri=s3%3A%2F%2Fb%2Fk%00", "query"),
+        ("/api/v1/runs?dag_id=a%00", "query"),
+    ] {
+        let message = h
+            .get(uri)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert!(
+            message.contains(part) && message.contains("NUL"),
+            "{uri}: {message}"
+        );
+    }
+    // A NUL-free look-alike is answered as usual.
+    h.get("/api/v1/variables/a%01b")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
