@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// A JSON request body. An empty body reads as `null`, so a route whose body is optional
-/// takes an `Option` and is called without one, and a route that needs one says so. A
+/// A JSON request body. An empty body (no bytes at all) reads as `null`, so a route whose
+/// body is optional takes an `Option` and is called without one, and a route that needs one
+/// says so; a body of only white space is not JSON and is refused like any other. A
 /// `Content-Type` other than JSON is refused.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
@@ -34,7 +35,7 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(body_error)?;
-        let empty = bytes.iter().all(u8::is_ascii_whitespace);
+        let empty = bytes.is_empty();
         let text: &[u8] = if empty { b"null" } else { &bytes };
         // Every body is an object: serde would also read a struct from an array of its
         // fields in order, which no client means.

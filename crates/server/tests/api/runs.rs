@@ -396,6 +396,12 @@ async fn bad_clears_are_refused() {
     )
     .await
     .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    // No body clears the whole run; a body of white space is not JSON.
+    for blank in ["\n", "  "] {
+        h.raw_json(Method::POST, "/api/v1/dags/normal/runs/r1/clear", blank)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    }
     h.json(Method::POST, "/api/v1/dags/normal/runs/r9/clear", json!({}))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
