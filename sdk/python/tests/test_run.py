@@ -1,5 +1,6 @@
 """Running a task as the host does: arguments, outputs, errors and logs."""
 
+import inspect
 import logging
 
 import pytest
@@ -208,3 +209,24 @@ def test_other_libraries_log_from_info_and_the_task_from_debug():
     host = FakeHost()
     run_task(d, "talk", host)
     assert host.logs == [("info", "news"), ("debug", "detail")]
+
+
+def test_a_task_s_parameters_are_read_from_its_signature_once():
+    d = Dag("d")
+
+    @d.task
+    def a():
+        return 1
+
+    @d.task
+    def c():
+        return None
+
+    @d.task
+    def b(ctx, a, c="no output"):
+        return [a, c, ctx.task_id]
+
+    [a, c] >> b
+    d.spec()
+    assert d.tasks["b"].parameters[1:] == (("a", inspect.Parameter.empty), ("c", "no output"))
+    assert run_task(d, "b", upstream={"a": 1}) == [1, "no output", "b"]

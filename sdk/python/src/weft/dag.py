@@ -67,8 +67,19 @@ class Task:
         self.expand = expand
         self.expand_items = expand_items
         self.outlets = outlets
+        self._parameters: tuple[tuple[str, Any], ...] | None = None
         if expand is not None:
             self.set_upstream(expand)
+
+    @property
+    def parameters(self) -> tuple[tuple[str, Any], ...]:
+        """The task function's parameters as ``(name, default)`` (``inspect.Parameter.empty``
+        when it has none), read from its signature once: in a component, when it is built, so
+        that no attempt pays for ``inspect``."""
+        if self._parameters is None:
+            found = inspect.signature(self.func).parameters.values() if self.func is not None else ()
+            self._parameters = tuple((p.name, p.default) for p in found)
+        return self._parameters
 
     def set_upstream(self, other: Task | Iterable[Task]) -> None:
         """Make ``other`` (a task or tasks) upstream of this one."""
@@ -242,6 +253,7 @@ class Dag:
         direct upstream tasks."""
         tasks = tuple(task.spec() for task in self.tasks.values())
         for task in self.tasks.values():
+            task.parameters  # read now: in a component, at build time
             for up in task.upstream:
                 if up not in self.tasks:
                     raise ValueError(f"task {task.task_id}: unknown upstream task {up}")
@@ -309,17 +321,16 @@ def _upstream_parameters(task: Task) -> list[str]:
 
 def _arguments(task: Task, ctx: Context) -> dict[str, Any]:
     """The arguments of one call of the task's function."""
-    assert task.func is not None
     args: dict[str, Any] = {}
-    for name, parameter in inspect.signature(task.func).parameters.items():
+    for name, default in task.parameters:
         if name == "ctx":
             args[name] = ctx
         elif name == "item":
             args[name] = ctx.map_item
         elif task.expand is not None and name == task.expand.task_id:
             args[name] = ctx.map_item
-        elif parameter.default is not inspect.Parameter.empty:
-            args[name] = ctx.upstream(name, parameter.default)
+        elif default is not inspect.Parameter.empty:
+            args[name] = ctx.upstream(name, default)
         else:
             args[name] = ctx.upstream(name)
     return args
