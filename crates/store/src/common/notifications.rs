@@ -172,6 +172,8 @@ pub(crate) async fn claim<B: Backend>(
 /// [`Store::record_notification`](crate::Store::record_notification).
 pub(crate) async fn record<B: Backend>(store: &B, result: &DeliveryResult) -> StoreResult<bool> {
     let attempt = i64::from(result.attempt);
+    // A delivery's error quotes the far server (an SMTP reply, say): kept as text it can hold.
+    let kept = |error: &String| weft_model::message::storable(error.clone());
     let statement = match &result.outcome {
         DeliveryOutcome::Delivered => statement::<B::Db>(DELIVERED)
             .bind(result.id)
@@ -185,13 +187,13 @@ pub(crate) async fn record<B: Backend>(store: &B, result: &DeliveryResult) -> St
             .bind(result.id)
             .bind(result.holder.as_str())
             .bind(attempt)
-            .bind(error.as_str())
+            .bind(kept(error))
             .bind(micros(*next_attempt_at)),
         DeliveryOutcome::Failed { error } => statement::<B::Db>(FAILED)
             .bind(result.id)
             .bind(result.holder.as_str())
             .bind(attempt)
-            .bind(error.as_str()),
+            .bind(kept(error)),
     };
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;

@@ -159,9 +159,10 @@ pub async fn claims_are_exclusive_and_results_need_the_claim(store: &dyn Store) 
             .unwrap()
             .is_empty()
     );
-    // Only the holder records.
+    // Only the holder records. The error quotes the far side, NUL and all: it is kept as
+    // text the store can hold.
     let retry = DeliveryOutcome::Retry {
-        error: "connection refused".into(),
+        error: "connection refused\0".into(),
         next_attempt_at: ts(100),
     };
     assert!(
@@ -187,7 +188,7 @@ pub async fn claims_are_exclusive_and_results_need_the_claim(store: &dyn Store) 
         (
             NotificationState::Pending,
             1,
-            Some("connection refused"),
+            Some("connection refused\u{FFFD}"),
             ts(100)
         )
     );
