@@ -155,9 +155,8 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         crate::common::assets::check(event)?;
     }
     for start in &batch.start {
-        let ti = start.ti.to_string();
-        text("worker id of task instance", &ti, &start.worker_id)?;
-        text("host name of task instance", &ti, &start.hostname)?;
+        text("worker id of task instance", &start.ti, &start.worker_id)?;
+        text("host name of task instance", &start.ti, &start.hostname)?;
     }
     for finish in &batch.finish {
         if !matches!(
@@ -189,7 +188,6 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         for (key, _) in &finish.xcom {
             name("XCom key", key)?;
         }
-        let ti = finish.ti.to_string();
         for (what, value) in [
             ("error of task instance", &finish.error),
             ("error class of task instance", &finish.error_class),
@@ -197,7 +195,7 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
             ("host name of task instance", &finish.hostname),
         ] {
             if let Some(value) = value {
-                text(what, &ti, value)?;
+                text(what, &finish.ti, value)?;
             }
         }
     }
@@ -240,20 +238,17 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
 pub(crate) fn variable(tenant: &str, variable: &Variable) -> StoreResult<()> {
     name("tenant", tenant)?;
     name("variable key", &variable.key)?;
-    text("value of variable", &variable.key, &variable.value)?;
-    text(
-        "description of variable",
-        &variable.key,
-        &variable.description,
-    )
+    let key = format_args!("{:?}", variable.key);
+    text("value of variable", &key, &variable.value)?;
+    text("description of variable", &key, &variable.description)
 }
 
 /// Free text (a value, a description): anything but NUL, which PostgreSQL's text cannot hold;
 /// refused the same on SQLite so that both stores keep the same values.
-pub(crate) fn text(what: &str, of: &str, value: &str) -> StoreResult<()> {
+pub(crate) fn text(what: &str, of: &dyn std::fmt::Display, value: &str) -> StoreResult<()> {
     if value.contains('\0') {
         return Err(invalid(format!(
-            "the {what} {of:?} contains a NUL character (U+0000), which cannot be stored"
+            "the {what} {of} contains a NUL character (U+0000), which cannot be stored"
         )));
     }
     Ok(())
@@ -279,7 +274,11 @@ pub(crate) fn token(token: &crate::tenancy::ApiToken) -> StoreResult<()> {
 pub(crate) fn pool(tenant: &str, pool: &Pool) -> StoreResult<()> {
     name("tenant", tenant)?;
     name("pool name", &pool.name)?;
-    text("description of pool", &pool.name, &pool.description)?;
+    text(
+        "description of pool",
+        &format_args!("{:?}", pool.name),
+        &pool.description,
+    )?;
     if pool.slots < 0 {
         return Err(invalid(format!(
             "pool {} has negative slots ({})",
@@ -345,16 +344,17 @@ pub(crate) fn connection(tenant: &str, c: &SealedConnection) -> StoreResult<()> 
     name("tenant", tenant)?;
     name("connection id", &c.conn_id)?;
     name("connection type", &c.conn_type)?;
+    let id = format_args!("{:?}", c.conn_id);
     for (what, value) in [
         ("host of connection", &c.host),
         ("schema of connection", &c.schema),
         ("login of connection", &c.login),
     ] {
         if let Some(value) = value {
-            text(what, &c.conn_id, value)?;
+            text(what, &id, value)?;
         }
     }
-    text("description of connection", &c.conn_id, &c.description)?;
+    text("description of connection", &id, &c.description)?;
     let what = format!("connection {}", c.conn_id);
     key_id(&what, &c.key_id)?;
     if let Some(password) = &c.password {
@@ -367,7 +367,11 @@ pub(crate) fn connection(tenant: &str, c: &SealedConnection) -> StoreResult<()> 
 pub(crate) fn secret(tenant: &str, s: &SealedSecret) -> StoreResult<()> {
     name("tenant", tenant)?;
     name("secret name", &s.name)?;
-    text("description of secret", &s.name, &s.description)?;
+    text(
+        "description of secret",
+        &format_args!("{:?}", s.name),
+        &s.description,
+    )?;
     let what = format!("secret {}", s.name);
     key_id(&what, &s.key_id)?;
     sealed(&format_args!("the value of {what}"), &s.value, &s.key_id)

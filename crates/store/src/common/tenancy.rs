@@ -40,7 +40,11 @@ pub(crate) async fn tenant<B: Backend>(store: &B, name: &str) -> StoreResult<Opt
 pub(crate) async fn create_tenant<B: Backend>(store: &B, tenant: Tenant) -> StoreResult<()> {
     check_tenant_name(&tenant.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
     check_tenant_weight(tenant.weight).map_err(StoreError::Invalid)?;
-    crate::validate::text("description of tenant", &tenant.name, &tenant.description)?;
+    crate::validate::text(
+        "description of tenant",
+        &format_args!("{:?}", tenant.name),
+        &tenant.description,
+    )?;
     tenant.quotas.check().map_err(StoreError::Invalid)?;
     tenant.sandbox.check().map_err(StoreError::Invalid)?;
     let sandbox = sandbox_json(&tenant.sandbox)?;
