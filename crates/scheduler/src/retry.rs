@@ -17,8 +17,23 @@ pub fn finish_for(
     task: &Task,
     ti: &TaskInstance,
     run: &DagRun,
-    result: AttemptResult,
+    mut result: AttemptResult,
 ) -> FinishTask {
+    // What the store cannot keep fails this attempt, not the step that writes it: an honest
+    // worker's runtime checks XCom keys as they are pushed, so only a broken or hostile
+    // worker reports such a key.
+    if let Some(refusal) = result
+        .xcom
+        .iter()
+        .find_map(|(key, _)| weft_store::check_name("XCom key", key).err())
+    {
+        result.xcom.clear();
+        result.outcome = AttemptOutcome::Failed {
+            retryable: true,
+            class: "bad_report".into(),
+            message: format!("the worker's report cannot be stored: {refusal}"),
+        };
+    }
     let max_tries = ti.max_tries;
     let duration_ms = result
         .ended_at

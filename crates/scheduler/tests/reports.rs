@@ -105,3 +105,45 @@ async fn a_result_whose_words_cannot_be_stored_as_given_lands_with_the_rest_of_i
     assert!(error.ends_with("more bytes not kept)"), "{error:.40}");
     assert_eq!(b.ti(run.id, "b").await.state, TaskState::Success);
 }
+
+#[tokio::test]
+async fn a_result_pushing_an_xcom_key_the_store_cannot_keep_fails_alone() {
+    let b = bench(T0, SchedulerConfig::default()).await;
+    b.deploy(pair()).await;
+    let run = b
+        .handle
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .unwrap();
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let mut messages = b.take().await;
+    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    let (a, bm) = (&messages[0], &messages[1]);
+
+    // `a` succeeds pushing a key with a line break (a worker's runtime refuses such a push:
+    // only a broken or hostile worker reports it); `b` succeeds in the same step.
+    let mut bad = b.finished(a, success());
+    if let weft_protocol::Report::Finished(result) = &mut bad {
+        result.xcom = vec![
+            ("fine".to_owned(), b"1".to_vec()),
+            ("two\nlines".to_owned(), b"2".to_vec()),
+        ];
+    }
+    s.step(vec![bad, b.finished(bm, success())]).await.unwrap();
+
+    let a = b.ti(run.id, "a").await;
+    assert_eq!(a.state, TaskState::Failed, "no retries left: {a:?}");
+    assert_eq!(a.error_class.as_deref(), Some("bad_report"));
+    let error = a.error.unwrap_or_default();
+    assert!(
+        error.contains("XCom key") && error.contains("two\\nlines"),
+        "{error}"
+    );
+    assert_eq!(
+        b.store.xcom(run.id, "a", "fine").await.unwrap(),
+        None,
+        "nothing of the attempt's pushes is kept"
+    );
+    assert_eq!(b.ti(run.id, "b").await.state, TaskState::Success);
+}

@@ -56,6 +56,7 @@ pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod validate;
+pub use validate::name as check_name;
 pub mod wire;
 pub mod write;
 

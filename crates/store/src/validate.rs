@@ -19,7 +19,7 @@ fn invalid(message: String) -> StoreError {
 }
 
 /// A name: not empty, at most [`MAX_NAME_LEN`] bytes, no control characters.
-pub(crate) fn name(what: &str, value: &str) -> StoreResult<()> {
+pub fn name(what: &str, value: &str) -> StoreResult<()> {
     if value.is_empty() {
         return Err(invalid(format!("{what} is empty")));
     }
