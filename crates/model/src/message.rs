@@ -1,23 +1,33 @@
-//! What a task says about how it ended (a failure's message, a skip's reason), made fit to
-//! store and show: the text a guest or a worker hands over is theirs to choose, so it is
-//! bounded, and NUL, which PostgreSQL's text cannot hold, becomes U+FFFD. Without this, one
-//! task's words could fail the write of every result in its scheduler step.
+//! Text others hand over, made fit to store and show: what a task says about how it ended (a
+//! failure's message, a skip's reason), and what a worker reports beside it (an error class,
+//! its id and host name) or a far server answers a notification with. It is theirs to choose,
+//! so it is bounded, and NUL, which PostgreSQL's text cannot hold, becomes U+FFFD. Without
+//! this, one task's words could fail the write of every result in its scheduler step.
 
 /// Most bytes of a message that are kept; what is past them is counted, not kept.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
+/// Room left, when what a guest says is bounded where it is said, for what its host adds
+/// around it before it is stored (the failure's kind), so that it is not cut twice.
+pub const HOST_ROOM_BYTES: usize = 1024;
+
 /// `text` as it is stored: NUL replaced by U+FFFD, and at most [`MAX_MESSAGE_BYTES`] of it
 /// kept (cut at a character boundary) with a note of how much was left out.
 pub fn storable(text: String) -> String {
+    storable_within(text, MAX_MESSAGE_BYTES)
+}
+
+/// [`storable`], keeping at most `max` bytes.
+pub fn storable_within(text: String, max: usize) -> String {
     let text = if text.contains('\0') {
         text.replace('\0', "\u{FFFD}")
     } else {
         text
     };
-    if text.len() <= MAX_MESSAGE_BYTES {
+    if text.len() <= max {
         return text;
     }
-    let mut cut = MAX_MESSAGE_BYTES;
+    let mut cut = max;
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
@@ -53,5 +63,19 @@ mod tests {
             note,
             format!(" ({} more bytes not kept)", long.len() - head.len())
         );
+    }
+
+    #[test]
+    fn a_message_bounded_with_room_for_its_host_is_not_cut_again() {
+        let within = MAX_MESSAGE_BYTES - HOST_ROOM_BYTES;
+        let said = storable_within("x".repeat(100_000), within);
+        let stored = storable(format!("task failed permanently: {said}"));
+        assert_eq!(
+            stored.matches("not kept").count(),
+            1,
+            "{}",
+            &stored[stored.len() - 60..]
+        );
+        assert!(stored.ends_with(&format!("({} more bytes not kept)", 100_000 - within)));
     }
 }

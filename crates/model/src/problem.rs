@@ -39,6 +39,12 @@ pub enum IdIssue {
         /// The first such character.
         ch: char,
     },
+    /// It has a control character (a run id may hold any other).
+    #[error("contains the control character {ch:?}")]
+    ControlChar {
+        /// The first such character.
+        ch: char,
+    },
 }
 
 /// Where in a spec a setting was found.

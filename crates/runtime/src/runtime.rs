@@ -447,8 +447,11 @@ impl Runtime {
             })
         });
         // What the task says is stored and shown: secret values are masked in it too, and it
-        // is made fit to store (bounded, no NUL).
-        let said = |text: String| weft_model::message::storable(log.redact(&text));
+        // is made fit to store (bounded with room for what the host adds to it, no NUL).
+        let said = |text: String| {
+            use weft_model::message::{HOST_ROOM_BYTES, MAX_MESSAGE_BYTES, storable_within};
+            storable_within(log.redact(&text), MAX_MESSAGE_BYTES - HOST_ROOM_BYTES)
+        };
         let outcome = match result {
             Ok(Returned::Output(output)) if output.len() > limits.output_bytes => {
                 TaskOutcome::Failed(TaskFailure::OutputTooLarge {

@@ -34,6 +34,14 @@ pub async fn trigger_from_task(
     request: TriggerRun,
 ) -> Result<Result<TriggeredRun, TriggerRefusal>, TriggerFailure> {
     let caller = grants::current(store, tenant, attempt).await??;
+    // An id no DAG can have is refused before the store is asked (PostgreSQL could not even
+    // compare one holding NUL).
+    if let Err(issue) = weft_model::validate::check_id(&request.dag_id) {
+        return Ok(Err(TriggerRefusal::Invalid(format!(
+            "DAG id {:?} {issue}",
+            request.dag_id
+        ))));
+    }
     let Some(record) = store.dag(tenant, &request.dag_id).await? else {
         return Ok(Err(TriggerRefusal::NotFound(format!(
             "no DAG {:?} is deployed",

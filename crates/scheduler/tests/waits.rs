@@ -187,3 +187,41 @@ async fn a_full_scheduler_still_starts_waits_and_expands_mapped_tasks() {
         "{mapped:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_deferral_on_a_run_id_the_store_cannot_look_up_fails_its_task_alone() {
+    let b = bench("2026-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    b.deploy(spec(
+        "pair",
+        vec![TaskSpec::new("defers"), TaskSpec::new("works")],
+    ))
+    .await;
+    let run = trigger(&b, "pair", "p1").await;
+    let mut s = b.scheduler();
+    s.start().await.expect("start");
+    let taken = b.take().await;
+    let by = |id: &str| taken.iter().find(|m| m.task_id == id).expect("message");
+    // A run id with NUL: PostgreSQL could not even look it up, every step would fail on it.
+    let deferred = AttemptOutcome::Deferred {
+        until: on_child_condition(None, "c\0"),
+        resume: false,
+    };
+    let mut reports = vec![b.finished(by("defers"), deferred)];
+    reports.extend(b.succeed(by("works")));
+    s.step(reports).await.expect("step");
+    s.step(Vec::new()).await.expect("the next step goes on");
+    let defers = b.ti(run.id, "defers").await;
+    assert_eq!(
+        (defers.state, defers.error_class.as_deref()),
+        (TaskState::Failed, Some("wait")),
+        "{defers:#?}"
+    );
+    assert!(
+        defers
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("control character")),
+        "{defers:#?}"
+    );
+    assert_eq!(b.ti(run.id, "works").await.state, TaskState::Success);
+}

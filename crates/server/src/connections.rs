@@ -185,17 +185,7 @@ async fn put_connection(
     check_name("connection id", &conn_id)?;
     let description = body.description.clone();
     let connection = body.into_connection(&conn_id)?;
-    // The URI form decodes `%00` too: the fields are checked as they will be stored.
-    for (what, text) in [
-        ("the connection's host", &connection.host),
-        ("the connection's schema", &connection.schema),
-        ("the connection's login", &connection.login),
-        ("the connection's description", &description),
-    ] {
-        if let Some(text) = text {
-            crate::names::check_text(what, text)?;
-        }
-    }
+    check_texts(&connection, description.as_deref())?;
     let created = state
         .credentials
         .put_connection(&ctx.tenant, connection, description, state.now())
@@ -214,6 +204,22 @@ async fn put_connection(
         StatusCode::OK
     };
     Ok((status, Json(view)))
+}
+
+/// The free text of `connection` and its `description` as they will be stored: none may hold
+/// NUL. Checked after a URI is decoded (`%00` decodes to NUL) or a patch applied.
+fn check_texts(connection: &Connection, description: Option<&str>) -> Result<(), ApiError> {
+    for (what, text) in [
+        ("the connection's host", connection.host.as_deref()),
+        ("the connection's schema", connection.schema.as_deref()),
+        ("the connection's login", connection.login.as_deref()),
+        ("the connection's description", description),
+    ] {
+        if let Some(text) = text {
+            crate::names::check_text(what, text)?;
+        }
+    }
+    Ok(())
 }
 
 /// Delete a connection.

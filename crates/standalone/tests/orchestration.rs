@@ -176,6 +176,10 @@ async fn refused_triggers_tell_the_task_why() {
             json!({"dag_id": "no_such_dag"}),
             "trigger refused: not-found",
         ),
+        (
+            json!({"dag_id": "no\u{0}dag"}),
+            "trigger refused: invalid: DAG id \"no\\0dag\" contains '\\0'",
+        ),
         (json!({"dag_id": child}), "trigger refused: paused"),
         (
             json!({"dag_id": dag, "conf": [1, 2]}),

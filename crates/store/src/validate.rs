@@ -18,7 +18,8 @@ fn invalid(message: String) -> StoreError {
     StoreError::Invalid(message)
 }
 
-/// A name: not empty, at most [`MAX_NAME_LEN`] bytes, no control characters.
+/// A name the store keeps (a tenant, DAG, run, task, queue or pool name, a variable or XCom
+/// key): not empty, at most 250 bytes, no control characters. `what` names it in the error.
 pub fn name(what: &str, value: &str) -> StoreResult<()> {
     if value.is_empty() {
         return Err(invalid(format!("{what} is empty")));

@@ -211,7 +211,7 @@ def test_other_libraries_log_from_info_and_the_task_from_debug():
     assert host.logs == [("info", "news"), ("debug", "detail")]
 
 
-def test_a_task_s_parameters_are_read_from_its_signature_once():
+def test_a_task_s_parameters_are_read_from_its_signature_once(monkeypatch):
     d = Dag("d")
 
     @d.task
@@ -230,3 +230,9 @@ def test_a_task_s_parameters_are_read_from_its_signature_once():
     d.spec()
     assert d.tasks["b"].parameters[1:] == (("a", inspect.Parameter.empty), ("c", "no output"))
     assert run_task(d, "b", upstream={"a": 1}) == [1, "no output", "b"]
+    # No attempt reads the signature again.
+    def no_signature(*_args, **_kwargs):
+        raise AssertionError("inspect.signature called during an attempt")
+
+    monkeypatch.setattr(inspect, "signature", no_signature)
+    assert run_task(d, "b", upstream={"a": 2}) == [2, "no output", "b"]

@@ -674,3 +674,35 @@ fn a_queue_too_long_with_its_requirement_is_refused_at_deploy() {
         ]
     );
 }
+
+#[test]
+fn a_wait_on_a_run_id_no_run_can_have_is_refused() {
+    use crate::orchestration::{ExternalWait, RunSelector, WaitCondition};
+    let on = |run_id: &str| {
+        check_wait(&WaitCondition::External(ExternalWait {
+            dag_id: "child".into(),
+            run: RunSelector::RunId(run_id.into()),
+            task_id: None,
+            allowed_states: Vec::new(),
+            failed_states: Vec::new(),
+        }))
+    };
+    assert!(on("manual__2026-01-01T00:00:00+00:00").is_ok());
+    assert!(on(&"é".repeat(250)).is_ok());
+    for (run_id, issue) in [
+        ("", IdIssue::Empty),
+        ("r\0", IdIssue::ControlChar { ch: '\0' }),
+        ("two\nlines", IdIssue::ControlChar { ch: '\n' }),
+        (&"x".repeat(251), IdIssue::TooLong { len: 251 }),
+    ] {
+        let refused = on(run_id).expect_err(run_id);
+        assert_eq!(
+            refused,
+            OrchestrationIssue::BadExternalId {
+                what: "run",
+                id: run_id.to_owned(),
+                issue
+            }
+        );
+    }
+}

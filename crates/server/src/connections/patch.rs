@@ -39,7 +39,7 @@ pub struct PatchConnection {
     pub conn_type: Change<String>,
     /// Host name or address.
     #[serde(default, deserialize_with = "change")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\x00]*$")]
     pub host: Change<String>,
     /// Port.
     #[serde(default, deserialize_with = "port_change")]
@@ -47,11 +47,11 @@ pub struct PatchConnection {
     pub port: Change<u16>,
     /// Database, bucket or path.
     #[serde(default, deserialize_with = "change")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\x00]*$")]
     pub schema: Change<String>,
     /// User name or access key.
     #[serde(default, deserialize_with = "change")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\x00]*$")]
     pub login: Change<String>,
     /// Password or secret key; stored sealed, never shown again.
     #[serde(default, deserialize_with = "change")]
@@ -64,7 +64,7 @@ pub struct PatchConnection {
     pub extra: Change<Value>,
     /// Free text; `null` empties it.
     #[serde(default, deserialize_with = "change")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\x00]*$")]
     pub description: Change<String>,
 }
 
@@ -134,6 +134,7 @@ fn merge(target: &mut Value, patch: Value) {
     request_body = PatchConnection,
     responses(
         (status = 200, description = "Changed", body = ConnectionInfo),
+        (status = 400, description = "Bad JSON, a bad id, or NUL in a text field", body = ErrorBody),
         (status = 404, description = "No such connection", body = ErrorBody),
         (status = 503, description = "The server has no secret key (code no_secret_key)", body = ErrorBody),
     ))]
@@ -157,6 +158,7 @@ pub(super) async fn patch_connection(
         .map(Option::unwrap_or_default)
         .or(Some(stored.description));
     let connection = body.apply(stored.connection)?;
+    super::check_texts(&connection, description.as_deref())?;
     state
         .credentials
         .put_connection(&ctx.tenant, connection, description, state.now())

@@ -20,9 +20,9 @@ pub(crate) const NAME_PATTERN: &str = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$";
 pub(crate) const RUN_ID_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
 /// A tenant's name ([`check_tenant_name`](weft_model::tenancy::check_tenant_name)).
 pub(crate) const TENANT_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
-/// A component's digest, with or without its `sha256:` prefix.
-/// Text that holds no NUL.
+/// Any other text in a URL: anything but NUL ([`crate::names::refuse_nul_in_url`]).
 const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
+/// A component's digest, with or without its `sha256:` prefix.
 const DIGEST_PATTERN: &str = "^(sha256:)?[0-9a-fA-F]{64}$";
 /// An attempt's key, as its task message carried it.
 const ATTEMPT_KEY_PATTERN: &str = "^[0-9a-fA-F]{32}$";

@@ -456,6 +456,17 @@ async fn free_text_holding_nul_is_refused_naming_it_and_nothing_changes() {
         assert!(message.contains(words), "{body}: {message}");
         assert!(message.contains("NUL"), "{body}: {message}");
     }
+    // A patch is checked as it will be stored, too.
+    for (body, words) in [
+        (json!({"host": nul}), "the connection's host"),
+        (json!({"description": nul}), "the connection's description"),
+    ] {
+        let message = h
+            .json(Method::PATCH, "/api/v1/connections/c", body.clone())
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert!(message.contains(words), "{body}: {message}");
+    }
     for uri in [
         "/api/v1/variables/v",
         "/api/v1/secrets/s",
@@ -465,7 +476,11 @@ async fn free_text_holding_nul_is_refused_naming_it_and_nothing_changes() {
         assert_eq!(now["description"], "kept", "{uri}: {now}");
     }
     assert_eq!(h.get("/api/v1/variables/v").await.json()["value"], "kept");
-    assert_eq!(h.get("/api/v1/connections/c").await.json()["login"], "etl");
+    let connection = h.get("/api/v1/connections/c").await.json();
+    assert_eq!(
+        (&connection["login"], &connection["host"]),
+        (&json!("etl"), &json!("db.internal"))
+    );
     let pools = h.get("/api/v1/pools").await.json();
     let pool = pools["pools"]
         .as_array()
