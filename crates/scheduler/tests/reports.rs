@@ -7,10 +7,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Now, bench, success};
+use support::{Bench, Now, bench, success};
 use weft_model::{DagSpec, TaskSpec, TaskState};
-use weft_scheduler::{Control, SchedulerConfig, TriggerRequest};
-use weft_store::DEFAULT_TENANT;
+use weft_scheduler::{Control, Scheduler, SchedulerConfig, TaskMessage, TriggerRequest};
+use weft_store::{DEFAULT_TENANT, DagRun};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -20,8 +20,9 @@ fn pair() -> DagSpec {
     spec
 }
 
-#[tokio::test]
-async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
+/// A bench with a run of `pair` triggered and both its tasks queued, their messages
+/// taken (`a`'s first), and the scheduler that queued them.
+async fn pair_queued() -> (Bench, Scheduler, DagRun, Vec<TaskMessage>) {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(pair()).await;
     let run = b
@@ -33,6 +34,12 @@ async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
     s.start().await.unwrap();
     let mut messages = b.take().await;
     messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    (b, s, run, messages)
+}
+
+#[tokio::test]
+async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
+    let (b, mut s, run, messages) = pair_queued().await;
     let (a, bm) = (&messages[0], &messages[1]);
     let started_at = b.clock.now_ts();
 
@@ -69,17 +76,7 @@ async fn a_start_reported_with_its_result_and_one_reported_before_both_count() {
 
 #[tokio::test]
 async fn a_result_whose_words_cannot_be_stored_as_given_lands_with_the_rest_of_its_step() {
-    let b = bench(T0, SchedulerConfig::default()).await;
-    b.deploy(pair()).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .unwrap();
-    let mut s = b.scheduler();
-    s.start().await.unwrap();
-    let mut messages = b.take().await;
-    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    let (b, mut s, run, messages) = pair_queued().await;
     let (a, bm) = (&messages[0], &messages[1]);
 
     // `a` fails saying something with NUL in it, past the length kept; `b` succeeds in the
@@ -108,17 +105,7 @@ async fn a_result_whose_words_cannot_be_stored_as_given_lands_with_the_rest_of_i
 
 #[tokio::test]
 async fn a_result_pushing_an_xcom_key_the_store_cannot_keep_fails_alone() {
-    let b = bench(T0, SchedulerConfig::default()).await;
-    b.deploy(pair()).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .unwrap();
-    let mut s = b.scheduler();
-    s.start().await.unwrap();
-    let mut messages = b.take().await;
-    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    let (b, mut s, run, messages) = pair_queued().await;
     let (a, bm) = (&messages[0], &messages[1]);
 
     // `a` succeeds pushing a key with a line break (a worker's runtime refuses such a push:
