@@ -228,7 +228,10 @@ def test_a_task_s_parameters_are_read_from_its_signature_once(monkeypatch):
 
     [a, c] >> b
     d.spec()
-    assert d.tasks["b"].parameters[1:] == (("a", inspect.Parameter.empty), ("c", "no output"))
+    assert [(p.name, p.default) for p in d.tasks["b"].parameters][1:] == [
+        ("a", inspect.Parameter.empty),
+        ("c", "no output"),
+    ]
     assert run_task(d, "b", upstream={"a": 1}) == [1, "no output", "b"]
     # No attempt reads the signature again.
     def no_signature(*_args, **_kwargs):

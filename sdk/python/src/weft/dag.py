@@ -67,18 +67,17 @@ class Task:
         self.expand = expand
         self.expand_items = expand_items
         self.outlets = outlets
-        self._parameters: tuple[tuple[str, Any], ...] | None = None
+        self._parameters: tuple[inspect.Parameter, ...] | None = None
         if expand is not None:
             self.set_upstream(expand)
 
     @property
-    def parameters(self) -> tuple[tuple[str, Any], ...]:
-        """The task function's parameters as ``(name, default)`` (``inspect.Parameter.empty``
-        when it has none), read from its signature once: in a component, when it is built, so
-        that no attempt pays for ``inspect``."""
+    def parameters(self) -> tuple[inspect.Parameter, ...]:
+        """The task function's parameters, read from its signature once: in a component, when
+        the DAG is described at build time, so that no attempt pays for ``inspect``."""
         if self._parameters is None:
             found = inspect.signature(self.func).parameters.values() if self.func is not None else ()
-            self._parameters = tuple((p.name, p.default) for p in found)
+            self._parameters = tuple(found)
         return self._parameters
 
     def set_upstream(self, other: Task | Iterable[Task]) -> None:
@@ -253,7 +252,6 @@ class Dag:
         direct upstream tasks."""
         tasks = tuple(task.spec() for task in self.tasks.values())
         for task in self.tasks.values():
-            task.parameters  # read now: in a component, at build time
             for up in task.upstream:
                 if up not in self.tasks:
                     raise ValueError(f"task {task.task_id}: unknown upstream task {up}")
@@ -306,9 +304,7 @@ _SPECIAL = frozenset({"ctx", "item"})
 
 def _upstream_parameters(task: Task) -> list[str]:
     """The parameters of the task's function that name upstream tasks."""
-    if task.func is None:
-        return []
-    parameters = inspect.signature(task.func).parameters.values()
+    parameters = task.parameters
     for parameter in parameters:
         if parameter.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
             raise ValueError(
@@ -322,7 +318,8 @@ def _upstream_parameters(task: Task) -> list[str]:
 def _arguments(task: Task, ctx: Context) -> dict[str, Any]:
     """The arguments of one call of the task's function."""
     args: dict[str, Any] = {}
-    for name, default in task.parameters:
+    for parameter in task.parameters:
+        name, default = parameter.name, parameter.default
         if name == "ctx":
             args[name] = ctx
         elif name == "item":
