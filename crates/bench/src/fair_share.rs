@@ -7,12 +7,13 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
 use serde_json::json;
 
 use crate::client::{Api, RunInfo};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
-use crate::figures::FairShare;
+use crate::figures::{FairShare, ProbeHops};
 use crate::scenarios::{self, run_timeout};
 use crate::stats::Summary;
 use crate::wait::{WAIT_SLICE, Waiter};
@@ -40,7 +41,7 @@ pub fn measure(
     let mut idle = Vec::with_capacity(sizes.fair_share_probes);
     let mut next = Instant::now();
     for _ in 0..sizes.fair_share_probes {
-        idle.push(probe_once(&probe)?);
+        idle.push(probe_once(&probe)?.ms);
         next = pace(next);
     }
     waiter.check_alive()?;
@@ -50,19 +51,35 @@ pub fn measure(
     let started = Instant::now();
     let mut flood_runs = Vec::with_capacity(runs);
     for _ in 0..runs {
+        let t = Instant::now();
         flood_runs.push(flood.trigger(big.dag_id)?);
+        eprintln!(
+            "TEMP flood trigger {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
     }
     let mut flooded = Vec::new();
+    let mut slowest: Option<Probe> = None;
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        flooded.push(probe_once(&probe)?);
+        let probed = probe_once(&probe)?;
+        flooded.push(probed.ms);
+        if slowest.as_ref().is_none_or(|s| probed.ms > s.ms) {
+            slowest = Some(probed);
+        }
         next = pace(next);
         if flooded.len() % 10 == 0 || Instant::now() > deadline {
             let ended = ended_runs(&flood, big.dag_id, &flood_runs)?;
             if ended.len() == flood_runs.len() {
                 let store_s = flood_seconds(&ended);
-                return summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s);
+                let mut figures =
+                    summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s)?;
+                figures.slowest_probe = match slowest {
+                    Some(slowest) => hops(&probe, &slowest)?,
+                    None => None,
+                };
+                return Ok(figures);
             }
             if Instant::now() > deadline {
                 return Err(BenchError::BadAnswer {
@@ -94,16 +111,31 @@ fn tenant(admin: &Api, name: &str) -> Result<Api, BenchError> {
     Ok(admin.with_token(token))
 }
 
-/// Trigger one single-task run as `probe` and wait for it to succeed: the round trip in ms.
-fn probe_once(probe: &Api) -> Result<f64, BenchError> {
+/// One probe's round trip.
+struct Probe {
+    /// Its run.
+    run_id: String,
+    /// When the trigger was sent, by the wall clock (the store's).
+    sent: Timestamp,
+    /// The round trip in ms.
+    ms: f64,
+}
+
+/// Trigger one single-task run as `probe` and wait for it to succeed.
+fn probe_once(probe: &Api) -> Result<Probe, BenchError> {
     let dag = dags::SINGLE;
+    let sent = Timestamp::now();
     let started = Instant::now();
     let run_id = probe.trigger(dag.dag_id)?;
     let deadline = started + run_timeout(dag.tasks);
     loop {
         let run = probe.wait_run(dag.dag_id, &run_id, WAIT_SLICE)?;
         if run.state == "success" {
-            return Ok(started.elapsed().as_secs_f64() * 1e3);
+            return Ok(Probe {
+                run_id,
+                sent,
+                ms: started.elapsed().as_secs_f64() * 1e3,
+            });
         }
         if run.is_finished() || Instant::now() > deadline {
             return Err(BenchError::BadAnswer {
@@ -112,6 +144,31 @@ fn probe_once(probe: &Api) -> Result<f64, BenchError> {
             });
         }
     }
+}
+
+/// Where `probed`'s round trip went, from its run's times in the store; none if the store
+/// lacks one of them.
+fn hops(probe: &Api, probed: &Probe) -> Result<Option<ProbeHops>, BenchError> {
+    let detail = probe.run(dags::SINGLE.dag_id, &probed.run_id)?;
+    let Some(task) = detail.task_instances.first() else {
+        return Ok(None);
+    };
+    let answered = probed.sent.as_nanosecond() + (probed.ms * 1e6) as i128;
+    let ms = |from: Option<Timestamp>, to: Option<Timestamp>| -> Option<f64> {
+        Some((to?.as_nanosecond() - from?.as_nanosecond()) as f64 / 1e6)
+    };
+    let (run, sent) = (&detail.run, Some(probed.sent));
+    Ok((|| {
+        Some(ProbeHops {
+            round_trip_ms: probed.ms,
+            to_created_ms: ms(sent, run.queued_at)?,
+            created_to_queued_ms: ms(run.queued_at, task.queued_at)?,
+            queued_to_started_ms: ms(task.queued_at, task.started_at)?,
+            started_to_ended_ms: ms(task.started_at, task.ended_at)?,
+            ended_to_run_ended_ms: ms(task.ended_at, run.ended_at)?,
+            to_answered_ms: (answered - run.ended_at?.as_nanosecond()) as f64 / 1e6,
+        })
+    })())
 }
 
 /// Sleep until `next` (now if it has passed); the time after that, one period on.
@@ -166,5 +223,6 @@ fn summarize(
         flood_s,
         flood_tasks_per_s,
         single_tenant_tasks_per_s,
+        slowest_probe: None,
     })
 }

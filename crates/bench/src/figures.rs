@@ -207,6 +207,29 @@ pub struct FairShare {
     pub flood_tasks_per_s: f64,
     /// The big fan's tasks per second with one tenant alone, if measured.
     pub single_tenant_tasks_per_s: Option<f64>,
+    /// Where the slowest probe during the flood spent its round trip, if its times were read.
+    #[serde(default)]
+    pub slowest_probe: Option<ProbeHops>,
+}
+
+/// One probe's round trip, hop by hop, from the client's clock and the store's (one machine,
+/// one clock): each hop in ms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeHops {
+    /// The whole round trip, as the client timed it.
+    pub round_trip_ms: f64,
+    /// Trigger sent → the run created.
+    pub to_created_ms: f64,
+    /// Run created → its task queued.
+    pub created_to_queued_ms: f64,
+    /// Task queued → its attempt started.
+    pub queued_to_started_ms: f64,
+    /// Attempt started → ended.
+    pub started_to_ended_ms: f64,
+    /// Task ended → the run marked ended.
+    pub ended_to_run_ended_ms: f64,
+    /// Run ended → the client answered.
+    pub to_answered_ms: f64,
 }
 
 impl FairShare {
@@ -304,6 +327,26 @@ impl ModeResults {
             || self.deferred_waits.is_failed()
             || self.fair_share.is_failed()
             || self.asset_hop.is_failed()
+    }
+}
+
+/// The fair-share scenario run alone (`weft-bench --fair-share`), with the big fan alone
+/// before it for the flood's ratio.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairShareAlone {
+    /// The big fan with one tenant alone.
+    pub fan_one_run: Outcome<Throughput>,
+    /// The two tenants.
+    pub fair_share: Outcome<FairShare>,
+}
+
+impl FairShareAlone {
+    /// Neither was measured, for `reason` (the installation did not start, say).
+    pub fn failed(reason: &str) -> FairShareAlone {
+        FairShareAlone {
+            fan_one_run: Outcome::Failed(reason.to_owned()),
+            fair_share: Outcome::Failed(reason.to_owned()),
+        }
     }
 }
 

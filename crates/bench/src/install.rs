@@ -387,7 +387,8 @@ impl Installation {
     }
 }
 
-/// `wfctl ARGS` with home `home` and no `WEFT_*` variable of the caller's environment.
+/// `wfctl ARGS` with home `home` and no `WEFT_*` variable of the caller's environment;
+/// it logs warnings, or what [`LOG_FILTER`] asks for when it is set.
 pub fn wfctl_command(wfctl: &Path, home: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(wfctl);
     command.args(args);
@@ -396,9 +397,14 @@ pub fn wfctl_command(wfctl: &Path, home: &Path, args: &[&str]) -> Command {
             command.env_remove(name);
         }
     }
-    command.env("WEFT_HOME", home).env("WEFT_LOG", "warn");
+    let log = std::env::var(LOG_FILTER).unwrap_or_else(|_| "warn".to_owned());
+    command.env("WEFT_HOME", home).env("WEFT_LOG", log);
     command
 }
+
+/// The variable that sets the installations' log filter (`WEFT_LOG`) when set: their logs
+/// are then kept after the run (`weft_scheduler=debug` logs each scheduler step's timings).
+pub const LOG_FILTER: &str = "WEFT_BENCH_LOG";
 
 impl Drop for Installation {
     fn drop(&mut self) {

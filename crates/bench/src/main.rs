@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use weft_bench::install::LOG_FILTER;
 use weft_bench::{markdown, suite, tables};
 
 /// Measure Weft (in process, embedded, the S3 homework on an S3 server it starts, and
@@ -42,6 +43,10 @@ struct Args {
     /// as JSON on stdout, nothing written.
     #[arg(long, conflicts_with = "latency")]
     scale_out: bool,
+    /// Only the fair-share scenario (after the big fan alone it is set against), in the
+    /// modes of --mode: its figures as JSON on stdout, nothing written.
+    #[arg(long, conflicts_with_all = ["latency", "scale_out"])]
+    fair_share: bool,
     /// Directory of the peer scripts.
     #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
     peers_dir: PathBuf,
@@ -97,10 +102,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         s3_server: absolute(&s3_server)?,
         work_dir: work.path().to_owned(),
     };
+    let work = Work(Some(work));
     if args.latency {
         for (mode, results) in suite::latency(&options) {
             let json = serde_json::to_string(&results).context("writing the figures")?;
             println!("{{\"mode\":\"{mode}\",\"latency\":{json}}}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.fair_share {
+        for (mode, results) in suite::fair_share(&options) {
+            let json = serde_json::to_string(&results).context("writing the figures")?;
+            println!("{{\"mode\":\"{mode}\",\"fair_share\":{json}}}");
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -149,6 +162,29 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The directory of the installations' homes and logs: removed when the run ends, unless
+/// [`LOG_FILTER`] asked for logs or a scenario failed.
+struct Work(Option<tempfile::TempDir>);
+
+impl Work {
+    /// Keep the directory; its path.
+    fn keep(mut self) -> PathBuf {
+        self.0
+            .take()
+            .map_or_else(PathBuf::new, tempfile::TempDir::keep)
+    }
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        if std::env::var_os(LOG_FILTER).is_some()
+            && let Some(dir) = self.0.take()
+        {
+            eprintln!("weft-bench: logs kept in {}", dir.keep().display());
+        }
+    }
 }
 
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {

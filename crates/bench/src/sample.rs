@@ -3,9 +3,9 @@
 use crate::dags::Sizes;
 use crate::figures::{
     AssetHop, Backlog, BacklogSample, Chain, ColdDeploy, ComponentCost, Costs, DeferredWaits,
-    EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults, Outcome, PerTask, PythonDeploys,
-    RoundTrip, RunTimes, S3Case, SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput,
-    TlsResults, Usage,
+    EgressFigures, FairShare, HopBreakdown, IdleCpu, ModeResults, Outcome, PerTask, ProbeHops,
+    PythonDeploys, RoundTrip, RunTimes, S3Case, SandboxFigures, ScaleFan, ScaleOut, SqlFigures,
+    Throughput, TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -105,6 +105,15 @@ pub fn embedded() -> ModeResults {
             flood_s: 2.2,
             flood_tasks_per_s: 9_000.0,
             single_tenant_tasks_per_s: Some(9_500.0),
+            slowest_probe: Some(ProbeHops {
+                round_trip_ms: 5.0,
+                to_created_ms: 0.5,
+                created_to_queued_ms: 1.0,
+                queued_to_started_ms: 1.5,
+                started_to_ended_ms: 0.5,
+                ended_to_run_ended_ms: 1.0,
+                to_answered_ms: 0.5,
+            }),
         }),
         asset_hop: Outcome::Measured(AssetHop {
             rounds: 10,

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
 use crate::figures::{
-    Chain, ColdDeploy, ModeResults, Outcome, RoundTrip, RunTimes, Throughput, TlsResults, Usage,
+    Chain, ColdDeploy, FairShareAlone, ModeResults, Outcome, RoundTrip, RunTimes, Throughput,
+    TlsResults, Usage,
 };
 use crate::install::Installation;
 use crate::nonce;
@@ -111,6 +112,32 @@ pub fn run_latency(installation: &mut Installation, mode: &str, sizes: &Sizes) -
             round_trip(&mut waiter, sizes.round_trips)
         }),
         chain40: step(mode, "chain40", || chain(&mut waiter, sizes.chain_runs)),
+    }
+}
+
+/// The fair-share scenario alone on `installation`, after the big fan alone it is set
+/// against; `weft-bench --fair-share` runs only these.
+pub fn run_fair_share(
+    installation: &mut Installation,
+    mode: &str,
+    sizes: &Sizes,
+) -> FairShareAlone {
+    let mut waiter = Waiter::new(installation);
+    let big = sizes.big_fan;
+    let used = [dags::SINGLE, dags::CHAIN40, dags::FAN100, big];
+    if let Err(e) = deploy_and_warm_up(&mut waiter, mode, sizes, &used) {
+        return FairShareAlone::failed(&format!("deploy and warm-up: {e}"));
+    }
+    let fan_one_run = step(mode, big.dag_id, || {
+        throughput(&mut waiter, big, 1, sizes.big_fan_runs)
+    });
+    let single_tenant = fan_one_run.measured().map(|t| t.tasks_per_s);
+    let fair_share = step(mode, "fair share between two tenants", || {
+        fair_share::measure(&mut waiter, sizes, single_tenant)
+    });
+    FairShareAlone {
+        fan_one_run,
+        fair_share,
     }
 }
 

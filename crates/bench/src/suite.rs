@@ -8,7 +8,7 @@ use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::dags::Sizes;
 use crate::error::BenchError;
-use crate::figures::{ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
+use crate::figures::{FairShareAlone, ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
 use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
@@ -190,14 +190,35 @@ pub fn run(options: &Options) -> BenchReport {
 /// quick way to set two builds side by side (`weft-bench --latency`); nothing else runs.
 pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
     let sizes = sizes(options);
+    each_mode(options, TlsResults::all_failed, |installation, mode| {
+        scenarios::run_latency(installation, mode, &sizes)
+    })
+}
+
+/// The fair-share scenario alone, after the big fan it is set against, in each mode of
+/// `options` (`weft-bench --fair-share`); nothing else runs.
+pub fn fair_share(options: &Options) -> Vec<(&'static str, FairShareAlone)> {
+    let sizes = sizes(options);
+    each_mode(options, FairShareAlone::failed, |installation, mode| {
+        scenarios::run_fair_share(installation, mode, &sizes)
+    })
+}
+
+/// Start an installation of each mode of `options` in turn, run `run` on it and stop it;
+/// `failed` gives the figures of an installation that did not start.
+fn each_mode<T>(
+    options: &Options,
+    failed: impl Fn(&str) -> T,
+    mut run: impl FnMut(&mut Installation, &'static str) -> T,
+) -> Vec<(&'static str, T)> {
     let install = install_options(options);
-    let on = |started: Result<Installation, BenchError>, mode: &'static str| match started {
+    let mut on = |started: Result<Installation, BenchError>, mode: &'static str| match started {
         Ok(mut installation) => {
-            let results = scenarios::run_latency(&mut installation, mode, &sizes);
+            let results = run(&mut installation, mode);
             installation.stop();
             (mode, results)
         }
-        Err(e) => (mode, TlsResults::all_failed(&format!("cannot start: {e}"))),
+        Err(e) => (mode, failed(&format!("cannot start: {e}"))),
     };
     let mut results = Vec::new();
     if options.modes.embedded() {
@@ -220,10 +241,7 @@ pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
         });
         results.push(match started {
             Ok((installation, _postgres, _redis)) => on(installation, "distributed"),
-            Err(e) => (
-                "distributed",
-                TlsResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
-            ),
+            Err(e) => ("distributed", failed(&format!("PostgreSQL and Redis: {e}"))),
         });
     }
     results

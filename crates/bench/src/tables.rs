@@ -308,6 +308,35 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     );
     row(
         table,
+        "fair share: the slowest round trip during the flood, hop by hop (trigger → run \
+         created → task queued → started → ended → run ended → answered)"
+            .to_owned(),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| {
+                    f.slowest_probe.as_ref().map_or_else(
+                        || "—".to_owned(),
+                        |h| {
+                            format!(
+                                "{}: {} + {} + {} + {} + {} + {}",
+                                format::ms(h.round_trip_ms),
+                                format::ms(h.to_created_ms),
+                                format::ms(h.created_to_queued_ms),
+                                format::ms(h.queued_to_started_ms),
+                                format::ms(h.started_to_ended_ms),
+                                format::ms(h.ended_to_run_ended_ms),
+                                format::ms(h.to_answered_ms),
+                            )
+                        },
+                    )
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
         format!("fair share: the flooding tenant's {n} tasks (% of one tenant alone)"),
         &|m, _| {
             cells(
