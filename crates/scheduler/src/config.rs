@@ -15,12 +15,13 @@ pub struct SchedulerConfig {
     pub default_max_active_tasks: u32,
     /// `max_active_runs` of a DAG that sets none.
     pub default_max_active_runs: u32,
-    /// Most task instances one step queues, and most it marks `scheduled` (waiting for a
-    /// slot), at least one of each (Airflow's `max_tis_per_query` plays this part). A step
-    /// that reaches either writes what it has and the next step follows at once, so the ready
-    /// tasks of a big run go out in slices, and a trigger or report arriving meanwhile waits
-    /// for one slice rather than for all of them. Attempts sent again, wait tasks starting
-    /// and mapped tasks expanding are not counted.
+    /// Most task instances one step queues, at least one (Airflow's `max_tis_per_query`
+    /// plays this part). A step that reaches it writes what it has and the next step follows
+    /// at once, so the ready tasks of a big run go out in slices, and a trigger or report
+    /// arriving meanwhile waits for one slice rather than for all of them. Attempts sent
+    /// again, wait tasks starting and mapped tasks expanding are not counted. Marking tasks
+    /// that wait for a slot `scheduled` has a smaller cap of its own (see
+    /// `Scheduler::admit`).
     pub max_tis_per_step: u32,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`); a mapped
     /// task given more items fails, naming both numbers.

@@ -16,6 +16,8 @@ impl Scheduler {
             return Ok(());
         }
         let began = std::time::Instant::now();
+        let (starts, finishes, marks) =
+            (batch.start.len(), batch.finish.len(), batch.set_task.len());
         let outcome = match self.store.write(batch.clone()).await {
             Ok(outcome) if !outcome.refused => outcome,
             Ok(_) => {
@@ -75,6 +77,9 @@ impl Scheduler {
         self.dispatch(&queued).await?;
         tracing::debug!(
             queued = queued.len(),
+            starts,
+            finishes,
+            marks,
             write_ms = written.as_secs_f64() * 1e3,
             dispatch_ms = (began.elapsed() - written).as_secs_f64() * 1e3,
             "step written"

@@ -153,6 +153,11 @@ impl Outbox {
             .retain(|start| !ended.contains(&(start.ti, start.lease)));
     }
 
+    /// Whether the step has nothing to write so far.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
+
     /// Everything gathered, as one batch written under `leader`; the outbox is left empty.
     pub(crate) fn take_batch(&mut self, leader: Option<LeaderFence>) -> WriteBatch {
         WriteBatch {

@@ -3,7 +3,7 @@
 //! server restarted without persistence). Both run on timers; the store stays the truth.
 
 use weft_model::{DagRunState, TaskState};
-use weft_store::RunFilter;
+use weft_store::{RunFilter, RunPk};
 
 use crate::error::SchedulerError;
 use crate::step::Scheduler;
@@ -35,8 +35,10 @@ impl QueueWatch {
 }
 
 impl Scheduler {
-    /// Load DAG records again, and every queued or running run the scheduler does not hold.
-    pub(crate) async fn resync(&mut self) -> Result<(), SchedulerError> {
+    /// Load DAG records again; the queued and running runs the scheduler neither holds nor
+    /// is reading, to be read away from the loop (a big run just created can take 100 ms
+    /// to read, which the loop would spend holding every other run's step back).
+    pub(crate) async fn resync(&mut self) -> Result<Vec<RunPk>, SchedulerError> {
         self.load_dags().await?;
         let tenants = self.dags.tenants();
         let mut missing = Vec::new();
@@ -48,17 +50,16 @@ impl Scheduler {
                     limit: Some(RESYNC_LIMIT),
                 };
                 for run in self.store.runs(&tenant, &filter).await? {
-                    if !self.runs.contains(run.id) {
+                    if !self.runs.contains(run.id) && !self.reads.awaits(run.id) {
                         missing.push(run.id);
                     }
                 }
             }
         }
-        for run in missing {
+        for &run in &missing {
             tracing::info!(run, "found an active run the scheduler was not told about");
-            self.reload_run(run).await?;
         }
-        Ok(())
+        Ok(missing)
     }
 
     /// Ask the queue whether it still holds what it was given; if it lost its contents, put

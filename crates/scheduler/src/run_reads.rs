@@ -66,6 +66,11 @@ impl RunReads {
         self.next
     }
 
+    /// Whether a read of run `run` is awaited.
+    pub(crate) fn awaits(&self, run: RunPk) -> bool {
+        self.pending.contains_key(&run)
+    }
+
     /// The loop loaded run `run` itself: any read in flight is stale.
     pub(crate) fn forget(&mut self, run: RunPk) {
         self.pending.remove(&run);
@@ -91,7 +96,18 @@ fn spawn_reader(
     let (requests, mut asked) = mpsc::unbounded_channel::<(RunPk, u64)>();
     tokio::spawn(async move {
         while let Some((run, generation)) = asked.recv().await {
+            let began = std::time::Instant::now();
             let answer = store.run(run).await;
+            tracing::debug!(
+                run,
+                tasks = answer
+                    .as_ref()
+                    .ok()
+                    .and_then(Option::as_ref)
+                    .map_or(0, |(_, tis)| tis.len()),
+                read_ms = began.elapsed().as_secs_f64() * 1e3,
+                "run read away from the loop"
+            );
             let read = RunRead {
                 run,
                 generation,
@@ -142,5 +158,20 @@ mod tests {
         reads.forget(7);
         assert!(!reads.take(&in_flight));
         assert!(reads.take(&other), "other runs' reads are untouched");
+    }
+
+    #[test]
+    fn a_run_is_awaited_until_its_latest_read_is_taken_or_forgotten() {
+        let mut reads = RunReads::default();
+        assert!(!reads.awaits(7));
+        let older = read(&mut reads, 7);
+        let newer = read(&mut reads, 7);
+        assert!(!reads.take(&older));
+        assert!(reads.awaits(7), "the newer read is still awaited");
+        assert!(reads.take(&newer));
+        assert!(!reads.awaits(7));
+        let _ = read(&mut reads, 8);
+        reads.forget(8);
+        assert!(!reads.awaits(8));
     }
 }

@@ -246,7 +246,10 @@ impl SchedulerService {
             self.scheduler.check_queue().await?;
         }
         if ticked.resync {
-            self.scheduler.resync().await?;
+            for run in self.scheduler.resync().await? {
+                let store = &self.scheduler.store;
+                self.scheduler.reads.start(run, store, &self.reads.0);
+            }
         }
         let inputs_time = began.elapsed();
         let report_count = reports.len();

@@ -365,14 +365,132 @@ async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() 
     );
     assert_eq!(s.wake_at(), Some(b.clock.now_ts()), "two are left to mark");
 
-    // The next step marks the rest, and queues t4 in the slot t5 left.
+    // The next step, with nothing else to write, marks the rest.
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(
+        state(&b.states(run).await),
+        [Queued, Scheduled, Scheduled, Scheduled, Scheduled, Queued]
+    );
+    assert!(s.wake_at().is_none_or(|at| at > b.clock.now_ts()));
+    // t4 goes in the slot t5 leaves.
     s.step(b.succeed(&taken[0])).await.unwrap();
     assert_eq!(task_ids(&b.take().await), ["t4"]);
     assert_eq!(
         state(&b.states(run).await),
         [Queued, Scheduled, Scheduled, Scheduled, Queued, Success]
     );
-    assert!(s.wake_at().is_none_or(|at| at > b.clock.now_ts()));
+}
+
+#[tokio::test]
+async fn a_step_with_results_to_write_leaves_marks_for_a_quiet_step_or_100_ms_later() {
+    let b = bench("2024-03-01T12:00:00Z", SchedulerConfig::default()).await;
+    one_slot_pool(&b, "single").await;
+    let mut spec = five("five", Some("single"));
+    spec.max_active_runs = Some(1);
+    b.deploy(spec).await;
+    let mut runs = Vec::new();
+    for at in ["2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z"] {
+        let request = TriggerRequest {
+            logical_date: Some(ts(at)),
+            ..TriggerRequest::default()
+        };
+        runs.push(
+            b.handle
+                .trigger(DEFAULT_TENANT, "five", request)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    use TaskState::{Queued, Scheduled};
+    let state = |states: Vec<(String, TaskState)>| -> Vec<TaskState> {
+        states.into_iter().map(|(_, state)| state).collect()
+    };
+    // The first step marks the first run's waiting tasks (by task id: t1..t5).
+    assert_eq!(
+        state(b.states(runs[0].id).await),
+        [Scheduled, Scheduled, Scheduled, Scheduled, Queued]
+    );
+    let marked = b.clock.now_ts();
+    // Its tasks run one at a time; the step ending the last starts the second run.
+    let mut current = b.take().await;
+    for _ in 0..5 {
+        s.step(b.succeed(&current[0])).await.unwrap();
+        current = b.take().await;
+    }
+    assert_eq!(current[0].run, runs[1].id);
+    // That step wrote results: the second run's waiting tasks are left for later.
+    let none = TaskState::None;
+    assert_eq!(
+        state(b.states(runs[1].id).await),
+        [none, none, none, none, Queued]
+    );
+    let due = marked + jiff::SignedDuration::from_millis(100);
+    assert_eq!(
+        s.wake_at(),
+        Some(due),
+        "marks are due 100 ms after the last"
+    );
+    b.clock.advance(std::time::Duration::from_millis(99));
+    s.step(b.succeed(&current[0])).await.unwrap();
+    current = b.take().await;
+    // t4 went from none straight to queued.
+    assert_eq!(
+        state(b.states(runs[1].id).await),
+        [none, none, none, Queued, TaskState::Success]
+    );
+
+    // 100 ms on, a step marks them although it writes a result too.
+    b.clock.advance(std::time::Duration::from_millis(1));
+    s.step(b.succeed(&current[0])).await.unwrap();
+    assert_eq!(
+        state(b.states(runs[1].id).await),
+        [
+            Scheduled,
+            Scheduled,
+            Queued,
+            TaskState::Success,
+            TaskState::Success
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_big_run_behind_a_full_pool_is_marked_in_slices_of_128_whatever_the_cap() {
+    let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    one_slot_pool(&b, "single").await;
+    let tasks = (0..300)
+        .map(|n| {
+            let mut t = TaskSpec::new(format!("t{n:03}"));
+            t.settings.pool = Some("single".into());
+            t
+        })
+        .collect();
+    b.deploy(manual("wide", tasks)).await;
+    let (run, mut s, taken) = five_ready(&b, "wide").await;
+    assert_eq!(taken.len(), 1, "one slot");
+    let count = |states: &[(String, TaskState)], state: TaskState| {
+        states.iter().filter(|(_, s)| *s == state).count()
+    };
+    let states = b.states(run).await;
+    assert_eq!(count(&states, TaskState::Scheduled), 128, "{states:?}");
+    assert_eq!(count(&states, TaskState::None), 171);
+    let now = b.clock.now_ts();
+    assert_eq!(
+        s.wake_at(),
+        Some(now),
+        "the rest are marked in the next steps"
+    );
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(count(&b.states(run).await, TaskState::Scheduled), 256);
+    assert_eq!(s.wake_at(), Some(now));
+    s.step(Vec::new()).await.unwrap();
+    let states = b.states(run).await;
+    assert_eq!(count(&states, TaskState::Scheduled), 299);
+    assert_eq!(count(&states, TaskState::Queued), 1);
+    assert!(b.take().await.is_empty(), "the slot is still held");
+    assert!(s.wake_at().is_none_or(|at| at > now), "all marked");
 }
 
 #[tokio::test]

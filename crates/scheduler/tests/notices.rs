@@ -67,3 +67,43 @@ async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
     stop.send(()).unwrap();
     running.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
+    let config = SchedulerConfig {
+        resync_interval: Duration::from_millis(50),
+        ..SchedulerConfig::default()
+    };
+    let b = bench(T0, config.clone()).await;
+    b.deploy(pair("first")).await;
+    b.deploy(pair("unannounced")).await;
+    let first = b
+        .handle
+        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
+        .await
+        .unwrap();
+    let (_handle, service) =
+        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service.run(async {
+        let _ = stopped.await;
+    }));
+    let taken = take_waiting(&b).await;
+    assert!(taken.iter().all(|m| m.run_id == first.run_id));
+
+    // Written to the store only, and no notice: the resync reads it (away from the loop).
+    let unannounced = b
+        .handle
+        .trigger(DEFAULT_TENANT, "unannounced", TriggerRequest::default())
+        .await
+        .unwrap();
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(
+        taken.iter().all(|m| m.run_id == unannounced.run_id),
+        "{taken:?}"
+    );
+
+    stop.send(()).unwrap();
+    running.await.unwrap();
+}
