@@ -3,10 +3,11 @@
 //!
 //! A run goes once it has ended (succeeded or failed) before the cut-off, unless it is its
 //! DAG's newest run or its latest scheduled one (what the scheduler reads to know where a
-//! schedule stands). Deleting a run deletes its task instances, XCom values, logs and
-//! notifications with it (the foreign keys cascade). Each batch is one short transaction that
-//! deletes the oldest runs up to an id, so the scheduler's writes go on between batches, and
-//! a batch repeated after a failure deletes nothing twice.
+//! schedule stands). Deleting a run deletes its XCom values and task instances with it (in
+//! the same transaction: on PostgreSQL no foreign key ties them to their run), and its
+//! task logs and notifications (their foreign keys cascade). Each batch is one short
+//! transaction that deletes the oldest runs up to an id, so the scheduler's writes go on
+//! between batches, and a batch repeated after a failure deletes nothing twice.
 
 use super::statement::statement;
 use crate::backend::Backend;
@@ -63,6 +64,20 @@ const COUNT_TASK_INSTANCES: &str = concat!(
     keep!(),
     "SELECT COUNT(*) FROM task_instances t JOIN dag_runs d ON d.id = t.run WHERE d.id <= $2 AND ",
     old_runs!()
+);
+/// `$1` cut-off, `$2` last id: the XCom values of the batch's runs.
+const DELETE_XCOMS: &str = concat!(
+    keep!(),
+    "DELETE FROM xcom WHERE run IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
+    old_runs!(),
+    ")"
+);
+/// `$1` cut-off, `$2` last id: the task instances of the batch's runs (their logs cascade).
+const DELETE_TASK_INSTANCES: &str = concat!(
+    keep!(),
+    "DELETE FROM task_instances WHERE run IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
+    old_runs!(),
+    ")"
 );
 /// `$1` cut-off, `$2` last id.
 const DELETE_RUNS: &str = concat!(
@@ -216,6 +231,13 @@ pub(crate) async fn clean<B: Backend>(store: &B, request: &Clean) -> StoreResult
             .fetch_optional_scalar(&mut tx)
             .await?
             .unwrap_or(0);
+        for children in [DELETE_XCOMS, DELETE_TASK_INSTANCES] {
+            statement::<B::Db>(children)
+                .bind(before)
+                .bind(last)
+                .execute(&mut tx)
+                .await?;
+        }
         let runs = statement::<B::Db>(DELETE_RUNS)
             .bind(before)
             .bind(last)

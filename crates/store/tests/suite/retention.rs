@@ -182,6 +182,16 @@ pub async fn old_ended_runs_go_in_batches_and_what_the_scheduler_needs_stays(sto
         );
     }
 
+    // The first task instance of each old run, with the log its result left.
+    let mut logged = Vec::new();
+    for &id in &old {
+        let (_, tis) = store.run(id).await.unwrap().expect("old run");
+        let ti = tis.iter().find(|ti| ti.task_id == "a").expect("task a");
+        let log = store.task_log(ti.id, ti.try_number).await.unwrap();
+        assert!(log.is_some(), "{ti:?} has a log");
+        logged.push((ti.id, ti.try_number));
+    }
+
     let cleaned = store.clean(&clean(500, false, false)).await.unwrap();
     assert_eq!(
         (cleaned.runs, cleaned.task_instances, cleaned.asset_events),
@@ -194,6 +204,12 @@ pub async fn old_ended_runs_go_in_batches_and_what_the_scheduler_needs_stays(sto
         assert!(
             store.run_xcoms(id).await.unwrap().is_empty(),
             "its XCom values too"
+        );
+    }
+    for (ti, try_number) in logged {
+        assert!(
+            store.task_log(ti, try_number).await.unwrap().is_none(),
+            "task instance {ti} is gone with its log"
         );
     }
     for id in [latest_scheduled, running, recent, solo.id] {
