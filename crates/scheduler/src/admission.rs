@@ -39,8 +39,7 @@ pub(crate) struct Admission {
     /// How much each tenant has been served, for fair turns ([`fair_share`]).
     passes: HashMap<String, u64>,
     /// The last admission stopped at the scheduler's `max_tis_per_step` with ready tasks
-    /// it did not look at, or marked all it could with more to mark: the next step is due
-    /// at once.
+    /// it did not look at: the next step is due at once.
     capped: bool,
     /// When a step last marked ready tasks `scheduled` (see [`MARKS_EVERY`]).
     marked_at: Option<Timestamp>,
@@ -468,8 +467,10 @@ impl Scheduler {
             let due_at = self.admission.marks_due_at(now);
             if self.outbox.is_empty() || due_at <= now {
                 self.admission.marked_at = Some(now);
-                self.admission.capped |= admitted.marks_capped;
                 self.mark_scheduled(admitted.waiting, now);
+                if admitted.marks_capped {
+                    self.wake.no_later_than(self.admission.marks_due_at(now));
+                }
             } else {
                 self.wake.no_later_than(due_at);
             }
@@ -487,9 +488,9 @@ impl Scheduler {
     /// task is queued when a slot frees whether it was marked or not) that costs a row
     /// written, so marks give way to the work: a step marks only when it has nothing else to
     /// write, or when none were marked for [`MARKS_EVERY`], at most [`MARKS_PER_STEP`] at a
-    /// time. Under a steady flow of results most waiting tasks go from `none` straight to
-    /// `queued`, as a task that finds a slot at once always does; when the flow stops, the
-    /// rest are marked in the steps that follow at once.
+    /// time (a step is then due by that time). Under a steady flow of results most waiting
+    /// tasks go from `none` straight to `queued`, as a task that finds a slot at once always
+    /// does; a backlog of long tasks is marked at 1,280 a second.
     fn mark_scheduled(&mut self, waiting: Vec<(RunPk, usize)>, now: Timestamp) {
         for (run, i) in waiting {
             let Some(active) = self.runs.get_mut(run) else {

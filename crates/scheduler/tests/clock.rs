@@ -363,7 +363,8 @@ async fn a_step_marks_at_most_its_cap_scheduled_and_queues_past_those_it_left() 
             Queued
         ]
     );
-    assert_eq!(s.wake_at(), Some(b.clock.now_ts()), "two are left to mark");
+    let due = b.clock.now_ts() + jiff::SignedDuration::from_millis(100);
+    assert_eq!(s.wake_at(), Some(due), "two are left to mark, 100 ms on");
 
     // The next step, with nothing else to write, marks the rest.
     s.step(Vec::new()).await.unwrap();
@@ -457,7 +458,7 @@ async fn a_step_with_results_to_write_leaves_marks_for_a_quiet_step_or_100_ms_la
 }
 
 #[tokio::test]
-async fn a_big_run_behind_a_full_pool_is_marked_in_slices_of_128_whatever_the_cap() {
+async fn a_big_run_behind_a_full_pool_is_marked_128_at_a_time_whatever_the_cap() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     one_slot_pool(&b, "single").await;
     let tasks = (0..300)
@@ -476,20 +477,19 @@ async fn a_big_run_behind_a_full_pool_is_marked_in_slices_of_128_whatever_the_ca
     let states = b.states(run).await;
     assert_eq!(count(&states, TaskState::Scheduled), 128, "{states:?}");
     assert_eq!(count(&states, TaskState::None), 171);
-    let now = b.clock.now_ts();
-    assert_eq!(
-        s.wake_at(),
-        Some(now),
-        "the rest are marked in the next steps"
-    );
+    let due = b.clock.now_ts() + jiff::SignedDuration::from_millis(100);
+    assert_eq!(s.wake_at(), Some(due), "the rest are marked 100 ms on");
+    // A step with nothing else to write marks more sooner.
     s.step(Vec::new()).await.unwrap();
     assert_eq!(count(&b.states(run).await, TaskState::Scheduled), 256);
-    assert_eq!(s.wake_at(), Some(now));
+    assert_eq!(s.wake_at(), Some(due));
+    b.clock.advance(std::time::Duration::from_millis(100));
     s.step(Vec::new()).await.unwrap();
     let states = b.states(run).await;
     assert_eq!(count(&states, TaskState::Scheduled), 299);
     assert_eq!(count(&states, TaskState::Queued), 1);
     assert!(b.take().await.is_empty(), "the slot is still held");
+    let now = b.clock.now_ts();
     assert!(s.wake_at().is_none_or(|at| at > now), "all marked");
 }
 
