@@ -64,7 +64,7 @@ impl Admission {
         }
     }
 
-    /// Whether the last admission's per-step cap left ready tasks to queue or to mark.
+    /// Whether the last admission's per-step cap left ready tasks to queue.
     pub(crate) fn capped(&self) -> bool {
         self.capped
     }
@@ -456,9 +456,10 @@ impl Scheduler {
         }
     }
 
-    /// Queue ready task instances in priority order while slots allow; those of running runs
-    /// left waiting for a slot become `scheduled`; at most `max_tis_per_step` of each, the
-    /// next step following at once when that left some.
+    /// Queue ready task instances in priority order while slots allow, at most
+    /// `max_tis_per_step`, the next step following at once when that left some; those of
+    /// running runs left waiting for a slot become `scheduled` as
+    /// [`mark_scheduled`](Self::mark_scheduled) says.
     pub(crate) fn admit(&mut self, now: Timestamp) {
         let admitted =
             self.admission

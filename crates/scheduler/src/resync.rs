@@ -36,8 +36,9 @@ impl QueueWatch {
 
 impl Scheduler {
     /// Load DAG records again; the queued and running runs the scheduler neither holds nor
-    /// is reading, to be read away from the loop (a big run just created can take 100 ms
-    /// to read, which the loop would spend holding every other run's step back).
+    /// has been reading since the last resync, to be read away from the loop (a big run just
+    /// created can take 100 ms to read, which the loop would spend holding every other run's
+    /// step back).
     pub(crate) async fn resync(&mut self) -> Result<Vec<RunPk>, SchedulerError> {
         self.load_dags().await?;
         let tenants = self.dags.tenants();
@@ -50,12 +51,13 @@ impl Scheduler {
                     limit: Some(RESYNC_LIMIT),
                 };
                 for run in self.store.runs(&tenant, &filter).await? {
-                    if !self.runs.contains(run.id) && !self.reads.awaits(run.id) {
+                    if !self.runs.contains(run.id) && !self.reads.awaits_since_resync(run.id) {
                         missing.push(run.id);
                     }
                 }
             }
         }
+        self.reads.resynced();
         for &run in &missing {
             tracing::info!(run, "found an active run the scheduler was not told about");
         }

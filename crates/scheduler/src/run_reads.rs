@@ -30,8 +30,10 @@ pub(crate) struct RunRead {
 /// The reads in flight, each run's latest, and the reader that makes them.
 #[derive(Default)]
 pub(crate) struct RunReads {
-    /// The latest read of each run still awaited.
-    pending: FastMap<RunPk, u64>,
+    /// The latest read of each run still awaited, and the resync round it began in.
+    pending: FastMap<RunPk, (u64, u64)>,
+    /// The resync round: how many resyncs have looked at the reads.
+    round: u64,
     /// The number the next read gets.
     next: u64,
     /// The reader's requests, once it is started (it stops when this is dropped).
@@ -62,13 +64,22 @@ impl RunReads {
     /// A new read of `run` begins: its number, which makes any earlier one stale.
     fn begin(&mut self, run: RunPk) -> u64 {
         self.next += 1;
-        self.pending.insert(run, self.next);
+        self.pending.insert(run, (self.next, self.round));
         self.next
     }
 
-    /// Whether a read of run `run` is awaited.
-    pub(crate) fn awaits(&self, run: RunPk) -> bool {
-        self.pending.contains_key(&run)
+    /// Whether a read of run `run` begun since the last resync is awaited. A read awaited
+    /// longer may never be answered (its answer was dropped with a step that failed, or its
+    /// reader stopped): the resync asks for the run again, which makes that read stale.
+    pub(crate) fn awaits_since_resync(&self, run: RunPk) -> bool {
+        self.pending
+            .get(&run)
+            .is_some_and(|&(_, round)| round == self.round)
+    }
+
+    /// A resync has looked at the reads awaited: from now on they count as old.
+    pub(crate) fn resynced(&mut self) {
+        self.round += 1;
     }
 
     /// The loop loaded run `run` itself: any read in flight is stale.
@@ -78,7 +89,12 @@ impl RunReads {
 
     /// Whether `read` is the latest word on its run (it is then no longer awaited).
     pub(crate) fn take(&mut self, read: &RunRead) -> bool {
-        if self.pending.get(&read.run) == Some(&read.generation) {
+        if self
+            .pending
+            .get(&read.run)
+            .map(|&(generation, _)| generation)
+            == Some(read.generation)
+        {
             self.pending.remove(&read.run);
             true
         } else {
@@ -163,15 +179,31 @@ mod tests {
     #[test]
     fn a_run_is_awaited_until_its_latest_read_is_taken_or_forgotten() {
         let mut reads = RunReads::default();
-        assert!(!reads.awaits(7));
+        assert!(!reads.awaits_since_resync(7));
         let older = read(&mut reads, 7);
         let newer = read(&mut reads, 7);
         assert!(!reads.take(&older));
-        assert!(reads.awaits(7), "the newer read is still awaited");
+        assert!(
+            reads.awaits_since_resync(7),
+            "the newer read is still awaited"
+        );
         assert!(reads.take(&newer));
-        assert!(!reads.awaits(7));
+        assert!(!reads.awaits_since_resync(7));
         let _ = read(&mut reads, 8);
         reads.forget(8);
-        assert!(!reads.awaits(8));
+        assert!(!reads.awaits_since_resync(8));
+    }
+
+    #[test]
+    fn a_read_awaited_through_a_whole_resync_round_counts_as_lost() {
+        let mut reads = RunReads::default();
+        let lost = read(&mut reads, 7);
+        assert!(reads.awaits_since_resync(7));
+        reads.resynced();
+        assert!(!reads.awaits_since_resync(7), "the next resync asks again");
+        let again = read(&mut reads, 7);
+        assert!(reads.awaits_since_resync(7));
+        assert!(!reads.take(&lost), "the lost read's answer is stale");
+        assert!(reads.take(&again));
     }
 }

@@ -91,6 +91,16 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// Told after `count` task instances of a new run are committed.
     fn task_instances_created(&self, count: usize);
+
+    /// In `tx`, delete the runs of a clean's batch (`before` its cut-off in microseconds,
+    /// `last` the batch's last run id; see [`retention`](crate::common::retention)) with
+    /// their task instances, XCom values, logs and notifications: how many runs and task
+    /// instances went.
+    fn delete_old_runs(
+        tx: &mut Transaction<'_, Self::Db>,
+        before: i64,
+        last: i64,
+    ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
 }
 
 /// The connection type of backend `B`.

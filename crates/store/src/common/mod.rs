@@ -9,7 +9,7 @@ pub(crate) mod assets;
 mod coordination;
 pub(crate) mod monitoring;
 pub(crate) mod notifications;
-mod retention;
+pub(crate) mod retention;
 pub(crate) mod sealed;
 pub(crate) mod sql;
 pub(crate) mod statement;

@@ -3,11 +3,12 @@
 //!
 //! A run goes once it has ended (succeeded or failed) before the cut-off, unless it is its
 //! DAG's newest run or its latest scheduled one (what the scheduler reads to know where a
-//! schedule stands). Deleting a run deletes its XCom values and task instances with it (in
-//! the same transaction: on PostgreSQL no foreign key ties them to their run), and its
-//! task logs and notifications (their foreign keys cascade). Each batch is one short
-//! transaction that deletes the oldest runs up to an id, so the scheduler's writes go on
-//! between batches, and a batch repeated after a failure deletes nothing twice.
+//! schedule stands). Deleting a run deletes its task instances, XCom values, logs and
+//! notifications with it: on SQLite the foreign keys cascade; on PostgreSQL, where no
+//! foreign key ties task instances and XCom values to their run, one statement deletes the
+//! runs and those rows of the runs it deleted (see [`Backend::delete_old_runs`]). Each batch
+//! is one short transaction that deletes the oldest runs up to an id, so the scheduler's
+//! writes go on between batches, and a batch repeated after a failure deletes nothing twice.
 
 use super::statement::statement;
 use crate::backend::Backend;
@@ -60,31 +61,30 @@ const NEXT_RUNS: &str = concat!(
     " ORDER BY d.id LIMIT $2) b"
 );
 /// `$1` cut-off, `$2` last id: the task instances of the batch's runs.
-const COUNT_TASK_INSTANCES: &str = concat!(
+pub(crate) const COUNT_TASK_INSTANCES: &str = concat!(
     keep!(),
     "SELECT COUNT(*) FROM task_instances t JOIN dag_runs d ON d.id = t.run WHERE d.id <= $2 AND ",
     old_runs!()
 );
-/// `$1` cut-off, `$2` last id: the XCom values of the batch's runs.
-const DELETE_XCOMS: &str = concat!(
-    keep!(),
-    "DELETE FROM xcom WHERE run IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
-    old_runs!(),
-    ")"
-);
-/// `$1` cut-off, `$2` last id: the task instances of the batch's runs (their logs cascade).
-const DELETE_TASK_INSTANCES: &str = concat!(
-    keep!(),
-    "DELETE FROM task_instances WHERE run IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
-    old_runs!(),
-    ")"
-);
-/// `$1` cut-off, `$2` last id.
-const DELETE_RUNS: &str = concat!(
+/// `$1` cut-off, `$2` last id: the batch's runs (what refers to them cascades).
+pub(crate) const DELETE_RUNS: &str = concat!(
     keep!(),
     "DELETE FROM dag_runs WHERE id IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
     old_runs!(),
     ")"
+);
+/// `$1` cut-off, `$2` last id: the batch's runs, and the XCom values and task instances of
+/// the runs deleted (their logs and the runs' notifications cascade), in one statement, so
+/// all three go by the same runs; how many runs and task instances went. PostgreSQL.
+pub(crate) const DELETE_RUNS_AND_ROWS: &str = concat!(
+    keep!(),
+    ", gone AS (DELETE FROM dag_runs WHERE id IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 \
+     AND ",
+    old_runs!(),
+    ") RETURNING id), \
+     x AS (DELETE FROM xcom WHERE run IN (SELECT id FROM gone)), \
+     t AS (DELETE FROM task_instances WHERE run IN (SELECT id FROM gone) RETURNING id) \
+     SELECT (SELECT COUNT(*) FROM gone), (SELECT COUNT(*) FROM t)"
 );
 /// `$1` cut-off: every run and task instance a clean would remove.
 const COUNT_OLD_RUNS: &str = concat!(
@@ -225,27 +225,10 @@ pub(crate) async fn clean<B: Backend>(store: &B, request: &Clean) -> StoreResult
         };
         let mut conn = store.writer().await?;
         let mut tx = B::begin_write(&mut conn).await?;
-        let tis: i64 = statement::<B::Db>(COUNT_TASK_INSTANCES)
-            .bind(before)
-            .bind(last)
-            .fetch_optional_scalar(&mut tx)
-            .await?
-            .unwrap_or(0);
-        for children in [DELETE_XCOMS, DELETE_TASK_INSTANCES] {
-            statement::<B::Db>(children)
-                .bind(before)
-                .bind(last)
-                .execute(&mut tx)
-                .await?;
-        }
-        let runs = statement::<B::Db>(DELETE_RUNS)
-            .bind(before)
-            .bind(last)
-            .execute(&mut tx)
-            .await?;
+        let (runs, tis) = B::delete_old_runs(&mut tx, before, last).await?;
         tx.commit().await?;
         cleaned.runs += runs;
-        cleaned.task_instances += count(tis);
+        cleaned.task_instances += tis;
         cleaned.batches += 1;
         if runs == 0 {
             break;

@@ -213,6 +213,23 @@ impl Backend for PostgresStore {
             }
         });
     }
+
+    async fn delete_old_runs(
+        tx: &mut Transaction<'_, Postgres>,
+        before: i64,
+        last: i64,
+    ) -> StoreResult<(u64, u64)> {
+        let (runs, tis): (i64, i64) =
+            sqlx::query_as(crate::common::retention::DELETE_RUNS_AND_ROWS)
+                .bind(before)
+                .bind(last)
+                .fetch_one(&mut **tx)
+                .await?;
+        Ok((
+            u64::try_from(runs).unwrap_or(0),
+            u64::try_from(tis).unwrap_or(0),
+        ))
+    }
 }
 
 /// A pooled connection for one operation. Should a begin on it be given up half-way (the

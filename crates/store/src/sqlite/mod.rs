@@ -181,6 +181,28 @@ impl Backend for SqliteStore {
 
     /// SQLite's planner needs no statistics kept fresh for Weft's statements.
     fn task_instances_created(&self, _count: usize) {}
+
+    /// Its foreign keys cascade from the runs, and its one writer sees no other write
+    /// between the count and the delete.
+    async fn delete_old_runs(
+        tx: &mut Transaction<'_, Sqlite>,
+        before: i64,
+        last: i64,
+    ) -> StoreResult<(u64, u64)> {
+        use crate::common::retention::{COUNT_TASK_INSTANCES, DELETE_RUNS};
+        let (tis,): (i64,) = sqlx::query_as(COUNT_TASK_INSTANCES)
+            .bind(before)
+            .bind(last)
+            .fetch_one(&mut **tx)
+            .await?;
+        let runs = sqlx::query(DELETE_RUNS)
+            .bind(before)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        Ok((runs, u64::try_from(tis).unwrap_or(0)))
+    }
 }
 
 /// Insert the run row; the run as stored. The DAG must exist with the run's digest as one
