@@ -43,6 +43,10 @@ pub(crate) struct Admission {
     capped: bool,
     /// When a step last marked ready tasks `scheduled` (see [`MARKS_EVERY`]).
     marked_at: Option<Timestamp>,
+    /// When a step is due to mark the waiting tasks the last admission left unmarked; none
+    /// when it left none. A wake of its own, apart from the retries' (whose wake scans every
+    /// task instance held).
+    marks_wake: Option<Timestamp>,
 }
 
 impl Admission {
@@ -67,6 +71,11 @@ impl Admission {
     /// Whether the last admission's per-step cap left ready tasks to queue.
     pub(crate) fn capped(&self) -> bool {
         self.capped
+    }
+
+    /// When a step is due to mark waiting tasks left unmarked, if any were.
+    pub(crate) fn marks_wake(&self) -> Option<Timestamp> {
+        self.marks_wake
     }
 
     /// When a step may next mark ready tasks `scheduled` even though it has other writes:
@@ -464,16 +473,17 @@ impl Scheduler {
         let admitted =
             self.admission
                 .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
+        self.admission.marks_wake = None;
         if !admitted.waiting.is_empty() {
             let due_at = self.admission.marks_due_at(now);
             if self.outbox.is_empty() || due_at <= now {
                 self.admission.marked_at = Some(now);
                 self.mark_scheduled(admitted.waiting, now);
                 if admitted.marks_capped {
-                    self.wake.no_later_than(self.admission.marks_due_at(now));
+                    self.admission.marks_wake = Some(self.admission.marks_due_at(now));
                 }
             } else {
-                self.wake.no_later_than(due_at);
+                self.admission.marks_wake = Some(due_at);
             }
         }
         self.start_waits(admitted.waits, now);

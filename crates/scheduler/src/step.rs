@@ -98,8 +98,8 @@ impl Scheduler {
         self.outbox.ended().subscribe()
     }
 
-    /// The earliest time something is due (a retry, a scheduled run, a run timeout; now when
-    /// the last step left work for the next); none when nothing is.
+    /// The earliest time something is due (a retry, a scheduled run, a run timeout, marks of
+    /// waiting tasks; now when the last step left work for the next); none when nothing is.
     pub fn wake_at(&self) -> Option<Timestamp> {
         // Ends to match or waits to check against the store, or ready tasks a step's cap left
         // for the next: the next step is due now.
@@ -110,7 +110,10 @@ impl Scheduler {
         {
             return Some(self.clock.now());
         }
-        self.wake.at()
+        match (self.wake.at(), self.admission.marks_wake()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Number of runs in memory.
