@@ -7,18 +7,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Now, bench, failure, success, task_ids};
-use weft_model::{
-    DagSpec, ExternalWait, RunSelector, TaskKind, TaskSpec, TaskState, WaitCondition,
-};
+use support::{Now, bench, failure, manual, success, task_ids};
+use weft_model::{ExternalWait, RunSelector, TaskKind, TaskSpec, TaskState, WaitCondition};
 use weft_scheduler::{AttemptOutcome, Control, SchedulerConfig, TriggerRequest};
 use weft_store::{DEFAULT_TENANT, DagRun};
-
-fn spec(dag_id: &str, tasks: Vec<TaskSpec>) -> DagSpec {
-    let mut spec = DagSpec::new(dag_id);
-    spec.tasks = tasks;
-    spec
-}
 
 fn on_child_condition(task_id: Option<&str>, run_id: &str) -> WaitCondition {
     WaitCondition::External(ExternalWait {
@@ -48,11 +40,11 @@ async fn trigger(b: &support::Bench, dag_id: &str, run_id: &str) -> DagRun {
 #[tokio::test]
 async fn an_end_in_the_step_a_wait_starts_is_not_missed() {
     let b = bench("2026-03-01T00:00:00Z", SchedulerConfig::default()).await;
-    b.deploy(spec("child", vec![TaskSpec::new("work")])).await;
+    b.deploy(manual("child", vec![TaskSpec::new("work")])).await;
     let mut wait = TaskSpec::new("on_work").after(["kick"]);
     wait.kind = on_child(Some("work"), "c1");
     let tasks = vec![TaskSpec::new("kick"), wait, TaskSpec::new("defers")];
-    b.deploy(spec("parent", tasks)).await;
+    b.deploy(manual("parent", tasks)).await;
     trigger(&b, "child", "c1").await;
     let parent = trigger(&b, "parent", "p1").await;
     let mut s = b.scheduler();
@@ -86,7 +78,7 @@ async fn a_wait_task_waits_only_once_its_run_runs() {
     let b = bench("2026-03-01T00:00:00Z", SchedulerConfig::default()).await;
     let mut wait = TaskSpec::new("on_child");
     wait.kind = on_child(None, "never");
-    let mut dag = spec("parent", vec![wait]);
+    let mut dag = manual("parent", vec![wait]);
     dag.max_active_runs = Some(1);
     b.deploy(dag).await;
     let first = trigger(&b, "parent", "p1").await;
@@ -110,7 +102,7 @@ async fn a_resumed_task_that_fails_retries_in_a_new_try_without_the_event() {
     let mut poll = TaskSpec::new("poll");
     poll.settings.retries = Some(1);
     poll.settings.retry_delay_ms = Some(0);
-    b.deploy(spec("poller", vec![poll])).await;
+    b.deploy(manual("poller", vec![poll])).await;
     let run = trigger(&b, "poller", "r1").await;
     let mut s = b.scheduler();
     s.start().await.expect("start");
@@ -169,7 +161,7 @@ async fn a_full_scheduler_still_starts_waits_and_expands_mapped_tasks() {
     wait.kind = TaskKind::Wait(WaitCondition::Until("2026-03-02T00:00:00Z".into()));
     let mut mapped = TaskSpec::new("mapped");
     mapped.expand = Some(weft_model::Expand::Items(vec!["1".into(), "2".into()]));
-    b.deploy(spec("full", vec![busy, also_busy, wait, mapped]))
+    b.deploy(manual("full", vec![busy, also_busy, wait, mapped]))
         .await;
     let run = trigger(&b, "full", "r1").await;
     let mut s = b.scheduler();
@@ -191,7 +183,7 @@ async fn a_full_scheduler_still_starts_waits_and_expands_mapped_tasks() {
 #[tokio::test]
 async fn a_deferral_on_a_run_id_the_store_cannot_look_up_fails_its_task_alone() {
     let b = bench("2026-03-01T00:00:00Z", SchedulerConfig::default()).await;
-    b.deploy(spec(
+    b.deploy(manual(
         "pair",
         vec![TaskSpec::new("defers"), TaskSpec::new("works")],
     ))

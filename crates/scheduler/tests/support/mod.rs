@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
-use weft_model::{DagSpec, TaskState};
+use weft_model::{DagSpec, TaskSpec, TaskState};
 use weft_queue::{MemoryQueue, Queue};
 use weft_scheduler::{
-    AttemptOutcome, AttemptResult, ManualClock, Report, Scheduler, SchedulerConfig,
-    SchedulerHandle, TaskMessage, scheduler,
+    AttemptOutcome, AttemptResult, Control as _, ManualClock, Report, Scheduler, SchedulerConfig,
+    SchedulerHandle, TaskMessage, TriggerRequest, scheduler,
 };
 use weft_store::{
     DEFAULT_TENANT, DagRun, Deploy, RunFilter, RunPk, SqliteStore, Store, TaskInstance,
@@ -24,6 +24,13 @@ pub const DAY: Duration = Duration::from_secs(86_400);
 /// A timestamp from RFC 3339 text.
 pub fn ts(text: &str) -> Timestamp {
     text.parse().expect("timestamp")
+}
+
+/// A DAG of `tasks` with no schedule (triggered by hand).
+pub fn manual(dag_id: &str, tasks: Vec<TaskSpec>) -> DagSpec {
+    let mut spec = DagSpec::new(dag_id);
+    spec.tasks = tasks;
+    spec
 }
 
 /// Store, queue, clock and a control handle (its loop never runs: it is used only to write
@@ -58,6 +65,18 @@ pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
 }
 
 impl Bench {
+    /// A manual run of `dag_id` with logical date `at`, written to the store only.
+    pub async fn trigger_at(&self, dag_id: &str, at: &str) -> DagRun {
+        let request = TriggerRequest {
+            logical_date: Some(ts(at)),
+            ..TriggerRequest::default()
+        };
+        self.handle
+            .trigger(DEFAULT_TENANT, dag_id, request)
+            .await
+            .expect("trigger")
+    }
+
     /// A scheduler over the bench's store, queue and clock (not started).
     pub fn scheduler(&self) -> Scheduler {
         Scheduler::new(
