@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
-use weft_scheduler::{Control, Notice, SchedulerConfig, TaskMessage, TriggerRequest};
+use weft_scheduler::{
+    Control, Notice, SchedulerConfig, SchedulerHandle, TaskMessage, TriggerRequest,
+};
 use weft_store::DEFAULT_TENANT;
 
 const T0: &str = "2024-03-01T00:00:00Z";
@@ -25,6 +27,34 @@ async fn take_waiting(b: &support::Bench) -> Vec<TaskMessage> {
     let mut messages = b.take_within(Duration::from_secs(10)).await;
     messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
     messages
+}
+
+/// A scheduler's loop over the bench's store, queue and clock, running until stopped.
+struct Loop {
+    handle: SchedulerHandle,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<()>,
+}
+
+fn start_loop(b: &support::Bench, config: SchedulerConfig) -> Loop {
+    let (handle, service) =
+        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service.run(async {
+        let _ = stopped.await;
+    }));
+    Loop {
+        handle,
+        stop,
+        running,
+    }
+}
+
+impl Loop {
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.running.await.unwrap();
+    }
 }
 
 #[tokio::test]
@@ -43,12 +73,7 @@ async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
         .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
         .await
         .unwrap();
-    let (handle, service) =
-        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(service.run(async {
-        let _ = stopped.await;
-    }));
+    let running = start_loop(&b, config);
     // The loop has started: it queued what the store held.
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
@@ -59,13 +84,12 @@ async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
         .trigger(DEFAULT_TENANT, "later", TriggerRequest::default())
         .await
         .unwrap();
-    handle.notify(Notice::RunChanged(later.id));
+    running.handle.notify(Notice::RunChanged(later.id));
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
     assert!(taken.iter().all(|m| m.run_id == later.run_id), "{taken:?}");
 
-    stop.send(()).unwrap();
-    running.await.unwrap();
+    running.stop().await;
 }
 
 #[tokio::test]
@@ -82,12 +106,7 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
         .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
         .await
         .unwrap();
-    let (_handle, service) =
-        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(service.run(async {
-        let _ = stopped.await;
-    }));
+    let running = start_loop(&b, config);
     let taken = take_waiting(&b).await;
     assert!(taken.iter().all(|m| m.run_id == first.run_id));
 
@@ -104,6 +123,5 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
         "{taken:?}"
     );
 
-    stop.send(()).unwrap();
-    running.await.unwrap();
+    running.stop().await;
 }
