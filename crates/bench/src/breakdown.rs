@@ -50,7 +50,7 @@ fn in_chain_order(tasks: &[TaskTimes]) -> Vec<&TaskTimes> {
 }
 
 /// Milliseconds from `from` to `to`, when both are known.
-fn span(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<f64> {
+pub(crate) fn span(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<f64> {
     let (from, to) = (from?, to?);
     Some((to.as_nanosecond() - from.as_nanosecond()) as f64 / 1e6)
 }

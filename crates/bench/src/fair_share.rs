@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde_json::json;
 
+use crate::breakdown::span;
 use crate::client::{Api, RunInfo};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
@@ -72,7 +73,7 @@ pub fn measure(
                     summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s)?;
                 // Its times are a view of the figures, not one of them: a failed read
                 // leaves them out.
-                figures.slowest_probe = slowest.and_then(|s| hops(&probe, &s).ok().flatten());
+                figures.slowest_probe = slowest.and_then(|s| hops(&probe, &s));
                 return Ok(figures);
             }
             if Instant::now() > deadline {
@@ -140,29 +141,25 @@ fn probe_once(probe: &Api) -> Result<Probe, BenchError> {
     }
 }
 
-/// Where `probed`'s round trip went, from its run's times in the store; none if the store
-/// lacks one of them.
-fn hops(probe: &Api, probed: &Probe) -> Result<Option<ProbeHops>, BenchError> {
-    let detail = probe.run(dags::SINGLE.dag_id, &probed.run_id)?;
-    let Some(task) = detail.task_instances.first() else {
-        return Ok(None);
-    };
-    let answered = probed.sent.as_nanosecond() + (probed.ms * 1e6) as i128;
-    let ms = |from: Option<Timestamp>, to: Option<Timestamp>| -> Option<f64> {
-        Some((to?.as_nanosecond() - from?.as_nanosecond()) as f64 / 1e6)
-    };
-    let (run, sent) = (&detail.run, Some(probed.sent));
-    Ok((|| {
-        Some(ProbeHops {
-            round_trip_ms: probed.ms,
-            to_created_ms: ms(sent, run.queued_at)?,
-            created_to_queued_ms: ms(run.queued_at, task.queued_at)?,
-            queued_to_started_ms: ms(task.queued_at, task.started_at)?,
-            started_to_ended_ms: ms(task.started_at, task.ended_at)?,
-            ended_to_run_ended_ms: ms(task.ended_at, run.ended_at)?,
-            to_answered_ms: (answered - run.ended_at?.as_nanosecond()) as f64 / 1e6,
-        })
-    })())
+/// Where `probed`'s round trip went, from its run's times in the store; none if they
+/// cannot be read or one is missing.
+fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
+    let detail = probe.run(dags::SINGLE.dag_id, &probed.run_id).ok()?;
+    let task = detail.task_instances.first()?;
+    let run = &detail.run;
+    let answered = probed
+        .sent
+        .checked_add(jiff::SignedDuration::from_secs_f64(probed.ms / 1e3))
+        .ok();
+    Some(ProbeHops {
+        round_trip_ms: probed.ms,
+        to_created_ms: span(Some(probed.sent), run.queued_at)?,
+        created_to_queued_ms: span(run.queued_at, task.queued_at)?,
+        queued_to_started_ms: span(task.queued_at, task.started_at)?,
+        started_to_ended_ms: span(task.started_at, task.ended_at)?,
+        ended_to_run_ended_ms: span(task.ended_at, run.ended_at)?,
+        to_answered_ms: span(run.ended_at, answered)?,
+    })
 }
 
 /// Sleep until `next` (now if it has passed); the time after that, one period on.
