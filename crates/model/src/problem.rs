@@ -39,6 +39,13 @@ pub enum IdIssue {
         /// The first such character.
         ch: char,
     },
+    /// It is longer than [`MAX_ID_LEN`](crate::validate::MAX_ID_LEN) bytes (a run id, which
+    /// may hold any character but a control one, is measured as the store keeps it).
+    #[error("is {len} bytes long (at most {})", crate::validate::MAX_ID_LEN)]
+    TooManyBytes {
+        /// Its length in bytes of UTF-8.
+        len: usize,
+    },
     /// It has a control character (a run id may hold any other).
     #[error("contains the control character {ch:?}")]
     ControlChar {

@@ -45,6 +45,22 @@ pub fn check_id(id: &str) -> Result<(), IdIssue> {
     Ok(())
 }
 
+/// Checks that `id` can be a run's id as the store keeps them: 1 to [`MAX_ID_LEN`] bytes,
+/// no control character (which the store could not even look up: PostgreSQL's text holds
+/// no NUL). Any other character is allowed: run ids hold dates and are often chosen by users.
+pub fn check_run_id(id: &str) -> Result<(), IdIssue> {
+    if id.is_empty() {
+        return Err(IdIssue::Empty);
+    }
+    if let Some(ch) = id.chars().find(|c| c.is_control()) {
+        return Err(IdIssue::ControlChar { ch });
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(IdIssue::TooManyBytes { len: id.len() });
+    }
+    Ok(())
+}
+
 /// Parses a start date and the DAG's time zone: RFC 3339 (`2024-01-01T00:00:00Z`) or a date
 /// (`2024-01-01`, midnight), in UTC; or either followed by a time zone in brackets, as RFC 9557
 /// writes it: `2024-01-01[Europe/Berlin]` (midnight in Berlin), `2024-01-01T09:00[Asia/Seoul]`,

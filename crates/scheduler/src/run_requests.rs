@@ -240,12 +240,11 @@ fn store_error(e: StoreError) -> ControlError {
     }
 }
 
-/// A run id a user chose: 1 to 250 characters, no control characters.
+/// A run id a user chose (see [`weft_model::validate::check_run_id`]).
 fn check_run_id(id: &str) -> Result<(), ControlError> {
-    if id.is_empty() || id.len() > 250 || id.chars().any(char::is_control) {
-        return Err(ControlError::Invalid(format!(
-            "run id {id:?} must be 1 to 250 characters without control characters"
-        )));
-    }
-    Ok(())
+    weft_model::validate::check_run_id(id).map_err(|issue| {
+        ControlError::Invalid(format!(
+            "run id {id:?} must be 1 to 250 bytes without control characters: it {issue}"
+        ))
+    })
 }

@@ -316,6 +316,35 @@ async fn a_backfill_of_an_unscheduled_dag_is_refused() {
 }
 
 #[tokio::test]
+async fn a_run_id_is_1_to_250_bytes_of_any_character_but_control() {
+    let b = bench("2024-02-01T00:00:00Z", SchedulerConfig::default()).await;
+    b.deploy(manual("by_hand", vec![TaskSpec::new("a")])).await;
+    let trigger = |run_id: String| {
+        let request = TriggerRequest {
+            run_id: Some(run_id),
+            ..TriggerRequest::default()
+        };
+        b.handle.trigger(DEFAULT_TENANT, "by_hand", request)
+    };
+    let wide = "é".repeat(125);
+    assert_eq!(trigger(wide.clone()).await.unwrap().run_id, wide);
+    for (run_id, why) in [
+        (String::new(), "is empty"),
+        (
+            "two\nlines".to_owned(),
+            "contains the control character '\\n'",
+        ),
+        ("é".repeat(126), "is 252 bytes long"),
+    ] {
+        match trigger(run_id.clone()).await {
+            Err(ControlError::Invalid(message)) => assert!(message.contains(why), "{message}"),
+            other => panic!("{run_id:?}: {other:?}"),
+        }
+    }
+    assert_eq!(b.runs("by_hand").await.len(), 1, "only the good one");
+}
+
+#[tokio::test]
 async fn a_stale_result_changes_nothing() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(manual("fenced", vec![TaskSpec::new("a")])).await;

@@ -100,23 +100,6 @@ fn check_task_settings(s: &TaskSettings, issue: &mut impl FnMut(OrchestrationIss
     }
 }
 
-/// What keeps `run_id` from being a run's id: runs have ids of 1 to
-/// [`MAX_ID_LEN`](crate::validate::MAX_ID_LEN) characters, none of them a control character
-/// (which the store could not even look up: PostgreSQL's text holds no NUL).
-fn run_id_issue(run_id: &str) -> Option<crate::problem::IdIssue> {
-    use crate::problem::IdIssue;
-    let len = run_id.chars().count();
-    if len == 0 {
-        Some(IdIssue::Empty)
-    } else if let Some(ch) = run_id.chars().find(|c| c.is_control()) {
-        Some(IdIssue::ControlChar { ch })
-    } else if len > crate::validate::MAX_ID_LEN {
-        Some(IdIssue::TooLong { len })
-    } else {
-        None
-    }
-}
-
 /// Whether a wait condition can ever be judged: a time that parses, ids that can exist, and
 /// states that make sense.
 pub fn check_wait(condition: &WaitCondition) -> Result<(), OrchestrationIssue> {
@@ -145,7 +128,7 @@ pub fn check_wait(condition: &WaitCondition) -> Result<(), OrchestrationIssue> {
                 })?;
             }
             if let crate::orchestration::RunSelector::RunId(run_id) = &wait.run
-                && let Some(issue) = run_id_issue(run_id)
+                && let Err(issue) = crate::validate::check_run_id(run_id)
             {
                 return Err(OrchestrationIssue::BadExternalId {
                     what: "run",

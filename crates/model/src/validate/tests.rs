@@ -688,12 +688,13 @@ fn a_wait_on_a_run_id_no_run_can_have_is_refused() {
         }))
     };
     assert!(on("manual__2026-01-01T00:00:00+00:00").is_ok());
-    assert!(on(&"é".repeat(250)).is_ok());
+    assert!(on(&"é".repeat(125)).is_ok());
     for (run_id, issue) in [
         ("", IdIssue::Empty),
         ("r\0", IdIssue::ControlChar { ch: '\0' }),
         ("two\nlines", IdIssue::ControlChar { ch: '\n' }),
-        (&"x".repeat(251), IdIssue::TooLong { len: 251 }),
+        (&"x".repeat(251), IdIssue::TooManyBytes { len: 251 }),
+        (&"é".repeat(126), IdIssue::TooManyBytes { len: 252 }),
     ] {
         let refused = on(run_id).expect_err(run_id);
         assert_eq!(
