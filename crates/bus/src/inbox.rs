@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use tokio::sync::broadcast;
-use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunPk};
+use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunCreatedFromDag, RunPk};
 
 /// Resolves to `true` once the reports handed over are written to the store, to `false` if
 /// they were not (they are then read from the bus again later).
@@ -23,6 +23,10 @@ pub trait Inbox: Clone + Send + Sync + 'static {
 
     /// A run was just created in the store by an API server.
     fn run_created(&self, created: RunCreated);
+
+    /// A run was just created in the store by an API server, its task instances as its DAG
+    /// describes them, carried as their ids.
+    fn run_created_from_dag(&self, created: RunCreatedFromDag);
 
     /// Carry out a command and answer it.
     async fn command(&self, command: Command) -> Reply;

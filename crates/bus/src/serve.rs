@@ -218,6 +218,7 @@ async fn control_loop(bus: &Bus, inbox: &impl Inbox) {
         }) {
             Ok(ControlMessage::Notice { notice }) => inbox.notice(notice),
             Ok(ControlMessage::Created(created)) => inbox.run_created(*created),
+            Ok(ControlMessage::CreatedFromDag(created)) => inbox.run_created_from_dag(*created),
             Ok(ControlMessage::Command { reply_to, command })
                 if reply_to.starts_with(&bus.key(REPLY_PREFIX)) =>
             {

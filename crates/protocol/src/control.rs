@@ -9,9 +9,14 @@ use weft_model::{DagRunState, RunType, TaskState};
 use crate::envelope::Message;
 use crate::ids::{RunPk, TiPk};
 
-/// Most task instances a [`ControlMessage::Created`] carries; a larger run is announced as a
-/// [`Notice::RunChanged`] and read from the store.
+/// Most task instances a [`ControlMessage::Created`] carries; a larger run goes as a
+/// [`ControlMessage::CreatedFromDag`] (its task instances' ids), or, when its ids do not
+/// fall in at most [`CARRIED_ID_RANGES`] ranges, as a [`Notice::RunChanged`] and is read
+/// from the store.
 pub const CARRIED_TASKS: usize = 100;
+
+/// Most ranges of ids a [`ControlMessage::CreatedFromDag`] carries.
+pub const CARRIED_ID_RANGES: usize = 64;
 
 /// Something changed in the store that the scheduler must look at at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +86,11 @@ pub enum ControlMessage {
     /// scheduler takes it up without reading it back (sent for runs of at most
     /// [`CARRIED_TASKS`] tasks; larger ones go as a [`Notice::RunChanged`]).
     Created(Box<RunCreated>),
+    /// A run just created in the store whose task instances are those its DAG version
+    /// describes, each as a new run's task instance starts: the scheduler builds them from the
+    /// DAG and the ids carried, without reading them back (sent for runs of more than
+    /// [`CARRIED_TASKS`] tasks).
+    CreatedFromDag(Box<RunCreatedFromDag>),
     /// A command, answered on the list `reply_to`.
     Command {
         /// The Redis list the answer is pushed to.
@@ -101,6 +111,54 @@ pub struct RunCreated {
     pub run: CreatedRun,
     /// Its task instances, one per task.
     pub tis: Vec<CreatedTaskInstance>,
+}
+
+/// A run as its creator wrote it to the store, and the ids of its task instances in the order
+/// of its DAG version's tasks, as ranges of consecutive ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunCreatedFromDag {
+    /// The run.
+    pub run: CreatedRun,
+    /// The ids of its task instances, task after task of its DAG.
+    pub ids: Vec<IdRange>,
+}
+
+/// `count` consecutive task instance ids from `first`, written `[first, count]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdRange(pub TiPk, pub u32);
+
+impl RunCreatedFromDag {
+    /// `ids` as ranges of consecutive ids; `None` when they need more than
+    /// [`CARRIED_ID_RANGES`].
+    pub fn ranges(ids: impl IntoIterator<Item = TiPk>) -> Option<Vec<IdRange>> {
+        let mut ranges: Vec<IdRange> = Vec::new();
+        for id in ids {
+            if let Some(IdRange(first, count)) = ranges.last_mut()
+                && *count < u32::MAX
+                && first.checked_add(i64::from(*count)) == Some(id)
+            {
+                *count += 1;
+                continue;
+            }
+            if ranges.len() == CARRIED_ID_RANGES {
+                return None;
+            }
+            ranges.push(IdRange(id, 1));
+        }
+        Some(ranges)
+    }
+
+    /// The ids the ranges hold, in order (a range running past the largest id ends there).
+    pub fn ids(&self) -> impl Iterator<Item = TiPk> + '_ {
+        self.ids.iter().flat_map(|&IdRange(first, count)| {
+            (0..i64::from(count)).map_while(move |k| first.checked_add(k))
+        })
+    }
+
+    /// How many ids the ranges say they hold (check it before taking them).
+    pub fn id_count(&self) -> u64 {
+        self.ids.iter().map(|r| u64::from(r.1)).sum()
+    }
 }
 
 /// A run's columns as written when it was created.
@@ -246,4 +304,78 @@ pub enum ReplyError {
     Conflict,
     /// The scheduler could not carry it out now; the same command may succeed later.
     Unavailable,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn carrying(ids: Vec<IdRange>) -> RunCreatedFromDag {
+        RunCreatedFromDag {
+            run: CreatedRun {
+                id: 1,
+                tenant: "default".into(),
+                dag_id: "wide".into(),
+                run_id: "r".into(),
+                run_type: RunType::Manual,
+                logical_date: Timestamp::UNIX_EPOCH,
+                data_interval_start: Timestamp::UNIX_EPOCH,
+                data_interval_end: Timestamp::UNIX_EPOCH,
+                conf: serde_json::json!({}),
+                digest: "sha256:0".into(),
+                state: DagRunState::Queued,
+                queued_at: Timestamp::UNIX_EPOCH,
+                started_at: None,
+                ended_at: None,
+            },
+            ids,
+        }
+    }
+
+    #[test]
+    fn ids_go_as_ranges_of_consecutive_ids_and_come_back_in_order() {
+        let ids = vec![10, 11, 12, 40, 41, 7, 13];
+        let ranges = RunCreatedFromDag::ranges(ids.clone()).expect("few ranges");
+        assert_eq!(
+            ranges,
+            vec![
+                IdRange(10, 3),
+                IdRange(40, 2),
+                IdRange(7, 1),
+                IdRange(13, 1)
+            ]
+        );
+        let created = carrying(ranges);
+        assert_eq!(created.id_count(), 7);
+        assert_eq!(created.ids().collect::<Vec<_>>(), ids);
+        assert_eq!(
+            serde_json::to_string(&created.ids).expect("encodes"),
+            "[[10,3],[40,2],[7,1],[13,1]]"
+        );
+        assert_eq!(RunCreatedFromDag::ranges([]), Some(Vec::new()));
+    }
+
+    #[test]
+    fn ids_in_too_many_ranges_are_not_carried() {
+        let scattered = (0..CARRIED_ID_RANGES as i64).map(|k| k * 2);
+        assert_eq!(
+            RunCreatedFromDag::ranges(scattered.clone()).map(|r| r.len()),
+            Some(CARRIED_ID_RANGES)
+        );
+        assert_eq!(
+            RunCreatedFromDag::ranges(scattered.chain([1_000_000])),
+            None
+        );
+    }
+
+    #[test]
+    fn a_range_past_the_largest_id_ends_there() {
+        let created = carrying(vec![IdRange(i64::MAX - 1, 5)]);
+        assert_eq!(created.id_count(), 5, "what the ranges say");
+        assert_eq!(
+            created.ids().collect::<Vec<_>>(),
+            vec![i64::MAX - 1, i64::MAX],
+            "what they hold"
+        );
+    }
 }

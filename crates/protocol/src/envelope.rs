@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the messages defined in this crate. Raise it whenever a message's JSON
 /// changes in a way an older peer cannot read; processes only talk to the same version.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// A type sent on its own, in an [`Envelope`].
 pub trait Message: Serialize + DeserializeOwned {

@@ -54,7 +54,10 @@ pub mod worker_api;
 
 pub use access::{AttemptRef, Connection, SecretValue};
 pub use attempt_key::{ATTEMPT_KEY_BYTES, AttemptKey, BadAttemptKey};
-pub use control::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, ReplyError, RunCreated};
+pub use control::{
+    CARRIED_ID_RANGES, CARRIED_TASKS, Command, ControlMessage, IdRange, Notice, Reply, ReplyError,
+    RunCreated, RunCreatedFromDag,
+};
 pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
 pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};
 pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};

@@ -12,13 +12,14 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use weft_model::tenant_sandbox::AttemptLimits;
 use weft_model::{DagRunState, RunType, TaskState};
+use weft_protocol::IdRange;
 use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
 use weft_protocol::envelope::Message;
 use weft_protocol::worker_api::{WorkerBeat, WorkerVariable};
 use weft_protocol::{
     AttemptHeartbeat, AttemptKey, AttemptOutcome, AttemptResult, AttemptStarted, Command,
     ControlMessage, Envelope, LogLevel, LogLine, LogSource, Notice, PROTOCOL_VERSION, Reply,
-    ReplyError, Report, RunCreated, TaskLog, TaskMessage,
+    ReplyError, Report, RunCreated, RunCreatedFromDag, TaskLog, TaskMessage,
 };
 
 fn at(text: &str) -> jiff::Timestamp {
@@ -275,6 +276,10 @@ fn control_messages_are_pinned() {
             },
         },
         ControlMessage::Created(Box::new(created())),
+        ControlMessage::CreatedFromDag(Box::new(RunCreatedFromDag {
+            run: created().run,
+            ids: vec![IdRange(41, 100), IdRange(400, 3)],
+        })),
         ControlMessage::Command {
             reply_to: "weft:reply:1".into(),
             command: Command::Clear {

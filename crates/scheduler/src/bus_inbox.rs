@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 use weft_bus::{Inbox, Written};
-use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunPk};
+use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunCreatedFromDag, RunPk};
 
 use crate::control::Control;
 use crate::handle::SchedulerHandle;
@@ -23,6 +23,10 @@ impl Inbox for SchedulerHandle {
     fn run_created(&self, created: RunCreated) {
         let (run, tis) = weft_store::wire::created_rows(created);
         SchedulerHandle::run_created(self, run, tis);
+    }
+
+    fn run_created_from_dag(&self, created: RunCreatedFromDag) {
+        SchedulerHandle::run_created_from_dag(self, created);
     }
 
     async fn command(&self, command: Command) -> Reply {

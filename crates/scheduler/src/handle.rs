@@ -4,13 +4,13 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use weft_model::TaskState;
+use weft_model::{Dag, TaskState};
 use weft_store::{DagRun, RunPk, TaskInstance};
 
 use crate::control::{Control, ControlError, Notice, TriggerRequest};
 use crate::run_requests::RunRequests;
 use crate::running::Input;
-use weft_protocol::Report;
+use weft_protocol::{Report, RunCreatedFromDag};
 
 /// A cheap, cloneable handle on a running scheduler: the API server's [`Control`], and where
 /// in-process workers send their [`Report`]s.
@@ -58,6 +58,12 @@ impl SchedulerHandle {
     pub fn run_created(&self, run: DagRun, tis: Vec<TaskInstance>) {
         let _ = self.tx.send(Input::Created(Box::new(run), tis));
     }
+
+    /// A run was just created elsewhere, its task instances as its DAG describes them (see
+    /// [`RunCreatedFromDag`]): the scheduler builds them without reading them back.
+    pub fn run_created_from_dag(&self, created: RunCreatedFromDag) {
+        let _ = self.tx.send(Input::CreatedFromDag(Box::new(created)));
+    }
 }
 
 #[async_trait]
@@ -68,7 +74,7 @@ impl Control for SchedulerHandle {
         dag_id: &str,
         request: TriggerRequest,
     ) -> Result<DagRun, ControlError> {
-        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
+        let created = |run: &DagRun, _: &Dag, tis| self.run_created(run.clone(), tis);
         self.requests
             .trigger(tenant, dag_id, request, &created)
             .await
@@ -81,7 +87,7 @@ impl Control for SchedulerHandle {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = |run: &DagRun, tis| self.run_created(run.clone(), tis);
+        let created = |run: &DagRun, _: &Dag, tis| self.run_created(run.clone(), tis);
         self.requests
             .backfill(tenant, dag_id, start, end, &created)
             .await

@@ -5,7 +5,10 @@
 use weft_model::{DagRunState, TaskState};
 use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
 
+use weft_protocol::RunCreatedFromDag;
+
 use crate::active_run::ActiveRun;
+use crate::new_runs::new_task_instances;
 use crate::step::Scheduler;
 
 impl Scheduler {
@@ -90,6 +93,32 @@ impl Scheduler {
             self.evaluate_run(run);
         }
         Ok(())
+    }
+
+    /// The rows of a run announced by its task instances' ids, built from its DAG version;
+    /// `None` (the run is then read from the store) when the version is unknown or the ids
+    /// are not one per task.
+    pub(crate) async fn created_from_dag(
+        &mut self,
+        created: RunCreatedFromDag,
+    ) -> Result<Option<(DagRun, Vec<TaskInstance>)>, StoreError> {
+        let run = &created.run;
+        let Some((dag, _)) = self
+            .dags
+            .graph(&*self.store, &run.tenant, &run.digest)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (id, tasks) = (run.id, new_task_instances(&dag));
+        let rows = weft_store::wire::created_from_dag_rows(created, tasks);
+        if rows.is_none() {
+            tracing::warn!(
+                run = id,
+                "a new run's ids do not match its DAG's tasks; reading it from the store"
+            );
+        }
+        Ok(rows)
     }
 
     /// Drop a run from memory, giving back the slots its task instances held.

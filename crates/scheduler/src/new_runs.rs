@@ -54,19 +54,23 @@ pub fn new_run(record: &DagRecord, dag: &Dag, spec: RunSpec, now: Timestamp) -> 
         digest: record.digest.clone(),
         state: DagRunState::Queued,
         queued_at: now,
-        tasks: dag
-            .tasks()
-            .iter()
-            .map(|t| NewTaskInstance {
-                task_id: t.id.clone(),
-                max_tries: t.max_tries(),
-                queue: t.queue.clone(),
-                pool: t.pool.clone(),
-                priority_weight: t.priority_weight,
-            })
-            .collect(),
+        tasks: new_task_instances(dag),
         current_only: false,
     }
+}
+
+/// The task instances a new run of `dag` starts with, in the order of its tasks.
+pub fn new_task_instances(dag: &Dag) -> Vec<NewTaskInstance> {
+    dag.tasks()
+        .iter()
+        .map(|t| NewTaskInstance {
+            task_id: t.id.clone(),
+            max_tries: t.max_tries(),
+            queue: t.queue.clone(),
+            pool: t.pool.clone(),
+            priority_weight: t.priority_weight,
+        })
+        .collect()
 }
 
 /// Check a run's conf: a JSON object, or nothing (`{}`).

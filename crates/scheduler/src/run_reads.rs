@@ -1,6 +1,6 @@
 //! Runs read from the store away from the scheduler's loop. A run the scheduler does not hold
-//! yet, announced by a notice (a run of more tasks than a notice carries, created by an API
-//! server), is read by a reader task, so that the loop goes on stepping the other runs while
+//! yet, announced by a notice (created by an API server, whose message could not carry its
+//! rows or their ids, or found by the resync), is read by a reader task, so that the loop goes on stepping the other runs while
 //! the store answers; the loop takes the run up when the answer arrives. The reader reads one
 //! run at a time, in the order the notices came (a backfill's runs arrive oldest first, as
 //! they would be started), and so holds one store connection at most.

@@ -15,7 +15,7 @@ use crate::control::{ControlError, TriggerRequest};
 use crate::new_runs::{RunSpec, backfill_intervals, check_conf, new_run};
 
 /// What is told of each run created, with its task instances as written.
-pub type Created<'a> = &'a (dyn Fn(&DagRun, Vec<TaskInstance>) + Send + Sync);
+pub type Created<'a> = &'a (dyn Fn(&DagRun, &Dag, Vec<TaskInstance>) + Send + Sync);
 
 /// How many later microseconds a trigger with a defaulted id tries when its id is taken.
 const DEFAULT_ID_ATTEMPTS: u32 = 64;
@@ -147,7 +147,7 @@ impl RunRequests {
             run.current_only = current_only;
             match self.store.create_run(run).await {
                 Ok((row, tis)) => {
-                    created(&row, tis);
+                    created(&row, dag, tis);
                     return Ok(row);
                 }
                 // Refused because the version is no longer the current one (or the DAG is
@@ -191,7 +191,7 @@ impl RunRequests {
             );
             match self.store.create_run(run).await {
                 Ok((row, tis)) => {
-                    created(&row, tis);
+                    created(&row, &dag, tis);
                     runs.push(row);
                 }
                 // A run for this interval exists already: backfill leaves it be.

@@ -24,7 +24,7 @@ use crate::handle::SchedulerHandle;
 use crate::run_reads::RunRead;
 use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
-use weft_protocol::Report;
+use weft_protocol::{Report, RunCreatedFromDag};
 
 /// What the loop is fed, by [`SchedulerHandle`]s.
 pub(crate) enum Input {
@@ -36,6 +36,8 @@ pub(crate) enum Input {
     Notice(Notice),
     /// A run just created in this process, as written: no need to read it back.
     Created(Box<DagRun>, Vec<TaskInstance>),
+    /// A run just created elsewhere, its task instances carried as ids: built from its DAG.
+    CreatedFromDag(Box<RunCreatedFromDag>),
     /// Clear task instances of a run (see [`Control::clear`](crate::Control::clear)); the
     /// number cleared goes to `reply`.
     Clear {
@@ -215,6 +217,18 @@ impl SchedulerService {
                 Input::Created(run, tis) => {
                     if !self.scheduler.holds_run(run.id) {
                         self.scheduler.load_run(*run, tis).await?;
+                    }
+                }
+                Input::CreatedFromDag(created) => {
+                    let run = created.run.id;
+                    if !self.scheduler.holds_run(run) {
+                        match self.scheduler.created_from_dag(*created).await? {
+                            Some((row, tis)) => self.scheduler.load_run(row, tis).await?,
+                            None => {
+                                let store = &self.scheduler.store;
+                                self.scheduler.reads.start(run, store, &self.reads.0);
+                            }
+                        }
                     }
                 }
                 Input::Clear {

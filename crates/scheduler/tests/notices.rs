@@ -1,5 +1,6 @@
-//! The running scheduler told of a run it does not hold (a run created by an API server, too
-//! big for a notice to carry): it reads the run from the store and queues its tasks.
+//! The running scheduler told of a run it does not hold (a run created by an API server): it
+//! builds the run's task instances from its DAG when the message carries their ids, reads
+//! the run from the store otherwise, and queues its tasks.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
+use weft_protocol::IdRange;
 use weft_scheduler::{
     Control, Notice, SchedulerConfig, SchedulerHandle, TaskMessage, TriggerRequest,
 };
@@ -120,6 +122,71 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
     assert_eq!(task_ids(&taken), ["a", "b"]);
     assert!(
         taken.iter().all(|m| m.run_id == unannounced.run_id),
+        "{taken:?}"
+    );
+
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_run_announced_by_its_ids_is_built_from_its_dag_and_one_whose_ids_do_not_fit_is_read() {
+    let config = SchedulerConfig {
+        resync_interval: Duration::from_secs(3600),
+        ..SchedulerConfig::default()
+    };
+    let b = bench(T0, config.clone()).await;
+    b.deploy(pair("first")).await;
+    b.deploy(pair("built")).await;
+    b.deploy(pair("read")).await;
+    b.handle
+        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
+        .await
+        .unwrap();
+    let running = start_loop(&b, config);
+    // The loop has started (it queued what the store held): what follows is new to it.
+    assert_eq!(task_ids(&take_waiting(&b).await), ["a", "b"]);
+    // The message's conf differs from the stored run's, so the tasks' messages show which
+    // the loop took the run from.
+    let from_message = serde_json::json!({"from": "the message"});
+    let announce = |dag_id: &'static str| {
+        let b = &b;
+        let from_message = from_message.clone();
+        async move {
+            let run = b
+                .handle
+                .trigger(DEFAULT_TENANT, dag_id, TriggerRequest::default())
+                .await
+                .unwrap();
+            let (row, tis) = b.run(run.id).await;
+            let mut created = weft_store::wire::run_created_from_dag(&row, ["a", "b"], &tis)
+                .expect("a new run's task instances");
+            created.run.conf = from_message;
+            (created, tis)
+        }
+    };
+
+    let (created, tis) = announce("built").await;
+    let id_of = |task: &str| tis.iter().find(|ti| ti.task_id == task).unwrap().id;
+    assert_eq!(
+        created.ids,
+        [IdRange(id_of("a"), 2)],
+        "one range, in the DAG's order"
+    );
+    running.handle.run_created_from_dag(created);
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(taken.iter().all(|m| m.conf == from_message), "{taken:?}");
+    let ids: Vec<_> = taken.iter().map(|m| m.ti).collect();
+    assert_eq!(ids, [id_of("a"), id_of("b")], "each task its own id");
+
+    // One id for two tasks: the run is read from the store instead.
+    let (mut created, tis) = announce("read").await;
+    created.ids = vec![IdRange(tis[0].id, 1)];
+    running.handle.run_created_from_dag(created);
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(
+        taken.iter().all(|m| m.conf == serde_json::json!({})),
         "{taken:?}"
     );
 

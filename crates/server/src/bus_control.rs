@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use weft_bus::{Bus, ControlClient};
-use weft_model::TaskState;
+use weft_model::{Dag, TaskState};
 use weft_protocol::{CARRIED_TASKS, Command, ControlMessage, Notice, Reply, RunPk};
 use weft_scheduler::{Clock, Control, ControlError, RunRequests, TriggerRequest};
 use weft_store::{DagRun, Store, TaskInstance};
@@ -58,20 +58,24 @@ impl BusControl {
 
     /// Tell the leading scheduler about a run just created, in the background (see
     /// [`created_message`]).
-    fn created(&self, run: &DagRun, tis: Vec<TaskInstance>) {
-        self.client.publish_soon(created_message(run, tis));
+    fn created(&self, run: &DagRun, dag: &Dag, tis: Vec<TaskInstance>) {
+        self.client.publish_soon(created_message(run, dag, tis));
     }
 }
 
-/// What tells the leading scheduler about a run just created: the run with its rows when it
-/// is small, so that the scheduler does not read it back, else its id.
-fn created_message(run: &DagRun, tis: Vec<TaskInstance>) -> ControlMessage {
+/// What tells the leading scheduler about a run just created, so that it does not read the
+/// run back: the run with its rows when it is small, else with its task instances' ids (the
+/// rest of each row is what `dag` says), or, should the ids not fit, its id alone.
+fn created_message(run: &DagRun, dag: &Dag, tis: Vec<TaskInstance>) -> ControlMessage {
     if tis.len() <= CARRIED_TASKS {
-        ControlMessage::Created(Box::new(weft_store::wire::run_created(run.clone(), tis)))
-    } else {
-        ControlMessage::Notice {
+        return ControlMessage::Created(Box::new(weft_store::wire::run_created(run.clone(), tis)));
+    }
+    let tasks = dag.tasks().iter().map(|t| t.id.as_str());
+    match weft_store::wire::run_created_from_dag(run, tasks, &tis) {
+        Some(created) => ControlMessage::CreatedFromDag(Box::new(created)),
+        None => ControlMessage::Notice {
             notice: Notice::RunChanged(run.id),
-        }
+        },
     }
 }
 
@@ -95,8 +99,8 @@ impl Control for BusControl {
         // the run waited for it. A bus that is slow or down delays the answer by
         // `NOTICE_WAIT` at most.
         let message = std::sync::Mutex::new(None);
-        let created = |run: &DagRun, tis| {
-            let created = created_message(run, tis);
+        let created = |run: &DagRun, dag: &Dag, tis| {
+            let created = created_message(run, dag, tis);
             *message.lock().unwrap_or_else(|e| e.into_inner()) = Some(created);
         };
         let run = self
@@ -116,7 +120,7 @@ impl Control for BusControl {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<DagRun>, ControlError> {
-        let created = |run: &DagRun, tis| self.created(run, tis);
+        let created = |run: &DagRun, dag: &Dag, tis| self.created(run, dag, tis);
         self.requests
             .backfill(tenant, dag_id, start, end, &created)
             .await

@@ -11,8 +11,8 @@ use weft_model::{DagSpec, TaskSpec, TaskState};
 use weft_protocol::{AttemptStarted, CARRIED_TASKS, ControlMessage, Envelope};
 use weft_queue::{MemoryQueue, Queue};
 use weft_scheduler::{
-    AttemptOutcome, AttemptResult, Control, ControlError, Notice, Report, SchedulerConfig,
-    SystemClock, TaskMessage, TriggerRequest,
+    AttemptOutcome, AttemptResult, Control, ControlError, Report, SchedulerConfig, SystemClock,
+    TaskMessage, TriggerRequest,
 };
 use weft_server::BusControl;
 use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, Store};
@@ -435,7 +435,7 @@ async fn control_entries_n(bus: &Bus, n: usize) -> Vec<ControlMessage> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_small_new_run_travels_with_its_rows_and_a_large_one_by_id() {
+async fn a_small_new_run_travels_with_its_rows_and_a_large_one_with_its_ids() {
     let b = bench(false).await;
     deploy(&b.store).await;
     let run = b
@@ -469,7 +469,7 @@ async fn a_small_new_run_travels_with_its_rows_and_a_large_one_by_id() {
             digest: digest_of(&bytes),
             bytes,
             dag_id: "wide".into(),
-            spec,
+            spec: spec.clone(),
             at: Timestamp::now(),
         })
         .await
@@ -480,12 +480,25 @@ async fn a_small_new_run_travels_with_its_rows_and_a_large_one_by_id() {
         .await
         .expect("trigger");
     let entries = control_entries_n(&b.bus, 2).await;
-    assert_eq!(
-        entries[1],
-        ControlMessage::Notice {
-            notice: Notice::RunChanged(wide.id)
-        },
-        "{} tasks go by id",
-        CARRIED_TASKS + 1
-    );
+    let (stored, stored_tis) = b.store.run(wide.id).await.expect("read").expect("run");
+    match &entries[1] {
+        ControlMessage::CreatedFromDag(created) => {
+            assert_eq!(
+                created.ids.len(),
+                1,
+                "the ids in one range: {:?}",
+                created.ids
+            );
+            let dag = spec.validate().expect("valid");
+            let tasks = weft_scheduler::new_runs::new_task_instances(&dag);
+            let (run, tis) = weft_store::wire::created_from_dag_rows((**created).clone(), tasks)
+                .expect("one id per task");
+            assert_eq!(run, stored);
+            assert_eq!(tis, stored_tis, "the rows as written, built from the DAG");
+        }
+        other => panic!(
+            "expected {} tasks to go as their ids: {other:?}",
+            CARRIED_TASKS + 1
+        ),
+    }
 }

@@ -41,37 +41,7 @@ pub(crate) fn new_task_instances(
                     task.task_id, run.id
                 ))
             })?;
-            Ok(TaskInstance {
-                id,
-                run: run.id,
-                tenant: run.tenant.clone(),
-                dag_id: run.dag_id.clone(),
-                run_id: run.run_id.clone(),
-                task_id: task.task_id,
-                state: weft_model::TaskState::None,
-                try_number: 0,
-                max_tries: task.max_tries,
-                queue: task.queue,
-                pool: task.pool,
-                priority_weight: task.priority_weight,
-                lease: 0,
-                lease_expires_at: None,
-                worker_id: None,
-                hostname: None,
-                queued_at: None,
-                started_at: None,
-                ended_at: None,
-                duration_ms: None,
-                next_retry_at: None,
-                error_class: None,
-                error: None,
-                sensor_started_at: None,
-                pokes: 0,
-                deferral: None,
-                map_count: None,
-                map_index: None,
-                map_item: None,
-            })
+            Ok(TaskInstance::created(run, task, id))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     tis.sort_by_key(|ti| ti.id);
