@@ -84,12 +84,13 @@ pub enum ControlMessage {
     },
     /// A run just created in the store, with its task instances as written, so that the
     /// scheduler takes it up without reading it back (sent for runs of at most
-    /// [`CARRIED_TASKS`] tasks; larger ones go as a [`Notice::RunChanged`]).
+    /// [`CARRIED_TASKS`] tasks; larger ones go as a [`ControlMessage::CreatedFromDag`]).
     Created(Box<RunCreated>),
     /// A run just created in the store whose task instances are those its DAG version
     /// describes, each as a new run's task instance starts: the scheduler builds them from the
     /// DAG and the ids carried, without reading them back (sent for runs of more than
-    /// [`CARRIED_TASKS`] tasks).
+    /// [`CARRIED_TASKS`] tasks). Both ends must turn a DAG into task instances alike (the
+    /// same task order, the same settings): a change to either is a new protocol version.
     CreatedFromDag(Box<RunCreatedFromDag>),
     /// A command, answered on the list `reply_to`.
     Command {

@@ -3,9 +3,8 @@
 //! queued and running task instances hold, and is evaluated whole.
 
 use weft_model::{DagRunState, TaskState};
-use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
-
 use weft_protocol::RunCreatedFromDag;
+use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
 
 use crate::active_run::ActiveRun;
 use crate::new_runs::new_task_instances;

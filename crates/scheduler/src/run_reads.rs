@@ -1,9 +1,9 @@
 //! Runs read from the store away from the scheduler's loop. A run the scheduler does not hold
-//! yet, announced by a notice (created by an API server, whose message could not carry its
-//! rows or their ids, or found by the resync), is read by a reader task, so that the loop goes on stepping the other runs while
-//! the store answers; the loop takes the run up when the answer arrives. The reader reads one
-//! run at a time, in the order the notices came (a backfill's runs arrive oldest first, as
-//! they would be started), and so holds one store connection at most.
+//! yet (created by an API server whose message could carry neither its rows nor their ids,
+//! or found by the resync) is read by a reader task, so that the loop goes on stepping the
+//! other runs while the store answers; the loop takes the run up when the answer arrives. The
+//! reader reads one run at a time, in the order the notices came, and so holds one store
+//! connection at most.
 //!
 //! An answer is taken only if it is still the latest word on its run: a later notice of the
 //! same run starts a newer read, and any load of the run in the loop (a resync, a clear, a

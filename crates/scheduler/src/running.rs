@@ -205,7 +205,8 @@ impl SchedulerService {
                         .assets_updated([(tenant.as_str(), uri.as_str())]);
                 }
                 // A run in memory is read again in turn with its reports; one not yet in
-                // memory (a big run just created elsewhere) is read while the loop goes on.
+                // memory (just created elsewhere, its message could carry neither its rows nor
+                // their ids) is read while the loop goes on.
                 Input::Notice(Notice::RunChanged(run)) if self.scheduler.holds_run(run) => {
                     self.scheduler.reload_run(run).await?;
                 }
@@ -222,9 +223,16 @@ impl SchedulerService {
                 Input::CreatedFromDag(created) => {
                     let run = created.run.id;
                     if !self.scheduler.holds_run(run) {
-                        match self.scheduler.created_from_dag(*created).await? {
-                            Some((row, tis)) => self.scheduler.load_run(row, tis).await?,
-                            None => {
+                        // Building it fails only when its DAG version cannot be read: the
+                        // run is then read away from the loop, like one told of by a notice.
+                        match self.scheduler.created_from_dag(*created).await {
+                            Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
+                            Ok(None) => {
+                                let store = &self.scheduler.store;
+                                self.scheduler.reads.start(run, store, &self.reads.0);
+                            }
+                            Err(e) => {
+                                tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
                                 let store = &self.scheduler.store;
                                 self.scheduler.reads.start(run, store, &self.reads.0);
                             }

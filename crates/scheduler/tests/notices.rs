@@ -129,7 +129,7 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
 }
 
 #[tokio::test]
-async fn a_run_announced_by_its_ids_is_built_from_its_dag_and_one_whose_ids_do_not_fit_is_read() {
+async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_store() {
     let config = SchedulerConfig {
         resync_interval: Duration::from_secs(3600),
         ..SchedulerConfig::default()
@@ -138,6 +138,7 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_and_one_whose_ids_do_n
     b.deploy(pair("first")).await;
     b.deploy(pair("built")).await;
     b.deploy(pair("read")).await;
+    b.deploy(pair("unknown")).await;
     b.handle
         .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
         .await
@@ -158,7 +159,9 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_and_one_whose_ids_do_n
                 .await
                 .unwrap();
             let (row, tis) = b.run(run.id).await;
-            let mut created = weft_store::wire::run_created_from_dag(&row, ["a", "b"], &tis)
+            let dag = pair(dag_id).validate().unwrap();
+            let tasks = weft_scheduler::new_runs::new_task_instances(&dag);
+            let mut created = weft_store::wire::run_created_from_dag(&row, tasks, &tis)
                 .expect("a new run's task instances");
             created.run.conf = from_message;
             (created, tis)
@@ -182,6 +185,17 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_and_one_whose_ids_do_n
     // One id for two tasks: the run is read from the store instead.
     let (mut created, tis) = announce("read").await;
     created.ids = vec![IdRange(tis[0].id, 1)];
+    running.handle.run_created_from_dag(created);
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(
+        taken.iter().all(|m| m.conf == serde_json::json!({})),
+        "{taken:?}"
+    );
+
+    // A DAG version the scheduler cannot find: read from the store too.
+    let (mut created, _) = announce("unknown").await;
+    created.run.digest = "sha256:0000".into();
     running.handle.run_created_from_dag(created);
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);

@@ -70,12 +70,19 @@ fn created_message(run: &DagRun, dag: &Dag, tis: Vec<TaskInstance>) -> ControlMe
     if tis.len() <= CARRIED_TASKS {
         return ControlMessage::Created(Box::new(weft_store::wire::run_created(run.clone(), tis)));
     }
-    let tasks = dag.tasks().iter().map(|t| t.id.as_str());
+    let tasks = weft_scheduler::new_runs::new_task_instances(dag);
     match weft_store::wire::run_created_from_dag(run, tasks, &tis) {
         Some(created) => ControlMessage::CreatedFromDag(Box::new(created)),
-        None => ControlMessage::Notice {
-            notice: Notice::RunChanged(run.id),
-        },
+        None => {
+            tracing::debug!(
+                run = run.id,
+                tasks = tis.len(),
+                "a new run's ids do not fit in its message; the scheduler will read it"
+            );
+            ControlMessage::Notice {
+                notice: Notice::RunChanged(run.id),
+            }
+        }
     }
 }
 

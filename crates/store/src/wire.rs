@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use weft_protocol::control::{CreatedRun, CreatedTaskInstance, RunCreated, RunCreatedFromDag};
+use weft_protocol::control::{
+    CARRIED_ID_RANGES, CreatedRun, CreatedTaskInstance, IdRange, RunCreated, RunCreatedFromDag,
+};
 use weft_protocol::{AttemptHeartbeat, AttemptStarted};
 
 use crate::records::{DagRun, NewTaskInstance, TaskInstance};
@@ -113,27 +115,27 @@ pub fn created_rows(created: RunCreated) -> (DagRun, Vec<TaskInstance>) {
     )
 }
 
-/// A run just created, as a message carrying its task instances' ids in the order of
-/// `task_ids` (its DAG version's tasks): `None` when a task has no task instance among `tis`,
-/// a task instance is not as a new run's are, or the ids do not fit in the message's ranges.
-pub fn run_created_from_dag<'a>(
+/// A run just created, as a message carrying its task instances' ids in the order of `tasks`
+/// (its DAG version's tasks, as a new run of it starts them): `None` when the task instances
+/// are not exactly those `tasks` make for `run` (one each, as a new run's are), or their ids
+/// do not fit in the message's ranges.
+pub fn run_created_from_dag(
     run: &DagRun,
-    task_ids: impl IntoIterator<Item = &'a str>,
+    tasks: Vec<NewTaskInstance>,
     tis: &[TaskInstance],
 ) -> Option<RunCreatedFromDag> {
+    if tasks.len() != tis.len() {
+        return None;
+    }
     let by_task: HashMap<&str, &TaskInstance> =
         tis.iter().map(|ti| (ti.task_id.as_str(), ti)).collect();
     let mut ids = Vec::with_capacity(tis.len());
-    for task in task_ids {
-        let ti = by_task.get(task)?;
-        let fresh = TaskInstance::created(run, new_task_instance(ti), ti.id);
-        if **ti != fresh {
+    for task in tasks {
+        let ti = by_task.get(task.task_id.as_str())?;
+        if **ti != TaskInstance::created(run, task, ti.id) {
             return None;
         }
         ids.push(ti.id);
-    }
-    if ids.len() != tis.len() {
-        return None;
     }
     Some(RunCreatedFromDag {
         run: run.clone().into(),
@@ -142,16 +144,23 @@ pub fn run_created_from_dag<'a>(
 }
 
 /// The rows of a run announced by its ids, `tasks` being its DAG version's tasks in order;
-/// `None` when the ids are not one per task.
+/// `None` when the message is not one a creator sends: ids not one per task, not positive,
+/// the same id twice, an empty range, or more ranges than a message carries.
 pub fn created_from_dag_rows(
     created: RunCreatedFromDag,
     tasks: Vec<NewTaskInstance>,
 ) -> Option<(DagRun, Vec<TaskInstance>)> {
-    if created.id_count() != u64::try_from(tasks.len()).ok()? {
+    if created.ids.len() > CARRIED_ID_RANGES
+        || created.ids.iter().any(|&IdRange(_, count)| count == 0)
+        || created.id_count() != u64::try_from(tasks.len()).ok()?
+    {
         return None;
     }
     let ids: Vec<_> = created.ids().collect();
-    if ids.len() != tasks.len() {
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    let distinct = sorted.windows(2).all(|pair| pair[0] < pair[1]);
+    if ids.len() != tasks.len() || !distinct || sorted.first().is_some_and(|&id| id <= 0) {
         return None;
     }
     let run: DagRun = created.run.into();
@@ -162,17 +171,6 @@ pub fn created_from_dag_rows(
         .collect();
     tis.sort_by_key(|ti| ti.id);
     Some((run, tis))
-}
-
-/// What a task instance was created from.
-fn new_task_instance(ti: &TaskInstance) -> NewTaskInstance {
-    NewTaskInstance {
-        task_id: ti.task_id.clone(),
-        max_tries: ti.max_tries,
-        queue: ti.queue.clone(),
-        pool: ti.pool.clone(),
-        priority_weight: ti.priority_weight,
-    }
 }
 
 #[cfg(test)]
@@ -221,16 +219,11 @@ mod tests {
             .collect()
     }
 
-    fn names(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("t{i}")).collect()
-    }
-
     #[test]
     fn a_new_run_goes_as_its_ids_and_comes_back_as_its_rows() {
         let tis = created(200, |k| 1000 + k);
-        let message = run_created_from_dag(&run(), names(200).iter().map(String::as_str), &tis)
-            .expect("carried");
-        assert_eq!(message.ids.len(), 1);
+        let message = run_created_from_dag(&run(), tasks(200), &tis).expect("carried");
+        assert_eq!(message.ids, [IdRange(1000, 200)]);
         let (back, rows) = created_from_dag_rows(message.clone(), tasks(200)).expect("built");
         assert_eq!((back, rows), (run(), tis));
         assert_eq!(created_from_dag_rows(message.clone(), tasks(199)), None);
@@ -238,29 +231,61 @@ mod tests {
     }
 
     #[test]
-    fn a_run_whose_rows_are_not_a_new_runs_goes_by_id() {
-        let names = names(3);
-        let order = || names.iter().map(String::as_str);
-        let mut tis = created(3, |k| 10 + k);
-        assert!(run_created_from_dag(&run(), order(), &tis).is_some());
+    fn a_run_whose_rows_are_not_what_its_dag_makes_goes_by_id() {
+        let tis = created(3, |k| 10 + k);
+        assert!(run_created_from_dag(&run(), tasks(3), &tis).is_some());
         assert!(
-            run_created_from_dag(&run(), order().take(2), &tis).is_none(),
+            run_created_from_dag(&run(), tasks(2), &tis).is_none(),
             "a task instance of no task"
         );
+        let mut renamed = tasks(3);
+        renamed[2].task_id = "t9".into();
         assert!(
-            run_created_from_dag(&run(), order().chain(["t9"]), &tis).is_none(),
+            run_created_from_dag(&run(), renamed, &tis).is_none(),
             "a task without a task instance"
         );
-        tis[1].state = TaskState::Queued;
+        let mut retried = tasks(3);
+        retried[1].max_tries = 5;
         assert!(
-            run_created_from_dag(&run(), order(), &tis).is_none(),
+            run_created_from_dag(&run(), retried, &tis).is_none(),
+            "settings the DAG does not give"
+        );
+        let mut queued = tis.clone();
+        queued[1].state = TaskState::Queued;
+        assert!(
+            run_created_from_dag(&run(), tasks(3), &queued).is_none(),
             "queued"
         );
         // Ids scattered over more ranges than a message carries.
         let scattered = created(200, |k| 10 + 2 * k);
-        let names = self::names(200);
-        assert!(
-            run_created_from_dag(&run(), names.iter().map(String::as_str), &scattered).is_none()
+        assert!(run_created_from_dag(&run(), tasks(200), &scattered).is_none());
+    }
+
+    #[test]
+    fn a_message_no_creator_sends_is_not_built() {
+        let message = |ids: Vec<IdRange>| RunCreatedFromDag {
+            run: run().into(),
+            ids,
+        };
+        let built = |ids| created_from_dag_rows(message(ids), tasks(4));
+        assert!(built(vec![IdRange(5, 2), IdRange(9, 2)]).is_some());
+        assert_eq!(built(vec![IdRange(5, 2), IdRange(6, 2)]), None, "6 twice");
+        assert_eq!(
+            built(vec![IdRange(5, 4), IdRange(5, 0)]),
+            None,
+            "an empty range"
+        );
+        assert_eq!(built(vec![IdRange(-1, 4)]), None, "ids below 1");
+        assert_eq!(
+            built(vec![IdRange(i64::MAX - 1, 4)]),
+            None,
+            "past the largest id"
+        );
+        let scattered = (0..65).map(|k| IdRange(100 + 2 * k, 1)).collect();
+        assert_eq!(
+            created_from_dag_rows(message(scattered), tasks(65)),
+            None,
+            "65 ranges"
         );
     }
 }
