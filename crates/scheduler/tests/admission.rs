@@ -47,11 +47,7 @@ async fn five_ready(
     weft_scheduler::Scheduler,
     Vec<weft_scheduler::TaskMessage>,
 ) {
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, dag_id, TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger(dag_id).await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let taken = b.take().await;

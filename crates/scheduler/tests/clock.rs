@@ -109,11 +109,7 @@ fn retrying(backoff: bool) -> DagSpec {
 async fn a_retryable_failure_waits_its_delay_then_runs_again() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(retrying(false)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "retrying", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("retrying").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let first = b.take().await;
@@ -172,11 +168,7 @@ async fn a_retryable_failure_waits_its_delay_then_runs_again() {
 async fn a_permanent_failure_is_not_retried() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(retrying(false)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "retrying", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("retrying").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let m = b.take().await;
@@ -192,11 +184,7 @@ async fn a_permanent_failure_is_not_retried() {
 async fn exponential_backoff_doubles_the_second_delay() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(retrying(true)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "retrying", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("retrying").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let first = b.take().await;
@@ -348,11 +336,7 @@ async fn a_run_id_is_1_to_250_bytes_of_any_character_but_control() {
 async fn a_stale_result_changes_nothing() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(manual("fenced", vec![TaskSpec::new("a")])).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "fenced", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("fenced").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let m = b.take().await.remove(0);
@@ -390,11 +374,7 @@ async fn clearing_a_task_reruns_it_and_its_downstream() {
         TaskSpec::new("c").after(["b"]),
     ];
     b.deploy(manual("chain", tasks)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "chain", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("chain").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     for expected in ["a", "b", "c"] {
@@ -495,11 +475,7 @@ async fn triggers_in_the_same_microsecond_get_runs_of_their_own() {
 async fn a_trigger_after_a_deploy_through_another_server_runs_the_new_version() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     let v1 = b.deploy(manual("evolving", vec![TaskSpec::new("a")])).await;
-    let first = b
-        .handle
-        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
-        .await
-        .unwrap();
+    let first = b.trigger("evolving").await;
     assert_eq!(first.digest, v1);
 
     // A second version, deployed straight to the store as another API server would: the
@@ -523,11 +499,7 @@ async fn a_trigger_after_a_deploy_through_another_server_runs_the_new_version() 
         .await
         .unwrap();
     b.clock.advance(Duration::from_secs(2));
-    let second = b
-        .handle
-        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
-        .await
-        .unwrap();
+    let second = b.trigger("evolving").await;
     assert_eq!(
         second.digest, v2,
         "the run is pinned to the current version"
@@ -538,11 +510,7 @@ async fn a_trigger_after_a_deploy_through_another_server_runs_the_new_version() 
     assert_eq!(tasks, ["a", "b"], "built from the current spec");
     // And the DAG as read again serves the next trigger.
     b.clock.advance(Duration::from_secs(1));
-    let third = b
-        .handle
-        .trigger(DEFAULT_TENANT, "evolving", TriggerRequest::default())
-        .await
-        .unwrap();
+    let third = b.trigger("evolving").await;
     assert_eq!(third.digest, v2);
     assert_eq!(b.runs("evolving").await.len(), 3);
 }

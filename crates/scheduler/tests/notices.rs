@@ -11,10 +11,7 @@ use std::time::Duration;
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
 use weft_protocol::IdRange;
-use weft_scheduler::{
-    Control, Notice, SchedulerConfig, SchedulerHandle, TaskMessage, TriggerRequest,
-};
-use weft_store::DEFAULT_TENANT;
+use weft_scheduler::{Control, Notice, SchedulerConfig, SchedulerHandle, TaskMessage};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -70,22 +67,14 @@ async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
     b.deploy(pair("first")).await;
     b.deploy(pair("later")).await;
     // Written to the store only: the bench's handle tells no running loop.
-    let first = b
-        .handle
-        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
-        .await
-        .unwrap();
+    let first = b.trigger("first").await;
     let running = start_loop(&b, config);
     // The loop has started: it queued what the store held.
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
     assert!(taken.iter().all(|m| m.run_id == first.run_id));
 
-    let later = b
-        .handle
-        .trigger(DEFAULT_TENANT, "later", TriggerRequest::default())
-        .await
-        .unwrap();
+    let later = b.trigger("later").await;
     running.handle.notify(Notice::RunChanged(later.id));
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
@@ -103,21 +92,13 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
     let b = bench(T0, config.clone()).await;
     b.deploy(pair("first")).await;
     b.deploy(pair("unannounced")).await;
-    let first = b
-        .handle
-        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
-        .await
-        .unwrap();
+    let first = b.trigger("first").await;
     let running = start_loop(&b, config);
     let taken = take_waiting(&b).await;
     assert!(taken.iter().all(|m| m.run_id == first.run_id));
 
     // Written to the store only, and no notice: the resync reads it (away from the loop).
-    let unannounced = b
-        .handle
-        .trigger(DEFAULT_TENANT, "unannounced", TriggerRequest::default())
-        .await
-        .unwrap();
+    let unannounced = b.trigger("unannounced").await;
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
     assert!(
@@ -139,10 +120,7 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_sto
     b.deploy(pair("built")).await;
     b.deploy(pair("read")).await;
     b.deploy(pair("unknown")).await;
-    b.handle
-        .trigger(DEFAULT_TENANT, "first", TriggerRequest::default())
-        .await
-        .unwrap();
+    b.trigger("first").await;
     let running = start_loop(&b, config);
     // The loop has started (it queued what the store held): what follows is new to it.
     assert_eq!(task_ids(&take_waiting(&b).await), ["a", "b"]);
@@ -153,11 +131,7 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_sto
         let b = &b;
         let from_message = from_message.clone();
         async move {
-            let run = b
-                .handle
-                .trigger(DEFAULT_TENANT, dag_id, TriggerRequest::default())
-                .await
-                .unwrap();
+            let run = b.trigger(dag_id).await;
             let (row, tis) = b.run(run.id).await;
             let dag = pair(dag_id).validate().unwrap();
             let tasks = weft_scheduler::new_runs::new_task_instances(&dag);

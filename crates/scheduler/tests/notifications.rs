@@ -12,8 +12,8 @@ use support::{bench, failure, success};
 use weft_model::{
     DagSpec, EmailNotifier, Notifier, RunNotifications, TaskNotifications, TaskSettings, TaskSpec,
 };
-use weft_scheduler::{Control, SchedulerConfig, TriggerRequest};
-use weft_store::{DEFAULT_TENANT, NotificationEvent, NotificationState};
+use weft_scheduler::SchedulerConfig;
+use weft_store::{NotificationEvent, NotificationState};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -50,11 +50,7 @@ fn notifying() -> DagSpec {
 async fn retries_failures_and_run_ends_are_written_with_their_step() {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(notifying()).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "notifying", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("notifying").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let messages = b.take().await;

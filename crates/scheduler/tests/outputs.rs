@@ -8,8 +8,7 @@ mod support;
 
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
-use weft_scheduler::{AttemptOutcome, Control, SchedulerConfig, TriggerRequest};
-use weft_store::DEFAULT_TENANT;
+use weft_scheduler::{AttemptOutcome, SchedulerConfig};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -34,10 +33,7 @@ fn output(bytes: &[u8]) -> AttemptOutcome {
 async fn a_downstream_message_carries_the_outputs_its_scheduler_saw() {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(diamond()).await;
-    b.handle
-        .trigger(DEFAULT_TENANT, "diamond", TriggerRequest::default())
-        .await
-        .unwrap();
+    b.trigger("diamond").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let first = b.take().await;
@@ -77,10 +73,7 @@ async fn a_downstream_message_carries_the_outputs_its_scheduler_saw() {
 async fn a_restarted_scheduler_lets_the_worker_fetch_outputs_it_did_not_see() {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(diamond()).await;
-    b.handle
-        .trigger(DEFAULT_TENANT, "diamond", TriggerRequest::default())
-        .await
-        .unwrap();
+    b.trigger("diamond").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let first = b.take().await;

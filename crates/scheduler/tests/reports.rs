@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use support::{Bench, Now, bench, success};
 use weft_model::{DagSpec, TaskSpec, TaskState};
-use weft_scheduler::{Control, Scheduler, SchedulerConfig, TaskMessage, TriggerRequest};
-use weft_store::{DEFAULT_TENANT, DagRun};
+use weft_scheduler::{Scheduler, SchedulerConfig, TaskMessage};
+use weft_store::DagRun;
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -25,11 +25,7 @@ fn pair() -> DagSpec {
 async fn pair_queued() -> (Bench, Scheduler, DagRun, Vec<TaskMessage>) {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(pair()).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("pair").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let mut messages = b.take().await;

@@ -64,15 +64,8 @@ async fn a_run_past_its_timeout_fails_its_tasks_and_frees_their_slots() {
     let mut other = DagSpec::new("other");
     other.tasks = (1..=4).map(|n| TaskSpec::new(format!("t{n}"))).collect();
     b.deploy(other).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "five_ways", TriggerRequest::default())
-        .await
-        .unwrap();
-    b.handle
-        .trigger(DEFAULT_TENANT, "other", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("five_ways").await;
+    b.trigger("other").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     assert_eq!(b.run(run.id).await.0.started_at, Some(at(0)));
@@ -152,11 +145,7 @@ async fn a_run_that_finishes_in_time_is_untouched() {
     let b = bench(T0, SchedulerConfig::default()).await;
     let tasks = vec![TaskSpec::new("a"), TaskSpec::new("b").after(["a"])];
     b.deploy(timed("quick", 60_000, tasks)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "quick", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("quick").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     for task in ["a", "b"] {
@@ -227,11 +216,7 @@ async fn a_scheduler_started_after_the_deadline_fails_the_run_at_once() {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(timed("restarted", 60_000, vec![TaskSpec::new("a")]))
         .await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "restarted", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("restarted").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let m = b.take().await.remove(0);
@@ -258,11 +243,7 @@ async fn the_late_reports_of_a_timed_out_attempt_are_rejected() {
     let b = bench(T0, SchedulerConfig::default()).await;
     let tasks = vec![TaskSpec::new("slow"), TaskSpec::new("waiting")];
     b.deploy(timed("late", 60_000, tasks)).await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "late", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("late").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let queued = b.take().await;
@@ -345,11 +326,7 @@ async fn a_cleared_timed_out_run_gets_a_new_deadline_from_its_new_start() {
     let b = bench(T0, SchedulerConfig::default()).await;
     b.deploy(timed("again", 60_000, vec![TaskSpec::new("a")]))
         .await;
-    let run = b
-        .handle
-        .trigger(DEFAULT_TENANT, "again", TriggerRequest::default())
-        .await
-        .unwrap();
+    let run = b.trigger("again").await;
     let mut s = b.scheduler();
     s.start().await.unwrap();
     let _ = b.take().await;

@@ -65,6 +65,15 @@ pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
 }
 
 impl Bench {
+    /// A manual run of `dag_id` with nothing given (its id and date from the clock), written
+    /// to the store only.
+    pub async fn trigger(&self, dag_id: &str) -> DagRun {
+        self.handle
+            .trigger(DEFAULT_TENANT, dag_id, TriggerRequest::default())
+            .await
+            .expect("trigger")
+    }
+
     /// A manual run of `dag_id` with logical date `at`, written to the store only.
     pub async fn trigger_at(&self, dag_id: &str, at: &str) -> DagRun {
         let request = TriggerRequest {
