@@ -56,23 +56,31 @@ impl Loop {
     }
 }
 
-#[tokio::test]
-async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
-    // No resync during the test: only the notice can bring the run in.
+/// A bench with the DAGs `first` and `dag_ids` deployed and a loop started after a run of
+/// `first` was written (a resync every `resync`): once that run's tasks are queued, the loop
+/// has read the store, and what follows is new to it.
+async fn started(resync: Duration, dag_ids: &[&str]) -> (support::Bench, Loop) {
     let config = SchedulerConfig {
-        resync_interval: Duration::from_secs(3600),
+        resync_interval: resync,
         ..SchedulerConfig::default()
     };
     let b = bench(T0, config.clone()).await;
-    b.deploy(pair("first")).await;
-    b.deploy(pair("later")).await;
+    for dag_id in ["first"].iter().chain(dag_ids) {
+        b.deploy(pair(dag_id)).await;
+    }
     // Written to the store only: the bench's handle tells no running loop.
     let first = b.trigger("first").await;
     let running = start_loop(&b, config);
-    // The loop has started: it queued what the store held.
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a", "b"]);
-    assert!(taken.iter().all(|m| m.run_id == first.run_id));
+    assert!(taken.iter().all(|m| m.run_id == first.run_id), "{taken:?}");
+    (b, running)
+}
+
+#[tokio::test]
+async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
+    // No resync during the test: only the notice can bring the run in.
+    let (b, running) = started(Duration::from_secs(3600), &["later"]).await;
 
     let later = b.trigger("later").await;
     running.handle.notify(Notice::RunChanged(later.id));
@@ -85,17 +93,7 @@ async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
 
 #[tokio::test]
 async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
-    let config = SchedulerConfig {
-        resync_interval: Duration::from_millis(50),
-        ..SchedulerConfig::default()
-    };
-    let b = bench(T0, config.clone()).await;
-    b.deploy(pair("first")).await;
-    b.deploy(pair("unannounced")).await;
-    let first = b.trigger("first").await;
-    let running = start_loop(&b, config);
-    let taken = take_waiting(&b).await;
-    assert!(taken.iter().all(|m| m.run_id == first.run_id));
+    let (b, running) = started(Duration::from_millis(50), &["unannounced"]).await;
 
     // Written to the store only, and no notice: the resync reads it (away from the loop).
     let unannounced = b.trigger("unannounced").await;
@@ -111,19 +109,7 @@ async fn a_run_nobody_told_of_is_found_by_the_resync_and_its_tasks_queued() {
 
 #[tokio::test]
 async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_store() {
-    let config = SchedulerConfig {
-        resync_interval: Duration::from_secs(3600),
-        ..SchedulerConfig::default()
-    };
-    let b = bench(T0, config.clone()).await;
-    b.deploy(pair("first")).await;
-    b.deploy(pair("built")).await;
-    b.deploy(pair("read")).await;
-    b.deploy(pair("unknown")).await;
-    b.trigger("first").await;
-    let running = start_loop(&b, config);
-    // The loop has started (it queued what the store held): what follows is new to it.
-    assert_eq!(task_ids(&take_waiting(&b).await), ["a", "b"]);
+    let (b, running) = started(Duration::from_secs(3600), &["built", "read", "unknown"]).await;
     // The message's conf differs from the stored run's, so the tasks' messages show which
     // the loop took the run from.
     let from_message = serde_json::json!({"from": "the message"});

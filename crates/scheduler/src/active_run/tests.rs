@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use weft_model::{DagRunState, DagSpec, RunType, TaskSpec, TaskState, TriggerRule};
-use weft_store::{DagRun, TaskInstance};
+use weft_store::{DagRun, NewTaskInstance, TaskInstance};
 
 use super::*;
 use crate::graph::Graph;
@@ -21,7 +21,19 @@ fn run_of(tasks: Vec<TaskSpec>) -> ActiveRun {
         .expect("valid DAG"),
     );
     let graph = Arc::new(Graph::of(&dag));
-    let run = DagRun {
+    let run = run_row();
+    let tis = graph
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| ti(i as i64 + 10, id))
+        .collect();
+    ActiveRun::new(run, tis, dag, graph).expect("active run")
+}
+
+/// The run the tests' task instances belong to.
+fn run_row() -> DagRun {
+    DagRun {
         id: 1,
         tenant: "default".into(),
         dag_id: "d".into(),
@@ -36,49 +48,19 @@ fn run_of(tasks: Vec<TaskSpec>) -> ActiveRun {
         queued_at: t0(),
         started_at: None,
         ended_at: None,
-    };
-    let tis = graph
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| ti(i as i64 + 10, id))
-        .collect();
-    ActiveRun::new(run, tis, dag, graph).expect("active run")
+    }
 }
 
 /// Task instance `id` of task `task_id`, never run.
 fn ti(id: i64, task_id: &str) -> TaskInstance {
-    TaskInstance {
-        id,
-        run: 1,
-        tenant: "default".into(),
-        dag_id: "d".into(),
-        run_id: "manual__1".into(),
+    let task = NewTaskInstance {
         task_id: task_id.to_owned(),
-        state: TaskState::None,
-        try_number: 0,
         max_tries: 1,
         queue: "default".into(),
         pool: "default_pool".into(),
         priority_weight: 1,
-        lease: 0,
-        lease_expires_at: None,
-        worker_id: None,
-        hostname: None,
-        queued_at: None,
-        started_at: None,
-        ended_at: None,
-        duration_ms: None,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
-        sensor_started_at: None,
-        pokes: 0,
-        deferral: None,
-        map_count: None,
-        map_index: None,
-        map_item: None,
-    }
+    };
+    TaskInstance::created(&run_row(), task, id)
 }
 
 fn idx(run: &ActiveRun, id: &str) -> usize {

@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use weft_model::{DagRunState, RunType, TaskState};
+use weft_model::{RunType, TaskState};
+use weft_scheduler::new_runs::{RunSpec, new_run};
 use weft_scheduler::{Control, ControlError, Notice, TriggerRequest};
-use weft_store::{DagRun, NewRun, NewTaskInstance, RunPk, SetTaskState, Store, WriteBatch};
+use weft_store::{DagRun, RunPk, SetTaskState, Store, WriteBatch};
 
 /// A call the server made.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,35 +109,16 @@ impl FakeControl {
             .clone()
             .validate()
             .map_err(|e| ControlError::Invalid(e.to_string()))?;
-        let interval = dag.manual_interval(at);
-        let tasks = dag
-            .tasks()
-            .iter()
-            .map(|t| NewTaskInstance {
-                task_id: t.id.clone(),
-                max_tries: t.max_tries(),
-                queue: t.queue.clone(),
-                pool: t.pool.clone(),
-                priority_weight: t.priority_weight,
-            })
-            .collect();
+        let spec = RunSpec {
+            run_type,
+            run_id,
+            logical_date: at,
+            interval: dag.manual_interval(at),
+            conf,
+        };
         let (run, _) = self
             .store
-            .create_run(NewRun {
-                tenant: tenant.to_owned(),
-                dag_id: dag_id.to_owned(),
-                run_id: run_id.unwrap_or_else(|| run_type.run_id(at)),
-                run_type,
-                logical_date: at,
-                data_interval_start: interval.start,
-                data_interval_end: interval.end,
-                conf,
-                digest: record.digest,
-                state: DagRunState::Queued,
-                queued_at: self.now,
-                tasks,
-                current_only: false,
-            })
+            .create_run(new_run(&record, &dag, spec, self.now))
             .await?;
         Ok(run)
     }
