@@ -48,10 +48,13 @@
 //! expiries add an entry) and when the next lease expires; a take of `*/<queue>` has also
 //! read the last entry id of `scopes-signal` together with the scopes. It then blocks on `XREAD`
 //! for entries after those ids, until that expiry or its own deadline, on a connection of its
-//! own (blocking commands never go through the shared multiplexed connection). Nothing is
-//! consumed by waiting: every waiter wakes, none can miss a wake-up (a push to a scope new to
-//! a waiting take wakes it through `scopes-signal`), and a take dropped while waiting loses
-//! nothing.
+//! own (blocking commands never go through the shared multiplexed connection). A take of one
+//! scope's queues sends its take script behind the `XREAD` on that connection, so Redis runs
+//! it the moment the wait ends and answers both at once: a woken take costs no round trip
+//! of its own. Nothing is consumed by waiting: every waiter wakes, none can miss a wake-up (a
+//! push to a scope new to a waiting take wakes it through `scopes-signal`), and a take
+//! dropped while waiting loses nothing (the wait goes on in a task of its own, which hands
+//! back whatever the script after it took).
 
 mod acl;
 mod connection;
@@ -98,8 +101,9 @@ pub use acl::{WORKER_ACL_COMMANDS, glob_escape, worker_acl_keys};
 /// take's own wait aside). A request the server's user may not make (its ACL does not reach
 /// the scope) fails with [`QueueError::Denied`].
 ///
-/// A `take` dropped while it waits leases nothing; one dropped after its script was sent
-/// may have leased messages, which are delivered again when that lease runs out.
+/// A `take` dropped while it waits hands back at once what the take script run at the end of
+/// its wait leased; one dropped after any other script was sent may have leased messages,
+/// which are delivered again when that lease runs out.
 ///
 /// A push to one scope is atomic; a push to several runs one script per scope, so a
 /// failure of the server midway may leave some scopes' messages pushed and others not.

@@ -206,16 +206,7 @@ async fn a_take_woken_by_a_push_takes_in_one_call() {
                 .await
         }
     });
-    // Once the take blocks on the server.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !server
-        .cli(&["client", "list"])
-        .expect("client list")
-        .contains("cmd=xread")
-    {
-        assert!(Instant::now() < deadline, "the take never blocked");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let waiter = blocked_client(&server).await;
     // The take that found nothing waits on the registry it read a moment ago (its signal
     // ends the wait if a scope is made since): one script, not a second read and take.
     assert_eq!(
@@ -237,6 +228,73 @@ async fn a_take_woken_by_a_push_takes_in_one_call() {
         push + 1,
         "the push's {push} script calls and the woken take's one"
     );
+    // That one ran on the waiting connection, sent behind its XREAD: the take cost no
+    // request of its own after the wake-up.
+    let waiter = server
+        .cli(&["client", "list", "id", &waiter])
+        .expect("client list");
+    assert!(
+        waiter.contains("cmd=evalsha"),
+        "the waiting connection's last command was not the take script: {waiter}"
+    );
+}
+
+/// The id of the client blocked in an `XREAD` on `server`, once there is one.
+async fn blocked_client(server: &weft_testkit::RedisServer) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let clients = server.cli(&["client", "list"]).expect("client list");
+        let blocked = clients.lines().find(|l| l.contains("cmd=xread"));
+        if let Some(id) = blocked.and_then(|l| l.strip_prefix("id=")?.split(' ').next()) {
+            return id.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no take blocked on the server");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A take dropped while it waits hands back, at once, what the take script sent behind its
+/// wait leased when a push ended the wait: another take gets it long before that lease
+/// would have run out.
+#[tokio::test]
+async fn a_take_dropped_while_it_waits_hands_back_what_its_wait_took() {
+    let server = own_server();
+    let lease = Duration::from_secs(600);
+    let worker = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let other = RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect");
+    let waiting = tokio::spawn({
+        let worker = worker.clone();
+        async move {
+            worker
+                .take(&names(&["q"]), 1, lease, Duration::from_secs(60))
+                .await
+        }
+    });
+    let waiter = blocked_client(&server).await;
+    waiting.abort();
+    assert!(waiting.await.is_err_and(|e| e.is_cancelled()));
+    other
+        .push(vec![Message::new("q", "m")])
+        .await
+        .expect("push");
+    let got = other
+        .take(&names(&["q"]), 1, lease, Duration::from_secs(20))
+        .await
+        .expect("take");
+    assert_eq!(got.len(), 1, "the message was not handed back");
+    assert_eq!(&got[0].payload[..], b"m");
+    assert_eq!(
+        got[0].deliveries, 2,
+        "the dropped take's wait took it first"
+    );
+    let waiter = server
+        .cli(&["client", "list", "id", &waiter])
+        .expect("client list");
+    assert!(waiter.contains("cmd=evalsha"), "{waiter}");
 }
 
 /// Several clients taking and acknowledging while two push: each message once.

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::StreamReadReply;
-use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ServerErrorKind, Value};
+use redis::{
+    AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ScriptInvocation, ServerErrorKind,
+    Value,
+};
 
 use weft_tls::Trust;
 
@@ -103,53 +106,97 @@ impl Connections {
         after: &[String],
         block: Duration,
     ) -> Result<Vec<String>, QueueError> {
+        let (woken, _) = self.wait(streams, after, block, None).await?;
+        Ok(woken)
+    }
+
+    /// Waits as [`wait_for_signal`](Self::wait_for_signal) does, then runs `then` on the
+    /// same connection: Redis runs it the moment the wait ends, in the wake-up that ends it,
+    /// and sends both answers together. The script's own answer, an error of its own (say,
+    /// a server that lost its scripts) included, comes beside the streams that woke the wait.
+    pub(super) async fn wait_then_run(
+        &self,
+        streams: &[String],
+        after: &[String],
+        block: Duration,
+        then: &ScriptInvocation<'_>,
+    ) -> Result<(Vec<String>, RedisResult<Value>), QueueError> {
+        self.wait(streams, after, block, Some(then)).await
+    }
+
+    async fn wait(
+        &self,
+        streams: &[String],
+        after: &[String],
+        block: Duration,
+        then: Option<&ScriptInvocation<'_>>,
+    ) -> Result<(Vec<String>, RedisResult<Value>), QueueError> {
         let millis = u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut xread = redis::cmd("XREAD");
-        xread
+        let mut request = redis::pipe();
+        request
+            .cmd("XREAD")
             .arg("BLOCK")
             .arg(millis)
             .arg("STREAMS")
             .arg(streams)
             .arg(after);
+        if let Some(then) = then {
+            request.invoke_script(then);
+        }
+        // The wait's own failure is the request's; the script's is told apart.
+        request.ignore_errors();
         let limit = block + BLOCK_SLACK;
         let pooled = self.lock_idle().pop();
         let reused = pooled.is_some();
         let result = match pooled {
-            Some(connection) => blocking(connection, &xread, limit).await,
-            None => self.blocking_then(&xread, limit).await,
+            Some(connection) => blocking(connection, &request, limit).await,
+            None => self.blocking_then(&request, limit).await,
         };
         let result = match result {
             // An idle connection may have died with a server restart: try a new one once.
-            // (The wait changes nothing on the server, so it is safe to repeat.)
-            Err(e) if reused && is_retriable(&e) => self.blocking_then(&xread, limit).await,
+            // (Nothing was sent that the server ran: the request failed before an answer.)
+            Err(e) if reused && is_retriable(&e) => self.blocking_then(&request, limit).await,
             other => other,
         };
-        match result {
-            Ok((connection, reply)) => {
-                let mut idle = self.lock_idle();
-                if idle.len() < MAX_IDLE {
-                    idle.push(connection);
-                }
-                drop(idle);
-                let reply: Option<StreamReadReply> =
-                    redis::from_redis_value(reply).map_err(|e| QueueError::Backend {
-                        message: format!("waiting on {}: an unreadable XREAD reply", self.url),
-                        source: Some(Box::new(e)),
-                    })?;
-                Ok(reply
-                    .map(|r| r.keys.into_iter().map(|k| k.key).collect())
-                    .unwrap_or_default())
-            }
-            Err(e) => Err(classify(&format!("waiting on {}", self.url), e)),
+        let what = || format!("waiting on {}", self.url);
+        let (connection, replies) = result.map_err(|e| classify(&what(), e))?;
+        let mut replies = replies.into_iter();
+        let woken = replies
+            .next()
+            .ok_or_else(|| QueueError::Backend {
+                message: format!("{}: no XREAD reply", what()),
+                source: None,
+            })?
+            .map_err(|e| classify(&what(), e))?;
+        let ran = replies.next().unwrap_or_else(|| {
+            Err(RedisError::from((
+                ErrorKind::Client,
+                "no answer to a script after the wait",
+            )))
+        });
+        // Kept for another wait only once its answers are all read.
+        let mut idle = self.lock_idle();
+        if idle.len() < MAX_IDLE {
+            idle.push(connection);
         }
+        drop(idle);
+        let woken: Option<StreamReadReply> =
+            redis::from_redis_value(woken).map_err(|e| QueueError::Backend {
+                message: format!("{}: an unreadable XREAD reply", what()),
+                source: Some(Box::new(e)),
+            })?;
+        let woken = woken
+            .map(|r| r.keys.into_iter().map(|k| k.key).collect())
+            .unwrap_or_default();
+        Ok((woken, ran))
     }
 
-    /// Opens a new connection for blocking commands and runs `command` on it.
+    /// Opens a new connection for blocking commands and sends `request` on it.
     async fn blocking_then(
         &self,
-        command: &redis::Cmd,
+        request: &redis::Pipeline,
         limit: Duration,
-    ) -> RedisResult<(MultiplexedConnection, Value)> {
+    ) -> RedisResult<(MultiplexedConnection, Vec<RedisResult<Value>>)> {
         // No response timeout of the client's own: each blocking command has its own bound.
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
@@ -158,7 +205,7 @@ impl Connections {
             .client
             .get_multiplexed_async_connection_with_config(&config);
         let connection = bounded(connecting, CONNECT_TIMEOUT + BLOCK_SLACK).await?;
-        blocking(connection, command, limit).await
+        blocking(connection, request, limit).await
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<MultiplexedConnection>> {
@@ -167,15 +214,19 @@ impl Connections {
     }
 }
 
-/// Runs a blocking `command` on `connection` within `limit`; the connection, if it is fit to
-/// be used again.
+/// Sends `request` (a blocking command first) on `connection` within `limit`: each command's
+/// answer, and the connection, if it is fit to be used again.
 async fn blocking(
     mut connection: MultiplexedConnection,
-    command: &redis::Cmd,
+    request: &redis::Pipeline,
     limit: Duration,
-) -> RedisResult<(MultiplexedConnection, Value)> {
-    let reply = bounded(command.query_async::<Value>(&mut connection), limit).await?;
-    Ok((connection, reply))
+) -> RedisResult<(MultiplexedConnection, Vec<RedisResult<Value>>)> {
+    let replies = bounded(
+        request.query_async::<Vec<RedisResult<Value>>>(&mut connection),
+        limit,
+    )
+    .await?;
+    Ok((connection, replies))
 }
 
 /// `request`, failing with a timed-out I/O error after `limit`.

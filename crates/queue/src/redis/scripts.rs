@@ -69,6 +69,11 @@ impl Call<'_> {
         self
     }
 
+    /// The invocation, to send after another command (a wait) on one connection.
+    pub(super) fn invocation(&self) -> &ScriptInvocation<'_> {
+        &self.invocation
+    }
+
     /// Runs the script on `connection`.
     pub(super) async fn invoke(&self, mut connection: ConnectionManager) -> RedisResult<Value> {
         self.invocation.invoke_async(&mut connection).await

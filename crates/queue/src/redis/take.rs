@@ -4,12 +4,15 @@
 
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::error::QueueError;
 use crate::message::{Delivery, DeliveryId};
+use crate::queue::Queue;
 use crate::scope::{self, Target};
 
+use super::connection::classify;
 use super::known_scopes::Read;
 use super::reply::{self, TakeReply};
 use super::scripts::Call;
@@ -58,6 +61,9 @@ impl RedisQueue {
         // Beyond any real batch; keeps the count a plain integer for the script.
         let max = max.min(MAX_TAKE);
         let deadline = Instant::now().checked_add(wait);
+        // What the take run at the end of the last wait found, when it found nothing: the
+        // next round, unless the scopes changed since.
+        let mut found_after_wait: Option<(Option<String>, TakeReply)> = None;
         loop {
             // The registry as read within the last second serves a take that finds tasks (a
             // busy worker's take is one round trip) and one that finds none and waits (the
@@ -83,28 +89,33 @@ impl RedisQueue {
             };
             let groups = scope::group(&targets, &scopes);
             let waits = deadline.is_none_or(|d| Instant::now() < d);
-            let (next_expiry, mut streams, mut after) =
-                match self.take_round(&groups, max, lease).await? {
-                    Round::Taken(deliveries) => return Ok(deliveries),
-                    // Dropped entries without a message: look again, within the wait.
-                    Round::Again if waits => continue,
-                    Round::Again => return Ok(Vec::new()),
-                    // A take that gives up now reads the registry once more first, so that a
-                    // scope made since the kept read is not missed. One that waits needs no
-                    // second read: it waits on the registry's signal after the kept read's
-                    // entry, so a scope made since wakes it at once (and the registry is then
-                    // read again). An idle worker woken with others by a push that another
-                    // takes pays one script, not three.
-                    Round::Empty { .. } if cached && !waits => {
-                        self.inner.known_scopes.forget();
-                        continue;
-                    }
-                    Round::Empty {
-                        next_expiry,
-                        streams,
-                        after,
-                    } => (next_expiry, streams, after),
-                };
+            let round = match (found_after_wait.take(), groups.as_slice()) {
+                (Some((scope, reply)), [(only, queues)]) if scope.as_deref() == *only => {
+                    self.one_scope_round(*only, queues, reply)
+                }
+                _ => self.take_round(&groups, max, lease).await?,
+            };
+            let (next_expiry, mut streams, mut after) = match round {
+                Round::Taken(deliveries) => return Ok(deliveries),
+                // Dropped entries without a message: look again, within the wait.
+                Round::Again if waits => continue,
+                Round::Again => return Ok(Vec::new()),
+                // A take that gives up now reads the registry once more first, so that a
+                // scope made since the kept read is not missed. One that waits needs no
+                // second read: it waits on the registry's signal after the kept read's
+                // entry, so a scope made since wakes it at once (and the registry is then
+                // read again). An idle worker woken with others by a push that another
+                // takes pays one script, not three.
+                Round::Empty { .. } if cached && !waits => {
+                    self.inner.known_scopes.forget();
+                    continue;
+                }
+                Round::Empty {
+                    next_expiry,
+                    streams,
+                    after,
+                } => (next_expiry, streams, after),
+            };
             if let Some(seen) = seen {
                 streams.push(self.inner.keys.scopes_signal());
                 after.push(seen);
@@ -126,19 +137,132 @@ impl RedisQueue {
             if let Some(expiry) = next_expiry {
                 block = block.min(expiry + EXPIRY_MARGIN);
             }
-            let woken = self
-                .inner
-                .connections
-                .wait_for_signal(&streams, &after, block)
-                .await?;
+            // A take of one scope's queues runs its script the moment the wait ends, in the
+            // same request (no second round trip after a wake-up); one of several scopes
+            // takes in turns after it.
+            let (woken, taken) = match groups.as_slice() {
+                [(scope, queues)] => {
+                    let wait = Wait {
+                        streams: &streams,
+                        after: &after,
+                        block,
+                    };
+                    self.wait_then_take(*scope, queues, wait, max, lease)
+                        .await?
+                }
+                _ => {
+                    let woken = self
+                        .inner
+                        .connections
+                        .wait_for_signal(&streams, &after, block)
+                        .await?;
+                    (woken, None)
+                }
+            };
             // The registry read before the wait still serves the take after it, unless a new
             // scope was registered meanwhile (the registry's signal has an entry after the
-            // one that read saw); the take's round trip after a wake-up is then its only one.
-            let scopes_signal = self.inner.keys.scopes_signal();
-            if woken.contains(&scopes_signal) {
+            // one that read saw).
+            let scopes_changed = woken.contains(&self.inner.keys.scopes_signal());
+            if scopes_changed {
                 self.inner.known_scopes.forget();
             }
+            match taken {
+                Some((_, TakeReply::Taken(deliveries))) if !deliveries.is_empty() => {
+                    return Ok(deliveries);
+                }
+                Some(found @ (_, TakeReply::Empty { .. })) if !scopes_changed => {
+                    found_after_wait = Some(found);
+                }
+                // Dropped entries without a message, or scopes to read again: a new round.
+                _ => {}
+            }
         }
+    }
+
+    /// Blocks as the `wait` says, then runs the take script of `scope`'s `queues` on the
+    /// same connection: what woke the wait, and what the take found (none when its script
+    /// failed, say on a server that lost its scripts: the next round's take runs it again).
+    ///
+    /// The request runs in a task of its own, so that a take dropped while it waits does
+    /// not drop it half-way: what the script took after such a wait goes back in line at
+    /// once rather than when its lease runs out.
+    async fn wait_then_take(
+        &self,
+        scope: Option<&str>,
+        queues: &[&str],
+        wait: Wait<'_>,
+        max: usize,
+        lease: Duration,
+    ) -> Result<(Vec<String>, Option<(Option<String>, TakeReply)>), QueueError> {
+        let queue = self.clone();
+        let scope = scope.map(str::to_owned);
+        let queues: Vec<String> = queues.iter().map(|q| (*q).to_owned()).collect();
+        let (streams, after, block) = (wait.streams.to_vec(), wait.after.to_vec(), wait.block);
+        let (answer, answered) = oneshot::channel();
+        tokio::spawn(async move {
+            let mut call = queue
+                .inner
+                .scripts
+                .take
+                .call(&queue.inner.keys.prefix(scope.as_deref()));
+            take_args(&mut call, max, lease, &queues);
+            let outcome = queue
+                .inner
+                .connections
+                .wait_then_run(&streams, &after, block, call.invocation())
+                .await
+                .map(|(woken, ran)| {
+                    let reply =
+                        ran.map_err(|e| classify("take after a wait", e))
+                            .and_then(|value| {
+                                reply::take(value, queues.len()).map_err(|e| e.into_error("take"))
+                            });
+                    match reply {
+                        Ok(reply) => (woken, Some((scope.clone(), named(scope.as_deref(), reply)))),
+                        Err(error) => {
+                            tracing::debug!(%error, "the take after a wait failed; taking again");
+                            (woken, None)
+                        }
+                    }
+                });
+            if let Err(Ok((_, Some((_, TakeReply::Taken(deliveries)))))) = answer.send(outcome) {
+                let ids: Vec<DeliveryId> = deliveries.into_iter().map(|d| d.id).collect();
+                if let Err(error) = queue.release(&ids).await {
+                    tracing::warn!(%error, deliveries = ids.len(), "a take dropped while it waited took deliveries that could not be handed back; they come back when their leases run out");
+                }
+            }
+        });
+        answered.await.unwrap_or_else(|_| {
+            Err(QueueError::Backend {
+                message: format!(
+                    "waiting on {}: the wait's task ended without an answer",
+                    self.inner.connections.url()
+                ),
+                source: None,
+            })
+        })
+    }
+
+    /// The round of a take of one scope's `queues` that the take script answered `reply`.
+    fn one_scope_round(&self, scope: Option<&str>, queues: &[&str], reply: TakeReply) -> Round {
+        match reply {
+            TakeReply::Taken(deliveries) if deliveries.is_empty() => Round::Again,
+            TakeReply::Taken(deliveries) => Round::Taken(deliveries),
+            TakeReply::Empty {
+                next_expiry,
+                signals,
+            } => Round::Empty {
+                next_expiry,
+                streams: self.signals(scope, queues),
+                after: signals,
+            },
+        }
+    }
+
+    /// The signal streams of `scope`'s `queues`.
+    fn signals(&self, scope: Option<&str>, queues: &[&str]) -> Vec<String> {
+        let keys = &self.inner.keys;
+        queues.iter().map(|q| keys.signal(scope, q)).collect()
     }
 
     /// Runs the take script of each scope of `groups` (sorted by scope), in turns, until
@@ -193,8 +317,7 @@ impl RedisQueue {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    let keys = &self.inner.keys;
-                    streams.extend(queues.iter().map(|q| keys.signal(*scope, q)));
+                    streams.extend(self.signals(*scope, queues));
                     after.extend(signals);
                 }
             }
@@ -224,22 +347,39 @@ impl RedisQueue {
         max: usize,
         lease: Duration,
     ) -> Result<TakeReply, QueueError> {
-        let args = |call: &mut Call<'_>| {
-            call.arg(max).arg(millis(lease));
-            for q in queues {
-                call.arg(*q);
-            }
-        };
+        let args = |call: &mut Call<'_>| take_args(call, max, lease, queues);
         let value = self
             .run("take", &self.inner.scripts.take, scope, args)
             .await?;
-        let mut reply = reply::take(value, queues.len()).map_err(|e| e.into_error("take"))?;
-        if let (Some(scope), TakeReply::Taken(deliveries)) = (scope, &mut reply) {
-            for d in deliveries {
-                d.queue = scope::scoped(scope, &d.queue);
-                d.id = DeliveryId::new(scope::scoped_id(Some(scope), d.id.as_str()));
-            }
-        }
-        Ok(reply)
+        let reply = reply::take(value, queues.len()).map_err(|e| e.into_error("take"))?;
+        Ok(named(scope, reply))
     }
+}
+
+/// A blocking wait: until one of `streams` has an entry after the matching id of `after`, or
+/// `block` passes.
+struct Wait<'a> {
+    streams: &'a [String],
+    after: &'a [String],
+    block: Duration,
+}
+
+/// The take script's arguments after the prefix: `max`, the lease, the queues.
+fn take_args(call: &mut Call<'_>, max: usize, lease: Duration, queues: &[impl AsRef<str>]) {
+    call.arg(max).arg(millis(lease));
+    for q in queues {
+        call.arg(q.as_ref());
+    }
+}
+
+/// `reply` of a take script run in `scope`, its deliveries named by their full queue names
+/// and scoped ids.
+fn named(scope: Option<&str>, mut reply: TakeReply) -> TakeReply {
+    if let (Some(scope), TakeReply::Taken(deliveries)) = (scope, &mut reply) {
+        for d in deliveries {
+            d.queue = scope::scoped(scope, &d.queue);
+            d.id = DeliveryId::new(scope::scoped_id(Some(scope), d.id.as_str()));
+        }
+    }
+    reply
 }
