@@ -59,6 +59,8 @@ pub struct ActiveRun {
     pub outputs: crate::outputs::Outputs,
     /// How many task instances have no final state yet: the run is done at zero.
     unfinished: usize,
+    /// Every task instance is in one pool.
+    one_pool: bool,
 }
 
 impl ActiveRun {
@@ -111,7 +113,12 @@ impl ActiveRun {
             pending: BTreeSet::new(),
             outputs: crate::outputs::Outputs::default(),
             unfinished: 0,
+            one_pool: true,
         };
+        active.one_pool = active
+            .tis
+            .split_first()
+            .is_none_or(|(first, rest)| rest.iter().all(|ti| ti.pool == first.pool));
         active.unfinished = active
             .tis
             .iter()
@@ -143,6 +150,11 @@ impl ActiveRun {
         &self.dag.tasks()[self.task_of(slot)]
     }
 
+    /// Whether every task instance of the run is in one pool.
+    pub fn one_pool(&self) -> bool {
+        self.one_pool
+    }
+
     /// Whether slot `slot` holds an instance of a mapped task.
     pub fn is_instance(&self, slot: usize) -> bool {
         slot >= self.graph.ids.len()
@@ -153,6 +165,9 @@ impl ActiveRun {
     pub fn add_instances(&mut self, i: usize, tis: Vec<TaskInstance>) -> std::ops::Range<usize> {
         let start = self.tis.len();
         for ti in tis {
+            if self.tis.first().is_some_and(|first| first.pool != ti.pool) {
+                self.one_pool = false;
+            }
             if !ti.state.is_finished() {
                 self.unfinished += 1;
                 self.instances_left[i] += 1;

@@ -7,6 +7,7 @@
 //! and active runs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, TaskKind, TaskState};
@@ -167,6 +168,9 @@ impl Admission {
         let mut waits = Vec::new();
         let mut expand = Vec::new();
         self.take_slotless(runs, dags, &mut waits, &mut expand);
+        // A step that will not mark (it has other writes, and marks were made lately) needs
+        // to learn only whether a task waits unmarked, to come back for it.
+        let marks_due = outbox.is_empty() || self.marks_due_at(now) <= now;
         let mut walk = Walk {
             runs,
             dags,
@@ -174,7 +178,7 @@ impl Admission {
             outbox,
             now,
             left: per_step(config),
-            marks_left: marks_per_step(config),
+            marks_left: if marks_due { marks_per_step(config) } else { 1 },
             capped: false,
             marks_capped: false,
             may_run: FastMap::default(),
@@ -303,11 +307,11 @@ fn walk_ready<'a>(
     let mut admitted = 0usize;
     let mut stop = None;
     let mut current: Option<Walked<'a>> = None;
-    let keys = match from {
+    let mut keys = match from {
         Some(from) => ready.range(from..),
         None => ready.range(..),
     };
-    for &key in keys {
+    while let Some(&key) = keys.next() {
         if budget.is_some_and(|budget| admitted >= budget) {
             stop = Some(key);
             break;
@@ -366,6 +370,19 @@ fn walk_ready<'a>(
             }
             if slots.total() >= config.parallelism {
                 break;
+            }
+            // None of the run's other tasks here fits either when it may not run, or when
+            // they all share the pool (or DAG) found full; once the step marks no more, they
+            // are passed over together rather than one by one (a big run held back costs one
+            // look a walk, not one a task). Some may be left to mark.
+            if !walked.runs || (walked.active.one_pool() && *marks_left == 0) {
+                if walked.runs {
+                    *marks_capped = true;
+                }
+                keys = ready.range((
+                    Bound::Excluded((key.0, key.1, run, usize::MAX)),
+                    Bound::Unbounded,
+                ));
             }
             continue;
         }

@@ -257,6 +257,67 @@ async fn a_big_run_behind_a_full_pool_is_marked_128_at_a_time_whatever_the_cap()
     assert!(s.wake_at().is_none_or(|at| at > now), "all marked");
 }
 
+/// Runs held back by a full pool are walked past as a whole once the step marks no more,
+/// and the runs behind them still get their slots, in order, with the marks they had.
+#[tokio::test]
+async fn runs_behind_a_full_pool_still_go_and_the_held_are_marked_in_order() {
+    let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
+    one_slot_pool(&b, "single").await;
+    let in_pool = |count: usize| -> Vec<TaskSpec> {
+        (0..count)
+            .map(|n| {
+                let mut t = TaskSpec::new(format!("t{n:03}"));
+                t.settings.pool = Some("single".into());
+                t
+            })
+            .collect()
+    };
+    b.deploy(manual("held", in_pool(200))).await;
+    let free = || vec![TaskSpec::new("a"), TaskSpec::new("b")];
+    b.deploy(manual("free", free())).await;
+    b.deploy(manual("last", free())).await;
+    // In admission order: held, free, held, last.
+    let first = b.trigger("held").await;
+    let free_run = b.trigger("free").await;
+    let second = b.trigger("held").await;
+    let last = b.trigger("last").await;
+    let mut s = b.scheduler();
+    s.start().await.unwrap();
+    let taken = b.take().await;
+    let runs_of = |taken: &[weft_scheduler::TaskMessage]| {
+        let mut runs: Vec<_> = taken.iter().map(|m| m.run).collect();
+        runs.sort_unstable();
+        runs
+    };
+    assert_eq!(
+        runs_of(&taken),
+        [first.id, free_run.id, free_run.id, last.id, last.id],
+        "the pool's one slot, and both runs behind the held ones"
+    );
+    let count = |states: &[(String, TaskState)], state: TaskState| {
+        states.iter().filter(|(_, s)| *s == state).count()
+    };
+    assert_eq!(count(&b.states(first.id).await, TaskState::Scheduled), 128);
+    assert_eq!(count(&b.states(second.id).await, TaskState::Scheduled), 0);
+    let due = b.clock.now_ts() + jiff::SignedDuration::from_millis(100);
+    assert_eq!(s.wake_at(), Some(due), "more are left to mark");
+
+    // 100 ms on, the first run's last 71 are marked, then the second's first 57.
+    b.clock.advance(std::time::Duration::from_millis(100));
+    s.step(Vec::new()).await.unwrap();
+    assert_eq!(count(&b.states(first.id).await, TaskState::Scheduled), 199);
+    let second_states = b.states(second.id).await;
+    assert_eq!(count(&second_states, TaskState::Scheduled), 57);
+    let marked: Vec<&str> = second_states
+        .iter()
+        .filter(|(_, s)| *s == TaskState::Scheduled)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(marked.first(), Some(&"t000"));
+    assert_eq!(marked.last(), Some(&"t056"));
+    assert!(b.take().await.is_empty(), "the pool's slot is still held");
+}
+
 #[tokio::test]
 async fn max_active_tasks_caps_one_dag() {
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
