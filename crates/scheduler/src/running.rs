@@ -26,6 +26,13 @@ use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
 use weft_protocol::{Report, RunCreatedFromDag};
 
+/// Reports in the last step that mean a flow of them (a start and an end a task, mostly).
+const FLOW: usize = 16;
+/// Reports a step under a flow of them waits for.
+const BATCH: usize = 64;
+/// The longest a step under a flow of reports waits for [`BATCH`] of them.
+const GATHER: Duration = Duration::from_millis(1);
+
 /// What the loop is fed, by [`SchedulerHandle`]s.
 pub(crate) enum Input {
     /// Worker reports; the sender, if any, hears once they are written (dropped if the step
@@ -87,6 +94,8 @@ pub struct SchedulerService {
         mpsc::UnboundedSender<RunRead>,
         mpsc::UnboundedReceiver<RunRead>,
     ),
+    /// How many reports the last step took.
+    last_reports: usize,
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -104,6 +113,7 @@ pub fn scheduler(
         scheduler,
         rx,
         reads: mpsc::unbounded_channel(),
+        last_reports: 0,
     };
     (handle, service)
 }
@@ -151,12 +161,49 @@ impl SchedulerService {
             while let Ok(read) = self.reads.1.try_recv() {
                 inputs.push(Input::Read(Box::new(read)));
             }
+            self.gather_reports(&mut inputs).await;
             if let Err(e) = self.handle(inputs, ticked).await {
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
         tracing::info!("scheduler stopped");
+    }
+
+    /// Under a flow of reports (the last step took [`FLOW`] or more), a step made of reports
+    /// alone waits up to [`GATHER`] for [`BATCH`] of them: each step costs a store round
+    /// trip and a push whatever it carries, so under load fewer, larger steps leave more of
+    /// the machine to the tasks. Anything else (a new run, a command) steps at once, and so
+    /// does a lone report (a chain's next task is not held up).
+    async fn gather_reports(&mut self, inputs: &mut Vec<Input>) {
+        // A step for a timer alone (nothing came in) is not held up either.
+        if self.last_reports < FLOW || inputs.is_empty() {
+            return;
+        }
+        let mut count = 0;
+        for input in inputs.iter() {
+            match input {
+                Input::Reports(reports, _) => count += reports.len(),
+                _ => return,
+            }
+        }
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while count < BATCH {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(input)) => {
+                    let reports = match &input {
+                        Input::Reports(reports, _) => Some(reports.len()),
+                        _ => None,
+                    };
+                    inputs.push(input);
+                    match reports {
+                        Some(n) => count += n,
+                        None => break,
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
     }
 
     /// Take up a run read away from the loop, if no newer word on it came meanwhile; a read
@@ -275,6 +322,7 @@ impl SchedulerService {
         }
         let inputs_time = began.elapsed();
         let report_count = reports.len();
+        self.last_reports = report_count;
         self.scheduler.step(reports).await?;
         tracing::debug!(
             inputs = inputs_taken,
