@@ -51,10 +51,11 @@
 //! own (blocking commands never go through the shared multiplexed connection). A take of one
 //! scope's queues sends its take script behind the `XREAD` on that connection, so Redis runs
 //! it the moment the wait ends and answers both at once: a woken take costs no round trip
-//! of its own. Nothing is consumed by waiting: every waiter wakes, none can miss a wake-up (a
-//! push to a scope new to a waiting take wakes it through `scopes-signal`), and a take
-//! dropped while waiting loses nothing (the wait goes on in a task of its own, which hands
-//! back whatever the script after it took).
+//! of its own. The wait itself consumes nothing: every waiter wakes, none can miss a wake-up
+//! (a push to a scope new to a waiting take wakes it through `scopes-signal`). A take dropped
+//! while waiting loses nothing: its wait goes on in a task of its own until it ends (30 s at
+//! most), and whatever the script after it took is handed back at once, one delivery more
+//! on its count.
 
 mod acl;
 mod connection;

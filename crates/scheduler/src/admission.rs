@@ -87,6 +87,12 @@ impl Admission {
             .unwrap_or(now)
     }
 
+    /// Whether a step with `outbox` to write makes marks at `now`: when it has nothing else
+    /// to write, or [`MARKS_EVERY`] after the last marks.
+    fn marks_due(&self, outbox: &Outbox, now: Timestamp) -> bool {
+        outbox.is_empty() || self.marks_due_at(now) <= now
+    }
+
     /// Forget the ready task instances of run `run` (it left memory).
     pub(crate) fn drop_run(&mut self, run: RunPk) {
         for ready in self.ready.values_mut() {
@@ -170,7 +176,7 @@ impl Admission {
         self.take_slotless(runs, dags, &mut waits, &mut expand);
         // A step that will not mark (it has other writes, and marks were made lately) needs
         // to learn only whether a task waits unmarked, to come back for it.
-        let marks_due = outbox.is_empty() || self.marks_due_at(now) <= now;
+        let marks_due = self.marks_due(outbox, now);
         let mut walk = Walk {
             runs,
             dags,
@@ -300,9 +306,9 @@ fn walk_ready<'a>(
     // Walk the ready tasks in order without taking them out: only the admitted and the stale
     // leave the set. Slots only fill up during an admission, so a run that may not run, or a
     // run's pool or DAG found full, stays so for the rest of it (`may_run` and `full` serve
-    // every walk of one admission). Ready tasks of one run sit together in the order, so what
-    // was found of a run is kept while its tasks go by; a big run held back by a full pool
-    // costs a few compares per task.
+    // every walk of one admission). Ready tasks of one run (of one priority) sit together in
+    // the order, so what was found of a run is kept while its tasks go by, and a run none of
+    // whose tasks can fit is passed over in one jump (see below).
     let mut leaving = Vec::new();
     let mut admitted = 0usize;
     let mut stop = None;
@@ -372,9 +378,10 @@ fn walk_ready<'a>(
                 break;
             }
             // None of the run's other tasks here fits either when it may not run, or when
-            // they all share the pool (or DAG) found full; once the step marks no more, they
-            // are passed over together rather than one by one (a big run held back costs one
-            // look a walk, not one a task). Some may be left to mark.
+            // they all share one pool (what did not fit is then the pool or the DAG, the
+            // same for all of them); once the step marks no more, they are passed over
+            // together rather than one by one (a big run held back costs one look a walk, not
+            // one a task). Some may be left to mark: a step is due for them.
             if !walked.runs || (walked.active.one_pool() && *marks_left == 0) {
                 if walked.runs {
                     *marks_capped = true;
@@ -492,15 +499,14 @@ impl Scheduler {
                 .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
         self.admission.marks_wake = None;
         if !admitted.waiting.is_empty() {
-            let due_at = self.admission.marks_due_at(now);
-            if self.outbox.is_empty() || due_at <= now {
+            if self.admission.marks_due(&self.outbox, now) {
                 self.admission.marked_at = Some(now);
                 self.mark_scheduled(admitted.waiting, now);
                 if admitted.marks_capped {
                     self.admission.marks_wake = Some(self.admission.marks_due_at(now));
                 }
             } else {
-                self.admission.marks_wake = Some(due_at);
+                self.admission.marks_wake = Some(self.admission.marks_due_at(now));
             }
         }
         self.start_waits(admitted.waits, now);

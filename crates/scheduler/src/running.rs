@@ -26,11 +26,15 @@ use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
 use weft_protocol::{Report, RunCreatedFromDag};
 
-/// Reports in the last step that mean a flow of them (a start and an end a task, mostly).
+/// Reports in the last step that mean a flow of them (a start and an end a task, mostly),
+/// when that step ended less than [`FLOW_GAP`] ago.
 const FLOW: usize = 16;
+/// How recent the last step of [`FLOW`] reports must be for the flow to go on.
+const FLOW_GAP: Duration = Duration::from_millis(5);
 /// Reports a step under a flow of them waits for.
 const BATCH: usize = 64;
-/// The longest a step under a flow of reports waits for [`BATCH`] of them.
+/// The longest a step under a flow of reports waits for [`BATCH`] of them (about a
+/// millisecond more with the timer's tick).
 const GATHER: Duration = Duration::from_millis(1);
 
 /// What the loop is fed, by [`SchedulerHandle`]s.
@@ -73,6 +77,15 @@ struct Ticked {
     leases: bool,
     /// Read the store again for what the scheduler was not told of.
     resync: bool,
+    /// The scheduler's own wake-up time came (a retry, a schedule, a timeout).
+    wake: bool,
+}
+
+impl Ticked {
+    /// Whether any timer went off.
+    fn any(&self) -> bool {
+        self.leases || self.resync || self.wake
+    }
 }
 
 /// A timer that first goes off after `first`, then every `every`.
@@ -94,8 +107,8 @@ pub struct SchedulerService {
         mpsc::UnboundedSender<RunRead>,
         mpsc::UnboundedReceiver<RunRead>,
     ),
-    /// How many reports the last step took.
-    last_reports: usize,
+    /// When the last step that took [`FLOW`] reports or more ended.
+    flow_seen: Option<std::time::Instant>,
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -113,7 +126,7 @@ pub fn scheduler(
         scheduler,
         rx,
         reads: mpsc::unbounded_channel(),
-        last_reports: 0,
+        flow_seen: None,
     };
     (handle, service)
 }
@@ -151,7 +164,7 @@ impl SchedulerService {
                     None => break,
                 },
                 Some(read) = self.reads.1.recv() => inputs.push(Input::Read(Box::new(read))),
-                _ = tokio::time::sleep(sleep) => {}
+                _ = tokio::time::sleep(sleep) => ticked.wake = true,
                 _ = lease_check.tick() => ticked.leases = true,
                 _ = resync.tick() => ticked.resync = true,
             }
@@ -161,7 +174,9 @@ impl SchedulerService {
             while let Ok(read) = self.reads.1.try_recv() {
                 inputs.push(Input::Read(Box::new(read)));
             }
-            self.gather_reports(&mut inputs).await;
+            if !ticked.any() {
+                self.gather_reports(&mut inputs).await;
+            }
             if let Err(e) = self.handle(inputs, ticked).await {
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -170,14 +185,15 @@ impl SchedulerService {
         tracing::info!("scheduler stopped");
     }
 
-    /// Under a flow of reports (the last step took [`FLOW`] or more), a step made of reports
-    /// alone waits up to [`GATHER`] for [`BATCH`] of them: each step costs a store round
+    /// Under a flow of reports (the last step, just ended, took [`FLOW`] or more), a step made
+    /// of reports alone waits up to [`GATHER`] for [`BATCH`] of them: each step costs a store round
     /// trip and a push whatever it carries, so under load fewer, larger steps leave more of
-    /// the machine to the tasks. Anything else (a new run, a command) steps at once, and so
-    /// does a lone report (a chain's next task is not held up).
+    /// the machine to the tasks. Anything else (a new run, a command, a timer) steps at once,
+    /// and so does a lone report (a chain's next task is not held up).
     async fn gather_reports(&mut self, inputs: &mut Vec<Input>) {
+        let flowing = self.flow_seen.is_some_and(|at| at.elapsed() < FLOW_GAP);
         // A step for a timer alone (nothing came in) is not held up either.
-        if self.last_reports < FLOW || inputs.is_empty() {
+        if !flowing || inputs.is_empty() {
             return;
         }
         let mut count = 0;
@@ -322,8 +338,9 @@ impl SchedulerService {
         }
         let inputs_time = began.elapsed();
         let report_count = reports.len();
-        self.last_reports = report_count;
+
         self.scheduler.step(reports).await?;
+        self.flow_seen = (report_count >= FLOW).then(std::time::Instant::now);
         tracing::debug!(
             inputs = inputs_taken,
             reports = report_count,

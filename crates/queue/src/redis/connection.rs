@@ -30,6 +30,10 @@ const BLOCK_SLACK: Duration = Duration::from_secs(5);
 /// Idle blocking connections kept for later waits.
 const MAX_IDLE: usize = 16;
 
+/// What a wait with a script behind it answered: the streams that woke the wait (or why its
+/// answer failed), and the script's answer.
+pub(super) type WaitThenRan = (Result<Vec<String>, QueueError>, RedisResult<Value>);
+
 /// The connections of one [`RedisQueue`](super::RedisQueue) and its clones.
 pub(super) struct Connections {
     client: redis::Client,
@@ -107,20 +111,22 @@ impl Connections {
         block: Duration,
     ) -> Result<Vec<String>, QueueError> {
         let (woken, _) = self.wait(streams, after, block, None).await?;
-        Ok(woken)
+        woken
     }
 
     /// Waits as [`wait_for_signal`](Self::wait_for_signal) does, then runs `then` on the
     /// same connection: Redis runs it the moment the wait ends, in the wake-up that ends it,
     /// and sends both answers together. The script's own answer, an error of its own (say,
-    /// a server that lost its scripts) included, comes beside the streams that woke the wait.
+    /// a server that lost its scripts) included, comes beside the wait's, which may have
+    /// failed on its own (an unreadable reply) while the script ran. The outer error is the
+    /// request's: then neither answer came.
     pub(super) async fn wait_then_run(
         &self,
         streams: &[String],
         after: &[String],
         block: Duration,
         then: &ScriptInvocation<'_>,
-    ) -> Result<(Vec<String>, RedisResult<Value>), QueueError> {
+    ) -> Result<WaitThenRan, QueueError> {
         self.wait(streams, after, block, Some(then)).await
     }
 
@@ -130,7 +136,7 @@ impl Connections {
         after: &[String],
         block: Duration,
         then: Option<&ScriptInvocation<'_>>,
-    ) -> Result<(Vec<String>, RedisResult<Value>), QueueError> {
+    ) -> Result<WaitThenRan, QueueError> {
         let millis = u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut request = redis::pipe();
         request
@@ -154,40 +160,47 @@ impl Connections {
         };
         let result = match result {
             // An idle connection may have died with a server restart: try a new one once.
-            // (Nothing was sent that the server ran: the request failed before an answer.)
-            Err(e) if reused && is_retriable(&e) => self.blocking_then(&request, limit).await,
+            // Not after a wait that ran out of time, which the server may have ended and
+            // followed with the script. (A connection that failed after the server ran the
+            // script loses its answer: what it took comes back when its lease runs out, as
+            // for any request whose answer is lost.)
+            Err(e) if reused && is_retriable(&e) && !e.is_timeout() => {
+                self.blocking_then(&request, limit).await
+            }
             other => other,
         };
         let what = || format!("waiting on {}", self.url);
         let (connection, replies) = result.map_err(|e| classify(&what(), e))?;
+        // Kept for another wait: every answer of the request has been read.
+        let mut idle = self.lock_idle();
+        if idle.len() < MAX_IDLE {
+            idle.push(connection);
+        }
+        drop(idle);
         let mut replies = replies.into_iter();
-        let woken = replies
-            .next()
-            .ok_or_else(|| QueueError::Backend {
+        let woken = match replies.next() {
+            Some(Ok(reply)) => redis::from_redis_value::<Option<StreamReadReply>>(reply)
+                .map(|reply| {
+                    reply
+                        .map(|r| r.keys.into_iter().map(|k| k.key).collect())
+                        .unwrap_or_default()
+                })
+                .map_err(|e| QueueError::Backend {
+                    message: format!("{}: an unreadable XREAD reply", what()),
+                    source: Some(Box::new(e)),
+                }),
+            Some(Err(e)) => Err(classify(&what(), e)),
+            None => Err(QueueError::Backend {
                 message: format!("{}: no XREAD reply", what()),
                 source: None,
-            })?
-            .map_err(|e| classify(&what(), e))?;
+            }),
+        };
         let ran = replies.next().unwrap_or_else(|| {
             Err(RedisError::from((
                 ErrorKind::Client,
                 "no answer to a script after the wait",
             )))
         });
-        // Kept for another wait only once its answers are all read.
-        let mut idle = self.lock_idle();
-        if idle.len() < MAX_IDLE {
-            idle.push(connection);
-        }
-        drop(idle);
-        let woken: Option<StreamReadReply> =
-            redis::from_redis_value(woken).map_err(|e| QueueError::Backend {
-                message: format!("{}: an unreadable XREAD reply", what()),
-                source: Some(Box::new(e)),
-            })?;
-        let woken = woken
-            .map(|r| r.keys.into_iter().map(|k| k.key).collect())
-            .unwrap_or_default();
         Ok((woken, ran))
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use crate::error::QueueError;
 use crate::message::{Delivery, DeliveryId};
@@ -63,7 +64,7 @@ impl RedisQueue {
         let deadline = Instant::now().checked_add(wait);
         // What the take run at the end of the last wait found, when it found nothing: the
         // next round, unless the scopes changed since.
-        let mut found_after_wait: Option<(Option<String>, TakeReply)> = None;
+        let mut found_after_wait: Option<FoundAfterWait> = None;
         loop {
             // The registry as read within the last second serves a take that finds tasks (a
             // busy worker's take is one round trip) and one that finds none and waits (the
@@ -90,9 +91,11 @@ impl RedisQueue {
             let groups = scope::group(&targets, &scopes);
             let waits = deadline.is_none_or(|d| Instant::now() < d);
             let round = match (found_after_wait.take(), groups.as_slice()) {
-                (Some((scope, reply)), [(only, queues)]) if scope.as_deref() == *only => {
-                    self.one_scope_round(*only, queues, reply)
-                }
+                (Some(found), [(only, _)]) if found.scope.as_deref() == *only => Round::Empty {
+                    next_expiry: found.next_expiry,
+                    streams: found.streams,
+                    after: found.after,
+                },
                 _ => self.take_round(&groups, max, lease).await?,
             };
             let (next_expiry, mut streams, mut after) = match round {
@@ -142,11 +145,7 @@ impl RedisQueue {
             // takes in turns after it.
             let (woken, taken) = match groups.as_slice() {
                 [(scope, queues)] => {
-                    let wait = Wait {
-                        streams: &streams,
-                        after: &after,
-                        block,
-                    };
+                    let wait = (streams, after, block);
                     self.wait_then_take(*scope, queues, wait, max, lease)
                         .await?
                 }
@@ -167,11 +166,21 @@ impl RedisQueue {
                 self.inner.known_scopes.forget();
             }
             match taken {
-                Some((_, TakeReply::Taken(deliveries))) if !deliveries.is_empty() => {
+                Some(TakeReply::Taken(deliveries)) if !deliveries.is_empty() => {
                     return Ok(deliveries);
                 }
-                Some(found @ (_, TakeReply::Empty { .. })) if !scopes_changed => {
-                    found_after_wait = Some(found);
+                Some(TakeReply::Empty {
+                    next_expiry,
+                    signals,
+                }) if !scopes_changed => {
+                    if let [(scope, queues)] = groups.as_slice() {
+                        found_after_wait = Some(FoundAfterWait {
+                            scope: scope.map(str::to_owned),
+                            next_expiry,
+                            streams: self.signals(*scope, queues),
+                            after: signals,
+                        });
+                    }
                 }
                 // Dropped entries without a message, or scopes to read again: a new round.
                 _ => {}
@@ -179,9 +188,11 @@ impl RedisQueue {
         }
     }
 
-    /// Blocks as the `wait` says, then runs the take script of `scope`'s `queues` on the
-    /// same connection: what woke the wait, and what the take found (none when its script
-    /// failed, say on a server that lost its scripts: the next round's take runs it again).
+    /// Blocks until one of `streams` has an entry after the matching id of `after`, or
+    /// `block` passes, then runs the take script of `scope`'s `queues` on the same
+    /// connection: what woke the wait, and what the take found (none when its script failed,
+    /// say on a server that lost its scripts: the next round's take runs it again).
+    /// Deliveries the take made are returned even if the wait's own answer was unreadable.
     ///
     /// The request runs in a task of its own, so that a take dropped while it waits does
     /// not drop it half-way: what the script took after such a wait goes back in line at
@@ -190,72 +201,66 @@ impl RedisQueue {
         &self,
         scope: Option<&str>,
         queues: &[&str],
-        wait: Wait<'_>,
+        (streams, after, block): (Vec<String>, Vec<String>, Duration),
         max: usize,
         lease: Duration,
-    ) -> Result<(Vec<String>, Option<(Option<String>, TakeReply)>), QueueError> {
+    ) -> Result<(Vec<String>, Option<TakeReply>), QueueError> {
         let queue = self.clone();
         let scope = scope.map(str::to_owned);
         let queues: Vec<String> = queues.iter().map(|q| (*q).to_owned()).collect();
-        let (streams, after, block) = (wait.streams.to_vec(), wait.after.to_vec(), wait.block);
         let (answer, answered) = oneshot::channel();
-        tokio::spawn(async move {
+        let wait = async move {
             let mut call = queue
                 .inner
                 .scripts
                 .take
                 .call(&queue.inner.keys.prefix(scope.as_deref()));
             take_args(&mut call, max, lease, &queues);
-            let outcome = queue
-                .inner
-                .connections
+            let connections = &queue.inner.connections;
+            let after_wait = connections
                 .wait_then_run(&streams, &after, block, call.invocation())
                 .await
                 .map(|(woken, ran)| {
-                    let reply =
-                        ran.map_err(|e| classify("take after a wait", e))
-                            .and_then(|value| {
-                                reply::take(value, queues.len()).map_err(|e| e.into_error("take"))
-                            });
-                    match reply {
-                        Ok(reply) => (woken, Some((scope.clone(), named(scope.as_deref(), reply)))),
+                    let what = || format!("take after a wait on {}", connections.url());
+                    let taken = ran
+                        .map_err(|e| classify(&what(), e))
+                        .and_then(|value| {
+                            reply::take(value, queues.len()).map_err(|e| e.into_error(&what()))
+                        })
+                        .map(|reply| named(scope.as_deref(), reply));
+                    let taken = match taken {
+                        Ok(taken) => Some(taken),
                         Err(error) => {
                             tracing::debug!(%error, "the take after a wait failed; taking again");
-                            (woken, None)
+                            None
                         }
-                    }
+                    };
+                    (woken, taken)
                 });
-            if let Err(Ok((_, Some((_, TakeReply::Taken(deliveries)))))) = answer.send(outcome) {
-                let ids: Vec<DeliveryId> = deliveries.into_iter().map(|d| d.id).collect();
-                if let Err(error) = queue.release(&ids).await {
-                    tracing::warn!(%error, deliveries = ids.len(), "a take dropped while it waited took deliveries that could not be handed back; they come back when their leases run out");
-                }
+            if let Err(unread) = answer.send(after_wait) {
+                hand_back(&queue, unread).await;
             }
-        });
-        answered.await.unwrap_or_else(|_| {
-            Err(QueueError::Backend {
+        };
+        tokio::spawn(wait.in_current_span());
+        let mut answered = Answered {
+            answer: answered,
+            queue: self.clone(),
+        };
+        match (&mut answered.answer).await {
+            Ok(Ok((Ok(woken), taken))) => Ok((woken, taken)),
+            // The wait's own answer failed, yet the take after it may have taken deliveries:
+            // they are the caller's.
+            Ok(Ok((Err(_), Some(TakeReply::Taken(deliveries))))) if !deliveries.is_empty() => {
+                Ok((Vec::new(), Some(TakeReply::Taken(deliveries))))
+            }
+            Ok(Ok((Err(e), _)) | Err(e)) => Err(e),
+            Err(_) => Err(QueueError::Backend {
                 message: format!(
                     "waiting on {}: the wait's task ended without an answer",
                     self.inner.connections.url()
                 ),
                 source: None,
-            })
-        })
-    }
-
-    /// The round of a take of one scope's `queues` that the take script answered `reply`.
-    fn one_scope_round(&self, scope: Option<&str>, queues: &[&str], reply: TakeReply) -> Round {
-        match reply {
-            TakeReply::Taken(deliveries) if deliveries.is_empty() => Round::Again,
-            TakeReply::Taken(deliveries) => Round::Taken(deliveries),
-            TakeReply::Empty {
-                next_expiry,
-                signals,
-            } => Round::Empty {
-                next_expiry,
-                streams: self.signals(scope, queues),
-                after: signals,
-            },
+            }),
         }
     }
 
@@ -356,12 +361,52 @@ impl RedisQueue {
     }
 }
 
-/// A blocking wait: until one of `streams` has an entry after the matching id of `after`, or
-/// `block` passes.
-struct Wait<'a> {
-    streams: &'a [String],
-    after: &'a [String],
-    block: Duration,
+/// What the take script run at the end of a wait found when it found nothing: the next
+/// round of a take of that one scope.
+struct FoundAfterWait {
+    scope: Option<String>,
+    /// Time to the next lease expiry, if a lease is live.
+    next_expiry: Option<Duration>,
+    /// The queues' signal streams, and the id of each one's last entry.
+    streams: Vec<String>,
+    after: Vec<String>,
+}
+
+/// What a wait's task answers: the streams that woke the wait (or why the wait failed), and
+/// what the take after it found.
+type AfterWait = (Result<Vec<String>, QueueError>, Option<TakeReply>);
+
+/// The answer of a wait's task, for a take that may be dropped before it reads it: dropped
+/// unread, it hands back what the take after the wait took.
+struct Answered {
+    answer: oneshot::Receiver<Result<AfterWait, QueueError>>,
+    queue: RedisQueue,
+}
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        self.answer.close();
+        if let Ok(unread) = self.answer.try_recv()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let queue = self.queue.clone();
+            handle.spawn(async move { hand_back(&queue, unread).await });
+        }
+    }
+}
+
+/// Hands back the deliveries of `unread`, the answer of a wait nobody read.
+async fn hand_back(queue: &RedisQueue, unread: Result<AfterWait, QueueError>) {
+    let Ok((_, Some(TakeReply::Taken(deliveries)))) = unread else {
+        return;
+    };
+    if deliveries.is_empty() {
+        return;
+    }
+    let ids: Vec<DeliveryId> = deliveries.into_iter().map(|d| d.id).collect();
+    if let Err(error) = queue.release(&ids).await {
+        tracing::warn!(%error, deliveries = ids.len(), "a take dropped while it waited took deliveries that could not be handed back; they come back when their leases run out");
+    }
 }
 
 /// The take script's arguments after the prefix: `max`, the lease, the queues.
