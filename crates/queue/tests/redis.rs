@@ -21,6 +21,13 @@ async fn fresh() -> RedisQueue {
         .expect("connect to the shared test server")
 }
 
+/// A queue on `server`'s `weft` namespace.
+async fn connect(server: &weft_testkit::RedisServer) -> RedisQueue {
+    RedisQueue::connect(server.url(), "weft")
+        .await
+        .expect("connect")
+}
+
 #[tokio::test]
 async fn conformance_suite() {
     testsuite::run_all(&fresh().await, &RealClock { lease: LEASE }).await;
@@ -117,9 +124,7 @@ async fn a_push_from_another_client_wakes_a_waiting_take() {
 #[tokio::test]
 async fn a_waiting_take_does_not_poll() {
     let server = own_server();
-    let queue = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let queue = connect(&server).await;
     let calls = || command_calls(&server, &["evalsha", "xread"]);
     let before = calls();
     let got = queue
@@ -162,14 +167,8 @@ fn script_calls(server: &weft_testkit::RedisServer) -> u64 {
 #[tokio::test]
 async fn a_take_woken_by_a_push_takes_in_one_call() {
     let server = own_server();
-    let worker = Arc::new(
-        RedisQueue::connect(server.url(), "weft")
-            .await
-            .expect("connect"),
-    );
-    let scheduler = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let worker = Arc::new(connect(&server).await);
+    let scheduler = connect(&server).await;
     let every_scope = names(&["*/q"]);
     // What one push costs, measured on the second of two messages each taken at once (the
     // first registers the scope and loads the scripts).
@@ -260,12 +259,8 @@ async fn blocked_client(server: &weft_testkit::RedisServer) -> String {
 async fn a_take_dropped_while_it_waits_hands_back_what_its_wait_took() {
     let server = own_server();
     let lease = Duration::from_secs(600);
-    let worker = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
-    let other = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let worker = connect(&server).await;
+    let other = connect(&server).await;
     let waiting = tokio::spawn({
         let worker = worker.clone();
         async move {
@@ -307,9 +302,7 @@ async fn concurrent_clients_deliver_each_message_once() {
 #[tokio::test]
 async fn a_flush_changes_the_generation_and_fences_old_ids() {
     let server = own_server();
-    let queue = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let queue = connect(&server).await;
     let before = queue.generation().await.expect("generation");
     queue
         .push(vec![Message::new("q", "old")])
@@ -353,9 +346,7 @@ async fn a_flush_changes_the_generation_and_fences_old_ids() {
 #[tokio::test]
 async fn the_queue_recovers_after_its_server_restarts() {
     let mut server = own_server();
-    let queue = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let queue = connect(&server).await;
     let before = queue.generation().await.expect("generation");
     queue
         .push(vec![Message::new("q", "a")])
@@ -516,12 +507,8 @@ async fn throughput() {
 #[tokio::test]
 async fn a_push_registers_its_scope_once_and_again_after_the_server_lost_it() {
     let server = own_server();
-    let scheduler = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
-    let worker = RedisQueue::connect(server.url(), "weft")
-        .await
-        .expect("connect");
+    let scheduler = connect(&server).await;
+    let worker = connect(&server).await;
     // Loads the scripts.
     scheduler
         .push(vec![Message::new("warm/q", "warm")])
