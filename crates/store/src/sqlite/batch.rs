@@ -3,9 +3,11 @@
 //! so a batch of a thousand changes is a handful of statements, not a thousand.
 
 use async_trait::async_trait;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
-use crate::backend::batch::{Applied, BatchSql, LogPut, XcomPut};
+use super::step::Step;
+use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -18,6 +20,11 @@ const MAX_PARAMS: usize = 32_000;
 /// change, as many as the chunk holds. (The templates above are whole statements but for
 /// that list.)
 fn statement(template: &str, row: &str, rows: usize) -> AssertSqlSafe<String> {
+    AssertSqlSafe(with_values(template, row, rows))
+}
+
+/// `template` with `{values}` replaced by `rows` copies of `row`, as text.
+pub(super) fn with_values(template: &str, row: &str, rows: usize) -> String {
     let mut values = String::with_capacity(rows * (row.len() + 2));
     for i in 0..rows {
         if i > 0 {
@@ -25,19 +32,26 @@ fn statement(template: &str, row: &str, rows: usize) -> AssertSqlSafe<String> {
         }
         values.push_str(row);
     }
-    AssertSqlSafe(template.replacen("{values}", &values, 1))
+    template.replacen("{values}", &values, 1)
 }
 
 /// Rows per statement for rows of `params` bound values.
-const fn rows_per_statement(params: usize) -> usize {
+pub(super) const fn rows_per_statement(params: usize) -> usize {
     MAX_PARAMS / params
 }
+
+/// A statement's rows of type `O`, with arguments.
+pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, SqliteArguments>;
+
+/// What a fenced update returns of each task instance it applied to ([`Applied`]).
+const APPLIED: &str = " RETURNING id, run, task_id, try_number";
 
 const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
      max_tries, queue, pool, priority_weight, lease) VALUES {values} RETURNING id, task_id";
 const TI_ROW: &str = "(?, ?, ?, ?, 'none', 0, ?, ?, ?, ?, 0)";
 
-const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
+/// The fenced queue update, without its `RETURNING`; a row of `QUEUE_ROW` per change.
+pub(super) const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
      UPDATE task_instances SET state = 'queued', lease = task_instances.lease + 1, try_number = v.new_try, \
      queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
      ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL, \
@@ -46,7 +60,7 @@ const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES
      pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END, \
      deferral = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.deferral END \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
-     AND task_instances.state = v.seen_state RETURNING id, run, task_id, try_number";
+     AND task_instances.state = v.seen_state";
 
 const START: &str = "WITH v (ti, seen_lease, worker, host, at, expires) AS (VALUES {values}) \
      UPDATE task_instances SET state = 'running', worker_id = v.worker, hostname = v.host, started_at = v.at, \
@@ -59,14 +73,17 @@ const HEARTBEAT: &str = "WITH v (ti, seen_lease, expires) AS (VALUES {values}) \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state = 'running' RETURNING id";
 
-const FINISH: &str = "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
+/// The fenced finish, without its `RETURNING`; a row of `FINISH_ROW` per change.
+pub(super) const FINISH: &str = "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
      worker, host, started) AS (VALUES {values}) \
      UPDATE task_instances SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
      next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
      worker_id = COALESCE(v.worker, task_instances.worker_id), hostname = COALESCE(v.host, task_instances.hostname), \
      lease_expires_at = NULL, started_at = COALESCE(task_instances.started_at, v.started) \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
-     AND task_instances.state IN ('queued', 'running') RETURNING id, run, task_id, try_number";
+     AND task_instances.state IN ('queued', 'running')";
+pub(super) const FINISH_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+pub(super) const QUEUE_ROW: &str = "(?, ?, ?, ?, ?)";
 
 const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finishing) AS (VALUES {values}) \
      UPDATE task_instances SET state = v.new_state, \
@@ -151,21 +168,42 @@ async fn insert_instances(
     Ok(())
 }
 
+/// Bind a row of [`QUEUE`] ([`QUEUE_ROW`]), next, to `query`.
+pub(super) fn bind_queue<'q, O>(query: Query<'q, O>, item: &'q QueueTask) -> Query<'q, O> {
+    query
+        .bind(item.ti)
+        .bind(item.lease)
+        .bind(item.from.as_str())
+        .bind(i64::from(item.try_number))
+        .bind(micros(item.at))
+}
+
+/// Bind a row of [`FINISH`] ([`FINISH_ROW`]), next, to `query`.
+pub(super) fn bind_finish<'q, O>(query: Query<'q, O>, item: &'q FinishTask) -> Query<'q, O> {
+    query
+        .bind(item.ti)
+        .bind(item.lease)
+        .bind(item.state.as_str())
+        .bind(micros(item.at))
+        .bind(item.duration_ms)
+        .bind(micros_opt(item.next_retry_at))
+        .bind(item.error_class.as_deref())
+        .bind(item.error.as_deref())
+        .bind(item.worker_id.as_deref())
+        .bind(item.hostname.as_deref())
+        .bind(micros_opt(item.started_at))
+}
+
 #[async_trait]
 impl BatchSql for SqliteConnection {
     async fn queue(&mut self, items: &[&QueueTask]) -> Result<Vec<Applied>, sqlx::Error> {
         let mut applied = Vec::new();
         for chunk in items.chunks(rows_per_statement(5)) {
-            let mut query =
-                sqlx::query_as::<Sqlite, Applied>(statement(QUEUE, "(?, ?, ?, ?, ?)", chunk.len()));
-            for item in chunk {
-                query = query
-                    .bind(item.ti)
-                    .bind(item.lease)
-                    .bind(item.from.as_str())
-                    .bind(i64::from(item.try_number))
-                    .bind(micros(item.at));
-            }
+            let sql = with_values(QUEUE, QUEUE_ROW, chunk.len()) + APPLIED;
+            let query = sqlx::query_as::<Sqlite, Applied>(AssertSqlSafe(sql));
+            let query = chunk
+                .iter()
+                .fold(query, |query, item| bind_queue(query, item));
             applied.extend(query.fetch_all(&mut *self).await?);
         }
         Ok(applied)
@@ -211,26 +249,35 @@ impl BatchSql for SqliteConnection {
 
     async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
         let mut applied = Vec::new();
-        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         for chunk in items.chunks(rows_per_statement(11)) {
-            let mut query = sqlx::query_as::<Sqlite, Applied>(statement(FINISH, row, chunk.len()));
-            for item in chunk {
-                query = query
-                    .bind(item.ti)
-                    .bind(item.lease)
-                    .bind(item.state.as_str())
-                    .bind(micros(item.at))
-                    .bind(item.duration_ms)
-                    .bind(micros_opt(item.next_retry_at))
-                    .bind(item.error_class.as_deref())
-                    .bind(item.error.as_deref())
-                    .bind(item.worker_id.as_deref())
-                    .bind(item.hostname.as_deref())
-                    .bind(micros_opt(item.started_at));
-            }
+            let sql = with_values(FINISH, FINISH_ROW, chunk.len()) + APPLIED;
+            let query = sqlx::query_as::<Sqlite, Applied>(AssertSqlSafe(sql));
+            let query = chunk
+                .iter()
+                .fold(query, |query, item| bind_finish(query, item));
             applied.extend(query.fetch_all(&mut *self).await?);
         }
         Ok(applied)
+    }
+
+    /// The step as one script (see [`step`](super::step)).
+    async fn step(
+        &mut self,
+        finish: &[&FinishTask],
+        values: Vec<FinishValues>,
+        queue: &[&QueueTask],
+        set_run: &[SetRunState],
+    ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
+        let runs: Vec<&SetRunState> = set_run.iter().collect();
+        let step = Step {
+            fence: None,
+            finish,
+            values: &values,
+            queue,
+            runs: &runs,
+        };
+        let ran = step.run(self).await?;
+        Ok((ran.finished, ran.queued))
     }
 
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {

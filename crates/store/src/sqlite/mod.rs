@@ -5,6 +5,7 @@
 
 mod batch;
 mod held;
+mod step;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -145,13 +146,16 @@ impl Backend for SqliteStore {
         Ok(tx)
     }
 
-    /// Never: on SQLite a transaction costs no round trip, and its statements run one by one
-    /// all the same.
+    /// A step that fits one script (see [`apply::at_once`](crate::apply::at_once)), in a
+    /// transaction of three commands to the connection's thread (see [`step`]).
     async fn write_at_once(
         &self,
-        _batch: &crate::write::WriteBatch,
+        batch: &crate::write::WriteBatch,
     ) -> StoreResult<Option<crate::write::WriteOutcome>> {
-        Ok(None)
+        if !crate::apply::at_once(batch) {
+            return Ok(None);
+        }
+        step::write(self, batch).await.map(Some)
     }
 
     /// A read transaction: one snapshot for all its reads.

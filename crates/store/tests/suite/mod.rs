@@ -54,6 +54,7 @@ macro_rules! all_tests {
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
                 a_result_carries_the_start_it_was_reported_with,
                 a_step_finishes_some_tasks_and_queues_others,
+                a_step_writes_the_values_of_the_finishes_that_apply,
                 a_reschedule_records_the_sensors_pokes,
                 a_wait_starts_and_ends_fenced, a_deferred_attempt_resumes_in_its_try,
                 bad_deferrals_are_refused,

@@ -575,6 +575,105 @@ pub async fn a_step_finishes_some_tasks_and_queues_others(store: &dyn Store) {
     assert_eq!((stored_d.state, stored_d.lease), (TaskState::None, 0));
 }
 
+/// A scheduler's usual step (first tries queued, attempts ended, a run started: what a
+/// backend may write in one go) writes the values and logs of exactly the finishes that
+/// apply, and nothing at all when it needs every finish and one does not apply.
+pub async fn a_step_writes_the_values_of_the_finishes_that_apply(store: &dyn Store) {
+    let (run, tis) = run_of(store, "etl", &["a", "b", "c", "d"]).await;
+    let (a, b, c, d) = (&tis[0], &tis[1], &tis[2], &tis[3]);
+    write(store, queue_batch(vec![queue(a), queue(b)])).await;
+    // b's result names a lease it never had; so does d's queue op.
+    let step = |all_finishes| WriteBatch {
+        finish: vec![
+            finish(a.id, 1, TaskState::Success),
+            finish(b.id, 7, TaskState::Success),
+        ],
+        queue: vec![
+            queue(c),
+            QueueTask {
+                lease: 5,
+                ..queue(d)
+            },
+        ],
+        set_run: vec![weft_store::SetRunState {
+            run: run.id,
+            state: weft_model::DagRunState::Running,
+            at: ts(40),
+        }],
+        all_finishes,
+        ..WriteBatch::default()
+    };
+    let nothing_written = |when: &'static str| async move {
+        let (stored_run, stored) = store.run(run.id).await.unwrap().unwrap();
+        assert_eq!(stored_run.state, weft_model::DagRunState::Queued, "{when}");
+        let states: Vec<TaskState> = stored.iter().map(|t| t.state).collect();
+        assert_eq!(
+            states,
+            [
+                TaskState::Queued,
+                TaskState::Queued,
+                TaskState::None,
+                TaskState::None
+            ],
+            "{when}"
+        );
+        for task in ["a", "b"] {
+            for key in [RETURN_VALUE, "pushed"] {
+                let value = store.xcom(run.id, task, key).await.unwrap();
+                assert_eq!(value, None, "{when}: {task}'s {key}");
+            }
+        }
+        for ti in [a.id, b.id] {
+            assert_eq!(store.task_log(ti, 1).await.unwrap(), None, "{when}");
+        }
+    };
+
+    let refused = write(store, step(true)).await;
+    assert_eq!(
+        (refused.finished, refused.queued, refused.refused),
+        (vec![true, false], vec![false, false], true),
+        "the outcome says which finishes would have applied"
+    );
+    nothing_written("a refused step").await;
+
+    let outcome = write(store, step(false)).await;
+    assert_eq!(
+        (outcome.finished, outcome.queued, outcome.refused),
+        (vec![true, false], vec![true, false], false)
+    );
+    let (stored_run, stored) = store.run(run.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored_run.state, stored_run.started_at),
+        (weft_model::DagRunState::Running, Some(ts(40)))
+    );
+    let states: Vec<(TaskState, i64)> = stored.iter().map(|t| (t.state, t.lease)).collect();
+    assert_eq!(
+        states,
+        [
+            (TaskState::Success, 1),
+            (TaskState::Queued, 1),
+            (TaskState::Queued, 1),
+            (TaskState::None, 0)
+        ]
+    );
+    for (key, value) in [(RETURN_VALUE, "out"), ("pushed", "pushed")] {
+        assert_eq!(
+            store.xcom(run.id, "a", key).await.unwrap(),
+            Some(format!("{value}-{}-1", a.id).into_bytes())
+        );
+        assert_eq!(
+            store.xcom(run.id, "b", key).await.unwrap(),
+            None,
+            "b's {key}"
+        );
+    }
+    assert_eq!(
+        store.task_log(a.id, 1).await.unwrap(),
+        Some(format!("{{\"msg\":\"log {} 1\"}}\n", a.id).into_bytes())
+    );
+    assert_eq!(store.task_log(b.id, 1).await.unwrap(), None, "b's log");
+}
+
 /// A sensor's reschedule records its try's first poke and its pokes; a poke queued again in
 /// the same try keeps them, a new try and a clearing start them afresh.
 pub async fn a_reschedule_records_the_sensors_pokes(store: &dyn Store) {
