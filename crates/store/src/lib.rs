@@ -53,7 +53,7 @@ pub mod sealed;
 pub mod sqlite;
 pub mod store;
 pub mod tenancy;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod validate;
 pub use validate::name as check_name;

@@ -6,7 +6,9 @@
 //!
 //! A connection is checked before it is handed out when it is still in a transaction (an
 //! operation given up half-way leaves its rollback queued on the connection's thread) or
-//! has not been checked for [`CHECK_EVERY`]; one that fails the check is replaced.
+//! has not been checked for [`CHECK_EVERY`]; one that fails the check is replaced. So is one
+//! whose last script may have left the transaction it began open (see
+//! [`HeldConnection::script_begins`]).
 
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
@@ -30,14 +32,37 @@ pub(crate) struct Held {
 
 #[derive(Debug)]
 struct Slot {
-    conn: Option<SqliteConnection>,
+    conn: Option<Live>,
     checked: Instant,
+}
+
+/// An open connection.
+#[derive(Debug)]
+struct Live {
+    conn: SqliteConnection,
+    /// A script that begins a transaction of its own (which sqlx does not know of) was sent
+    /// and has not been seen to end it.
+    script_open: bool,
 }
 
 /// A held connection, for one operation.
 pub(crate) struct HeldConnection<'a> {
-    conn: MappedMutexGuard<'a, SqliteConnection>,
+    live: MappedMutexGuard<'a, Live>,
     _permit: SemaphorePermit<'a>,
+}
+
+impl HeldConnection<'_> {
+    /// A script that begins a transaction of its own is about to be sent: until
+    /// [`script_ended`](Self::script_ended), the connection counts as possibly inside it,
+    /// and is replaced rather than handed out again (closing it rolls the transaction back).
+    pub(crate) fn script_begins(&mut self) {
+        self.live.script_open = true;
+    }
+
+    /// The script's transaction is over: committed, rolled back, or never begun.
+    pub(crate) fn script_ended(&mut self) {
+        self.live.script_open = false;
+    }
 }
 
 impl Held {
@@ -71,13 +96,16 @@ impl Held {
             .ok_or(sqlx::Error::PoolTimedOut)?;
         self.check(&mut slot).await;
         if slot.conn.is_none() {
-            slot.conn = Some(self.pool.acquire().await?.detach());
+            slot.conn = Some(Live {
+                conn: self.pool.acquire().await?.detach(),
+                script_open: false,
+            });
             slot.checked = Instant::now();
         }
-        let conn = MutexGuard::try_map(slot, |slot| slot.conn.as_mut())
+        let live = MutexGuard::try_map(slot, |slot| slot.conn.as_mut())
             .map_err(|_| sqlx::Error::PoolClosed)?;
         Ok(HeldConnection {
-            conn,
+            live,
             _permit: permit,
         })
     }
@@ -85,9 +113,17 @@ impl Held {
     /// Replace the slot's connection if it is still in a transaction after its queued
     /// commands ran, or its thread does not answer.
     async fn check(&self, slot: &mut Slot) {
-        let Some(conn) = slot.conn.as_mut() else {
+        let Some(live) = slot.conn.as_mut() else {
             return;
         };
+        if live.script_open {
+            tracing::warn!(
+                "a SQLite script was given up inside its transaction; opening another connection"
+            );
+            slot.conn = None;
+            return;
+        }
+        let conn = &mut live.conn;
         if !conn.is_in_transaction() && slot.checked.elapsed() < CHECK_EVERY {
             return;
         }
@@ -109,8 +145,8 @@ impl Held {
         self.free.close();
         let closed = self.pool.close();
         for slot in &self.slots {
-            if let Some(conn) = slot.lock().await.conn.take() {
-                let _ = conn.close().await;
+            if let Some(live) = slot.lock().await.conn.take() {
+                let _ = live.conn.close().await;
             }
         }
         closed.await;
@@ -121,13 +157,13 @@ impl Deref for HeldConnection<'_> {
     type Target = SqliteConnection;
 
     fn deref(&self) -> &SqliteConnection {
-        &self.conn
+        &self.live.conn
     }
 }
 
 impl DerefMut for HeldConnection<'_> {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
+        &mut self.live.conn
     }
 }
 
@@ -179,6 +215,30 @@ mod tests {
             .execute(&mut *tx)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_connection_a_script_left_in_its_own_transaction_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held(&dir, 1).await;
+        {
+            let mut conn = held.get().await.unwrap();
+            conn.script_begins();
+            // The script's end (its COMMIT) never ran: sqlx does not know of the transaction.
+            sqlx::raw_sql("BEGIN IMMEDIATE; INSERT INTO t (v) VALUES (1)")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            assert!(!conn.is_in_transaction());
+        }
+        let mut conn = held.get().await.unwrap();
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "the given-up script's insert was rolled back");
         tx.commit().await.unwrap();
     }
 

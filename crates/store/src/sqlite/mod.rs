@@ -65,6 +65,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
+            .after_connect(|conn, _| Box::pin(step::prepare(conn)))
             .connect_with(
                 options
                     .clone()

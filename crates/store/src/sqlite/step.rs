@@ -2,13 +2,17 @@
 //! thread of its own and hands it each statement as a command, so every statement costs two
 //! thread wake-ups: a step that ended one attempt and queued the next (`BEGIN`, the leader
 //! check, the finish, its XCom values, its log, the queue op, the run's state, `COMMIT`) was
-//! eight commands. Here the statements between `BEGIN` and `COMMIT` travel as one script,
-//! run by the connection's thread in one go: three commands a step.
+//! eight commands. Here the whole transaction travels as one script, run by the
+//! connection's thread in one go: one command a step.
 //!
-//! The script's statements read nothing back from one another: the finishes' values are
-//! inserted first, for the task instances the finish is about to apply to (the finish's own
-//! condition), and the leader check and the all-or-nothing rule are judged from its rows
-//! before the transaction commits or rolls back.
+//! The script's statements read nothing back from one another. Its first statement after
+//! `BEGIN IMMEDIATE` checks the leader fence and, for a step that needs every finish, that
+//! each will apply (the finish's own condition), and raises (through a trigger of the
+//! connection's, [`prepare`]) when one does not hold: nothing has been changed then, and the
+//! step is written again as a transaction of three commands (`BEGIN`, the script without
+//! its checks, `COMMIT` or `ROLLBACK`), which finds the exact outcome or error. The
+//! finishes' values are inserted before the finishes, for the task instances they are
+//! about to apply to. A step too big for one statement of each kind goes that way too.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,6 +23,7 @@ use super::batch::{
     FINISH, FINISH_ROW, QUEUE, QUEUE_ROW, Query, bind_finish, bind_queue, rows_per_statement,
     with_values,
 };
+use super::held::HeldConnection;
 use crate::apply;
 use crate::backend::Backend;
 use crate::backend::batch::{Applied, FinishValues};
@@ -38,6 +43,28 @@ const FINISHED: i64 = 1;
 const QUEUED: i64 = 2;
 
 const FENCE_SELECT: &str = "SELECT 0, 0, 0, holder, epoch FROM leaders WHERE name = ?";
+
+/// The connection's check of a step written in one script: inserting a row into the view
+/// raises unless the fence holds and no finish the step needs is missing. Made once per
+/// connection (temporary objects are the connection's own).
+const PREPARE: &str = "CREATE TEMP VIEW weft_step_check (fence_holds, missing) AS SELECT 1, 0; \
+     CREATE TEMP TRIGGER weft_step_checked INSTEAD OF INSERT ON weft_step_check BEGIN \
+     SELECT CASE WHEN NEW.fence_holds IS NOT 1 THEN RAISE(ABORT, 'weft step: deposed') \
+     WHEN NEW.missing <> 0 THEN RAISE(ABORT, 'weft step: refused') END; END";
+/// What the check raises with.
+const CHECK_FAILED: [&str; 2] = ["weft step: deposed", "weft step: refused"];
+/// Whether the fence (`?` name, `?` holder, `?` epoch) holds.
+const FENCE_HOLDS: &str =
+    "COALESCE((SELECT holder = ? AND epoch = ? FROM leaders WHERE name = ?), 0)";
+/// The check, for a step that needs every finish: `?` how many, then a row `(ti, seen
+/// lease)` of each.
+const CHECK_FINISHES: &str = "WITH v (ti, seen_lease) AS (VALUES {values}) \
+     INSERT INTO temp.weft_step_check (fence_holds, missing) SELECT {fence}, ? - \
+     (SELECT count(*) FROM v JOIN task_instances t ON t.id = v.ti \
+     WHERE t.lease = v.seen_lease AND t.state IN ('queued', 'running'))";
+/// The check of the fence alone.
+const CHECK_FENCE: &str =
+    "INSERT INTO temp.weft_step_check (fence_holds, missing) SELECT {fence}, 0";
 
 /// XCom values of the finishes that apply; rows `(ti, seen lease, key, value)`.
 const XCOMS: &str = "WITH v (ti, seen_lease, key, value) AS (VALUES {values}) \
@@ -78,6 +105,31 @@ pub(super) struct Ran {
     pub(super) queued: Vec<Applied>,
 }
 
+impl Ran {
+    /// Take in the script's rows.
+    fn add(&mut self, rows: Vec<Row>) {
+        for (kind, id, run, text, number) in rows {
+            match kind {
+                FENCE => self.leader = Some((text, number)),
+                FINISHED | QUEUED => {
+                    let applied = Applied {
+                        id,
+                        run,
+                        task_id: text,
+                        try_number: number,
+                    };
+                    if kind == FINISHED {
+                        self.finished.push(applied);
+                    } else {
+                        self.queued.push(applied);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 impl Step<'_> {
     /// Run the step's script on `conn`, inside the caller's transaction. Nothing is sent
     /// for a step with no change and no fence.
@@ -90,25 +142,25 @@ impl Step<'_> {
         let Some(query) = self.script() else {
             return Ok(ran);
         };
-        for (kind, id, run, text, number) in query.fetch_all(conn).await? {
-            let applied = || Applied {
-                id,
-                run,
-                task_id: text.clone(),
-                try_number: number,
-            };
-            match kind {
-                FENCE => ran.leader = Some((text.clone(), number)),
-                FINISHED => ran.finished.push(applied()),
-                _ => ran.queued.push(applied()),
-            }
-        }
+        ran.add(query.fetch_all(conn).await?);
         Ok(ran)
     }
 
-    /// The script with its arguments, in the order its statements bind them; `None` when it
-    /// would hold no statement.
+    /// The script with its arguments, in the order its statements bind them, to run inside
+    /// a transaction (with the leader's row first when fenced); `None` when it would hold no
+    /// statement.
     fn script(&self) -> Option<Query<'_, Row>> {
+        self.build(None)
+    }
+
+    /// The whole transaction as one script, its checks first (see the module's page);
+    /// `None` when a kind of change needs more than one statement.
+    fn whole(&self, all_finishes: bool) -> Option<Query<'_, Row>> {
+        self.build(Some(all_finishes))
+    }
+
+    /// [`script`](Self::script) (`whole` none) or [`whole`](Self::whole).
+    fn build(&self, whole: Option<bool>) -> Option<Query<'_, Row>> {
         let leases: HashMap<i64, i64> = self.finish.iter().map(|f| (f.ti, f.lease)).collect();
         // (ti, seen lease, key, value) and (ti, seen lease, log) of every finish's values.
         let xcoms: Vec<(i64, i64, &str, &[u8])> = self
@@ -126,9 +178,36 @@ impl Step<'_> {
             .iter()
             .filter_map(|v| Some((v.ti, *leases.get(&v.ti)?, v.log.as_deref()?)))
             .collect();
+        let fits = xcoms.len() <= rows_per_statement(4)
+            && logs.len() <= rows_per_statement(3)
+            && self.finish.len() <= rows_per_statement(11)
+            && self.queue.len() <= rows_per_statement(5)
+            && self.runs.len() <= rows_per_statement(5);
+        if whole.is_some() && !fits {
+            return None;
+        }
+        // In a whole script, what the check counts: the finishes, when the step needs all.
+        let counted: &[&FinishTask] = match whole {
+            Some(true) => self.finish,
+            _ => &[],
+        };
+        let checked_fence = whole.and(self.fence);
 
         let mut sql = Vec::new();
-        if self.fence.is_some() {
+        if whole.is_some() {
+            sql.push("BEGIN IMMEDIATE".to_owned());
+            let fence = if checked_fence.is_some() {
+                FENCE_HOLDS
+            } else {
+                "1"
+            };
+            if !counted.is_empty() {
+                let check = with_values(CHECK_FINISHES, "(?, ?)", counted.len());
+                sql.push(check.replacen("{fence}", fence, 1));
+            } else if checked_fence.is_some() {
+                sql.push(CHECK_FENCE.replacen("{fence}", fence, 1));
+            }
+        } else if self.fence.is_some() {
             sql.push(FENCE_SELECT.to_owned());
         }
         for chunk in xcoms.chunks(rows_per_statement(4)) {
@@ -152,12 +231,29 @@ impl Step<'_> {
         for chunk in self.runs.chunks(rows_per_statement(5)) {
             sql.push(with_values(RUNS, "(?, ?, ?, ?, ?)", chunk.len()));
         }
-        if sql.is_empty() {
+        if whole.is_some() {
+            sql.push("COMMIT".to_owned());
+        } else if sql.is_empty() {
             return None;
         }
 
         let mut query = sqlx::query_as::<Sqlite, Row>(AssertSqlSafe(sql.join("; ")));
-        if let Some(fence) = self.fence {
+        // The check's arguments: its rows, then the fence's, then how many finishes.
+        for f in counted {
+            query = query.bind(f.ti).bind(f.lease);
+        }
+        if let Some(fence) = checked_fence {
+            query = query
+                .bind(fence.holder.as_str())
+                .bind(fence.epoch)
+                .bind(fence.name.as_str());
+        }
+        if !counted.is_empty() {
+            query = query.bind(i64::try_from(counted.len()).unwrap_or(i64::MAX));
+        }
+        if whole.is_none()
+            && let Some(fence) = self.fence
+        {
             query = query.bind(fence.name.as_str());
         }
         for (ti, lease, key, value) in xcoms {
@@ -179,10 +275,60 @@ impl Step<'_> {
     }
 }
 
-/// Write `batch`, a step that fits one script (see [`apply::at_once`]), in one write
-/// transaction of three commands: `BEGIN IMMEDIATE`, the script, and `COMMIT`, or
-/// `ROLLBACK` when the leader fence no longer holds or a finish the step needs did not
-/// apply.
+/// Make the connection's check of whole steps (see [`PREPARE`]).
+pub(super) async fn prepare(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(PREPARE).execute(conn).await.map(|_| ())
+}
+
+/// How a whole step's script went.
+enum Whole {
+    /// Committed: what it applied.
+    Done(Ran),
+    /// A check did not hold; nothing was written.
+    Checked,
+}
+
+/// Run a whole step's script on `conn`. After any failure, its transaction is rolled back
+/// before this returns; if the script is given up half-way, the connection is replaced
+/// before it is used again.
+async fn run_whole(
+    conn: &mut HeldConnection<'_>,
+    script: Query<'_, Row>,
+) -> Result<Whole, sqlx::Error> {
+    conn.script_begins();
+    let rows = script.fetch_all(&mut **conn).await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => {
+            match sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await {
+                Ok(_) => {}
+                // The script failed before its transaction began (or after it ended).
+                Err(e) if e.to_string().contains("no transaction is active") => {}
+                // Left as it is: the connection is replaced before its next use.
+                Err(_) => return Err(error),
+            }
+            conn.script_ended();
+            return if CHECK_FAILED.iter().any(|m| error.to_string().contains(m)) {
+                Ok(Whole::Checked)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    conn.script_ended();
+    let mut ran = Ran {
+        leader: None,
+        finished: Vec::new(),
+        queued: Vec::new(),
+    };
+    ran.add(rows);
+    Ok(Whole::Done(ran))
+}
+
+/// Write `batch`, a step that fits one script (see [`apply::at_once`]): as one whole script
+/// when its checks hold, else in a write transaction of three commands (`BEGIN IMMEDIATE`,
+/// the script, and `COMMIT`, or `ROLLBACK` when the leader fence no longer holds or a finish
+/// the step needs did not apply).
 pub(super) async fn write(store: &SqliteStore, batch: &WriteBatch) -> StoreResult<WriteOutcome> {
     let finish: Vec<&FinishTask> = batch.finish.iter().collect();
     let values: Vec<FinishValues> = finish.iter().map(|f| apply::values_of(f)).collect();
@@ -196,6 +342,21 @@ pub(super) async fn write(store: &SqliteStore, batch: &WriteBatch) -> StoreResul
         runs: &runs,
     };
     let mut conn = store.writer().await?;
+    // When a check does not hold, the transaction below tells exactly what, and writes
+    // nothing.
+    if let Some(script) = step.whole(batch.all_finishes)
+        && let Whole::Done(ran) = run_whole(&mut conn, script).await?
+    {
+        let mut outcome = apply::empty_outcome(batch);
+        mark(
+            &mut outcome.finished,
+            &batch.finish,
+            |f| f.ti,
+            &ran.finished,
+        );
+        mark(&mut outcome.queued, &batch.queue, |q| q.ti, &ran.queued);
+        return Ok(outcome);
+    }
     let mut tx = SqliteStore::begin_write(&mut conn).await?;
     let ran = step.run(&mut tx).await?;
     if let Some(fence) = &batch.leader {
@@ -243,7 +404,13 @@ fn mark<T>(flags: &mut [bool], items: &[T], ti: impl Fn(&T) -> i64, applied: &[A
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::RUNS;
+    use std::time::Duration;
+
+    use jiff::{SignedDuration, Timestamp};
+    use weft_model::TaskState;
+
+    use super::*;
+    use crate::Store;
     use crate::common::sql::SET_RUN;
 
     #[test]
@@ -260,5 +427,107 @@ mod tests {
             RUNS.contains(&format!("UPDATE dag_runs SET {columns} FROM v WHERE")),
             "{RUNS}"
         );
+    }
+
+    /// Two running attempts under leader `s1` (epoch 1), and their finishes.
+    async fn two_running(dir: &tempfile::TempDir) -> (SqliteStore, Vec<FinishTask>) {
+        let store = SqliteStore::open(dir.path().join("step.db")).await.unwrap();
+        let (reader, other) =
+            crate::testing::running_reader_and_other(&store, SignedDuration::from_secs(600)).await;
+        let now = Timestamp::now();
+        let epoch = store
+            .try_lead("scheduler", "s1", now, Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert_eq!(epoch, Some(1));
+        let finish = |ti: i64, lease: i64| FinishTask {
+            ti,
+            lease,
+            state: TaskState::Success,
+            at: now,
+            duration_ms: 1,
+            next_retry_at: None,
+            error_class: None,
+            error: None,
+            started_at: None,
+            worker_id: None,
+            hostname: None,
+            output: Some(b"out".to_vec()),
+            xcom: Vec::new(),
+            log: Some(b"{}\n".to_vec()),
+            poke: None,
+            deferral: None,
+        };
+        let finishes = vec![
+            finish(reader.ti, reader.lease),
+            finish(other.ti, other.lease),
+        ];
+        (store, finishes)
+    }
+
+    /// Run `finishes` as a whole script under `fence` (leader `s1` at `epoch`).
+    async fn whole(store: &SqliteStore, finishes: &[FinishTask], epoch: i64) -> Whole {
+        let fence = LeaderFence {
+            name: "scheduler".into(),
+            holder: "s1".into(),
+            epoch,
+        };
+        let finish: Vec<&FinishTask> = finishes.iter().collect();
+        let values: Vec<FinishValues> = finish.iter().map(|f| apply::values_of(f)).collect();
+        let step = Step {
+            fence: Some(&fence),
+            finish: &finish,
+            values: &values,
+            queue: &[],
+            runs: &[],
+        };
+        let mut conn = store.writer().await.unwrap();
+        run_whole(&mut conn, step.whole(true).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn states(store: &SqliteStore, finishes: &[FinishTask]) -> Vec<TaskState> {
+        let runs = store.active_runs().await.unwrap();
+        let tis: Vec<_> = runs.into_iter().flat_map(|(_, tis)| tis).collect();
+        finishes
+            .iter()
+            .map(|f| tis.iter().find(|ti| ti.id == f.ti).unwrap().state)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_whole_step_commits_when_its_checks_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, finishes) = two_running(&dir).await;
+        let Whole::Done(ran) = whole(&store, &finishes, 1).await else {
+            panic!("the checks hold");
+        };
+        let finished: Vec<i64> = ran.finished.iter().map(|a| a.id).collect();
+        assert_eq!(finished, [finishes[0].ti, finishes[1].ti]);
+        assert_eq!(
+            states(&store, &finishes).await,
+            [TaskState::Success, TaskState::Success]
+        );
+        assert!(store.task_log(finishes[0].ti, 1).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_whole_step_writes_nothing_when_a_check_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, mut finishes) = two_running(&dir).await;
+        // Written under an epoch that is not the leader's.
+        assert!(matches!(whole(&store, &finishes, 2).await, Whole::Checked));
+        // One of the finishes the step needs names a lease its attempt never had.
+        finishes[1].lease += 5;
+        assert!(matches!(whole(&store, &finishes, 1).await, Whole::Checked));
+        assert_eq!(
+            states(&store, &finishes).await,
+            [TaskState::Running, TaskState::Running]
+        );
+        assert!(store.task_log(finishes[0].ti, 1).await.unwrap().is_none());
+        // The connection is out of the script's transaction: the next write goes through.
+        finishes[1].lease -= 5;
+        assert!(matches!(whole(&store, &finishes, 1).await, Whole::Done(_)));
     }
 }
