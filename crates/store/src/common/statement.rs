@@ -46,6 +46,11 @@ impl<D: Database> Statement<D> {
         self
     }
 
+    /// The arguments bound so far, for a statement built at run time to go on with.
+    pub(crate) fn into_arguments(self) -> Result<D::Arguments, sqlx::Error> {
+        self.arguments().map(|(_, arguments)| arguments)
+    }
+
     /// The arguments, or the error sqlx reports for an argument it could not encode.
     fn arguments(self) -> Result<(&'static str, D::Arguments), sqlx::Error> {
         Ok((self.sql, self.arguments.map_err(sqlx::Error::Encode)?))

@@ -5,6 +5,7 @@
 
 mod batch;
 mod held;
+mod insert;
 mod step;
 
 use std::path::{Path, PathBuf};
@@ -173,6 +174,11 @@ impl Backend for SqliteStore {
         run: &NewRun,
         consume: &[i64],
     ) -> StoreResult<(DagRun, Vec<(i64, String)>)> {
+        if consume.is_empty()
+            && let Some(inserted) = insert::insert_at_once(self, run).await?
+        {
+            return Ok(inserted);
+        }
         let mut conn = self.writer().await?;
         let mut tx = Self::begin_write(&mut conn).await?;
         if !assets::consume::<Sqlite>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
