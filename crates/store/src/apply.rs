@@ -317,6 +317,18 @@ pub(crate) fn deposed(fence: &LeaderFence, now: Option<(&str, i64)>) -> StoreErr
     ))
 }
 
+/// `flags[i]`: whether the task instance of `items[i]` is in `applied`.
+pub(crate) fn mark_applied<T>(
+    flags: &mut [bool],
+    items: &[T],
+    ti: impl Fn(&T) -> i64,
+    applied: &HashSet<i64>,
+) {
+    for (flag, item) in flags.iter_mut().zip(items) {
+        *flag = applied.contains(&ti(item));
+    }
+}
+
 /// An outcome for `batch` with nothing applied.
 pub(crate) fn empty_outcome(batch: &WriteBatch) -> WriteOutcome {
     WriteOutcome {

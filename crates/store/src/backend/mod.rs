@@ -61,10 +61,11 @@ pub(crate) trait Backend: Send + Sync + 'static {
         fence: Option<&LeaderFence>,
     ) -> impl Future<Output = StoreResult<Transaction<'c, Self::Db>>> + Send;
 
-    /// Write `batch` without a transaction around it, as one statement with its fence and
-    /// its all-or-nothing rule checked inside, when the backend can and the batch is a
-    /// step that fits (see [`at_once`](crate::apply::at_once)); `None` otherwise, for
-    /// the caller to write it in a transaction begun with [`begin_fenced`](Self::begin_fenced).
+    /// Write `batch` in one go, with its fence and its all-or-nothing rule checked inside,
+    /// when the batch is a step that fits (see [`at_once`](crate::apply::at_once)): on
+    /// PostgreSQL one autocommitted statement, on SQLite one script of its whole
+    /// transaction. `None` otherwise, for the caller to write it in a transaction begun with
+    /// [`begin_fenced`](Self::begin_fenced).
     fn write_at_once(
         &self,
         batch: &crate::write::WriteBatch,

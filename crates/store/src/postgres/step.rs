@@ -128,7 +128,7 @@ fn outcome(
                 });
             };
             // Nothing was written; say which finishes would have applied.
-            mark(&mut outcome.finished, &batch.finish, |f| f.ti, &applied);
+            apply::mark_applied(&mut outcome.finished, &batch.finish, |f| f.ti, &applied);
             outcome.refused = true;
             return Ok(outcome);
         }
@@ -136,16 +136,9 @@ fn outcome(
     let (finished, queued) = split(rows);
     let finished: HashSet<i64> = finished.iter().map(|a| a.id).collect();
     let queued: HashSet<i64> = queued.iter().map(|a| a.id).collect();
-    mark(&mut outcome.finished, &batch.finish, |f| f.ti, &finished);
-    mark(&mut outcome.queued, &batch.queue, |q| q.ti, &queued);
+    apply::mark_applied(&mut outcome.finished, &batch.finish, |f| f.ti, &finished);
+    apply::mark_applied(&mut outcome.queued, &batch.queue, |q| q.ti, &queued);
     Ok(outcome)
-}
-
-/// `flags[i]`: whether the task instance of `items[i]` is in `applied`.
-fn mark<T>(flags: &mut [bool], items: &[T], ti: impl Fn(&T) -> i64, applied: &HashSet<i64>) {
-    for (flag, item) in flags.iter_mut().zip(items) {
-        *flag = applied.contains(&ti(item));
-    }
 }
 
 /// The task instances whose finishes applied, when `error` is the guard's refusal of a step

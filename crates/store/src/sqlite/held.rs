@@ -63,6 +63,21 @@ impl HeldConnection<'_> {
     pub(crate) fn script_ended(&mut self) {
         self.live.script_open = false;
     }
+
+    /// After a script that begins its own transaction failed: roll back what it left open.
+    /// Once that worked, or no transaction was open, the script counts as ended; otherwise
+    /// the connection is replaced before its next use.
+    pub(crate) async fn roll_back_script(&mut self) {
+        match sqlx::raw_sql("ROLLBACK").execute(&mut self.live.conn).await {
+            Ok(_) => self.script_ended(),
+            // The script failed before its transaction began.
+            Err(e) if e.to_string().contains("no transaction is active") => self.script_ended(),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "rolling a failed SQLite script back failed; the connection will be replaced"
+            ),
+        }
+    }
 }
 
 impl Held {

@@ -15,8 +15,6 @@ use crate::common::sql;
 use crate::common::statement::statement;
 use crate::records::{DagRun, NewRun};
 
-/// Parameters of [`sql::INSERT_RUN`]; the task instances' follow.
-const RUN_PARAMS: usize = 15;
 /// Bound values of a task instance.
 const TI_PARAMS: usize = 5;
 /// A row: `(0, run, "")` for the run, `(1, id, task_id)` for each task instance.
@@ -24,13 +22,16 @@ type Row = (i64, i64, String);
 
 /// The task instances' insert: a row of [`TI_PARAMS`] parameters per task instance in
 /// `{values}`, into the run that the script's first statement inserted (`$1`-`$3`: its
-/// tenant, DAG and run id), none if it inserted none.
+/// tenant, DAG and run id); none when that statement inserted no row (`changes()` counts
+/// its rows until this statement ends), so that a run of that id inserted before never
+/// gets them.
 const INSERT_TIS: &str = "WITH v (task_id, max_tries, queue, pool, priority_weight) AS \
      (VALUES {values}) INSERT INTO task_instances (run, tenant, dag_id, task_id, state, \
      try_number, max_tries, queue, pool, priority_weight, lease) \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, \
      v.priority_weight, 0 \
-     FROM (SELECT id FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3) r, v \
+     FROM (SELECT id FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3 \
+     AND changes() = 1) r, v \
      WHERE true RETURNING 1, id, task_id";
 
 /// The run as stored and its task instances' `(id, task_id)`, written in one command;
@@ -45,11 +46,14 @@ pub(super) async fn insert_at_once(
     if run.tasks.len() > rows_per_statement(TI_PARAMS) {
         return Ok(None);
     }
+    let mut arguments = bind_new_run(statement::<Sqlite>(sql::INSERT_RUN), run).into_arguments()?;
+    // The task instances' parameters follow the run's.
+    let run_params = arguments.len();
     let mut script = format!("BEGIN IMMEDIATE; {insert_run}RETURNING 0, id, ''");
     if !run.tasks.is_empty() {
         let rows: Vec<String> = (0..run.tasks.len())
             .map(|i| {
-                let first = RUN_PARAMS + 1 + i * TI_PARAMS;
+                let first = run_params + 1 + i * TI_PARAMS;
                 let numbers: Vec<String> = (first..first + TI_PARAMS)
                     .map(|n| format!("${n}"))
                     .collect();
@@ -60,7 +64,6 @@ pub(super) async fn insert_at_once(
         script.push_str(&INSERT_TIS.replacen("{values}", &rows.join(", "), 1));
     }
     script.push_str("; COMMIT");
-    let mut arguments = bind_new_run(statement::<Sqlite>(sql::INSERT_RUN), run).into_arguments()?;
     for task in &run.tasks {
         arguments
             .add(task.task_id.as_str())
@@ -85,15 +88,9 @@ pub(super) async fn insert_at_once(
         .await;
     let rows = match rows {
         Ok(rows) => rows,
-        Err(_) => {
-            match sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
-                Ok(_) => conn.script_ended(),
-                Err(e) if e.to_string().contains("no transaction is active") => {
-                    conn.script_ended();
-                }
-                // Left as it is: the connection is replaced before its next use.
-                Err(_) => {}
-            }
+        Err(error) => {
+            conn.roll_back_script().await;
+            tracing::debug!(%error, run_id = %run.run_id, "a run's insert as one script failed; writing it in a transaction");
             return Ok(None);
         }
     };
@@ -202,10 +199,15 @@ mod tests {
         };
         assert!(store_run("r4").await.is_none());
         assert!(insert_at_once(&store, &run).await.unwrap().is_none());
+        // A taken id whose insert the version check skips (no conflict is raised then), with
+        // task ids the taken run does not have.
+        let skipped = new_run("r2", "sha256:unknown", &["third"]);
+        assert!(insert_at_once(&store, &skipped).await.unwrap().is_none());
         let again = store.run(stored.id).await.unwrap().unwrap().1;
+        let task_ids: Vec<&str> = again.iter().map(|ti| ti.task_id.as_str()).collect();
         assert_eq!(
-            again.len(),
-            2,
+            task_ids,
+            ["reader", "other"],
             "the taken run's task instances are as they were"
         );
 

@@ -148,8 +148,8 @@ impl Backend for SqliteStore {
         Ok(tx)
     }
 
-    /// A step that fits one script (see [`apply::at_once`](crate::apply::at_once)), in a
-    /// transaction of three commands to the connection's thread (see [`step`]).
+    /// A step that fits one script (see [`apply::at_once`](crate::apply::at_once)), as one
+    /// command to the connection's thread, or three when a check fails (see [`step`]).
     async fn write_at_once(
         &self,
         batch: &crate::write::WriteBatch,
