@@ -270,7 +270,6 @@ impl BatchSql for SqliteConnection {
     ) -> Result<(Vec<Applied>, Vec<Applied>), sqlx::Error> {
         let runs: Vec<&SetRunState> = set_run.iter().collect();
         let step = Step {
-            fence: None,
             finish,
             values: &values,
             queue,

@@ -149,7 +149,8 @@ impl Backend for SqliteStore {
     }
 
     /// A step that fits one script (see [`apply::at_once`](crate::apply::at_once)), as one
-    /// command to the connection's thread, or three when a check fails (see [`step`]).
+    /// command to the connection's thread (see [`step`]); `None` when its checks do not
+    /// hold.
     async fn write_at_once(
         &self,
         batch: &crate::write::WriteBatch,
@@ -157,7 +158,7 @@ impl Backend for SqliteStore {
         if !crate::apply::at_once(batch) {
             return Ok(None);
         }
-        step::write(self, batch).await.map(Some)
+        step::write(self, batch).await
     }
 
     /// A read transaction: one snapshot for all its reads.

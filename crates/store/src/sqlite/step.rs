@@ -9,10 +9,11 @@
 //! `BEGIN IMMEDIATE` checks the leader fence and, for a step that needs every finish, that
 //! each will apply (the finish's own condition), and raises (through a trigger of the
 //! connection's, [`prepare`]) when one does not hold: nothing has been changed then, and the
-//! step is written again as a transaction of three commands (`BEGIN`, the script without
-//! its checks, `COMMIT` or `ROLLBACK`), which finds the exact outcome or error. The
-//! finishes' values are inserted before the finishes, for the task instances they are
-//! about to apply to. A step too big for one statement of each kind goes that way too.
+//! step is left to the store's usual write transaction, which finds the exact outcome or
+//! error (and runs the step's statements, without the checks, as one script inside it:
+//! [`Step::run`]). The finishes' values are inserted before the finishes, for the task
+//! instances they are about to apply to. A step too big for one statement of each kind goes
+//! that way too.
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,24 +26,20 @@ use super::batch::{
 };
 use super::held::HeldConnection;
 use crate::apply;
-use crate::backend::Backend;
+use crate::backend::Backend as _;
 use crate::backend::batch::{Applied, FinishValues};
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};
 
-/// A row of the script: its kind ([`FENCE`], [`FINISHED`] or [`QUEUED`]), then for a fence
-/// `(0, 0, holder, epoch)`, for an applied change `(id, run, task_id, try_number)`.
+/// A row of the script, an applied change: its kind ([`FINISHED`] or [`QUEUED`]), then
+/// `(id, run, task_id, try_number)`.
 type Row = (i64, i64, i64, String, i64);
 
-/// The leader's row.
-const FENCE: i64 = 0;
 /// A finish applied.
 const FINISHED: i64 = 1;
 /// A queue op applied.
 const QUEUED: i64 = 2;
-
-const FENCE_SELECT: &str = "SELECT 0, 0, 0, holder, epoch FROM leaders WHERE name = ?";
 
 /// The connection's check of a step written in one script: inserting a row into the view
 /// raises unless the fence holds and no finish the step needs is missing. Made once per
@@ -92,11 +89,13 @@ const RUNS: &str = "WITH v (run, state, at, running, finished) AS (VALUES {value
 
 /// How a step's statements are sent.
 #[derive(Clone, Copy)]
-enum Shape {
-    /// Inside a transaction the caller began and ends, the leader's row first when fenced.
+enum Shape<'q> {
+    /// Inside a transaction the caller began, checked and ends.
     InTransaction,
     /// As a whole transaction, from `BEGIN IMMEDIATE` to `COMMIT`, its checks first.
     Whole {
+        /// The leader fence it is written under, if any.
+        fence: Option<&'q LeaderFence>,
         /// Whether the step needs every finish to apply.
         all_finishes: bool,
     },
@@ -104,18 +103,15 @@ enum Shape {
 
 /// The step's changes, and the values of its finishes.
 pub(super) struct Step<'q> {
-    pub(super) fence: Option<&'q LeaderFence>,
     pub(super) finish: &'q [&'q FinishTask],
     pub(super) values: &'q [FinishValues],
     pub(super) queue: &'q [&'q QueueTask],
     pub(super) runs: &'q [&'q SetRunState],
 }
 
-/// What the script returned: the leader's holder and epoch (when fenced and the lease has
-/// been held), and the finishes and queue ops applied.
+/// What the script applied: finishes and queue ops.
 #[derive(Default)]
 pub(super) struct Ran {
-    pub(super) leader: Option<(String, i64)>,
     pub(super) finished: Vec<Applied>,
     pub(super) queued: Vec<Applied>,
 }
@@ -123,31 +119,25 @@ pub(super) struct Ran {
 impl Ran {
     /// Take in the script's rows.
     fn add(&mut self, rows: Vec<Row>) {
-        for (kind, id, run, text, number) in rows {
-            match kind {
-                FENCE => self.leader = Some((text, number)),
-                FINISHED | QUEUED => {
-                    let applied = Applied {
-                        id,
-                        run,
-                        task_id: text,
-                        try_number: number,
-                    };
-                    if kind == FINISHED {
-                        self.finished.push(applied);
-                    } else {
-                        self.queued.push(applied);
-                    }
-                }
-                _ => {}
+        for (kind, id, run, task_id, try_number) in rows {
+            let applied = Applied {
+                id,
+                run,
+                task_id,
+                try_number,
+            };
+            if kind == FINISHED {
+                self.finished.push(applied);
+            } else {
+                self.queued.push(applied);
             }
         }
     }
 }
 
 impl Step<'_> {
-    /// Run the step's script on `conn`, inside the caller's transaction. Nothing is sent
-    /// for a step with no change and no fence.
+    /// Run the step's script on `conn`, inside the caller's transaction (which checked the
+    /// fence). Nothing is sent for a step with no change.
     pub(super) async fn run(&self, conn: &mut SqliteConnection) -> Result<Ran, sqlx::Error> {
         let mut ran = Ran::default();
         let Some(query) = self.build(Shape::InTransaction) else {
@@ -157,18 +147,28 @@ impl Step<'_> {
         Ok(ran)
     }
 
-    /// The whole transaction as one script, its checks first (see the module's page);
-    /// `None` when a kind of change needs more than one statement.
-    fn whole(&self, all_finishes: bool) -> Option<Query<'_, Row>> {
-        self.build(Shape::Whole { all_finishes })
+    /// The whole transaction as one script under `fence`, its checks first (see the
+    /// module's page); `None` when a kind of change needs more than one statement.
+    fn whole<'a>(
+        &'a self,
+        fence: Option<&'a LeaderFence>,
+        all_finishes: bool,
+    ) -> Option<Query<'a, Row>> {
+        self.build(Shape::Whole {
+            fence,
+            all_finishes,
+        })
     }
 
     /// The script of `shape`, with its arguments in the order its statements bind them;
     /// `None` when it would hold no statement, or is whole and does not fit.
-    fn build(&self, shape: Shape) -> Option<Query<'_, Row>> {
-        let whole = match shape {
-            Shape::InTransaction => None,
-            Shape::Whole { all_finishes } => Some(all_finishes),
+    fn build<'a>(&'a self, shape: Shape<'a>) -> Option<Query<'a, Row>> {
+        let (whole, checked_fence) = match shape {
+            Shape::InTransaction => (None, None),
+            Shape::Whole {
+                fence,
+                all_finishes,
+            } => (Some(all_finishes), fence),
         };
         let leases: HashMap<i64, i64> = self.finish.iter().map(|f| (f.ti, f.lease)).collect();
         // (ti, seen lease, key, value) and (ti, seen lease, log) of every finish's values.
@@ -200,7 +200,6 @@ impl Step<'_> {
             Some(true) => self.finish,
             _ => &[],
         };
-        let checked_fence = whole.and(self.fence);
 
         let mut sql = Vec::new();
         if whole.is_some() {
@@ -216,8 +215,6 @@ impl Step<'_> {
             } else if checked_fence.is_some() {
                 sql.push(CHECK_FENCE.replacen("{fence}", fence, 1));
             }
-        } else if self.fence.is_some() {
-            sql.push(FENCE_SELECT.to_owned());
         }
         for chunk in xcoms.chunks(rows_per_statement(4)) {
             sql.push(with_values(XCOMS, "(?, ?, ?, ?)", chunk.len()));
@@ -259,11 +256,6 @@ impl Step<'_> {
         }
         if !counted.is_empty() {
             query = query.bind(i64::try_from(counted.len()).unwrap_or(i64::MAX));
-        }
-        if whole.is_none()
-            && let Some(fence) = self.fence
-        {
-            query = query.bind(fence.name.as_str());
         }
         for (ti, lease, key, value) in xcoms {
             query = query.bind(ti).bind(lease).bind(key).bind(value);
@@ -349,56 +341,31 @@ fn outcome_of(batch: &WriteBatch, ran: &Ran) -> WriteOutcome {
     outcome
 }
 
-/// Write `batch`, a step that fits one script (see [`apply::at_once`]): as one whole script
-/// when its checks hold, else in a write transaction of three commands (`BEGIN IMMEDIATE`,
-/// the script, and `COMMIT`, or `ROLLBACK` when the leader fence no longer holds or a finish
-/// the step needs did not apply).
-pub(super) async fn write(store: &SqliteStore, batch: &WriteBatch) -> StoreResult<WriteOutcome> {
+/// Write `batch`, a step that fits one script (see [`apply::at_once`]), as one whole
+/// script; `None`, with nothing written, when a check does not hold or the step is too big:
+/// the store's write transaction then finds the exact outcome or error.
+pub(super) async fn write(
+    store: &SqliteStore,
+    batch: &WriteBatch,
+) -> StoreResult<Option<WriteOutcome>> {
     let finish: Vec<&FinishTask> = batch.finish.iter().collect();
     let values: Vec<FinishValues> = finish.iter().map(|f| apply::values_of(f)).collect();
     let queue: Vec<&QueueTask> = batch.queue.iter().collect();
     let runs: Vec<&SetRunState> = batch.set_run.iter().collect();
     let step = Step {
-        fence: batch.leader.as_ref(),
         finish: &finish,
         values: &values,
         queue: &queue,
         runs: &runs,
     };
+    let Some(script) = step.whole(batch.leader.as_ref(), batch.all_finishes) else {
+        return Ok(None);
+    };
     let mut conn = store.writer().await?;
-    // When a check does not hold, the transaction below tells exactly what, and writes
-    // nothing.
-    if let Some(script) = step.whole(batch.all_finishes)
-        && let Whole::Done(ran) = run_whole(&mut conn, script).await?
-    {
-        return Ok(outcome_of(batch, &ran));
-    }
-    let mut tx = SqliteStore::begin_write(&mut conn).await?;
-    let ran = step.run(&mut tx).await?;
-    if let Some(fence) = &batch.leader {
-        let holds = ran
-            .leader
-            .as_ref()
-            .is_some_and(|(holder, epoch)| *holder == fence.holder && *epoch == fence.epoch);
-        if !holds {
-            tx.rollback().await?;
-            let now = ran
-                .leader
-                .as_ref()
-                .map(|(holder, epoch)| (holder.as_str(), *epoch));
-            return Err(apply::deposed(fence, now));
-        }
-    }
-    let mut outcome = outcome_of(batch, &ran);
-    if batch.all_finishes && outcome.finished.contains(&false) {
-        // Nothing is written; the outcome says which finishes would have applied.
-        tx.rollback().await?;
-        outcome.queued.fill(false);
-        outcome.refused = true;
-        return Ok(outcome);
-    }
-    tx.commit().await?;
-    Ok(outcome)
+    Ok(match run_whole(&mut conn, script).await? {
+        Whole::Done(ran) => Some(outcome_of(batch, &ran)),
+        Whole::Checked => None,
+    })
 }
 
 #[cfg(test)]

@@ -86,14 +86,13 @@ async fn whole_step(
     let queue: Vec<&QueueTask> = queue.iter().collect();
     let runs: Vec<&SetRunState> = runs.iter().collect();
     let step = Step {
-        fence,
         finish: &finish,
         values: &values,
         queue: &queue,
         runs: &runs,
     };
     let mut conn = store.writer().await.unwrap();
-    run_whole(&mut conn, step.whole(all_finishes).unwrap())
+    run_whole(&mut conn, step.whole(fence, all_finishes).unwrap())
         .await
         .unwrap()
 }
