@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod retention;
 pub mod runs;
 pub mod scale;
+pub mod steps;
 pub mod tenancy;
 pub mod variables_pools;
 pub mod workers;
@@ -50,14 +51,17 @@ macro_rules! all_tests {
             write: [
                 an_attempt_moves_through_queue_start_heartbeat_finish, failures_finish_straight_from_queued,
                 invalid_batches_write_nothing, one_batch_applies_kinds_in_order,
-                a_refused_finish_writes_nothing_of_an_all_finishes_batch, heartbeat_needs_running,
+                heartbeat_needs_running,
                 set_task_marks_without_fencing, empty_batch_is_a_no_op,
                 a_result_carries_the_start_it_was_reported_with,
-                a_step_finishes_some_tasks_and_queues_others,
-                a_step_writes_the_values_of_the_finishes_that_apply,
                 a_reschedule_records_the_sensors_pokes,
                 a_wait_starts_and_ends_fenced, a_deferred_attempt_resumes_in_its_try,
                 bad_deferrals_are_refused,
+            ],
+            steps: [
+                a_refused_finish_writes_nothing_of_an_all_finishes_batch,
+                a_step_finishes_some_tasks_and_queues_others,
+                a_step_writes_the_values_of_the_finishes_that_apply,
             ],
             fencing: [
                 queue_needs_the_seen_state_and_lease, stale_lease_is_rejected_and_writes_nothing,
