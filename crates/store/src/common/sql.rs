@@ -224,6 +224,20 @@ pub(crate) const SET_RUN: &str = "UPDATE dag_runs SET state = $2, \
      ended_at = CASE WHEN $5 THEN $3 ELSE NULL END \
      WHERE id = $1";
 
+/// The columns [`SET_RUN`] sets, as a statement over rows `v (run, state, at, running,
+/// finished)` must set them: for the tests of statements that repeat it.
+#[cfg(test)]
+pub(crate) fn set_run_columns_from_rows() -> String {
+    SET_RUN
+        .strip_prefix("UPDATE dag_runs SET ")
+        .and_then(|sql| sql.strip_suffix(" WHERE id = $1"))
+        .unwrap_or_default()
+        .replace("$2", "v.state")
+        .replace("$3", "v.at")
+        .replace("$4", "v.running")
+        .replace("$5", "v.finished")
+}
+
 // --- XCom and logs ---
 
 /// `$1` run, `$2` task_id, `$3` key.
