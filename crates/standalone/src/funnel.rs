@@ -1,16 +1,22 @@
 //! One physical queue for every queue name, so that the single worker of standalone mode
 //! runs tasks routed to any queue (`vm2_queue`, `gpu`, …). Tasks still see the queue they
 //! were routed to: it travels in the task message.
+//!
+//! The funnel keeps each message's scope (its tenant): a message for `a/gpu` waits on
+//! `a/standalone`, and the worker takes `standalone` of every scope, which the queue serves
+//! in turns. So one tenant's backlog does not stand in line before another tenant's task, as
+//! on a distributed installation, and a message key replaces only its own tenant's holder.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use weft_queue::{Delivery, DeliveryId, Message, Queue, QueueError, QueueStats};
+use weft_queue::{Delivery, DeliveryId, Message, Queue, QueueError, QueueStats, scope};
 
-/// The name of the one physical queue.
+/// The name of the one physical queue (within each scope).
 const FUNNEL: &str = "standalone";
 
-/// Every push lands on one queue of `inner`; every take reads it.
+/// Every push lands on one queue of `inner` in its own scope; every take reads that queue of
+/// every scope, and of none.
 pub struct Funnel<Q> {
     inner: Q,
 }
@@ -21,23 +27,32 @@ impl<Q> Funnel<Q> {
         Funnel { inner }
     }
 
-    /// The queue names a worker behind the funnel takes from.
+    /// The queue names a worker behind the funnel takes from: the funnel's queue of every
+    /// scope, and the unscoped one.
     pub fn queues() -> Vec<String> {
-        vec![FUNNEL.to_owned()]
+        vec![FUNNEL.to_owned(), scope::every_scope(FUNNEL)]
+    }
+}
+
+/// The funnel's queue in the scope of queue `name` (unscoped for an unscoped name).
+fn funneled(name: &str) -> String {
+    match scope::split(name) {
+        (Some(scope), _) => scope::scoped(scope, FUNNEL),
+        (None, _) => FUNNEL.to_owned(),
     }
 }
 
 #[async_trait]
 impl<Q: Queue> Queue for Funnel<Q> {
     async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
-        let funneled = messages
+        let messages = messages
             .into_iter()
             .map(|m| Message {
-                queue: FUNNEL.to_owned(),
+                queue: funneled(&m.queue),
                 ..m
             })
             .collect();
-        self.inner.push(funneled).await
+        self.inner.push(messages).await
     }
 
     async fn take(
@@ -74,5 +89,89 @@ impl<Q: Queue> Queue for Funnel<Q> {
 
     async fn generation(&self) -> Result<String, QueueError> {
         self.inner.generation().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use weft_queue::{MemoryQueue, Message, Queue};
+
+    use super::Funnel;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    async fn take_one(funnel: &Funnel<MemoryQueue>) -> (String, Vec<u8>) {
+        let mut taken = funnel
+            .take(&[], 1, LEASE, Duration::ZERO)
+            .await
+            .expect("take");
+        assert_eq!(taken.len(), 1, "one ready message taken");
+        let delivery = taken.remove(0);
+        (delivery.queue, delivery.payload.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_tenants_task_does_not_wait_behind_another_tenants_backlog() {
+        let funnel = Funnel::new(MemoryQueue::new());
+        let backlog = (0..50)
+            .map(|i| Message::new("flood/default", format!("flood {i}").into_bytes()))
+            .collect();
+        funnel.push(backlog).await.expect("push the backlog");
+        funnel
+            .push(vec![Message::new("probe/gpu", b"probe".to_vec())])
+            .await
+            .expect("push the probe");
+        let first_two = [take_one(&funnel).await, take_one(&funnel).await];
+        assert!(
+            first_two.contains(&("probe/standalone".to_owned(), b"probe".to_vec())),
+            "the probe's message is among the first two taken: {first_two:?}"
+        );
+        // The rest of the backlog follows, in its order.
+        let (queue, payload) = take_one(&funnel).await;
+        assert_eq!(queue, "flood/standalone");
+        assert!(payload.starts_with(b"flood "), "{payload:?}");
+    }
+
+    #[tokio::test]
+    async fn a_key_replaces_only_its_own_tenants_message() {
+        let funnel = Funnel::new(MemoryQueue::new());
+        funnel
+            .push(vec![
+                Message::new("a/default", b"a's".to_vec()).with_key("ti:1"),
+                Message::new("b/other", b"b's".to_vec()).with_key("ti:1"),
+                Message::new("a/gpu", b"a's again".to_vec()).with_key("ti:1"),
+            ])
+            .await
+            .expect("push");
+        let mut taken: Vec<(String, Vec<u8>)> = funnel
+            .take(&[], 10, LEASE, Duration::ZERO)
+            .await
+            .expect("take")
+            .into_iter()
+            .map(|d| (d.queue, d.payload.to_vec()))
+            .collect();
+        taken.sort();
+        assert_eq!(
+            taken,
+            vec![
+                ("a/standalone".to_owned(), b"a's again".to_vec()),
+                ("b/standalone".to_owned(), b"b's".to_vec()),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn unscoped_messages_are_taken_too() {
+        let funnel = Funnel::new(MemoryQueue::new());
+        funnel
+            .push(vec![Message::new("default", b"old".to_vec())])
+            .await
+            .expect("push");
+        assert_eq!(
+            take_one(&funnel).await,
+            ("standalone".to_owned(), b"old".to_vec())
+        );
     }
 }
