@@ -1,6 +1,6 @@
-//! One physical queue for every queue name, so that the single worker of standalone mode
-//! runs tasks routed to any queue (`vm2_queue`, `gpu`, …). Tasks still see the queue they
-//! were routed to: it travels in the task message.
+//! One physical queue for every queue name (in each tenant's scope), so that the single
+//! worker of standalone mode runs tasks routed to any queue (`vm2_queue`, `gpu`, …). Tasks
+//! still see the queue they were routed to: it travels in the task message.
 //!
 //! The funnel keeps each message's scope (its tenant): a message for `a/gpu` waits on
 //! `a/standalone`, and the worker takes `standalone` of every scope, which the queue serves
@@ -27,11 +27,16 @@ impl<Q> Funnel<Q> {
         Funnel { inner }
     }
 
-    /// The queue names a worker behind the funnel takes from: the funnel's queue of every
-    /// scope, and the unscoped one.
+    /// The queue a worker behind the funnel serves, as it names it (its takes read that
+    /// queue of every scope, whatever it asks for).
     pub fn queues() -> Vec<String> {
-        vec![FUNNEL.to_owned(), scope::every_scope(FUNNEL)]
+        vec![FUNNEL.to_owned()]
     }
+}
+
+/// What every take reads: the funnel's queue of every scope, and the unscoped one.
+fn taken() -> [String; 2] {
+    [FUNNEL.to_owned(), scope::every_scope(FUNNEL)]
 }
 
 /// The funnel's queue in the scope of queue `name` (unscoped for an unscoped name).
@@ -62,9 +67,7 @@ impl<Q: Queue> Queue for Funnel<Q> {
         lease: Duration,
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError> {
-        self.inner
-            .take(&Funnel::<Q>::queues(), max, lease, wait)
-            .await
+        self.inner.take(&taken(), max, lease, wait).await
     }
 
     async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
@@ -128,10 +131,20 @@ mod tests {
             first_two.contains(&("probe/standalone".to_owned(), b"probe".to_vec())),
             "the probe's message is among the first two taken: {first_two:?}"
         );
-        // The rest of the backlog follows, in its order.
-        let (queue, payload) = take_one(&funnel).await;
-        assert_eq!(queue, "flood/standalone");
-        assert!(payload.starts_with(b"flood "), "{payload:?}");
+        // The whole backlog follows, in its order.
+        let first_flood = first_two
+            .iter()
+            .filter(|(queue, _)| queue == "flood/standalone")
+            .count();
+        for i in first_flood..50 {
+            assert_eq!(
+                take_one(&funnel).await,
+                (
+                    "flood/standalone".to_owned(),
+                    format!("flood {i}").into_bytes()
+                )
+            );
+        }
     }
 
     #[tokio::test]
@@ -159,6 +172,37 @@ mod tests {
                 ("a/standalone".to_owned(), b"a's again".to_vec()),
                 ("b/standalone".to_owned(), b"b's".to_vec()),
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tenants_delivery_is_released_and_acknowledged_by_its_id() {
+        let funnel = Funnel::new(MemoryQueue::new());
+        funnel
+            .push(vec![Message::new("a/default", b"task".to_vec())])
+            .await
+            .expect("push");
+        let first = funnel
+            .take(&[], 1, LEASE, Duration::ZERO)
+            .await
+            .expect("take");
+        let ids: Vec<_> = first.iter().map(|d| d.id.clone()).collect();
+        assert_eq!(funnel.release(&ids).await.expect("release"), vec![]);
+        let again = funnel
+            .take(&[], 1, LEASE, Duration::ZERO)
+            .await
+            .expect("take");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].deliveries, 2, "taken once more after the release");
+        let ids: Vec<_> = again.iter().map(|d| d.id.clone()).collect();
+        assert_eq!(funnel.ack(&ids).await.expect("ack"), vec![]);
+        assert!(
+            funnel
+                .take(&[], 1, LEASE, Duration::ZERO)
+                .await
+                .expect("take")
+                .is_empty(),
+            "acknowledged for good"
         );
     }
 

@@ -8,7 +8,7 @@
 //!
 //! # Layout
 //! - [`plane`]: [`LocalPlane`], the worker's control plane in process;
-//! - [`funnel`]: [`Funnel`], one physical queue for every queue name.
+//! - [`funnel`]: [`Funnel`], one physical queue for every queue name, within each tenant's scope.
 
 pub mod funnel;
 pub mod plane;

@@ -1,9 +1,11 @@
 //! The SQLite store: one database file, in WAL mode, written through a single connection
 //! (SQLite allows one writer at a time; queuing writes for it is cheaper than retrying on
 //! `SQLITE_BUSY`) and read through a few read-only connections, which WAL lets run while the
-//! writer commits. The store keeps these connections (see [`held`]).
+//! writer commits. The store keeps these connections (see [`held`]), and copies the log into
+//! the database file beside the writes rather than in them (see [`checkpoint`]).
 
 mod batch;
+mod checkpoint;
 mod held;
 mod insert;
 mod step;
@@ -26,6 +28,7 @@ use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{DagRun, NewRun};
 use crate::write::LeaderFence;
+use checkpoint::Checkpoints;
 use held::{Held, HeldConnection};
 
 /// The schema, embedded at compile time and applied by [`SqliteStore::open`].
@@ -44,6 +47,7 @@ const LEADER: &str = "SELECT holder, epoch FROM leaders WHERE name = $1";
 pub struct SqliteStore {
     writer: Arc<Held>,
     reader: Arc<Held>,
+    checkpoints: Arc<Checkpoints>,
     path: PathBuf,
 }
 
@@ -51,7 +55,12 @@ impl SqliteStore {
     /// Open the store at `path`, creating the file (and its parent directories) if needed,
     /// and bring its schema up to date.
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_checkpointing(path.as_ref(), checkpoint::EVERY).await
+    }
+
+    /// [`open`](Self::open), with the log copied into the database file every `every`.
+    async fn open_checkpointing(path: &Path, every: Duration) -> StoreResult<Self> {
+        let path = path.to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 StoreError::Database(format!("creating directory {}: {e}", parent.display()))
@@ -71,11 +80,21 @@ impl SqliteStore {
                 options
                     .clone()
                     .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal),
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // Its commits never copy the log into the database file: the
+                    // checkpoints below do, beside them.
+                    .pragma("wal_autocheckpoint", "0")
+                    .pragma("journal_size_limit", checkpoint::LOG_SIZE_LIMIT.to_string()),
             )
             .await
             .map_err(|e| opening(&path, e))?;
         MIGRATOR.run(&writer).await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| opening(&path, e))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .test_before_acquire(false)
@@ -85,6 +104,7 @@ impl SqliteStore {
         Ok(Self {
             writer: Arc::new(Held::new(writer, 1)),
             reader: Arc::new(Held::new(reader, READERS as usize)),
+            checkpoints: Arc::new(Checkpoints::start(checkpointer, every)),
             path,
         })
     }
@@ -96,6 +116,7 @@ impl SqliteStore {
 
     /// Close every connection; later operations fail as `Unavailable`.
     pub async fn close(&self) {
+        self.checkpoints.stop().await;
         self.writer.close().await;
         self.reader.close().await;
     }
