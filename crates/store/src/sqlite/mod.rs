@@ -81,9 +81,9 @@ impl SqliteStore {
                     .clone()
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    // Its commits never copy the log into the database file: the
-                    // checkpoints below do, beside them.
-                    .pragma("wal_autocheckpoint", "0")
+                    // Its commits copy the log into the database file only past the
+                    // backstop: the checkpoints below do it, beside them.
+                    .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string())
                     .pragma("journal_size_limit", checkpoint::LOG_SIZE_LIMIT.to_string()),
             )
             .await
@@ -116,9 +116,11 @@ impl SqliteStore {
 
     /// Close every connection; later operations fail as `Unavailable`.
     pub async fn close(&self) {
+        // The write connection last: a read-write connection that closes last copies what
+        // is left of the log and removes it.
+        self.reader.close().await;
         self.checkpoints.stop().await;
         self.writer.close().await;
-        self.reader.close().await;
     }
 }
 
