@@ -34,6 +34,30 @@ pub(crate) struct Applied {
     pub(crate) try_number: i64,
 }
 
+impl Applied {
+    /// The finishes and the queue ops applied, from a step's rows `(was it a finish, id, run,
+    /// task_id, try_number)`, in their order.
+    pub(crate) fn split(
+        rows: impl IntoIterator<Item = (bool, i64, i64, String, i64)>,
+    ) -> (Vec<Applied>, Vec<Applied>) {
+        let (mut finished, mut queued) = (Vec::new(), Vec::new());
+        for (was_finish, id, run, task_id, try_number) in rows {
+            let applied = Applied {
+                id,
+                run,
+                task_id,
+                try_number,
+            };
+            if was_finish {
+                finished.push(applied);
+            } else {
+                queued.push(applied);
+            }
+        }
+        (finished, queued)
+    }
+}
+
 /// An XCom value to insert or replace.
 #[derive(Debug)]
 pub(crate) struct XcomPut {

@@ -181,7 +181,7 @@ impl BatchSql for PgConnection {
         let rows = step::query(finish, values, queue, &runs, step::Guard::NONE)
             .fetch_all(&mut *self)
             .await?;
-        Ok(step::split(rows))
+        Ok(Applied::split(rows))
     }
 
     async fn set_tasks(&mut self, items: &[&SetTaskState]) -> Result<(), sqlx::Error> {

@@ -61,25 +61,6 @@ pub(super) fn query<'q>(
         .bind(wanted)
 }
 
-/// The finishes and the queue ops applied, from the statement's rows.
-pub(super) fn split(rows: Vec<Row>) -> (Vec<Applied>, Vec<Applied>) {
-    let (mut finished, mut queued) = (Vec::new(), Vec::new());
-    for (was_finish, id, run, task_id, try_number) in rows {
-        let applied = Applied {
-            id,
-            run,
-            task_id,
-            try_number,
-        };
-        if was_finish {
-            finished.push(applied);
-        } else {
-            queued.push(applied);
-        }
-    }
-    (finished, queued)
-}
-
 /// Write `batch` as one autocommitted statement when it is a step that fits one (see
 /// [`apply::at_once`]), on the store's step connection (see [`stepper`](super::stepper));
 /// `None` when it does not fit, for the caller to write it in a transaction.
@@ -133,7 +114,7 @@ fn outcome(
             return Ok(outcome);
         }
     };
-    let (finished, queued) = split(rows);
+    let (finished, queued) = Applied::split(rows);
     let finished: HashSet<i64> = finished.iter().map(|a| a.id).collect();
     let queued: HashSet<i64> = queued.iter().map(|a| a.id).collect();
     apply::mark_applied(&mut outcome.finished, &batch.finish, |f| f.ti, &finished);

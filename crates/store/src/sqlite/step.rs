@@ -119,19 +119,12 @@ pub(super) struct Ran {
 impl Ran {
     /// Take in the script's rows.
     fn add(&mut self, rows: Vec<Row>) {
-        for (kind, id, run, task_id, try_number) in rows {
-            let applied = Applied {
-                id,
-                run,
-                task_id,
-                try_number,
-            };
-            if kind == FINISHED {
-                self.finished.push(applied);
-            } else {
-                self.queued.push(applied);
-            }
-        }
+        let (finished, queued) =
+            Applied::split(rows.into_iter().map(|(kind, id, run, task_id, tries)| {
+                (kind == FINISHED, id, run, task_id, tries)
+            }));
+        self.finished.extend(finished);
+        self.queued.extend(queued);
     }
 }
 
