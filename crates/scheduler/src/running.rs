@@ -70,6 +70,23 @@ pub(crate) enum Input {
     Read(Box<RunRead>),
 }
 
+impl Input {
+    /// What kind of input this is, for the log.
+    fn name(&self) -> &'static str {
+        match self {
+            Input::Reports(..) => "reports",
+            Input::Notice(Notice::DagChanged { .. }) => "a DAG changed",
+            Input::Notice(Notice::TenantChanged { .. }) => "a tenant changed",
+            Input::Notice(Notice::AssetUpdated { .. }) => "an asset updated",
+            Input::Notice(Notice::RunChanged(_)) => "a run changed",
+            Input::Created(..) | Input::CreatedFromDag(_) => "a run created",
+            Input::Clear { .. } => "a clear",
+            Input::Mark { .. } => "a mark",
+            Input::Read(_) => "a run read",
+        }
+    }
+}
+
 /// Which of the loop's own timers went off before a step.
 #[derive(Default)]
 struct Ticked {
@@ -248,82 +265,95 @@ impl SchedulerService {
         Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO)
     }
 
-    /// Take everything that arrived, run the timers that went off, and step once.
+    /// Take one input other than reports.
+    async fn take(&mut self, input: Input) -> Result<(), SchedulerError> {
+        match input {
+            Input::Reports(..) => {}
+            Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
+                self.scheduler.load_dags().await?;
+            }
+            Input::Notice(Notice::AssetUpdated { tenant, uri }) => {
+                self.scheduler
+                    .assets_updated([(tenant.as_str(), uri.as_str())]);
+            }
+            // A run in memory is read again in turn with its reports; one not yet in memory
+            // (just created elsewhere, its message could carry neither its rows nor their
+            // ids) is read while the loop goes on.
+            Input::Notice(Notice::RunChanged(run)) if self.scheduler.holds_run(run) => {
+                self.scheduler.reload_run(run).await?;
+            }
+            Input::Notice(Notice::RunChanged(run)) => {
+                let store = &self.scheduler.store;
+                self.scheduler.reads.start(run, store, &self.reads.0);
+            }
+            Input::Read(read) => self.take_read(*read).await?,
+            Input::Created(run, tis) => {
+                if !self.scheduler.holds_run(run.id) {
+                    self.scheduler.load_run(*run, tis).await?;
+                }
+            }
+            Input::CreatedFromDag(created) => {
+                let run = created.run.id;
+                if !self.scheduler.holds_run(run) {
+                    // Building it fails only when its DAG version cannot be read: the run is
+                    // then read away from the loop, like one told of by a notice.
+                    match self.scheduler.created_from_dag(*created).await {
+                        Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
+                        Ok(None) => {
+                            let store = &self.scheduler.store;
+                            self.scheduler.reads.start(run, store, &self.reads.0);
+                        }
+                        Err(e) => {
+                            tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
+                            let store = &self.scheduler.store;
+                            self.scheduler.reads.start(run, store, &self.reads.0);
+                        }
+                    }
+                }
+            }
+            Input::Clear {
+                tenant,
+                run,
+                task_ids,
+                downstream,
+                reply,
+            } => {
+                let cleared = self
+                    .scheduler
+                    .clear(&tenant, run, &task_ids, downstream)
+                    .await;
+                let _ = reply.send(cleared);
+            }
+            Input::Mark {
+                tenant,
+                run,
+                task_id,
+                state,
+                reply,
+            } => {
+                let _ = reply.send(self.scheduler.mark(&tenant, run, &task_id, state).await);
+            }
+        }
+        Ok(())
+    }
+
+    /// Take everything that arrived, run the timers that went off, and step once. An input
+    /// that fails is logged and the others are still taken: a clear or a mark always hears
+    /// back, and the reports still go to the step.
     async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
         let began = std::time::Instant::now();
         let mut reports = Vec::new();
         let mut written = Vec::new();
         let inputs_taken = inputs.len();
         for input in inputs {
-            match input {
-                Input::Reports(batch, done) => {
-                    reports.extend(batch);
-                    written.extend(done);
-                }
-                Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
-                    self.scheduler.load_dags().await?;
-                }
-                Input::Notice(Notice::AssetUpdated { tenant, uri }) => {
-                    self.scheduler
-                        .assets_updated([(tenant.as_str(), uri.as_str())]);
-                }
-                // A run in memory is read again in turn with its reports; one not yet in
-                // memory (just created elsewhere, its message could carry neither its rows nor
-                // their ids) is read while the loop goes on.
-                Input::Notice(Notice::RunChanged(run)) if self.scheduler.holds_run(run) => {
-                    self.scheduler.reload_run(run).await?;
-                }
-                Input::Notice(Notice::RunChanged(run)) => {
-                    let store = &self.scheduler.store;
-                    self.scheduler.reads.start(run, store, &self.reads.0);
-                }
-                Input::Read(read) => self.take_read(*read).await?,
-                Input::Created(run, tis) => {
-                    if !self.scheduler.holds_run(run.id) {
-                        self.scheduler.load_run(*run, tis).await?;
-                    }
-                }
-                Input::CreatedFromDag(created) => {
-                    let run = created.run.id;
-                    if !self.scheduler.holds_run(run) {
-                        // Building it fails only when its DAG version cannot be read: the
-                        // run is then read away from the loop, like one told of by a notice.
-                        match self.scheduler.created_from_dag(*created).await {
-                            Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
-                            Ok(None) => {
-                                let store = &self.scheduler.store;
-                                self.scheduler.reads.start(run, store, &self.reads.0);
-                            }
-                            Err(e) => {
-                                tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
-                                let store = &self.scheduler.store;
-                                self.scheduler.reads.start(run, store, &self.reads.0);
-                            }
-                        }
-                    }
-                }
-                Input::Clear {
-                    tenant,
-                    run,
-                    task_ids,
-                    downstream,
-                    reply,
-                } => {
-                    let _ = reply.send(
-                        self.scheduler
-                            .clear(&tenant, run, &task_ids, downstream)
-                            .await,
-                    );
-                }
-                Input::Mark {
-                    tenant,
-                    run,
-                    task_id,
-                    state,
-                    reply,
-                } => {
-                    let _ = reply.send(self.scheduler.mark(&tenant, run, &task_id, state).await);
-                }
+            if let Input::Reports(batch, done) = input {
+                reports.extend(batch);
+                written.extend(done);
+                continue;
+            }
+            let what = input.name();
+            if let Err(e) = self.take(input).await {
+                tracing::error!(error = %e, input = what, "a scheduler input failed; taking the others");
             }
         }
         if ticked.leases {

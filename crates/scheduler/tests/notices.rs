@@ -8,6 +8,8 @@ mod support;
 
 use std::time::Duration;
 
+use sqlx::Connection;
+
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
 use weft_protocol::IdRange;
@@ -163,6 +165,45 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_sto
         taken.iter().all(|m| m.conf == serde_json::json!({})),
         "{taken:?}"
     );
+
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_clear_is_answered_when_a_notice_taken_with_it_fails() {
+    let (b, running) = started(Duration::from_secs(3600), &["second"]).await;
+    let run = b.trigger("second").await;
+    running.handle.notify(Notice::RunChanged(run.id));
+    for message in take_waiting(&b).await {
+        running
+            .handle
+            .report_batch(b.succeed(&message))
+            .await
+            .expect("the results are written");
+    }
+
+    // Reading the tenants' pools now fails, so the notice below fails to be taken.
+    let path = b.dir.path().join("weft.db");
+    let mut db = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE pools")
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    // Both reach the loop before it runs again, so one step takes both.
+    running.handle.notify(Notice::TenantChanged {
+        tenant: weft_store::DEFAULT_TENANT.to_owned(),
+    });
+    let cleared = running
+        .handle
+        .clear(weft_store::DEFAULT_TENANT, run.id, &["a".to_owned()], false)
+        .await;
+    assert_eq!(cleared.unwrap(), 1);
+    // The clear was carried out: `a` runs again.
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a"]);
 
     running.stop().await;
 }

@@ -41,7 +41,8 @@ pub struct Bench {
     pub clock: Arc<ManualClock>,
     pub handle: SchedulerHandle,
     pub config: SchedulerConfig,
-    _dir: tempfile::TempDir,
+    /// The directory of the store's file, `weft.db`.
+    pub dir: tempfile::TempDir,
 }
 
 pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
@@ -60,7 +61,7 @@ pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
         clock,
         handle,
         config,
-        _dir: dir,
+        dir,
     }
 }
 
