@@ -194,6 +194,12 @@ impl Api {
         answer_text("GET", &url, response)
     }
 
+    /// The metrics a process serves on a port of its own (`--metrics-addr`), as text.
+    pub fn metrics_at(&self, url: &str) -> Result<String, BenchError> {
+        let response = self.agent.get(url).call();
+        answer_text("GET", url, response)
+    }
+
     /// Deploy a component; the server's answer.
     pub fn deploy(&self, wasm: &[u8]) -> Result<Deployed, BenchError> {
         let url = format!("{}/dags", self.base);
@@ -384,9 +390,34 @@ pub fn encode(text: &str) -> String {
     out
 }
 
+/// The value of the unlabelled sample `name` in metrics text (a gauge, or a histogram's
+/// `_count`), clamped at zero.
+pub fn metric_value(metrics: &str, name: &str) -> Option<u64> {
+    metrics.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+        value.trim().parse::<f64>().ok().map(|v| v.max(0.0) as u64)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_is_read_by_its_whole_name() {
+        let text = "# TYPE weft_scheduler_step_seconds histogram\n\
+                    weft_scheduler_step_seconds_sum 0.25\n\
+                    weft_scheduler_step_seconds_count 1234\n\
+                    weft_components_optimizing 2\n";
+        assert_eq!(
+            metric_value(text, "weft_scheduler_step_seconds_count"),
+            Some(1234)
+        );
+        assert_eq!(metric_value(text, "weft_components_optimizing"), Some(2));
+        // A name that only begins another's is not that one.
+        assert_eq!(metric_value(text, "weft_scheduler_step_seconds"), None);
+        assert_eq!(metric_value(text, "weft_workers_alive"), None);
+    }
 
     #[test]
     fn run_ids_are_encoded_for_paths() {

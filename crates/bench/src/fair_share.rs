@@ -1,8 +1,10 @@
 //! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
 //! tasks in the full benchmark) while tenant `probe` triggers one single-task run every
 //! [`PERIOD`] and waits for each. `probe`'s round trips with the scheduler idle and during the
-//! flood show how long another tenant's backlog holds a task back; `flood`'s tasks per second
-//! against the single-tenant big fan's show what fair share costs it.
+//! flood show how long another tenant's backlog holds a task back, in time and in the steps
+//! the scheduler took meanwhile (`weft_scheduler_step_seconds_count` before the trigger and
+//! after the answer); `flood`'s tasks per second against the single-tenant big fan's show
+//! what fair share costs it.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use crate::client::{Api, RunInfo};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
 use crate::figures::{FairShare, ProbeHops};
+use crate::install::Installation;
 use crate::scenarios::{self, run_timeout};
 use crate::stats::Summary;
 use crate::wait::{WAIT_SLICE, Waiter};
@@ -38,11 +41,14 @@ pub fn measure(
     flood.deploy(&scenarios::read(big.path)?)?;
     probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
     // The probe's first run warms its tenant's path; not measured.
-    probe_once(&probe)?;
+    probe_once(&probe, waiter.installation())?;
     let mut idle = Vec::with_capacity(sizes.fair_share_probes);
+    let mut idle_steps = Vec::with_capacity(sizes.fair_share_probes);
     let mut next = Instant::now();
     for _ in 0..sizes.fair_share_probes {
-        idle.push(probe_once(&probe)?.ms);
+        let p = probe_once(&probe, waiter.installation())?;
+        idle.push(p.ms);
+        idle_steps.push(p.steps as f64);
         next = pace(next);
     }
     waiter.check_alive()?;
@@ -55,12 +61,14 @@ pub fn measure(
         flood_runs.push(flood.trigger(big.dag_id)?);
     }
     let mut flooded = Vec::new();
+    let mut flooded_steps = Vec::new();
     let mut slowest: Option<Probe> = None;
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        let probed = probe_once(&probe)?;
+        let probed = probe_once(&probe, waiter.installation())?;
         flooded.push(probed.ms);
+        flooded_steps.push(probed.steps as f64);
         if slowest.as_ref().is_none_or(|s| probed.ms > s.ms) {
             slowest = Some(probed);
         }
@@ -71,6 +79,8 @@ pub fn measure(
                 let store_s = flood_seconds(&ended);
                 let mut figures =
                     summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s)?;
+                figures.probe_idle_steps = Summary::of(&idle_steps);
+                figures.probe_flooded_steps = Summary::of(&flooded_steps);
                 // Its times are a view of the figures, not one of them: a failed read
                 // leaves them out.
                 figures.slowest_probe = slowest.and_then(|s| hops(&probe, &s));
@@ -114,11 +124,14 @@ struct Probe {
     sent: Timestamp,
     /// The round trip in ms.
     ms: f64,
+    /// Steps the scheduler took from just before the trigger to just after the answer.
+    steps: u64,
 }
 
 /// Trigger one single-task run as `probe` and wait for it to succeed.
-fn probe_once(probe: &Api) -> Result<Probe, BenchError> {
+fn probe_once(probe: &Api, installation: &Installation) -> Result<Probe, BenchError> {
     let dag = dags::SINGLE;
+    let steps_before = installation.scheduler_steps()?;
     let sent = Timestamp::now();
     let started = Instant::now();
     let run_id = probe.trigger(dag.dag_id)?;
@@ -126,10 +139,13 @@ fn probe_once(probe: &Api) -> Result<Probe, BenchError> {
     loop {
         let run = probe.wait_run(dag.dag_id, &run_id, WAIT_SLICE)?;
         if run.state == "success" {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let steps = installation.scheduler_steps()?.saturating_sub(steps_before);
             return Ok(Probe {
                 run_id,
                 sent,
-                ms: started.elapsed().as_secs_f64() * 1e3,
+                ms,
+                steps,
             });
         }
         if run.is_finished() || Instant::now() > deadline {
@@ -215,5 +231,7 @@ fn summarize(
         flood_tasks_per_s,
         single_tenant_tasks_per_s,
         slowest_probe: None,
+        probe_idle_steps: None,
+        probe_flooded_steps: None,
     })
 }

@@ -210,6 +210,12 @@ pub struct FairShare {
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
     #[serde(default)]
     pub slowest_probe: Option<ProbeHops>,
+    /// Scheduler steps during each idle probe (trigger to answer), if counted.
+    #[serde(default)]
+    pub probe_idle_steps: Option<Summary>,
+    /// Scheduler steps during each probe while the flood ran, if counted.
+    #[serde(default)]
+    pub probe_flooded_steps: Option<Summary>,
 }
 
 /// One probe's round trip, hop by hop, from the client's clock and the store's (one machine,

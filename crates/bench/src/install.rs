@@ -104,6 +104,8 @@ pub struct Installation {
     pub api: Api,
     url: String,
     token: Option<&'static str>,
+    /// Where the scheduler's metrics are served, when not by the API server (its process's).
+    scheduler_metrics: Option<String>,
     services: Vec<Service>,
     dir: PathBuf,
     wfctl: PathBuf,
@@ -218,9 +220,12 @@ impl Installation {
         installation.wait_healthy()?;
 
         let parallelism = options.parallelism.to_string();
+        let metrics = format!("127.0.0.1:{}", free_port()?);
         let mut scheduler = vec!["scheduler", "--database", &backends.database_url];
         scheduler.extend(shared);
         scheduler.extend([
+            "--metrics-addr",
+            &metrics,
             "--id",
             "bench-scheduler",
             "--lease-check-interval",
@@ -231,6 +236,7 @@ impl Installation {
             MAX_MAP_LENGTH,
         ]);
         installation.start("scheduler", &scheduler)?;
+        installation.scheduler_metrics = Some(format!("http://{metrics}/metrics"));
 
         let concurrency = options.concurrency.to_string();
         let url = installation.url.clone();
@@ -272,6 +278,7 @@ impl Installation {
             api: Api::new("http://127.0.0.1:0", None),
             url: String::new(),
             token,
+            scheduler_metrics: None,
             services: Vec::new(),
             dir,
             wfctl: options.wfctl.clone(),
@@ -312,6 +319,20 @@ impl Installation {
             command.env("WEFT_API_TOKEN", token);
         }
         command
+    }
+
+    /// Steps the scheduler has taken since it started (`weft_scheduler_step_seconds_count`).
+    pub fn scheduler_steps(&self) -> Result<u64, BenchError> {
+        let text = match &self.scheduler_metrics {
+            Some(url) => self.api.metrics_at(url)?,
+            None => self.api.metrics()?,
+        };
+        crate::client::metric_value(&text, "weft_scheduler_step_seconds_count").ok_or_else(|| {
+            BenchError::BadAnswer {
+                what: "the scheduler's metrics".to_owned(),
+                reason: "no weft_scheduler_step_seconds_count".to_owned(),
+            }
+        })
     }
 
     /// This installation's directory (homes and logs).

@@ -292,10 +292,7 @@ fn wait_for_optimized_code(api: &crate::client::Api) -> Result<(), BenchError> {
 
 /// The value of `weft_components_optimizing` in metrics text.
 fn optimizing(metrics: &str) -> Option<u64> {
-    metrics.lines().find_map(|line| {
-        let value = line.strip_prefix("weft_components_optimizing ")?;
-        value.trim().parse::<f64>().ok().map(|v| v.max(0.0) as u64)
-    })
+    crate::client::metric_value(metrics, "weft_components_optimizing")
 }
 
 /// `weft-test-s3` on a free port of 127.0.0.1 serving `data`; the port, from its first line.

@@ -114,6 +114,8 @@ pub fn embedded() -> ModeResults {
                 ended_to_run_ended_ms: 1.0,
                 to_answered_ms: 0.5,
             }),
+            probe_idle_steps: Some(summary(&[2.0, 2.0, 3.0])),
+            probe_flooded_steps: Some(summary(&[3.0, 4.0, 6.0])),
         }),
         asset_hop: Outcome::Measured(AssetHop {
             rounds: 10,

@@ -308,6 +308,28 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     );
     row(
         table,
+        "fair share: scheduler steps during a probe's round trip (trigger → answer), median / \
+         max, idle → during the flood"
+            .to_owned(),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| match (&f.probe_idle_steps, &f.probe_flooded_steps) {
+                    (Some(idle), Some(flooded)) => format!(
+                        "{} / {} → {} / {}",
+                        format::number(idle.median),
+                        format::number(idle.max),
+                        format::number(flooded.median),
+                        format::number(flooded.max)
+                    ),
+                    _ => "—".to_owned(),
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
         "fair share: the slowest round trip during the flood, hop by hop (trigger → run \
          created → task queued → started → ended → run ended → answered)"
             .to_owned(),
