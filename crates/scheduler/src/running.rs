@@ -85,6 +85,19 @@ impl Input {
             Input::Read(_) => "a run read",
         }
     }
+
+    /// The run this input loads into memory, if it loads one.
+    fn run(&self) -> Option<RunPk> {
+        match self {
+            Input::Notice(Notice::RunChanged(run)) => Some(*run),
+            Input::Created(run, _) => Some(run.id),
+            Input::CreatedFromDag(created) => Some(created.run.id),
+            Input::Read(read) => Some(read.run),
+            Input::Reports(..) | Input::Notice(_) | Input::Clear { .. } | Input::Mark { .. } => {
+                None
+            }
+        }
+    }
 }
 
 /// Which of the loop's own timers went off before a step.
@@ -149,8 +162,9 @@ pub fn scheduler(
 }
 
 impl SchedulerService {
-    /// Run until `shutdown` resolves (or every handle is dropped). Store failures are logged
-    /// and retried; nothing is lost because the store is the truth.
+    /// Run until `shutdown` resolves (or every handle is dropped). Store failures are logged;
+    /// what they held up is read again (a run at the next step, the rest by the resync), and
+    /// nothing is lost because the store is the truth.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut backoff = Duration::from_millis(50);
@@ -265,9 +279,33 @@ impl SchedulerService {
         Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO)
     }
 
+    /// An input not taken because the store is unreachable: a clear or a mark is answered
+    /// so, a run is read at the start of the next step, and the rest is left to the resync.
+    fn put_off(&mut self, input: Input) {
+        let unavailable = || {
+            ControlError::Unavailable(
+                "the scheduler's store is unavailable; nothing was changed".into(),
+            )
+        };
+        match input {
+            Input::Clear { reply, .. } => {
+                let _ = reply.send(Err(unavailable()));
+            }
+            Input::Mark { reply, .. } => {
+                let _ = reply.send(Err(unavailable()));
+            }
+            other => {
+                if let Some(run) = other.run() {
+                    self.scheduler.outbox.reload(run);
+                }
+            }
+        }
+    }
+
     /// Take one input other than reports.
     async fn take(&mut self, input: Input) -> Result<(), SchedulerError> {
         match input {
+            // Gathered for the step by the caller.
             Input::Reports(..) => {}
             Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
                 self.scheduler.load_dags().await?;
@@ -337,24 +375,44 @@ impl SchedulerService {
         Ok(())
     }
 
-    /// Take everything that arrived, run the timers that went off, and step once. An input
-    /// that fails is logged and the others are still taken: a clear or a mark always hears
-    /// back, and the reports still go to the step.
+    /// Take everything that arrived, run the timers that went off, and step once.
+    ///
+    /// An input that fails does not cost the others theirs: a clear or a mark taken with it
+    /// is still carried out and answered. A run it was reading is read again first thing in
+    /// the step (which fails, writing and acknowledging nothing, if the store still fails),
+    /// so no report of that run is taken for one of a run the scheduler does not hold. Once
+    /// an input finds the store unreachable, the rest are not tried (each would wait out the
+    /// same failure): clears and marks are answered that the store is unavailable, runs are
+    /// left to the next step's reads, the rest to the resync, and the pass ends there.
     async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
         let began = std::time::Instant::now();
         let mut reports = Vec::new();
         let mut written = Vec::new();
         let inputs_taken = inputs.len();
+        let mut unreachable: Option<SchedulerError> = None;
         for input in inputs {
             if let Input::Reports(batch, done) = input {
                 reports.extend(batch);
                 written.extend(done);
                 continue;
             }
-            let what = input.name();
-            if let Err(e) = self.take(input).await {
-                tracing::error!(error = %e, input = what, "a scheduler input failed; taking the others");
+            if unreachable.is_some() {
+                self.put_off(input);
+                continue;
             }
+            let (what, run) = (input.name(), input.run());
+            if let Err(e) = self.take(input).await {
+                tracing::error!(error = %e, input = what, run, "a scheduler input failed; taking the others");
+                if let Some(run) = run {
+                    self.scheduler.outbox.reload(run);
+                }
+                if e.is_retriable() {
+                    unreachable = Some(e);
+                }
+            }
+        }
+        if let Some(e) = unreachable {
+            return Err(e);
         }
         if ticked.leases {
             self.scheduler.expire_leases().await?;

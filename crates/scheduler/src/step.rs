@@ -150,8 +150,20 @@ impl Scheduler {
         // Retry delays end only when the wake time passes: scan for them only then.
         let due = self.wake.take_if_due(now);
         // Runs to read again first: their results below must apply to what the store holds.
-        for run in self.outbox.take_reloads() {
-            self.reload_run(run).await?;
+        // One the store cannot give now is read again next step, with those not yet tried,
+        // and this step writes nothing (its results are not acknowledged, so they come
+        // again); one the store cannot give at all is left out, with a word in the log.
+        let mut reloads = self.outbox.take_reloads().into_iter();
+        while let Some(run) = reloads.next() {
+            match self.reload_run(run).await {
+                Ok(()) => {}
+                Err(e) if e.is_retriable() => {
+                    self.outbox.reload(run);
+                    self.outbox.reload_all(reloads);
+                    return Err(e.into());
+                }
+                Err(e) => tracing::error!(run, error = %e, "a run cannot be read again; left out"),
+            }
         }
         // Mapped tasks the last step admitted expand now that it is written.
         self.expand_mapped(now).await?;

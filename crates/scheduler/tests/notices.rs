@@ -13,7 +13,9 @@ use sqlx::Connection;
 use support::{bench, task_ids};
 use weft_model::{DagSpec, TaskSpec};
 use weft_protocol::IdRange;
-use weft_scheduler::{Control, Notice, SchedulerConfig, SchedulerHandle, TaskMessage};
+use weft_scheduler::{
+    Control, ControlError, Notice, SchedulerConfig, SchedulerHandle, TaskMessage,
+};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -204,6 +206,36 @@ async fn a_clear_is_answered_when_a_notice_taken_with_it_fails() {
     // The clear was carried out: `a` runs again.
     let taken = take_waiting(&b).await;
     assert_eq!(task_ids(&taken), ["a"]);
+
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_store_unreachable_a_clear_is_refused_and_no_result_acknowledged() {
+    let (b, running) = started(Duration::from_secs(3600), &["second"]).await;
+    let run = b.trigger("second").await;
+    running.handle.notify(Notice::RunChanged(run.id));
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+
+    b.sqlite.close().await;
+    // One pass takes all three: reading the run again fails, the store being gone.
+    running.handle.notify(Notice::RunChanged(run.id));
+    let written = running.handle.report_batch(b.succeed(&taken[0]));
+    let cleared = running
+        .handle
+        .clear(weft_store::DEFAULT_TENANT, run.id, &["b".to_owned()], false)
+        .await;
+    match cleared {
+        Err(ControlError::Unavailable(why)) => {
+            assert!(why.contains("store is unavailable"), "{why}");
+        }
+        other => panic!("the clear was answered {other:?}"),
+    }
+    assert!(
+        written.await.is_err(),
+        "a result of a run that could not be read again is not acknowledged"
+    );
 
     running.stop().await;
 }

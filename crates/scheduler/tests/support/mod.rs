@@ -37,6 +37,8 @@ pub fn manual(dag_id: &str, tasks: Vec<TaskSpec>) -> DagSpec {
 /// runs); schedulers are made with [`Bench::scheduler`] and stepped by the test.
 pub struct Bench {
     pub store: Arc<dyn Store>,
+    /// The same store, as what it is (to close it).
+    pub sqlite: Arc<SqliteStore>,
     pub queue: Arc<MemoryQueue>,
     pub clock: Arc<ManualClock>,
     pub handle: SchedulerHandle,
@@ -47,16 +49,18 @@ pub struct Bench {
 
 pub async fn bench(now: &str, config: SchedulerConfig) -> Bench {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn Store> = Arc::new(
+    let sqlite = Arc::new(
         SqliteStore::open(&dir.path().join("weft.db"))
             .await
             .expect("store"),
     );
+    let store: Arc<dyn Store> = sqlite.clone();
     let queue = Arc::new(MemoryQueue::new());
     let clock = Arc::new(ManualClock::new(ts(now)));
     let (handle, _service) = scheduler(store.clone(), queue.clone(), clock.clone(), config.clone());
     Bench {
         store,
+        sqlite,
         queue,
         clock,
         handle,
