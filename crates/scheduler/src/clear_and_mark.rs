@@ -106,7 +106,7 @@ impl Scheduler {
         }
         batch.leader = self.config.leader.clone();
         self.store.write(batch).await?;
-        self.reload_run(run).await?;
+        self.read_back(run).await;
         Ok(chosen.len() + instances.len())
     }
 
@@ -177,7 +177,7 @@ impl Scheduler {
         // Waits on this task hear of its end.
         self.deferrals.task_ended(&row, task_id, state);
         self.deferrals.written();
-        self.reload_run(run).await?;
+        self.read_back(run).await;
         // Marking may finish the run or free its downstream tasks: decide at once.
         if let Some(active) = self.runs.get_mut(run)
             && let Some(&i) = active.graph.index.get(task_id)
@@ -189,6 +189,16 @@ impl Scheduler {
     }
 
     /// Run `run` with its task instances, as the store holds it, if it is `tenant`'s.
+    /// Read run `run` again after a command wrote to it. The command is written whatever
+    /// comes of it: a read that fails leaves the run to be read first thing next step (which
+    /// takes no report of it until then).
+    async fn read_back(&mut self, run: RunPk) {
+        if let Err(e) = self.reload_run(run).await {
+            tracing::warn!(run, error = %e, "a run a command changed could not be read back; reading it next step");
+            self.outbox.reload(run);
+        }
+    }
+
     async fn load_for_command(
         &self,
         tenant: &str,

@@ -23,8 +23,9 @@ const ENDED_BACKLOG: usize = 4096;
 pub(crate) struct Outbox {
     /// Everything the step writes, in one batch (the leadership fence is added on writing).
     batch: WriteBatch,
-    /// Runs whose memory may differ from the store (a write was refused, or someone else
-    /// moved a task instance on): read again at the start of the next step.
+    /// Runs whose memory may differ from the store (a write was refused, someone else
+    /// moved a task instance on, or reading the run failed): read again at the start of the
+    /// next step, before its reports are taken.
     reload: BTreeSet<RunPk>,
     /// Tells subscribers of each run that ended (succeeded or failed), once that is written.
     ended: broadcast::Sender<RunPk>,

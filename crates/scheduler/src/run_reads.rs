@@ -69,8 +69,8 @@ impl RunReads {
     }
 
     /// Whether a read of run `run` begun since the last resync is awaited. A read awaited
-    /// longer may never be answered (its answer was dropped with a step that failed, or its
-    /// reader stopped): the resync asks for the run again, which makes that read stale.
+    /// longer may never be answered (its reader stopped): the resync asks for the run again,
+    /// which makes that read stale.
     pub(crate) fn awaits_since_resync(&self, run: RunPk) -> bool {
         self.pending
             .get(&run)

@@ -39,8 +39,8 @@ const GATHER: Duration = Duration::from_millis(1);
 
 /// What the loop is fed, by [`SchedulerHandle`]s.
 pub(crate) enum Input {
-    /// Worker reports; the sender, if any, hears once they are written (dropped if the step
-    /// that took them failed).
+    /// Worker reports; the sender, if any, hears once they are written (dropped if the pass
+    /// that took them failed before or in its step).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
     /// Something changed in the store that the scheduler must read again (a run it holds at
     /// once, in turn with reports; one it does not hold away from the loop).
@@ -116,6 +116,15 @@ impl Ticked {
     fn any(&self) -> bool {
         self.leases || self.resync || self.wake
     }
+
+    /// These timers and `other`'s.
+    fn and(self, other: Ticked) -> Ticked {
+        Ticked {
+            leases: self.leases || other.leases,
+            resync: self.resync || other.resync,
+            wake: self.wake || other.wake,
+        }
+    }
 }
 
 /// A timer that first goes off after `first`, then every `every`.
@@ -139,6 +148,8 @@ pub struct SchedulerService {
     ),
     /// When the last step that took [`FLOW`] reports or more ended.
     flow_seen: Option<std::time::Instant>,
+    /// Timers that went off for a pass that ended before running them.
+    owed: Ticked,
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -157,6 +168,7 @@ pub fn scheduler(
         rx,
         reads: mpsc::unbounded_channel(),
         flow_seen: None,
+        owed: Ticked::default(),
     };
     (handle, service)
 }
@@ -378,14 +390,16 @@ impl SchedulerService {
     /// Take everything that arrived, run the timers that went off, and step once.
     ///
     /// An input that fails does not cost the others theirs: a clear or a mark taken with it
-    /// is still carried out and answered. A run it was reading is read again first thing in
-    /// the step (which fails, writing and acknowledging nothing, if the store still fails),
-    /// so no report of that run is taken for one of a run the scheduler does not hold. Once
-    /// an input finds the store unreachable, the rest are not tried (each would wait out the
-    /// same failure): clears and marks are answered that the store is unavailable, runs are
-    /// left to the next step's reads, the rest to the resync, and the pass ends there.
+    /// is still carried out and answered. A run that an input failed to read is read again
+    /// first thing in the step, whose reports wait for it: if the store still fails, the
+    /// step writes and acknowledges nothing, and they come again. Once an input finds the
+    /// store unreachable, the rest are not tried (each would wait out the same failure):
+    /// clears and marks are answered that the store is unavailable, runs are read at the
+    /// next step, the rest is left to the resync, and the pass ends there, its timers owed
+    /// to the next.
     async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
         let began = std::time::Instant::now();
+        let ticked = ticked.and(std::mem::take(&mut self.owed));
         let mut reports = Vec::new();
         let mut written = Vec::new();
         let inputs_taken = inputs.len();
@@ -402,7 +416,7 @@ impl SchedulerService {
             }
             let (what, run) = (input.name(), input.run());
             if let Err(e) = self.take(input).await {
-                tracing::error!(error = %e, input = what, run, "a scheduler input failed; taking the others");
+                tracing::error!(error = %e, input = what, run, "a scheduler input failed");
                 if let Some(run) = run {
                     self.scheduler.outbox.reload(run);
                 }
@@ -412,6 +426,7 @@ impl SchedulerService {
             }
         }
         if let Some(e) = unreachable {
+            self.owed = ticked;
             return Err(e);
         }
         if ticked.leases {

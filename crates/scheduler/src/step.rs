@@ -160,6 +160,10 @@ impl Scheduler {
                 Err(e) if e.is_retriable() => {
                     self.outbox.reload(run);
                     self.outbox.reload_all(reloads);
+                    // The wake-up this step took is the next one's.
+                    if due {
+                        self.wake.at_once(now);
+                    }
                     return Err(e.into());
                 }
                 Err(e) => tracing::error!(run, error = %e, "a run cannot be read again; left out"),

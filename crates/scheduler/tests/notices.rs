@@ -219,9 +219,9 @@ async fn with_the_store_unreachable_a_clear_is_refused_and_no_result_acknowledge
     assert_eq!(task_ids(&taken), ["a", "b"]);
 
     b.sqlite.close().await;
-    // One pass takes all three: reading the run again fails, the store being gone.
+    // One pass takes both: reading the run again fails, the store being gone, and the clear
+    // is not tried.
     running.handle.notify(Notice::RunChanged(run.id));
-    let written = running.handle.report_batch(b.succeed(&taken[0]));
     let cleared = running
         .handle
         .clear(weft_store::DEFAULT_TENANT, run.id, &["b".to_owned()], false)
@@ -232,6 +232,11 @@ async fn with_the_store_unreachable_a_clear_is_refused_and_no_result_acknowledge
         }
         other => panic!("the clear was answered {other:?}"),
     }
+    // The next pass: a result of the run that could not be read. It must wait for the run,
+    // not be taken for one of a run the scheduler does not hold and acknowledged.
+    let written = running
+        .handle
+        .report_batch(vec![b.finished(&taken[0], support::success())]);
     assert!(
         written.await.is_err(),
         "a result of a run that could not be read again is not acknowledged"
