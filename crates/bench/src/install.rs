@@ -104,7 +104,8 @@ pub struct Installation {
     pub api: Api,
     url: String,
     token: Option<&'static str>,
-    /// Where the scheduler's metrics are served, when not by the API server (its process's).
+    /// Where the scheduler's process serves its metrics on a port of its own, from memory
+    /// (the API's scrape also reads the store); the API's when none.
     scheduler_metrics: Option<String>,
     services: Vec<Service>,
     dir: PathBuf,
@@ -130,8 +131,12 @@ impl Installation {
         let parallelism = options.parallelism.to_string();
         let concurrency = options.concurrency.to_string();
         let home_text = home.to_string_lossy().into_owned();
+        // The process's metrics from memory: the API's scrape also reads the store.
+        let metrics = format!("127.0.0.1:{}", free_port()?);
         let mut args = vec![
             "standalone",
+            "--metrics-addr",
+            &metrics,
             "--port",
             &port,
             "--home",
@@ -147,6 +152,7 @@ impl Installation {
         installation.url = format!("http://127.0.0.1:{port}");
         installation.api = Api::new(&installation.url, None);
         installation.start_with("standalone", &args, &extras.env)?;
+        installation.scheduler_metrics = Some(format!("http://{metrics}/metrics"));
         installation.wait_healthy()?;
         Ok(installation)
     }

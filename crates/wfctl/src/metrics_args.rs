@@ -1,5 +1,7 @@
-//! `--metrics-addr`: `/metrics` on a port of its own, for `wfctl scheduler` and
-//! `wfctl worker` (the API server and `wfctl standalone` serve it at `/api/v1/metrics`).
+//! `--metrics-addr`: `/metrics` on a port of its own, for `wfctl scheduler`, `wfctl worker`
+//! and `wfctl standalone`. The API server and `wfctl standalone` also serve it at
+//! `/api/v1/metrics`, which adds gauges read from the store (queue depths, pools, workers);
+//! the port of its own serves the process's own metrics alone, read from memory.
 
 use std::net::SocketAddr;
 

@@ -208,3 +208,45 @@ fn the_embedded_worker_is_listed_with_the_workers() {
     );
     assert!(worker["concurrency"].as_u64().unwrap_or(0) >= 1, "{worker}");
 }
+
+#[test]
+fn metrics_are_served_on_a_port_of_their_own_when_asked() {
+    let home = tempfile::tempdir().expect("home");
+    let (port, metrics_port) = (free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_wfctl"))
+        .args(["standalone", "--port", &port.to_string(), "--metrics-addr"])
+        .arg(format!("127.0.0.1:{metrics_port}"))
+        .arg("--home")
+        .arg(home.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wfctl standalone starts");
+    let server = Standalone {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.get("/health").is_err() {
+        assert!(Instant::now() < deadline, "standalone did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = ureq::get(&format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .call()
+        .expect("the metrics port answers")
+        .body_mut()
+        .read_to_string()
+        .expect("text");
+    // The scheduler's, the worker's and the server's own, all in the one process.
+    for family in [
+        "weft_scheduler_step_seconds",
+        "weft_attempts_running",
+        "weft_workers_alive",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{family} missing:\n{text}"
+        );
+    }
+    assert!(text.ends_with("# EOF\n"), "{text}");
+}

@@ -44,6 +44,8 @@ pub struct Args {
     notify: crate::notify_args::NotifyArgs,
     #[command(flatten)]
     retention: crate::retention_args::RetentionArgs,
+    #[command(flatten)]
+    metrics: crate::metrics_args::MetricsArgs,
     /// Task attempts run at once (default: the number of cores).
     #[arg(long)]
     concurrency: Option<usize>,
@@ -174,6 +176,8 @@ async fn serve(args: Args) -> CommandResult {
         home.display()
     );
 
+    let metrics_task = args.metrics.serve(stopped(&stop)).await?;
+
     crate::services::signal().await;
     eprintln!("shutting down: letting running tasks finish");
     stop.notify_waiters();
@@ -183,6 +187,9 @@ async fn serve(args: Args) -> CommandResult {
     let _ = registration_task.await;
     let _ = cleaner_task.await;
     let _ = scheduler_task.await;
+    if let Some(metrics) = metrics_task {
+        let _ = metrics.await;
+    }
     sqlite.close().await;
     Ok(())
 }
