@@ -16,6 +16,7 @@ use weft_protocol::IdRange;
 use weft_scheduler::{
     Control, ControlError, Notice, SchedulerConfig, SchedulerHandle, TaskMessage,
 };
+use weft_store::DagRun;
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -81,17 +82,21 @@ async fn started(resync: Duration, dag_ids: &[&str]) -> (support::Bench, Loop) {
     (b, running)
 }
 
+/// A run of `dag_id` written to the store, told of by a notice, and its two tasks taken.
+async fn told_of(b: &support::Bench, running: &Loop, dag_id: &str) -> (DagRun, Vec<TaskMessage>) {
+    let run = b.trigger(dag_id).await;
+    running.handle.notify(Notice::RunChanged(run.id));
+    let taken = take_waiting(b).await;
+    assert_eq!(task_ids(&taken), ["a", "b"]);
+    assert!(taken.iter().all(|m| m.run_id == run.run_id), "{taken:?}");
+    (run, taken)
+}
+
 #[tokio::test]
 async fn a_run_told_of_by_a_notice_is_read_and_its_tasks_queued() {
     // No resync during the test: only the notice can bring the run in.
     let (b, running) = started(Duration::from_secs(3600), &["later"]).await;
-
-    let later = b.trigger("later").await;
-    running.handle.notify(Notice::RunChanged(later.id));
-    let taken = take_waiting(&b).await;
-    assert_eq!(task_ids(&taken), ["a", "b"]);
-    assert!(taken.iter().all(|m| m.run_id == later.run_id), "{taken:?}");
-
+    told_of(&b, &running, "later").await;
     running.stop().await;
 }
 
@@ -174,9 +179,8 @@ async fn a_run_announced_by_its_ids_is_built_from_its_dag_else_read_from_the_sto
 #[tokio::test]
 async fn a_clear_is_answered_when_a_notice_taken_with_it_fails() {
     let (b, running) = started(Duration::from_secs(3600), &["second"]).await;
-    let run = b.trigger("second").await;
-    running.handle.notify(Notice::RunChanged(run.id));
-    for message in take_waiting(&b).await {
+    let (run, taken) = told_of(&b, &running, "second").await;
+    for message in taken {
         running
             .handle
             .report_batch(b.succeed(&message))
@@ -213,10 +217,7 @@ async fn a_clear_is_answered_when_a_notice_taken_with_it_fails() {
 #[tokio::test]
 async fn with_the_store_unreachable_a_clear_is_refused_and_no_result_acknowledged() {
     let (b, running) = started(Duration::from_secs(3600), &["second"]).await;
-    let run = b.trigger("second").await;
-    running.handle.notify(Notice::RunChanged(run.id));
-    let taken = take_waiting(&b).await;
-    assert_eq!(task_ids(&taken), ["a", "b"]);
+    let (run, taken) = told_of(&b, &running, "second").await;
 
     b.sqlite.close().await;
     // One pass takes both: reading the run again fails, the store being gone, and the clear

@@ -97,7 +97,7 @@ async fn run(pool: SqlitePool, every: Duration) {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
     use super::super::SqliteStore;
@@ -121,22 +121,27 @@ mod tests {
         .unwrap();
     }
 
+    /// A store in a directory of its own, checkpointing every `every`; the directory and the
+    /// database file's path with it.
+    async fn store_checkpointing(every: Duration) -> (tempfile::TempDir, PathBuf, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("weft.db");
+        let store = SqliteStore::open_checkpointing(&db, every).await.unwrap();
+        (dir, db, store)
+    }
+
     fn size(path: &Path) -> u64 {
         std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
     }
 
-    fn log_of(db: &Path) -> std::path::PathBuf {
+    fn log_of(db: &Path) -> PathBuf {
         db.with_extension("db-wal")
     }
 
     #[tokio::test]
     async fn a_commit_leaves_the_log_to_the_checkpoints() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("weft.db");
         // No checkpoint of the store's own comes during the test.
-        let store = SqliteStore::open_checkpointing(&db, Duration::from_secs(3600))
-            .await
-            .unwrap();
+        let (_dir, db, store) = store_checkpointing(Duration::from_secs(3600)).await;
         let before = size(&db);
         write_pages(&store).await;
         // A commit that checkpointed (SQLite's automatic checkpoint at 1,000 pages) would
@@ -151,11 +156,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_checkpoints_copy_the_log_into_the_database_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("weft.db");
-        let store = SqliteStore::open_checkpointing(&db, Duration::from_millis(20))
-            .await
-            .unwrap();
+        let (_dir, db, store) = store_checkpointing(Duration::from_millis(20)).await;
         write_pages(&store).await;
         let deadline = Instant::now() + Duration::from_secs(30);
         while size(&db) < WRITTEN_BYTES {
@@ -180,12 +181,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_steady_flow_of_commits_keeps_the_log_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("weft.db");
         // No checkpoint of the store's own: the write connection's backstop alone.
-        let store = SqliteStore::open_checkpointing(&db, Duration::from_secs(3600))
-            .await
-            .unwrap();
+        let (_dir, db, store) = store_checkpointing(Duration::from_secs(3600)).await;
         let mut conn = store.writer.get().await.unwrap();
         sqlx::raw_sql("CREATE TABLE scratch (b BLOB)")
             .execute(&mut *conn)
