@@ -4,9 +4,10 @@
 #   scripts/bench.sh [--peers] [--quick] [weft-bench options]
 #
 # Builds wfctl, weft-bench and the S3 server weft-test-s3 in release mode, then runs
-# weft-bench: it measures the sandbox, egress and SQL in process (SQL on its own PostgreSQL
-# on a free loopback port: a task's one-row query against the host's, and 1,000,000 rows
-# streamed into a task), Weft embedded (`wfctl
+# weft-bench: it measures the sandbox, a task in each guest language (the hello example in
+# Rust, Python and TypeScript, built with `wfctl build`), egress and SQL in process (SQL on its
+# own PostgreSQL on a free loopback port: a task's one-row query against the host's, and
+# 1,000,000 rows streamed into a task), Weft embedded (`wfctl
 # standalone`), the S3 homework (the mall_customers example, built by the benchmark for its
 # own weft-test-s3 on a free port; the first build compiles the example's dependencies into
 # target/bench-examples) and distributed (`wfctl server`, `scheduler`, one `worker` on its own
@@ -35,8 +36,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/services.sh
 _weft_services_install
-# The benchmark builds two Python DAGs (crates/bench/src/python_deploy.rs).
+# The benchmark builds two Python DAGs (crates/bench/src/python_deploy.rs), and the hello
+# example in Python and TypeScript (crates/bench/src/guests.rs).
 weft_setup_python
+weft_setup_js
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     echo "==> rustup target add wasm32-wasip2"
     rustup target add wasm32-wasip2

@@ -11,20 +11,11 @@ weft_setup_python() {
     fi
 }
 
-weft_setup() {
-    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
-        echo "==> rustup target add wasm32-wasip2"
-        rustup target add wasm32-wasip2
-    fi
-    if ! cargo nextest --version >/dev/null 2>&1; then
-        echo "==> cargo install cargo-nextest"
-        cargo install --locked cargo-nextest
-    fi
-    weft_setup_python
-    # The TypeScript toolchain `wfctl build` runs on a package.json project (esbuild,
-    # componentize-js), pinned by sdk/js/package-lock.json and found in sdk/js/node_modules;
-    # and the SDK compiled (sdk/js/dist), for projects that depend on it by path, as
-    # examples/hello-ts does.
+# The TypeScript toolchain `wfctl build` runs on a package.json project (esbuild,
+# componentize-js), pinned by sdk/js/package-lock.json and found in sdk/js/node_modules; and
+# the SDK compiled (sdk/js/dist), for projects that depend on it by path, as examples/hello-ts
+# does.
+weft_setup_js() {
     if [ ! -e sdk/js/node_modules/.package-lock.json ] ||
         [ sdk/js/node_modules/.package-lock.json -ot sdk/js/package-lock.json ]; then
         echo "==> npm ci (sdk/js)"
@@ -35,6 +26,19 @@ weft_setup() {
         echo "==> npm run build (sdk/js)"
         (cd sdk/js && npm run --silent build)
     fi
+}
+
+weft_setup() {
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+        echo "==> rustup target add wasm32-wasip2"
+        rustup target add wasm32-wasip2
+    fi
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        echo "==> cargo install cargo-nextest"
+        cargo install --locked cargo-nextest
+    fi
+    weft_setup_python
+    weft_setup_js
     # The SMTP server weft-notify's email tests run (scripts/smtp_server.py).
     if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
         echo "==> pip install aiosmtpd==1.4.6"

@@ -131,6 +131,8 @@ pub struct Sizes {
     pub warmup_runs: usize,
     /// Tasks of the in-process sandbox benchmark.
     pub sandbox_tasks: usize,
+    /// Runs of each guest language's hello `t1`, in process.
+    pub guest_tasks: usize,
     /// Tasks Celery runs for its throughput figure.
     pub celery_tasks: usize,
     /// GETs per task, and per round from the host, of the egress figures.
@@ -180,6 +182,7 @@ impl Sizes {
         fair_share_probes: 50,
         warmup_runs: 20,
         sandbox_tasks: 10_000,
+        guest_tasks: 1_000,
         celery_tasks: 5_000,
         egress_requests: 200,
         egress_rounds: 15,
@@ -220,6 +223,7 @@ impl Sizes {
         fair_share_probes: 10,
         warmup_runs: 3,
         sandbox_tasks: 200,
+        guest_tasks: 20,
         celery_tasks: 500,
         egress_requests: 10,
         egress_rounds: 3,

@@ -405,6 +405,26 @@ pub struct SandboxFigures {
     pub cached_load_ms: f64,
 }
 
+/// Task `t1` of the hello example in one guest language, run in process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestTask {
+    /// The language.
+    pub language: String,
+    /// The component's size, in KiB.
+    pub component_kib: f64,
+    /// Per task: fresh store, instantiate, run, drop; in µs.
+    pub per_task_us: Summary,
+    /// The process's minor page faults per task.
+    pub page_faults: f64,
+}
+
+/// A task's cost in each guest language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestFigures {
+    /// One per language, Rust first.
+    pub tasks: Vec<GuestTask>,
+}
+
 /// What an outgoing HTTP request costs a task (`wasi:http` under the egress policy) beyond
 /// what the same request costs the host, measured in process against a loopback server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

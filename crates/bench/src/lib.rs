@@ -28,7 +28,8 @@
 //! # Layout
 //! - [`suite`]: the whole run; [`scenarios`]: the scenarios on one installation;
 //!   [`deferred`]: many waits deferred at once, all ended by one event;
-//!   [`sandbox`], [`egress`], [`sql`]: the in-process figures; [`s3`]: the S3 homework;
+//!   [`sandbox`], [`guests`], [`egress`], [`sql`]: the in-process figures; [`s3`]: the S3
+//!   homework;
 //!   [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
 //!   [`client`]: the HTTP API; [`wait`]: waiting for runs to end;
@@ -50,6 +51,7 @@ pub mod fair_share;
 pub mod figures;
 pub mod format;
 pub mod goals;
+pub mod guests;
 pub mod http_server;
 pub mod install;
 pub mod machine;

@@ -132,6 +132,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!();
     println!("{}", tables::results(&report).text());
     println!("{}", tables::sandbox(&report).text());
+    println!("{}", tables::guests(&report).text());
     println!("{}", tables::egress(&report).text());
     println!("{}", tables::sql(&report).text());
     println!("{}", tables::tls(&report).text());

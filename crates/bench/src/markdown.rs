@@ -58,6 +58,8 @@ pub fn document(report: &BenchReport) -> String {
     md.push('\n');
     md.push_str(&tables::sandbox(report).markdown());
     md.push('\n');
+    md.push_str(&tables::guests(report).markdown());
+    md.push('\n');
     md.push_str(&tables::egress(report).markdown());
     md.push('\n');
     md.push_str(&tables::sql(report).markdown());
@@ -260,6 +262,7 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
         );
     }
     failures(&mut notes, "sandbox", &report.sandbox);
+    failures(&mut notes, "guest languages", &report.guests);
     if let Some(e) = report.egress.measured() {
         judge(
             &mut notes,

@@ -1,6 +1,6 @@
 //! What `/proc` says about a process: CPU time (`utime` + `stime` of `/proc/PID/stat`), that
-//! of a server's whole process tree, and peak resident memory (`VmHWM` of
-//! `/proc/PID/status`).
+//! of a server's whole process tree, minor page faults (`minflt`), and peak resident memory
+//! (`VmHWM` of `/proc/PID/status`).
 
 use std::process::Command;
 
@@ -38,6 +38,22 @@ pub fn sample(pid: u32) -> Result<ProcSample, BenchError> {
 pub fn cpu_ticks(stat: &str) -> Result<u64, String> {
     let fields = stat_fields(stat)?;
     Ok(field(&fields, 11, "utime")? + field(&fields, 12, "stime")?)
+}
+
+/// Minor page faults so far (`minflt`, field 10) from the text of `/proc/PID/stat`: pages
+/// mapped or copied without a read from the disk.
+pub fn minor_faults(stat: &str) -> Result<u64, String> {
+    field(&stat_fields(stat)?, 7, "minflt")
+}
+
+/// This process's minor page faults so far.
+pub fn own_minor_faults() -> Result<u64, BenchError> {
+    let pid = std::process::id();
+    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| BenchError::Proc {
+        pid,
+        reason: format!("reading stat: {e}"),
+    })?;
+    minor_faults(&stat).map_err(|reason| BenchError::Proc { pid, reason })
 }
 
 /// The fields of `/proc/PID/stat` after the command name, from `state` (field 3) on.
@@ -155,6 +171,22 @@ mod tests {
     fn command_names_with_parentheses_and_spaces_are_skipped() {
         let stat = STAT.replace("(wfctl worker)", "(a) b (c))");
         assert_eq!(cpu_ticks(&stat), Ok(325));
+        assert_eq!(minor_faults(&stat), Ok(1234));
+    }
+
+    #[test]
+    fn minor_faults_are_field_ten() {
+        assert_eq!(minor_faults(STAT), Ok(1234));
+        assert!(minor_faults("4242 (w) S 1 2").is_err());
+    }
+
+    #[test]
+    fn this_process_counts_its_page_faults() {
+        let before = own_minor_faults().expect("minflt");
+        // Touch fresh pages: each first write is a minor fault.
+        let pages = vec![1u8; 16 << 20];
+        assert!(pages.iter().step_by(4096).all(|&b| b == 1));
+        assert!(own_minor_faults().expect("minflt") > before);
     }
 
     #[test]

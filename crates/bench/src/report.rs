@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::dags::Sizes;
 use crate::figures::{
-    EgressFigures, ModeResults, Outcome, S3Case, SandboxFigures, ScaleOut, SqlFigures, TlsResults,
+    EgressFigures, GuestFigures, ModeResults, Outcome, S3Case, SandboxFigures, ScaleOut,
+    SqlFigures, TlsResults,
 };
 use crate::install::Mode;
 use crate::machine::{Machine, Versions};
@@ -40,6 +41,8 @@ pub struct BenchReport {
     pub settings: Settings,
     /// The in-process sandbox figures.
     pub sandbox: Outcome<SandboxFigures>,
+    /// Task `t1` of the hello example in each guest language, in process.
+    pub guests: Outcome<GuestFigures>,
     /// The in-process egress figures: a task's outgoing HTTP request against the host's.
     pub egress: Outcome<EgressFigures>,
     /// The in-process SQL figures: a task's one-row query against the host's, and rows
@@ -72,6 +75,7 @@ impl BenchReport {
     /// to exceed the S3 example's limits failing).
     pub fn has_failures(&self) -> bool {
         self.sandbox.is_failed()
+            || self.guests.is_failed()
             || self.egress.is_failed()
             || self.sql.is_failed()
             || self.s3.iter().any(S3Case::is_failed)

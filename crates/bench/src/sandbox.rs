@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use weft_runtime::{Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest};
+use weft_runtime::{DagComponent, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest};
 
 use crate::error::BenchError;
 use crate::figures::SandboxFigures;
 use crate::nonce;
+use crate::procfs;
 use crate::stats::Summary;
 
 /// Measure `iterations` no-op tasks (after a warm-up) and the compile and cached load of a
@@ -34,24 +35,51 @@ pub fn measure(iterations: usize) -> Result<SandboxFigures, BenchError> {
 fn per_task(bytes: &[u8], iterations: usize) -> Result<Summary, BenchError> {
     let runtime = Runtime::new(RuntimeConfig::default()).map_err(sandbox)?;
     let component = runtime.load(bytes).map_err(sandbox)?;
-    let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
+    let timed = timed_tasks(&runtime, &component, "noop", iterations)?;
+    Ok(timed.us)
+}
+
+/// Tasks run in process, one after another: each one's time and the page faults they took.
+pub struct TimedTasks {
+    /// Each task's fresh store, instantiation, call and drop, in µs.
+    pub us: Summary,
+    /// The process's minor page faults per task.
+    pub page_faults: f64,
+}
+
+/// Run task `task_id` of `component` `iterations` times after a warm-up (every run must
+/// succeed), timing each.
+pub fn timed_tasks(
+    runtime: &Runtime,
+    component: &DagComponent,
+    task_id: &str,
+    iterations: usize,
+) -> Result<TimedTasks, BenchError> {
+    let request = TaskRequest::local(TaskContext::local(component.dag().id(), task_id, 1, 1));
     // Warm up the instance pool's slots and the allocator.
     for _ in 0..iterations.min(500) {
-        runtime.run_task(&component, request.clone());
+        runtime.run_task(component, request.clone());
     }
     let mut samples = Vec::with_capacity(iterations);
+    let faults_before = procfs::own_minor_faults()?;
     for _ in 0..iterations {
         let started = Instant::now();
-        let report = runtime.run_task(&component, request.clone());
+        let report = runtime.run_task(component, request.clone());
         samples.push(started.elapsed().as_secs_f64() * 1e6);
-        if report.outcome != TaskOutcome::Success(Vec::new()) {
+        if !matches!(report.outcome, TaskOutcome::Success(_)) {
             return Err(BenchError::Sandbox(format!(
-                "the no-op task did not succeed: {:?}",
+                "task `{task_id}` of `{}` did not succeed: {:?}",
+                component.dag().id(),
                 report.outcome
             )));
         }
     }
-    Summary::of(&samples).ok_or_else(|| BenchError::Sandbox("no task was run".to_owned()))
+    let faults = procfs::own_minor_faults()?.saturating_sub(faults_before);
+    Ok(TimedTasks {
+        us: Summary::of(&samples)
+            .ok_or_else(|| BenchError::Sandbox("no task was run".to_owned()))?,
+        page_faults: faults as f64 / iterations.max(1) as f64,
+    })
 }
 
 /// Compile `bytes` in a runtime with an empty cache, then load it in a second runtime that

@@ -9,6 +9,7 @@ use weft_testkit::{PostgresServer, RedisServer};
 use crate::dags::Sizes;
 use crate::error::BenchError;
 use crate::figures::{FairShareAlone, ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
+use crate::guests::{self, GuestOptions};
 use crate::install::{Backends, InstallOptions, Installation};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
@@ -68,6 +69,19 @@ pub fn run(options: &Options) -> BenchReport {
     let machine = Machine::detect();
     eprintln!("==> sandbox (in-process): {} tasks", sizes.sandbox_tasks);
     let sandbox = Outcome::of(sandbox::measure(sizes.sandbox_tasks));
+    eprintln!(
+        "==> guest languages (in-process): hello's t1 in Rust, Python and TypeScript, {} \
+         tasks each",
+        sizes.guest_tasks
+    );
+    let guests = Outcome::of(guests::measure(
+        &GuestOptions {
+            wfctl: options.wfctl.clone(),
+            examples_target: s3::examples_target(),
+            work_dir: options.work_dir.clone(),
+        },
+        sizes.guest_tasks,
+    ));
     eprintln!(
         "==> egress (in-process): {} runs of {} requests, task and host",
         sizes.egress_rounds, sizes.egress_requests
@@ -175,6 +189,7 @@ pub fn run(options: &Options) -> BenchReport {
             wfctl: options.wfctl.display().to_string(),
         },
         sandbox,
+        guests,
         egress,
         sql,
         s3,

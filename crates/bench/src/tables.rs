@@ -506,6 +506,45 @@ pub fn sandbox(report: &BenchReport) -> Table {
     table
 }
 
+/// Task `t1` of the hello example in each guest language, in process.
+pub fn guests(report: &BenchReport) -> Table {
+    let mut table = Table::new(&[
+        "Guest languages (in-process): hello's t1, fresh sandbox each",
+        "Component",
+        "Per task, mean (p50 / p99)",
+        "Page faults a task",
+    ]);
+    match &report.guests {
+        Outcome::Measured(g) => {
+            let us = |v: f64| format!("{} µs", format::number(v));
+            for task in &g.tasks {
+                table.push(vec![
+                    format!(
+                        "{} (mean of {})",
+                        task.language,
+                        format::number(task.per_task_us.count as f64)
+                    ),
+                    format!("{} KiB", format::number(task.component_kib)),
+                    format!(
+                        "{} ({} / {})",
+                        us(task.per_task_us.mean),
+                        us(task.per_task_us.median),
+                        us(task.per_task_us.p99)
+                    ),
+                    format::number(task.page_faults),
+                ]);
+            }
+        }
+        other => table.push(vec![
+            "hello's t1".to_owned(),
+            "—".to_owned(),
+            problem(other),
+            "—".to_owned(),
+        ]),
+    }
+    table
+}
+
 /// The in-process egress figures: a task's outgoing HTTP request against the host's.
 pub fn egress(report: &BenchReport) -> Table {
     let mut table = Table::new(&[

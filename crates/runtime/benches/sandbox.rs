@@ -79,11 +79,22 @@ const HELLOS: &[(&str, &str)] = &[
     ("C", "examples/hello-c/target/hello_c.wasm"),
 ];
 
-/// Timings of repeated runs: mean, p50 and p99.
+/// Timings of repeated runs: mean, p50 and p99, and the process's minor page faults per run
+/// (a task's copies of its component's memory image, mostly).
 struct Timings {
     mean: Duration,
     p50: Duration,
     p99: Duration,
+    faults: f64,
+}
+
+/// The process's minor page faults so far (`minflt`, field 10 of `/proc/self/stat`); none
+/// where that file cannot be read.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; the fields after its `)` do not.
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(7)?.parse().ok()
 }
 
 /// Run `request` on `component` `iterations` times after a warm-up; every run must succeed.
@@ -98,6 +109,7 @@ fn timed_runs(
         runtime.run_task(component, request.clone());
     }
     let mut samples = Vec::with_capacity(iterations);
+    let faults_before = minor_faults();
     let started = Instant::now();
     for _ in 0..iterations {
         let t = Instant::now();
@@ -108,12 +120,19 @@ fn timed_runs(
         }
     }
     let total = started.elapsed();
+    let faults = match (faults_before, minor_faults()) {
+        (Some(before), Some(after)) => {
+            after.saturating_sub(before) as f64 / iterations.max(1) as f64
+        }
+        _ => f64::NAN,
+    };
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
     Ok(Timings {
         mean: total / u32::try_from(iterations.max(1))?,
         p50: pct(0.50),
         p99: pct(0.99),
+        faults,
     })
 }
 
@@ -127,8 +146,8 @@ fn per_language(
         "\nhello's t1 per language (fresh store + instantiate + run + drop), {iterations} runs"
     );
     println!(
-        "{:<12} {:<10} {:>12} {:>12} {:>12}",
-        "language", "code", "mean", "p50", "p99"
+        "{:<12} {:<10} {:>12} {:>12} {:>12} {:>14}",
+        "language", "code", "mean", "p50", "p99", "faults a run"
     );
     for (language, path) in HELLOS {
         if !only.is_empty() && !only.iter().any(|l| l.eq_ignore_ascii_case(language)) {
@@ -148,10 +167,11 @@ fn per_language(
             let request = TaskRequest::local(TaskContext::local(component.dag().id(), "t1", 1, 1));
             let t = timed_runs(&runtime, &component, &request, iterations)?;
             println!(
-                "{language:<12} {code:<10} {:>12} {:>12} {:>12}",
+                "{language:<12} {code:<10} {:>12} {:>12} {:>12} {:>14.0}",
                 us(t.mean),
                 us(t.p50),
-                us(t.p99)
+                us(t.p99),
+                t.faults
             );
         }
     }
@@ -164,10 +184,11 @@ fn per_task(iterations: usize) -> Result<(), Box<dyn std::error::Error>> {
     let request = TaskRequest::local(TaskContext::local("noop", "noop", 1, 1));
     let t = timed_runs(&runtime, &component, &request, iterations)?;
     println!(
-        "per task (fresh store + instantiate + run + drop), {iterations} runs: mean {}, p50 {}, p99 {}  (goal <= 30 µs)",
+        "per task (fresh store + instantiate + run + drop), {iterations} runs: mean {}, p50 {}, p99 {}, {:.1} page faults a run  (goal <= 30 µs)",
         us(t.mean),
         us(t.p50),
-        us(t.p99)
+        us(t.p99),
+        t.faults
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ generates ``wit_world``; ``wfctl build`` writes the module that calls ``export``
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,10 +29,12 @@ from wit_world.imports import weft_dag_types as wt
 from wit_world.imports.streams import StreamError_Closed
 
 from . import errors
+from .context import Context, encode
 from .dag import Dag
 from .errors import PERMANENT, RETRYABLE, TaskError
 from .host import Connection, HttpReply, HttpRequest, SqlValue, TaskContextData, WorkerInfo
 from .http import shown
+from .logs import HostHandler, install
 from .settings import Email, Notifications, Notifier, Resources, Sensor, TaskSettings
 from .spec import DagSpec, ExpandItems, ExpandUpstream, TaskSpec
 from .waits import AfterDataIntervalEnd, External, Until, Wait
@@ -485,6 +488,40 @@ def _find_dag(module: ModuleType) -> Dag:
     return next(iter(dags.values()))
 
 
+class _Sink:
+    """A host that keeps nothing: the warm-up's."""
+
+    def log(self, level: str, message: str) -> None:
+        pass
+
+
+#: How many times the warm-up runs the attempt's path: CPython specialises an instruction
+#: once it has run a few times.
+_WARM_UP_CALLS = 16
+
+
+def _warm_up(handler: HostHandler, log: logging.Logger) -> None:
+    """Run the SDK's part of an attempt a few times at build time, against a host that keeps
+    nothing, so that the component's snapshot holds CPython's code for it already specialised.
+    Every attempt starts from the snapshot: code specialised during the attempt is written
+    again each time, and each page of the snapshot an attempt writes is a page copied."""
+    sink = _Sink()
+    root = logging.getLogger()
+    saved = handler.host, root.handlers
+    # Only this handler, to the sink: a handler the project set up at import is left alone.
+    handler.host, root.handlers = sink, [handler]
+    data = TaskContextData("warm_up", "warm_up", "warm_up", "", "", "", 1, 1, '{"warm_up": 1}')
+    try:
+        for _ in range(_WARM_UP_CALLS):
+            ctx = Context(sink, data, {"up": b'{"warm_up": 1}'}, log)
+            ctx.conf.get("warm_up")
+            ctx.upstream("up")
+            log.info("%s", "warm-up")
+            encode({"warm_up": ctx.task_id}, "the warm-up's output")
+    finally:
+        handler.host, root.handlers = saved
+
+
 def export(module: ModuleType) -> type:
     """The class componentize-py exports: ``module.WitWorld`` when the module writes its own
     (raw bindings), else one built from the ``Dag`` the module defines. The DAG is checked
@@ -495,6 +532,8 @@ def export(module: ModuleType) -> type:
     dag = _find_dag(module)
     described = dag_spec(dag.spec())
     host = GuestHost()
+    handler, log = install(host)
+    _warm_up(handler, log)
 
     class WitWorld(wit_world.WitWorld):
         """The ``dag`` world's exports for ``dag``."""
@@ -503,22 +542,9 @@ def export(module: ModuleType) -> type:
             return described
 
         def run_task(self, ctx: Any, upstream: list[Any]) -> bytes:
-            data = TaskContextData(
-                ctx.dag_id,
-                ctx.task_id,
-                ctx.run_id,
-                ctx.logical_date,
-                ctx.data_interval_start,
-                ctx.data_interval_end,
-                ctx.try_number,
-                ctx.max_tries,
-                ctx.conf,
-                ctx.map_index,
-                ctx.map_item,
-                ctx.event,
-            )
             try:
-                return dag.run_task(host, data, {u.task_id: u.value for u in upstream})
+                # The WIT record has the fields of TaskContextData.
+                return dag.run_task(host, ctx, {u.task_id: u.value for u in upstream}, log)
             except TaskError as error:
                 try:
                     wit_error = task_error(error)

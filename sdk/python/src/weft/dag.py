@@ -22,6 +22,7 @@ any JSON value: its output, which downstream tasks receive.
 from __future__ import annotations
 
 import inspect
+import logging
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -280,22 +281,30 @@ class Dag:
             assets=self.assets,
         )
 
-    def run_task(self, host: Host, data: TaskContextData, upstream: dict[str, bytes]) -> bytes:
+    def run_task(
+        self, host: Host, data: TaskContextData, upstream: dict[str, bytes], log: logging.Logger | None = None
+    ) -> bytes:
         """Run one attempt of task ``data.task_id``: its output as JSON bytes, or a
         ``TaskError``. Any other exception is logged with its traceback and becomes a
         retryable error, as in Airflow."""
         task = self.tasks.get(data.task_id)
         if task is None or task.func is None:
             raise PermanentError(f"DAG `{self.dag_id}` has no task `{data.task_id}` that runs code")
+        if log is not None:
+            return _attempt(task, Context(host, data, upstream, log))
         with to_host(host) as log:
-            ctx = Context(host, data, upstream, log)
-            try:
-                return encode(task.func(**_arguments(task, ctx)), f"the output of `{task.task_id}`")
-            except TaskError:
-                raise
-            except BaseException as error:  # sys.exit() too: the attempt fails, the host goes on
-                log.error("%s", "".join(traceback.format_exception(error)).rstrip())
-                raise errors.RetryableError(f"{type(error).__name__}: {error}") from error
+            return _attempt(task, Context(host, data, upstream, log))
+
+
+def _attempt(task: Task, ctx: Context) -> bytes:
+    """Call the task's function: its output as JSON bytes, or a ``TaskError``."""
+    try:
+        return encode(task.func(**_arguments(task, ctx)), f"the output of `{task.task_id}`")
+    except TaskError:
+        raise
+    except BaseException as error:  # sys.exit() too: the attempt fails, the host goes on
+        ctx.log.error("%s", "".join(traceback.format_exception(error)).rstrip())
+        raise errors.RetryableError(f"{type(error).__name__}: {error}") from error
 
 
 #: Parameters a task function may take besides its upstream tasks' outputs.

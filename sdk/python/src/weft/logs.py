@@ -38,18 +38,39 @@ class HostHandler(logging.Handler):
             self.handleError(record)
 
 
+def _attach(host: Host) -> tuple[HostHandler, logging.Logger]:
+    """Send the root logger's records to ``host``: other libraries' at INFO and above, as
+    Airflow's task logs are, the task's own from DEBUG. The handler and the task's logger."""
+    handler = HostHandler(host)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    task_logger = logging.getLogger("weft.task")
+    task_logger.setLevel(logging.DEBUG)
+    return handler, task_logger
+
+
+def install(host: Host) -> tuple[HostHandler, logging.Logger]:
+    """Send every record to ``host`` from now on: a component does this once, when it is
+    built, so that its snapshot holds the handler and no attempt sets logging up. A record
+    there leaves out what a sandbox makes constant or cannot know: the thread, the process and
+    the caller's file and line (the host's log line holds the message alone)."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging.logAsyncioTasks = False
+    # The logging module's own switch for the caller's frame, file and line.
+    logging._srcfile = None
+    return _attach(host)
+
+
 @contextmanager
 def to_host(host: Host) -> Iterator[logging.Logger]:
-    """Send the root logger's records to ``host`` while the block runs (other libraries' at
-    INFO and above, the task's own from DEBUG); the task's logger."""
+    """Send the root logger's records to ``host`` while the block runs (see ``_attach``); the
+    task's logger."""
     root = logging.getLogger()
-    handler = HostHandler(host)
     saved = root.level
-    task_logger = logging.getLogger("weft.task")
-    root.addHandler(handler)
-    # Other loggers at INFO, as Airflow's task logs are; the task's own at DEBUG.
-    root.setLevel(logging.INFO)
-    task_logger.setLevel(logging.DEBUG)
+    handler, task_logger = _attach(host)
     try:
         yield task_logger
     finally:
