@@ -6,14 +6,12 @@
 //! image, and each page it writes is copied.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use weft_runtime::{Runtime, RuntimeConfig};
 
 use crate::error::BenchError;
 use crate::figures::{GuestFigures, GuestTask};
-use crate::install::wfctl_command;
-use crate::process::log_tail;
+use crate::install::wfctl_build;
 use crate::sandbox::{TimedTasks, timed_tasks};
 
 /// The examples measured: each language's name and its project, from the repository's root.
@@ -41,8 +39,15 @@ pub struct GuestOptions {
 pub fn measure(options: &GuestOptions, iterations: usize) -> Result<GuestFigures, BenchError> {
     let dir = options.work_dir.join("guests");
     std::fs::create_dir_all(&dir).map_err(|e| BenchError::io(&dir, e))?;
-    let runtime =
-        Runtime::new(RuntimeConfig::default()).map_err(|e| BenchError::Sandbox(e.to_string()))?;
+    // Optimized code from the start, as a worker runs once its background compile is done:
+    // the default starts a large component on baseline code and swaps the optimized code in
+    // from another thread, whose compile would be timed and counted with the tasks.
+    let runtime = Runtime::new(RuntimeConfig {
+        baseline_min_bytes: None,
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    })
+    .map_err(|e| BenchError::Sandbox(e.to_string()))?;
     let mut tasks = Vec::with_capacity(HELLOS.len());
     for (language, project) in HELLOS {
         let component = build(options, &dir, project)?;
@@ -50,7 +55,8 @@ pub fn measure(options: &GuestOptions, iterations: usize) -> Result<GuestFigures
         let loaded = runtime
             .load(&bytes)
             .map_err(|e| BenchError::Sandbox(format!("{project}: {e}")))?;
-        let TimedTasks { us, page_faults } = timed_tasks(&runtime, &loaded, "t1", iterations)?;
+        let TimedTasks { us, page_faults } =
+            timed_tasks(&runtime, &loaded, "t1", iterations, greets)?;
         tasks.push(GuestTask {
             language: language.to_owned(),
             component_kib: bytes.len() as f64 / 1024.0,
@@ -61,6 +67,13 @@ pub fn measure(options: &GuestOptions, iterations: usize) -> Result<GuestFigures
     Ok(GuestFigures { tasks })
 }
 
+/// Whether `output` is a greeting: a JSON object with a `greeting` text, what every
+/// language's `t1` returns.
+fn greets(output: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(output)
+        .is_ok_and(|v| v.get("greeting").is_some_and(serde_json::Value::is_string))
+}
+
 /// `wfctl build PROJECT --output DIR/NAME.wasm`, its messages in `DIR/NAME.log`: the
 /// component's path.
 fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, BenchError> {
@@ -68,34 +81,14 @@ fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, B
         .file_name()
         .map_or_else(|| project.to_owned(), |n| n.to_string_lossy().into_owned());
     let out = dir.join(format!("{name}.wasm"));
-    let log = dir.join(format!("{name}.log"));
-    let source = Path::new(ROOT).join(project);
-    let source_text = source.to_string_lossy().into_owned();
-    let out_text = out.to_string_lossy().into_owned();
-    let mut command = wfctl_command(
+    eprintln!("    wfctl build {project}");
+    wfctl_build(
         &options.wfctl,
         &dir.join("build-home"),
-        &["build", &source_text, "--output", &out_text],
-    );
-    let file = std::fs::File::create(&log).map_err(|e| BenchError::io(&log, e))?;
-    let err = file.try_clone().map_err(|e| BenchError::io(&log, e))?;
-    command
-        .env("CARGO_TARGET_DIR", &options.examples_target)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err));
-    eprintln!("    wfctl build {project}");
-    let status = command.status().map_err(|source| BenchError::Spawn {
-        name: "wfctl build".to_owned(),
-        program: options.wfctl.clone(),
-        source,
-    })?;
-    if !status.success() || !out.is_file() {
-        return Err(BenchError::Command {
-            what: format!("wfctl build {project} (log {})", log.display()),
-            status: status.to_string(),
-            output: log_tail(&log, 30),
-        });
-    }
+        &Path::new(ROOT).join(project),
+        &out,
+        &dir.join(format!("{name}.log")),
+        &[("CARGO_TARGET_DIR", options.examples_target.as_os_str())],
+    )?;
     Ok(out)
 }

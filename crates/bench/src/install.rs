@@ -2,8 +2,9 @@
 //! (`wfctl standalone`) or distributed (`wfctl server`, `wfctl scheduler` and one
 //! `wfctl worker` on PostgreSQL and Redis) — and reached only through its HTTP API.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::Api;
 use crate::error::BenchError;
 use crate::goals::{self, ModeGoals};
-use crate::process::{Service, free_port};
+use crate::process::{Service, free_port, log_tail};
 
 /// The API token of a distributed benchmark installation.
 const API_TOKEN: &str = "bench-api-token";
@@ -412,6 +413,45 @@ impl Installation {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// `wfctl build PROJECT --output OUT` with home `home` and the variables `envs`, its messages
+/// in the file `log`; an error (with the log's last lines) unless it wrote `out`.
+pub fn wfctl_build(
+    wfctl: &Path,
+    home: &Path,
+    project: &Path,
+    out: &Path,
+    log: &Path,
+    envs: &[(&str, &OsStr)],
+) -> Result<(), BenchError> {
+    let project_text = project.to_string_lossy().into_owned();
+    let out_text = out.to_string_lossy().into_owned();
+    let mut command = wfctl_command(
+        wfctl,
+        home,
+        &["build", &project_text, "--output", &out_text],
+    );
+    command.envs(envs.iter().copied());
+    let file = std::fs::File::create(log).map_err(|e| BenchError::io(log, e))?;
+    let err = file.try_clone().map_err(|e| BenchError::io(log, e))?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err));
+    let status = command.status().map_err(|source| BenchError::Spawn {
+        name: "wfctl build".to_owned(),
+        program: wfctl.to_owned(),
+        source,
+    })?;
+    if !status.success() || !out.is_file() {
+        return Err(BenchError::Command {
+            what: format!("wfctl build {project_text} (log {})", log.display()),
+            status: status.to_string(),
+            output: log_tail(log, 30),
+        });
+    }
+    Ok(())
 }
 
 /// `wfctl ARGS` with home `home` and no `WEFT_*` variable of the caller's environment;

@@ -8,8 +8,9 @@
 //! `WEFT_MALL_S3_EGRESS`), and `wfctl standalone` starts allowing that endpoint. The server
 //! and the installation are stopped whatever happens, and the bucket's files removed.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,9 +18,9 @@ use serde_json::{Value, json};
 use crate::dags::{MALL_CUSTOMERS_DIR, S3Csv};
 use crate::error::BenchError;
 use crate::figures::{Outcome, RunTimes, S3Case};
-use crate::install::{Extras, InstallOptions, Installation, wfctl_command};
+use crate::install::{Extras, InstallOptions, Installation, wfctl_build};
 use crate::mall_csv;
-use crate::process::{Service, log_tail};
+use crate::process::Service;
 use crate::stats::Summary;
 use crate::wait::Waiter;
 
@@ -334,39 +335,22 @@ fn start_s3_server(program: &Path, dir: &Path, data: &Path) -> Result<(Service, 
 /// `wfctl build examples/mall-customers` with the egress rule `rule`; the component's path.
 fn build_example(options: &S3Options, dir: &Path, rule: &str) -> Result<PathBuf, BenchError> {
     let out = dir.join("mall_customers.wasm");
-    let out_text = out.to_string_lossy().into_owned();
-    let mut command = wfctl_command(
-        &options.install.wfctl,
-        &dir.join("build-home"),
-        &["build", MALL_CUSTOMERS_DIR, "--output", &out_text],
-    );
-    command
-        .env("WEFT_MALL_S3_EGRESS", rule)
-        .env("CARGO_TARGET_DIR", &options.examples_target);
-    let log = dir.join("build.log");
-    let file = std::fs::File::create(&log).map_err(|e| BenchError::io(&log, e))?;
-    let err = file.try_clone().map_err(|e| BenchError::io(&log, e))?;
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err));
     eprintln!(
         "    wfctl build examples/mall-customers (WEFT_MALL_S3_EGRESS={rule:?}, \
          CARGO_TARGET_DIR={}): the first build compiles its dependencies",
         options.examples_target.display()
     );
-    let status = command.status().map_err(|source| BenchError::Spawn {
-        name: "wfctl build".to_owned(),
-        program: options.install.wfctl.clone(),
-        source,
-    })?;
-    if !status.success() {
-        return Err(BenchError::Command {
-            what: format!("wfctl build {MALL_CUSTOMERS_DIR} (log {})", log.display()),
-            status: status.to_string(),
-            output: log_tail(&log, 30),
-        });
-    }
+    wfctl_build(
+        &options.install.wfctl,
+        &dir.join("build-home"),
+        Path::new(MALL_CUSTOMERS_DIR),
+        &out,
+        &dir.join("build.log"),
+        &[
+            ("WEFT_MALL_S3_EGRESS", OsStr::new(rule)),
+            ("CARGO_TARGET_DIR", options.examples_target.as_os_str()),
+        ],
+    )?;
     Ok(out)
 }
 

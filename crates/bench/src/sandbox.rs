@@ -35,7 +35,7 @@ pub fn measure(iterations: usize) -> Result<SandboxFigures, BenchError> {
 fn per_task(bytes: &[u8], iterations: usize) -> Result<Summary, BenchError> {
     let runtime = Runtime::new(RuntimeConfig::default()).map_err(sandbox)?;
     let component = runtime.load(bytes).map_err(sandbox)?;
-    let timed = timed_tasks(&runtime, &component, "noop", iterations)?;
+    let timed = timed_tasks(&runtime, &component, "noop", iterations, <[u8]>::is_empty)?;
     Ok(timed.us)
 }
 
@@ -47,13 +47,14 @@ pub struct TimedTasks {
     pub page_faults: f64,
 }
 
-/// Run task `task_id` of `component` `iterations` times after a warm-up (every run must
-/// succeed), timing each.
+/// Run task `task_id` of `component` `iterations` times after a warm-up, timing each; every
+/// run must succeed with an output `expected` accepts.
 pub fn timed_tasks(
     runtime: &Runtime,
     component: &DagComponent,
     task_id: &str,
     iterations: usize,
+    expected: fn(&[u8]) -> bool,
 ) -> Result<TimedTasks, BenchError> {
     let request = TaskRequest::local(TaskContext::local(component.dag().id(), task_id, 1, 1));
     // Warm up the instance pool's slots and the allocator.
@@ -66,9 +67,9 @@ pub fn timed_tasks(
         let started = Instant::now();
         let report = runtime.run_task(component, request.clone());
         samples.push(started.elapsed().as_secs_f64() * 1e6);
-        if !matches!(report.outcome, TaskOutcome::Success(_)) {
+        if !matches!(&report.outcome, TaskOutcome::Success(output) if expected(output)) {
             return Err(BenchError::Sandbox(format!(
-                "task `{task_id}` of `{}` did not succeed: {:?}",
+                "task `{task_id}` of `{}` did not succeed as expected: {:?}",
                 component.dag().id(),
                 report.outcome
             )));

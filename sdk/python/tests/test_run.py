@@ -54,6 +54,41 @@ def test_any_other_exception_is_retryable_and_logged_with_its_traceback():
     assert host.logs and host.logs[-1][0] == "error" and "Traceback" in host.logs[-1][1]
 
 
+def test_a_logger_set_up_once_serves_every_attempt_as_a_component_runs_them():
+    # A component sends logging to its host once, when it is built, and hands the task's
+    # logger to each attempt: no handler is added or removed around the attempt.
+    from weft.host import TaskContextData
+    from weft.logs import install
+
+    d = Dag("d")
+
+    @d.task
+    def greet(ctx: Context):
+        ctx.log.info("greeting %s", ctx.conf["name"])
+        return {"greeting": ctx.conf["name"]}
+
+    @d.task
+    def broken():
+        return {}["missing"]
+
+    host = FakeHost()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        handler, task_log = install(host)
+        handlers = root.handlers[:]
+        data = TaskContextData("d", "greet", "r", "t", "t", "t", 1, 1, conf='{"name": "Ada"}')
+        assert d.run_task(host, data, {}, task_log) == b'{"greeting":"Ada"}'
+        assert host.logs == [("info", "greeting Ada")]
+        broken_data = TaskContextData("d", "broken", "r", "t", "t", "t", 1, 1)
+        with pytest.raises(RetryableError, match="KeyError: 'missing'"):
+            d.run_task(host, broken_data, {}, task_log)
+        assert host.logs[-1][0] == "error" and "Traceback" in host.logs[-1][1]
+        assert root.handlers == handlers and handler in handlers
+    finally:
+        root.handlers[:], root.level = saved
+
+
 def test_task_errors_pass_through_with_their_kind():
     d = Dag("d")
     d.task(lambda: (_ for _ in ()).throw(Skip("nothing to do")), task_id="skip")

@@ -127,7 +127,11 @@ fn each_guest_language_is_a_row_with_its_page_faults() {
     report.guests = Outcome::Failed("wfctl build examples/hello-ts: exit status: 1".into());
     let table = guests(&report);
     assert_eq!(table.rows.len(), 1);
-    assert!(table.rows[0][2].contains("examples/hello-ts"), "{:?}", table.rows[0]);
+    assert!(
+        table.rows[0][2].contains("examples/hello-ts"),
+        "{:?}",
+        table.rows[0]
+    );
 }
 
 #[test]

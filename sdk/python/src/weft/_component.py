@@ -32,7 +32,7 @@ from . import errors
 from .context import Context, encode
 from .dag import Dag
 from .errors import PERMANENT, RETRYABLE, TaskError
-from .host import Connection, HttpReply, HttpRequest, SqlValue, TaskContextData, WorkerInfo
+from .host import Connection, HttpReply, HttpRequest, SqlValue, WorkerInfo
 from .http import shown
 from .logs import HostHandler, install
 from .settings import Email, Notifications, Notifier, Resources, Sensor, TaskSettings
@@ -488,11 +488,8 @@ def _find_dag(module: ModuleType) -> Dag:
     return next(iter(dags.values()))
 
 
-class _Sink:
-    """A host that keeps nothing: the warm-up's."""
-
-    def log(self, level: str, message: str) -> None:
-        pass
+def _no_log(level: Any, message: str) -> None:
+    """The warm-up's stand-in for the host's log."""
 
 
 #: How many times the warm-up runs the attempt's path: CPython specialises an instruction
@@ -500,26 +497,40 @@ class _Sink:
 _WARM_UP_CALLS = 16
 
 
-def _warm_up(handler: HostHandler, log: logging.Logger) -> None:
-    """Run the SDK's part of an attempt a few times at build time, against a host that keeps
-    nothing, so that the component's snapshot holds CPython's code for it already specialised.
-    Every attempt starts from the snapshot: code specialised during the attempt is written
-    again each time, and each page of the snapshot an attempt writes is a page copied."""
-    sink = _Sink()
+def _warm_up(handler: HostHandler, task_log: logging.Logger) -> None:
+    """Run the SDK's part of an attempt a few times at build time, on the types an attempt
+    meets (the WIT record, the guest's host) with the host's log call set aside, so that the
+    component's snapshot holds CPython's code for it already specialised. Every attempt
+    starts from the snapshot: code specialised during the attempt is written again each time,
+    and each page of the snapshot an attempt writes is a page copied."""
+    host = handler.host
+    data = wt.TaskContext(
+        dag_id="warm_up",
+        task_id="warm_up",
+        run_id="warm_up",
+        logical_date="",
+        data_interval_start="",
+        data_interval_end="",
+        try_number=1,
+        max_tries=1,
+        conf='{"warm_up": 1}',
+        map_index=None,
+        map_item=None,
+        event=None,
+    )
     root = logging.getLogger()
-    saved = handler.host, root.handlers
-    # Only this handler, to the sink: a handler the project set up at import is left alone.
-    handler.host, root.handlers = sink, [handler]
-    data = TaskContextData("warm_up", "warm_up", "warm_up", "", "", "", 1, 1, '{"warm_up": 1}')
+    saved = log.write, root.handlers
     try:
+        # Only this handler: one the project set up at import is left alone.
+        log.write, root.handlers = _no_log, [handler]
         for _ in range(_WARM_UP_CALLS):
-            ctx = Context(sink, data, {"up": b'{"warm_up": 1}'}, log)
+            ctx = Context(host, data, {"up": b'{"warm_up": 1}'}, task_log)
             ctx.conf.get("warm_up")
             ctx.upstream("up")
-            log.info("%s", "warm-up")
+            task_log.info("%s", "warm-up")
             encode({"warm_up": ctx.task_id}, "the warm-up's output")
     finally:
-        handler.host, root.handlers = saved
+        log.write, root.handlers = saved
 
 
 def export(module: ModuleType) -> type:
@@ -532,8 +543,8 @@ def export(module: ModuleType) -> type:
     dag = _find_dag(module)
     described = dag_spec(dag.spec())
     host = GuestHost()
-    handler, log = install(host)
-    _warm_up(handler, log)
+    handler, task_log = install(host)
+    _warm_up(handler, task_log)
 
     class WitWorld(wit_world.WitWorld):
         """The ``dag`` world's exports for ``dag``."""
@@ -544,7 +555,7 @@ def export(module: ModuleType) -> type:
         def run_task(self, ctx: Any, upstream: list[Any]) -> bytes:
             try:
                 # The WIT record has the fields of TaskContextData.
-                return dag.run_task(host, ctx, {u.task_id: u.value for u in upstream}, log)
+                return dag.run_task(host, ctx, {u.task_id: u.value for u in upstream}, task_log)
             except TaskError as error:
                 try:
                     wit_error = task_error(error)

@@ -286,24 +286,27 @@ class Dag:
     ) -> bytes:
         """Run one attempt of task ``data.task_id``: its output as JSON bytes, or a
         ``TaskError``. Any other exception is logged with its traceback and becomes a
-        retryable error, as in Airflow."""
+        retryable error, as in Airflow. ``log`` is the task's logger when the caller has sent
+        logging to the host already (a component does, once); without it, logging is sent to
+        ``host`` for this attempt."""
         task = self.tasks.get(data.task_id)
         if task is None or task.func is None:
             raise PermanentError(f"DAG `{self.dag_id}` has no task `{data.task_id}` that runs code")
         if log is not None:
-            return _attempt(task, Context(host, data, upstream, log))
+            return _attempt(task, Context(host, data, upstream, log), log)
         with to_host(host) as log:
-            return _attempt(task, Context(host, data, upstream, log))
+            return _attempt(task, Context(host, data, upstream, log), log)
 
 
-def _attempt(task: Task, ctx: Context) -> bytes:
-    """Call the task's function: its output as JSON bytes, or a ``TaskError``."""
+def _attempt(task: Task, ctx: Context, log: logging.Logger) -> bytes:
+    """Call the task's function: its output as JSON bytes, or a ``TaskError`` (any other
+    exception is logged to ``log`` with its traceback)."""
     try:
         return encode(task.func(**_arguments(task, ctx)), f"the output of `{task.task_id}`")
     except TaskError:
         raise
     except BaseException as error:  # sys.exit() too: the attempt fails, the host goes on
-        ctx.log.error("%s", "".join(traceback.format_exception(error)).rstrip())
+        log.error("%s", "".join(traceback.format_exception(error)).rstrip())
         raise errors.RetryableError(f"{type(error).__name__}: {error}") from error
 
 

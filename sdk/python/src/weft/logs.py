@@ -52,15 +52,7 @@ def _attach(host: Host) -> tuple[HostHandler, logging.Logger]:
 
 def install(host: Host) -> tuple[HostHandler, logging.Logger]:
     """Send every record to ``host`` from now on: a component does this once, when it is
-    built, so that its snapshot holds the handler and no attempt sets logging up. A record
-    there leaves out what a sandbox makes constant or cannot know: the thread, the process and
-    the caller's file and line (the host's log line holds the message alone)."""
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False
-    # The logging module's own switch for the caller's frame, file and line.
-    logging._srcfile = None
+    built, so that its snapshot holds the handler and no attempt sets logging up."""
     return _attach(host)
 
 
