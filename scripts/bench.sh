@@ -25,8 +25,8 @@
 #             the modes of --mode), printed as JSON lines; nothing is written.
 #   --scale-out only the scale-out scenarios (32 workers on one queue; 10,000 runs of a
 #             6-task DAG within a minute), printed as JSON; nothing is written.
-#   --quick   the tiny configuration (seconds once the example is built; figures meaningless); writes under
-#             target/bench-quick instead of the root.
+#   --quick   the tiny configuration (figures meaningless; a few minutes, most of it building
+#             the examples it measures); writes under target/bench-quick instead of the root.
 #
 # `target/release/weft-bench --help` lists the rest (--out, --wfctl, --s3-server).
 set -euo pipefail

@@ -408,8 +408,6 @@ pub struct SandboxFigures {
 /// Task `t1` of the hello example in one guest language, run in process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuestTask {
-    /// The language.
-    pub language: String,
     /// The component's size, in KiB.
     pub component_kib: f64,
     /// Per task: fresh store, instantiate, run, drop; in µs.
@@ -418,11 +416,27 @@ pub struct GuestTask {
     pub page_faults: f64,
 }
 
+/// One guest language's figures, or why there are none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestLanguage {
+    /// The language.
+    pub language: String,
+    /// Its hello's `t1`.
+    pub task: Outcome<GuestTask>,
+}
+
 /// A task's cost in each guest language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuestFigures {
     /// One per language, Rust first.
-    pub tasks: Vec<GuestTask>,
+    pub languages: Vec<GuestLanguage>,
+}
+
+impl GuestFigures {
+    /// Whether a language's build or runs failed.
+    pub fn has_failures(&self) -> bool {
+        self.languages.iter().any(|l| l.task.is_failed())
+    }
 }
 
 /// What an outgoing HTTP request costs a task (`wasi:http` under the egress policy) beyond

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use weft_runtime::{Runtime, RuntimeConfig};
 
 use crate::error::BenchError;
-use crate::figures::{GuestFigures, GuestTask};
+use crate::figures::{GuestFigures, GuestLanguage, GuestTask, Outcome};
 use crate::install::wfctl_build;
 use crate::sandbox::{TimedTasks, timed_tasks};
 
@@ -48,23 +48,36 @@ pub fn measure(options: &GuestOptions, iterations: usize) -> Result<GuestFigures
         ..RuntimeConfig::default()
     })
     .map_err(|e| BenchError::Sandbox(e.to_string()))?;
-    let mut tasks = Vec::with_capacity(HELLOS.len());
-    for (language, project) in HELLOS {
-        let component = build(options, &dir, project)?;
-        let bytes = std::fs::read(&component).map_err(|e| BenchError::io(&component, e))?;
-        let loaded = runtime
-            .load(&bytes)
-            .map_err(|e| BenchError::Sandbox(format!("{project}: {e}")))?;
-        let TimedTasks { us, page_faults } =
-            timed_tasks(&runtime, &loaded, "t1", iterations, greets)?;
-        tasks.push(GuestTask {
+    // One language failing (a toolchain missing, say) leaves the others' figures.
+    let languages = HELLOS
+        .iter()
+        .map(|&(language, project)| GuestLanguage {
             language: language.to_owned(),
-            component_kib: bytes.len() as f64 / 1024.0,
-            per_task_us: us,
-            page_faults,
-        });
-    }
-    Ok(GuestFigures { tasks })
+            task: Outcome::of(measure_one(options, &runtime, &dir, project, iterations)),
+        })
+        .collect();
+    Ok(GuestFigures { languages })
+}
+
+/// Build `project` and time `iterations` runs of its `t1`.
+fn measure_one(
+    options: &GuestOptions,
+    runtime: &Runtime,
+    dir: &Path,
+    project: &str,
+    iterations: usize,
+) -> Result<GuestTask, BenchError> {
+    let component = build(options, dir, project)?;
+    let bytes = std::fs::read(&component).map_err(|e| BenchError::io(&component, e))?;
+    let loaded = runtime
+        .load(&bytes)
+        .map_err(|e| BenchError::Sandbox(format!("{project}: {e}")))?;
+    let TimedTasks { us, page_faults } = timed_tasks(runtime, &loaded, "t1", iterations, greets)?;
+    Ok(GuestTask {
+        component_kib: bytes.len() as f64 / 1024.0,
+        per_task_us: us,
+        page_faults,
+    })
 }
 
 /// Whether `output` is a greeting: a JSON object with a `greeting` text, what every

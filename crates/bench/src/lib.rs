@@ -1,7 +1,8 @@
 //! Weft's benchmark suite: real installations, measured from the outside like a user sees
 //! them, side by side with Celery and Airflow on the same machine.
 //!
-//! [`suite::run`] measures the in-process sandbox, egress (a task's outgoing HTTP request
+//! [`suite::run`] measures the in-process sandbox, a task in each guest language (the hello
+//! example's `t1` in Rust, Python and TypeScript), egress (a task's outgoing HTTP request
 //! against the host's) and SQL (a task's query against the host's, rows streamed into a
 //! task), then `wfctl standalone` (embedded), then the S3 homework
 //! (`mall_customers` reading from `weft-test-s3`), then `wfctl server` + `scheduler` + one

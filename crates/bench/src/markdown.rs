@@ -263,6 +263,13 @@ pub fn notes(report: &BenchReport) -> Vec<String> {
     }
     failures(&mut notes, "sandbox", &report.sandbox);
     failures(&mut notes, "guest languages", &report.guests);
+    for language in report.guests.measured().map_or(&[][..], |g| &g.languages) {
+        failures(
+            &mut notes,
+            &format!("{}'s hello t1", language.language),
+            &language.task,
+        );
+    }
     if let Some(e) = report.egress.measured() {
         judge(
             &mut notes,
@@ -499,6 +506,10 @@ mod tests {
         let notes = notes(&report);
         let all = notes.join("\n");
         assert!(all.contains("Goal missed: embedded fan-out (one big run) is 5,000 tasks/s, goal ≥ 15,000 tasks/s (3× off)."), "{all}");
+        assert!(
+            all.contains("TypeScript's hello t1 failed: wfctl build examples/hello-ts"),
+            "{all}"
+        );
         assert!(
             all.contains("Goal missed: sandbox per task (mean) is 35 µs"),
             "{all}"

@@ -76,6 +76,10 @@ impl BenchReport {
     pub fn has_failures(&self) -> bool {
         self.sandbox.is_failed()
             || self.guests.is_failed()
+            || self
+                .guests
+                .measured()
+                .is_some_and(GuestFigures::has_failures)
             || self.egress.is_failed()
             || self.sql.is_failed()
             || self.s3.iter().any(S3Case::is_failed)
@@ -126,6 +130,10 @@ mod tests {
         report.s3.remove(1);
         assert!(report.has_failures(), "the TLS chain40 failed");
         report.tls.chain40 = Outcome::NotRun("not in this test".into());
+        assert!(report.has_failures(), "the TypeScript guest failed");
+        if let Outcome::Measured(guests) = &mut report.guests {
+            guests.languages.retain(|l| !l.task.is_failed());
+        }
         assert!(!report.has_failures(), "the 1 MB CSV was measured");
         report.s3 = sample::s3();
         assert!(report.has_failures(), "the 100 MB CSV failed");

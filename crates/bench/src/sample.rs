@@ -3,9 +3,9 @@
 use crate::dags::Sizes;
 use crate::figures::{
     AssetHop, Backlog, BacklogSample, Chain, ColdDeploy, ComponentCost, Costs, DeferredWaits,
-    EgressFigures, FairShare, GuestFigures, GuestTask, HopBreakdown, IdleCpu, ModeResults, Outcome,
-    PerTask, ProbeHops, PythonDeploys, RoundTrip, RunTimes, S3Case, SandboxFigures, ScaleFan,
-    ScaleOut, SqlFigures, Throughput, TlsResults, Usage,
+    EgressFigures, FairShare, GuestFigures, GuestLanguage, GuestTask, HopBreakdown, IdleCpu,
+    ModeResults, Outcome, PerTask, ProbeHops, PythonDeploys, RoundTrip, RunTimes, S3Case,
+    SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput, TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
@@ -220,18 +220,26 @@ pub fn report() -> BenchReport {
             cached_load_ms: 0.9,
         }),
         guests: Outcome::Measured(GuestFigures {
-            tasks: vec![
-                GuestTask {
+            languages: vec![
+                GuestLanguage {
                     language: "Rust".into(),
-                    component_kib: 210.0,
-                    per_task_us: summary(&[20.0, 24.0, 110.0]),
-                    page_faults: 8.0,
+                    task: Outcome::Measured(GuestTask {
+                        component_kib: 210.0,
+                        per_task_us: summary(&[20.0, 24.0, 110.0]),
+                        page_faults: 8.0,
+                    }),
                 },
-                GuestTask {
+                GuestLanguage {
                     language: "Python".into(),
-                    component_kib: 18_300.0,
-                    per_task_us: summary(&[1_800.0, 2_000.0, 7_000.0]),
-                    page_faults: 420.0,
+                    task: Outcome::Measured(GuestTask {
+                        component_kib: 18_300.0,
+                        per_task_us: summary(&[1_800.0, 2_000.0, 7_000.0]),
+                        page_faults: 420.0,
+                    }),
+                },
+                GuestLanguage {
+                    language: "TypeScript".into(),
+                    task: Outcome::Failed("wfctl build examples/hello-ts: exit status: 1".into()),
                 },
             ],
         }),

@@ -517,11 +517,20 @@ pub fn guests(report: &BenchReport) -> Table {
     match &report.guests {
         Outcome::Measured(g) => {
             let us = |v: f64| format!("{} µs", format::number(v));
-            for task in &g.tasks {
+            for language in &g.languages {
+                let Outcome::Measured(task) = &language.task else {
+                    table.push(vec![
+                        language.language.clone(),
+                        "—".to_owned(),
+                        problem(&language.task),
+                        "—".to_owned(),
+                    ]);
+                    continue;
+                };
                 table.push(vec![
                     format!(
                         "{} (mean of {})",
-                        task.language,
+                        language.language,
                         format::number(task.per_task_us.count as f64)
                     ),
                     format!("{} KiB", format::number(task.component_kib)),

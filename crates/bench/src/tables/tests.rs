@@ -119,16 +119,24 @@ fn sandbox_is_judged_on_its_mean() {
 fn each_guest_language_is_a_row_with_its_page_faults() {
     let mut report = sample::report();
     let table = guests(&report);
-    assert_eq!(table.rows.len(), 2);
+    assert_eq!(table.rows.len(), 3);
     assert_eq!(table.rows[1][0], "Python (mean of 3)");
     assert_eq!(table.rows[1][1], "18,300 KiB");
     assert_eq!(table.rows[1][2], "3,600 µs (2,000 µs / 7,000 µs)");
     assert_eq!(table.rows[1][3], "420");
-    report.guests = Outcome::Failed("wfctl build examples/hello-ts: exit status: 1".into());
+    // One language failing keeps the others' rows, and the run counts as failed.
+    assert_eq!(table.rows[2][0], "TypeScript");
+    assert!(
+        table.rows[2][2].contains("examples/hello-ts"),
+        "{:?}",
+        table.rows[2]
+    );
+    assert!(report.has_failures());
+    report.guests = Outcome::Failed("cannot start the runtime".into());
     let table = guests(&report);
     assert_eq!(table.rows.len(), 1);
     assert!(
-        table.rows[0][2].contains("examples/hello-ts"),
+        table.rows[0][2].contains("cannot start the runtime"),
         "{:?}",
         table.rows[0]
     );
