@@ -44,11 +44,13 @@ pub fn measure(
     probe_once(&probe, waiter.installation())?;
     let mut idle = Vec::with_capacity(sizes.fair_share_probes);
     let mut idle_steps = Vec::with_capacity(sizes.fair_share_probes);
+    let mut idle_probes = Vec::with_capacity(sizes.fair_share_probes);
     let mut next = Instant::now();
     for _ in 0..sizes.fair_share_probes {
         let p = probe_once(&probe, waiter.installation())?;
         idle.push(p.ms);
         idle_steps.push(p.steps as f64);
+        idle_probes.push(p);
         next = pace(next);
     }
     waiter.check_alive()?;
@@ -62,16 +64,14 @@ pub fn measure(
     }
     let mut flooded = Vec::new();
     let mut flooded_steps = Vec::new();
-    let mut slowest: Option<Probe> = None;
+    let mut flooded_probes: Vec<Probe> = Vec::new();
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
         let probed = probe_once(&probe, waiter.installation())?;
         flooded.push(probed.ms);
         flooded_steps.push(probed.steps as f64);
-        if slowest.as_ref().is_none_or(|s| probed.ms > s.ms) {
-            slowest = Some(probed);
-        }
+        flooded_probes.push(probed);
         next = pace(next);
         if flooded.len() % 10 == 0 || Instant::now() > deadline {
             let ended = ended_runs(&flood, big.dag_id, &flood_runs)?;
@@ -81,9 +81,14 @@ pub fn measure(
                     summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s)?;
                 figures.probe_idle_steps = Summary::of(&idle_steps);
                 figures.probe_flooded_steps = Summary::of(&flooded_steps);
-                // Its times are a view of the figures, not one of them: a failed read
+                // Their times are a view of the figures, not one of them: a failed read
                 // leaves them out.
-                figures.slowest_probe = slowest.and_then(|s| hops(&probe, &s));
+                figures.slowest_probe = flooded_probes
+                    .iter()
+                    .max_by(|a, b| a.ms.total_cmp(&b.ms))
+                    .and_then(|s| hops(&probe, s));
+                figures.idle_hop_medians = median_hops(&probe, &idle_probes);
+                figures.flooded_hop_medians = median_hops(&probe, &flooded_probes);
                 return Ok(figures);
             }
             if Instant::now() > deadline {
@@ -178,6 +183,24 @@ fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
     })
 }
 
+/// Each hop's median over `probes` (the round trip's too), from the hops of those whose times
+/// could be read; none if no probe's could.
+fn median_hops(probe: &Api, probes: &[Probe]) -> Option<ProbeHops> {
+    let all: Vec<ProbeHops> = probes.iter().filter_map(|p| hops(probe, p)).collect();
+    let median = |hop: fn(&ProbeHops) -> f64| {
+        Summary::of(&all.iter().map(hop).collect::<Vec<_>>()).map(|s| s.median)
+    };
+    Some(ProbeHops {
+        round_trip_ms: median(|h| h.round_trip_ms)?,
+        to_created_ms: median(|h| h.to_created_ms)?,
+        created_to_queued_ms: median(|h| h.created_to_queued_ms)?,
+        queued_to_started_ms: median(|h| h.queued_to_started_ms)?,
+        started_to_ended_ms: median(|h| h.started_to_ended_ms)?,
+        ended_to_run_ended_ms: median(|h| h.ended_to_run_ended_ms)?,
+        to_answered_ms: median(|h| h.to_answered_ms)?,
+    })
+}
+
 /// Sleep until `next` (now if it has passed); the time after that, one period on.
 fn pace(next: Instant) -> Instant {
     let next = next + PERIOD;
@@ -231,6 +254,8 @@ fn summarize(
         flood_tasks_per_s,
         single_tenant_tasks_per_s,
         slowest_probe: None,
+        idle_hop_medians: None,
+        flooded_hop_medians: None,
         probe_idle_steps: None,
         probe_flooded_steps: None,
     })

@@ -210,6 +210,12 @@ pub struct FairShare {
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
     #[serde(default)]
     pub slowest_probe: Option<ProbeHops>,
+    /// Each hop's median over the idle probes, if their times were read.
+    #[serde(default)]
+    pub idle_hop_medians: Option<ProbeHops>,
+    /// Each hop's median over the probes during the flood, if their times were read.
+    #[serde(default)]
+    pub flooded_hop_medians: Option<ProbeHops>,
     /// Scheduler steps during each idle probe (trigger to answer), if counted.
     #[serde(default)]
     pub probe_idle_steps: Option<Summary>,

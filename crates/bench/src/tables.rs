@@ -13,7 +13,7 @@ pub use scale_out::{
 pub use tls::tls;
 
 use crate::dags::Sizes;
-use crate::figures::{HopBreakdown, ModeResults, Outcome, Usage};
+use crate::figures::{HopBreakdown, ModeResults, Outcome, ProbeHops, Usage};
 use crate::format;
 use crate::goals::{self, Goal};
 use crate::install::Mode;
@@ -337,21 +337,27 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
             cells(
                 &m.fair_share,
                 |f| {
-                    f.slowest_probe.as_ref().map_or_else(
-                        || "—".to_owned(),
-                        |h| {
-                            format!(
-                                "{}: {} + {} + {} + {} + {} + {}",
-                                format::ms(h.round_trip_ms),
-                                format::ms(h.to_created_ms),
-                                format::ms(h.created_to_queued_ms),
-                                format::ms(h.queued_to_started_ms),
-                                format::ms(h.started_to_ended_ms),
-                                format::ms(h.ended_to_run_ended_ms),
-                                format::ms(h.to_answered_ms),
-                            )
-                        },
-                    )
+                    f.slowest_probe
+                        .as_ref()
+                        .map_or_else(|| "—".to_owned(), hops_text)
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
+        "fair share: each hop's median over the probes (the same hops; the first figure is \
+         the round trip's median), idle → during the flood"
+            .to_owned(),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| match (&f.idle_hop_medians, &f.flooded_hop_medians) {
+                    (Some(idle), Some(flooded)) => {
+                        format!("{} → {}", hops_text(idle), hops_text(flooded))
+                    }
+                    _ => "—".to_owned(),
                 },
                 None,
             )
@@ -848,4 +854,18 @@ mod tests;
 enum PythonDeploy {
     First,
     Second,
+}
+
+/// A probe's round trip and its hops: `round trip: a + b + c + d + e + f`.
+fn hops_text(h: &ProbeHops) -> String {
+    format!(
+        "{}: {} + {} + {} + {} + {} + {}",
+        format::ms(h.round_trip_ms),
+        format::ms(h.to_created_ms),
+        format::ms(h.created_to_queued_ms),
+        format::ms(h.queued_to_started_ms),
+        format::ms(h.started_to_ended_ms),
+        format::ms(h.ended_to_run_ended_ms),
+        format::ms(h.to_answered_ms),
+    )
 }

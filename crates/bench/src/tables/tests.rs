@@ -37,6 +37,28 @@ fn the_probes_scheduler_steps_are_shown_idle_and_flooded() {
 }
 
 #[test]
+fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
+    let mut report = sample::report();
+    let row = |report: &BenchReport| {
+        results(report)
+            .rows
+            .into_iter()
+            .find(|r| r[0].starts_with("fair share: each hop's median"))
+            .expect("row")
+    };
+    // The sample has the idle medians alone: nothing to set them against.
+    assert_eq!(row(&report)[1], "—");
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.flooded_hop_medians = f.slowest_probe.clone();
+    }
+    assert_eq!(
+        row(&report)[1],
+        "2.50 ms: 0.30 ms + 0.50 ms + 0.20 ms + 0.20 ms + 0.30 ms + 0.40 ms → \
+         5 ms: 0.50 ms + 1 ms + 1.50 ms + 0.50 ms + 1 ms + 0.50 ms"
+    );
+}
+
+#[test]
 fn problems_are_short_and_say_what_happened() {
     let long = Outcome::<()>::Failed(format!("{}\nsecond line", "x".repeat(200)));
     let text = problem(&long);
