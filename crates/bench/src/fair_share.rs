@@ -42,15 +42,10 @@ pub fn measure(
     probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
     // The probe's first run warms its tenant's path; not measured.
     probe_once(&probe, waiter.installation())?;
-    let mut idle = Vec::with_capacity(sizes.fair_share_probes);
-    let mut idle_steps = Vec::with_capacity(sizes.fair_share_probes);
     let mut idle_probes = Vec::with_capacity(sizes.fair_share_probes);
     let mut next = Instant::now();
     for _ in 0..sizes.fair_share_probes {
-        let p = probe_once(&probe, waiter.installation())?;
-        idle.push(p.ms);
-        idle_steps.push(p.steps as f64);
-        idle_probes.push(p);
+        idle_probes.push(probe_once(&probe, waiter.installation())?);
         next = pace(next);
     }
     waiter.check_alive()?;
@@ -62,34 +57,26 @@ pub fn measure(
     for _ in 0..runs {
         flood_runs.push(flood.trigger(big.dag_id)?);
     }
-    let mut flooded = Vec::new();
-    let mut flooded_steps = Vec::new();
-    let mut flooded_probes: Vec<Probe> = Vec::new();
+    let mut flooded_probes = Vec::new();
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        let probed = probe_once(&probe, waiter.installation())?;
-        flooded.push(probed.ms);
-        flooded_steps.push(probed.steps as f64);
-        flooded_probes.push(probed);
+        flooded_probes.push(probe_once(&probe, waiter.installation())?);
         next = pace(next);
-        if flooded.len() % 10 == 0 || Instant::now() > deadline {
+        if flooded_probes.len() % 10 == 0 || Instant::now() > deadline {
             let ended = ended_runs(&flood, big.dag_id, &flood_runs)?;
             if ended.len() == flood_runs.len() {
-                let store_s = flood_seconds(&ended);
-                let mut figures =
-                    summarize(&idle, &flooded, tasks, store_s, single_tenant_tasks_per_s)?;
-                figures.probe_idle_steps = Summary::of(&idle_steps);
-                figures.probe_flooded_steps = Summary::of(&flooded_steps);
-                // Their times are a view of the figures, not one of them: a failed read
-                // leaves them out.
-                figures.slowest_probe = flooded_probes
-                    .iter()
-                    .max_by(|a, b| a.ms.total_cmp(&b.ms))
-                    .and_then(|s| hops(&probe, s));
-                figures.idle_hop_medians = median_hops(&probe, &idle_probes);
-                figures.flooded_hop_medians = median_hops(&probe, &flooded_probes);
-                return Ok(figures);
+                // The flood is looked at every tenth probe: the last few may have been sent
+                // after it ended, and are not probes during the flood.
+                if let Some(end) = ended.iter().filter_map(|r| r.ended_at).max() {
+                    flooded_probes.retain(|p| p.sent < end);
+                }
+                let figures = Figures {
+                    tasks,
+                    flood_s: flood_seconds(&ended),
+                    single_tenant_tasks_per_s,
+                };
+                return figures.of(&probe, &idle_probes, &flooded_probes);
             }
             if Instant::now() > deadline {
                 return Err(BenchError::BadAnswer {
@@ -183,10 +170,52 @@ fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
     })
 }
 
-/// Each hop's median over `probes` (the round trip's too), from the hops of those whose times
-/// could be read; none if no probe's could.
-fn median_hops(probe: &Api, probes: &[Probe]) -> Option<ProbeHops> {
-    let all: Vec<ProbeHops> = probes.iter().filter_map(|p| hops(probe, p)).collect();
+/// What the figures need besides the probes.
+struct Figures {
+    /// The flood's tasks.
+    tasks: usize,
+    /// The flood's span by the store's clock, in s, if its runs' times were read.
+    flood_s: Option<f64>,
+    /// The big fan's tasks per second with one tenant alone, if measured.
+    single_tenant_tasks_per_s: Option<f64>,
+}
+
+impl Figures {
+    /// The figures of the `idle` probes and the `flooded` ones.
+    fn of(&self, probe: &Api, idle: &[Probe], flooded: &[Probe]) -> Result<FairShare, BenchError> {
+        let ms = |probes: &[Probe]| probes.iter().map(|p| p.ms).collect::<Vec<_>>();
+        let steps = |probes: &[Probe]| probes.iter().map(|p| p.steps as f64).collect::<Vec<_>>();
+        let mut figures = summarize(
+            &ms(idle),
+            &ms(flooded),
+            self.tasks,
+            self.flood_s,
+            self.single_tenant_tasks_per_s,
+        )?;
+        figures.probe_idle_steps = Summary::of(&steps(idle));
+        figures.probe_flooded_steps = Summary::of(&steps(flooded));
+        // The hops are a view of the figures, not one of them: a probe whose times cannot be
+        // read is left out of them.
+        let read = |probes: &[Probe]| {
+            probes
+                .iter()
+                .filter_map(|p| hops(probe, p))
+                .collect::<Vec<_>>()
+        };
+        let flooded_hops = read(flooded);
+        figures.slowest_probe = flooded_hops
+            .iter()
+            .max_by(|a, b| a.round_trip_ms.total_cmp(&b.round_trip_ms))
+            .cloned();
+        figures.idle_hop_medians = median_hops(&read(idle));
+        figures.flooded_hop_medians = median_hops(&flooded_hops);
+        Ok(figures)
+    }
+}
+
+/// Each hop's median over `all` (the round trip's too); none if `all` is empty. Medians need
+/// not add up to the round trip's median.
+fn median_hops(all: &[ProbeHops]) -> Option<ProbeHops> {
     let median = |hop: fn(&ProbeHops) -> f64| {
         Summary::of(&all.iter().map(hop).collect::<Vec<_>>()).map(|s| s.median)
     };

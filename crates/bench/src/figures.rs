@@ -210,10 +210,11 @@ pub struct FairShare {
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
     #[serde(default)]
     pub slowest_probe: Option<ProbeHops>,
-    /// Each hop's median over the idle probes, if their times were read.
+    /// Each hop's median over the idle probes whose times were read; none if none were.
     #[serde(default)]
     pub idle_hop_medians: Option<ProbeHops>,
-    /// Each hop's median over the probes during the flood, if their times were read.
+    /// Each hop's median over the probes during the flood whose times were read; none if none
+    /// were.
     #[serde(default)]
     pub flooded_hop_medians: Option<ProbeHops>,
     /// Scheduler steps during each idle probe (trigger to answer), if counted.
@@ -225,7 +226,8 @@ pub struct FairShare {
 }
 
 /// One probe's round trip, hop by hop, from the client's clock and the store's (one machine,
-/// one clock): each hop in ms.
+/// one clock): each hop in ms. Also each hop's median over many probes, which need not add
+/// up to the round trip's median.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeHops {
     /// The whole round trip, as the client timed it.

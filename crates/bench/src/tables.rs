@@ -339,7 +339,7 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
                 |f| {
                     f.slowest_probe
                         .as_ref()
-                        .map_or_else(|| "—".to_owned(), hops_text)
+                        .map_or_else(|| "—".to_owned(), |h| hops_text(h, " + "))
                 },
                 None,
             )
@@ -347,15 +347,15 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     );
     row(
         table,
-        "fair share: each hop's median over the probes (the same hops; the first figure is \
-         the round trip's median), idle → during the flood"
+        "fair share: each hop's median over the probes, idle → during the flood (the same \
+         hops, round trip's median first; medians need not add up)"
             .to_owned(),
         &|m, _| {
             cells(
                 &m.fair_share,
                 |f| match (&f.idle_hop_medians, &f.flooded_hop_medians) {
                     (Some(idle), Some(flooded)) => {
-                        format!("{} → {}", hops_text(idle), hops_text(flooded))
+                        format!("{} → {}", hops_text(idle, " · "), hops_text(flooded, " · "))
                     }
                     _ => "—".to_owned(),
                 },
@@ -856,16 +856,17 @@ enum PythonDeploy {
     Second,
 }
 
-/// A probe's round trip and its hops: `round trip: a + b + c + d + e + f`.
-fn hops_text(h: &ProbeHops) -> String {
-    format!(
-        "{}: {} + {} + {} + {} + {} + {}",
-        format::ms(h.round_trip_ms),
-        format::ms(h.to_created_ms),
-        format::ms(h.created_to_queued_ms),
-        format::ms(h.queued_to_started_ms),
-        format::ms(h.started_to_ended_ms),
-        format::ms(h.ended_to_run_ended_ms),
-        format::ms(h.to_answered_ms),
-    )
+/// A round trip and its hops, joined by `join`: `round trip: a + b + c + d + e + f` for one
+/// probe, whose hops add up; ` · ` for medians, which need not.
+fn hops_text(h: &ProbeHops, join: &str) -> String {
+    let hops = [
+        h.to_created_ms,
+        h.created_to_queued_ms,
+        h.queued_to_started_ms,
+        h.started_to_ended_ms,
+        h.ended_to_run_ended_ms,
+        h.to_answered_ms,
+    ]
+    .map(format::ms);
+    format!("{}: {}", format::ms(h.round_trip_ms), hops.join(join))
 }

@@ -20,10 +20,15 @@ use weft_store::{DagRun, Store, TaskInstance};
 /// Longest a trigger's answer waits for its run's message to be on the bus.
 const NOTICE_WAIT: Duration = Duration::from_millis(50);
 
+/// How long a command the scheduler could not take waits before it is sent again.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
 /// The scheduler, reached over the bus.
 pub struct BusControl {
     client: ControlClient,
     requests: RunRequests,
+    /// How long a command is sent again while the scheduler cannot take it.
+    timeout: Duration,
 }
 
 impl BusControl {
@@ -39,6 +44,7 @@ impl BusControl {
         BusControl {
             client: ControlClient::new(bus, timeout),
             requests: RunRequests::new(store, clock, allow_trigger_in_future),
+            timeout,
         }
     }
 
@@ -47,12 +53,32 @@ impl BusControl {
         &self.client
     }
 
+    /// Send `command` to the leading scheduler and wait for its answer. While the command's
+    /// timeout lasts, a command the scheduler could not take (its term ended under it, its
+    /// store did not answer) or the bus failed to carry is sent again every
+    /// [`RETRY_PAUSE`]: a failover or a restart of Redis delays a clear or a mark instead of
+    /// failing it. Either is harmless twice, should the first have been carried out as its
+    /// answer was lost: a mark sets the same state again, a clear runs its tasks again from
+    /// the second (the first's attempts are fenced out).
     async fn call(&self, command: Command) -> Result<Reply, ControlError> {
-        match self.client.call(command).await {
-            Ok(Reply::Error { kind, message }) => Err(ControlError::from_reply(kind, message)),
-            Ok(reply) => Ok(reply),
-            // The bus failed, or no scheduler answered in time: the same call may succeed later.
-            Err(e) => Err(ControlError::Unavailable(e.to_string())),
+        let started = tokio::time::Instant::now();
+        loop {
+            let answer = match self.client.call(command.clone()).await {
+                Ok(Reply::Error { kind, message }) => Err(ControlError::from_reply(kind, message)),
+                Ok(reply) => Ok(reply),
+                // The bus failed, or no scheduler answered in time: the same call may succeed
+                // later.
+                Err(e) => Err(ControlError::Unavailable(e.to_string())),
+            };
+            match answer {
+                Err(ControlError::Unavailable(why))
+                    if started.elapsed() + RETRY_PAUSE < self.timeout =>
+                {
+                    tracing::debug!(%why, "the scheduler could not take a command; sending it again");
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+                answer => return answer,
+            }
         }
     }
 

@@ -356,6 +356,131 @@ async fn commands_are_answered_across_the_bus() {
     b.stop.notify_waiters();
 }
 
+/// Wait until a scheduler whose term has ended reads the commands on the bus: it answers
+/// each "the scheduler has stopped" (a command sent before it reads them is not answered).
+async fn until_the_ended_term_answers(control: &BusControl) {
+    for _ in 0..3 {
+        if let Err(ControlError::Unavailable(message)) = control
+            .mark(DEFAULT_TENANT, 999_999, "a", TaskState::Failed)
+            .await
+            && message.contains("the scheduler has stopped")
+        {
+            return;
+        }
+    }
+    panic!("the ended term never answered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
+    let b = bench(false).await;
+    deploy(&b.store).await;
+    let run = b
+        .control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger");
+    let scheduler = || {
+        weft_scheduler::scheduler(
+            b.store.clone(),
+            b.queue.clone(),
+            Arc::new(SystemClock),
+            SchedulerConfig::default(),
+        )
+    };
+    let serve = |handle, consumer: &str, stop: Arc<tokio::sync::Notify>| {
+        tokio::spawn(weft_bus::serve(
+            b.bus.clone(),
+            handle,
+            ServeConfig {
+                consumer: consumer.into(),
+                claim_after: Duration::from_secs(2),
+            },
+            async move { stop.notified().await },
+        ))
+    };
+    // A term that has ended: its loop is gone, so each command it takes is answered
+    // "the scheduler has stopped".
+    let (ended, loop_gone) = scheduler();
+    drop(loop_gone);
+    let first_stop = Arc::new(tokio::sync::Notify::new());
+    let first = serve(ended, "term-1", first_stop.clone());
+    until_the_ended_term_answers(&b.control).await;
+    // The next term begins a little later.
+    let (handle, service) = scheduler();
+    let second_stop = Arc::new(tokio::sync::Notify::new());
+    let next_term = {
+        let (first_stop, second_stop) = (first_stop.clone(), second_stop.clone());
+        async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            first_stop.notify_waiters();
+            tokio::spawn(service.run({
+                let stop = second_stop.clone();
+                async move { stop.notified().await }
+            }));
+            // The serving task, to stop at the end (a join handle, not awaited here).
+            Some(serve(handle, "term-2", second_stop))
+        }
+    };
+    let (marked, second) = tokio::join!(
+        b.control
+            .mark(DEFAULT_TENANT, run.id, "a", TaskState::Failed),
+        next_term
+    );
+    marked.expect("the next term carries the mark out");
+    let (_, tis) = b.store.run(run.id).await.expect("run").expect("exists");
+    let a = tis.iter().find(|t| t.task_id == "a").expect("a");
+    assert_eq!(a.state, TaskState::Failed);
+    second_stop.notify_waiters();
+    first.abort();
+    if let Some(second) = second {
+        second.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_scheduler_can_never_take_is_unavailable_once_its_time_is_up() {
+    let b = bench(false).await;
+    let (ended, loop_gone) = weft_scheduler::scheduler(
+        b.store.clone(),
+        b.queue.clone(),
+        Arc::new(SystemClock),
+        SchedulerConfig::default(),
+    );
+    drop(loop_gone);
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let serving = tokio::spawn(weft_bus::serve(
+        b.bus.clone(),
+        ended,
+        ServeConfig {
+            consumer: "ended".into(),
+            claim_after: Duration::from_secs(2),
+        },
+        {
+            let stop = stop.clone();
+            async move { stop.notified().await }
+        },
+    ));
+    until_the_ended_term_answers(&b.control).await;
+    let started = std::time::Instant::now();
+    let answer = b
+        .control
+        .mark(DEFAULT_TENANT, 1, "a", TaskState::Success)
+        .await;
+    match answer {
+        Err(ControlError::Unavailable(message)) => {
+            assert!(message.contains("the scheduler has stopped"), "{message}")
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    // Asked again until the command's timeout (2 s here), and not much longer.
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1_800), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    stop.notify_waiters();
+    serving.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_nobody_answers_is_unavailable_in_time() {
     let b = bench(false).await;
