@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use tokio::sync::Notify;
 use weft_bus::{Bus, ReportSender, ServeConfig};
 use weft_model::{DagSpec, TaskSpec, TaskState};
 use weft_protocol::{AttemptStarted, CARRIED_TASKS, ControlMessage, Envelope};
 use weft_queue::{MemoryQueue, Queue};
 use weft_scheduler::{
-    AttemptOutcome, AttemptResult, Control, ControlError, Report, SchedulerConfig, SystemClock,
-    TaskMessage, TriggerRequest,
+    AttemptOutcome, AttemptResult, Control, ControlError, Report, SchedulerConfig, SchedulerHandle,
+    SchedulerService, SystemClock, TaskMessage, TriggerRequest,
 };
 use weft_server::BusControl;
 use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, Store};
@@ -22,11 +23,11 @@ struct Bench {
     queue: Arc<MemoryQueue>,
     bus: Bus,
     control: BusControl,
-    stop: Arc<tokio::sync::Notify>,
+    stop: Arc<Notify>,
     _dir: tempfile::TempDir,
 }
 
-async fn bench(serve: bool) -> Bench {
+async fn bench(with_scheduler: bool) -> Bench {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("weft.db"))
@@ -39,8 +40,8 @@ async fn bench(serve: bool) -> Bench {
         .await
         .expect("bus");
     let clock = Arc::new(SystemClock);
-    let stop = Arc::new(tokio::sync::Notify::new());
-    if serve {
+    let stop = Arc::new(Notify::new());
+    if with_scheduler {
         // As in a distributed installation: attempts carry keys and reports must too.
         let keyring = weft_vault::Keyring::new(weft_vault::SecretKey::generate(), Vec::new());
         let config = SchedulerConfig {
@@ -49,23 +50,8 @@ async fn bench(serve: bool) -> Bench {
         };
         let (handle, service) =
             weft_scheduler::scheduler(store.clone(), queue.clone(), clock.clone(), config);
-        let stopped = {
-            let stop = stop.clone();
-            move || {
-                let stop = stop.clone();
-                async move { stop.notified().await }
-            }
-        };
-        tokio::spawn(service.run(stopped()));
-        tokio::spawn(weft_bus::serve(
-            bus.clone(),
-            handle,
-            ServeConfig {
-                consumer: "scheduler-test".into(),
-                claim_after: Duration::from_secs(2),
-            },
-            stopped(),
-        ));
+        tokio::spawn(service.run(notified(stop.clone())));
+        serve(&bus, handle, "scheduler-test", stop.clone());
     }
     let control = BusControl::new(
         bus.clone(),
@@ -356,19 +342,65 @@ async fn commands_are_answered_across_the_bus() {
     b.stop.notify_waiters();
 }
 
-/// Wait until a scheduler whose term has ended reads the commands on the bus: it answers
-/// each "the scheduler has stopped" (a command sent before it reads them is not answered).
-async fn until_the_ended_term_answers(control: &BusControl) {
+/// `stop`'s next notification.
+async fn notified(stop: Arc<Notify>) {
+    stop.notified().await;
+}
+
+/// Serve the bus for `handle` as consumer `consumer`, as the leading scheduler's process
+/// does, until `stop` is notified.
+fn serve(bus: &Bus, handle: SchedulerHandle, consumer: &str, stop: Arc<Notify>) {
+    tokio::spawn(weft_bus::serve(
+        bus.clone(),
+        handle,
+        ServeConfig {
+            consumer: consumer.into(),
+            claim_after: Duration::from_secs(2),
+        },
+        notified(stop),
+    ));
+}
+
+/// A scheduler on the bench's store and queue: its handle and its loop (not running).
+fn scheduler(b: &Bench) -> (SchedulerHandle, SchedulerService) {
+    weft_scheduler::scheduler(
+        b.store.clone(),
+        b.queue.clone(),
+        Arc::new(SystemClock),
+        SchedulerConfig::default(),
+    )
+}
+
+/// Serve the bus for a scheduler whose term has ended (its loop is gone), until `stop`;
+/// once it reads the commands, it answers each "the scheduler has stopped". A command
+/// sent before it reads them is not answered at all, so this waits until one is.
+async fn serve_an_ended_term(b: &Bench, stop: Arc<Notify>) {
+    let (ended, loop_gone) = scheduler(b);
+    drop(loop_gone);
+    serve(&b.bus, ended, "ended-term", stop);
     for _ in 0..3 {
-        if let Err(ControlError::Unavailable(message)) = control
-            .mark(DEFAULT_TENANT, 999_999, "a", TaskState::Failed)
+        if refused_mark(&b.control, 999_999)
             .await
-            && message.contains("the scheduler has stopped")
+            .0
+            .contains("the scheduler has stopped")
         {
             return;
         }
     }
     panic!("the ended term never answered");
+}
+
+/// A mark of task `a` of run `run` that must be refused as unavailable: the refusal's
+/// message, and how long it took.
+async fn refused_mark(control: &BusControl, run: i64) -> (String, Duration) {
+    let started = std::time::Instant::now();
+    match control
+        .mark(DEFAULT_TENANT, run, "a", TaskState::Success)
+        .await
+    {
+        Err(ControlError::Unavailable(message)) => (message, started.elapsed()),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -380,49 +412,18 @@ async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
         .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
         .await
         .expect("trigger");
-    let scheduler = || {
-        weft_scheduler::scheduler(
-            b.store.clone(),
-            b.queue.clone(),
-            Arc::new(SystemClock),
-            SchedulerConfig::default(),
-        )
+    let ended_stop = Arc::new(Notify::new());
+    serve_an_ended_term(&b, ended_stop.clone()).await;
+    // The next term begins a little after the mark is sent.
+    let next_stop = Arc::new(Notify::new());
+    let next_term = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        ended_stop.notify_waiters();
+        let (handle, service) = scheduler(&b);
+        tokio::spawn(service.run(notified(next_stop.clone())));
+        serve(&b.bus, handle, "next-term", next_stop.clone());
     };
-    let serve = |handle, consumer: &str, stop: Arc<tokio::sync::Notify>| {
-        tokio::spawn(weft_bus::serve(
-            b.bus.clone(),
-            handle,
-            ServeConfig {
-                consumer: consumer.into(),
-                claim_after: Duration::from_secs(2),
-            },
-            async move { stop.notified().await },
-        ))
-    };
-    // A term that has ended: its loop is gone, so each command it takes is answered
-    // "the scheduler has stopped".
-    let (ended, loop_gone) = scheduler();
-    drop(loop_gone);
-    let first_stop = Arc::new(tokio::sync::Notify::new());
-    let first = serve(ended, "term-1", first_stop.clone());
-    until_the_ended_term_answers(&b.control).await;
-    // The next term begins a little later.
-    let (handle, service) = scheduler();
-    let second_stop = Arc::new(tokio::sync::Notify::new());
-    let next_term = {
-        let (first_stop, second_stop) = (first_stop.clone(), second_stop.clone());
-        async move {
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            first_stop.notify_waiters();
-            tokio::spawn(service.run({
-                let stop = second_stop.clone();
-                async move { stop.notified().await }
-            }));
-            // The serving task, to stop at the end (a join handle, not awaited here).
-            Some(serve(handle, "term-2", second_stop))
-        }
-    };
-    let (marked, second) = tokio::join!(
+    let (marked, ()) = tokio::join!(
         b.control
             .mark(DEFAULT_TENANT, run.id, "a", TaskState::Failed),
         next_term
@@ -431,71 +432,28 @@ async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
     let (_, tis) = b.store.run(run.id).await.expect("run").expect("exists");
     let a = tis.iter().find(|t| t.task_id == "a").expect("a");
     assert_eq!(a.state, TaskState::Failed);
-    second_stop.notify_waiters();
-    first.abort();
-    if let Some(second) = second {
-        second.abort();
-    }
+    next_stop.notify_waiters();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_the_scheduler_can_never_take_is_unavailable_once_its_time_is_up() {
     let b = bench(false).await;
-    let (ended, loop_gone) = weft_scheduler::scheduler(
-        b.store.clone(),
-        b.queue.clone(),
-        Arc::new(SystemClock),
-        SchedulerConfig::default(),
-    );
-    drop(loop_gone);
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let serving = tokio::spawn(weft_bus::serve(
-        b.bus.clone(),
-        ended,
-        ServeConfig {
-            consumer: "ended".into(),
-            claim_after: Duration::from_secs(2),
-        },
-        {
-            let stop = stop.clone();
-            async move { stop.notified().await }
-        },
-    ));
-    until_the_ended_term_answers(&b.control).await;
-    let started = std::time::Instant::now();
-    let answer = b
-        .control
-        .mark(DEFAULT_TENANT, 1, "a", TaskState::Success)
-        .await;
-    match answer {
-        Err(ControlError::Unavailable(message)) => {
-            assert!(message.contains("the scheduler has stopped"), "{message}")
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
-    // Asked again until the command's timeout (2 s here), and not much longer.
-    let took = started.elapsed();
+    let stop = Arc::new(Notify::new());
+    serve_an_ended_term(&b, stop.clone()).await;
+    let (message, took) = refused_mark(&b.control, 1).await;
+    assert!(message.contains("the scheduler has stopped"), "{message}");
+    // Sent again until the command's timeout (2 s here), and not much longer.
     assert!(took >= Duration::from_millis(1_800), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     stop.notify_waiters();
-    serving.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_nobody_answers_is_unavailable_in_time() {
     let b = bench(false).await;
-    let started = std::time::Instant::now();
-    let answer = b
-        .control
-        .mark(DEFAULT_TENANT, 1, "a", TaskState::Success)
-        .await;
-    match answer {
-        Err(ControlError::Unavailable(message)) => {
-            assert!(message.contains("no scheduler answered"), "{message}")
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let (message, took) = refused_mark(&b.control, 1).await;
+    assert!(message.contains("no scheduler answered"), "{message}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
 #[tokio::test]
