@@ -38,9 +38,11 @@ class HostHandler(logging.Handler):
             self.handleError(record)
 
 
-def _attach(host: Host) -> tuple[HostHandler, logging.Logger]:
-    """Send the root logger's records to ``host``: other libraries' at INFO and above, as
-    Airflow's task logs are, the task's own from DEBUG. The handler and the task's logger."""
+def install(host: Host) -> tuple[HostHandler, logging.Logger]:
+    """Send the root logger's records to ``host`` from now on: other libraries' at INFO and
+    above, as Airflow's task logs are, the task's own from DEBUG. A component does this once,
+    when it is built, so that its snapshot holds the handler and no attempt sets logging up.
+    The handler and the task's logger."""
     handler = HostHandler(host)
     root = logging.getLogger()
     root.addHandler(handler)
@@ -50,19 +52,13 @@ def _attach(host: Host) -> tuple[HostHandler, logging.Logger]:
     return handler, task_logger
 
 
-def install(host: Host) -> tuple[HostHandler, logging.Logger]:
-    """Send every record to ``host`` from now on: a component does this once, when it is
-    built, so that its snapshot holds the handler and no attempt sets logging up."""
-    return _attach(host)
-
-
 @contextmanager
 def to_host(host: Host) -> Iterator[logging.Logger]:
-    """Send the root logger's records to ``host`` while the block runs (see ``_attach``); the
-    task's logger."""
+    """Send the root logger's records to ``host`` while the block runs (see ``install``);
+    the task's logger."""
     root = logging.getLogger()
     saved = root.level
-    handler, task_logger = _attach(host)
+    handler, task_logger = install(host)
     try:
         yield task_logger
     finally:
