@@ -183,17 +183,14 @@ struct Figures {
 impl Figures {
     /// The figures of the `idle` probes and the `flooded` ones.
     fn of(&self, probe: &Api, idle: &[Probe], flooded: &[Probe]) -> Result<FairShare, BenchError> {
-        let ms = |probes: &[Probe]| probes.iter().map(|p| p.ms).collect::<Vec<_>>();
-        let steps = |probes: &[Probe]| probes.iter().map(|p| p.steps as f64).collect::<Vec<_>>();
-        let mut figures = summarize(
-            &ms(idle),
-            &ms(flooded),
-            self.tasks,
-            self.flood_s,
-            self.single_tenant_tasks_per_s,
-        )?;
-        figures.probe_idle_steps = Summary::of(&steps(idle));
-        figures.probe_flooded_steps = Summary::of(&steps(flooded));
+        let none = |what: &str| BenchError::BadAnswer {
+            what: format!("fair share: {what}"),
+            reason: "nothing was measured".to_owned(),
+        };
+        let ms = |probes: &[Probe]| Summary::of(&probes.iter().map(|p| p.ms).collect::<Vec<_>>());
+        let steps = |probes: &[Probe]| {
+            Summary::of(&probes.iter().map(|p| p.steps as f64).collect::<Vec<_>>())
+        };
         // The hops are a view of the figures, not one of them: a probe whose times cannot be
         // read is left out of them.
         let read = |probes: &[Probe]| {
@@ -202,14 +199,24 @@ impl Figures {
                 .filter_map(|p| hops(probe, p))
                 .collect::<Vec<_>>()
         };
+        let flood_s = self.flood_s.ok_or_else(|| none("the flood's times"))?;
         let flooded_hops = read(flooded);
-        figures.slowest_probe = flooded_hops
-            .iter()
-            .max_by(|a, b| a.round_trip_ms.total_cmp(&b.round_trip_ms))
-            .cloned();
-        figures.idle_hop_medians = median_hops(&read(idle));
-        figures.flooded_hop_medians = median_hops(&flooded_hops);
-        Ok(figures)
+        Ok(FairShare {
+            flood_tasks: self.tasks,
+            probe_idle_ms: ms(idle).ok_or_else(|| none("the idle probes"))?,
+            probe_flooded_ms: ms(flooded).ok_or_else(|| none("the probes during the flood"))?,
+            flood_s,
+            flood_tasks_per_s: self.tasks as f64 / flood_s,
+            single_tenant_tasks_per_s: self.single_tenant_tasks_per_s,
+            slowest_probe: flooded_hops
+                .iter()
+                .max_by(|a, b| a.round_trip_ms.total_cmp(&b.round_trip_ms))
+                .cloned(),
+            idle_hop_medians: median_hops(&read(idle)),
+            flooded_hop_medians: median_hops(&flooded_hops),
+            probe_idle_steps: steps(idle),
+            probe_flooded_steps: steps(flooded),
+        })
     }
 }
 
@@ -259,33 +266,4 @@ fn flood_seconds(ended: &[RunInfo]) -> Option<f64> {
     let first = ended.iter().filter_map(|r| r.queued_at).min()?;
     let last = ended.iter().filter_map(|r| r.ended_at).max()?;
     Some((last.as_nanosecond() - first.as_nanosecond()) as f64 / 1e9)
-}
-
-fn summarize(
-    idle: &[f64],
-    flooded: &[f64],
-    tasks: usize,
-    flood_s: Option<f64>,
-    single_tenant_tasks_per_s: Option<f64>,
-) -> Result<FairShare, BenchError> {
-    let none = |what: &str| BenchError::BadAnswer {
-        what: format!("fair share: {what}"),
-        reason: "nothing was measured".to_owned(),
-    };
-    let flood_s = flood_s.ok_or_else(|| none("the flood's times"))?;
-    let flood_tasks_per_s = tasks as f64 / flood_s;
-    Ok(FairShare {
-        flood_tasks: tasks,
-        probe_idle_ms: Summary::of(idle).ok_or_else(|| none("the idle probes"))?,
-        probe_flooded_ms: Summary::of(flooded)
-            .ok_or_else(|| none("the probes during the flood"))?,
-        flood_s,
-        flood_tasks_per_s,
-        single_tenant_tasks_per_s,
-        slowest_probe: None,
-        idle_hop_medians: None,
-        flooded_hop_medians: None,
-        probe_idle_steps: None,
-        probe_flooded_steps: None,
-    })
 }
