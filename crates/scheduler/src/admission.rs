@@ -18,6 +18,7 @@ use crate::active_runs::{ActiveRuns, FastMap};
 use crate::capacity::{Capacity, Slot};
 use crate::config::SchedulerConfig;
 use crate::dags::Dags;
+use crate::express::EXPRESS_ADMISSIONS;
 use crate::fair_share::{self, Claim};
 use crate::outbox::Outbox;
 use crate::step::Scheduler;
@@ -44,6 +45,9 @@ pub(crate) struct Admission {
     capped: bool,
     /// When a step last marked ready tasks `scheduled` (see [`MARKS_EVERY`]).
     marked_at: Option<Timestamp>,
+    /// The next admission is an express step's (see [`express`](crate::express)): it queues
+    /// at most [`EXPRESS_ADMISSIONS`] task instances and marks none `scheduled`.
+    express: bool,
     /// When a step is due to mark the waiting tasks the last admission left unmarked; none
     /// when it left none. A wake of its own, apart from the retries' (whose wake scans every
     /// task instance held).
@@ -51,6 +55,16 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
+    /// Slots held by `tenant`'s queued and running task instances.
+    pub(crate) fn tenant_slots(&self, tenant: &str) -> usize {
+        self.slots.tenant_count(tenant)
+    }
+
+    /// The next admission is an express step's.
+    pub(crate) fn express_next(&mut self) {
+        self.express = true;
+    }
+
     /// Task `i` of run `run` is ready: queue it when its turn comes and a slot allows.
     pub(crate) fn make_ready(&mut self, run: RunPk, active: &ActiveRun, i: usize) {
         let key = (
@@ -162,7 +176,8 @@ impl Admission {
     /// `outbox`, each tenant up to its fair share first, then anyone with slots left over,
     /// the least served first; the ready task instances of running runs left waiting for a
     /// slot (as many as the step may mark), and the wait tasks to start and the mapped tasks
-    /// to expand (neither takes a slot).
+    /// to expand (neither takes a slot). An `express` step's admission queues at most
+    /// [`EXPRESS_ADMISSIONS`] and marks none.
     fn queue_ready(
         &mut self,
         runs: &ActiveRuns,
@@ -170,20 +185,25 @@ impl Admission {
         config: &SchedulerConfig,
         outbox: &mut Outbox,
         now: Timestamp,
+        express: bool,
     ) -> Admitted {
         let mut waits = Vec::new();
         let mut expand = Vec::new();
         self.take_slotless(runs, dags, &mut waits, &mut expand);
         // A step that will not mark (it has other writes, and marks were made lately) needs
         // to learn only whether a task waits unmarked, to come back for it.
-        let marks_due = self.marks_due(outbox, now);
+        let marks_due = !express && self.marks_due(outbox, now);
         let mut walk = Walk {
             runs,
             dags,
             config,
             outbox,
             now,
-            left: per_step(config),
+            left: if express {
+                EXPRESS_ADMISSIONS.min(per_step(config))
+            } else {
+                per_step(config)
+            },
             marks_left: if marks_due { marks_per_step(config) } else { 1 },
             capped: false,
             marks_capped: false,
@@ -494,12 +514,18 @@ impl Scheduler {
     /// running runs left waiting for a slot become `scheduled` as
     /// [`mark_scheduled`](Self::mark_scheduled) says.
     pub(crate) fn admit(&mut self, now: Timestamp) {
-        let admitted =
-            self.admission
-                .queue_ready(&self.runs, &self.dags, &self.config, &mut self.outbox, now);
+        let express = std::mem::take(&mut self.admission.express);
+        let admitted = self.admission.queue_ready(
+            &self.runs,
+            &self.dags,
+            &self.config,
+            &mut self.outbox,
+            now,
+            express,
+        );
         self.admission.marks_wake = None;
         if !admitted.waiting.is_empty() {
-            if self.admission.marks_due(&self.outbox, now) {
+            if !express && self.admission.marks_due(&self.outbox, now) {
                 self.admission.marked_at = Some(now);
                 self.mark_scheduled(admitted.waiting, now);
                 if admitted.marks_capped {

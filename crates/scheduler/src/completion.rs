@@ -11,6 +11,18 @@ use crate::step::Scheduler;
 /// Why a deadlocked run failed, as its notifications say.
 const DEADLOCKED: &str = "no task can make progress";
 
+/// Task instances from which an ended run is freed away from the loop.
+const BIG_RUN: usize = 1000;
+
+/// Free an ended run: a big one on a blocking thread. Freeing 10,000 task instances (their
+/// strings, their outputs) takes milliseconds, which the step would spend before its write,
+/// holding up every other run's tasks that the step queues.
+fn drop_away(active: crate::active_run::ActiveRun) {
+    if active.tis.len() >= BIG_RUN && tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::spawn_blocking(move || drop(active));
+    }
+}
+
 impl Scheduler {
     /// Finish runs whose tasks are all done, and fail deadlocked ones.
     pub(crate) fn complete_runs(&mut self, now: Timestamp) {
@@ -38,6 +50,7 @@ impl Scheduler {
             if let Some(active) = self.remove_run(id) {
                 self.deferrals.run_ended(&active.run, state);
                 tracing::info!(run = %active.run.run_id, dag = %active.run.dag_id, state = state.as_str(), "run finished");
+                drop_away(active);
             }
         }
     }

@@ -10,7 +10,8 @@
 //! # Layout
 //! The running service, and the way in:
 //! - [`running`]: [`SchedulerService`], the loop fed by a channel and woken by timers, and
-//!   [`scheduler()`] that makes it with its handle;
+//!   [`scheduler()`] that makes it with its handle; `express`: a pass that mixes a flooding
+//!   tenant's reports with other tenants' inputs steps the others' first;
 //! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
 //! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
 //! - [`task_trigger`]: runs a task triggers, checked against its attempt's lease;
@@ -61,6 +62,7 @@ mod dags;
 mod deferrals;
 mod dispatch;
 mod error;
+mod express;
 mod fair_share;
 mod flush;
 mod graph;

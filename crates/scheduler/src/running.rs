@@ -3,7 +3,9 @@
 //! [`SchedulerHandle`] everyone else holds, and woken by its own timers.
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
-//! are batched by themselves under load, and a lone event is handled at once. A run told of
+//! are batched by themselves under load, and a lone event is handled at once. When what
+//! arrived mixes a flooding tenant's reports with other tenants' inputs, the others' go
+//! first in an express step of their own ([`express`](crate::express)). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
 //! ([`run_reads`](crate::run_reads)) and taken up when the store answers.
 
@@ -20,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
+use crate::express;
 use crate::handle::SchedulerHandle;
 use crate::run_reads::RunRead;
 use crate::run_requests::RunRequests;
@@ -150,6 +153,8 @@ pub struct SchedulerService {
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
     owed: Ticked,
+    /// Heavy tenants' reports an express step left for the next step (see [`express`]).
+    held: Vec<Input>,
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -169,6 +174,7 @@ pub fn scheduler(
         reads: mpsc::unbounded_channel(),
         flow_seen: None,
         owed: Ticked::default(),
+        held: Vec::new(),
     };
     (handle, service)
 }
@@ -196,20 +202,24 @@ impl SchedulerService {
         let mut lease_check = timer(config.first_lease_check_after, config.lease_check_interval);
         let mut resync = timer(config.resync_interval, config.resync_interval);
         loop {
-            let sleep = self.until_wake();
-            let mut inputs = Vec::new();
+            // Reports an express step held back go first, in the next step, at once.
+            let mut inputs = std::mem::take(&mut self.held);
+            let held = !inputs.is_empty();
             let mut ticked = Ticked::default();
-            tokio::select! {
-                biased;
-                _ = &mut shutdown => break,
-                input = self.rx.recv() => match input {
-                    Some(input) => inputs.push(input),
-                    None => break,
-                },
-                Some(read) = self.reads.1.recv() => inputs.push(Input::Read(Box::new(read))),
-                _ = tokio::time::sleep(sleep) => ticked.wake = true,
-                _ = lease_check.tick() => ticked.leases = true,
-                _ = resync.tick() => ticked.resync = true,
+            if !held {
+                let sleep = self.until_wake();
+                tokio::select! {
+                    biased;
+                    _ = &mut shutdown => break,
+                    input = self.rx.recv() => match input {
+                        Some(input) => inputs.push(input),
+                        None => break,
+                    },
+                    Some(read) = self.reads.1.recv() => inputs.push(Input::Read(Box::new(read))),
+                    _ = tokio::time::sleep(sleep) => ticked.wake = true,
+                    _ = lease_check.tick() => ticked.leases = true,
+                    _ = resync.tick() => ticked.resync = true,
+                }
             }
             while let Ok(more) = self.rx.try_recv() {
                 inputs.push(more);
@@ -217,10 +227,34 @@ impl SchedulerService {
             while let Ok(read) = self.reads.1.try_recv() {
                 inputs.push(Input::Read(Box::new(read)));
             }
-            if !ticked.any() {
+            if !ticked.any() && !held {
                 self.gather_reports(&mut inputs).await;
             }
-            if let Err(e) = self.handle(inputs, ticked).await {
+            // A pass that takes held reports is not split again: they wait one step at most.
+            let split = if held {
+                express::Split {
+                    take: inputs,
+                    hold: Vec::new(),
+                }
+            } else {
+                express::split(&self.scheduler, inputs)
+            };
+            if split.is_express() {
+                tracing::debug!(
+                    held = split.hold.len(),
+                    "express step: heavy tenants' reports wait for the next"
+                );
+                self.scheduler.admission.express_next();
+            }
+            self.held = split.hold;
+            if let Err(e) = self.handle(split.take, ticked).await {
+                // The held reports' batches were not all written: their senders must not
+                // hear that they were.
+                for input in &mut self.held {
+                    if let Input::Reports(_, written) = input {
+                        *written = None;
+                    }
+                }
                 tracing::error!(error = %e, "scheduler step failed; carrying on from the store");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -240,11 +274,17 @@ impl SchedulerService {
             return;
         }
         let mut count = 0;
+        let mut weight = express::Weight::default();
         for input in inputs.iter() {
             match input {
                 Input::Reports(reports, _) => count += reports.len(),
                 _ => return,
             }
+            weight.add(&self.scheduler, input);
+        }
+        // A light tenant's report is not held up for the flood's.
+        if weight.worth_splitting() {
+            return;
         }
         let deadline = tokio::time::Instant::now() + GATHER;
         while count < BATCH {
@@ -254,10 +294,11 @@ impl SchedulerService {
                         Input::Reports(reports, _) => Some(reports.len()),
                         _ => None,
                     };
+                    weight.add(&self.scheduler, &input);
                     inputs.push(input);
                     match reports {
-                        Some(n) => count += n,
-                        None => break,
+                        Some(n) if !weight.worth_splitting() => count += n,
+                        _ => break,
                     }
                 }
                 Ok(None) | Err(_) => break,

@@ -10,12 +10,10 @@ use std::time::Duration;
 
 use sqlx::Connection;
 
-use support::{bench, task_ids};
+use support::{Loop, bench, start_loop, take_waiting, task_ids};
 use weft_model::{DagSpec, TaskSpec};
 use weft_protocol::IdRange;
-use weft_scheduler::{
-    Control, ControlError, Notice, SchedulerConfig, SchedulerHandle, TaskMessage,
-};
+use weft_scheduler::{Control, ControlError, Notice, SchedulerConfig, TaskMessage};
 use weft_store::DagRun;
 
 const T0: &str = "2024-03-01T00:00:00Z";
@@ -24,41 +22,6 @@ fn pair(dag_id: &str) -> DagSpec {
     let mut spec = DagSpec::new(dag_id);
     spec.tasks = vec![TaskSpec::new("a"), TaskSpec::new("b")];
     spec
-}
-
-/// The messages on the `default` queues by task id, waiting up to 10 s for the first.
-async fn take_waiting(b: &support::Bench) -> Vec<TaskMessage> {
-    let mut messages = b.take_within(Duration::from_secs(10)).await;
-    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
-    messages
-}
-
-/// A scheduler's loop over the bench's store, queue and clock, running until stopped.
-struct Loop {
-    handle: SchedulerHandle,
-    stop: tokio::sync::oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<()>,
-}
-
-fn start_loop(b: &support::Bench, config: SchedulerConfig) -> Loop {
-    let (handle, service) =
-        weft_scheduler::scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(service.run(async {
-        let _ = stopped.await;
-    }));
-    Loop {
-        handle,
-        stop,
-        running,
-    }
-}
-
-impl Loop {
-    async fn stop(self) {
-        self.stop.send(()).unwrap();
-        self.running.await.unwrap();
-    }
 }
 
 /// A bench with the DAGs `first` and `dag_ids` deployed and a loop started after a run of

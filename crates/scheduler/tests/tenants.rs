@@ -7,56 +7,12 @@
 
 mod support;
 
-use sha2::{Digest as _, Sha256};
-use support::{bench, task_ids};
+use support::{bench, deploy_in, task_ids, tenant_with_dag};
 use weft_model::DagRunState;
-use weft_model::{DagSpec, TaskSpec};
 use weft_scheduler::{Control, SchedulerConfig, TriggerRequest};
-use weft_store::{DagRun, Deploy, Quotas, RunFilter, Tenant};
+use weft_store::{DagRun, Quotas, RunFilter};
 
 const T0: &str = "2024-03-01T00:00:00Z";
-
-/// Make `tenant` (weight `weight`, with `quotas`) and deploy DAG `dag_id` of independent tasks `tasks` in it.
-async fn tenant_with_dag(
-    b: &support::Bench,
-    tenant: &str,
-    weight: u32,
-    quotas: Quotas,
-    dag_id: &str,
-    tasks: &[&str],
-) {
-    b.store
-        .create_tenant(Tenant {
-            name: tenant.into(),
-            description: String::new(),
-            created_at: support::ts(T0),
-            weight,
-            quotas,
-            sandbox: Default::default(),
-        })
-        .await
-        .unwrap();
-    deploy_in(b, tenant, dag_id, tasks).await;
-}
-
-/// Deploy DAG `dag_id` of independent tasks `tasks` in `tenant`.
-async fn deploy_in(b: &support::Bench, tenant: &str, dag_id: &str, tasks: &[&str]) {
-    let mut spec = DagSpec::new(dag_id);
-    spec.tasks = tasks.iter().map(|t| TaskSpec::new(*t)).collect();
-    let bytes = format!("component of {tenant}'s {dag_id}").into_bytes();
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-    b.store
-        .deploy(Deploy {
-            tenant: tenant.into(),
-            digest,
-            bytes,
-            dag_id: dag_id.into(),
-            spec,
-            at: support::ts(T0),
-        })
-        .await
-        .unwrap();
-}
 
 /// Tenant `team-a` triggers DAG `flood` of `tasks` independent tasks `t00`..., then tenant
 /// `team-b` DAG `single` of one task `only`.

@@ -15,7 +15,8 @@ use weft_scheduler::{
     SchedulerHandle, TaskMessage, TriggerRequest, scheduler,
 };
 use weft_store::{
-    DEFAULT_TENANT, DagRun, Deploy, RunFilter, RunPk, SqliteStore, Store, TaskInstance,
+    DEFAULT_TENANT, DagRun, Deploy, Quotas, RunFilter, RunPk, SqliteStore, Store, TaskInstance,
+    Tenant,
 };
 
 /// One day.
@@ -254,4 +255,83 @@ impl Now for ManualClock {
 /// Task ids of messages, in order.
 pub fn task_ids(messages: &[TaskMessage]) -> Vec<&str> {
     messages.iter().map(|m| m.task_id.as_str()).collect()
+}
+
+/// The messages on the `default` queues by task id, waiting up to 10 s for the first.
+pub async fn take_waiting(b: &Bench) -> Vec<TaskMessage> {
+    let mut messages = b.take_within(Duration::from_secs(10)).await;
+    messages.sort_by(|x, y| x.task_id.cmp(&y.task_id));
+    messages
+}
+
+/// A scheduler's loop over the bench's store, queue and clock, running until stopped.
+pub struct Loop {
+    pub handle: SchedulerHandle,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<()>,
+}
+
+/// Start a scheduler's loop over `b`'s store, queue and clock.
+pub fn start_loop(b: &Bench, config: SchedulerConfig) -> Loop {
+    let (handle, service) = scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(service.run(async {
+        let _ = stopped.await;
+    }));
+    Loop {
+        handle,
+        stop,
+        running,
+    }
+}
+
+impl Loop {
+    /// Stop the loop and wait until it has.
+    pub async fn stop(self) {
+        self.stop.send(()).expect("the loop is running");
+        self.running.await.expect("the loop ends");
+    }
+}
+
+/// Make `tenant` (weight `weight`, with `quotas`) and deploy DAG `dag_id` of independent
+/// tasks `tasks` in it.
+pub async fn tenant_with_dag(
+    b: &Bench,
+    tenant: &str,
+    weight: u32,
+    quotas: Quotas,
+    dag_id: &str,
+    tasks: &[&str],
+) {
+    b.store
+        .create_tenant(Tenant {
+            name: tenant.into(),
+            description: String::new(),
+            created_at: b.clock.now_ts(),
+            weight,
+            quotas,
+            sandbox: Default::default(),
+        })
+        .await
+        .expect("tenant created");
+    deploy_in(b, tenant, dag_id, tasks).await;
+}
+
+/// Deploy DAG `dag_id` of independent tasks `tasks` in `tenant`.
+pub async fn deploy_in(b: &Bench, tenant: &str, dag_id: &str, tasks: &[&str]) {
+    let mut spec = DagSpec::new(dag_id);
+    spec.tasks = tasks.iter().map(|t| TaskSpec::new(*t)).collect();
+    let bytes = format!("component of {tenant}'s {dag_id}").into_bytes();
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
+    b.store
+        .deploy(Deploy {
+            tenant: tenant.into(),
+            digest,
+            bytes,
+            dag_id: dag_id.into(),
+            spec,
+            at: b.clock.now_ts(),
+        })
+        .await
+        .expect("deployed");
 }

@@ -54,7 +54,7 @@ pub struct Args {
     parallelism: usize,
     /// Most task instances one scheduling step queues: a big run's ready tasks go out in
     /// slices of this many (like Airflow's `max_tis_per_query`).
-    #[arg(long, default_value_t = weft_scheduler::config::DEFAULT_MAX_TIS_PER_STEP, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "WEFT_MAX_TIS_PER_STEP", default_value_t = weft_scheduler::config::DEFAULT_MAX_TIS_PER_STEP, value_parser = clap::value_parser!(u32).range(1..))]
     max_tis_per_step: u32,
     /// Most instances a mapped task may expand into (Airflow's `max_map_length`).
     #[arg(long, default_value_t = weft_model::mapping::DEFAULT_MAX_MAP_LENGTH)]
