@@ -5,9 +5,9 @@
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
 //! are batched by themselves under load, and a lone event is handled at once. When what
 //! arrived mixes a flooding tenant's reports with other tenants' inputs, the others' go
-//! first in an express step of their own ([`express`](crate::express)). A run told of
+//! first in an express step of their own (`express`). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
-//! ([`run_reads`](crate::run_reads)) and taken up when the store answers.
+//! (`run_reads`) and taken up when the store answers.
 
 use std::future::Future;
 use std::sync::Arc;
