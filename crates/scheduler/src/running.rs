@@ -89,6 +89,14 @@ impl Input {
         }
     }
 
+    /// The run this input names, if it names one (one it loads, clears or marks in).
+    pub(crate) fn names_run(&self) -> Option<RunPk> {
+        match self {
+            Input::Clear { run, .. } | Input::Mark { run, .. } => Some(*run),
+            other => other.run(),
+        }
+    }
+
     /// The run this input loads into memory, if it loads one.
     fn run(&self) -> Option<RunPk> {
         match self {
@@ -153,7 +161,7 @@ pub struct SchedulerService {
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
     owed: Ticked,
-    /// Heavy tenants' reports an express step left for the next step (see [`express`]).
+    /// Heavy work an express step left for the next step (see `express`).
     held: Vec<Input>,
 }
 
@@ -242,7 +250,7 @@ impl SchedulerService {
             if split.is_express() {
                 tracing::debug!(
                     held = split.hold.len(),
-                    "express step: heavy tenants' reports wait for the next"
+                    "express step: heavy work waits for the next"
                 );
                 self.scheduler.admission.express_next();
             }

@@ -115,3 +115,39 @@ async fn another_tenants_result_ends_its_run_before_the_floods_results_are_writt
 
     running.stop().await;
 }
+
+#[tokio::test]
+async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is_loaded() {
+    let (b, running, _, results) = flooded().await;
+    // The first flood ends: the default pool's slots are free again.
+    running.handle.report_batch(results).await.expect("written");
+    // Written to the store only (the bench's own handle tells no loop), then handed to the
+    // loop together: one pass takes both.
+    let big = b
+        .handle
+        .trigger("team-a", "flood", TriggerRequest::default())
+        .await
+        .unwrap();
+    let small = b
+        .handle
+        .trigger("team-b", "single", TriggerRequest::default())
+        .await
+        .unwrap();
+    let (big_row, big_tis) = b.run(big.id).await;
+    let (small_row, small_tis) = b.run(small.id).await;
+    running.handle.run_created(big_row, big_tis);
+    running.handle.run_created(small_row, small_tis);
+
+    let first = take_waiting(&b).await;
+    assert_eq!(task_ids(&first), ["only"], "B's task goes out alone, first");
+    let mut rest = Vec::new();
+    while rest.len() < FLOOD {
+        let taken = take_waiting(&b).await;
+        assert!(!taken.is_empty(), "A's new run's tasks are queued");
+        rest.extend(taken);
+    }
+    assert_eq!(rest.len(), FLOOD);
+    assert!(rest.iter().all(|m| m.tenant == "team-a"));
+
+    running.stop().await;
+}
