@@ -18,7 +18,7 @@ use crate::active_runs::{ActiveRuns, FastMap};
 use crate::capacity::{Capacity, Slot};
 use crate::config::SchedulerConfig;
 use crate::dags::Dags;
-use crate::express::EXPRESS_ADMISSIONS;
+use crate::express::{EXPRESS_ADMISSIONS, Pace};
 use crate::fair_share::{self, Claim};
 use crate::outbox::Outbox;
 use crate::step::Scheduler;
@@ -45,9 +45,6 @@ pub(crate) struct Admission {
     capped: bool,
     /// When a step last marked ready tasks `scheduled` (see [`MARKS_EVERY`]).
     marked_at: Option<Timestamp>,
-    /// The next admission is an express step's (see [`express`](crate::express)): it queues
-    /// at most [`EXPRESS_ADMISSIONS`] task instances and marks none `scheduled`.
-    express: bool,
     /// When a step is due to mark the waiting tasks the last admission left unmarked; none
     /// when it left none. A wake of its own, apart from the retries' (whose wake scans every
     /// task instance held).
@@ -55,14 +52,14 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
+    /// Whether a task instance could still be queued under `parallelism`.
+    pub(crate) fn has_free_slot(&self, config: &SchedulerConfig) -> bool {
+        self.slots.total() < config.parallelism
+    }
+
     /// Slots held by `tenant`'s queued and running task instances.
     pub(crate) fn tenant_slots(&self, tenant: &str) -> usize {
         self.slots.tenant_count(tenant)
-    }
-
-    /// The next admission is an express step's.
-    pub(crate) fn express_next(&mut self) {
-        self.express = true;
     }
 
     /// Task `i` of run `run` is ready: queue it when its turn comes and a slot allows.
@@ -510,11 +507,12 @@ impl Scheduler {
     }
 
     /// Queue ready task instances in priority order while slots allow, at most
-    /// `max_tis_per_step`, the next step following at once when that left some; those of
+    /// `max_tis_per_step` (an express step's [`EXPRESS_ADMISSIONS`], marking none), the next
+    /// step following at once when that left some; those of
     /// running runs left waiting for a slot become `scheduled` as
     /// [`mark_scheduled`](Self::mark_scheduled) says.
-    pub(crate) fn admit(&mut self, now: Timestamp) {
-        let express = std::mem::take(&mut self.admission.express);
+    pub(crate) fn admit(&mut self, now: Timestamp, pace: Pace) {
+        let express = pace == Pace::Express;
         let admitted = self.admission.queue_ready(
             &self.runs,
             &self.dags,

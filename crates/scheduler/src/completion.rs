@@ -5,19 +5,17 @@
 use jiff::Timestamp;
 use weft_model::DagRunState;
 
+use crate::active_run::{ActiveRun, BIG_RUN};
 use crate::notify;
 use crate::step::Scheduler;
 
 /// Why a deadlocked run failed, as its notifications say.
 const DEADLOCKED: &str = "no task can make progress";
 
-/// Task instances from which an ended run is freed away from the loop.
-const BIG_RUN: usize = 1000;
-
 /// Free an ended run: a big one on a blocking thread. Freeing 10,000 task instances (their
 /// strings, their outputs) takes milliseconds, which the step would spend before its write,
 /// holding up every other run's tasks that the step queues.
-fn drop_away(active: crate::active_run::ActiveRun) {
+fn drop_away(active: ActiveRun) {
     if active.tis.len() >= BIG_RUN && tokio::runtime::Handle::try_current().is_ok() {
         tokio::task::spawn_blocking(move || drop(active));
     }

@@ -5,22 +5,29 @@
 //! on PostgreSQL). Another tenant's new run, or its task's end, would wait for such a step,
 //! and then go in the next one with the flood's next reports. The loop instead splits a
 //! pass whose inputs mix both:
-//! - the *light* inputs (reports of tenants holding few slots, new small runs, commands,
-//!   notices) go in a step of their own, which queues at most [`EXPRESS_ADMISSIONS`] task
-//!   instances (the light tenants' first, by fair share) and marks none `scheduled`;
+//! - the *light* inputs (reports of tenants holding few slots, new runs, commands, notices)
+//!   go in a step of their own, which queues at most [`EXPRESS_ADMISSIONS`] task instances
+//!   (the light tenants' first, by fair share) and marks none `scheduled`;
 //! - the *heavy* work is held for the step that follows at once: the reports of tenants
-//!   holding many slots, and new big runs (loading 10,000 task instances takes the loop
-//!   milliseconds), with any later input naming a held run, so that it still comes after.
+//!   holding many slots, and new big runs ([`BIG_RUN`] task instances or more: loading
+//!   10,000 takes the loop milliseconds), with any later input naming a held run or a new
+//!   run of the same DAG, so that each still comes after it.
 //!
-//! That next pass takes everything held and is not split again, so heavy work waits for one
-//! small step at most, however many light inputs come. A pass of reports
-//! alone that gathers a flow of them (see [`running`](crate::running)) stops gathering when
-//! a light one arrives.
+//! A pass is split only when it holds at least [`MIN_HELD`] of heavy work and the express
+//! step can move something on: a light report, a command or notice, or a new run while a
+//! slot is free (with every slot taken, the new run's task waits for the results held).
+//! Reports of runs not in memory are neither (they are refused or passed over, cheaply).
+//! The next pass takes everything held and is not split again, so heavy work waits for one
+//! small step at most, however many light inputs come; the timers that went off run with
+//! it. A pass of reports alone that gathers a flow of them (see [`running`](crate::running))
+//! stops gathering when a light one arrives.
 
 use std::collections::HashSet;
 
 use weft_protocol::Report;
+use weft_store::RunPk;
 
+use crate::active_run::BIG_RUN;
 use crate::running::Input;
 use crate::step::Scheduler;
 
@@ -32,6 +39,15 @@ const HEAVY_SLOTS: usize = 64;
 const MIN_HELD: usize = 16;
 /// Most task instances an express step queues: the light tenants' first, by fair share.
 pub(crate) const EXPRESS_ADMISSIONS: usize = 16;
+
+/// How much a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pace {
+    /// Everything due, up to `max_tis_per_step` queued.
+    Full,
+    /// An express step: at most [`EXPRESS_ADMISSIONS`] queued, no task marked `scheduled`.
+    Express,
+}
 
 /// A pass's inputs, split or not.
 pub(crate) struct Split {
@@ -48,10 +64,16 @@ impl Split {
     }
 }
 
-/// What a pass's inputs weigh: whether any is light, and how much heavy work they hold.
+/// What a pass's inputs weigh: what light inputs they hold, and how much heavy work.
 #[derive(Default)]
 pub(crate) struct Weight {
-    light: bool,
+    /// A report of a light tenant.
+    light_report: bool,
+    /// A command, a notice or a run read: an express step carries it out.
+    light_other: bool,
+    /// A new run too small to be heavy.
+    new_run: bool,
+    /// Heavy tenants' reports, and the task instances of new big runs.
     heavy: usize,
 }
 
@@ -61,61 +83,132 @@ impl Weight {
         match input {
             Input::Reports(reports, _) => {
                 for report in reports {
-                    if heavy(scheduler, report) {
-                        self.heavy += 1;
-                    } else {
-                        self.light = true;
+                    match heavy(scheduler, report) {
+                        Some(true) => self.heavy += 1,
+                        Some(false) => self.light_report = true,
+                        None => {}
                     }
                 }
             }
-            other => match big_run(scheduler, other) {
-                Some(tis) => self.heavy += tis,
-                None => self.light = true,
+            Input::Created(..) | Input::CreatedFromDag(_) => match big_run(scheduler, input) {
+                Some(tis) => self.heavy = self.heavy.saturating_add(tis),
+                None => self.new_run = true,
             },
+            _ => self.light_other = true,
         }
     }
 
-    /// Whether a pass of these inputs is split into an express step and a held part.
-    pub(crate) fn worth_splitting(&self) -> bool {
-        self.light && self.heavy >= MIN_HELD
+    /// Whether a pass of these inputs is worth an express step and a held part.
+    pub(crate) fn worth_splitting(&self, scheduler: &Scheduler) -> bool {
+        self.heavy >= MIN_HELD
+            && (self.light_report
+                || self.light_other
+                || (self.new_run && scheduler.admission.has_free_slot(&scheduler.config)))
     }
 }
 
-/// Most slots a light tenant holds, and most task instances of a light new run.
-fn light_at_most(scheduler: &Scheduler) -> usize {
-    HEAVY_SLOTS.min(scheduler.config.parallelism / 2)
+/// Whether `report` is about a task of a heavy tenant; none for a task not in memory.
+fn heavy(scheduler: &Scheduler, report: &Report) -> Option<bool> {
+    let (active, _) = scheduler.runs.task(report.attempt().ti)?;
+    let light_at_most = HEAVY_SLOTS.min(scheduler.config.parallelism / 2);
+    Some(scheduler.admission.tenant_slots(&active.run.tenant) > light_at_most)
 }
 
-/// Whether `report` is about a task of a heavy tenant (one not in memory is light).
-fn heavy(scheduler: &Scheduler, report: &Report) -> bool {
-    let Some((active, _)) = scheduler.runs.task(report.attempt().ti) else {
-        return false;
-    };
-    scheduler.admission.tenant_slots(&active.run.tenant) > light_at_most(scheduler)
-}
-
-/// The task instances of a new run too big to be light, if `input` is one.
+/// The task instances of `input`'s new run when it is big and not yet in memory.
 fn big_run(scheduler: &Scheduler, input: &Input) -> Option<usize> {
-    let tis = match input {
-        Input::Created(_, tis) => tis.len(),
-        Input::CreatedFromDag(created) => created
-            .ids
-            .iter()
-            .map(|range| usize::try_from(range.1).unwrap_or(usize::MAX))
-            .fold(0, usize::saturating_add),
+    let (run, tis) = match input {
+        Input::Created(run, tis) => (run.id, tis.len()),
+        Input::CreatedFromDag(created) => (
+            created.run.id,
+            created
+                .ids
+                .iter()
+                .map(|range| usize::try_from(range.1).unwrap_or(usize::MAX))
+                .fold(0, usize::saturating_add),
+        ),
         _ => return None,
     };
-    (tis > light_at_most(scheduler)).then_some(tis)
+    (tis >= BIG_RUN && !scheduler.holds_run(run)).then_some(tis)
 }
 
-/// Split `inputs` into an express step's and the heavy work held for the next, when they mix
-/// light inputs with at least [`MIN_HELD`] of heavy work; otherwise take them all.
+/// The DAG of `input`'s new run, if it is one: (tenant, DAG id).
+fn new_run_dag(input: &Input) -> Option<(String, String)> {
+    match input {
+        Input::Created(run, _) => Some((run.tenant.clone(), run.dag_id.clone())),
+        Input::CreatedFromDag(created) => {
+            Some((created.run.tenant.clone(), created.run.dag_id.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Where an input of a split pass goes.
+enum Place {
+    /// Into the express step.
+    Take,
+    /// Into the next step.
+    Hold,
+    /// A report batch whose heavy reports are held and the rest taken.
+    Divide,
+}
+
+/// Split `inputs` into an express step's and the heavy work held for the next, when a step
+/// of the light part moves something on ahead of at least [`MIN_HELD`] of heavy work;
+/// otherwise take them all.
 pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
     let mut weight = Weight::default();
     for input in &inputs {
         weight.add(scheduler, input);
     }
-    if !weight.worth_splitting() {
+    if !weight.worth_splitting(scheduler) {
+        return Split {
+            take: inputs,
+            hold: Vec::new(),
+        };
+    }
+    // Where each input goes; held new runs and their DAGs, for what names them later.
+    let mut places = Vec::with_capacity(inputs.len());
+    let mut held_runs: HashSet<RunPk> = HashSet::new();
+    let mut held_dags: HashSet<(String, String)> = HashSet::new();
+    let mut moves_on = false;
+    for input in &inputs {
+        let place = match input {
+            Input::Reports(reports, _) => {
+                let heavies = reports.iter().filter(|r| heavy(scheduler, r) == Some(true));
+                match heavies.count() {
+                    0 => Place::Take,
+                    n if n == reports.len() => Place::Hold,
+                    _ => Place::Divide,
+                }
+            }
+            other => {
+                let run = other.names_run();
+                let dag = new_run_dag(other);
+                let after_held = run.is_some_and(|r| held_runs.contains(&r))
+                    || dag.as_ref().is_some_and(|d| held_dags.contains(d));
+                if big_run(scheduler, other).is_some() || after_held {
+                    held_runs.extend(run);
+                    held_dags.extend(dag);
+                    Place::Hold
+                } else {
+                    Place::Take
+                }
+            }
+        };
+        moves_on |= match (&place, input) {
+            (Place::Hold, _) => false,
+            (_, Input::Reports(reports, _)) => {
+                reports.iter().any(|r| heavy(scheduler, r) == Some(false))
+            }
+            (_, Input::Created(..) | Input::CreatedFromDag(_)) => {
+                scheduler.admission.has_free_slot(&scheduler.config)
+            }
+            _ => true,
+        };
+        places.push(place);
+    }
+    // Inputs naming held runs may leave nothing that moves on: then nothing is held.
+    if !moves_on {
         return Split {
             take: inputs,
             hold: Vec::new(),
@@ -123,30 +216,20 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
     }
     let mut take = Vec::new();
     let mut hold = Vec::new();
-    // Runs whose new-run input is held: what names them later is held too.
-    let mut held_runs = HashSet::new();
-    for input in inputs {
-        let Input::Reports(reports, written) = input else {
-            let run = input.names_run();
-            if big_run(scheduler, &input).is_some() || run.is_some_and(|r| held_runs.contains(&r)) {
-                held_runs.extend(run);
-                hold.push(input);
-            } else {
-                take.push(input);
-            }
-            continue;
-        };
-        let (held, taken): (Vec<Report>, Vec<Report>) =
-            reports.into_iter().partition(|r| heavy(scheduler, r));
-        // The batch's sender hears once all of it is written: with its held part, which
-        // the next step writes.
-        match (held.is_empty(), taken.is_empty()) {
-            (true, _) => take.push(Input::Reports(taken, written)),
-            (false, true) => hold.push(Input::Reports(held, written)),
-            (false, false) => {
+    for (input, place) in inputs.into_iter().zip(places) {
+        match (place, input) {
+            (Place::Take, input) => take.push(input),
+            (Place::Hold, input) => hold.push(input),
+            (Place::Divide, Input::Reports(reports, written)) => {
+                let (held, taken): (Vec<Report>, Vec<Report>) = reports
+                    .into_iter()
+                    .partition(|r| heavy(scheduler, r) == Some(true));
+                // The batch's sender hears once all of it is written: with its held part,
+                // which the next step writes.
                 take.push(Input::Reports(taken, None));
                 hold.push(Input::Reports(held, written));
             }
+            (Place::Divide, input) => take.push(input),
         }
     }
     Split { take, hold }

@@ -10,8 +10,8 @@
 //! # Layout
 //! The running service, and the way in:
 //! - [`running`]: [`SchedulerService`], the loop fed by a channel and woken by timers, and
-//!   [`scheduler()`] that makes it with its handle; `express`: a pass that mixes a flooding
-//!   tenant's reports with other tenants' inputs steps the others' first;
+//!   [`scheduler()`] that makes it with its handle; `express`: a pass that mixes heavy work
+//!   (a flooding tenant's reports, a new big run) with other inputs steps the others first;
 //! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
 //! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
 //! - [`task_trigger`]: runs a task triggers, checked against its attempt's lease;

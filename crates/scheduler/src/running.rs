@@ -4,8 +4,8 @@
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
 //! are batched by themselves under load, and a lone event is handled at once. When what
-//! arrived mixes a flooding tenant's reports with other tenants' inputs, the others' go
-//! first in an express step of their own (`express`). A run told of
+//! arrived mixes heavy work (a flooding tenant's reports, a new big run) with other inputs,
+//! the others go first in an express step of their own (`express`). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
 //! (`run_reads`) and taken up when the store answers.
 
@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
-use crate::express;
+use crate::express::{self, Pace};
 use crate::handle::SchedulerHandle;
 use crate::run_reads::RunRead;
 use crate::run_requests::RunRequests;
@@ -43,7 +43,8 @@ const GATHER: Duration = Duration::from_millis(1);
 /// What the loop is fed, by [`SchedulerHandle`]s.
 pub(crate) enum Input {
     /// Worker reports; the sender, if any, hears once they are written (dropped if the pass
-    /// that took them failed before or in its step).
+    /// that took them failed before or in its step, or, for a batch an express step took in
+    /// part, if that step failed).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
     /// Something changed in the store that the scheduler must read again (a run it holds at
     /// once, in turn with reports; one it does not hold away from the loop).
@@ -161,7 +162,8 @@ pub struct SchedulerService {
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
     owed: Ticked,
-    /// Heavy work an express step left for the next step (see `express`).
+    /// Heavy work an express step left for the next step (see `express`): reports, new big
+    /// runs, and inputs naming those runs.
     held: Vec<Input>,
 }
 
@@ -210,7 +212,7 @@ impl SchedulerService {
         let mut lease_check = timer(config.first_lease_check_after, config.lease_check_interval);
         let mut resync = timer(config.resync_interval, config.resync_interval);
         loop {
-            // Reports an express step held back go first, in the next step, at once.
+            // What an express step held back goes first, in the next step, at once.
             let mut inputs = std::mem::take(&mut self.held);
             let held = !inputs.is_empty();
             let mut ticked = Ticked::default();
@@ -238,7 +240,7 @@ impl SchedulerService {
             if !ticked.any() && !held {
                 self.gather_reports(&mut inputs).await;
             }
-            // A pass that takes held reports is not split again: they wait one step at most.
+            // A pass that takes held work is not split again: it waits one step at most.
             let split = if held {
                 express::Split {
                     take: inputs,
@@ -247,15 +249,17 @@ impl SchedulerService {
             } else {
                 express::split(&self.scheduler, inputs)
             };
-            if split.is_express() {
+            let pace = if split.is_express() {
                 tracing::debug!(
                     held = split.hold.len(),
                     "express step: heavy work waits for the next"
                 );
-                self.scheduler.admission.express_next();
-            }
+                Pace::Express
+            } else {
+                Pace::Full
+            };
             self.held = split.hold;
-            if let Err(e) = self.handle(split.take, ticked).await {
+            if let Err(e) = self.handle(split.take, ticked, pace).await {
                 // The held reports' batches were not all written: their senders must not
                 // hear that they were.
                 for input in &mut self.held {
@@ -291,7 +295,7 @@ impl SchedulerService {
             weight.add(&self.scheduler, input);
         }
         // A light tenant's report is not held up for the flood's.
-        if weight.worth_splitting() {
+        if weight.worth_splitting(&self.scheduler) {
             return;
         }
         let deadline = tokio::time::Instant::now() + GATHER;
@@ -305,7 +309,7 @@ impl SchedulerService {
                     weight.add(&self.scheduler, &input);
                     inputs.push(input);
                     match reports {
-                        Some(n) if !weight.worth_splitting() => count += n,
+                        Some(n) if !weight.worth_splitting(&self.scheduler) => count += n,
                         _ => break,
                     }
                 }
@@ -446,9 +450,22 @@ impl SchedulerService {
     /// clears and marks are answered that the store is unavailable, runs are read at the
     /// next step, the rest is left to the resync, and the pass ends there, its timers owed
     /// to the next.
-    async fn handle(&mut self, inputs: Vec<Input>, ticked: Ticked) -> Result<(), SchedulerError> {
+    async fn handle(
+        &mut self,
+        inputs: Vec<Input>,
+        ticked: Ticked,
+        pace: Pace,
+    ) -> Result<(), SchedulerError> {
         let began = std::time::Instant::now();
-        let ticked = ticked.and(std::mem::take(&mut self.owed));
+        // An express step leaves the timers' work (a lease check, a resync) owed to the held
+        // step after it.
+        let ticked = match pace {
+            Pace::Full => ticked.and(std::mem::take(&mut self.owed)),
+            Pace::Express => {
+                self.owed = std::mem::take(&mut self.owed).and(ticked);
+                Ticked::default()
+            }
+        };
         let mut reports = Vec::new();
         let mut written = Vec::new();
         let inputs_taken = inputs.len();
@@ -475,7 +492,7 @@ impl SchedulerService {
             }
         }
         if let Some(e) = unreachable {
-            self.owed = ticked;
+            self.owed = std::mem::take(&mut self.owed).and(ticked);
             return Err(e);
         }
         if ticked.leases {
@@ -491,7 +508,7 @@ impl SchedulerService {
         let inputs_time = began.elapsed();
         let report_count = reports.len();
 
-        self.scheduler.step(reports).await?;
+        self.scheduler.step_as(reports, pace).await?;
         self.flow_seen = (report_count >= FLOW).then(std::time::Instant::now);
         tracing::debug!(
             inputs = inputs_taken,

@@ -23,6 +23,7 @@ use crate::config::SchedulerConfig;
 use crate::dags::Dags;
 use crate::deferrals::Deferrals;
 use crate::error::SchedulerError;
+use crate::express::Pace;
 use crate::mapping::Expansions;
 use crate::outbox::Outbox;
 use crate::resync::QueueWatch;
@@ -135,17 +136,27 @@ impl Scheduler {
     /// checks again, and should it refuse one, nothing of the step is written and the runs it
     /// touched are read again from the store.
     pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+        self.step_as(reports, Pace::Full).await
+    }
+
+    /// [`step`](Self::step) at `pace`: an express step queues less and marks nothing (see
+    /// `express`).
+    pub(crate) async fn step_as(
+        &mut self,
+        reports: Vec<Report>,
+        pace: Pace,
+    ) -> Result<(), SchedulerError> {
         let started = std::time::Instant::now();
         let metrics = weft_metrics::metrics();
         metrics.scheduler_reports.inc_by(reports.len() as u64);
-        let stepped = self.step_at(reports).await;
+        let stepped = self.step_at(reports, pace).await;
         metrics
             .scheduler_step_seconds
             .observe(started.elapsed().as_secs_f64());
         stepped
     }
 
-    async fn step_at(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+    async fn step_at(&mut self, reports: Vec<Report>, pace: Pace) -> Result<(), SchedulerError> {
         let now = self.clock.now();
         // Retry delays end only when the wake time passes: scan for them only then.
         let due = self.wake.take_if_due(now);
@@ -184,7 +195,7 @@ impl Scheduler {
         self.complete_runs(now);
         self.start_runs(now);
         self.fail_timed_out_runs(now);
-        self.admit(now);
+        self.admit(now, pace);
         self.complete_runs(now);
         // After the runs that ended: a `@continuous` DAG with room is due again at once.
         if let Some(at) = self.schedules.next_due(&self.dags, &self.runs, now) {

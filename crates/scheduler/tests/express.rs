@@ -1,29 +1,122 @@
 //! Express steps: under a flood of one tenant's reports, another tenant's new run and its
 //! task's result go in a step of their own, and the flood's reports taken with them are
-//! written by the step right after.
+//! written by the step right after; so is a new big run taken with them.
 //!
 //! The tests run on one thread, so the loop takes everything handed to it between two of
-//! its awaits in one pass, and the test looks at what is written when the loop waits for its
-//! next write.
+//! its awaits in one pass. The queue the loop pushes to reads the store at each push: what
+//! had been written when the light tenant's task went out.
 
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
-use support::{Loop, bench, start_loop, take_waiting, task_ids, tenant_with_dag};
-use tokio::sync::oneshot::error::TryRecvError;
-use weft_model::TaskState;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use support::{
+    Loop, bench, deploy_in, deploy_spec_in, start_loop_on, take_waiting, task_ids, tenant_with_dag,
+};
+use weft_model::{DagSpec, TaskSpec, TaskState};
+use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
 use weft_scheduler::{Control, Report, SchedulerConfig, TaskMessage, TriggerRequest};
-use weft_store::{DagRun, Quotas};
+use weft_store::{DagRun, Quotas, RunPk, Store};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
 /// Tasks of tenant `team-a`'s flood: more than a tenant may hold and still be light.
 const FLOOD: usize = 100;
 
-/// A loop with tenant `team-a`'s run of [`FLOOD`] tasks queued (taken, as by a worker, and
-/// their results made), and tenant `team-b`'s one-task DAG `single` deployed.
-async fn flooded() -> (support::Bench, Loop, DagRun, Vec<Report>) {
+/// The bench's queue, noting at each push the tasks pushed and the states of the watched
+/// run's task instances as the store held them then.
+struct Watching {
+    queue: Arc<MemoryQueue>,
+    store: Arc<dyn Store>,
+    watched: Mutex<Option<RunPk>>,
+    pushes: Mutex<Vec<(Vec<String>, Vec<TaskState>)>>,
+}
+
+impl Watching {
+    /// Watch run `run` from now on.
+    fn watch(&self, run: RunPk) {
+        *self.watched.lock().unwrap() = Some(run);
+    }
+
+    /// The watched run's task states when task `task_id` was pushed.
+    fn states_when_pushed(&self, task_id: &str) -> Vec<TaskState> {
+        let pushes = self.pushes.lock().unwrap();
+        let (_, states) = pushes
+            .iter()
+            .find(|(ids, _)| ids.iter().any(|id| id == task_id))
+            .expect("the task was pushed");
+        states.clone()
+    }
+}
+
+#[async_trait]
+impl Queue for Watching {
+    async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
+        let ids = messages
+            .iter()
+            .map(|m| TaskMessage::decode(&m.payload).unwrap().task_id)
+            .collect();
+        let watched = *self.watched.lock().unwrap();
+        let mut states = Vec::new();
+        if let Some(run) = watched {
+            let (_, tis) = self.store.run(run).await.unwrap().unwrap();
+            states = tis.into_iter().map(|t| t.state).collect();
+        }
+        self.pushes.lock().unwrap().push((ids, states));
+        self.queue.push(messages).await
+    }
+
+    async fn take(
+        &self,
+        queues: &[String],
+        max: usize,
+        lease: Duration,
+        wait: Duration,
+    ) -> Result<Vec<Delivery>, QueueError> {
+        self.queue.take(queues, max, lease, wait).await
+    }
+
+    async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
+        self.queue.ack(ids).await
+    }
+
+    async fn extend(
+        &self,
+        ids: &[DeliveryId],
+        lease: Duration,
+    ) -> Result<Vec<DeliveryId>, QueueError> {
+        self.queue.extend(ids, lease).await
+    }
+
+    async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
+        self.queue.release(ids).await
+    }
+
+    async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
+        self.queue.stats().await
+    }
+
+    async fn generation(&self) -> Result<String, QueueError> {
+        self.queue.generation().await
+    }
+}
+
+/// A flooded installation: tenant `team-a`'s run of [`FLOOD`] tasks queued (taken, as by a
+/// worker, and their results made, not yet handed in) and watched; tenant `team-b`'s
+/// one-task DAG `single` and two-task DAG `pair` (`first` then `second`) deployed.
+struct Flooded {
+    b: support::Bench,
+    running: Loop,
+    watching: Arc<Watching>,
+    flood: DagRun,
+    results: Vec<Report>,
+}
+
+async fn flooded() -> Flooded {
     let config = SchedulerConfig {
         parallelism: 1000,
         default_max_active_tasks: 1000,
@@ -34,12 +127,24 @@ async fn flooded() -> (support::Bench, Loop, DagRun, Vec<Report>) {
     let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
     tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &tasks).await;
     tenant_with_dag(&b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
-    let running = start_loop(&b, config);
+    let mut pair = DagSpec::new("pair");
+    let mut second = TaskSpec::new("second");
+    second.upstream = vec!["first".into()];
+    pair.tasks = vec![TaskSpec::new("first"), second];
+    deploy_spec_in(&b, "team-b", pair).await;
+    let watching = Arc::new(Watching {
+        queue: b.queue.clone(),
+        store: b.store.clone(),
+        watched: Mutex::new(None),
+        pushes: Mutex::new(Vec::new()),
+    });
+    let running = start_loop_on(&b, watching.clone(), config);
     let flood = running
         .handle
         .trigger("team-a", "flood", TriggerRequest::default())
         .await
         .unwrap();
+    watching.watch(flood.id);
     let taken = take_waiting(&b).await;
     assert_eq!(
         taken.len(),
@@ -47,7 +152,18 @@ async fn flooded() -> (support::Bench, Loop, DagRun, Vec<Report>) {
         "the flood's tasks are queued in one step"
     );
     let results = taken.iter().flat_map(|m| b.succeed(m)).collect();
-    (b, running, flood, results)
+    Flooded {
+        b,
+        running,
+        watching,
+        flood,
+        results,
+    }
+}
+
+/// How many of `states` are `state`.
+fn count(states: &[TaskState], state: TaskState) -> usize {
+    states.iter().filter(|s| **s == state).count()
 }
 
 /// Every task of `run` succeeded.
@@ -62,92 +178,110 @@ async fn all_succeeded(b: &support::Bench, run: &DagRun) {
 
 #[tokio::test]
 async fn another_tenants_new_run_is_queued_before_the_floods_results_are_written() {
-    let (b, running, flood, results) = flooded().await;
+    let f = flooded().await;
 
     // B's new run reaches the loop, then A's results: the loop takes both in one pass.
-    running
+    f.running
         .handle
         .trigger("team-b", "single", TriggerRequest::default())
         .await
         .unwrap();
-    let mut written = running.handle.report_batch(results);
+    let written = f.running.handle.report_batch(f.results);
 
-    let taken: Vec<TaskMessage> = take_waiting(&b).await;
+    let taken = take_waiting(&f.b).await;
     assert_eq!(task_ids(&taken), ["only"]);
     assert_eq!(taken[0].tenant, "team-b");
-    // B's task went out from a step that did not write A's results.
+    let then = f.watching.states_when_pushed("only");
     assert_eq!(
-        written.try_recv(),
-        Err(TryRecvError::Empty),
-        "A's results are written after B's task is queued"
+        count(&then, TaskState::Success),
+        0,
+        "B's task went out before A's results were written: {then:?}"
     );
     written.await.expect("A's results are written next");
-    all_succeeded(&b, &flood).await;
+    all_succeeded(&f.b, &f.flood).await;
 
-    running.stop().await;
+    f.running.stop().await;
 }
 
 #[tokio::test]
-async fn another_tenants_result_ends_its_run_before_the_floods_results_are_written() {
-    let (b, running, flood, results) = flooded().await;
-    let single = running
+async fn another_tenants_result_is_written_before_the_floods_results() {
+    let f = flooded().await;
+    f.running
         .handle
-        .trigger("team-b", "single", TriggerRequest::default())
+        .trigger("team-b", "pair", TriggerRequest::default())
         .await
         .unwrap();
-    let taken = take_waiting(&b).await;
-    assert_eq!(task_ids(&taken), ["only"]);
-    let mut ended = running.handle.subscribe_ended().unwrap();
+    let taken = take_waiting(&f.b).await;
+    assert_eq!(task_ids(&taken), ["first"]);
 
     // A's results, then B's: one pass.
-    let mut written = running.handle.report_batch(results);
-    let b_written = running.handle.report_batch(b.succeed(&taken[0]));
+    let written = f.running.handle.report_batch(f.results);
+    let b_written = f.running.handle.report_batch(f.b.succeed(&taken[0]));
 
-    assert_eq!(ended.recv().await.unwrap(), single.id);
+    let next = take_waiting(&f.b).await;
     assert_eq!(
-        written.try_recv(),
-        Err(TryRecvError::Empty),
-        "A's results are written after B's run ended"
+        task_ids(&next),
+        ["second"],
+        "B's result queued its next task"
+    );
+    let then = f.watching.states_when_pushed("second");
+    assert_eq!(
+        count(&then, TaskState::Success),
+        0,
+        "B's result was written before A's: {then:?}"
     );
     b_written.await.expect("B's result is written");
     written.await.expect("A's results are written next");
-    all_succeeded(&b, &flood).await;
+    all_succeeded(&f.b, &f.flood).await;
 
-    running.stop().await;
+    f.running.stop().await;
 }
 
 #[tokio::test]
 async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is_loaded() {
-    let (b, running, _, results) = flooded().await;
+    let f = flooded().await;
     // The first flood ends: the default pool's slots are free again.
-    running.handle.report_batch(results).await.expect("written");
+    f.running
+        .handle
+        .report_batch(f.results)
+        .await
+        .expect("written");
+    // A run of 1,000 tasks is big: loading it costs the loop milliseconds.
+    let tasks: Vec<String> = (0..1000).map(|i| format!("b{i:04}")).collect();
+    let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
+    deploy_in(&f.b, "team-a", "big", &tasks).await;
     // Written to the store only (the bench's own handle tells no loop), then handed to the
     // loop together: one pass takes both.
-    let big = b
-        .handle
-        .trigger("team-a", "flood", TriggerRequest::default())
-        .await
-        .unwrap();
-    let small = b
-        .handle
-        .trigger("team-b", "single", TriggerRequest::default())
-        .await
-        .unwrap();
-    let (big_row, big_tis) = b.run(big.id).await;
-    let (small_row, small_tis) = b.run(small.id).await;
-    running.handle.run_created(big_row, big_tis);
-    running.handle.run_created(small_row, small_tis);
+    let big =
+        f.b.handle
+            .trigger("team-a", "big", TriggerRequest::default())
+            .await
+            .unwrap();
+    let small =
+        f.b.handle
+            .trigger("team-b", "single", TriggerRequest::default())
+            .await
+            .unwrap();
+    f.watching.watch(big.id);
+    let (big_row, big_tis) = f.b.run(big.id).await;
+    let (small_row, small_tis) = f.b.run(small.id).await;
+    f.running.handle.run_created(big_row, big_tis);
+    f.running.handle.run_created(small_row, small_tis);
 
-    let first = take_waiting(&b).await;
-    assert_eq!(task_ids(&first), ["only"], "B's task goes out alone, first");
-    let mut rest = Vec::new();
-    while rest.len() < FLOOD {
-        let taken = take_waiting(&b).await;
-        assert!(!taken.is_empty(), "A's new run's tasks are queued");
-        rest.extend(taken);
+    let mut taken = Vec::new();
+    while taken.len() < 2 {
+        taken.extend(take_waiting(&f.b).await);
     }
-    assert_eq!(rest.len(), FLOOD);
-    assert!(rest.iter().all(|m| m.tenant == "team-a"));
+    let then = f.watching.states_when_pushed("only");
+    assert_eq!(
+        count(&then, TaskState::Queued),
+        0,
+        "B's task went out before A's big run was loaded"
+    );
+    assert!(
+        taken.iter().any(|m| m.tenant == "team-a"),
+        "A's big run's tasks are queued next"
+    );
 
-    running.stop().await;
+    f.running.stop().await;
 }

@@ -273,7 +273,12 @@ pub struct Loop {
 
 /// Start a scheduler's loop over `b`'s store, queue and clock.
 pub fn start_loop(b: &Bench, config: SchedulerConfig) -> Loop {
-    let (handle, service) = scheduler(b.store.clone(), b.queue.clone(), b.clock.clone(), config);
+    start_loop_on(b, b.queue.clone(), config)
+}
+
+/// Start a scheduler's loop over `b`'s store and clock that queues on `queue`.
+pub fn start_loop_on(b: &Bench, queue: Arc<dyn Queue>, config: SchedulerConfig) -> Loop {
+    let (handle, service) = scheduler(b.store.clone(), queue, b.clock.clone(), config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(service.run(async {
         let _ = stopped.await;
@@ -321,6 +326,12 @@ pub async fn tenant_with_dag(
 pub async fn deploy_in(b: &Bench, tenant: &str, dag_id: &str, tasks: &[&str]) {
     let mut spec = DagSpec::new(dag_id);
     spec.tasks = tasks.iter().map(|t| TaskSpec::new(*t)).collect();
+    deploy_spec_in(b, tenant, spec).await;
+}
+
+/// Deploy `spec` in `tenant`, under a component whose bytes name both.
+pub async fn deploy_spec_in(b: &Bench, tenant: &str, spec: DagSpec) {
+    let dag_id = spec.dag_id.clone();
     let bytes = format!("component of {tenant}'s {dag_id}").into_bytes();
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     b.store
@@ -328,7 +339,7 @@ pub async fn deploy_in(b: &Bench, tenant: &str, dag_id: &str, tasks: &[&str]) {
             tenant: tenant.into(),
             digest,
             bytes,
-            dag_id: dag_id.into(),
+            dag_id,
             spec,
             at: b.clock.now_ts(),
         })
