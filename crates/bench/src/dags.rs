@@ -124,6 +124,9 @@ pub struct Sizes {
     pub round_trips: usize,
     /// Runs of the big fan one tenant triggers at once to flood the scheduler.
     pub fair_share_flood_runs: usize,
+    /// Floods in a row, the probes during each counted together: one flood gives 15 to 45
+    /// probes, too few for a p99 that is not simply the slowest.
+    pub fair_share_floods: usize,
     /// Single-task runs the other tenant triggers idle, one each 100 ms (as many as fit in
     /// the flood come after).
     pub fair_share_probes: usize,
@@ -179,7 +182,8 @@ impl Sizes {
         waits_idle_ms: 2_000,
         round_trips: 300,
         fair_share_flood_runs: 2,
-        fair_share_probes: 50,
+        fair_share_floods: 5,
+        fair_share_probes: 100,
         warmup_runs: 20,
         sandbox_tasks: 10_000,
         guest_tasks: 1_000,
@@ -220,6 +224,7 @@ impl Sizes {
         waits_idle_ms: 1_000,
         round_trips: 20,
         fair_share_flood_runs: 2,
+        fair_share_floods: 1,
         fair_share_probes: 10,
         warmup_runs: 3,
         sandbox_tasks: 200,

@@ -1,6 +1,6 @@
 //! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
-//! tasks in the full benchmark) while tenant `probe` triggers one single-task run every
-//! [`PERIOD`] and waits for each. `probe`'s round trips with the scheduler idle and during the
+//! tasks in the full benchmark, five floods one after the other) while tenant `probe`
+//! triggers one single-task run every [`PERIOD`] and waits for each. `probe`'s round trips with the scheduler idle and during the
 //! flood show how long another tenant's backlog holds a task back, in time and in the steps
 //! the scheduler took meanwhile (`weft_scheduler_step_seconds_count` before the trigger and
 //! after the answer); `flood`'s tasks per second against the single-tenant big fan's show
@@ -52,35 +52,57 @@ pub fn measure(
 
     let runs = sizes.fair_share_flood_runs;
     let tasks = big.tasks * runs;
+    let mut flooded_probes = Vec::new();
+    let mut floods_s = Vec::with_capacity(sizes.fair_share_floods);
+    for _ in 0..sizes.fair_share_floods.max(1) {
+        let (probes, flood_s) = flood_once(waiter, &flood, &probe, big.dag_id, runs, tasks)?;
+        flooded_probes.extend(probes);
+        floods_s.push(flood_s);
+    }
+    let figures = Figures {
+        tasks,
+        floods: floods_s.len(),
+        flood_s: Summary::of(&floods_s.into_iter().flatten().collect::<Vec<_>>()).map(|s| s.median),
+        single_tenant_tasks_per_s,
+    };
+    figures.of(&probe, &idle_probes, &flooded_probes)
+}
+
+/// One flood: `flood` triggers `runs` runs of `dag_id` (`tasks` in all) at once while `probe`
+/// probes until they have ended; the probes sent before the flood's end, and the flood's
+/// span by the store's clock, if its runs' times were read.
+fn flood_once(
+    waiter: &mut Waiter<'_>,
+    flood: &Api,
+    probe: &Api,
+    dag_id: &str,
+    runs: usize,
+    tasks: usize,
+) -> Result<(Vec<Probe>, Option<f64>), BenchError> {
     let started = Instant::now();
     let mut flood_runs = Vec::with_capacity(runs);
     for _ in 0..runs {
-        flood_runs.push(flood.trigger(big.dag_id)?);
+        flood_runs.push(flood.trigger(dag_id)?);
     }
     let mut flooded_probes = Vec::new();
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        flooded_probes.push(probe_once(&probe, waiter.installation())?);
+        flooded_probes.push(probe_once(probe, waiter.installation())?);
         next = pace(next);
         if flooded_probes.len() % 10 == 0 || Instant::now() > deadline {
-            let ended = ended_runs(&flood, big.dag_id, &flood_runs)?;
+            let ended = ended_runs(flood, dag_id, &flood_runs)?;
             if ended.len() == flood_runs.len() {
                 // The flood is looked at every tenth probe: the last few may have been sent
                 // after it ended, and are not probes during the flood.
                 if let Some(end) = ended.iter().filter_map(|r| r.ended_at).max() {
                     flooded_probes.retain(|p| p.sent < end);
                 }
-                let figures = Figures {
-                    tasks,
-                    flood_s: flood_seconds(&ended),
-                    single_tenant_tasks_per_s,
-                };
-                return figures.of(&probe, &idle_probes, &flooded_probes);
+                return Ok((flooded_probes, flood_seconds(&ended)));
             }
             if Instant::now() > deadline {
                 return Err(BenchError::BadAnswer {
-                    what: format!("tenant {FLOOD}'s {runs} runs of {}", big.dag_id),
+                    what: format!("tenant {FLOOD}'s {runs} runs of {dag_id}"),
                     reason: format!("{} of them ended in {:?}", ended.len(), run_timeout(tasks)),
                 });
             }
@@ -172,9 +194,11 @@ fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
 
 /// What the figures need besides the probes.
 struct Figures {
-    /// The flood's tasks.
+    /// A flood's tasks.
     tasks: usize,
-    /// The flood's span by the store's clock, in s, if its runs' times were read.
+    /// Floods measured.
+    floods: usize,
+    /// The median flood's span by the store's clock, in s, if its runs' times were read.
     flood_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
     single_tenant_tasks_per_s: Option<f64>,
@@ -203,6 +227,7 @@ impl Figures {
         let flooded_hops = read(flooded);
         Ok(FairShare {
             flood_tasks: self.tasks,
+            floods: self.floods,
             probe_idle_ms: ms(idle).ok_or_else(|| none("the idle probes"))?,
             probe_flooded_ms: ms(flooded).ok_or_else(|| none("the probes during the flood"))?,
             flood_s,

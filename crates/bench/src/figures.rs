@@ -197,13 +197,18 @@ pub struct AssetHop {
 pub struct FairShare {
     /// Tasks of the flooding tenant's runs, triggered at once.
     pub flood_tasks: usize,
+    /// Floods measured one after the other (each of `flood_tasks`); none recorded counts as
+    /// one.
+    #[serde(default = "one")]
+    pub floods: usize,
     /// The probing tenant's round trips with nothing else going on, in ms.
     pub probe_idle_ms: Summary,
     /// Its round trips while the flood ran, in ms.
     pub probe_flooded_ms: Summary,
-    /// The flood, first run created → last run ended, by the store's clock, in s.
+    /// A flood, first run created → last run ended, by the store's clock, in s (the median
+    /// flood's, of several).
     pub flood_s: f64,
-    /// The flood's tasks per second.
+    /// A flood's tasks per second (the median flood's, of several).
     pub flood_tasks_per_s: f64,
     /// The big fan's tasks per second with one tenant alone, if measured.
     pub single_tenant_tasks_per_s: Option<f64>,
@@ -223,6 +228,11 @@ pub struct FairShare {
     /// Scheduler steps during each probe while the flood ran, if counted.
     #[serde(default)]
     pub probe_flooded_steps: Option<Summary>,
+}
+
+/// One, for figures recorded before there could be more.
+fn one() -> usize {
+    1
 }
 
 /// One probe's round trip, hop by hop, from the client's clock and the store's (one machine,

@@ -100,6 +100,7 @@ pub fn embedded() -> ModeResults {
         }),
         fair_share: Outcome::Measured(FairShare {
             flood_tasks: 20_000,
+            floods: 5,
             probe_idle_ms: summary(&[2.0, 2.5, 3.0]),
             probe_flooded_ms: summary(&[2.5, 3.0, 5.0]),
             flood_s: 2.2,

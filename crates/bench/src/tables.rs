@@ -283,23 +283,29 @@ type AddRow<'a> = dyn Fn(&mut Table, String, &dyn Fn(&ModeResults, Mode) -> [Str
 /// rate against one tenant's alone.
 fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     let n = format::number((sizes.big_fan.tasks * sizes.fair_share_flood_runs) as f64);
+    let floods = match sizes.fair_share_floods {
+        0 | 1 => String::new(),
+        k => format!(", {k} floods in a row"),
+    };
     row(
         table,
         format!(
             "fair share: a tenant's single-task round trip p50 / p99, idle → while another \
-             tenant's {n} tasks flood (p99 ratio)"
+             tenant's {n} tasks flood{floods} (p99 ratio; probes idle and during the floods)"
         ),
         &|m, _| {
             cells(
                 &m.fair_share,
                 |f| {
                     format!(
-                        "{} / {} → {} / {} ({:.1}×)",
+                        "{} / {} → {} / {} ({:.1}×; {} and {} probes)",
                         format::ms(f.probe_idle_ms.median),
                         format::ms(f.probe_idle_ms.p99),
                         format::ms(f.probe_flooded_ms.median),
                         format::ms(f.probe_flooded_ms.p99),
-                        f.p99_ratio()
+                        f.p99_ratio(),
+                        f.probe_idle_ms.count,
+                        f.probe_flooded_ms.count
                     )
                 },
                 Some((goals::FAIR_SHARE_P99_RATIO, &|f| f.p99_ratio())),
@@ -373,7 +379,12 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
                     let percent = f
                         .throughput_percent()
                         .map_or_else(|| "—".to_owned(), |p| format!("{p:.0}%"));
-                    format!("{} ({percent})", format::rate(f.flood_tasks_per_s))
+                    let floods = if f.floods > 1 {
+                        format!(", median of {} floods", f.floods)
+                    } else {
+                        String::new()
+                    };
+                    format!("{} ({percent}{floods})", format::rate(f.flood_tasks_per_s))
                 },
                 Some((goals::FAIR_SHARE_THROUGHPUT_PERCENT, &|f| {
                     f.throughput_percent().unwrap_or(0.0)
