@@ -54,6 +54,8 @@
 //! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`), and
 //!   [`worker_acl_keys`] for Redis users restricted to some scopes.
 //! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
+//! - `watched` (cargo feature `watched`): [`Watched`](watched::Watched), a queue that tells
+//!   tests what goes through it.
 
 pub mod error;
 pub mod memory;
@@ -65,6 +67,8 @@ pub mod scope;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 pub mod validate;
+#[cfg(feature = "watched")]
+pub mod watched;
 
 pub use self::redis::{RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys};
 pub use error::{BadInput, NameProblem, QueueError};

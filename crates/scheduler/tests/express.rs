@@ -11,14 +11,14 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use support::{
     Loop, bench, deploy_in, deploy_spec_in, start_loop_on, take_waiting, task_ids, tenant_with_dag,
 };
 use weft_model::{DagSpec, TaskSpec, TaskState};
-use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
+use weft_queue::Message;
+use weft_queue::watched::{Watch, Watched};
 use weft_scheduler::{Control, Report, SchedulerConfig, TaskMessage, TriggerRequest};
 use weft_store::{DagRun, Quotas, RunPk, Store};
 
@@ -27,16 +27,15 @@ const T0: &str = "2024-03-01T00:00:00Z";
 /// Tasks of tenant `team-a`'s flood: more than a tenant may hold and still be light.
 const FLOOD: usize = 100;
 
-/// The bench's queue, noting at each push the tasks pushed and the states of the watched
-/// run's task instances as the store held them then.
-struct Watching {
-    queue: Arc<MemoryQueue>,
+/// Notes at each push the tasks pushed and the states of the watched run's task instances
+/// as the store held them then.
+struct StoreAtPush {
     store: Arc<dyn Store>,
     watched: Mutex<Option<RunPk>>,
     pushes: Mutex<Vec<(Vec<String>, Vec<TaskState>)>>,
 }
 
-impl Watching {
+impl StoreAtPush {
     /// Watch run `run` from now on.
     fn watch(&self, run: RunPk) {
         *self.watched.lock().unwrap() = Some(run);
@@ -54,8 +53,8 @@ impl Watching {
 }
 
 #[async_trait]
-impl Queue for Watching {
-    async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
+impl Watch for StoreAtPush {
+    async fn pushing(&self, messages: &[Message]) {
         let ids = messages
             .iter()
             .map(|m| TaskMessage::decode(&m.payload).unwrap().task_id)
@@ -67,41 +66,6 @@ impl Queue for Watching {
             states = tis.into_iter().map(|t| t.state).collect();
         }
         self.pushes.lock().unwrap().push((ids, states));
-        self.queue.push(messages).await
-    }
-
-    async fn take(
-        &self,
-        queues: &[String],
-        max: usize,
-        lease: Duration,
-        wait: Duration,
-    ) -> Result<Vec<Delivery>, QueueError> {
-        self.queue.take(queues, max, lease, wait).await
-    }
-
-    async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.queue.ack(ids).await
-    }
-
-    async fn extend(
-        &self,
-        ids: &[DeliveryId],
-        lease: Duration,
-    ) -> Result<Vec<DeliveryId>, QueueError> {
-        self.queue.extend(ids, lease).await
-    }
-
-    async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.queue.release(ids).await
-    }
-
-    async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
-        self.queue.stats().await
-    }
-
-    async fn generation(&self) -> Result<String, QueueError> {
-        self.queue.generation().await
     }
 }
 
@@ -111,7 +75,7 @@ impl Queue for Watching {
 struct Flooded {
     b: support::Bench,
     running: Loop,
-    watching: Arc<Watching>,
+    watching: Arc<Watched<StoreAtPush>>,
     flood: DagRun,
     results: Vec<Report>,
 }
@@ -132,11 +96,13 @@ async fn flooded() -> Flooded {
     second.upstream = vec!["first".into()];
     pair.tasks = vec![TaskSpec::new("first"), second];
     deploy_spec_in(&b, "team-b", pair).await;
-    let watching = Arc::new(Watching {
-        queue: b.queue.clone(),
-        store: b.store.clone(),
-        watched: Mutex::new(None),
-        pushes: Mutex::new(Vec::new()),
+    let watching = Arc::new(Watched {
+        inner: b.queue.clone(),
+        watch: StoreAtPush {
+            store: b.store.clone(),
+            watched: Mutex::new(None),
+            pushes: Mutex::new(Vec::new()),
+        },
     });
     let running = start_loop_on(&b, watching.clone(), config);
     let flood = running
@@ -144,7 +110,7 @@ async fn flooded() -> Flooded {
         .trigger("team-a", "flood", TriggerRequest::default())
         .await
         .unwrap();
-    watching.watch(flood.id);
+    watching.watch.watch(flood.id);
     let taken = take_waiting(&b).await;
     assert_eq!(
         taken.len(),
@@ -191,7 +157,7 @@ async fn another_tenants_new_run_is_queued_before_the_floods_results_are_written
     let taken = take_waiting(&f.b).await;
     assert_eq!(task_ids(&taken), ["only"]);
     assert_eq!(taken[0].tenant, "team-b");
-    let then = f.watching.states_when_pushed("only");
+    let then = f.watching.watch.states_when_pushed("only");
     assert_eq!(
         count(&then, TaskState::Success),
         0,
@@ -224,7 +190,7 @@ async fn another_tenants_result_is_written_before_the_floods_results() {
         ["second"],
         "B's result queued its next task"
     );
-    let then = f.watching.states_when_pushed("second");
+    let then = f.watching.watch.states_when_pushed("second");
     assert_eq!(
         count(&then, TaskState::Success),
         0,
@@ -262,7 +228,7 @@ async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is
             .trigger("team-b", "single", TriggerRequest::default())
             .await
             .unwrap();
-    f.watching.watch(big.id);
+    f.watching.watch.watch(big.id);
     let (big_row, big_tis) = f.b.run(big.id).await;
     let (small_row, small_tis) = f.b.run(small.id).await;
     f.running.handle.run_created(big_row, big_tis);
@@ -272,7 +238,7 @@ async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is
     while taken.len() < 2 {
         taken.extend(take_waiting(&f.b).await);
     }
-    let then = f.watching.states_when_pushed("only");
+    let then = f.watching.watch.states_when_pushed("only");
     assert_eq!(
         count(&then, TaskState::Queued),
         0,

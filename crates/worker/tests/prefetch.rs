@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use weft_protocol::{Report, TaskMessage};
-use weft_queue::{Delivery, DeliveryId, MemoryQueue, Message, Queue, QueueError, QueueStats};
+use weft_queue::watched::{Watch, Watched};
+use weft_queue::{Delivery, MemoryQueue, Message, Queue, QueueStats};
 use weft_runtime::{Runtime, RuntimeConfig};
 use weft_test_guests_artifacts as guests;
 use weft_worker::{Caller, ControlPlane, PlaneError, Worker, WorkerConfig};
@@ -82,47 +83,24 @@ impl Recorder {
     }
 }
 
-/// The in-process queue, counting the deliveries it hands out.
+/// Counts the deliveries a queue hands out.
 #[derive(Default)]
-struct Counting {
-    inner: MemoryQueue,
-    delivered: AtomicUsize,
+struct Delivered(AtomicUsize);
+
+impl Watch for Delivered {
+    fn taken(&self, deliveries: &[Delivery]) {
+        self.0.fetch_add(deliveries.len(), Ordering::SeqCst);
+    }
 }
 
-#[async_trait]
-impl Queue for Counting {
-    async fn push(&self, messages: Vec<Message>) -> Result<(), QueueError> {
-        self.inner.push(messages).await
-    }
-    async fn take(
-        &self,
-        queues: &[String],
-        max: usize,
-        lease: Duration,
-        wait: Duration,
-    ) -> Result<Vec<Delivery>, QueueError> {
-        let taken = self.inner.take(queues, max, lease, wait).await?;
-        self.delivered.fetch_add(taken.len(), Ordering::SeqCst);
-        Ok(taken)
-    }
-    async fn ack(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.inner.ack(ids).await
-    }
-    async fn extend(
-        &self,
-        ids: &[DeliveryId],
-        lease: Duration,
-    ) -> Result<Vec<DeliveryId>, QueueError> {
-        self.inner.extend(ids, lease).await
-    }
-    async fn release(&self, ids: &[DeliveryId]) -> Result<Vec<DeliveryId>, QueueError> {
-        self.inner.release(ids).await
-    }
-    async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
-        self.inner.stats().await
-    }
-    async fn generation(&self) -> Result<String, QueueError> {
-        self.inner.generation().await
+/// The in-process queue, counting the deliveries it hands out.
+type Counting = Watched<Delivered>;
+
+/// A new in-process queue that counts its deliveries.
+fn counting() -> Counting {
+    Watched {
+        inner: Arc::new(MemoryQueue::new()),
+        watch: Delivered::default(),
     }
 }
 
@@ -176,7 +154,7 @@ async fn three_slow_tasks(sleep_ms: u64) -> (Arc<Runtime>, Arc<Recorder>, Arc<Co
         component: bytes,
         reports: Mutex::new(Vec::new()),
     });
-    let queue = Arc::new(Counting::default());
+    let queue = Arc::new(counting());
     let messages = (1..=3)
         .map(|ti| slow_message(ti, &digest, sleep_ms))
         .collect();
@@ -294,7 +272,7 @@ async fn held_deliveries_go_back_and_another_worker_runs_them() {
     // Every delivery was acknowledged before the workers stopped.
     assert_eq!(counts(&queue).await, (0, 0));
     // Three to a, the two it handed back to b: a never took back what it had handed back.
-    assert_eq!(queue.delivered.load(Ordering::SeqCst), 5);
+    assert_eq!(queue.watch.0.load(Ordering::SeqCst), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
