@@ -124,9 +124,13 @@ pub struct Sizes {
     pub round_trips: usize,
     /// Runs of the big fan one tenant triggers at once to flood the scheduler.
     pub fair_share_flood_runs: usize,
-    /// Floods in a row, the probes during each counted together: one flood gives 15 to 45
-    /// probes, too few for a p99 that is not simply the slowest.
+    /// Floods in a row at least, the probes during each counted together: one flood gives 15
+    /// to 45 probes, too few for a p99 that is not simply the slowest.
     pub fair_share_floods: usize,
+    /// Probes during the floods at least: more floods follow until there are as many (and
+    /// their number is odd, so that the median flood is one of them). 101 makes the p99 the
+    /// second slowest.
+    pub fair_share_flooded_probes: usize,
     /// Single-task runs the other tenant triggers idle, one each 100 ms (as many as fit in
     /// the flood come after).
     pub fair_share_probes: usize,
@@ -183,6 +187,7 @@ impl Sizes {
         round_trips: 300,
         fair_share_flood_runs: 2,
         fair_share_floods: 5,
+        fair_share_flooded_probes: 101,
         fair_share_probes: 100,
         warmup_runs: 20,
         sandbox_tasks: 10_000,
@@ -225,6 +230,7 @@ impl Sizes {
         round_trips: 20,
         fair_share_flood_runs: 2,
         fair_share_floods: 1,
+        fair_share_flooded_probes: 0,
         fair_share_probes: 10,
         warmup_runs: 3,
         sandbox_tasks: 200,

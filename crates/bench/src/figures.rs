@@ -206,7 +206,7 @@ pub struct FairShare {
     /// Its round trips while the flood ran, in ms.
     pub probe_flooded_ms: Summary,
     /// A flood, first run created → last run ended, by the store's clock, in s (the median
-    /// flood's, of several).
+    /// flood's, of an odd number).
     pub flood_s: f64,
     /// A flood's tasks per second (the median flood's, of several).
     pub flood_tasks_per_s: f64,

@@ -285,13 +285,13 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     let n = format::number((sizes.big_fan.tasks * sizes.fair_share_flood_runs) as f64);
     let floods = match sizes.fair_share_floods {
         0 | 1 => String::new(),
-        k => format!(", {k} floods in a row"),
+        k => format!(", {k} floods or more in a row"),
     };
     row(
         table,
         format!(
             "fair share: a tenant's single-task round trip p50 / p99, idle → while another \
-             tenant's {n} tasks flood{floods} (p99 ratio; probes idle and during the floods)"
+             tenant's {n} tasks flood{floods} (p99 ratio; probes idle and flooded)"
         ),
         &|m, _| {
             cells(

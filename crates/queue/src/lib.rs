@@ -54,7 +54,7 @@
 //! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`), and
 //!   [`worker_acl_keys`] for Redis users restricted to some scopes.
 //! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
-//! - `watched` (cargo feature `watched`): [`Watched`](watched::Watched), a queue that tells
+//! - `watched` (cargo feature `watched`): `Watched`, a queue that tells
 //!   tests what goes through it.
 
 pub mod error;

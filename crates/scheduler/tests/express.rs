@@ -159,6 +159,11 @@ async fn another_tenants_new_run_is_queued_before_the_floods_results_are_written
     assert_eq!(taken[0].tenant, "team-b");
     let then = f.watching.watch.states_when_pushed("only");
     assert_eq!(
+        then.len(),
+        FLOOD,
+        "the flood was read when B's task went out"
+    );
+    assert_eq!(
         count(&then, TaskState::Success),
         0,
         "B's task went out before A's results were written: {then:?}"
@@ -191,6 +196,11 @@ async fn another_tenants_result_is_written_before_the_floods_results() {
         "B's result queued its next task"
     );
     let then = f.watching.watch.states_when_pushed("second");
+    assert_eq!(
+        then.len(),
+        FLOOD,
+        "the flood was read when B's task went out"
+    );
     assert_eq!(
         count(&then, TaskState::Success),
         0,
@@ -239,6 +249,11 @@ async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is
         taken.extend(take_waiting(&f.b).await);
     }
     let then = f.watching.watch.states_when_pushed("only");
+    assert_eq!(
+        then.len(),
+        1000,
+        "the big run was read when B's task went out"
+    );
     assert_eq!(
         count(&then, TaskState::Queued),
         0,
