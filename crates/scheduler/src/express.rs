@@ -80,10 +80,15 @@ pub(crate) struct Weight {
 impl Weight {
     /// Count `input` in.
     pub(crate) fn add(&mut self, scheduler: &Scheduler, input: &Input) {
+        self.add_classified(scheduler, input, &classify(scheduler, input));
+    }
+
+    /// Count `input` in, its reports classified as [`classify`] does.
+    fn add_classified(&mut self, scheduler: &Scheduler, input: &Input, classes: &[Option<bool>]) {
         match input {
-            Input::Reports(reports, _) => {
-                for report in reports {
-                    match heavy(scheduler, report) {
+            Input::Reports(..) => {
+                for class in classes {
+                    match class {
                         Some(true) => self.heavy += 1,
                         Some(false) => self.light_report = true,
                         None => {}
@@ -104,6 +109,15 @@ impl Weight {
             && (self.light_report
                 || self.light_other
                 || (self.new_run && scheduler.admission.has_free_slot(&scheduler.config)))
+    }
+}
+
+/// Each report of `input`, in order: of a heavy tenant, of a light one, or of a task not in
+/// memory (none); empty for an input that is not reports.
+fn classify(scheduler: &Scheduler, input: &Input) -> Vec<Option<bool>> {
+    match input {
+        Input::Reports(reports, _) => reports.iter().map(|r| heavy(scheduler, r)).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -156,9 +170,11 @@ enum Place {
 /// of the light part moves something on ahead of at least [`MIN_HELD`] of heavy work;
 /// otherwise take them all.
 pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
+    // Each report is classified once, for the weight, the places and the division.
+    let classes: Vec<Vec<Option<bool>>> = inputs.iter().map(|i| classify(scheduler, i)).collect();
     let mut weight = Weight::default();
-    for input in &inputs {
-        weight.add(scheduler, input);
+    for (input, classes) in inputs.iter().zip(&classes) {
+        weight.add_classified(scheduler, input, classes);
     }
     if !weight.worth_splitting(scheduler) {
         return Split {
@@ -171,16 +187,13 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
     let mut held_runs: HashSet<RunPk> = HashSet::new();
     let mut held_dags: HashSet<(String, String)> = HashSet::new();
     let mut moves_on = false;
-    for input in &inputs {
+    for (input, classes) in inputs.iter().zip(&classes) {
         let place = match input {
-            Input::Reports(reports, _) => {
-                let heavies = reports.iter().filter(|r| heavy(scheduler, r) == Some(true));
-                match heavies.count() {
-                    0 => Place::Take,
-                    n if n == reports.len() => Place::Hold,
-                    _ => Place::Divide,
-                }
-            }
+            Input::Reports(..) => match classes.iter().filter(|c| **c == Some(true)).count() {
+                0 => Place::Take,
+                n if n == classes.len() => Place::Hold,
+                _ => Place::Divide,
+            },
             other => {
                 let run = other.names_run();
                 let dag = new_run_dag(other);
@@ -197,9 +210,7 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
         };
         moves_on |= match (&place, input) {
             (Place::Hold, _) => false,
-            (_, Input::Reports(reports, _)) => {
-                reports.iter().any(|r| heavy(scheduler, r) == Some(false))
-            }
+            (_, Input::Reports(..)) => classes.contains(&Some(false)),
             (_, Input::Created(..) | Input::CreatedFromDag(_)) => {
                 scheduler.admission.has_free_slot(&scheduler.config)
             }
@@ -216,18 +227,25 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
     }
     let mut take = Vec::new();
     let mut hold = Vec::new();
-    for (input, place) in inputs.into_iter().zip(places) {
+    for ((input, place), classes) in inputs.into_iter().zip(places).zip(classes) {
         match (place, input) {
             (Place::Take, input) => take.push(input),
             (Place::Hold, input) => hold.push(input),
             (Place::Divide, Input::Reports(reports, written)) => {
-                let (held, taken): (Vec<Report>, Vec<Report>) = reports
+                let (held, taken): (Vec<_>, Vec<_>) = reports
                     .into_iter()
-                    .partition(|r| heavy(scheduler, r) == Some(true));
+                    .zip(classes)
+                    .partition(|(_, class)| *class == Some(true));
                 // The batch's sender hears once all of it is written: with its held part,
                 // which the next step writes.
-                take.push(Input::Reports(taken, None));
-                hold.push(Input::Reports(held, written));
+                take.push(Input::Reports(
+                    taken.into_iter().map(|(r, _)| r).collect(),
+                    None,
+                ));
+                hold.push(Input::Reports(
+                    held.into_iter().map(|(r, _)| r).collect(),
+                    written,
+                ));
             }
             (Place::Divide, input) => take.push(input),
         }
