@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use support::{
     Loop, bench, deploy_in, deploy_spec_in, start_loop_on, take_waiting, task_ids, tenant_with_dag,
 };
+use tokio::sync::oneshot;
 use weft_model::{DagSpec, TaskSpec, TaskState};
 use weft_queue::Message;
 use weft_queue::watched::{Watch, Watched};
@@ -127,6 +128,27 @@ async fn flooded() -> Flooded {
     }
 }
 
+impl Flooded {
+    /// When task `task_id` went out, the flood had been read and none of its results were
+    /// written; `written` says they are written after, and all succeeded. Stops the loop.
+    async fn results_written_after(self, task_id: &str, written: oneshot::Receiver<()>) {
+        let then = self.watching.watch.states_when_pushed(task_id);
+        assert_eq!(
+            then.len(),
+            FLOOD,
+            "the flood was read when {task_id} went out"
+        );
+        assert_eq!(
+            count(&then, TaskState::Success),
+            0,
+            "{task_id} went out before A's results were written: {then:?}"
+        );
+        written.await.expect("A's results are written next");
+        all_succeeded(&self.b, &self.flood).await;
+        self.running.stop().await;
+    }
+}
+
 /// How many of `states` are `state`.
 fn count(states: &[TaskState], state: TaskState) -> usize {
     states.iter().filter(|s| **s == state).count()
@@ -144,7 +166,8 @@ async fn all_succeeded(b: &support::Bench, run: &DagRun) {
 
 #[tokio::test]
 async fn another_tenants_new_run_is_queued_before_the_floods_results_are_written() {
-    let f = flooded().await;
+    let mut f = flooded().await;
+    let results = std::mem::take(&mut f.results);
 
     // B's new run reaches the loop, then A's results: the loop takes both in one pass.
     f.running
@@ -152,31 +175,20 @@ async fn another_tenants_new_run_is_queued_before_the_floods_results_are_written
         .trigger("team-b", "single", TriggerRequest::default())
         .await
         .unwrap();
-    let written = f.running.handle.report_batch(f.results);
+    let written = f.running.handle.report_batch(results);
 
     let taken = take_waiting(&f.b).await;
     assert_eq!(task_ids(&taken), ["only"]);
     assert_eq!(taken[0].tenant, "team-b");
-    let then = f.watching.watch.states_when_pushed("only");
-    assert_eq!(
-        then.len(),
-        FLOOD,
-        "the flood was read when B's task went out"
-    );
-    assert_eq!(
-        count(&then, TaskState::Success),
-        0,
-        "B's task went out before A's results were written: {then:?}"
-    );
-    written.await.expect("A's results are written next");
-    all_succeeded(&f.b, &f.flood).await;
-
-    f.running.stop().await;
+    f.results_written_after("only", written).await;
 }
 
-#[tokio::test]
-async fn another_tenants_result_is_written_before_the_floods_results() {
-    let f = flooded().await;
+/// B's one-task-then-another DAG run, its first task taken; A's results and B's first
+/// result handed to the loop in one pass, as two batches or as one (as one worker running
+/// both tenants' tasks sends them); B's second task goes out before A's results are written.
+async fn result_goes_first(one_batch: bool) {
+    let mut f = flooded().await;
+    let mut results = std::mem::take(&mut f.results);
     f.running
         .handle
         .trigger("team-b", "pair", TriggerRequest::default())
@@ -185,9 +197,15 @@ async fn another_tenants_result_is_written_before_the_floods_results() {
     let taken = take_waiting(&f.b).await;
     assert_eq!(task_ids(&taken), ["first"]);
 
-    // A's results, then B's: one pass.
-    let written = f.running.handle.report_batch(f.results);
-    let b_written = f.running.handle.report_batch(f.b.succeed(&taken[0]));
+    let b_results = f.b.succeed(&taken[0]);
+    let written = if one_batch {
+        results.extend(b_results);
+        f.running.handle.report_batch(results)
+    } else {
+        let written = f.running.handle.report_batch(results);
+        drop(f.running.handle.report_batch(b_results));
+        written
+    };
 
     let next = take_waiting(&f.b).await;
     assert_eq!(
@@ -195,22 +213,18 @@ async fn another_tenants_result_is_written_before_the_floods_results() {
         ["second"],
         "B's result queued its next task"
     );
-    let then = f.watching.watch.states_when_pushed("second");
-    assert_eq!(
-        then.len(),
-        FLOOD,
-        "the flood was read when B's task went out"
-    );
-    assert_eq!(
-        count(&then, TaskState::Success),
-        0,
-        "B's result was written before A's: {then:?}"
-    );
-    b_written.await.expect("B's result is written");
-    written.await.expect("A's results are written next");
-    all_succeeded(&f.b, &f.flood).await;
+    f.results_written_after("second", written).await;
+}
 
-    f.running.stop().await;
+#[tokio::test]
+async fn another_tenants_result_is_written_before_the_floods_results() {
+    result_goes_first(false).await;
+}
+
+#[tokio::test]
+async fn in_one_batch_another_tenants_result_goes_first_and_the_batch_is_answered_once_all_written()
+{
+    result_goes_first(true).await;
 }
 
 #[tokio::test]
