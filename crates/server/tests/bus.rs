@@ -16,7 +16,7 @@ use weft_scheduler::{
     SchedulerService, SystemClock, TaskMessage, TriggerRequest,
 };
 use weft_server::BusControl;
-use weft_store::{DEFAULT_TENANT, Deploy, SqliteStore, Store};
+use weft_store::{DEFAULT_TENANT, DagRun, Deploy, SqliteStore, Store};
 
 struct Bench {
     store: Arc<dyn Store>,
@@ -87,6 +87,15 @@ async fn deploy(store: &Arc<dyn Store>) {
         .expect("deploy");
 }
 
+/// DAG `pair` (`a` then `b`) deployed, and a run of it triggered through `b`'s control.
+async fn pair_run(b: &Bench) -> DagRun {
+    deploy(&b.store).await;
+    b.control
+        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
+        .await
+        .expect("trigger")
+}
+
 fn digest_of(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
@@ -150,12 +159,7 @@ async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
         .control
         .subscribe_ended()
         .expect("the bus announces ended runs");
-    deploy(&b.store).await;
-    let run = b
-        .control
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .expect("trigger");
+    let run = pair_run(&b).await;
     let sender = ReportSender::new(b.bus.clone());
     for task in ["a", "b"] {
         let message = take_one(&b.queue).await;
@@ -245,11 +249,7 @@ async fn ti_when(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_reports_written_straight_to_redis_are_refused() {
     let b = bench(true).await;
-    deploy(&b.store).await;
-    b.control
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .expect("trigger");
+    pair_run(&b).await;
     let message = take_one(&b.queue).await;
     let genuine = reports(&message);
     let key = message.attempt_key.expect("the scheduler issues keys");
@@ -314,12 +314,7 @@ fn bus_namespace(bus: &Bus) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_are_answered_across_the_bus() {
     let b = bench(true).await;
-    deploy(&b.store).await;
-    let run = b
-        .control
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .expect("trigger");
+    let run = pair_run(&b).await;
     let message = take_one(&b.queue).await;
     assert_eq!(message.task_id, "a");
     // Mark `a` failed by hand through the bus: the scheduler answers and `b` follows.
@@ -406,12 +401,7 @@ async fn refused_mark(control: &BusControl, run: i64) -> (String, Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
     let b = bench(false).await;
-    deploy(&b.store).await;
-    let run = b
-        .control
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .expect("trigger");
+    let run = pair_run(&b).await;
     let ended_stop = Arc::new(Notify::new());
     serve_an_ended_term(&b, ended_stop.clone()).await;
     // The next term begins a little after the mark is sent.
@@ -520,12 +510,7 @@ async fn control_entries_n(bus: &Bus, n: usize) -> Vec<ControlMessage> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_new_run_travels_with_its_rows_and_a_large_one_with_its_ids() {
     let b = bench(false).await;
-    deploy(&b.store).await;
-    let run = b
-        .control
-        .trigger(DEFAULT_TENANT, "pair", TriggerRequest::default())
-        .await
-        .expect("trigger");
+    let run = pair_run(&b).await;
     let entries = control_entries_n(&b.bus, 1).await;
     let (stored, stored_tis) = b.store.run(run.id).await.expect("read").expect("run");
     match &entries[0] {
