@@ -9,14 +9,16 @@
 //!   go in a step of their own, which queues at most [`EXPRESS_ADMISSIONS`] task instances
 //!   (the light tenants' first, by fair share) and marks none `scheduled`;
 //! - the *heavy* work is held for the step that follows at once: the reports of tenants
-//!   holding many slots, and new big runs ([`BIG_RUN`] task instances or more: loading
-//!   10,000 takes the loop milliseconds), with any later input naming a held run or a new
-//!   run of the same DAG, so that each still comes after it.
+//!   holding many slots, and big runs ([`BIG_RUN`] task instances or more) that were built
+//!   away from the loop (`run_builds`; the step after taking one up queues its first
+//!   tasks), with any later input naming a held run or a new run of the same DAG, so that
+//!   each still comes after it.
 //!
 //! A pass is split only when it holds at least [`MIN_HELD`] of heavy work and the express
-//! step can move something on: a light report, a command or notice, or a new run while a
-//! slot is free (with every slot taken, the new run's task waits for the results held).
-//! Reports of runs not in memory are neither (they are refused or passed over, cheaply).
+//! step can move something on: a light report, a command or notice, or a new run loaded at
+//! once while a slot is free (with every slot taken, the new run's task waits for the
+//! results held). Reports of runs not in memory are neither (they are refused or passed
+//! over, cheaply), nor are new runs handed over to be built.
 //! The next pass takes everything held and is not split again, so heavy work waits for one
 //! small step at most, however many light inputs come; the timers that went off run with
 //! it. A pass of reports alone that gathers a flow of them (see [`running`](crate::running))
@@ -27,14 +29,14 @@ use std::collections::HashSet;
 use weft_protocol::Report;
 use weft_store::RunPk;
 
-use crate::active_run::BIG_RUN;
+use crate::run_builds::{self, BIG_RUN};
 use crate::running::Input;
 use crate::step::Scheduler;
 
 /// A tenant holding more slots than this (queued and running task instances), or than half
 /// the scheduler's `parallelism` if that is fewer, is heavy.
 const HEAVY_SLOTS: usize = 64;
-/// Less heavy work than this (reports, and task instances of new big runs) is not worth a
+/// Less heavy work than this (reports, and task instances of big runs built) is not worth a
 /// step of its own: the pass is not split.
 const MIN_HELD: usize = 16;
 /// Most task instances an express step queues: the light tenants' first, by fair share.
@@ -71,9 +73,9 @@ pub(crate) struct Weight {
     light_report: bool,
     /// A command, a notice or a run read: an express step carries it out.
     light_other: bool,
-    /// A new run too small to be heavy.
+    /// A new run the loop loads at once.
     new_run: bool,
-    /// Heavy tenants' reports, and the task instances of new big runs.
+    /// Heavy tenants' reports, and the task instances of big runs built.
     heavy: usize,
 }
 
@@ -95,11 +97,13 @@ impl Weight {
                     }
                 }
             }
-            Input::Created(..) | Input::CreatedFromDag(_) => match big_run(scheduler, input) {
+            Input::Created(..) | Input::CreatedFromDag(_) => {
+                self.new_run |= loaded_at_once(scheduler, input);
+            }
+            _ => match big_built(input) {
                 Some(tis) => self.heavy = self.heavy.saturating_add(tis),
-                None => self.new_run = true,
+                None => self.light_other = true,
             },
-            _ => self.light_other = true,
         }
     }
 
@@ -128,29 +132,43 @@ fn heavy(scheduler: &Scheduler, report: &Report) -> Option<bool> {
     Some(scheduler.admission.tenant_slots(&active.run.tenant) > light_at_most)
 }
 
-/// The task instances of `input`'s new run when it is big and not yet in memory.
-fn big_run(scheduler: &Scheduler, input: &Input) -> Option<usize> {
-    let (run, tis) = match input {
-        Input::Created(run, tis) => (run.id, tis.len()),
-        Input::CreatedFromDag(created) => (
-            created.run.id,
-            created
-                .ids
-                .iter()
-                .map(|range| usize::try_from(range.1).unwrap_or(usize::MAX))
-                .fold(0, usize::saturating_add),
-        ),
-        _ => return None,
+/// The task instances of the run `input` brings when it is a big run built away from the
+/// loop: taking it up costs the loop a fraction of a millisecond, and the step after queues
+/// its first tasks.
+fn big_built(input: &Input) -> Option<usize> {
+    let Input::Read(read) = input else {
+        return None;
     };
-    (tis >= BIG_RUN && !scheduler.holds_run(run)).then_some(tis)
+    let tis = read.answer.built()?.active.tis.len();
+    (tis >= BIG_RUN).then_some(tis)
 }
 
-/// The DAG of `input`'s new run, if it is one: (tenant, DAG id).
-fn new_run_dag(input: &Input) -> Option<(String, String)> {
+/// Whether `input` is a new run that the loop loads at once when it takes it: one not yet
+/// in memory that is not handed over to be built ([`run_builds`](crate::run_builds)).
+fn loaded_at_once(scheduler: &Scheduler, input: &Input) -> bool {
+    let (run, tis, tenant, dag_id) = match input {
+        Input::Created(run, tis) => (run.id, tis.len(), &run.tenant, &run.dag_id),
+        Input::CreatedFromDag(created) => (
+            created.run.id,
+            run_builds::carried(created),
+            &created.run.tenant,
+            &created.run.dag_id,
+        ),
+        _ => return false,
+    };
+    tis < BIG_RUN && !scheduler.holds_run(run) && !scheduler.reads.building(tenant, dag_id)
+}
+
+/// The DAG of the run `input` creates or brings built, if it does: (tenant, DAG id).
+fn run_dag(input: &Input) -> Option<(String, String)> {
     match input {
         Input::Created(run, _) => Some((run.tenant.clone(), run.dag_id.clone())),
         Input::CreatedFromDag(created) => {
             Some((created.run.tenant.clone(), created.run.dag_id.clone()))
+        }
+        Input::Read(read) => {
+            let run = &read.answer.built()?.active.run;
+            Some((run.tenant.clone(), run.dag_id.clone()))
         }
         _ => None,
     }
@@ -196,10 +214,10 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
             },
             other => {
                 let run = other.names_run();
-                let dag = new_run_dag(other);
+                let dag = run_dag(other);
                 let after_held = run.is_some_and(|r| held_runs.contains(&r))
                     || dag.as_ref().is_some_and(|d| held_dags.contains(d));
-                if big_run(scheduler, other).is_some() || after_held {
+                if big_built(other).is_some() || after_held {
                     held_runs.extend(run);
                     held_dags.extend(dag);
                     Place::Hold
@@ -212,7 +230,8 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
             (Place::Hold, _) => false,
             (_, Input::Reports(..)) => classes.contains(&Some(false)),
             (_, Input::Created(..) | Input::CreatedFromDag(_)) => {
-                scheduler.admission.has_free_slot(&scheduler.config)
+                loaded_at_once(scheduler, input)
+                    && scheduler.admission.has_free_slot(&scheduler.config)
             }
             _ => true,
         };

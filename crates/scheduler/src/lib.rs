@@ -77,6 +77,7 @@ mod outputs;
 mod reports;
 mod resync;
 pub mod retry;
+mod run_builds;
 mod run_reads;
 pub mod run_requests;
 pub mod running;

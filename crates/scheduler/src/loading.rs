@@ -2,12 +2,15 @@
 //! (one just created, one told of, one to read again). A loaded run counts the slots its
 //! queued and running task instances hold, and is evaluated whole.
 
+use tokio::sync::mpsc;
 use weft_model::{DagRunState, TaskState};
 use weft_protocol::RunCreatedFromDag;
 use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
 
 use crate::active_run::ActiveRun;
 use crate::new_runs::new_task_instances;
+use crate::run_builds::{BIG_RUN, Build, Built, Rows};
+use crate::run_reads::RunRead;
 use crate::step::Scheduler;
 
 impl Scheduler {
@@ -45,9 +48,7 @@ impl Scheduler {
             .graph(&*self.store, &run.tenant, &run.digest)
             .await?
         else {
-            tracing::error!(run = run.id, digest = %run.digest, "run's component is unknown; failing the run");
-            self.outbox
-                .set_run(run.id, DagRunState::Failed, self.clock.now());
+            self.fail_unknown_component(run.id, &run.digest);
             return Ok(None);
         };
         let active = match ActiveRun::new(run, tis, dag, graph) {
@@ -57,12 +58,104 @@ impl Scheduler {
                 return Ok(None);
             }
         };
+        self.hold_slots(&active);
+        Ok(Some(active))
+    }
+
+    /// Count the slots `active`'s queued and running task instances hold.
+    fn hold_slots(&mut self, active: &ActiveRun) {
         for ti in &active.tis {
             if matches!(ti.state, TaskState::Queued | TaskState::Running) {
                 self.admission.hold(ti);
             }
         }
-        Ok(Some(active))
+    }
+
+    /// Take a run just created or read: a big one, or one of a DAG with a build awaited, is
+    /// handed to the reader to build ([`run_builds`](crate::run_builds)), the rest loaded
+    /// at once. Built runs answer to `answers`.
+    pub(crate) async fn load_or_build(
+        &mut self,
+        rows: Rows,
+        answers: &mpsc::UnboundedSender<RunRead>,
+    ) -> Result<(), StoreError> {
+        let run = rows.run();
+        let (tenant, dag_id, digest) = rows.dag();
+        if rows.task_instances() < BIG_RUN && !self.reads.building(tenant, dag_id) {
+            return match rows {
+                Rows::Stored(row, tis) => self.load_run(*row, tis).await,
+                // Building it fails only when its DAG version cannot be read: the run is
+                // then read away from the loop, like one told of by a notice.
+                Rows::Ids(created) => match self.created_from_dag(*created).await {
+                    Ok(Some((row, tis))) => self.load_run(row, tis).await,
+                    Ok(None) => {
+                        self.reads.start(run, &self.store, answers);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
+                        self.reads.start(run, &self.store, answers);
+                        Ok(())
+                    }
+                },
+            };
+        }
+        let finished = match &rows {
+            Rows::Stored(row, _) => row.state.is_finished(),
+            Rows::Ids(created) => created.run.state.is_finished(),
+        };
+        let graph = match self.dags.graph(&*self.store, tenant, digest).await {
+            Ok(graph) => graph,
+            Err(e) if matches!(rows, Rows::Ids(_)) => {
+                tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
+                self.reads.start(run, &self.store, answers);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.forget_run(run);
+        self.reads.forget(run);
+        if finished {
+            return Ok(());
+        }
+        let Some((dag, graph)) = graph else {
+            match rows {
+                // Its rows could not be built: read as a run told of by a notice.
+                Rows::Ids(_) => self.reads.start(run, &self.store, answers),
+                Rows::Stored(..) => self.fail_unknown_component(run, digest),
+            }
+            return Ok(());
+        };
+        let now = self.clock.now();
+        self.reads.build(
+            Build {
+                rows,
+                dag,
+                graph,
+                now,
+            },
+            &self.store,
+            answers,
+        );
+        Ok(())
+    }
+
+    /// Take up a run built away from the loop: in memory, its slots counted, its first
+    /// evaluation's decisions taken.
+    pub(crate) fn take_built(&mut self, built: Built) {
+        let Built { active, evaluation } = built;
+        let run = active.run.id;
+        self.forget_run(run);
+        self.hold_slots(&active);
+        self.insert_run(active);
+        self.absorb(run, evaluation, self.clock.now());
+    }
+
+    /// Fail run `run`: its component (`digest`) is unknown.
+    fn fail_unknown_component(&mut self, run: RunPk, digest: &str) {
+        tracing::error!(run, %digest, "run's component is unknown; failing the run");
+        self.outbox
+            .set_run(run, DagRunState::Failed, self.clock.now());
     }
 
     /// (Re)load a run from the store and evaluate all of it.

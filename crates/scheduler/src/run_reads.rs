@@ -3,7 +3,8 @@
 //! or found by the resync) is read by a reader task, so that the loop goes on stepping the
 //! other runs while the store answers; the loop takes the run up when the answer arrives. The
 //! reader reads one run at a time, in the order the notices came, and so holds one store
-//! connection at most.
+//! connection at most. It also builds big runs in memory ([`run_builds`](crate::run_builds)),
+//! in turn with its reads.
 //!
 //! An answer is taken only if it is still the latest word on its run: a later notice of the
 //! same run starts a newer read, and any load of the run in the loop (a resync, a clear, a
@@ -16,28 +17,68 @@ use tokio::sync::mpsc;
 use weft_store::{DagRun, RunPk, Store, StoreError, TaskInstance};
 
 use crate::active_runs::FastMap;
+use crate::run_builds::{self, Build, Built};
 
-/// A run as the store answered, for the loop to take up.
+/// A run as the reader answered, for the loop to take up.
 pub(crate) struct RunRead {
     /// The run read.
     pub run: RunPk,
     /// Which read of the run this answers.
     pub generation: u64,
-    /// The run and its task instances, none if the store has no such run.
-    pub answer: Result<Option<(DagRun, Vec<TaskInstance>)>, StoreError>,
+    /// The run read or built.
+    pub answer: Answer,
+}
+
+/// A run and its task instances as the store answered.
+pub(crate) type ReadAnswer = Result<Option<(DagRun, Vec<TaskInstance>)>, StoreError>;
+
+/// What the reader made of a run.
+pub(crate) enum Answer {
+    /// The run and its task instances as the store holds them, none if it has no such run.
+    Read(Box<ReadAnswer>),
+    /// The run built in memory and evaluated, or why it does not match its DAG.
+    Built(Result<Box<Built>, String>),
+}
+
+impl Answer {
+    /// The run built, if this is one.
+    pub(crate) fn built(&self) -> Option<&Built> {
+        match self {
+            Answer::Built(Ok(built)) => Some(built),
+            _ => None,
+        }
+    }
+}
+
+/// What the reader is asked to do with a run.
+enum Job {
+    /// Read it from the store.
+    Read,
+    /// Build it from rows in hand.
+    Build(Box<Build>),
+}
+
+/// A read or build awaited.
+struct Awaited {
+    /// Which read of the run it is.
+    generation: u64,
+    /// The resync round it began in.
+    round: u64,
+    /// The run's tenant and DAG, for a build.
+    dag: Option<(String, String)>,
 }
 
 /// The reads in flight, each run's latest, and the reader that makes them.
 #[derive(Default)]
 pub(crate) struct RunReads {
-    /// The latest read of each run still awaited, and the resync round it began in.
-    pending: FastMap<RunPk, (u64, u64)>,
+    /// The latest read or build of each run still awaited.
+    pending: FastMap<RunPk, Awaited>,
     /// The resync round: how many resyncs have looked at the reads.
     round: u64,
     /// The number the next read gets.
     next: u64,
     /// The reader's requests, once it is started (it stops when this is dropped).
-    reader: Option<mpsc::UnboundedSender<(RunPk, u64)>>,
+    reader: Option<mpsc::UnboundedSender<(RunPk, u64, Job)>>,
 }
 
 impl RunReads {
@@ -49,23 +90,70 @@ impl RunReads {
         store: &Arc<dyn Store>,
         answers: &mpsc::UnboundedSender<RunRead>,
     ) {
-        let generation = self.begin(run);
+        let generation = self.begin(run, None);
+        self.ask(run, generation, Job::Read, store, answers);
+    }
+
+    /// Have the run `build` holds built by the reader, after the reads and builds asked
+    /// before; the run answers to `answers`. Until it is taken up, [`building`](Self::building)
+    /// says so of its DAG.
+    pub(crate) fn build(
+        &mut self,
+        build: Build,
+        store: &Arc<dyn Store>,
+        answers: &mpsc::UnboundedSender<RunRead>,
+    ) {
+        let run = build.rows.run();
+        let (tenant, dag_id, _) = build.rows.dag();
+        let dag = Some((tenant.to_owned(), dag_id.to_owned()));
+        let generation = self.begin(run, dag);
+        self.ask(run, generation, Job::Build(Box::new(build)), store, answers);
+    }
+
+    /// Hand `job` to the reader, starting one if there is none or it is gone.
+    fn ask(
+        &mut self,
+        run: RunPk,
+        generation: u64,
+        job: Job,
+        store: &Arc<dyn Store>,
+        answers: &mpsc::UnboundedSender<RunRead>,
+    ) {
         let reader = self
             .reader
             .get_or_insert_with(|| spawn_reader(store.clone(), answers.clone()));
-        if reader.send((run, generation)).is_err() {
+        if let Err(mpsc::error::SendError((run, generation, job))) =
+            reader.send((run, generation, job))
+        {
             // The reader is gone (a read panicked): start another.
             let reader = spawn_reader(store.clone(), answers.clone());
-            let _ = reader.send((run, generation));
+            let _ = reader.send((run, generation, job));
             self.reader = Some(reader);
         }
     }
 
-    /// A new read of `run` begins: its number, which makes any earlier one stale.
-    fn begin(&mut self, run: RunPk) -> u64 {
+    /// A new read of `run` begins (a build of a run of `dag`): its number, which makes any
+    /// earlier one stale.
+    fn begin(&mut self, run: RunPk, dag: Option<(String, String)>) -> u64 {
         self.next += 1;
-        self.pending.insert(run, (self.next, self.round));
+        let awaited = Awaited {
+            generation: self.next,
+            round: self.round,
+            dag,
+        };
+        self.pending.insert(run, awaited);
         self.next
+    }
+
+    /// Whether a build of a run of `tenant`'s DAG `dag_id` is awaited: a new run of it is
+    /// then built after it, not loaded ahead of it.
+    pub(crate) fn building(&self, tenant: &str, dag_id: &str) -> bool {
+        self.pending.values().any(|awaited| {
+            awaited
+                .dag
+                .as_ref()
+                .is_some_and(|(t, d)| t == tenant && d == dag_id)
+        })
     }
 
     /// Whether a read of run `run` begun since the last resync is awaited. A read awaited
@@ -74,7 +162,7 @@ impl RunReads {
     pub(crate) fn awaits_since_resync(&self, run: RunPk) -> bool {
         self.pending
             .get(&run)
-            .is_some_and(|&(_, round)| round == self.round)
+            .is_some_and(|awaited| awaited.round == self.round)
     }
 
     /// A resync has looked at the reads awaited: from now on they count as old.
@@ -92,7 +180,7 @@ impl RunReads {
         if self
             .pending
             .get(&read.run)
-            .map(|&(generation, _)| generation)
+            .map(|awaited| awaited.generation)
             == Some(read.generation)
         {
             self.pending.remove(&read.run);
@@ -103,27 +191,42 @@ impl RunReads {
     }
 }
 
-/// A task reading the runs it is asked for, one at a time and in order, until the requests
-/// or the answers' receiver go away.
+/// A task reading and building the runs it is asked for, one at a time and in order, until
+/// the requests or the answers' receiver go away.
 fn spawn_reader(
     store: Arc<dyn Store>,
     answers: mpsc::UnboundedSender<RunRead>,
-) -> mpsc::UnboundedSender<(RunPk, u64)> {
-    let (requests, mut asked) = mpsc::unbounded_channel::<(RunPk, u64)>();
+) -> mpsc::UnboundedSender<(RunPk, u64, Job)> {
+    let (requests, mut asked) = mpsc::unbounded_channel::<(RunPk, u64, Job)>();
     tokio::spawn(async move {
-        while let Some((run, generation)) = asked.recv().await {
+        while let Some((run, generation, job)) = asked.recv().await {
             let began = std::time::Instant::now();
-            let answer = store.run(run).await;
-            tracing::debug!(
-                run,
-                tasks = answer
-                    .as_ref()
-                    .ok()
-                    .and_then(Option::as_ref)
-                    .map_or(0, |(_, tis)| tis.len()),
-                read_ms = began.elapsed().as_secs_f64() * 1e3,
-                "run read away from the loop"
-            );
+            let answer = match job {
+                Job::Read => {
+                    let answer = store.run(run).await;
+                    tracing::debug!(
+                        run,
+                        tasks = answer
+                            .as_ref()
+                            .ok()
+                            .and_then(Option::as_ref)
+                            .map_or(0, |(_, tis)| tis.len()),
+                        read_ms = began.elapsed().as_secs_f64() * 1e3,
+                        "run read away from the loop"
+                    );
+                    Answer::Read(Box::new(answer))
+                }
+                Job::Build(build) => {
+                    let answer = run_builds::build(&*store, run, *build).await;
+                    tracing::debug!(
+                        run,
+                        tasks = answer.built().map_or(0, |b| b.active.tis.len()),
+                        build_ms = began.elapsed().as_secs_f64() * 1e3,
+                        "run built away from the loop"
+                    );
+                    answer
+                }
+            };
             let read = RunRead {
                 run,
                 generation,
@@ -144,8 +247,8 @@ mod tests {
     fn read(reads: &mut RunReads, run: RunPk) -> RunRead {
         RunRead {
             run,
-            generation: reads.begin(run),
-            answer: Ok(None),
+            generation: reads.begin(run, None),
+            answer: Answer::Read(Box::new(Ok(None))),
         }
     }
 
@@ -192,6 +295,34 @@ mod tests {
         let _ = read(&mut reads, 8);
         reads.forget(8);
         assert!(!reads.awaits_since_resync(8));
+    }
+
+    #[test]
+    fn a_dag_is_being_built_until_its_runs_build_is_taken_forgotten_or_read_again() {
+        let mut reads = RunReads::default();
+        let dag = || Some(("team-a".to_owned(), "fan".to_owned()));
+        let built = |reads: &mut RunReads, run| RunRead {
+            run,
+            generation: reads.begin(run, dag()),
+            answer: Answer::Read(Box::new(Ok(None))),
+        };
+        let first = built(&mut reads, 7);
+        assert!(reads.building("team-a", "fan"));
+        assert!(!reads.building("team-b", "fan"), "another tenant's DAG");
+        assert!(!reads.building("team-a", "other"), "another DAG");
+        assert!(reads.take(&first));
+        assert!(!reads.building("team-a", "fan"), "taken up");
+
+        let _ = built(&mut reads, 8);
+        reads.forget(8);
+        assert!(!reads.building("team-a", "fan"), "loaded in the loop");
+
+        let _ = built(&mut reads, 9);
+        let _ = read(&mut reads, 9);
+        assert!(
+            !reads.building("team-a", "fan"),
+            "a read of the run makes its build stale"
+        );
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
 //! are batched by themselves under load, and a lone event is handled at once. When what
-//! arrived mixes heavy work (a flooding tenant's reports, a new big run) with other inputs,
-//! the others go first in an express step of their own (`express`). A run told of
+//! arrived mixes heavy work (a flooding tenant's reports, a big run built) with other
+//! inputs, the others go first in an express step of their own (`express`). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
-//! (`run_reads`) and taken up when the store answers.
+//! (`run_reads`) and taken up when the store answers; a big run is built away from it
+//! (`run_builds`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,7 +25,8 @@ use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
 use crate::express::{self, Pace};
 use crate::handle::SchedulerHandle;
-use crate::run_reads::RunRead;
+use crate::run_builds::Rows;
+use crate::run_reads::{Answer, RunRead};
 use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
 use weft_protocol::{Report, RunCreatedFromDag};
@@ -325,11 +327,20 @@ impl SchedulerService {
             return Ok(());
         }
         match read.answer {
-            Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(run = read.run, error = %e, "reading a run failed; reading it again");
-                self.scheduler.reload_run(read.run).await?;
+            Answer::Read(answer) => match *answer {
+                Ok(Some((row, tis))) => {
+                    let rows = Rows::Stored(Box::new(row), tis);
+                    self.scheduler.load_or_build(rows, &self.reads.0).await?;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(run = read.run, error = %e, "reading a run failed; reading it again");
+                    self.scheduler.reload_run(read.run).await?;
+                }
+            },
+            Answer::Built(Ok(built)) => self.scheduler.take_built(*built),
+            Answer::Built(Err(e)) => {
+                tracing::error!(run = read.run, error = %e, "run does not match its DAG");
             }
         }
         Ok(())
@@ -390,28 +401,17 @@ impl SchedulerService {
                 self.scheduler.reads.start(run, store, &self.reads.0);
             }
             Input::Read(read) => self.take_read(*read).await?,
+            // A big run is built away from the loop (see `run_builds`).
             Input::Created(run, tis) => {
                 if !self.scheduler.holds_run(run.id) {
-                    self.scheduler.load_run(*run, tis).await?;
+                    let rows = Rows::Stored(run, tis);
+                    self.scheduler.load_or_build(rows, &self.reads.0).await?;
                 }
             }
             Input::CreatedFromDag(created) => {
-                let run = created.run.id;
-                if !self.scheduler.holds_run(run) {
-                    // Building it fails only when its DAG version cannot be read: the run is
-                    // then read away from the loop, like one told of by a notice.
-                    match self.scheduler.created_from_dag(*created).await {
-                        Ok(Some((row, tis))) => self.scheduler.load_run(row, tis).await?,
-                        Ok(None) => {
-                            let store = &self.scheduler.store;
-                            self.scheduler.reads.start(run, store, &self.reads.0);
-                        }
-                        Err(e) => {
-                            tracing::warn!(run, error = %e, "a new run's DAG version could not be read; reading the run instead");
-                            let store = &self.scheduler.store;
-                            self.scheduler.reads.start(run, store, &self.reads.0);
-                        }
-                    }
+                if !self.scheduler.holds_run(created.run.id) {
+                    let rows = Rows::Ids(created);
+                    self.scheduler.load_or_build(rows, &self.reads.0).await?;
                 }
             }
             Input::Clear {
