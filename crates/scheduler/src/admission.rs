@@ -650,9 +650,11 @@ fn marks_per_step(config: &SchedulerConfig) -> usize {
 }
 
 /// The most task instances one step marks `scheduled`. Each mark is a row the step writes,
-/// which every trigger and report the step carries waits for: on PostgreSQL 1,000 cost a
-/// step about 20 ms, 128 about 2 ms.
-const MARKS_PER_STEP: usize = 128;
+/// which every trigger and report the step carries waits for, and so does any input that
+/// arrives while it writes: on PostgreSQL 1,000 cost a step about 20 ms, 128 about 2 ms; on
+/// SQLite under a flood of another tenant's tasks 128 cost 4–5 ms, a wait that the first
+/// run another tenant triggered after a flood began met nearly every time.
+const MARKS_PER_STEP: usize = 32;
 
 /// How long marks wait for a step with nothing else to write before a busy step makes them.
 const MARKS_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_millis(100);
