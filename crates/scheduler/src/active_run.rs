@@ -32,9 +32,9 @@ pub struct Evaluation {
     pub wake_at: Option<Timestamp>,
 }
 
-/// Task instances from which a run costs the loop milliseconds to load or to free: a run
-/// this big is built away from the loop (`run_builds`), and one that ended is freed on a
-/// blocking thread (`completion`).
+/// Task instances from which a run costs the loop milliseconds to load or to free: a new or
+/// read run this big is built away from the loop (`run_builds`), and one that ended is freed
+/// on a blocking thread (`completion`).
 pub(crate) const BIG_RUN: usize = 1000;
 
 /// A run in memory while it is queued or running: what the store holds of it, and what the

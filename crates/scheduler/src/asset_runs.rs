@@ -174,11 +174,7 @@ impl Scheduler {
                     if more {
                         self.assets.due.insert((tenant.clone(), dag_id.clone()));
                     }
-                    let id = row.id;
-                    if let Ok(active) = ActiveRun::new(row, tis, dag, graph) {
-                        self.insert_run(active);
-                        self.evaluate_run(id);
-                    }
+                    self.take_created(row, tis, dag, graph);
                 }
                 // Another scheduler consumed the events first: its run stands.
                 Err(StoreError::Conflict(why)) => {

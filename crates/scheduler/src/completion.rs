@@ -15,7 +15,7 @@ const DEADLOCKED: &str = "no task can make progress";
 /// Free an ended run: a big one on a blocking thread. Freeing 10,000 task instances (their
 /// strings, their outputs) takes milliseconds, which the step would spend before its write,
 /// holding up every other run's tasks that the step queues.
-fn drop_away(active: ActiveRun) {
+pub(crate) fn drop_away(active: ActiveRun) {
     if active.tis.len() >= BIG_RUN && tokio::runtime::Handle::try_current().is_ok() {
         tokio::task::spawn_blocking(move || drop(active));
     }

@@ -100,7 +100,7 @@ impl Weight {
             Input::Created(..) | Input::CreatedFromDag(_) => {
                 self.new_run |= loaded_at_once(scheduler, input);
             }
-            _ => match big_built(input) {
+            _ => match big_built(scheduler, input) {
                 Some(tis) => self.heavy = self.heavy.saturating_add(tis),
                 None => self.light_other = true,
             },
@@ -133,14 +133,14 @@ fn heavy(scheduler: &Scheduler, report: &Report) -> Option<bool> {
 }
 
 /// The task instances of the run `input` brings when it is a big run built away from the
-/// loop: taking it up costs the loop a fraction of a millisecond, and the step after queues
-/// its first tasks.
-fn big_built(input: &Input) -> Option<usize> {
+/// loop and still the latest word on it: taking it up costs the loop half a millisecond, and
+/// the step after queues its first tasks.
+fn big_built(scheduler: &Scheduler, input: &Input) -> Option<usize> {
     let Input::Read(read) = input else {
         return None;
     };
     let tis = read.answer.built()?.active.tis.len();
-    (tis >= BIG_RUN).then_some(tis)
+    (tis >= BIG_RUN && scheduler.reads.is_current(read)).then_some(tis)
 }
 
 /// Whether `input` is a new run that the loop loads at once when it takes it: one not yet
@@ -217,7 +217,7 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
                 let dag = run_dag(other);
                 let after_held = run.is_some_and(|r| held_runs.contains(&r))
                     || dag.as_ref().is_some_and(|d| held_dags.contains(d));
-                if big_built(other).is_some() || after_held {
+                if big_built(scheduler, other).is_some() || after_held {
                     held_runs.extend(run);
                     held_dags.extend(dag);
                     Place::Hold

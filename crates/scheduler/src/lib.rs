@@ -11,7 +11,7 @@
 //! The running service, and the way in:
 //! - [`running`]: [`SchedulerService`], the loop fed by a channel and woken by timers, and
 //!   [`scheduler()`] that makes it with its handle; `express`: a pass that mixes heavy work
-//!   (a flooding tenant's reports, a new big run) with other inputs steps the others first;
+//!   (a flooding tenant's reports, a big run built) with other inputs steps the others first;
 //! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
 //! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
 //! - [`task_trigger`]: runs a task triggers, checked against its attempt's lease;
@@ -31,6 +31,7 @@
 //! - `flush`: writing a step's batch; `dispatch`: sending queued attempts' messages;
 //! - `resync`: catching up with runs not told of and a queue that lost its contents;
 //! - `run_reads`: runs told of by a notice, read from the store away from the loop;
+//!   `run_builds`: big runs built in memory there too;
 //! - `clear_and_mark`: clearing and marking task instances by hand;
 //!
 //! The state the step works on:

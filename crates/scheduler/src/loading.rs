@@ -2,12 +2,15 @@
 //! (one just created, one told of, one to read again). A loaded run counts the slots its
 //! queued and running task instances hold, and is evaluated whole.
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
-use weft_model::{DagRunState, TaskState};
+use weft_model::{Dag, DagRunState, TaskState};
 use weft_protocol::RunCreatedFromDag;
 use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
 
 use crate::active_run::ActiveRun;
+use crate::graph::Graph;
 use crate::new_runs::new_task_instances;
 use crate::run_builds::{BIG_RUN, Build, Built, Rows};
 use crate::run_reads::RunRead;
@@ -140,6 +143,45 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Put a run the scheduler created itself (a scheduled or asset-triggered one) in memory
+    /// and evaluate it; one of a DAG with a build awaited is built after that one instead.
+    /// A run that does not match its DAG is left out.
+    pub(crate) fn take_created(
+        &mut self,
+        row: DagRun,
+        tis: Vec<TaskInstance>,
+        dag: Arc<Dag>,
+        graph: Arc<Graph>,
+    ) {
+        let mut build = Build {
+            rows: Rows::Stored(Box::new(row), tis),
+            dag,
+            graph,
+            now: self.clock.now(),
+        };
+        let (tenant, dag_id, _) = build.rows.dag();
+        if self.reads.building(tenant, dag_id) {
+            match self.reads.build_in_turn(build) {
+                Ok(()) => return,
+                Err(back) => build = *back,
+            }
+        }
+        let Build {
+            rows: Rows::Stored(row, tis),
+            dag,
+            graph,
+            ..
+        } = build
+        else {
+            return;
+        };
+        let id = row.id;
+        if let Ok(active) = ActiveRun::new(*row, tis, dag, graph) {
+            self.insert_run(active);
+            self.evaluate_run(id);
+        }
+    }
+
     /// Take up a run built away from the loop: in memory, its slots counted, its first
     /// evaluation's decisions taken.
     pub(crate) fn take_built(&mut self, built: Built) {
@@ -161,6 +203,8 @@ impl Scheduler {
     /// (Re)load a run from the store and evaluate all of it.
     pub(crate) async fn reload_run(&mut self, run: RunPk) -> Result<(), StoreError> {
         self.forget_run(run);
+        // Whatever the read below answers, a read or build in flight is older.
+        self.reads.forget(run);
         let Some((row, tis)) = self.store.run(run).await? else {
             return Ok(());
         };

@@ -6,9 +6,11 @@
 //! [`run_reads`](crate::run_reads), in turn with its reads, and the loop takes the run up
 //! when it is built, as it takes up a run read.
 //!
-//! Which runs: new runs and runs read of [`BIG_RUN`] task instances or more, and any new run
-//! of a DAG that has a build awaited, so that the runs of one DAG are taken up in the order
-//! they were created (the oldest run's tasks go first).
+//! Which runs: runs created through the API and runs read of [`BIG_RUN`] task instances or
+//! more, and any run of a DAG that has a build awaited (a scheduled or asset-triggered one
+//! too), so that the runs of one DAG are taken up in the order they were created (the oldest
+//! run's tasks go first). Runs the loop reads again itself (a clear's, a run it holds told
+//! of by a notice) and those it finds at start-up are still loaded in the loop.
 
 use std::sync::Arc;
 
@@ -113,7 +115,8 @@ pub(crate) async fn build(store: &dyn Store, run: RunPk, build: Build) -> Answer
                         "a new run's ids do not match its DAG's tasks; reading it from the store"
                     );
                     match store.run(run).await {
-                        Ok(Some(rows)) => rows,
+                        // A run that ended meanwhile is the loop's to leave out.
+                        Ok(Some(rows)) if !rows.0.state.is_finished() => rows,
                         other => return Answer::Read(Box::new(other)),
                     }
                 }

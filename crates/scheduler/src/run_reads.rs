@@ -79,6 +79,8 @@ pub(crate) struct RunReads {
     next: u64,
     /// The reader's requests, once it is started (it stops when this is dropped).
     reader: Option<mpsc::UnboundedSender<(RunPk, u64, Job)>>,
+    /// The store it reads and where it answers, once it is started.
+    reading: Option<(Arc<dyn Store>, mpsc::UnboundedSender<RunRead>)>,
 }
 
 impl RunReads {
@@ -110,6 +112,16 @@ impl RunReads {
         self.ask(run, generation, Job::Build(Box::new(build)), store, answers);
     }
 
+    /// Have the run `build` holds built after the reads and builds asked before, by the
+    /// reader already started; `build` back if none was.
+    pub(crate) fn build_in_turn(&mut self, build: Build) -> Result<(), Box<Build>> {
+        let Some((store, answers)) = self.reading.clone() else {
+            return Err(Box::new(build));
+        };
+        self.build(build, &store, &answers);
+        Ok(())
+    }
+
     /// Hand `job` to the reader, starting one if there is none or it is gone.
     fn ask(
         &mut self,
@@ -119,6 +131,9 @@ impl RunReads {
         store: &Arc<dyn Store>,
         answers: &mpsc::UnboundedSender<RunRead>,
     ) {
+        if self.reading.is_none() {
+            self.reading = Some((store.clone(), answers.clone()));
+        }
         let reader = self
             .reader
             .get_or_insert_with(|| spawn_reader(store.clone(), answers.clone()));
@@ -133,8 +148,10 @@ impl RunReads {
     }
 
     /// A new read of `run` begins (a build of a run of `dag`): its number, which makes any
-    /// earlier one stale.
+    /// earlier one stale. A read that replaces a build keeps its DAG: the run is still to be
+    /// taken up before the DAG's newer runs.
     fn begin(&mut self, run: RunPk, dag: Option<(String, String)>) -> u64 {
+        let dag = dag.or_else(|| self.pending.get(&run).and_then(|a| a.dag.clone()));
         self.next += 1;
         let awaited = Awaited {
             generation: self.next,
@@ -175,19 +192,21 @@ impl RunReads {
         self.pending.remove(&run);
     }
 
-    /// Whether `read` is the latest word on its run (it is then no longer awaited).
-    pub(crate) fn take(&mut self, read: &RunRead) -> bool {
-        if self
-            .pending
+    /// Whether `read` is the latest word on its run, leaving it awaited.
+    pub(crate) fn is_current(&self, read: &RunRead) -> bool {
+        self.pending
             .get(&read.run)
             .map(|awaited| awaited.generation)
             == Some(read.generation)
-        {
+    }
+
+    /// Whether `read` is the latest word on its run (it is then no longer awaited).
+    pub(crate) fn take(&mut self, read: &RunRead) -> bool {
+        let current = self.is_current(read);
+        if current {
             self.pending.remove(&read.run);
-            true
-        } else {
-            false
         }
+        current
     }
 }
 
@@ -317,12 +336,18 @@ mod tests {
         reads.forget(8);
         assert!(!reads.building("team-a", "fan"), "loaded in the loop");
 
-        let _ = built(&mut reads, 9);
-        let _ = read(&mut reads, 9);
+        let stale = built(&mut reads, 9);
+        let again = read(&mut reads, 9);
         assert!(
-            !reads.building("team-a", "fan"),
+            !reads.is_current(&stale),
             "a read of the run makes its build stale"
         );
+        assert!(
+            reads.building("team-a", "fan"),
+            "the run read is still to be taken up before the DAG's newer runs"
+        );
+        assert!(reads.take(&again));
+        assert!(!reads.building("team-a", "fan"));
     }
 
     #[test]

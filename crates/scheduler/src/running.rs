@@ -72,7 +72,7 @@ pub(crate) enum Input {
         state: TaskState,
         reply: oneshot::Sender<Result<(), ControlError>>,
     },
-    /// A run read away from the loop ([`run_reads`](crate::run_reads)).
+    /// A run read or built away from the loop ([`run_reads`](crate::run_reads)).
     Read(Box<RunRead>),
 }
 
@@ -164,8 +164,8 @@ pub struct SchedulerService {
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
     owed: Ticked,
-    /// Heavy work an express step left for the next step (see `express`): reports, new big
-    /// runs, and inputs naming those runs.
+    /// Heavy work an express step left for the next step (see `express`): reports, big runs
+    /// built, and inputs naming those runs.
     held: Vec<Input>,
 }
 
@@ -324,6 +324,10 @@ impl SchedulerService {
     /// that failed is made again in the loop, whose failure the loop handles.
     async fn take_read(&mut self, read: RunRead) -> Result<(), SchedulerError> {
         if !self.scheduler.reads.take(&read) {
+            // A stale big run is freed away from the loop, like an ended one.
+            if let Answer::Built(Ok(built)) = read.answer {
+                crate::completion::drop_away(built.active);
+            }
             return Ok(());
         }
         match read.answer {
@@ -340,7 +344,7 @@ impl SchedulerService {
             },
             Answer::Built(Ok(built)) => self.scheduler.take_built(*built),
             Answer::Built(Err(e)) => {
-                tracing::error!(run = read.run, error = %e, "run does not match its DAG");
+                tracing::error!(run = read.run, error = %e, "a run could not be built; left out until the resync reads it again");
             }
         }
         Ok(())

@@ -151,8 +151,9 @@ async fn a_big_run_announced_by_its_ids_is_built_else_read_and_runs_to_its_end()
                 .expect("a new run's task instances");
             created.run.conf = from_message;
             if !ids_match {
-                // One id short: the reader reads the run from the store instead.
-                created.ids = vec![IdRange(tis[0].id, 999)];
+                // One id too many (still a big run's): the reader reads the run from the
+                // store instead.
+                created.ids = vec![IdRange(tis[0].id, 1001)];
             }
             running.handle.run_created_from_dag(created);
             run

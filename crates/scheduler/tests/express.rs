@@ -1,6 +1,7 @@
 //! Express steps: under a flood of one tenant's reports, another tenant's new run and its
 //! task's result go in a step of their own, and the flood's reports taken with them are
-//! written by the step right after; so is a new big run taken with them.
+//! written by the step right after; a big run handed in with another tenant's new run is
+//! built beside the loop and its tasks follow.
 //!
 //! The tests run on one thread, so the loop takes everything handed to it between two of
 //! its awaits in one pass. The queue the loop pushes to reads the store at each push: what
@@ -228,7 +229,7 @@ async fn in_one_batch_another_tenants_result_goes_first_and_the_batch_is_answere
 }
 
 #[tokio::test]
-async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is_loaded() {
+async fn another_tenants_new_run_is_queued_before_a_big_new_run_handed_in_with_it_is_taken_up() {
     let f = flooded().await;
     // The first flood ends: the default pool's slots are free again.
     f.running
@@ -236,7 +237,7 @@ async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is
         .report_batch(f.results)
         .await
         .expect("written");
-    // A run of 1,000 tasks is big: loading it costs the loop milliseconds.
+    // A run of 1,000 tasks is big: it is built beside the loop.
     let tasks: Vec<String> = (0..1000).map(|i| format!("b{i:04}")).collect();
     let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
     deploy_in(&f.b, "team-a", "big", &tasks).await;
@@ -271,7 +272,7 @@ async fn another_tenants_new_run_is_queued_before_a_big_new_run_taken_with_it_is
     assert_eq!(
         count(&then, TaskState::Queued),
         0,
-        "B's task went out before A's big run was loaded"
+        "B's task went out before A's big run was taken up"
     );
     assert!(
         taken.iter().any(|m| m.tenant == "team-a"),

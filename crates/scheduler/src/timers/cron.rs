@@ -11,7 +11,6 @@ use jiff::Timestamp;
 use weft_model::{Dag, DagRunState, DataInterval, RunType};
 use weft_store::{DagRecord, StoreError};
 
-use crate::active_run::ActiveRun;
 use crate::active_runs::ActiveRuns;
 use crate::dags::Dags;
 use crate::error::SchedulerError;
@@ -109,15 +108,12 @@ impl Scheduler {
                 match self.store.create_run(run).await {
                     Ok((row, tis)) => {
                         tracing::info!(dag = %record.dag_id, run = %row.run_id, "scheduled run created");
-                        let id = row.id;
                         if let Some((dag, graph)) = self
                             .dags
                             .graph(&*self.store, &row.tenant, &row.digest)
                             .await?
-                            && let Ok(active) = ActiveRun::new(row, tis, dag, graph)
                         {
-                            self.insert_run(active);
-                            self.evaluate_run(id);
+                            self.take_created(row, tis, dag, graph);
                         }
                     }
                     // Another scheduler created it first: fine, move on.
