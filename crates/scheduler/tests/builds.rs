@@ -1,7 +1,8 @@
 //! Big runs built away from the loop: a run of 1,000 task instances or more, created in this
 //! process or announced by its ids, is put in memory by the reader and taken up by the loop
 //! when built; its tasks are queued and it runs to its end. A new run of a DAG whose run is
-//! being built waits its turn, so the runs of one DAG still start oldest first.
+//! being built (triggered, or scheduled by the loop itself) waits its turn, so the runs of
+//! one DAG still start oldest first.
 
 #![allow(clippy::unwrap_used)]
 
@@ -13,7 +14,7 @@ use sha2::{Digest as _, Sha256};
 use support::{Bench, Now as _, bench, start_loop, task_ids};
 use weft_model::{DagRunState, DagSpec, TaskSpec};
 use weft_protocol::IdRange;
-use weft_scheduler::{SchedulerConfig, TaskMessage};
+use weft_scheduler::{Control as _, Notice, SchedulerConfig, TaskMessage};
 use weft_store::{DEFAULT_TENANT, Deploy, RunPk};
 
 const T0: &str = "2024-03-01T00:00:00Z";
@@ -42,6 +43,12 @@ fn big_tasks() -> Vec<TaskSpec> {
 async fn deploy(b: &Bench, dag_id: &str, version: &str, tasks: Vec<TaskSpec>) {
     let mut spec = DagSpec::new(dag_id);
     spec.tasks = tasks;
+    deploy_spec(b, spec, version).await;
+}
+
+/// Deploy `spec` in the default tenant, under a component named by its DAG and `version`.
+async fn deploy_spec(b: &Bench, spec: DagSpec, version: &str) {
+    let dag_id = spec.dag_id.clone();
     let bytes = format!("{dag_id} {version}").into_bytes();
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     b.store
@@ -49,7 +56,7 @@ async fn deploy(b: &Bench, dag_id: &str, version: &str, tasks: Vec<TaskSpec>) {
             tenant: DEFAULT_TENANT.into(),
             digest,
             bytes,
-            dag_id: dag_id.into(),
+            dag_id,
             spec,
             at: b.clock.now_ts(),
         })
@@ -128,6 +135,42 @@ async fn a_new_run_of_a_dag_whose_big_run_is_being_built_is_queued_after_it() {
     );
     succeeded(&b, big.id).await;
     succeeded(&b, small.id).await;
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_run_of_a_dag_whose_big_run_is_being_built_is_queued_after_it() {
+    let b = bench(T0, config()).await;
+    let running = started(&b).await;
+    deploy(&b, "grows", "v1", big_tasks()).await;
+    let big = b.trigger("grows").await;
+    // Its next version runs daily: the day before T0 is due at once.
+    let mut daily = DagSpec::new("grows");
+    daily.schedule = Some("@daily".into());
+    daily.start_date = Some("2024-02-29".into());
+    daily.tasks = vec![TaskSpec::new("only")];
+    deploy_spec(&b, daily, "v2").await;
+    let (big_row, big_tis) = b.run(big.id).await;
+
+    // One pass takes both: the big run goes to be built, then the step creates the
+    // scheduled run.
+    running.handle.run_created(big_row, big_tis);
+    running.handle.notify(Notice::DagChanged {
+        tenant: DEFAULT_TENANT.into(),
+        dag_id: "grows".into(),
+    });
+
+    let taken = run_in_order(&b, &running, BIG + 1).await;
+    let only = taken.iter().position(|m| m.task_id == "only");
+    assert_eq!(
+        only,
+        Some(BIG),
+        "the scheduled run's task is queued after the older run's: {:?}",
+        &task_ids(&taken)[..5]
+    );
+    succeeded(&b, big.id).await;
+    let scheduled = taken[BIG].run;
+    succeeded(&b, scheduled).await;
     running.stop().await;
 }
 
