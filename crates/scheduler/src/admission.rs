@@ -548,7 +548,7 @@ impl Scheduler {
     /// write, or when none were marked for [`MARKS_EVERY`], at most [`MARKS_PER_STEP`] at a
     /// time (a step is then due by that time). Under a steady flow of results most waiting
     /// tasks go from `none` straight to `queued`, as a task that finds a slot at once always
-    /// does; a backlog of long tasks is marked at least 320 a second.
+    /// does; a backlog of long tasks is marked about 320 a second.
     fn mark_scheduled(&mut self, waiting: Vec<(RunPk, usize)>, now: Timestamp) {
         for (run, i) in waiting {
             let Some(active) = self.runs.get_mut(run) else {

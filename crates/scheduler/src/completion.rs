@@ -12,7 +12,8 @@ use crate::step::Scheduler;
 /// Why a deadlocked run failed, as its notifications say.
 const DEADLOCKED: &str = "no task can make progress";
 
-/// Free an ended run: a big one on a blocking thread. Freeing 10,000 task instances (their
+/// Free a run that left memory (one that ended, or a stale build): a big one on a blocking
+/// thread. Freeing 10,000 task instances (their
 /// strings, their outputs) takes milliseconds, which the step would spend before its write,
 /// holding up every other run's tasks that the step queues.
 pub(crate) fn drop_away(active: ActiveRun) {

@@ -100,6 +100,7 @@ impl Weight {
             Input::Created(..) | Input::CreatedFromDag(_) => {
                 self.new_run |= loaded_at_once(scheduler, input);
             }
+            _ if stale_build(scheduler, input) => {}
             _ => match big_built(scheduler, input) {
                 Some(tis) => self.heavy = self.heavy.saturating_add(tis),
                 None => self.light_other = true,
@@ -141,6 +142,12 @@ fn big_built(scheduler: &Scheduler, input: &Input) -> Option<usize> {
     };
     let tis = read.answer.built()?.active.tis.len();
     (tis >= BIG_RUN && scheduler.reads.is_current(read)).then_some(tis)
+}
+
+/// Whether `input` brings a run built that is no longer the latest word on it: the loop
+/// only frees it, away from the loop, so it weighs nothing.
+fn stale_build(scheduler: &Scheduler, input: &Input) -> bool {
+    matches!(input, Input::Read(read) if read.answer.built().is_some() && !scheduler.reads.is_current(read))
 }
 
 /// Whether `input` is a new run that the loop loads at once when it takes it: one not yet
@@ -233,6 +240,7 @@ pub(crate) fn split(scheduler: &Scheduler, inputs: Vec<Input>) -> Split {
                 loaded_at_once(scheduler, input)
                     && scheduler.admission.has_free_slot(&scheduler.config)
             }
+            (_, input) if stale_build(scheduler, input) => false,
             _ => true,
         };
         places.push(place);

@@ -107,6 +107,11 @@ impl Scheduler {
             Rows::Stored(row, _) => row.state.is_finished(),
             Rows::Ids(created) => created.run.state.is_finished(),
         };
+        if finished {
+            self.forget_run(run);
+            self.reads.forget(run);
+            return Ok(());
+        }
         let graph = match self.dags.graph(&*self.store, tenant, digest).await {
             Ok(graph) => graph,
             Err(e) if matches!(rows, Rows::Ids(_)) => {
@@ -118,9 +123,6 @@ impl Scheduler {
         };
         self.forget_run(run);
         self.reads.forget(run);
-        if finished {
-            return Ok(());
-        }
         let Some((dag, graph)) = graph else {
             match rows {
                 // Its rows could not be built: read as a run told of by a notice.

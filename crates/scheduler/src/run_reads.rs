@@ -2,7 +2,7 @@
 //! yet (created by an API server whose message could carry neither its rows nor their ids,
 //! or found by the resync) is read by a reader task, so that the loop goes on stepping the
 //! other runs while the store answers; the loop takes the run up when the answer arrives. The
-//! reader reads one run at a time, in the order the notices came, and so holds one store
+//! reader reads one run at a time, in the order asked, and so holds one store
 //! connection at most. It also builds big runs in memory ([`run_builds`](crate::run_builds)),
 //! in turn with its reads.
 //!
@@ -165,12 +165,21 @@ impl RunReads {
     /// Whether a build of a run of `tenant`'s DAG `dag_id` is awaited: a new run of it is
     /// then built after it, not loaded ahead of it.
     pub(crate) fn building(&self, tenant: &str, dag_id: &str) -> bool {
-        self.pending.values().any(|awaited| {
-            awaited
-                .dag
-                .as_ref()
-                .is_some_and(|(t, d)| t == tenant && d == dag_id)
-        })
+        self.awaited_of(tenant, dag_id) > 0
+    }
+
+    /// How many runs of `tenant`'s DAG `dag_id` are being built to be taken up (runs not
+    /// in memory yet that count against the DAG's active runs).
+    pub(crate) fn awaited_of(&self, tenant: &str, dag_id: &str) -> usize {
+        self.pending
+            .values()
+            .filter(|awaited| {
+                awaited
+                    .dag
+                    .as_ref()
+                    .is_some_and(|(t, d)| t == tenant && d == dag_id)
+            })
+            .count()
     }
 
     /// Whether a read of run `run` begun since the last resync is awaited. A read awaited
@@ -187,7 +196,7 @@ impl RunReads {
         self.round += 1;
     }
 
-    /// The loop loaded run `run` itself: any read in flight is stale.
+    /// The loop loads run `run` itself (or reads it again): any read in flight is stale.
     pub(crate) fn forget(&mut self, run: RunPk) {
         self.pending.remove(&run);
     }

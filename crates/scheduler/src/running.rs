@@ -344,7 +344,7 @@ impl SchedulerService {
             },
             Answer::Built(Ok(built)) => self.scheduler.take_built(*built),
             Answer::Built(Err(e)) => {
-                tracing::error!(run = read.run, error = %e, "a run could not be built; left out until the resync reads it again");
+                tracing::error!(run = read.run, error = %e, "a run could not be built; left out (each resync reads it and tries again)");
             }
         }
         Ok(())

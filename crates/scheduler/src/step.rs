@@ -198,7 +198,10 @@ impl Scheduler {
         self.admit(now, pace);
         self.complete_runs(now);
         // After the runs that ended: a `@continuous` DAG with room is due again at once.
-        if let Some(at) = self.schedules.next_due(&self.dags, &self.runs, now) {
+        if let Some(at) = self
+            .schedules
+            .next_due(&self.dags, &self.runs, &self.reads, now)
+        {
             self.wake.no_later_than(at);
         }
         self.flush().await

@@ -175,6 +175,39 @@ async fn a_scheduled_run_of_a_dag_whose_big_run_is_being_built_is_queued_after_i
 }
 
 #[tokio::test]
+async fn a_big_run_being_built_counts_against_a_continuous_dags_active_runs() {
+    let b = bench(T0, config()).await;
+    let running = started(&b).await;
+    // `@continuous`, one run at a time: a run starts whenever none is active.
+    let mut continuous = DagSpec::new("loops");
+    continuous.schedule = Some("@continuous".into());
+    continuous.start_date = Some("2024-02-29".into());
+    continuous.tasks = big_tasks();
+    deploy_spec(&b, continuous, "v1").await;
+    let manual = b.trigger("loops").await;
+    let (row, tis) = b.run(manual.id).await;
+
+    // One pass takes both: the manual run goes to be built, then the step looks for room.
+    running.handle.run_created(row, tis);
+    running.handle.notify(Notice::DagChanged {
+        tenant: DEFAULT_TENANT.into(),
+        dag_id: "loops".into(),
+    });
+
+    let first = b.take_within(Duration::from_secs(10)).await;
+    assert!(!first.is_empty(), "the manual run's tasks are queued");
+    assert!(first.iter().all(|m| m.run_id == manual.run_id), "{first:?}");
+    let runs = b.runs("loops").await;
+    assert_eq!(
+        runs.len(),
+        1,
+        "no scheduled run while the manual one is built or running: {:?}",
+        runs.iter().map(|r| &r.run_id).collect::<Vec<_>>()
+    );
+    running.stop().await;
+}
+
+#[tokio::test]
 async fn a_big_run_announced_by_its_ids_is_built_else_read_and_runs_to_its_end() {
     let b = bench(T0, config()).await;
     let running = started(&b).await;

@@ -15,6 +15,7 @@ use crate::active_runs::ActiveRuns;
 use crate::dags::Dags;
 use crate::error::SchedulerError;
 use crate::new_runs::{RunSpec, new_run};
+use crate::run_reads::RunReads;
 use crate::step::Scheduler;
 
 /// Most scheduled runs created for one DAG in one step (catchup creates the rest next step).
@@ -35,6 +36,7 @@ impl Schedules {
         &self,
         dags: &Dags,
         runs: &ActiveRuns,
+        reads: &RunReads,
         now: Timestamp,
     ) -> Option<Timestamp> {
         dags.scheduled()
@@ -47,7 +49,7 @@ impl Schedules {
                     .flatten();
                 let at = dag.next_interval(last, now)?.run_after();
                 if dag.is_continuous() {
-                    let room = active_of(runs, &d.tenant, &d.dag_id) < continuous_limit(dag);
+                    let room = active_of(runs, reads, &d.tenant, &d.dag_id) < continuous_limit(dag);
                     return room.then_some(at.max(now));
                 }
                 (at > now).then_some(at)
@@ -61,15 +63,18 @@ fn continuous_limit(dag: &Dag) -> usize {
     dag.max_active_runs().map_or(1, |n| n as usize)
 }
 
-/// Runs of DAG `dag_id` of `tenant` in memory that are queued or running.
-fn active_of(runs: &ActiveRuns, tenant: &str, dag_id: &str) -> usize {
-    runs.values()
+/// Runs of DAG `dag_id` of `tenant` in memory that are queued or running, and those being
+/// built to be taken up (`run_builds`).
+fn active_of(runs: &ActiveRuns, reads: &RunReads, tenant: &str, dag_id: &str) -> usize {
+    let in_memory = runs
+        .values()
         .filter(|r| {
             r.run.tenant == tenant
                 && r.run.dag_id == dag_id
                 && matches!(r.run.state, DagRunState::Queued | DagRunState::Running)
         })
-        .count()
+        .count();
+    in_memory + reads.awaited_of(tenant, dag_id)
 }
 
 impl Scheduler {
@@ -87,7 +92,7 @@ impl Scheduler {
             let key = (record.tenant.clone(), record.dag_id.clone());
             let mut last = self.last_interval(&key).await?;
             let most = if dag.is_continuous() {
-                let active = active_of(&self.runs, &record.tenant, &record.dag_id);
+                let active = active_of(&self.runs, &self.reads, &record.tenant, &record.dag_id);
                 usize::from(active < continuous_limit(&dag))
             } else {
                 MAX_RUNS_PER_STEP
