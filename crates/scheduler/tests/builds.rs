@@ -10,12 +10,11 @@ mod support;
 
 use std::time::Duration;
 
-use sha2::{Digest as _, Sha256};
-use support::{Bench, Now as _, bench, start_loop, task_ids};
+use support::{Bench, bench, deploy_version_in, start_loop, task_ids};
 use weft_model::{DagRunState, DagSpec, TaskSpec};
 use weft_protocol::IdRange;
 use weft_scheduler::{Control as _, Notice, SchedulerConfig, TaskMessage};
-use weft_store::{DEFAULT_TENANT, Deploy, RunPk};
+use weft_store::{DEFAULT_TENANT, RunPk};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -46,22 +45,40 @@ async fn deploy(b: &Bench, dag_id: &str, version: &str, tasks: Vec<TaskSpec>) {
     deploy_spec(b, spec, version).await;
 }
 
-/// Deploy `spec` in the default tenant, under a component named by its DAG and `version`.
+/// Deploy `spec` in the default tenant as its `version`.
 async fn deploy_spec(b: &Bench, spec: DagSpec, version: &str) {
-    let dag_id = spec.dag_id.clone();
-    let bytes = format!("{dag_id} {version}").into_bytes();
-    let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-    b.store
-        .deploy(Deploy {
-            tenant: DEFAULT_TENANT.into(),
-            digest,
-            bytes,
-            dag_id,
-            spec,
-            at: b.clock.now_ts(),
-        })
-        .await
-        .expect("deploy");
+    deploy_version_in(b, DEFAULT_TENANT, spec, version).await;
+}
+
+/// DAG `dag_id` run on `schedule` from the day before [`T0`], of `tasks`.
+fn scheduled(dag_id: &str, schedule: &str, tasks: Vec<TaskSpec>) -> DagSpec {
+    let mut spec = DagSpec::new(dag_id);
+    spec.schedule = Some(schedule.into());
+    spec.start_date = Some("2024-02-29".into());
+    spec.tasks = tasks;
+    spec
+}
+
+/// Hand the loop run `run` of DAG `dag_id` as created, and a notice that the DAG changed:
+/// one pass takes both, so the run goes to be built before the step looks at the DAG's
+/// schedule.
+async fn hand_in_with_its_dag(b: &Bench, running: &support::Loop, run: RunPk, dag_id: &str) {
+    let (row, tis) = b.run(run).await;
+    running.handle.run_created(row, tis);
+    running.handle.notify(Notice::DagChanged {
+        tenant: DEFAULT_TENANT.into(),
+        dag_id: dag_id.into(),
+    });
+}
+
+/// `taken` ends with task `only`, after every other: `what` says whose it is.
+fn only_is_last(taken: &[TaskMessage], what: &str) {
+    assert_eq!(
+        taken.iter().position(|m| m.task_id == "only"),
+        Some(taken.len() - 1),
+        "{what} is queued after the older run's: {:?}",
+        &task_ids(taken)[..5]
+    );
 }
 
 /// A loop over `b` that has read the store: a run written before it started has been
@@ -127,12 +144,7 @@ async fn a_new_run_of_a_dag_whose_big_run_is_being_built_is_queued_after_it() {
     // The older run's tasks go first (the same priority, the older run): the small run was
     // not taken up ahead of the big one while it was being built.
     let taken = run_in_order(&b, &running, BIG + 1).await;
-    assert_eq!(
-        taken.iter().position(|m| m.task_id == "only"),
-        Some(BIG),
-        "the new run's task is queued after the older run's: {:?}",
-        &task_ids(&taken)[..5]
-    );
+    only_is_last(&taken, "the new run's task");
     succeeded(&b, big.id).await;
     succeeded(&b, small.id).await;
     running.stop().await;
@@ -145,29 +157,13 @@ async fn a_scheduled_run_of_a_dag_whose_big_run_is_being_built_is_queued_after_i
     deploy(&b, "grows", "v1", big_tasks()).await;
     let big = b.trigger("grows").await;
     // Its next version runs daily: the day before T0 is due at once.
-    let mut daily = DagSpec::new("grows");
-    daily.schedule = Some("@daily".into());
-    daily.start_date = Some("2024-02-29".into());
-    daily.tasks = vec![TaskSpec::new("only")];
+    let daily = scheduled("grows", "@daily", vec![TaskSpec::new("only")]);
     deploy_spec(&b, daily, "v2").await;
-    let (big_row, big_tis) = b.run(big.id).await;
-
-    // One pass takes both: the big run goes to be built, then the step creates the
-    // scheduled run.
-    running.handle.run_created(big_row, big_tis);
-    running.handle.notify(Notice::DagChanged {
-        tenant: DEFAULT_TENANT.into(),
-        dag_id: "grows".into(),
-    });
+    // The step that takes the notice creates the scheduled run.
+    hand_in_with_its_dag(&b, &running, big.id, "grows").await;
 
     let taken = run_in_order(&b, &running, BIG + 1).await;
-    let only = taken.iter().position(|m| m.task_id == "only");
-    assert_eq!(
-        only,
-        Some(BIG),
-        "the scheduled run's task is queued after the older run's: {:?}",
-        &task_ids(&taken)[..5]
-    );
+    only_is_last(&taken, "the scheduled run's task");
     succeeded(&b, big.id).await;
     let scheduled = taken[BIG].run;
     succeeded(&b, scheduled).await;
@@ -179,20 +175,10 @@ async fn a_big_run_being_built_counts_against_a_continuous_dags_active_runs() {
     let b = bench(T0, config()).await;
     let running = started(&b).await;
     // `@continuous`, one run at a time: a run starts whenever none is active.
-    let mut continuous = DagSpec::new("loops");
-    continuous.schedule = Some("@continuous".into());
-    continuous.start_date = Some("2024-02-29".into());
-    continuous.tasks = big_tasks();
-    deploy_spec(&b, continuous, "v1").await;
+    deploy_spec(&b, scheduled("loops", "@continuous", big_tasks()), "v1").await;
     let manual = b.trigger("loops").await;
-    let (row, tis) = b.run(manual.id).await;
-
-    // One pass takes both: the manual run goes to be built, then the step looks for room.
-    running.handle.run_created(row, tis);
-    running.handle.notify(Notice::DagChanged {
-        tenant: DEFAULT_TENANT.into(),
-        dag_id: "loops".into(),
-    });
+    // The step that takes the notice looks for room for a run.
+    hand_in_with_its_dag(&b, &running, manual.id, "loops").await;
 
     let first = b.take_within(Duration::from_secs(10)).await;
     assert!(!first.is_empty(), "the manual run's tasks are queued");

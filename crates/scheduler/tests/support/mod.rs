@@ -331,8 +331,14 @@ pub async fn deploy_in(b: &Bench, tenant: &str, dag_id: &str, tasks: &[&str]) {
 
 /// Deploy `spec` in `tenant`, under a component whose bytes name both.
 pub async fn deploy_spec_in(b: &Bench, tenant: &str, spec: DagSpec) {
+    deploy_version_in(b, tenant, spec, "v1").await;
+}
+
+/// Deploy `spec` in `tenant`, under a component whose bytes name both and `version` (a new
+/// version of a DAG deployed before).
+pub async fn deploy_version_in(b: &Bench, tenant: &str, spec: DagSpec, version: &str) {
     let dag_id = spec.dag_id.clone();
-    let bytes = format!("component of {tenant}'s {dag_id}").into_bytes();
+    let bytes = format!("component of {tenant}'s {dag_id} {version}").into_bytes();
     let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     b.store
         .deploy(Deploy {
