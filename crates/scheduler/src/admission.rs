@@ -6,7 +6,7 @@
 //! slots left over go to whoever has ready tasks; none past its own quotas of running tasks
 //! and active runs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 
 use jiff::Timestamp;
@@ -118,6 +118,7 @@ impl Admission {
         &mut self,
         runs: &ActiveRuns,
         dags: &Dags,
+        apart: Option<&HashSet<String>>,
         waits: &mut Vec<TaskAt>,
         expand: &mut Vec<TaskAt>,
     ) {
@@ -125,6 +126,9 @@ impl Admission {
             let Some(active) = runs.get(run) else {
                 return false;
             };
+            if apart.is_some_and(|a| a.contains(&active.run.tenant)) {
+                return true;
+            }
             if !active.pending.contains(&i) {
                 return false;
             }
@@ -182,11 +186,12 @@ impl Admission {
         config: &SchedulerConfig,
         outbox: &mut Outbox,
         now: Timestamp,
-        express: bool,
+        how: How<'_>,
     ) -> Admitted {
+        let How { express, apart } = how;
         let mut waits = Vec::new();
         let mut expand = Vec::new();
-        self.take_slotless(runs, dags, &mut waits, &mut expand);
+        self.take_slotless(runs, dags, apart, &mut waits, &mut expand);
         // A step that will not mark (it has other writes, and marks were made lately) needs
         // to learn only whether a task waits unmarked, to come back for it.
         let marks_due = !express && self.marks_due(outbox, now);
@@ -213,7 +218,9 @@ impl Admission {
         let mut tenants: Vec<(&String, &mut BTreeSet<ReadyKey>)> = self
             .ready
             .iter_mut()
-            .filter(|(_, ready)| !ready.is_empty())
+            .filter(|(tenant, ready)| {
+                !ready.is_empty() && !apart.is_some_and(|a| a.contains(*tenant))
+            })
             .collect();
         // What each tenant may still have queued or running, under its `max_running_tasks`.
         let mut room: Vec<Option<usize>> = tenants
@@ -475,10 +482,15 @@ impl Scheduler {
             .map(|r| (r.run.logical_date.as_microsecond(), r.run.id))
             .collect();
         queued.sort();
+        // Tenants whose batch is in flight are left to the step after it lands.
+        let apart = self.flight.as_ref().map(|f| f.tenants());
         for (_, id) in queued {
             let Some(active) = self.runs.get(id) else {
                 continue;
             };
+            if apart.is_some_and(|a| a.contains(&active.run.tenant)) {
+                continue;
+            }
             let key = (active.run.tenant.clone(), active.run.dag_id.clone());
             if self.dags.paused(&key.0, &key.1) {
                 continue;
@@ -512,14 +524,16 @@ impl Scheduler {
     /// running runs left waiting for a slot become `scheduled` as
     /// [`mark_scheduled`](Self::mark_scheduled) says.
     pub(crate) fn admit(&mut self, now: Timestamp, pace: Pace) {
-        let express = pace == Pace::Express;
+        let express = pace != Pace::Full;
+        // Tenants whose batch is in flight are left to the step after it lands.
+        let apart = self.flight.as_ref().map(|f| f.tenants());
         let admitted = self.admission.queue_ready(
             &self.runs,
             &self.dags,
             &self.config,
             &mut self.outbox,
             now,
-            express,
+            How { express, apart },
         );
         self.admission.marks_wake = None;
         if !admitted.waiting.is_empty() {
@@ -559,6 +573,14 @@ impl Scheduler {
                 .set_task(active.tis[i].id, TaskState::Scheduled, now);
         }
     }
+}
+
+/// How one admission goes.
+struct How<'a> {
+    /// An express step's: at most [`EXPRESS_ADMISSIONS`] queued, none marked.
+    express: bool,
+    /// Tenants left alone (those of a batch in flight).
+    apart: Option<&'a HashSet<String>>,
 }
 
 /// A task of a run in memory: the run, and the task's index in it.

@@ -44,6 +44,15 @@ pub(crate) enum EndedWhat {
     Task(String, TaskState),
 }
 
+/// What one step's batch carries for the waits: the ends it decided and the waits it started.
+#[derive(Debug, Default)]
+pub(crate) struct StepEnds {
+    /// Ends decided in the step, matched once written.
+    decided: Vec<Ended>,
+    /// Waits started in the step, checked against the store once written.
+    registered: Vec<TiPk>,
+}
+
 /// External waits by tenant, DAG and run, and the ends not yet matched against them.
 #[derive(Debug, Default)]
 pub(crate) struct Deferrals {
@@ -148,16 +157,31 @@ impl Deferrals {
     /// The step's writes went through: its ends are matched, and the waits it started
     /// checked against the store, at the next step.
     pub(crate) fn written(&mut self) {
-        self.written.append(&mut self.decided);
-        self.unchecked.append(&mut self.registered);
+        let step = self.take_step();
+        self.step_written(step);
     }
 
-    /// Nothing of the step was written: forget its ends (the runs are read again and their
-    /// ends decided again). Its waits are checked all the same (one not written is no
+    /// The ends the current step decided and the waits it started, taken out to go with its
+    /// batch: a batch left in flight hears of its write after later steps have begun.
+    pub(crate) fn take_step(&mut self) -> StepEnds {
+        StepEnds {
+            decided: std::mem::take(&mut self.decided),
+            registered: std::mem::take(&mut self.registered),
+        }
+    }
+
+    /// `step`'s batch was written: its ends are matched, and its waits checked against the
+    /// store, at the next step.
+    pub(crate) fn step_written(&mut self, mut step: StepEnds) {
+        self.written.append(&mut step.decided);
+        self.unchecked.append(&mut step.registered);
+    }
+
+    /// Nothing of `step`'s batch was written: forget its ends (the runs are read again and
+    /// their ends decided again). Its waits are checked all the same (one not written is no
     /// longer deferred once its run is read again, and is passed over).
-    pub(crate) fn not_written(&mut self) {
-        self.decided.clear();
-        self.unchecked.append(&mut self.registered);
+    pub(crate) fn step_not_written(&mut self, mut step: StepEnds) {
+        self.unchecked.append(&mut step.registered);
     }
 
     /// Whether ends wait to be matched or waits to be checked: the next step is due now.
@@ -293,12 +317,38 @@ mod tests {
         let at = AwaitedRun::RunId("r1".into());
         d.watch("t", "child", &at, None, 7);
         d.run_ended(&run("child", "r1"), DagRunState::Failed);
-        d.not_written();
+        let step = d.take_step();
+        d.step_not_written(step);
         assert_eq!(d.take_unchecked(), vec![7]);
         assert!(!d.has_work());
         d.unwatch("t", "child", &at, None, 7);
         assert!(d.watching.is_empty());
         d.run_ended(&run("child", "r1"), DagRunState::Failed);
         assert!(d.decided.is_empty());
+    }
+
+    #[test]
+    fn each_batch_in_flight_hears_of_its_own_write() {
+        let mut d = Deferrals::default();
+        d.watch("t", "child", &AwaitedRun::RunId("r1".into()), None, 7);
+        d.watch("t", "child", &AwaitedRun::RunId("r2".into()), None, 8);
+        // A step's batch goes in flight; the next step decides another end meanwhile.
+        d.run_ended(&run("child", "r1"), DagRunState::Success);
+        let first = d.take_step();
+        d.run_ended(&run("child", "r2"), DagRunState::Failed);
+        let second = d.take_step();
+        // The later batch is written, the one in flight is not.
+        d.step_written(second);
+        d.step_not_written(first);
+        let ends = d.take_written();
+        assert_eq!(ends.len(), 1, "only the written batch's end is matched");
+        assert_eq!(ends[0].run_id, "r2");
+        let mut unchecked = d.take_unchecked();
+        unchecked.sort_unstable();
+        assert_eq!(
+            unchecked,
+            vec![7, 8],
+            "both waits are checked, as they were started"
+        );
     }
 }

@@ -23,6 +23,10 @@ pub enum SchedulerError {
     /// the step was written, and its runs are read again.
     #[error("the store refused an attempt result the scheduler took; its runs are read again")]
     OutOfStep,
+    /// The task writing a batch left in flight ended without an answer (it panicked or was
+    /// cancelled): whether the batch was written is unknown, so its runs are read again.
+    #[error("the task writing a step's batch ended without an answer; its runs are read again")]
+    WriteLost(#[source] tokio::task::JoinError),
 }
 
 impl SchedulerError {
@@ -33,7 +37,7 @@ impl SchedulerError {
         match self {
             SchedulerError::Store(e) => e.is_retriable(),
             SchedulerError::Queue(e) => e.is_retriable(),
-            SchedulerError::OutOfStep => true,
+            SchedulerError::OutOfStep | SchedulerError::WriteLost(_) => true,
             SchedulerError::Protocol(_) => false,
         }
     }

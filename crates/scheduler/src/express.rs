@@ -49,6 +49,9 @@ pub(crate) enum Pace {
     Full,
     /// An express step: at most [`EXPRESS_ADMISSIONS`] queued, no task marked `scheduled`.
     Express,
+    /// An express step beside a batch in flight ([`flight`](crate::flight)): only tenants
+    /// the batch does not touch, and nothing read from the store.
+    Overlapped,
 }
 
 /// A pass's inputs, split or not.
@@ -152,7 +155,7 @@ fn stale_build(scheduler: &Scheduler, input: &Input) -> bool {
 
 /// Whether `input` is a new run that the loop loads at once when it takes it: one not yet
 /// in memory that is not handed over to be built ([`run_builds`](crate::run_builds)).
-fn loaded_at_once(scheduler: &Scheduler, input: &Input) -> bool {
+pub(crate) fn loaded_at_once(scheduler: &Scheduler, input: &Input) -> bool {
     let (run, tis, tenant, dag_id) = match input {
         Input::Created(run, tis) => (run.id, tis.len(), &run.tenant, &run.dag_id),
         Input::CreatedFromDag(created) => (

@@ -1,35 +1,74 @@
 //! Writing a step: the outbox's one batch of results and decisions, what memory learns from
 //! what was written, and what to do when nothing of it was.
 
-use weft_model::TaskState;
-use weft_store::{QueueTask, RunPk, WriteBatch};
+use std::time::Instant;
 
+use weft_model::TaskState;
+use weft_store::{QueueTask, RunPk, WriteBatch, WriteOutcome};
+
+use crate::deferrals::StepEnds;
 use crate::error::SchedulerError;
+use crate::express::Pace;
+use crate::flight;
 use crate::step::Scheduler;
 
 impl Scheduler {
     /// Write the step: starts, heartbeats and results, then queue ops, decided states and
-    /// run states, in one batch; then send the queued attempts.
-    pub(crate) async fn flush(&mut self) -> Result<(), SchedulerError> {
+    /// run states, in one batch; then send the queued attempts. Under the running loop a
+    /// full step with much to write leaves it in flight instead, and an overlapped step
+    /// writes beside it ([`flight`](crate::flight)).
+    pub(crate) async fn flush(&mut self, pace: Pace) -> Result<(), SchedulerError> {
         let batch = self.outbox.take_batch(self.config.leader.clone());
+        let left = std::mem::take(&mut self.left_tenants);
         if batch.is_empty() {
             return Ok(());
         }
-        let began = std::time::Instant::now();
+        let ends = self.deferrals.take_step();
+        match pace {
+            Pace::Full if self.may_fly && self.flight.is_none() && flight::worth_flying(&batch) => {
+                self.fly(batch, ends, left);
+                return Ok(());
+            }
+            Pace::Overlapped if !self.apart_from_flight(&self.tenants_of(&batch, left)) => {
+                // It touches a tenant of the batch in flight after all: it goes after that
+                // batch, and not at all if that batch was not written.
+                tracing::debug!("an overlapped step waits for the batch in flight");
+                if let Err(e) = self.land().await {
+                    self.undo(&batch, ends);
+                    return Err(e);
+                }
+            }
+            _ => {}
+        }
+        let began = Instant::now();
+        let result = self.store.write(batch.clone()).await;
+        self.learn(batch, ends, began, result.map_err(SchedulerError::from))
+            .await
+    }
+
+    /// What memory learns from `batch`'s write, begun at `began`, as `result` says: what
+    /// the store took or refused; then its queued attempts are sent.
+    pub(crate) async fn learn(
+        &mut self,
+        batch: WriteBatch,
+        ends: StepEnds,
+        began: Instant,
+        result: Result<WriteOutcome, SchedulerError>,
+    ) -> Result<(), SchedulerError> {
         let (starts, finishes, marks) =
             (batch.start.len(), batch.finish.len(), batch.set_task.len());
-        let outcome = match self.store.write(batch.clone()).await {
+        let outcome = match result {
             Ok(outcome) if !outcome.refused => outcome,
             Ok(_) => {
-                self.undo(&batch);
+                self.undo(&batch, ends);
                 return Err(SchedulerError::OutOfStep);
             }
             Err(e) => {
-                self.undo(&batch);
-                return Err(e.into());
+                self.undo(&batch, ends);
+                return Err(e);
             }
         };
-        self.deferrals.written();
+        self.deferrals.step_written(ends);
         if !batch.asset_events.is_empty() {
             self.assets_updated(
                 batch
@@ -89,7 +128,7 @@ impl Scheduler {
 
     /// Nothing of `batch` was written: give back the slots its queue ops took and read every
     /// run it touched again from the store at the start of the next step, which is due now.
-    fn undo(&mut self, batch: &WriteBatch) {
+    fn undo(&mut self, batch: &WriteBatch, ends: StepEnds) {
         for q in &batch.queue {
             self.forget_queue(q);
         }
@@ -106,7 +145,7 @@ impl Scheduler {
         let runs: Vec<RunPk> = tis.filter_map(|ti| self.runs.run_of(ti)).collect();
         self.outbox.reload_all(runs);
         self.outbox.reload_all(batch.set_run.iter().map(|r| r.run));
-        self.deferrals.not_written();
+        self.deferrals.step_not_written(ends);
         self.wake.at_once(self.clock.now());
     }
 

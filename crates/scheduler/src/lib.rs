@@ -65,6 +65,7 @@ mod dispatch;
 mod error;
 mod express;
 mod fair_share;
+mod flight;
 mod flush;
 mod graph;
 pub mod handle;

@@ -31,6 +31,8 @@ use crate::run_requests::RunRequests;
 use crate::step::Scheduler;
 use weft_protocol::{Report, RunCreatedFromDag};
 
+mod overlap;
+
 /// Reports in the last step that mean a flow of them (a start and an end a task, mostly),
 /// when that step ended less than [`FLOW_GAP`] ago.
 const FLOW: usize = 16;
@@ -167,6 +169,9 @@ pub struct SchedulerService {
     /// Heavy work an express step left for the next step (see `express`): reports, big runs
     /// built, and inputs naming those runs.
     held: Vec<Input>,
+    /// What arrived while a batch was in flight and did not go beside it (see `overlap`), in
+    /// the order it came: the next pass takes it first.
+    arrived: Vec<Input>,
 }
 
 /// A scheduler over `store` and `queue`, and the handle that feeds it.
@@ -178,7 +183,9 @@ pub fn scheduler(
 ) -> (SchedulerHandle, SchedulerService) {
     let (tx, rx) = mpsc::unbounded_channel();
     let requests = RunRequests::new(store.clone(), clock.clone(), config.allow_trigger_in_future);
-    let scheduler = Scheduler::new(store, queue, clock, config);
+    let mut scheduler = Scheduler::new(store, queue, clock, config);
+    // The loop lands every batch it leaves in flight (see `flight`).
+    scheduler.may_fly = true;
     let handle = SchedulerHandle::new(tx, requests, scheduler.outbox.ended().clone());
     let service = SchedulerService {
         scheduler,
@@ -187,6 +194,7 @@ pub fn scheduler(
         flow_seen: None,
         owed: Ticked::default(),
         held: Vec::new(),
+        arrived: Vec::new(),
     };
     (handle, service)
 }
@@ -217,8 +225,10 @@ impl SchedulerService {
             // What an express step held back goes first, in the next step, at once.
             let mut inputs = std::mem::take(&mut self.held);
             let held = !inputs.is_empty();
+            // Then what arrived while a batch was in flight, without waiting for more.
+            inputs.append(&mut self.arrived);
             let mut ticked = Ticked::default();
-            if !held {
+            if inputs.is_empty() {
                 let sleep = self.until_wake();
                 tokio::select! {
                     biased;
@@ -231,6 +241,14 @@ impl SchedulerService {
                     _ = tokio::time::sleep(sleep) => ticked.wake = true,
                     _ = lease_check.tick() => ticked.leases = true,
                     _ = resync.tick() => ticked.resync = true,
+                }
+            } else if !held {
+                // Timers that are due go with what arrived, as they would have in a wait.
+                tokio::select! {
+                    biased;
+                    _ = lease_check.tick() => ticked.leases = true,
+                    _ = resync.tick() => ticked.resync = true,
+                    () = std::future::ready(()) => {}
                 }
             }
             while let Ok(more) = self.rx.try_recv() {
@@ -465,7 +483,7 @@ impl SchedulerService {
         // step after it.
         let ticked = match pace {
             Pace::Full => ticked.and(std::mem::take(&mut self.owed)),
-            Pace::Express => {
+            Pace::Express | Pace::Overlapped => {
                 self.owed = std::mem::take(&mut self.owed).and(ticked);
                 Ticked::default()
             }
@@ -513,12 +531,20 @@ impl SchedulerService {
         let report_count = reports.len();
 
         self.scheduler.step_as(reports, pace).await?;
-        self.flow_seen = (report_count >= FLOW).then(std::time::Instant::now);
+        let stepped = began.elapsed();
+        // A batch left in flight: what arrives meanwhile of other tenants goes beside it,
+        // and its reports' senders hear once it lands.
+        if pace != Pace::Overlapped {
+            self.overlap().await?;
+            self.flow_seen = (report_count >= FLOW).then(std::time::Instant::now);
+        }
         tracing::debug!(
             inputs = inputs_taken,
             reports = report_count,
+            ?pace,
             inputs_ms = inputs_time.as_secs_f64() * 1e3,
-            step_ms = (began.elapsed() - inputs_time).as_secs_f64() * 1e3,
+            step_ms = (stepped - inputs_time).as_secs_f64() * 1e3,
+            landed_ms = (began.elapsed() - stepped).as_secs_f64() * 1e3,
             "scheduler step"
         );
         for done in written {

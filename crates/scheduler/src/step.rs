@@ -7,6 +7,7 @@
 //! what the step will write ([`Outbox`]), the wake-up time ([`Wake`]), the scheduled
 //! intervals ([`Schedules`]) and the queue's generation ([`QueueWatch`]).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -24,6 +25,7 @@ use crate::dags::Dags;
 use crate::deferrals::Deferrals;
 use crate::error::SchedulerError;
 use crate::express::Pace;
+use crate::flight::Flight;
 use crate::mapping::Expansions;
 use crate::outbox::Outbox;
 use crate::resync::QueueWatch;
@@ -65,6 +67,14 @@ pub struct Scheduler {
     pub(crate) reads: RunReads,
     /// DAGs scheduled on assets to look at for a complete set of events.
     pub(crate) assets: AssetWatch,
+    /// Whether a full step with much to write may leave its write in flight (see
+    /// [`flight`](crate::flight)): only under the running loop, which lands it.
+    pub(crate) may_fly: bool,
+    /// The batch left in flight, if any.
+    pub(crate) flight: Option<Flight>,
+    /// Tenants of runs that left memory since the last batch was taken: its batch touches
+    /// them, though their task instances are no longer found.
+    pub(crate) left_tenants: HashSet<String>,
 }
 
 impl Scheduler {
@@ -91,6 +101,9 @@ impl Scheduler {
             expansions: Expansions::default(),
             reads: RunReads::default(),
             assets: AssetWatch::default(),
+            may_fly: false,
+            flight: None,
+            left_tenants: HashSet::new(),
         }
     }
 
@@ -136,7 +149,9 @@ impl Scheduler {
     /// checks again, and should it refuse one, nothing of the step is written and the runs it
     /// touched are read again from the store.
     pub async fn step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
-        self.step_as(reports, Pace::Full).await
+        self.step_as(reports, Pace::Full).await?;
+        // Whoever steps by hand hears of the write: it is not left in flight.
+        self.land().await
     }
 
     /// [`step`](Self::step) at `pace`: an express step queues less and marks nothing (see
@@ -157,6 +172,9 @@ impl Scheduler {
     }
 
     async fn step_at(&mut self, reports: Vec<Report>, pace: Pace) -> Result<(), SchedulerError> {
+        if pace == Pace::Overlapped {
+            return self.overlapped_step(reports).await;
+        }
         let now = self.clock.now();
         // Retry delays end only when the wake time passes: scan for them only then.
         let due = self.wake.take_if_due(now);
@@ -204,7 +222,21 @@ impl Scheduler {
         {
             self.wake.no_later_than(at);
         }
-        self.flush().await
+        self.flush(pace).await
+    }
+
+    /// A step beside a batch in flight (see [`flight`](crate::flight)): it takes reports
+    /// and new runs of tenants the batch does not touch, and reads nothing from the store,
+    /// which has not yet written that batch. What is due (runs to read again, waits, timers,
+    /// retries, scheduled runs) waits for the next full step, after the batch lands.
+    async fn overlapped_step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
+        let now = self.clock.now();
+        self.take_reports(reports, now);
+        self.complete_runs(now);
+        self.start_runs(now);
+        self.admit(now, Pace::Overlapped);
+        self.complete_runs(now);
+        self.flush(Pace::Overlapped).await
     }
 
     /// Turn an evaluation of run `run` into decisions: decided states to write, ready tasks
@@ -257,6 +289,9 @@ impl Scheduler {
     /// the caller's to give back).
     pub(crate) fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
         let active = self.runs.remove(id)?;
+        if !self.left_tenants.contains(&active.run.tenant) {
+            self.left_tenants.insert(active.run.tenant.clone());
+        }
         self.admission.drop_run(id);
         self.unwatch_waits(&active.run, &active.tis);
         Some(active)

@@ -43,6 +43,8 @@ mod common;
 pub mod credentials;
 pub mod error;
 pub mod grants;
+#[cfg(any(test, feature = "testing"))]
+pub mod held_writes;
 pub mod monitoring;
 pub mod notifications;
 pub mod postgres;

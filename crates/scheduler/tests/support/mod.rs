@@ -278,7 +278,18 @@ pub fn start_loop(b: &Bench, config: SchedulerConfig) -> Loop {
 
 /// Start a scheduler's loop over `b`'s store and clock that queues on `queue`.
 pub fn start_loop_on(b: &Bench, queue: Arc<dyn Queue>, config: SchedulerConfig) -> Loop {
-    let (handle, service) = scheduler(b.store.clone(), queue, b.clock.clone(), config);
+    start_loop_over(b, b.store.clone(), queue, config)
+}
+
+/// Start a scheduler's loop over `store` (the bench's, or one that wraps it), `queue` and
+/// the bench's clock.
+pub fn start_loop_over(
+    b: &Bench,
+    store: Arc<dyn Store>,
+    queue: Arc<dyn Queue>,
+    config: SchedulerConfig,
+) -> Loop {
+    let (handle, service) = scheduler(store, queue, b.clock.clone(), config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(service.run(async {
         let _ = stopped.await;
