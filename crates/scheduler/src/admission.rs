@@ -49,6 +49,10 @@ pub(crate) struct Admission {
     /// when it left none. A wake of its own, apart from the retries' (whose wake scans every
     /// task instance held).
     marks_wake: Option<Timestamp>,
+    /// Slots given back since the last batch was taken (see [`take_freed`](Self::take_freed)).
+    released: usize,
+    /// Slots admission took since the last batch was taken.
+    admitted: usize,
 }
 
 impl Admission {
@@ -161,7 +165,18 @@ impl Admission {
     pub(crate) fn release(&mut self, ti: &TaskInstance) {
         if ti.map_count.is_none() {
             self.slots.give(&slot(ti));
+            self.released += 1;
         }
+    }
+
+    /// The slots the batch being taken frees on the whole: those given back since the last
+    /// batch, less those admission took. Were that batch not written, its runs read again
+    /// would take them back (and its queue ops give theirs up). Counts start again.
+    pub(crate) fn take_freed(&mut self) -> usize {
+        let freed = self.released.saturating_sub(self.admitted);
+        self.released = 0;
+        self.admitted = 0;
+        freed
     }
 
     /// Set every pool of `tenant` with its size: a pool not among them has no slots.
@@ -188,24 +203,31 @@ impl Admission {
         now: Timestamp,
         how: How<'_>,
     ) -> Admitted {
-        let How { express, apart } = how;
+        let How {
+            express,
+            apart,
+            parallelism,
+        } = how;
+        let is_apart = |tenant: &str| apart.is_some_and(|a| a.contains(tenant));
         let mut waits = Vec::new();
         let mut expand = Vec::new();
         self.take_slotless(runs, dags, apart, &mut waits, &mut expand);
         // A step that will not mark (it has other writes, and marks were made lately) needs
         // to learn only whether a task waits unmarked, to come back for it.
         let marks_due = !express && self.marks_due(outbox, now);
+        let per_step = if express {
+            EXPRESS_ADMISSIONS.min(per_step(config))
+        } else {
+            per_step(config)
+        };
         let mut walk = Walk {
             runs,
             dags,
             config,
             outbox,
             now,
-            left: if express {
-                EXPRESS_ADMISSIONS.min(per_step(config))
-            } else {
-                per_step(config)
-            },
+            parallelism,
+            left: per_step,
             marks_left: if marks_due { marks_per_step(config) } else { 1 },
             capped: false,
             marks_capped: false,
@@ -218,9 +240,7 @@ impl Admission {
         let mut tenants: Vec<(&String, &mut BTreeSet<ReadyKey>)> = self
             .ready
             .iter_mut()
-            .filter(|(tenant, ready)| {
-                !ready.is_empty() && !apart.is_some_and(|a| a.contains(*tenant))
-            })
+            .filter(|(_, ready)| !ready.is_empty())
             .collect();
         // What each tenant may still have queued or running, under its `max_running_tasks`.
         let mut room: Vec<Option<usize>> = tenants
@@ -233,9 +253,9 @@ impl Admission {
                 })
             })
             .collect();
-        if let [(_, ready)] = tenants.as_mut_slice() {
+        if let [(tenant, ready)] = tenants.as_mut_slice() {
             // One tenant: no share to keep, one walk.
-            if room[0] != Some(0) {
+            if room[0] != Some(0) && !is_apart(tenant) {
                 walk_ready(ready, slots, None, room[0], &mut walk);
             }
         } else if !tenants.is_empty() {
@@ -256,9 +276,9 @@ impl Admission {
             // Up to each tenant's share; where a tenant's walk stopped for its budget, the
             // slots left over pick it up.
             let mut stopped: Vec<Option<Option<ReadyKey>>> = vec![Some(None); tenants.len()];
-            for (i, budget) in fair_share::budgets(&claims, config.parallelism) {
+            for (i, budget) in fair_share::budgets(&claims, parallelism) {
                 let budget = room[i].map_or(budget, |room| budget.min(room));
-                if budget == 0 {
+                if budget == 0 || is_apart(tenants[i].0) {
                     continue;
                 }
                 let (admitted, stop) =
@@ -272,6 +292,10 @@ impl Admission {
             }
             let mut order: Vec<usize> = (0..tenants.len()).collect();
             order.sort_by_key(|&i| (claims[i].pass, i));
+            // Beside a batch in flight, the slots left over wait for its tenants too.
+            if apart.is_some() {
+                order.clear();
+            }
             for i in order {
                 let Some(from) = stopped[i] else {
                     continue;
@@ -292,7 +316,10 @@ impl Admission {
                 }
             }
         }
-        self.capped = walk.capped;
+        // Beside a batch in flight, its tenants' tasks were not looked at: what the last
+        // full step left capped stays so.
+        self.admitted += per_step - walk.left;
+        self.capped = walk.capped || (apart.is_some() && self.capped);
         Admitted {
             waiting: walk.waiting,
             marks_capped: walk.marks_capped,
@@ -319,6 +346,7 @@ fn walk_ready<'a>(
         config,
         ref mut outbox,
         now,
+        parallelism,
         ref mut left,
         ref mut marks_left,
         ref mut capped,
@@ -387,7 +415,7 @@ fn walk_ready<'a>(
         }
         let fits = walked.runs
             && !walked.full.contains(&ti.pool.as_str())
-            && slots.fits(&slot(ti), config.parallelism, walked.limit);
+            && slots.fits(&slot(ti), parallelism, walked.limit);
         if !fits {
             if walked.runs {
                 if !walked.full.contains(&ti.pool.as_str()) {
@@ -398,7 +426,7 @@ fn walk_ready<'a>(
                     mark(waiting, marks_left, marks_capped, (run, i));
                 }
             }
-            if slots.total() >= config.parallelism {
+            if slots.total() >= parallelism {
                 break;
             }
             // None of the run's other tasks here fits either when it may not run, or when
@@ -525,16 +553,30 @@ impl Scheduler {
     /// [`mark_scheduled`](Self::mark_scheduled) says.
     pub(crate) fn admit(&mut self, now: Timestamp, pace: Pace) {
         let express = pace != Pace::Full;
-        // Tenants whose batch is in flight are left to the step after it lands.
+        // Tenants whose batch is in flight are left to the step after it lands, and so are
+        // the slots that batch freed, which are taken again should it fail.
         let apart = self.flight.as_ref().map(|f| f.tenants());
+        let parallelism = self
+            .config
+            .parallelism
+            .saturating_sub(self.flight.as_ref().map_or(0, |f| f.freed()));
         let admitted = self.admission.queue_ready(
             &self.runs,
             &self.dags,
             &self.config,
             &mut self.outbox,
             now,
-            How { express, apart },
+            How {
+                express,
+                apart,
+                parallelism,
+            },
         );
+        // Beside a batch in flight, marks its tenants wait for stay due.
+        let earlier = match pace {
+            Pace::Overlapped => self.admission.marks_wake,
+            _ => None,
+        };
         self.admission.marks_wake = None;
         if !admitted.waiting.is_empty() {
             if !express && self.admission.marks_due(&self.outbox, now) {
@@ -546,6 +588,10 @@ impl Scheduler {
             } else {
                 self.admission.marks_wake = Some(self.admission.marks_due_at(now));
             }
+        }
+        if let Some(at) = earlier {
+            let due = self.admission.marks_wake.map_or(at, |new| new.min(at));
+            self.admission.marks_wake = Some(due);
         }
         self.start_waits(admitted.waits, now);
         // Expanded at the start of the next step, once this one is written: what they
@@ -579,8 +625,12 @@ impl Scheduler {
 struct How<'a> {
     /// An express step's: at most [`EXPRESS_ADMISSIONS`] queued, none marked.
     express: bool,
-    /// Tenants left alone (those of a batch in flight).
+    /// Tenants left alone (those of a batch in flight): none of their tasks is queued, and
+    /// no tenant gets more than its share (the slots left over are theirs to claim too).
     apart: Option<&'a HashSet<String>>,
+    /// The slots there are to fill: `parallelism`, less what a batch in flight freed (see
+    /// [`Flight::freed`](crate::flight::Flight::freed)).
+    parallelism: usize,
 }
 
 /// A task of a run in memory: the run, and the task's index in it.
@@ -617,6 +667,8 @@ struct Walk<'a> {
     config: &'a SchedulerConfig,
     outbox: &'a mut Outbox,
     now: Timestamp,
+    /// The slots there are to fill (see [`How::parallelism`]).
+    parallelism: usize,
     /// What the step may still queue, under `max_tis_per_step`.
     left: usize,
     /// How many more task instances the step may mark `scheduled` (see [`marks_per_step`]).

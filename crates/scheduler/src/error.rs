@@ -27,6 +27,12 @@ pub enum SchedulerError {
     /// cancelled): whether the batch was written is unknown, so its runs are read again.
     #[error("the task writing a step's batch ended without an answer; its runs are read again")]
     WriteLost(#[source] tokio::task::JoinError),
+    /// A step beside a batch in flight touched one of that batch's tenants: nothing of it
+    /// was written, and its runs are read again once that batch lands.
+    #[error(
+        "a step beside a batch in flight touched that batch's tenants; its runs are read again"
+    )]
+    BesideFlight,
 }
 
 impl SchedulerError {
@@ -37,7 +43,9 @@ impl SchedulerError {
         match self {
             SchedulerError::Store(e) => e.is_retriable(),
             SchedulerError::Queue(e) => e.is_retriable(),
-            SchedulerError::OutOfStep | SchedulerError::WriteLost(_) => true,
+            SchedulerError::OutOfStep
+            | SchedulerError::WriteLost(_)
+            | SchedulerError::BesideFlight => true,
             SchedulerError::Protocol(_) => false,
         }
     }

@@ -21,7 +21,7 @@
 //! over, cheaply), nor are new runs handed over to be built.
 //! The next pass takes everything held and is not split again, so heavy work waits for one
 //! small step at most, however many light inputs come; the timers that went off run with
-//! it. A pass of reports alone that gathers a flow of them (see [`running`](crate::running))
+//! it. (A step beside a batch in flight is another matter: see [`flight`](crate::flight).) A pass of reports alone that gathers a flow of them (see [`running`](crate::running))
 //! stops gathering when a light one arrives.
 
 use std::collections::HashSet;
@@ -50,7 +50,7 @@ pub(crate) enum Pace {
     /// An express step: at most [`EXPRESS_ADMISSIONS`] queued, no task marked `scheduled`.
     Express,
     /// An express step beside a batch in flight ([`flight`](crate::flight)): only tenants
-    /// the batch does not touch, and nothing read from the store.
+    /// the batch does not touch, and no run read from the store.
     Overlapped,
 }
 

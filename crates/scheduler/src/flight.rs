@@ -11,19 +11,22 @@
 //!
 //! Memory already holds what the batch in flight decided (steps decide before they write),
 //! so an overlapped step stays off everything that batch could change:
-//! - it touches no run of a tenant the batch touches: it takes none of their reports, starts
-//!   none of their runs, queues none of their tasks. Tenants' quotas, DAGs' active runs and
-//!   pools are each one tenant's, so a decision about one tenant never rests on another's
-//!   batch. What the tenants share is `parallelism`, and a batch in flight only holds slots
-//!   there: if it fails, an overlapped step has queued less than it could have, never more;
-//! - it reads nothing from the store, which may not have the batch yet: runs to read again,
+//! - it touches no run of a tenant the batch touches: it takes none of their reports (nor
+//!   reports of runs waiting to be read again), starts none of their runs, queues none of
+//!   their tasks. Tenants' quotas, DAGs' active runs and pools are each one tenant's, so such
+//!   a decision about one tenant never rests on another's batch;
+//! - what the tenants share is `parallelism` and their fair shares. An overlapped step
+//!   leaves the slots the batch in flight freed on the whole (its results less its queue
+//!   ops), which its runs would take back were it not written, and gives no tenant more than
+//!   its share (the slots left over wait for the full step after the landing);
+//! - it reads no run from the store, which may not have the batch yet: runs to read again,
 //!   waits to check, scheduled runs, retries and timeouts wait for the next full step, which
 //!   comes after the batch lands;
-//! - should its own batch touch one of those tenants all the same, it waits for the batch
-//!   in flight to land first, and is undone with it if that failed.
+//! - should its own batch touch one of those tenants all the same, it is not written: it is
+//!   undone, and its runs are read again after the landing.
 //!
-//! A batch lands when its write answers: what memory learns from it is applied then, and its
-//! queued attempts are sent, exactly as for a step written in turn.
+//! A batch lands when the loop hears its write answered: what memory learns from it is
+//! applied then, and its queued attempts are sent, exactly as for a step written in turn.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -47,6 +50,8 @@ pub(crate) struct Flight {
     ends: StepEnds,
     /// The tenants whose runs it touches.
     tenants: HashSet<String>,
+    /// The slots its step freed on the whole, which it takes back if not written.
+    freed: usize,
     /// When its write began.
     began: Instant,
     /// The write.
@@ -58,6 +63,13 @@ impl Flight {
     pub(crate) fn tenants(&self) -> &HashSet<String> {
         &self.tenants
     }
+
+    /// The slots its step freed on the whole (results, less queue ops): a step beside it
+    /// leaves them be, so that `parallelism` holds should the batch not be written and its
+    /// runs be read again.
+    pub(crate) fn freed(&self) -> usize {
+        self.freed
+    }
 }
 
 /// Whether `batch` is worth leaving in flight (see [`FLY_AT`]).
@@ -67,7 +79,13 @@ pub(crate) fn worth_flying(batch: &WriteBatch) -> bool {
 
 impl Scheduler {
     /// Leave `batch` in flight: written by a task of its own while the loop goes on.
-    pub(crate) fn fly(&mut self, batch: WriteBatch, ends: StepEnds, left: HashSet<String>) {
+    pub(crate) fn fly(
+        &mut self,
+        batch: WriteBatch,
+        ends: StepEnds,
+        left: HashSet<String>,
+        freed: usize,
+    ) {
         let tenants = self.tenants_of(&batch, left);
         let store = self.store.clone();
         let sent = batch.clone();
@@ -76,6 +94,7 @@ impl Scheduler {
             batch,
             ends,
             tenants,
+            freed,
             began: Instant::now(),
             write,
         });

@@ -20,23 +20,25 @@ impl Scheduler {
     pub(crate) async fn flush(&mut self, pace: Pace) -> Result<(), SchedulerError> {
         let batch = self.outbox.take_batch(self.config.leader.clone());
         let left = std::mem::take(&mut self.left_tenants);
+        let freed = self.admission.take_freed();
         if batch.is_empty() {
             return Ok(());
         }
         let ends = self.deferrals.take_step();
         match pace {
             Pace::Full if self.may_fly && self.flight.is_none() && flight::worth_flying(&batch) => {
-                self.fly(batch, ends, left);
+                self.fly(batch, ends, left, freed);
                 return Ok(());
             }
             Pace::Overlapped if !self.apart_from_flight(&self.tenants_of(&batch, left)) => {
-                // It touches a tenant of the batch in flight after all: it goes after that
-                // batch, and not at all if that batch was not written.
-                tracing::debug!("an overlapped step waits for the batch in flight");
-                if let Err(e) = self.land().await {
-                    self.undo(&batch, ends);
-                    return Err(e);
-                }
+                // It touches a tenant of the batch in flight after all, and may rest on what
+                // that batch decided: it is not written, and its runs are read again once
+                // that batch has landed.
+                tracing::warn!(
+                    "a step beside a batch in flight touched that batch's tenants; undone"
+                );
+                self.undo(&batch, ends);
+                return Err(SchedulerError::BesideFlight);
             }
             _ => {}
         }

@@ -188,6 +188,11 @@ impl Outbox {
         self.reload.extend(runs);
     }
 
+    /// Whether run `run` is to be read again at the start of the next full step.
+    pub(crate) fn reloading(&self, run: RunPk) -> bool {
+        self.reload.contains(&run)
+    }
+
     /// The runs to read again, taken out: the step reads them before anything else.
     pub(crate) fn take_reloads(&mut self) -> BTreeSet<RunPk> {
         std::mem::take(&mut self.reload)

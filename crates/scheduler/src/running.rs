@@ -3,7 +3,9 @@
 //! [`SchedulerHandle`] everyone else holds, and woken by its own timers.
 //!
 //! Whatever arrives while a step is writing is taken by the next step in one go, so writes
-//! are batched by themselves under load, and a lone event is handled at once. When what
+//! are batched by themselves under load, and a lone event is handled at once; only reports
+//! and new runs of tenants a big step's write does not touch go beside that write, in a step
+//! of their own (`flight`, `overlap`). When what
 //! arrived mixes heavy work (a flooding tenant's reports, a big run built) with other
 //! inputs, the others go first in an express step of their own (`express`). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
@@ -47,8 +49,8 @@ const GATHER: Duration = Duration::from_millis(1);
 /// What the loop is fed, by [`SchedulerHandle`]s.
 pub(crate) enum Input {
     /// Worker reports; the sender, if any, hears once they are written (dropped if the pass
-    /// that took them failed before or in its step, or, for a batch an express step took in
-    /// part, if that step failed).
+    /// that took them failed before or in its step, or, for a batch an express or overlapped
+    /// step took in part, if that step failed).
     Reports(Vec<Report>, Option<oneshot::Sender<()>>),
     /// Something changed in the store that the scheduler must read again (a run it holds at
     /// once, in turn with reports; one it does not hold away from the loop).
@@ -246,6 +248,7 @@ impl SchedulerService {
                 // Timers that are due go with what arrived, as they would have in a wait.
                 tokio::select! {
                     biased;
+                    _ = &mut shutdown => break,
                     _ = lease_check.tick() => ticked.leases = true,
                     _ = resync.tick() => ticked.resync = true,
                     () = std::future::ready(()) => {}

@@ -226,7 +226,7 @@ impl Scheduler {
     }
 
     /// A step beside a batch in flight (see [`flight`](crate::flight)): it takes reports
-    /// and new runs of tenants the batch does not touch, and reads nothing from the store,
+    /// and new runs of tenants the batch does not touch, and reads no run from the store,
     /// which has not yet written that batch. What is due (runs to read again, waits, timers,
     /// retries, scheduled runs) waits for the next full step, after the batch lands.
     async fn overlapped_step(&mut self, reports: Vec<Report>) -> Result<(), SchedulerError> {
@@ -236,6 +236,13 @@ impl Scheduler {
         self.start_runs(now);
         self.admit(now, Pace::Overlapped);
         self.complete_runs(now);
+        // After the runs that ended: a `@continuous` DAG with room is due again at once.
+        if let Some(at) = self
+            .schedules
+            .next_due(&self.dags, &self.runs, &self.reads, now)
+        {
+            self.wake.no_later_than(at);
+        }
         self.flush(Pace::Overlapped).await
     }
 

@@ -44,14 +44,22 @@ struct Flight {
     written: oneshot::Receiver<()>,
 }
 
-async fn flood_in_flight() -> Flight {
+/// A scheduler of `parallelism` slots queuing at most `per_step` a step: tenant `team-a`'s
+/// DAG `flood` of `tasks` tasks and DAG `solo`, tenant `team-b`'s DAG `single`, and the loop
+/// over a store that holds nothing back yet.
+async fn installation(
+    parallelism: usize,
+    per_step: u32,
+    tasks: usize,
+) -> (Bench, Arc<HeldWrites>, Loop) {
     let config = SchedulerConfig {
-        parallelism: 1000,
+        parallelism,
+        max_tis_per_step: per_step,
         default_max_active_tasks: 1000,
         ..SchedulerConfig::default()
     };
     let b = bench(T0, config.clone()).await;
-    let tasks: Vec<String> = (0..FLOOD).map(|i| format!("t{i:03}")).collect();
+    let tasks: Vec<String> = (0..tasks).map(|i| format!("t{i:03}")).collect();
     let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
     tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &tasks).await;
     deploy_in(&b, "team-a", "solo", &["alone"]).await;
@@ -59,6 +67,20 @@ async fn flood_in_flight() -> Flight {
     let held = Arc::new(HeldWrites::new(b.store.clone()));
     let store: Arc<dyn Store> = held.clone();
     let running = start_loop_over(&b, store, b.queue.clone(), config);
+    // The loop answers a mark only once it has started: a run triggered from now on is
+    // stepped by the loop, not read by its start.
+    let unknown = running
+        .handle
+        .mark("team-a", 0, "t000", TaskState::Success)
+        .await;
+    assert!(unknown.is_err(), "no run 0 to mark");
+    (b, held, running)
+}
+
+/// [`installation`] with room for everything, its flood queued and taken, and the flood's
+/// results handed in and held.
+async fn flood_in_flight() -> Flight {
+    let (b, held, running) = installation(1000, 1000, FLOOD).await;
     let flood = running
         .handle
         .trigger("team-a", "flood", TriggerRequest::default())
@@ -199,4 +221,78 @@ async fn a_batch_that_fails_in_flight_is_read_again_and_what_went_beside_it_stan
     assert!(all(&f.flood_states().await, TaskState::Success));
     assert_eq!(f.state(&f.flood).await, DagRunState::Success);
     f.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_step_beside_a_batch_in_flight_queues_none_of_that_batchs_tenants_tasks() {
+    // A step queues at most 20: A's first 20 tasks are in flight, its other 80 wait.
+    let (b, held, running) = installation(1000, 20, 100).await;
+    held.hold(Some(Box::new(|batch: &WriteBatch| batch.queue.len() == 20)));
+    running
+        .handle
+        .trigger("team-a", "flood", TriggerRequest::default())
+        .await
+        .unwrap();
+    held.until_held(1).await;
+
+    // B's run goes beside it, and queues B's task alone: A's waiting tasks are the next
+    // full step's.
+    running
+        .handle
+        .trigger("team-b", "single", TriggerRequest::default())
+        .await
+        .unwrap();
+    let taken = take_waiting(&b).await;
+    assert_eq!(task_ids(&taken), ["only"], "B's task alone went out");
+    assert_eq!(held.held(), 1);
+
+    held.hold(None);
+    held.release(Release::Write);
+    let mut flood = Vec::new();
+    while flood.len() < 100 {
+        flood.extend(take_waiting(&b).await);
+    }
+    assert!(flood.iter().all(|m| m.tenant == "team-a"));
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_step_beside_a_batch_in_flight_leaves_the_slots_that_batch_freed() {
+    // Every slot is the flood's; its results free them all, in a batch held in flight.
+    let (b, held, running) = installation(FLOOD, 1000, FLOOD).await;
+    let flood = running
+        .handle
+        .trigger("team-a", "flood", TriggerRequest::default())
+        .await
+        .unwrap();
+    let taken = take_waiting(&b).await;
+    assert_eq!(taken.len(), FLOOD);
+    held.hold(Some(Box::new(floods_results)));
+    let results = taken.iter().flat_map(|m| b.succeed(m)).collect();
+    let written = running.handle.report_batch(results);
+    held.until_held(1).await;
+
+    // B's run starts beside it, but its task does not take a slot that batch freed: were
+    // the batch not written, the flood's tasks would hold every slot again.
+    let single = running
+        .handle
+        .trigger("team-b", "single", TriggerRequest::default())
+        .await
+        .unwrap();
+    while b.run(single.id).await.0.state != DagRunState::Running {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(b.ti(single.id, "only").await.state, TaskState::None);
+    assert!(b.take().await.is_empty(), "no task went out");
+
+    held.release(Release::Write);
+    written.await.expect("the flood's results are written");
+    let next = take_waiting(&b).await;
+    assert_eq!(
+        task_ids(&next),
+        ["only"],
+        "B's task goes once the batch landed"
+    );
+    assert_eq!(b.run(flood.id).await.0.state, DagRunState::Success);
+    running.stop().await;
 }

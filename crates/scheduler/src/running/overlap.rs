@@ -49,6 +49,13 @@ impl SchedulerService {
             if let Err(e) = step.await {
                 tracing::error!(error = %e, "an overlapped step failed; the rest waits for the batch in flight");
                 in_order = false;
+                // A report batch split with it was not all written: its sender must not hear
+                // that it was.
+                for input in &mut self.arrived {
+                    if let Input::Reports(_, written) = input {
+                        *written = None;
+                    }
+                }
             }
         }
     }
@@ -109,12 +116,16 @@ impl SchedulerService {
     }
 }
 
-/// Whether `report` is about a task in memory of a tenant the batch in flight does not touch.
+/// Whether `report` is about a task in memory of a tenant the batch in flight does not
+/// touch, of a run not waiting to be read again (which a full step does first).
 fn may_go_beside(scheduler: &Scheduler, report: &Report) -> bool {
     scheduler
         .runs
         .task(report.attempt().ti)
-        .is_some_and(|(active, _)| !flight_touches(scheduler, &active.run.tenant))
+        .is_some_and(|(active, _)| {
+            !flight_touches(scheduler, &active.run.tenant)
+                && !scheduler.outbox.reloading(active.run.id)
+        })
 }
 
 /// The tenant of `input`'s new run, if it brings one.
