@@ -35,6 +35,14 @@ impl Dags {
         self.records.keys().map(|(t, _)| t.clone()).collect()
     }
 
+    /// Whether a tenant other than `tenants` has a DAG: only then can anything go beside a
+    /// batch of theirs in flight.
+    pub(crate) fn any_beyond(&self, tenants: &std::collections::HashSet<String>) -> bool {
+        self.records
+            .keys()
+            .any(|(tenant, _)| !tenants.contains(tenant))
+    }
+
     /// Keep `record` (read from the store) in place of what was known of its DAG.
     pub(crate) fn insert(&mut self, record: DagRecord) {
         self.records

@@ -39,7 +39,8 @@ use crate::error::SchedulerError;
 use crate::step::Scheduler;
 
 /// A full step's batch with at least this many starts, results, queue ops and marks is left
-/// in flight; a smaller one (a chain's next task) is written in turn, saving the hand-off.
+/// in flight, when a tenant it does not touch has DAGs; a smaller one (a chain's next task),
+/// or one of the only tenant, is written in turn, saving the hand-off.
 pub(crate) const FLY_AT: usize = 16;
 
 /// A batch being written by a task of its own.
@@ -78,15 +79,15 @@ pub(crate) fn worth_flying(batch: &WriteBatch) -> bool {
 }
 
 impl Scheduler {
-    /// Leave `batch` in flight: written by a task of its own while the loop goes on.
+    /// Leave `batch`, which touches `tenants` ([`tenants_of`](Self::tenants_of)), in
+    /// flight: written by a task of its own while the loop goes on.
     pub(crate) fn fly(
         &mut self,
         batch: WriteBatch,
         ends: StepEnds,
-        left: HashSet<String>,
+        tenants: HashSet<String>,
         freed: usize,
     ) {
-        let tenants = self.tenants_of(&batch, left);
         let store = self.store.clone();
         let sent = batch.clone();
         let write = tokio::spawn(async move { store.write(sent).await });

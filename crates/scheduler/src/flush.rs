@@ -27,8 +27,12 @@ impl Scheduler {
         let ends = self.deferrals.take_step();
         match pace {
             Pace::Full if self.may_fly && self.flight.is_none() && flight::worth_flying(&batch) => {
-                self.fly(batch, ends, left, freed);
-                return Ok(());
+                // Worth it only when another tenant could send something meanwhile.
+                let tenants = self.tenants_of(&batch, left);
+                if self.dags.any_beyond(&tenants) {
+                    self.fly(batch, ends, tenants, freed);
+                    return Ok(());
+                }
             }
             Pace::Overlapped if !self.apart_from_flight(&self.tenants_of(&batch, left)) => {
                 // It touches a tenant of the batch in flight after all, and may rest on what
