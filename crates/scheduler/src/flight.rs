@@ -36,6 +36,7 @@ use weft_store::{StoreResult, WriteBatch, WriteOutcome};
 
 use crate::deferrals::StepEnds;
 use crate::error::SchedulerError;
+use crate::flush;
 use crate::step::Scheduler;
 
 /// A full step's batch with at least this many starts, results, queue ops and marks is left
@@ -144,14 +145,7 @@ impl Scheduler {
     /// in memory, and `left`, those of runs that left memory while it was made.
     pub(crate) fn tenants_of(&self, batch: &WriteBatch, left: HashSet<String>) -> HashSet<String> {
         let mut tenants = left;
-        let tis = (batch.queue.iter().map(|q| q.ti))
-            .chain(batch.start.iter().map(|s| s.ti))
-            .chain(batch.heartbeat.iter().map(|h| h.ti))
-            .chain(batch.finish.iter().map(|f| f.ti))
-            .chain(batch.defer.iter().map(|d| d.ti))
-            .chain(batch.resolve.iter().map(|r| r.ti))
-            .chain(batch.end_mapped.iter().map(|e| e.ti))
-            .chain(batch.set_task.iter().map(|t| t.ti));
+        let tis = flush::changed_tis(batch).chain(batch.heartbeat.iter().map(|h| h.ti));
         let runs = tis
             .filter_map(|ti| self.runs.run_of(ti))
             .chain(batch.set_run.iter().map(|r| r.run));

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use weft_model::TaskState;
-use weft_store::{QueueTask, RunPk, WriteBatch, WriteOutcome};
+use weft_store::{QueueTask, RunPk, TiPk, WriteBatch, WriteOutcome};
 
 use crate::deferrals::StepEnds;
 use crate::error::SchedulerError;
@@ -138,17 +138,9 @@ impl Scheduler {
         for q in &batch.queue {
             self.forget_queue(q);
         }
-        let tis = batch
-            .start
-            .iter()
-            .map(|s| s.ti)
-            .chain(batch.finish.iter().map(|f| f.ti))
-            .chain(batch.queue.iter().map(|q| q.ti))
-            .chain(batch.defer.iter().map(|d| d.ti))
-            .chain(batch.resolve.iter().map(|r| r.ti))
-            .chain(batch.end_mapped.iter().map(|e| e.ti))
-            .chain(batch.set_task.iter().map(|t| t.ti));
-        let runs: Vec<RunPk> = tis.filter_map(|ti| self.runs.run_of(ti)).collect();
+        let runs: Vec<RunPk> = changed_tis(batch)
+            .filter_map(|ti| self.runs.run_of(ti))
+            .collect();
         self.outbox.reload_all(runs);
         self.outbox.reload_all(batch.set_run.iter().map(|r| r.run));
         self.deferrals.step_not_written(ends);
@@ -165,4 +157,16 @@ impl Scheduler {
             self.admission.release(&active.tis[i]);
         }
     }
+}
+
+/// The task instances `batch` changes (its heartbeats aside): their runs are read again if it
+/// is not written, and their tenants are the ones it touches.
+pub(crate) fn changed_tis(batch: &WriteBatch) -> impl Iterator<Item = TiPk> + '_ {
+    (batch.start.iter().map(|s| s.ti))
+        .chain(batch.finish.iter().map(|f| f.ti))
+        .chain(batch.queue.iter().map(|q| q.ti))
+        .chain(batch.defer.iter().map(|d| d.ti))
+        .chain(batch.resolve.iter().map(|r| r.ti))
+        .chain(batch.end_mapped.iter().map(|e| e.ti))
+        .chain(batch.set_task.iter().map(|t| t.ti))
 }

@@ -124,6 +124,21 @@ impl Flight {
         self.b.run(run.id).await.0.state
     }
 
+    /// Trigger B's one-task run beside the batch in flight, and take its task.
+    async fn b_beside(&self) -> (DagRun, TaskMessage) {
+        let single = self.trigger("team-b", "single").await;
+        let mut taken = take_waiting(&self.b).await;
+        assert_eq!(task_ids(&taken), ["only"], "B's task went out");
+        (single, taken.remove(0))
+    }
+
+    /// Every task of the flood and its run succeeded. Stops the loop.
+    async fn flood_succeeded(self) {
+        assert!(all(&self.flood_states().await, TaskState::Success));
+        assert_eq!(self.state(&self.flood).await, DagRunState::Success);
+        self.running.stop().await;
+    }
+
     /// Hand in `message`'s start and success, and wait until they are written.
     async fn succeed(&self, message: &TaskMessage) {
         self.running
@@ -143,15 +158,13 @@ fn all(states: &[TaskState], state: TaskState) -> bool {
 async fn another_tenants_run_goes_and_ends_beside_the_floods_results_in_flight() {
     let mut f = flood_in_flight().await;
 
-    let single = f.trigger("team-b", "single").await;
-    let taken = take_waiting(&f.b).await;
-    assert_eq!(task_ids(&taken), ["only"], "B's task went out");
+    let (single, only) = f.b_beside().await;
     assert_eq!(
         f.held.held(),
         1,
         "while A's results were still being written"
     );
-    f.succeed(&taken[0]).await;
+    f.succeed(&only).await;
     assert_eq!(f.state(&single).await, DagRunState::Success);
     assert!(
         all(&f.flood_states().await, TaskState::Queued),
@@ -162,9 +175,7 @@ async fn another_tenants_run_goes_and_ends_beside_the_floods_results_in_flight()
     (&mut f.written)
         .await
         .expect("A's results are written once let go");
-    assert!(all(&f.flood_states().await, TaskState::Success));
-    assert_eq!(f.state(&f.flood).await, DagRunState::Success);
-    f.running.stop().await;
+    f.flood_succeeded().await;
 }
 
 #[tokio::test]
@@ -192,10 +203,8 @@ async fn the_flooding_tenants_new_run_waits_for_its_batch_to_land() {
 #[tokio::test]
 async fn a_batch_that_fails_in_flight_is_read_again_and_what_went_beside_it_stands() {
     let mut f = flood_in_flight().await;
-    let single = f.trigger("team-b", "single").await;
-    let taken = take_waiting(&f.b).await;
-    assert_eq!(task_ids(&taken), ["only"]);
-    f.succeed(&taken[0]).await;
+    let (single, only) = f.b_beside().await;
+    f.succeed(&only).await;
 
     f.held.hold(None);
     assert_eq!(f.held.release(Release::Fail), 1);
@@ -218,9 +227,7 @@ async fn a_batch_that_fails_in_flight_is_read_again_and_what_went_beside_it_stan
         .report_batch(again)
         .await
         .expect("written this time");
-    assert!(all(&f.flood_states().await, TaskState::Success));
-    assert_eq!(f.state(&f.flood).await, DagRunState::Success);
-    f.running.stop().await;
+    f.flood_succeeded().await;
 }
 
 #[tokio::test]
