@@ -164,8 +164,16 @@ impl Admission {
     /// Give back the slots task instance `ti` held.
     pub(crate) fn release(&mut self, ti: &TaskInstance) {
         if ti.map_count.is_none() {
-            self.slots.give(&slot(ti));
             self.released += 1;
+        }
+        self.release_uncounted(ti);
+    }
+
+    /// Give back the slots task instance `ti` held, not as a step's decision (a run read
+    /// again, whose slots are taken again as it is): not counted as freed by a batch.
+    pub(crate) fn release_uncounted(&mut self, ti: &TaskInstance) {
+        if ti.map_count.is_none() {
+            self.slots.give(&slot(ti));
         }
     }
 
@@ -292,8 +300,12 @@ impl Admission {
             }
             let mut order: Vec<usize> = (0..tenants.len()).collect();
             order.sort_by_key(|&i| (claims[i].pass, i));
-            // Beside a batch in flight, the slots left over wait for its tenants too.
+            // Beside a batch in flight, the slots left over wait for its tenants too; a tenant
+            // stopped at its share then waits for the full step after the landing, due at once.
             if apart.is_some() {
+                if stopped.iter().any(|s| matches!(s, Some(Some(_)))) {
+                    walk.capped = true;
+                }
                 order.clear();
             }
             for i in order {
@@ -626,7 +638,8 @@ struct How<'a> {
     /// An express step's: at most [`EXPRESS_ADMISSIONS`] queued, none marked.
     express: bool,
     /// Tenants left alone (those of a batch in flight): none of their tasks is queued, and
-    /// no tenant gets more than its share (the slots left over are theirs to claim too).
+    /// no tenant gets more than its share among the tenants with tasks waiting (the slots
+    /// left over wait for the full step after the landing).
     apart: Option<&'a HashSet<String>>,
     /// The slots there are to fill: `parallelism`, less what a batch in flight freed (see
     /// [`Flight::freed`](crate::flight::Flight::freed)).

@@ -26,8 +26,12 @@ impl Scheduler {
     /// Finish runs whose tasks are all done, and fail deadlocked ones.
     pub(crate) fn complete_runs(&mut self, now: Timestamp) {
         let mut done = Vec::new();
+        // Runs of a batch in flight's tenants are left to the step after it lands.
+        let apart = self.flight.as_ref().map(|f| f.tenants());
         for (id, active) in self.runs.iter() {
-            if active.run.state != DagRunState::Running {
+            if active.run.state != DagRunState::Running
+                || apart.is_some_and(|a| a.contains(&active.run.tenant))
+            {
                 continue;
             }
             let (state, error) = match active.final_state() {

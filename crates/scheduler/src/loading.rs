@@ -259,12 +259,13 @@ impl Scheduler {
         Ok(rows)
     }
 
-    /// Drop a run from memory, giving back the slots its task instances held.
+    /// Drop a run from memory, giving back the slots its task instances held. No step's
+    /// batch decided that: it is not counted as freed by one (see `Admission::take_freed`).
     fn forget_run(&mut self, run: RunPk) {
         if let Some(old) = self.remove_run(run) {
             for ti in &old.tis {
                 if matches!(ti.state, TaskState::Queued | TaskState::Running) {
-                    self.admission.release(ti);
+                    self.admission.release_uncounted(ti);
                 }
             }
         }

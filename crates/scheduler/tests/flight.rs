@@ -257,7 +257,13 @@ async fn a_step_beside_a_batch_in_flight_queues_none_of_that_batchs_tenants_task
     held.release(Release::Write);
     let mut flood = Vec::new();
     while flood.len() < 100 {
-        flood.extend(take_waiting(&b).await);
+        let more = take_waiting(&b).await;
+        assert!(
+            !more.is_empty(),
+            "the flood's tasks go out, {} so far",
+            flood.len()
+        );
+        flood.extend(more);
     }
     assert!(flood.iter().all(|m| m.tenant == "team-a"));
     running.stop().await;
@@ -286,9 +292,12 @@ async fn a_step_beside_a_batch_in_flight_leaves_the_slots_that_batch_freed() {
         .trigger("team-b", "single", TriggerRequest::default())
         .await
         .unwrap();
-    while b.run(single.id).await.0.state != DagRunState::Running {
-        tokio::task::yield_now().await;
-    }
+    let started = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while b.run(single.id).await.0.state != DagRunState::Running {
+            tokio::task::yield_now().await;
+        }
+    });
+    started.await.expect("B's run starts beside the batch");
     assert_eq!(b.ti(single.id, "only").await.state, TaskState::None);
     assert!(b.take().await.is_empty(), "no task went out");
 
