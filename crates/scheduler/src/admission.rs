@@ -1,5 +1,5 @@
-//! Admission: which queued runs start, and which ready task instances are queued, under the
-//! limits — global `parallelism`, each DAG's `max_active_runs` and `max_active_tasks`, each
+//! Admission: which ready task instances are queued (which queued runs start is
+//! `run_starts`'s), under the limits — global `parallelism`, each DAG's `max_active_tasks`, each
 //! pool's slots, each task's `max_active_tis` — and a paused DAG holding its runs back. [`Admission`] owns the ready task
 //! instances waiting for a slot and the count of slots taken. Tenants share `parallelism`
 //! fairly ([`fair_share`](crate::fair_share)): each is served up to its share before the
@@ -500,64 +500,6 @@ fn mark(waiting: &mut Vec<TaskAt>, marks_left: &mut usize, capped: &mut bool, at
 }
 
 impl Scheduler {
-    /// Move queued runs to running, oldest first, within each DAG's `max_active_runs` and
-    /// each tenant's; a paused DAG's runs stay queued.
-    pub(crate) fn start_runs(&mut self, now: Timestamp) {
-        let mut running: HashMap<(String, String), u32> = HashMap::new();
-        let mut tenant_running: HashMap<String, u32> = HashMap::new();
-        for r in self
-            .runs
-            .values()
-            .filter(|r| r.run.state == DagRunState::Running)
-        {
-            *running
-                .entry((r.run.tenant.clone(), r.run.dag_id.clone()))
-                .or_default() += 1;
-            *tenant_running.entry(r.run.tenant.clone()).or_default() += 1;
-        }
-        let mut queued: Vec<(i64, RunPk)> = self
-            .runs
-            .values()
-            .filter(|r| r.run.state == DagRunState::Queued)
-            .map(|r| (r.run.logical_date.as_microsecond(), r.run.id))
-            .collect();
-        queued.sort();
-        // Tenants whose batch is in flight are left to the step after it lands.
-        let apart = self.flight.as_ref().map(|f| f.tenants());
-        for (_, id) in queued {
-            let Some(active) = self.runs.get(id) else {
-                continue;
-            };
-            if apart.is_some_and(|a| a.contains(&active.run.tenant)) {
-                continue;
-            }
-            let key = (active.run.tenant.clone(), active.run.dag_id.clone());
-            if self.dags.paused(&key.0, &key.1) {
-                continue;
-            }
-            let tenant_count = tenant_running.entry(key.0.clone()).or_default();
-            if self
-                .dags
-                .quotas(&key.0)
-                .max_active_runs
-                .is_some_and(|max| *tenant_count >= max)
-            {
-                continue;
-            }
-            let limit = max_active_runs(&self.config, &active.dag);
-            let count = running.entry(key).or_default();
-            if *count >= limit {
-                continue;
-            }
-            *count += 1;
-            *tenant_count += 1;
-            self.outbox.set_run(id, DagRunState::Running, now);
-            if let Some(active) = self.runs.get_mut(id) {
-                active.start_running(now);
-            }
-        }
-    }
-
     /// Queue ready task instances in priority order while slots allow, at most
     /// `max_tis_per_step` (an express step's [`EXPRESS_ADMISSIONS`], marking none), the next
     /// step following at once when that left some; those of
@@ -750,12 +692,6 @@ const MARKS_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_millis(100)
 fn max_active_tasks(config: &SchedulerConfig, dag: &Dag) -> u32 {
     dag.max_active_tasks()
         .unwrap_or(config.default_max_active_tasks)
-}
-
-/// A DAG's `max_active_runs`, or the scheduler's default.
-fn max_active_runs(config: &SchedulerConfig, dag: &Dag) -> u32 {
-    dag.max_active_runs()
-        .unwrap_or(config.default_max_active_runs)
 }
 
 /// The slots a task instance takes: its tenant's DAG and pool, and its task's (a mapped

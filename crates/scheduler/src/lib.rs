@@ -28,7 +28,9 @@
 //!   by what they wait for in `deferrals`;
 //! - `timers`: the wake-up time, retry delays, lease expiry, scheduled runs (`cron`) and
 //!   run timeouts (`run_timeout`);
-//! - `flush`: writing a step's batch; `dispatch`: sending queued attempts' messages;
+//! - `run_starts`: queued runs started within `max_active_runs` and tenants' quotas;
+//! - `flush`: writing a step's batch, and `flight`: a big one left in flight while steps of
+//!   other tenants are written beside it; `dispatch`: sending queued attempts' messages;
 //! - `resync`: catching up with runs not told of and a queue that lost its contents;
 //! - `run_reads`: runs told of by a notice, read from the store away from the loop;
 //!   `run_builds`: big runs built in memory there too;
@@ -82,6 +84,7 @@ pub mod retry;
 mod run_builds;
 mod run_reads;
 pub mod run_requests;
+mod run_starts;
 pub mod running;
 mod startup;
 mod step;

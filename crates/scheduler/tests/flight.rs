@@ -80,7 +80,12 @@ async fn installation(
 /// [`installation`] with room for everything, its flood queued and taken, and the flood's
 /// results handed in and held.
 async fn flood_in_flight() -> Flight {
-    let (b, held, running) = installation(1000, 1000, FLOOD).await;
+    flood_in_flight_on(1000).await
+}
+
+/// [`flood_in_flight`] on a scheduler of `parallelism` slots.
+async fn flood_in_flight_on(parallelism: usize) -> Flight {
+    let (b, held, running) = installation(parallelism, 1000, FLOOD).await;
     let flood = running
         .handle
         .trigger("team-a", "flood", TriggerRequest::default())
@@ -272,18 +277,15 @@ async fn a_step_beside_a_batch_in_flight_queues_none_of_that_batchs_tenants_task
 #[tokio::test]
 async fn a_step_beside_a_batch_in_flight_leaves_the_slots_that_batch_freed() {
     // Every slot is the flood's; its results free them all, in a batch held in flight.
-    let (b, held, running) = installation(FLOOD, 1000, FLOOD).await;
-    let flood = running
-        .handle
-        .trigger("team-a", "flood", TriggerRequest::default())
-        .await
-        .unwrap();
-    let taken = take_waiting(&b).await;
-    assert_eq!(taken.len(), FLOOD);
-    held.hold(Some(Box::new(floods_results)));
-    let results = taken.iter().flat_map(|m| b.succeed(m)).collect();
-    let written = running.handle.report_batch(results);
-    held.until_held(1).await;
+    let f = flood_in_flight_on(FLOOD).await;
+    let Flight {
+        b,
+        held,
+        running,
+        flood,
+        written,
+        ..
+    } = f;
 
     // B's run starts beside it, but its task does not take a slot that batch freed: were
     // the batch not written, the flood's tasks would hold every slot again.
