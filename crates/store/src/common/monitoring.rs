@@ -29,9 +29,10 @@ const LOG_TAIL: &str = "SELECT CASE WHEN $4 IS NULL OR lease = $4 \
      CAST(length(log) AS BIGINT) AS size, lease, live \
      FROM task_logs WHERE ti = $1 AND try_number = $2";
 
-/// `$1` ti, `$2` lease: whether that attempt is current.
-const ATTEMPT_IS_CURRENT: &str = "SELECT COUNT(*) FROM task_instances \
-     WHERE id = $1 AND lease = $2 AND state IN ('queued', 'running')";
+/// `$1` ti, `$2` lease: whether that attempt is current (its state checked as a `CASE`, as
+/// in [`crate::common::sql`]).
+pub(crate) const ATTEMPT_IS_CURRENT: &str = "SELECT COUNT(*) FROM task_instances \
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state IN ('queued', 'running') THEN TRUE END";
 
 /// A `QUEUE_DEPTHS` row.
 #[derive(Debug, sqlx::FromRow)]

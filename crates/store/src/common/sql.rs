@@ -2,7 +2,9 @@
 //! PostgreSQL both accept. Literal values here are never selected as integers (SQLite and
 //! PostgreSQL type them differently); columns are. Each statement is one whole string, so a
 //! search for its text finds it; statements that repeat a column list (the runs' and task
-//! instances' reads) say so, and a test checks the copies agree.
+//! instances' reads) say so, and a test checks the copies agree. A state that a task instance
+//! found by its id must be in is checked as `CASE WHEN state ... THEN TRUE END`, which keeps
+//! PostgreSQL's planner off the partial index on `state` (see `postgres::statements`).
 
 // --- tenants ---
 
@@ -163,7 +165,8 @@ pub(crate) const RESOLVE: &str = "UPDATE task_instances SET state = $3, \
      ended_at = CASE WHEN $8 THEN $4 END, \
      duration_ms = CASE WHEN $8 THEN ($4 - COALESCE(started_at, $4)) / 1000 ELSE duration_ms END, \
      next_retry_at = $9, error_class = $5, error = $6, deferral = $7 \
-     WHERE id = $1 AND lease = $2 AND state = 'deferred' RETURNING id, run, task_id, try_number";
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state = 'deferred' THEN TRUE END \
+     RETURNING id, run, task_id, try_number";
 
 /// `$1` tenant, `$2` DAG, `$3` logical date: the DAG's newest run with that logical date.
 pub(crate) const RUN_BY_LOGICAL_DATE: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
@@ -206,7 +209,8 @@ pub(crate) const DELETE_MAPPED_XCOMS: &str = "DELETE FROM xcom \
 /// all ended ends.
 pub(crate) const END_MAPPED: &str = "UPDATE task_instances SET state = $3, ended_at = $4, \
      duration_ms = ($4 - COALESCE(started_at, $4)) / 1000 \
-     WHERE id = $1 AND lease = $2 AND state = 'running' AND map_count IS NOT NULL \
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state = 'running' THEN TRUE END \
+     AND map_count IS NOT NULL \
      RETURNING id, run, task_id, try_number";
 
 /// `$1` run, `$2` the mapped task's id followed by `[`: each instance's output (none for

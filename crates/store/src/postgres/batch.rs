@@ -362,6 +362,27 @@ mod tests {
                 "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
                  '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}'",
             ),
+            // One task instance by its id, in a state the statistics say none is in.
+            (
+                "resolve",
+                crate::common::sql::RESOLVE,
+                "1, 1, 'success', 0, NULL, NULL, NULL, TRUE, NULL",
+            ),
+            (
+                "end_mapped",
+                crate::common::sql::END_MAPPED,
+                "1, 1, 'success', 0",
+            ),
+            (
+                "append_log",
+                <Postgres as crate::backend::Sql>::APPEND_LOG,
+                "1, 1, '\\x00'::bytea, 10, FALSE",
+            ),
+            (
+                "attempt_is_current",
+                crate::common::monitoring::ATTEMPT_IS_CURRENT,
+                "1, 1",
+            ),
         ];
         // Only the store's ANALYZE may refresh the statistics here, not autovacuum's.
         sqlx::raw_sql("ALTER TABLE task_instances SET (autovacuum_enabled = off)")
@@ -383,7 +404,14 @@ mod tests {
         )
         .await;
         for (name, statement, arguments) in statements {
-            run(&mut conn, format!("PREPARE {name} AS {statement}")).await;
+            // The statements whose parameters PostgreSQL cannot type from their use alone
+            // (sqlx binds typed values).
+            let types = match name {
+                "resolve" => "(bigint, bigint, text, bigint, text, text, text, boolean, bigint)",
+                "append_log" => "(bigint, bigint, bytea, bigint, boolean)",
+                _ => "",
+            };
+            run(&mut conn, format!("PREPARE {name}{types} AS {statement}")).await;
             explain(&mut conn, name, arguments).await;
         }
         let early = explain(&mut conn, "queue", QUEUE_ARGS).await;
