@@ -4,7 +4,9 @@
 //! search for its text finds it; statements that repeat a column list (the runs' and task
 //! instances' reads) say so, and a test checks the copies agree. A state that a task instance
 //! found by its id must be in is checked as `CASE WHEN state ... THEN TRUE END`, which keeps
-//! PostgreSQL's planner off the partial index on `state` (see `postgres::statements`).
+//! PostgreSQL's planner off the partial index on `state` (see `postgres::statements`), also
+//! when the state is a parameter: the first plans of a prepared statement are made for its
+//! values.
 
 // --- tenants ---
 
@@ -156,7 +158,8 @@ pub(crate) const DEFER: &str = "UPDATE task_instances SET state = 'deferred', le
      try_number = $4, queued_at = NULL, started_at = $5, ended_at = NULL, duration_ms = NULL, \
      next_retry_at = $6, error_class = NULL, error = NULL, worker_id = NULL, hostname = NULL, \
      lease_expires_at = NULL, sensor_started_at = $5, pokes = 0, deferral = $7 \
-     WHERE id = $1 AND lease = $2 AND state = $3 RETURNING id, run, task_id, try_number";
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state = $3 THEN TRUE END \
+     RETURNING id, run, task_id, try_number";
 
 /// `$1` task instance, `$2` lease, `$3` new state, `$4` at, `$5` error class, `$6` error,
 /// `$7` deferral (JSON, for a task that runs again), `$8` whether the state is final, `$9`
@@ -179,7 +182,7 @@ pub(crate) const RUN_BY_LOGICAL_DATE: &str = "SELECT id, tenant, dag_id, run_id,
 pub(crate) const EXPAND: &str = "UPDATE task_instances SET state = $4, lease = lease + 1, \
      map_count = $5, started_at = $6, ended_at = CASE WHEN $7 THEN $6 END, \
      duration_ms = CASE WHEN $7 THEN 0 END, error_class = $8, error = $9 \
-     WHERE id = $1 AND lease = $2 AND state = $3 AND map_count IS NULL \
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state = $3 THEN TRUE END AND map_count IS NULL \
      RETURNING id, run, task_id, try_number";
 
 /// `$1` run, `$2` the mapped task's id followed by `[`: its instances' task instances, in

@@ -321,13 +321,18 @@ mod tests {
         .await;
     }
 
-    /// Whether every read of `task_instances` in `plan` looks each row up by its key, rather
-    /// than walking the whole table, a whole index, or every active row through the index on
-    /// `state` (once for each of the batch's rows, when that is the join's outer side).
+    /// Whether every read of `task_instances` in `plan` looks each row up by its id through
+    /// the primary key, rather than walking the whole table, a whole index, or every active
+    /// row through the index on `state`.
     fn keyed(plan: &str) -> bool {
-        plan.lines()
-            .filter(|line| line.contains("Scan") && line.contains(" on task_instances"))
-            .all(|line| line.contains("Index Scan using task_instances_pkey on task_instances"))
+        let lines: Vec<&str> = plan.lines().collect();
+        lines.iter().enumerate().all(|(i, line)| {
+            !(line.contains("Scan") && line.contains(" on task_instances"))
+                || (line.contains("Index Scan using task_instances_pkey on task_instances")
+                    && lines
+                        .get(i + 1)
+                        .is_some_and(|next| next.contains("Index Cond: (id =")))
+        })
     }
 
     const QUEUE_ARGS: &str = "'{1}', '{0}', '{none}', '{1}', '{0}'";
@@ -440,6 +445,32 @@ mod tests {
         // ...and every plan made on the old ones is made again, looking keys up.
         let mut conn = store.pool.acquire().await.unwrap();
         for (name, _, arguments) in statements {
+            let plan = explain(&mut conn, name, arguments).await;
+            assert!(keyed(&plan), "{name}: {plan}");
+        }
+        // A state given as a parameter: the first plans of a prepared statement are made for
+        // its values, where that state is a constant.
+        run(
+            &mut conn,
+            "SET plan_cache_mode = force_custom_plan".to_owned(),
+        )
+        .await;
+        let by_state = [
+            (
+                "defer",
+                crate::common::sql::DEFER,
+                "(bigint, bigint, text, bigint, bigint, bigint, text)",
+                "1, 1, 'scheduled', 1, 0, 0, '{}'",
+            ),
+            (
+                "expand",
+                crate::common::sql::EXPAND,
+                "(bigint, bigint, text, text, bigint, bigint, boolean, text, text)",
+                "1, 1, 'running', 'running', 2, 0, FALSE, NULL, NULL",
+            ),
+        ];
+        for (name, statement, types, arguments) in by_state {
+            run(&mut conn, format!("PREPARE {name}{types} AS {statement}")).await;
             let plan = explain(&mut conn, name, arguments).await;
             assert!(keyed(&plan), "{name}: {plan}");
         }

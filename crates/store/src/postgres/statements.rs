@@ -6,9 +6,11 @@
 //! A state that a batch's rows must be in is checked as `CASE WHEN t.state ... THEN TRUE END`,
 //! not as a plain condition: the planner would take that for a way into the partial index on
 //! `state`, which the statistics, sampled when few task instances are active, put at one row.
-//! A plan made then walks every active task instance once for each row of the batch (128
-//! active × a batch of 50 is 6,400 comparisons and 128 readings of the batch's arrays, about
-//! 8 ms of a step under a flood) instead of looking each of the batch's rows up by key.
+//! A plan made then walks every active task instance and, for each, reads the batch's arrays
+//! again and compares every row of the batch (128 active × a batch of 50 is 128 readings and
+//! 6,400 comparisons, about 8 ms of a step under a flood), instead of looking each of the
+//! batch's rows up by key. A state compared with a column of the batch (the queue update's
+//! `seen_state`) cannot lead into that index and stays a plain condition.
 
 /// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
 pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
