@@ -289,6 +289,19 @@ mod tests {
             .unwrap();
     }
 
+    /// Prepare `statement` as `name`, its parameters typed where PostgreSQL cannot type them
+    /// from their use alone (sqlx binds typed values).
+    async fn prepare(conn: &mut PgConnection, name: &str, statement: &str) {
+        let types = match name {
+            "resolve" => "(bigint, bigint, text, bigint, text, text, text, boolean, bigint)",
+            "append_log" => "(bigint, bigint, bytea, bigint, boolean)",
+            "defer" => "(bigint, bigint, text, bigint, bigint, bigint, text)",
+            "expand" => "(bigint, bigint, text, text, bigint, bigint, boolean, text, text)",
+            _ => "",
+        };
+        run(conn, format!("PREPARE {name}{types} AS {statement}")).await;
+    }
+
     /// The plan of prepared statement `name` run with `arguments`, as `conn` would run it.
     async fn explain(conn: &mut PgConnection, name: &str, arguments: &str) -> String {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -409,14 +422,7 @@ mod tests {
         )
         .await;
         for (name, statement, arguments) in statements {
-            // The statements whose parameters PostgreSQL cannot type from their use alone
-            // (sqlx binds typed values).
-            let types = match name {
-                "resolve" => "(bigint, bigint, text, bigint, text, text, text, boolean, bigint)",
-                "append_log" => "(bigint, bigint, bytea, bigint, boolean)",
-                _ => "",
-            };
-            run(&mut conn, format!("PREPARE {name}{types} AS {statement}")).await;
+            prepare(&mut conn, name, statement).await;
             explain(&mut conn, name, arguments).await;
         }
         let early = explain(&mut conn, "queue", QUEUE_ARGS).await;
@@ -459,18 +465,16 @@ mod tests {
             (
                 "defer",
                 crate::common::sql::DEFER,
-                "(bigint, bigint, text, bigint, bigint, bigint, text)",
                 "1, 1, 'scheduled', 1, 0, 0, '{}'",
             ),
             (
                 "expand",
                 crate::common::sql::EXPAND,
-                "(bigint, bigint, text, text, bigint, bigint, boolean, text, text)",
                 "1, 1, 'running', 'running', 2, 0, FALSE, NULL, NULL",
             ),
         ];
-        for (name, statement, types, arguments) in by_state {
-            run(&mut conn, format!("PREPARE {name}{types} AS {statement}")).await;
+        for (name, statement, arguments) in by_state {
+            prepare(&mut conn, name, statement).await;
             let plan = explain(&mut conn, name, arguments).await;
             assert!(keyed(&plan), "{name}: {plan}");
         }
