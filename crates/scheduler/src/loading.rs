@@ -17,8 +17,10 @@ use crate::run_reads::RunRead;
 use crate::step::Scheduler;
 
 impl Scheduler {
-    /// Load every tenant's weight and quotas, DAG records and pools (pause flags, schedules, slots): the
-    /// tenants the store holds, and any the scheduler knew DAGs of.
+    /// Load every tenant's weight and quotas, DAG records and pools (pause flags, schedules,
+    /// slots): the tenants the store holds, and any the scheduler knew DAGs of. At start; the
+    /// running loop reads the one DAG or tenant a notice names, and a resync reads the rest
+    /// away from the loop ([`resync`](crate::resync)).
     pub(crate) async fn load_dags(&mut self) -> Result<(), StoreError> {
         let mut tenants = self.dags.tenants();
         tenants.insert(weft_store::DEFAULT_TENANT.to_owned());
@@ -36,6 +38,30 @@ impl Scheduler {
         }
         // A DAG deployed or unpaused may find its asset events already queued.
         self.watch_all_asset_dags();
+        Ok(())
+    }
+
+    /// Read DAG `dag_id` of `tenant` again (deployed, paused or unpaused): its record alone,
+    /// so that a deploy holds the loop for one DAG's spec, not every tenant's.
+    pub(crate) async fn load_dag(&mut self, tenant: &str, dag_id: &str) -> Result<(), StoreError> {
+        if let Some(record) = self.store.dag(tenant, dag_id).await? {
+            self.dags.insert(record);
+        }
+        self.resync.dag_read(tenant, dag_id);
+        // Deployed or unpaused, it may find its asset events already queued.
+        self.watch_all_asset_dags();
+        Ok(())
+    }
+
+    /// Read tenant `name`'s weight, quotas, sandbox policy and pools again.
+    pub(crate) async fn load_tenant(&mut self, name: &str) -> Result<(), StoreError> {
+        if let Some(tenant) = self.store.tenant(name).await? {
+            self.dags.set_tenant(&tenant);
+        }
+        let pools = self.store.pools(name).await?;
+        self.admission
+            .set_pools(name, pools.iter().map(|p| (p.name.as_str(), p.slots)));
+        self.resync.tenant_read(name);
         Ok(())
     }
 

@@ -1,15 +1,111 @@
 //! Catching up with what happened behind the scheduler's back: runs and DAG changes it was
 //! not told about (a notice lost on the way), and a queue that lost its messages (a Redis
 //! server restarted without persistence). Both run on timers; the store stays the truth.
+//!
+//! A resync reads every tenant's settings, DAG records (each with its spec) and pools, and
+//! the active runs: tens of milliseconds under load, which the loop would spend holding
+//! every tenant's steps back. So a task of its own reads ([`read`]) and the loop takes the
+//! answer in a full step ([`Scheduler::take_resync`]). What notices changed meanwhile was
+//! read after the resync's read began, so the answer leaves those DAGs and tenants as the
+//! loop has them.
 
+use std::collections::{BTreeSet, HashSet};
+
+use tokio::sync::mpsc;
 use weft_model::{DagRunState, TaskState};
-use weft_store::{RunFilter, RunPk};
+use weft_store::{DEFAULT_TENANT, DagRecord, Pool, RunFilter, RunPk, Store, StoreResult, Tenant};
 
 use crate::error::SchedulerError;
 use crate::step::Scheduler;
 
 /// Most active runs looked at per state and tenant in one resync.
 const RESYNC_LIMIT: u32 = 100_000;
+
+/// What a resync read of the store, away from the loop.
+pub(crate) struct StoreRead {
+    /// Every tenant's settings.
+    tenants: Vec<Tenant>,
+    /// The DAG records and pools of each tenant read.
+    dags: Vec<TenantDags>,
+    /// The queued and running runs.
+    active: Vec<RunPk>,
+}
+
+/// One tenant's DAG records and pools.
+struct TenantDags {
+    tenant: String,
+    records: Vec<DagRecord>,
+    pools: Vec<Pool>,
+}
+
+/// Where a resync's read answers.
+pub(crate) type ResyncAnswers = mpsc::UnboundedSender<StoreResult<StoreRead>>;
+
+/// The resync under way, if one is: the DAGs and tenants notices had the loop read again
+/// since its read began, which its answer leaves be.
+#[derive(Debug, Default)]
+pub(crate) struct Resync {
+    under_way: Option<ReadSince>,
+}
+
+/// What the loop read again since a resync's read began.
+#[derive(Debug, Default)]
+struct ReadSince {
+    dags: HashSet<(String, String)>,
+    tenants: HashSet<String>,
+}
+
+impl Resync {
+    /// DAG `dag_id` of `tenant` was read again by the loop.
+    pub(crate) fn dag_read(&mut self, tenant: &str, dag_id: &str) {
+        if let Some(since) = &mut self.under_way {
+            since.dags.insert((tenant.to_owned(), dag_id.to_owned()));
+        }
+    }
+
+    /// Tenant `tenant`'s settings and pools were read again by the loop.
+    pub(crate) fn tenant_read(&mut self, tenant: &str) {
+        if let Some(since) = &mut self.under_way {
+            since.tenants.insert(tenant.to_owned());
+        }
+    }
+}
+
+/// Read the store for a resync: every tenant's settings, the DAG records and pools of the
+/// tenants it holds and of `known` (those the scheduler knows DAGs of), and their queued and
+/// running runs.
+pub(crate) async fn read(store: &dyn Store, mut known: BTreeSet<String>) -> StoreResult<StoreRead> {
+    known.insert(DEFAULT_TENANT.to_owned());
+    let tenants = store.tenants().await?;
+    known.extend(tenants.iter().map(|t| t.name.clone()));
+    let mut dags = Vec::with_capacity(known.len());
+    let mut active = Vec::new();
+    for tenant in known {
+        let records = store.dags(&tenant).await?;
+        let pools = store.pools(&tenant).await?;
+        // Runs are of DAGs: a tenant without any has none.
+        if !records.is_empty() {
+            for state in [DagRunState::Queued, DagRunState::Running] {
+                let filter = RunFilter {
+                    dag_id: None,
+                    state: Some(state),
+                    limit: Some(RESYNC_LIMIT),
+                };
+                active.extend(store.runs(&tenant, &filter).await?.iter().map(|r| r.id));
+            }
+        }
+        dags.push(TenantDags {
+            tenant,
+            records,
+            pools,
+        });
+    }
+    Ok(StoreRead {
+        tenants,
+        dags,
+        active,
+    })
+}
 
 /// The queue's generation as last seen: a queue that comes back with another one lost its
 /// contents (see [`Queue::generation`](weft_queue::Queue::generation)).
@@ -35,33 +131,73 @@ impl QueueWatch {
 }
 
 impl Scheduler {
-    /// Load DAG records again; the queued and running runs the scheduler neither holds nor
-    /// has been reading since the last resync, to be read away from the loop (a big run just
-    /// created can take 100 ms to read, which the loop would spend holding every other run's
-    /// step back).
-    pub(crate) async fn resync(&mut self) -> Result<Vec<RunPk>, SchedulerError> {
-        self.load_dags().await?;
-        let tenants = self.dags.tenants();
-        let mut missing = Vec::new();
-        for tenant in tenants {
-            for state in [DagRunState::Queued, DagRunState::Running] {
-                let filter = RunFilter {
-                    dag_id: None,
-                    state: Some(state),
-                    limit: Some(RESYNC_LIMIT),
-                };
-                for run in self.store.runs(&tenant, &filter).await? {
-                    if !self.runs.contains(run.id) && !self.reads.awaits_since_resync(run.id) {
-                        missing.push(run.id);
-                    }
+    /// Begin a resync, unless one is under way: a task of its own reads the store and
+    /// answers to `answers`, for [`take_resync`](Self::take_resync).
+    pub(crate) fn begin_resync(&mut self, answers: &ResyncAnswers) {
+        if self.resync.under_way.is_some() {
+            return;
+        }
+        self.resync.under_way = Some(ReadSince::default());
+        let store = self.store.clone();
+        let known = self.dags.tenants();
+        let answers = answers.clone();
+        tokio::spawn(async move {
+            // The loop gone, nobody waits for the answer.
+            let _ = answers.send(read(&*store, known).await);
+        });
+    }
+
+    /// Take a resync's answer: keep the tenants' settings, DAG records and pools it read
+    /// (but those the loop read again since), and return the queued and running runs the
+    /// scheduler neither holds nor has been reading since the last resync, to be read away
+    /// from the loop (a big run just created can take 100 ms to read, which the loop would
+    /// spend holding every other run's step back). A read that failed is left to the next.
+    pub(crate) fn take_resync(&mut self, answer: StoreResult<StoreRead>) -> Vec<RunPk> {
+        let since = self.resync.under_way.take().unwrap_or_default();
+        let read = match answer {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(error = %e, "the resync could not read the store; the next one tries again");
+                return Vec::new();
+            }
+        };
+        for tenant in &read.tenants {
+            if !since.tenants.contains(&tenant.name) {
+                self.dags.set_tenant(tenant);
+            }
+        }
+        for TenantDags {
+            tenant,
+            records,
+            pools,
+        } in read.dags
+        {
+            if !since.tenants.contains(&tenant) {
+                self.admission
+                    .set_pools(&tenant, pools.iter().map(|p| (p.name.as_str(), p.slots)));
+            }
+            for record in records {
+                if !since
+                    .dags
+                    .contains(&(tenant.clone(), record.dag_id.clone()))
+                {
+                    self.dags.insert(record);
                 }
+            }
+        }
+        // A DAG deployed or unpaused may find its asset events already queued.
+        self.watch_all_asset_dags();
+        let mut missing = Vec::new();
+        for run in read.active {
+            if !self.runs.contains(run) && !self.reads.awaits_since_resync(run) {
+                missing.push(run);
             }
         }
         self.reads.resynced();
         for &run in &missing {
             tracing::info!(run, "found an active run the scheduler was not told about");
         }
-        Ok(missing)
+        missing
     }
 
     /// Ask the queue whether it still holds what it was given; if it lost its contents, put
@@ -90,5 +226,126 @@ impl Scheduler {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sha2::{Digest as _, Sha256};
+    use tokio::sync::mpsc;
+    use weft_model::{DagSpec, TaskSpec};
+    use weft_queue::MemoryQueue;
+    use weft_store::{DEFAULT_TENANT, Deploy, Quotas, SqliteStore, Store, Tenant};
+
+    use crate::clock::ManualClock;
+    use crate::config::SchedulerConfig;
+    use crate::step::Scheduler;
+
+    const T0: &str = "2024-03-01T00:00:00Z";
+
+    /// A scheduler over a fresh store holding tenant `team` (weight 1) and DAGs `told` and
+    /// `untold` of the default tenant, both unpaused, with everything loaded.
+    async fn loaded(dir: &tempfile::TempDir) -> (Scheduler, Arc<dyn Store>) {
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.path().join("weft.db"))
+                .await
+                .expect("store"),
+        );
+        let at = T0.parse().expect("timestamp");
+        store
+            .create_tenant(Tenant {
+                name: "team".into(),
+                description: String::new(),
+                created_at: at,
+                weight: 1,
+                quotas: Quotas::NONE,
+                sandbox: Default::default(),
+            })
+            .await
+            .expect("tenant");
+        for dag_id in ["told", "untold"] {
+            let mut spec = DagSpec::new(dag_id);
+            spec.tasks = vec![TaskSpec::new("a")];
+            let bytes = format!("component of {dag_id}").into_bytes();
+            store
+                .deploy(Deploy {
+                    tenant: DEFAULT_TENANT.into(),
+                    digest: format!("sha256:{}", hex::encode(Sha256::digest(&bytes))),
+                    bytes,
+                    dag_id: dag_id.into(),
+                    spec,
+                    at,
+                })
+                .await
+                .expect("deploy");
+        }
+        let mut scheduler = Scheduler::new(
+            store.clone(),
+            Arc::new(MemoryQueue::new()),
+            Arc::new(ManualClock::new(at)),
+            SchedulerConfig::default(),
+        );
+        scheduler.load_dags().await.expect("loaded");
+        (scheduler, store)
+    }
+
+    #[tokio::test]
+    async fn a_resync_takes_unannounced_changes_but_keeps_what_the_loop_read_after_it_began() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut scheduler, store) = loaded(&dir).await;
+        let at = T0.parse().expect("timestamp");
+        // Changed with no notice: only the resync can bring these in.
+        store
+            .set_paused(DEFAULT_TENANT, "untold", true, at)
+            .await
+            .expect("paused");
+        store.set_tenant_weight("team", 3).await.expect("weight");
+
+        let (answers, mut answered) = mpsc::unbounded_channel();
+        scheduler.begin_resync(&answers);
+        let read = answered.recv().await.expect("the resync's read answers");
+
+        // Changed and told of once the resync's read was made: the loop reads them again.
+        store
+            .set_paused(DEFAULT_TENANT, "told", true, at)
+            .await
+            .expect("paused");
+        scheduler
+            .load_dag(DEFAULT_TENANT, "told")
+            .await
+            .expect("read");
+        store.set_tenant_weight("team", 5).await.expect("weight");
+        scheduler.load_tenant("team").await.expect("read");
+        assert!(scheduler.dags.paused(DEFAULT_TENANT, "told"));
+        assert_eq!(scheduler.dags.weight("team"), 5);
+
+        assert!(scheduler.take_resync(read).is_empty(), "no run is active");
+        assert!(
+            scheduler.dags.paused(DEFAULT_TENANT, "untold"),
+            "the resync brought in the pause nobody told of"
+        );
+        assert!(
+            scheduler.dags.paused(DEFAULT_TENANT, "told"),
+            "the resync's older read did not undo the pause the loop read after it"
+        );
+        assert_eq!(
+            scheduler.dags.weight("team"),
+            5,
+            "nor the tenant's weight read after it"
+        );
+
+        // The next resync reads after both: it keeps them, and would bring an unpause in.
+        store
+            .set_paused(DEFAULT_TENANT, "told", false, at)
+            .await
+            .expect("unpaused");
+        scheduler.begin_resync(&answers);
+        let read = answered.recv().await.expect("the resync's read answers");
+        scheduler.take_resync(read);
+        assert!(!scheduler.dags.paused(DEFAULT_TENANT, "told"));
+        assert!(scheduler.dags.paused(DEFAULT_TENANT, "untold"));
+        assert_eq!(scheduler.dags.weight("team"), 5);
     }
 }

@@ -10,7 +10,7 @@
 //! inputs, the others go first in an express step of their own (`express`). A run told of
 //! by a notice that the loop does not hold yet is read away from the loop
 //! (`run_reads`) and taken up when the store answers; a big run is built away from it
-//! (`run_builds`).
+//! (`run_builds`), and a resync's read of the store is made away from it too (`resync`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use weft_model::TaskState;
 use weft_queue::Queue;
-use weft_store::{DagRun, RunPk, Store, TaskInstance};
+use weft_store::{DagRun, RunPk, Store, StoreResult, TaskInstance};
 
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
@@ -27,6 +27,7 @@ use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
 use crate::express::{self, Pace};
 use crate::handle::SchedulerHandle;
+use crate::resync::StoreRead;
 use crate::run_builds::Rows;
 use crate::run_reads::{Answer, RunRead};
 use crate::run_requests::RunRequests;
@@ -164,6 +165,13 @@ pub struct SchedulerService {
         mpsc::UnboundedSender<RunRead>,
         mpsc::UnboundedReceiver<RunRead>,
     ),
+    /// Where a resync's read of the store arrives, and the sender it is given.
+    resyncs: (
+        mpsc::UnboundedSender<StoreResult<StoreRead>>,
+        mpsc::UnboundedReceiver<StoreResult<StoreRead>>,
+    ),
+    /// A resync's read arrived, for the next full step to take.
+    resynced: Option<StoreResult<StoreRead>>,
     /// When the last step that took [`FLOW`] reports or more ended.
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
@@ -193,6 +201,8 @@ pub fn scheduler(
         scheduler,
         rx,
         reads: mpsc::unbounded_channel(),
+        resyncs: mpsc::unbounded_channel(),
+        resynced: None,
         flow_seen: None,
         owed: Ticked::default(),
         held: Vec::new(),
@@ -240,6 +250,7 @@ impl SchedulerService {
                         None => break,
                     },
                     Some(read) = self.reads.1.recv() => inputs.push(Input::Read(Box::new(read))),
+                    Some(read) = self.resyncs.1.recv() => self.resynced = Some(read),
                     _ = tokio::time::sleep(sleep) => ticked.wake = true,
                     _ = lease_check.tick() => ticked.leases = true,
                     _ = resync.tick() => ticked.resync = true,
@@ -259,6 +270,9 @@ impl SchedulerService {
             }
             while let Ok(read) = self.reads.1.try_recv() {
                 inputs.push(Input::Read(Box::new(read)));
+            }
+            if let Ok(read) = self.resyncs.1.try_recv() {
+                self.resynced = Some(read);
             }
             if !ticked.any() && !held {
                 self.gather_reports(&mut inputs).await;
@@ -408,8 +422,11 @@ impl SchedulerService {
         match input {
             // Gathered for the step by the caller.
             Input::Reports(..) => {}
-            Input::Notice(Notice::DagChanged { .. } | Notice::TenantChanged { .. }) => {
-                self.scheduler.load_dags().await?;
+            Input::Notice(Notice::DagChanged { tenant, dag_id }) => {
+                self.scheduler.load_dag(&tenant, &dag_id).await?;
+            }
+            Input::Notice(Notice::TenantChanged { tenant }) => {
+                self.scheduler.load_tenant(&tenant).await?;
             }
             Input::Notice(Notice::AssetUpdated { tenant, uri }) => {
                 self.scheduler
@@ -524,8 +541,14 @@ impl SchedulerService {
             self.scheduler.expire_leases().await?;
             self.scheduler.check_queue().await?;
         }
+        // The store is read for a resync away from the loop; a full step takes the answer.
         if ticked.resync {
-            for run in self.scheduler.resync().await? {
+            self.scheduler.begin_resync(&self.resyncs.0);
+        }
+        if pace == Pace::Full
+            && let Some(read) = self.resynced.take()
+        {
+            for run in self.scheduler.take_resync(read) {
                 let store = &self.scheduler.store;
                 self.scheduler.reads.start(run, store, &self.reads.0);
             }

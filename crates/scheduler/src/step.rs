@@ -28,7 +28,7 @@ use crate::express::Pace;
 use crate::flight::Flight;
 use crate::mapping::Expansions;
 use crate::outbox::Outbox;
-use crate::resync::QueueWatch;
+use crate::resync::{QueueWatch, Resync};
 use crate::run_reads::RunReads;
 use crate::timers::{Schedules, Wake};
 use weft_protocol::Report;
@@ -65,6 +65,8 @@ pub struct Scheduler {
     pub(crate) expansions: Expansions,
     /// Runs being read from the store away from the loop.
     pub(crate) reads: RunReads,
+    /// The resync under way, if one is (see [`resync`](crate::resync)).
+    pub(crate) resync: Resync,
     /// DAGs scheduled on assets to look at for a complete set of events.
     pub(crate) assets: AssetWatch,
     /// Whether a full step with much to write may leave its write in flight (see
@@ -100,6 +102,7 @@ impl Scheduler {
             deferrals: Deferrals::default(),
             expansions: Expansions::default(),
             reads: RunReads::default(),
+            resync: Resync::default(),
             assets: AssetWatch::default(),
             may_fly: false,
             flight: None,
