@@ -30,8 +30,8 @@ pub enum Notice {
     },
     /// A run was created or changed outside the scheduler: the scheduler reloads it.
     RunChanged(RunPk),
-    /// A tenant's weight, quotas, sandbox policy or pools changed: the scheduler reads its
-    /// tenants again.
+    /// A tenant's weight, quotas, sandbox policy or pools changed: the scheduler reads the
+    /// tenant's settings and pools again.
     TenantChanged {
         /// The tenant.
         tenant: String,

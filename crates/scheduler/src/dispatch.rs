@@ -145,6 +145,7 @@ impl Scheduler {
             }
         }
         for name in unknown {
+            self.resync.tenant_read(&name);
             if let Some(tenant) = self.store.tenant(&name).await? {
                 self.dags.set_tenant(&tenant);
             }

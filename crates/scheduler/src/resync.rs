@@ -10,8 +10,10 @@
 //! loop has them.
 
 use std::collections::{BTreeSet, HashSet};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use weft_model::{DagRunState, TaskState};
 use weft_store::{DEFAULT_TENANT, DagRecord, Pool, RunFilter, RunPk, Store, StoreResult, Tenant};
 
@@ -28,7 +30,7 @@ pub(crate) struct StoreRead {
     /// The DAG records and pools of each tenant read.
     dags: Vec<TenantDags>,
     /// The queued and running runs.
-    active: Vec<RunPk>,
+    active: BTreeSet<RunPk>,
 }
 
 /// One tenant's DAG records and pools.
@@ -38,35 +40,74 @@ struct TenantDags {
     pools: Vec<Pool>,
 }
 
-/// Where a resync's read answers.
-pub(crate) type ResyncAnswers = mpsc::UnboundedSender<StoreResult<StoreRead>>;
-
-/// The resync under way, if one is: the DAGs and tenants notices had the loop read again
-/// since its read began, which its answer leaves be.
-#[derive(Debug, Default)]
-pub(crate) struct Resync {
-    under_way: Option<ReadSince>,
+/// A resync's read of the store, answered to the loop.
+pub(crate) struct ResyncAnswer {
+    /// Which read it is: one the loop gave up on answers too late, and is not taken.
+    number: u64,
+    /// What it read.
+    read: StoreResult<StoreRead>,
 }
 
-/// What the loop read again since a resync's read began.
+/// Where a resync's read answers.
+pub(crate) type ResyncAnswers = mpsc::UnboundedSender<ResyncAnswer>;
+
+/// How many resync intervals a read may go unanswered before the loop gives up on it (its
+/// task panicked, or the store hangs) and reads again.
+const GIVE_UP_AFTER: u32 = 4;
+
+/// The resync under way, if one is.
+#[derive(Debug, Default)]
+pub(crate) struct Resync {
+    /// The last read's number.
+    number: u64,
+    under_way: Option<UnderWay>,
+}
+
+/// A resync's read under way, and what the loop learned since it began, which its answer
+/// (read before, perhaps) leaves be.
+#[derive(Debug)]
+struct UnderWay {
+    number: u64,
+    began: Instant,
+    task: JoinHandle<()>,
+    since: ReadSince,
+}
+
+/// What the loop read again, or let go of, since a resync's read began.
 #[derive(Debug, Default)]
 struct ReadSince {
+    /// DAGs read again (a notice).
     dags: HashSet<(String, String)>,
+    /// Tenants whose settings and pools were read again (a notice, or a tenant met first).
     tenants: HashSet<String>,
+    /// Runs that left memory (ended, timed out or read again): the read may still have
+    /// found them active.
+    runs_left: HashSet<RunPk>,
 }
 
 impl Resync {
-    /// DAG `dag_id` of `tenant` was read again by the loop.
+    fn since(&mut self) -> Option<&mut ReadSince> {
+        self.under_way.as_mut().map(|u| &mut u.since)
+    }
+
+    /// DAG `dag_id` of `tenant` is read again by the loop.
     pub(crate) fn dag_read(&mut self, tenant: &str, dag_id: &str) {
-        if let Some(since) = &mut self.under_way {
+        if let Some(since) = self.since() {
             since.dags.insert((tenant.to_owned(), dag_id.to_owned()));
         }
     }
 
-    /// Tenant `tenant`'s settings and pools were read again by the loop.
+    /// Tenant `tenant`'s settings or pools are read again by the loop.
     pub(crate) fn tenant_read(&mut self, tenant: &str) {
-        if let Some(since) = &mut self.under_way {
+        if let Some(since) = self.since() {
             since.tenants.insert(tenant.to_owned());
+        }
+    }
+
+    /// Run `run` left memory.
+    pub(crate) fn run_left(&mut self, run: RunPk) {
+        if let Some(since) = self.since() {
+            since.runs_left.insert(run);
         }
     }
 }
@@ -79,7 +120,7 @@ pub(crate) async fn read(store: &dyn Store, mut known: BTreeSet<String>) -> Stor
     let tenants = store.tenants().await?;
     known.extend(tenants.iter().map(|t| t.name.clone()));
     let mut dags = Vec::with_capacity(known.len());
-    let mut active = Vec::new();
+    let mut active = BTreeSet::new();
     for tenant in known {
         let records = store.dags(&tenant).await?;
         let pools = store.pools(&tenant).await?;
@@ -91,6 +132,7 @@ pub(crate) async fn read(store: &dyn Store, mut known: BTreeSet<String>) -> Stor
                     state: Some(state),
                     limit: Some(RESYNC_LIMIT),
                 };
+                // A run may be listed twice: queued, then running by the second read.
                 active.extend(store.runs(&tenant, &filter).await?.iter().map(|r| r.id));
             }
         }
@@ -132,29 +174,57 @@ impl QueueWatch {
 
 impl Scheduler {
     /// Begin a resync, unless one is under way: a task of its own reads the store and
-    /// answers to `answers`, for [`take_resync`](Self::take_resync).
+    /// answers to `answers`, for [`take_resync`](Self::take_resync). A read that ended
+    /// without an answer, or has not answered in [`GIVE_UP_AFTER`] intervals, is given up.
     pub(crate) fn begin_resync(&mut self, answers: &ResyncAnswers) {
-        if self.resync.under_way.is_some() {
-            return;
+        if let Some(under_way) = &self.resync.under_way {
+            let waited = under_way.began.elapsed();
+            if under_way.task.is_finished() {
+                tracing::warn!("the resync's read ended without an answer; reading again");
+            } else if waited >= self.config.resync_interval * GIVE_UP_AFTER {
+                tracing::warn!(
+                    waited_ms = waited.as_millis(),
+                    "the resync's read has not answered; reading again"
+                );
+                under_way.task.abort();
+            } else {
+                return;
+            }
         }
-        self.resync.under_way = Some(ReadSince::default());
+        self.resync.number += 1;
+        let number = self.resync.number;
         let store = self.store.clone();
         let known = self.dags.tenants();
         let answers = answers.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
+            let read = read(&*store, known).await;
             // The loop gone, nobody waits for the answer.
-            let _ = answers.send(read(&*store, known).await);
+            let _ = answers.send(ResyncAnswer { number, read });
+        });
+        self.resync.under_way = Some(UnderWay {
+            number,
+            began: Instant::now(),
+            task,
+            since: ReadSince::default(),
         });
     }
 
     /// Take a resync's answer: keep the tenants' settings, DAG records and pools it read
     /// (but those the loop read again since), and return the queued and running runs the
-    /// scheduler neither holds nor has been reading since the last resync, to be read away
-    /// from the loop (a big run just created can take 100 ms to read, which the loop would
-    /// spend holding every other run's step back). A read that failed is left to the next.
-    pub(crate) fn take_resync(&mut self, answer: StoreResult<StoreRead>) -> Vec<RunPk> {
-        let since = self.resync.under_way.take().unwrap_or_default();
-        let read = match answer {
+    /// scheduler neither holds, nor let go of since, nor has been reading since the last
+    /// resync, to be read away from the loop (a big run just created can take 100 ms to
+    /// read, which the loop would spend holding every other run's step back). A read that
+    /// failed is left to the next; one given up is not taken.
+    pub(crate) fn take_resync(&mut self, answer: ResyncAnswer) -> Vec<RunPk> {
+        let Some(under_way) = self.resync.under_way.take_if(|u| u.number == answer.number) else {
+            tracing::debug!(
+                read = answer.number,
+                "a resync's read given up answered; not taken"
+            );
+            return Vec::new();
+        };
+        let since = under_way.since;
+        let read = match answer.read {
             Ok(read) => read,
             Err(e) => {
                 tracing::warn!(error = %e, "the resync could not read the store; the next one tries again");
@@ -177,10 +247,11 @@ impl Scheduler {
                     .set_pools(&tenant, pools.iter().map(|p| (p.name.as_str(), p.slots)));
             }
             for record in records {
-                if !since
-                    .dags
-                    .contains(&(tenant.clone(), record.dag_id.clone()))
-                {
+                let read_since = !since.dags.is_empty()
+                    && since
+                        .dags
+                        .contains(&(tenant.clone(), record.dag_id.clone()));
+                if !read_since {
                     self.dags.insert(record);
                 }
             }
@@ -189,7 +260,10 @@ impl Scheduler {
         self.watch_all_asset_dags();
         let mut missing = Vec::new();
         for run in read.active {
-            if !self.runs.contains(run) && !self.reads.awaits_since_resync(run) {
+            if !self.runs.contains(run)
+                && !since.runs_left.contains(&run)
+                && !self.reads.awaits_since_resync(run)
+            {
                 missing.push(run);
             }
         }
@@ -233,11 +307,14 @@ impl Scheduler {
 mod tests {
     use std::sync::Arc;
 
+    use jiff::SignedDuration;
     use sha2::{Digest as _, Sha256};
     use tokio::sync::mpsc;
     use weft_model::{DagSpec, TaskSpec};
     use weft_queue::MemoryQueue;
-    use weft_store::{DEFAULT_TENANT, Deploy, Quotas, SqliteStore, Store, Tenant};
+    use weft_store::{
+        DEFAULT_TENANT, Deploy, Quotas, RunFilter, RunPk, SqliteStore, Store, Tenant,
+    };
 
     use crate::clock::ManualClock;
     use crate::config::SchedulerConfig;
@@ -347,5 +424,87 @@ mod tests {
         assert!(!scheduler.dags.paused(DEFAULT_TENANT, "told"));
         assert!(scheduler.dags.paused(DEFAULT_TENANT, "untold"));
         assert_eq!(scheduler.dags.weight("team"), 5);
+    }
+
+    #[tokio::test]
+    async fn a_run_let_go_of_while_the_resync_read_is_not_read_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut scheduler, store) = loaded(&dir).await;
+        weft_store::testing::running_reader_and_other(&*store, SignedDuration::from_mins(10)).await;
+        scheduler.start().await.expect("started");
+        let runs = store
+            .runs(DEFAULT_TENANT, &RunFilter::default())
+            .await
+            .expect("runs");
+        let run = runs.iter().find(|r| r.run_id == "r1").expect("run r1").id;
+        assert!(
+            scheduler.runs.contains(run),
+            "the start loaded the running run"
+        );
+
+        let (answers, mut answered) = mpsc::unbounded_channel();
+        scheduler.begin_resync(&answers);
+        let read = answered.recv().await.expect("the resync's read answers");
+        // Let go of (as an ended run is) after the read found it running.
+        scheduler.remove_run(run).expect("held");
+        assert_eq!(
+            scheduler.take_resync(read),
+            Vec::<RunPk>::new(),
+            "a run the loop let go of after the read began is not taken for one nobody told of"
+        );
+
+        // A read made after it left finds it running still (the store says so here), and it
+        // is read again.
+        scheduler.begin_resync(&answers);
+        let read = answered.recv().await.expect("the resync's read answers");
+        assert_eq!(scheduler.take_resync(read), vec![run]);
+    }
+
+    #[tokio::test]
+    async fn a_read_given_up_is_not_taken_when_it_answers_and_the_next_one_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut scheduler, store) = loaded(&dir).await;
+        let at = T0.parse().expect("timestamp");
+        let (answers, mut answered) = mpsc::unbounded_channel();
+
+        // Read while `untold` is paused (nobody told), and not taken in time.
+        store
+            .set_paused(DEFAULT_TENANT, "untold", true, at)
+            .await
+            .expect("paused");
+        scheduler.begin_resync(&answers);
+        let late = answered.recv().await.expect("the resync's read answers");
+        while !scheduler
+            .resync
+            .under_way
+            .as_ref()
+            .is_some_and(|u| u.task.is_finished())
+        {
+            tokio::task::yield_now().await;
+        }
+        // Its task has ended with its answer untaken: the next tick gives it up and reads
+        // again, after `untold` was unpaused.
+        store
+            .set_paused(DEFAULT_TENANT, "untold", false, at)
+            .await
+            .expect("unpaused");
+        scheduler.begin_resync(&answers);
+        let fresh = answered.recv().await.expect("the resync's read answers");
+
+        scheduler.take_resync(late);
+        assert!(
+            !scheduler.dags.paused(DEFAULT_TENANT, "untold"),
+            "the answer of a read given up is not taken"
+        );
+        assert!(
+            scheduler.resync.under_way.is_some(),
+            "the next read is awaited"
+        );
+        scheduler.take_resync(fresh);
+        assert!(
+            scheduler.resync.under_way.is_none(),
+            "the next read is taken"
+        );
+        assert!(!scheduler.dags.paused(DEFAULT_TENANT, "untold"));
     }
 }

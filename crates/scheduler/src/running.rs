@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use weft_model::TaskState;
 use weft_queue::Queue;
-use weft_store::{DagRun, RunPk, Store, StoreResult, TaskInstance};
+use weft_store::{DagRun, RunPk, Store, TaskInstance};
 
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
@@ -27,7 +27,7 @@ use crate::control::{ControlError, Notice};
 use crate::error::SchedulerError;
 use crate::express::{self, Pace};
 use crate::handle::SchedulerHandle;
-use crate::resync::StoreRead;
+use crate::resync::ResyncAnswer;
 use crate::run_builds::Rows;
 use crate::run_reads::{Answer, RunRead};
 use crate::run_requests::RunRequests;
@@ -167,11 +167,11 @@ pub struct SchedulerService {
     ),
     /// Where a resync's read of the store arrives, and the sender it is given.
     resyncs: (
-        mpsc::UnboundedSender<StoreResult<StoreRead>>,
-        mpsc::UnboundedReceiver<StoreResult<StoreRead>>,
+        mpsc::UnboundedSender<ResyncAnswer>,
+        mpsc::UnboundedReceiver<ResyncAnswer>,
     ),
     /// A resync's read arrived, for the next full step to take.
-    resynced: Option<StoreResult<StoreRead>>,
+    resynced: Option<ResyncAnswer>,
     /// When the last step that took [`FLOW`] reports or more ended.
     flow_seen: Option<std::time::Instant>,
     /// Timers that went off for a pass that ended before running them.
@@ -541,10 +541,8 @@ impl SchedulerService {
             self.scheduler.expire_leases().await?;
             self.scheduler.check_queue().await?;
         }
-        // The store is read for a resync away from the loop; a full step takes the answer.
-        if ticked.resync {
-            self.scheduler.begin_resync(&self.resyncs.0);
-        }
+        // The store is read for a resync away from the loop; a full step takes the answer
+        // (before a tick begins the next read, which would give it up).
         if pace == Pace::Full
             && let Some(read) = self.resynced.take()
         {
@@ -552,6 +550,9 @@ impl SchedulerService {
                 let store = &self.scheduler.store;
                 self.scheduler.reads.start(run, store, &self.reads.0);
             }
+        }
+        if ticked.resync {
+            self.scheduler.begin_resync(&self.resyncs.0);
         }
         let inputs_time = began.elapsed();
         let report_count = reports.len();

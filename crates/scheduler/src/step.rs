@@ -299,6 +299,7 @@ impl Scheduler {
     /// the caller's to give back).
     pub(crate) fn remove_run(&mut self, id: RunPk) -> Option<ActiveRun> {
         let active = self.runs.remove(id)?;
+        self.resync.run_left(id);
         if !self.left_tenants.contains(&active.run.tenant) {
             self.left_tenants.insert(active.run.tenant.clone());
         }
