@@ -145,10 +145,10 @@ impl Scheduler {
             }
         }
         for name in unknown {
-            self.resync.tenant_read(&name);
             if let Some(tenant) = self.store.tenant(&name).await? {
                 self.dags.set_tenant(&tenant);
             }
+            self.resync.settings_read(&name);
         }
         Ok(())
     }

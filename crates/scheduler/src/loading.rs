@@ -44,11 +44,11 @@ impl Scheduler {
     /// Read DAG `dag_id` of `tenant` again (deployed, paused or unpaused): its record alone,
     /// so that a deploy holds the loop for one DAG's spec, not every tenant's.
     pub(crate) async fn load_dag(&mut self, tenant: &str, dag_id: &str) -> Result<(), StoreError> {
-        // Read after a resync's read began, perhaps: its answer leaves this DAG be.
-        self.resync.dag_read(tenant, dag_id);
         if let Some(record) = self.store.dag(tenant, dag_id).await? {
             self.dags.insert(record);
         }
+        // Read after a resync's read began, perhaps: its answer leaves this DAG be.
+        self.resync.dag_read(tenant, dag_id);
         // Deployed or unpaused, it may find its asset events already queued.
         self.watch_all_asset_dags();
         Ok(())
@@ -56,13 +56,15 @@ impl Scheduler {
 
     /// Read tenant `name`'s weight, quotas, sandbox policy and pools again.
     pub(crate) async fn load_tenant(&mut self, name: &str) -> Result<(), StoreError> {
-        self.resync.tenant_read(name);
         if let Some(tenant) = self.store.tenant(name).await? {
             self.dags.set_tenant(&tenant);
         }
+        // Each part once read: a resync's answer, read before perhaps, leaves it be.
+        self.resync.settings_read(name);
         let pools = self.store.pools(name).await?;
         self.admission
             .set_pools(name, pools.iter().map(|p| (p.name.as_str(), p.slots)));
+        self.resync.pools_read(name);
         Ok(())
     }
 

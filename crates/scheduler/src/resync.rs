@@ -5,12 +5,12 @@
 //! A resync reads every tenant's settings, DAG records (each with its spec) and pools, and
 //! the active runs: tens of milliseconds under load, which the loop would spend holding
 //! every tenant's steps back. So a task of its own reads ([`read`]) and the loop takes the
-//! answer in a full step ([`Scheduler::take_resync`]). What notices changed meanwhile was
-//! read after the resync's read began, so the answer leaves those DAGs and tenants as the
-//! loop has them.
+//! answer in a full step ([`Scheduler::take_resync`]). The answer does not overwrite what
+//! the loop read itself after the read began (a DAG or a tenant a notice named, a tenant's
+//! settings first needed in a step), nor bring back runs the loop let go of meanwhile.
 
 use std::collections::{BTreeSet, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -55,6 +55,14 @@ pub(crate) type ResyncAnswers = mpsc::UnboundedSender<ResyncAnswer>;
 /// task panicked, or the store hangs) and reads again.
 const GIVE_UP_AFTER: u32 = 4;
 
+/// How long a read may go unanswered: [`GIVE_UP_AFTER`] intervals, and a second at least
+/// (an interval of 0 would give up every read before it could answer).
+fn give_up_after(interval: Duration) -> Duration {
+    interval
+        .saturating_mul(GIVE_UP_AFTER)
+        .max(Duration::from_secs(1))
+}
+
 /// The resync under way, if one is.
 #[derive(Debug, Default)]
 pub(crate) struct Resync {
@@ -78,8 +86,10 @@ struct UnderWay {
 struct ReadSince {
     /// DAGs read again (a notice).
     dags: HashSet<(String, String)>,
-    /// Tenants whose settings and pools were read again (a notice, or a tenant met first).
-    tenants: HashSet<String>,
+    /// Tenants whose settings were read again (a notice, or a step that first needed them).
+    settings: HashSet<String>,
+    /// Tenants whose pools were read again (a notice).
+    pools: HashSet<String>,
     /// Runs that left memory (ended, timed out or read again): the read may still have
     /// found them active.
     runs_left: HashSet<RunPk>,
@@ -90,17 +100,24 @@ impl Resync {
         self.under_way.as_mut().map(|u| &mut u.since)
     }
 
-    /// DAG `dag_id` of `tenant` is read again by the loop.
+    /// DAG `dag_id` of `tenant` was read again by the loop.
     pub(crate) fn dag_read(&mut self, tenant: &str, dag_id: &str) {
         if let Some(since) = self.since() {
             since.dags.insert((tenant.to_owned(), dag_id.to_owned()));
         }
     }
 
-    /// Tenant `tenant`'s settings or pools are read again by the loop.
-    pub(crate) fn tenant_read(&mut self, tenant: &str) {
+    /// Tenant `tenant`'s settings were read again by the loop.
+    pub(crate) fn settings_read(&mut self, tenant: &str) {
         if let Some(since) = self.since() {
-            since.tenants.insert(tenant.to_owned());
+            since.settings.insert(tenant.to_owned());
+        }
+    }
+
+    /// Tenant `tenant`'s pools were read again by the loop.
+    pub(crate) fn pools_read(&mut self, tenant: &str) {
+        if let Some(since) = self.since() {
+            since.pools.insert(tenant.to_owned());
         }
     }
 
@@ -181,7 +198,7 @@ impl Scheduler {
             let waited = under_way.began.elapsed();
             if under_way.task.is_finished() {
                 tracing::warn!("the resync's read ended without an answer; reading again");
-            } else if waited >= self.config.resync_interval * GIVE_UP_AFTER {
+            } else if waited >= give_up_after(self.config.resync_interval) {
                 tracing::warn!(
                     waited_ms = waited.as_millis(),
                     "the resync's read has not answered; reading again"
@@ -232,7 +249,7 @@ impl Scheduler {
             }
         };
         for tenant in &read.tenants {
-            if !since.tenants.contains(&tenant.name) {
+            if !since.settings.contains(&tenant.name) {
                 self.dags.set_tenant(tenant);
             }
         }
@@ -242,7 +259,7 @@ impl Scheduler {
             pools,
         } in read.dags
         {
-            if !since.tenants.contains(&tenant) {
+            if !since.pools.contains(&tenant) {
                 self.admission
                     .set_pools(&tenant, pools.iter().map(|p| (p.name.as_str(), p.slots)));
             }

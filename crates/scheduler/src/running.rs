@@ -542,7 +542,11 @@ impl SchedulerService {
             self.scheduler.check_queue().await?;
         }
         // The store is read for a resync away from the loop; a full step takes the answer
-        // (before a tick begins the next read, which would give it up).
+        // (before a tick begins the next read, which would give up a read whose answer
+        // came and was not taken).
+        if let Ok(read) = self.resyncs.1.try_recv() {
+            self.resynced = Some(read);
+        }
         if pace == Pace::Full
             && let Some(read) = self.resynced.take()
         {
