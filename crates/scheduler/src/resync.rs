@@ -333,6 +333,7 @@ mod tests {
         DEFAULT_TENANT, Deploy, Quotas, RunFilter, RunPk, SqliteStore, Store, Tenant,
     };
 
+    use super::{ResyncAnswer, ResyncAnswers};
     use crate::clock::ManualClock;
     use crate::config::SchedulerConfig;
     use crate::step::Scheduler;
@@ -385,27 +386,38 @@ mod tests {
         (scheduler, store)
     }
 
+    /// Pause or unpause DAG `dag_id` of the default tenant in the store alone (no notice).
+    async fn set_paused(store: &Arc<dyn Store>, dag_id: &str, paused: bool) {
+        let at = T0.parse().expect("timestamp");
+        store
+            .set_paused(DEFAULT_TENANT, dag_id, paused, at)
+            .await
+            .expect("pause changed");
+    }
+
+    /// Begin a resync and wait for its read's answer.
+    async fn resync_read(
+        scheduler: &mut Scheduler,
+        answers: &ResyncAnswers,
+        answered: &mut mpsc::UnboundedReceiver<ResyncAnswer>,
+    ) -> ResyncAnswer {
+        scheduler.begin_resync(answers);
+        answered.recv().await.expect("the resync's read answers")
+    }
+
     #[tokio::test]
     async fn a_resync_takes_unannounced_changes_but_keeps_what_the_loop_read_after_it_began() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut scheduler, store) = loaded(&dir).await;
-        let at = T0.parse().expect("timestamp");
         // Changed with no notice: only the resync can bring these in.
-        store
-            .set_paused(DEFAULT_TENANT, "untold", true, at)
-            .await
-            .expect("paused");
+        set_paused(&store, "untold", true).await;
         store.set_tenant_weight("team", 3).await.expect("weight");
 
         let (answers, mut answered) = mpsc::unbounded_channel();
-        scheduler.begin_resync(&answers);
-        let read = answered.recv().await.expect("the resync's read answers");
+        let read = resync_read(&mut scheduler, &answers, &mut answered).await;
 
         // Changed and told of once the resync's read was made: the loop reads them again.
-        store
-            .set_paused(DEFAULT_TENANT, "told", true, at)
-            .await
-            .expect("paused");
+        set_paused(&store, "told", true).await;
         scheduler
             .load_dag(DEFAULT_TENANT, "told")
             .await
@@ -431,12 +443,8 @@ mod tests {
         );
 
         // The next resync reads after both: it keeps them, and would bring an unpause in.
-        store
-            .set_paused(DEFAULT_TENANT, "told", false, at)
-            .await
-            .expect("unpaused");
-        scheduler.begin_resync(&answers);
-        let read = answered.recv().await.expect("the resync's read answers");
+        set_paused(&store, "told", false).await;
+        let read = resync_read(&mut scheduler, &answers, &mut answered).await;
         scheduler.take_resync(read);
         assert!(!scheduler.dags.paused(DEFAULT_TENANT, "told"));
         assert!(scheduler.dags.paused(DEFAULT_TENANT, "untold"));
@@ -460,8 +468,7 @@ mod tests {
         );
 
         let (answers, mut answered) = mpsc::unbounded_channel();
-        scheduler.begin_resync(&answers);
-        let read = answered.recv().await.expect("the resync's read answers");
+        let read = resync_read(&mut scheduler, &answers, &mut answered).await;
         // Let go of (as an ended run is) after the read found it running.
         scheduler.remove_run(run).expect("held");
         assert_eq!(
@@ -472,8 +479,7 @@ mod tests {
 
         // A read made after it left finds it running still (the store says so here), and it
         // is read again.
-        scheduler.begin_resync(&answers);
-        let read = answered.recv().await.expect("the resync's read answers");
+        let read = resync_read(&mut scheduler, &answers, &mut answered).await;
         assert_eq!(scheduler.take_resync(read), vec![run]);
     }
 
@@ -481,16 +487,11 @@ mod tests {
     async fn a_read_given_up_is_not_taken_when_it_answers_and_the_next_one_is() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut scheduler, store) = loaded(&dir).await;
-        let at = T0.parse().expect("timestamp");
         let (answers, mut answered) = mpsc::unbounded_channel();
 
         // Read while `untold` is paused (nobody told), and not taken in time.
-        store
-            .set_paused(DEFAULT_TENANT, "untold", true, at)
-            .await
-            .expect("paused");
-        scheduler.begin_resync(&answers);
-        let late = answered.recv().await.expect("the resync's read answers");
+        set_paused(&store, "untold", true).await;
+        let late = resync_read(&mut scheduler, &answers, &mut answered).await;
         while !scheduler
             .resync
             .under_way
@@ -501,12 +502,8 @@ mod tests {
         }
         // Its task has ended with its answer untaken: the next tick gives it up and reads
         // again, after `untold` was unpaused.
-        store
-            .set_paused(DEFAULT_TENANT, "untold", false, at)
-            .await
-            .expect("unpaused");
-        scheduler.begin_resync(&answers);
-        let fresh = answered.recv().await.expect("the resync's read answers");
+        set_paused(&store, "untold", false).await;
+        let fresh = resync_read(&mut scheduler, &answers, &mut answered).await;
 
         scheduler.take_resync(late);
         assert!(
