@@ -22,22 +22,8 @@ impl Scheduler {
     /// running loop reads the one DAG or tenant a notice names, and a resync reads the rest
     /// away from the loop ([`resync`](crate::resync)).
     pub(crate) async fn load_dags(&mut self) -> Result<(), StoreError> {
-        let mut tenants = self.dags.tenants();
-        tenants.insert(weft_store::DEFAULT_TENANT.to_owned());
-        for tenant in self.store.tenants().await? {
-            self.dags.set_tenant(&tenant);
-            tenants.insert(tenant.name);
-        }
-        for tenant in tenants {
-            for record in self.store.dags(&tenant).await? {
-                self.dags.insert(record);
-            }
-            let pools = self.store.pools(&tenant).await?;
-            self.admission
-                .set_pools(&tenant, pools.iter().map(|p| (p.name.as_str(), p.slots)));
-        }
-        // A DAG deployed or unpaused may find its asset events already queued.
-        self.watch_all_asset_dags();
+        let read = crate::resync::read_dags(&*self.store, self.dags.tenants()).await?;
+        self.keep_all_dags(read);
         Ok(())
     }
 

@@ -25,12 +25,16 @@ const RESYNC_LIMIT: u32 = 100_000;
 
 /// What a resync read of the store, away from the loop.
 pub(crate) struct StoreRead {
-    /// Every tenant's settings.
-    tenants: Vec<Tenant>,
-    /// The DAG records and pools of each tenant read.
-    dags: Vec<TenantDags>,
+    /// The tenants and their DAGs.
+    dags: DagsRead,
     /// The queued and running runs.
     active: BTreeSet<RunPk>,
+}
+
+/// Every tenant's settings, and the DAG records and pools of each tenant read.
+pub(crate) struct DagsRead {
+    tenants: Vec<Tenant>,
+    dags: Vec<TenantDags>,
 }
 
 /// One tenant's DAG records and pools.
@@ -129,41 +133,52 @@ impl Resync {
     }
 }
 
-/// Read the store for a resync: every tenant's settings, the DAG records and pools of the
-/// tenants it holds and of `known` (those the scheduler knows DAGs of), and their queued and
-/// running runs.
-pub(crate) async fn read(store: &dyn Store, mut known: BTreeSet<String>) -> StoreResult<StoreRead> {
+/// Read every tenant's settings, and the DAG records and pools of the tenants the store
+/// holds and of `known` (those the scheduler knows DAGs of).
+pub(crate) async fn read_dags(
+    store: &dyn Store,
+    mut known: BTreeSet<String>,
+) -> StoreResult<DagsRead> {
     known.insert(DEFAULT_TENANT.to_owned());
     let tenants = store.tenants().await?;
     known.extend(tenants.iter().map(|t| t.name.clone()));
     let mut dags = Vec::with_capacity(known.len());
-    let mut active = BTreeSet::new();
     for tenant in known {
         let records = store.dags(&tenant).await?;
         let pools = store.pools(&tenant).await?;
-        // Runs are of DAGs: a tenant without any has none.
-        if !records.is_empty() {
-            for state in [DagRunState::Queued, DagRunState::Running] {
-                let filter = RunFilter {
-                    dag_id: None,
-                    state: Some(state),
-                    limit: Some(RESYNC_LIMIT),
-                };
-                // A run may be listed twice: queued, then running by the second read.
-                active.extend(store.runs(&tenant, &filter).await?.iter().map(|r| r.id));
-            }
-        }
         dags.push(TenantDags {
             tenant,
             records,
             pools,
         });
     }
-    Ok(StoreRead {
-        tenants,
-        dags,
-        active,
-    })
+    Ok(DagsRead { tenants, dags })
+}
+
+/// Read the store for a resync: [`read_dags`], and the queued and running runs of the
+/// tenants with DAGs.
+async fn read(store: &dyn Store, known: BTreeSet<String>) -> StoreResult<StoreRead> {
+    let dags = read_dags(store, known).await?;
+    let mut active = BTreeSet::new();
+    // Runs are of DAGs: a tenant without any has none.
+    for tenant in dags.dags.iter().filter(|t| !t.records.is_empty()) {
+        for state in [DagRunState::Queued, DagRunState::Running] {
+            let filter = RunFilter {
+                dag_id: None,
+                state: Some(state),
+                limit: Some(RESYNC_LIMIT),
+            };
+            // A run may be listed twice: queued, then running by the second read.
+            active.extend(
+                store
+                    .runs(&tenant.tenant, &filter)
+                    .await?
+                    .iter()
+                    .map(|r| r.id),
+            );
+        }
+    }
+    Ok(StoreRead { dags, active })
 }
 
 /// The queue's generation as last seen: a queue that comes back with another one lost its
@@ -248,6 +263,26 @@ impl Scheduler {
                 return Vec::new();
             }
         };
+        self.keep_dags(read.dags, &since);
+        let mut missing = Vec::new();
+        for run in read.active {
+            if !self.runs.contains(run)
+                && !since.runs_left.contains(&run)
+                && !self.reads.awaits_since_resync(run)
+            {
+                missing.push(run);
+            }
+        }
+        self.reads.resynced();
+        for &run in &missing {
+            tracing::info!(run, "found an active run the scheduler was not told about");
+        }
+        missing
+    }
+
+    /// Keep the tenants' settings, DAG records and pools `read` holds, but those the loop read
+    /// again `since` (as a resync's answer, read before, must).
+    fn keep_dags(&mut self, read: DagsRead, since: &ReadSince) {
         for tenant in &read.tenants {
             if !since.settings.contains(&tenant.name) {
                 self.dags.set_tenant(tenant);
@@ -275,20 +310,11 @@ impl Scheduler {
         }
         // A DAG deployed or unpaused may find its asset events already queued.
         self.watch_all_asset_dags();
-        let mut missing = Vec::new();
-        for run in read.active {
-            if !self.runs.contains(run)
-                && !since.runs_left.contains(&run)
-                && !self.reads.awaits_since_resync(run)
-            {
-                missing.push(run);
-            }
-        }
-        self.reads.resynced();
-        for &run in &missing {
-            tracing::info!(run, "found an active run the scheduler was not told about");
-        }
-        missing
+    }
+
+    /// Keep everything `read` holds (at start: nothing was read before it).
+    pub(crate) fn keep_all_dags(&mut self, read: DagsRead) {
+        self.keep_dags(read, &ReadSince::default());
     }
 
     /// Ask the queue whether it still holds what it was given; if it lost its contents, put

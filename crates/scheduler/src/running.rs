@@ -271,9 +271,6 @@ impl SchedulerService {
             while let Ok(read) = self.reads.1.try_recv() {
                 inputs.push(Input::Read(Box::new(read)));
             }
-            if let Ok(read) = self.resyncs.1.try_recv() {
-                self.resynced = Some(read);
-            }
             if !ticked.any() && !held {
                 self.gather_reports(&mut inputs).await;
             }
