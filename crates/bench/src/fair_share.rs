@@ -3,8 +3,8 @@
 //! `probe` triggers one single-task run every [`PERIOD`] and waits for each. `probe`'s round trips with the scheduler idle and during the
 //! flood show how long another tenant's backlog holds a task back, in time and in the steps
 //! the scheduler took meanwhile (`weft_scheduler_step_seconds_count` before the trigger and
-//! after the answer); `flood`'s tasks per second against the single-tenant big fan's show
-//! what fair share costs it.
+//! after the answer); `flood`'s tasks per second against the same flood's with `probe` idle
+//! (a flood alone before each probed one) show what sharing costs it.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -54,6 +54,7 @@ pub fn measure(
     let tasks = big.tasks * runs;
     let mut flooded_probes = Vec::new();
     let mut floods_s = Vec::new();
+    let mut alone_s = Vec::new();
     // At least the floods asked for and the probes asked for, an odd number of floods, and
     // no more than three times the floods asked for.
     let at_least = sizes.fair_share_floods.max(1);
@@ -61,17 +62,23 @@ pub fn measure(
         || ((flooded_probes.len() < sizes.fair_share_flooded_probes || floods_s.len() % 2 == 0)
             && floods_s.len() < 3 * at_least)
     {
+        // The same flood with the probing tenant idle, just before, for the flood's ratio.
+        alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
         let (probes, flood_s) = flood_once(waiter, &flood, &probe, big.dag_id, runs, tasks)?;
         flooded_probes.extend(probes);
         floods_s.push(flood_s);
     }
     // A flood whose times could not be read leaves the rate unknown, not the median of the
     // others.
-    let spans: Option<Vec<f64>> = floods_s.iter().copied().collect();
+    let median = |spans: &[Option<f64>]| {
+        let spans: Option<Vec<f64>> = spans.iter().copied().collect();
+        spans.as_deref().and_then(Summary::of).map(|s| s.median)
+    };
     let figures = Figures {
         tasks,
         floods: floods_s.len(),
-        flood_s: spans.as_deref().and_then(Summary::of).map(|s| s.median),
+        flood_s: median(&floods_s),
+        alone_s: median(&alone_s),
         single_tenant_tasks_per_s,
     };
     figures.of(&probe, &idle_probes, &flooded_probes)
@@ -118,6 +125,41 @@ fn flood_once(
             waiter.check_alive()?;
         }
     }
+}
+
+/// One flood with nobody probing: `flood` triggers `runs` runs of `dag_id` (`tasks` in all)
+/// at once and waits for each to end; its span by the store's clock, if its runs' times were
+/// read.
+fn flood_alone(
+    waiter: &mut Waiter<'_>,
+    flood: &Api,
+    dag_id: &str,
+    runs: usize,
+    tasks: usize,
+) -> Result<Option<f64>, BenchError> {
+    let started = Instant::now();
+    let mut flood_runs = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        flood_runs.push(flood.trigger(dag_id)?);
+    }
+    let deadline = started + run_timeout(tasks);
+    for run_id in &flood_runs {
+        loop {
+            let run = flood.wait_run(dag_id, run_id, WAIT_SLICE)?;
+            if run.is_finished() {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(BenchError::BadAnswer {
+                    what: format!("tenant {FLOOD}'s run {run_id} alone"),
+                    reason: format!("it is {} after {:?}", run.state, started.elapsed()),
+                });
+            }
+            waiter.check_alive()?;
+        }
+    }
+    let ended = ended_runs(flood, dag_id, &flood_runs)?;
+    Ok(flood_seconds(&ended))
 }
 
 /// A client acting as an editor of tenant `name`, which it makes if it does not exist.
@@ -209,6 +251,8 @@ struct Figures {
     floods: usize,
     /// The median flood's span by the store's clock, in s, if its runs' times were read.
     flood_s: Option<f64>,
+    /// The same of the floods alone, nobody probing.
+    alone_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
     single_tenant_tasks_per_s: Option<f64>,
 }
@@ -241,6 +285,7 @@ impl Figures {
             probe_flooded_ms: ms(flooded).ok_or_else(|| none("the probes during the flood"))?,
             flood_s,
             flood_tasks_per_s: self.tasks as f64 / flood_s,
+            flood_alone_tasks_per_s: self.alone_s.map(|s| self.tasks as f64 / s),
             single_tenant_tasks_per_s: self.single_tenant_tasks_per_s,
             slowest_probe: flooded_hops
                 .iter()

@@ -210,6 +210,10 @@ pub struct FairShare {
     pub flood_s: f64,
     /// A flood's tasks per second (the median flood's, of several).
     pub flood_tasks_per_s: f64,
+    /// The same floods' tasks per second with the probing tenant idle (the median of as
+    /// many floods, each just before a probed one), if their times were read.
+    #[serde(default)]
+    pub flood_alone_tasks_per_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
     pub single_tenant_tasks_per_s: Option<f64>,
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
@@ -262,9 +266,14 @@ impl FairShare {
         self.probe_flooded_ms.p99 / self.probe_idle_ms.p99
     }
 
-    /// The flood's tasks per second as a percentage of one tenant's alone, if measured.
+    /// The flood's tasks per second as a percentage of the same flood's with the flooding
+    /// tenant alone, or where that was not measured (figures recorded before it was), of the
+    /// big fan's alone.
     pub fn throughput_percent(&self) -> Option<f64> {
-        Some(100.0 * self.flood_tasks_per_s / self.single_tenant_tasks_per_s?)
+        let alone = self
+            .flood_alone_tasks_per_s
+            .or(self.single_tenant_tasks_per_s)?;
+        Some(100.0 * self.flood_tasks_per_s / alone)
     }
 }
 

@@ -105,6 +105,7 @@ pub fn embedded() -> ModeResults {
             probe_flooded_ms: summary(&[2.5, 3.0, 5.0]),
             flood_s: 2.2,
             flood_tasks_per_s: 9_000.0,
+            flood_alone_tasks_per_s: Some(9_400.0),
             single_tenant_tasks_per_s: Some(9_500.0),
             slowest_probe: Some(ProbeHops {
                 round_trip_ms: 5.0,

@@ -371,7 +371,9 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     );
     row(
         table,
-        format!("fair share: the flooding tenant's {n} tasks (% of one tenant alone)"),
+        format!(
+            "fair share: the flooding tenant's {n} tasks (% of the same flood with the other tenant idle)"
+        ),
         &|m, _| {
             cells(
                 &m.fair_share,

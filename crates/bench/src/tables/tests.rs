@@ -60,6 +60,33 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
 }
 
 #[test]
+fn the_flood_is_set_against_the_same_flood_alone_or_else_the_big_fan() {
+    let mut report = sample::report();
+    let row = |report: &BenchReport| {
+        results(report)
+            .rows
+            .into_iter()
+            .find(|r| r[0].starts_with("fair share: the flooding tenant's"))
+            .expect("row")
+    };
+    // The sample's flood: 9,000 tasks/s, 9,400 alone, the big fan 9,500.
+    assert!(
+        row(&report)[1].contains("(96%, median of 5 floods)"),
+        "{:?}",
+        row(&report)
+    );
+    // A report from before the flood alone was measured sets it against the big fan.
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.flood_alone_tasks_per_s = None;
+    }
+    assert!(
+        row(&report)[1].contains("(95%, median of 5 floods)"),
+        "{:?}",
+        row(&report)
+    );
+}
+
+#[test]
 fn problems_are_short_and_say_what_happened() {
     let long = Outcome::<()>::Failed(format!("{}\nsecond line", "x".repeat(200)));
     let text = problem(&long);
