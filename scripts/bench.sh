@@ -21,7 +21,7 @@
 #             takes a few minutes.
 #   --latency only the round trips and chain40 (in the modes of --mode), printed as JSON
 #             lines; nothing is written. To compare two builds, run it on each in turn.
-#   --fair-share only the fair-share scenario, after the big fan alone it is set against (in
+#   --fair-share only the fair-share scenario, after the big fan alone reported beside it (in
 #             the modes of --mode), printed as JSON lines; nothing is written.
 #   --scale-out only the scale-out scenarios (32 workers on one queue; 10,000 runs of a
 #             6-task DAG within a minute), printed as JSON; nothing is written.

@@ -124,8 +124,9 @@ pub struct Sizes {
     pub round_trips: usize,
     /// Runs of the big fan one tenant triggers at once to flood the scheduler.
     pub fair_share_flood_runs: usize,
-    /// Floods in a row at least, the probes during each counted together: one flood gives 15
-    /// to 45 probes, too few for a p99 that is not simply the slowest.
+    /// Probed floods in a row at least (each beside a flood alone), the probes during each
+    /// counted together: one flood gives 15 to 45 probes, too few for a p99 that is not
+    /// simply the slowest.
     pub fair_share_floods: usize,
     /// Probes during the floods at least: more floods follow until there are as many (and
     /// their number is odd, so that the median flood is one of them). 101 makes the p99 the

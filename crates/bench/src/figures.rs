@@ -211,7 +211,7 @@ pub struct FairShare {
     /// A flood's tasks per second (the median flood's, of several).
     pub flood_tasks_per_s: f64,
     /// The same floods' tasks per second with the probing tenant idle (the median of as
-    /// many floods, each just before a probed one), if their times were read.
+    /// many floods, each beside a probed one), if their times were read.
     #[serde(default)]
     pub flood_alone_tasks_per_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
@@ -267,13 +267,9 @@ impl FairShare {
     }
 
     /// The flood's tasks per second as a percentage of the same flood's with the flooding
-    /// tenant alone, or where that was not measured (figures recorded before it was), of the
-    /// big fan's alone.
+    /// tenant alone, if that was measured.
     pub fn throughput_percent(&self) -> Option<f64> {
-        let alone = self
-            .flood_alone_tasks_per_s
-            .or(self.single_tenant_tasks_per_s)?;
-        Some(100.0 * self.flood_tasks_per_s / alone)
+        Some(100.0 * self.flood_tasks_per_s / self.flood_alone_tasks_per_s?)
     }
 }
 
@@ -364,7 +360,7 @@ impl ModeResults {
 }
 
 /// The fair-share scenario run alone (`weft-bench --fair-share`), with the big fan alone
-/// before it for the flood's ratio.
+/// before it, reported beside the flood.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairShareAlone {
     /// The big fan with one tenant alone.

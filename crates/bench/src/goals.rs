@@ -97,7 +97,8 @@ pub const DISTRIBUTED: ModeGoals = ModeGoals {
 /// idle.
 pub const FAIR_SHARE_P99_RATIO: Goal = at_most(2.0, "× idle");
 
-/// The flooding tenant's tasks per second, as a percentage of one tenant's alone.
+/// The flooding tenant's tasks per second, as a percentage of the same flood's with the other
+/// tenant idle.
 pub const FAIR_SHARE_THROUGHPUT_PERCENT: Goal = at_least(90.0, "% of alone");
 
 /// Per-task sandbox cost of a no-op Rust component (fresh store, instantiate, run, drop).

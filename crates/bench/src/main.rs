@@ -43,7 +43,7 @@ struct Args {
     /// as JSON on stdout, nothing written.
     #[arg(long, conflicts_with = "latency")]
     scale_out: bool,
-    /// Only the fair-share scenario (after the big fan alone it is set against), in the
+    /// Only the fair-share scenario (after the big fan alone, reported beside it), in the
     /// modes of --mode: its figures as JSON on stdout, nothing written.
     #[arg(long, conflicts_with_all = ["latency", "scale_out"])]
     fair_share: bool,

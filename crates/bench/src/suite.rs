@@ -210,7 +210,7 @@ pub fn latency(options: &Options) -> Vec<(&'static str, TlsResults)> {
     })
 }
 
-/// The fair-share scenario alone, after the big fan it is set against, in each mode of
+/// The fair-share scenario alone, after the big fan reported beside it, in each mode of
 /// `options` (`weft-bench --fair-share`); nothing else runs.
 pub fn fair_share(options: &Options) -> Vec<(&'static str, FairShareAlone)> {
     let sizes = sizes(options);

@@ -372,7 +372,8 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     row(
         table,
         format!(
-            "fair share: the flooding tenant's {n} tasks (% of the same flood with the other tenant idle)"
+            "fair share: the flooding tenant's {n} tasks (% of the same flood with the other \
+             tenant idle)"
         ),
         &|m, _| {
             cells(

@@ -139,6 +139,19 @@ impl<'a> Waiter<'a> {
         }
     }
 
+    /// Run `act` with this waiter acting through `api` (a client of another tenant, say)
+    /// instead of the installation's client.
+    pub fn acting_as<R>(
+        &mut self,
+        api: &Api,
+        act: impl FnOnce(&mut Self) -> Result<R, BenchError>,
+    ) -> Result<R, BenchError> {
+        let own = std::mem::replace(&mut self.api, api.clone());
+        let result = act(self);
+        self.api = own;
+        result
+    }
+
     /// Wait for run `run_id` of `dag_id` to succeed.
     pub fn wait_newest(
         &mut self,

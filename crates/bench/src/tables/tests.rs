@@ -60,7 +60,7 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
 }
 
 #[test]
-fn the_flood_is_set_against_the_same_flood_alone_or_else_the_big_fan() {
+fn the_flood_is_set_against_the_same_flood_alone_and_never_the_big_fan() {
     let mut report = sample::report();
     let row = |report: &BenchReport| {
         results(report)
@@ -75,12 +75,13 @@ fn the_flood_is_set_against_the_same_flood_alone_or_else_the_big_fan() {
         "{:?}",
         row(&report)
     );
-    // A report from before the flood alone was measured sets it against the big fan.
+    // Without the flood alone (its times unread, or a report from before it was measured)
+    // there is no ratio: the big fan's 9,500 is another workload.
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
         f.flood_alone_tasks_per_s = None;
     }
     assert!(
-        row(&report)[1].contains("(95%, median of 5 floods)"),
+        row(&report)[1].contains("(—, median of 5 floods)"),
         "{:?}",
         row(&report)
     );
