@@ -40,13 +40,7 @@ fn the_probes_scheduler_steps_are_shown_idle_and_flooded() {
 #[test]
 fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
     let mut report = sample::report();
-    let row = |report: &BenchReport| {
-        results(report)
-            .rows
-            .into_iter()
-            .find(|r| r[0].starts_with("fair share: each hop's median"))
-            .expect("row")
-    };
+    let row = |report: &BenchReport| result_row(report, "fair share: each hop's median");
     // The sample has the idle medians alone: nothing to set them against.
     assert_eq!(row(&report)[1], "—");
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
@@ -62,13 +56,7 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
 #[test]
 fn the_flood_is_set_against_the_same_flood_alone_and_never_the_big_fan() {
     let mut report = sample::report();
-    let row = |report: &BenchReport| {
-        results(report)
-            .rows
-            .into_iter()
-            .find(|r| r[0].starts_with("fair share: the flooding tenant's"))
-            .expect("row")
-    };
+    let row = |report: &BenchReport| result_row(report, "fair share: the flooding tenant's");
     // The sample's flood: 9,000 tasks/s, 9,400 alone, the big fan 9,500.
     assert!(
         row(&report)[1].contains("(96%, median of 5 floods)"),
@@ -85,6 +73,15 @@ fn the_flood_is_set_against_the_same_flood_alone_and_never_the_big_fan() {
         "{:?}",
         row(&report)
     );
+}
+
+/// The row of `report`'s results whose label starts with `label`.
+fn result_row(report: &BenchReport, label: &str) -> Vec<String> {
+    results(report)
+        .rows
+        .into_iter()
+        .find(|r| r[0].starts_with(label))
+        .expect("row")
 }
 
 #[test]
