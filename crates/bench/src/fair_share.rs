@@ -17,7 +17,7 @@ use crate::breakdown::span;
 use crate::client::{Api, RunInfo};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
-use crate::figures::{FairShare, ProbeHops};
+use crate::figures::{FairShare, ProbeAt, ProbeHops, SLOWEST_PROBES};
 use crate::install::Installation;
 use crate::scenarios::{self, run_timeout};
 use crate::stats::Summary;
@@ -114,7 +114,11 @@ fn flood_once(
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        flooded_probes.push(probe_once(probe, waiter.installation())?);
+        let into_flood = started.elapsed();
+        flooded_probes.push(Probe {
+            into_flood: Some(into_flood),
+            ..probe_once(probe, waiter.installation())?
+        });
         next = pace(next);
         if flooded_probes.len() % 10 == 0 || Instant::now() > deadline {
             let ended = ended_runs(flood, dag_id, &flood_runs)?;
@@ -188,6 +192,8 @@ struct Probe {
     sent: Timestamp,
     /// The round trip in ms.
     ms: f64,
+    /// From its flood's first trigger to its own, if it was sent during a flood.
+    into_flood: Option<Duration>,
     /// Steps the scheduler took from just before the trigger to just after the answer.
     steps: u64,
 }
@@ -209,6 +215,7 @@ fn probe_once(probe: &Api, installation: &Installation) -> Result<Probe, BenchEr
                 run_id,
                 sent,
                 ms,
+                into_flood: None,
                 steps,
             });
         }
@@ -290,12 +297,30 @@ impl Figures {
                 .iter()
                 .max_by(|a, b| a.round_trip_ms.total_cmp(&b.round_trip_ms))
                 .cloned(),
+            slowest_probes_at: slowest_at(flooded),
             idle_hop_medians: median_hops(&read(idle)),
             flooded_hop_medians: median_hops(&flooded_hops),
             probe_idle_steps: steps(idle),
             probe_flooded_steps: steps(flooded),
         })
     }
+}
+
+/// The slowest of `flooded` (up to [`SLOWEST_PROBES`]), slowest first, with when each was
+/// sent into its flood.
+fn slowest_at(flooded: &[Probe]) -> Vec<ProbeAt> {
+    let mut at: Vec<ProbeAt> = flooded
+        .iter()
+        .filter_map(|p| {
+            Some(ProbeAt {
+                into_flood_ms: p.into_flood?.as_secs_f64() * 1e3,
+                round_trip_ms: p.ms,
+            })
+        })
+        .collect();
+    at.sort_by(|a, b| b.round_trip_ms.total_cmp(&a.round_trip_ms));
+    at.truncate(SLOWEST_PROBES);
+    at
 }
 
 /// Each hop's median over `all` (the round trip's too); none if `all` is empty. Medians need
@@ -344,4 +369,44 @@ fn flood_seconds(ended: &[RunInfo]) -> Option<f64> {
     let first = ended.iter().filter_map(|r| r.queued_at).min()?;
     let last = ended.iter().filter_map(|r| r.ended_at).max()?;
     Some((last.as_nanosecond() - first.as_nanosecond()) as f64 / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(ms: f64, into_flood_ms: Option<u64>) -> Probe {
+        Probe {
+            run_id: format!("run-{ms}"),
+            sent: Timestamp::UNIX_EPOCH,
+            ms,
+            into_flood: into_flood_ms.map(Duration::from_millis),
+            steps: 2,
+        }
+    }
+
+    #[test]
+    fn the_slowest_probes_of_the_floods_are_kept_slowest_first_with_their_time_into_it() {
+        let mut probes: Vec<Probe> = (1..=8_u32)
+            .map(|i| probe(f64::from(i), Some(u64::from(i) * 100)))
+            .collect();
+        // A probe sent outside a flood has no time into one: left out, however slow.
+        probes.push(probe(50.0, None));
+        let at = slowest_at(&probes);
+        let kept: Vec<(f64, f64)> = at
+            .iter()
+            .map(|p| (p.round_trip_ms, p.into_flood_ms))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (8.0, 800.0),
+                (7.0, 700.0),
+                (6.0, 600.0),
+                (5.0, 500.0),
+                (4.0, 400.0)
+            ]
+        );
+        assert!(slowest_at(&[]).is_empty());
+    }
 }

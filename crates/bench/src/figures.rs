@@ -219,6 +219,11 @@ pub struct FairShare {
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
     #[serde(default)]
     pub slowest_probe: Option<ProbeHops>,
+    /// The slowest probes during the floods (up to [`SLOWEST_PROBES`]), slowest first: when
+    /// each was sent into its flood, which tells a tail at the floods' start from one
+    /// throughout.
+    #[serde(default)]
+    pub slowest_probes_at: Vec<ProbeAt>,
     /// Each hop's median over the idle probes whose times were read; none if none were.
     #[serde(default)]
     pub idle_hop_medians: Option<ProbeHops>,
@@ -232,6 +237,18 @@ pub struct FairShare {
     /// Scheduler steps during each probe while the flood ran, if counted.
     #[serde(default)]
     pub probe_flooded_steps: Option<Summary>,
+}
+
+/// How many of the slowest probes during the floods are kept with their times.
+pub const SLOWEST_PROBES: usize = 5;
+
+/// One probe during a flood: when it was sent, and its round trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeAt {
+    /// From its flood's first trigger to its own, in ms.
+    pub into_flood_ms: f64,
+    /// Its round trip, in ms.
+    pub round_trip_ms: f64,
 }
 
 /// One, for figures recorded before there could be more.

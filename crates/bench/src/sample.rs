@@ -4,7 +4,7 @@ use crate::dags::Sizes;
 use crate::figures::{
     AssetHop, Backlog, BacklogSample, Chain, ColdDeploy, ComponentCost, Costs, DeferredWaits,
     EgressFigures, FairShare, GuestFigures, GuestLanguage, GuestTask, HopBreakdown, IdleCpu,
-    ModeResults, Outcome, PerTask, ProbeHops, PythonDeploys, RoundTrip, RunTimes, S3Case,
+    ModeResults, Outcome, PerTask, ProbeAt, ProbeHops, PythonDeploys, RoundTrip, RunTimes, S3Case,
     SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput, TlsResults, Usage,
 };
 use crate::machine::{Machine, Versions};
@@ -116,6 +116,16 @@ pub fn embedded() -> ModeResults {
                 ended_to_run_ended_ms: 1.0,
                 to_answered_ms: 0.5,
             }),
+            slowest_probes_at: vec![
+                ProbeAt {
+                    into_flood_ms: 1_604.0,
+                    round_trip_ms: 5.0,
+                },
+                ProbeAt {
+                    into_flood_ms: 2.5,
+                    round_trip_ms: 4.2,
+                },
+            ],
             idle_hop_medians: Some(ProbeHops {
                 round_trip_ms: 2.5,
                 to_created_ms: 0.3,

@@ -337,15 +337,32 @@ fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>) {
     row(
         table,
         "fair share: the slowest round trip during the flood, hop by hop (trigger → run \
-         created → task queued → started → ended → run ended → answered)"
+         created → task queued → started → ended → run ended → answered); the slowest \
+         round trips, each at its time into its flood"
             .to_owned(),
         &|m, _| {
             cells(
                 &m.fair_share,
                 |f| {
-                    f.slowest_probe
+                    let slowest = f
+                        .slowest_probe
                         .as_ref()
-                        .map_or_else(|| "—".to_owned(), |h| hops_text(h, " + "))
+                        .map_or_else(|| "—".to_owned(), |h| hops_text(h, " + "));
+                    if f.slowest_probes_at.is_empty() {
+                        return slowest;
+                    }
+                    let at: Vec<String> = f
+                        .slowest_probes_at
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} at {}",
+                                format::ms(p.round_trip_ms),
+                                format::secs(p.into_flood_ms / 1e3)
+                            )
+                        })
+                        .collect();
+                    format!("{slowest}; {}", at.join(", "))
                 },
                 None,
             )

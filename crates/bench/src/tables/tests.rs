@@ -75,6 +75,25 @@ fn the_flood_is_set_against_the_same_flood_alone_and_never_the_big_fan() {
     );
 }
 
+#[test]
+fn the_slowest_round_trips_are_shown_at_their_time_into_the_flood() {
+    let mut report = sample::report();
+    let row = |report: &BenchReport| result_row(report, "fair share: the slowest round trip");
+    // The sample's two slowest: 5 ms sent 1.604 s into its flood, 4.2 ms 2.5 ms into its.
+    assert_eq!(
+        row(&report)[1],
+        "5 ms: 0.50 ms + 1 ms + 1.50 ms + 0.50 ms + 1 ms + 0.50 ms; 5 ms at 1.60 s, 4.20 ms at 0.003 s"
+    );
+    // A report from before they were kept shows the slowest's hops alone.
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.slowest_probes_at.clear();
+    }
+    assert_eq!(
+        row(&report)[1],
+        "5 ms: 0.50 ms + 1 ms + 1.50 ms + 0.50 ms + 1 ms + 0.50 ms"
+    );
+}
+
 /// The row of `report`'s results whose label starts with `label`.
 fn result_row(report: &BenchReport, label: &str) -> Vec<String> {
     results(report)
