@@ -43,11 +43,11 @@ pub fn measure(
     flood.deploy(&scenarios::read(big.path)?)?;
     probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
     // The probe's first run warms its tenant's path; not measured.
-    probe_once(&probe, waiter.installation())?;
+    probe_once(&probe, waiter.installation(), None)?;
     let mut idle_probes = Vec::with_capacity(sizes.fair_share_probes);
     let mut next = Instant::now();
     for _ in 0..sizes.fair_share_probes {
-        idle_probes.push(probe_once(&probe, waiter.installation())?);
+        idle_probes.push(probe_once(&probe, waiter.installation(), None)?);
         next = pace(next);
     }
     waiter.check_alive()?;
@@ -114,11 +114,7 @@ fn flood_once(
     let mut next = Instant::now();
     let deadline = started + run_timeout(tasks);
     loop {
-        let into_flood = started.elapsed();
-        flooded_probes.push(Probe {
-            into_flood: Some(into_flood),
-            ..probe_once(probe, waiter.installation())?
-        });
+        flooded_probes.push(probe_once(probe, waiter.installation(), Some(started))?);
         next = pace(next);
         if flooded_probes.len() % 10 == 0 || Instant::now() > deadline {
             let ended = ended_runs(flood, dag_id, &flood_runs)?;
@@ -198,12 +194,18 @@ struct Probe {
     steps: u64,
 }
 
-/// Trigger one single-task run as `probe` and wait for it to succeed.
-fn probe_once(probe: &Api, installation: &Installation) -> Result<Probe, BenchError> {
+/// Trigger one single-task run as `probe` and wait for it to succeed; `flood_started`, when
+/// the flood it is sent during was (just before its first trigger).
+fn probe_once(
+    probe: &Api,
+    installation: &Installation,
+    flood_started: Option<Instant>,
+) -> Result<Probe, BenchError> {
     let dag = dags::SINGLE;
     let steps_before = installation.scheduler_steps()?;
     let sent = Timestamp::now();
     let started = Instant::now();
+    let into_flood = flood_started.map(|flood| started.saturating_duration_since(flood));
     let run_id = probe.trigger(dag.dag_id)?;
     let deadline = started + run_timeout(dag.tasks);
     loop {
@@ -215,7 +217,7 @@ fn probe_once(probe: &Api, installation: &Installation) -> Result<Probe, BenchEr
                 run_id,
                 sent,
                 ms,
-                into_flood: None,
+                into_flood,
                 steps,
             });
         }
@@ -307,7 +309,7 @@ impl Figures {
 }
 
 /// The slowest of `flooded` (up to [`SLOWEST_PROBES`]), slowest first, with when each was
-/// sent into its flood.
+/// sent into its flood; a probe not sent during a flood is left out.
 fn slowest_at(flooded: &[Probe]) -> Vec<ProbeAt> {
     let mut at: Vec<ProbeAt> = flooded
         .iter()
@@ -387,8 +389,10 @@ mod tests {
 
     #[test]
     fn the_slowest_probes_of_the_floods_are_kept_slowest_first_with_their_time_into_it() {
+        // Times into the flood that fall as the round trips grow, so that an order by either
+        // tells which one was sorted by.
         let mut probes: Vec<Probe> = (1..=8_u32)
-            .map(|i| probe(f64::from(i), Some(u64::from(i) * 100)))
+            .map(|i| probe(f64::from(i), Some(u64::from(9 - i) * 100)))
             .collect();
         // A probe sent outside a flood has no time into one: left out, however slow.
         probes.push(probe(50.0, None));
@@ -400,11 +404,11 @@ mod tests {
         assert_eq!(
             kept,
             [
-                (8.0, 800.0),
-                (7.0, 700.0),
-                (6.0, 600.0),
-                (5.0, 500.0),
-                (4.0, 400.0)
+                (8.0, 100.0),
+                (7.0, 200.0),
+                (6.0, 300.0),
+                (5.0, 400.0),
+                (4.0, 500.0)
             ]
         );
         assert!(slowest_at(&[]).is_empty());

@@ -221,7 +221,8 @@ pub struct FairShare {
     pub slowest_probe: Option<ProbeHops>,
     /// The slowest probes during the floods (up to [`SLOWEST_PROBES`]), slowest first: when
     /// each was sent into its flood, which tells a tail at the floods' start from one
-    /// throughout.
+    /// throughout. Of every probe during the floods, also those whose hops could not be read
+    /// (which [`FairShare::slowest_probe`] leaves out).
     #[serde(default)]
     pub slowest_probes_at: Vec<ProbeAt>,
     /// Each hop's median over the idle probes whose times were read; none if none were.

@@ -122,7 +122,7 @@ pub fn embedded() -> ModeResults {
                     round_trip_ms: 5.0,
                 },
                 ProbeAt {
-                    into_flood_ms: 2.5,
+                    into_flood_ms: 120.0,
                     round_trip_ms: 4.2,
                 },
             ],
