@@ -15,26 +15,15 @@ fn ratios_say_which_way() {
 
 #[test]
 fn the_probes_scheduler_steps_are_shown_idle_and_flooded() {
-    let table = results(&sample::report());
-    let steps = table
-        .rows
-        .iter()
-        .find(|r| r[0].starts_with("fair share: scheduler steps during a probe's round trip"))
-        .expect("row");
+    let label = "fair share: scheduler steps during a probe's round trip";
     // The sample's embedded figures: medians 2 and 4, maxima 3 and 6.
-    assert_eq!(steps[1], "2 / 3 → 4 / 6");
+    assert_eq!(result_row(&sample::report(), label)[1], "2 / 3 → 4 / 6");
     // A report from before the steps were counted shows none.
     let mut old = sample::report();
     if let Outcome::Measured(f) = &mut old.embedded.fair_share {
         f.probe_flooded_steps = None;
     }
-    let table = results(&old);
-    let steps = table
-        .rows
-        .iter()
-        .find(|r| r[0].starts_with("fair share: scheduler steps"))
-        .expect("row");
-    assert_eq!(steps[1], "—");
+    assert_eq!(result_row(&old, label)[1], "—");
 }
 
 #[test]
