@@ -5,7 +5,10 @@
 //! backlog holds a task back, in time and in the steps the scheduler took meanwhile
 //! (`weft_scheduler_step_seconds_count` before the trigger and after the answer); `flood`'s
 //! tasks per second against the same flood's with `probe` idle (a flood alone beside each
-//! probed one) show what sharing costs it.
+//! probed one) show what sharing costs it. After each probed flood, the same flood runs in
+//! another installation on this machine while `probe` probes this one: the cores as busy,
+//! nothing queued ahead of it here. The probes' round trips then, against those during the
+//! flood, tell what sharing the installation costs `probe` from what sharing the machine does.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -54,6 +57,19 @@ pub fn measure(
 
     let runs = sizes.fair_share_flood_runs;
     let tasks = big.tasks * runs;
+    // The same floods in another installation on this machine, while `probe` probes this one:
+    // its first run, unmeasured, warms it as the big fan alone warmed this one.
+    let mut beside = waiter.installation().beside("beside")?;
+    let next_door = tenant(&beside.installation.api, FLOOD)?;
+    next_door.deploy(&scenarios::read(big.path)?)?;
+    flood_alone(
+        &mut Waiter::new(&mut beside.installation),
+        &next_door,
+        big.dag_id,
+        1,
+        big.tasks,
+    )?;
+    let mut beside_probes = Vec::new();
     let mut flooded_probes = Vec::new();
     let mut floods_s = Vec::new();
     let mut alone_s = Vec::new();
@@ -77,7 +93,10 @@ pub fn measure(
         if !alone_first {
             alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
         }
+        let (probes, _) = flood_once(waiter, &next_door, &probe, big.dag_id, runs, tasks)?;
+        beside_probes.extend(probes);
     }
+    drop(beside);
     // A flood whose times could not be read leaves the rate unknown, not the median of the
     // others.
     let median = |spans: &[Option<f64>]| {
@@ -91,7 +110,7 @@ pub fn measure(
         alone_s: median(&alone_s),
         single_tenant_tasks_per_s,
     };
-    figures.of(&probe, &idle_probes, &flooded_probes)
+    figures.of(&probe, &idle_probes, &flooded_probes, &beside_probes)
 }
 
 /// One flood: `flood` triggers `runs` runs of `dag_id` (`tasks` in all) at once while `probe`
@@ -267,7 +286,13 @@ struct Figures {
 
 impl Figures {
     /// The figures of the `idle` probes and the `flooded` ones.
-    fn of(&self, probe: &Api, idle: &[Probe], flooded: &[Probe]) -> Result<FairShare, BenchError> {
+    fn of(
+        &self,
+        probe: &Api,
+        idle: &[Probe],
+        flooded: &[Probe],
+        beside: &[Probe],
+    ) -> Result<FairShare, BenchError> {
         let none = |what: &str| BenchError::BadAnswer {
             what: format!("fair share: {what}"),
             reason: "nothing was measured".to_owned(),
@@ -291,6 +316,7 @@ impl Figures {
             floods: self.floods,
             probe_idle_ms: ms(idle).ok_or_else(|| none("the idle probes"))?,
             probe_flooded_ms: ms(flooded).ok_or_else(|| none("the probes during the flood"))?,
+            probe_beside_ms: ms(beside),
             flood_s,
             flood_tasks_per_s: self.tasks as f64 / flood_s,
             flood_alone_tasks_per_s: self.alone_s.map(|s| self.tasks as f64 / s),
@@ -302,6 +328,7 @@ impl Figures {
             slowest_probes_at: slowest_at(flooded),
             idle_hop_medians: median_hops(&read(idle)),
             flooded_hop_medians: median_hops(&flooded_hops),
+            beside_hop_medians: median_hops(&read(beside)),
             probe_idle_steps: steps(idle),
             probe_flooded_steps: steps(flooded),
         })

@@ -205,6 +205,12 @@ pub struct FairShare {
     pub probe_idle_ms: Summary,
     /// Its round trips while the flood ran, in ms.
     pub probe_flooded_ms: Summary,
+    /// Its round trips while the same floods ran in another installation beside this one, in
+    /// ms: the cores as busy, nothing of the flood's in this installation's scheduler, store
+    /// or queue. Set against the flooded ones, it leaves what sharing the installation costs,
+    /// apart from what sharing the machine does. None in reports from before it was measured.
+    #[serde(default)]
+    pub probe_beside_ms: Option<Summary>,
     /// A flood, first run created → last run ended, by the store's clock, in s (the median
     /// flood's, of an odd number).
     pub flood_s: f64,
@@ -232,6 +238,9 @@ pub struct FairShare {
     /// were.
     #[serde(default)]
     pub flooded_hop_medians: Option<ProbeHops>,
+    /// The same over the probes beside a flood in another installation.
+    #[serde(default)]
+    pub beside_hop_medians: Option<ProbeHops>,
     /// Scheduler steps during each idle probe (trigger to answer), if counted.
     #[serde(default)]
     pub probe_idle_steps: Option<Summary>,
@@ -282,6 +291,12 @@ impl FairShare {
     /// The probe's p99 during the flood over its p99 idle.
     pub fn p99_ratio(&self) -> f64 {
         self.probe_flooded_ms.p99 / self.probe_idle_ms.p99
+    }
+
+    /// The probe's p99 during the flood over its p99 beside the same flood in another
+    /// installation, if that was measured.
+    pub fn beside_p99_ratio(&self) -> Option<f64> {
+        Some(self.probe_flooded_ms.p99 / self.probe_beside_ms?.p99)
     }
 
     /// The flood's tasks per second as a percentage of the same flood's with the flooding

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::client::Api;
 use crate::error::BenchError;
@@ -62,6 +63,10 @@ pub struct InstallOptions {
     pub parallelism: usize,
     /// Task attempts a worker runs at once.
     pub concurrency: usize,
+    /// The tiny configuration: a distributed installation started beside another
+    /// ([`Installation::beside`]) uses the test suite's PostgreSQL and Redis when
+    /// `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` name them.
+    pub quick: bool,
 }
 
 /// Where a distributed installation keeps its state.
@@ -113,12 +118,51 @@ pub struct Installation {
     wfctl: PathBuf,
     /// Variables every process and client command gets (`WEFT_CA_FILE`).
     env: Vec<(String, String)>,
+    /// What it was started with.
+    options: InstallOptions,
+}
+
+/// An installation started beside another on the same machine: the same mode, with a
+/// store, a queue and processes of its own. Stopped when dropped, its servers after it.
+pub struct Beside {
+    /// The installation.
+    pub installation: Installation,
+    /// A distributed one's PostgreSQL and Redis.
+    _servers: Option<(PostgresServer, RedisServer)>,
 }
 
 impl Installation {
     /// Start `wfctl standalone` with a fresh home and wait until it answers.
     pub fn embedded(options: &InstallOptions) -> Result<Installation, BenchError> {
         Installation::embedded_with(options, &Extras::default())
+    }
+
+    /// Another installation of this one's mode beside it, in directory `name` under this
+    /// one's, with backends of its own (distributed: its own PostgreSQL and Redis, or in the
+    /// tiny configuration a fresh database and namespace on the test suite's).
+    pub fn beside(&self, name: &str) -> Result<Beside, BenchError> {
+        let options = InstallOptions {
+            dir: self.dir.join(name),
+            ..self.options.clone()
+        };
+        match self.mode {
+            Mode::Embedded => Ok(Beside {
+                installation: Installation::embedded(&options)?,
+                _servers: None,
+            }),
+            Mode::Distributed => {
+                let (postgres, redis) = services(options.quick)?;
+                let backends = Backends {
+                    database_url: postgres.try_fresh_database()?,
+                    redis_url: redis.url().to_owned(),
+                    namespace: weft_testkit::unique_name("bench-beside"),
+                };
+                Ok(Beside {
+                    installation: Installation::distributed(&options, &backends, None)?,
+                    _servers: Some((postgres, redis)),
+                })
+            }
+        }
     }
 
     /// Start `wfctl standalone` with a fresh home and `extras`, and wait until it answers.
@@ -290,6 +334,7 @@ impl Installation {
             dir,
             wfctl: options.wfctl.clone(),
             env: Vec::new(),
+            options: options.clone(),
         })
     }
 
@@ -452,6 +497,19 @@ pub fn wfctl_build(
         });
     }
     Ok(())
+}
+
+/// PostgreSQL and Redis: new servers on free loopback ports, or in quick mode the test
+/// suite's servers when `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` name them.
+pub fn services(quick: bool) -> Result<(PostgresServer, RedisServer), BenchError> {
+    if quick {
+        Ok((
+            PostgresServer::from_env_or_start()?,
+            RedisServer::from_env_or_start()?,
+        ))
+    } else {
+        Ok((PostgresServer::start()?, RedisServer::start()?))
+    }
 }
 
 /// `wfctl ARGS` with home `home` and no `WEFT_*` variable of the caller's environment;

@@ -4,13 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use weft_testkit::{PostgresServer, RedisServer};
-
 use crate::dags::Sizes;
 use crate::error::BenchError;
 use crate::figures::{FairShareAlone, ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
 use crate::guests::{self, GuestOptions};
-use crate::install::{Backends, InstallOptions, Installation};
+use crate::install::{Backends, InstallOptions, Installation, services};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
@@ -285,6 +283,7 @@ fn install_options(options: &Options) -> InstallOptions {
         dir: options.work_dir.clone(),
         parallelism: PARALLELISM,
         concurrency: WORKER_CONCURRENCY,
+        quick: options.quick,
     }
 }
 
@@ -315,19 +314,6 @@ fn measure(started: Result<Installation, BenchError>, sizes: &Sizes) -> ModeResu
             eprintln!("    cannot start: {e}");
             ModeResults::all_failed(&format!("cannot start: {e}"))
         }
-    }
-}
-
-/// PostgreSQL and Redis: new servers on free loopback ports, or in quick mode the test
-/// suite's servers when `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` name them.
-fn services(quick: bool) -> Result<(PostgresServer, RedisServer), BenchError> {
-    if quick {
-        Ok((
-            PostgresServer::from_env_or_start()?,
-            RedisServer::from_env_or_start()?,
-        ))
-    } else {
-        Ok((PostgresServer::start()?, RedisServer::start()?))
     }
 }
 

@@ -43,6 +43,29 @@ pub(super) fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>
     );
     row(
         table,
+        "fair share: the same round trip while the same floods run in another installation \
+         beside it (the cores as busy, nothing queued ahead in its own), p50 / p99 (the \
+         flooded p99 over this one; probes)"
+            .to_owned(),
+        &|m, _| {
+            cells(
+                &m.fair_share,
+                |f| match (f.probe_beside_ms, f.beside_p99_ratio()) {
+                    (Some(beside), Some(ratio)) => format!(
+                        "{} / {} ({:.1}×; {} probes)",
+                        format::ms(beside.median),
+                        format::ms(beside.p99),
+                        ratio,
+                        beside.count
+                    ),
+                    _ => "—".to_owned(),
+                },
+                None,
+            )
+        },
+    );
+    row(
+        table,
         "fair share: scheduler steps during a probe's round trip (trigger → answer), median / \
          max, idle → during the flood"
             .to_owned(),
@@ -99,15 +122,24 @@ pub(super) fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>
     );
     row(
         table,
-        "fair share: each hop's median over the probes, idle → during the flood (the same \
-         hops, round trip's median first; medians need not add up)"
+        "fair share: each hop's median over the probes, idle → beside a flood in another \
+         installation → during the flood (the same hops, round trip's median first; medians \
+         need not add up)"
             .to_owned(),
         &|m, _| {
             cells(
                 &m.fair_share,
                 |f| match (&f.idle_hop_medians, &f.flooded_hop_medians) {
                     (Some(idle), Some(flooded)) => {
-                        format!("{} → {}", hops_text(idle, " · "), hops_text(flooded, " · "))
+                        let beside = f
+                            .beside_hop_medians
+                            .as_ref()
+                            .map_or_else(|| "—".to_owned(), |h| hops_text(h, " · "));
+                        format!(
+                            "{} → {beside} → {}",
+                            hops_text(idle, " · "),
+                            hops_text(flooded, " · ")
+                        )
                     }
                     _ => "—".to_owned(),
                 },

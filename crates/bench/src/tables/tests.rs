@@ -1,7 +1,7 @@
 //! Tests of the report's tables, on a made-up report.
 
 use super::*;
-use crate::figures::GuestFigures;
+use crate::figures::{GuestFigures, ProbeHops};
 use crate::sample;
 
 #[test]
@@ -35,11 +35,42 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
         f.flooded_hop_medians = f.slowest_probe.clone();
     }
+    // A report from before the probes beside another installation's flood has none between.
+    assert_eq!(
+        row(&report)[1],
+        "2.50 ms: 0.30 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → — → \
+         5 ms: 0.50 ms · 1 ms · 1.50 ms · 0.50 ms · 1 ms · 0.50 ms"
+    );
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.beside_hop_medians = Some(ProbeHops {
+            round_trip_ms: 3.5,
+            to_created_ms: 0.4,
+            ..f.idle_hop_medians
+                .clone()
+                .expect("the sample's idle medians")
+        });
+    }
     assert_eq!(
         row(&report)[1],
         "2.50 ms: 0.30 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → \
+         3.50 ms: 0.40 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → \
          5 ms: 0.50 ms · 1 ms · 1.50 ms · 0.50 ms · 1 ms · 0.50 ms"
     );
+}
+
+#[test]
+fn the_flooded_p99_is_set_against_the_same_flood_in_another_installation() {
+    let mut report = sample::report();
+    let row = |report: &BenchReport| result_row(report, "fair share: the same round trip");
+    // The sample beside the flood next door: median 1.8 ms, p99 2 ms; during its own
+    // flood, p99 5 ms.
+    assert_eq!(row(&report)[1], "1.80 ms / 2 ms (2.5×; 3 probes)");
+    // A report from before it was measured shows nothing, and no ratio.
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.probe_beside_ms = None;
+        assert_eq!(f.beside_p99_ratio(), None);
+    }
+    assert_eq!(row(&report)[1], "—");
 }
 
 #[test]
