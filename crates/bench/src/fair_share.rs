@@ -5,10 +5,12 @@
 //! backlog holds a task back, in time and in the steps the scheduler took meanwhile
 //! (`weft_scheduler_step_seconds_count` before the trigger and after the answer); `flood`'s
 //! tasks per second against the same flood's with `probe` idle (a flood alone beside each
-//! probed one) show what sharing costs it. After each probed flood, the same flood runs in
-//! another installation on this machine while `probe` probes this one: the cores as busy,
-//! nothing queued ahead of it here. The probes' round trips then, against those during the
-//! flood, tell what sharing the installation costs `probe` from what sharing the machine does.
+//! probed one) show what sharing costs it. Beside each probed flood too, the same flood runs
+//! in an installation next door (the same mode, on this machine, with its own store, queue
+//! and processes) while `probe` probes this one: the cores as busy, nothing queued ahead of
+//! it here. Its round trips then, against those during the flood, tell what sharing the
+//! installation costs `probe` from what sharing the machine does. The installation next door
+//! is up, idle, through the other floods and probes too.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -57,19 +59,34 @@ pub fn measure(
 
     let runs = sizes.fair_share_flood_runs;
     let tasks = big.tasks * runs;
-    // The same floods in another installation on this machine, while `probe` probes this one:
-    // its first run, unmeasured, warms it as the big fan alone warmed this one.
-    let mut beside = waiter.installation().beside("beside")?;
-    let next_door = tenant(&beside.installation.api, FLOOD)?;
-    next_door.deploy(&scenarios::read(big.path)?)?;
+    // The same floods in an installation next door, on this machine, while `probe` probes
+    // this one: its first run, unmeasured, warms it as the big fan alone warmed this one.
+    let mut next_door = waiter.installation().next_door("next-door")?;
+    let next_door_flood = tenant(&next_door.installation.api, FLOOD)?;
+    next_door_flood.deploy(&scenarios::read(big.path)?)?;
     flood_alone(
-        &mut Waiter::new(&mut beside.installation),
-        &next_door,
+        &mut Waiter::new(&mut next_door.installation),
+        &next_door_flood,
         big.dag_id,
         1,
         big.tasks,
     )?;
-    let mut beside_probes = Vec::new();
+    let mut next_door_probes = Vec::new();
+    let mut next_door_s = Vec::new();
+    let mut flood_next_door = |waiter: &mut Waiter<'_>| -> Result<(), BenchError> {
+        let (probes, span) = flood_once(
+            waiter,
+            Some(&mut next_door.installation),
+            &next_door_flood,
+            &probe,
+            big.dag_id,
+            runs,
+            tasks,
+        )?;
+        next_door_probes.extend(probes);
+        next_door_s.push(span);
+        Ok(())
+    };
     let mut flooded_probes = Vec::new();
     let mut floods_s = Vec::new();
     let mut alone_s = Vec::new();
@@ -80,23 +97,26 @@ pub fn measure(
         || ((flooded_probes.len() < sizes.fair_share_flooded_probes || floods_s.len() % 2 == 0)
             && floods_s.len() < 3 * at_least)
     {
-        // Beside each probed flood, the same flood with the probing tenant idle, for the
-        // flood's ratio: before it in one pair, after it in the next, so that a store growing
-        // flood by flood weighs on both alike.
+        // Around each probed flood, the same flood with the probing tenant idle (for the
+        // flood's ratio) and the same flood next door (for the probe's): one before it and
+        // the other after it, swapped pair by pair, so that stores growing flood by flood
+        // weigh on each alike.
         let alone_first = floods_s.len() % 2 == 0;
         if alone_first {
             alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
+        } else {
+            flood_next_door(waiter)?;
         }
-        let (probes, flood_s) = flood_once(waiter, &flood, &probe, big.dag_id, runs, tasks)?;
+        let (probes, flood_s) = flood_once(waiter, None, &flood, &probe, big.dag_id, runs, tasks)?;
         flooded_probes.extend(probes);
         floods_s.push(flood_s);
-        if !alone_first {
+        if alone_first {
+            flood_next_door(waiter)?;
+        } else {
             alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
         }
-        let (probes, _) = flood_once(waiter, &next_door, &probe, big.dag_id, runs, tasks)?;
-        beside_probes.extend(probes);
     }
-    drop(beside);
+    drop(next_door);
     // A flood whose times could not be read leaves the rate unknown, not the median of the
     // others.
     let median = |spans: &[Option<f64>]| {
@@ -108,16 +128,19 @@ pub fn measure(
         floods: floods_s.len(),
         flood_s: median(&floods_s),
         alone_s: median(&alone_s),
+        next_door_s: median(&next_door_s),
         single_tenant_tasks_per_s,
     };
-    figures.of(&probe, &idle_probes, &flooded_probes, &beside_probes)
+    figures.of(&probe, &idle_probes, &flooded_probes, &next_door_probes)
 }
 
 /// One flood: `flood` triggers `runs` runs of `dag_id` (`tasks` in all) at once while `probe`
 /// probes until they have ended; the probes sent before the flood's end, and the flood's
-/// span by the store's clock, if its runs' times were read.
+/// span by the store's clock, if its runs' times were read. `flood` acts in the installation
+/// next door when `next_door` is given (checked alive beside `waiter`'s), else in `probe`'s.
 fn flood_once(
     waiter: &mut Waiter<'_>,
+    mut next_door: Option<&mut Installation>,
     flood: &Api,
     probe: &Api,
     dag_id: &str,
@@ -147,11 +170,21 @@ fn flood_once(
             }
             if Instant::now() > deadline {
                 return Err(BenchError::BadAnswer {
-                    what: format!("tenant {FLOOD}'s {runs} runs of {dag_id}"),
+                    what: format!(
+                        "tenant {FLOOD}'s {runs} runs of {dag_id}{}",
+                        if next_door.is_some() {
+                            " next door"
+                        } else {
+                            ""
+                        }
+                    ),
                     reason: format!("{} of them ended in {:?}", ended.len(), run_timeout(tasks)),
                 });
             }
             waiter.check_alive()?;
+            if let Some(next_door) = next_door.as_deref_mut() {
+                next_door.check_alive()?;
+            }
         }
     }
 }
@@ -280,18 +313,21 @@ struct Figures {
     flood_s: Option<f64>,
     /// The same of the floods alone, nobody probing.
     alone_s: Option<f64>,
+    /// The same of the floods next door.
+    next_door_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
     single_tenant_tasks_per_s: Option<f64>,
 }
 
 impl Figures {
-    /// The figures of the `idle` probes and the `flooded` ones.
+    /// The figures of the `idle` probes, the `flooded` ones and those during the floods
+    /// `next_door`.
     fn of(
         &self,
         probe: &Api,
         idle: &[Probe],
         flooded: &[Probe],
-        beside: &[Probe],
+        next_door: &[Probe],
     ) -> Result<FairShare, BenchError> {
         let none = |what: &str| BenchError::BadAnswer {
             what: format!("fair share: {what}"),
@@ -316,10 +352,11 @@ impl Figures {
             floods: self.floods,
             probe_idle_ms: ms(idle).ok_or_else(|| none("the idle probes"))?,
             probe_flooded_ms: ms(flooded).ok_or_else(|| none("the probes during the flood"))?,
-            probe_beside_ms: ms(beside),
+            probe_next_door_ms: ms(next_door),
             flood_s,
             flood_tasks_per_s: self.tasks as f64 / flood_s,
             flood_alone_tasks_per_s: self.alone_s.map(|s| self.tasks as f64 / s),
+            next_door_flood_tasks_per_s: self.next_door_s.map(|s| self.tasks as f64 / s),
             single_tenant_tasks_per_s: self.single_tenant_tasks_per_s,
             slowest_probe: flooded_hops
                 .iter()
@@ -328,7 +365,7 @@ impl Figures {
             slowest_probes_at: slowest_at(flooded),
             idle_hop_medians: median_hops(&read(idle)),
             flooded_hop_medians: median_hops(&flooded_hops),
-            beside_hop_medians: median_hops(&read(beside)),
+            next_door_hop_medians: median_hops(&read(next_door)),
             probe_idle_steps: steps(idle),
             probe_flooded_steps: steps(flooded),
         })
@@ -439,5 +476,27 @@ mod tests {
             ]
         );
         assert!(slowest_at(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_report_from_before_the_floods_next_door_still_reads() {
+        let crate::figures::Outcome::Measured(sample) = crate::sample::report().embedded.fair_share
+        else {
+            panic!("the sample's fair share is measured");
+        };
+        let mut json = serde_json::to_value(&sample).expect("JSON");
+        let fields = json.as_object_mut().expect("an object");
+        for key in [
+            "probe_next_door_ms",
+            "next_door_flood_tasks_per_s",
+            "next_door_hop_medians",
+        ] {
+            assert!(fields.remove(key).is_some(), "the sample has {key}");
+        }
+        let old: FairShare = serde_json::from_value(json).expect("an older report");
+        assert_eq!(old.probe_next_door_ms, None);
+        assert_eq!(old.next_door_flood_tasks_per_s, None);
+        assert_eq!(old.next_door_hop_medians, None);
+        assert_eq!(old.probe_flooded_ms, sample.probe_flooded_ms);
     }
 }

@@ -205,12 +205,15 @@ pub struct FairShare {
     pub probe_idle_ms: Summary,
     /// Its round trips while the flood ran, in ms.
     pub probe_flooded_ms: Summary,
-    /// Its round trips while the same floods ran in another installation beside this one, in
-    /// ms: the cores as busy, nothing of the flood's in this installation's scheduler, store
-    /// or queue. Set against the flooded ones, it leaves what sharing the installation costs,
-    /// apart from what sharing the machine does. None in reports from before it was measured.
+    /// Its round trips while the same floods ran in an installation next door (the same
+    /// mode, on this machine, with its own store, queue and processes), in ms: the cores as
+    /// busy, nothing of the flood's in this installation's scheduler, store, queue or worker
+    /// (in the tiny configuration the two distributed ones share the test suite's PostgreSQL
+    /// and Redis servers). Set against the flooded ones, it leaves what sharing the
+    /// installation costs, apart from what sharing the machine does. None in reports from
+    /// before it was measured.
     #[serde(default)]
-    pub probe_beside_ms: Option<Summary>,
+    pub probe_next_door_ms: Option<Summary>,
     /// A flood, first run created → last run ended, by the store's clock, in s (the median
     /// flood's, of an odd number).
     pub flood_s: f64,
@@ -220,6 +223,10 @@ pub struct FairShare {
     /// many floods, each beside a probed one), if their times were read.
     #[serde(default)]
     pub flood_alone_tasks_per_s: Option<f64>,
+    /// The same floods' tasks per second next door (the median of as many floods, each
+    /// beside a probed one), if their times were read: how busy they kept the machine.
+    #[serde(default)]
+    pub next_door_flood_tasks_per_s: Option<f64>,
     /// The big fan's tasks per second with one tenant alone, if measured.
     pub single_tenant_tasks_per_s: Option<f64>,
     /// Where the slowest probe during the flood spent its round trip, if its times were read.
@@ -238,9 +245,9 @@ pub struct FairShare {
     /// were.
     #[serde(default)]
     pub flooded_hop_medians: Option<ProbeHops>,
-    /// The same over the probes beside a flood in another installation.
+    /// The same over the probes during the floods next door.
     #[serde(default)]
-    pub beside_hop_medians: Option<ProbeHops>,
+    pub next_door_hop_medians: Option<ProbeHops>,
     /// Scheduler steps during each idle probe (trigger to answer), if counted.
     #[serde(default)]
     pub probe_idle_steps: Option<Summary>,
@@ -293,10 +300,10 @@ impl FairShare {
         self.probe_flooded_ms.p99 / self.probe_idle_ms.p99
     }
 
-    /// The probe's p99 during the flood over its p99 beside the same flood in another
-    /// installation, if that was measured.
-    pub fn beside_p99_ratio(&self) -> Option<f64> {
-        Some(self.probe_flooded_ms.p99 / self.probe_beside_ms?.p99)
+    /// The probe's p99 during the flood over its p99 during the same flood next door, if
+    /// that was measured.
+    pub fn next_door_p99_ratio(&self) -> Option<f64> {
+        Some(self.probe_flooded_ms.p99 / self.probe_next_door_ms?.p99)
     }
 
     /// The flood's tasks per second as a percentage of the same flood's with the flooding

@@ -63,8 +63,8 @@ pub struct InstallOptions {
     pub parallelism: usize,
     /// Task attempts a worker runs at once.
     pub concurrency: usize,
-    /// The tiny configuration: a distributed installation started beside another
-    /// ([`Installation::beside`]) uses the test suite's PostgreSQL and Redis when
+    /// The tiny configuration: a distributed installation next door to another
+    /// ([`Installation::next_door`]) uses the test suite's PostgreSQL and Redis when
     /// `WEFT_TEST_POSTGRES_URL` / `WEFT_TEST_REDIS_URL` name them.
     pub quick: bool,
 }
@@ -122,9 +122,9 @@ pub struct Installation {
     options: InstallOptions,
 }
 
-/// An installation started beside another on the same machine: the same mode, with a
-/// store, a queue and processes of its own. Stopped when dropped, its servers after it.
-pub struct Beside {
+/// An installation next door to another, on the same machine: the same mode, with a store,
+/// a queue and processes of its own. Stopped when dropped, its servers after it.
+pub struct NextDoor {
     /// The installation.
     pub installation: Installation,
     /// A distributed one's PostgreSQL and Redis.
@@ -137,16 +137,18 @@ impl Installation {
         Installation::embedded_with(options, &Extras::default())
     }
 
-    /// Another installation of this one's mode beside it, in directory `name` under this
+    /// Another installation of this one's mode next door, in directory `name` under this
     /// one's, with backends of its own (distributed: its own PostgreSQL and Redis, or in the
-    /// tiny configuration a fresh database and namespace on the test suite's).
-    pub fn beside(&self, name: &str) -> Result<Beside, BenchError> {
+    /// tiny configuration a fresh database and namespace on the test suite's servers). It is
+    /// started as [`Installation::embedded`] or [`Installation::distributed`] start one: no
+    /// extras, plain HTTP, one worker.
+    pub fn next_door(&self, name: &str) -> Result<NextDoor, BenchError> {
         let options = InstallOptions {
             dir: self.dir.join(name),
             ..self.options.clone()
         };
         match self.mode {
-            Mode::Embedded => Ok(Beside {
+            Mode::Embedded => Ok(NextDoor {
                 installation: Installation::embedded(&options)?,
                 _servers: None,
             }),
@@ -155,9 +157,9 @@ impl Installation {
                 let backends = Backends {
                     database_url: postgres.try_fresh_database()?,
                     redis_url: redis.url().to_owned(),
-                    namespace: weft_testkit::unique_name("bench-beside"),
+                    namespace: weft_testkit::unique_name("bench-next-door"),
                 };
-                Ok(Beside {
+                Ok(NextDoor {
                     installation: Installation::distributed(&options, &backends, None)?,
                     _servers: Some((postgres, redis)),
                 })

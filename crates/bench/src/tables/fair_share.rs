@@ -43,20 +43,24 @@ pub(super) fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>
     );
     row(
         table,
-        "fair share: the same round trip while the same floods run in another installation \
-         beside it (the cores as busy, nothing queued ahead in its own), p50 / p99 (the \
-         flooded p99 over this one; probes)"
+        "fair share: the same round trip while the same floods run in an installation next \
+         door (the cores as busy, nothing queued ahead in its own), p50 / p99 (the flooded \
+         p99 over this one; probes; the floods' rate next door)"
             .to_owned(),
         &|m, _| {
             cells(
                 &m.fair_share,
-                |f| match (f.probe_beside_ms, f.beside_p99_ratio()) {
-                    (Some(beside), Some(ratio)) => format!(
-                        "{} / {} ({:.1}×; {} probes)",
-                        format::ms(beside.median),
-                        format::ms(beside.p99),
+                |f| match (f.probe_next_door_ms, f.next_door_p99_ratio()) {
+                    (Some(next_door), Some(ratio)) => format!(
+                        "{} / {} ({:.1}×; {} probes; {})",
+                        format::ms(next_door.median),
+                        format::ms(next_door.p99),
                         ratio,
-                        beside.count
+                        next_door.count,
+                        f.next_door_flood_tasks_per_s.map_or_else(
+                            || "—".to_owned(),
+                            |r| format!("{} tasks/s", format::number(r))
+                        )
                     ),
                     _ => "—".to_owned(),
                 },
@@ -122,21 +126,21 @@ pub(super) fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>
     );
     row(
         table,
-        "fair share: each hop's median over the probes, idle → beside a flood in another \
-         installation → during the flood (the same hops, round trip's median first; medians \
-         need not add up)"
-            .to_owned(),
+        "fair share: each hop's median over the probes, idle → during the floods next door → \
+         during the flood (the same hops, round trip's median first; medians need not add \
+         up)"
+        .to_owned(),
         &|m, _| {
             cells(
                 &m.fair_share,
                 |f| match (&f.idle_hop_medians, &f.flooded_hop_medians) {
                     (Some(idle), Some(flooded)) => {
-                        let beside = f
-                            .beside_hop_medians
+                        let next_door = f
+                            .next_door_hop_medians
                             .as_ref()
                             .map_or_else(|| "—".to_owned(), |h| hops_text(h, " · "));
                         format!(
-                            "{} → {beside} → {}",
+                            "{} → {next_door} → {}",
                             hops_text(idle, " · "),
                             hops_text(flooded, " · ")
                         )

@@ -35,14 +35,14 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
         f.flooded_hop_medians = f.slowest_probe.clone();
     }
-    // A report from before the probes beside another installation's flood has none between.
+    // A report from before the probes during the floods next door has none between.
     assert_eq!(
         row(&report)[1],
         "2.50 ms: 0.30 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → — → \
          5 ms: 0.50 ms · 1 ms · 1.50 ms · 0.50 ms · 1 ms · 0.50 ms"
     );
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.beside_hop_medians = Some(ProbeHops {
+        f.next_door_hop_medians = Some(ProbeHops {
             round_trip_ms: 3.5,
             to_created_ms: 0.4,
             ..f.idle_hop_medians
@@ -59,16 +59,24 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
 }
 
 #[test]
-fn the_flooded_p99_is_set_against_the_same_flood_in_another_installation() {
+fn the_flooded_p99_is_set_against_the_same_flood_next_door() {
     let mut report = sample::report();
     let row = |report: &BenchReport| result_row(report, "fair share: the same round trip");
-    // The sample beside the flood next door: median 1.8 ms, p99 2 ms; during its own
-    // flood, p99 5 ms.
-    assert_eq!(row(&report)[1], "1.80 ms / 2 ms (2.5×; 3 probes)");
-    // A report from before it was measured shows nothing, and no ratio.
+    // The sample during the floods next door: median 1.8 ms, p99 2 ms, the floods at 9,100
+    // tasks/s; during its own flood, p99 5 ms.
+    assert_eq!(
+        row(&report)[1],
+        "1.80 ms / 2 ms (2.5×; 3 probes; 9,100 tasks/s)"
+    );
+    // Their rate unread, the probes' figures stand alone.
     if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.probe_beside_ms = None;
-        assert_eq!(f.beside_p99_ratio(), None);
+        f.next_door_flood_tasks_per_s = None;
+    }
+    assert_eq!(row(&report)[1], "1.80 ms / 2 ms (2.5×; 3 probes; —)");
+    // A report from before they were measured shows nothing, and no ratio.
+    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
+        f.probe_next_door_ms = None;
+        assert_eq!(f.next_door_p99_ratio(), None);
     }
     assert_eq!(row(&report)[1], "—");
 }
