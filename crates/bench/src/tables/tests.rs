@@ -1,7 +1,7 @@
 //! Tests of the report's tables, on a made-up report.
 
 use super::*;
-use crate::figures::{GuestFigures, ProbeHops};
+use crate::figures::{FairShare, GuestFigures, ProbeHops};
 use crate::sample;
 
 #[test]
@@ -20,9 +20,7 @@ fn the_probes_scheduler_steps_are_shown_idle_and_flooded() {
     assert_eq!(result_row(&sample::report(), label)[1], "2 / 3 → 4 / 6");
     // A report from before the steps were counted shows none.
     let mut old = sample::report();
-    if let Outcome::Measured(f) = &mut old.embedded.fair_share {
-        f.probe_flooded_steps = None;
-    }
+    fair_share(&mut old).probe_flooded_steps = None;
     assert_eq!(result_row(&old, label)[1], "—");
 }
 
@@ -32,24 +30,22 @@ fn each_hops_median_is_shown_idle_and_flooded_once_both_were_read() {
     let row = |report: &BenchReport| result_row(report, "fair share: each hop's median");
     // The sample has the idle medians alone: nothing to set them against.
     assert_eq!(row(&report)[1], "—");
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.flooded_hop_medians = f.slowest_probe.clone();
-    }
+    let f = fair_share(&mut report);
+    f.flooded_hop_medians = f.slowest_probe.clone();
     // A report from before the probes during the floods next door has none between.
     assert_eq!(
         row(&report)[1],
         "2.50 ms: 0.30 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → — → \
          5 ms: 0.50 ms · 1 ms · 1.50 ms · 0.50 ms · 1 ms · 0.50 ms"
     );
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.next_door_hop_medians = Some(ProbeHops {
-            round_trip_ms: 3.5,
-            to_created_ms: 0.4,
-            ..f.idle_hop_medians
-                .clone()
-                .expect("the sample's idle medians")
-        });
-    }
+    let f = fair_share(&mut report);
+    f.next_door_hop_medians = Some(ProbeHops {
+        round_trip_ms: 3.5,
+        to_created_ms: 0.4,
+        ..f.idle_hop_medians
+            .clone()
+            .expect("the sample's idle medians")
+    });
     assert_eq!(
         row(&report)[1],
         "2.50 ms: 0.30 ms · 0.50 ms · 0.20 ms · 0.20 ms · 0.30 ms · 0.40 ms → \
@@ -69,15 +65,12 @@ fn the_flooded_p99_is_set_against_the_same_flood_next_door() {
         "1.80 ms / 2 ms (2.5×; 3 probes; 9,100 tasks/s)"
     );
     // Their rate unread, the probes' figures stand alone.
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.next_door_flood_tasks_per_s = None;
-    }
+    fair_share(&mut report).next_door_flood_tasks_per_s = None;
     assert_eq!(row(&report)[1], "1.80 ms / 2 ms (2.5×; 3 probes; —)");
     // A report from before they were measured shows nothing, and no ratio.
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.probe_next_door_ms = None;
-        assert_eq!(f.next_door_p99_ratio(), None);
-    }
+    let f = fair_share(&mut report);
+    f.probe_next_door_ms = None;
+    assert_eq!(f.next_door_p99_ratio(), None);
     assert_eq!(row(&report)[1], "—");
 }
 
@@ -93,9 +86,7 @@ fn the_flood_is_set_against_the_same_flood_alone_and_never_the_big_fan() {
     );
     // Without the flood alone (its times unread, or a report from before it was measured)
     // there is no ratio: the big fan's 9,500 is another workload.
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.flood_alone_tasks_per_s = None;
-    }
+    fair_share(&mut report).flood_alone_tasks_per_s = None;
     assert!(
         row(&report)[1].contains("(—, median of 5 floods)"),
         "{:?}",
@@ -114,13 +105,19 @@ fn the_slowest_round_trips_are_shown_at_their_time_into_the_flood() {
         "5 ms: 0.50 ms + 1 ms + 1.50 ms + 0.50 ms + 1 ms + 0.50 ms; 5 ms at 1.60 s, 4.20 ms at 0.12 s"
     );
     // A report from before they were kept shows the slowest's hops alone.
-    if let Outcome::Measured(f) = &mut report.embedded.fair_share {
-        f.slowest_probes_at.clear();
-    }
+    fair_share(&mut report).slowest_probes_at.clear();
     assert_eq!(
         row(&report)[1],
         "5 ms: 0.50 ms + 1 ms + 1.50 ms + 0.50 ms + 1 ms + 0.50 ms"
     );
+}
+
+/// The embedded fair share of `report`, which the sample measured.
+fn fair_share(report: &mut BenchReport) -> &mut FairShare {
+    match &mut report.embedded.fair_share {
+        Outcome::Measured(f) => f,
+        other => panic!("the sample's fair share is measured, not {other:?}"),
+    }
 }
 
 /// The row of `report`'s results whose label starts with `label`.
