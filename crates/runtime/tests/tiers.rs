@@ -70,6 +70,86 @@ fn a_component_moves_from_baseline_to_optimized_code_and_the_cache_keeps_the_opt
     noop_succeeds(&second, &cached);
 }
 
+/// A runtime caching in `dir` that starts every component on baseline code and keeps it
+/// there, as a short-lived process (`wfctl run`) does.
+fn kept_on_baseline(dir: &std::path::Path) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.to_path_buf()),
+        baseline_min_bytes: Some(0),
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+#[test]
+fn baseline_code_is_cached_for_the_next_process_which_is_optimized_in_turn() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = std::fs::read(guests::NOOP).expect("guest");
+    // A process that ends on baseline code keeps it for the next one.
+    let first = kept_on_baseline(dir.path());
+    assert_eq!(
+        first.load(&bytes).expect("load").compile_source(),
+        CompileSource::Baseline
+    );
+    drop(first);
+    let second = kept_on_baseline(dir.path());
+    let cached = second.load(&bytes).expect("load");
+    assert_eq!(cached.compile_source(), CompileSource::DiskCache);
+    assert_eq!(cached.tier(), Tier::Baseline);
+    noop_succeeds(&second, &cached);
+
+    // A process that optimizes starts on the cached baseline code and is optimized in turn.
+    let third = runtime(dir.path(), Some(0));
+    let component = third.load(&bytes).expect("load");
+    assert_eq!(component.compile_source(), CompileSource::DiskCache);
+    assert_eq!(component.tier(), Tier::Baseline);
+    assert!(
+        component.wait_optimized(Duration::from_secs(300)),
+        "optimized code never came"
+    );
+    noop_succeeds(&third, &component);
+    // From then on the cache serves the optimized code, even to a process that would stay on
+    // baseline code.
+    let fourth = kept_on_baseline(dir.path());
+    let optimized = fourth.load(&bytes).expect("load");
+    assert_eq!(optimized.compile_source(), CompileSource::DiskCache);
+    assert_eq!(optimized.tier(), Tier::Optimized);
+    noop_succeeds(&fourth, &optimized);
+}
+
+#[test]
+fn unusable_cached_baseline_code_is_compiled_again_and_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = std::fs::read(guests::NOOP).expect("guest");
+    kept_on_baseline(dir.path()).load(&bytes).expect("load");
+    // The one entry: the baseline engine's directory, the component's code.
+    let entries: Vec<_> = walk(dir.path());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    std::fs::write(&entries[0], b"not compiled code").expect("overwrite");
+
+    let runtime = kept_on_baseline(dir.path());
+    let component = runtime.load(&bytes).expect("load");
+    assert_eq!(component.compile_source(), CompileSource::Baseline);
+    noop_succeeds(&runtime, &component);
+    let again = kept_on_baseline(dir.path()).load(&bytes).expect("load");
+    assert_eq!(again.compile_source(), CompileSource::DiskCache);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 #[test]
 fn small_components_and_a_runtime_without_baseline_compile_optimized_code_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
