@@ -2,11 +2,10 @@
 //! TypeScript on `@weft/sdk`, end to end: its outputs, what a task throws, an egress denial,
 //! and SQL through the host.
 //!
-//! A TypeScript component embeds a JavaScript engine (14 MB): a debug wfctl takes minutes to
-//! compile it. The tests build it once and compile it once per suite run, whatever runs them:
-//! the build is shared under a file lock and reused while it is newer than its sources, and
-//! every wfctl they start shares one compile cache (`target/e2e-compile-cache`, as the
-//! embedded stack's end-to-end tests do).
+//! A TypeScript component embeds a JavaScript engine (14 MB), which takes seconds to compile.
+//! The tests build it once and compile it once per suite run, whatever runs them (see
+//! `common::example`), and every wfctl they start shares one compile cache
+//! (`target/e2e-compile-cache`, as the embedded stack's end-to-end tests do).
 //!
 //! Needs the TypeScript toolchain (`npm ci` and `npm run build` in sdk/js, which
 //! `scripts/setup.sh` runs) and, for the SQL test, `source scripts/services.sh;
@@ -14,66 +13,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::SystemTime;
+use std::path::PathBuf;
 
-use common::{logged, repo, task, wfctl, wfctl_json};
+use common::{example, logged, task, wfctl_json};
 use serde_json::json;
 
-/// The newest modification time of `path`, a file or every file under a directory.
-fn newest(path: &Path) -> Option<SystemTime> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_dir() {
-        return meta.modified().ok();
-    }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(|entry| entry.ok())
-        .filter_map(|entry| newest(&entry.path()))
-        .max()
-}
-
-/// `examples/hello-ts` built, and compiled into the shared cache: built here unless a build
-/// newer than its sources, the SDK and wfctl is there (`scripts/test.sh` builds every example
-/// first), once per suite run however many processes ask, under a file lock.
+/// `examples/hello-ts` built, and compiled into the shared cache, once per suite run.
 fn hello_ts() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let project = repo().join("examples/hello-ts");
-            let target = project.join("target");
-            std::fs::create_dir_all(&target).expect("examples/hello-ts/target");
-            let lock =
-                std::fs::File::create(target.join(".e2e-build.lock")).expect("the lock file");
-            lock.lock().expect("the build lock");
-            let component = target.join("hello_ts.wasm");
-            let sources = [
-                project.join("src"),
-                project.join("package.json"),
-                project.join("package-lock.json"),
-                repo().join("sdk/js/dist"),
-                PathBuf::from(env!("CARGO_BIN_EXE_wfctl")),
-            ];
-            let built = newest(&component);
-            let fresh = built.is_some()
-                && sources
-                    .iter()
-                    .all(|s| newest(s).is_some_and(|changed| Some(changed) < built));
-            if fresh {
-                // Compiled into the shared cache now, under the lock, once.
-                let inspect = wfctl_json("inspect", &component, &[]);
-                assert_eq!(inspect.code, 0, "{inspect:?}");
-            } else {
-                let run = wfctl(["build", "examples/hello-ts"]);
-                assert_eq!(run.code, 0, "wfctl build examples/hello-ts: {run:?}");
-                let path = run.stdout.lines().last().expect("a path on the last line");
-                assert_eq!(Path::new(path), component, "{run:?}");
-            }
-            lock.unlock().expect("unlock the build");
-            component
-        })
-        .clone()
+    example("hello-ts")
 }
 
 #[test]

@@ -2,9 +2,11 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 /// The repository's root.
 pub fn repo() -> PathBuf {
@@ -95,21 +97,102 @@ where
     }
 }
 
-/// Build `examples/<name>` with `wfctl build` (once per test binary); the component's path.
+/// `examples/<name>` built with `wfctl build`; the component's path. Once per test process,
+/// and a Python or TypeScript example once per suite run however many processes ask (see
+/// [`shared_build`]).
 pub fn example(name: &'static str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<&'static str, PathBuf>>> =
-        OnceLock::new();
+    static BUILT: OnceLock<Mutex<HashMap<&'static str, PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
     let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(path) = built.get(name) {
         return path.clone();
     }
-    let run = wfctl(["build", &format!("examples/{name}")]);
-    assert_eq!(run.code, 0, "wfctl build examples/{name}: {run:?}");
-    let path = PathBuf::from(run.stdout.lines().last().expect("a path on the last line"));
-    assert!(path.is_file(), "{} is not a file", path.display());
+    let project = repo().join("examples").join(name);
+    let path = match interpreted_component(&project) {
+        Some(component) => shared_build(&project, &component),
+        None => build(&project),
+    };
     built.insert(name, path.clone());
     path
+}
+
+/// `wfctl build PROJECT`; the component's path.
+fn build(project: &Path) -> PathBuf {
+    let run = wfctl(["build".as_ref(), project.as_os_str()]);
+    assert_eq!(run.code, 0, "wfctl build {}: {run:?}", project.display());
+    let path = PathBuf::from(run.stdout.lines().last().expect("a path on the last line"));
+    assert!(path.is_file(), "{} is not a file", path.display());
+    path
+}
+
+/// Where `wfctl build` writes the component of an interpreted project (Python or
+/// TypeScript): `target/<directory name, - as _>.wasm`; `None` for a Rust or C project.
+fn interpreted_component(project: &Path) -> Option<PathBuf> {
+    let interpreted = project.join("app.py").is_file() || project.join("package.json").is_file();
+    let name = project.file_name()?.to_string_lossy().replace('-', "_");
+    interpreted.then(|| project.join("target").join(format!("{name}.wasm")))
+}
+
+/// An interpreted project built, and compiled into the shared cache, once per suite run:
+/// componentize-py and componentize-js take tens of seconds, and a debug wfctl seconds more to
+/// compile what they make. Under a file lock, a build newer than the project's files and
+/// wfctl (which carries the SDK and the WIT world) is reused, as `scripts/test.sh` leaves
+/// them, and compiled into the shared cache by one `inspect`; an older one is built again.
+/// Rust and C examples need none of this: cargo and make see what changed.
+fn shared_build(project: &Path, component: &Path) -> PathBuf {
+    let target = project.join("target");
+    std::fs::create_dir_all(&target).expect("the project's target directory");
+    let lock = std::fs::File::create(target.join(".e2e-build.lock")).expect("the lock file");
+    lock.lock().expect("the build lock");
+    let mut sources = vec![PathBuf::from(env!("CARGO_BIN_EXE_wfctl"))];
+    sources.extend(
+        std::fs::read_dir(project)
+            .expect("the project")
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| !is_built(path)),
+    );
+    if project.join("package.json").is_file() {
+        // The TypeScript SDK, which the project's node_modules links to.
+        sources.push(repo().join("sdk/js/dist"));
+    }
+    let built = newest(component);
+    let fresh = built.is_some()
+        && sources
+            .iter()
+            .all(|s| newest(s).is_some_and(|changed| Some(changed) < built));
+    let path = if fresh {
+        let inspect = wfctl_json("inspect", component, &[]);
+        assert_eq!(inspect.code, 0, "{inspect:?}");
+        component.to_path_buf()
+    } else {
+        build(project)
+    };
+    assert_eq!(path, component, "wfctl build wrote elsewhere");
+    lock.unlock().expect("unlock the build");
+    path
+}
+
+/// Whether `path` is what a build or a tool wrote, not a source.
+fn is_built(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| {
+        ["target", "node_modules", "__pycache__", ".pytest_cache"]
+            .iter()
+            .any(|built| name == *built)
+    })
+}
+
+/// The newest modification time of `path`, a file or every source file under a directory.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| !is_built(path))
+        .filter_map(|path| newest(&path))
+        .max()
 }
 
 /// `wfctl COMMAND PATH ARGS... --output json`.
