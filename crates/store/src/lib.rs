@@ -45,6 +45,7 @@ pub mod error;
 pub mod grants;
 #[cfg(any(test, feature = "testing"))]
 pub mod held_writes;
+mod migrations;
 pub mod monitoring;
 pub mod notifications;
 pub mod postgres;

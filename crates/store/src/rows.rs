@@ -8,6 +8,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use weft_model::DagSpec;
 
+use crate::common::row::row;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DagRecord, DagRun, DagVersion, Pool, TaskInstance, Variable, WorkerRecord, Xcom,
@@ -71,38 +72,40 @@ impl Display for ComponentName<'_> {
     }
 }
 
-/// A `task_instances` row joined with its run's `run_id`.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct TiRow {
-    id: i64,
-    run: i64,
-    tenant: String,
-    dag_id: String,
-    run_id: String,
-    task_id: String,
-    state: String,
-    try_number: i64,
-    max_tries: i64,
-    queue: String,
-    pool: String,
-    priority_weight: i64,
-    lease: i64,
-    lease_expires_at: Option<i64>,
-    worker_id: Option<String>,
-    hostname: Option<String>,
-    queued_at: Option<i64>,
-    started_at: Option<i64>,
-    ended_at: Option<i64>,
-    duration_ms: Option<i64>,
-    next_retry_at: Option<i64>,
-    error_class: Option<String>,
-    error: Option<String>,
-    sensor_started_at: Option<i64>,
-    pokes: i64,
-    deferral: Option<String>,
-    map_count: Option<i64>,
-    map_index: Option<i64>,
-    map_item: Option<String>,
+row! {
+    /// A `task_instances` row joined with its run's `run_id`.
+    #[derive(Debug)]
+    pub(crate) struct TiRow {
+        id: i64,
+        run: i64,
+        tenant: String,
+        dag_id: String,
+        run_id: String,
+        task_id: String,
+        state: String,
+        try_number: i64,
+        max_tries: i64,
+        queue: String,
+        pool: String,
+        priority_weight: i64,
+        lease: i64,
+        lease_expires_at: Option<i64>,
+        worker_id: Option<String>,
+        hostname: Option<String>,
+        queued_at: Option<i64>,
+        started_at: Option<i64>,
+        ended_at: Option<i64>,
+        duration_ms: Option<i64>,
+        next_retry_at: Option<i64>,
+        error_class: Option<String>,
+        error: Option<String>,
+        sensor_started_at: Option<i64>,
+        pokes: i64,
+        deferral: Option<String>,
+        map_count: Option<i64>,
+        map_index: Option<i64>,
+        map_item: Option<String>,
+    }
 }
 
 impl TiRow {
@@ -156,23 +159,25 @@ impl TiRow {
     }
 }
 
-/// A `dag_runs` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct RunRow {
-    id: i64,
-    tenant: String,
-    dag_id: String,
-    run_id: String,
-    run_type: String,
-    logical_date: i64,
-    data_interval_start: i64,
-    data_interval_end: i64,
-    conf: String,
-    digest: String,
-    state: String,
-    queued_at: i64,
-    started_at: Option<i64>,
-    ended_at: Option<i64>,
+row! {
+    /// A `dag_runs` row.
+    #[derive(Debug)]
+    pub(crate) struct RunRow {
+        id: i64,
+        tenant: String,
+        dag_id: String,
+        run_id: String,
+        run_type: String,
+        logical_date: i64,
+        data_interval_start: i64,
+        data_interval_end: i64,
+        conf: String,
+        digest: String,
+        state: String,
+        queued_at: i64,
+        started_at: Option<i64>,
+        ended_at: Option<i64>,
+    }
 }
 
 impl RunRow {
@@ -204,9 +209,9 @@ impl RunRow {
 
 /// A row of [`RUN_WITH_TIS`](crate::common::sql::RUN_WITH_TIS): a task instance with its
 /// run's columns.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub(crate) struct RunTiRow {
-    #[sqlx(flatten)]
+    /// The task instance's columns.
     ti: TiRow,
     run_type: String,
     logical_date: i64,
@@ -219,6 +224,32 @@ pub(crate) struct RunTiRow {
     run_queued_at: i64,
     run_started_at: Option<i64>,
     run_ended_at: Option<i64>,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for RunTiRow
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    TiRow: sqlx::FromRow<'r, R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            ti: TiRow::from_row(row)?,
+            run_type: row.try_get("run_type")?,
+            logical_date: row.try_get("logical_date")?,
+            data_interval_start: row.try_get("data_interval_start")?,
+            data_interval_end: row.try_get("data_interval_end")?,
+            run_conf: row.try_get("run_conf")?,
+            digest: row.try_get("digest")?,
+            run_state: row.try_get("run_state")?,
+            run_queued_at: row.try_get("run_queued_at")?,
+            run_started_at: row.try_get("run_started_at")?,
+            run_ended_at: row.try_get("run_ended_at")?,
+        })
+    }
 }
 
 impl RunTiRow {
@@ -261,16 +292,18 @@ impl RunTiRow {
     }
 }
 
-/// A `dags` row joined with its current component's spec.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct DagRow {
-    tenant: String,
-    dag_id: String,
-    paused: bool,
-    digest: String,
-    spec: String,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    /// A `dags` row joined with its current component's spec.
+    #[derive(Debug)]
+    pub(crate) struct DagRow {
+        tenant: String,
+        dag_id: String,
+        paused: bool,
+        digest: String,
+        spec: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl DagRow {
@@ -290,13 +323,15 @@ impl DagRow {
     }
 }
 
-/// A `dag_versions` row joined with its component's size and task count.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct VersionRow {
-    digest: String,
-    size: i64,
-    task_count: i64,
-    created_at: i64,
+row! {
+    /// A `dag_versions` row joined with its component's size and task count.
+    #[derive(Debug)]
+    pub(crate) struct VersionRow {
+        digest: String,
+        size: i64,
+        task_count: i64,
+        created_at: i64,
+    }
 }
 
 impl VersionRow {
@@ -313,13 +348,15 @@ impl VersionRow {
     }
 }
 
-/// A `variables` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct VariableRow {
-    key: String,
-    value: String,
-    description: String,
-    updated_at: i64,
+row! {
+    /// A `variables` row.
+    #[derive(Debug)]
+    pub(crate) struct VariableRow {
+        key: String,
+        value: String,
+        description: String,
+        updated_at: i64,
+    }
 }
 
 impl VariableRow {
@@ -336,12 +373,14 @@ impl VariableRow {
     }
 }
 
-/// A `pools` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct PoolRow {
-    name: String,
-    slots: i64,
-    description: String,
+row! {
+    /// A `pools` row.
+    #[derive(Debug)]
+    pub(crate) struct PoolRow {
+        name: String,
+        slots: i64,
+        description: String,
+    }
 }
 
 impl From<PoolRow> for Pool {
@@ -354,12 +393,14 @@ impl From<PoolRow> for Pool {
     }
 }
 
-/// An `xcom` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct XcomRow {
-    task_id: String,
-    key: String,
-    value: Vec<u8>,
+row! {
+    /// An `xcom` row.
+    #[derive(Debug)]
+    pub(crate) struct XcomRow {
+        task_id: String,
+        key: String,
+        value: Vec<u8>,
+    }
 }
 
 impl From<XcomRow> for Xcom {
@@ -372,22 +413,24 @@ impl From<XcomRow> for Xcom {
     }
 }
 
-/// A `workers` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct WorkerRow {
-    worker_id: String,
-    hostname: String,
-    queues: String,
-    concurrency: i64,
-    running: i64,
-    finished: i64,
-    failed: i64,
-    arch: String,
-    labels: String,
-    version: String,
-    started_at: i64,
-    last_heartbeat: i64,
-    stopped_at: Option<i64>,
+row! {
+    /// A `workers` row.
+    #[derive(Debug)]
+    pub(crate) struct WorkerRow {
+        worker_id: String,
+        hostname: String,
+        queues: String,
+        concurrency: i64,
+        running: i64,
+        finished: i64,
+        failed: i64,
+        arch: String,
+        labels: String,
+        version: String,
+        started_at: i64,
+        last_heartbeat: i64,
+        stopped_at: Option<i64>,
+    }
 }
 
 impl WorkerRow {
@@ -413,21 +456,23 @@ impl WorkerRow {
     }
 }
 
-/// A `tenants` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct TenantRow {
-    name: String,
-    description: String,
-    created_at: i64,
-    weight: i64,
-    max_running_tasks: Option<i64>,
-    max_active_runs: Option<i64>,
-    max_queued_tasks: Option<i64>,
-    max_component_bytes: Option<i64>,
-    max_components: Option<i64>,
-    api_requests_per_second: Option<i64>,
-    api_burst: Option<i64>,
-    sandbox: Option<String>,
+row! {
+    /// A `tenants` row.
+    #[derive(Debug)]
+    pub(crate) struct TenantRow {
+        name: String,
+        description: String,
+        created_at: i64,
+        weight: i64,
+        max_running_tasks: Option<i64>,
+        max_active_runs: Option<i64>,
+        max_queued_tasks: Option<i64>,
+        max_component_bytes: Option<i64>,
+        max_components: Option<i64>,
+        api_requests_per_second: Option<i64>,
+        api_burst: Option<i64>,
+        sandbox: Option<String>,
+    }
 }
 
 impl TenantRow {
@@ -491,17 +536,19 @@ impl TenantRow {
     }
 }
 
-/// An `api_tokens` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct TokenRow {
-    token_id: String,
-    tenant: String,
-    name: String,
-    role: String,
-    secret_digest: String,
-    created_at: i64,
-    expires_at: Option<i64>,
-    revoked_at: Option<i64>,
+row! {
+    /// An `api_tokens` row.
+    #[derive(Debug)]
+    pub(crate) struct TokenRow {
+        token_id: String,
+        tenant: String,
+        name: String,
+        role: String,
+        secret_digest: String,
+        created_at: i64,
+        expires_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 }
 
 impl TokenRow {

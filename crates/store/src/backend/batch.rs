@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use weft_model::DagRunState;
 
 use super::Sql;
+use crate::common::row::row;
 use crate::common::sql;
 use crate::common::statement::statement;
 use crate::notifications::NewNotification;
@@ -21,17 +22,19 @@ use crate::write::{
     SetRunState, SetTaskState, StartTask,
 };
 
-/// A task instance a fenced change was applied to, as the UPDATE returned it.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct Applied {
-    /// The task instance.
-    pub(crate) id: i64,
-    /// Its run.
-    pub(crate) run: i64,
-    /// Its task.
-    pub(crate) task_id: String,
-    /// Its try number after the change.
-    pub(crate) try_number: i64,
+row! {
+    /// A task instance a fenced change was applied to, as the UPDATE returned it.
+    #[derive(Debug)]
+    pub(crate) struct Applied {
+        /// The task instance.
+        pub(crate) id: i64,
+        /// Its run.
+        pub(crate) run: i64,
+        /// Its task.
+        pub(crate) task_id: String,
+        /// Its try number after the change.
+        pub(crate) try_number: i64,
+    }
 }
 
 impl Applied {

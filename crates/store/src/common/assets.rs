@@ -6,6 +6,7 @@
 use super::statement::statement;
 use crate::assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 use crate::backend::{Backend, Sql};
+use crate::common::row::row;
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{corrupt, int, micros, time};
 
@@ -71,18 +72,20 @@ const ADD_CONSUMER: &str = "INSERT INTO asset_consumers (tenant, dag_id, uri) VA
 const DROP_UNCONSUMED: &str = "DELETE FROM asset_queue WHERE tenant = $1 AND dag_id = $2 \
      AND uri NOT IN (SELECT uri FROM asset_consumers WHERE tenant = $1 AND dag_id = $2)";
 
-/// An `asset_events` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct EventRow {
-    id: i64,
-    tenant: String,
-    uri: String,
-    extra: String,
-    source_dag_id: Option<String>,
-    source_run_id: Option<String>,
-    source_task_id: Option<String>,
-    source_map_index: Option<i64>,
-    created_at: i64,
+row! {
+    /// An `asset_events` row.
+    #[derive(Debug)]
+    pub(crate) struct EventRow {
+        id: i64,
+        tenant: String,
+        uri: String,
+        extra: String,
+        source_dag_id: Option<String>,
+        source_run_id: Option<String>,
+        source_task_id: Option<String>,
+        source_map_index: Option<i64>,
+        created_at: i64,
+    }
 }
 
 impl EventRow {
@@ -111,12 +114,14 @@ impl EventRow {
     }
 }
 
-/// A row of [`ACTIVITY`].
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct ActivityRow {
-    uri: String,
-    events: i64,
-    last_event_at: i64,
+row! {
+    /// A row of [`ACTIVITY`].
+    #[derive(Debug)]
+    pub(crate) struct ActivityRow {
+        uri: String,
+        events: i64,
+        last_event_at: i64,
+    }
 }
 
 /// Insert `event` on `conn` and queue it for its consumers; its id.

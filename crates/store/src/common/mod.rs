@@ -10,6 +10,7 @@ mod coordination;
 pub(crate) mod monitoring;
 pub(crate) mod notifications;
 pub(crate) mod retention;
+pub(crate) mod row;
 pub(crate) mod sealed;
 pub(crate) mod sql;
 pub(crate) mod statement;

@@ -2,6 +2,7 @@
 
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
+use crate::common::row::row;
 use crate::error::StoreResult;
 use crate::monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 use crate::rows::{int, time_opt};
@@ -34,13 +35,15 @@ const LOG_TAIL: &str = "SELECT CASE WHEN $4 IS NULL OR lease = $4 \
 pub(crate) const ATTEMPT_IS_CURRENT: &str = "SELECT COUNT(*) FROM task_instances \
      WHERE id = $1 AND lease = $2 AND CASE WHEN state IN ('queued', 'running') THEN TRUE END";
 
-/// A `QUEUE_DEPTHS` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct QueueRow {
-    queue: String,
-    queued: i64,
-    running: i64,
-    oldest_queued_at: Option<i64>,
+row! {
+    /// A `QUEUE_DEPTHS` row.
+    #[derive(Debug)]
+    pub(crate) struct QueueRow {
+        queue: String,
+        queued: i64,
+        running: i64,
+        oldest_queued_at: Option<i64>,
+    }
 }
 
 impl QueueRow {
@@ -55,13 +58,15 @@ impl QueueRow {
     }
 }
 
-/// A `LOG_TAIL` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct LogTailRow {
-    bytes: Vec<u8>,
-    size: i64,
-    lease: Option<i64>,
-    live: bool,
+row! {
+    /// A `LOG_TAIL` row.
+    #[derive(Debug)]
+    pub(crate) struct LogTailRow {
+        bytes: Vec<u8>,
+        size: i64,
+        lease: Option<i64>,
+        live: bool,
+    }
 }
 
 pub(crate) async fn task_log_tail<B: Backend>(
@@ -90,12 +95,14 @@ pub(crate) async fn task_log_tail<B: Backend>(
     .transpose()
 }
 
-/// A `POOL_USAGE` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct PoolUsageRow {
-    pool: String,
-    used: i64,
-    waiting: i64,
+row! {
+    /// A `POOL_USAGE` row.
+    #[derive(Debug)]
+    pub(crate) struct PoolUsageRow {
+        pool: String,
+        used: i64,
+        waiting: i64,
+    }
 }
 
 pub(crate) async fn pool_usage<B: Backend>(

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
+use crate::common::row::row;
 use crate::error::{StoreError, StoreResult};
 use crate::notifications::{DeliveryOutcome, DeliveryResult, NewNotification, NotificationRecord};
 use crate::records::RunPk;
@@ -59,26 +60,28 @@ const OF_RUN: &str = concat!(
     " FROM notifications WHERE run = $1 ORDER BY id"
 );
 
-/// A `notifications` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct NotificationRow {
-    id: i64,
-    tenant: String,
-    dag_id: String,
-    run_id: String,
-    run: i64,
-    task_id: Option<String>,
-    try_number: Option<i64>,
-    event: String,
-    notifier: String,
-    payload: String,
-    state: String,
-    attempts: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    next_attempt_at: i64,
-    delivered_at: Option<i64>,
-    claimed_by: Option<String>,
+row! {
+    /// A `notifications` row.
+    #[derive(Debug)]
+    pub(crate) struct NotificationRow {
+        id: i64,
+        tenant: String,
+        dag_id: String,
+        run_id: String,
+        run: i64,
+        task_id: Option<String>,
+        try_number: Option<i64>,
+        event: String,
+        notifier: String,
+        payload: String,
+        state: String,
+        attempts: i64,
+        last_error: Option<String>,
+        created_at: i64,
+        next_attempt_at: i64,
+        delivered_at: Option<i64>,
+        claimed_by: Option<String>,
+    }
 }
 
 impl NotificationRow {

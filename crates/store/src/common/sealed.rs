@@ -5,6 +5,7 @@
 use super::statement::statement;
 use super::transactions;
 use crate::backend::Backend;
+use crate::common::row::row;
 use crate::error::{StoreError, StoreResult};
 use crate::records::TiPk;
 use crate::rows::{self, int, parse, time, time_opt};
@@ -74,21 +75,22 @@ const RESEAL_SECRET: &str = "UPDATE secrets SET value = $1, key_id = $2 \
 const ATTEMPT: &str = "SELECT ti.tenant, ti.run, ti.task_id, ti.state, ti.lease, \
      ti.lease_expires_at, r.digest, r.dag_id, r.run_id FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.id = $1";
 
-/// A `connections` row.
-#[derive(sqlx::FromRow)]
-pub(crate) struct ConnectionRow {
-    conn_id: String,
-    conn_type: String,
-    host: Option<String>,
-    port: Option<i64>,
-    schema_name: Option<String>,
-    login: Option<String>,
-    password: Option<Vec<u8>>,
-    extra: Vec<u8>,
-    key_id: String,
-    description: String,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    /// A `connections` row.
+    pub(crate) struct ConnectionRow {
+        conn_id: String,
+        conn_type: String,
+        host: Option<String>,
+        port: Option<i64>,
+        schema_name: Option<String>,
+        login: Option<String>,
+        password: Option<Vec<u8>>,
+        extra: Vec<u8>,
+        key_id: String,
+        description: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl ConnectionRow {
@@ -111,15 +113,16 @@ impl ConnectionRow {
     }
 }
 
-/// A `secrets` row.
-#[derive(sqlx::FromRow)]
-pub(crate) struct SecretRow {
-    name: String,
-    value: Vec<u8>,
-    key_id: String,
-    description: String,
-    created_at: i64,
-    updated_at: i64,
+row! {
+    /// A `secrets` row.
+    pub(crate) struct SecretRow {
+        name: String,
+        value: Vec<u8>,
+        key_id: String,
+        description: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl SecretRow {
@@ -136,45 +139,49 @@ impl SecretRow {
     }
 }
 
-/// A `sealing_keys` row.
-#[derive(sqlx::FromRow)]
-pub(crate) struct MarkerRow {
-    key_id: String,
-    marker: Vec<u8>,
-    created_at: i64,
+row! {
+    /// A `sealing_keys` row.
+    pub(crate) struct MarkerRow {
+        key_id: String,
+        marker: Vec<u8>,
+        created_at: i64,
+    }
 }
 
-/// A connection's sealed values, for resealing.
-#[derive(sqlx::FromRow)]
-pub(crate) struct SealedConnectionRow {
-    tenant: String,
-    conn_id: String,
-    password: Option<Vec<u8>>,
-    extra: Vec<u8>,
-    key_id: String,
+row! {
+    /// A connection's sealed values, for resealing.
+    pub(crate) struct SealedConnectionRow {
+        tenant: String,
+        conn_id: String,
+        password: Option<Vec<u8>>,
+        extra: Vec<u8>,
+        key_id: String,
+    }
 }
 
-/// A secret's sealed value, for resealing.
-#[derive(sqlx::FromRow)]
-pub(crate) struct SealedSecretRow {
-    tenant: String,
-    name: String,
-    value: Vec<u8>,
-    key_id: String,
+row! {
+    /// A secret's sealed value, for resealing.
+    pub(crate) struct SealedSecretRow {
+        tenant: String,
+        name: String,
+        value: Vec<u8>,
+        key_id: String,
+    }
 }
 
-/// A task instance's attempt and its run's digest.
-#[derive(sqlx::FromRow)]
-pub(crate) struct AttemptRow {
-    tenant: String,
-    run: i64,
-    task_id: String,
-    state: String,
-    lease: i64,
-    lease_expires_at: Option<i64>,
-    digest: String,
-    dag_id: String,
-    run_id: String,
+row! {
+    /// A task instance's attempt and its run's digest.
+    pub(crate) struct AttemptRow {
+        tenant: String,
+        run: i64,
+        task_id: String,
+        state: String,
+        lease: i64,
+        lease_expires_at: Option<i64>,
+        digest: String,
+        dag_id: String,
+        run_id: String,
+    }
 }
 
 pub(crate) async fn connection<B: Backend>(

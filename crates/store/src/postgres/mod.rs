@@ -14,7 +14,7 @@ mod step;
 mod stepper;
 
 use std::str::FromStr as _;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -27,11 +27,12 @@ use crate::common::assemble::{run_insert_error, stored_run};
 use crate::common::assets;
 use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
+use crate::migrations;
 use crate::records::{DagRun, NewRun};
 use crate::write::LeaderFence;
 
-/// The schema, embedded at compile time and applied by [`PostgresStore::connect`].
-static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+/// The schema, embedded at compile time (`crate::migrations`) and applied by [`PostgresStore::connect`].
+static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| migrations::migrator(migrations::POSTGRES));
 
 /// Connections in the pool unless [`PostgresStore::connect_with`] says otherwise.
 pub const DEFAULT_CONNECTIONS: u32 = 10;

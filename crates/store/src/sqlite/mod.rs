@@ -11,7 +11,7 @@ mod insert;
 mod step;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -26,13 +26,14 @@ use crate::common::sql;
 use crate::common::statement::statement;
 use crate::common::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
+use crate::migrations;
 use crate::records::{DagRun, NewRun};
 use crate::write::LeaderFence;
 use checkpoint::Checkpoints;
 use held::{Held, HeldConnection};
 
-/// The schema, embedded at compile time and applied by [`SqliteStore::open`].
-static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+/// The schema, embedded at compile time (`crate::migrations`) and applied by [`SqliteStore::open`].
+static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| migrations::migrator(migrations::SQLITE));
 
 /// How long a statement waits for a lock held by another process before failing as
 /// [`StoreError::Unavailable`].
