@@ -44,17 +44,14 @@ impl Hasher for ShaHasher {
 }
 
 impl DiskCache {
-    /// The cache for `engine` under `root`, which is made if missing. The engine's own
-    /// directory is made when it first keeps code, so that an engine that never compiles
-    /// (the baseline compiler of a process whose components are all small) leaves none.
+    /// The cache for `engine` under `root`, made if missing.
     pub(crate) fn open(root: &Path, engine: &Engine) -> std::io::Result<DiskCache> {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let key = hex::encode(&hasher.0.finalize()[..16]);
-        std::fs::create_dir_all(root)?;
-        Ok(DiskCache {
-            dir: root.join(key),
-        })
+        let dir = root.join(key);
+        std::fs::create_dir_all(&dir)?;
+        Ok(DiskCache { dir })
     }
 
     fn path(&self, entry: Entry) -> PathBuf {
@@ -115,7 +112,6 @@ impl DiskCache {
     pub(crate) fn store(&self, entry: Entry, serialized: wasmtime::Result<Vec<u8>>) {
         let path = self.path(entry);
         let result = serialized.map_err(|e| e.to_string()).and_then(|bytes| {
-            std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
             let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
             tmp.write_all(&bytes).map_err(|e| e.to_string())?;
             tmp.persist(&path).map_err(|e| e.to_string())?;
