@@ -5,9 +5,7 @@
 //! Winch, a baseline compiler, takes about a third of that. A large component that is not in
 //! the disk cache is compiled by Winch first, so its DAG is described and its first tasks run
 //! at once, while a thread compiles it with Cranelift, stores the result in the cache, and
-//! swaps it in: attempts already running finish on the code they started with. Winch's code
-//! is cached too: a process that ends before Cranelift's is ready (`wfctl run`, `wfctl test`)
-//! leaves it to the next, which starts on it without compiling.
+//! swaps it in: attempts already running finish on the code they started with.
 //!
 //! What counts as large is what is left to compile: a component's shared libraries that a
 //! compiler has already (`libraries.rs`) do not count, so a second Python DAG, whose
@@ -36,10 +34,8 @@ pub(crate) fn baseline(config: &RuntimeConfig) -> Result<Option<Compiler>, Strin
             return Ok(None);
         }
     };
-    // Baseline code is cached too, under its engine's own key (Winch's settings differ from
-    // Cranelift's): a process that ends before the optimized code is compiled leaves it to
-    // the next one, which starts on it at once and is optimized in turn.
-    Compiler::new(engine, config, true).map(Some)
+    // Baseline code is never cached: the optimized code is, once compiled.
+    Compiler::new(engine, config, false).map(Some)
 }
 
 /// What the optimizer is asked: a component on baseline code, and its bytes.
