@@ -3,9 +3,9 @@
 //! and SQL through the host.
 //!
 //! A TypeScript component embeds a JavaScript engine (14 MB), which takes seconds to compile.
-//! The tests build it once and compile it once per suite run, whatever runs them (see
-//! `common::example`), and every wfctl they start shares one compile cache
-//! (`target/e2e-compile-cache`, as the embedded stack's end-to-end tests do).
+//! The tests build it once per suite run, whatever runs them (see `common::example`), and
+//! every wfctl they start shares one compile cache (`target/e2e-compile-cache`, as the
+//! embedded stack's end-to-end tests do).
 //!
 //! Needs the TypeScript toolchain (`npm ci` and `npm run build` in sdk/js, which
 //! `scripts/setup.sh` runs) and, for the SQL test, `source scripts/services.sh;
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use common::{example, logged, task, wfctl_json};
 use serde_json::json;
 
-/// `examples/hello-ts` built, and compiled into the shared cache, once per suite run.
+/// `examples/hello-ts`, built once per suite run.
 fn hello_ts() -> PathBuf {
     example("hello-ts")
 }

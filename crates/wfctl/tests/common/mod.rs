@@ -1,4 +1,5 @@
-//! Running the `wfctl` binary from tests, and building the examples once per test binary.
+//! Running the `wfctl` binary from tests, and building the examples once per test process (a
+//! Python or TypeScript one once per suite run).
 
 #![allow(dead_code)]
 
@@ -133,12 +134,11 @@ fn interpreted_component(project: &Path) -> Option<PathBuf> {
     interpreted.then(|| project.join("target").join(format!("{name}.wasm")))
 }
 
-/// An interpreted project built, and compiled into the shared cache, once per suite run:
-/// componentize-py and componentize-js take tens of seconds, and a debug wfctl seconds more to
-/// compile what they make. Under a file lock, a build newer than the project's files and
-/// wfctl (which carries the SDK and the WIT world) is reused, as `scripts/test.sh` leaves
-/// them, and compiled into the shared cache by one `inspect`; an older one is built again.
-/// Rust and C examples need none of this: cargo and make see what changed.
+/// An interpreted project built once per suite run: componentize-py and componentize-js take
+/// tens of seconds. Under a file lock, a build newer than the project's files, wfctl (which
+/// carries the Python SDK and the WIT world) and, for TypeScript, the SDK's build is reused,
+/// as `scripts/test.sh` leaves them, once one `inspect` has loaded it; an older one is built
+/// again. Rust and C examples need none of this: cargo and make see what changed.
 fn shared_build(project: &Path, component: &Path) -> PathBuf {
     let target = project.join("target");
     std::fs::create_dir_all(&target).expect("the project's target directory");
