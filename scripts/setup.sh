@@ -51,6 +51,16 @@ weft_setup() {
 # test runs Schemathesis, pinned in tests/contract/requirements.txt. Needs services.sh (for
 # its apt-get helper).
 weft_test_setup() {
+    # rustfmt and clippy: the suite checks formatting, and compiles the workspace with
+    # clippy-driver.
+    local components=()
+    for component in rustfmt clippy; do
+        rustup component list --installed 2>/dev/null | grep -q "^$component" || components+=("$component")
+    done
+    if [ ${#components[@]} -gt 0 ]; then
+        echo "==> rustup component add ${components[*]}"
+        rustup component add "${components[@]}"
+    fi
     # The aarch64 worker the end-to-end tests run under qemu-user (tests/tests/aarch64_worker.rs):
     # Rust's aarch64 target, Debian's cross gcc (the linker, and ring's C) and qemu-aarch64.
     if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
