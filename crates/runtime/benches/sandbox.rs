@@ -6,7 +6,9 @@
 //! `cargo bench -p weft-runtime --bench sandbox`; `WEFT_BENCH_ITERATIONS` sets the number of
 //! task runs (default 10,000). The compile figures cover the test guests and every example
 //! that has been built (`wfctl build examples/NAME`); `WEFT_BENCH_COMPONENTS` adds more
-//! components (paths, `:`-separated, relative to the repository's root).
+//! components (paths, `:`-separated, relative to the repository's root). Each component is
+//! compiled once by each compiler, for the compile figures; the per-language rows and the
+//! second Python DAG's load code from the caches those compiles filled.
 //! `WEFT_BENCH_LANGUAGES=Python,TypeScript` prints only those languages' `t1` rows (to
 //! profile one guest's per-task path).
 
@@ -28,10 +30,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Only some languages' rows, and nothing else: for profiling one guest's per-task path.
     if let Ok(only) = std::env::var("WEFT_BENCH_LANGUAGES") {
         let only: Vec<&str> = only.split(',').map(str::trim).collect();
-        return per_language(&root, iterations.min(1_000), &only);
+        return per_language(&root, iterations.min(1_000), &only, &[]);
     }
     per_task(iterations)?;
-    per_language(&root, iterations.min(1_000), &[])?;
     let mut components = vec![
         PathBuf::from(weft_test_guests_artifacts::NOOP),
         PathBuf::from(weft_test_guests_artifacts::NORMAL),
@@ -49,14 +50,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\n{:<40} {:>10} {:>16} {:>16} {:>14}",
         "component", "size", "compile", "baseline (Winch)", "cached load"
     );
+    let mut compiled = Vec::new();
     for path in &components {
         if path.is_file() {
-            compile_and_cache(path)?;
+            compiled.push(compile_and_cache(path)?);
         } else {
             println!("{:<40} not built", path.display());
         }
     }
-    second_dag(&root)?;
+    // The code compiled above serves the rows below: each component is compiled once by
+    // each compiler.
+    per_language(&root, iterations.min(1_000), &[], &compiled)?;
+    second_dag(&root, &compiled)?;
     Ok(())
 }
 
@@ -136,11 +141,13 @@ fn timed_runs(
     })
 }
 
-/// `t1` of each language's hello, on Cranelift's code and on Winch's.
+/// `t1` of each language's hello, on Cranelift's code and on Winch's: from the caches
+/// `compiled` filled, or compiled here for a hello not among them.
 fn per_language(
     root: &Path,
     iterations: usize,
     only: &[&str],
+    compiled: &[Compiled],
 ) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nhello's t1 per language (fresh store + instantiate + run + drop), {iterations} runs"
@@ -157,8 +164,15 @@ fn per_language(
             println!("{language:<12} not built ({path})");
             continue;
         };
+        let caches = compiled.iter().find(|c| c.path == root.join(path));
         for (code, min) in [("optimized", None), ("baseline", Some(0))] {
+            // A cache of one compiler's code each: the runtime prefers optimized code.
+            let cache_dir = caches.map(|c| match min {
+                None => c.optimized_cache.path().to_owned(),
+                Some(_) => c.baseline_cache.path().to_owned(),
+            });
             let runtime = Runtime::new(RuntimeConfig {
+                cache_dir,
                 baseline_min_bytes: min,
                 optimize_baseline: false,
                 ..RuntimeConfig::default()
@@ -200,106 +214,147 @@ const PYTHON_DAGS: [&str; 2] = [
     "examples/mall-customers-python/target/mall_customers_python.wasm",
 ];
 
+/// One load of a component: how long it took (compile, link and `describe`), its compile,
+/// and how many shared libraries it compiled.
+#[derive(Clone, Copy)]
+struct Load {
+    load: Duration,
+    compile: Duration,
+    libraries_compiled: usize,
+}
+
+fn timed_load(runtime: &Runtime, bytes: &[u8]) -> Result<Load, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let component = runtime.load(bytes)?;
+    Ok(Load {
+        load: started.elapsed(),
+        compile: component.compile_time(),
+        libraries_compiled: component.shared_libraries().compiled,
+    })
+}
+
+/// A component as the compile table measured it, with the caches its compiles filled: one of
+/// Cranelift's code, one of Winch's (a runtime prefers optimized code, so they are apart).
+struct Compiled {
+    path: PathBuf,
+    optimized_cache: tempfile::TempDir,
+    baseline_cache: tempfile::TempDir,
+    optimized: Load,
+    baseline: Load,
+}
+
+/// Copy the files of `from`'s engine directories that `keep` names into `to`.
+fn copy_cache(
+    from: &Path,
+    to: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for engine in std::fs::read_dir(from)? {
+        let engine = engine?.path();
+        let into = to.join(engine.file_name().ok_or("an engine directory")?);
+        std::fs::create_dir_all(&into)?;
+        for file in std::fs::read_dir(&engine)? {
+            let file = file?;
+            if keep(&file.file_name().to_string_lossy()) {
+                std::fs::copy(file.path(), into.join(file.file_name()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How long a second Python DAG takes to load (compile, link and `describe`) after a first:
-/// in the same process, in a new process on the same disk cache, and on baseline code.
-fn second_dag(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let [first, second] = PYTHON_DAGS.map(|p| root.join(p));
-    if !first.is_file() || !second.is_file() {
+/// in the same process, in a new process on the same disk cache, and on baseline code. The
+/// first's loads are the compile table's; here it is loaded from the caches they filled.
+fn second_dag(root: &Path, compiled: &[Compiled]) -> Result<(), Box<dyn std::error::Error>> {
+    let [first_path, second_path] = PYTHON_DAGS.map(|p| root.join(p));
+    let Some(first) = compiled.iter().find(|c| c.path == first_path) else {
+        println!("\nsecond Python DAG: the Python examples are not built");
+        return Ok(());
+    };
+    if !second_path.is_file() {
         println!("\nsecond Python DAG: the Python examples are not built");
         return Ok(());
     }
-    let [first, second] = [std::fs::read(&first)?, std::fs::read(&second)?];
+    let [first_bytes, second] = [std::fs::read(&first_path)?, std::fs::read(&second_path)?];
     println!("\na second Python DAG, after a first (load: compile, link and describe)");
-    let timed = |runtime: &Runtime,
-                 bytes: &[u8]|
-     -> Result<(Duration, Duration, usize), Box<dyn std::error::Error>> {
-        let started = Instant::now();
-        let component = runtime.load(bytes)?;
-        Ok((
-            started.elapsed(),
-            component.compile_time(),
-            component.shared_libraries().compiled,
-        ))
-    };
+    // One process: the first DAG's code, libraries included, from its cache.
     let cache = tempfile::tempdir()?;
+    copy_cache(first.optimized_cache.path(), cache.path(), |_| true)?;
     let optimized = RuntimeConfig {
         cache_dir: Some(cache.path().to_owned()),
         baseline_min_bytes: None,
         ..RuntimeConfig::default()
     };
-    let baseline = RuntimeConfig {
+    let one = Runtime::new(optimized.clone())?;
+    one.load(&first_bytes)?;
+    let same_process = timed_load(&one, &second)?;
+    // A new process: the libraries on disk, not the second DAG's own code.
+    let fresh = tempfile::tempdir()?;
+    copy_cache(cache.path(), fresh.path(), |name| {
+        name.starts_with("library-")
+    })?;
+    let new_process = timed_load(
+        &Runtime::new(RuntimeConfig {
+            cache_dir: Some(fresh.path().to_owned()),
+            ..optimized
+        })?,
+        &second,
+    )?;
+    let winch_cache = tempfile::tempdir()?;
+    copy_cache(first.baseline_cache.path(), winch_cache.path(), |_| true)?;
+    let winch = Runtime::new(RuntimeConfig {
+        cache_dir: Some(winch_cache.path().to_owned()),
         baseline_min_bytes: Some(0),
         optimize_baseline: false,
         ..RuntimeConfig::default()
-    };
-    let one = Runtime::new(optimized.clone())?;
+    })?;
+    winch.load(&first_bytes)?;
     let cases = [
-        ("first, Cranelift", timed(&one, &first)?),
-        ("second, same process", timed(&one, &second)?),
-        ("second, new process, disk cache", {
-            let fresh = tempfile::tempdir()?;
-            // The libraries on disk, not the second DAG's own code.
-            for entry in std::fs::read_dir(cache.path())? {
-                let dir = entry?.path();
-                let into = fresh.path().join(dir.file_name().unwrap_or_default());
-                std::fs::create_dir_all(&into)?;
-                for file in std::fs::read_dir(&dir)? {
-                    let file = file?.path();
-                    if file
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("library-"))
-                    {
-                        std::fs::copy(&file, into.join(file.file_name().unwrap_or_default()))?;
-                    }
-                }
-            }
-            timed(
-                &Runtime::new(RuntimeConfig {
-                    cache_dir: Some(fresh.path().to_owned()),
-                    ..optimized.clone()
-                })?,
-                &second,
-            )?
-        }),
-    ];
-    let winch = Runtime::new(baseline)?;
-    let winch_cases = [
-        ("first, Winch", timed(&winch, &first)?),
-        ("second, Winch, same process", timed(&winch, &second)?),
+        ("first, Cranelift", first.optimized),
+        ("second, same process", same_process),
+        ("second, new process, disk cache", new_process),
+        ("first, Winch", first.baseline),
+        ("second, Winch, same process", timed_load(&winch, &second)?),
     ];
     println!(
         "{:<40} {:>12} {:>12} {:>20}",
         "case", "load", "compile", "libraries compiled"
     );
-    for (name, (load, compile, compiled)) in cases.iter().chain(&winch_cases) {
+    for (name, load) in cases {
         println!(
-            "{name:<40} {:>12} {:>12} {compiled:>20}",
-            ms(*load),
-            ms(*compile)
+            "{name:<40} {:>12} {:>12} {:>20}",
+            ms(load.load),
+            ms(load.compile),
+            load.libraries_compiled
         );
     }
     Ok(())
 }
 
-fn compile_and_cache(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+/// Compile `path` with Cranelift (a first process, filling a cache), load it from that cache
+/// (a second), and compile it with Winch, the baseline a large component starts on (a third,
+/// with a cache of its own); print the row, and keep the caches for the figures after.
+fn compile_and_cache(path: &Path) -> Result<Compiled, Box<dyn std::error::Error>> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cache = tempfile::tempdir()?;
+    let optimized_cache = tempfile::tempdir()?;
+    let baseline_cache = tempfile::tempdir()?;
     let config = RuntimeConfig {
-        cache_dir: Some(cache.path().to_owned()),
+        cache_dir: Some(optimized_cache.path().to_owned()),
         baseline_min_bytes: None,
         ..RuntimeConfig::default()
     };
-    // First process: compiles with Cranelift and fills the cache. Second: loads from the
-    // cache. Third: compiles with Winch, the baseline a large component starts on.
-    let compiled = Runtime::new(config.clone())?.load(&bytes)?.compile_time();
+    let optimized = timed_load(&Runtime::new(config.clone())?, &bytes)?;
     let cached = Runtime::new(config)?.load(&bytes)?.compile_time();
-    let baseline = Runtime::new(RuntimeConfig {
-        baseline_min_bytes: Some(0),
-        optimize_baseline: false,
-        ..RuntimeConfig::default()
-    })?
-    .load(&bytes)?
-    .compile_time();
+    let baseline = timed_load(
+        &Runtime::new(RuntimeConfig {
+            cache_dir: Some(baseline_cache.path().to_owned()),
+            baseline_min_bytes: Some(0),
+            optimize_baseline: false,
+            ..RuntimeConfig::default()
+        })?,
+        &bytes,
+    )?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -307,11 +362,17 @@ fn compile_and_cache(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{name:<40} {:>8} KB {:>16} {:>16} {:>14}",
         bytes.len() / 1024,
-        ms(compiled),
-        ms(baseline),
+        ms(optimized.compile),
+        ms(baseline.compile),
         ms(cached)
     );
-    Ok(())
+    Ok(Compiled {
+        path: path.to_owned(),
+        optimized_cache,
+        baseline_cache,
+        optimized,
+        baseline,
+    })
 }
 
 fn us(d: Duration) -> String {

@@ -1,9 +1,13 @@
 //! Compiled components and shared libraries on disk, keyed by the engine's compatibility and
-//! their digests, so that each is compiled once per machine.
+//! their digests, so that each is compiled once per machine. The files under one root are
+//! kept under a size bound, the least recently used going first (`evict`).
+
+mod evict;
 
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::Component;
@@ -14,7 +18,13 @@ use crate::digest::Digest;
 /// A directory of precompiled components for one engine configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct DiskCache {
+    /// Where every engine's directory is: the bound covers them all, so an engine of an
+    /// earlier version leaves its code to be evicted first.
+    root: PathBuf,
+    /// This engine's directory.
     dir: PathBuf,
+    /// The most the files under `root` may hold, in bytes.
+    max_bytes: u64,
 }
 
 /// What one file of the cache holds.
@@ -44,14 +54,20 @@ impl Hasher for ShaHasher {
 }
 
 impl DiskCache {
-    /// The cache for `engine` under `root`, made if missing.
-    pub(crate) fn open(root: &Path, engine: &Engine) -> std::io::Result<DiskCache> {
+    /// The cache for `engine` under `root`, which is made if missing. The engine's own
+    /// directory is made when it first keeps code, so that an engine that never compiles
+    /// (the baseline compiler of a process whose components are all small) leaves none.
+    /// Its files are kept under `max_bytes`.
+    pub(crate) fn open(root: &Path, engine: &Engine, max_bytes: u64) -> std::io::Result<DiskCache> {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let key = hex::encode(&hasher.0.finalize()[..16]);
-        let dir = root.join(key);
-        std::fs::create_dir_all(&dir)?;
-        Ok(DiskCache { dir })
+        std::fs::create_dir_all(root)?;
+        Ok(DiskCache {
+            root: root.to_owned(),
+            dir: root.join(key),
+            max_bytes,
+        })
     }
 
     fn path(&self, entry: Entry) -> PathBuf {
@@ -98,7 +114,10 @@ impl DiskCache {
             return None;
         }
         match deserialize(&path) {
-            Ok(code) => Some(code),
+            Ok(code) => {
+                touch(&path);
+                Some(code)
+            }
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "unusable compiled code; recompiling");
                 let _ = std::fs::remove_file(&path);
@@ -112,13 +131,57 @@ impl DiskCache {
     pub(crate) fn store(&self, entry: Entry, serialized: wasmtime::Result<Vec<u8>>) {
         let path = self.path(entry);
         let result = serialized.map_err(|e| e.to_string()).and_then(|bytes| {
+            std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
             let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| e.to_string())?;
             tmp.write_all(&bytes).map_err(|e| e.to_string())?;
             tmp.persist(&path).map_err(|e| e.to_string())?;
             Ok(())
         });
-        if let Err(e) = result {
-            tracing::warn!(path = %path.display(), error = %e, "could not keep compiled code");
+        match result {
+            Ok(()) => evict::keep_under(&self.root, self.max_bytes, &path),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not keep compiled code")
+            }
         }
+    }
+
+    /// Remove what this cache holds of component `digest` (whole, or its rest for any
+    /// libraries), leaving the shared libraries: once a component's optimized code is kept,
+    /// its baseline code is never loaded again.
+    pub(crate) fn forget(&self, digest: &Digest) {
+        let hex = digest.hex();
+        let Ok(files) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for file in files.flatten() {
+            let name = file.file_name();
+            let name = name.to_string_lossy();
+            let Some(after) = name.strip_prefix(hex.as_str()) else {
+                continue;
+            };
+            if after == ".cwasm" || (after.starts_with(".rest-") && after.ends_with(".cwasm")) {
+                match std::fs::remove_file(file.path()) {
+                    Ok(()) => {
+                        tracing::debug!(path = %file.path().display(), "baseline code removed: the optimized code is kept")
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        tracing::warn!(path = %file.path().display(), error = %e, "could not remove code no longer used")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Mark the file at `path` as used now, so that eviction takes it last. Best effort: a cache
+/// this process may read but not write keeps the time it had.
+fn touch(path: &Path) {
+    let touched = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_modified(SystemTime::now()));
+    if let Err(e) = touched {
+        tracing::debug!(path = %path.display(), error = %e, "could not mark compiled code as used");
     }
 }

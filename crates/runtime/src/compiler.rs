@@ -59,7 +59,7 @@ impl Compiler {
         let linker = crate::runtime::link(&engine).map_err(|e| error_chain(&e))?;
         let cache = match (&config.cache_dir, cached) {
             (Some(dir), true) => Some(
-                DiskCache::open(dir, &engine)
+                DiskCache::open(dir, &engine, config.cache_max_bytes)
                     .map_err(|e| format!("cache directory {}: {e}", dir.display()))?,
             ),
             _ => None,

@@ -19,7 +19,8 @@ pub enum CompileSource {
     /// Compiled now by the baseline compiler (Winch); Cranelift's optimized code replaces it
     /// once compiled in the background.
     Baseline,
-    /// Loaded from the on-disk cache of precompiled components.
+    /// Loaded from the on-disk cache of precompiled components: optimized code, or baseline
+    /// code (see [`DagComponent::tier`]) while no optimized code is there, replaced in turn.
     DiskCache,
 }
 

@@ -53,6 +53,9 @@ impl Default for Limits {
 pub struct RuntimeConfig {
     /// Where compiled components are kept across processes; `None` keeps them in memory only.
     pub cache_dir: Option<PathBuf>,
+    /// The most the files under `cache_dir` may hold, in bytes: past it, the least recently
+    /// used code is removed (see the cache's `evict`).
+    pub cache_max_bytes: u64,
     /// Most sandboxes at once (task attempts and descriptions of components): sizes the
     /// pooling allocator; a call beyond it waits for a sandbox to end. Each sandbox reserves
     /// address space for its memories up front, so a process sizes this to what it runs.
@@ -86,6 +89,8 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
             cache_dir: None,
+            // About thirty components that bundle an interpreter, on both compilers' code.
+            cache_max_bytes: 2 << 30,
             max_concurrent_instances: 128,
             max_memory_bytes: 4 << 30,
             scratch_root: None,

@@ -95,8 +95,9 @@ impl Runtime {
         let optimized = Arc::new(Compiler::new(engine, &config, true).map_err(RuntimeInitError)?);
         let baseline = tiers::baseline(&config).map_err(RuntimeInitError)?;
         let optimizer = match &baseline {
-            Some(_) if config.optimize_baseline => Some(Mutex::new(
-                tiers::optimizer(optimized.clone()).map_err(RuntimeInitError)?,
+            Some(baseline) if config.optimize_baseline => Some(Mutex::new(
+                tiers::optimizer(optimized.clone(), baseline.cache.clone())
+                    .map_err(RuntimeInitError)?,
             )),
             _ => None,
         };
@@ -135,9 +136,10 @@ impl Runtime {
 
     /// Load a component: check it is one, compile it (or take it from the cache), link it
     /// against the `weft:dag` world, run `describe` in the sandbox and validate the DAG.
-    /// A component already loaded by this runtime is returned at once. A large component not
-    /// in the cache starts on baseline code, replaced by optimized code once compiled in the
-    /// background (see [`RuntimeConfig::baseline_min_bytes`]).
+    /// A component already loaded by this runtime is returned at once. A large component
+    /// whose optimized code is not in the cache starts on baseline code (from the cache, or
+    /// compiled now), replaced by optimized code once compiled in the background (see
+    /// [`RuntimeConfig::baseline_min_bytes`]).
     #[tracing::instrument(level = "debug", skip_all, fields(bytes = bytes.len()))]
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<DagComponent>, LoadError> {
         let digest = Digest::of(bytes);
@@ -157,17 +159,26 @@ impl Runtime {
         // Winch refuses a few proposals Cranelift compiles (tail calls, exceptions): such a
         // component is compiled by Cranelift, as if it were small. One that compiles but fits
         // no world is refused at once, without a second compile.
+        // A process that ends before the optimized code is compiled (`wfctl run`, `test`)
+        // finds the baseline code the last one kept.
         let on_baseline = match (&cached, baseline) {
-            (None, Some(baseline)) => match baseline.compile(&parts) {
-                Ok(compiled) => {
-                    let pre = baseline.link(&compiled)?;
-                    baseline.keep(&digest, &compiled);
-                    Some((pre, compiled))
-                }
-                Err(e) => {
-                    tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
-                    None
-                }
+            (None, Some(baseline)) => match baseline.cached(&parts, &digest) {
+                Some(compiled) => Some((
+                    baseline.link(&compiled)?,
+                    compiled,
+                    CompileSource::DiskCache,
+                )),
+                None => match baseline.compile(&parts) {
+                    Ok(compiled) => {
+                        let pre = baseline.link(&compiled)?;
+                        baseline.keep(&digest, &compiled);
+                        Some((pre, compiled, CompileSource::Baseline))
+                    }
+                    Err(e) => {
+                        tracing::debug!(%digest, error = %e, "the baseline compiler refused it; compiling with Cranelift");
+                        None
+                    }
+                },
             },
             _ => None,
         };
@@ -180,12 +191,12 @@ impl Runtime {
                 CompileSource::DiskCache,
                 compiled,
             ),
-            (None, Some((pre, compiled))) => (
+            (None, Some((pre, compiled, source))) => (
                 Code {
                     pre,
                     tier: Tier::Baseline,
                 },
-                CompileSource::Baseline,
+                source,
                 compiled,
             ),
             (None, None) => {
@@ -211,6 +222,7 @@ impl Runtime {
         let spec = self.describe(&code).map_err(LoadError::Describe)?;
         let dag = spec.clone().validate()?;
         let describe_time = started.elapsed().saturating_sub(compile_time);
+        let tier = code.tier;
         tracing::debug!(%digest, dag_id = dag.id(), ?source, ?compile_time, ?describe_time, ?libraries, "component loaded");
         let component = Arc::new(DagComponent {
             digest,
@@ -229,7 +241,7 @@ impl Runtime {
         if !Arc::ptr_eq(&kept, &component) {
             return Ok(kept);
         }
-        if source == CompileSource::Baseline
+        if tier == Tier::Baseline
             && let Some(optimizer) = &self.optimizer
         {
             // Counted before it is sent, so that the optimizing thread's decrement never

@@ -5,7 +5,10 @@
 //! Winch, a baseline compiler, takes about a third of that. A large component that is not in
 //! the disk cache is compiled by Winch first, so its DAG is described and its first tasks run
 //! at once, while a thread compiles it with Cranelift, stores the result in the cache, and
-//! swaps it in: attempts already running finish on the code they started with.
+//! swaps it in: attempts already running finish on the code they started with. Winch's code
+//! is cached too: a process that ends before Cranelift's is ready (`wfctl run`, `wfctl test`)
+//! leaves it to the next, which starts on it without compiling; it is removed once Cranelift's
+//! is kept.
 //!
 //! What counts as large is what is left to compile: a component's shared libraries that a
 //! compiler has already (`libraries.rs`) do not count, so a second Python DAG, whose
@@ -13,6 +16,7 @@
 
 use std::sync::{Arc, mpsc};
 
+use crate::cache::DiskCache;
 use crate::compiler::Compiler;
 use crate::component::{Code, DagComponent, Tier};
 use crate::config::RuntimeConfig;
@@ -34,8 +38,10 @@ pub(crate) fn baseline(config: &RuntimeConfig) -> Result<Option<Compiler>, Strin
             return Ok(None);
         }
     };
-    // Baseline code is never cached: the optimized code is, once compiled.
-    Compiler::new(engine, config, false).map(Some)
+    // Baseline code is cached too, under its engine's own key (Winch's settings differ from
+    // Cranelift's): a process that ends before the optimized code is compiled leaves it to
+    // the next one, which starts on it at once and is optimized in turn.
+    Compiler::new(engine, config, true).map(Some)
 }
 
 /// What the optimizer is asked: a component on baseline code, and its bytes.
@@ -50,7 +56,13 @@ pub(crate) type Job = (Arc<DagComponent>, Vec<u8>);
 /// shared pool it would hold up whatever else the process compiles meanwhile (a second DAG on
 /// baseline code waited for the first one's optimized code), and take the cores from the
 /// tasks running.
-pub(crate) fn optimizer(optimized: Arc<Compiler>) -> Result<mpsc::Sender<Job>, String> {
+///
+/// Once a component's optimized code is kept, its baseline code is removed from
+/// `baseline_cache`: no process loads it again.
+pub(crate) fn optimizer(
+    optimized: Arc<Compiler>,
+    baseline_cache: Option<DiskCache>,
+) -> Result<mpsc::Sender<Job>, String> {
     let (sender, jobs) = mpsc::channel::<Job>();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -63,7 +75,7 @@ pub(crate) fn optimizer(optimized: Arc<Compiler>) -> Result<mpsc::Sender<Job>, S
         .spawn(move || {
             background_priority();
             for (component, bytes) in jobs {
-                pool.install(|| upgrade(&optimized, &component, &bytes));
+                pool.install(|| upgrade(&optimized, baseline_cache.as_ref(), &component, &bytes));
             }
         })
         .map_err(|e| format!("starting the optimizing thread: {e}"))?;
@@ -100,9 +112,15 @@ fn background_priority() {
     }
 }
 
-/// Compile `bytes` with `optimized`, cache the code, and give it to `component`. A failure
-/// (which Winch's success makes unlikely) is logged and leaves the baseline code in place.
-fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
+/// Compile `bytes` with `optimized`, cache the code (removing the baseline code from
+/// `baseline_cache`), and give it to `component`. A failure (which Winch's success makes
+/// unlikely) is logged and leaves the baseline code in place.
+fn upgrade(
+    optimized: &Compiler,
+    baseline_cache: Option<&DiskCache>,
+    component: &DagComponent,
+    bytes: &[u8],
+) {
     // The component leaves the count however this ends, a panic of the compiler included.
     let _counted = Optimizing;
     let digest = component.digest;
@@ -110,6 +128,9 @@ fn upgrade(optimized: &Compiler, component: &DagComponent, bytes: &[u8]) {
     let linked = optimized.compile(&Parts::of(bytes)).and_then(|compiled| {
         let pre = optimized.link(&compiled)?;
         optimized.keep(&digest, &compiled);
+        if let Some(cache) = baseline_cache {
+            cache.forget(&digest);
+        }
         Ok(pre)
     });
     match linked {

@@ -70,6 +70,163 @@ fn a_component_moves_from_baseline_to_optimized_code_and_the_cache_keeps_the_opt
     noop_succeeds(&second, &cached);
 }
 
+/// A runtime caching in `dir` that starts every component on baseline code and keeps it
+/// there, as a short-lived process (`wfctl run`) does.
+fn kept_on_baseline(dir: &std::path::Path) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.to_path_buf()),
+        baseline_min_bytes: Some(0),
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+#[test]
+fn baseline_code_is_cached_for_the_next_process_which_is_optimized_in_turn() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = std::fs::read(guests::NOOP).expect("guest");
+    // A process that ends on baseline code keeps it for the next one.
+    let first = kept_on_baseline(dir.path());
+    assert_eq!(
+        first.load(&bytes).expect("load").compile_source(),
+        CompileSource::Baseline
+    );
+    drop(first);
+    let second = kept_on_baseline(dir.path());
+    let cached = second.load(&bytes).expect("load");
+    assert_eq!(cached.compile_source(), CompileSource::DiskCache);
+    assert_eq!(cached.tier(), Tier::Baseline);
+    noop_succeeds(&second, &cached);
+
+    // A process that optimizes starts on the cached baseline code and is optimized in turn.
+    let third = runtime(dir.path(), Some(0));
+    let component = third.load(&bytes).expect("load");
+    assert_eq!(component.compile_source(), CompileSource::DiskCache);
+    assert_eq!(component.tier(), Tier::Baseline);
+    assert!(
+        component.wait_optimized(Duration::from_secs(300)),
+        "optimized code never came"
+    );
+    noop_succeeds(&third, &component);
+    // The baseline code went once the optimized code was kept: one engine's directory holds
+    // the component's code, and it is the optimized code, which loads on the optimizing
+    // runtime's engine (below).
+    let left = walk(dir.path());
+    assert_eq!(left.len(), 1, "{left:?}");
+    // From then on the cache serves the optimized code, even to a process that would stay on
+    // baseline code.
+    let fourth = kept_on_baseline(dir.path());
+    let optimized = fourth.load(&bytes).expect("load");
+    assert_eq!(optimized.compile_source(), CompileSource::DiskCache);
+    assert_eq!(optimized.tier(), Tier::Optimized);
+    noop_succeeds(&fourth, &optimized);
+}
+
+#[test]
+fn unusable_cached_baseline_code_is_compiled_again_and_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = std::fs::read(guests::NOOP).expect("guest");
+    kept_on_baseline(dir.path()).load(&bytes).expect("load");
+    // The one entry: the baseline engine's directory, the component's code.
+    let entries: Vec<_> = walk(dir.path());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    std::fs::write(&entries[0], b"not compiled code").expect("overwrite");
+
+    let runtime = kept_on_baseline(dir.path());
+    let component = runtime.load(&bytes).expect("load");
+    assert_eq!(component.compile_source(), CompileSource::Baseline);
+    noop_succeeds(&runtime, &component);
+    let again = kept_on_baseline(dir.path()).load(&bytes).expect("load");
+    assert_eq!(again.compile_source(), CompileSource::DiskCache);
+}
+
+#[test]
+fn past_its_bound_the_cache_removes_the_least_recently_used_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let [noop, single, third] = [guests::NOOP, guests::BENCH_SINGLE, guests::BENCH_CHAIN40]
+        .map(|g| std::fs::read(g).expect("guest"));
+    let bounded = |dir: &std::path::Path, max: u64| {
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(dir.to_path_buf()),
+            cache_max_bytes: max,
+            baseline_min_bytes: None,
+            ..RuntimeConfig::default()
+        })
+        .expect("runtime")
+    };
+    let size_under = |dir: &std::path::Path| -> u64 {
+        walk(dir)
+            .iter()
+            .map(|f| std::fs::metadata(f).expect("size").len())
+            .sum()
+    };
+    // Room for both, of sizes alike: each is compiled once (the noop first), then served by
+    // the cache, the single-task DAG used first. A load marks the code as used: the noop,
+    // stored first, is now the one used last.
+    let roomy = bounded(dir.path(), 1 << 30);
+    let noop_size = {
+        let source = roomy.load(&noop).expect("load").compile_source();
+        assert_eq!(source, CompileSource::Compiled);
+        size_under(dir.path())
+    };
+    let single_size = {
+        let source = roomy.load(&single).expect("load").compile_source();
+        assert_eq!(source, CompileSource::Compiled);
+        size_under(dir.path()) - noop_size
+    };
+    for bytes in [&single, &noop] {
+        let source = bounded(dir.path(), 1 << 30)
+            .load(bytes)
+            .expect("load")
+            .compile_source();
+        assert_eq!(source, CompileSource::DiskCache);
+    }
+    let third_size = {
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        bounded(elsewhere.path(), 1 << 30)
+            .load(&third)
+            .expect("load");
+        size_under(elsewhere.path())
+    };
+    // A bound the three pass, whose three quarters hold two of them: storing the third
+    // evicts the least recently used, the single-task DAG, and only it. (Eviction goes down
+    // to three quarters of the bound, in whole quarters: hence the 8.)
+    let bound = (noop_size + third_size) * 4 / 3 + 8;
+    assert!(
+        noop_size + single_size + third_size > bound,
+        "sizes {noop_size}, {single_size}, {third_size}: no bound evicts one alone"
+    );
+    let source = bounded(dir.path(), bound)
+        .load(&third)
+        .expect("load")
+        .compile_source();
+    assert_eq!(source, CompileSource::Compiled);
+    let fresh = bounded(dir.path(), bound);
+    assert_eq!(
+        fresh.load(&noop).expect("load").compile_source(),
+        CompileSource::DiskCache
+    );
+    assert_eq!(
+        fresh.load(&single).expect("load").compile_source(),
+        CompileSource::Compiled
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 #[test]
 fn small_components_and_a_runtime_without_baseline_compile_optimized_code_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -26,6 +26,16 @@ pub const DESCRIBING_SANDBOXES: u32 = 8;
 /// Sandboxes at once of a local run (`wfctl test`, `wfctl run`), which runs one task at a time.
 pub const LOCAL_SANDBOXES: u32 = 2;
 
+/// The most the compile cache may hold: `$WEFT_CACHE_MAX_SIZE` (a size such as `4GiB`), else
+/// the runtime's default (2 GiB). Past it, the least recently used code is removed.
+pub fn cache_max_bytes() -> Result<u64, Failure> {
+    match std::env::var("WEFT_CACHE_MAX_SIZE") {
+        Ok(size) if !size.is_empty() => weft_model::units::parse_size(&size)
+            .map_err(|e| Failure::usage(format!("WEFT_CACHE_MAX_SIZE: {e}"))),
+        _ => Ok(RuntimeConfig::default().cache_max_bytes),
+    }
+}
+
 /// A runtime whose compiled-component cache lives under the home directory, with no egress,
 /// for a command that only describes components (`build`, `inspect`).
 pub fn runtime() -> Result<Runtime, Failure> {
@@ -72,6 +82,7 @@ fn runtime_with(
 ) -> Result<Runtime, Failure> {
     let config = RuntimeConfig {
         cache_dir: Some(cache_dir(home)),
+        cache_max_bytes: cache_max_bytes()?,
         egress,
         optimize_baseline: optimize,
         max_concurrent_instances: sandboxes,

@@ -81,6 +81,41 @@ fn bad_flags_are_named() {
 }
 
 #[test]
+fn a_bad_cache_size_is_named_and_the_cache_keeps_what_it_holds() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let cache_dir = cache.path().to_string_lossy().into_owned();
+    let ok = common::wfctl_env(
+        ["run", guests::NOOP, "noop"],
+        [("WEFT_CACHE_DIR", cache_dir.as_str())],
+    );
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let held = |dir: &std::path::Path| -> usize {
+        std::fs::read_dir(dir)
+            .expect("cache")
+            .flatten()
+            .filter_map(|engine| std::fs::read_dir(engine.path()).ok())
+            .map(|files| files.count())
+            .sum()
+    };
+    assert_eq!(held(cache.path()), 1);
+    for (size, needle) in [
+        ("lots", "WEFT_CACHE_MAX_SIZE: invalid size \"lots\""),
+        ("-1GiB", "WEFT_CACHE_MAX_SIZE: invalid size \"-1GiB\""),
+    ] {
+        let run = common::wfctl_env(
+            ["run", guests::NOOP, "noop"],
+            [
+                ("WEFT_CACHE_DIR", cache_dir.as_str()),
+                ("WEFT_CACHE_MAX_SIZE", size),
+            ],
+        );
+        assert_eq!(run.code, 2, "{size}: {run:?}");
+        assert!(run.stderr.contains(needle), "{size}: {run:?}");
+    }
+    assert_eq!(held(cache.path()), 1);
+}
+
+#[test]
 fn build_refuses_what_it_cannot_build() {
     let empty = tempfile::tempdir().expect("tempdir");
     assert_usage_error(
