@@ -30,23 +30,22 @@ step "cargo build, with clippy's lints: the workspace with its tests, benchmarks
 # Once, for every step that follows: a step that selected packages (-p) would resolve other
 # features of the shared dependencies and compile them again.
 # clippy-driver compiles the workspace's own crates (cargo's workspace wrapper), so the build
-# also lints them as `cargo clippy -- -D warnings` would: a separate `cargo clippy` would first
-# check every dependency again, which the build has just compiled. Cargo does not count the
-# wrapper in what makes a crate fresh, so a crate compiled before by a plain cargo command, in
-# a target that was already there, is linted by `cargo clippy` below.
+# also lints them as `cargo clippy --workspace --all-targets -- -D warnings` would: a separate
+# `cargo clippy` would first check every dependency again, which the build has just compiled.
+# Cargo keeps what the wrapper compiles apart from a plain build's, so every cargo command on
+# the workspace below goes through `workspace_cargo` and finds this build's crates.
+clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
+workspace_cargo() {
+    CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" cargo "$@" \
+        --config "build.rustc-workspace-wrapper='$clippy_driver'"
+}
+workspace_cargo build --workspace --all-targets
 target="${CARGO_TARGET_DIR:-$PWD/target}"
-target_was_there=false
-[ -d "$target/debug" ] && target_was_there=true
-CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" cargo build --workspace --all-targets \
-    --config "build.rustc-workspace-wrapper='$(rustc --print sysroot)/bin/clippy-driver'"
 export WEFT_TEST_S3_BIN="$target/debug/weft-test-s3"
 # Real PostgreSQL, Redis and S3 (weft-test-s3) servers on free loopback ports, stopped when this script exits.
 weft_services_start
 
-step "cargo clippy"
-if $target_was_there; then
-    cargo clippy --workspace --all-targets -- -D warnings
-fi
+step "cargo clippy: the examples (for wasm32-wasip2)"
 cargo clippy --manifest-path examples/Cargo.toml --workspace --target wasm32-wasip2 -- -D warnings
 
 step "cargo test (examples' own logic, on the host)"
@@ -87,11 +86,11 @@ step "sandbox benchmark, tiny configuration (figures are printed, not judged)"
 # In the dev profile (dependencies optimized): the figures are not judged here, and a release
 # build would compile every dependency a second time. After the examples are built: it
 # measures each language's hello.
-WEFT_BENCH_ITERATIONS=200 cargo bench --profile dev --workspace --bench sandbox
+WEFT_BENCH_ITERATIONS=200 workspace_cargo bench --profile dev --workspace --bench sandbox
 
 step "doc tests"
-cargo test --workspace --doc
+workspace_cargo test --workspace --doc
 
 step "tests (cargo nextest)"
-cargo nextest run --workspace --no-fail-fast
+workspace_cargo nextest run --workspace --no-fail-fast
 step "done"

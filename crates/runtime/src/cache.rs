@@ -110,14 +110,14 @@ impl DiskCache {
         deserialize: impl FnOnce(&Path) -> wasmtime::Result<T>,
     ) -> Option<T> {
         let path = self.path(entry);
-        if !path.exists() {
-            return None;
-        }
+        let before = file_identity(&path)?;
         match deserialize(&path) {
             Ok(code) => {
                 touch(&path);
                 Some(code)
             }
+            // Evicted, or replaced by another process's store, meanwhile: nothing to remove.
+            Err(_) if file_identity(&path) != Some(before) => None,
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "unusable compiled code; recompiling");
                 let _ = std::fs::remove_file(&path);
@@ -126,9 +126,9 @@ impl DiskCache {
         }
     }
 
-    /// Keep the compiled code of `entry`, `serialized`, for next time. Failures are logged,
-    /// not fatal.
-    pub(crate) fn store(&self, entry: Entry, serialized: wasmtime::Result<Vec<u8>>) {
+    /// Keep the compiled code of `entry`, `serialized`, for next time; whether it was kept.
+    /// Failures are logged, not fatal.
+    pub(crate) fn store(&self, entry: Entry, serialized: wasmtime::Result<Vec<u8>>) -> bool {
         let path = self.path(entry);
         let result = serialized.map_err(|e| e.to_string()).and_then(|bytes| {
             std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
@@ -138,9 +138,13 @@ impl DiskCache {
             Ok(())
         });
         match result {
-            Ok(()) => evict::keep_under(&self.root, self.max_bytes, &path),
+            Ok(()) => {
+                evict::keep_under(&self.root, self.max_bytes, &path);
+                true
+            }
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "could not keep compiled code")
+                tracing::warn!(path = %path.display(), error = %e, "could not keep compiled code");
+                false
             }
         }
     }
@@ -172,6 +176,13 @@ impl DiskCache {
             }
         }
     }
+}
+
+/// What tells one file at `path` from another put there later (a store renames a whole new
+/// file into place): its size and modification time; `None` when there is no file.
+fn file_identity(path: &Path) -> Option<(u64, SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// Mark the file at `path` as used now, so that eviction takes it last. Best effort: a cache

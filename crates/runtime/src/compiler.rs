@@ -182,21 +182,22 @@ impl Compiler {
 
     /// Keep `compiled`, the code of component `digest`, once it has linked: the libraries
     /// compiled for it in memory, and everything in the disk cache. A component refused
-    /// leaves nothing behind.
-    pub(crate) fn keep(&self, digest: &Digest, compiled: &Compiled) {
+    /// leaves nothing behind. Whether the disk cache now holds the component's code.
+    pub(crate) fn keep(&self, digest: &Digest, compiled: &Compiled) -> bool {
         for (digest, module) in &compiled.fresh {
             let module = self.libraries.keep(*digest, module.clone());
             if let Some(cache) = &self.cache {
                 cache.store(Entry::Library(*digest), module.serialize());
             }
         }
-        if let Some(cache) = &self.cache {
-            let entry = match &compiled.split {
-                Some(key) => Entry::Rest(*digest, key.clone()),
-                None => Entry::Component(*digest),
-            };
-            cache.store(entry, compiled.component.serialize());
-        }
+        let Some(cache) = &self.cache else {
+            return false;
+        };
+        let entry = match &compiled.split {
+            Some(key) => Entry::Rest(*digest, key.clone()),
+            None => Entry::Component(*digest),
+        };
+        cache.store(entry, compiled.component.serialize())
     }
 
     /// Link `compiled` against the world version it was built for, newest first: a

@@ -89,7 +89,8 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
             cache_dir: None,
-            // About thirty components that bundle an interpreter, on both compilers' code.
+            // About thirty components that bundle an interpreter, or fifteen on both
+            // compilers' code (a JavaScript one: 65 MB of either).
             cache_max_bytes: 2 << 30,
             max_concurrent_instances: 128,
             max_memory_bytes: 4 << 30,

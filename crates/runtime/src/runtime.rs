@@ -203,7 +203,13 @@ impl Runtime {
                 let compiled = optimized.compile(&parts)?;
                 // Kept once it links: a component refused here leaves no code in the cache.
                 let pre = optimized.link(&compiled)?;
-                optimized.keep(&digest, &compiled);
+                // Baseline code an earlier process kept (before this one's libraries were
+                // compiled, say) is never loaded again.
+                if optimized.keep(&digest, &compiled)
+                    && let Some(cache) = self.baseline.as_ref().and_then(|b| b.cache.as_ref())
+                {
+                    cache.forget(&digest);
+                }
                 (
                     Code {
                         pre,

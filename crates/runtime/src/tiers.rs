@@ -7,8 +7,9 @@
 //! at once, while a thread compiles it with Cranelift, stores the result in the cache, and
 //! swaps it in: attempts already running finish on the code they started with. Winch's code
 //! is cached too: a process that ends before Cranelift's is ready (`wfctl run`, `wfctl test`)
-//! leaves it to the next, which starts on it without compiling; it is removed once Cranelift's
-//! is kept.
+//! leaves it to the next, which starts on it without compiling. A process that keeps
+//! Cranelift's code removes Winch's; a process that never optimizes (the API server, which
+//! only describes) leaves it to the cache's size bound.
 //!
 //! What counts as large is what is left to compile: a component's shared libraries that a
 //! compiler has already (`libraries.rs`) do not count, so a second Python DAG, whose
@@ -127,8 +128,9 @@ fn upgrade(
     let started = std::time::Instant::now();
     let linked = optimized.compile(&Parts::of(bytes)).and_then(|compiled| {
         let pre = optimized.link(&compiled)?;
-        optimized.keep(&digest, &compiled);
-        if let Some(cache) = baseline_cache {
+        if optimized.keep(&digest, &compiled)
+            && let Some(cache) = baseline_cache
+        {
             cache.forget(&digest);
         }
         Ok(pre)

@@ -29,10 +29,20 @@ pub const LOCAL_SANDBOXES: u32 = 2;
 /// The most the compile cache may hold: `$WEFT_CACHE_MAX_SIZE` (a size such as `4GiB`), else
 /// the runtime's default (2 GiB). Past it, the least recently used code is removed.
 pub fn cache_max_bytes() -> Result<u64, Failure> {
-    match std::env::var("WEFT_CACHE_MAX_SIZE") {
-        Ok(size) if !size.is_empty() => weft_model::units::parse_size(&size)
-            .map_err(|e| Failure::usage(format!("WEFT_CACHE_MAX_SIZE: {e}"))),
-        _ => Ok(RuntimeConfig::default().cache_max_bytes),
+    let Some(size) = std::env::var_os("WEFT_CACHE_MAX_SIZE").filter(|s| !s.is_empty()) else {
+        return Ok(RuntimeConfig::default().cache_max_bytes);
+    };
+    let fail = |reason: String| Failure::usage(format!("WEFT_CACHE_MAX_SIZE: {reason}"));
+    let size = size
+        .to_str()
+        .ok_or_else(|| fail(format!("{size:?} is not text")))?;
+    match weft_model::units::parse_size(size) {
+        // Nothing could be kept: every store would evict the rest.
+        Ok(0) => Err(fail(format!(
+            "{size:?} keeps nothing: give a size above zero, such as 2GiB"
+        ))),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(fail(e.to_string())),
     }
 }
 

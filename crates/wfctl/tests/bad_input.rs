@@ -81,38 +81,50 @@ fn bad_flags_are_named() {
 }
 
 #[test]
-fn a_bad_cache_size_is_named_and_the_cache_keeps_what_it_holds() {
+fn the_cache_size_is_applied_and_a_bad_one_is_named() {
     let cache = tempfile::tempdir().expect("tempdir");
     let cache_dir = cache.path().to_string_lossy().into_owned();
-    let ok = common::wfctl_env(
-        ["run", guests::NOOP, "noop"],
-        [("WEFT_CACHE_DIR", cache_dir.as_str())],
-    );
-    assert_eq!(ok.code, 0, "{ok:?}");
-    let held = |dir: &std::path::Path| -> usize {
-        std::fs::read_dir(dir)
+    // The compiled code in the cache, by file name.
+    let held = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
             .expect("cache")
             .flatten()
             .filter_map(|engine| std::fs::read_dir(engine.path()).ok())
-            .map(|files| files.count())
-            .sum()
+            .flat_map(|files| files.flatten())
+            .map(|file| file.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     };
-    assert_eq!(held(cache.path()), 1);
-    for (size, needle) in [
-        ("lots", "WEFT_CACHE_MAX_SIZE: invalid size \"lots\""),
-        ("-1GiB", "WEFT_CACHE_MAX_SIZE: invalid size \"-1GiB\""),
-    ] {
-        let run = common::wfctl_env(
-            ["run", guests::NOOP, "noop"],
+    let run = |guest: &str, task: &str, size: &str| {
+        common::wfctl_env(
+            ["run", guest, task],
             [
                 ("WEFT_CACHE_DIR", cache_dir.as_str()),
                 ("WEFT_CACHE_MAX_SIZE", size),
             ],
-        );
-        assert_eq!(run.code, 2, "{size}: {run:?}");
-        assert!(run.stderr.contains(needle), "{size}: {run:?}");
+        )
+    };
+    let first = run(guests::NOOP, "noop", "");
+    assert_eq!(first.code, 0, "{first:?}");
+    let noop = held(cache.path());
+    assert_eq!(noop.len(), 1, "{noop:?}");
+    for (size, needle) in [
+        ("lots", "WEFT_CACHE_MAX_SIZE: invalid size \"lots\""),
+        ("-1GiB", "WEFT_CACHE_MAX_SIZE: invalid size \"-1GiB\""),
+        ("0", "WEFT_CACHE_MAX_SIZE: \"0\" keeps nothing"),
+    ] {
+        let refused = run(guests::NOOP, "noop", size);
+        assert_eq!(refused.code, 2, "{size}: {refused:?}");
+        assert!(refused.stderr.contains(needle), "{size}: {refused:?}");
+        assert_eq!(held(cache.path()), noop, "{size}");
     }
-    assert_eq!(held(cache.path()), 1);
+    // A bound below two components: the second one's code replaces the first's.
+    let second = run(guests::BENCH_SINGLE, "t0", "1KiB");
+    assert_eq!(second.code, 0, "{second:?}");
+    let after = held(cache.path());
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_ne!(after, noop);
 }
 
 #[test]

@@ -60,8 +60,19 @@ pub(super) fn keep_under(root: &Path, max_bytes: u64, kept: &Path) {
     );
 }
 
-/// The bytes of every file under `root`'s directories, and the files that may be evicted:
-/// all but `kept` and other processes' stores in progress.
+/// Whether `name` is an engine's directory: 32 hexadecimal digits (see `DiskCache::open`).
+fn is_engine_dir(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `name` is a file the cache writes: compiled code, or a store in progress.
+fn is_cache_file(name: &str) -> bool {
+    name.ends_with(".cwasm") || name.starts_with(".tmp")
+}
+
+/// The bytes of the cache's files under `root` (compiled code and stores in progress, in the
+/// engines' directories: nothing else, whatever directory the cache was given), and the
+/// files that may be evicted: all but `kept` and other processes' stores in progress.
 fn files_under(root: &Path, kept: &Path) -> (u64, Vec<CacheFile>) {
     let mut total = 0;
     let mut files = Vec::new();
@@ -69,24 +80,28 @@ fn files_under(root: &Path, kept: &Path) -> (u64, Vec<CacheFile>) {
         return (total, files);
     };
     for dir in dirs.flatten() {
-        if !dir.file_type().is_ok_and(|t| t.is_dir()) {
+        if !dir.file_type().is_ok_and(|t| t.is_dir())
+            || !is_engine_dir(&dir.file_name().to_string_lossy())
+        {
             continue;
         }
         let Ok(entries) = std::fs::read_dir(dir.path()) else {
             continue;
         };
         for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
             let Ok(meta) = entry.metadata() else {
                 continue;
             };
-            if !meta.is_file() {
+            if !meta.is_file() || !is_cache_file(&name) {
                 continue;
             }
             total += meta.len();
             let path = entry.path();
             let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            let in_progress = entry.file_name().to_string_lossy().starts_with(".tmp")
-                && used.elapsed().is_ok_and(|age| age < ABANDONED_AFTER);
+            let in_progress =
+                name.starts_with(".tmp") && used.elapsed().is_ok_and(|age| age < ABANDONED_AFTER);
             if path == kept || in_progress {
                 continue;
             }
@@ -103,6 +118,9 @@ fn files_under(root: &Path, kept: &Path) -> (u64, Vec<CacheFile>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ENGINE_A: &str = "0123456789abcdef0123456789abcdef";
+    const ENGINE_B: &str = "fedcba9876543210fedcba9876543210";
 
     /// A file of `bytes` bytes at `dir/name`, last used `age_secs` ago.
     fn file(dir: &Path, name: &str, bytes: usize, age_secs: u64) -> PathBuf {
@@ -137,7 +155,7 @@ mod tests {
     #[test]
     fn the_least_recently_used_go_first_down_to_three_quarters_of_the_bound() {
         let root = tempfile::tempdir().expect("tempdir");
-        let (a, b) = (root.path().join("engine-a"), root.path().join("engine-b"));
+        let (a, b) = (root.path().join(ENGINE_A), root.path().join(ENGINE_B));
         file(&a, "oldest.cwasm", 300, 400);
         file(&b, "older.cwasm", 300, 300);
         file(&a, "old.cwasm", 300, 200);
@@ -151,7 +169,7 @@ mod tests {
     #[test]
     fn nothing_goes_within_the_bound_and_the_file_just_stored_never_goes() {
         let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("engine");
+        let dir = root.path().join(ENGINE_A);
         file(&dir, "old.cwasm", 400, 1_000);
         let kept = file(&dir, "new.cwasm", 600, 0);
         keep_under(root.path(), 1_000, &kept);
@@ -163,9 +181,27 @@ mod tests {
     }
 
     #[test]
+    fn only_the_caches_own_files_are_counted_or_evicted() {
+        // A cache given a directory that holds other things (a home, a temporary
+        // directory) leaves them alone, however large.
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join(ENGINE_A);
+        file(root.path(), "notes.txt", 5_000, 1_000);
+        file(&root.path().join("photos"), "big.cwasm", 5_000, 1_000);
+        file(&dir, "someone-elses.bin", 5_000, 1_000);
+        file(&dir, "old.cwasm", 600, 500);
+        let kept = file(&dir, "new.cwasm", 600, 0);
+        keep_under(root.path(), 1_000, &kept);
+        assert!(root.path().join("notes.txt").is_file());
+        assert!(root.path().join("photos/big.cwasm").is_file());
+        assert!(dir.join("someone-elses.bin").is_file());
+        assert_eq!(names(root.path()), ["new.cwasm"]);
+    }
+
+    #[test]
     fn a_store_in_progress_stays_and_an_abandoned_one_goes() {
         let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("engine");
+        let dir = root.path().join(ENGINE_A);
         file(&dir, ".tmpWriting", 500, 10);
         file(&dir, ".tmpAbandoned", 500, 2 * 3600);
         let kept = file(&dir, "new.cwasm", 500, 0);
