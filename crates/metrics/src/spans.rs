@@ -22,6 +22,11 @@ fn timed(metadata: &Metadata<'_>) -> bool {
     metadata.target().starts_with("weft_store")
 }
 
+/// Whether `metadata` is of a span that is timed.
+fn timed_span(metadata: &Metadata<'_>) -> bool {
+    metadata.is_span() && timed(metadata)
+}
+
 /// When a timed span was created.
 struct Opened(Instant);
 
@@ -30,9 +35,13 @@ pub fn layer<S>() -> Filtered<SpanTimings, FilterFn, S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    SpanTimings.with_filter(FilterFn::new(|metadata| {
-        metadata.is_span() && timed(metadata)
-    }))
+    // The hint keeps the process's maximum level at the store's spans (debug): without one,
+    // every `trace!` of the libraries that log through the `log` crate (Cranelift logs from
+    // its innermost loops) would be handed to the subscriber to be refused.
+    SpanTimings.with_filter(
+        FilterFn::new(timed_span as fn(&Metadata<'_>) -> bool)
+            .with_max_level_hint(tracing::level_filters::LevelFilter::DEBUG),
+    )
 }
 
 /// Times the spans [`layer`] lets through.

@@ -96,6 +96,19 @@ enum Command {
     Whoami(commands::tokens::WhoamiArgs),
 }
 
+/// The `log` crate's level for a `tracing` filter's most verbose level (`None`: no hint, all).
+fn log_level(most: Option<tracing::level_filters::LevelFilter>) -> log::LevelFilter {
+    use tracing::level_filters::LevelFilter;
+    match most {
+        Some(LevelFilter::OFF) => log::LevelFilter::Off,
+        Some(LevelFilter::ERROR) => log::LevelFilter::Error,
+        Some(LevelFilter::WARN) => log::LevelFilter::Warn,
+        Some(LevelFilter::INFO) => log::LevelFilter::Info,
+        Some(LevelFilter::DEBUG) => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    }
+}
+
 fn main() -> ExitCode {
     {
         use tracing_subscriber::Layer as _;
@@ -104,6 +117,7 @@ fn main() -> ExitCode {
         // What a starting process waits for, and when it comes, is shown by default.
         let shown = tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
             .unwrap_or_else(|_| "warn,wfctl::waiting=info".into());
+        let most_shown = shown.max_level_hint();
         tracing_subscriber::registry()
             .with(
                 tracing_subscriber::fmt::layer()
@@ -113,6 +127,11 @@ fn main() -> ExitCode {
             // Store and queue call latencies, for /metrics, whatever the log shows.
             .with(weft_metrics::spans::layer())
             .init();
+        // Records of the `log` crate only ever reach the log shown: those it would not show
+        // stop at `log`'s own level check. Cranelift and wasmtime log through it from their
+        // compile loops, where handing each record to the subscriber made compiles several
+        // times slower.
+        log::set_max_level(log_level(most_shown));
     }
     // The Redis client's TLS asks rustls for the process's provider.
     weft_tls::install_default_provider();
@@ -165,5 +184,28 @@ mod tests {
     #[test]
     fn every_command_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_log_crate_stops_at_the_most_verbose_level_shown() {
+        use tracing::level_filters::LevelFilter;
+        let cases = [
+            (Some(LevelFilter::OFF), log::LevelFilter::Off),
+            (Some(LevelFilter::ERROR), log::LevelFilter::Error),
+            (Some(LevelFilter::WARN), log::LevelFilter::Warn),
+            (Some(LevelFilter::INFO), log::LevelFilter::Info),
+            (Some(LevelFilter::DEBUG), log::LevelFilter::Debug),
+            (Some(LevelFilter::TRACE), log::LevelFilter::Trace),
+            (None, log::LevelFilter::Trace),
+        ];
+        for (most, expected) in cases {
+            assert_eq!(super::log_level(most), expected, "{most:?}");
+        }
+        // The default filter shows at most info (what a starting process waits for).
+        let default = tracing_subscriber::EnvFilter::new("warn,wfctl::waiting=info");
+        assert_eq!(
+            super::log_level(default.max_level_hint()),
+            log::LevelFilter::Info
+        );
     }
 }
