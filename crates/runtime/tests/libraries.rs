@@ -2,9 +2,13 @@
 //! bundles are compiled on their own and shared, so a second Python DAG compiles only what is
 //! its own. The two Python examples are the components; `scripts/test.sh` builds them first.
 
+#[path = "support/files.rs"]
+mod files;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use files::walk;
 use weft_runtime::{
     CompileSource, DagComponent, Runtime, RuntimeConfig, SharedLibraries, TaskContext, TaskOutcome,
     TaskRequest, Tier,
@@ -161,20 +165,6 @@ fn a_library_that_does_not_compile_is_refused_saying_why_and_nothing_is_kept() {
     );
     // Nothing of either is in the cache, not even the valid library: a refused component
     // leaves nothing behind.
-    let files: Vec<String> = walk(dir.path());
+    let files = walk(dir.path());
     assert!(files.is_empty(), "{files:?}");
-}
-
-/// The names of the files under `dir`, at any depth.
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("reads").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    files
 }

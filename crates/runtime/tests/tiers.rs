@@ -1,8 +1,12 @@
 //! A large component starts on baseline (Winch) code and moves to optimized (Cranelift) code
 //! compiled in the background, which the disk cache then serves.
 
+#[path = "support/files.rs"]
+mod files;
+
 use std::time::Duration;
 
+use files::walk;
 use weft_runtime::{
     CompileSource, DagComponent, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest,
     Tier,
@@ -211,20 +215,6 @@ fn past_its_bound_the_cache_removes_the_least_recently_used_code() {
         fresh.load(&single).expect("load").compile_source(),
         CompileSource::Compiled
     );
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

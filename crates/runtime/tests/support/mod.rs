@@ -1,4 +1,5 @@
-//! Shared pieces of the runtime's integration tests.
+//! Shared pieces of the runtime's integration tests. (`files.rs` is included on its own, with
+//! `#[path]`, by the tests that look at a compile cache's files.)
 
 pub mod http_server;
 pub mod task;
