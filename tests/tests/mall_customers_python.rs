@@ -9,8 +9,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{ColumnOrder, SortOrder};
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::statistics::Statistics;
 use serde_json::{Value, json};
 use weft_e2e::{Api, S3Client, S3Server, standalone};
@@ -54,9 +54,9 @@ fn put_connection(api: &Api, body: &Value) {
 /// The Parquet file's statistics: each column's lowest and highest value, which readers trust
 /// for pruning only under the unsigned order of `UINT_32` and text.
 fn check_statistics(parquet: &[u8], rows: &[Row]) {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet.to_vec()))
+    let reader = SerializedFileReader::new(bytes::Bytes::from(parquet.to_vec()))
         .expect("the object is a Parquet file");
-    let meta = builder.metadata();
+    let meta = reader.metadata();
     assert_eq!(meta.num_row_groups(), 1);
     let file = meta.file_metadata();
     assert_eq!(file.num_rows(), i64::try_from(rows.len()).expect("rows"));

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::UInt32Type;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::RowAccessor;
 use weft_e2e::{S3Client, S3Server};
 
 /// The object the DAG reads by default.
@@ -132,15 +131,17 @@ pub fn check_sorted_parquet(parquet: Vec<u8>, rows: &[Row]) {
     );
 }
 
-/// The rows of a Parquet file written by the DAG.
+/// The rows of a Parquet file written by the DAG, read with the `parquet` crate's row API.
 pub fn read_parquet(bytes: Vec<u8>) -> Vec<Row> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-        .expect("the object is a Parquet file");
-    let names: Vec<String> = builder
-        .schema()
-        .fields()
+    let reader =
+        SerializedFileReader::new(bytes::Bytes::from(bytes)).expect("the object is a Parquet file");
+    let names: Vec<&str> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
         .iter()
-        .map(|f| f.name().clone())
+        .map(|c| c.name())
         .collect();
     assert_eq!(
         names,
@@ -152,23 +153,25 @@ pub fn read_parquet(bytes: Vec<u8>) -> Vec<Row> {
             "Spending Score (1-100)"
         ]
     );
-    let mut rows = Vec::new();
-    for batch in builder.build().expect("a reader") {
-        let batch = batch.expect("a record batch");
-        let u32s = |i: usize| batch.column(i).as_primitive::<UInt32Type>().clone();
-        let (ids, ages, incomes, scores) = (u32s(0), u32s(2), u32s(3), u32s(4));
-        let genders = batch.column(1).as_string::<i32>().clone();
-        for i in 0..batch.num_rows() {
-            rows.push(Row {
-                id: ids.value(i),
-                gender: genders.value(i).to_owned(),
-                age: ages.value(i),
-                income: incomes.value(i),
-                score: scores.value(i),
-            });
-        }
-    }
-    rows
+    reader
+        .get_row_iter(None)
+        .expect("a row reader")
+        .map(|row| {
+            let row = row.expect("a row");
+            // UINT_32 columns read as unsigned, the gender as text: the types the DAG wrote.
+            let uint = |i: usize| {
+                row.get_uint(i)
+                    .unwrap_or_else(|e| panic!("column {i}: {e}"))
+            };
+            Row {
+                id: uint(0),
+                gender: row.get_string(1).expect("a text gender").clone(),
+                age: uint(2),
+                income: uint(3),
+                score: uint(4),
+            }
+        })
+        .collect()
 }
 
 /// The `mall_customers` component, with an egress rule for `s3`'s endpoint: the example
