@@ -14,6 +14,8 @@ const TARGET: &str = "wasm32-wasip2";
 
 /// Variables of the outer build that would leak into the nested one: flags, wrappers and
 /// directories meant for the host build, and the cfg/feature values of this build script.
+/// Clippy's workspace wrapper and its arguments are kept when the outer build is clippy's
+/// (see [`clippy_wrapped`]).
 const CLEARED_VARS: &[&str] = &[
     "CARGO_ENCODED_RUSTFLAGS",
     "RUSTFLAGS",
@@ -22,10 +24,10 @@ const CLEARED_VARS: &[&str] = &[
     "CARGO_BUILD_TARGET_DIR",
     "CARGO_BUILD_BUILD_DIR",
     "CARGO_BUILD_TARGET",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CLIPPY_ARGS",
     "CARGO_LLVM_COV",
 ];
+/// The outer build's workspace wrapper and clippy's arguments to it.
+const WRAPPER_VARS: &[&str] = &["RUSTC_WORKSPACE_WRAPPER", "CLIPPY_ARGS"];
 const CLEARED_PREFIXES: &[&str] = &["CARGO_CFG_", "CARGO_FEATURE_"];
 
 fn main() {
@@ -107,6 +109,11 @@ fn build_guests(manifest: &Path, target_dir: &Path) -> Result<(), String> {
     for name in CLEARED_VARS {
         cmd.env_remove(name);
     }
+    if !clippy_wrapped() {
+        for name in WRAPPER_VARS {
+            cmd.env_remove(name);
+        }
+    }
     for (name, _) in env::vars_os() {
         let name = name.to_string_lossy();
         if CLEARED_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -124,6 +131,18 @@ fn build_guests(manifest: &Path, target_dir: &Path) -> Result<(), String> {
             "building the test guests for {TARGET} failed ({status}); see the output above"
         ))
     }
+}
+
+/// Whether the outer build runs clippy on the workspace's crates (`cargo clippy`, or
+/// clippy-driver as cargo's workspace wrapper, as `scripts/test.sh` builds): the nested build
+/// then lints the guests too, for the target they are built for, with the same arguments.
+/// Any other wrapper is meant for the host build and is left out.
+fn clippy_wrapped() -> bool {
+    env::var_os("RUSTC_WORKSPACE_WRAPPER").is_some_and(|wrapper| {
+        Path::new(&wrapper)
+            .file_stem()
+            .is_some_and(|stem| stem == "clippy-driver")
+    })
 }
 
 /// Names of the guests: the `src/bin/*.rs` files, sorted.
