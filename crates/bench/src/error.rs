@@ -36,6 +36,16 @@ pub enum BenchError {
         /// What is wrong with the answer.
         reason: String,
     },
+    /// An environment variable the benchmark reads has a value it cannot use.
+    #[error("{name}={value:?}: {reason}")]
+    BadVariable {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What would do.
+        reason: &'static str,
+    },
     /// Something did not happen in time.
     #[error("timed out after {seconds:.0} s waiting for {what}")]
     Timeout {

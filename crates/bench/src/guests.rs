@@ -33,6 +33,36 @@ pub struct GuestOptions {
     pub examples_target: PathBuf,
     /// Where the components and the builds' logs go.
     pub work_dir: PathBuf,
+    /// Whether the interpreted examples (Python, TypeScript) were just built with `wfctl
+    /// build` (`WEFT_BENCH_EXAMPLES_BUILT=1`, which the test suite sets): their components in
+    /// `PROJECT/target/` are measured instead of being built again, which takes tens of
+    /// seconds each.
+    pub interpreted_built: bool,
+}
+
+/// The variable that says the interpreted examples are built: `1` (built) or `0`.
+const EXAMPLES_BUILT: &str = "WEFT_BENCH_EXAMPLES_BUILT";
+
+impl GuestOptions {
+    /// Whether [`EXAMPLES_BUILT`] says the interpreted examples are built (unset: no); any
+    /// value but `1` or `0` is refused, naming the variable.
+    pub fn interpreted_built_from_env() -> Result<bool, BenchError> {
+        interpreted_built(std::env::var_os(EXAMPLES_BUILT).as_deref())
+    }
+}
+
+/// What a value of [`EXAMPLES_BUILT`] says.
+fn interpreted_built(value: Option<&std::ffi::OsStr>) -> Result<bool, BenchError> {
+    match value {
+        None => Ok(false),
+        Some(v) if v == "1" => Ok(true),
+        Some(v) if v == "0" => Ok(false),
+        Some(v) => Err(BenchError::BadVariable {
+            name: EXAMPLES_BUILT,
+            value: v.to_string_lossy().into_owned(),
+            reason: "1 (the examples are built) or 0 (build them) expected",
+        }),
+    }
 }
 
 /// Build every language's hello and time `iterations` runs of its `t1`.
@@ -87,6 +117,16 @@ fn greets(output: &[u8]) -> bool {
         .is_ok_and(|v| v.get("greeting").is_some_and(serde_json::Value::is_string))
 }
 
+/// Where `wfctl build` left the component of interpreted project `project` (named `name`):
+/// `PROJECT/target/NAME.wasm`, `-` as `_`; none for a compiled project or one not built.
+fn interpreted_component(project: &Path, name: &str) -> Option<PathBuf> {
+    let interpreted = project.join("app.py").is_file() || project.join("package.json").is_file();
+    let component = project
+        .join("target")
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    (interpreted && component.is_file()).then_some(component)
+}
+
 /// `wfctl build PROJECT --output DIR/NAME.wasm`, its messages in `DIR/NAME.log`: the
 /// component's path.
 fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, BenchError> {
@@ -94,6 +134,16 @@ fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, B
         .file_name()
         .map_or_else(|| project.to_owned(), |n| n.to_string_lossy().into_owned());
     let out = dir.join(format!("{name}.wasm"));
+    if options.interpreted_built
+        && let Some(built) = interpreted_component(&Path::new(ROOT).join(project), &name)
+    {
+        eprintln!(
+            "    {project}: {} (built before the benchmark)",
+            built.display()
+        );
+        std::fs::copy(&built, &out).map_err(|e| BenchError::io(&built, e))?;
+        return Ok(out);
+    }
     eprintln!("    wfctl build {project}");
     wfctl_build(
         &options.wfctl,
@@ -104,4 +154,44 @@ fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, B
         &[("CARGO_TARGET_DIR", options.examples_target.as_os_str())],
     )?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_variable_says_1_or_0_and_anything_else_is_named() {
+        use std::ffi::OsStr;
+        assert!(!interpreted_built(None).expect("unset"));
+        assert!(interpreted_built(Some(OsStr::new("1"))).expect("1"));
+        assert!(!interpreted_built(Some(OsStr::new("0"))).expect("0"));
+        let refused = interpreted_built(Some(OsStr::new("yes"))).expect_err("yes");
+        let message = refused.to_string();
+        assert!(
+            message.contains("WEFT_BENCH_EXAMPLES_BUILT") && message.contains("\"yes\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_interpreted_example_is_taken_from_its_own_target_only_when_built() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let project = dir.path().join("hello-python");
+        std::fs::create_dir_all(project.join("target")).expect("the project");
+        std::fs::write(project.join("app.py"), "").expect("app.py");
+        assert_eq!(interpreted_component(&project, "hello-python"), None);
+        let component = project.join("target/hello_python.wasm");
+        std::fs::write(&component, b"\0asm").expect("the component");
+        assert_eq!(
+            interpreted_component(&project, "hello-python"),
+            Some(component)
+        );
+        // A Rust project's build is cargo's, not PROJECT/target/NAME.wasm.
+        let rust = dir.path().join("hello");
+        std::fs::create_dir_all(rust.join("target")).expect("the project");
+        std::fs::write(rust.join("Cargo.toml"), "").expect("Cargo.toml");
+        std::fs::write(rust.join("target/hello.wasm"), b"\0asm").expect("a file");
+        assert_eq!(interpreted_component(&rust, "hello"), None);
+    }
 }

@@ -56,8 +56,8 @@ pub struct S3Options {
 /// Cargo's target directory for the example: `WEFT_BENCH_EXAMPLES_TARGET`, else
 /// `bench-examples` under `$CARGO_TARGET_DIR` or the workspace's `target`. Not the examples'
 /// own by default: the component built there must keep the egress rule the test suite built
-/// it with. The test suite names the examples' own, and builds the examples after the
-/// benchmark, so that their dependencies are compiled once.
+/// it with. The test suite names the examples' own, and builds mall-customers for its tests
+/// after the benchmark, so that its dependencies are compiled once.
 pub fn examples_target() -> PathBuf {
     if let Some(dir) = std::env::var_os("WEFT_BENCH_EXAMPLES_TARGET") {
         return PathBuf::from(dir);

@@ -72,14 +72,19 @@ pub fn run(options: &Options) -> BenchReport {
          tasks each",
         sizes.guest_tasks
     );
-    let guests = Outcome::of(guests::measure(
-        &GuestOptions {
-            wfctl: options.wfctl.clone(),
-            examples_target: s3::examples_target(),
-            work_dir: options.work_dir.clone(),
-        },
-        sizes.guest_tasks,
-    ));
+    let guests = Outcome::of(
+        GuestOptions::interpreted_built_from_env().and_then(|built| {
+            guests::measure(
+                &GuestOptions {
+                    wfctl: options.wfctl.clone(),
+                    examples_target: s3::examples_target(),
+                    work_dir: options.work_dir.clone(),
+                    interpreted_built: built,
+                },
+                sizes.guest_tasks,
+            )
+        }),
+    );
     eprintln!(
         "==> egress (in-process): {} runs of {} requests, task and host",
         sizes.egress_rounds, sizes.egress_requests
