@@ -22,6 +22,10 @@ const TASKS = ['extract', 'transform', 'audit', 'report'];
 const STREAMED = 'transform';
 const CLEARED = 'report';
 const CONF = { ticks: 20, tick_ms: 400 }; // 8 s: room for the steps that watch it run
+// The run whose log stream is cut and resumed: 16 s, so that the page's reconnect comes while
+// the task runs even on a loaded machine (the first stream may open only once the attempt
+// has started, then waits for the lines it keeps, then the page waits to reconnect).
+const CUT_CONF = { ticks: 40, tick_ms: 400 };
 const WAIT = 15_000;
 
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -96,13 +100,13 @@ function tickNumbers(page) {
     .evaluateAll((ls) => ls.map((l) => /^tick (\d+)$/.exec((l.querySelector('.msg') || l).textContent.trim())).filter(Boolean).map((m) => Number(m[1])));
 }
 
-/** The log shows "tick 1".."tick N" once each, in order. */
-async function assertTicks(page, where) {
+/** The log shows "tick 1".."tick N" once each, in order (N: the run's `ticks`). */
+async function assertTicks(page, where, count = CONF.ticks) {
   const ticks = await tickNumbers(page);
-  const want = Array.from({ length: CONF.ticks }, (_, i) => i + 1);
+  const want = Array.from({ length: count }, (_, i) => i + 1);
   assert(
     JSON.stringify(ticks) === JSON.stringify(want),
-    `${where}: the log shows the tick lines ${JSON.stringify(ticks)}, expected 1..${CONF.ticks} once each, in order`,
+    `${where}: the log shows the tick lines ${JSON.stringify(ticks)}, expected 1..${count} once each, in order`,
   );
 }
 
@@ -277,7 +281,7 @@ try {
     // A second run, watched by a page whose first log stream carries CUT lines, then the
     // store's `error` event (as the server sends when its store fails), and closes.
     const CUT = 3;
-    const run = (await api('POST', `/dags/${DAG}/runs`, { conf: CONF })).run_id;
+    const run = (await api('POST', `/dags/${DAG}/runs`, { conf: CUT_CONF })).run_id;
     const p = await newPage();
     const calls = []; // per stream request: its Last-Event-ID, the task's state then
     let resumed = null; // the body the server sent the reconnected stream
@@ -308,7 +312,7 @@ try {
       const first = /^id: ?(\d+)$/m.exec(resumed || '');
       assert(first && Number(first[1]) === CUT, `the resumed stream began at line ${first && first[1]}, expected ${CUT}`);
       await p.waitForTimeout(500);
-      await assertTicks(p, 'after the reconnect');
+      await assertTicks(p, 'after the reconnect', CUT_CONF.ticks);
       await shot(p, '05-log-resumed');
     } finally {
       await p.context().close();
