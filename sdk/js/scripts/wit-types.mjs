@@ -6,7 +6,7 @@
 //
 // Usage: node scripts/wit-types.mjs [WIT_DIR] [OUT_DIR]   (run by `npm run build`)
 
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -23,9 +23,20 @@ _setPreopens({ "/": "/" });
 
 const { generateGuestTypes } = await import(transpile);
 const files = await generateGuestTypes(witDir, { worldName: "dag", outDir: `${outDir}/` });
-await rm(outDir, { recursive: true, force: true });
-for (const [path, text] of Object.entries(files)) {
+const wanted = new Map(Object.entries(files).map(([path, text]) => [resolve(path), Buffer.from(text)]));
+// A file is written only when its text changed, and one no longer generated is removed: the
+// others keep their times, which builds that embed the SDK's sources (wfctl's) watch.
+const present = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
+for (const entry of present) {
+  const path = resolve(entry.parentPath ?? entry.path, entry.name);
+  if (entry.isFile() && !wanted.has(path)) await rm(path);
+}
+let written = 0;
+for (const [path, text] of wanted) {
+  const old = await readFile(path).catch(() => null);
+  if (old !== null && old.equals(text)) continue;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
+  written += 1;
 }
-console.error(`wrote the WIT world's types (${Object.keys(files).length} files) to ${outDir}`);
+console.error(`the WIT world's types: ${wanted.size} files in ${outDir}, ${written} written`);
