@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::{bench, deploy_in, task_ids, tenant_with_dag};
 use weft_model::DagRunState;

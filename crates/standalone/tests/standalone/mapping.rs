@@ -5,7 +5,7 @@
 //! `max_map_length` fail it saying why, clearing runs an instance, or the whole mapped task,
 //! again, and marking an instance reopens its mapped task.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::{Now as _, bench, manual, task_ids};
 use weft_model::{DagRunState, DagSpec, TaskSpec, TaskState};

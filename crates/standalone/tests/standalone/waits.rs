@@ -4,7 +4,7 @@
 //! it does (or at once, when it ended before), a failed run fails them, and a wait for what
 //! never comes times out (skipped with `soft_fail`).
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{stack_with_slots, ti};

@@ -4,7 +4,7 @@
 //! fails after its retries without touching the run; one the egress policy refuses is never
 //! reached. The API shows each notification and how it went, and no secret.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! `all_skipped`); a task triggers runs of other DAGs, named after the call when it names none, and
 //! sees a clear refusal for an unknown or paused DAG or a bad conf.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Stack, stack, ti};

@@ -3,7 +3,7 @@
 //! that resumed after a deferral and then failed retries in a new try, without the event; a
 //! scheduler with no slot left still starts waits and expands mapped tasks.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

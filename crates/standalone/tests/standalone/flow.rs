@@ -1,7 +1,7 @@
 //! The embedded stack end to end, in one process: a real SQLite store, the in-process queue,
 //! the scheduler, a worker and the sandbox, running the `flow` test DAG.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

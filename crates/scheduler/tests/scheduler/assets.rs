@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::{Now as _, bench, failure, task_ids};
 use weft_model::{DagSpec, RunType, TaskSpec};

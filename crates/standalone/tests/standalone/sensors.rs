@@ -2,7 +2,7 @@
 //! worker slot back (`up_for_reschedule`) and pokes again on time with the same try number;
 //! past its timeout it fails, or is skipped with `soft_fail`.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{Stack, stack_with_slots, ti};
