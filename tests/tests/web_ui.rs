@@ -27,13 +27,15 @@ fn the_ui_flows_pass_in_chromium() {
         "V0VCVUlXRUJVSVdFQlVJV0VCVUlXRUJVSVdFQlVJV0U=".into(),
     )];
     let _services = [cluster.server(), cluster.scheduler("scheduler-1")];
+    // Leases far longer than the tests' usual 3 s: the flows watch tasks run, not workers
+    // die, and a worker starved of the cores for a few seconds must not lose its attempt.
+    let worker = |id: &str, host: &str, queues: &[&str]| WorkerSpec {
+        lease_secs: 30.0,
+        ..WorkerSpec::new(id, host, queues)
+    };
     let _workers = [
-        cluster.worker(&WorkerSpec::new("worker-a", "host-a", &["default"])),
-        cluster.worker(&WorkerSpec::new(
-            "worker-b",
-            "host-b",
-            &["default", "reports"],
-        )),
+        cluster.worker(&worker("worker-a", "host-a", &["default"])),
+        cluster.worker(&worker("worker-b", "host-b", &["default", "reports"])),
     ];
     let api = cluster.api();
     api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));

@@ -1,8 +1,6 @@
 //! A scheduler test bench: a real SQLite store, the in-process queue and a manual clock; the
 //! test plays the worker, taking messages and reporting results by hand.
 
-#![allow(dead_code)]
-
 use std::sync::Arc;
 use std::time::Duration;
 

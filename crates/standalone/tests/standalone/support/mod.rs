@@ -1,6 +1,5 @@
 //! The embedded stack in one process for the tests: a real SQLite store, the in-process
 //! queue, the scheduler, a worker and the sandbox.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,8 +1,6 @@
 //! Running the `wfctl` binary from tests, and building the examples once per test process (a
 //! Python or TypeScript one once per suite run).
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

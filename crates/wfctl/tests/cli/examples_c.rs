@@ -5,7 +5,7 @@
 //! Needs clang, lld, wasi-libc and compiler-rt for wasm32 (`scripts/setup.sh` installs
 //! them from Debian's packages).
 
-mod common;
+use crate::common;
 
 use common::{example, logged, repo, task, wfctl, wfctl_json};
 use serde_json::json;

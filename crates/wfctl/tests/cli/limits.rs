@@ -2,7 +2,7 @@
 //! component was built for, and `wfctl run` holds the task to its own CPU budget unless
 //! `--fuel` says otherwise.
 
-mod common;
+use crate::common;
 
 use common::wfctl;
 use weft_test_guests_artifacts as guests;

@@ -1,7 +1,7 @@
 //! `wfctl new`: a project made outside the repository builds, passes its own tests, and runs,
 //! calling an HTTP API through a connection once the operator allows it.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{SocketAddr, TcpListener};

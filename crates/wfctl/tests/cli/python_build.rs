@@ -2,7 +2,7 @@
 //! wheelhouse are bundled with the SDK and cached; native wheels, the SDK itself and a bad
 //! `pyproject.toml` are refused. No network: pip only reads the wheelhouse.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! out; and `wfctl standalone` generating its key file, then refusing to start with the
 //! wrong `WEFT_SECRET_KEY`.
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::path::Path;

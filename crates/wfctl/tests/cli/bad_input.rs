@@ -1,7 +1,7 @@
 //! Bad input gets exit code 2 and a message naming what is wrong; failing tasks get exit 1
 //! with their error class.
 
-mod common;
+use crate::common;
 
 use common::wfctl;
 use weft_test_guests_artifacts as guests;

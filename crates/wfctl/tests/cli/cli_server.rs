@@ -1,7 +1,7 @@
 //! The server commands (`deploy`, `dags`, `runs`, `tasks`, `variables`) against a real API
 //! server: SQLite store, scheduler over an in-memory queue, no worker (runs stay unfinished).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

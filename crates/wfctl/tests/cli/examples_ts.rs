@@ -11,7 +11,7 @@
 //! `scripts/setup.sh` runs) and, for the SQL test, `source scripts/services.sh;
 //! weft_services_start`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! server (SQLite store, scheduler over an in-memory queue). No worker runs: the test reports
 //! an attempt's result to the scheduler itself, as a worker would.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

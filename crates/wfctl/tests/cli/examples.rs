@@ -1,6 +1,6 @@
 //! `wfctl build`, `inspect`, `run` and `test` on every example, end to end.
 
-mod common;
+use crate::common;
 
 use common::{example, repo, task, wfctl, wfctl_json};
 use serde_json::json;
