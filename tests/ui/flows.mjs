@@ -111,13 +111,13 @@ async function assertTicks(page, where, count = CONF.ticks) {
 }
 
 /** Wait for the log status to say the attempt ended with success (its stream's `end`). */
-function waitEndedSuccess(page, what) {
+function waitEndedSuccess(page, what, timeout = 30_000) {
   return waitUntil(
     page,
     what,
     () => /ended: success/.test(document.querySelector('[data-testid="task-view"] [data-testid="log-status"]')?.textContent || ''),
     undefined,
-    30_000,
+    timeout,
   );
 }
 
@@ -304,7 +304,8 @@ try {
     });
     try {
       await p.goto(`${BASE}/ui/dags/${DAG}/runs/${encodeURIComponent(run)}/tasks/${STREAMED}`);
-      await waitEndedSuccess(p, `the log status of ${STREAMED} (run ${run}) to say it ended with success`);
+      // Its run's start, extract, then transform's 16 s.
+      await waitEndedSuccess(p, `the log status of ${STREAMED} (run ${run}) to say it ended with success`, 60_000);
       assert(calls.length === 2, `the log was streamed by ${calls.length} requests, expected 2: ${JSON.stringify(calls)}`);
       assert(calls[0].lastEventId === null, `the first stream request sent Last-Event-ID ${calls[0].lastEventId}`);
       assert(calls[1].lastEventId === String(CUT - 1), `the reconnect sent Last-Event-ID ${calls[1].lastEventId}, expected ${CUT - 1}`);

@@ -43,7 +43,7 @@ pub enum BenchError {
         name: &'static str,
         /// Its value.
         value: String,
-        /// What would do.
+        /// What value would do.
         reason: &'static str,
     },
     /// Something did not happen in time.

@@ -6,7 +6,7 @@
 //
 // Usage: node scripts/wit-types.mjs [WIT_DIR] [OUT_DIR]   (run by `npm run build`)
 
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,10 +26,10 @@ const files = await generateGuestTypes(witDir, { worldName: "dag", outDir: `${ou
 const wanted = new Map(Object.entries(files).map(([path, text]) => [resolve(path), Buffer.from(text)]));
 // A file is written only when its text changed, and one no longer generated is removed: the
 // others keep their times, which builds that embed the SDK's sources (wfctl's) watch.
-const present = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
-for (const entry of present) {
-  const path = resolve(entry.parentPath ?? entry.path, entry.name);
-  if (entry.isFile() && !wanted.has(path)) await rm(path);
+const present = await readdir(outDir, { recursive: true }).catch(() => []);
+for (const name of present) {
+  const path = resolve(outDir, name);
+  if (!wanted.has(path) && (await stat(path)).isFile()) await rm(path, { force: true });
 }
 let written = 0;
 for (const [path, text] of wanted) {
