@@ -13,6 +13,7 @@ use crate::error::BenchError;
 use crate::figures::{GuestFigures, GuestLanguage, GuestTask, Outcome};
 use crate::install::wfctl_build;
 use crate::sandbox::{TimedTasks, timed_tasks};
+use weft_testkit::examples::interpreted_component;
 
 /// The examples measured: each language's name and its project, from the repository's root.
 const HELLOS: [(&str, &str); 3] = [
@@ -117,16 +118,6 @@ fn greets(output: &[u8]) -> bool {
         .is_ok_and(|v| v.get("greeting").is_some_and(serde_json::Value::is_string))
 }
 
-/// Where `wfctl build` left the component of interpreted project `project` (named `name`):
-/// `PROJECT/target/NAME.wasm`, `-` as `_`; none for a compiled project or one not built.
-fn interpreted_component(project: &Path, name: &str) -> Option<PathBuf> {
-    let interpreted = project.join("app.py").is_file() || project.join("package.json").is_file();
-    let component = project
-        .join("target")
-        .join(format!("{}.wasm", name.replace('-', "_")));
-    (interpreted && component.is_file()).then_some(component)
-}
-
 /// `wfctl build PROJECT --output DIR/NAME.wasm`, its messages in `DIR/NAME.log`: the
 /// component's path.
 fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, BenchError> {
@@ -135,7 +126,8 @@ fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, B
         .map_or_else(|| project.to_owned(), |n| n.to_string_lossy().into_owned());
     let out = dir.join(format!("{name}.wasm"));
     if options.interpreted_built
-        && let Some(built) = interpreted_component(&Path::new(ROOT).join(project), &name)
+        && let Some(built) =
+            interpreted_component(&Path::new(ROOT).join(project)).filter(|built| built.is_file())
     {
         eprintln!(
             "    {project}: {} (built before the benchmark)",
@@ -172,26 +164,5 @@ mod tests {
             message.contains("WEFT_BENCH_EXAMPLES_BUILT") && message.contains("\"yes\""),
             "{message}"
         );
-    }
-
-    #[test]
-    fn an_interpreted_example_is_taken_from_its_own_target_only_when_built() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let project = dir.path().join("hello-python");
-        std::fs::create_dir_all(project.join("target")).expect("the project");
-        std::fs::write(project.join("app.py"), "").expect("app.py");
-        assert_eq!(interpreted_component(&project, "hello-python"), None);
-        let component = project.join("target/hello_python.wasm");
-        std::fs::write(&component, b"\0asm").expect("the component");
-        assert_eq!(
-            interpreted_component(&project, "hello-python"),
-            Some(component)
-        );
-        // A Rust project's build is cargo's, not PROJECT/target/NAME.wasm.
-        let rust = dir.path().join("hello");
-        std::fs::create_dir_all(rust.join("target")).expect("the project");
-        std::fs::write(rust.join("Cargo.toml"), "").expect("Cargo.toml");
-        std::fs::write(rust.join("target/hello.wasm"), b"\0asm").expect("a file");
-        assert_eq!(interpreted_component(&rust, "hello"), None);
     }
 }

@@ -26,8 +26,10 @@
 //! - [`tls`]: a CA made at test time and the server certificates it signs.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) and [`webhook`]: an HTTP receiver, for
 //!   notification tests.
+//! - [`examples`]: where `wfctl build` leaves the repository's interpreted examples.
 
 pub mod error;
+pub mod examples;
 pub mod postgres;
 mod process;
 pub mod redis;

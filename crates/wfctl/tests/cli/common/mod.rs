@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
+use weft_testkit::examples::interpreted_component;
+
 /// The repository's root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -122,14 +124,6 @@ fn build(project: &Path) -> PathBuf {
     let path = PathBuf::from(run.stdout.lines().last().expect("a path on the last line"));
     assert!(path.is_file(), "{} is not a file", path.display());
     path
-}
-
-/// Where `wfctl build` writes the component of an interpreted project (Python or
-/// TypeScript): `target/<directory name, - as _>.wasm`; `None` for a Rust or C project.
-fn interpreted_component(project: &Path) -> Option<PathBuf> {
-    let interpreted = project.join("app.py").is_file() || project.join("package.json").is_file();
-    let name = project.file_name()?.to_string_lossy().replace('-', "_");
-    interpreted.then(|| project.join("target").join(format!("{name}.wasm")))
 }
 
 /// An interpreted project built once per suite run: componentize-py and componentize-js take
