@@ -1,7 +1,8 @@
 //! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
 //! tasks in the full benchmark; five floods or more one after the other) while tenant
 //! `probe` triggers one single-task run every [`PERIOD`] and waits for each. `probe`'s
-//! round trips with the scheduler idle and during the flood show how long another tenant's
+//! round trips with the scheduler idle (in slices between the floods, so that both sample the
+//! same stretch of the machine's time) and during the flood show how long another tenant's
 //! backlog holds a task back, in time and in the steps the scheduler took meanwhile
 //! (`weft_scheduler_step_seconds_count` before the trigger and after the answer); `flood`'s
 //! tasks per second against the same flood's with `probe` idle (a flood alone beside each
@@ -49,13 +50,13 @@ pub fn measure(
     probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
     // The probe's first run warms its tenant's path; not measured.
     probe_once(&probe, waiter.installation(), None)?;
+    // The idle probes go in slices, one before the floods and one after each probed flood's
+    // round, so that they sample the same stretch of the machine's time as the flooded ones:
+    // a slower spell of this machine then weighs on both alike.
+    let at_least = sizes.fair_share_floods.max(1);
+    let idle_slice = sizes.fair_share_probes.div_ceil(at_least + 1);
     let mut idle_probes = Vec::with_capacity(sizes.fair_share_probes);
-    let mut next = Instant::now();
-    for _ in 0..sizes.fair_share_probes {
-        idle_probes.push(probe_once(&probe, waiter.installation(), None)?);
-        next = pace(next);
-    }
-    waiter.check_alive()?;
+    probe_idle(waiter, &probe, idle_slice, &mut idle_probes)?;
 
     let runs = sizes.fair_share_flood_runs;
     let tasks = big.tasks * runs;
@@ -92,7 +93,6 @@ pub fn measure(
     let mut alone_s = Vec::new();
     // At least the floods asked for and the probes asked for, an odd number of floods, and
     // no more than three times the floods asked for.
-    let at_least = sizes.fair_share_floods.max(1);
     while floods_s.len() < at_least
         || ((flooded_probes.len() < sizes.fair_share_flooded_probes || floods_s.len() % 2 == 0)
             && floods_s.len() < 3 * at_least)
@@ -115,6 +115,10 @@ pub fn measure(
         } else {
             alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
         }
+        // Until the idle probes asked for are in: the rounds past the floods asked for add
+        // none.
+        let wanted = sizes.fair_share_probes.saturating_sub(idle_probes.len());
+        probe_idle(waiter, &probe, idle_slice.min(wanted), &mut idle_probes)?;
     }
     drop(next_door);
     // A flood whose times could not be read leaves the rate unknown, not the median of the
@@ -132,6 +136,21 @@ pub fn measure(
         single_tenant_tasks_per_s,
     };
     figures.of(&probe, &idle_probes, &flooded_probes, &next_door_probes)
+}
+
+/// `count` probes one [`PERIOD`] apart, with nothing flooding, added to `idle`.
+fn probe_idle(
+    waiter: &mut Waiter<'_>,
+    probe: &Api,
+    count: usize,
+    idle: &mut Vec<Probe>,
+) -> Result<(), BenchError> {
+    let mut next = Instant::now();
+    for _ in 0..count {
+        idle.push(probe_once(probe, waiter.installation(), None)?);
+        next = pace(next);
+    }
+    waiter.check_alive()
 }
 
 /// One flood: `flood` triggers `runs` runs of `dag_id` (`tasks` in all) at once while `probe`

@@ -64,7 +64,10 @@ pub(super) fn fair_share_rows(table: &mut Table, sizes: &Sizes, row: &AddRow<'_>
                     ),
                     _ => "—".to_owned(),
                 },
-                None,
+                // Unmeasured, it is not met.
+                Some((goals::FAIR_SHARE_NEXT_DOOR_P99_RATIO, &|f| {
+                    f.next_door_p99_ratio().unwrap_or(f64::INFINITY)
+                })),
             )
         },
     );

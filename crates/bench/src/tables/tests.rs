@@ -64,6 +64,11 @@ fn the_flooded_p99_is_set_against_the_same_flood_next_door() {
         row(&report)[1],
         "1.80 ms / 2 ms (2.5×; 3 probes; 9,100 tasks/s)"
     );
+    // 2.5× the p99 next door: the installation's share misses its goal.
+    assert_eq!(row(&report)[2], "≤ 2 × next door: MISSED");
+    fair_share(&mut report).probe_flooded_ms.p99 = 4.0;
+    assert_eq!(row(&report)[2], "≤ 2 × next door: met");
+    fair_share(&mut report).probe_flooded_ms.p99 = 5.0;
     // Their rate unread, the probes' figures stand alone.
     fair_share(&mut report).next_door_flood_tasks_per_s = None;
     assert_eq!(row(&report)[1], "1.80 ms / 2 ms (2.5×; 3 probes; —)");
@@ -72,6 +77,7 @@ fn the_flooded_p99_is_set_against_the_same_flood_next_door() {
     f.probe_next_door_ms = None;
     assert_eq!(f.next_door_p99_ratio(), None);
     assert_eq!(row(&report)[1], "—");
+    assert_eq!(row(&report)[2], "≤ 2 × next door: MISSED");
 }
 
 #[test]
