@@ -132,9 +132,9 @@ pub struct Sizes {
     /// their number is odd, so that the median flood is one of them). 101 makes the p99 the
     /// second slowest.
     pub fair_share_flooded_probes: usize,
-    /// Single-task runs the other tenant triggers idle, one each 100 ms, in slices: one before
-    /// the floods and one after each round of them until there are as many (as many as fit in
-    /// the flood come during it).
+    /// Single-task runs the other tenant triggers idle, one each 100 ms, at least: in slices,
+    /// one before the floods and one after each round of them (rounds past
+    /// `fair_share_floods` add theirs); as many as fit in a flood come during it.
     pub fair_share_probes: usize,
     /// Single-task runs before measuring.
     pub warmup_runs: usize,

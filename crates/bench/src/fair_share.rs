@@ -1,8 +1,8 @@
 //! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
 //! tasks in the full benchmark; five floods or more one after the other) while tenant
 //! `probe` triggers one single-task run every [`PERIOD`] and waits for each. `probe`'s
-//! round trips with the scheduler idle (in slices between the floods, so that both sample the
-//! same stretch of the machine's time) and during the flood show how long another tenant's
+//! round trips with the scheduler idle (in slices between the floods, so that idle and flooded
+//! probes sample the same stretch of the machine's time) and during the flood show how long another tenant's
 //! backlog holds a task back, in time and in the steps the scheduler took meanwhile
 //! (`weft_scheduler_step_seconds_count` before the trigger and after the answer); `flood`'s
 //! tasks per second against the same flood's with `probe` idle (a flood alone beside each
@@ -32,6 +32,9 @@ use crate::wait::{WAIT_SLICE, Waiter};
 /// How often the probing tenant triggers its run.
 pub const PERIOD: Duration = Duration::from_millis(100);
 
+/// Longest the idle probes wait for the scheduler to be still after a flood.
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// The two tenants, made through the administrator's API (the installation's client).
 const FLOOD: &str = "bench-flood";
 const PROBE: &str = "bench-probe";
@@ -50,12 +53,13 @@ pub fn measure(
     probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
     // The probe's first run warms its tenant's path; not measured.
     probe_once(&probe, waiter.installation(), None)?;
-    // The idle probes go in slices, one before the floods and one after each probed flood's
-    // round, so that they sample the same stretch of the machine's time as the flooded ones:
-    // a slower spell of this machine then weighs on both alike.
+    // The idle probes go in slices, one before the floods and one after each round of them,
+    // so that they sample the same stretch of the machine's time as the flooded ones: a
+    // slower spell of this machine then weighs on both alike. The slices of the rounds asked
+    // for make the idle probes asked for; rounds past those add theirs.
     let at_least = sizes.fair_share_floods.max(1);
     let idle_slice = sizes.fair_share_probes.div_ceil(at_least + 1);
-    let mut idle_probes = Vec::with_capacity(sizes.fair_share_probes);
+    let mut idle_probes = Vec::with_capacity(idle_slice * (at_least + 1));
     probe_idle(waiter, &probe, idle_slice, &mut idle_probes)?;
 
     let runs = sizes.fair_share_flood_runs;
@@ -115,10 +119,7 @@ pub fn measure(
         } else {
             alone_s.push(flood_alone(waiter, &flood, big.dag_id, runs, tasks)?);
         }
-        // Until the idle probes asked for are in: the rounds past the floods asked for add
-        // none.
-        let wanted = sizes.fair_share_probes.saturating_sub(idle_probes.len());
-        probe_idle(waiter, &probe, idle_slice.min(wanted), &mut idle_probes)?;
+        probe_idle(waiter, &probe, idle_slice, &mut idle_probes)?;
     }
     drop(next_door);
     // A flood whose times could not be read leaves the rate unknown, not the median of the
@@ -138,13 +139,25 @@ pub fn measure(
     figures.of(&probe, &idle_probes, &flooded_probes, &next_door_probes)
 }
 
-/// `count` probes one [`PERIOD`] apart, with nothing flooding, added to `idle`.
+/// `count` probes one [`PERIOD`] apart, with nothing flooding, added to `idle`; first, the
+/// scheduler is given up to [`SETTLE`] to be still (no step for one period), so that the
+/// tail of a flood that has just ended is not counted as idle.
 fn probe_idle(
     waiter: &mut Waiter<'_>,
     probe: &Api,
     count: usize,
     idle: &mut Vec<Probe>,
 ) -> Result<(), BenchError> {
+    let settle_until = Instant::now() + SETTLE;
+    let mut steps = waiter.installation().scheduler_steps()?;
+    while Instant::now() < settle_until {
+        thread::sleep(PERIOD);
+        let now = waiter.installation().scheduler_steps()?;
+        if now == steps {
+            break;
+        }
+        steps = now;
+    }
     let mut next = Instant::now();
     for _ in 0..count {
         idle.push(probe_once(probe, waiter.installation(), None)?);

@@ -1,4 +1,4 @@
-//! The goals of issue 5, each a bound on one figure, and how a figure is judged against one.
+//! The benchmark's goals, each a bound on one figure, and how a figure is judged against one.
 
 use serde::{Deserialize, Serialize};
 
