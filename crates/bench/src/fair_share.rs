@@ -1,17 +1,18 @@
 //! Fair share between tenants: tenant `flood` triggers runs of the big fan at once (20,000
 //! tasks in the full benchmark; five floods or more one after the other) while tenant
 //! `probe` triggers one single-task run every [`PERIOD`] and waits for each. `probe`'s
-//! round trips with the scheduler idle (in slices between the floods, so that idle and flooded
-//! probes sample the same stretch of the machine's time) and during the flood show how long another tenant's
-//! backlog holds a task back, in time and in the steps the scheduler took meanwhile
-//! (`weft_scheduler_step_seconds_count` before the trigger and after the answer); `flood`'s
-//! tasks per second against the same flood's with `probe` idle (a flood alone beside each
-//! probed one) show what sharing costs it. Beside each probed flood too, the same flood runs
-//! in an installation next door (the same mode, on this machine, with its own store, queue
-//! and processes) while `probe` probes this one: the cores as busy, nothing queued ahead of
-//! it here. Its round trips then, against those during the flood, tell what sharing the
-//! installation costs `probe` from what sharing the machine does. The installation next door
-//! is up, idle, through the other floods and probes too.
+//! round trips with the scheduler idle (in slices between the floods, so that idle and
+//! flooded probes sample the same stretch of the machine's time) and during the flood show
+//! how long another tenant's backlog holds a task back, in time and in the steps the
+//! scheduler took meanwhile (`weft_scheduler_step_seconds_count` before the trigger and
+//! after the answer); `flood`'s tasks per second against the same flood's with `probe` idle
+//! (a flood alone beside each probed one) show what sharing costs it. Beside each probed
+//! flood too, the same flood runs in an installation next door (the same mode, on this
+//! machine, with its own store, queue and processes) while `probe` probes this one: the
+//! cores as busy, nothing queued ahead of it here. Its round trips then, against those
+//! during the flood, tell what sharing the installation costs `probe` from what sharing the
+//! machine does. The installation next door is up, idle, through the other floods and probes
+//! too.
 
 use std::thread;
 use std::time::{Duration, Instant};
