@@ -52,6 +52,11 @@ impl SchedulerHandle {
         answer
     }
 
+    /// Whether the scheduler's loop has ended: nothing handed in is taken any more.
+    pub fn is_stopped(&self) -> bool {
+        self.tx.is_closed()
+    }
+
     /// Hand over a run just created in the store, with its task instances as written: the
     /// scheduler takes it up without reading it back. Ignored when the scheduler already
     /// holds the run (it read it from the store, which is at least as new).

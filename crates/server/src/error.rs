@@ -27,7 +27,7 @@ pub struct ErrorDetail {
     /// A stable snake_case name: `invalid_request`, `invalid_json`, `unprocessable` (422),
     /// `unauthorized`,
     /// `not_declared` and `stale_attempt` (403), `no_secret_key` (503), `not_found`, `conflict`, `unsupported_media_type`, `payload_too_large`,
-    /// `quota_exceeded` (413, 409 or 429), `rate_limited` (429), `unavailable`,
+    /// `quota_exceeded` (413, 409 or 429), `rate_limited` (429), `unavailable`, `store_full` (507),
     /// `internal`, or for a refused component the load failure's class (`invalid_component`,
     /// `not_a_dag_component`, `invalid_dag_spec`, `trap`, `timeout`, ...).
     pub code: String,
@@ -101,6 +101,10 @@ pub enum ApiError {
         /// Seconds until a request is let through again.
         retry_after_secs: u64,
     },
+    /// The metadata store's disk is full (507): nothing of the request was stored, and the
+    /// same request succeeds once the operator frees space.
+    #[error("metadata store out of disk space: {0}")]
+    StoreFull(String),
     /// The metadata store cannot be reached (503); retrying later may succeed.
     #[error("metadata store unavailable: {0}")]
     Unavailable(String),
@@ -151,6 +155,7 @@ impl ApiError {
             ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::StoreFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -170,6 +175,7 @@ impl ApiError {
             ApiError::Quota(_) => "quota_exceeded",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) | ApiError::SchedulerUnavailable(_) => "unavailable",
+            ApiError::StoreFull(_) => "store_full",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -181,6 +187,9 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 "the metadata store is unavailable; try again later".to_owned()
             }
+            ApiError::StoreFull(_) => "the metadata store's disk is full: nothing of this request \
+                 was stored; it succeeds again once space is freed on the store's volume"
+                .to_owned(),
             ApiError::Internal(_) => {
                 "the server failed to handle the request; the details are in its log".to_owned()
             }
@@ -201,6 +210,9 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "metadata store unavailable"),
+            ApiError::StoreFull(detail) => {
+                tracing::error!(%detail, "metadata store out of disk space")
+            }
             ApiError::SchedulerUnavailable(detail) => {
                 tracing::warn!(%detail, "scheduler unavailable")
             }
@@ -239,6 +251,9 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
+        if e.is_out_of_space() {
+            return ApiError::StoreFull(e.to_string());
+        }
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("not found: {what}")),
             StoreError::Conflict(what) => ApiError::Conflict(what),

@@ -72,6 +72,8 @@ pub struct AppState {
     pub(crate) components: Arc<crate::component_cache::ComponentCache>,
     /// Each tenant's rate of user API requests on this server.
     pub(crate) rate_limits: Arc<crate::rate_limits::RateLimits>,
+    /// The health route's last write to the store.
+    pub(crate) write_probe: Arc<crate::health::WriteProbe>,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             deploys,
             components,
             rate_limits: Arc::default(),
+            write_probe: Arc::default(),
         }
     }
 

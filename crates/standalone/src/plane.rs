@@ -3,8 +3,10 @@
 //! the API server's worker routes make (see [`weft_store::grants`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::oneshot;
 use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
 use weft_scheduler::{SchedulerHandle, TriggerFailure, trigger_from_task};
 use weft_store::grants::{self, Requested};
@@ -164,8 +166,54 @@ impl ControlPlane for LocalPlane {
     }
 
     async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
-        // One input: the scheduler takes these reports in the same step.
-        drop(self.scheduler.report_batch(reports));
+        // One input: the scheduler takes these reports in the same step. The worker goes on
+        // at once; the batch is handed in again until the store has it (see `until_written`).
+        let written = self.scheduler.report_batch(reports.clone());
+        tokio::spawn(until_written(self.scheduler.clone(), reports, written));
         Ok(())
+    }
+}
+
+/// The longest wait between two hand-ins of a batch the store could not take.
+const MOST_BETWEEN_TRIES: Duration = Duration::from_secs(5);
+
+/// Wait for `reports` to be written, and hand them in again each time the step that took them
+/// failed (a full disk, say), waiting longer each time, until they are written or the
+/// scheduler stops. A worker in this process has acknowledged their delivery already, so
+/// nothing else would run the attempt again: dropping a failed batch would leave its task
+/// instances queued or running with nobody working on them. Results are fenced, so a batch
+/// the store took once is not taken twice.
+async fn until_written(
+    scheduler: SchedulerHandle,
+    reports: Vec<Report>,
+    mut written: oneshot::Receiver<()>,
+) {
+    let mut wait = Duration::from_millis(50);
+    let mut tries = 1u32;
+    while written.await.is_err() {
+        if scheduler.is_stopped() {
+            tracing::warn!(
+                reports = reports.len(),
+                "the scheduler stopped before it wrote these reports; the store keeps the attempts' leases, which expire"
+            );
+            return;
+        }
+        tracing::warn!(
+            reports = reports.len(),
+            tries,
+            retry_in_ms = wait.as_millis() as u64,
+            "the store did not take these reports; handing them in again"
+        );
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(MOST_BETWEEN_TRIES);
+        tries += 1;
+        written = scheduler.report_batch(reports.clone());
+    }
+    if tries > 1 {
+        tracing::info!(
+            reports = reports.len(),
+            tries,
+            "reports written after a retry"
+        );
     }
 }

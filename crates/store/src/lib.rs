@@ -65,7 +65,7 @@ pub mod write;
 
 pub use assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 pub use credentials::{Credentials, CredentialsError, KeyCheck, StoredConnection};
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, out_of_space_within};
 pub use monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 pub use notifications::{
     DeliveryOutcome, DeliveryResult, NewNotification, NotificationEvent, NotificationRecord,

@@ -56,6 +56,31 @@ async fn open_creates_the_file_and_its_directories() {
 }
 
 #[tokio::test]
+async fn the_file_and_its_logs_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("home/weft.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let var = Variable {
+        key: "k".into(),
+        value: "v".into(),
+        description: String::new(),
+        updated_at: suite::ts(0),
+    };
+    store.set_variable(DEFAULT_TENANT, var).await.unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("home")), 0o700);
+    assert_eq!(mode(&dir.path().join("home/weft.db-wal")), 0o600);
+    assert_eq!(mode(&dir.path().join("home/weft.db-shm")), 0o600);
+    store.close().await;
+    // A store made readable by others (by an older version, say) is made private again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqliteStore::open(&path).await.unwrap();
+    assert_eq!(mode(&path), 0o600);
+}
+
+#[tokio::test]
 async fn open_fails_cleanly_where_no_file_can_be() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");

@@ -18,6 +18,16 @@ pub fn dir() -> PathBuf {
     }
 }
 
+/// Make the home directory `dir` if it is missing, with its missing parents, readable by its
+/// owner only (`0700`): it holds the embedded store, the sealing key and the compile cache.
+pub fn create(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
 /// Sandboxes at once of a process that describes components (the API server describes each
 /// deploy), beyond those of the tasks it runs. Each reserves address space for its memories,
 /// so a process sizes its pool to what it runs rather than to a large default.

@@ -54,7 +54,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Open the store at `path`, creating the file (and its parent directories) if needed,
-    /// and bring its schema up to date.
+    /// and bring its schema up to date. The file is readable by its owner only (directories
+    /// made for it too), and so are SQLite's log files beside it, which take its mode: the
+    /// store holds sealed credentials, token hashes, logs and results.
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
         Self::open_checkpointing(path.as_ref(), checkpoint::EVERY).await
     }
@@ -62,11 +64,7 @@ impl SqliteStore {
     /// [`open`](Self::open), with the log copied into the database file every `every`.
     async fn open_checkpointing(path: &Path, every: Duration) -> StoreResult<Self> {
         let path = path.to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Database(format!("creating directory {}: {e}", parent.display()))
-            })?;
-        }
+        private_file(&path)?;
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .busy_timeout(BUSY_TIMEOUT)
@@ -257,4 +255,39 @@ async fn insert_run(conn: &mut SqliteConnection, run: &NewRun) -> StoreResult<Da
 
 fn opening(path: &Path, error: sqlx::Error) -> StoreError {
     StoreError::from(error).context(format_args!("opening {}", path.display()))
+}
+
+/// Make `path`'s missing parent directories (owner only: `0700`) and the database file itself
+/// if missing, readable and writable by its owner only (`0600`); an existing file readable by
+/// others is made private too. SQLite creates its log files (`-wal`, `-shm`) with the
+/// database file's mode.
+fn private_file(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let failed = |what: &str, at: &Path, e: std::io::Error| {
+        StoreError::Database(format!("{what} {}: {e}", at.display()))
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| failed("creating directory", parent, e))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| failed("creating", path, e))?;
+    let mode = file
+        .metadata()
+        .map_err(|e| failed("reading the mode of", path, e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(|e| failed("making private", path, e))?;
+    }
+    Ok(())
 }

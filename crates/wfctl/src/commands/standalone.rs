@@ -72,7 +72,7 @@ pub fn run(args: Args) -> CommandResult {
 async fn serve(args: Args) -> CommandResult {
     let identity = args.https.identity()?;
     let home = args.home.clone().unwrap_or_else(home::dir);
-    std::fs::create_dir_all(&home)
+    home::create(&home)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", home.display())))?;
     let db = home.join("weft.db");
     let sqlite = Arc::new(
