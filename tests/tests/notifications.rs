@@ -217,8 +217,8 @@ fn a_webhook_that_is_down_fails_after_its_retries_across_processes() {
         .expect("task_success");
     assert_eq!(hook["state"], "failed", "{hook}");
     assert_eq!(hook["attempts"], 2, "{hook}");
-    let error = hook["last_error"].as_str().unwrap_or("");
-    assert!(error.contains(&closed.to_string()), "{error}");
+    // Shown without the address, port or OS error (those go to the server's log).
+    assert_eq!(hook["last_error"], "failed", "{hook}");
     let email = all
         .iter()
         .find(|n| n["event"] == "run_success")

@@ -305,7 +305,9 @@ impl EgressRule {
         })
     }
 
-    fn host_matches(&self, host: &str) -> bool {
+    /// Whether `host` (lower case, without brackets) is one this rule names, whatever the
+    /// scheme, port or method.
+    pub fn host_matches(&self, host: &str) -> bool {
         match &self.host {
             HostPattern::Name(name) => name == host,
             HostPattern::Subdomains(domain) => host

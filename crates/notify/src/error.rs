@@ -192,6 +192,43 @@ pub enum DeliveryError {
 }
 
 impl DeliveryError {
+    /// What may be shown to someone who cannot see the destination (any viewer of the run):
+    /// `refused` when the egress policy stopped it, `failed: HTTP <status>` when the receiver
+    /// answered, `failed` for every other network outcome (a closed port, a timeout, a name
+    /// that does not resolve, a TLS or protocol error look alike, so that a webhook is no
+    /// port scanner), and the error itself when it names no destination and Weft never went
+    /// on the network (an extra header Weft sets, a bad recipient). The whole error goes to
+    /// the server's log.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Denied { .. } => "refused".into(),
+            Self::Rejected { status, .. } | Self::Unavailable { status, .. } => {
+                format!("failed: HTTP {status}")
+            }
+            Self::GaveUp { source, .. } => source.summary(),
+            Self::InvalidUrl { reason, .. } => {
+                format!("failed: the webhook URL cannot be used: {reason}")
+            }
+            Self::ReservedHeader { .. }
+            | Self::NoRecipients
+            | Self::Recipient { .. }
+            | Self::Sender { .. } => format!("failed: {self}"),
+            Self::Resolve { .. }
+            | Self::NoAddress { .. }
+            | Self::Connect { .. }
+            | Self::TlsConfig { .. }
+            | Self::ServerName { .. }
+            | Self::Tls { .. }
+            | Self::Payload { .. }
+            | Self::Request { .. }
+            | Self::Http { .. }
+            | Self::Timeout { .. }
+            | Self::Message { .. }
+            | Self::Auth { .. }
+            | Self::Smtp { .. } => "failed".into(),
+        }
+    }
+
     /// Whether another attempt may succeed: connection errors, timeouts, HTTP 5xx and 429,
     /// and transient SMTP replies. Denials, rejections and bad input are final.
     pub fn is_transient(&self) -> bool {

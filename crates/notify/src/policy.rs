@@ -11,6 +11,15 @@ use crate::error::DeliveryError;
 /// Judges the addresses a notification may be delivered to. The scheduler plugs in the same
 /// rules as task egress (public addresses, plus ranges the operator allows).
 pub trait AddressPolicy: Send + Sync {
+    /// Whether `host` port `port` may be a destination at all, asked before the name is
+    /// resolved: a destination no rule allows is refused without a DNS query, so that whether
+    /// an internal name resolves is not to be learnt from a notification's outcome. On
+    /// refusal, says why.
+    fn check_destination(&self, host: &str, port: u16) -> Result<(), String> {
+        let _ = (host, port);
+        Ok(())
+    }
+
     /// Whether `addr`, one of the addresses `host` resolved to, may be reached. On refusal,
     /// says why (the reason ends up in [`DeliveryError::Denied`]).
     fn check(&self, host: &str, addr: SocketAddr) -> Result<(), String>;
@@ -27,13 +36,21 @@ impl AddressPolicy for AllowAll {
     }
 }
 
-/// Resolves `host` (a name or an IP literal, without brackets) and checks every address
-/// with `policy`. Returns the checked addresses, in resolver order.
+/// Checks the destination with `policy`, then resolves `host` (a name or an IP literal,
+/// without brackets) and checks every address. Returns the checked addresses, in resolver
+/// order.
 pub(crate) async fn resolve_checked(
     host: &str,
     port: u16,
     policy: &dyn AddressPolicy,
 ) -> Result<Vec<SocketAddr>, DeliveryError> {
+    if let Err(reason) = policy.check_destination(host, port) {
+        tracing::warn!(%host, port, %reason, "notification destination refused by the egress rules");
+        return Err(DeliveryError::Denied {
+            host: host.to_owned(),
+            reason,
+        });
+    }
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => tokio::net::lookup_host((host, port))

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
-    RegallocAlgorithm,
+    RegallocAlgorithm, WasmBacktraceDetails,
 };
 
 use crate::config::RuntimeConfig;
@@ -68,6 +68,10 @@ fn build_with(
 
     let mut wasm = Config::new();
     wasm.strategy(strategy)
+        // A trap's backtrace names the guest's functions only. Left to the environment
+        // (`WASMTIME_BACKTRACE_DETAILS`, wasmtime's default), a worker would parse each
+        // component's DWARF (hundreds of MB for a large one) and show build paths to tasks.
+        .wasm_backtrace_details(WasmBacktraceDetails::Disable)
         .consume_fuel(true)
         .epoch_interruption(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

@@ -564,14 +564,15 @@ macro_rules! link_world {
 }
 
 /// The linker of every world version: WASI without ambient authority, outgoing HTTP under
-/// the egress policy, the deadline-bounded clocks and `wasi:io` waits, and Weft's own
-/// interfaces.
+/// the egress policy, the deadline-bounded clocks and `wasi:io` waits, name lookups limited
+/// to the task's `tcp://` hosts, and Weft's own interfaces.
 pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
+    crate::host::name_lookup::add_to_linker(&mut linker)?;
     link_world!(linker, v0_6, dag_runs, assets);
     link_world!(linker, v0_5, dag_runs, assets);
     link_world!(linker, v0_4, dag_runs);

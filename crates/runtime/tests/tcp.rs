@@ -1,7 +1,8 @@
 //! Raw TCP through `wasi:sockets` under the egress policy, against real echo servers on
 //! loopback: a connection goes out only to an address both the task's and the operator's
 //! `tcp://` rules allow and the address checks pass; listening and UDP never work; a refusal
-//! is logged as `tcp denied` and fails the attempt as `egress_denied`.
+//! is logged as `tcp denied` and fails the attempt as `egress_denied`. Names resolve only when
+//! the task's `tcp://` rules name them (`dns denied` otherwise).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -300,4 +301,91 @@ fn a_silent_peer_cannot_hold_the_attempt_past_its_deadline() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Special-purpose addresses that are real local networks on many cloud and VM networks
+/// (the documentation ranges) and the IPv4-compatible form are refused even when the task's
+/// and the operator's rules both name them: nothing is sent to them.
+#[test]
+fn documentation_ranges_and_ipv4_compatible_addresses_are_refused() {
+    let rules = [
+        "tcp://192.0.2.1:7",
+        "tcp://198.51.100.1:7",
+        "tcp://203.0.113.1:7",
+        "tcp://[::c000:201]:7",
+    ];
+    let rt = runtime(policy(&rules, &[]));
+    for (addr, range) in [
+        (
+            "192.0.2.1:7",
+            "is a documentation (TEST-NET-1) address (192.0.2.0/24, RFC 5737)",
+        ),
+        ("198.51.100.1:7", "TEST-NET-2"),
+        ("203.0.113.1:7", "TEST-NET-3"),
+    ] {
+        assert_refused(&rt, "documentation", addr, range);
+    }
+    // wasmtime-wasi refuses the IPv4-compatible form itself, before the policy is asked (the
+    // policy's table refuses it too, for HTTP and SQL).
+    let report = run(
+        &rt,
+        "documentation",
+        connect(&["[::c000:201]:7".to_owned()]),
+    );
+    let seen = &output(&report)["connections"][0];
+    assert_eq!(seen["ok"], json!(false), "{seen}");
+    assert!(
+        seen["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("InvalidInput")),
+        "{seen}"
+    );
+}
+
+/// A name is looked up only when a `tcp://` rule of the task names it: a DNS query is a
+/// channel out and a probe of internal names. Other names are refused before any resolver
+/// is asked, whatever address they would resolve to; the task's own names still resolve.
+#[test]
+fn only_the_names_a_tasks_rules_name_resolve() {
+    let server = echo_server();
+    let port = server.port();
+    let rt = runtime(policy(
+        &[
+            "tcp://127.0.0.1:*",
+            "tcp://localhost:*",
+            "tcp://*.example:*",
+        ],
+        LOOPBACK,
+    ));
+    // `probe` names localhost: it resolves and connects.
+    let report = run(&rt, "probe", connect(&[format!("LocalHost:{port}")]));
+    let seen = &output(&report)["connections"][0];
+    assert_eq!(seen["ok"], json!(true), "{seen}; {}", log_text(&report));
+    // `narrow` names only 127.0.0.1: `localhost` (a name of this host, resolving to an
+    // address the task may reach) is not looked up; `probe` does not name `other.example`,
+    // which the operator's wildcard would allow.
+    for (task, name) in [("narrow", "localhost"), ("probe", "other.example")] {
+        let addr = format!("{name}:{port}");
+        let report = run(&rt, task, connect(std::slice::from_ref(&addr)));
+        let seen = &output(&report)["connections"][0];
+        assert_eq!(seen["ok"], json!(false), "{task} → {addr}: {seen}");
+        let log = log_text(&report);
+        assert!(
+            log.contains(&format!(
+                "dns denied: {name:?} is not a host the task's tcp:// egress rules name"
+            )),
+            "{task} → {addr}: {log}"
+        );
+        assert!(!log.contains("tcp denied"), "{task} → {addr}: {log}");
+        let mut conf = connect(std::slice::from_ref(&addr));
+        conf["fail_on_error"] = json!(true);
+        let report = run(&rt, task, conf);
+        let TaskOutcome::Failed(failure) = &report.outcome else {
+            panic!(
+                "{task} → {addr}: expected a failure, got {:?}",
+                report.outcome
+            )
+        };
+        assert_eq!(failure.class(), ErrorClass::EgressDenied, "{failure}");
+    }
 }

@@ -10,6 +10,8 @@
 //! or addresses (the operator may use wildcards). Listening, accepting and UDP are refused.
 //! A refusal is written `tcp denied: ...` in the attempt's log and counts like a refused
 //! request; connections beyond [`EgressLimits::max_tcp_connections`] are refused too.
+//! Name lookups are granted with sockets, but only for the hosts the task's `tcp://` rules
+//! name ([`AttemptEgress::may_resolve`]; `dns denied: ...` in the log otherwise).
 //!
 //! [`EgressLimits::max_tcp_connections`]: super::EgressLimits::max_tcp_connections
 
@@ -52,6 +54,46 @@ impl AttemptEgress {
                 .tenant_rules
                 .as_deref()
                 .is_none_or(|rules| rules.iter().any(is_tcp))
+    }
+
+    /// Whether the task may look `name` up (`wasi:sockets/ip-name-lookup`): only a host that
+    /// one of its `tcp://` rules names exactly, and that a `tcp://` rule of the operator (and
+    /// of the tenant, when it has rules) names too. A wildcard task rule admits no connection
+    /// (see the module's notes), so it opens no lookup either. An address written as text
+    /// needs no resolver and passes (the connection is checked as always); a name that is
+    /// not a host name at all is left to wasmtime-wasi to refuse. On refusal, says why.
+    pub(crate) fn may_resolve(&self, name: &str) -> Result<(), String> {
+        let bare = name.strip_prefix('[').and_then(|n| n.strip_suffix(']'));
+        if bare.unwrap_or(name).parse::<IpAddr>().is_ok() {
+            return Ok(());
+        }
+        // The resolver treats `name.` as `name`, and names without regard to case.
+        let host = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        let named = |rules: &[EgressRule], exact: bool| {
+            rules.iter().filter(|r| is_tcp(r)).any(|r| match &r.host {
+                HostPattern::Name(n) if exact => *n == host,
+                _ => !exact && r.host_matches(&host),
+            })
+        };
+        if !named(&self.task_rules, true) {
+            return Err(format!(
+                "{name:?} is not a host the task's tcp:// egress rules name ({})",
+                list(self.task_rules.iter().filter(|r| is_tcp(r)))
+            ));
+        }
+        if !named(&self.egress.policy.allow, false) {
+            return Err(format!(
+                "{name:?} is not a host this host's tcp:// egress rules allow"
+            ));
+        }
+        if let Some(tenant) = &self.tenant_rules
+            && !named(tenant, false)
+        {
+            return Err(format!(
+                "{name:?} is not a host the tenant's tcp:// egress rules allow"
+            ));
+        }
+        Ok(())
     }
 
     /// The socket address check of this attempt.

@@ -53,6 +53,13 @@ impl Usage {
         self.refuse("tcp denied", message);
     }
 
+    /// Records a name lookup the policy refused, in the attempt's log; it counts like a
+    /// refused request.
+    pub(crate) fn deny_lookup(&self, message: String) {
+        weft_metrics::metrics().egress("dns", false);
+        self.refuse("dns denied", message);
+    }
+
     fn refuse(&self, what: &'static str, message: String) {
         tracing::debug!(%message, "{what}");
         self.first_denial

@@ -5,6 +5,7 @@ mod assets;
 pub(crate) mod clocks;
 mod dag_runs;
 mod log;
+pub(crate) mod name_lookup;
 mod runtime;
 mod sql;
 mod sql_earlier;

@@ -12,13 +12,35 @@ use weft_store::{Credentials, CredentialsError, NotificationRecord};
 
 use super::policy::EgressCheck;
 
-/// Why an attempt failed: worth another attempt later, or not. The message holds no secret.
+/// Why an attempt failed: worth another attempt later, or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Failure {
     /// It may pass next time (the receiver was down, the store unreachable).
-    Retry(String),
+    Retry(Cause),
     /// No retry mends it (a refused destination, a bad connection, a 4xx answer).
-    Final(String),
+    Final(Cause),
+}
+
+/// What went wrong, told twice: to the run's viewers, and to the server's log. Neither
+/// holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cause {
+    /// What the API shows: for what happened on the network only `refused`, `failed` or
+    /// `failed: HTTP <status>` (see [`DeliveryError::summary`]), so that a webhook cannot
+    /// probe hosts and ports its tenant could not otherwise see.
+    pub(crate) shown: String,
+    /// The whole cause (addresses, ports, the OS error), for the server's log only.
+    pub(crate) detail: String,
+}
+
+impl From<String> for Cause {
+    /// A cause that names no destination (a missing or malformed connection): shown whole.
+    fn from(text: String) -> Cause {
+        Cause {
+            shown: text.clone(),
+            detail: text,
+        }
+    }
 }
 
 /// Deliver `n` once.
@@ -29,8 +51,9 @@ pub(crate) async fn deliver(
     tenant_egress: Option<&[EgressRule]>,
     opts: &DeliveryOptions,
 ) -> Result<(), Failure> {
-    let payload: Notification = serde_json::from_value(n.payload.clone())
-        .map_err(|e| Failure::Final(format!("the stored payload is not a notification: {e}")))?;
+    let payload: Notification = serde_json::from_value(n.payload.clone()).map_err(|e| {
+        Failure::Final(format!("the stored payload is not a notification: {e}").into())
+    })?;
     match &n.notifier {
         Notifier::Webhook(conn_id) => {
             let conn = connection(credentials, &n.tenant, conn_id).await?;
@@ -60,7 +83,9 @@ pub(crate) async fn deliver(
                 conn.password.as_deref(),
                 &conn.extra.to_string(),
             )
-            .map_err(|e| Failure::Final(format!("connection {:?}: {}", conn.conn_id, chain(&e))))?;
+            .map_err(|e| {
+                Failure::Final(format!("connection {:?}: {}", conn.conn_id, chain(&e)).into())
+            })?;
             let check = EgressCheck {
                 policy: egress,
                 scheme: Scheme::Tcp,
@@ -83,17 +108,15 @@ async fn connection(
 ) -> Result<Connection, Failure> {
     match credentials.connection(tenant, conn_id).await {
         Ok(Some(stored)) => Ok(stored.connection),
-        Ok(None) => Err(Failure::Retry(format!(
-            "connection {conn_id:?} does not exist"
-        ))),
-        Err(e @ CredentialsError::Store(_)) => Err(Failure::Retry(format!(
-            "reading connection {conn_id:?}: {}",
-            chain(&e)
-        ))),
-        Err(e) => Err(Failure::Final(format!(
-            "opening connection {conn_id:?}: {}",
-            chain(&e)
-        ))),
+        Ok(None) => Err(Failure::Retry(
+            format!("connection {conn_id:?} does not exist").into(),
+        )),
+        Err(e @ CredentialsError::Store(_)) => Err(Failure::Retry(
+            format!("reading connection {conn_id:?}: {}", chain(&e)).into(),
+        )),
+        Err(e) => Err(Failure::Final(
+            format!("opening connection {conn_id:?}: {}", chain(&e)).into(),
+        )),
     }
 }
 
@@ -103,7 +126,7 @@ async fn connection(
 /// connections) or else its conn-type (`http` or `https`), and the path `extra.path` (or
 /// `/`). Its password, if any, signs every body.
 pub(crate) fn webhook(conn: &Connection) -> Result<Webhook, Failure> {
-    let bad = |why: String| Failure::Final(format!("connection {:?}: {why}", conn.conn_id));
+    let bad = |why: String| Failure::Final(format!("connection {:?}: {why}", conn.conn_id).into());
     let host = conn
         .host
         .as_deref()
@@ -140,12 +163,17 @@ pub(crate) fn webhook(conn: &Connection) -> Result<Webhook, Failure> {
 }
 
 /// A delivery error as a [`Failure`]: an attempt that failed in a way worth retrying comes
-/// back wrapped as given up (one attempt is made), its cause kept.
+/// back wrapped as given up (one attempt is made), its cause kept for the log and summed up
+/// for the API.
 fn failure(error: DeliveryError) -> Failure {
+    let cause = |e: &DeliveryError| Cause {
+        shown: e.summary(),
+        detail: chain(e),
+    };
     match error {
-        DeliveryError::GaveUp { source, .. } => Failure::Retry(chain(&*source)),
-        other if other.is_transient() => Failure::Retry(chain(&other)),
-        other => Failure::Final(chain(&other)),
+        DeliveryError::GaveUp { source, .. } => Failure::Retry(cause(&source)),
+        other if other.is_transient() => Failure::Retry(cause(&other)),
+        other => Failure::Final(cause(&other)),
     }
 }
 
@@ -192,12 +220,12 @@ mod tests {
         assert!(!format!("{hook:?}").contains("s3cret"));
         let err = webhook(&conn("postgres", "db", None, None)).expect_err("not http");
         assert!(
-            matches!(&err, Failure::Final(m) if m.contains("not a URL")),
+            matches!(&err, Failure::Final(m) if m.shown.contains("not a URL")),
             "{err:?}"
         );
         let err = webhook(&conn("http", "ftp://x/y", None, None)).expect_err("bad scheme");
         assert!(
-            matches!(&err, Failure::Final(m) if m.contains("http or https")),
+            matches!(&err, Failure::Final(m) if m.shown.contains("http or https")),
             "{err:?}"
         );
     }

@@ -7,7 +7,8 @@
 //! email with `weft-notify`, and records the attempt. A failed attempt is tried again after
 //! a growing delay, up to [`DeliveryConfig::max_attempts`]; one that no retry mends (a
 //! destination the egress policy refuses, a 4xx answer) fails at once. Failures are logged
-//! and shown by `GET /dags/{dag_id}/runs/{run_id}/notifications`; a notification never
+//! whole, and shown by `GET /dags/{dag_id}/runs/{run_id}/notifications` only as `refused`,
+//! `failed` or `failed: HTTP <status>` (a webhook is no port scanner); a notification never
 //! changes the task or run it reports on.
 //!
 //! # Layout
@@ -240,11 +241,12 @@ impl Deliverer {
                 );
                 DeliveryOutcome::Delivered
             }
-            Err(Failure::Retry(error)) if n.attempts < self.config.max_attempts => {
+            Err(Failure::Retry(cause)) if n.attempts < self.config.max_attempts => {
                 let delay = self.config.retry_delay(n.attempts);
                 tracing::warn!(
                     id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
-                    attempt = n.attempts, retry_in_ms = delay.as_millis() as u64, %error,
+                    attempt = n.attempts, retry_in_ms = delay.as_millis() as u64,
+                    error = %cause.detail,
                     "notification delivery failed; it will be tried again"
                 );
                 let now = Timestamp::now();
@@ -253,16 +255,17 @@ impl Deliverer {
                     .and_then(|d| now.checked_add(d).ok())
                     .unwrap_or(now);
                 DeliveryOutcome::Retry {
-                    error,
+                    error: cause.shown,
                     next_attempt_at: next,
                 }
             }
-            Err(Failure::Retry(error) | Failure::Final(error)) => {
+            Err(Failure::Retry(cause) | Failure::Final(cause)) => {
                 tracing::error!(
                     id = n.id, event = %n.event, dag_id = %n.dag_id, run_id = %n.run_id,
-                    attempt = n.attempts, %error, "notification delivery failed for good"
+                    attempt = n.attempts, error = %cause.detail,
+                    "notification delivery failed for good"
                 );
-                DeliveryOutcome::Failed { error }
+                DeliveryOutcome::Failed { error: cause.shown }
             }
         };
         let recorded = self

@@ -20,13 +20,13 @@ pub(crate) struct EgressCheck<'a> {
 }
 
 impl AddressPolicy for EgressCheck<'_> {
-    fn check(&self, host: &str, addr: SocketAddr) -> Result<(), String> {
+    fn check_destination(&self, host: &str, port: u16) -> Result<(), String> {
         let host = host.to_ascii_lowercase();
         let request = EgressRequest {
             method: self.method,
             scheme: self.scheme,
             host: &host,
-            port: addr.port(),
+            port,
         };
         if !self.policy.allows(&request) {
             let method = if self.method.is_empty() {
@@ -35,20 +35,23 @@ impl AddressPolicy for EgressCheck<'_> {
                 format!("{} ", self.method)
             };
             return Err(format!(
-                "{method}{}://{host}:{} is not allowed by this installation's egress policy",
+                "{method}{}://{host}:{port} is not allowed by this installation's egress policy",
                 self.scheme.as_str(),
-                addr.port()
             ));
         }
         if let Some(rules) = self.tenant
             && !rules.iter().any(|r| r.matches(&request))
         {
             return Err(format!(
-                "{}://{host}:{} is not in the tenant's egress rules",
+                "{}://{host}:{port} is not in the tenant's egress rules",
                 self.scheme.as_str(),
-                addr.port()
             ));
         }
+        Ok(())
+    }
+
+    fn check(&self, host: &str, addr: SocketAddr) -> Result<(), String> {
+        self.check_destination(host, addr.port())?;
         self.policy.check_address(addr.ip())
     }
 }

@@ -30,7 +30,9 @@ pub struct NotificationView {
     pub state: String,
     /// Delivery attempts made.
     pub attempts: u32,
-    /// Why the latest attempt failed, if it did.
+    /// Why the latest attempt failed, if it did: `refused` (the egress policy), `failed`, or
+    /// `failed: HTTP <status>` when the receiver answered; a broken connection record is
+    /// named. The whole cause is in the API server's log.
     pub last_error: Option<String>,
     /// When the event happened.
     pub created_at: Timestamp,

@@ -6,7 +6,9 @@
 //! - `probe`: egress `tcp://127.0.0.1:*`, `tcp://localhost:*`;
 //! - `narrow`: egress `tcp://127.0.0.1:9` only;
 //! - `http_only`: egress `http://127.0.0.1:*` (an HTTP rule, which opens no raw TCP);
-//! - `bare`: declares nothing.
+//! - `bare`: declares nothing;
+//! - `documentation`: egress to port 7 of `192.0.2.1`, `198.51.100.1`, `203.0.113.1` and
+//!   `[::c000:201]` (special-purpose addresses, refused whatever the rules say).
 //!
 //! Every task runs the same code. Conf: `{"connect": ["127.0.0.1:7000", "localhost:7000"],
 //! "udp": true, "listen": true, "fail_on_error": true}`. Output: `{"connections": [{"addr":
@@ -50,6 +52,15 @@ impl Guest for Probe {
                 task("narrow", &["tcp://127.0.0.1:9"]),
                 task("http_only", &["http://127.0.0.1:*"]),
                 task("bare", &[]),
+                task(
+                    "documentation",
+                    &[
+                        "tcp://192.0.2.1:7",
+                        "tcp://198.51.100.1:7",
+                        "tcp://203.0.113.1:7",
+                        "tcp://[::c000:201]:7",
+                    ],
+                ),
             ],
         )
     }
