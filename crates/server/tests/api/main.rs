@@ -17,6 +17,7 @@ mod resources;
 mod runs;
 mod schedules;
 mod serve;
+mod slowloris;
 mod tasks;
 mod tenancy;
 mod tenant_limits;
