@@ -183,7 +183,8 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             code: "method_not_allowed".to_owned(),
-            message: format!("{} does not take {method}", uri.path()),
+            // Bounded like every error's message: the path is the client's.
+            message: weft_model::message::shown(format!("{} does not take {method}", uri.path())),
         },
     };
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()

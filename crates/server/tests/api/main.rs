@@ -13,6 +13,7 @@ mod deploy;
 mod https;
 mod monitoring;
 mod openapi;
+mod quoting;
 mod resources;
 mod runs;
 mod schedules;
