@@ -120,7 +120,9 @@ impl Scheduler {
             if live && ended.insert(finish.ti) {
                 taken.push(finish);
             } else {
-                tracing::info!(
+                // At warn, the default level: an operator must see that a worker cut off
+                // from the control plane (its lease given to another attempt) lost a result.
+                tracing::warn!(
                     ti = finish.ti,
                     lease = finish.lease,
                     "stale attempt result rejected"

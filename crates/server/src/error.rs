@@ -193,7 +193,8 @@ impl ApiError {
             ApiError::Internal(_) => {
                 "the server failed to handle the request; the details are in its log".to_owned()
             }
-            other => other.to_string(),
+            // Bounded: a message may quote what the client sent (a 100,000-character id).
+            other => weft_model::message::shown(other.to_string()),
         };
         ErrorBody {
             error: ErrorDetail {

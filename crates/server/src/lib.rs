@@ -34,8 +34,12 @@
 //! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
 //!   the bus, for a server in another process than the scheduler;
 //! - [`ui`]: the web UI, embedded in the binary and served under `/ui`;
-//! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors.
+//! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors;
+//! - `serving`: [`serve`] and [`serve_tls`], reading requests with a bound on each header's
+//!   time; [`admission`]: the bounds on connections, in all and per client;
+//!   [`tls_listener`]: the TLS handshakes.
 
+pub mod admission;
 pub mod assets;
 pub mod auth;
 pub mod bus_control;
@@ -57,6 +61,7 @@ pub mod rate_limits;
 pub mod runs;
 mod schemas;
 pub mod secrets;
+mod serving;
 pub mod state;
 pub mod tasks;
 pub mod tenants;
@@ -68,8 +73,6 @@ pub mod variables;
 pub mod worker_api;
 pub mod workers;
 
-use std::future::Future;
-use std::io;
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -81,10 +84,12 @@ use tracing::Instrument;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use admission::ConnectionLimits;
 pub use auth::AuthConfig;
 pub use bus_control::BusControl;
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use serving::{serve, serve_tls};
 pub use state::{AppState, ServerConfig};
 
 /// Where the API is mounted.
@@ -166,55 +171,6 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve the API on `listener` until `shutdown` completes, then finish the requests in
-/// flight and return.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let address = listener.local_addr()?;
-    serve_on(listener, address, "HTTP", state, shutdown).await
-}
-
-/// [`serve`] over HTTPS, with the certificate and key of `identity`.
-pub async fn serve_tls(
-    listener: tokio::net::TcpListener,
-    identity: &weft_tls::ServerIdentity,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let address = listener.local_addr()?;
-    let listener = tls_listener::TlsListener::new(listener, identity.config())?;
-    serve_on(listener, address, "HTTPS", state, shutdown).await
-}
-
-async fn serve_on<L>(
-    listener: L,
-    address: std::net::SocketAddr,
-    protocol: &str,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()>
-where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-{
-    tracing::info!(%address, protocol, "API server listening");
-    // Log streams end when shutdown begins; the server then waits for the other requests.
-    let (closing, closed) = tokio::sync::watch::channel(false);
-    let shutdown = async move {
-        shutdown.await;
-        let _ = closing.send(true);
-    };
-    let app = app(state).layer(Extension(tasks::Closing(closed)));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    tracing::info!(%address, "API server stopped");
-    Ok(())
-}
-
 /// The protocols the HTTPS server offers in the TLS handshake (ALPN).
 pub const ALPN: &[&[u8]] = &[b"http/1.1"];
 
@@ -227,7 +183,8 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             code: "method_not_allowed".to_owned(),
-            message: format!("{} does not take {method}", uri.path()),
+            // Bounded like every error's message: the path is the client's.
+            message: weft_model::message::shown(format!("{} does not take {method}", uri.path())),
         },
     };
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()

@@ -57,7 +57,8 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
     }
     if let Some(c) = name.chars().find(|c| c.is_control() || c.is_whitespace()) {
         return Err(ApiError::invalid(format!(
-            "{what} {name:?} contains {c:?}; whitespace and control characters are not allowed"
+            "{what} {} contains {c:?}; whitespace and control characters are not allowed",
+            weft_model::message::quoted(name)
         )));
     }
     Ok(())

@@ -32,6 +32,9 @@ pub struct ServerConfig {
     /// While a request waits for a run to end, the store is read again this often whatever
     /// the scheduler announces (an announcement may be lost; the store is the truth).
     pub run_wait_recheck: Duration,
+    /// How many connections the server holds (in all and per client), and how long a
+    /// request's header may take.
+    pub connections: crate::admission::ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             auth: AuthConfig::default(),
             worker_dead_after: Duration::from_secs(30),
             run_wait_recheck: Duration::from_secs(1),
+            connections: crate::admission::ConnectionLimits::default(),
         }
     }
 }

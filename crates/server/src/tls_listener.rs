@@ -5,14 +5,16 @@
 //! its handshake holds up nobody else; at most [`MAX_HANDSHAKES`] run at once, and no more
 //! connections are accepted (the kernel's backlog holds them) while that many do. Failed
 //! handshakes (a plain HTTP request, a client that does not trust the certificate) are
-//! logged at debug level and dropped.
+//! logged at debug level and dropped. Connections come from any listener, in the server from
+//! an [`AdmittingListener`](crate::admission::AdmittingListener), so that the bounds on
+//! connections hold before the handshake begins.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use axum::serve::Listener;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
@@ -24,29 +26,35 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HANDSHAKES: usize = 256;
 /// Connections whose handshake completed, waiting for axum to take them.
 const READY: usize = 64;
-/// How long to wait before accepting again after `accept` failed for a reason of this
-/// process (out of file descriptors, say), as axum does.
-const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Accepts TCP connections on a listener and completes their TLS handshakes.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+/// Accepts connections (of type `I`) on a listener and completes their TLS handshakes.
+pub struct TlsListener<I> {
+    ready: mpsc::Receiver<(TlsStream<I>, SocketAddr)>,
     local: SocketAddr,
     accepting: JoinHandle<()>,
 }
 
-impl TlsListener {
+impl<I> TlsListener<I>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     /// TLS with `config` on the connections `tcp` accepts.
-    pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> io::Result<TlsListener> {
+    pub fn new<L>(tcp: L, config: Arc<rustls::ServerConfig>) -> io::Result<TlsListener<I>>
+    where
+        L: Listener<Io = I, Addr = SocketAddr>,
+    {
         Self::with_timeout(tcp, config, HANDSHAKE_TIMEOUT)
     }
 
     /// [`TlsListener::new`], giving each handshake `timeout`.
-    pub fn with_timeout(
-        tcp: TcpListener,
+    pub fn with_timeout<L>(
+        tcp: L,
         config: Arc<rustls::ServerConfig>,
         timeout: Duration,
-    ) -> io::Result<TlsListener> {
+    ) -> io::Result<TlsListener<I>>
+    where
+        L: Listener<Io = I, Addr = SocketAddr>,
+    {
         let local = tcp.local_addr()?;
         let (sender, ready) = mpsc::channel(READY);
         let handshake = Handshake {
@@ -63,36 +71,41 @@ impl TlsListener {
     }
 }
 
-impl Drop for TlsListener {
+impl<I> Drop for TlsListener<I> {
     fn drop(&mut self) {
         self.accepting.abort();
     }
 }
 
 /// What each connection's handshake needs.
-#[derive(Clone)]
-struct Handshake {
+struct Handshake<I> {
     acceptor: TlsAcceptor,
     timeout: Duration,
-    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    ready: mpsc::Sender<(TlsStream<I>, SocketAddr)>,
 }
 
-async fn accept(tcp: TcpListener, handshake: Handshake) {
+impl<I> Clone for Handshake<I> {
+    fn clone(&self) -> Self {
+        Handshake {
+            acceptor: self.acceptor.clone(),
+            timeout: self.timeout,
+            ready: self.ready.clone(),
+        }
+    }
+}
+
+async fn accept<L, I>(mut tcp: L, handshake: Handshake<I>)
+where
+    L: Listener<Io = I, Addr = SocketAddr>,
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let slots = Arc::new(Semaphore::new(MAX_HANDSHAKES));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let (stream, peer) = match tcp.accept().await {
-            Ok(accepted) => accepted,
-            // The client gave up before we took its connection: nothing to say.
-            Err(e) if is_connection_error(&e) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot accept a connection; trying again in 1 s");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+        // The listener retries failed accepts itself.
+        let (stream, peer) = tcp.accept().await;
         let handshake = handshake.clone();
         tokio::spawn(async move {
             let accepted =
@@ -118,18 +131,11 @@ async fn accept(tcp: TcpListener, handshake: Handshake) {
     }
 }
 
-/// An error of one connection, not of the listener.
-fn is_connection_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-    )
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+impl<I> Listener for TlsListener<I>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    type Io = TlsStream<I>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

@@ -41,7 +41,8 @@ pub fn finish(result: CommandResult) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Failed) => ExitCode::from(1),
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            // Bounded: it may quote the command line or the server's answer.
+            eprintln!("error: {}", weft_model::message::shown(message));
             ExitCode::from(2)
         }
     }

@@ -6,6 +6,8 @@ mod auth_args;
 mod client;
 mod commands;
 mod config;
+#[cfg(feature = "control-plane")]
+mod connection_args;
 mod egress;
 mod exit;
 mod home;

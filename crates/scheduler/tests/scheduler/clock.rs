@@ -332,8 +332,31 @@ async fn a_run_id_is_1_to_250_bytes_of_any_character_but_control() {
     assert_eq!(b.runs("by_hand").await.len(), 1, "only the good one");
 }
 
-#[tokio::test]
+/// A log sink shared with the test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A result under an old lease is rejected, and said so at the default level (warn), where
+/// an operator sees it.
+#[tokio::test(flavor = "current_thread")]
 async fn a_stale_result_changes_nothing() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     let b = bench("2024-03-01T00:00:00Z", SchedulerConfig::default()).await;
     b.deploy(manual("fenced", vec![TaskSpec::new("a")])).await;
     let run = b.trigger("fenced").await;
@@ -350,6 +373,11 @@ async fn a_stale_result_changes_nothing() {
     s.step(vec![b.finished(&stale, success())]).await.unwrap();
     let after = b.ti(run.id, "a").await;
     assert_eq!(after, before, "a result under an old lease is rejected");
+    let logs = String::from_utf8_lossy(&captured.0.lock().expect("log lock")).into_owned();
+    assert!(
+        logs.contains("stale attempt result rejected"),
+        "not said at warn: {logs}"
+    );
     assert_eq!(b.run(run.id).await.0.state, DagRunState::Running);
     assert!(
         b.store

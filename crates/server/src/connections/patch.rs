@@ -1,7 +1,11 @@
 //! Changing part of a stored connection (`PATCH`), as a JSON merge patch (RFC 7396): a field
 //! left out keeps its stored value, the sealed password and extra included; `null` removes
 //! it; a value replaces it; and `extra` is merged key by key. An edit that does not mention
-//! the password therefore keeps it, without anyone having to know it.
+//! the password therefore keeps it, without anyone having to know it — but only while the
+//! type stays: a patch that changes `conn_type` drops the stored password unless it gives a
+//! new one. The host holds an SQL connection's password and never hands it to a task, while
+//! a task reads the password of other types (`connections.get`): carried over, an SQL
+//! password would become readable by whoever may edit the connection and run a task.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -33,7 +37,8 @@ fn port_change<'de, D: Deserializer<'de>>(d: D) -> Result<Change<u16>, D::Error>
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"host": "db2.internal", "port": 6432, "extra": {"sslmode": "verify-full"}}))]
 pub struct PatchConnection {
-    /// What it connects to; it cannot be removed.
+    /// What it connects to; it cannot be removed. A new type drops the stored password
+    /// unless this patch gives one.
     #[serde(default, deserialize_with = "change")]
     #[schema(value_type = Option<String>)]
     pub conn_type: Change<String>,
@@ -81,9 +86,14 @@ impl PatchConnection {
     /// `connection` with these changes.
     fn apply(self, mut connection: Connection) -> Result<Connection, ApiError> {
         if let Some(conn_type) = self.conn_type {
-            connection.conn_type = conn_type
+            let conn_type = conn_type
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| ApiError::unprocessable("conn_type cannot be removed"))?;
+            // A password entrusted for one type of connection never serves another.
+            if conn_type != connection.conn_type && self.password.is_none() {
+                connection.password = None;
+            }
+            connection.conn_type = conn_type;
         }
         for (field, change) in [
             (&mut connection.host, self.host),
@@ -224,6 +234,21 @@ mod tests {
         assert_eq!(c.extra, json!({"options": {"a": 1, "c": 3}, "timeout": 5}));
         let c = patched(json!({"extra": null})).expect("applies");
         assert_eq!(c.extra, json!({}));
+    }
+
+    #[test]
+    fn a_change_of_type_drops_the_stored_password_unless_it_gives_one() {
+        let c = patched(json!({"conn_type": "http"})).expect("applies");
+        assert_eq!((c.conn_type.as_str(), c.password), ("http", None));
+        assert_eq!(c.extra, stored().extra);
+        let c = patched(json!({"conn_type": "http", "password": "new"})).expect("applies");
+        assert_eq!(c.password.as_deref(), Some("new"));
+        let c = patched(json!({"conn_type": "postgres"})).expect("applies");
+        assert_eq!(
+            c.password.as_deref(),
+            Some("p@ss"),
+            "the type did not change"
+        );
     }
 
     #[test]

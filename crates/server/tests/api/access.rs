@@ -95,6 +95,32 @@ async fn the_declaring_attempt_gets_plaintext_and_others_get_403() {
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
 }
 
+/// An editor who changes an SQL connection (whose password the host holds) into a type whose
+/// password tasks read gets no password with it: the declaring attempt reads none.
+#[tokio::test]
+async fn a_change_of_type_carries_no_password_to_a_task() {
+    let (h, reader, _) = stocked(ServerConfig::default()).await;
+    let uri = "/api/v1/connections/warehouse";
+    let changed = h
+        .json(Method::PATCH, uri, json!({"conn_type": "http"}))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.json());
+    assert_eq!(changed.json()["has_password"], false);
+    let reply = h.get(&url(reader, "connections/warehouse")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(!String::from_utf8_lossy(&reply.body).contains(PASSWORD));
+    assert_eq!(reply.json()["conn_type"], "http");
+    assert_eq!(reply.json()["password"], serde_json::Value::Null);
+
+    // Back to SQL and over again: still nothing to carry.
+    h.json(Method::PATCH, uri, json!({"conn_type": "postgres"}))
+        .await;
+    h.json(Method::PATCH, uri, json!({"conn_type": "http"}))
+        .await;
+    let reply = h.get(&url(reader, "connections/warehouse")).await;
+    assert_eq!(reply.json()["password"], serde_json::Value::Null);
+}
+
 #[tokio::test]
 async fn the_worker_token_is_needed() {
     let config = ServerConfig {

@@ -30,7 +30,8 @@ pub struct Args {
     database: String,
     #[command(flatten)]
     redis: RedisArgs,
-    /// Address to listen on.
+    /// Address to listen on. Beyond loopback the server needs --api-tokens and
+    /// --worker-tokens (or --insecure-no-auth).
     #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
     /// Port to listen on.
@@ -39,10 +40,13 @@ pub struct Args {
     #[command(flatten)]
     https: crate::https_args::HttpsArgs,
     #[command(flatten)]
+    connections: crate::connection_args::ConnectionArgs,
+    #[command(flatten)]
     trust: crate::trust::TrustArgs,
     #[command(flatten)]
     admin: crate::auth_args::AdminArgs,
-    /// Tokens workers present, comma-separated (none: the worker API is open).
+    /// Tokens workers present, comma-separated (none: the worker API is open, which the
+    /// server refuses beyond loopback unless --insecure-no-auth is given).
     #[arg(
         long,
         env = "WEFT_WORKER_TOKENS",
@@ -78,9 +82,8 @@ async fn main(args: Args) -> CommandResult {
         worker_tokens: services::list(&args.worker_tokens),
         open_reads,
     };
-    if !args.bind.is_loopback() && (auth.api_tokens.is_empty() || auth.worker_tokens.is_empty()) {
-        tracing::warn!(bind = %args.bind, "listening beyond loopback without api and worker tokens: anyone who reaches this port acts as the administrator");
-    }
+    args.admin.check_exposure(args.bind, &auth, true)?;
+    let connections = args.connections.limits()?;
     let identity = args.https.identity()?;
     let trust = args.trust.trust()?;
     let store = crate::metadata::open_store(&args.database, &trust).await?;
@@ -98,6 +101,7 @@ async fn main(args: Args) -> CommandResult {
     let config = ServerConfig {
         auth,
         worker_dead_after: Duration::from_secs(30),
+        connections,
         ..ServerConfig::default()
     };
     let egress = wasm.config().egress.clone();

@@ -28,13 +28,16 @@ pub struct Args {
     #[arg(long, short, env = "WEFT_PORT", default_value_t = 8080)]
     port: u16,
     /// Address to listen on (loopback by default: without `--api-tokens`, whoever reaches
-    /// the port acts as the administrator).
+    /// the port acts as the administrator, so beyond loopback it needs --api-tokens or
+    /// --insecure-no-auth).
     #[arg(long, env = "WEFT_BIND", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
     #[command(flatten)]
     admin: crate::auth_args::AdminArgs,
     #[command(flatten)]
     https: crate::https_args::HttpsArgs,
+    #[command(flatten)]
+    connections: crate::connection_args::ConnectionArgs,
     /// Weft's home directory (database, compiled components); default `$WEFT_HOME` or `~/.weft`.
     #[arg(long)]
     home: Option<PathBuf>,
@@ -70,6 +73,17 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 async fn serve(args: Args) -> CommandResult {
+    let (api_tokens, open_reads) = args.admin.tokens();
+    // The embedded worker never calls the worker API, which is closed below.
+    let open_worker_api = false;
+    let auth = AuthConfig {
+        api_tokens,
+        worker_tokens: Vec::new(),
+        open_reads,
+    };
+    args.admin
+        .check_exposure(args.bind, &auth, open_worker_api)?;
+    let connections = args.connections.limits()?;
     let identity = args.https.identity()?;
     let home = args.home.clone().unwrap_or_else(home::dir);
     home::create(&home)
@@ -126,20 +140,16 @@ async fn serve(args: Args) -> CommandResult {
         .map_err(|e| Failure::usage(e.to_string()))?;
     let egress = wasm.config().egress.clone();
     let notify_config = args.notify.config()?;
-    let (api_tokens, open_reads) = args.admin.tokens();
-    if !args.bind.is_loopback() && api_tokens.is_empty() {
-        tracing::warn!(bind = %args.bind, "listening beyond loopback without --api-tokens: anyone who reaches this port acts as the administrator");
-    }
     // The worker runs in this process and never calls the worker API: it is closed with a
     // token nobody is told.
     let closed = weft_server::auth::unguessable_token()
         .map_err(|e| Failure::usage(format!("closing the worker API: {e}")))?;
     let server_config = ServerConfig {
         auth: AuthConfig {
-            api_tokens,
             worker_tokens: vec![closed],
-            open_reads,
+            ..auth
         },
+        connections,
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), Arc::new(handle), wasm, server_config)

@@ -301,3 +301,25 @@ fn local_runs_expand_mapped_tasks() {
         "{run:?}"
     );
 }
+
+/// An error that quotes a huge argument shows a bounded part of it, saying how much it left
+/// out.
+#[test]
+fn an_error_quoting_a_huge_argument_is_bounded() {
+    let huge = "x".repeat(100_000);
+    let run = wfctl([
+        "server",
+        "--database",
+        huge.as_str(),
+        "--redis",
+        "redis://127.0.0.1:1",
+    ]);
+    assert_eq!(run.code, 2, "{}", &run.stderr[..run.stderr.len().min(300)]);
+    assert!(run.stderr.contains("--database"), "{}", &run.stderr[..300]);
+    assert!(run.stderr.len() < 3_000, "{} bytes", run.stderr.len());
+    assert!(
+        run.stderr.contains("more bytes not shown"),
+        "{}",
+        run.stderr
+    );
+}

@@ -13,6 +13,7 @@ mod config;
 mod examples;
 mod examples_c;
 mod examples_ts;
+mod exposure;
 mod limits;
 mod new_project;
 mod python_build;
