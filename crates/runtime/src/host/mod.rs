@@ -6,6 +6,7 @@ pub(crate) mod clocks;
 mod dag_runs;
 mod log;
 mod runtime;
+pub(crate) mod scratch;
 mod sql;
 mod sql_earlier;
 mod variables;
