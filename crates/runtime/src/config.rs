@@ -66,6 +66,10 @@ pub struct RuntimeConfig {
     pub scratch_root: Option<PathBuf>,
     /// Whether tasks may be granted the directories they declare (scratch directories only).
     pub allow_directories: bool,
+    /// The most an attempt may write into its scratch directories together, in bytes: every
+    /// byte written counts (rewrites too), and each file, directory or link made counts
+    /// 4 KiB. Past it, writes fail in the task with `insufficient-space` (`ENOSPC`).
+    pub scratch_max_bytes: u64,
     /// How often the epoch clock behind timeouts ticks.
     pub epoch_tick: Duration,
     /// Where tasks may send HTTP requests, and the limits on it. Allows nothing by default.
@@ -96,6 +100,8 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 4 << 30,
             scratch_root: None,
             allow_directories: true,
+            // Room for a task's temporary files, far from what fills a worker's disk.
+            scratch_max_bytes: 64 << 20,
             epoch_tick: Duration::from_millis(1),
             egress: crate::egress::EgressPolicy::default(),
             // An interpreter bundled in a component (Python, JavaScript) is megabytes of code

@@ -75,6 +75,8 @@ struct Sink {
     partial_stdout: Vec<u8>,
     partial_stderr: Vec<u8>,
     stderr_tail: VecDeque<u8>,
+    /// Whether the start of what stderr wrote has left `stderr_tail`.
+    stderr_cut: bool,
     /// Secret values to replace with `***` in every line stored from now on.
     masked: Vec<String>,
     /// How many of the log's lines a [`LiveLog`] has taken.
@@ -96,6 +98,7 @@ impl LogBuffer {
             partial_stdout: Vec::new(),
             partial_stderr: Vec::new(),
             stderr_tail: VecDeque::new(),
+            stderr_cut: false,
             masked: Vec::new(),
             taken_live: 0,
         })))
@@ -113,7 +116,6 @@ impl LogBuffer {
         self.sink().push(level, LogSource::Task, message);
     }
 
-    /// A stream for the guest's stdout (`stderr == false`) or stderr.
     /// Masks `value` as `***` in every line stored from now on (Airflow's secrets masker).
     /// Values shorter than [`MIN_MASKED_LEN`] are left alone: masking every `a` or `1` would
     /// destroy the log and hide nothing.
@@ -129,11 +131,24 @@ impl LogBuffer {
         }
     }
 
+    /// Masks every string in `value` (a connection's `extra`, say) as [`mask`](Self::mask)
+    /// does: whatever the host hands the task is kept out of its log.
+    pub(crate) fn mask_strings(&self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => self.mask(s),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.mask_strings(v)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| self.mask_strings(v)),
+            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+            }
+        }
+    }
+
     /// `text` with every masked value replaced by `***`.
     pub(crate) fn redact(&self, text: &str) -> String {
         self.sink().redact(text).into_owned()
     }
 
+    /// A stream for the guest's stdout (`stderr == false`) or stderr.
     pub(crate) fn stdio(&self, stderr: bool) -> GuestStdio {
         GuestStdio {
             buffer: self.clone(),
@@ -147,7 +162,19 @@ impl LogBuffer {
         let (a, b) = sink.stderr_tail.as_slices();
         let mut bytes = a.to_vec();
         bytes.extend_from_slice(b);
-        sink.redact(&String::from_utf8_lossy(&bytes)).into_owned()
+        if !sink.stderr_cut {
+            return sink.redact(&String::from_utf8_lossy(&bytes)).into_owned();
+        }
+        // The window may begin inside a character, or inside a masked value: what it holds
+        // of either is left out.
+        let first = bytes
+            .iter()
+            .position(|b| b & 0xC0 != 0x80)
+            .unwrap_or(bytes.len());
+        let text = sink
+            .redact(&String::from_utf8_lossy(&bytes[first..]))
+            .into_owned();
+        sink.without_masked_suffix(&text).to_owned()
     }
 
     /// The whole lines written since the last call, in order (masked, as stored).
@@ -204,6 +231,7 @@ impl Sink {
             self.stderr_tail.extend(bytes.iter().copied());
             let excess = self.stderr_tail.len().saturating_sub(STDERR_TAIL);
             self.stderr_tail.drain(..excess);
+            self.stderr_cut |= excess > 0;
         }
         // Once the log is full, stdio is only counted, never buffered.
         if self.used >= self.limit {
@@ -218,8 +246,57 @@ impl Sink {
         }
         self.partial(stderr).extend_from_slice(rest);
         if self.partial(stderr).len() >= MAX_PARTIAL_LINE {
-            self.flush_partial(stderr);
+            self.flush_long_partial(stderr);
         }
+    }
+
+    /// Writes out a partial line that reached [`MAX_PARTIAL_LINE`], keeping back what the
+    /// next write may complete: the end that could begin a masked value (so that a value
+    /// written across the cut is masked whole) and the first bytes of a cut character.
+    fn flush_long_partial(&mut self, stderr: bool) {
+        let bytes = std::mem::take(self.partial(stderr));
+        let whole = bytes.len() - incomplete_char_len(&bytes);
+        let text = self
+            .redact(&String::from_utf8_lossy(&bytes[..whole]))
+            .into_owned();
+        let cut = self.masked_prefix_start(&text);
+        let mut kept = text.as_bytes()[cut..].to_vec();
+        kept.extend_from_slice(&bytes[whole..]);
+        self.push_stdio(stderr, &text[..cut]);
+        *self.partial(stderr) = kept;
+    }
+
+    /// Where the end of `text` that could be the beginning of a masked value starts
+    /// (`text.len()` when none could).
+    fn masked_prefix_start(&self, text: &str) -> usize {
+        let longest = self.masked.first().map_or(0, String::len);
+        let from = text.len().saturating_sub(longest.saturating_sub(1));
+        (from..text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .find(|i| {
+                let end = &text.as_bytes()[*i..];
+                self.masked
+                    .iter()
+                    .any(|m| m.len() > end.len() && m.as_bytes().starts_with(end))
+            })
+            .unwrap_or(text.len())
+    }
+
+    /// `text` without its beginning when that could be the end of a masked value: for a
+    /// window that was cut out of a longer text.
+    fn without_masked_suffix<'a>(&self, text: &'a str) -> &'a str {
+        let longest = self.masked.first().map_or(0, String::len);
+        let to = longest.saturating_sub(1).min(text.len());
+        (1..=to)
+            .rev()
+            .filter(|i| text.is_char_boundary(*i))
+            .find(|i| {
+                let start = &text.as_bytes()[..*i];
+                self.masked
+                    .iter()
+                    .any(|m| m.len() > start.len() && m.as_bytes().ends_with(start))
+            })
+            .map_or(text, |i| &text[i..])
     }
 
     fn partial(&mut self, stderr: bool) -> &mut Vec<u8> {
@@ -232,10 +309,14 @@ impl Sink {
 
     fn flush_partial(&mut self, stderr: bool) {
         let line = std::mem::take(self.partial(stderr));
-        if line.is_empty() {
+        self.push_stdio(stderr, &String::from_utf8_lossy(&line));
+    }
+
+    /// Stores `text` (unless empty) as a line of the guest's stdout or stderr.
+    fn push_stdio(&mut self, stderr: bool, text: &str) {
+        if text.is_empty() {
             return;
         }
-        let text = String::from_utf8_lossy(&line);
         let (level, source) = if stderr {
             (LogLevel::Warn, LogSource::Stderr)
         } else {
@@ -243,6 +324,24 @@ impl Sink {
         };
         self.push(level, source, text.trim_end_matches('\r'));
     }
+}
+
+/// How many bytes at the end of `bytes` begin a UTF-8 character that they do not finish.
+fn incomplete_char_len(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xC0 != 0x80 {
+            // The character's first byte: how long the character is.
+            let len = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return if len > back { back } else { 0 };
+        }
+    }
+    0
 }
 
 /// The guest's stdout or stderr, written into the attempt's log. Never blocks and never
@@ -366,6 +465,89 @@ thi",
         let all = log.finish();
         assert_eq!(all.lines.len(), 3, "the final log keeps every line");
         assert!(live.take_new_lines().is_empty());
+    }
+
+    const SECRET: &str = "s3cr3t-token-value";
+
+    /// Writes each of `writes` to the guest's stdout and returns the stored lines.
+    fn stdout_lines(log: &LogBuffer, writes: &[&[u8]]) -> Vec<String> {
+        let mut out = log.stdio(false);
+        for bytes in writes {
+            OutputStream::write(&mut out, Bytes::copy_from_slice(bytes)).ok();
+        }
+        log.finish().lines.into_iter().map(|l| l.message).collect()
+    }
+
+    #[test]
+    fn a_secret_written_across_the_partial_line_cut_is_masked_whole() {
+        let log = LogBuffer::new(1 << 20);
+        log.mask(SECRET);
+        let mut first = "a".repeat(MAX_PARTIAL_LINE - 5).into_bytes();
+        first.extend_from_slice(&SECRET.as_bytes()[..5]);
+        let rest = format!("{} end\n", &SECRET[5..]);
+        let lines = stdout_lines(&log, &[&first, rest.as_bytes()]);
+        assert_eq!(lines.len(), 2, "the long line is still cut");
+        assert_eq!(lines[0], "a".repeat(MAX_PARTIAL_LINE - 5));
+        assert_eq!(lines[1], "*** end");
+        assert!(!lines.concat().contains(&SECRET[..5]));
+    }
+
+    #[test]
+    fn the_cut_keeps_back_only_what_could_begin_a_masked_value() {
+        let log = LogBuffer::new(1 << 20);
+        log.mask(SECRET);
+        // A whole secret before the cut is masked where it is; the end `s3c` is kept back,
+        // and stored as it is once the next write shows it was no secret.
+        let head = format!("{SECRET} and ");
+        let pad = "b".repeat(MAX_PARTIAL_LINE - head.len() - 3);
+        let first = format!("{head}{pad}s3c");
+        let lines = stdout_lines(&log, &[first.as_bytes(), b"ret\n"]);
+        assert_eq!(lines, [format!("*** and {pad}"), "s3cret".to_owned()]);
+    }
+
+    #[test]
+    fn a_character_written_across_the_cut_stays_whole() {
+        let log = LogBuffer::new(1 << 20);
+        let mut first = "a".repeat(MAX_PARTIAL_LINE - 1).into_bytes();
+        first.push("é".as_bytes()[0]);
+        let second = [&"é".as_bytes()[1..], b"\n"].concat();
+        let lines = stdout_lines(&log, &[&first, &second]);
+        assert_eq!(lines, ["a".repeat(MAX_PARTIAL_LINE - 1), "é".to_owned()]);
+    }
+
+    #[test]
+    fn incomplete_characters_are_measured_at_the_end_only() {
+        assert_eq!(incomplete_char_len(b"ab"), 0);
+        assert_eq!(incomplete_char_len("aé".as_bytes()), 0);
+        assert_eq!(incomplete_char_len(&"é".as_bytes()[..1]), 1);
+        assert_eq!(incomplete_char_len(&"€".as_bytes()[..2]), 2);
+        assert_eq!(incomplete_char_len(&"😀".as_bytes()[..3]), 3);
+        assert_eq!(incomplete_char_len("😀".as_bytes()), 0);
+        assert_eq!(incomplete_char_len(b""), 0);
+    }
+
+    #[test]
+    fn the_stderr_tail_leaves_out_a_secret_it_begins_inside() {
+        let log = LogBuffer::new(1 << 20);
+        log.mask(SECRET);
+        let mut err = log.stdio(true);
+        let rest = "c".repeat(STDERR_TAIL - 6);
+        let text = format!("{SECRET}{rest}");
+        OutputStream::write(&mut err, Bytes::from(text.into_bytes())).ok();
+        assert_eq!(log.stderr_tail(), rest);
+    }
+
+    #[test]
+    fn every_string_of_a_json_value_is_masked() {
+        let log = LogBuffer::new(1 << 20);
+        log.mask_strings(&serde_json::json!({
+            "key": "extra-api-key",
+            "nested": {"list": ["deep-value", 12345, true]},
+            "short": "abc"
+        }));
+        log.write(LogLevel::Info, "extra-api-key deep-value 12345 abc key");
+        let lines = log.finish().lines;
+        assert_eq!(lines[0].message, "*** *** 12345 abc key");
     }
 
     #[test]

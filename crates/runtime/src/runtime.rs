@@ -441,6 +441,7 @@ impl Runtime {
             self.config.egress.sql,
             log.clone(),
         ));
+        state.scratch = crate::host::scratch::ScratchQuota::new(self.config.scratch_max_bytes);
         state.sql = Some(crate::sql::SqlAttempt {
             pools: self.sql_pools.clone(),
             usage: sql_usage.clone(),
@@ -571,6 +572,7 @@ pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     crate::host::clocks::add_to_linker(&mut linker)?;
+    crate::host::scratch::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
     crate::host::name_lookup::add_to_linker(&mut linker)?;
     link_world!(linker, v0_6, dag_runs, assets);

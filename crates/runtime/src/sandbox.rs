@@ -74,6 +74,8 @@ pub(crate) struct HostState {
     pub(crate) attempt: Option<Attempt>,
     /// SQL pools and counters; absent during `describe`.
     pub(crate) sql: Option<crate::sql::SqlAttempt>,
+    /// What the call may still write into its directories (nothing unless the caller says).
+    pub(crate) scratch: Arc<crate::host::scratch::ScratchQuota>,
 }
 
 /// A directory granted to the guest for the length of one call.
@@ -133,6 +135,7 @@ impl HostState {
             clock,
             attempt,
             sql: None,
+            scratch: crate::host::scratch::ScratchQuota::new(0),
         })
     }
 

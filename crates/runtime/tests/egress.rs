@@ -38,11 +38,15 @@ fn host() -> MemoryHost {
             schema: None,
             login: Some("app".into()),
             password: Some("db-password-123".into()),
-            extra: json!({}),
+            extra: json!({"api_key": EXTRA_KEY, "regions": [{"token": EXTRA_NESTED}], "port": 1}),
         }],
         [("token".to_owned(), TOKEN.to_owned())],
     )
 }
+
+/// Values of the connection's `extra`, which the host hands the task and masks.
+const EXTRA_KEY: &str = "extra-api-key-0451";
+const EXTRA_NESTED: &str = "nested-extra-token-77";
 
 fn run(runtime: &Runtime, task: &str, conf: Value) -> TaskReport {
     Task {
@@ -317,6 +321,61 @@ fn secrets_are_put_in_by_the_host_and_masked_in_the_log() {
     assert!(
         log.contains("the secret is ***") && log.contains("logged secret: ***"),
         "{log}"
+    );
+}
+
+#[test]
+fn a_connections_extra_values_are_masked_in_the_log() {
+    let rt = loopback_runtime();
+    let report = run(
+        &rt,
+        "probe",
+        json!({"connection": "db", "print_extra": true}),
+    );
+    assert_eq!(output(&report)["connection"]["printed"], true);
+    let log = log_text(&report);
+    for value in [EXTRA_KEY, EXTRA_NESTED] {
+        assert!(!log.contains(value), "{value} leaked into the log: {log}");
+    }
+    assert!(
+        log.matches(r#""api_key":"***""#).count() == 2
+            && log.matches(r#"[{"token":"***"}]"#).count() == 2,
+        "{log}"
+    );
+}
+
+#[test]
+fn a_secret_written_across_the_long_line_cut_is_masked_whole() {
+    let rt = loopback_runtime();
+    let report = run(
+        &rt,
+        "probe",
+        json!({"print_secret": "token", "straddle": true}),
+    );
+    assert_eq!(output(&report)["secret"], "ok");
+    // However the stored lines are put together, the secret is not in them.
+    let lines: Vec<&str> = report
+        .log
+        .lines
+        .iter()
+        .map(|l| l.message.as_str())
+        .collect();
+    // Each line's ends, for a failure message that shows where the cut fell.
+    let ends: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let (head, tail) = l.split_at(l.len().min(20));
+            format!("{head}..{}", &tail[tail.len().saturating_sub(20)..])
+        })
+        .collect();
+    assert!(
+        !lines.concat().contains(TOKEN),
+        "the secret leaked: {ends:?}"
+    );
+    assert!(!lines.join("\n").contains(TOKEN), "{ends:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("*** after")),
+        "the secret is masked where it was written: {ends:?}"
     );
 }
 

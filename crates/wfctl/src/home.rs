@@ -56,6 +56,19 @@ pub fn cache_max_bytes() -> Result<u64, Failure> {
     }
 }
 
+/// The most each attempt may write into its scratch directories: `$WEFT_SCRATCH_MAX_SIZE` (a
+/// size such as `256MiB`; `0` makes them unwritable), else the runtime's default (64 MiB).
+pub fn scratch_max_bytes() -> Result<u64, Failure> {
+    let Some(size) = std::env::var_os("WEFT_SCRATCH_MAX_SIZE").filter(|s| !s.is_empty()) else {
+        return Ok(RuntimeConfig::default().scratch_max_bytes);
+    };
+    let fail = |reason: String| Failure::usage(format!("WEFT_SCRATCH_MAX_SIZE: {reason}"));
+    let size = size
+        .to_str()
+        .ok_or_else(|| fail(format!("{size:?} is not text")))?;
+    weft_model::units::parse_size(size).map_err(|e| fail(e.to_string()))
+}
+
 /// A runtime whose compiled-component cache lives under the home directory, with no egress,
 /// for a command that only describes components (`build`, `inspect`).
 pub fn runtime() -> Result<Runtime, Failure> {
@@ -103,6 +116,7 @@ fn runtime_with(
     let config = RuntimeConfig {
         cache_dir: Some(cache_dir(home)),
         cache_max_bytes: cache_max_bytes()?,
+        scratch_max_bytes: scratch_max_bytes()?,
         egress,
         optimize_baseline: optimize,
         max_concurrent_instances: sandboxes,

@@ -1,5 +1,6 @@
 //! `weft:dag/connections` and `weft:dag/secrets`: what the task declares, fetched through
-//! the [`TaskHost`](crate::TaskHost) and masked in the attempt's log from then on. The
+//! the [`TaskHost`](crate::TaskHost) and masked in the attempt's log from then on (a
+//! connection's password and every string in its `extra`). The
 //! password of a SQL connection (see [`crate::sql`]) stays in the host.
 
 use crate::call::HostError;
@@ -50,6 +51,7 @@ macro_rules! access_host {
                     if let Some(password) = &c.password {
                         self.log.mask(password);
                     }
+                    self.log.mask_strings(&c.extra);
                     // SQL connections are host-held: tasks reach them through `sql`, which logs in for
                     // them, so their password never enters the guest.
                     let password = if crate::sql::host_held(&c.conn_type) {

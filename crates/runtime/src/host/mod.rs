@@ -7,6 +7,7 @@ mod dag_runs;
 mod log;
 pub(crate) mod name_lookup;
 mod runtime;
+pub(crate) mod scratch;
 mod sql;
 mod sql_earlier;
 mod variables;

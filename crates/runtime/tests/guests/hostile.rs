@@ -220,3 +220,59 @@ pub fn a_trap_carries_no_host_backtrace() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 passed"), "the child ran no test: {text}");
 }
+
+#[test]
+pub fn scratch_flood() {
+    const QUOTA: u64 = 1 << 20;
+    let root = tempfile::tempdir().expect("scratch root");
+    let runtime = Runtime::new(RuntimeConfig {
+        scratch_root: Some(root.path().to_owned()),
+        scratch_max_bytes: QUOTA,
+        max_concurrent_instances: 2,
+        baseline_min_bytes: on_baseline().then_some(0),
+        optimize_baseline: false,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let component = runtime
+        .load(&std::fs::read(guests::SCRATCH_FLOOD).expect("guest"))
+        .expect("load");
+    let left = || std::fs::read_dir(root.path()).expect("root").count();
+    for conf in [
+        json!({"how": "write"}),
+        json!({"how": "stream"}),
+        json!({"how": "set_size", "max": 1u64 << 30}),
+        json!({"how": "files", "max": 100_000}),
+    ] {
+        let call = Call {
+            conf: conf.clone(),
+            ..Call::default()
+        };
+        let out = output_json(&run_on(&runtime, &component, "flood", call));
+        // The write past the quota fails in the task: as a full disk (`ENOSPC`), or, for
+        // writes through a file's stream, as `EIO` (wasi-libc turns every failed stream write
+        // into that; the host's `filesystem-error-code` says `insufficient-space`, see the
+        // runtime's `scratch` tests). What the directory holds stays within the quota.
+        let full = out["error"].as_str().is_some_and(|e| {
+            e.starts_with("StorageFull") || (conf["how"] != "set_size" && conf["how"] != "files" && e.contains("(os error 29)"))
+        });
+        assert!(full, "{conf}: {out}");
+        let on_disk = out["on_disk"].as_u64().expect("on_disk");
+        assert!(on_disk <= QUOTA, "{conf}: {out}");
+        assert!(out["written"].as_u64().expect("written") <= QUOTA, "{conf}: {out}");
+        assert_eq!(left(), 0, "{conf}: the scratch directory outlived its attempt");
+    }
+    // A task that dies with its directory full leaves nothing behind either.
+    let call = Call {
+        conf: json!({"how": "panic"}),
+        ..Call::default()
+    };
+    let report = run_on(&runtime, &component, "flood", call);
+    assert!(matches!(failure(&report), TaskFailure::Trap { .. }), "{report:?}");
+    assert_eq!(left(), 0, "the scratch directory outlived a trapped attempt");
+    // A task that declares no directory sees none.
+    let out = output_json(&run_on(&runtime, &component, "bare", Call::default()));
+    assert_eq!(out["stat"]["ok"], json!(false), "{out}");
+    assert_eq!(out["create"]["ok"], json!(false), "{out}");
+    assert_eq!(left(), 0);
+}

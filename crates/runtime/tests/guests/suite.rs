@@ -30,7 +30,7 @@ use cpu::{fuel_budget, infinite_loop};
 #[allow(unused_imports)]
 use hostile::{
     exit, huge_output, log_flood, memory_bomb, memory_residue, open_socket, panic, read_env,
-    read_passwd, stack_overflow,
+    read_passwd, scratch_flood, stack_overflow,
 };
 #[allow(unused_imports)]
 use orchestration::{mapping, notify, orchestrate, sensor, waits, waits_child};

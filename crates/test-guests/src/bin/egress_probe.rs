@@ -1,6 +1,6 @@
 //! Task `probe` sends the HTTP requests its run's conf lists through `wasi:http`, with the
 //! raw bindings, and reports what happened to each; it may also read a secret and a
-//! connection and print the secret (to show it masked). World `weft:dag@0.2.0`.
+//! connection and print them (to show them masked). World `weft:dag@0.2.0`.
 //!
 //! DAG `egress_probe`:
 //! - `probe`: egress `GET,POST http://127.0.0.1:*`, `GET https://localhost:*`,
@@ -9,7 +9,10 @@
 //!
 //! Conf: `{"requests": [{"method": "GET", "url": "http://127.0.0.1:8080/x",
 //! "headers": [["name", "value"]], "body": "text", "follow": true}],
-//! "print_secret": "token", "connection": "db", "fail_on_error": true}`.
+//! "print_secret": "token", "connection": "db", "fail_on_error": true}`. With
+//! `"straddle": true`, the secret is also written to stdout across the runtime's 16 KiB
+//! partial-line cut (its first 5 bytes end the first 16 KiB, flushed, and the rest follows);
+//! with `"print_extra": true`, the connection's `extra` is printed and logged.
 //! Output: `{"responses": [{"status": 200, "body": "...", "bytes": n} | {"error": "..."}],
 //! "secret": "ok" | "<error>", "connection": {..} | "<error>"}`. With `fail_on_error`, the
 //! first request error fails the task (retryable) instead.
@@ -76,6 +79,9 @@ impl Guest for Probe {
                 Ok(value) => {
                     println!("the secret is {value}");
                     log::write(log::LogLevel::Info, &format!("logged secret: {value}"));
+                    if conf["straddle"].as_bool() == Some(true) {
+                        straddle(&value);
+                    }
                     json!("ok")
                 }
                 Err(e) => json!(format!("{e:?}")),
@@ -84,6 +90,11 @@ impl Guest for Probe {
         };
         let connection = match conf["connection"].as_str() {
             Some(id) => match connections::get(id) {
+                Ok(c) if conf["print_extra"].as_bool() == Some(true) => {
+                    println!("the extra is {}", c.extra);
+                    log::write(log::LogLevel::Info, &format!("logged extra: {}", c.extra));
+                    json!({"printed": true})
+                }
                 Ok(c) => json!({"host": c.host, "port": c.port, "login": c.login,
                     "has_password": c.password.is_some(), "extra": c.extra}),
                 Err(e) => json!(format!("{e:?}")),
@@ -93,6 +104,23 @@ impl Guest for Probe {
         let output = json!({"responses": responses, "secret": secret, "connection": connection});
         Ok(serde_json::to_vec(&output).unwrap_or_default())
     }
+}
+
+/// The runtime's longest partial line, past which it writes the line out in pieces.
+const PARTIAL_LINE_CUT: usize = 16 << 10;
+
+/// Writes `secret` to stdout so that its first 5 bytes end the runtime's first piece of
+/// a long line and the rest begins the next.
+fn straddle(secret: &str) {
+    use std::io::Write as _;
+    let (head, tail) = secret.as_bytes().split_at(secret.len().min(5));
+    let mut first = vec![b'x'; PARTIAL_LINE_CUT - head.len()];
+    first.extend_from_slice(head);
+    let mut out = std::io::stdout();
+    out.write_all(&first).ok();
+    out.flush().ok();
+    out.write_all(&[tail, b" after\n"].concat()).ok();
+    out.flush().ok();
 }
 
 /// Sends one request; returns `{"status", "body", "bytes", "location"}` or `{"error"}`.
