@@ -148,6 +148,8 @@ impl Scheduler {
             if let Some(tenant) = self.store.tenant(&name).await? {
                 self.dags.set_tenant(&tenant);
             }
+            // Read or not, its attempts go out: its reports are to be read.
+            self.dags.reporting(&name);
             self.resync.settings_read(&name);
         }
         Ok(())

@@ -196,7 +196,12 @@ pub fn scheduler(
     let mut scheduler = Scheduler::new(store, queue, clock, config);
     // The loop lands every batch it leaves in flight (see `flight`).
     scheduler.may_fly = true;
-    let handle = SchedulerHandle::new(tx, requests, scheduler.outbox.ended().clone());
+    let handle = SchedulerHandle::new(
+        tx,
+        requests,
+        scheduler.outbox.ended().clone(),
+        scheduler.dags.subscribe_reporting(),
+    );
     let service = SchedulerService {
         scheduler,
         rx,

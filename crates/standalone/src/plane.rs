@@ -163,7 +163,7 @@ impl ControlPlane for LocalPlane {
         }
     }
 
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+    async fn report(&self, _tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError> {
         // One input: the scheduler takes these reports in the same step.
         drop(self.scheduler.report_batch(reports));
         Ok(())
