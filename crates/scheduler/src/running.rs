@@ -542,6 +542,7 @@ impl SchedulerService {
         if ticked.leases {
             self.scheduler.expire_leases().await?;
             self.scheduler.check_queue().await?;
+            self.scheduler.requeue_unheld().await?;
         }
         // The store is read for a resync away from the loop; a full step takes the answer
         // (before a tick begins the next read, which would give up a read whose answer
