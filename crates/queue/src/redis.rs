@@ -66,6 +66,7 @@ mod known_scopes;
 mod registered_scopes;
 mod reply;
 mod scripts;
+mod settings;
 mod settle;
 mod take;
 #[cfg(test)]

@@ -63,6 +63,8 @@ async fn main(args: Args) -> CommandResult {
     let attempt_keys = crate::metadata::attempt_keys_scheduler(&store).await?;
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
+    // Eviction or no persistence loses queued tasks: say so before leading.
+    queue.check_settings().await;
     let id = args
         .id
         .clone()
