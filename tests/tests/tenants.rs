@@ -3,8 +3,8 @@
 //! the same component, keeps its own variable of the same name, and runs on the shared
 //! scheduler and worker; neither sees the other's DAGs, runs or variables, and a token's role
 //! bounds what it may do. Workers serve named tenants with Redis users limited to them: one
-//! never runs another tenant's task, cannot read its queue, and its forged reports are
-//! refused.
+//! never runs another tenant's task, cannot read its queue, its forged reports are
+//! refused, and it can neither trim nor delete another tenant's reports.
 
 use std::time::Duration;
 
@@ -203,37 +203,11 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     let _scheduler = cluster.scheduler("scheduler-1");
     let a = tenant_with_token(&cluster, "team-a", "admin");
     let b = tenant_with_token(&cluster, "team-b", "admin");
-    let admin = weft_e2e::cluster::API_TOKEN;
     let ns = cluster.namespace.clone();
     let (user_a, user_b) = (format!("{ns}-a"), format!("{ns}-b"));
-    let _users = AclUsers {
-        redis: cluster.redis.clone(),
-        users: vec![user_a.clone(), user_b.clone()],
-    };
-    cluster.set_env("WEFT_REDIS_ACL_PASSWORD", REDIS_PASSWORD);
-    for (user, tenant) in [(&user_a, "team-a"), (&user_b, "team-b")] {
-        let applied = ok(
-            &cluster,
-            admin,
-            &[
-                "redis-acl",
-                "--user",
-                user,
-                "--tenants",
-                tenant,
-                "--namespace",
-                &ns,
-                "--apply",
-                &cluster.redis,
-            ],
-        );
-        assert!(applied.contains(tenant), "{applied}");
-        assert!(!applied.contains(REDIS_PASSWORD), "{applied}");
-    }
-    let spec = |id: &str, host: &str, tenant: &str, user: &str| WorkerSpec {
-        tenants: Some(tenant.to_owned()),
-        redis: Some(as_user(&cluster.redis, user)),
-        ..WorkerSpec::new(id, host, &["default"])
+    let _users = acl_users(&mut cluster, &[(&user_a, "team-a"), (&user_b, "team-b")]);
+    let spec = |id: &str, host: &str, tenant: &str, user: &str| {
+        tenant_worker(&cluster, id, host, tenant, user)
     };
     let _worker_b = cluster.worker(&spec("worker-b", "host-b", "team-b", &user_b));
     for token in [&a, &b] {
@@ -253,14 +227,19 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     assert_eq!(task_a["state"], "queued", "{run_a}");
     assert!(task_a["hostname"].is_null(), "{run_a}");
 
-    // B's Redis user reaches neither A's queue, nor the reports, nor the key space.
+    // B's Redis user reaches neither A's queue, nor any reports, nor the key space.
     let client = redis::Client::open(as_user(&cluster.redis, &user_b)).expect("client");
     let mut conn = client.get_connection().expect("B's user logs in");
     let a_ready = format!("{ns}:q:t:team-a:ready:default");
-    let reports = format!("{ns}:bus:reports");
+    let reports = format!("{ns}:bus:reports:team-b");
     let refused: Vec<redis::Cmd> = vec![
         redis::cmd("ZRANGE").arg(&a_ready).arg(0).arg(-1).clone(),
         redis::cmd("XRANGE").arg(&reports).arg("-").arg("+").clone(),
+        redis::cmd("XRANGE")
+            .arg(format!("{ns}:bus:reports:team-a"))
+            .arg("-")
+            .arg("+")
+            .clone(),
         redis::cmd("KEYS").arg("*").clone(),
         redis::cmd("SCAN").arg(0).clone(),
         redis::cmd("FLUSHALL").clone(),
@@ -269,14 +248,11 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
         let error = command
             .query::<redis::Value>(&mut conn)
             .expect_err("refused to B's user");
-        let text = error.to_string();
-        assert!(
-            text.contains("NOPERM") || text.contains("permission"),
-            "{text}"
-        );
+        assert!(denied(&error), "{error}");
     }
-    // What it may do: add reports. It claims A's task succeeded, for every task instance
-    // and lease it could guess, without a key and with a made-up one: all refused.
+    // What it may do: add reports to its own tenant's stream. It claims A's task succeeded
+    // there, for every task instance and lease it could guess, without a key and with a
+    // made-up one: all refused.
     for ti in 1..=12 {
         for lease in 1..=3 {
             for key in [None, Some(weft_protocol::AttemptKey([7; 16]))] {
@@ -318,6 +294,161 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
         !output.contains(other) && !output.contains(INSTALLATION_KEY),
         "{output}"
     );
+}
+
+/// Make each `(user, tenant)` pair's Redis user as `wfctl redis-acl --apply` does, with
+/// [`REDIS_PASSWORD`]; the users are deleted when the answer is dropped.
+fn acl_users(cluster: &mut Cluster, users: &[(&str, &str)]) -> AclUsers {
+    let made = AclUsers {
+        redis: cluster.redis.clone(),
+        users: users.iter().map(|(user, _)| (*user).to_owned()).collect(),
+    };
+    cluster.set_env("WEFT_REDIS_ACL_PASSWORD", REDIS_PASSWORD);
+    let admin = weft_e2e::cluster::API_TOKEN;
+    let ns = cluster.namespace.clone();
+    for (user, tenant) in users {
+        let applied = ok(
+            cluster,
+            admin,
+            &[
+                "redis-acl",
+                "--user",
+                user,
+                "--tenants",
+                tenant,
+                "--namespace",
+                &ns,
+                "--apply",
+                &cluster.redis,
+            ],
+        );
+        assert!(applied.contains(tenant), "{applied}");
+        assert!(!applied.contains(REDIS_PASSWORD), "{applied}");
+    }
+    made
+}
+
+/// A worker of `tenant` logging in to Redis as `user`.
+fn tenant_worker(cluster: &Cluster, id: &str, host: &str, tenant: &str, user: &str) -> WorkerSpec {
+    WorkerSpec {
+        tenants: Some(tenant.to_owned()),
+        redis: Some(as_user(&cluster.redis, user)),
+        ..WorkerSpec::new(id, host, &["default"])
+    }
+}
+
+/// Whether Redis refused a command for want of permission.
+fn denied(error: &redis::RedisError) -> bool {
+    let text = error.to_string();
+    text.contains("NOPERM") || text.contains("permission")
+}
+
+#[test]
+fn a_tenants_worker_can_neither_trim_nor_delete_another_tenants_reports() {
+    let mut cluster = Cluster::on_shared_redis();
+    cluster.server_env = vec![("WEFT_SECRET_KEY".into(), INSTALLATION_KEY.into())];
+    let _server = cluster.server();
+    let _scheduler = cluster.scheduler("scheduler-1");
+    tenant_with_token(&cluster, "team-a", "admin");
+    let b = tenant_with_token(&cluster, "team-b", "admin");
+    let ns = cluster.namespace.clone();
+    let (user_a, user_b) = (format!("{ns}-a"), format!("{ns}-b"));
+    let _users = acl_users(&mut cluster, &[(&user_a, "team-a"), (&user_b, "team-b")]);
+    let _worker_b = cluster.worker(&tenant_worker(
+        &cluster, "worker-b", "host-b", "team-b", &user_b,
+    ));
+    ok(&cluster, &b, &["deploy", guests::NOOP]);
+    let api_b = Api::new(&cluster.url()).with_token(&b);
+
+    // A's user may add to its own tenant's stream (it is logged in and can write)...
+    let client = redis::Client::open(as_user(&cluster.redis, &user_a)).expect("client");
+    let mut conn = client.get_connection().expect("A's user logs in");
+    let _: String = redis::cmd("XADD")
+        .arg(format!("{ns}:bus:reports:team-a"))
+        .arg("*")
+        .arg("r")
+        .arg("not a report")
+        .query(&mut conn)
+        .expect("A's user may add to its own tenant's reports");
+    // ...and while B's runs go, it tries, over and over, to trim, delete, overwrite or
+    // block every stream that carries B's reports: the stream all tenants once shared, and
+    // B's own. Each try is refused.
+    let attacked = [
+        format!("{ns}:bus:reports"),
+        format!("{ns}:bus:reports:team-b"),
+    ];
+    let attacks: Vec<redis::Cmd> = attacked
+        .iter()
+        .flat_map(|key| {
+            [
+                redis::cmd("XADD")
+                    .arg(key)
+                    .arg("MAXLEN")
+                    .arg(0)
+                    .arg("*")
+                    .arg("r")
+                    .arg("x")
+                    .clone(),
+                redis::cmd("XADD")
+                    .arg(key)
+                    .arg("MINID")
+                    .arg("99999999999999")
+                    .arg("*")
+                    .arg("r")
+                    .arg("x")
+                    .clone(),
+                redis::cmd("XADD")
+                    .arg(key)
+                    .arg("18446744073709551615-18446744073709551614")
+                    .arg("r")
+                    .arg("x")
+                    .clone(),
+                redis::cmd("XTRIM").arg(key).arg("MAXLEN").arg(0).clone(),
+                redis::cmd("XDEL").arg(key).arg("0-1").clone(),
+                redis::cmd("DEL").arg(key).clone(),
+                redis::cmd("SET").arg(key).arg("x").clone(),
+                redis::cmd("XGROUP")
+                    .arg("DESTROY")
+                    .arg(key)
+                    .arg("schedulers")
+                    .clone(),
+            ]
+        })
+        .collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut tries = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for attack in &attacks {
+                    match attack.query::<redis::Value>(&mut conn) {
+                        Err(e) if denied(&e) => tries += 1,
+                        other => return Err(format!("{attack:?} was not refused: {other:?}")),
+                    }
+                }
+            }
+            Ok(tries)
+        })
+    };
+    let runs: Vec<String> = (1..=10).map(|n| format!("b{n}")).collect();
+    for run in &runs {
+        api_b.trigger("noop", json!({}), Some(run));
+    }
+    // Every one of B's runs ends, each task in its first try: no report of B's was lost.
+    for run in &runs {
+        let done = api_b.wait_run("noop", run, Duration::from_secs(60));
+        assert_eq!(done["state"], "success", "{done}");
+        let task = Api::task(&done, "noop");
+        assert_eq!(task["try_number"], 1, "{done}");
+        assert_eq!(task["hostname"], "host-b", "{done}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let tries = attacker
+        .join()
+        .expect("the attacker ends")
+        .expect("every attack refused");
+    assert!(tries > 0, "no attack was tried");
 }
 
 /// Redis users a test made, deleted when it ends (passed or not): the server is shared.

@@ -118,19 +118,39 @@ fn unavailable(url: &str, e: &RedisError) -> BusError {
     }
 }
 
-/// The reports stream.
+/// The reports streams: one per tenant, `{namespace}:bus:reports:<tenant>`.
 pub(crate) const REPORTS: &str = "reports";
 
-/// The ACL key patterns and commands a worker's Redis user needs on the bus of
-/// `escaped_namespace` (the namespace with its glob characters escaped): adding entries to
-/// the reports stream, which it may write but not read, and nothing else. A worker reads no
-/// other worker's reports, and what it writes is taken only with the keys of the attempts
-/// it was handed.
-pub fn worker_acl_rules(escaped_namespace: &str) -> Vec<String> {
-    vec![
-        format!("%W~{escaped_namespace}:bus:{REPORTS}"),
-        "+xadd".to_owned(),
-    ]
+impl Bus {
+    /// The key of `tenant`'s reports stream. Each tenant's reports travel on a stream of their
+    /// own, so that a worker's Redis user, which may add to its tenants' streams only, can
+    /// trim, delete or reorder no other tenant's reports.
+    pub(crate) fn reports_key(&self, tenant: &str) -> String {
+        self.key(&format!("{REPORTS}:{tenant}"))
+    }
+}
+
+/// The ACL rules a worker's Redis user needs on the bus of `escaped_namespace` (the namespace
+/// with its glob characters escaped) to report on the attempts of `tenants` (names checked
+/// by the caller, without glob characters): `XADD` to those tenants' report streams, which
+/// it may write but not read, and nothing else.
+///
+/// The rules are one ACL selector, so that they grant `XADD` and only `XADD` on those keys
+/// whatever other commands the user's root rules allow (the queue's commands include `DEL`
+/// and `SET`, which would otherwise reach the streams too). `XADD` with `MAXLEN` or `MINID`,
+/// or with an ID of its own, still trims or blocks the stream it writes: a tenant's user can
+/// harm its own tenants' reports that way, never another tenant's. A worker reads no other
+/// worker's reports, and what it writes is taken only with the keys of the attempts it was
+/// handed. Needs Redis 7 (selectors).
+pub fn worker_acl_rules(escaped_namespace: &str, tenants: &[String]) -> Vec<String> {
+    if tenants.is_empty() {
+        return Vec::new();
+    }
+    let keys: Vec<String> = tenants
+        .iter()
+        .map(|tenant| format!("%W~{escaped_namespace}:bus:{REPORTS}:{tenant}"))
+        .collect();
+    vec![format!("({} +xadd)", keys.join(" "))]
 }
 /// The control stream (notices and commands).
 pub(crate) const CONTROL: &str = "control";

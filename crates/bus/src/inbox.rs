@@ -1,11 +1,12 @@
 //! [`Inbox`]: what the leading scheduler offers the bus, so that [`serve`](crate::serve)
 //! can feed it without the bus knowing the scheduler (or the store) at all.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunCreatedFromDag, RunPk};
 
 /// Resolves to `true` once the reports handed over are written to the store, to `false` if
@@ -15,6 +16,11 @@ pub type Written = Pin<Box<dyn Future<Output = bool> + Send>>;
 /// The leading scheduler, as the bus feeds it.
 #[async_trait]
 pub trait Inbox: Clone + Send + Sync + 'static {
+    /// The tenants whose report streams to read: every tenant the scheduler may have queued
+    /// attempts of, before any of their messages goes out (a tenant's reports wait on its
+    /// stream until it is read).
+    fn report_tenants(&self) -> watch::Receiver<BTreeSet<String>>;
+
     /// Take reports from workers. Returns at once; the future tells when they are written.
     fn reports(&self, reports: Vec<Report>) -> Written;
 

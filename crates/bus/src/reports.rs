@@ -1,19 +1,22 @@
 //! A worker's side of the bus: [`ReportSender`].
 //!
-//! Reports are handed to a background task that sends everything waiting in one pipelined
-//! `XADD` per batch; a report sent while a batch is on its way joins the next batch. So a
-//! lone report goes out at once, and under load the round trips are shared.
+//! Reports are handed to a background task that sends everything waiting in one pipeline,
+//! one `XADD` per tenant's report stream; a report sent while a batch is on its way joins the
+//! next batch. So a lone report goes out at once, and under load the round trips are shared.
 
 use tokio::sync::{mpsc, oneshot};
 use weft_protocol::{Envelope, Report};
 
-use crate::connection::{Bus, REPORTS};
+use std::collections::BTreeMap;
+
+use crate::connection::Bus;
 use crate::error::BusError;
 
 /// Most reports sent in one stream entry.
 const MAX_BATCH: usize = 512;
 
-type Pending = (Vec<Report>, oneshot::Sender<Result<(), String>>);
+/// Reports of one tenant's attempts, and who waits to hear they are on the bus.
+type Pending = (String, Vec<Report>, oneshot::Sender<Result<(), String>>);
 
 /// Sends reports to the leading scheduler. Cheap to clone.
 #[derive(Clone)]
@@ -29,14 +32,15 @@ impl ReportSender {
         ReportSender { tx }
     }
 
-    /// Send reports; returns once they are on the bus (not yet written by the scheduler).
-    pub async fn send(&self, reports: Vec<Report>) -> Result<(), BusError> {
+    /// Send reports on attempts of `tenant` (its report stream); returns once they are on
+    /// the bus (not yet written by the scheduler).
+    pub async fn send(&self, tenant: &str, reports: Vec<Report>) -> Result<(), BusError> {
         if reports.is_empty() {
             return Ok(());
         }
         let (done, answer) = oneshot::channel();
         self.tx
-            .send((reports, done))
+            .send((tenant.to_owned(), reports, done))
             .map_err(|_| BusError::Malformed("the report sender has stopped".into()))?;
         match answer.await {
             Ok(Ok(())) => Ok(()),
@@ -47,29 +51,28 @@ impl ReportSender {
 }
 
 async fn send_loop(bus: Bus, mut rx: mpsc::UnboundedReceiver<Pending>) {
-    let key = bus.key(REPORTS);
     while let Some(first) = rx.recv().await {
         let mut waiting = vec![first];
         while let Ok(more) = rx.try_recv() {
             waiting.push(more);
         }
+        // Each tenant's reports on its own stream, in the order they were sent.
+        let mut by_tenant: BTreeMap<String, Vec<Report>> = BTreeMap::new();
+        let mut done = Vec::with_capacity(waiting.len());
+        for (tenant, reports, answer) in waiting {
+            done.push(answer);
+            by_tenant.entry(tenant).or_default().extend(reports);
+        }
         let mut pipe = redis::pipe();
         let mut entries = 0usize;
-        let mut done = Vec::with_capacity(waiting.len());
-        let mut entry: Vec<Report> = Vec::new();
-        for (reports, answer) in waiting {
-            done.push(answer);
-            for report in reports {
-                entry.push(report);
-                if entry.len() == MAX_BATCH {
-                    add(&mut pipe, &key, &std::mem::take(&mut entry));
-                    entries += 1;
-                }
+        for (tenant, mut reports) in by_tenant {
+            let key = bus.reports_key(&tenant);
+            while !reports.is_empty() {
+                let rest = reports.split_off(reports.len().min(MAX_BATCH));
+                add(&mut pipe, &key, &reports);
+                entries += 1;
+                reports = rest;
             }
-        }
-        if !entry.is_empty() {
-            add(&mut pipe, &key, &entry);
-            entries += 1;
         }
         let mut conn = bus.commands();
         let sent: Result<(), String> = pipe

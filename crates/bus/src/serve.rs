@@ -1,6 +1,7 @@
 //! The leading scheduler's side of the bus: [`serve`] feeds reports, notices and commands
 //! into an [`Inbox`] until told to stop.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use redis::Value;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use weft_protocol::{ControlMessage, Envelope, Reply, Report};
 
-use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX, REPORTS};
+use crate::connection::{Bus, CONTROL, GROUP, REPLY_PREFIX};
 use crate::error::BusError;
 use crate::follow::{BLOCK, READ_COUNT, connect, field_bytes, pause_after};
 use crate::inbox::Inbox;
@@ -44,17 +45,37 @@ pub async fn serve(
 }
 
 async fn reports_loop(bus: &Bus, inbox: &impl Inbox, config: &ServeConfig) {
-    let key = bus.key(REPORTS);
+    let mut tenants = inbox.report_tenants();
     // Claim at once on taking the lead: reports a dead leader read but never wrote come
     // first, before their attempts' leases can run out.
     let mut last_claim: Option<tokio::time::Instant> = None;
     loop {
         let mut conn = connect(bus).await;
-        if let Err(e) = ensure_group(bus, &key).await {
-            pause_after(&e).await;
-            continue;
-        }
+        // Every stream read, its consumer group made (again, after a reconnection: Redis may
+        // have lost its data).
+        let mut keys: Vec<String> = Vec::new();
         loop {
+            if keys.is_empty() || tenants.has_changed().unwrap_or(false) {
+                let wanted = stream_keys(bus, &tenants.borrow_and_update());
+                let new: Vec<String> = wanted
+                    .iter()
+                    .filter(|k| !keys.contains(k))
+                    .cloned()
+                    .collect();
+                if let Err(e) = ensure_groups(bus, &new).await {
+                    pause_after(&e).await;
+                    break;
+                }
+                keys = wanted;
+            }
+            if keys.is_empty() {
+                // No tenant yet: nothing can report until one comes (never, once the
+                // scheduler is gone).
+                if tenants.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                continue;
+            }
             let due = last_claim.is_none_or(|at| at.elapsed() >= config.claim_after / 2);
             let entries = if due {
                 // The first claim of a term takes every pending report: whoever read them
@@ -65,12 +86,12 @@ async fn reports_loop(bus: &Bus, inbox: &impl Inbox, config: &ServeConfig) {
                     config.claim_after
                 };
                 last_claim = Some(tokio::time::Instant::now());
-                claim(bus, &key, config, min_idle).await
+                claim(bus, &keys, config, min_idle).await
             } else {
-                read_group(&mut conn, bus, &key, &config.consumer).await
+                read_group(&mut conn, bus, &keys, &config.consumer).await
             };
             match entries {
-                Ok(entries) => feed(bus, inbox, &key, entries),
+                Ok(entries) => feed(bus, inbox, entries),
                 Err(e) => {
                     pause_after(&e).await;
                     break;
@@ -80,31 +101,55 @@ async fn reports_loop(bus: &Bus, inbox: &impl Inbox, config: &ServeConfig) {
     }
 }
 
-/// Create the consumer group (and the stream) if they are missing, e.g. after Redis lost
-/// its data. A new group starts at the beginning so nothing already sent is skipped.
-async fn ensure_group(bus: &Bus, key: &str) -> Result<(), BusError> {
+/// The report streams of `tenants`, in order.
+fn stream_keys(bus: &Bus, tenants: &BTreeSet<String>) -> Vec<String> {
+    tenants.iter().map(|t| bus.reports_key(t)).collect()
+}
+
+/// Create the consumer group (and the stream) of each of `keys` where it is missing, e.g.
+/// after Redis lost its data. A new group starts at the beginning so nothing already sent
+/// is skipped. One round trip.
+async fn ensure_groups(bus: &Bus, keys: &[String]) -> Result<(), BusError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
     let mut conn = bus.commands();
-    let created: Result<Value, _> = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(key)
-        .arg(GROUP)
-        .arg("0")
-        .arg("MKSTREAM")
+    let mut pipe = redis::pipe();
+    for key in keys {
+        pipe.cmd("XGROUP")
+            .arg("CREATE")
+            .arg(key)
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM");
+    }
+    // Each answer on its own: a group that exists (BUSYGROUP) is what was wanted.
+    let answers: Vec<redis::RedisResult<Value>> = pipe
+        .ignore_errors()
         .query_async(&mut conn)
-        .await;
-    match created {
-        Ok(_) => Ok(()),
-        Err(e) if e.to_string().contains("BUSYGROUP") => Ok(()),
-        Err(e) => Err(bus.unavailable(&e)),
+        .await
+        .map_err(|e| bus.unavailable(&e))?;
+    match answers
+        .into_iter()
+        .find_map(|a| a.err().filter(|e| !busy_group(e)))
+    {
+        Some(e) => Err(bus.unavailable(&e)),
+        None => Ok(()),
     }
 }
 
+fn busy_group(e: &redis::RedisError) -> bool {
+    e.to_string().contains("BUSYGROUP")
+}
+
+/// Entries of any of `keys` not yet delivered to a scheduler, each with its stream's key
+/// (at most [`READ_COUNT`] per stream, so a flooded stream holds up no other).
 async fn read_group(
     conn: &mut redis::aio::MultiplexedConnection,
     bus: &Bus,
-    key: &str,
+    keys: &[String],
     consumer: &str,
-) -> Result<Vec<StreamId>, BusError> {
+) -> Result<Vec<(String, StreamId)>, BusError> {
     let reply: Result<Option<StreamReadReply>, _> = redis::cmd("XREADGROUP")
         .arg("GROUP")
         .arg(GROUP)
@@ -114,77 +159,91 @@ async fn read_group(
         .arg("BLOCK")
         .arg(BLOCK.as_millis() as u64)
         .arg("STREAMS")
-        .arg(key)
-        .arg(">")
+        .arg(keys)
+        .arg(vec![">"; keys.len()])
         .query_async(conn)
         .await;
     match reply {
         Ok(reply) => Ok(reply
-            .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
+            .map(|r| {
+                r.keys
+                    .into_iter()
+                    .flat_map(|k| {
+                        let key = k.key;
+                        k.ids.into_iter().map(move |id| (key.clone(), id))
+                    })
+                    .collect()
+            })
             .unwrap_or_default()),
         Err(e) if e.to_string().contains("NOGROUP") => {
-            ensure_group(bus, key).await?;
+            ensure_groups(bus, keys).await?;
             Ok(Vec::new())
         }
         Err(e) => Err(bus.unavailable(&e)),
     }
 }
 
-/// Take over reports that were read but not written for `claim_after`.
+/// Take over reports of `keys` that were read but not written for `min_idle`, in one
+/// round trip.
 async fn claim(
     bus: &Bus,
-    key: &str,
+    keys: &[String],
     config: &ServeConfig,
     min_idle: Duration,
-) -> Result<Vec<StreamId>, BusError> {
+) -> Result<Vec<(String, StreamId)>, BusError> {
     let mut conn = bus.commands();
-    let reply: Result<StreamAutoClaimReply, _> = redis::cmd("XAUTOCLAIM")
-        .arg(key)
-        .arg(GROUP)
-        .arg(&config.consumer)
-        .arg(min_idle.as_millis() as u64)
-        .arg("0-0")
-        .arg("COUNT")
-        .arg(READ_COUNT)
-        .query_async(&mut conn)
-        .await;
+    let mut pipe = redis::pipe();
+    for key in keys {
+        pipe.cmd("XAUTOCLAIM")
+            .arg(key)
+            .arg(GROUP)
+            .arg(&config.consumer)
+            .arg(min_idle.as_millis() as u64)
+            .arg("0-0")
+            .arg("COUNT")
+            .arg(READ_COUNT);
+    }
+    let reply: Result<Vec<StreamAutoClaimReply>, _> = pipe.query_async(&mut conn).await;
     match reply {
-        Ok(reply) => {
-            if !reply.claimed.is_empty() {
-                tracing::info!(
-                    entries = reply.claimed.len(),
-                    "took over reports nobody wrote"
-                );
+        Ok(replies) => {
+            let claimed: Vec<(String, StreamId)> = keys
+                .iter()
+                .zip(replies)
+                .flat_map(|(key, reply)| reply.claimed.into_iter().map(|id| (key.clone(), id)))
+                .collect();
+            if !claimed.is_empty() {
+                tracing::info!(entries = claimed.len(), "took over reports nobody wrote");
             }
-            Ok(reply.claimed)
+            Ok(claimed)
         }
         Err(e) if e.to_string().contains("NOGROUP") => {
-            ensure_group(bus, key).await?;
+            ensure_groups(bus, keys).await?;
             Ok(Vec::new())
         }
         Err(e) => Err(bus.unavailable(&e)),
     }
 }
 
-/// Hand the reports of `entries` to the scheduler; acknowledge and delete the entries once
-/// they are written. Entries that cannot be read are dropped with a log line.
-fn feed(bus: &Bus, inbox: &impl Inbox, key: &str, entries: Vec<StreamId>) {
+/// Hand the reports of `entries` (each with its stream's key) to the scheduler; acknowledge
+/// and delete the entries once they are written. Entries that cannot be read are dropped
+/// with a log line.
+fn feed(bus: &Bus, inbox: &impl Inbox, entries: Vec<(String, StreamId)>) {
     if entries.is_empty() {
         return;
     }
     let mut reports: Vec<Report> = Vec::new();
-    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-    for entry in entries {
+    let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (key, entry) in entries {
         match decode_reports(&entry) {
             Ok(batch) => reports.extend(batch),
             Err(e) => {
-                tracing::error!(id = %entry.id, error = %e, "unreadable report entry dropped")
+                tracing::error!(id = %entry.id, stream = %key, error = %e, "unreadable report entry dropped")
             }
         }
+        ids.entry(key).or_default().push(entry.id);
     }
     let written = inbox.reports(reports);
     let bus = bus.clone();
-    let key = key.to_owned();
     tokio::spawn(async move {
         if !written.await {
             // Not written: the entries stay pending and are claimed again later.
@@ -192,8 +251,10 @@ fn feed(bus: &Bus, inbox: &impl Inbox, key: &str, entries: Vec<StreamId>) {
         }
         let mut conn = bus.commands();
         let mut pipe = redis::pipe();
-        pipe.cmd("XACK").arg(&key).arg(GROUP).arg(&ids).ignore();
-        pipe.cmd("XDEL").arg(&key).arg(&ids).ignore();
+        for (key, ids) in &ids {
+            pipe.cmd("XACK").arg(key).arg(GROUP).arg(ids).ignore();
+            pipe.cmd("XDEL").arg(key).arg(ids).ignore();
+        }
         if let Err(e) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(error = %e, "acknowledging written reports failed; they may be read again (harmless)");
         }

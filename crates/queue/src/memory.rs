@@ -150,6 +150,11 @@ impl Queue for MemoryQueue {
         Ok(state.stats())
     }
 
+    #[instrument(level = "debug", name = "queue.unheld", skip_all, fields(keys = keyed.len()))]
+    async fn unheld(&self, keyed: &[(String, String)]) -> Result<Vec<usize>, QueueError> {
+        Ok(self.lock().unheld(keyed))
+    }
+
     async fn generation(&self) -> Result<String, QueueError> {
         Ok(self.generation.clone())
     }

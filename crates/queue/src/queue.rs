@@ -96,6 +96,13 @@ pub trait Queue: Send + Sync + 'static {
     /// empty queues the backend knows of.
     async fn stats(&self) -> Result<Vec<QueueStats>, QueueError>;
 
+    /// Which of `keyed`, each a queue name and a message key, no message holds, waiting or
+    /// leased, in that queue's scope: their positions (from 0, in order). Whoever pushed
+    /// keyed work finds with it what the queue lost without its contents being lost whole
+    /// (a Redis server evicting keys under memory pressure), or what was taken and
+    /// acknowledged without the taker's report arriving.
+    async fn unheld(&self, keyed: &[(String, String)]) -> Result<Vec<usize>, QueueError>;
+
     /// An opaque id of the backend's contents: the same while it keeps them, different once
     /// they were lost (a restart without persistence, a flush). Whoever pushed work compares
     /// it over time and pushes again what it had queued when it changes.

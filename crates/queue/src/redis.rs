@@ -66,6 +66,7 @@ mod known_scopes;
 mod registered_scopes;
 mod reply;
 mod scripts;
+mod settings;
 mod settle;
 mod take;
 #[cfg(test)]
@@ -390,6 +391,40 @@ impl Queue for RedisQueue {
             .collect();
         stats.sort_unstable_by(|a, b| a.queue.cmp(&b.queue));
         Ok(stats)
+    }
+
+    #[instrument(level = "debug", name = "queue.unheld", skip_all, fields(keys = keyed.len()))]
+    async fn unheld(&self, keyed: &[(String, String)]) -> Result<Vec<usize>, QueueError> {
+        // By scope: each key's position among the caller's, and the key.
+        let mut by_scope: BTreeMap<Option<&str>, Vec<(usize, &str)>> = BTreeMap::new();
+        for (position, (queue, key)) in keyed.iter().enumerate() {
+            let (scope, _) = scope::split(queue);
+            by_scope.entry(scope).or_default().push((position, key));
+        }
+        let script = &self.inner.scripts.unheld;
+        let calls: Vec<Pending<'_, Vec<usize>>> = by_scope
+            .into_iter()
+            .map(|(scope, keys)| -> Pending<'_, Vec<usize>> {
+                Box::pin(async move {
+                    let args = |call: &mut scripts::Call<'_>| {
+                        for (_, key) in &keys {
+                            call.arg(*key);
+                        }
+                    };
+                    let value = self.run("unheld", script, scope, args).await?;
+                    let unheld =
+                        reply::lost(value, keys.len()).map_err(|e| e.into_error("unheld"))?;
+                    Ok(unheld.into_iter().map(|i| keys[i].0).collect())
+                })
+            })
+            .collect();
+        let mut unheld: Vec<usize> = join::try_join_all(calls)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        unheld.sort_unstable();
+        Ok(unheld)
     }
 
     #[instrument(level = "debug", name = "queue.generation", skip_all)]

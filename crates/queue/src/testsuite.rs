@@ -37,7 +37,7 @@ pub use concurrency::concurrent_clients_deliver_each_message_once;
 pub use input::{bad_input_is_rejected, stats_count_ready_and_leased};
 pub use keys::{
     generation_is_stable, keyed_batch_last_wins, keyed_push_replaces_a_leased_message,
-    keyed_push_replaces_a_waiting_message,
+    keyed_push_replaces_a_waiting_message, keys_are_held_until_acknowledged,
 };
 pub use leases::{
     expired_lease_is_lost_at_once, extend_keeps_the_lease, lease_expiry_redelivers,
@@ -130,6 +130,7 @@ pub async fn run_all(queue: &dyn Queue, clock: &dyn SuiteClock) {
     keyed_push_replaces_a_leased_message(queue, clock).await;
     keyed_batch_last_wins(queue, clock).await;
     generation_is_stable(queue, clock).await;
+    keys_are_held_until_acknowledged(queue, clock).await;
     scopes_are_apart(queue, clock).await;
     scoped_ids_settle_together(queue, clock).await;
     bad_scopes_are_rejected(queue, clock).await;

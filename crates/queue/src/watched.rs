@@ -68,6 +68,10 @@ impl<W: Watch> Queue for Watched<W> {
         self.inner.stats().await
     }
 
+    async fn unheld(&self, keyed: &[(String, String)]) -> Result<Vec<usize>, QueueError> {
+        self.inner.unheld(keyed).await
+    }
+
     async fn generation(&self) -> Result<String, QueueError> {
         self.inner.generation().await
     }

@@ -577,3 +577,37 @@ async fn a_push_registers_its_scope_once_and_again_after_the_server_lost_it() {
     let payloads: Vec<&[u8]> = taken.iter().map(|d| &d.payload[..]).collect();
     assert_eq!(payloads, [b"third".as_slice()]);
 }
+
+#[tokio::test]
+async fn a_key_whose_message_was_evicted_is_unheld() {
+    // Eviction (`allkeys-lru`) drops keys one by one: here a message's body, as if evicted.
+    let server = own_server();
+    let queue = connect(&server).await;
+    queue
+        .push(vec![
+            Message::new("team/q", "first").with_key("k1"),
+            Message::new("team/q", "second").with_key("k2"),
+        ])
+        .await
+        .expect("push");
+    let keyed = |keys: &[&str]| -> Vec<(String, String)> {
+        keys.iter()
+            .map(|k| ("team/q".to_owned(), (*k).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        queue.unheld(&keyed(&["k1", "k2"])).await.expect("unheld"),
+        Vec::<usize>::new()
+    );
+    let bodies = server
+        .cli(&["--scan", "--pattern", "weft:q:t:team:m:*"])
+        .expect("scan");
+    let mut bodies: Vec<&str> = bodies.lines().filter(|k| !k.is_empty()).collect();
+    bodies.sort_unstable();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    server.cli(&["DEL", bodies[0]]).expect("del");
+    assert_eq!(
+        queue.unheld(&keyed(&["k1", "k2"])).await.expect("unheld"),
+        [0]
+    );
+}

@@ -2,7 +2,9 @@
 //! `weft_bus::serve` feeds with what workers and API servers send.
 
 use async_trait::async_trait;
-use tokio::sync::broadcast;
+use std::collections::BTreeSet;
+
+use tokio::sync::{broadcast, watch};
 use weft_bus::{Inbox, Written};
 use weft_protocol::{Command, Notice, Reply, Report, RunCreated, RunCreatedFromDag, RunPk};
 
@@ -11,6 +13,10 @@ use crate::handle::SchedulerHandle;
 
 #[async_trait]
 impl Inbox for SchedulerHandle {
+    fn report_tenants(&self) -> watch::Receiver<BTreeSet<String>> {
+        self.reporting_tenants()
+    }
+
     fn reports(&self, reports: Vec<Report>) -> Written {
         let written = self.report_batch(reports);
         Box::pin(async move { written.await.is_ok() })

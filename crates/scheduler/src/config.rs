@@ -32,13 +32,18 @@ pub struct SchedulerConfig {
     /// process, as in standalone mode; distributed schedulers wait for the leases to expire).
     pub recover_running_on_start: bool,
     /// How often expired leases are looked for (and the queue asked whether it lost its
-    /// contents).
+    /// contents, and whether it holds the attempts queued for long).
     pub lease_check_interval: Duration,
     /// How long after starting the scheduler waits before its first look for expired leases.
     /// A scheduler taking over from another gives the reports its predecessor left unwritten
     /// (results, heartbeats) time to arrive first, so that attempts which finished are not
     /// counted as lost.
     pub first_lease_check_after: Duration,
+    /// How long an attempt stays queued, no worker having reported its start, before the
+    /// scheduler asks the queue whether its message still lives (on the lease-check timer);
+    /// one whose message is gone is queued again. Longer than reports take to arrive, so
+    /// that an attempt that ran is not run again while its reports are on their way.
+    pub requeue_unheld_after: Duration,
     /// How often the store is read again for runs and DAG changes the scheduler was not told
     /// about (notices from other processes can be lost).
     pub resync_interval: Duration,
@@ -64,6 +69,7 @@ impl Default for SchedulerConfig {
             lease_check_interval: Duration::from_secs(5),
             first_lease_check_after: Duration::from_secs(5),
             resync_interval: Duration::from_secs(15),
+            requeue_unheld_after: Duration::from_secs(60),
             leader: None,
             attempt_keys: None,
         }

@@ -5,6 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
 use weft_model::Dag;
 use weft_store::{DagRecord, Quotas, Store, StoreError, Tenant, TenantSandbox};
 
@@ -20,6 +22,9 @@ pub(crate) struct Dags {
     /// Each tenant's weight in the fair sharing of slots, quotas and sandbox policy, as last
     /// read (1 and none if not read).
     tenants: HashMap<String, TenantSettings>,
+    /// Every tenant whose attempts the scheduler may have queued (all it read settings of, and
+    /// any it queued without), for the bus to read their report streams.
+    reporting: watch::Sender<BTreeSet<String>>,
 }
 
 /// What the scheduler keeps of a tenant.
@@ -64,8 +69,21 @@ impl Dags {
         self.tenants.get(tenant).map(|t| t.sandbox.clone())
     }
 
+    /// Follow the tenants whose attempts the scheduler may have queued (see
+    /// [`Dags::reporting`]): each is named before its first attempt goes out.
+    pub(crate) fn subscribe_reporting(&self) -> watch::Receiver<BTreeSet<String>> {
+        self.reporting.subscribe()
+    }
+
+    /// `tenant`'s attempts may be queued: its reports are to be read.
+    pub(crate) fn reporting(&self, tenant: &str) {
+        self.reporting
+            .send_if_modified(|known| !known.contains(tenant) && known.insert(tenant.to_owned()));
+    }
+
     /// Keep `tenant`'s weight, quotas and sandbox policy (read from the store).
     pub(crate) fn set_tenant(&mut self, tenant: &Tenant) {
+        self.reporting(&tenant.name);
         self.tenants.insert(
             tenant.name.clone(),
             TenantSettings {

@@ -99,7 +99,7 @@ impl Scheduler {
                         // instance: a new attempt's message replaces any stale one.
                         Message::new(scope::scoped(&active.run.tenant, &ti.queue), payload)
                             .with_priority(ti.priority_weight)
-                            .with_key(format!("ti:{}", ti.id)),
+                            .with_key(message_key(ti.id)),
                     );
                 }
                 Err(e) => {
@@ -148,10 +148,18 @@ impl Scheduler {
             if let Some(tenant) = self.store.tenant(&name).await? {
                 self.dags.set_tenant(&tenant);
             }
+            // Read or not, its attempts go out: its reports are to be read.
+            self.dags.reporting(&name);
             self.resync.settings_read(&name);
         }
         Ok(())
     }
+}
+
+/// The key of task instance `ti`'s message on its queue: a new attempt's message replaces
+/// the old one.
+pub(crate) fn message_key(ti: weft_store::TiPk) -> String {
+    format!("ti:{ti}")
 }
 
 /// The upstream tasks an attempt of slot `i` gets the outputs of: its task's, but for an

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use std::collections::BTreeSet;
+
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use weft_model::{Dag, TaskState};
 use weft_store::{DagRun, RunPk, TaskInstance};
 
@@ -22,6 +24,8 @@ pub struct SchedulerHandle {
     requests: RunRequests,
     /// The loop's announcements of ended runs, for subscribers.
     ended: broadcast::Sender<RunPk>,
+    /// The tenants whose attempts the scheduler may have queued.
+    reporting: watch::Receiver<BTreeSet<String>>,
 }
 
 impl SchedulerHandle {
@@ -30,12 +34,20 @@ impl SchedulerHandle {
         tx: mpsc::UnboundedSender<Input>,
         requests: RunRequests,
         ended: broadcast::Sender<RunPk>,
+        reporting: watch::Receiver<BTreeSet<String>>,
     ) -> SchedulerHandle {
         SchedulerHandle {
             tx,
             requests,
             ended,
+            reporting,
         }
+    }
+
+    /// The tenants whose attempts the scheduler may have queued, each named before its
+    /// first attempt goes out: those whose workers may report.
+    pub fn reporting_tenants(&self) -> watch::Receiver<BTreeSet<String>> {
+        self.reporting.clone()
     }
 
     /// Hand a worker's report to the scheduler.

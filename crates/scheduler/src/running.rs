@@ -196,7 +196,12 @@ pub fn scheduler(
     let mut scheduler = Scheduler::new(store, queue, clock, config);
     // The loop lands every batch it leaves in flight (see `flight`).
     scheduler.may_fly = true;
-    let handle = SchedulerHandle::new(tx, requests, scheduler.outbox.ended().clone());
+    let handle = SchedulerHandle::new(
+        tx,
+        requests,
+        scheduler.outbox.ended().clone(),
+        scheduler.dags.subscribe_reporting(),
+    );
     let service = SchedulerService {
         scheduler,
         rx,
@@ -537,6 +542,7 @@ impl SchedulerService {
         if ticked.leases {
             self.scheduler.expire_leases().await?;
             self.scheduler.check_queue().await?;
+            self.scheduler.requeue_unheld().await?;
         }
         // The store is read for a resync away from the loop; a full step takes the answer
         // (before a tick begins the next read, which would give up a read whose answer

@@ -164,7 +164,10 @@ async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
     for task in ["a", "b"] {
         let message = take_one(&b.queue).await;
         assert_eq!(message.task_id, task);
-        sender.send(reports(&message)).await.expect("sent");
+        sender
+            .send(&message.tenant, reports(&message))
+            .await
+            .expect("sent");
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -192,7 +195,7 @@ async fn reports_sent_on_the_bus_are_written_and_run_the_dag() {
             .get_multiplexed_async_connection()
             .await
             .expect("conn");
-        let key = format!("{}:bus:reports", bus_namespace(&b.bus));
+        let key = format!("{}:bus:reports:{DEFAULT_TENANT}", bus_namespace(&b.bus));
         let len: u64 = redis::cmd("XLEN")
             .arg(&key)
             .query_async(&mut conn)
@@ -214,7 +217,7 @@ async fn forge(bus: &Bus, reports: &Vec<Report>) {
         .get_multiplexed_async_connection()
         .await
         .expect("conn");
-    let key = format!("{}:bus:reports", bus_namespace(bus));
+    let key = format!("{}:bus:reports:{DEFAULT_TENANT}", bus_namespace(bus));
     let _: String = redis::cmd("XADD")
         .arg(&key)
         .arg("*")

@@ -90,6 +90,11 @@ impl<Q: Queue> Queue for Funnel<Q> {
         self.inner.stats().await
     }
 
+    async fn unheld(&self, keyed: &[(String, String)]) -> Result<Vec<usize>, QueueError> {
+        // Keys are per scope, and the funnel keeps each message's scope.
+        self.inner.unheld(keyed).await
+    }
+
     async fn generation(&self) -> Result<String, QueueError> {
         self.inner.generation().await
     }

@@ -165,7 +165,7 @@ impl ControlPlane for LocalPlane {
         }
     }
 
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+    async fn report(&self, _tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError> {
         // One input: the scheduler takes these reports in the same step. The worker goes on
         // at once; the batch is handed in again until the store has it (see `until_written`).
         let written = self.scheduler.report_batch(reports.clone());

@@ -218,6 +218,10 @@ impl Store for HeldWrites {
         self.inner.expired_leases(now, limit).await
     }
 
+    async fn queued_before(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<TaskInstance>> {
+        self.inner.queued_before(before, limit).await
+    }
+
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome> {
         if self.picks(&batch) {
             let (release, released) = oneshot::channel();

@@ -125,6 +125,10 @@ pub trait Store: Send + Sync + 'static {
     /// Task instances whose running attempt's lease ended before `now`, at most `limit`.
     async fn expired_leases(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TaskInstance>>;
 
+    /// Task instances queued before `before` and queued still, oldest first, at most
+    /// `limit`: attempts no worker has reported starting for that long.
+    async fn queued_before(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<TaskInstance>>;
+
     /// Apply a batch of changes in one transaction; see [`WriteBatch`].
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome>;
 

@@ -166,13 +166,13 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
             () = tokio::time::sleep_until(announce_at), if !announced => {
                 announced = true;
                 let started = vec![Report::Started(start.clone())];
-                if let Err(e) = shared.plane.report(started).await {
+                if let Err(e) = shared.plane.report(&message.tenant, started).await {
                     tracing::warn!(error = %e, "could not report the start; running anyway");
                 }
             }
             () = tokio::time::sleep_until(next_beat) => {
                 next_beat += every;
-                heartbeat(shared, &delivery.id, message.attempt()).await;
+                heartbeat(shared, &delivery.id, &message.tenant, message.attempt()).await;
             }
         }
     };
@@ -206,7 +206,7 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
         hostname: config.hostname.clone(),
     };
     reports.push(Report::Finished(Box::new(result)));
-    match shared.plane.report(reports).await {
+    match shared.plane.report(&message.tenant, reports).await {
         Ok(()) => {
             shared.ended.count(failed);
             shared.acks.ack(delivery.id.clone());
@@ -223,7 +223,12 @@ async fn run_tracked(shared: &Arc<Shared>, delivery: &Delivery) {
 }
 
 /// Extend the delivery's and the attempt's leases (one heartbeat).
-async fn heartbeat(shared: &Arc<Shared>, id: &weft_queue::DeliveryId, attempt: AttemptRef) {
+async fn heartbeat(
+    shared: &Arc<Shared>,
+    id: &weft_queue::DeliveryId,
+    tenant: &str,
+    attempt: AttemptRef,
+) {
     let lost = shared
         .queue
         .extend(std::slice::from_ref(id), shared.config.delivery_lease())
@@ -237,7 +242,10 @@ async fn heartbeat(shared: &Arc<Shared>, id: &weft_queue::DeliveryId, attempt: A
         key: attempt.key,
         lease_expires_at: later(Timestamp::now(), shared.config.lease),
     };
-    let _ = shared.plane.report(vec![Report::Heartbeat(beat)]).await;
+    let _ = shared
+        .plane
+        .report(tenant, vec![Report::Heartbeat(beat)])
+        .await;
 }
 
 fn failed(retryable: bool, class: &str, message: impl Into<String>) -> Ended {

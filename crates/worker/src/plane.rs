@@ -111,6 +111,6 @@ pub trait ControlPlane: Send + Sync + 'static {
         first_line: u64,
         lines: Vec<LogLine>,
     ) -> Result<(), PlaneError>;
-    /// Send reports (starts, heartbeats, results).
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError>;
+    /// Send reports (starts, heartbeats, results) on attempts of `tenant`.
+    async fn report(&self, tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError>;
 }

@@ -69,9 +69,9 @@ impl ControlPlane for RemotePlane {
         self.api.append_log(caller.attempt, first_line, lines).await
     }
 
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+    async fn report(&self, tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports
-            .send(reports)
+            .send(tenant, reports)
             .await
             .map_err(|e| PlaneError::unavailable("sending reports on the bus", e))
     }

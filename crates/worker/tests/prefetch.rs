@@ -58,7 +58,7 @@ impl ControlPlane for Recorder {
     ) -> Result<(), PlaneError> {
         Err(PlaneError::Refused("this plane keeps no live logs".into()))
     }
-    async fn report(&self, reports: Vec<Report>) -> Result<(), PlaneError> {
+    async fn report(&self, _tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError> {
         self.reports.lock().expect("lock").extend(reports);
         Ok(())
     }

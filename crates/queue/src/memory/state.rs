@@ -196,6 +196,20 @@ impl State {
         }
     }
 
+    /// The positions of the `(queue, key)` pairs whose key no message of the queue's scope
+    /// holds (a message holds its key from its push until it is acknowledged or replaced).
+    pub(super) fn unheld(&self, keyed: &[(String, String)]) -> Vec<usize> {
+        keyed
+            .iter()
+            .enumerate()
+            .filter(|(_, (queue, key))| {
+                let scope = crate::scope::split(queue).0.map(str::to_owned);
+                !self.keys.contains_key(&(scope, key.clone()))
+            })
+            .map(|(position, _)| position)
+            .collect()
+    }
+
     /// Puts every message whose lease ran out by `now` back in line.
     pub(super) fn reclaim(&mut self, now: Instant) {
         while let Some(&(expires, seq)) = self.expiries.first() {

@@ -47,6 +47,7 @@ suite!(
     keyed_push_replaces_a_leased_message,
     keyed_batch_last_wins,
     generation_is_stable,
+    keys_are_held_until_acknowledged,
     scopes_are_apart,
     scoped_ids_settle_together,
     bad_scopes_are_rejected,

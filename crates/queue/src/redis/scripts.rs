@@ -19,6 +19,8 @@ pub(super) struct Scripts {
     pub(super) release: QueueScript,
     pub(super) stats: QueueScript,
     pub(super) generation: QueueScript,
+    /// Which message keys no live message holds (for the scheduler's watchdog).
+    pub(super) unheld: QueueScript,
     /// Adds scopes to the namespace's registry (root prefix).
     pub(super) register: QueueScript,
     /// Lists the registry's scopes (root prefix).
@@ -35,6 +37,7 @@ impl Scripts {
             release: QueueScript::new(include_str!("lua/release.lua")),
             stats: QueueScript::new(include_str!("lua/stats.lua")),
             generation: QueueScript::new(include_str!("lua/generation.lua")),
+            unheld: QueueScript::new(include_str!("lua/unheld.lua")),
             register: QueueScript::new(include_str!("lua/register.lua")),
             scopes: QueueScript::new(include_str!("lua/scopes.lua")),
         }

@@ -128,3 +128,34 @@ pub async fn generation_is_stable(queue: &dyn Queue, clock: &dyn SuiteClock) {
         "the generation changed without the contents being lost"
     );
 }
+
+/// A key is held from its message's push until that message is acknowledged, waiting or
+/// leased, and only in its own scope; an unknown key is held by nothing.
+pub async fn keys_are_held_until_acknowledged(queue: &dyn Queue, clock: &dyn SuiteClock) {
+    let q = "suite-key-held/q";
+    let other_scope = "suite-key-held-other/q";
+    let lease = clock.lease();
+    let pairs = |keys: &[&str]| -> Vec<(String, String)> {
+        keys.iter()
+            .map(|k| (q.to_owned(), (*k).to_owned()))
+            .collect()
+    };
+    push(queue, vec![keyed(q, "k1", "one"), keyed(q, "k2", "two")]).await;
+    let held =
+        |keys: Vec<(String, String)>| async move { queue.unheld(&keys).await.expect("unheld") };
+    // Waiting: both held; an unknown key and the same key in another scope are not.
+    let mut asked = pairs(&["k1", "unknown", "k2"]);
+    asked.push((other_scope.to_owned(), "k1".to_owned()));
+    assert_eq!(held(asked).await, [1, 3]);
+    // Leased: still held.
+    let got = take_now(queue, &[q], 1, lease).await;
+    assert_eq!(payloads(&got), ["one"]);
+    assert_eq!(held(pairs(&["k1", "k2"])).await, Vec::<usize>::new());
+    // Acknowledged: no longer held.
+    ack_all(queue, &got).await;
+    assert_eq!(held(pairs(&["k1", "k2"])).await, [0]);
+    let rest = take_now(queue, &[q], 10, lease).await;
+    ack_all(queue, &rest).await;
+    assert_eq!(held(pairs(&["k1", "k2"])).await, [0, 1]);
+    assert_eq!(held(Vec::new()).await, Vec::<usize>::new());
+}

@@ -1,9 +1,11 @@
 //! Timers: what falls due at a time rather than on an event — retry delays, lease expiry,
-//! scheduled runs (`cron`), run timeouts (`run_timeout`) — and the one wake-up time
+//! scheduled runs (`cron`), run timeouts (`run_timeout`), queued attempts whose message is
+//! gone (`unheld`) — and the one wake-up time
 //! ([`Wake`]) they fold into, so the loop sleeps until the earliest of them.
 
 mod cron;
 mod run_timeout;
+mod unheld;
 
 pub(crate) use cron::Schedules;
 

@@ -18,4 +18,5 @@ mod reports;
 mod tenants;
 mod timeout;
 mod timetables;
+mod unheld;
 mod waits;

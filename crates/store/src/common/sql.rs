@@ -144,6 +144,15 @@ pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
      ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
+/// `$1` before, `$2` limit. Found through the index of active states (`task_instances_active`).
+pub(crate) const QUEUED_BEFORE: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
+     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
+     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
+     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
+     WHERE ti.state = 'queued' AND ti.queued_at < $1 \
+     ORDER BY ti.queued_at, ti.id LIMIT $2";
 
 /// `$1` task instance, `$2` when its sensor's try first poked, `$3` its reschedules so far.
 pub(crate) const SET_POKE: &str =
@@ -410,7 +419,7 @@ mod tests {
         }
         let ti_select =
             format!("{TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ");
-        for read in [ACTIVE_TIS, EXPIRED_LEASES, MAPPED_INSTANCES] {
+        for read in [ACTIVE_TIS, EXPIRED_LEASES, QUEUED_BEFORE, MAPPED_INSTANCES] {
             assert!(read.starts_with(&ti_select), "{read}");
         }
         assert!(RUN_WITH_TIS.starts_with(&format!("{TI_COLUMNS}, r.run_type, ")));

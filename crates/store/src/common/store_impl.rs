@@ -288,6 +288,18 @@ impl<B: Backend> Store for B {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn queued_before(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<TaskInstance>> {
+        statement::<B::Db>(sql::QUEUED_BEFORE)
+            .bind(rows::micros(before))
+            .bind(i64::from(limit))
+            .fetch_all::<TiRow>(&mut *self.reader().await?)
+            .await?
+            .into_iter()
+            .map(TiRow::into_record)
+            .collect()
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(
         queue = batch.queue.len(), start = batch.start.len(), heartbeat = batch.heartbeat.len(),
         finish = batch.finish.len(), set_task = batch.set_task.len(), set_run = batch.set_run.len()))]

@@ -1,7 +1,8 @@
 //! `wfctl redis-acl`: the Redis user of a worker that serves named tenants, so that Redis is
 //! no longer a zone every worker trusts: the user can take, acknowledge and extend only its
-//! tenants' queued tasks, and add reports it cannot read back. What it reports is taken only
-//! with the keys of the attempts it was handed (see `weft_protocol::AttemptKey`).
+//! tenants' queued tasks, and add reports to its tenants' report streams (one per tenant),
+//! which it cannot read back, trim or delete. What it reports is taken only with the keys of
+//! the attempts it was handed (see `weft_protocol::AttemptKey`).
 //!
 //! The password is read from `WEFT_REDIS_ACL_PASSWORD` (never a flag, which other users of
 //! the machine could read in the process list) and given to Redis as its SHA-256
@@ -89,7 +90,7 @@ impl Args {
                 .iter()
                 .map(|&c| c.to_owned()),
         );
-        rules.extend(weft_bus::worker_acl_rules(&escaped));
+        rules.extend(weft_bus::worker_acl_rules(&escaped, &tenants));
         Ok(rules)
     }
 }
@@ -161,7 +162,7 @@ mod tests {
         for pattern in [
             "~weft:q:t:team-a:*",
             "~weft:q:t:team-b:*",
-            "%W~weft:bus:reports",
+            "(%W~weft:bus:reports:team-a %W~weft:bus:reports:team-b +xadd)",
             "-@all",
         ] {
             assert!(rules.iter().any(|r| r == pattern), "{pattern}: {line}");

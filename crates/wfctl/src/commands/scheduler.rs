@@ -35,6 +35,11 @@ pub struct Args {
     /// Seconds between looks for attempts whose worker stopped heartbeating.
     #[arg(long, env = "WEFT_LEASE_CHECK_INTERVAL", default_value_t = 2.0)]
     lease_check_interval: f64,
+    /// Seconds an attempt stays queued, no worker having reported it, before the scheduler
+    /// asks Redis whether its message is still there; one whose message is gone (evicted, or
+    /// taken with its reports lost) is queued again.
+    #[arg(long, env = "WEFT_REQUEUE_UNHELD_AFTER", default_value_t = 60.0)]
+    requeue_unheld_after: f64,
     /// Most task instances queued or running at once (Airflow's `parallelism`).
     #[arg(long, env = "WEFT_PARALLELISM", default_value_t = 32)]
     parallelism: usize,
@@ -58,11 +63,15 @@ pub fn run(args: Args) -> CommandResult {
 async fn main(args: Args) -> CommandResult {
     let ttl = services::seconds(args.leader_ttl, "--leader-ttl")?;
     let lease_check = services::seconds(args.lease_check_interval, "--lease-check-interval")?;
+    let requeue_unheld_after =
+        services::seconds(args.requeue_unheld_after, "--requeue-unheld-after")?;
     let trust = args.trust.trust()?;
     let store = crate::metadata::open_store(&args.database, &trust).await?;
     let attempt_keys = crate::metadata::attempt_keys_scheduler(&store).await?;
     let queue = services::redis_queue(&args.redis.redis, &args.redis.namespace, &trust).await?;
     let bus = services::bus(&args.redis.redis, &args.redis.namespace, &trust).await?;
+    // Eviction or no persistence loses queued tasks: say so before leading.
+    queue.check_settings().await;
     let id = args
         .id
         .clone()
@@ -89,6 +98,7 @@ async fn main(args: Args) -> CommandResult {
                 // Workers run elsewhere: a running attempt is lost only when its lease ends.
                 recover_running_on_start: false,
                 lease_check_interval: lease_check,
+                requeue_unheld_after,
                 // Reports the previous leader left unwritten come first (see bus::serve).
                 first_lease_check_after: ttl,
                 leader: Some(term.fence.clone()),
