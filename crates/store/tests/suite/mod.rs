@@ -45,6 +45,7 @@ macro_rules! all_tests {
                 duplicate_run_is_conflict, unknown_dag_or_version_is_not_found,
                 bad_runs_are_invalid, runs_are_listed_newest_first, latest_scheduled_run_ignores_manual_runs,
                 active_runs_span_tenants, run_states_set_started_and_ended, expired_leases_are_found,
+                attempts_queued_before_a_time_are_found,
                 a_run_without_task_instances_reads_back_as_created,
                 a_run_for_the_current_version_only_is_refused_once_superseded,
             ],

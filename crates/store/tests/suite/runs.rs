@@ -396,6 +396,34 @@ pub async fn run_states_set_started_and_ended(store: &dyn Store) {
     assert_eq!(stored(store, run.id).await.ended_at, Some(ts(50)));
 }
 
+pub async fn attempts_queued_before_a_time_are_found(store: &dyn Store) {
+    let (_, tis) = run_of(store, "etl", &["a", "b", "c"]).await;
+    // a and b are queued at ts(10); a then starts; c is never queued.
+    write(
+        store,
+        WriteBatch {
+            queue: vec![queue(&tis[0]), queue(&tis[1])],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    write(
+        store,
+        WriteBatch {
+            start: vec![start(tis[0].id, 1)],
+            ..WriteBatch::default()
+        },
+    )
+    .await;
+    assert!(store.queued_before(ts(10), 10).await.unwrap().is_empty());
+    let queued = store.queued_before(ts(11), 10).await.unwrap();
+    let ids: Vec<i64> = queued.iter().map(|ti| ti.id).collect();
+    assert_eq!(ids, [tis[1].id]);
+    assert_eq!(queued[0].state, TaskState::Queued);
+    assert_eq!(queued[0].queued_at, Some(ts(10)));
+    assert!(store.queued_before(ts(11), 0).await.unwrap().is_empty());
+}
+
 pub async fn expired_leases_are_found(store: &dyn Store) {
     let (_, tis) = run_of(store, "etl", &["a", "b", "c"]).await;
     let queued = write(
