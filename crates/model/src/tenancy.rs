@@ -77,6 +77,9 @@ pub fn check_tenant_weight(weight: u32) -> Result<(), String> {
 /// Longest tenant name, in characters.
 pub const MAX_TENANT_NAME_LEN: usize = 63;
 
+/// What [`check_tenant_name`] allows, as a regular expression (for API documents).
+pub const TENANT_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
+
 /// Why a tenant name is not one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TenantNameIssue {

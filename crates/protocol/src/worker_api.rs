@@ -145,6 +145,11 @@ pub struct WorkerBeat {
     /// When it stopped, on its last heartbeat before exiting.
     #[serde(default)]
     pub stopped_at: Option<Timestamp>,
+    /// The tenants whose tasks it runs (`wfctl worker --tenants`). Left out when it runs every
+    /// tenant's: a tenant's users are shown only the workers that serve it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = beat_tenants))]
+    pub tenants: Option<Vec<String>>,
 }
 
 impl WorkerBeat {
@@ -161,6 +166,7 @@ impl WorkerBeat {
         "version",
         "started_at",
         "stopped_at",
+        "tenants",
     ];
 }
 
@@ -230,6 +236,25 @@ fn beat_labels() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
         .items(queue_name())
         .max_items(Some(weft_model::placement::MAX_WORKER_LABELS))
+        .build()
+}
+
+/// A heartbeat's tenants: tenants' names, or `null` (every tenant).
+#[cfg(feature = "openapi")]
+fn beat_tenants() -> utoipa::openapi::schema::Array {
+    use weft_model::tenancy::{MAX_TENANT_NAME_LEN, TENANT_NAME_PATTERN};
+    let name = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(TENANT_NAME_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(MAX_TENANT_NAME_LEN))
+        .build();
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::Array,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .items(name)
         .build()
 }
 

@@ -341,6 +341,7 @@ fn worker_api_bodies_are_pinned() {
             version: "0.1.0".into(),
             started_at: at("2026-01-02T03:00:00Z"),
             stopped_at: Some(at("2026-01-02T04:00:00Z")),
+            tenants: None,
         },
     );
     pinned(
@@ -357,6 +358,7 @@ fn worker_api_bodies_are_pinned() {
             version: "0.1.0".into(),
             started_at: at("2026-01-02T03:00:00Z"),
             stopped_at: None,
+            tenants: None,
         },
     );
     pinned(

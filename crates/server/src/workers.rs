@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_store::WorkerRecord;
 
+use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -61,6 +62,9 @@ pub struct WorkerView {
     pub last_heartbeat: Timestamp,
     /// When it stopped, if it said so.
     pub stopped_at: Option<Timestamp>,
+    /// The tenants whose tasks it runs; absent: every tenant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<Vec<String>>,
     /// Alive, dead or stopped.
     pub status: WorkerStatus,
     /// Seconds since its last heartbeat, to the millisecond.
@@ -96,33 +100,38 @@ impl WorkerView {
             started_at: worker.started_at,
             last_heartbeat: worker.last_heartbeat,
             stopped_at: worker.stopped_at,
+            tenants: worker.tenants,
             status,
             seconds_since_heartbeat: (silent_us / 1_000) as f64 / 1_000.0,
         }
     }
 }
 
-/// Every worker that registered.
+/// The workers that serve the caller's tenant (every worker, for the installation administrator).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WorkerList {
     /// By id.
     pub workers: Vec<WorkerView>,
 }
 
-/// List the workers.
+/// List the workers that serve the caller's tenant.
 #[utoipa::path(get, path = "/workers", tag = "workers",
     responses(
-        (status = 200, description = "Every worker that registered, by id", body = WorkerList),
+        (status = 200, description = "The workers that serve the caller's tenant (every worker, for the installation administrator), by id", body = WorkerList),
         (status = 503, description = "The store does not answer", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all)]
-async fn list_workers(State(state): State<AppState>) -> Result<Json<WorkerList>, ApiError> {
+async fn list_workers(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<WorkerList>, ApiError> {
     let now = state.now();
     let dead_after = state.config.worker_dead_after;
     let workers = state.store.workers().await?;
     Ok(Json(WorkerList {
         workers: workers
             .into_iter()
+            .filter(|w| ctx.installation_admin || w.serves(&ctx.tenant))
             .map(|w| WorkerView::new(w, now, dead_after))
             .collect(),
     }))
@@ -148,6 +157,7 @@ mod tests {
             started_at: at("2024-01-01T00:00:00Z"),
             last_heartbeat: at(seen),
             stopped_at: stopped.map(at),
+            tenants: None,
         }
     }
 

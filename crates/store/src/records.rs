@@ -298,6 +298,17 @@ pub struct WorkerRecord {
     pub last_heartbeat: Timestamp,
     /// When it stopped, if it said so on its way out.
     pub stopped_at: Option<Timestamp>,
+    /// The tenants whose tasks it runs; `None`: every tenant's.
+    pub tenants: Option<Vec<String>>,
+}
+
+impl WorkerRecord {
+    /// Whether it runs tasks of `tenant`.
+    pub fn serves(&self, tenant: &str) -> bool {
+        self.tenants
+            .as_ref()
+            .is_none_or(|tenants| tenants.iter().any(|t| t == tenant))
+    }
 }
 
 impl TaskInstance {

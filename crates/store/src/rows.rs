@@ -430,6 +430,7 @@ row! {
         started_at: i64,
         last_heartbeat: i64,
         stopped_at: Option<i64>,
+        tenants: Option<String>,
     }
 }
 
@@ -441,6 +442,11 @@ impl WorkerRow {
         Ok(WorkerRecord {
             queues: serde_json::from_str(&self.queues).map_err(|e| corrupt(row, "queues", e))?,
             labels: serde_json::from_str(&self.labels).map_err(|e| corrupt(row, "labels", e))?,
+            tenants: self
+                .tenants
+                .map(|t| serde_json::from_str(&t))
+                .transpose()
+                .map_err(|e| corrupt(row, "tenants", e))?,
             concurrency: int(row, "concurrency", self.concurrency)?,
             running: int(row, "running", self.running)?,
             finished: int(row, "finished", self.finished)?,

@@ -27,6 +27,7 @@ pub fn beat(status: &WorkerStatus, started_at: Timestamp, stopped: bool) -> Work
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
         stopped_at: stopped.then(Timestamp::now),
+        tenants: config.tenants.clone(),
     }
 }
 

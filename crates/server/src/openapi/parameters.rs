@@ -19,7 +19,7 @@ pub(crate) const NAME_PATTERN: &str = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$";
 /// A run id: no control characters.
 pub(crate) const RUN_ID_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
 /// A tenant's name ([`check_tenant_name`](weft_model::tenancy::check_tenant_name)).
-pub(crate) const TENANT_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
+pub(crate) const TENANT_PATTERN: &str = weft_model::tenancy::TENANT_NAME_PATTERN;
 /// Any other text in a URL: anything but NUL ([`crate::names::refuse_nul_in_url`]).
 const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
 /// A component's digest, with or without its `sha256:` prefix.

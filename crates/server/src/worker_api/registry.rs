@@ -84,6 +84,12 @@ pub fn beat_from_json(body: Value) -> Result<WorkerBeat, ApiError> {
                 serde_json::from_value(value).map_err(|e| invalid_field("stopped_at", e))?
             }
         },
+        tenants: match map.remove("tenants") {
+            None => None,
+            Some(value) => {
+                serde_json::from_value(value).map_err(|e| invalid_field("tenants", e))?
+            }
+        },
     };
     check_beat(&beat)?;
     Ok(beat)
@@ -98,6 +104,10 @@ fn check_beat(beat: &WorkerBeat) -> Result<(), ApiError> {
     }
     for queue in &beat.queues {
         check_id(queue).map_err(|issue| invalid_field("queues", format!("{queue:?} {issue}")))?;
+    }
+    for tenant in beat.tenants.iter().flatten() {
+        weft_model::tenancy::check_tenant_name(tenant)
+            .map_err(|issue| invalid_field("tenants", format!("{tenant:?}: {issue}")))?;
     }
     weft_model::placement::check_labels(&beat.labels, weft_model::placement::MAX_WORKER_LABELS)
         .map_err(|issue| invalid_field("labels", issue))?;
@@ -123,6 +133,7 @@ pub fn beat_record(beat: WorkerBeat, worker_id: String, now: Timestamp) -> Worke
         started_at: beat.started_at,
         last_heartbeat: now,
         stopped_at: beat.stopped_at,
+        tenants: beat.tenants,
     }
 }
 

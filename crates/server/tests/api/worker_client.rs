@@ -104,6 +104,7 @@ fn worker_record() -> WorkerRecord {
         // The server stamps its own time instead.
         last_heartbeat: Timestamp::UNIX_EPOCH,
         stopped_at: None,
+        tenants: None,
     }
 }
 
@@ -121,6 +122,7 @@ fn beat(record: &WorkerRecord) -> WorkerBeat {
         version: record.version.clone(),
         started_at: record.started_at,
         stopped_at: record.stopped_at,
+        tenants: record.tenants.clone(),
     }
 }
 

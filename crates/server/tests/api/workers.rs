@@ -300,3 +300,63 @@ async fn workers_read_variables_of_their_attempts_tenant() {
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     assert!(message.contains("nope"), "{message}");
 }
+
+#[tokio::test]
+async fn a_tenant_is_shown_only_the_workers_that_serve_it() {
+    let h = Harness::new().await;
+    let body = json!({"name": "team-a"});
+    let reply = h.json(Method::POST, "/api/v1/tenants", body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
+    let body = json!({"name": "a viewer", "role": "viewer"});
+    let made = h
+        .json(Method::POST, "/api/v1/tenants/team-a/tokens", body)
+        .await
+        .json();
+    let token = format!("Bearer {}", made["token"].as_str().expect("token"));
+    let serving = |tenants: Value| {
+        let mut body = beat();
+        if !tenants.is_null() {
+            body["tenants"] = tenants;
+        }
+        body
+    };
+    for (id, tenants) in [
+        ("w-every", Value::Null),
+        ("w-a", json!(["team-a"])),
+        ("w-b", json!(["team-b"])),
+        ("w-ab", json!(["team-b", "team-a"])),
+    ] {
+        let reply = heartbeat(&h, id, serving(tenants)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    }
+    let ids = |reply: crate::support::Reply| -> Vec<String> {
+        let list = reply.json();
+        list["workers"]
+            .as_array()
+            .expect("workers")
+            .iter()
+            .map(|w| w["worker_id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    // The installation administrator sees every worker, with whom each serves.
+    let all = h.get("/api/v1/workers").await;
+    assert_eq!(all.json()["workers"][0]["tenants"], json!(["team-a"]));
+    assert!(all.json()["workers"][3].get("tenants").is_none());
+    assert_eq!(ids(all), ["w-a", "w-ab", "w-b", "w-every"]);
+    // Tenant team-a's viewer sees the workers that serve team-a, and not team-b's.
+    let mine = h
+        .send_as(
+            Some(&token),
+            Method::GET,
+            "/api/v1/workers",
+            None,
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(ids(mine), ["w-a", "w-ab", "w-every"]);
+    // A heartbeat naming a tenant that is no name is refused and stores nothing.
+    let reply = heartbeat(&h, "w-bad", serving(json!(["no such/name"]))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.json());
+    assert_eq!(h.store.workers().await.expect("workers").len(), 4);
+}

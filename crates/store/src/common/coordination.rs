@@ -21,6 +21,12 @@ pub(crate) async fn record_worker<B: Backend>(store: &B, worker: WorkerRecord) -
         .map_err(|e| StoreError::Invalid(format!("queues of worker {}: {e}", worker.worker_id)))?;
     let labels = serde_json::to_string(&worker.labels)
         .map_err(|e| StoreError::Invalid(format!("labels of worker {}: {e}", worker.worker_id)))?;
+    let tenants = worker
+        .tenants
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Invalid(format!("tenants of worker {}: {e}", worker.worker_id)))?;
     let mut conn = store.writer().await?;
     let mut tx = B::begin_write(&mut conn).await?;
     statement::<B::Db>(sql::RECORD_WORKER)
@@ -37,6 +43,7 @@ pub(crate) async fn record_worker<B: Backend>(store: &B, worker: WorkerRecord) -
         .bind(i64::try_from(worker.finished).unwrap_or(i64::MAX))
         .bind(i64::try_from(worker.failed).unwrap_or(i64::MAX))
         .bind(labels)
+        .bind(tenants)
         .execute(&mut tx)
         .await?;
     tx.commit().await?;

@@ -363,16 +363,17 @@ pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, descr
 /// `$6` arch, `$7` version, `$8` started_at, `$9` last_heartbeat, `$10` stopped_at,
 /// `$11` finished, `$12` failed, `$13` labels (a JSON array).
 pub(crate) const RECORD_WORKER: &str = "INSERT INTO workers (worker_id, hostname, queues, concurrency, \
-     running, arch, version, started_at, last_heartbeat, stopped_at, finished, failed, labels) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (worker_id) DO UPDATE SET \
+     running, arch, version, started_at, last_heartbeat, stopped_at, finished, failed, labels, tenants) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (worker_id) DO UPDATE SET \
      hostname = excluded.hostname, queues = excluded.queues, concurrency = excluded.concurrency, \
      running = excluded.running, arch = excluded.arch, version = excluded.version, \
      started_at = excluded.started_at, last_heartbeat = excluded.last_heartbeat, \
      stopped_at = excluded.stopped_at, finished = excluded.finished, failed = excluded.failed, \
-     labels = excluded.labels";
+     labels = excluded.labels, tenants = excluded.tenants";
 /// Every worker.
 pub(crate) const WORKERS: &str = "SELECT worker_id, hostname, queues, concurrency, running, finished, \
-     failed, arch, labels, version, started_at, last_heartbeat, stopped_at FROM workers ORDER BY worker_id";
+     failed, arch, labels, version, started_at, last_heartbeat, stopped_at, tenants FROM workers \
+     ORDER BY worker_id";
 /// `$1` name, `$2` holder, `$3` now, `$4` new end of the lease: the epoch when `$2` holds the
 /// lease afterwards, no row otherwise. One statement: PostgreSQL locks the conflicting row and
 /// evaluates the `WHERE` on its newest version, so of two racing callers only one can win.

@@ -20,6 +20,7 @@ pub fn worker(id: &str, queues: &[&str], seen: i64) -> WorkerRecord {
         started_at: ts(0),
         last_heartbeat: ts(seen),
         stopped_at: None,
+        tenants: None,
     }
 }
 
@@ -42,6 +43,7 @@ pub async fn workers_are_recorded_and_replaced_by_id(store: &dyn Store) {
         labels: vec!["gpu".into(), "ssd".into()],
         hostname: "moved".into(),
         last_heartbeat: ts(40),
+        tenants: Some(vec!["analytics".into(), "default".into()]),
         ..a.clone()
     };
     store.record_worker(beat.clone()).await.unwrap();
