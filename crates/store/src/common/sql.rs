@@ -361,7 +361,8 @@ pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, descr
 
 /// `$1` worker_id, `$2` hostname, `$3` queues (a JSON array), `$4` concurrency, `$5` running,
 /// `$6` arch, `$7` version, `$8` started_at, `$9` last_heartbeat, `$10` stopped_at,
-/// `$11` finished, `$12` failed, `$13` labels (a JSON array).
+/// `$11` finished, `$12` failed, `$13` labels (a JSON array), `$14` tenants (a JSON array, or
+/// NULL for every tenant).
 pub(crate) const RECORD_WORKER: &str = "INSERT INTO workers (worker_id, hostname, queues, concurrency, \
      running, arch, version, started_at, last_heartbeat, stopped_at, finished, failed, labels, tenants) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (worker_id) DO UPDATE SET \
