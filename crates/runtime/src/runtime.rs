@@ -566,7 +566,8 @@ macro_rules! link_world {
 
 /// The linker of every world version: WASI without ambient authority, outgoing HTTP under
 /// the egress policy, the deadline-bounded clocks and `wasi:io` waits, name lookups limited
-/// to the task's `tcp://` hosts, and Weft's own interfaces.
+/// to the task's `tcp://` hosts, error texts without host backtraces, and Weft's own
+/// interfaces.
 pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -575,6 +576,7 @@ pub(crate) fn link(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     crate::host::scratch::add_to_linker(&mut linker)?;
     crate::host::waits::add_to_linker(&mut linker)?;
     crate::host::name_lookup::add_to_linker(&mut linker)?;
+    crate::host::io_error::add_to_linker(&mut linker)?;
     link_world!(linker, v0_6, dag_runs, assets);
     link_world!(linker, v0_5, dag_runs, assets);
     link_world!(linker, v0_4, dag_runs);

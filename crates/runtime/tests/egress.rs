@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::backtraces;
 use support::http_server::{self, TOKEN};
 use support::task::{self, Task, log_text, output, policy};
 use weft_protocol::Connection;
@@ -265,6 +266,30 @@ fn big_and_slow_responses_are_cut_off() {
     let responses = output(&run(&rt, "probe", conf))["responses"].clone();
     assert_eq!(responses[1]["status"], 200);
     assert!(responses[2]["error"].is_string(), "{responses}");
+}
+
+/// With `RUST_BACKTRACE` set for the worker's process, a task that asks for the text of a
+/// failed stream (`wasi:io/error.to-debug-string`, here a response body cut off mid-stream)
+/// gets the error's message, never a host backtrace nor source paths (and the worker
+/// symbolizes nothing for it).
+#[test]
+fn a_failed_streams_text_carries_no_host_backtrace() {
+    if !backtraces::in_child() {
+        backtraces::rerun_with_backtraces(
+            module_path!(),
+            "a_failed_streams_text_carries_no_host_backtrace",
+        );
+        return;
+    }
+    let addr = http_server::start_http();
+    let mut egress = policy(&["127.0.0.1:*"], &["127.0.0.0/8"]);
+    egress.limits.max_received_bytes = 10_000;
+    let rt = runtime(egress);
+    let request = json!({"url": format!("http://{addr}/unsized"), "debug_error": true});
+    let seen = first(&run(&rt, "probe", json!({"requests": [request]})));
+    let text = seen["error"].as_str().unwrap_or_default();
+    assert!(text.contains("response body size exceeds limit"), "{seen}");
+    backtraces::assert_nothing_of_the_host(text);
 }
 
 #[test]

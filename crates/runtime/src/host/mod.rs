@@ -4,6 +4,7 @@ mod access;
 mod assets;
 pub(crate) mod clocks;
 mod dag_runs;
+pub(crate) mod io_error;
 mod log;
 pub(crate) mod name_lookup;
 mod runtime;

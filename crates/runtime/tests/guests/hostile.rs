@@ -171,54 +171,24 @@ pub fn log_flood() {
     still_healthy();
 }
 
-/// Set in the child process that [`a_trap_carries_no_host_backtrace`] starts.
-const BACKTRACE_CHILD: &str = "WEFT_TEST_BACKTRACE_CHILD";
-
 /// With `RUST_BACKTRACE` and `WASMTIME_BACKTRACE_DETAILS` set for the worker's process, a
 /// trapping task's error holds its message and the guest's frames, never a host backtrace
-/// nor source paths (and the worker symbolizes nothing for it). The variables are read once
-/// per process, so the test runs itself again in a child process that has them.
+/// nor source paths (and the worker symbolizes nothing for it).
 #[test]
 pub fn a_trap_carries_no_host_backtrace() {
-    if std::env::var_os(BACKTRACE_CHILD).is_some() {
-        let report = run(&load(guests::PANIC), "panic");
-        let TaskFailure::Trap { message, backtrace } = failure(&report) else {
-            panic!("expected a trap: {report:?}")
-        };
-        let shown = format!("{}\n{message}\n{backtrace}", failure(&report));
-        assert!(message.contains("weft-test-panic: boom"), "{shown}");
-        // The guest's own panic message names its own source file; nothing of the host's
-        // (a captured backtrace, the host's crates, its toolchain or dependencies) and no
-        // source line of a frame may appear.
-        let leaks = [
-            "stack backtrace",
-            "Stack backtrace",
-            "crates/runtime/",
-            "crates/worker/",
-            ".cargo/registry",
-            "/rustc/",
-            "\n        at ",
-            "                    at ",
-        ];
-        for leak in leaks {
-            assert!(!shown.contains(leak), "{leak:?} in {shown}");
-        }
-        assert!(backtrace.contains("run_task"), "{backtrace}");
+    if !backtraces::in_child() {
+        backtraces::rerun_with_backtraces(module_path!(), "a_trap_carries_no_host_backtrace");
         return;
     }
-    // This test's name as the harness knows it: its module path without the binary's name.
-    let path = module_path!().split_once("::").map_or("", |(_, rest)| rest);
-    let name = format!("{path}::a_trap_carries_no_host_backtrace");
-    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", &name, "--nocapture", "--test-threads=1"])
-        .env(BACKTRACE_CHILD, "1")
-        .env("RUST_BACKTRACE", "1")
-        .env("WASMTIME_BACKTRACE_DETAILS", "1")
-        .output()
-        .expect("child test");
-    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("1 passed"), "the child ran no test: {text}");
+    let report = run(&load(guests::PANIC), "panic");
+    let TaskFailure::Trap { message, backtrace } = failure(&report) else {
+        panic!("expected a trap: {report:?}")
+    };
+    let shown = format!("{}\n{message}\n{backtrace}", failure(&report));
+    assert!(message.contains("weft-test-panic: boom"), "{shown}");
+    // The guest's own panic message names its own source file, which is the guest's.
+    backtraces::assert_nothing_of_the_host(&shown);
+    assert!(backtrace.contains("run_task"), "{backtrace}");
 }
 
 #[test]

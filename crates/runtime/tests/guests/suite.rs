@@ -14,6 +14,8 @@ use weft_test_guests_artifacts as guests;
 
 #[path = "assets.rs"]
 mod assets;
+#[path = "../support/backtraces.rs"]
+mod backtraces;
 #[path = "cpu.rs"]
 mod cpu;
 #[path = "hostile.rs"]

@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tokio::net::TcpListener;
@@ -27,7 +29,9 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+type Body = BoxBody<Bytes, Infallible>;
+
+async fn route(request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let header_token = request
@@ -42,13 +46,20 @@ async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infa
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let reply = |status: u16, body: Vec<u8>| {
-        let mut response = Response::new(Full::new(Bytes::from(body)));
+        let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
         *response.status_mut() = hyper::StatusCode::from_u16(status).expect("status");
         Ok(response)
     };
     match path.as_str() {
         "/ok" => reply(200, b"hello".to_vec()),
         "/big" => reply(200, vec![b'x'; 100_000]),
+        // 100,000 bytes without a length: sent chunked, so only reading them finds the size.
+        "/unsized" => {
+            let chunks = (0..10).map(|_| Ok(Frame::data(Bytes::from(vec![b'x'; 10_000]))));
+            Ok(Response::new(
+                StreamBody::new(futures_util::stream::iter(chunks)).boxed(),
+            ))
+        }
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             reply(200, b"late".to_vec())
@@ -72,7 +83,7 @@ async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infa
         }
         "/redirect" => {
             let to = query.strip_prefix("to=").unwrap_or("/ok").to_owned();
-            let mut response = Response::new(Full::new(Bytes::new()));
+            let mut response = Response::new(Full::new(Bytes::new()).boxed());
             *response.status_mut() = hyper::StatusCode::FOUND;
             response
                 .headers_mut()

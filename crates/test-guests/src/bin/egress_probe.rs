@@ -8,14 +8,16 @@
 //! - `bare`: declares nothing; runs the same code.
 //!
 //! Conf: `{"requests": [{"method": "GET", "url": "http://127.0.0.1:8080/x",
-//! "headers": [["name", "value"]], "body": "text", "follow": true}],
+//! "headers": [["name", "value"]], "body": "text", "follow": true, "debug_error": true}],
 //! "print_secret": "token", "connection": "db", "fail_on_error": true}`. With
 //! `"straddle": true`, the secret is also written to stdout across the runtime's 16 KiB
 //! partial-line cut (its first 5 bytes end the first 16 KiB, flushed, and the rest follows);
 //! with `"print_extra": true`, the connection's `extra` is printed and logged.
 //! Output: `{"responses": [{"status": 200, "body": "...", "bytes": n} | {"error": "..."}],
 //! "secret": "ok" | "<error>", "connection": {..} | "<error>"}`. With `fail_on_error`, the
-//! first request error fails the task (retryable) instead.
+//! first request error fails the task (retryable) instead. With a request's `"debug_error"`,
+//! an error reading its response body is reported as the host's `to-debug-string` of it
+//! (instead of its HTTP error code).
 
 // The export glue generated in `v2` is unsafe by nature (it is the component's ABI).
 #![allow(unsafe_code)]
@@ -203,6 +205,9 @@ fn try_send(request: &Value) -> Result<Value, String> {
             Ok(chunk) => bytes.extend_from_slice(&chunk),
             Err(bindings_v2::wasi::io::streams::StreamError::Closed) => break,
             Err(bindings_v2::wasi::io::streams::StreamError::LastOperationFailed(e)) => {
+                if request["debug_error"].as_bool() == Some(true) {
+                    return Err(e.to_debug_string());
+                }
                 let code = bindings_v2::wasi::http::types::http_error_code(&e);
                 return Err(match code {
                     Some(code) => error_name(&code),
