@@ -27,7 +27,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The crate depends on the model, serde and jiff only, so that any process can link it.
+//! The crate depends on the model, serde, jiff and base64 only, so that any process can link
+//! it.
 //!
 //! # Layout
 //! - [`envelope`]: the version every message carries, [`Envelope`] and [`ProtocolError`];
@@ -35,6 +36,7 @@
 //! - [`task`]: [`TaskMessage`], one attempt as put on a queue;
 //! - [`report`]: what a worker tells the scheduler ([`Report`]);
 //! - [`control`]: notices, commands and replies between API servers and the scheduler;
+//! - [`host_call`]: what a task's host imports ask of the control plane ([`HostCall`]);
 //! - [`worker_api`]: paths and bodies of the API server's worker API;
 //! - [`access`]: connections and secrets as an attempt receives them;
 //! - [`attempt_key`]: the key that proves a worker was handed an attempt;
@@ -44,6 +46,7 @@ pub mod access;
 pub mod attempt_key;
 pub mod control;
 pub mod envelope;
+pub mod host_call;
 pub mod ids;
 pub mod log;
 pub mod report;
@@ -59,6 +62,7 @@ pub use control::{
     RunCreated, RunCreatedFromDag,
 };
 pub use envelope::{Envelope, PROTOCOL_VERSION, ProtocolError};
+pub use host_call::{Call, HostAnswer, HostCall};
 pub use ids::{DEFAULT_TENANT, RETURN_VALUE, RunPk, TiPk};
 pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};
 pub use report::{AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Report};

@@ -46,56 +46,12 @@ pub fn component_path(attempt: crate::AttemptRef, digest: &str) -> String {
     )
 }
 
-/// `GET`: the XCom value `key` of task `task_id` in the run of the current attempt
-/// `attempt`, as bytes; 403 when the attempt no longer holds its lease.
-pub fn xcom_path(attempt: crate::AttemptRef, task_id: &str, key: &str) -> String {
-    format!(
-        "/attempts/{}/{}/xcom/{}/{}",
-        attempt.ti,
-        attempt.lease,
-        segment(task_id),
-        segment(key)
-    )
-}
-
-/// `GET`: a variable of the tenant of the current attempt `attempt`, as a
-/// [`WorkerVariable`]; 403 when the attempt no longer holds its lease.
-pub fn variable_path(attempt: crate::AttemptRef, key: &str) -> String {
-    format!(
-        "/attempts/{}/{}/variables/{}",
-        attempt.ti,
-        attempt.lease,
-        segment(key)
-    )
-}
-
-/// `GET`: connection `conn_id` for the current attempt `attempt`, as a
-/// [`Connection`](crate::Connection); 403 when its task does not declare it.
-pub fn connection_path(attempt: crate::AttemptRef, conn_id: &str) -> String {
-    format!(
-        "/attempts/{}/{}/connections/{}",
-        attempt.ti,
-        attempt.lease,
-        segment(conn_id)
-    )
-}
-
-/// `POST` a [`TriggerRun`](crate::TriggerRun): a run of another DAG for the current attempt
-/// `attempt`, answered with a [`TriggerAnswer`](crate::TriggerAnswer); 403 when the attempt
-/// no longer holds its lease.
-pub fn dag_runs_path(attempt: crate::AttemptRef) -> String {
-    format!("/attempts/{}/{}/dag-runs", attempt.ti, attempt.lease)
-}
-
-/// `GET`: secret `name` for the current attempt `attempt`, as a
-/// [`SecretValue`](crate::SecretValue); 403 when its task does not declare it.
-pub fn secret_path(attempt: crate::AttemptRef, name: &str) -> String {
-    format!(
-        "/attempts/{}/{}/secrets/{}",
-        attempt.ti,
-        attempt.lease,
-        segment(name)
-    )
+/// `POST` a [`HostCall`](crate::HostCall) of the current attempt `attempt` (an XCom value,
+/// a variable, a connection or secret its task declares, a run to trigger...), answered
+/// with a [`HostAnswer`](crate::HostAnswer); 403 when the attempt no longer holds its lease
+/// or its task does not declare what it asks for.
+pub fn calls_path(attempt: crate::AttemptRef) -> String {
+    format!("/attempts/{}/{}/calls", attempt.ti, attempt.lease)
 }
 
 /// `PUT`: a worker's registration or heartbeat, as a [`WorkerBeat`].
@@ -277,16 +233,6 @@ where
         .collect()
 }
 
-/// A variable's value, as a task reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WorkerVariable {
-    /// The variable's key.
-    pub key: String,
-    /// Its value.
-    pub value: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,13 +249,10 @@ mod tests {
             "/attempts/7/2/components/sha256:ab"
         );
         assert_eq!(
-            xcom_path(attempt, "a/b", "k y"),
-            "/attempts/7/2/xcom/a%2Fb/k%20y"
+            component_path(attempt, "a/b ä"),
+            "/attempts/7/2/components/a%2Fb%20%C3%A4"
         );
-        assert_eq!(
-            variable_path(attempt, "ä"),
-            "/attempts/7/2/variables/%C3%A4"
-        );
+        assert_eq!(calls_path(attempt), "/attempts/7/2/calls");
         assert_eq!(worker_path("w-1.x_~"), "/workers/w-1.x_~");
     }
 }

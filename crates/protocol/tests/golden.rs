@@ -15,11 +15,13 @@ use weft_model::{DagRunState, RunType, TaskState};
 use weft_protocol::IdRange;
 use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
 use weft_protocol::envelope::Message;
-use weft_protocol::worker_api::{WorkerBeat, WorkerVariable};
+use weft_protocol::host_call::{Bytes, ConnectionRead, SecretRead, VariableRead, XcomPull};
+use weft_protocol::worker_api::WorkerBeat;
 use weft_protocol::{
     AttemptHeartbeat, AttemptKey, AttemptOutcome, AttemptResult, AttemptStarted, Command,
-    ControlMessage, Envelope, LogLevel, LogLine, LogSource, Notice, PROTOCOL_VERSION, Reply,
-    ReplyError, Report, RunCreated, RunCreatedFromDag, TaskLog, TaskMessage,
+    Connection, ControlMessage, Envelope, HostAnswer, HostCall, LogLevel, LogLine, LogSource,
+    Notice, PROTOCOL_VERSION, Reply, ReplyError, Report, RunCreated, RunCreatedFromDag,
+    SecretValue, TaskLog, TaskMessage, TriggerAnswer, TriggerRefusal, TriggerRun, TriggeredRun,
 };
 
 fn at(text: &str) -> jiff::Timestamp {
@@ -361,13 +363,65 @@ fn worker_api_bodies_are_pinned() {
             tenants: None,
         },
     );
-    pinned(
-        "worker_variable",
-        &WorkerVariable {
+}
+
+#[test]
+fn host_calls_and_answers_are_pinned() {
+    let calls: Vec<HostCall> = vec![
+        XcomPull {
+            task_id: "extract".into(),
+            key: "return_value".into(),
+        }
+        .into(),
+        VariableRead {
             key: "bucket".into(),
-            value: "s3://data".into(),
-        },
-    );
+        }
+        .into(),
+        ConnectionRead {
+            conn_id: "warehouse".into(),
+        }
+        .into(),
+        SecretRead {
+            name: "api_token".into(),
+        }
+        .into(),
+        TriggerRun {
+            dag_id: "load".into(),
+            conf: Some(json!({"day": 1})),
+            logical_date: None,
+            run_id: None,
+            call: 2,
+        }
+        .into(),
+    ];
+    pinned("host_calls", &calls);
+    let answers = vec![
+        HostAnswer::Xcom(Some(Bytes(b"{\"rows\": 3}".to_vec()))),
+        HostAnswer::Xcom(None),
+        HostAnswer::Variable(Some("s3://data".into())),
+        HostAnswer::Connection(Some(Connection {
+            conn_id: "warehouse".into(),
+            conn_type: "postgres".into(),
+            host: Some("db.internal".into()),
+            port: Some(5432),
+            schema: Some("sales".into()),
+            login: Some("etl".into()),
+            password: Some("pw".into()),
+            extra: json!({"sslmode": "require"}),
+        })),
+        HostAnswer::Secret(Some(SecretValue {
+            name: "api_token".into(),
+            value: "t0ken".into(),
+        })),
+        HostAnswer::TriggerRun(TriggerAnswer::Triggered(TriggeredRun {
+            run_id: "triggered__1".into(),
+            created: true,
+        })),
+        HostAnswer::TriggerRun(TriggerAnswer::Refused(TriggerRefusal::Paused(
+            "DAG load is paused".into(),
+        ))),
+    ];
+    pinned("host_answers", &answers);
 }
 
 #[test]

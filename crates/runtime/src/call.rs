@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use weft_protocol::host_call::{Call, HostAnswer, HostCall};
 
 use crate::config::Limits;
 use crate::error::TaskFailure;
@@ -83,38 +84,27 @@ pub enum HostError {
     Unavailable(String),
 }
 
-/// The services a task's host imports reach beyond the sandbox: XCom values of other tasks,
-/// variables, and the connections and secrets the task declares. Calls may block; they must
-/// give up by `deadline`. The runtime checks declarations before it asks.
+/// Where a task's host imports reach beyond the sandbox: every request of the control plane
+/// (an XCom value of another task, a variable, a connection or secret the task declares, a
+/// run to trigger...) is one [`HostCall`]. A call may block; it must give up by `deadline`.
+/// The runtime checks the task's declarations before it asks.
 pub trait TaskHost: Send + Sync + 'static {
-    /// The output (`key` none) or keyed XCom value of task `task_id` in the attempt's run.
-    fn xcom_pull(
-        &self,
-        task_id: &str,
-        key: Option<&str>,
-        deadline: Instant,
-    ) -> Result<Option<Vec<u8>>, HostError>;
+    /// The control plane's answer to `call`.
+    fn call(&self, call: HostCall, deadline: Instant) -> Result<HostAnswer, HostError>;
+}
 
-    /// The value of variable `key`, if set.
-    fn variable(&self, key: &str, deadline: Instant) -> Result<Option<String>, HostError>;
-
-    /// Connection `conn_id`, if it exists.
-    fn connection(
-        &self,
-        conn_id: &str,
-        deadline: Instant,
-    ) -> Result<Option<weft_protocol::Connection>, HostError>;
-
-    /// The value of secret `name`, if it exists.
-    fn secret(&self, name: &str, deadline: Instant) -> Result<Option<String>, HostError>;
-
-    /// Create a run of another DAG of the attempt's tenant (`dag-runs.trigger`); the inner
-    /// error says why it was refused.
-    fn trigger_run(
-        &self,
-        request: weft_protocol::TriggerRun,
-        deadline: Instant,
-    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError>;
+impl dyn TaskHost {
+    /// Ask `request` of the control plane and take its answer.
+    pub fn ask<C: Call>(&self, request: C, deadline: Instant) -> Result<C::Answer, HostError> {
+        let call: HostCall = request.into();
+        let name = call.name();
+        let answer = self.call(call, deadline)?;
+        C::answer(answer).ok_or_else(|| {
+            HostError::Unavailable(format!(
+                "the control plane answered another call than {name:?}"
+            ))
+        })
+    }
 }
 
 /// One task attempt to run.

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use weft_protocol::Connection;
+use weft_protocol::host_call::Bytes;
+use weft_protocol::{Connection, HostAnswer, HostCall, RETURN_VALUE, SecretValue};
 
 use crate::call::{HostError, TaskContext, TaskHost, TaskRequest, WorkerInfo};
 use crate::config::Limits;
 
-/// A task id and, for keyed values, the key.
-type XcomKey = (String, Option<String>);
+/// A task id and the key (`return_value` for its output).
+type XcomKey = (String, String);
 
 /// XCom values, variables, connections and secrets kept in memory for one local run.
 #[derive(Default)]
@@ -62,7 +63,7 @@ impl MemoryHost {
         self.xcom
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert((task_id.to_owned(), key.map(str::to_owned)), value);
+            .insert(xcom_key(task_id, key), value);
     }
 
     /// A value recorded with [`put_xcom`](Self::put_xcom).
@@ -70,47 +71,43 @@ impl MemoryHost {
         self.xcom
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(&(task_id.to_owned(), key.map(str::to_owned)))
+            .get(&xcom_key(task_id, key))
             .cloned()
     }
 }
 
+/// Where a value of task `task_id` under `key` (its output when none) is kept.
+fn xcom_key(task_id: &str, key: Option<&str>) -> XcomKey {
+    (task_id.to_owned(), key.unwrap_or(RETURN_VALUE).to_owned())
+}
+
 impl TaskHost for MemoryHost {
-    fn xcom_pull(
-        &self,
-        task_id: &str,
-        key: Option<&str>,
-        _deadline: Instant,
-    ) -> Result<Option<Vec<u8>>, HostError> {
-        Ok(self.get_xcom(task_id, key))
-    }
-
-    fn variable(&self, key: &str, _deadline: Instant) -> Result<Option<String>, HostError> {
-        Ok(self.variables.get(key).cloned())
-    }
-
-    fn connection(
-        &self,
-        conn_id: &str,
-        _deadline: Instant,
-    ) -> Result<Option<Connection>, HostError> {
-        Ok(self.connections.get(conn_id).cloned())
-    }
-
-    fn secret(&self, name: &str, _deadline: Instant) -> Result<Option<String>, HostError> {
-        Ok(self.secrets.get(name).cloned())
-    }
-
-    fn trigger_run(
-        &self,
-        request: weft_protocol::TriggerRun,
-        _deadline: Instant,
-    ) -> Result<Result<weft_protocol::TriggeredRun, weft_protocol::TriggerRefusal>, HostError> {
-        Err(HostError::Unavailable(format!(
-            "triggering DAG {:?} needs a scheduler: a local run has none (run the DAGs under \
-             `wfctl standalone`)",
-            request.dag_id
-        )))
+    fn call(&self, call: HostCall, _deadline: Instant) -> Result<HostAnswer, HostError> {
+        Ok(match call {
+            HostCall::Xcom(pull) => {
+                HostAnswer::Xcom(self.get_xcom(&pull.task_id, Some(&pull.key)).map(Bytes))
+            }
+            HostCall::Variable(read) => {
+                HostAnswer::Variable(self.variables.get(&read.key).cloned())
+            }
+            HostCall::Connection(read) => {
+                HostAnswer::Connection(self.connections.get(&read.conn_id).cloned())
+            }
+            HostCall::Secret(read) => {
+                let value = self.secrets.get(&read.name).cloned();
+                HostAnswer::Secret(value.map(|value| SecretValue {
+                    name: read.name,
+                    value,
+                }))
+            }
+            HostCall::TriggerRun(request) => {
+                return Err(HostError::Unavailable(format!(
+                    "triggering DAG {:?} needs a scheduler: a local run has none (run the DAGs \
+                     under `wfctl standalone`)",
+                    request.dag_id
+                )));
+            }
+        })
     }
 }
 
@@ -166,6 +163,8 @@ fn now_rfc3339() -> String {
 
 #[cfg(test)]
 mod tests {
+    use weft_protocol::host_call::{VariableRead, XcomPull};
+
     use super::*;
 
     #[test]
@@ -188,14 +187,20 @@ mod tests {
         let host = MemoryHost::with_variables(HashMap::from([("k".to_owned(), "v".to_owned())]));
         host.put_xcom("t1", None, b"out".to_vec());
         host.put_xcom("t1", Some("extra"), b"kv".to_vec());
+        let host: Arc<dyn TaskHost> = Arc::new(host);
         let far = Instant::now() + std::time::Duration::from_secs(1);
-        assert_eq!(host.xcom_pull("t1", None, far), Ok(Some(b"out".to_vec())));
-        assert_eq!(
-            host.xcom_pull("t1", Some("extra"), far),
-            Ok(Some(b"kv".to_vec()))
-        );
-        assert_eq!(host.xcom_pull("t2", None, far), Ok(None));
-        assert_eq!(host.variable("k", far), Ok(Some("v".to_owned())));
-        assert_eq!(host.variable("missing", far), Ok(None));
+        let pull = |task_id: &str, key: &str| {
+            let pull = XcomPull {
+                task_id: task_id.into(),
+                key: key.into(),
+            };
+            host.ask(pull, far).map(|value| value.map(|bytes| bytes.0))
+        };
+        assert_eq!(pull("t1", RETURN_VALUE), Ok(Some(b"out".to_vec())));
+        assert_eq!(pull("t1", "extra"), Ok(Some(b"kv".to_vec())));
+        assert_eq!(pull("t2", RETURN_VALUE), Ok(None));
+        let variable = |key: &str| host.ask(VariableRead { key: key.into() }, far);
+        assert_eq!(variable("k"), Ok(Some("v".to_owned())));
+        assert_eq!(variable("missing"), Ok(None));
     }
 }

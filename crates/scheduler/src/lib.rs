@@ -14,6 +14,8 @@
 //!   (a flooding tenant's reports, a big run built) with other inputs steps the others first;
 //! - [`handle`]: [`SchedulerHandle`], where reports and requests go in ([`Control`] for the API);
 //! - [`run_requests`]: [`RunRequests`], manual and backfill runs written as the API asks;
+//! - [`host_calls`]: every call a task's host imports make of the control plane, served
+//!   once for the API server and embedded mode;
 //! - [`task_trigger`]: runs a task triggers, checked against its attempt's lease;
 //!
 //! The [`Scheduler`] and its step, one module per concern:
@@ -71,6 +73,7 @@ mod flight;
 mod flush;
 mod graph;
 pub mod handle;
+pub mod host_calls;
 pub mod leader;
 mod loading;
 mod mapping;
@@ -97,6 +100,7 @@ pub use config::SchedulerConfig;
 pub use control::{Control, ControlError, Notice, TriggerRequest};
 pub use error::SchedulerError;
 pub use handle::SchedulerHandle;
+pub use host_calls::{CallFailure, Plane};
 pub use leader::{Election, Term};
 pub use run_requests::RunRequests;
 pub use running::{SchedulerService, scheduler};

@@ -1,15 +1,15 @@
 //! [`LocalPlane`]: the control plane of a worker that shares its process with the store and
-//! the scheduler. Connections and secrets are opened here, in process, after the same check
-//! the API server's worker routes make (see [`weft_store::grants`]).
+//! the scheduler. Its tasks' host calls are served in process by the same function as the
+//! API server's worker API ([`weft_scheduler::host_calls`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::oneshot;
-use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
-use weft_scheduler::{SchedulerHandle, TriggerFailure, trigger_from_task};
-use weft_store::grants::{self, Requested};
+use weft_protocol::{HostAnswer, HostCall, Report};
+use weft_scheduler::SchedulerHandle;
+use weft_scheduler::host_calls::{self, CallFailure, Plane};
 use weft_store::{Credentials, CredentialsError, LogAppend, Store, StoreError};
 use weft_worker::{Caller, ControlPlane, PlaneError};
 
@@ -34,21 +34,24 @@ impl LocalPlane {
             credentials,
         }
     }
-
-    /// Refused unless `caller` may read `requested`.
-    async fn grant(&self, caller: Caller<'_>, requested: Requested<'_>) -> Result<(), PlaneError> {
-        grants::check(&*self.store, caller.tenant, caller.attempt, requested)
-            .await
-            .map_err(unavailable("checking the attempt's declarations"))?
-            .map_err(|refusal| PlaneError::Refused(format!("{}: {refusal}", refusal.code())))
-    }
 }
 
-/// A failed open: the store's failures may pass; a key or a value that does not open will not.
-fn opening(what: &str) -> impl FnOnce(CredentialsError) -> PlaneError + '_ {
-    move |e| match e {
-        CredentialsError::Store(e) => PlaneError::unavailable(what, e),
-        other => PlaneError::Refused(format!("{what}: {other}")),
+/// A call that got no answer, as the worker sees it: a refusal stays one; the store's and
+/// the scheduler's failures may pass; a key or a value that does not open will not.
+fn not_served(failure: CallFailure) -> PlaneError {
+    match failure {
+        CallFailure::Refused(refusal) => {
+            PlaneError::Refused(format!("{}: {refusal}", refusal.code()))
+        }
+        CallFailure::Store(e) => PlaneError::unavailable("reading the store", e),
+        CallFailure::Credentials {
+            what,
+            source: CredentialsError::Store(e),
+        } => PlaneError::unavailable(format!("opening {what}"), e),
+        CallFailure::Credentials { what, source } => {
+            PlaneError::Refused(format!("opening {what}: {source}"))
+        }
+        CallFailure::Control(e) => PlaneError::unavailable("triggering a run", e),
     }
 }
 
@@ -67,71 +70,15 @@ impl ControlPlane for LocalPlane {
             .ok_or_else(|| PlaneError::NotFound(format!("component {digest}")))
     }
 
-    async fn xcom(
-        &self,
-        caller: Caller<'_>,
-        task_id: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError> {
-        self.store
-            .xcom(caller.run, task_id, key)
+    async fn call(&self, caller: Caller<'_>, call: HostCall) -> Result<HostAnswer, PlaneError> {
+        let plane = Plane {
+            store: &*self.store,
+            control: &self.scheduler,
+            credentials: &self.credentials,
+        };
+        host_calls::serve(plane, caller, None, call)
             .await
-            .map_err(unavailable("reading an XCom value"))
-    }
-
-    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError> {
-        Ok(self
-            .store
-            .variable(caller.tenant, key)
-            .await
-            .map_err(unavailable("reading a variable"))?
-            .map(|v| v.value))
-    }
-
-    async fn connection(
-        &self,
-        caller: Caller<'_>,
-        conn_id: &str,
-    ) -> Result<Option<Connection>, PlaneError> {
-        self.grant(caller, Requested::Connection(conn_id)).await?;
-        Ok(self
-            .credentials
-            .connection(caller.tenant, conn_id)
-            .await
-            .map_err(opening("reading a connection"))?
-            .map(|stored| stored.connection))
-    }
-
-    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError> {
-        self.grant(caller, Requested::Secret(name)).await?;
-        self.credentials
-            .secret_value(caller.tenant, name)
-            .await
-            .map_err(opening("reading a secret"))
-    }
-
-    async fn trigger_run(
-        &self,
-        caller: Caller<'_>,
-        request: TriggerRun,
-    ) -> Result<TriggerAnswer, PlaneError> {
-        let answer = trigger_from_task(
-            &*self.store,
-            &self.scheduler,
-            caller.tenant,
-            caller.attempt,
-            request,
-        )
-        .await;
-        match answer {
-            Ok(Ok(run)) => Ok(TriggerAnswer::Triggered(run)),
-            Ok(Err(refusal)) => Ok(TriggerAnswer::Refused(refusal)),
-            Err(TriggerFailure::Stale(refusal)) => Err(PlaneError::Refused(format!(
-                "{}: {refusal}",
-                refusal.code()
-            ))),
-            Err(e) => Err(PlaneError::unavailable("triggering a run", e)),
-        }
+            .map_err(not_served)
     }
 
     async fn append_log(

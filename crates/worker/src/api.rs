@@ -1,12 +1,14 @@
 //! The worker's client of the API server's worker API (`/api/v1/worker/`): components by
-//! digest, upstream XCom values, variables, an attempt's connections and secrets, and the
-//! worker's own registration and heartbeats. It is what a worker on another machine has instead of database credentials.
+//! digest, the host calls of its attempts (XCom values, variables, the connections and
+//! secrets they declare, runs they trigger), live logs, and the worker's own registration
+//! and heartbeats. It is what a worker on another machine has instead of database
+//! credentials.
 //!
 //! Calls are blocking HTTP (ureq) run on tokio's blocking pool, over one agent so that
 //! connections are reused. Answers become [`PlaneError`]s that name the path and status:
 //! 401 and 403 are [`PlaneError::Refused`] (the server does not accept the worker token),
-//! 404 is [`PlaneError::NotFound`] (or `None` for XCom values, variables, connections and
-//! secrets), anything else
+//! 404 is [`PlaneError::NotFound`] (a host call answers `None` for what does not exist),
+//! anything else
 //! is [`PlaneError::Unavailable`].
 
 use std::fmt;
@@ -17,11 +19,8 @@ use serde_json::Value;
 use ureq::http::{HeaderValue, Uri};
 use weft_protocol::worker_api::{
     self, ATTEMPT_KEY_HEADER, LiveLogLines, PREFIX as WORKER_API, VERSION_HEADER, WorkerBeat,
-    WorkerVariable,
 };
-use weft_protocol::{
-    AttemptKey, AttemptRef, Connection, PROTOCOL_VERSION, SecretValue, TriggerAnswer, TriggerRun,
-};
+use weft_protocol::{AttemptKey, AttemptRef, Call, HostAnswer, HostCall, PROTOCOL_VERSION};
 use weft_tls::Trust;
 
 use crate::plane::{PlaneError, Reason};
@@ -125,87 +124,45 @@ impl ApiClient {
         }
     }
 
-    /// The XCom value `key` of task `task_id` in the run of the current attempt `attempt`,
-    /// if there is one.
-    pub async fn xcom(
+    /// The answer to `call` of the running attempt `attempt`. A refusal (403: the attempt no
+    /// longer holds its lease, or its task does not declare what it asks for) is
+    /// [`PlaneError::Refused`] with the server's reason, which never holds a value.
+    pub async fn host_call(
         &self,
         attempt: AttemptRef,
-        task_id: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError> {
-        let path = worker_api::xcom_path(attempt, task_id, key);
-        self.access(attempt, &path).await
-    }
-
-    /// The value of variable `key` of the current attempt `attempt`'s tenant, if there is
-    /// one.
-    pub async fn variable(
-        &self,
-        attempt: AttemptRef,
-        key: &str,
-    ) -> Result<Option<String>, PlaneError> {
-        let path = worker_api::variable_path(attempt, key);
-        let Some(body) = self.access(attempt, &path).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice::<WorkerVariable>(&body)
-            .map(|variable| Some(variable.value))
-            .map_err(|e| not_the_body(&path, e))
-    }
-
-    /// Connection `conn_id` for the running attempt `attempt`, if it exists. A refusal (403:
-    /// the task does not declare it, or the attempt no longer holds its lease) is
-    /// [`PlaneError::Refused`] with the server's reason.
-    pub async fn connection(
-        &self,
-        attempt: AttemptRef,
-        conn_id: &str,
-    ) -> Result<Option<Connection>, PlaneError> {
-        let path = worker_api::connection_path(attempt, conn_id);
-        let Some(body) = self.access(attempt, &path).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice::<Connection>(&body)
-            .map(Some)
-            .map_err(|e| not_the_body(&path, e))
-    }
-
-    /// The value of secret `name` for the running attempt `attempt`, if it exists; refused
-    /// as [`connection`](Self::connection) is.
-    pub async fn secret(
-        &self,
-        attempt: AttemptRef,
-        name: &str,
-    ) -> Result<Option<String>, PlaneError> {
-        let path = worker_api::secret_path(attempt, name);
-        let Some(body) = self.access(attempt, &path).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice::<SecretValue>(&body)
-            .map(|secret| Some(secret.value))
-            .map_err(|e| not_the_body(&path, e))
-    }
-
-    /// Ask for a run of another DAG for the running attempt `attempt`: the run, or why the
-    /// server refused it.
-    pub async fn trigger_run(
-        &self,
-        attempt: AttemptRef,
-        request: &TriggerRun,
-    ) -> Result<TriggerAnswer, PlaneError> {
-        let path = worker_api::dag_runs_path(attempt);
-        let body = serde_json::to_string(request).map_err(|e| {
-            PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the request"), e)
+        call: &HostCall,
+    ) -> Result<HostAnswer, PlaneError> {
+        let path = worker_api::calls_path(attempt);
+        let body = serde_json::to_string(call).map_err(|e| {
+            PlaneError::unavailable(format!("POST {WORKER_API}{path}: encoding the call"), e)
         })?;
         let reply = self
             .call("POST", path.clone(), Some(body), attempt.key)
             .await?;
         match reply.status {
-            200 => serde_json::from_slice::<TriggerAnswer>(&reply.body)
+            200 => serde_json::from_slice::<HostAnswer>(&reply.body)
                 .map_err(|e| not_the_body(&path, e)),
             403 => Err(PlaneError::Refused(failure("POST", &path, &reply))),
             _ => Err(error("POST", &path, &reply)),
         }
+    }
+
+    /// Ask `request` of the control plane for the running attempt `attempt` and take its
+    /// answer (see [`host_call`](Self::host_call)).
+    pub async fn ask<C: Call>(
+        &self,
+        attempt: AttemptRef,
+        request: C,
+    ) -> Result<C::Answer, PlaneError> {
+        let call: HostCall = request.into();
+        let path = worker_api::calls_path(attempt);
+        let answer = self.host_call(attempt, &call).await?;
+        C::answer(answer).ok_or_else(|| {
+            PlaneError::unavailable(
+                format!("POST {WORKER_API}{path}"),
+                Reason(format!("the answer is not one to a {} call", call.name())),
+            )
+        })
     }
 
     /// Add `lines` to the stored log of the running attempt `attempt`: 204 stored; 403 (the
@@ -228,18 +185,6 @@ impl ApiClient {
             200..=299 => Ok(()),
             403 | 413 => Err(PlaneError::Refused(failure("POST", &path, &reply))),
             _ => Err(error("POST", &path, &reply)),
-        }
-    }
-
-    /// What an attempt reads at `path` (an XCom value, a connection, a secret): 200 its body,
-    /// 404 none, 403 refused (with the server's reason, which never holds a value).
-    async fn access(&self, attempt: AttemptRef, path: &str) -> Result<Option<Vec<u8>>, PlaneError> {
-        let reply = self.call("GET", path.to_owned(), None, attempt.key).await?;
-        match reply.status {
-            200 => Ok(Some(reply.body)),
-            404 => Ok(None),
-            403 => Err(PlaneError::Refused(failure("GET", path, &reply))),
-            _ => Err(error("GET", path, &reply)),
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
+use weft_protocol::host_call::XcomPull;
 use weft_protocol::{
     AttemptHeartbeat, AttemptOutcome, AttemptRef, AttemptResult, AttemptStarted, RETURN_VALUE,
     Report, TaskMessage,
@@ -380,10 +381,14 @@ async fn fetch_upstream(
     let mut upstream = Vec::with_capacity(message.upstream.len());
     let caller = caller(message);
     for id in &message.upstream {
-        match shared.plane.xcom(caller, id, RETURN_VALUE).await {
+        let pull = XcomPull {
+            task_id: id.clone(),
+            key: RETURN_VALUE.to_owned(),
+        };
+        match shared.plane.ask(caller, pull).await {
             Ok(Some(value)) => upstream.push(UpstreamOutput {
                 task_id: id.clone(),
-                value,
+                value: value.0,
             }),
             Ok(None) => {}
             Err(e) => {

@@ -1,5 +1,6 @@
-//! What a worker needs from the rest of Weft, behind one trait: components by digest, XCom
-//! values, variables, connections and secrets, and a place to send reports. On another machine it is the API
+//! What a worker needs from the rest of Weft, behind one trait: components by digest, the
+//! answers to its tasks' host calls ([`HostCall`]), a place for live logs and a place to
+//! send reports. On another machine it is the API
 //! server and the bus ([`RemotePlane`](crate::RemotePlane)); in standalone mode, the store
 //! and the scheduler of the same process (wired where standalone mode is put together, so
 //! that this crate links no database).
@@ -7,8 +8,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use weft_protocol::host_call::Caller;
 use weft_protocol::log::LogLine;
-use weft_protocol::{AttemptRef, Connection, Report, RunPk, TriggerAnswer, TriggerRun};
+use weft_protocol::{Call, HostAnswer, HostCall, Report};
 
 /// The error behind a failed call, shared so that a [`PlaneError`] stays cheap to clone.
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
@@ -57,49 +59,15 @@ impl PlaneError {
 #[error("{0}")]
 pub struct Reason(pub String);
 
-/// The attempt a call of the control plane is made for: everything it reads belongs to its
-/// tenant and run, and only while it holds its lease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller<'a> {
-    /// The tenant its run belongs to.
-    pub tenant: &'a str,
-    /// Its run.
-    pub run: RunPk,
-    /// Its task instance and lease.
-    pub attempt: AttemptRef,
-}
-
 /// The worker's view of the control plane.
 #[async_trait]
 pub trait ControlPlane: Send + Sync + 'static {
     /// A component of the caller's tenant, by digest.
     async fn component(&self, caller: Caller<'_>, digest: &str) -> Result<Vec<u8>, PlaneError>;
-    /// An XCom value of task `task_id` in the caller's run.
-    async fn xcom(
-        &self,
-        caller: Caller<'_>,
-        task_id: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError>;
-    /// A variable of the caller's tenant.
-    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError>;
-    /// Connection `conn_id` for the caller, if it exists; refused when the caller's task
-    /// does not declare it.
-    async fn connection(
-        &self,
-        caller: Caller<'_>,
-        conn_id: &str,
-    ) -> Result<Option<Connection>, PlaneError>;
-    /// The value of secret `name` for the caller, if it exists; refused when the caller's
-    /// task does not declare it.
-    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError>;
-    /// Create a run of another DAG of the caller's tenant (`dag-runs.trigger`): the run, or
-    /// why it was refused.
-    async fn trigger_run(
-        &self,
-        caller: Caller<'_>,
-        request: TriggerRun,
-    ) -> Result<TriggerAnswer, PlaneError>;
+    /// The answer to `call` of the caller's task (an XCom value of its run, a variable of its
+    /// tenant, a connection or secret its task declares, a run to trigger...); refused when
+    /// the caller no longer holds its lease or its task does not declare what it asks for.
+    async fn call(&self, caller: Caller<'_>, call: HostCall) -> Result<HostAnswer, PlaneError>;
     /// Add `lines` to the stored log of the caller's attempt while it runs, so that people
     /// see them before it ends. [`PlaneError::Refused`] when the attempt no longer holds
     /// its lease or its stored log is full: nothing more need be sent. The log sent with the
@@ -113,4 +81,23 @@ pub trait ControlPlane: Send + Sync + 'static {
     ) -> Result<(), PlaneError>;
     /// Send reports (starts, heartbeats, results) on attempts of `tenant`.
     async fn report(&self, tenant: &str, reports: Vec<Report>) -> Result<(), PlaneError>;
+}
+
+impl dyn ControlPlane {
+    /// Ask `request` of the control plane for `caller` and take its answer.
+    pub async fn ask<C: Call>(
+        &self,
+        caller: Caller<'_>,
+        request: C,
+    ) -> Result<C::Answer, PlaneError> {
+        let call: HostCall = request.into();
+        let name = call.name();
+        let answer = self.call(caller, call).await?;
+        C::answer(answer).ok_or_else(|| {
+            PlaneError::unavailable(
+                format!("a {name} call"),
+                Reason("the control plane answered another call".into()),
+            )
+        })
+    }
 }

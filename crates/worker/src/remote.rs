@@ -1,9 +1,9 @@
-//! The control plane of a worker on another machine: the API server for components, XCom
-//! values, variables, connections and secrets (over HTTP, with the worker token), and the bus for reports.
+//! The control plane of a worker on another machine: the API server for components, host
+//! calls and live logs (over HTTP, with the worker token), and the bus for reports.
 
 use async_trait::async_trait;
 use weft_bus::ReportSender;
-use weft_protocol::{Connection, Report, TriggerAnswer, TriggerRun};
+use weft_protocol::{HostAnswer, HostCall, Report};
 
 use crate::api::ApiClient;
 use crate::plane::{Caller, ControlPlane, PlaneError};
@@ -27,37 +27,8 @@ impl ControlPlane for RemotePlane {
         self.api.component(caller.attempt, digest).await
     }
 
-    async fn xcom(
-        &self,
-        caller: Caller<'_>,
-        task_id: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, PlaneError> {
-        self.api.xcom(caller.attempt, task_id, key).await
-    }
-
-    async fn variable(&self, caller: Caller<'_>, key: &str) -> Result<Option<String>, PlaneError> {
-        self.api.variable(caller.attempt, key).await
-    }
-
-    async fn connection(
-        &self,
-        caller: Caller<'_>,
-        conn_id: &str,
-    ) -> Result<Option<Connection>, PlaneError> {
-        self.api.connection(caller.attempt, conn_id).await
-    }
-
-    async fn secret(&self, caller: Caller<'_>, name: &str) -> Result<Option<String>, PlaneError> {
-        self.api.secret(caller.attempt, name).await
-    }
-
-    async fn trigger_run(
-        &self,
-        caller: Caller<'_>,
-        request: TriggerRun,
-    ) -> Result<TriggerAnswer, PlaneError> {
-        self.api.trigger_run(caller.attempt, &request).await
+    async fn call(&self, caller: Caller<'_>, call: HostCall) -> Result<HostAnswer, PlaneError> {
+        self.api.host_call(caller.attempt, &call).await
     }
 
     async fn append_log(

@@ -27,28 +27,12 @@ impl ControlPlane for Recorder {
         assert_eq!(caller.attempt.key, Some(key_of(caller.attempt.ti)));
         Ok(self.component.clone())
     }
-    async fn xcom(&self, _: Caller<'_>, _: &str, _: &str) -> Result<Option<Vec<u8>>, PlaneError> {
-        Ok(None)
-    }
-    async fn variable(&self, _: Caller<'_>, _: &str) -> Result<Option<String>, PlaneError> {
-        Ok(None)
-    }
-    async fn connection(
+    async fn call(
         &self,
         _: Caller<'_>,
-        _: &str,
-    ) -> Result<Option<weft_protocol::Connection>, PlaneError> {
-        Ok(None)
-    }
-    async fn secret(&self, _: Caller<'_>, _: &str) -> Result<Option<String>, PlaneError> {
-        Ok(None)
-    }
-    async fn trigger_run(
-        &self,
-        _: Caller<'_>,
-        request: weft_protocol::TriggerRun,
-    ) -> Result<weft_protocol::TriggerAnswer, PlaneError> {
-        Err(PlaneError::NotFound(format!("DAG {:?}", request.dag_id)))
+        call: weft_protocol::HostCall,
+    ) -> Result<weft_protocol::HostAnswer, PlaneError> {
+        Err(PlaneError::NotFound(format!("{} calls", call.name())))
     }
     async fn append_log(
         &self,

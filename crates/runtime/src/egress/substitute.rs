@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use http::HeaderValue;
 use wasmtime_wasi_http::WasiBody;
+use weft_protocol::host_call::SecretRead;
 
 use crate::call::{HostError, TaskHost};
 use crate::log::LogBuffer;
@@ -79,8 +80,11 @@ impl SecretSource {
             .host
             .as_ref()
             .ok_or_else(|| SecretError::Unavailable("no task host".into()))?;
-        let value = match host.secret(name, deadline) {
-            Ok(Some(value)) => value,
+        let read = SecretRead {
+            name: name.to_owned(),
+        };
+        let value = match host.ask(read, deadline) {
+            Ok(Some(secret)) => secret.value,
             Ok(None) => return Err(SecretError::NotFound(name.to_owned())),
             Err(HostError::Timeout) => return Err(SecretError::Timeout),
             Err(HostError::Unavailable(why)) => return Err(SecretError::Unavailable(why)),

@@ -3,6 +3,8 @@
 //! connection's password and every string in its `extra`). The
 //! password of a SQL connection (see [`crate::sql`]) stays in the host.
 
+use weft_protocol::host_call::ConnectionRead;
+
 use crate::call::HostError;
 use crate::egress::substitute::SecretError;
 use crate::error::HostTrap;
@@ -34,7 +36,10 @@ macro_rules! access_host {
                             attempt.context.task_id
                         ))));
                     }
-                    let found = match attempt.host.connection(&conn_id, deadline) {
+                    let read = ConnectionRead {
+                        conn_id: conn_id.clone(),
+                    };
+                    let found = match attempt.host.ask(read, deadline) {
                         Ok(found) => found,
                         Err(HostError::Timeout) => {
                             return Err(wasmtime::Error::new(HostTrap::Deadline));

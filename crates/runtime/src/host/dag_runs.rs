@@ -6,7 +6,7 @@
 use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
-use weft_protocol::{TriggerRefusal, TriggerRun};
+use weft_protocol::{TriggerAnswer, TriggerRefusal, TriggerRun};
 
 /// The outcome of a trigger call, whatever the world version.
 enum Triggered {
@@ -46,14 +46,14 @@ impl HostState {
             run_id,
             call,
         };
-        let answer = match attempt.host.trigger_run(asked, deadline) {
+        let answer = match attempt.host.ask(asked, deadline) {
             Ok(answer) => answer,
             Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
             Err(HostError::Unavailable(why)) => return Ok(Triggered::Unavailable(why)),
         };
         attempt.trigger_calls = call.saturating_add(1);
         Ok(match answer {
-            Ok(run) => {
+            TriggerAnswer::Triggered(run) => {
                 let how = if run.created {
                     "triggered"
                 } else {
@@ -65,7 +65,7 @@ impl HostState {
                 );
                 Triggered::RunId(run.run_id)
             }
-            Err(refusal) => Triggered::Refused(refusal),
+            TriggerAnswer::Refused(refusal) => Triggered::Refused(refusal),
         })
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use wasmtime::component::Resource;
 use wasmtime_wasi::runtime::in_tokio;
+use weft_protocol::host_call::ConnectionRead;
 
 use crate::bindings::v0_6::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
 use crate::call::HostError;
@@ -78,7 +79,10 @@ impl sql::Host for HostState {
                 attempt.context.task_id
             ))));
         }
-        let found = match attempt.host.connection(&conn_id, deadline) {
+        let read = ConnectionRead {
+            conn_id: conn_id.clone(),
+        };
+        let found = match attempt.host.ask(read, deadline) {
             Ok(found) => found,
             Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
             Err(HostError::Unavailable(why)) => {

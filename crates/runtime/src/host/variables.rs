@@ -1,5 +1,7 @@
 //! `weft:dag/variables`: variables of the tenant, through the [`TaskHost`](crate::TaskHost).
 
+use weft_protocol::host_call::VariableRead;
+
 use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
@@ -9,7 +11,7 @@ impl HostState {
         self.check_deadline()?;
         let deadline = self.deadline;
         let attempt = self.attempt("variables.get")?;
-        match attempt.host.variable(&key, deadline) {
+        match attempt.host.ask(VariableRead { key }, deadline) {
             Ok(value) => Ok(value),
             Err(HostError::Timeout) => Err(wasmtime::Error::new(HostTrap::Deadline)),
             Err(HostError::Unavailable(why)) => Err(wasmtime::Error::new(HostTrap::Internal(

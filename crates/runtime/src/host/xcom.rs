@@ -1,5 +1,8 @@
 //! `weft:dag/xcom`: values passed between the tasks of a run.
 
+use weft_protocol::RETURN_VALUE;
+use weft_protocol::host_call::XcomPull;
+
 use crate::call::{HostError, XcomPush};
 use crate::sandbox::HostState;
 
@@ -87,8 +90,12 @@ impl HostState {
                 attempt.context.task_id, attempt.context.dag_id
             ))));
         }
-        match attempt.host.xcom_pull(&task_id, key.as_deref(), deadline) {
-            Ok(value) => Ok(Ok(value)),
+        let pull = XcomPull {
+            task_id,
+            key: key.unwrap_or_else(|| RETURN_VALUE.to_owned()),
+        };
+        match attempt.host.ask(pull, deadline) {
+            Ok(value) => Ok(Ok(value.map(|bytes| bytes.0))),
             Err(HostError::Timeout) => Err(wasmtime::Error::new(crate::error::HostTrap::Deadline)),
             Err(HostError::Unavailable(why)) => Ok(Err(XcomError::Unavailable(why))),
         }

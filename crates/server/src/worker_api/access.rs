@@ -1,29 +1,17 @@
 //! What the worker API hands to an attempt is scoped by the attempt: the tenant and run it
 //! reads in are the attempt's own, found from the task instance and lease in the path, and
-//! only while that attempt is current ([`current_attempt`]; 403 `stale_attempt` otherwise).
-//!
-//! This module serves an attempt's connections and secrets, in plaintext: only what its task
-//! declares in its resources (checked by [`weft_store::grants`] against the spec its run is
-//! pinned to; 403 `not_declared` otherwise), 404 when the name is declared but not stored.
+//! only while that attempt is current ([`current_attempt`]; 403 `stale_attempt` otherwise),
+//! and with its key when the server checks attempt keys ([`attempt`]).
 
-use axum::Json;
-use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use weft_protocol::AttemptKey;
+use weft_protocol::AttemptRef;
 use weft_protocol::worker_api::ATTEMPT_KEY_HEADER;
-use weft_protocol::{AttemptKey, AttemptRef, Connection, SecretValue};
 use weft_store::AttemptInfo;
-use weft_store::grants::{self, Refusal, Requested};
+use weft_store::grants::{self, Refusal};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ApiError;
 use crate::state::AppState;
-
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_connection))
-        .routes(routes!(get_secret))
-}
 
 /// The attempt from the path, with the key from the [`ATTEMPT_KEY_HEADER`]: when the server
 /// checks attempt keys, a call without the attempt's own key is refused (403
@@ -81,106 +69,14 @@ pub(crate) async fn current_attempt(
 ) -> Result<AttemptInfo, ApiError> {
     grants::current_of_any(&*state.store, attempt)
         .await?
-        .map_err(|refusal| refused(attempt, None, refusal))
+        .map_err(|refusal| refused(attempt, refusal))
 }
 
 /// The 403 of a refused attempt, logged.
-fn refused(attempt: AttemptRef, requested: Option<Requested<'_>>, refusal: Refusal) -> ApiError {
-    match requested {
-        Some(requested) => {
-            tracing::warn!(ti = attempt.ti, lease = attempt.lease, %requested, %refusal, "access refused");
-        }
-        None => tracing::warn!(ti = attempt.ti, lease = attempt.lease, %refusal, "attempt refused"),
-    }
+fn refused(attempt: AttemptRef, refusal: Refusal) -> ApiError {
+    tracing::warn!(ti = attempt.ti, lease = attempt.lease, %refusal, "attempt refused");
     ApiError::Forbidden {
         code: refusal.code(),
         message: refusal.to_string(),
     }
-}
-
-/// The tenant of the attempt the path names, when it is current and its task declares
-/// `requested`; 403 otherwise.
-async fn grant(
-    state: &AppState,
-    headers: &HeaderMap,
-    ti: &str,
-    lease: &str,
-    requested: Requested<'_>,
-) -> Result<String, ApiError> {
-    let attempt = attempt(state, headers, ti, lease)?;
-    let info = current_attempt(state, attempt).await?;
-    let tenant = info.tenant.clone();
-    grants::declares(&*state.store, info, requested)
-        .await?
-        .map_err(|refusal| refused(attempt, Some(requested), refusal))?;
-    Ok(tenant)
-}
-
-/// Fetch a connection, with its password, for a current attempt (queued or running) whose task declares it.
-#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/connections/{conn_id}", tag = "worker-api",
-    params(
-        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
-        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
-        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
-        ("conn_id" = String, Path, description = "The connection's id"),
-    ),
-    responses(
-        (status = 200, description = "The connection, with its password", body = Connection),
-        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
-        (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
-        (status = 404, description = "No such connection", body = ErrorBody),
-    ))]
-#[tracing::instrument(skip_all, fields(%ti, %lease, %conn_id))]
-async fn get_connection(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((ti, lease, conn_id)): Path<(String, String, String)>,
-) -> Result<Json<Connection>, ApiError> {
-    let tenant = grant(
-        &state,
-        &headers,
-        &ti,
-        &lease,
-        Requested::Connection(&conn_id),
-    )
-    .await?;
-    let stored = state
-        .credentials
-        .connection(&tenant, &conn_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no connection {conn_id:?}")))?;
-    tracing::debug!("connection handed to its attempt");
-    Ok(Json(stored.connection))
-}
-
-/// Fetch a secret's value for a current attempt (queued or running) whose task declares it.
-#[utoipa::path(get, path = "/worker/attempts/{ti}/{lease}/secrets/{name}", tag = "worker-api",
-    params(
-        ("ti" = i64, Path, description = "The task instance (as in the task's delivery)"),
-        ("lease" = i64, Path, description = "The attempt's lease (as in the task's delivery)"),
-        ("weft-attempt-key" = Option<String>, Header, description = "The attempt's key, as its task message carried it (required when the server has a secret key)"),
-        ("name" = String, Path, description = "The secret's name"),
-    ),
-    responses(
-        (status = 200, description = "The secret's value", body = SecretValue),
-        (status = 400, description = "ti or lease is not a number", body = ErrorBody),
-        (status = 401, description = "No worker token, or not one the server accepts", body = ErrorBody),
-        (status = 403, description = "The task does not declare it (not_declared), or the attempt no longer holds its lease (stale_attempt), or its key is missing or wrong (attempt_key)", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
-    ))]
-#[tracing::instrument(skip_all, fields(%ti, %lease, %name))]
-async fn get_secret(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((ti, lease, name)): Path<(String, String, String)>,
-) -> Result<Json<SecretValue>, ApiError> {
-    let tenant = grant(&state, &headers, &ti, &lease, Requested::Secret(&name)).await?;
-    let value = state
-        .credentials
-        .secret_value(&tenant, &name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no secret {name:?}")))?;
-    tracing::debug!("secret handed to its attempt");
-    Ok(Json(SecretValue { name, value }))
 }

@@ -1,7 +1,7 @@
 //! The worker API, under `/api/v1/worker/`: what a worker on another machine needs from Weft
-//! with no database credentials — components by digest, upstream XCom values, variables,
-//! the connections and secrets its current attempts declare, runs its tasks trigger —
-//! and where it registers and heartbeats. It is a router of its own so that it gets its own
+//! with no database credentials — components by digest, the host calls of its current
+//! attempts (XCom values, variables, the connections and secrets they declare, runs they
+//! trigger), live logs — and where it registers and heartbeats. It is a router of its own so that it gets its own
 //! authentication: with worker tokens configured, every route needs one (see
 //! [`auth`](crate::auth)). Each route acts for the tenant of the attempt it names (or, for components,
 //! the tenant in its path), never for a tenant the request chooses otherwise.
@@ -9,9 +9,8 @@
 //! Task results do not come this way: they travel through the queue backend to the scheduler.
 
 pub mod access;
+pub mod calls;
 pub mod components;
-pub mod dag_runs;
-pub mod data;
 pub mod logs;
 pub mod registry;
 
@@ -31,10 +30,8 @@ pub const WORKER_PREFIX: &str = "/worker/";
 /// Every route of the worker API.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .merge(access::routes())
+        .merge(calls::routes())
         .merge(components::routes())
-        .merge(dag_runs::routes())
-        .merge(data::routes())
         .merge(logs::routes())
         .merge(registry::routes())
         .route_layer(middleware::from_fn(protocol_version))

@@ -1,11 +1,12 @@
-//! The worker API's connections and secrets: plaintext only to the running attempt whose
-//! task declares the name; 403 `not_declared` or `stale_attempt` otherwise; and the worker's
-//! [`ApiClient`] mapping those answers, over a real socket.
+//! The worker API's host calls for connections and secrets: plaintext only to the running
+//! attempt whose task declares the name; 403 `not_declared` or `stale_attempt` otherwise;
+//! and the worker's [`ApiClient`] mapping those answers, over a real socket.
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use tokio::sync::oneshot;
-use weft_protocol::AttemptRef;
+use weft_protocol::host_call::{ConnectionRead, SecretRead, VariableRead};
+use weft_protocol::{AttemptRef, TriggerRun};
 use weft_server::{AuthConfig, ServerConfig};
 use weft_store::testing::running_reader_and_other;
 use weft_worker::PlaneError;
@@ -13,6 +14,7 @@ use weft_worker::api::ApiClient;
 
 use crate::connections::{PASSWORD, SECRET, keyed, warehouse};
 use crate::support::Harness;
+use crate::support::host_calls::HostCalls as _;
 
 const WORKER_TOKEN: &str = "worker-token-for-access-tests";
 
@@ -41,6 +43,16 @@ async fn stocked(config: ServerConfig) -> (Harness, AttemptRef, AttemptRef) {
     (h, reader, other)
 }
 
+fn connection(conn_id: &str) -> ConnectionRead {
+    ConnectionRead {
+        conn_id: conn_id.into(),
+    }
+}
+
+fn secret(name: &str) -> SecretRead {
+    SecretRead { name: name.into() }
+}
+
 fn url(attempt: AttemptRef, path: &str) -> String {
     format!(
         "/api/v1/worker/attempts/{}/{}/{path}",
@@ -51,35 +63,36 @@ fn url(attempt: AttemptRef, path: &str) -> String {
 #[tokio::test]
 async fn the_declaring_attempt_gets_plaintext_and_others_get_403() {
     let (h, reader, other) = stocked(ServerConfig::default()).await;
-    let reply = h.get(&url(reader, "connections/warehouse")).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let body = reply.json();
+    let body = h.host_call(reader, connection("warehouse")).await.answer();
     assert_eq!(body["password"], PASSWORD);
     assert_eq!(body["extra"]["sslmode"], "require");
-    let reply = h.get(&url(reader, "secrets/api_token")).await;
-    assert_eq!(reply.json(), json!({"name": "api_token", "value": SECRET}));
+    let reply = h.host_call(reader, secret("api_token")).await;
+    assert_eq!(
+        reply.json(),
+        json!({"call": "secret", "answer": {"name": "api_token", "value": SECRET}})
+    );
 
     let message = h
-        .get(&url(other, "connections/warehouse"))
+        .host_call(other, connection("warehouse"))
         .await
         .assert_error(StatusCode::FORBIDDEN, "not_declared");
     assert!(message.contains("resources.connections"), "{message}");
-    h.get(&url(reader, "secrets/other_secret"))
+    h.host_call(reader, secret("other_secret"))
         .await
         .assert_error(StatusCode::FORBIDDEN, "not_declared");
-    h.get(&url(reader, "secrets/warehouse"))
+    h.host_call(reader, secret("warehouse"))
         .await
         .assert_error(StatusCode::FORBIDDEN, "not_declared");
-    h.get(&url(reader, "connections/missing"))
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // Declared, not stored: none.
+    let missing = h.host_call(reader, connection("missing")).await.answer();
+    assert_eq!(missing, serde_json::Value::Null);
 
     let stale = AttemptRef {
         lease: reader.lease - 1,
         ..reader
     };
     let message = h
-        .get(&url(stale, "secrets/api_token"))
+        .host_call(stale, secret("api_token"))
         .await
         .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
     assert!(!message.contains(SECRET));
@@ -87,12 +100,20 @@ async fn the_declaring_attempt_gets_plaintext_and_others_get_403() {
         ti: reader.ti + 1000,
         ..reader
     };
-    h.get(&url(unknown, "secrets/api_token"))
+    h.host_call(unknown, secret("api_token"))
         .await
         .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
-    h.get("/api/v1/worker/attempts/x/1/secrets/api_token")
+    let call = json!({"call": "secret", "request": {"name": "api_token"}});
+    h.json(Method::POST, "/api/v1/worker/attempts/x/1/calls", call)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
+    // A body that is no host call is named as such.
+    let unknown_call = json!({"call": "mount", "request": {"path": "/"}});
+    let message = h
+        .json(Method::POST, &url(reader, "calls"), unknown_call)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    assert!(message.contains("mount"), "{message}");
 }
 
 /// An editor who changes an SQL connection (whose password the host holds) into a type whose
@@ -106,19 +127,18 @@ async fn a_change_of_type_carries_no_password_to_a_task() {
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.json());
     assert_eq!(changed.json()["has_password"], false);
-    let reply = h.get(&url(reader, "connections/warehouse")).await;
-    assert_eq!(reply.status, StatusCode::OK);
+    let reply = h.host_call(reader, connection("warehouse")).await;
     assert!(!String::from_utf8_lossy(&reply.body).contains(PASSWORD));
-    assert_eq!(reply.json()["conn_type"], "http");
-    assert_eq!(reply.json()["password"], serde_json::Value::Null);
+    assert_eq!(reply.answer()["conn_type"], "http");
+    assert_eq!(reply.answer()["password"], serde_json::Value::Null);
 
     // Back to SQL and over again: still nothing to carry.
     h.json(Method::PATCH, uri, json!({"conn_type": "postgres"}))
         .await;
     h.json(Method::PATCH, uri, json!({"conn_type": "http"}))
         .await;
-    let reply = h.get(&url(reader, "connections/warehouse")).await;
-    assert_eq!(reply.json()["password"], serde_json::Value::Null);
+    let reply = h.host_call(reader, connection("warehouse")).await;
+    assert_eq!(reply.answer()["password"], serde_json::Value::Null);
 }
 
 #[tokio::test]
@@ -132,7 +152,7 @@ async fn the_worker_token_is_needed() {
         ..ServerConfig::default()
     };
     let (h, reader, _) = stocked(config).await;
-    let reply = h.get(&url(reader, "secrets/api_token")).await;
+    let reply = h.host_call(reader, secret("api_token")).await;
     reply.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
     assert!(!String::from_utf8_lossy(&reply.body).contains(SECRET));
 }
@@ -241,27 +261,32 @@ async fn an_attempt_reads_and_triggers_in_its_own_tenant_only() {
     )
     .await;
 
-    let connection = h.get(&url(a_reader, "connections/warehouse")).await.json();
-    assert_eq!(connection["host"], "db.a.internal");
-    assert_eq!(connection["password"], "a-password");
-    let secret = h.get(&url(a_reader, "secrets/api_token")).await.json();
-    assert_eq!(secret["value"], "a-secret");
-    let variable = h.get(&url(a_reader, "variables/greeting")).await.json();
-    assert_eq!(variable["value"], "hello from a");
+    let greeting = || VariableRead {
+        key: "greeting".into(),
+    };
+    let found = h
+        .host_call(a_reader, connection("warehouse"))
+        .await
+        .answer();
+    assert_eq!(found["host"], "db.a.internal");
+    assert_eq!(found["password"], "a-password");
+    let found = h.host_call(a_reader, secret("api_token")).await.answer();
+    assert_eq!(found["value"], "a-secret");
+    let found = h.host_call(a_reader, greeting()).await.answer();
+    assert_eq!(found, "hello from a");
     // The default tenant's attempt sees its own, and no variable of team-a's.
-    let connection = h
-        .get(&url(default_reader, "connections/warehouse"))
+    let found = h
+        .host_call(default_reader, connection("warehouse"))
         .await
-        .json();
-    assert_eq!(connection["password"], PASSWORD);
-    let secret = h
-        .get(&url(default_reader, "secrets/api_token"))
+        .answer();
+    assert_eq!(found["password"], PASSWORD);
+    let found = h
+        .host_call(default_reader, secret("api_token"))
         .await
-        .json();
-    assert_eq!(secret["value"], SECRET);
-    h.get(&url(default_reader, "variables/greeting"))
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found");
+        .answer();
+    assert_eq!(found["value"], SECRET);
+    let found = h.host_call(default_reader, greeting()).await.answer();
+    assert_eq!(found, serde_json::Value::Null);
 
     // A run a task triggers is of the task's tenant: team-a has no DAG `noop`, default does.
     h.deployed(weft_test_guests_artifacts::NOOP).await;
@@ -283,29 +308,15 @@ async fn an_attempt_reads_and_triggers_in_its_own_tenant_only() {
     h.get(&url(a_reader, &component))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
-    let trigger = json!({"dag_id": "noop", "call": 0}).to_string();
-    let reply = h
-        .send(
-            Method::POST,
-            &url(a_reader, "dag-runs"),
-            Some("application/json"),
-            trigger.clone(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
-    assert_eq!(
-        reply.json()["refused"]["kind"],
-        "not_found",
-        "{}",
-        reply.json()
-    );
-    let reply = h
-        .send(
-            Method::POST,
-            &url(default_reader, "dag-runs"),
-            Some("application/json"),
-            trigger,
-        )
-        .await;
-    assert!(reply.json().get("triggered").is_some(), "{}", reply.json());
+    let trigger = || TriggerRun {
+        dag_id: "noop".into(),
+        conf: None,
+        logical_date: None,
+        run_id: None,
+        call: 0,
+    };
+    let answer = h.host_call(a_reader, trigger()).await.answer();
+    assert_eq!(answer["refused"]["kind"], "not_found", "{answer}");
+    let answer = h.host_call(default_reader, trigger()).await.answer();
+    assert!(answer.get("triggered").is_some(), "{answer}");
 }

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
+use weft_protocol::AttemptRef;
+use weft_protocol::host_call::VariableRead;
 use weft_server::{AuthConfig, ServerConfig};
 use weft_store::DEFAULT_TENANT;
 use weft_test_guests_artifacts as guests;
@@ -196,11 +198,7 @@ async fn worker_routes_need_a_worker_token() {
     .to_string();
     for (method, uri) in [
         (Method::GET, component.as_str()),
-        (Method::GET, "/api/v1/worker/attempts/1/1/variables/k"),
-        (
-            Method::GET,
-            "/api/v1/worker/attempts/1/1/xcom/t/return_value",
-        ),
+        (Method::POST, "/api/v1/worker/attempts/1/1/calls"),
         (Method::PUT, "/api/v1/worker/workers/w1"),
     ] {
         let h = &h;
@@ -247,15 +245,28 @@ async fn each_check_is_off_until_its_tokens_are_set() {
         StatusCode::CREATED
     );
     assert_unauthorized(
-        &h.get("/api/v1/worker/attempts/1/1/variables/k").await,
+        &h.host_call(nobody(), variable_k()).await,
         "missing bearer token",
     );
     // API tokens only: the worker API is open (no such attempt: refused by the attempt check).
     let h = Harness::with_config(config(&[API], &[])).await;
     assert_unauthorized(&put_variable(&h, None, "k").await, "missing bearer token");
-    h.get("/api/v1/worker/attempts/1/1/variables/k")
+    h.host_call(nobody(), variable_k())
         .await
         .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
+}
+
+/// An attempt no task instance has.
+fn nobody() -> AttemptRef {
+    AttemptRef {
+        ti: 1,
+        lease: 1,
+        key: None,
+    }
+}
+
+fn variable_k() -> VariableRead {
+    VariableRead { key: "k".into() }
 }
 
 #[tokio::test]
@@ -309,11 +320,18 @@ async fn tokens_are_never_logged_or_shown() {
         .json();
     let tenant_token = made["token"].as_str().expect("token").to_owned();
     put_variable(&h, Some(&bearer(&tenant_token)), "k").await;
-    let worker_uri = "/api/v1/worker/attempts/1/1/variables/k";
-    h.send_as(Some(&bearer(WORKER)), Method::GET, worker_uri, None, "")
+    let worker_uri = "/api/v1/worker/attempts/1/1/calls";
+    let call = json!({"call": "variable", "request": {"key": "k"}}).to_string();
+    for token in [WORKER, API] {
+        h.send_as(
+            Some(&bearer(token)),
+            Method::POST,
+            worker_uri,
+            Some("application/json"),
+            call.clone(),
+        )
         .await;
-    h.send_as(Some(&bearer(API)), Method::GET, worker_uri, None, "")
-        .await;
+    }
 
     let logs = String::from_utf8_lossy(&captured.0.lock().expect("log lock")).into_owned();
     assert!(logs.contains(worker_uri), "nothing was logged: {logs}");

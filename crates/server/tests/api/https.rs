@@ -14,6 +14,7 @@ use weft_worker::PlaneError;
 use weft_worker::api::ApiClient;
 
 use crate::support::guest;
+use crate::support::host_calls::HostCalls as _;
 use crate::worker_client::served_over;
 
 /// `stream` is open and silent: a read waits rather than seeing the end.

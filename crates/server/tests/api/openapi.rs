@@ -40,20 +40,7 @@ const ROUTES: &[(&str, &str)] = &[
         "get",
         "/api/v1/worker/attempts/{ti}/{lease}/components/{digest}",
     ),
-    (
-        "get",
-        "/api/v1/worker/attempts/{ti}/{lease}/xcom/{task_id}/{key}",
-    ),
-    (
-        "get",
-        "/api/v1/worker/attempts/{ti}/{lease}/variables/{key}",
-    ),
-    (
-        "get",
-        "/api/v1/worker/attempts/{ti}/{lease}/connections/{conn_id}",
-    ),
-    ("get", "/api/v1/worker/attempts/{ti}/{lease}/secrets/{name}"),
-    ("post", "/api/v1/worker/attempts/{ti}/{lease}/dag-runs"),
+    ("post", "/api/v1/worker/attempts/{ti}/{lease}/calls"),
     ("get", "/api/v1/connections"),
     ("get", "/api/v1/connections/{conn_id}"),
     ("put", "/api/v1/connections/{conn_id}"),
@@ -255,7 +242,7 @@ async fn the_document_describes_bodies_and_errors() {
         "WorkerList",
         "WorkerView",
         "WorkerBeat",
-        "WorkerVariable",
+        "HostCall",
     ] {
         assert!(schemas.get(name).is_some(), "schema {name} missing");
     }

@@ -34,8 +34,7 @@ async fn an_error_never_echoes_a_huge_id_whole() {
         format!("/api/v1/pools/{id}"),
         format!("/api/v1/tenants/{id}"),
         format!("/api/v1/tokens/{id}"),
-        format!("/api/v1/worker/attempts/{id}/1/variables/k"),
-        format!("/api/v1/worker/attempts/1/1/xcom/{id}/k"),
+        format!("/api/v1/worker/attempts/{id}/1/components/k"),
         format!("/api/v1/worker/attempts/1/1/components/{id}"),
         format!("/api/v1/{id}"),
     ];
@@ -50,6 +49,11 @@ async fn an_error_never_echoes_a_huge_id_whole() {
         ("/api/v1/tenants", json!({"name": id})),
         ("/api/v1/dags/d/backfill", json!({"start": id, "end": id})),
         ("/api/v1/variables/k", json!({"value": 1, id.clone(): 2})),
+        (
+            "/api/v1/worker/attempts/1/1/calls",
+            json!({"call": "xcom", "request": {"task_id": id, "key": "k"}}),
+        ),
+        ("/api/v1/worker/attempts/1/1/calls", json!({"call": id})),
     ];
     for (path, body) in bodies {
         let method = if path.starts_with("/api/v1/variables") {

@@ -14,6 +14,7 @@ use weft_test_guests_artifacts as guests;
 use weft_worker::PlaneError;
 use weft_worker::api::{ApiClient, ApiClientError};
 
+use crate::support::host_calls::HostCalls as _;
 use crate::support::{Harness, guest, now};
 use crate::tasks::ran_once_with;
 
@@ -393,10 +394,7 @@ async fn an_unreachable_server_is_unavailable_and_named() {
     match err {
         e @ PlaneError::Unavailable { .. } => {
             let m = e.to_string();
-            assert!(
-                m.contains("/api/v1/worker/attempts/7/2/xcom/extract/return_value"),
-                "{m}"
-            );
+            assert!(m.contains("/api/v1/worker/attempts/7/2/calls"), "{m}");
             assert!(m.contains(&base), "{m}");
         }
         other => panic!("{other:?}"),

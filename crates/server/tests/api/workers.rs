@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
+use weft_protocol::host_call::{Bytes, VariableRead, XcomPull};
+use weft_protocol::{AttemptRef, HostCall};
 use weft_server::ServerConfig;
 use weft_store::WorkerRecord;
 
@@ -238,41 +240,45 @@ async fn bad_heartbeats_name_the_field_and_store_nothing() {
     );
 }
 
-/// The worker API's path of the queued attempt of task `logs` in the run of `ti`.
-async fn queued_logs(h: &Harness, ti: &weft_store::TaskInstance) -> String {
-    let attempt = h.queued_in_run_of(ti, "logs").await;
-    format!("/api/v1/worker/attempts/{}/{}", attempt.ti, attempt.lease)
+/// The value of `echo_context` under `key`, as the queued attempt `attempt` reads it.
+fn echo_value(key: &str) -> XcomPull {
+    XcomPull {
+        task_id: "echo_context".into(),
+        key: key.into(),
+    }
+}
+
+/// The bytes of an XCom answer (base64 in JSON), or none.
+fn bytes_of(answer: Value) -> Option<Vec<u8>> {
+    let bytes: Option<Bytes> = serde_json::from_value(answer).expect("an XCom answer");
+    bytes.map(|bytes| bytes.0)
 }
 
 #[tokio::test]
 async fn workers_read_xcom_values_of_their_attempts_run() {
     let (h, ti) = ran_once_with(ServerConfig::default()).await;
-    let base = format!("{}/xcom/echo_context", queued_logs(&h, &ti).await);
-    let reply = h.get(&format!("{base}/return_value")).await;
-    assert_eq!(reply.status, StatusCode::OK);
+    let attempt = h.queued_in_run_of(&ti, "logs").await;
+    let answer = h.host_call(attempt, echo_value("return_value")).await;
     assert_eq!(
-        reply.headers[header::CONTENT_TYPE],
-        "application/octet-stream"
+        bytes_of(answer.answer()).as_deref(),
+        Some(br#"{"rows": 3}"#.as_slice())
     );
-    assert_eq!(reply.body.as_ref(), br#"{"rows": 3}"#);
-    let reply = h.get(&format!("{base}/blob")).await;
-    assert_eq!(reply.body.as_ref(), [0xff, 0x00]);
-
-    let message = h
-        .get(&format!("{base}/missing"))
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found");
-    assert!(message.contains("missing"), "{message}");
+    let answer = h.host_call(attempt, echo_value("blob")).await;
+    assert_eq!(bytes_of(answer.answer()), Some(vec![0xff, 0x00]));
+    let answer = h.host_call(attempt, echo_value("missing")).await;
+    assert_eq!(bytes_of(answer.answer()), None);
     // The finished attempt of echo_context itself reads nothing any more.
-    h.get(&format!(
-        "/api/v1/worker/attempts/{}/{}/xcom/echo_context/return_value",
-        ti.id,
-        ti.lease + 1
-    ))
-    .await
-    .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
+    let finished = AttemptRef {
+        ti: ti.id,
+        lease: ti.lease + 1,
+        key: None,
+    };
+    h.host_call(finished, echo_value("return_value"))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "stale_attempt");
+    let call = serde_json::to_value(HostCall::from(echo_value("return_value"))).expect("call");
     let message = h
-        .get("/api/v1/worker/attempts/r1/1/xcom/echo_context/return_value")
+        .json(Method::POST, "/api/v1/worker/attempts/r1/1/calls", call)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     assert!(message.contains("ti"), "{message}");
@@ -287,18 +293,15 @@ async fn workers_read_variables_of_their_attempts_tenant() {
         json!({"value": "postgres://x", "description": "not for workers"}),
     )
     .await;
-    let base = queued_logs(&h, &ti).await;
-    let reply = h.get(&format!("{base}/variables/db_url")).await;
-    assert_eq!(reply.status, StatusCode::OK);
+    let attempt = h.queued_in_run_of(&ti, "logs").await;
+    let read = |key: &str| VariableRead { key: key.into() };
+    let reply = h.host_call(attempt, read("db_url")).await;
     assert_eq!(
         reply.json(),
-        json!({"key": "db_url", "value": "postgres://x"})
+        json!({"call": "variable", "answer": "postgres://x"})
     );
-    let message = h
-        .get(&format!("{base}/variables/nope"))
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found");
-    assert!(message.contains("nope"), "{message}");
+    let reply = h.host_call(attempt, read("nope")).await;
+    assert_eq!(reply.answer(), Value::Null);
 }
 
 #[tokio::test]

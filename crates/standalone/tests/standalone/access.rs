@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde_json::json;
 use weft_model::TaskState;
+use weft_protocol::host_call::{ConnectionRead, SecretRead};
 use weft_protocol::{AttemptRef, Connection};
 use weft_queue::MemoryQueue;
 use weft_scheduler::{SchedulerConfig, SystemClock, scheduler};
@@ -22,7 +23,7 @@ fn now() -> Timestamp {
 
 /// A running attempt of task `reader` (declaring `warehouse` and `api_token`) and one of
 /// task `other` (declaring nothing), on a store holding both.
-async fn setup(dir: &std::path::Path) -> (LocalPlane, AttemptRef, AttemptRef) {
+async fn setup(dir: &std::path::Path) -> (Arc<dyn ControlPlane>, AttemptRef, AttemptRef) {
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(dir.join("weft.db")).await.expect("store"));
     let keyring = Keyring::new(SecretKey::generate(), Vec::new());
@@ -63,7 +64,31 @@ async fn setup(dir: &std::path::Path) -> (LocalPlane, AttemptRef, AttemptRef) {
     let states: Vec<_> = active.iter().flat_map(|(_, tis)| tis).collect();
     assert_eq!(states.len(), 2);
     assert!(states.iter().all(|t| t.state == TaskState::Running));
-    (LocalPlane::new(store, handle, credentials), reader, other)
+    let plane = Arc::new(LocalPlane::new(store, handle, credentials));
+    (plane, reader, other)
+}
+
+/// Connection `conn_id` for `attempt`, through the plane's host calls.
+async fn connection(
+    plane: &Arc<dyn ControlPlane>,
+    attempt: AttemptRef,
+    conn_id: &str,
+) -> Result<Option<Connection>, PlaneError> {
+    let read = ConnectionRead {
+        conn_id: conn_id.into(),
+    };
+    plane.ask(caller(attempt), read).await
+}
+
+/// The value of secret `name` for `attempt`, through the plane's host calls.
+async fn secret(
+    plane: &Arc<dyn ControlPlane>,
+    attempt: AttemptRef,
+    name: &str,
+) -> Result<Option<String>, PlaneError> {
+    let read = SecretRead { name: name.into() };
+    let secret = plane.ask(caller(attempt), read).await?;
+    Ok(secret.map(|secret| secret.value))
 }
 
 /// The attempt as the plane's calls name it (connections and secrets do not read its run).
@@ -79,17 +104,16 @@ fn caller(attempt: AttemptRef) -> Caller<'static> {
 async fn a_declaring_running_attempt_reads_plaintext() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plane, reader, _) = setup(dir.path()).await;
-    let connection = plane
-        .connection(caller(reader), "warehouse")
+    let warehouse = connection(&plane, reader, "warehouse")
         .await
         .expect("connection")
         .expect("exists");
-    assert_eq!(connection.password.as_deref(), Some("pw"));
-    assert_eq!(connection.extra, json!({"sslmode": "require"}));
-    let secret = plane.secret(caller(reader), "api_token").await;
-    assert_eq!(secret.expect("secret").as_deref(), Some("t0k3n"));
+    assert_eq!(warehouse.password.as_deref(), Some("pw"));
+    assert_eq!(warehouse.extra, json!({"sslmode": "require"}));
+    let token = secret(&plane, reader, "api_token").await;
+    assert_eq!(token.expect("secret").as_deref(), Some("t0k3n"));
     // Declared but not stored: none.
-    let missing = plane.connection(caller(reader), "missing").await;
+    let missing = connection(&plane, reader, "missing").await;
     assert!(missing.expect("no error").is_none());
 }
 
@@ -98,12 +122,9 @@ async fn undeclared_names_and_stale_attempts_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plane, reader, other) = setup(dir.path()).await;
     for result in [
-        plane
-            .connection(caller(other), "warehouse")
-            .await
-            .map(|_| ()),
-        plane.secret(caller(other), "api_token").await.map(|_| ()),
-        plane.secret(caller(reader), "warehouse").await.map(|_| ()),
+        connection(&plane, other, "warehouse").await.map(|_| ()),
+        secret(&plane, other, "api_token").await.map(|_| ()),
+        secret(&plane, reader, "warehouse").await.map(|_| ()),
     ] {
         match result {
             Err(PlaneError::Refused(m)) => assert!(m.starts_with("not_declared:"), "{m}"),
@@ -114,7 +135,7 @@ async fn undeclared_names_and_stale_attempts_are_refused() {
         lease: reader.lease - 1,
         ..reader
     };
-    match plane.connection(caller(stale), "warehouse").await {
+    match connection(&plane, stale, "warehouse").await {
         Err(PlaneError::Refused(m)) => assert!(m.starts_with("stale_attempt:"), "{m}"),
         other => panic!("{other:?}"),
     }

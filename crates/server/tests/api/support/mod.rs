@@ -1,6 +1,7 @@
 //! The test harness: the app over a store and a recording control, called with `oneshot`.
 
 pub mod control;
+pub mod host_calls;
 pub mod tenants;
 
 use std::sync::{Arc, OnceLock};
@@ -12,7 +13,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use tower::ServiceExt as _;
 use weft_model::TaskState;
-use weft_protocol::AttemptRef;
+use weft_protocol::{AttemptRef, HostCall};
 use weft_runtime::{Digest, Runtime, RuntimeConfig};
 use weft_scheduler::ManualClock;
 use weft_server::{AppState, ServerConfig};
@@ -21,6 +22,14 @@ use weft_store::{
 };
 
 pub use control::{Call, FakeControl};
+
+/// Where the host calls of `attempt` are posted.
+pub fn host_call_uri(attempt: AttemptRef) -> String {
+    format!(
+        "/api/v1/worker/attempts/{}/{}/calls",
+        attempt.ti, attempt.lease
+    )
+}
 
 /// The time the harness's clocks show.
 pub fn now() -> Timestamp {
@@ -100,6 +109,14 @@ impl Reply {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+
+    /// The answer of a host call's 200 reply (`{"call": ..., "answer": ...}`).
+    #[track_caller]
+    pub fn answer(&self) -> Value {
+        let body = self.json();
+        assert_eq!(self.status, StatusCode::OK, "{body}");
+        body["answer"].clone()
     }
 
     /// [`assert_error`](Self::assert_error) with the status that goes with `code`: 422 for
@@ -249,6 +266,13 @@ impl Harness {
 
     pub async fn get(&self, uri: &str) -> Reply {
         self.send(Method::GET, uri, None, Body::empty()).await
+    }
+
+    /// Post host call `call` of `attempt` to the worker API, as a worker does.
+    pub async fn host_call(&self, attempt: AttemptRef, call: impl Into<HostCall>) -> Reply {
+        let uri = host_call_uri(attempt);
+        let body = serde_json::to_value(call.into()).expect("a call encodes");
+        self.json(Method::POST, &uri, body).await
     }
 
     /// Send `body` as JSON.
