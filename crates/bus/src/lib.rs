@@ -27,7 +27,8 @@
 //! from whatever the bus lost.
 //!
 //! # Layout
-//! - [`connection`]: the [`Bus`] (keys, connections); [`error`]: [`BusError`];
+//! - [`connection`]: the [`Bus`] (keys, its link to Redis through the shared transport
+//!   `weft_redis`); [`error`]: [`BusError`];
 //! - [`reports`], [`control`], [`serve`]: the three roles above, [`inbox`]: what `serve`
 //!   feeds; `ended`: ended runs; `follow`: reading a stream from its end.
 
@@ -39,8 +40,10 @@ mod follow;
 pub mod inbox;
 pub mod reports;
 pub mod serve;
+#[cfg(test)]
+mod tests;
 
-pub use connection::{Bus, worker_acl_rules};
+pub use connection::Bus;
 pub use control::{CallError, ControlClient};
 pub use error::BusError;
 pub use inbox::{Inbox, Written};

@@ -144,14 +144,6 @@ pub enum BadInput {
         /// What is wrong with it.
         reason: String,
     },
-    /// A scope given on its own (not in a queue name) cannot be.
-    #[error("scope {scope:?} cannot be: {problem}")]
-    BadScope {
-        /// The scope.
-        scope: String,
-        /// What is wrong with it.
-        problem: NameProblem,
-    },
     /// A backend was given an empty namespace.
     #[error("queue namespace is empty; it must name the deployment (e.g. \"weft\")")]
     EmptyNamespace,

@@ -51,8 +51,9 @@
 //! - [`error`]: [`QueueError`], [`BadInput`] and [`NameProblem`]; [`validate`]: the request
 //!   checks backends share.
 //! - [`memory`]: [`MemoryQueue`], the in-process backend.
-//! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`), and
-//!   [`worker_acl_keys`] for Redis users restricted to some scopes.
+//! - [`redis`]: [`RedisQueue`], the Redis backend (Lua scripts in `src/redis/lua/`), on the
+//!   shared Redis transport `weft_redis` (which also makes the ACL rules of Redis users
+//!   restricted to some scopes).
 //! - `testsuite` (cargo feature `testsuite`): the conformance suite every backend passes.
 //! - `watched` (cargo feature `watched`): `Watched`, a queue that tells
 //!   tests what goes through it.
@@ -70,7 +71,7 @@ pub mod validate;
 #[cfg(feature = "watched")]
 pub mod watched;
 
-pub use self::redis::{RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys};
+pub use self::redis::RedisQueue;
 pub use error::{BadInput, NameProblem, QueueError};
 pub use memory::MemoryQueue;
 pub use message::{Delivery, DeliveryId, Message, QueueStats};

@@ -7,7 +7,7 @@
 //! have the same set of keys of their own under `<namespace>:q:t:<scope>:`, and no script run
 //! for a scope touches a key outside that prefix. So a Redis ACL user limited to
 //! `~<namespace>:q:t:<scope>:*` serves that scope's queues and cannot reach another's (see
-//! [`worker_acl_keys`]).
+//! `weft_redis::acl`, where the rules of every Weft Redis user are made).
 //!
 //! Under one prefix, a message is a hash (`m:<seq>`: queue, priority, deliveries, payload,
 //! key) named by its sequence number (`seq` counts them), zero-padded so that names sort by
@@ -57,7 +57,6 @@
 //! most), and whatever the script after it took is handed back at once, one delivery more
 //! on its count.
 
-mod acl;
 mod connection;
 mod failing;
 mod join;
@@ -91,8 +90,6 @@ use crate::validate;
 use connection::Connections;
 use keys::KeySpace;
 use scripts::Scripts;
-
-pub use acl::{WORKER_ACL_COMMANDS, glob_escape, worker_acl_keys};
 
 /// Named queues in a Redis server, under a namespace. Cheap to clone: clones share their
 /// connections.

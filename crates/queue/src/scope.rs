@@ -1,7 +1,7 @@
 //! Scoped queue names: `<scope>/<queue>` keeps a queue's messages, keys and leases apart from
 //! every other scope's (a scope per tenant), so that a backend can let a scope's workers reach
 //! that scope and nothing else (Redis: one ACL key pattern per scope, see
-//! [`worker_acl_keys`](crate::redis::worker_acl_keys)).
+//! `weft_redis::acl::worker_rules`).
 //!
 //! - `default`: an unscoped queue, as queues always were.
 //! - `a/default`: queue `default` of scope `a`. The scope is the text before the first `/`:

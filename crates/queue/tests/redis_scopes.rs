@@ -1,12 +1,12 @@
 //! Scoped queues of [`RedisQueue`] against real Redis servers of their own: where a scope's
-//! keys live, and a worker whose Redis ACL user reaches one scope ([`worker_acl_keys`],
-//! [`WORKER_ACL_COMMANDS`]) serving that scope and refused everything else, also inside the
-//! Lua scripts.
+//! keys live, and a worker whose Redis ACL user reaches one scope (the rules
+//! `weft_redis::acl::worker_rules` makes for a tenant's worker) serving that scope and refused
+//! everything else, also inside the Lua scripts.
 
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use weft_queue::{Message, Queue, QueueError, RedisQueue, WORKER_ACL_COMMANDS, worker_acl_keys};
+use weft_queue::{Message, Queue, QueueError, RedisQueue};
 use weft_testkit::RedisServer;
 
 mod support;
@@ -116,12 +116,11 @@ async fn a_scope_keeps_every_key_under_its_own_prefix() {
 }
 
 /// Creates user `worker-a` with password `pw` for scope `a` of `namespace`, from the rules
-/// the crate documents.
+/// of a tenant's worker.
 fn create_worker_user(server: &RedisServer, namespace: &str) -> String {
-    let keys = worker_acl_keys(namespace, &["a".to_owned()]).expect("acl keys");
+    let rules = weft_redis::acl::worker_rules(namespace, &["a".to_owned()]).expect("acl rules");
     let mut args = vec!["ACL", "SETUSER", "worker-a", "reset", "on", ">pw"];
-    args.extend(keys.iter().map(String::as_str));
-    args.extend(WORKER_ACL_COMMANDS);
+    args.extend(rules.iter().map(String::as_str));
     let reply = server.cli(&args).expect("acl setuser");
     assert_eq!(reply.trim(), "OK", "ACL SETUSER {args:?}");
     let port = server.port().expect("a server of our own");

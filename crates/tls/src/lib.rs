@@ -7,8 +7,9 @@
 //!   `--tls-key`), as a rustls server configuration.
 //!
 //! With the `ureq` feature, [`Trust::ureq_config`] gives the API clients' TLS settings;
-//! with `redis`, [`Trust::redis_client`] makes `rediss://` clients. PostgreSQL (sqlx) takes
-//! [`Trust::extra_pem`] as it is: it adds those certificates to the web roots itself.
+//! Redis clients (`rediss://`) are made by `weft-redis` from [`Trust::extra_certs`].
+//! PostgreSQL (sqlx) takes [`Trust::extra_pem`] as it is: it adds those certificates to the
+//! web roots itself.
 //!
 //! Every file is read as PEM, and every error names the file and what is wrong with it.
 //! Cryptography is rustls with its `ring` provider, chosen explicitly, so that no process
@@ -16,8 +17,6 @@
 
 mod error;
 mod identity;
-#[cfg(feature = "redis")]
-mod redis_client;
 mod trust;
 #[cfg(feature = "ureq")]
 mod ureq_tls;

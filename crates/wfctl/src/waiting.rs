@@ -245,8 +245,8 @@ pub fn chain(error: &(dyn Error + 'static)) -> String {
 /// carry one, as PostgreSQL's `?password=` does) left out.
 pub fn address(url: &str) -> String {
     match url.split_once('?') {
-        Some((base, _)) => format!("{}?…", weft_bus::error::redact(base)),
-        None => weft_bus::error::redact(url),
+        Some((base, _)) => format!("{}?…", weft_redis::redact(base)),
+        None => weft_redis::redact(url),
     }
 }
 

@@ -1,28 +1,21 @@
-//! Connections to the server: one shared, self-reconnecting multiplexed connection for the
-//! scripts, and a pool of connections of their own for blocking waits. Every request has a
-//! bounded time, and Redis errors become [`QueueError`]s naming the (password-free) URL:
-//! unavailable (retriable), denied (the user's credentials or ACL), or failed.
+//! The queue's use of its [`Link`] (weft-redis, which connects, reconnects and hides the
+//! URL's password): the shared connection for the scripts, and a pool of connections of
+//! their own for blocking waits. Every request has a bounded time, and Redis errors become
+//! [`QueueError`]s naming the (password-free) URL: unavailable (retriable), denied (the
+//! user's credentials or ACL), or failed.
 
 use std::future::Future;
-use std::io;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::StreamReadReply;
-use redis::{
-    AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, ScriptInvocation, ServerErrorKind,
-    Value,
-};
-
+use redis::{ErrorKind, RedisError, RedisResult, ScriptInvocation, Value};
+use weft_redis::{Link, OpenError, Policy, bounded, is_denied, is_retriable};
 use weft_tls::Trust;
 
 use crate::error::{BadInput, QueueError};
 
-/// How long one attempt to open a connection may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long the server may take to answer a script (a push of a large batch included).
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The hard bound on any one operation, reconnection attempts included.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
 /// How much longer than its block time a blocking wait may take to answer.
@@ -36,10 +29,7 @@ pub(super) type WaitThenRan = (Result<Vec<String>, QueueError>, RedisResult<Valu
 
 /// The connections of one [`RedisQueue`](super::RedisQueue) and its clones.
 pub(super) struct Connections {
-    client: redis::Client,
-    shared: ConnectionManager,
-    /// The URL without its password, for messages.
-    url: String,
+    link: Link,
     /// Connections for blocking commands, idle between waits.
     idle: Mutex<Vec<MultiplexedConnection>>,
 }
@@ -47,37 +37,31 @@ pub(super) struct Connections {
 impl Connections {
     /// Connects to `url`, trusting `trust`'s certificates over `rediss://`.
     pub(super) async fn open(url: &str, trust: &Trust) -> Result<Connections, QueueError> {
-        let shown = redact(url);
-        let client = trust.redis_client(url).map_err(|e| BadInput::BadUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
-        let connecting = ConnectionManager::new_with_config(client.clone(), config);
-        let shared = bounded(connecting, OPERATION_TIMEOUT)
+        let link = Link::open(url, trust, Policy::QUEUE)
             .await
-            .map_err(|e| classify(&format!("connecting to {shown}"), e))?;
+            .map_err(|e| match e {
+                OpenError::BadUrl(bad) => QueueError::from(BadInput::BadUrl {
+                    url: bad.url,
+                    reason: bad.source.to_string(),
+                }),
+                OpenError::Connect { url, source } => {
+                    classify(&format!("connecting to {url}"), source)
+                }
+            })?;
         Ok(Connections {
-            client,
-            shared,
-            url: shown,
+            link,
             idle: Mutex::new(Vec::new()),
         })
     }
 
     /// The server's URL, without its password.
     pub(super) fn url(&self) -> &str {
-        &self.url
+        self.link.url()
     }
 
     /// The shared connection, to send a request on.
     pub(super) fn shared(&self) -> ConnectionManager {
-        self.shared.clone()
+        self.link.shared()
     }
 
     /// Checks that the server answers (and accepts the credentials), writing nothing.
@@ -99,7 +83,7 @@ impl Connections {
     ) -> Result<T, QueueError> {
         bounded(request, OPERATION_TIMEOUT)
             .await
-            .map_err(|e| classify(&format!("{operation} on {}", self.url), e))
+            .map_err(|e| classify(&format!("{operation} on {}", self.url()), e))
     }
 
     /// Blocks until one of `streams` has an entry after the matching id of `after`, or
@@ -169,7 +153,7 @@ impl Connections {
             }
             other => other,
         };
-        let what = || format!("waiting on {}", self.url);
+        let what = || format!("waiting on {}", self.url());
         let (connection, replies) = result.map_err(|e| classify(&what(), e))?;
         // Kept for another wait: every answer of the request has been read.
         let mut idle = self.lock_idle();
@@ -211,13 +195,9 @@ impl Connections {
         limit: Duration,
     ) -> RedisResult<(MultiplexedConnection, Vec<RedisResult<Value>>)> {
         // No response timeout of the client's own: each blocking command has its own bound.
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(None);
-        let connecting = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config);
-        let connection = bounded(connecting, CONNECT_TIMEOUT + BLOCK_SLACK).await?;
+        let connecting = self.link.dedicated(None);
+        let connect_limit = self.link.policy().connect_timeout + BLOCK_SLACK;
+        let connection = bounded(connecting, connect_limit).await?;
         blocking(connection, request, limit).await
     }
 
@@ -242,50 +222,6 @@ async fn blocking(
     Ok((connection, replies))
 }
 
-/// `request`, failing with a timed-out I/O error after `limit`.
-async fn bounded<T>(
-    request: impl Future<Output = RedisResult<T>>,
-    limit: Duration,
-) -> RedisResult<T> {
-    match tokio::time::timeout(limit, request).await {
-        Ok(result) => result,
-        Err(_) => Err(RedisError::from(io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!("no answer within {limit:?}"),
-        ))),
-    }
-}
-
-/// Whether the same request may succeed later: the server is unreachable, restarting,
-/// loading, busy or out of memory.
-pub(super) fn is_retriable(e: &RedisError) -> bool {
-    e.is_io_error()
-        || matches!(
-            e.kind(),
-            ErrorKind::Server(
-                ServerErrorKind::BusyLoading
-                    | ServerErrorKind::TryAgain
-                    | ServerErrorKind::MasterDown
-                    | ServerErrorKind::ClusterDown
-                    | ServerErrorKind::ReadOnly
-            )
-        )
-        || matches!(e.code(), Some("BUSY" | "OOM"))
-}
-
-/// Whether the server refused the request for its user: wrong credentials, or a command or
-/// key its ACL does not allow (also one run by a script).
-pub(super) fn is_denied(e: &RedisError) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::AuthenticationFailed | ErrorKind::Server(ServerErrorKind::NoPerm)
-    ) || matches!(e.code(), Some("NOPERM" | "WRONGPASS" | "NOAUTH"))
-        // Redis 7.0 reports what a script's user may not do as a plain ERR.
-        || e
-            .detail()
-            .is_some_and(|d| d.starts_with("The user executing the script can't"))
-}
-
 /// The queue error for Redis error `e` while doing `what`.
 pub(super) fn classify(what: &str, e: RedisError) -> QueueError {
     let retriable = is_retriable(&e);
@@ -299,42 +235,4 @@ pub(super) fn classify(what: &str, e: RedisError) -> QueueError {
     } else {
         QueueError::Backend { message, source }
     }
-}
-
-/// `url` with its password (in the user info, or a `pass`/`password` query parameter)
-/// replaced by `***`.
-pub(super) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("***@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let (query, fragment) = match query.split_once('#') {
-                Some((q, f)) => (q, Some(f)),
-                None => (query, None),
-            };
-            let pairs: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((name, _)) if matches!(name, "pass" | "password") => {
-                        format!("{name}=***")
-                    }
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
-            format!("{path}?{}{fragment}", pairs.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{authority}{tail}")
 }

@@ -1,5 +1,8 @@
 //! The names of a namespace's keys: the prefix of the unscoped queues' keys, of each scope's,
-//! and the scope registry's (the layout is described in the [module docs](super)).
+//! and the scope registry's (the layout is described in the [module docs](super)), under
+//! the roots `weft_redis::keys` defines for the ACL rules to fence.
+
+use weft_redis::keys::{queue_root, scope_prefix};
 
 /// The key names of one namespace.
 #[derive(Debug, Clone)]
@@ -11,7 +14,7 @@ pub(super) struct KeySpace {
 impl KeySpace {
     pub(super) fn new(namespace: &str) -> KeySpace {
         KeySpace {
-            root: format!("{namespace}:q:"),
+            root: queue_root(namespace),
         }
     }
 
@@ -38,11 +41,6 @@ impl KeySpace {
     pub(super) fn scopes_signal(&self) -> String {
         format!("{}scopes-signal", self.root)
     }
-}
-
-/// `<root>t:<scope>:`, the prefix of `scope`'s keys.
-pub(super) fn scope_prefix(root: &str, scope: &str) -> String {
-    format!("{root}t:{scope}:")
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Unit checks of the Redis backend's pure parts: URL redaction, error classes (unavailable,
+//! Unit checks of the Redis backend's pure parts: error classes (unavailable,
 //! denied, failed), replies, lease rounding. (The backend against a real server: `tests/redis.rs`.)
 
 use std::io;
@@ -6,35 +6,15 @@ use std::time::Duration;
 
 use redis::{RedisError, Value};
 
-use super::connection::{classify, is_denied, is_retriable, redact};
+use weft_redis::{is_denied, is_retriable};
+
+use super::connection::classify;
 use super::millis;
 use super::reply::{self, TakeReply};
 use crate::error::QueueError;
 
 fn bulk(text: &str) -> Value {
     Value::BulkString(text.as_bytes().to_vec())
-}
-
-#[test]
-fn redact_hides_passwords_and_keeps_the_rest() {
-    let cases = [
-        ("redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/"),
-        ("redis://u:s3cret@host:1/2", "redis://u:***@host:1/2"),
-        ("redis://:s3cret@host", "redis://:***@host"),
-        (
-            "rediss://token@host/0?protocol=resp3",
-            "rediss://***@host/0?protocol=resp3",
-        ),
-        (
-            "redis+unix:///run/redis.sock?db=1&pass=s3cret#x",
-            "redis+unix:///run/redis.sock?db=1&pass=***#x",
-        ),
-        ("not a url", "not a url"),
-    ];
-    for (url, shown) in cases {
-        assert_eq!(redact(url), shown, "{url}");
-        assert!(!redact(url).contains("s3cret"), "{url}");
-    }
 }
 
 #[test]

@@ -47,7 +47,7 @@ impl std::fmt::Debug for Args {
             .field("user", &self.user)
             .field("tenants", &self.tenants)
             .field("namespace", &self.namespace)
-            .field("apply", &self.apply.as_deref().map(weft_bus::error::redact))
+            .field("apply", &self.apply.as_deref().map(weft_redis::redact))
             .finish()
     }
 }
@@ -75,22 +75,15 @@ impl Args {
         if password.is_empty() {
             return Err(Failure::usage(format!("{PASSWORD_ENV} is empty or unset")));
         }
-        let queue_keys = weft_queue::redis::worker_acl_keys(&self.namespace, &tenants)
+        let worker_rules = weft_redis::acl::worker_rules(&self.namespace, &tenants)
             .map_err(|e| Failure::usage(e.to_string()))?;
-        let escaped = weft_queue::redis::glob_escape(&self.namespace);
         let mut rules = vec![
             self.user.clone(),
             "reset".to_owned(),
             "on".to_owned(),
             format!("#{}", hex::encode(Sha256::digest(password.as_bytes()))),
         ];
-        rules.extend(queue_keys);
-        rules.extend(
-            weft_queue::redis::WORKER_ACL_COMMANDS
-                .iter()
-                .map(|&c| c.to_owned()),
-        );
-        rules.extend(weft_bus::worker_acl_rules(&escaped, &tenants));
+        rules.extend(worker_rules);
         Ok(rules)
     }
 }
@@ -112,16 +105,12 @@ pub fn run(args: Args) -> CommandResult {
         return Ok(());
     };
     services::block_on(async move {
-        let shown = weft_bus::error::redact(url);
-        let client = args
-            .trust
-            .trust()?
-            .redis_client(url.as_str())
-            .map_err(|e| Failure::usage(format!("--apply {shown}: {e}")))?;
-        let mut conn = client
-            .get_multiplexed_async_connection()
+        let trust = args.trust.trust()?;
+        let link = weft_redis::Link::open(url, &trust, weft_redis::Policy::BUS)
             .await
-            .map_err(|e| Failure::usage(format!("--apply {shown}: {e}")))?;
+            .map_err(|e| Failure::usage(format!("--apply: {e}")))?;
+        let shown = link.url();
+        let mut conn = link.shared();
         redis::cmd("ACL")
             .arg("SETUSER")
             .arg(&rules)
