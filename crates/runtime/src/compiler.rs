@@ -56,7 +56,7 @@ impl Compiler {
         config: &RuntimeConfig,
         cached: bool,
     ) -> Result<Compiler, String> {
-        let linker = crate::runtime::link(&engine).map_err(|e| error_chain(&e))?;
+        let linker = crate::host::link(&engine).map_err(|e| error_chain(&e))?;
         let cache = match (&config.cache_dir, cached) {
             (Some(dir), true) => Some(
                 DiskCache::open(dir, &engine, config.cache_max_bytes)
