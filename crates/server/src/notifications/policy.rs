@@ -28,7 +28,7 @@ impl AddressPolicy for EgressCheck<'_> {
             host: &host,
             port,
         };
-        if !self.policy.allows(&request) {
+        if !self.policy.allowed.allows(&request) {
             let method = if self.method.is_empty() {
                 String::new()
             } else {
@@ -52,7 +52,7 @@ impl AddressPolicy for EgressCheck<'_> {
 
     fn check(&self, host: &str, addr: SocketAddr) -> Result<(), String> {
         self.check_destination(host, addr.port())?;
-        self.policy.check_address(addr.ip())
+        self.policy.allowed.check_address(addr.ip())
     }
 }
 
@@ -62,8 +62,10 @@ mod tests {
 
     fn policy(rules: &[&str], nets: &[&str]) -> EgressPolicy {
         EgressPolicy {
-            allow: rules.iter().map(|r| r.parse().expect("rule")).collect(),
-            allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+            allowed: weft_model::egress::AllowedEgress {
+                rules: rules.iter().map(|r| r.parse().expect("rule")).collect(),
+                nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+            },
             ..EgressPolicy::default()
         }
     }
