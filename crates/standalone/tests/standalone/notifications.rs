@@ -17,9 +17,9 @@ use sha2::Sha256;
 use support::{Stack, stack, ti};
 use tower::ServiceExt as _;
 use weft_model::{DagRunState, TaskState};
+use weft_notify::delivery::{DeliveryConfig, run_delivery};
 use weft_protocol::Connection;
 use weft_runtime::{AllowedEgress, EgressPolicy};
-use weft_server::notifications::{DeliveryConfig, run_delivery};
 use weft_server::{AppState, ServerConfig};
 use weft_store::{Credentials, DEFAULT_TENANT, DagRun, NotificationRecord, NotificationState};
 use weft_test_guests_artifacts as guests;
@@ -104,7 +104,8 @@ async fn notifying(hook_url: &str, smtp_port: u16, egress: EgressPolicy) -> Noti
     tokio::spawn(run_delivery(
         stack.store.clone(),
         credentials,
-        egress,
+        egress.allowed,
+        egress.trust,
         config,
         async move { stopped.notified().await },
     ));
