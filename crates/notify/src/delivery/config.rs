@@ -56,14 +56,10 @@ fn default_holder() -> String {
 }
 
 impl DeliveryConfig {
-    /// The delay after failed attempt number `attempt` (1-based).
+    /// The delay after failed attempt number `attempt` (1-based): the first one doubled
+    /// each time, at most the longest.
     pub(crate) fn retry_delay(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1).min(31))
-            .unwrap_or(u32::MAX);
-        self.first_retry_delay
-            .saturating_mul(factor)
-            .min(self.max_retry_delay)
+        crate::retry::backoff(self.first_retry_delay, self.max_retry_delay, attempt)
     }
 }
 
@@ -72,14 +68,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_delays_double_up_to_the_cap() {
+    fn retry_delays_double_from_the_first_up_to_the_longest() {
         let config = DeliveryConfig {
             first_retry_delay: Duration::from_secs(10),
             max_retry_delay: Duration::from_secs(60),
             ..DeliveryConfig::default()
         };
-        let delays: Vec<u64> = (1..=5).map(|n| config.retry_delay(n).as_secs()).collect();
-        assert_eq!(delays, [10, 20, 40, 60, 60]);
+        assert_eq!(config.retry_delay(1), Duration::from_secs(10));
+        assert_eq!(config.retry_delay(3), Duration::from_secs(40));
         assert_eq!(config.retry_delay(100), Duration::from_secs(60));
     }
 }
