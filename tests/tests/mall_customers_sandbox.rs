@@ -30,10 +30,14 @@ const OUTPUT_LIMIT: usize = 4 << 20;
 fn runtime(rules: &[String]) -> Runtime {
     let mut egress = EgressPolicy::default();
     for rule in rules {
-        egress.allow.push(rule.parse().expect("a valid rule"));
+        egress
+            .allowed
+            .rules
+            .push(rule.parse().expect("a valid rule"));
     }
     egress
-        .allow_nets
+        .allowed
+        .nets
         .push("127.0.0.0/8".parse().expect("a valid range"));
     Runtime::new(RuntimeConfig {
         egress,

@@ -17,7 +17,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use weft_runtime::{
-    DagComponent, EgressPolicy, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest,
+    AllowedEgress, DagComponent, EgressPolicy, Runtime, RuntimeConfig, TaskContext, TaskOutcome,
+    TaskRequest,
 };
 
 use crate::error::BenchError;
@@ -114,8 +115,10 @@ fn policy() -> Result<EgressPolicy, BenchError> {
         .parse()
         .map_err(|e| BenchError::Egress(format!("range {ALLOW_NET:?}: {e}")))?;
     Ok(EgressPolicy {
-        allow: vec![rule],
-        allow_nets: vec![net],
+        allowed: AllowedEgress {
+            rules: vec![rule],
+            nets: vec![net],
+        },
         ..EgressPolicy::default()
     })
 }

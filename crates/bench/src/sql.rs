@@ -23,8 +23,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection as _, Row as _};
 use weft_protocol::Connection;
 use weft_runtime::{
-    DagComponent, EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext,
-    TaskOutcome, TaskRequest,
+    AllowedEgress, DagComponent, EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig,
+    TaskContext, TaskOutcome, TaskRequest,
 };
 use weft_testkit::PostgresServer;
 
@@ -194,15 +194,17 @@ async fn create_table(conn: &mut PgConnection, rows: u64) -> Result<(), BenchErr
 fn policy(options: &PgConnectOptions) -> Result<EgressPolicy, BenchError> {
     let rule = format!("tcp://{}:{}", options.get_host(), options.get_port());
     Ok(EgressPolicy {
-        allow: vec![
-            rule.parse()
-                .map_err(|e| BenchError::Sql(format!("rule {rule:?}: {e}")))?,
-        ],
-        allow_nets: vec![
-            ALLOW_NET
-                .parse()
-                .map_err(|e| BenchError::Sql(format!("range {ALLOW_NET:?}: {e}")))?,
-        ],
+        allowed: AllowedEgress {
+            rules: vec![
+                rule.parse()
+                    .map_err(|e| BenchError::Sql(format!("rule {rule:?}: {e}")))?,
+            ],
+            nets: vec![
+                ALLOW_NET
+                    .parse()
+                    .map_err(|e| BenchError::Sql(format!("range {ALLOW_NET:?}: {e}")))?,
+            ],
+        },
         ..EgressPolicy::default()
     })
 }

@@ -22,10 +22,20 @@
 //! assert!(!operator.covered_by(&rule));
 //! # Ok::<(), weft_model::egress::EgressRuleError>(())
 //! ```
+//!
+//! # Layout
+//! - this file: rules, their parsing and matching;
+//! - [`AllowedEgress`]: the operator's rules and the non-public ranges they may reach;
+//! - [`address`]: which addresses are public (IANA's special-purpose registries).
+
+pub mod address;
+mod allowed;
 
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+
+pub use allowed::AllowedEgress;
 
 /// A URL scheme a task may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

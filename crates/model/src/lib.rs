@@ -38,7 +38,8 @@
 //!   DAG's time zone.
 //! - [`state`]: task and run states; [`trigger`]: trigger rules; [`retry`]: retry delays.
 //! - [`units`]: durations and sizes as people write them.
-//! - [`egress`]: rules saying where a task may send HTTP requests.
+//! - [`egress`]: rules saying where a task may send HTTP requests, and which addresses are
+//!   public.
 //! - [`placement`]: the labels and architecture a task asks of its worker, and the queues
 //!   that carry such tasks.
 //! - [`notification`]: the notification of a task or run event, and its delivery state.

@@ -5,8 +5,18 @@
 //! Both check every address the destination resolves to with an [`AddressPolicy`] and
 //! connect only to a checked address, retry transient failures with exponential backoff
 //! ([`DeliveryOptions`]), and keep secrets out of errors and logs. Which events fire and
-//! where the destinations come from is the scheduler's business; this crate only delivers.
+//! where the destinations come from is the scheduler's business (it stores a notification
+//! with the state change that causes it); this crate delivers them: [`delivery`] claims the
+//! stored ones, checks their destinations against the installation's egress allowance, and
+//! records each attempt.
+//!
+//! # Layout
+//! - [`webhook`] and [`email`] (with [`smtp_settings`]): sending one notification;
+//! - [`policy`]: which addresses it may reach; [`retry`]: attempts and backoff;
+//!   [`error`]: what went wrong, and what the API may show of it; [`secret`]: signing keys;
+//! - [`delivery`]: the loop `wfctl server` and `wfctl standalone` run over the store.
 
+pub mod delivery;
 pub mod email;
 pub mod error;
 pub mod policy;

@@ -8,8 +8,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::error::DeliveryError;
 
-/// Judges the addresses a notification may be delivered to. The scheduler plugs in the same
-/// rules as task egress (public addresses, plus ranges the operator allows).
+/// Judges the addresses a notification may be delivered to. [`delivery`](crate::delivery)
+/// plugs in the same rules as task egress (the operator's rules and the tenant's, public
+/// addresses, plus ranges the operator allows).
 pub trait AddressPolicy: Send + Sync {
     /// Whether `host` port `port` may be a destination at all, asked before the name is
     /// resolved: a destination no rule allows is refused without a DNS query, so that whether

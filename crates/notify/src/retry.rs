@@ -37,14 +37,18 @@ impl DeliveryOptions {
     /// The wait after failed attempt number `attempt` (1-based): `first_delay` doubled
     /// `attempt - 1` times, at most `max_delay`.
     pub fn delay_after(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.first_delay
-            .checked_mul(factor)
-            .unwrap_or(self.max_delay)
-            .min(self.max_delay)
+        backoff(self.first_delay, self.max_delay, attempt)
     }
+}
+
+/// `first` doubled `attempt - 1` times, at most `max`: the wait after failed attempt number
+/// `attempt` (1-based), for the attempts of one delivery and for the stored notifications'
+/// retries alike.
+pub(crate) fn backoff(first: Duration, max: Duration, attempt: u32) -> Duration {
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    first.checked_mul(factor).unwrap_or(max).min(max)
 }
 
 /// A successful delivery.

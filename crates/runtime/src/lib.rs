@@ -64,7 +64,7 @@ pub use call::{
 pub use component::{CompileSource, DagComponent, SharedLibraries, Tier};
 pub use config::{Limits, RuntimeConfig};
 pub use digest::{Digest, ParseDigestError};
-pub use egress::{EgressLimits, EgressPolicy, EgressPolicyError};
+pub use egress::{AllowedEgress, EgressLimits, EgressPolicy, EgressPolicyError};
 pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
 pub use log::{LiveLog, LogLevel, LogLine, LogSource, TaskLog};

@@ -29,8 +29,7 @@
 //! - one module per resource: [`dags`], [`runs`], [`tasks`], [`variables`],
 //!   [`connections`], [`secrets`] (and key rotation), [`pools`],
 //!   [`workers`] and [`queues`] (monitoring), [`health`], and `openapi` (the document);
-//! - [`notifications`]: delivering run and task notifications ([`notifications::run_delivery`],
-//!   which every server runs) and listing a run's;
+//! - [`notifications`]: listing a run's notifications (`weft-notify` delivers them);
 //! - [`worker_api`]: the routes workers call; [`bus_control`]: the scheduler reached over
 //!   the bus, for a server in another process than the scheduler;
 //! - [`ui`]: the web UI, embedded in the binary and served under `/ui`;

@@ -96,7 +96,7 @@ impl EgressArgs {
             let parsed = rule
                 .parse()
                 .map_err(|e| Failure::usage(format!("--egress-allow: {e}")))?;
-            policy.allow.push(parsed);
+            policy.allowed.rules.push(parsed);
         }
         for net in self.allow_nets.iter().filter(|n| !n.trim().is_empty()) {
             let net = net.trim();
@@ -108,7 +108,7 @@ impl EgressArgs {
                     "--egress-allow-net: {net:?} is not an address range such as 10.0.0.0/8 or an address"
                 ))
             })?;
-            policy.allow_nets.push(parsed);
+            policy.allowed.nets.push(parsed);
         }
         let limits = &mut policy.limits;
         if let Some(n) = self.max_requests {

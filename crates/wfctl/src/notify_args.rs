@@ -4,7 +4,7 @@
 
 use clap::Args as ClapArgs;
 use weft_model::units::parse_duration;
-use weft_server::notifications::DeliveryConfig;
+use weft_notify::delivery::DeliveryConfig;
 
 use crate::exit::Failure;
 

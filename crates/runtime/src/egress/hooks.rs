@@ -50,11 +50,11 @@ impl AttemptEgress {
                 list(&self.task_rules)
             ));
         }
-        if !self.egress.policy.allow.iter().any(|r| r.matches(&request)) {
+        if !self.egress.policy.allowed.allows(&request) {
             return Err(format!(
                 "{} is not allowed by this host's egress policy ({})",
                 target(),
-                list(&self.egress.policy.allow)
+                list(&self.egress.policy.allowed.rules)
             ));
         }
         if let Some(tenant) = &self.tenant_rules

@@ -13,10 +13,10 @@
 //! - [`policy`]: the operator's policy and limits;
 //! - `hooks`: the checks on each request; `send`: resolving, connecting and sending;
 //! - `tcp`: the check on each socket address a task uses (connect only);
-//! - `address`: which addresses are public; `body`: byte-counting bodies; `usage`: counters;
+//! - `body`: byte-counting bodies; `usage`: counters (which addresses are public is
+//!   `weft_model::egress::address`, shared with notification delivery);
 //! - `substitute`: secrets fetched on use, and `{{secret:NAME}}` in requests.
 
-pub(crate) mod address;
 mod body;
 mod hooks;
 pub mod policy;
@@ -30,6 +30,9 @@ use std::sync::Arc;
 pub(crate) use hooks::AttemptEgress;
 pub use policy::{EgressLimits, EgressPolicy, EgressPolicyError};
 pub(crate) use usage::Usage;
+pub use weft_model::egress::AllowedEgress;
+/// Which addresses are public: one table, shared with notification delivery.
+pub(crate) use weft_model::egress::address;
 
 /// The policy of a runtime, with what is built from it once.
 pub(crate) struct Egress {
@@ -42,7 +45,7 @@ impl Egress {
     pub(crate) fn new(policy: EgressPolicy) -> Result<Egress, EgressPolicyError> {
         Ok(Egress {
             tls: policy.tls_config()?,
-            allow_nets: policy.allow_nets.clone().into(),
+            allow_nets: policy.allowed.nets.clone().into(),
             policy,
         })
     }

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ipnet::IpNet;
-use weft_model::egress::EgressRule;
+use weft_model::egress::{AllowedEgress, EgressRule};
 
 /// Limits on one attempt's outgoing HTTP and TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +43,10 @@ impl Default for EgressLimits {
 /// only when both its DAG and this policy allow it.
 #[derive(Debug, Clone, Default)]
 pub struct EgressPolicy {
-    /// Rules the operator allows; a request must match one of these and one of the task's.
-    pub allow: Vec<EgressRule>,
-    /// Address ranges that may be reached although they are loopback, private, link-local
-    /// or otherwise not public (e.g. `10.0.0.0/8` for services inside the network).
-    pub allow_nets: Vec<IpNet>,
+    /// The rules the operator allows (a request must match one of these and one of the
+    /// task's) and the non-public address ranges they may reach; notifications go out under
+    /// the same.
+    pub allowed: AllowedEgress,
     /// What HTTPS trusts: the public web roots, and the operator's CA files.
     pub trust: weft_tls::Trust,
     /// Per-attempt limits.
@@ -66,18 +64,6 @@ pub enum EgressPolicyError {
 }
 
 impl EgressPolicy {
-    /// Whether traffic may go to `ip`: a public address, or one in a range of
-    /// [`allow_nets`](Self::allow_nets). On refusal, says why. The check tasks' connections
-    /// pass, for what Weft sends itself on a DAG's behalf (notifications).
-    pub fn check_address(&self, ip: std::net::IpAddr) -> Result<(), String> {
-        super::address::check(ip, &self.allow_nets)
-    }
-
-    /// Whether one of the operator's rules allows `request`.
-    pub fn allows(&self, request: &weft_model::egress::EgressRequest<'_>) -> bool {
-        self.allow.iter().any(|rule| rule.matches(request))
-    }
-
     /// The egress rules of `dag`'s tasks that this policy does not cover, as
     /// `task "ID": RULE`: a deploy asking for them is refused, so that a task never fails
     /// at run time on what the operator could have said at deploy time.
@@ -90,7 +76,7 @@ impl EgressPolicy {
                 .iter()
                 .filter_map(|r| r.parse().ok())
                 .collect();
-            for rule in weft_model::egress::not_covered(&asked, &self.allow) {
+            for rule in weft_model::egress::not_covered(&asked, &self.allowed.rules) {
                 outside.push(format!("task {:?}: {rule}", task.id));
             }
         }
@@ -145,7 +131,10 @@ mod tests {
     fn a_deploy_asking_for_tcp_needs_a_tcp_rule_of_the_operator() {
         let dag = dag(&["tcp://db.internal:5432", "https://api.example.com"]);
         let http_only = EgressPolicy {
-            allow: rules(&["db.internal:*", "https://api.example.com"]),
+            allowed: AllowedEgress {
+                rules: rules(&["db.internal:*", "https://api.example.com"]),
+                ..AllowedEgress::default()
+            },
             ..EgressPolicy::default()
         };
         assert_eq!(
@@ -153,7 +142,10 @@ mod tests {
             ["task \"load\": tcp://db.internal:5432"]
         );
         let other_port = EgressPolicy {
-            allow: rules(&["tcp://db.internal:5433", "api.example.com"]),
+            allowed: AllowedEgress {
+                rules: rules(&["tcp://db.internal:5433", "api.example.com"]),
+                ..AllowedEgress::default()
+            },
             ..EgressPolicy::default()
         };
         assert_eq!(
@@ -161,7 +153,10 @@ mod tests {
             ["task \"load\": tcp://db.internal:5432"]
         );
         let with_tcp = EgressPolicy {
-            allow: rules(&["tcp://*.internal:*", "api.example.com"]),
+            allowed: AllowedEgress {
+                rules: rules(&["tcp://*.internal:*", "api.example.com"]),
+                ..AllowedEgress::default()
+            },
             ..EgressPolicy::default()
         };
         assert!(with_tcp.outside(&dag).is_empty());

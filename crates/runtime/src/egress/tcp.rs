@@ -81,7 +81,7 @@ impl AttemptEgress {
                 list(self.task_rules.iter().filter(|r| is_tcp(r)))
             ));
         }
-        if !named(&self.egress.policy.allow, false) {
+        if !named(&self.egress.policy.allowed.rules, false) {
             return Err(format!(
                 "{name:?} is not a host this host's tcp:// egress rules allow"
             ));
@@ -167,10 +167,17 @@ impl TcpPolicy {
                 list(self.task_rules.iter())
             )));
         }
-        if !operator_allows(&self.egress.policy.allow, &hosts, port) {
+        if !operator_allows(&self.egress.policy.allowed.rules, &hosts, port) {
             return Err(Refusal::Denied(format!(
                 "not allowed by this host's tcp:// egress rules ({})",
-                list(self.egress.policy.allow.iter().filter(|r| is_tcp(r)))
+                list(
+                    self.egress
+                        .policy
+                        .allowed
+                        .rules
+                        .iter()
+                        .filter(|r| is_tcp(r))
+                )
             )));
         }
         if let Some(tenant) = &self.tenant_rules

@@ -55,7 +55,7 @@ impl OpenRequest<'_> {
             host: &host,
             port,
         };
-        if !self.egress.policy.allow.iter().any(|r| r.matches(&request)) {
+        if !self.egress.policy.allowed.allows(&request) {
             let message = format!(
                 "connection {id:?}: tcp://{endpoint} is not allowed by this host's egress policy (the operator must allow tcp://{endpoint})"
             );

@@ -6,15 +6,17 @@ use std::time::Duration;
 
 use serde_json::Value;
 use weft_runtime::{
-    EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskReport,
-    TaskRequest, WorkerInfo,
+    AllowedEgress, EgressPolicy, Limits, MemoryHost, Runtime, RuntimeConfig, TaskContext,
+    TaskOutcome, TaskReport, TaskRequest, WorkerInfo,
 };
 
 /// A policy of the operator's `allow` rules, with `nets` opened to the address checks.
 pub fn policy(allow: &[&str], nets: &[&str]) -> EgressPolicy {
     EgressPolicy {
-        allow: allow.iter().map(|r| r.parse().expect("rule")).collect(),
-        allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+        allowed: AllowedEgress {
+            rules: allow.iter().map(|r| r.parse().expect("rule")).collect(),
+            nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
+        },
         ..EgressPolicy::default()
     }
 }

@@ -17,9 +17,9 @@ use sha2::Sha256;
 use support::{Stack, stack, ti};
 use tower::ServiceExt as _;
 use weft_model::{DagRunState, TaskState};
+use weft_notify::delivery::{DeliveryConfig, run_delivery};
 use weft_protocol::Connection;
-use weft_runtime::EgressPolicy;
-use weft_server::notifications::{DeliveryConfig, run_delivery};
+use weft_runtime::{AllowedEgress, EgressPolicy};
 use weft_server::{AppState, ServerConfig};
 use weft_store::{Credentials, DEFAULT_TENANT, DagRun, NotificationRecord, NotificationState};
 use weft_test_guests_artifacts as guests;
@@ -57,11 +57,13 @@ fn connection(conn_id: &str, conn_type: &str, host: &str) -> Connection {
 /// Loopback allowed for webhooks and SMTP, as the egress tests allow their servers.
 fn loopback_policy() -> EgressPolicy {
     EgressPolicy {
-        allow: ["http://127.0.0.1:*", "tcp://127.0.0.1:*"]
-            .iter()
-            .map(|r| r.parse().expect("rule"))
-            .collect(),
-        allow_nets: vec!["127.0.0.0/8".parse().expect("net")],
+        allowed: AllowedEgress {
+            rules: ["http://127.0.0.1:*", "tcp://127.0.0.1:*"]
+                .iter()
+                .map(|r| r.parse().expect("rule"))
+                .collect(),
+            nets: vec!["127.0.0.0/8".parse().expect("net")],
+        },
         ..EgressPolicy::default()
     }
 }
@@ -102,7 +104,8 @@ async fn notifying(hook_url: &str, smtp_port: u16, egress: EgressPolicy) -> Noti
     tokio::spawn(run_delivery(
         stack.store.clone(),
         credentials,
-        egress,
+        egress.allowed,
+        egress.trust,
         config,
         async move { stopped.notified().await },
     ));
@@ -331,7 +334,10 @@ async fn destinations_the_egress_policy_refuses_are_never_reached() {
     // A rule for the name, but no allowed range: `localhost` resolves to loopback, which the
     // policy refuses whatever the name says. And no `tcp://` rule for the SMTP server.
     let policy = EgressPolicy {
-        allow: vec!["http://localhost:*".parse().expect("rule")],
+        allowed: AllowedEgress {
+            rules: vec!["http://localhost:*".parse().expect("rule")],
+            ..AllowedEgress::default()
+        },
         ..EgressPolicy::default()
     };
     let url = format!("http://localhost:{}/hook", hook.port);

@@ -121,10 +121,11 @@ async fn main(args: Args) -> CommandResult {
     let shutdown = Shutdown::default();
     let (server, scheme) = crate::https_args::spawn_api(listener, identity, state, shutdown.wait());
     println!("Weft server: {scheme}://{local}  (API under /api/v1)");
-    let notify = tokio::spawn(weft_server::notifications::run_delivery(
+    let notify = tokio::spawn(weft_notify::delivery::run_delivery(
         store,
         credentials,
-        egress,
+        egress.allowed,
+        egress.trust,
         notify_config,
         shutdown.wait(),
     ));

@@ -174,10 +174,11 @@ async fn serve(args: Args) -> CommandResult {
     };
     let (server_task, scheme) =
         crate::https_args::spawn_api(listener, identity, state, stopped(&stop));
-    let notify_task = tokio::spawn(weft_server::notifications::run_delivery(
+    let notify_task = tokio::spawn(weft_notify::delivery::run_delivery(
         store.clone(),
         credentials,
-        egress,
+        egress.allowed,
+        egress.trust,
         notify_config,
         stopped(&stop),
     ));

@@ -44,14 +44,17 @@ fn runtime() -> Arc<Runtime> {
             // `tcp_probe`'s raw TCP: deploys are checked against both this and the tenant's
             // policy.
             let egress = weft_runtime::EgressPolicy {
-                allow: [
-                    "http://127.0.0.1:*",
-                    "http://localhost:*",
-                    "https://localhost:*",
-                ]
-                .iter()
-                .map(|r| r.parse().expect("operator rule"))
-                .collect(),
+                allowed: weft_runtime::AllowedEgress {
+                    rules: [
+                        "http://127.0.0.1:*",
+                        "http://localhost:*",
+                        "https://localhost:*",
+                    ]
+                    .iter()
+                    .map(|r| r.parse().expect("operator rule"))
+                    .collect(),
+                    ..Default::default()
+                },
                 ..weft_runtime::EgressPolicy::default()
             };
             let config = RuntimeConfig {

@@ -1,16 +1,14 @@
 //! One delivery attempt of one stored notification: its connection opened, its destination
-//! checked against the egress policy, and the payload sent by webhook or email with
-//! `weft-notify`. Retries are the loop's business (one attempt here, so every attempt is
-//! counted and shown by the API).
+//! checked against the egress policy, and the payload sent by webhook or email. Retries are
+//! the loop's business (one attempt here, so every attempt is counted and shown by the API).
 
 use weft_model::Notifier;
-use weft_model::egress::{EgressRule, Scheme};
-use weft_notify::{DeliveryError, DeliveryOptions, Notification, Secret, SmtpSettings, Webhook};
+use weft_model::egress::{AllowedEgress, EgressRule, Scheme};
 use weft_protocol::Connection;
-use weft_runtime::EgressPolicy;
 use weft_store::{Credentials, CredentialsError, NotificationRecord};
 
-use super::policy::EgressCheck;
+use super::egress::EgressCheck;
+use crate::{DeliveryError, DeliveryOptions, Notification, Secret, SmtpSettings, Webhook};
 
 /// Why an attempt failed: worth another attempt later, or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +45,7 @@ impl From<String> for Cause {
 pub(crate) async fn deliver(
     n: &NotificationRecord,
     credentials: &Credentials,
-    egress: &EgressPolicy,
+    egress: &AllowedEgress,
     tenant_egress: Option<&[EgressRule]>,
     opts: &DeliveryOptions,
 ) -> Result<(), Failure> {
@@ -92,7 +90,7 @@ pub(crate) async fn deliver(
                 method: "",
                 tenant: tenant_egress,
             };
-            weft_notify::send_email(&settings, &email.to, &payload, &check, opts)
+            crate::send_email(&settings, &email.to, &payload, &check, opts)
                 .await
                 .map(drop)
                 .map_err(failure)

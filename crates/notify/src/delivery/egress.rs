@@ -5,14 +5,14 @@
 
 use std::net::SocketAddr;
 
-use weft_model::egress::{EgressRequest, EgressRule, Scheme};
-use weft_notify::AddressPolicy;
-use weft_runtime::EgressPolicy;
+use weft_model::egress::{AllowedEgress, EgressRequest, EgressRule, Scheme};
+
+use crate::AddressPolicy;
 
 /// The operator's egress policy for one kind of delivery: a webhook's POST over `http` or
 /// `https`, or an email's SMTP connection (a `tcp` rule).
 pub(crate) struct EgressCheck<'a> {
-    pub(crate) policy: &'a EgressPolicy,
+    pub(crate) policy: &'a AllowedEgress,
     pub(crate) scheme: Scheme,
     pub(crate) method: &'a str,
     /// The rules of the notification's tenant, when it has its own.
@@ -60,11 +60,10 @@ impl AddressPolicy for EgressCheck<'_> {
 mod tests {
     use super::*;
 
-    fn policy(rules: &[&str], nets: &[&str]) -> EgressPolicy {
-        EgressPolicy {
-            allow: rules.iter().map(|r| r.parse().expect("rule")).collect(),
-            allow_nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
-            ..EgressPolicy::default()
+    fn policy(rules: &[&str], nets: &[&str]) -> AllowedEgress {
+        AllowedEgress {
+            rules: rules.iter().map(|r| r.parse().expect("rule")).collect(),
+            nets: nets.iter().map(|n| n.parse().expect("net")).collect(),
         }
     }
 
@@ -114,7 +113,7 @@ mod tests {
         assert!(smtp.check("127.0.0.1", addr("127.0.0.1:25")).is_err());
 
         // Nothing is allowed by default.
-        let none = EgressPolicy::default();
+        let none = AllowedEgress::default();
         let webhook = EgressCheck {
             policy: &none,
             scheme: Scheme::Https,

@@ -1,8 +1,9 @@
-//! Which addresses a task may reach: globally reachable ones, and others only when the
+//! Which addresses traffic may reach: globally reachable ones, and others only when the
 //! operator allows their range. Checked on every address a name resolves to, so that a name
 //! pointing at a private or metadata address (169.254.169.254) cannot bypass the allowlist.
-//! Task egress (HTTP, `tcp://`, SQL) and notifications (through
-//! [`EgressPolicy::check_address`](super::EgressPolicy::check_address)) use this one check.
+//! Task egress (HTTP, `tcp://`, SQL, in `weft-runtime`) and notifications (in `weft-notify`,
+//! through [`AllowedEgress::check_address`](super::AllowedEgress::check_address)) use this
+//! one check.
 //!
 //! The ranges are IANA's IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and the
 //! RFCs each entry names), plus multicast and the deprecated IPv6 forms that still route
@@ -208,9 +209,9 @@ fn described(range: &Range, net: &str) -> String {
     format!("{article} {} address ({net}, {})", range.name, range.rfc)
 }
 
-/// Whether the task may connect to `ip`: a globally reachable address, or one in a range the
-/// operator allows explicitly. On refusal, says why.
-pub(crate) fn check(ip: IpAddr, allowed: &[IpNet]) -> Result<(), String> {
+/// Whether `ip` may be reached: a globally reachable address, or one in a range the operator
+/// allows explicitly. On refusal, says why.
+pub fn check(ip: IpAddr, allowed: &[IpNet]) -> Result<(), String> {
     if allowed.iter().any(|net| net.contains(&ip)) {
         return Ok(());
     }
