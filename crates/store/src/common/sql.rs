@@ -6,7 +6,10 @@
 //! found by its id must be in is checked as `CASE WHEN state ... THEN TRUE END`, which keeps
 //! PostgreSQL's planner off the partial index on `state` (see `postgres::statements`), also
 //! when the state is a parameter: the first plans of a prepared statement are made for its
-//! values.
+//! values. Which states a statement lists by class (`IN ('queued', 'running')`) comes from
+//! the model's table of state classes, joined in by [`sql!`] (see [`super::state_sql`]).
+
+use super::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_POOL, sql};
 
 // --- tenants ---
 
@@ -75,7 +78,8 @@ pub(crate) const SET_PAUSED: &str =
 /// keeps the tenant within its `max_queued_tasks` ([`TENANT_BACKLOG`] counts the same; no row
 /// otherwise); a run id already used is a unique violation. PostgreSQL runs it as the first
 /// part of its run-and-tasks insert.
-pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
+pub(crate) const INSERT_RUN: &str = sql!(
+    "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
      logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
      started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
@@ -84,8 +88,13 @@ pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_i
      AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
      AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
      FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
-     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'))) \
-     RETURNING id";
+     AND w.state IN ",
+    RUN_ACTIVE,
+    " AND b.state IN ",
+    TASK_BACKLOG,
+    ")) \
+     RETURNING id"
+);
 
 // The reads of runs select the columns of `RunRow`, in the same order.
 
@@ -103,9 +112,13 @@ pub(crate) const RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logi
      FROM dag_runs WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
      ORDER BY logical_date DESC, id DESC LIMIT $4";
 /// Every queued or running run.
-pub(crate) const ACTIVE_RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
+pub(crate) const ACTIVE_RUNS: &str = sql!(
+    "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
      data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY id";
+     FROM dag_runs WHERE state IN ",
+    RUN_ACTIVE,
+    " ORDER BY id"
+);
 /// `$1` tenant, `$2` dag_id.
 pub(crate) const LATEST_SCHEDULED_RUN: &str = "SELECT id, tenant, dag_id, run_id, run_type, \
      logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
@@ -128,13 +141,17 @@ pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_i
      r.ended_at AS run_ended_at \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id";
 /// The task instances of every queued or running run.
-pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
+pub(crate) const ACTIVE_TIS: &str = sql!(
+    "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
      ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
      ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
      ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
-     WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
+     WHERE r.state IN ",
+    RUN_ACTIVE,
+    " ORDER BY ti.run, ti.id"
+);
 /// `$1` now, `$2` limit.
 pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
      ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
@@ -291,10 +308,16 @@ pub(crate) const SET_TENANT_QUOTAS: &str = "UPDATE tenants SET max_running_tasks
      api_requests_per_second = $7, api_burst = $8 WHERE name = $1";
 /// Tenant `$1`'s `max_queued_tasks` and the task instances it has waiting (not yet started,
 /// in queued and running runs, as [`INSERT_RUN`] counts them); no row for no tenant.
-pub(crate) const TENANT_BACKLOG: &str = "SELECT max_queued_tasks, (SELECT count(*) FROM \
+pub(crate) const TENANT_BACKLOG: &str = sql!(
+    "SELECT max_queued_tasks, (SELECT count(*) FROM \
      task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
-     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule')) \
-     FROM tenants WHERE name = $1";
+     AND w.state IN ",
+    RUN_ACTIVE,
+    " AND b.state IN ",
+    TASK_BACKLOG,
+    ") \
+     FROM tenants WHERE name = $1"
+);
 /// Locks tenant `$1`'s row to the end of the transaction (PostgreSQL; SQLite's writer is one
 /// already), changing nothing.
 pub(crate) const LOCK_TENANT: &str = "UPDATE tenants SET weight = weight WHERE name = $1";
@@ -349,9 +372,13 @@ pub(crate) const POOLS: &str =
     "SELECT name, slots, description FROM pools WHERE tenant = $1 ORDER BY name";
 /// `$1` tenant, `$2` name, `$3` slots, `$4` description.
 /// `$1` tenant, `$2` pool: its task instances waiting for a slot, queued or running.
-pub(crate) const POOL_IN_USE: &str = "SELECT COUNT(*) FROM task_instances \
-     WHERE tenant = $1 AND pool = $2 AND state IN ('scheduled', 'queued', 'running') \
-     AND map_count IS NULL";
+pub(crate) const POOL_IN_USE: &str = sql!(
+    "SELECT COUNT(*) FROM task_instances \
+     WHERE tenant = $1 AND pool = $2 AND state IN ",
+    TASK_IN_POOL,
+    " \
+     AND map_count IS NULL"
+);
 /// `$1` tenant, `$2` pool.
 pub(crate) const DELETE_POOL: &str = "DELETE FROM pools WHERE tenant = $1 AND name = $2";
 pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, description) VALUES ($1, $2, $3, $4) \
