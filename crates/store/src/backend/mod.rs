@@ -168,7 +168,7 @@ pub(crate) trait Sql:
 /// attempt's state checked as a `CASE`, as in [`crate::common::sql`]).
 macro_rules! append_log {
     ($log:literal) => {
-        $crate::common::state_sql::sql!(
+        $crate::common::sql_text::sql!(
             "INSERT INTO task_logs (ti, try_number, lease, log, live) \
              SELECT id, try_number, lease, $3, TRUE FROM task_instances \
              WHERE id = $1 AND lease = $2 \

@@ -3,7 +3,8 @@
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
 use crate::common::row::row;
-use crate::common::state_sql::{TASK_IN_FLIGHT, TASK_IN_POOL, sql};
+use crate::common::sql_text::sql;
+use crate::common::state_sql::{TASK_IN_FLIGHT, TASK_IN_POOL};
 use crate::error::StoreResult;
 use crate::monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 use crate::rows::{int, time_opt};

@@ -1,6 +1,6 @@
 //! The SQL lists of states by class (`('queued', 'running')`), made at compile time from the
-//! model's one table of state classes ([`TaskState::classes`], [`DagRunState::class`]), and
-//! [`sql!`] joining them into whole statements: a new state needs no SQL edit.
+//! model's one table of state classes ([`TaskState::classes`], [`DagRunState::class`]), which
+//! [`sql!`](super::sql_text::sql) joins into whole statements: a new state needs no SQL edit.
 //!
 //! A list keeps the states' declaration order, so the text of each statement is what it was
 //! when the lists were written by hand, and PostgreSQL matches a partial index's predicate
@@ -9,17 +9,7 @@
 
 use weft_model::{DagRunState, RunStateClass, TaskState, TaskStateClass};
 
-/// `parts` joined, as one `&'static str`, at compile time: a statement written as its text
-/// with the lists of states (or other constants) between its pieces.
-macro_rules! sql {
-    ($($part:expr),+ $(,)?) => {{
-        const PARTS: &[&str] = &[$($part),+];
-        const BYTES: [u8; $crate::common::state_sql::joined_len(PARTS)] =
-            $crate::common::state_sql::joined(PARTS);
-        $crate::common::state_sql::text(&BYTES)
-    }};
-}
-pub(crate) use sql;
+use super::sql_text::put;
 
 /// The SQL list `('a', 'b')` of the `names` whose `members` entry is true.
 macro_rules! state_list {
@@ -27,7 +17,7 @@ macro_rules! state_list {
         const MEMBERS: &[bool] = &$members;
         const BYTES: [u8; $crate::common::state_sql::list_len($names, MEMBERS)] =
             $crate::common::state_sql::list($names, MEMBERS);
-        $crate::common::state_sql::text(&BYTES)
+        $crate::common::sql_text::text(&BYTES)
     }};
 }
 
@@ -55,30 +45,6 @@ pub(crate) const RUN_FINISHED: &str = state_list!(
     DagRunState::NAMES,
     DagRunState::members(RunStateClass::Finished)
 );
-
-/// The length of `parts` joined.
-pub(crate) const fn joined_len(parts: &[&str]) -> usize {
-    let mut len = 0;
-    let mut i = 0;
-    while i < parts.len() {
-        len += parts[i].len();
-        i += 1;
-    }
-    len
-}
-
-/// `parts` joined, as `N` ([`joined_len`]) bytes.
-pub(crate) const fn joined<const N: usize>(parts: &[&str]) -> [u8; N] {
-    let mut out = [0u8; N];
-    let mut at = 0;
-    let mut i = 0;
-    while i < parts.len() {
-        at = put(&mut out, at, parts[i].as_bytes());
-        i += 1;
-    }
-    assert!(at == N, "joined parts of another length");
-    out
-}
 
 /// The length of the SQL list of the `names` that are `members`; a class without states
 /// fails the build (`()` is no SQL).
@@ -122,24 +88,6 @@ pub(crate) const fn list<const N: usize>(names: &[&str], members: &[bool]) -> [u
     out
 }
 
-/// Copies `bytes` into `out` at `at`; where the next bytes go.
-const fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while i < bytes.len() {
-        out[at + i] = bytes[i];
-        i += 1;
-    }
-    at + bytes.len()
-}
-
-/// `bytes` as text; they are joined `&str`s, so always UTF-8.
-pub(crate) const fn text(bytes: &'static [u8]) -> &'static str {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => panic!("joined SQL is not UTF-8"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,14 +102,5 @@ mod tests {
         );
         assert_eq!(RUN_ACTIVE, "('queued', 'running')");
         assert_eq!(RUN_FINISHED, "('success', 'failed')");
-    }
-
-    #[test]
-    fn statements_join_their_parts() {
-        const JOINED: &str = sql!("SELECT 1 WHERE state IN ", RUN_FINISHED, " AND 1 = 1");
-        assert_eq!(
-            JOINED,
-            "SELECT 1 WHERE state IN ('success', 'failed') AND 1 = 1"
-        );
     }
 }

@@ -15,7 +15,8 @@
 //! Lists of states by class come from the model's table, joined in by `sql!` (see
 //! `common::state_sql`).
 
-use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT, sql};
+use crate::common::sql_text::sql;
+use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
 
 /// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
 pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \

@@ -8,7 +8,8 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
-use crate::common::state_sql::{TASK_IN_FLIGHT, sql};
+use crate::common::sql_text::sql;
+use crate::common::state_sql::TASK_IN_FLIGHT;
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
