@@ -86,6 +86,6 @@ pub use orchestration::{
 pub use problem::{IdIssue, OrchestrationIssue, Scope, SettingIssue, SpecError, SpecProblem};
 pub use schedule::{DataInterval, Schedule, ScheduleError};
 pub use spec::{DagSpec, DirectoryGrant, Resources, TaskSettings, TaskSpec};
-pub use state::{DagRunState, RunType, TaskState, run_state};
+pub use state::{DagRunState, RunStateClass, RunType, TaskState, TaskStateClass, run_state};
 pub use trigger::{Readiness, TriggerRule, UpstreamSummary, evaluate};
 pub use units::{UnitError, format_duration, format_size, parse_duration, parse_size};

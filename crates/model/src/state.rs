@@ -37,13 +37,71 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// A group of task states that the scheduler, the store's queries, the quotas and the UI
+    /// treat alike. Which states are in which group is said once, in [`TaskState::classes`];
+    /// the SQL lists of states, the UI's lists and its colours by group are made from it.
+    pub enum TaskStateClass ("task state class") {
+        /// Final: the task instance changes again only when it is cleared or marked.
+        Finished => "finished",
+        /// Taken up by the scheduler and not finished: it may still change by itself (the
+        /// partial index `task_instances_active` of the migrations holds these states).
+        Active => "active",
+        /// Sent to a worker: an attempt holds its lease, and only that attempt's reports count.
+        InFlight => "in_flight",
+        /// Uses its pool: holds one of the pool's slots (in flight) or waits for one.
+        InPool => "in_pool",
+        /// Not started yet, in a queued or running run: counted against the tenant's
+        /// `max_queued_tasks`.
+        Backlog => "backlog",
+    }
+}
+
 impl TaskState {
+    /// The classes the state is in: the one table of them. A new state gets its row here
+    /// (the match makes the compiler ask), and every list of states by class follows.
+    pub const fn classes(self) -> &'static [TaskStateClass] {
+        use TaskStateClass::{Active, Backlog, Finished, InFlight, InPool};
+        match self {
+            Self::None => &[Backlog],
+            Self::Scheduled => &[Active, InPool, Backlog],
+            Self::Queued => &[Active, InFlight, InPool, Backlog],
+            Self::Running => &[Active, InFlight, InPool],
+            Self::UpForRetry | Self::UpForReschedule => &[Active, Backlog],
+            Self::Deferred => &[Active],
+            Self::Success | Self::Failed | Self::UpstreamFailed | Self::Skipped | Self::Removed => {
+                &[Finished]
+            }
+        }
+    }
+
+    /// Whether the state is in `class`.
+    pub const fn is(self, class: TaskStateClass) -> bool {
+        let classes = self.classes();
+        let mut i = 0;
+        while i < classes.len() {
+            if classes[i] as u8 == class as u8 {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
     /// Whether the state is final: success, failed, upstream_failed, skipped or removed.
     pub const fn is_finished(self) -> bool {
-        matches!(
-            self,
-            Self::Success | Self::Failed | Self::UpstreamFailed | Self::Skipped | Self::Removed
-        )
+        self.is(TaskStateClass::Finished)
+    }
+
+    /// Which of [`ALL`](Self::ALL) are in `class`, by position.
+    pub const fn members(class: TaskStateClass) -> [bool; Self::ALL.len()] {
+        let mut members = [false; Self::ALL.len()];
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            members[i] = Self::ALL[i].is(class);
+            i += 1;
+        }
+        members
     }
 }
 
@@ -61,10 +119,45 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// A group of DAG run states treated alike, as [`TaskStateClass`] is for task states; said
+    /// once, in [`DagRunState::class`].
+    pub enum RunStateClass ("DAG run state class") {
+        /// Final: the run's tasks are not scheduled any more.
+        Finished => "finished",
+        /// Waiting for its turn or running: the scheduler keeps it in memory.
+        Active => "active",
+    }
+}
+
 impl DagRunState {
+    /// The class the state is in: the one table of them.
+    pub const fn class(self) -> RunStateClass {
+        match self {
+            Self::Queued | Self::Running => RunStateClass::Active,
+            Self::Success | Self::Failed => RunStateClass::Finished,
+        }
+    }
+
+    /// Whether the state is in `class`.
+    pub const fn is(self, class: RunStateClass) -> bool {
+        self.class() as u8 == class as u8
+    }
+
     /// Whether the state is final (success or failed).
     pub const fn is_finished(self) -> bool {
-        matches!(self, Self::Success | Self::Failed)
+        self.is(RunStateClass::Finished)
+    }
+
+    /// Which of [`ALL`](Self::ALL) are in `class`, by position.
+    pub const fn members(class: RunStateClass) -> [bool; Self::ALL.len()] {
+        let mut members = [false; Self::ALL.len()];
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            members[i] = Self::ALL[i].is(class);
+            i += 1;
+        }
+        members
     }
 }
 
@@ -187,8 +280,55 @@ mod tests {
             ]
         );
         assert_eq!(TaskState::default(), S::None);
+        let members = TaskState::members(TaskStateClass::Finished);
+        let by_members: Vec<_> = TaskState::ALL
+            .iter()
+            .zip(members)
+            .filter(|(_, m)| *m)
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(by_members, finished);
         assert!(DagRunState::Failed.is_finished());
         assert!(!DagRunState::Queued.is_finished());
+    }
+
+    #[test]
+    fn classes_of_states() {
+        let of = |class| -> Vec<&str> {
+            TaskState::ALL
+                .iter()
+                .filter(|s| s.is(class))
+                .map(|s| s.as_str())
+                .collect()
+        };
+        assert_eq!(of(TaskStateClass::InFlight), ["queued", "running"]);
+        assert_eq!(
+            of(TaskStateClass::InPool),
+            ["scheduled", "queued", "running"]
+        );
+        assert_eq!(
+            of(TaskStateClass::Backlog),
+            [
+                "none",
+                "scheduled",
+                "queued",
+                "up_for_retry",
+                "up_for_reschedule"
+            ]
+        );
+        // Active is every state taken up and not finished.
+        for &s in TaskState::ALL {
+            assert_eq!(
+                s.is(TaskStateClass::Active),
+                s != S::None && !s.is_finished(),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            DagRunState::members(RunStateClass::Active),
+            [true, true, false, false]
+        );
+        assert!(DagRunState::Success.is(RunStateClass::Finished));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use weft_model::{Dag, DagRunState, TaskState};
+use weft_model::{Dag, DagRunState, TaskStateClass};
 use weft_protocol::RunCreatedFromDag;
 use weft_store::{DagRun, RunPk, StoreError, TaskInstance};
 
@@ -83,7 +83,7 @@ impl Scheduler {
     /// Count the slots `active`'s queued and running task instances hold.
     fn hold_slots(&mut self, active: &ActiveRun) {
         for ti in &active.tis {
-            if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+            if ti.state.is(TaskStateClass::InFlight) {
                 self.admission.hold(ti);
             }
         }
@@ -279,7 +279,7 @@ impl Scheduler {
     fn forget_run(&mut self, run: RunPk) {
         if let Some(old) = self.remove_run(run) {
             for ti in &old.tis {
-                if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+                if ti.state.is(TaskStateClass::InFlight) {
                     self.admission.release_uncounted(ti);
                 }
             }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 use weft_model::message::storable;
-use weft_model::{TaskKind, TaskState, branch_choice};
+use weft_model::{TaskKind, TaskState, TaskStateClass, branch_choice};
 use weft_store::FinishTask;
 
 use crate::step::Scheduler;
@@ -114,8 +114,7 @@ impl Scheduler {
                 .task(finish.ti)
                 .and_then(|(active, i)| active.tis.get(i));
             let live = current.is_some_and(|ti| {
-                ti.lease == finish.lease
-                    && matches!(ti.state, TaskState::Queued | TaskState::Running)
+                ti.lease == finish.lease && ti.state.is(TaskStateClass::InFlight)
             });
             if live && ended.insert(finish.ti) {
                 taken.push(finish);

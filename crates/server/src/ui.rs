@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rust_embed::Embed;
 
+mod state_classes;
+
 /// Where the UI is mounted.
 pub const UI_PREFIX: &str = "/ui";
 
@@ -61,10 +63,24 @@ fn page_or_asset(path: &str, headers: &HeaderMap) -> Response {
 }
 
 fn asset(path: &str, headers: &HeaderMap) -> Response {
-    let Some(file) = Assets::get(path) else {
+    if path == state_classes::PATH {
+        let (text, hash) = &*state_classes::MODULE;
+        return file(text.as_bytes(), "text/javascript", hash, headers);
+    }
+    let Some(embedded) = Assets::get(path) else {
         return (StatusCode::NOT_FOUND, format!("no file {UI_PREFIX}/{path}")).into_response();
     };
-    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
+    file(
+        &embedded.data,
+        embedded.metadata.mimetype(),
+        &embedded.metadata.sha256_hash(),
+        headers,
+    )
+}
+
+/// A file of the UI with its type and hash (its ETag), or 304 when the browser has it.
+fn file(data: &[u8], mime: &str, sha256: &[u8; 32], headers: &HeaderMap) -> Response {
+    let etag = format!("\"{}\"", hex::encode(sha256));
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -72,10 +88,10 @@ fn asset(path: &str, headers: &HeaderMap) -> Response {
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        file.data.into_owned().into_response()
+        data.to_vec().into_response()
     };
     let response_headers = response.headers_mut();
-    if let Ok(mime) = HeaderValue::from_str(file.metadata.mimetype()) {
+    if let Ok(mime) = HeaderValue::from_str(mime) {
         response_headers.insert(header::CONTENT_TYPE, mime);
     }
     if let Ok(etag) = HeaderValue::from_str(&etag) {
@@ -147,6 +163,22 @@ mod tests {
 
         assert_eq!(
             get("/ui/", Some(&etag)).await.status(),
+            StatusCode::NOT_MODIFIED
+        );
+        // The module of states is made by the server, served as the other scripts are.
+        let made = get("/ui/state-classes.js", None).await;
+        assert_eq!(made.status(), StatusCode::OK);
+        let script = get("/ui/states.js", None).await;
+        assert_eq!(
+            made.headers()[header::CONTENT_TYPE],
+            script.headers()[header::CONTENT_TYPE]
+        );
+        let made_etag = made.headers()[header::ETAG]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert_eq!(
+            get("/ui/state-classes.js", Some(&made_etag)).await.status(),
             StatusCode::NOT_MODIFIED
         );
         assert_eq!(

@@ -4,7 +4,7 @@
 //! `resources` (in the spec of the component its run is pinned to). The API server's worker
 //! routes and standalone mode's worker ask the same question here.
 
-use weft_model::TaskState;
+use weft_model::{TaskState, TaskStateClass};
 use weft_protocol::AttemptRef;
 
 use crate::error::StoreResult;
@@ -107,7 +107,7 @@ pub async fn current_of_any(
 /// `info` when it is `attempt`'s, queued or running; else why not.
 fn judge(info: crate::AttemptInfo, attempt: AttemptRef) -> Result<crate::AttemptInfo, Refusal> {
     let ti = attempt.ti;
-    let unfinished = matches!(info.state, TaskState::Queued | TaskState::Running);
+    let unfinished = info.state.is(TaskStateClass::InFlight);
     if info.lease != attempt.lease || !unfinished {
         return Err(Refusal::StaleAttempt {
             ti,

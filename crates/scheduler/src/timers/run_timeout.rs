@@ -10,7 +10,7 @@
 //! runs into the scheduler's wake-up time.
 
 use jiff::{SignedDuration, Timestamp};
-use weft_model::{DagRunState, TaskState};
+use weft_model::{DagRunState, TaskState, TaskStateClass};
 use weft_store::RunPk;
 
 use crate::active_run::ActiveRun;
@@ -55,7 +55,7 @@ impl Scheduler {
             let Some(state) = timed_out_state(ti.state) else {
                 continue;
             };
-            if matches!(ti.state, TaskState::Queued | TaskState::Running) {
+            if ti.state.is(TaskStateClass::InFlight) {
                 self.admission.release(ti);
             }
             self.outbox.end_task_fenced(ti.id, state, now);

@@ -25,7 +25,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde_json::json;
 use tokio::sync::watch;
-use weft_model::TaskState;
+use weft_model::TaskStateClass;
 use weft_store::{StoreError, TiPk};
 
 use crate::context::RequestContext;
@@ -138,8 +138,7 @@ pub(super) async fn stream_log(
              tenant, {MAX_STREAMS} in all); read the log without following, or try again later"
         ))
     })?;
-    let running =
-        ti.try_number == try_number && matches!(ti.state, TaskState::Queued | TaskState::Running);
+    let running = ti.try_number == try_number && ti.state.is(TaskStateClass::InFlight);
     let lease = running.then_some(ti.lease);
     let follow = Follow {
         state,
@@ -241,9 +240,9 @@ impl Follow {
         let mut ended = None;
         if let Some(lease) = self.lease {
             let now = store.attempt(self.ti).await?;
-            let still = now.as_ref().is_some_and(|a| {
-                a.lease == lease && matches!(a.state, TaskState::Queued | TaskState::Running)
-            });
+            let still = now
+                .as_ref()
+                .is_some_and(|a| a.lease == lease && a.state.is(TaskStateClass::InFlight));
             if !still {
                 self.lease = None;
                 ended = Some(now);

@@ -8,7 +8,7 @@ import { edgePath, layout } from '../layout.js';
 import { runDetail, tiByTask } from '../data.js';
 import { poll } from '../poll.js';
 import { link, setQuery, withQuery } from '../router.js';
-import { glyph, label, legend } from '../states.js';
+import { glyph, label, legend, stateClass } from '../states.js';
 import { empty, errorBox } from '../widgets.js';
 
 /**
@@ -135,7 +135,7 @@ export function mount(ctx, shared) {
             {
               key: t.task_id,
               href,
-              class: `node st-${st}`,
+              class: `node ${stateClass(st)}`,
               'data-testid': 'graph-node',
               'data-task': t.task_id,
               'data-state': st,

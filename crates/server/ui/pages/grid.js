@@ -7,7 +7,7 @@ import { between, duration, isoUtc } from '../format.js';
 import { gridRuns, taskOrder, tiByTask } from '../data.js';
 import { poll } from '../poll.js';
 import { link, navigate, setQuery, withQuery } from '../router.js';
-import { glyph, label, legend } from '../states.js';
+import { glyph, label, legend, stateClass } from '../states.js';
 import { empty, errorBox, loading } from '../widgets.js';
 import * as task from './task.js';
 import * as run from './run.js';
@@ -84,7 +84,7 @@ export function mount(ctx, shared) {
             'a',
             {
               href: gridHref({ run: r.run_id }),
-              class: `run-bar st-${r.state}`,
+              class: `run-bar ${stateClass(r.state)}`,
               'data-testid': 'grid-run',
               'data-run': r.run_id,
               'data-state': r.state,
@@ -120,7 +120,7 @@ export function mount(ctx, shared) {
               'a',
               {
                 href: gridHref({ run: run.run_id, task: t }),
-                class: ['cell', `st-${ti.state}`, selected && 'selected'],
+                class: ['cell', stateClass(ti.state), selected && 'selected'],
                 'data-testid': 'grid-cell',
                 'data-task': t,
                 'data-run': run.run_id,

@@ -7,7 +7,7 @@ import { duration, between, prettyJson, timeEl, bytes } from '../format.js';
 import { findTi, mappedInstances, runDetail } from '../data.js';
 import { poll } from '../poll.js';
 import { link, withQuery } from '../router.js';
-import { badge, dot, label } from '../states.js';
+import { badge, dot, label, stateClass } from '../states.js';
 import { confirmDialog, errorBox, facts, loading, notFound, roleButton, toast } from '../widgets.js';
 import { logView } from './log.js';
 
@@ -118,7 +118,7 @@ export function mount(ctx, shared, opts = {}) {
                     { key: String(m.map_index) },
                     h(
                       'a',
-                      { href: hrefFor({ run: runId, task: taskId, map_index: m.map_index }), class: `chip st-${m.state}`, title: label(m.state), 'data-testid': 'mapped-instance', 'data-state': m.state },
+                      { href: hrefFor({ run: runId, task: taskId, map_index: m.map_index }), class: `chip ${stateClass(m.state)}`, title: label(m.state), 'data-testid': 'mapped-instance', 'data-state': m.state },
                       dot(m.state),
                       ` ${m.map_index}`,
                     ),

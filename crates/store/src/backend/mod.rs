@@ -168,11 +168,13 @@ pub(crate) trait Sql:
 /// attempt's state checked as a `CASE`, as in [`crate::common::sql`]).
 macro_rules! append_log {
     ($log:literal) => {
-        concat!(
+        $crate::common::sql_text::sql!(
             "INSERT INTO task_logs (ti, try_number, lease, log, live) \
              SELECT id, try_number, lease, $3, TRUE FROM task_instances \
              WHERE id = $1 AND lease = $2 \
-             AND CASE WHEN state IN ('queued', 'running') THEN TRUE END AND length($3) <= $4 \
+             AND CASE WHEN state IN ",
+            $crate::common::state_sql::TASK_IN_FLIGHT,
+            " THEN TRUE END AND length($3) <= $4 \
              ON CONFLICT (ti, try_number) DO UPDATE SET \
              log = CASE WHEN task_logs.lease = excluded.lease AND $5 THEN ",
             $log,

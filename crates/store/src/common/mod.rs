@@ -13,6 +13,8 @@ pub(crate) mod retention;
 pub(crate) mod row;
 pub(crate) mod sealed;
 pub(crate) mod sql;
+pub(crate) mod sql_text;
+pub(crate) mod state_sql;
 pub(crate) mod statement;
 mod store_impl;
 mod tenancy;

@@ -3,25 +3,39 @@
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
 use crate::common::row::row;
+use crate::common::sql_text::sql;
+use crate::common::state_sql::{TASK_IN_FLIGHT, TASK_IN_POOL};
 use crate::error::StoreResult;
 use crate::monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 use crate::rows::{int, time_opt};
 
 /// `$1` tenant: per queue, the task instances queued and running, and the oldest queued (a
 /// mapped task's own instance, which only sums its instances up, left out).
-const QUEUE_DEPTHS: &str = "SELECT queue, \
+const QUEUE_DEPTHS: &str = sql!(
+    "SELECT queue, \
      SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued, \
      SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running, \
      MIN(CASE WHEN state = 'queued' THEN queued_at END) AS oldest_queued_at \
-     FROM task_instances WHERE tenant = $1 AND state IN ('queued', 'running') \
-     AND map_count IS NULL GROUP BY queue ORDER BY queue";
+     FROM task_instances WHERE tenant = $1 AND state IN ",
+    TASK_IN_FLIGHT,
+    " \
+     AND map_count IS NULL GROUP BY queue ORDER BY queue"
+);
 
 /// `$1` tenant: per pool, the task instances holding its slots and those waiting for one.
-const POOL_USAGE: &str = "SELECT pool, \
-     SUM(CASE WHEN state IN ('queued', 'running') THEN 1 ELSE 0 END) AS used, \
-     SUM(CASE WHEN state = 'scheduled' THEN 1 ELSE 0 END) AS waiting \
-     FROM task_instances WHERE tenant = $1 AND state IN ('scheduled', 'queued', 'running') \
-     AND map_count IS NULL GROUP BY pool ORDER BY pool";
+const POOL_USAGE: &str = sql!(
+    "SELECT pool, \
+     SUM(CASE WHEN state IN ",
+    TASK_IN_FLIGHT,
+    " THEN 1 ELSE 0 END) AS used, \
+     SUM(CASE WHEN state IN ",
+    TASK_IN_FLIGHT,
+    " THEN 0 ELSE 1 END) AS waiting \
+     FROM task_instances WHERE tenant = $1 AND state IN ",
+    TASK_IN_POOL,
+    " \
+     AND map_count IS NULL GROUP BY pool ORDER BY pool"
+);
 
 /// `$1` ti, `$2` try, `$3` first byte (from 0), `$4` the attempt (lease) wanted, or null
 /// for any: the log from that byte (none when it is another attempt's), and what it is.
@@ -32,8 +46,12 @@ const LOG_TAIL: &str = "SELECT CASE WHEN $4 IS NULL OR lease = $4 \
 
 /// `$1` ti, `$2` lease: whether that attempt is current (its state checked as a `CASE`, as
 /// in [`crate::common::sql`]).
-pub(crate) const ATTEMPT_IS_CURRENT: &str = "SELECT COUNT(*) FROM task_instances \
-     WHERE id = $1 AND lease = $2 AND CASE WHEN state IN ('queued', 'running') THEN TRUE END";
+pub(crate) const ATTEMPT_IS_CURRENT: &str = sql!(
+    "SELECT COUNT(*) FROM task_instances \
+     WHERE id = $1 AND lease = $2 AND CASE WHEN state IN ",
+    TASK_IN_FLIGHT,
+    " THEN TRUE END"
+);
 
 row! {
     /// A `QUEUE_DEPTHS` row.

@@ -12,6 +12,8 @@
 
 use super::statement::statement;
 use crate::backend::Backend;
+use crate::common::sql_text::sql;
+use crate::common::state_sql::RUN_FINISHED;
 use crate::error::StoreResult;
 use crate::retention::{Clean, Cleaned};
 use crate::rows::micros;
@@ -30,12 +32,12 @@ macro_rules! keep {
 
 /// The runs a clean removes, of `dag_runs d`, with `$1` the cut-off (microseconds), after
 /// [`keep!`].
-macro_rules! old_runs {
-    () => {
-        "d.state IN ('success', 'failed') AND d.ended_at IS NOT NULL AND d.ended_at < $1 \
-         AND d.id NOT IN (SELECT id FROM keep WHERE id IS NOT NULL)"
-    };
-}
+const OLD_RUNS: &str = sql!(
+    "d.state IN ",
+    RUN_FINISHED,
+    " AND d.ended_at IS NOT NULL AND d.ended_at < $1 \
+     AND d.id NOT IN (SELECT id FROM keep WHERE id IS NOT NULL)"
+);
 
 /// The events no clean removes, as a `WITH` clause `keep_events (id)`: each asset's newest.
 macro_rules! keep_events {
@@ -54,48 +56,44 @@ macro_rules! old_events {
 }
 
 /// `$1` cut-off, `$2` batch: the id of the last run of the next batch.
-const NEXT_RUNS: &str = concat!(
+const NEXT_RUNS: &str = sql!(
     keep!(),
     "SELECT MAX(id) FROM (SELECT d.id FROM dag_runs d WHERE ",
-    old_runs!(),
+    OLD_RUNS,
     " ORDER BY d.id LIMIT $2) b"
 );
 /// `$1` cut-off, `$2` last id: the task instances of the batch's runs.
-pub(crate) const COUNT_TASK_INSTANCES: &str = concat!(
+pub(crate) const COUNT_TASK_INSTANCES: &str = sql!(
     keep!(),
     "SELECT COUNT(*) FROM task_instances t JOIN dag_runs d ON d.id = t.run WHERE d.id <= $2 AND ",
-    old_runs!()
+    OLD_RUNS
 );
 /// `$1` cut-off, `$2` last id: the batch's runs (what refers to them cascades).
-pub(crate) const DELETE_RUNS: &str = concat!(
+pub(crate) const DELETE_RUNS: &str = sql!(
     keep!(),
     "DELETE FROM dag_runs WHERE id IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 AND ",
-    old_runs!(),
+    OLD_RUNS,
     ")"
 );
 /// `$1` cut-off, `$2` last id: the batch's runs, and the XCom values and task instances of
 /// the runs deleted (their logs and the runs' notifications cascade), in one statement, so
 /// all three go by the same runs; how many runs and task instances went. PostgreSQL.
-pub(crate) const DELETE_RUNS_AND_ROWS: &str = concat!(
+pub(crate) const DELETE_RUNS_AND_ROWS: &str = sql!(
     keep!(),
     ", gone AS (DELETE FROM dag_runs WHERE id IN (SELECT d.id FROM dag_runs d WHERE d.id <= $2 \
      AND ",
-    old_runs!(),
+    OLD_RUNS,
     ") RETURNING id), \
      x AS (DELETE FROM xcom WHERE run IN (SELECT id FROM gone)), \
      t AS (DELETE FROM task_instances WHERE run IN (SELECT id FROM gone) RETURNING id) \
      SELECT (SELECT COUNT(*) FROM gone), (SELECT COUNT(*) FROM t)"
 );
 /// `$1` cut-off: every run and task instance a clean would remove.
-const COUNT_OLD_RUNS: &str = concat!(
-    keep!(),
-    "SELECT COUNT(*) FROM dag_runs d WHERE ",
-    old_runs!()
-);
-const COUNT_OLD_TASK_INSTANCES: &str = concat!(
+const COUNT_OLD_RUNS: &str = sql!(keep!(), "SELECT COUNT(*) FROM dag_runs d WHERE ", OLD_RUNS);
+const COUNT_OLD_TASK_INSTANCES: &str = sql!(
     keep!(),
     "SELECT COUNT(*) FROM task_instances t JOIN dag_runs d ON d.id = t.run WHERE ",
-    old_runs!()
+    OLD_RUNS
 );
 /// `$1` cut-off, `$2` batch: the id of the last event of the next batch.
 const NEXT_EVENTS: &str = concat!(

@@ -15,6 +15,12 @@ macro_rules! row {
             $($(#[$field_meta])* $field_vis $field: $ty),*
         }
 
+        impl $name {
+            /// The columns the row is read from: its fields' names, in order.
+            #[allow(dead_code)]
+            pub(crate) const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+        }
+
         impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $name
         where
             &'r str: sqlx::ColumnIndex<R>,

@@ -1,12 +1,18 @@
 //! SQL both backends run as is: standard SQL with `$n` parameters, which SQLite and
 //! PostgreSQL both accept. Literal values here are never selected as integers (SQLite and
-//! PostgreSQL type them differently); columns are. Each statement is one whole string, so a
-//! search for its text finds it; statements that repeat a column list (the runs' and task
-//! instances' reads) say so, and a test checks the copies agree. A state that a task instance
+//! PostgreSQL type them differently); columns are. Each statement is one string, so a search
+//! for its text finds it, but for the pieces joined in by [`sql!`]: the runs' and task
+//! instances' reads select [`RUN_COLUMNS`] and [`TI_COLUMNS`], made from the fields of the
+//! rows they are read into. A state that a task instance
 //! found by its id must be in is checked as `CASE WHEN state ... THEN TRUE END`, which keeps
 //! PostgreSQL's planner off the partial index on `state` (see `postgres::statements`), also
 //! when the state is a parameter: the first plans of a prepared statement are made for its
-//! values.
+//! values. Which states a statement lists by class (`IN ('queued', 'running')`) comes from
+//! the model's table of state classes, joined in by [`sql!`] (see [`super::state_sql`]).
+
+use super::sql_text::{column_list, sql};
+use super::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_POOL};
+use crate::rows::{RunRow, TiRow};
 
 // --- tenants ---
 
@@ -75,7 +81,8 @@ pub(crate) const SET_PAUSED: &str =
 /// keeps the tenant within its `max_queued_tasks` ([`TENANT_BACKLOG`] counts the same; no row
 /// otherwise); a run id already used is a unique violation. PostgreSQL runs it as the first
 /// part of its run-and-tasks insert.
-pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
+pub(crate) const INSERT_RUN: &str = sql!(
+    "INSERT INTO dag_runs (tenant, dag_id, run_id, run_type, \
      logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
      started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
@@ -84,75 +91,92 @@ pub(crate) const INSERT_RUN: &str = "INSERT INTO dag_runs (tenant, dag_id, run_i
      AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
      AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
      FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
-     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'))) \
-     RETURNING id";
+     AND w.state IN ",
+    RUN_ACTIVE,
+    " AND b.state IN ",
+    TASK_BACKLOG,
+    ")) \
+     RETURNING id"
+);
 
-// The reads of runs select the columns of `RunRow`, in the same order.
+/// The columns of `RunRow`: what every read of runs selects first.
+const RUN_COLUMNS: &str = column_list!(RunRow::COLUMNS, "", &[]);
 
 /// `$1` run pk.
-pub(crate) const RUN: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE id = $1";
+pub(crate) const RUN: &str = sql!("SELECT ", RUN_COLUMNS, " FROM dag_runs WHERE id = $1");
 /// `$1` tenant, `$2` dag_id, `$3` run_id.
-pub(crate) const RUN_BY_ID: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3";
+pub(crate) const RUN_BY_ID: &str = sql!(
+    "SELECT ",
+    RUN_COLUMNS,
+    " FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3"
+);
 /// `$1` tenant, `$2` dag_id or NULL, `$3` state or NULL, `$4` limit.
-pub(crate) const RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
-     ORDER BY logical_date DESC, id DESC LIMIT $4";
+pub(crate) const RUNS: &str = sql!(
+    "SELECT ",
+    RUN_COLUMNS,
+    " FROM dag_runs WHERE tenant = $1 AND ($2 IS NULL OR dag_id = $2) AND ($3 IS NULL OR state = $3) \
+     ORDER BY logical_date DESC, id DESC LIMIT $4"
+);
 /// Every queued or running run.
-pub(crate) const ACTIVE_RUNS: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY id";
+pub(crate) const ACTIVE_RUNS: &str = sql!(
+    "SELECT ",
+    RUN_COLUMNS,
+    " FROM dag_runs WHERE state IN ",
+    RUN_ACTIVE,
+    " ORDER BY id"
+);
 /// `$1` tenant, `$2` dag_id.
-pub(crate) const LATEST_SCHEDULED_RUN: &str = "SELECT id, tenant, dag_id, run_id, run_type, \
-     logical_date, data_interval_start, data_interval_end, conf, digest, state, queued_at, \
-     started_at, ended_at \
-     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
-     ORDER BY logical_date DESC, id DESC LIMIT 1";
+pub(crate) const LATEST_SCHEDULED_RUN: &str = sql!(
+    "SELECT ",
+    RUN_COLUMNS,
+    " FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_type IN ('scheduled', 'backfill') \
+     ORDER BY logical_date DESC, id DESC LIMIT 1"
+);
 
-// The reads of task instances select the columns of `TiRow`, in the same order.
+/// The columns of `TiRow` (`task_instances ti` joined with its run, `dag_runs r`): what every
+/// read of task instances selects first.
+const TI_COLUMNS: &str = column_list!(TiRow::COLUMNS, "ti", &[("run_id", "r")]);
 
 /// `$1` run pk: its task instances, each row with the run's own columns (`conf` on the
 /// first row only, so that a big run does not repeat it): a run and its task instances
 /// from one snapshot in one statement. No rows for a run without task instances.
-pub(crate) const RUN_WITH_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
-     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
-     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
+pub(crate) const RUN_WITH_TIS: &str = sql!(
+    "SELECT ",
+    TI_COLUMNS,
+    ", r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, \
      CASE WHEN ti.id = (SELECT min(id) FROM task_instances WHERE run = $1) THEN r.conf END AS run_conf, \
      r.digest, r.state AS run_state, r.queued_at AS run_queued_at, r.started_at AS run_started_at, \
      r.ended_at AS run_ended_at \
-     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id";
+     FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ti.run = $1 ORDER BY ti.id"
+);
 /// The task instances of every queued or running run.
-pub(crate) const ACTIVE_TIS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
-     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
-     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+pub(crate) const ACTIVE_TIS: &str = sql!(
+    "SELECT ",
+    TI_COLUMNS,
+    " \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
-     WHERE r.state IN ('queued', 'running') ORDER BY ti.run, ti.id";
+     WHERE r.state IN ",
+    RUN_ACTIVE,
+    " ORDER BY ti.run, ti.id"
+);
 /// `$1` now, `$2` limit.
-pub(crate) const EXPIRED_LEASES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
-     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
-     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+pub(crate) const EXPIRED_LEASES: &str = sql!(
+    "SELECT ",
+    TI_COLUMNS,
+    " \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'running' AND ti.lease_expires_at < $1 \
-     ORDER BY ti.lease_expires_at, ti.id LIMIT $2";
+     ORDER BY ti.lease_expires_at, ti.id LIMIT $2"
+);
 /// `$1` before, `$2` limit. Found through the index of active states (`task_instances_active`).
-pub(crate) const QUEUED_BEFORE: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
-     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
-     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+pub(crate) const QUEUED_BEFORE: &str = sql!(
+    "SELECT ",
+    TI_COLUMNS,
+    " \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.state = 'queued' AND ti.queued_at < $1 \
-     ORDER BY ti.queued_at, ti.id LIMIT $2";
+     ORDER BY ti.queued_at, ti.id LIMIT $2"
+);
 
 /// `$1` task instance, `$2` when its sensor's try first poked, `$3` its reschedules so far.
 pub(crate) const SET_POKE: &str =
@@ -181,9 +205,11 @@ pub(crate) const RESOLVE: &str = "UPDATE task_instances SET state = $3, \
      RETURNING id, run, task_id, try_number";
 
 /// `$1` tenant, `$2` DAG, `$3` logical date: the DAG's newest run with that logical date.
-pub(crate) const RUN_BY_LOGICAL_DATE: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-     data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, ended_at \
-     FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND logical_date = $3 ORDER BY id DESC LIMIT 1";
+pub(crate) const RUN_BY_LOGICAL_DATE: &str = sql!(
+    "SELECT ",
+    RUN_COLUMNS,
+    " FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND logical_date = $3 ORDER BY id DESC LIMIT 1"
+);
 
 /// `$1` task instance, `$2` lease, `$3` state seen, `$4` new state, `$5` map count (none
 /// when the expansion failed), `$6` at, `$7` whether the new state is final, `$8` error
@@ -196,14 +222,14 @@ pub(crate) const EXPAND: &str = "UPDATE task_instances SET state = $4, lease = l
 
 /// `$1` run, `$2` the mapped task's id followed by `[`: its instances' task instances, in
 /// map index order.
-pub(crate) const MAPPED_INSTANCES: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, \
-     ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, \
-     ti.lease, ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-     ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-     ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item \
+pub(crate) const MAPPED_INSTANCES: &str = sql!(
+    "SELECT ",
+    TI_COLUMNS,
+    " \
      FROM task_instances ti JOIN dag_runs r ON r.id = ti.run \
      WHERE ti.run = $1 AND ti.map_index IS NOT NULL AND substr(ti.task_id, 1, length($2)) = $2 \
-     ORDER BY ti.map_index";
+     ORDER BY ti.map_index"
+);
 
 /// `$1` task instance: a mapped task that is cleared forgets its expansion (it expands
 /// again when it runs).
@@ -291,10 +317,16 @@ pub(crate) const SET_TENANT_QUOTAS: &str = "UPDATE tenants SET max_running_tasks
      api_requests_per_second = $7, api_burst = $8 WHERE name = $1";
 /// Tenant `$1`'s `max_queued_tasks` and the task instances it has waiting (not yet started,
 /// in queued and running runs, as [`INSERT_RUN`] counts them); no row for no tenant.
-pub(crate) const TENANT_BACKLOG: &str = "SELECT max_queued_tasks, (SELECT count(*) FROM \
+pub(crate) const TENANT_BACKLOG: &str = sql!(
+    "SELECT max_queued_tasks, (SELECT count(*) FROM \
      task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
-     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule')) \
-     FROM tenants WHERE name = $1";
+     AND w.state IN ",
+    RUN_ACTIVE,
+    " AND b.state IN ",
+    TASK_BACKLOG,
+    ") \
+     FROM tenants WHERE name = $1"
+);
 /// Locks tenant `$1`'s row to the end of the transaction (PostgreSQL; SQLite's writer is one
 /// already), changing nothing.
 pub(crate) const LOCK_TENANT: &str = "UPDATE tenants SET weight = weight WHERE name = $1";
@@ -349,9 +381,13 @@ pub(crate) const POOLS: &str =
     "SELECT name, slots, description FROM pools WHERE tenant = $1 ORDER BY name";
 /// `$1` tenant, `$2` name, `$3` slots, `$4` description.
 /// `$1` tenant, `$2` pool: its task instances waiting for a slot, queued or running.
-pub(crate) const POOL_IN_USE: &str = "SELECT COUNT(*) FROM task_instances \
-     WHERE tenant = $1 AND pool = $2 AND state IN ('scheduled', 'queued', 'running') \
-     AND map_count IS NULL";
+pub(crate) const POOL_IN_USE: &str = sql!(
+    "SELECT COUNT(*) FROM task_instances \
+     WHERE tenant = $1 AND pool = $2 AND state IN ",
+    TASK_IN_POOL,
+    " \
+     AND map_count IS NULL"
+);
 /// `$1` tenant, `$2` pool.
 pub(crate) const DELETE_POOL: &str = "DELETE FROM pools WHERE tenant = $1 AND name = $2";
 pub(crate) const SET_POOL: &str = "INSERT INTO pools (tenant, name, slots, description) VALUES ($1, $2, $3, $4) \
@@ -395,20 +431,10 @@ pub(crate) const RESIGN: &str =
 mod tests {
     use super::*;
 
-    /// What every read of runs begins with: the columns of `RunRow`.
-    const RUN_SELECT: &str = "SELECT id, tenant, dag_id, run_id, run_type, logical_date, \
-         data_interval_start, data_interval_end, conf, digest, state, queued_at, started_at, \
-         ended_at FROM dag_runs WHERE ";
-
-    /// What every read of task instances begins with: the columns of `TiRow`.
-    const TI_COLUMNS: &str = "SELECT ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id, \
-         ti.state, ti.try_number, ti.max_tries, ti.queue, ti.pool, ti.priority_weight, ti.lease, \
-         ti.lease_expires_at, ti.worker_id, ti.hostname, ti.queued_at, ti.started_at, \
-         ti.ended_at, ti.duration_ms, ti.next_retry_at, ti.error_class, ti.error, \
-         ti.sensor_started_at, ti.pokes, ti.deferral, ti.map_count, ti.map_index, ti.map_item";
-
     #[test]
     fn reads_of_one_row_type_select_the_same_columns() {
+        assert!(RUN_COLUMNS.starts_with("id, tenant, dag_id, run_id, run_type, logical_date"));
+        let run_select = format!("SELECT {RUN_COLUMNS} FROM dag_runs WHERE ");
         for read in [
             RUN,
             RUN_BY_ID,
@@ -417,14 +443,18 @@ mod tests {
             ACTIVE_RUNS,
             LATEST_SCHEDULED_RUN,
         ] {
-            assert!(read.starts_with(RUN_SELECT), "{read}");
+            assert!(read.starts_with(&run_select), "{read}");
         }
-        let ti_select =
-            format!("{TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE ");
+        assert!(
+            TI_COLUMNS.starts_with("ti.id, ti.run, ti.tenant, ti.dag_id, r.run_id, ti.task_id")
+        );
+        let ti_select = format!(
+            "SELECT {TI_COLUMNS} FROM task_instances ti JOIN dag_runs r ON r.id = ti.run WHERE "
+        );
         for read in [ACTIVE_TIS, EXPIRED_LEASES, QUEUED_BEFORE, MAPPED_INSTANCES] {
             assert!(read.starts_with(&ti_select), "{read}");
         }
-        assert!(RUN_WITH_TIS.starts_with(&format!("{TI_COLUMNS}, r.run_type, ")));
+        assert!(RUN_WITH_TIS.starts_with(&format!("SELECT {TI_COLUMNS}, r.run_type, ")));
         let dag_select = "SELECT d.tenant, d.dag_id, d.paused, d.digest, c.spec, d.created_at, \
              d.updated_at FROM dags d JOIN components c ON c.tenant = d.tenant AND c.digest = \
              d.digest WHERE d.tenant = $1 ";

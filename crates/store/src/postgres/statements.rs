@@ -11,6 +11,12 @@
 //! 6,400 comparisons, about 8 ms of a step under a flood), instead of looking each of the
 //! batch's rows up by key. A state compared with a column of the batch (the queue update's
 //! `seen_state`) cannot lead into that index and stays a plain condition.
+//!
+//! Lists of states by class come from the model's table, joined in by `sql!` (see
+//! `common::state_sql`).
+
+use crate::common::sql_text::sql;
+use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
 
 /// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
 pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
@@ -29,7 +35,8 @@ pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', le
 /// part `r`) and its task instances (`$16`-`$20`), in one statement: a row per task instance
 /// (`run`, `id`, `task_id`); none when the run was not inserted, and one with no task
 /// instance for a run without tasks.
-pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (tenant, dag_id, run_id, \
+pub(super) const INSERT_RUN_AND_TASKS: &str = sql!(
+    "WITH r AS (INSERT INTO dag_runs (tenant, dag_id, run_id, \
      run_type, logical_date, data_interval_start, data_interval_end, conf, digest, state, \
      queued_at, started_at, ended_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
@@ -38,14 +45,19 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = "WITH r AS (INSERT INTO dag_runs (
      AND NOT EXISTS (SELECT 1 FROM tenants q WHERE q.name = $1 AND $14 > 0 \
      AND q.max_queued_tasks IS NOT NULL AND q.max_queued_tasks < $14 + (SELECT count(*) \
      FROM task_instances b JOIN dag_runs w ON w.id = b.run WHERE w.tenant = $1 \
-     AND w.state IN ('queued', 'running') AND b.state IN ('none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'))) \
+     AND w.state IN ",
+    RUN_ACTIVE,
+    " AND b.state IN ",
+    TASK_BACKLOG,
+    ")) \
      RETURNING id), \
      t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
      max_tries, queue, pool, priority_weight, lease) \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
      FROM r, UNNEST($16::text[], $17::bigint[], $18::text[], $19::text[], $20::bigint[]) \
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
-     SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id";
+     SELECT r.id AS run, t.id, t.task_id FROM r LEFT JOIN t ON t.run = r.id"
+);
 
 /// A mapped task's instances (`$1` the mapped task's task instance, `$2`-`$4` each
 /// instance's task id, map index and item), with the mapped task's settings.
@@ -93,7 +105,8 @@ pub(super) const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_st
 /// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement: the
 /// common table expressions `f` (the finishes applied), `x` and `l`. [`STEP`] begins with
 /// the same three.
-pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
+pub(super) const FINISH_WITH_VALUES: &str = sql!(
+    "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
      ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
      error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
      hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
@@ -103,7 +116,9 @@ pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t 
      AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
      started) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease \
-     AND CASE WHEN t.state IN ('queued', 'running') THEN TRUE END \
+     AND CASE WHEN t.state IN ",
+    TASK_IN_FLIGHT,
+    " THEN TRUE END \
      RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
      x AS (INSERT INTO xcom (run, task_id, key, value) \
      SELECT f.run, f.task_id, xv.key, xv.value FROM f \
@@ -114,7 +129,8 @@ pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t 
      JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
      live = FALSE) \
-     SELECT id, run, task_id, try_number FROM f";
+     SELECT id, run, task_id, try_number FROM f"
+);
 
 /// A scheduler's step in one statement: the finish with its values (`f`, `x`, `l`, as in
 /// [`FINISH_WITH_VALUES`]), the queue update `q` (`$17`-`$21`, as in [`QUEUE`]) of other task
@@ -126,7 +142,8 @@ pub(super) const FINISH_WITH_VALUES: &str = "WITH f AS (UPDATE task_instances t 
 /// the fence no longer holds or fewer finishes applied (see `weft_step_guard`); NULLs skip
 /// its checks. So a fenced step needs no transaction of its own: autocommitted, it is one
 /// round trip.
-pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
+pub(super) const STEP: &str = sql!(
+    "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
      ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
      error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
      hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
@@ -136,7 +153,9 @@ pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.
      AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
      started) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease \
-     AND CASE WHEN t.state IN ('queued', 'running') THEN TRUE END \
+     AND CASE WHEN t.state IN ",
+    TASK_IN_FLIGHT,
+    " THEN TRUE END \
      RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
      x AS (INSERT INTO xcom (run, task_id, key, value) \
      SELECT f.run, f.task_id, xv.key, xv.value FROM f \
@@ -167,7 +186,8 @@ pub(super) const STEP: &str = "WITH f AS (UPDATE task_instances t SET state = v.
      SELECT true AS finished, id, run, task_id, try_number FROM f \
      UNION ALL SELECT false, id, run, task_id, try_number FROM q \
      UNION ALL SELECT true, 0, 0, '', 0 \
-     WHERE weft_step_guard($27, $28, $29, (SELECT array_agg(id) FROM f), $30) < 0";
+     WHERE weft_step_guard($27, $28, $29, (SELECT array_agg(id) FROM f), $30) < 0"
+);
 
 /// Every XCom value of the `(run, task_id)`s (`$1`-`$2`).
 pub(super) const DELETE_XCOMS: &str = "DELETE FROM xcom x USING UNNEST($1::bigint[], $2::text[]) AS v (run, task_id) \

@@ -8,6 +8,8 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
+use crate::common::sql_text::sql;
+use crate::common::state_sql::TASK_IN_FLIGHT;
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -74,14 +76,18 @@ const HEARTBEAT: &str = "WITH v (ti, seen_lease, expires) AS (VALUES {values}) \
      AND task_instances.state = 'running' RETURNING id";
 
 /// The fenced finish, without its `RETURNING`; a row of `FINISH_ROW` per change.
-pub(super) const FINISH: &str = "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
+pub(super) const FINISH: &str = sql!(
+    "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
      worker, host, started) AS (VALUES {values}) \
      UPDATE task_instances SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
      next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
      worker_id = COALESCE(v.worker, task_instances.worker_id), hostname = COALESCE(v.host, task_instances.hostname), \
      lease_expires_at = NULL, started_at = COALESCE(task_instances.started_at, v.started) \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
-     AND task_instances.state IN ('queued', 'running')";
+     AND task_instances.state IN ",
+    TASK_IN_FLIGHT,
+    ""
+);
 pub(super) const FINISH_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 pub(super) const QUEUE_ROW: &str = "(?, ?, ?, ?, ?)";
 

@@ -28,6 +28,8 @@ use super::held::HeldConnection;
 use crate::apply;
 use crate::backend::Backend as _;
 use crate::backend::batch::{Applied, FinishValues};
+use crate::common::sql_text::sql;
+use crate::common::state_sql::TASK_IN_FLIGHT;
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};
@@ -57,27 +59,39 @@ const FENCE_HOLDS: &str =
     "COALESCE((SELECT holder = ? AND epoch = ? FROM leaders WHERE name = ?), 0)";
 /// The check, for a step that needs every finish: `?` how many, then a row `(ti, seen
 /// lease)` of each.
-const CHECK_FINISHES: &str = "WITH v (ti, seen_lease) AS (VALUES {values}) \
+const CHECK_FINISHES: &str = sql!(
+    "WITH v (ti, seen_lease) AS (VALUES {values}) \
      INSERT INTO temp.weft_step_check (fence_holds, missing) SELECT {fence}, ? - \
      (SELECT count(*) FROM v JOIN task_instances t ON t.id = v.ti \
-     WHERE t.lease = v.seen_lease AND t.state IN ('queued', 'running'))";
+     WHERE t.lease = v.seen_lease AND t.state IN ",
+    TASK_IN_FLIGHT,
+    ")"
+);
 /// The check of the fence alone.
 const CHECK_FENCE: &str =
     "INSERT INTO temp.weft_step_check (fence_holds, missing) SELECT {fence}, 0";
 
 /// XCom values of the finishes that apply; rows `(ti, seen lease, key, value)`.
-const XCOMS: &str = "WITH v (ti, seen_lease, key, value) AS (VALUES {values}) \
+const XCOMS: &str = sql!(
+    "WITH v (ti, seen_lease, key, value) AS (VALUES {values}) \
      INSERT INTO xcom (run, task_id, key, value) \
      SELECT t.run, t.task_id, v.key, v.value FROM v JOIN task_instances t ON t.id = v.ti \
-     WHERE t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
-     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value";
+     WHERE t.lease = v.seen_lease AND t.state IN ",
+    TASK_IN_FLIGHT,
+    " \
+     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value"
+);
 /// Logs of the finishes that apply, under their try; rows `(ti, seen lease, log)`.
-const LOGS: &str = "WITH v (ti, seen_lease, log) AS (VALUES {values}) \
+const LOGS: &str = sql!(
+    "WITH v (ti, seen_lease, log) AS (VALUES {values}) \
      INSERT INTO task_logs (ti, try_number, lease, log) \
      SELECT t.id, t.try_number, v.seen_lease, v.log FROM v JOIN task_instances t ON t.id = v.ti \
-     WHERE t.lease = v.seen_lease AND t.state IN ('queued', 'running') \
+     WHERE t.lease = v.seen_lease AND t.state IN ",
+    TASK_IN_FLIGHT,
+    " \
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
-     live = 0";
+     live = 0"
+);
 /// Run state changes, the columns set as [`SET_RUN`](crate::common::sql::SET_RUN) sets them;
 /// rows `(run, state, at, whether running, whether finished)`.
 const RUNS: &str = "WITH v (run, state, at, running, finished) AS (VALUES {values}) \

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
+use weft_model::DagRunState;
 
 use crate::client::{Client, ServerArgs, query_value, segment};
 use crate::exit::{CommandResult, Failure};
@@ -33,8 +34,7 @@ enum RunsCommand {
         /// Only this DAG's runs.
         #[arg(long)]
         dag: Option<String>,
-        /// Only runs in this state (queued, running, success, failed).
-        #[arg(long)]
+        #[arg(long, help = format!("Only runs in this state ({}).", DagRunState::NAMES.join(", ")))]
         state: Option<String>,
         /// At most this many runs (default 100, at most 1000).
         #[arg(long)]
@@ -227,6 +227,13 @@ fn task_line(ti: &Value, width: usize) -> String {
     line
 }
 
+/// Whether a run in `state` (its name, as the API gives it) has ended.
+pub(crate) fn run_has_ended(state: &str) -> bool {
+    state
+        .parse::<DagRunState>()
+        .is_ok_and(DagRunState::is_finished)
+}
+
 /// Milliseconds between a run's start and end, when it has both.
 fn run_duration_ms(run: &Value) -> Option<i64> {
     let start: jiff::Timestamp = run["started_at"].as_str()?.parse().ok()?;
@@ -261,7 +268,7 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
             }
         }
         let state = text(&detail["state"]);
-        if state == "success" || state == "failed" {
+        if run_has_ended(state) {
             let succeeded = state == "success";
             match format {
                 Format::Json => output::print_json(&detail),

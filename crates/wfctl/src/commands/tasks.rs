@@ -411,7 +411,7 @@ fn first_try(client: &Client, target: &LogTarget<'_>) -> Result<u32, Failure> {
             return u32::try_from(tries)
                 .map_err(|_| Failure::usage(format!("try {tries} is out of range")));
         }
-        if matches!(run["state"].as_str(), Some("success" | "failed")) {
+        if super::runs::run_has_ended(run["state"].as_str().unwrap_or_default()) {
             return Err(Failure::usage(format!(
                 "task {:?} never ran: run {:?} has ended",
                 target.task, target.run_id
