@@ -94,7 +94,7 @@ impl Ended {
 
 async fn follow_into(bus: Bus, sender: broadcast::Sender<RunPk>) {
     let key = bus.key(ENDED);
-    follow(&bus, &key, |entry| {
+    follow(&bus, &key, None, |entry| {
         let run = field_bytes(&entry, "r").and_then(|bytes| {
             std::str::from_utf8(bytes)
                 .ok()

@@ -14,14 +14,24 @@ pub(crate) const BLOCK: Duration = Duration::from_secs(1);
 /// Most entries read at once.
 pub(crate) const READ_COUNT: usize = 256;
 
-/// Hand every entry added to stream `key` from now on to `each`, in order, forever. After a
-/// failure it waits a little, reconnects and carries on from the stream's end then: entries
-/// added while it was cut off are missed, so what it serves must not depend on every one
-/// (the store is the truth, and the readers have their own timers).
-pub(crate) async fn follow(bus: &Bus, key: &str, mut each: impl FnMut(StreamId)) {
+/// Hand every entry added to stream `key` after entry `from` (from now on when none) to
+/// `each`, in order, forever. After a failure it waits a little, reconnects and carries on
+/// from the stream's end then: entries added while it was cut off are missed, so what it
+/// serves must not depend on every one (the store is the truth, and the readers have their
+/// own timers).
+pub(crate) async fn follow(
+    bus: &Bus,
+    key: &str,
+    mut from: Option<String>,
+    mut each: impl FnMut(StreamId),
+) {
     loop {
         let mut conn = connect(bus).await;
-        let mut last = match last_id(bus, key).await {
+        let start = match from.take() {
+            Some(from) => Ok(from),
+            None => last_id(bus, key).await,
+        };
+        let mut last = match start {
             Ok(last) => last,
             Err(e) => {
                 pause_after(&e).await;
@@ -74,7 +84,7 @@ pub(crate) async fn pause_after(e: &BusError) {
 }
 
 /// The id of the newest entry of stream `key` (`0-0` when it is empty).
-async fn last_id(bus: &Bus, key: &str) -> Result<String, BusError> {
+pub(crate) async fn last_id(bus: &Bus, key: &str) -> Result<String, BusError> {
     let mut conn = bus.commands();
     let newest: Vec<StreamId> = redis::cmd("XREVRANGE")
         .arg(key)

@@ -48,4 +48,4 @@ pub use control::{CallError, ControlClient};
 pub use error::BusError;
 pub use inbox::{Inbox, Written};
 pub use reports::ReportSender;
-pub use serve::{ServeConfig, serve};
+pub use serve::{ServeConfig, control_position, serve};

@@ -25,6 +25,24 @@ pub struct ServeConfig {
     /// Reports read by a scheduler and not written after this long are taken over (from a
     /// scheduler that died, or from a step of this one that failed).
     pub claim_after: Duration,
+    /// Where reading notices and commands starts: the control stream's position taken with
+    /// [`control_position`] before the scheduler read the store, so that a run created or a
+    /// command sent while it was reading is not missed. None: the stream's end when serving
+    /// starts.
+    pub control_from: Option<String>,
+}
+
+/// The control stream's position now (the id of its newest entry), to start serving from
+/// once the scheduler has read the store; none when Redis does not answer (serving then
+/// starts from the stream's end, as it does after a failure).
+pub async fn control_position(bus: &Bus) -> Option<String> {
+    match crate::follow::last_id(bus, &bus.key(CONTROL)).await {
+        Ok(position) => Some(position),
+        Err(e) => {
+            tracing::warn!(error = %e, "the control stream's position is unknown; notices and commands are read from its end");
+            None
+        }
+    }
 }
 
 /// Feed the bus to `inbox` until `shutdown` resolves: reports through the consumer group
@@ -39,7 +57,7 @@ pub async fn serve(
     tokio::select! {
         _ = &mut shutdown => {}
         _ = reports_loop(&bus, &inbox, &config) => {}
-        _ = control_loop(&bus, &inbox) => {}
+        _ = control_loop(&bus, &inbox, config.control_from.clone()) => {}
         _ = crate::ended::publish_loop(&bus, &inbox) => {}
     }
 }
@@ -268,9 +286,10 @@ fn decode_reports(entry: &StreamId) -> Result<Vec<Report>, BusError> {
     })
 }
 
-async fn control_loop(bus: &Bus, inbox: &impl Inbox) {
-    // Start after whatever is there now: the scheduler has just read the store.
-    crate::follow::follow(bus, &bus.key(CONTROL), |entry| {
+async fn control_loop(bus: &Bus, inbox: &impl Inbox, from: Option<String>) {
+    // Start where the stream was before the scheduler read the store (or after whatever is
+    // there now).
+    crate::follow::follow(bus, &bus.key(CONTROL), from, |entry| {
         match field_bytes(&entry, "m").and_then(|bytes| {
             Envelope::decode::<ControlMessage>(bytes).map_err(|source| BusError::Protocol {
                 entry: entry.id.clone(),

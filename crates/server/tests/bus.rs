@@ -50,8 +50,9 @@ async fn bench(with_scheduler: bool) -> Bench {
         };
         let (handle, service) =
             weft_scheduler::scheduler(store.clone(), queue.clone(), clock.clone(), config);
+        let from = weft_bus::control_position(&bus).await;
         tokio::spawn(service.run(notified(stop.clone())));
-        serve(&bus, handle, "scheduler-test", stop.clone());
+        serve(&bus, handle, "scheduler-test", from, stop.clone());
     }
     let control = BusControl::new(
         bus.clone(),
@@ -346,14 +347,22 @@ async fn notified(stop: Arc<Notify>) {
 }
 
 /// Serve the bus for `handle` as consumer `consumer`, as the leading scheduler's process
-/// does, until `stop` is notified.
-fn serve(bus: &Bus, handle: SchedulerHandle, consumer: &str, stop: Arc<Notify>) {
+/// does, until `stop` is notified. Notices and commands are read from `from`, the control
+/// stream's position taken before the scheduler was started.
+fn serve(
+    bus: &Bus,
+    handle: SchedulerHandle,
+    consumer: &str,
+    from: Option<String>,
+    stop: Arc<Notify>,
+) {
     tokio::spawn(weft_bus::serve(
         bus.clone(),
         handle,
         ServeConfig {
             consumer: consumer.into(),
             claim_after: Duration::from_secs(2),
+            control_from: from,
         },
         notified(stop),
     ));
@@ -375,7 +384,7 @@ fn scheduler(b: &Bench) -> (SchedulerHandle, SchedulerService) {
 async fn serve_an_ended_term(b: &Bench, stop: Arc<Notify>) {
     let (ended, loop_gone) = scheduler(b);
     drop(loop_gone);
-    serve(&b.bus, ended, "ended-term", stop);
+    serve(&b.bus, ended, "ended-term", None, stop);
     for _ in 0..3 {
         if refused_mark(&b.control, 999_999)
             .await
@@ -413,8 +422,9 @@ async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         ended_stop.notify_waiters();
         let (handle, service) = scheduler(&b);
+        let from = weft_bus::control_position(&b.bus).await;
         tokio::spawn(service.run(notified(next_stop.clone())));
-        serve(&b.bus, handle, "next-term", next_stop.clone());
+        serve(&b.bus, handle, "next-term", from, next_stop.clone());
     };
     let (marked, ()) = tokio::join!(
         b.control
@@ -426,6 +436,34 @@ async fn a_command_is_sent_again_when_the_schedulers_term_ends_under_it() {
     let a = tis.iter().find(|t| t.task_id == "a").expect("a");
     assert_eq!(a.state, TaskState::Failed);
     next_stop.notify_waiters();
+}
+
+/// A scheduler taking the lead reads the store, then serves the bus. A command sent in
+/// between is answered: serving starts where the control stream stood before the store was
+/// read, not at its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_sent_while_the_scheduler_starts_is_answered() {
+    let b = bench(false).await;
+    let run = pair_run(&b).await;
+    let (handle, service) = scheduler(&b);
+    let from = weft_bus::control_position(&b.bus).await;
+    let stop = Arc::new(Notify::new());
+    tokio::spawn(service.run(notified(stop.clone())));
+    let serve_once_sent = async {
+        // The command is on the stream before serving begins.
+        control_entries_n(&b.bus, 1).await;
+        serve(&b.bus, handle, "starting", from, stop.clone());
+    };
+    let (marked, ()) = tokio::join!(
+        b.control
+            .mark(DEFAULT_TENANT, run.id, "a", TaskState::Failed),
+        serve_once_sent
+    );
+    marked.expect("the command sent while the scheduler started is answered");
+    let (_, tis) = b.store.run(run.id).await.expect("run").expect("exists");
+    let a = tis.iter().find(|t| t.task_id == "a").expect("a");
+    assert_eq!(a.state, TaskState::Failed);
+    stop.notify_waiters();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,22 +107,23 @@ async fn main(args: Args) -> CommandResult {
             };
             let (handle, service) =
                 weft_scheduler::scheduler(store.clone(), queue.clone(), clock.clone(), config);
-            let serve = weft_bus::serve(
-                bus.clone(),
-                handle,
-                ServeConfig {
-                    consumer: id.clone(),
-                    claim_after: ttl,
-                },
-                term.lost(),
-            );
-            let lost = term.lost();
+            let (bus, id, lost) = (bus.clone(), id.clone(), term.lost());
+            let served = term.lost();
             // The leader cleans the store, when asked to.
             let cleaner = {
                 let (retention, store, lost) = (args.retention.clone(), store.clone(), term.lost());
                 async move { retention.run(store, lost).await }
             };
             async move {
+                // Where the control stream stands before the scheduler reads the store: runs
+                // created and commands sent while it reads are served, not missed.
+                let control_from = weft_bus::control_position(&bus).await;
+                let config = ServeConfig {
+                    consumer: id,
+                    claim_after: ttl,
+                    control_from,
+                };
+                let serve = weft_bus::serve(bus, handle, config, served);
                 tokio::join!(service.run(lost), serve, cleaner);
             }
         })
