@@ -4,6 +4,23 @@ use jiff::Timestamp;
 
 use crate::names::named_enum;
 
+/// `members(class)`: which of a state enum's `ALL` are in `class` (of type `$class`), by
+/// position; for the SQL and UI lists built from the class tables at compile time.
+macro_rules! members_fn {
+    ($class:ty) => {
+        /// Which of [`ALL`](Self::ALL) are in `class`, by position.
+        pub const fn members(class: $class) -> [bool; Self::ALL.len()] {
+            let mut members = [false; Self::ALL.len()];
+            let mut i = 0;
+            while i < Self::ALL.len() {
+                members[i] = Self::ALL[i].is(class);
+                i += 1;
+            }
+            members
+        }
+    };
+}
+
 named_enum! {
     /// The state of one task instance (a task in one DAG run), as in Airflow.
     #[derive(Default)]
@@ -93,16 +110,7 @@ impl TaskState {
         self.is(TaskStateClass::Finished)
     }
 
-    /// Which of [`ALL`](Self::ALL) are in `class`, by position.
-    pub const fn members(class: TaskStateClass) -> [bool; Self::ALL.len()] {
-        let mut members = [false; Self::ALL.len()];
-        let mut i = 0;
-        while i < Self::ALL.len() {
-            members[i] = Self::ALL[i].is(class);
-            i += 1;
-        }
-        members
-    }
+    members_fn!(TaskStateClass);
 }
 
 named_enum! {
@@ -149,16 +157,7 @@ impl DagRunState {
         self.is(RunStateClass::Finished)
     }
 
-    /// Which of [`ALL`](Self::ALL) are in `class`, by position.
-    pub const fn members(class: RunStateClass) -> [bool; Self::ALL.len()] {
-        let mut members = [false; Self::ALL.len()];
-        let mut i = 0;
-        while i < Self::ALL.len() {
-            members[i] = Self::ALL[i].is(class);
-            i += 1;
-        }
-        members
-    }
+    members_fn!(RunStateClass);
 }
 
 named_enum! {
