@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use weft_protocol::control::{
-    CARRIED_ID_RANGES, CreatedRun, CreatedTaskInstance, IdRange, RunCreated, RunCreatedFromDag,
+    CARRIED_ID_RANGES, CreatedRun, IdRange, RunCreated, RunCreatedFromDag,
 };
 use weft_protocol::{AttemptHeartbeat, AttemptStarted};
 
@@ -32,6 +32,7 @@ macro_rules! same_fields {
         }
     };
 }
+pub(crate) use same_fields;
 
 same_fields!(StartTask <=> AttemptStarted {
     ti,
@@ -67,37 +68,8 @@ same_fields!(DagRun <=> CreatedRun {
     ended_at,
 });
 
-same_fields!(TaskInstance <=> CreatedTaskInstance {
-    id,
-    run,
-    tenant,
-    dag_id,
-    run_id,
-    task_id,
-    state,
-    try_number,
-    max_tries,
-    queue,
-    pool,
-    priority_weight,
-    lease,
-    lease_expires_at,
-    worker_id,
-    hostname,
-    queued_at,
-    started_at,
-    ended_at,
-    duration_ms,
-    next_retry_at,
-    error_class,
-    error,
-    sensor_started_at,
-    pokes,
-    deferral,
-    map_count,
-    map_index,
-    map_item,
-});
+// `TaskInstance <=> CreatedTaskInstance` is declared with `TaskInstance`, from its fields
+// (see `records`).
 
 /// A run just created, with its task instances, as a message.
 pub fn run_created(run: DagRun, tis: Vec<TaskInstance>) -> RunCreated {
