@@ -1,7 +1,8 @@
 //! Between messages and rows: what a worker reports becomes a write, and a run just created
 //! travels to the scheduler and back into rows. The two sides are separate types, so that a
 //! change to a table never changes what travels between processes unnoticed: it fails to
-//! compile here.
+//! compile here, or for a task instance where [`records`](crate::records) declares it (its
+//! moves are made from its fields there).
 
 use std::collections::HashMap;
 
