@@ -1,8 +1,15 @@
-//! Which columns of a task instance a try fills in, declared once: every write that starts
-//! a new try, defers a task or clears it forgets them, on both backends, with assignments
-//! made from these lists by [`each!`]. A new column that an attempt writes goes into
-//! [`ATTEMPT`] (or [`TRY`]) and every such write forgets it, instead of one list per
-//! statement to keep in step.
+//! The columns of a task instance that a new one is inserted with and that a try fills in,
+//! declared once: every insert of task instances names [`INSERTED`], and every write that
+//! starts a new try, defers a task or clears it forgets the columns of a try, on both
+//! backends, with assignments made from these lists by [`each!`]. A new column that an
+//! attempt writes goes into [`ATTEMPT`] (or [`TRY`]) and every such write forgets it,
+//! instead of one list per statement to keep in step.
+
+/// The columns a new task instance is inserted with, in the order every insert of one
+/// (a run's, a mapped task's instances') gives their values: its run and task, its state,
+/// try and lease as it starts, and the settings its task gives it. The others take their
+/// defaults.
+pub(crate) const INSERTED: &str = "run, tenant, dag_id, task_id, state, try_number, max_tries, queue, pool, priority_weight, lease";
 
 /// What an attempt writes: a new try starts without any of it (NULL).
 pub(crate) const ATTEMPT: &[&str] = &[

@@ -17,7 +17,7 @@
 
 use crate::common::sql_text::sql;
 use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
-use crate::common::ti_columns::{ATTEMPT, TRY, each};
+use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
 
 /// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
 pub(super) const QUEUE: &str = sql!(
@@ -57,8 +57,9 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = sql!(
     TASK_BACKLOG,
     ")) \
      RETURNING id), \
-     t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) \
+     t AS (INSERT INTO task_instances (",
+    INSERTED,
+    ") \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
      FROM r, UNNEST($16::text[], $17::bigint[], $18::text[], $19::text[], $20::bigint[]) \
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
@@ -67,12 +68,15 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = sql!(
 
 /// A mapped task's instances (`$1` the mapped task's task instance, `$2`-`$4` each
 /// instance's task id, map index and item), with the mapped task's settings.
-pub(super) const INSERT_INSTANCES: &str = "INSERT INTO task_instances (run, tenant, dag_id, \
-     task_id, state, try_number, max_tries, queue, pool, priority_weight, lease, map_index, \
+pub(super) const INSERT_INSTANCES: &str = sql!(
+    "INSERT INTO task_instances (",
+    INSERTED,
+    ", map_index, \
      map_item) SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, \
      p.pool, p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, \
      UNNEST($2::text[], $3::bigint[], $4::text[]) AS v (task_id, map_index, map_item) \
-     WHERE p.id = $1";
+     WHERE p.id = $1"
+);
 
 /// The fenced start (`$1`-`$6`).
 pub(super) const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \

@@ -10,7 +10,7 @@ use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::sql_text::sql;
 use crate::common::state_sql::TASK_IN_FLIGHT;
-use crate::common::ti_columns::{ATTEMPT, TRY, each};
+use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -49,8 +49,11 @@ pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, SqliteArgumen
 /// What a fenced update returns of each task instance it applied to ([`Applied`]).
 const APPLIED: &str = " RETURNING id, run, task_id, try_number";
 
-const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) VALUES {values} RETURNING id, task_id";
+const INSERT_TIS: &str = sql!(
+    "INSERT INTO task_instances (",
+    INSERTED,
+    ") VALUES {values} RETURNING id, task_id"
+);
 const TI_ROW: &str = "(?, ?, ?, ?, 'none', 0, ?, ?, ?, ?, 0)";
 
 /// The fenced queue update, without its `RETURNING`; a row of `QUEUE_ROW` per change.
@@ -152,11 +155,14 @@ pub(crate) async fn insert_task_instances(
     Ok(ids)
 }
 
-const INSERT_INSTANCES: &str = "WITH v (task_id, map_index, map_item) AS (VALUES {values}) \
-     INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, max_tries, \
-     queue, pool, priority_weight, lease, map_index, map_item) \
+const INSERT_INSTANCES: &str = sql!(
+    "WITH v (task_id, map_index, map_item) AS (VALUES {values}) \
+     INSERT INTO task_instances (",
+    INSERTED,
+    ", map_index, map_item) \
      SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, p.pool, \
-     p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, v WHERE p.id = ?";
+     p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, v WHERE p.id = ?"
+);
 
 /// Insert a mapped task's instances (see [`BatchSql::insert_instances`]), a chunk of rows
 /// per statement.
