@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::{DagRunState, DagSpec, RunType, TaskState};
+use weft_protocol::control::CreatedTaskInstance;
 
 /// Primary keys of run and task instance rows (not Airflow's textual `run_id`), the default
 /// tenant, and the XCom key of a task's output: the names messages between processes use.
@@ -153,6 +154,55 @@ pub struct DagRun {
     pub ended_at: Option<Timestamp>,
 }
 
+/// Declares [`TaskInstance`] and, from its fields, everything that repeats them: its row
+/// (`TiRow`, each column of the type [`Stored`](crate::rows::Stored) gives the field, read
+/// by name, so the SELECT lists built from its columns follow), the row's conversion into
+/// the record (a `Database` error naming the task instance for a column it cannot convert),
+/// and the moves to and from the message that carries it (`CreatedTaskInstance`, a type
+/// of its own so a change here fails to compile until the message has the field too). A new
+/// column is a field here.
+macro_rules! task_instance {
+    (
+        $(#[$meta:meta])*
+        pub struct TaskInstance {
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct TaskInstance {
+            $($(#[$field_meta])* pub $field: $ty),*
+        }
+
+        crate::common::row::row! {
+            /// A `task_instances` row joined with its run's `run_id`: a [`TaskInstance`]'s
+            /// fields as stored.
+            #[derive(Debug)]
+            pub(crate) struct TiRow {
+                $(pub(crate) $field: <$ty as crate::rows::Stored>::Column),*
+            }
+        }
+
+        impl TiRow {
+            /// The record, or a `Database` error naming the task instance.
+            pub(crate) fn into_record(self) -> crate::error::StoreResult<TaskInstance> {
+                let row = format!(
+                    "task instance {} ({}.{} of run {})",
+                    self.id, self.dag_id, self.task_id, self.run
+                );
+                let row: &dyn std::fmt::Display = &row;
+                Ok(TaskInstance {
+                    $($field: crate::rows::Stored::from_column(row, stringify!($field), self.$field)?),*
+                })
+            }
+        }
+
+        crate::wire::same_fields!(TaskInstance <=> CreatedTaskInstance {
+            $($field),*
+        });
+    };
+}
+
+task_instance! {
 /// A task instance: one task of one run, across its attempts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskInstance {
@@ -220,6 +270,7 @@ pub struct TaskInstance {
     /// For an instance of a mapped task: the item it runs over (JSON text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_item: Option<String>,
+}
 }
 
 /// A pool: slots shared by the tasks that name it.

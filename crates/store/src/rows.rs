@@ -72,92 +72,72 @@ impl Display for ComponentName<'_> {
     }
 }
 
-row! {
-    /// A `task_instances` row joined with its run's `run_id`.
-    #[derive(Debug)]
-    pub(crate) struct TiRow {
-        id: i64,
-        run: i64,
-        tenant: String,
-        dag_id: String,
-        run_id: String,
-        task_id: String,
-        state: String,
-        try_number: i64,
-        max_tries: i64,
-        queue: String,
-        pool: String,
-        priority_weight: i64,
-        lease: i64,
-        lease_expires_at: Option<i64>,
-        worker_id: Option<String>,
-        hostname: Option<String>,
-        queued_at: Option<i64>,
-        started_at: Option<i64>,
-        ended_at: Option<i64>,
-        duration_ms: Option<i64>,
-        next_retry_at: Option<i64>,
-        error_class: Option<String>,
-        error: Option<String>,
-        sensor_started_at: Option<i64>,
-        pokes: i64,
-        deferral: Option<String>,
-        map_count: Option<i64>,
-        map_index: Option<i64>,
-        map_item: Option<String>,
+/// A record's field as a column stores it, and back: what lets a record type declare its
+/// row ([`task_instance!`](crate::records)) instead of a row type repeating its fields.
+pub(crate) trait Stored: Sized {
+    /// The column's type as sqlx reads it.
+    type Column;
+    /// The field from the column, or a `Database` error naming `row` and `column`.
+    fn from_column(row: &dyn Display, column: &str, value: Self::Column) -> StoreResult<Self>;
+}
+
+/// Columns read as they are.
+macro_rules! stored_as_is {
+    ($($ty:ty),*) => {$(
+        impl Stored for $ty {
+            type Column = $ty;
+            fn from_column(_: &dyn Display, _: &str, value: $ty) -> StoreResult<Self> {
+                Ok(value)
+            }
+        }
+    )*};
+}
+stored_as_is!(i64, String);
+
+/// Numbers stored as `i64`.
+macro_rules! stored_as_int {
+    ($($ty:ty),*) => {$(
+        impl Stored for $ty {
+            type Column = i64;
+            fn from_column(row: &dyn Display, column: &str, value: i64) -> StoreResult<Self> {
+                int(row, column, value)
+            }
+        }
+    )*};
+}
+stored_as_int!(u32, i32);
+
+impl Stored for Timestamp {
+    type Column = i64;
+    fn from_column(row: &dyn Display, column: &str, us: i64) -> StoreResult<Self> {
+        time(row, column, us)
     }
 }
 
-impl TiRow {
-    /// The record, or a `Database` error naming the task instance.
-    pub(crate) fn into_record(self) -> StoreResult<TaskInstance> {
-        let row = format!(
-            "task instance {} ({}.{} of run {})",
-            self.id, self.dag_id, self.task_id, self.run
-        );
-        let row: &dyn Display = &row;
-        Ok(TaskInstance {
-            id: self.id,
-            run: self.run,
-            state: parse(row, "state", &self.state)?,
-            try_number: int(row, "try_number", self.try_number)?,
-            max_tries: int(row, "max_tries", self.max_tries)?,
-            priority_weight: int(row, "priority_weight", self.priority_weight)?,
-            lease: self.lease,
-            lease_expires_at: time_opt(row, "lease_expires_at", self.lease_expires_at)?,
-            queued_at: time_opt(row, "queued_at", self.queued_at)?,
-            started_at: time_opt(row, "started_at", self.started_at)?,
-            ended_at: time_opt(row, "ended_at", self.ended_at)?,
-            duration_ms: self.duration_ms,
-            next_retry_at: time_opt(row, "next_retry_at", self.next_retry_at)?,
-            tenant: self.tenant,
-            dag_id: self.dag_id,
-            run_id: self.run_id,
-            task_id: self.task_id,
-            queue: self.queue,
-            pool: self.pool,
-            worker_id: self.worker_id,
-            hostname: self.hostname,
-            error_class: self.error_class,
-            error: self.error,
-            sensor_started_at: time_opt(row, "sensor_started_at", self.sensor_started_at)?,
-            pokes: int(row, "pokes", self.pokes)?,
-            deferral: self
-                .deferral
-                .map(|json| serde_json::from_str(&json).map_err(|e| corrupt(row, "deferral", e)))
-                .transpose()?,
-            map_count: self
-                .map_count
-                .map(|n| int(row, "map_count", n))
-                .transpose()?,
-            map_index: self
-                .map_index
-                .map(|k| int(row, "map_index", k))
-                .transpose()?,
-            map_item: self.map_item,
-        })
+impl Stored for weft_model::TaskState {
+    type Column = String;
+    fn from_column(row: &dyn Display, column: &str, name: String) -> StoreResult<Self> {
+        parse(row, column, &name)
     }
 }
+
+impl Stored for weft_model::Deferral {
+    type Column = String;
+    fn from_column(row: &dyn Display, column: &str, json: String) -> StoreResult<Self> {
+        serde_json::from_str(&json).map_err(|e| corrupt(row, column, e))
+    }
+}
+
+impl<T: Stored> Stored for Option<T> {
+    type Column = Option<T::Column>;
+    fn from_column(row: &dyn Display, column: &str, value: Self::Column) -> StoreResult<Self> {
+        value.map(|v| T::from_column(row, column, v)).transpose()
+    }
+}
+
+/// A `task_instances` row joined with its run's `run_id`: declared with
+/// [`TaskInstance`](crate::records::TaskInstance), from its fields.
+pub(crate) use crate::records::TiRow;
 
 row! {
     /// A `dag_runs` row.

@@ -1,12 +1,13 @@
 //! Between messages and rows: what a worker reports becomes a write, and a run just created
 //! travels to the scheduler and back into rows. The two sides are separate types, so that a
 //! change to a table never changes what travels between processes unnoticed: it fails to
-//! compile here.
+//! compile here, or for a task instance where [`records`](crate::records) declares it (its
+//! moves are made from its fields there).
 
 use std::collections::HashMap;
 
 use weft_protocol::control::{
-    CARRIED_ID_RANGES, CreatedRun, CreatedTaskInstance, IdRange, RunCreated, RunCreatedFromDag,
+    CARRIED_ID_RANGES, CreatedRun, IdRange, RunCreated, RunCreatedFromDag,
 };
 use weft_protocol::{AttemptHeartbeat, AttemptStarted};
 
@@ -32,6 +33,7 @@ macro_rules! same_fields {
         }
     };
 }
+pub(crate) use same_fields;
 
 same_fields!(StartTask <=> AttemptStarted {
     ti,
@@ -67,37 +69,8 @@ same_fields!(DagRun <=> CreatedRun {
     ended_at,
 });
 
-same_fields!(TaskInstance <=> CreatedTaskInstance {
-    id,
-    run,
-    tenant,
-    dag_id,
-    run_id,
-    task_id,
-    state,
-    try_number,
-    max_tries,
-    queue,
-    pool,
-    priority_weight,
-    lease,
-    lease_expires_at,
-    worker_id,
-    hostname,
-    queued_at,
-    started_at,
-    ended_at,
-    duration_ms,
-    next_retry_at,
-    error_class,
-    error,
-    sensor_started_at,
-    pokes,
-    deferral,
-    map_count,
-    map_index,
-    map_item,
-});
+// `TaskInstance <=> CreatedTaskInstance` is declared with `TaskInstance`, from its fields
+// (see `records`).
 
 /// A run just created, with its task instances, as a message.
 pub fn run_created(run: DagRun, tis: Vec<TaskInstance>) -> RunCreated {

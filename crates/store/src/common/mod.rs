@@ -18,4 +18,5 @@ pub(crate) mod state_sql;
 pub(crate) mod statement;
 mod store_impl;
 mod tenancy;
+pub(crate) mod ti_columns;
 pub(crate) mod transactions;

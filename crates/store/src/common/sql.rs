@@ -12,6 +12,7 @@
 
 use super::sql_text::{column_list, sql};
 use super::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_POOL};
+use super::ti_columns::{ATTEMPT, each};
 use crate::rows::{RunRow, TiRow};
 
 // --- tenants ---
@@ -187,12 +188,14 @@ pub(crate) const SET_DEFERRAL: &str = "UPDATE task_instances SET deferral = $2 W
 
 /// `$1` task instance, `$2` lease seen, `$3` state seen, `$4` try, `$5` at, `$6` when the
 /// scheduler looks again, `$7` the deferral (JSON): a task that runs no code starts waiting.
-pub(crate) const DEFER: &str = "UPDATE task_instances SET state = 'deferred', lease = lease + 1, \
-     try_number = $4, queued_at = NULL, started_at = $5, ended_at = NULL, duration_ms = NULL, \
-     next_retry_at = $6, error_class = NULL, error = NULL, worker_id = NULL, hostname = NULL, \
-     lease_expires_at = NULL, sensor_started_at = $5, pokes = 0, deferral = $7 \
+pub(crate) const DEFER: &str = sql!(
+    "UPDATE task_instances SET state = 'deferred', lease = lease + 1, \
+     try_number = $4, queued_at = NULL, started_at = $5, next_retry_at = $6, ",
+    each!(ATTEMPT, &["started_at", "next_retry_at"], "{c} = NULL"),
+    ", sensor_started_at = $5, pokes = 0, deferral = $7 \
      WHERE id = $1 AND lease = $2 AND CASE WHEN state = $3 THEN TRUE END \
-     RETURNING id, run, task_id, try_number";
+     RETURNING id, run, task_id, try_number"
+);
 
 /// `$1` task instance, `$2` lease, `$3` new state, `$4` at, `$5` error class, `$6` error,
 /// `$7` deferral (JSON, for a task that runs again), `$8` whether the state is final, `$9`

@@ -17,19 +17,25 @@
 
 use crate::common::sql_text::sql;
 use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
+use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
 
 /// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
-pub(super) const QUEUE: &str = "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
-     try_number = v.new_try, queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, \
-     hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
-     error_class = NULL, error = NULL, \
-     sensor_started_at = CASE WHEN v.new_try = t.try_number THEN t.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END, \
-     deferral = CASE WHEN v.new_try = t.try_number THEN t.deferral END \
+pub(super) const QUEUE: &str = sql!(
+    "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
+     try_number = v.new_try, queued_at = v.at, ",
+    each!(ATTEMPT, &[], "{c} = NULL"),
+    ", ",
+    each!(
+        TRY,
+        &[],
+        "{c} = CASE WHEN v.new_try = t.try_number THEN t.{c} END"
+    ),
+    ", pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
      FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
-     RETURNING t.id, t.run, t.task_id, t.try_number";
+     RETURNING t.id, t.run, t.task_id, t.try_number"
+);
 
 /// A new run (`$1`-`$15`, the shared [`INSERT_RUN`](crate::common::sql::INSERT_RUN) as its
 /// part `r`) and its task instances (`$16`-`$20`), in one statement: a row per task instance
@@ -51,8 +57,9 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = sql!(
     TASK_BACKLOG,
     ")) \
      RETURNING id), \
-     t AS (INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) \
+     t AS (INSERT INTO task_instances (",
+    INSERTED,
+    ") \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, v.priority_weight, 0 \
      FROM r, UNNEST($16::text[], $17::bigint[], $18::text[], $19::text[], $20::bigint[]) \
      AS v (task_id, max_tries, queue, pool, priority_weight) RETURNING run, id, task_id) \
@@ -61,12 +68,15 @@ pub(super) const INSERT_RUN_AND_TASKS: &str = sql!(
 
 /// A mapped task's instances (`$1` the mapped task's task instance, `$2`-`$4` each
 /// instance's task id, map index and item), with the mapped task's settings.
-pub(super) const INSERT_INSTANCES: &str = "INSERT INTO task_instances (run, tenant, dag_id, \
-     task_id, state, try_number, max_tries, queue, pool, priority_weight, lease, map_index, \
+pub(super) const INSERT_INSTANCES: &str = sql!(
+    "INSERT INTO task_instances (",
+    INSERTED,
+    ", map_index, \
      map_item) SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, \
      p.pool, p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, \
      UNNEST($2::text[], $3::bigint[], $4::text[]) AS v (task_id, map_index, map_item) \
-     WHERE p.id = $1";
+     WHERE p.id = $1"
+);
 
 /// The fenced start (`$1`-`$6`).
 pub(super) const START: &str = "UPDATE task_instances t SET state = 'running', worker_id = v.worker, hostname = v.host, \
@@ -83,23 +93,27 @@ pub(super) const HEARTBEAT: &str = "UPDATE task_instances t SET lease_expires_at
      RETURNING t.id";
 
 /// The unfenced state changes (`$1`-`$7`).
-pub(super) const SET_TASKS: &str = "UPDATE task_instances t SET state = v.new_state, \
+pub(super) const SET_TASKS: &str = sql!(
+    "UPDATE task_instances t SET state = v.new_state, \
      max_tries = COALESCE(v.tries, t.max_tries), lease = t.lease + v.bump, \
      lease_expires_at = CASE WHEN v.new_state = 'running' THEN t.lease_expires_at END, \
      queued_at = CASE WHEN v.clearing THEN NULL ELSE t.queued_at END, \
-     started_at = CASE WHEN v.clearing THEN NULL ELSE t.started_at END, \
-     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE t.ended_at END, \
-     duration_ms = CASE WHEN v.clearing THEN NULL ELSE t.duration_ms END, \
-     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE t.next_retry_at END, \
-     worker_id = CASE WHEN v.clearing THEN NULL ELSE t.worker_id END, \
-     hostname = CASE WHEN v.clearing THEN NULL ELSE t.hostname END, \
-     error_class = CASE WHEN v.clearing THEN NULL ELSE t.error_class END, \
-     error = CASE WHEN v.clearing THEN NULL ELSE t.error END, \
-     sensor_started_at = CASE WHEN v.clearing THEN NULL ELSE t.sensor_started_at END, \
-     pokes = CASE WHEN v.clearing THEN 0 ELSE t.pokes END, \
-     deferral = CASE WHEN v.clearing THEN NULL ELSE t.deferral END \
+     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE t.ended_at END, ",
+    each!(
+        ATTEMPT,
+        &["lease_expires_at", "ended_at"],
+        "{c} = CASE WHEN v.clearing THEN NULL ELSE t.{c} END"
+    ),
+    ", ",
+    each!(
+        TRY,
+        &[],
+        "{c} = CASE WHEN v.clearing THEN NULL ELSE t.{c} END"
+    ),
+    ", pokes = CASE WHEN v.clearing THEN 0 ELSE t.pokes END \
      FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean[], $7::boolean[]) \
-     AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti";
+     AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti"
+);
 
 /// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
 /// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement: the
@@ -167,12 +181,15 @@ pub(super) const STEP: &str = sql!(
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
      live = FALSE), \
      q AS (UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
-     try_number = v.new_try, queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, \
-     hostname = NULL, started_at = NULL, ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, \
-     error_class = NULL, error = NULL, \
-     sensor_started_at = CASE WHEN v.new_try = t.try_number THEN t.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END, \
-     deferral = CASE WHEN v.new_try = t.try_number THEN t.deferral END \
+     try_number = v.new_try, queued_at = v.at, ",
+    each!(ATTEMPT, &[], "{c} = NULL"),
+    ", ",
+    each!(
+        TRY,
+        &[],
+        "{c} = CASE WHEN v.new_try = t.try_number THEN t.{c} END"
+    ),
+    ", pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
      FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \

@@ -10,6 +10,7 @@ use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::sql_text::sql;
 use crate::common::state_sql::TASK_IN_FLIGHT;
+use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
 use crate::records::{DagRun, NewTaskInstance};
 use crate::rows::{micros, micros_opt};
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
@@ -48,21 +49,29 @@ pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, SqliteArgumen
 /// What a fenced update returns of each task instance it applied to ([`Applied`]).
 const APPLIED: &str = " RETURNING id, run, task_id, try_number";
 
-const INSERT_TIS: &str = "INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, \
-     max_tries, queue, pool, priority_weight, lease) VALUES {values} RETURNING id, task_id";
+const INSERT_TIS: &str = sql!(
+    "INSERT INTO task_instances (",
+    INSERTED,
+    ") VALUES {values} RETURNING id, task_id"
+);
 const TI_ROW: &str = "(?, ?, ?, ?, 'none', 0, ?, ?, ?, ?, 0)";
 
 /// The fenced queue update, without its `RETURNING`; a row of `QUEUE_ROW` per change.
-pub(super) const QUEUE: &str = "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
+pub(super) const QUEUE: &str = sql!(
+    "WITH v (ti, seen_lease, seen_state, new_try, at) AS (VALUES {values}) \
      UPDATE task_instances SET state = 'queued', lease = task_instances.lease + 1, try_number = v.new_try, \
-     queued_at = v.at, lease_expires_at = NULL, worker_id = NULL, hostname = NULL, started_at = NULL, \
-     ended_at = NULL, duration_ms = NULL, next_retry_at = NULL, error_class = NULL, error = NULL, \
-     sensor_started_at = CASE WHEN v.new_try = task_instances.try_number \
-     THEN task_instances.sensor_started_at END, \
-     pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END, \
-     deferral = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.deferral END \
+     queued_at = v.at, ",
+    each!(ATTEMPT, &[], "{c} = NULL"),
+    ", ",
+    each!(
+        TRY,
+        &[],
+        "{c} = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.{c} END"
+    ),
+    ", pokes = CASE WHEN v.new_try = task_instances.try_number THEN task_instances.pokes ELSE 0 END \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
-     AND task_instances.state = v.seen_state";
+     AND task_instances.state = v.seen_state"
+);
 
 const START: &str = "WITH v (ti, seen_lease, worker, host, at, expires) AS (VALUES {values}) \
      UPDATE task_instances SET state = 'running', worker_id = v.worker, hostname = v.host, started_at = v.at, \
@@ -91,23 +100,27 @@ pub(super) const FINISH: &str = sql!(
 pub(super) const FINISH_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 pub(super) const QUEUE_ROW: &str = "(?, ?, ?, ?, ?)";
 
-const SET_TASKS: &str = "WITH v (ti, new_state, at, tries, bump, clearing, finishing) AS (VALUES {values}) \
+const SET_TASKS: &str = sql!(
+    "WITH v (ti, new_state, at, tries, bump, clearing, finishing) AS (VALUES {values}) \
      UPDATE task_instances SET state = v.new_state, \
      max_tries = COALESCE(v.tries, task_instances.max_tries), lease = task_instances.lease + v.bump, \
      lease_expires_at = CASE WHEN v.new_state = 'running' THEN task_instances.lease_expires_at END, \
      queued_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.queued_at END, \
-     started_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.started_at END, \
-     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE task_instances.ended_at END, \
-     duration_ms = CASE WHEN v.clearing THEN NULL ELSE task_instances.duration_ms END, \
-     next_retry_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.next_retry_at END, \
-     worker_id = CASE WHEN v.clearing THEN NULL ELSE task_instances.worker_id END, \
-     hostname = CASE WHEN v.clearing THEN NULL ELSE task_instances.hostname END, \
-     error_class = CASE WHEN v.clearing THEN NULL ELSE task_instances.error_class END, \
-     error = CASE WHEN v.clearing THEN NULL ELSE task_instances.error END, \
-     sensor_started_at = CASE WHEN v.clearing THEN NULL ELSE task_instances.sensor_started_at END, \
-     pokes = CASE WHEN v.clearing THEN 0 ELSE task_instances.pokes END, \
-     deferral = CASE WHEN v.clearing THEN NULL ELSE task_instances.deferral END \
-     FROM v WHERE task_instances.id = v.ti";
+     ended_at = CASE WHEN v.clearing THEN NULL WHEN v.finishing THEN v.at ELSE task_instances.ended_at END, ",
+    each!(
+        ATTEMPT,
+        &["lease_expires_at", "ended_at"],
+        "{c} = CASE WHEN v.clearing THEN NULL ELSE task_instances.{c} END"
+    ),
+    ", ",
+    each!(
+        TRY,
+        &[],
+        "{c} = CASE WHEN v.clearing THEN NULL ELSE task_instances.{c} END"
+    ),
+    ", pokes = CASE WHEN v.clearing THEN 0 ELSE task_instances.pokes END \
+     FROM v WHERE task_instances.id = v.ti"
+);
 
 const DELETE_XCOMS: &str = "DELETE FROM xcom WHERE (run, task_id) IN (VALUES {values})";
 const PUT_XCOMS: &str = "INSERT INTO xcom (run, task_id, key, value) VALUES {values} \
@@ -142,11 +155,14 @@ pub(crate) async fn insert_task_instances(
     Ok(ids)
 }
 
-const INSERT_INSTANCES: &str = "WITH v (task_id, map_index, map_item) AS (VALUES {values}) \
-     INSERT INTO task_instances (run, tenant, dag_id, task_id, state, try_number, max_tries, \
-     queue, pool, priority_weight, lease, map_index, map_item) \
+const INSERT_INSTANCES: &str = sql!(
+    "WITH v (task_id, map_index, map_item) AS (VALUES {values}) \
+     INSERT INTO task_instances (",
+    INSERTED,
+    ", map_index, map_item) \
      SELECT p.run, p.tenant, p.dag_id, v.task_id, 'none', 0, p.max_tries, p.queue, p.pool, \
-     p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, v WHERE p.id = ?";
+     p.priority_weight, 0, v.map_index, v.map_item FROM task_instances p, v WHERE p.id = ?"
+);
 
 /// Insert a mapped task's instances (see [`BatchSql::insert_instances`]), a chunk of rows
 /// per statement.

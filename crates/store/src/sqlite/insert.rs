@@ -12,7 +12,9 @@ use super::batch::rows_per_statement;
 use crate::backend::Backend;
 use crate::common::assemble::{bind_new_run, stored_run};
 use crate::common::sql;
+use crate::common::sql_text::sql;
 use crate::common::statement::statement;
+use crate::common::ti_columns::INSERTED;
 use crate::records::{DagRun, NewRun};
 
 /// Bound values of a task instance.
@@ -25,14 +27,17 @@ type Row = (i64, i64, String);
 /// tenant, DAG and run id); none when that statement inserted no row (`changes()` counts
 /// its rows until this statement ends), so that a run of that id inserted before never
 /// gets them.
-const INSERT_TIS: &str = "WITH v (task_id, max_tries, queue, pool, priority_weight) AS \
-     (VALUES {values}) INSERT INTO task_instances (run, tenant, dag_id, task_id, state, \
-     try_number, max_tries, queue, pool, priority_weight, lease) \
+const INSERT_TIS: &str = sql!(
+    "WITH v (task_id, max_tries, queue, pool, priority_weight) AS \
+     (VALUES {values}) INSERT INTO task_instances (",
+    INSERTED,
+    ") \
      SELECT r.id, $1, $2, v.task_id, 'none', 0, v.max_tries, v.queue, v.pool, \
      v.priority_weight, 0 \
      FROM (SELECT id FROM dag_runs WHERE tenant = $1 AND dag_id = $2 AND run_id = $3 \
      AND changes() = 1) r, v \
-     WHERE true RETURNING 1, id, task_id";
+     WHERE true RETURNING 1, id, task_id"
+);
 
 /// The run as stored and its task instances' `(id, task_id)`, written in one command;
 /// `None` when the caller is to write it as a transaction (see the module's page).
