@@ -20,6 +20,7 @@ pub fn dir() -> PathBuf {
 
 /// Make the home directory `dir` if it is missing, with its missing parents, readable by its
 /// owner only (`0700`): it holds the embedded store, the sealing key and the compile cache.
+#[cfg(feature = "control-plane")]
 pub fn create(dir: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
