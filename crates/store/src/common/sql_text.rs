@@ -65,7 +65,7 @@ const fn table_of<'a>(column: &str, table: &'a str, elsewhere: &[(&str, &'a str)
 }
 
 /// Whether `a` and `b` are the same text.
-const fn same(a: &str, b: &str) -> bool {
+pub(crate) const fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -5,6 +5,8 @@
 //! attempt writes goes into [`ATTEMPT`] (or [`TRY`]) and every such write forgets it,
 //! instead of one list per statement to keep in step.
 
+use crate::common::sql_text::same;
+
 /// The columns a new task instance is inserted with, in the order every insert of one
 /// (a run's, a mapped task's instances') gives their values: its run and task, its state,
 /// try and lease as it starts, and the settings its task gives it. The others take their
@@ -45,27 +47,12 @@ pub(crate) use each;
 const fn holds(list: &[&str], name: &str) -> bool {
     let mut i = 0;
     while i < list.len() {
-        if same(list[i].as_bytes(), name.as_bytes()) {
+        if same(list[i], name) {
             return true;
         }
         i += 1;
     }
     false
-}
-
-/// Whether `a` and `b` are the same bytes.
-const fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Whether `template` holds the placeholder `{c}` at `at`.

@@ -19,10 +19,10 @@ use crate::common::sql_text::sql;
 use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
 use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
 
-/// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
-pub(super) const QUEUE: &str = sql!(
-    "UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
-     try_number = v.new_try, queued_at = v.at, ",
+/// What queuing an attempt sets (from `v`, the row of its instance): the next lease, the try
+/// it starts, and a new try's columns forgotten; [`QUEUE`] and [`STEP`]'s part `q` share it.
+const QUEUED: &str = sql!(
+    "state = 'queued', lease = t.lease + 1, try_number = v.new_try, queued_at = v.at, ",
     each!(ATTEMPT, &[], "{c} = NULL"),
     ", ",
     each!(
@@ -30,8 +30,14 @@ pub(super) const QUEUE: &str = sql!(
         &[],
         "{c} = CASE WHEN v.new_try = t.try_number THEN t.{c} END"
     ),
-    ", pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
+    ", pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END ",
+);
+
+/// The fenced queue update (`$1`-`$5`); [`STEP`] runs the same update as its part `q`.
+pub(super) const QUEUE: &str = sql!(
+    "UPDATE task_instances t SET ",
+    QUEUED,
+    "FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
      RETURNING t.id, t.run, t.task_id, t.try_number"
@@ -180,17 +186,9 @@ pub(super) const STEP: &str = sql!(
      JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
      live = FALSE), \
-     q AS (UPDATE task_instances t SET state = 'queued', lease = t.lease + 1, \
-     try_number = v.new_try, queued_at = v.at, ",
-    each!(ATTEMPT, &[], "{c} = NULL"),
-    ", ",
-    each!(
-        TRY,
-        &[],
-        "{c} = CASE WHEN v.new_try = t.try_number THEN t.{c} END"
-    ),
-    ", pokes = CASE WHEN v.new_try = t.try_number THEN t.pokes ELSE 0 END \
-     FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
+     q AS (UPDATE task_instances t SET ",
+    QUEUED,
+    "FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
      RETURNING t.id, t.run, t.task_id, t.try_number), \
