@@ -24,6 +24,8 @@ fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+# The host's capability modules are declared by a build script, out of cargo fmt's sight.
+rustfmt --edition 2024 --check crates/runtime/src/host/caps/*.rs
 cargo fmt --all --manifest-path examples/Cargo.toml -- --check
 
 step "cargo build, with clippy's lints: the workspace with its tests, benchmarks and binaries"
@@ -73,6 +75,8 @@ step "wfctl build: every example but mall-customers (built after the benchmark)"
 for example in hello labels mall-pipeline queues hello-python mall-customers-python hello-ts hello-c; do
     "$target/debug/wfctl" build "examples/$example"
 done
+# The capability checks, one Python DAG that tests/tests/capabilities.rs runs.
+"$target/debug/wfctl" build tests/capabilities
 # The TypeScript example against the SDK's declarations: wfctl build strips types unchecked.
 sdk/js/node_modules/.bin/tsc -p examples/hello-ts
 

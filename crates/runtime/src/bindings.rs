@@ -1,5 +1,41 @@
 //! Host bindings of the `weft:dag` worlds, generated from `wit/`: the current version and
 //! every earlier one whose components must keep running.
+//!
+//! The list of versions is written once, in [`worlds_from!`]: a host interface names the
+//! first version that has it, and its `Host` impls and linking are made for that version and
+//! every later one. A world bump adds its bindgen below and one arm there.
+
+/// `$then!(v, $args...)` for world `$from` and every later one, oldest first.
+macro_rules! worlds_from {
+    (v0_1, $then:ident $(, $arg:tt)*) => { $then!(v0_1 $(, $arg)*); $crate::bindings::worlds_from!(v0_2, $then $(, $arg)*); };
+    (v0_2, $then:ident $(, $arg:tt)*) => { $then!(v0_2 $(, $arg)*); $crate::bindings::worlds_from!(v0_3, $then $(, $arg)*); };
+    (v0_3, $then:ident $(, $arg:tt)*) => { $then!(v0_3 $(, $arg)*); $crate::bindings::worlds_from!(v0_4, $then $(, $arg)*); };
+    (v0_4, $then:ident $(, $arg:tt)*) => { $then!(v0_4 $(, $arg)*); $crate::bindings::worlds_from!(v0_5, $then $(, $arg)*); };
+    (v0_5, $then:ident $(, $arg:tt)*) => { $then!(v0_5 $(, $arg)*); $crate::bindings::worlds_from!(v0_6, $then $(, $arg)*); };
+    (v0_6, $then:ident $(, $arg:tt)*) => { $then!(v0_6 $(, $arg)*); };
+}
+pub(crate) use worlds_from;
+
+/// Adds interface `$iface` of each world from `$from` on to `$linker`, served by
+/// `HostState`'s impls of it; `?` on a failure.
+macro_rules! link_from {
+    ($linker:ident, $from:ident, $($iface:ident),+) => {{
+        use $crate::bindings::{link_one, worlds_from};
+        $(worlds_from!($from, link_one, $linker, $iface);)+
+    }};
+}
+pub(crate) use link_from;
+
+/// One interface of one world (a step of [`link_from!`]).
+macro_rules! link_one {
+    ($v:ident, $linker:ident, $iface:ident) => {
+        $crate::bindings::$v::weft::dag::$iface::add_to_linker::<
+            _,
+            wasmtime::component::HasSelf<_>,
+        >($linker, |s| s)?;
+    };
+}
+pub(crate) use link_one;
 
 /// The bindings of a world with network access (0.2.0 and later), from the WIT at `$path`:
 /// every import may trap (host calls check the attempt's deadline and limits), WASI comes

@@ -28,9 +28,10 @@ macro_rules! log_host {
     };
 }
 
-log_host!(v0_1);
-log_host!(v0_2);
-log_host!(v0_3);
-log_host!(v0_4);
-log_host!(v0_5);
-log_host!(v0_6);
+crate::bindings::worlds_from!(v0_1, log_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_1, log);
+    Ok(())
+}

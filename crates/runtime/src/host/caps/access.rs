@@ -102,8 +102,10 @@ macro_rules! access_host {
     };
 }
 
-access_host!(v0_2);
-access_host!(v0_3);
-access_host!(v0_4);
-access_host!(v0_5);
-access_host!(v0_6);
+crate::bindings::worlds_from!(v0_2, access_host);
+
+/// Adds the interfaces to `linker`, in every world version that has them.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_2, connections, secrets);
+    Ok(())
+}

@@ -24,9 +24,10 @@ macro_rules! runtime_host {
     };
 }
 
-runtime_host!(v0_1);
-runtime_host!(v0_2);
-runtime_host!(v0_3);
-runtime_host!(v0_4);
-runtime_host!(v0_5);
-runtime_host!(v0_6);
+crate::bindings::worlds_from!(v0_1, runtime_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_1, runtime);
+    Ok(())
+}

@@ -32,9 +32,10 @@ macro_rules! variables_host {
     };
 }
 
-variables_host!(v0_1);
-variables_host!(v0_2);
-variables_host!(v0_3);
-variables_host!(v0_4);
-variables_host!(v0_5);
-variables_host!(v0_6);
+crate::bindings::worlds_from!(v0_1, variables_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_1, variables);
+    Ok(())
+}

@@ -66,5 +66,10 @@ macro_rules! assets_host {
     };
 }
 
-assets_host!(v0_5);
-assets_host!(v0_6);
+crate::bindings::worlds_from!(v0_5, assets_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_5, assets);
+    Ok(())
+}

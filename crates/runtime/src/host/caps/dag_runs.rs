@@ -104,7 +104,10 @@ macro_rules! dag_runs_host {
     };
 }
 
-dag_runs_host!(v0_3);
-dag_runs_host!(v0_4);
-dag_runs_host!(v0_5);
-dag_runs_host!(v0_6);
+crate::bindings::worlds_from!(v0_3, dag_runs_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_3, dag_runs);
+    Ok(())
+}

@@ -136,12 +136,13 @@ macro_rules! xcom_host {
     }};
 }
 
-xcom_host!(v0_1);
-xcom_host!(v0_2);
-xcom_host!(v0_3);
-xcom_host!(v0_4);
-xcom_host!(v0_5);
-xcom_host!(v0_6);
+crate::bindings::worlds_from!(v0_1, xcom_host);
+
+/// Adds the interface to `linker`, in every world version that has it.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_1, xcom);
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

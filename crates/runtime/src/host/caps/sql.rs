@@ -1,6 +1,9 @@
 //! `weft:dag/sql`: sessions on declared connections, through the runtime's pools (see
 //! [`crate::sql`]).
 
+#[path = "sql/earlier.rs"]
+mod earlier;
+
 use std::sync::Arc;
 
 use wasmtime::component::Resource;
@@ -256,4 +259,11 @@ impl sql::HostRowStream for HostState {
         in_tokio(stream.finish(crate::sql::stream::End::Cut));
         Ok(())
     }
+}
+
+/// Adds `sql` to `linker`, in every world version: `earlier` serves the versions before 0.6.0,
+/// whose sessions return whole row sets only.
+pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
+    crate::bindings::link_from!(linker, v0_2, sql);
+    Ok(())
 }
