@@ -1,0 +1,76 @@
+//! Every capability checks itself from inside a task: `tests/capabilities` is one Python DAG
+//! whose `check_*` modules call the host's interfaces and raise when an answer is not what
+//! the capability promises (one module per capability). Here it runs on `wfctl standalone`,
+//! and every task must succeed; a failed task's error is shown.
+
+use std::time::Duration;
+
+use serde_json::json;
+use weft_e2e::standalone;
+
+const DAG: &str = "capabilities";
+
+/// The component `scripts/test.sh` builds from `tests/capabilities`.
+fn component() -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("capabilities/target/capabilities.wasm");
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (`wfctl build tests/capabilities` or scripts/test.sh)",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn every_capability_check_succeeds_inside_a_task() {
+    let dir = tempfile::Builder::new()
+        .prefix("weft-e2e-capabilities-")
+        .tempdir()
+        .expect("temp dir");
+    let (_server, api) = standalone::start(dir.path(), &[]);
+    let deployed = api.deploy(&component());
+    assert_eq!(deployed["dag_id"], DAG, "{deployed}");
+    let tasks: Vec<String> = api.get(&format!("/dags/{DAG}"))["tasks"]
+        .as_array()
+        .map(|tasks| {
+            tasks
+                .iter()
+                .filter_map(|t| t["task_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Each module adds at least one task; a DAG without them would pass vacuously.
+    assert!(
+        tasks.iter().any(|t| t.starts_with("xcom_")),
+        "the DAG's tasks: {tasks:?}"
+    );
+
+    let run_id = api.trigger(DAG, json!({}), None);
+    let run = api.wait_run(DAG, &run_id, Duration::from_secs(300));
+    let instances = run["task_instances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let failed: Vec<String> = instances
+        .iter()
+        .filter(|ti| ti["state"] != "success")
+        .map(|ti| format!("{} is {}: {}", ti["task_id"], ti["state"], ti["error"]))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "capability checks that did not succeed:\n{}",
+        failed.join("\n")
+    );
+    let ran: Vec<&str> = instances
+        .iter()
+        .filter_map(|ti| ti["task_id"].as_str())
+        .collect();
+    for task in &tasks {
+        assert!(
+            ran.contains(&task.as_str()),
+            "task {task} did not run: {run}"
+        );
+    }
+    assert_eq!(run["state"], "success", "{run}");
+}
