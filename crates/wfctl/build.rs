@@ -1,8 +1,8 @@
 //! Embeds the SDKs' sources in wfctl, so that `wfctl build` bundles the Python SDK and
 //! `wfctl new` writes a project that builds outside this repository: generates
-//! `$OUT_DIR/sdk_files.rs` with the files of `sdk/rust` (and a standalone `Cargo.toml` for
-//! it), of `sdk/python/src/weft`, of `sdk/js/src` (the TypeScript sources, with the WIT
-//! world's types kept beside them) and of `sdk/c`; and, with the `c-dags` feature, the C
+//! `$OUT_DIR/sdk_files.rs` with the files of `sdk/rust` (its sources and build script, and a
+//! standalone `Cargo.toml` for it), of `sdk/python/src/weft`, of `sdk/js/src` (the TypeScript
+//! sources, with the WIT world's types kept beside them) and of `sdk/c`; and, with the `c-dags` feature, the C
 //! bindings of the WIT world (wit-bindgen's C generator) that `wfctl build` gives C projects.
 
 use std::fmt::Write as _;
@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for watched in [
         js_sdk.join("src"),
         rust_sdk.join("src"),
+        rust_sdk.join("build.rs"),
         rust_sdk.join("Cargo.toml"),
         python_sdk.join("weft"),
         repo.join("sdk/c"),
@@ -29,7 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut code = String::new();
-    let rust_files = files(&rust_sdk, &rust_sdk.join("src"), "rs")?;
+    // Its build script declares the capability modules of src/capabilities/.
+    let mut rust_files = files(&rust_sdk, &rust_sdk.join("src"), "rs")?;
+    rust_files.push(("build.rs".to_owned(), rust_sdk.join("build.rs")));
+    rust_files.sort();
     list(
         &mut code,
         "RUST_SDK_FILES",

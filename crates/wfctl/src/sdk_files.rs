@@ -26,7 +26,11 @@ mod tests {
             |files: &[(&str, &str)]| files.iter().map(|(p, _)| p.to_string()).collect::<Vec<_>>();
         let rust = paths(RUST_SDK_FILES);
         assert!(rust.contains(&"src/lib.rs".to_owned()), "{rust:?}");
-        assert!(rust.contains(&"src/http/mod.rs".to_owned()), "{rust:?}");
+        assert!(
+            rust.contains(&"src/capabilities/http/mod.rs".to_owned()),
+            "{rust:?}"
+        );
+        assert!(rust.contains(&"build.rs".to_owned()), "{rust:?}");
         assert!(rust.iter().all(|p| p.ends_with(".rs")), "{rust:?}");
         let python = paths(PYTHON_SDK_FILES);
         assert!(

@@ -1,49 +1,40 @@
 /**
- * What a running task sees: its run, its upstream outputs, and the host calls it may make.
+ * What a running task sees: its run and its upstream outputs; the capability modules add the
+ * host calls it may make.
  *
  * @module
  */
 
-import { PermanentError, XComError } from "./errors.js";
-import type { Connection, Host, TaskContextData, WorkerInfo } from "./host.js";
-import { Http } from "./http.js";
-import { decode, encode, encodeText } from "./json.js";
+import { PermanentError } from "./errors.js";
+import type { Host, TaskContextData } from "./host.js";
+import { decode } from "./json.js";
 import { Logger } from "./logs.js";
-import { Session } from "./sql.js";
 
-/** How `ctx.triggerDag` starts a run. */
-export interface TriggerOptions {
-  /** The run's configuration, a JSON object. */
-  conf?: Record<string, unknown>;
-  /** The run's logical date, RFC 3339 or a `Date`; none means now. */
-  logicalDate?: string | Date;
-  /**
-   * The run's id; none means one made from this task instance and the call, so that a retried
-   * attempt gets back the run its earlier attempt made, not a second one.
-   */
-  runId?: string;
-}
+/** Where a context keeps its host: capability modules reach it through `capability.ts`'s `host`. */
+export const HOST: unique symbol = Symbol("weft.host");
 
 /**
  * One attempt of one task: its run's facts and configuration, the outputs of its direct
  * upstream tasks, and the host's services (XCom, variables, connections, secrets, SQL,
- * HTTP, triggering other DAGs).
+ * HTTP, triggering other DAGs). Each service's methods are added by its capability module
+ * (`src/capabilities/`, see `capability.ts`): `ctx.xcomPull` comes from `xcom.ts`,
+ * `ctx.http` from `http.ts`, and so on.
  */
 export class Context {
   /** The task's log; `console` writes there too while the task runs. */
   readonly log: Logger;
-  /** Outgoing HTTP under the egress policy: `ctx.http.get(url)`. */
-  readonly http: Http;
+  /** The attempt's host. */
+  readonly [HOST]: Host;
   private confValue: Record<string, any> | undefined;
 
   constructor(
-    private readonly host: Host,
+    host: Host,
     private readonly data: TaskContextData,
     private readonly outputs: ReadonlyMap<string, Uint8Array>,
     log?: Logger,
   ) {
+    this[HOST] = host;
     this.log = log ?? new Logger(host);
-    this.http = new Http(host);
   }
 
   // --- the run -------------------------------------------------------------------------
@@ -123,12 +114,7 @@ export class Context {
     return Array.isArray(events) ? events : [];
   }
 
-  /** The worker and queue running this attempt. */
-  worker(): WorkerInfo {
-    return this.host.worker();
-  }
-
-  // --- upstream outputs and XCom -------------------------------------------------------
+  // --- upstream outputs -----------------------------------------------------------------
 
   /** The direct upstream tasks whose outputs were handed to this attempt. */
   get upstreamIds(): string[] {
@@ -148,77 +134,5 @@ export class Context {
       return fallback[0] as T;
     }
     return decode(data, `the output of \`${taskId}\``) as T;
-  }
-
-  /**
-   * The value upstream task `taskId` pushed under `key`, or its output when `key` is not
-   * given; without a `fallback`, no value fails the task permanently.
-   */
-  xcomPull<T = any>(taskId: string, key?: string | null, ...fallback: [] | [T]): T {
-    const what = `XCom \`${key ?? "return_value"}\` of \`${taskId}\``;
-    const data = this.host.xcomPull(taskId, key ?? undefined);
-    if (data === undefined) {
-      if (fallback.length === 0) {
-        throw new XComError(`${what} has no value`, { kind: "permanent" });
-      }
-      return fallback[0] as T;
-    }
-    return decode(data, what) as T;
-  }
-
-  /** Push `value` (JSON) under `key` for this task instance. */
-  xcomPush(key: string, value: unknown): void {
-    this.host.xcomPush(key, encode(value, `XCom \`${key}\``));
-  }
-
-  // --- variables, connections, secrets ---------------------------------------------------
-
-  /** Variable `key`, or `fallback` when it is not set. */
-  variable(key: string): string | undefined;
-  variable(key: string, fallback: string): string;
-  variable(key: string, fallback?: string): string | undefined {
-    return this.host.variable(key) ?? fallback;
-  }
-
-  /** Variable `key` parsed as JSON, or `fallback` when it is not set. */
-  variableJson<T = any>(key: string, fallback?: T): T | undefined {
-    const value = this.host.variable(key);
-    return value === undefined ? fallback : (decode(value, `variable \`${key}\``) as T);
-  }
-
-  /** Connection `connId`, which the task declares in `connections`. */
-  connection(connId: string): Connection {
-    return this.host.connection(connId);
-  }
-
-  /** Secret `name`, which the task declares in `secrets`. */
-  secret(name: string): string {
-    return this.host.secret(name);
-  }
-
-  /**
-   * A session on the SQL connection `connId`, which the task declares; the host opens it,
-   * and the task never sees its password. Close it when done (`using db = ctx.sql(...)`).
-   */
-  sql(connId: string): Session {
-    return new Session(connId, this.host.sqlOpen(connId));
-  }
-
-  // --- other DAGs and assets -------------------------------------------------------------
-
-  /** Start a run of DAG `dagId` of the same tenant (Airflow's `TriggerDagRunOperator`); its run id. */
-  triggerDag(dagId: string, options: TriggerOptions = {}): string {
-    const logicalDate = options.logicalDate instanceof Date ? options.logicalDate.toISOString() : options.logicalDate;
-    return this.host.trigger({
-      dagId,
-      conf: options.conf === undefined ? undefined : encodeText(options.conf, "the triggered run's conf"),
-      logicalDate,
-      runId: options.runId,
-    });
-  }
-
-  /** Attach `extra` to the event outlet `uri` gets when this attempt succeeds. */
-  setAssetExtra(uri: string, extra: Record<string, unknown>): void {
-    this.host.setAssetExtra(uri, encodeText(extra, `the extra of asset \`${uri}\``));
   }
 }

@@ -14,13 +14,15 @@
  * ```
  *
  * The module names below say what each part holds: `dag` (declaring), `context` (what a
- * running task sees), `errors`, `settings`, `waits`, `http`, `sql`, `logs`, and `host` (the
- * seam to the host: `component` implements it over the WIT imports, `testing` in memory).
+ * running task sees), `errors`, `settings`, `waits`, `logs`, `capabilities/*` (each host
+ * capability: its context methods, its host calls over the WIT imports and in `FakeHost`),
+ * and `host` (the seam to the host: `component` implements it over the WIT imports,
+ * `testing` in memory).
  *
  * @module
  */
 
-export { Context, type TriggerOptions } from "./context.js";
+export { Context } from "./context.js";
 export { Dag, Task, chain, crossDownstream, type DagOptions, type TaskFunction, type TaskOptions, type Tasks, type Upstream } from "./dag.js";
 export type { Duration } from "./durations.js";
 export {
@@ -37,14 +39,15 @@ export {
   TriggerError,
   XComError,
 } from "./errors.js";
-export { Connection, type LogLevel, type WorkerInfo } from "./host.js";
-export { Http, Response, type RequestOptions } from "./http.js";
+export type { LogLevel } from "./host.js";
 export type { Json as JsonValue } from "./json.js";
 export { Logger } from "./logs.js";
 export { type Notifier, type Scratch, type SensorOptions, type TaskSettingsOptions, email, sensor, webhook } from "./settings.js";
 export { type TriggerRule, TRIGGER_RULES } from "./spec.js";
-export { Json, type Row, Session } from "./sql.js";
 export * as waits from "./waits.js";
+// Every capability module of src/capabilities/ (XCom, variables, SQL, HTTP, ...): its
+// context methods, host calls and exports.
+export * from "./wit/capabilities.js";
 
 /** This SDK's version. */
 export const VERSION = "0.1.0";

@@ -1,5 +1,5 @@
 /**
- * The SDK's values as the WIT world's records, and the world's errors as the SDK's: pure
+ * The SDK's values as the WIT world's records (the DAG's structure, a task's failure): pure
  * conversions, so that they are unit-tested without a component. Only types are imported
  * from the world (`npm run build` generates them into `src/wit/` with jco), so this module
  * runs under Node as well as inside a component.
@@ -14,12 +14,8 @@
  */
 
 import type * as wt from "weft:dag/types@0.6.0";
-import type { ErrorCode } from "wasi:http/types@0.2.12";
-import type { SqlError as SqlErrorRecord } from "weft:dag/sql@0.6.0";
-import type { TriggerError as TriggerErrorRecord } from "weft:dag/dag-runs@0.6.0";
 
-import { AccessError, Defer, HttpError, Reschedule, RetryableError, SqlError, TaskError, TriggerError, XComError } from "./errors.js";
-import type { HttpRequest } from "./host.js";
+import { Defer, Reschedule, RetryableError, TaskError } from "./errors.js";
 import { inspect } from "./logs.js";
 import { type Notifier, type Sensor, type TaskSettings, Email } from "./settings.js";
 import type { DagSpec, TaskKind, TaskSpec } from "./spec.js";
@@ -189,55 +185,4 @@ export function failureRecord(thrown: unknown): wt.TaskError {
   } catch (error) {
     return { tag: "permanent", val: `${failure.message}; the failure cannot be reported: ${inspect(error)}` };
   }
-}
-
-// --- the host's errors -------------------------------------------------------------------------
-
-/** An XCom call's error; retryable only when the store could not be reached. */
-export function xcomError(error: wt.XcomError, action: string): XComError {
-  const kind = error.tag === "unavailable" ? "retryable" : "permanent";
-  return new XComError(`${action} failed: ${caseName(error.tag)}: ${error.val}`, { kind });
-}
-
-/** A connection's or secret's error, `what` naming it; retryable only when the store could not be reached. */
-export function accessError(error: wt.AccessError, what: string): AccessError {
-  const kind = error.tag === "unavailable" ? "retryable" : "permanent";
-  return new AccessError(`${what}: ${caseName(error.tag)}: ${error.val}`, { kind });
-}
-
-/** SQLSTATE classes another attempt may not meet: 08 (connection exception) and 40 (serialization failure, deadlock). */
-const SQLSTATE_TRANSIENT = ["08", "40"];
-
-/** A SQL call's error: retryable for `connect` and `timeout` and transient SQLSTATEs, permanent otherwise. */
-export function sqlError(error: SqlErrorRecord, action: string): SqlError {
-  const name = caseName(error.tag);
-  if (error.tag === "database") {
-    const code = error.val.code;
-    const transient = code !== undefined && SQLSTATE_TRANSIENT.some((c) => code.startsWith(c));
-    return new SqlError(`${action} failed: ${name} [${code ?? "?"}]: ${error.val.message}`, {
-      kind: transient ? "retryable" : "permanent",
-      case: name,
-      code,
-    });
-  }
-  const kind = error.tag === "connect" || error.tag === "timeout" ? "retryable" : "permanent";
-  return new SqlError(`${action} failed: ${name}: ${error.val}`, { kind, case: name });
-}
-
-/** Host error codes another attempt would meet again: refusals and malformed requests. */
-const HTTP_REFUSALS = new Set(["HTTP-request-denied", "destination-IP-prohibited", "HTTP-request-URI-invalid", "HTTP-request-method-invalid"]);
-
-/** A request's error code from the host: permanent for refusals, retryable otherwise. */
-export function httpError(code: ErrorCode, request: Pick<HttpRequest, "method" | "url">): HttpError {
-  const name = caseName(code.tag);
-  const detail = "val" in code && code.val !== undefined ? ` (${inspect(code.val)})` : "";
-  const kind = HTTP_REFUSALS.has(code.tag) ? "permanent" : "retryable";
-  return new HttpError(`${request.method} ${request.url} failed: ${name}${detail}`, { kind, code: name });
-}
-
-/** A trigger's error; retryable only when the control plane could not be reached. */
-export function triggerError(error: TriggerErrorRecord, dagId: string): TriggerError {
-  const name = caseName(error.tag);
-  const kind = error.tag === "unavailable" ? "retryable" : "permanent";
-  return new TriggerError(`triggering DAG \`${dagId}\` failed: ${name}: ${error.val}`, { kind, case: name });
 }

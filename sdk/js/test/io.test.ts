@@ -5,11 +5,40 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { Connection, Dag, HttpError, Json, SqlError } from "../src/index.js";
-import type { HttpReply, HttpRequest, SqlRows, SqlSession, SqlValue } from "../src/host.js";
-import { accessError, caseName, httpError, sqlError, triggerError, xcomError } from "../src/records.js";
-import { fromSql, toSql } from "../src/sql.js";
+import { type WitImports, guestHost } from "../src/capability.js";
+import {
+  AccessError,
+  Connection,
+  Dag,
+  HttpError,
+  type HttpReply,
+  type HttpRequest,
+  Json,
+  SqlError,
+  type SqlRows,
+  type SqlSession,
+  type SqlValue,
+  TriggerError,
+  XComError,
+} from "../src/index.js";
+import { caseName } from "../src/records.js";
 import { FakeHost, runTask } from "../src/testing.js";
+
+/** The host a component has, over stand-ins for the world's imports (only those a test calls). */
+const guest = (imports: Record<string, unknown>) => guestHost(imports as unknown as WitImports);
+/** An import call that fails with `err`, as componentize-js throws it: a `ComponentError` with the `err` value as `payload`. */
+const failsWith = (err: unknown) => (): never => {
+  throw Object.assign(new Error("component error"), { payload: err });
+};
+/** What `call` throws. */
+function thrown<E>(call: () => unknown): E {
+  try {
+    call();
+  } catch (error) {
+    return error as E;
+  }
+  assert.fail("the call did not throw");
+}
 
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
 const reply = (status: number, body: string, headers: Array<[string, string]> = []): HttpReply => ({
@@ -102,24 +131,47 @@ describe("HTTP", () => {
   });
 
   test("the host's error codes: refusals are permanent, the rest retryable, named as the Rust and Python SDKs do", () => {
-    const request = { method: "GET", url: "http://127.0.0.1:8000/" };
-    const denied = httpError({ tag: "HTTP-request-denied" }, request);
+    class OutgoingRequest {
+      setMethod(): void {}
+      setScheme(): void {}
+      setAuthority(): void {}
+      setPathWithQuery(): void {}
+    }
+    const httpError = (code: unknown): HttpError =>
+      thrown(() =>
+        guest({
+          wasiHttpTypes: { Fields: { fromList: () => ({}) }, OutgoingRequest },
+          wasiHttpOutgoingHandler: { handle: failsWith(code) },
+        }).httpSend({ method: "GET", url: "http://127.0.0.1:8000/", headers: [] }),
+      );
+    const denied = httpError({ tag: "HTTP-request-denied" });
+    assert.ok(denied instanceof HttpError);
     assert.equal(denied.message, "GET http://127.0.0.1:8000/ failed: HttpRequestDenied");
     assert.deepEqual([denied.kind, denied.code], ["permanent", "HttpRequestDenied"]);
-    assert.equal(httpError({ tag: "destination-IP-prohibited" }, request).kind, "permanent");
-    const refused = httpError({ tag: "connection-refused" }, request);
+    assert.equal(httpError({ tag: "destination-IP-prohibited" }).kind, "permanent");
+    const refused = httpError({ tag: "connection-refused" });
     assert.deepEqual([refused.kind, refused.code], ["retryable", "ConnectionRefused"]);
     assert.equal(
-      httpError({ tag: "DNS-error", val: { rcode: "NXDOMAIN", infoCode: 3 } }, request).message,
+      httpError({ tag: "DNS-error", val: { rcode: "NXDOMAIN", infoCode: 3 } }).message,
       'GET http://127.0.0.1:8000/ failed: DnsError ({"rcode":"NXDOMAIN","infoCode":3})',
     );
-    assert.equal(httpError({ tag: "internal-error", val: "boom" }, request).message, "GET http://127.0.0.1:8000/ failed: InternalError (boom)");
+    assert.equal(httpError({ tag: "internal-error", val: "boom" }).message, "GET http://127.0.0.1:8000/ failed: InternalError (boom)");
     assert.equal(caseName("destination-IP-unroutable"), "DestinationIpUnroutable");
   });
 });
 
 describe("SQL", () => {
-  test("parameters: JavaScript values as SQL values", () => {
+  /** A session that records the parameters of each statement and answers each query with `rows`. */
+  const recording = (params: SqlValue[][], rows: SqlRows = { columns: [], rows: [] }): SqlSession => ({
+    query: (_statement, values) => (params.push(values), rows),
+    execute: (_statement, values) => (params.push(values), 0),
+    begin() {},
+    commit() {},
+    rollback() {},
+    close() {},
+  });
+
+  test("parameters: JavaScript values as SQL values", async () => {
     const cases: Array<[unknown, SqlValue]> = [
       [null, { tag: "null" }],
       [undefined, { tag: "null" }],
@@ -136,22 +188,36 @@ describe("SQL", () => {
       [[1, 2], { tag: "json", val: "[1,2]" }],
       [new Json("a string"), { tag: "json", val: '"a string"' }],
     ];
-    for (const [value, expected] of cases) {
-      assert.deepEqual(toSql(value), expected, String(value));
-    }
-    assert.throws(() => toSql(Number.POSITIVE_INFINITY), /a SQL parameter cannot be Infinity/);
-    assert.throws(() => toSql(new Map()), /a SQL parameter cannot be a Map/);
+    const sent: SqlValue[][] = [];
+    const dag = new Dag("sql_params");
+    dag.task("each", (ctx) => void ctx.sql("pg").execute("q", cases.map(([value]) => value)));
+    dag.task("infinity", (ctx) => void ctx.sql("pg").execute("q", [Number.POSITIVE_INFINITY]));
+    dag.task("map", (ctx) => void ctx.sql("pg").execute("q", [new Map()]));
+    const host = new FakeHost({ sql: () => recording(sent) });
+    await runTask(dag, "each", { host });
+    assert.deepEqual(sent, [cases.map(([, expected]) => expected)]);
+    await assert.rejects(runTask(dag, "infinity", { host }), /a SQL parameter cannot be Infinity/);
+    await assert.rejects(runTask(dag, "map", { host }), /a SQL parameter cannot be a Map/);
   });
 
-  test("columns: SQL values as JavaScript values", () => {
-    assert.equal(fromSql({ tag: "null" }), null);
-    assert.equal(fromSql({ tag: "int", val: 42n }), 42);
-    assert.equal(fromSql({ tag: "int", val: 2n ** 60n }), 2n ** 60n);
-    assert.equal(fromSql({ tag: "decimal", val: "1.10" }), "1.10");
-    assert.deepEqual(fromSql({ tag: "timestamp", val: "2024-05-01T10:30:00Z" }), new Date("2024-05-01T10:30:00Z"));
-    assert.equal(fromSql({ tag: "datetime", val: "2024-05-01T12:30:00" }), "2024-05-01T12:30:00");
-    assert.deepEqual(fromSql({ tag: "json", val: '{"a":1}' }), { a: 1 });
-    assert.deepEqual(fromSql({ tag: "bytes", val: new Uint8Array([7]) }), new Uint8Array([7]));
+  test("columns: SQL values as JavaScript values", async () => {
+    const cases: Array<[SqlValue, unknown]> = [
+      [{ tag: "null" }, null],
+      [{ tag: "int", val: 42n }, 42],
+      [{ tag: "int", val: 2n ** 60n }, 2n ** 60n],
+      [{ tag: "decimal", val: "1.10" }, "1.10"],
+      [{ tag: "timestamp", val: "2024-05-01T10:30:00Z" }, new Date("2024-05-01T10:30:00Z")],
+      [{ tag: "datetime", val: "2024-05-01T12:30:00" }, "2024-05-01T12:30:00"],
+      [{ tag: "json", val: '{"a":1}' }, { a: 1 }],
+      [{ tag: "bytes", val: new Uint8Array([7]) }, new Uint8Array([7])],
+    ];
+    const columns = cases.map((_, i) => `c${i}`);
+    const rows: SqlRows = { columns, rows: [cases.map(([value]) => value)] };
+    let row: Record<string, unknown> | undefined;
+    const dag = new Dag("sql_columns");
+    dag.task("read", (ctx) => void (row = ctx.sql("pg").query("q")[0]));
+    await runTask(dag, "read", { host: new FakeHost({ sql: () => recording([], rows) }) });
+    assert.deepEqual(row, Object.fromEntries(cases.map(([, expected], i) => [columns[i], expected])));
   });
 
   test("a task queries through the host and gets rows as objects; the session is closed", async () => {
@@ -211,28 +277,39 @@ describe("SQL", () => {
   });
 
   test("the host's SQL errors: connect, timeout and transient SQLSTATEs retry, the rest fail", () => {
-    const denied = sqlError({ tag: "denied", val: "tcp://127.0.0.1:5432 is not allowed" }, "opening `pg`");
+    const opening = (err: unknown): SqlError => thrown(() => guest({ sql: { open: failsWith(err) } }).sqlOpen("pg"));
+    const querying = (err: unknown): SqlError => {
+      const session = { query: failsWith(err), [Symbol.dispose]() {} };
+      return thrown(() => guest({ sql: { open: () => session } }).sqlOpen("pg").query("q", []));
+    };
+    const denied = opening({ tag: "denied", val: "tcp://127.0.0.1:5432 is not allowed" });
     assert.ok(denied instanceof SqlError);
     assert.deepEqual([denied.kind, denied.case, denied.message], ["permanent", "Denied", "opening `pg` failed: Denied: tcp://127.0.0.1:5432 is not allowed"]);
-    assert.equal(sqlError({ tag: "connect", val: "refused" }, "opening `pg`").kind, "retryable");
-    assert.equal(sqlError({ tag: "timeout", val: "5s" }, "query on `pg`").kind, "retryable");
-    const unique = sqlError({ tag: "database", val: { code: "23505", message: "duplicate key" } }, "query on `pg`");
+    assert.equal(opening({ tag: "connect", val: "refused" }).kind, "retryable");
+    assert.equal(querying({ tag: "timeout", val: "5s" }).kind, "retryable");
+    const unique = querying({ tag: "database", val: { code: "23505", message: "duplicate key" } });
     assert.deepEqual([unique.kind, unique.code, unique.message], ["permanent", "23505", "query on `pg` failed: Database [23505]: duplicate key"]);
-    assert.equal(sqlError({ tag: "database", val: { code: "40001", message: "serialization" } }, "q").kind, "retryable");
-    assert.equal(sqlError({ tag: "database", val: { code: undefined, message: "?" } }, "q").message, "q failed: Database [?]: ?");
+    assert.equal(querying({ tag: "database", val: { code: "40001", message: "serialization" } }).kind, "retryable");
+    assert.equal(querying({ tag: "database", val: { code: undefined, message: "?" } }).message, "query on `pg` failed: Database [?]: ?");
   });
 });
 
 describe("the host's other errors", () => {
   test("XCom, access and trigger errors: retryable only when a store could not be reached", () => {
-    const tooLarge = xcomError({ tag: "too-large", val: 65536n }, "pushing XCom `big`");
+    const pushing = (err: unknown): XComError => thrown(() => guest({ xcom: { push: failsWith(err) } }).xcomPush("big", new Uint8Array()));
+    const tooLarge = pushing({ tag: "too-large", val: 65536n });
+    assert.ok(tooLarge instanceof XComError);
     assert.deepEqual([tooLarge.kind, tooLarge.message], ["permanent", "pushing XCom `big` failed: TooLarge: 65536"]);
-    assert.equal(xcomError({ tag: "unavailable", val: "redis down" }, "x").kind, "retryable");
-    const access = accessError({ tag: "not-declared", val: "pg" }, "connection `pg`");
+    assert.equal(pushing({ tag: "unavailable", val: "redis down" }).kind, "retryable");
+    const access = thrown<AccessError>(() => guest({ connections: { get: failsWith({ tag: "not-declared", val: "pg" }) } }).connection("pg"));
+    assert.ok(access instanceof AccessError);
     assert.deepEqual([access.kind, access.message], ["permanent", "connection `pg`: NotDeclared: pg"]);
-    assert.equal(accessError({ tag: "unavailable", val: "vault" }, "secret `s`").kind, "retryable");
-    const trigger = triggerError({ tag: "already-exists", val: "r1" }, "other");
+    const secret = thrown<AccessError>(() => guest({ secrets: { get: failsWith({ tag: "unavailable", val: "vault" }) } }).secret("s"));
+    assert.deepEqual([secret.kind, secret.message], ["retryable", "secret `s`: Unavailable: vault"]);
+    const triggering = (err: unknown): TriggerError => thrown(() => guest({ dagRuns: { trigger: failsWith(err) } }).trigger({ dagId: "other" }));
+    const trigger = triggering({ tag: "already-exists", val: "r1" });
+    assert.ok(trigger instanceof TriggerError);
     assert.deepEqual([trigger.kind, trigger.case, trigger.message], ["permanent", "AlreadyExists", "triggering DAG `other` failed: AlreadyExists: r1"]);
-    assert.equal(triggerError({ tag: "unavailable", val: "" }, "other").kind, "retryable");
+    assert.equal(triggering({ tag: "unavailable", val: "" }).kind, "retryable");
   });
 });

@@ -1,33 +1,21 @@
 //! What a running task can see: its run, its attempt, the run's conf and its upstream outputs.
+//! The host calls it can make are added by the capability modules (`src/capabilities/`).
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use crate::access::{self, AccessError, Connection};
-use crate::bindings::weft::dag::{runtime, types as wit, variables};
+use crate::bindings::weft::dag::types as wit;
 use crate::error::TaskError;
-use crate::sql::{Session, SqlError};
 
 /// The run and attempt a task belongs to, handed to every task function.
 ///
-/// Reading the run's conf and upstream outputs needs no host call; [`Context::xcom_pull`],
-/// [`Context::xcom_push`], [`Context::variable`], [`Context::connection`], [`Context::secret`],
-/// [`Context::sql`] and [`Context::worker`] ask the host.
+/// Reading the run's conf and upstream outputs needs no host call; the methods that ask the
+/// host ([`Context::xcom_pull`], [`Context::variable`], [`Context::connection`],
+/// [`Context::sql`], [`Context::worker`], ...) are each defined in their capability's module
+/// (`src/capabilities/`).
 #[derive(Debug, Clone)]
 pub struct Context {
     info: wit::TaskContext,
     upstream: Vec<wit::UpstreamOutput>,
-}
-
-/// Where a task attempt runs, from [`Context::worker`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkerInfo {
-    /// Id of the worker process.
-    pub worker_id: String,
-    /// Host name of the machine the worker runs on.
-    pub hostname: String,
-    /// The queue the task was taken from.
-    pub queue: String,
 }
 
 impl Context {
@@ -122,47 +110,6 @@ impl Context {
     pub fn upstream_ids(&self) -> impl Iterator<Item = &str> {
         self.upstream.iter().map(|u| u.task_id.as_str())
     }
-
-    /// The value of variable `key`, or none when it is not set.
-    pub fn variable(&self, key: &str) -> Option<String> {
-        variables::get(key)
-    }
-
-    /// Connection `conn_id`, with its password. The task (or the DAG's defaults) must declare
-    /// it with `.connection(conn_id)`; the host refuses any other.
-    ///
-    /// `?` turns an [`AccessError`] into a retryable task error; use
-    /// [`AccessError::into_task_error`] to fail at once when a retry cannot help.
-    pub fn connection(&self, conn_id: &str) -> Result<Connection, AccessError> {
-        access::connection(conn_id)
-    }
-
-    /// The value of secret `name`. The task (or the DAG's defaults) must declare it with
-    /// `.secret(name)`. The host masks the value (`***`) wherever the task logs it.
-    pub fn secret(&self, name: &str) -> Result<String, AccessError> {
-        access::secret(name)
-    }
-
-    /// A session on the SQL database of connection `conn_id` (`postgres`, `mysql` or
-    /// `mariadb`). The task (or the DAG's defaults) must declare it with
-    /// `.connection(conn_id)`; the host connects with its credentials, which the task never
-    /// sees. See [`sql`](crate::sql).
-    ///
-    /// `?` turns a [`SqlError`] into a task error of the right kind: retryable when the
-    /// database could not be reached, permanent when the connection is not declared, say.
-    pub fn sql(&self, conn_id: &str) -> Result<Session, SqlError> {
-        Session::open(conn_id)
-    }
-
-    /// The worker and queue that run this attempt.
-    pub fn worker(&self) -> WorkerInfo {
-        let info = runtime::worker();
-        WorkerInfo {
-            worker_id: info.worker_id,
-            hostname: info.hostname,
-            queue: info.queue,
-        }
-    }
 }
 
 /// Decode JSON `bytes`; `what` names them in the error, which is permanent since the same bytes
@@ -178,6 +125,7 @@ mod tests {
 
     use super::*;
     use crate::error::TaskErrorKind;
+    use serde::Deserialize;
 
     fn context(conf: &str, upstream: &[(&str, &str)]) -> Context {
         Context::new(

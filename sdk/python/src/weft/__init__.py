@@ -11,7 +11,9 @@
         return {"greeting": f"hello, {ctx.conf.get('name', 'world')}"}
 """
 
-from . import waits
+import sys as _sys
+
+from . import _capability, waits
 from .context import Context
 from .dag import Dag, Task, dag, task
 from .errors import (
@@ -27,31 +29,24 @@ from .errors import (
     TriggerError,
     XComError,
 )
-from .host import Connection, WorkerInfo
-from .http import Response
 from .settings import email, sensor, webhook
-from .sql import Json
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessError",
-    "Connection",
     "Context",
     "Dag",
     "Defer",
     "HttpError",
-    "Json",
     "PermanentError",
     "Reschedule",
-    "Response",
     "RetryableError",
     "Skip",
     "SqlError",
     "Task",
     "TaskError",
     "TriggerError",
-    "WorkerInfo",
     "XComError",
     "dag",
     "email",
@@ -60,3 +55,8 @@ __all__ = [
     "waits",
     "webhook",
 ]
+
+# Every capability module (``weft.xcom``, ``weft.sql``, ...) registers its context methods, host
+# calls and fake; the names in its ``__all__`` are the package's too.
+__all__ += _capability.export_all(_sys.modules[__name__])
+__all__.sort()

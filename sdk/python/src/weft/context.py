@@ -1,4 +1,5 @@
-"""What a running task sees: its run, its upstream outputs, and the host calls it may make."""
+"""What a running task sees: its run and its upstream outputs; the capability modules add the
+host calls it may make."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ import json
 import logging
 from typing import Any
 
-from .errors import PERMANENT, PermanentError, XComError
-from .host import Connection, Host, TaskContextData, WorkerInfo
-from .http import Http
-from .sql import Session
+from .errors import PermanentError
+from .host import Host, TaskContextData
 
 #: ``default`` when nothing is given: a missing value fails the task.
 _MISSING: Any = object()
@@ -34,7 +33,9 @@ def decode(data: bytes, what: str) -> Any:
 class Context:
     """One attempt of one task: its run's facts and configuration, the outputs of its direct
     upstream tasks, and the host's services (XCom, variables, connections, secrets, SQL, HTTP,
-    triggering other DAGs)."""
+    triggering other DAGs). Each service's methods are added by its capability module
+    (``weft._capability``): ``ctx.xcom_pull`` comes from ``weft.xcom``, ``ctx.http`` from
+    ``weft.http``, and so on."""
 
     def __init__(
         self,
@@ -49,8 +50,6 @@ class Context:
         self._conf: dict[str, Any] | None = None
         #: The task's logger: its records go to the attempt's log.
         self.log = log or logging.getLogger("weft.task")
-        #: Outgoing HTTP under the egress policy (``ctx.http.get(url)``).
-        self.http = Http(host)
 
     # --- the run -------------------------------------------------------------------------
 
@@ -127,11 +126,7 @@ class Context:
         events = self.conf.get("triggering_asset_events", [])
         return events if isinstance(events, list) else []
 
-    def worker(self) -> WorkerInfo:
-        """The worker and queue running this attempt."""
-        return self._host.worker()
-
-    # --- upstream outputs and XCom -------------------------------------------------------
+    # --- upstream outputs -----------------------------------------------------------------
 
     @property
     def upstream_ids(self) -> list[str]:
@@ -147,63 +142,3 @@ class Context:
                 raise PermanentError(f"no output of upstream task `{task_id}` was handed to this task")
             return default
         return decode(data, f"the output of `{task_id}`")
-
-    def xcom_pull(self, task_id: str, key: str | None = None, default: Any = _MISSING) -> Any:
-        """The value upstream task ``task_id`` pushed under ``key``, or its output when
-        ``key`` is None; without ``default``, no value fails the task permanently."""
-        what = f"XCom `{key or 'return_value'}` of `{task_id}`"
-        data = self._host.xcom_pull(task_id, key)
-        if data is None:
-            if default is _MISSING:
-                raise XComError(f"{what} has no value", kind=PERMANENT)
-            return default
-        return decode(data, what)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        """Push ``value`` (JSON) under ``key`` for this task instance."""
-        self._host.xcom_push(key, encode(value, f"XCom `{key}`"))
-
-    # --- variables, connections, secrets ---------------------------------------------------
-
-    def variable(self, key: str, default: str | None = None) -> str | None:
-        """Variable ``key``, or ``default`` when it is not set."""
-        value = self._host.variable(key)
-        return default if value is None else value
-
-    def variable_json(self, key: str, default: Any = None) -> Any:
-        """Variable ``key`` parsed as JSON, or ``default`` when it is not set."""
-        value = self._host.variable(key)
-        return default if value is None else decode(value.encode("utf-8"), f"variable `{key}`")
-
-    def connection(self, conn_id: str) -> Connection:
-        """Connection ``conn_id``, which the task declares in ``connections=[...]``."""
-        return self._host.connection(conn_id)
-
-    def secret(self, name: str) -> str:
-        """Secret ``name``, which the task declares in ``secrets=[...]``."""
-        return self._host.secret(name)
-
-    def sql(self, conn_id: str) -> Session:
-        """A session on the SQL connection ``conn_id``, which the task declares; the host
-        opens it, and the task never sees its password."""
-        return Session(conn_id, self._host.sql_open(conn_id))
-
-    # --- other DAGs and assets -------------------------------------------------------------
-
-    def trigger_dag(
-        self,
-        dag_id: str,
-        *,
-        conf: dict[str, Any] | None = None,
-        logical_date: str | None = None,
-        run_id: str | None = None,
-    ) -> str:
-        """Start a run of DAG ``dag_id`` of the same tenant (Airflow's
-        ``TriggerDagRunOperator``); its run id. Without ``run_id``, a retried attempt gets back
-        the run its earlier attempt made, not a second one."""
-        body = None if conf is None else encode(conf, "the triggered run's conf").decode()
-        return self._host.trigger(dag_id, body, logical_date, run_id)
-
-    def set_asset_extra(self, uri: str, extra: dict[str, Any]) -> None:
-        """Attach ``extra`` to the event outlet ``uri`` gets when this attempt succeeds."""
-        self._host.set_asset_extra(uri, encode(extra, f"the extra of asset `{uri}`").decode())

@@ -3,6 +3,10 @@
 Every request is checked by the host against the task's egress rules and the operator's; one
 outside them fails with ``HttpError`` (code ``HttpRequestDenied``, permanent). Redirects are not
 followed: each hop is a request the task makes, and the policy checks.
+
+The capability: ``ctx.http``, over the host call ``http_send`` (wasi:http's outgoing handler
+inside a component). ``FakeHost`` has no fake network: its ``http`` (a function of an
+``HttpRequest`` to an ``HttpReply``) answers, and without it every request is denied.
 """
 
 from __future__ import annotations
@@ -11,10 +15,40 @@ import json as jsonlib
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from ._capability import Capability, Err, Ok, bindings, case
 from .errors import PERMANENT, RETRYABLE, HttpError, milliseconds
-from .host import Host, HttpReply, HttpRequest
+from .host import Host
+
+__all__ = ["Response"]
+
+cap = Capability(__name__)
+_handler = bindings("outgoing_handler")
+_whttp = bindings("wasi_http_types")
+_streams = bindings("streams")
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """An outgoing request: an absolute ``http``/``https`` URL, headers as pairs, a body."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, bytes], ...]
+    body: bytes | None
+    timeout_ms: int | None
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """What came back: the status, the headers as pairs, the whole body."""
+
+    status: int
+    headers: tuple[tuple[str, bytes], ...]
+    body: bytes
+
 
 def shown(url: str) -> str:
     """``url`` as errors show it: without its query and any user or password, where a secret
@@ -147,3 +181,152 @@ class Http:
     def delete(self, url: str, **kwargs: Any) -> Response:
         """``DELETE url``."""
         return self.request("DELETE", url, **kwargs)
+
+
+@cap.context  # type: ignore[misc]
+@property
+def http(self: Any) -> Http:
+    """Outgoing HTTP under the egress policy (``ctx.http.get(url)``)."""
+    return Http(self._host)
+
+
+# --- inside a component: wasi:http ------------------------------------------------------------
+
+#: Host error codes another attempt would meet again: refusals and malformed requests.
+_REFUSALS = (
+    ()
+    if _whttp is None
+    else (
+        _whttp.ErrorCode_HttpRequestDenied,
+        _whttp.ErrorCode_DestinationIpProhibited,
+        _whttp.ErrorCode_HttpRequestUriInvalid,
+        _whttp.ErrorCode_HttpRequestMethodInvalid,
+    )
+)
+
+
+def _error(code: Any, request: HttpRequest) -> HttpError:
+    name = case(code, "ErrorCode_")
+    detail = getattr(code, "value", None)
+    message = f"{request.method} {shown(request.url)} failed: {name}" + (
+        f" ({detail})" if detail is not None else ""
+    )
+    kind = PERMANENT if isinstance(code, _REFUSALS) else RETRYABLE
+    return HttpError(message, kind=kind, code=name)
+
+
+#: Bytes asked of a body stream at a time, and written to one (wasi:io's most per write).
+_READ_SIZE = 64 * 1024
+_WRITE_SIZE = 4096
+#: Nanoseconds per millisecond, for wasi:http's durations.
+_NS_PER_MS = 1_000_000
+
+
+@cap.guest("http_send")
+def _guest_http_send(request: HttpRequest) -> HttpReply:
+    """Send ``request`` under the egress policy and read the whole response."""
+    outgoing = _outgoing(request)
+    body = outgoing.body() if request.body is not None else None
+    options = None
+    if request.timeout_ms is not None:
+        options = _whttp.RequestOptions()
+        options.set_connect_timeout(request.timeout_ms * _NS_PER_MS)
+        options.set_first_byte_timeout(request.timeout_ms * _NS_PER_MS)
+        options.set_between_bytes_timeout(request.timeout_ms * _NS_PER_MS)
+    try:
+        future = _handler.handle(outgoing, options)
+    except Err as error:  # refused before it left, e.g. HttpRequestDenied
+        raise _error(error.value, request) from error
+    if body is not None and request.body is not None:
+        _write_body(body, request.body, request)
+    with future:
+        with future.subscribe() as ready:
+            ready.block()
+        outcome = future.get()
+    match outcome:
+        case Ok(Ok(response)):
+            with response:
+                status = response.status()
+                with response.headers() as fields:
+                    headers = tuple(fields.entries())
+                return HttpReply(status, headers, _read_body(response, request))
+        case Ok(Err(code)):
+            raise _error(code, request)
+    raise HttpError(f"{request.method} {shown(request.url)}: no response", kind=RETRYABLE)
+
+
+_METHODS = {} if _whttp is None else {
+    "GET": _whttp.Method_Get,
+    "HEAD": _whttp.Method_Head,
+    "POST": _whttp.Method_Post,
+    "PUT": _whttp.Method_Put,
+    "DELETE": _whttp.Method_Delete,
+    "OPTIONS": _whttp.Method_Options,
+    "PATCH": _whttp.Method_Patch,
+}
+
+
+def _outgoing(request: HttpRequest) -> Any:
+    """The wasi:http request for ``request``."""
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    method = _METHODS.get(request.method)
+    try:
+        outgoing = _whttp.OutgoingRequest(_whttp.Fields.from_list(list(request.headers)))
+        outgoing.set_method(method() if method else _whttp.Method_Other(request.method))
+        outgoing.set_scheme(_whttp.Scheme_Https() if parts.scheme == "https" else _whttp.Scheme_Http())
+        outgoing.set_authority(parts.netloc)
+        outgoing.set_path_with_query(target)
+    except Err as error:  # a header, method or target wasi:http refuses
+        raise HttpError(
+            f"{request.method} {shown(request.url)}: not a valid request: {error.value!r}",
+            kind=PERMANENT,
+        ) from error
+    return outgoing
+
+
+def _write_body(body: Any, data: bytes, request: HttpRequest) -> None:
+    """Write ``data`` to the outgoing body and finish it."""
+    with body.write() as stream:
+        for start in range(0, len(data), _WRITE_SIZE):
+            try:
+                stream.blocking_write_and_flush(data[start : start + _WRITE_SIZE])
+            except Err as error:
+                raise HttpError(
+                    f"{request.method} {shown(request.url)}: sending the body failed", kind=RETRYABLE
+                ) from error
+    try:
+        _whttp.OutgoingBody.finish(body, None)
+    except Err as error:  # the body does not match its Content-Length, say
+        raise _error(error.value, request) from error
+
+
+def _read_body(response: Any, request: HttpRequest) -> bytes:
+    """Read the response's body to its end."""
+    chunks = []
+    with response.consume() as body, body.stream() as stream:
+        while True:
+            try:
+                chunks.append(stream.blocking_read(_READ_SIZE))
+            except Err as error:
+                failure = error.value
+                if isinstance(failure, _streams.StreamError_Closed):
+                    break
+                code = _whttp.http_error_code(failure.value)
+                if code is not None:
+                    raise _error(code, request) from error
+                reason = failure.value.to_debug_string()
+                raise HttpError(f"{request.method} {shown(request.url)}: {reason}", kind=RETRYABLE) from error
+    return b"".join(chunks)
+
+
+# --- in unit tests ----------------------------------------------------------------------------
+
+cap.fake_state(http=lambda: None)
+
+
+@cap.fake("http_send")
+def _fake_http_send(fake: Any, request: HttpRequest) -> HttpReply:
+    if fake.http is None:
+        raise HttpError(f"{request.method} {request.url} failed: HttpRequestDenied", kind=PERMANENT, code="HttpRequestDenied")
+    return fake.http(request)

@@ -1,13 +1,48 @@
-"""Python's ``logging`` into the attempt's log: a task logs with ``ctx.log`` (or any logger)
-and each record becomes one line of its log, at the matching level."""
+"""The log capability: Python's ``logging`` into the attempt's log. A task logs with
+``ctx.log`` (or any logger) and each record becomes one line of its log, at the matching
+level, through the host call ``log(level, message)``; ``FakeHost`` keeps the lines in
+``logs``, as ``(level, message)`` pairs."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
 from collections.abc import Iterator
+from typing import Any
 
+from ._capability import Capability, bindings
 from .host import Host
+
+cap = Capability(__name__)
+_log = bindings("log")
+_types = bindings("weft_dag_types")
+
+#: The WIT levels by the host call's level names.
+_LEVELS = (
+    {}
+    if _types is None
+    else {
+        "trace": _types.LogLevel.TRACE,
+        "debug": _types.LogLevel.DEBUG,
+        "info": _types.LogLevel.INFO,
+        "warn": _types.LogLevel.WARN,
+        "error": _types.LogLevel.ERROR,
+    }
+)
+
+
+@cap.guest("log")
+def _guest_log(level: str, message: str) -> None:
+    """Write a line to the attempt's log; ``level`` is trace, debug, info, warn or error."""
+    _log.write(_LEVELS.get(level, _LEVELS.get("info")), message)
+
+
+cap.fake_state(logs=list)
+
+
+@cap.fake("log")
+def _fake_log(fake: Any, level: str, message: str) -> None:
+    fake.logs.append((level, message))
 
 
 def level_name(levelno: int) -> str:

@@ -16,89 +16,41 @@ test needs, or test those tasks end to end with ``wfctl test``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from . import _capability
 from .dag import Dag
-from .errors import PERMANENT, AccessError, HttpError, SqlError, TriggerError, XComError
-from .host import Connection, HttpReply, HttpRequest, SqlSession, TaskContextData, WorkerInfo
+from .host import TaskContextData
+from .http import HttpReply, HttpRequest  # what tests of HTTP tasks build, as before
 
 
-@dataclass
 class FakeHost:
-    """An in-memory host. ``xcom`` maps ``(task_id, key)`` (key None for an output) to JSON
-    values; ``declared_connections`` and ``declared_secrets``, when set, are what the task
-    declares (others are refused as ``NotDeclared``)."""
+    """An in-memory host. Each capability module gives it its state, as keyword arguments and
+    attributes, and answers its host calls (see ``weft._capability``): ``variables``,
+    ``connections``, ``secrets``; ``xcom`` maps ``(task_id, key)`` (key None for an output) to
+    JSON values and ``pushed`` holds what the task pushed; ``declared_connections`` and
+    ``declared_secrets``, when set, are what the task declares (others are refused as
+    ``NotDeclared``); ``http`` and ``sql`` answer requests and open sessions;
+    ``worker_info``; ``logs``, ``triggered`` and ``asset_extras`` record what the task did."""
 
-    variables: dict[str, str] = field(default_factory=dict)
-    connections: dict[str, Connection] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
-    xcom: dict[tuple[str, str | None], Any] = field(default_factory=dict)
-    http: Callable[[HttpRequest], HttpReply] | None = None
-    sql: Callable[[str], SqlSession] | None = None
-    declared_connections: set[str] | None = None
-    declared_secrets: set[str] | None = None
-    worker_info: WorkerInfo = field(default_factory=lambda: WorkerInfo("test-worker", "localhost", "default"))
-    logs: list[tuple[str, str]] = field(default_factory=list)
-    pushed: dict[str, Any] = field(default_factory=dict)
-    triggered: list[dict[str, Any]] = field(default_factory=list)
-    asset_extras: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, **state: Any) -> None:
+        unknown = sorted(set(state) - set(_capability.FAKE_STATE))
+        if unknown:
+            known = ", ".join(sorted(_capability.FAKE_STATE))
+            raise TypeError(f"FakeHost has no {', '.join(unknown)} (it has: {known})")
+        for name, default in _capability.FAKE_STATE.items():
+            setattr(self, name, state[name] if name in state else default())
 
-    def log(self, level: str, message: str) -> None:
-        self.logs.append((level, message))
+    def __getattr__(self, name: str) -> Any:
+        call = _capability.FAKE.get(name)
+        if call is None:
+            raise _capability.unknown_call("FakeHost", name)
+        return partial(call, self)
 
-    def xcom_push(self, key: str, value: bytes) -> None:
-        self.pushed[key] = json.loads(value)
-
-    def xcom_pull(self, task_id: str, key: str | None) -> bytes | None:
-        if (task_id, key) not in self.xcom:
-            return None
-        return json.dumps(self.xcom[(task_id, key)]).encode()
-
-    def variable(self, key: str) -> str | None:
-        return self.variables.get(key)
-
-    def _declared(self, names: set[str] | None, name: str, what: str) -> None:
-        if names is not None and name not in names:
-            raise AccessError(f"{what} `{name}`: NotDeclared: {name}", kind=PERMANENT)
-
-    def connection(self, conn_id: str) -> Connection:
-        self._declared(self.declared_connections, conn_id, "connection")
-        if conn_id not in self.connections:
-            raise AccessError(f"connection `{conn_id}`: NotFound: {conn_id}", kind=PERMANENT)
-        return self.connections[conn_id]
-
-    def secret(self, name: str) -> str:
-        self._declared(self.declared_secrets, name, "secret")
-        if name not in self.secrets:
-            raise AccessError(f"secret `{name}`: NotFound: {name}", kind=PERMANENT)
-        return self.secrets[name]
-
-    def sql_open(self, conn_id: str) -> SqlSession:
-        if self.sql is None:
-            raise SqlError(f"opening `{conn_id}` failed: NotFound: no SQL in this test", kind=PERMANENT, case="NotFound")
-        return self.sql(conn_id)
-
-    def http_send(self, request: HttpRequest) -> HttpReply:
-        if self.http is None:
-            raise HttpError(f"{request.method} {request.url} failed: HttpRequestDenied", kind=PERMANENT, code="HttpRequestDenied")
-        return self.http(request)
-
-    def trigger(self, dag_id: str, conf: str | None, logical_date: str | None, run_id: str | None) -> str:
-        if not dag_id:
-            raise TriggerError("triggering DAG `` failed: Invalid", kind=PERMANENT, case="Invalid")
-        made = run_id or f"triggered__{len(self.triggered) + 1}"
-        self.triggered.append(
-            {"dag_id": dag_id, "conf": None if conf is None else json.loads(conf), "logical_date": logical_date, "run_id": made}
-        )
-        return made
-
-    def set_asset_extra(self, uri: str, extra: str) -> None:
-        self.asset_extras[uri] = json.loads(extra)
-
-    def worker(self) -> WorkerInfo:
-        return self.worker_info
+    def __repr__(self) -> str:
+        state = ", ".join(f"{name}={getattr(self, name)!r}" for name in _capability.FAKE_STATE)
+        return f"FakeHost({state})"
 
 
 def run_task(

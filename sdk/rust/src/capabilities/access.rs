@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use crate::bindings::weft::dag::{connections, secrets, types as wit};
+use crate::context::Context;
 
 /// A connection to an outside system (Airflow's connection), as the task reads it.
 ///
@@ -147,16 +148,23 @@ fn with_detail(what: String, detail: String) -> String {
     }
 }
 
-/// Read connection `conn_id` from the host.
-pub(crate) fn connection(conn_id: &str) -> Result<Connection, AccessError> {
-    connections::get(conn_id)
-        .map_err(|e| AccessError::from_wit(e, format!("connection `{conn_id}`")))
-        .and_then(Connection::from_wit)
-}
+impl Context {
+    /// Connection `conn_id`, with its password. The task (or the DAG's defaults) must declare
+    /// it with `.connection(conn_id)`; the host refuses any other.
+    ///
+    /// `?` turns an [`AccessError`] into a retryable task error; use
+    /// [`AccessError::into_task_error`] to fail at once when a retry cannot help.
+    pub fn connection(&self, conn_id: &str) -> Result<Connection, AccessError> {
+        connections::get(conn_id)
+            .map_err(|e| AccessError::from_wit(e, format!("connection `{conn_id}`")))
+            .and_then(Connection::from_wit)
+    }
 
-/// Read secret `name` from the host.
-pub(crate) fn secret(name: &str) -> Result<String, AccessError> {
-    secrets::get(name).map_err(|e| AccessError::from_wit(e, format!("secret `{name}`")))
+    /// The value of secret `name`. The task (or the DAG's defaults) must declare it with
+    /// `.secret(name)`. The host masks the value (`***`) wherever the task logs it.
+    pub fn secret(&self, name: &str) -> Result<String, AccessError> {
+        secrets::get(name).map_err(|e| AccessError::from_wit(e, format!("secret `{name}`")))
+    }
 }
 
 #[cfg(test)]

@@ -84,3 +84,16 @@ pub use row::{Column, ColumnIndex, Row, RowSet};
 pub use session::{Session, Transaction};
 pub use stream::{DEFAULT_BATCH_SIZE, RowIter};
 pub use value::{SqlParam, SqlValue};
+
+impl crate::Context {
+    /// A session on the SQL database of connection `conn_id` (`postgres`, `mysql` or
+    /// `mariadb`). The task (or the DAG's defaults) must declare it with
+    /// `.connection(conn_id)`; the host connects with its credentials, which the task never
+    /// sees. See [`sql`](crate::sql).
+    ///
+    /// `?` turns a [`SqlError`] into a task error of the right kind: retryable when the
+    /// database could not be reached, permanent when the connection is not declared, say.
+    pub fn sql(&self, conn_id: &str) -> Result<Session, SqlError> {
+        Session::open(conn_id)
+    }
+}
