@@ -107,6 +107,15 @@ impl TaskHost for MemoryHost {
                     request.dag_id
                 )));
             }
+            // What a run's records answer (its other tasks' states...) needs a store.
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(HostError::Unavailable(format!(
+                    "`{}` needs a control plane: a local run has none (run the DAG under \
+                     `wfctl standalone`)",
+                    other.name()
+                )));
+            }
         })
     }
 }
