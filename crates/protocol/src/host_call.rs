@@ -115,6 +115,36 @@ host_calls! {
     Secret = "secret" (SecretRead) -> Option<SecretValue>;
     /// A run of another DAG of the attempt's tenant (`dag-runs.trigger`).
     TriggerRun = "trigger_run" (TriggerRun) -> TriggerAnswer;
+    /// The task instances of the attempt's run (`run-state.task-states`).
+    TaskStates = "task_states" (TaskStatesRead) -> Vec<TaskStatus>;
+}
+
+/// The task instances of the attempt's run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TaskStatesRead {}
+
+/// One task instance of a run, as a task of the same run reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskStatus {
+    /// The task.
+    pub task_id: String,
+    /// For an instance of a mapped task: its map index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_index: Option<u32>,
+    /// Its state.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub state: weft_model::TaskState,
+    /// Its current (or last) attempt; 0 before the first.
+    pub try_number: u32,
+    /// Class of its last failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<String>,
+    /// Message of its last failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// An XCom value of task `task_id` under `key` (`return_value` for its output).

@@ -5,9 +5,11 @@
 //! - XCom values are of the attempt's run, variables of its tenant;
 //! - a connection or secret only when the attempt holds its lease and its task declares the
 //!   name ([`grants`]), opened with the installation's key;
-//! - a triggered run as [`trigger_from_task`] makes it.
+//! - a triggered run as [`trigger_from_task`] makes it;
+//! - the states of the task instances of the attempt's own run.
 
-use weft_protocol::host_call::{Bytes, Caller};
+use weft_model::mapping::split_instance_id;
+use weft_protocol::host_call::{Bytes, Caller, TaskStatesRead, TaskStatus};
 use weft_protocol::{HostAnswer, HostCall, SecretValue, TriggerAnswer};
 use weft_store::grants::{self, Refusal, Requested};
 use weft_store::{AttemptInfo, Credentials, CredentialsError, Store, StoreError};
@@ -113,6 +115,26 @@ pub async fn serve(
                 Err(TriggerFailure::Store(e)) => return Err(e.into()),
                 Err(TriggerFailure::Control(e)) => return Err(CallFailure::Control(e)),
             })
+        }
+        HostCall::TaskStates(TaskStatesRead {}) => {
+            let instances = plane.store.run(caller.run).await?.map(|(_, tis)| tis);
+            let mut states: Vec<TaskStatus> = instances
+                .unwrap_or_default()
+                .into_iter()
+                .map(|ti| TaskStatus {
+                    task_id: match ti.map_index {
+                        Some(_) => split_instance_id(&ti.task_id).0.to_owned(),
+                        None => ti.task_id,
+                    },
+                    map_index: ti.map_index,
+                    state: ti.state,
+                    try_number: ti.try_number,
+                    error_class: ti.error_class,
+                    error: ti.error,
+                })
+                .collect();
+            states.sort_by(|a, b| (&a.task_id, a.map_index).cmp(&(&b.task_id, b.map_index)));
+            HostAnswer::TaskStates(states)
         }
     })
 }
