@@ -161,12 +161,6 @@ macro_rules! task_instance_fields {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             #[shown(serde(default, skip_serializing_if = "Option::is_none"), schema(value_type = Option<Object>))]
             deferral: Option<$crate::task_instance::types::Deferral>,
-            /// Who recorded the last attempt's end.
-            #[column(attempt)]
-            #[finish(set)]
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[shown(serde(default, skip_serializing_if = "Option::is_none"))]
-            queued_by: Option<String>,
             /// For an instance of a mapped task: the item it runs over (JSON text).
             #[column()]
             #[serde(default, skip_serializing_if = "Option::is_none")]

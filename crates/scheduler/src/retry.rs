@@ -51,7 +51,6 @@ pub fn finish_for(
         hostname: Some(result.hostname),
         xcom: result.xcom,
         log: Some(result.log),
-        queued_by: Some("scheduler".into()),
         ..FinishTask::default()
     };
     match result.outcome {
