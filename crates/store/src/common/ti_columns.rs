@@ -231,6 +231,30 @@ pub(crate) struct Finished {
     pub(crate) sql_type: &'static str,
 }
 
+/// What `#[column(...)]` may say of a column.
+const KNOWN_CLASSES: &[&str] = &["inserted", "attempt", "per_try"];
+
+/// Whether every column's classes are known (a misspelt one would leave it out of its
+/// list unnoticed).
+const fn classes_known() -> bool {
+    let mut i = 0;
+    while i < CLASSES.len() {
+        let mut k = 0;
+        while k < CLASSES[i].1.len() {
+            if !holds(KNOWN_CLASSES, CLASSES[i].1[k]) {
+                return false;
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    true
+}
+const _: () = assert!(
+    classes_known(),
+    "a task instance column's #[column(...)] says inserted, attempt or per_try"
+);
+
 /// The columns of `class`.
 const fn count(class: &str) -> usize {
     let (mut n, mut i) = (0, 0);
