@@ -8,6 +8,7 @@ use weft_model::{DagRunState, RunType, TaskState};
 
 use crate::envelope::Message;
 use crate::ids::{RunPk, TiPk};
+use crate::task_instance::TaskInstance;
 
 /// Most task instances a [`ControlMessage::Created`] carries; a larger run goes as a
 /// [`ControlMessage::CreatedFromDag`] (its task instances' ids), or, when its ids do not
@@ -110,8 +111,8 @@ impl Message for ControlMessage {
 pub struct RunCreated {
     /// The run.
     pub run: CreatedRun,
-    /// Its task instances, one per task.
-    pub tis: Vec<CreatedTaskInstance>,
+    /// Its task instances, one per task, as written.
+    pub tis: Vec<TaskInstance>,
 }
 
 /// A run as its creator wrote it to the store, and the ids of its task instances in the order
@@ -193,80 +194,6 @@ pub struct CreatedRun {
     pub started_at: Option<Timestamp>,
     /// When it ended, if it has.
     pub ended_at: Option<Timestamp>,
-}
-
-/// A task instance's columns as written when its run was created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreatedTaskInstance {
-    /// Its primary key.
-    pub id: TiPk,
-    /// The run's primary key.
-    pub run: RunPk,
-    /// The tenant that owns the run.
-    pub tenant: String,
-    /// The DAG.
-    pub dag_id: String,
-    /// The run's textual id.
-    pub run_id: String,
-    /// The task it is an instance of.
-    pub task_id: String,
-    /// Its state (`none` when created).
-    pub state: TaskState,
-    /// Its current attempt's number; 0 before the first.
-    pub try_number: u32,
-    /// How many attempts it may have.
-    pub max_tries: u32,
-    /// The queue its attempts go to.
-    pub queue: String,
-    /// The pool whose slots it takes.
-    pub pool: String,
-    /// Its priority weight among ready task instances.
-    pub priority_weight: i32,
-    /// Its fencing token.
-    pub lease: i64,
-    /// When a running attempt's lease ends.
-    pub lease_expires_at: Option<Timestamp>,
-    /// The worker running (or that ran) its attempt.
-    pub worker_id: Option<String>,
-    /// That worker's host name.
-    pub hostname: Option<String>,
-    /// When its attempt was queued.
-    pub queued_at: Option<Timestamp>,
-    /// When its attempt started.
-    pub started_at: Option<Timestamp>,
-    /// When its attempt ended.
-    pub ended_at: Option<Timestamp>,
-    /// How long its last attempt ran, in milliseconds.
-    pub duration_ms: Option<i64>,
-    /// When an `up_for_retry` attempt may be queued again.
-    pub next_retry_at: Option<Timestamp>,
-    /// Class of its last failure.
-    pub error_class: Option<String>,
-    /// Message of its last failure.
-    pub error: Option<String>,
-    /// When its sensor's current try first poked (never for a run just created).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sensor_started_at: Option<Timestamp>,
-    /// How many times its current try rescheduled.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub pokes: u32,
-    /// What it waits for while deferred (never for a run just created).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deferral: Option<weft_model::Deferral>,
-    /// For a mapped task's own task instance: how many instances it expanded into, once it
-    /// has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_count: Option<u32>,
-    /// For an instance of a mapped task: its map index (from 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_index: Option<u32>,
-    /// For an instance of a mapped task: the item it runs over (JSON text).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_item: Option<String>,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 /// The answer to a [`Command`].

@@ -4,7 +4,10 @@
 //! different builds of Weft for a while (a rolling upgrade). What they say to each other is
 //! defined here and nowhere else, as types with a pinned JSON form (the golden tests in
 //! `tests/golden.rs` fail when a field is renamed), separate from the store's rows: renaming
-//! a database column never changes what travels between machines.
+//! a database column never changes what travels between machines. The task instance is the
+//! one shape both share: its fields are declared once, in [`task_instance`], and a run just
+//! created travels as its records (a column the store adds is left out of the JSON while
+//! empty, so the messages stay as they are).
 //!
 //! Every message sent on its own — a task message on a queue, a batch of reports or a
 //! control message on the bus — travels in an [`Envelope`] that carries
@@ -40,6 +43,8 @@
 //! - [`worker_api`]: paths and bodies of the API server's worker API;
 //! - [`access`]: connections and secrets as an attempt receives them;
 //! - [`attempt_key`]: the key that proves a worker was handed an attempt;
+//! - [`task_instance`]: the task instance's fields, declared once, its record and its API
+//!   view;
 //! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
 
 pub mod access;
@@ -52,6 +57,7 @@ pub mod log;
 pub mod report;
 pub mod shown;
 pub mod task;
+pub mod task_instance;
 pub mod trigger;
 pub mod worker_api;
 
@@ -68,4 +74,5 @@ pub use log::{LogLevel, LogLine, LogSource, StoredLine, TaskLog};
 pub use report::{AttemptHeartbeat, AttemptOutcome, AttemptResult, AttemptStarted, Report};
 pub use shown::{ConnectionInfo, SecretInfo};
 pub use task::TaskMessage;
+pub use task_instance::{TaskInstance, TaskInstanceView};
 pub use trigger::{TriggerAnswer, TriggerRefusal, TriggerRun, TriggeredRun, triggered_run_id};

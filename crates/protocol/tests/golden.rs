@@ -13,7 +13,8 @@ use serde_json::json;
 use weft_model::tenant_sandbox::AttemptLimits;
 use weft_model::{DagRunState, RunType, TaskState};
 use weft_protocol::IdRange;
-use weft_protocol::control::{CreatedRun, CreatedTaskInstance};
+use weft_protocol::TaskInstance;
+use weft_protocol::control::CreatedRun;
 use weft_protocol::envelope::Message;
 use weft_protocol::host_call::{Bytes, ConnectionRead, SecretRead, VariableRead, XcomPull};
 use weft_protocol::worker_api::WorkerBeat;
@@ -226,7 +227,7 @@ fn created() -> RunCreated {
             started_at: None,
             ended_at: None,
         },
-        tis: vec![CreatedTaskInstance {
+        tis: vec![TaskInstance {
             id: 41,
             run: 7,
             tenant: "default".into(),
@@ -240,22 +241,7 @@ fn created() -> RunCreated {
             pool: "default_pool".into(),
             priority_weight: 1,
             lease: 0,
-            lease_expires_at: None,
-            worker_id: None,
-            hostname: None,
-            queued_at: None,
-            started_at: None,
-            ended_at: None,
-            duration_ms: None,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            sensor_started_at: None,
-            pokes: 0,
-            deferral: None,
-            map_count: None,
-            map_index: None,
-            map_item: None,
+            ..TaskInstance::default()
         }],
     }
 }

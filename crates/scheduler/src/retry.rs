@@ -46,17 +46,12 @@ pub fn finish_for(
         state: TaskState::Success,
         at: result.ended_at,
         duration_ms,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
         started_at: Some(result.started_at),
         worker_id: Some(result.worker_id),
         hostname: Some(result.hostname),
-        output: None,
         xcom: result.xcom,
         log: Some(result.log),
-        poke: None,
-        deferral: None,
+        ..FinishTask::default()
     };
     match result.outcome {
         AttemptOutcome::Success { output, .. } => {

@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{
     KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use weft_model::tenancy::{MAX_TENANT_NAME_LEN, Role};
-use weft_model::{DagRunState, RunType, TaskState, TriggerRule};
+use weft_model::{DagRunState, RunType, TriggerRule};
 
 use crate::openapi::{TENANT_PATTERN, pattern_schema};
 
@@ -17,11 +17,6 @@ fn names(names: &[&str], description: &str) -> Object {
         .enum_values(Some(names.iter().copied()))
         .description(Some(description))
         .build()
-}
-
-/// A task instance's state.
-pub(crate) fn task_state() -> Object {
-    names(TaskState::NAMES, "A task instance's state.")
 }
 
 /// A DAG run's state.

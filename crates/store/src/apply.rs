@@ -489,17 +489,7 @@ mod tests {
             state: TaskState::Success,
             at: Timestamp::UNIX_EPOCH,
             duration_ms: 0,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            started_at: None,
-            worker_id: None,
-            hostname: None,
-            output: None,
-            xcom: vec![],
-            log: None,
-            poke: None,
-            deferral: None,
+            ..FinishTask::default()
         }
     }
 

@@ -4,7 +4,6 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use weft_model::{DagRunState, DagSpec, RunType, TaskState};
-use weft_protocol::control::CreatedTaskInstance;
 
 /// Primary keys of run and task instance rows (not Airflow's textual `run_id`), the default
 /// tenant, and the XCom key of a task's output: the names messages between processes use.
@@ -154,124 +153,10 @@ pub struct DagRun {
     pub ended_at: Option<Timestamp>,
 }
 
-/// Declares [`TaskInstance`] and, from its fields, everything that repeats them: its row
-/// (`TiRow`, each column of the type [`Stored`](crate::rows::Stored) gives the field, read
-/// by name, so the SELECT lists built from its columns follow), the row's conversion into
-/// the record (a `Database` error naming the task instance for a column it cannot convert),
-/// and the moves to and from the message that carries it (`CreatedTaskInstance`, a type
-/// of its own so a change here fails to compile until the message has the field too). A new
-/// column is a field here.
-macro_rules! task_instance {
-    (
-        $(#[$meta:meta])*
-        pub struct TaskInstance {
-            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        pub struct TaskInstance {
-            $($(#[$field_meta])* pub $field: $ty),*
-        }
-
-        crate::common::row::row! {
-            /// A `task_instances` row joined with its run's `run_id`: a [`TaskInstance`]'s
-            /// fields as stored.
-            #[derive(Debug)]
-            pub(crate) struct TiRow {
-                $(pub(crate) $field: <$ty as crate::rows::Stored>::Column),*
-            }
-        }
-
-        impl TiRow {
-            /// The record, or a `Database` error naming the task instance.
-            pub(crate) fn into_record(self) -> crate::error::StoreResult<TaskInstance> {
-                let row = format!(
-                    "task instance {} ({}.{} of run {})",
-                    self.id, self.dag_id, self.task_id, self.run
-                );
-                let row: &dyn std::fmt::Display = &row;
-                Ok(TaskInstance {
-                    $($field: crate::rows::Stored::from_column(row, stringify!($field), self.$field)?),*
-                })
-            }
-        }
-
-        crate::wire::same_fields!(TaskInstance <=> CreatedTaskInstance {
-            $($field),*
-        });
-    };
-}
-
-task_instance! {
-/// A task instance: one task of one run, across its attempts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskInstance {
-    /// Primary key.
-    pub id: TiPk,
-    /// The run's primary key.
-    pub run: RunPk,
-    /// Owner.
-    pub tenant: String,
-    /// The DAG.
-    pub dag_id: String,
-    /// The run's textual id.
-    pub run_id: String,
-    /// The task.
-    pub task_id: String,
-    /// State.
-    pub state: TaskState,
-    /// Number of the current (or last) attempt; 0 before the first.
-    pub try_number: u32,
-    /// Attempts allowed.
-    pub max_tries: u32,
-    /// Queue.
-    pub queue: String,
-    /// Pool.
-    pub pool: String,
-    /// Priority weight.
-    pub priority_weight: i32,
-    /// Fencing token: bumped every time an attempt is queued; a result must carry the current one.
-    pub lease: i64,
-    /// When the running attempt's lease ends unless the worker heartbeats.
-    pub lease_expires_at: Option<Timestamp>,
-    /// Worker running (or that ran) the attempt.
-    pub worker_id: Option<String>,
-    /// Its host name.
-    pub hostname: Option<String>,
-    /// Queued.
-    pub queued_at: Option<Timestamp>,
-    /// Started.
-    pub started_at: Option<Timestamp>,
-    /// Ended.
-    pub ended_at: Option<Timestamp>,
-    /// Duration of the last attempt in milliseconds.
-    pub duration_ms: Option<i64>,
-    /// When an `up_for_retry` task may be queued again.
-    pub next_retry_at: Option<Timestamp>,
-    /// Class of the last failure (`timeout`, `trap`, ...).
-    pub error_class: Option<String>,
-    /// Message of the last failure.
-    pub error: Option<String>,
-    /// When the current try's first poke started, for a sensor that rescheduled.
-    pub sensor_started_at: Option<Timestamp>,
-    /// How many times the current try rescheduled.
-    pub pokes: u32,
-    /// What it waits for while deferred, and once the wait ended, the event its resumed
-    /// attempt sees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deferral: Option<weft_model::Deferral>,
-    /// For a mapped task's own task instance: how many instances it expanded into, once it
-    /// has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_count: Option<u32>,
-    /// For an instance of a mapped task: its map index (from 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_index: Option<u32>,
-    /// For an instance of a mapped task: the item it runs over (JSON text).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_item: Option<String>,
-}
-}
+/// A task instance: one task of one run, across its attempts. Its fields are declared once,
+/// in [`weft_protocol::task_instance`]; the store's row, column lists and finish write are
+/// made from that declaration (see `common::ti_columns`).
+pub use weft_protocol::task_instance::TaskInstance;
 
 /// A pool: slots shared by the tasks that name it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -362,40 +247,25 @@ impl WorkerRecord {
     }
 }
 
-impl TaskInstance {
-    /// Task instance `id` of `run` as its run's creation writes it: `task`'s settings, state
-    /// `none`, no attempt yet.
-    pub fn created(run: &DagRun, task: NewTaskInstance, id: TiPk) -> TaskInstance {
+impl NewTaskInstance {
+    /// Task instance `id` of `run` as its run's creation writes it: this task's settings,
+    /// state `none`, no attempt yet (every other column as its type's default: none, 0).
+    pub fn created(self, run: &DagRun, id: TiPk) -> TaskInstance {
         TaskInstance {
             id,
             run: run.id,
             tenant: run.tenant.clone(),
             dag_id: run.dag_id.clone(),
             run_id: run.run_id.clone(),
-            task_id: task.task_id,
+            task_id: self.task_id,
             state: TaskState::None,
             try_number: 0,
-            max_tries: task.max_tries,
-            queue: task.queue,
-            pool: task.pool,
-            priority_weight: task.priority_weight,
+            max_tries: self.max_tries,
+            queue: self.queue,
+            pool: self.pool,
+            priority_weight: self.priority_weight,
             lease: 0,
-            lease_expires_at: None,
-            worker_id: None,
-            hostname: None,
-            queued_at: None,
-            started_at: None,
-            ended_at: None,
-            duration_ms: None,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
-            sensor_started_at: None,
-            pokes: 0,
-            deferral: None,
-            map_count: None,
-            map_index: None,
-            map_item: None,
+            ..TaskInstance::default()
         }
     }
 }

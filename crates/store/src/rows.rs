@@ -72,8 +72,8 @@ impl Display for ComponentName<'_> {
     }
 }
 
-/// A record's field as a column stores it, and back: what lets a record type declare its
-/// row ([`task_instance!`](crate::records)) instead of a row type repeating its fields.
+/// A record's field as a column stores it: what lets a record type declare its row (the
+/// task instance's, in `common::ti_columns`) instead of a row type repeating its fields.
 pub(crate) trait Stored: Sized {
     /// The column's type as sqlx reads it.
     type Column;
@@ -135,9 +135,84 @@ impl<T: Stored> Stored for Option<T> {
     }
 }
 
-/// A `task_instances` row joined with its run's `run_id`: declared with
-/// [`TaskInstance`](crate::records::TaskInstance), from its fields.
-pub(crate) use crate::records::TiRow;
+/// A value as a statement binds it, for the columns a write of many rows makes from a
+/// declaration (the task instance's finish, in `common::ti_columns`): the value and its SQL
+/// type (as PostgreSQL names it, for its arrays).
+pub(crate) trait Bind {
+    /// The value bound.
+    type Bound<'a>
+    where
+        Self: 'a;
+    /// The column's SQL type.
+    const SQL_TYPE: &'static str;
+    /// The value to bind.
+    fn bound(&self) -> Self::Bound<'_>;
+    /// The value as text, for the checks text must pass to be stored; none for others.
+    fn text(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Bind for i64 {
+    type Bound<'a> = i64;
+    const SQL_TYPE: &'static str = "bigint";
+    fn bound(&self) -> i64 {
+        *self
+    }
+}
+
+impl Bind for u32 {
+    type Bound<'a> = i64;
+    const SQL_TYPE: &'static str = "bigint";
+    fn bound(&self) -> i64 {
+        i64::from(*self)
+    }
+}
+
+impl Bind for i32 {
+    type Bound<'a> = i64;
+    const SQL_TYPE: &'static str = "bigint";
+    fn bound(&self) -> i64 {
+        i64::from(*self)
+    }
+}
+
+impl Bind for String {
+    type Bound<'a> = &'a str;
+    const SQL_TYPE: &'static str = "text";
+    fn bound(&self) -> &str {
+        self
+    }
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Bind for Timestamp {
+    type Bound<'a> = i64;
+    const SQL_TYPE: &'static str = "bigint";
+    fn bound(&self) -> i64 {
+        micros(*self)
+    }
+}
+
+impl<T: Bind> Bind for Option<T> {
+    type Bound<'a>
+        = Option<T::Bound<'a>>
+    where
+        T: 'a;
+    const SQL_TYPE: &'static str = T::SQL_TYPE;
+    fn bound(&self) -> Self::Bound<'_> {
+        self.as_ref().map(T::bound)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_ref().and_then(T::text)
+    }
+}
+
+/// A `task_instances` row joined with its run's `run_id`: made from the task instance's
+/// declaration (see `common::ti_columns`).
+pub(crate) use crate::common::ti_columns::TiRow;
 
 row! {
     /// A `dag_runs` row.

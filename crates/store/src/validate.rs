@@ -189,15 +189,9 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         for (key, _) in &finish.xcom {
             name("XCom key", key)?;
         }
-        for (what, value) in [
-            ("error of task instance", &finish.error),
-            ("error class of task instance", &finish.error_class),
-            ("worker id of task instance", &finish.worker_id),
-            ("host name of task instance", &finish.hostname),
-        ] {
-            if let Some(value) = value {
-                text(what, &finish.ti, value)?;
-            }
+        for (column, value) in finish.finished_texts() {
+            let what = format!("{} of task instance", column.replace('_', " "));
+            text(&what, &finish.ti, value)?;
         }
     }
     for end in &batch.end_mapped {

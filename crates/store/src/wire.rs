@@ -1,8 +1,8 @@
 //! Between messages and rows: what a worker reports becomes a write, and a run just created
 //! travels to the scheduler and back into rows. The two sides are separate types, so that a
 //! change to a table never changes what travels between processes unnoticed: it fails to
-//! compile here, or for a task instance where [`records`](crate::records) declares it (its
-//! moves are made from its fields there).
+//! compile here. A task instance is the exception: its record is the message (its fields are
+//! declared once, in [`weft_protocol::task_instance`]).
 
 use std::collections::HashMap;
 
@@ -33,7 +33,6 @@ macro_rules! same_fields {
         }
     };
 }
-pub(crate) use same_fields;
 
 same_fields!(StartTask <=> AttemptStarted {
     ti,
@@ -69,23 +68,17 @@ same_fields!(DagRun <=> CreatedRun {
     ended_at,
 });
 
-// `TaskInstance <=> CreatedTaskInstance` is declared with `TaskInstance`, from its fields
-// (see `records`).
-
 /// A run just created, with its task instances, as a message.
 pub fn run_created(run: DagRun, tis: Vec<TaskInstance>) -> RunCreated {
     RunCreated {
         run: run.into(),
-        tis: tis.into_iter().map(Into::into).collect(),
+        tis,
     }
 }
 
 /// The rows of a run announced as created.
 pub fn created_rows(created: RunCreated) -> (DagRun, Vec<TaskInstance>) {
-    (
-        created.run.into(),
-        created.tis.into_iter().map(Into::into).collect(),
-    )
+    (created.run.into(), created.tis)
 }
 
 /// A run just created, as a message carrying its task instances' ids in the order of `tasks`
@@ -105,7 +98,7 @@ pub fn run_created_from_dag(
     let mut ids = Vec::with_capacity(tis.len());
     for task in tasks {
         let ti = by_task.get(task.task_id.as_str())?;
-        if **ti != TaskInstance::created(run, task, ti.id) {
+        if **ti != task.created(run, ti.id) {
             return None;
         }
         ids.push(ti.id);
@@ -140,7 +133,7 @@ pub fn created_from_dag_rows(
     let mut tis: Vec<TaskInstance> = tasks
         .into_iter()
         .zip(ids)
-        .map(|(task, id)| TaskInstance::created(&run, task, id))
+        .map(|(task, id)| task.created(&run, id))
         .collect();
     tis.sort_by_key(|ti| ti.id);
     Some((run, tis))
@@ -188,7 +181,7 @@ mod tests {
     fn created(n: usize, id: impl Fn(i64) -> i64) -> Vec<TaskInstance> {
         (0..)
             .zip(tasks(n))
-            .map(|(k, task)| TaskInstance::created(&run(), task, id(k)))
+            .map(|(k, task)| task.created(&run(), id(k)))
             .collect()
     }
 

@@ -65,48 +65,59 @@ pub struct SensorPoke {
     pub pokes: u32,
 }
 
-/// An attempt ended: `queued` or `running` with lease `lease` → `state`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FinishTask {
-    /// The task instance.
-    pub ti: TiPk,
-    /// The attempt's lease.
-    pub lease: i64,
-    /// `success`, `failed`, `skipped` or `up_for_retry`.
-    pub state: TaskState,
-    /// When.
-    pub at: Timestamp,
-    /// How long the attempt ran, in milliseconds.
-    pub duration_ms: i64,
-    /// For `up_for_retry`: when it may be queued again.
-    pub next_retry_at: Option<Timestamp>,
-    /// Failure class, when it failed.
-    pub error_class: Option<String>,
-    /// Failure message, when it failed (or why it was skipped).
-    pub error: Option<String>,
-    /// When the attempt started, for a result whose start was not written on its own (the
-    /// worker reported both together): the task instance takes it unless a start was
-    /// written before. `None` leaves the start time as it is.
-    pub started_at: Option<Timestamp>,
-    /// Worker and host that ran it (also set when it never reported a start).
-    pub worker_id: Option<String>,
-    /// Host name.
-    pub hostname: Option<String>,
-    /// The output, stored as XCom `return_value` (success only).
-    pub output: Option<Vec<u8>>,
-    /// Keyed XCom values it pushed.
-    pub xcom: Vec<(String, Vec<u8>)>,
-    /// The attempt's log (JSON lines), kept under its try number.
-    pub log: Option<Vec<u8>>,
-    /// For a sensor that rescheduled: when its try first poked and how many times it has
-    /// rescheduled now; none leaves what the task instance holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub poke: Option<SensorPoke>,
-    /// For an attempt that deferred (`state` is `deferred`): what it waits for. None leaves
-    /// what the task instance holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deferral: Option<Deferral>,
+/// Makes [`FinishTask`] from the task instance's declaration: its own fields, and one per
+/// column the declaration says an attempt's end sets (`#[finish(...)]`), written by the
+/// finish write (see `common::ti_columns`).
+macro_rules! finish_task {
+    ($(
+        $(#[doc = $doc:literal])*
+        #[column($($class:ident),*)]
+        $(#[finish($how:ident $(, $finish_ty:ty)?)])?
+        $(#[serde($($serde:tt)*)])*
+        $(#[shown $($shown:tt)*])?
+        $field:ident: $ty:ty,
+    )*) => {
+        /// An attempt ended: `queued` or `running` with lease `lease` → `state`, at `at`
+        /// (its end), with the columns an attempt's end sets (the failure, when it may
+        /// retry, who ran it, for how long).
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct FinishTask {
+            /// The task instance.
+            pub ti: TiPk,
+            /// The attempt's lease.
+            pub lease: i64,
+            /// `success`, `failed`, `skipped`, `up_for_retry`, `up_for_reschedule` or
+            /// `deferred`.
+            pub state: TaskState,
+            /// When.
+            pub at: Timestamp,
+            $($(
+                #[doc = concat!(
+                    "What the finish write sets the task instance's `",
+                    stringify!($field),
+                    "` by (see [`TaskInstance`](crate::TaskInstance)).",
+                )]
+                pub $field: crate::common::ti_columns::finish_type!($how, $ty $(, $finish_ty)?),
+            )?)*
+            /// The output, stored as XCom `return_value` (success only).
+            pub output: Option<Vec<u8>>,
+            /// Keyed XCom values it pushed.
+            pub xcom: Vec<(String, Vec<u8>)>,
+            /// The attempt's log (JSON lines), kept under its try number.
+            pub log: Option<Vec<u8>>,
+            /// For a sensor that rescheduled: when its try first poked and how many times it
+            /// has rescheduled now; none leaves what the task instance holds.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub poke: Option<SensorPoke>,
+            /// For an attempt that deferred (`state` is `deferred`): what it waits for. None
+            /// leaves what the task instance holds.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub deferral: Option<Deferral>,
+        }
+    };
 }
+
+weft_protocol::task_instance_fields!(finish_task);
 
 /// A task that runs no code starts waiting: `from` with lease `lease` → `deferred`, lease
 /// `lease + 1`, try `try_number`, waiting since `at` (its timeout counts from then).

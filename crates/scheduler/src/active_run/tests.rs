@@ -60,7 +60,7 @@ fn ti(id: i64, task_id: &str) -> TaskInstance {
         pool: "default_pool".into(),
         priority_weight: 1,
     };
-    TaskInstance::created(&run_row(), task, id)
+    task.created(&run_row(), id)
 }
 
 fn idx(run: &ActiveRun, id: &str) -> usize {

@@ -307,17 +307,10 @@ fn finish(message: &TaskMessage, at: Timestamp) -> FinishTask {
         state: TaskState::Success,
         at,
         duration_ms: 65_000,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
-        started_at: None,
         worker_id: Some("w-1".into()),
         hostname: Some("host-a".into()),
         output: Some(b"42".to_vec()),
-        xcom: Vec::new(),
-        log: None,
-        poke: None,
-        deferral: None,
+        ..FinishTask::default()
     }
 }
 

@@ -93,17 +93,11 @@ async fn an_attempt_that_logged_nothing_shows_an_empty_log() {
             state: TaskState::Success,
             at: now(),
             duration_ms: 1,
-            next_retry_at: None,
-            error_class: None,
-            error: None,
             started_at: Some(now()),
             worker_id: Some("w1".into()),
             hostname: Some("host1".into()),
-            output: None,
-            xcom: Vec::new(),
             log: Some(Vec::new()),
-            poke: None,
-            deferral: None,
+            ..FinishTask::default()
         }],
         ..WriteBatch::default()
     };

@@ -41,7 +41,7 @@ pub(crate) fn new_task_instances(
                     task.task_id, run.id
                 ))
             })?;
-            Ok(TaskInstance::created(run, task, id))
+            Ok(task.created(run, id))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     tis.sort_by_key(|ti| ti.id);

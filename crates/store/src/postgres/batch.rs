@@ -9,8 +9,9 @@ use sqlx::{PgConnection, Postgres};
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::assemble::bind_new_run;
 use crate::common::statement::statement;
+use crate::common::ti_columns::bind_finished_arrays;
 use crate::records::{NewRun, NewTaskInstance};
-use crate::rows::{micros, micros_opt};
+use crate::rows::micros;
 use statements::{
     DELETE_XCOMS, FINISH_WITH_VALUES, HEARTBEAT, INSERT_RUN_AND_TASKS, PUT_LOGS, PUT_XCOMS, QUEUE,
     SET_TASKS, START,
@@ -71,12 +72,12 @@ async fn insert_instances(
 }
 
 /// One column of `items`.
-pub(super) fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
+pub(crate) fn column<'a, T, U>(items: &[&'a T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     items.iter().map(|&item| f(item)).collect()
 }
 
 /// A statement's rows of type `O`, with arguments.
-pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
+pub(crate) type Query<'q, O> = sqlx::query::QueryAs<'q, Postgres, O, sqlx::postgres::PgArguments>;
 
 /// Bind the queue update's five arrays, next, to `query`.
 pub(super) fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) -> Query<'q, O> {
@@ -88,8 +89,8 @@ pub(super) fn bind_queue<'q, O>(query: Query<'q, O>, items: &[&'q QueueTask]) ->
         .bind(column(items, |i| micros(i.at)))
 }
 
-/// Bind the finish's sixteen arrays (the finishes, their XCom values and logs), next, to
-/// `query`.
+/// Bind the finish's first nine arrays (the finishes, their XCom values and logs), next, to
+/// `query`; the arrays of the columns it sets ([`bind_finished_arrays`]) come last.
 pub(super) fn bind_finish<'q, O>(
     query: Query<'q, O>,
     items: &[&'q FinishTask],
@@ -113,13 +114,6 @@ pub(super) fn bind_finish<'q, O>(
         .bind(column(items, |i| i.lease))
         .bind(column(items, |i| i.state.as_str()))
         .bind(column(items, |i| micros(i.at)))
-        .bind(column(items, |i| i.duration_ms))
-        .bind(column(items, |i| micros_opt(i.next_retry_at)))
-        .bind(column(items, |i| i.error_class.as_deref()))
-        .bind(column(items, |i| i.error.as_deref()))
-        .bind(column(items, |i| i.worker_id.as_deref()))
-        .bind(column(items, |i| i.hostname.as_deref()))
-        .bind(column(items, |i| micros_opt(i.started_at)))
         .bind(xcom_tis)
         .bind(keys)
         .bind(xcoms)
@@ -165,7 +159,8 @@ impl BatchSql for PgConnection {
         items: &[&FinishTask],
         values: Vec<FinishValues>,
     ) -> Result<Vec<Applied>, sqlx::Error> {
-        bind_finish(sqlx::query_as(FINISH_WITH_VALUES), items, values)
+        let query = bind_finish(sqlx::query_as(FINISH_WITH_VALUES), items, values);
+        bind_finished_arrays(query, items)
             .fetch_all(&mut *self)
             .await
     }
@@ -357,6 +352,15 @@ mod tests {
             .unwrap();
         // One connection, as a pooled connection runs batch after batch.
         let store = PostgresStore::connect_with(&url, 1).await.unwrap();
+        // The finish's nine arrays, the step's queue, runs and guard, then one array per
+        // column the finish sets.
+        let fixed = "'{1}', '{1}', '{success}', '{0}', '{}', '{}', '{}', '{}', '{}'";
+        let columns = vec!["'{NULL}'"; crate::common::ti_columns::FINISHED.len()].join(", ");
+        let finish_args = format!("{fixed}, {columns}");
+        let step_args = format!(
+            "{fixed}, '{{2}}', '{{0}}', '{{none}}', '{{1}}', '{{0}}', '{{1}}', '{{running}}', \
+             '{{0}}', '{{t}}', '{{f}}', NULL, NULL, NULL, NULL, {columns}"
+        );
         let statements = [
             ("queue", QUEUE, QUEUE_ARGS),
             ("start", START, "'{1}', '{1}', '{w}', '{h}', '{0}', '{0}'"),
@@ -366,20 +370,8 @@ mod tests {
                 SET_TASKS,
                 "'{1}', '{success}', '{0}', '{NULL}', '{0}', '{f}', '{f}'",
             ),
-            (
-                "step",
-                statements::STEP,
-                "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
-                 '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}', '{2}', '{0}', \
-                 '{none}', '{1}', '{0}', '{1}', '{running}', '{0}', '{t}', '{f}', NULL, NULL, \
-                 NULL, NULL",
-            ),
-            (
-                "finish",
-                FINISH_WITH_VALUES,
-                "'{1}', '{1}', '{success}', '{0}', '{0}', '{NULL}', '{NULL}', '{NULL}', \
-                 '{NULL}', '{NULL}', '{NULL}', '{}', '{}', '{}', '{}', '{}'",
-            ),
+            ("step", statements::STEP, step_args.as_str()),
+            ("finish", FINISH_WITH_VALUES, finish_args.as_str()),
             // One task instance by its id, in a state the statistics say none is in.
             (
                 "resolve",

@@ -6,7 +6,7 @@
 //! fenced batch share-locks its lease row, so no takeover commits in the middle of it
 //! (see [`fence`]).
 
-mod batch;
+pub(crate) mod batch;
 mod fence;
 mod statements;
 mod statistics;

@@ -17,7 +17,7 @@
 
 use crate::common::sql_text::sql;
 use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
-use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
+use crate::common::ti_columns::{ATTEMPT, INSERTED, SET, TRY, each, finished};
 
 /// What queuing an attempt sets (from `v`, the row of its instance): the next lease, the try
 /// it starts, and a new try's columns forgotten; [`QUEUE`] and [`STEP`]'s part `q` share it.
@@ -121,74 +121,67 @@ pub(super) const SET_TASKS: &str = sql!(
      AS v (ti, new_state, at, tries, bump, clearing, finishing) WHERE t.id = v.ti"
 );
 
-/// The fenced finish (`$1`-`$11`) with the applied finishes' XCom values (`$12`-`$14`: task
-/// instance, key, value) and logs (`$15`-`$16`: task instance, log), in one statement: the
-/// common table expressions `f` (the finishes applied), `x` and `l`. [`STEP`] begins with
-/// the same three.
+/// The fenced finish with the applied finishes' XCom values and logs, as the common table
+/// expressions `f` (the finishes applied), `x` and `l`: `$1`-`$4` the task instance, its
+/// lease, its new state and when; `$5`-`$7` XCom values (task instance, key, value); `$8`-`$9`
+/// logs (task instance, log); from `$first` on, the columns an attempt's end sets
+/// ([`FINISHED`](crate::common::ti_columns::FINISHED), in order). [`FINISH_WITH_VALUES`] and
+/// [`STEP`] begin with it.
+macro_rules! finish_ctes {
+    ($first:expr) => {
+        sql!(
+            "WITH f AS (UPDATE task_instances t SET state = v.new_state, ended_at = v.at, \
+             lease_expires_at = NULL, ",
+            finished!(SET, "t", 0),
+            " FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], ",
+            finished!("${n}::{y}[]", "", $first),
+            ") AS v (ti, seen_lease, new_state, at, ",
+            finished!("{c}", "", 0),
+            ") WHERE t.id = v.ti AND t.lease = v.seen_lease \
+             AND CASE WHEN t.state IN ",
+            TASK_IN_FLIGHT,
+            " THEN TRUE END \
+             RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
+             x AS (INSERT INTO xcom (run, task_id, key, value) \
+             SELECT f.run, f.task_id, xv.key, xv.value FROM f \
+             JOIN UNNEST($5::bigint[], $6::text[], $7::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
+             ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
+             l AS (INSERT INTO task_logs (ti, try_number, lease, log, live) \
+             SELECT f.id, f.try_number, f.lease, lv.log, FALSE FROM f \
+             JOIN UNNEST($8::bigint[], $9::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
+             ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
+             live = FALSE)"
+        )
+    };
+}
+
+/// The first parameter of the columns an attempt's end sets in [`FINISH_WITH_VALUES`].
+pub(super) const FINISH_COLUMNS_FROM: usize = 10;
+
+/// The fenced finish with its values ([`finish_ctes!`]), the columns it sets from `$10`.
 pub(super) const FINISH_WITH_VALUES: &str = sql!(
-    "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
-     ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
-     error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
-     hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-     started_at = COALESCE(t.started_at, v.started) \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
-     $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
-     started) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease \
-     AND CASE WHEN t.state IN ",
-    TASK_IN_FLIGHT,
-    " THEN TRUE END \
-     RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
-     x AS (INSERT INTO xcom (run, task_id, key, value) \
-     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
-     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
-     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-     l AS (INSERT INTO task_logs (ti, try_number, lease, log, live) \
-     SELECT f.id, f.try_number, f.lease, lv.log, FALSE FROM f \
-     JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
-     live = FALSE) \
-     SELECT id, run, task_id, try_number FROM f"
+    finish_ctes!(FINISH_COLUMNS_FROM),
+    " SELECT id, run, task_id, try_number FROM f"
 );
 
+/// The first parameter of the columns an attempt's end sets in [`STEP`].
+pub(super) const STEP_FINISH_COLUMNS_FROM: usize = 24;
+
 /// A scheduler's step in one statement: the finish with its values (`f`, `x`, `l`, as in
-/// [`FINISH_WITH_VALUES`]), the queue update `q` (`$17`-`$21`, as in [`QUEUE`]) of other task
-/// instances, and the run state changes `s` (`$22`-`$26`: run, state, at, whether running,
-/// whether finished; the columns set as [`SET_RUN`](crate::common::sql::SET_RUN) sets them)
-/// of distinct runs. Each row returned is a finish or a queue op applied, and says which.
-/// Last, the guard (`$27`-`$29`: the leader fence's lease, holder and epoch; `$30`: how many
-/// finishes must apply), which returns no row: it raises, rolling every change back, when
-/// the fence no longer holds or fewer finishes applied (see `weft_step_guard`); NULLs skip
-/// its checks. So a fenced step needs no transaction of its own: autocommitted, it is one
-/// round trip.
+/// [`FINISH_WITH_VALUES`], the columns it sets from `$24`), the queue update `q`
+/// (`$10`-`$14`, as in [`QUEUE`]) of other task instances, and the run state changes `s`
+/// (`$15`-`$19`: run, state, at, whether running, whether finished; the columns set as
+/// [`SET_RUN`](crate::common::sql::SET_RUN) sets them) of distinct runs. Each row returned is
+/// a finish or a queue op applied, and says which. Last, the guard (`$20`-`$22`: the leader
+/// fence's lease, holder and epoch; `$23`: how many finishes must apply), which returns no
+/// row: it raises, rolling every change back, when the fence no longer holds or fewer
+/// finishes applied (see `weft_step_guard`); NULLs skip its checks. So a fenced step needs no
+/// transaction of its own: autocommitted, it is one round trip.
 pub(super) const STEP: &str = sql!(
-    "WITH f AS (UPDATE task_instances t SET state = v.new_state, \
-     ended_at = v.at, duration_ms = v.duration, next_retry_at = v.retry_at, \
-     error_class = v.failure_class, error = v.failure, worker_id = COALESCE(v.worker, t.worker_id), \
-     hostname = COALESCE(v.host, t.hostname), lease_expires_at = NULL, \
-     started_at = COALESCE(t.started_at, v.started) \
-     FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
-     $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) \
-     AS v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, worker, host, \
-     started) \
-     WHERE t.id = v.ti AND t.lease = v.seen_lease \
-     AND CASE WHEN t.state IN ",
-    TASK_IN_FLIGHT,
-    " THEN TRUE END \
-     RETURNING t.id, t.run, t.task_id, t.try_number, t.lease), \
-     x AS (INSERT INTO xcom (run, task_id, key, value) \
-     SELECT f.run, f.task_id, xv.key, xv.value FROM f \
-     JOIN UNNEST($12::bigint[], $13::text[], $14::bytea[]) AS xv (ti, key, value) ON xv.ti = f.id \
-     ON CONFLICT (run, task_id, key) DO UPDATE SET value = excluded.value), \
-     l AS (INSERT INTO task_logs (ti, try_number, lease, log, live) \
-     SELECT f.id, f.try_number, f.lease, lv.log, FALSE FROM f \
-     JOIN UNNEST($15::bigint[], $16::bytea[]) AS lv (ti, log) ON lv.ti = f.id \
-     ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
-     live = FALSE), \
-     q AS (UPDATE task_instances t SET ",
+    finish_ctes!(STEP_FINISH_COLUMNS_FROM),
+    ", q AS (UPDATE task_instances t SET ",
     QUEUED,
-    "FROM UNNEST($17::bigint[], $18::bigint[], $19::text[], $20::bigint[], $21::bigint[]) \
+    "FROM UNNEST($10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[]) \
      AS v (ti, seen_lease, seen_state, new_try, at) \
      WHERE t.id = v.ti AND t.lease = v.seen_lease AND t.state = v.seen_state \
      RETURNING t.id, t.run, t.task_id, t.try_number), \
@@ -196,12 +189,12 @@ pub(super) const STEP: &str = sql!(
      started_at = CASE WHEN v.running THEN COALESCE(d.started_at, v.at) \
      WHEN v.state = 'queued' THEN NULL ELSE d.started_at END, \
      ended_at = CASE WHEN v.finished THEN v.at ELSE NULL END \
-     FROM UNNEST($22::bigint[], $23::text[], $24::bigint[], $25::boolean[], $26::boolean[]) \
+     FROM UNNEST($15::bigint[], $16::text[], $17::bigint[], $18::boolean[], $19::boolean[]) \
      AS v (run, state, at, running, finished) WHERE d.id = v.run) \
      SELECT true AS finished, id, run, task_id, try_number FROM f \
      UNION ALL SELECT false, id, run, task_id, try_number FROM q \
      UNION ALL SELECT true, 0, 0, '', 0 \
-     WHERE weft_step_guard($27, $28, $29, (SELECT array_agg(id) FROM f), $30) < 0"
+     WHERE weft_step_guard($20, $21, $22, (SELECT array_agg(id) FROM f), $23) < 0"
 );
 
 /// Every XCom value of the `(run, task_id)`s (`$1`-`$2`).
@@ -228,13 +221,34 @@ mod tests {
         use crate::common::sql::{INSERT_RUN, set_run_columns_from_rows};
 
         assert!(INSERT_RUN_AND_TASKS.starts_with(&format!("WITH r AS ({INSERT_RUN}), t AS (")));
+        // The finish, its columns' arrays from $24 instead of $10.
         let finish = FINISH_WITH_VALUES
             .strip_suffix(" SELECT id, run, task_id, try_number FROM f")
             .unwrap();
+        let columns = crate::common::ti_columns::FINISHED.len();
+        let finish = (0..columns).rev().fold(finish.to_owned(), |sql, k| {
+            sql.replace(
+                &format!("${}::", FINISH_COLUMNS_FROM + k),
+                &format!("${}::", STEP_FINISH_COLUMNS_FROM + k),
+            )
+        });
         assert!(STEP.starts_with(&format!("{finish}, q AS (")), "{STEP}");
-        // The queue update with its arrays at $17-$21.
+        // The parameters are numbered without a gap.
+        let has = |sql: &str, n: usize| {
+            ["::", ",", ")"]
+                .iter()
+                .any(|end| sql.contains(&format!("${n}{end}")))
+        };
+        for (sql, params) in [
+            (STEP, STEP_FINISH_COLUMNS_FROM + columns - 1),
+            (FINISH_WITH_VALUES, FINISH_COLUMNS_FROM + columns - 1),
+        ] {
+            assert!((1..=params).all(|n| has(sql, n)), "{sql}");
+            assert!(!has(sql, params + 1), "{sql}");
+        }
+        // The queue update with its arrays at $10-$14.
         let queue = (1..=5).rev().fold(QUEUE.to_owned(), |sql, n| {
-            sql.replace(&format!("${n}::"), &format!("${}::", n + 16))
+            sql.replace(&format!("${n}::"), &format!("${}::", n + 9))
         });
         assert!(
             STEP.contains(&format!(", q AS ({queue}), s AS (")),

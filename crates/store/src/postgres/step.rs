@@ -13,6 +13,7 @@ use super::statements::STEP;
 use super::{PostgresStore, fence};
 use crate::apply;
 use crate::backend::batch::{Applied, FinishValues};
+use crate::common::ti_columns::bind_finished_arrays;
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};
@@ -47,7 +48,7 @@ pub(super) fn query<'q>(
     guard: Guard<'q>,
 ) -> Query<'q, Row> {
     let wanted = guard.finishes.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-    bind_queue(bind_finish(sqlx::query_as(STEP), finish, values), queue)
+    let query = bind_queue(bind_finish(sqlx::query_as(STEP), finish, values), queue)
         .bind(column(runs, |r| r.run))
         .bind(column(runs, |r| r.state.as_str()))
         .bind(column(runs, |r| micros(r.at)))
@@ -58,7 +59,8 @@ pub(super) fn query<'q>(
         .bind(guard.fence.map(|f| f.name.as_str()))
         .bind(guard.fence.map(|f| f.holder.as_str()))
         .bind(guard.fence.map(|f| f.epoch))
-        .bind(wanted)
+        .bind(wanted);
+    bind_finished_arrays(query, finish)
 }
 
 /// Write `batch` as one autocommitted statement when it is a step that fits one (see

@@ -10,9 +10,11 @@ use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
 use crate::common::sql_text::sql;
 use crate::common::state_sql::TASK_IN_FLIGHT;
-use crate::common::ti_columns::{ATTEMPT, INSERTED, TRY, each};
+use crate::common::ti_columns::{
+    ATTEMPT, FINISH_PARAMS, INSERTED, SET, TRY, bind_finished_row, each, finished,
+};
 use crate::records::{DagRun, NewTaskInstance};
-use crate::rows::{micros, micros_opt};
+use crate::rows::micros;
 use crate::write::{FinishTask, Heartbeat, QueueTask, SetRunState, SetTaskState, StartTask};
 
 /// Bound values per statement (SQLite allows 32,766).
@@ -44,7 +46,7 @@ pub(super) const fn rows_per_statement(params: usize) -> usize {
 }
 
 /// A statement's rows of type `O`, with arguments.
-pub(super) type Query<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, SqliteArguments>;
+pub(crate) type Query<'q, O> = sqlx::query::QueryAs<'q, Sqlite, O, SqliteArguments>;
 
 /// What a fenced update returns of each task instance it applied to ([`Applied`]).
 const APPLIED: &str = " RETURNING id, run, task_id, try_number";
@@ -84,20 +86,20 @@ const HEARTBEAT: &str = "WITH v (ti, seen_lease, expires) AS (VALUES {values}) \
      FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state = 'running' RETURNING id";
 
-/// The fenced finish, without its `RETURNING`; a row of `FINISH_ROW` per change.
+/// The fenced finish, without its `RETURNING`; a row of `FINISH_ROW` per change: the task
+/// instance, its lease, its new state, when, then the columns an attempt's end sets.
 pub(super) const FINISH: &str = sql!(
-    "WITH v (ti, seen_lease, new_state, at, duration, retry_at, failure_class, failure, \
-     worker, host, started) AS (VALUES {values}) \
-     UPDATE task_instances SET state = v.new_state, ended_at = v.at, duration_ms = v.duration, \
-     next_retry_at = v.retry_at, error_class = v.failure_class, error = v.failure, \
-     worker_id = COALESCE(v.worker, task_instances.worker_id), hostname = COALESCE(v.host, task_instances.hostname), \
-     lease_expires_at = NULL, started_at = COALESCE(task_instances.started_at, v.started) \
-     FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
+    "WITH v (ti, seen_lease, new_state, at, ",
+    finished!("{c}", "", 0),
+    ") AS (VALUES {values}) \
+     UPDATE task_instances SET state = v.new_state, ended_at = v.at, lease_expires_at = NULL, ",
+    finished!(SET, "task_instances", 0),
+    " FROM v WHERE task_instances.id = v.ti AND task_instances.lease = v.seen_lease \
      AND task_instances.state IN ",
     TASK_IN_FLIGHT,
     ""
 );
-pub(super) const FINISH_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+pub(super) const FINISH_ROW: &str = sql!("(?, ?, ?, ?, ", finished!("?", "", 0), ")");
 pub(super) const QUEUE_ROW: &str = "(?, ?, ?, ?, ?)";
 
 const SET_TASKS: &str = sql!(
@@ -202,18 +204,12 @@ pub(super) fn bind_queue<'q, O>(query: Query<'q, O>, item: &'q QueueTask) -> Que
 
 /// Bind a row of [`FINISH`] ([`FINISH_ROW`]), next, to `query`.
 pub(super) fn bind_finish<'q, O>(query: Query<'q, O>, item: &'q FinishTask) -> Query<'q, O> {
-    query
+    let query = query
         .bind(item.ti)
         .bind(item.lease)
         .bind(item.state.as_str())
-        .bind(micros(item.at))
-        .bind(item.duration_ms)
-        .bind(micros_opt(item.next_retry_at))
-        .bind(item.error_class.as_deref())
-        .bind(item.error.as_deref())
-        .bind(item.worker_id.as_deref())
-        .bind(item.hostname.as_deref())
-        .bind(micros_opt(item.started_at))
+        .bind(micros(item.at));
+    bind_finished_row(query, item)
 }
 
 #[async_trait]
@@ -271,7 +267,7 @@ impl BatchSql for SqliteConnection {
 
     async fn finish(&mut self, items: &[&FinishTask]) -> Result<Vec<Applied>, sqlx::Error> {
         let mut applied = Vec::new();
-        for chunk in items.chunks(rows_per_statement(11)) {
+        for chunk in items.chunks(rows_per_statement(FINISH_PARAMS)) {
             let sql = with_values(FINISH, FINISH_ROW, chunk.len()) + APPLIED;
             let query = sqlx::query_as::<Sqlite, Applied>(AssertSqlSafe(sql));
             let query = chunk

@@ -4,7 +4,7 @@
 //! writer commits. The store keeps these connections (see [`held`]), and copies the log into
 //! the database file beside the writes rather than in them (see [`checkpoint`]).
 
-mod batch;
+pub(crate) mod batch;
 mod checkpoint;
 mod held;
 mod insert;

@@ -30,6 +30,7 @@ use crate::backend::Backend as _;
 use crate::backend::batch::{Applied, FinishValues};
 use crate::common::sql_text::sql;
 use crate::common::state_sql::TASK_IN_FLIGHT;
+use crate::common::ti_columns::FINISH_PARAMS;
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};
@@ -196,7 +197,7 @@ impl Step<'_> {
             .collect();
         let fits = xcoms.len() <= rows_per_statement(4)
             && logs.len() <= rows_per_statement(3)
-            && self.finish.len() <= rows_per_statement(11)
+            && self.finish.len() <= rows_per_statement(FINISH_PARAMS)
             && self.queue.len() <= rows_per_statement(5)
             && self.runs.len() <= rows_per_statement(5);
         if whole.is_some() && !fits {
@@ -229,7 +230,7 @@ impl Step<'_> {
         for chunk in logs.chunks(rows_per_statement(3)) {
             sql.push(with_values(LOGS, "(?, ?, ?)", chunk.len()));
         }
-        for chunk in self.finish.chunks(rows_per_statement(11)) {
+        for chunk in self.finish.chunks(rows_per_statement(FINISH_PARAMS)) {
             let update = with_values(FINISH, FINISH_ROW, chunk.len());
             sql.push(format!(
                 "{update} RETURNING {FINISHED}, id, run, task_id, try_number"

@@ -251,17 +251,10 @@ pub fn finish(ti: i64, lease: i64, state: TaskState) -> FinishTask {
         state,
         at: ts(30),
         duration_ms: 10_000,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
-        started_at: None,
-        worker_id: None,
-        hostname: None,
         output: Some(format!("out-{ti}-{lease}").into_bytes()),
         xcom: vec![("pushed".into(), format!("pushed-{ti}-{lease}").into_bytes())],
         log: Some(format!("{{\"msg\":\"log {ti} {lease}\"}}\n").into_bytes()),
-        poke: None,
-        deferral: None,
+        ..FinishTask::default()
     }
 }
 

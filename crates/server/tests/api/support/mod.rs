@@ -80,17 +80,8 @@ pub fn succeeded(ti: i64, lease: i64) -> FinishTask {
         state: TaskState::Success,
         at: now(),
         duration_ms: 7,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
-        started_at: None,
-        worker_id: None,
-        hostname: None,
         output: Some(b"{}".to_vec()),
-        xcom: Vec::new(),
-        log: None,
-        poke: None,
-        deferral: None,
+        ..FinishTask::default()
     }
 }
 

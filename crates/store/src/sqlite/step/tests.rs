@@ -38,17 +38,9 @@ async fn two_running(dir: &tempfile::TempDir) -> (SqliteStore, Vec<FinishTask>) 
         state: TaskState::Success,
         at: now,
         duration_ms: 1,
-        next_retry_at: None,
-        error_class: None,
-        error: None,
-        started_at: None,
-        worker_id: None,
-        hostname: None,
         output: Some(b"out".to_vec()),
-        xcom: Vec::new(),
         log: Some(b"{}\n".to_vec()),
-        poke: None,
-        deferral: None,
+        ..FinishTask::default()
     };
     let finishes = vec![
         finish(reader.ti, reader.lease),
