@@ -41,8 +41,10 @@
 //! - [`access`]: connections and secrets as an attempt receives them;
 //! - [`attempt_key`]: the key that proves a worker was handed an attempt;
 //! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
+//! - [`api`]: the JSON bodies of the user API (`/api/v1`), shared by the server and its clients.
 
 pub mod access;
+pub mod api;
 pub mod attempt_key;
 pub mod control;
 pub mod envelope;
