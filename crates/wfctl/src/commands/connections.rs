@@ -109,12 +109,12 @@ impl AddArgs {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         ConnectionsCommand::Add(add) => {
             let id = add.id.clone();
-            let connection = client.put(&path(&id), &add.body()?)?;
+            let connection = client.put::<_, Value>(&path(&id), &add.body()?)?;
             if json_output {
                 output::print_json(&connection);
             } else {
@@ -122,7 +122,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         ConnectionsCommand::Get { id } => {
-            let connection = client.get(&path(&id))?;
+            let connection = client.get::<Value>(&path(&id))?;
             if json_output {
                 output::print_json(&connection);
             } else {
@@ -130,7 +130,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         ConnectionsCommand::List => {
-            let list = client.get("/connections")?;
+            let list = client.get::<Value>("/connections")?;
             if json_output {
                 output::print_json(&list);
             } else {
@@ -138,7 +138,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         ConnectionsCommand::Delete { id } => {
-            client.delete(&path(&id))?;
+            client.delete::<Value>(&path(&id))?;
             if json_output {
                 output::print_json(&json!({ "deleted": id }));
             } else {
@@ -161,7 +161,7 @@ fn import_env(client: &Client, json_output: bool) -> CommandResult {
             "conn_type": c.conn_type, "host": c.host, "port": c.port, "schema": c.schema,
             "login": c.login, "password": c.password, "extra": c.extra,
         });
-        client.put(&path(&c.conn_id), &body)?;
+        client.put::<_, Value>(&path(&c.conn_id), &body)?;
         if !json_output {
             println!("connection {} imported from {variable}", c.conn_id);
         }
