@@ -46,8 +46,10 @@
 //! - [`task_instance`]: the task instance's fields, declared once, its record and its API
 //!   view;
 //! - [`log`]: an attempt's log, its stored JSON-lines form and its text form.
+//! - [`api`]: the JSON bodies of the user API (`/api/v1`), shared by the server and its clients.
 
 pub mod access;
+pub mod api;
 pub mod attempt_key;
 pub mod control;
 pub mod envelope;

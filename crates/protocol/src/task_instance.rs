@@ -72,7 +72,7 @@ macro_rules! task_instance_fields {
             map_count: Option<u32>,
             /// State.
             #[column(inserted)]
-            #[shown(schema(schema_with = $crate::task_instance::task_state_schema))]
+            #[shown(schema(schema_with = $crate::api::schemas::task_state))]
             state: $crate::task_instance::types::TaskState,
             /// Number of the current (or last) attempt; 0 before the first.
             #[column(inserted)]
@@ -267,14 +267,4 @@ crate::task_instance_fields!(view);
 /// Whether a count is 0 (left out of the record's JSON then).
 fn is_zero(n: &u32) -> bool {
     *n == 0
-}
-
-/// The OpenAPI schema of a task instance's state: its names, from the model's list.
-#[cfg(feature = "openapi")]
-pub fn task_state_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(weft_model::TaskState::NAMES.iter().copied()))
-        .description(Some("A task instance's state."))
-        .build()
 }

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_scheduler::control::Notice;
@@ -18,6 +17,10 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JsonBody, QueryParams};
 use crate::state::AppState;
+pub use weft_protocol::api::assets::{
+    AssetEventList, AssetEventView, AssetList, AssetProducer, AssetSourceView, AssetView,
+    PostAssetEvent,
+};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,73 +32,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 const DEFAULT_EVENT_LIMIT: u32 = 100;
 /// Most events one request may list.
 const MAX_EVENT_LIMIT: u32 = 1000;
-
-/// A task that updates an asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AssetProducer {
-    /// The DAG.
-    pub dag_id: String,
-    /// The task listing the asset as an outlet.
-    pub task_id: String,
-}
-
-/// An asset of the tenant: named by a DAG, or with events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AssetView {
-    /// The asset's URI.
-    pub uri: String,
-    /// The tasks that update it, as the DAGs' current versions say.
-    pub producers: Vec<AssetProducer>,
-    /// The DAGs whose runs its updates start.
-    pub consumers: Vec<String>,
-    /// How many events it has.
-    pub events: u64,
-    /// When its latest event happened; null without events.
-    pub last_event_at: Option<Timestamp>,
-}
-
-/// The tenant's assets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AssetList {
-    /// By URI.
-    pub assets: Vec<AssetView>,
-}
-
-/// The task instance whose success updated an asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AssetSourceView {
-    /// The DAG.
-    pub dag_id: String,
-    /// The run's id.
-    pub run_id: String,
-    /// The task.
-    pub task_id: String,
-    /// Its map index, for an instance of a mapped task.
-    pub map_index: Option<u32>,
-}
-
-/// An update of an asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AssetEventView {
-    /// Its id: ids grow as events are written.
-    pub id: i64,
-    /// The asset.
-    pub uri: String,
-    /// Data for the runs it starts: a JSON object.
-    #[schema(value_type = Object)]
-    pub extra: serde_json::Value,
-    /// The task instance that updated the asset; null for an event posted through the API.
-    pub source: Option<AssetSourceView>,
-    /// When it happened.
-    pub created_at: Timestamp,
-}
-
-/// Asset events, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AssetEventList {
-    /// Newest first.
-    pub events: Vec<AssetEventView>,
-}
 
 /// Which events to list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -109,33 +45,18 @@ pub struct AssetEventsQuery {
     pub limit: Option<u32>,
 }
 
-/// An asset updated outside Weft.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostAssetEvent {
-    /// The asset's URI (`s3://bucket/key`, ...): absolute, with no spaces or control
-    /// characters (percent-encode them); one that does not parse as a URL is refused (422).
-    #[schema(schema_with = crate::schemas::asset_uri)]
-    pub uri: String,
-    /// Data for the runs it starts: a JSON object (default `{}`).
-    #[schema(value_type = Option<Object>)]
-    pub extra: Option<serde_json::Value>,
-}
-
-impl From<AssetEvent> for AssetEventView {
-    fn from(e: AssetEvent) -> AssetEventView {
-        AssetEventView {
-            id: e.id,
-            uri: e.uri,
-            extra: e.extra,
-            source: e.source.map(|s| AssetSourceView {
-                dag_id: s.dag_id,
-                run_id: s.run_id,
-                task_id: s.task_id,
-                map_index: s.map_index,
-            }),
-            created_at: e.created_at,
-        }
+pub(crate) fn asset_event_view(e: AssetEvent) -> AssetEventView {
+    AssetEventView {
+        id: e.id,
+        uri: e.uri,
+        extra: e.extra,
+        source: e.source.map(|s| AssetSourceView {
+            dag_id: s.dag_id,
+            run_id: s.run_id,
+            task_id: s.task_id,
+            map_index: s.map_index,
+        }),
+        created_at: e.created_at,
     }
 }
 
@@ -210,7 +131,7 @@ async fn list_events(
         .asset_events(&ctx.tenant, query.uri.as_deref(), limit)
         .await?;
     Ok(Json(AssetEventList {
-        events: events.into_iter().map(Into::into).collect(),
+        events: events.into_iter().map(asset_event_view).collect(),
     }))
 }
 
@@ -246,5 +167,5 @@ async fn post_event(
         uri: event.uri.clone(),
     });
     tracing::info!(uri = %event.uri, id = event.id, "asset event posted");
-    Ok((StatusCode::CREATED, Json(event.into())))
+    Ok((StatusCode::CREATED, Json(asset_event_view(event))))
 }

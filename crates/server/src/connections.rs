@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,6 +16,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+pub use weft_protocol::api::connections::ConnectionList;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,13 +35,6 @@ pub use patch::PatchConnection;
 
 pub use crate::names::MAX_NAME_CHARS;
 pub(crate) use crate::names::check_name;
-
-/// The tenant's connections.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ConnectionList {
-    /// By id.
-    pub connections: Vec<ConnectionInfo>,
-}
 
 /// A connection to store, replacing any of the same id as a whole: either its fields, or
 /// `uri` in Airflow's form (`postgres://user:p%40ss@host:5432/db?sslmode=require`).

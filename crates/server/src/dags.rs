@@ -228,7 +228,7 @@ async fn list_dags(
 ) -> Result<Json<DagList>, ApiError> {
     let dags = state.store.dags(&ctx.tenant).await?;
     Ok(Json(DagList {
-        dags: dags.iter().map(DagSummary::of).collect(),
+        dags: dags.iter().map(dag_summary).collect(),
     }))
 }
 
@@ -265,8 +265,8 @@ async fn get_dag(
         ))
     })?;
     Ok(Json(DagDetail {
-        dag: DagSummary::of(&record),
-        tasks: dag.tasks().iter().map(TaskView::of).collect(),
+        dag: dag_summary(&record),
+        tasks: dag.tasks().iter().map(task_view).collect(),
         spec: record.spec,
     }))
 }
@@ -300,7 +300,7 @@ async fn patch_dag(
     });
     tracing::info!(paused = patch.paused, "DAG pause changed");
     let record = find_dag(&state, &ctx, &dag_id).await?;
-    Ok(Json(DagSummary::of(&record)))
+    Ok(Json(dag_summary(&record)))
 }
 
 /// List a DAG's versions.

@@ -5,8 +5,6 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_model::tenancy::DEFAULT_TENANT;
@@ -14,18 +12,10 @@ use weft_store::Store;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+pub use weft_protocol::api::health::Health;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(health))
-}
-
-/// The server's health.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Health {
-    /// `ok`.
-    pub status: String,
-    /// The server's version.
-    pub version: String,
 }
 
 /// The lease the health check takes and lets go of at once: a write that every server may make

@@ -11,7 +11,7 @@ use weft_metrics::{OPENMETRICS_CONTENT_TYPE, Pool, QueueState, metrics};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use crate::workers::{WorkerStatus, WorkerView};
+use crate::workers::{WorkerStatus, worker_view};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(scrape))
@@ -68,7 +68,7 @@ async fn read_store(state: &AppState) -> Result<(), ApiError> {
         .workers()
         .await?
         .into_iter()
-        .filter(|w| WorkerView::new(w.clone(), now, dead_after).status == WorkerStatus::Alive)
+        .filter(|w| worker_view(w.clone(), now, dead_after).status == WorkerStatus::Alive)
         .count();
 
     // Queues and pools that emptied since the last scrape are dropped, not left at their

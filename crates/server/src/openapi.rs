@@ -60,8 +60,6 @@ use crate::state::AppState;
 )]
 pub(crate) struct ApiDoc;
 
-pub(crate) use parameters::{RUN_ID_PATTERN, TENANT_PATTERN, pattern_schema};
-
 /// The operations of `item`, each with its method in capitals.
 fn operations(
     item: &mut utoipa::openapi::PathItem,

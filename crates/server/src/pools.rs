@@ -3,8 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_model::validate::check_id;
@@ -15,26 +13,12 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+pub use weft_protocol::api::pools::{PoolList, PoolView, PutPool};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_pools))
         .routes(routes!(put_pool, delete_pool))
-}
-
-/// A pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PoolView {
-    /// Name.
-    pub name: String,
-    /// Task instances that may run in it at once.
-    pub slots: i64,
-    /// Free text.
-    pub description: String,
-    /// Slots taken: task instances queued or running in it.
-    pub used_slots: u64,
-    /// Task instances ready to run that wait for a slot.
-    pub waiting: u64,
 }
 
 /// `pools` of `tenant` as the API shows them: with the slots taken and the task instances
@@ -58,26 +42,6 @@ async fn with_usage(
             }
         })
         .collect())
-}
-
-/// The tenant's pools.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PoolList {
-    /// By name; `default_pool` always exists.
-    pub pools: Vec<PoolView>,
-}
-
-/// A pool's new size.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutPool {
-    /// Task instances that may run in it at once; 0 holds every task that names it.
-    #[schema(minimum = 0)]
-    #[serde(deserialize_with = "weft_model::integral::required")]
-    pub slots: i64,
-    /// Free text; when left out, an existing pool keeps its description.
-    #[schema(pattern = "^[^\\x00]*$")]
-    pub description: Option<String>,
 }
 
 /// List the pools.

@@ -5,8 +5,6 @@
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_store::QueueDepth;
@@ -14,51 +12,28 @@ use weft_store::QueueDepth;
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+pub use weft_protocol::api::queues::{QueueList, QueueView};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_queues))
 }
 
-/// One queue's depth.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct QueueView {
-    /// The queue.
-    pub queue: String,
-    /// Task instances sent to it and not yet started by a worker.
-    pub queued: u64,
-    /// Task instances from it running on a worker.
-    pub running: u64,
-    /// When the longest-waiting queued task instance was queued.
-    pub oldest_queued_at: Option<Timestamp>,
-    /// How long it has waited, in seconds to the millisecond.
-    pub oldest_age_seconds: Option<f64>,
-}
-
-impl QueueView {
-    /// How `depth` looks at `now`.
-    pub fn new(depth: QueueDepth, now: Timestamp) -> QueueView {
-        let oldest_age_seconds = depth.oldest_queued_at.map(|at| {
-            let us = now
-                .as_microsecond()
-                .saturating_sub(at.as_microsecond())
-                .max(0);
-            (us / 1000) as f64 / 1000.0
-        });
-        QueueView {
-            queue: depth.queue,
-            queued: depth.queued,
-            running: depth.running,
-            oldest_queued_at: depth.oldest_queued_at,
-            oldest_age_seconds,
-        }
+/// How `depth` looks at `now`.
+pub(crate) fn queue_view(depth: QueueDepth, now: Timestamp) -> QueueView {
+    let oldest_age_seconds = depth.oldest_queued_at.map(|at| {
+        let us = now
+            .as_microsecond()
+            .saturating_sub(at.as_microsecond())
+            .max(0);
+        (us / 1000) as f64 / 1000.0
+    });
+    QueueView {
+        queue: depth.queue,
+        queued: depth.queued,
+        running: depth.running,
+        oldest_queued_at: depth.oldest_queued_at,
+        oldest_age_seconds,
     }
-}
-
-/// The queues with work in them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct QueueList {
-    /// By name; a queue with nothing queued or running is not listed.
-    pub queues: Vec<QueueView>,
 }
 
 /// List the queues with task instances waiting or running, and the age of the oldest.
@@ -77,7 +52,7 @@ async fn list_queues(
     Ok(Json(QueueList {
         queues: depths
             .into_iter()
-            .map(|depth| QueueView::new(depth, now))
+            .map(|depth| queue_view(depth, now))
             .collect(),
     }))
 }
@@ -97,13 +72,13 @@ mod tests {
         };
         let now = at + jiff::SignedDuration::from_millis(1500);
         assert_eq!(
-            QueueView::new(depth(Some(at)), now).oldest_age_seconds,
+            queue_view(depth(Some(at)), now).oldest_age_seconds,
             Some(1.5)
         );
         assert_eq!(
-            QueueView::new(depth(Some(now)), at).oldest_age_seconds,
+            queue_view(depth(Some(now)), at).oldest_age_seconds,
             Some(0.0)
         );
-        assert_eq!(QueueView::new(depth(None), now).oldest_age_seconds, None);
+        assert_eq!(queue_view(depth(None), now).oldest_age_seconds, None);
     }
 }

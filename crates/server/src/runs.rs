@@ -22,7 +22,7 @@ use crate::tasks::TaskInstanceView;
 mod grid;
 mod views;
 mod wait;
-pub use grid::{DEFAULT_GRID_RUNS, Grid, GridQuery, MAX_GRID_RUNS};
+pub use grid::{DEFAULT_GRID_RUNS, Grid, MAX_GRID_RUNS};
 pub use views::*;
 pub use wait::MAX_WAIT_MS;
 
@@ -114,7 +114,7 @@ async fn list_runs(
     let filter = run_filter(query.dag_id, query.state.as_deref(), query.limit)?;
     let runs = state.store.runs(&ctx.tenant, &filter).await?;
     Ok(Json(RunList {
-        runs: runs.into_iter().map(RunView::of).collect(),
+        runs: runs.into_iter().map(run_view).collect(),
     }))
 }
 
@@ -137,7 +137,7 @@ async fn list_dag_runs(
     find_dag(&state, &ctx, &dag_id).await?;
     let runs = state.store.runs(&ctx.tenant, &filter).await?;
     Ok(Json(RunList {
-        runs: runs.into_iter().map(RunView::of).collect(),
+        runs: runs.into_iter().map(run_view).collect(),
     }))
 }
 
@@ -181,7 +181,7 @@ async fn trigger(
     };
     let run = state.control.trigger(&ctx.tenant, &dag_id, request).await?;
     tracing::info!(run_id = %run.run_id, "run triggered");
-    Ok((StatusCode::CREATED, Json(RunView::of(run))))
+    Ok((StatusCode::CREATED, Json(run_view(run))))
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -228,7 +228,7 @@ async fn backfill(
     Ok((
         StatusCode::CREATED,
         Json(RunList {
-            runs: runs.into_iter().map(RunView::of).collect(),
+            runs: runs.into_iter().map(run_view).collect(),
         }),
     ))
 }
@@ -258,7 +258,7 @@ async fn get_run(
         None => find_run(&state, &ctx, &dag_id, &run_id).await?,
     };
     Ok(Json(RunDetail {
-        run: RunView::of(run),
+        run: run_view(run),
         task_instances: tis.into_iter().map(TaskInstanceView::of).collect(),
     }))
 }

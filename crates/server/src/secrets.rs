@@ -6,8 +6,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_protocol::SecretInfo;
@@ -17,54 +15,13 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+pub use weft_protocol::api::secrets::{PutSecret, Rotation, SecretList};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_secrets))
         .routes(routes!(get_secret, put_secret, delete_secret))
         .routes(routes!(rotate_key))
-}
-
-/// The tenant's secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SecretList {
-    /// By name.
-    pub secrets: Vec<SecretInfo>,
-}
-
-/// A secret's new value.
-#[derive(Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"value": "<value>", "description": "posts to #data"}))]
-pub struct PutSecret {
-    /// The value; stored sealed, never shown again.
-    #[schema(write_only)]
-    pub value: String,
-    /// Free text; when left out, an existing secret keeps its description.
-    #[schema(pattern = "^[^\\x00]*$")]
-    pub description: Option<String>,
-}
-
-impl std::fmt::Debug for PutSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PutSecret")
-            .field("description", &self.description)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What a key rotation did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Rotation {
-    /// Id of the key everything is sealed with now.
-    pub key_id: String,
-    /// Values sealed again.
-    pub resealed: u64,
-    /// Values changed by another writer meanwhile (sealed with the current key by it).
-    pub skipped: u64,
-    /// Ids of the keys stored values need now: once only `key_id` is left, the previous
-    /// keys (`WEFT_SECRET_KEY_PREVIOUS`) can be dropped.
-    pub key_ids: Vec<String>,
 }
 
 /// List the secrets (names and descriptions, never values).

@@ -26,10 +26,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(run_xcom))
 }
 
-/// States a task instance may be marked with by hand.
-pub(crate) const MARKABLE: [TaskState; 3] =
-    [TaskState::Success, TaskState::Failed, TaskState::Skipped];
-
 /// Show the log of one attempt of a task instance (while it runs, the lines so far).
 #[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/logs", tag = "tasks",
     params(
@@ -190,7 +186,7 @@ async fn run_xcom(
     let (run, _) = find_run(&state, &ctx, &dag_id, &run_id).await?;
     let xcoms = state.store.run_xcoms(run.id).await?;
     Ok(Json(XcomList {
-        xcoms: xcoms.into_iter().map(XcomView::of).collect(),
+        xcoms: xcoms.into_iter().map(xcom_view).collect(),
     }))
 }
 
@@ -202,7 +198,7 @@ mod tests {
     use super::*;
 
     fn xcom(value: &[u8]) -> XcomView {
-        XcomView::of(Xcom {
+        xcom_view(Xcom {
             task_id: "t".into(),
             key: "k".into(),
             value: value.to_vec(),

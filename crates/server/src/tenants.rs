@@ -5,8 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,6 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
 use crate::tokens::{CreatedToken, NewToken, make_token};
+pub use weft_protocol::api::tenants::{TenantList, TenantView, TenantWeight};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,42 +32,15 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// Longest tenant description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 
-/// A tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TenantView {
-    /// Its name.
-    pub name: String,
-    /// What it is for.
-    pub description: String,
-    /// When it was made.
-    pub created_at: Timestamp,
-    /// Its weight in the scheduler's fair sharing of slots among tenants with ready tasks.
-    pub weight: u32,
-    /// Its quotas (a limit left out is none).
-    pub quotas: Quotas,
-    /// Its egress rules and the defaults and ceilings of its tasks' limits (a setting left
-    /// out is none of the tenant's own).
-    pub sandbox: TenantSandbox,
-}
-
-impl From<Tenant> for TenantView {
-    fn from(t: Tenant) -> TenantView {
-        TenantView {
-            name: t.name,
-            description: t.description,
-            created_at: t.created_at,
-            weight: t.weight,
-            quotas: t.quotas,
-            sandbox: t.sandbox,
-        }
+pub(crate) fn tenant_view(t: Tenant) -> TenantView {
+    TenantView {
+        name: t.name,
+        description: t.description,
+        created_at: t.created_at,
+        weight: t.weight,
+        quotas: t.quotas,
+        sandbox: t.sandbox,
     }
-}
-
-/// Every tenant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TenantList {
-    /// By name.
-    pub tenants: Vec<TenantView>,
 }
 
 /// A tenant to make.
@@ -102,16 +75,6 @@ fn default_weight() -> u32 {
     1
 }
 
-/// A tenant's new weight.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantWeight {
-    /// 1 to 1000.
-    #[schema(minimum = 1, maximum = 1000)]
-    #[serde(deserialize_with = "weft_model::integral::required")]
-    pub weight: u32,
-}
-
 /// List the tenants.
 #[utoipa::path(get, path = "/tenants", tag = "tenants",
     responses(
@@ -122,7 +85,7 @@ pub struct TenantWeight {
 async fn list_tenants(State(state): State<AppState>) -> Result<Json<TenantList>, ApiError> {
     let tenants = state.store.tenants().await?;
     Ok(Json(TenantList {
-        tenants: tenants.into_iter().map(TenantView::from).collect(),
+        tenants: tenants.into_iter().map(tenant_view).collect(),
     }))
 }
 
@@ -165,7 +128,7 @@ async fn post_tenant(
              acts as the administrator and sees every tenant; set --api-tokens to keep tenants apart"
         );
     }
-    Ok((StatusCode::CREATED, Json(tenant.into())))
+    Ok((StatusCode::CREATED, Json(tenant_view(tenant))))
 }
 
 /// Set a tenant's weight in the fair sharing of slots. The leading scheduler uses it at once.
@@ -250,7 +213,7 @@ async fn changed(state: &AppState, name: &str, found: bool) -> Result<Json<Tenan
         tenant: name.to_owned(),
     });
     let tenant = state.store.tenant(name).await?.ok_or_else(missing)?;
-    Ok(Json(tenant.into()))
+    Ok(Json(tenant_view(tenant)))
 }
 
 /// Delete a tenant that holds no DAG, with its tokens, variables, pools, connections and

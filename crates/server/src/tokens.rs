@@ -6,8 +6,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_model::tenancy::Role;
@@ -18,6 +16,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
 use crate::token_secrets;
+pub use weft_protocol::api::tokens::{
+    CreatedToken, MAX_TOKEN_NAME_CHARS, NewToken, TokenList, TokenView, WhoAmI,
+};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,100 +27,24 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
 }
 
-/// Longest token name, in characters.
-pub const MAX_TOKEN_NAME_CHARS: usize = 200;
-
-/// Who the request's token is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct WhoAmI {
-    /// The tenant it acts in.
-    pub tenant: String,
-    /// Its role there: `viewer`, `operator`, `editor` or `admin`.
-    #[schema(value_type = String, example = "operator")]
-    pub role: Role,
-    /// Whether it is the installation administrator's.
-    pub installation_admin: bool,
-    /// The tenant token's id; none for the administrator or a request without a token.
-    pub token_id: Option<String>,
-}
-
-/// A token to make.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// What it is for ("ci deploys", "alice"): 1 to 200 characters, not all blank, no
-    /// control characters.
-    #[schema(schema_with = crate::schemas::token_name)]
-    pub name: String,
-    /// `viewer`, `operator`, `editor` or `admin`.
-    #[schema(schema_with = crate::schemas::role)]
-    pub role: String,
-    /// How long it is accepted (`90d`, `12h`, `1h 30m`; units `ns`, `us`, `ms`, `s`, `m`,
-    /// `h`, `d`); left out, until revoked. A duration of no time, or one that ends past the
-    /// last time Weft can store, is refused (422).
-    #[schema(schema_with = crate::schemas::duration)]
-    pub expires_in: Option<String>,
-}
-
-/// A token as listed: everything but the token itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TokenView {
-    /// Its id (the public part of the token).
-    pub token_id: String,
-    /// The tenant it acts in.
-    pub tenant: String,
-    /// What it is for.
-    pub name: String,
-    /// Its role.
-    #[schema(value_type = String, example = "operator")]
-    pub role: Role,
-    /// `live`, `expired` or `revoked`.
-    pub state: String,
-    /// When it was made.
-    pub created_at: Timestamp,
-    /// When it stops being accepted, if ever.
-    pub expires_at: Option<Timestamp>,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<Timestamp>,
-}
-
-impl TokenView {
-    fn new(token: ApiToken, now: Timestamp) -> TokenView {
-        let state = if token.revoked_at.is_some() {
-            "revoked"
-        } else if token.is_live(now) {
-            "live"
-        } else {
-            "expired"
-        };
-        TokenView {
-            state: state.to_owned(),
-            token_id: token.token_id,
-            tenant: token.tenant,
-            name: token.name,
-            role: token.role,
-            created_at: token.created_at,
-            expires_at: token.expires_at,
-            revoked_at: token.revoked_at,
-        }
+pub(crate) fn token_view(token: ApiToken, now: Timestamp) -> TokenView {
+    let state = if token.revoked_at.is_some() {
+        "revoked"
+    } else if token.is_live(now) {
+        "live"
+    } else {
+        "expired"
+    };
+    TokenView {
+        state: state.to_owned(),
+        token_id: token.token_id,
+        tenant: token.tenant,
+        name: token.name,
+        role: token.role,
+        created_at: token.created_at,
+        expires_at: token.expires_at,
+        revoked_at: token.revoked_at,
     }
-}
-
-/// A token just made: the only answer that holds the token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CreatedToken {
-    /// The token: send it as `Authorization: Bearer <token>`. Shown this once.
-    pub token: String,
-    /// The token as listed.
-    #[serde(flatten)]
-    pub view: TokenView,
-}
-
-/// A tenant's tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TokenList {
-    /// Oldest first, revoked and expired ones included.
-    pub tokens: Vec<TokenView>,
 }
 
 /// Show who the request's token is.
@@ -152,7 +77,7 @@ async fn list_tokens(
     let now = state.now();
     let tokens = state.store.tokens(&ctx.tenant).await?;
     Ok(Json(TokenList {
-        tokens: tokens.into_iter().map(|t| TokenView::new(t, now)).collect(),
+        tokens: tokens.into_iter().map(|t| token_view(t, now)).collect(),
     }))
 }
 
@@ -217,7 +142,7 @@ pub(crate) async fn make_token(
         StatusCode::CREATED,
         Json(CreatedToken {
             token: minted.token,
-            view: TokenView::new(token, now),
+            view: token_view(token, now),
         }),
     ))
 }

@@ -4,9 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_store::Variable;
@@ -15,6 +12,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+pub use weft_protocol::api::variables::{PutVariable, VariableList, VariableView};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -22,47 +20,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_variable, put_variable, delete_variable))
 }
 
-/// A variable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct VariableView {
-    /// Key.
-    pub key: String,
-    /// Value.
-    pub value: String,
-    /// Free text.
-    pub description: String,
-    /// Last change.
-    pub updated_at: Timestamp,
-}
-
-impl From<Variable> for VariableView {
-    fn from(v: Variable) -> VariableView {
-        VariableView {
-            key: v.key,
-            value: v.value,
-            description: v.description,
-            updated_at: v.updated_at,
-        }
+pub(crate) fn variable_view(v: Variable) -> VariableView {
+    VariableView {
+        key: v.key,
+        value: v.value,
+        description: v.description,
+        updated_at: v.updated_at,
     }
-}
-
-/// The tenant's variables.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct VariableList {
-    /// By key.
-    pub variables: Vec<VariableView>,
-}
-
-/// A variable's new value.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutVariable {
-    /// The value: any text but NUL (U+0000).
-    #[schema(pattern = "^[^\\x00]*$")]
-    pub value: String,
-    /// Free text; when left out, an existing variable keeps its description.
-    #[schema(pattern = "^[^\\x00]*$")]
-    pub description: Option<String>,
 }
 
 fn check_key(key: &str) -> Result<(), ApiError> {
@@ -79,7 +43,7 @@ async fn list_variables(
 ) -> Result<Json<VariableList>, ApiError> {
     let variables = state.store.variables(&ctx.tenant).await?;
     Ok(Json(VariableList {
-        variables: variables.into_iter().map(VariableView::from).collect(),
+        variables: variables.into_iter().map(variable_view).collect(),
     }))
 }
 
@@ -100,7 +64,7 @@ async fn get_variable(
         .store
         .variable(&ctx.tenant, &key)
         .await?
-        .map(|v| Json(v.into()))
+        .map(|v| Json(variable_view(v)))
         .ok_or_else(|| ApiError::NotFound(format!("no variable {key:?}")))
 }
 
@@ -145,7 +109,7 @@ async fn put_variable(
         .store
         .set_variable(&ctx.tenant, variable.clone())
         .await?;
-    Ok((status, Json(variable.into())))
+    Ok((status, Json(variable_view(variable))))
 }
 
 /// Delete a variable.

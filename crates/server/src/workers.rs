@@ -7,8 +7,6 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use weft_store::WorkerRecord;
@@ -16,102 +14,48 @@ use weft_store::WorkerRecord;
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+pub use weft_protocol::api::workers::{WorkerList, WorkerStatus, WorkerView};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_workers))
 }
 
-/// Whether a worker is at work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkerStatus {
-    /// It heartbeated recently.
-    Alive,
-    /// It has not heartbeated for longer than the server allows; it may have died.
-    Dead,
-    /// It said it stopped.
-    Stopped,
-}
-
-/// A worker as monitoring shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct WorkerView {
-    /// Unique id of the worker process.
-    pub worker_id: String,
-    /// Host name of its machine.
-    pub hostname: String,
-    /// Queues it takes tasks from.
-    pub queues: Vec<String>,
-    /// Most attempts it runs at once.
-    pub concurrency: u32,
-    /// Attempts it was running at its last heartbeat.
-    pub running: u32,
-    /// Attempts it had run to an end at its last heartbeat, since it started.
-    pub finished: u64,
-    /// Of those, the attempts that failed (whether a retry followed or not).
-    pub failed: u64,
-    /// Its machine's architecture.
-    pub arch: String,
-    /// Its labels: the tasks that ask for them may run on it.
-    pub labels: Vec<String>,
-    /// Weft version it runs.
-    pub version: String,
-    /// When the process started.
-    pub started_at: Timestamp,
-    /// Its last heartbeat, by the server's clock.
-    pub last_heartbeat: Timestamp,
-    /// When it stopped, if it said so.
-    pub stopped_at: Option<Timestamp>,
-    /// The tenants whose tasks it runs; absent: every tenant's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenants: Option<Vec<String>>,
-    /// Alive, dead or stopped.
-    pub status: WorkerStatus,
-    /// Seconds since its last heartbeat, to the millisecond.
-    pub seconds_since_heartbeat: f64,
-}
-
-impl WorkerView {
-    /// How `worker` looks at `now` when workers silent for `dead_after` count as dead.
-    pub fn new(worker: WorkerRecord, now: Timestamp, dead_after: Duration) -> WorkerView {
-        let silent_us = now
-            .as_microsecond()
-            .saturating_sub(worker.last_heartbeat.as_microsecond())
-            .max(0);
-        let dead_after_us = i64::try_from(dead_after.as_micros()).unwrap_or(i64::MAX);
-        let status = if worker.stopped_at.is_some() {
-            WorkerStatus::Stopped
-        } else if silent_us >= dead_after_us {
-            WorkerStatus::Dead
-        } else {
-            WorkerStatus::Alive
-        };
-        WorkerView {
-            worker_id: worker.worker_id,
-            hostname: worker.hostname,
-            queues: worker.queues,
-            concurrency: worker.concurrency,
-            running: worker.running,
-            finished: worker.finished,
-            failed: worker.failed,
-            arch: worker.arch,
-            labels: worker.labels,
-            version: worker.version,
-            started_at: worker.started_at,
-            last_heartbeat: worker.last_heartbeat,
-            stopped_at: worker.stopped_at,
-            tenants: worker.tenants,
-            status,
-            seconds_since_heartbeat: (silent_us / 1_000) as f64 / 1_000.0,
-        }
+/// How `worker` looks at `now` when workers silent for `dead_after` count as dead.
+pub(crate) fn worker_view(
+    worker: WorkerRecord,
+    now: Timestamp,
+    dead_after: Duration,
+) -> WorkerView {
+    let silent_us = now
+        .as_microsecond()
+        .saturating_sub(worker.last_heartbeat.as_microsecond())
+        .max(0);
+    let dead_after_us = i64::try_from(dead_after.as_micros()).unwrap_or(i64::MAX);
+    let status = if worker.stopped_at.is_some() {
+        WorkerStatus::Stopped
+    } else if silent_us >= dead_after_us {
+        WorkerStatus::Dead
+    } else {
+        WorkerStatus::Alive
+    };
+    WorkerView {
+        worker_id: worker.worker_id,
+        hostname: worker.hostname,
+        queues: worker.queues,
+        concurrency: worker.concurrency,
+        running: worker.running,
+        finished: worker.finished,
+        failed: worker.failed,
+        arch: worker.arch,
+        labels: worker.labels,
+        version: worker.version,
+        started_at: worker.started_at,
+        last_heartbeat: worker.last_heartbeat,
+        stopped_at: worker.stopped_at,
+        tenants: worker.tenants,
+        status,
+        seconds_since_heartbeat: (silent_us / 1_000) as f64 / 1_000.0,
     }
-}
-
-/// The workers that serve the caller's tenant (every worker, for the installation administrator).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct WorkerList {
-    /// By id.
-    pub workers: Vec<WorkerView>,
 }
 
 /// List the workers that serve the caller's tenant.
@@ -132,7 +76,7 @@ async fn list_workers(
         workers: workers
             .into_iter()
             .filter(|w| ctx.installation_admin || w.serves(&ctx.tenant))
-            .map(|w| WorkerView::new(w, now, dead_after))
+            .map(|w| worker_view(w, now, dead_after))
             .collect(),
     }))
 }
@@ -165,7 +109,7 @@ mod tests {
     fn status_follows_the_last_heartbeat() {
         let now: Timestamp = "2024-01-01T00:01:00Z".parse().expect("timestamp");
         let dead_after = Duration::from_secs(30);
-        let view = |seen, stopped| WorkerView::new(worker(seen, stopped), now, dead_after);
+        let view = |seen, stopped| worker_view(worker(seen, stopped), now, dead_after);
         let alive = view("2024-01-01T00:00:30.5Z", None);
         assert_eq!(alive.status, WorkerStatus::Alive);
         assert_eq!(alive.seconds_since_heartbeat, 29.5);

@@ -28,7 +28,6 @@ mod retention_args;
 mod sdk_files;
 mod services;
 mod sql_limits;
-mod sse;
 mod trust;
 mod waiting;
 

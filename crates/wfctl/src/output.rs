@@ -60,11 +60,19 @@ pub fn print_json(value: &serde_json::Value) {
     );
 }
 
-/// Print `value` as JSON, or as text with `text`, as `format` says.
-pub fn show(format: Format, value: &serde_json::Value, text: impl FnOnce(&serde_json::Value)) {
+/// Print a body of the API as pretty JSON on stdout, as the server sent it.
+pub fn print_body<T: serde::Serialize>(body: &T) {
+    match serde_json::to_value(body) {
+        Ok(value) => print_json(&value),
+        Err(e) => eprintln!("cannot print the answer as JSON: {e}"),
+    }
+}
+
+/// Print a body of the API as JSON, or as text with `text`, as `format` says.
+pub fn show_body<T: serde::Serialize>(format: Format, body: &T, text: impl FnOnce(&T)) {
     match format {
-        Format::Json => print_json(value),
-        Format::Text => text(value),
+        Format::Json => print_body(body),
+        Format::Text => text(body),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The layering rule, checked on the real dependency graph (`cargo metadata`): a worker
 //! machine holds no database credentials, so the worker links no database driver, no store
-//! and no scheduler; the bus and the protocol it speaks link neither either.
+//! and no scheduler; the bus and the protocol it speaks link neither either, nor does the
+//! API client (`weft-client`), which links no sandbox either.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -104,6 +105,25 @@ fn the_protocol_depends_on_the_model_and_serde_only() {
     for heavy in ["redis", "tokio", "wasmtime", "ureq", "utoipa"] {
         assert!(!linked.contains(heavy), "the protocol links {heavy}");
     }
+}
+
+#[test]
+fn the_api_client_links_no_database_store_scheduler_or_sandbox() {
+    // wfctl, the benchmark and the tests share it; a worker machine's wfctl links it too.
+    let linked = linked("weft-client");
+    assert!(linked.contains("ureq"), "{linked:?}");
+    let found: Vec<&&str> = FORBIDDEN
+        .iter()
+        .chain(&[
+            "sqlx-core",
+            "wasmtime",
+            "weft-runtime",
+            "weft-queue",
+            "redis",
+        ])
+        .filter(|name| linked.contains(**name))
+        .collect();
+    assert!(found.is_empty(), "weft-client links {found:?}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::{NotificationList, NotificationView};
+use super::views::{NotificationList, notification_view};
 use crate::context::RequestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::runs::no_run;
@@ -37,9 +37,6 @@ async fn list_notifications(
     };
     let notifications = state.store.notifications(run.id).await?;
     Ok(Json(NotificationList {
-        notifications: notifications
-            .into_iter()
-            .map(NotificationView::of)
-            .collect(),
+        notifications: notifications.into_iter().map(notification_view).collect(),
     }))
 }

@@ -5,21 +5,18 @@
 //! rules before it is refused.
 
 use utoipa::openapi::path::{Parameter, ParameterIn};
-use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 use weft_model::tenancy::MAX_TENANT_NAME_LEN;
 use weft_model::validate::MAX_ID_LEN;
 
 use crate::names::MAX_NAME_CHARS;
+use weft_protocol::api::schemas::{RUN_ID_PATTERN, TENANT_PATTERN, pattern_schema};
 
 /// A DAG id, task id or pool name ([`check_id`](weft_model::validate::check_id)).
 pub(crate) const ID_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
 /// A name of a variable, connection, secret or worker: no whitespace or control characters.
 pub(crate) const NAME_PATTERN: &str = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$";
-/// A run id: no control characters.
-pub(crate) const RUN_ID_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
-/// A tenant's name ([`check_tenant_name`](weft_model::tenancy::check_tenant_name)).
-pub(crate) const TENANT_PATTERN: &str = weft_model::tenancy::TENANT_NAME_PATTERN;
 /// Any other text in a URL: anything but NUL ([`crate::names::refuse_nul_in_url`]).
 const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
 /// A component's digest, with or without its `sha256:` prefix.
@@ -98,14 +95,4 @@ fn path_schema(path: &str, name: &str) -> Option<Object> {
         _ => return None,
     };
     Some(pattern_schema(pattern, max))
-}
-
-/// A string of 1 to `max` characters matching `pattern`.
-pub(crate) fn pattern_schema(pattern: &str, max: usize) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(pattern))
-        .min_length(Some(1))
-        .max_length(Some(max))
-        .build()
 }

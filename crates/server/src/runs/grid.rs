@@ -4,14 +4,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use weft_store::RunFilter;
 
 use crate::context::RequestContext;
 use crate::dags::find_dag;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
-use crate::runs::{RunDetail, RunView};
+use crate::runs::{GridQuery, RunDetail, run_view};
 use crate::state::AppState;
 use crate::tasks::TaskInstanceView;
 
@@ -19,16 +19,6 @@ use crate::tasks::TaskInstanceView;
 pub const DEFAULT_GRID_RUNS: u32 = 25;
 /// Most runs in one grid.
 pub const MAX_GRID_RUNS: u32 = 100;
-
-/// How many runs the grid shows.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GridQuery {
-    /// The latest this many runs (default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-}
 
 /// A DAG's latest runs with their task instances.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -72,7 +62,7 @@ pub(crate) async fn grid(
         // A run deleted since it was listed is left out.
         if let Some((run, tis)) = state.store.run(run.id).await? {
             runs.push(RunDetail {
-                run: RunView::of(run),
+                run: run_view(run),
                 task_instances: tis.into_iter().map(TaskInstanceView::of).collect(),
             });
         }

@@ -156,7 +156,7 @@ async fn put_worker(
     let now = state.now();
     let record = beat_record(beat_from_json(body)?, worker_id, now);
     state.store.record_worker(record.clone()).await?;
-    Ok(Json(WorkerView::new(
+    Ok(Json(crate::workers::worker_view(
         record,
         now,
         state.config.worker_dead_after,

@@ -2,12 +2,12 @@
 //! posted for data updated outside Weft.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use weft_client::api::assets::{AssetEventList, AssetList, PostAssetEvent};
 
-use crate::client::{Client, ServerArgs, query_value};
+use crate::client::ServerArgs;
 use crate::commands::dags::parse_object;
 use crate::exit::CommandResult;
-use crate::output::{Format, show};
+use crate::output::{Format, show_body};
 
 /// Assets on a Weft server: list them with their producers and consumers, list their events,
 /// and post an event for data updated outside Weft.
@@ -48,69 +48,41 @@ enum AssetsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
-    let value = match args.command {
+    let client = crate::client::connect(&args.server)?;
+    match args.command {
         AssetsCommand::List => {
-            let list = client.get("/assets")?;
-            show(args.output, &list, print_assets);
-            return Ok(());
+            let list = client.assets()?;
+            show_body(args.output, &list, print_assets);
         }
         AssetsCommand::Events { uri, limit } => {
-            let mut path = format!("/assets/events?limit={limit}");
-            if let Some(uri) = uri {
-                path.push_str(&format!("&uri={}", query_value(&uri)));
-            }
-            client.get(&path)?
+            let list = client.asset_events(uri.as_deref(), limit)?;
+            show_body(args.output, &list, print_events);
         }
         AssetsCommand::Post { uri, extra } => {
             let extra = extra
                 .as_deref()
                 .map(|text| parse_object("extra", text))
                 .transpose()?;
-            let mut body = json!({ "uri": uri });
-            if let Some(extra) = extra {
-                body["extra"] = extra;
-            }
-            let event = client.post("/assets/events", &body)?;
-            show(args.output, &event, |e| {
-                println!(
-                    "posted event {} of asset {}",
-                    e["id"],
-                    e["uri"].as_str().unwrap_or("?")
-                );
+            let event = client.post_asset_event(&PostAssetEvent { uri, extra })?;
+            show_body(args.output, &event, |e| {
+                println!("posted event {} of asset {}", e.id, e.uri);
             });
-            return Ok(());
         }
-    };
-    show(args.output, &value, print_events);
+    }
     Ok(())
 }
 
-fn list<'v>(value: &'v Value, field: &str) -> &'v [Value] {
-    value[field].as_array().map(Vec::as_slice).unwrap_or(&[])
-}
-
 /// One paragraph per asset: its producers, consumers and events.
-fn print_assets(value: &Value) {
-    let assets = list(value, "assets");
-    if assets.is_empty() {
+fn print_assets(list: &AssetList) {
+    if list.assets.is_empty() {
         println!("no assets: no DAG names one and none has events");
     }
-    for asset in assets {
-        println!("{}", asset["uri"].as_str().unwrap_or("?"));
-        let producers: Vec<String> = list(asset, "producers")
+    for asset in &list.assets {
+        println!("{}", asset.uri);
+        let producers: Vec<String> = asset
+            .producers
             .iter()
-            .map(|p| {
-                format!(
-                    "{}.{}",
-                    p["dag_id"].as_str().unwrap_or("?"),
-                    p["task_id"].as_str().unwrap_or("?")
-                )
-            })
-            .collect();
-        let consumers: Vec<&str> = list(asset, "consumers")
-            .iter()
-            .filter_map(Value::as_str)
+            .map(|p| format!("{}.{}", p.dag_id, p.task_id))
             .collect();
         let or_none = |items: String| {
             if items.is_empty() {
@@ -120,34 +92,25 @@ fn print_assets(value: &Value) {
             }
         };
         println!("  updated by  {}", or_none(producers.join(", ")));
-        println!("  starts      {}", or_none(consumers.join(", ")));
-        match asset["last_event_at"].as_str() {
-            Some(last) => println!("  events      {}, latest {last}", asset["events"]),
+        println!("  starts      {}", or_none(asset.consumers.join(", ")));
+        match asset.last_event_at {
+            Some(last) => println!("  events      {}, latest {last}", asset.events),
             None => println!("  events      none"),
         }
     }
 }
 
 /// One line per event: id, time, asset, where it came from, and its extra.
-fn print_events(value: &Value) {
-    for event in list(value, "events") {
-        let source = &event["source"];
-        let from = if source.is_null() {
-            "posted".to_owned()
-        } else {
-            format!(
-                "{} {} {}",
-                source["dag_id"].as_str().unwrap_or("?"),
-                source["run_id"].as_str().unwrap_or("?"),
-                source["task_id"].as_str().unwrap_or("?")
-            )
+fn print_events(list: &AssetEventList) {
+    for event in &list.events {
+        let from = match &event.source {
+            None => "posted".to_owned(),
+            Some(source) => format!("{} {} {}", source.dag_id, source.run_id, source.task_id),
         };
+        // The id is printed as it always was, without padding.
         println!(
-            "{:>6}  {}  {}  {from}  {}",
-            event["id"],
-            event["created_at"].as_str().unwrap_or("?"),
-            event["uri"].as_str().unwrap_or("?"),
-            event["extra"]
+            "{}  {}  {}  {from}  {}",
+            event.id, event.created_at, event.uri, event.extra
         );
     }
 }

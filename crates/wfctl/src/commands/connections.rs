@@ -4,9 +4,11 @@
 
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::{Value, json};
+use weft_client::api::connections::ConnectionList;
+use weft_protocol::ConnectionInfo;
 
 use crate::access_env;
-use crate::client::{Client, ServerArgs, segment};
+use crate::client::{Client, ServerArgs};
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
@@ -109,36 +111,36 @@ impl AddArgs {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         ConnectionsCommand::Add(add) => {
             let id = add.id.clone();
-            let connection = client.put(&path(&id), &add.body()?)?;
+            let connection = client.put_connection(&id, &add.body()?)?;
             if json_output {
-                output::print_json(&connection);
+                output::print_body(&connection);
             } else {
                 println!("connection {id} stored");
             }
         }
         ConnectionsCommand::Get { id } => {
-            let connection = client.get(&path(&id))?;
+            let connection = client.connection(&id)?;
             if json_output {
-                output::print_json(&connection);
+                output::print_body(&connection);
             } else {
                 print_connection(&connection);
             }
         }
         ConnectionsCommand::List => {
-            let list = client.get("/connections")?;
+            let list = client.connections()?;
             if json_output {
-                output::print_json(&list);
+                output::print_body(&list);
             } else {
                 print_list(&list);
             }
         }
         ConnectionsCommand::Delete { id } => {
-            client.delete(&path(&id))?;
+            client.delete_connection(&id)?;
             if json_output {
                 output::print_json(&json!({ "deleted": id }));
             } else {
@@ -161,7 +163,7 @@ fn import_env(client: &Client, json_output: bool) -> CommandResult {
             "conn_type": c.conn_type, "host": c.host, "port": c.port, "schema": c.schema,
             "login": c.login, "password": c.password, "extra": c.extra,
         });
-        client.put(&path(&c.conn_id), &body)?;
+        client.put_connection(&c.conn_id, &body)?;
         if !json_output {
             println!("connection {} imported from {variable}", c.conn_id);
         }
@@ -173,71 +175,59 @@ fn import_env(client: &Client, json_output: bool) -> CommandResult {
     Ok(())
 }
 
-fn path(id: &str) -> String {
-    format!("/connections/{}", segment(id))
-}
-
 /// `login@host:port/schema`, leaving out what is not set.
-fn address(c: &Value) -> String {
-    let text = |key: &str| c[key].as_str().filter(|s| !s.is_empty());
+fn address(c: &ConnectionInfo) -> String {
+    let set = |text: &Option<String>| text.clone().filter(|s| !s.is_empty());
     let mut out = String::new();
-    if let Some(login) = text("login") {
-        out.push_str(login);
+    if let Some(login) = set(&c.login) {
+        out.push_str(&login);
         out.push('@');
     }
-    out.push_str(text("host").unwrap_or(""));
-    if let Some(port) = c["port"].as_u64() {
+    out.push_str(c.host.as_deref().unwrap_or(""));
+    if let Some(port) = c.port {
         out.push_str(&format!(":{port}"));
     }
-    if let Some(schema) = text("schema") {
+    if let Some(schema) = set(&c.schema) {
         out.push('/');
-        out.push_str(schema);
+        out.push_str(&schema);
     }
     out
 }
 
-fn print_connection(c: &Value) {
-    let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
-    println!("{} ({})", text("conn_id"), text("conn_type"));
-    for key in ["host", "schema", "login", "description"] {
-        if let Some(value) = c[key].as_str().filter(|s| !s.is_empty()) {
+fn print_connection(c: &ConnectionInfo) {
+    println!("{} ({})", c.conn_id, c.conn_type);
+    let description = Some(c.description.clone());
+    let fields = [
+        ("host", &c.host),
+        ("schema", &c.schema),
+        ("login", &c.login),
+        ("description", &description),
+    ];
+    for (key, value) in fields {
+        if let Some(value) = value.as_deref().filter(|s| !s.is_empty()) {
             println!("  {key}: {value}");
         }
     }
-    if let Some(port) = c["port"].as_u64() {
+    if let Some(port) = c.port {
         println!("  port: {port}");
     }
-    let password = if c["has_password"].as_bool() == Some(true) {
+    let password = if c.has_password {
         "*** (set)"
     } else {
         "(none)"
     };
     println!("  password: {password}");
-    let keys: Vec<&str> = c["extra_keys"]
-        .as_array()
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        println!("  extra: {} (values hidden)", keys.join(", "));
+    if !c.extra_keys.is_empty() {
+        println!("  extra: {} (values hidden)", c.extra_keys.join(", "));
     }
 }
 
-fn print_list(list: &Value) {
-    let connections = list["connections"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    if connections.is_empty() {
+fn print_list(list: &ConnectionList) {
+    if list.connections.is_empty() {
         println!("no connections");
     }
-    for c in connections {
-        let id = c["conn_id"].as_str().unwrap_or("?");
-        let kind = c["conn_type"].as_str().unwrap_or("?");
-        let password = if c["has_password"].as_bool() == Some(true) {
-            "  [password]"
-        } else {
-            ""
-        };
-        println!("{id}  {kind}  {}{password}", address(c));
+    for c in &list.connections {
+        let password = if c.has_password { "  [password]" } else { "" };
+        println!("{}  {}  {}{password}", c.conn_id, c.conn_type, address(c));
     }
 }

@@ -2,12 +2,16 @@
 //! list a DAG's versions.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::Value;
+use weft_client::api::dags::{
+    DagDetail, DagList, NextRun, NextRuns, PatchDag, VersionList, VersionView,
+};
+use weft_client::api::runs::{BackfillBody, TriggerBody};
 
-use crate::client::{Client, ServerArgs, segment};
+use crate::client::{Client, ServerArgs};
 use crate::commands::runs;
 use crate::exit::{CommandResult, Failure};
-use crate::output::{Format, show};
+use crate::output::{Format, show_body};
 
 /// Manage the DAGs deployed on a Weft server.
 #[derive(Debug, ClapArgs)]
@@ -90,34 +94,32 @@ struct TriggerArgs {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let format = args.output;
     match args.command {
         DagsCommand::List => {
-            let list = client.get("/dags")?;
-            show(format, &list, print_list);
+            let list = client.dags()?;
+            show_body(format, &list, print_list);
         }
         DagsCommand::Show { dag } => {
-            let detail = client.get(&format!("/dags/{}", segment(&dag)))?;
-            show(format, &detail, print_detail);
+            let detail = client.dag(&dag)?;
+            show_body(format, &detail, print_detail);
         }
         DagsCommand::Next { dag, count } => {
-            let next = client.get(&format!("/dags/{}/next-runs?count={count}", segment(&dag)))?;
-            show(format, &next, print_next_runs);
+            let next = client.next_runs(&dag, count)?;
+            show_body(format, &next, print_next_runs);
         }
         DagsCommand::Versions { dag } => {
-            let list = client.get(&format!("/dags/{}/versions", segment(&dag)))?;
-            show(format, &list, print_versions);
+            let list = client.versions(&dag)?;
+            show_body(format, &list, print_versions);
         }
         DagsCommand::Pause { dag } => set_paused(&client, format, &dag, true)?,
         DagsCommand::Unpause { dag } => set_paused(&client, format, &dag, false)?,
         DagsCommand::Trigger(trigger_args) => return trigger(&client, format, trigger_args),
         DagsCommand::Backfill { dag, start, end } => {
-            let body = json!({ "start": start, "end": end });
-            let list = client.post(&format!("/dags/{}/backfill", segment(&dag)), &body)?;
-            show(format, &list, |list| {
-                let count = list["runs"].as_array().map_or(0, Vec::len);
-                println!("created {count} run(s)");
+            let list = client.backfill(&dag, &BackfillBody { start, end })?;
+            show_body(format, &list, |list| {
+                println!("created {} run(s)", list.runs.len());
                 runs::print_run_list(list);
             });
         }
@@ -126,13 +128,10 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 fn set_paused(client: &Client, format: Format, dag: &str, paused: bool) -> CommandResult {
-    let summary = client.patch(
-        &format!("/dags/{}", segment(dag)),
-        &json!({ "paused": paused }),
-    )?;
-    show(format, &summary, |s| {
+    let summary = client.patch_dag(dag, &PatchDag { paused })?;
+    show_body(format, &summary, |s| {
         let word = if paused { "paused" } else { "unpaused" };
-        println!("DAG {} {word}", s["dag_id"].as_str().unwrap_or(dag));
+        println!("DAG {} {word}", s.dag_id);
     });
     Ok(())
 }
@@ -150,184 +149,147 @@ pub fn parse_object(flag: &str, text: &str) -> Result<Value, Failure> {
 }
 
 fn trigger(client: &Client, format: Format, args: TriggerArgs) -> CommandResult {
-    let mut body = serde_json::Map::new();
-    if let Some(conf) = &args.conf {
-        body.insert("conf".into(), parse_object("conf", conf)?);
-    }
-    if let Some(date) = args.logical_date {
-        body.insert("logical_date".into(), Value::String(date));
-    }
-    if let Some(id) = args.run_id {
-        body.insert("run_id".into(), Value::String(id));
-    }
-    let path = format!("/dags/{}/runs", segment(&args.dag));
-    let run = client.post(&path, &Value::Object(body))?;
-    let run_id = run["run_id"].as_str().unwrap_or_default().to_owned();
+    let body = TriggerBody {
+        conf: args
+            .conf
+            .as_deref()
+            .map(|conf| parse_object("conf", conf))
+            .transpose()?,
+        logical_date: args.logical_date,
+        run_id: args.run_id,
+    };
+    let run = client.trigger(&args.dag, &body)?;
     if !args.wait {
-        show(format, &run, |r| {
+        show_body(format, &run, |r| {
             println!(
-                "triggered run {run_id} of DAG {} ({})",
-                args.dag,
-                r["state"].as_str().unwrap_or("?")
+                "triggered run {} of DAG {} ({})",
+                r.run_id, args.dag, r.state
             );
         });
         return Ok(());
     }
     if format == Format::Text {
-        println!("triggered run {run_id} of DAG {}", args.dag);
+        println!("triggered run {} of DAG {}", run.run_id, args.dag);
     }
-    runs::wait(client, format, &args.dag, &run_id)
+    runs::wait(client, format, &args.dag, &run.run_id)
 }
 
-fn print_list(list: &Value) {
-    let dags = list["dags"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+fn print_list(list: &DagList) {
+    let dags = &list.dags;
     if dags.is_empty() {
         println!("no DAGs deployed (deploy one with wfctl deploy DAG.wasm)");
         return;
     }
-    let width = dags
-        .iter()
-        .filter_map(|d| d["dag_id"].as_str())
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let width = dags.iter().map(|d| d.dag_id.len()).max().unwrap_or(0);
     for dag in dags {
-        let paused = if dag["paused"].as_bool() == Some(true) {
-            "paused"
-        } else {
-            "active"
-        };
+        let paused = if dag.paused { "paused" } else { "active" };
+        // The count is printed as it always was, without padding.
         println!(
-            "{:<width$}  {paused:<6}  {:>3} task(s)  schedule {}",
-            dag["dag_id"].as_str().unwrap_or("?"),
-            dag["task_count"],
-            dag["schedule"].as_str().unwrap_or("none"),
+            "{:<width$}  {paused:<6}  {} task(s)  schedule {}",
+            dag.dag_id,
+            dag.task_count,
+            dag.schedule.as_deref().unwrap_or("none"),
         );
     }
 }
 
 /// The header and one line per upcoming run.
-fn print_next_runs(next: &Value) {
-    let dag = next["dag_id"].as_str().unwrap_or("?");
-    let assets: Vec<&str> = next["assets"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if !assets.is_empty() {
+fn print_next_runs(next: &NextRuns) {
+    let dag = &next.dag_id;
+    if !next.assets.is_empty() {
         println!(
             "DAG {dag} runs each time all of these assets have been updated: {}",
-            assets.join(", ")
+            next.assets.join(", ")
         );
     }
-    let Some(schedule) = next["schedule"].as_str() else {
-        if assets.is_empty() {
+    let Some(schedule) = &next.schedule else {
+        if next.assets.is_empty() {
             println!("DAG {dag} has no schedule: its runs are triggered by hand");
         }
         return;
     };
-    let zone = next["timezone"].as_str().unwrap_or("UTC");
+    let zone = &next.timezone;
     println!("next runs of DAG {dag} ({schedule}, in {zone})");
-    if next["paused"] == true {
+    if next.paused {
         println!("  paused: none of these runs is created until the DAG is unpaused");
     }
-    if next["continuous"] == true {
+    if next.continuous {
         println!("  runs continuously: a new run starts as soon as one ends");
     }
-    let runs = next["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if runs.is_empty() && next["continuous"] != true {
+    if next.runs.is_empty() && !next.continuous {
         println!("  none: the schedule has no further run");
     }
     // The zone from the database built into wfctl, as the server and scheduler read it.
     let tz = weft_model::time_zone::find(zone).ok();
-    for run in runs {
+    for run in &next.runs {
         println!("  {}", next_run_line(run, tz.as_ref()));
     }
 }
 
 /// `local time (UTC)  runs after end`, for one upcoming run, local in `tz`.
-fn next_run_line(run: &Value, tz: Option<&jiff::tz::TimeZone>) -> String {
-    let local = run["logical_date"]
-        .as_str()
-        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        .zip(tz)
-        .map_or_else(
-            || "?".to_owned(),
-            |(t, tz)| t.to_zoned(tz.clone()).strftime("%F %T %Z").to_string(),
-        );
+fn next_run_line(run: &NextRun, tz: Option<&jiff::tz::TimeZone>) -> String {
+    let local = tz.map_or_else(
+        || "?".to_owned(),
+        |tz| {
+            run.logical_date
+                .to_zoned(tz.clone())
+                .strftime("%F %T %Z")
+                .to_string()
+        },
+    );
     format!(
         "{local}  ({})  runs after {}",
-        run["logical_date"].as_str().unwrap_or("?"),
-        run["data_interval_end"].as_str().unwrap_or("?"),
+        run.logical_date, run.data_interval_end,
     )
 }
 
 /// One line per version: `*` for the current one, digest, tasks, size and deploy time.
-fn print_versions(list: &Value) {
-    println!(
-        "versions of DAG {}, newest first",
-        list["dag_id"].as_str().unwrap_or("?")
-    );
-    for version in list["versions"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+fn print_versions(list: &VersionList) {
+    println!("versions of DAG {}, newest first", list.dag_id);
+    for version in &list.versions {
         println!("{}", version_line(version));
     }
 }
 
-fn version_line(version: &Value) -> String {
-    let mark = if version["current"] == true { '*' } else { ' ' };
-    let size = version["size"]
-        .as_u64()
-        .map_or_else(|| "?".to_owned(), weft_model::format_size);
+fn version_line(version: &VersionView) -> String {
+    let mark = if version.current { '*' } else { ' ' };
+    let size = u64::try_from(version.size).map_or_else(|_| "?".to_owned(), weft_model::format_size);
     format!(
         "{mark} {}  {} task(s)  {size}  deployed {}",
-        version["digest"].as_str().unwrap_or("?"),
-        version["task_count"],
-        version["created_at"].as_str().unwrap_or("?"),
+        version.digest, version.task_count, version.created_at,
     )
 }
 
-fn print_detail(dag: &Value) {
-    println!("DAG {}", dag["dag_id"].as_str().unwrap_or("?"));
-    println!("  digest       {}", dag["digest"].as_str().unwrap_or("?"));
-    if let Some(text) = dag["description"].as_str().filter(|t| !t.is_empty()) {
-        println!("  description  {text}");
+fn print_detail(dag: &DagDetail) {
+    let summary = &dag.dag;
+    println!("DAG {}", summary.dag_id);
+    println!("  digest       {}", summary.digest);
+    if !summary.description.is_empty() {
+        println!("  description  {}", summary.description);
     }
-    println!(
-        "  paused       {}",
-        dag["paused"].as_bool().unwrap_or(false)
-    );
+    println!("  paused       {}", summary.paused);
     println!(
         "  schedule     {}",
-        dag["schedule"]
-            .as_str()
+        summary
+            .schedule
+            .as_deref()
             .unwrap_or("none (triggered by hand)")
     );
-    println!(
-        "  time zone    {}",
-        dag["timezone"].as_str().unwrap_or("UTC")
-    );
-    let tasks = dag["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    println!("  tasks        {} (in dependency order)", tasks.len());
-    for task in tasks {
-        let upstream: Vec<&str> = task["upstream"]
-            .as_array()
-            .map(|u| u.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let arrow = if upstream.is_empty() {
+    println!("  time zone    {}", summary.timezone);
+    println!("  tasks        {} (in dependency order)", dag.tasks.len());
+    for task in &dag.tasks {
+        let arrow = if task.upstream.is_empty() {
             String::new()
         } else {
-            format!(" <- {}", upstream.join(", "))
+            format!(" <- {}", task.upstream.join(", "))
         };
         println!(
             "    {}{arrow}\n        trigger {}, queue {}, pool {}, retries {}",
-            task["task_id"].as_str().unwrap_or("?"),
-            task["trigger_rule"].as_str().unwrap_or("?"),
-            task["queue"].as_str().unwrap_or("?"),
-            task["pool"].as_str().unwrap_or("?"),
-            task["retries"],
+            task.task_id,
+            task.trigger_rule.as_str(),
+            task.queue,
+            task.pool,
+            task.retries,
         );
     }
 }
@@ -338,20 +300,22 @@ mod tests {
 
     #[test]
     fn version_lines_mark_the_current_one() {
-        let current = json!({
-            "digest": "sha256:ab", "size": 2048, "task_count": 4,
-            "created_at": "2024-01-01T00:00:00Z", "current": true
-        });
+        let version = |digest: &str, size, current| VersionView {
+            digest: digest.to_owned(),
+            size,
+            task_count: 4,
+            created_at: "2024-01-01T00:00:00Z".parse().expect("a time"),
+            current,
+        };
         assert_eq!(
-            version_line(&current),
+            version_line(&version("sha256:ab", 2048, true)),
             format!(
                 "* sha256:ab  4 task(s)  {}  deployed 2024-01-01T00:00:00Z",
                 weft_model::format_size(2048)
             )
         );
-        let old = json!({"digest": "sha256:cd", "size": 1, "task_count": 1,
-            "created_at": "2023-12-31T00:00:00Z", "current": false});
-        assert!(version_line(&old).starts_with("  sha256:cd  1 task(s)"));
-        assert!(version_line(&json!({})).starts_with("  ?  null task(s)  ?"));
+        assert!(
+            version_line(&version("sha256:cd", 1, false)).starts_with("  sha256:cd  4 task(s)")
+        );
     }
 }

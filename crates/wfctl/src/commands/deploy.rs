@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use serde_json::Value;
+use weft_client::api::dags::DeployResponse;
 
-use crate::client::{Client, ServerArgs};
+use crate::client::ServerArgs;
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
@@ -28,28 +28,21 @@ pub fn run(args: Args) -> CommandResult {
     let component = crate::commands::build::component_at(&args.component)?;
     let bytes = std::fs::read(&component)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", component.display())))?;
-    let client = Client::from_args(&args.server)?;
-    let deployed = client.upload("/dags", &bytes)?;
-    match args.output {
-        Format::Json => output::print_json(&deployed),
-        Format::Text => print_text(&deployed),
-    }
+    let client = crate::client::connect(&args.server)?;
+    let deployed = client.deploy(&bytes)?;
+    output::show_body(args.output, &deployed, print_text);
     Ok(())
 }
 
-fn print_text(deployed: &Value) {
-    let what = match (
-        deployed["created_dag"].as_bool(),
-        deployed["new_version"].as_bool(),
-    ) {
-        (Some(true), _) => "new DAG",
-        (_, Some(true)) => "new version",
-        _ => "unchanged: this version was already current",
+fn print_text(deployed: &DeployResponse) {
+    let what = if deployed.created_dag {
+        "new DAG"
+    } else if deployed.new_version {
+        "new version"
+    } else {
+        "unchanged: this version was already current"
     };
-    println!(
-        "deployed DAG {} ({what})",
-        deployed["dag_id"].as_str().unwrap_or("?")
-    );
-    println!("  digest  {}", deployed["digest"].as_str().unwrap_or("?"));
-    println!("  tasks   {}", deployed["task_count"]);
+    println!("deployed DAG {} ({what})", deployed.dag_id);
+    println!("  digest  {}", deployed.digest);
+    println!("  tasks   {}", deployed.task_count);
 }

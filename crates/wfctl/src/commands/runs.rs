@@ -4,10 +4,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::Value;
-use weft_model::DagRunState;
+use weft_client::api::notifications::NotificationList;
+use weft_client::api::runs::{RunList, RunView};
+use weft_client::{RunDetail, RunFilter, TaskInstance};
+use weft_model::{DagRunState, TaskState};
 
-use crate::client::{Client, ServerArgs, query_value, segment};
+use crate::client::{Client, ServerArgs};
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
@@ -59,221 +61,167 @@ enum RunsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     match args.command {
         RunsCommand::List { dag, state, limit } => {
-            let mut query = Vec::new();
-            if let Some(dag) = dag {
-                query.push(format!("dag_id={}", query_value(&dag)));
-            }
-            if let Some(state) = state {
-                query.push(format!("state={}", query_value(&state)));
-            }
-            if let Some(limit) = limit {
-                query.push(format!("limit={limit}"));
-            }
-            let path = if query.is_empty() {
-                "/runs".to_owned()
-            } else {
-                format!("/runs?{}", query.join("&"))
-            };
-            let list = client.get(&path)?;
-            match args.output {
-                Format::Json => output::print_json(&list),
-                Format::Text => print_run_list(&list),
-            }
+            let list = client.runs(&RunFilter {
+                dag_id: dag.as_deref(),
+                state: state.as_deref(),
+                limit,
+            })?;
+            output::show_body(args.output, &list, print_run_list);
         }
         RunsCommand::Show { dag, run_id } => {
-            let detail = client.get(&run_path(&dag, &run_id))?;
-            match args.output {
-                Format::Json => output::print_json(&detail),
-                Format::Text => print_detail(&detail),
-            }
+            let detail = client.run(&dag, &run_id, None)?;
+            output::show_body(args.output, &detail, print_detail);
         }
         RunsCommand::Notifications { dag, run_id } => {
-            let list = client.get(&format!("{}/notifications", run_path(&dag, &run_id)))?;
-            match args.output {
-                Format::Json => output::print_json(&list),
-                Format::Text => print_notifications(&list),
-            }
+            let list = client.notifications(&dag, &run_id)?;
+            output::show_body(args.output, &list, print_notifications);
         }
     }
     Ok(())
 }
 
-fn run_path(dag: &str, run_id: &str) -> String {
-    format!("/dags/{}/runs/{}", segment(dag), segment(run_id))
-}
-
-/// Print a list of runs (`{"runs": [...]}`), one line each.
-pub fn print_run_list(list: &Value) {
-    let runs = list["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if runs.is_empty() {
+/// Print a list of runs, one line each.
+pub fn print_run_list(list: &RunList) {
+    if list.runs.is_empty() {
         println!("no runs");
     }
-    for run in runs {
+    for run in &list.runs {
         println!(
             "{}  {}  {:<8}  logical date {}",
-            text(&run["dag_id"]),
-            text(&run["run_id"]),
-            text(&run["state"]),
-            text(&run["logical_date"]),
+            run.dag_id,
+            run.run_id,
+            run.state.as_str(),
+            run.logical_date,
         );
     }
 }
 
-fn print_detail(detail: &Value) {
+fn print_detail(detail: &RunDetail) {
+    let run = &detail.run;
     println!(
         "run {} of DAG {}: {}",
-        text(&detail["run_id"]),
-        text(&detail["dag_id"]),
-        text(&detail["state"])
+        run.run_id,
+        run.dag_id,
+        run.state.as_str()
     );
-    println!("  logical date  {}", text(&detail["logical_date"]));
-    println!("  digest        {}", text(&detail["digest"]));
-    if let Some(ms) = run_duration_ms(detail) {
+    println!("  logical date  {}", run.logical_date);
+    println!("  digest        {}", run.digest);
+    if let Some(ms) = run_duration_ms(run) {
         println!("  duration      {ms} ms");
     }
-    let tasks = detail["task_instances"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let width = task_width(tasks);
-    for ti in tasks {
+    let width = task_width(&detail.task_instances);
+    for ti in &detail.task_instances {
         println!("{}", task_line(ti, width));
     }
 }
 
-/// Print a run's notifications (`{"notifications": [...]}`), one line each:
+/// Print a run's notifications, one line each:
 /// `event  [task try N]  kind conn_id [-> to]  state  attempts N  [error]`.
-fn print_notifications(list: &Value) {
-    let all = list["notifications"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    if all.is_empty() {
+fn print_notifications(list: &NotificationList) {
+    if list.notifications.is_empty() {
         println!("no notifications");
     }
-    for n in all {
-        let mut line = format!("{:<12}", text(&n["event"]));
-        if let Some(task) = n["task_id"].as_str() {
-            line.push_str(&format!("  {task} try {}", n["try_number"]));
+    for n in &list.notifications {
+        let mut line = format!("{:<12}", n.event);
+        if let Some(task) = &n.task_id {
+            line.push_str(&format!("  {task} try {}", number(n.try_number)));
         }
-        line.push_str(&format!("  {} {}", text(&n["kind"]), text(&n["conn_id"])));
-        let to: Vec<&str> = n["to"]
-            .as_array()
-            .map(|to| to.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if !to.is_empty() {
-            line.push_str(&format!(" -> {}", to.join(", ")));
+        line.push_str(&format!("  {} {}", n.kind, n.conn_id));
+        if !n.to.is_empty() {
+            line.push_str(&format!(" -> {}", n.to.join(", ")));
         }
-        line.push_str(&format!(
-            "  {}  attempts {}",
-            text(&n["state"]),
-            n["attempts"]
-        ));
-        if let Some(error) = n["last_error"].as_str() {
+        line.push_str(&format!("  {}  attempts {}", n.state, n.attempts));
+        if let Some(error) = &n.last_error {
             line.push_str(&format!("  [{error}]"));
         }
         println!("{line}");
     }
 }
 
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("-")
+/// A number the server may leave out, printed as its JSON was (`null` when none).
+fn number<T: std::fmt::Display>(n: Option<T>) -> String {
+    n.map_or_else(|| "null".to_owned(), |n| n.to_string())
 }
 
-fn task_width(tasks: &[Value]) -> usize {
+fn task_width(tasks: &[TaskInstance]) -> usize {
     tasks.iter().map(|t| task_label(t).len()).max().unwrap_or(0)
 }
 
 /// A task instance as people name it: `task`, or `task[k]` for instance `k` of a mapped task.
-fn task_label(ti: &Value) -> String {
-    match ti["map_index"].as_u64() {
-        Some(k) => format!("{}[{k}]", text(&ti["task_id"])),
-        None => text(&ti["task_id"]).to_owned(),
+fn task_label(ti: &TaskInstance) -> String {
+    match ti.map_index {
+        Some(k) => format!("{}[{k}]", ti.task_id),
+        None => ti.task_id.clone(),
     }
 }
 
 /// `  task  state  [12 ms]  [class: error]` for one task instance.
-fn task_line(ti: &Value, width: usize) -> String {
-    let mut line = format!("  {:<width$}  {}", task_label(ti), text(&ti["state"]));
-    if let Some(ms) = ti["duration_ms"].as_i64() {
+fn task_line(ti: &TaskInstance, width: usize) -> String {
+    let mut line = format!("  {:<width$}  {}", task_label(ti), ti.state.as_str());
+    if let Some(ms) = ti.duration_ms {
         line.push_str(&format!("  {ms} ms"));
     }
-    if let Some(n) = ti["map_count"].as_u64() {
+    if let Some(n) = ti.map_count {
         line.push_str(&format!("  mapped over {n} items"));
     }
-    match text(&ti["state"]) {
-        "deferred" => {
-            if let Ok(deferral) =
-                serde_json::from_value::<weft_model::Deferral>(ti["deferral"].clone())
-            {
+    let next_retry_at = || {
+        ti.next_retry_at
+            .map_or_else(|| "-".to_owned(), |at| at.to_string())
+    };
+    match ti.state {
+        TaskState::Deferred => {
+            if let Some(deferral) = &ti.deferral {
                 line.push_str(&format!("  waiting for {}", deferral.wait));
             }
         }
-        "up_for_reschedule" => line.push_str(&format!(
+        TaskState::UpForReschedule => line.push_str(&format!(
             "  poked {} times, next at {}",
-            ti["pokes"].as_u64().unwrap_or(0),
-            text(&ti["next_retry_at"])
+            ti.pokes,
+            next_retry_at()
         )),
-        "up_for_retry" => line.push_str(&format!("  retry at {}", text(&ti["next_retry_at"]))),
+        TaskState::UpForRetry => line.push_str(&format!("  retry at {}", next_retry_at())),
         _ => {}
     }
-    if let Some(error) = ti["error"].as_str() {
-        let class = ti["error_class"].as_str().unwrap_or("error");
+    if let Some(error) = &ti.error {
+        let class = ti.error_class.as_deref().unwrap_or("error");
         line.push_str(&format!("  [{class}] {error}"));
     }
     line
 }
 
-/// Whether a run in `state` (its name, as the API gives it) has ended.
-pub(crate) fn run_has_ended(state: &str) -> bool {
-    state
-        .parse::<DagRunState>()
-        .is_ok_and(DagRunState::is_finished)
-}
-
 /// Milliseconds between a run's start and end, when it has both.
-fn run_duration_ms(run: &Value) -> Option<i64> {
-    let start: jiff::Timestamp = run["started_at"].as_str()?.parse().ok()?;
-    let end: jiff::Timestamp = run["ended_at"].as_str()?.parse().ok()?;
+fn run_duration_ms(run: &RunView) -> Option<i64> {
+    let (start, end) = (run.started_at?, run.ended_at?);
     Some(end.duration_since(start).as_millis() as i64)
 }
 
 /// Wait for the run to end (the server answers at once when it does), printing each task's
 /// state change as it is seen; exit 1 when it fails.
 pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> CommandResult {
-    let path = format!(
-        "{}?wait_ms={}",
-        run_path(dag, run_id),
-        WAIT_SLICE.as_millis()
-    );
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let wait_ms = u64::try_from(WAIT_SLICE.as_millis()).unwrap_or(u64::MAX);
+    let mut seen: HashMap<String, TaskState> = HashMap::new();
     loop {
-        let detail = client.get(&path)?;
-        let tasks = detail["task_instances"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let detail = client.run(dag, run_id, Some(wait_ms))?;
         if format == Format::Text {
-            let width = task_width(tasks);
-            for ti in tasks {
+            let width = task_width(&detail.task_instances);
+            for ti in &detail.task_instances {
                 let id = task_label(ti);
-                let state = text(&ti["state"]).to_owned();
-                if state != "none" && seen.get(&id) != Some(&state) {
+                if ti.state != TaskState::None && seen.get(&id) != Some(&ti.state) {
                     println!("{}", task_line(ti, width));
-                    seen.insert(id, state);
+                    seen.insert(id, ti.state);
                 }
             }
         }
-        let state = text(&detail["state"]);
-        if run_has_ended(state) {
-            let succeeded = state == "success";
+        let state = detail.run.state;
+        if state.is_finished() {
+            let succeeded = state == DagRunState::Success;
             match format {
-                Format::Json => output::print_json(&detail),
+                Format::Json => output::print_body(&detail),
                 Format::Text => {
-                    let took = run_duration_ms(&detail)
+                    let took = run_duration_ms(&detail.run)
                         .map_or_else(String::new, |ms| format!(" in {ms} ms"));
                     println!("run {run_id}: {state}{took}");
                 }
@@ -291,19 +239,34 @@ pub fn wait(client: &Client, format: Format, dag: &str, run_id: &str) -> Command
 mod tests {
     use super::*;
 
+    /// A task instance with `fields` over the ones every instance has.
+    fn ti(fields: serde_json::Value) -> TaskInstance {
+        let mut all = serde_json::json!({
+            "task_id": "t", "state": "none", "try_number": 0, "max_tries": 1,
+            "queue": "default", "pool": "default_pool", "priority_weight": 1, "pokes": 0
+        });
+        if let (Some(all), serde_json::Value::Object(fields)) = (all.as_object_mut(), fields) {
+            all.extend(fields);
+        }
+        serde_json::from_value(all).expect("a task instance")
+    }
+
     #[test]
     fn task_lines_name_mapped_instances_by_map_index() {
         let parent = serde_json::json!({
             "task_id": "square", "state": "running", "map_count": 3
         });
         assert_eq!(
-            task_line(&parent, 9),
+            task_line(&ti(parent.clone()), 9),
             "  square     running  mapped over 3 items"
         );
         let instance = serde_json::json!({
             "task_id": "square", "map_index": 2, "state": "success", "duration_ms": 4
         });
-        assert_eq!(task_line(&instance, 9), "  square[2]  success  4 ms");
+        assert_eq!(
+            task_line(&ti(instance.clone()), 9),
+            "  square[2]  success  4 ms"
+        );
     }
 
     #[test]
@@ -315,7 +278,7 @@ mod tests {
                 "run": {"logical_date": "2026-01-01T00:00:00Z"}}}}
         });
         assert_eq!(
-            task_line(&deferred, 9),
+            task_line(&ti(deferred.clone()), 9),
             "  wait_sort  deferred  waiting for DAG mall_customers run of logical date 2026-01-01T00:00:00Z"
         );
         let poking = serde_json::json!({
@@ -323,7 +286,7 @@ mod tests {
             "next_retry_at": "2026-01-01T00:01:00Z"
         });
         assert_eq!(
-            task_line(&poking, 5),
+            task_line(&ti(poking.clone()), 5),
             "  ready  up_for_reschedule  poked 3 times, next at 2026-01-01T00:01:00Z"
         );
     }

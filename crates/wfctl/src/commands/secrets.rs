@@ -6,9 +6,10 @@ use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
+use weft_client::api::secrets::{PutSecret, SecretList};
 
-use crate::client::{Client, ServerArgs, segment};
+use crate::client::ServerArgs;
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
@@ -55,7 +56,7 @@ enum SecretsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         SecretsCommand::Set {
@@ -71,27 +72,23 @@ pub fn run(args: Args) -> CommandResult {
                     .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?,
                 (None, None) => read_stdin()?,
             };
-            let mut body = json!({ "value": value });
-            if let Some(description) = description {
-                body["description"] = Value::String(description);
-            }
-            let secret = client.put(&path(&name), &body)?;
+            let secret = client.put_secret(&name, &PutSecret { value, description })?;
             if json_output {
-                output::print_json(&secret);
+                output::print_body(&secret);
             } else {
                 println!("secret {name} set");
             }
         }
         SecretsCommand::List => {
-            let list = client.get("/secrets")?;
+            let list = client.secrets()?;
             if json_output {
-                output::print_json(&list);
+                output::print_body(&list);
             } else {
                 print_list(&list);
             }
         }
         SecretsCommand::Delete { name } => {
-            client.delete(&path(&name))?;
+            client.delete_secret(&name)?;
             if json_output {
                 output::print_json(&json!({ "deleted": name }));
             } else {
@@ -99,22 +96,20 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         SecretsCommand::RotateKey => {
-            let rotation = client.post("/secret-key/rotate", &json!({}))?;
+            let rotation = client.rotate_secret_key()?;
             if json_output {
-                output::print_json(&rotation);
+                output::print_body(&rotation);
             } else {
-                let key_id = rotation["key_id"].as_str().unwrap_or("?");
+                let key_id = &rotation.key_id;
                 println!(
                     "{} values sealed again with key {key_id}",
-                    rotation["resealed"].as_u64().unwrap_or(0)
+                    rotation.resealed
                 );
-                let others: Vec<&str> = rotation["key_ids"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[])
+                let others: Vec<&str> = rotation
+                    .key_ids
                     .iter()
-                    .filter_map(Value::as_str)
-                    .filter(|id| *id != key_id)
+                    .map(String::as_str)
+                    .filter(|id| id != key_id)
                     .collect();
                 if others.is_empty() {
                     println!(
@@ -155,20 +150,15 @@ fn trim_newline(mut text: String) -> String {
     text
 }
 
-fn path(name: &str) -> String {
-    format!("/secrets/{}", segment(name))
-}
-
-fn print_list(list: &Value) {
-    let secrets = list["secrets"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if secrets.is_empty() {
+fn print_list(list: &SecretList) {
+    if list.secrets.is_empty() {
         println!("no secrets");
     }
-    for s in secrets {
-        let name = s["name"].as_str().unwrap_or("?");
-        match s["description"].as_str().filter(|d| !d.is_empty()) {
-            Some(description) => println!("{name}  # {description}"),
-            None => println!("{name}"),
+    for s in &list.secrets {
+        if s.description.is_empty() {
+            println!("{}", s.name);
+        } else {
+            println!("{}  # {}", s.name, s.description);
         }
     }
 }

@@ -4,10 +4,14 @@
 use std::io::Write as _;
 
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::Value;
 use weft_protocol::StoredLine;
 
-use crate::client::{Client, ServerArgs, segment};
+use weft_client::LogFilter;
+use weft_client::api::runs::ClearBody;
+use weft_client::api::tasks::{LogResponse, MarkBody, XcomEncoding, XcomView};
+
+use crate::client::{Client, ServerArgs};
 use crate::exit::{CommandResult, Failure};
 use crate::output::{self, Format};
 
@@ -108,7 +112,7 @@ impl MarkState {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     match args.command {
         TasksCommand::Logs {
             dag,
@@ -118,23 +122,6 @@ pub fn run(args: Args) -> CommandResult {
             map_index,
             follow,
         } => {
-            let mut path = format!(
-                "/dags/{}/runs/{}/tasks/{}/logs",
-                segment(&dag),
-                segment(&run_id),
-                segment(&task)
-            );
-            let query: Vec<String> = [
-                try_number.map(|n| format!("try={n}")),
-                map_index.map(|k| format!("map_index={k}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            if !query.is_empty() {
-                path.push('?');
-                path.push_str(&query.join("&"));
-            }
             if follow {
                 let target = LogTarget {
                     dag: &dag,
@@ -145,11 +132,12 @@ pub fn run(args: Args) -> CommandResult {
                 };
                 return follow_log(&client, args.output, &target);
             }
-            let log = client.get(&path)?;
-            match args.output {
-                Format::Json => output::print_json(&log),
-                Format::Text => print_log(&log),
-            }
+            let filter = LogFilter {
+                try_number,
+                map_index,
+            };
+            let log = client.log(&dag, &run_id, &task, filter)?;
+            output::show_body(args.output, &log, print_log);
         }
         TasksCommand::Clear {
             dag,
@@ -157,13 +145,14 @@ pub fn run(args: Args) -> CommandResult {
             tasks,
             downstream,
         } => {
-            let path = format!("/dags/{}/runs/{}/clear", segment(&dag), segment(&run_id));
-            let body = json!({ "task_ids": tasks, "downstream": downstream });
-            let cleared = client.post(&path, &body)?;
-            match args.output {
-                Format::Json => output::print_json(&cleared),
-                Format::Text => println!("cleared {} task instance(s)", cleared["cleared"]),
-            }
+            let body = ClearBody {
+                task_ids: tasks,
+                downstream,
+            };
+            let cleared = client.clear(&dag, &run_id, &body)?;
+            output::show_body(args.output, &cleared, |c| {
+                println!("cleared {} task instance(s)", c.cleared);
+            });
         }
         TasksCommand::Mark {
             dag,
@@ -171,20 +160,13 @@ pub fn run(args: Args) -> CommandResult {
             task,
             state,
         } => {
-            let path = format!(
-                "/dags/{}/runs/{}/tasks/{}/mark",
-                segment(&dag),
-                segment(&run_id),
-                segment(&task)
-            );
-            let ti = client.post(&path, &json!({ "state": state.as_str() }))?;
-            match args.output {
-                Format::Json => output::print_json(&ti),
-                Format::Text => println!(
-                    "task {task} of run {run_id} is now {}",
-                    ti["state"].as_str().unwrap_or("?")
-                ),
-            }
+            let body = MarkBody {
+                state: state.as_str().to_owned(),
+            };
+            let ti = client.mark(&dag, &run_id, &task, &body)?;
+            output::show_body(args.output, &ti, |ti| {
+                println!("task {task} of run {run_id} is now {}", ti.state);
+            });
         }
         TasksCommand::Xcom {
             dag,
@@ -205,73 +187,73 @@ fn xcom(
     task: &str,
     key: Option<&str>,
 ) -> CommandResult {
-    let run_path = format!("/dags/{}/runs/{}", segment(dag), segment(run_id));
-    let run = client.get(&run_path)?;
-    let tis = run["task_instances"].as_array().map(Vec::as_slice);
-    if !tis.unwrap_or(&[]).iter().any(|ti| ti["task_id"] == task) {
+    let run = client.run(dag, run_id, None)?;
+    if !run.task_instances.iter().any(|ti| ti.task_id == task) {
         return Err(Failure::usage(format!(
             "run {run_id:?} of DAG {dag:?} has no task {task:?}"
         )));
     }
-    let all = client.get(&format!("{run_path}/xcom"))?;
-    let values: Vec<&Value> = all["xcoms"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-        .iter()
-        .filter(|x| x["task_id"] == task)
-        .collect();
+    let mut all = client.xcoms(dag, run_id)?;
+    all.xcoms.retain(|x| x.task_id == task);
     let Some(key) = key else {
         match format {
-            Format::Json => output::print_json(&json!({ "xcoms": values })),
-            Format::Text if values.is_empty() => {
+            Format::Json => output::print_body(&all),
+            Format::Text if all.xcoms.is_empty() => {
                 println!("task {task} of run {run_id} stored no XCom value")
             }
-            Format::Text => values.iter().for_each(|x| println!("{}", xcom_line(x))),
+            Format::Text => all.xcoms.iter().for_each(|x| println!("{}", xcom_line(x))),
         }
         return Ok(());
     };
-    let value = values.iter().find(|x| x["key"] == key).ok_or_else(|| {
+    let value = all.xcoms.iter().find(|x| x.key == key).ok_or_else(|| {
         Failure::usage(format!(
             "task {task:?} of run {run_id:?} has no XCom value under key {key:?}"
         ))
     })?;
     match format {
-        Format::Json => output::print_json(value),
+        Format::Json => output::print_body(value),
         Format::Text => println!("{}", bare_value(value)),
     }
     Ok(())
 }
 
 /// One XCom value on a line: key, encoding, size and value.
-fn xcom_line(xcom: &Value) -> String {
+fn xcom_line(xcom: &XcomView) -> String {
     format!(
         "{} ({}, {} bytes): {}",
-        xcom["key"].as_str().unwrap_or("?"),
-        xcom["encoding"].as_str().unwrap_or("?"),
-        xcom["size"],
+        xcom.key,
+        encoding_name(xcom.encoding),
+        xcom.size,
         bare_value(xcom)
     )
 }
 
+/// The encoding as the API names it.
+fn encoding_name(encoding: XcomEncoding) -> &'static str {
+    match encoding {
+        XcomEncoding::Json => "json",
+        XcomEncoding::Text => "text",
+        XcomEncoding::Base64 => "base64",
+    }
+}
+
 /// An XCom value as it is: JSON as JSON, text and base64 as their text.
-fn bare_value(xcom: &Value) -> String {
-    match &xcom["value"] {
-        Value::String(text) if xcom["encoding"] != "json" => text.clone(),
+fn bare_value(xcom: &XcomView) -> String {
+    match &xcom.value {
+        Value::String(text) if xcom.encoding != XcomEncoding::Json => text.clone(),
         value => value.to_string(),
     }
 }
 
 /// The log's lines on stdout, formatted like a local run's log.
-fn print_log(log: &Value) {
+fn print_log(log: &LogResponse) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
         "log of task {}, attempt {}",
-        log["task_id"].as_str().unwrap_or("?"),
-        log["try_number"]
+        log.task_id, log.try_number
     );
-    for line in log["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for line in &log.lines {
         let _ = writeln!(out, "{}", format_line(line));
     }
 }
@@ -290,10 +272,8 @@ fn follow_log(client: &Client, format: Format, target: &LogTarget<'_>) -> Comman
         None => first_try(client, target)?,
     };
     let mut path = format!(
-        "/dags/{}/runs/{}/tasks/{}/logs/stream?try={try_number}",
-        segment(target.dag),
-        segment(target.run_id),
-        segment(target.task)
+        "{}/stream?try={try_number}",
+        Client::log_path(target.dag, target.run_id, target.task)
     );
     if let Some(index) = target.map_index {
         path.push_str(&format!("&map_index={index}"));
@@ -349,11 +329,9 @@ fn follow_log(client: &Client, format: Format, target: &LogTarget<'_>) -> Comman
         // server going away and coming back.
         if let Err(e) = streamed {
             if last_line.is_none() && failures == 0 {
-                return Err(e);
+                return Err(e.into());
             }
-            if let Failure::Usage(why) = &e {
-                eprintln!("-- {why}");
-            }
+            eprintln!("-- {e}");
         }
         failures += 1;
         if failures > FOLLOW_RECONNECTS {
@@ -378,23 +356,13 @@ struct LogTarget<'a> {
 /// The task's current try, once it has one: a task not started yet is waited for (saying
 /// so), unless its run has ended.
 fn first_try(client: &Client, target: &LogTarget<'_>) -> Result<u32, Failure> {
-    let run_path = format!(
-        "/dags/{}/runs/{}",
-        segment(target.dag),
-        segment(target.run_id)
-    );
     let mut said = false;
     loop {
-        let run = client.get(&run_path)?;
-        let ti = run["task_instances"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        let run = client.run(target.dag, target.run_id, None)?;
+        let ti = run
+            .task_instances
             .iter()
-            .find(|ti| {
-                ti["task_id"] == target.task
-                    && ti["map_index"].as_u64() == target.map_index.map(u64::from)
-            })
+            .find(|ti| ti.task_id == target.task && ti.map_index == target.map_index)
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "run {:?} of DAG {:?} has no task {:?}{}",
@@ -406,12 +374,10 @@ fn first_try(client: &Client, target: &LogTarget<'_>) -> Result<u32, Failure> {
                         .map_or(String::new(), |k| format!(" with map index {k}"))
                 ))
             })?;
-        let tries = ti["try_number"].as_u64().unwrap_or(0);
-        if tries > 0 {
-            return u32::try_from(tries)
-                .map_err(|_| Failure::usage(format!("try {tries} is out of range")));
+        if ti.try_number > 0 {
+            return Ok(ti.try_number);
         }
-        if super::runs::run_has_ended(run["state"].as_str().unwrap_or_default()) {
+        if run.run.state.is_finished() {
             return Err(Failure::usage(format!(
                 "task {:?} never ran: run {:?} has ended",
                 target.task, target.run_id
@@ -432,6 +398,8 @@ fn format_line(line: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -449,18 +417,24 @@ mod tests {
 
     #[test]
     fn xcom_values_are_shown_as_they_are() {
-        let json_value = json!({"key": "rows", "encoding": "json", "size": 3, "value": "abc"});
+        let xcom = |v: Value| -> XcomView {
+            let mut v = v;
+            v["task_id"] = json!("t");
+            serde_json::from_value(v).expect("an XCom value")
+        };
+        let json_value =
+            xcom(json!({"key": "rows", "encoding": "json", "size": 3, "value": "abc"}));
         assert_eq!(
             bare_value(&json_value),
             r#""abc""#,
             "a JSON string keeps its quotes"
         );
-        let text = json!({"key": "note", "encoding": "text", "size": 5, "value": "plain"});
+        let text = xcom(json!({"key": "note", "encoding": "text", "size": 5, "value": "plain"}));
         assert_eq!(bare_value(&text), "plain");
         assert_eq!(xcom_line(&text), "note (text, 5 bytes): plain");
-        let bytes = json!({"key": "b", "encoding": "base64", "size": 1, "value": "/w=="});
+        let bytes = xcom(json!({"key": "b", "encoding": "base64", "size": 1, "value": "/w=="}));
         assert_eq!(bare_value(&bytes), "/w==");
-        let number = json!({"key": "n", "encoding": "json", "size": 1, "value": 3});
+        let number = xcom(json!({"key": "n", "encoding": "json", "size": 1, "value": 3}));
         assert_eq!(bare_value(&number), "3");
     }
 

@@ -83,7 +83,7 @@ enum TenantsCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         TenantsCommand::Create {
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> CommandResult {
                 sandbox.apply(&mut policy);
                 body["sandbox"] = Value::Object(policy);
             }
-            let tenant = client.post("/tenants", &body)?;
+            let tenant = client.post::<_, Value>("/tenants", &body)?;
             if json_output {
                 output::print_json(&tenant);
             } else {
@@ -110,7 +110,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         TenantsCommand::List => {
-            let list = client.get("/tenants")?;
+            let list = client.get::<Value>("/tenants")?;
             if json_output {
                 output::print_json(&list);
             } else {
@@ -118,7 +118,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         TenantsCommand::Weight { name, weight } => {
-            let tenant = client.put(
+            let tenant = client.put::<_, Value>(
                 &format!("/tenants/{}/weight", segment(&name)),
                 &json!({ "weight": weight }),
             )?;
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> CommandResult {
             let tenant = if sandbox.any() {
                 let mut policy = current["sandbox"].as_object().cloned().unwrap_or_default();
                 sandbox.apply(&mut policy);
-                client.put(
+                client.put::<_, Value>(
                     &format!("/tenants/{}/sandbox", segment(&name)),
                     &Value::Object(policy),
                 )?
@@ -150,7 +150,7 @@ pub fn run(args: Args) -> CommandResult {
             let current = current(&client, &name)?;
             let mut limits = current["quotas"].as_object().cloned().unwrap_or_default();
             quotas.apply(&mut limits);
-            let tenant = client.put(
+            let tenant = client.put::<_, Value>(
                 &format!("/tenants/{}/quotas", segment(&name)),
                 &Value::Object(limits),
             )?;
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         TenantsCommand::Delete { name } => {
-            client.delete(&format!("/tenants/{}", segment(&name)))?;
+            client.delete::<Value>(&format!("/tenants/{}", segment(&name)))?;
             if json_output {
                 output::print_json(&json!({ "deleted": name }));
             } else {
@@ -169,8 +169,7 @@ pub fn run(args: Args) -> CommandResult {
             }
         }
         TenantsCommand::Token { tenant, new } => {
-            let path = format!("/tenants/{}/tokens", segment(&tenant));
-            let created = client.post(&path, &new.body())?;
+            let created = client.create_tenant_token(&tenant, &new.body())?;
             print_created(&created, json_output);
         }
     }
@@ -179,7 +178,7 @@ pub fn run(args: Args) -> CommandResult {
 
 /// Tenant `name` as the server lists it.
 fn current(client: &Client, name: &str) -> Result<Value, crate::exit::Failure> {
-    let mut list = client.get("/tenants")?;
+    let mut list = client.get::<Value>("/tenants")?;
     list["tenants"]
         .as_array_mut()
         .and_then(|all| all.iter_mut().find(|t| t["name"] == name))

@@ -2,9 +2,10 @@
 //! who the token in use is.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
+use weft_client::api::tokens::{CreatedToken, NewToken, TokenList};
 
-use crate::client::{Client, ServerArgs, segment};
+use crate::client::ServerArgs;
 use crate::exit::CommandResult;
 use crate::output::{self, Format};
 
@@ -36,12 +37,12 @@ pub struct NewTokenArgs {
 
 impl NewTokenArgs {
     /// The request body.
-    pub fn body(&self) -> Value {
-        let mut body = json!({ "name": self.name, "role": self.role });
-        if let Some(expires_in) = &self.expires_in {
-            body["expires_in"] = Value::String(expires_in.clone());
+    pub fn body(&self) -> NewToken {
+        NewToken {
+            name: self.name.clone(),
+            role: self.role.clone(),
+            expires_in: self.expires_in.clone(),
         }
-        body
     }
 }
 
@@ -60,23 +61,23 @@ enum TokensCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         TokensCommand::Create(new) => {
-            let created = client.post("/tokens", &new.body())?;
+            let created = client.create_token(&new.body())?;
             print_created(&created, json_output);
         }
         TokensCommand::List => {
-            let list = client.get("/tokens")?;
+            let list = client.tokens()?;
             if json_output {
-                output::print_json(&list);
+                output::print_body(&list);
             } else {
                 print_list(&list);
             }
         }
         TokensCommand::Revoke { token_id } => {
-            client.delete(&format!("/tokens/{}", segment(&token_id)))?;
+            client.revoke_token(&token_id)?;
             if json_output {
                 output::print_json(&json!({ "revoked": token_id }));
             } else {
@@ -88,29 +89,27 @@ pub fn run(args: Args) -> CommandResult {
 }
 
 /// Print a token just made: the token itself on a line of its own, to copy or capture.
-pub fn print_created(created: &Value, json_output: bool) {
+pub fn print_created(created: &CreatedToken, json_output: bool) {
     if json_output {
-        output::print_json(created);
+        output::print_body(created);
         return;
     }
-    let field = |name: &str| created[name].as_str().unwrap_or("?").to_owned();
+    let view = &created.view;
     eprintln!(
         "token {} ({}, role {}) of tenant {}{}; it is shown this once:",
-        field("token_id"),
-        field("name"),
-        field("role"),
-        field("tenant"),
-        created["expires_at"]
-            .as_str()
+        view.token_id,
+        view.name,
+        view.role.as_str(),
+        view.tenant,
+        view.expires_at
             .map(|at| format!(", expires {at}"))
             .unwrap_or_default(),
     );
-    println!("{}", field("token"));
+    println!("{}", created.token);
 }
 
-fn print_list(list: &Value) {
-    let tokens = list["tokens"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if tokens.is_empty() {
+fn print_list(list: &TokenList) {
+    if list.tokens.is_empty() {
         println!("no tokens");
         return;
     }
@@ -118,15 +117,17 @@ fn print_list(list: &Value) {
         "{:<18} {:<9} {:<8} {:<26} NAME",
         "ID", "ROLE", "STATE", "EXPIRES"
     );
-    for t in tokens {
-        let text = |name: &str| t[name].as_str().unwrap_or("-").to_owned();
+    for t in &list.tokens {
+        let expires = t
+            .expires_at
+            .map_or_else(|| "-".to_owned(), |at| at.to_string());
         println!(
             "{:<18} {:<9} {:<8} {:<26} {}",
-            text("token_id"),
-            text("role"),
-            text("state"),
-            text("expires_at"),
-            text("name")
+            t.token_id,
+            t.role.as_str(),
+            t.state,
+            expires,
+            t.name
         );
     }
 }
@@ -143,22 +144,20 @@ pub struct WhoamiArgs {
 
 /// Run `wfctl whoami`.
 pub fn whoami(args: WhoamiArgs) -> CommandResult {
-    let me = Client::from_args(&args.server)?.get("/whoami")?;
+    let me = crate::client::connect(&args.server)?.whoami()?;
     if args.output == Format::Json {
-        output::print_json(&me);
+        output::print_body(&me);
         return Ok(());
     }
-    let tenant = me["tenant"].as_str().unwrap_or("?");
-    let role = me["role"].as_str().unwrap_or("?");
-    let admin = if me["installation_admin"].as_bool() == Some(true) {
+    let admin = if me.installation_admin {
         ", installation administrator"
     } else {
         ""
     };
-    let token = me["token_id"]
-        .as_str()
+    let token = me
+        .token_id
         .map(|id| format!(" (token {id})"))
         .unwrap_or_default();
-    println!("{role} of tenant {tenant}{admin}{token}");
+    println!("{} of tenant {}{admin}{token}", me.role.as_str(), me.tenant);
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! `wfctl variables ...`: read and change the variables tasks see.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
+use weft_client::api::variables::{PutVariable, VariableList};
 
-use crate::client::{Client, ServerArgs, segment};
+use crate::client::ServerArgs;
 use crate::exit::CommandResult;
 use crate::output::{self, Format};
 
@@ -47,15 +48,15 @@ enum VariablesCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     let json_output = args.output == Format::Json;
     match args.command {
         VariablesCommand::Get { key } => {
-            let variable = client.get(&path(&key))?;
+            let variable = client.variable(&key)?;
             if json_output {
-                output::print_json(&variable);
+                output::print_body(&variable);
             } else {
-                println!("{}", variable["value"].as_str().unwrap_or_default());
+                println!("{}", variable.value);
             }
         }
         VariablesCommand::Set {
@@ -63,27 +64,23 @@ pub fn run(args: Args) -> CommandResult {
             value,
             description,
         } => {
-            let mut body = json!({ "value": value });
-            if let Some(description) = description {
-                body["description"] = Value::String(description);
-            }
-            let variable = client.put(&path(&key), &body)?;
+            let variable = client.put_variable(&key, &PutVariable { value, description })?;
             if json_output {
-                output::print_json(&variable);
+                output::print_body(&variable);
             } else {
                 println!("variable {key} set");
             }
         }
         VariablesCommand::List => {
-            let list = client.get("/variables")?;
+            let list = client.variables()?;
             if json_output {
-                output::print_json(&list);
+                output::print_body(&list);
             } else {
                 print_list(&list);
             }
         }
         VariablesCommand::Delete { key } => {
-            client.delete(&path(&key))?;
+            client.delete_variable(&key)?;
             if json_output {
                 output::print_json(&json!({ "deleted": key }));
             } else {
@@ -94,24 +91,14 @@ pub fn run(args: Args) -> CommandResult {
     Ok(())
 }
 
-fn path(key: &str) -> String {
-    format!("/variables/{}", segment(key))
-}
-
-fn print_list(list: &Value) {
-    let variables = list["variables"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    if variables.is_empty() {
+fn print_list(list: &VariableList) {
+    if list.variables.is_empty() {
         println!("no variables");
     }
-    for v in variables {
-        let key = v["key"].as_str().unwrap_or("?");
-        let value = v["value"].as_str().unwrap_or_default();
-        match v["description"].as_str().filter(|d| !d.is_empty()) {
-            Some(description) => println!("{key} = {value}  # {description}"),
-            None => println!("{key} = {value}"),
+    for v in &list.variables {
+        match Some(v.description.as_str()).filter(|d| !d.is_empty()) {
+            Some(description) => println!("{} = {}  # {description}", v.key, v.value),
+            None => println!("{} = {}", v.key, v.value),
         }
     }
 }

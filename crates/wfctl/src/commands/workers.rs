@@ -1,9 +1,9 @@
 //! `wfctl workers list`: the workers known to a server, like Flower's dashboard.
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::Value;
+use weft_client::api::workers::{WorkerList, WorkerStatus};
 
-use crate::client::{Client, ServerArgs};
+use crate::client::ServerArgs;
 use crate::exit::CommandResult;
 use crate::output::{self, Format};
 
@@ -27,22 +27,18 @@ enum WorkersCommand {
 
 /// Run the subcommand.
 pub fn run(args: Args) -> CommandResult {
-    let client = Client::from_args(&args.server)?;
+    let client = crate::client::connect(&args.server)?;
     match args.command {
         WorkersCommand::List => {
-            let list = client.get("/workers")?;
-            match args.output {
-                Format::Json => output::print_json(&list),
-                Format::Text => print_workers(&list),
-            }
+            let list = client.workers()?;
+            output::show_body(args.output, &list, print_workers);
         }
     }
     Ok(())
 }
 
-fn print_workers(list: &Value) {
-    let workers = list["workers"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    if workers.is_empty() {
+fn print_workers(list: &WorkerList) {
+    if list.workers.is_empty() {
         println!("no workers");
         return;
     }
@@ -50,41 +46,36 @@ fn print_workers(list: &Value) {
         "{:<28} {:<20} {:<8} {:<8} {:>7} {:>8} {:>8} {:>10}  QUEUES  LABELS",
         "WORKER", "HOST", "ARCH", "STATUS", "RUNNING", "DONE", "FAILED", "HEARTBEAT"
     );
-    let names = |list: &Value| -> String {
-        let names: Vec<&str> = list
-            .as_array()
-            .map(|q| q.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+    let names = |names: &[String]| -> String {
         if names.is_empty() {
             "-".to_owned()
         } else {
             names.join(",")
         }
     };
-    for w in workers {
+    for w in &list.workers {
         println!(
             "{:<28} {:<20} {:<8} {:<8} {:>3}/{:<3} {:>8} {:>8} {:>9}s  {}  {}",
-            text(&w["worker_id"]),
-            text(&w["hostname"]),
-            text(&w["arch"]),
-            text(&w["status"]),
-            w["running"].as_u64().unwrap_or(0),
-            w["concurrency"].as_u64().unwrap_or(0),
-            w["finished"].as_u64().unwrap_or(0),
-            w["failed"].as_u64().unwrap_or(0),
-            w["seconds_since_heartbeat"]
-                .as_f64()
-                .map_or_else(|| "?".to_owned(), |s| format!("{s:.0}")),
-            names(&w["queues"]),
-            names(&w["labels"]),
+            w.worker_id,
+            w.hostname,
+            w.arch,
+            status(w.status),
+            w.running,
+            w.concurrency,
+            w.finished,
+            w.failed,
+            format!("{:.0}", w.seconds_since_heartbeat),
+            names(&w.queues),
+            names(&w.labels),
         );
     }
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "-".to_owned(),
-        other => other.to_string(),
+/// The status as the server names it.
+fn status(status: WorkerStatus) -> &'static str {
+    match status {
+        WorkerStatus::Alive => "alive",
+        WorkerStatus::Dead => "dead",
+        WorkerStatus::Stopped => "stopped",
     }
 }
