@@ -125,7 +125,26 @@ impl View {
                 }
             }
         }
-        rows
+        // A row only of problems of whole scenarios (a problem figure alone in its scenario
+        // and mode) is left out when the scenario has other rows: their cells show it.
+        let in_view = |f: &&Figure| self.columns.iter().any(|c| c.mode == f.mode);
+        let alone = |f: &Figure| {
+            figures
+                .iter()
+                .filter(|g| g.scenario == f.scenario && g.mode == f.mode)
+                .count()
+                == 1
+        };
+        let redundant = |(scenario, metric): (&str, &str)| {
+            let mut of_row = figures
+                .iter()
+                .filter(in_view)
+                .filter(|f| f.scenario == scenario && f.metric == metric);
+            of_row.all(|f| f.problem().is_some() && alone(f))
+                && rows.iter().any(|&(s, m)| s == scenario && m != metric)
+        };
+        let kept: Vec<(&str, &str)> = rows.iter().copied().filter(|&r| !redundant(r)).collect();
+        kept
     }
 }
 
@@ -266,6 +285,44 @@ mod tests {
                 "+0.25 ms (+50%)",
                 "5× faster",
             ]
+        );
+    }
+
+    #[test]
+    fn a_scenarios_problem_under_a_metric_of_its_own_shows_in_the_other_rows() {
+        let mut all = Figures::new("resources", "embedded");
+        all.number(
+            "peak_rss/standalone",
+            "peak RSS: standalone",
+            Unit::MiB,
+            80.0,
+        );
+        let mut all = all.done();
+        all.extend(Figures::new("resources", "distributed").of(
+            &Outcome::<f64>::Failed("cannot start".into()),
+            ("peak_rss", "peak RSS", Unit::MiB, None),
+            |_, _| {},
+        ));
+        let view = View {
+            select: &["resources"],
+            ..VIEW
+        };
+        let table = view.render(&all);
+        assert_eq!(table.rows.len(), 1, "{table:?}");
+        assert_eq!(
+            table.rows[0][..4],
+            [
+                "peak RSS: standalone",
+                "80 MiB",
+                "—",
+                "failed: cannot start"
+            ]
+        );
+        // Alone, the problem is its own row.
+        let table = view.render(&all[1..]);
+        assert_eq!(
+            table.rows[0][..4],
+            ["peak RSS", "—", "—", "failed: cannot start"]
         );
     }
 
