@@ -25,6 +25,8 @@
 #             the modes of --mode), printed as JSON lines; nothing is written.
 #   --scale-out only the scale-out scenarios (32 workers on one queue; 10,000 runs of a
 #             6-task DAG within a minute), printed as JSON; nothing is written.
+#   --render FILE  measure nothing: write the tables and BENCHMARKS.md (and bench.json) again
+#             from the figures of FILE, a bench.json of an earlier run.
 #   --quick   the tiny configuration (figures meaningless; a few minutes, most of it building
 #             the examples it measures); writes under target/bench-quick instead of the root.
 #

@@ -10,8 +10,10 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::dags::Sizes;
 use crate::error::BenchError;
-use crate::figures::AssetHop;
+use crate::figure::{Figure, Figures, Stat, Unit};
+use crate::figures::{AssetHop, Outcome};
 use crate::scenarios::{read, run_timeout};
 use crate::stats::Summary;
 use crate::wait::Waiter;
@@ -102,4 +104,30 @@ fn new_run(
         // The run is made by the scheduler's next step: ask again shortly.
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// The asset hop's figures in `mode`: the event to the run it starts, and to that run's end.
+pub fn rows(mode: &str, outcome: &Outcome<AssetHop>, sizes: &Sizes) -> Vec<Figure> {
+    let k = sizes.chain_runs;
+    let created = format!(
+        "asset updated by a task → the run it starts created, store's clock, median of {k}"
+    );
+    Figures::new("asset_hop", mode).of(
+        outcome,
+        ("to_run_created", &created, Unit::Ms, None),
+        |f, a| {
+            let to_created = a.event_to_run_created_ms;
+            f.stat(
+                "to_run_created",
+                &created,
+                Unit::Ms,
+                Stat::Median,
+                to_created,
+            );
+            let label =
+                format!("asset updated by a task → that run's end, store's clock, median of {k}");
+            let to_ended = a.event_to_run_ended_ms;
+            f.stat("to_run_ended", &label, Unit::Ms, Stat::Median, to_ended);
+        },
+    )
 }

@@ -19,7 +19,9 @@ use jiff::Timestamp;
 use crate::client::{RunDetail, TaskTimes};
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
-use crate::figures::{DeferredWaits, IdleCpu};
+use crate::figure::{Figure, Figures, Stat, Unit};
+use crate::figures::{DeferredWaits, IdleCpu, Outcome};
+use crate::format;
 use crate::procfs;
 use crate::scenarios::{run_timeout, sample_all};
 use crate::stats::Summary;
@@ -260,6 +262,78 @@ fn summarize(
         event_to_all_resumed_ms: of(&|s| s.event_to_all_resumed_ms)?,
         trigger_to_all_seen_ms: of(&|s| s.trigger_to_all_seen_ms)?,
     })
+}
+
+/// The deferred waits' figures in `mode`: deferred in, each process's CPU while they wait,
+/// worker slots held, one event to all ended.
+pub fn rows(mode: &str, outcome: &Outcome<DeferredWaits>, sizes: &Sizes) -> Vec<Figure> {
+    let n = format::number(sizes.waits.tasks as f64);
+    let k = sizes.waits_runs;
+    let deferred = format!("{n} waits: trigger → all deferred, median of {k}");
+    Figures::new("deferred_waits", mode).of(
+        outcome,
+        ("deferred_in", &deferred, Unit::Ms, None),
+        |f, d| {
+            f.stat(
+                "deferred_in",
+                &deferred,
+                Unit::Ms,
+                Stat::Median,
+                d.deferred_in_ms,
+            );
+            if let Some(store) = d.deferred_in_store_ms {
+                let label =
+                    format!("{n} waits: run created → last deferred, store's clock, median of {k}");
+                f.stat("deferred_in_store", &label, Unit::Ms, Stat::Median, store);
+            }
+            for c in &d.idle_cpu {
+                let label = format!(
+                    "{n} waits deferred: {} CPU per second, median of {k}",
+                    c.role
+                );
+                let metric = format!("cpu/{}", c.role);
+                f.stat(&metric, &label, Unit::MsPerS, Stat::Median, c.ms_per_s);
+                let label = format!(
+                    "{n} waits deferred: {} CPU per second before the trigger, median of {k}",
+                    c.role
+                );
+                let metric = format!("cpu_before/{}", c.role);
+                f.stat(
+                    &metric,
+                    &label,
+                    Unit::MsPerS,
+                    Stat::Median,
+                    c.baseline_ms_per_s,
+                );
+            }
+            if let Some(running) = d.worker_running_max {
+                let label = format!("{n} waits deferred: worker slots held (attempts running)");
+                f.number("worker_slots", &label, Unit::Count, f64::from(running));
+            }
+            let label = format!("{n} waits deferred: waits run on a worker");
+            f.number(
+                "on_a_worker",
+                &label,
+                Unit::Count,
+                d.waits_on_a_worker as f64,
+            );
+            let label = format!("one event → all {n} waits ended, store's clock, median of {k}");
+            let resumed = d.event_to_all_resumed_ms;
+            f.stat(
+                "event_to_all_resumed",
+                &label,
+                Unit::Ms,
+                Stat::Median,
+                resumed,
+            );
+            let label = format!(
+                "one event → all {n} waits ended, client: awaited run's trigger → waits' run \
+                 seen succeeded, median of {k}"
+            );
+            let seen = d.trigger_to_all_seen_ms;
+            f.stat("trigger_to_all_seen", &label, Unit::Ms, Stat::Median, seen);
+        },
+    )
 }
 
 #[cfg(test)]

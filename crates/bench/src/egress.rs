@@ -22,7 +22,9 @@ use weft_runtime::{
 };
 
 use crate::error::BenchError;
-use crate::figures::EgressFigures;
+use crate::figure::{Figure, Figures, IN_PROCESS, Stat, Unit};
+use crate::figures::{EgressFigures, Outcome};
+use crate::goals;
 use crate::http_server::{BODY, FixedServer};
 use crate::stats::{Summary, median};
 
@@ -241,6 +243,49 @@ async fn get(addr: SocketAddr) -> Result<(), BenchError> {
         )));
     }
     Ok(())
+}
+
+/// The egress figures: a task's cost per request, the host's, the overhead (judged by the
+/// goal), and the task's runs with and without requests.
+pub fn rows(outcome: &Outcome<EgressFigures>) -> Vec<Figure> {
+    let overhead = "overhead per request (task − host)";
+    let goal = Some(goals::EGRESS_OVERHEAD_US);
+    Figures::new("egress", IN_PROCESS).of(
+        outcome,
+        ("overhead_per_request", overhead, Unit::Us, goal),
+        |f, e| {
+            let k = e.requests;
+            let label = format!(
+                "per request in a task: (task with {k} GETs − with none) / {k}, medians of {}",
+                e.task_with_requests_ms.count
+            );
+            f.number("task_per_request", &label, Unit::Us, e.task_per_request_us);
+            let label = format!(
+                "per request from the host (hyper, a new connection each), median of {} rounds",
+                e.host_rounds_ms.count
+            );
+            f.number("host_per_request", &label, Unit::Us, e.host_per_request_us);
+            f.number(
+                "overhead_per_request",
+                overhead,
+                Unit::Us,
+                e.overhead_per_request_us,
+            )
+            .with_goal(goals::EGRESS_OVERHEAD_US);
+            let label = format!("task with {k} GETs (median)");
+            let with = e.task_with_requests_ms;
+            f.stat("task_with_requests", &label, Unit::Ms, Stat::Median, with);
+            let without = e.task_without_requests_ms;
+            let label = "task with none (median)";
+            f.stat(
+                "task_without_requests",
+                label,
+                Unit::Ms,
+                Stat::Median,
+                without,
+            );
+        },
+    )
 }
 
 #[cfg(test)]

@@ -24,11 +24,13 @@ use crate::breakdown::span;
 use crate::client::{Api, RunInfo};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
-use crate::figures::{FairShare, ProbeAt, ProbeHops, SLOWEST_PROBES};
+use crate::figure::{self, Figure, Stat, Unit};
+use crate::figures::{FairShare, Outcome, ProbeAt, ProbeHops, SLOWEST_PROBES};
 use crate::install::Installation;
 use crate::scenarios::{self, run_timeout};
 use crate::stats::Summary;
 use crate::wait::{WAIT_SLICE, Waiter};
+use crate::{format, goals};
 
 /// How often the probing tenant triggers its run.
 pub const PERIOD: Duration = Duration::from_millis(100);
@@ -470,6 +472,181 @@ fn flood_seconds(ended: &[RunInfo]) -> Option<f64> {
     Some((last.as_nanosecond() - first.as_nanosecond()) as f64 / 1e9)
 }
 
+/// The fair share's figures in `mode`: the probing tenant's round trips idle, flooded and
+/// next door, their ratios (judged by the goals), the scheduler steps, the slowest probes
+/// and each hop's median, and the flood's rate against the same flood alone.
+pub fn rows(mode: &str, outcome: &Outcome<FairShare>, sizes: &Sizes) -> Vec<Figure> {
+    let n = format::number((sizes.big_fan.tasks * sizes.fair_share_flood_runs) as f64);
+    let ratio = "fair share: the probe's p99 while flooded / idle";
+    let goal = Some(goals::FAIR_SHARE_P99_RATIO);
+    figure::Figures::new("fair_share", mode).of(
+        outcome,
+        ("p99_ratio", ratio, Unit::Ratio, goal),
+        |f, fs| {
+            let flooded = format!("while another tenant's {n} tasks flood");
+            let next_door = "while the same floods run in an installation next door (the cores \
+                             as busy, nothing queued ahead in its own)";
+            let round_trips = [
+                ("idle", "idle", Some(fs.probe_idle_ms)),
+                ("flooded", flooded.as_str(), Some(fs.probe_flooded_ms)),
+                ("next_door", next_door, fs.probe_next_door_ms),
+            ];
+            for (key, when, samples) in round_trips {
+                let Some(samples) = samples else { continue };
+                let label = format!("fair share: a tenant's single-task round trip p50, {when}");
+                f.stat(
+                    &format!("{key}/p50"),
+                    &label,
+                    Unit::Ms,
+                    Stat::Median,
+                    samples,
+                );
+                let label = format!("fair share: the same, p99, {when}");
+                f.stat(&format!("{key}/p99"), &label, Unit::Ms, Stat::P99, samples);
+                let label = format!("fair share: probes {when}");
+                f.number(
+                    &format!("{key}/probes"),
+                    &label,
+                    Unit::Count,
+                    samples.count as f64,
+                );
+            }
+            f.number("p99_ratio", ratio, Unit::Ratio, fs.p99_ratio())
+                .with_goal(goals::FAIR_SHARE_P99_RATIO);
+            if let Some(r) = fs.next_door_p99_ratio() {
+                let label = "fair share: the probe's p99 while flooded / while flooded next door";
+                f.number("next_door_p99_ratio", label, Unit::Ratio, r)
+                    .with_goal(goals::FAIR_SHARE_NEXT_DOOR_P99_RATIO);
+            }
+            if let Some(r) = fs.next_door_flood_tasks_per_s {
+                let label = "fair share: the floods' rate next door";
+                f.number("next_door_tasks_per_s", label, Unit::TasksPerS, r);
+            }
+            for (key, when, steps) in [
+                ("idle", "idle", fs.probe_idle_steps),
+                ("flooded", "during the flood", fs.probe_flooded_steps),
+            ] {
+                let Some(steps) = steps else { continue };
+                let label = format!(
+                    "fair share: scheduler steps during a probe's round trip (trigger → answer), \
+                     median, {when}"
+                );
+                f.stat(
+                    &format!("{key}/steps"),
+                    &label,
+                    Unit::Count,
+                    Stat::Median,
+                    steps,
+                );
+                let label = format!("fair share: the same steps, max, {when}");
+                f.stat(
+                    &format!("{key}/steps_max"),
+                    &label,
+                    Unit::Count,
+                    Stat::Max,
+                    steps,
+                );
+            }
+            if let Some(h) = &fs.slowest_probe {
+                hop_rows(f, "slowest", "the slowest round trip during the flood", h);
+            }
+            for (i, p) in fs.slowest_probes_at.iter().enumerate() {
+                let label = format!(
+                    "fair share: slowest round trip #{} during the floods",
+                    i + 1
+                );
+                f.number(
+                    &format!("slowest_at/{i}"),
+                    &label,
+                    Unit::Ms,
+                    p.round_trip_ms,
+                );
+                let label = format!(
+                    "fair share: slowest round trip #{}: time into its flood",
+                    i + 1
+                );
+                f.number(
+                    &format!("slowest_at/{i}/into_flood"),
+                    &label,
+                    Unit::S,
+                    p.into_flood_ms / 1e3,
+                );
+            }
+            for (key, when, hops) in [
+                (
+                    "idle_median",
+                    "each hop's median over the probes idle",
+                    &fs.idle_hop_medians,
+                ),
+                (
+                    "next_door_median",
+                    "each hop's median over the probes during the floods next door",
+                    &fs.next_door_hop_medians,
+                ),
+                (
+                    "flooded_median",
+                    "each hop's median over the probes during the flood",
+                    &fs.flooded_hop_medians,
+                ),
+            ] {
+                if let Some(h) = hops {
+                    hop_rows(f, key, when, h);
+                }
+            }
+            let label = format!("fair share: the flooding tenant's {n} tasks (median flood)");
+            f.number(
+                "flood_tasks_per_s",
+                &label,
+                Unit::TasksPerS,
+                fs.flood_tasks_per_s,
+            );
+            if let Some(p) = fs.throughput_percent() {
+                let label =
+                    "fair share: the flood's rate, % of the same flood with the other tenant idle";
+                f.number("throughput_percent", label, Unit::Percent, p)
+                    .with_goal(goals::FAIR_SHARE_THROUGHPUT_PERCENT);
+            }
+            let label = "fair share: floods measured";
+            f.number("floods", label, Unit::Count, fs.floods as f64);
+            let label = "fair share: a flood, first run created → last run ended (median flood)";
+            f.number("flood_s", label, Unit::S, fs.flood_s);
+            if let Some(r) = fs.single_tenant_tasks_per_s {
+                let label = "fair share: the big fan with one tenant alone";
+                f.number("single_tenant_tasks_per_s", label, Unit::TasksPerS, r);
+            }
+        },
+    )
+}
+
+/// A round trip hop by hop: `round trip` first, then each hop, in ms.
+fn hop_rows(f: &mut figure::Figures, key: &str, what: &str, h: &ProbeHops) {
+    let hops = [
+        ("round_trip", "round trip", h.round_trip_ms),
+        ("to_created", "trigger → run created", h.to_created_ms),
+        (
+            "created_to_queued",
+            "run created → task queued",
+            h.created_to_queued_ms,
+        ),
+        (
+            "queued_to_started",
+            "task queued → started",
+            h.queued_to_started_ms,
+        ),
+        ("started_to_ended", "started → ended", h.started_to_ended_ms),
+        (
+            "ended_to_run_ended",
+            "ended → run ended",
+            h.ended_to_run_ended_ms,
+        ),
+        ("to_answered", "run ended → answered", h.to_answered_ms),
+    ];
+    for (metric, hop, ms) in hops {
+        let label = format!("fair share: {what}: {hop}");
+        f.number(&format!("{key}/{metric}"), &label, Unit::Ms, ms);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,8 +690,7 @@ mod tests {
 
     #[test]
     fn a_report_from_before_the_floods_next_door_still_reads() {
-        let crate::figures::Outcome::Measured(sample) = crate::sample::report().embedded.fair_share
-        else {
+        let crate::figures::Outcome::Measured(sample) = crate::sample::embedded().fair_share else {
             panic!("the sample's fair share is measured");
         };
         let mut json = serde_json::to_value(&sample).expect("JSON");

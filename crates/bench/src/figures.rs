@@ -1,4 +1,6 @@
-//! The figures a benchmark run produces, as written to `bench.json`.
+//! What the scenarios measure, as they return it: each scenario turns its results into
+//! [`crate::figure::Figure`] rows, which the report holds; `--latency`, `--fair-share` and
+//! `--scale-out` print these results as they are.
 
 use serde::{Deserialize, Serialize};
 
@@ -381,22 +383,6 @@ impl ModeResults {
             asset_hop: Outcome::missing(failed, reason),
         }
     }
-
-    /// Whether any scenario failed.
-    pub fn has_failures(&self) -> bool {
-        self.chain40.is_failed()
-            || self.fan100.is_failed()
-            || self.fan_one_run.is_failed()
-            || self.fan_many_runs.is_failed()
-            || self.map_one_run.is_failed()
-            || self.round_trip.is_failed()
-            || self.cold_deploy.is_failed()
-            || self.python_deploys.is_failed()
-            || self.resources.is_failed()
-            || self.deferred_waits.is_failed()
-            || self.fair_share.is_failed()
-            || self.asset_hop.is_failed()
-    }
 }
 
 /// The fair-share scenario run alone (`weft-bench --fair-share`), with the big fan alone
@@ -446,11 +432,6 @@ impl TlsResults {
             chain40: Outcome::missing(failed, reason),
         }
     }
-
-    /// Whether a scenario failed.
-    pub fn has_failures(&self) -> bool {
-        self.round_trip.is_failed() || self.chain40.is_failed()
-    }
 }
 
 /// The in-process sandbox figures (no services).
@@ -493,13 +474,6 @@ pub struct GuestLanguage {
 pub struct GuestFigures {
     /// One per language, Rust first.
     pub languages: Vec<GuestLanguage>,
-}
-
-impl GuestFigures {
-    /// Whether a language's build or runs failed.
-    pub fn has_failures(&self) -> bool {
-        self.languages.iter().any(|l| l.task.is_failed())
-    }
 }
 
 /// What an outgoing HTTP request costs a task (`wasi:http` under the egress policy) beyond
@@ -573,11 +547,4 @@ pub struct S3Case {
     /// for it).
     #[serde(default)]
     pub first_run_ms: Option<f64>,
-}
-
-impl S3Case {
-    /// Whether it failed.
-    pub fn is_failed(&self) -> bool {
-        self.times.is_failed()
-    }
 }

@@ -1,5 +1,7 @@
 //! The benchmark's goals, each a bound on one figure, and how a figure is judged against one.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// Which way a goal bounds its figure.
@@ -13,14 +15,14 @@ pub enum Bound {
 }
 
 /// A goal: a limit on a figure, in `unit`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
     /// Which way it bounds.
     pub bound: Bound,
     /// The limit.
     pub limit: f64,
-    /// The unit of limit and figure (`ms`, `tasks/s`, `µs`).
-    pub unit: &'static str,
+    /// The unit of limit and figure as the goal is written (`ms`, `tasks/s`, `× idle`).
+    pub unit: Cow<'static, str>,
 }
 
 impl Goal {
@@ -45,6 +47,14 @@ impl Goal {
         )
     }
 
+    /// How far `figure` is from the goal, as a factor ≥ 1 when it misses (`3×` off).
+    pub fn off(&self, figure: f64) -> f64 {
+        match self.bound {
+            Bound::AtMost => figure / self.limit,
+            Bound::AtLeast => self.limit / figure.max(f64::MIN_POSITIVE),
+        }
+    }
+
     /// The goal and whether `figure` meets it: `≤ 20 ms: met`, `≤ 20 ms: MISSED`.
     pub fn verdict(&self, figure: f64) -> String {
         let word = if self.met(figure) { "met" } else { "MISSED" };
@@ -56,7 +66,7 @@ const fn at_most(limit: f64, unit: &'static str) -> Goal {
     Goal {
         bound: Bound::AtMost,
         limit,
-        unit,
+        unit: Cow::Borrowed(unit),
     }
 }
 
@@ -64,12 +74,12 @@ const fn at_least(limit: f64, unit: &'static str) -> Goal {
     Goal {
         bound: Bound::AtLeast,
         limit,
-        unit,
+        unit: Cow::Borrowed(unit),
     }
 }
 
 /// The goals of one installation mode.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModeGoals {
     /// chain40, trigger to success (median).
     pub chain40_ms: Goal,

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use weft_runtime::{Runtime, RuntimeConfig};
 
 use crate::error::BenchError;
+use crate::figure::{Figure, Figures, IN_PROCESS, Stat, Unit, Value};
 use crate::figures::{GuestFigures, GuestLanguage, GuestTask, Outcome};
+use crate::format;
 use crate::install::wfctl_build;
 use crate::sandbox::{TimedTasks, timed_tasks};
 use weft_testkit::examples::interpreted_component;
@@ -146,6 +148,63 @@ fn build(options: &GuestOptions, dir: &Path, project: &str) -> Result<PathBuf, B
         &[("CARGO_TARGET_DIR", options.examples_target.as_os_str())],
     )?;
     Ok(out)
+}
+
+/// The guest languages' figures: for each, its component's size, the task's time (mean,
+/// p50, p99) and page faults; a language that failed is its first figure with the problem.
+pub fn rows(outcome: &Outcome<GuestFigures>) -> Vec<Figure> {
+    let first = ("per_task", "hello's t1", Unit::Us, None);
+    Figures::new("guests", IN_PROCESS).of(outcome, first, |f, g| {
+        for language in &g.languages {
+            let key = language.language.to_lowercase();
+            let name = &language.language;
+            let Outcome::Measured(task) = &language.task else {
+                let problem = Value::of_problem(&language.task);
+                f.push(&format!("{key}/per_task"), name, Unit::Us, problem);
+                continue;
+            };
+            let samples = task.per_task_us;
+            let count = format::number(samples.count as f64);
+            let label = format!("{name}: per task, mean of {count}");
+            f.stat(
+                &format!("{key}/per_task"),
+                &label,
+                Unit::Us,
+                Stat::Mean,
+                samples,
+            );
+            let label = format!("{name}: per task, p50");
+            f.stat(
+                &format!("{key}/per_task_p50"),
+                &label,
+                Unit::Us,
+                Stat::Median,
+                samples,
+            );
+            let label = format!("{name}: per task, p99");
+            f.stat(
+                &format!("{key}/per_task_p99"),
+                &label,
+                Unit::Us,
+                Stat::P99,
+                samples,
+            );
+            let label = format!("{name}: component");
+            f.number(
+                &format!("{key}/component"),
+                &label,
+                Unit::KiB,
+                task.component_kib,
+            );
+            let label = format!("{name}: page faults a task");
+            f.number(
+                &format!("{key}/page_faults"),
+                &label,
+                Unit::Count,
+                task.page_faults,
+            );
+        }
+    })
 }
 
 #[cfg(test)]

@@ -9,8 +9,11 @@
 //! `worker` on PostgreSQL and Redis it starts (distributed), each driven through the HTTP
 //! API: chain40, fan-outs, round trips, a new component's first task, the processes' CPU
 //! and memory, and 1,000 waits deferred at once, all ended by one event. With `--peers` it
-//! runs the peer scripts too. The [`report::BenchReport`] it returns is printed as tables
-//! ([`tables`]) and written as `BENCHMARKS.md` ([`markdown`]) and `bench.json`.
+//! runs the peer scripts too. Each scenario's results become [`figure::Figure`] rows (scenario,
+//! mode, metric, unit, value, goal); the [`report::BenchReport`] holding them is printed as
+//! the tables of [`views`] and written as `BENCHMARKS.md` ([`markdown`], the prose in
+//! `BENCHMARKS.template.md`) and `bench.json`, from which `weft-bench --render` writes them
+//! again.
 //!
 //! ```no_run
 //! let options = weft_bench::suite::Options {
@@ -23,7 +26,9 @@
 //!     work_dir: std::env::temp_dir(),
 //! };
 //! let report = weft_bench::suite::run(&options);
-//! println!("{}", weft_bench::tables::results(&report).text());
+//! for view in weft_bench::views::VIEWS {
+//!     println!("{}", view.render(&report.figures).text());
+//! }
 //! ```
 //!
 //! # Layout
@@ -34,9 +39,11 @@
 //!   [`peers`]: Celery and Airflow;
 //! - [`install`]: starting Weft in either mode; [`process`]: child processes;
 //!   [`client`]: the HTTP API; [`wait`]: waiting for runs to end;
-//! - [`figures`], [`report`]: what is measured; [`stats`], [`breakdown`], [`procfs`]:
-//!   computing it; [`goals`]: the goals it is judged by;
-//! - [`table`], [`tables`], [`markdown`], [`format`]: presenting it;
+//! - [`figures`]: what the scenarios measure; [`figure`]: each figure as a row;
+//!   [`report`]: the rows of one run; [`stats`], [`breakdown`], [`procfs`]: computing them;
+//!   [`goals`]: the goals they are judged by;
+//! - [`view`], [`views`], [`table`], [`markdown`], [`template`], [`notes`], [`format`]:
+//!   presenting them;
 //! - [`dags`]: the benchmark DAG components and sizes; [`machine`]: machine and versions;
 //!   [`nonce`]: never-seen components; [`mall_csv`]: the S3 homework's CSV;
 //!   [`http_server`]: the egress figures' loopback server; [`error`]: errors.
@@ -49,6 +56,7 @@ pub mod deferred;
 pub mod egress;
 pub mod error;
 pub mod fair_share;
+pub mod figure;
 pub mod figures;
 pub mod format;
 pub mod goals;
@@ -59,6 +67,7 @@ pub mod machine;
 pub mod mall_csv;
 pub mod markdown;
 pub mod nonce;
+pub mod notes;
 pub mod peers;
 pub mod process;
 pub mod procfs;
@@ -74,8 +83,10 @@ pub mod sql;
 pub mod stats;
 pub mod suite;
 pub mod table;
-pub mod tables;
+pub mod template;
 pub mod tls;
+pub mod view;
+pub mod views;
 pub mod wait;
 
 pub use error::BenchError;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Parser;
 use weft_bench::install::LOG_FILTER;
-use weft_bench::{markdown, suite, tables};
+use weft_bench::report::BenchReport;
+use weft_bench::{markdown, suite, views};
 
 /// Measure Weft (in process, embedded, the S3 homework on an S3 server it starts, and
 /// distributed on PostgreSQL and Redis it starts) and, with `--peers`, Celery and Airflow on
@@ -47,6 +48,10 @@ struct Args {
     /// modes of --mode: its figures as JSON on stdout, nothing written.
     #[arg(long, conflicts_with_all = ["latency", "scale_out"])]
     fair_share: bool,
+    /// Measure nothing: read this `bench.json` (written by an earlier run) and write the
+    /// tables and BENCHMARKS.md from its figures again, into --out.
+    #[arg(long, conflicts_with_all = ["latency", "scale_out", "fair_share", "peers"])]
+    render: Option<PathBuf>,
     /// Directory of the peer scripts.
     #[arg(long, env = "WEFT_PEERS_DIR", default_value = "../shared/peers")]
     peers_dir: PathBuf,
@@ -63,6 +68,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(json) = &args.render {
+        let text =
+            std::fs::read_to_string(json).with_context(|| format!("reading {}", json.display()))?;
+        let report =
+            BenchReport::from_json(&text).with_context(|| format!("reading {}", json.display()))?;
+        let out = args.out.unwrap_or_else(|| PathBuf::from("."));
+        write(&report, &out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let wfctl = match args.wfctl {
         Some(path) => path,
         None => std::env::current_exe()
@@ -128,32 +142,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
     }
     let report = suite::run(&options);
-
-    println!();
-    println!("{}", tables::results(&report).text());
-    println!("{}", tables::sandbox(&report).text());
-    println!("{}", tables::guests(&report).text());
-    println!("{}", tables::egress(&report).text());
-    println!("{}", tables::sql(&report).text());
-    println!("{}", tables::tls(&report).text());
-    println!("{}", tables::scale_out(&report).text());
-    println!("{}", tables::scale_out_costs(&report).text());
-    println!("{}", tables::scale_out_projection(&report).text());
-    println!("{}", tables::scale_out_frequent(&report).text());
-    println!("{}", tables::s3(&report).text());
-    println!("{}", tables::peers(&report).text());
-    let markdown_path = out.join("BENCHMARKS.md");
-    let json_path = out.join("bench.json");
-    std::fs::write(&markdown_path, markdown::document(&report))
-        .with_context(|| format!("writing {}", markdown_path.display()))?;
-    std::fs::write(&json_path, report.to_json() + "\n")
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    println!(
-        "wrote {} and {}",
-        markdown_path.display(),
-        json_path.display()
-    );
-
+    write(&report, &out)?;
     if report.has_failures() {
         let kept = work.keep();
         eprintln!(
@@ -163,6 +152,27 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Print every table, and write BENCHMARKS.md and bench.json into `out`.
+fn write(report: &BenchReport, out: &Path) -> anyhow::Result<()> {
+    println!();
+    for view in views::VIEWS {
+        println!("{}", view.render(&report.figures).text());
+    }
+    let markdown_path = out.join("BENCHMARKS.md");
+    let json_path = out.join("bench.json");
+    let document = markdown::document(report).context("filling BENCHMARKS.template.md")?;
+    std::fs::write(&markdown_path, document)
+        .with_context(|| format!("writing {}", markdown_path.display()))?;
+    std::fs::write(&json_path, report.to_json() + "\n")
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    println!(
+        "wrote {} and {}",
+        markdown_path.display(),
+        json_path.display()
+    );
+    Ok(())
 }
 
 /// The directory of the installations' homes and logs: removed when the run ends, unless

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::figure::{Figure, Figures, Unit, Value};
 use crate::figures::Outcome;
 use crate::process::{free_port, log_tail};
 
@@ -268,6 +269,81 @@ fn run_script(
         });
     }
     std::fs::read_to_string(&out_path).map_err(io(&out_path))
+}
+
+/// The peers' figures, each under the scenario and metric of the Weft figure it is set
+/// against, in the peer's own mode (`celery`, `airflow`): Celery's throughput beside the
+/// big fan's and its round trips beside Weft's; Airflow's chain40 and fan100 (its own
+/// records of each run). A peer that did not run has each figure with the reason.
+pub fn rows(peers: &Peers) -> Vec<Figure> {
+    let mut f = Figures::new("fan_one_run", "celery");
+    let label = "throughput, no-op tasks (Weft: the big fan)";
+    let celery = |c: &CeleryFigures| c.throughput_tasks_per_s;
+    push(
+        &mut f,
+        "tasks_per_s",
+        label,
+        Unit::TasksPerS,
+        &peers.celery,
+        celery,
+    );
+    let mut all = f.done();
+    let mut f = Figures::new("round_trip", "celery");
+    let p50 = |c: &CeleryFigures| c.roundtrip_p50_ms;
+    push(
+        &mut f,
+        "p50",
+        "round trip p50",
+        Unit::Ms,
+        &peers.celery,
+        p50,
+    );
+    let p99 = |c: &CeleryFigures| c.roundtrip_p99_ms;
+    push(
+        &mut f,
+        "p99",
+        "round trip p99",
+        Unit::Ms,
+        &peers.celery,
+        p99,
+    );
+    all.extend(f.done());
+    for (scenario, label, run) in [
+        (
+            "chain40",
+            "chain40, one run",
+            (|a| a.chain40_s) as fn(&AirflowFigures) -> Option<f64>,
+        ),
+        ("fan100", "fan100, one run", |a| a.fan100_s),
+    ] {
+        let mut f = Figures::new(scenario, "airflow");
+        let value = match &peers.airflow {
+            Outcome::Measured(a) => run(a).map_or_else(
+                || Value::NotRun("the run did not succeed".to_owned()),
+                |s| Value::Number(s * 1e3),
+            ),
+            other => Value::of_problem(other),
+        };
+        f.push("run", label, Unit::Ms, value);
+        all.extend(f.done());
+    }
+    all
+}
+
+/// A peer's figure `get`, or its problem.
+fn push<T>(
+    f: &mut Figures,
+    metric: &str,
+    label: &str,
+    unit: Unit,
+    outcome: &Outcome<T>,
+    get: impl Fn(&T) -> f64,
+) {
+    let value = match outcome {
+        Outcome::Measured(figures) => Value::Number(get(figures)),
+        other => Value::of_problem(other),
+    };
+    f.push(metric, label, unit, value);
 }
 
 #[cfg(test)]

@@ -1,21 +1,19 @@
-//! [`BenchReport`]: everything one benchmark run found, written as `bench.json`.
+//! [`BenchReport`]: everything one benchmark run found — the machine, the versions, how it
+//! was set up, and every figure as a row ([`Figure`]) — written as `bench.json`, from which
+//! `weft-bench --render` writes the tables and `BENCHMARKS.md` again.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::dags::Sizes;
-use crate::figures::{
-    EgressFigures, GuestFigures, ModeResults, Outcome, S3Case, SandboxFigures, ScaleOut,
-    SqlFigures, TlsResults,
-};
-use crate::install::Mode;
+use crate::figure::{self, Figure};
 use crate::machine::{Machine, Versions};
-use crate::peers::Peers;
 
 /// How the run was set up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
-    /// How much of each scenario ran.
-    pub sizes: Sizes,
+    /// How much of each scenario ran ([`crate::dags::Sizes`], as written).
+    pub sizes: serde_json::Value,
+    /// Wait tasks of the deferred waits' DAG.
+    pub waits_tasks: usize,
     /// Longest one request waiting for a run to end is held, in ms.
     pub wait_slice_ms: f64,
     /// Task attempts the worker (and standalone) ran at once.
@@ -27,7 +25,7 @@ pub struct Settings {
 }
 
 /// One benchmark run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
     /// When it ran (RFC 3339, UTC).
     pub date: String,
@@ -39,103 +37,104 @@ pub struct BenchReport {
     pub versions: Versions,
     /// How it was set up.
     pub settings: Settings,
-    /// The in-process sandbox figures.
-    pub sandbox: Outcome<SandboxFigures>,
-    /// Task `t1` of the hello example in each guest language, in process.
-    pub guests: Outcome<GuestFigures>,
-    /// The in-process egress figures: a task's outgoing HTTP request against the host's.
-    pub egress: Outcome<EgressFigures>,
-    /// The in-process SQL figures: a task's one-row query against the host's, and rows
-    /// streamed into a task.
-    pub sql: Outcome<SqlFigures>,
-    /// The S3 homework (`mall_customers` on `wfctl standalone`), one case per CSV.
-    pub s3: Vec<S3Case>,
-    /// `wfctl standalone`.
-    pub embedded: ModeResults,
-    /// Server, scheduler and one worker on PostgreSQL and Redis.
-    pub distributed: ModeResults,
-    /// The same with TLS on every link: its latency scenarios.
-    pub tls: TlsResults,
-    /// One scheduler against many worker processes, and thousands of runs within a minute.
-    pub scale_out: ScaleOut,
-    /// Celery and Airflow.
-    pub peers: Peers,
+    /// Every figure, Weft's and the peers', in the order they were measured.
+    pub figures: Vec<Figure>,
 }
 
-impl BenchReport {
-    /// The figures of `mode`.
-    pub fn mode(&self, mode: Mode) -> &ModeResults {
-        match mode {
-            Mode::Embedded => &self.embedded,
-            Mode::Distributed => &self.distributed,
-        }
-    }
+/// Why a `bench.json` could not be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("not a benchmark report: {0}")]
+pub struct ReadError(#[from] serde_json::Error);
 
-    /// Whether a Weft scenario failed (peers not running is not a failure, nor a CSV meant
-    /// to exceed the S3 example's limits failing).
+impl BenchReport {
+    /// Whether a Weft scenario failed (peers not running is not a failure, nor is anything
+    /// that did not run).
     pub fn has_failures(&self) -> bool {
-        self.sandbox.is_failed()
-            || self.guests.is_failed()
-            || self
-                .guests
-                .measured()
-                .is_some_and(GuestFigures::has_failures)
-            || self.egress.is_failed()
-            || self.sql.is_failed()
-            || self.s3.iter().any(S3Case::is_failed)
-            || self.embedded.has_failures()
-            || self.distributed.has_failures()
-            || self.tls.has_failures()
-            || self.scale_out.has_failures()
+        figure::has_failures(&self.figures)
     }
 
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
+
+    /// A report written by [`BenchReport::to_json`].
+    pub fn from_json(json: &str) -> Result<BenchReport, ReadError> {
+        Ok(serde_json::from_str(json)?)
+    }
+
+    /// The figure of `scenario`'s `metric` in `mode`, if there is one.
+    pub fn figure(&self, scenario: &str, mode: &str, metric: &str) -> Option<&Figure> {
+        self.figures
+            .iter()
+            .find(|f| f.scenario == scenario && f.mode == mode && f.metric == metric)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::figures::Outcome;
+    use super::*;
+    use crate::figure::Value;
     use crate::sample;
 
     #[test]
+    fn bench_json_is_the_rows_and_reads_back_the_same() {
+        let report = sample::report();
+        let json = report.to_json();
+        let back = BenchReport::from_json(&json).expect("read back");
+        assert_eq!(back, report);
+        let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let rows = value["figures"].as_array().expect("rows");
+        let overhead = rows
+            .iter()
+            .find(|r| r["scenario"] == "egress" && r["metric"] == "overhead_per_request")
+            .expect("egress overhead");
+        assert_eq!(overhead["value"]["number"], 110.0);
+        assert_eq!(overhead["unit"], "us");
+        assert_eq!(overhead["goal"]["limit"], 100.0);
+        assert_eq!(value["settings"]["sizes"]["waits"], "bench_waits1000");
+        assert!(BenchReport::from_json("{\"date\": 1}").is_err());
+    }
+
+    #[test]
     fn bench_json_holds_the_in_process_and_s3_figures() {
-        let json: serde_json::Value =
-            serde_json::from_str(&sample::report().to_json()).expect("JSON");
-        assert_eq!(json["egress"]["measured"]["overhead_per_request_us"], 110.0);
-        assert_eq!(json["sql"]["measured"]["task_rows_per_s"], 500_000.0);
-        assert_eq!(json["s3"][0]["csv_bytes"], 1_000_000);
+        let report = sample::report();
+        let number = |scenario: &str, mode: &str, metric: &str| {
+            report
+                .figure(scenario, mode, metric)
+                .and_then(Figure::number)
+        };
         assert_eq!(
-            json["s3"][0]["times"]["measured"]["summary"]["median"],
-            850.0
+            number("sql", "in-process", "task_rows_per_s"),
+            Some(500_000.0)
+        );
+        assert_eq!(number("s3", "embedded", "1000000/runs"), Some(850.0));
+        assert_eq!(
+            number("deferred_waits", "embedded", "event_to_all_resumed"),
+            Some(45.0)
         );
         assert_eq!(
-            json["settings"]["sizes"]["s3_csvs"][1]["bytes"],
-            100_000_000
+            number("deferred_waits", "embedded", "cpu/standalone"),
+            Some(5.0)
         );
-        let waits = &json["embedded"]["deferred_waits"]["measured"];
-        assert_eq!(waits["event_to_all_resumed_ms"]["median"], 45.0);
-        assert_eq!(waits["idle_cpu"][0]["role"], "standalone");
-        assert_eq!(json["settings"]["sizes"]["waits"], "bench_waits1000");
+        let failed = report
+            .figure("s3", "embedded", "100000000/runs")
+            .expect("row");
+        assert!(matches!(&failed.value, Value::Failed(e) if e.contains("out of memory")));
     }
 
     #[test]
     fn a_failed_csv_is_a_failure_of_the_run() {
         let mut report = sample::report();
-        report.distributed = report.embedded.clone();
-        report.embedded.fan_many_runs = Outcome::NotRun("not in this test".into());
-        report.distributed.fan_many_runs = Outcome::NotRun("not in this test".into());
-        report.s3.remove(1);
-        assert!(report.has_failures(), "the TLS chain40 failed");
-        report.tls.chain40 = Outcome::NotRun("not in this test".into());
-        assert!(report.has_failures(), "the TypeScript guest failed");
-        if let Outcome::Measured(guests) = &mut report.guests {
-            guests.languages.retain(|l| !l.task.is_failed());
-        }
-        assert!(!report.has_failures(), "the 1 MB CSV was measured");
-        report.s3 = sample::s3();
+        let failed = |f: &Figure| matches!(f.value, Value::Failed(_));
+        // Keep only the failed 100 MB CSV among the failures.
+        report
+            .figures
+            .retain(|f| !failed(f) || (f.scenario == "s3" && f.metric == "100000000/runs"));
         assert!(report.has_failures(), "the 100 MB CSV failed");
+        report.figures.retain(|f| !failed(f));
+        assert!(!report.has_failures());
+        // Peers that did not run are no failure.
+        assert!(report.figures.iter().any(|f| f.mode == "celery"));
     }
 }

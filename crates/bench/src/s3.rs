@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 use crate::dags::{MALL_CUSTOMERS_DIR, S3Csv};
 use crate::error::BenchError;
+use crate::figure::{self, Figure, Figures, Stat, Unit};
 use crate::figures::{Outcome, RunTimes, S3Case};
+use crate::format;
 use crate::install::{Extras, InstallOptions, Installation, wfctl_build};
 use crate::mall_csv;
 use crate::process::Service;
@@ -354,6 +356,36 @@ fn build_example(options: &S3Options, dir: &Path, rule: &str) -> Result<PathBuf,
     Ok(out)
 }
 
+/// The S3 homework's figures, per CSV: its runs (median, the range kept), and the run
+/// before them; a CSV that failed or did not run is its runs' figure with the problem.
+pub fn rows(cases: &[S3Case]) -> Vec<Figure> {
+    let mut f = Figures::new("s3", "embedded");
+    for case in cases {
+        let key = case.csv_bytes.to_string();
+        let mut name = format!("{} CSV", format::bytes(case.csv_bytes as f64));
+        if case.rows > 0 {
+            name.push_str(&format!(" ({} rows)", format::number(case.rows as f64)));
+        }
+        let runs = format!("{key}/runs");
+        match &case.times {
+            Outcome::Measured(t) => {
+                f.stat(&runs, &name, Unit::Ms, Stat::Median, t.summary);
+            }
+            other => {
+                f.push(&runs, &name, Unit::Ms, figure::Value::of_problem(other));
+            }
+        }
+        if let Some(first) = case.first_run_ms {
+            let label = format!(
+                "{name}: the unmeasured first run (the first CSV's: baseline code right after \
+                 the deploy)"
+            );
+            f.number(&format!("{key}/first_run"), &label, Unit::Ms, first);
+        }
+    }
+    f.done()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,7 +449,7 @@ mod tests {
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].rows, 7);
         assert_eq!(cases[1].rows, 0);
-        assert!(cases.iter().all(S3Case::is_failed));
+        assert!(cases.iter().all(|c| c.times.is_failed()));
         assert_eq!(
             cases[1].times,
             Outcome::Failed("setup: no S3 server".into())

@@ -7,10 +7,12 @@ use crate::figures::{
     ModeResults, Outcome, PerTask, ProbeAt, ProbeHops, PythonDeploys, RoundTrip, RunTimes, S3Case,
     SandboxFigures, ScaleFan, ScaleOut, SqlFigures, Throughput, TlsResults, Usage,
 };
+use crate::install::Mode;
 use crate::machine::{Machine, Versions};
 use crate::peers::{AirflowFigures, Peers};
 use crate::report::{BenchReport, Settings};
 use crate::stats::Summary;
+use crate::{egress, guests, peers, s3, sandbox, scale_out, scenarios, sql, tls};
 
 fn summary(samples: &[f64]) -> Summary {
     Summary::of(samples).expect("samples")
@@ -210,8 +212,67 @@ pub fn s3() -> Vec<S3Case> {
 }
 
 /// The whole report: distributed could not start, Celery did not run, Airflow's chain
-/// failed.
+/// failed; its figures made from the results above as a run makes them.
 pub fn report() -> BenchReport {
+    let sizes = Sizes::FULL;
+    let sandbox = Outcome::Measured(SandboxFigures {
+        per_task_us: summary(&[25.0, 35.0, 45.0]),
+        component: "noop.wasm".into(),
+        size_kib: 52.0,
+        compile_ms: 110.0,
+        cached_load_ms: 0.9,
+    });
+    let guests = Outcome::Measured(GuestFigures {
+        languages: vec![
+            GuestLanguage {
+                language: "Rust".into(),
+                task: Outcome::Measured(GuestTask {
+                    component_kib: 210.0,
+                    per_task_us: summary(&[20.0, 24.0, 110.0]),
+                    page_faults: 8.0,
+                }),
+            },
+            GuestLanguage {
+                language: "Python".into(),
+                task: Outcome::Measured(GuestTask {
+                    component_kib: 18_300.0,
+                    per_task_us: summary(&[1_800.0, 2_000.0, 7_000.0]),
+                    page_faults: 420.0,
+                }),
+            },
+            GuestLanguage {
+                language: "TypeScript".into(),
+                task: Outcome::Failed("wfctl build examples/hello-ts: exit status: 1".into()),
+            },
+        ],
+    });
+    let tls = TlsResults {
+        round_trip: Outcome::Measured(RoundTrip {
+            ms: summary(&[0.4, 0.9, 1.5]),
+            trigger_ms: summary(&[0.2, 0.3, 0.4]),
+            in_store_ms: None,
+        }),
+        chain40: Outcome::Failed("chain40: timed out after 60 s".into()),
+    };
+    let peers = Peers {
+        celery: Outcome::NotRun("celery_bench.sh not found".into()),
+        airflow: Outcome::Measured(AirflowFigures {
+            version: "3.3.2".into(),
+            chain40_s: None,
+            fan100_s: Some(15.0),
+        }),
+    };
+    let distributed = ModeResults::all_failed("cannot start: no PostgreSQL");
+    let mut figures = sandbox::rows(&sandbox);
+    figures.extend(guests::rows(&guests));
+    figures.extend(egress::rows(&Outcome::Measured(egress())));
+    figures.extend(sql::rows(&Outcome::Measured(sql())));
+    figures.extend(scenarios::rows(Mode::Embedded, &embedded(), &sizes));
+    figures.extend(s3::rows(&s3()));
+    figures.extend(scenarios::rows(Mode::Distributed, &distributed, &sizes));
+    figures.extend(tls::rows(&tls, &sizes));
+    figures.extend(scale_out::rows::rows(&scale_out(), sizes.big_fan.tasks));
+    figures.extend(peers::rows(&peers));
     BenchReport {
         date: "2026-11-21T14:00:00Z".into(),
         quick: false,
@@ -231,65 +292,14 @@ pub fn report() -> BenchReport {
             airflow: "3.3.2".into(),
         },
         settings: Settings {
-            sizes: Sizes::FULL,
+            sizes: serde_json::to_value(sizes).expect("sizes as JSON"),
+            waits_tasks: sizes.waits.tasks,
             wait_slice_ms: 5000.0,
             worker_concurrency: 2,
             parallelism: 20_000,
             wfctl: "/repo/target/release/wfctl".into(),
         },
-        sandbox: Outcome::Measured(SandboxFigures {
-            per_task_us: summary(&[25.0, 35.0, 45.0]),
-            component: "noop.wasm".into(),
-            size_kib: 52.0,
-            compile_ms: 110.0,
-            cached_load_ms: 0.9,
-        }),
-        guests: Outcome::Measured(GuestFigures {
-            languages: vec![
-                GuestLanguage {
-                    language: "Rust".into(),
-                    task: Outcome::Measured(GuestTask {
-                        component_kib: 210.0,
-                        per_task_us: summary(&[20.0, 24.0, 110.0]),
-                        page_faults: 8.0,
-                    }),
-                },
-                GuestLanguage {
-                    language: "Python".into(),
-                    task: Outcome::Measured(GuestTask {
-                        component_kib: 18_300.0,
-                        per_task_us: summary(&[1_800.0, 2_000.0, 7_000.0]),
-                        page_faults: 420.0,
-                    }),
-                },
-                GuestLanguage {
-                    language: "TypeScript".into(),
-                    task: Outcome::Failed("wfctl build examples/hello-ts: exit status: 1".into()),
-                },
-            ],
-        }),
-        egress: Outcome::Measured(egress()),
-        sql: Outcome::Measured(sql()),
-        s3: s3(),
-        embedded: embedded(),
-        distributed: ModeResults::all_failed("cannot start: no PostgreSQL"),
-        tls: TlsResults {
-            round_trip: Outcome::Measured(RoundTrip {
-                ms: summary(&[0.4, 0.9, 1.5]),
-                trigger_ms: summary(&[0.2, 0.3, 0.4]),
-                in_store_ms: None,
-            }),
-            chain40: Outcome::Failed("chain40: timed out after 60 s".into()),
-        },
-        scale_out: scale_out(),
-        peers: Peers {
-            celery: Outcome::NotRun("celery_bench.sh not found".into()),
-            airflow: Outcome::Measured(AirflowFigures {
-                version: "3.3.2".into(),
-                chain40_s: None,
-                fan100_s: Some(15.0),
-            }),
-        },
+        figures,
     }
 }
 

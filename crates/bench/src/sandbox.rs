@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 use weft_runtime::{DagComponent, Runtime, RuntimeConfig, TaskContext, TaskOutcome, TaskRequest};
 
 use crate::error::BenchError;
-use crate::figures::SandboxFigures;
+use crate::figure::{Figure, Figures, IN_PROCESS, Stat, Unit};
+use crate::figures::{Outcome, SandboxFigures};
 use crate::nonce;
 use crate::procfs;
 use crate::stats::Summary;
+use crate::{format, goals};
 
 /// Measure `iterations` no-op tasks (after a warm-up) and the compile and cached load of a
 /// never-seen copy of the `noop` guest.
@@ -119,6 +121,41 @@ pub fn unique() -> String {
         "{}-{}",
         jiff::Timestamp::now().as_nanosecond(),
         std::process::id()
+    )
+}
+
+/// The sandbox's figures: per task (mean, judged by the goal; p50, p99), the compile of a
+/// new component and its load from the disk cache.
+pub fn rows(outcome: &Outcome<SandboxFigures>) -> Vec<Figure> {
+    let goal = Some(goals::SANDBOX_PER_TASK_US);
+    Figures::new("sandbox", IN_PROCESS).of(
+        outcome,
+        ("per_task", "per task", Unit::Us, goal),
+        |f, s| {
+            let samples = s.per_task_us;
+            let count = format::number(samples.count as f64);
+            let label = format!("per task, mean of {count} ({})", s.component);
+            f.stat("per_task", &label, Unit::Us, Stat::Mean, samples)
+                .with_goal(goals::SANDBOX_PER_TASK_US);
+            f.stat(
+                "per_task_p50",
+                "per task, p50",
+                Unit::Us,
+                Stat::Median,
+                samples,
+            );
+            f.stat(
+                "per_task_p99",
+                "per task, p99",
+                Unit::Us,
+                Stat::P99,
+                samples,
+            );
+            let label = format!("compile a new component ({:.0} KiB)", s.size_kib);
+            f.number("compile", &label, Unit::Ms, s.compile_ms);
+            let label = "load it from the disk cache";
+            f.number("cached_load", label, Unit::Ms, s.cached_load_ms);
+        },
     )
 }
 

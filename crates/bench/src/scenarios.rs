@@ -9,16 +9,20 @@ use std::time::{Duration, Instant};
 
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
+use crate::figure::{Figure, Figures, Stat, Unit};
+use crate::figures::HopBreakdown;
 use crate::figures::{
     Chain, ColdDeploy, FairShareAlone, ModeResults, Outcome, RoundTrip, RunTimes, Throughput,
     TlsResults, Usage,
 };
-use crate::install::Installation;
+use crate::format;
+use crate::goals::Goal;
+use crate::install::{Installation, Mode};
 use crate::nonce;
 use crate::procfs::{self, ProcSample};
 use crate::stats::{Summary, median};
 use crate::wait::Waiter;
-use crate::{breakdown, deferred, fair_share};
+use crate::{asset_hop, breakdown, deferred, fair_share};
 
 /// Every scenario on `installation`; a failed scenario is recorded and the next one runs.
 pub fn run_all(installation: &mut Installation, sizes: &Sizes) -> ModeResults {
@@ -383,6 +387,223 @@ pub fn usage(
             }
         })
         .collect()
+}
+
+/// The figures of every scenario of one installation mode (`embedded`, `distributed`).
+pub fn rows(mode: Mode, m: &ModeResults, sizes: &Sizes) -> Vec<Figure> {
+    let name = mode.name();
+    let goals = mode.goals();
+    let mut all = chain_rows(name, &m.chain40, sizes, Some(goals.chain40_ms.clone()));
+    for (scenario, outcome, label) in [
+        (
+            "fan_one_run",
+            &m.fan_one_run,
+            format!(
+                "fan-out: {} tasks in one run (median of {})",
+                format::number(sizes.big_fan.tasks as f64),
+                sizes.big_fan_runs
+            ),
+        ),
+        (
+            "fan_many_runs",
+            &m.fan_many_runs,
+            format!("fan-out: {} runs of 100 tasks at once", sizes.many_runs),
+        ),
+    ] {
+        let goal = Some(goals.tasks_per_s.clone());
+        all.extend(throughput_rows(scenario, name, outcome, &label, goal));
+    }
+    let label = format!(
+        "mapped task: {} instances in one run (median of {})",
+        format::number((sizes.big_map.tasks - 1) as f64),
+        sizes.big_fan_runs
+    );
+    all.extend(throughput_rows(
+        "map_one_run",
+        name,
+        &m.map_one_run,
+        &label,
+        None,
+    ));
+    all.extend(deferred::rows(name, &m.deferred_waits, sizes));
+    all.extend(fair_share::rows(name, &m.fair_share, sizes));
+    all.extend(asset_hop::rows(name, &m.asset_hop, sizes));
+    let label = format!(
+        "fan100 alone: trigger → success, median of {}",
+        sizes.fan100_runs
+    );
+    all.extend(Figures::new("fan100", name).of(
+        &m.fan100,
+        ("run", &label, Unit::Ms, None),
+        |f, t| {
+            f.stat("run", &label, Unit::Ms, Stat::Median, t.summary);
+        },
+    ));
+    all.extend(round_trip_rows(
+        name,
+        &m.round_trip,
+        sizes.round_trips,
+        Some(goals.round_trip_p50_ms.clone()),
+    ));
+    let label = "new component: wfctl deploy → first task done";
+    all.extend(Figures::new("cold_deploy", name).of(
+        &m.cold_deploy,
+        ("to_first_task", label, Unit::Ms, None),
+        |f, c| deploy_rows(f, "", label, c),
+    ));
+    let first = "first new Python DAG: wfctl deploy → first task done";
+    let second = "second new Python DAG: wfctl deploy → first task done";
+    all.extend(Figures::new("python_deploys", name).of(
+        &m.python_deploys,
+        ("first/to_first_task", first, Unit::Ms, None),
+        |f, p| {
+            deploy_rows(f, "first/", first, &p.first);
+            deploy_rows(f, "second/", second, &p.second);
+        },
+    ));
+    all.extend(Figures::new("resources", name).of(
+        &m.resources,
+        ("peak_rss", "peak RSS", Unit::MiB, None),
+        |f, usage| {
+            for u in usage {
+                let label = format!("peak RSS: {}", u.role);
+                f.number(
+                    &format!("peak_rss/{}", u.role),
+                    &label,
+                    Unit::MiB,
+                    u.peak_rss_mib,
+                );
+            }
+            for u in usage {
+                let label = format!("CPU per 10,000 tasks (fan-outs): {}", u.role);
+                let metric = format!("cpu_per_10k/{}", u.role);
+                f.number(&metric, &label, Unit::S, u.cpu_s_per_10k_tasks);
+            }
+        },
+    ));
+    all
+}
+
+/// A deploy's figures: to the first task done, and the deploy alone.
+fn deploy_rows(f: &mut Figures, prefix: &str, label: &str, c: &ColdDeploy) {
+    let to_first = format!("{prefix}to_first_task");
+    f.number(&to_first, label, Unit::Ms, c.to_first_task_ms);
+    let deploy = format!("{label}: the deploy alone");
+    f.number(&format!("{prefix}deploy"), &deploy, Unit::Ms, c.deploy_ms);
+}
+
+/// The figures of a fan's throughput: tasks per second, and the median sample's time.
+fn throughput_rows(
+    scenario: &str,
+    mode: &str,
+    outcome: &Outcome<Throughput>,
+    label: &str,
+    goal: Option<Goal>,
+) -> Vec<Figure> {
+    Figures::new(scenario, mode).of(
+        outcome,
+        ("tasks_per_s", label, Unit::TasksPerS, goal.clone()),
+        |f, t| {
+            let rate = f.number("tasks_per_s", label, Unit::TasksPerS, t.tasks_per_s);
+            rate.goal = goal;
+            let time = format!("{label}: the median sample's time");
+            f.number("median_s", &time, Unit::S, t.median_s);
+        },
+    )
+}
+
+/// A step of a chain40 hop: its metric, its label and its median in a breakdown.
+type Step = (&'static str, &'static str, fn(&HopBreakdown) -> f64);
+
+/// chain40's figures in `mode` (also `tls`): the run, per hop, and where a hop's time goes
+/// (scenario `chain40_breakdown`).
+pub fn chain_rows(
+    mode: &str,
+    outcome: &Outcome<Chain>,
+    sizes: &Sizes,
+    goal: Option<Goal>,
+) -> Vec<Figure> {
+    let runs = outcome
+        .measured()
+        .map_or(sizes.chain_runs, |c| c.times.summary.count);
+    let label = format!("chain40: trigger → success, median of {runs}");
+    let mut all = Figures::new("chain40", mode).of(
+        outcome,
+        ("run", &label, Unit::Ms, goal.clone()),
+        |f, c| {
+            f.stat("run", &label, Unit::Ms, Stat::Median, c.times.summary)
+                .goal = goal;
+            f.number(
+                "per_hop",
+                "chain40: per hop (median / 40)",
+                Unit::Ms,
+                c.per_hop_ms,
+            );
+        },
+    );
+    let steps: [Step; 5] = [
+        (
+            "run_to_first_queued",
+            "run created → first task queued",
+            |b| b.run_to_first_queued_ms,
+        ),
+        (
+            "upstream_end_to_queued",
+            "upstream ended → next task queued (scheduling)",
+            |b| b.upstream_end_to_queued_ms,
+        ),
+        (
+            "queued_to_started",
+            "queued → attempt started (delivery, pick-up)",
+            |b| b.queued_to_started_ms,
+        ),
+        (
+            "started_to_ended",
+            "attempt started → ended (sandbox, task, report)",
+            |b| b.started_to_ended_ms,
+        ),
+        (
+            "last_end_to_run_end",
+            "last task ended → run finished",
+            |b| b.last_end_to_run_end_ms,
+        ),
+    ];
+    let (first, first_label, _) = steps[0];
+    all.extend(Figures::new("chain40_breakdown", mode).of(
+        outcome,
+        (first, first_label, Unit::Ms, None),
+        |f, c| {
+            for (metric, label, get) in steps {
+                if let Some(b) = &c.breakdown {
+                    f.number(metric, label, Unit::Ms, get(b));
+                }
+            }
+        },
+    ));
+    all
+}
+
+/// The round trips' figures in `mode` (also `tls`): p50 (judged by `goal`), p99, the
+/// trigger request alone, the run by the store's clock.
+pub fn round_trip_rows(
+    mode: &str,
+    outcome: &Outcome<RoundTrip>,
+    runs: usize,
+    goal: Option<Goal>,
+) -> Vec<Figure> {
+    let runs = outcome.measured().map_or(runs, |r| r.ms.count);
+    let p50 = format!("round trip p50 ({runs} runs)");
+    Figures::new("round_trip", mode).of(outcome, ("p50", &p50, Unit::Ms, goal.clone()), |f, r| {
+        f.stat("p50", &p50, Unit::Ms, Stat::Median, r.ms).goal = goal;
+        let p99 = format!("round trip p99 ({runs} runs)");
+        f.stat("p99", &p99, Unit::Ms, Stat::P99, r.ms);
+        let label = "round trip: the trigger request alone (p50)";
+        f.stat("trigger_p50", label, Unit::Ms, Stat::Median, r.trigger_ms);
+        if let Some(store) = r.in_store_ms {
+            let label = "round trip: run created → ended, store's clock (p50)";
+            f.stat("in_store_p50", label, Unit::Ms, Stat::Median, store);
+        }
+    })
 }
 
 #[cfg(test)]

@@ -31,8 +31,10 @@ use weft_testkit::PostgresServer;
 use crate::dags::Sizes;
 use crate::egress::{host_per_request_us, task_per_request_us};
 use crate::error::BenchError;
-use crate::figures::SqlFigures;
+use crate::figure::{Figure, Figures, IN_PROCESS, Unit};
+use crate::figures::{Outcome, SqlFigures};
 use crate::stats::{Summary, median};
+use crate::{format, goals};
 
 /// The one-row query, with the integer parameter 1.
 const QUERY: &str = "SELECT $1::int";
@@ -352,6 +354,49 @@ async fn host_stream_ms(
         }
     }
     Ok(samples)
+}
+
+/// The SQL figures: a task's cost per query, the host's, the overhead (judged by the goal),
+/// and rows per second streamed into a task and read by the host.
+pub fn rows(outcome: &Outcome<SqlFigures>) -> Vec<Figure> {
+    let overhead = "overhead per query (task − host)";
+    let goal = Some(goals::SQL_OVERHEAD_US);
+    Figures::new("sql", IN_PROCESS).of(
+        outcome,
+        ("overhead_per_query", overhead, Unit::Us, goal),
+        |f, s| {
+            let k = s.queries;
+            let label = format!(
+                "per query in a task: (task with {k} queries − with none) / {k}, medians of {}",
+                s.task_with_queries_ms.count
+            );
+            f.number("task_per_query", &label, Unit::Us, s.task_per_query_us);
+            let label = format!(
+                "per query from the host (sqlx, one connection), median of {} rounds",
+                s.host_rounds_ms.count
+            );
+            f.number("host_per_query", &label, Unit::Us, s.host_per_query_us);
+            f.number(
+                "overhead_per_query",
+                overhead,
+                Unit::Us,
+                s.overhead_per_query_us,
+            )
+            .with_goal(goals::SQL_OVERHEAD_US);
+            let label = format!(
+                "{} rows streamed into a task ({} a batch), median of {}",
+                format::number(s.stream_rows as f64),
+                s.stream_batch,
+                s.task_stream_ms.count
+            );
+            f.number("task_rows_per_s", &label, Unit::RowsPerS, s.task_rows_per_s);
+            let label = format!(
+                "the same rows read by the host (sqlx fetch), median of {}",
+                s.host_stream_ms.count
+            );
+            f.number("host_rows_per_s", &label, Unit::RowsPerS, s.host_rows_per_s);
+        },
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::dags::Sizes;
 use crate::error::BenchError;
 use crate::figures::{FairShareAlone, ModeResults, Outcome, S3Case, ScaleOut, TlsResults};
 use crate::guests::{self, GuestOptions};
-use crate::install::{Backends, InstallOptions, Installation, services};
+use crate::install::{Backends, InstallOptions, Installation, Mode, services};
 use crate::machine::{self, Machine, Versions};
 use crate::peers::{self, Peers};
 use crate::report::{BenchReport, Settings};
@@ -66,7 +66,7 @@ pub fn run(options: &Options) -> BenchReport {
     let sizes = sizes(options);
     let machine = Machine::detect();
     eprintln!("==> sandbox (in-process): {} tasks", sizes.sandbox_tasks);
-    let sandbox = Outcome::of(sandbox::measure(sizes.sandbox_tasks));
+    let mut figures = sandbox::rows(&Outcome::of(sandbox::measure(sizes.sandbox_tasks)));
     eprintln!(
         "==> guest languages (in-process): hello's t1 in Rust, Python and TypeScript, {} \
          tasks each",
@@ -89,13 +89,15 @@ pub fn run(options: &Options) -> BenchReport {
         "==> egress (in-process): {} runs of {} requests, task and host",
         sizes.egress_rounds, sizes.egress_requests
     );
+    figures.extend(guests::rows(&guests));
     let egress = Outcome::of(egress::measure(sizes.egress_requests, sizes.egress_rounds));
+    figures.extend(egress::rows(&egress));
     eprintln!(
         "==> sql (in-process, PostgreSQL): {} runs of {} queries, {} reads of {} rows; task \
          and host",
         sizes.sql_rounds, sizes.sql_queries, sizes.sql_stream_rounds, sizes.sql_stream_rows
     );
-    let sql = Outcome::of(sql::measure(&sizes, options.quick));
+    figures.extend(sql::rows(&Outcome::of(sql::measure(&sizes, options.quick))));
 
     let install = install_options(options);
     let embedded = if options.modes.embedded() {
@@ -104,6 +106,7 @@ pub fn run(options: &Options) -> BenchReport {
     } else {
         ModeResults::not_run("--mode distributed")
     };
+    figures.extend(scenarios::rows(Mode::Embedded, &embedded, &sizes));
     let s3 = if !options.modes.embedded() {
         s3_not_run(&sizes, "--mode distributed")
     } else if !options.s3_server.is_file() {
@@ -121,6 +124,7 @@ pub fn run(options: &Options) -> BenchReport {
         };
         s3::measure(&s3_options, sizes.s3_csvs)
     };
+    figures.extend(s3::rows(&s3));
 
     eprintln!("==> distributed: starting PostgreSQL and Redis");
     let mut versions = Versions {
@@ -156,18 +160,24 @@ pub fn run(options: &Options) -> BenchReport {
             Err(e) => ModeResults::all_failed(&format!("PostgreSQL and Redis: {e}")),
         }
     };
+    figures.extend(scenarios::rows(Mode::Distributed, &distributed, &sizes));
 
     let tls = if options.modes.distributed() {
         tls::measure(&install, &sizes)
     } else {
         TlsResults::not_run("--mode embedded")
     };
+    figures.extend(tls::rows(&tls, &sizes));
 
     let scale_out = if options.modes.distributed() {
         crate::scale_out::measure(&install, &sizes)
     } else {
         ScaleOut::missing(sizes.scale_workers, false, "--mode embedded")
     };
+    figures.extend(crate::scale_out::rows::rows(
+        &scale_out,
+        sizes.big_fan.tasks,
+    ));
 
     let peers = if options.peers {
         run_peers(&options.peers_dir, &options.work_dir, &sizes)
@@ -176,6 +186,7 @@ pub fn run(options: &Options) -> BenchReport {
     };
     versions.celery = peer_version(&peers.celery, |c| &c.version);
     versions.airflow = peer_version(&peers.airflow, |a| &a.version);
+    figures.extend(peers::rows(&peers));
 
     BenchReport {
         date: jiff::Timestamp::now()
@@ -185,22 +196,14 @@ pub fn run(options: &Options) -> BenchReport {
         machine,
         versions,
         settings: Settings {
-            sizes,
+            sizes: serde_json::to_value(sizes).unwrap_or_default(),
+            waits_tasks: sizes.waits.tasks,
             wait_slice_ms: WAIT_SLICE.as_secs_f64() * 1e3,
             worker_concurrency: WORKER_CONCURRENCY,
             parallelism: PARALLELISM,
             wfctl: options.wfctl.display().to_string(),
         },
-        sandbox,
-        guests,
-        egress,
-        sql,
-        s3,
-        embedded,
-        distributed,
-        tls,
-        scale_out,
-        peers,
+        figures,
     }
 }
 
@@ -343,6 +346,8 @@ fn run_peers(dir: &Path, work: &Path, sizes: &Sizes) -> Peers {
 fn peer_version<T>(outcome: &Outcome<T>, version: impl Fn(&T) -> &String) -> String {
     match outcome {
         Outcome::Measured(f) => version(f).clone(),
-        other => crate::tables::problem(other),
+        other => crate::figure::Value::of_problem(other)
+            .problem()
+            .unwrap_or_default(),
     }
 }

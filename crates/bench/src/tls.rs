@@ -8,6 +8,7 @@ use weft_testkit::{PostgresServer, RedisServer};
 
 use crate::dags::Sizes;
 use crate::error::BenchError;
+use crate::figure::Figure;
 use crate::figures::TlsResults;
 use crate::install::{Backends, InstallOptions, Installation, LinkTls};
 use crate::scenarios;
@@ -53,4 +54,14 @@ fn start_and_measure(options: &InstallOptions, sizes: &Sizes) -> Result<TlsResul
     installation.stop();
     Ok(results)
     // The servers stop here, when `redis` and `postgres` are dropped.
+}
+
+/// The mode of the figures of the distributed installation with TLS on every link.
+pub const TLS: &str = "tls";
+
+/// The TLS installation's figures: its round trips and chain40, beside the plain ones.
+pub fn rows(results: &TlsResults, sizes: &Sizes) -> Vec<Figure> {
+    let mut all = scenarios::round_trip_rows(TLS, &results.round_trip, sizes.round_trips, None);
+    all.extend(scenarios::chain_rows(TLS, &results.chain40, sizes, None));
+    all
 }

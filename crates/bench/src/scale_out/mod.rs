@@ -11,6 +11,7 @@
 
 pub mod backlog;
 pub mod costs;
+pub mod rows;
 
 use std::time::{Duration, Instant};
 
