@@ -10,6 +10,60 @@ use crate::egress::substitute::SecretError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
 
+/// Why the attempt has no connection it asked for.
+pub(super) enum ConnectionRefusal {
+    /// Its task does not declare it.
+    NotDeclared(String),
+    /// None of that id is stored.
+    NotFound(String),
+    /// The control plane did not answer.
+    Unavailable(String),
+}
+
+impl HostState {
+    /// Connection `conn_id`, which the attempt's task must declare, read through the
+    /// [`TaskHost`](crate::TaskHost) for call `what`; from then on its password and every
+    /// string of its `extra` are masked in the attempt's log.
+    pub(super) fn declared_connection(
+        &mut self,
+        what: &'static str,
+        conn_id: &str,
+    ) -> wasmtime::Result<Result<weft_protocol::Connection, ConnectionRefusal>> {
+        let deadline = self.deadline;
+        let attempt = self.attempt(what)?;
+        let declared = attempt
+            .dag
+            .task(&attempt.context.task_id)
+            .is_some_and(|t| t.resources.connections.iter().any(|c| c == conn_id));
+        if !declared {
+            return Ok(Err(ConnectionRefusal::NotDeclared(format!(
+                "connection {conn_id:?} is not declared for task {:?}",
+                attempt.context.task_id
+            ))));
+        }
+        let read = ConnectionRead {
+            conn_id: conn_id.to_owned(),
+        };
+        let found = match attempt.host.ask(read, deadline) {
+            Ok(found) => found,
+            Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
+            Err(HostError::Unavailable(why)) => {
+                return Ok(Err(ConnectionRefusal::Unavailable(why)));
+            }
+        };
+        let Some(c) = found else {
+            return Ok(Err(ConnectionRefusal::NotFound(format!(
+                "connection {conn_id:?} does not exist"
+            ))));
+        };
+        if let Some(password) = &c.password {
+            self.log.mask(password);
+        }
+        self.log.mask_strings(&c.extra);
+        Ok(Ok(c))
+    }
+}
+
 /// The connections and secrets hosts of world version `$v` (their types are the same in
 /// every version that has them).
 macro_rules! access_host {
@@ -24,39 +78,18 @@ macro_rules! access_host {
                     conn_id: String,
                 ) -> wasmtime::Result<Result<Connection, AccessError>> {
                     self.check_deadline()?;
-                    let deadline = self.deadline;
-                    let attempt = self.attempt("connections.get")?;
-                    let declared = attempt
-                        .dag
-                        .task(&attempt.context.task_id)
-                        .is_some_and(|t| t.resources.connections.contains(&conn_id));
-                    if !declared {
-                        return Ok(Err(AccessError::NotDeclared(format!(
-                            "connection {conn_id:?} is not declared for task {:?}",
-                            attempt.context.task_id
-                        ))));
-                    }
-                    let read = ConnectionRead {
-                        conn_id: conn_id.clone(),
-                    };
-                    let found = match attempt.host.ask(read, deadline) {
-                        Ok(found) => found,
-                        Err(HostError::Timeout) => {
-                            return Err(wasmtime::Error::new(HostTrap::Deadline));
+                    let c = match self.declared_connection("connections.get", &conn_id)? {
+                        Ok(c) => c,
+                        Err(ConnectionRefusal::NotDeclared(why)) => {
+                            return Ok(Err(AccessError::NotDeclared(why)));
                         }
-                        Err(HostError::Unavailable(why)) => {
+                        Err(ConnectionRefusal::NotFound(why)) => {
+                            return Ok(Err(AccessError::NotFound(why)));
+                        }
+                        Err(ConnectionRefusal::Unavailable(why)) => {
                             return Ok(Err(AccessError::Unavailable(why)));
                         }
                     };
-                    let Some(c) = found else {
-                        return Ok(Err(AccessError::NotFound(format!(
-                            "connection {conn_id:?} does not exist"
-                        ))));
-                    };
-                    if let Some(password) = &c.password {
-                        self.log.mask(password);
-                    }
-                    self.log.mask_strings(&c.extra);
                     // SQL connections are host-held: tasks reach them through `sql`, which logs in for
                     // them, so their password never enters the guest.
                     let password = if crate::sql::host_held(&c.conn_type) {

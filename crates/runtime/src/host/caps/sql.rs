@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use wasmtime::component::Resource;
 use wasmtime_wasi::runtime::in_tokio;
-use weft_protocol::host_call::ConnectionRead;
 
+use super::access::ConnectionRefusal;
 use crate::bindings::v0_6::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
-use crate::call::HostError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
 use crate::sql::session::Call;
@@ -71,38 +70,16 @@ impl sql::Host for HostState {
     fn open(&mut self, conn_id: String) -> wasmtime::Result<Result<Resource<Session>, SqlError>> {
         let usage = self.sql_usage("sql.open")?;
         let deadline = self.deadline;
-        let attempt = self.attempt("sql.open")?;
-        let declared = attempt
-            .dag
-            .task(&attempt.context.task_id)
-            .is_some_and(|t| t.resources.connections.contains(&conn_id));
-        if !declared {
-            return Ok(Err(SqlError::NotDeclared(format!(
-                "connection {conn_id:?} is not declared for task {:?}",
-                attempt.context.task_id
-            ))));
-        }
-        let read = ConnectionRead {
-            conn_id: conn_id.clone(),
-        };
-        let found = match attempt.host.ask(read, deadline) {
-            Ok(found) => found,
-            Err(HostError::Timeout) => return Err(wasmtime::Error::new(HostTrap::Deadline)),
-            Err(HostError::Unavailable(why)) => {
+        let conn = match self.declared_connection("sql.open", &conn_id)? {
+            Ok(conn) => conn,
+            Err(ConnectionRefusal::NotDeclared(why)) => return Ok(Err(SqlError::NotDeclared(why))),
+            Err(ConnectionRefusal::NotFound(why)) => return Ok(Err(SqlError::NotFound(why))),
+            Err(ConnectionRefusal::Unavailable(why)) => {
                 return Ok(Err(SqlError::Connect(format!(
                     "connection {conn_id:?} could not be read: {why}"
                 ))));
             }
         };
-        let Some(conn) = found else {
-            return Ok(Err(SqlError::NotFound(format!(
-                "connection {conn_id:?} does not exist"
-            ))));
-        };
-        // The password never reaches the guest, nor the log should a message quote it.
-        if let Some(password) = &conn.password {
-            self.log.mask(password);
-        }
         let Some(sql) = self.sql.clone() else {
             return Err(wasmtime::Error::new(HostTrap::Misuse(
                 "sql.open outside run-task".into(),
