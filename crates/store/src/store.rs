@@ -132,6 +132,10 @@ pub trait Store: Send + Sync + 'static {
     /// Apply a batch of changes in one transaction; see [`WriteBatch`].
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome>;
 
+    /// The gate this store's batches pass: a test holds batches back there.
+    #[cfg(any(test, feature = "testing"))]
+    fn held_writes(&self) -> std::sync::Arc<crate::held_writes::HeldWrites>;
+
     /// Expand a mapped task, in one transaction; see [`ExpandTask`]. Its new instances'
     /// task instances in map index order, or `None` when the mapped task's task instance is
     /// no longer as the scheduler saw it (nothing is written then).

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use weft_model::{DagRunState, TaskState};
 use weft_scheduler::{Control as _, SchedulerConfig, TaskMessage, TriggerRequest};
 use weft_store::held_writes::{HeldWrites, Release};
-use weft_store::{DagRun, Quotas, Store, WriteBatch};
+use weft_store::{DagRun, Quotas, WriteBatch};
 
 const T0: &str = "2024-03-01T00:00:00Z";
 
@@ -64,9 +64,8 @@ async fn installation(
     tenant_with_dag(&b, "team-a", 1, Quotas::NONE, "flood", &tasks).await;
     deploy_in(&b, "team-a", "solo", &["alone"]).await;
     tenant_with_dag(&b, "team-b", 1, Quotas::NONE, "single", &["only"]).await;
-    let held = Arc::new(HeldWrites::new(b.store.clone()));
-    let store: Arc<dyn Store> = held.clone();
-    let running = start_loop_over(&b, store, b.queue.clone(), config);
+    let held = b.store.held_writes();
+    let running = start_loop_over(&b, b.store.clone(), b.queue.clone(), config);
     // The loop answers a mark only once it has started: a run triggered from now on is
     // stepped by the loop, not read by its start.
     let unknown = running

@@ -41,6 +41,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     where
         Self: 'a;
 
+    /// The gate its batches pass (see [`HeldWrites`](crate::held_writes::HeldWrites)).
+    #[cfg(any(test, feature = "testing"))]
+    fn held_writes(&self) -> &std::sync::Arc<crate::held_writes::HeldWrites>;
+
     /// A connection for reads.
     fn reader(&self) -> impl Future<Output = Result<Self::Conn<'_>, sqlx::Error>> + Send;
 

@@ -304,7 +304,14 @@ impl<B: Backend> Store for B {
         queue = batch.queue.len(), start = batch.start.len(), heartbeat = batch.heartbeat.len(),
         finish = batch.finish.len(), set_task = batch.set_task.len(), set_run = batch.set_run.len()))]
     async fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome> {
+        #[cfg(any(test, feature = "testing"))]
+        Backend::held_writes(self).pass(&batch).await?;
         transactions::write(self, batch).await
+    }
+
+    #[cfg(any(test, feature = "testing"))]
+    fn held_writes(&self) -> std::sync::Arc<crate::held_writes::HeldWrites> {
+        Backend::held_writes(self).clone()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ti = expand.ti))]

@@ -51,6 +51,9 @@ pub struct PostgresStore {
     statistics: Arc<statistics::Growth>,
     /// The connection steps are written on.
     stepper: Arc<stepper::Stepper>,
+    /// The gate its batches pass.
+    #[cfg(any(test, feature = "testing"))]
+    held_writes: Arc<crate::held_writes::HeldWrites>,
 }
 
 impl PostgresStore {
@@ -102,6 +105,8 @@ impl PostgresStore {
             pool,
             statistics: Arc::new(statistics::Growth::default()),
             stepper: Arc::default(),
+            #[cfg(any(test, feature = "testing"))]
+            held_writes: Arc::default(),
         })
     }
 
@@ -115,6 +120,11 @@ impl PostgresStore {
 impl Backend for PostgresStore {
     type Db = Postgres;
     type Conn<'a> = Conn;
+
+    #[cfg(any(test, feature = "testing"))]
+    fn held_writes(&self) -> &Arc<crate::held_writes::HeldWrites> {
+        &self.held_writes
+    }
 
     /// A connection for reads.
     async fn reader(&self) -> Result<Conn, sqlx::Error> {

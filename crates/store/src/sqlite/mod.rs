@@ -50,6 +50,9 @@ pub struct SqliteStore {
     reader: Arc<Held>,
     checkpoints: Arc<Checkpoints>,
     path: PathBuf,
+    /// The gate its batches pass.
+    #[cfg(any(test, feature = "testing"))]
+    held_writes: Arc<crate::held_writes::HeldWrites>,
 }
 
 impl SqliteStore {
@@ -105,6 +108,8 @@ impl SqliteStore {
             reader: Arc::new(Held::new(reader, READERS as usize)),
             checkpoints: Arc::new(Checkpoints::start(checkpointer, every)),
             path,
+            #[cfg(any(test, feature = "testing"))]
+            held_writes: Arc::default(),
         })
     }
 
@@ -126,6 +131,11 @@ impl SqliteStore {
 impl Backend for SqliteStore {
     type Db = Sqlite;
     type Conn<'a> = HeldConnection<'a>;
+
+    #[cfg(any(test, feature = "testing"))]
+    fn held_writes(&self) -> &Arc<crate::held_writes::HeldWrites> {
+        &self.held_writes
+    }
 
     /// A read-only connection.
     async fn reader(&self) -> Result<HeldConnection<'_>, sqlx::Error> {
