@@ -110,7 +110,7 @@ impl Message for ControlMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunCreated {
     /// The run.
-    pub run: CreatedRun,
+    pub run: DagRun,
     /// Its task instances, one per task, as written.
     pub tis: Vec<TaskInstance>,
 }
@@ -120,7 +120,7 @@ pub struct RunCreated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunCreatedFromDag {
     /// The run.
-    pub run: CreatedRun,
+    pub run: DagRun,
     /// The ids of its task instances, task after task of its DAG.
     pub ids: Vec<IdRange>,
 }
@@ -163,9 +163,10 @@ impl RunCreatedFromDag {
     }
 }
 
-/// A run's columns as written when it was created.
+/// A DAG run: the store's record of it and, as its creator wrote it, the message that
+/// announces it to the scheduler (one type, so what travels is what is stored).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreatedRun {
+pub struct DagRun {
     /// Its primary key.
     pub id: RunPk,
     /// The tenant that owns it.
@@ -240,7 +241,7 @@ mod tests {
 
     fn carrying(ids: Vec<IdRange>) -> RunCreatedFromDag {
         RunCreatedFromDag {
-            run: CreatedRun {
+            run: DagRun {
                 id: 1,
                 tenant: "default".into(),
                 dag_id: "wide".into(),

@@ -14,7 +14,7 @@ use weft_model::tenant_sandbox::AttemptLimits;
 use weft_model::{DagRunState, RunType, TaskState};
 use weft_protocol::IdRange;
 use weft_protocol::TaskInstance;
-use weft_protocol::control::CreatedRun;
+use weft_protocol::control::DagRun;
 use weft_protocol::envelope::Message;
 use weft_protocol::host_call::{Bytes, ConnectionRead, SecretRead, VariableRead, XcomPull};
 use weft_protocol::worker_api::WorkerBeat;
@@ -211,7 +211,7 @@ fn reports_are_pinned() {
 
 fn created() -> RunCreated {
     RunCreated {
-        run: CreatedRun {
+        run: DagRun {
             id: 7,
             tenant: "default".into(),
             dag_id: "etl".into(),

@@ -120,38 +120,9 @@ pub struct NewRun {
     pub current_only: bool,
 }
 
-/// A DAG run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DagRun {
-    /// Primary key.
-    pub id: RunPk,
-    /// Owner.
-    pub tenant: String,
-    /// The DAG.
-    pub dag_id: String,
-    /// Textual id, unique within the DAG.
-    pub run_id: String,
-    /// How it came to be.
-    pub run_type: RunType,
-    /// Logical date.
-    pub logical_date: Timestamp,
-    /// Start of the data interval.
-    pub data_interval_start: Timestamp,
-    /// End of the data interval.
-    pub data_interval_end: Timestamp,
-    /// Configuration.
-    pub conf: serde_json::Value,
-    /// Pinned component digest.
-    pub digest: String,
-    /// State.
-    pub state: DagRunState,
-    /// Created.
-    pub queued_at: Timestamp,
-    /// First task started (or run moved to running).
-    pub started_at: Option<Timestamp>,
-    /// Finished.
-    pub ended_at: Option<Timestamp>,
-}
+/// A DAG run. Its record is the message that announces a new run (declared in
+/// [`weft_protocol::control`]).
+pub use weft_protocol::control::DagRun;
 
 /// A task instance: one task of one run, across its attempts. Its fields are declared once,
 /// in [`weft_protocol::task_instance`]; the store's row, column lists and finish write are

@@ -1,14 +1,13 @@
 //! Between messages and rows: what a worker reports becomes a write, and a run just created
-//! travels to the scheduler and back into rows. The two sides are separate types, so that a
-//! change to a table never changes what travels between processes unnoticed: it fails to
-//! compile here. A task instance is the exception: its record is the message (its fields are
-//! declared once, in [`weft_protocol::task_instance`]).
+//! travels to the scheduler and back into rows. A worker's reports and the writes they become
+//! are separate types, so that a change to a table never changes what travels between
+//! processes unnoticed: it fails to compile here. A run and a task instance are records that
+//! are their own messages (declared once, in [`weft_protocol::control`] and
+//! [`weft_protocol::task_instance`]).
 
 use std::collections::HashMap;
 
-use weft_protocol::control::{
-    CARRIED_ID_RANGES, CreatedRun, IdRange, RunCreated, RunCreatedFromDag,
-};
+use weft_protocol::control::{CARRIED_ID_RANGES, IdRange, RunCreated, RunCreatedFromDag};
 use weft_protocol::{AttemptHeartbeat, AttemptStarted};
 
 use crate::records::{DagRun, NewTaskInstance, TaskInstance};
@@ -51,34 +50,14 @@ same_fields!(Heartbeat <=> AttemptHeartbeat {
     lease_expires_at,
 } only key = None);
 
-same_fields!(DagRun <=> CreatedRun {
-    id,
-    tenant,
-    dag_id,
-    run_id,
-    run_type,
-    logical_date,
-    data_interval_start,
-    data_interval_end,
-    conf,
-    digest,
-    state,
-    queued_at,
-    started_at,
-    ended_at,
-});
-
 /// A run just created, with its task instances, as a message.
 pub fn run_created(run: DagRun, tis: Vec<TaskInstance>) -> RunCreated {
-    RunCreated {
-        run: run.into(),
-        tis,
-    }
+    RunCreated { run, tis }
 }
 
 /// The rows of a run announced as created.
 pub fn created_rows(created: RunCreated) -> (DagRun, Vec<TaskInstance>) {
-    (created.run.into(), created.tis)
+    (created.run, created.tis)
 }
 
 /// A run just created, as a message carrying its task instances' ids in the order of `tasks`
@@ -104,7 +83,7 @@ pub fn run_created_from_dag(
         ids.push(ti.id);
     }
     Some(RunCreatedFromDag {
-        run: run.clone().into(),
+        run: run.clone(),
         ids: RunCreatedFromDag::ranges(ids)?,
     })
 }
@@ -129,7 +108,7 @@ pub fn created_from_dag_rows(
     if ids.len() != tasks.len() || !distinct || sorted.first().is_some_and(|&id| id <= 0) {
         return None;
     }
-    let run: DagRun = created.run.into();
+    let run = created.run;
     let mut tis: Vec<TaskInstance> = tasks
         .into_iter()
         .zip(ids)
@@ -230,7 +209,7 @@ mod tests {
     #[test]
     fn a_message_no_creator_sends_is_not_built() {
         let message = |ids: Vec<IdRange>| RunCreatedFromDag {
-            run: run().into(),
+            run: run(),
             ids,
         };
         let built = |ids| created_from_dag_rows(message(ids), tasks(4));
