@@ -112,6 +112,7 @@ fn seed(api: &weft_e2e::api::Api) {
         ("/secrets/contract_secret", json!({"value": "s3cr3t"})),
         ("/pools/contract_pool", json!({"slots": 3})),
     ] {
+        // Raw: the contract's own paths and bodies, for objects of every kind.
         let (status, answer) = api.put(path, &body);
         assert!((200..300).contains(&status), "{path}: {status} {answer}");
     }

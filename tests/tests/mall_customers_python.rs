@@ -46,11 +46,9 @@ fn connection(s3: &S3Server, bucket: &str, endpoint: &str) -> Value {
 }
 
 fn put_connection(api: &Api, body: &Value) {
-    let (status, answer) = api.put(&format!("/connections/{CONNECTION}"), body);
-    assert!(
-        (200..300).contains(&status),
-        "PUT /connections/{CONNECTION}: {status} {answer}"
-    );
+    if let Err(e) = api.client().put_connection(CONNECTION, body) {
+        panic!("PUT /connections/{CONNECTION}: {e}");
+    }
 }
 
 /// The Parquet file's statistics: each column's lowest and highest value, which readers trust

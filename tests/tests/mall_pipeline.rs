@@ -42,11 +42,9 @@ fn cluster_api(dir: &Path) -> (Proc, u16) {
 }
 
 fn put_connection(api: &Api, conn_id: &str, body: Value) {
-    let (status, answer) = api.put(&format!("/connections/{conn_id}"), &body);
-    assert!(
-        (200..300).contains(&status),
-        "PUT /connections/{conn_id}: {status} {answer}"
-    );
+    if let Err(e) = api.client().put_connection(conn_id, &body) {
+        panic!("PUT /connections/{conn_id}: {e}");
+    }
 }
 
 /// The cluster API's requests so far: `(method, path, status)`.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use weft_client::api::runs::TriggerBody;
+use weft_client::api::variables::PutVariable;
 use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
 use weft_model::{Awaited, DagRunState, TaskState};
 use weft_test_guests_artifacts as guests;
@@ -82,8 +83,13 @@ fn sensors_free_their_slot_between_pokes_across_processes() {
         DagRunState::Success
     );
 
-    let (status, answer) = api.put("/variables/sensor_flag", &json!({"value": "up"}));
-    assert!((200..300).contains(&status), "{status} {answer}");
+    let flag = PutVariable {
+        value: "up".to_owned(),
+        description: None,
+    };
+    if let Err(e) = api.client().put_variable("sensor_flag", &flag) {
+        panic!("PUT /variables/sensor_flag: {e}");
+    }
     let run = api.wait_run("sensor", &run_id, WAIT);
     assert_eq!(
         run.run.state,
