@@ -7,14 +7,20 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use weft_client::{LogFilter, TaskInstance};
+use weft_client::{Client, LogFilter, TaskInstance};
 use weft_e2e::Api;
 use weft_e2e::cluster::{Cluster, WorkerSpec};
 use weft_e2e::process::wait_for;
 use weft_model::TaskState;
 use weft_protocol::LogLine;
 
-const STREAM: &str = "/dags/ui_flow/runs/{run}/tasks/transform/logs/stream";
+/// The path of the live log of run `run_id`'s `transform`.
+fn stream(run_id: &str) -> String {
+    format!(
+        "{}/stream",
+        Client::log_path("ui_flow", run_id, "transform")
+    )
+}
 
 /// The messages of the `line` events received within `wait`, until one says `until`.
 fn lines_until(events: &Receiver<(String, String)>, until: &str, wait: Duration) -> Vec<String> {
@@ -69,7 +75,7 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
         })
     };
 
-    let events = api.events(&STREAM.replace("{run}", &run_id));
+    let events = api.events(&stream(&run_id));
     let first = lines_until(&events, "tick 2", Duration::from_secs(30));
     let state = transform(&api, &run_id).state;
     assert_eq!(
@@ -108,14 +114,12 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
 
     // Once ended, the stream sends the final log at once; a resumed stream goes on after
     // the line it names.
-    let again = api.events(&STREAM.replace("{run}", &run_id));
+    let again = api.events(&stream(&run_id));
     assert_eq!(
         lines_until(&again, "tick 12", Duration::from_secs(10)),
         ticks(12)
     );
-    let (status, body) = api.get_raw(&format!(
-        "/dags/ui_flow/runs/{run_id}/tasks/transform/logs/stream?try=2"
-    ));
+    let (status, body) = api.get_raw(&format!("{}?try=2", stream(&run_id)));
     assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
 }
 
@@ -130,7 +134,7 @@ fn a_killed_workers_attempt_keeps_the_lines_that_arrived() {
     wait_for("transform to start", Duration::from_secs(60), || {
         (transform(&api, &run_id).state == TaskState::Running).then_some(())
     });
-    let events = api.events(&STREAM.replace("{run}", &run_id));
+    let events = api.events(&stream(&run_id));
     let seen = lines_until(&events, "tick 3", Duration::from_secs(30));
     worker.kill9();
     // The lease runs out (3 s without a heartbeat): the attempt counts as lost.

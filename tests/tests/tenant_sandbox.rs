@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use weft_client::RunDetail;
+use weft_client::{Client, RunDetail};
 use weft_e2e::{Api, Cluster, WorkerSpec};
 use weft_model::TaskState;
 use weft_test_guests_artifacts as guests;
@@ -115,7 +115,7 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     );
     assert_eq!(receiver.received().len(), 1, "nothing more arrived");
     let log = api
-        .get("/dags/egress_probe/runs/narrowed/tasks/probe/logs")
+        .get(&Client::log_path("egress_probe", "narrowed", "probe"))
         .to_string();
     assert!(log.contains("not in the tenant's egress rules"), "{log}");
 
