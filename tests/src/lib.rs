@@ -1,6 +1,7 @@
 //! Harness of Weft's end-to-end tests: a [`Cluster`] of real `wfctl server`, `wfctl scheduler`
 //! and `wfctl worker` processes on a fresh PostgreSQL database and a Redis namespace of their
-//! own, and an [`Api`] client to drive it the way users do.
+//! own, and an [`Api`] client to drive it the way users do: `weft-client`, the typed client
+//! wfctl uses, on the server's own bodies.
 //!
 //! The PostgreSQL and Redis servers come from `weft-testkit` (those `scripts/test.sh` starts,
 //! or servers started for the test process). Every process is killed when its [`Proc`] is
@@ -8,7 +9,7 @@
 //!
 //! # Layout
 //! - [`process`]: [`Proc`], the `wfctl` binary, free ports; [`cluster`]: [`Cluster`];
-//!   [`api`]: [`Api`], the HTTP client with the waits the tests need; [`scenario`]: shared
+//!   [`api`]: [`Api`], the typed client with the waits the tests need; [`scenario`]: shared
 //!   set-ups; [`s3`]: an S3-compatible server and a client of it; [`standalone`]:
 //!   `wfctl standalone` as one process.
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use weft_model::TaskState;
 
 use crate::api::Api;
 use crate::cluster::{Cluster, WorkerSpec};
@@ -45,10 +46,10 @@ impl SlowOnTwoWorkers {
         let runner = wait_for("slow to start", Duration::from_secs(60), || {
             let run = api.run("slow_chain", &run_id);
             let ti = Api::task(&run, "slow");
-            if ti["state"] != "running" {
+            if ti.state != TaskState::Running {
                 return None;
             }
-            match ti["worker_id"].as_str() {
+            match ti.worker_id.as_deref() {
                 Some("worker-a") => Some(0),
                 Some("worker-b") => Some(1),
                 _ => None,

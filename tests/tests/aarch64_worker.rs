@@ -8,8 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use weft_client::RunDetail;
 use weft_e2e::process::aarch64_wfctl;
 use weft_e2e::{Api, Cluster, WorkerSpec, example};
+use weft_model::{DagRunState, TaskState};
 
 /// An emulated machine compiles and runs many times slower than the real one.
 const RUN_WAIT: Duration = Duration::from_secs(300);
@@ -44,16 +46,16 @@ fn an_aarch64_worker_and_an_x86_64_worker_run_one_component() {
     });
     let api = cluster.api();
     let deployed = api.deploy(&example("hello"));
-    let digest = deployed["digest"].as_str().expect("digest");
+    let digest = deployed.digest.as_str();
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest).to_owned();
 
     // Alone, the aarch64 worker runs every task of a run.
     api.trigger("hello", json!({}), Some("on-arm"));
     let run = api.wait_run("hello", "on-arm", RUN_WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    assert_eq!(hosts(&run), ["arm-host"; 4], "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    assert_eq!(hosts(&run), ["arm-host"; 4], "{run:?}");
     let shouted = Api::task(&run, "t4");
-    assert_eq!(shouted["state"], "success", "{shouted}");
+    assert_eq!(shouted.state, TaskState::Success, "{shouted:?}");
 
     // An x86_64 worker joins the same queue; runs now go to both, and end the same. Until
     // it has started and compiled the component the aarch64 worker may take every task, so
@@ -69,7 +71,7 @@ fn an_aarch64_worker_and_an_x86_64_worker_run_one_component() {
         }
         for id in &ids {
             let run = api.wait_run("hello", id, RUN_WAIT);
-            assert_eq!(run["state"], "success", "{run}");
+            assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
             ran_on.extend(hosts(&run));
             assert_eq!(result(id, &api), on_arm, "run {id} on {:?}", hosts(&run));
         }
@@ -109,14 +111,14 @@ fn an_aarch64_worker_and_an_x86_64_worker_run_one_component() {
 }
 
 /// The host each task of a `hello` run ran on, in task order.
-fn hosts(run: &Value) -> Vec<String> {
+fn hosts(run: &RunDetail) -> Vec<String> {
     ["t1", "t2", "t3", "t4"]
         .iter()
         .map(|t| {
-            Api::task(run, t)["hostname"]
-                .as_str()
-                .unwrap_or("-")
-                .to_owned()
+            Api::task(run, t)
+                .hostname
+                .clone()
+                .unwrap_or_else(|| "-".to_owned())
         })
         .collect()
 }
@@ -124,17 +126,12 @@ fn hosts(run: &Value) -> Vec<String> {
 /// What run `run_id` of `hello` computed: the return value of its last task, `t4`, without
 /// the run's id.
 fn result(run_id: &str, api: &Api) -> Value {
-    let xcoms = api.get(&format!("/dags/hello/runs/{run_id}/xcom"));
-    let mut value = xcoms["xcoms"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|x| x["task_id"] == "t4" && x["key"] == "return_value")
-        })
-        .map(|x| x["value"].clone())
-        .unwrap_or_else(|| panic!("no return value of t4 in {xcoms}"));
+    let xcoms = api.xcoms("hello", run_id);
+    let mut value = Api::output(&xcoms, "t4")
+        .map(|x| x.value.clone())
+        .unwrap_or_else(|| panic!("no return value of t4 in {xcoms:?}"));
     let run = value.as_object_mut().and_then(|v| v.remove("run"));
-    assert_eq!(run, Some(json!(run_id)), "{xcoms}");
+    assert_eq!(run, Some(json!(run_id)), "{xcoms:?}");
     value
 }
 

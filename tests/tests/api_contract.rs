@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde_json::json;
 use weft_e2e::cluster::{API_TOKEN, Cluster, WORKER_TOKEN, WorkerSpec};
 use weft_e2e::process::workspace;
+use weft_model::DagRunState;
 
 /// The seed of the generated requests, so a failure is reproduced by running the test
 /// again; `WEFT_CONTRACT_SEED` picks another.
@@ -101,7 +102,7 @@ fn seed(api: &weft_e2e::api::Api) {
         Some("contract"),
     );
     let finished = api.wait_run("ui_flow", &run, Duration::from_secs(120));
-    assert_eq!(finished["state"], "success", "{finished}");
+    assert_eq!(finished.run.state, DagRunState::Success, "{finished:?}");
     for (path, body) in [
         ("/variables/contract_var", json!({"value": "v"})),
         (
@@ -111,6 +112,7 @@ fn seed(api: &weft_e2e::api::Api) {
         ("/secrets/contract_secret", json!({"value": "s3cr3t"})),
         ("/pools/contract_pool", json!({"slots": 3})),
     ] {
+        // Raw: the contract's own paths and bodies, for objects of every kind.
         let (status, answer) = api.put(path, &body);
         assert!((200..300).contains(&status), "{path}: {status} {answer}");
     }

@@ -8,7 +8,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use weft_client::api::assets::AssetProducer;
+use weft_client::api::runs::RunView;
+use weft_client::{Client, RunFilter};
 use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_model::{DagRunState, RunType};
 use weft_test_guests_artifacts as guests;
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -16,21 +20,24 @@ const RAW: &str = "s3://weft/raw.csv";
 const SORTED: &str = "s3://weft/sorted.parquet";
 
 /// The runs of DAG `asset_report`.
-fn report_runs(api: &Api) -> Vec<Value> {
-    api.get("/runs?dag_id=asset_report&limit=100")["runs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+fn report_runs(api: &Api) -> Vec<RunView> {
+    api.runs(&RunFilter {
+        dag_id: Some("asset_report"),
+        limit: Some(100),
+        ..RunFilter::default()
+    })
+    .runs
 }
 
 /// The output of run `run_id`'s `report` task.
 fn report_output(api: &Api, run_id: &str) -> Value {
-    let xcoms = api.get(&format!("/dags/asset_report/runs/{run_id}/xcom"));
-    xcoms["xcoms"]
-        .as_array()
-        .and_then(|all| all.iter().find(|x| x["key"] == "return_value"))
-        .map(|x| x["value"].clone())
-        .unwrap_or_else(|| panic!("no output of report: {xcoms}"))
+    let xcoms = api.xcoms("asset_report", run_id);
+    xcoms
+        .xcoms
+        .iter()
+        .find(|x| x.key == "return_value")
+        .map(|x| x.value.clone())
+        .unwrap_or_else(|| panic!("no output of report: {xcoms:?}"))
 }
 
 #[test]
@@ -50,16 +57,27 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
 
     // raw is updated by its producer's task; sorted not yet: no report.
     let raw = api.trigger("asset_raw", json!({}), Some("raw-1"));
-    assert_eq!(api.wait_run("asset_raw", &raw, WAIT)["state"], "success");
-    let events = api.get(&format!(
-        "/assets/events?uri={}",
-        weft_e2e::api::encode(RAW)
-    ));
-    assert_eq!(events["events"][0]["source"]["run_id"], "raw-1", "{events}");
+    assert_eq!(
+        api.wait_run("asset_raw", &raw, WAIT).run.state,
+        DagRunState::Success
+    );
+    let events = api.read("the events of raw", |client| {
+        client.asset_events(Some(RAW), 100)
+    });
+    assert_eq!(
+        events
+            .events
+            .first()
+            .and_then(|e| e.source.as_ref())
+            .map(|s| s.run_id.as_str()),
+        Some("raw-1"),
+        "{events:?}"
+    );
     assert!(report_runs(&api).is_empty());
 
     // The scheduler dies; sorted is announced through the API while none runs.
     scheduler.kill9();
+    // Raw: the test checks the status (201, created) and the wire form of `source`.
     let (status, posted) = api.post(
         "/assets/events",
         &json!({"uri": SORTED, "extra": {"rows": 200}}),
@@ -70,14 +88,12 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     // Its successor finds the events queued and starts the report, which reads them.
     let mut successor = cluster.scheduler("scheduler-2");
     let run_id = wait_for("the asset-triggered run", WAIT, || {
-        report_runs(&api)
-            .first()
-            .and_then(|r| r["run_id"].as_str().map(str::to_owned))
+        report_runs(&api).first().map(|r| r.run_id.clone())
     });
     assert!(run_id.starts_with("asset_triggered__"), "{run_id}");
     let run = api.wait_run("asset_report", &run_id, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    assert_eq!(run["run_type"], "asset_triggered", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    assert_eq!(run.run.run_type, RunType::AssetTriggered, "{run:?}");
     assert_eq!(
         report_output(&api, &run_id),
         json!([[RAW, {"run_id": "raw-1"}], [SORTED, {"rows": 200}]])
@@ -87,24 +103,27 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     successor.kill9();
     let _third = cluster.scheduler("scheduler-3");
     let again = api.trigger("asset_raw", json!({}), Some("raw-2"));
-    assert_eq!(api.wait_run("asset_raw", &again, WAIT)["state"], "success");
+    assert_eq!(
+        api.wait_run("asset_raw", &again, WAIT).run.state,
+        DagRunState::Success
+    );
     assert_eq!(report_runs(&api).len(), 1, "raw alone starts nothing");
 
     // sorted by its producer's task: a second report, with raw-2's and sort's events.
     let sorted = api.trigger("asset_sorted", json!({}), Some("sorted-1"));
     assert_eq!(
-        api.wait_run("asset_sorted", &sorted, WAIT)["state"],
-        "success"
+        api.wait_run("asset_sorted", &sorted, WAIT).run.state,
+        DagRunState::Success
     );
     let second = wait_for("a second asset-triggered run", WAIT, || {
         report_runs(&api)
             .iter()
-            .find(|r| r["run_id"] != run_id.as_str())
-            .and_then(|r| r["run_id"].as_str().map(str::to_owned))
+            .find(|r| r.run_id != run_id)
+            .map(|r| r.run_id.clone())
     });
     assert_eq!(
-        api.wait_run("asset_report", &second, WAIT)["state"],
-        "success"
+        api.wait_run("asset_report", &second, WAIT).run.state,
+        DagRunState::Success
     );
     assert_eq!(
         report_output(&api, &second),
@@ -113,18 +132,21 @@ fn a_dag_on_two_assets_runs_once_per_update_even_across_a_killed_scheduler() {
     assert_eq!(report_runs(&api).len(), 2);
 
     // The API and the CLI list the assets with their producers and consumers.
-    let assets = api.get("/assets");
-    let raw_asset = assets["assets"]
-        .as_array()
-        .and_then(|all| all.iter().find(|a| a["uri"] == RAW))
-        .cloned()
-        .unwrap_or_else(|| panic!("{assets}"));
+    let assets = api.read("the assets", Client::assets);
+    let raw_asset = assets
+        .assets
+        .iter()
+        .find(|a| a.uri == RAW)
+        .unwrap_or_else(|| panic!("{assets:?}"));
     assert_eq!(
-        raw_asset["producers"],
-        json!([{"dag_id": "asset_raw", "task_id": "extract"}])
+        raw_asset.producers,
+        [AssetProducer {
+            dag_id: "asset_raw".to_owned(),
+            task_id: "extract".to_owned()
+        }]
     );
-    assert_eq!(raw_asset["consumers"], json!(["asset_report"]));
-    assert_eq!(raw_asset["events"], 2);
+    assert_eq!(raw_asset.consumers, ["asset_report"]);
+    assert_eq!(raw_asset.events, 2);
     let (code, text) = cluster.wfctl(&["assets", "list"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("updated by  asset_sorted.sort"), "{text}");

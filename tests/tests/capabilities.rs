@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use serde_json::json;
+use weft_client::RunDetail;
 use weft_e2e::standalone;
+use weft_model::{DagRunState, TaskState};
 
 const DAG: &str = "capabilities";
 
@@ -30,16 +32,13 @@ fn every_capability_check_succeeds_inside_a_task() {
         .expect("temp dir");
     let (_server, api) = standalone::start(dir.path(), &[]);
     let deployed = api.deploy(&component());
-    assert_eq!(deployed["dag_id"], DAG, "{deployed}");
-    let tasks: Vec<String> = api.get(&format!("/dags/{DAG}"))["tasks"]
-        .as_array()
-        .map(|tasks| {
-            tasks
-                .iter()
-                .filter_map(|t| t["task_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    assert_eq!(deployed.dag_id, DAG, "{deployed:?}");
+    let tasks: Vec<String> = api
+        .read("the DAG", |client| client.dag(DAG))
+        .tasks
+        .into_iter()
+        .map(|t| t.task_id)
+        .collect();
     // Each module adds at least one task; a DAG without them would pass vacuously.
     assert!(
         tasks.iter().any(|t| t.starts_with("xcom_")),
@@ -55,30 +54,27 @@ fn every_capability_check_succeeds_inside_a_task() {
 }
 
 /// Every task of the DAG ran in `run` and succeeded.
-fn check_run(tasks: &[String], run: &serde_json::Value) {
-    let instances = run["task_instances"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+fn check_run(tasks: &[String], run: &RunDetail) {
+    let instances = &run.task_instances;
     let failed: Vec<String> = instances
         .iter()
-        .filter(|ti| ti["state"] != "success")
-        .map(|ti| format!("{} is {}: {}", ti["task_id"], ti["state"], ti["error"]))
+        .filter(|ti| ti.state != TaskState::Success)
+        .map(|ti| {
+            let error = ti.error.as_deref().unwrap_or_default();
+            format!("{} is {}: {error}", ti.task_id, ti.state.as_str())
+        })
         .collect();
     assert!(
         failed.is_empty(),
         "capability checks that did not succeed:\n{}",
         failed.join("\n")
     );
-    let ran: Vec<&str> = instances
-        .iter()
-        .filter_map(|ti| ti["task_id"].as_str())
-        .collect();
+    let ran: Vec<&str> = instances.iter().map(|ti| ti.task_id.as_str()).collect();
     for task in tasks {
         assert!(
             ran.contains(&task.as_str()),
-            "task {task} did not run: {run}"
+            "task {task} did not run: {run:?}"
         );
     }
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 }

@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use weft_client::{Client, TaskInstance};
 use weft_e2e::process::{aarch64_wfctl, wait_for};
 use weft_e2e::{Api, Cluster, WorkerSpec, example};
+use weft_model::{DagRunState, TaskState};
 
 /// Long enough for an emulated aarch64 worker to compile the component and run its task.
 const EMULATED_WAIT: Duration = Duration::from_secs(300);
@@ -23,61 +25,70 @@ fn a_task_asking_for_labels_waits_for_a_worker_that_has_them() {
     };
     let _plain = cluster.worker(&WorkerSpec::new("plain", "plain", &["default"]));
     let api = cluster.api();
-    assert_eq!(api.deploy(&example("labels"))["dag_id"], "labels");
+    assert_eq!(api.deploy(&example("labels")).dag_id, "labels");
     api.trigger("labels", json!({}), Some("r1"));
 
     // The worker without labels runs the task that asks for nothing. It took from the queue
     // while the other three were in it, and took none of them: they wait.
-    let ran = wait_state(&api, "anywhere", "success", WAIT);
-    assert_eq!(ran["hostname"], "plain", "{ran}");
+    let ran = wait_state(&api, "anywhere", TaskState::Success, WAIT);
+    assert_eq!(ran.hostname.as_deref(), Some("plain"), "{ran:?}");
     for (task, queue) in [
         ("on_gpu", "default@gpu"),
         ("on_gpu_ssd", "default@gpu+ssd"),
         ("on_aarch64", "default@arch=aarch64"),
     ] {
         let ti = task_of(&api, task);
-        assert_eq!(ti["state"], "queued", "{task} did not wait: {ti}");
+        assert_eq!(ti.state, TaskState::Queued, "{task} did not wait: {ti:?}");
         let waiting = queued(&api, queue);
-        assert_eq!(waiting, Some(1), "{queue} in {}", api.get("/queues"));
+        assert_eq!(
+            waiting,
+            Some(1),
+            "{queue} in {:?}",
+            api.read("the queues", Client::queues)
+        );
     }
 
     // A worker with `gpu` comes: it runs the task that asks for `gpu`, not the one that also
     // asks for `ssd`.
     let _gpu = cluster.worker(&labelled("gpu", "gpu"));
-    let ran = wait_state(&api, "on_gpu", "success", WAIT);
-    assert_eq!(ran["hostname"], "gpu", "{ran}");
+    let ran = wait_state(&api, "on_gpu", TaskState::Success, WAIT);
+    assert_eq!(ran.hostname.as_deref(), Some("gpu"), "{ran:?}");
     let ti = task_of(&api, "on_gpu_ssd");
-    assert_eq!(ti["state"], "queued", "{ti}");
+    assert_eq!(ti.state, TaskState::Queued, "{ti:?}");
 
     // One with `gpu` and `ssd` (and a label nobody asks for) runs it.
     let _both = cluster.worker(&labelled("gpu-ssd", "ssd, gpu,nvme"));
-    let ran = wait_state(&api, "on_gpu_ssd", "success", WAIT);
-    assert_eq!(ran["hostname"], "gpu-ssd", "{ran}");
+    let ran = wait_state(&api, "on_gpu_ssd", TaskState::Success, WAIT);
+    assert_eq!(ran.hostname.as_deref(), Some("gpu-ssd"), "{ran:?}");
 
     // Three x86_64 workers, none of them takes the task that asks for aarch64; an aarch64
     // worker (the worker machine's build under qemu-aarch64) does, without any label.
-    assert_eq!(task_of(&api, "on_aarch64")["state"], "queued");
+    assert_eq!(task_of(&api, "on_aarch64").state, TaskState::Queued);
     let _arm = cluster.worker(&WorkerSpec {
         launcher: aarch64_wfctl(),
         lease_secs: 30.0,
         ..WorkerSpec::new("arm", "arm", &["default"])
     });
     let run = api.wait_run("labels", "r1", EMULATED_WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    assert_eq!(Api::task(&run, "on_aarch64")["hostname"], "arm", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    assert_eq!(
+        Api::task(&run, "on_aarch64").hostname.as_deref(),
+        Some("arm"),
+        "{run:?}"
+    );
 
     // The task saw the queue it was taken from.
-    let xcom = api.get("/dags/labels/runs/r1/xcom");
+    let xcom = api.xcoms("labels", "r1");
     let queue_of = |task: &str| {
-        xcom["xcoms"]
-            .as_array()
-            .and_then(|all| all.iter().find(|x| x["task_id"] == task))
-            .map(|x| x["value"]["queue"].clone())
+        xcom.xcoms
+            .iter()
+            .find(|x| x.task_id == task)
+            .map(|x| x.value["queue"].clone())
     };
     assert_eq!(
         queue_of("on_gpu_ssd"),
         Some(json!("default@gpu+ssd")),
-        "{xcom}"
+        "{xcom:?}"
     );
 
     // Each worker's labels are listed beside it.
@@ -110,22 +121,23 @@ fn a_worker_with_bad_labels_is_refused_with_the_label_named() {
 }
 
 /// Task `task` of run `r1`, once it is in `state`.
-fn wait_state(api: &Api, task: &str, state: &str, wait: Duration) -> Value {
-    wait_for(&format!("{task} to be {state}"), wait, || {
+fn wait_state(api: &Api, task: &str, state: TaskState, wait: Duration) -> TaskInstance {
+    wait_for(&format!("{task} to be {}", state.as_str()), wait, || {
         let ti = task_of(api, task);
-        (ti["state"] == state).then_some(ti)
+        (ti.state == state).then_some(ti)
     })
 }
 
 /// Task `task` of run `r1` of `labels`.
-fn task_of(api: &Api, task: &str) -> Value {
+fn task_of(api: &Api, task: &str) -> TaskInstance {
     Api::task(&api.run("labels", "r1"), task).clone()
 }
 
 /// How many task instances wait in `queue`, when any do.
 fn queued(api: &Api, queue: &str) -> Option<u64> {
-    api.get("/queues")["queues"]
-        .as_array()
-        .and_then(|all| all.iter().find(|q| q["queue"] == queue))
-        .and_then(|q| q["queued"].as_u64())
+    api.read("the queues", Client::queues)
+        .queues
+        .into_iter()
+        .find(|q| q.queue == queue)
+        .map(|q| q.queued)
 }

@@ -7,11 +7,20 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use weft_client::{Client, LogFilter, TaskInstance};
 use weft_e2e::Api;
 use weft_e2e::cluster::{Cluster, WorkerSpec};
 use weft_e2e::process::wait_for;
+use weft_model::TaskState;
+use weft_protocol::LogLine;
 
-const STREAM: &str = "/dags/ui_flow/runs/{run}/tasks/transform/logs/stream";
+/// The path of the live log of run `run_id`'s `transform`.
+fn stream(run_id: &str) -> String {
+    format!(
+        "{}/stream",
+        Client::log_path("ui_flow", run_id, "transform")
+    )
+}
 
 /// The messages of the `line` events received within `wait`, until one says `until`.
 fn lines_until(events: &Receiver<(String, String)>, until: &str, wait: Duration) -> Vec<String> {
@@ -23,8 +32,8 @@ fn lines_until(events: &Receiver<(String, String)>, until: &str, wait: Duration)
             .recv_timeout(left)
             .unwrap_or_else(|e| panic!("no {until:?} within {wait:?} ({e}); lines: {lines:?}"));
         assert_eq!(event, "line", "{event}: {data}; lines so far: {lines:?}");
-        let line: Value = serde_json::from_str(&data).expect("a line is JSON");
-        lines.push(line["message"].as_str().unwrap_or_default().to_owned());
+        let line: LogLine = serde_json::from_str(&data).expect("a line is a log line");
+        lines.push(line.message);
     }
     lines
 }
@@ -33,7 +42,7 @@ fn ticks(to: u32) -> Vec<String> {
     (1..=to).map(|n| format!("tick {n}")).collect()
 }
 
-fn transform(api: &Api, run_id: &str) -> Value {
+fn transform(api: &Api, run_id: &str) -> TaskInstance {
     Api::task(&api.run("ui_flow", run_id), "transform").clone()
 }
 
@@ -46,7 +55,7 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
     api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
     let run_id = api.trigger("ui_flow", json!({"ticks": 12, "tick_ms": 300}), None);
     wait_for("transform to start", Duration::from_secs(60), || {
-        (transform(&api, &run_id)["state"] == "running").then_some(())
+        (transform(&api, &run_id).state == TaskState::Running).then_some(())
     });
     let follow = {
         let cluster_url = cluster.url();
@@ -66,11 +75,12 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
         })
     };
 
-    let events = api.events(&STREAM.replace("{run}", &run_id));
+    let events = api.events(&stream(&run_id));
     let first = lines_until(&events, "tick 2", Duration::from_secs(30));
-    let state = transform(&api, &run_id)["state"].clone();
+    let state = transform(&api, &run_id).state;
     assert_eq!(
-        state, "running",
+        state,
+        TaskState::Running,
         "tick 2 arrived while the task ran: {first:?}"
     );
     let mut lines = first;
@@ -80,6 +90,7 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the stream ends with `end`");
     assert_eq!(event, "end", "{data}");
+    // The `end` event's data as the stream sends it.
     assert_eq!(
         serde_json::from_str::<Value>(&data).expect("JSON")["state"],
         "success"
@@ -103,14 +114,12 @@ fn lines_stream_while_the_task_runs_and_follow_prints_them() {
 
     // Once ended, the stream sends the final log at once; a resumed stream goes on after
     // the line it names.
-    let again = api.events(&STREAM.replace("{run}", &run_id));
+    let again = api.events(&stream(&run_id));
     assert_eq!(
         lines_until(&again, "tick 12", Duration::from_secs(10)),
         ticks(12)
     );
-    let (status, body) = api.get_raw(&format!(
-        "/dags/ui_flow/runs/{run_id}/tasks/transform/logs/stream?try=2"
-    ));
+    let (status, body) = api.get_raw(&format!("{}?try=2", stream(&run_id)));
     assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
 }
 
@@ -123,26 +132,33 @@ fn a_killed_workers_attempt_keeps_the_lines_that_arrived() {
     api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
     let run_id = api.trigger("ui_flow", json!({"ticks": 100, "tick_ms": 200}), None);
     wait_for("transform to start", Duration::from_secs(60), || {
-        (transform(&api, &run_id)["state"] == "running").then_some(())
+        (transform(&api, &run_id).state == TaskState::Running).then_some(())
     });
-    let events = api.events(&STREAM.replace("{run}", &run_id));
+    let events = api.events(&stream(&run_id));
     let seen = lines_until(&events, "tick 3", Duration::from_secs(30));
     worker.kill9();
     // The lease runs out (3 s without a heartbeat): the attempt counts as lost.
     wait_for(
         "the killed attempt to count as lost",
         Duration::from_secs(60),
-        || (transform(&api, &run_id)["state"] != "running").then_some(()),
+        || (transform(&api, &run_id).state != TaskState::Running).then_some(()),
     );
 
-    let log = api.get(&format!(
-        "/dags/ui_flow/runs/{run_id}/tasks/transform/logs?try=1"
-    ));
-    let kept: Vec<String> = log["lines"]
-        .as_array()
-        .expect("lines")
-        .iter()
-        .map(|l| l["message"].as_str().unwrap_or_default().to_owned())
+    let first_try = LogFilter {
+        try_number: Some(1),
+        map_index: None,
+    };
+    let log = api.read("the log of try 1", |client| {
+        client.log("ui_flow", &run_id, "transform", first_try)
+    });
+    let kept: Vec<String> = log
+        .lines
+        .into_iter()
+        .map(|l| {
+            serde_json::from_value::<LogLine>(l)
+                .expect("a stored line is a log line")
+                .message
+        })
         .collect();
     assert!(
         kept.len() >= seen.len() && kept[..seen.len()] == seen[..],

@@ -16,6 +16,8 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use weft_client::Client;
+use weft_client::api::tasks::XcomList;
 use weft_e2e::{Api, Cluster, S3Client, S3Server, WorkerSpec, standalone};
 
 mod support;
@@ -24,6 +26,7 @@ use support::{
     INPUT_KEY, ROWS, Row, bucket_with_csv, check_gender_figures, check_sorted_parquet, component,
     csv, generated_rows, sorted_by_spending,
 };
+use weft_model::{DagRunState, TaskState};
 
 /// The connection the DAG reads.
 const CONNECTION: &str = "aws_default";
@@ -102,11 +105,10 @@ fn add_sql_connection(api: &Api, db: &Database) {
         "password": db.password,
         "extra": {},
     });
-    let (status, answer) = api.put(&format!("/connections/{SQL_CONNECTION}"), &body);
-    assert!(
-        (200..300).contains(&status),
-        "PUT /connections/{SQL_CONNECTION}: {status} {answer}"
-    );
+    if let Err(e) = api.client().put_connection(SQL_CONNECTION, &body) {
+        panic!("PUT /connections/{SQL_CONNECTION}: {e}");
+    }
+    // As the server sends it: the password must be nowhere in it.
     let read = api.get(&format!("/connections/{SQL_CONNECTION}"));
     assert!(
         !read.to_string().contains(&db.password),
@@ -133,11 +135,9 @@ fn put_connection(api: &Api, s3: &S3Server, bucket: &str, endpoint: &str) {
         "password": s3.secret_key,
         "extra": { "endpoint_url": endpoint, "region_name": "us-east-1" },
     });
-    let (status, answer) = api.put(&format!("/connections/{CONNECTION}"), &body);
-    assert!(
-        (200..300).contains(&status),
-        "PUT /connections/{CONNECTION}: {status} {answer}"
-    );
+    if let Err(e) = api.client().put_connection(CONNECTION, &body) {
+        panic!("PUT /connections/{CONNECTION}: {e}");
+    }
 }
 
 /// Deploy, trigger with `{"s3": {...}, "sql": {...}}`, wait; check the run, the objects it
@@ -151,7 +151,7 @@ fn run_and_check(
     mode: &str,
 ) {
     let deployed = api.deploy(&component(s3));
-    assert_eq!(deployed["dag_id"], "mall_customers", "{deployed}");
+    assert_eq!(deployed.dag_id, "mall_customers", "{deployed:?}");
     let prefix = format!("out/{mode}/");
     // Each mode its own table: the default name in one, named by the conf in the other.
     let table = if mode == "embedded" {
@@ -184,7 +184,7 @@ fn run_and_check(
         Some(&run_id),
     );
     let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     for task in [
         "extract",
         "sort_by_spending",
@@ -193,46 +193,51 @@ fn run_and_check(
         "upload",
         "top_spenders",
     ] {
-        assert_eq!(Api::task(&run, task)["state"], "success", "{task}: {run}");
+        assert_eq!(
+            Api::task(&run, task).state,
+            TaskState::Success,
+            "{task}: {run:?}"
+        );
     }
 
     let parquet = bucket
         .get(&format!("{prefix}sorted_by_spending.parquet"))
         .expect("the DAG wrote the Parquet file");
     // `upload` announced the sorted customers: its event says where they are.
-    let events = api.get(&format!(
-        "/assets/events?uri={}&limit=1000",
-        weft_e2e::api::encode("weft-example://mall_customers/sorted_by_spending")
-    ));
-    let event = events["events"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|e| e["source"]["run_id"] == run_id.as_str())
-        })
-        .unwrap_or_else(|| panic!("no event of run {run_id}: {events}"));
-    assert_eq!(event["source"]["task_id"], "upload", "{event}");
-    assert_eq!(event["extra"]["rows"], rows.len(), "{event}");
+    let events = api.read("the events of the sorted customers", |client| {
+        client.asset_events(
+            Some("weft-example://mall_customers/sorted_by_spending"),
+            1000,
+        )
+    });
+    let event = events
+        .events
+        .iter()
+        .find(|e| e.source.as_ref().is_some_and(|s| s.run_id == run_id))
+        .unwrap_or_else(|| panic!("no event of run {run_id}: {events:?}"));
+    assert_eq!(
+        event.source.as_ref().map(|s| s.task_id.as_str()),
+        Some("upload"),
+        "{event:?}"
+    );
+    assert_eq!(event.extra["rows"], rows.len(), "{event:?}");
     assert!(
-        event["extra"]["parquet"]
+        event.extra["parquet"]
             .as_str()
             .is_some_and(|uri| uri.ends_with(&format!("{prefix}sorted_by_spending.parquet"))),
-        "{event}"
+        "{event:?}"
     );
     check_sorted_parquet(parquet, rows);
 
     // The tasks' outputs only say where the data is.
-    let xcom = api.get(&format!(
-        "/dags/mall_customers/runs/{}/xcom",
-        weft_e2e::api::encode(&run_id)
-    ));
-    let outputs = xcom["xcoms"].as_array().expect("XCom values");
-    check_sql_step(api, outputs, rows, db, &table, &run_id);
+    let xcom = api.xcoms("mall_customers", &run_id);
+    check_sql_step(api, &xcom, rows, db, &table, &run_id);
     if mode != "embedded" {
         let log = api
-            .get(&format!(
-                "/dags/mall_customers/runs/{}/tasks/sort_by_spending/logs",
-                weft_e2e::api::encode(&run_id)
+            .get(&Client::log_path(
+                "mall_customers",
+                &run_id,
+                "sort_by_spending",
             ))
             .to_string();
         assert!(
@@ -240,17 +245,12 @@ fn run_and_check(
             "{log}"
         );
     }
-    for output in outputs {
-        assert!(
-            output["size"].as_u64().is_some_and(|n| n < 4096),
-            "{output}"
-        );
+    for output in &xcom.xcoms {
+        assert!(output.size < 4096, "{output:?}");
     }
-    let report = outputs
-        .iter()
-        .find(|x| x["task_id"] == "report" && x["key"] == "return_value")
-        .map(|x| &x["value"])
-        .unwrap_or_else(|| panic!("no output of report in {xcom}"));
+    let report = Api::output(&xcom, "report")
+        .map(|x| &x.value)
+        .unwrap_or_else(|| panic!("no output of report in {xcom:?}"));
     assert_eq!(report["customers"], rows.len(), "{report}");
     assert_eq!(
         report["parquet"],
@@ -268,7 +268,7 @@ fn run_and_check(
 /// highest spending scores (ties by id), and no log of the SQL tasks shows the password.
 fn check_sql_step(
     api: &Api,
-    outputs: &[Value],
+    xcom: &XcomList,
     rows: &[Row],
     db: &Database,
     table: &str,
@@ -298,11 +298,9 @@ fn check_sql_step(
                    "annual_income_k": r.income, "spending_score": r.score})
         })
         .collect();
-    let spenders = outputs
-        .iter()
-        .find(|x| x["task_id"] == "top_spenders" && x["key"] == "return_value")
-        .map(|x| &x["value"])
-        .unwrap_or_else(|| panic!("no output of top_spenders in {outputs:?}"));
+    let spenders = Api::output(xcom, "top_spenders")
+        .map(|x| &x.value)
+        .unwrap_or_else(|| panic!("no output of top_spenders in {xcom:?}"));
     assert_eq!(
         spenders,
         &json!({ "table": table, "customers": rows.len(), "top": top }),
@@ -310,11 +308,10 @@ fn check_sql_step(
     );
 
     for task in ["sort_by_spending", "top_spenders"] {
-        let log = api.get(&format!(
-            "/dags/mall_customers/runs/{}/tasks/{task}/logs",
-            weft_e2e::api::encode(run_id)
-        ));
-        let text = log.to_string();
+        // As the server sends it: the password must be nowhere in it.
+        let text = api
+            .get(&Client::log_path("mall_customers", run_id, task))
+            .to_string();
         assert!(text.contains(table), "{task}'s log names the table: {text}");
         assert!(
             !text.contains(&db.password),
@@ -330,24 +327,28 @@ fn redirected_connection_is_refused(api: &Api, s3: &S3Server, bucket: &str) {
     put_connection(api, s3, bucket, "http://169.254.169.254");
     let run_id = api.trigger("mall_customers", json!({ "s3": {} }), None);
     let run = api.wait_run("mall_customers", &run_id, Duration::from_secs(180));
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.run.state, DagRunState::Failed, "{run:?}");
     let extract = Api::task(&run, "extract");
-    assert_eq!(extract["state"], "failed", "{run}");
-    assert_eq!(extract["error_class"], "egress_denied", "{extract}");
+    assert_eq!(extract.state, TaskState::Failed, "{run:?}");
     assert_eq!(
-        extract["try_number"], 1,
-        "a denial is not retried: {extract}"
+        extract.error_class.as_deref(),
+        Some("egress_denied"),
+        "{extract:?}"
     );
-    let error = extract["error"].as_str().expect("an error");
+    assert_eq!(
+        extract.try_number, 1,
+        "a denial is not retried: {extract:?}"
+    );
+    let error = extract.error.as_deref().expect("an error");
     assert!(error.contains("169.254.169.254"), "{error}");
     assert!(
         !error.contains(&s3.secret_key),
         "the error does not show the secret key: {error}"
     );
     assert_eq!(
-        Api::task(&run, "upload")["state"],
-        "upstream_failed",
-        "{run}"
+        Api::task(&run, "upload").state,
+        TaskState::UpstreamFailed,
+        "{run:?}"
     );
 }
 

@@ -17,6 +17,8 @@ use weft_testkit::smtp::SmtpServer;
 mod support;
 
 use support::{INPUT_KEY, component, csv, generated_rows, read_parquet, sorted_by_spending};
+use weft_client::RunFilter;
+use weft_model::{DagRunState, TaskState};
 
 const WAIT: Duration = Duration::from_secs(180);
 
@@ -40,11 +42,9 @@ fn cluster_api(dir: &Path) -> (Proc, u16) {
 }
 
 fn put_connection(api: &Api, conn_id: &str, body: Value) {
-    let (status, answer) = api.put(&format!("/connections/{conn_id}"), &body);
-    assert!(
-        (200..300).contains(&status),
-        "PUT /connections/{conn_id}: {status} {answer}"
-    );
+    if let Err(e) = api.client().put_connection(conn_id, &body) {
+        panic!("PUT /connections/{conn_id}: {e}");
+    }
 }
 
 /// The cluster API's requests so far: `(method, path, status)`.
@@ -121,7 +121,7 @@ fn the_homework_pair_runs_end_to_end() {
     );
     api.deploy(&component(&s3));
     let deployed = api.deploy(&weft_e2e::example("mall_pipeline"));
-    assert_eq!(deployed["dag_id"], "mall_pipeline", "{deployed}");
+    assert_eq!(deployed.dag_id, "mall_pipeline", "{deployed:?}");
 
     // The sort succeeds.
     let run_id = api.trigger(
@@ -130,7 +130,7 @@ fn the_homework_pair_runs_end_to_end() {
         Some("pair-ok"),
     );
     let run = api.wait_run("mall_pipeline", &run_id, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     for task in [
         "provision",
         "trigger_sort",
@@ -138,35 +138,35 @@ fn the_homework_pair_runs_end_to_end() {
         "teardown",
         "report",
     ] {
-        assert_eq!(Api::task(&run, task)["state"], "success", "{task}: {run}");
+        assert_eq!(
+            Api::task(&run, task).state,
+            TaskState::Success,
+            "{task}: {run:?}"
+        );
     }
     let wait = Api::task(&run, "wait_sort");
     assert!(
-        wait["worker_id"].is_null(),
-        "the wait ran on no worker: {wait}"
+        wait.worker_id.is_none(),
+        "the wait ran on no worker: {wait:?}"
     );
-    let sorts = api.get("/runs?dag_id=mall_customers");
-    let sort = sorts["runs"]
-        .as_array()
-        .and_then(|runs| {
-            runs.iter()
-                .find(|r| r["logical_date"] == run["logical_date"])
-        })
-        .unwrap_or_else(|| panic!("no mall_customers run of the pair's logical date: {sorts}"));
-    assert_eq!(sort["state"], "success", "{sort}");
+    let sorts = api.runs(&RunFilter {
+        dag_id: Some("mall_customers"),
+        ..RunFilter::default()
+    });
+    let sort = sorts
+        .runs
+        .iter()
+        .find(|r| r.logical_date == run.run.logical_date)
+        .unwrap_or_else(|| panic!("no mall_customers run of the pair's logical date: {sorts:?}"));
+    assert_eq!(sort.state, DagRunState::Success, "{sort:?}");
     let parquet = bucket
         .get("pair/sorted_by_spending.parquet")
         .expect("the sort wrote the Parquet file");
     assert_eq!(read_parquet(parquet), sorted_by_spending(&rows));
-    let xcom = api.get(&format!("/dags/mall_pipeline/runs/{run_id}/xcom"));
-    let report = xcom["xcoms"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|x| x["task_id"] == "report" && x["key"] == "return_value")
-        })
-        .map(|x| &x["value"])
-        .unwrap_or_else(|| panic!("no output of report in {xcom}"));
+    let xcom = api.xcoms("mall_pipeline", &run_id);
+    let report = Api::output(&xcom, "report")
+        .map(|x| &x.value)
+        .unwrap_or_else(|| panic!("no output of report in {xcom:?}"));
     assert_eq!(report["sort_state"], "success", "{report}");
     assert_eq!(report["cluster_id"], "c-1", "{report}");
     assert_eq!(
@@ -189,15 +189,19 @@ fn the_homework_pair_runs_end_to_end() {
         Some("pair-failed"),
     );
     let run = api.wait_run("mall_pipeline", &run_id, WAIT);
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.run.state, DagRunState::Failed, "{run:?}");
     let wait = Api::task(&run, "wait_sort");
-    assert_eq!(wait["state"], "failed", "{run}");
-    assert_eq!(wait["error_class"], "wait_failed", "{wait}");
-    assert_eq!(Api::task(&run, "teardown")["state"], "success", "{run}");
+    assert_eq!(wait.state, TaskState::Failed, "{run:?}");
+    assert_eq!(wait.error_class.as_deref(), Some("wait_failed"), "{wait:?}");
     assert_eq!(
-        Api::task(&run, "report")["state"],
-        "upstream_failed",
-        "{run}"
+        Api::task(&run, "teardown").state,
+        TaskState::Success,
+        "{run:?}"
+    );
+    assert_eq!(
+        Api::task(&run, "report").state,
+        TaskState::UpstreamFailed,
+        "{run:?}"
     );
     let calls = cluster_calls(dir.path());
     assert_eq!(

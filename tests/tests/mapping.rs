@@ -8,22 +8,17 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_model::{DagRunState, TaskState};
 use weft_test_guests_artifacts as guests;
 
 const WAIT: Duration = Duration::from_secs(120);
 
 /// The value of `task`'s output (`return_value`) in the run's XCom listing.
 fn output(api: &Api, run_id: &str, task: &str) -> Value {
-    let xcoms = api.get(&format!("/dags/mapping/runs/{run_id}/xcom"));
-    xcoms["xcoms"]
-        .as_array()
-        .and_then(|all| {
-            all.iter().find(|x| {
-                x["task_id"] == task && x["key"] == "return_value" && x["map_index"].is_null()
-            })
-        })
-        .map(|x| x["value"].clone())
-        .unwrap_or_else(|| panic!("no output of {task}: {xcoms}"))
+    let xcoms = api.xcoms("mapping", run_id);
+    Api::output(&xcoms, task)
+        .map(|x| x.value.clone())
+        .unwrap_or_else(|| panic!("no output of {task}: {xcoms:?}"))
 }
 
 #[test]
@@ -43,21 +38,21 @@ fn mapped_instances_survive_a_killed_scheduler_and_show_by_map_index() {
         let run = api.run("mapping", &run_id);
         let done = Api::instances(&run, "square")
             .iter()
-            .filter(|ti| ti["state"] == "success")
+            .filter(|ti| ti.state == TaskState::Success)
             .count();
         (done >= 20).then_some(())
     });
     scheduler.kill9();
     let _successor = cluster.scheduler("scheduler-2");
     let run = api.wait_run("mapping", &run_id, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     let square = Api::task(&run, "square");
-    assert_eq!(square["map_count"], 1000, "{square}");
+    assert_eq!(square.map_count, Some(1000), "{square:?}");
     let each = Api::instances(&run, "square");
     assert_eq!(each.len(), 1000);
     for (k, ti) in each.iter().enumerate() {
-        assert_eq!(ti["map_index"], k, "{ti}");
-        assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(ti.map_index.map(|i| i as usize), Some(k), "{ti:?}");
+        assert_eq!(ti.state, TaskState::Success, "{ti:?}");
     }
     let squares = output(&api, &run_id, "square");
     assert_eq!(squares.as_array().map(Vec::len), Some(1000));
@@ -70,18 +65,19 @@ fn mapped_instances_survive_a_killed_scheduler_and_show_by_map_index() {
     // One item is one instance.
     let one = api.trigger("mapping", json!({"items": [5]}), None);
     let run = api.wait_run("mapping", &one, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    assert_eq!(Api::instances(&run, "square").len(), 1, "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    assert_eq!(Api::instances(&run, "square").len(), 1, "{run:?}");
     assert_eq!(output(&api, &one, "again"), json!([26]));
 
     // Over the scheduler's limit: the mapped task fails saying so.
     let over = api.trigger("mapping", json!({"items": 1001}), None);
     let run = api.wait_run("mapping", &over, WAIT);
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.run.state, DagRunState::Failed, "{run:?}");
     let square = Api::task(&run, "square");
     assert_eq!(
-        square["error"], "1001 items to expand over, more than max_map_length (1000)",
-        "{square}"
+        square.error.as_deref(),
+        Some("1001 items to expand over, more than max_map_length (1000)"),
+        "{square:?}"
     );
 }
 
@@ -97,12 +93,12 @@ fn one_instance_retries_on_its_own_and_the_cli_names_it() {
     let conf = json!({"items": [2, 3, 4], "fail_index": 1, "flaky": true});
     let run_id = api.trigger("mapping", conf, None);
     let run = api.wait_run("mapping", &run_id, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    let tries: Vec<u64> = Api::instances(&run, "square")
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    let tries: Vec<u32> = Api::instances(&run, "square")
         .iter()
-        .map(|ti| ti["try_number"].as_u64().unwrap_or(0))
+        .map(|ti| ti.try_number)
         .collect();
-    assert_eq!(tries, vec![1, 2, 1], "{run}");
+    assert_eq!(tries, vec![1, 2, 1], "{run:?}");
     assert_eq!(output(&api, &run_id, "square"), json!([4, 9, 16]));
     assert_eq!(
         output(&api, &run_id, "total"),
@@ -138,8 +134,16 @@ fn one_instance_retries_on_its_own_and_the_cli_names_it() {
     // No items: the mapped task is skipped, and so is what needs it.
     let empty = api.trigger("mapping", json!({"items": []}), None);
     let run = api.wait_run("mapping", &empty, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
-    assert_eq!(Api::task(&run, "square")["state"], "skipped", "{run}");
-    assert!(Api::instances(&run, "square").is_empty(), "{run}");
-    assert_eq!(Api::task(&run, "total")["state"], "skipped", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+    assert_eq!(
+        Api::task(&run, "square").state,
+        TaskState::Skipped,
+        "{run:?}"
+    );
+    assert!(Api::instances(&run, "square").is_empty(), "{run:?}");
+    assert_eq!(
+        Api::task(&run, "total").state,
+        TaskState::Skipped,
+        "{run:?}"
+    );
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use weft_e2e::cluster::{Cluster, WorkerSpec};
 use weft_e2e::process::free_port;
+use weft_model::DagRunState;
 
 /// A scrape: each sample (`name{labels}`, as written) and its value, every sample's family
 /// declared with `# TYPE`.
@@ -106,7 +107,7 @@ fn server_scheduler_and_worker_metrics_are_scraped_and_parsed() {
     api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
     let run_id = api.trigger("ui_flow", json!({"ticks": 1, "tick_ms": 1}), None);
     let run = api.wait_run("ui_flow", &run_id, Duration::from_secs(60));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 
     let worker = parse(&scrape(&format!("http://{worker_addr}/metrics"), None).1);
     assert_eq!(

@@ -10,8 +10,10 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use weft_e2e::api::encode;
+use weft_client::api::notifications::NotificationView;
+use weft_client::api::workers::WorkerStatus;
 use weft_e2e::{Cluster, WorkerSpec, process::wait_for};
+use weft_model::{DagRunState, TaskState};
 use weft_test_guests_artifacts as guests;
 use weft_testkit::smtp::SmtpServer;
 use weft_testkit::webhook::WebhookReceiver;
@@ -68,16 +70,15 @@ fn add_connections(cluster: &Cluster, hook_url: &str, smtp: &SmtpServer) {
 }
 
 /// The run's notifications once none is pending (and at least `count` exist).
-fn settled(cluster: &Cluster, run_id: &str, count: usize) -> Vec<Value> {
+fn settled(cluster: &Cluster, run_id: &str, count: usize) -> Vec<NotificationView> {
     let api = cluster.api();
-    let path = format!("/dags/notify/runs/{}/notifications", encode(run_id));
     wait_for("the notifications to settle", WAIT, || {
-        let list = api.get(&path);
-        let all = list["notifications"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        (all.len() >= count && all.iter().all(|n| n["state"] != "pending")).then_some(all)
+        let all = api
+            .read("the notifications", |client| {
+                client.notifications("notify", run_id)
+            })
+            .notifications;
+        (all.len() >= count && all.iter().all(|n| n.state != "pending")).then_some(all)
     })
 }
 
@@ -102,7 +103,7 @@ fn a_failing_task_and_its_run_notify_by_webhook_and_email_across_processes() {
 
     let run_id = api.trigger("notify", json!({"fail": true}), None);
     let run = api.wait_run("notify", &run_id, WAIT);
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.run.state, DagRunState::Failed, "{run:?}");
 
     // The worker's last heartbeat, as it stops, counts both failed tries among the attempts
     // it ran.
@@ -112,38 +113,33 @@ fn a_failing_task_and_its_run_notify_by_webhook_and_email_across_processes() {
         "{}",
         worker.output()
     );
-    let ran: u64 = run["task_instances"]
-        .as_array()
-        .expect("task instances")
+    let ran: u64 = run
+        .task_instances
         .iter()
-        .filter(|ti| ti["state"] == "success" || ti["state"] == "failed")
-        .filter_map(|ti| ti["try_number"].as_u64())
+        .filter(|ti| ti.state == TaskState::Success || ti.state == TaskState::Failed)
+        .map(|ti| u64::from(ti.try_number))
         .sum();
-    let workers = api.get("/workers");
-    let stopped = &workers["workers"][0];
-    assert_eq!(stopped["status"], "stopped", "{workers}");
-    assert_eq!(stopped["failed"], 2, "{workers}");
-    assert_eq!(stopped["finished"], ran, "{workers}");
+    let workers = api.workers();
+    let stopped = workers
+        .workers
+        .first()
+        .unwrap_or_else(|| panic!("no worker: {workers:?}"));
+    assert_eq!(stopped.status, WorkerStatus::Stopped, "{workers:?}");
+    assert_eq!(stopped.failed, 2, "{workers:?}");
+    assert_eq!(stopped.finished, ran, "{workers:?}");
 
     let all = settled(&cluster, &run_id, 4);
-    let summary: Vec<(String, Value, String)> = all
+    let summary: Vec<(&str, Option<u32>, &str)> = all
         .iter()
-        .map(|n| {
-            (
-                n["event"].as_str().unwrap_or("").to_owned(),
-                n["try_number"].clone(),
-                n["state"].as_str().unwrap_or("").to_owned(),
-            )
-        })
+        .map(|n| (n.event.as_str(), n.try_number, n.state.as_str()))
         .collect();
-    let delivered = || "delivered".to_owned();
     assert_eq!(
         summary,
         [
-            ("task_retry".to_owned(), json!(1), delivered()),
-            ("task_failure".to_owned(), json!(2), delivered()),
-            ("run_failure".to_owned(), Value::Null, delivered()),
-            ("run_failure".to_owned(), Value::Null, delivered()),
+            ("task_retry", Some(1), "delivered"),
+            ("task_failure", Some(2), "delivered"),
+            ("run_failure", None, "delivered"),
+            ("run_failure", None, "delivered"),
         ],
         "{all:#?}"
     );
@@ -153,6 +149,7 @@ fn a_failing_task_and_its_run_notify_by_webhook_and_email_across_processes() {
     for request in &requests {
         let signature = format!("sha256={}", hmac_hex(HOOK_SECRET, &request.body));
         assert_eq!(request.header("weft-signature"), Some(signature.as_str()));
+        // The webhook's payload, as the server sends it to the endpoint.
         let body: Value = serde_json::from_slice(&request.body).expect("json");
         assert_eq!(body["version"], 1);
         assert_eq!(body["dag_id"], "notify");
@@ -208,23 +205,23 @@ fn a_webhook_that_is_down_fails_after_its_retries_across_processes() {
 
     let run_id = api.trigger("notify", json!({}), None);
     let run = api.wait_run("notify", &run_id, WAIT);
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 
     let all = settled(&cluster, &run_id, 2);
     let hook = all
         .iter()
-        .find(|n| n["event"] == "task_success")
+        .find(|n| n.event == "task_success")
         .expect("task_success");
-    assert_eq!(hook["state"], "failed", "{hook}");
-    assert_eq!(hook["attempts"], 2, "{hook}");
+    assert_eq!(hook.state, "failed", "{hook:?}");
+    assert_eq!(hook.attempts, 2, "{hook:?}");
     // Shown without the address, port or OS error (those go to the server's log).
-    assert_eq!(hook["last_error"], "failed", "{hook}");
+    assert_eq!(hook.last_error.as_deref(), Some("failed"), "{hook:?}");
     let email = all
         .iter()
-        .find(|n| n["event"] == "run_success")
+        .find(|n| n.event == "run_success")
         .expect("run_success");
-    assert_eq!(email["state"], "delivered", "{email}");
+    assert_eq!(email.state, "delivered", "{email:?}");
     assert_eq!(smtp.messages().len(), 1);
     // The run is as it ended.
-    assert_eq!(api.run("notify", &run_id)["state"], "success");
+    assert_eq!(api.run("notify", &run_id).run.state, DagRunState::Success);
 }

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use weft_client::RunFilter;
+use weft_client::api::workers::WorkerStatus;
 use weft_e2e::{Api, Cluster, WorkerSpec, example, process::wait_for};
+use weft_model::{DagRunState, TaskState};
 
 #[test]
 fn each_task_runs_on_the_worker_of_its_queue() {
@@ -16,35 +18,36 @@ fn each_task_runs_on_the_worker_of_its_queue() {
     let api = cluster.api();
 
     let deployed = api.deploy(&example("queues"));
-    assert_eq!(deployed["dag_id"], "queues");
+    assert_eq!(deployed.dag_id, "queues");
 
     // Through the CLI, as a user would: trigger and wait for the run.
     let (code, out) = cluster.wfctl(&["dags", "trigger", "queues", "--wait"]);
     assert_eq!(code, 0, "wfctl dags trigger --wait failed:\n{out}");
-    let runs = api.get("/runs?dag_id=queues");
-    let run_id = runs["runs"][0]["run_id"]
-        .as_str()
-        .expect("a run")
-        .to_owned();
+    let runs = api.runs(&RunFilter {
+        dag_id: Some("queues"),
+        ..RunFilter::default()
+    });
+    let run_id = runs.runs.first().expect("a run").run_id.clone();
     let run = api.run("queues", &run_id);
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 
     for (task, worker, host) in [
         ("on_vm2", "worker-vm2", "vm2"),
         ("on_vm3", "worker-vm3", "vm3"),
     ] {
         let ti = Api::task(&run, task);
-        assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(ti.state, TaskState::Success, "{ti:?}");
         assert_eq!(
-            ti["worker_id"], worker,
-            "{task} ran on the wrong worker: {ti}"
+            ti.worker_id.as_deref(),
+            Some(worker),
+            "{task} ran on the wrong worker: {ti:?}"
         );
-        assert_eq!(ti["hostname"], host, "{ti}");
-        assert_eq!(ti["try_number"], 1, "{ti}");
+        assert_eq!(ti.hostname.as_deref(), Some(host), "{ti:?}");
+        assert_eq!(ti.try_number, 1, "{ti:?}");
     }
     // The tasks' own output names the worker the sandbox told them about.
-    let xcom = api.get(&format!("/dags/queues/runs/{run_id}/xcom"));
-    let text = xcom.to_string();
+    let xcom = api.xcoms("queues", &run_id);
+    let text = serde_json::to_string(&xcom).expect("XCom values as JSON");
     assert!(
         text.contains("worker-vm2") && text.contains("worker-vm3"),
         "{text}"
@@ -61,15 +64,24 @@ fn each_task_runs_on_the_worker_of_its_queue() {
         out.contains("worker-vm3") && out.contains("vm3_queue"),
         "{out}"
     );
-    let workers = api.get("/workers");
+    let workers = api.workers();
     let status = |id: &str| {
-        workers["workers"]
-            .as_array()
-            .and_then(|ws| ws.iter().find(|w| w["worker_id"] == id))
-            .map(|w| w["status"].clone())
+        workers
+            .workers
+            .iter()
+            .find(|w| w.worker_id == id)
+            .map(|w| w.status)
     };
-    assert_eq!(status("worker-vm2"), Some(json!("alive")), "{workers}");
-    assert_eq!(status("worker-vm3"), Some(json!("alive")), "{workers}");
+    assert_eq!(
+        status("worker-vm2"),
+        Some(WorkerStatus::Alive),
+        "{workers:?}"
+    );
+    assert_eq!(
+        status("worker-vm3"),
+        Some(WorkerStatus::Alive),
+        "{workers:?}"
+    );
 
     // A worker stopped with SIGTERM exits cleanly and shows as stopped.
     assert_eq!(
@@ -82,23 +94,20 @@ fn each_task_runs_on_the_worker_of_its_queue() {
         "worker-vm3 to show as stopped",
         Duration::from_secs(10),
         || {
-            let workers = api.get("/workers");
-            workers["workers"]
-                .as_array()
-                .and_then(|ws| ws.iter().find(|w| w["worker_id"] == "worker-vm3"))
-                .filter(|w| w["status"] == "stopped")
+            api.workers()
+                .workers
+                .iter()
+                .find(|w| w.worker_id == "worker-vm3")
+                .filter(|w| w.status == WorkerStatus::Stopped)
                 .map(|_| ())
         },
     );
     // Its last heartbeat counts the one attempt it ran, which succeeded.
-    let workers = api.get("/workers");
-    let vm3 = workers["workers"]
-        .as_array()
-        .and_then(|ws| ws.iter().find(|w| w["worker_id"] == "worker-vm3"))
+    let workers = api.workers();
+    let vm3 = workers
+        .workers
+        .iter()
+        .find(|w| w.worker_id == "worker-vm3")
         .expect("worker-vm3");
-    assert_eq!(
-        (&vm3["finished"], &vm3["failed"]),
-        (&json!(1), &json!(0)),
-        "{vm3}"
-    );
+    assert_eq!((vm3.finished, vm3.failed), (1, 0), "{vm3:?}");
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use weft_e2e::{Api, Cluster, WorkerSpec, process::wait_for};
+use weft_model::{DagRunState, TaskState};
 use weft_testkit::RedisServer;
 
 #[test]
@@ -21,7 +22,7 @@ fn a_run_completes_across_a_redis_restart() {
     let run_id = api.trigger("slow_chain", json!({ "sleep_ms": 2000 }), None);
     wait_for("slow to start", Duration::from_secs(60), || {
         let run = api.run("slow_chain", &run_id);
-        (Api::task(&run, "slow")["state"] == "running").then_some(())
+        (Api::task(&run, "slow").state == TaskState::Running).then_some(())
     });
 
     redis.restart().expect("redis restarts");
@@ -32,15 +33,15 @@ fn a_run_completes_across_a_redis_restart() {
     );
 
     let run = api.wait_run("slow_chain", &run_id, Duration::from_secs(120));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     for task in ["first", "slow", "last"] {
         let ti = Api::task(&run, task);
-        assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(ti.state, TaskState::Success, "{ti:?}");
     }
     // A second run after the restart goes through as usual.
     let again = api.trigger("slow_chain", json!({ "sleep_ms": 10 }), None);
     let run = api.wait_run("slow_chain", &again, Duration::from_secs(60));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 }
 
 #[test]
@@ -54,7 +55,7 @@ fn a_queued_message_evicted_from_redis_is_queued_again() {
     let run_id = api.trigger("noop", json!({}), None);
     wait_for("noop to be queued", Duration::from_secs(60), || {
         let run = api.run("noop", &run_id);
-        (Api::task(&run, "noop")["state"] == "queued").then_some(())
+        (Api::task(&run, "noop").state == TaskState::Queued).then_some(())
     });
     // Redis evicts the message (as `allkeys-lru` does under memory pressure): its body and
     // the line it waited in. The generation stays: nothing says the queue lost anything.
@@ -70,7 +71,7 @@ fn a_queued_message_evicted_from_redis_is_queued_again() {
     // A worker comes; the attempt, queued again by the watchdog, runs once.
     let _worker = cluster.worker(&WorkerSpec::new("worker-1", "host-1", &["default"]));
     let run = api.wait_run("noop", &run_id, Duration::from_secs(60));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     let ti = Api::task(&run, "noop");
-    assert_eq!(ti["try_number"], 1, "{ti}");
+    assert_eq!(ti.try_number, 1, "{ti:?}");
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
+use weft_client::RunFilter;
 use weft_e2e::process::wfctl;
 use weft_e2e::standalone;
 use weft_model::{DagRunState, RunType};
@@ -19,6 +20,12 @@ use weft_store::{
 
 const OLD_RUNS: usize = 25_000;
 const TASKS: [&str; 4] = ["extract", "transform", "audit", "report"];
+/// The runs of `ui_flow`, as many as the test makes.
+const UI_FLOW_RUNS: RunFilter<'static> = RunFilter {
+    dag_id: Some("ui_flow"),
+    state: None,
+    limit: Some(1000),
+};
 
 /// `OLD_RUNS` runs of `ui_flow` (4 task instances each) that ended 40 days ago.
 async fn seed(db: &Path, digest: &str) {
@@ -111,7 +118,7 @@ fn db_clean_removes_100000_old_task_instances_while_runs_go_on() {
     let home = dir.path().join("home");
     let (mut first, api) = standalone::start(dir.path(), &[]);
     let deployed = api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
-    let digest = deployed["digest"].as_str().expect("digest").to_owned();
+    let digest = deployed.digest;
     first.terminate(Duration::from_secs(30));
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
@@ -123,28 +130,24 @@ fn db_clean_removes_100000_old_task_instances_while_runs_go_on() {
     assert_eq!(dry["task_instances"], (OLD_RUNS - 1) * TASKS.len(), "{dry}");
 
     let (_second, api) = standalone::start(dir.path(), &[]);
-    let listed = api.get("/runs?dag_id=ui_flow&limit=1000");
-    assert_eq!(
-        listed["runs"].as_array().map(Vec::len),
-        Some(1000),
-        "the dry run removed nothing"
-    );
+    let listed = api.runs(&UI_FLOW_RUNS);
+    assert_eq!(listed.runs.len(), 1000, "the dry run removed nothing");
     // A run newer than the old ones (a DAG's newest run always stays), then runs going on,
     // one after another, while the clean works through the old ones.
     let first_run = api.trigger("ui_flow", json!({"ticks": 1, "tick_ms": 1}), None);
     let run = api.wait_run("ui_flow", &first_run, Duration::from_secs(120));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     let cleaning = Arc::new(AtomicBool::new(true));
     let runner = {
         let api = api.clone();
         let cleaning = cleaning.clone();
         let first_run = first_run.clone();
         std::thread::spawn(move || {
-            let mut runs = vec![(first_run, json!("success"))];
+            let mut runs = vec![(first_run, DagRunState::Success)];
             while cleaning.load(Ordering::Relaxed) || runs.len() < 3 {
                 let run_id = api.trigger("ui_flow", json!({"ticks": 1, "tick_ms": 1}), None);
                 let run = api.wait_run("ui_flow", &run_id, Duration::from_secs(120));
-                runs.push((run_id, run["state"].clone()));
+                runs.push((run_id, run.run.state));
             }
             runs
         })
@@ -164,15 +167,10 @@ fn db_clean_removes_100000_old_task_instances_while_runs_go_on() {
         "in batches of 1000: {cleaned}"
     );
     for (run_id, state) in &runs {
-        assert_eq!(state, "success", "run {run_id} while cleaning");
+        assert_eq!(*state, DagRunState::Success, "run {run_id} while cleaning");
     }
-    let left = api.get("/runs?dag_id=ui_flow&limit=1000");
-    let left: Vec<&str> = left["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .filter_map(|r| r["run_id"].as_str())
-        .collect();
+    let left = api.runs(&UI_FLOW_RUNS);
+    let left: Vec<&str> = left.runs.iter().map(|r| r.run_id.as_str()).collect();
     assert_eq!(
         left.len(),
         runs.len(),

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use serde_json::json;
+use weft_client::RunFilter;
 use weft_e2e::{Cluster, WorkerSpec, example, process::wait_for};
+use weft_model::{DagRunState, TaskState};
 
 const RUNS: usize = 200;
 
@@ -21,9 +23,9 @@ fn the_standby_takes_over_and_every_task_succeeds_once() {
     let _worker = cluster.worker(&worker);
     let api = cluster.api();
     let deployed = api.deploy(&example("hello"));
-    let dag = deployed["dag_id"].as_str().expect("dag id").to_owned();
-    let tasks = deployed["task_count"].as_u64().expect("task count");
-    assert!(tasks >= 3, "hello fans out: {deployed}");
+    let dag = deployed.dag_id.clone();
+    let tasks = deployed.task_count;
+    assert!(tasks >= 3, "hello fans out: {deployed:?}");
 
     let run_ids: Vec<String> = (0..RUNS)
         .map(|i| {
@@ -40,8 +42,12 @@ fn the_standby_takes_over_and_every_task_succeeds_once() {
         "half of the runs to finish",
         Duration::from_secs(180),
         || {
-            let done = api.get(&format!("/runs?dag_id={dag}&state=success&limit=1000"));
-            (done["runs"].as_array().map_or(0, Vec::len) >= RUNS / 2).then_some(())
+            let done = api.runs(&RunFilter {
+                dag_id: Some(&dag),
+                state: Some(DagRunState::Success.as_str()),
+                limit: Some(1000),
+            });
+            (done.runs.len() >= RUNS / 2).then_some(())
         },
     );
     let leader = wait_for("a leader", Duration::from_secs(10), || {
@@ -54,11 +60,10 @@ fn the_standby_takes_over_and_every_task_succeeds_once() {
 
     for run_id in &run_ids {
         let run = api.wait_run(&dag, run_id, Duration::from_secs(180));
-        assert_eq!(run["state"], "success", "{run}");
-        let tis = run["task_instances"].as_array().expect("task instances");
-        assert_eq!(tis.len() as u64, tasks, "{run}");
-        for ti in tis {
-            assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
+        assert_eq!(run.task_instances.len(), tasks, "{run:?}");
+        for ti in &run.task_instances {
+            assert_eq!(ti.state, TaskState::Success, "{ti:?}");
         }
     }
     assert!(
@@ -70,10 +75,12 @@ fn the_standby_takes_over_and_every_task_succeeds_once() {
     );
     // Exactly once: each task instance has one output, written by its successful attempt.
     for run_id in run_ids.iter().step_by(20) {
-        let xcom = api.get(&format!("/dags/{dag}/runs/{run_id}/xcom"));
-        let outputs = xcom["xcoms"].as_array().map_or(0, |all| {
-            all.iter().filter(|x| x["key"] == "return_value").count()
-        });
-        assert_eq!(outputs as u64, tasks, "{xcom}");
+        let xcom = api.xcoms(&dag, run_id);
+        let outputs = xcom
+            .xcoms
+            .iter()
+            .filter(|x| x.key == "return_value")
+            .count();
+        assert_eq!(outputs, tasks, "{xcom:?}");
     }
 }

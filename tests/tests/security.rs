@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use weft_e2e::{Api, Cluster, WorkerSpec, example};
+use weft_model::{DagRunState, TaskState};
 use weft_test_guests_artifacts as guests;
 
 #[test]
@@ -60,7 +61,7 @@ fn a_component_that_does_not_match_its_digest_is_refused() {
     ));
     let api = cluster.api();
     let deployed = api.deploy(&example("queues"));
-    let digest = deployed["digest"].as_str().expect("digest").to_owned();
+    let digest = deployed.digest;
 
     // Tamper with the stored bytes behind the server's back.
     let sql = format!(
@@ -76,17 +77,21 @@ fn a_component_that_does_not_match_its_digest_is_refused() {
 
     let run_id = api.trigger("queues", json!({}), None);
     let run = api.wait_run("queues", &run_id, Duration::from_secs(60));
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.run.state, DagRunState::Failed, "{run:?}");
     for task in ["on_vm2", "on_vm3"] {
         let ti = Api::task(&run, task);
-        assert_eq!(ti["state"], "failed", "{ti}");
-        assert_eq!(ti["error_class"], "invalid_component", "{ti}");
+        assert_eq!(ti.state, TaskState::Failed, "{ti:?}");
+        assert_eq!(
+            ti.error_class.as_deref(),
+            Some("invalid_component"),
+            "{ti:?}"
+        );
         assert!(
-            ti["error"]
-                .as_str()
+            ti.error
+                .as_deref()
                 .unwrap_or("")
                 .contains("do not match its digest"),
-            "{ti}"
+            "{ti:?}"
         );
     }
 }
@@ -107,12 +112,24 @@ fn a_task_failing_with_nul_in_its_message_is_stored_and_holds_nobody_up() {
     let wait = Duration::from_secs(120);
     let run = api.wait_run("flow", &hostile, wait);
     let join = Api::task(&run, "join");
-    assert_eq!(join["state"], "failed", "{run}");
+    assert_eq!(join.state, TaskState::Failed, "{run:?}");
     assert_eq!(
-        join["error"], "task failed permanently: bad\u{FFFD}news",
-        "{join}"
+        join.error.as_deref(),
+        Some("task failed permanently: bad\u{FFFD}news"),
+        "{join:?}"
     );
-    assert_eq!(Api::task(&run, "cleanup")["state"], "success", "{run}");
-    assert_eq!(run["state"], "success", "the leaves succeeded: {run}");
-    assert_eq!(api.wait_run("flow", &other, wait)["state"], "success");
+    assert_eq!(
+        Api::task(&run, "cleanup").state,
+        TaskState::Success,
+        "{run:?}"
+    );
+    assert_eq!(
+        run.run.state,
+        DagRunState::Success,
+        "the leaves succeeded: {run:?}"
+    );
+    assert_eq!(
+        api.wait_run("flow", &other, wait).run.state,
+        DagRunState::Success
+    );
 }

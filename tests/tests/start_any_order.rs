@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use weft_e2e::process::{free_port, wait_for};
 use weft_e2e::{Cluster, Proc, WorkerSpec};
+use weft_model::DagRunState;
 use weft_testkit::RedisServer;
 
 /// How long after the worker and the scheduler the API server starts (the ten seconds).
@@ -66,7 +67,7 @@ fn a_worker_and_a_scheduler_started_first_wait_for_redis_and_the_server() {
     api.deploy(std::path::Path::new(weft_test_guests_artifacts::SLOW_CHAIN));
     let run_id = api.trigger("slow_chain", json!({ "sleep_ms": 10 }), None);
     let run = api.wait_run("slow_chain", &run_id, Duration::from_secs(60));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     assert!(worker.is_running(), "{}", worker.output());
     assert!(scheduler.is_running(), "{}", scheduler.output());
 }

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use weft_client::{Client, RunDetail};
 use weft_e2e::{Api, Cluster, WorkerSpec};
+use weft_model::TaskState;
 use weft_test_guests_artifacts as guests;
 use weft_testkit::webhook::WebhookReceiver;
 
@@ -20,18 +22,21 @@ fn ok(cluster: &Cluster, token: &str, args: &[&str]) -> String {
 
 /// Run `egress_probe` as `run_id`, its task `probe` sending one GET to `url`: the run and
 /// what `probe` answered for the request.
-fn probe(api: &Api, run_id: &str, url: &str) -> (Value, Value) {
+fn probe(api: &Api, run_id: &str, url: &str) -> (RunDetail, Value) {
     let conf = json!({"requests": [{"method": "GET", "url": url}]});
     api.trigger("egress_probe", conf, Some(run_id));
     let run = api.wait_run("egress_probe", run_id, Duration::from_secs(60));
-    assert_eq!(Api::task(&run, "probe")["state"], "success", "{run}");
-    let xcom = api.get(&format!("/dags/egress_probe/runs/{run_id}/xcom"));
-    let answer = xcom["xcoms"]
-        .as_array()
-        .expect("XCom values")
+    assert_eq!(
+        Api::task(&run, "probe").state,
+        TaskState::Success,
+        "{run:?}"
+    );
+    let xcom = api.xcoms("egress_probe", run_id);
+    let answer = xcom
+        .xcoms
         .iter()
-        .find(|x| x["task_id"] == "probe")
-        .map(|x| x["value"].clone())
+        .find(|x| x.task_id == "probe")
+        .map(|x| x.value.clone())
         .unwrap_or(Value::Null);
     (run, answer)
 }
@@ -110,7 +115,7 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     );
     assert_eq!(receiver.received().len(), 1, "nothing more arrived");
     let log = api
-        .get("/dags/egress_probe/runs/narrowed/tasks/probe/logs")
+        .get(&Client::log_path("egress_probe", "narrowed", "probe"))
         .to_string();
     assert!(log.contains("not in the tenant's egress rules"), "{log}");
 
@@ -118,14 +123,14 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     api.trigger("infinite_loop", json!({}), Some("spin"));
     let run = api.wait_run("infinite_loop", "spin", Duration::from_secs(60));
     let spin = Api::task(&run, "infinite_loop");
-    assert_eq!(spin["state"], "failed", "{run}");
-    assert_eq!(spin["error_class"], "cpu_budget", "{run}");
+    assert_eq!(spin.state, TaskState::Failed, "{run:?}");
+    assert_eq!(spin.error_class.as_deref(), Some("cpu_budget"), "{run:?}");
     assert!(
-        spin["error"]
-            .as_str()
+        spin.error
+            .as_deref()
             .unwrap_or("")
             .contains("200000000 fuel"),
-        "the tenant's budget: {run}"
+        "the tenant's budget: {run:?}"
     );
 
     // A task's own budget goes before the tenant's default: `spin` stops after its own
@@ -133,13 +138,17 @@ fn a_tenants_sandbox_policy_bounds_its_tasks() {
     api.trigger("fuel_budget", json!({}), Some("own"));
     let run = api.wait_run("fuel_budget", "own", Duration::from_secs(60));
     let spin = Api::task(&run, "spin");
-    assert_eq!(spin["error_class"], "cpu_budget", "{run}");
+    assert_eq!(spin.error_class.as_deref(), Some("cpu_budget"), "{run:?}");
     assert!(
-        spin["error"]
-            .as_str()
+        spin.error
+            .as_deref()
             .unwrap_or("")
             .contains("of 2000000 fuel"),
-        "the task's own budget: {run}"
+        "the task's own budget: {run:?}"
     );
-    assert_eq!(Api::task(&run, "count")["state"], "success", "{run}");
+    assert_eq!(
+        Api::task(&run, "count").state,
+        TaskState::Success,
+        "{run:?}"
+    );
 }

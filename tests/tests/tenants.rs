@@ -9,7 +9,10 @@
 use std::time::Duration;
 
 use serde_json::json;
+use weft_client::{Client, RunFilter};
 use weft_e2e::{Api, Cluster, WorkerSpec};
+use weft_model::tenancy::Role;
+use weft_model::{DagRunState, TaskState};
 use weft_test_guests_artifacts as guests;
 
 /// `wfctl` as `token`, which must succeed: its standard output.
@@ -62,33 +65,30 @@ fn two_tenants_share_an_installation_and_see_only_their_own() {
     }
     let api_a = Api::new(&cluster.url()).with_token(&a);
     let api_b = Api::new(&cluster.url()).with_token(&b);
-    assert_eq!(
-        api_a.get("/dags/normal")["digest"],
-        api_b.get("/dags/normal")["digest"],
-        "the same bytes"
-    );
+    let digest = |api: &Api| {
+        api.read("DAG normal", |client| client.dag("normal"))
+            .dag
+            .digest
+    };
+    assert_eq!(digest(&api_a), digest(&api_b), "the same bytes");
 
     // Each run reads its own tenant's variable through the worker.
     for (api, value) in [(&api_a, "hello from a"), (&api_b, "hello from b")] {
         let run_id = api.trigger("normal", json!({"key": "greeting"}), Some("r1"));
         let run = api.wait_run("normal", &run_id, Duration::from_secs(60));
         let variables = Api::task(&run, "variables");
-        assert_eq!(variables["state"], "success", "{run}");
-        let xcom = api.get("/dags/normal/runs/r1/xcom");
+        assert_eq!(variables.state, TaskState::Success, "{run:?}");
+        let xcom = serde_json::to_string(&api.xcoms("normal", "r1")).expect("JSON");
         assert!(
-            xcom.to_string().contains(value),
+            xcom.contains(value),
             "{value} not in the run's output: {xcom}"
         );
     }
 
     // Neither sees the other's: B's run list holds B's run only, and A's run is B's own.
-    let runs_b = api_b.get("/runs");
-    assert_eq!(
-        runs_b["runs"].as_array().expect("runs").len(),
-        1,
-        "{runs_b}"
-    );
-    let xcom_b = api_b.get("/dags/normal/runs/r1/xcom").to_string();
+    let runs_b = api_b.runs(&RunFilter::default());
+    assert_eq!(runs_b.runs.len(), 1, "{runs_b:?}");
+    let xcom_b = serde_json::to_string(&api_b.xcoms("normal", "r1")).expect("JSON");
     assert!(!xcom_b.contains("hello from a"), "{xcom_b}");
 
     // A viewer of team-a reads, and is refused a trigger with the role it would need.
@@ -139,9 +139,9 @@ fn standalone_takes_tokens_when_given_them() {
         ],
     );
     // Reads without a token are a viewer's of `default`; anything else needs a token.
-    let me = anonymous.get("/whoami");
-    assert_eq!(me["role"], "viewer", "{me}");
-    assert_eq!(me["tenant"], "default", "{me}");
+    let me = anonymous.read("whoami", Client::whoami);
+    assert_eq!(me.role, Role::Viewer, "{me:?}");
+    assert_eq!(me.tenant, "default", "{me:?}");
     let (status, body) = anonymous.post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 401, "{body}");
     let (status, body) = anonymous
@@ -158,7 +158,7 @@ fn standalone_takes_tokens_when_given_them() {
     assert_eq!(status, 401);
     let (status, body) = admin.post("/tenants", &json!({"name": "team-a"}));
     assert_eq!(status, 201, "{body}");
-    assert_eq!(admin.get("/whoami")["installation_admin"], true);
+    assert!(admin.read("whoami", Client::whoami).installation_admin);
 }
 
 /// The installation's secret key (base64 of 32 bytes): schedulers issue attempt keys under
@@ -220,12 +220,16 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     api_a.trigger("noop", json!({}), Some("a1"));
     api_b.trigger("noop", json!({}), Some("b1"));
     let run_b = api_b.wait_run("noop", "b1", Duration::from_secs(60));
-    assert_eq!(run_b["state"], "success", "{run_b}");
-    assert_eq!(Api::task(&run_b, "noop")["hostname"], "host-b", "{run_b}");
+    assert_eq!(run_b.run.state, DagRunState::Success, "{run_b:?}");
+    assert_eq!(
+        Api::task(&run_b, "noop").hostname.as_deref(),
+        Some("host-b"),
+        "{run_b:?}"
+    );
     let run_a = api_a.run("noop", "a1");
     let task_a = Api::task(&run_a, "noop");
-    assert_eq!(task_a["state"], "queued", "{run_a}");
-    assert!(task_a["hostname"].is_null(), "{run_a}");
+    assert_eq!(task_a.state, TaskState::Queued, "{run_a:?}");
+    assert!(task_a.hostname.is_none(), "{run_a:?}");
 
     // B's Redis user reaches neither A's queue, nor any reports, nor the key space.
     let client = redis::Client::open(as_user(&cluster.redis, &user_b)).expect("client");
@@ -270,13 +274,17 @@ fn a_tenants_worker_runs_only_its_tenants_tasks_and_cannot_forge_reports() {
     // A's own worker comes: the task runs there, once, after every forgery was read.
     let _worker_a = cluster.worker(&spec("worker-a", "host-a", "team-a", &user_a));
     let run_a = api_a.wait_run("noop", "a1", Duration::from_secs(60));
-    assert_eq!(run_a["state"], "success", "{run_a}");
+    assert_eq!(run_a.run.state, DagRunState::Success, "{run_a:?}");
     let task_a = Api::task(&run_a, "noop");
-    assert_eq!(task_a["hostname"], "host-a", "{run_a}");
-    assert_eq!(task_a["worker_id"], "worker-a", "{run_a}");
-    assert_eq!(task_a["try_number"], 1, "{run_a}");
+    assert_eq!(task_a.hostname.as_deref(), Some("host-a"), "{run_a:?}");
+    assert_eq!(task_a.worker_id.as_deref(), Some("worker-a"), "{run_a:?}");
+    assert_eq!(task_a.try_number, 1, "{run_a:?}");
     let run_b = api_b.run("noop", "b1");
-    assert_eq!(Api::task(&run_b, "noop")["hostname"], "host-b", "{run_b}");
+    assert_eq!(
+        Api::task(&run_b, "noop").hostname.as_deref(),
+        Some("host-b"),
+        "{run_b:?}"
+    );
 
     // A scheduler given another secret key (whose attempts no server could check) stops at
     // start, naming the key the installation uses, never the key itself.
@@ -438,10 +446,10 @@ fn a_tenants_worker_can_neither_trim_nor_delete_another_tenants_reports() {
     // Every one of B's runs ends, each task in its first try: no report of B's was lost.
     for run in &runs {
         let done = api_b.wait_run("noop", run, Duration::from_secs(60));
-        assert_eq!(done["state"], "success", "{done}");
+        assert_eq!(done.run.state, DagRunState::Success, "{done:?}");
         let task = Api::task(&done, "noop");
-        assert_eq!(task["try_number"], 1, "{done}");
-        assert_eq!(task["hostname"], "host-b", "{done}");
+        assert_eq!(task.try_number, 1, "{done:?}");
+        assert_eq!(task.hostname.as_deref(), Some("host-b"), "{done:?}");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let tries = attacker

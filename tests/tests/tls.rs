@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use weft_e2e::process::wait_for;
 use weft_e2e::{Cluster, WorkerSpec};
+use weft_model::DagRunState;
 use weft_test_guests_artifacts as guests;
 use weft_testkit::tls::TestCa;
 use weft_testkit::{PostgresServer, RedisServer};
@@ -34,7 +35,7 @@ fn a_run_goes_over_tls_on_every_link_and_a_stranger_ca_is_refused() {
     let api = cluster.api();
     let run_id = api.trigger("slow_chain", json!({ "sleep_ms": 10 }), None);
     let run = api.wait_run("slow_chain", &run_id, Duration::from_secs(60));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
 
     // Trusting another CA instead, a worker is served by neither Redis nor the API server,
     // and says why while it waits; wfctl gives up with the reason.

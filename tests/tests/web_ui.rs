@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use weft_client::api::workers::WorkerStatus;
 use weft_e2e::cluster::{API_TOKEN, Cluster, WorkerSpec};
 use weft_e2e::process::{wait_for, workspace};
 
@@ -40,10 +41,12 @@ fn the_ui_flows_pass_in_chromium() {
     let api = cluster.api();
     api.deploy(Path::new(weft_test_guests_artifacts::UI_FLOW));
     wait_for("both workers to register", Duration::from_secs(60), || {
-        let workers = api.get("/workers");
-        let alive = workers["workers"].as_array().map_or(0, |all| {
-            all.iter().filter(|w| w["status"] == "alive").count()
-        });
+        let alive = api
+            .workers()
+            .workers
+            .iter()
+            .filter(|w| w.status == WorkerStatus::Alive)
+            .count();
         (alive >= 2).then_some(())
     });
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use weft_e2e::Api;
 use weft_e2e::scenario::SlowOnTwoWorkers;
+use weft_model::{DagRunState, TaskState};
 
 #[test]
 fn a_killed_workers_task_finishes_on_the_other_worker_as_try_2() {
@@ -14,23 +15,18 @@ fn a_killed_workers_task_finishes_on_the_other_worker_as_try_2() {
     let (api, run_id) = (&s.api, &s.run_id);
 
     let run = api.wait_run("slow_chain", run_id, Duration::from_secs(90));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     let slow = Api::task(&run, "slow");
-    assert_eq!(slow["state"], "success", "{slow}");
-    assert_eq!(slow["try_number"], 2, "the lost attempt counts: {slow}");
-    assert_eq!(slow["worker_id"], survivor, "{slow}");
+    assert_eq!(slow.state, TaskState::Success, "{slow:?}");
+    assert_eq!(slow.try_number, 2, "the lost attempt counts: {slow:?}");
+    assert_eq!(slow.worker_id.as_deref(), Some(survivor), "{slow:?}");
     for task in ["first", "last"] {
         let ti = Api::task(&run, task);
-        assert_eq!(ti["state"], "success", "{ti}");
+        assert_eq!(ti.state, TaskState::Success, "{ti:?}");
     }
     // The output recorded is the one of try 2: the killed attempt never reported a result.
-    let xcom = api.get(&format!("/dags/slow_chain/runs/{run_id}/xcom"));
-    let output = xcom["xcoms"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|x| x["task_id"] == "slow" && x["key"] == "return_value")
-        })
-        .unwrap_or_else(|| panic!("no output of slow: {xcom}"));
-    assert_eq!(output["value"]["try"], 2, "{output}");
+    let xcom = api.xcoms("slow_chain", run_id);
+    let output =
+        Api::output(&xcom, "slow").unwrap_or_else(|| panic!("no output of slow: {xcom:?}"));
+    assert_eq!(output.value["try"], 2, "{output:?}");
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use weft_e2e::Api;
 use weft_e2e::scenario::SlowOnTwoWorkers;
+use weft_model::{DagRunState, TaskState};
 
 #[test]
 fn a_stopping_worker_hands_back_what_outlives_its_grace_period() {
@@ -30,15 +31,15 @@ fn a_stopping_worker_hands_back_what_outlives_its_grace_period() {
 
     let (api, run_id) = (&s.api, &s.run_id);
     let run = api.wait_run("slow_chain", run_id, Duration::from_secs(90));
-    assert_eq!(run["state"], "success", "{run}");
+    assert_eq!(run.run.state, DagRunState::Success, "{run:?}");
     let slow = Api::task(&run, "slow");
-    assert_eq!(slow["state"], "success", "{slow}");
-    assert_eq!(slow["worker_id"], other, "{slow}");
-    let xcom = api.get(&format!("/dags/slow_chain/runs/{run_id}/xcom"));
-    let outputs = xcom["xcoms"].as_array().map_or(0, |all| {
-        all.iter()
-            .filter(|x| x["task_id"] == "slow" && x["key"] == "return_value")
-            .count()
-    });
-    assert_eq!(outputs, 1, "{xcom}");
+    assert_eq!(slow.state, TaskState::Success, "{slow:?}");
+    assert_eq!(slow.worker_id.as_deref(), Some(other), "{slow:?}");
+    let xcom = api.xcoms("slow_chain", run_id);
+    let outputs = xcom
+        .xcoms
+        .iter()
+        .filter(|x| x.task_id == "slow" && x.key == "return_value")
+        .count();
+    assert_eq!(outputs, 1, "{xcom:?}");
 }

@@ -10,6 +10,7 @@ use weft_protocol::api::dags::{
 };
 use weft_protocol::api::health::Health;
 use weft_protocol::api::notifications::NotificationList;
+use weft_protocol::api::queues::QueueList;
 use weft_protocol::api::runs::{
     BackfillBody, ClearBody, ClearResponse, RunList, RunView, TriggerBody,
 };
@@ -282,6 +283,11 @@ impl Client {
     /// The workers that serve the tenant.
     pub fn workers(&self) -> Result<WorkerList, ClientError> {
         self.get("/workers")
+    }
+
+    /// The queues with work in them, with their depth.
+    pub fn queues(&self) -> Result<QueueList, ClientError> {
+        self.get("/queues")
     }
 
     /// The tenant's assets.

@@ -124,16 +124,49 @@ impl Client {
         self.finish(request.send(bytes))
     }
 
+    /// `GET path`: the status and body of whatever the server answered, refusals included,
+    /// for callers that check the answer itself (a refusal's status and error body, or the
+    /// JSON on the wire rather than this client's reading of it).
+    pub fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ClientError> {
+        self.read_bytes(self.auth(self.agent.get(self.url(path))).call())
+    }
+
+    /// `POST path` with `body` as JSON: the status and body, as [`Client::get_raw`].
+    pub fn post_raw<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let request = self.json_request(self.agent.post(self.url(path)));
+        self.read_bytes(request.send(serde_json::to_string(body).map_err(ClientError::Encode)?))
+    }
+
+    /// `PUT path` with `body` as JSON: the status and body, as [`Client::get_raw`].
+    pub fn put_raw<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let request = self.json_request(self.agent.put(self.url(path)));
+        self.read_bytes(request.send(serde_json::to_string(body).map_err(ClientError::Encode)?))
+    }
+
+    /// `request` with the bearer token and a JSON body's content type.
+    fn json_request(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithBody>,
+    ) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        self.auth(request)
+            .header("Content-Type", "application/json")
+    }
+
     fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         request: ureq::RequestBuilder<ureq::typestate::WithBody>,
         body: &B,
     ) -> Result<T, ClientError> {
         let body = serde_json::to_string(body).map_err(ClientError::Encode)?;
-        let request = self
-            .auth(request)
-            .header("Content-Type", "application/json");
-        self.finish(request.send(body))
+        self.finish(self.json_request(request).send(body))
     }
 
     /// `GET path` as server-sent events, each handed to `on_event` until the stream ends
@@ -182,7 +215,7 @@ impl Client {
         Ok(false)
     }
 
-    /// The status and body of an answer.
+    /// The status and body of an answer, as text.
     fn read(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
@@ -194,11 +227,31 @@ impl Client {
             .with_config()
             .limit(MAX_RESPONSE_BYTES)
             .read_to_string()
-            .map_err(|e| ClientError::Read {
-                base: self.base.clone(),
-                source: Box::new(e),
-            })?;
+            .map_err(|e| self.unread(e))?;
         Ok((status, text))
+    }
+
+    /// The status and body of an answer, as bytes.
+    fn read_bytes(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let mut response = sent.map_err(|e| self.unreachable(e))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(|e| self.unread(e))?;
+        Ok((status, bytes))
+    }
+
+    fn unread(&self, e: ureq::Error) -> ClientError {
+        ClientError::Read {
+            base: self.base.clone(),
+            source: Box::new(e),
+        }
     }
 
     /// The body of a 2xx answer as `T` (an empty body reads as `null`), or the refusal.
