@@ -74,7 +74,7 @@ pub use notifications::{
 };
 pub use postgres::PostgresStore;
 pub use records::*;
-pub use retention::{Clean, Cleaned};
+pub use retention::{AutoClean, Clean, Cleaned};
 pub use sealed::{
     AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedField, SealedSecret,
 };
