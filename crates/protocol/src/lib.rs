@@ -30,8 +30,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The crate depends on the model, serde, jiff and base64 only, so that any process can link
-//! it.
+//! The crate depends on the model, serde, jiff, base64 and url only, so that any process can
+//! link it.
 //!
 //! # Layout
 //! - [`envelope`]: the version every message carries, [`Envelope`] and [`ProtocolError`];
@@ -42,6 +42,8 @@
 //! - [`host_call`]: what a task's host imports ask of the control plane ([`HostCall`]);
 //! - [`worker_api`]: paths and bodies of the API server's worker API;
 //! - [`access`]: connections and secrets as an attempt receives them;
+//! - [`connection_form`]: Airflow's URI and JSON forms of a connection, read into a
+//!   [`Connection`] (`AIRFLOW_CONN_<ID>`, `wfctl connections import-env`, the API's `uri`);
 //! - [`attempt_key`]: the key that proves a worker was handed an attempt;
 //! - [`task_instance`]: the task instance's fields, declared once, its record and its API
 //!   view;
@@ -51,6 +53,7 @@
 pub mod access;
 pub mod api;
 pub mod attempt_key;
+pub mod connection_form;
 pub mod control;
 pub mod envelope;
 pub mod host_call;
@@ -65,6 +68,7 @@ pub mod worker_api;
 
 pub use access::{AttemptRef, Connection, SecretValue};
 pub use attempt_key::{ATTEMPT_KEY_BYTES, AttemptKey, BadAttemptKey};
+pub use connection_form::{ConnectionFormError, connection_from_json, connection_from_uri};
 pub use control::{
     CARRIED_ID_RANGES, CARRIED_TASKS, Command, ControlMessage, IdRange, Notice, Reply, ReplyError,
     RunCreated, RunCreatedFromDag,

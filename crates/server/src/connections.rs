@@ -100,7 +100,7 @@ impl PutConnection {
                     "give either uri or the connection's fields, not both",
                 ));
             }
-            return weft_vault::connection_from_uri(conn_id, &uri)
+            return weft_protocol::connection_from_uri(conn_id, &uri)
                 .map_err(|e| ApiError::unprocessable(e.to_string()));
         }
         let conn_type = self

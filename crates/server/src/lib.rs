@@ -34,8 +34,9 @@
 //!   the bus, for a server in another process than the scheduler;
 //! - [`ui`]: the web UI, embedded in the binary and served under `/ui`;
 //! - [`error`]: [`ApiError`] and the error body; [`extract`]: body and query extractors;
-//! - `serving`: [`serve`] and [`serve_tls`], reading requests with a bound on each header's
-//!   time; [`admission`]: the bounds on connections, in all and per client;
+//! - `serving`: [`serve`] and [`serve_tls`] (and [`spawn_serving`], either in a task),
+//!   reading requests with a bound on each header's time; [`admission`]: the bounds on
+//!   connections, in all and per client;
 //!   [`tls_listener`]: the TLS handshakes.
 
 pub mod admission;
@@ -88,7 +89,7 @@ pub use auth::AuthConfig;
 pub use bus_control::BusControl;
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
-pub use serving::{serve, serve_tls};
+pub use serving::{serve, serve_tls, spawn_serving};
 pub use state::{AppState, ServerConfig};
 
 /// Where the API is mounted.

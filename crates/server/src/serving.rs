@@ -45,6 +45,24 @@ pub async fn serve_tls(
     serve_on(listener, address, "HTTPS", state, shutdown).await
 }
 
+/// Serve the API on `listener` in a task of its own until `shutdown`: over HTTPS with
+/// `identity`, else plain HTTP. The task, and the URL scheme it serves (`https`, `http`).
+pub fn spawn_serving(
+    listener: tokio::net::TcpListener,
+    identity: Option<weft_tls::ServerIdentity>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (tokio::task::JoinHandle<io::Result<()>>, &'static str) {
+    match identity {
+        Some(identity) => {
+            let task =
+                tokio::spawn(async move { serve_tls(listener, &identity, state, shutdown).await });
+            (task, "https")
+        }
+        None => (tokio::spawn(serve(listener, state, shutdown)), "http"),
+    }
+}
+
 async fn serve_on<L>(
     listener: L,
     address: SocketAddr,

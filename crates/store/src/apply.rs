@@ -197,7 +197,7 @@ pub(crate) async fn apply<D: Sql>(
         .filter(|e| e.after_finish.is_none_or(|ti| ended.contains(&ti)))
         .collect();
     if !events.is_empty() {
-        crate::common::assets::insert::<D>(conn, &events).await?;
+        crate::both_backends::assets_sql::insert::<D>(conn, &events).await?;
     }
     Ok(outcome)
 }

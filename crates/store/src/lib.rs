@@ -19,10 +19,11 @@
 //!   batched statements.
 //! - Inside: `backend` is what a backend provides, as traits the compiler checks (`Backend`:
 //!   connections and transactions; `Sql`: what its database binds and reads; `batch::BatchSql`:
-//!   a write batch's statements). `common` holds the SQL both backends run as is
-//!   (`common::sql`), the way generic code runs it (`common::statement`), and the `Store`
-//!   implementation of every `Backend`, written once (`common::store_impl`, with its
-//!   transactions and, in `common::coordination`, the worker registry and leases);
+//!   a write batch's statements). `both_backends` holds the SQL both backends run as is
+//!   (`both_backends::sql`, and `both_backends::assets_sql` beside the top-level `assets`,
+//!   and so on), the way generic code runs it (`both_backends::statement`), and the `Store`
+//!   implementation of every `Backend`, written once (`both_backends::store_impl`, with its
+//!   transactions and, in `both_backends::coordination`, the worker registry and leases);
 //!   `apply` applies a write batch; `rows` converts rows; `validate` checks requests.
 //!
 //! ```no_run
@@ -39,7 +40,7 @@
 mod apply;
 pub mod assets;
 mod backend;
-mod common;
+mod both_backends;
 pub mod credentials;
 pub mod error;
 pub mod grants;
@@ -73,7 +74,7 @@ pub use notifications::{
 };
 pub use postgres::PostgresStore;
 pub use records::*;
-pub use retention::{Clean, Cleaned};
+pub use retention::{AutoClean, Clean, Cleaned};
 pub use sealed::{
     AttemptInfo, KeyMarker, ResealOutcome, Resealer, SealedConnection, SealedField, SealedSecret,
 };

@@ -126,7 +126,7 @@ pub use weft_protocol::control::DagRun;
 
 /// A task instance: one task of one run, across its attempts. Its fields are declared once,
 /// in [`weft_protocol::task_instance`]; the store's row, column lists and finish write are
-/// made from that declaration (see `common::ti_columns`).
+/// made from that declaration (see `both_backends::ti_columns`).
 pub use weft_protocol::task_instance::TaskInstance;
 
 /// A pool: slots shared by the tasks that name it.

@@ -38,3 +38,60 @@ pub struct Cleaned {
 
 /// Runs removed per transaction unless asked otherwise.
 pub const DEFAULT_BATCH: u32 = 1000;
+
+/// The automatic clean (`--clean-older-than`, `--clean-every` of `wfctl scheduler` and
+/// `wfctl standalone`): every `every`, what a [`Clean`] of everything ended `older_than` ago
+/// removes, in batches of [`DEFAULT_BATCH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoClean {
+    /// How old a run (or an asset event) must be to go.
+    pub older_than: std::time::Duration,
+    /// How often the clean runs; the first comes one period after the start.
+    pub every: std::time::Duration,
+}
+
+impl AutoClean {
+    /// Clean `store` every [`every`](Self::every) until `stop`. A failed clean is logged and
+    /// tried again at the next period.
+    pub async fn run(
+        self,
+        store: std::sync::Arc<dyn crate::Store>,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) {
+        let Ok(age) = jiff::SignedDuration::try_from(self.older_than) else {
+            return;
+        };
+        tokio::pin!(stop);
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.every, self.every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut stop => return,
+                _ = ticks.tick() => {}
+            }
+            let Ok(before) = Timestamp::now().checked_sub(age) else {
+                continue;
+            };
+            let request = Clean {
+                before,
+                batch: DEFAULT_BATCH,
+                dry_run: false,
+                components: false,
+            };
+            match store.clean(&request).await {
+                Ok(cleaned) => tracing::info!(
+                    %before,
+                    runs = cleaned.runs,
+                    task_instances = cleaned.task_instances,
+                    asset_events = cleaned.asset_events,
+                    batches = cleaned.batches,
+                    "store cleaned"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the automatic clean failed; it runs again later")
+                }
+            }
+        }
+    }
+}

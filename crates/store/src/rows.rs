@@ -8,7 +8,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use weft_model::DagSpec;
 
-use crate::common::row::row;
+use crate::both_backends::row_macro::row;
 use crate::error::{StoreError, StoreResult};
 use crate::records::{
     DagRecord, DagRun, DagVersion, Pool, TaskInstance, Variable, WorkerRecord, Xcom,
@@ -73,7 +73,7 @@ impl Display for ComponentName<'_> {
 }
 
 /// A record's field as a column stores it: what lets a record type declare its row (the
-/// task instance's, in `common::ti_columns`) instead of a row type repeating its fields.
+/// task instance's, in `both_backends::ti_columns`) instead of a row type repeating its fields.
 pub(crate) trait Stored: Sized {
     /// The column's type as sqlx reads it.
     type Column;
@@ -136,7 +136,7 @@ impl<T: Stored> Stored for Option<T> {
 }
 
 /// A value as a statement binds it, for the columns a write of many rows makes from a
-/// declaration (the task instance's finish, in `common::ti_columns`): the value and its SQL
+/// declaration (the task instance's finish, in `both_backends::ti_columns`): the value and its SQL
 /// type (as PostgreSQL names it, for its arrays).
 pub(crate) trait Bind {
     /// The value bound.
@@ -211,8 +211,8 @@ impl<T: Bind> Bind for Option<T> {
 }
 
 /// A `task_instances` row joined with its run's `run_id`: made from the task instance's
-/// declaration (see `common::ti_columns`).
-pub(crate) use crate::common::ti_columns::TiRow;
+/// declaration (see `both_backends::ti_columns`).
+pub(crate) use crate::both_backends::ti_columns::TiRow;
 
 row! {
     /// A `dag_runs` row.
@@ -262,7 +262,7 @@ impl RunRow {
     }
 }
 
-/// A row of [`RUN_WITH_TIS`](crate::common::sql::RUN_WITH_TIS): a task instance with its
+/// A row of [`RUN_WITH_TIS`](crate::both_backends::sql::RUN_WITH_TIS): a task instance with its
 /// run's columns.
 #[derive(Debug)]
 pub(crate) struct RunTiRow {

@@ -153,7 +153,7 @@ pub(crate) fn batch(batch: &WriteBatch) -> StoreResult<()> {
         lease(&fence.name, &fence.holder)?;
     }
     for event in &batch.asset_events {
-        crate::common::assets::check(event)?;
+        crate::both_backends::assets_sql::check(event)?;
     }
     for start in &batch.start {
         text("worker id of task instance", &start.ti, &start.worker_id)?;

@@ -67,7 +67,7 @@ pub struct SensorPoke {
 
 /// Makes [`FinishTask`] from the task instance's declaration: its own fields, and one per
 /// column the declaration says an attempt's end sets (`#[finish(...)]`), written by the
-/// finish write (see `common::ti_columns`).
+/// finish write (see `both_backends::ti_columns`).
 macro_rules! finish_task {
     ($(
         $(#[doc = $doc:literal])*
@@ -97,7 +97,7 @@ macro_rules! finish_task {
                     stringify!($field),
                     "` by (see [`TaskInstance`](crate::TaskInstance)).",
                 )]
-                pub $field: crate::common::ti_columns::finish_type!($how, $ty $(, $finish_ty)?),
+                pub $field: crate::both_backends::ti_columns::finish_type!($how, $ty $(, $finish_ty)?),
             )?)*
             /// The output, stored as XCom `return_value` (success only).
             pub output: Option<Vec<u8>>,

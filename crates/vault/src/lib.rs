@@ -1,4 +1,4 @@
-//! Weft's encryption at rest for connections and secrets, and Airflow's connection forms.
+//! Weft's encryption at rest for connections and secrets, and the keys of attempts.
 //!
 //! Every sealed value is XChaCha20-Poly1305 ciphertext under a random 24-byte nonce, tagged
 //! with the id of the key that sealed it and bound (as associated data) to what it is: its
@@ -26,18 +26,14 @@
 //! - [`key`]: a key and its id; [`keyring`]: current and previous keys, from settings or a
 //!   key file; [`seal`]: the sealed format and its associated data;
 //! - [`attempt_keys`]: the keys of attempts ([`AttemptKeys`]), derived from the secret key;
-//! - [`airflow`]: Airflow's connection URI and JSON forms, parsed into a
-//!   [`Connection`](weft_protocol::Connection);
 //! - [`error`]: what can go wrong.
 
-pub mod airflow;
 pub mod attempt_keys;
 pub mod error;
 pub mod key;
 pub mod keyring;
 pub mod seal;
 
-pub use airflow::{ConnectionFormError, connection_from_json, connection_from_uri};
 pub use attempt_keys::AttemptKeys;
 pub use error::VaultError;
 pub use key::{KeyId, SecretKey};

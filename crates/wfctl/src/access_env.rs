@@ -22,9 +22,9 @@ const SECRET_PREFIX: &str = "WEFT_SECRET_";
 /// Connection `conn_id` in its URI or JSON form; `variable` names where it came from.
 pub fn parse_connection(conn_id: &str, text: &str, variable: &str) -> Result<Connection, Failure> {
     let parsed = if text.trim_start().starts_with('{') {
-        weft_vault::connection_from_json(conn_id, text)
+        weft_protocol::connection_from_json(conn_id, text)
     } else {
-        weft_vault::connection_from_uri(conn_id, text)
+        weft_protocol::connection_from_uri(conn_id, text)
     };
     parsed.map_err(|e| Failure::usage(format!("{variable}: {e}")))
 }

@@ -18,17 +18,6 @@ pub fn dir() -> PathBuf {
     }
 }
 
-/// Make the home directory `dir` if it is missing, with its missing parents, readable by its
-/// owner only (`0700`): it holds the embedded store, the sealing key and the compile cache.
-#[cfg(feature = "control-plane")]
-pub fn create(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
 /// Sandboxes at once of a process that describes components (the API server describes each
 /// deploy), beyond those of the tasks it runs. Each reserves address space for its memories,
 /// so a process sizes its pool to what it runs rather than to a large default.
@@ -106,6 +95,17 @@ pub fn runtime_in(
     runtime_with(home, egress, true, sandboxes)
 }
 
+/// The settings of [`runtime_in`], for a process that sets its runtime up itself
+/// (`standalone`).
+#[cfg(feature = "control-plane")]
+pub fn runtime_config_in(
+    home: &std::path::Path,
+    egress: EgressPolicy,
+    sandboxes: u32,
+) -> Result<RuntimeConfig, Failure> {
+    config_with(home, egress, true, sandboxes)
+}
+
 /// A runtime caching under `home`, that moves large components to optimized code when
 /// `optimize`, with `sandboxes` at once.
 fn runtime_with(
@@ -114,7 +114,18 @@ fn runtime_with(
     optimize: bool,
     sandboxes: u32,
 ) -> Result<Runtime, Failure> {
-    let config = RuntimeConfig {
+    let config = config_with(home, egress, optimize, sandboxes)?;
+    Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The settings of [`runtime_with`]: the cache under `home` and the sizes of the environment.
+fn config_with(
+    home: &std::path::Path,
+    egress: EgressPolicy,
+    optimize: bool,
+    sandboxes: u32,
+) -> Result<RuntimeConfig, Failure> {
+    Ok(RuntimeConfig {
         cache_dir: Some(cache_dir(home)),
         cache_max_bytes: cache_max_bytes()?,
         scratch_max_bytes: scratch_max_bytes()?,
@@ -122,8 +133,7 @@ fn runtime_with(
         optimize_baseline: optimize,
         max_concurrent_instances: sandboxes,
         ..RuntimeConfig::default()
-    };
-    Runtime::new(config).map_err(|e| Failure::usage(e.to_string()))
+    })
 }
 
 /// Read a component file, or build a project directory first, and load it; errors name the

@@ -1,12 +1,8 @@
-//! `--tls-cert` and `--tls-key`: the API server over HTTPS (`server`, `standalone`).
+//! `--tls-cert` and `--tls-key`: the API server over HTTPS (`server`, `standalone`), served by
+//! [`weft_server::spawn_serving`].
 
-use std::future::Future;
-use std::io;
 use std::path::PathBuf;
 
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use weft_server::AppState;
 use weft_tls::ServerIdentity;
 
 use crate::exit::Failure;
@@ -48,28 +44,6 @@ impl HttpsArgs {
                     "--tls-cert/--tls-key (WEFT_TLS_CERT/WEFT_TLS_KEY): {e}"
                 ))
             })
-    }
-}
-
-/// Serve the API on `listener` (over HTTPS with `identity`) until `shutdown`; the task, and
-/// the URL scheme it serves.
-pub fn spawn_api(
-    listener: TcpListener,
-    identity: Option<ServerIdentity>,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> (JoinHandle<io::Result<()>>, &'static str) {
-    match identity {
-        Some(identity) => {
-            let task = tokio::spawn(async move {
-                weft_server::serve_tls(listener, &identity, state, shutdown).await
-            });
-            (task, "https")
-        }
-        None => (
-            tokio::spawn(weft_server::serve(listener, state, shutdown)),
-            "http",
-        ),
     }
 }
 

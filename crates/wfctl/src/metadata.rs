@@ -94,18 +94,6 @@ async fn installation_key(
     Ok((credentials, keys))
 }
 
-/// Connections and secrets of standalone mode: sealed with the configured key, else with
-/// the key in `<home>/secret.key`, generated on first start.
-pub async fn credentials_standalone(
-    store: &Arc<dyn Store>,
-    home: &std::path::Path,
-) -> Result<Credentials, Failure> {
-    let keyring = KeySettings::from_env()
-        .keyring_or_generate(home)
-        .map_err(|e| Failure::usage(e.to_string()))?;
-    checked(Credentials::new(store.clone(), Some(keyring))).await
-}
-
 /// `credentials` once their keys are checked against the store.
 async fn checked(credentials: Credentials) -> Result<Credentials, Failure> {
     let check = credentials

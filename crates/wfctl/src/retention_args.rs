@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft_store::{Clean, Store};
+use weft_store::{AutoClean, Store};
 
 /// The flags of the commands that clean the store by themselves.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,6 +19,14 @@ pub struct RetentionArgs {
 }
 
 impl RetentionArgs {
+    /// The automatic clean these flags ask for; `None` when --clean-older-than is not given.
+    pub fn auto_clean(&self) -> Option<AutoClean> {
+        self.clean_older_than.map(|older_than| AutoClean {
+            older_than,
+            every: self.clean_every,
+        })
+    }
+
     /// Clean `store` every --clean-every until `stop`, if asked to; the first clean comes
     /// one period after the start.
     pub async fn run(
@@ -26,45 +34,8 @@ impl RetentionArgs {
         store: Arc<dyn Store>,
         stop: impl std::future::Future<Output = ()> + Send,
     ) {
-        let Some(older_than) = self.clean_older_than else {
-            return;
-        };
-        let Ok(age) = jiff::SignedDuration::try_from(older_than) else {
-            return;
-        };
-        tokio::pin!(stop);
-        let mut ticks = tokio::time::interval_at(
-            tokio::time::Instant::now() + self.clean_every,
-            self.clean_every,
-        );
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = &mut stop => return,
-                _ = ticks.tick() => {}
-            }
-            let Ok(before) = jiff::Timestamp::now().checked_sub(age) else {
-                continue;
-            };
-            let request = Clean {
-                before,
-                batch: weft_store::retention::DEFAULT_BATCH,
-                dry_run: false,
-                components: false,
-            };
-            match store.clean(&request).await {
-                Ok(cleaned) => tracing::info!(
-                    %before,
-                    runs = cleaned.runs,
-                    task_instances = cleaned.task_instances,
-                    asset_events = cleaned.asset_events,
-                    batches = cleaned.batches,
-                    "store cleaned"
-                ),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the automatic clean failed; it runs again later")
-                }
-            }
+        if let Some(clean) = self.auto_clean() {
+            clean.run(store, stop).await;
         }
     }
 }

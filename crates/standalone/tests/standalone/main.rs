@@ -9,5 +9,6 @@ mod flow;
 mod mapping;
 mod notifications;
 mod orchestration;
+mod process;
 mod sensors;
 mod waits;

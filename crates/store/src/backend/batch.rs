@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use weft_model::DagRunState;
 
 use super::Sql;
-use crate::common::row::row;
-use crate::common::sql;
-use crate::common::statement::statement;
+use crate::both_backends::row_macro::row;
+use crate::both_backends::sql;
+use crate::both_backends::statement::statement;
 use crate::notifications::NewNotification;
 use crate::rows::micros;
 use crate::write::{
@@ -191,7 +191,7 @@ pub(crate) trait BatchSql: Send {
     async fn insert_notifications(&mut self, rows: &[&NewNotification]) -> Result<(), sqlx::Error>;
 }
 
-/// [`BatchSql::set_run`] as both backends run it: one [`SET_RUN`](crate::common::sql::SET_RUN).
+/// [`BatchSql::set_run`] as both backends run it: one [`SET_RUN`](crate::both_backends::sql::SET_RUN).
 pub(crate) async fn set_run<D: Sql>(
     conn: &mut D::Connection,
     item: &SetRunState,

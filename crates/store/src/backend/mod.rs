@@ -2,7 +2,7 @@
 //! kinds of transaction, the insert of a new run with its task instances), [`Sql`] (what its
 //! database binds and reads for the shared statements) and [`BatchSql`] (its connection's
 //! statements for a write batch, in [`batch`]). Every [`Store`](crate::Store) operation is
-//! written once, as generic code over `Backend` (`common::store_impl`);
+//! written once, as generic code over `Backend` (`both_backends::store_impl`);
 //! [`SqliteStore`](crate::SqliteStore) and [`PostgresStore`](crate::PostgresStore) implement
 //! it.
 //!
@@ -19,10 +19,10 @@ use sqlx::{Database, Postgres, Sqlite, Transaction};
 
 use batch::BatchSql;
 
-use crate::common::sealed::{
+use crate::both_backends::sealed_sql::{
     AttemptRow, ConnectionRow, MarkerRow, SealedConnectionRow, SealedSecretRow, SecretRow,
 };
-use crate::common::statement::{Encodes, Executes, Reads};
+use crate::both_backends::statement::{Encodes, Executes, Reads};
 use crate::error::StoreResult;
 use crate::records::{DagRun, NewRun};
 use crate::rows::{
@@ -82,9 +82,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// A new run and its task instances, committed together: the run as stored and the
     /// `(id, task_id)` of each task instance. `NotFound` when the DAG or its version is
-    /// missing (see [`missing_for_run`](crate::common::transactions::missing_for_run)),
+    /// missing (see [`missing_for_run`](crate::both_backends::transactions::missing_for_run)),
     /// `Conflict` when the run id is taken (see
-    /// [`run_insert_error`](crate::common::assemble::run_insert_error)).
+    /// [`run_insert_error`](crate::both_backends::assemble::run_insert_error)).
     ///
     /// With `consume`, the run is started by these asset events, taken off its DAG's queue
     /// in the same transaction: `Conflict` when one of them is no longer queued.
@@ -98,7 +98,7 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn task_instances_created(&self, count: usize);
 
     /// In `tx`, delete the runs of a clean's batch (`before` its cut-off in microseconds,
-    /// `last` the batch's last run id; see [`retention`](crate::common::retention)) with
+    /// `last` the batch's last run id; see [`retention`](crate::both_backends::retention_sql)) with
     /// their task instances, XCom values, logs and notifications: how many runs and task
     /// instances went.
     fn delete_old_runs(
@@ -151,12 +151,12 @@ pub(crate) trait Sql:
     + Reads<SealedSecretRow>
     + Reads<AttemptRow>
     + Reads<batch::Applied>
-    + Reads<crate::common::notifications::NotificationRow>
-    + Reads<crate::common::assets::EventRow>
-    + Reads<crate::common::assets::ActivityRow>
-    + Reads<crate::common::monitoring::QueueRow>
-    + Reads<crate::common::monitoring::PoolUsageRow>
-    + Reads<crate::common::monitoring::LogTailRow>
+    + Reads<crate::both_backends::notifications_sql::NotificationRow>
+    + Reads<crate::both_backends::assets_sql::EventRow>
+    + Reads<crate::both_backends::assets_sql::ActivityRow>
+    + Reads<crate::both_backends::monitoring_sql::QueueRow>
+    + Reads<crate::both_backends::monitoring_sql::PoolUsageRow>
+    + Reads<crate::both_backends::monitoring_sql::LogTailRow>
 {
     /// `$1` ti, `$2` lease, `$3` lines, `$4` most bytes, `$5` whether they follow lines
     /// already sent: add the lines to the live log of the attempt's try while it holds its
@@ -169,15 +169,15 @@ pub(crate) trait Sql:
 }
 
 /// [`Sql::APPEND_LOG`] with `$log` the expression joining the stored and the new bytes (the
-/// attempt's state checked as a `CASE`, as in [`crate::common::sql`]).
+/// attempt's state checked as a `CASE`, as in [`crate::both_backends::sql`]).
 macro_rules! append_log {
     ($log:literal) => {
-        $crate::common::sql_text::sql!(
+        $crate::both_backends::sql_text::sql!(
             "INSERT INTO task_logs (ti, try_number, lease, log, live) \
              SELECT id, try_number, lease, $3, TRUE FROM task_instances \
              WHERE id = $1 AND lease = $2 \
              AND CASE WHEN state IN ",
-            $crate::common::state_sql::TASK_IN_FLIGHT,
+            $crate::both_backends::state_sql::TASK_IN_FLIGHT,
             " THEN TRUE END AND length($3) <= $4 \
              ON CONFLICT (ti, try_number) DO UPDATE SET \
              log = CASE WHEN task_logs.lease = excluded.lease AND $5 THEN ",

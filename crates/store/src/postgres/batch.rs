@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
-use crate::common::assemble::bind_new_run;
-use crate::common::statement::statement;
-use crate::common::ti_columns::bind_finished_arrays;
+use crate::both_backends::assemble::bind_new_run;
+use crate::both_backends::statement::statement;
+use crate::both_backends::ti_columns::bind_finished_arrays;
 use crate::records::{NewRun, NewTaskInstance};
 use crate::rows::micros;
 use statements::{
@@ -210,7 +210,7 @@ impl BatchSql for PgConnection {
         &mut self,
         rows: &[&crate::notifications::NewNotification],
     ) -> Result<(), sqlx::Error> {
-        crate::common::notifications::insert::<Postgres>(self, rows).await
+        crate::both_backends::notifications_sql::insert::<Postgres>(self, rows).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {
@@ -355,7 +355,7 @@ mod tests {
         // The finish's nine arrays, the step's queue, runs and guard, then one array per
         // column the finish sets.
         let fixed = "'{1}', '{1}', '{success}', '{0}', '{}', '{}', '{}', '{}', '{}'";
-        let columns = vec!["'{NULL}'"; crate::common::ti_columns::FINISHED.len()].join(", ");
+        let columns = vec!["'{NULL}'"; crate::both_backends::ti_columns::FINISHED.len()].join(", ");
         let finish_args = format!("{fixed}, {columns}");
         let step_args = format!(
             "{fixed}, '{{2}}', '{{0}}', '{{none}}', '{{1}}', '{{0}}', '{{1}}', '{{running}}', \
@@ -375,12 +375,12 @@ mod tests {
             // One task instance by its id, in a state the statistics say none is in.
             (
                 "resolve",
-                crate::common::sql::RESOLVE,
+                crate::both_backends::sql::RESOLVE,
                 "1, 1, 'success', 0, NULL, NULL, NULL, TRUE, NULL",
             ),
             (
                 "end_mapped",
-                crate::common::sql::END_MAPPED,
+                crate::both_backends::sql::END_MAPPED,
                 "1, 1, 'success', 0",
             ),
             (
@@ -390,7 +390,7 @@ mod tests {
             ),
             (
                 "attempt_is_current",
-                crate::common::monitoring::ATTEMPT_IS_CURRENT,
+                crate::both_backends::monitoring_sql::ATTEMPT_IS_CURRENT,
                 "1, 1",
             ),
         ];
@@ -456,12 +456,12 @@ mod tests {
         let by_state = [
             (
                 "defer",
-                crate::common::sql::DEFER,
+                crate::both_backends::sql::DEFER,
                 "1, 1, 'scheduled', 1, 0, 0, '{}'",
             ),
             (
                 "expand",
-                crate::common::sql::EXPAND,
+                crate::both_backends::sql::EXPAND,
                 "1, 1, 'running', 'running', 2, 0, FALSE, NULL, NULL",
             ),
         ];

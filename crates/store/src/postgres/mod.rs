@@ -23,9 +23,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, Postgres, Transaction};
 
 use crate::backend::Backend;
-use crate::common::assemble::{run_insert_error, stored_run};
-use crate::common::assets;
-use crate::common::transactions::missing_for_run;
+use crate::both_backends::assemble::{run_insert_error, stored_run};
+use crate::both_backends::assets_sql;
+use crate::both_backends::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
 use crate::migrations;
 use crate::records::{DagRun, NewRun};
@@ -193,8 +193,8 @@ impl Backend for PostgresStore {
             };
         }
         let mut tx = Self::begin_write(&mut conn).await?;
-        if !assets::consume::<Postgres>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
-            return Err(assets::already_consumed(run));
+        if !assets_sql::consume::<Postgres>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
+            return Err(assets_sql::already_consumed(run));
         }
         let inserted = batch::insert_run_and_tasks(&mut tx, run)
             .await
@@ -231,7 +231,7 @@ impl Backend for PostgresStore {
         last: i64,
     ) -> StoreResult<(u64, u64)> {
         let (runs, tis): (i64, i64) =
-            sqlx::query_as(crate::common::retention::DELETE_RUNS_AND_ROWS)
+            sqlx::query_as(crate::both_backends::retention_sql::DELETE_RUNS_AND_ROWS)
                 .bind(before)
                 .bind(last)
                 .fetch_one(&mut **tx)

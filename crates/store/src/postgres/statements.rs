@@ -13,11 +13,11 @@
 //! `seen_state`) cannot lead into that index and stays a plain condition.
 //!
 //! Lists of states by class come from the model's table, joined in by `sql!` (see
-//! `common::state_sql`).
+//! `both_backends::state_sql`).
 
-use crate::common::sql_text::sql;
-use crate::common::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
-use crate::common::ti_columns::{ATTEMPT, INSERTED, SET, TRY, each, finished};
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::state_sql::{RUN_ACTIVE, TASK_BACKLOG, TASK_IN_FLIGHT};
+use crate::both_backends::ti_columns::{ATTEMPT, INSERTED, SET, TRY, each, finished};
 
 /// What queuing an attempt sets (from `v`, the row of its instance): the next lease, the try
 /// it starts, and a new try's columns forgotten; [`QUEUE`] and [`STEP`]'s part `q` share it.
@@ -43,7 +43,7 @@ pub(super) const QUEUE: &str = sql!(
      RETURNING t.id, t.run, t.task_id, t.try_number"
 );
 
-/// A new run (`$1`-`$15`, the shared [`INSERT_RUN`](crate::common::sql::INSERT_RUN) as its
+/// A new run (`$1`-`$15`, the shared [`INSERT_RUN`](crate::both_backends::sql::INSERT_RUN) as its
 /// part `r`) and its task instances (`$16`-`$20`), in one statement: a row per task instance
 /// (`run`, `id`, `task_id`); none when the run was not inserted, and one with no task
 /// instance for a run without tasks.
@@ -125,7 +125,7 @@ pub(super) const SET_TASKS: &str = sql!(
 /// expressions `f` (the finishes applied), `x` and `l`: `$1`-`$4` the task instance, its
 /// lease, its new state and when; `$5`-`$7` XCom values (task instance, key, value); `$8`-`$9`
 /// logs (task instance, log); from `$first` on, the columns an attempt's end sets
-/// ([`FINISHED`](crate::common::ti_columns::FINISHED), in order). [`FINISH_WITH_VALUES`] and
+/// ([`FINISHED`](crate::both_backends::ti_columns::FINISHED), in order). [`FINISH_WITH_VALUES`] and
 /// [`STEP`] begin with it.
 macro_rules! finish_ctes {
     ($first:expr) => {
@@ -171,7 +171,7 @@ pub(super) const STEP_FINISH_COLUMNS_FROM: usize = 24;
 /// [`FINISH_WITH_VALUES`], the columns it sets from `$24`), the queue update `q`
 /// (`$10`-`$14`, as in [`QUEUE`]) of other task instances, and the run state changes `s`
 /// (`$15`-`$19`: run, state, at, whether running, whether finished; the columns set as
-/// [`SET_RUN`](crate::common::sql::SET_RUN) sets them) of distinct runs. Each row returned is
+/// [`SET_RUN`](crate::both_backends::sql::SET_RUN) sets them) of distinct runs. Each row returned is
 /// a finish or a queue op applied, and says which. Last, the guard (`$20`-`$22`: the leader
 /// fence's lease, holder and epoch; `$23`: how many finishes must apply), which returns no
 /// row: it raises, rolling every change back, when the fence no longer holds or fewer
@@ -218,14 +218,14 @@ mod tests {
 
     #[test]
     fn statements_that_repeat_others_repeat_them_exactly() {
-        use crate::common::sql::{INSERT_RUN, set_run_columns_from_rows};
+        use crate::both_backends::sql::{INSERT_RUN, set_run_columns_from_rows};
 
         assert!(INSERT_RUN_AND_TASKS.starts_with(&format!("WITH r AS ({INSERT_RUN}), t AS (")));
         // The finish, its columns' arrays from $24 instead of $10.
         let finish = FINISH_WITH_VALUES
             .strip_suffix(" SELECT id, run, task_id, try_number FROM f")
             .unwrap();
-        let columns = crate::common::ti_columns::FINISHED.len();
+        let columns = crate::both_backends::ti_columns::FINISHED.len();
         let finish = (0..columns).rev().fold(finish.to_owned(), |sql, k| {
             sql.replace(
                 &format!("${}::", FINISH_COLUMNS_FROM + k),

@@ -13,7 +13,7 @@ use super::statements::STEP;
 use super::{PostgresStore, fence};
 use crate::apply;
 use crate::backend::batch::{Applied, FinishValues};
-use crate::common::ti_columns::bind_finished_arrays;
+use crate::both_backends::ti_columns::bind_finished_arrays;
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};

@@ -8,9 +8,9 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 
 use super::step::Step;
 use crate::backend::batch::{Applied, BatchSql, FinishValues, LogPut, XcomPut};
-use crate::common::sql_text::sql;
-use crate::common::state_sql::TASK_IN_FLIGHT;
-use crate::common::ti_columns::{
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::state_sql::TASK_IN_FLIGHT;
+use crate::both_backends::ti_columns::{
     ATTEMPT, FINISH_PARAMS, INSERTED, SET, TRY, bind_finished_row, each, finished,
 };
 use crate::records::{DagRun, NewTaskInstance};
@@ -333,7 +333,7 @@ impl BatchSql for SqliteConnection {
         &mut self,
         rows: &[&crate::notifications::NewNotification],
     ) -> Result<(), sqlx::Error> {
-        crate::common::notifications::insert::<Sqlite>(self, rows).await
+        crate::both_backends::notifications_sql::insert::<Sqlite>(self, rows).await
     }
 
     async fn delete_xcoms(&mut self, tasks: &[(i64, String)]) -> Result<(), sqlx::Error> {

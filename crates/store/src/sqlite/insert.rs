@@ -10,11 +10,11 @@ use sqlx::{Arguments as _, AssertSqlSafe, Sqlite};
 use super::SqliteStore;
 use super::batch::rows_per_statement;
 use crate::backend::Backend;
-use crate::common::assemble::{bind_new_run, stored_run};
-use crate::common::sql;
-use crate::common::sql_text::sql;
-use crate::common::statement::statement;
-use crate::common::ti_columns::INSERTED;
+use crate::both_backends::assemble::{bind_new_run, stored_run};
+use crate::both_backends::sql;
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::statement::statement;
+use crate::both_backends::ti_columns::INSERTED;
 use crate::records::{DagRun, NewRun};
 
 /// Bound values of a task instance.
@@ -121,7 +121,7 @@ mod tests {
     use weft_model::{DagRunState, RunType};
 
     use super::*;
-    use crate::common::sql::INSERT_RUN;
+    use crate::both_backends::sql::INSERT_RUN;
     use crate::{DEFAULT_POOL, DEFAULT_TENANT, NewTaskInstance, Store};
 
     #[test]

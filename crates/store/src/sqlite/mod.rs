@@ -20,11 +20,11 @@ use sqlx::{Connection as _, Sqlite, SqliteConnection, Transaction};
 
 use crate::apply::deposed;
 use crate::backend::Backend;
-use crate::common::assemble::{bind_new_run, run_insert_error, stored_run};
-use crate::common::assets;
-use crate::common::sql;
-use crate::common::statement::statement;
-use crate::common::transactions::missing_for_run;
+use crate::both_backends::assemble::{bind_new_run, run_insert_error, stored_run};
+use crate::both_backends::assets_sql;
+use crate::both_backends::sql;
+use crate::both_backends::statement::statement;
+use crate::both_backends::transactions::missing_for_run;
 use crate::error::{StoreError, StoreResult};
 use crate::migrations;
 use crate::records::{DagRun, NewRun};
@@ -214,8 +214,8 @@ impl Backend for SqliteStore {
         }
         let mut conn = self.writer().await?;
         let mut tx = Self::begin_write(&mut conn).await?;
-        if !assets::consume::<Sqlite>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
-            return Err(assets::already_consumed(run));
+        if !assets_sql::consume::<Sqlite>(&mut tx, &run.tenant, &run.dag_id, consume).await? {
+            return Err(assets_sql::already_consumed(run));
         }
         let dag_run = insert_run(&mut tx, run).await?;
         let ids = batch::insert_task_instances(&mut tx, &dag_run, &run.tasks).await?;
@@ -233,7 +233,7 @@ impl Backend for SqliteStore {
         before: i64,
         last: i64,
     ) -> StoreResult<(u64, u64)> {
-        use crate::common::retention::{COUNT_TASK_INSTANCES, DELETE_RUNS};
+        use crate::both_backends::retention_sql::{COUNT_TASK_INSTANCES, DELETE_RUNS};
         let (tis,): (i64,) = sqlx::query_as(COUNT_TASK_INSTANCES)
             .bind(before)
             .bind(last)

@@ -28,9 +28,9 @@ use super::held::HeldConnection;
 use crate::apply;
 use crate::backend::Backend as _;
 use crate::backend::batch::{Applied, FinishValues};
-use crate::common::sql_text::sql;
-use crate::common::state_sql::TASK_IN_FLIGHT;
-use crate::common::ti_columns::FINISH_PARAMS;
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::state_sql::TASK_IN_FLIGHT;
+use crate::both_backends::ti_columns::FINISH_PARAMS;
 use crate::error::StoreResult;
 use crate::rows::micros;
 use crate::write::{FinishTask, LeaderFence, QueueTask, SetRunState, WriteBatch, WriteOutcome};
@@ -93,7 +93,7 @@ const LOGS: &str = sql!(
      ON CONFLICT (ti, try_number) DO UPDATE SET log = excluded.log, lease = excluded.lease, \
      live = 0"
 );
-/// Run state changes, the columns set as [`SET_RUN`](crate::common::sql::SET_RUN) sets them;
+/// Run state changes, the columns set as [`SET_RUN`](crate::both_backends::sql::SET_RUN) sets them;
 /// rows `(run, state, at, whether running, whether finished)`.
 const RUNS: &str = "WITH v (run, state, at, running, finished) AS (VALUES {values}) \
      UPDATE dag_runs SET state = v.state, \

@@ -119,7 +119,7 @@ async fn main(args: Args) -> CommandResult {
         .local_addr()
         .map_err(|e| Failure::usage(e.to_string()))?;
     let shutdown = Shutdown::default();
-    let (server, scheme) = crate::https_args::spawn_api(listener, identity, state, shutdown.wait());
+    let (server, scheme) = weft_server::spawn_serving(listener, identity, state, shutdown.wait());
     println!("Weft server: {scheme}://{local}  (API under /api/v1)");
     let notify = tokio::spawn(weft_notify::delivery::run_delivery(
         store,

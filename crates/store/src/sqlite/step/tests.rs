@@ -9,7 +9,7 @@ use weft_model::TaskState;
 
 use super::*;
 use crate::Store;
-use crate::common::sql::set_run_columns_from_rows;
+use crate::both_backends::sql::set_run_columns_from_rows;
 
 #[test]
 fn the_run_update_sets_the_columns_as_set_run_does() {

@@ -5,7 +5,7 @@
 use super::statement::statement;
 use super::transactions;
 use crate::backend::Backend;
-use crate::common::row::row;
+use crate::both_backends::row_macro::row;
 use crate::error::{StoreError, StoreResult};
 use crate::records::TiPk;
 use crate::rows::{self, int, parse, time, time_opt};

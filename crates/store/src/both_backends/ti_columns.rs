@@ -8,7 +8,7 @@
 //! one order from the store's `FinishTask` ([`bind_finished_row`], [`bind_finished_arrays`]).
 //! A new column is a field of the declaration; none of this changes for it.
 
-use crate::common::sql_text::same;
+use crate::both_backends::sql_text::same;
 use crate::error::StoreResult;
 use crate::records::TaskInstance;
 use crate::rows::{Bind, Stored};
@@ -19,9 +19,10 @@ use crate::write::FinishTask;
 /// `each!(&["a", "b"], &[], "{c} = NULL")` is `a = NULL, b = NULL`.
 macro_rules! each {
     ($columns:expr, $except:expr, $template:expr) => {{
-        const BYTES: [u8; $crate::common::ti_columns::each_len($columns, $except, $template)] =
-            $crate::common::ti_columns::each_bytes($columns, $except, $template);
-        $crate::common::sql_text::text(&BYTES)
+        const BYTES: [u8; $crate::both_backends::ti_columns::each_len(
+            $columns, $except, $template,
+        )] = $crate::both_backends::ti_columns::each_bytes($columns, $except, $template);
+        $crate::both_backends::sql_text::text(&BYTES)
     }};
 }
 pub(crate) use each;
@@ -89,13 +90,17 @@ pub(crate) const fn each_bytes<const N: usize>(
     while i < columns.len() {
         if !holds(except, columns[i]) {
             if !first {
-                out_at = crate::common::sql_text::put(&mut out, out_at, b", ");
+                out_at = crate::both_backends::sql_text::put(&mut out, out_at, b", ");
             }
             first = false;
             let mut at = 0;
             while at < template.len() {
                 if placeholder_at(template, at) {
-                    out_at = crate::common::sql_text::put(&mut out, out_at, columns[i].as_bytes());
+                    out_at = crate::both_backends::sql_text::put(
+                        &mut out,
+                        out_at,
+                        columns[i].as_bytes(),
+                    );
                     at += 3;
                 } else {
                     out[out_at] = template[at];
@@ -151,7 +156,7 @@ macro_rules! columns {
         $(#[shown $($shown:tt)*])?
         $field:ident: $ty:ty,
     )*) => {
-        crate::common::row::row! {
+        crate::both_backends::row_macro::row! {
             /// A `task_instances` row joined with its run's `run_id`: a [`TaskInstance`]'s
             /// fields as stored (each column of the type [`Stored`] gives the field, read by
             /// name).
@@ -307,13 +312,13 @@ pub(crate) const FINISH_PARAMS: usize = 4 + FINISHED.len();
 /// `first`); [`SET`] is each column's assignment. A `&'static str` made at compile time.
 macro_rules! finished {
     ($template:expr, $table:expr, $first:expr) => {{
-        const BYTES: [u8; $crate::common::ti_columns::finished_text(
+        const BYTES: [u8; $crate::both_backends::ti_columns::finished_text(
             &mut [],
             $template,
             $table,
             $first,
-        )] = $crate::common::ti_columns::finished_bytes($template, $table, $first);
-        $crate::common::sql_text::text(&BYTES)
+        )] = $crate::both_backends::ti_columns::finished_bytes($template, $table, $first);
+        $crate::both_backends::sql_text::text(&BYTES)
     }};
 }
 pub(crate) use finished;
@@ -388,7 +393,7 @@ pub(crate) const fn finished_bytes<const N: usize>(
 /// Copies `bytes` into `out` at `at` when `write`; where the next bytes go.
 const fn put_if(write: bool, out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
     if write {
-        crate::common::sql_text::put(out, at, bytes)
+        crate::both_backends::sql_text::put(out, at, bytes)
     } else {
         at + bytes.len()
     }

@@ -9,10 +9,10 @@
 //! A login and password with no host (`aws://AKIA...:secret@?region_name=eu-west-1`) are
 //! accepted. Errors never quote the URI: it holds a password.
 
+use crate::access::Connection;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 use url::Url;
-use weft_protocol::Connection;
 
 /// Why a connection's URI or JSON form cannot be read. No message holds the password.
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@ use weft_model::DagSpec;
 
 use super::statement::statement;
 use super::{
-    assemble, assets, coordination, monitoring, notifications, retention, sealed, sql, tenancy,
-    transactions,
+    assemble, assets_sql, coordination, monitoring_sql, notifications_sql, retention_sql,
+    sealed_sql, sql, tenancy_sql, transactions,
 };
 use crate::backend::Backend;
 use crate::error::{StoreError, StoreResult};
@@ -40,17 +40,17 @@ impl<B: Backend> Store for B {
         lease: Duration,
         limit: u32,
     ) -> StoreResult<Vec<crate::NotificationRecord>> {
-        notifications::claim(self, holder, now, lease, limit).await
+        notifications_sql::claim(self, holder, now, lease, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = result.id))]
     async fn record_notification(&self, result: &crate::DeliveryResult) -> StoreResult<bool> {
-        notifications::record(self, result).await
+        notifications_sql::record(self, result).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn notifications(&self, run: RunPk) -> StoreResult<Vec<crate::NotificationRecord>> {
-        notifications::of_run(self, run).await
+        notifications_sql::of_run(self, run).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %deploy.tenant, dag_id = %deploy.dag_id))]
@@ -152,7 +152,7 @@ impl<B: Backend> Store for B {
         &self,
         event: crate::NewAssetEvent,
     ) -> StoreResult<crate::AssetEvent> {
-        assets::post(self, event).await
+        assets_sql::post(self, event).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -162,7 +162,7 @@ impl<B: Backend> Store for B {
         uri: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<crate::AssetEvent>> {
-        assets::events(self, tenant, uri, limit).await
+        assets_sql::events(self, tenant, uri, limit).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -171,12 +171,12 @@ impl<B: Backend> Store for B {
         tenant: &str,
         dag_id: &str,
     ) -> StoreResult<Vec<crate::AssetEvent>> {
-        assets::queued(self, tenant, dag_id).await
+        assets_sql::queued(self, tenant, dag_id).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn asset_activity(&self, tenant: &str) -> StoreResult<Vec<crate::AssetActivity>> {
-        assets::activity(self, tenant).await
+        assets_sql::activity(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -356,7 +356,7 @@ impl<B: Backend> Store for B {
         lines: Vec<u8>,
         max_bytes: u64,
     ) -> StoreResult<crate::LogAppend> {
-        monitoring::append_task_log(self, ti, lease, follows, lines, max_bytes).await
+        monitoring_sql::append_task_log(self, ti, lease, follows, lines, max_bytes).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -367,22 +367,22 @@ impl<B: Backend> Store for B {
         from: u64,
         lease: Option<i64>,
     ) -> StoreResult<Option<crate::LogTail>> {
-        monitoring::task_log_tail(self, ti, try_number, from, lease).await
+        monitoring_sql::task_log_tail(self, ti, try_number, from, lease).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn clean(&self, request: &crate::Clean) -> StoreResult<crate::Cleaned> {
-        retention::clean(self, request).await
+        retention_sql::clean(self, request).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn queue_depths(&self, tenant: &str) -> StoreResult<Vec<crate::QueueDepth>> {
-        monitoring::queue_depths(self, tenant).await
+        monitoring_sql::queue_depths(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn pool_usage(&self, tenant: &str) -> StoreResult<Vec<crate::PoolUsage>> {
-        monitoring::pool_usage(self, tenant).await
+        monitoring_sql::pool_usage(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -444,67 +444,67 @@ impl<B: Backend> Store for B {
         tenant: &str,
         conn_id: &str,
     ) -> StoreResult<Option<SealedConnection>> {
-        sealed::connection(self, tenant, conn_id).await
+        sealed_sql::connection(self, tenant, conn_id).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn connections(&self, tenant: &str) -> StoreResult<Vec<SealedConnection>> {
-        sealed::connections(self, tenant).await
+        sealed_sql::connections(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, connection), fields(conn_id = %connection.conn_id))]
     async fn put_connection(&self, tenant: &str, connection: SealedConnection) -> StoreResult<()> {
-        sealed::put_connection(self, tenant, connection).await
+        sealed_sql::put_connection(self, tenant, connection).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn delete_connection(&self, tenant: &str, conn_id: &str) -> StoreResult<bool> {
-        sealed::delete(self, true, tenant, conn_id).await
+        sealed_sql::delete(self, true, tenant, conn_id).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn secret(&self, tenant: &str, name: &str) -> StoreResult<Option<SealedSecret>> {
-        sealed::secret(self, tenant, name).await
+        sealed_sql::secret(self, tenant, name).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn secrets(&self, tenant: &str) -> StoreResult<Vec<SealedSecret>> {
-        sealed::secrets(self, tenant).await
+        sealed_sql::secrets(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, secret), fields(name = %secret.name))]
     async fn put_secret(&self, tenant: &str, secret: SealedSecret) -> StoreResult<()> {
-        sealed::put_secret(self, tenant, secret).await
+        sealed_sql::put_secret(self, tenant, secret).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn delete_secret(&self, tenant: &str, name: &str) -> StoreResult<bool> {
-        sealed::delete(self, false, tenant, name).await
+        sealed_sql::delete(self, false, tenant, name).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn key_markers(&self) -> StoreResult<Vec<KeyMarker>> {
-        sealed::key_markers(self).await
+        sealed_sql::key_markers(self).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(key_id = %marker.key_id))]
     async fn add_key_marker(&self, marker: KeyMarker) -> StoreResult<()> {
-        sealed::add_key_marker(self, marker).await
+        sealed_sql::add_key_marker(self, marker).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn sealing_key_ids(&self) -> StoreResult<Vec<String>> {
-        sealed::sealing_key_ids(self).await
+        sealed_sql::sealing_key_ids(self).await
     }
 
     #[tracing::instrument(level = "info", skip_all, fields(key_id = %marker.key_id))]
     async fn reseal(&self, reseal: &Resealer, marker: KeyMarker) -> StoreResult<ResealOutcome> {
-        sealed::reseal(self, reseal, marker).await
+        sealed_sql::reseal(self, reseal, marker).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn attempt(&self, ti: TiPk) -> StoreResult<Option<AttemptInfo>> {
-        sealed::attempt(self, ti).await
+        sealed_sql::attempt(self, ti).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -567,22 +567,22 @@ impl<B: Backend> Store for B {
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn tenants(&self) -> StoreResult<Vec<crate::Tenant>> {
-        tenancy::tenants(self).await
+        tenancy_sql::tenants(self).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn tenant(&self, name: &str) -> StoreResult<Option<crate::Tenant>> {
-        tenancy::tenant(self, name).await
+        tenancy_sql::tenant(self, name).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant.name))]
     async fn create_tenant(&self, tenant: crate::Tenant) -> StoreResult<()> {
-        tenancy::create_tenant(self, tenant).await
+        tenancy_sql::create_tenant(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn set_tenant_quotas(&self, name: &str, quotas: &crate::Quotas) -> StoreResult<bool> {
-        tenancy::set_tenant_quotas(self, name, quotas).await
+        tenancy_sql::set_tenant_quotas(self, name, quotas).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
@@ -591,37 +591,37 @@ impl<B: Backend> Store for B {
         name: &str,
         sandbox: &crate::TenantSandbox,
     ) -> StoreResult<bool> {
-        tenancy::set_tenant_sandbox(self, name, sandbox).await
+        tenancy_sql::set_tenant_sandbox(self, name, sandbox).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn set_tenant_weight(&self, name: &str, weight: u32) -> StoreResult<bool> {
-        tenancy::set_tenant_weight(self, name, weight).await
+        tenancy_sql::set_tenant_weight(self, name, weight).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn delete_tenant(&self, name: &str) -> StoreResult<crate::TenantDeletion> {
-        tenancy::delete_tenant(self, name).await
+        tenancy_sql::delete_tenant(self, name).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %token.tenant, token_id = %token.token_id))]
     async fn create_token(&self, token: crate::ApiToken) -> StoreResult<()> {
-        tenancy::create_token(self, token).await
+        tenancy_sql::create_token(self, token).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn token(&self, token_id: &str) -> StoreResult<Option<crate::ApiToken>> {
-        tenancy::token(self, token_id).await
+        tenancy_sql::token(self, token_id).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn tokens(&self, tenant: &str) -> StoreResult<Vec<crate::ApiToken>> {
-        tenancy::tokens(self, tenant).await
+        tenancy_sql::tokens(self, tenant).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
     async fn revoke_token(&self, tenant: &str, token_id: &str, at: Timestamp) -> StoreResult<bool> {
-        tenancy::revoke_token(self, tenant, token_id, at).await
+        tenancy_sql::revoke_token(self, tenant, token_id, at).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(worker_id = %worker.worker_id))]

@@ -84,7 +84,7 @@ pub(crate) fn with_default_pool(mut pools: Vec<Pool>) -> Vec<Pool> {
 
 /// `statement` with a new run's thirteen columns bound next, the task instances it adds to
 /// its tenant's waiting ones and whether only the current version will do, in the order of
-/// [`INSERT_RUN`](crate::common::sql::INSERT_RUN).
+/// [`INSERT_RUN`](crate::both_backends::sql::INSERT_RUN).
 pub(crate) fn bind_new_run<D: Sql>(statement: Statement<D>, run: &NewRun) -> Statement<D> {
     let (started_at, ended_at) = run_times(run);
     statement

@@ -15,9 +15,9 @@ use super::sql_text::put;
 macro_rules! state_list {
     ($names:expr, $members:expr) => {{
         const MEMBERS: &[bool] = &$members;
-        const BYTES: [u8; $crate::common::state_sql::list_len($names, MEMBERS)] =
-            $crate::common::state_sql::list($names, MEMBERS);
-        $crate::common::sql_text::text(&BYTES)
+        const BYTES: [u8; $crate::both_backends::state_sql::list_len($names, MEMBERS)] =
+            $crate::both_backends::state_sql::list($names, MEMBERS);
+        $crate::both_backends::sql_text::text(&BYTES)
     }};
 }
 

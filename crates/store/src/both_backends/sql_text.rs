@@ -9,9 +9,9 @@
 macro_rules! sql {
     ($($part:expr),+ $(,)?) => {{
         const PARTS: &[&str] = &[$($part),+];
-        const BYTES: [u8; $crate::common::sql_text::joined_len(PARTS)] =
-            $crate::common::sql_text::joined(PARTS);
-        $crate::common::sql_text::text(&BYTES)
+        const BYTES: [u8; $crate::both_backends::sql_text::joined_len(PARTS)] =
+            $crate::both_backends::sql_text::joined(PARTS);
+        $crate::both_backends::sql_text::text(&BYTES)
     }};
 }
 pub(crate) use sql;
@@ -21,9 +21,10 @@ pub(crate) use sql;
 macro_rules! column_list {
     ($columns:expr, $table:expr, $elsewhere:expr) => {{
         const ELSEWHERE: &[(&str, &str)] = $elsewhere;
-        const BYTES: [u8; $crate::common::sql_text::columns_len($columns, $table, ELSEWHERE)] =
-            $crate::common::sql_text::columns($columns, $table, ELSEWHERE);
-        $crate::common::sql_text::text(&BYTES)
+        const BYTES: [u8; $crate::both_backends::sql_text::columns_len(
+            $columns, $table, ELSEWHERE,
+        )] = $crate::both_backends::sql_text::columns($columns, $table, ELSEWHERE);
+        $crate::both_backends::sql_text::text(&BYTES)
     }};
 }
 pub(crate) use column_list;
@@ -147,7 +148,7 @@ pub(crate) const fn text(bytes: &'static [u8]) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::common::state_sql::RUN_FINISHED;
+    use crate::both_backends::state_sql::RUN_FINISHED;
 
     #[test]
     fn statements_join_their_parts() {

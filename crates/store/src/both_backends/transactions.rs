@@ -322,7 +322,7 @@ pub(crate) async fn deploy<B: Backend>(store: &B, deploy: Deploy) -> StoreResult
         .await?
         == 1;
     // The deployed version is the DAG's current one: it waits for the assets it names.
-    super::assets::set_consumer::<B::Db>(&mut tx, tenant, dag_id, &assets).await?;
+    super::assets_sql::set_consumer::<B::Db>(&mut tx, tenant, dag_id, &assets).await?;
     tx.commit().await?;
     Ok(DeployOutcome {
         created_dag,

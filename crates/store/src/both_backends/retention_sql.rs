@@ -12,8 +12,8 @@
 
 use super::statement::statement;
 use crate::backend::Backend;
-use crate::common::sql_text::sql;
-use crate::common::state_sql::RUN_FINISHED;
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::state_sql::RUN_FINISHED;
 use crate::error::StoreResult;
 use crate::retention::{Clean, Cleaned};
 use crate::rows::micros;

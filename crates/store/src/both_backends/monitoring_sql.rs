@@ -2,9 +2,9 @@
 
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
-use crate::common::row::row;
-use crate::common::sql_text::sql;
-use crate::common::state_sql::{TASK_IN_FLIGHT, TASK_IN_POOL};
+use crate::both_backends::row_macro::row;
+use crate::both_backends::sql_text::sql;
+use crate::both_backends::state_sql::{TASK_IN_FLIGHT, TASK_IN_POOL};
 use crate::error::StoreResult;
 use crate::monitoring::{LogAppend, LogTail, PoolUsage, QueueDepth};
 use crate::rows::{int, time_opt};
@@ -45,7 +45,7 @@ const LOG_TAIL: &str = "SELECT CASE WHEN $4 IS NULL OR lease = $4 \
      FROM task_logs WHERE ti = $1 AND try_number = $2";
 
 /// `$1` ti, `$2` lease: whether that attempt is current (its state checked as a `CASE`, as
-/// in [`crate::common::sql`]).
+/// in [`crate::both_backends::sql`]).
 pub(crate) const ATTEMPT_IS_CURRENT: &str = sql!(
     "SELECT COUNT(*) FROM task_instances \
      WHERE id = $1 AND lease = $2 AND CASE WHEN state IN ",

@@ -6,7 +6,7 @@
 use super::statement::statement;
 use crate::assets::{AssetActivity, AssetEvent, AssetSource, NewAssetEvent};
 use crate::backend::{Backend, Sql};
-use crate::common::row::row;
+use crate::both_backends::row_macro::row;
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{corrupt, int, micros, time};
 

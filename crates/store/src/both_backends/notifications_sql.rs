@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::statement::statement;
 use crate::backend::{Backend, Sql};
-use crate::common::row::row;
+use crate::both_backends::row_macro::row;
 use crate::error::{StoreError, StoreResult};
 use crate::notifications::{DeliveryOutcome, DeliveryResult, NewNotification, NotificationRecord};
 use crate::records::RunPk;
