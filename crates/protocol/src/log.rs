@@ -26,6 +26,14 @@ pub enum LogLevel {
     Error,
 }
 
+/// Where a part of the host acting for a task (its SQL client, its egress proxy) writes
+/// lines into the attempt's log: the runtime's log buffer, which masks secrets and keeps
+/// the log within its limit.
+pub trait LogSink: Send + Sync {
+    /// Appends a line at `level`.
+    fn write(&self, level: LogLevel, message: &str);
+}
+
 impl LogLevel {
     /// The level's lowercase name.
     pub fn as_str(self) -> &'static str {

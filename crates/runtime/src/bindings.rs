@@ -50,8 +50,8 @@ macro_rules! networked_world {
                 "wasi:http": wasmtime_wasi_http::p2::bindings::http,
                 "wasi:io": wasmtime_wasi::p2::bindings::io,
                 "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
-                "weft:dag/sql.session": crate::sql::Session,
-                "weft:dag/sql.row-stream": crate::sql::RowStream,
+                "weft:dag/sql.session": weft_sql::Session,
+                "weft:dag/sql.row-stream": weft_sql::RowStream,
             },
             require_store_data_send: true,
         });

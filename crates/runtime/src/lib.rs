@@ -29,9 +29,10 @@
 //! - [`config`]: runtime settings and per-call [`Limits`];
 //! - `engine`, `cache`: the engine, the epoch clock, compiled components on disk;
 //! - `runtime`, `run`, `sandbox`: loading, and one sandboxed call with its classification;
-//! - `host`: the world's imports (log, xcom, variables, runtime, connections, secrets, sql);
-//! - [`egress`]: outgoing HTTP under the egress policy; `bindings`: each world version;
-//! - [`sql`]: SQL sessions on declared connections, through host-held pools;
+//! - `host`: the world's imports (log, xcom, variables, runtime, connections, secrets, sql,
+//!   the last served by the SQL client `weft_sql`);
+//! - [`egress`]: the egress policy, and outgoing HTTP and TCP handed to the egress proxy
+//!   `weft_egress`; `bindings`: each world version;
 //! - [`call`]: request and report types; [`error`]: failure classes; [`log`]: attempt logs.
 
 mod bindings;
@@ -54,7 +55,6 @@ mod run;
 mod runtime;
 mod sandbox;
 mod slots;
-pub mod sql;
 mod tiers;
 
 pub use call::{
@@ -69,8 +69,8 @@ pub use error::{ErrorClass, LoadError, TaskFailure};
 pub use local::MemoryHost;
 pub use log::{LiveLog, LogLevel, LogLine, LogSource, TaskLog};
 pub use runtime::{Runtime, RuntimeInitError};
-pub use sql::SqlLimits;
 pub use tiers::OPTIMIZER_NICENESS;
+pub use weft_sql::SqlLimits;
 
 /// The WIT files of the world this runtime hosts, as (path under `wit/`, text), for tools
 /// that build components against it.

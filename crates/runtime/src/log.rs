@@ -83,6 +83,14 @@ struct Sink {
     taken_live: usize,
 }
 
+/// The SQL client and the egress proxy write their refusals and caps reached as the
+/// task's own lines would be.
+impl weft_protocol::log::LogSink for LogBuffer {
+    fn write(&self, level: LogLevel, message: &str) {
+        LogBuffer::write(self, level, message);
+    }
+}
+
 /// A handle on an attempt's log, shared by the host's `log` import and the guest's stdio.
 #[derive(Debug, Clone)]
 pub(crate) struct LogBuffer(Arc<Mutex<Sink>>);

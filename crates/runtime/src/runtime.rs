@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use wasmtime::Engine;
+use weft_egress::{AttemptEgress, Egress, Usage};
 use weft_model::DagSpec;
 use weft_model::egress::EgressRule;
 
@@ -14,8 +15,7 @@ use crate::component::{Code, CodeSlot, CompileSource, DagComponent, Pre, SharedL
 use crate::config::{Limits, RuntimeConfig};
 use crate::convert::{self, Returned};
 use crate::digest::Digest;
-use crate::egress::substitute::SecretSource;
-use crate::egress::{AttemptEgress, Egress, Usage};
+use crate::egress::secrets::SecretSource;
 use crate::engine;
 use crate::error::{LoadError, TaskFailure};
 use crate::libraries::Parts;
@@ -75,7 +75,7 @@ pub struct Runtime {
     scratch_root: PathBuf,
     egress: Arc<Egress>,
     /// SQL connection pools, shared by the attempts that open the same connection.
-    sql_pools: Arc<crate::sql::Pools>,
+    sql_pools: Arc<weft_sql::Pools>,
     /// Sandboxes held at once: as many as the instance pool has room for.
     slots: crate::slots::Slots,
 }
@@ -99,14 +99,17 @@ impl Runtime {
             )),
             _ => None,
         };
-        let egress = Egress::new(config.egress.clone())
+        let tls = config
+            .egress
+            .tls_config()
             .map_err(|e| RuntimeInitError(format!("egress policy: {e}")))?;
+        let egress = Egress::new(config.egress.allowed.clone(), tls);
         let scratch_root = config
             .scratch_root
             .clone()
             .unwrap_or_else(std::env::temp_dir);
-        let sql_pools = Arc::new(crate::sql::Pools::trusting(
-            egress.policy.trust.extra_pem().map(<[u8]>::to_vec),
+        let sql_pools = Arc::new(weft_sql::Pools::trusting(
+            config.egress.trust.extra_pem().map(<[u8]>::to_vec),
         ));
         let slots = crate::slots::Slots::new(config.max_concurrent_instances);
         Ok(Runtime {
@@ -129,7 +132,7 @@ impl Runtime {
 
     /// How many SQL connection pools the runtime keeps: one per connection content.
     pub fn sql_pool_count(&self) -> usize {
-        self.sql_pools.len()
+        self.sql_pools.count()
     }
 
     /// Load a component: check it is one, compile it (or take it from the cache), link it
@@ -297,8 +300,8 @@ impl Runtime {
             egress: self.egress.clone(),
             task_rules,
             tenant_rules,
-            usage: Arc::new(Usage::new(self.config.egress.limits, log.clone())),
-            secrets,
+            usage: Arc::new(Usage::new(self.config.egress.limits, Arc::new(log.clone()))),
+            secrets: Arc::new(secrets),
             deadline,
         }
     }
@@ -435,12 +438,12 @@ impl Runtime {
             Ok(state) => state,
             Err(failure) => return failed(failure),
         };
-        let sql_usage = Arc::new(crate::sql::SqlUsage::new(
+        let sql_usage = Arc::new(weft_sql::SqlUsage::new(
             self.config.egress.sql,
-            log.clone(),
+            Arc::new(log.clone()),
         ));
         state.scratch = crate::host::scratch::ScratchQuota::new(self.config.scratch_max_bytes);
-        state.sql = Some(crate::sql::SqlAttempt {
+        state.sql = Some(crate::sandbox::SqlAttempt {
             pools: self.sql_pools.clone(),
             usage: sql_usage.clone(),
         });

@@ -13,8 +13,8 @@ use weft_model::Dag;
 
 use crate::call::{TaskContext, TaskHost, WorkerInfo, XcomPush};
 use crate::config::Limits;
-use crate::egress::AttemptEgress;
-use crate::egress::substitute::SecretSource;
+use crate::egress::WasiEgress;
+use crate::egress::secrets::SecretSource;
 use crate::error::{HostTrap, TaskFailure};
 use crate::log::LogBuffer;
 
@@ -62,7 +62,7 @@ pub(crate) struct HostState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     /// The egress policy of this call; `describe` gets one that allows nothing.
-    pub(crate) egress: AttemptEgress,
+    pub(crate) egress: WasiEgress,
     table: ResourceTable,
     pub(crate) log: LogBuffer,
     pub(crate) limits: Limits,
@@ -73,9 +73,18 @@ pub(crate) struct HostState {
     clock: SandboxClock,
     pub(crate) attempt: Option<Attempt>,
     /// SQL pools and counters; absent during `describe`.
-    pub(crate) sql: Option<crate::sql::SqlAttempt>,
+    pub(crate) sql: Option<SqlAttempt>,
     /// What the call may still write into its directories (nothing unless the caller says).
     pub(crate) scratch: Arc<crate::host::scratch::ScratchQuota>,
+}
+
+/// What the `sql` host calls of one attempt share.
+#[derive(Clone)]
+pub(crate) struct SqlAttempt {
+    /// The runtime's pools.
+    pub(crate) pools: Arc<weft_sql::Pools>,
+    /// The attempt's counters.
+    pub(crate) usage: Arc<weft_sql::SqlUsage>,
 }
 
 /// A directory granted to the guest for the length of one call.
@@ -95,7 +104,7 @@ impl HostState {
         attempt: Option<Attempt>,
         grants: &[Grant<'_>],
         log: LogBuffer,
-        egress: AttemptEgress,
+        egress: weft_egress::AttemptEgress,
     ) -> Result<HostState, TaskFailure> {
         // One deadline for the call: its host calls and its requests end at the same instant.
         let deadline = egress.deadline;
@@ -109,7 +118,7 @@ impl HostState {
             .allow_udp(false)
             .allow_ip_name_lookup(tcp);
         if tcp {
-            wasi.socket_addr_check(egress.socket_check());
+            wasi.socket_addr_check(crate::egress::socket_check(&egress));
         }
         for grant in grants {
             let perms = if grant.writable {
@@ -125,7 +134,7 @@ impl HostState {
         Ok(HostState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            egress,
+            egress: WasiEgress(egress),
             table: ResourceTable::new(),
             log,
             limits,

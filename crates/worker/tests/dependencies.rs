@@ -1,16 +1,17 @@
 //! The layering rule, checked on the real dependency graph (`cargo metadata`): a worker
 //! machine holds no database credentials, so the worker links no database driver, no store
 //! and no scheduler; the bus and the protocol it speaks link neither either, nor does the
-//! API client (`weft-client`), which links no sandbox either.
+//! API client (`weft-client`), which links no sandbox either. The SQL client and the egress
+//! proxy the sandbox uses link no sandbox themselves.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
 /// Packages none of the crates below may link, directly or not: the metadata store and what
-/// only it needs. The worker does link sqlx's PostgreSQL and MySQL clients, for the SQL it runs
-/// on behalf of tasks (`weft-runtime`'s `sql` host); those reach only the databases of the
-/// connections a task declares, never Weft's own store.
+/// only it needs. The worker does link sqlx's PostgreSQL and MySQL clients, for the SQL it
+/// runs on behalf of tasks (`weft-sql`, behind `weft-runtime`'s `sql` host); those reach only
+/// the databases of the connections a task declares, never Weft's own store.
 const FORBIDDEN: &[&str] = &[
     "libsqlite3-sys",
     "sqlx-sqlite",
@@ -124,6 +125,29 @@ fn the_api_client_links_no_database_store_scheduler_or_sandbox() {
         .filter(|name| linked.contains(**name))
         .collect();
     assert!(found.is_empty(), "weft-client links {found:?}");
+}
+
+#[test]
+fn the_sql_client_and_the_egress_proxy_link_no_sandbox() {
+    for root in ["weft-sql", "weft-egress"] {
+        let linked = linked(root);
+        assert!(
+            linked.contains("tokio"),
+            "{root}'s graph was not read: {linked:?}"
+        );
+        for sandbox in [
+            "wasmtime",
+            "wasmtime-wasi",
+            "wasmtime-wasi-http",
+            "weft-runtime",
+        ] {
+            assert!(!linked.contains(sandbox), "{root} links {sandbox}");
+        }
+    }
+    assert!(
+        !linked("weft-egress").contains("sqlx-core"),
+        "the egress proxy links sqlx"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use weft_protocol::host_call::ConnectionRead;
 
 use crate::call::HostError;
-use crate::egress::substitute::SecretError;
+use crate::egress::secrets::SecretError;
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
 
@@ -92,7 +92,7 @@ macro_rules! access_host {
                     };
                     // SQL connections are host-held: tasks reach them through `sql`, which logs in for
                     // them, so their password never enters the guest.
-                    let password = if crate::sql::host_held(&c.conn_type) {
+                    let password = if weft_sql::host_held(&c.conn_type) {
                         None
                     } else {
                         c.password

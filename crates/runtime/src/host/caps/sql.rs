@@ -1,20 +1,24 @@
-//! `weft:dag/sql`: sessions on declared connections, through the runtime's pools (see
-//! [`crate::sql`]).
+//! `weft:dag/sql`: sessions on declared connections, through the runtime's pools and the SQL
+//! client `weft_sql`. The calls here work on the client's types; `worlds` serves every world
+//! version's interface from them.
 
-#[path = "sql/earlier.rs"]
-mod earlier;
+#[path = "sql/worlds.rs"]
+mod worlds;
 
 use std::sync::Arc;
 
 use wasmtime::component::Resource;
 use wasmtime_wasi::runtime::in_tokio;
+use weft_sql::{
+    Column, OpenRequest, Row, RowSet, RowStream, Session, SqlError, SqlUsage, SqlValue,
+};
 
 use super::access::ConnectionRefusal;
-use crate::bindings::v0_6::weft::dag::sql::{self, Column, Row, RowSet, SqlError, SqlValue};
 use crate::error::HostTrap;
 use crate::sandbox::HostState;
-use crate::sql::session::Call;
-use crate::sql::{RowStream, Session, SqlUsage, open::OpenRequest};
+
+/// A call's answer: a trap, or the client's result.
+type Answer<T> = wasmtime::Result<Result<T, SqlError>>;
 
 impl HostState {
     /// The attempt's SQL counters, or a trap naming the call made outside a task.
@@ -29,45 +33,12 @@ impl HostState {
 
     /// When a statement starting now must end.
     fn statement_by(&self, usage: &SqlUsage) -> tokio::time::Instant {
-        let by = (std::time::Instant::now() + usage.limits.statement_timeout).min(self.deadline);
+        let by = (std::time::Instant::now() + usage.limits().statement_timeout).min(self.deadline);
         tokio::time::Instant::from_std(by)
     }
 
-    /// Runs one statement call on the session `res`.
-    fn on_session<T>(
-        &mut self,
-        res: &Resource<Session>,
-        call: &str,
-        run: impl AsyncFnOnce(
-            &Session,
-            &mut crate::sql::session::Held,
-            &Call<'_>,
-        ) -> crate::sql::cancel::Bounded<T>,
-    ) -> wasmtime::Result<Result<T, SqlError>> {
-        let usage = self.sql_usage(call)?;
-        let by = self.statement_by(&usage);
-        let session = self.table().get(res)?;
-        let mut held = match session.take() {
-            Ok(held) => held,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = usage.count_statement() {
-            session.put(held, false);
-            return Ok(Err(e));
-        }
-        let call = Call { usage: &usage, by };
-        let bounded = in_tokio(run(session, &mut held, &call));
-        session.put(held, bounded.broken);
-        if let Err(SqlError::Timeout(message)) = &bounded.result {
-            usage.note_timeout(message);
-        }
-        Ok(bounded.result)
-    }
-}
-
-impl sql::Host for HostState {
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn open(&mut self, conn_id: String) -> wasmtime::Result<Result<Resource<Session>, SqlError>> {
+    #[tracing::instrument(name = "open", level = "debug", skip(self))]
+    fn sql_open(&mut self, conn_id: String) -> Answer<Resource<Session>> {
         let usage = self.sql_usage("sql.open")?;
         let deadline = self.deadline;
         let conn = match self.declared_connection("sql.open", &conn_id)? {
@@ -87,7 +58,7 @@ impl sql::Host for HostState {
         };
         let request = OpenRequest {
             conn: &conn,
-            egress: &self.egress.egress,
+            allowed: &self.egress.egress.allowed,
             tenant_rules: self.egress.tenant_rules.as_deref(),
             pools: &sql.pools,
             usage: &usage,
@@ -98,130 +69,74 @@ impl sql::Host for HostState {
             Err(e) => Ok(Err(e)),
         }
     }
-}
 
-impl sql::HostSession for HostState {
-    #[tracing::instrument(level = "debug", skip(self, params))]
-    fn query(
+    #[tracing::instrument(name = "query", level = "debug", skip(self, params))]
+    fn sql_query(
         &mut self,
         res: Resource<Session>,
         statement: String,
         params: Vec<SqlValue>,
-    ) -> wasmtime::Result<Result<RowSet, SqlError>> {
-        self.on_session(&res, "sql.query", async |s, held, call| {
-            s.query(held, call, &statement, &params).await
-        })
+    ) -> Answer<RowSet> {
+        let usage = self.sql_usage("sql.query")?;
+        let by = self.statement_by(&usage);
+        let session = self.table().get(&res)?;
+        Ok(in_tokio(session.query(&usage, by, &statement, &params)))
     }
 
-    #[tracing::instrument(level = "debug", skip(self, params))]
-    fn query_stream(
+    #[tracing::instrument(name = "query_stream", level = "debug", skip(self, params))]
+    fn sql_query_stream(
         &mut self,
         res: Resource<Session>,
         statement: String,
         params: Vec<SqlValue>,
-    ) -> wasmtime::Result<Result<Resource<RowStream>, SqlError>> {
+    ) -> Answer<Resource<RowStream>> {
         let usage = self.sql_usage("sql.query-stream")?;
         let by = self.statement_by(&usage);
         let session = self.table().get(&res)?;
-        let held = match session.take() {
-            Ok(held) => held,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = usage.count_statement() {
-            session.put(held, false);
-            return Ok(Err(e));
-        }
-        let timeouts = usage.clone();
-        match in_tokio(crate::sql::stream::open(
-            session, held, usage, by, statement, params,
-        )) {
+        match in_tokio(session.query_stream(usage, by, statement, params)) {
             Ok(stream) => Ok(Ok(self.table().push(stream)?)),
-            Err(e) => {
-                if let SqlError::Timeout(message) = &e {
-                    timeouts.note_timeout(message);
-                }
-                Ok(Err(e))
-            }
+            Err(e) => Ok(Err(e)),
         }
     }
 
-    #[tracing::instrument(level = "debug", skip(self, params))]
-    fn execute(
+    #[tracing::instrument(name = "execute", level = "debug", skip(self, params))]
+    fn sql_execute(
         &mut self,
         res: Resource<Session>,
         statement: String,
         params: Vec<SqlValue>,
-    ) -> wasmtime::Result<Result<u64, SqlError>> {
-        self.on_session(&res, "sql.execute", async |s, held, call| {
-            s.execute(held, call, &statement, &params).await
-        })
+    ) -> Answer<u64> {
+        let usage = self.sql_usage("sql.execute")?;
+        let by = self.statement_by(&usage);
+        let session = self.table().get(&res)?;
+        Ok(in_tokio(session.execute(&usage, by, &statement, &params)))
     }
 
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn begin(&mut self, res: Resource<Session>) -> wasmtime::Result<Result<(), SqlError>> {
-        self.transaction(res, "BEGIN")
+    /// `BEGIN`, `COMMIT` or `ROLLBACK` on the session `res`: one that does not fit the
+    /// session's state is refused before the attempt's deadline is checked.
+    fn sql_transaction(&mut self, res: Resource<Session>, statement: &'static str) -> Answer<()> {
+        if let Err(e) = self.table().get(&res)?.check_transaction(statement) {
+            return Ok(Err(e));
+        }
+        let usage = self.sql_usage("sql.session")?;
+        let by = self.statement_by(&usage);
+        let session = self.table().get_mut(&res)?;
+        Ok(in_tokio(session.transaction(&usage, by, statement)))
     }
 
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn commit(&mut self, res: Resource<Session>) -> wasmtime::Result<Result<(), SqlError>> {
-        self.transaction(res, "COMMIT")
-    }
-
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn rollback(&mut self, res: Resource<Session>) -> wasmtime::Result<Result<(), SqlError>> {
-        self.transaction(res, "ROLLBACK")
-    }
-
-    fn drop(&mut self, res: Resource<Session>) -> wasmtime::Result<()> {
+    fn sql_session_drop(&mut self, res: Resource<Session>) -> wasmtime::Result<()> {
         let session = self.table().delete(res)?;
-        session.close();
+        in_tokio(session.close());
         Ok(())
     }
-}
 
-impl HostState {
-    fn transaction(
-        &mut self,
-        res: Resource<Session>,
-        statement: &'static str,
-    ) -> wasmtime::Result<Result<(), SqlError>> {
-        let session = self.table().get(&res)?;
-        let open = statement == "BEGIN";
-        if session.in_transaction == open {
-            let why = if open {
-                "a transaction is already open"
-            } else {
-                "no transaction is open"
-            };
-            return Ok(Err(SqlError::State(format!(
-                "{statement} on the session of connection {:?}: {why}",
-                session.conn_id
-            ))));
-        }
-        let result = self.on_session(&res, "sql.session", async |s, held, call| {
-            s.control(held, call, statement).await
-        })?;
-        let session = self.table().get_mut(&res)?;
-        // A failed COMMIT or ROLLBACK still ends the transaction on the server.
-        if result.is_ok() || !open {
-            session.in_transaction = open;
-        }
-        Ok(result)
-    }
-}
-
-impl sql::HostRowStream for HostState {
-    fn columns(&mut self, res: Resource<RowStream>) -> wasmtime::Result<Vec<Column>> {
+    fn sql_columns(&mut self, res: Resource<RowStream>) -> wasmtime::Result<Vec<Column>> {
         self.check_deadline()?;
-        Ok(self.table().get(&res)?.columns.clone())
+        Ok(self.table().get(&res)?.columns().to_vec())
     }
 
-    #[tracing::instrument(level = "debug", skip(self))]
-    fn next(
-        &mut self,
-        res: Resource<RowStream>,
-        max: u32,
-    ) -> wasmtime::Result<Result<Vec<Row>, SqlError>> {
+    #[tracing::instrument(name = "next", level = "debug", skip(self))]
+    fn sql_next(&mut self, res: Resource<RowStream>, max: u32) -> Answer<Vec<Row>> {
         self.check_deadline()?;
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let stream = self.table().get_mut(&res)?;
@@ -231,15 +146,14 @@ impl sql::HostRowStream for HostState {
         }
     }
 
-    fn drop(&mut self, res: Resource<RowStream>) -> wasmtime::Result<()> {
+    fn sql_stream_drop(&mut self, res: Resource<RowStream>) -> wasmtime::Result<()> {
         let mut stream = self.table().delete(res)?;
-        in_tokio(stream.finish(crate::sql::stream::End::Cut));
+        in_tokio(stream.stop());
         Ok(())
     }
 }
 
-/// Adds `sql` to `linker`, in every world version: `earlier` serves the versions before 0.6.0,
-/// whose sessions return whole row sets only.
+/// Adds `sql` to `linker`, in every world version that has it (0.2.0 on).
 pub(super) fn link(linker: &mut wasmtime::component::Linker<HostState>) -> wasmtime::Result<()> {
     crate::bindings::link_from!(linker, v0_2, sql);
     Ok(())

@@ -1,26 +1,30 @@
 //! Sending one allowed request: resolve the name, check every address, connect to a checked
 //! one (so a second lookup cannot swap it), TLS with the policy's roots, HTTP/1.1.
 
+use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::Uri;
 use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
-use wasmtime_wasi_http::io::TokioIo;
-use wasmtime_wasi_http::{Error, WasiBody};
+use weft_model::egress::address;
 
-use super::address;
-use super::body::{CountedRequest, CountedResponse};
-use super::usage::Usage;
+use crate::body::{CountedRequest, CountedResponse};
+use crate::usage::Usage;
+use crate::{EgressError, HttpBody, HttpStack};
 
 /// Everything the send needs, moved into its future.
-pub(crate) struct Outgoing {
-    pub(crate) request: http::Request<WasiBody>,
+pub struct Outgoing<S: HttpStack> {
+    pub(crate) request: http::Request<HttpBody<S::Error>>,
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
@@ -30,19 +34,44 @@ pub(crate) struct Outgoing {
     pub(crate) between_bytes_timeout: Duration,
     pub(crate) deadline: Instant,
     pub(crate) usage: Arc<Usage>,
+    pub(crate) stack: PhantomData<fn() -> S>,
 }
 
 /// The response and the future that drives its connection.
-pub(crate) type Sent = (
-    http::Response<WasiBody>,
-    Box<dyn Future<Output = Result<(), Error>> + Send>,
+pub type Sent<S> = (
+    http::Response<HttpBody<<S as HttpStack>::Error>>,
+    Box<dyn Future<Output = Result<(), <S as HttpStack>::Error>> + Send>,
 );
 
 trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
-impl Outgoing {
-    pub(crate) async fn send(self) -> Result<Sent, Error> {
+/// The task driving a connection: stopped when dropped (with the response that holds it).
+struct Driver<T>(JoinHandle<T>);
+
+impl<T> Drop for Driver<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for Driver<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| joined.expect("a connection's task panicked"))
+    }
+}
+
+impl<S: HttpStack> Outgoing<S> {
+    /// Resolves, checks, connects and sends; the response, or why not.
+    pub async fn send(self) -> Result<Sent<S>, S::Error> {
+        self.send_checked().await.map_err(S::error)
+    }
+
+    async fn send_checked(self) -> Result<Sent<S>, EgressError> {
         let Outgoing {
             mut request,
             host,
@@ -54,6 +83,7 @@ impl Outgoing {
             between_bytes_timeout,
             deadline,
             usage,
+            stack: _,
         } = self;
         let connect_by = (Instant::now() + connect_timeout).min(deadline);
         let addresses = resolve(&host, port, connect_by).await?;
@@ -73,19 +103,19 @@ impl Outgoing {
                 "{host} resolves only to refused addresses: {}",
                 refused.join("; ")
             ));
-            return Err(Error::DestinationIpProhibited);
+            return Err(EgressError::DestinationIpProhibited);
         }
         weft_metrics::metrics().egress("http", true);
         let tcp = connect(&allowed, connect_by).await?;
         let stream: Box<dyn Stream> = match tls {
             Some(config) => {
                 let name =
-                    ServerName::try_from(host.clone()).map_err(Error::InvalidDnsNameError)?;
+                    ServerName::try_from(host.clone()).map_err(EgressError::InvalidDnsName)?;
                 let connector = tokio_rustls::TlsConnector::from(config);
                 let tls = timeout_at(connect_by, connector.connect(name, tcp))
                     .await
-                    .map_err(|_| Error::ConnectionTimeout)?
-                    .map_err(Error::Tls)?;
+                    .map_err(|_| EgressError::ConnectionTimeout)?
+                    .map_err(EgressError::Tls)?;
                 Box::new(tls)
             }
             None => Box::new(tcp),
@@ -95,12 +125,15 @@ impl Outgoing {
             hyper::client::conn::http1::Builder::new().handshake(TokioIo::new(stream)),
         )
         .await
-        .map_err(|_| Error::ConnectionTimeout)?
-        .map_err(Error::Hyper)?;
+        .map_err(|_| EgressError::ConnectionTimeout)?
+        .map_err(EgressError::Hyper)?;
         // The connection must be driven while the request is sent and its response read; it
         // is stopped when the response (which holds the handle) is dropped.
-        let driver =
-            wasmtime_wasi::runtime::spawn(async move { connection.await.map_err(Error::Hyper) });
+        let driver = Driver(tokio::spawn(async move {
+            connection
+                .await
+                .map_err(|e| S::error(EgressError::Hyper(e)))
+        }));
         // The request line carries the path only; the authority travels in `Host`.
         let path = request
             .uri()
@@ -109,9 +142,9 @@ impl Outgoing {
             .to_owned();
         *request.uri_mut() = path
             .parse::<Uri>()
-            .map_err(|_| Error::HttpRequestUriInvalid)?;
+            .map_err(|_| EgressError::HttpRequestUriInvalid)?;
         let request = request.map(|inner| {
-            CountedRequest {
+            CountedRequest::<S> {
                 inner,
                 usage: usage.clone(),
             }
@@ -124,9 +157,9 @@ impl Outgoing {
                 usage.note(format!(
                     "egress limit: no response from {host}:{port} within {first_byte_timeout:?}"
                 ));
-                Error::HttpResponseTimeout
+                EgressError::HttpResponseTimeout
             })?
-            .map_err(Error::Hyper)?;
+            .map_err(EgressError::Hyper)?;
         let remaining = usage
             .limits
             .max_received_bytes
@@ -137,10 +170,10 @@ impl Outgoing {
             usage.note(format!(
                 "egress limit: a {length}-byte response from {host} is more than the {remaining} bytes the attempt may still receive"
             ));
-            return Err(Error::HttpResponseBodySize(Some(length)));
+            return Err(EgressError::HttpResponseBodySize(Some(length)));
         }
         let response = response.map(|incoming| {
-            CountedResponse::new(incoming, usage.clone(), between_bytes_timeout, deadline)
+            CountedResponse::<S>::new(incoming, usage.clone(), between_bytes_timeout, deadline)
                 .boxed_unsync()
         });
         Ok((response, Box::new(driver)))
@@ -158,35 +191,34 @@ fn content_length<B>(response: &http::Response<B>) -> Option<u64> {
 }
 
 /// The addresses of `host` (an IP address is its own), by `by`.
-async fn resolve(host: &str, port: u16, by: Instant) -> Result<Vec<SocketAddr>, Error> {
+async fn resolve(host: &str, port: u16, by: Instant) -> Result<Vec<SocketAddr>, EgressError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     let found = timeout_at(by, tokio::net::lookup_host((host, port)))
         .await
-        .map_err(|_| Error::DnsTimeout)?
-        .map_err(|e| Error::DnsError {
+        .map_err(|_| EgressError::DnsTimeout)?
+        .map_err(|e| EgressError::DnsError {
             rcode: Some(e.to_string()),
-            info_code: None,
         })?;
     let found: Vec<SocketAddr> = found.collect();
     if found.is_empty() {
-        return Err(Error::DestinationNotFound);
+        return Err(EgressError::DestinationNotFound);
     }
     Ok(found)
 }
 
 /// A TCP connection to the first of `addresses` that answers by `by`.
-async fn connect(addresses: &[SocketAddr], by: Instant) -> Result<TcpStream, Error> {
-    let mut last = Error::ConnectionRefused;
+async fn connect(addresses: &[SocketAddr], by: Instant) -> Result<TcpStream, EgressError> {
+    let mut last = EgressError::ConnectionRefused;
     for address in addresses {
         match timeout_at(by, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => {
                 let _ = stream.set_nodelay(true);
                 return Ok(stream);
             }
-            Ok(Err(e)) => last = Error::Connect(e),
-            Err(_) => return Err(Error::ConnectionTimeout),
+            Ok(Err(e)) => last = EgressError::Connect(e),
+            Err(_) => return Err(EgressError::ConnectionTimeout),
         }
     }
     Err(last)

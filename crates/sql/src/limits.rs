@@ -1,10 +1,12 @@
 //! Per-attempt caps on SQL, set by the operator, and the counters of one attempt.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::bindings::v0_6::weft::dag::sql::SqlError;
-use crate::log::{LogBuffer, LogLevel};
+use weft_protocol::log::{LogLevel, LogSink};
+
+use crate::SqlError;
 
 /// Limits on one attempt's SQL, and on the pools the runtime keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,17 +44,19 @@ impl Default for SqlLimits {
 }
 
 /// What one attempt has used of its SQL caps, shared by its sessions and streams.
-pub(crate) struct SqlUsage {
+pub struct SqlUsage {
     pub(crate) limits: SqlLimits,
     statements: AtomicU32,
     rows: AtomicU64,
     bytes: AtomicU64,
     first_denial: std::sync::Mutex<Option<String>>,
-    pub(crate) log: LogBuffer,
+    log: Arc<dyn LogSink>,
 }
 
 impl SqlUsage {
-    pub(crate) fn new(limits: SqlLimits, log: LogBuffer) -> SqlUsage {
+    /// The counters of a new attempt under `limits`, writing refusals and caps reached to
+    /// the attempt's `log`.
+    pub fn new(limits: SqlLimits, log: Arc<dyn LogSink>) -> SqlUsage {
         SqlUsage {
             limits,
             statements: AtomicU32::new(0),
@@ -76,11 +80,16 @@ impl SqlUsage {
 
     /// The first refusal's reason: a task that fails after one is classed `egress_denied`,
     /// as for HTTP.
-    pub(crate) fn first_denial(&self) -> Option<String> {
+    pub fn first_denial(&self) -> Option<String> {
         self.first_denial
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// The caps of the attempt.
+    pub fn limits(&self) -> &SqlLimits {
+        &self.limits
     }
 
     /// Records a statement cancelled at its timeout in the attempt's log.
@@ -146,8 +155,14 @@ impl SqlUsage {
 mod tests {
     use super::*;
 
+    struct NoLog;
+
+    impl LogSink for NoLog {
+        fn write(&self, _: LogLevel, _: &str) {}
+    }
+
     fn usage(limits: SqlLimits) -> SqlUsage {
-        SqlUsage::new(limits, LogBuffer::new(1 << 16))
+        SqlUsage::new(limits, Arc::new(NoLog))
     }
 
     #[test]

@@ -8,11 +8,11 @@ use sqlx::query::Query;
 use sqlx::{Column as _, ColumnIndex, Database, Executor, IntoArguments, Row, ValueRef as _};
 use tokio::sync::mpsc;
 
-use super::SqlUsage;
-use super::database_error;
-use super::stream::Msg;
-use super::values;
-use crate::bindings::v0_6::weft::dag::sql::{Column, RowSet, SqlError, SqlValue};
+use crate::SqlUsage;
+use crate::database_error;
+use crate::stream::Msg;
+use crate::values;
+use crate::{Column, RowSet, SqlError, SqlValue};
 
 /// What one dialect adds to its sqlx driver: parameters bound and rows read in the guest's
 /// typed values.

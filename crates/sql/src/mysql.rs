@@ -6,9 +6,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column as _, Executor, MySql, Row as _, TypeInfo as _};
 
-use super::statements::{self, Driver};
-use super::values;
-use crate::bindings::v0_6::weft::dag::sql::{Column, SqlError, SqlValue};
+use crate::statements::{self, Driver};
+use crate::values;
+use crate::{Column, SqlError, SqlValue};
 
 impl Driver for MySql {
     fn build(

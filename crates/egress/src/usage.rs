@@ -1,15 +1,15 @@
 //! What one attempt has used of its egress limits, shared by its requests and connections in
 //! flight.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use wasmtime_wasi_http::Error;
+use weft_protocol::log::{LogLevel, LogSink};
 
-use super::policy::EgressLimits;
-use crate::log::{LogBuffer, LogLevel};
+use crate::{EgressError, EgressLimits};
 
 /// Counters of one attempt's outgoing HTTP and TCP, and its log for refusals.
-pub(crate) struct Usage {
+pub struct Usage {
     pub(crate) limits: EgressLimits,
     pub(crate) requests: AtomicU32,
     /// TCP connections the policy let the task start.
@@ -18,11 +18,13 @@ pub(crate) struct Usage {
     pub(crate) received: AtomicU64,
     /// The first request the egress policy refused (not a limit reached), if any.
     first_denial: std::sync::Mutex<Option<String>>,
-    log: LogBuffer,
+    log: Arc<dyn LogSink>,
 }
 
 impl Usage {
-    pub(crate) fn new(limits: EgressLimits, log: LogBuffer) -> Usage {
+    /// The counters of a new attempt under `limits`, writing refusals and limits reached to
+    /// the attempt's `log`.
+    pub fn new(limits: EgressLimits, log: Arc<dyn LogSink>) -> Usage {
         Usage {
             limits,
             requests: AtomicU32::new(0),
@@ -55,7 +57,7 @@ impl Usage {
 
     /// Records a name lookup the policy refused, in the attempt's log; it counts like a
     /// refused request.
-    pub(crate) fn deny_lookup(&self, message: String) {
+    pub fn deny_lookup(&self, message: String) {
         weft_metrics::metrics().egress("dns", false);
         self.refuse("dns denied", message);
     }
@@ -71,7 +73,7 @@ impl Usage {
     }
 
     /// The first refusal's reason.
-    pub(crate) fn first_denial(&self) -> Option<String> {
+    pub fn first_denial(&self) -> Option<String> {
         self.first_denial
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -79,25 +81,25 @@ impl Usage {
     }
 
     /// Counts `bytes` of a request body against the attempt's limit.
-    pub(crate) fn count_sent(&self, bytes: usize) -> Result<(), Error> {
+    pub(crate) fn count_sent(&self, bytes: usize) -> Result<(), EgressError> {
         let limit = self.limits.max_sent_bytes;
         if add(&self.sent, bytes) > limit {
             self.note(format!(
                 "egress limit: the attempt sent more than {limit} request-body bytes"
             ));
-            return Err(Error::HttpRequestBodySize(Some(limit)));
+            return Err(EgressError::HttpRequestBodySize(Some(limit)));
         }
         Ok(())
     }
 
     /// Counts `bytes` of a response body against the attempt's limit.
-    pub(crate) fn count_received(&self, bytes: usize) -> Result<(), Error> {
+    pub(crate) fn count_received(&self, bytes: usize) -> Result<(), EgressError> {
         let limit = self.limits.max_received_bytes;
         if add(&self.received, bytes) > limit {
             self.note(format!(
                 "egress limit: the attempt received more than {limit} response-body bytes"
             ));
-            return Err(Error::HttpResponseBodySize(Some(limit)));
+            return Err(EgressError::HttpResponseBodySize(Some(limit)));
         }
         Ok(())
     }

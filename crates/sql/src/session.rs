@@ -7,11 +7,11 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::{MySql, Postgres};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-use super::cancel::{self, Canceller};
-use super::stream::Msg;
-use super::{SqlUsage, postgres, statements};
-use crate::bindings::v0_6::weft::dag::sql::{RowSet, SqlError, SqlValue};
+use crate::cancel::{self, Canceller};
+use crate::stream::{self, Msg, RowStream};
+use crate::{RowSet, SqlError, SqlUsage, SqlValue, postgres, statements};
 
 /// How long releasing a connection may take to roll back before it is closed instead.
 const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -135,7 +135,7 @@ pub(crate) enum Slot {
     Gone(String),
 }
 
-/// A session resource.
+/// A session: one connection of its own from open to close, and its transaction state.
 pub struct Session {
     pub(crate) conn_id: String,
     /// `host:port` as the connection names it, for messages.
@@ -145,14 +145,139 @@ pub struct Session {
     pub(crate) in_transaction: bool,
 }
 
-/// What a statement call needs besides its session.
-pub(crate) struct Call<'a> {
-    pub(crate) usage: &'a SqlUsage,
-    /// When the statement must end: its timeout, cut short by the attempt's deadline.
-    pub(crate) by: tokio::time::Instant,
-}
-
 impl Session {
+    /// Runs `statement` with `params` and returns all its rows; `by` is when it must end
+    /// (its timeout, cut short by the attempt's deadline).
+    pub async fn query(
+        &self,
+        usage: &SqlUsage,
+        by: Instant,
+        statement: &str,
+        params: &[SqlValue],
+    ) -> Result<RowSet, SqlError> {
+        self.run(usage, by, async |conn| {
+            conn.fetch_all(statement, params, usage).await
+        })
+        .await
+    }
+
+    /// Runs `statement` with `params`; the number of rows it affected.
+    pub async fn execute(
+        &self,
+        usage: &SqlUsage,
+        by: Instant,
+        statement: &str,
+        params: &[SqlValue],
+    ) -> Result<u64, SqlError> {
+        self.run(usage, by, async |conn| {
+            conn.execute(statement, params).await
+        })
+        .await
+    }
+
+    /// Whether `statement` (`BEGIN`, `COMMIT` or `ROLLBACK`) fits the session's transaction
+    /// state: a transaction begun twice or ended without one is refused before anything runs.
+    pub fn check_transaction(&self, statement: &str) -> Result<(), SqlError> {
+        let open = statement == "BEGIN";
+        if self.in_transaction != open {
+            return Ok(());
+        }
+        let why = if open {
+            "a transaction is already open"
+        } else {
+            "no transaction is open"
+        };
+        Err(SqlError::State(format!(
+            "{statement} on the session of connection {:?}: {why}",
+            self.conn_id
+        )))
+    }
+
+    /// Runs `BEGIN`, `COMMIT` or `ROLLBACK` (see [`Session::check_transaction`]).
+    pub async fn transaction(
+        &mut self,
+        usage: &SqlUsage,
+        by: Instant,
+        statement: &'static str,
+    ) -> Result<(), SqlError> {
+        self.check_transaction(statement)?;
+        let open = statement == "BEGIN";
+        let result = self
+            .run(usage, by, async |conn| conn.control(statement).await)
+            .await;
+        // A failed COMMIT or ROLLBACK still ends the transaction on the server.
+        if result.is_ok() || !open {
+            self.in_transaction = open;
+        }
+        result
+    }
+
+    /// Runs `statement` with `params` and returns its rows as a stream; the session runs
+    /// nothing else until the stream ends or stops.
+    pub async fn query_stream(
+        &self,
+        usage: Arc<SqlUsage>,
+        by: Instant,
+        statement: String,
+        params: Vec<SqlValue>,
+    ) -> Result<RowStream, SqlError> {
+        let held = self.take()?;
+        if let Err(e) = usage.count_statement() {
+            self.put(held, false);
+            return Err(e);
+        }
+        let timeouts = usage.clone();
+        stream::open(self, held, usage, by, statement, params)
+            .await
+            .inspect_err(|e| {
+                if let SqlError::Timeout(message) = e {
+                    timeouts.note_timeout(message);
+                }
+            })
+    }
+
+    /// Ends the session now: rolls back what it left open and releases its connection.
+    pub async fn close(self) {
+        let taken = std::mem::replace(
+            &mut *self
+                .slot
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Slot::Gone("the session is closed".into()),
+        );
+        if let Slot::Ready(held) = taken {
+            held.release().await;
+        }
+    }
+
+    /// Runs one statement call on the held connection: takes it, counts the statement,
+    /// runs it bounded by the statement timeout and the attempt's deadline (see
+    /// [`cancel::bounded`]), and gives the connection back.
+    async fn run<T>(
+        &self,
+        usage: &SqlUsage,
+        by: Instant,
+        statement: impl AsyncFnOnce(&mut Conn) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        let mut held = self.take()?;
+        if let Err(e) = usage.count_statement() {
+            self.put(held, false);
+            return Err(e);
+        }
+        let limit = usage.limits.statement_timeout;
+        let bounded = match held.for_statement() {
+            Some(conn) => {
+                cancel::bounded(statement(conn), by, &self.canceller, &self.what(), limit).await
+            }
+            None => gone(),
+        };
+        self.put(held, bounded.broken);
+        if let Err(SqlError::Timeout(message)) = &bounded.result {
+            usage.note_timeout(message);
+        }
+        bounded.result
+    }
+
     /// Takes the connection for one call, or says why the session cannot run one now.
     pub(crate) fn take(&self) -> Result<Held, SqlError> {
         let mut slot = self
@@ -193,79 +318,12 @@ impl Session {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
     }
 
-    /// Ends the session now: rolls back what it left open and releases its connection.
-    pub(crate) fn close(self) {
-        let taken = std::mem::replace(
-            &mut *self
-                .slot
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            Slot::Gone("the session is closed".into()),
-        );
-        if let Slot::Ready(held) = taken {
-            wasmtime_wasi::runtime::in_tokio(held.release());
-        }
-    }
-
     /// Names a statement on the session in messages.
     pub(crate) fn what(&self) -> String {
         format!(
             "a statement on connection {:?} ({})",
             self.conn_id, self.endpoint
         )
-    }
-
-    /// Runs `statement` on the held connection, bounded by the statement timeout and the
-    /// attempt's deadline (see [`cancel::bounded`]).
-    async fn bounded<T>(
-        &self,
-        call: &Call<'_>,
-        statement: impl Future<Output = Result<T, SqlError>>,
-    ) -> cancel::Bounded<T> {
-        let limit = call.usage.limits.statement_timeout;
-        cancel::bounded(statement, call.by, &self.canceller, &self.what(), limit).await
-    }
-
-    /// Runs `statement` and returns all its rows.
-    pub(crate) async fn query(
-        &self,
-        held: &mut Held,
-        call: &Call<'_>,
-        statement: &str,
-        params: &[SqlValue],
-    ) -> cancel::Bounded<RowSet> {
-        let Some(conn) = held.for_statement() else {
-            return gone();
-        };
-        self.bounded(call, conn.fetch_all(statement, params, call.usage))
-            .await
-    }
-
-    /// Runs `statement`; the number of rows it affected.
-    pub(crate) async fn execute(
-        &self,
-        held: &mut Held,
-        call: &Call<'_>,
-        statement: &str,
-        params: &[SqlValue],
-    ) -> cancel::Bounded<u64> {
-        let Some(conn) = held.for_statement() else {
-            return gone();
-        };
-        self.bounded(call, conn.execute(statement, params)).await
-    }
-
-    /// Runs `BEGIN`, `COMMIT` or `ROLLBACK`.
-    pub(crate) async fn control(
-        &self,
-        held: &mut Held,
-        call: &Call<'_>,
-        statement: &'static str,
-    ) -> cancel::Bounded<()> {
-        let Some(conn) = held.for_statement() else {
-            return gone();
-        };
-        self.bounded(call, conn.control(statement)).await
     }
 }
 

@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use wasmtime_wasi::runtime::AbortOnDropJoinHandle;
+use tokio::task::JoinHandle;
 
-use super::cancel::{self, Canceller};
-use super::session::{Conn, Held, Session, Slot};
-use super::{SqlUsage, values};
-use crate::bindings::v0_6::weft::dag::sql::{Column, Row, SqlError, SqlValue};
+use crate::cancel::{self, Canceller};
+use crate::session::{Conn, Held, Session, Slot};
+use crate::{Column, Row, SqlError, SqlValue};
+use crate::{SqlUsage, values};
 
 /// Rows read ahead of the guest, at most.
 const READ_AHEAD: usize = 1024;
@@ -44,11 +44,34 @@ impl Drop for CloseUnlessReturned {
     }
 }
 
-/// A row stream resource.
+/// The task feeding a stream: aborted when dropped, so that a stream dropped unfinished
+/// stops its statement's task (which then closes the connection).
+struct Feeder(JoinHandle<Held>);
+
+impl Drop for Feeder {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Future for Feeder {
+    type Output = Held;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Held> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| joined.expect("a row stream's task panicked"))
+    }
+}
+
+/// Rows of a query, read a batch at a time.
 pub struct RowStream {
-    pub(crate) columns: Vec<Column>,
+    columns: Vec<Column>,
     rx: mpsc::Receiver<Msg>,
-    task: Option<AbortOnDropJoinHandle<Held>>,
+    task: Option<Feeder>,
     /// The session's slot, where the connection goes back.
     slot: Arc<Mutex<Slot>>,
     usage: Arc<SqlUsage>,
@@ -89,7 +112,7 @@ pub(crate) async fn open(
     };
     let runtime = held.runtime.clone();
     drop(held);
-    let task = wasmtime_wasi::runtime::spawn(async move {
+    let task = Feeder(tokio::spawn(async move {
         let mut guard = CloseUnlessReturned(Some(conn));
         if let Some(conn) = guard.0.as_mut() {
             conn.stream(statement, params, tx).await;
@@ -99,7 +122,7 @@ pub(crate) async fn open(
             dirty: true,
             runtime,
         }
-    });
+    }));
     let mut stream = RowStream {
         columns: Vec::new(),
         rx: mpsc::channel(1).1,
@@ -148,10 +171,20 @@ pub(crate) async fn open(
 }
 
 impl RowStream {
+    /// The columns of the rows.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Stops the stream before its end, as when the task drops it: see [`End::Cut`].
+    pub async fn stop(&mut self) {
+        self.finish(End::Cut).await;
+    }
+
     /// The next `max` rows (at most the read-ahead), fewer only at the end. Waiting for
     /// them is bounded by the statement timeout and the attempt's deadline; past it the
     /// statement is cancelled on the server and the session's connection closed.
-    pub(crate) async fn next(&mut self, max: u32) -> Result<Vec<Row>, SqlError> {
+    pub async fn next(&mut self, max: u32) -> Result<Vec<Row>, SqlError> {
         if self.failed {
             return Err(SqlError::State("the row stream failed earlier".into()));
         }

@@ -9,8 +9,8 @@ use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, Executor as _};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
-use super::pools::DbPool;
-use crate::bindings::v0_6::weft::dag::sql::SqlError;
+use crate::SqlError;
+use crate::pools::DbPool;
 
 /// How long a cancelled statement gets to return before its connection is given up.
 const GRACE: Duration = Duration::from_secs(5);

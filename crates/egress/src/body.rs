@@ -2,6 +2,7 @@
 //! stop a response that stalls or outlives the attempt.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -9,30 +10,30 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use wasmtime_wasi_http::{Error, WasiBody};
 
-use super::usage::Usage;
+use crate::usage::Usage;
+use crate::{EgressError, HttpBody, HttpStack};
 
 /// A request body that fails once the attempt has sent more than its limit.
-pub(crate) struct CountedRequest {
-    pub(crate) inner: WasiBody,
+pub(crate) struct CountedRequest<S: HttpStack> {
+    pub(crate) inner: HttpBody<S::Error>,
     pub(crate) usage: Arc<Usage>,
 }
 
-impl Body for CountedRequest {
+impl<S: HttpStack> Body for CountedRequest<S> {
     type Data = Bytes;
-    type Error = Error;
+    type Error = S::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, S::Error>>> {
         let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         if let Some(Ok(frame)) = &frame
             && let Some(data) = frame.data_ref()
             && let Err(e) = self.usage.count_sent(data.len())
         {
-            return Poll::Ready(Some(Err(e)));
+            return Poll::Ready(Some(Err(S::error(e))));
         }
         Poll::Ready(frame)
     }
@@ -48,21 +49,22 @@ impl Body for CountedRequest {
 
 /// A response body that fails once the attempt has received more than its limit, when no
 /// byte arrives for `between`, or at the attempt's deadline.
-pub(crate) struct CountedResponse {
+pub(crate) struct CountedResponse<S> {
     pub(crate) inner: hyper::body::Incoming,
     pub(crate) usage: Arc<Usage>,
     pub(crate) between: Duration,
     pub(crate) deadline: tokio::time::Instant,
     pub(crate) stall: Pin<Box<tokio::time::Sleep>>,
+    stack: PhantomData<fn() -> S>,
 }
 
-impl CountedResponse {
+impl<S> CountedResponse<S> {
     pub(crate) fn new(
         inner: hyper::body::Incoming,
         usage: Arc<Usage>,
         between: Duration,
         deadline: tokio::time::Instant,
-    ) -> CountedResponse {
+    ) -> CountedResponse<S> {
         let first = (tokio::time::Instant::now() + between).min(deadline);
         CountedResponse {
             inner,
@@ -70,27 +72,28 @@ impl CountedResponse {
             between,
             deadline,
             stall: Box::pin(tokio::time::sleep_until(first)),
+            stack: PhantomData,
         }
     }
 }
 
-impl Body for CountedResponse {
+impl<S: HttpStack> Body for CountedResponse<S> {
     type Data = Bytes;
-    type Error = Error;
+    type Error = S::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, S::Error>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::Hyper(e)))),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(S::error(EgressError::Hyper(e))))),
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref()
                     && let Err(e) = this.usage.count_received(data.len())
                 {
-                    return Poll::Ready(Some(Err(e)));
+                    return Poll::Ready(Some(Err(S::error(e))));
                 }
                 let next = (tokio::time::Instant::now() + this.between).min(this.deadline);
                 this.stall.as_mut().reset(next);
@@ -102,7 +105,7 @@ impl Body for CountedResponse {
                     "egress limit: a response body stalled for {:?} or ran past the attempt's deadline",
                     this.between
                 ));
-                Poll::Ready(Some(Err(Error::ConnectionReadTimeout)))
+                Poll::Ready(Some(Err(S::error(EgressError::ConnectionReadTimeout))))
             }
         }
     }

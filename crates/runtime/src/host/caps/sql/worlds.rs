@@ -1,22 +1,21 @@
-//! `weft:dag/sql` of the worlds before the current one (0.2.0 to 0.5.0): the same interface
-//! as the current one's, served by the current host. Every version's resources are the same
-//! host types; values and errors are converted case by case (the WIT texts are identical, so
-//! the conversions are total).
+//! `weft:dag/sql` of every world version that has it (0.2.0 on), served by the calls of
+//! `sql.rs` on the SQL client's types. Every version's resources are the client's own
+//! types; values, rows and errors are converted case by case (the WIT texts of the versions
+//! are identical, so the conversions are total).
 
-/// The `sql` host of world `$v`, forwarding to the current world's.
-macro_rules! earlier_sql_host {
+/// The `sql` host of world `$v`.
+macro_rules! sql_host {
     ($v:ident) => {
         pub(crate) mod $v {
             use wasmtime::component::Resource;
+            use weft_sql::{RowStream, Session};
 
-            use crate::bindings::v0_6::weft::dag::sql as new;
-            use crate::bindings::$v::weft::dag::sql as old;
+            use crate::bindings::$v::weft::dag::sql as wit;
             use crate::sandbox::HostState;
-            use crate::sql::{RowStream, Session};
 
-            fn value_in(v: old::SqlValue) -> new::SqlValue {
-                use new::SqlValue as N;
-                use old::SqlValue as O;
+            fn value_in(v: wit::SqlValue) -> weft_sql::SqlValue {
+                use weft_sql::SqlValue as N;
+                use wit::SqlValue as O;
                 match v {
                     O::Null => N::Null,
                     O::Boolean(b) => N::Boolean(b),
@@ -34,9 +33,9 @@ macro_rules! earlier_sql_host {
                 }
             }
 
-            fn value_out(v: new::SqlValue) -> old::SqlValue {
-                use new::SqlValue as N;
-                use old::SqlValue as O;
+            fn value_out(v: weft_sql::SqlValue) -> wit::SqlValue {
+                use weft_sql::SqlValue as N;
+                use wit::SqlValue as O;
                 match v {
                     N::Null => O::Null,
                     N::Boolean(b) => O::Boolean(b),
@@ -54,9 +53,9 @@ macro_rules! earlier_sql_host {
                 }
             }
 
-            fn error_out(e: new::SqlError) -> old::SqlError {
-                use new::SqlError as N;
-                use old::SqlError as O;
+            fn error_out(e: weft_sql::SqlError) -> wit::SqlError {
+                use weft_sql::SqlError as N;
+                use wit::SqlError as O;
                 match e {
                     N::NotDeclared(m) => O::NotDeclared(m),
                     N::NotFound(m) => O::NotFound(m),
@@ -66,57 +65,54 @@ macro_rules! earlier_sql_host {
                     N::Timeout(m) => O::Timeout(m),
                     N::Limit(m) => O::Limit(m),
                     N::State(m) => O::State(m),
-                    N::Database(d) => O::Database(old::DatabaseError {
+                    N::Database(d) => O::Database(wit::DatabaseError {
                         code: d.code,
                         message: d.message,
                     }),
                 }
             }
 
-            fn columns_out(columns: Vec<new::Column>) -> Vec<old::Column> {
+            fn columns_out(columns: Vec<weft_sql::Column>) -> Vec<wit::Column> {
                 columns
                     .into_iter()
-                    .map(|c| old::Column {
+                    .map(|c| wit::Column {
                         name: c.name,
                         type_name: c.type_name,
                     })
                     .collect()
             }
 
-            fn rows_out(rows: Vec<new::Row>) -> Vec<old::Row> {
+            fn rows_out(rows: Vec<weft_sql::Row>) -> Vec<wit::Row> {
                 rows.into_iter()
                     .map(|row| row.into_iter().map(value_out).collect())
                     .collect()
             }
 
-            fn params_in(params: Vec<old::SqlValue>) -> Vec<new::SqlValue> {
+            fn params_in(params: Vec<wit::SqlValue>) -> Vec<weft_sql::SqlValue> {
                 params.into_iter().map(value_in).collect()
             }
 
-            type Answer<T> = wasmtime::Result<Result<T, old::SqlError>>;
+            type Answer<T> = wasmtime::Result<Result<T, wit::SqlError>>;
 
-            fn answer<T, U>(
-                r: wasmtime::Result<Result<T, new::SqlError>>,
-                f: impl FnOnce(T) -> U,
-            ) -> Answer<U> {
+            fn answer<T, U>(r: super::super::Answer<T>, f: impl FnOnce(T) -> U) -> Answer<U> {
                 r.map(|inner| inner.map(f).map_err(error_out))
             }
 
-            impl old::Host for HostState {
+            impl wit::Host for HostState {
                 fn open(&mut self, conn_id: String) -> Answer<Resource<Session>> {
-                    answer(new::Host::open(self, conn_id), |s| s)
+                    answer(self.sql_open(conn_id), |s| s)
                 }
             }
 
-            impl old::HostSession for HostState {
+            impl wit::HostSession for HostState {
                 fn query(
                     &mut self,
                     res: Resource<Session>,
                     statement: String,
-                    params: Vec<old::SqlValue>,
-                ) -> Answer<old::RowSet> {
-                    let r = new::HostSession::query(self, res, statement, params_in(params));
-                    answer(r, |set| old::RowSet {
+                    params: Vec<wit::SqlValue>,
+                ) -> Answer<wit::RowSet> {
+                    let r = self.sql_query(res, statement, params_in(params));
+                    answer(r, |set| wit::RowSet {
                         columns: columns_out(set.columns),
                         rows: rows_out(set.rows),
                     })
@@ -126,60 +122,61 @@ macro_rules! earlier_sql_host {
                     &mut self,
                     res: Resource<Session>,
                     statement: String,
-                    params: Vec<old::SqlValue>,
+                    params: Vec<wit::SqlValue>,
                 ) -> Answer<Resource<RowStream>> {
-                    let r = new::HostSession::query_stream(self, res, statement, params_in(params));
-                    answer(r, |s| s)
+                    answer(
+                        self.sql_query_stream(res, statement, params_in(params)),
+                        |s| s,
+                    )
                 }
 
                 fn execute(
                     &mut self,
                     res: Resource<Session>,
                     statement: String,
-                    params: Vec<old::SqlValue>,
+                    params: Vec<wit::SqlValue>,
                 ) -> Answer<u64> {
-                    let r = new::HostSession::execute(self, res, statement, params_in(params));
-                    answer(r, |n| n)
+                    answer(self.sql_execute(res, statement, params_in(params)), |n| n)
                 }
 
+                #[tracing::instrument(level = "debug", skip(self))]
                 fn begin(&mut self, res: Resource<Session>) -> Answer<()> {
-                    answer(new::HostSession::begin(self, res), |()| ())
+                    answer(self.sql_transaction(res, "BEGIN"), |()| ())
                 }
 
+                #[tracing::instrument(level = "debug", skip(self))]
                 fn commit(&mut self, res: Resource<Session>) -> Answer<()> {
-                    answer(new::HostSession::commit(self, res), |()| ())
+                    answer(self.sql_transaction(res, "COMMIT"), |()| ())
                 }
 
+                #[tracing::instrument(level = "debug", skip(self))]
                 fn rollback(&mut self, res: Resource<Session>) -> Answer<()> {
-                    answer(new::HostSession::rollback(self, res), |()| ())
+                    answer(self.sql_transaction(res, "ROLLBACK"), |()| ())
                 }
 
                 fn drop(&mut self, res: Resource<Session>) -> wasmtime::Result<()> {
-                    new::HostSession::drop(self, res)
+                    self.sql_session_drop(res)
                 }
             }
 
-            impl old::HostRowStream for HostState {
+            impl wit::HostRowStream for HostState {
                 fn columns(
                     &mut self,
                     res: Resource<RowStream>,
-                ) -> wasmtime::Result<Vec<old::Column>> {
-                    new::HostRowStream::columns(self, res).map(columns_out)
+                ) -> wasmtime::Result<Vec<wit::Column>> {
+                    self.sql_columns(res).map(columns_out)
                 }
 
-                fn next(&mut self, res: Resource<RowStream>, max: u32) -> Answer<Vec<old::Row>> {
-                    answer(new::HostRowStream::next(self, res, max), rows_out)
+                fn next(&mut self, res: Resource<RowStream>, max: u32) -> Answer<Vec<wit::Row>> {
+                    answer(self.sql_next(res, max), rows_out)
                 }
 
                 fn drop(&mut self, res: Resource<RowStream>) -> wasmtime::Result<()> {
-                    new::HostRowStream::drop(self, res)
+                    self.sql_stream_drop(res)
                 }
             }
         }
     };
 }
 
-earlier_sql_host!(v0_2);
-earlier_sql_host!(v0_3);
-earlier_sql_host!(v0_4);
-earlier_sql_host!(v0_5);
+crate::bindings::worlds_from!(v0_2, sql_host);

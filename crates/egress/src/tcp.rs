@@ -1,4 +1,4 @@
-//! Raw TCP for tasks (`wasi:sockets`) under the egress policy: the check wasmtime-wasi runs on
+//! Raw TCP for tasks (`wasi:sockets`) under the egress policy: the check the runtime runs on
 //! every socket address a guest uses.
 //!
 //! Only outgoing TCP connections are ever allowed, and only to an address that is public or
@@ -13,31 +13,39 @@
 //! Name lookups are granted with sockets, but only for the hosts the task's `tcp://` rules
 //! name ([`AttemptEgress::may_resolve`]; `dns denied: ...` in the log otherwise).
 //!
-//! [`EgressLimits::max_tcp_connections`]: super::EgressLimits::max_tcp_connections
+//! [`EgressLimits::max_tcp_connections`]: crate::EgressLimits::max_tcp_connections
 
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmtime_wasi::sockets::SocketAddrUse;
-use weft_model::egress::{EgressRequest, EgressRule, HostPattern, Scheme};
+use weft_model::egress::{EgressRequest, EgressRule, HostPattern, Scheme, address};
 
-use super::Egress;
-use super::address;
-use super::hooks::AttemptEgress;
-use super::usage::Usage;
+use crate::Egress;
+use crate::attempt::AttemptEgress;
+use crate::usage::Usage;
 
-/// The check given to `WasiCtxBuilder::socket_addr_check`.
-pub(crate) type SocketCheck = Box<
-    dyn Fn(SocketAddr, SocketAddrUse) -> Pin<Box<dyn Future<Output = bool> + Send + Sync>>
-        + Send
-        + Sync,
->;
+/// What a guest does with a socket address (wasmtime-wasi's `SocketAddrUse`, case by case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketUse {
+    /// Binds a TCP socket.
+    TcpBind,
+    /// Connects a TCP socket out.
+    TcpConnect,
+    /// Listens on a TCP socket.
+    TcpListen,
+    /// Accepts a TCP connection.
+    TcpAccept,
+    /// Binds a UDP socket.
+    UdpBind,
+    /// Sends a UDP datagram.
+    UdpSend,
+    /// Receives a UDP datagram.
+    UdpReceive,
+}
 
-/// What the check of one attempt needs, shared by its sockets.
-struct TcpPolicy {
+/// The socket check of one attempt, shared by its sockets.
+pub struct TcpPolicy {
     egress: Arc<Egress>,
     task_rules: Vec<EgressRule>,
     tenant_rules: Option<Arc<[EgressRule]>>,
@@ -48,7 +56,7 @@ struct TcpPolicy {
 impl AttemptEgress {
     /// Whether the task declares a `tcp://` rule, and its tenant (when it has rules of its
     /// own) has one too: sockets and name lookup are granted only then.
-    pub(crate) fn wants_tcp(&self) -> bool {
+    pub fn wants_tcp(&self) -> bool {
         self.task_rules.iter().any(is_tcp)
             && self
                 .tenant_rules
@@ -62,7 +70,7 @@ impl AttemptEgress {
     /// (see the module's notes), so it opens no lookup either. An address written as text
     /// needs no resolver and passes (the connection is checked as always); a name that is
     /// not a host name at all is left to wasmtime-wasi to refuse. On refusal, says why.
-    pub(crate) fn may_resolve(&self, name: &str) -> Result<(), String> {
+    pub fn may_resolve(&self, name: &str) -> Result<(), String> {
         let bare = name.strip_prefix('[').and_then(|n| n.strip_suffix(']'));
         if bare.unwrap_or(name).parse::<IpAddr>().is_ok() {
             return Ok(());
@@ -81,7 +89,7 @@ impl AttemptEgress {
                 list(self.task_rules.iter().filter(|r| is_tcp(r)))
             ));
         }
-        if !named(&self.egress.policy.allowed.rules, false) {
+        if !named(&self.egress.allowed.rules, false) {
             return Err(format!(
                 "{name:?} is not a host this host's tcp:// egress rules allow"
             ));
@@ -97,8 +105,8 @@ impl AttemptEgress {
     }
 
     /// The socket address check of this attempt.
-    pub(crate) fn socket_check(&self) -> SocketCheck {
-        let policy = Arc::new(TcpPolicy {
+    pub fn socket_check(&self) -> Arc<TcpPolicy> {
+        Arc::new(TcpPolicy {
             egress: self.egress.clone(),
             task_rules: self
                 .task_rules
@@ -109,10 +117,6 @@ impl AttemptEgress {
             tenant_rules: self.tenant_rules.clone(),
             usage: self.usage.clone(),
             deadline: self.deadline,
-        });
-        Box::new(move |addr, usage| {
-            let policy = policy.clone();
-            Box::pin(async move { policy.allows(addr, usage).await })
         })
     }
 }
@@ -122,9 +126,10 @@ fn is_tcp(rule: &EgressRule) -> bool {
 }
 
 impl TcpPolicy {
-    async fn allows(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
+    /// Whether the guest may use `addr` so; a refusal is written to the attempt's log.
+    pub async fn allows(&self, addr: SocketAddr, usage: SocketUse) -> bool {
         match usage {
-            SocketAddrUse::TcpConnect => match self.connect(addr).await {
+            SocketUse::TcpConnect => match self.connect(addr).await {
                 Ok(()) => {
                     weft_metrics::metrics().egress("socket", true);
                     true
@@ -140,14 +145,14 @@ impl TcpPolicy {
             },
             // Before a connect, wasmtime-wasi checks the implicit bind to the unspecified
             // address and port 0. Such a bind lets nothing in as long as listening is refused.
-            SocketAddrUse::TcpBind if addr.ip().is_unspecified() && addr.port() == 0 => true,
-            SocketAddrUse::TcpBind | SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => {
+            SocketUse::TcpBind if addr.ip().is_unspecified() && addr.port() == 0 => true,
+            SocketUse::TcpBind | SocketUse::TcpListen | SocketUse::TcpAccept => {
                 self.usage.deny_tcp(format!(
                     "{addr}: tasks may not bind or listen, only connect out"
                 ));
                 false
             }
-            SocketAddrUse::UdpBind | SocketAddrUse::UdpSend | SocketAddrUse::UdpReceive => {
+            SocketUse::UdpBind | SocketUse::UdpSend | SocketUse::UdpReceive => {
                 self.usage
                     .deny_tcp(format!("{addr}: UDP is not allowed, only TCP connections"));
                 false
@@ -167,17 +172,10 @@ impl TcpPolicy {
                 list(self.task_rules.iter())
             )));
         }
-        if !operator_allows(&self.egress.policy.allowed.rules, &hosts, port) {
+        if !operator_allows(&self.egress.allowed.rules, &hosts, port) {
             return Err(Refusal::Denied(format!(
                 "not allowed by this host's tcp:// egress rules ({})",
-                list(
-                    self.egress
-                        .policy
-                        .allowed
-                        .rules
-                        .iter()
-                        .filter(|r| is_tcp(r))
-                )
+                list(self.egress.allowed.rules.iter().filter(|r| is_tcp(r)))
             )));
         }
         if let Some(tenant) = &self.tenant_rules
@@ -189,7 +187,7 @@ impl TcpPolicy {
             )));
         }
         let max = self.usage.limits.max_tcp_connections;
-        if !super::usage::count_up_to(&self.usage.tcp_connections, max) {
+        if !crate::usage::count_up_to(&self.usage.tcp_connections, max) {
             return Err(Refusal::Limit(format!(
                 "the attempt may open at most {max} TCP connections"
             )));

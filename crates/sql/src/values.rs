@@ -4,7 +4,7 @@
 use jiff::civil::{Date, DateTime, Time};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::bindings::v0_6::weft::dag::sql::SqlValue;
+use crate::SqlValue;
 
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01T00:00:00Z).
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;

@@ -5,31 +5,34 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use tokio::time::{Instant, timeout_at};
-use weft_model::egress::{EgressRequest, EgressRule, Scheme};
+use weft_model::egress::{AllowedEgress, EgressRequest, EgressRule, Scheme, address};
 use weft_protocol::Connection;
 
-use super::cancel::Canceller;
-use super::pools::{self, DbPool, Dialect, Pools};
-use super::session::{Conn, Held, Session, Slot};
-use super::{SqlUsage, database_error, mysql, postgres};
-use crate::bindings::v0_6::weft::dag::sql::SqlError;
-use crate::egress::{Egress, address};
+use crate::cancel::Canceller;
+use crate::pools::{self, DbPool, Dialect, Pools};
+use crate::session::{Conn, Held, Session, Slot};
+use crate::{SqlError, SqlUsage, database_error, mysql, postgres};
 
 /// Everything opening a session needs.
-pub(crate) struct OpenRequest<'a> {
-    pub(crate) conn: &'a Connection,
-    pub(crate) egress: &'a Egress,
+pub struct OpenRequest<'a> {
+    /// The declared connection, credentials included.
+    pub conn: &'a Connection,
+    /// What the operator's egress policy allows: its `tcp://` rules and the non-public
+    /// address ranges they may reach.
+    pub allowed: &'a AllowedEgress,
     /// The rules of the task's tenant, if it has its own.
-    pub(crate) tenant_rules: Option<&'a [EgressRule]>,
-    pub(crate) pools: &'a Pools,
-    pub(crate) usage: &'a SqlUsage,
+    pub tenant_rules: Option<&'a [EgressRule]>,
+    /// The runtime's pools.
+    pub pools: &'a Pools,
+    /// The attempt's counters and log.
+    pub usage: &'a SqlUsage,
     /// The attempt's deadline.
-    pub(crate) deadline: Instant,
+    pub deadline: Instant,
 }
 
 impl OpenRequest<'_> {
     /// A session on the connection, or why not. Refusals are written to the attempt's log.
-    pub(crate) async fn open(&self) -> Result<Session, SqlError> {
+    pub async fn open(&self) -> Result<Session, SqlError> {
         let conn = self.conn;
         let id = &conn.conn_id;
         let Some(dialect) = Dialect::of(&conn.conn_type) else {
@@ -55,7 +58,7 @@ impl OpenRequest<'_> {
             host: &host,
             port,
         };
-        if !self.egress.policy.allowed.allows(&request) {
+        if !self.allowed.allows(&request) {
             let message = format!(
                 "connection {id:?}: tcp://{endpoint} is not allowed by this host's egress policy (the operator must allow tcp://{endpoint})"
             );
@@ -152,7 +155,7 @@ impl OpenRequest<'_> {
         let mut refused = Vec::new();
         let mut passed = None;
         for address in &addresses {
-            match address::check(address.ip(), &self.egress.allow_nets) {
+            match address::check(address.ip(), &self.allowed.nets) {
                 Ok(()) => {
                     passed.get_or_insert(*address);
                 }

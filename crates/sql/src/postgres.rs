@@ -6,10 +6,10 @@ use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgQueryResult, PgRow, PgType
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column as _, Executor, Postgres, Row as _, TypeInfo as _};
 
-use super::database_error;
-use super::statements::{self, Driver};
-use super::values;
-use crate::bindings::v0_6::weft::dag::sql::{Column, DatabaseError, SqlError, SqlValue};
+use crate::database_error;
+use crate::statements::{self, Driver};
+use crate::values;
+use crate::{Column, DatabaseError, SqlError, SqlValue};
 
 /// One parameter: its bytes (none for NULL) and the type they are in.
 struct Param {

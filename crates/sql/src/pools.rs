@@ -28,7 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{Connection as _, Executor as _, MySqlPool, PgPool};
 use weft_protocol::Connection;
 
-use super::SqlLimits;
+use crate::SqlLimits;
 
 /// How long resetting a released connection may take before it is closed instead.
 const RESET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -105,9 +105,9 @@ struct PoolKey {
     address: SocketAddr,
 }
 
-/// The runtime's pools.
+/// The pools a runtime keeps, shared by its attempts.
 #[derive(Default)]
-pub(crate) struct Pools {
+pub struct Pools {
     pools: Mutex<HashMap<PoolKey, Kept>>,
     /// The operator's CA certificates (PEM), trusted besides the web roots by connections
     /// whose TLS mode verifies the server.
@@ -127,7 +127,7 @@ pub(crate) struct BadSettings(pub(crate) String);
 
 impl Pools {
     /// No pools yet; connections that verify their server trust `ca_pem` too.
-    pub(crate) fn trusting(ca_pem: Option<Vec<u8>>) -> Pools {
+    pub fn trusting(ca_pem: Option<Vec<u8>>) -> Pools {
         Pools {
             pools: Mutex::default(),
             ca_pem,
@@ -185,8 +185,8 @@ impl Pools {
         Ok(pool)
     }
 
-    /// How many pools exist (for tests and metrics).
-    pub(crate) fn len(&self) -> usize {
+    /// How many pools exist: one per connection content.
+    pub fn count(&self) -> usize {
         self.pools
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -416,17 +416,17 @@ mod tests {
         let DbPool::Postgres(again) = get(&connection("db", "one")) else {
             panic!("a PostgreSQL pool");
         };
-        assert_eq!(pools.len(), 1);
+        assert_eq!(pools.count(), 1);
         first.close().await;
         assert!(again.is_closed(), "the same connection gets the same pool");
         // The password changed: a pool of its own. The old one, without connections, is kept
         // for the idle timeout after it was last asked for, then dropped.
         let _rotated = get(&connection("db", "two"));
-        assert_eq!(pools.len(), 2, "a pool just handed out is kept");
+        assert_eq!(pools.count(), 2, "a pool just handed out is kept");
         let later = start + limits.pool_idle_timeout;
         let _other = get_at(&connection("other", "two"), later);
         assert_eq!(
-            pools.len(),
+            pools.count(),
             1,
             "pools unused and without connections do not pile up"
         );
