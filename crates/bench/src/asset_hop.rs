@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::json;
+use weft_client::api::assets::PostAssetEvent;
 
+use crate::client::{Asked, BenchApi};
 use crate::dags::Sizes;
 use crate::error::BenchError;
 use crate::figure::{Figure, Figures, Stat, Unit};
@@ -21,16 +21,6 @@ use crate::wait::Waiter;
 const SORTED: &str = "s3://weft/sorted.parquet";
 const RAW: &str = "s3://weft/raw.csv";
 
-#[derive(Deserialize)]
-struct Events {
-    events: Vec<Event>,
-}
-
-#[derive(Deserialize)]
-struct Event {
-    created_at: Timestamp,
-}
-
 /// `rounds` asset-triggered runs, each after one update by a producer's task, after one
 /// round that is not measured (the worker compiles the two components in it).
 pub fn measure(waiter: &mut Waiter<'_>, rounds: usize) -> Result<AssetHop, BenchError> {
@@ -38,22 +28,29 @@ pub fn measure(waiter: &mut Waiter<'_>, rounds: usize) -> Result<AssetHop, Bench
         weft_test_guests_artifacts::ASSET_RAW,
         weft_test_guests_artifacts::ASSET_REPORT,
     ] {
-        waiter.api().deploy(&read(path)?)?;
+        waiter
+            .api()
+            .deploy(&read(path)?)
+            .asked(|| format!("deploy {path}"))?;
     }
     let (mut created, mut ended) = (Vec::new(), Vec::new());
     for round in 0..=rounds {
         let api = waiter.api().clone();
         let before: HashSet<String> = api
-            .runs("asset_report", None, 1000)?
+            .newest_runs("asset_report", 1000)?
             .into_iter()
             .map(|r| r.run_id)
             .collect();
-        api.post_json::<serde_json::Value>("/assets/events", &json!({ "uri": SORTED }))?;
+        let update = PostAssetEvent {
+            uri: SORTED.to_owned(),
+            extra: None,
+        };
+        api.post_asset_event(&update)
+            .asked(|| format!("post an update of {SORTED}"))?;
         waiter.trigger_and_wait("asset_raw", run_timeout(1))?;
-        let event: Events = api.get(&format!(
-            "/assets/events?uri={}&limit=1",
-            crate::client::encode(RAW)
-        ))?;
+        let event = api
+            .asset_events(Some(RAW), 1)
+            .asked(|| format!("read the last event of {RAW}"))?;
         let written =
             event
                 .events
@@ -67,7 +64,7 @@ pub fn measure(waiter: &mut Waiter<'_>, rounds: usize) -> Result<AssetHop, Bench
         let run = waiter.wait_newest("asset_report", &run_id, run_timeout(1))?;
         let ms = |to: Option<Timestamp>| to.map(|t| t.duration_since(written).as_secs_f64() * 1e3);
         if round > 0 {
-            created.extend(ms(run.queued_at));
+            created.extend(ms(Some(run.queued_at)));
             ended.extend(ms(run.ended_at));
         }
     }
@@ -90,7 +87,7 @@ fn new_run(
 ) -> Result<String, BenchError> {
     let started = Instant::now();
     loop {
-        let runs = waiter.api().runs("asset_report", None, 10)?;
+        let runs = waiter.api().newest_runs("asset_report", 10)?;
         if let Some(run) = runs.into_iter().find(|r| !before.contains(&r.run_id)) {
             return Ok(run.run_id);
         }

@@ -2,8 +2,8 @@
 //! of a hop goes, without instrumenting anything.
 
 use jiff::Timestamp;
+use weft_client::{RunDetail, TaskInstance};
 
-use crate::client::{RunDetail, TaskTimes};
 use crate::figures::HopBreakdown;
 use crate::stats::median;
 
@@ -20,7 +20,7 @@ pub fn of_chain(runs: &[RunDetail]) -> Option<HopBreakdown> {
         let (Some(head), Some(tail)) = (tasks.first(), tasks.last()) else {
             continue;
         };
-        first.extend(span(run.run.queued_at, head.queued_at));
+        first.extend(span(Some(run.run.queued_at), head.queued_at));
         last.extend(span(tail.ended_at, run.run.ended_at));
         for pair in tasks.windows(2) {
             schedule.extend(span(pair[0].ended_at, pair[1].queued_at));
@@ -40,8 +40,8 @@ pub fn of_chain(runs: &[RunDetail]) -> Option<HopBreakdown> {
 }
 
 /// The tasks sorted by the number after their `t`; tasks not named so are left out.
-fn in_chain_order(tasks: &[TaskTimes]) -> Vec<&TaskTimes> {
-    let mut numbered: Vec<(usize, &TaskTimes)> = tasks
+fn in_chain_order(tasks: &[TaskInstance]) -> Vec<&TaskInstance> {
+    let mut numbered: Vec<(usize, &TaskInstance)> = tasks
         .iter()
         .filter_map(|t| Some((t.task_id.strip_prefix('t')?.parse().ok()?, t)))
         .collect();
@@ -58,36 +58,29 @@ pub(crate) fn span(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::RunInfo;
+    use weft_model::{DagRunState, TaskState};
 
     fn at(ms: i64) -> Option<Timestamp> {
         Timestamp::from_millisecond(1_800_000_000_000 + ms).ok()
     }
 
-    fn task(id: &str, queued: i64, started: i64, ended: i64) -> TaskTimes {
-        TaskTimes {
+    fn task(id: &str, queued: i64, started: i64, ended: i64) -> TaskInstance {
+        TaskInstance::of(weft_protocol::TaskInstance {
             task_id: id.to_owned(),
-            state: "success".to_owned(),
+            state: TaskState::Success,
             try_number: 1,
             max_tries: 1,
-            error_class: None,
-            error: None,
             queued_at: at(queued),
             started_at: at(started),
             ended_at: at(ended),
-            worker_id: None,
-            sensor_started_at: None,
-        }
+            ..weft_protocol::TaskInstance::default()
+        })
     }
 
-    fn run(tasks: Vec<TaskTimes>, queued: i64, ended: i64) -> RunDetail {
+    fn run(tasks: Vec<TaskInstance>, queued: i64, ended: i64) -> RunDetail {
+        let queued = at(queued).expect("a time");
         RunDetail {
-            run: RunInfo {
-                run_id: "r".to_owned(),
-                state: "success".to_owned(),
-                queued_at: at(queued),
-                ended_at: at(ended),
-            },
+            run: crate::client::run_view(DagRunState::Success, queued, at(ended)),
             task_instances: tasks,
         }
     }

@@ -16,7 +16,11 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
-use crate::client::{RunDetail, TaskTimes};
+use weft_client::api::runs::TriggerBody;
+use weft_client::{RunDetail, TaskInstance};
+use weft_model::TaskState;
+
+use crate::client::BenchApi;
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
 use crate::figure::{Figure, Figures, Stat, Unit};
@@ -81,7 +85,7 @@ fn one(
 ) -> Result<Sample, BenchError> {
     let baseline_cpu_ms_per_s = cpu_ms_per_s(waiter, idle)?;
     let started = Instant::now();
-    let run_id = waiter.api().trigger_at(dag.dag_id, logical_date)?;
+    let run_id = waiter.api().trigger_run(dag.dag_id, &on(logical_date))?;
     let deferred = until_deferred(waiter, dag, &run_id, started)?;
     let deferred_in_ms = started.elapsed().as_secs_f64() * 1e3;
     let deferred_in_store_ms = store_deferred_in_ms(&deferred);
@@ -90,11 +94,13 @@ fn one(
     let worker_running = next_heartbeats(waiter, all_deferred_at)?;
 
     let triggered = Instant::now();
-    let awaited = waiter.api().trigger_at(dags::SINGLE.dag_id, logical_date)?;
+    let awaited = waiter
+        .api()
+        .trigger_run(dags::SINGLE.dag_id, &on(logical_date))?;
     let event = waiter.wait_newest(dags::SINGLE.dag_id, &awaited, run_timeout(1))?;
     waiter.wait_newest(dag.dag_id, &run_id, run_timeout(dag.tasks))?;
     let trigger_to_all_seen_ms = triggered.elapsed().as_secs_f64() * 1e3;
-    let ended = waiter.api().run(dag.dag_id, &run_id)?;
+    let ended = waiter.api().run_detail(dag.dag_id, &run_id)?;
     let event_at = event.ended_at.ok_or_else(|| BenchError::BadAnswer {
         what: format!("run {awaited} of {}", dags::SINGLE.dag_id),
         reason: "it succeeded with no end time".to_owned(),
@@ -117,6 +123,15 @@ fn one(
         event_to_all_resumed_ms: ms_between(event_at, last),
         trigger_to_all_seen_ms,
     })
+}
+
+/// A trigger for `logical_date`, with an empty conf.
+fn on(logical_date: Timestamp) -> TriggerBody {
+    TriggerBody {
+        conf: Some(serde_json::json!({})),
+        logical_date: Some(logical_date.to_string()),
+        run_id: None,
+    }
 }
 
 /// Each process's CPU over `idle`, in ms per s, in the order of `Installation::processes`.
@@ -159,11 +174,11 @@ fn until_deferred(
 ) -> Result<RunDetail, BenchError> {
     let timeout = run_timeout(dag.tasks);
     loop {
-        let detail = waiter.api().run(dag.dag_id, run_id)?;
+        let detail = waiter.api().run_detail(dag.dag_id, run_id)?;
         if all_deferred(&detail.task_instances, dag.tasks) {
             return Ok(detail);
         }
-        if detail.run.is_finished() {
+        if detail.run.state.is_finished() {
             return Err(BenchError::BadAnswer {
                 what: format!("run {run_id} of {}", dag.dag_id),
                 reason: format!(
@@ -184,13 +199,13 @@ fn until_deferred(
 }
 
 /// Whether there are `tasks` task instances, all deferred.
-fn all_deferred(tis: &[TaskTimes], tasks: usize) -> bool {
-    tis.len() == tasks && tis.iter().all(|t| t.state == "deferred")
+fn all_deferred(tis: &[TaskInstance], tasks: usize) -> bool {
+    tis.len() == tasks && tis.iter().all(|t| t.state == TaskState::Deferred)
 }
 
 /// Run created → the last wait deferred, by the store's clock, in ms.
 fn store_deferred_in_ms(run: &RunDetail) -> Option<f64> {
-    let created = run.run.queued_at?;
+    let created = run.run.queued_at;
     let last = run
         .task_instances
         .iter()
@@ -202,7 +217,7 @@ fn store_deferred_in_ms(run: &RunDetail) -> Option<f64> {
 }
 
 /// The latest end of `tis`; none if one has not ended.
-fn last_end(tis: &[TaskTimes]) -> Option<Timestamp> {
+fn last_end(tis: &[TaskInstance]) -> Option<Timestamp> {
     tis.iter()
         .map(|t| t.ended_at)
         .collect::<Option<Vec<_>>>()?
@@ -339,54 +354,51 @@ pub fn rows(mode: &str, outcome: &Outcome<DeferredWaits>, sizes: &Sizes) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::RunInfo;
+    use weft_model::DagRunState;
 
     fn at(ms: i64) -> Option<Timestamp> {
         Timestamp::from_millisecond(1_800_000_000_000 + ms).ok()
     }
 
-    fn wait(state: &str, deferred: i64, ended: Option<i64>) -> TaskTimes {
-        TaskTimes {
+    fn wait(state: TaskState, deferred: i64, ended: Option<i64>) -> TaskInstance {
+        TaskInstance::of(weft_protocol::TaskInstance {
             task_id: "t0".to_owned(),
-            state: state.to_owned(),
+            state,
             try_number: 1,
             max_tries: 1,
-            error_class: None,
-            error: None,
-            queued_at: None,
-            started_at: None,
             ended_at: ended.and_then(at),
-            worker_id: None,
             sensor_started_at: at(deferred),
-        }
+            ..weft_protocol::TaskInstance::default()
+        })
     }
 
     #[test]
     fn waits_count_as_deferred_only_all_together() {
-        let tis = [wait("deferred", 5, None), wait("deferred", 9, None)];
+        let tis = [
+            wait(TaskState::Deferred, 5, None),
+            wait(TaskState::Deferred, 9, None),
+        ];
         assert!(all_deferred(&tis, 2));
         assert!(!all_deferred(&tis, 3), "one not created yet");
-        let some = [wait("deferred", 5, None), wait("scheduled", 9, None)];
+        let some = [
+            wait(TaskState::Deferred, 5, None),
+            wait(TaskState::Scheduled, 9, None),
+        ];
         assert!(!all_deferred(&some, 2));
     }
 
     #[test]
     fn times_come_from_the_stores_clock() {
         let run = RunDetail {
-            run: RunInfo {
-                run_id: "r".to_owned(),
-                state: "running".to_owned(),
-                queued_at: at(0),
-                ended_at: None,
-            },
+            run: crate::client::run_view(DagRunState::Running, at(0).expect("a time"), None),
             task_instances: vec![
-                wait("deferred", 40, Some(70)),
-                wait("deferred", 25, Some(90)),
+                wait(TaskState::Deferred, 40, Some(70)),
+                wait(TaskState::Deferred, 25, Some(90)),
             ],
         };
         assert_eq!(store_deferred_in_ms(&run), Some(40.0));
         assert_eq!(last_end(&run.task_instances), at(90));
-        assert_eq!(last_end(&[wait("deferred", 1, None)]), None);
+        assert_eq!(last_end(&[wait(TaskState::Deferred, 1, None)]), None);
     }
 
     #[test]

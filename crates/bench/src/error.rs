@@ -5,28 +5,15 @@ use std::path::PathBuf;
 /// Why a scenario (or the start of an installation) failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// An HTTP request could not be made or its answer not read.
-    #[error("{method} {url}: {source}")]
-    Http {
-        /// `GET`, `POST` or `PUT`.
-        method: &'static str,
-        /// The URL asked.
-        url: String,
-        /// What went wrong.
+    /// A request to the API server failed: no answer, a refusal (its status and the
+    /// server's message), or an answer of another shape than the route's.
+    #[error("{request}: {source}")]
+    Api {
+        /// What was asked (`trigger a run of DAG bench_single`).
+        request: String,
+        /// Why it failed.
         #[source]
-        source: Box<ureq::Error>,
-    },
-    /// The API server answered with an error status.
-    #[error("{method} {url} answered {status}: {body}")]
-    Status {
-        /// `GET`, `POST` or `PUT`.
-        method: &'static str,
-        /// The URL asked.
-        url: String,
-        /// The HTTP status.
-        status: u16,
-        /// The answer's body (the server's error message).
-        body: String,
+        source: weft_client::ClientError,
     },
     /// An answer did not have the shape expected.
     #[error("{what}: unexpected answer: {reason}")]
@@ -62,7 +49,7 @@ pub enum BenchError {
         /// The run.
         run_id: String,
         /// Its final state.
-        state: String,
+        state: weft_model::DagRunState,
         /// How its task instances ended (see `wait::ended_tasks`).
         tasks: String,
     },
@@ -167,7 +154,7 @@ pub struct FailedTask {
     /// The task.
     pub task_id: String,
     /// Its state: `failed` or `up_for_retry`.
-    pub state: String,
+    pub state: weft_model::TaskState,
     /// The attempt that failed.
     pub try_number: u32,
     /// Attempts allowed in all.

@@ -19,9 +19,13 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde_json::json;
+use weft_client::Client;
+use weft_client::api::runs::RunView;
+use weft_client::api::tokens::NewToken;
+use weft_model::DagRunState;
 
 use crate::breakdown::span;
-use crate::client::{Api, RunInfo};
+use crate::client::{Asked, BenchApi};
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
 use crate::figure::{self, Figure, Stat, Unit};
@@ -52,8 +56,8 @@ pub fn measure(
     let big = sizes.big_fan;
     let flood = tenant(waiter.api(), FLOOD)?;
     let probe = tenant(waiter.api(), PROBE)?;
-    flood.deploy(&scenarios::read(big.path)?)?;
-    probe.deploy(&scenarios::read(dags::SINGLE.path)?)?;
+    deploy(&flood, big.path)?;
+    deploy(&probe, dags::SINGLE.path)?;
     // The probe's first run warms its tenant's path; not measured.
     probe_once(&probe, waiter.installation(), None)?;
     // The idle probes go in slices, one before the floods and one after each round of them,
@@ -71,7 +75,7 @@ pub fn measure(
     // this one: its first run, unmeasured, warms it as the big fan alone warmed this one.
     let mut next_door = waiter.installation().next_door("next-door")?;
     let next_door_flood = tenant(&next_door.installation.api, FLOOD)?;
-    next_door_flood.deploy(&scenarios::read(big.path)?)?;
+    deploy(&next_door_flood, big.path)?;
     flood_alone(
         &mut Waiter::new(&mut next_door.installation),
         &next_door_flood,
@@ -147,7 +151,7 @@ pub fn measure(
 /// tail of a flood that has just ended is not counted as idle.
 fn probe_idle(
     waiter: &mut Waiter<'_>,
-    probe: &Api,
+    probe: &Client,
     count: usize,
     idle: &mut Vec<Probe>,
 ) -> Result<(), BenchError> {
@@ -176,8 +180,8 @@ fn probe_idle(
 fn flood_once(
     waiter: &mut Waiter<'_>,
     mut next_door: Option<&mut Installation>,
-    flood: &Api,
-    probe: &Api,
+    flood: &Client,
+    probe: &Client,
     dag_id: &str,
     runs: usize,
     tasks: usize,
@@ -185,7 +189,7 @@ fn flood_once(
     let started = Instant::now();
     let mut flood_runs = Vec::with_capacity(runs);
     for _ in 0..runs {
-        flood_runs.push(flood.trigger(dag_id)?);
+        flood_runs.push(flood.trigger_now(dag_id)?);
     }
     let mut flooded_probes = Vec::new();
     let mut next = Instant::now();
@@ -229,14 +233,14 @@ fn flood_once(
 /// times were read.
 fn flood_alone(
     waiter: &mut Waiter<'_>,
-    flood: &Api,
+    flood: &Client,
     dag_id: &str,
     runs: usize,
     tasks: usize,
 ) -> Result<Option<f64>, BenchError> {
     let mut flood_runs = Vec::with_capacity(runs);
     for _ in 0..runs {
-        flood_runs.push(flood.trigger(dag_id)?);
+        flood_runs.push(flood.trigger_now(dag_id)?);
     }
     waiter.acting_as(flood, |w| {
         w.wait_all(dag_id, &flood_runs, run_timeout(tasks))
@@ -249,22 +253,30 @@ fn flood_alone(
 }
 
 /// A client acting as an editor of tenant `name`, which it makes if it does not exist.
-fn tenant(admin: &Api, name: &str) -> Result<Api, BenchError> {
-    match admin.post_json::<serde_json::Value>("/tenants", &json!({ "name": name })) {
-        Ok(_) | Err(BenchError::Status { status: 409, .. }) => {}
-        Err(e) => return Err(e),
+fn tenant(admin: &Client, name: &str) -> Result<Client, BenchError> {
+    match admin.create_tenant(&json!({ "name": name })) {
+        Err(e) if e.status() != Some(409) => {
+            return Err(e).asked(|| format!("make tenant {name}"));
+        }
+        _ => {}
     }
-    let token: serde_json::Value = admin.post_json(
-        &format!("/tenants/{name}/tokens"),
-        &json!({ "name": "benchmark", "role": "editor" }),
-    )?;
-    let token = token["token"]
-        .as_str()
-        .ok_or_else(|| BenchError::BadAnswer {
-            what: format!("a token of tenant {name}"),
-            reason: "the answer holds no token".to_owned(),
-        })?;
-    Ok(admin.with_token(token))
+    let new = NewToken {
+        name: "benchmark".to_owned(),
+        role: "editor".to_owned(),
+        expires_in: None,
+    };
+    let made = admin
+        .create_tenant_token(name, &new)
+        .asked(|| format!("make a token of tenant {name}"))?;
+    Ok(admin.clone().with_token(Some(made.token)))
+}
+
+/// Deploy the component at `path` as `tenant`.
+fn deploy(tenant: &Client, path: &str) -> Result<(), BenchError> {
+    tenant
+        .deploy(&scenarios::read(path)?)
+        .asked(|| format!("deploy {path}"))?;
+    Ok(())
 }
 
 /// One probe's round trip.
@@ -284,7 +296,7 @@ struct Probe {
 /// Trigger one single-task run as `probe` and wait for it to succeed; `flood_started`, when
 /// the flood it is sent during was (just before its first trigger).
 fn probe_once(
-    probe: &Api,
+    probe: &Client,
     installation: &Installation,
     flood_started: Option<Instant>,
 ) -> Result<Probe, BenchError> {
@@ -293,11 +305,11 @@ fn probe_once(
     let sent = Timestamp::now();
     let started = Instant::now();
     let into_flood = flood_started.map(|flood| started.saturating_duration_since(flood));
-    let run_id = probe.trigger(dag.dag_id)?;
+    let run_id = probe.trigger_now(dag.dag_id)?;
     let deadline = started + run_timeout(dag.tasks);
     loop {
         let run = probe.wait_run(dag.dag_id, &run_id, WAIT_SLICE)?;
-        if run.state == "success" {
+        if run.state == DagRunState::Success {
             let ms = started.elapsed().as_secs_f64() * 1e3;
             let steps = installation.scheduler_steps()?.saturating_sub(steps_before);
             return Ok(Probe {
@@ -308,7 +320,7 @@ fn probe_once(
                 steps,
             });
         }
-        if run.is_finished() || Instant::now() > deadline {
+        if run.state.is_finished() || Instant::now() > deadline {
             return Err(BenchError::BadAnswer {
                 what: format!("tenant {PROBE}'s run {run_id}"),
                 reason: format!("it is {} after {:?}", run.state, started.elapsed()),
@@ -319,8 +331,8 @@ fn probe_once(
 
 /// Where `probed`'s round trip went, from its run's times in the store; none if they
 /// cannot be read or one is missing.
-fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
-    let detail = probe.run(dags::SINGLE.dag_id, &probed.run_id).ok()?;
+fn hops(probe: &Client, probed: &Probe) -> Option<ProbeHops> {
+    let detail = probe.run_detail(dags::SINGLE.dag_id, &probed.run_id).ok()?;
     let task = detail.task_instances.first()?;
     let run = &detail.run;
     let answered = probed
@@ -329,8 +341,8 @@ fn hops(probe: &Api, probed: &Probe) -> Option<ProbeHops> {
         .ok();
     Some(ProbeHops {
         round_trip_ms: probed.ms,
-        to_created_ms: span(Some(probed.sent), run.queued_at)?,
-        created_to_queued_ms: span(run.queued_at, task.queued_at)?,
+        to_created_ms: span(Some(probed.sent), Some(run.queued_at))?,
+        created_to_queued_ms: span(Some(run.queued_at), task.queued_at)?,
         queued_to_started_ms: span(task.queued_at, task.started_at)?,
         started_to_ended_ms: span(task.started_at, task.ended_at)?,
         ended_to_run_ended_ms: span(task.ended_at, run.ended_at)?,
@@ -359,7 +371,7 @@ impl Figures {
     /// `next_door`.
     fn of(
         &self,
-        probe: &Api,
+        probe: &Client,
         idle: &[Probe],
         flooded: &[Probe],
         next_door: &[Probe],
@@ -449,14 +461,18 @@ fn pace(next: Instant) -> Instant {
 }
 
 /// The flood's runs that have ended, as the run list shows them.
-fn ended_runs(flood: &Api, dag_id: &str, run_ids: &[String]) -> Result<Vec<RunInfo>, BenchError> {
+fn ended_runs(
+    flood: &Client,
+    dag_id: &str,
+    run_ids: &[String],
+) -> Result<Vec<RunView>, BenchError> {
     let limit = u32::try_from(run_ids.len()).unwrap_or(u32::MAX);
-    let runs = flood.runs(dag_id, None, limit)?;
-    let ended: Vec<RunInfo> = runs
+    let runs = flood.newest_runs(dag_id, limit)?;
+    let ended: Vec<RunView> = runs
         .into_iter()
-        .filter(|r| run_ids.contains(&r.run_id) && r.is_finished())
+        .filter(|r| run_ids.contains(&r.run_id) && r.state.is_finished())
         .collect();
-    if let Some(failed) = ended.iter().find(|r| r.state != "success") {
+    if let Some(failed) = ended.iter().find(|r| r.state != DagRunState::Success) {
         return Err(BenchError::BadAnswer {
             what: format!("tenant {FLOOD}'s run {}", failed.run_id),
             reason: format!("it ended {}", failed.state),
@@ -466,8 +482,8 @@ fn ended_runs(flood: &Api, dag_id: &str, run_ids: &[String]) -> Result<Vec<RunIn
 }
 
 /// From the first flood run's creation to the last one's end, by the store's clock, in s.
-fn flood_seconds(ended: &[RunInfo]) -> Option<f64> {
-    let first = ended.iter().filter_map(|r| r.queued_at).min()?;
+fn flood_seconds(ended: &[RunView]) -> Option<f64> {
+    let first = ended.iter().map(|r| r.queued_at).min()?;
     let last = ended.iter().filter_map(|r| r.ended_at).max()?;
     Some((last.as_nanosecond() - first.as_nanosecond()) as f64 / 1e9)
 }

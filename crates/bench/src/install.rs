@@ -8,9 +8,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use weft_client::Client;
 use weft_testkit::{PostgresServer, RedisServer};
+use weft_tls::Trust;
 
-use crate::client::Api;
+use crate::client::{Asked, BenchApi};
 use crate::error::BenchError;
 use crate::goals::{self, ModeGoals};
 use crate::process::{Service, free_port, log_tail};
@@ -107,7 +109,7 @@ pub struct Installation {
     /// Which mode.
     pub mode: Mode,
     /// A client of its API server.
-    pub api: Api,
+    pub api: Client,
     url: String,
     token: Option<&'static str>,
     /// Where the scheduler's process serves its metrics on a port of its own, from memory
@@ -197,7 +199,7 @@ impl Installation {
         ];
         args.extend(extras.args.iter().map(String::as_str));
         installation.url = format!("http://127.0.0.1:{port}");
-        installation.api = Api::new(&installation.url, None);
+        installation.api = Client::new_trusting(&installation.url, &Trust::default());
         installation.start_with("standalone", &args, &extras.env)?;
         installation.scheduler_metrics = Some(format!("http://{metrics}/metrics"));
         installation.wait_healthy()?;
@@ -228,14 +230,13 @@ impl Installation {
         let mut server_tls = Vec::new();
         match tls {
             Some(tls) => {
-                let pem = std::fs::read(&tls.ca).map_err(|e| BenchError::io(&tls.ca, e))?;
-                let ca =
-                    ureq::tls::Certificate::from_pem(&pem).map_err(|e| BenchError::BadAnswer {
-                        what: tls.ca.display().to_string(),
-                        reason: format!("not a PEM certificate: {e}"),
-                    })?;
+                let trust = Trust::with_ca_file(&tls.ca).map_err(|e| BenchError::BadAnswer {
+                    what: tls.ca.display().to_string(),
+                    reason: e.to_string(),
+                })?;
                 installation.url = format!("https://localhost:{port}");
-                installation.api = Api::trusting(&installation.url, Some(API_TOKEN), Some(ca));
+                installation.api = Client::new_trusting(&installation.url, &trust)
+                    .with_token(Some(API_TOKEN.to_owned()));
                 installation.env.push((
                     "WEFT_CA_FILE".to_owned(),
                     tls.ca.to_string_lossy().into_owned(),
@@ -249,7 +250,8 @@ impl Installation {
             }
             None => {
                 installation.url = format!("http://127.0.0.1:{port}");
-                installation.api = Api::new(&installation.url, Some(API_TOKEN));
+                installation.api = Client::new_trusting(&installation.url, &Trust::default())
+                    .with_token(Some(API_TOKEN.to_owned()));
             }
         }
         let shared = [
@@ -328,7 +330,7 @@ impl Installation {
         std::fs::create_dir_all(&dir).map_err(|e| BenchError::io(&dir, e))?;
         Ok(Installation {
             mode,
-            api: Api::new("http://127.0.0.1:0", None),
+            api: Client::new_trusting("http://127.0.0.1:0", &Trust::default()),
             url: String::new(),
             token,
             scheduler_metrics: None,
@@ -379,7 +381,10 @@ impl Installation {
     pub fn scheduler_steps(&self) -> Result<u64, BenchError> {
         let text = match &self.scheduler_metrics {
             Some(url) => self.api.metrics_at(url)?,
-            None => self.api.metrics()?,
+            None => self
+                .api
+                .metrics()
+                .asked(|| "read the server's metrics".to_owned())?,
         };
         crate::client::metric_value(&text, "weft_scheduler_step_seconds_count").ok_or_else(|| {
             BenchError::BadAnswer {
@@ -420,7 +425,7 @@ impl Installation {
         let api = self.api.clone();
         let mut last = String::new();
         let waited = self.wait_until("the API server to answer", || {
-            Ok(api.health().map_err(|why| last = why).is_ok())
+            Ok(api.health().map_err(|why| last = why.to_string()).is_ok())
         });
         waited.map_err(|e| match e {
             BenchError::Timeout { what, seconds } => BenchError::Timeout {

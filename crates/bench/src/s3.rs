@@ -14,7 +14,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use weft_client::Client;
 
+use crate::client::Asked;
 use crate::dags::{MALL_CUSTOMERS_DIR, S3Csv};
 use crate::error::BenchError;
 use crate::figure::{self, Figure, Figures, Stat, Unit};
@@ -205,7 +207,11 @@ impl Setup {
         let installation = Installation::embedded_with(&install, &extras)?;
         let setup = Setup { installation, s3 };
         let wasm = std::fs::read(&component).map_err(|e| BenchError::io(&component, e))?;
-        let deployed = setup.installation.api.deploy(&wasm)?;
+        let deployed = setup
+            .installation
+            .api
+            .deploy(&wasm)
+            .asked(|| format!("deploy {}", component.display()))?;
         if deployed.dag_id != DAG_ID {
             return Err(BenchError::BadAnswer {
                 what: format!("deploy of {}", component.display()),
@@ -222,7 +228,8 @@ impl Setup {
         setup
             .installation
             .api
-            .put_connection(CONNECTION, &connection)?;
+            .put_connection(CONNECTION, &connection)
+            .asked(|| format!("put connection {CONNECTION}"))?;
         Ok(setup)
     }
 
@@ -238,13 +245,13 @@ impl Setup {
         let mut waiter = Waiter::new(&mut self.installation);
         let timeout = run_timeout(csv.bytes);
         let prefix = format!("bench/{}/warm-up/", csv.bytes);
-        let first = waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
+        let first = waiter.trigger_conf_and_wait(DAG_ID, conf(csv.bytes, &prefix), timeout)?;
         *first_run_ms = Some(first.total.as_secs_f64() * 1e3);
         wait_for_optimized_code(waiter.api())?;
         let mut runs_ms = Vec::with_capacity(csv.runs);
         for run in 0..csv.runs {
             let prefix = format!("bench/{}/{run}/", csv.bytes);
-            let timed = waiter.trigger_conf_and_wait(DAG_ID, &conf(csv.bytes, &prefix), timeout)?;
+            let timed = waiter.trigger_conf_and_wait(DAG_ID, conf(csv.bytes, &prefix), timeout)?;
             runs_ms.push(timed.total.as_secs_f64() * 1e3);
         }
         let summary = Summary::of(&runs_ms).ok_or_else(|| BenchError::BadAnswer {
@@ -269,10 +276,12 @@ const OPTIMIZE_WAIT: Duration = Duration::from_secs(300);
 
 /// Wait until the standalone's metrics show no component on baseline code waiting for its
 /// optimized code (`weft_components_optimizing` is 0).
-fn wait_for_optimized_code(api: &crate::client::Api) -> Result<(), BenchError> {
+fn wait_for_optimized_code(api: &Client) -> Result<(), BenchError> {
     let started = Instant::now();
     loop {
-        let text = api.metrics()?;
+        let text = api
+            .metrics()
+            .asked(|| "read the server's metrics".to_owned())?;
         match optimizing(&text) {
             Some(0) => return Ok(()),
             Some(_) => {}

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::client::{Asked, BenchApi};
 use crate::dags::{self, BenchDag, Sizes};
 use crate::error::BenchError;
 use crate::figure::{Figure, Figures, Stat, Unit};
@@ -181,7 +182,10 @@ pub(crate) fn deploy_and_warm_up(
 ) -> Result<(), BenchError> {
     eprintln!("==> {mode}: deploy and warm up");
     for &dag in dags {
-        let deployed = waiter.api().deploy(&read(dag.path)?)?;
+        let deployed = waiter
+            .api()
+            .deploy(&read(dag.path)?)
+            .asked(|| format!("deploy {}", dag.path))?;
         if deployed.dag_id != dag.dag_id {
             return Err(BenchError::BadAnswer {
                 what: format!("deploy of {}", dag.path),
@@ -240,7 +244,7 @@ pub(crate) fn deploy_to_first_task(
             output: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let run_id = waiter.api().trigger(dag_id)?;
+    let run_id = waiter.api().trigger_now(dag_id)?;
     waiter.wait_newest(dag_id, &run_id, run_timeout(1))?;
     Ok(ColdDeploy {
         size_kib: size as f64 / 1024.0,
@@ -301,7 +305,7 @@ fn chain(waiter: &mut Waiter<'_>, runs: usize) -> Result<Chain, BenchError> {
     }
     let details = run_ids
         .iter()
-        .map(|id| waiter.api().run(dag.dag_id, id))
+        .map(|id| waiter.api().run_detail(dag.dag_id, id))
         .collect::<Result<Vec<_>, _>>()?;
     let summary = Summary::of(&runs_ms).ok_or_else(|| BenchError::BadAnswer {
         what: dag.dag_id.to_owned(),
@@ -331,7 +335,7 @@ fn throughput(
         let started = Instant::now();
         let mut run_ids = Vec::with_capacity(runs);
         for _ in 0..runs {
-            run_ids.push(waiter.api().trigger(dag.dag_id)?);
+            run_ids.push(waiter.api().trigger_now(dag.dag_id)?);
         }
         if let [only] = run_ids.as_slice() {
             waiter.wait_newest(dag.dag_id, only, run_timeout(tasks))?;

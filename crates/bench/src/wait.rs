@@ -4,7 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::client::{Api, RunInfo, TaskTimes};
+use weft_client::api::runs::{RunView, TriggerBody};
+use weft_client::{Client, TaskInstance};
+use weft_model::{DagRunState, TaskState};
+
+use crate::client::BenchApi;
 use crate::error::{BenchError, FailedTask};
 use crate::install::Installation;
 
@@ -24,13 +28,13 @@ pub struct TimedRun {
     /// The trigger request alone, until its answer.
     pub trigger: Duration,
     /// The run as that answer showed it.
-    pub run: RunInfo,
+    pub run: RunView,
 }
 
 impl TimedRun {
     /// The run's own time by the store's clock, creation to end, in ms.
     pub fn in_store_ms(&self) -> Option<f64> {
-        let (from, to) = (self.run.queued_at?, self.run.ended_at?);
+        let (from, to) = (self.run.queued_at, self.run.ended_at?);
         Some((to.as_nanosecond() - from.as_nanosecond()) as f64 / 1e6)
     }
 }
@@ -38,7 +42,7 @@ impl TimedRun {
 /// A trigger-and-wait helper over one installation.
 pub struct Waiter<'a> {
     installation: &'a mut Installation,
-    api: Api,
+    api: Client,
 }
 
 impl<'a> Waiter<'a> {
@@ -54,23 +58,23 @@ impl<'a> Waiter<'a> {
     }
 
     /// The API client.
-    pub fn api(&self) -> &Api {
+    pub fn api(&self) -> &Client {
         &self.api
     }
 
     /// An error unless `run` succeeded, saying how its task instances ended.
-    fn succeeded(&self, dag_id: &str, run: &RunInfo) -> Result<(), BenchError> {
-        if run.state == "success" {
+    fn succeeded(&self, dag_id: &str, run: &RunView) -> Result<(), BenchError> {
+        if run.state == DagRunState::Success {
             return Ok(());
         }
-        let tasks = match self.api.run(dag_id, &run.run_id) {
+        let tasks = match self.api.run_detail(dag_id, &run.run_id) {
             Ok(detail) => ended_tasks(&detail.task_instances),
             Err(e) => format!("its task instances could not be read: {e}"),
         };
         Err(BenchError::RunFailed {
             dag_id: dag_id.to_owned(),
             run_id: run.run_id.clone(),
-            state: run.state.clone(),
+            state: run.state,
             tasks,
         })
     }
@@ -87,7 +91,7 @@ impl<'a> Waiter<'a> {
         timeout: Duration,
     ) -> Result<TimedRun, BenchError> {
         let started = Instant::now();
-        let run_id = self.api.trigger(dag_id)?;
+        let run_id = self.api.trigger_now(dag_id)?;
         let trigger = started.elapsed();
         let run = self.wait_newest(dag_id, &run_id, timeout)?;
         Ok(TimedRun {
@@ -103,11 +107,15 @@ impl<'a> Waiter<'a> {
     pub fn trigger_conf_and_wait(
         &mut self,
         dag_id: &str,
-        conf: &serde_json::Value,
+        conf: serde_json::Value,
         timeout: Duration,
     ) -> Result<TimedRun, BenchError> {
+        let body = TriggerBody {
+            conf: Some(conf),
+            ..TriggerBody::default()
+        };
         let started = Instant::now();
-        let run_id = self.api.trigger_conf(dag_id, conf)?;
+        let run_id = self.api.trigger_run(dag_id, &body)?;
         let trigger = started.elapsed();
         loop {
             let left = timeout.saturating_sub(started.elapsed());
@@ -115,18 +123,18 @@ impl<'a> Waiter<'a> {
                 .api
                 .wait_run(dag_id, &run_id, left.min(TASK_CHECK_SLICE))?;
             let total = started.elapsed();
-            if run.state == "success" {
+            if run.state == DagRunState::Success {
                 return Ok(TimedRun {
                     total,
                     trigger,
                     run,
                 });
             }
-            let detail = self.api.run(dag_id, &run_id)?;
+            let detail = self.api.run_detail(dag_id, &run_id)?;
             if let Some(task) = first_failed(&detail.task_instances) {
                 return Err(task_failed(dag_id, &run_id, task));
             }
-            if run.is_finished() {
+            if run.state.is_finished() {
                 self.succeeded(dag_id, &run)?;
             }
             self.installation.check_alive()?;
@@ -143,7 +151,7 @@ impl<'a> Waiter<'a> {
     /// instead of the installation's client.
     pub fn acting_as<R>(
         &mut self,
-        api: &Api,
+        api: &Client,
         act: impl FnOnce(&mut Self) -> Result<R, BenchError>,
     ) -> Result<R, BenchError> {
         let own = std::mem::replace(&mut self.api, api.clone());
@@ -158,7 +166,7 @@ impl<'a> Waiter<'a> {
         dag_id: &str,
         run_id: &str,
         timeout: Duration,
-    ) -> Result<RunInfo, BenchError> {
+    ) -> Result<RunView, BenchError> {
         let started = Instant::now();
         let run = self.wait_one(dag_id, run_id, started, timeout)?;
         self.succeeded(dag_id, &run)?;
@@ -177,7 +185,7 @@ impl<'a> Waiter<'a> {
         let started = Instant::now();
         let limit = u32::try_from(run_ids.len().clamp(1, 1000)).unwrap_or(1000);
         loop {
-            let runs = self.api.runs(dag_id, None, limit)?;
+            let runs = self.api.newest_runs(dag_id, limit)?;
             let mut pending = None;
             for run_id in run_ids {
                 let run = runs.iter().find(|r| &r.run_id == run_id).ok_or_else(|| {
@@ -186,7 +194,7 @@ impl<'a> Waiter<'a> {
                         reason: format!("run {run_id} is not among them"),
                     }
                 })?;
-                if !run.is_finished() {
+                if !run.state.is_finished() {
                     pending = Some(run_id);
                     break;
                 }
@@ -209,11 +217,11 @@ impl<'a> Waiter<'a> {
         run_id: &str,
         started: Instant,
         timeout: Duration,
-    ) -> Result<RunInfo, BenchError> {
+    ) -> Result<RunView, BenchError> {
         loop {
             let left = timeout.saturating_sub(started.elapsed());
             let run = self.api.wait_run(dag_id, run_id, left.min(WAIT_SLICE))?;
-            if run.is_finished() {
+            if run.state.is_finished() {
                 return Ok(run);
             }
             self.installation.check_alive()?;
@@ -228,19 +236,19 @@ impl<'a> Waiter<'a> {
 }
 
 /// The first task that failed or waits to be retried after a failure.
-fn first_failed(tasks: &[TaskTimes]) -> Option<&TaskTimes> {
+fn first_failed(tasks: &[TaskInstance]) -> Option<&TaskInstance> {
     tasks
         .iter()
-        .find(|t| matches!(t.state.as_str(), "failed" | "up_for_retry"))
+        .find(|t| matches!(t.state, TaskState::Failed | TaskState::UpForRetry))
 }
 
 /// The error of a failed task, as the run shows it.
-fn task_failed(dag_id: &str, run_id: &str, task: &TaskTimes) -> BenchError {
+fn task_failed(dag_id: &str, run_id: &str, task: &TaskInstance) -> BenchError {
     BenchError::TaskFailed(Box::new(FailedTask {
         dag_id: dag_id.to_owned(),
         run_id: run_id.to_owned(),
         task_id: task.task_id.clone(),
-        state: task.state.clone(),
+        state: task.state,
         try_number: task.try_number,
         max_tries: task.max_tries,
         class: task
@@ -259,7 +267,7 @@ const NAMED_TASKS: usize = 5;
 
 /// How a run's task instances ended: how many in each state, and the first
 /// [`NAMED_TASKS`] that did not succeed with their try and last failure.
-fn ended_tasks(tasks: &[TaskTimes]) -> String {
+fn ended_tasks(tasks: &[TaskInstance]) -> String {
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for t in tasks {
         *counts.entry(t.state.as_str()).or_default() += 1;
@@ -267,7 +275,7 @@ fn ended_tasks(tasks: &[TaskTimes]) -> String {
     let counted: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let named: Vec<String> = tasks
         .iter()
-        .filter(|t| t.state != "success")
+        .filter(|t| t.state != TaskState::Success)
         .take(NAMED_TASKS)
         .map(|t| {
             let failure = match (&t.error_class, &t.error) {
@@ -304,28 +312,24 @@ fn ended_tasks(tasks: &[TaskTimes]) -> String {
 mod tests {
     use super::*;
 
-    fn task(task_id: &str, state: &str) -> TaskTimes {
-        TaskTimes {
+    fn task(task_id: &str, state: TaskState) -> TaskInstance {
+        TaskInstance::of(weft_protocol::TaskInstance {
             task_id: task_id.to_owned(),
-            state: state.to_owned(),
+            state,
             try_number: 1,
             max_tries: 2,
             error_class: Some("output_too_large".to_owned()),
             error: Some("output of 5 bytes is larger than the limit of 4 bytes".to_owned()),
-            queued_at: None,
-            started_at: None,
-            ended_at: None,
-            worker_id: None,
-            sensor_started_at: None,
-        }
+            ..weft_protocol::TaskInstance::default()
+        })
     }
 
     #[test]
     fn a_task_waiting_for_its_retry_counts_as_failed() {
         let tasks = [
-            task("extract", "success"),
-            task("sort", "up_for_retry"),
-            task("report", "failed"),
+            task("extract", TaskState::Success),
+            task("sort", TaskState::UpForRetry),
+            task("report", TaskState::Failed),
         ];
         let failed = first_failed(&tasks).expect("a failed task");
         assert_eq!(failed.task_id, "sort");
@@ -335,17 +339,17 @@ mod tests {
             "task sort is up_for_retry after try 1 of 2 (output_too_large): output of 5 \
              bytes is larger than the limit of 4 bytes (run r of DAG d)"
         );
-        assert!(first_failed(&[task("extract", "running")]).is_none());
+        assert!(first_failed(&[task("extract", TaskState::Running)]).is_none());
     }
 
     #[test]
     fn a_failed_run_says_how_its_task_instances_ended() {
-        let mut lost = task("t_3", "upstream_failed");
+        let mut lost = task("t_3", TaskState::UpstreamFailed);
         (lost.error_class, lost.error) = (None, None);
         let tasks = [
-            task("list", "success"),
-            task("t_1", "success"),
-            task("t_2", "failed"),
+            task("list", TaskState::Success),
+            task("t_1", TaskState::Success),
+            task("t_2", TaskState::Failed),
             lost,
         ];
         assert_eq!(

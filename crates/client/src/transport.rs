@@ -84,6 +84,18 @@ impl Client {
         }
     }
 
+    /// `GET url` as text, `url` whole and outside the API: the metrics a Weft process serves
+    /// on a port of its own (`--metrics-addr`), read through the same agent (its kept-alive
+    /// connections and trusted CAs) without the token; errors name `url`.
+    pub fn get_text_at(&self, url: &str) -> Result<String, ClientError> {
+        let (status, text) = read(url, self.agent.get(url).call())?;
+        if (200..300).contains(&status) {
+            Ok(text)
+        } else {
+            Err(ClientError::refused(status, &text))
+        }
+    }
+
     /// `POST path` with `body` as JSON.
     pub fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
@@ -215,20 +227,12 @@ impl Client {
         Ok(false)
     }
 
-    /// The status and body of an answer, as text.
+    /// The status and body of an answer of the server, as text.
     fn read(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u16, String), ClientError> {
-        let mut response = sent.map_err(|e| self.unreachable(e))?;
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_string()
-            .map_err(|e| self.unread(e))?;
-        Ok((status, text))
+        read(&self.base, sent)
     }
 
     /// The status and body of an answer, as bytes.
@@ -279,9 +283,32 @@ impl Client {
     }
 
     fn unreachable(&self, e: ureq::Error) -> ClientError {
-        ClientError::Unreachable {
-            base: self.base.clone(),
+        unreachable(&self.base, e)
+    }
+}
+
+/// The status and body of an answer from `base`.
+fn read(
+    base: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(u16, String), ClientError> {
+    let mut response = sent.map_err(|e| unreachable(base, e))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BYTES)
+        .read_to_string()
+        .map_err(|e| ClientError::Read {
+            base: base.to_owned(),
             source: Box::new(e),
-        }
+        })?;
+    Ok((status, text))
+}
+
+fn unreachable(base: &str, e: ureq::Error) -> ClientError {
+    ClientError::Unreachable {
+        base: base.to_owned(),
+        source: Box::new(e),
     }
 }

@@ -8,9 +8,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection};
+use weft_client::Client;
 
 use super::costs::Meter;
-use crate::client::Api;
+use crate::client::BenchApi;
 use crate::dags::BenchDag;
 use crate::error::BenchError;
 use crate::figures::{Backlog, BacklogSample};
@@ -36,7 +37,7 @@ pub struct Plan {
 /// Run `plan` against the installation behind `api`, reading its metadata store at
 /// `database_url`, and `meter`'s components from the first trigger to the last run's end.
 pub fn measure(
-    api: &Api,
+    api: &Client,
     database_url: &str,
     meter: &Meter<'_>,
     plan: &Plan,
@@ -89,7 +90,7 @@ pub fn measure(
                     }
                     sent.fetch_add(1, Ordering::Relaxed);
                     let t = Instant::now();
-                    match api.trigger(dag_id) {
+                    match api.trigger_now(dag_id) {
                         Ok(_) => {
                             lock(trigger_ms).push(t.elapsed().as_secs_f64() * 1e3);
                             let at =

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use weft_testkit::{PostgresServer, RedisServer};
 
+use crate::client::BenchApi;
 use crate::dags::{self, Sizes};
 use crate::error::BenchError;
 use crate::figures::{Outcome, ScaleFan, ScaleOut, Throughput};
@@ -86,7 +87,7 @@ fn start_and_measure(options: &InstallOptions, sizes: &Sizes) -> Result<ScaleOut
     let warm_runs = 2 * workers;
     let mut run_ids = Vec::with_capacity(warm_runs);
     for _ in 0..warm_runs {
-        run_ids.push(waiter.api().trigger(dags::ETL6.dag_id)?);
+        run_ids.push(waiter.api().trigger_now(dags::ETL6.dag_id)?);
     }
     waiter.wait_all(
         dags::ETL6.dag_id,
@@ -141,7 +142,7 @@ fn fan(waiter: &mut Waiter<'_>, meter: &Meter<'_>, sizes: &Sizes) -> Result<Scal
     let before = meter.read()?;
     for _ in 0..sizes.scale_fan_runs {
         let started = Instant::now();
-        let run_id = waiter.api().trigger(dag.dag_id)?;
+        let run_id = waiter.api().trigger_now(dag.dag_id)?;
         waiter.wait_newest(dag.dag_id, &run_id, run_timeout(dag.tasks))?;
         samples_s.push(started.elapsed().as_secs_f64());
         run_ids.push(run_id);
@@ -149,7 +150,7 @@ fn fan(waiter: &mut Waiter<'_>, meter: &Meter<'_>, sizes: &Sizes) -> Result<Scal
     let after = meter.read()?;
     let mut waits = Vec::with_capacity(dag.tasks * run_ids.len());
     for run_id in &run_ids {
-        let detail = waiter.api().run(dag.dag_id, run_id)?;
+        let detail = waiter.api().run_detail(dag.dag_id, run_id)?;
         waits.extend(detail.task_instances.iter().filter_map(|t| {
             let (queued, started) = (t.queued_at?, t.started_at?);
             Some((started.as_nanosecond() - queued.as_nanosecond()) as f64 / 1e6)
