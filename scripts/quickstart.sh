@@ -23,20 +23,59 @@ source scripts/setup.sh
 source scripts/services.sh
 weft_setup
 
-echo "==> cargo build --release -p wfctl -p weft-test-s3"
-cargo build --release -p wfctl -p weft-test-s3
-wfctl=$PWD/target/release/wfctl
-
 home=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart.XXXXXX")
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/weft-quickstart-pg.XXXXXX")
 pids=()
-trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait 2>/dev/null; weft_postgres_stop "$pg_dir"; rm -rf "$home" "$pg_dir"' EXIT
+examples_build=
+stop() {
+    # The examples' build, when it is still under way (its cargo is the subshell's child).
+    [ -z "$examples_build" ] || pkill -TERM -P "$examples_build" 2>/dev/null || true
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    weft_postgres_stop "$pg_dir"
+    rm -rf "$home" "$pg_dir"
+}
+trap stop EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# The SQL side: PostgreSQL with a role `weft_sql` that logs in with a password.
+# mall_customers's S3 tasks may reach only what their egress rules name, fixed at build time:
+# the S3 server's port is chosen now, so that the example can build before the server runs.
+s3_port=$(free_port)
+s3_url="http://127.0.0.1:$s3_port"
+export WEFT_MALL_S3_EGRESS="GET,PUT $s3_url"
+
+# The example DAGs build for the guest (a workspace and target dir of their own, exactly as
+# `wfctl build` runs cargo on them) beside the host's build, at a lower priority: the host
+# build's last minutes compile one crate at a time, and the guests' build takes the other
+# core. `wfctl build` below finds them built.
+examples=(hello mall-customers mall-pipeline queues)
+echo "==> cargo build --release --target wasm32-wasip2 (examples ${examples[*]}, in the background)"
+(
+    for example in "${examples[@]}"; do
+        env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_TARGET nice -n 19 \
+            cargo build --quiet --release --target wasm32-wasip2 \
+            --manifest-path "examples/$example/Cargo.toml" || exit 1
+    done
+) > "$home/examples-build.log" 2>&1 &
+examples_build=$!
+
+# The SQL side: PostgreSQL (installed when missing, while the examples build) with a role `weft_sql` that logs in with a password.
 weft_postgres_start "$pg_dir"
 pg_port=$_WEFT_PG_PORT
 pg_password=$_WEFT_PG_SQL_PASSWORD
 echo "==> PostgreSQL on 127.0.0.1:$pg_port, database weft_sql"
+
+# wfctl without C support (the `c-dags` feature, which the examples do not use: it builds the
+# WIT world's C generator and the component tools); `cargo build --release -p wfctl` adds it.
+echo "==> cargo build --release -p wfctl --no-default-features --features control-plane -p weft-test-s3"
+cargo build --release -p wfctl --no-default-features --features control-plane -p weft-test-s3
+wfctl=$PWD/target/release/wfctl
+wait "$examples_build" || {
+    echo "the examples did not build:" >&2
+    cat "$home/examples-build.log" >&2
+    exit 1
+}
+examples_build=
 
 # The S3 side of the homework: weft-test-s3 (s3s-fs, which checks SigV4 signatures) keeps a
 # bucket as a directory; bucket `weft` gets a Mall_Customers.csv of 200 made-up customers.
@@ -49,22 +88,19 @@ awk 'BEGIN {
 }' > "$home/s3/weft/Mall_Customers.csv"
 s3_key=AKIAWEFTQUICKSTART
 s3_secret=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
-target/release/weft-test-s3 --host 127.0.0.1 --port 0 --access-key "$s3_key" \
+target/release/weft-test-s3 --host 127.0.0.1 --port "$s3_port" --access-key "$s3_key" \
     --secret-key "$s3_secret" "$home/s3" > "$home/s3.log" 2>&1 &
 pids+=($!)
-s3_port=
 for _ in $(seq 1 100); do
-    s3_port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$home/s3.log")
-    [ -n "$s3_port" ] && break
+    grep -q "^listening on $s3_url\$" "$home/s3.log" && break
     sleep 0.1
 done
-[ -n "$s3_port" ] || { echo "the S3 server did not start:" >&2; cat "$home/s3.log" >&2; exit 1; }
-s3_url="http://127.0.0.1:$s3_port"
+grep -q "^listening on $s3_url\$" "$home/s3.log" ||
+    { echo "the S3 server did not start:" >&2; cat "$home/s3.log" >&2; exit 1; }
 echo "==> S3 server on $s3_url, bucket weft holds Mall_Customers.csv"
 
 # The homework pair's outside world: a stand-in cluster API (Python's standard library) and
 # an SMTP server (aiosmtpd) keeping what it receives in a Maildir.
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 listening() { # LOG: the port its "listening on HOST:PORT" line names, once there
     local port=
     for _ in $(seq 1 100); do
@@ -83,10 +119,8 @@ pids+=($!)
 smtp_port=$(listening "$home/smtp.out")
 echo "==> cluster API on 127.0.0.1:$cluster_port, SMTP server on 127.0.0.1:$smtp_port"
 
-# mall_customers's S3 tasks may reach only what their egress rules name, fixed at build time.
-export WEFT_MALL_S3_EGRESS="GET,PUT $s3_url"
 components=()
-for example in hello mall-customers mall-pipeline queues; do
+for example in "${examples[@]}"; do
     echo "==> wfctl build examples/$example"
     components+=("$($wfctl build "examples/$example" | tail -n 1)")
 done

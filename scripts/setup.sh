@@ -28,29 +28,31 @@ weft_setup_js() {
     fi
 }
 
+# What the quick start needs: the guest target its example DAGs (Rust) build for, and the
+# SMTP server its homework pair mails through (scripts/smtp_server.py).
 weft_setup() {
     if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
         echo "==> rustup target add wasm32-wasip2"
         rustup target add wasm32-wasip2
     fi
-    if ! cargo nextest --version >/dev/null 2>&1; then
-        echo "==> cargo install cargo-nextest"
-        cargo install --locked cargo-nextest
-    fi
-    weft_setup_python
-    weft_setup_js
-    # The SMTP server weft-notify's email tests run (scripts/smtp_server.py).
     if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
         echo "==> pip install aiosmtpd==1.4.6"
         python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
     fi
 }
 
-# What only the test suite needs: the web UI's browser tests run Debian's Chromium, driven by
-# playwright-core (never a browser download) from the lock file in tests/ui; the API contract
-# test runs Schemathesis, pinned in tests/contract/requirements.txt. Needs services.sh (for
-# its apt-get helper).
+# What only the test suite needs: cargo-nextest, which runs it; the Python and TypeScript
+# toolchains its guests and examples build with; the web UI's browser tests run Debian's
+# Chromium, driven by playwright-core (never a browser download) from the lock file in
+# tests/ui; the API contract test runs Schemathesis, pinned in tests/contract/requirements.txt.
+# Needs services.sh (for its apt-get helper).
 weft_test_setup() {
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        echo "==> cargo install cargo-nextest"
+        cargo install --locked cargo-nextest
+    fi
+    weft_setup_python
+    weft_setup_js
     # rustfmt and clippy: the suite checks formatting, and compiles the workspace with
     # clippy-driver.
     local components=()
