@@ -208,10 +208,7 @@ mod tests {
 
     #[test]
     fn a_message_no_creator_sends_is_not_built() {
-        let message = |ids: Vec<IdRange>| RunCreatedFromDag {
-            run: run(),
-            ids,
-        };
+        let message = |ids: Vec<IdRange>| RunCreatedFromDag { run: run(), ids };
         let built = |ids| created_from_dag_rows(message(ids), tasks(4));
         assert!(built(vec![IdRange(5, 2), IdRange(9, 2)]).is_some());
         assert_eq!(built(vec![IdRange(5, 2), IdRange(6, 2)]), None, "6 twice");
