@@ -67,9 +67,10 @@ echo "==> PostgreSQL on 127.0.0.1:$pg_port, database weft_sql"
 
 # wfctl without C support (the `c-dags` feature, which the examples do not use: it builds the
 # WIT world's C generator and the component tools); `cargo build --release -p wfctl` adds it.
-echo "==> cargo build --release -p wfctl --no-default-features --features control-plane -p weft-test-s3"
-cargo build --release -p wfctl --no-default-features --features control-plane -p weft-test-s3
-wfctl=$PWD/target/release/wfctl
+# The quickstart profile (Cargo.toml) is tuned for a cold build.
+echo "==> cargo build --profile quickstart -p wfctl --no-default-features --features control-plane -p weft-test-s3"
+cargo build --profile quickstart -p wfctl --no-default-features --features control-plane -p weft-test-s3
+wfctl=$PWD/target/quickstart/wfctl
 wait "$examples_build" || {
     echo "the examples did not build:" >&2
     cat "$home/examples-build.log" >&2
@@ -88,7 +89,7 @@ awk 'BEGIN {
 }' > "$home/s3/weft/Mall_Customers.csv"
 s3_key=AKIAWEFTQUICKSTART
 s3_secret=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
-target/release/weft-test-s3 --host 127.0.0.1 --port "$s3_port" --access-key "$s3_key" \
+target/quickstart/weft-test-s3 --host 127.0.0.1 --port "$s3_port" --access-key "$s3_key" \
     --secret-key "$s3_secret" "$home/s3" > "$home/s3.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
