@@ -88,7 +88,7 @@ impl Client {
     /// on a port of its own (`--metrics-addr`), read through the same agent (its kept-alive
     /// connections and trusted CAs) without the token; errors name `url`.
     pub fn get_text_at(&self, url: &str) -> Result<String, ClientError> {
-        let (status, text) = read(url, self.agent.get(url).call())?;
+        let (status, text) = read_body(url, self.agent.get(url).call(), |b| b.read_to_string())?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
@@ -232,30 +232,15 @@ impl Client {
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u16, String), ClientError> {
-        read(&self.base, sent)
+        read_body(&self.base, sent, |b| b.read_to_string())
     }
 
-    /// The status and body of an answer, as bytes.
+    /// The status and body of an answer of the server, as bytes.
     fn read_bytes(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
-        let mut response = sent.map_err(|e| self.unreachable(e))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .map_err(|e| self.unread(e))?;
-        Ok((status, bytes))
-    }
-
-    fn unread(&self, e: ureq::Error) -> ClientError {
-        ClientError::Read {
-            base: self.base.clone(),
-            source: Box::new(e),
-        }
+        read_body(&self.base, sent, |b| b.read_to_vec())
     }
 
     /// The body of a 2xx answer as `T` (an empty body reads as `null`), or the refusal.
@@ -287,23 +272,22 @@ impl Client {
     }
 }
 
-/// The status and body of an answer from `base`.
-fn read(
+/// The status and body of an answer from `base`, the body read by `read` (at most
+/// `MAX_RESPONSE_BYTES`).
+fn read_body<T>(
     base: &str,
     sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<(u16, String), ClientError> {
+    read: impl FnOnce(ureq::BodyWithConfig<'_>) -> Result<T, ureq::Error>,
+) -> Result<(u16, T), ClientError> {
     let mut response = sent.map_err(|e| unreachable(base, e))?;
     let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_string()
-        .map_err(|e| ClientError::Read {
+    let body = read(response.body_mut().with_config().limit(MAX_RESPONSE_BYTES)).map_err(|e| {
+        ClientError::Read {
             base: base.to_owned(),
             source: Box::new(e),
-        })?;
-    Ok((status, text))
+        }
+    })?;
+    Ok((status, body))
 }
 
 fn unreachable(base: &str, e: ureq::Error) -> ClientError {
