@@ -1,15 +1,16 @@
 //! The sorted customers as a Parquet file (Snappy-compressed), with the CSV's column names.
-//! Written a batch of rows at a time, in row groups of up to [`ROW_GROUP_ROWS`] rows, so that
-//! only the file itself grows with the number of rows. Pure: no host calls.
+//! Written with the `parquet` crate's column writers, in row groups of up to
+//! [`ROW_GROUP_ROWS`] rows and a batch of rows at a time, so that only the file itself grows
+//! with the number of rows. Pure: no host calls.
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch, StringArray, UInt32Array};
-use arrow_schema::{ArrowError, DataType, Field, Schema};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
+use parquet::schema::types::Type;
 
 use crate::csv::COLUMNS;
 use crate::customers::{Customers, Row};
@@ -17,29 +18,43 @@ use crate::customers::{Customers, Row};
 /// Rows per row group: readers can skip or read a group at a time.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
-/// Rows turned into Arrow arrays at once.
+/// Rows of one column handed to the writer at once.
 const BATCH_ROWS: usize = 1 << 16;
 
 /// Why the Parquet file could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum ParquetWriteError {
-    /// The columns did not make a record batch.
-    #[error("building the record batch: {0}")]
-    Arrow(#[from] ArrowError),
-    /// The Parquet writer failed.
-    #[error("writing Parquet: {0}")]
-    Parquet(#[from] ParquetError),
-}
+#[error("writing Parquet: {0}")]
+pub struct ParquetWriteError(#[from] ParquetError);
 
-/// The Arrow schema of the file: the CSV's five columns, none nullable.
-pub fn schema() -> Schema {
-    Schema::new(vec![
-        Field::new(COLUMNS[0], DataType::UInt32, false),
-        Field::new(COLUMNS[1], DataType::Utf8, false),
-        Field::new(COLUMNS[2], DataType::UInt32, false),
-        Field::new(COLUMNS[3], DataType::UInt32, false),
-        Field::new(COLUMNS[4], DataType::UInt32, false),
-    ])
+/// The file's schema: the CSV's five columns, none nullable; the numbers as unsigned 32-bit
+/// integers (`INT32` annotated `UINT_32`), the gender as UTF-8 text.
+pub fn schema() -> Result<Type, ParquetError> {
+    let column = |name: &str, physical, logical| {
+        Type::primitive_type_builder(name, physical)
+            .with_repetition(Repetition::REQUIRED)
+            .with_logical_type(Some(logical))
+            .build()
+            .map(Arc::new)
+    };
+    let uint32 = |name| {
+        column(
+            name,
+            PhysicalType::INT32,
+            LogicalType::Integer {
+                bit_width: 32,
+                is_signed: false,
+            },
+        )
+    };
+    Type::group_type_builder("schema")
+        .with_fields(vec![
+            uint32(COLUMNS[0])?,
+            column(COLUMNS[1], PhysicalType::BYTE_ARRAY, LogicalType::String)?,
+            uint32(COLUMNS[2])?,
+            uint32(COLUMNS[3])?,
+            uint32(COLUMNS[4])?,
+        ])
+        .build()
 }
 
 /// `customers`, in their order, as the bytes of a Parquet file.
@@ -52,40 +67,64 @@ fn write(
     row_group_rows: usize,
     batch_rows: usize,
 ) -> Result<Vec<u8>, ParquetWriteError> {
-    let schema = Arc::new(schema());
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_size(row_group_rows)
         .build();
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, Arc::clone(&schema), Some(properties))?;
-    for rows in customers.rows().chunks(batch_rows) {
-        writer.write(&batch(&schema, customers, rows)?)?;
+    let mut writer =
+        SerializedFileWriter::new(&mut bytes, Arc::new(schema()?), Arc::new(properties))?;
+    for group in customers.rows().chunks(row_group_rows) {
+        let mut row_group = writer.next_row_group()?;
+        let batches = || group.chunks(batch_rows);
+        // Unsigned values go into INT32 bit for bit, as the `UINT_32` annotation says.
+        let uint32 = |f: fn(&Row) -> u32| {
+            move |rows: &[Row]| -> Vec<i32> { rows.iter().map(|r| f(r).cast_signed()).collect() }
+        };
+        write_int32(&mut row_group, batches(), uint32(|r| r.customer_id))?;
+        let Some(mut column) = row_group.next_column()? else {
+            return Err(ParquetError::General("the schema has no gender column".into()).into());
+        };
+        for rows in batches() {
+            let genders: Vec<ByteArray> = rows
+                .iter()
+                .map(|r| ByteArray::from(customers.gender(r)))
+                .collect();
+            column
+                .typed::<ByteArrayType>()
+                .write_batch(&genders, None, None)?;
+        }
+        column.close()?;
+        write_int32(&mut row_group, batches(), uint32(|r| r.age.into()))?;
+        write_int32(&mut row_group, batches(), uint32(|r| r.annual_income_k))?;
+        write_int32(
+            &mut row_group,
+            batches(),
+            uint32(|r| r.spending_score.into()),
+        )?;
+        row_group.close()?;
     }
     writer.close()?;
     Ok(bytes)
 }
 
-/// `rows` of `customers` as one record batch.
-fn batch(
-    schema: &Arc<Schema>,
-    customers: &Customers,
-    rows: &[Row],
-) -> Result<RecordBatch, ArrowError> {
-    let column = |f: fn(&Row) -> u32| -> ArrayRef {
-        Arc::new(UInt32Array::from_iter_values(rows.iter().map(f)))
+/// Writes the row group's next column, an `INT32` one, from `batches` of rows.
+fn write_int32<'a>(
+    row_group: &mut SerializedRowGroupWriter<'_, &mut Vec<u8>>,
+    batches: impl Iterator<Item = &'a [Row]>,
+    values: impl Fn(&[Row]) -> Vec<i32>,
+) -> Result<(), ParquetError> {
+    let Some(mut column) = row_group.next_column()? else {
+        return Err(ParquetError::General(
+            "the schema has fewer columns than written".into(),
+        ));
     };
-    let genders = StringArray::from_iter_values(rows.iter().map(|r| customers.gender(r)));
-    RecordBatch::try_new(
-        Arc::clone(schema),
-        vec![
-            column(|r| r.customer_id),
-            Arc::new(genders),
-            column(|r| r.age.into()),
-            column(|r| r.annual_income_k),
-            column(|r| r.spending_score.into()),
-        ],
-    )
+    for rows in batches {
+        column
+            .typed::<Int32Type>()
+            .write_batch(&values(rows), None, None)?;
+    }
+    column.close()
 }
 
 #[cfg(test)]
@@ -96,36 +135,31 @@ mod tests {
 
     /// Reading the file back, with the `parquet` crate's own reader.
     mod bytes_reader {
-        use arrow_array::Array;
-        use arrow_array::cast::AsArray;
-        use arrow_array::types::UInt32Type;
-        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::record::RowAccessor;
 
         use crate::customers::Customer;
 
         /// The rows of the file and its number of row groups.
         pub(super) fn read_back(bytes: Vec<u8>) -> (Vec<Customer>, usize) {
-            let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-                .expect("a Parquet file");
-            let groups = builder.metadata().num_row_groups();
-            let reader = builder.build().expect("a reader");
-            let mut out = Vec::new();
-            for batch in reader {
-                let batch = batch.expect("a batch");
-                let u32s = |i: usize| batch.column(i).as_primitive::<UInt32Type>().clone();
-                let (ids, ages, incomes, scores) = (u32s(0), u32s(2), u32s(3), u32s(4));
-                let genders = batch.column(1).as_string::<i32>().clone();
-                for row in 0..batch.num_rows() {
-                    assert!(!genders.is_null(row));
-                    out.push(Customer {
-                        customer_id: ids.value(row),
-                        gender: genders.value(row).to_owned(),
-                        age: ages.value(row),
-                        annual_income_k: incomes.value(row),
-                        spending_score: scores.value(row),
-                    });
-                }
-            }
+            let reader =
+                SerializedFileReader::new(bytes::Bytes::from(bytes)).expect("a Parquet file");
+            let groups = reader.metadata().num_row_groups();
+            let rows = reader.get_row_iter(None).expect("a row reader");
+            let out = rows
+                .map(|row| {
+                    let row = row.expect("a row");
+                    // Read as unsigned and as text: the types the schema declares.
+                    let uint = |i: usize| row.get_uint(i).expect("an unsigned column");
+                    Customer {
+                        customer_id: uint(0),
+                        gender: row.get_string(1).expect("a text column").clone(),
+                        age: uint(2),
+                        annual_income_k: uint(3),
+                        spending_score: uint(4),
+                    }
+                })
+                .collect();
             (out, groups)
         }
     }
