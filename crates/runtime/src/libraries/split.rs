@@ -135,7 +135,7 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
                 ref unchecked_range,
                 ..
             } => {
-                let range = unchecked_range.start as usize..unchecked_range.end as usize;
+                let range = unchecked_range.clone();
                 let module = component.get(range.clone()).ok_or(Whole::Truncated)?;
                 let shape = shape(module)?;
                 if shape.library && shape.code >= MIN_LIBRARY_CODE {
@@ -167,7 +167,7 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
                 ref unchecked_range,
                 ..
             } => {
-                let len = (unchecked_range.end - unchecked_range.start) as usize;
+                let len = unchecked_range.end - unchecked_range.start;
                 data = data.get(len..).ok_or(Whole::Truncated)?;
                 copy(&mut out, component, &payload);
             }
@@ -194,7 +194,7 @@ pub(crate) fn split(component: &[u8]) -> Result<Split<'_>, Whole> {
 /// parser has read it, or (a nested module or component) the caller has checked it.
 fn copy(out: &mut Vec<u8>, component: &[u8], payload: &Payload<'_>) {
     if let Some((id, range)) = payload.as_section()
-        && let Some(data) = component.get(range.start as usize..range.end as usize)
+        && let Some(data) = component.get(range)
     {
         RawSection { id, data }.append_to_component(out);
     }
