@@ -1,13 +1,15 @@
 //! Every capability checks itself from inside a task: `tests/capabilities` is one Python DAG
 //! whose `check_*` modules call the host's interfaces and raise when an answer is not what
 //! the capability promises (one module per capability). Here it runs on `wfctl standalone`,
-//! and every task must succeed; a failed task's error is shown.
+//! beside the outside servers the checks reach (an S3 server for `objects`), and every task
+//! must succeed; a failed task's error is shown.
 
 use std::time::Duration;
 
 use serde_json::json;
 use weft_client::RunDetail;
-use weft_e2e::standalone;
+use weft_e2e::process::free_port;
+use weft_e2e::{Api, S3Server, standalone};
 use weft_model::{DagRunState, TaskState};
 
 const DAG: &str = "capabilities";
@@ -30,7 +32,19 @@ fn every_capability_check_succeeds_inside_a_task() {
         .prefix("weft-e2e-capabilities-")
         .tempdir()
         .expect("temp dir");
-    let (_server, api) = standalone::start(dir.path(), &[]);
+    // `check_objects`: bucket `capabilities` on an S3 server the operator allows; the
+    // connections it checks are registered below.
+    let s3 = S3Server::from_env_or_start();
+    s3.client("capabilities").create_bucket();
+    let egress = format!("GET,HEAD,PUT,POST,DELETE {}", s3.url);
+    let (_server, api) = standalone::start(
+        dir.path(),
+        &[
+            ("WEFT_EGRESS_ALLOW", egress.as_str()),
+            ("WEFT_EGRESS_ALLOW_NETS", "127.0.0.0/8"),
+        ],
+    );
+    add_connections(&api, &s3);
     let deployed = api.deploy(&component());
     assert_eq!(deployed.dag_id, DAG, "{deployed:?}");
     let tasks: Vec<String> = api
@@ -50,6 +64,29 @@ fn every_capability_check_succeeds_inside_a_task() {
         let run_id = api.trigger(DAG, json!({}), None);
         let run = api.wait_run(DAG, &run_id, Duration::from_secs(300));
         check_run(&tasks, &run);
+    }
+}
+
+/// The connections `check_objects` opens: `aws_default` on the S3 server, `aws_no_keys`
+/// without keys, `aws_elsewhere` on a loopback port the operator does not allow.
+fn add_connections(api: &Api, s3: &S3Server) {
+    let elsewhere = format!("http://127.0.0.1:{}", free_port());
+    let connections = [
+        (
+            "aws_default",
+            json!({"login": s3.access_key, "password": s3.secret_key, "extra": {"endpoint_url": s3.url}}),
+        ),
+        ("aws_no_keys", json!({"extra": {"endpoint_url": s3.url}})),
+        (
+            "aws_elsewhere",
+            json!({"login": "key", "password": "secret", "extra": {"endpoint_url": elsewhere}}),
+        ),
+    ];
+    for (id, mut body) in connections {
+        body["conn_type"] = json!("aws");
+        if let Err(e) = api.client().put_connection(id, &body) {
+            panic!("PUT /connections/{id}: {e}");
+        }
     }
 }
 

@@ -39,9 +39,11 @@ pub(crate) use link_one;
 
 /// The bindings of a world with network access (0.2.0 and later), from the WIT at `$path`:
 /// every import may trap (host calls check the attempt's deadline and limits), WASI comes
-/// from wasmtime-wasi, and SQL sessions and row streams are the host's own types.
+/// from wasmtime-wasi, and SQL sessions and row streams are the host's own types, as are the
+/// resources of the interfaces a version adds after them (given after the path: bindgen
+/// refuses a mapping its world has no use for).
 macro_rules! networked_world {
-    ($path:literal) => {
+    ($path:literal $(, { $($resource:literal: $host:path),* $(,)? })?) => {
         wasmtime::component::bindgen!({
             world: "dag",
             path: $path,
@@ -52,6 +54,7 @@ macro_rules! networked_world {
                 "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
                 "weft:dag/sql.session": weft_sql::Session,
                 "weft:dag/sql.row-stream": weft_sql::RowStream,
+                $($($resource: $host,)*)?
             },
             require_store_data_send: true,
         });
@@ -63,7 +66,11 @@ macro_rules! networked_world {
 /// `weft:dag@0.6.0` (`wit/dag.wit`): the current world: a task may name the labels and the
 /// architecture a worker needs to run it.
 pub(crate) mod v0_6 {
-    networked_world!("../../wit");
+    networked_world!("../../wit", {
+        "weft:dag/objects.bucket": weft_objects::Bucket,
+        "weft:dag/objects.reader": weft_objects::Reader,
+        "weft:dag/objects.writer": weft_objects::Writer,
+    });
 }
 
 /// `weft:dag@0.5.0` (`wit/v0.5/dag.wit`): tasks name the assets they update, DAGs the assets

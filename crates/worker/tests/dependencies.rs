@@ -1,8 +1,8 @@
 //! The layering rule, checked on the real dependency graph (`cargo metadata`): a worker
 //! machine holds no database credentials, so the worker links no database driver, no store
 //! and no scheduler; the bus and the protocol it speaks link neither either, nor does the
-//! API client (`weft-client`), which links no sandbox either. The SQL client and the egress
-//! proxy the sandbox uses link no sandbox themselves.
+//! API client (`weft-client`), which links no sandbox either. The SQL and object storage
+//! clients and the egress proxy the sandbox uses link no sandbox themselves.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -128,8 +128,8 @@ fn the_api_client_links_no_database_store_scheduler_or_sandbox() {
 }
 
 #[test]
-fn the_sql_client_and_the_egress_proxy_link_no_sandbox() {
-    for root in ["weft-sql", "weft-egress"] {
+fn the_sql_and_object_clients_and_the_egress_proxy_link_no_sandbox() {
+    for root in ["weft-sql", "weft-objects", "weft-egress"] {
         let linked = linked(root);
         assert!(
             linked.contains("tokio"),

@@ -7,6 +7,7 @@ export * from "../capabilities/assets.js";
 export * from "../capabilities/dag-runs.js";
 export * from "../capabilities/http.js";
 export * from "../capabilities/log.js";
+export * from "../capabilities/objects.js";
 export * from "../capabilities/run-state.js";
 export * from "../capabilities/runtime.js";
 export * from "../capabilities/sql.js";

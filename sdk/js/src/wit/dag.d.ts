@@ -8,6 +8,7 @@
 /// <reference path="./interfaces/weft-dag-connections.d.ts" />
 /// <reference path="./interfaces/weft-dag-dag-runs.d.ts" />
 /// <reference path="./interfaces/weft-dag-log.d.ts" />
+/// <reference path="./interfaces/weft-dag-objects.d.ts" />
 /// <reference path="./interfaces/weft-dag-run-state.d.ts" />
 /// <reference path="./interfaces/weft-dag-runtime.d.ts" />
 /// <reference path="./interfaces/weft-dag-secrets.d.ts" />
@@ -30,6 +31,7 @@ declare module 'weft:dag/dag@0.6.0' {
   export type * as WeftDagConnections060 from 'weft:dag/connections@0.6.0'; // import weft:dag/connections@0.6.0
   export type * as WeftDagDagRuns060 from 'weft:dag/dag-runs@0.6.0'; // import weft:dag/dag-runs@0.6.0
   export type * as WeftDagLog060 from 'weft:dag/log@0.6.0'; // import weft:dag/log@0.6.0
+  export type * as WeftDagObjects060 from 'weft:dag/objects@0.6.0'; // import weft:dag/objects@0.6.0
   export type * as WeftDagRunState060 from 'weft:dag/run-state@0.6.0'; // import weft:dag/run-state@0.6.0
   export type * as WeftDagRuntime060 from 'weft:dag/runtime@0.6.0'; // import weft:dag/runtime@0.6.0
   export type * as WeftDagSecrets060 from 'weft:dag/secrets@0.6.0'; // import weft:dag/secrets@0.6.0

@@ -5,6 +5,7 @@ export * as assets from "weft:dag/assets@0.6.0";
 export * as connections from "weft:dag/connections@0.6.0";
 export * as dagRuns from "weft:dag/dag-runs@0.6.0";
 export * as log from "weft:dag/log@0.6.0";
+export * as objects from "weft:dag/objects@0.6.0";
 export * as runState from "weft:dag/run-state@0.6.0";
 export * as runtime from "weft:dag/runtime@0.6.0";
 export * as secrets from "weft:dag/secrets@0.6.0";
