@@ -250,5 +250,34 @@ impl<T> ResultExt<T> for Result<T, TaskError> {
     }
 }
 
+/// `From<$error> for TaskError` and `ResultExt` for results of a host call's error type that
+/// knows its own kind: it has `message()` and `into_task_error()` (retryable or permanent as
+/// the error says) and, so that `?` keeps that kind, no `Display`.
+macro_rules! kinded_host_error {
+    ($error:ty) => {
+        impl From<$error> for $crate::TaskError {
+            fn from(error: $error) -> Self {
+                error.into_task_error()
+            }
+        }
+
+        impl<T> $crate::error::ResultExt<T> for Result<T, $error> {
+            fn permanent(self) -> Result<T, $crate::TaskError> {
+                self.map_err(|e| $crate::TaskError::permanent(e.message()))
+            }
+
+            fn retryable(self) -> Result<T, $crate::TaskError> {
+                self.map_err(|e| $crate::TaskError::retryable(e.message()))
+            }
+
+            /// Put `context` in front of the message; the kind stays the error's own.
+            fn context(self, context: impl std::fmt::Display) -> Result<T, $crate::TaskError> {
+                self.map_err(|e| e.into_task_error().context(context))
+            }
+        }
+    };
+}
+pub(crate) use kinded_host_error;
+
 #[cfg(test)]
 mod tests;

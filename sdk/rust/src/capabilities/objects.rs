@@ -46,7 +46,7 @@ use std::io;
 use std::ops::Range;
 
 use crate::bindings::weft::dag::objects as wit;
-use crate::error::{ResultExt, TaskError, TaskErrorKind};
+use crate::error::{TaskError, TaskErrorKind};
 
 /// Most bytes one read of a [`ObjectReader`] asks the host for.
 const READ_CHUNK: u32 = 1 << 20;
@@ -501,24 +501,4 @@ impl ObjectsError {
     }
 }
 
-impl From<ObjectsError> for TaskError {
-    fn from(error: ObjectsError) -> Self {
-        error.into_task_error()
-    }
-}
-
-impl<T> ResultExt<T> for Result<T, ObjectsError> {
-    fn permanent(self) -> Result<T, TaskError> {
-        self.map_err(|e| TaskError::permanent(e.message()))
-    }
-
-    fn retryable(self) -> Result<T, TaskError> {
-        self.map_err(|e| TaskError::retryable(e.message()))
-    }
-
-    /// Put `context` in front of the message; the kind stays the one
-    /// [`ObjectsError::is_retryable`] chooses.
-    fn context(self, context: impl fmt::Display) -> Result<T, TaskError> {
-        self.map_err(|e| e.into_task_error().context(context))
-    }
-}
+crate::error::kinded_host_error!(ObjectsError);

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::bindings::weft::dag::sql as wit;
-use crate::error::{ResultExt, TaskError, TaskErrorKind};
+use crate::error::{TaskError, TaskErrorKind};
 
 /// SQLSTATE codes worth another attempt: serialization failures and deadlocks (`40001`,
 /// `40P01`), too many connections (`53300`) and a server shutting down or starting up
@@ -186,24 +186,4 @@ impl fmt::Display for Message<'_> {
     }
 }
 
-impl From<SqlError> for TaskError {
-    fn from(error: SqlError) -> Self {
-        error.into_task_error()
-    }
-}
-
-impl<T> ResultExt<T> for Result<T, SqlError> {
-    fn permanent(self) -> Result<T, TaskError> {
-        self.map_err(|e| TaskError::permanent(e.message()))
-    }
-
-    fn retryable(self) -> Result<T, TaskError> {
-        self.map_err(|e| TaskError::retryable(e.message()))
-    }
-
-    /// Put `context` in front of the message; the kind stays the one
-    /// [`SqlError::is_retryable`] chooses.
-    fn context(self, context: impl fmt::Display) -> Result<T, TaskError> {
-        self.map_err(|e| e.into_task_error().context(context))
-    }
-}
+crate::error::kinded_host_error!(SqlError);
