@@ -234,7 +234,11 @@ macro_rules! objects_host {
                 }
 
                 #[tracing::instrument(level = "debug", skip(self, res))]
-                fn head(&mut self, res: Resource<Bucket>, path: String) -> WitAnswer<wit::ObjectMeta> {
+                fn head(
+                    &mut self,
+                    res: Resource<Bucket>,
+                    path: String,
+                ) -> WitAnswer<wit::ObjectMeta> {
                     let r = self.on_bucket(&res, async |b| b.head(&path).await);
                     answer(r, meta_out)
                 }
@@ -270,9 +274,8 @@ macro_rules! objects_host {
                     target: String,
                     overwrite: bool,
                 ) -> WitAnswer<()> {
-                    let r = self.on_bucket(&res, async |b| {
-                        b.copy(&source, &target, overwrite).await
-                    });
+                    let r =
+                        self.on_bucket(&res, async |b| b.copy(&source, &target, overwrite).await);
                     answer(r, |()| ())
                 }
 
