@@ -179,25 +179,39 @@ class Bucket:
 
 
 class _ObjectReader(io.RawIOBase):
-    """An object's bytes as a raw stream, read from the host a chunk at a time."""
+    """An object's bytes as a raw stream, read from the host a chunk at a time; each chunk is
+    handed out from where the last read stopped, never copied to drop what was read."""
 
     def __init__(self, reader: Any, meta: ObjectMeta) -> None:
         self.meta = meta
         self._reader = reader
-        self._pending = b""
+        self._chunk = memoryview(b"")
         self._done = False
 
     def readable(self) -> bool:
         return True
 
+    def _next_chunk(self, at_least: int) -> bool:
+        """Whether bytes are pending, fetching the next chunk when none are."""
+        if not self._chunk and not self._done:
+            self._chunk = memoryview(self._reader.read(max(at_least, _READ_CHUNK)))
+            self._done = not self._chunk
+        return bool(self._chunk)
+
     def readinto(self, buffer: Any) -> int:
-        if not self._pending and not self._done:
-            self._pending = self._reader.read(max(len(buffer), _READ_CHUNK))
-            self._done = not self._pending
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        if not self._next_chunk(len(buffer)):
+            return 0
+        n = min(len(buffer), len(self._chunk))
+        buffer[:n] = self._chunk[:n]
+        self._chunk = self._chunk[n:]
         return n
+
+    def readall(self) -> bytes:
+        parts = []
+        while self._next_chunk(_READ_CHUNK):
+            parts.append(self._chunk)
+            self._chunk = memoryview(b"")
+        return b"".join(parts)
 
 
 class ObjectWriter:
